@@ -1,0 +1,55 @@
+# gardencity — one Makefile installs everything a fresh Debian machine needs.
+#   make demo   install, build the demo city, assess it, write the report
+#   make test   install, lint (ruff), type-check (mypy), run every test
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+DEMO_SIZE ?= M
+DEMO_DIR ?= demo
+APT_PACKAGES := fonts-noto-cjk
+PYTEST_WORKERS ?= 2
+
+.PHONY: install demo test lint typecheck pytest bench clean
+
+install: $(STAMPS)/apt $(STAMPS)/python
+
+$(STAMPS)/apt: Makefile
+	@mkdir -p $(STAMPS)
+	@if dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
+	  echo "Debian packages already present: $(APT_PACKAGES)"; \
+	else \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PACKAGES); \
+	fi
+	@touch $@
+
+$(STAMPS)/python: pyproject.toml Makefile
+	@mkdir -p $(STAMPS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -e ".[all]" --group dev
+	@touch $@
+
+demo: install
+	$(BIN)/gardencity demo-city --size $(DEMO_SIZE) $(DEMO_DIR)/city --force
+	$(BIN)/gardencity assess $(DEMO_DIR)/city --out $(DEMO_DIR)/out
+	@echo "Report: $(abspath $(DEMO_DIR)/out/report.html)"
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+test: lint typecheck pytest
+
+bench: install
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) $(STAMPS) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,138 @@
+"""Errors raised by gardencity.
+
+Every error derives from :class:`GardenCityError` and, where one fits, from the builtin
+exception a Python user would expect, so ``except ValueError`` keeps working::
+
+    GardenCityError
+    ├── CrsError (ValueError)
+    │   ├── NoCrsError
+    │   ├── GeographicCrsError
+    │   └── MixedCrsError
+    ├── DataError (ValueError)
+    │   ├── MissingLayerError (LookupError)
+    │   ├── MissingColumnError (KeyError)
+    │   ├── EmptyLayerError
+    │   ├── UnknownClassCodeError
+    │   └── ValidationError          (carries every problem found, not just the first)
+    ├── WorkspaceError (OSError)
+    ├── StandardError (ValueError)
+    │   └── UnknownIndicatorError (KeyError)
+    └── OsmImportError (ValueError)
+
+Each message says what is wrong *and* how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+__all__ = [
+    "CrsError",
+    "DataError",
+    "EmptyLayerError",
+    "GardenCityError",
+    "GeographicCrsError",
+    "MissingColumnError",
+    "MissingLayerError",
+    "MixedCrsError",
+    "NoCrsError",
+    "OsmImportError",
+    "Problem",
+    "StandardError",
+    "UnknownClassCodeError",
+    "UnknownIndicatorError",
+    "ValidationError",
+    "WorkspaceError",
+]
+
+
+class GardenCityError(Exception):
+    """Root of every error raised by gardencity."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else self.__class__.__name__
+
+
+class CrsError(ValueError, GardenCityError):
+    """A coordinate reference system problem."""
+
+
+class NoCrsError(CrsError):
+    """A layer has no CRS, so its coordinates cannot be interpreted."""
+
+
+class GeographicCrsError(CrsError):
+    """Metres were needed but the data is in degrees."""
+
+
+class MixedCrsError(CrsError):
+    """Inputs to one computation are in different CRSs."""
+
+
+class DataError(ValueError, GardenCityError):
+    """The content of an input layer is unusable."""
+
+
+class MissingLayerError(LookupError, DataError):
+    """A required layer is absent from the workspace."""
+
+
+class MissingColumnError(KeyError, DataError):
+    """A required field is absent from a layer."""
+
+
+class EmptyLayerError(DataError):
+    """A layer exists but has no features."""
+
+
+class UnknownClassCodeError(DataError):
+    """A land-use or green-space class code is not in the mapping table."""
+
+
+class WorkspaceError(OSError, GardenCityError):
+    """A workspace folder or its ``city.toml`` is missing or malformed."""
+
+
+class StandardError(ValueError, GardenCityError):
+    """A standards catalogue file is malformed."""
+
+
+class UnknownIndicatorError(KeyError, StandardError):
+    """An indicator id is not in the catalogue or registry."""
+
+
+class OsmImportError(ValueError, GardenCityError):
+    """An OSM extract could not be turned into a workspace."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of validation: what is wrong, where, and how to fix it."""
+
+    layer: str
+    message: str
+    fix: str
+    severity: str = "error"  # "error" blocks the assessment, "warning" does not
+    count: int = 0
+    details: tuple[str, ...] = field(default_factory=tuple)
+
+    def __str__(self) -> str:
+        head = f"[{self.severity}] {self.layer}: {self.message}"
+        more = ""
+        if self.details:
+            shown = ", ".join(self.details[:20])
+            extra = f" … (+{len(self.details) - 20} more)" if len(self.details) > 20 else ""
+            more = f"\n    {shown}{extra}"
+        return f"{head}{more}\n    fix: {self.fix}"
+
+
+class ValidationError(DataError):
+    """Validation found one or more blocking problems; all of them are listed."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        lines = [f"{len(errors)} problem(s) must be fixed before the assessment can run:"]
+        lines += [str(p) for p in self.problems]
+        super().__init__("\n".join(lines))

@@ -1,0 +1,38 @@
+"""Rasters in memory (canopy classes, land-surface temperature) and reading them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from affine import Affine
+from pyproj import CRS
+
+__all__ = ["Raster"]
+
+
+@dataclass(frozen=True)
+class Raster:
+    """A single-band raster held in memory.
+
+    ``array`` is 2-D (rows, cols); ``transform`` maps pixel (col, row) to CRS coordinates;
+    ``nodata`` pixels are ignored by every measure. ``classes`` names the pixel values of a
+    categorical raster, e.g. ``{"tree": 1, "shrub": 2, "grass": 3}`` for a canopy raster.
+    """
+
+    array: np.ndarray
+    transform: Affine
+    crs: CRS
+    nodata: float | int | None = None
+    classes: dict[str, int] | None = None
+
+    @property
+    def pixel_area(self) -> float:
+        return abs(self.transform.a * self.transform.e - self.transform.b * self.transform.d)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        rows, cols = self.array.shape
+        x0, y0 = self.transform * (0, 0)
+        x1, y1 = self.transform * (cols, rows)
+        return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
