@@ -51,7 +51,7 @@ def write_workspace(
         )
     root.mkdir(parents=True, exist_ok=True)
     gpkg = root / GPKG_FILE
-    fd, tmp_name = tempfile.mkstemp(prefix=".city-", suffix=".gpkg.tmp", dir=root)
+    fd, tmp_name = tempfile.mkstemp(prefix=".city-", suffix=".tmp.gpkg", dir=root)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()
