@@ -1,0 +1,9 @@
+"""Assessment: a standard's indicators computed for a workspace, with statuses and shortfalls."""
+
+from __future__ import annotations
+
+from gardencity.assessment.evaluate import run_assessment
+from gardencity.assessment.outputs import write_outputs
+from gardencity.assessment.results import Assessment, IndicatorResult
+
+__all__ = ["Assessment", "IndicatorResult", "run_assessment", "write_outputs"]

@@ -1,2 +1,147 @@
-"""(being written)"""
-__all__: list[str] = []
+"""Green space measures: 绿地率, 人均公园绿地面积, 万人拥有综合公园指数."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gardencity.indicators._checks import require_columns, require_same_crs
+from gardencity.indicators._classes import matches_classes
+from gardencity.indicators._result import ratio_result
+from gardencity.indicators._zonal import area_in_zones, union_area_in_zones
+
+__all__ = ["green_space_ratio", "park_area_per_capita", "parks_per_10k"]
+
+_NOT_CONSTRUCTION = ("water", "other")
+
+
+def green_space_ratio(
+    zones: gpd.GeoDataFrame,
+    green_spaces: gpd.GeoDataFrame,
+    land_use: gpd.GeoDataFrame | None = None,
+    *,
+    counted_classes: Sequence[str],
+    other_green_classes: Sequence[str],
+    other_green_cap: float = 0.2,
+    adjacency_tolerance_m: float = 1.0,
+) -> pd.Series:
+    """建成区绿地率: share of each zone that is urban green space.
+
+    Formula: ``100 × (A_in + min(A_other, cap × A_in)) / area(zone)`` where ``A_in`` is the
+    unioned area of green spaces of ``counted_classes`` inside construction land and
+    ``A_other`` that of ``other_green_classes`` (区域绿地) lying outside construction land but
+    adjoining it (within ``adjacency_tolerance_m`` of a construction-land parcel or of counted
+    green space). Clause: GB/T 50563-2010 绿地率; the 20 % rule per standards.md §3.2 (S8).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = gpd.GeoDataFrame({"population": [1.0]}, index=["built_up_area"],
+    ...     geometry=[shapely.box(0, 0, 100, 100)], crs=4547)
+    >>> green = gpd.GeoDataFrame({"green_class": ["G11", "EG12"],
+    ...     "in_construction_land": [True, False]},
+    ...     geometry=[shapely.box(0, 0, 50, 20), shapely.box(50, 0, 100, 20)], crs=4547)
+    >>> float(green_space_ratio(zones, green, counted_classes=["G1"],
+    ...     other_green_classes=["EG"]).iloc[0])
+    12.0
+    """
+    require_same_crs(zones=zones, green_spaces=green_spaces, land_use=land_use)
+    require_columns(green_spaces, ["green_class", "in_construction_land"], "green_spaces")
+    inside = green_spaces["in_construction_land"].fillna(True).astype(bool)
+    counted = green_spaces[matches_classes(green_spaces["green_class"], counted_classes) & inside]
+    other = green_spaces[
+        matches_classes(green_spaces["green_class"], other_green_classes) & ~inside
+    ]
+    counted_union = shapely.union_all(counted.geometry.to_numpy()) if len(counted) else None
+    a_in = area_in_zones(counted_union, zones)
+    a_other = pd.Series(0.0, index=zones.index)
+    if len(other):
+        anchors = [counted.geometry.to_numpy()]
+        if land_use is not None and "category" in land_use:
+            built = land_use[~land_use["category"].isin(_NOT_CONSTRUCTION)]
+            anchors.append(built.geometry.to_numpy())
+        anchor = shapely.union_all(np.concatenate(anchors)) if any(len(a) for a in anchors) else None
+        if anchor is not None and not anchor.is_empty:
+            near = shapely.dwithin(other.geometry.to_numpy(), anchor, adjacency_tolerance_m)
+            adjoining = other[near]
+            other_geom = shapely.union_all(adjoining.geometry.to_numpy()) if len(adjoining) else None
+            if other_geom is not None and counted_union is not None:
+                other_geom = shapely.difference(other_geom, counted_union)
+            a_other = area_in_zones(other_geom, zones)
+    credited = np.minimum(a_other, other_green_cap * a_in)
+    zone_area = pd.Series(shapely.area(zones.geometry.to_numpy()), index=zones.index)
+    result = ratio_result(a_in + credited, zone_area, name="green_space_ratio",
+                          numerator_unit="m2", denominator_unit="m2")
+    result.attrs["other_green_m2"] = a_other.to_dict()
+    result.attrs["other_green_credited_m2"] = credited.to_dict()
+    return result
+
+
+def park_area_per_capita(
+    zones: gpd.GeoDataFrame,
+    green_spaces: gpd.GeoDataFrame,
+    *,
+    park_classes: Sequence[str],
+    require_open: bool = False,
+) -> pd.Series:
+    """人均公园绿地面积: park green space per resident of each zone (m²/person).
+
+    Formula: ``area(∪ parks of park_classes ∩ zone) / population(zone)``. Clause: GB/T
+    50563-2010 人均公园绿地面积; GB 55014-2021 §2.1.3 (> 8.0); 国家生态园林城市 2022 (S2).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = gpd.GeoDataFrame({"population": [100.0]}, index=["built_up_area"],
+    ...     geometry=[shapely.box(0, 0, 1000, 1000)], crs=4547)
+    >>> parks = gpd.GeoDataFrame({"green_class": ["G12"], "is_open": [True]},
+    ...     geometry=[shapely.box(0, 0, 100, 100)], crs=4547)
+    >>> float(park_area_per_capita(zones, parks, park_classes=["G1"]).iloc[0])
+    100.0
+    """
+    require_same_crs(zones=zones, green_spaces=green_spaces)
+    require_columns(zones, ["population"], "zones")
+    parks = green_spaces[matches_classes(green_spaces["green_class"], park_classes)]
+    if require_open and "is_open" in parks:
+        parks = parks[parks["is_open"].fillna(True).astype(bool)]
+    area = union_area_in_zones(parks, zones)
+    return ratio_result(area, zones["population"], name="park_area_per_capita", scale=1.0,
+                        numerator_unit="m2", denominator_unit="persons")
+
+
+def parks_per_10k(
+    zones: gpd.GeoDataFrame,
+    green_spaces: gpd.GeoDataFrame,
+    *,
+    park_classes: Sequence[str],
+    min_area_m2: float = 0.0,
+) -> pd.Series:
+    """万人拥有综合公园指数: parks of ``park_classes`` per 10,000 residents.
+
+    Formula: ``count(parks with area ≥ min_area_m2 whose representative point is in the zone)
+    / (population / 10 000)``. Clause: GB/T 50563-2010 万人拥有综合公园指数 (unverified).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = gpd.GeoDataFrame({"population": [20000.0]}, index=["built_up_area"],
+    ...     geometry=[shapely.box(0, 0, 1000, 1000)], crs=4547)
+    >>> parks = gpd.GeoDataFrame({"green_class": ["G11", "G12"]},
+    ...     geometry=[shapely.box(0, 0, 100, 100), shapely.box(200, 0, 300, 100)], crs=4547)
+    >>> float(parks_per_10k(zones, parks, park_classes=["G11"]).iloc[0])
+    0.5
+    """
+    require_same_crs(zones=zones, green_spaces=green_spaces)
+    require_columns(zones, ["population"], "zones")
+    parks = green_spaces[matches_classes(green_spaces["green_class"], park_classes)]
+    parks = parks[shapely.area(parks.geometry.to_numpy()) >= min_area_m2]
+    points = shapely.point_on_surface(parks.geometry.to_numpy())
+    zone_geoms = zones.geometry.to_numpy()
+    counts = [int(shapely.contains(z, points).sum()) if len(points) else 0 for z in zone_geoms]
+    return ratio_result(pd.Series(counts, index=zones.index, dtype=float), zones["population"],
+                        name="parks_per_10k", scale=10000.0, numerator_unit="count",
+                        denominator_unit="persons")

@@ -1,2 +1,283 @@
-"""(being written)"""
-__all__: list[str] = []
+"""Road measures: 城市林荫路覆盖率 and 城市道路绿地达标率."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+import shapely.ops
+
+from gardencity.errors import DataError
+from gardencity.indicators._checks import require_columns, require_same_crs
+from gardencity.indicators._result import ratio_result
+from gardencity.indicators._road_geometry import DEFAULT_RED_LINE_M, road_pieces, side_samples
+from gardencity.indicators._service import per_zone
+from gardencity.indicators._zonal import require_raster_crs
+from gardencity.io.raster import Raster
+
+__all__ = ["road_green_compliance", "shaded_road_coverage"]
+
+
+def _tree_lookup(
+    zones: gpd.GeoDataFrame,
+    canopy: Raster | None,
+    vegetation: gpd.GeoDataFrame | None,
+    trees: gpd.GeoDataFrame | None,
+) -> tuple[Any, float]:
+    """A function (x, y) -> bool "under a tree crown", and the natural sampling step."""
+    if canopy is not None:
+        require_raster_crs(canopy, zones, "canopy")
+        tree_value = (canopy.classes or {"tree": 1}).get("tree", 1)
+        inverse = ~canopy.transform
+        rows, cols = canopy.array.shape
+
+        def in_raster(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
+            col, row = inverse * (x, y)
+            col, row = np.floor(col).astype(np.int64), np.floor(row).astype(np.int64)
+            ok = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
+            hit = np.zeros(len(x), dtype=bool)
+            hit[ok] = canopy.array[row[ok], col[ok]] == tree_value
+            return hit
+
+        return in_raster, max(abs(canopy.transform.a), 1.0)
+    crowns: list[Any] = []
+    if vegetation is not None and "veg_type" in vegetation:
+        crowns.extend(vegetation[vegetation["veg_type"] == "tree"].geometry.to_numpy())
+    if trees is not None and len(trees):
+        radius = trees.get("crown_radius_m", pd.Series(3.0, index=trees.index)).fillna(3.0)
+        crowns.extend(shapely.buffer(trees.geometry.to_numpy(), radius.to_numpy()))
+    if not crowns:
+        raise DataError(
+            "Shaded roads need tree canopy: a canopy raster, vegetation polygons with "
+            "veg_type = tree, or tree points with crown radii. Fix: add one of them."
+        )
+    union = shapely.union_all(np.asarray(crowns, dtype=object))
+    shapely.prepare(union)
+
+    def in_vector(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
+        return shapely.contains_xy(union, x, y)
+
+    return in_vector, 1.0
+
+
+def road_shade_segments(
+    zones: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame,
+    canopy: Raster | None = None,
+    vegetation: gpd.GeoDataFrame | None = None,
+    trees: gpd.GeoDataFrame | None = None,
+    slow_lanes: gpd.GeoDataFrame | None = None,
+    *,
+    grades: Sequence[str],
+    shade_threshold: float = 0.9,
+    segment_length_m: float = 100.0,
+    default_sidewalk_width_m: float = 3.0,
+    default_bike_lane_width_m: float = 2.5,
+) -> gpd.GeoDataFrame:
+    """Every side-segment of the evaluated roads with its canopy fraction and ``is_shaded``."""
+    require_same_crs(zones=zones, roads=roads, vegetation=vegetation, trees=trees,
+                     slow_lanes=slow_lanes)
+    require_columns(roads, ["grade"], "roads")
+    in_crown, step = _tree_lookup(zones, canopy, vegetation, trees)
+    pieces = road_pieces(roads, zones, list(grades))
+    columns = ["zone_id", "grade", "name", "side", "length_m", "canopy_fraction", "is_shaded"]
+    if pieces.empty:
+        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry",
+                                crs=zones.crs)
+    red = pieces.get("red_line_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(dtype=float, copy=True)
+    red = np.where(np.isnan(red), pieces["grade"].map(DEFAULT_RED_LINE_M).to_numpy(dtype=float, copy=True), red)
+    walk = pieces.get("sidewalk_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(dtype=float, copy=True)
+    bike = pieces.get("bike_lane_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(dtype=float, copy=True)
+    slow = np.nan_to_num(walk, nan=default_sidewalk_width_m) + np.nan_to_num(
+        bike, nan=default_bike_lane_width_m)
+    outer = red / 2.0
+    inner = np.maximum(outer - slow, 0.0)
+    across = 3
+    if slow_lanes is not None and len(slow_lanes):
+        inner = np.zeros_like(outer)
+        across = 8
+    samples = side_samples(pieces.geometry.to_numpy(), inner, outer, step_m=step,
+                           segment_length_m=segment_length_m, across=across)
+    x, y = samples["x"].to_numpy(), samples["y"].to_numpy()
+    if slow_lanes is not None and len(slow_lanes):
+        lanes = shapely.union_all(slow_lanes.geometry.to_numpy())
+        shapely.prepare(lanes)
+        keep = shapely.contains_xy(lanes, x, y)
+        samples, x, y = samples[keep], x[keep], y[keep]
+    samples = samples.assign(tree=in_crown(x, y))
+    grouped = samples.groupby(["line", "bin", "side"])
+    stats = grouped.agg(canopy_fraction=("tree", "mean"), start=("along", "min"),
+                        end=("along", "max")).reset_index()
+    line_len = pieces["length_m"].to_numpy()[stats["line"].to_numpy()]
+    bin_start = stats["bin"].to_numpy() * segment_length_m
+    stats["length_m"] = np.minimum(bin_start + segment_length_m, line_len) - bin_start
+    lines = pieces.geometry.to_numpy()[stats["line"].to_numpy()]
+    geoms = np.array([
+        shapely.ops.substring(g, float(a), float(b)) for g, a, b in
+        zip(lines, bin_start, bin_start + stats["length_m"].to_numpy(), strict=True)
+    ], dtype=object) if len(stats) < 400_000 else shapely.linestrings(
+        np.stack([shapely.get_coordinates(shapely.line_interpolate_point(lines, bin_start)),
+                  shapely.get_coordinates(shapely.line_interpolate_point(
+                      lines, bin_start + stats["length_m"].to_numpy()))], axis=1))
+    source = pieces.iloc[stats["line"].to_numpy()]
+    out = gpd.GeoDataFrame({
+        "zone_id": source["zone_id"].to_numpy(),
+        "grade": source["grade"].to_numpy(),
+        "name": source.get("name", pd.Series(None, index=source.index)).to_numpy(),
+        "side": np.where(stats["side"].to_numpy() > 0, "left", "right"),
+        "length_m": stats["length_m"].to_numpy(),
+        "canopy_fraction": stats["canopy_fraction"].to_numpy(),
+        "is_shaded": stats["canopy_fraction"].to_numpy() >= shade_threshold,
+    }, geometry=geoms, crs=zones.crs)
+    return out
+
+
+def shaded_road_coverage(
+    zones: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame,
+    canopy: Raster | None = None,
+    vegetation: gpd.GeoDataFrame | None = None,
+    trees: gpd.GeoDataFrame | None = None,
+    slow_lanes: gpd.GeoDataFrame | None = None,
+    *,
+    grades: Sequence[str],
+    shade_threshold: float = 0.9,
+    segment_length_m: float = 100.0,
+    default_sidewalk_width_m: float = 3.0,
+    default_bike_lane_width_m: float = 2.5,
+) -> pd.Series:
+    """城市林荫路覆盖率: share of sidewalk/bike-lane length that is shaded by tree crowns.
+
+    Each road of ``grades`` is cut into ``segment_length_m`` pieces per side; a side-segment's
+    slow-lane band (from the red-line edge inwards by sidewalk + bike-lane width, or the
+    mapped ``slow_lanes``) is sampled on a grid (pixel-size steps along the road, 3 lines
+    across); it is shaded when the tree-covered share of the samples reaches
+    ``shade_threshold``. Formula: ``100 × Σ length(shaded) / Σ length``. Clause: 国家生态园林城市
+    2022 林荫路 definition (S2): 次干路 + 支路, sidewalk and bike lane with ≥ 90 % green cover.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = gpd.GeoDataFrame({"population": [1.0]}, index=["built_up_area"],
+    ...     geometry=[shapely.box(-50, -50, 250, 50)], crs=4547)
+    >>> road = gpd.GeoDataFrame({"grade": ["branch"], "red_line_width_m": [20.0],
+    ...     "sidewalk_width_m": [3.0], "bike_lane_width_m": [2.0]},
+    ...     geometry=[shapely.LineString([(0, 0), (200, 0)])], crs=4547)
+    >>> crowns = gpd.GeoDataFrame({"veg_type": ["tree"]},
+    ...     geometry=[shapely.box(0, 0, 100, 12)], crs=4547)   # left side, first 100 m
+    >>> float(shaded_road_coverage(zones, road, vegetation=crowns,
+    ...     grades=["branch"]).iloc[0])
+    25.0
+    """
+    segments = road_shade_segments(
+        zones, roads, canopy, vegetation, trees, slow_lanes, grades=grades,
+        shade_threshold=shade_threshold, segment_length_m=segment_length_m,
+        default_sidewalk_width_m=default_sidewalk_width_m,
+        default_bike_lane_width_m=default_bike_lane_width_m)
+    zone_ids = segments["zone_id"].to_numpy()
+    length = segments["length_m"].to_numpy(dtype=float, copy=True)
+    shaded = per_zone(np.where(segments["is_shaded"].to_numpy(bool), length, 0.0), zone_ids,
+                      zones)
+    return ratio_result(shaded, per_zone(length, zone_ids, zones), name="shaded_road_coverage",
+                        numerator_unit="m", denominator_unit="m")
+
+
+def _required_ratio(width: npt.NDArray[np.float64], landscape: npt.NDArray[np.bool_],
+                    rules: Sequence[Mapping[str, Any]],
+                    landscape_ratio: float) -> npt.NDArray[np.float64]:
+    required = np.full(len(width), np.nan)
+    for rule in reversed(list(rules)):
+        lo = float(rule.get("min_width_m", 0.0))
+        hi = rule.get("max_width_m")
+        hit = (width > lo) & (width <= (float(hi) if hi is not None else np.inf))
+        if lo == 0.0:
+            hit |= width == 0.0
+        required = np.where(hit, float(rule["min_ratio"]), required)
+    return np.where(landscape, np.maximum(np.nan_to_num(required), landscape_ratio), required)
+
+
+def road_green_segments(
+    zones: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame,
+    green_spaces: gpd.GeoDataFrame | None = None,
+    *,
+    ratio_rules: Sequence[Mapping[str, Any]],
+    landscape_road_min_ratio: float,
+    grades: Sequence[str],
+) -> gpd.GeoDataFrame:
+    """Road pieces with ``green_ratio`` (surveyed or computed), ``required_ratio``, ``compliant``."""
+    require_same_crs(zones=zones, roads=roads, green_spaces=green_spaces)
+    pieces = road_pieces(roads, zones, list(grades))
+    width = pieces.get("red_line_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(dtype=float, copy=True)
+    landscape = pieces.get("is_landscape_road", pd.Series(False, index=pieces.index)).fillna(
+        False).to_numpy(bool)
+    ratio = pieces.get("green_ratio", pd.Series(np.nan, index=pieces.index)).to_numpy(dtype=float, copy=True)
+    todo = np.isnan(ratio) & ~np.isnan(width)
+    if todo.any() and green_spaces is not None and len(green_spaces):
+        corridor = shapely.buffer(pieces.geometry.to_numpy()[todo], width[todo] / 2.0,
+                                  cap_style="flat")
+        green = shapely.union_all(green_spaces.geometry.to_numpy())
+        shapely.prepare(green)
+        ratio[todo] = shapely.area(shapely.intersection(corridor, green)) / shapely.area(corridor)
+    elif todo.any():
+        ratio[todo] = 0.0
+    required = _required_ratio(np.nan_to_num(width, nan=-1.0), landscape, ratio_rules,
+                               landscape_road_min_ratio)
+    required[np.isnan(width)] = np.nan
+    out = pieces[["zone_id", "grade", "length_m", "geometry"]].copy()
+    out["red_line_width_m"] = width
+    out["green_ratio"] = ratio
+    out["required_ratio"] = required
+    out["evaluated"] = ~np.isnan(width)
+    out["compliant"] = out["evaluated"] & (ratio >= required - 1e-12)
+    return out
+
+
+def road_green_compliance(
+    zones: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame,
+    green_spaces: gpd.GeoDataFrame | None = None,
+    *,
+    ratio_rules: Sequence[Mapping[str, Any]],
+    landscape_road_min_ratio: float,
+    grades: Sequence[str],
+) -> pd.Series:
+    """城市道路绿地达标率: share of road length whose green ratio meets CJJ 75-97.
+
+    The required ratio follows the red-line width (``ratio_rules``; landscape roads at least
+    ``landscape_road_min_ratio``); the actual ratio is the surveyed ``green_ratio`` or the
+    green-space area inside the red-line corridor ÷ corridor area. Roads without a red-line
+    width are not evaluated (their length is in ``attrs["excluded_m"]``). Formula:
+    ``100 × Σ length(compliant) / Σ length(evaluated)``. Clause: CJJ 75-97 (S45).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = gpd.GeoDataFrame({"population": [1.0]}, index=["built_up_area"],
+    ...     geometry=[shapely.box(-50, -50, 350, 50)], crs=4547)
+    >>> roads = gpd.GeoDataFrame({"grade": ["branch", "branch"], "red_line_width_m": [20.0, 20.0],
+    ...     "green_ratio": [0.25, 0.1]}, geometry=[shapely.LineString([(0, 0), (100, 0)]),
+    ...     shapely.LineString([(100, 0), (300, 0)])], crs=4547)
+    >>> v = road_green_compliance(zones, roads, ratio_rules=[{"min_width_m": 0,
+    ...     "min_ratio": 0.2}], landscape_road_min_ratio=0.4, grades=["branch"])
+    >>> round(float(v.iloc[0]), 4)
+    33.3333
+    """
+    segments = road_green_segments(zones, roads, green_spaces, ratio_rules=ratio_rules,
+                                   landscape_road_min_ratio=landscape_road_min_ratio,
+                                   grades=grades)
+    zone_ids = segments["zone_id"].to_numpy()
+    length = segments["length_m"].to_numpy(dtype=float, copy=True)
+    evaluated = segments["evaluated"].to_numpy(bool)
+    ok = per_zone(np.where(segments["compliant"].to_numpy(bool), length, 0.0), zone_ids, zones)
+    result = ratio_result(ok, per_zone(np.where(evaluated, length, 0.0), zone_ids, zones),
+                          name="road_green_compliance", numerator_unit="m",
+                          denominator_unit="m")
+    result.attrs["excluded_m"] = per_zone(np.where(evaluated, 0.0, length), zone_ids,
+                                          zones).to_dict()
+    return result

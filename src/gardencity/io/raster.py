@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from affine import Affine
@@ -36,3 +37,19 @@ class Raster:
         x0, y0 = self.transform * (0, 0)
         x1, y1 = self.transform * (cols, rows)
         return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+
+def read_raster(path: str | Path, *, classes: dict[str, int] | None = None) -> Raster:
+    """Read band 1 of a GeoTIFF (or any GDAL raster) into a :class:`Raster`."""
+    import rasterio
+
+    from gardencity.errors import NoCrsError
+
+    with rasterio.open(path) as src:
+        if src.crs is None:
+            raise NoCrsError(
+                f"Raster {path} has no CRS. Fix: assign one, e.g. "
+                f"`gdal_edit.py -a_srs EPSG:4547 {Path(path).name}`."
+            )
+        array = src.read(1)
+        return Raster(array, src.transform, CRS.from_user_input(src.crs), src.nodata, classes)

@@ -18,9 +18,30 @@ import pandas as pd
 import pyogrio
 import tomli_w
 
-from gardencity.errors import WorkspaceError
+from pyproj import CRS
 
-__all__ = ["CONFIG_FILE", "GPKG_FILE", "write_workspace"]
+from gardencity.errors import (
+    GeographicCrsError,
+    MissingColumnError,
+    MissingLayerError,
+    Problem,
+    WorkspaceError,
+)
+from gardencity.io.classes import (
+    green_class_in_construction_land,
+    land_use_category,
+    normalise_green_class,
+    road_grade,
+)
+from gardencity.io.config import CityConfig, LayerSource, load_config
+from gardencity.io.crs import local_metric_crs, to_metric
+from gardencity.io.gcj02 import gdf_from_gcj02
+from gardencity.io.layers import LAYERS, TABLES, layer_spec
+from gardencity.io.management import ManagementEvidence
+from gardencity.io.raster import Raster, read_raster
+from gardencity.io.vector import coerce_fields, read_vector, repair_geometries
+
+__all__ = ["CONFIG_FILE", "GPKG_FILE", "Workspace", "write_workspace"]
 
 CONFIG_FILE = "city.toml"
 GPKG_FILE = "city.gpkg"
@@ -67,7 +88,8 @@ def write_workspace(
             dest = root / dest_name
             if Path(source).resolve() == dest.resolve():
                 continue
-            staged_path = root / f".{dest_name}.tmp"
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            staged_path = dest.parent / f".{dest.name}.tmp"
             shutil.copyfile(source, staged_path)
             staged.append((staged_path, dest))
         config_tmp = root / f".{CONFIG_FILE}.tmp"
@@ -91,3 +113,172 @@ def _drop_none(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_drop_none(v) for v in value]
     return value
+
+
+class Workspace:
+    """An opened workspace: configuration plus layers loaded on demand (each once)."""
+
+    def __init__(self, root: Path, config: CityConfig) -> None:
+        self.path = root
+        self.config = config
+        self.repairs: list[Problem] = []
+        self._cache: dict[str, gpd.GeoDataFrame | None] = {}
+        self._crs: CRS | None = None
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Workspace:
+        root = Path(path)
+        if not root.is_dir():
+            raise WorkspaceError(
+                f"No workspace folder at {root}. Fix: create one with `gardencity init {root} "
+                f"--name …`, `gardencity import-osm …` or `gardencity demo-city {root}`."
+            )
+        if not (root / CONFIG_FILE).is_file():
+            raise WorkspaceError(
+                f"{root} has no {CONFIG_FILE}. Fix: run `gardencity init {root} --name …` or add "
+                f"a city.toml with at least [city] name = \"…\"."
+            )
+        return cls(root, load_config(root / CONFIG_FILE))
+
+    @property
+    def gpkg(self) -> Path:
+        return self.path / GPKG_FILE
+
+    def _source(self, name: str) -> tuple[Path, str | None, LayerSource]:
+        source = self.config.layers.get(name, LayerSource())
+        path = self.path / source.path if source.path else self.gpkg
+        layer = source.layer or (name if path == self.gpkg or path.suffix == ".gpkg" else None)
+        return path, layer, source
+
+    def layer_names(self) -> list[str]:
+        present = set(pyogrio.list_layers(self.gpkg)[:, 0]) if self.gpkg.exists() else set()
+        return sorted(n for n in [*LAYERS, *TABLES] if n in present or n in self.config.layers)
+
+    def has_layer(self, name: str) -> bool:
+        return name in self.layer_names()
+
+    @property
+    def crs(self) -> CRS:
+        if self._crs is None:
+            if self.config.city.crs:
+                crs = CRS.from_user_input(self.config.city.crs)
+            else:
+                crs = local_metric_crs(self._read_raw("built_up_area"))
+            if not crs.is_projected:
+                raise GeographicCrsError(
+                    f"city.toml sets crs = '{self.config.city.crs}', a geographic CRS (degrees). "
+                    f"Fix: use a projected CRS in metres, e.g. the CGCS2000 Gauss-Krüger zone of "
+                    f"the city (EPSG:4534–4554), or remove `crs` to have one picked."
+                )
+            self._crs = crs
+        return self._crs
+
+    def _read_raw(self, name: str) -> gpd.GeoDataFrame:
+        path, layer, source = self._source(name)
+        if not path.exists():
+            raise MissingLayerError(
+                f"Layer '{name}' points to {path}, which does not exist. Fix: correct "
+                f"[layers.{name}] path in city.toml."
+            )
+        gdf = read_vector(path, layer, name)
+        if source.fields:
+            gdf = gdf.rename(columns={theirs: ours for ours, theirs in source.fields.items()})
+        if source.coordinates == "gcj02":
+            gdf = gdf_from_gcj02(gdf.to_crs(4326) if gdf.crs else gdf.set_crs(4326))
+        return gdf
+
+    def load_layer(self, name: str) -> gpd.GeoDataFrame | None:
+        """The layer in the working CRS with canonical fields; None if an optional one is absent."""
+        if name in self._cache:
+            return self._cache[name]
+        spec = layer_spec(name)
+        if not self.has_layer(name):
+            if spec.required:
+                raise MissingLayerError(
+                    f"The required layer '{name}' ({spec.name_zh}) is missing from {self.path}. "
+                    f"Layers present: {', '.join(self.layer_names()) or 'none'}. Fix: add it with "
+                    f"`gardencity import-layer {self.path} {name} FILE`."
+                )
+            self._cache[name] = None
+            return None
+        gdf = self._read_raw(name)
+        if spec.geometry != "none":
+            gdf = to_metric(gdf, self.crs, name=name)
+            gdf, problems = repair_geometries(gdf, spec)
+            self.repairs.extend(problems)
+        gdf = coerce_fields(gdf, spec)
+        gdf = self._derive(name, gdf)
+        self._cache[name] = gdf
+        return gdf
+
+    def _derive(self, name: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        if name == "land_use" and "code" in gdf:
+            gdf["category"] = land_use_category(gdf["code"], self.config.city.land_use_scheme)
+        elif name == "green_spaces" and "green_class" in gdf:
+            gdf["green_class"] = normalise_green_class(
+                gdf["green_class"], self.config.city.green_space_scheme
+            )
+            gdf["is_open"] = gdf["is_open"].map(lambda v: True if v is None else bool(v))
+            default = green_class_in_construction_land(gdf["green_class"])
+            gdf["in_construction_land"] = [
+                d if v is None else bool(v) for v, d in zip(gdf["in_construction_land"], default)
+            ]
+        elif name == "roads" and "grade" in gdf:
+            gdf["grade_source"] = gdf["grade"]
+            gdf["grade"] = road_grade(gdf["grade"])
+            gdf["walkable"] = [
+                (g != "expressway") if w is None else bool(w)
+                for w, g in zip(gdf["walkable"], gdf["grade"])
+            ]
+            gdf["is_landscape_road"] = gdf["is_landscape_road"].map(lambda v: bool(v))
+        elif name == "trees":
+            gdf["is_woody"] = gdf["is_woody"].map(lambda v: True if v is None else bool(v))
+        return gdf
+
+    def load_raster(self, name: str) -> Raster | None:
+        file = getattr(self.config.rasters, name, None)
+        if not file:
+            return None
+        path = self.path / file
+        if not path.exists():
+            raise MissingLayerError(
+                f"Raster '{name}' points to {path}, which does not exist. Fix: correct "
+                f"[rasters] {name} in city.toml or add the file."
+            )
+        classes = self.config.rasters.canopy_classes if name == "canopy" else None
+        return read_raster(path, classes=classes)
+
+    def load_table(self, name: str) -> pd.DataFrame | None:
+        file = getattr(self.config.tables, name, None)
+        if not file:
+            return None
+        path = self.path / file
+        if not path.exists():
+            raise MissingLayerError(
+                f"Table '{name}' points to {path}, which does not exist. Fix: correct [tables] "
+                f"{name} in city.toml or add the file."
+            )
+        table = pd.read_csv(path) if path.suffix.lower() == ".csv" else pyogrio.read_dataframe(
+            path, read_geometry=False)
+        spec = layer_spec(name)
+        missing = [f for f in spec.required_fields if f not in table.columns]
+        if missing:
+            raise MissingColumnError(
+                f"Table '{name}' ({path.name}) lacks the column(s) {missing}. Fix: add them; "
+                f"required: {', '.join(spec.required_fields)}."
+            )
+        if "date" in table:
+            table["date"] = pd.to_datetime(table["date"])
+        if "is_urban" in table:
+            table["is_urban"] = table["is_urban"].map(
+                lambda v: str(v).strip().lower() in ("1", "true", "yes", "是"))
+        return table
+
+    def management(self) -> dict[str, ManagementEvidence]:
+        items = {}
+        for item_id, item in self.config.management.items():
+            missing = tuple(e for e in item.evidence if not (self.path / e).exists())
+            items[item_id] = ManagementEvidence(
+                item_id, item.status, tuple(item.evidence), missing, item.note
+            )
+        return items

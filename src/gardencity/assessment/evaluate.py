@@ -1,0 +1,252 @@
+"""Run an assessment: every indicator of the chosen standard, for the city and each district."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+import gardencity
+from gardencity.assessment.gaps import UNIT_FACTORS, gap_amount, gap_text
+from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
+from gardencity.assessment.results import Assessment, IndicatorResult
+from gardencity.assessment.thresholds import decide_status, is_failing
+from gardencity.errors import GardenCityError
+from gardencity.io.layers import layer_spec
+from gardencity.io.validate import check_workspace
+from gardencity.io.workspace import Workspace
+from gardencity.standards import load_standard
+from gardencity.standards.schema import IndicatorSpec, Standard, Threshold
+
+__all__ = ["Progress", "evaluate_indicator", "run_assessment"]
+
+Progress = Callable[[str, int, int], None]
+
+_INPUT_LAYER_NAMES = {"temperature": "land_surface_temperature (raster)",
+                      "canopy": "canopy (raster) or vegetation",
+                      "walk_graph": "roads", "weather_stations": "weather_stations (table)"}
+
+
+def run_assessment(
+    workspace: Workspace | str | os.PathLike[str],
+    *,
+    standard: str | None = None,
+    progress: Progress | None = None,
+    registry: Mapping[str, Callable[..., Any]] | None = None,
+) -> Assessment:
+    """Assess a workspace against a standard (city.toml's unless given)."""
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+    started = time.perf_counter()
+    warnings = check_workspace(ws)
+    std = load_standard(_resolve_standard(ws, standard))
+    if registry is None:
+        from gardencity.indicators import REGISTRY as registry
+    inputs = AssessmentInputs(ws)
+    zones = inputs.get("zones")
+    city_size = std.city_size(_finite(zones.loc[CITY_ZONE, "population"]))
+    context = {"grade": ws.config.city.grade, "region": ws.config.city.region,
+               "city_size": city_size}
+    results: list[IndicatorResult] = []
+    series_by_id: dict[str, pd.Series] = {}
+    total = len(std.indicators)
+    for i, spec in enumerate(std.indicators):
+        if progress:
+            progress(spec.name_zh, i, total)
+        result, series = evaluate_indicator(spec, inputs, registry, std, context)
+        results.append(result)
+        if series is not None:
+            series_by_id[spec.id] = series
+    if progress:
+        progress("完成", total, total)
+    timings = {r.id: r.seconds for r in results}
+    timings.update({f"input:{k}": v for k, v in inputs.timings.items()})
+    timings["total"] = time.perf_counter() - started
+    config = ws.config.city
+    assessment = Assessment(
+        city={"name": config.name, "name_en": config.name_en, "crs": ws.crs.to_string(),
+              "population": _finite(zones.loc[CITY_ZONE, "population"]),
+              "population_source": config.population_source, "data_source": config.data_source,
+              "grade": config.grade, "region": config.region, "city_size": city_size,
+              "workspace": str(ws.path)},
+        standard={"id": std.id, "name_zh": std.name_zh, "name_en": std.name_en,
+                  "edition": std.edition, "catalogue_version": std.catalogue_version,
+                  "document": std.document, "extends": std.extends},
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        gardencity_version=gardencity.__version__,
+        indicators=results,
+        zones=zones,
+        validation=[{"layer": p.layer, "message": p.message, "fix": p.fix,
+                     "severity": p.severity, "count": p.count}
+                    for p in [*warnings, *ws.repairs]],
+        timings_s=timings,
+    )
+    from gardencity.assessment.diagnostics import build_diagnostics
+
+    assessment.diagnostics = build_diagnostics(assessment, std, inputs, series_by_id)
+    return assessment
+
+
+def _resolve_standard(ws: Workspace, override: str | None) -> str:
+    chosen = override or ws.config.city.standard
+    candidate = ws.path / chosen
+    return str(candidate) if candidate.is_file() else chosen
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def evaluate_indicator(
+    spec: IndicatorSpec,
+    inputs: AssessmentInputs,
+    registry: Mapping[str, Callable[..., Any]],
+    standard: Standard,
+    context: dict[str, str | None],
+) -> tuple[IndicatorResult, pd.Series | None]:
+    """Compute one indicator and decide its status; errors stay with the indicator."""
+    start = time.perf_counter()
+    threshold = spec.select_threshold(**context)
+    zones = inputs.get("zones")
+    note = ""
+    series: pd.Series | None = None
+    used: dict[str, int] = {}
+    try:
+        measure = registry[spec.measure]
+        kwargs, missing = _arguments(measure, inputs)
+        used = {name: inputs.counts[name] for name in kwargs if name in inputs.counts}
+        if missing:
+            note = _missing_note(missing)
+        else:
+            series = measure(**kwargs, **spec.params)
+    except KeyError as exc:
+        if spec.measure in registry:
+            raise
+        note = f"Unknown measure '{spec.measure}' ({exc}). Fix the catalogue entry."
+    except GardenCityError as exc:
+        note = str(exc)
+        status_if_error = "error"
+    else:
+        status_if_error = ""
+    district_ids = [z for z in zones.index if z != CITY_ZONE]
+    value: float | None = None
+    by_district: dict[str, float | None] = {}
+    min_district = None
+    if series is not None:
+        by_district = {z: _finite(series.get(z)) for z in district_ids}
+        if spec.scope == "min_district":
+            finite = {z: v for z, v in by_district.items() if v is not None}
+            if finite:
+                min_district = min(finite, key=lambda z: finite[z])
+                value = finite[min_district]
+        else:
+            value = _finite(series.get(CITY_ZONE))
+    status = status_if_error or decide_status(value, threshold)
+    district_status = {z: decide_status(v, threshold) for z, v in by_district.items()}
+    result = IndicatorResult(
+        id=spec.id, name_zh=spec.name_zh, name_en=spec.name_en, unit=spec.unit,
+        direction=spec.direction, scope=spec.scope, aspect=spec.aspect,
+        informative=spec.informative, value=value, by_district=by_district,
+        threshold=_threshold_dict(threshold, standard), status=status,
+        district_status=district_status,
+        gap=_gap(spec, series, threshold, status, district_status, value),
+        method={"measure": spec.measure, "params": spec.params, "text_zh": spec.method_zh,
+                "text_en": spec.method_en, "notes": spec.notes},
+        inputs=used, note=note, min_district=min_district,
+        seconds=time.perf_counter() - start,
+    )
+    return result, series
+
+
+def _arguments(measure: Callable[..., Any], inputs: AssessmentInputs
+               ) -> tuple[dict[str, Any], list[str]]:
+    kwargs: dict[str, Any] = {}
+    missing: list[str] = []
+    for name, param in inspect.signature(measure).parameters.items():
+        if param.kind is inspect.Parameter.KEYWORD_ONLY or name not in inputs.names():
+            continue
+        value = inputs.get(name)
+        if value is None and param.default is inspect.Parameter.empty:
+            missing.append(name)
+        kwargs[name] = value
+    return kwargs, missing
+
+
+def _missing_note(missing: list[str]) -> str:
+    names = []
+    for name in missing:
+        label = _INPUT_LAYER_NAMES.get(name)
+        if label is None:
+            try:
+                label = f"{name} ({layer_spec(name).name_zh})"
+            except KeyError:
+                label = name
+        names.append(label)
+    return (f"Not assessed: missing {', '.join(names)}. Fix: add the layer to the workspace "
+            f"(see docs/workspace.md).")
+
+
+def _threshold_dict(threshold: Threshold | None, standard: Standard) -> dict[str, Any] | None:
+    if threshold is None:
+        return None
+    source = standard.sources.get(threshold.source)
+    return {"op": threshold.op, "value": threshold.value, "confidence": threshold.confidence,
+            "source": threshold.source, "source_title": source.title if source else "",
+            "clause": threshold.clause, "note": threshold.note}
+
+
+def _gap(spec: IndicatorSpec, series: pd.Series | None, threshold: Threshold | None,
+         status: str, district_status: dict[str, str], value: float | None
+         ) -> dict[str, Any] | None:
+    if series is None or threshold is None or threshold.value is None:
+        return None
+    if spec.gap.kind == "none":
+        return None
+    attrs = series.attrs
+    factor = UNIT_FACTORS.get((str(attrs.get("numerator_unit", "")), spec.gap.unit), 1.0)
+
+    def amount_for(zone: str) -> float | None:
+        assert threshold is not None and threshold.value is not None
+        amount = gap_amount(
+            spec.gap.kind, threshold=threshold.value, scale=float(attrs.get("scale", 1.0)),
+            numerator=attrs.get("numerator", {}).get(zone),
+            denominator=attrs.get("denominator", {}).get(zone),
+            value=_finite(series.get(zone)),
+        )
+        if amount is None:
+            return None
+        amount *= factor if spec.gap.kind != "reduce_value" else 1.0
+        return float(math.ceil(amount)) if spec.gap.unit == "count" else amount
+
+    failing_districts = [z for z, s in district_status.items() if is_failing(s)]
+    by_district = {z: amount_for(z) for z in failing_districts}
+    if spec.scope == "min_district":
+        if not failing_districts:
+            return None
+        total = sum(v for v in by_district.values() if v)
+    else:
+        if not is_failing(status):
+            return None
+        total = amount_for(CITY_ZONE) or 0.0
+    gap = gap_text(total, spec.gap.unit, spec.gap.what_zh, spec.gap.what_en, spec.gap.kind)
+    gap["by_district"] = by_district
+    if attrs.get("numerator_unit") == "m2" and spec.gap.unit == "ha" and "coverage" in spec.id:
+        num, den = attrs["numerator"].get(CITY_ZONE), attrs["denominator"].get(CITY_ZONE)
+        if num is not None and den is not None:
+            gap["uncovered_ha"] = (den - num) * 1e-4
+    if attrs.get("numerator_unit") == "m" and spec.id == "shaded_road_coverage":
+        num, den = attrs["numerator"].get(CITY_ZONE), attrs["denominator"].get(CITY_ZONE)
+        if num is not None and den is not None:
+            gap["unshaded_km"] = (den - num) * 1e-3
+    return gap
+
+

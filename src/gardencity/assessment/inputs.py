@@ -1,0 +1,121 @@
+"""Prepare every input a measure may ask for, once per run, from a workspace."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gardencity.errors import DataError
+from gardencity.io.workspace import Workspace
+
+__all__ = ["INPUT_LAYERS", "AssessmentInputs", "clip_to"]
+
+CITY_ZONE = "built_up_area"
+CLIPPED = ("land_use", "green_spaces", "vegetation", "greenways", "trees", "historic_districts",
+           "park_entrances", "slow_lanes")
+INPUT_LAYERS = (*CLIPPED, "roads")
+
+
+def clip_to(gdf: gpd.GeoDataFrame, area: shapely.Geometry) -> gpd.GeoDataFrame:
+    """Features of ``gdf`` inside ``area``: whole where contained, cut where crossing."""
+    if gdf.empty:
+        return gdf
+    geoms = gdf.geometry.to_numpy()
+    shapely.prepare(area)
+    hits = shapely.intersects(area, geoms)
+    inside = shapely.contains_properly(area, geoms)
+    out = gdf.loc[hits].copy()
+    cut = ~inside[hits]
+    if cut.any():
+        new = out.geometry.to_numpy().copy()
+        new[cut] = shapely.intersection(new[cut], area)
+        out = out.set_geometry(gpd.GeoSeries(new, index=out.index, crs=gdf.crs))
+        keep = ~shapely.is_empty(new)
+        keep &= shapely.get_dimensions(new) == shapely.get_dimensions(geoms[hits])
+        out = out.loc[keep]
+    return out
+
+
+class AssessmentInputs:
+    """Lazy, computed-once prepared inputs (see docs/architecture.md §Prepared inputs)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._values: dict[str, Any] = {}
+        self.timings: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+        self._builders: dict[str, Callable[[], Any]] = {
+            "built_up_area": self._built_up_area,
+            "zones": self._zones,
+            "roads": lambda: workspace.load_layer("roads"),
+            "canopy": lambda: workspace.load_raster("canopy"),
+            "temperature": lambda: workspace.load_raster("land_surface_temperature"),
+            "weather_stations": lambda: workspace.load_table("weather_stations"),
+            "management": workspace.management,
+            "walk_graph": self._walk_graph,
+        }
+        for name in CLIPPED:
+            self._builders[name] = self._clipped_builder(name)
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._builders)
+
+    def get(self, name: str) -> Any:
+        if name not in self._values:
+            start = time.perf_counter()
+            value = self._builders[name]()
+            self.timings[name] = time.perf_counter() - start
+            self._values[name] = value
+            if isinstance(value, pd.DataFrame):
+                self.counts[name] = len(value)
+        return self._values[name]
+
+    def _built_up_area(self) -> gpd.GeoDataFrame:
+        layer = self.workspace.load_layer("built_up_area")
+        assert layer is not None
+        if layer.empty:
+            raise DataError("The built_up_area layer is empty. Fix: draw the 建成区 boundary.")
+        geom = shapely.union_all(layer.geometry.to_numpy())
+        return gpd.GeoDataFrame({"name": [self.workspace.config.city.name]}, geometry=[geom],
+                                crs=layer.crs)
+
+    def _zones(self) -> gpd.GeoDataFrame:
+        bua = self.get("built_up_area")
+        area = bua.geometry.iloc[0]
+        districts = self.workspace.load_layer("districts")
+        assert districts is not None
+        clipped = clip_to(districts, area)
+        population = self.workspace.config.city.population
+        if population is None:
+            population = float(clipped["population"].sum(min_count=1))
+        rows = [{"zone_id": CITY_ZONE, "name": self.workspace.config.city.name,
+                 "population": population, "kind": "built_up_area", "geometry": area}]
+        for row in clipped.itertuples():
+            rows.append({"zone_id": str(row.district_id), "name": row.name,
+                         "population": float(row.population) if pd.notna(row.population)
+                         else np.nan, "kind": "district", "geometry": row.geometry})
+        zones = gpd.GeoDataFrame(rows, geometry="geometry", crs=bua.crs).set_index("zone_id")
+        return zones
+
+    def _clipped_builder(self, name: str) -> Callable[[], gpd.GeoDataFrame | None]:
+        def build() -> gpd.GeoDataFrame | None:
+            layer = self.workspace.load_layer(name)
+            if layer is None:
+                return None
+            return clip_to(layer, self.get("built_up_area").geometry.iloc[0])
+
+        return build
+
+    def _walk_graph(self) -> Any:
+        roads = self.get("roads")
+        if roads is None or roads.empty:
+            return None
+        from gardencity.network import walk_graph_from_roads
+
+        return walk_graph_from_roads(roads)

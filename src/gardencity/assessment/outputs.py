@@ -1,0 +1,118 @@
+"""Write an assessment's outputs: scorecard.json, diagnostics.gpkg (QGIS styles), report.html."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+
+from gardencity.assessment.results import Assessment
+
+__all__ = ["LAYER_STYLES", "write_diagnostics", "write_outputs"]
+
+# fill RGBA, outline RGBA, line width (mm); lines when fill is None
+LAYER_STYLES: dict[str, tuple[str | None, str, float]] = {
+    "zones": ("0,0,0,0", "60,60,60,255", 0.6),
+    "uncovered_residential": ("215,48,39,153", "165,0,38,255", 0.2),
+    "uncovered_residential_walking": ("244,109,67,153", "165,0,38,255", 0.2),
+    "service_areas": ("26,152,80,40", "26,152,80,255", 0.4),
+    "eligible_parks": ("102,189,99,255", "0,104,55,255", 0.2),
+    "road_shade_segments": (None, "26,152,80,255", 0.8),
+    "unshaded_road_segments": (None, "253,141,60,255", 1.2),
+    "districts_below_minimum": ("215,48,39,90", "215,48,39,255", 0.8),
+}
+
+
+def _qml(name: str, geometry_type: str) -> str:
+    fill, outline, width = LAYER_STYLES.get(name, ("200,200,200,120", "80,80,80,255", 0.3))
+    if fill is None or geometry_type.endswith("LineString"):
+        symbol = (
+            f'<symbol type="line" name="0" alpha="1"><layer class="SimpleLine">'
+            f'<Option type="Map"><Option name="line_color" value="{outline}" type="QString"/>'
+            f'<Option name="line_width" value="{width}" type="QString"/>'
+            f'<Option name="line_width_unit" value="MM" type="QString"/></Option>'
+            f"</layer></symbol>"
+        )
+    else:
+        symbol = (
+            f'<symbol type="fill" name="0" alpha="1"><layer class="SimpleFill">'
+            f'<Option type="Map"><Option name="color" value="{fill}" type="QString"/>'
+            f'<Option name="outline_color" value="{outline}" type="QString"/>'
+            f'<Option name="outline_width" value="{width}" type="QString"/>'
+            f'<Option name="outline_width_unit" value="MM" type="QString"/></Option>'
+            f"</layer></symbol>"
+        )
+    return (
+        '<!DOCTYPE qgis PUBLIC \'http://mrcc.com/qgis.dtd\' \'SYSTEM\'>'
+        '<qgis version="3.34" styleCategories="Symbology">'
+        f'<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0">'
+        f"<symbols>{symbol}</symbols></renderer-v2></qgis>"
+    )
+
+
+def write_diagnostics(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
+    """Write the layers and a ``layer_styles`` table that QGIS applies on opening."""
+    fd, tmp_name = tempfile.mkstemp(prefix=".diagnostics-", suffix=".gpkg", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
+    written: list[tuple[str, str]] = []
+    for name, gdf in layers.items():
+        if gdf is None or gdf.empty:
+            continue
+        frame = gdf.copy()
+        for column in frame.columns:
+            if column != frame.geometry.name and frame[column].dtype == object:
+                frame[column] = frame[column].map(lambda v: v if v is None else str(v))
+        pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG")
+        written.append((name, str(frame.geom_type.dropna().iloc[0]) if len(frame) else ""))
+    with sqlite3.connect(tmp) as db:
+        db.execute(
+            "CREATE TABLE layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "f_table_catalog TEXT, f_table_schema TEXT, f_table_name TEXT, "
+            "f_geometry_column TEXT, styleName TEXT, styleQML TEXT, styleSLD TEXT, "
+            "useAsDefault BOOLEAN, description TEXT, owner TEXT, ui TEXT, update_time DATETIME)"
+        )
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        for name, geom_type in written:
+            db.execute(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
+                "owner, ui, update_time) VALUES ('', '', ?, 'geom', ?, ?, '', 1, "
+                "'gardencity default style', '', '', ?)",
+                (name, name, _qml(name, geom_type), now),
+            )
+        db.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
+            "VALUES ('layer_styles', 'attributes', 'layer_styles', ?)", (now,)
+        )
+    os.replace(tmp, path)
+    return path
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_outputs(assessment: Assessment, out_dir: str | os.PathLike[str], *,
+                  lang: str = "zh") -> dict[str, Path]:
+    """scorecard.json, diagnostics.gpkg and report.html in ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    scorecard = assessment.to_dict()
+    paths = {"scorecard": out / "scorecard.json", "diagnostics": out / "diagnostics.gpkg",
+             "report": out / "report.html"}
+    _write_text_atomic(paths["scorecard"], json.dumps(scorecard, ensure_ascii=False, indent=2))
+    write_diagnostics(assessment.diagnostics, paths["diagnostics"])
+    from gardencity.reports import write_report
+
+    write_report(scorecard, assessment.zones, assessment.diagnostics, paths["report"], lang=lang)
+    return paths

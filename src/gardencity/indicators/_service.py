@@ -1,0 +1,113 @@
+"""Geometry shared by the service-radius measures: eligible parks, coverage, grid cells."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+
+from gardencity.errors import DataError
+from gardencity.indicators._checks import require_columns
+from gardencity.indicators._classes import matches_classes
+from gardencity.indicators._zonal import pieces_by_zone
+
+__all__ = ["covered_areas", "eligible_parks", "grid_cells", "residential_pieces"]
+
+
+def eligible_parks(
+    green_spaces: gpd.GeoDataFrame,
+    historic_districts: gpd.GeoDataFrame | None,
+    *,
+    bands: Sequence[Mapping[str, Any]],
+    eligible_classes: Sequence[str],
+    require_open: bool,
+) -> gpd.GeoDataFrame:
+    """Parks that serve residents, each with the ``radius_m`` of the first band it falls in."""
+    require_columns(green_spaces, ["green_class"], "green_spaces")
+    if not bands:
+        raise DataError("No service-radius bands given. Fix: list `bands` in the catalogue.")
+    parks = green_spaces[matches_classes(green_spaces["green_class"], eligible_classes)].copy()
+    if require_open and "is_open" in parks:
+        parks = parks[parks["is_open"].fillna(True).astype(bool)]
+    area = shapely.area(parks.geometry.to_numpy())
+    in_historic = np.zeros(len(parks), dtype=bool)
+    if historic_districts is not None and len(historic_districts) and len(parks):
+        historic = shapely.union_all(historic_districts.geometry.to_numpy())
+        in_historic = shapely.intersects(parks.geometry.to_numpy(), historic)
+    radius = np.full(len(parks), np.nan)
+    for band in reversed(list(bands)):  # the first matching band wins
+        lo = float(band.get("min_area_m2", 0.0))
+        hi = band.get("max_area_m2")
+        hit = (area >= lo) & (area < (float(hi) if hi is not None else np.inf))
+        if band.get("historic_only", False):
+            hit &= in_historic
+        radius = np.where(hit, float(band["radius_m"]), radius)
+    parks["area_m2"] = area
+    parks["radius_m"] = radius
+    return parks[~np.isnan(radius)]
+
+
+def residential_pieces(land_use: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Residential land (category ``residential``) cut by zone."""
+    require_columns(land_use, ["category"], "land_use")
+    residential = land_use[land_use["category"] == "residential"]
+    return pieces_by_zone(residential[["geometry"]], zones)
+
+
+def covered_areas(
+    pieces: npt.NDArray[np.object_], cover: shapely.Geometry | None
+) -> npt.NDArray[np.float64]:
+    """Area of each piece inside ``cover``: whole pieces where contained, else intersected."""
+    out = np.zeros(len(pieces))
+    if cover is None or cover.is_empty or len(pieces) == 0:
+        return out
+    shapely.prepare(cover)
+    inside = shapely.contains_properly(cover, pieces)
+    out[inside] = shapely.area(pieces[inside])
+    touching = ~inside & shapely.intersects(cover, pieces)
+    if touching.any():
+        out[touching] = shapely.area(shapely.intersection(pieces[touching], cover))
+    return out
+
+
+def per_zone(values: npt.NDArray[np.float64], zone_ids: npt.NDArray[Any],
+             zones: gpd.GeoDataFrame) -> pd.Series:
+    sums = pd.Series(values).groupby(pd.Series(zone_ids)).sum()
+    return sums.reindex(zones.index, fill_value=0.0).astype(float)
+
+
+def grid_cells(pieces: gpd.GeoDataFrame, cell_size: float) -> gpd.GeoDataFrame:
+    """Cut each piece by a square grid anchored at the CRS origin (areas stay exact)."""
+    if pieces.empty:
+        return pieces.assign(cell_area=pd.Series(dtype=float))
+    geoms = pieces.geometry.to_numpy()
+    bounds = shapely.bounds(geoms)
+    ix0 = np.floor(bounds[:, 0] / cell_size).astype(np.int64)
+    iy0 = np.floor(bounds[:, 1] / cell_size).astype(np.int64)
+    ix1 = np.floor(bounds[:, 2] / cell_size).astype(np.int64)
+    iy1 = np.floor(bounds[:, 3] / cell_size).astype(np.int64)
+    nx, ny = ix1 - ix0 + 1, iy1 - iy0 + 1
+    counts = nx * ny
+    owner = np.repeat(np.arange(len(geoms)), counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    cx = ix0[owner] + offset % nx[owner]
+    cy = iy0[owner] + offset // nx[owner]
+    boxes = shapely.box(cx * cell_size, cy * cell_size, (cx + 1) * cell_size,
+                        (cy + 1) * cell_size)
+    owner_geoms = geoms[owner]
+    shapely.prepare(owner_geoms)
+    inside = shapely.contains_properly(owner_geoms, boxes)
+    cells = boxes.copy()
+    cut = ~inside
+    cells[cut] = shapely.intersection(owner_geoms[cut], boxes[cut])
+    areas = shapely.area(cells)
+    keep = areas > 0
+    out = pieces.iloc[owner[keep]].copy()
+    out = out.set_geometry(gpd.GeoSeries(cells[keep], index=out.index, crs=pieces.crs))
+    out["cell_area"] = areas[keep]
+    return out.reset_index(drop=True)

@@ -1,0 +1,86 @@
+"""city.toml: the workspace configuration, validated."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gardencity.errors import WorkspaceError
+
+__all__ = ["CityConfig", "CitySection", "LayerSource", "ManagementItem", "load_config"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CitySection(_Strict):
+    name: str
+    name_en: str = ""
+    crs: str | None = None
+    standard: str = "national_ecological_garden_city_2022"
+    grade: str | None = None
+    region: Literal["north", "south"] | None = None
+    land_use_scheme: Literal["gb50137", "yongdi_yonghai", "sandiao"] = "gb50137"
+    green_space_scheme: Literal["cjjt85_2017", "cjjt85_2002"] = "cjjt85_2017"
+    population: float | None = None
+    population_source: str = ""
+    data_source: str = ""
+
+
+class LayerSource(_Strict):
+    path: str | None = None
+    layer: str | None = None
+    coordinates: Literal["gcj02"] | None = None
+    fields: dict[str, str] = Field(default_factory=dict)
+
+
+class ManagementItem(_Strict):
+    status: bool
+    evidence: list[str] = Field(default_factory=list)
+    note: str = ""
+
+
+class RasterSection(_Strict):
+    canopy: str | None = None
+    land_surface_temperature: str | None = None
+    canopy_classes: dict[str, int] = Field(
+        default_factory=lambda: {"tree": 1, "shrub": 2, "grass": 3}
+    )
+
+
+class TableSection(_Strict):
+    weather_stations: str | None = None
+
+
+class CityConfig(_Strict):
+    city: CitySection
+    layers: dict[str, LayerSource] = Field(default_factory=dict)
+    rasters: RasterSection = Field(default_factory=RasterSection)
+    tables: TableSection = Field(default_factory=TableSection)
+    management: dict[str, ManagementItem] = Field(default_factory=dict)
+
+
+def load_config(path: Path) -> CityConfig:
+    """Read and validate ``city.toml``; every problem is listed with its key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise WorkspaceError(
+            f"{path} is not valid TOML: {exc}. Fix the syntax at that line (strings need quotes, "
+            f"tables are written [name])."
+        ) from exc
+    try:
+        return CityConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = ".".join(str(x) for x in err["loc"])
+            lines.append(f"  - {key}: {err['msg']}")
+        raise WorkspaceError(
+            f"{path} has {len(lines)} problem(s):\n" + "\n".join(lines)
+            + "\nFix: correct these keys (see docs/architecture.md §Workspace for every key)."
+        ) from None

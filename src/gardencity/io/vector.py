@@ -1,0 +1,106 @@
+"""Reading vector layers (GeoPackage, Shapefile, GeoJSON) and normalising them to the schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from gardencity.errors import DataError, NoCrsError, Problem
+from gardencity.io.crs import _no_crs_message
+from gardencity.io.layers import LayerSpec
+
+__all__ = ["coerce_fields", "read_vector", "repair_geometries"]
+
+_POLYGONAL = ("Polygon", "MultiPolygon")
+_LINEAR = ("LineString", "MultiLineString")
+
+
+def read_vector(path: Path, layer: str | None, name: str) -> gpd.GeoDataFrame:
+    """Read one layer with pyogrio; refuse a layer without CRS."""
+    try:
+        gdf = pyogrio.read_dataframe(path, layer=layer)
+    except Exception as exc:  # pyogrio raises several DataSource errors
+        raise DataError(
+            f"Cannot read layer '{layer or name}' from {path}: {exc}. Fix: check the file and the "
+            f"layer name (`ogrinfo {path.name}` lists the layers)."
+        ) from exc
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        gdf = gpd.GeoDataFrame(gdf)
+    if gdf.crs is None and len(gdf) and gdf.geometry.notna().any():
+        raise NoCrsError(_no_crs_message(name))
+    return gdf
+
+
+def repair_geometries(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Drop empty geometries and repair invalid ones with ``make_valid`` (counted)."""
+    problems: list[Problem] = []
+    geoms = gdf.geometry.to_numpy()
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if empty.any():
+        problems.append(Problem(spec.name, f"{int(empty.sum())} feature(s) without geometry were "
+                                "dropped", "Give every feature a geometry or delete it.",
+                                "warning", int(empty.sum())))
+        gdf = gdf.loc[~empty].copy()
+        geoms = gdf.geometry.to_numpy()
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        fixed = shapely.make_valid(geoms[invalid])
+        if spec.geometry == "polygon":
+            fixed = np.array([_keep_type(g, _POLYGONAL) for g in fixed], dtype=object)
+        elif spec.geometry == "line":
+            fixed = np.array([_keep_type(g, _LINEAR) for g in fixed], dtype=object)
+        new = geoms.copy()
+        new[invalid] = fixed
+        gdf = gdf.set_geometry(gpd.GeoSeries(new, index=gdf.index, crs=gdf.crs))
+        problems.append(Problem(
+            spec.name, f"{int(invalid.sum())} invalid geometr(y/ies) repaired with make_valid",
+            "Check the repaired features in QGIS (Vector ▸ Geometry Tools ▸ Check Validity) and "
+            "fix them at the source.", "warning", int(invalid.sum())))
+        gdf = gdf.loc[~shapely.is_empty(gdf.geometry.to_numpy())].copy()
+    return gdf, problems
+
+
+def _keep_type(geom: shapely.Geometry, kinds: tuple[str, ...]) -> shapely.Geometry:
+    if geom.geom_type in kinds:
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in kinds]
+    if not parts:
+        return shapely.Polygon() if kinds == _POLYGONAL else shapely.LineString()
+    return shapely.union_all(parts) if kinds == _POLYGONAL else shapely.multilinestrings(parts)
+
+
+def coerce_fields(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
+    """Add missing optional fields (NaN / None) and cast every schema field to its type."""
+    out = gdf.copy()
+    for field in spec.fields:
+        if field.name not in out.columns:
+            out[field.name] = np.nan if field.type in ("float", "int") else None
+            continue
+        col = out[field.name]
+        if field.type == "float":
+            out[field.name] = pd.to_numeric(col, errors="coerce").astype(float)
+        elif field.type == "int":
+            out[field.name] = pd.to_numeric(col, errors="coerce")
+        elif field.type == "str":
+            out[field.name] = col.map(lambda v: None if pd.isna(v) else str(v)).astype(object)
+        elif field.type == "bool":
+            out[field.name] = col.map(_to_bool).astype(object)
+    return out
+
+
+def _to_bool(value: object) -> bool | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y", "是", "t")
+    return bool(value)
+
+
+def same_crs(a: CRS | None, b: CRS | None) -> bool:
+    return a is not None and b is not None and CRS.from_user_input(a) == CRS.from_user_input(b)

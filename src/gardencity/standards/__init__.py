@@ -1,0 +1,129 @@
+"""Standards catalogue as data: one YAML file per edition, plus a city's own files.
+
+>>> [s.id for s in list_standards()][:2]
+['gb55014_2021', 'gbt50563_2010']
+>>> std = load_standard("national_ecological_garden_city_2022")
+>>> std.indicator("green_coverage_ratio").select_threshold().value
+43.0
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError as PydanticValidationError
+
+from gardencity.errors import StandardError
+from gardencity.standards.schema import IndicatorSpec, Standard, Threshold
+
+__all__ = ["IndicatorSpec", "Standard", "Threshold", "list_standards", "load_standard"]
+
+_DATA = "gardencity.standards.data"
+
+
+def _bundled_ids() -> list[str]:
+    return sorted(
+        p.name.removesuffix(".yaml")
+        for p in resources.files(_DATA).iterdir()
+        if p.name.endswith(".yaml")
+    )
+
+
+def list_standards() -> list[Standard]:
+    """Every bundled edition, sorted by id."""
+    return [load_standard(i) for i in _bundled_ids()]
+
+
+def load_standard(id_or_path: str | os.PathLike[str]) -> Standard:
+    """Load a bundled edition by id, or a city's own catalogue file by path.
+
+    A city's file may say ``extends: <id>``: its indicators replace ours with the same id
+    (field by field; ``thresholds`` as a whole) and the others are added.
+    """
+    text = str(id_or_path)
+    if text in _bundled_ids():
+        raw = resources.files(_DATA).joinpath(f"{text}.yaml").read_text(encoding="utf-8")
+        return _parse(yaml.safe_load(raw), f"{text}.yaml (bundled)")
+    path = Path(text)
+    if not path.is_file():
+        raise StandardError(
+            f"Unknown standard '{text}'. Fix: use one of {', '.join(_bundled_ids())}, or the "
+            f"path of your own catalogue YAML file."
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise StandardError(f"{path}: not valid YAML ({exc}). Fix the syntax.") from exc
+    if not isinstance(data, dict):
+        raise StandardError(f"{path}: expected a mapping with id, name_zh, indicators …")
+    base_id = data.get("extends")
+    if base_id:
+        if base_id not in _bundled_ids():
+            raise StandardError(
+                f"{path}: extends unknown standard '{base_id}'. Fix: use one of "
+                f"{', '.join(_bundled_ids())}."
+            )
+        data = _merge(load_standard(base_id).model_dump(), data)
+    return _parse(data, str(path))
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = {**base, **{k: v for k, v in override.items() if k != "indicators"}}
+    merged["sources"] = {**base.get("sources", {}), **override.get("sources", {})}
+    by_id = {ind["id"]: ind for ind in base["indicators"]}
+    order = [ind["id"] for ind in base["indicators"]]
+    for ind in override.get("indicators", []) or []:
+        if not isinstance(ind, dict) or "id" not in ind:
+            raise StandardError(f"Override entry without an id: {ind!r}. Fix: give each an id.")
+        if ind["id"] in by_id:
+            by_id[ind["id"]] = {**by_id[ind["id"]], **ind}
+        else:
+            by_id[ind["id"]] = ind
+            order.append(ind["id"])
+    merged["indicators"] = [by_id[i] for i in order]
+    return merged
+
+
+def _parse(data: dict[str, Any], origin: str) -> Standard:
+    try:
+        standard = Standard.model_validate(data)
+    except PydanticValidationError as exc:
+        problems = []
+        indicators = data.get("indicators") or []
+        for err in exc.errors():
+            loc = err["loc"]
+            where = ".".join(str(x) for x in loc)
+            if len(loc) > 1 and loc[0] == "indicators" and isinstance(loc[1], int):
+                if loc[1] < len(indicators) and isinstance(indicators[loc[1]], dict):
+                    where = f"indicator '{indicators[loc[1]].get('id', loc[1])}': " + ".".join(
+                        str(x) for x in loc[2:]
+                    )
+            problems.append(f"  - {where}: {err['msg']}")
+        raise StandardError(
+            f"{origin}: {len(problems)} problem(s) in the catalogue:\n"
+            + "\n".join(problems)
+            + "\nFix: correct these fields (see docs/architecture.md §Catalogue)."
+        ) from None
+    problems = []
+    seen: set[str] = set()
+    for spec in standard.indicators:
+        if spec.id in seen:
+            problems.append(f"  - indicator '{spec.id}': duplicate id")
+        seen.add(spec.id)
+        for rule in spec.thresholds:
+            if rule.source not in standard.sources:
+                problems.append(
+                    f"  - indicator '{spec.id}': threshold source '{rule.source}' is not "
+                    f"listed under `sources`"
+                )
+    if problems:
+        raise StandardError(
+            f"{origin}: {len(problems)} problem(s) in the catalogue:\n"
+            + "\n".join(problems)
+            + "\nFix: make indicator ids unique and list every source id under `sources`."
+        )
+    return standard
