@@ -151,6 +151,10 @@ def evaluate_indicator(
         else:
             value = _finite(series.get(CITY_ZONE))
     status = status_if_error or decide_status(value, threshold)
+    if status == "not_assessed" and not note:
+        note = ("Not assessed: nothing to measure in the data (e.g. no residential land, no "
+                "road with a red-line width, or no population). Fix: complete the layers the "
+                "method names.")
     district_status = {z: decide_status(v, threshold) for z, v in by_district.items()}
     result = IndicatorResult(
         id=spec.id, name_zh=spec.name_zh, name_en=spec.name_en, unit=spec.unit,

@@ -12,34 +12,15 @@ import pandas as pd
 import shapely
 
 from gardencity.errors import DataError
+from gardencity.io.vector import clip_to
 from gardencity.io.workspace import Workspace
 
-__all__ = ["INPUT_LAYERS", "AssessmentInputs", "clip_to"]
+__all__ = ["INPUT_LAYERS", "AssessmentInputs"]
 
 CITY_ZONE = "built_up_area"
 CLIPPED = ("land_use", "green_spaces", "vegetation", "greenways", "trees", "historic_districts",
            "park_entrances", "slow_lanes")
 INPUT_LAYERS = (*CLIPPED, "roads")
-
-
-def clip_to(gdf: gpd.GeoDataFrame, area: shapely.Geometry) -> gpd.GeoDataFrame:
-    """Features of ``gdf`` inside ``area``: whole where contained, cut where crossing."""
-    if gdf.empty:
-        return gdf
-    geoms = gdf.geometry.to_numpy()
-    shapely.prepare(area)
-    hits = shapely.intersects(area, geoms)
-    inside = shapely.contains_properly(area, geoms)
-    out = gdf.loc[hits].copy()
-    cut = ~inside[hits]
-    if cut.any():
-        new = out.geometry.to_numpy().copy()
-        new[cut] = shapely.intersection(new[cut], area)
-        out = out.set_geometry(gpd.GeoSeries(new, index=out.index, crs=gdf.crs))
-        keep = ~shapely.is_empty(new)
-        keep &= shapely.get_dimensions(new) == shapely.get_dimensions(geoms[hits])
-        out = out.loc[keep]
-    return out
 
 
 class AssessmentInputs:

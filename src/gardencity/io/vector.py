@@ -15,7 +15,7 @@ from gardencity.errors import DataError, NoCrsError, Problem
 from gardencity.io.crs import _no_crs_message
 from gardencity.io.layers import LayerSpec
 
-__all__ = ["coerce_fields", "read_vector", "repair_geometries"]
+__all__ = ["clip_to", "coerce_fields", "read_vector", "repair_geometries"]
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
 _LINEAR = ("LineString", "MultiLineString")
@@ -104,3 +104,23 @@ def _to_bool(value: object) -> bool | None:
 
 def same_crs(a: CRS | None, b: CRS | None) -> bool:
     return a is not None and b is not None and CRS.from_user_input(a) == CRS.from_user_input(b)
+
+
+def clip_to(gdf: gpd.GeoDataFrame, area: shapely.Geometry) -> gpd.GeoDataFrame:
+    """Features of ``gdf`` inside ``area``: whole where contained, cut where crossing."""
+    if gdf.empty:
+        return gdf
+    geoms = gdf.geometry.to_numpy()
+    shapely.prepare(area)
+    hits = shapely.intersects(area, geoms)
+    inside = shapely.contains_properly(area, geoms)
+    out = gdf.loc[hits].copy()
+    cut = ~inside[hits]
+    if cut.any():
+        new = out.geometry.to_numpy().copy()
+        new[cut] = shapely.intersection(new[cut], area)
+        out = out.set_geometry(gpd.GeoSeries(new, index=out.index, crs=gdf.crs))
+        keep = ~shapely.is_empty(new)
+        keep &= shapely.get_dimensions(new) == shapely.get_dimensions(geoms[hits])
+        out = out.loc[keep]
+    return out

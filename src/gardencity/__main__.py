@@ -1,0 +1,3 @@
+from gardencity.cli import main
+
+main()

@@ -1,0 +1,222 @@
+"""The ``gardencity`` command: thin wrappers around the library, with readable output."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gardencity import __version__
+from gardencity.errors import GardenCityError, ValidationError
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+console = Console()
+STATUS_STYLE = {"pass": "bold green", "fail": "bold red", "pass_unverified": "green",
+                "fail_unverified": "red", "no_threshold": "dim", "not_assessed": "yellow",
+                "error": "magenta"}
+
+
+def reports_errors(func: F) -> F:
+    """Print a GardenCityError as a message (no traceback) and exit with status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as exc:
+            console.print(f"[bold red]数据检查未通过 / validation failed[/]\n{exc}",
+                          highlight=False)
+            sys.exit(2)
+        except GardenCityError as exc:
+            console.print(f"[bold red]错误 / error:[/] {exc}", highlight=False)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group()
+@click.version_option(__version__, prog_name="gardencity")
+def main() -> None:
+    """gardencity — 园林城市创建评估平台 / Garden City campaign platform."""
+
+
+@main.command()
+@click.argument("workspace", type=click.Path(path_type=Path))
+@click.option("--standard", help="Catalogue id or path (default: the one in city.toml).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Output folder (default: WORKSPACE/out).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@reports_errors
+def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: str) -> None:
+    """Compute every indicator, print the scorecard, write scorecard.json, diagnostics.gpkg
+    and report.html."""
+    from gardencity.assessment import run_assessment, write_outputs
+    from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
+
+    pick = 0 if lang == "zh" else 1
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+                  "{task.total}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("评估中 / assessing", total=None)
+
+        def progress(label: str, done: int, total: int) -> None:
+            bar.update(task, description=label, completed=done, total=total)
+
+        assessment = run_assessment(workspace, standard=standard, progress=progress)
+        bar.update(task, description="写出报告 / writing report")
+        paths = write_outputs(assessment, out_dir or Path(workspace) / "out", lang=lang)
+    table = Table(title=f"{assessment.city['name']} — {assessment.standard['name_zh']}")
+    for column in ("指标 / indicator", "值 / value", "阈值 / threshold",
+                   "可信度 / confidence", "判定 / status", "差距 / shortfall"):
+        table.add_column(column)
+    for r in assessment.indicators:
+        threshold = r.threshold or {}
+        table.add_row(
+            r.name_zh if lang == "zh" else r.name_en,
+            "—" if r.value is None else f"{r.value:,.2f} {r.unit}",
+            "—" if threshold.get("value") is None else f"{threshold['op']} {threshold['value']}",
+            CONFIDENCE_LABELS[threshold["confidence"]][pick] if threshold else "—",
+            f"[{STATUS_STYLE[r.status]}]{STATUS_LABELS[r.status][pick]}[/]",
+            (r.gap or {}).get("text_zh" if lang == "zh" else "text_en", ""),
+        )
+    console.print(table)
+    for name, path in paths.items():
+        console.print(f"{name}: {path}")
+
+
+@main.command()
+@click.argument("workspace", type=click.Path(path_type=Path))
+@reports_errors
+def validate(workspace: Path) -> None:
+    """Check a workspace and list every problem with how to fix it."""
+    from gardencity.io.validate import validate_workspace
+    from gardencity.io.workspace import Workspace
+
+    problems = validate_workspace(Workspace.open(workspace))
+    if not problems:
+        console.print("[green]没有发现问题 / no problems found[/]")
+        return
+    for problem in problems:
+        colour = "red" if problem.severity == "error" else "yellow"
+        console.print(f"[{colour}]{problem}[/]", highlight=False)
+    if any(p.severity == "error" for p in problems):
+        sys.exit(2)
+
+
+@main.command("demo-city")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--size", type=click.Choice(["S", "M", "L"]), default="S", show_default=True)
+@click.option("--seed", type=int, default=20221, show_default=True)
+@click.option("--force", is_flag=True, help="Replace an existing workspace.")
+@reports_errors
+def demo_city(out: Path, size: str, seed: int, force: bool) -> None:
+    """Generate the synthetic demo city 示范市."""
+    from gardencity.demo import generate_demo_city
+
+    with console.status(f"生成示范城市 {size} / generating demo city"):
+        path = generate_demo_city(out, size, seed=seed, overwrite=force)
+    console.print(f"示范城市已生成 / demo city written: {path}")
+
+
+@main.command("import-osm")
+@click.argument("osm_file", type=click.Path(exists=True, path_type=Path))
+@click.argument("workspace", type=click.Path(path_type=Path))
+@click.option("--boundary", help="Polygon file, or bbox:minlon,minlat,maxlon,maxlat "
+              "(default: the extract's bounds).")
+@click.option("--name", help="City name.")
+@click.option("--population", type=float, help="Urban population of the area.")
+@click.option("--crs", help="Working CRS (default: the local Gauss-Krüger or UTM zone).")
+@click.option("--standard", help="Catalogue id or path.")
+@click.option("--force", is_flag=True, help="Replace an existing workspace.")
+@reports_errors
+def import_osm_command(osm_file: Path, workspace: Path, boundary: str | None,
+                       name: str | None, population: float | None, crs: str | None,
+                       standard: str | None, force: bool) -> None:
+    """Build a workspace from an OpenStreetMap extract (.osm or .osm.pbf)."""
+    from gardencity.io.osm import import_osm
+
+    report = import_osm(osm_file, workspace, boundary=boundary, name=name,
+                        population=population, crs=crs, standard=standard, overwrite=force)
+    table = Table(title=f"OSM → {workspace}")
+    for column in ("layer", "features", "size", "repaired", "missing / notes"):
+        table.add_column(column)
+    for row in report.to_rows():
+        table.add_row(row["layer"], str(row["features"]), row["size"], str(row["repaired"]),
+                      row["note"])
+    console.print(table)
+
+
+@main.command("import-layer")
+@click.argument("workspace", type=click.Path(path_type=Path))
+@click.argument("layer")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--source-layer", help="Layer inside a multi-layer source file.")
+@click.option("--field", "fields", multiple=True, help="Field mapping OURS=THEIRS.")
+@click.option("--gcj02", is_flag=True, help="The source coordinates are GCJ-02.")
+@reports_errors
+def import_layer_command(workspace: Path, layer: str, source: Path, source_layer: str | None,
+                         fields: tuple[str, ...], gcj02: bool) -> None:
+    """Add or replace one layer of a workspace (atomic: the old data survives a failure)."""
+    from gardencity.io.importing import import_layer
+
+    mapping = dict(f.split("=", 1) for f in fields)
+    count = import_layer(workspace, layer, source, layer=source_layer, fields=mapping,
+                         coordinates="gcj02" if gcj02 else None)
+    console.print(f"{layer}: {count} features imported into {workspace}")
+
+
+@main.group()
+def standards() -> None:
+    """The bundled standards catalogues."""
+
+
+@standards.command("list")
+@reports_errors
+def standards_list() -> None:
+    """List the bundled editions."""
+    from gardencity.standards import list_standards
+
+    table = Table()
+    for column in ("id", "名称 / name", "version", "indicators"):
+        table.add_column(column)
+    for std in list_standards():
+        table.add_row(std.id, f"{std.name_zh}\n{std.name_en}", std.catalogue_version,
+                      str(len(std.indicators)))
+    console.print(table)
+
+
+@standards.command("show")
+@click.argument("standard_id")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@reports_errors
+def standards_show(standard_id: str, lang: str) -> None:
+    """Show a catalogue's indicators, thresholds and how sure we are of each."""
+    from gardencity.assessment.thresholds import CONFIDENCE_LABELS
+    from gardencity.standards import load_standard
+
+    std = load_standard(standard_id)
+    pick = 0 if lang == "zh" else 1
+    table = Table(title=std.name_zh if lang == "zh" else std.name_en)
+    for column in ("id", "indicator", "unit", "threshold", "confidence", "source"):
+        table.add_column(column)
+    for spec in std.indicators:
+        for rule in spec.thresholds or [None]:
+            when = "" if rule is None or not rule.when else f" [{rule.when}]"
+            table.add_row(
+                spec.id, spec.name_zh if lang == "zh" else spec.name_en, spec.unit,
+                "—" if rule is None or rule.value is None else f"{rule.op} {rule.value}{when}",
+                "—" if rule is None else CONFIDENCE_LABELS[rule.confidence][pick],
+                "" if rule is None else f"{rule.source} {rule.clause}")
+    console.print(table)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

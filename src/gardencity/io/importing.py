@@ -1,0 +1,93 @@
+"""Add or replace one layer of a workspace — checked first, written atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pyogrio
+
+from gardencity.errors import DataError, EmptyLayerError, MissingColumnError, UnknownClassCodeError
+from gardencity.io.classes import unknown_green_classes, unknown_land_use_codes
+from gardencity.io.crs import to_metric
+from gardencity.io.gcj02 import gdf_from_gcj02
+from gardencity.io.layers import layer_spec
+from gardencity.io.vector import coerce_fields, read_vector, repair_geometries
+from gardencity.io.workspace import Workspace
+
+__all__ = ["import_layer"]
+
+
+def import_layer(
+    workspace_path: str | os.PathLike[str],
+    name: str,
+    source: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    fields: Mapping[str, str] | None = None,
+    coordinates: str | None = None,
+) -> int:
+    """Import ``source`` as layer ``name``; returns the number of features written.
+
+    The layer is checked (CRS, required fields, class codes, not empty) and reprojected to the
+    working CRS before anything is written; the GeoPackage is then copied, the layer written
+    into the copy and the copy swapped in, so the old data survives any failure.
+    """
+    ws = Workspace.open(workspace_path)
+    spec = layer_spec(name)
+    gdf = read_vector(Path(source), layer, name)
+    if fields:
+        gdf = gdf.rename(columns={theirs: ours for ours, theirs in fields.items()})
+    if gdf.empty:
+        raise EmptyLayerError(f"{source} has no features. Fix: choose the right file or layer.")
+    missing = [f for f in spec.required_fields if f not in gdf.columns]
+    if missing:
+        raise MissingColumnError(
+            f"{source} lacks the field(s) {missing} required for layer '{name}'. Its fields are "
+            f"{', '.join(map(str, gdf.columns))}. Fix: map them with --field {missing[0]}=THEIRS."
+        )
+    if coordinates == "gcj02":
+        gdf = gdf_from_gcj02(gdf if gdf.crs else gdf.set_crs(4326))
+    elif coordinates is not None:
+        raise DataError(f"Unknown coordinates '{coordinates}'. Fix: use gcj02 or leave it out.")
+    gdf = to_metric(gdf, ws.crs, name=name)
+    gdf, _ = repair_geometries(gdf, spec)
+    gdf = coerce_fields(gdf, spec)
+    if name == "land_use":
+        unknown = unknown_land_use_codes(gdf["code"], ws.config.city.land_use_scheme)
+        if unknown:
+            raise UnknownClassCodeError(
+                f"{source}: class codes unknown in the {ws.config.city.land_use_scheme} scheme: "
+                f"{', '.join(f'{k} ×{v}' for k, v in unknown.items())}. Fix: correct them or "
+                f"set land_use_scheme in city.toml."
+            )
+    if name == "green_spaces":
+        unknown = unknown_green_classes(gdf["green_class"])
+        if unknown and ws.config.city.green_space_scheme == "cjjt85_2017":
+            raise UnknownClassCodeError(
+                f"{source}: green-space classes not in CJJ/T 85-2017: "
+                f"{', '.join(f'{k} ×{v}' for k, v in unknown.items())}. Fix: correct them or "
+                f"set green_space_scheme = \"cjjt85_2002\"."
+            )
+    keep = [f.name for f in spec.fields if f.name in gdf.columns] + [gdf.geometry.name]
+    gdf = gdf[keep]
+    fd, tmp_name = tempfile.mkstemp(prefix=".city-", suffix=".gpkg", dir=ws.path)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if ws.gpkg.exists():
+            shutil.copyfile(ws.gpkg, tmp)
+            existing = set(pyogrio.list_layers(tmp)[:, 0])
+        else:
+            tmp.unlink()
+            existing = set()
+        options = {"OVERWRITE": "YES"} if name in existing else {}
+        pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", layer_options=options)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, ws.gpkg)
+    return len(gdf)
