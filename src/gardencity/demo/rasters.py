@@ -73,7 +73,7 @@ def write_canopy(
     with rasterio.open(path, "w", **profile) as dst:
         for start in range(0, height, strip_rows):
             stop = min(start + strip_rows, height)
-            strip_transform = transform * Affine.translation(0, start)
+            strip_transform = transform @ Affine.translation(0, start)
             x0, y1 = strip_transform * (0, 0)
             x1, y0 = strip_transform * (width, stop - start)
             window = shapely.box(x0, y0, x1, y1)

@@ -81,7 +81,7 @@ def _strips(raster: Raster, rows: int) -> Iterator[tuple[int, int, Affine]]:
     height = raster.array.shape[0]
     for start in range(0, height, rows):
         stop = min(start + rows, height)
-        yield start, stop, raster.transform * Affine.translation(0, start)
+        yield start, stop, raster.transform @ Affine.translation(0, start)
 
 
 def raster_zone_sums(

@@ -49,17 +49,19 @@ def _cover_areas(
     canopy: Raster | None,
     source: str,
     types: tuple[str, ...],
-) -> pd.Series:
+) -> tuple[pd.Series, pd.Series]:
+    """Cover area per zone and the observed area it is a share of (nodata pixels excluded)."""
+    zone_area = pd.Series(shapely.area(zones.geometry.to_numpy()), index=zones.index)
     if _pick_source(vegetation, canopy, source) == "raster":
         assert canopy is not None
         require_same_crs(zones=zones)
         require_raster_crs(canopy, zones, "canopy")
         sums = raster_zone_sums(canopy, zones, _class_values(canopy, types))
-        return sums["sum"] * canopy.pixel_area
+        return sums["sum"] * canopy.pixel_area, sums["count"] * canopy.pixel_area
     assert vegetation is not None
     require_same_crs(zones=zones, vegetation=vegetation)
     selected = vegetation if "any" in types else vegetation[vegetation["veg_type"].isin(types)]
-    return union_area_in_zones(selected, zones)
+    return union_area_in_zones(selected, zones), zone_area
 
 
 def green_coverage_ratio(
@@ -73,7 +75,8 @@ def green_coverage_ratio(
 
     Formula: ``100 × area(∪ vegetation ∩ zone) / area(zone)``; overlapping polygons (shrubs or
     grass under a tree crown) are unioned, raster pixels count once, so nothing is counted
-    twice. Clause: GB/T 50563-2010 绿化覆盖率; definition per standards.md §3.1 (S7).
+    twice; raster pixels without data are left out of the area. Clause: GB/T 50563-2010
+    绿化覆盖率; definition per standards.md §3.1 (S7).
     ``source="auto"`` uses the canopy raster when given, else the polygons.
 
     Examples
@@ -86,10 +89,10 @@ def green_coverage_ratio(
     >>> float(green_coverage_ratio(zones, veg).iloc[0])
     37.5
     """
-    cover = _cover_areas(zones, vegetation, canopy, source, ("tree", "shrub", "grass", "any"))
-    return ratio_result(cover, pd.Series(shapely.area(zones.geometry.to_numpy()),
-                                         index=zones.index),
-                        name="green_coverage_ratio", numerator_unit="m2", denominator_unit="m2")
+    cover, observed = _cover_areas(zones, vegetation, canopy, source,
+                                   ("tree", "shrub", "grass", "any"))
+    return ratio_result(cover, observed, name="green_coverage_ratio", numerator_unit="m2",
+                        denominator_unit="m2")
 
 
 def tree_shrub_share(
@@ -114,7 +117,7 @@ def tree_shrub_share(
     >>> round(float(tree_shrub_share(zones, veg).iloc[0]), 4)
     66.6667
     """
-    woody = _cover_areas(zones, vegetation, canopy, source, ("tree", "shrub"))
-    total = _cover_areas(zones, vegetation, canopy, source, ("tree", "shrub", "grass", "any"))
+    woody, _ = _cover_areas(zones, vegetation, canopy, source, ("tree", "shrub"))
+    total, _ = _cover_areas(zones, vegetation, canopy, source, ("tree", "shrub", "grass", "any"))
     return ratio_result(woody, total, name="tree_shrub_share", numerator_unit="m2",
                         denominator_unit="m2")

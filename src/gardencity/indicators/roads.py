@@ -37,8 +37,8 @@ def _tree_lookup(
         rows, cols = canopy.array.shape
 
         def in_raster(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
-            col, row = inverse * (x, y)
-            col, row = np.floor(col).astype(np.int64), np.floor(row).astype(np.int64)
+            col = np.floor(inverse.a * x + inverse.b * y + inverse.c).astype(np.int64)
+            row = np.floor(inverse.d * x + inverse.e * y + inverse.f).astype(np.int64)
             ok = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
             hit = np.zeros(len(x), dtype=bool)
             hit[ok] = canopy.array[row[ok], col[ok]] == tree_value

@@ -252,6 +252,8 @@ def import_osm(
     layers = {k: v for k, v in layers.items() if len(v) or k in ("land_use", "green_spaces",
                                                                   "roads", "built_up_area")}
     _fill_report(report, layers, counts, population)
+    if repaired:
+        report.notes.append(f"{repaired} invalid OSM polygon(s) repaired with make_valid")
     config = {"city": {
         "name": name or path.stem, "crs": _crs_text(target),
         "standard": standard or "national_ecological_garden_city_2022",

@@ -1,0 +1,55 @@
+"""Shared fixtures: the S demo city (generated once), real data paths, small zone builders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data; the tests that use it must run (never skip) where it exists."""
+    assert SHARED_DATA.is_dir(), f"{SHARED_DATA} is missing: clone the repo beside shared/"
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from gardencity.demo import generate_demo_city
+
+    return generate_demo_city(tmp_path_factory.mktemp("demo") / "city", "S")
+
+
+@pytest.fixture(scope="session")
+def demo_assessment(demo_city: Path):  # type: ignore[no-untyped-def]
+    from gardencity.assessment import run_assessment
+
+    return run_assessment(demo_city)
+
+
+ZoneMaker = Callable[..., gpd.GeoDataFrame]
+
+
+@pytest.fixture
+def make_zones() -> ZoneMaker:
+    """A 1 km × 1 km built-up area split into two 500 m wide districts (EPSG:4547 by default)."""
+
+    def make(crs: str | int = 4547, population: tuple[float, float] = (1000.0, 1000.0),
+             origin: tuple[float, float] = (500_000.0, 3_000_000.0)) -> gpd.GeoDataFrame:
+        x, y = origin
+        geoms = [shapely.box(x, y, x + 1000, y + 1000), shapely.box(x, y, x + 500, y + 1000),
+                 shapely.box(x + 500, y, x + 1000, y + 1000)]
+        return gpd.GeoDataFrame(
+            {"name": ["城", "西区", "东区"], "population": [sum(population), *population],
+             "kind": ["built_up_area", "district", "district"]},
+            index=["built_up_area", "d1", "d2"], geometry=geoms, crs=4547,
+        ).rename_axis("zone_id").to_crs(crs)
+
+    return make

@@ -1,0 +1,55 @@
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+
+from gardencity.network import multi_source_distances, snap_to_graph, walk_graph_from_roads
+
+
+def _random_roads(seed: int = 3) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    xs = np.cumsum(rng.uniform(60, 140, 12))
+    ys = np.cumsum(rng.uniform(60, 140, 12))
+    lines = [shapely.LineString([(x, y) for y in ys]) for x in xs]
+    lines += [shapely.LineString([(x, y) for x in xs]) for y in ys]
+    return gpd.GeoDataFrame({"walkable": [True] * len(lines)}, geometry=lines, crs=4547)
+
+
+def test_distances_match_networkx() -> None:
+    graph = walk_graph_from_roads(_random_roads())
+    g = nx.Graph()
+    for u, v, length in zip(graph.edge_u, graph.edge_v, graph.edge_length, strict=True):
+        g.add_edge(int(u), int(v), weight=float(length))
+    sources = [0, 17, 80]
+    ours = multi_source_distances(graph, sources, 600.0)
+    theirs = nx.multi_source_dijkstra_path_length(g, set(sources), cutoff=600.0)
+    for node in range(graph.n_nodes):
+        if node in theirs:
+            assert ours[node] == pytest.approx(theirs[node])
+        else:
+            assert np.isinf(ours[node])
+
+
+def test_crossing_without_shared_vertex_does_not_connect() -> None:
+    bridge = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 50), (100, 50)]),
+                                        shapely.LineString([(50, 0), (50, 100)])], crs=4547)
+    graph = walk_graph_from_roads(bridge)
+    assert graph.n_nodes == 4
+    assert np.isinf(multi_source_distances(graph, [0], 1e6)).sum() == 2
+
+
+def test_expressways_are_not_walkable() -> None:
+    roads = gpd.GeoDataFrame({"walkable": [True, False]}, geometry=[
+        shapely.LineString([(0, 0), (100, 0)]), shapely.LineString([(100, 0), (200, 0)])],
+        crs=4547)
+    assert walk_graph_from_roads(roads).edge_length.sum() == pytest.approx(100.0)
+
+
+def test_snap_uses_the_nearer_end_along_the_edge() -> None:
+    graph = walk_graph_from_roads(gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(0, 0), (100, 0)])], crs=4547))
+    snap = snap_to_graph(graph, np.array([shapely.Point(30, 10)]))
+    node_distance = np.array([0.0, 100.0]) if graph.nodes[0][0] == 0 else np.array([100.0, 0.0])
+    assert snap.distance[0] == pytest.approx(10.0)
+    assert snap.network_distance(node_distance)[0] == pytest.approx(40.0)
