@@ -216,8 +216,12 @@ def import_osm(
         green["is_open"] = [t.get("access") not in ("private", "no") for t in green["tags"]]
     layers["green_spaces"] = _finish(clip_to(green, area_m), ["green_class", "name", "is_open"])
     land = _rule_layer(polys, mapping["land_use"], "code", counts, "land_use")
-    land["parcel_id"] = [f"osm{i}" for i in range(len(land))]
-    layers["land_use"] = _finish(clip_to(land, area_m), ["code", "parcel_id"])
+    land, overlaps = _without_overlaps(clip_to(land, area_m), [r["code"] for r in
+                                                                mapping["land_use"]])
+    if overlaps:
+        report.notes.append(f"{overlaps} overlapping land-use polygon(s) merged; where classes "
+                            f"overlap the first rule of osm_mapping.yaml wins")
+    layers["land_use"] = _finish(land, ["code", "parcel_id"])
     vegetation = _rule_layer(polys, mapping["vegetation"], "veg_type", counts, "vegetation")
     radius = float(mapping["crown_radius_m"])
     crowns = [vegetation[["veg_type", "geometry"]]]
@@ -284,6 +288,28 @@ def _rule_layer(source: gpd.GeoDataFrame, rules: list[dict[str, Any]], column: s
     out[column] = assigned[keep]
     counts[layer] = int(out["repaired"].sum()) if "repaired" in out else 0
     return out
+
+
+def _without_overlaps(land: gpd.GeoDataFrame, order: list[str]
+                      ) -> tuple[gpd.GeoDataFrame, int]:
+    """Dissolve each code and cut later codes by earlier ones, so parcels tile cleanly."""
+    geoms = land.geometry.to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="overlaps")
+    overlapping = int(len(set(left[left < right]) | set(right[left < right])))
+    taken = shapely.Polygon()
+    parts, codes = [], []
+    for code in dict.fromkeys(order):
+        group = land[land["code"] == code]
+        if group.empty:
+            continue
+        merged = shapely.difference(shapely.union_all(group.geometry.to_numpy()), taken)
+        taken = shapely.union(taken, merged)
+        pieces = [p for p in shapely.get_parts(merged) if p.geom_type == "Polygon" and p.area > 0]
+        parts += pieces
+        codes += [code] * len(pieces)
+    out = gpd.GeoDataFrame({"code": codes, "parcel_id": [f"osm{i}" for i in range(len(codes))]},
+                           geometry=parts, crs=land.crs)
+    return out, overlapping
 
 
 def _finish(gdf: gpd.GeoDataFrame, columns: list[str]) -> gpd.GeoDataFrame:
