@@ -74,8 +74,9 @@ def write_canopy(
         for start in range(0, height, strip_rows):
             stop = min(start + strip_rows, height)
             strip_transform = transform @ Affine.translation(0, start)
-            x0, y1 = strip_transform * (0, 0)
-            x1, y0 = strip_transform * (width, stop - start)
+            x0, y1 = strip_transform.c, strip_transform.f
+            x1 = strip_transform.c + strip_transform.a * width
+            y0 = strip_transform.f + strip_transform.e * (stop - start)
             window = shapely.box(x0, y0, x1, y1)
             hits = np.sort(bounds_tree.query(window))
             kinds = np.zeros((stop - start, width), dtype=np.uint8)

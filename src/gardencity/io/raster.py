@@ -34,8 +34,9 @@ class Raster:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         rows, cols = self.array.shape
-        x0, y0 = self.transform * (0, 0)
-        x1, y1 = self.transform * (cols, rows)
+        t = self.transform
+        x0, y0 = t.c, t.f
+        x1, y1 = t.c + t.a * cols + t.b * rows, t.f + t.d * cols + t.e * rows
         return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
 

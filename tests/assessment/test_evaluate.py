@@ -1,0 +1,104 @@
+"""End to end on the S demo city, plus the engine's handling of missing data and errors."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pyogrio
+import pytest
+
+from gardencity.assessment import run_assessment, write_outputs
+from gardencity.errors import DataError
+
+
+def test_demo_city_tells_the_whole_story(demo_assessment) -> None:  # type: ignore[no-untyped-def]
+    by_id = {r.id: r for r in demo_assessment.indicators}
+    assert by_id["green_coverage_ratio"].status == "pass_unverified"
+    assert by_id["tree_shrub_share"].status == "pass_unverified"
+    for failing in ("park_area_per_capita", "min_district_park_area_per_capita",
+                    "park_service_coverage", "shaded_road_coverage"):
+        assert by_id[failing].status == "fail_unverified", failing
+        assert by_id[failing].gap and by_id[failing].gap["amount"] > 0
+    assert by_id["green_space_ratio"].status == "no_threshold"
+    assert by_id["research_capacity"].status == "fail_unverified"
+    assert by_id["green_system_plan"].status == "pass_unverified"
+    assert not any(r.status in ("pass", "fail") for r in demo_assessment.indicators)
+    weak = by_id["min_district_park_area_per_capita"]
+    assert weak.value < 5.5 and weak.min_district == "320302"
+    assert set(weak.gap["by_district"]) == {"320302"}
+
+
+def test_gaps_are_consistent_with_values(demo_assessment) -> None:  # type: ignore[no-untyped-def]
+    per_capita = demo_assessment.result("park_area_per_capita")
+    population = demo_assessment.city["population"]
+    expected_ha = (14.8 - per_capita.value) * population / 10_000
+    assert per_capita.gap["amount"] == pytest.approx(expected_ha, rel=1e-9)
+    assert per_capita.gap["unit"] == "ha"
+    shaded = demo_assessment.result("shaded_road_coverage")
+    assert shaded.gap["unit"] == "km" and shaded.gap["unshaded_km"] > shaded.gap["amount"]
+
+
+def test_outputs_scorecard_gpkg_and_report(demo_assessment, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    paths = write_outputs(demo_assessment, tmp_path)
+    card = json.loads(paths["scorecard"].read_text(encoding="utf-8"))
+    assert card["standard"]["id"] == "national_ecological_garden_city_2022"
+    assert {r["id"]: r["value"] for r in card["indicators"]}["park_area_per_capita"] == \
+        pytest.approx(demo_assessment.result("park_area_per_capita").value)
+    assert "NaN" not in paths["scorecard"].read_text(encoding="utf-8")
+    layers = set(pyogrio.list_layers(paths["diagnostics"])[:, 0])
+    assert {"zones", "uncovered_residential", "uncovered_residential_walking", "service_areas",
+            "unshaded_road_segments", "districts_below_minimum"} <= layers
+    assert pyogrio.read_info(paths["diagnostics"], layer="uncovered_residential")["crs"] == \
+        "EPSG:4548"
+    with sqlite3.connect(paths["diagnostics"]) as db:
+        styles = db.execute("select f_table_name, styleQML, useAsDefault from layer_styles"
+                            ).fetchall()
+    styled = {name for name, _, default in styles if default}
+    assert styled == layers - {"layer_styles"}
+    for _, qml, _ in styles:
+        assert ET.fromstring(qml.split("'SYSTEM'>", 1)[1]).find("renderer-v2") is not None
+    html = paths["report"].read_text(encoding="utf-8")
+    assert "示范市" in html and "达标（阈值待核实）" in html and "二手来源" in html
+
+
+def test_uncovered_layer_matches_the_coverage_figure(demo_assessment) -> None:  # type: ignore[no-untyped-def]
+    coverage = demo_assessment.result("park_service_coverage")
+    uncovered_ha = demo_assessment.diagnostics["uncovered_residential"]["area_m2"].sum() / 1e4
+    assert uncovered_ha == pytest.approx(coverage.gap["uncovered_ha"], rel=1e-3)
+
+
+def test_missing_layer_gives_not_assessed_with_a_reason(demo_city: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "city"
+    shutil.copytree(demo_city, copy)
+    toml = (copy / "city.toml").read_text(encoding="utf-8")
+    (copy / "city.toml").write_text(toml.replace('land_surface_temperature = "lst.tif"\n', "")
+                                    .replace('weather_stations = "stations.csv"\n', ""),
+                                    encoding="utf-8")
+    result = run_assessment(copy).result("heat_island_intensity")
+    assert result.status == "error" and "land_surface_temperature" in result.note
+
+
+def test_a_failing_measure_does_not_stop_the_others(demo_city: Path) -> None:
+    from gardencity.indicators import REGISTRY
+
+    def broken(zones, **_):  # type: ignore[no-untyped-def]
+        raise DataError("broken on purpose. Fix: nothing")
+
+    registry = {**REGISTRY, "tree_shrub_share": broken}
+    assessment = run_assessment(demo_city, registry=registry)
+    assert assessment.result("tree_shrub_share").status == "error"
+    assert "broken on purpose" in assessment.result("tree_shrub_share").note
+    assert assessment.result("green_coverage_ratio").status == "pass_unverified"
+
+
+def test_a_confirmed_standard_gives_plain_pass_and_fail(demo_city: Path) -> None:
+    assessment = run_assessment(demo_city, standard="gb55014_2021")
+    statuses = {r.id: r.status for r in assessment.indicators}
+    assert statuses["park_service_coverage"] == "pass"       # 88 % > 80 %
+    assert statuses["park_area_per_capita"] == "pass"        # 12.7 > 8.0
+    assert statuses["community_park_area_per_capita"] in ("pass", "fail")
