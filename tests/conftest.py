@@ -41,15 +41,30 @@ ZoneMaker = Callable[..., gpd.GeoDataFrame]
 def make_zones() -> ZoneMaker:
     """A 1 km × 1 km built-up area split into two 500 m wide districts (EPSG:4547 by default)."""
 
-    def make(crs: str | int = 4547, population: tuple[float, float] = (1000.0, 1000.0),
-             origin: tuple[float, float] = (500_000.0, 3_000_000.0)) -> gpd.GeoDataFrame:
+    def make(
+        crs: str | int = 4547,
+        population: tuple[float, float] = (1000.0, 1000.0),
+        origin: tuple[float, float] = (500_000.0, 3_000_000.0),
+    ) -> gpd.GeoDataFrame:
         x, y = origin
-        geoms = [shapely.box(x, y, x + 1000, y + 1000), shapely.box(x, y, x + 500, y + 1000),
-                 shapely.box(x + 500, y, x + 1000, y + 1000)]
-        return gpd.GeoDataFrame(
-            {"name": ["城", "西区", "东区"], "population": [sum(population), *population],
-             "kind": ["built_up_area", "district", "district"]},
-            index=["built_up_area", "d1", "d2"], geometry=geoms, crs=4547,
-        ).rename_axis("zone_id").to_crs(crs)
+        geoms = [
+            shapely.box(x, y, x + 1000, y + 1000),
+            shapely.box(x, y, x + 500, y + 1000),
+            shapely.box(x + 500, y, x + 1000, y + 1000),
+        ]
+        return (
+            gpd.GeoDataFrame(
+                {
+                    "name": ["城", "西区", "东区"],
+                    "population": [sum(population), *population],
+                    "kind": ["built_up_area", "district", "district"],
+                },
+                index=["built_up_area", "d1", "d2"],
+                geometry=geoms,
+                crs=4547,
+            )
+            .rename_axis("zone_id")
+            .to_crs(crs)
+        )
 
     return make

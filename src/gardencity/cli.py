@@ -15,14 +15,21 @@ from rich.table import Table
 
 from gardencity import __version__
 from gardencity.errors import GardenCityError, ValidationError
+from gardencity.standards.schema import Threshold
 
 __all__ = ["main"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console()
-STATUS_STYLE = {"pass": "bold green", "fail": "bold red", "pass_unverified": "green",
-                "fail_unverified": "red", "no_threshold": "dim", "not_assessed": "yellow",
-                "error": "magenta"}
+STATUS_STYLE = {
+    "pass": "bold green",
+    "fail": "bold red",
+    "pass_unverified": "green",
+    "fail_unverified": "red",
+    "no_threshold": "dim",
+    "not_assessed": "yellow",
+    "error": "magenta",
+}
 
 
 def reports_errors(func: F) -> F:
@@ -33,8 +40,9 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ValidationError as exc:
-            console.print(f"[bold red]数据检查未通过 / validation failed[/]\n{exc}",
-                          highlight=False)
+            console.print(
+                f"[bold red]数据检查未通过 / validation failed[/]\n{exc}", highlight=False
+            )
             sys.exit(2)
         except GardenCityError as exc:
             console.print(f"[bold red]错误 / error:[/] {exc}", highlight=False)
@@ -47,13 +55,19 @@ def reports_errors(func: F) -> F:
 @click.version_option(__version__, prog_name="gardencity")
 def main() -> None:
     """gardencity — 园林城市创建评估平台 / Garden City campaign platform."""
+    global console
+    console = Console()  # per invocation, so the terminal width (COLUMNS) is current
 
 
 @main.command()
 @click.argument("workspace", type=click.Path(path_type=Path))
 @click.option("--standard", help="Catalogue id or path (default: the one in city.toml).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path),
-              help="Output folder (default: WORKSPACE/out).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Output folder (default: WORKSPACE/out).",
+)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @reports_errors
 def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: str) -> None:
@@ -63,8 +77,14 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
     from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
 
     pick = 0 if lang == "zh" else 1
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
-                  "{task.total}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("评估中 / assessing", total=None)
 
         def progress(label: str, done: int, total: int) -> None:
@@ -74,9 +94,15 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
         bar.update(task, description="写出报告 / writing report")
         paths = write_outputs(assessment, out_dir or Path(workspace) / "out", lang=lang)
     table = Table(title=f"{assessment.city['name']} — {assessment.standard['name_zh']}")
-    for column in ("指标 / indicator", "值 / value", "阈值 / threshold",
-                   "可信度 / confidence", "判定 / status", "差距 / shortfall"):
-        table.add_column(column)
+    for column in (
+        "指标 / indicator",
+        "值 / value",
+        "阈值 / threshold",
+        "可信度 / confidence",
+        "判定 / status",
+        "差距 / shortfall",
+    ):
+        table.add_column(column, overflow="fold")
     for r in assessment.indicators:
         threshold = r.threshold or {}
         table.add_row(
@@ -129,28 +155,46 @@ def demo_city(out: Path, size: str, seed: int, force: bool) -> None:
 @main.command("import-osm")
 @click.argument("osm_file", type=click.Path(exists=True, path_type=Path))
 @click.argument("workspace", type=click.Path(path_type=Path))
-@click.option("--boundary", help="Polygon file, or bbox:minlon,minlat,maxlon,maxlat "
-              "(default: the extract's bounds).")
+@click.option(
+    "--boundary",
+    help="Polygon file, or bbox:minlon,minlat,maxlon,maxlat (default: the extract's bounds).",
+)
 @click.option("--name", help="City name.")
 @click.option("--population", type=float, help="Urban population of the area.")
 @click.option("--crs", help="Working CRS (default: the local Gauss-Krüger or UTM zone).")
 @click.option("--standard", help="Catalogue id or path.")
 @click.option("--force", is_flag=True, help="Replace an existing workspace.")
 @reports_errors
-def import_osm_command(osm_file: Path, workspace: Path, boundary: str | None,
-                       name: str | None, population: float | None, crs: str | None,
-                       standard: str | None, force: bool) -> None:
+def import_osm_command(
+    osm_file: Path,
+    workspace: Path,
+    boundary: str | None,
+    name: str | None,
+    population: float | None,
+    crs: str | None,
+    standard: str | None,
+    force: bool,
+) -> None:
     """Build a workspace from an OpenStreetMap extract (.osm or .osm.pbf)."""
     from gardencity.io.osm import import_osm
 
-    report = import_osm(osm_file, workspace, boundary=boundary, name=name,
-                        population=population, crs=crs, standard=standard, overwrite=force)
+    report = import_osm(
+        osm_file,
+        workspace,
+        boundary=boundary,
+        name=name,
+        population=population,
+        crs=crs,
+        standard=standard,
+        overwrite=force,
+    )
     table = Table(title=f"OSM → {workspace}")
     for column in ("layer", "features", "size", "repaired", "missing / notes"):
         table.add_column(column)
     for row in report.to_rows():
-        table.add_row(row["layer"], str(row["features"]), row["size"], str(row["repaired"]),
-                      row["note"])
+        table.add_row(
+            row["layer"], str(row["features"]), row["size"], str(row["repaired"]), row["note"]
+        )
     console.print(table)
 
 
@@ -162,14 +206,26 @@ def import_osm_command(osm_file: Path, workspace: Path, boundary: str | None,
 @click.option("--field", "fields", multiple=True, help="Field mapping OURS=THEIRS.")
 @click.option("--gcj02", is_flag=True, help="The source coordinates are GCJ-02.")
 @reports_errors
-def import_layer_command(workspace: Path, layer: str, source: Path, source_layer: str | None,
-                         fields: tuple[str, ...], gcj02: bool) -> None:
+def import_layer_command(
+    workspace: Path,
+    layer: str,
+    source: Path,
+    source_layer: str | None,
+    fields: tuple[str, ...],
+    gcj02: bool,
+) -> None:
     """Add or replace one layer of a workspace (atomic: the old data survives a failure)."""
     from gardencity.io.importing import import_layer
 
     mapping = dict(f.split("=", 1) for f in fields)
-    count = import_layer(workspace, layer, source, layer=source_layer, fields=mapping,
-                         coordinates="gcj02" if gcj02 else None)
+    count = import_layer(
+        workspace,
+        layer,
+        source,
+        layer=source_layer,
+        fields=mapping,
+        coordinates="gcj02" if gcj02 else None,
+    )
     console.print(f"{layer}: {count} features imported into {workspace}")
 
 
@@ -186,10 +242,11 @@ def standards_list() -> None:
 
     table = Table()
     for column in ("id", "名称 / name", "version", "indicators"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for std in list_standards():
-        table.add_row(std.id, f"{std.name_zh}\n{std.name_en}", std.catalogue_version,
-                      str(len(std.indicators)))
+        table.add_row(
+            std.id, f"{std.name_zh}\n{std.name_en}", std.catalogue_version, str(len(std.indicators))
+        )
     console.print(table)
 
 
@@ -206,15 +263,19 @@ def standards_show(standard_id: str, lang: str) -> None:
     pick = 0 if lang == "zh" else 1
     table = Table(title=std.name_zh if lang == "zh" else std.name_en)
     for column in ("id", "indicator", "unit", "threshold", "confidence", "source"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for spec in std.indicators:
-        for rule in spec.thresholds or [None]:
+        rules: list[Threshold | None] = [*spec.thresholds] or [None]
+        for rule in rules:
             when = "" if rule is None or not rule.when else f" [{rule.when}]"
             table.add_row(
-                spec.id, spec.name_zh if lang == "zh" else spec.name_en, spec.unit,
+                spec.id,
+                spec.name_zh if lang == "zh" else spec.name_en,
+                spec.unit,
                 "—" if rule is None or rule.value is None else f"{rule.op} {rule.value}{when}",
                 "—" if rule is None else CONFIDENCE_LABELS[rule.confidence][pick],
-                "" if rule is None else f"{rule.source} {rule.clause}")
+                "" if rule is None else f"{rule.source} {rule.clause}",
+            )
     console.print(table)
 
 

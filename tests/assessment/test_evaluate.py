@@ -18,8 +18,12 @@ def test_demo_city_tells_the_whole_story(demo_assessment) -> None:  # type: igno
     by_id = {r.id: r for r in demo_assessment.indicators}
     assert by_id["green_coverage_ratio"].status == "pass_unverified"
     assert by_id["tree_shrub_share"].status == "pass_unverified"
-    for failing in ("park_area_per_capita", "min_district_park_area_per_capita",
-                    "park_service_coverage", "shaded_road_coverage"):
+    for failing in (
+        "park_area_per_capita",
+        "min_district_park_area_per_capita",
+        "park_service_coverage",
+        "shaded_road_coverage",
+    ):
         assert by_id[failing].status == "fail_unverified", failing
         assert by_id[failing].gap and by_id[failing].gap["amount"] > 0
     assert by_id["green_space_ratio"].status == "no_threshold"
@@ -45,17 +49,26 @@ def test_outputs_scorecard_gpkg_and_report(demo_assessment, tmp_path: Path) -> N
     paths = write_outputs(demo_assessment, tmp_path)
     card = json.loads(paths["scorecard"].read_text(encoding="utf-8"))
     assert card["standard"]["id"] == "national_ecological_garden_city_2022"
-    assert {r["id"]: r["value"] for r in card["indicators"]}["park_area_per_capita"] == \
-        pytest.approx(demo_assessment.result("park_area_per_capita").value)
+    assert {r["id"]: r["value"] for r in card["indicators"]}[
+        "park_area_per_capita"
+    ] == pytest.approx(demo_assessment.result("park_area_per_capita").value)
     assert "NaN" not in paths["scorecard"].read_text(encoding="utf-8")
     layers = set(pyogrio.list_layers(paths["diagnostics"])[:, 0])
-    assert {"zones", "uncovered_residential", "uncovered_residential_walking", "service_areas",
-            "unshaded_road_segments", "districts_below_minimum"} <= layers
-    assert pyogrio.read_info(paths["diagnostics"], layer="uncovered_residential")["crs"] == \
-        "EPSG:4548"
+    assert {
+        "zones",
+        "uncovered_residential",
+        "uncovered_residential_walking",
+        "service_areas",
+        "unshaded_road_segments",
+        "districts_below_minimum",
+    } <= layers
+    assert (
+        pyogrio.read_info(paths["diagnostics"], layer="uncovered_residential")["crs"] == "EPSG:4548"
+    )
     with sqlite3.connect(paths["diagnostics"]) as db:
-        styles = db.execute("select f_table_name, styleQML, useAsDefault from layer_styles"
-                            ).fetchall()
+        styles = db.execute(
+            "select f_table_name, styleQML, useAsDefault from layer_styles"
+        ).fetchall()
     styled = {name for name, _, default in styles if default}
     assert styled == layers - {"layer_styles"}
     for _, qml, _ in styles:
@@ -76,9 +89,12 @@ def test_missing_layer_gives_not_assessed_with_a_reason(demo_city: Path, tmp_pat
     copy = tmp_path / "city"
     shutil.copytree(demo_city, copy)
     toml = (copy / "city.toml").read_text(encoding="utf-8")
-    (copy / "city.toml").write_text(toml.replace('land_surface_temperature = "lst.tif"\n', "")
-                                    .replace('weather_stations = "stations.csv"\n', ""),
-                                    encoding="utf-8")
+    (copy / "city.toml").write_text(
+        toml.replace('land_surface_temperature = "lst.tif"\n', "").replace(
+            'weather_stations = "stations.csv"\n', ""
+        ),
+        encoding="utf-8",
+    )
     result = run_assessment(copy).result("heat_island_intensity")
     assert result.status == "error" and "land_surface_temperature" in result.note
 
@@ -99,6 +115,6 @@ def test_a_failing_measure_does_not_stop_the_others(demo_city: Path) -> None:
 def test_a_confirmed_standard_gives_plain_pass_and_fail(demo_city: Path) -> None:
     assessment = run_assessment(demo_city, standard="gb55014_2021")
     statuses = {r.id: r.status for r in assessment.indicators}
-    assert statuses["park_service_coverage"] == "pass"       # 88 % > 80 %
-    assert statuses["park_area_per_capita"] == "pass"        # 12.7 > 8.0
+    assert statuses["park_service_coverage"] == "pass"  # 88 % > 80 %
+    assert statuses["park_area_per_capita"] == "pass"  # 12.7 > 8.0
     assert statuses["community_park_area_per_capita"] in ("pass", "fail")

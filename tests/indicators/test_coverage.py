@@ -14,11 +14,14 @@ X0, Y0 = 500_000.0, 3_000_000.0
 
 
 def _veg(crs: str | int = 4547) -> gpd.GeoDataFrame:
-    boxes = [shapely.box(X0, Y0, X0 + 100, Y0 + 100),          # tree, west
-             shapely.box(X0 + 50, Y0, X0 + 150, Y0 + 100),     # grass under it, half overlapping
-             shapely.box(X0 + 600, Y0, X0 + 700, Y0 + 100)]    # shrub, east
-    return gpd.GeoDataFrame({"veg_type": ["tree", "grass", "shrub"]}, geometry=boxes,
-                            crs=4547).to_crs(crs)
+    boxes = [
+        shapely.box(X0, Y0, X0 + 100, Y0 + 100),  # tree, west
+        shapely.box(X0 + 50, Y0, X0 + 150, Y0 + 100),  # grass under it, half overlapping
+        shapely.box(X0 + 600, Y0, X0 + 700, Y0 + 100),
+    ]  # shrub, east
+    return gpd.GeoDataFrame(
+        {"veg_type": ["tree", "grass", "shrub"]}, geometry=boxes, crs=4547
+    ).to_crs(crs)
 
 
 def test_green_coverage_counts_overlaps_once(make_zones: ZoneMaker) -> None:
@@ -37,21 +40,28 @@ def test_tree_shrub_share(make_zones: ZoneMaker) -> None:
 
 
 def _raster(classes_block: np.ndarray, pixel: float = 10.0) -> Raster:
-    return Raster(classes_block, Affine(pixel, 0, X0, 0, -pixel, Y0 + 1000), CRS.from_epsg(4547),
-                  255, {"tree": 1, "shrub": 2, "grass": 3})
+    return Raster(
+        classes_block,
+        Affine(pixel, 0, X0, 0, -pixel, Y0 + 1000),
+        CRS.from_epsg(4547),
+        255,
+        {"tree": 1, "shrub": 2, "grass": 3},
+    )
 
 
 def test_raster_and_polygons_agree_on_the_same_squares(make_zones: ZoneMaker) -> None:
     grid = np.zeros((100, 100), dtype=np.uint8)
-    grid[90:100, 0:10] = 1   # tree: x 0–100, y 0–100
+    grid[90:100, 0:10] = 1  # tree: x 0–100, y 0–100
     grid[90:100, 10:15] = 3  # grass: x 100–150
     grid[90:100, 60:70] = 2  # shrub
     zones = make_zones()
     from_raster = green_coverage_ratio(zones, canopy=_raster(grid))
     from_polygons = green_coverage_ratio(zones, _veg())
     assert np.allclose(from_raster.to_numpy(), from_polygons.to_numpy())
-    assert np.allclose(tree_shrub_share(zones, canopy=_raster(grid)).to_numpy(),
-                       tree_shrub_share(zones, _veg()).to_numpy())
+    assert np.allclose(
+        tree_shrub_share(zones, canopy=_raster(grid)).to_numpy(),
+        tree_shrub_share(zones, _veg()).to_numpy(),
+    )
 
 
 def test_raster_strips_give_the_same_result(make_zones: ZoneMaker) -> None:
@@ -83,18 +93,24 @@ def test_invariant_under_reprojection(make_zones: ZoneMaker, crs: int) -> None:
 
 def test_same_result_from_cgcs2000_lonlat_input(make_zones: ZoneMaker) -> None:
     lonlat = _veg(4490).to_crs(4547)
-    assert np.allclose(green_coverage_ratio(make_zones(), lonlat).to_numpy(),
-                       green_coverage_ratio(make_zones(), _veg()).to_numpy(), rtol=1e-6)
+    assert np.allclose(
+        green_coverage_ratio(make_zones(), lonlat).to_numpy(),
+        green_coverage_ratio(make_zones(), _veg()).to_numpy(),
+        rtol=1e-6,
+    )
 
 
 def test_adding_vegetation_never_lowers_coverage(make_zones: ZoneMaker) -> None:
     veg = _veg()
-    more = gpd.GeoDataFrame({"veg_type": ["grass"]},
-                            geometry=[shapely.box(X0 + 40, Y0 + 40, X0 + 400, Y0 + 300)],
-                            crs=4547)
+    more = gpd.GeoDataFrame(
+        {"veg_type": ["grass"]},
+        geometry=[shapely.box(X0 + 40, Y0 + 40, X0 + 400, Y0 + 300)],
+        crs=4547,
+    )
     before = green_coverage_ratio(make_zones(), veg)
-    after = green_coverage_ratio(make_zones(), gpd.GeoDataFrame(
-        gpd.pd.concat([veg, more]), crs=4547))
+    after = green_coverage_ratio(
+        make_zones(), gpd.GeoDataFrame(gpd.pd.concat([veg, more]), crs=4547)
+    )
     assert (after >= before).all() and after["built_up_area"] > before["built_up_area"]
 
 

@@ -13,39 +13,55 @@ from tests.conftest import ZoneMaker
 X0, Y0 = 500_000.0, 3_000_000.0
 
 
-def _green(rows: list[tuple[str, bool, tuple[float, float, float, float]]],
-           crs: int = 4547) -> gpd.GeoDataFrame:
+def _green(
+    rows: list[tuple[str, bool, tuple[float, float, float, float]]], crs: int = 4547
+) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"green_class": [r[0] for r in rows], "in_construction_land": [r[1] for r in rows],
-         "is_open": True},
+        {
+            "green_class": [r[0] for r in rows],
+            "in_construction_land": [r[1] for r in rows],
+            "is_open": True,
+        },
         geometry=[shapely.box(X0 + a, Y0 + b, X0 + c, Y0 + d) for *_, (a, b, c, d) in rows],
-        crs=4547).to_crs(crs)
+        crs=4547,
+    ).to_crs(crs)
 
 
 def test_green_space_ratio_caps_other_green_at_20_percent(make_zones: ZoneMaker) -> None:
-    green = _green([("G11", True, (0, 0, 100, 100)),        # 10,000 m² counted
-                    ("XG", True, (50, 0, 150, 100)),        # overlaps: union adds 5,000
-                    ("EG12", False, (150, 0, 350, 100)),    # 20,000 m² adjoining, capped
-                    ("G3", True, (600, 0, 700, 100))])      # square: not counted
-    result = green_space_ratio(make_zones(), green, counted_classes=["G1", "XG"],
-                               other_green_classes=["EG"])
+    green = _green(
+        [
+            ("G11", True, (0, 0, 100, 100)),  # 10,000 m² counted
+            ("XG", True, (50, 0, 150, 100)),  # overlaps: union adds 5,000
+            ("EG12", False, (150, 0, 350, 100)),  # 20,000 m² adjoining, capped
+            ("G3", True, (600, 0, 700, 100)),
+        ]
+    )  # square: not counted
+    result = green_space_ratio(
+        make_zones(), green, counted_classes=["G1", "XG"], other_green_classes=["EG"]
+    )
     assert result["built_up_area"] == pytest.approx((15_000 + 3_000) / 1e6 * 100)
     assert result.attrs["other_green_m2"]["built_up_area"] == pytest.approx(20_000)
 
 
-def test_other_green_not_adjoining_construction_land_is_not_counted(make_zones: ZoneMaker
-                                                                   ) -> None:
+def test_other_green_not_adjoining_construction_land_is_not_counted(make_zones: ZoneMaker) -> None:
     green = _green([("G11", True, (0, 0, 100, 100)), ("EG12", False, (400, 400, 450, 450))])
-    result = green_space_ratio(make_zones(), green, counted_classes=["G1"],
-                               other_green_classes=["EG"])
+    result = green_space_ratio(
+        make_zones(), green, counted_classes=["G1"], other_green_classes=["EG"]
+    )
     assert result["built_up_area"] == pytest.approx(1.0)
 
 
 def test_park_area_per_capita_per_district(make_zones: ZoneMaker) -> None:
-    green = _green([("G12", True, (0, 0, 100, 100)), ("G14", True, (600, 0, 650, 100)),
-                    ("XG", True, (700, 0, 800, 100))])
-    result = park_area_per_capita(make_zones(population=(500.0, 1000.0)), green,
-                                  park_classes=["G1"])
+    green = _green(
+        [
+            ("G12", True, (0, 0, 100, 100)),
+            ("G14", True, (600, 0, 650, 100)),
+            ("XG", True, (700, 0, 800, 100)),
+        ]
+    )
+    result = park_area_per_capita(
+        make_zones(population=(500.0, 1000.0)), green, park_classes=["G1"]
+    )
     assert result["d1"] == pytest.approx(20.0)
     assert result["d2"] == pytest.approx(5.0)
     assert result["built_up_area"] == pytest.approx(15_000 / 1500)
@@ -55,14 +71,20 @@ def test_adding_a_park_never_lowers_park_area_per_capita(make_zones: ZoneMaker) 
     green = _green([("G12", True, (0, 0, 100, 100))])
     more = pd.concat([green, _green([("G14", True, (50, 50, 300, 200))])])
     before = park_area_per_capita(make_zones(), green, park_classes=["G1"])
-    after = park_area_per_capita(make_zones(), gpd.GeoDataFrame(more, crs=4547),
-                                 park_classes=["G1"])
+    after = park_area_per_capita(
+        make_zones(), gpd.GeoDataFrame(more, crs=4547), park_classes=["G1"]
+    )
     assert (after >= before).all()
 
 
 def test_parks_per_10k_counts_comprehensive_parks(make_zones: ZoneMaker) -> None:
-    green = _green([("G11", True, (0, 0, 100, 100)), ("G11", True, (600, 0, 610, 10)),
-                    ("G12", True, (200, 0, 300, 100))])
+    green = _green(
+        [
+            ("G11", True, (0, 0, 100, 100)),
+            ("G11", True, (600, 0, 610, 10)),
+            ("G12", True, (200, 0, 300, 100)),
+        ]
+    )
     zones = make_zones(population=(10_000.0, 30_000.0))
     result = parks_per_10k(zones, green, park_classes=["G11"], min_area_m2=1000)
     assert result["d1"] == pytest.approx(1.0)

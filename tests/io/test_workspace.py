@@ -33,25 +33,43 @@ def _layers(**overrides: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     box = shapely.box(X0, Y0, X0 + 1000, Y0 + 1000)
     layers = {
         "built_up_area": gpd.GeoDataFrame({"name": ["城"]}, geometry=[box], crs=CRS),
-        "districts": gpd.GeoDataFrame({"district_id": ["1"], "name": ["甲区"],
-                                       "population": [10_000.0]}, geometry=[box], crs=CRS),
-        "land_use": gpd.GeoDataFrame({"code": ["R2", "G1"], "parcel_id": ["a", "b"]}, geometry=[
-            shapely.box(X0, Y0, X0 + 500, Y0 + 500),
-            shapely.box(X0 + 500, Y0, X0 + 600, Y0 + 100)], crs=CRS),
-        "green_spaces": gpd.GeoDataFrame({"green_class": ["G12"], "name": ["园"]}, geometry=[
-            shapely.box(X0 + 500, Y0, X0 + 600, Y0 + 100)], crs=CRS),
-        "roads": gpd.GeoDataFrame({"grade": ["支路"]}, geometry=[
-            shapely.LineString([(X0, Y0 + 600), (X0 + 1000, Y0 + 600)])], crs=CRS),
+        "districts": gpd.GeoDataFrame(
+            {"district_id": ["1"], "name": ["甲区"], "population": [10_000.0]},
+            geometry=[box],
+            crs=CRS,
+        ),
+        "land_use": gpd.GeoDataFrame(
+            {"code": ["R2", "G1"], "parcel_id": ["a", "b"]},
+            geometry=[
+                shapely.box(X0, Y0, X0 + 500, Y0 + 500),
+                shapely.box(X0 + 500, Y0, X0 + 600, Y0 + 100),
+            ],
+            crs=CRS,
+        ),
+        "green_spaces": gpd.GeoDataFrame(
+            {"green_class": ["G12"], "name": ["园"]},
+            geometry=[shapely.box(X0 + 500, Y0, X0 + 600, Y0 + 100)],
+            crs=CRS,
+        ),
+        "roads": gpd.GeoDataFrame(
+            {"grade": ["支路"]},
+            geometry=[shapely.LineString([(X0, Y0 + 600), (X0 + 1000, Y0 + 600)])],
+            crs=CRS,
+        ),
     }
     layers.update(overrides)
     return layers
 
 
-def _workspace(tmp_path: Path, config: dict | None = None, **overrides: gpd.GeoDataFrame
-               ) -> Workspace:
-    path = write_workspace(tmp_path / "ws", config=config or {"city": {"name": "测试市",
-                                                                         "crs": CRS}},
-                           layers=_layers(**overrides), overwrite=True)
+def _workspace(
+    tmp_path: Path, config: dict | None = None, **overrides: gpd.GeoDataFrame
+) -> Workspace:
+    path = write_workspace(
+        tmp_path / "ws",
+        config=config or {"city": {"name": "测试市", "crs": CRS}},
+        layers=_layers(**overrides),
+        overwrite=True,
+    )
     return Workspace.open(path)
 
 
@@ -69,15 +87,18 @@ def test_a_good_workspace_loads_with_canonical_fields(tmp_path: Path) -> None:
 def test_cgcs2000_and_gauss_kruger_inputs_load_identically(tmp_path: Path) -> None:
     layers = _layers()
     lonlat = {k: v.to_crs(4490) for k, v in layers.items()}
-    a = Workspace.open(write_workspace(tmp_path / "a", config={"city": {"name": "甲",
-                       "crs": CRS}}, layers=layers))
-    b = Workspace.open(write_workspace(tmp_path / "b", config={"city": {"name": "甲",
-                       "crs": CRS}}, layers=lonlat))
+    a = Workspace.open(
+        write_workspace(tmp_path / "a", config={"city": {"name": "甲", "crs": CRS}}, layers=layers)
+    )
+    b = Workspace.open(
+        write_workspace(tmp_path / "b", config={"city": {"name": "甲", "crs": CRS}}, layers=lonlat)
+    )
     for name in layers:
         ga, gb = a.load_layer(name), b.load_layer(name)
         assert ga is not None and gb is not None
-        assert shapely.equals_exact(ga.geometry.to_numpy(), gb.geometry.to_numpy(),
-                                    tolerance=1e-3).all()
+        assert shapely.equals_exact(
+            ga.geometry.to_numpy(), gb.geometry.to_numpy(), tolerance=1e-3
+        ).all()
 
 
 def test_crs_is_picked_from_the_data_when_not_configured(tmp_path: Path) -> None:
@@ -95,7 +116,8 @@ def test_missing_folder_config_and_bad_toml(tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError, match="not valid TOML.*line 2"):
         Workspace.open(tmp_path / "empty")
     (tmp_path / "empty" / "city.toml").write_text(
-        '[city]\nname = "x"\ncolour = "red"\nland_use_scheme = "zz"\n', encoding="utf-8")
+        '[city]\nname = "x"\ncolour = "red"\nland_use_scheme = "zz"\n', encoding="utf-8"
+    )
     with pytest.raises(WorkspaceError) as info:
         Workspace.open(tmp_path / "empty")
     assert "city.colour" in str(info.value) and "city.land_use_scheme" in str(info.value)
@@ -112,60 +134,87 @@ def test_layer_without_crs_names_the_layer_and_the_fix(tmp_path: Path) -> None:
     roads = _layers()["roads"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # pyogrio warns about the missing CRS
-        pyogrio.write_dataframe(gpd.GeoDataFrame(roads.drop(columns="geometry"),
-                                                 geometry=roads.geometry.to_numpy()),
-                                ws.path / "roads_nocrs.gpkg", layer="roads")
+        pyogrio.write_dataframe(
+            gpd.GeoDataFrame(roads.drop(columns="geometry"), geometry=roads.geometry.to_numpy()),
+            ws.path / "roads_nocrs.gpkg",
+            layer="roads",
+        )
     (ws.path / "city.toml").write_text(
         '[city]\nname = "测试市"\ncrs = "EPSG:4548"\n[layers.roads]\npath = "roads_nocrs.gpkg"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     ws = Workspace.open(ws.path)
     with pytest.raises(NoCrsError, match="'roads'.*Set CRS"):
         ws.load_layer("roads")
     problems = validate_workspace(ws)
-    assert any(p.layer == "roads" and "no coordinate reference system" in p.message
-               for p in problems)
+    assert any(
+        p.layer == "roads" and "no coordinate reference system" in p.message for p in problems
+    )
 
 
 def test_missing_required_layer(tmp_path: Path) -> None:
     layers = _layers()
     del layers["land_use"]
-    ws = Workspace.open(write_workspace(tmp_path / "ws", config={"city": {"name": "甲",
-                        "crs": CRS}}, layers=layers))
+    ws = Workspace.open(
+        write_workspace(tmp_path / "ws", config={"city": {"name": "甲", "crs": CRS}}, layers=layers)
+    )
     with pytest.raises(MissingLayerError, match="import-layer"):
         ws.load_layer("land_use")
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     bowtie = shapely.Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)])
-    land = gpd.GeoDataFrame({"code": ["R2", "R2", "Q9", "ZZ"], "parcel_id": list("abcd")},
-                            geometry=[shapely.box(X0, Y0, X0 + 300, Y0 + 300),
-                                      shapely.box(X0 + 200, Y0, X0 + 500, Y0 + 300),
-                                      bowtie, shapely.box(X0 + 700, Y0, X0 + 800, Y0 + 50)],
-                            crs=CRS)
-    green = gpd.GeoDataFrame({"green_class": ["G99"], "name": ["?"]},
-                             geometry=[shapely.box(X0, Y0, X0 + 10, Y0 + 10)], crs=CRS)
-    roads = gpd.GeoDataFrame({"grade": ["高速"]}, geometry=[
-        shapely.LineString([(X0, Y0), (X0 + 10, Y0)])], crs=CRS)
-    districts = gpd.GeoDataFrame({"district_id": ["1", "1"], "name": ["甲", "乙"],
-                                  "population": [None, 5.0]},
-                                 geometry=[shapely.box(X0, Y0, X0 + 1, Y0 + 1)] * 2, crs=CRS)
+    land = gpd.GeoDataFrame(
+        {"code": ["R2", "R2", "Q9", "ZZ"], "parcel_id": list("abcd")},
+        geometry=[
+            shapely.box(X0, Y0, X0 + 300, Y0 + 300),
+            shapely.box(X0 + 200, Y0, X0 + 500, Y0 + 300),
+            bowtie,
+            shapely.box(X0 + 700, Y0, X0 + 800, Y0 + 50),
+        ],
+        crs=CRS,
+    )
+    green = gpd.GeoDataFrame(
+        {"green_class": ["G99"], "name": ["?"]},
+        geometry=[shapely.box(X0, Y0, X0 + 10, Y0 + 10)],
+        crs=CRS,
+    )
+    roads = gpd.GeoDataFrame(
+        {"grade": ["高速"]}, geometry=[shapely.LineString([(X0, Y0), (X0 + 10, Y0)])], crs=CRS
+    )
+    districts = gpd.GeoDataFrame(
+        {"district_id": ["1", "1"], "name": ["甲", "乙"], "population": [None, 5.0]},
+        geometry=[shapely.box(X0, Y0, X0 + 1, Y0 + 1)] * 2,
+        crs=CRS,
+    )
     layers = _layers(land_use=land, green_spaces=green, roads=roads, districts=districts)
     layers["vegetation"] = gpd.GeoDataFrame({"veg_type": []}, geometry=[], crs=CRS)
-    ws = Workspace.open(write_workspace(tmp_path / "ws", config={"city": {"name": "甲",
-                        "crs": CRS}}, layers=layers))
+    ws = Workspace.open(
+        write_workspace(tmp_path / "ws", config={"city": {"name": "甲", "crs": CRS}}, layers=layers)
+    )
     with pytest.raises(ValidationError) as info:
         check_workspace(ws)
     text = str(info.value)
-    for expected in ("overlap", "ZZ ×1", "Q9 ×1", "G99 ×1", "unknown grade", "高速 ×1",
-                     "no population", "duplicate district_id", "repaired with make_valid",
-                     "vegetation: layer is empty"):
+    for expected in (
+        "overlap",
+        "ZZ ×1",
+        "Q9 ×1",
+        "G99 ×1",
+        "unknown grade",
+        "高速 ×1",
+        "no population",
+        "duplicate district_id",
+        "repaired with make_valid",
+        "vegetation: layer is empty",
+    ):
         assert expected in text, expected
     assert text.count("fix:") >= 8
 
 
 def test_missing_required_fields_are_listed(tmp_path: Path) -> None:
-    districts = gpd.GeoDataFrame({"name": ["甲"]}, geometry=[shapely.box(X0, Y0, X0 + 1, Y0 + 1)],
-                                 crs=CRS)
+    districts = gpd.GeoDataFrame(
+        {"name": ["甲"]}, geometry=[shapely.box(X0, Y0, X0 + 1, Y0 + 1)], crs=CRS
+    )
     ws = _workspace(tmp_path, districts=districts)
     problems = validate_workspace(ws)
     missing = [p for p in problems if p.layer == "districts"]
@@ -177,11 +226,17 @@ def test_field_mapping_and_gcj02_declared_by_the_user(tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
     lon, lat = 117.2, 34.26
     glon, glat = wgs84_to_gcj02(lon, lat)
-    parks = gpd.GeoDataFrame({"LB": ["G11"]}, geometry=[shapely.Point(float(glon), float(glat))
-                                                         .buffer(0.001)], crs=4326)
+    parks = gpd.GeoDataFrame(
+        {"LB": ["G11"]}, geometry=[shapely.Point(float(glon), float(glat)).buffer(0.001)], crs=4326
+    )
     parks.to_file(tmp_path / "parks_gcj.geojson")
-    n = import_layer(ws.path, "green_spaces", tmp_path / "parks_gcj.geojson",
-                     fields={"green_class": "LB"}, coordinates="gcj02")
+    n = import_layer(
+        ws.path,
+        "green_spaces",
+        tmp_path / "parks_gcj.geojson",
+        fields={"green_class": "LB"},
+        coordinates="gcj02",
+    )
     assert n == 1
     loaded = Workspace.open(ws.path).load_layer("green_spaces")
     assert loaded is not None
@@ -192,13 +247,15 @@ def test_field_mapping_and_gcj02_declared_by_the_user(tmp_path: Path) -> None:
 def test_failed_import_keeps_the_old_data(tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
     before = (ws.path / "city.gpkg").read_bytes()
-    bad = gpd.GeoDataFrame({"code": ["R2", "XX"]}, geometry=[
-        shapely.box(X0, Y0, X0 + 1, Y0 + 1)] * 2, crs=CRS)
+    bad = gpd.GeoDataFrame(
+        {"code": ["R2", "XX"]}, geometry=[shapely.box(X0, Y0, X0 + 1, Y0 + 1)] * 2, crs=CRS
+    )
     bad.to_file(tmp_path / "bad.gpkg")
     with pytest.raises(UnknownClassCodeError, match="XX ×1"):
         import_layer(ws.path, "land_use", tmp_path / "bad.gpkg")
     gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=CRS).to_file(
-        tmp_path / "nofield.gpkg")
+        tmp_path / "nofield.gpkg"
+    )
     with pytest.raises(MissingColumnError, match="--field code=THEIRS"):
         import_layer(ws.path, "land_use", tmp_path / "nofield.gpkg")
     assert (ws.path / "city.gpkg").read_bytes() == before

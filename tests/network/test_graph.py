@@ -32,23 +32,31 @@ def test_distances_match_networkx() -> None:
 
 
 def test_crossing_without_shared_vertex_does_not_connect() -> None:
-    bridge = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 50), (100, 50)]),
-                                        shapely.LineString([(50, 0), (50, 100)])], crs=4547)
+    bridge = gpd.GeoDataFrame(
+        geometry=[
+            shapely.LineString([(0, 50), (100, 50)]),
+            shapely.LineString([(50, 0), (50, 100)]),
+        ],
+        crs=4547,
+    )
     graph = walk_graph_from_roads(bridge)
     assert graph.n_nodes == 4
     assert np.isinf(multi_source_distances(graph, [0], 1e6)).sum() == 2
 
 
 def test_expressways_are_not_walkable() -> None:
-    roads = gpd.GeoDataFrame({"walkable": [True, False]}, geometry=[
-        shapely.LineString([(0, 0), (100, 0)]), shapely.LineString([(100, 0), (200, 0)])],
-        crs=4547)
+    roads = gpd.GeoDataFrame(
+        {"walkable": [True, False]},
+        geometry=[shapely.LineString([(0, 0), (100, 0)]), shapely.LineString([(100, 0), (200, 0)])],
+        crs=4547,
+    )
     assert walk_graph_from_roads(roads).edge_length.sum() == pytest.approx(100.0)
 
 
 def test_snap_uses_the_nearer_end_along_the_edge() -> None:
-    graph = walk_graph_from_roads(gpd.GeoDataFrame(
-        geometry=[shapely.LineString([(0, 0), (100, 0)])], crs=4547))
+    graph = walk_graph_from_roads(
+        gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (100, 0)])], crs=4547)
+    )
     snap = snap_to_graph(graph, np.array([shapely.Point(30, 10)]))
     node_distance = np.array([0.0, 100.0]) if graph.nodes[0][0] == 0 else np.array([100.0, 0.0])
     assert snap.distance[0] == pytest.approx(10.0)

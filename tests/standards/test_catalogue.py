@@ -7,8 +7,12 @@ from gardencity.errors import StandardError
 from gardencity.indicators import REGISTRY
 from gardencity.standards import list_standards, load_standard
 
-EDITIONS = {"national_garden_city_2022", "national_ecological_garden_city_2022",
-            "gbt50563_2010", "gb55014_2021"}
+EDITIONS = {
+    "national_garden_city_2022",
+    "national_ecological_garden_city_2022",
+    "gbt50563_2010",
+    "gb55014_2021",
+}
 
 
 def test_the_four_editions_load() -> None:
@@ -19,8 +23,11 @@ def test_the_four_editions_load() -> None:
 def test_every_measure_exists_and_accepts_its_params(standard: str) -> None:
     for spec in load_standard(standard).indicators:
         assert spec.measure in REGISTRY, f"{standard}:{spec.id} names unknown {spec.measure}"
-        accepted = {n for n, p in inspect.signature(REGISTRY[spec.measure]).parameters.items()
-                    if p.kind is inspect.Parameter.KEYWORD_ONLY}
+        accepted = {
+            n
+            for n, p in inspect.signature(REGISTRY[spec.measure]).parameters.items()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY
+        }
         assert set(spec.params) <= accepted, f"{spec.id}: {set(spec.params) - accepted}"
 
 
@@ -44,8 +51,11 @@ def test_confidence_follows_the_research_notes() -> None:
     assert egc.indicator("green_coverage_ratio").select_threshold().value == 43
     assert egc.indicator("green_coverage_ratio").select_threshold().confidence == "secondary"
     gc = load_standard("national_garden_city_2022")
-    assert all(r.value is None or spec.measure == "management_item"
-               for spec in gc.indicators for r in spec.thresholds)
+    assert all(
+        r.value is None or spec.measure == "management_item"
+        for spec in gc.indicators
+        for r in spec.thresholds
+    )
     floors = load_standard("gb55014_2021")
     rule = floors.indicator("park_service_coverage").select_threshold()
     assert (rule.op, rule.value, rule.confidence) == (">", 80, "confirmed")
@@ -84,7 +94,9 @@ indicators:
     params: {counted_classes: [G1], other_green_classes: [EG]}
     method_zh: 测试
     method_en: test
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     std = load_standard(own)
     assert std.extends == "national_ecological_garden_city_2022"
     assert std.indicator("green_space_ratio").select_threshold().value == 38
@@ -114,7 +126,9 @@ indicators:
     method_zh: m
     method_en: m
     thresholds: [{op: "=>", value: 1, confidence: sure, source: S1, clause: c}]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     with pytest.raises(StandardError) as info:
         load_standard(bad)
     message = str(info.value)
@@ -133,8 +147,11 @@ def test_unknown_source_and_duplicate_ids_are_reported_together(tmp_path: Path) 
     method_zh: m
     method_en: m
     thresholds: [{op: ">=", value: 1, confidence: secondary, source: NOPE, clause: c}]"""
-    bad.write_text("id: d\nname_zh: d\nname_en: d\nedition: '1'\ncatalogue_version: '1'\n"
-                   "document: x\nindicators:" + entry + entry + "\n", encoding="utf-8")
+    bad.write_text(
+        "id: d\nname_zh: d\nname_en: d\nedition: '1'\ncatalogue_version: '1'\n"
+        "document: x\nindicators:" + entry + entry + "\n",
+        encoding="utf-8",
+    )
     with pytest.raises(StandardError) as info:
         load_standard(bad)
     assert "duplicate id" in str(info.value) and "'NOPE'" in str(info.value)

@@ -51,41 +51,57 @@ def build_diagnostics(
 def _zones_layer(assessment: Assessment) -> gpd.GeoDataFrame:
     zones = assessment.zones.reset_index()
     for result in assessment.indicators:
-        values = {CITY_ZONE: result.value if result.scope != "min_district" else None,
-                  **result.by_district}
+        values = {
+            CITY_ZONE: result.value if result.scope != "min_district" else None,
+            **result.by_district,
+        }
         zones[result.id] = zones["zone_id"].map(values).astype(float)
         statuses = {CITY_ZONE: result.status, **result.district_status}
         zones[f"{result.id}__status"] = zones["zone_id"].map(statuses)
     return gpd.GeoDataFrame(zones, geometry="geometry", crs=assessment.zones.crs)
 
 
-def _straight_line_layers(standard: Standard, inputs: AssessmentInputs
-                          ) -> dict[str, gpd.GeoDataFrame]:
+def _straight_line_layers(
+    standard: Standard, inputs: AssessmentInputs
+) -> dict[str, gpd.GeoDataFrame]:
     params = _spec_params(standard, "park_service_coverage")
     land_use, green = inputs.get("land_use"), inputs.get("green_spaces")
     if params is None or land_use is None or green is None:
         return {}
-    parks = eligible_parks(green, inputs.get("historic_districts"),
-                           **{k: params[k] for k in _PARK_KEYS if k in params})
+    parks = eligible_parks(
+        green, inputs.get("historic_districts"), **{k: params[k] for k in _PARK_KEYS if k in params}
+    )
     zones = inputs.get("zones")
     city_only = zones.loc[[CITY_ZONE]]
     pieces = residential_pieces(land_use, city_only)
     quad = int(params.get("quad_segs", 16))
-    buffers = shapely.buffer(parks.geometry.to_numpy(), parks["radius_m"].to_numpy(),
-                             quad_segs=quad)
+    buffers = shapely.buffer(
+        parks.geometry.to_numpy(), parks["radius_m"].to_numpy(), quad_segs=quad
+    )
     union = shapely.union_all(buffers) if len(buffers) else shapely.Polygon()
     uncovered = shapely.difference(pieces.geometry.to_numpy(), union)
-    uncovered_gdf = gpd.GeoDataFrame({"area_m2": shapely.area(uncovered)}, geometry=uncovered,
-                                     crs=zones.crs)
+    uncovered_gdf = gpd.GeoDataFrame(
+        {"area_m2": shapely.area(uncovered)}, geometry=uncovered, crs=zones.crs
+    )
     uncovered_gdf = uncovered_gdf[uncovered_gdf["area_m2"] > 1.0].reset_index(drop=True)
     uncovered_gdf["zone_id"] = _district_of(uncovered_gdf, zones)
-    service = gpd.GeoDataFrame({"radius_m": parks["radius_m"].to_numpy()}, geometry=buffers,
-                               crs=zones.crs).dissolve(by="radius_m").reset_index()
-    park_layer = parks[["green_class", "name", "area_m2", "radius_m", "geometry"]].reset_index(
-        drop=True) if "name" in parks else parks[["green_class", "area_m2", "radius_m",
-                                                   "geometry"]].reset_index(drop=True)
-    return {"uncovered_residential": uncovered_gdf, "service_areas": service,
-            "eligible_parks": gpd.GeoDataFrame(park_layer, geometry="geometry", crs=zones.crs)}
+    service = (
+        gpd.GeoDataFrame(
+            {"radius_m": parks["radius_m"].to_numpy()}, geometry=buffers, crs=zones.crs
+        )
+        .dissolve(by="radius_m")
+        .reset_index()
+    )
+    park_layer = (
+        parks[["green_class", "name", "area_m2", "radius_m", "geometry"]].reset_index(drop=True)
+        if "name" in parks
+        else parks[["green_class", "area_m2", "radius_m", "geometry"]].reset_index(drop=True)
+    )
+    return {
+        "uncovered_residential": uncovered_gdf,
+        "service_areas": service,
+        "eligible_parks": gpd.GeoDataFrame(park_layer, geometry="geometry", crs=zones.crs),
+    }
 
 
 def _walking_layers(standard: Standard, inputs: AssessmentInputs) -> dict[str, gpd.GeoDataFrame]:
@@ -95,14 +111,21 @@ def _walking_layers(standard: Standard, inputs: AssessmentInputs) -> dict[str, g
     from gardencity.indicators.accessibility import walking_cover
 
     zones = inputs.get("zones")
-    cells = walking_cover(zones.loc[[CITY_ZONE]], inputs.get("land_use"),
-                          inputs.get("green_spaces"), inputs.get("walk_graph"),
-                          inputs.get("park_entrances"), inputs.get("historic_districts"),
-                          **params)
+    cells = walking_cover(
+        zones.loc[[CITY_ZONE]],
+        inputs.get("land_use"),
+        inputs.get("green_spaces"),
+        inputs.get("walk_graph"),
+        inputs.get("park_entrances"),
+        inputs.get("historic_districts"),
+        **params,
+    )
     uncovered = cells[~cells["covered"]]
-    out = gpd.GeoDataFrame({"area_m2": uncovered["cell_area"].to_numpy(),
-                            "walk_m": uncovered["walk_m"].to_numpy()},
-                           geometry=uncovered.geometry.to_numpy(), crs=zones.crs)
+    out = gpd.GeoDataFrame(
+        {"area_m2": uncovered["cell_area"].to_numpy(), "walk_m": uncovered["walk_m"].to_numpy()},
+        geometry=uncovered.geometry.to_numpy(),
+        crs=zones.crs,
+    )
     out["walk_m"] = out["walk_m"].replace(np.inf, np.nan)
     out["zone_id"] = _district_of(out, zones)
     return {"uncovered_residential_walking": out}
@@ -116,9 +139,15 @@ def _road_layers(standard: Standard, inputs: AssessmentInputs) -> dict[str, gpd.
     from gardencity.indicators.roads import road_shade_segments
 
     zones = inputs.get("zones")
-    segments = road_shade_segments(zones.loc[[CITY_ZONE]], roads, inputs.get("canopy"),
-                                   inputs.get("vegetation"), inputs.get("trees"),
-                                   inputs.get("slow_lanes"), **params)
+    segments = road_shade_segments(
+        zones.loc[[CITY_ZONE]],
+        roads,
+        inputs.get("canopy"),
+        inputs.get("vegetation"),
+        inputs.get("trees"),
+        inputs.get("slow_lanes"),
+        **params,
+    )
     segments = segments.drop(columns=["zone_id"])
     segments["zone_id"] = _district_of(segments, zones)
     unshaded = segments[~segments["is_shaded"].astype(bool)].reset_index(drop=True)
@@ -146,11 +175,18 @@ def _districts_below(assessment: Assessment) -> gpd.GeoDataFrame | None:
         for zone_id, status in result.district_status.items():
             if is_failing(status):
                 gap = (result.gap or {}).get("by_district", {}).get(zone_id)
-                rows.append({"zone_id": zone_id, "name": zones.loc[zone_id, "name"],
-                             "indicator": result.id, "indicator_zh": result.name_zh,
-                             "value": result.by_district.get(zone_id),
-                             "threshold": (result.threshold or {}).get("value"),
-                             "shortfall_ha": gap, "geometry": zones.loc[zone_id, "geometry"]})
+                rows.append(
+                    {
+                        "zone_id": zone_id,
+                        "name": zones.loc[zone_id, "name"],
+                        "indicator": result.id,
+                        "indicator_zh": result.name_zh,
+                        "value": result.by_district.get(zone_id),
+                        "threshold": (result.threshold or {}).get("value"),
+                        "shortfall_ha": gap,
+                        "geometry": zones.loc[zone_id, "geometry"],
+                    }
+                )
     if not rows:
         return None
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=assessment.zones.crs)

@@ -28,9 +28,12 @@ __all__ = ["Progress", "evaluate_indicator", "run_assessment"]
 
 Progress = Callable[[str, int, int], None]
 
-_INPUT_LAYER_NAMES = {"temperature": "land_surface_temperature (raster)",
-                      "canopy": "canopy (raster) or vegetation",
-                      "walk_graph": "roads", "weather_stations": "weather_stations (table)"}
+_INPUT_LAYER_NAMES = {
+    "temperature": "land_surface_temperature (raster)",
+    "canopy": "canopy (raster) or vegetation",
+    "walk_graph": "roads",
+    "weather_stations": "weather_stations (table)",
+}
 
 
 def run_assessment(
@@ -46,12 +49,17 @@ def run_assessment(
     warnings = check_workspace(ws)
     std = load_standard(_resolve_standard(ws, standard))
     if registry is None:
-        from gardencity.indicators import REGISTRY as registry
+        from gardencity.indicators import REGISTRY
+
+        registry = REGISTRY
     inputs = AssessmentInputs(ws)
     zones = inputs.get("zones")
     city_size = std.city_size(_finite(zones.loc[CITY_ZONE, "population"]))
-    context = {"grade": ws.config.city.grade, "region": ws.config.city.region,
-               "city_size": city_size}
+    context = {
+        "grade": ws.config.city.grade,
+        "region": ws.config.city.region,
+        "city_size": city_size,
+    }
     results: list[IndicatorResult] = []
     series_by_id: dict[str, pd.Series] = {}
     total = len(std.indicators)
@@ -69,21 +77,41 @@ def run_assessment(
     timings["total"] = time.perf_counter() - started
     config = ws.config.city
     assessment = Assessment(
-        city={"name": config.name, "name_en": config.name_en, "crs": ws.crs.to_string(),
-              "population": _finite(zones.loc[CITY_ZONE, "population"]),
-              "population_source": config.population_source, "data_source": config.data_source,
-              "grade": config.grade, "region": config.region, "city_size": city_size,
-              "workspace": str(ws.path)},
-        standard={"id": std.id, "name_zh": std.name_zh, "name_en": std.name_en,
-                  "edition": std.edition, "catalogue_version": std.catalogue_version,
-                  "document": std.document, "extends": std.extends},
+        city={
+            "name": config.name,
+            "name_en": config.name_en,
+            "crs": ws.crs.to_string(),
+            "population": _finite(zones.loc[CITY_ZONE, "population"]),
+            "population_source": config.population_source,
+            "data_source": config.data_source,
+            "grade": config.grade,
+            "region": config.region,
+            "city_size": city_size,
+            "workspace": str(ws.path),
+        },
+        standard={
+            "id": std.id,
+            "name_zh": std.name_zh,
+            "name_en": std.name_en,
+            "edition": std.edition,
+            "catalogue_version": std.catalogue_version,
+            "document": std.document,
+            "extends": std.extends,
+        },
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         gardencity_version=gardencity.__version__,
         indicators=results,
         zones=zones,
-        validation=[{"layer": p.layer, "message": p.message, "fix": p.fix,
-                     "severity": p.severity, "count": p.count}
-                    for p in [*warnings, *ws.repairs]],
+        validation=[
+            {
+                "layer": p.layer,
+                "message": p.message,
+                "fix": p.fix,
+                "severity": p.severity,
+                "count": p.count,
+            }
+            for p in [*warnings, *ws.repairs]
+        ],
         timings_s=timings,
     )
     from gardencity.assessment.diagnostics import build_diagnostics
@@ -152,27 +180,45 @@ def evaluate_indicator(
             value = _finite(series.get(CITY_ZONE))
     status = status_if_error or decide_status(value, threshold)
     if status == "not_assessed" and not note:
-        note = ("Not assessed: nothing to measure in the data (e.g. no residential land, no "
-                "road with a red-line width, or no population). Fix: complete the layers the "
-                "method names.")
+        note = (
+            "Not assessed: nothing to measure in the data (e.g. no residential land, no "
+            "road with a red-line width, or no population). Fix: complete the layers the "
+            "method names."
+        )
     district_status = {z: decide_status(v, threshold) for z, v in by_district.items()}
     result = IndicatorResult(
-        id=spec.id, name_zh=spec.name_zh, name_en=spec.name_en, unit=spec.unit,
-        direction=spec.direction, scope=spec.scope, aspect=spec.aspect,
-        informative=spec.informative, value=value, by_district=by_district,
-        threshold=_threshold_dict(threshold, standard), status=status,
+        id=spec.id,
+        name_zh=spec.name_zh,
+        name_en=spec.name_en,
+        unit=spec.unit,
+        direction=spec.direction,
+        scope=spec.scope,
+        aspect=spec.aspect,
+        informative=spec.informative,
+        value=value,
+        by_district=by_district,
+        threshold=_threshold_dict(threshold, standard),
+        status=status,
         district_status=district_status,
         gap=_gap(spec, series, threshold, status, district_status, value),
-        method={"measure": spec.measure, "params": spec.params, "text_zh": spec.method_zh,
-                "text_en": spec.method_en, "notes": spec.notes},
-        inputs=used, note=note, min_district=min_district,
+        method={
+            "measure": spec.measure,
+            "params": spec.params,
+            "text_zh": spec.method_zh,
+            "text_en": spec.method_en,
+            "notes": spec.notes,
+        },
+        inputs=used,
+        note=note,
+        min_district=min_district,
         seconds=time.perf_counter() - start,
     )
     return result, series
 
 
-def _arguments(measure: Callable[..., Any], inputs: AssessmentInputs
-               ) -> tuple[dict[str, Any], list[str]]:
+def _arguments(
+    measure: Callable[..., Any], inputs: AssessmentInputs
+) -> tuple[dict[str, Any], list[str]]:
     kwargs: dict[str, Any] = {}
     missing: list[str] = []
     for name, param in inspect.signature(measure).parameters.items():
@@ -195,22 +241,35 @@ def _missing_note(missing: list[str]) -> str:
             except KeyError:
                 label = name
         names.append(label)
-    return (f"Not assessed: missing {', '.join(names)}. Fix: add the layer to the workspace "
-            f"(see docs/workspace.md).")
+    return (
+        f"Not assessed: missing {', '.join(names)}. Fix: add the layer to the workspace "
+        f"(see docs/workspace.md)."
+    )
 
 
 def _threshold_dict(threshold: Threshold | None, standard: Standard) -> dict[str, Any] | None:
     if threshold is None:
         return None
     source = standard.sources.get(threshold.source)
-    return {"op": threshold.op, "value": threshold.value, "confidence": threshold.confidence,
-            "source": threshold.source, "source_title": source.title if source else "",
-            "clause": threshold.clause, "note": threshold.note}
+    return {
+        "op": threshold.op,
+        "value": threshold.value,
+        "confidence": threshold.confidence,
+        "source": threshold.source,
+        "source_title": source.title if source else "",
+        "clause": threshold.clause,
+        "note": threshold.note,
+    }
 
 
-def _gap(spec: IndicatorSpec, series: pd.Series | None, threshold: Threshold | None,
-         status: str, district_status: dict[str, str], value: float | None
-         ) -> dict[str, Any] | None:
+def _gap(
+    spec: IndicatorSpec,
+    series: pd.Series | None,
+    threshold: Threshold | None,
+    status: str,
+    district_status: dict[str, str],
+    value: float | None,
+) -> dict[str, Any] | None:
     if series is None or threshold is None or threshold.value is None:
         return None
     if spec.gap.kind == "none":
@@ -221,7 +280,9 @@ def _gap(spec: IndicatorSpec, series: pd.Series | None, threshold: Threshold | N
     def amount_for(zone: str) -> float | None:
         assert threshold is not None and threshold.value is not None
         amount = gap_amount(
-            spec.gap.kind, threshold=threshold.value, scale=float(attrs.get("scale", 1.0)),
+            spec.gap.kind,
+            threshold=threshold.value,
+            scale=float(attrs.get("scale", 1.0)),
             numerator=attrs.get("numerator", {}).get(zone),
             denominator=attrs.get("denominator", {}).get(zone),
             value=_finite(series.get(zone)),
@@ -252,5 +313,3 @@ def _gap(spec: IndicatorSpec, series: pd.Series | None, threshold: Threshold | N
         if num is not None and den is not None:
             gap["unshaded_km"] = (den - num) * 1e-3
     return gap
-
-

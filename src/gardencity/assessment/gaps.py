@@ -57,7 +57,14 @@ def gap_amount(
 
 def gap_text(amount: float, unit: str, what_zh: str, what_en: str, kind: str) -> dict[str, Any]:
     shown = f"{amount:,.0f}" if unit in ("count", "species") else f"{amount:,.1f}"
-    units_zh = {"ha": "公顷", "km": "公里", "count": "个", "species": "种", "℃": "℃", "m2": "平方米"}
+    units_zh = {
+        "ha": "公顷",
+        "km": "公里",
+        "count": "个",
+        "species": "种",
+        "℃": "℃",
+        "m2": "平方米",
+    }
     units_en = {"ha": "ha", "km": "km", "count": "", "species": "species", "℃": "°C", "m2": "m²"}
     if kind == "reduce_value":
         zh = f"需将{what_zh}降低约 {shown} {units_zh.get(unit, unit)}"

@@ -18,8 +18,16 @@ from gardencity.io.workspace import Workspace
 __all__ = ["INPUT_LAYERS", "AssessmentInputs"]
 
 CITY_ZONE = "built_up_area"
-CLIPPED = ("land_use", "green_spaces", "vegetation", "greenways", "trees", "historic_districts",
-           "park_entrances", "slow_lanes")
+CLIPPED = (
+    "land_use",
+    "green_spaces",
+    "vegetation",
+    "greenways",
+    "trees",
+    "historic_districts",
+    "park_entrances",
+    "slow_lanes",
+)
 INPUT_LAYERS = (*CLIPPED, "roads")
 
 
@@ -63,8 +71,9 @@ class AssessmentInputs:
         if layer.empty:
             raise DataError("The built_up_area layer is empty. Fix: draw the 建成区 boundary.")
         geom = shapely.union_all(layer.geometry.to_numpy())
-        return gpd.GeoDataFrame({"name": [self.workspace.config.city.name]}, geometry=[geom],
-                                crs=layer.crs)
+        return gpd.GeoDataFrame(
+            {"name": [self.workspace.config.city.name]}, geometry=[geom], crs=layer.crs
+        )
 
     def _zones(self) -> gpd.GeoDataFrame:
         bua = self.get("built_up_area")
@@ -75,12 +84,25 @@ class AssessmentInputs:
         population = self.workspace.config.city.population
         if population is None:
             population = float(clipped["population"].sum(min_count=1))
-        rows = [{"zone_id": CITY_ZONE, "name": self.workspace.config.city.name,
-                 "population": population, "kind": "built_up_area", "geometry": area}]
+        rows = [
+            {
+                "zone_id": CITY_ZONE,
+                "name": self.workspace.config.city.name,
+                "population": population,
+                "kind": "built_up_area",
+                "geometry": area,
+            }
+        ]
         for row in clipped.itertuples():
-            rows.append({"zone_id": str(row.district_id), "name": row.name,
-                         "population": float(row.population) if pd.notna(row.population)
-                         else np.nan, "kind": "district", "geometry": row.geometry})
+            rows.append(
+                {
+                    "zone_id": str(row.district_id),
+                    "name": row.name,
+                    "population": float(row.population) if pd.notna(row.population) else np.nan,
+                    "kind": "district",
+                    "geometry": row.geometry,
+                }
+            )
         zones = gpd.GeoDataFrame(rows, geometry="geometry", crs=bua.crs).set_index("zone_id")
         return zones
 

@@ -49,7 +49,7 @@ def _qml(name: str, geometry_type: str) -> str:
             f"</layer></symbol>"
         )
     return (
-        '<!DOCTYPE qgis PUBLIC \'http://mrcc.com/qgis.dtd\' \'SYSTEM\'>'
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
         '<qgis version="3.34" styleCategories="Symbology">'
         f'<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0">'
         f"<symbols>{symbol}</symbols></renderer-v2></qgis>"
@@ -90,7 +90,8 @@ def write_diagnostics(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
             )
         db.execute(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
-            "VALUES ('layer_styles', 'attributes', 'layer_styles', ?)", (now,)
+            "VALUES ('layer_styles', 'attributes', 'layer_styles', ?)",
+            (now,),
         )
     os.replace(tmp, path)
     return path
@@ -102,14 +103,18 @@ def _write_text_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_outputs(assessment: Assessment, out_dir: str | os.PathLike[str], *,
-                  lang: str = "zh") -> dict[str, Path]:
+def write_outputs(
+    assessment: Assessment, out_dir: str | os.PathLike[str], *, lang: str = "zh"
+) -> dict[str, Path]:
     """scorecard.json, diagnostics.gpkg and report.html in ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     scorecard = assessment.to_dict()
-    paths = {"scorecard": out / "scorecard.json", "diagnostics": out / "diagnostics.gpkg",
-             "report": out / "report.html"}
+    paths = {
+        "scorecard": out / "scorecard.json",
+        "diagnostics": out / "diagnostics.gpkg",
+        "report": out / "report.html",
+    }
     _write_text_atomic(paths["scorecard"], json.dumps(scorecard, ensure_ascii=False, indent=2))
     write_diagnostics(assessment.diagnostics, paths["diagnostics"])
     from gardencity.reports import write_report

@@ -47,7 +47,8 @@ class IndicatorResult:
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe(self.__dict__.copy())  # type: ignore[no-any-return]
+        out: dict[str, Any] = json_safe(self.__dict__.copy())
+        return out
 
 
 @dataclass
@@ -76,17 +77,20 @@ class Assessment:
 
     def to_dict(self) -> dict[str, Any]:
         districts = self.zones[self.zones["kind"] == "district"]
-        return json_safe({  # type: ignore[no-any-return]
-            "city": self.city,
-            "standard": self.standard,
-            "generated_at": self.generated_at,
-            "gardencity_version": self.gardencity_version,
-            "summary": self.summary(),
-            "districts": [
-                {"id": str(i), "name": r["name"], "population": r["population"]}
-                for i, r in districts.iterrows()
-            ],
-            "indicators": [r.to_dict() for r in self.indicators],
-            "validation": self.validation,
-            "timings_s": self.timings_s,
-        })
+        out: dict[str, Any] = json_safe(
+            {
+                "city": self.city,
+                "standard": self.standard,
+                "generated_at": self.generated_at,
+                "gardencity_version": self.gardencity_version,
+                "summary": self.summary(),
+                "districts": [
+                    {"id": str(i), "name": r["name"], "population": r["population"]}
+                    for i, r in districts.iterrows()
+                ],
+                "indicators": [r.to_dict() for r in self.indicators],
+                "validation": self.validation,
+                "timings_s": self.timings_s,
+            }
+        )
+        return out

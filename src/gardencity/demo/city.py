@@ -26,19 +26,61 @@ from gardencity.demo.layout import (
 __all__ = ["DISTRICT_NAMES", "DemoLayers", "build_layers"]
 
 CRS = "EPSG:4548"
-DISTRICT_NAMES = ["鼓楼区", "云龙区", "泉山区", "铜山区", "贾汪区", "经开区", "新城区", "高新区",
-                  "湖滨区"]
+DISTRICT_NAMES = [
+    "鼓楼区",
+    "云龙区",
+    "泉山区",
+    "铜山区",
+    "贾汪区",
+    "经开区",
+    "新城区",
+    "高新区",
+    "湖滨区",
+]
 # per district: block-park probability, pocket-park probability, street-shade probability,
 # target park area per capita (m²/person). District 0 is the weak old quarter.
 PROFILE_WEAK = (0.01, 0.03, 0.55, 4.6)
 PROFILE_STRONG = (0.05, 0.10, 0.86, 15.2)
-SPECIES = [("国槐", True), ("银杏", True), ("栾树", True), ("女贞", True), ("香樟", True),
-           ("榉树", True), ("朴树", True), ("白蜡", True), ("毛白杨", True), ("垂柳", True),
-           ("合欢", True), ("紫薇", True), ("桂花", True), ("广玉兰", False), ("悬铃木", False),
-           ("雪松", False), ("刺槐", False), ("北美枫香", False), ("日本晚樱", False),
-           ("红叶石楠", False)]
-ROAD_NAMES = ["解放路", "中山路", "淮海路", "建国路", "和平路", "民主路", "人民路", "复兴路",
-              "彭城路", "云龙路", "泉山路", "金山路", "汉源路", "湖东路", "奎山路", "三环路"]
+SPECIES = [
+    ("国槐", True),
+    ("银杏", True),
+    ("栾树", True),
+    ("女贞", True),
+    ("香樟", True),
+    ("榉树", True),
+    ("朴树", True),
+    ("白蜡", True),
+    ("毛白杨", True),
+    ("垂柳", True),
+    ("合欢", True),
+    ("紫薇", True),
+    ("桂花", True),
+    ("广玉兰", False),
+    ("悬铃木", False),
+    ("雪松", False),
+    ("刺槐", False),
+    ("北美枫香", False),
+    ("日本晚樱", False),
+    ("红叶石楠", False),
+]
+ROAD_NAMES = [
+    "解放路",
+    "中山路",
+    "淮海路",
+    "建国路",
+    "和平路",
+    "民主路",
+    "人民路",
+    "复兴路",
+    "彭城路",
+    "云龙路",
+    "泉山路",
+    "金山路",
+    "汉源路",
+    "湖东路",
+    "奎山路",
+    "三环路",
+]
 
 
 @dataclass
@@ -61,7 +103,7 @@ def _profile(district: int) -> tuple[float, float, float, float]:
 
 def build_layers(plan: CityPlan, rng: np.random.Generator) -> DemoLayers:
     spec = SIZES[plan.size]
-    cols, rows = spec.districts
+    _cols, _rows = spec.districts
     n, extent = plan.n, plan.extent
     taken: set[tuple[int, int]] = set()
     green: list[dict[str, Any]] = []
@@ -75,20 +117,41 @@ def build_layers(plan: CityPlan, rng: np.random.Generator) -> DemoLayers:
         if ix % 8 == 2 and iy % 8 == 2 and block.district != 0:
             quad = [(ix + a, iy + b) for a in (0, 1) for b in (0, 1)]
             inner_lines = {line_grade(ix + 1, n), line_grade(iy + 1, n)}
-            if all(q in blocks and q not in taken for q in quad) and \
-                    "expressway" not in inner_lines:
+            if (
+                all(q in blocks and q not in taken for q in quad)
+                and "expressway" not in inner_lines
+            ):
                 geom = shapely.union_all([shapely.box(*blocks[q].geometry.bounds) for q in quad])
                 geom = shapely.box(*geom.bounds)
                 taken.update(quad)
-                removed_roads.update({("h", iy + 1, ix), ("h", iy + 1, ix + 1),
-                                      ("v", ix + 1, iy), ("v", ix + 1, iy + 1)})
+                removed_roads.update(
+                    {
+                        ("h", iy + 1, ix),
+                        ("h", iy + 1, ix + 1),
+                        ("v", ix + 1, iy),
+                        ("v", ix + 1, iy + 1),
+                    }
+                )
                 k = len(green)
-                green.append({"green_class": "G11", "name": f"第{k + 1}综合公园",
-                              "is_open": True, "geometry": geom})
+                green.append(
+                    {
+                        "green_class": "G11",
+                        "name": f"第{k + 1}综合公园",
+                        "is_open": True,
+                        "geometry": geom,
+                    }
+                )
                 land.append({"code": "G1", "geometry": geom})
                 zone_types.append((geom, 1))
-    special = iter([("G132", "植物园"), ("G131", "动物园"), ("G135", "欢乐谷游乐园"),
-                    ("G139", "儿童公园"), ("G134", "汉城遗址公园")])
+    special = iter(
+        [
+            ("G132", "植物园"),
+            ("G131", "动物园"),
+            ("G135", "欢乐谷游乐园"),
+            ("G139", "儿童公园"),
+            ("G134", "汉城遗址公园"),
+        ]
+    )
     for (ix, iy), block in sorted(blocks.items()):
         if (ix, iy) in taken:
             continue
@@ -97,22 +160,34 @@ def build_layers(plan: CityPlan, rng: np.random.Generator) -> DemoLayers:
         draw = rng.random()
         edge = not plan.boundary.buffer(-BLOCK * 1.5).contains(geom)
         if edge and draw < 0.35:
-            green.append({"green_class": "EG12", "name": "城郊森林公园", "is_open": True,
-                          "in_construction_land": False, "geometry": geom})
+            green.append(
+                {
+                    "green_class": "EG12",
+                    "name": "城郊森林公园",
+                    "is_open": True,
+                    "in_construction_land": False,
+                    "geometry": geom,
+                }
+            )
             land.append({"code": "E2", "geometry": geom})
             zone_types.append((geom, 2))
             continue
         if old_quarter.contains(geom) and rng.random() < 0.05:
-            green.append({"green_class": "G133", "name": "彭园（历史名园）", "is_open": True,
-                          "geometry": geom})
+            green.append(
+                {
+                    "green_class": "G133",
+                    "name": "彭园（历史名园）",
+                    "is_open": True,
+                    "geometry": geom,
+                }
+            )
             land.append({"code": "G1", "geometry": geom})
             zone_types.append((geom, 1))
             continue
         if draw < p_park:
             klass, name = next(special, ("G12", "社区公园"))
             is_open = not (klass == "G12" and rng.random() < 0.06)
-            green.append({"green_class": klass, "name": name, "is_open": is_open,
-                          "geometry": geom})
+            green.append({"green_class": klass, "name": name, "is_open": is_open, "geometry": geom})
             land.append({"code": "G1", "geometry": geom})
             zone_types.append((geom, 1))
             continue
@@ -123,15 +198,17 @@ def build_layers(plan: CityPlan, rng: np.random.Generator) -> DemoLayers:
             zone_types.append((geom, 7))
             continue
         if use != "R":
-            code = {"A": rng.choice(["A1", "A3", "A5"]), "B": rng.choice(["B1", "B2"]),
-                    "M": "M1"}[str(use)]
+            code = {"A": rng.choice(["A1", "A3", "A5"]), "B": rng.choice(["B1", "B2"]), "M": "M1"}[
+                str(use)
+            ]
             land.append({"code": code, "geometry": geom})
             zone_types.append((geom, 6))
             continue
         for parcel in split_block(geom, 3):
             if rng.random() < p_pocket / 3:
-                green.append({"green_class": "G14", "name": "口袋公园", "is_open": True,
-                              "geometry": parcel})
+                green.append(
+                    {"green_class": "G14", "name": "口袋公园", "is_open": True, "geometry": parcel}
+                )
                 land.append({"code": "G1", "geometry": parcel})
                 zone_types.append((parcel, 1))
                 continue
@@ -148,54 +225,81 @@ def build_layers(plan: CityPlan, rng: np.random.Generator) -> DemoLayers:
     green_gdf = _gdf(green, extent)
     for column, default in (("is_open", True), ("in_construction_land", True)):
         green_gdf[column] = green_gdf[column].map(lambda v, d=default: d if pd.isna(v) else v)
-    roads = plan.roads[[(a, ln, s) not in removed_roads for a, ln, s in
-                        zip(plan.roads["axis"], plan.roads["line"], plan.roads["step"],
-                            strict=True)]].reset_index(drop=True)
+    roads = plan.roads[
+        [
+            (a, ln, s) not in removed_roads
+            for a, ln, s in zip(
+                plan.roads["axis"], plan.roads["line"], plan.roads["step"], strict=True
+            )
+        ]
+    ].reset_index(drop=True)
     road_gdf, bands = _roads(roads, plan, rng)
     green_gdf = pd.concat([green_gdf, _road_green(road_gdf, rng)], ignore_index=True)
     districts, population = _districts(plan, green_gdf)
     layers = {
-        "built_up_area": gpd.GeoDataFrame({"name": ["示范市建成区"]},
-                                          geometry=warp_geoms(np.array([plan.boundary]), extent),
-                                          crs=CRS),
+        "built_up_area": gpd.GeoDataFrame(
+            {"name": ["示范市建成区"]},
+            geometry=warp_geoms(np.array([plan.boundary]), extent),
+            crs=CRS,
+        ),
         "districts": districts,
         "land_use": land_gdf,
         "green_spaces": green_gdf,
         "roads": road_gdf,
         "historic_districts": gpd.GeoDataFrame(
             {"name": ["彭城历史文化街区"]},
-            geometry=warp_geoms(np.array([shapely.box(BLOCK, BLOCK, BLOCK * 4, BLOCK * 3)]),
-                                extent), crs=CRS),
+            geometry=warp_geoms(
+                np.array([shapely.box(BLOCK, BLOCK, BLOCK * 4, BLOCK * 3)]), extent
+            ),
+            crs=CRS,
+        ),
         "trees": _trees(road_gdf, rng),
         "greenways": _greenways(plan),
         "park_entrances": _entrances(green_gdf),
     }
-    warped_types = list(zip(warp_geoms(np.array([g for g, _ in zone_types], dtype=object),
-                                       extent), [v for _, v in zone_types], strict=True))
+    warped_types = list(
+        zip(
+            warp_geoms(np.array([g for g, _ in zone_types], dtype=object), extent),
+            [v for _, v in zone_types],
+            strict=True,
+        )
+    )
     return DemoLayers(layers, warped_types, bands, population)
 
 
-def _roads(roads: gpd.GeoDataFrame, plan: CityPlan, rng: np.random.Generator
-           ) -> tuple[gpd.GeoDataFrame, list[tuple[shapely.Geometry, int]]]:
+def _roads(
+    roads: gpd.GeoDataFrame, plan: CityPlan, rng: np.random.Generator
+) -> tuple[gpd.GeoDataFrame, list[tuple[shapely.Geometry, int]]]:
     grades = roads["grade"].to_numpy()
     geoms = warp_geoms(roads.geometry.to_numpy(), plan.extent)
     red = np.array([GRADE_WIDTH[g] for g in grades])
     walk = np.array([SLOW_WIDTH[g][0] for g in grades])
     bike = np.array([SLOW_WIDTH[g][1] for g in grades])
-    names = [ROAD_NAMES[(line * 7 + (axis == "v") * 3) % len(ROAD_NAMES)]
-             for axis, line in zip(roads["axis"], roads["line"], strict=True)]
-    gdf = gpd.GeoDataFrame({
-        "grade": grades, "name": names, "red_line_width_m": red, "sidewalk_width_m": walk,
-        "bike_lane_width_m": bike, "is_landscape_road": [
-            g == "arterial" and line % 10 == 0 for g, line in zip(grades, roads["line"],
-                                                                     strict=True)],
-        "walkable": grades != "expressway",
-    }, geometry=geoms, crs=CRS)
+    names = [
+        ROAD_NAMES[(line * 7 + (axis == "v") * 3) % len(ROAD_NAMES)]
+        for axis, line in zip(roads["axis"], roads["line"], strict=True)
+    ]
+    gdf = gpd.GeoDataFrame(
+        {
+            "grade": grades,
+            "name": names,
+            "red_line_width_m": red,
+            "sidewalk_width_m": walk,
+            "bike_lane_width_m": bike,
+            "is_landscape_road": [
+                g == "arterial" and line % 10 == 0
+                for g, line in zip(grades, roads["line"], strict=True)
+            ],
+            "walkable": grades != "expressway",
+        },
+        geometry=geoms,
+        crs=CRS,
+    )
     bands: list[tuple[shapely.Geometry, int]] = []
     cols, rows = SIZES[plan.size].districts
     for geom, grade, r, w, b, axis, line, step in zip(
-            geoms, grades, red, walk, bike, roads["axis"], roads["line"], roads["step"],
-            strict=True):
+        geoms, grades, red, walk, bike, roads["axis"], roads["line"], roads["step"], strict=True
+    ):
         if grade == "expressway":
             continue
         ix, iy = (step, line) if axis == "h" else (line, step)
@@ -206,11 +310,11 @@ def _roads(roads: gpd.GeoDataFrame, plan: CityPlan, rng: np.random.Generator
             centre = r / 2 - (w + b) / 2
             for k in range(math.ceil(length / 100.0)):
                 piece = shapely.ops.substring(geom, k * 100.0, min((k + 1) * 100.0, length))
-                band = shapely.buffer(shapely.offset_curve(piece, side * centre), (w + b) / 2,
-                                      cap_style="flat")
+                band = shapely.buffer(
+                    shapely.offset_curve(piece, side * centre), (w + b) / 2, cap_style="flat"
+                )
                 bands.append((band, 8 if rng.random() < p_shade else 9))
     return gdf, bands
-
 
 
 def _road_green(roads: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoDataFrame:
@@ -221,13 +325,22 @@ def _road_green(roads: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoDat
     required = np.where(selected["is_landscape_road"].to_numpy(bool), 0.40, required)
     ratio = np.where(rng.random(len(selected)) < 0.7, required + 0.04, required - 0.08)
     strips = shapely.buffer(selected.geometry.to_numpy(), ratio * width / 2, cap_style="flat")
-    return gpd.GeoDataFrame({"green_class": "SG", "name": "道路附属绿地", "is_open": True,
-                             "in_construction_land": True}, index=range(len(strips)),
-                            geometry=strips, crs=CRS)
+    return gpd.GeoDataFrame(
+        {
+            "green_class": "SG",
+            "name": "道路附属绿地",
+            "is_open": True,
+            "in_construction_land": True,
+        },
+        index=range(len(strips)),
+        geometry=strips,
+        crs=CRS,
+    )
 
 
-def _districts(plan: CityPlan, green: gpd.GeoDataFrame
-               ) -> tuple[gpd.GeoDataFrame, dict[str, float]]:
+def _districts(
+    plan: CityPlan, green: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, dict[str, float]]:
     cols, rows = SIZES[plan.size].districts
     n = plan.n
     xs = [math.ceil(c * n / cols) * BLOCK for c in range(cols)] + [plan.extent]
@@ -248,9 +361,16 @@ def _districts(plan: CityPlan, green: gpd.GeoDataFrame
         area = shapely.area(shapely.intersection(geom, park_union))
         target = _profile(k)[3]
         population[district_id] = float(max(round(area / target, -2), 1000.0))
-    gdf = gpd.GeoDataFrame({"district_id": ids, "name": names,
-                            "population": [population[i] for i in ids],
-                            "population_year": [2024] * len(ids)}, geometry=geoms, crs=CRS)
+    gdf = gpd.GeoDataFrame(
+        {
+            "district_id": ids,
+            "name": names,
+            "population": [population[i] for i in ids],
+            "population_year": [2024] * len(ids),
+        },
+        geometry=geoms,
+        crs=CRS,
+    )
     return gdf, population
 
 
@@ -260,12 +380,16 @@ def _trees(roads: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoDataFram
     pick.sort()
     points = shapely.line_interpolate_point(lines[pick], rng.random(len(pick)), normalized=True)
     species = rng.integers(0, len(SPECIES), len(pick))
-    return gpd.GeoDataFrame({
-        "species": [SPECIES[s][0] for s in species],
-        "is_native": [SPECIES[s][1] for s in species],
-        "is_woody": True,
-        "crown_radius_m": np.round(rng.uniform(2.5, 5.0, len(pick)), 1),
-    }, geometry=points, crs=CRS)
+    return gpd.GeoDataFrame(
+        {
+            "species": [SPECIES[s][0] for s in species],
+            "is_native": [SPECIES[s][1] for s in species],
+            "is_woody": True,
+            "crown_radius_m": np.round(rng.uniform(2.5, 5.0, len(pick)), 1),
+        },
+        geometry=points,
+        crs=CRS,
+    )
 
 
 def _greenways(plan: CityPlan) -> gpd.GeoDataFrame:

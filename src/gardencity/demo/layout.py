@@ -29,8 +29,12 @@ SIZES = {
 }
 
 GRADE_WIDTH = {"expressway": 60.0, "arterial": 50.0, "secondary": 32.0, "branch": 16.0}
-SLOW_WIDTH = {"expressway": (0.0, 0.0), "arterial": (4.0, 3.5), "secondary": (3.5, 2.5),
-              "branch": (2.5, 1.5)}
+SLOW_WIDTH = {
+    "expressway": (0.0, 0.0),
+    "arterial": (4.0, 3.5),
+    "secondary": (3.5, 2.5),
+    "branch": (2.5, 1.5),
+}
 
 
 def line_grade(i: int, n: int) -> str:
@@ -54,7 +58,7 @@ def warp(coords: npt.NDArray[np.float64], extent: float) -> npt.NDArray[np.float
 
 def warp_geoms(geoms: npt.NDArray[np.object_], extent: float) -> npt.NDArray[np.object_]:
     dense = shapely.segmentize(geoms, 25.0)
-    return shapely.transform(dense, lambda c: warp(c, extent))
+    return np.asarray(shapely.transform(dense, lambda c: warp(c, extent)), dtype=object)
 
 
 @dataclass
@@ -69,9 +73,18 @@ class CityPlan:
 
 def _boundary(extent: float) -> shapely.Geometry:
     cut = extent * 0.18
-    return shapely.Polygon([(cut, 0), (extent - cut * 0.6, 0), (extent, cut * 0.8),
-                            (extent, extent - cut), (extent - cut, extent),
-                            (cut * 0.7, extent), (0, extent - cut * 0.7), (0, cut)])
+    return shapely.Polygon(
+        [
+            (cut, 0),
+            (extent - cut * 0.6, 0),
+            (extent, cut * 0.8),
+            (extent, extent - cut),
+            (extent - cut, extent),
+            (cut * 0.7, extent),
+            (0, extent - cut * 0.7),
+            (0, cut),
+        ]
+    )
 
 
 def plan_city(size: str) -> CityPlan:
@@ -85,11 +98,15 @@ def plan_city(size: str) -> CityPlan:
             grade = line_grade(i, n)
             for j in range(n):
                 a, b = j * BLOCK, (j + 1) * BLOCK
-                pts = [(a, i * BLOCK), (b, i * BLOCK)] if axis == "h" else [
-                    (i * BLOCK, a), (i * BLOCK, b)]
+                pts = (
+                    [(a, i * BLOCK), (b, i * BLOCK)]
+                    if axis == "h"
+                    else [(i * BLOCK, a), (i * BLOCK, b)]
+                )
                 records.append((axis, i, j, grade, shapely.LineString(pts)))
-    roads = gpd.GeoDataFrame(records, columns=["axis", "line", "step", "grade", "geometry"],
-                             geometry="geometry")
+    roads = gpd.GeoDataFrame(
+        records, columns=["axis", "line", "step", "grade", "geometry"], geometry="geometry"
+    )
     inside = shapely.intersects(boundary, roads.geometry.to_numpy())
     roads = roads[inside].reset_index(drop=True)
     blocks = []
@@ -100,17 +117,25 @@ def plan_city(size: str) -> CityPlan:
             if not boundary.contains(cell.centroid):
                 continue
             half = [GRADE_WIDTH[line_grade(k, n)] / 2 for k in (ix, ix + 1, iy, iy + 1)]
-            inner = shapely.box(ix * BLOCK + half[0], iy * BLOCK + half[2],
-                                (ix + 1) * BLOCK - half[1], (iy + 1) * BLOCK - half[3])
+            inner = shapely.box(
+                ix * BLOCK + half[0],
+                iy * BLOCK + half[2],
+                (ix + 1) * BLOCK - half[1],
+                (iy + 1) * BLOCK - half[3],
+            )
             district = min(ix * cols // n, cols - 1) + cols * min(iy * rows // n, rows - 1)
             blocks.append((ix, iy, district, inner))
-    block_gdf = gpd.GeoDataFrame(blocks, columns=["ix", "iy", "district", "geometry"],
-                                 geometry="geometry")
+    block_gdf = gpd.GeoDataFrame(
+        blocks, columns=["ix", "iy", "district", "geometry"], geometry="geometry"
+    )
     return CityPlan(size, n, extent, roads, block_gdf, boundary)
 
 
 def split_block(block: shapely.Geometry, parts: int) -> list[shapely.Geometry]:
     x0, y0, x1, y1 = block.bounds
     w, h = (x1 - x0) / parts, (y1 - y0) / parts
-    return [shapely.box(x0 + i * w, y0 + j * h, x0 + (i + 1) * w, y0 + (j + 1) * h)
-            for j in range(parts) for i in range(parts)]
+    return [
+        shapely.box(x0 + i * w, y0 + j * h, x0 + (i + 1) * w, y0 + (j + 1) * h)
+        for j in range(parts)
+        for i in range(parts)
+    ]

@@ -31,12 +31,13 @@ TYPE_FRACTIONS = {
 NOISE_CELL_M = 6.0
 
 
-def _grid(bounds: tuple[float, float, float, float], pixel: float, margin: float
-          ) -> tuple[Affine, int, int]:
+def _grid(
+    bounds: tuple[float, float, float, float], pixel: float, margin: float
+) -> tuple[Affine, int, int]:
     x0, y0, x1, y1 = bounds
     x0, y0 = np.floor((x0 - margin) / pixel) * pixel, np.floor((y0 - margin) / pixel) * pixel
     x1, y1 = np.ceil((x1 + margin) / pixel) * pixel, np.ceil((y1 + margin) / pixel) * pixel
-    width, height = int(round((x1 - x0) / pixel)), int(round((y1 - y0) / pixel))
+    width, height = round((x1 - x0) / pixel), round((y1 - y0) / pixel)
     return Affine(pixel, 0, x0, 0, -pixel, y1), width, height
 
 
@@ -60,12 +61,23 @@ def write_canopy(
 ) -> None:
     """Categorical canopy (1 tree, 2 shrub, 3 grass, 0 none, 255 outside) in row strips."""
     transform, width, height = _grid(boundary.bounds, pixel, 50.0)
-    factor = max(1, int(round(NOISE_CELL_M / pixel)))
+    factor = max(1, round(NOISE_CELL_M / pixel))
     noise = _uniform_noise((height // factor + 2, width // factor + 2), rng)
     shapes = [*zone_types, *street_bands]
-    profile = {"driver": "GTiff", "width": width, "height": height, "count": 1,
-               "dtype": "uint8", "crs": crs, "transform": transform, "nodata": NODATA,
-               "tiled": True, "blockxsize": 512, "blockysize": 512, "compress": "deflate"}
+    profile = {
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "count": 1,
+        "dtype": "uint8",
+        "crs": crs,
+        "transform": transform,
+        "nodata": NODATA,
+        "tiled": True,
+        "blockxsize": 512,
+        "blockysize": 512,
+        "compress": "deflate",
+    }
     tree_cut = np.array([TYPE_FRACTIONS.get(t, (0, 0, 0))[0] for t in range(10)], np.float32)
     shrub_cut = np.array([TYPE_FRACTIONS.get(t, (0, 0, 0))[1] for t in range(10)], np.float32)
     grass_cut = np.array([TYPE_FRACTIONS.get(t, (0, 0, 0))[2] for t in range(10)], np.float32)
@@ -81,36 +93,63 @@ def write_canopy(
             hits = np.sort(bounds_tree.query(window))
             kinds = np.zeros((stop - start, width), dtype=np.uint8)
             if hits.size:
-                features.rasterize([shapes[i] for i in hits], out=kinds,
-                                   transform=strip_transform)
+                features.rasterize([shapes[i] for i in hits], out=kinds, transform=strip_transform)
             rows = (np.arange(start, stop) // factor)[:, None]
             cols = (np.arange(width) // factor)[None, :]
             u = noise[rows, cols]
-            out = np.where(u < tree_cut[kinds], 1,
-                           np.where(u < shrub_cut[kinds], 2,
-                                    np.where(u < grass_cut[kinds], 3, 0))).astype(np.uint8)
-            inside = features.geometry_mask([boundary.buffer(30.0)], out_shape=kinds.shape,
-                                            transform=strip_transform, invert=True)
+            out = np.where(
+                u < tree_cut[kinds],
+                1,
+                np.where(u < shrub_cut[kinds], 2, np.where(u < grass_cut[kinds], 3, 0)),
+            ).astype(np.uint8)
+            inside = features.geometry_mask(
+                [boundary.buffer(30.0)],
+                out_shape=kinds.shape,
+                transform=strip_transform,
+                invert=True,
+            )
             out[~inside] = NODATA
             dst.write(out, 1, window=rasterio.windows.Window(0, start, width, stop - start))
 
 
-def write_temperature(path: Path, boundary: shapely.Geometry,
-                      green: list[shapely.Geometry], *, crs: str,
-                      rng: np.random.Generator) -> None:
+def write_temperature(
+    path: Path,
+    boundary: shapely.Geometry,
+    green: list[shapely.Geometry],
+    *,
+    crs: str,
+    rng: np.random.Generator,
+) -> None:
     """Land-surface temperature (°C, 30 m) over the city and a 7 km rural ring."""
     transform, width, height = _grid(boundary.bounds, 30.0, 7000.0)
-    urban = features.rasterize([(boundary, 1.0)], out_shape=(height, width),
-                               transform=transform, dtype="float32")
-    greenness = features.rasterize([(g, 1.0) for g in green], out_shape=(height, width),
-                                   transform=transform, dtype="float32") if green else urban * 0
+    urban = features.rasterize(
+        [(boundary, 1.0)], out_shape=(height, width), transform=transform, dtype="float32"
+    )
+    greenness = (
+        features.rasterize(
+            [(g, 1.0) for g in green],
+            out_shape=(height, width),
+            transform=transform,
+            dtype="float32",
+        )
+        if green
+        else urban * 0
+    )
     urban = ndimage.gaussian_filter(urban, 12)
     greenness = ndimage.gaussian_filter(greenness, 2)
     noise = ndimage.gaussian_filter(rng.standard_normal((height, width)).astype(np.float32), 3)
     temperature = (31.0 + 3.4 * urban - 2.6 * greenness + 0.4 * noise).astype(np.float32)
-    profile = {"driver": "GTiff", "width": width, "height": height, "count": 1,
-               "dtype": "float32", "crs": crs, "transform": transform, "nodata": -9999.0,
-               "compress": "deflate"}
+    profile = {
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "count": 1,
+        "dtype": "float32",
+        "crs": crs,
+        "transform": transform,
+        "nodata": -9999.0,
+        "compress": "deflate",
+    }
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(temperature, 1)
 
@@ -121,9 +160,20 @@ def write_stations(path: Path, rng: np.random.Generator) -> None:
     for year in (2023, 2024):
         days = pd.date_range(f"{year}-06-01", f"{year}-08-31", freq="D")
         base = 31.0 + 2.5 * np.sin(np.linspace(0, np.pi, len(days)))
-        for station, urban, offset in (("58027-U1", True, 2.6), ("58027-U2", True, 2.2),
-                                       ("58026-R1", False, 0.0), ("58026-R2", False, 0.2)):
+        for station, urban, offset in (
+            ("58027-U1", True, 2.6),
+            ("58027-U2", True, 2.2),
+            ("58026-R1", False, 0.0),
+            ("58026-R2", False, 0.2),
+        ):
             tmax = base + offset + rng.normal(0, 1.2, len(days))
-            rows += [{"station_id": station, "is_urban": urban, "date": d.date().isoformat(),
-                      "tmax_c": round(float(t), 1)} for d, t in zip(days, tmax, strict=True)]
+            rows += [
+                {
+                    "station_id": station,
+                    "is_urban": urban,
+                    "date": d.date().isoformat(),
+                    "tmax_c": round(float(t), 1),
+                }
+                for d, t in zip(days, tmax, strict=True)
+            ]
     pd.DataFrame(rows).to_csv(path, index=False)

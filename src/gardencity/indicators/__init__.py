@@ -17,8 +17,15 @@ from gardencity.errors import UnknownIndicatorError
 
 __all__ = ["FAMILIES", "REGISTRY", "get_measure"]
 
-FAMILIES = ("coverage", "green_space", "accessibility", "roads", "biodiversity", "climate",
-            "management")
+FAMILIES = (
+    "coverage",
+    "green_space",
+    "accessibility",
+    "roads",
+    "biodiversity",
+    "climate",
+    "management",
+)
 
 
 def _build_registry() -> dict[str, Callable[..., Any]]:

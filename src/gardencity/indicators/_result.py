@@ -33,18 +33,20 @@ def ratio_result(
     with np.errstate(divide="ignore", invalid="ignore"):
         values = np.where(den.to_numpy() > 0, scale * num.to_numpy() / den.to_numpy(), np.nan)
     result = pd.Series(values, index=num.index, name=name, dtype=float)
-    result.attrs = {
-        "numerator": num.to_dict(),
-        "denominator": den.to_dict(),
-        "numerator_unit": numerator_unit,
-        "denominator_unit": denominator_unit,
-        "scale": scale,
-    }
+    result.attrs.update(
+        {
+            "numerator": num.to_dict(),
+            "denominator": den.to_dict(),
+            "numerator_unit": numerator_unit,
+            "denominator_unit": denominator_unit,
+            "scale": scale,
+        }
+    )
     return result
 
 
 def value_result(values: pd.Series, *, name: str, **attrs: object) -> pd.Series:
     """Return ``values`` as a float Series named ``name`` with optional ``attrs``."""
     result = values.astype(float).rename(name)
-    result.attrs = dict(attrs)
+    result.attrs.update(attrs)
     return result

@@ -13,12 +13,18 @@ from gardencity.indicators._zonal import pieces_by_zone
 __all__ = ["DEFAULT_RED_LINE_M", "road_pieces", "side_samples"]
 
 # Red-line width assumed where the data gives none (typical CJJ 37 cross-sections).
-DEFAULT_RED_LINE_M = {"expressway": 50.0, "arterial": 45.0, "secondary": 30.0,
-                      "branch": 16.0, "other": 8.0}
+DEFAULT_RED_LINE_M = {
+    "expressway": 50.0,
+    "arterial": 45.0,
+    "secondary": 30.0,
+    "branch": 16.0,
+    "other": 8.0,
+}
 
 
-def road_pieces(roads: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
-                grades: list[str] | tuple[str, ...]) -> gpd.GeoDataFrame:
+def road_pieces(
+    roads: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, grades: list[str] | tuple[str, ...]
+) -> gpd.GeoDataFrame:
     """Roads of ``grades`` cut by zone, exploded to single LineStrings, with ``length_m``."""
     selected = roads[roads["grade"].isin(list(grades))]
     pieces = pieces_by_zone(selected, zones)
@@ -63,8 +69,16 @@ def side_samples(
             frac = (j + 0.5) / across
             offset = inner_m[owner] + frac * (outer_m[owner] - inner_m[owner])
             xy = c + side * offset[:, None] * normal
-            frames.append(pd.DataFrame({
-                "line": owner, "bin": (along // segment_length_m).astype(np.int64),
-                "side": int(side), "x": xy[:, 0], "y": xy[:, 1], "along": along,
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "line": owner,
+                        "bin": (along // segment_length_m).astype(np.int64),
+                        "side": int(side),
+                        "x": xy[:, 0],
+                        "y": xy[:, 1],
+                        "along": along,
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True)

@@ -75,8 +75,9 @@ def covered_areas(
     return out
 
 
-def per_zone(values: npt.NDArray[np.float64], zone_ids: npt.NDArray[Any],
-             zones: gpd.GeoDataFrame) -> pd.Series:
+def per_zone(
+    values: npt.NDArray[np.float64], zone_ids: npt.NDArray[Any], zones: gpd.GeoDataFrame
+) -> pd.Series:
     sums = pd.Series(values).groupby(pd.Series(zone_ids)).sum()
     return sums.reindex(zones.index, fill_value=0.0).astype(float)
 
@@ -97,8 +98,7 @@ def grid_cells(pieces: gpd.GeoDataFrame, cell_size: float) -> gpd.GeoDataFrame:
     offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     cx = ix0[owner] + offset % nx[owner]
     cy = iy0[owner] + offset // nx[owner]
-    boxes = shapely.box(cx * cell_size, cy * cell_size, (cx + 1) * cell_size,
-                        (cy + 1) * cell_size)
+    boxes = shapely.box(cx * cell_size, cy * cell_size, (cx + 1) * cell_size, (cy + 1) * cell_size)
     owner_geoms = geoms[owner]
     shapely.prepare(owner_geoms)
     inside = shapely.contains_properly(owner_geoms, boxes)

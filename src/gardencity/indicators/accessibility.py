@@ -35,13 +35,15 @@ Bands = Sequence[Mapping[str, Any]]
 def _service_union(parks: gpd.GeoDataFrame, quad_segs: int) -> shapely.Geometry | None:
     if parks.empty:
         return None
-    buffers = shapely.buffer(parks.geometry.to_numpy(), parks["radius_m"].to_numpy(),
-                             quad_segs=quad_segs)
+    buffers = shapely.buffer(
+        parks.geometry.to_numpy(), parks["radius_m"].to_numpy(), quad_segs=quad_segs
+    )
     return shapely.union_all(buffers)
 
 
-def _coverage_result(pieces: gpd.GeoDataFrame, cover: shapely.Geometry | None,
-                     zones: gpd.GeoDataFrame, name: str) -> pd.Series:
+def _coverage_result(
+    pieces: gpd.GeoDataFrame, cover: shapely.Geometry | None, zones: gpd.GeoDataFrame, name: str
+) -> pd.Series:
     geoms = pieces.geometry.to_numpy()
     covered = per_zone(covered_areas(geoms, cover), pieces["zone_id"].to_numpy(), zones)
     total = per_zone(shapely.area(geoms), pieces["zone_id"].to_numpy(), zones)
@@ -81,24 +83,38 @@ def park_service_coverage(
     >>> round(float(v.iloc[0]), 2)   # exact circle: 57,600.8 m² of 200,000 m² = 28.80 %
     28.78
     """
-    require_same_crs(zones=zones, land_use=land_use, green_spaces=green_spaces,
-                     historic_districts=historic_districts)
-    parks = eligible_parks(green_spaces, historic_districts, bands=bands,
-                           eligible_classes=eligible_classes, require_open=require_open)
+    require_same_crs(
+        zones=zones,
+        land_use=land_use,
+        green_spaces=green_spaces,
+        historic_districts=historic_districts,
+    )
+    parks = eligible_parks(
+        green_spaces,
+        historic_districts,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
+    )
     pieces = residential_pieces(land_use, zones)
-    return _coverage_result(pieces, _service_union(parks, quad_segs), zones,
-                            "park_service_coverage")
+    return _coverage_result(
+        pieces, _service_union(parks, quad_segs), zones, "park_service_coverage"
+    )
 
 
-def _entrance_nodes(graph: WalkGraph, parks: gpd.GeoDataFrame,
-                    park_entrances: gpd.GeoDataFrame | None,
-                    max_distance: float) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _entrance_nodes(
+    graph: WalkGraph,
+    parks: gpd.GeoDataFrame,
+    park_entrances: gpd.GeoDataFrame | None,
+    max_distance: float,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """(park position, node) pairs: given gates near a park, else nodes near its boundary."""
     park_geoms = parks.geometry.to_numpy()
     if park_entrances is not None and len(park_entrances):
         gates = park_entrances.geometry.to_numpy()
-        park_i, gate_i = shapely.STRtree(gates).query(park_geoms, predicate="dwithin",
-                                                      distance=max_distance)
+        park_i, gate_i = shapely.STRtree(gates).query(
+            park_geoms, predicate="dwithin", distance=max_distance
+        )
         node_tree = shapely.STRtree(shapely.points(graph.nodes))
         nearest = node_tree.query_nearest(gates[gate_i], all_matches=False)[1]
         has_gate = np.zeros(len(parks), dtype=bool)
@@ -111,8 +127,9 @@ def _entrance_nodes(graph: WalkGraph, parks: gpd.GeoDataFrame,
     return _nodes_near(graph, park_geoms, max_distance)
 
 
-def _nodes_near(graph: WalkGraph, geoms: npt.NDArray[np.object_],
-                distance: float) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _nodes_near(
+    graph: WalkGraph, geoms: npt.NDArray[np.object_], distance: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     tree = shapely.STRtree(shapely.points(graph.nodes))
     park_i, node_i = tree.query(geoms, predicate="dwithin", distance=distance)
     return park_i.astype(np.int64), node_i.astype(np.int64)
@@ -133,15 +150,19 @@ def walking_cover(
     cell_size_m: float,
 ) -> gpd.GeoDataFrame:
     """Residential cells with their ``zone_id``, ``cell_area``, ``walk_m`` and ``covered``."""
-    parks = eligible_parks(green_spaces, historic_districts, bands=bands,
-                           eligible_classes=eligible_classes, require_open=require_open)
+    parks = eligible_parks(
+        green_spaces,
+        historic_districts,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
+    )
     cells = grid_cells(residential_pieces(land_use, zones), cell_size_m)
     covered = np.zeros(len(cells), dtype=bool)
     best = np.full(len(cells), np.inf)
     if len(cells) and len(parks) and walk_graph.n_nodes:
         snap = snap_to_graph(walk_graph, shapely.point_on_surface(cells.geometry.to_numpy()))
-        park_i, node_i = _entrance_nodes(walk_graph, parks, park_entrances,
-                                         entrance_max_distance_m)
+        park_i, node_i = _entrance_nodes(walk_graph, parks, park_entrances, entrance_max_distance_m)
         radii = parks["radius_m"].to_numpy()
         for radius in np.unique(radii):
             sources = node_i[radii[park_i] == radius]
@@ -192,19 +213,36 @@ def park_service_coverage_walking(
     >>> float(v.iloc[0])   # cells up to x = 450 are within 500 m (snap 35 m + 450 m)
     45.0
     """
-    require_same_crs(zones=zones, land_use=land_use, green_spaces=green_spaces,
-                     park_entrances=park_entrances, historic_districts=historic_districts)
-    cells = walking_cover(zones, land_use, green_spaces, walk_graph, park_entrances,
-                          historic_districts, bands=bands, eligible_classes=eligible_classes,
-                          require_open=require_open,
-                          entrance_max_distance_m=entrance_max_distance_m,
-                          cell_size_m=cell_size_m)
+    require_same_crs(
+        zones=zones,
+        land_use=land_use,
+        green_spaces=green_spaces,
+        park_entrances=park_entrances,
+        historic_districts=historic_districts,
+    )
+    cells = walking_cover(
+        zones,
+        land_use,
+        green_spaces,
+        walk_graph,
+        park_entrances,
+        historic_districts,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
+        entrance_max_distance_m=entrance_max_distance_m,
+        cell_size_m=cell_size_m,
+    )
     zone_ids = cells["zone_id"].to_numpy()
     area = cells["cell_area"].to_numpy()
     covered = per_zone(np.where(cells["covered"].to_numpy(), area, 0.0), zone_ids, zones)
-    return ratio_result(covered, per_zone(area, zone_ids, zones),
-                        name="park_service_coverage_walking", numerator_unit="m2",
-                        denominator_unit="m2")
+    return ratio_result(
+        covered,
+        per_zone(area, zone_ids, zones),
+        name="park_service_coverage_walking",
+        numerator_unit="m2",
+        denominator_unit="m2",
+    )
 
 
 def greenway_service_coverage(
@@ -234,10 +272,12 @@ def greenway_service_coverage(
     require_same_crs(zones=zones, land_use=land_use, greenways=greenways)
     cover = None
     if len(greenways):
-        cover = shapely.union_all(shapely.buffer(greenways.geometry.to_numpy(), radius_m,
-                                                 quad_segs=quad_segs))
-    return _coverage_result(residential_pieces(land_use, zones), cover, zones,
-                            "greenway_service_coverage")
+        cover = shapely.union_all(
+            shapely.buffer(greenways.geometry.to_numpy(), radius_m, quad_segs=quad_segs)
+        )
+    return _coverage_result(
+        residential_pieces(land_use, zones), cover, zones, "greenway_service_coverage"
+    )
 
 
 def greenway_length_per_10k(zones: gpd.GeoDataFrame, greenways: gpd.GeoDataFrame) -> pd.Series:
@@ -258,6 +298,11 @@ def greenway_length_per_10k(zones: gpd.GeoDataFrame, greenways: gpd.GeoDataFrame
         float(shapely.length(shapely.intersection(z, union))) / 1000.0 if union else 0.0
         for z in zones.geometry.to_numpy()
     ]
-    return ratio_result(pd.Series(lengths, index=zones.index), zones["population"],
-                        name="greenway_length_per_10k", scale=10000.0, numerator_unit="km",
-                        denominator_unit="persons")
+    return ratio_result(
+        pd.Series(lengths, index=zones.index),
+        zones["population"],
+        name="greenway_length_per_10k",
+        scale=10000.0,
+        numerator_unit="km",
+        denominator_unit="persons",
+    )

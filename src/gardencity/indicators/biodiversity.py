@@ -33,16 +33,25 @@ def native_woody_plant_index(zones: gpd.GeoDataFrame, trees: gpd.GeoDataFrame) -
     """
     require_same_crs(zones=zones, trees=trees)
     require_columns(trees, ["species", "is_native"], "trees")
-    woody = trees[trees.get("is_woody", pd.Series(True, index=trees.index)).fillna(True)
-                  .astype(bool) & trees["species"].notna() & (trees["species"] != "")]
+    woody = trees[
+        trees.get("is_woody", pd.Series(True, index=trees.index)).fillna(True).astype(bool)
+        & trees["species"].notna()
+        & (trees["species"] != "")
+    ]
     points = woody.geometry.to_numpy()
     native_n, total_n = [], []
     for zone in zones.geometry.to_numpy():
         inside = woody[shapely.contains(zone, points)] if len(points) else woody
         species = inside.groupby("species")["is_native"].agg(
-            lambda s: bool(s.fillna(False).astype(bool).any()))
+            lambda s: bool(s.fillna(False).astype(bool).any())
+        )
         native_n.append(float(species.sum()))
         total_n.append(float(len(species)))
-    return ratio_result(pd.Series(native_n, index=zones.index), pd.Series(total_n,
-                        index=zones.index), name="native_woody_plant_index", scale=1.0,
-                        numerator_unit="species", denominator_unit="species")
+    return ratio_result(
+        pd.Series(native_n, index=zones.index),
+        pd.Series(total_n, index=zones.index),
+        name="native_woody_plant_index",
+        scale=1.0,
+        numerator_unit="species",
+        denominator_unit="species",
+    )

@@ -50,8 +50,9 @@ def heat_island_intensity(
     if temperature is not None:
         require_raster_crs(temperature, zones, "land_surface_temperature")
         boundary = shapely.union_all(built_up_area.geometry.to_numpy())
-        ring = shapely.difference(shapely.buffer(boundary, ring_outer_m),
-                                  shapely.buffer(boundary, ring_inner_m))
+        ring = shapely.difference(
+            shapely.buffer(boundary, ring_outer_m), shapely.buffer(boundary, ring_inner_m)
+        )
         ring_zone = gpd.GeoDataFrame(geometry=[ring], index=["__ring__"], crs=zones.crs)
         both = pd.concat([zones[["geometry"]], ring_zone])
         sums = raster_zone_sums(temperature, gpd.GeoDataFrame(both, crs=zones.crs))
@@ -63,14 +64,21 @@ def heat_island_intensity(
                 "extend the raster beyond the built-up area or change ring_inner_m/ring_outer_m."
             )
         diff = means.drop("__ring__") - means["__ring__"]
-        return value_result(diff, name="heat_island_intensity", unit="degC", method="raster",
-                            rural_mean_c=float(means["__ring__"]))
+        return value_result(
+            diff,
+            name="heat_island_intensity",
+            unit="degC",
+            method="raster",
+            rural_mean_c=float(means["__ring__"]),
+        )
     if weather_stations is not None:
-        require_columns(weather_stations, ["station_id", "is_urban", "date", "tmax_c"],
-                        "weather_stations")
+        require_columns(
+            weather_stations, ["station_id", "is_urban", "date", "tmax_c"], "weather_stations"
+        )
         table = weather_stations[pd.to_datetime(weather_stations["date"]).dt.month.isin(months)]
-        table = table.assign(year=pd.to_datetime(table["date"]).dt.year,
-                             urban=table["is_urban"].astype(bool))
+        table = table.assign(
+            year=pd.to_datetime(table["date"]).dt.year, urban=table["is_urban"].astype(bool)
+        )
         per_year = table.groupby(["year", "urban"])["tmax_c"].mean().unstack()
         if True not in per_year or False not in per_year:
             raise DataError(
@@ -80,8 +88,7 @@ def heat_island_intensity(
         intensity = float((per_year[True] - per_year[False]).mean())
         values = pd.Series(np.nan, index=zones.index)
         values.iloc[0] = intensity
-        return value_result(values, name="heat_island_intensity", unit="degC",
-                            method="stations")
+        return value_result(values, name="heat_island_intensity", unit="degC", method="stations")
     raise DataError(
         "Neither a land-surface-temperature raster nor a weather-station table is given. Fix: "
         "set [rasters] land_surface_temperature or [tables] weather_stations in city.toml."

@@ -24,13 +24,19 @@ def _pick_source(vegetation: gpd.GeoDataFrame | None, canopy: Raster | None, sou
     if source == "auto":
         source = "raster" if canopy is not None else "polygons"
     if source == "raster" and canopy is None:
-        raise DataError("Green cover from a raster was asked for, but no canopy raster is given. "
-                        "Fix: set [rasters] canopy in city.toml, or use source = \"polygons\".")
+        raise DataError(
+            "Green cover from a raster was asked for, but no canopy raster is given. "
+            'Fix: set [rasters] canopy in city.toml, or use source = "polygons".'
+        )
     if source == "polygons" and vegetation is None:
-        raise DataError("No vegetation polygons and no canopy raster: green cover cannot be "
-                        "computed. Fix: add a `vegetation` layer or a canopy raster.")
+        raise DataError(
+            "No vegetation polygons and no canopy raster: green cover cannot be "
+            "computed. Fix: add a `vegetation` layer or a canopy raster."
+        )
     if source not in ("raster", "polygons"):
-        raise DataError(f"Unknown green-cover source '{source}'. Fix: use auto, raster or polygons.")
+        raise DataError(
+            f"Unknown green-cover source '{source}'. Fix: use auto, raster or polygons."
+        )
     return source
 
 
@@ -89,10 +95,12 @@ def green_coverage_ratio(
     >>> float(green_coverage_ratio(zones, veg).iloc[0])
     37.5
     """
-    cover, observed = _cover_areas(zones, vegetation, canopy, source,
-                                   ("tree", "shrub", "grass", "any"))
-    return ratio_result(cover, observed, name="green_coverage_ratio", numerator_unit="m2",
-                        denominator_unit="m2")
+    cover, observed = _cover_areas(
+        zones, vegetation, canopy, source, ("tree", "shrub", "grass", "any")
+    )
+    return ratio_result(
+        cover, observed, name="green_coverage_ratio", numerator_unit="m2", denominator_unit="m2"
+    )
 
 
 def tree_shrub_share(
@@ -119,5 +127,6 @@ def tree_shrub_share(
     """
     woody, _ = _cover_areas(zones, vegetation, canopy, source, ("tree", "shrub"))
     total, _ = _cover_areas(zones, vegetation, canopy, source, ("tree", "shrub", "grass", "any"))
-    return ratio_result(woody, total, name="tree_shrub_share", numerator_unit="m2",
-                        denominator_unit="m2")
+    return ratio_result(
+        woody, total, name="tree_shrub_share", numerator_unit="m2", denominator_unit="m2"
+    )

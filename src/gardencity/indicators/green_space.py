@@ -64,18 +64,27 @@ def green_space_ratio(
         if land_use is not None and "category" in land_use:
             built = land_use[~land_use["category"].isin(_NOT_CONSTRUCTION)]
             anchors.append(built.geometry.to_numpy())
-        anchor = shapely.union_all(np.concatenate(anchors)) if any(len(a) for a in anchors) else None
+        anchor = (
+            shapely.union_all(np.concatenate(anchors)) if any(len(a) for a in anchors) else None
+        )
         if anchor is not None and not anchor.is_empty:
             near = shapely.dwithin(other.geometry.to_numpy(), anchor, adjacency_tolerance_m)
             adjoining = other[near]
-            other_geom = shapely.union_all(adjoining.geometry.to_numpy()) if len(adjoining) else None
+            other_geom = (
+                shapely.union_all(adjoining.geometry.to_numpy()) if len(adjoining) else None
+            )
             if other_geom is not None and counted_union is not None:
                 other_geom = shapely.difference(other_geom, counted_union)
             a_other = area_in_zones(other_geom, zones)
-    credited = np.minimum(a_other, other_green_cap * a_in)
+    credited = a_other.clip(upper=other_green_cap * a_in)
     zone_area = pd.Series(shapely.area(zones.geometry.to_numpy()), index=zones.index)
-    result = ratio_result(a_in + credited, zone_area, name="green_space_ratio",
-                          numerator_unit="m2", denominator_unit="m2")
+    result = ratio_result(
+        a_in + credited,
+        zone_area,
+        name="green_space_ratio",
+        numerator_unit="m2",
+        denominator_unit="m2",
+    )
     result.attrs["other_green_m2"] = a_other.to_dict()
     result.attrs["other_green_credited_m2"] = credited.to_dict()
     return result
@@ -109,8 +118,14 @@ def park_area_per_capita(
     if require_open and "is_open" in parks:
         parks = parks[parks["is_open"].fillna(True).astype(bool)]
     area = union_area_in_zones(parks, zones)
-    return ratio_result(area, zones["population"], name="park_area_per_capita", scale=1.0,
-                        numerator_unit="m2", denominator_unit="persons")
+    return ratio_result(
+        area,
+        zones["population"],
+        name="park_area_per_capita",
+        scale=1.0,
+        numerator_unit="m2",
+        denominator_unit="persons",
+    )
 
 
 def parks_per_10k(
@@ -142,6 +157,11 @@ def parks_per_10k(
     points = shapely.point_on_surface(parks.geometry.to_numpy())
     zone_geoms = zones.geometry.to_numpy()
     counts = [int(shapely.contains(z, points).sum()) if len(points) else 0 for z in zone_geoms]
-    return ratio_result(pd.Series(counts, index=zones.index, dtype=float), zones["population"],
-                        name="parks_per_10k", scale=10000.0, numerator_unit="count",
-                        denominator_unit="persons")
+    return ratio_result(
+        pd.Series(counts, index=zones.index, dtype=float),
+        zones["population"],
+        name="parks_per_10k",
+        scale=10000.0,
+        numerator_unit="count",
+        denominator_unit="persons",
+    )

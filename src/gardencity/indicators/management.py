@@ -46,5 +46,10 @@ def management_item(
             reason = "evidence missing: " + ", ".join(item.missing)
         else:
             reason = "evidence present"
-    return value_result(values, name="management_item", unit="bool", reason=reason,
-                        evidence=list(item.evidence) if item else [])
+    return value_result(
+        values,
+        name="management_item",
+        unit="bool",
+        reason=reason,
+        evidence=list(item.evidence) if item else [],
+    )

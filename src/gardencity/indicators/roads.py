@@ -80,29 +80,44 @@ def road_shade_segments(
     default_bike_lane_width_m: float = 2.5,
 ) -> gpd.GeoDataFrame:
     """Every side-segment of the evaluated roads with its canopy fraction and ``is_shaded``."""
-    require_same_crs(zones=zones, roads=roads, vegetation=vegetation, trees=trees,
-                     slow_lanes=slow_lanes)
+    require_same_crs(
+        zones=zones, roads=roads, vegetation=vegetation, trees=trees, slow_lanes=slow_lanes
+    )
     require_columns(roads, ["grade"], "roads")
     in_crown, step = _tree_lookup(zones, canopy, vegetation, trees)
     pieces = road_pieces(roads, zones, list(grades))
     columns = ["zone_id", "grade", "name", "side", "length_m", "canopy_fraction", "is_shaded"]
     if pieces.empty:
-        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry",
-                                crs=zones.crs)
-    red = pieces.get("red_line_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(dtype=float, copy=True)
-    red = np.where(np.isnan(red), pieces["grade"].map(DEFAULT_RED_LINE_M).to_numpy(dtype=float, copy=True), red)
-    walk = pieces.get("sidewalk_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(dtype=float, copy=True)
-    bike = pieces.get("bike_lane_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(dtype=float, copy=True)
+        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=zones.crs)
+    red = pieces.get("red_line_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
+        dtype=float, copy=True
+    )
+    red = np.where(
+        np.isnan(red), pieces["grade"].map(DEFAULT_RED_LINE_M).to_numpy(dtype=float, copy=True), red
+    )
+    walk = pieces.get("sidewalk_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
+        dtype=float, copy=True
+    )
+    bike = pieces.get("bike_lane_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
+        dtype=float, copy=True
+    )
     slow = np.nan_to_num(walk, nan=default_sidewalk_width_m) + np.nan_to_num(
-        bike, nan=default_bike_lane_width_m)
+        bike, nan=default_bike_lane_width_m
+    )
     outer = red / 2.0
     inner = np.maximum(outer - slow, 0.0)
     across = 3
     if slow_lanes is not None and len(slow_lanes):
         inner = np.zeros_like(outer)
         across = 8
-    samples = side_samples(pieces.geometry.to_numpy(), inner, outer, step_m=step,
-                           segment_length_m=segment_length_m, across=across)
+    samples = side_samples(
+        pieces.geometry.to_numpy(),
+        inner,
+        outer,
+        step_m=step,
+        segment_length_m=segment_length_m,
+        across=across,
+    )
     x, y = samples["x"].to_numpy(), samples["y"].to_numpy()
     if slow_lanes is not None and len(slow_lanes):
         lanes = shapely.union_all(slow_lanes.geometry.to_numpy())
@@ -111,29 +126,52 @@ def road_shade_segments(
         samples, x, y = samples[keep], x[keep], y[keep]
     samples = samples.assign(tree=in_crown(x, y))
     grouped = samples.groupby(["line", "bin", "side"])
-    stats = grouped.agg(canopy_fraction=("tree", "mean"), start=("along", "min"),
-                        end=("along", "max")).reset_index()
+    stats = grouped.agg(
+        canopy_fraction=("tree", "mean"), start=("along", "min"), end=("along", "max")
+    ).reset_index()
     line_len = pieces["length_m"].to_numpy()[stats["line"].to_numpy()]
     bin_start = stats["bin"].to_numpy() * segment_length_m
     stats["length_m"] = np.minimum(bin_start + segment_length_m, line_len) - bin_start
     lines = pieces.geometry.to_numpy()[stats["line"].to_numpy()]
-    geoms = np.array([
-        shapely.ops.substring(g, float(a), float(b)) for g, a, b in
-        zip(lines, bin_start, bin_start + stats["length_m"].to_numpy(), strict=True)
-    ], dtype=object) if len(stats) < 400_000 else shapely.linestrings(
-        np.stack([shapely.get_coordinates(shapely.line_interpolate_point(lines, bin_start)),
-                  shapely.get_coordinates(shapely.line_interpolate_point(
-                      lines, bin_start + stats["length_m"].to_numpy()))], axis=1))
+    geoms = (
+        np.array(
+            [
+                shapely.ops.substring(g, float(a), float(b))
+                for g, a, b in zip(
+                    lines, bin_start, bin_start + stats["length_m"].to_numpy(), strict=True
+                )
+            ],
+            dtype=object,
+        )
+        if len(stats) < 400_000
+        else shapely.linestrings(
+            np.stack(
+                [
+                    shapely.get_coordinates(shapely.line_interpolate_point(lines, bin_start)),
+                    shapely.get_coordinates(
+                        shapely.line_interpolate_point(
+                            lines, bin_start + stats["length_m"].to_numpy()
+                        )
+                    ),
+                ],
+                axis=1,
+            )
+        )
+    )
     source = pieces.iloc[stats["line"].to_numpy()]
-    out = gpd.GeoDataFrame({
-        "zone_id": source["zone_id"].to_numpy(),
-        "grade": source["grade"].to_numpy(),
-        "name": source.get("name", pd.Series(None, index=source.index)).to_numpy(),
-        "side": np.where(stats["side"].to_numpy() > 0, "left", "right"),
-        "length_m": stats["length_m"].to_numpy(),
-        "canopy_fraction": stats["canopy_fraction"].to_numpy(),
-        "is_shaded": stats["canopy_fraction"].to_numpy() >= shade_threshold,
-    }, geometry=geoms, crs=zones.crs)
+    out = gpd.GeoDataFrame(
+        {
+            "zone_id": source["zone_id"].to_numpy(),
+            "grade": source["grade"].to_numpy(),
+            "name": source.get("name", pd.Series(None, index=source.index)).to_numpy(),
+            "side": np.where(stats["side"].to_numpy() > 0, "left", "right"),
+            "length_m": stats["length_m"].to_numpy(),
+            "canopy_fraction": stats["canopy_fraction"].to_numpy(),
+            "is_shaded": stats["canopy_fraction"].to_numpy() >= shade_threshold,
+        },
+        geometry=geoms,
+        crs=zones.crs,
+    )
     return out
 
 
@@ -175,21 +213,36 @@ def shaded_road_coverage(
     25.0
     """
     segments = road_shade_segments(
-        zones, roads, canopy, vegetation, trees, slow_lanes, grades=grades,
-        shade_threshold=shade_threshold, segment_length_m=segment_length_m,
+        zones,
+        roads,
+        canopy,
+        vegetation,
+        trees,
+        slow_lanes,
+        grades=grades,
+        shade_threshold=shade_threshold,
+        segment_length_m=segment_length_m,
         default_sidewalk_width_m=default_sidewalk_width_m,
-        default_bike_lane_width_m=default_bike_lane_width_m)
+        default_bike_lane_width_m=default_bike_lane_width_m,
+    )
     zone_ids = segments["zone_id"].to_numpy()
     length = segments["length_m"].to_numpy(dtype=float, copy=True)
-    shaded = per_zone(np.where(segments["is_shaded"].to_numpy(bool), length, 0.0), zone_ids,
-                      zones)
-    return ratio_result(shaded, per_zone(length, zone_ids, zones), name="shaded_road_coverage",
-                        numerator_unit="m", denominator_unit="m")
+    shaded = per_zone(np.where(segments["is_shaded"].to_numpy(bool), length, 0.0), zone_ids, zones)
+    return ratio_result(
+        shaded,
+        per_zone(length, zone_ids, zones),
+        name="shaded_road_coverage",
+        numerator_unit="m",
+        denominator_unit="m",
+    )
 
 
-def _required_ratio(width: npt.NDArray[np.float64], landscape: npt.NDArray[np.bool_],
-                    rules: Sequence[Mapping[str, Any]],
-                    landscape_ratio: float) -> npt.NDArray[np.float64]:
+def _required_ratio(
+    width: npt.NDArray[np.float64],
+    landscape: npt.NDArray[np.bool_],
+    rules: Sequence[Mapping[str, Any]],
+    landscape_ratio: float,
+) -> npt.NDArray[np.float64]:
     required = np.full(len(width), np.nan)
     for rule in reversed(list(rules)):
         lo = float(rule.get("min_width_m", 0.0))
@@ -210,24 +263,34 @@ def road_green_segments(
     landscape_road_min_ratio: float,
     grades: Sequence[str],
 ) -> gpd.GeoDataFrame:
-    """Road pieces with ``green_ratio`` (surveyed or computed), ``required_ratio``, ``compliant``."""
+    """Road pieces with ``green_ratio`` (surveyed or computed), ``required_ratio`` and
+    ``compliant``."""
     require_same_crs(zones=zones, roads=roads, green_spaces=green_spaces)
     pieces = road_pieces(roads, zones, list(grades))
-    width = pieces.get("red_line_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(dtype=float, copy=True)
-    landscape = pieces.get("is_landscape_road", pd.Series(False, index=pieces.index)).fillna(
-        False).to_numpy(bool)
-    ratio = pieces.get("green_ratio", pd.Series(np.nan, index=pieces.index)).to_numpy(dtype=float, copy=True)
+    width = pieces.get("red_line_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
+        dtype=float, copy=True
+    )
+    landscape = (
+        pieces.get("is_landscape_road", pd.Series(False, index=pieces.index))
+        .fillna(False)
+        .to_numpy(bool)
+    )
+    ratio = pieces.get("green_ratio", pd.Series(np.nan, index=pieces.index)).to_numpy(
+        dtype=float, copy=True
+    )
     todo = np.isnan(ratio) & ~np.isnan(width)
     if todo.any() and green_spaces is not None and len(green_spaces):
-        corridor = shapely.buffer(pieces.geometry.to_numpy()[todo], width[todo] / 2.0,
-                                  cap_style="flat")
+        corridor = shapely.buffer(
+            pieces.geometry.to_numpy()[todo], width[todo] / 2.0, cap_style="flat"
+        )
         green = shapely.union_all(green_spaces.geometry.to_numpy())
         shapely.prepare(green)
         ratio[todo] = shapely.area(shapely.intersection(corridor, green)) / shapely.area(corridor)
     elif todo.any():
         ratio[todo] = 0.0
-    required = _required_ratio(np.nan_to_num(width, nan=-1.0), landscape, ratio_rules,
-                               landscape_road_min_ratio)
+    required = _required_ratio(
+        np.nan_to_num(width, nan=-1.0), landscape, ratio_rules, landscape_road_min_ratio
+    )
     required[np.isnan(width)] = np.nan
     out = pieces[["zone_id", "grade", "length_m", "geometry"]].copy()
     out["red_line_width_m"] = width
@@ -268,16 +331,26 @@ def road_green_compliance(
     >>> round(float(v.iloc[0]), 4)
     33.3333
     """
-    segments = road_green_segments(zones, roads, green_spaces, ratio_rules=ratio_rules,
-                                   landscape_road_min_ratio=landscape_road_min_ratio,
-                                   grades=grades)
+    segments = road_green_segments(
+        zones,
+        roads,
+        green_spaces,
+        ratio_rules=ratio_rules,
+        landscape_road_min_ratio=landscape_road_min_ratio,
+        grades=grades,
+    )
     zone_ids = segments["zone_id"].to_numpy()
     length = segments["length_m"].to_numpy(dtype=float, copy=True)
     evaluated = segments["evaluated"].to_numpy(bool)
     ok = per_zone(np.where(segments["compliant"].to_numpy(bool), length, 0.0), zone_ids, zones)
-    result = ratio_result(ok, per_zone(np.where(evaluated, length, 0.0), zone_ids, zones),
-                          name="road_green_compliance", numerator_unit="m",
-                          denominator_unit="m")
-    result.attrs["excluded_m"] = per_zone(np.where(evaluated, 0.0, length), zone_ids,
-                                          zones).to_dict()
+    result = ratio_result(
+        ok,
+        per_zone(np.where(evaluated, length, 0.0), zone_ids, zones),
+        name="road_green_compliance",
+        numerator_unit="m",
+        denominator_unit="m",
+    )
+    result.attrs["excluded_m"] = per_zone(
+        np.where(evaluated, 0.0, length), zone_ids, zones
+    ).to_dict()
     return result

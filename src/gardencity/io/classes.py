@@ -70,8 +70,10 @@ def _longest_prefix(code: str, table: dict[str, Any]) -> str | None:
 def land_use_category(codes: pd.Series, scheme: str) -> pd.Series:
     """Category of each land-use code (None where the code is unknown)."""
     table = _scheme_codes(scheme)
-    lookup = {c: (table[p]["category"] if (p := _longest_prefix(c, table)) else None)
-              for c in {_clean(v) for v in codes}}
+    lookup = {
+        c: (table[p]["category"] if (p := _longest_prefix(c, table)) else None)
+        for c in {_clean(v) for v in codes}
+    }
     return pd.Series([lookup[_clean(v)] for v in codes], index=codes.index, dtype=object)
 
 

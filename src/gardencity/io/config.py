@@ -81,6 +81,7 @@ def load_config(path: Path) -> CityConfig:
             key = ".".join(str(x) for x in err["loc"])
             lines.append(f"  - {key}: {err['msg']}")
         raise WorkspaceError(
-            f"{path} has {len(lines)} problem(s):\n" + "\n".join(lines)
+            f"{path} has {len(lines)} problem(s):\n"
+            + "\n".join(lines)
             + "\nFix: correct these keys (see docs/architecture.md §Workspace for every key)."
         ) from None

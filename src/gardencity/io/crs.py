@@ -72,7 +72,7 @@ def local_metric_crs(gdf: gpd.GeoDataFrame) -> CRS:
     lat = (lon_lat[1] + lon_lat[3]) / 2
     if 73 <= lon <= 136 and 3 <= lat <= 54:
         return gauss_kruger_zone_crs(lon)
-    zone = int(math.floor((lon + 180) / 6)) + 1
+    zone = math.floor((lon + 180) / 6) + 1
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
@@ -82,11 +82,13 @@ def _no_crs_message(name: str) -> str:
         f"be interpreted. Fix: assign the CRS the data was produced in, e.g. in QGIS "
         f"(Layer ▸ Set CRS) or with `gdf.set_crs('EPSG:4490')` for CGCS2000 longitude/latitude, "
         f"'EPSG:4547' for CGCS2000 Gauss-Krüger CM 114°E. If the data came from a Chinese web "
-        f"map (GCJ-02), declare it with `coordinates = \"gcj02\"` for that layer in city.toml."
+        f'map (GCJ-02), declare it with `coordinates = "gcj02"` for that layer in city.toml.'
     )
 
 
-def to_metric(gdf: gpd.GeoDataFrame, crs: CRS | str | int, *, name: str = "input") -> gpd.GeoDataFrame:
+def to_metric(
+    gdf: gpd.GeoDataFrame, crs: CRS | str | int, *, name: str = "input"
+) -> gpd.GeoDataFrame:
     """Reproject ``gdf`` to the projected CRS ``crs``; refuse CRS-less input."""
     target = CRS.from_user_input(crs)
     if not target.is_projected:

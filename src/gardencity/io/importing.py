@@ -70,7 +70,7 @@ def import_layer(
             raise UnknownClassCodeError(
                 f"{source}: green-space classes not in CJJ/T 85-2017: "
                 f"{', '.join(f'{k} ×{v}' for k, v in unknown.items())}. Fix: correct them or "
-                f"set green_space_scheme = \"cjjt85_2002\"."
+                f'set green_space_scheme = "cjjt85_2002".'
             )
     keep = [f.name for f in spec.fields if f.name in gdf.columns] + [gdf.geometry.name]
     gdf = gdf[keep]

@@ -91,11 +91,15 @@ LAYERS: dict[str, LayerSpec] = {
             "polygon",
             True,
             "Urban green spaces with their CJJ/T 85-2017 class (2002 codes are translated by "
-            "the crosswalk when city.toml says `green_space_scheme = \"cjjt85_2002\"`).",
+            'the crosswalk when city.toml says `green_space_scheme = "cjjt85_2002"`).',
             (
-                FieldSpec("green_class", "str", True, "绿地分类", "CJJ/T 85 code, e.g. G11, G14, XG."),
+                FieldSpec(
+                    "green_class", "str", True, "绿地分类", "CJJ/T 85 code, e.g. G11, G14, XG."
+                ),
                 FieldSpec("name", "str", False, "名称", "Name of the park or green space."),
-                FieldSpec("is_open", "bool", False, "是否开放", "Open to the public (default true)."),
+                FieldSpec(
+                    "is_open", "bool", False, "是否开放", "Open to the public (default true)."
+                ),
                 FieldSpec(
                     "in_construction_land",
                     "bool",
@@ -114,7 +118,11 @@ LAYERS: dict[str, LayerSpec] = {
             "no canopy raster is given; overlaps are unioned, never double counted.",
             (
                 FieldSpec(
-                    "veg_type", "str", False, "植被类型", "tree / shrub / grass / unknown.",
+                    "veg_type",
+                    "str",
+                    False,
+                    "植被类型",
+                    "tree / shrub / grass / unknown.",
                     VEGETATION_TYPES,
                 ),
             ),
@@ -126,17 +134,36 @@ LAYERS: dict[str, LayerSpec] = {
             True,
             "Road centrelines with grade and cross-section widths; also the walking network.",
             (
-                FieldSpec("grade", "str", True, "道路等级", "expressway/arterial/secondary/branch/"
-                          "other (快速路/主干路/次干路/支路/其他).", ROAD_GRADES),
+                FieldSpec(
+                    "grade",
+                    "str",
+                    True,
+                    "道路等级",
+                    "expressway/arterial/secondary/branch/other (快速路/主干路/次干路/支路/其他).",
+                    ROAD_GRADES,
+                ),
                 FieldSpec("name", "str", False, "道路名称", "Road name."),
                 FieldSpec("red_line_width_m", "float", False, "红线宽度", "Red-line width (m)."),
                 FieldSpec("sidewalk_width_m", "float", False, "人行道宽度", "Per side (m)."),
                 FieldSpec("bike_lane_width_m", "float", False, "非机动车道宽度", "Per side (m)."),
-                FieldSpec("green_ratio", "float", False, "道路绿地率", "Green share of the red-line "
-                          "area, 0–1, if surveyed; otherwise computed from green_spaces."),
-                FieldSpec("is_landscape_road", "bool", False, "园林景观路", "CJJ 75 landscape road."),
-                FieldSpec("walkable", "bool", False, "可步行", "False for expressways without "
-                          "sidewalks (default: true except expressway)."),
+                FieldSpec(
+                    "green_ratio",
+                    "float",
+                    False,
+                    "道路绿地率",
+                    "Green share of the red-line "
+                    "area, 0–1, if surveyed; otherwise computed from green_spaces.",
+                ),
+                FieldSpec(
+                    "is_landscape_road", "bool", False, "园林景观路", "CJJ 75 landscape road."
+                ),
+                FieldSpec(
+                    "walkable",
+                    "bool",
+                    False,
+                    "可步行",
+                    "False for expressways without sidewalks (default: true except expressway).",
+                ),
             ),
             ("shaded_road_coverage", "road_green_compliance", "park_service_coverage_walking"),
         ),

@@ -32,8 +32,10 @@ from gardencity.io.workspace import write_workspace
 __all__ = ["OsmImportReport", "import_osm", "parse_other_tags", "read_osm"]
 
 _TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
-_BOUNDS = re.compile(r'<bounds\s+minlat="([-\d.]+)"\s+minlon="([-\d.]+)"\s+maxlat="([-\d.]+)"'
-                     r'\s+maxlon="([-\d.]+)"')
+_BOUNDS = re.compile(
+    r'<bounds\s+minlat="([-\d.]+)"\s+minlon="([-\d.]+)"\s+maxlat="([-\d.]+)"'
+    r'\s+maxlon="([-\d.]+)"'
+)
 _MISSING = {
     "green_spaces": "no leisure=park/garden polygons: park indicators cannot be computed",
     "land_use": "no land-use polygons",
@@ -77,8 +79,11 @@ def read_osm(path: Path) -> dict[str, gpd.GeoDataFrame]:
                 f"Cannot read {path} as an OpenStreetMap extract ({exc}). Fix: give an .osm (XML) "
                 f"or .osm.pbf file, e.g. exported from openstreetmap.org or cut with osmium."
             ) from exc
-        base = [c for c in gdf.columns if c not in ("geometry", "other_tags", "osm_id",
-                                                    "osm_way_id", "z_order")]
+        base = [
+            c
+            for c in gdf.columns
+            if c not in ("geometry", "other_tags", "osm_id", "osm_way_id", "z_order")
+        ]
         records = gdf[base].to_dict("records")
         others = gdf["other_tags"].map(parse_other_tags) if "other_tags" in gdf else None
         tags = []
@@ -87,8 +92,9 @@ def read_osm(path: Path) -> dict[str, gpd.GeoDataFrame]:
             if others is not None:
                 merged.update(others.iloc[i])
             tags.append(merged)
-        layers[name] = gpd.GeoDataFrame({"tags": tags}, geometry=gdf.geometry.to_numpy(),
-                                        crs=gdf.crs or 4326)
+        layers[name] = gpd.GeoDataFrame(
+            {"tags": tags}, geometry=gdf.geometry.to_numpy(), crs=gdf.crs or 4326
+        )
     return layers
 
 
@@ -120,14 +126,17 @@ class OsmImportReport:
     def to_text(self) -> str:
         lines = [f"OpenStreetMap import into {self.workspace}:"]
         for r in self.rows:
-            lines.append(f"  {r['layer']:20s} {r['features']:6d}  {r['size']:>12s}  "
-                         f"repaired {r['repaired']}  {r['note']}")
+            lines.append(
+                f"  {r['layer']:20s} {r['features']:6d}  {r['size']:>12s}  "
+                f"repaired {r['repaired']}  {r['note']}"
+            )
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
 
-def _boundary(path: Path, boundary: str | os.PathLike[str] | None,
-              layers: dict[str, gpd.GeoDataFrame]) -> shapely.Geometry:
+def _boundary(
+    path: Path, boundary: str | os.PathLike[str] | None, layers: dict[str, gpd.GeoDataFrame]
+) -> shapely.Geometry:
     if boundary is None:
         if path.suffix.lower() == ".osm":
             with path.open("r", encoding="utf-8", errors="ignore") as handle:
@@ -138,16 +147,19 @@ def _boundary(path: Path, boundary: str | os.PathLike[str] | None,
         lines = layers["lines"]
         roads = lines[[("highway" in t) for t in lines["tags"]]]
         if roads.empty:
-            raise OsmImportError(f"{path} declares no bounds and has no roads. Fix: pass "
-                                 f"--boundary FILE or bbox:minlon,minlat,maxlon,maxlat.")
+            raise OsmImportError(
+                f"{path} declares no bounds and has no roads. Fix: pass "
+                f"--boundary FILE or bbox:minlon,minlat,maxlon,maxlat."
+            )
         return shapely.box(*roads.total_bounds)
     text = str(boundary)
     if text.startswith("bbox:"):
         try:
             minlon, minlat, maxlon, maxlat = (float(v) for v in text[5:].split(","))
         except ValueError:
-            raise OsmImportError(f"Malformed boundary '{text}'. Fix: write "
-                                 f"bbox:minlon,minlat,maxlon,maxlat.") from None
+            raise OsmImportError(
+                f"Malformed boundary '{text}'. Fix: write bbox:minlon,minlat,maxlon,maxlat."
+            ) from None
         return shapely.box(minlon, minlat, maxlon, maxlat)
     gdf = gpd.read_file(text)
     if gdf.crs is None:
@@ -163,9 +175,15 @@ def _prepare(gdf: gpd.GeoDataFrame, polygonal: bool) -> tuple[gpd.GeoDataFrame, 
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
         fixed = shapely.make_valid(geoms[invalid])
-        fixed = np.array([shapely.union_all([p for p in shapely.get_parts(g)
-                                             if p.geom_type in ("Polygon", "MultiPolygon")])
-                          for g in fixed], dtype=object)
+        fixed = np.array(
+            [
+                shapely.union_all(
+                    [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+                )
+                for g in fixed
+            ],
+            dtype=object,
+        )
         geoms = geoms.copy()
         geoms[invalid] = fixed
         gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
@@ -216,11 +234,14 @@ def import_osm(
         green["is_open"] = [t.get("access") not in ("private", "no") for t in green["tags"]]
     layers["green_spaces"] = _finish(clip_to(green, area_m), ["green_class", "name", "is_open"])
     land = _rule_layer(polys, mapping["land_use"], "code", counts, "land_use")
-    land, overlaps = _without_overlaps(clip_to(land, area_m), [r["code"] for r in
-                                                                mapping["land_use"]])
+    land, overlaps = _without_overlaps(
+        clip_to(land, area_m), [r["code"] for r in mapping["land_use"]]
+    )
     if overlaps:
-        report.notes.append(f"{overlaps} overlapping land-use polygon(s) merged; where classes "
-                            f"overlap the first rule of osm_mapping.yaml wins")
+        report.notes.append(
+            f"{overlaps} overlapping land-use polygon(s) merged; where classes "
+            f"overlap the first rule of osm_mapping.yaml wins"
+        )
     layers["land_use"] = _finish(land, ["code", "parcel_id"])
     vegetation = _rule_layer(polys, mapping["vegetation"], "veg_type", counts, "vegetation")
     radius = float(mapping["crown_radius_m"])
@@ -229,41 +250,75 @@ def import_osm(
     tree_rows = lines[_matches(lines["tags"], mapping["tree_rows"])]
     for source in (tree_pts, tree_rows):
         if len(source):
-            crowns.append(gpd.GeoDataFrame({"veg_type": "tree"}, index=source.index,
-                                           geometry=source.buffer(radius), crs=target))
+            crowns.append(
+                gpd.GeoDataFrame(
+                    {"veg_type": "tree"},
+                    index=source.index,
+                    geometry=source.buffer(radius),
+                    crs=target,
+                )
+            )
     vegetation = pd.concat(crowns, ignore_index=True)
-    layers["vegetation"] = _finish(clip_to(gpd.GeoDataFrame(vegetation, crs=target), area_m),
-                                   ["veg_type"])
-    trees = gpd.GeoDataFrame({
-        "species": [t.get("species:zh", t.get("species", t.get("genus", ""))) for t in
-                    tree_pts["tags"]],
-        "is_native": None, "is_woody": True, "crown_radius_m": radius,
-    }, index=tree_pts.index, geometry=tree_pts.geometry, crs=target)
-    layers["trees"] = _finish(clip_to(trees, area_m), ["species", "is_native", "is_woody",
-                                                       "crown_radius_m"])
+    layers["vegetation"] = _finish(
+        clip_to(gpd.GeoDataFrame(vegetation, crs=target), area_m), ["veg_type"]
+    )
+    trees = gpd.GeoDataFrame(
+        {
+            "species": [
+                t.get("species:zh", t.get("species", t.get("genus", ""))) for t in tree_pts["tags"]
+            ],
+            "is_native": None,
+            "is_woody": True,
+            "crown_radius_m": radius,
+        },
+        index=tree_pts.index,
+        geometry=tree_pts.geometry,
+        crs=target,
+    )
+    layers["trees"] = _finish(
+        clip_to(trees, area_m), ["species", "is_native", "is_woody", "crown_radius_m"]
+    )
     layers["roads"] = _roads(lines, mapping, shapely.buffer(area_m, mapping["road_margin_m"]))
     layers["greenways"] = _greenways(lines, mapping, area_m)
     entrances = points[_matches(points["tags"], mapping["entrances"])]
-    layers["park_entrances"] = _finish(clip_to(entrances.assign(park_name=None), area_m),
-                                       ["park_name"])
+    layers["park_entrances"] = _finish(
+        clip_to(entrances.assign(park_name=None), area_m), ["park_name"]
+    )
     historic = polys[_matches(polys["tags"], mapping["historic"])]
-    layers["historic_districts"] = _finish(clip_to(historic.assign(
-        name=[t.get("name") for t in historic["tags"]]), area_m), ["name"])
-    layers["districts"] = gpd.GeoDataFrame({
-        "district_id": ["1"], "name": [name or path.stem],
-        "population": [float(population) if population is not None else np.nan],
-        "population_year": [None]}, geometry=[area_m], crs=target)
-    layers = {k: v for k, v in layers.items() if len(v) or k in ("land_use", "green_spaces",
-                                                                  "roads", "built_up_area")}
+    layers["historic_districts"] = _finish(
+        clip_to(historic.assign(name=[t.get("name") for t in historic["tags"]]), area_m), ["name"]
+    )
+    layers["districts"] = gpd.GeoDataFrame(
+        {
+            "district_id": ["1"],
+            "name": [name or path.stem],
+            "population": [float(population) if population is not None else np.nan],
+            "population_year": [None],
+        },
+        geometry=[area_m],
+        crs=target,
+    )
+    layers = {
+        k: v
+        for k, v in layers.items()
+        if len(v) or k in ("land_use", "green_spaces", "roads", "built_up_area")
+    }
     _fill_report(report, layers, counts, population)
     if repaired:
         report.notes.append(f"{repaired} invalid OSM polygon(s) repaired with make_valid")
-    config = {"city": {
-        "name": name or path.stem, "crs": _crs_text(target),
-        "standard": standard or "national_ecological_garden_city_2022",
-        "land_use_scheme": "gb50137", "green_space_scheme": "cjjt85_2017",
-        "population_source": "given on the command line" if population is not None
-        else "missing", "data_source": "OpenStreetMap"}}
+    config = {
+        "city": {
+            "name": name or path.stem,
+            "crs": _crs_text(target),
+            "standard": standard or "national_ecological_garden_city_2022",
+            "land_use_scheme": "gb50137",
+            "green_space_scheme": "cjjt85_2017",
+            "population_source": "given on the command line"
+            if population is not None
+            else "missing",
+            "data_source": "OpenStreetMap",
+        }
+    }
     write_workspace(workspace_path, config=config, layers=layers, overwrite=overwrite)
     return report
 
@@ -276,8 +331,13 @@ def _crs_text(crs: Any) -> str:
     return f"EPSG:{epsg}" if epsg else parsed.to_wkt()
 
 
-def _rule_layer(source: gpd.GeoDataFrame, rules: list[dict[str, Any]], column: str,
-                counts: dict[str, int], layer: str) -> gpd.GeoDataFrame:
+def _rule_layer(
+    source: gpd.GeoDataFrame,
+    rules: list[dict[str, Any]],
+    column: str,
+    counts: dict[str, int],
+    layer: str,
+) -> gpd.GeoDataFrame:
     assigned = np.full(len(source), None, dtype=object)
     for rule in rules:
         value = rule.get(column, rule.get("green_class"))
@@ -290,12 +350,11 @@ def _rule_layer(source: gpd.GeoDataFrame, rules: list[dict[str, Any]], column: s
     return out
 
 
-def _without_overlaps(land: gpd.GeoDataFrame, order: list[str]
-                      ) -> tuple[gpd.GeoDataFrame, int]:
+def _without_overlaps(land: gpd.GeoDataFrame, order: list[str]) -> tuple[gpd.GeoDataFrame, int]:
     """Dissolve each code and cut later codes by earlier ones, so parcels tile cleanly."""
     geoms = land.geometry.to_numpy()
     left, right = shapely.STRtree(geoms).query(geoms, predicate="overlaps")
-    overlapping = int(len(set(left[left < right]) | set(right[left < right])))
+    overlapping = len(set(left[left < right]) | set(right[left < right]))
     taken = shapely.Polygon()
     parts, codes = [], []
     for code in dict.fromkeys(order):
@@ -307,8 +366,11 @@ def _without_overlaps(land: gpd.GeoDataFrame, order: list[str]
         pieces = [p for p in shapely.get_parts(merged) if p.geom_type == "Polygon" and p.area > 0]
         parts += pieces
         codes += [code] * len(pieces)
-    out = gpd.GeoDataFrame({"code": codes, "parcel_id": [f"osm{i}" for i in range(len(codes))]},
-                           geometry=parts, crs=land.crs)
+    out = gpd.GeoDataFrame(
+        {"code": codes, "parcel_id": [f"osm{i}" for i in range(len(codes))]},
+        geometry=parts,
+        crs=land.crs,
+    )
     return out, overlapping
 
 
@@ -318,8 +380,9 @@ def _finish(gdf: gpd.GeoDataFrame, columns: list[str]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out.reset_index(drop=True), geometry=gdf.geometry.name, crs=gdf.crs)
 
 
-def _roads(lines: gpd.GeoDataFrame, mapping: dict[str, Any], area: shapely.Geometry
-           ) -> gpd.GeoDataFrame:
+def _roads(
+    lines: gpd.GeoDataFrame, mapping: dict[str, Any], area: shapely.Geometry
+) -> gpd.GeoDataFrame:
     grades = mapping["road_grades"]
     highway = np.array([t.get("highway") for t in lines["tags"]], dtype=object)
     grade = np.array([grades.get(h) for h in highway], dtype=object)
@@ -334,8 +397,19 @@ def _roads(lines: gpd.GeoDataFrame, mapping: dict[str, Any], area: shapely.Geome
     roads = clip_to(roads, area)
     roads = roads.explode(index_parts=False)
     roads = roads[roads.geometry.geom_type == "LineString"]
-    return _finish(roads, ["grade", "name", "red_line_width_m", "sidewalk_width_m",
-                           "bike_lane_width_m", "green_ratio", "is_landscape_road", "walkable"])
+    return _finish(
+        roads,
+        [
+            "grade",
+            "name",
+            "red_line_width_m",
+            "sidewalk_width_m",
+            "bike_lane_width_m",
+            "green_ratio",
+            "is_landscape_road",
+            "walkable",
+        ],
+    )
 
 
 def _width(value: str | None) -> float:
@@ -345,8 +419,9 @@ def _width(value: str | None) -> float:
     return float(match.group(1)) if match else float("nan")
 
 
-def _greenways(lines: gpd.GeoDataFrame, mapping: dict[str, Any], area: shapely.Geometry
-               ) -> gpd.GeoDataFrame:
+def _greenways(
+    lines: gpd.GeoDataFrame, mapping: dict[str, Any], area: shapely.Geometry
+) -> gpd.GeoDataFrame:
     words = mapping["greenway_name_contains"]
     named = np.array([any(w in (t.get("name") or "") for w in words) for t in lines["tags"]])
     tagged = _matches(lines["tags"], mapping["greenway_tags"])
@@ -355,10 +430,24 @@ def _greenways(lines: gpd.GeoDataFrame, mapping: dict[str, Any], area: shapely.G
     return _finish(clip_to(ways, area), ["name"])
 
 
-def _fill_report(report: OsmImportReport, layers: dict[str, gpd.GeoDataFrame],
-                 repaired: dict[str, int], population: float | None) -> None:
-    for layer in ("built_up_area", "districts", "land_use", "green_spaces", "vegetation",
-                  "roads", "trees", "greenways", "park_entrances", "historic_districts"):
+def _fill_report(
+    report: OsmImportReport,
+    layers: dict[str, gpd.GeoDataFrame],
+    repaired: dict[str, int],
+    population: float | None,
+) -> None:
+    for layer in (
+        "built_up_area",
+        "districts",
+        "land_use",
+        "green_spaces",
+        "vegetation",
+        "roads",
+        "trees",
+        "greenways",
+        "park_entrances",
+        "historic_districts",
+    ):
         gdf = layers.get(layer)
         n = 0 if gdf is None else len(gdf)
         size = ""
@@ -373,13 +462,22 @@ def _fill_report(report: OsmImportReport, layers: dict[str, gpd.GeoDataFrame],
         if layer == "land_use":
             residential = 0 if gdf is None else int((gdf["code"] == "R2").sum())
             if residential == 0:
-                note = ("no landuse=residential polygons: residential land missing — park "
-                        "service coverage cannot be computed")
+                note = (
+                    "no landuse=residential polygons: residential land missing — park "
+                    "service coverage cannot be computed"
+                )
                 blocking = True
         if layer in ("green_spaces", "roads") and n == 0:
             blocking = True
         if layer == "districts" and population is None:
             note = "population not given (--population): per-capita indicators not assessed"
-        report.rows.append({"layer": layer, "features": n, "size": size,
-                            "repaired": repaired.get(layer, 0),
-                            "note": note, "blocking": blocking})
+        report.rows.append(
+            {
+                "layer": layer,
+                "features": n,
+                "size": size,
+                "repaired": repaired.get(layer, 0),
+                "note": note,
+                "blocking": blocking,
+            }
+        )

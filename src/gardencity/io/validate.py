@@ -28,10 +28,14 @@ def validate_workspace(ws: Workspace) -> list[Problem]:
     for name, spec in LAYERS.items():
         if name not in present:
             if spec.required:
-                problems.append(Problem(
-                    name, f"required layer '{name}' ({spec.name_zh}) is missing",
-                    f"Add it: `gardencity import-layer {ws.path} {name} FILE` "
-                    f"(fields: {', '.join(spec.required_fields) or 'geometry only'})."))
+                problems.append(
+                    Problem(
+                        name,
+                        f"required layer '{name}' ({spec.name_zh}) is missing",
+                        f"Add it: `gardencity import-layer {ws.path} {name} FILE` "
+                        f"(fields: {', '.join(spec.required_fields) or 'geometry only'}).",
+                    )
+                )
             continue
         try:
             raw = ws._read_raw(name)
@@ -40,15 +44,25 @@ def validate_workspace(ws: Workspace) -> list[Problem]:
             continue
         missing = [f for f in spec.required_fields if f not in raw.columns]
         if missing:
-            problems.append(Problem(
-                name, f"missing required field(s): {', '.join(missing)}",
-                f"Add the field(s) or map your names in city.toml [layers.{name}] fields = "
-                f"{{{missing[0]} = \"YOUR_FIELD\"}}.", details=tuple(sorted(raw.columns))))
+            problems.append(
+                Problem(
+                    name,
+                    f"missing required field(s): {', '.join(missing)}",
+                    f"Add the field(s) or map your names in city.toml [layers.{name}] fields = "
+                    f'{{{missing[0]} = "YOUR_FIELD"}}.',
+                    details=tuple(sorted(raw.columns)),
+                )
+            )
             continue
         if raw.empty:
-            problems.append(Problem(name, "layer is empty (no features)",
-                                    "Fill the layer or remove it from the workspace.",
-                                    severity="error" if spec.required else "warning"))
+            problems.append(
+                Problem(
+                    name,
+                    "layer is empty (no features)",
+                    "Fill the layer or remove it from the workspace.",
+                    severity="error" if spec.required else "warning",
+                )
+            )
             continue
         try:
             layer = ws.load_layer(name)
@@ -77,37 +91,49 @@ def check_workspace(ws: Workspace) -> list[Problem]:
 def _class_problems(ws: Workspace, layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
     problems = []
     if "land_use" in layers:
-        unknown = unknown_land_use_codes(layers["land_use"]["code"],
-                                         ws.config.city.land_use_scheme)
+        unknown = unknown_land_use_codes(layers["land_use"]["code"], ws.config.city.land_use_scheme)
         if unknown:
-            problems.append(Problem(
-                "land_use",
-                f"{sum(unknown.values())} parcel(s) carry {len(unknown)} class code(s) unknown "
-                f"in the {ws.config.city.land_use_scheme} scheme",
-                "Correct the codes, or set land_use_scheme in city.toml to the scheme the data "
-                "uses (gb50137, yongdi_yonghai, sandiao).",
-                count=sum(unknown.values()),
-                details=tuple(f"{k} ×{v}" for k, v in unknown.items())))
+            problems.append(
+                Problem(
+                    "land_use",
+                    f"{sum(unknown.values())} parcel(s) carry {len(unknown)} class code(s) unknown "
+                    f"in the {ws.config.city.land_use_scheme} scheme",
+                    "Correct the codes, or set land_use_scheme in city.toml to the scheme the data "
+                    "uses (gb50137, yongdi_yonghai, sandiao).",
+                    count=sum(unknown.values()),
+                    details=tuple(f"{k} ×{v}" for k, v in unknown.items()),
+                )
+            )
     if "green_spaces" in layers:
         unknown = unknown_green_classes(layers["green_spaces"]["green_class"])
         if unknown:
-            problems.append(Problem(
-                "green_spaces",
-                f"{sum(unknown.values())} green space(s) carry {len(unknown)} class code(s) not "
-                f"in CJJ/T 85-2017",
-                "Correct the codes (G11, G12, G13x, G14, G2, G3, XG, EG…), or set "
-                "green_space_scheme = \"cjjt85_2002\" in city.toml if the data uses 2002 codes.",
-                count=sum(unknown.values()),
-                details=tuple(f"{k} ×{v}" for k, v in unknown.items())))
+            problems.append(
+                Problem(
+                    "green_spaces",
+                    f"{sum(unknown.values())} green space(s) carry {len(unknown)} class code(s) "
+                    "not "
+                    f"in CJJ/T 85-2017",
+                    "Correct the codes (G11, G12, G13x, G14, G2, G3, XG, EG…), or set "
+                    'green_space_scheme = "cjjt85_2002" in city.toml if the data uses 2002 codes.',
+                    count=sum(unknown.values()),
+                    details=tuple(f"{k} ×{v}" for k, v in unknown.items()),
+                )
+            )
     if "roads" in layers:
         roads = layers["roads"]
         bad = roads.loc[roads["grade"].isna(), "grade_source"].astype(str)
         if len(bad):
             counts = bad.value_counts().sort_index()
-            problems.append(Problem(
-                "roads", f"{len(bad)} road(s) have an unknown grade",
-                "Use 快速路/主干路/次干路/支路/其他 or expressway/arterial/secondary/branch/other.",
-                count=len(bad), details=tuple(f"{k} ×{v}" for k, v in counts.items())))
+            problems.append(
+                Problem(
+                    "roads",
+                    f"{len(bad)} road(s) have an unknown grade",
+                    "Use 快速路/主干路/次干路/支路/其他 or "
+                    "expressway/arterial/secondary/branch/other.",
+                    count=len(bad),
+                    details=tuple(f"{k} ×{v}" for k, v in counts.items()),
+                )
+            )
     return problems
 
 
@@ -118,16 +144,27 @@ def _district_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
     problems = []
     no_pop = districts[districts["population"].isna() | (districts["population"] <= 0)]
     if len(no_pop):
-        problems.append(Problem(
-            "districts", f"{len(no_pop)} district(s) have no population",
-            "Fill `population` (城区人口) for every district; per-capita indicators need it.",
-            severity="warning", count=len(no_pop),
-            details=tuple(str(n) for n in no_pop["name"].fillna(no_pop["district_id"]))))
+        problems.append(
+            Problem(
+                "districts",
+                f"{len(no_pop)} district(s) have no population",
+                "Fill `population` (城区人口) for every district; per-capita indicators need it.",
+                severity="warning",
+                count=len(no_pop),
+                details=tuple(str(n) for n in no_pop["name"].fillna(no_pop["district_id"])),
+            )
+        )
     dup = districts["district_id"][districts["district_id"].duplicated()]
     if len(dup):
-        problems.append(Problem("districts", "duplicate district_id values",
-                                "Give every district a unique code.", count=len(dup),
-                                details=tuple(sorted(set(map(str, dup))))))
+        problems.append(
+            Problem(
+                "districts",
+                "duplicate district_id values",
+                "Give every district a unique code.",
+                count=len(dup),
+                details=tuple(sorted(set(map(str, dup)))),
+            )
+        )
     return problems
 
 
@@ -150,17 +187,26 @@ def _overlap_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
     if not big.any():
         return []
     ids = layers["land_use"].get("parcel_id")
-    labels = (ids.astype(str).to_numpy() if ids is not None and ids.notna().all()
-              else np.arange(len(geoms)).astype(str))
-    details = tuple(f"{labels[a]}×{labels[b]} ({s:.0f} m²)"
-                    for a, b, s in zip(left[big], right[big], areas[big], strict=True))
-    return [Problem(
-        "land_use",
-        f"{int(big.sum())} pair(s) of land-use parcels overlap, {areas[big].sum():,.0f} m² in "
-        f"total (residential land would be counted twice)",
-        "Cut the overlaps so parcels tile without overlap (QGIS: Vector ▸ Geoprocessing ▸ "
-        "Union, then dissolve duplicates; or the Topology Checker).",
-        count=int(big.sum()), details=details)]
+    labels = (
+        ids.astype(str).to_numpy()
+        if ids is not None and ids.notna().all()
+        else np.arange(len(geoms)).astype(str)
+    )
+    details = tuple(
+        f"{labels[a]}×{labels[b]} ({s:.0f} m²)"
+        for a, b, s in zip(left[big], right[big], areas[big], strict=True)
+    )
+    return [
+        Problem(
+            "land_use",
+            f"{int(big.sum())} pair(s) of land-use parcels overlap, {areas[big].sum():,.0f} m² in "
+            f"total (residential land would be counted twice)",
+            "Cut the overlaps so parcels tile without overlap (QGIS: Vector ▸ Geoprocessing ▸ "
+            "Union, then dissolve duplicates; or the Topology Checker).",
+            count=int(big.sum()),
+            details=details,
+        )
+    ]
 
 
 def _outside_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
@@ -173,15 +219,22 @@ def _outside_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
         if name in layers:
             outside = ~shapely.intersects(area, layers[name].geometry.to_numpy())
             if outside.any():
-                problems.append(Problem(
-                    name, f"{int(outside.sum())} feature(s) lie wholly outside the built-up area "
-                    "and are ignored", "Check the built-up area boundary and the layer's CRS.",
-                    severity="warning", count=int(outside.sum())))
+                problems.append(
+                    Problem(
+                        name,
+                        f"{int(outside.sum())} feature(s) lie wholly outside the built-up area "
+                        "and are ignored",
+                        "Check the built-up area boundary and the layer's CRS.",
+                        severity="warning",
+                        count=int(outside.sum()),
+                    )
+                )
     return problems
 
 
-def _raster_problems(ws: Workspace, layers: dict[str, gpd.GeoDataFrame], crs: object
-                     ) -> list[Problem]:
+def _raster_problems(
+    ws: Workspace, layers: dict[str, gpd.GeoDataFrame], crs: object
+) -> list[Problem]:
     problems = []
     for name in ("canopy", "land_surface_temperature"):
         try:
@@ -192,13 +245,21 @@ def _raster_problems(ws: Workspace, layers: dict[str, gpd.GeoDataFrame], crs: ob
         if raster is None or "built_up_area" not in layers:
             continue
         if raster.crs != crs:
-            problems.append(Problem(
-                name, f"raster is in {raster.crs.name}, the workspace in the working CRS",
-                f"Reproject it: gdalwarp -t_srs {ws.config.city.crs} in.tif out.tif."))
+            problems.append(
+                Problem(
+                    name,
+                    f"raster is in {raster.crs.name}, the workspace in the working CRS",
+                    f"Reproject it: gdalwarp -t_srs {ws.config.city.crs} in.tif out.tif.",
+                )
+            )
             continue
         area = shapely.union_all(layers["built_up_area"].geometry.to_numpy())
         if not shapely.box(*raster.bounds).contains(area):
-            problems.append(Problem(
-                name, "raster does not cover the whole built-up area",
-                "Provide a raster whose extent covers the built-up area."))
+            problems.append(
+                Problem(
+                    name,
+                    "raster does not cover the whole built-up area",
+                    "Provide a raster whose extent covers the built-up area.",
+                )
+            )
     return problems

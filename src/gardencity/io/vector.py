@@ -37,15 +37,23 @@ def read_vector(path: Path, layer: str | None, name: str) -> gpd.GeoDataFrame:
     return gdf
 
 
-def repair_geometries(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+def repair_geometries(
+    gdf: gpd.GeoDataFrame, spec: LayerSpec
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Drop empty geometries and repair invalid ones with ``make_valid`` (counted)."""
     problems: list[Problem] = []
     geoms = gdf.geometry.to_numpy()
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if empty.any():
-        problems.append(Problem(spec.name, f"{int(empty.sum())} feature(s) without geometry were "
-                                "dropped", "Give every feature a geometry or delete it.",
-                                "warning", int(empty.sum())))
+        problems.append(
+            Problem(
+                spec.name,
+                f"{int(empty.sum())} feature(s) without geometry were dropped",
+                "Give every feature a geometry or delete it.",
+                "warning",
+                int(empty.sum()),
+            )
+        )
         gdf = gdf.loc[~empty].copy()
         geoms = gdf.geometry.to_numpy()
     invalid = ~shapely.is_valid(geoms)
@@ -58,10 +66,17 @@ def repair_geometries(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> tuple[gpd.GeoDa
         new = geoms.copy()
         new[invalid] = fixed
         gdf = gdf.set_geometry(gpd.GeoSeries(new, index=gdf.index, crs=gdf.crs))
-        problems.append(Problem(
-            spec.name, f"{int(invalid.sum())} invalid geometr(y/ies) repaired with make_valid",
-            "Check the repaired features in QGIS (Vector ▸ Geometry Tools ▸ Check Validity) and "
-            "fix them at the source.", "warning", int(invalid.sum())))
+        problems.append(
+            Problem(
+                spec.name,
+                f"{int(invalid.sum())} invalid geometr(y/ies) repaired with make_valid",
+                "Check the repaired features in QGIS "
+                "(Vector ▸ Geometry Tools ▸ Check Validity) and "
+                "fix them at the source.",
+                "warning",
+                int(invalid.sum()),
+            )
+        )
         gdf = gdf.loc[~shapely.is_empty(gdf.geometry.to_numpy())].copy()
     return gdf, problems
 

@@ -17,7 +17,6 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import tomli_w
-
 from pyproj import CRS
 
 from gardencity.errors import (
@@ -136,7 +135,7 @@ class Workspace:
         if not (root / CONFIG_FILE).is_file():
             raise WorkspaceError(
                 f"{root} has no {CONFIG_FILE}. Fix: run `gardencity init {root} --name …` or add "
-                f"a city.toml with at least [city] name = \"…\"."
+                f'a city.toml with at least [city] name = "…".'
             )
         return cls(root, load_config(root / CONFIG_FILE))
 
@@ -221,14 +220,15 @@ class Workspace:
             gdf["is_open"] = gdf["is_open"].map(lambda v: True if v is None else bool(v))
             default = green_class_in_construction_land(gdf["green_class"])
             gdf["in_construction_land"] = [
-                d if v is None else bool(v) for v, d in zip(gdf["in_construction_land"], default)
+                d if v is None else bool(v)
+                for v, d in zip(gdf["in_construction_land"], default, strict=True)
             ]
         elif name == "roads" and "grade" in gdf:
             gdf["grade_source"] = gdf["grade"]
             gdf["grade"] = road_grade(gdf["grade"])
             gdf["walkable"] = [
                 (g != "expressway") if w is None else bool(w)
-                for w, g in zip(gdf["walkable"], gdf["grade"])
+                for w, g in zip(gdf["walkable"], gdf["grade"], strict=True)
             ]
             gdf["is_landscape_road"] = gdf["is_landscape_road"].map(lambda v: bool(v))
         elif name == "trees":
@@ -258,8 +258,11 @@ class Workspace:
                 f"Table '{name}' points to {path}, which does not exist. Fix: correct [tables] "
                 f"{name} in city.toml or add the file."
             )
-        table = pd.read_csv(path) if path.suffix.lower() == ".csv" else pyogrio.read_dataframe(
-            path, read_geometry=False)
+        table = (
+            pd.read_csv(path)
+            if path.suffix.lower() == ".csv"
+            else pyogrio.read_dataframe(path, read_geometry=False)
+        )
         spec = layer_spec(name)
         missing = [f for f in spec.required_fields if f not in table.columns]
         if missing:
@@ -271,7 +274,8 @@ class Workspace:
             table["date"] = pd.to_datetime(table["date"])
         if "is_urban" in table:
             table["is_urban"] = table["is_urban"].map(
-                lambda v: str(v).strip().lower() in ("1", "true", "yes", "是"))
+                lambda v: str(v).strip().lower() in ("1", "true", "yes", "是")
+            )
         return table
 
     def management(self) -> dict[str, ManagementEvidence]:

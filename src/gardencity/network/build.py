@@ -37,8 +37,11 @@ class WalkGraph:
         return int(self.nodes.shape[0])
 
     def edge_lines(self) -> npt.NDArray[np.object_]:
-        return shapely.linestrings(
-            np.stack([self.nodes[self.edge_u], self.nodes[self.edge_v]], axis=1)
+        return np.asarray(
+            shapely.linestrings(
+                np.stack([self.nodes[self.edge_u], self.nodes[self.edge_v]], axis=1)
+            ),
+            dtype=object,
         )
 
 
@@ -87,5 +90,11 @@ def walk_graph_from_roads(roads: gpd.GeoDataFrame, *, precision_m: float = 0.01)
             (np.concatenate([ll, ll]), (np.concatenate([uu, vv]), np.concatenate([vv, uu]))),
             shape=(n, n),
         ).tocsr()
-    return WalkGraph(nodes, u.astype(np.int64), v.astype(np.int64), length, matrix,
-                     CRS.from_user_input(roads.crs))
+    return WalkGraph(
+        nodes,
+        u.astype(np.int64),
+        v.astype(np.int64),
+        length,
+        matrix,
+        CRS.from_user_input(roads.crs),
+    )

@@ -29,8 +29,7 @@ def multi_source_distances(
     src = np.unique(np.asarray(sources, dtype=np.int64))
     if src.size == 0:
         return np.full(graph.n_nodes, np.inf)
-    dist = csgraph.dijkstra(graph.matrix, directed=False, indices=src, min_only=True,
-                            limit=limit)
+    dist = csgraph.dijkstra(graph.matrix, directed=False, indices=src, min_only=True, limit=limit)
     return np.asarray(dist, dtype=float)
 
 

@@ -16,8 +16,13 @@ from gardencity.reports.maps import bar_chart, choropleth, layer_map
 
 __all__ = ["load_labels", "write_report"]
 
-CHARTED = ("green_coverage_ratio", "park_area_per_capita", "park_service_coverage",
-           "shaded_road_coverage", "green_space_ratio")
+CHARTED = (
+    "green_coverage_ratio",
+    "park_area_per_capita",
+    "park_service_coverage",
+    "shaded_road_coverage",
+    "green_space_ratio",
+)
 
 
 def load_labels(lang: str) -> dict[str, str]:
@@ -36,42 +41,91 @@ def _fmt(value: Any, unit: str = "") -> str:
     return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.1f}"
 
 
-def _maps(scorecard: dict[str, Any], zones: gpd.GeoDataFrame,
-          diagnostics: dict[str, gpd.GeoDataFrame], labels: dict[str, str], lang: str
-          ) -> list[dict[str, str]]:
+def _maps(
+    scorecard: dict[str, Any],
+    zones: gpd.GeoDataFrame,
+    diagnostics: dict[str, gpd.GeoDataFrame],
+    labels: dict[str, str],
+    lang: str,
+) -> list[dict[str, str]]:
     city = zones.loc[["built_up_area"]] if "built_up_area" in zones.index else zones
     districts = zones[zones["kind"] == "district"] if "kind" in zones else zones
     outline = {"facecolor": "none", "edgecolor": "#444444", "linewidth": 0.9}
     parks = diagnostics.get("eligible_parks")
     park_style = {"color": "#66bd63", "edgecolor": "#1a7837", "linewidth": 0.2}
-    maps = [{"title": labels["map_overview"], "img": layer_map(
-        [(districts, outline, labels["legend_district"]), (parks, park_style,
-                                                           labels["legend_park"])],
-        city, labels, labels["map_overview"])}]
-    for key, title in (("uncovered_residential", "map_uncovered"),
-                       ("uncovered_residential_walking", "map_uncovered_walking")):
+    maps = [
+        {
+            "title": labels["map_overview"],
+            "img": layer_map(
+                [
+                    (districts, outline, labels["legend_district"]),
+                    (parks, park_style, labels["legend_park"]),
+                ],
+                city,
+                labels,
+                labels["map_overview"],
+            ),
+        }
+    ]
+    for key, title in (
+        ("uncovered_residential", "map_uncovered"),
+        ("uncovered_residential_walking", "map_uncovered_walking"),
+    ):
         layer = diagnostics.get(key)
         if layer is None or layer.empty:
             continue
-        maps.append({"title": labels[title], "img": layer_map([
-            (diagnostics.get("service_areas"), {"color": "#d9f0d3", "edgecolor": "#5aae61",
-                                                "linewidth": 0.4}, labels["legend_service"]),
-            (parks, park_style, labels["legend_park"]),
-            (layer, {"color": "#d73027", "edgecolor": "#a50026", "linewidth": 0.1},
-             labels["legend_uncovered"]),
-            (districts, outline, labels["legend_district"])], city, labels, labels[title])})
+        maps.append(
+            {
+                "title": labels[title],
+                "img": layer_map(
+                    [
+                        (
+                            diagnostics.get("service_areas"),
+                            {"color": "#d9f0d3", "edgecolor": "#5aae61", "linewidth": 0.4},
+                            labels["legend_service"],
+                        ),
+                        (parks, park_style, labels["legend_park"]),
+                        (
+                            layer,
+                            {"color": "#d73027", "edgecolor": "#a50026", "linewidth": 0.1},
+                            labels["legend_uncovered"],
+                        ),
+                        (districts, outline, labels["legend_district"]),
+                    ],
+                    city,
+                    labels,
+                    labels[title],
+                ),
+            }
+        )
     segments = diagnostics.get("road_shade_segments")
     if segments is not None and not segments.empty:
         shaded = segments[segments["is_shaded"].astype(bool)]
         unshaded = segments[~segments["is_shaded"].astype(bool)]
-        maps.append({"title": labels["map_roads"], "img": layer_map([
-            (districts, outline, labels["legend_district"]),
-            (shaded, {"color": "#1a9850", "linewidth": 0.8}, labels["legend_shaded"]),
-            (unshaded, {"color": "#f46d43", "linewidth": 1.2}, labels["legend_unshaded"])],
-            city, labels, labels["map_roads"])})
+        maps.append(
+            {
+                "title": labels["map_roads"],
+                "img": layer_map(
+                    [
+                        (districts, outline, labels["legend_district"]),
+                        (shaded, {"color": "#1a9850", "linewidth": 0.8}, labels["legend_shaded"]),
+                        (
+                            unshaded,
+                            {"color": "#f46d43", "linewidth": 1.2},
+                            labels["legend_unshaded"],
+                        ),
+                    ],
+                    city,
+                    labels,
+                    labels["map_roads"],
+                ),
+            }
+        )
     by_id = {r["id"]: r for r in scorecard["indicators"]}
-    for indicator_id, title in (("park_area_per_capita", "map_per_capita"),
-                                ("green_coverage_ratio", "map_coverage")):
+    for indicator_id, title in (
+        ("park_area_per_capita", "map_per_capita"),
+        ("green_coverage_ratio", "map_coverage"),
+    ):
         result = by_id.get(indicator_id)
         if result is None or not result["by_district"] or districts.empty:
             continue
@@ -82,8 +136,12 @@ def _maps(scorecard: dict[str, Any], zones: gpd.GeoDataFrame,
         if indicator_id == "park_area_per_capita":
             minimum = by_id.get("min_district_park_area_per_capita")
             threshold = ((minimum or {}).get("threshold") or {}).get("value", threshold)
-        maps.append({"title": labels[title], "img": choropleth(
-            shown, "value", threshold, labels, labels[title], result["unit"])})
+        maps.append(
+            {
+                "title": labels[title],
+                "img": choropleth(shown, "value", threshold, labels, labels[title], result["unit"]),
+            }
+        )
     return maps
 
 
@@ -96,15 +154,30 @@ def _charts(scorecard: dict[str, Any], labels: dict[str, str], lang: str) -> lis
         ids = list(result["by_district"])
         threshold = (result.get("threshold") or {}).get("value")
         title = result["name_zh"] if lang == "zh" else result["name_en"]
-        charts.append({"title": title, "img": bar_chart(
-            [names.get(i, i) for i in ids], [result["by_district"][i] for i in ids],
-            threshold, labels, title, result["unit"])})
+        charts.append(
+            {
+                "title": title,
+                "img": bar_chart(
+                    [names.get(i, i) for i in ids],
+                    [result["by_district"][i] for i in ids],
+                    threshold,
+                    labels,
+                    title,
+                    result["unit"],
+                ),
+            }
+        )
     return charts
 
 
-def write_report(scorecard: dict[str, Any], zones: gpd.GeoDataFrame,
-                 diagnostics: dict[str, gpd.GeoDataFrame], out_path: str | os.PathLike[str],
-                 *, lang: str = "zh") -> Path:
+def write_report(
+    scorecard: dict[str, Any],
+    zones: gpd.GeoDataFrame,
+    diagnostics: dict[str, gpd.GeoDataFrame],
+    out_path: str | os.PathLike[str],
+    *,
+    lang: str = "zh",
+) -> Path:
     """Render the report for ``scorecard`` (the scorecard.json content) to one HTML file."""
     labels = load_labels(lang)
     pick = 0 if lang == "zh" else 1
@@ -115,7 +188,9 @@ def write_report(scorecard: dict[str, Any], zones: gpd.GeoDataFrame,
     env.filters["fmt"] = _fmt
     template = env.get_template("report.html.j2")
     html = template.render(
-        sc=scorecard, L=labels, lang=lang,
+        sc=scorecard,
+        L=labels,
+        lang=lang,
         status_label={k: v[pick] for k, v in STATUS_LABELS.items()},
         confidence_label={k: v[pick] for k, v in CONFIDENCE_LABELS.items()},
         maps=_maps(scorecard, zones, diagnostics, labels, lang),

@@ -12,12 +12,12 @@ import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.patches import Patch
 
-from gardencity.errors import GardenCityError  # noqa: E402
+from gardencity.errors import GardenCityError
 
 __all__ = ["bar_chart", "choropleth", "layer_map", "png_base64"]
 
@@ -38,9 +38,14 @@ def _cjk_font() -> str:
 
 @contextmanager
 def _style() -> Iterator[None]:
-    with matplotlib.rc_context({"font.sans-serif": [_cjk_font(), "DejaVu Sans"],
-                                "font.family": "sans-serif", "axes.unicode_minus": False,
-                                "figure.dpi": 110}):
+    with matplotlib.rc_context(
+        {
+            "font.sans-serif": [_cjk_font(), "DejaVu Sans"],
+            "font.family": "sans-serif",
+            "axes.unicode_minus": False,
+            "figure.dpi": 110,
+        }
+    ):
         yield
 
 
@@ -58,11 +63,22 @@ def _decorate(ax: Axes, bounds: tuple[float, float, float, float], labels: dict[
     bar = bar * (5 if span / 5 >= 5 * bar else 2 if span / 5 >= 2 * bar else 1)
     bx, by = x0 + span * 0.04, y0 + (y1 - y0) * 0.04
     ax.plot([bx, bx + bar], [by, by], color="black", lw=3)
-    ax.text(bx + bar / 2, by + (y1 - y0) * 0.015, f"{bar / 1000:g} {labels['km']}",
-            ha="center", fontsize=8)
-    ax.annotate(labels["north"], xy=(0.95, 0.93), xytext=(0.95, 0.82),
-                xycoords="axes fraction", ha="center", fontsize=9,
-                arrowprops={"arrowstyle": "-|>", "color": "black"})
+    ax.text(
+        bx + bar / 2,
+        by + (y1 - y0) * 0.015,
+        f"{bar / 1000:g} {labels['km']}",
+        ha="center",
+        fontsize=8,
+    )
+    ax.annotate(
+        labels["north"],
+        xy=(0.95, 0.93),
+        xytext=(0.95, 0.82),
+        xycoords="axes fraction",
+        ha="center",
+        fontsize=9,
+        arrowprops={"arrowstyle": "-|>", "color": "black"},
+    )
     ax.set_axis_off()
     ax.set_aspect("equal")
 
@@ -95,43 +111,75 @@ def layer_map(
         return png_base64(fig)
 
 
-def choropleth(zones: gpd.GeoDataFrame, column: str, threshold: float | None,
-               labels: dict[str, str], title: str, unit: str) -> str:
+def choropleth(
+    zones: gpd.GeoDataFrame,
+    column: str,
+    threshold: float | None,
+    labels: dict[str, str],
+    title: str,
+    unit: str,
+) -> str:
     """Districts coloured by ``column``, labelled with name and value; below threshold hatched."""
     with _style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
-        zones.plot(ax=ax, column=column, cmap="YlGn", edgecolor="#333333", linewidth=0.8,
-                   legend=True, legend_kwds={"shrink": 0.6, "label": unit})
+        zones.plot(
+            ax=ax,
+            column=column,
+            cmap="YlGn",
+            edgecolor="#333333",
+            linewidth=0.8,
+            legend=True,
+            legend_kwds={"shrink": 0.6, "label": unit},
+        )
         if threshold is not None:
             below = zones[zones[column] < threshold]
             if len(below):
-                below.plot(ax=ax, facecolor="none", edgecolor="#b2182b", hatch="///",
-                           linewidth=1.6)
-        for name, value, point in zip(zones["name"], zones[column],
-                                      zones.geometry.representative_point(), strict=True):
+                below.plot(ax=ax, facecolor="none", edgecolor="#b2182b", hatch="///", linewidth=1.6)
+        for name, value, point in zip(
+            zones["name"], zones[column], zones.geometry.representative_point(), strict=True
+        ):
             text = f"{name}\n{value:.1f}" if value == value else str(name)
-            ax.annotate(text, xy=(point.x, point.y), ha="center", fontsize=8,
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8})
+            ax.annotate(
+                text,
+                xy=(point.x, point.y),
+                ha="center",
+                fontsize=8,
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8},
+            )
         _decorate(ax, tuple(zones.total_bounds), labels)
         ax.set_title(title, fontsize=11)
         return png_base64(fig)
 
 
-def bar_chart(names: list[str], values: list[float | None], threshold: float | None,
-              labels: dict[str, str], title: str, unit: str) -> str:
+def bar_chart(
+    names: list[str],
+    values: list[float | None],
+    threshold: float | None,
+    labels: dict[str, str],
+    title: str,
+    unit: str,
+) -> str:
     with _style():
         fig, ax = plt.subplots(figsize=(7.2, 3.2))
         shown = [v if v is not None else 0.0 for v in values]
-        colours = ["#1a9850" if threshold is None or v is None or v >= threshold else "#d73027"
-                   for v in values]
+        colours = [
+            "#1a9850" if threshold is None or v is None or v >= threshold else "#d73027"
+            for v in values
+        ]
         ax.bar(names, shown, color=colours)
         for i, v in enumerate(values):
             if v is not None:
                 ax.text(i, v, f"{v:.1f}", ha="center", va="bottom", fontsize=8)
         if threshold is not None:
             ax.axhline(threshold, color="#333333", ls="--", lw=1)
-            ax.text(len(names) - 0.5, threshold, f"{labels['legend_threshold']} {threshold:g}",
-                    ha="right", va="bottom", fontsize=8)
+            ax.text(
+                len(names) - 0.5,
+                threshold,
+                f"{labels['legend_threshold']} {threshold:g}",
+                ha="right",
+                va="bottom",
+                fontsize=8,
+            )
         ax.set_ylabel(unit)
         ax.set_title(title, fontsize=11)
         ax.spines[["top", "right"]].set_visible(False)

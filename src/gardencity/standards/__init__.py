@@ -97,11 +97,16 @@ def _parse(data: dict[str, Any], origin: str) -> Standard:
         for err in exc.errors():
             loc = err["loc"]
             where = ".".join(str(x) for x in loc)
-            if len(loc) > 1 and loc[0] == "indicators" and isinstance(loc[1], int):
-                if loc[1] < len(indicators) and isinstance(indicators[loc[1]], dict):
-                    where = f"indicator '{indicators[loc[1]].get('id', loc[1])}': " + ".".join(
-                        str(x) for x in loc[2:]
-                    )
+            if (
+                len(loc) > 1
+                and loc[0] == "indicators"
+                and isinstance(loc[1], int)
+                and loc[1] < len(indicators)
+                and isinstance(indicators[loc[1]], dict)
+            ):
+                where = f"indicator '{indicators[loc[1]].get('id', loc[1])}': " + ".".join(
+                    str(x) for x in loc[2:]
+                )
             problems.append(f"  - {where}: {err['msg']}")
         raise StandardError(
             f"{origin}: {len(problems)} problem(s) in the catalogue:\n"

@@ -1,0 +1,86 @@
+"""The report is one self-contained file, in Chinese or English, with working images."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pytest
+
+from gardencity.reports import write_report
+
+
+@pytest.fixture(scope="module")
+def scorecard(demo_assessment):  # type: ignore[no-untyped-def]
+    return demo_assessment.to_dict()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_is_self_contained_with_maps(
+    demo_assessment,
+    scorecard,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    lang: str,
+) -> None:
+    path = write_report(
+        scorecard,
+        demo_assessment.zones,
+        demo_assessment.diagnostics,
+        tmp_path / "report.html",
+        lang=lang,
+    )
+    html = path.read_text(encoding="utf-8")
+    assert not re.search(r'(src|href)="https?://', html)
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert len(images) >= 6
+    for data in images:
+        assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+    if lang == "zh":
+        assert "园林城市指标评估报告" in html and "未达标（阈值待核实）" in html
+        assert "阈值可信度" in html and "需新增公园绿地约" in html
+    else:
+        assert "Garden City indicator assessment" in html
+        assert "fail (threshold unverified)" in html and "Add about" in html
+        assert "阈值可信度" not in html
+
+
+def test_every_indicator_value_threshold_and_confidence_is_shown(
+    demo_assessment,
+    scorecard,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    html = write_report(
+        scorecard, demo_assessment.zones, demo_assessment.diagnostics, tmp_path / "r.html"
+    ).read_text(encoding="utf-8")
+    for result in scorecard["indicators"]:
+        row = html.split(f'id="ind-{result["id"]}"', 1)[1].split("</tr>", 1)[0]
+        assert result["name_zh"] in row
+        if result["value"] is not None and result["unit"] != "是/否":
+            shown = (
+                f"{result['value']:,.2f}"
+                if abs(result["value"]) < 100
+                else f"{result['value']:,.1f}"
+            )
+            assert shown in row
+        if result["threshold"] and result["threshold"]["value"] is not None:
+            assert (
+                f"{result['threshold']['op']} {result['threshold']['value']}".replace(
+                    ">", "&gt;"
+                ).replace("<", "&lt;")
+                in row
+            )
+            label = {"confirmed": "已确认", "secondary": "二手来源", "unverified": "未核实"}
+            assert label[result["threshold"]["confidence"]] in row
+
+
+def test_osm_data_carries_the_odbl_attribution(
+    demo_assessment,
+    scorecard,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    card = {**scorecard, "city": {**scorecard["city"], "data_source": "OpenStreetMap"}}
+    html = write_report(card, demo_assessment.zones, {}, tmp_path / "r.html").read_text(
+        encoding="utf-8"
+    )
+    assert "OpenStreetMap" in html and "ODbL" in html

@@ -1,0 +1,66 @@
+"""The command line: help, errors as messages with exit code 2, the main job end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gardencity.cli import main
+
+COMMANDS = ["assess", "validate", "demo-city", "import-osm", "import-layer", "standards"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help(command: str) -> None:
+    result = CliRunner(env={"COLUMNS": "220"}).invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_standards_list_and_show() -> None:
+    runner = CliRunner(env={"COLUMNS": "220"})
+    listed = runner.invoke(main, ["standards", "list"])
+    assert listed.exit_code == 0
+    for edition in (
+        "national_garden_city_2022",
+        "national_ecological_garden_city_2022",
+        "gbt50563_2010",
+        "gb55014_2021",
+    ):
+        assert edition in listed.output
+    shown = runner.invoke(main, ["standards", "show", "gb55014_2021"])
+    assert shown.exit_code == 0 and "已确认" in shown.output and "> 80.0" in shown.output
+
+
+def test_errors_are_messages_with_exit_code_2(tmp_path: Path) -> None:
+    result = CliRunner(env={"COLUMNS": "220"}).invoke(main, ["assess", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "No workspace folder" in result.output and "Traceback" not in result.output
+
+
+def test_assess_prints_the_scorecard_and_writes_outputs(demo_city: Path, tmp_path: Path) -> None:
+    result = CliRunner(env={"COLUMNS": "220"}).invoke(
+        main, ["assess", str(demo_city), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "人均公园绿地面积" in result.output and "未达标（阈值待核实）" in result.output
+    card = json.loads((tmp_path / "scorecard.json").read_text(encoding="utf-8"))
+    assert len(card["indicators"]) == 19
+    assert (tmp_path / "diagnostics.gpkg").stat().st_size > 0
+    assert (tmp_path / "report.html").stat().st_size > 0
+
+
+def test_validate_reports_problems(demo_city: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "c"
+    shutil.copytree(demo_city, copy)
+    (copy / "city.toml").write_text(
+        (copy / "city.toml").read_text(encoding="utf-8").replace("gb50137", "sandiao"),
+        encoding="utf-8",
+    )
+    result = CliRunner(env={"COLUMNS": "220"}).invoke(main, ["validate", str(copy)])
+    assert result.exit_code == 2
+    assert "unknown in the sandiao scheme" in result.output and "fix:" in result.output
