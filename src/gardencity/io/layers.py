@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["LAYERS", "RASTERS", "TABLES", "FieldSpec", "LayerSpec", "layer_spec"]
+__all__ = ["LAYERS", "RASTERS", "TABLES", "FieldSpec", "LayerSpec", "layer_spec", "schema_markdown"]
 
 
 @dataclass(frozen=True)
@@ -249,3 +249,55 @@ def layer_spec(name: str) -> LayerSpec:
         return TABLES[name]
     known = ", ".join([*LAYERS, *TABLES])
     raise KeyError(f"Unknown layer '{name}'. Known layers: {known}")
+
+
+def schema_markdown() -> str:
+    """The workspace schema as Markdown (``docs/workspace.md`` is this text; a test checks it)."""
+    lines = [
+        "# The city workspace",
+        "",
+        "A workspace is a folder with `city.toml` and `city.gpkg` (layers named as",
+        "below), and optionally a canopy raster, a land-surface-temperature raster and a",
+        "weather-station table. Any layer can instead come from a Shapefile, GeoJSON or",
+        "another GeoPackage named in `[layers.<name>]` of city.toml, with",
+        '`fields = {ours = "theirs"}` to map field names and `coordinates = "gcj02"` when',
+        "(and only when) the data is in GCJ-02. Every layer needs a CRS; it is reprojected",
+        "to the workspace's projected `crs` (CGCS2000 EPSG:4490 and the Gauss-Krüger zones",
+        "EPSG:4534–4554 are read directly). See docs/architecture.md for city.toml.",
+        "",
+        "Generated from `gardencity.io.layers`; do not edit by hand.",
+        "",
+    ]
+    for spec in [*LAYERS.values(), *TABLES.values()]:
+        need = "required" if spec.required else "optional"
+        lines += [
+            f"## `{spec.name}` — {spec.name_zh} ({spec.geometry}, {need})",
+            "",
+            spec.description,
+            "",
+        ]
+        if spec.needed_by:
+            lines += [f"Needed by: {', '.join(f'`{i}`' for i in spec.needed_by)}.", ""]
+        if spec.fields:
+            lines += [
+                "| field | 字段 | type | required | description |",
+                "| --- | --- | --- | --- | --- |",
+            ]
+            for f in spec.fields:
+                allowed = f" One of: {', '.join(f.allowed)}." if f.allowed else ""
+                lines.append(
+                    f"| `{f.name}` | {f.name_zh} | {f.type} | "
+                    f"{'yes' if f.required else 'no'} | {f.description}{allowed} |"
+                )
+            lines.append("")
+    lines += ["## Rasters", ""]
+    lines += [f"* `{name}`: {text}" for name, text in RASTERS.items()]
+    lines += [
+        "",
+        "## Class tables",
+        "",
+        "Land-use codes (GB 50137-2011, 用地用海, 三调), CJJ/T 85-2017 green-space classes with",
+        "the 2002→2017 crosswalk, and road-grade names are data in `src/gardencity/io/data/`.",
+        "",
+    ]
+    return "\n".join(lines)
