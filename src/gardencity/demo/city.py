@@ -204,8 +204,9 @@ def build_layers(plan: CityPlan, rng: np.random.Generator) -> DemoLayers:
             land.append({"code": code, "geometry": geom})
             zone_types.append((geom, 6))
             continue
-        for parcel in split_block(geom, 3):
-            if rng.random() < p_pocket / 3:
+        parts = spec.parcels_per_side
+        for parcel in split_block(geom, parts):
+            if rng.random() < p_pocket / parts**2 * 3:
                 green.append(
                     {"green_class": "G14", "name": "口袋公园", "is_open": True, "geometry": parcel}
                 )

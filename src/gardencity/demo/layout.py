@@ -20,12 +20,13 @@ class SizeSpec:
     blocks: int  # blocks per side
     districts: tuple[int, int]  # columns, rows
     pixel_m: float
+    parcels_per_side: int = 3  # residential blocks are split into n × n parcels
 
 
 SIZES = {
     "S": SizeSpec(20, (2, 2), 1.0),
     "M": SizeSpec(50, (3, 2), 2.0),
-    "L": SizeSpec(158, (3, 3), 2.0),
+    "L": SizeSpec(158, (3, 3), 2.0, 4),
 }
 
 GRADE_WIDTH = {"expressway": 60.0, "arterial": 50.0, "secondary": 32.0, "branch": 16.0}

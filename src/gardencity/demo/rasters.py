@@ -63,7 +63,9 @@ def write_canopy(
     transform, width, height = _grid(boundary.bounds, pixel, 50.0)
     factor = max(1, round(NOISE_CELL_M / pixel))
     noise = _uniform_noise((height // factor + 2, width // factor + 2), rng)
-    shapes = [*zone_types, *street_bands]
+    # crowns overhang the sidewalk: widen planted bands by one pixel so that a band the plan
+    # marks as shaded stays shaded after rasterising at coarse resolution
+    shapes = [*zone_types, *((shapely.buffer(g, pixel), v) for g, v in street_bands)]
     profile = {
         "driver": "GTiff",
         "width": width,

@@ -10,14 +10,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-import shapely.ops
 
 from gardencity.errors import DataError
 from gardencity.indicators._checks import require_columns, require_same_crs
 from gardencity.indicators._result import ratio_result
 from gardencity.indicators._road_geometry import DEFAULT_RED_LINE_M, road_pieces, side_samples
 from gardencity.indicators._service import per_zone
-from gardencity.indicators._zonal import require_raster_crs
+from gardencity.indicators._zonal import TiledCover, require_raster_crs
 from gardencity.io.raster import Raster
 
 __all__ = ["road_green_compliance", "shaded_road_coverage"]
@@ -133,31 +132,7 @@ def road_shade_segments(
     bin_start = stats["bin"].to_numpy() * segment_length_m
     stats["length_m"] = np.minimum(bin_start + segment_length_m, line_len) - bin_start
     lines = pieces.geometry.to_numpy()[stats["line"].to_numpy()]
-    geoms = (
-        np.array(
-            [
-                shapely.ops.substring(g, float(a), float(b))
-                for g, a, b in zip(
-                    lines, bin_start, bin_start + stats["length_m"].to_numpy(), strict=True
-                )
-            ],
-            dtype=object,
-        )
-        if len(stats) < 400_000
-        else shapely.linestrings(
-            np.stack(
-                [
-                    shapely.get_coordinates(shapely.line_interpolate_point(lines, bin_start)),
-                    shapely.get_coordinates(
-                        shapely.line_interpolate_point(
-                            lines, bin_start + stats["length_m"].to_numpy()
-                        )
-                    ),
-                ],
-                axis=1,
-            )
-        )
-    )
+    geoms = _segment_lines(lines, bin_start, bin_start + stats["length_m"].to_numpy())
     source = pieces.iloc[stats["line"].to_numpy()]
     out = gpd.GeoDataFrame(
         {
@@ -173,6 +148,23 @@ def road_shade_segments(
         crs=zones.crs,
     )
     return out
+
+
+def _segment_lines(
+    lines: npt.NDArray[np.object_],
+    start: npt.NDArray[np.float64],
+    end: npt.NDArray[np.float64],
+    step: float = 10.0,
+) -> npt.NDArray[np.object_]:
+    """The part of each line between ``start`` and ``end``, as points every ``step`` metres."""
+    count = np.maximum(2, np.ceil((end - start) / step).astype(np.int64) + 1)
+    owner = np.repeat(np.arange(len(lines)), count)
+    k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    distance = start[owner] + (end - start)[owner] * k / (count[owner] - 1)
+    points = shapely.line_interpolate_point(lines[owner], distance)
+    return np.asarray(
+        shapely.linestrings(shapely.get_coordinates(points), indices=owner), dtype=object
+    )
 
 
 def shaded_road_coverage(
@@ -283,9 +275,8 @@ def road_green_segments(
         corridor = shapely.buffer(
             pieces.geometry.to_numpy()[todo], width[todo] / 2.0, cap_style="flat"
         )
-        green = shapely.union_all(green_spaces.geometry.to_numpy())
-        shapely.prepare(green)
-        ratio[todo] = shapely.area(shapely.intersection(corridor, green)) / shapely.area(corridor)
+        green = TiledCover(green_spaces.geometry.to_numpy())
+        ratio[todo] = green.overlap_areas(corridor) / shapely.area(corridor)
     elif todo.any():
         ratio[todo] = 0.0
     required = _required_ratio(
