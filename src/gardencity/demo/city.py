@@ -344,8 +344,12 @@ def _districts(
 ) -> tuple[gpd.GeoDataFrame, dict[str, float]]:
     cols, rows = SIZES[plan.size].districts
     n = plan.n
-    xs = [math.ceil(c * n / cols) * BLOCK for c in range(cols)] + [plan.extent]
-    ys = [math.ceil(r * n / rows) * BLOCK for r in range(rows)] + [plan.extent]
+    # boundaries run mid-block, not along road centrelines (a road on a boundary is counted
+    # for the district on its left; off the centreline nothing depends on that rule)
+    xs = [-BLOCK] + [(math.ceil(c * n / cols) + 0.5) * BLOCK for c in range(1, cols)]
+    xs.append(plan.extent + BLOCK)
+    ys = [-BLOCK] + [(math.ceil(r * n / rows) + 0.5) * BLOCK for r in range(1, rows)]
+    ys.append(plan.extent + BLOCK)
     boxes, ids, names = [], [], []
     for r in range(rows):
         for c in range(cols):
@@ -369,7 +373,7 @@ def _districts(
             "population": [population[i] for i in ids],
             "population_year": [2024] * len(ids),
         },
-        geometry=geoms,
+        geometry=clipped,
         crs=CRS,
     )
     return gdf, population

@@ -92,7 +92,8 @@ def plan_city(size: str) -> CityPlan:
     spec = SIZES[size]
     n = spec.blocks
     extent = n * BLOCK
-    boundary = _boundary(extent)
+    # 15 m beyond the outermost road centrelines, so no road runs along the boundary
+    boundary = shapely.buffer(_boundary(extent), 15.0, join_style="mitre")
     records = []
     for axis in ("h", "v"):
         for i in range(n + 1):

@@ -31,7 +31,34 @@ def road_pieces(
     pieces = pieces.explode(index_parts=False)
     pieces = pieces[pieces.geometry.geom_type == "LineString"].reset_index(drop=True)
     pieces["length_m"] = shapely.length(pieces.geometry.to_numpy())
-    return pieces[pieces["length_m"] > 0].reset_index(drop=True)
+    pieces = pieces[pieces["length_m"] > 0].reset_index(drop=True)
+    return pieces[_on_left_side(pieces, zones)].reset_index(drop=True)
+
+
+def _on_left_side(pieces: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> npt.NDArray[np.bool_]:
+    """Whether the point 0.5 m left of each piece's midpoint lies in the piece's zone.
+
+    A road running exactly along a zone boundary (district boundaries often follow roads) is
+    cut into the same piece for both neighbouring zones; it is kept for the zone on its left
+    only, so it is counted once and tiny coordinate changes cannot move it.
+    """
+    lines = pieces.geometry.to_numpy()
+    half = shapely.length(lines) / 2
+    mid = shapely.get_coordinates(shapely.line_interpolate_point(lines, half))
+    ahead = shapely.get_coordinates(
+        shapely.line_interpolate_point(lines, np.minimum(half + 0.5, shapely.length(lines)))
+    )
+    behind = shapely.get_coordinates(
+        shapely.line_interpolate_point(lines, np.maximum(half - 0.5, 0.0))
+    )
+    d = ahead - behind
+    norm = np.hypot(d[:, 0], d[:, 1])
+    norm[norm == 0] = 1.0
+    probe = mid + 0.5 * np.column_stack([-d[:, 1] / norm, d[:, 0] / norm])
+    zone_geoms = zones.geometry.reindex(pieces["zone_id"]).to_numpy()
+    inside = shapely.covers(zone_geoms, shapely.points(probe))
+    on_boundary = shapely.covers(shapely.boundary(zone_geoms), lines)
+    return np.asarray(inside | ~on_boundary)
 
 
 def side_samples(
