@@ -272,3 +272,27 @@ def test_gcj02_round_trip_and_offset() -> None:
     assert np.abs(back[0] - lon).max() < 1e-7 and np.abs(back[1] - lat).max() < 1e-7
     out = wgs84_to_gcj02(24.94, 60.17)
     assert (float(out[0]), float(out[1])) == (24.94, 60.17)
+
+
+def test_layers_from_a_shapefile_with_mapped_fields(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path)
+    roads = gpd.GeoDataFrame(
+        {"等级": ["主干路", "次干路"], "红线宽": [40.0, 24.0]},
+        geometry=[
+            shapely.LineString([(X0, Y0 + 100), (X0 + 900, Y0 + 100)]),
+            shapely.LineString([(X0 + 100, Y0), (X0 + 100, Y0 + 900)]),
+        ],
+        crs=CRS,
+    )
+    roads.to_crs(4490).to_file(tmp_path / "roads.shp", encoding="utf-8")
+    (ws.path / "city.toml").write_text(
+        '[city]\nname = "测试市"\ncrs = "EPSG:4548"\n[layers.roads]\npath = "../roads.shp"\n'
+        'fields = {grade = "等级", red_line_width_m = "红线宽"}\n',
+        encoding="utf-8",
+    )
+    loaded = Workspace.open(ws.path).load_layer("roads")
+    assert loaded is not None
+    assert loaded["grade"].tolist() == ["arterial", "secondary"]
+    assert loaded["red_line_width_m"].tolist() == [40.0, 24.0]
+    assert loaded.crs.to_epsg() == 4548
+    assert loaded.length.sum() == pytest.approx(1800.0, rel=1e-6)
