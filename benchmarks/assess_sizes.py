@@ -67,15 +67,25 @@ def run_one(size: str) -> dict[str, object]:
 
 def main(sizes: list[str]) -> None:
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": {}}
-    results["machine"] = {"cores": os.cpu_count(), "python": platform.python_version(),
-                          "platform": platform.platform()}
+    results["machine"] = {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
     for size in sizes:
-        out = subprocess.run([sys.executable, "-m", "benchmarks.assess_sizes", "--one", size],
-                             check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.assess_sizes", "--one", size],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         run = json.loads(out.stdout.strip().splitlines()[-1])
         results["runs"][size] = run
-        print(f"{size}: {run['built_up_area_km2']} km², assess {run['assess_s']} s, "
-              f"outputs {run['outputs_s']} s, peak {run['peak_rss_mb']} MB", flush=True)
+        print(
+            f"{size}: {run['built_up_area_km2']} km², assess {run['assess_s']} s, "
+            f"outputs {run['outputs_s']} s, peak {run['peak_rss_mb']} MB",
+            flush=True,
+        )
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
 
 
