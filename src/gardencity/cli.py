@@ -107,7 +107,7 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
         threshold = r.threshold or {}
         table.add_row(
             r.name_zh if lang == "zh" else r.name_en,
-            "—" if r.value is None else f"{r.value:,.2f} {r.unit}",
+            _value_text(r.value, r.unit, lang),
             "—" if threshold.get("value") is None else f"{threshold['op']} {threshold['value']}",
             CONFIDENCE_LABELS[threshold["confidence"]][pick] if threshold else "—",
             f"[{STATUS_STYLE[r.status]}]{STATUS_LABELS[r.status][pick]}[/]",
@@ -116,6 +116,15 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
     console.print(table)
     for name, path in paths.items():
         console.print(f"{name}: {path}")
+
+
+def _value_text(value: float | None, unit: str, lang: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "是/否":
+        yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+        return yes if value >= 1 else no
+    return f"{value:,.2f} {unit}"
 
 
 @main.command()

@@ -75,40 +75,67 @@ def union_area_in_zones(gdf: gpd.GeoDataFrame | None, zones: gpd.GeoDataFrame) -
     """Area of the union of ``gdf`` (overlaps counted once) inside each zone."""
     if gdf is None or gdf.empty:
         return pd.Series(0.0, index=zones.index)
-    return area_in_zones(shapely.union_all(gdf.geometry.to_numpy()), zones)
+    cover = TiledCover(gdf.geometry.to_numpy())
+    return pd.Series(cover.overlap_areas(zones.geometry.to_numpy()), index=zones.index)
 
 
 class TiledCover:
-    """A union of polygons cut into square tiles, for fast exact overlap areas.
+    """The union of many polygons, built and stored tile by tile, for exact overlap areas.
 
-    Intersecting many small polygons with one huge union is slow; cutting the union into
-    tiles once makes each intersection small. Tile pieces do not overlap, so summing the
-    intersections of a polygon with its candidate pieces is exact.
+    One ``union_all`` over hundreds of thousands of overlapping polygons is very slow, and so is
+    intersecting small polygons with the resulting giant polygon. Here the polygons are clipped
+    to square tiles (anchored at the CRS origin) and unioned per tile. Pieces of different tiles
+    never overlap, so summing intersections with them is exact.
     """
 
-    def __init__(self, polygons: npt.NDArray[np.object_], tile_m: float = 500.0) -> None:
-        union = shapely.union_all(polygons) if len(polygons) else shapely.Polygon()
-        if union.is_empty:
-            self.pieces = np.empty(0, dtype=object)
-        else:
-            x0, y0, x1, y1 = union.bounds
-            xs = np.arange(np.floor(x0 / tile_m), np.ceil(x1 / tile_m) + 1) * tile_m
-            ys = np.arange(np.floor(y0 / tile_m), np.ceil(y1 / tile_m) + 1) * tile_m
-            gx, gy = np.meshgrid(xs[:-1], ys[:-1])
-            tiles = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + tile_m, gy.ravel() + tile_m)
-            shapely.prepare(union)
-            tiles = tiles[shapely.intersects(union, tiles)]
-            pieces = shapely.intersection(tiles, union)
-            self.pieces = pieces[~shapely.is_empty(pieces)]
-        self.tree = shapely.STRtree(self.pieces)
+    def __init__(self, polygons: npt.NDArray[np.object_], tile_m: float = 2000.0) -> None:
+        self.tile_m = tile_m
+        self.pieces: dict[tuple[int, int], shapely.Geometry] = {}
+        polygons = polygons[~shapely.is_empty(polygons)] if len(polygons) else polygons
+        if len(polygons):
+            bounds = shapely.bounds(polygons)
+            tree = shapely.STRtree(polygons)
+            ix0, iy0 = np.floor(bounds[:, :2].min(axis=0) / tile_m).astype(int)
+            ix1, iy1 = np.floor(bounds[:, 2:].max(axis=0) / tile_m).astype(int)
+            for ix in range(ix0, ix1 + 1):
+                for iy in range(iy0, iy1 + 1):
+                    tile = shapely.box(
+                        ix * tile_m, iy * tile_m, (ix + 1) * tile_m, (iy + 1) * tile_m
+                    )
+                    hits = tree.query(tile, predicate="intersects")
+                    if hits.size == 0:
+                        continue
+                    parts = shapely.intersection(polygons[hits], tile)
+                    piece = shapely.union_all(parts)
+                    if not piece.is_empty and piece.area > 0:
+                        self.pieces[(ix, iy)] = piece
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self._array = np.array(list(self.pieces.values()), dtype=object)
+        self.tree = shapely.STRtree(self._array)
+
+    def minus(self, other: TiledCover) -> TiledCover:
+        """This cover without ``other`` (same tile size)."""
+        out = TiledCover(np.empty(0, dtype=object), self.tile_m)
+        for key, piece in self.pieces.items():
+            rest = shapely.difference(piece, other.pieces[key]) if key in other.pieces else piece
+            if not rest.is_empty and rest.area > 0:
+                out.pieces[key] = rest
+        out._refresh()
+        return out
+
+    @property
+    def area(self) -> float:
+        return float(shapely.area(self._array).sum()) if len(self._array) else 0.0
 
     def overlap_areas(self, polygons: npt.NDArray[np.object_]) -> npt.NDArray[np.float64]:
         """Area of each polygon inside the union."""
         out = np.zeros(len(polygons))
-        if len(self.pieces) == 0 or len(polygons) == 0:
+        if len(self._array) == 0 or len(polygons) == 0:
             return out
         poly_i, piece_i = self.tree.query(polygons, predicate="intersects")
-        areas = shapely.area(shapely.intersection(polygons[poly_i], self.pieces[piece_i]))
+        areas = shapely.area(shapely.intersection(polygons[poly_i], self._array[piece_i]))
         np.add.at(out, poly_i, areas)
         return out
 

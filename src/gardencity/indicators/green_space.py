@@ -12,7 +12,7 @@ import shapely
 from gardencity.indicators._checks import require_columns, require_same_crs
 from gardencity.indicators._classes import matches_classes
 from gardencity.indicators._result import ratio_result
-from gardencity.indicators._zonal import area_in_zones, union_area_in_zones
+from gardencity.indicators._zonal import TiledCover, union_area_in_zones
 
 __all__ = ["green_space_ratio", "park_area_per_capita", "parks_per_10k"]
 
@@ -56,26 +56,23 @@ def green_space_ratio(
     other = green_spaces[
         matches_classes(green_spaces["green_class"], other_green_classes) & ~inside
     ]
-    counted_union = shapely.union_all(counted.geometry.to_numpy()) if len(counted) else None
-    a_in = area_in_zones(counted_union, zones)
+    zone_geoms = zones.geometry.to_numpy()
+    counted_cover = TiledCover(counted.geometry.to_numpy())
+    a_in = pd.Series(counted_cover.overlap_areas(zone_geoms), index=zones.index)
     a_other = pd.Series(0.0, index=zones.index)
     if len(other):
         anchors = [counted.geometry.to_numpy()]
         if land_use is not None and "category" in land_use:
             built = land_use[~land_use["category"].isin(_NOT_CONSTRUCTION)]
             anchors.append(built.geometry.to_numpy())
-        anchor = (
-            shapely.union_all(np.concatenate(anchors)) if any(len(a) for a in anchors) else None
-        )
-        if anchor is not None and not anchor.is_empty:
-            near = shapely.dwithin(other.geometry.to_numpy(), anchor, adjacency_tolerance_m)
-            adjoining = other[near]
-            other_geom = (
-                shapely.union_all(adjoining.geometry.to_numpy()) if len(adjoining) else None
+        anchor_geoms = np.concatenate(anchors)
+        if len(anchor_geoms):
+            near, _ = shapely.STRtree(anchor_geoms).query(
+                other.geometry.to_numpy(), predicate="dwithin", distance=adjacency_tolerance_m
             )
-            if other_geom is not None and counted_union is not None:
-                other_geom = shapely.difference(other_geom, counted_union)
-            a_other = area_in_zones(other_geom, zones)
+            adjoining = other.geometry.to_numpy()[np.unique(near)]
+            other_cover = TiledCover(adjoining).minus(counted_cover)
+            a_other = pd.Series(other_cover.overlap_areas(zone_geoms), index=zones.index)
     credited = a_other.clip(upper=other_green_cap * a_in)
     zone_area = pd.Series(shapely.area(zones.geometry.to_numpy()), index=zones.index)
     result = ratio_result(
