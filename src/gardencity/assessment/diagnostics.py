@@ -14,6 +14,7 @@ from gardencity.assessment.results import Assessment
 from gardencity.assessment.thresholds import is_failing
 from gardencity.errors import GardenCityError
 from gardencity.indicators._service import eligible_parks, residential_pieces
+from gardencity.indicators._zonal import TiledCover
 from gardencity.standards.schema import Standard
 
 __all__ = ["build_diagnostics"]
@@ -78,8 +79,7 @@ def _straight_line_layers(
     buffers = shapely.buffer(
         parks.geometry.to_numpy(), parks["radius_m"].to_numpy(), quad_segs=quad
     )
-    union = shapely.union_all(buffers) if len(buffers) else shapely.Polygon()
-    uncovered = shapely.difference(pieces.geometry.to_numpy(), union)
+    uncovered = TiledCover(buffers).outside_parts(pieces.geometry.to_numpy())
     uncovered_gdf = gpd.GeoDataFrame(
         {"area_m2": shapely.area(uncovered)}, geometry=uncovered, crs=zones.crs
     )

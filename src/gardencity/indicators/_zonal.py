@@ -129,13 +129,34 @@ class TiledCover:
     def area(self) -> float:
         return float(shapely.area(self._array).sum()) if len(self._array) else 0.0
 
+    def outside_parts(self, polygons: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+        """The part of each polygon outside the union (tile pieces subtracted in rounds)."""
+        out = np.asarray(polygons, dtype=object).copy()
+        if len(self._array) == 0 or len(out) == 0:
+            return out
+        poly_i, piece_i = self.tree.query(out, predicate="intersects")
+        order = np.argsort(poly_i, kind="stable")
+        poly_i, piece_i = poly_i[order], piece_i[order]
+        first = np.searchsorted(poly_i, poly_i, side="left")
+        rank = np.arange(len(poly_i)) - first
+        for r in range(int(rank.max()) + 1 if len(rank) else 0):
+            sel = rank == r
+            out[poly_i[sel]] = shapely.difference(out[poly_i[sel]], self._array[piece_i[sel]])
+        return out
+
     def overlap_areas(self, polygons: npt.NDArray[np.object_]) -> npt.NDArray[np.float64]:
         """Area of each polygon inside the union."""
         out = np.zeros(len(polygons))
         if len(self._array) == 0 or len(polygons) == 0:
             return out
         poly_i, piece_i = self.tree.query(polygons, predicate="intersects")
-        areas = shapely.area(shapely.intersection(polygons[poly_i], self._array[piece_i]))
+        shapely.prepare(self._array)
+        inside = shapely.contains_properly(self._array[piece_i], polygons[poly_i])
+        areas = shapely.area(polygons[poly_i])
+        cut = ~inside
+        areas[cut] = shapely.area(
+            shapely.intersection(polygons[poly_i[cut]], self._array[piece_i[cut]])
+        )
         np.add.at(out, poly_i, areas)
         return out
 

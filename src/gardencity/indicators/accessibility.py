@@ -14,12 +14,12 @@ import shapely
 from gardencity.indicators._checks import require_same_crs
 from gardencity.indicators._result import ratio_result
 from gardencity.indicators._service import (
-    covered_areas,
     eligible_parks,
     grid_cells,
     per_zone,
     residential_pieces,
 )
+from gardencity.indicators._zonal import TiledCover
 from gardencity.network import WalkGraph, multi_source_distances, snap_to_graph
 
 __all__ = [
@@ -32,20 +32,18 @@ __all__ = [
 Bands = Sequence[Mapping[str, Any]]
 
 
-def _service_union(parks: gpd.GeoDataFrame, quad_segs: int) -> shapely.Geometry | None:
-    if parks.empty:
-        return None
+def _service_cover(parks: gpd.GeoDataFrame, quad_segs: int) -> TiledCover:
     buffers = shapely.buffer(
         parks.geometry.to_numpy(), parks["radius_m"].to_numpy(), quad_segs=quad_segs
     )
-    return shapely.union_all(buffers)
+    return TiledCover(np.asarray(buffers, dtype=object))
 
 
 def _coverage_result(
-    pieces: gpd.GeoDataFrame, cover: shapely.Geometry | None, zones: gpd.GeoDataFrame, name: str
+    pieces: gpd.GeoDataFrame, cover: TiledCover, zones: gpd.GeoDataFrame, name: str
 ) -> pd.Series:
     geoms = pieces.geometry.to_numpy()
-    covered = per_zone(covered_areas(geoms, cover), pieces["zone_id"].to_numpy(), zones)
+    covered = per_zone(cover.overlap_areas(geoms), pieces["zone_id"].to_numpy(), zones)
     total = per_zone(shapely.area(geoms), pieces["zone_id"].to_numpy(), zones)
     return ratio_result(covered, total, name=name, numerator_unit="m2", denominator_unit="m2")
 
@@ -98,7 +96,7 @@ def park_service_coverage(
     )
     pieces = residential_pieces(land_use, zones)
     return _coverage_result(
-        pieces, _service_union(parks, quad_segs), zones, "park_service_coverage"
+        pieces, _service_cover(parks, quad_segs), zones, "park_service_coverage"
     )
 
 
@@ -188,30 +186,30 @@ def park_service_coverage_walking(
 ) -> pd.Series:
     """公园服务半径覆盖率 by walking distance on the road network.
 
-    Formula: ``100 × Σ area(cells with d_walk ≤ r) / area(residential)``. Residential land is
-    cut into ``cell_size_m`` squares; a cell's distance is the straight snap from its interior
-    point to the nearest edge, plus the along-edge way to a node, plus the shortest network
-    path (scipy csgraph multi-source Dijkstra) to an entrance of a park of radius ``r``.
-    Entrances are the given gates, else network nodes within ``entrance_max_distance_m`` of
-    the park (an approximation, recorded in the method). Clause: as the straight-line measure;
-    which distance the standard intends is unconfirmed.
+        Formula: ``100 × Σ area(cells with d_walk ≤ r) / area(residential)``. Residential land is
+        cut into ``cell_size_m`` squares; a cell's distance is the straight snap from its interior
+        point to the nearest edge, plus the along-edge way to a node, plus the shortest network
+        path (scipy csgraph multi-source Dijkstra) to an entrance of a park of radius ``r``.
+        Entrances are the given gates, else network nodes within ``entrance_max_distance_m`` of
+        the park (an approximation, recorded in the method). Clause: as the straight-line measure;
+        which distance the standard intends is unconfirmed.
 
-    Examples
-    --------
-    >>> import shapely
-    >>> from gardencity.network import walk_graph_from_roads
-    >>> zones = gpd.GeoDataFrame({"population": [1.0]}, index=["built_up_area"],
-    ...     geometry=[shapely.box(0, 0, 1000, 100)], crs=4547)
-    >>> land = gpd.GeoDataFrame({"category": ["residential"]},
-    ...     geometry=[shapely.box(0, 10, 1000, 60)], crs=4547)
-    >>> park = gpd.GeoDataFrame({"green_class": ["G11"]},
-    ...     geometry=[shapely.box(-100, 0, 0, 100)], crs=4547)
-    >>> road = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1000, 0)])], crs=4547)
-    >>> v = park_service_coverage_walking(zones, land, park, walk_graph_from_roads(road),
-    ...     bands=[{"min_area_m2": 5000, "radius_m": 500}], eligible_classes=["G1"],
-    ...     cell_size_m=50)
-    >>> float(v.iloc[0])   # cells up to x = 450 are within 500 m (snap 35 m + 450 m)
-    45.0
+        Examples
+        --------
+        >>> import shapely
+        >>> from gardencity.network import walk_graph_from_roads
+        >>> zones = gpd.GeoDataFrame({"population": [1.0]}, index=["built_up_area"],
+        ...     geometry=[shapely.box(0, 0, 1000, 100)], crs=4547)
+        >>> land = gpd.GeoDataFrame({"category": ["residential"]},
+        ...     geometry=[shapely.box(0, 10, 1000, 60)], crs=4547)
+        >>> park = gpd.GeoDataFrame({"green_class": ["G11"]},
+        ...     geometry=[shapely.box(-100, 0, 0, 100)], crs=4547)
+        >>> road = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1000, 0)])], crs=4547)
+        >>> v = park_service_coverage_walking(zones, land, park, walk_graph_from_roads(road),
+        ...     bands=[{"min_area_m2": 5000, "radius_m": 500}], eligible_classes=["G1"],
+        ...     cell_size_m=50)
+        >>> float(v.iloc[0])   # cells up to x = 450 are within 500 m (snap 35 m + 450 m)
+        45.0
     """
     require_same_crs(
         zones=zones,
@@ -270,11 +268,12 @@ def greenway_service_coverage(
     25.0
     """
     require_same_crs(zones=zones, land_use=land_use, greenways=greenways)
-    cover = None
-    if len(greenways):
-        cover = shapely.union_all(
-            shapely.buffer(greenways.geometry.to_numpy(), radius_m, quad_segs=quad_segs)
+    cover = TiledCover(
+        np.asarray(
+            shapely.buffer(greenways.geometry.to_numpy(), radius_m, quad_segs=quad_segs),
+            dtype=object,
         )
+    )
     return _coverage_result(
         residential_pieces(land_use, zones), cover, zones, "greenway_service_coverage"
     )
