@@ -55,10 +55,19 @@ def _on_left_side(pieces: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> npt.NDAr
     norm = np.hypot(d[:, 0], d[:, 1])
     norm[norm == 0] = 1.0
     probe = mid + 0.5 * np.column_stack([-d[:, 1] / norm, d[:, 0] / norm])
-    zone_geoms = zones.geometry.reindex(pieces["zone_id"]).to_numpy()
-    inside = shapely.covers(zone_geoms, shapely.points(probe))
-    on_boundary = shapely.covers(shapely.boundary(zone_geoms), lines)
-    return np.asarray(inside | ~on_boundary)
+    points = shapely.points(probe)
+    keep = np.ones(len(pieces), dtype=bool)
+    zone_ids = pieces["zone_id"].to_numpy()
+    for zone_id, geom in zip(zones.index, zones.geometry.to_numpy(), strict=True):
+        mask = zone_ids == zone_id
+        if not mask.any():
+            continue
+        edge = shapely.boundary(geom)
+        shapely.prepare(geom)
+        shapely.prepare(edge)
+        on_boundary = shapely.covers(edge, lines[mask])
+        keep[mask] = shapely.covers(geom, points[mask]) | ~on_boundary
+    return keep
 
 
 def side_samples(

@@ -186,30 +186,30 @@ def park_service_coverage_walking(
 ) -> pd.Series:
     """公园服务半径覆盖率 by walking distance on the road network.
 
-        Formula: ``100 × Σ area(cells with d_walk ≤ r) / area(residential)``. Residential land is
-        cut into ``cell_size_m`` squares; a cell's distance is the straight snap from its interior
-        point to the nearest edge, plus the along-edge way to a node, plus the shortest network
-        path (scipy csgraph multi-source Dijkstra) to an entrance of a park of radius ``r``.
-        Entrances are the given gates, else network nodes within ``entrance_max_distance_m`` of
-        the park (an approximation, recorded in the method). Clause: as the straight-line measure;
-        which distance the standard intends is unconfirmed.
+    Formula: ``100 × Σ area(cells with d_walk ≤ r) / area(residential)``. Residential land is
+    cut into ``cell_size_m`` squares; a cell's distance is the straight snap from its interior
+    point to the nearest edge, plus the along-edge way to a node, plus the shortest network
+    path (scipy csgraph multi-source Dijkstra) to an entrance of a park of radius ``r``.
+    Entrances are the given gates, else network nodes within ``entrance_max_distance_m`` of
+    the park (an approximation, recorded in the method). Clause: as the straight-line measure;
+    which distance the standard intends is unconfirmed.
 
-        Examples
-        --------
-        >>> import shapely
-        >>> from gardencity.network import walk_graph_from_roads
-        >>> zones = gpd.GeoDataFrame({"population": [1.0]}, index=["built_up_area"],
-        ...     geometry=[shapely.box(0, 0, 1000, 100)], crs=4547)
-        >>> land = gpd.GeoDataFrame({"category": ["residential"]},
-        ...     geometry=[shapely.box(0, 10, 1000, 60)], crs=4547)
-        >>> park = gpd.GeoDataFrame({"green_class": ["G11"]},
-        ...     geometry=[shapely.box(-100, 0, 0, 100)], crs=4547)
-        >>> road = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1000, 0)])], crs=4547)
-        >>> v = park_service_coverage_walking(zones, land, park, walk_graph_from_roads(road),
-        ...     bands=[{"min_area_m2": 5000, "radius_m": 500}], eligible_classes=["G1"],
-        ...     cell_size_m=50)
-        >>> float(v.iloc[0])   # cells up to x = 450 are within 500 m (snap 35 m + 450 m)
-        45.0
+    Examples
+    --------
+    >>> import shapely
+    >>> from gardencity.network import walk_graph_from_roads
+    >>> zones = gpd.GeoDataFrame({"population": [1.0]}, index=["built_up_area"],
+    ...     geometry=[shapely.box(0, 0, 1000, 100)], crs=4547)
+    >>> land = gpd.GeoDataFrame({"category": ["residential"]},
+    ...     geometry=[shapely.box(0, 10, 1000, 60)], crs=4547)
+    >>> park = gpd.GeoDataFrame({"green_class": ["G11"]},
+    ...     geometry=[shapely.box(-100, 0, 0, 100)], crs=4547)
+    >>> road = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1000, 0)])], crs=4547)
+    >>> v = park_service_coverage_walking(zones, land, park, walk_graph_from_roads(road),
+    ...     bands=[{"min_area_m2": 5000, "radius_m": 500}], eligible_classes=["G1"],
+    ...     cell_size_m=50)
+    >>> float(v.iloc[0])   # cells up to x = 450 are within 500 m (snap 35 m + 450 m)
+    45.0
     """
     require_same_crs(
         zones=zones,
