@@ -1,194 +1,148 @@
 """Build a workspace from an OpenStreetMap extract (.osm XML or .osm.pbf), offline.
 
-Tags map to layers by ``io/data/osm_mapping.yaml``. Every layer is clipped to the boundary
-(ways crossing it are cut, not dropped); roads are kept up to ``road_margin_m`` beyond it so
-that walking distances near the edge are right. The report says, per layer, what was found and
-what is missing — an empty layer is never turned into a confident number.
+Tags map to layers by ``io/data/osm_mapping.yaml`` (see :mod:`gardencity.io.osm_layers`).
+Every layer is clipped to the boundary, which becomes the built-up area: features crossing it
+are cut, not dropped. Roads are kept up to ``road_margin_m`` (1000 m) beyond it, because walks
+to a park near the edge may run outside. Invalid polygons are repaired with ``make_valid``
+and counted. The report says, per layer, what was found and what is missing: an empty layer is
+never turned into a confident number.
+
+The workspace is written with :func:`gardencity.io.workspace.write_workspace`, which is
+atomic: a failed import never destroys an existing workspace.
 """
 
 from __future__ import annotations
 
+import math
 import os
-import re
-import warnings
-from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
-import pyogrio
 import shapely
-import yaml
+from pyproj import CRS
 
-from gardencity.errors import GardenCityError, OsmImportError
-from gardencity.io.crs import local_metric_crs
-from gardencity.io.vector import clip_to
+from gardencity.errors import OsmImportError
+from gardencity.io import osm_layers
+from gardencity.io.crs import local_metric_crs, to_metric
+from gardencity.io.osm_read import boundary_polygon, matches, parse_other_tags, read_osm
 from gardencity.io.workspace import write_workspace
 
-__all__ = ["OsmImportReport", "import_osm", "parse_other_tags", "read_osm"]
+__all__ = ["LayerSummary", "OsmImportReport", "import_osm", "parse_other_tags"]
 
-_TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
-_BOUNDS = re.compile(
-    r'<bounds\s+minlat="([-\d.]+)"\s+minlon="([-\d.]+)"\s+maxlat="([-\d.]+)"'
-    r'\s+maxlon="([-\d.]+)"'
+DEFAULT_STANDARD = "national_ecological_garden_city_2022"
+REPORT_ORDER = (
+    "built_up_area",
+    "districts",
+    "land_use",
+    "green_spaces",
+    "vegetation",
+    "roads",
+    "trees",
+    "greenways",
+    "park_entrances",
+    "historic_districts",
 )
-_MISSING = {
-    "green_spaces": "no leisure=park/garden polygons: park indicators cannot be computed",
-    "land_use": "no land-use polygons",
-    "vegetation": "no grass/wood/forest/scrub/tree features: green coverage cannot be computed",
-    "roads": "no highway ways: road and walking indicators cannot be computed",
-    "trees": "no natural=tree points: native woody plant index cannot be computed",
-    "greenways": "no greenways (绿道) tagged",
-    "park_entrances": "no entrance/gate nodes: walking entrances approximated from the network",
-    "historic_districts": "no historic=district areas",
+_ALWAYS_WRITTEN = ("built_up_area", "districts", "land_use", "green_spaces", "roads")
+_PARK_PREFIX = "G1"
+_MISSING: dict[str, tuple[str, bool]] = {  # layer -> (what is missing, blocks the assessment)
+    "vegetation": (
+        "no grass/meadow/forest/wood/scrub/park areas or trees: green coverage ratio and "
+        "tree-shrub share cannot be computed",
+        True,
+    ),
+    "roads": ("no highway=* ways: road and walking indicators cannot be computed", True),
+    "trees": ("no natural=tree points: native woody plant index cannot be computed", False),
+    "greenways": (
+        "no greenways (ways named 绿道, greenway=*, hiking/bicycle routes): greenway "
+        "indicators cannot be computed",
+        False,
+    ),
+    "park_entrances": (
+        "no entrance/gate nodes at parks: walking coverage approximates entrances from the "
+        "road network",
+        False,
+    ),
+    "historic_districts": (
+        "no historic=district areas: historic-district rules are not applied",
+        False,
+    ),
 }
 
 
-def parse_other_tags(text: object) -> dict[str, str]:
-    r"""Parse GDAL's hstore-like ``other_tags`` string.
+@dataclass(frozen=True)
+class LayerSummary:
+    """What the import produced for one workspace layer."""
 
-    >>> parse_other_tags('"natural"=>"tree","name"=>"a \\"b\\""')
-    {'natural': 'tree', 'name': 'a "b"'}
-    """
-    if not isinstance(text, str):
-        return {}
-    return {k.replace('\\"', '"'): v.replace('\\"', '"') for k, v in _TAG.findall(text)}
+    layer: str
+    found: int  # OSM features matched by the mapping in the whole extract
+    features: int  # features written (after clipping; roads split into lines)
+    area_ha: float  # polygon layers: unioned area inside the boundary; NaN otherwise
+    length_km: float  # line layers: total length; NaN otherwise
+    repaired: int  # invalid polygons repaired with make_valid
+    dropped: int  # matched, but nothing left inside the boundary (or inside a park)
+    note: str  # what is missing and what that prevents ("" when nothing is)
+    blocking: bool  # the gap leaves a core indicator unassessable
 
-
-@cache
-def _mapping() -> dict[str, Any]:
-    raw = resources.files("gardencity.io.data").joinpath("osm_mapping.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(raw)
-    return data
-
-
-def read_osm(path: Path) -> dict[str, gpd.GeoDataFrame]:
-    """The points, lines and multipolygons of an extract, each with a ``tags`` dict column."""
-    layers = {}
-    for name in ("points", "lines", "multipolygons"):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                gdf = pyogrio.read_dataframe(path, layer=name, on_invalid="fix")
-        except Exception as exc:
-            raise OsmImportError(
-                f"Cannot read {path} as an OpenStreetMap extract ({exc}). Fix: give an .osm (XML) "
-                f"or .osm.pbf file, e.g. exported from openstreetmap.org or cut with osmium."
-            ) from exc
-        base = [
-            c
-            for c in gdf.columns
-            if c not in ("geometry", "other_tags", "osm_id", "osm_way_id", "z_order")
-        ]
-        records = gdf[base].to_dict("records")
-        others = gdf["other_tags"].map(parse_other_tags) if "other_tags" in gdf else None
-        tags = []
-        for i, rec in enumerate(records):
-            merged = {k: str(v) for k, v in rec.items() if v is not None and v == v}
-            if others is not None:
-                merged.update(others.iloc[i])
-            tags.append(merged)
-        layers[name] = gpd.GeoDataFrame(
-            {"tags": tags}, geometry=gdf.geometry.to_numpy(), crs=gdf.crs or 4326
-        )
-    return layers
-
-
-def _matches(tags: pd.Series, match: dict[str, list[str]]) -> np.ndarray:
-    def hit(t: dict[str, str]) -> bool:
-        return any(k in t and ("*" in values or t[k] in values) for k, values in match.items())
-
-    return np.array([hit(t) for t in tags], dtype=bool)
+    @property
+    def size(self) -> str:
+        """Area or length as display text."""
+        if not math.isnan(self.area_ha):
+            return f"{self.area_ha:,.2f} ha"
+        if not math.isnan(self.length_km):
+            return f"{self.length_km:,.2f} km"
+        return ""
 
 
 @dataclass
 class OsmImportReport:
-    """What the import found, per layer."""
+    """What :func:`import_osm` found and wrote, per layer."""
 
     workspace: Path
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    source: Path
+    crs: str
+    boundary_source: str
+    layers: list[LayerSummary] = field(default_factory=list)
+    repaired_polygons: int = 0
     notes: list[str] = field(default_factory=list)
 
     def to_rows(self) -> list[dict[str, Any]]:
-        return self.rows
+        """One dict per layer (keys of :class:`LayerSummary` plus ``size``) for a table."""
+        return [{**asdict(summary), "size": summary.size} for summary in self.layers]
 
     def row(self, layer: str) -> dict[str, Any]:
-        return next(r for r in self.rows if r["layer"] == layer)
+        """The row of one layer."""
+        for row in self.to_rows():
+            if row["layer"] == layer:
+                return row
+        raise KeyError(f"The report has no layer '{layer}'. Layers: {', '.join(REPORT_ORDER)}")
 
     @property
     def has_blocking_gaps(self) -> bool:
-        return any(r["blocking"] for r in self.rows)
+        """True when a missing layer leaves a core indicator unassessable."""
+        return any(summary.blocking for summary in self.layers)
 
     def to_text(self) -> str:
-        lines = [f"OpenStreetMap import into {self.workspace}:"]
-        for r in self.rows:
+        """The report as plain text (one line per layer, then notes)."""
+        lines = [
+            f"OpenStreetMap import {self.source.name} -> {self.workspace}",
+            f"  boundary: {self.boundary_source}; working CRS {self.crs}",
+            f"  {'layer':<19} {'found':>6} {'kept':>6} {'size':>13} {'repaired':>8} "
+            f"{'dropped':>7}  missing",
+        ]
+        for s in self.layers:
+            mark = "!" if s.blocking else " "
             lines.append(
-                f"  {r['layer']:20s} {r['features']:6d}  {r['size']:>12s}  "
-                f"repaired {r['repaired']}  {r['note']}"
+                f"{mark} {s.layer:<19} {s.found:>6} {s.features:>6} {s.size:>13} "
+                f"{s.repaired:>8} {s.dropped:>7}  {s.note}"
             )
-        lines += [f"  note: {n}" for n in self.notes]
+        lines += [f"  note: {note}" for note in self.notes]
+        if self.has_blocking_gaps:
+            lines.append("  ! = a core indicator cannot be assessed until this layer is added")
         return "\n".join(lines)
-
-
-def _boundary(
-    path: Path, boundary: str | os.PathLike[str] | None, layers: dict[str, gpd.GeoDataFrame]
-) -> shapely.Geometry:
-    if boundary is None:
-        if path.suffix.lower() == ".osm":
-            with path.open("r", encoding="utf-8", errors="ignore") as handle:
-                found = _BOUNDS.search(handle.read(4000))
-            if found:
-                minlat, minlon, maxlat, maxlon = map(float, found.groups())
-                return shapely.box(minlon, minlat, maxlon, maxlat)
-        lines = layers["lines"]
-        roads = lines[[("highway" in t) for t in lines["tags"]]]
-        if roads.empty:
-            raise OsmImportError(
-                f"{path} declares no bounds and has no roads. Fix: pass "
-                f"--boundary FILE or bbox:minlon,minlat,maxlon,maxlat."
-            )
-        return shapely.box(*roads.total_bounds)
-    text = str(boundary)
-    if text.startswith("bbox:"):
-        try:
-            minlon, minlat, maxlon, maxlat = (float(v) for v in text[5:].split(","))
-        except ValueError:
-            raise OsmImportError(
-                f"Malformed boundary '{text}'. Fix: write bbox:minlon,minlat,maxlon,maxlat."
-            ) from None
-        return shapely.box(minlon, minlat, maxlon, maxlat)
-    gdf = gpd.read_file(text)
-    if gdf.crs is None:
-        raise OsmImportError(f"Boundary file {text} has no CRS. Fix: assign one (e.g. EPSG:4490).")
-    return shapely.union_all(gdf.to_crs(4326).geometry.to_numpy())
-
-
-def _prepare(gdf: gpd.GeoDataFrame, polygonal: bool) -> tuple[gpd.GeoDataFrame, int]:
-    """Repair invalid polygons with make_valid (counted, in the source CRS)."""
-    if gdf.empty or not polygonal:
-        return gdf, 0
-    geoms = gdf.geometry.to_numpy()
-    invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        fixed = shapely.make_valid(geoms[invalid])
-        fixed = np.array(
-            [
-                shapely.union_all(
-                    [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
-                )
-                for g in fixed
-            ],
-            dtype=object,
-        )
-        geoms = geoms.copy()
-        geoms[invalid] = fixed
-        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
-    gdf = gdf.assign(repaired=invalid)
-    return gdf, int(invalid.sum())
 
 
 def import_osm(
@@ -202,115 +156,98 @@ def import_osm(
     standard: str | None = None,
     overwrite: bool = False,
 ) -> OsmImportReport:
-    """Build (or atomically replace) a workspace from an OSM extract."""
-    path = Path(osm_path)
-    if not path.is_file():
-        raise OsmImportError(f"{path} does not exist. Fix: check the path.")
-    try:
-        raw = read_osm(path)
-    except GardenCityError:
-        raise
-    mapping = _mapping()
-    area = _boundary(path, boundary, raw)
-    bua = gpd.GeoDataFrame({"name": [name or path.stem]}, geometry=[area], crs=4326)
-    target = local_metric_crs(bua) if crs is None else crs
-    bua = bua.to_crs(target)
-    area_m = bua.geometry.iloc[0]
-    polys, repaired = _prepare(raw["multipolygons"], True)
-    polys = polys.to_crs(target)
-    lines = raw["lines"].to_crs(target)
-    points = raw["points"].to_crs(target)
-    report = OsmImportReport(Path(workspace_path))
-    counts: dict[str, int] = {}
-    layers: dict[str, gpd.GeoDataFrame] = {"built_up_area": bua}
+    """Build (or atomically replace) a workspace from an OSM extract.
 
-    green = _rule_layer(polys, mapping["green_spaces"], "green_class", counts, "green_spaces")
-    if len(green):
-        sizes = shapely.area(green.geometry.to_numpy())
-        by_size = green["green_class"] == "by_size"
-        for rule in sorted(mapping["park_size_classes"], key=lambda r: r["min_area_m2"]):
-            green.loc[by_size & (sizes >= rule["min_area_m2"]), "green_class"] = rule["green_class"]
-        green["name"] = [t.get("name:zh", t.get("name")) for t in green["tags"]]
-        green["is_open"] = [t.get("access") not in ("private", "no") for t in green["tags"]]
-    layers["green_spaces"] = _finish(clip_to(green, area_m), ["green_class", "name", "is_open"])
-    land = _rule_layer(polys, mapping["land_use"], "code", counts, "land_use")
-    land, overlaps = _without_overlaps(
-        clip_to(land, area_m), [r["code"] for r in mapping["land_use"]]
-    )
-    if overlaps:
-        report.notes.append(
-            f"{overlaps} overlapping land-use polygon(s) merged; where classes "
-            f"overlap the first rule of osm_mapping.yaml wins"
+    Parameters
+    ----------
+    osm_path
+        An ``.osm`` (XML) or ``.osm.pbf`` extract; read offline with GDAL's OSM driver.
+    workspace_path
+        The workspace folder to create.
+    boundary
+        Polygon file (any CRS), ``"bbox:minlon,minlat,maxlon,maxlat"``, or None for the
+        extract's declared ``<bounds>`` (XML) or the extent of its data (PBF). It becomes the
+        built-up area and the single district.
+    name, population
+        City name (default: the file name) and resident population (NaN if not given: the
+        per-capita indicators are then not assessed).
+    crs
+        Working CRS; default the CGCS2000 Gauss-Krüger zone in China, UTM elsewhere.
+    standard
+        Catalogue id or path (default the 2022 national ecological garden city standard).
+    overwrite
+        Replace an existing workspace (it is kept until the new one is complete).
+
+    Returns
+    -------
+    OsmImportReport
+        Per layer: features found and kept, area or length, repairs, drops, what is missing.
+    """
+    source = Path(osm_path)
+    if not source.is_file():
+        raise OsmImportError(
+            f"The OSM extract {source} does not exist. Fix: check the path; download an extract "
+            f"as .osm (openstreetmap.org Export) or .osm.pbf (e.g. Geofabrik, cut with osmium)."
         )
-    layers["land_use"] = _finish(land, ["code", "parcel_id"])
-    vegetation = _rule_layer(polys, mapping["vegetation"], "veg_type", counts, "vegetation")
-    radius = float(mapping["crown_radius_m"])
-    crowns = [vegetation[["veg_type", "geometry"]]]
-    tree_pts = points[_matches(points["tags"], mapping["tree_points"])]
-    tree_rows = lines[_matches(lines["tags"], mapping["tree_rows"])]
-    for source in (tree_pts, tree_rows):
-        if len(source):
-            crowns.append(
-                gpd.GeoDataFrame(
-                    {"veg_type": "tree"},
-                    index=source.index,
-                    geometry=source.buffer(radius),
-                    crs=target,
-                )
-            )
-    vegetation = pd.concat(crowns, ignore_index=True)
-    layers["vegetation"] = _finish(
-        clip_to(gpd.GeoDataFrame(vegetation, crs=target), area_m), ["veg_type"]
-    )
-    trees = gpd.GeoDataFrame(
-        {
-            "species": [
-                t.get("species:zh", t.get("species", t.get("genus", ""))) for t in tree_pts["tags"]
-            ],
-            "is_native": None,
-            "is_woody": True,
-            "crown_radius_m": radius,
-        },
-        index=tree_pts.index,
-        geometry=tree_pts.geometry,
-        crs=target,
-    )
-    layers["trees"] = _finish(
-        clip_to(trees, area_m), ["species", "is_native", "is_woody", "crown_radius_m"]
-    )
-    layers["roads"] = _roads(lines, mapping, shapely.buffer(area_m, mapping["road_margin_m"]))
-    layers["greenways"] = _greenways(lines, mapping, area_m)
-    entrances = points[_matches(points["tags"], mapping["entrances"])]
-    layers["park_entrances"] = _finish(
-        clip_to(entrances.assign(park_name=None), area_m), ["park_name"]
-    )
-    historic = polys[_matches(polys["tags"], mapping["historic"])]
-    layers["historic_districts"] = _finish(
-        clip_to(historic.assign(name=[t.get("name") for t in historic["tags"]]), area_m), ["name"]
-    )
-    layers["districts"] = gpd.GeoDataFrame(
+    if population is not None and not population > 0:
+        raise OsmImportError(
+            f"Population {population} is not a positive number of residents. Fix: give the "
+            f"urban resident population (城区常住人口) of the area, or leave it out."
+        )
+    city_name = name or source.name.split(".")[0]
+    raw = read_osm(source)
+    area_ll, boundary_source = boundary_polygon(source, boundary, raw)
+    built_up = gpd.GeoDataFrame({"name": [city_name]}, geometry=[area_ll], crs=4326)
+    target = CRS.from_user_input(crs) if crs is not None else local_metric_crs(built_up)
+    built_up = to_metric(built_up, target, name="boundary")
+    area = built_up.geometry.iloc[0]
+    if area.is_empty or area.area <= 0:
+        raise OsmImportError(
+            f"The boundary ({boundary_source}) has no area. Fix: give a polygon or a bbox with "
+            f"min < max."
+        )
+    polys = to_metric(osm_layers.repair_polygons(raw["multipolygons"]), target)
+    lines = to_metric(raw["lines"], target)
+    routes = to_metric(raw["multilinestrings"], target)
+    points = to_metric(raw["points"], target)
+    mapping = osm_layers.load_mapping()
+
+    land_use, overlaps = osm_layers.land_use(polys, area, mapping)
+    built: dict[str, osm_layers.Built] = {
+        "land_use": land_use,
+        "green_spaces": osm_layers.green_spaces(polys, area, mapping),
+        "vegetation": osm_layers.vegetation(polys, lines, points, area, mapping),
+        "roads": osm_layers.roads(lines, area, mapping),
+        "trees": osm_layers.trees(points, area, mapping),
+        "greenways": osm_layers.greenways(lines, routes, area, mapping),
+        "park_entrances": osm_layers.park_entrances(points, polys, area, mapping),
+        "historic_districts": osm_layers.historic_districts(polys, area, mapping),
+    }
+    districts = gpd.GeoDataFrame(
         {
             "district_id": ["1"],
-            "name": [name or path.stem],
+            "name": [city_name],
             "population": [float(population) if population is not None else np.nan],
-            "population_year": [None],
         },
-        geometry=[area_m],
+        geometry=[area],
         crs=target,
     )
-    layers = {
-        k: v
-        for k, v in layers.items()
-        if len(v) or k in ("land_use", "green_spaces", "roads", "built_up_area")
+    layers: dict[str, gpd.GeoDataFrame] = {"built_up_area": built_up, "districts": districts}
+    layers |= {
+        layer: result.gdf
+        for layer, result in built.items()
+        if len(result.gdf) or layer in _ALWAYS_WRITTEN
     }
-    _fill_report(report, layers, counts, population)
-    if repaired:
-        report.notes.append(f"{repaired} invalid OSM polygon(s) repaired with make_valid")
+    crs_text = _crs_text(target)
+    report = OsmImportReport(Path(workspace_path), source, crs_text, boundary_source)
+    report.layers = _summaries(built, layers, population)
+    report.repaired_polygons = _repaired_mapped(polys, mapping)
+    report.notes = _notes(report.repaired_polygons, overlaps, mapping)
     config = {
         "city": {
-            "name": name or path.stem,
-            "crs": _crs_text(target),
-            "standard": standard or "national_ecological_garden_city_2022",
+            "name": city_name,
+            "crs": crs_text,
+            "standard": standard or DEFAULT_STANDARD,
             "land_use_scheme": "gb50137",
             "green_space_scheme": "cjjt85_2017",
             "population_source": "given on the command line"
@@ -323,161 +260,104 @@ def import_osm(
     return report
 
 
-def _crs_text(crs: Any) -> str:
-    from pyproj import CRS
-
-    parsed = CRS.from_user_input(crs)
-    epsg = parsed.to_epsg()
-    return f"EPSG:{epsg}" if epsg else parsed.to_wkt()
+def _crs_text(crs: CRS) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
 
 
-def _rule_layer(
-    source: gpd.GeoDataFrame,
-    rules: list[dict[str, Any]],
-    column: str,
-    counts: dict[str, int],
-    layer: str,
-) -> gpd.GeoDataFrame:
-    assigned = np.full(len(source), None, dtype=object)
+def _repaired_mapped(polys: gpd.GeoDataFrame, mapping: Mapping[str, Any]) -> int:
+    """Invalid polygons among the features any polygon layer takes (buildings etc. excluded)."""
+
+    rules = [
+        *(
+            rule["match"]
+            for key in ("green_spaces", "land_use", "vegetation")
+            for rule in mapping[key]
+        ),
+        mapping["historic_districts"],
+    ]
+    mapped = np.zeros(len(polys), dtype=bool)
     for rule in rules:
-        value = rule.get(column, rule.get("green_class"))
-        hit = _matches(source["tags"], rule["match"]) & (assigned == None)  # noqa: E711
-        assigned[hit] = value
-    keep = assigned != None  # noqa: E711
-    out = source.loc[keep].copy()
-    out[column] = assigned[keep]
-    counts[layer] = int(out["repaired"].sum()) if "repaired" in out else 0
-    return out
+        mapped |= matches(polys["tags"], rule)
+    return int((mapped & polys["repaired"].to_numpy()).sum())
 
 
-def _without_overlaps(land: gpd.GeoDataFrame, order: list[str]) -> tuple[gpd.GeoDataFrame, int]:
-    """Dissolve each code and cut later codes by earlier ones, so parcels tile cleanly."""
-    geoms = land.geometry.to_numpy()
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="overlaps")
-    overlapping = len(set(left[left < right]) | set(right[left < right]))
-    taken = shapely.Polygon()
-    parts, codes = [], []
-    for code in dict.fromkeys(order):
-        group = land[land["code"] == code]
-        if group.empty:
-            continue
-        merged = shapely.difference(shapely.union_all(group.geometry.to_numpy()), taken)
-        taken = shapely.union(taken, merged)
-        pieces = [p for p in shapely.get_parts(merged) if p.geom_type == "Polygon" and p.area > 0]
-        parts += pieces
-        codes += [code] * len(pieces)
-    out = gpd.GeoDataFrame(
-        {"code": codes, "parcel_id": [f"osm{i}" for i in range(len(codes))]},
-        geometry=parts,
-        crs=land.crs,
-    )
-    return out, overlapping
-
-
-def _finish(gdf: gpd.GeoDataFrame, columns: list[str]) -> gpd.GeoDataFrame:
-    out = gdf[[c for c in columns if c in gdf.columns] + [gdf.geometry.name]]
-    out = out[~shapely.is_empty(out.geometry.to_numpy())]
-    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry=gdf.geometry.name, crs=gdf.crs)
-
-
-def _roads(
-    lines: gpd.GeoDataFrame, mapping: dict[str, Any], area: shapely.Geometry
-) -> gpd.GeoDataFrame:
-    grades = mapping["road_grades"]
-    highway = np.array([t.get("highway") for t in lines["tags"]], dtype=object)
-    grade = np.array([grades.get(h) for h in highway], dtype=object)
-    roads = lines.loc[grade != None].copy()  # noqa: E711
-    roads["grade"] = grade[grade != None]  # noqa: E711
-    roads["name"] = [t.get("name:zh", t.get("name")) for t in roads["tags"]]
-    roads["red_line_width_m"] = [_width(t.get("width")) for t in roads["tags"]]
-    roads["walkable"] = [g not in mapping["not_walkable"] for g in roads["grade"]]
-    for column in ("sidewalk_width_m", "bike_lane_width_m", "green_ratio"):
-        roads[column] = np.nan
-    roads["is_landscape_road"] = False
-    roads = clip_to(roads, area)
-    roads = roads.explode(index_parts=False)
-    roads = roads[roads.geometry.geom_type == "LineString"]
-    return _finish(
-        roads,
-        [
-            "grade",
-            "name",
-            "red_line_width_m",
-            "sidewalk_width_m",
-            "bike_lane_width_m",
-            "green_ratio",
-            "is_landscape_road",
-            "walkable",
-        ],
-    )
-
-
-def _width(value: str | None) -> float:
-    if not value:
-        return float("nan")
-    match = re.match(r"\s*([\d.]+)", value)
-    return float(match.group(1)) if match else float("nan")
-
-
-def _greenways(
-    lines: gpd.GeoDataFrame, mapping: dict[str, Any], area: shapely.Geometry
-) -> gpd.GeoDataFrame:
-    words = mapping["greenway_name_contains"]
-    named = np.array([any(w in (t.get("name") or "") for w in words) for t in lines["tags"]])
-    tagged = _matches(lines["tags"], mapping["greenway_tags"])
-    ways = lines.loc[named | tagged].copy()
-    ways["name"] = [t.get("name") for t in ways["tags"]]
-    return _finish(clip_to(ways, area), ["name"])
-
-
-def _fill_report(
-    report: OsmImportReport,
-    layers: dict[str, gpd.GeoDataFrame],
-    repaired: dict[str, int],
-    population: float | None,
-) -> None:
-    for layer in (
-        "built_up_area",
-        "districts",
-        "land_use",
-        "green_spaces",
-        "vegetation",
-        "roads",
-        "trees",
-        "greenways",
-        "park_entrances",
-        "historic_districts",
-    ):
-        gdf = layers.get(layer)
-        n = 0 if gdf is None else len(gdf)
-        size = ""
-        if gdf is not None and n:
-            kind = gdf.geom_type.iloc[0]
-            if "Polygon" in kind:
-                size = f"{shapely.area(shapely.union_all(gdf.geometry.to_numpy())) / 1e4:,.2f} ha"
-            elif "Line" in kind:
-                size = f"{gdf.length.sum() / 1000:,.2f} km"
-        note = _MISSING.get(layer, "") if n == 0 else ""
-        blocking = False
-        if layer == "land_use":
-            residential = 0 if gdf is None else int((gdf["code"] == "R2").sum())
-            if residential == 0:
-                note = (
-                    "no landuse=residential polygons: residential land missing — park "
-                    "service coverage cannot be computed"
-                )
-                blocking = True
-        if layer in ("green_spaces", "roads") and n == 0:
-            blocking = True
-        if layer == "districts" and population is None:
-            note = "population not given (--population): per-capita indicators not assessed"
-        report.rows.append(
-            {
-                "layer": layer,
-                "features": n,
-                "size": size,
-                "repaired": repaired.get(layer, 0),
-                "note": note,
-                "blocking": blocking,
-            }
+def _notes(repaired: int, overlaps: int, mapping: Mapping[str, Any]) -> list[str]:
+    notes = [
+        f"roads are kept up to {mapping['road_margin_m']:g} m beyond the boundary for the "
+        f"walking network; every other layer is clipped to it",
+        "data © OpenStreetMap contributors, available under the Open Database License (ODbL 1.0)",
+    ]
+    if repaired:
+        notes.append(
+            f"{repaired} invalid OSM polygon(s) repaired with make_valid (polygonal parts kept)"
         )
+    if overlaps:
+        notes.append(
+            f"{overlaps} overlapping land-use polygon(s): the first rule of osm_mapping.yaml "
+            f"keeps the overlap, so no area is counted twice"
+        )
+    return notes
+
+
+def _size(gdf: gpd.GeoDataFrame) -> tuple[float, float]:
+    if gdf.empty:
+        return math.nan, math.nan
+    kinds = set(gdf.geom_type)
+    geoms = gdf.geometry.to_numpy()
+    if kinds <= {"Polygon", "MultiPolygon"}:
+        return float(shapely.area(shapely.union_all(geoms))) / 1e4, math.nan
+    if kinds <= {"LineString", "MultiLineString"}:
+        return math.nan, float(shapely.length(geoms).sum()) / 1000
+    return math.nan, math.nan
+
+
+def _summaries(
+    built: Mapping[str, osm_layers.Built],
+    layers: Mapping[str, gpd.GeoDataFrame],
+    population: float | None,
+) -> list[LayerSummary]:
+    summaries = []
+    for layer in REPORT_ORDER:
+        gdf = layers.get(layer)
+        kept = 0 if gdf is None else len(gdf)
+        result = built.get(layer)
+        found, repaired, dropped = (
+            (result.found, result.repaired, result.dropped) if result else (kept, 0, 0)
+        )
+        note, blocking = _gap(layer, gdf, population)
+        area_ha, length_km = _size(gdf) if gdf is not None else (math.nan, math.nan)
+        summaries.append(
+            LayerSummary(layer, found, kept, area_ha, length_km, repaired, dropped, note, blocking)
+        )
+    return summaries
+
+
+def _gap(layer: str, gdf: gpd.GeoDataFrame | None, population: float | None) -> tuple[str, bool]:
+    if layer == "districts" and population is None:
+        return (
+            "population not given (--population): per-capita indicators (park area per "
+            "capita, parks and greenway length per 10 000 people) cannot be assessed",
+            False,
+        )
+    if layer == "land_use":
+        codes = set() if gdf is None else set(gdf["code"])
+        if not any(code.startswith("R") for code in codes):
+            return (
+                "no landuse=residential polygons: residential land missing — park service "
+                "coverage and greenway service coverage cannot be computed",
+                True,
+            )
+        return "", False
+    if layer == "green_spaces":
+        classes = [] if gdf is None else list(gdf["green_class"])
+        if not any(str(c).startswith(_PARK_PREFIX) for c in classes):
+            return (
+                "no leisure=park/garden polygons: park indicators (park area per capita, "
+                "parks per 10 000 people, park service coverage) cannot be computed",
+                True,
+            )
+        return "", False
+    if layer in _MISSING and (gdf is None or gdf.empty):
+        return _MISSING[layer]
+    return "", False
