@@ -8,7 +8,7 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
-from gardencity.errors import DataError
+from gardencity.errors import MissingLayerError
 from gardencity.indicators.biodiversity import native_woody_plant_index
 from gardencity.indicators.climate import heat_island_intensity
 from gardencity.indicators.management import management_item
@@ -71,7 +71,7 @@ def test_heat_island_from_stations(make_zones: ZoneMaker) -> None:
 
 def test_heat_island_without_data_says_what_to_add(make_zones: ZoneMaker) -> None:
     zones = make_zones()
-    with pytest.raises(DataError, match="land_surface_temperature"):
+    with pytest.raises(MissingLayerError, match="land_surface_temperature"):
         heat_island_intensity(zones, zones.loc[["built_up_area"]])
 
 

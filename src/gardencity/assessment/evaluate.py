@@ -17,7 +17,7 @@ from gardencity.assessment.gaps import UNIT_FACTORS, gap_amount, gap_text
 from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
 from gardencity.assessment.results import Assessment, IndicatorResult
 from gardencity.assessment.thresholds import decide_status, is_failing
-from gardencity.errors import GardenCityError
+from gardencity.errors import GardenCityError, MissingLayerError
 from gardencity.io.layers import layer_spec
 from gardencity.io.validate import check_workspace
 from gardencity.io.workspace import Workspace
@@ -160,6 +160,9 @@ def evaluate_indicator(
         if spec.measure in registry:
             raise
         note = f"Unknown measure '{spec.measure}' ({exc}). Fix the catalogue entry."
+    except MissingLayerError as exc:
+        note = str(exc)
+        status_if_error = "not_assessed"
     except GardenCityError as exc:
         note = str(exc)
         status_if_error = "error"

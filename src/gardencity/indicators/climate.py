@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gardencity.errors import DataError
+from gardencity.errors import DataError, MissingLayerError
 from gardencity.indicators._checks import require_columns, require_same_crs
 from gardencity.indicators._result import value_result
 from gardencity.indicators._zonal import raster_zone_sums, require_raster_crs
@@ -89,7 +89,8 @@ def heat_island_intensity(
         values = pd.Series(np.nan, index=zones.index)
         values.iloc[0] = intensity
         return value_result(values, name="heat_island_intensity", unit="degC", method="stations")
-    raise DataError(
-        "Neither a land-surface-temperature raster nor a weather-station table is given. Fix: "
-        "set [rasters] land_surface_temperature or [tables] weather_stations in city.toml."
+    raise MissingLayerError(
+        "Not assessed: neither a land-surface-temperature raster nor a weather-station table "
+        "is given. Fix: set [rasters] land_surface_temperature or [tables] weather_stations "
+        "in city.toml."
     )
