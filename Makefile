@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMPS := .stamps
 DEMO_SIZE ?= M
 DEMO_DIR ?= demo
-APT_PACKAGES := fonts-noto-cjk
+APT_PACKAGES := fonts-noto-cjk postgresql-15 postgresql-15-postgis-3 postgis
 PYTEST_WORKERS ?= 2
 
 .PHONY: install demo test lint typecheck pytest bench clean
@@ -43,8 +43,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# The tests start their own PostgreSQL/PostGIS server and stop it afterwards, whatever happens.
 pytest: install
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	@pgdir=$$(mktemp -d /tmp/gardencity-pg.XXXXXX); \
+	url=$$(scripts/pg-test-server start $$pgdir/pg auto) || exit 1; \
+	echo "PostgreSQL/PostGIS test server: $$url"; \
+	trap 'scripts/pg-test-server stop $$pgdir/pg; rm -rf $$pgdir' EXIT; \
+	GARDENCITY_TEST_POSTGRES_URL=$$url $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

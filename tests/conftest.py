@@ -68,3 +68,34 @@ def make_zones() -> ZoneMaker:
         )
 
     return make
+
+
+# --- campaign server: a fresh database per test, on SQLite and on PostgreSQL/PostGIS ---------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str | None:
+    """The URL of the test PostgreSQL/PostGIS server that `make test` starts."""
+    import os
+
+    url = os.environ.get("GARDENCITY_TEST_POSTGRES_URL")
+    if not url and os.environ.get("CI", "").lower() == "true":
+        pytest.fail("GARDENCITY_TEST_POSTGRES_URL is not set: CI must run `make test`")
+    return url
+
+
+@pytest.fixture(scope="session")
+def seeded_templates(
+    postgres_server: str | None, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, object]:
+    """One seeded organisation per backend, built once and copied for every test."""
+    return {"tmp": tmp_path_factory.mktemp("seeded"), "pg": postgres_server, "built": {}}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def campaign(request: pytest.FixtureRequest, seeded_templates: dict, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A running campaign app (TestClient) on a fresh copy of the seeded organisation."""
+    from tests._campaign import campaign_fixture
+
+    with campaign_fixture(request.param, seeded_templates, tmp_path) as env:
+        yield env

@@ -17,7 +17,16 @@ exception a Python user would expect, so ``except ValueError`` keeps working::
     ├── WorkspaceError (OSError)
     ├── StandardError (ValueError)
     │   └── UnknownIndicatorError (KeyError)
-    └── OsmImportError (ValueError)
+    ├── OsmImportError (ValueError)
+    ├── DatabaseError (RuntimeError)
+    └── CampaignError
+        ├── InvalidRequestError (ValueError)        HTTP 422
+        ├── NotFoundError (LookupError)             HTTP 404
+        ├── AuthenticationError (PermissionError)   HTTP 401
+        ├── PermissionDeniedError (PermissionError) HTTP 403
+        ├── InvalidTransitionError (ValueError)     HTTP 409
+        ├── ConflictError                           HTTP 409 (someone changed it first)
+        └── RateLimitedError                        HTTP 429
 
 Each message says what is wrong *and* how to fix it.
 """
@@ -28,17 +37,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
+    "AuthenticationError",
+    "CampaignError",
+    "ConflictError",
     "CrsError",
     "DataError",
+    "DatabaseError",
     "EmptyLayerError",
     "GardenCityError",
     "GeographicCrsError",
+    "InvalidRequestError",
+    "InvalidTransitionError",
     "MissingColumnError",
     "MissingLayerError",
     "MixedCrsError",
     "NoCrsError",
+    "NotFoundError",
     "OsmImportError",
+    "PermissionDeniedError",
     "Problem",
+    "RateLimitedError",
     "StandardError",
     "UnknownClassCodeError",
     "UnknownIndicatorError",
@@ -136,3 +154,71 @@ class ValidationError(DataError):
         lines = [f"{len(errors)} problem(s) must be fixed before the assessment can run:"]
         lines += [str(p) for p in self.problems]
         super().__init__("\n".join(lines))
+
+
+class DatabaseError(RuntimeError, GardenCityError):
+    """The campaign database cannot be opened or migrated."""
+
+
+class CampaignError(GardenCityError):
+    """A request to the campaign service cannot be carried out.
+
+    ``status`` is the HTTP status the API answers with; ``code`` a stable machine-readable
+    name for clients.
+    """
+
+    status = 400
+    code = "bad_request"
+
+
+class InvalidRequestError(ValueError, CampaignError):
+    """The request's content is invalid (unknown category, location outside the city …)."""
+
+    status = 422
+    code = "invalid_request"
+
+
+class NotFoundError(LookupError, CampaignError):
+    """The case, unit, user or file asked for does not exist (or is not visible to you)."""
+
+    status = 404
+    code = "not_found"
+
+
+class AuthenticationError(PermissionError, CampaignError):
+    """No valid session, token or api_key was given."""
+
+    status = 401
+    code = "not_authenticated"
+
+
+class PermissionDeniedError(PermissionError, CampaignError):
+    """The user's role or unit scope does not allow this action."""
+
+    status = 403
+    code = "forbidden"
+
+
+class InvalidTransitionError(ValueError, CampaignError):
+    """The workflow does not allow this action from the case's current state."""
+
+    status = 409
+    code = "invalid_transition"
+
+
+class ConflictError(CampaignError):
+    """Someone changed the record first (optimistic locking) or it already exists."""
+
+    status = 409
+    code = "conflict"
+
+
+class RateLimitedError(CampaignError):
+    """Too many requests from one client on a public endpoint."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -1,0 +1,110 @@
+"""FastAPI dependencies: the database session, the current user, rate limits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from gardencity.auth.sessions import user_for_token
+from gardencity.campaign.context import ServiceContext
+from gardencity.campaign.models import User
+from gardencity.db.engine import Database
+from gardencity.errors import AuthenticationError, RateLimitedError
+from gardencity.settings import Settings
+
+__all__ = [
+    "SESSION_COOKIE",
+    "Ctx",
+    "CurrentUser",
+    "DbSession",
+    "OptionalUser",
+    "RateLimiter",
+    "client_address",
+]
+
+SESSION_COOKIE = "gc_session"
+
+
+def _session(request: Request) -> Iterator[Session]:
+    db: Database = request.app.state.db
+    with db.sessions() as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+DbSession = Annotated[Session, Depends(_session)]
+
+
+def _context(request: Request) -> ServiceContext:
+    ctx: ServiceContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[ServiceContext, Depends(_context)]
+
+
+def _secret(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def _optional_user(request: Request, session: DbSession, ctx: Ctx) -> User | None:
+    secret = _secret(request)
+    if not secret:
+        return None
+    user = user_for_token(session, secret, ctx.now())
+    if user is None:
+        raise AuthenticationError("登录已失效 / session or token expired or revoked; log in again")
+    return user
+
+
+def _current_user(user: Annotated[User | None, Depends(_optional_user)]) -> User:
+    if user is None:
+        raise AuthenticationError("请先登录 / please log in (session cookie or Bearer token)")
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(_optional_user)]
+CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+def client_address(request: Request) -> str:
+    settings: Settings = request.app.state.settings
+    if settings.behind_proxy:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else "unknown"
+
+
+class RateLimiter:
+    """Sliding one-minute window per (bucket, client); raises RateLimitedError when full."""
+
+    def __init__(self) -> None:
+        self._hits: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def check(self, bucket: str, client: str, per_minute: int) -> None:
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits[(bucket, client)]
+            while hits and now - hits[0] >= 60:
+                hits.popleft()
+            if len(hits) >= per_minute:
+                retry = int(60 - (now - hits[0])) + 1
+                raise RateLimitedError(
+                    f"请求过于频繁 / too many requests ({per_minute} per minute); retry in "
+                    f"{retry} s",
+                    retry_after_s=retry,
+                )
+            hits.append(now)

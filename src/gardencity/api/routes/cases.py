@@ -1,0 +1,192 @@
+"""Cases: list (filters, paging, GeoJSON), file, read, act, attach photos, escalate."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import Response
+
+from gardencity.api.deps import Ctx, CurrentUser, DbSession
+from gardencity.api.errors import ERROR_RESPONSES
+from gardencity.api.presenters import case_feature, case_out
+from gardencity.auth.permissions import UnitTree, authorize
+from gardencity.campaign import service
+from gardencity.campaign.models import Attachment
+from gardencity.campaign.schemas import (
+    ActionIn,
+    AttachmentOut,
+    CaseFilter,
+    CaseIn,
+    CaseOut,
+    CasePage,
+)
+from gardencity.errors import InvalidRequestError, NotFoundError
+from gardencity.settings import Settings
+
+router = APIRouter(prefix="/api/v1", tags=["cases"], responses=ERROR_RESPONSES)
+
+
+def _filters(
+    status: Annotated[list[str] | None, Query(description="filed, dispatched, …")] = None,
+    unit_id: int | None = None,
+    category: str | None = None,
+    source: str | None = None,
+    overdue: bool | None = None,
+    grid_code: str | None = None,
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> CaseFilter:
+    box = None
+    if bbox:
+        try:
+            parts = tuple(float(v) for v in bbox.split(","))
+        except ValueError:
+            parts = ()
+        if len(parts) != 4:
+            raise InvalidRequestError("bbox must be four numbers: minlon,minlat,maxlon,maxlat")
+        box = parts
+    try:
+        return CaseFilter(
+            status=status,
+            unit_id=unit_id,
+            category=category,
+            source=source,
+            overdue=overdue,
+            grid_code=grid_code,
+            bbox=box,
+            q=q,
+            page=page,
+            per_page=per_page,
+        )
+    except ValueError as exc:
+        raise InvalidRequestError(str(exc)) from exc
+
+
+@router.get("/cases", operation_id="list_cases")
+def list_cases(
+    session: DbSession,
+    ctx: Ctx,
+    user: CurrentUser,
+    filters: Annotated[CaseFilter, Depends(_filters)],
+) -> CasePage:
+    """Cases visible to you, newest first, filtered and paged."""
+    items, total = service.list_cases(session, ctx, user, filters)
+    tree = UnitTree.from_session(session)
+    return CasePage(
+        items=[case_out(c, ctx, user, tree) for c in items],
+        total=total,
+        page=filters.page,
+        per_page=filters.per_page,
+    )
+
+
+@router.get("/cases.geojson", operation_id="list_cases_geojson")
+def list_cases_geojson(
+    session: DbSession,
+    ctx: Ctx,
+    user: CurrentUser,
+    filters: Annotated[CaseFilter, Depends(_filters)],
+) -> dict[str, Any]:
+    """The same list as a GeoJSON FeatureCollection (points at each case's location)."""
+    items, total = service.list_cases(session, ctx, user, filters)
+    return {
+        "type": "FeatureCollection",
+        "features": [case_feature(c, ctx) for c in items],
+        "total": total,
+        "page": filters.page,
+    }
+
+
+@router.post("/cases", operation_id="create_case", status_code=201)
+def create_case(session: DbSession, ctx: Ctx, user: CurrentUser, body: CaseIn) -> CaseOut:
+    """File a case; it is routed to a unit by area and category (overridable by unit_id)."""
+    case = service.file_case(session, ctx, user, body)
+    session.commit()
+    return case_out(case, ctx, user, UnitTree.from_session(session), details=True)
+
+
+@router.get("/cases/{case_id}", operation_id="get_case")
+def get_case(session: DbSession, ctx: Ctx, user: CurrentUser, case_id: int) -> CaseOut:
+    """One case with its timeline, photos and the actions you may take now."""
+    case = service.get_case(session, user, case_id)
+    return case_out(case, ctx, user, UnitTree.from_session(session), details=True)
+
+
+@router.post("/cases/{case_id}/actions/{action}", operation_id="act_on_case")
+def act_on_case(
+    session: DbSession, ctx: Ctx, user: CurrentUser, case_id: int, action: str, body: ActionIn
+) -> CaseOut:
+    """Dispatch, reassign, accept, submit, verify, send_back, discard, reopen or comment."""
+    case = service.act(session, ctx, user, case_id, action, body)
+    session.commit()
+    return case_out(case, ctx, user, UnitTree.from_session(session), details=True)
+
+
+@router.post("/cases/{case_id}/attachments", operation_id="upload_attachment", status_code=201)
+async def upload_attachment(
+    request: Request,
+    session: DbSession,
+    ctx: Ctx,
+    user: CurrentUser,
+    case_id: int,
+    file: Annotated[UploadFile, File(description="photo (JPEG/PNG/WebP/HEIC) or PDF/DOCX/XLSX")],
+    role: Annotated[str, Form(pattern="^(before|after|document)$")] = "before",
+) -> AttachmentOut:
+    """Upload a before/after photo or a document; stored by content hash."""
+    settings: Settings = request.app.state.settings
+    limit = int(settings.max_upload_mb * 1_000_000)
+    content = await file.read(limit + 1)
+    attachment = service.attach_file(
+        session,
+        ctx,
+        user,
+        case_id,
+        content,
+        role=role,
+        filename=file.filename,
+        declared_type=file.content_type,
+    )
+    session.commit()
+    return AttachmentOut.model_validate(attachment)
+
+
+@router.get(
+    "/attachments/{attachment_id}",
+    operation_id="get_attachment",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "application/pdf": {}}}},
+)
+def get_attachment(session: DbSession, ctx: Ctx, user: CurrentUser, attachment_id: int) -> Response:
+    """The stored file, if you may see its case."""
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.case_id is None:
+        raise NotFoundError(f"attachment {attachment_id} not found")
+    service.get_case(session, user, attachment.case_id, details=False)
+    with ctx.files.open(attachment.sha256) as handle:
+        content = handle.read()
+    return Response(
+        content,
+        media_type=attachment.media_type,
+        headers={
+            "Cache-Control": "private, max-age=86400",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": "inline",
+        },
+    )
+
+
+@router.post("/cases/escalate-overdue", operation_id="escalate_overdue_cases")
+def escalate_overdue(session: DbSession, ctx: Ctx, user: CurrentUser) -> dict[str, Any]:
+    """Escalate every overdue case that passed the next step of the ladder (also run by
+    ``gardencity escalate`` on a schedule)."""
+    authorize(user, "case.escalate_overdue")
+    raised = service.escalate_overdue(session, ctx)
+    session.commit()
+    return {
+        "escalated": [
+            {"id": c.id, "reference": c.reference, "level": c.escalation_level} for c in raised
+        ]
+    }

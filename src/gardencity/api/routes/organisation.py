@@ -1,0 +1,198 @@
+"""Units, users, leaders' contact points, grids, Open311 api_keys and the audit log."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyogrio
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from pydantic import BaseModel, ConfigDict
+from shapely.geometry import mapping
+from sqlalchemy import select
+
+from gardencity.api.deps import Ctx, CurrentUser, DbSession
+from gardencity.api.errors import ERROR_RESPONSES
+from gardencity.auth.permissions import authorize
+from gardencity.campaign import organisation as org
+from gardencity.campaign.models import AuditEntry, Grid, LeaderAssignment, Unit, User
+from gardencity.errors import InvalidRequestError
+
+router = APIRouter(prefix="/api/v1", tags=["organisation"], responses=ERROR_RESPONSES)
+
+
+class UnitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    username: str
+    display_name: str
+    role: str
+    unit_id: int | None
+    is_active: bool
+
+
+class LeaderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user_id: int
+    unit_id: int
+
+
+class LeaderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    user_id: int
+    unit_id: int
+
+
+class ApiKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+
+
+class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    at: datetime
+    actor_id: int | None
+    action: str
+    object_type: str
+    object_id: str | None
+    detail: dict[str, Any]
+
+
+@router.get("/units", operation_id="list_units")
+def list_units(session: DbSession, user: CurrentUser) -> list[UnitOut]:
+    """The organisation tree, flat (parent_id links)."""
+    authorize(user, "unit.view")
+    rows = session.scalars(select(Unit).order_by(Unit.id)).all()
+    return [UnitOut.model_validate(u) for u in rows]
+
+
+@router.post("/units", operation_id="create_unit", status_code=201)
+def create_unit(session: DbSession, ctx: Ctx, user: CurrentUser, body: org.UnitIn) -> UnitOut:
+    authorize(user, "unit.manage")
+    unit = org.create_unit(session, ctx, user, body)
+    session.commit()
+    return UnitOut.model_validate(unit)
+
+
+@router.get("/users", operation_id="list_users")
+def list_users(session: DbSession, user: CurrentUser) -> list[UserOut]:
+    authorize(user, "user.view")
+    rows = session.scalars(select(User).order_by(User.id)).all()
+    return [UserOut.model_validate(u) for u in rows]
+
+
+@router.post("/users", operation_id="create_user", status_code=201)
+def create_user(session: DbSession, ctx: Ctx, user: CurrentUser, body: org.UserIn) -> UserOut:
+    authorize(user, "user.manage")
+    created = org.create_user(session, ctx, user, body)
+    session.commit()
+    return UserOut.model_validate(created)
+
+
+@router.patch("/users/{user_id}", operation_id="update_user")
+def update_user(
+    session: DbSession, ctx: Ctx, user: CurrentUser, user_id: int, body: org.UserPatch
+) -> UserOut:
+    updated = org.update_user(session, ctx, user, user_id, body)
+    session.commit()
+    return UserOut.model_validate(updated)
+
+
+@router.get("/leaders", operation_id="list_leader_assignments")
+def list_leaders(session: DbSession, user: CurrentUser) -> list[LeaderOut]:
+    """包挂: which leader answers for which unit."""
+    authorize(user, "unit.view")
+    rows = session.scalars(select(LeaderAssignment).order_by(LeaderAssignment.id)).all()
+    return [LeaderOut.model_validate(r) for r in rows]
+
+
+@router.post("/leaders", operation_id="assign_leader", status_code=201)
+def assign_leader(session: DbSession, ctx: Ctx, user: CurrentUser, body: LeaderIn) -> LeaderOut:
+    authorize(user, "leader.manage")
+    row = org.assign_leader(session, ctx, user, body.user_id, body.unit_id)
+    session.commit()
+    return LeaderOut.model_validate(row)
+
+
+@router.get("/grids.geojson", operation_id="list_grids_geojson")
+def list_grids(session: DbSession, user: CurrentUser) -> dict[str, Any]:
+    """The grid cells as a GeoJSON FeatureCollection (WGS 84)."""
+    authorize(user, "grid.view")
+    rows = session.scalars(select(Grid).order_by(Grid.code)).all()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": g.id,
+                "geometry": mapping(g.geometry),
+                "properties": {"code": g.code, "name": g.name, "unit_id": g.unit_id},
+            }
+            for g in rows
+        ],
+    }
+
+
+@router.post("/grids/import", operation_id="import_grids")
+async def import_grids(
+    session: DbSession,
+    ctx: Ctx,
+    user: CurrentUser,
+    file: Annotated[UploadFile, File(description="GeoPackage with the grid cells")],
+    layer: Annotated[str | None, Form(max_length=100)] = None,
+    code_column: Annotated[str, Form(max_length=64)] = "code",
+) -> dict[str, Any]:
+    """Replace the grid from a GeoPackage after checking it tiles without gaps or overlaps;
+    nothing changes when a check fails."""
+    authorize(user, "grid.manage")
+    content = await file.read(200_000_001)
+    if len(content) > 200_000_000:
+        raise InvalidRequestError("the GeoPackage is larger than 200 MB")
+    if not content.startswith(b"SQLite format 3\x00"):
+        raise InvalidRequestError("not a GeoPackage (SQLite) file. Fix: export the layer as .gpkg")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "grids.gpkg"
+        path.write_bytes(content)
+        try:
+            gdf = pyogrio.read_dataframe(path, layer=layer)
+        except Exception as exc:
+            raise InvalidRequestError(f"cannot read the GeoPackage: {exc}") from exc
+    result = org.import_grids(session, ctx, user, gdf, code_column=code_column)
+    session.commit()
+    return result
+
+
+@router.post("/api-keys", operation_id="create_api_key", status_code=201)
+def create_api_key(
+    session: DbSession, ctx: Ctx, user: CurrentUser, body: ApiKeyIn
+) -> dict[str, str]:
+    """A new Open311 api_key for a client application; shown once."""
+    authorize(user, "api_key.manage")
+    key = org.create_api_key(session, ctx, user, body.name)
+    session.commit()
+    return {"api_key": key, "name": body.name}
+
+
+@router.get("/audit", operation_id="list_audit_log")
+def list_audit(
+    session: DbSession,
+    user: CurrentUser,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditOut]:
+    """The newest administrative actions first."""
+    authorize(user, "audit.view")
+    rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)).all()
+    return [AuditOut.model_validate(r) for r in rows]

@@ -1,0 +1,189 @@
+"""Every permission decision, in one place, from the user's role and unit scope.
+
+Two questions are asked of every request:
+
+1. **Role** — may this role do this at all? :data:`PERMISSIONS` maps each permission name
+   (``case.view``, ``case.verify``, ``grid.manage`` …) to the roles that hold it; the
+   workflow actions come from :data:`gardencity.campaign.states.TRANSITIONS`.
+2. **Scope** — on which records? Admins and leaders see the whole city. Coordinators,
+   inspectors and unit officers see the cases of their own unit and the units below it (a
+   district coordinator: the district; a unit officer: its unit). Residents see the cases
+   they reported. A case outside the user's scope is reported as *not found*, so its
+   existence does not leak.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from gardencity.campaign.models import Case, Unit, User
+from gardencity.campaign.states import TRANSITIONS, Role
+from gardencity.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+
+__all__ = [
+    "PERMISSIONS",
+    "STAFF",
+    "UnitTree",
+    "allowed_actions",
+    "authorize",
+    "can_see_case",
+    "case_scope",
+]
+
+R = Role
+STAFF = frozenset({R.ADMIN, R.COORDINATOR, R.OFFICER, R.INSPECTOR, R.LEADER})
+CITY_WIDE = frozenset({R.ADMIN, R.LEADER})
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "case.view": STAFF | {R.RESIDENT},
+    "case.file": STAFF | {R.RESIDENT},
+    "case.attach": frozenset({R.ADMIN, R.COORDINATOR, R.OFFICER, R.INSPECTOR}),
+    "case.export": frozenset({R.ADMIN, R.COORDINATOR, R.LEADER}),
+    "case.escalate_overdue": frozenset({R.ADMIN}),
+    "unit.view": STAFF,
+    "unit.manage": frozenset({R.ADMIN}),
+    "user.view": frozenset({R.ADMIN, R.COORDINATOR}),
+    "user.manage": frozenset({R.ADMIN}),
+    "leader.manage": frozenset({R.ADMIN}),
+    "grid.view": STAFF,
+    "grid.manage": frozenset({R.ADMIN}),
+    "ranking.view": STAFF,
+    "ranking.compute": frozenset({R.ADMIN}),
+    "spot_check.create": frozenset({R.ADMIN, R.INSPECTOR}),
+    "target.view": STAFF,
+    "target.manage": frozenset({R.ADMIN}),
+    "target.report": frozenset({R.ADMIN, R.COORDINATOR}),
+    "audit.view": frozenset({R.ADMIN}),
+    "api_key.manage": frozenset({R.ADMIN}),
+    "backup.run": frozenset({R.ADMIN}),
+} | {f"case.{action}": t.roles for action, t in TRANSITIONS.items()}
+
+
+@dataclass
+class UnitTree:
+    """The organisation tree, for scope questions (loaded once per request)."""
+
+    parent: dict[int, int | None]
+    children: dict[int, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        children: dict[int, list[int]] = defaultdict(list)
+        for unit, parent in self.parent.items():
+            if parent is not None:
+                children[parent].append(unit)
+        self.children = dict(children)
+
+    @classmethod
+    def from_session(cls, session: Session) -> UnitTree:
+        return cls(dict(session.execute(select(Unit.id, Unit.parent_id)).all()))
+
+    def subtree(self, unit_id: int) -> set[int]:
+        """``unit_id`` and every unit below it."""
+        found, todo = set(), [unit_id]
+        while todo:
+            unit = todo.pop()
+            if unit not in found:
+                found.add(unit)
+                todo.extend(self.children.get(unit, ()))
+        return found
+
+    def ancestors(self, unit_id: int) -> list[int]:
+        """``unit_id`` and the units above it, nearest first."""
+        chain: list[int] = []
+        current: int | None = unit_id
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = self.parent.get(current)
+        return chain
+
+
+def scope_units(user: User, tree: UnitTree) -> set[int] | None:
+    """Units whose cases ``user`` may see; None means the whole city."""
+    if user.role in CITY_WIDE:
+        return None
+    if user.role == R.RESIDENT or user.unit_id is None:
+        return set()
+    return tree.subtree(user.unit_id)
+
+
+def can_see_case(user: User, case: Case, tree: UnitTree) -> bool:
+    if user.role == R.RESIDENT:
+        return case.reporter_id == user.id
+    units = scope_units(user, tree)
+    return units is None or case.unit_id in units or case.reporter_id == user.id
+
+
+def case_scope(user: User, tree: UnitTree) -> ColumnElement[bool]:
+    """A WHERE clause selecting the cases ``user`` may see."""
+    if user.role == R.RESIDENT:
+        return Case.reporter_id == user.id
+    units = scope_units(user, tree)
+    if units is None:
+        return true()
+    if not units:
+        return false()
+    return or_(Case.unit_id.in_(sorted(units)), Case.reporter_id == user.id)
+
+
+def authorize(
+    user: User | None,
+    permission: str,
+    *,
+    case: Case | None = None,
+    unit_ids: Iterable[int | None] = (),
+    tree: UnitTree | None = None,
+) -> None:
+    """Raise unless ``user`` holds ``permission`` on ``case`` / the units ``unit_ids``.
+
+    Raises
+    ------
+    AuthenticationError
+        No user (not logged in).
+    NotFoundError
+        The case is outside the user's scope.
+    PermissionDeniedError
+        The role does not hold the permission, or a unit is outside the user's scope.
+    """
+    if user is None or not user.is_active:
+        raise AuthenticationError("请先登录 / please log in (session cookie or Bearer token).")
+    roles = PERMISSIONS.get(permission)
+    if roles is None:
+        raise KeyError(f"unknown permission {permission!r}")
+    if case is not None:
+        if tree is None:
+            raise ValueError("a UnitTree is needed to check a case's scope")
+        if not can_see_case(user, case, tree):
+            raise NotFoundError(f"案卷不存在 / case {case.reference} not found")
+    if user.role not in roles:
+        allowed = ", ".join(sorted(roles))
+        raise PermissionDeniedError(
+            f"角色 {user.role} 无权执行 {permission} / role '{user.role}' may not do "
+            f"'{permission}' (allowed: {allowed})."
+        )
+    units = [u for u in unit_ids if u is not None]
+    if units:
+        if tree is None:
+            raise ValueError("a UnitTree is needed to check unit scope")
+        scope = scope_units(user, tree)
+        outside = [u for u in units if scope is not None and u not in scope]
+        if outside:
+            raise PermissionDeniedError(
+                f"单位 {outside} 不在您的管辖范围 / units {outside} are outside your scope."
+            )
+
+
+def allowed_actions(user: User, case: Case, tree: UnitTree, actions: Iterable[str]) -> list[str]:
+    """Of ``actions``, those ``user`` may perform on ``case`` (for the case page's buttons)."""
+    out = []
+    for action in actions:
+        try:
+            authorize(user, f"case.{action}", case=case, tree=tree)
+        except (PermissionDeniedError, NotFoundError):
+            continue
+        out.append(action)
+    return out

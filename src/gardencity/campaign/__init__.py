@@ -1,0 +1,1 @@
+"""Run the campaign: organisation, cases and their workflow, flags, targets."""

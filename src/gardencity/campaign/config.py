@@ -1,0 +1,216 @@
+"""The campaign configuration as data: categories, SLA, escalation, labels, ranking, targets.
+
+Our defaults live in ``campaign/data/campaign.yaml``; a city's ``campaign.yaml`` overrides
+them — list entries with the same ``code`` (or SLA ``category``) replace ours, new ones are
+added, mappings are merged key by key. Every problem in the file is reported at once.
+
+Examples
+--------
+>>> from datetime import datetime, UTC
+>>> config = load_campaign_config()
+>>> config.categories["bare_soil"].name_zh
+'黄土裸露'
+>>> deadline_for(config, "bare_soil", "urgent", datetime(2026, 5, 1, tzinfo=UTC)).isoformat()
+'2026-05-02T00:00:00+00:00'
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gardencity.errors import InvalidRequestError
+
+__all__ = [
+    "CampaignConfig",
+    "Category",
+    "deadline_for",
+    "load_campaign_config",
+]
+
+DEFAULTS = Path(__file__).with_name("data") / "campaign.yaml"
+PRIORITIES = ("urgent", "high", "normal", "low")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Category(_Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str
+    name_en: str
+    kind: Literal["component", "event"]
+    group: str = "other"
+    public: bool = True
+    responsible: str = Field(
+        default="street",
+        description="park_or_street | street | district | city | unit:<code>",
+    )
+    description: str = ""
+
+    @field_validator("responsible")
+    @classmethod
+    def _known_rule(cls, value: str) -> str:
+        if value not in {"park_or_street", "street", "district", "city"} and not re.match(
+            r"^unit:[A-Za-z0-9_.\-]+$", value
+        ):
+            raise ValueError(
+                "responsible must be park_or_street, street, district, city or unit:<code>"
+            )
+        return value
+
+
+class SlaRow(_Strict):
+    category: str
+    urgent: float = Field(gt=0)
+    high: float = Field(gt=0)
+    normal: float = Field(gt=0)
+    low: float = Field(gt=0)
+
+
+class EscalationStep(_Strict):
+    level: int = Field(ge=1)
+    after_hours: float = Field(ge=0)
+
+
+class Label(_Strict):
+    name_zh: str
+    name_en: str
+
+
+class DuplicateRule(_Strict):
+    radius_m: float = Field(gt=0, le=1000)
+    window_days: float = Field(gt=0, le=365)
+
+
+class RankingRule(_Strict):
+    period: Literal["week", "month"] = "month"
+    min_cases: int = Field(default=3, ge=0)
+    flags_per_level: int = Field(default=1, ge=0)
+    weights: dict[
+        Literal["closure_rate", "on_time_rate", "rework_rate", "overdue_per_case", "spot_check"],
+        float,
+    ]
+
+
+class TargetMetric(_Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str
+    name_en: str
+    unit: str
+
+
+class CampaignConfig(_Strict):
+    categories: dict[str, Category]
+    sla: dict[str, SlaRow]
+    escalation: tuple[EscalationStep, ...]
+    status_labels: dict[str, Label]
+    duplicates: DuplicateRule
+    ranking: RankingRule
+    target_metrics: dict[str, TargetMetric]
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    keyed = {"categories": "code", "target_metrics": "code", "sla": "category"}
+    merged = dict(base)
+    for key, value in override.items():
+        if key in keyed and isinstance(value, list) and isinstance(base.get(key), list):
+            by_key = {row[keyed[key]]: row for row in base[key]}
+            for row in value:
+                if not isinstance(row, dict) or keyed[key] not in row:
+                    raise InvalidRequestError(f"{key}: every entry needs '{keyed[key]}'")
+                by_key[row[keyed[key]]] = row
+            merged[key] = list(by_key.values())
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = {**base[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_campaign_config(city_file: Path | None = None) -> CampaignConfig:
+    """Our defaults, overridden by ``city_file`` if given."""
+    raw = yaml.safe_load(DEFAULTS.read_text(encoding="utf-8"))
+    if city_file is not None:
+        try:
+            override = yaml.safe_load(Path(city_file).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise InvalidRequestError(f"cannot read campaign config {city_file}: {exc}") from exc
+        if not isinstance(override, dict):
+            raise InvalidRequestError(f"{city_file}: the top level must be a mapping")
+        raw = _merge(raw, override)
+    try:
+        config = CampaignConfig(
+            categories={c["code"]: c for c in raw.get("categories", [])},
+            sla={r["category"]: r for r in raw.get("sla", [])},
+            escalation=tuple(raw.get("escalation", [])),
+            status_labels=raw.get("status_labels", {}),
+            duplicates=raw.get("duplicates", {}),
+            ranking=raw.get("ranking", {}),
+            target_metrics={m["code"]: m for m in raw.get("target_metrics", [])},
+        )
+    except (ValidationError, KeyError, TypeError) as exc:
+        source = city_file or DEFAULTS
+        raise InvalidRequestError(f"campaign config {source} is invalid:\n{exc}") from exc
+    problems = _cross_checks(config)
+    if problems:
+        source = city_file or DEFAULTS
+        raise InvalidRequestError(
+            f"campaign config {source} is invalid:\n- " + "\n- ".join(problems)
+        )
+    return config
+
+
+def _cross_checks(config: CampaignConfig) -> list[str]:
+    problems = [
+        f"sla row for unknown category '{c}' (known: {sorted(config.categories)})"
+        for c in config.sla
+        if c != "*" and c not in config.categories
+    ]
+    if "*" not in config.sla:
+        problems.append("sla needs a default row with category '*'")
+    missing = {
+        "filed",
+        "dispatched",
+        "in_progress",
+        "submitted",
+        "sent_back",
+        "closed",
+        "discarded",
+    } - set(config.status_labels)
+    if missing:
+        problems.append(f"status_labels lacks {sorted(missing)}")
+    extra = set(config.status_labels) - {
+        "filed",
+        "dispatched",
+        "in_progress",
+        "submitted",
+        "sent_back",
+        "closed",
+        "discarded",
+    }
+    if extra:
+        problems.append(
+            f"status_labels has unknown states {sorted(extra)}; labels map onto the seven "
+            "fixed states, they cannot add new ones"
+        )
+    levels = [s.level for s in config.escalation]
+    if levels != list(range(1, len(levels) + 1)):
+        problems.append("escalation levels must be 1, 2, 3 … in order")
+    return problems
+
+
+def deadline_for(
+    config: CampaignConfig, category: str, priority: str, dispatched_at: datetime
+) -> datetime:
+    """Deadline = dispatch time + the SLA hours of (category or '*', priority)."""
+    if priority not in PRIORITIES:
+        raise InvalidRequestError(f"priority must be one of {PRIORITIES}")
+    row = config.sla.get(category) or config.sla["*"]
+    return dispatched_at + timedelta(hours=float(getattr(row, priority)))

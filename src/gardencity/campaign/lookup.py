@@ -1,0 +1,133 @@
+"""Bridges from the database to the campaign's pure domain functions and configuration.
+
+Routing, duplicate detection, deadlines and escalation are pure functions over plain data
+(:mod:`~gardencity.campaign.routing`, :mod:`~gardencity.campaign.duplicates`,
+:mod:`~gardencity.campaign.config`); this module loads what they need from the session.
+Grids and units change rarely, so their frames are cached per database and refreshed when
+the tables change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gardencity.campaign.config import CampaignConfig, Category, deadline_for
+from gardencity.campaign.duplicates import find_duplicates
+from gardencity.campaign.models import Case, Grid, LeaderAssignment, Unit
+from gardencity.campaign.routing import RoutingDecision, route_case
+from gardencity.campaign.states import CaseStatus
+from gardencity.db.spatial import in_bbox
+from gardencity.errors import InvalidRequestError
+
+__all__ = ["category", "deadline", "duplicates", "escalation_hours", "route", "unit"]
+
+_CACHE: dict[tuple[Any, ...], tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]] = {}
+OPEN = [s.value for s in CaseStatus if s not in {CaseStatus.CLOSED, CaseStatus.DISCARDED}]
+
+
+def category(config: CampaignConfig, code: str) -> Category:
+    """The configured category ``code``, or an error listing the known ones."""
+    found = config.categories.get(code)
+    if found is None:
+        known = ", ".join(sorted(config.categories))
+        raise InvalidRequestError(f"未知类别 / unknown category '{code}'. Known: {known}")
+    return found
+
+
+def unit(session: Session, unit_id: int) -> Unit:
+    found = session.get(Unit, unit_id)
+    if found is None:
+        raise InvalidRequestError(f"单位 {unit_id} 不存在 / unit {unit_id} does not exist")
+    return found
+
+
+def deadline(config: CampaignConfig, category_code: str, priority: str, at: datetime) -> datetime:
+    return deadline_for(config, category_code, priority, at)
+
+
+def escalation_hours(config: CampaignConfig) -> list[float]:
+    """Hours past the deadline at which a case reaches level 1, 2, …"""
+    return sorted(float(step.after_hours) for step in config.escalation)
+
+
+def _frames(session: Session) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    stamp = (
+        id(session.get_bind()),
+        *(
+            session.execute(select(func.count(), func.max(model.id))).one()
+            for model in (Grid, Unit, LeaderAssignment)
+        ),
+    )
+    if stamp not in _CACHE:
+        grid_rows = session.execute(select(Grid.code, Grid.unit_id, Grid.geometry)).all()
+        grids = gpd.GeoDataFrame(
+            {"code": [r.code for r in grid_rows], "unit_id": [r.unit_id for r in grid_rows]},
+            geometry=[r.geometry for r in grid_rows],
+            crs=4326,
+        )
+        unit_rows = session.execute(
+            select(Unit.id, Unit.parent_id, Unit.kind, Unit.code, Unit.name, Unit.area)
+        ).all()
+        units = pd.DataFrame(unit_rows, columns=["id", "parent_id", "kind", "code", "name", "area"])
+        leaders = pd.DataFrame(
+            session.execute(select(LeaderAssignment.user_id, LeaderAssignment.unit_id)).all(),
+            columns=["user_id", "unit_id"],
+        )
+        _CACHE.clear()
+        _CACHE[stamp] = (grids, units, leaders)
+    return _CACHE[stamp]
+
+
+def route(
+    session: Session, config: CampaignConfig, lonlat: tuple[float, float], category_code: str
+) -> RoutingDecision:
+    """Route a case at ``lonlat`` by area and category (see :func:`route_case`)."""
+    grids, units, leaders = _frames(session)
+    return route_case(
+        lonlat, category_code, grids=grids, units=units, leaders=leaders, config=config
+    )
+
+
+def duplicates(
+    session: Session,
+    config: CampaignConfig,
+    lonlat: tuple[float, float],
+    category_code: str,
+    now: datetime,
+) -> list[int]:
+    """Open cases of the same category near ``lonlat`` within the configured window."""
+    rule = config.duplicates
+    pad = rule.radius_m / 80_000 + 1e-6  # degrees; generous at every latitude below 60°
+    lon, lat = lonlat
+    box = (lon - pad * 2, lat - pad, lon + pad * 2, lat + pad)
+    rows = session.execute(
+        select(Case.id, Case.lon, Case.lat, Case.category, Case.created_at, Case.status).where(
+            in_bbox(session.get_bind().dialect.name, Case, box),
+            Case.category == category_code,
+            Case.status.in_(OPEN),
+            Case.created_at >= now - timedelta(days=rule.window_days),
+        )
+    ).all()
+    existing = pd.DataFrame(rows, columns=["id", "lon", "lat", "category", "created_at", "status"])
+    return find_duplicates(
+        lonlat,
+        category_code,
+        now,
+        existing,
+        radius_m=rule.radius_m,
+        window_days=rule.window_days,
+    )
+
+
+def status_label(config: CampaignConfig, status: str, lang: str = "zh") -> str:
+    """The city's label for a fixed status category."""
+    label = config.status_labels.get(status)
+    if label is None:
+        return status
+    return str(label.name_zh if lang == "zh" else label.name_en)

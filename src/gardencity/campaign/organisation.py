@@ -1,0 +1,232 @@
+"""The organisation: units, users, leaders' contact points (包挂), grids, API keys, audit.
+
+Every administrative change writes an :class:`~gardencity.campaign.models.AuditEntry`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import geopandas as gpd
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gardencity.auth.passwords import hash_password, hash_secret, new_secret
+from gardencity.auth.permissions import UnitTree, authorize
+from gardencity.campaign.context import ServiceContext
+from gardencity.campaign.grids import check_grid_tiling
+from gardencity.campaign.models import ApiKey, AuditEntry, Grid, LeaderAssignment, Unit, User
+from gardencity.campaign.states import Role
+from gardencity.errors import ConflictError, InvalidRequestError, NotFoundError
+
+__all__ = [
+    "UnitIn",
+    "UserIn",
+    "UserPatch",
+    "assign_leader",
+    "audit",
+    "create_api_key",
+    "create_unit",
+    "create_user",
+    "import_grids",
+    "update_user",
+]
+
+UnitKind = Literal["city", "district", "street", "community", "department", "responsible"]
+
+
+class UnitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    kind: UnitKind
+    parent_id: int | None = None
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@\-]+$")
+    display_name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=8, max_length=200)
+    role: Role
+    unit_id: int | None = None
+    email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: Role | None = None
+    unit_id: int | None = None
+    is_active: bool | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+
+
+def audit(
+    session: Session,
+    ctx: ServiceContext,
+    actor: User | None,
+    action: str,
+    obj: Any,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=ctx.now(),
+            actor_id=actor.id if actor else None,
+            action=action,
+            object_type=type(obj).__tablename__ if hasattr(type(obj), "__tablename__") else "-",
+            object_id=str(getattr(obj, "id", "")) or None,
+            detail=detail or {},
+        )
+    )
+
+
+def _flush_unique(session: Session, what: str) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ConflictError(f"{what} already exists (names and codes must be unique)") from exc
+
+
+def create_unit(session: Session, ctx: ServiceContext, actor: User | None, data: UnitIn) -> Unit:
+    if actor is not None:
+        authorize(actor, "unit.manage")
+    if data.parent_id is not None and session.get(Unit, data.parent_id) is None:
+        raise InvalidRequestError(f"parent unit {data.parent_id} does not exist")
+    unit = Unit(**data.model_dump(), created_at=ctx.now())
+    session.add(unit)
+    _flush_unique(session, f"unit code '{data.code}'")
+    audit(session, ctx, actor, "unit.create", unit, data.model_dump())
+    return unit
+
+
+def _check_user_unit(session: Session, role: Role, unit_id: int | None) -> None:
+    if unit_id is not None and session.get(Unit, unit_id) is None:
+        raise InvalidRequestError(f"unit {unit_id} does not exist")
+    if role in {Role.COORDINATOR, Role.OFFICER, Role.INSPECTOR} and unit_id is None:
+        raise InvalidRequestError(f"a {role.value} needs a unit_id (the unit they work for)")
+
+
+def create_user(session: Session, ctx: ServiceContext, actor: User | None, data: UserIn) -> User:
+    if actor is not None:
+        authorize(actor, "user.manage")
+    _check_user_unit(session, data.role, data.unit_id)
+    values = data.model_dump(exclude={"password"})
+    user = User(**values, password_hash=hash_password(data.password), created_at=ctx.now())
+    session.add(user)
+    _flush_unique(session, f"user name '{data.username}'")
+    audit(session, ctx, actor, "user.create", user, {**values, "role": data.role.value})
+    return user
+
+
+def update_user(
+    session: Session, ctx: ServiceContext, actor: User, user_id: int, patch: UserPatch
+) -> User:
+    authorize(actor, "user.manage")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"user {user_id} not found")
+    changes = patch.model_dump(exclude_unset=True, exclude={"password"})
+    role = Role(changes.get("role", user.role))
+    _check_user_unit(session, role, changes.get("unit_id", user.unit_id))
+    for key, value in changes.items():
+        setattr(user, key, value)
+    if patch.password:
+        user.password_hash = hash_password(patch.password)
+        changes["password"] = "(changed)"
+    audit(session, ctx, actor, "user.update", user, {k: str(v) for k, v in changes.items()})
+    return user
+
+
+def assign_leader(
+    session: Session, ctx: ServiceContext, actor: User | None, user_id: int, unit_id: int
+) -> LeaderAssignment:
+    """包挂: make leader ``user_id`` answer for the problems of unit ``unit_id``."""
+    if actor is not None:
+        authorize(actor, "leader.manage")
+    leader = session.get(User, user_id)
+    if leader is None or leader.role != Role.LEADER:
+        raise InvalidRequestError(f"user {user_id} is not a leader (role 'leader')")
+    if session.get(Unit, unit_id) is None:
+        raise InvalidRequestError(f"unit {unit_id} does not exist")
+    assignment = LeaderAssignment(user_id=user_id, unit_id=unit_id)
+    session.add(assignment)
+    _flush_unique(session, f"leader {user_id} on unit {unit_id}")
+    audit(
+        session, ctx, actor, "leader.assign", assignment, {"user_id": user_id, "unit_id": unit_id}
+    )
+    return assignment
+
+
+def import_grids(
+    session: Session,
+    ctx: ServiceContext,
+    actor: User | None,
+    grids: gpd.GeoDataFrame,
+    *,
+    code_column: str = "code",
+    unit_code_column: str | None = "unit_code",
+    name_column: str | None = "name",
+) -> dict[str, Any]:
+    """Replace the grid with ``grids`` after checking it tiles without gaps or overlaps.
+
+    Nothing stored changes unless every check passes; the error lists every problem.
+    """
+    if actor is not None:
+        authorize(actor, "grid.manage")
+    report = check_grid_tiling(grids, code_column=code_column)
+    if not report.ok:
+        raise InvalidRequestError(
+            "网格未通过检查，未导入 / the grid was not imported:\n- " + "\n- ".join(report.problems)
+        )
+    units = dict(session.execute(select(Unit.code, Unit.id)).all())
+    unknown: list[str] = []
+    lonlat = report.grids.to_crs(4326) if hasattr(report, "grids") else grids.to_crs(4326)
+    rows = []
+    for _, row in lonlat.iterrows():
+        unit_code = row.get(unit_code_column) if unit_code_column else None
+        unit_id = units.get(str(unit_code)) if unit_code is not None else None
+        if unit_code is not None and unit_id is None:
+            unknown.append(str(unit_code))
+        grid = Grid(
+            code=str(row[code_column]),
+            name=str(row[name_column]) if name_column and row.get(name_column) else None,
+            unit_id=unit_id,
+            geometry=row.geometry,
+        )
+        grid.set_bounds(row.geometry)
+        rows.append(grid)
+    if unknown:
+        raise InvalidRequestError(
+            f"unknown unit codes in '{unit_code_column}': {sorted(set(unknown))[:20]}. Fix: create "
+            "the units first or correct the codes."
+        )
+    session.execute(delete(Grid))
+    session.add_all(rows)
+    session.flush()
+    audit(session, ctx, actor, "grid.import", rows[0] if rows else Grid(), {"count": len(rows)})
+    return {"imported": len(rows), "problems": list(report.problems)}
+
+
+def create_api_key(session: Session, ctx: ServiceContext, actor: User | None, name: str) -> str:
+    """A new Open311 api_key for a client application; the key is returned once."""
+    if actor is not None:
+        authorize(actor, "api_key.manage")
+    secret = new_secret()
+    key = ApiKey(key_hash=hash_secret(secret), name=name, created_at=ctx.now())
+    session.add(key)
+    session.flush()
+    audit(session, ctx, actor, "api_key.create", key, {"name": name})
+    return secret
+
+
+def unit_tree(session: Session) -> UnitTree:
+    return UnitTree.from_session(session)

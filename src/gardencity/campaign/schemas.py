@@ -1,0 +1,169 @@
+"""What goes in and out of the campaign service (pydantic v2), shared by API and CLI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "ActionIn",
+    "AttachmentOut",
+    "CaseFilter",
+    "CaseIn",
+    "CaseOut",
+    "CasePage",
+    "EventOut",
+    "GeoJSONGeometry",
+    "Priority",
+    "Source",
+]
+
+Source = Literal[
+    "self_check", "joint_inspection", "grid_patrol", "resident", "indicator_gap", "expert"
+]
+Priority = Literal["urgent", "high", "normal", "low"]
+
+
+class GeoJSONGeometry(BaseModel):
+    """A GeoJSON Point or Polygon in WGS 84 longitude/latitude."""
+
+    type: Literal["Point", "Polygon", "MultiPolygon"]
+    coordinates: list[Any]
+
+
+class CaseIn(BaseModel):
+    """A new case. Give ``lon``/``lat`` or a ``geometry`` (point or polygon)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(min_length=1, max_length=64, examples=["dead_or_missing_tree"])
+    title: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=5000)
+    source: Source = "self_check"
+    priority: Priority = "normal"
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    geometry: GeoJSONGeometry | None = None
+    address: str | None = Field(default=None, max_length=300)
+    unit_id: int | None = Field(default=None, description="override the automatic routing")
+    site_kind: Literal["park", "road", "compound", "unit", "other"] | None = None
+    site_ref: str | None = Field(default=None, max_length=200)
+    indicator_id: str | None = Field(default=None, max_length=64)
+    action_code: str | None = Field(default=None, max_length=64)
+    reporter_name: str | None = Field(default=None, max_length=200)
+    reporter_email: str | None = Field(default=None, max_length=200)
+    reporter_phone: str | None = Field(default=None, max_length=40)
+
+
+class ActionIn(BaseModel):
+    """A workflow action on a case; ``version`` is the version the client last saw."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+    reason: str | None = Field(default=None, max_length=5000)
+    unit_id: int | None = Field(default=None, description="dispatch / reassign to this unit")
+    attachment_ids: list[int] = Field(default_factory=list, max_length=20)
+
+
+class AttachmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    sha256: str
+    media_type: str
+    size: int
+    role: str
+    created_at: datetime
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor: str = Field(validation_alias="actor_label")
+    action: str
+    from_status: str | None
+    to_status: str
+    reason: str | None
+    data: dict[str, Any]
+
+
+class CaseOut(BaseModel):
+    """A case as staff see it (residents' and the public's views drop personal data)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    reference: str
+    version: int
+    source: str
+    category: str
+    title: str
+    description: str
+    status: str
+    status_label: str = ""
+    priority: str
+    lon: float
+    lat: float
+    address: str | None
+    grid_code: str | None
+    unit_id: int | None
+    leader_id: int | None
+    routing_reason: str | None
+    site_kind: str | None
+    site_ref: str | None
+    indicator_id: str | None
+    action_code: str | None
+    duplicate_of_id: int | None
+    escalation_level: int
+    sent_back_count: int
+    deadline_at: datetime | None
+    overdue: bool = False
+    dispatched_at: datetime | None
+    submitted_at: datetime | None
+    closed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    reporter_name: str | None = None
+    allowed_actions: list[str] = Field(default_factory=list)
+    events: list[EventOut] | None = None
+    attachments: list[AttachmentOut] | None = None
+
+
+class CasePage(BaseModel):
+    items: list[CaseOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class CaseFilter(BaseModel):
+    """Filters of the case list; every field is optional and they combine with AND."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: list[str] | None = None
+    unit_id: int | None = None
+    category: str | None = None
+    source: str | None = None
+    overdue: bool | None = None
+    grid_code: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = Field(default=None, max_length=100)
+    page: int = Field(default=1, ge=1)
+    per_page: int = Field(default=50, ge=1, le=500)
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox_order(
+        cls, value: tuple[float, float, float, float] | None
+    ) -> tuple[float, float, float, float] | None:
+        if value is not None and (value[0] > value[2] or value[1] > value[3]):
+            raise ValueError("bbox must be minlon,minlat,maxlon,maxlat with min <= max")
+        return value

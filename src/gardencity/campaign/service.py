@@ -1,0 +1,406 @@
+"""Use cases on cases: file, list, read, act (the one transition function), attach, escalate.
+
+Routes and the CLI call these; they take a SQLAlchemy session, the acting user and a
+:class:`~gardencity.campaign.context.ServiceContext`, and raise the errors of
+:mod:`gardencity.errors` that the API turns into its one JSON error shape.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import shapely
+from shapely.geometry import shape
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from gardencity.auth.permissions import UnitTree, authorize, case_scope
+from gardencity.campaign import lookup
+from gardencity.campaign.context import ServiceContext
+from gardencity.campaign.models import Attachment, Case, CaseEvent, User
+from gardencity.campaign.schemas import ActionIn, CaseFilter, CaseIn
+from gardencity.campaign.states import TRANSITIONS, CaseStatus, target_of
+from gardencity.db.spatial import in_bbox
+from gardencity.errors import (
+    ConflictError,
+    InvalidRequestError,
+    InvalidTransitionError,
+    NotFoundError,
+)
+
+__all__ = [
+    "CLOCK_RUNNING",
+    "act",
+    "actor_label",
+    "attach_file",
+    "escalate_overdue",
+    "file_case",
+    "get_case",
+    "list_cases",
+]
+
+S = CaseStatus
+CLOCK_RUNNING = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SENT_BACK})
+
+
+def actor_label(user: User | None) -> str:
+    if user is None:
+        return "system"
+    return f"{user.display_name} ({user.role})"
+
+
+def file_case(
+    session: Session,
+    ctx: ServiceContext,
+    actor: User | None,
+    data: CaseIn,
+    *,
+    public_reporter: str | None = None,
+) -> Case:
+    """File a new case: locate it, route it, flag duplicates, log the first event.
+
+    ``actor`` is None for an anonymous report through Open311 (``public_reporter`` then
+    names the client application for the event log).
+    """
+    tree = UnitTree.from_session(session)
+    if actor is not None:
+        authorize(actor, "case.file", unit_ids=[data.unit_id], tree=tree)
+    category = lookup.category(ctx.config, data.category)
+    geometry = _location(data)
+    point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
+    now = ctx.now()
+    routing = lookup.route(session, ctx.config, (point.x, point.y), category.code)
+    unit_id = data.unit_id if data.unit_id is not None else routing.unit_id
+    if data.unit_id is not None:
+        lookup.unit(session, data.unit_id)
+    duplicates = lookup.duplicates(session, ctx.config, (point.x, point.y), category.code, now)
+    token = secrets.token_urlsafe(24)
+    case = Case(
+        reference=token[:32],
+        token=token,
+        source="resident" if actor is None else data.source,
+        category=category.code,
+        title=data.title or category.name_zh,
+        description=data.description,
+        status=S.FILED,
+        priority=data.priority,
+        geometry=geometry,
+        lon=point.x,
+        lat=point.y,
+        address=data.address,
+        grid_code=routing.grid_code,
+        unit_id=unit_id,
+        leader_id=routing.leader_user_id,
+        routing_reason=routing.reason if data.unit_id is None else "人工指定 / set by hand",
+        site_kind=data.site_kind,
+        site_ref=data.site_ref,
+        indicator_id=data.indicator_id,
+        action_code=data.action_code,
+        duplicate_of_id=duplicates[0] if duplicates else None,
+        reporter_id=actor.id if actor is not None else None,
+        reporter_name=data.reporter_name,
+        reporter_email=data.reporter_email,
+        reporter_phone=data.reporter_phone,
+        escalation_level=0,
+        sent_back_count=0,
+        created_at=now,
+        updated_at=now,
+    )
+    case.set_bounds(geometry)
+    session.add(case)
+    session.flush()
+    case.reference = f"GC{now:%Y%m%d}{case.id:06d}"
+    _append(
+        case,
+        actor,
+        "file",
+        None,
+        S.FILED,
+        now,
+        reason=None,
+        data={"routing": routing.reason, "duplicates": duplicates}
+        | ({"client": public_reporter} if public_reporter else {}),
+    )
+    session.flush()
+    return case
+
+
+def get_case(session: Session, actor: User, case_id: int, *, details: bool = True) -> Case:
+    """The case ``case_id`` if ``actor`` may see it (else NotFoundError)."""
+    query = select(Case).where(Case.id == case_id)
+    if details:
+        query = query.options(selectinload(Case.events), selectinload(Case.attachments))
+    case = session.scalars(query).one_or_none()
+    if case is None:
+        raise NotFoundError(f"案卷 {case_id} 不存在 / case {case_id} not found")
+    authorize(actor, "case.view", case=case, tree=UnitTree.from_session(session))
+    return case
+
+
+def list_cases(
+    session: Session, ctx: ServiceContext, actor: User, filters: CaseFilter
+) -> tuple[list[Case], int]:
+    """The page of cases ``actor`` may see that match ``filters``, newest first, and the total."""
+    authorize(actor, "case.view")
+    tree = UnitTree.from_session(session)
+    query = select(Case).where(case_scope(actor, tree))
+    query = _filtered(query, session, ctx, filters, tree)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = session.scalars(
+        query.order_by(Case.created_at.desc(), Case.id.desc())
+        .offset((filters.page - 1) * filters.per_page)
+        .limit(filters.per_page)
+    ).all()
+    return list(page), int(total)
+
+
+def _filtered(
+    query: Any, session: Session, ctx: ServiceContext, filters: CaseFilter, tree: UnitTree
+) -> Any:
+    if filters.status:
+        unknown = sorted(set(filters.status) - {s.value for s in S})
+        if unknown:
+            raise InvalidRequestError(
+                f"unknown status {unknown}; use one of {[s.value for s in S]}"
+            )
+        query = query.where(Case.status.in_(filters.status))
+    if filters.unit_id is not None:
+        query = query.where(Case.unit_id.in_(sorted(tree.subtree(filters.unit_id))))
+    if filters.category:
+        query = query.where(Case.category == filters.category)
+    if filters.source:
+        query = query.where(Case.source == filters.source)
+    if filters.grid_code:
+        query = query.where(Case.grid_code == filters.grid_code)
+    if filters.created_from:
+        query = query.where(Case.created_at >= filters.created_from)
+    if filters.created_to:
+        query = query.where(Case.created_at < filters.created_to)
+    if filters.q:
+        like = f"%{filters.q}%"
+        query = query.where(
+            or_(Case.title.like(like), Case.description.like(like), Case.reference == filters.q)
+        )
+    if filters.bbox:
+        query = query.where(in_bbox(session.get_bind().dialect.name, Case, filters.bbox))
+    if filters.overdue is not None:
+        late = Case.status.in_(sorted(CLOCK_RUNNING)) & (Case.deadline_at < ctx.now())
+        query = query.where(late if filters.overdue else ~late)
+    return query
+
+
+def act(
+    session: Session,
+    ctx: ServiceContext,
+    actor: User,
+    case_id: int,
+    action: str,
+    data: ActionIn,
+) -> Case:
+    """The one transition function: check, apply, append an event.
+
+    Checks, in order: the case exists and is visible to ``actor``; the action exists and the
+    workflow allows it from the current state; the role holds it; the client saw the
+    current version (optimistic locking); the action's requirements (a reason, an
+    after-photo). Then it changes the case and appends a :class:`CaseEvent`.
+    """
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise NotFoundError(f"unknown action '{action}'; known: {sorted(TRANSITIONS)}")
+    case = get_case(session, actor, case_id)
+    current = S(case.status)
+    if current not in transition.sources:
+        allowed = [a for a, t in TRANSITIONS.items() if current in t.sources]
+        raise InvalidTransitionError(
+            f"案卷处于「{current.value}」，不能执行「{action}」/ a {current.value} case cannot be "
+            f"'{action}'ed; allowed from here: {allowed}"
+        )
+    tree = UnitTree.from_session(session)
+    authorize(actor, f"case.{action}", case=case, tree=tree)
+    if data.version != case.version:
+        raise ConflictError(
+            f"案卷已被他人修改 / case {case.reference} changed since you loaded it (you have "
+            f"version {data.version}, it is at {case.version}). Reload and try again."
+        )
+    if transition.needs_reason and not (data.reason and data.reason.strip()):
+        raise InvalidRequestError(f"'{action}' needs a reason (原因/说明).")
+    now = ctx.now()
+    target = target_of(transition, current)
+    event_data: dict[str, Any] = {}
+    photos = _after_photos(case, data.attachment_ids) if transition.needs_after_photo else []
+    if transition.needs_after_photo and not photos:
+        raise InvalidRequestError(
+            "提交整改需附整改后照片 / 'submit' needs at least one after-photo: upload it with "
+            "role=after, then pass its id in attachment_ids."
+        )
+    if action in {"dispatch", "reassign"}:
+        if data.unit_id is not None:
+            lookup.unit(session, data.unit_id)
+            authorize(actor, f"case.{action}", unit_ids=[data.unit_id], tree=tree)
+            event_data["from_unit_id"], case.unit_id = case.unit_id, data.unit_id
+        if case.unit_id is None:
+            raise InvalidRequestError("no responsible unit: pass unit_id to dispatch the case")
+    if target is S.DISPATCHED and action != "comment":
+        case.dispatched_at = now
+        case.deadline_at = lookup.deadline(ctx.config, case.category, case.priority, now)
+        case.escalation_level = 0
+        event_data["deadline_at"] = case.deadline_at.isoformat()
+    if target is S.SUBMITTED:
+        case.submitted_at = now
+        event_data["attachment_ids"] = [a.id for a in photos]
+    if target is S.SENT_BACK:
+        case.sent_back_count += 1
+    if target is S.CLOSED:
+        case.closed_at = now
+        event_data["on_time"] = case.deadline_at is None or (case.submitted_at or now) <= (
+            case.deadline_at
+        )
+    if action == "reopen":
+        case.closed_at = None
+    case.status = target
+    case.updated_at = now
+    event = _append(case, actor, action, current, target, now, data.reason, event_data)
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise ConflictError(
+            f"案卷已被他人修改 / case {case.reference} was changed by someone else at the same "
+            "time. Reload and try again."
+        ) from exc
+    for photo in photos:
+        photo.event_id = event.id
+    return case
+
+
+def _after_photos(case: Case, ids: Sequence[int]) -> list[Attachment]:
+    chosen = [a for a in case.attachments if a.id in set(ids)]
+    missing = sorted(set(ids) - {a.id for a in chosen})
+    if missing:
+        raise InvalidRequestError(f"attachments {missing} do not belong to this case")
+    return [a for a in chosen if a.role == "after" and a.media_type.startswith("image/")]
+
+
+def attach_file(
+    session: Session,
+    ctx: ServiceContext,
+    actor: User,
+    case_id: int,
+    content: bytes,
+    *,
+    role: str,
+    filename: str | None,
+    declared_type: str | None,
+) -> Attachment:
+    """Store a photo or document in the file store and attach it to the case."""
+    if role not in {"before", "after", "document"}:
+        raise InvalidRequestError("role must be before, after or document")
+    case = get_case(session, actor, case_id)
+    authorize(actor, "case.attach", case=case, tree=UnitTree.from_session(session))
+    stored = ctx.files.put(content, filename=filename, declared_type=declared_type)
+    attachment = Attachment(
+        case_id=case.id,
+        sha256=stored.sha256,
+        media_type=stored.media_type,
+        size=stored.size,
+        role=role,
+        filename=_safe_name(filename),
+        uploaded_by=actor.id,
+        created_at=ctx.now(),
+    )
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def escalate_overdue(session: Session, ctx: ServiceContext) -> list[Case]:
+    """Raise the escalation level of every overdue case whose lateness passed the next step.
+
+    Level *k* is reached when a case is ``ladder[k-1]`` hours past its deadline; each step
+    appends an ``escalate`` event naming the unit above the responsible unit (or the
+    campaign office) and the responsible leader.
+    """
+    now = ctx.now()
+    tree = UnitTree.from_session(session)
+    ladder = lookup.escalation_hours(ctx.config)
+    late = session.scalars(
+        select(Case)
+        .where(Case.status.in_(sorted(CLOCK_RUNNING)), Case.deadline_at < now)
+        .order_by(Case.id)
+    ).all()
+    raised: list[Case] = []
+    for case in late:
+        assert case.deadline_at is not None
+        hours_late = (now - case.deadline_at) / timedelta(hours=1)
+        level = sum(1 for step in ladder if hours_late >= step)
+        level = max(level, 1)
+        if level <= case.escalation_level:
+            continue
+        chain = tree.ancestors(case.unit_id) if case.unit_id is not None else []
+        to_unit = chain[min(level, len(chain) - 1)] if chain else None
+        data = {
+            "level": level,
+            "hours_overdue": round(hours_late, 1),
+            "to_unit_id": to_unit,
+            "leader_id": case.leader_id,
+        }
+        case.escalation_level = level
+        case.updated_at = now
+        status = S(case.status)
+        _append(case, None, "escalate", status, status, now, "超期升级 / overdue", data)
+        raised.append(case)
+    session.flush()
+    return raised
+
+
+def _append(
+    case: Case,
+    actor: User | None,
+    action: str,
+    from_status: CaseStatus | None,
+    to_status: CaseStatus,
+    at: Any,
+    reason: str | None,
+    data: dict[str, Any],
+) -> CaseEvent:
+    event = CaseEvent(
+        at=at,
+        actor_id=actor.id if actor is not None else None,
+        actor_label=actor_label(actor),
+        action=action,
+        from_status=from_status.value if from_status is not None else None,
+        to_status=to_status.value,
+        reason=reason,
+        data=data,
+    )
+    case.events.append(event)
+    return event
+
+
+def _location(data: CaseIn) -> shapely.Geometry:
+    if data.geometry is not None:
+        try:
+            geometry = shape(data.geometry.model_dump())
+        except Exception as exc:
+            raise InvalidRequestError(f"geometry is not valid GeoJSON: {exc}") from exc
+        if geometry.is_empty or not geometry.is_valid:
+            raise InvalidRequestError(
+                "geometry is empty or invalid (self-intersecting?). Fix: draw it again."
+            )
+        minx, miny, maxx, maxy = geometry.bounds
+        if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+            raise InvalidRequestError("geometry must be WGS 84 longitude/latitude")
+        return geometry
+    if data.lon is None or data.lat is None:
+        raise InvalidRequestError("位置缺失 / give lon and lat (WGS 84) or a GeoJSON geometry")
+    return shapely.Point(data.lon, data.lat)
+
+
+def _safe_name(filename: str | None) -> str | None:
+    if not filename:
+        return None
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].replace("\x00", "")
+    return name[:200] or None

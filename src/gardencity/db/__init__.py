@@ -1,0 +1,1 @@
+"""Database access: engine, column types, spatial filters and migrations."""

@@ -1,0 +1,63 @@
+"""Settings of the campaign server (pydantic-settings; environment variables ``GARDENCITY_*``).
+
+``Settings.for_workspace(path)`` gives the embedded defaults: SQLite and a file store inside
+the city workspace, so one machine needs no set-up. Production sets
+``GARDENCITY_DATABASE_URL=postgresql+psycopg://…`` and a files folder on persistent storage.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GARDENCITY_", extra="forbid")
+
+    database_url: str = Field(description="SQLAlchemy URL: sqlite:///… or postgresql+psycopg://…")
+    files_dir: Path = Field(description="root of the content-addressed photo and document store")
+    campaign_config: Path | None = Field(
+        default=None, description="the city's campaign YAML (categories, SLA, labels, ranking)"
+    )
+    city_name: str = "示范市"
+    session_hours: float = Field(default=12, gt=0, le=24 * 30)
+    token_days: float = Field(default=90, gt=0, le=3650)
+    max_upload_mb: float = Field(default=20, gt=0, le=200)
+    public_writes_per_minute: int = Field(default=10, ge=1)
+    public_reads_per_minute: int = Field(default=600, ge=1)
+    secure_cookies: bool = Field(
+        default=False, description="send cookies only over HTTPS (set true behind TLS)"
+    )
+    behind_proxy: bool = Field(
+        default=False, description="trust X-Forwarded-For for the client address (rate limits)"
+    )
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if self.database_url.startswith("postgresql") and not self.secure_cookies:
+            # production database without TLS cookies is allowed only on loopback test servers
+            host = self.database_url.split("@")[-1].split("/")[0].split(":")[0]
+            if host not in {"127.0.0.1", "localhost", ""}:
+                raise ValueError(
+                    "a remote PostgreSQL means production: set GARDENCITY_SECURE_COOKIES=true "
+                    "and serve over HTTPS"
+                )
+        return self
+
+    @classmethod
+    def for_workspace(cls, workspace: Path, **overrides: object) -> Settings:
+        """Embedded defaults: ``<workspace>/campaign/campaign.db`` and ``…/campaign/files``."""
+        root = Path(workspace) / "campaign"
+        values: dict[str, object] = {
+            "database_url": f"sqlite:///{(root / 'campaign.db').resolve()}",
+            "files_dir": root / "files",
+        }
+        city_file = Path(workspace) / "campaign.yaml"
+        if city_file.is_file():
+            values["campaign_config"] = city_file
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,183 @@
+"""A content-addressed file store for photos and documents.
+
+Files live at ``root/ab/cd/<sha256>``: no user-supplied name ever reaches the disk, equal
+content is stored once, and a write is a temporary file plus an atomic rename. The media
+type is detected from the content's magic bytes, never from the name; SVG and HTML are
+refused (they can carry scripts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from gardencity.errors import InvalidRequestError
+
+__all__ = ["DEFAULT_TYPES", "FileStore", "StoredFile", "detect_media_type"]
+
+DEFAULT_TYPES: Mapping[str, str] = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/heic": "heic",
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+}
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+_CHUNK = 1 << 20
+_ZIP_KINDS = {
+    "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/heif": "image/heic"}
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    size: int
+    media_type: str
+    extension: str
+
+
+def detect_media_type(head: bytes, content: bytes | None = None) -> str | None:
+    """The media type of a file from its first bytes (and the whole content for ZIPs)."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp" and head[8:12] in {b"heic", b"heix", b"mif1", b"msf1", b"heif"}:
+        return "image/heic"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"PK\x03\x04") and content is not None:
+        try:
+            names = zipfile.ZipFile(io.BytesIO(content)).namelist()
+        except zipfile.BadZipFile:
+            return None
+        if "[Content_Types].xml" in names:
+            for prefix, kind in _ZIP_KINDS.items():
+                if any(n.startswith(prefix) for n in names):
+                    return kind
+    return None
+
+
+class FileStore:
+    """Photos and documents by SHA-256, with size and type limits."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        max_bytes: int = 20_000_000,
+        allowed_types: Mapping[str, str] | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+        self.allowed = dict(allowed_types or DEFAULT_TYPES)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha256: str) -> Path:
+        """Where the file with this hash lives (the hash is checked: no path tricks)."""
+        if not isinstance(sha256, str) or not _SHA.match(sha256):
+            raise InvalidRequestError("not a SHA-256 (64 lowercase hex characters)")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def open(self, sha256: str) -> BinaryIO:
+        path = self.path(sha256)
+        if not path.is_file():
+            from gardencity.errors import NotFoundError
+
+            raise NotFoundError(f"file {sha256[:12]}… is not in the store")
+        return path.open("rb")
+
+    def put(
+        self,
+        data: bytes | BinaryIO,
+        *,
+        filename: str | None = None,
+        declared_type: str | None = None,
+    ) -> StoredFile:
+        """Store ``data`` (bytes or a binary stream read in chunks, at most ``max_bytes``)."""
+        del filename  # names are kept in the database only, never on disk
+        stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+        digest = hashlib.sha256()
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := stream.read(_CHUNK):
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise InvalidRequestError(
+                    f"文件过大 / file larger than the limit of {self.max_bytes / 1e6:.0f} MB. "
+                    "Fix: resize the photo (phones: choose a smaller size) or split the PDF."
+                )
+            digest.update(chunk)
+            chunks.append(chunk)
+        if size == 0:
+            raise InvalidRequestError("文件为空 / the file is empty")
+        content = b"".join(chunks)
+        media_type = detect_media_type(content[:64], content)
+        allowed = ", ".join(sorted(set(self.allowed.values())))
+        if media_type is None or media_type not in self.allowed:
+            raise InvalidRequestError(
+                f"不支持的文件类型 / unsupported file type (allowed: {allowed}). SVG, HTML and "
+                "executables are refused."
+            )
+        declared = _ALIASES.get((declared_type or "").lower(), (declared_type or "").lower())
+        if declared and declared not in {"application/octet-stream", media_type}:
+            raise InvalidRequestError(
+                f"文件内容与声明类型不符 / the content is {media_type} but was declared "
+                f"{declared_type}"
+            )
+        sha = digest.hexdigest()
+        target = self.path(sha)
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(content)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        return StoredFile(sha, size, media_type, self.allowed[media_type])
+
+    def iter_all(self) -> Iterator[StoredFile]:
+        for path in sorted(self.root.glob("??/??/*")):
+            if _SHA.match(path.name):
+                with path.open("rb") as handle:
+                    head = handle.read(64)
+                kind = detect_media_type(head, path.read_bytes() if head[:2] == b"PK" else None)
+                kind = kind or "application/octet-stream"
+                yield StoredFile(path.name, path.stat().st_size, kind, self.allowed.get(kind, ""))
+
+    def verify(self) -> list[str]:
+        """Hashes of stored files whose content no longer matches their name (corruption)."""
+        bad = []
+        for path in sorted(self.root.glob("??/??/*")):
+            if not _SHA.match(path.name):
+                continue
+            digest = hashlib.sha256()
+            with path.open("rb") as handle:
+                while chunk := handle.read(_CHUNK):
+                    digest.update(chunk)
+            if digest.hexdigest() != path.name:
+                bad.append(path.name)
+        return bad
