@@ -90,6 +90,9 @@ class CampaignEnv:
             self._tokens[username] = response.json()["access_token"]
         return {"Authorization": f"Bearer {self._tokens[username]}"}
 
+    def forget_logins(self) -> None:
+        self._tokens.clear()
+
     def unit(self, code: str) -> int:
         return self.seed.units[code]
 
