@@ -288,5 +288,20 @@ def standards_show(standard_id: str, lang: str) -> None:
     console.print(table)
 
 
+def _register_server_commands() -> None:
+    """The campaign commands need the ``server`` extra; without it the rest still works."""
+    try:
+        import gardencity.cli_campaign  # noqa: F401  (registers serve, escalate …)
+    except ImportError as exc:  # pragma: no cover - only without the server extra
+        reason = str(exc)
+
+        @main.command(name="serve")
+        def _missing() -> None:
+            """Run the campaign server (needs: pip install 'gardencity[server]')."""
+            raise click.ClickException(f"the server extra is not installed ({reason})")
+
+
+_register_server_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,121 @@
+"""``gardencity serve`` and the campaign's maintenance commands (escalate)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from gardencity.cli import main, reports_errors
+
+__all__ = ["serve"]
+
+console = Console()
+
+
+def _settings(workspace: Path | None, database: str | None, files: Path | None):  # type: ignore[no-untyped-def]
+    from gardencity.settings import Settings
+
+    overrides: dict[str, object] = {}
+    if database:
+        overrides["database_url"] = database
+    if files:
+        overrides["files_dir"] = files
+    if workspace is not None:
+        return Settings.for_workspace(workspace, **overrides)
+    if not database:
+        raise click.UsageError("give a WORKSPACE (embedded SQLite) or --database URL")
+    overrides.setdefault("files_dir", Path("gardencity-files"))
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _seed_if_empty(settings, workspace: Path | None) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from gardencity.campaign.config import load_campaign_config
+    from gardencity.campaign.context import ServiceContext
+    from gardencity.campaign.models import User
+    from gardencity.campaign.seed import seed_organisation
+    from gardencity.db.engine import open_database
+    from gardencity.io.workspace import Workspace
+    from gardencity.storage.files import FileStore
+
+    db = open_database(settings.database_url)
+    try:
+        with db.session() as session:
+            if session.scalar(select(func.count()).select_from(User)):
+                return
+            if workspace is None:
+                console.print(
+                    "[yellow]数据库为空 / the database has no users yet: start once with a "
+                    "WORKSPACE to create the organisation from its districts.[/]"
+                )
+                return
+            ws = Workspace.open(workspace)
+            districts = ws.load_layer("districts")
+            if districts is None or districts.empty:
+                districts = ws.load_layer("built_up_area")
+            assert districts is not None
+            ctx = ServiceContext(
+                load_campaign_config(settings.campaign_config), FileStore(settings.files_dir)
+            )
+            seed = seed_organisation(session, ctx, districts, city_name=ws.config.city.name)
+        table = Table(title="示范账号（只显示一次）/ demo users (shown once)")
+        for column in ("用户名 / user", "角色 / role", "密码 / password"):
+            table.add_column(column)
+        for username, password in seed.passwords.items():
+            table.add_row(username, seed.roles[username], password)
+        console.print(table)
+        console.print(f"Open311 api_key: {seed.api_key}  ({seed.grid_cells} 个网格 / grid cells)")
+    finally:
+        db.dispose()
+
+
+@main.command()
+@click.argument("workspace", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--database", help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db.")
+@click.option("--files", type=click.Path(path_type=Path), help="Photo and document store.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@reports_errors
+def serve(
+    workspace: Path | None, database: str | None, files: Path | None, host: str, port: int
+) -> None:
+    """Run the campaign server: embedded SQLite in WORKSPACE, or --database for PostgreSQL."""
+    import uvicorn
+
+    from gardencity.api.app import create_app
+
+    settings = _settings(workspace, database, files)
+    _seed_if_empty(settings, workspace)
+    console.print(
+        f"gardencity: http://{host}:{port}/api/docs  ({settings.database_url.split('@')[-1]})"
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@main.command()
+@click.argument("workspace", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--database", help="SQLAlchemy URL (default: the workspace's SQLite).")
+@reports_errors
+def escalate(workspace: Path | None, database: str | None) -> None:
+    """Escalate overdue cases (run it every hour from cron or a systemd timer)."""
+    from gardencity.campaign.config import load_campaign_config
+    from gardencity.campaign.context import ServiceContext
+    from gardencity.campaign.service import escalate_overdue
+    from gardencity.db.engine import open_database
+    from gardencity.storage.files import FileStore
+
+    settings = _settings(workspace, database, None)
+    db = open_database(settings.database_url)
+    ctx = ServiceContext(
+        load_campaign_config(settings.campaign_config), FileStore(settings.files_dir)
+    )
+    with db.session() as session:
+        raised = escalate_overdue(session, ctx)
+        console.print(f"升级 / escalated: {len(raised)}")
+        for case in raised:
+            console.print(f"  {case.reference} → level {case.escalation_level}")
+    db.dispose()
