@@ -1,0 +1,249 @@
+"""Role × endpoint: every route of the API, called by every role (and anonymously); the
+allowed ones are served, the others refused with 401 (anonymous), 403 (role) or 404 (a case
+outside the user's scope, so that its existence does not leak)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from tests._campaign import CampaignEnv
+from tests.campaign.test_workflow import JPEG
+
+ROLES = {
+    "admin": "admin",
+    "coordinator": "coord1",
+    "officer": "officer11",
+    "inspector": "inspector",
+    "leader": "leader",
+    "resident": "resident",
+}
+ALL = set(ROLES)
+STAFF = ALL - {"resident"}
+PUBLIC = "public"
+
+
+@dataclass
+class Ctx:
+    env: CampaignEnv
+    case_id: int
+    attachment_id: int
+    target_id: int
+
+
+@dataclass(frozen=True)
+class Rule:
+    allowed: set[str] | str  # role names, or PUBLIC (anonymous too)
+    request: Callable[[Ctx], dict[str, Any]]
+    hidden_from: frozenset[str] = frozenset()  # roles that get 404 (outside scope)
+
+
+def _grid_gpkg() -> bytes:
+    cells = gpd.GeoDataFrame(
+        {"code": ["990101010001"]}, geometry=[shapely.box(0, 0, 10, 10)], crs=4548
+    )
+    buffer = io.BytesIO()
+    cells.to_file(buffer, driver="GPKG", layer="grids")
+    return buffer.getvalue()
+
+
+def _case(c: Ctx) -> str:
+    return f"/api/v1/cases/{c.case_id}"
+
+
+HIDDEN = frozenset({"resident"})
+TABLE: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/health"): Rule(PUBLIC, lambda c: {}),
+    ("POST", "/api/v1/auth/login"): Rule(
+        PUBLIC, lambda c: {"data": {"username": "admin", "password": "test-pass-1"}}
+    ),
+    ("POST", "/api/v1/auth/logout"): Rule(ALL, lambda c: {}),
+    ("POST", "/api/v1/auth/tokens"): Rule(ALL, lambda c: {}),
+    ("GET", "/api/v1/auth/me"): Rule(ALL, lambda c: {}),
+    ("GET", "/api/v1/cases"): Rule(ALL, lambda c: {}),
+    ("GET", "/api/v1/cases.geojson"): Rule(ALL, lambda c: {}),
+    ("POST", "/api/v1/cases"): Rule(
+        ALL,
+        lambda c: {
+            "json": {
+                "category": "weeds",
+                "lon": c.env.lonlat(500_500, 3_800_500)[0],
+                "lat": c.env.lonlat(500_500, 3_800_500)[1],
+            }
+        },
+    ),
+    ("GET", "/api/v1/cases/{case_id}"): Rule(STAFF, lambda c: {"url": _case(c)}, HIDDEN),
+    ("POST", "/api/v1/cases/{case_id}/actions/{action}"): Rule(
+        STAFF,
+        lambda c: {"url": _case(c) + "/actions/comment", "json": {"version": 1, "reason": "矩阵"}},
+        HIDDEN,
+    ),
+    ("POST", "/api/v1/cases/{case_id}/attachments"): Rule(
+        STAFF - {"leader"},
+        lambda c: {
+            "url": _case(c) + "/attachments",
+            "files": {"file": ("a.jpg", JPEG, "image/jpeg")},
+        },
+        HIDDEN,
+    ),
+    ("GET", "/api/v1/attachments/{attachment_id}"): Rule(
+        STAFF, lambda c: {"url": f"/api/v1/attachments/{c.attachment_id}"}, HIDDEN
+    ),
+    ("POST", "/api/v1/cases/escalate-overdue"): Rule({"admin"}, lambda c: {}),
+    ("GET", "/api/v1/units"): Rule(STAFF, lambda c: {}),
+    ("POST", "/api/v1/units"): Rule(
+        {"admin"}, lambda c: {"json": {"code": "newunit", "name": "新单位", "kind": "department"}}
+    ),
+    ("GET", "/api/v1/users"): Rule({"admin", "coordinator"}, lambda c: {}),
+    ("POST", "/api/v1/users"): Rule(
+        {"admin"},
+        lambda c: {
+            "json": {
+                "username": "newbie",
+                "display_name": "新人",
+                "password": "abcdefgh1",
+                "role": "resident",
+            }
+        },
+    ),
+    ("PATCH", "/api/v1/users/{user_id}"): Rule(
+        {"admin"}, lambda c: {"url": "/api/v1/users/4", "json": {"display_name": "市民甲"}}
+    ),
+    ("GET", "/api/v1/leaders"): Rule(STAFF, lambda c: {}),
+    ("POST", "/api/v1/leaders"): Rule(
+        {"admin"}, lambda c: {"json": {"user_id": 3, "unit_id": c.env.unit("d2")}}
+    ),
+    ("GET", "/api/v1/grids.geojson"): Rule(STAFF, lambda c: {}),
+    ("POST", "/api/v1/grids/import"): Rule(
+        {"admin"},
+        lambda c: {"files": {"file": ("g.gpkg", _grid_gpkg(), "application/geopackage+sqlite3")}},
+    ),
+    ("POST", "/api/v1/api-keys"): Rule({"admin"}, lambda c: {"json": {"name": "hotline"}}),
+    ("GET", "/api/v1/audit"): Rule({"admin"}, lambda c: {}),
+    ("POST", "/api/v1/rankings/compute"): Rule({"admin"}, lambda c: {}),
+    ("GET", "/api/v1/rankings"): Rule(STAFF, lambda c: {}),
+    ("POST", "/api/v1/spot-checks"): Rule(
+        {"admin", "inspector"}, lambda c: {"json": {"unit_id": c.env.unit("d1s1"), "score": 80}}
+    ),
+    ("GET", "/api/v1/exposure"): Rule(STAFF, lambda c: {}),
+    ("GET", "/api/v1/targets"): Rule(STAFF, lambda c: {}),
+    ("POST", "/api/v1/targets"): Rule(
+        {"admin"},
+        lambda c: {
+            "json": {
+                "unit_id": c.env.unit("d2"),
+                "action_code": "a",
+                "metric": "garden_units",
+                "target_value": 3,
+                "year": 2026,
+            }
+        },
+    ),
+    ("POST", "/api/v1/targets/{target_id}/reports"): Rule(
+        {"admin", "coordinator"},
+        lambda c: {"url": f"/api/v1/targets/{c.target_id}/reports", "json": {"value": 1}},
+    ),
+    ("POST", "/api/v1/evidence"): Rule(
+        {"admin", "coordinator"}, lambda c: {"files": {"file": ("e.jpg", JPEG, "image/jpeg")}}
+    ),
+    ("GET", "/api/v1/exports/cases.{fmt}"): Rule(
+        {"admin", "coordinator", "leader"}, lambda c: {"url": "/api/v1/exports/cases.csv"}
+    ),
+    ("GET", "/api/v1/exports/rankings.{fmt}"): Rule(
+        {"admin", "coordinator", "leader"}, lambda c: {"url": "/api/v1/exports/rankings.xlsx"}
+    ),
+}
+EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = []  # other modules add their routes here
+
+
+def _routes(app: Any) -> set[tuple[str, str]]:
+    """Every operation the app serves, from its OpenAPI schema."""
+    return {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    }
+
+
+def _table() -> dict[tuple[str, str], Rule]:
+    merged = dict(TABLE)
+    for extra in EXTRA_TABLES:
+        merged |= extra
+    return merged
+
+
+def _setup(env: CampaignEnv) -> Ctx:
+    case = env.file("patrol1")
+    response = env.act("coord1", case, "dispatch", unit_id=env.unit("d1s1"))
+    assert response.status_code == 200
+    photo = env.client.post(
+        f"/api/v1/cases/{case['id']}/attachments",
+        files={"file": ("p.jpg", JPEG + b"setup", "image/jpeg")},
+        headers=env.headers("patrol1"),
+    )
+    target = env.client.post(
+        "/api/v1/targets",
+        json={
+            "unit_id": env.unit("d1"),
+            "action_code": "pocket_parks",
+            "metric": "new_green_area_ha",
+            "target_value": 10,
+            "year": 2026,
+        },
+        headers=env.headers("admin"),
+    )
+    return Ctx(env, case["id"], photo.json()["id"], target.json()["id"])
+
+
+def test_the_matrix_covers_every_route(campaign: CampaignEnv) -> None:
+    routes = _routes(campaign.app)
+    table = _table()
+    assert routes - set(table) == set(), "add the new routes to the permission matrix"
+    assert set(table) - routes == set(), "the matrix lists routes that no longer exist"
+
+
+@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
+def test_every_route_for_every_role(campaign: CampaignEnv, role: str) -> None:
+    ctx = _setup(campaign)
+    failures = []
+    for (method, path), rule in sorted(_table().items()):
+        spec = rule.request(ctx)
+        url = spec.pop("url", path)
+        if role == "anonymous":
+            headers = {}
+        elif path == "/api/v1/auth/logout":
+            token = campaign.client.post(
+                "/api/v1/auth/login", data={"username": ROLES[role], "password": "test-pass-1"}
+            ).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+        else:
+            headers = campaign.headers(ROLES[role])
+        campaign.client.cookies.clear()  # the login route sets a session cookie
+        response = campaign.client.request(method, url, headers=headers, **spec)
+        status = response.status_code
+        if rule.allowed == PUBLIC or (role != "anonymous" and role in rule.allowed):
+            ok = (
+                status < 500
+                and status not in {401, 403, 404}
+                or (status == 404 and "not_found" not in response.text)
+            )
+            expected = "served"
+        elif role == "anonymous":
+            ok, expected = status == 401, "401"
+        elif role in rule.hidden_from:
+            ok, expected = status == 404, "404"
+        else:
+            ok, expected = status == 403, "403"
+        if ok and status >= 400:
+            assert response.json()["error"]["code"], response.text  # the one error shape
+        if not ok:
+            failures.append(
+                f"{method} {path}: expected {expected}, got {status} {response.text[:150]}"
+            )
+    assert not failures, "\n".join(failures)
