@@ -45,7 +45,7 @@ typecheck: install
 
 # The tests start their own PostgreSQL/PostGIS server and stop it afterwards, whatever happens.
 pytest: install
-	@pgdir=$$(mktemp -d /tmp/gardencity-pg.XXXXXX); \
+	@pgdir=$$(mktemp -d /tmp/gardencity-pg.XXXXXX); chmod 755 $$pgdir; \
 	url=$$(scripts/pg-test-server start $$pgdir/pg auto) || exit 1; \
 	echo "PostgreSQL/PostGIS test server: $$url"; \
 	trap 'scripts/pg-test-server stop $$pgdir/pg; rm -rf $$pgdir' EXIT; \

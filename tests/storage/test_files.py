@@ -1,0 +1,93 @@
+"""The content-addressed file store: round trip, dedup, limits, spoofed types, no path tricks."""
+
+from __future__ import annotations
+
+import io
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from gardencity.errors import InvalidRequestError
+from gardencity.storage.files import FileStore
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"photo" * 100
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 50
+
+
+def test_round_trip_and_dedup(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    first = store.put(JPEG, filename="../../etc/passwd.jpg", declared_type="image/jpeg")
+    again = store.put(io.BytesIO(JPEG))
+    assert first == again and first.media_type == "image/jpeg" and first.size == len(JPEG)
+    path = store.path(first.sha256)
+    assert path.relative_to(tmp_path).parts[:2] == (first.sha256[:2], first.sha256[2:4])
+    with store.open(first.sha256) as handle:
+        assert handle.read() == JPEG
+    assert [f.sha256 for f in store.iter_all()] == [first.sha256]
+    assert not list(tmp_path.rglob("*passwd*"))
+
+
+def test_office_documents_are_recognised(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    stored = FileStore(tmp_path).put(buffer.getvalue())
+    assert stored.extension == "xlsx"
+
+
+@pytest.mark.parametrize(
+    ("content", "declared", "says"),
+    [
+        (b"<html><script>alert(1)</script></html>", "image/jpeg", "unsupported file type"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>', None, "SVG"),
+        (PNG, "image/jpeg", "declared image/jpeg"),
+        (b"", None, "empty"),
+        (b"MZ\x90\x00" + b"\x00" * 60, None, "executables"),
+    ],
+)
+def test_hostile_uploads_are_refused(
+    tmp_path: Path, content: bytes, declared: str | None, says: str
+) -> None:
+    store = FileStore(tmp_path)
+    with pytest.raises(InvalidRequestError, match=says):
+        store.put(content, declared_type=declared)
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_oversize_stream_is_refused_without_leftovers(tmp_path: Path) -> None:
+    store = FileStore(tmp_path, max_bytes=1_000_000)
+    with pytest.raises(InvalidRequestError, match="limit of 1 MB"):
+        store.put(io.BytesIO(JPEG + b"\x00" * 2_000_000))
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize(
+    "name", ["../secret", "/etc/passwd", "a" * 63, "A" * 64, "0" * 63 + "\x00", "../" * 21 + "x"]
+)
+def test_no_path_tricks(tmp_path: Path, name: str) -> None:
+    with pytest.raises(InvalidRequestError, match="SHA-256"):
+        FileStore(tmp_path).open(name)
+
+
+def test_corruption_is_detected(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    stored = store.put(JPEG)
+    store.put(PNG)
+    path = store.path(stored.sha256)
+    path.write_bytes(path.read_bytes()[:-1] + b"!")
+    assert store.verify() == [stored.sha256]
+
+
+def test_concurrent_puts_of_the_same_content(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(store.put(JPEG))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({r.sha256 for r in results}) == 1 and store.verify() == []
+    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1
