@@ -35,6 +35,8 @@ class Ctx:
     case_id: int
     attachment_id: int
     target_id: int
+    reference: str = ""
+    token: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,42 @@ TABLE: dict[tuple[str, str], Rule] = {
         {"admin", "coordinator", "leader"}, lambda c: {"url": "/api/v1/exports/rankings.xlsx"}
     ),
 }
-EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = []  # other modules add their routes here
+OPEN311_AND_PUBLIC: dict[tuple[str, str], Rule] = {
+    ("GET", "/open311/v2/services.{fmt}"): Rule(
+        PUBLIC, lambda c: {"url": "/open311/v2/services.json"}
+    ),
+    ("GET", "/open311/v2/services/{service_code}.{fmt}"): Rule(
+        PUBLIC, lambda c: {"url": "/open311/v2/services/weeds.xml"}
+    ),
+    ("POST", "/open311/v2/requests.{fmt}"): Rule(PUBLIC, lambda c: _open311_post(c)),
+    ("GET", "/open311/v2/requests.{fmt}"): Rule(
+        PUBLIC, lambda c: {"url": "/open311/v2/requests.json"}
+    ),
+    ("GET", "/open311/v2/requests/{service_request_id}.{fmt}"): Rule(
+        PUBLIC, lambda c: {"url": f"/open311/v2/requests/{c.reference}.json"}
+    ),
+    ("GET", "/open311/v2/tokens/{token}.{fmt}"): Rule(
+        PUBLIC, lambda c: {"url": f"/open311/v2/tokens/{c.token}.json"}
+    ),
+    ("GET", "/open311/v2/media/{attachment_id}"): Rule(
+        PUBLIC, lambda c: {"url": f"/open311/v2/media/{c.attachment_id}"}
+    ),
+    ("POST", "/api/v1/public/cases"): Rule(
+        PUBLIC,
+        lambda c: {
+            "data": {
+                "category": "weeds",
+                "lon": c.env.lonlat(500_400, 3_800_400)[0],
+                "lat": c.env.lonlat(500_400, 3_800_400)[1],
+            }
+        },
+    ),
+    ("GET", "/api/v1/public/cases/{reference}"): Rule(
+        PUBLIC, lambda c: {"url": f"/api/v1/public/cases/{c.reference}"}
+    ),
+    ("GET", "/api/v1/public/cases.geojson"): Rule(PUBLIC, lambda c: {}),
+}
+EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = [OPEN311_AND_PUBLIC]
 
 
 def _routes(app: Any) -> set[tuple[str, str]]:
@@ -198,7 +235,21 @@ def _setup(env: CampaignEnv) -> Ctx:
         },
         headers=env.headers("admin"),
     )
-    return Ctx(env, case["id"], photo.json()["id"], target.json()["id"])
+    with env.app.state.db.session() as session:
+        from gardencity.campaign.models import Case
+
+        row = session.get(Case, case["id"])
+        assert row is not None
+        reference, secret = row.reference, row.token
+    return Ctx(env, case["id"], photo.json()["id"], target.json()["id"], reference, secret)
+
+
+def _open311_post(c: Ctx) -> dict[str, Any]:
+    lon, lat = c.env.lonlat(500_400, 3_800_400)
+    return {
+        "url": "/open311/v2/requests.json",
+        "data": {"api_key": c.env.seed.api_key, "service_code": "weeds", "lat": lat, "long": lon},
+    }
 
 
 def test_the_matrix_covers_every_route(campaign: CampaignEnv) -> None:

@@ -1,0 +1,212 @@
+"""The residents' side without log-in: report a problem, follow it, see the public map.
+
+No personal data and no staff names ever leave these endpoints; every one is rate limited
+per client address.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from gardencity.api.deps import Ctx, DbSession, client_address
+from gardencity.api.errors import ERROR_RESPONSES
+from gardencity.campaign import lookup, service
+from gardencity.campaign.models import Attachment, Case
+from gardencity.campaign.schemas import CaseIn
+from gardencity.campaign.states import OPEN311_STATUS, CaseStatus
+from gardencity.db.spatial import in_bbox
+from gardencity.errors import InvalidRequestError, NotFoundError
+from gardencity.settings import Settings
+
+router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=ERROR_RESPONSES)
+
+ROLE_ZH = {
+    None: "系统",
+    "admin": "创园办",
+    "coordinator": "区协调员",
+    "officer": "责任单位",
+    "inspector": "督查员",
+    "leader": "包挂领导",
+    "resident": "市民",
+}
+
+
+class PublicEvent(BaseModel):
+    at: str
+    action: str
+    status: str
+    status_label: str
+    by: str
+    note: str | None
+
+
+class PublicCase(BaseModel):
+    reference: str
+    category: str
+    category_name: str
+    status: str
+    status_label: str
+    open311_status: str
+    created_at: str
+    updated_at: str
+    lon: float
+    lat: float
+    timeline: list[PublicEvent]
+
+
+def _limit(request: Request, kind: str) -> None:
+    settings: Settings = request.app.state.settings
+    per_minute = (
+        settings.public_writes_per_minute if kind == "write" else settings.public_reads_per_minute
+    )
+    request.app.state.limiter.check(f"public-{kind}", client_address(request), per_minute)
+
+
+def public_case(case: Case, ctx: Ctx, roles: dict[int, str]) -> PublicCase:
+    category = ctx.config.categories.get(case.category)
+    return PublicCase(
+        reference=case.reference,
+        category=case.category,
+        category_name=category.name_zh if category else case.category,
+        status=case.status,
+        status_label=lookup.status_label(ctx.config, case.status),
+        open311_status=OPEN311_STATUS[CaseStatus(case.status)],
+        created_at=case.created_at.isoformat(),
+        updated_at=case.updated_at.isoformat(),
+        lon=round(case.lon, 6),
+        lat=round(case.lat, 6),
+        timeline=[
+            PublicEvent(
+                at=e.at.isoformat(),
+                action=e.action,
+                status=e.to_status,
+                status_label=lookup.status_label(ctx.config, e.to_status),
+                by=ROLE_ZH.get(roles.get(e.actor_id) if e.actor_id else None, "工作人员"),
+                note=e.reason,
+            )
+            for e in case.events
+            if e.public
+        ],
+    )
+
+
+def _roles(session: DbSession, case: Case) -> dict[int, str]:
+    from gardencity.campaign.models import User
+
+    ids = {e.actor_id for e in case.events if e.actor_id}
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.role).where(User.id.in_(ids))).all())
+
+
+@router.post("/cases", operation_id="public_report_case", status_code=201)
+async def report(
+    request: Request,
+    session: DbSession,
+    ctx: Ctx,
+    category: Annotated[str, Form(max_length=64)],
+    lon: Annotated[float, Form(ge=-180, le=180)],
+    lat: Annotated[float, Form(ge=-90, le=90)],
+    description: Annotated[str, Form(max_length=2000)] = "",
+    contact_phone: Annotated[str | None, Form(max_length=40)] = None,
+    photo: Annotated[UploadFile | None, File(description="a photo of the problem")] = None,
+) -> dict[str, Any]:
+    """A resident reports a problem (anonymous allowed); keep the reference to follow it."""
+    _limit(request, "write")
+    known = ctx.config.categories.get(category)
+    if known is None or not known.public:
+        raise InvalidRequestError(f"未知类别 / unknown category '{category}'")
+    content = await photo.read(ctx.files.max_bytes + 1) if photo is not None else None
+    stored = (
+        ctx.files.put(content, filename=photo.filename, declared_type=photo.content_type)
+        if content is not None and photo is not None
+        else None
+    )
+    if stored is not None and not stored.media_type.startswith("image/"):
+        raise InvalidRequestError("the photo must be an image (JPEG, PNG, WebP or HEIC)")
+    body = CaseIn(
+        category=category,
+        description=description,
+        source="resident",
+        lon=lon,
+        lat=lat,
+        reporter_phone=contact_phone,
+    )
+    case = service.file_case(session, ctx, None, body, public_reporter="public page")
+    if stored is not None:
+        session.add(
+            Attachment(
+                case_id=case.id,
+                sha256=stored.sha256,
+                media_type=stored.media_type,
+                size=stored.size,
+                role="before",
+                filename=None,
+                created_at=ctx.now(),
+            )
+        )
+    session.commit()
+    return {"reference": case.reference, "token": case.token, "status": case.status}
+
+
+@router.get("/cases/{reference}", operation_id="public_get_case")
+def follow(request: Request, session: DbSession, ctx: Ctx, reference: str) -> PublicCase:
+    """What became of a report: status and public timeline (no names, no contact data)."""
+    _limit(request, "read")
+    case = session.scalars(
+        select(Case).where(Case.reference == reference).options(selectinload(Case.events))
+    ).one_or_none()
+    known = case is not None and ctx.config.categories.get(case.category)
+    if case is None or not known or not known.public:
+        raise NotFoundError(f"编号 {reference} 不存在 / no report {reference}")
+    return public_case(case, ctx, _roles(session, case))
+
+
+@router.get("/cases.geojson", operation_id="public_map")
+def public_map(
+    request: Request,
+    session: DbSession,
+    ctx: Ctx,
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
+    status: Literal["open", "closed"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 2000,
+) -> dict[str, Any]:
+    """Open and closed reports for the public map (points, category, status only)."""
+    _limit(request, "read")
+    public = [code for code, c in ctx.config.categories.items() if c.public]
+    query = select(Case).where(Case.category.in_(public))
+    if bbox:
+        try:
+            box = tuple(float(v) for v in bbox.split(","))
+        except ValueError:
+            box = ()
+        if len(box) != 4:
+            raise InvalidRequestError("bbox must be four numbers: minlon,minlat,maxlon,maxlat")
+        query = query.where(in_bbox(session.get_bind().dialect.name, Case, box))
+    if status:
+        query = query.where(
+            Case.status.in_([s.value for s in CaseStatus if OPEN311_STATUS[s] == status])
+        )
+    cases = session.scalars(query.order_by(Case.created_at.desc()).limit(limit)).all()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(c.lon, 6), round(c.lat, 6)]},
+                "properties": {
+                    "reference": c.reference,
+                    "category": c.category,
+                    "status": OPEN311_STATUS[CaseStatus(c.status)],
+                    "status_label": lookup.status_label(ctx.config, c.status),
+                    "created_at": c.created_at.isoformat(),
+                },
+            }
+            for c in cases
+        ],
+    }
