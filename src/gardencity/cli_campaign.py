@@ -119,3 +119,42 @@ def escalate(workspace: Path | None, database: str | None) -> None:
         for case in raised:
             console.print(f"  {case.reference} → level {case.escalation_level}")
     db.dispose()
+
+
+@main.command(name="backup")
+@click.argument("workspace", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--database", help="SQLAlchemy URL (default: the workspace's SQLite).")
+@click.option("--files", type=click.Path(path_type=Path), help="The photo and document store.")
+@click.option("--out", "archive", required=True, type=click.Path(path_type=Path))
+@reports_errors
+def backup_command(
+    workspace: Path | None, database: str | None, files: Path | None, archive: Path
+) -> None:
+    """Write the campaign database and its files to one archive (restorable anywhere)."""
+    from gardencity.db.backup import backup
+
+    settings = _settings(workspace, database, files)
+    manifest = backup(settings.database_url, settings.files_dir, archive)
+    rows = sum(t["rows"] for t in manifest.tables.values())
+    console.print(
+        f"备份完成 / backup written: {archive} ({rows} rows, {len(manifest.files)} files)"
+    )
+
+
+@main.command(name="restore")
+@click.argument("archive", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("workspace", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--database", help="SQLAlchemy URL (default: the workspace's SQLite).")
+@click.option("--files", type=click.Path(path_type=Path), help="The photo and document store.")
+@click.option("--force", is_flag=True, help="Replace the data of a database that is not empty.")
+@reports_errors
+def restore_command(
+    archive: Path, workspace: Path | None, database: str | None, files: Path | None, force: bool
+) -> None:
+    """Restore an archive written by `gardencity backup` (checked first; all or nothing)."""
+    from gardencity.db.backup import restore
+
+    settings = _settings(workspace, database, files)
+    manifest = restore(archive, settings.database_url, settings.files_dir, force=force)
+    rows = sum(t["rows"] for t in manifest.tables.values())
+    console.print(f"恢复完成 / restored: {rows} rows, {len(manifest.files)} files")

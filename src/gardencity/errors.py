@@ -19,6 +19,7 @@ exception a Python user would expect, so ``except ValueError`` keeps working::
     │   └── UnknownIndicatorError (KeyError)
     ├── OsmImportError (ValueError)
     ├── DatabaseError (RuntimeError)
+    ├── BackupError (RuntimeError)
     └── CampaignError
         ├── InvalidRequestError (ValueError)        HTTP 422
         ├── NotFoundError (LookupError)             HTTP 404
@@ -38,6 +39,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "AuthenticationError",
+    "BackupError",
     "CampaignError",
     "ConflictError",
     "CrsError",
@@ -158,6 +160,10 @@ class ValidationError(DataError):
 
 class DatabaseError(RuntimeError, GardenCityError):
     """The campaign database cannot be opened or migrated."""
+
+
+class BackupError(RuntimeError, GardenCityError):
+    """A backup archive cannot be written, verified or restored."""
 
 
 class CampaignError(GardenCityError):
