@@ -8,12 +8,13 @@ from collections import defaultdict, deque
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from gardencity.auth.sessions import user_for_token
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import User
+from gardencity.campaign.schemas import MAX_ID
 from gardencity.db.engine import Database
 from gardencity.errors import AuthenticationError, RateLimitedError
 from gardencity.settings import Settings
@@ -24,11 +25,15 @@ __all__ = [
     "CurrentUser",
     "DbSession",
     "OptionalUser",
+    "PathId",
+    "QueryId",
     "RateLimiter",
     "client_address",
 ]
 
 SESSION_COOKIE = "gc_session"
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 def _session(request: Request) -> Iterator[Session]:

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError as DBAPIDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gardencity.errors import CampaignError, GardenCityError, RateLimitedError
@@ -100,6 +101,17 @@ def install_error_handlers(app: FastAPI) -> None:
         code = HTTP_CODES.get(exc.status_code, "error")
         return error_response(
             exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(DBAPIDataError)
+    async def _bad_value(_: Request, exc: DBAPIDataError) -> JSONResponse:
+        # values the database cannot store (NUL characters, out-of-range numbers)
+        log.info("value refused by the database: %s", exc.orig)
+        return error_response(
+            422,
+            "invalid_request",
+            "请求中有数据库无法保存的值 / a value cannot be stored "
+            "(control characters or a number out of range)",
         )
 
     @app.exception_handler(Exception)

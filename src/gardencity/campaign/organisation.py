@@ -18,6 +18,7 @@ from gardencity.auth.permissions import UnitTree, authorize
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.grids import check_grid_tiling
 from gardencity.campaign.models import ApiKey, AuditEntry, Grid, LeaderAssignment, Unit, User
+from gardencity.campaign.schemas import DbId
 from gardencity.campaign.states import Role
 from gardencity.errors import ConflictError, InvalidRequestError, NotFoundError
 
@@ -43,7 +44,7 @@ class UnitIn(BaseModel):
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     name: str = Field(min_length=1, max_length=200)
     kind: UnitKind
-    parent_id: int | None = None
+    parent_id: DbId | None = None
 
 
 class UserIn(BaseModel):
@@ -53,7 +54,7 @@ class UserIn(BaseModel):
     display_name: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=8, max_length=200)
     role: Role
-    unit_id: int | None = None
+    unit_id: DbId | None = None
     email: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
 
@@ -63,7 +64,7 @@ class UserPatch(BaseModel):
 
     display_name: str | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
-    unit_id: int | None = None
+    unit_id: DbId | None = None
     is_active: bool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=200)
 

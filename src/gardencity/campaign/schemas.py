@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
+    "MAX_ID",
     "ActionIn",
     "AttachmentOut",
     "CaseFilter",
     "CaseIn",
     "CaseOut",
     "CasePage",
+    "DbId",
     "EventOut",
     "GeoJSONGeometry",
     "Priority",
@@ -24,6 +26,8 @@ Source = Literal[
     "self_check", "joint_inspection", "grid_patrol", "resident", "indicator_gap", "expert"
 ]
 Priority = Literal["urgent", "high", "normal", "low"]
+MAX_ID = 2_147_483_647
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class GeoJSONGeometry(BaseModel):
@@ -47,7 +51,7 @@ class CaseIn(BaseModel):
     lat: float | None = Field(default=None, ge=-90, le=90)
     geometry: GeoJSONGeometry | None = None
     address: str | None = Field(default=None, max_length=300)
-    unit_id: int | None = Field(default=None, description="override the automatic routing")
+    unit_id: DbId | None = Field(default=None, description="override the automatic routing")
     site_kind: Literal["park", "road", "compound", "unit", "other"] | None = None
     site_ref: str | None = Field(default=None, max_length=200)
     indicator_id: str | None = Field(default=None, max_length=64)
@@ -64,8 +68,8 @@ class ActionIn(BaseModel):
 
     version: int = Field(ge=1)
     reason: str | None = Field(default=None, max_length=5000)
-    unit_id: int | None = Field(default=None, description="dispatch / reassign to this unit")
-    attachment_ids: list[int] = Field(default_factory=list, max_length=20)
+    unit_id: DbId | None = Field(default=None, description="dispatch / reassign to this unit")
+    attachment_ids: list[DbId] = Field(default_factory=list, max_length=20)
 
 
 class AttachmentOut(BaseModel):
@@ -147,7 +151,7 @@ class CaseFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: list[str] | None = None
-    unit_id: int | None = None
+    unit_id: DbId | None = None
     category: str | None = None
     source: str | None = None
     overdue: bool | None = None

@@ -18,6 +18,7 @@ from gardencity.auth.permissions import UnitTree, authorize
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Target, TargetReport, Unit, User
 from gardencity.campaign.organisation import _flush_unique, audit
+from gardencity.campaign.schemas import DbId
 from gardencity.errors import InvalidRequestError, NotFoundError
 
 __all__ = [
@@ -33,7 +34,7 @@ __all__ = [
 class TargetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    unit_id: int
+    unit_id: DbId
     action_code: str = Field(min_length=1, max_length=64)
     action_name: str | None = Field(default=None, max_length=200)
     metric: str = Field(min_length=1, max_length=64)

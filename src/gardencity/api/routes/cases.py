@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
-from gardencity.api.deps import Ctx, CurrentUser, DbSession
+from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId, QueryId
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.api.presenters import case_feature, case_out
 from gardencity.auth.permissions import UnitTree, authorize
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["cases"], responses=ERROR_RESPONSES)
 
 def _filters(
     status: Annotated[list[str] | None, Query(description="filed, dispatched, …")] = None,
-    unit_id: int | None = None,
+    unit_id: QueryId = None,
     category: str | None = None,
     source: str | None = None,
     overdue: bool | None = None,
@@ -109,7 +109,7 @@ def create_case(session: DbSession, ctx: Ctx, user: CurrentUser, body: CaseIn) -
 
 
 @router.get("/cases/{case_id}", operation_id="get_case")
-def get_case(session: DbSession, ctx: Ctx, user: CurrentUser, case_id: int) -> CaseOut:
+def get_case(session: DbSession, ctx: Ctx, user: CurrentUser, case_id: PathId) -> CaseOut:
     """One case with its timeline, photos and the actions you may take now."""
     case = service.get_case(session, user, case_id)
     return case_out(case, ctx, user, UnitTree.from_session(session), details=True)
@@ -117,7 +117,7 @@ def get_case(session: DbSession, ctx: Ctx, user: CurrentUser, case_id: int) -> C
 
 @router.post("/cases/{case_id}/actions/{action}", operation_id="act_on_case")
 def act_on_case(
-    session: DbSession, ctx: Ctx, user: CurrentUser, case_id: int, action: str, body: ActionIn
+    session: DbSession, ctx: Ctx, user: CurrentUser, case_id: PathId, action: str, body: ActionIn
 ) -> CaseOut:
     """Dispatch, reassign, accept, submit, verify, send_back, discard, reopen or comment."""
     case = service.act(session, ctx, user, case_id, action, body)
@@ -131,7 +131,7 @@ async def upload_attachment(
     session: DbSession,
     ctx: Ctx,
     user: CurrentUser,
-    case_id: int,
+    case_id: PathId,
     file: Annotated[UploadFile, File(description="photo (JPEG/PNG/WebP/HEIC) or PDF/DOCX/XLSX")],
     role: Annotated[str, Form(pattern="^(before|after|document)$")] = "before",
 ) -> AttachmentOut:
@@ -159,7 +159,9 @@ async def upload_attachment(
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}, "application/pdf": {}}}},
 )
-def get_attachment(session: DbSession, ctx: Ctx, user: CurrentUser, attachment_id: int) -> Response:
+def get_attachment(
+    session: DbSession, ctx: Ctx, user: CurrentUser, attachment_id: PathId
+) -> Response:
     """The stored file, if you may see its case."""
     attachment = session.get(Attachment, attachment_id)
     if attachment is None or attachment.case_id is None:

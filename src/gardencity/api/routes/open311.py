@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from gardencity.api.deps import Ctx, DbSession, client_address
+from gardencity.api.deps import Ctx, DbSession, PathId, client_address
 from gardencity.api.open311_format import open311_error, open311_response, w3c
 from gardencity.auth.sessions import valid_api_key
 from gardencity.campaign import lookup, service
@@ -314,7 +314,7 @@ def get_token(request: Request, session: DbSession, token: str, fmt: str) -> Res
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}},
 )
-def get_media(request: Request, session: DbSession, ctx: Ctx, attachment_id: int) -> Response:
+def get_media(request: Request, session: DbSession, ctx: Ctx, attachment_id: PathId) -> Response:
     """A before/after photo of a public case (never a document)."""
 
     def run() -> Response:

@@ -13,11 +13,12 @@ from pydantic import BaseModel, ConfigDict
 from shapely.geometry import mapping
 from sqlalchemy import select
 
-from gardencity.api.deps import Ctx, CurrentUser, DbSession
+from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.auth.permissions import authorize
 from gardencity.campaign import organisation as org
 from gardencity.campaign.models import AuditEntry, Grid, LeaderAssignment, Unit, User
+from gardencity.campaign.schemas import DbId
 from gardencity.errors import InvalidRequestError
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"], responses=ERROR_RESPONSES)
@@ -44,8 +45,8 @@ class UserOut(BaseModel):
 
 class LeaderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    user_id: int
-    unit_id: int
+    user_id: DbId
+    unit_id: DbId
 
 
 class LeaderOut(BaseModel):
@@ -104,7 +105,7 @@ def create_user(session: DbSession, ctx: Ctx, user: CurrentUser, body: org.UserI
 
 @router.patch("/users/{user_id}", operation_id="update_user")
 def update_user(
-    session: DbSession, ctx: Ctx, user: CurrentUser, user_id: int, body: org.UserPatch
+    session: DbSession, ctx: Ctx, user: CurrentUser, user_id: PathId, body: org.UserPatch
 ) -> UserOut:
     updated = org.update_user(session, ctx, user, user_id, body)
     session.commit()

@@ -9,11 +9,12 @@ from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from gardencity.api.deps import Ctx, CurrentUser, DbSession
+from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId, QueryId
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.auth.permissions import authorize
 from gardencity.campaign import flags, targets
 from gardencity.campaign.models import FlagAward, Unit
+from gardencity.campaign.schemas import DbId
 
 router = APIRouter(prefix="/api/v1", tags=["rankings and targets"], responses=ERROR_RESPONSES)
 
@@ -34,7 +35,7 @@ class FlagOut(BaseModel):
 
 class SpotCheckIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    unit_id: int
+    unit_id: DbId
     score: float = Field(ge=0, le=100, allow_inf_nan=False)
     note: str | None = Field(default=None, max_length=2000)
 
@@ -65,7 +66,7 @@ def list_rankings(
     ctx: Ctx,
     user: CurrentUser,
     period_start: datetime | None = None,
-    unit_id: int | None = None,
+    unit_id: QueryId = None,
 ) -> list[FlagOut]:
     """The flags of one period (default: the latest computed), or one unit's history."""
     authorize(user, "ranking.view")
@@ -130,7 +131,7 @@ def create_target(
 
 @router.post("/targets/{target_id}/reports", operation_id="report_target_progress", status_code=201)
 def report_progress(
-    session: DbSession, ctx: Ctx, user: CurrentUser, target_id: int, body: targets.ReportIn
+    session: DbSession, ctx: Ctx, user: CurrentUser, target_id: PathId, body: targets.ReportIn
 ) -> dict[str, Any]:
     """A district reports progress against a target, with evidence already uploaded."""
     report = targets.add_report(session, ctx, user, target_id, body)
