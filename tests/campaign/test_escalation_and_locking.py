@@ -154,3 +154,38 @@ def test_a_unit_officer_sees_only_its_own_cases(campaign: CampaignEnv) -> None:
     assert acted.status_code == 404
     district = campaign.client.get("/api/v1/cases", headers=campaign.headers("coord2")).json()
     assert [c["id"] for c in district["items"]] == [theirs["id"]]
+
+
+def test_a_lost_race_at_the_database_is_a_clean_conflict(campaign: CampaignEnv) -> None:
+    """Both clients pass the version check; the database lets only the first UPDATE through.
+    The second gets ConflictError (HTTP 409), its session stays usable, no event is lost."""
+    import pytest
+    from sqlalchemy import select
+
+    from gardencity.campaign import service
+    from gardencity.campaign.models import User
+    from gardencity.campaign.schemas import ActionIn
+    from gardencity.errors import ConflictError
+
+    case = campaign.file("patrol1")
+    db, ctx = campaign.app.state.db, campaign.app.state.ctx
+    with db.sessions() as first, db.sessions() as second:
+        # (each load is committed: SQLite holds its write lock for a whole transaction;
+        # the loaded objects stay in the sessions' memory)
+        leader = first.scalars(select(User).where(User.username == "leader")).one()
+        seen = service.get_case(first, leader, case["id"]).version
+        first.commit()
+        leader2 = second.scalars(select(User).where(User.username == "leader")).one()
+        service.get_case(second, leader2, case["id"])  # loads the same version
+        second.commit()
+        service.act(first, ctx, leader, case["id"], "comment", ActionIn(version=seen, reason="1"))
+        first.commit()
+        with pytest.raises(ConflictError):
+            service.act(
+                second, ctx, leader2, case["id"], "comment", ActionIn(version=seen, reason="2")
+            )
+        assert service.get_case(second, leader2, case["id"]).version == seen + 1
+    events = campaign.client.get(
+        f"/api/v1/cases/{case['id']}", headers=campaign.headers("admin")
+    ).json()["events"]
+    assert [e["reason"] for e in events if e["action"] == "comment"] == ["1"]

@@ -16,7 +16,7 @@ from gardencity.db.engine import open_database
 from gardencity.settings import Settings
 from gardencity.storage.files import FileStore
 
-__all__ = ["create_app"]
+__all__ = ["app_from_env", "create_app"]
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
@@ -57,3 +57,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         return {"status": "ok", "version": __version__, "database": db.backend}
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """For ``uvicorn --factory gardencity.api.app:app_from_env`` (settings from GARDENCITY_*)."""
+    return create_app(Settings())  # type: ignore[call-arg]

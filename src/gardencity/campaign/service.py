@@ -16,6 +16,7 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from gardencity.auth.permissions import UnitTree, authorize, case_scope
@@ -263,12 +264,15 @@ def act(
         case.closed_at = None
     case.status = target
     case.updated_at = now
+    flag_modified(case, "updated_at")  # every action bumps the version, even a comment
     event = _append(case, actor, action, current, target, now, data.reason, event_data)
+    reference = case.reference  # the instance is unusable after a failed flush
     try:
         session.flush()
     except StaleDataError as exc:
+        session.rollback()
         raise ConflictError(
-            f"案卷已被他人修改 / case {case.reference} was changed by someone else at the same "
+            f"案卷已被他人修改 / case {reference} was changed by someone else at the same "
             "time. Reload and try again."
         ) from exc
     for photo in photos:
@@ -349,6 +353,7 @@ def escalate_overdue(session: Session, ctx: ServiceContext) -> list[Case]:
         }
         case.escalation_level = level
         case.updated_at = now
+        flag_modified(case, "updated_at")
         status = S(case.status)
         _append(case, None, "escalate", status, status, now, "超期升级 / overdue", data)
         raised.append(case)
