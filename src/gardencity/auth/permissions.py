@@ -80,7 +80,13 @@ class UnitTree:
 
     @classmethod
     def from_session(cls, session: Session) -> UnitTree:
-        return cls(dict(session.execute(select(Unit.id, Unit.parent_id)).all()))
+        """The tree as the session sees it (loaded once per session; units rarely change)."""
+        cached = session.info.get("unit_tree")
+        if isinstance(cached, UnitTree):
+            return cached
+        tree = cls(dict(session.execute(select(Unit.id, Unit.parent_id)).all()))
+        session.info["unit_tree"] = tree
+        return tree
 
     def subtree(self, unit_id: int) -> set[int]:
         """``unit_id`` and every unit below it."""

@@ -57,13 +57,12 @@ def escalation_hours(config: CampaignConfig) -> list[float]:
 
 
 def _frames(session: Session) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
-    stamp = (
-        id(session.get_bind()),
-        *(
-            session.execute(select(func.count(), func.max(model.id))).one()
-            for model in (Grid, Unit, LeaderAssignment)
-        ),
-    )
+    counts = [
+        select(aggregate(model.id)).scalar_subquery()
+        for model in (Grid, Unit, LeaderAssignment)
+        for aggregate in (func.count, func.max)
+    ]
+    stamp = (id(session.get_bind()), *session.execute(select(*counts)).one())
     if stamp not in _CACHE:
         grid_rows = session.execute(select(Grid.code, Grid.unit_id, Grid.geometry)).all()
         grids = gpd.GeoDataFrame(

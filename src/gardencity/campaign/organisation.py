@@ -104,6 +104,7 @@ def create_unit(session: Session, ctx: ServiceContext, actor: User | None, data:
         raise InvalidRequestError(f"parent unit {data.parent_id} does not exist")
     unit = Unit(**data.model_dump(), created_at=ctx.now())
     session.add(unit)
+    session.info.pop("unit_tree", None)
     _flush_unique(session, f"unit code '{data.code}'")
     audit(session, ctx, actor, "unit.create", unit, data.model_dump())
     return unit
