@@ -35,6 +35,7 @@ __all__ = [
 
 DEFAULTS = Path(__file__).with_name("data") / "campaign.yaml"
 PRIORITIES = ("urgent", "high", "normal", "low")
+STATES = ("filed", "dispatched", "in_progress", "submitted", "sent_back", "closed", "discarded")
 
 
 class _Strict(BaseModel):
@@ -175,26 +176,10 @@ def _cross_checks(config: CampaignConfig) -> list[str]:
     ]
     if "*" not in config.sla:
         problems.append("sla needs a default row with category '*'")
-    missing = {
-        "filed",
-        "dispatched",
-        "in_progress",
-        "submitted",
-        "sent_back",
-        "closed",
-        "discarded",
-    } - set(config.status_labels)
+    missing = set(STATES) - set(config.status_labels)
     if missing:
         problems.append(f"status_labels lacks {sorted(missing)}")
-    extra = set(config.status_labels) - {
-        "filed",
-        "dispatched",
-        "in_progress",
-        "submitted",
-        "sent_back",
-        "closed",
-        "discarded",
-    }
+    extra = set(config.status_labels) - set(STATES)
     if extra:
         problems.append(
             f"status_labels has unknown states {sorted(extra)}; labels map onto the seven "

@@ -13,7 +13,7 @@ from gardencity.auth.permissions import authorize
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Case, CaseEvent, FlagAward, SpotCheck, Unit, User
 from gardencity.campaign.organisation import audit
-from gardencity.campaign.ranking import STATS_COLUMNS, period_bounds, unit_scores
+from gardencity.campaign.ranking import RATE_COLUMNS, STATS_COLUMNS, period_bounds, unit_scores
 from gardencity.campaign.service import CLOCK_RUNNING
 from gardencity.errors import InvalidRequestError
 
@@ -97,20 +97,7 @@ def compute_flags(
     for record in scored.to_dict("records"):
         details = {
             k: (None if pd.isna(record[k]) else float(record[k]))
-            for k in (
-                "handled",
-                "closed",
-                "closed_on_time",
-                "submissions",
-                "send_backs",
-                "overdue_open",
-                "spot_check_score",
-                "closure_rate",
-                "on_time_rate",
-                "rework_rate",
-                "overdue_per_case",
-                "spot_check",
-            )
+            for k in (*STATS_COLUMNS[2:], *RATE_COLUMNS)
         }
         rows.append(
             FlagAward(

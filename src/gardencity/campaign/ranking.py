@@ -26,7 +26,7 @@ import pandas as pd
 
 from gardencity.campaign.config import RankingRule
 
-__all__ = ["STATS_COLUMNS", "period_bounds", "unit_scores"]
+__all__ = ["RATE_COLUMNS", "STATS_COLUMNS", "period_bounds", "unit_scores"]
 
 STATS_COLUMNS = [
     "unit_id",
@@ -39,6 +39,7 @@ STATS_COLUMNS = [
     "overdue_open",
     "spot_check_score",
 ]
+RATE_COLUMNS = ["closure_rate", "on_time_rate", "rework_rate", "overdue_per_case", "spot_check"]
 
 
 def period_bounds(

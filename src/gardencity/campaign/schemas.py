@@ -20,6 +20,7 @@ __all__ = [
     "GeoJSONGeometry",
     "Priority",
     "Source",
+    "parse_bbox",
 ]
 
 Source = Literal[
@@ -171,3 +172,21 @@ class CaseFilter(BaseModel):
         if value is not None and (value[0] > value[2] or value[1] > value[3]):
             raise ValueError("bbox must be minlon,minlat,maxlon,maxlat with min <= max")
         return value
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``"minlon,minlat,maxlon,maxlat"`` → a tuple, or InvalidRequestError saying the format."""
+    if not text:
+        return None
+    from gardencity.errors import InvalidRequestError
+
+    try:
+        parts = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 4:
+        raise InvalidRequestError("bbox must be four numbers: minlon,minlat,maxlon,maxlat")
+    minx, miny, maxx, maxy = parts
+    if minx > maxx or miny > maxy:
+        raise InvalidRequestError("bbox must be minlon,minlat,maxlon,maxlat with min <= max")
+    return minx, miny, maxx, maxy

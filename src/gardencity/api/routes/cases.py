@@ -20,6 +20,7 @@ from gardencity.campaign.schemas import (
     CaseIn,
     CaseOut,
     CasePage,
+    parse_bbox,
 )
 from gardencity.errors import InvalidRequestError, NotFoundError
 from gardencity.settings import Settings
@@ -39,15 +40,7 @@ def _filters(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> CaseFilter:
-    box = None
-    if bbox:
-        try:
-            parts = tuple(float(v) for v in bbox.split(","))
-        except ValueError:
-            parts = ()
-        if len(parts) != 4:
-            raise InvalidRequestError("bbox must be four numbers: minlon,minlat,maxlon,maxlat")
-        box = parts
+    box = parse_bbox(bbox)
     try:
         return CaseFilter(
             status=status,

@@ -17,7 +17,7 @@ from gardencity.api.deps import Ctx, DbSession, client_address
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.campaign import lookup, service
 from gardencity.campaign.models import Attachment, Case
-from gardencity.campaign.schemas import CaseIn
+from gardencity.campaign.schemas import CaseIn, parse_bbox
 from gardencity.campaign.states import OPEN311_STATUS, CaseStatus
 from gardencity.db.spatial import in_bbox
 from gardencity.errors import InvalidRequestError, NotFoundError
@@ -180,13 +180,8 @@ def public_map(
     _limit(request, "read")
     public = [code for code, c in ctx.config.categories.items() if c.public]
     query = select(Case).where(Case.category.in_(public))
-    if bbox:
-        try:
-            box = tuple(float(v) for v in bbox.split(","))
-        except ValueError:
-            box = ()
-        if len(box) != 4:
-            raise InvalidRequestError("bbox must be four numbers: minlon,minlat,maxlon,maxlat")
+    box = parse_bbox(bbox)
+    if box:
         query = query.where(in_bbox(session.get_bind().dialect.name, Case, box))
     if status:
         query = query.where(
