@@ -11,7 +11,7 @@ DEMO_DIR ?= demo
 APT_PACKAGES := fonts-noto-cjk postgresql-15 postgresql-15-postgis-3 postgis
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test lint typecheck pytest bench clean
+.PHONY: install demo test lint typecheck pytest bench bench-campaign clean
 
 install: $(STAMPS)/apt $(STAMPS)/python
 
@@ -55,6 +55,15 @@ test: lint typecheck pytest
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+
+# Load run of the campaign server (PostgreSQL, uvicorn, wrk); records benchmarks/results/campaign_load.json
+$(STAMPS)/wrk:
+	@mkdir -p $(STAMPS)
+	@command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk; }
+	@touch $@
+
+bench-campaign: install $(STAMPS)/wrk
+	$(BIN)/python -m benchmarks.campaign_load
 
 clean:
 	rm -rf $(VENV) $(STAMPS) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

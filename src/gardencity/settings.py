@@ -29,6 +29,25 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(default=20, gt=0, le=200)
     public_writes_per_minute: int = Field(default=10, ge=1)
     public_reads_per_minute: int = Field(default=600, ge=1)
+    auth_cache_seconds: float = Field(
+        default=5,
+        ge=0,
+        le=60,
+        description=(
+            "how long a server process remembers who holds a token (0: ask the database on "
+            "every request); a logout or a changed user applies at once in the same process "
+            "and within this time in the others"
+        ),
+    )
+    public_cache_seconds: float = Field(
+        default=5,
+        ge=0,
+        le=300,
+        description=(
+            "how long a server process serves the same public map / Open311 list response "
+            "(0: never cached); sent as Cache-Control max-age"
+        ),
+    )
     secure_cookies: bool = Field(
         default=False, description="send cookies only over HTTPS (set true behind TLS)"
     )

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from gardencity import __version__
 from gardencity.api.deps import RateLimiter
 from gardencity.api.errors import install_error_handlers
+from gardencity.api.public_cache import PublicCache
 from gardencity.campaign.config import load_campaign_config
 from gardencity.campaign.context import Clock, ServiceContext, system_clock
 from gardencity.db.engine import open_database
@@ -48,6 +49,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     app.state.db = db
     app.state.ctx = ctx
     app.state.limiter = RateLimiter()
+    app.state.public_cache = PublicCache(settings.public_cache_seconds)
     install_error_handlers(app)
     for module in (auth, cases, organisation, rankings, exports, public, open311):
         app.include_router(module.router)

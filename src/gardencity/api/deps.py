@@ -5,13 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
-from gardencity.auth.sessions import user_for_token
+from gardencity.auth.sessions import remembered_user, user_for_token
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import User
 from gardencity.campaign.schemas import MAX_ID
@@ -36,19 +38,23 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
-def _session(request: Request) -> Iterator[Session]:
+async def _session(request: Request) -> AsyncIterator[Session]:
+    # A coroutine, not a thread-pool hand-over: opening a session does no I/O, and closing
+    # it (a rollback on a pooled connection, if it ever took one) is one short round trip.
     db: Database = request.app.state.db
-    with db.sessions() as session:
-        try:
-            yield session
-        finally:
-            session.rollback()
+    session = db.sessions()
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 DbSession = Annotated[Session, Depends(_session)]
 
 
-def _context(request: Request) -> ServiceContext:
+# Dependencies that do no I/O are coroutines: FastAPI runs a plain function in the thread
+# pool, one hand-over per dependency per request.
+async def _context(request: Request) -> ServiceContext:
     ctx: ServiceContext = request.app.state.ctx
     return ctx
 
@@ -63,17 +69,24 @@ def _secret(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def _optional_user(request: Request, session: DbSession, ctx: Ctx) -> User | None:
+async def _optional_user(request: Request, session: DbSession, ctx: Ctx) -> User | None:
     secret = _secret(request)
     if not secret:
         return None
-    user = user_for_token(session, secret, ctx.now())
+    settings: Settings = request.app.state.settings
+    now = ctx.now()
+    seconds = settings.auth_cache_seconds
+    user = remembered_user(session, secret, now, cache_seconds=seconds)
+    if user is None:  # ask the database, in the thread pool
+        user = await run_in_threadpool(
+            partial(user_for_token, session, secret, now, cache_seconds=seconds)
+        )
     if user is None:
         raise AuthenticationError("登录已失效 / session or token expired or revoked; log in again")
     return user
 
 
-def _current_user(user: Annotated[User | None, Depends(_optional_user)]) -> User:
+async def _current_user(user: Annotated[User | None, Depends(_optional_user)]) -> User:
     if user is None:
         raise AuthenticationError("请先登录 / please log in (session cookie or Bearer token)")
     return user

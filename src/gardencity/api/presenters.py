@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Response
+from pydantic import BaseModel
+
 from gardencity.auth.permissions import UnitTree, allowed_actions
 from gardencity.campaign import lookup
 from gardencity.campaign.context import ServiceContext
@@ -12,7 +15,14 @@ from gardencity.campaign.schemas import AttachmentOut, CaseOut, EventOut
 from gardencity.campaign.service import CLOCK_RUNNING
 from gardencity.campaign.states import CaseStatus, actions_from
 
-__all__ = ["case_feature", "case_out", "is_overdue"]
+__all__ = ["case_feature", "case_out", "is_overdue", "json_response"]
+
+
+def json_response(model: BaseModel, status_code: int = 200) -> Response:
+    """``model`` serialised once by pydantic (a route that returns the model itself has
+    FastAPI dump, validate and serialise it again); declare ``response_model`` on the route
+    so the OpenAPI schema still names the model."""
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
 def is_overdue(case: Case, ctx: ServiceContext) -> bool:
@@ -23,10 +33,21 @@ def is_overdue(case: Case, ctx: ServiceContext) -> bool:
     )
 
 
+# Read from the row column by column: validating the ORM object itself would also read (and
+# lazy-load) its events and attachments, one query each per case of a list.
+_COLUMNS = tuple(
+    name
+    for name in CaseOut.model_fields
+    if name not in {"events", "attachments", "allowed_actions", "overdue", "status_label"}
+)
+
+
 def case_out(
     case: Case, ctx: ServiceContext, user: User, tree: UnitTree, *, details: bool = False
 ) -> CaseOut:
-    out = CaseOut.model_validate(case)
+    """The staff view of ``case``; with ``details`` its public events, files and the actions
+    ``user`` may take now (a list page carries none of these)."""
+    out = CaseOut.model_validate({name: getattr(case, name) for name in _COLUMNS})
     out.status_label = lookup.status_label(ctx.config, case.status)
     out.overdue = is_overdue(case, ctx)
     if details:

@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from gardencity.campaign.models import Case, Unit, User
+from gardencity.campaign.org_stamp import organisation_stamp
 from gardencity.campaign.states import TRANSITIONS, Role
 from gardencity.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 
@@ -38,6 +39,8 @@ __all__ = [
 R = Role
 STAFF = frozenset({R.ADMIN, R.COORDINATOR, R.OFFICER, R.INSPECTOR, R.LEADER})
 CITY_WIDE = frozenset({R.ADMIN, R.LEADER})
+
+_TREES: dict[tuple[object, ...], UnitTree] = {}
 
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "case.view": STAFF | {R.RESIDENT},
@@ -64,7 +67,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 } | {f"case.{action}": t.roles for action, t in TRANSITIONS.items()}
 
 
-@dataclass
+@dataclass(frozen=True)
 class UnitTree:
     """The organisation tree, for scope questions (loaded once per request)."""
 
@@ -76,15 +79,21 @@ class UnitTree:
         for unit, parent in self.parent.items():
             if parent is not None:
                 children[parent].append(unit)
-        self.children = dict(children)
+        object.__setattr__(self, "children", dict(children))
 
     @classmethod
     def from_session(cls, session: Session) -> UnitTree:
-        """The tree as the session sees it (loaded once per session; units rarely change)."""
+        """The tree as the session sees it: built once per process and organisation stamp
+        (see :mod:`gardencity.campaign.org_stamp`), remembered by the session."""
         cached = session.info.get("unit_tree")
         if isinstance(cached, UnitTree):
             return cached
-        tree = cls(dict(session.execute(select(Unit.id, Unit.parent_id)).all()))
+        stamp = organisation_stamp(session)
+        tree = _TREES.get(stamp)
+        if tree is None:
+            tree = cls(dict(session.execute(select(Unit.id, Unit.parent_id)).all()))
+            _TREES.clear()
+            _TREES[stamp] = tree
         session.info["unit_tree"] = tree
         return tree
 

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, UOWTransaction
 
 from gardencity.auth.passwords import hash_password, hash_secret, needs_rehash, new_secret
 from gardencity.auth.passwords import verify_password as check_password
 from gardencity.campaign.models import ApiKey, AuthToken, User
+from gardencity.campaign.org_stamp import WATCHED_MODELS, remember_stamp, stamp_columns
 from gardencity.errors import AuthenticationError
 
-__all__ = ["authenticate", "issue_token", "revoke_token", "user_for_token", "valid_api_key"]
+__all__ = [
+    "authenticate",
+    "forget_identities",
+    "issue_token",
+    "remembered_user",
+    "revoke_token",
+    "user_for_token",
+    "valid_api_key",
+]
 
 # Same work for unknown users as for known ones, so timing does not reveal user names.
 _DUMMY_HASH = hash_password("not-a-real-password")
@@ -48,13 +61,84 @@ def issue_token(
     return secret
 
 
-def user_for_token(session: Session, secret: str, now: datetime) -> User | None:
-    token = session.scalars(
-        select(AuthToken).where(AuthToken.token_hash == hash_secret(secret))
+@dataclass(frozen=True)
+class _Identity:
+    user: User  # detached; each request merges its own copy into its session
+    stamp: tuple[Any, ...]
+    expires_at: datetime
+    checked_at: float
+
+
+_IDENTITIES: dict[tuple[int, str], _Identity] = {}
+_IDENTITIES_LOCK = threading.Lock()
+
+
+def user_for_token(
+    session: Session, secret: str, now: datetime, *, cache_seconds: float = 0.0
+) -> User | None:
+    """The active user holding the unexpired, unrevoked session or API token ``secret``.
+
+    One round trip: it also reads the organisation stamp, so the scope checks of the same
+    request need no query of their own when the organisation has not changed. With
+    ``cache_seconds`` the answer (and the stamp) is remembered that long by this process: a
+    logout, a revoked token, a changed user or organisation clears it at once here, and
+    within ``cache_seconds`` in the server's other processes.
+    """
+    key = (id(session.get_bind()), hash_secret(secret))
+    known = remembered_user(session, secret, now, cache_seconds=cache_seconds)
+    if known is not None:
+        return known
+    row = session.execute(
+        select(User, AuthToken.expires_at, *stamp_columns())
+        .join(AuthToken, AuthToken.user_id == User.id)
+        .where(
+            AuthToken.token_hash == key[1],
+            AuthToken.revoked.is_(False),
+            AuthToken.expires_at > now,
+            User.is_active.is_(True),
+        )
     ).one_or_none()
-    if token is None or token.revoked or token.expires_at <= now or not token.user.is_active:
+    if row is None:
         return None
-    return token.user
+    stamp = remember_stamp(session, tuple(row[2:]))
+    user: User = row[0]
+    if cache_seconds > 0:
+        session.expunge(user)
+        with _IDENTITIES_LOCK:
+            _IDENTITIES[key] = _Identity(user, stamp, row[1], time.monotonic())
+        user = session.merge(user, load=False)
+    return user
+
+
+def remembered_user(
+    session: Session, secret: str, now: datetime, *, cache_seconds: float
+) -> User | None:
+    """The holder of ``secret`` if this process checked it less than ``cache_seconds`` ago
+    (merged into ``session`` without a query), else None. No I/O."""
+    if cache_seconds <= 0:
+        return None
+    known = _IDENTITIES.get((id(session.get_bind()), hash_secret(secret)))
+    if (
+        known is None
+        or time.monotonic() - known.checked_at >= cache_seconds
+        or known.expires_at <= now
+    ):
+        return None
+    remember_stamp(session, known.stamp[1:])
+    return session.merge(known.user, load=False)
+
+
+def forget_identities() -> None:
+    """Drop every remembered token holder (called when users or tokens change)."""
+    with _IDENTITIES_LOCK:
+        _IDENTITIES.clear()
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_on_change(session: Session, _flush: UOWTransaction) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, (User, AuthToken, *WATCHED_MODELS)) for obj in changed):
+        forget_identities()
 
 
 def revoke_token(session: Session, secret: str) -> None:

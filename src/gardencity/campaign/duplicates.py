@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Geod
 
-__all__ = ["find_duplicates"]
+__all__ = ["find_duplicates", "nearest_within"]
 
 _GEOD = Geod(ellps="WGS84")
 OPEN = {"filed", "dispatched", "in_progress", "submitted", "sent_back"}
@@ -47,9 +47,35 @@ def find_duplicates(
     ]
     if pool.empty:
         return []
-    lons = np.full(len(pool), lonlat[0])
-    lats = np.full(len(pool), lonlat[1])
-    _, _, dist = _GEOD.inv(lons, lats, pool["lon"].to_numpy(float), pool["lat"].to_numpy(float))
-    near = pool.assign(distance=dist)
-    near = near[near["distance"] <= radius_m].sort_values(["distance", "id"])
-    return [int(i) for i in near["id"]]
+    return nearest_within(
+        lonlat,
+        pool["id"].to_numpy(),
+        pool["lon"].to_numpy(float),
+        pool["lat"].to_numpy(float),
+        radius_m=radius_m,
+    )
+
+
+def nearest_within(
+    lonlat: tuple[float, float],
+    ids: np.ndarray,
+    lons: np.ndarray,
+    lats: np.ndarray,
+    *,
+    radius_m: float,
+) -> list[int]:
+    """Of the points (``ids``, ``lons``, ``lats``), the ids within ``radius_m`` (geodesic) of
+    ``lonlat``, nearest first (ties by id).
+
+    >>> nearest_within((116.3, 39.99), np.array([7, 8]), np.array([116.3001, 116.31]),
+    ...                np.array([39.99, 39.99]), radius_m=30)
+    [7]
+    """
+    if len(ids) == 0:
+        return []
+    origin_lon = np.full(len(ids), lonlat[0])
+    origin_lat = np.full(len(ids), lonlat[1])
+    _, _, distance = _GEOD.inv(origin_lon, origin_lat, lons, lats)
+    near = np.flatnonzero(np.asarray(distance) <= radius_m)
+    order = np.lexsort((ids[near], np.asarray(distance)[near]))
+    return [int(i) for i in ids[near][order]]

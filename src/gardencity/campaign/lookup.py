@@ -13,21 +13,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gardencity.campaign.config import CampaignConfig, Category, deadline_for
-from gardencity.campaign.duplicates import find_duplicates
+from gardencity.campaign.duplicates import nearest_within
 from gardencity.campaign.models import Case, Grid, LeaderAssignment, Unit
-from gardencity.campaign.routing import RoutingDecision, route_case
+from gardencity.campaign.org_stamp import organisation_stamp
+from gardencity.campaign.routing import RoutingDecision, RoutingIndex, route_with_index
 from gardencity.campaign.states import CaseStatus
 from gardencity.db.spatial import in_bbox
 from gardencity.errors import InvalidRequestError
 
 __all__ = ["category", "deadline", "duplicates", "escalation_hours", "route", "unit"]
 
-_CACHE: dict[tuple[Any, ...], tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]] = {}
+_CACHE: dict[tuple[Any, ...], RoutingIndex] = {}
 OPEN = [s.value for s in CaseStatus if s not in {CaseStatus.CLOSED, CaseStatus.DISCARDED}]
 
 
@@ -56,13 +58,8 @@ def escalation_hours(config: CampaignConfig) -> list[float]:
     return sorted(float(step.after_hours) for step in config.escalation)
 
 
-def _frames(session: Session) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
-    counts = [
-        select(aggregate(model.id)).scalar_subquery()
-        for model in (Grid, Unit, LeaderAssignment)
-        for aggregate in (func.count, func.max)
-    ]
-    stamp = (id(session.get_bind()), *session.execute(select(*counts)).one())
+def _routing_index(session: Session) -> RoutingIndex:
+    stamp = organisation_stamp(session)
     if stamp not in _CACHE:
         grid_rows = session.execute(select(Grid.code, Grid.unit_id, Grid.geometry)).all()
         grids = gpd.GeoDataFrame(
@@ -79,18 +76,16 @@ def _frames(session: Session) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFr
             columns=["user_id", "unit_id"],
         )
         _CACHE.clear()
-        _CACHE[stamp] = (grids, units, leaders)
+        _CACHE[stamp] = RoutingIndex.from_frames(grids, units, leaders)
     return _CACHE[stamp]
 
 
 def route(
     session: Session, config: CampaignConfig, lonlat: tuple[float, float], category_code: str
 ) -> RoutingDecision:
-    """Route a case at ``lonlat`` by area and category (see :func:`route_case`)."""
-    grids, units, leaders = _frames(session)
-    return route_case(
-        lonlat, category_code, grids=grids, units=units, leaders=leaders, config=config
-    )
+    """Route a case at ``lonlat`` by area and category (see
+    :func:`~gardencity.campaign.routing.route_case`)."""
+    return route_with_index(lonlat, category_code, _routing_index(session), config)
 
 
 def duplicates(
@@ -106,21 +101,16 @@ def duplicates(
     lon, lat = lonlat
     box = (lon - pad * 2, lat - pad, lon + pad * 2, lat + pad)
     rows = session.execute(
-        select(Case.id, Case.lon, Case.lat, Case.category, Case.created_at, Case.status).where(
+        select(Case.id, Case.lon, Case.lat).where(
             in_bbox(session.get_bind().dialect.name, Case, box),
             Case.category == category_code,
             Case.status.in_(OPEN),
             Case.created_at >= now - timedelta(days=rule.window_days),
         )
     ).all()
-    existing = pd.DataFrame(rows, columns=["id", "lon", "lat", "category", "created_at", "status"])
-    return find_duplicates(
-        lonlat,
-        category_code,
-        now,
-        existing,
-        radius_m=rule.radius_m,
-        window_days=rule.window_days,
+    table = np.array([tuple(row) for row in rows], dtype=float).reshape(-1, 3)
+    return nearest_within(
+        lonlat, table[:, 0].astype(int), table[:, 1], table[:, 2], radius_m=rule.radius_m
     )
 
 

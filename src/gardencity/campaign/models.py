@@ -127,7 +127,7 @@ class Case(BoundingBox, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(32), index=True)
     priority: Mapped[str] = mapped_column(String(16), default="normal")
-    geometry: Mapped[BaseGeometry] = mapped_column(Geometry())
+    geometry: Mapped[BaseGeometry] = mapped_column(Geometry(), deferred=True)
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     address: Mapped[str | None] = mapped_column(String(300))
@@ -166,6 +166,7 @@ class Case(BoundingBox, Base):
 
 
 Index("ix_cases_unit_status", Case.unit_id, Case.status)
+Index("ix_cases_created_at_id", Case.created_at, Case.id)  # the case list's order
 
 
 class CaseEvent(Base):

@@ -13,19 +13,18 @@ Each rule falls back upwards (street → district → city) and the decision say
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from gardencity.campaign.config import CampaignConfig
 from gardencity.errors import InvalidRequestError
 
-__all__ = ["RoutingDecision", "locate_grid", "route_case"]
-
-_TREES: dict[int, tuple[Any, shapely.STRtree]] = {}
+__all__ = ["RoutingDecision", "RoutingIndex", "locate_grid", "route_case", "route_with_index"]
 
 
 @dataclass(frozen=True)
@@ -36,21 +35,123 @@ class RoutingDecision:
     reason: str
 
 
+@dataclass(frozen=True)
+class _AreaIndex:
+    """Units of one kind that have an area: a spatial index over their areas."""
+
+    tree: shapely.STRtree
+    ids: np.ndarray
+    areas: np.ndarray
+
+    def containing(self, point: shapely.Point) -> list[int]:
+        """Ids of the units whose area contains ``point``, smallest area first."""
+        hits = self.tree.query(point, predicate="intersects")
+        return [int(self.ids[i]) for i in sorted(hits, key=lambda i: (self.areas[i], self.ids[i]))]
+
+
+@dataclass(frozen=True)
+class RoutingIndex:
+    """The grid, the unit tree and the leaders' contact points, indexed for routing.
+
+    Built once from the frames (:meth:`from_frames`) and reused for every case until the
+    organisation changes.
+    """
+
+    grid_tree: shapely.STRtree | None
+    grid_codes: np.ndarray
+    grid_units: list[int | None]
+    parent: dict[int, int | None]
+    kind: dict[int, str]
+    name: dict[int, str]
+    by_code: dict[str, int]
+    root: int | None
+    leader_of: dict[int, int]
+    areas: dict[str, _AreaIndex] = field(default_factory=dict)
+
+    @classmethod
+    def from_frames(
+        cls, grids: gpd.GeoDataFrame, units: pd.DataFrame, leaders: pd.DataFrame
+    ) -> RoutingIndex:
+        """``grids``: code, unit_id, geometry (EPSG:4326). ``units``: id, parent_id, kind,
+        code, name, area (shapely or None). ``leaders``: user_id, unit_id."""
+        ids = [int(i) for i in units["id"]] if not units.empty else []
+
+        def column(name: str) -> list[Any]:
+            return list(units[name]) if not units.empty else []
+
+        parent = {
+            i: (None if p is None or pd.isna(p) else int(p))
+            for i, p in zip(ids, column("parent_id"), strict=True)
+        }
+        kinds = dict(zip(ids, (str(k) for k in column("kind")), strict=True))
+        roots = [i for i in ids if kinds[i] == "city"]
+        areas: dict[str, _AreaIndex] = {}
+        for unit_kind in set(kinds.values()):
+            pairs = [
+                (i, a)
+                for i, a in zip(ids, column("area"), strict=True)
+                if kinds[i] == unit_kind and a is not None and not shapely.is_empty(a)
+            ]
+            if pairs:
+                geoms = np.array([a for _, a in pairs], dtype=object)
+                areas[unit_kind] = _AreaIndex(
+                    shapely.STRtree(geoms),
+                    np.array([i for i, _ in pairs]),
+                    shapely.area(geoms),
+                )
+        leader_of: dict[int, int] = {}
+        pairs_of_leaders = zip(leaders.get("unit_id", []), leaders.get("user_id", []), strict=True)
+        for unit_id, user_id in sorted(pairs_of_leaders, reverse=True):
+            leader_of[int(unit_id)] = int(user_id)  # the smallest user id wins
+        grid_units = [None if u is None or pd.isna(u) else int(u) for u in grids.get("unit_id", [])]
+        return cls(
+            grid_tree=shapely.STRtree(grids.geometry.to_numpy()) if not grids.empty else None,
+            grid_codes=np.array([str(c) for c in grids.get("code", [])], dtype=object),
+            grid_units=grid_units,
+            parent=parent,
+            kind=kinds,
+            name=dict(zip(ids, (str(n) for n in column("name")), strict=True)),
+            by_code=dict(zip((str(c) for c in column("code")), ids, strict=True)),
+            root=roots[0] if roots else None,
+            leader_of=leader_of,
+            areas=areas,
+        )
+
+    def locate(self, lonlat: tuple[float, float]) -> int | None:
+        """Row of the grid cell containing ``lonlat`` (on a shared edge: the smallest code)."""
+        if self.grid_tree is None:
+            return None
+        hits = self.grid_tree.query(shapely.Point(lonlat), predicate="intersects")
+        if len(hits) == 0:
+            return None
+        return int(min(hits, key=lambda i: str(self.grid_codes[i])))
+
+    def chain(self, unit_id: int | None) -> list[int]:
+        """``unit_id`` and the units above it, nearest first."""
+        out: list[int] = []
+        while unit_id is not None and unit_id not in out:
+            out.append(unit_id)
+            unit_id = self.parent.get(unit_id)
+        return out
+
+    def containing(self, unit_kind: str, point: shapely.Point) -> list[int]:
+        found = self.areas.get(unit_kind)
+        return found.containing(point) if found is not None else []
+
+    def leader(self, unit_id: int | None) -> int | None:
+        for unit in self.chain(unit_id):
+            if unit in self.leader_of:
+                return self.leader_of[unit]
+        return None
+
+
 def locate_grid(grids: gpd.GeoDataFrame, lonlat: tuple[float, float]) -> int | None:
     """Row position of the grid cell containing ``lonlat`` (a point on a shared edge goes to
     the cell with the smallest code), or None outside the grid."""
     if grids.empty:
         return None
-    cached = _TREES.get(id(grids))
-    if cached is None or cached[0] is not grids:
-        _TREES.clear()
-        cached = (grids, shapely.STRtree(grids.geometry.to_numpy()))
-        _TREES[id(grids)] = cached
-    hits = cached[1].query(shapely.Point(lonlat), predicate="intersects")
-    if len(hits) == 0:
-        return None
-    codes = grids["code"].to_numpy()
-    return int(min(hits, key=lambda i: str(codes[i])))
+    empty = pd.DataFrame(columns=["id", "parent_id", "kind", "code", "name", "area"])
+    return RoutingIndex.from_frames(grids, empty, pd.DataFrame()).locate(lonlat)
 
 
 def route_case(
@@ -67,41 +168,32 @@ def route_case(
     ``grids``: code, unit_id, geometry (EPSG:4326). ``units``: id, parent_id, kind, code,
     name, area (shapely or None). ``leaders``: user_id, unit_id.
     """
+    index = RoutingIndex.from_frames(grids, units, leaders)
+    return route_with_index(lonlat, category_code, index, config)
+
+
+_KIND_ZH = {"street": "街道", "district": "城区", "city": "市级"}
+_LEVELS = ("street", "district", "city")
+_LADDER = {"park_or_street": "street", "street": "street", "district": "district"}
+
+
+def route_with_index(
+    lonlat: tuple[float, float], category_code: str, index: RoutingIndex, config: CampaignConfig
+) -> RoutingDecision:
+    """:func:`route_case` on a prepared :class:`RoutingIndex`."""
     category = config.categories.get(category_code)
     if category is None:
         raise InvalidRequestError(f"unknown category '{category_code}'")
     point = shapely.Point(lonlat)
-    row = locate_grid(grids, lonlat)
-    grid_code = str(grids["code"].iloc[row]) if row is not None else None
-    grid_unit = grids["unit_id"].iloc[row] if row is not None else None
-    by_id = units.set_index("id") if not units.empty else units
-    parent = by_id["parent_id"].to_dict() if not units.empty else {}
-    kind = by_id["kind"].to_dict() if not units.empty else {}
-    name = by_id["name"].to_dict() if not units.empty else {}
-
-    def chain(unit_id: Any) -> list[int]:
-        out: list[int] = []
-        while unit_id is not None and not pd.isna(unit_id) and int(unit_id) not in out:
-            out.append(int(unit_id))
-            unit_id = parent.get(int(unit_id))
-        return out
-
-    def containing(unit_kind: str) -> list[int]:
-        if units.empty:
-            return []
-        rows = units[(units["kind"] == unit_kind) & units["area"].notna()]
-        inside = [
-            (shapely.area(a), int(i))
-            for i, a in zip(rows["id"], rows["area"], strict=True)
-            if shapely.intersects(a, point)
-        ]
-        return [i for _, i in sorted(inside)]
+    row = index.locate(lonlat)
+    grid_code = str(index.grid_codes[row]) if row is not None else None
+    grid_unit = index.grid_units[row] if row is not None else None
 
     def up_to(unit_kind: str) -> int | None:
-        for unit_id in chain(grid_unit):
-            if kind.get(unit_id) == unit_kind:
+        for unit_id in index.chain(grid_unit):
+            if index.kind.get(unit_id) == unit_kind:
                 return unit_id
-        found = containing(unit_kind)
+        found = index.containing(unit_kind, point)
         return found[0] if found else None
 
     where = f"网格 {grid_code}" if grid_code else "网格外 / outside the grid"
@@ -110,45 +202,20 @@ def route_case(
     why = ""
     if rule.startswith("unit:"):
         code = rule.split(":", 1)[1]
-        match = units[units["code"] == code] if not units.empty else units
-        if not match.empty:
-            unit_id, why = int(match["id"].iloc[0]), f"类别「{category.name_zh}」由 {code} 处置"
+        if code in index.by_code:
+            unit_id, why = index.by_code[code], f"类别「{category.name_zh}」由 {code} 处置"
     if unit_id is None and rule == "park_or_street":
-        found = containing("responsible")
+        found = index.containing("responsible", point)
         if found:
-            unit_id, why = found[0], f"位于责任单位「{name.get(found[0])}」范围内"
-    ladder = {"park_or_street": "street", "street": "street", "district": "district"}
-    for level in ("street", "district", "city")[
-        ("street", "district", "city").index(ladder.get(rule, "city")) :
-    ]:
+            unit_id, why = found[0], f"位于责任单位「{index.name.get(found[0])}」范围内"
+    for level in _LEVELS[_LEVELS.index(_LADDER.get(rule, "city")) :]:
         if unit_id is not None:
             break
-        candidate = up_to(level) if level != "city" else _root(units)
+        candidate = up_to(level) if level != "city" else index.root
         if candidate is not None:
             unit_id = candidate
-            handler = f"{_KIND_ZH[level]}「{name.get(candidate)}」"
+            handler = f"{_KIND_ZH[level]}「{index.name.get(candidate)}」"
             why = f"{where}；类别「{category.name_zh}」由{handler}处置"
     if unit_id is None:
         why = f"{where}；未找到责任单位 / no unit found: dispatch by hand"
-    leader = _leader(chain(unit_id), leaders)
-    return RoutingDecision(unit_id, leader, grid_code, why)
-
-
-_KIND_ZH = {"street": "街道", "district": "城区", "city": "市级"}
-
-
-def _root(units: pd.DataFrame) -> int | None:
-    if units.empty:
-        return None
-    roots = units[units["kind"] == "city"]
-    return int(roots["id"].iloc[0]) if not roots.empty else None
-
-
-def _leader(chain: list[int], leaders: pd.DataFrame) -> int | None:
-    if leaders.empty:
-        return None
-    for unit_id in chain:
-        hit = leaders[leaders["unit_id"] == unit_id]
-        if not hit.empty:
-            return int(hit["user_id"].min())
-    return None
+    return RoutingDecision(unit_id, index.leader(unit_id), grid_code, why)

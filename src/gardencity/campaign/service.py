@@ -15,7 +15,7 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -110,6 +110,8 @@ def file_case(
         sent_back_count=0,
         created_at=now,
         updated_at=now,
+        events=[],
+        attachments=[],
     )
     case.set_bounds(geometry)
     session.add(case)
@@ -133,9 +135,9 @@ def file_case(
 def get_case(session: Session, actor: User, case_id: int, *, details: bool = True) -> Case:
     """The case ``case_id`` if ``actor`` may see it (else NotFoundError)."""
     query = select(Case).where(Case.id == case_id)
-    if details:
-        query = query.options(selectinload(Case.events), selectinload(Case.attachments))
-    case = session.scalars(query).one_or_none()
+    if details:  # one query with joins: a case has few events and photos
+        query = query.options(joinedload(Case.events), joinedload(Case.attachments))
+    case = session.execute(query).unique().scalars().one_or_none()
     if case is None:
         raise NotFoundError(f"案卷 {case_id} 不存在 / case {case_id} not found")
     authorize(actor, "case.view", case=case, tree=UnitTree.from_session(session))
@@ -150,13 +152,15 @@ def list_cases(
     tree = UnitTree.from_session(session)
     query = select(Case).where(case_scope(actor, tree))
     query = _filtered(query, session, ctx, filters, tree)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = session.scalars(
         query.order_by(Case.created_at.desc(), Case.id.desc())
         .offset((filters.page - 1) * filters.per_page)
         .limit(filters.per_page)
     ).all()
-    return list(page), int(total)
+    if filters.page == 1 and len(page) < filters.per_page:
+        return list(page), len(page)  # the whole list fits on this page: no count needed
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return list(page), int(total or 0)
 
 
 def _filtered(

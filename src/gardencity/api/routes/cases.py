@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId, QueryId
 from gardencity.api.errors import ERROR_RESPONSES
-from gardencity.api.presenters import case_feature, case_out
+from gardencity.api.presenters import case_feature, case_out, json_response
 from gardencity.auth.permissions import UnitTree, authorize
 from gardencity.campaign import service
 from gardencity.campaign.models import Attachment
@@ -28,7 +28,7 @@ from gardencity.settings import Settings
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=ERROR_RESPONSES)
 
 
-def _filters(
+async def _filters(
     status: Annotated[list[str] | None, Query(description="filed, dispatched, …")] = None,
     unit_id: QueryId = None,
     category: str | None = None,
@@ -58,22 +58,23 @@ def _filters(
         raise InvalidRequestError(str(exc)) from exc
 
 
-@router.get("/cases", operation_id="list_cases")
+@router.get("/cases", operation_id="list_cases", response_model=CasePage)
 def list_cases(
     session: DbSession,
     ctx: Ctx,
     user: CurrentUser,
     filters: Annotated[CaseFilter, Depends(_filters)],
-) -> CasePage:
+) -> Response:
     """Cases visible to you, newest first, filtered and paged."""
     items, total = service.list_cases(session, ctx, user, filters)
     tree = UnitTree.from_session(session)
-    return CasePage(
+    page = CasePage(
         items=[case_out(c, ctx, user, tree) for c in items],
         total=total,
         page=filters.page,
         per_page=filters.per_page,
     )
+    return json_response(page)
 
 
 @router.get("/cases.geojson", operation_id="list_cases_geojson")
@@ -93,29 +94,32 @@ def list_cases_geojson(
     }
 
 
-@router.post("/cases", operation_id="create_case", status_code=201)
-def create_case(session: DbSession, ctx: Ctx, user: CurrentUser, body: CaseIn) -> CaseOut:
+@router.post("/cases", operation_id="create_case", status_code=201, response_model=CaseOut)
+def create_case(session: DbSession, ctx: Ctx, user: CurrentUser, body: CaseIn) -> Response:
     """File a case; it is routed to a unit by area and category (overridable by unit_id)."""
     case = service.file_case(session, ctx, user, body)
     session.commit()
-    return case_out(case, ctx, user, UnitTree.from_session(session), details=True)
+    out = case_out(case, ctx, user, UnitTree.from_session(session), details=True)
+    return json_response(out, status_code=201)
 
 
-@router.get("/cases/{case_id}", operation_id="get_case")
-def get_case(session: DbSession, ctx: Ctx, user: CurrentUser, case_id: PathId) -> CaseOut:
+@router.get("/cases/{case_id}", operation_id="get_case", response_model=CaseOut)
+def get_case(session: DbSession, ctx: Ctx, user: CurrentUser, case_id: PathId) -> Response:
     """One case with its timeline, photos and the actions you may take now."""
     case = service.get_case(session, user, case_id)
-    return case_out(case, ctx, user, UnitTree.from_session(session), details=True)
+    return json_response(case_out(case, ctx, user, UnitTree.from_session(session), details=True))
 
 
-@router.post("/cases/{case_id}/actions/{action}", operation_id="act_on_case")
+@router.post(
+    "/cases/{case_id}/actions/{action}", operation_id="act_on_case", response_model=CaseOut
+)
 def act_on_case(
     session: DbSession, ctx: Ctx, user: CurrentUser, case_id: PathId, action: str, body: ActionIn
-) -> CaseOut:
+) -> Response:
     """Dispatch, reassign, accept, submit, verify, send_back, discard, reopen or comment."""
     case = service.act(session, ctx, user, case_id, action, body)
     session.commit()
-    return case_out(case, ctx, user, UnitTree.from_session(session), details=True)
+    return json_response(case_out(case, ctx, user, UnitTree.from_session(session), details=True))
 
 
 @router.post("/cases/{case_id}/attachments", operation_id="upload_attachment", status_code=201)

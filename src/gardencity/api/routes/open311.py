@@ -9,20 +9,21 @@ names are never returned. Errors use the Open311 shape, not the rest of the API'
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
 
 from gardencity.api.deps import Ctx, DbSession, PathId, client_address
 from gardencity.api.open311_format import open311_error, open311_response, w3c
+from gardencity.api.public_cache import PublicCache
 from gardencity.auth.sessions import valid_api_key
 from gardencity.campaign import lookup, service
-from gardencity.campaign.models import Attachment, Case, Unit
+from gardencity.campaign.models import Attachment, Case, CaseEvent, Unit
 from gardencity.campaign.schemas import CaseIn
 from gardencity.campaign.states import OPEN311_STATUS, CaseStatus
 from gardencity.errors import (
@@ -58,6 +59,11 @@ def _guard(request: Request, fmt: str, bucket: str, run: Callable[[], Response])
         return open311_error(fmt, 400, str(exc))
 
 
+def _cached(request: Request, run: Callable[[], Response]) -> Response:
+    cache: PublicCache = request.app.state.public_cache
+    return cache.respond(request, run)
+
+
 def _service(ctx: Ctx, code: str) -> dict[str, Any]:
     c = ctx.config.categories[code]
     return {
@@ -75,13 +81,56 @@ def _public_codes(ctx: Ctx) -> list[str]:
     return [code for code, c in ctx.config.categories.items() if c.public]
 
 
+@dataclass
+class _History:
+    """What the public may see of a case's history: public events and the first photo."""
+
+    events: list[Any] = field(default_factory=list)
+    photo_id: int | None = None
+
+
+def _histories(session: DbSession, case_ids: list[int]) -> dict[int, _History]:
+    """Public events (oldest first) and the first 'before' photo of each case, in two queries."""
+    found: dict[int, _History] = {i: _History() for i in case_ids}
+    if not case_ids:
+        return found
+    events = session.execute(
+        select(
+            CaseEvent.case_id,
+            CaseEvent.id,
+            CaseEvent.action,
+            CaseEvent.to_status,
+            CaseEvent.at,
+            CaseEvent.reason,
+        )
+        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.public.is_(True))
+        .order_by(CaseEvent.case_id, CaseEvent.id)
+    ).all()
+    for event in events:
+        found[event.case_id].events.append(event)
+    photos = session.execute(
+        select(Attachment.case_id, func.min(Attachment.id))
+        .where(Attachment.case_id.in_(case_ids), Attachment.role == "before")
+        .group_by(Attachment.case_id)
+    ).all()
+    for case_id, photo_id in photos:
+        if case_id is not None:
+            found[case_id].photo_id = photo_id
+    return found
+
+
 def request_view(
-    case: Case, ctx: Ctx, base_url: str, units: dict[int, str], *, extensions: bool = False
+    case: Any,
+    ctx: Ctx,
+    base_url: str,
+    units: dict[int, str],
+    history: _History,
+    *,
+    extensions: bool = False,
 ) -> dict[str, Any]:
     """One case as an Open311 service request (no personal data, no staff names)."""
-    public_events = [e for e in case.events if e.public]
+    public_events = history.events
     notes = next((e.reason for e in reversed(public_events) if e.reason), None)
-    photo = next((a for a in case.attachments if a.role == "before"), None)
     category = ctx.config.categories.get(case.category)
     view: dict[str, Any] = {
         "service_request_id": case.reference,
@@ -100,7 +149,9 @@ def request_view(
         "zipcode": None,
         "lat": case.lat,
         "long": case.lon,
-        "media_url": f"{base_url}open311/v2/media/{photo.id}" if photo else None,
+        "media_url": (
+            f"{base_url}open311/v2/media/{history.photo_id}" if history.photo_id else None
+        ),
     }
     if extensions:
         view["status_label"] = lookup.status_label(ctx.config, case.status)
@@ -118,8 +169,12 @@ def request_view(
     return view
 
 
-def _units(session: DbSession) -> dict[int, str]:
-    return dict(session.execute(select(Unit.id, Unit.name)).all())
+def _units(session: DbSession, cases: Sequence[Any]) -> dict[int, str]:
+    """Names of the units responsible for ``cases``."""
+    ids = sorted({c.unit_id for c in cases if c.unit_id is not None})
+    if not ids:
+        return {}
+    return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
 
 
 @router.get("/services.{fmt}", operation_id="open311_list_services")
@@ -223,7 +278,21 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
 
 
 def _visible() -> Any:
-    return select(Case).options(selectinload(Case.events), selectinload(Case.attachments))
+    """The columns a service request shows (plain rows: no ORM objects to build)."""
+    return select(
+        Case.id,
+        Case.reference,
+        Case.status,
+        Case.category,
+        Case.description,
+        Case.unit_id,
+        Case.created_at,
+        Case.updated_at,
+        Case.deadline_at,
+        Case.address,
+        Case.lat,
+        Case.lon,
+    )
 
 
 @router.get("/requests.{fmt}", operation_id="open311_list_requests")
@@ -260,18 +329,21 @@ def list_requests(request: Request, session: DbSession, ctx: Ctx, fmt: str) -> R
             raise InvalidRequestError("page and page_size must be whole numbers") from None
         if page < 1 or not 1 <= size <= 1000:
             raise InvalidRequestError("page ≥ 1 and 1 ≤ page_size ≤ 1000")
-        cases = session.scalars(
+        cases = session.execute(
             query.order_by(Case.created_at.desc(), Case.id.desc())
             .offset((page - 1) * size)
             .limit(size)
         ).all()
-        units = _units(session)
+        units = _units(session, cases)
+        histories = _histories(session, [c.id for c in cases])
         extensions = params.get("extensions", "").lower() == "true"
         base = str(request.base_url)
-        payload = [request_view(c, ctx, base, units, extensions=extensions) for c in cases]
+        payload = [
+            request_view(c, ctx, base, units, histories[c.id], extensions=extensions) for c in cases
+        ]
         return open311_response(fmt, payload, "service_requests", "request")
 
-    return _guard(request, fmt, "read", run)
+    return _guard(request, fmt, "read", lambda: _cached(request, run))
 
 
 @router.get("/requests/{service_request_id}.{fmt}", operation_id="open311_get_request")
@@ -279,7 +351,7 @@ def get_request(
     request: Request, session: DbSession, ctx: Ctx, service_request_id: str, fmt: str
 ) -> Response:
     def run() -> Response:
-        case = session.scalars(
+        case = session.execute(
             _visible().where(
                 Case.reference == service_request_id, Case.category.in_(_public_codes(ctx))
             )
@@ -288,11 +360,16 @@ def get_request(
             return open311_error(fmt, 404, f"no service request '{service_request_id}'")
         extensions = request.query_params.get("extensions", "").lower() == "true"
         view = request_view(
-            case, ctx, str(request.base_url), _units(session), extensions=extensions
+            case,
+            ctx,
+            str(request.base_url),
+            _units(session, [case]),
+            _histories(session, [case.id])[case.id],
+            extensions=extensions,
         )
         return open311_response(fmt, [view], "service_requests", "request")
 
-    return _guard(request, fmt, "read", run)
+    return _guard(request, fmt, "read", lambda: _cached(request, run))
 
 
 @router.get("/tokens/{token}.{fmt}", operation_id="open311_get_token")

@@ -6,15 +6,18 @@ per client address.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from gardencity.api.deps import Ctx, DbSession, client_address
 from gardencity.api.errors import ERROR_RESPONSES
+from gardencity.api.open311_format import JSON_TYPE
+from gardencity.api.public_cache import PublicCache
 from gardencity.campaign import lookup, service
 from gardencity.campaign.models import Attachment, Case
 from gardencity.campaign.schemas import CaseIn, parse_bbox
@@ -167,7 +170,17 @@ def follow(request: Request, session: DbSession, ctx: Ctx, reference: str) -> Pu
     return public_case(case, ctx, _roles(session, case))
 
 
-@router.get("/cases.geojson", operation_id="public_map")
+@router.get(
+    "/cases.geojson",
+    operation_id="public_map",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "a GeoJSON FeatureCollection of points",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
 def public_map(
     request: Request,
     session: DbSession,
@@ -175,11 +188,20 @@ def public_map(
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
     status: Literal["open", "closed"] | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 2000,
-) -> dict[str, Any]:
+) -> Response:
     """Open and closed reports for the public map (points, category, status only)."""
     _limit(request, "read")
+    cache: PublicCache = request.app.state.public_cache
+    return cache.respond(request, lambda: _map(session, ctx, bbox, status, limit))
+
+
+def _map(
+    session: DbSession, ctx: Ctx, bbox: str | None, status: str | None, limit: int
+) -> Response:
     public = [code for code, c in ctx.config.categories.items() if c.public]
-    query = select(Case).where(Case.category.in_(public))
+    query = select(
+        Case.reference, Case.category, Case.status, Case.lon, Case.lat, Case.created_at
+    ).where(Case.category.in_(public))
     box = parse_bbox(bbox)
     if box:
         query = query.where(in_bbox(session.get_bind().dialect.name, Case, box))
@@ -187,8 +209,9 @@ def public_map(
         query = query.where(
             Case.status.in_([s.value for s in CaseStatus if OPEN311_STATUS[s] == status])
         )
-    cases = session.scalars(query.order_by(Case.created_at.desc()).limit(limit)).all()
-    return {
+    cases = session.execute(query.order_by(Case.created_at.desc()).limit(limit)).all()
+    labels = {s.value: lookup.status_label(ctx.config, s.value) for s in CaseStatus}
+    collection = {
         "type": "FeatureCollection",
         "features": [
             {
@@ -198,10 +221,11 @@ def public_map(
                     "reference": c.reference,
                     "category": c.category,
                     "status": OPEN311_STATUS[CaseStatus(c.status)],
-                    "status_label": lookup.status_label(ctx.config, c.status),
+                    "status_label": labels[c.status],
                     "created_at": c.created_at.isoformat(),
                 },
             }
             for c in cases
         ],
     }
+    return Response(json.dumps(collection, ensure_ascii=False).encode(), media_type=JSON_TYPE)

@@ -1,0 +1,63 @@
+"""A short-lived cache of public read responses (the public map, Open311 lists).
+
+They are the same for every caller, and residents' apps poll them, so each server process
+keeps a rendered response for ``Settings.public_cache_seconds`` and says so in
+``Cache-Control: public, max-age=…`` (what a reverse proxy or the browser may do anyway): a
+new report shows on the public map within that time. A reporter follows their own report by
+its reference, which is never cached. Only successful responses are kept.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Request, Response
+
+__all__ = ["PublicCache"]
+
+_MAX_ENTRIES = 512
+
+
+@dataclass(frozen=True)
+class _Entry:
+    body: bytes
+    media_type: str | None
+    stored_at: float
+
+
+class PublicCache:
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+
+    def respond(self, request: Request, build: Callable[[], Response]) -> Response:
+        """The cached response for this URL if fresh, else ``build()`` (kept if it is a 200)."""
+        if self.seconds <= 0:
+            return build()
+        key = f"{request.url.path}?{sorted(request.query_params.multi_items())}"
+        now = self._clock()
+        entry = self._entries.get(key)
+        if entry is None or now - entry.stored_at >= self.seconds:
+            response = build()
+            if response.status_code != 200:
+                return response
+            entry = _Entry(bytes(response.body), response.media_type, now)
+            with self._lock:
+                if len(self._entries) >= _MAX_ENTRIES:
+                    self._entries.clear()
+                self._entries[key] = entry
+        age = int(now - entry.stored_at)
+        return Response(
+            entry.body,
+            media_type=entry.media_type,
+            headers={"Cache-Control": f"public, max-age={int(self.seconds)}", "Age": str(age)},
+        )
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
