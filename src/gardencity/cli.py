@@ -302,6 +302,7 @@ def _register_server_commands() -> None:
 
 
 _register_server_commands()
+import gardencity.cli_batch  # noqa: E402, F401  (registers assess-batch)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

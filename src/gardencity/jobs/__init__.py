@@ -1,0 +1,1 @@
+"""Heavy work outside HTTP requests: assessment runs and batches of cities."""

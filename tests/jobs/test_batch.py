@@ -1,0 +1,79 @@
+"""assess-batch on a real Dask LocalCluster of two worker processes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from gardencity.cli import main
+from gardencity.jobs.batch import assess_batch
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def three_cities(tmp_path_factory: pytest.TempPathFactory, demo_city: Path) -> list[Path]:
+    """The S demo city, a second S city from another seed, and a broken copy (no city.gpkg)."""
+    from gardencity.demo import generate_demo_city
+
+    root = tmp_path_factory.mktemp("batch")
+    second = generate_demo_city(root / "second", "S", seed=7)
+    broken = root / "broken"
+    shutil.copytree(demo_city, broken)
+    (broken / "city.gpkg").unlink()
+    return [demo_city, second, broken]
+
+
+def test_every_city_once_with_the_values_of_a_single_assessment(
+    three_cities: list[Path],
+    demo_assessment,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    seen: list[tuple[int, int, bool]] = []
+    result = assess_batch(
+        three_cities,
+        n_workers=2,
+        retries=1,
+        out_dir=tmp_path / "reports",
+        progress=lambda done, total, _ws, ok: seen.append((done, total, ok)),
+    )
+    first, second, broken = (str(p.resolve()) for p in three_cities)
+    assert list(result.scorecards) == [first, second]
+    assert set(result.failures) == {broken}
+    assert "required layer 'land_use'" in result.failures[broken]
+    assert "gardencity import-layer" in result.failures[broken]
+    assert [d for d, _, _ in seen] == [1, 2, 3] and {t for _, t, _ in seen} == {3}
+    assert sorted(ok for _, _, ok in seen) == [False, True, True]
+
+    single = {i["id"]: i for i in demo_assessment.to_dict()["indicators"]}
+    table = result.table
+    row = table.loc[first]
+    for indicator_id, indicator in single.items():
+        assert row[f"{indicator_id}:status"] == indicator["status"]
+        if indicator["value"] is None:
+            assert pd.isna(row[indicator_id])
+        else:
+            assert row[indicator_id] == pytest.approx(indicator["value"], abs=1e-9)
+    assert table.loc[second, "green_coverage_ratio"] != row["green_coverage_ratio"]
+    written = json.loads(
+        (tmp_path / "reports" / three_cities[0].name / "scorecard.json").read_text()
+    )
+    assert written["indicators"][0]["value"] == single[written["indicators"][0]["id"]]["value"]
+
+
+def test_the_command_writes_the_table_and_fails_for_a_broken_city(
+    three_cities: list[Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "全省.xlsx"
+    args = [str(three_cities[1]), str(three_cities[2]), "--workers", "2", "--out", str(out)]
+    result = CliRunner().invoke(main, ["assess-batch", *args])
+    assert result.exit_code == 1, result.output
+    assert "broken" in result.output and "required layer" in result.output
+    table = pd.read_excel(out, index_col=0)
+    assert list(table.index) == [str(three_cities[1].resolve())]
+    assert "green_coverage_ratio:status" in table.columns
