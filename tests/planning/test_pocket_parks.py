@@ -129,3 +129,21 @@ def test_a_target_already_met_needs_no_site_and_bad_inputs_say_why(city) -> None
             eligible_classes=["G1"],
             target_percent=90.0,
         )
+
+
+def test_shading_order_on_the_demo_city_follows_the_measure(demo_assessment) -> None:  # type: ignore[no-untyped-def]
+    from gardencity.planning import shading_priorities
+
+    segments = demo_assessment.diagnostics["road_shade_segments"]
+    measured = next(
+        i for i in demo_assessment.to_dict()["indicators"] if i["id"] == "shaded_road_coverage"
+    )
+    plan = shading_priorities(segments, target_percent=measured["value"] + 5)
+    assert 0 < len(plan) < (~segments["is_shaded"].astype(bool)).sum()
+    assert plan["km_per_km"].is_monotonic_decreasing
+    shaded = segments["length_m"].where(segments["is_shaded"].astype(bool), 0).sum()
+    before = 100 * shaded / segments["length_m"].sum()
+    assert before == pytest.approx(measured["value"], abs=1e-6)
+    after = 100 * (shaded + plan["length_m"].sum()) / segments["length_m"].sum()
+    assert after == pytest.approx(plan["coverage_percent"].iloc[-1])
+    assert after >= measured["value"] + 5 > plan["coverage_percent"].iloc[-2]
