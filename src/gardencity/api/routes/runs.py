@@ -15,7 +15,7 @@ from gardencity.api.deps import CurrentUser, DbSession, PathId
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.auth.permissions import authorize
 from gardencity.campaign.models import AssessmentRun
-from gardencity.errors import NotFoundError
+from gardencity.errors import ConflictError, NotFoundError
 from gardencity.jobs import layers
 from gardencity.jobs.runner import JobRunner
 from gardencity.jobs.runs import OUTPUT_FILES, get_run, run_dir, start_run
@@ -50,7 +50,7 @@ class RunIn(BaseModel):
 def workspace_of(request: Request) -> Path:
     workspace: Path | None = request.app.state.settings.workspace
     if workspace is None:
-        raise NotFoundError(
+        raise ConflictError(
             "此服务器未配置城市工作区 / this server has no city workspace: start it with "
             "`gardencity serve WORKSPACE` (or set GARDENCITY_WORKSPACE)"
         )
