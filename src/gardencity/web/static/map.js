@@ -7,6 +7,7 @@
   const list = document.getElementById("layer-list");
   const panel = document.getElementById("details");
   const loaded = {};
+  window.gc.mapLoaded = loaded;
   let fitted = false;
 
   function onClick(def, feature) {
