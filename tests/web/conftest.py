@@ -3,8 +3,10 @@ assessment, served by uvicorn on a free loopback port; Debian's Chromium via Pla
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import signal
 import shutil
 import socket
 import subprocess
@@ -136,6 +138,7 @@ def live_server(
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: the server and its job worker
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -156,6 +159,8 @@ def live_server(
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)  # a job worker still running
         log.close()
 
 
