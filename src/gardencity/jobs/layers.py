@@ -1,8 +1,8 @@
 """Map layers as GeoJSON in WGS 84: the workspace's own layers and a run's diagnostics.
 
-Coordinates are rounded to 6 decimals (about 0.1 m) and only the attributes a map needs
-are kept; each answer is cached on disk next to its source and rebuilt when the source
-changes.
+Geometries are simplified for display (``DISPLAY_TOLERANCE_M``, topology kept) and their
+coordinates rounded to 6 decimals (about 0.1 m); only the attributes a map needs are kept.
+Each answer is cached on disk next to its source and rebuilt when the source changes.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from gardencity.errors import NotFoundError
 
 __all__ = ["DIAGNOSTIC_LAYERS", "WORKSPACE_LAYERS", "diagnostic_geojson", "workspace_geojson"]
 
+DISPLAY_TOLERANCE_M = 0.5
+FORMAT = "v2"  # part of the cache file names: bump when the output changes
 # layer -> attributes kept for the map's details panel
 WORKSPACE_LAYERS: dict[str, tuple[str, ...]] = {
     "built_up_area": ("name",),
@@ -40,7 +42,11 @@ DIAGNOSTIC_LAYERS: dict[str, tuple[str, ...]] = {
 
 def _to_geojson(gdf: gpd.GeoDataFrame, keep: tuple[str, ...]) -> bytes:
     frame = gdf[[c for c in keep if c in gdf.columns] + [gdf.geometry.name]]
-    frame = frame[~frame.geometry.is_empty & frame.geometry.notna()].to_crs(4326)
+    frame = frame[~frame.geometry.is_empty & frame.geometry.notna()]
+    if frame.crs is not None and frame.crs.is_projected:
+        frame = frame.set_geometry(frame.geometry.simplify(DISPLAY_TOLERANCE_M))
+        frame = frame[~frame.geometry.is_empty]
+    frame = frame.to_crs(4326)
     geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, 6))
     frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=4326))
     data: dict[str, Any] = json.loads(frame.to_json(drop_id=True, na="null"))
@@ -89,7 +95,7 @@ def workspace_geojson(workspace: Path, name: str) -> bytes:
             gdf = loaded
         return _to_geojson(gdf, WORKSPACE_LAYERS[name])
 
-    return _cached(ws.path / "runs" / "cache" / f"{name}.geojson", mtime, build)
+    return _cached(ws.path / "runs" / "cache" / f"{name}.{FORMAT}.geojson", mtime, build)
 
 
 def diagnostic_geojson(run_path: Path, name: str) -> bytes:
@@ -109,4 +115,4 @@ def diagnostic_geojson(run_path: Path, name: str) -> bytes:
         gdf = pyogrio.read_dataframe(gpkg, layer=name)
         return _to_geojson(gdf, DIAGNOSTIC_LAYERS[name])
 
-    return _cached(run_path / "geojson" / f"{name}.geojson", gpkg.stat().st_mtime, build)
+    return _cached(run_path / "geojson" / f"{name}.{FORMAT}.geojson", gpkg.stat().st_mtime, build)

@@ -21,6 +21,12 @@
     return `<div class="legend-sub">${items.join("")}</div>`;
   }
 
+  const pending = {};
+  function fetchLayer(def) {
+    if (!pending[def.name]) pending[def.name] = loadLayer(map, def, onClick);
+    return pending[def.name];
+  }
+
   async function toggle(def, checkbox) {
     const count = document.getElementById(`count-${def.name}`);
     if (!checkbox.checked) {
@@ -30,7 +36,7 @@
     if (!loaded[def.name]) {
       count.textContent = `(${t("loading")})`;
       try {
-        const layer = await loadLayer(map, def, onClick);
+        const layer = await fetchLayer(def);
         if (!layer) { count.textContent = "(—)"; checkbox.disabled = true; return; }
         loaded[def.name] = layer;
         count.textContent = `(${layer.featureCount} ${t("features")})`;
@@ -60,8 +66,12 @@
     const checkbox = row.querySelector("input");
     checkbox.addEventListener("change", () => toggle(def, checkbox));
   }
-  // built-up area first (it sets the view), then the rest in order
+  // every layer is fetched at once; they are added in order (built-up area first: it sets
+  // the view), so the drawing order stays that of the list
   (async () => {
+    for (const def of LAYERS) {
+      if (document.getElementById(`layer-${def.name}`).checked) fetchLayer(def).catch(() => null);
+    }
     for (const def of LAYERS) {
       const checkbox = document.getElementById(`layer-${def.name}`);
       if (checkbox.checked) await toggle(def, checkbox);

@@ -45,15 +45,17 @@
   const count = () => { document.getElementById("edit-count").textContent =
     `${t("whatif_edits")}: ${edits.parks.length} ${t("whatif_parks")}, ${edits.shaded_roads.length} ${t("whatif_roads")}`; };
   count();
+  const onPick = (d, feature, item) => {
+    if (!marking || d.name !== "unshaded_road_segments") return;
+    edits.shaded_roads.push(feature.geometry);
+    item.setStyle({ color: "#1a9850", weight: 5 });
+    count();
+  };
   (async () => {
-    for (const name of ["built_up_area", "green_spaces", "uncovered_residential", "unshaded_road_segments"]) {
-      const def = LAYERS.find((d) => d.name === name);
-      const layer = await loadLayer(map, def, (d, feature, item) => {
-        if (!marking || d.name !== "unshaded_road_segments") return;
-        edits.shaded_roads.push(feature.geometry);
-        item.setStyle({ color: "#1a9850", weight: 5 });
-        count();
-      }).catch(() => null);
+    const names = ["built_up_area", "green_spaces", "uncovered_residential", "unshaded_road_segments"];
+    const requests = names.map((name) => loadLayer(map, LAYERS.find((d) => d.name === name), onPick).catch(() => null));
+    for (const [i, name] of names.entries()) {
+      const layer = await requests[i];
       if (!layer) continue;
       layer.addTo(map);
       if (name === "built_up_area") map.fitBounds(layer.getBounds());
