@@ -76,6 +76,7 @@
       const checkbox = document.getElementById(`layer-${def.name}`);
       if (checkbox.checked) await toggle(def, checkbox);
     }
+    document.getElementById("map").dataset.readyMs = String(Math.round(performance.now()));
     document.getElementById("map").dataset.ready = "1";
   })();
 })();
