@@ -13,6 +13,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from gardencity.jobs.runs import start_run
 from tests._campaign import CampaignEnv
 from tests.campaign.test_workflow import JPEG
 
@@ -37,6 +38,7 @@ class Ctx:
     target_id: int
     reference: str = ""
     token: str = ""
+    run_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,24 @@ OPEN311_AND_PUBLIC: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/public/cases.geojson"): Rule(PUBLIC, lambda c: {}),
 }
-EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = [OPEN311_AND_PUBLIC]
+# assessment runs and the map layers: this server has no workspace, so the allowed roles get
+# a 409 that says how to configure one (served), the others 401/403
+RUNS_AND_DASHBOARD: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/runs"): Rule(STAFF, lambda c: {}),
+    ("POST", "/api/v1/runs"): Rule({"admin", "coordinator"}, lambda c: {"json": {}}),
+    ("GET", "/api/v1/runs/{run_id}"): Rule(STAFF, lambda c: {"url": f"/api/v1/runs/{c.run_id}"}),
+    ("GET", "/api/v1/runs/{run_id}/files/{name}"): Rule(
+        STAFF, lambda c: {"url": f"/api/v1/runs/{c.run_id}/files/scorecard.json"}
+    ),
+    ("GET", "/api/v1/runs/{run_id}/layers/{name}.geojson"): Rule(
+        STAFF, lambda c: {"url": f"/api/v1/runs/{c.run_id}/layers/uncovered_residential.geojson"}
+    ),
+    ("GET", "/api/v1/map/layers/{name}.geojson"): Rule(
+        STAFF, lambda c: {"url": "/api/v1/map/layers/districts.geojson"}
+    ),
+    ("GET", "/api/v1/stats/cases"): Rule(ALL, lambda c: {}),
+}
+EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = [OPEN311_AND_PUBLIC, RUNS_AND_DASHBOARD]
 
 
 def _routes(app: Any) -> set[tuple[str, str]]:
@@ -241,7 +260,9 @@ def _setup(env: CampaignEnv) -> Ctx:
         row = session.get(Case, case["id"])
         assert row is not None
         reference, secret = row.reference, row.token
-    return Ctx(env, case["id"], photo.json()["id"], target.json()["id"], reference, secret)
+        run = start_run(session, user_id=None)
+        run_id = run.id
+    return Ctx(env, case["id"], photo.json()["id"], target.json()["id"], reference, secret, run_id)
 
 
 def _open311_post(c: Ctx) -> dict[str, Any]:
