@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from affine import Affine
 from rasterio import features
 from rasterio.windows import Window, from_bounds
 
@@ -76,7 +77,7 @@ def _raster_share(geom: shapely.Geometry, canopy: Raster) -> float:
     if row1 <= row0 or col1 <= col0:
         return float("nan")
     block = canopy.array[row0:row1, col0:col1]
-    transform = canopy.transform * canopy.transform.translation(col0, row0)
+    transform = canopy.transform @ Affine.translation(col0, row0)
     win = Window(col0, row0, col1 - col0, row1 - row0)
     inside = features.geometry_mask(
         [geom], out_shape=(int(win.height), int(win.width)), transform=transform, invert=True
