@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from gardencity.campaign.models import User
 from gardencity.errors import DataError
+from gardencity.inspection.campaign_summary import campaign_summary
 from gardencity.inspection.check_cases import (
     field_check_sheet,
     file_failed_checks,
@@ -59,6 +60,10 @@ def test_failed_checks_become_cases_and_block_their_sites(campaign) -> None:  # 
     assert sorted(item["reference"] for item in listed["items"]) == sorted(refs)
     with db.session() as session:
         open_cases = open_case_locations(session)
+        summary = campaign_summary(session, ctx)
+    assert summary["total"] == len(refs) and summary["closed"] == 0
+    assert summary["by_source"] == {"专家反馈": len(refs)}
+    assert summary["by_status"]["已上报"] == len(refs) and summary["closure_rate"] == 0.0
     clear, blocked = exclude_sites_with_open_cases(_sites(), open_cases, distance_m=50)
     assert set(blocked["site_id"]) == failed_ids
     assert set(clear["site_id"]) == {"park:1", "park:2", "road:人民路", "compound:7"} - failed_ids

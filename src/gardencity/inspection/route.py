@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+import shapely.ops
 
 from gardencity.errors import DataError
 from gardencity.inspection.travel import (
@@ -351,6 +352,11 @@ def _assemble(
         previous = sched.order[position - 1] if position else None
         travel_s = matrix.seconds[previous, stop] if previous is not None else 0.0
         travel_m = matrix.metres[previous, stop] if previous is not None else 0.0
+        node_xy = shapely.Point(graph.nodes[matrix.node[stop]])
+        if stop == 0 or stop == n_all - 1:
+            at = node_xy
+        else:
+            at = shapely.ops.nearest_points(sites.geometry.iloc[stop - 1], node_xy)[0]
         if stop == 0 or stop == n_all - 1:
             site_id, kind, name, score = "", "start" if stop == 0 else "end", "", np.nan
             name = "出发点" if stop == 0 else "终点"
@@ -370,6 +376,8 @@ def _assemble(
                 "wait_min": round(sched.wait[position], 1),
                 "visit_min": visits[stop],
                 "depart": clock(sched.depart[position]),
+                "x": round(at.x, 2),
+                "y": round(at.y, 2),
             }
         )
         if previous is not None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
+import shapely
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -158,11 +159,10 @@ def write_route_map(
         )
         if not route.legs.empty:
             route.legs.plot(ax=ax, column="seq", cmap="viridis", linewidth=3, alpha=0.9)
-        sites = route.sites.set_index("site_id")
         for stop in route.stops.to_dict("records"):
             if stop["kind"] in ("start", "end"):
                 continue
-            point = sites.loc[stop["site_id"], "geometry"].representative_point()
+            point = shapely.Point(stop["x"], stop["y"])
             ax.scatter([point.x], [point.y], s=180, color="#c0392b", zorder=5, edgecolor="white")
             ax.annotate(
                 str(stop["seq"]),
