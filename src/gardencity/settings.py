@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     campaign_config: Path | None = Field(
         default=None, description="the city's campaign YAML (categories, SLA, labels, ranking)"
     )
+    survey_config: Path | None = Field(
+        default=None, description="the city's satisfaction survey YAML (questions, requirement)"
+    )
     city_name: str = "示范市"
     session_hours: float = Field(default=12, gt=0, le=24 * 30)
     token_days: float = Field(default=90, gt=0, le=3650)
@@ -59,5 +62,8 @@ class Settings(BaseSettings):
         city_file = Path(workspace) / "campaign.yaml"
         if city_file.is_file():
             values["campaign_config"] = city_file
+        survey_file = Path(workspace) / "survey.yaml"
+        if survey_file.is_file():
+            values["survey_config"] = survey_file
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -196,7 +196,22 @@ OPEN311_AND_PUBLIC: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/public/cases.geojson"): Rule(PUBLIC, lambda c: {}),
 }
-EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = [OPEN311_AND_PUBLIC]
+SURVEY_ANSWERS = {
+    "overall": 4,
+    "park_nearby": True,
+    "park_quality": 4,
+    "street_shade": 3,
+    "visit_frequency": "每周",
+}
+INSPECTION: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/public/survey"): Rule(PUBLIC, lambda c: {}),
+    ("POST", "/api/v1/public/survey/responses"): Rule(
+        PUBLIC, lambda c: {"json": {"stratum": "d1", "answers": SURVEY_ANSWERS}}
+    ),
+    ("GET", "/api/v1/survey/results"): Rule({"admin", "coordinator", "leader"}, lambda c: {}),
+    ("GET", "/api/v1/survey/allocation"): Rule({"admin", "coordinator", "leader"}, lambda c: {}),
+}
+EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = [OPEN311_AND_PUBLIC, INSPECTION]
 
 
 def _routes(app: Any) -> set[tuple[str, str]]:

@@ -21,7 +21,16 @@ __all__ = ["app_from_env", "create_app"]
 
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     """A campaign server for ``settings``: database migrated, file store ready, routes in."""
-    from gardencity.api.routes import auth, cases, exports, open311, organisation, public, rankings
+    from gardencity.api.routes import (
+        auth,
+        cases,
+        exports,
+        inspection,
+        open311,
+        organisation,
+        public,
+        rankings,
+    )
 
     db = open_database(settings.database_url)
     files = FileStore(settings.files_dir, max_bytes=int(settings.max_upload_mb * 1_000_000))
@@ -49,7 +58,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     app.state.ctx = ctx
     app.state.limiter = RateLimiter()
     install_error_handlers(app)
-    for module in (auth, cases, organisation, rankings, exports, public, open311):
+    for module in (auth, cases, organisation, rankings, exports, public, open311, inspection):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", operation_id="health", tags=["meta"])

@@ -309,3 +309,9 @@ class AuditEntry(Base):
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# the inspection tables share this Base (one schema, one migration chain)
+from gardencity.inspection import models as _inspection_models  # noqa: E402
+
+del _inspection_models
