@@ -314,3 +314,48 @@ def report_command(
         pdf = write_self_assessment_pdf(data, out / "自评报告.pdf", templates=own_dir)
         docx = write_self_assessment_docx(data, out / "自评报告.docx", templates=own_dir)
     console.print(f"写出 / written: {pdf}, {docx}")
+
+
+@inspection.command(name="benchmark")
+@click.argument("workspace", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("peers", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--assessment",
+    "assessment_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The folder `gardencity assess` wrote (default: WORKSPACE/out).",
+)
+@click.option("--out", "out_path", type=click.Path(path_type=Path), help="Excel file to write.")
+@reports_errors
+def benchmark_command(
+    workspace: Path, peers: Path, assessment_dir: Path | None, out_path: Path | None
+) -> None:
+    """Rank the city among peers on each indicator (PEERS: CSV or Excel of published figures)."""
+    import json
+
+    from gardencity.errors import WorkspaceError
+    from gardencity.inspection.benchmark import rank_city, read_peer_figures
+
+    card = (assessment_dir or workspace / "out") / "scorecard.json"
+    if not card.is_file():
+        raise WorkspaceError(f"{card} not found. Fix: run `gardencity assess {workspace}` first.")
+    scorecard = json.loads(card.read_text("utf-8"))
+    figures = read_peer_figures(peers, known_indicators={r["id"] for r in scorecard["indicators"]})
+    table = rank_city(scorecard, figures)
+    shown = Table(title=f"{scorecard['city']['name']} 与同类城市对比 / peer ranking")
+    for column in ("指标", "本市", "名次", "领先城市", "领先值", "差距"):
+        shown.add_column(column)
+    for row in table.itertuples():
+        shown.add_row(
+            str(row.name_zh),
+            f"{row.value:.2f}",
+            f"{row.rank}/{row.n_cities}",
+            str(row.leader),
+            f"{row.leader_value:.2f}",
+            f"{row.behind_leader:.2f}",
+        )
+    console.print(shown)
+    out = out_path or workspace / "inspection" / "benchmark.xlsx"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_excel(out, index=False)
+    console.print(f"写出 / written: {out}")
