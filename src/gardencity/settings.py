@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     survey_config: Path | None = Field(
         default=None, description="the city's satisfaction survey YAML (questions, requirement)"
     )
+    standard: str = Field(
+        default="national_ecological_garden_city_2022",
+        description="the catalogue whose items the evidence ledger follows",
+    )
     city_name: str = "示范市"
     session_hours: float = Field(default=12, gt=0, le=24 * 30)
     token_days: float = Field(default=90, gt=0, le=3650)

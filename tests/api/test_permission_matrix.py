@@ -196,6 +196,25 @@ OPEN311_AND_PUBLIC: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/public/cases.geojson"): Rule(PUBLIC, lambda c: {}),
 }
+
+
+def _ledger_patch(c: Ctx) -> dict[str, Any]:
+    from gardencity.inspection.models import LedgerDocument
+
+    with c.env.app.state.db.session() as session:
+        doc = LedgerDocument(
+            item_id="green_coverage_ratio",
+            title="遥感解译",
+            kind="map",
+            status="missing",
+            updated_at=c.env.clock(),
+        )
+        session.add(doc)
+        session.flush()
+        doc_id = doc.id
+    return {"url": f"/api/v1/ledger/{doc_id}", "json": {"status": "submitted"}}
+
+
 SURVEY_ANSWERS = {
     "overall": 4,
     "park_nearby": True,
@@ -210,6 +229,17 @@ INSPECTION: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/survey/results"): Rule({"admin", "coordinator", "leader"}, lambda c: {}),
     ("GET", "/api/v1/survey/allocation"): Rule({"admin", "coordinator", "leader"}, lambda c: {}),
+    ("GET", "/api/v1/ledger"): Rule(STAFF, lambda c: {}),
+    ("POST", "/api/v1/ledger"): Rule(
+        {"admin", "coordinator"},
+        lambda c: {"json": {"item_id": "green_coverage_ratio", "title": "统计表"}},
+    ),
+    ("PATCH", "/api/v1/ledger/{doc_id}"): Rule(
+        {"admin", "coordinator"}, lambda c: _ledger_patch(c)
+    ),
+    ("GET", "/api/v1/ledger/completeness"): Rule(STAFF, lambda c: {}),
+    ("POST", "/api/v1/ledger/missing-cases"): Rule({"admin", "coordinator"}, lambda c: {}),
+    ("GET", "/api/v1/ledger/index.xlsx"): Rule(STAFF, lambda c: {}),
 }
 EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = [OPEN311_AND_PUBLIC, INSPECTION]
 

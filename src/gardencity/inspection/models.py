@@ -30,7 +30,8 @@ class SurveyResponse(Base):
 
 
 class LedgerDocument(Base):
-    """One document or data set that proves an item of the chosen standard."""
+    """One document or data set that proves an item of the chosen standard; the file (when
+    uploaded) is in the content-addressed store under ``file_sha256``."""
 
     __tablename__ = "ledger_documents"
 
@@ -41,7 +42,8 @@ class LedgerDocument(Base):
     owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     due_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), index=True)
-    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    filename: Mapped[str | None] = mapped_column(String(200))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     note: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]

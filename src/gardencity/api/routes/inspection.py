@@ -3,19 +3,24 @@ and the evidence ledger (台账)."""
 
 from __future__ import annotations
 
+import tempfile
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from gardencity.api.deps import Ctx, CurrentUser, DbSession, client_address
+from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId, client_address
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.auth.permissions import authorize
-from gardencity.inspection import survey_store
+from gardencity.inspection import ledger_store, survey_store
+from gardencity.inspection.ledger_store import LedgerDocIn, LedgerDocPatch
 from gardencity.inspection.survey import Survey, load_survey
 from gardencity.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["inspection"], responses=ERROR_RESPONSES)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _survey(request: Request) -> Survey:
@@ -124,3 +129,96 @@ def _public_limit(request: Request, kind: str) -> None:
         settings.public_writes_per_minute if kind == "write" else settings.public_reads_per_minute
     )
     request.app.state.limiter.check(f"public-{kind}", client_address(request), per_minute)
+
+
+# --- the evidence ledger (台账) ------------------------------------------------------------
+
+
+class LedgerDocOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    item_id: str
+    title: str
+    kind: str
+    owner_unit_id: int | None
+    due_at: datetime | None
+    status: str
+    file_sha256: str | None
+    filename: str | None
+    note: str | None
+    case_id: int | None
+    updated_at: datetime
+
+
+def _standard(request: Request) -> str:
+    settings: Settings = request.app.state.settings
+    return settings.standard
+
+
+@router.get("/ledger", operation_id="list_ledger_documents")
+def list_ledger_documents(session: DbSession, user: CurrentUser) -> list[LedgerDocOut]:
+    """Every registered ledger document."""
+    return [LedgerDocOut.model_validate(d) for d in ledger_store.list_documents(session, user)]
+
+
+@router.post("/ledger", operation_id="create_ledger_document", status_code=201)
+def create_ledger_document(
+    request: Request, session: DbSession, ctx: Ctx, user: CurrentUser, body: LedgerDocIn
+) -> LedgerDocOut:
+    """Register a document under an item of the standard (upload the file first with
+    ``POST /api/v1/evidence`` and give its ``file_sha256``)."""
+    doc = ledger_store.add_document(session, ctx, user, body, _standard(request))
+    session.commit()
+    return LedgerDocOut.model_validate(doc)
+
+
+@router.patch("/ledger/{doc_id}", operation_id="update_ledger_document")
+def update_ledger_document(
+    session: DbSession, ctx: Ctx, user: CurrentUser, doc_id: PathId, body: LedgerDocPatch
+) -> LedgerDocOut:
+    """Change a document's status, owner, due date or file."""
+    doc = ledger_store.update_document(session, ctx, user, doc_id, body)
+    session.commit()
+    return LedgerDocOut.model_validate(doc)
+
+
+@router.get("/ledger/completeness", operation_id="ledger_completeness")
+def ledger_completeness(
+    request: Request, session: DbSession, ctx: Ctx, user: CurrentUser
+) -> dict[str, Any]:
+    """Completeness per item (in catalogue order) and per responsible unit."""
+    return ledger_store.completeness(session, ctx, user, _standard(request))
+
+
+@router.post("/ledger/missing-cases", operation_id="file_ledger_cases", status_code=201)
+def file_ledger_cases(
+    request: Request, session: DbSession, ctx: Ctx, user: CurrentUser
+) -> list[dict[str, Any]]:
+    """File a case for every incomplete item that has no open ledger case yet."""
+    cases = ledger_store.file_missing_cases(session, ctx, user, _standard(request))
+    session.commit()
+    return [{"id": c.id, "reference": c.reference, "item_id": c.indicator_id} for c in cases]
+
+
+@router.get(
+    "/ledger/index.xlsx",
+    operation_id="export_ledger_index",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}},
+)
+def export_ledger_index(
+    request: Request, session: DbSession, ctx: Ctx, user: CurrentUser
+) -> Response:
+    """The index workbook of the ledger, items in catalogue order."""
+    authorize(user, "ledger.view")
+    settings: Settings = request.app.state.settings
+    with tempfile.TemporaryDirectory() as tmp:
+        index = ledger_store.export_ledger(
+            session, ctx, _standard(request), Path(tmp) / "ledger", city=settings.city_name
+        )
+        content = index.read_bytes()
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"Content-Disposition": "attachment; filename*=UTF-8''ledger-index.xlsx"},
+    )

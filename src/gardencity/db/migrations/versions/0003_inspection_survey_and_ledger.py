@@ -49,14 +49,11 @@ def upgrade() -> None:
         sa.Column("owner_unit_id", sa.Integer(), nullable=True),
         sa.Column("due_at", gardencity.db.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("attachment_id", sa.Integer(), nullable=True),
+        sa.Column("file_sha256", sa.String(length=64), nullable=True),
+        sa.Column("filename", sa.String(length=200), nullable=True),
         sa.Column("case_id", sa.Integer(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("updated_at", gardencity.db.types.UtcDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["attachment_id"],
-            ["attachments.id"],
-        ),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],
