@@ -96,6 +96,13 @@ def test_failed_checks_from_a_sheet_become_cases(campaign: CampaignEnv, tmp_path
     )
     assert result.exit_code == 0, result.output
     assert "未通过 1 处" in result.output and "GC2026" in result.output
+    (workspace / "city.toml").write_text('[city]\nname = "测试市"\ncrs = "EPSG:4548"\n', "utf-8")
+    ledger = runner.invoke(
+        main, ["inspection", "ledger", str(workspace), "--out", str(tmp_path / "tz")]
+    )
+    assert ledger.exit_code == 0, ledger.output
+    assert "城市建成区绿化覆盖率" in ledger.output and (tmp_path / "tz" / "台账索引.xlsx").is_file()
+    assert (tmp_path / "tz" / "01_城市建成区绿化覆盖率").is_dir()
     nobody = runner.invoke(
         main, ["inspection", "file-checks", str(workspace), str(path), "--user", "nobody"]
     )

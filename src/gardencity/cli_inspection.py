@@ -359,3 +359,50 @@ def benchmark_command(
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_excel(out, index=False)
     console.print(f"写出 / written: {out}")
+
+
+@inspection.command(name="ledger")
+@click.argument("workspace", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--standard", help="Catalogue id (default: the one in city.toml).")
+@click.option("--database", help="Campaign database URL (default: the workspace's SQLite).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Export folder.")
+@reports_errors
+def ledger_command(
+    workspace: Path, standard: str | None, database: str | None, out_dir: Path | None
+) -> None:
+    """Ledger completeness per item, and the export: one folder per item (catalogue order)
+    with the uploaded files, plus 台账索引.xlsx."""
+    from gardencity.errors import NotFoundError
+    from gardencity.inspection.ledger import item_completeness, ledger_items
+    from gardencity.inspection.ledger_store import export_ledger, ledger_frame
+    from gardencity.io.workspace import Workspace
+    from gardencity.standards import load_standard
+
+    config = Workspace.open(workspace).config.city
+    standard_id = standard or config.standard
+    out = out_dir or workspace / "inspection" / "台账"
+    with _campaign_db(workspace, database) as handle:
+        if handle is None:
+            raise NotFoundError(
+                f"{workspace} has no campaign database. Fix: run `gardencity serve {workspace}` "
+                "once, or give --database."
+            )
+        session, ctx = handle
+        rows = item_completeness(
+            ledger_items(load_standard(standard_id)), ledger_frame(session), ctx.now()
+        )
+        index = export_ledger(session, ctx, standard_id, out, city=config.name)
+    table = Table(title="台账完整度 / ledger completeness")
+    for column in ("序号", "考核项目", "文件", "已审核", "超期", "完整度"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            f"{row['seq']:02d}",
+            row["name_zh"],
+            str(row["documents"]),
+            str(row["done"]),
+            str(row["overdue"]),
+            f"{row['completeness_pct']:.0f} %",
+        )
+    console.print(table)
+    console.print(f"写出 / written: {index}")

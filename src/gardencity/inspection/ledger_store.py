@@ -39,6 +39,7 @@ __all__ = [
     "completeness",
     "export_ledger",
     "file_missing_cases",
+    "ledger_frame",
     "list_documents",
     "update_document",
 ]
@@ -131,6 +132,11 @@ def update_document(
 def list_documents(session: Session, actor: User) -> list[LedgerDocument]:
     authorize(actor, "ledger.view")
     return list(session.scalars(select(LedgerDocument).order_by(LedgerDocument.id)).all())
+
+
+def ledger_frame(session: Session) -> pd.DataFrame:
+    """Every ledger document as a table (id, item_id, title, kind, owner, due, status, file)."""
+    return _frame(session)
 
 
 def _frame(session: Session) -> pd.DataFrame:
