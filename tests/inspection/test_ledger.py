@@ -85,6 +85,8 @@ def test_ledger_completeness_cases_and_index(campaign) -> None:  # type: ignore[
         f"/api/v1/ledger/{fix['id']}", json={"status": "accepted"}, headers=admin
     )
     assert patched.status_code == 200 and patched.json()["status"] == "accepted"
+    cleared = client.patch(f"/api/v1/ledger/{fix['id']}", json={"title": None}, headers=admin)
+    assert cleared.status_code == 422 and "cannot be empty" in cleared.text
     after = client.get("/api/v1/ledger/completeness", headers=admin).json()
     assert after["items_complete"] == 2
 

@@ -4,13 +4,12 @@ items, and the export (folder tree + index workbook in catalogue order)."""
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import shapely
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -55,7 +54,9 @@ class LedgerDocIn(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     kind: str = Field(default="other", max_length=32)
     owner_unit_id: DbId | None = None
-    due_at: datetime | None = None
+    due_at: AwareDatetime | None = Field(
+        default=None, description="with a time zone, e.g. 2026-06-01T18:00:00+08:00"
+    )
     status: str = Field(default="missing", max_length=16)
     file_sha256: str | None = Field(default=None, pattern=SHA256)
     filename: str | None = Field(default=None, max_length=200)
@@ -67,7 +68,9 @@ class LedgerDocPatch(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     kind: str | None = Field(default=None, max_length=32)
     owner_unit_id: DbId | None = None
-    due_at: datetime | None = None
+    due_at: AwareDatetime | None = Field(
+        default=None, description="with a time zone, e.g. 2026-06-01T18:00:00+08:00"
+    )
     status: str | None = Field(default=None, max_length=16)
     file_sha256: str | None = Field(default=None, pattern=SHA256)
     filename: str | None = Field(default=None, max_length=200)
@@ -121,6 +124,9 @@ def update_document(
     if doc is None:
         raise NotFoundError(f"台账文件 {doc_id} 不存在 / ledger document {doc_id} not found")
     values = data.model_dump(exclude_unset=True)
+    cleared = sorted(k for k in ("title", "kind", "status") if k in values and values[k] is None)
+    if cleared:
+        raise InvalidRequestError(f"{cleared} cannot be empty; leave them out to keep them")
     _check(session, ctx, values, [])
     for key, value in values.items():
         setattr(doc, key, value)
