@@ -240,6 +240,10 @@ INSPECTION: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/ledger/completeness"): Rule(STAFF, lambda c: {}),
     ("POST", "/api/v1/ledger/missing-cases"): Rule({"admin", "coordinator"}, lambda c: {}),
     ("GET", "/api/v1/ledger/index.xlsx"): Rule(STAFF, lambda c: {}),
+    ("GET", "/api/v1/spot-checks/hit-chance"): Rule(
+        STAFF,
+        lambda c: {"url": "/api/v1/spot-checks/hit-chance?population=20&problems=2&sample=5"},
+    ),
 }
 EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = [OPEN311_AND_PUBLIC, INSPECTION]
 

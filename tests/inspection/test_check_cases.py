@@ -88,3 +88,15 @@ def test_a_bad_sheet_reports_every_row() -> None:
     assert "row 2: passed" in text and "row 3: kind 'garden'" in text
     assert "row 4: a failed check needs a problem category" in text
     assert "row 4: lon/lat" in text
+
+
+def test_hit_chance_endpoint(campaign) -> None:  # type: ignore[no-untyped-def]
+    url = "/api/v1/spot-checks/hit-chance?population=10&problems=2&sample=3&max_chance=0.5"
+    body = campaign.client.get(url, headers=campaign.headers("inspector")).json()
+    assert body["chance"] == pytest.approx(1 - 56 / 120)  # 1 - C(8,3)/C(10,3)
+    assert body["tolerable_problems"] == 1  # 2 problems already give 53 %
+    bad = campaign.client.get(
+        "/api/v1/spot-checks/hit-chance?population=10&problems=11&sample=3",
+        headers=campaign.headers("inspector"),
+    )
+    assert bad.status_code == 422 and "problems must be between 0 and population" in bad.text

@@ -19,7 +19,7 @@ from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Case, Unit, User
 from gardencity.campaign.schemas import CaseIn, DbId
 from gardencity.campaign.states import CaseStatus
-from gardencity.errors import InvalidRequestError, NotFoundError
+from gardencity.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
 from gardencity.inspection.ledger import (
     DOCUMENT_KINDS,
     STATUSES,
@@ -187,7 +187,9 @@ def file_missing_cases(
     session: Session, ctx: ServiceContext, actor: User, standard_id: str
 ) -> list[Case]:
     """A case (category ``ledger_missing``) for every incomplete item that has no open ledger
-    case yet, addressed to the owner of its first unfinished document (else the city)."""
+    case yet, addressed to the owner of its first unfinished document (else the city).
+    Items whose owner is outside the actor's units are skipped (a district coordinator files
+    for the district's units only)."""
     authorize(actor, "ledger.manage")
     items = _items(standard_id)
     docs = _frame(session)
@@ -222,7 +224,10 @@ def file_missing_cases(
             indicator_id=row["item_id"],
             action_code=LEDGER_ACTION,
         )
-        filed.append(service.file_case(session, ctx, actor, data))
+        try:
+            filed.append(service.file_case(session, ctx, actor, data))
+        except PermissionDeniedError:
+            continue  # an item owned outside the actor's units is left to those who own it
     return filed
 
 

@@ -308,11 +308,14 @@ def largest_tolerable_problem_count(population: int, sample: int, max_chance: fl
     _check_counts(population, 0, sample)
     if not 0.0 <= max_chance <= 1.0:
         raise DataError(f"max_chance must be between 0 and 1, not {max_chance}.")
-    tolerable = 0
-    for problems in range(population + 1):
-        if chance_sample_hits_problem(population, problems, sample) > max_chance + 1e-12:
-            break
-        tolerable = problems
+    low, high = 0, population  # the chance grows with the problem count: bisect
+    while low < high:
+        middle = (low + high + 1) // 2
+        if chance_sample_hits_problem(population, middle, sample) <= max_chance + 1e-12:
+            low = middle
+        else:
+            high = middle - 1
+    tolerable = low
     return tolerable
 
 

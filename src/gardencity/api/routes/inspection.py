@@ -16,6 +16,10 @@ from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.auth.permissions import authorize
 from gardencity.inspection import ledger_store, survey_store
 from gardencity.inspection.ledger_store import LedgerDocIn, LedgerDocPatch
+from gardencity.inspection.spot_checks import (
+    chance_sample_hits_problem,
+    largest_tolerable_problem_count,
+)
 from gardencity.inspection.survey import Survey, load_survey
 from gardencity.settings import Settings
 
@@ -221,4 +225,39 @@ def export_ledger_index(
         content,
         media_type=XLSX,
         headers={"Content-Disposition": "attachment; filename*=UTF-8''ledger-index.xlsx"},
+    )
+
+
+# --- spot-check rehearsal (pure calculations for the pages) ---------------------------------
+
+
+class HitChanceOut(BaseModel):
+    population: int
+    problems: int
+    sample: int
+    chance: float = Field(description="chance (0–1) that the sample contains a problem site")
+    tolerable_problems: int = Field(
+        description="most problem sites for which the chance stays at or below max_chance"
+    )
+
+
+@router.get("/spot-checks/hit-chance", operation_id="spot_check_hit_chance")
+def spot_check_hit_chance(
+    user: CurrentUser,
+    population: Annotated[int, Query(ge=1, le=100_000)],
+    problems: Annotated[int, Query(ge=0, le=100_000)],
+    sample: Annotated[int, Query(ge=0, le=100_000)],
+    max_chance: Annotated[float, Query(ge=0, le=1)] = 0.1,
+) -> HitChanceOut:
+    """The chance that the experts, visiting ``sample`` of ``population`` sites at random,
+    meet at least one of the ``problems`` sites with an unresolved problem (hypergeometric)."""
+    authorize(user, "ranking.view")
+    chance = chance_sample_hits_problem(population, problems, sample)
+    tolerable = largest_tolerable_problem_count(population, sample, max_chance)
+    return HitChanceOut(
+        population=population,
+        problems=problems,
+        sample=sample,
+        chance=chance,
+        tolerable_problems=tolerable,
     )
