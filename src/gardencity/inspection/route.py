@@ -132,7 +132,7 @@ def schedule_stops(
     opens = opens if opens is not None else [None] * n
     closes = closes if closes is not None else [None] * n
     arrive, depart, wait, late = [], [], [], []
-    now = day_start
+    now = float(day_start)
     previous: int | None = None
     for stop in order:
         if previous is not None:

@@ -16,6 +16,7 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import shapely
 from pyproj import CRS
 from scipy import sparse
@@ -88,7 +89,7 @@ def travel_graph_from_roads(
     if mode == "walk":
         line_speed = np.full(len(roads), walk_speed_kmh)
     else:
-        grades = roads["grade"] if "grade" in roads else gpd.pd.Series("other", index=roads.index)
+        grades = roads["grade"] if "grade" in roads else pd.Series("other", index=roads.index)
         line_speed = grades.map(lambda g: speeds.get(str(g), speeds["other"])).to_numpy(float)
     geoms = roads.geometry.to_numpy()
     parts, part_of = shapely.get_parts(geoms, return_index=True)
