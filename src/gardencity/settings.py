@@ -23,6 +23,13 @@ class Settings(BaseSettings):
     campaign_config: Path | None = Field(
         default=None, description="the city's campaign YAML (categories, SLA, labels, ranking)"
     )
+    survey_config: Path | None = Field(
+        default=None, description="the city's satisfaction survey YAML (questions, requirement)"
+    )
+    standard: str = Field(
+        default="national_ecological_garden_city_2022",
+        description="the catalogue whose items the evidence ledger follows",
+    )
     city_name: str = "示范市"
     workspace: Path | None = Field(
         default=None, description="the city workspace whose assessments the pages show and run"
@@ -88,5 +95,8 @@ class Settings(BaseSettings):
         city_file = Path(workspace) / "campaign.yaml"
         if city_file.is_file():
             values["campaign_config"] = city_file
+        survey_file = Path(workspace) / "survey.yaml"
+        if survey_file.is_file():
+            values["survey_config"] = survey_file
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -215,7 +215,60 @@ RUNS_AND_DASHBOARD: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/stats/cases"): Rule(ALL, lambda c: {}),
 }
-EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = [OPEN311_AND_PUBLIC, RUNS_AND_DASHBOARD]
+
+
+def _ledger_patch(c: Ctx) -> dict[str, Any]:
+    from gardencity.inspection.models import LedgerDocument
+
+    with c.env.app.state.db.session() as session:
+        doc = LedgerDocument(
+            item_id="green_coverage_ratio",
+            title="遥感解译",
+            kind="map",
+            status="missing",
+            updated_at=c.env.clock(),
+        )
+        session.add(doc)
+        session.flush()
+        doc_id = doc.id
+    return {"url": f"/api/v1/ledger/{doc_id}", "json": {"status": "submitted"}}
+
+
+SURVEY_ANSWERS = {
+    "overall": 4,
+    "park_nearby": True,
+    "park_quality": 4,
+    "street_shade": 3,
+    "visit_frequency": "每周",
+}
+INSPECTION: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/public/survey"): Rule(PUBLIC, lambda c: {}),
+    ("POST", "/api/v1/public/survey/responses"): Rule(
+        PUBLIC, lambda c: {"json": {"stratum": "d1", "answers": SURVEY_ANSWERS}}
+    ),
+    ("GET", "/api/v1/survey/results"): Rule({"admin", "coordinator", "leader"}, lambda c: {}),
+    ("GET", "/api/v1/survey/allocation"): Rule({"admin", "coordinator", "leader"}, lambda c: {}),
+    ("GET", "/api/v1/ledger"): Rule(STAFF, lambda c: {}),
+    ("POST", "/api/v1/ledger"): Rule(
+        {"admin", "coordinator"},
+        lambda c: {"json": {"item_id": "green_coverage_ratio", "title": "统计表"}},
+    ),
+    ("PATCH", "/api/v1/ledger/{doc_id}"): Rule(
+        {"admin", "coordinator"}, lambda c: _ledger_patch(c)
+    ),
+    ("GET", "/api/v1/ledger/completeness"): Rule(STAFF, lambda c: {}),
+    ("POST", "/api/v1/ledger/missing-cases"): Rule({"admin", "coordinator"}, lambda c: {}),
+    ("GET", "/api/v1/ledger/index.xlsx"): Rule(STAFF, lambda c: {}),
+    ("GET", "/api/v1/spot-checks/hit-chance"): Rule(
+        STAFF,
+        lambda c: {"url": "/api/v1/spot-checks/hit-chance?population=20&problems=2&sample=5"},
+    ),
+}
+EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = [
+    OPEN311_AND_PUBLIC,
+    RUNS_AND_DASHBOARD,
+    INSPECTION,
+]
 
 
 def _routes(app: Any) -> set[tuple[str, str]]:

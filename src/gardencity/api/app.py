@@ -27,6 +27,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         cases,
         dashboard,
         exports,
+        inspection,
         open311,
         organisation,
         public,
@@ -70,7 +71,18 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     app.state.public_cache = PublicCache(settings.public_cache_seconds)
     app.state.jobs = jobs
     install_error_handlers(app)
-    for module in (auth, cases, organisation, rankings, exports, public, open311, runs, dashboard):
+    for module in (
+        auth,
+        cases,
+        organisation,
+        rankings,
+        exports,
+        public,
+        open311,
+        runs,
+        dashboard,
+        inspection,
+    ):
         app.include_router(module.router)
     install_web(app)
 

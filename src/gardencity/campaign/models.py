@@ -335,3 +335,9 @@ class AssessmentRun(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     values: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+# the inspection tables share this Base (one schema, one migration chain)
+from gardencity.inspection import models as _inspection_models  # noqa: E402
+
+del _inspection_models
