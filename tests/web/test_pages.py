@@ -356,7 +356,8 @@ def test_a_resident_reports_and_follows_a_case(
     assert reference in page.locator("#follow-result").inner_text()
     shot(page, "public-follow")
     ctx.close()
-    public = httpx.get(f"{live_server.url}/api/v1/public/cases.geojson").text
+    fresh = f"{live_server.url}/api/v1/public/cases.geojson?fresh={reference}"
+    public = httpx.get(fresh).text  # a new query: not the answer cached before the report
     assert reference in public and "13800000000" not in public
 
 

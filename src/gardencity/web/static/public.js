@@ -22,8 +22,11 @@
       () => toast(t("gps_failed")));
   });
   const points = L.layerGroup().addTo(map);
-  async function loadMap() {
-    const data = await api("/api/v1/public/cases.geojson");
+  // The public map is cached by the server for a few seconds (Cache-Control max-age); after
+  // one's own report the page asks with the new reference, which is never a cached answer.
+  async function loadMap(ownReference) {
+    const fresh = ownReference ? "?fresh=" + encodeURIComponent(ownReference) : "";
+    const data = await api("/api/v1/public/cases.geojson" + fresh);
     points.clearLayers();
     for (const f of data.features) {
       const [lon, lat] = f.geometry.coordinates;
@@ -48,7 +51,7 @@
         `<p class="notice big">${esc(t("filed"))} <b id="new-reference">${esc(result.reference)}</b><br>${esc(t("keep_reference"))}</p>`;
       document.getElementById("f-reference").value = result.reference;
       form.reset();
-      loadMap();
+      loadMap(result.reference);
       follow(result.reference);
     } catch (err) { toast(err.message); }
     button.disabled = false;
