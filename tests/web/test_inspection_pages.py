@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from scipy.stats import hypergeom
 
-from tests.web.conftest import PHONE, LiveServer, login
+from tests.web.conftest import PHONE, LiveServer, jpeg, login
 
 pytestmark = pytest.mark.slow
 
@@ -109,7 +109,7 @@ def test_a_coordinator_registers_ledger_documents_and_files_the_gaps(
     docs_before = int(page.locator(f"#item-table tr[data-item='{first}'] td.docs").inner_text())
     district = str(live_server.units["d1"])
 
-    def register(item: str, title: str, status: str) -> None:
+    def register(item: str, title: str, status: str, photo: bytes | None = None) -> None:
         loaded = page.locator("body").get_attribute("data-loaded")
         page.select_option("#l-item", item)
         page.fill("#l-title", title)
@@ -117,11 +117,17 @@ def test_a_coordinator_registers_ledger_documents_and_files_the_gaps(
         page.select_option("#l-owner", district)
         page.fill("#l-due", "2026-06-30")
         page.select_option("#l-status", status)
+        if photo is not None:
+            page.set_input_files(
+                "#l-file", {"name": "规划批复.jpg", "mimeType": "image/jpeg", "buffer": photo}
+            )
         page.click("#ledger-form button[type=submit]")
         page.wait_for_function(f"document.body.dataset.loaded !== '{loaded}'", timeout=20_000)
         assert page.locator("#ledger-error").inner_text() == ""
 
-    register(first, "城市绿地系统专项规划（2021—2035）", "accepted")
+    register(first, "城市绿地系统专项规划（2021—2035）", "accepted", jpeg((40, 120, 60)))
+    uploaded = page.locator(f"#doc-table tr[data-item='{first}'] td.file").last.inner_text()
+    assert uploaded == "规划批复.jpg"
     row = page.locator(f"#item-table tr[data-item='{first}']")
     assert int(row.locator("td.docs").inner_text()) == docs_before + 1
     if docs_before == 0:

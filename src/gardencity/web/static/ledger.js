@@ -53,8 +53,8 @@
     document.querySelector("#doc-table tbody").innerHTML = docs.length ? docs.map((d) =>
       `<tr data-doc="${d.id}" data-item="${esc(d.item_id)}"><td>${esc(names[d.item_id] || d.item_id)}</td><th scope="row">${esc(d.title)}</th>
        <td>${esc(PAGE.kinds[d.kind] || d.kind)}</td><td>${esc(d.owner_unit_id ? units[d.owner_unit_id] || d.owner_unit_id : t("ledger_no_owner"))}</td>
-       <td>${d.due_at ? esc(d.due_at.slice(0, 10)) : "—"}</td><td>${statusCell(d)}</td><td>${esc(fmtTime(d.updated_at))}</td></tr>`).join("")
-      : `<tr><td colspan="7">${esc(t("ledger_no_docs"))}</td></tr>`;
+       <td>${d.due_at ? esc(d.due_at.slice(0, 10)) : "—"}</td><td class="file">${esc(d.filename || "—")}</td><td>${statusCell(d)}</td><td>${esc(fmtTime(d.updated_at))}</td></tr>`).join("")
+      : `<tr><td colspan="8">${esc(t("ledger_no_docs"))}</td></tr>`;
   }
 
   async function load() {
@@ -80,9 +80,17 @@
     if (f.due_at.value) body.due_at = `${f.due_at.value}T18:00:00+08:00`;
     if (f.note.value.trim()) body.note = f.note.value.trim();
     try {
+      const file = f.file.files[0];
+      if (file) {  // the file first (into the file store), then the document pointing at it
+        const upload = new FormData();
+        upload.append("file", file);
+        const stored = await api("/api/v1/evidence", { method: "POST", body: upload });
+        body.file_sha256 = stored.sha256;
+        body.filename = file.name.slice(0, 200);
+      }
       await api("/api/v1/ledger", { method: "POST", json: body });
       toast(t("ledger_saved"));
-      f.title.value = ""; f.note.value = "";
+      f.title.value = ""; f.note.value = ""; f.file.value = "";
       await load();
     } catch (err) { error.textContent = err.message; }
   });

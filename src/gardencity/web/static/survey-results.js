@@ -11,7 +11,7 @@
   function drawChart(questions, threshold) {
     if (!chart) return;
     const rows = Object.entries(questions).filter(([, q]) => q.satisfied_pct);
-    const names = rows.map(([id]) => id);
+    const names = rows.map(([, q]) => (q.text_zh.length > 8 ? q.text_zh.slice(0, 8) + "…" : q.text_zh));
     const values = rows.map(([, q]) => Number(q.satisfied_pct.estimate.toFixed(1)));
     const bars = rows.map(([, q], i) => [i, q.satisfied_pct.ci_low, q.satisfied_pct.ci_high]).filter((r) => r[1] !== null);
     chart.setOption({
@@ -23,7 +23,7 @@
       series: [
         { type: "bar", name: t("survey_satisfied_pct"), data: values, itemStyle: { color: "#2e7d32" },
           markLine: threshold === null ? undefined : { symbol: "none", lineStyle: { color: "#b71c1c", type: "dashed" },
-            label: { formatter: `${t("survey_requirement")} ${threshold}%` }, data: [{ yAxis: threshold }] } },
+            label: { position: "insideEndTop", formatter: `${t("survey_requirement")} ${threshold}%` }, data: [{ yAxis: threshold }] } },
         { type: "custom", name: t("survey_ci"), data: bars, z: 10,
           renderItem: (params, api) => {
             const low = api.coord([api.value(0), Math.max(0, api.value(1))]);
@@ -73,7 +73,7 @@
       const counts = q.counts ? Object.entries(q.counts).map(([k, v]) => `${esc(k)}: ${v}`).join("，") : "";
       return `<tr data-question="${esc(id)}"><th scope="row">${esc(q.text_zh)}</th><td class="num">${q.n}</td>
         <td class="num">${q.satisfied_pct ? pct(q.satisfied_pct.estimate) : "—"}</td><td class="num">${ci(q.satisfied_pct)}</td>
-        <td class="num">${q.mean ? `${fmtNumber(q.mean.estimate, 2)} (${fmtNumber(q.mean.ci_low, 2)} – ${fmtNumber(q.mean.ci_high, 2)})` : "—"}</td>
+        <td class="num">${q.mean ? fmtNumber(q.mean.estimate, 2) + (q.mean.ci_low === null ? "" : ` (${fmtNumber(q.mean.ci_low, 2)} – ${fmtNumber(q.mean.ci_high, 2)})`) : "—"}</td>
         <td>${counts}</td></tr>`;
     }).join("");
     drawChart(res.questions, req.min_satisfied_pct);

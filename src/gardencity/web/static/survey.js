@@ -51,6 +51,7 @@
     box.innerHTML = survey.questions.map(question).join("");
     form.hidden = false;
   }
+  form.addEventListener("change", () => { if (!answers().missing.length && form.elements.stratum.value) error.textContent = ""; });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const { out, missing } = answers();
