@@ -72,6 +72,23 @@ def test_a_resident_answers_the_survey_on_a_phone_and_the_coordinator_sees_it(
     assert (
         after["questions"]["overall"]["n"] == before["questions"].get("overall", {}).get("n", 0) + 1
     )
+    # two more residents of the same district answer: now the interval can be computed
+    for score in (5, 2):
+        answer = httpx.post(
+            f"{live_server.url}/api/v1/public/survey/responses",
+            json={
+                "stratum": stratum,
+                "answers": {
+                    "overall": score,
+                    "park_nearby": False,
+                    "park_quality": 3,
+                    "street_shade": 4,
+                    "visit_frequency": "每月",
+                },
+            },
+        )
+        assert answer.status_code == 201, answer.text
+    after = _results(live_server)
 
     page = login(browser, live_server, "coord1")
     assert "满意度结果" in page.locator("header nav").inner_text()
@@ -89,8 +106,10 @@ def test_a_resident_answers_the_survey_on_a_phone_and_the_coordinator_sees_it(
     assert page.locator("#chart-survey canvas").count() == 1
     # the question table shows the interval for the rating questions
     overall = page.locator("#question-table tr[data-question='overall']").inner_text()
-    if main["ci_low"] is not None:
-        assert f"{main['ci_low']:.1f}" in overall
+    assert main["ci_low"] is not None and main["ci_low"] < main["estimate"] < main["ci_high"]
+    interval = f"{main['ci_low']:.1f} – {main['ci_high']:.1f}"
+    assert interval in overall
+    assert page.locator("#main-ci").inner_text().endswith(interval)
     shot(page, "survey-results")
     assert page.errors == []
     page.context.close()
