@@ -107,7 +107,7 @@ def test_a_resident_answers_the_survey_on_a_phone_and_the_coordinator_sees_it(
     # the question table shows the interval for the rating questions
     overall = page.locator("#question-table tr[data-question='overall']").inner_text()
     assert main["ci_low"] is not None and main["ci_low"] < main["estimate"] < main["ci_high"]
-    interval = f"{main['ci_low']:.1f} – {main['ci_high']:.1f}"
+    interval = f"{max(0, main['ci_low']):.1f} – {min(100, main['ci_high']):.1f}"  # a share
     assert interval in overall
     assert page.locator("#main-ci").inner_text().endswith(interval)
     shot(page, "survey-results")

@@ -6,7 +6,9 @@
   const chartEl = document.getElementById("chart-survey");
   const chart = window.echarts ? echarts.init(chartEl, null, { renderer: "canvas" }) : null;
   const pct = (v) => (v === null || v === undefined ? "—" : fmtNumber(v, 1) + "%");
-  const ci = (e) => (e && e.ci_low !== null && e.ci_high !== null ? `${fmtNumber(e.ci_low, 1)} – ${fmtNumber(e.ci_high, 1)}` : "—");
+  // a share lies in 0–100 %: the normal interval is shown clipped to it
+  const ci = (e) => (e && e.ci_low !== null && e.ci_high !== null
+    ? `${fmtNumber(Math.max(0, e.ci_low), 1)} – ${fmtNumber(Math.min(100, e.ci_high), 1)}` : "—");
 
   function drawChart(questions, threshold) {
     if (!chart) return;
