@@ -134,3 +134,26 @@ def test_survey_through_the_api(campaign) -> None:  # type: ignore[no-untyped-de
     assert results["requirement"]["verdict"] in {"fail", "undecided"}
     split = client.get("/api/v1/survey/allocation?total=101", headers=campaign.headers("leader"))
     assert split.json() == {"d1": 51, "d2": 50}
+
+
+def test_a_single_response_in_a_district_gives_results_without_an_interval(campaign) -> None:  # type: ignore[no-untyped-def]
+    """One response per district: no variance yet, so the interval is null (not a server
+    error from NaN in JSON) and the verdict stays undecided."""
+    client = campaign.client
+    answers = {
+        "overall": 5,
+        "park_nearby": True,
+        "park_quality": 4,
+        "street_shade": 3,
+        "visit_frequency": "每天",
+    }
+    response = client.post(
+        "/api/v1/public/survey/responses", json={"stratum": "d1", "answers": answers}
+    )
+    assert response.status_code == 201, response.text
+    results = client.get("/api/v1/survey/results", headers=campaign.headers("admin"))
+    assert results.status_code == 200, results.text
+    share = results.json()["questions"]["overall"]["satisfied_pct"]
+    assert share["estimate"] == pytest.approx(100.0)
+    assert share["ci_low"] is None and share["ci_high"] is None
+    assert share["missing_strata"] == [] or "d2" in share["missing_strata"]

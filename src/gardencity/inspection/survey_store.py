@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -60,7 +61,19 @@ def results(session: Session, survey: Survey, *, confidence: float = 0.95) -> di
     out = survey_results(survey, frame, confidence=confidence)
     out["strata"] = strata
     out["responses_by_stratum"] = frame.groupby("stratum").size().astype(int).to_dict()
-    return out
+    finite: dict[str, Any] = _finite(out)
+    return finite
+
+
+def _finite(value: Any) -> Any:
+    """NaN (an interval from a single response in a stratum) becomes ``None`` (JSON null)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def allocation(

@@ -26,6 +26,7 @@ def node_modules() -> Path:
 
 
 def install_web(app: FastAPI) -> None:
+    from gardencity.web.inspection_pages import router as inspection_router
     from gardencity.web.pages import router
 
     app.mount("/static/web", StaticFiles(directory=HERE / "static"), name="web-static")
@@ -41,3 +42,4 @@ def install_web(app: FastAPI) -> None:
                 path,
             )
     app.include_router(router)
+    app.include_router(inspection_router)

@@ -22,7 +22,7 @@ from gardencity.settings import Settings
 from gardencity.web.cockpit import indicator_rows
 from gardencity.web.i18n import LANG_COOKIE, messages, request_lang
 
-__all__ = ["router"]
+__all__ = ["NAV", "PageUser", "login_redirect", "page_user", "render", "router"]
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -36,7 +36,11 @@ NAV = {
     "rankings": ("nav_rankings", STAFF),
     "targets": ("nav_targets", STAFF),
     "runs": ("nav_runs", STAFF),
+    "ledger": ("nav_ledger", STAFF),
+    "survey-results": ("nav_survey_results", ("admin", "coordinator", "leader")),
+    "spot-checks": ("nav_spot_checks", STAFF),
     "public": ("nav_public", (*STAFF, "resident", None)),
+    "survey": ("nav_survey", ("resident", None)),
 }
 
 
@@ -49,7 +53,7 @@ class PageUser:
     unit_id: int | None
 
 
-def _user(request: Request) -> PageUser | None:
+def page_user(request: Request) -> PageUser | None:
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
         return None
@@ -62,7 +66,7 @@ def _user(request: Request) -> PageUser | None:
         return PageUser(user.id, user.username, user.display_name, user.role, user.unit_id)
 
 
-def _render(request: Request, page: str, user: PageUser | None, **context: Any) -> HTMLResponse:
+def render(request: Request, page: str, user: PageUser | None, **context: Any) -> HTMLResponse:
     lang = request_lang(request)
     t = messages(lang)
     settings: Settings = request.app.state.settings
@@ -98,18 +102,18 @@ def _render(request: Request, page: str, user: PageUser | None, **context: Any) 
     return response
 
 
-def _login_redirect(request: Request) -> RedirectResponse:
+def login_redirect(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
 
 def _staff_page(request: Request, page: str, **context: Any) -> Response:
-    user = _user(request)
+    user = page_user(request)
     if user is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     if user.role not in STAFF:
         return RedirectResponse("/public", status_code=303)
-    return _render(request, page, user, **context)
+    return render(request, page, user, **context)
 
 
 def _latest_scorecard(request: Request) -> tuple[dict[str, Any] | None, int | None]:
@@ -132,7 +136,7 @@ def _latest_scorecard(request: Request) -> tuple[dict[str, Any] | None, int | No
 
 @router.get("/")
 def home(request: Request) -> Response:
-    user = _user(request)
+    user = page_user(request)
     if user is None:
         return RedirectResponse("/login", status_code=303)
     start = {"resident": "/public", "officer": "/cases"}.get(user.role, "/cockpit")
@@ -141,7 +145,7 @@ def home(request: Request) -> Response:
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> Response:
-    return _render(request, "login", None, next=next if next.startswith("/") else "/")
+    return render(request, "login", None, next=next if next.startswith("/") else "/")
 
 
 @router.post("/login")
@@ -162,7 +166,7 @@ def login_submit(
             lifetime = timedelta(hours=settings.session_hours)
             secret = issue_token(session, user, kind="session", lifetime=lifetime, now=ctx.now())
     except (AuthenticationError, RateLimitedError) as exc:
-        page = _render(request, "login", None, next=target, error=str(exc), username=username)
+        page = render(request, "login", None, next=target, error=str(exc), username=username)
         page.status_code = 401 if isinstance(exc, AuthenticationError) else 429
         return page
     response = RedirectResponse(target, status_code=303)
@@ -197,9 +201,9 @@ def map_page(request: Request) -> Response:
 
 @router.get("/cockpit")
 def cockpit_page(request: Request) -> Response:
-    user = _user(request)
+    user = page_user(request)
     if user is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     scorecard, run_id = _latest_scorecard(request)
     lang = request_lang(request)
     rows = indicator_rows(scorecard, lang) if scorecard else []
@@ -262,8 +266,8 @@ def runs_page(request: Request) -> Response:
 def public_page(request: Request) -> Response:
     ctx: ServiceContext = request.app.state.ctx
     categories = [c for c in _categories(ctx, request) if c["public"]]
-    return _render(
-        request, "public", _user(request), categories=categories, data=_city_outline(request)
+    return render(
+        request, "public", page_user(request), categories=categories, data=_city_outline(request)
     )
 
 
