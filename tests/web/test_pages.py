@@ -88,15 +88,67 @@ def test_map_shows_uncovered_residential_land(
     count = page.locator("#count-uncovered_residential")
     assert int(count.get_attribute("data-count")) == len(expected["features"])
     assert page.locator("#layer-uncovered_residential").is_checked()
-    for name in ("built_up_area", "districts", "residential", "green_spaces"):
+    for name in ("built_up_area", "districts"):
         assert int(page.locator(f"#count-{name}").get_attribute("data-count")) > 0
     # click a feature: its details appear
     page.evaluate("() => { gc.mapLoaded.uncovered_residential.getLayers()[0].fire('click'); }")
     assert "zone_id" in page.locator("#details").inner_text()
-    # switching the walking layer on loads it too
-    page.check("#layer-uncovered_residential_walking")
-    page.wait_for_selector("#count-uncovered_residential_walking[data-count]")
+    # the heavy layers are one click away: switching them on loads and draws them
+    for name in ("residential", "green_spaces", "uncovered_residential_walking"):
+        assert not page.locator(f"#layer-{name}").is_checked()
+        page.check(f"#layer-{name}")
+        page.wait_for_selector(f"#count-{name}[data-count]")
+        assert int(page.locator(f"#count-{name}").get_attribute("data-count")) > 0
     shot(page, "map")
+    assert page.errors == []
+    page.context.close()
+
+
+def test_map_draws_the_canopy_raster_with_its_classes(
+    browser: Any, live_server: LiveServer, shot: Any
+) -> None:
+    page = login(browser, live_server, "admin")
+    page.goto("/map")
+    page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
+    assert not page.locator("#layer-canopy").is_checked()
+    legend = page.locator("#layer-canopy").locator("xpath=../..").inner_text()
+    assert "乔木" in legend and "灌木" in legend and "草地" in legend
+    page.check("#layer-canopy")
+    page.wait_for_selector("#count-canopy[data-count]")
+    assert "乔木" in page.locator("#count-canopy").inner_text()
+    image = page.locator("img.leaflet-image-layer")
+    assert image.count() == 1
+    page.wait_for_function(
+        "() => document.querySelector('img.leaflet-image-layer').naturalWidth > 0"
+    )
+    meta = live_server.api("GET", "/api/v1/map/layers/canopy.json", "admin")
+    assert meta["classes"] == {"tree": 1, "shrub": 2, "grass": 3}
+    assert meta["pixels"]["tree"] > 0
+    # a click on a pixel of trees names its class
+    tree = page.evaluate(
+        """() => {
+        const layer = gc.mapLoaded.canopy, map = layer._map, img = layer.getElement();
+        const c = document.createElement('canvas');
+        c.width = img.naturalWidth; c.height = img.naturalHeight;
+        const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
+        const data = ctx.getImageData(0, 0, c.width, c.height).data;
+        for (let i = 0; i < data.length; i += 4 * 97) {
+            if (data[i + 3] && data[i] === 0 && data[i + 1] === 104) {
+                const col = (i / 4) % c.width, row = Math.floor(i / 4 / c.width);
+                const b = layer.getBounds(), crs = L.CRS.EPSG3857;
+                const sw = crs.project(b.getSouthWest()), ne = crs.project(b.getNorthEast());
+                const p = L.point(sw.x + (col + 0.5) / c.width * (ne.x - sw.x),
+                                  ne.y - (row + 0.5) / c.height * (ne.y - sw.y));
+                layer.fire('click', { latlng: crs.unproject(p) });
+                return true;
+            }
+        }
+        return false;
+    }"""
+    )
+    assert tree
+    assert "乔木" in page.locator("#details").inner_text()
+    shot(page, "map-canopy")
     assert page.errors == []
     page.context.close()
 
