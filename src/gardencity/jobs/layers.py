@@ -8,6 +8,7 @@ Each answer is cached on disk next to its source and rebuilt when the source cha
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -177,19 +178,19 @@ def _render_canopy(source: Path, classes: dict[str, int]) -> tuple[bytes, dict[s
     import io
 
     import rasterio
+    from affine import Affine
     from PIL import Image
-    from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
+    from rasterio.warp import Resampling, reproject, transform_bounds
 
     with rasterio.open(source) as src:
         if src.crs is None:
             raise NotFoundError(f"canopy raster {source.name} has no CRS; assign one")
-        transform, width, height = calculate_default_transform(
-            src.crs, "EPSG:3857", src.width, src.height, *src.bounds
+        left, bottom, right, top = transform_bounds(src.crs, "EPSG:3857", *src.bounds)
+        size = max(
+            abs(src.res[0]), (right - left) / CANOPY_MAX_PIXELS, (top - bottom) / CANOPY_MAX_PIXELS
         )
-        scale = max(width, height) / CANOPY_MAX_PIXELS
-        if scale > 1:
-            width, height = round(width / scale), round(height / scale)
-            transform = transform * transform.scale(scale, scale)
+        width, height = math.ceil((right - left) / size), math.ceil((top - bottom) / size)
+        transform = Affine(size, 0.0, left, 0.0, -size, top)
         band = src.read(1)
         warped = np.zeros((height, width), dtype=band.dtype)
         reproject(
