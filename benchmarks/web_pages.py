@@ -8,7 +8,8 @@ warm-up visit, five visits are timed:
   fonts), from the Navigation Timing API;
 * ``ready_ms``: until the page's data has arrived: the end of the last response (API calls,
   GeoJSON layers) from the Resource Timing API, measured once the network is idle; for the
-  map, until every layer is drawn. Playwright's 500 ms idle window is not counted.
+  map, until every layer shown by default is drawn (the heavy ones are one click away).
+  Playwright's 500 ms idle window is not counted.
 
 The target is under 1 s per page. Results go to benchmarks/results/web_pages.json.
 

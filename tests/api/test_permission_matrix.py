@@ -213,6 +213,8 @@ RUNS_AND_DASHBOARD: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/map/layers/{name}.geojson"): Rule(
         STAFF, lambda c: {"url": "/api/v1/map/layers/districts.geojson"}
     ),
+    ("GET", "/api/v1/map/layers/canopy.png"): Rule(STAFF, lambda c: {}),
+    ("GET", "/api/v1/map/layers/canopy.json"): Rule(STAFF, lambda c: {}),
     ("GET", "/api/v1/stats/cases"): Rule(ALL, lambda c: {}),
 }
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from shapely.geometry import shape
 
 from gardencity.assessment.thresholds import STATUS_LABELS
 from tests._campaign import PASSWORD
@@ -88,15 +89,67 @@ def test_map_shows_uncovered_residential_land(
     count = page.locator("#count-uncovered_residential")
     assert int(count.get_attribute("data-count")) == len(expected["features"])
     assert page.locator("#layer-uncovered_residential").is_checked()
-    for name in ("built_up_area", "districts", "residential", "green_spaces"):
+    for name in ("built_up_area", "districts"):
         assert int(page.locator(f"#count-{name}").get_attribute("data-count")) > 0
     # click a feature: its details appear
     page.evaluate("() => { gc.mapLoaded.uncovered_residential.getLayers()[0].fire('click'); }")
     assert "zone_id" in page.locator("#details").inner_text()
-    # switching the walking layer on loads it too
-    page.check("#layer-uncovered_residential_walking")
-    page.wait_for_selector("#count-uncovered_residential_walking[data-count]")
+    # the heavy layers are one click away: switching them on loads and draws them
+    for name in ("residential", "green_spaces", "uncovered_residential_walking"):
+        assert not page.locator(f"#layer-{name}").is_checked()
+        page.check(f"#layer-{name}")
+        page.wait_for_selector(f"#count-{name}[data-count]")
+        assert int(page.locator(f"#count-{name}").get_attribute("data-count")) > 0
     shot(page, "map")
+    assert page.errors == []
+    page.context.close()
+
+
+def test_map_draws_the_canopy_raster_with_its_classes(
+    browser: Any, live_server: LiveServer, shot: Any
+) -> None:
+    page = login(browser, live_server, "admin")
+    page.goto("/map")
+    page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
+    assert not page.locator("#layer-canopy").is_checked()
+    legend = page.locator("#layer-canopy").locator("xpath=../..").inner_text()
+    assert "乔木" in legend and "灌木" in legend and "草地" in legend
+    page.check("#layer-canopy")
+    page.wait_for_selector("#count-canopy[data-count]")
+    assert "乔木" in page.locator("#count-canopy").inner_text()
+    image = page.locator("img.leaflet-image-layer")
+    assert image.count() == 1
+    page.wait_for_function(
+        "() => document.querySelector('img.leaflet-image-layer').naturalWidth > 0"
+    )
+    meta = live_server.api("GET", "/api/v1/map/layers/canopy.json", "admin")
+    assert meta["classes"] == {"tree": 1, "shrub": 2, "grass": 3}
+    assert meta["pixels"]["tree"] > 0
+    # a click on a pixel of trees names its class
+    tree = page.evaluate(
+        """() => {
+        const layer = gc.mapLoaded.canopy, map = layer._map, img = layer.getElement();
+        const c = document.createElement('canvas');
+        c.width = img.naturalWidth; c.height = img.naturalHeight;
+        const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
+        const data = ctx.getImageData(0, 0, c.width, c.height).data;
+        for (let i = 0; i < data.length; i += 4 * 97) {
+            if (data[i + 3] && data[i] === 0 && data[i + 1] === 104) {
+                const col = (i / 4) % c.width, row = Math.floor(i / 4 / c.width);
+                const b = layer.getBounds(), crs = L.CRS.EPSG3857;
+                const sw = crs.project(b.getSouthWest()), ne = crs.project(b.getNorthEast());
+                const p = L.point(sw.x + (col + 0.5) / c.width * (ne.x - sw.x),
+                                  ne.y - (row + 0.5) / c.height * (ne.y - sw.y));
+                layer.fire('click', { latlng: crs.unproject(p) });
+                return true;
+            }
+        }
+        return false;
+    }"""
+    )
+    assert tree
+    assert "乔木" in page.locator("#details").inner_text()
+    shot(page, "map-canopy")
     assert page.errors == []
     page.context.close()
 
@@ -459,4 +512,63 @@ def test_an_assessment_runs_as_a_job_from_the_page(
     )
     assert gpkg.content[:16] == b"SQLite format 3\x00"
     shot(page, "runs-done")
+    page.context.close()
+
+
+def test_what_if_a_drawn_park_changes_the_indicators(
+    browser: Any, live_server: LiveServer, shot: Any
+) -> None:
+    uncovered = httpx.get(
+        f"{live_server.url}/api/v1/runs/{live_server.run_id}/layers/uncovered_residential.geojson",
+        headers=live_server.headers("admin"),
+    ).json()["features"]
+    biggest = max(uncovered, key=lambda f: f["properties"]["area_m2"])
+    lon, lat = shape(biggest["geometry"]).representative_point().coords[0]
+    page = login(browser, live_server, "admin")
+    page.goto("/runs")
+    page.wait_for_selector(f"tr[data-run='{live_server.run_id}'][data-status='succeeded']")
+    page.wait_for_function("() => gc.whatifMap && gc.whatifMap.getZoom() > 0")
+    # a park of about 500 m × 500 m over the largest piece of uncovered residential land,
+    # drawn corner by corner with the mouse
+    page.click("#draw-park")
+    corners = page.evaluate(
+        """([lon, lat]) => {
+        const map = gc.whatifMap;
+        map.setView([lat, lon], 15, { animate: false });
+        const dLat = 250 / 111320, dLon = 250 / (111320 * Math.cos(lat * Math.PI / 180));
+        return [[-1, -1], [1, -1], [1, 1], [-1, 1]].map(([x, y]) => {
+            const p = map.latLngToContainerPoint([lat + y * dLat, lon + x * dLon]);
+            return [p.x, p.y];
+        });
+    }""",
+        [lon, lat],
+    )
+    for x, y in corners:
+        page.locator("#whatif-map").click(position={"x": x, "y": y})
+    page.click("#finish-park")
+    assert "1 个公园" in page.locator("#edit-count").inner_text()
+    shot(page, "whatif-drawn")
+    page.click("#run-whatif")
+    page.wait_for_selector("#whatif-table", timeout=300_000)
+    baseline = json.loads(
+        (live_server.workspace / "runs" / str(live_server.run_id) / "scorecard.json").read_text()
+    )
+    before = {i["id"]: i["value"] for i in baseline["indicators"]}
+    row = page.locator("#whatif-table tr[data-indicator='park_area_per_capita']")
+    cells = row.locator("td").all_inner_texts()
+    assert float(cells[0].replace(",", "")) == pytest.approx(before["park_area_per_capita"], 0.01)
+    assert float(cells[1].replace(",", "")) > float(cells[0].replace(",", ""))
+    assert cells[2].startswith("+")
+    coverage = page.locator("#whatif-table tr[data-indicator='park_service_coverage'] td")
+    values = coverage.all_inner_texts()
+    # the park lies on land no park served: more residential land is covered
+    assert float(values[1].replace(",", "")) > float(values[0].replace(",", ""))
+    # the what-if run is listed beside the real assessment, which stays as it was
+    page.wait_for_selector("tr[data-status='succeeded']:has-text('情景推演')")
+    after = json.loads(
+        (live_server.workspace / "runs" / str(live_server.run_id) / "scorecard.json").read_text()
+    )
+    assert after == baseline
+    shot(page, "whatif-result")
+    assert page.errors == []
     page.context.close()

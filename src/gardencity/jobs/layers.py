@@ -8,6 +8,7 @@ Each answer is cached on disk next to its source and rebuilt when the source cha
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,13 @@ import shapely
 
 from gardencity.errors import NotFoundError
 
-__all__ = ["DIAGNOSTIC_LAYERS", "WORKSPACE_LAYERS", "diagnostic_geojson", "workspace_geojson"]
+__all__ = [
+    "DIAGNOSTIC_LAYERS",
+    "WORKSPACE_LAYERS",
+    "canopy_overlay",
+    "diagnostic_geojson",
+    "workspace_geojson",
+]
 
 DISPLAY_TOLERANCE_M = 0.5
 FORMAT = "v2"  # part of the cache file names: bump when the output changes
@@ -116,3 +123,110 @@ def diagnostic_geojson(run_path: Path, name: str) -> bytes:
         return _to_geojson(gdf, DIAGNOSTIC_LAYERS[name])
 
     return _cached(run_path / "geojson" / f"{name}.{FORMAT}.geojson", gpkg.stat().st_mtime, build)
+
+
+CANOPY_FORMAT = "v1"
+CANOPY_MAX_PIXELS = 2048  # the longer side of the overlay image
+# canopy class name -> RGBA of its pixels on the map (other classes are drawn grey)
+CANOPY_COLOURS: dict[str, tuple[int, int, int, int]] = {
+    "tree": (0, 104, 55, 210),
+    "shrub": (102, 189, 99, 200),
+    "grass": (217, 239, 139, 190),
+}
+
+
+def canopy_overlay(workspace: Path) -> tuple[bytes, dict[str, Any]]:
+    """The workspace's canopy raster as a PNG for the map, and its description.
+
+    The raster is warped (nearest neighbour) to Web Mercator, the CRS Leaflet draws in, so
+    an image overlay between the WGS 84 corners ``bounds`` (``[[south, west], [north,
+    east]]``) lies where the pixels are; its longer side has at most ``CANOPY_MAX_PIXELS``.
+    Each class (``[rasters.canopy_classes]``) gets its colour, nodata and 0 are transparent.
+    Both are cached next to the workspace's GeoJSON layers.
+    """
+    from gardencity.io.workspace import Workspace
+
+    ws = Workspace.open(workspace)
+    file = ws.config.rasters.canopy
+    if not file or not (ws.path / file).is_file():
+        raise NotFoundError(
+            "此工作区没有植被覆盖栅格 / the workspace has no canopy raster: set [rasters] "
+            "canopy in city.toml to a GeoTIFF of tree/shrub/grass classes"
+        )
+    source = ws.path / file
+    classes = ws.config.rasters.canopy_classes
+    mtime = max(source.stat().st_mtime, (ws.path / "city.toml").stat().st_mtime)
+    cache = ws.path / "runs" / "cache" / f"canopy.{CANOPY_FORMAT}"
+    state: dict[str, Any] = {}
+
+    def build_png() -> bytes:
+        png, meta = _render_canopy(source, classes)
+        state["meta"] = meta
+        return png
+
+    png = _cached(cache.with_suffix(f".{CANOPY_FORMAT}.png"), mtime, build_png)
+
+    def build_meta() -> bytes:
+        meta = state.get("meta") or _render_canopy(source, classes)[1]
+        return json.dumps(meta, ensure_ascii=False).encode("utf-8")
+
+    meta = json.loads(_cached(cache.with_suffix(f".{CANOPY_FORMAT}.json"), mtime, build_meta))
+    return png, meta
+
+
+def _render_canopy(source: Path, classes: dict[str, int]) -> tuple[bytes, dict[str, Any]]:
+    import io
+
+    import rasterio
+    from affine import Affine
+    from PIL import Image
+    from rasterio.warp import Resampling, reproject, transform_bounds
+
+    with rasterio.open(source) as src:
+        if src.crs is None:
+            raise NotFoundError(f"canopy raster {source.name} has no CRS; assign one")
+        left, bottom, right, top = transform_bounds(src.crs, "EPSG:3857", *src.bounds)
+        size = max(
+            abs(src.res[0]), (right - left) / CANOPY_MAX_PIXELS, (top - bottom) / CANOPY_MAX_PIXELS
+        )
+        width, height = math.ceil((right - left) / size), math.ceil((top - bottom) / size)
+        transform = Affine(size, 0.0, left, 0.0, -size, top)
+        band = src.read(1)
+        warped = np.zeros((height, width), dtype=band.dtype)
+        reproject(
+            band, warped, src_transform=src.transform, src_crs=src.crs, src_nodata=src.nodata,
+            dst_transform=transform, dst_crs="EPSG:3857", dst_nodata=0,
+            resampling=Resampling.nearest,
+        )  # fmt: skip
+    index = np.zeros((height, width), dtype=np.uint8)  # palette entry 0: transparent
+    palette: list[int] = [0, 0, 0]
+    alpha = [0]
+    counts: dict[str, int] = {}
+    for i, (name, code) in enumerate(classes.items(), start=1):
+        hit = warped == code
+        index[hit] = i
+        colour = CANOPY_COLOURS.get(name, (120, 120, 120, 180))
+        palette += list(colour[:3])
+        alpha.append(colour[3])
+        counts[name] = int(hit.sum())
+    image = Image.fromarray(index, mode="P")
+    image.putpalette(palette)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", transparency=bytes(alpha))
+    west, south, east, north = transform_bounds(
+        "EPSG:3857", "EPSG:4326",
+        transform.c, transform.f + transform.e * height, transform.c + transform.a * width,
+        transform.f,
+    )  # fmt: skip
+    legend = {
+        name: ["#{:02x}{:02x}{:02x}".format(*CANOPY_COLOURS.get(name, (120, 120, 120))[:3]), name]
+        for name in classes
+    }
+    meta = {
+        "bounds": [[round(south, 7), round(west, 7)], [round(north, 7), round(east, 7)]],
+        "size": [width, height],
+        "classes": classes,
+        "legend": legend,
+        "pixels": counts,
+    }
+    return buffer.getvalue(), meta

@@ -161,3 +161,26 @@ def workspace_layer(request: Request, user: CurrentUser, name: str) -> Response:
     authorize(user, "assessment.view")
     content = layers.workspace_geojson(workspace_of(request), name)
     return Response(content, media_type=GEOJSON, headers={"Cache-Control": "private, max-age=60"})
+
+
+@router.get(
+    "/map/layers/canopy.png",
+    operation_id="get_canopy_image",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+def canopy_image(request: Request, user: CurrentUser) -> Response:
+    """The canopy raster (tree, shrub, grass) as a transparent PNG in Web Mercator, to lay
+    between the corners given by ``/api/v1/map/layers/canopy.json``."""
+    authorize(user, "assessment.view")
+    png, _ = layers.canopy_overlay(workspace_of(request))
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})
+
+
+@router.get("/map/layers/canopy.json", operation_id="get_canopy_overlay")
+def canopy_description(request: Request, user: CurrentUser) -> dict[str, Any]:
+    """Where the canopy image goes (``bounds``: [[south, west], [north, east]] in WGS 84), its
+    classes with their colours, and the pixel count of each class."""
+    authorize(user, "assessment.view")
+    _, meta = layers.canopy_overlay(workspace_of(request))
+    return meta

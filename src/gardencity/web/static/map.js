@@ -39,7 +39,7 @@
         const layer = await fetchLayer(def);
         if (!layer) { count.textContent = "(—)"; checkbox.disabled = true; return; }
         loaded[def.name] = layer;
-        count.textContent = `(${layer.featureCount} ${t("features")})`;
+        count.textContent = layer.countText || `(${layer.featureCount} ${t("features")})`;
         count.dataset.count = layer.featureCount;
       } catch (err) {
         count.textContent = `(${t("error")})`;

@@ -45,7 +45,9 @@
   const count = () => { document.getElementById("edit-count").textContent =
     `${t("whatif_edits")}: ${edits.parks.length} ${t("whatif_parks")}, ${edits.shaded_roads.length} ${t("whatif_roads")}`; };
   count();
-  const onPick = (d, feature, item) => {
+  window.gc.whatifMap = map;
+  const onPick = (d, feature, item, e) => {
+    if (drawing) { addPoint(e.latlng); return; }  // a park's corner may fall on a drawn feature
     if (!marking || d.name !== "unshaded_road_segments") return;
     edits.shaded_roads.push(feature.geometry);
     item.setStyle({ color: "#1a9850", weight: 5 });
@@ -66,11 +68,11 @@
     document.getElementById("finish-park").disabled = false;
     toast(t("whatif_draw_park"));
   });
-  map.on("click", (e) => {
-    if (!drawing) return;
-    drawing.points.push(e.latlng);
+  function addPoint(latlng) {
+    drawing.points.push(latlng);
     drawing.line.setLatLngs(drawing.points);
-  });
+  }
+  map.on("click", (e) => { if (drawing) addPoint(e.latlng); });
   document.getElementById("finish-park").addEventListener("click", () => {
     if (!drawing || drawing.points.length < 3) return;
     const ring = drawing.points.map((p) => [Number(p.lng.toFixed(6)), Number(p.lat.toFixed(6))]);
