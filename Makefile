@@ -8,12 +8,12 @@ BIN := $(VENV)/bin
 STAMPS := .stamps
 DEMO_SIZE ?= M
 DEMO_DIR ?= demo
-APT_PACKAGES := fonts-noto-cjk postgresql-15 postgresql-15-postgis-3 postgis
+APT_PACKAGES := fonts-noto-cjk postgresql-15 postgresql-15-postgis-3 postgis nodejs chromium poppler-utils libreoffice-writer-nogui
 PYTEST_WORKERS ?= 2
 
 .PHONY: install demo test lint typecheck pytest bench bench-campaign clean
 
-install: $(STAMPS)/apt $(STAMPS)/python
+install: $(STAMPS)/apt $(STAMPS)/python $(STAMPS)/npm
 
 $(STAMPS)/apt: Makefile
 	@mkdir -p $(STAMPS)
@@ -22,6 +22,8 @@ $(STAMPS)/apt: Makefile
 	else \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PACKAGES); \
 	fi
+	@# Debian's nodejs needs its npm package; NodeSource's nodejs carries npm (and conflicts with it)
+	@command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm
 	@touch $@
 
 $(STAMPS)/python: pyproject.toml Makefile
@@ -31,10 +33,17 @@ $(STAMPS)/python: pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet -e ".[all]" --group dev
 	@touch $@
 
+# Front-end libraries (Leaflet, ECharts, axe-core) from npm, served by the app from node_modules.
+$(STAMPS)/npm: package.json package-lock.json $(STAMPS)/apt
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund
+	@touch $@
+
 demo: install
 	$(BIN)/gardencity demo-city --size $(DEMO_SIZE) $(DEMO_DIR)/city --force
 	$(BIN)/gardencity assess $(DEMO_DIR)/city --out $(DEMO_DIR)/out
 	@echo "Report: $(abspath $(DEMO_DIR)/out/report.html)"
+	$(BIN)/gardencity serve $(DEMO_DIR)/city --assessment $(DEMO_DIR)/out
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
@@ -66,4 +75,4 @@ bench-campaign: install $(STAMPS)/wrk
 	$(BIN)/python -m benchmarks.campaign_load
 
 clean:
-	rm -rf $(VENV) $(STAMPS) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(STAMPS) $(DEMO_DIR) node_modules test-artifacts .pytest_cache .mypy_cache .ruff_cache

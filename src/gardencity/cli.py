@@ -291,7 +291,8 @@ def standards_show(standard_id: str, lang: str) -> None:
 def _register_server_commands() -> None:
     """The campaign commands need the ``server`` extra; without it the rest still works."""
     try:
-        import gardencity.cli_campaign  # noqa: F401  (registers serve, escalate …)
+        import gardencity.cli_campaign
+        import gardencity.cli_inspection  # noqa: F401  (registers inspection …)
     except ImportError as exc:  # pragma: no cover - only without the server extra
         reason = str(exc)
 

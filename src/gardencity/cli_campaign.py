@@ -79,21 +79,59 @@ def _seed_if_empty(settings, workspace: Path | None) -> None:  # type: ignore[no
 @click.option("--files", type=click.Path(path_type=Path), help="Photo and document store.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--assessment",
+    "outputs",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Outputs of `gardencity assess` (scorecard.json …) to show when no run exists yet.",
+)
+@click.option("--no-assess", is_flag=True, help="Do not start an assessment when none exists.")
 @reports_errors
 def serve(
-    workspace: Path | None, database: str | None, files: Path | None, host: str, port: int
+    workspace: Path | None,
+    database: str | None,
+    files: Path | None,
+    host: str,
+    port: int,
+    outputs: Path | None,
+    no_assess: bool,
 ) -> None:
-    """Run the campaign server: embedded SQLite in WORKSPACE, or --database for PostgreSQL."""
+    """Run the campaign server and its web pages: embedded SQLite in WORKSPACE, or --database
+    for PostgreSQL. With a WORKSPACE the pages show its latest assessment; if there is none,
+    the given --assessment outputs are imported, or an assessment is started as a job."""
     import uvicorn
 
     from gardencity.api.app import create_app
 
     settings = _settings(workspace, database, files)
     _seed_if_empty(settings, workspace)
+    app = create_app(settings)
+    if workspace is not None:
+        _first_run(app, Path(workspace), outputs, start=not no_assess)
     console.print(
-        f"gardencity: http://{host}:{port}/api/docs  ({settings.database_url.split('@')[-1]})"
+        f"gardencity: http://{host}:{port}/  (API http://{host}:{port}/api/docs; "
+        f"{settings.database_url.split('@')[-1]})"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _first_run(app, workspace: Path, outputs: Path | None, *, start: bool) -> None:  # type: ignore[no-untyped-def]
+    """Give the pages an assessment: import ``outputs`` or start a run, unless one exists."""
+    from gardencity.jobs.runs import import_outputs, latest_run, start_run
+
+    with app.state.db.session() as session:
+        if latest_run(session) is not None:
+            return
+        if outputs is not None:
+            run = import_outputs(session, workspace.resolve(), outputs)
+            console.print(f"评估 #{run.id} 已导入 / assessment imported from {outputs}")
+            return
+        if not start:
+            return
+        run = start_run(session, user_id=None)
+        run_id = run.id
+    app.state.jobs.submit(run_id)
+    console.print(f"评估 #{run_id} 已开始 / assessment {run_id} started (see the Assessments page)")
 
 
 @main.command()

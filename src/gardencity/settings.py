@@ -23,7 +23,23 @@ class Settings(BaseSettings):
     campaign_config: Path | None = Field(
         default=None, description="the city's campaign YAML (categories, SLA, labels, ranking)"
     )
+    survey_config: Path | None = Field(
+        default=None, description="the city's satisfaction survey YAML (questions, requirement)"
+    )
+    standard: str = Field(
+        default="national_ecological_garden_city_2022",
+        description="the catalogue whose items the evidence ledger follows",
+    )
     city_name: str = "示范市"
+    workspace: Path | None = Field(
+        default=None, description="the city workspace whose assessments the pages show and run"
+    )
+    tile_url: str | None = Field(
+        default=None,
+        description="optional base-map tile URL template for the map pages, e.g. 天地图 "
+        "https://t0.tianditu.gov.cn/vec_w/wmts?…&tk=YOUR_KEY; none: vector layers only",
+    )
+    tile_attribution: str = ""
     session_hours: float = Field(default=12, gt=0, le=24 * 30)
     token_days: float = Field(default=90, gt=0, le=3650)
     max_upload_mb: float = Field(default=20, gt=0, le=200)
@@ -74,9 +90,13 @@ class Settings(BaseSettings):
         values: dict[str, object] = {
             "database_url": f"sqlite:///{(root / 'campaign.db').resolve()}",
             "files_dir": root / "files",
+            "workspace": Path(workspace).resolve(),
         }
         city_file = Path(workspace) / "campaign.yaml"
         if city_file.is_file():
             values["campaign_config"] = city_file
+        survey_file = Path(workspace) / "survey.yaml"
+        if survey_file.is_file():
+            values["survey_config"] = survey_file
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

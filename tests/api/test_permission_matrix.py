@@ -13,6 +13,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from gardencity.jobs.runs import start_run
 from tests._campaign import CampaignEnv
 from tests.campaign.test_workflow import JPEG
 
@@ -37,6 +38,7 @@ class Ctx:
     target_id: int
     reference: str = ""
     token: str = ""
+    run_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,79 @@ OPEN311_AND_PUBLIC: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/public/cases.geojson"): Rule(PUBLIC, lambda c: {}),
 }
-EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = [OPEN311_AND_PUBLIC]
+# assessment runs and the map layers: this server has no workspace, so the allowed roles get
+# a 409 that says how to configure one (served), the others 401/403
+RUNS_AND_DASHBOARD: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/runs"): Rule(STAFF, lambda c: {}),
+    ("POST", "/api/v1/runs"): Rule({"admin", "coordinator"}, lambda c: {"json": {}}),
+    ("GET", "/api/v1/runs/{run_id}"): Rule(STAFF, lambda c: {"url": f"/api/v1/runs/{c.run_id}"}),
+    ("GET", "/api/v1/runs/{run_id}/files/{name}"): Rule(
+        STAFF, lambda c: {"url": f"/api/v1/runs/{c.run_id}/files/scorecard.json"}
+    ),
+    ("GET", "/api/v1/runs/{run_id}/layers/{name}.geojson"): Rule(
+        STAFF, lambda c: {"url": f"/api/v1/runs/{c.run_id}/layers/uncovered_residential.geojson"}
+    ),
+    ("GET", "/api/v1/map/layers/{name}.geojson"): Rule(
+        STAFF, lambda c: {"url": "/api/v1/map/layers/districts.geojson"}
+    ),
+    ("GET", "/api/v1/map/layers/canopy.png"): Rule(STAFF, lambda c: {}),
+    ("GET", "/api/v1/map/layers/canopy.json"): Rule(STAFF, lambda c: {}),
+    ("GET", "/api/v1/stats/cases"): Rule(ALL, lambda c: {}),
+}
+
+
+def _ledger_patch(c: Ctx) -> dict[str, Any]:
+    from gardencity.inspection.models import LedgerDocument
+
+    with c.env.app.state.db.session() as session:
+        doc = LedgerDocument(
+            item_id="green_coverage_ratio",
+            title="遥感解译",
+            kind="map",
+            status="missing",
+            updated_at=c.env.clock(),
+        )
+        session.add(doc)
+        session.flush()
+        doc_id = doc.id
+    return {"url": f"/api/v1/ledger/{doc_id}", "json": {"status": "submitted"}}
+
+
+SURVEY_ANSWERS = {
+    "overall": 4,
+    "park_nearby": True,
+    "park_quality": 4,
+    "street_shade": 3,
+    "visit_frequency": "每周",
+}
+INSPECTION: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/public/survey"): Rule(PUBLIC, lambda c: {}),
+    ("POST", "/api/v1/public/survey/responses"): Rule(
+        PUBLIC, lambda c: {"json": {"stratum": "d1", "answers": SURVEY_ANSWERS}}
+    ),
+    ("GET", "/api/v1/survey/results"): Rule({"admin", "coordinator", "leader"}, lambda c: {}),
+    ("GET", "/api/v1/survey/allocation"): Rule({"admin", "coordinator", "leader"}, lambda c: {}),
+    ("GET", "/api/v1/ledger"): Rule(STAFF, lambda c: {}),
+    ("POST", "/api/v1/ledger"): Rule(
+        {"admin", "coordinator"},
+        lambda c: {"json": {"item_id": "green_coverage_ratio", "title": "统计表"}},
+    ),
+    ("PATCH", "/api/v1/ledger/{doc_id}"): Rule(
+        {"admin", "coordinator"}, lambda c: _ledger_patch(c)
+    ),
+    ("GET", "/api/v1/ledger/completeness"): Rule(STAFF, lambda c: {}),
+    ("POST", "/api/v1/ledger/missing-cases"): Rule({"admin", "coordinator"}, lambda c: {}),
+    ("GET", "/api/v1/ledger/index.xlsx"): Rule(STAFF, lambda c: {}),
+    ("GET", "/api/v1/spot-checks/hit-chance"): Rule(
+        STAFF,
+        lambda c: {"url": "/api/v1/spot-checks/hit-chance?population=20&problems=2&sample=5"},
+    ),
+}
+EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = [
+    OPEN311_AND_PUBLIC,
+    RUNS_AND_DASHBOARD,
+    INSPECTION,
+]
 
 
 def _routes(app: Any) -> set[tuple[str, str]]:
@@ -241,7 +315,9 @@ def _setup(env: CampaignEnv) -> Ctx:
         row = session.get(Case, case["id"])
         assert row is not None
         reference, secret = row.reference, row.token
-    return Ctx(env, case["id"], photo.json()["id"], target.json()["id"], reference, secret)
+        run = start_run(session, user_id=None)
+        run_id = run.id
+    return Ctx(env, case["id"], photo.json()["id"], target.json()["id"], reference, secret, run_id)
 
 
 def _open311_post(c: Ctx) -> dict[str, Any]:

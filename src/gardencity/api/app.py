@@ -22,15 +22,34 @@ __all__ = ["app_from_env", "create_app"]
 
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     """A campaign server for ``settings``: database migrated, file store ready, routes in."""
-    from gardencity.api.routes import auth, cases, exports, open311, organisation, public, rankings
+    from gardencity.api.routes import (
+        auth,
+        cases,
+        dashboard,
+        exports,
+        inspection,
+        open311,
+        organisation,
+        public,
+        rankings,
+        runs,
+    )
+    from gardencity.jobs import JobRunner, mark_interrupted
+    from gardencity.web import install_web
 
     db = open_database(settings.database_url)
     files = FileStore(settings.files_dir, max_bytes=int(settings.max_upload_mb * 1_000_000))
     ctx = ServiceContext(load_campaign_config(settings.campaign_config), files, clock)
 
+    jobs = JobRunner(settings.database_url, settings.workspace or settings.files_dir)
+    if settings.workspace is not None:
+        with db.session() as session:
+            mark_interrupted(session)  # their worker died with the previous server
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        jobs.shutdown()
         db.dispose()
 
     app = FastAPI(
@@ -50,9 +69,22 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     app.state.ctx = ctx
     app.state.limiter = RateLimiter()
     app.state.public_cache = PublicCache(settings.public_cache_seconds)
+    app.state.jobs = jobs
     install_error_handlers(app)
-    for module in (auth, cases, organisation, rankings, exports, public, open311):
+    for module in (
+        auth,
+        cases,
+        organisation,
+        rankings,
+        exports,
+        public,
+        open311,
+        runs,
+        dashboard,
+        inspection,
+    ):
         app.include_router(module.router)
+    install_web(app)
 
     @app.get("/api/v1/health", operation_id="health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -64,6 +64,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.view": frozenset({R.ADMIN}),
     "api_key.manage": frozenset({R.ADMIN}),
     "backup.run": frozenset({R.ADMIN}),
+    "assessment.view": STAFF,
+    "assessment.run": frozenset({R.ADMIN, R.COORDINATOR}),
+    "survey.view": frozenset({R.ADMIN, R.COORDINATOR, R.LEADER}),
+    "ledger.view": STAFF,
+    "ledger.manage": frozenset({R.ADMIN, R.COORDINATOR}),
 } | {f"case.{action}": t.roles for action, t in TRANSITIONS.items()}
 
 

@@ -61,7 +61,7 @@ def combined_table(scorecards: dict[str, dict[str, Any]]) -> pd.DataFrame:
 
     >>> card = {"city": {"name": "甲市"}, "standard": {"id": "s"}, "summary": {"pass": 1},
     ...         "indicators": [{"id": "green_coverage_ratio", "value": 41.5, "status": "pass"}]}
-    >>> combined_table({"/data/a": card}).loc["/data/a", "green_coverage_ratio"]
+    >>> float(combined_table({"/data/a": card}).loc["/data/a", "green_coverage_ratio"])
     41.5
     """
     rows: dict[str, dict[str, Any]] = {}
@@ -129,7 +129,7 @@ def assess_batch(
             n_workers=n_workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: 8787 may be another cluster's
             silence_logs=40,
         )
     client = Client(scheduler if scheduler is not None else cluster)

@@ -1,0 +1,186 @@
+"""Assessment runs (jobs with progress), their outputs, and the map's GeoJSON layers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from gardencity.api.deps import CurrentUser, DbSession, PathId
+from gardencity.api.errors import ERROR_RESPONSES
+from gardencity.auth.permissions import authorize
+from gardencity.campaign.models import AssessmentRun
+from gardencity.errors import ConflictError, NotFoundError
+from gardencity.jobs import layers
+from gardencity.jobs.runner import JobRunner
+from gardencity.jobs.runs import OUTPUT_FILES, get_run, run_dir, start_run
+from gardencity.jobs.whatif import check_edits
+
+router = APIRouter(prefix="/api/v1", tags=["assessment runs"], responses=ERROR_RESPONSES)
+
+GEOJSON = "application/geo+json"
+
+
+class RunOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    kind: str
+    status: str
+    progress: float
+    message: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    summary: dict[str, Any]
+    values: dict[str, Any]
+    edits: dict[str, Any]
+    error: str | None
+
+
+class RunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    edits: dict[str, Any] | None = None
+
+
+def workspace_of(request: Request) -> Path:
+    workspace: Path | None = request.app.state.settings.workspace
+    if workspace is None:
+        raise ConflictError(
+            "此服务器未配置城市工作区 / this server has no city workspace: start it with "
+            "`gardencity serve WORKSPACE` (or set GARDENCITY_WORKSPACE)"
+        )
+    return Path(workspace)
+
+
+def _output(request: Request, session: DbSession, run_id: int, name: str) -> Path:
+    run = get_run(session, run_id)
+    path = run_dir(workspace_of(request), run.id) / OUTPUT_FILES[name]
+    if run.status != "succeeded" or not path.is_file():
+        raise NotFoundError(
+            f"评估 {run_id} 尚无成果（状态 {run.status}）/ run {run_id} has no {path.name} "
+            f"(status {run.status}); wait until it has succeeded"
+        )
+    return path
+
+
+@router.get("/runs", operation_id="list_runs")
+def list_runs(session: DbSession, user: CurrentUser) -> list[RunOut]:
+    """Every assessment run, newest first (with each indicator's value, for trends)."""
+    authorize(user, "assessment.view")
+    rows = session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())).all()
+    return [RunOut.model_validate(r) for r in rows]
+
+
+@router.post("/runs", operation_id="start_run", status_code=202)
+def create_run(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    body: Annotated[RunIn | None, Body()] = None,
+) -> RunOut:
+    """Start an assessment of the workspace (or, with ``edits``, a what-if variant of it) as a
+    job; poll ``GET /api/v1/runs/{id}`` for its progress."""
+    authorize(user, "assessment.run")
+    workspace = workspace_of(request)
+    edits = check_edits(body.edits) if body and body.edits is not None else None
+    run = start_run(
+        session, user_id=user.id, kind="what_if" if edits else "assessment", edits=edits
+    )
+    session.commit()
+    runner: JobRunner = request.app.state.jobs
+    runner.submit(run.id)
+    del workspace
+    return RunOut.model_validate(run)
+
+
+@router.get("/runs/{run_id}", operation_id="get_run")
+def read_run(session: DbSession, user: CurrentUser, run_id: PathId) -> RunOut:
+    """A run's status and progress (0–1) with the step it is on."""
+    authorize(user, "assessment.view")
+    return RunOut.model_validate(get_run(session, run_id))
+
+
+@router.get(
+    "/runs/{run_id}/files/{name}",
+    operation_id="get_run_file",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/json": {}, "application/geopackage+sqlite3": {}}}},
+)
+def run_file(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    run_id: PathId,
+    name: Literal["scorecard.json", "diagnostics.gpkg", "report.html"],
+) -> FileResponse:
+    """scorecard.json, diagnostics.gpkg (opens in QGIS with styles) or report.html."""
+    authorize(user, "assessment.view")
+    key = {v: k for k, v in OUTPUT_FILES.items()}[name]
+    path = _output(request, session, run_id, key)
+    media = {
+        "scorecard": "application/json",
+        "diagnostics": "application/geopackage+sqlite3",
+        "report": "text/html; charset=utf-8",
+    }[key]
+    disposition = "attachment" if key == "diagnostics" else "inline"
+    return FileResponse(
+        path, media_type=media, filename=f"run{run_id}-{name}", content_disposition_type=disposition
+    )
+
+
+@router.get(
+    "/runs/{run_id}/layers/{name}.geojson",
+    operation_id="get_run_layer",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+def run_layer(
+    request: Request, session: DbSession, user: CurrentUser, run_id: PathId, name: str
+) -> Response:
+    """A diagnostic layer of a run in WGS 84 (uncovered residential land, unshaded roads …)."""
+    authorize(user, "assessment.view")
+    path = _output(request, session, run_id, "diagnostics").parent
+    content = layers.diagnostic_geojson(path, name)
+    return Response(content, media_type=GEOJSON, headers={"Cache-Control": "private, max-age=60"})
+
+
+@router.get(
+    "/map/layers/{name}.geojson",
+    operation_id="get_workspace_layer",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+def workspace_layer(request: Request, user: CurrentUser, name: str) -> Response:
+    """A layer of the city workspace in WGS 84: built-up area, districts, green spaces (with
+    their class) or residential land."""
+    authorize(user, "assessment.view")
+    content = layers.workspace_geojson(workspace_of(request), name)
+    return Response(content, media_type=GEOJSON, headers={"Cache-Control": "private, max-age=60"})
+
+
+@router.get(
+    "/map/layers/canopy.png",
+    operation_id="get_canopy_image",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+def canopy_image(request: Request, user: CurrentUser) -> Response:
+    """The canopy raster (tree, shrub, grass) as a transparent PNG in Web Mercator, to lay
+    between the corners given by ``/api/v1/map/layers/canopy.json``."""
+    authorize(user, "assessment.view")
+    png, _ = layers.canopy_overlay(workspace_of(request))
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})
+
+
+@router.get("/map/layers/canopy.json", operation_id="get_canopy_overlay")
+def canopy_description(request: Request, user: CurrentUser) -> dict[str, Any]:
+    """Where the canopy image goes (``bounds``: [[south, west], [north, east]] in WGS 84), its
+    classes with their colours, and the pixel count of each class."""
+    authorize(user, "assessment.view")
+    _, meta = layers.canopy_overlay(workspace_of(request))
+    return meta

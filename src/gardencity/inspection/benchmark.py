@@ -1,0 +1,131 @@
+"""Peer benchmarking: other cities' published figures beside ours, and our rank on each
+indicator (cities compare themselves with the province's leader).
+
+Peer figures come as a table (CSV or Excel), either long — ``city``, ``indicator_id``,
+``value``, optional ``year`` and ``source`` — or wide — ``city`` (+ ``year``, ``source``) and
+one column per indicator id. The rank is direction-aware: for ``higher_is_better`` indicators
+the largest value ranks 1, for ``lower_is_better`` the smallest; ties share the best rank.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gardencity.errors import DataError
+
+__all__ = ["rank_city", "read_peer_figures"]
+
+LONG = ("city", "indicator_id", "value")
+META = ("city", "year", "source")
+
+
+def read_peer_figures(
+    source: str | Path | pd.DataFrame, *, known_indicators: set[str] | None = None
+) -> pd.DataFrame:
+    """The peers' figures as a long table ``city, indicator_id, value, year, source``; every
+    problem (unknown indicator ids, values that are not numbers, repeated rows) at once.
+
+    >>> wide = pd.DataFrame({"city": ["甲市", "乙市"], "green_coverage_ratio": [44.6, "43.9"]})
+    >>> read_peer_figures(wide)[["city", "value"]].values.tolist()
+    [['甲市', 44.6], ['乙市', 43.9]]
+    """
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy()
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise DataError(f"{path} not found.")
+        frame = pd.read_excel(path) if path.suffix in (".xlsx", ".xls") else pd.read_csv(path)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if "city" not in frame:
+        raise DataError("The peer table needs a `city` column.")
+    if "indicator_id" not in frame:
+        value_columns = [c for c in frame.columns if c not in META]
+        frame = frame.melt(
+            id_vars=[c for c in META if c in frame],
+            value_vars=value_columns,
+            var_name="indicator_id",
+            value_name="value",
+        )
+    elif "value" not in frame:
+        raise DataError("A long peer table needs a `value` column.")
+    for column in ("year", "source"):
+        if column not in frame:
+            frame[column] = None
+    frame = frame.dropna(subset=["value"])
+    frame = frame[frame["value"].astype(str).str.strip() != ""]
+    problems = []
+    numbers = pd.to_numeric(frame["value"], errors="coerce")
+    for row in frame[numbers.isna()].itertuples():
+        problems.append(f"{row.city} / {row.indicator_id}: {row.value!r} is not a number")
+    if known_indicators is not None:
+        unknown = sorted(set(frame["indicator_id"]) - known_indicators)
+        if unknown:
+            problems.append(f"unknown indicator ids {unknown} (use the catalogue's ids)")
+    repeated = frame.duplicated(subset=["city", "indicator_id", "year"], keep=False)
+    if repeated.any():
+        pairs = sorted({f"{r.city} / {r.indicator_id}" for r in frame[repeated].itertuples()})
+        problems.append(f"repeated figures for {pairs}")
+    if problems:
+        raise DataError("The peer figures have problems:\n" + "\n".join(problems))
+    frame["value"] = numbers.astype(float)
+    frame["city"] = frame["city"].astype(str)
+    out = frame[["city", "indicator_id", "value", "year", "source"]]
+    return out.reset_index(drop=True)
+
+
+def rank_city(scorecard: dict[str, Any], peers: pd.DataFrame) -> pd.DataFrame:
+    """For each indicator with both our value and peer figures: our rank among all cities,
+    the number of cities, the leader and its value, and how far we are behind the leader
+    (0 when we lead; always ≥ 0, in the indicator's unit).
+
+    The latest year of each peer city counts when a city has several.
+    """
+    ours = scorecard["city"]["name"]
+    if "year" in peers and peers["year"].notna().any():
+        peers = peers.sort_values("year").groupby(["city", "indicator_id"]).tail(1)
+    rows = []
+    for result in scorecard["indicators"]:
+        value = result.get("value")
+        figures = peers[(peers["indicator_id"] == result["id"]) & (peers["city"] != ours)]
+        if value is None or figures.empty:
+            continue
+        cities = [ours, *figures["city"].tolist()]
+        values = np.array([float(value), *figures["value"].tolist()])
+        higher = result.get("direction", "higher_is_better") != "lower_is_better"
+        ranks = pd.Series(values if higher else -values).rank(ascending=False, method="min")
+        best = int(np.argmax(values) if higher else np.argmin(values))
+        behind = (values[best] - float(value)) if higher else (float(value) - values[best])
+        rows.append(
+            {
+                "indicator_id": result["id"],
+                "name_zh": result["name_zh"],
+                "unit": result["unit"],
+                "direction": "higher_is_better" if higher else "lower_is_better",
+                "value": float(value),
+                "rank": int(ranks.iloc[0]),
+                "n_cities": len(cities),
+                "leader": cities[best] if ranks.iloc[best] < ranks.iloc[0] else ours,
+                "leader_value": float(values[best]),
+                "behind_leader": max(0.0, float(behind)),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "indicator_id",
+            "name_zh",
+            "unit",
+            "direction",
+            "value",
+            "rank",
+            "n_cities",
+            "leader",
+            "leader_value",
+            "behind_leader",
+        ],
+    )

@@ -1,0 +1,304 @@
+"""The evidence ledger in the campaign database: documents, completeness, cases for missing
+items, and the export (folder tree + index workbook in catalogue order)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import shapely
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gardencity.auth.permissions import authorize
+from gardencity.campaign import service
+from gardencity.campaign.context import ServiceContext
+from gardencity.campaign.models import Case, Unit, User
+from gardencity.campaign.schemas import CaseIn, DbId
+from gardencity.campaign.states import CaseStatus
+from gardencity.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
+from gardencity.inspection.ledger import (
+    DOCUMENT_KINDS,
+    STATUSES,
+    LedgerItem,
+    item_completeness,
+    ledger_items,
+    unit_completeness,
+)
+from gardencity.inspection.models import LedgerDocument
+from gardencity.standards import load_standard
+
+__all__ = [
+    "LedgerDocIn",
+    "LedgerDocPatch",
+    "add_document",
+    "completeness",
+    "export_ledger",
+    "file_missing_cases",
+    "ledger_frame",
+    "list_documents",
+    "update_document",
+]
+
+LEDGER_CATEGORY = "ledger_missing"
+LEDGER_ACTION = "ledger"
+SHA256 = r"^[0-9a-f]{64}$"
+
+
+class LedgerDocIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item_id: str = Field(min_length=1, max_length=64)
+    title: str = Field(min_length=1, max_length=300)
+    kind: str = Field(default="other", max_length=32)
+    owner_unit_id: DbId | None = None
+    due_at: AwareDatetime | None = Field(
+        default=None, description="with a time zone, e.g. 2026-06-01T18:00:00+08:00"
+    )
+    status: str = Field(default="missing", max_length=16)
+    file_sha256: str | None = Field(default=None, pattern=SHA256)
+    filename: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=5000)
+
+
+class LedgerDocPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    kind: str | None = Field(default=None, max_length=32)
+    owner_unit_id: DbId | None = None
+    due_at: AwareDatetime | None = Field(
+        default=None, description="with a time zone, e.g. 2026-06-01T18:00:00+08:00"
+    )
+    status: str | None = Field(default=None, max_length=16)
+    file_sha256: str | None = Field(default=None, pattern=SHA256)
+    filename: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=5000)
+
+
+def _items(standard_id: str) -> list[LedgerItem]:
+    return ledger_items(load_standard(standard_id))
+
+
+def _check(
+    session: Session, ctx: ServiceContext, values: dict[str, Any], items: list[LedgerItem]
+) -> None:
+    problems = []
+    if "item_id" in values and values["item_id"] not in {i.item_id for i in items}:
+        problems.append(f"item_id {values['item_id']!r} is not an item of the chosen standard")
+    if values.get("kind") is not None and values["kind"] not in DOCUMENT_KINDS:
+        problems.append(f"kind must be one of {sorted(DOCUMENT_KINDS)}")
+    if values.get("status") is not None and values["status"] not in STATUSES:
+        problems.append(f"status must be one of {sorted(STATUSES)}")
+    unit_id = values.get("owner_unit_id")
+    if unit_id is not None and session.get(Unit, unit_id) is None:
+        problems.append(f"owner unit {unit_id} does not exist")
+    sha = values.get("file_sha256")
+    if sha and not ctx.files.exists(sha):
+        problems.append(
+            "file_sha256 is not in the file store: upload it with POST /api/v1/evidence"
+        )
+    if problems:
+        raise InvalidRequestError("; ".join(problems))
+
+
+def add_document(
+    session: Session, ctx: ServiceContext, actor: User, data: LedgerDocIn, standard_id: str
+) -> LedgerDocument:
+    """Register a document (or the need for one) under an item of the standard."""
+    authorize(actor, "ledger.manage")
+    values = data.model_dump()
+    _check(session, ctx, values, _items(standard_id))
+    doc = LedgerDocument(**values, updated_at=ctx.now())
+    session.add(doc)
+    session.flush()
+    return doc
+
+
+def update_document(
+    session: Session, ctx: ServiceContext, actor: User, doc_id: int, data: LedgerDocPatch
+) -> LedgerDocument:
+    authorize(actor, "ledger.manage")
+    doc = session.get(LedgerDocument, doc_id)
+    if doc is None:
+        raise NotFoundError(f"台账文件 {doc_id} 不存在 / ledger document {doc_id} not found")
+    values = data.model_dump(exclude_unset=True)
+    cleared = sorted(k for k in ("title", "kind", "status") if k in values and values[k] is None)
+    if cleared:
+        raise InvalidRequestError(f"{cleared} cannot be empty; leave them out to keep them")
+    _check(session, ctx, values, [])
+    for key, value in values.items():
+        setattr(doc, key, value)
+    doc.updated_at = ctx.now()
+    session.flush()
+    return doc
+
+
+def list_documents(session: Session, actor: User) -> list[LedgerDocument]:
+    authorize(actor, "ledger.view")
+    return list(session.scalars(select(LedgerDocument).order_by(LedgerDocument.id)).all())
+
+
+def ledger_frame(session: Session) -> pd.DataFrame:
+    """Every ledger document as a table (id, item_id, title, kind, owner, due, status, file)."""
+    return _frame(session)
+
+
+def _frame(session: Session) -> pd.DataFrame:
+    rows = session.execute(
+        select(
+            LedgerDocument.id,
+            LedgerDocument.item_id,
+            LedgerDocument.title,
+            LedgerDocument.kind,
+            LedgerDocument.owner_unit_id,
+            LedgerDocument.due_at,
+            LedgerDocument.status,
+            LedgerDocument.file_sha256,
+            LedgerDocument.filename,
+        )
+    ).all()
+    columns = ["id", "item_id", "title", "kind", "owner_unit_id", "due_at", "status"]
+    return pd.DataFrame([r._asdict() for r in rows], columns=[*columns, "file_sha256", "filename"])
+
+
+def completeness(
+    session: Session, ctx: ServiceContext, actor: User, standard_id: str
+) -> dict[str, Any]:
+    """Completeness per item (catalogue order) and per unit, and overall."""
+    authorize(actor, "ledger.view")
+    items = _items(standard_id)
+    docs = _frame(session)
+    names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    by_item = item_completeness(items, docs, ctx.now())
+    complete = sum(1 for r in by_item if r["complete"])
+    return {
+        "standard": standard_id,
+        "items_complete": complete,
+        "items_total": len(items),
+        "completeness_pct": round(100.0 * complete / len(items), 1) if items else 0.0,
+        "items": by_item,
+        "units": unit_completeness(docs, names, ctx.now()),
+    }
+
+
+def file_missing_cases(
+    session: Session, ctx: ServiceContext, actor: User, standard_id: str
+) -> list[Case]:
+    """A case (category ``ledger_missing``) for every incomplete item that has no open ledger
+    case yet, addressed to the owner of its first unfinished document (else the city).
+    Items whose owner is outside the actor's units are skipped (a district coordinator files
+    for the district's units only)."""
+    authorize(actor, "ledger.manage")
+    items = _items(standard_id)
+    docs = _frame(session)
+    open_items = set(
+        session.scalars(
+            select(Case.indicator_id).where(
+                Case.action_code == LEDGER_ACTION,
+                Case.status.not_in([CaseStatus.CLOSED, CaseStatus.DISCARDED]),
+            )
+        ).all()
+    )
+    city = session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id)).first()
+    filed = []
+    for row in item_completeness(items, docs, ctx.now()):
+        if row["complete"] or row["item_id"] in open_items:
+            continue
+        pending = docs[(docs["item_id"] == row["item_id"]) & (docs["status"] != "accepted")]
+        owners = pending["owner_unit_id"].dropna()
+        owner = session.get(Unit, int(owners.iloc[0])) if len(owners) else city
+        if owner is None or owner.area is None:
+            raise InvalidRequestError("The organisation has no unit with an area to file cases.")
+        point = shapely.Point(owner.area.representative_point())
+        titles = "、".join(pending["title"].astype(str).head(5)) or "尚未登记任何文件"
+        data = CaseIn(
+            category=LEDGER_CATEGORY,
+            title=f"台账缺失：{row['seq']:02d} {row['name_zh']}"[:200],
+            description=f"完成 {row['done']}/{row['documents']}；待补：{titles}",
+            source="self_check",
+            lon=point.x,
+            lat=point.y,
+            unit_id=owner.id,
+            indicator_id=row["item_id"],
+            action_code=LEDGER_ACTION,
+        )
+        try:
+            filed.append(service.file_case(session, ctx, actor, data))
+        except PermissionDeniedError:
+            continue  # an item owned outside the actor's units is left to those who own it
+    return filed
+
+
+def export_ledger(
+    session: Session, ctx: ServiceContext, standard_id: str, out_dir: Path, *, city: str = ""
+) -> Path:
+    """``out_dir/<NN_item>/<file>`` for every uploaded document and ``台账索引.xlsx``
+    (one row per document, items in catalogue order, items without documents listed too)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    items = _items(standard_id)
+    docs = _frame(session)
+    names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "台账索引"
+    sheet.append([f"{city}创建园林城市台账资料索引".strip()])
+    sheet["A1"].font = Font(bold=True, size=14)
+    headers = ["序号", "考核项目", "文件名称", "类别", "责任单位", "完成时限", "状态", "文件位置"]
+    sheet.append(headers)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    missing_fill = PatternFill("solid", fgColor="FDE0DD")
+    for item in items:
+        folder = out_dir / item.folder
+        folder.mkdir(exist_ok=True)
+        mine = docs[docs["item_id"] == item.item_id]
+        if mine.empty:
+            sheet.append(
+                [f"{item.seq:02d}", item.name_zh, "（未登记文件）", "", "", "", "缺失", ""]
+            )
+            for cell in sheet[sheet.max_row]:
+                cell.fill = missing_fill
+            continue
+        records = [{str(k): v for k, v in r.items()} for r in mine.to_dict("records")]
+        for number, doc in enumerate(records, start=1):
+            location = ""
+            sha = doc["file_sha256"]
+            if isinstance(sha, str) and ctx.files.exists(sha):
+                suffix = Path(str(doc["filename"] or "")).suffix
+                target = folder / f"{number:02d}_{_safe(str(doc['title']))}{suffix}"
+                shutil.copyfile(ctx.files.path(sha), target)
+                location = str(target.relative_to(out_dir))
+            due_at = doc["due_at"]
+            due = "" if pd.isna(due_at) else pd.Timestamp(due_at).strftime("%Y-%m-%d")
+            owner_id = doc["owner_unit_id"]
+            owner = names.get(int(owner_id), "") if pd.notna(owner_id) else ""
+            sheet.append(
+                [
+                    f"{item.seq:02d}.{number}",
+                    item.name_zh,
+                    str(doc["title"]),
+                    DOCUMENT_KINDS.get(str(doc["kind"]), str(doc["kind"])),
+                    owner,
+                    due,
+                    STATUSES.get(str(doc["status"]), str(doc["status"])),
+                    location,
+                ]
+            )
+            if doc["status"] != "accepted":
+                for cell in sheet[sheet.max_row]:
+                    cell.fill = missing_fill
+    for column, width in zip("ABCDEFGH", (8, 34, 34, 10, 18, 12, 10, 40), strict=True):
+        sheet.column_dimensions[column].width = width
+    index = out_dir / "台账索引.xlsx"
+    book.save(index)
+    return index
+
+
+def _safe(text: str) -> str:
+    return "".join(c for c in text if c not in '\\/:*?"<>|\n\r\t')[:80] or "文件"

@@ -1,0 +1,400 @@
+"""Residents' satisfaction survey: the questionnaire as data, sample allocation by district,
+stratified estimates with confidence intervals, and the verdict against the requirement.
+
+Stratified estimation (Cochran, *Sampling Techniques*, ch. 5), strata = districts with
+populations ``N_h`` (weights ``W_h = N_h / N``), ``n_h`` responses each:
+
+* proportion: ``p_st = Σ W_h p_h``, ``V = Σ W_h² (1 - n_h/N_h) p_h (1 - p_h) / (n_h - 1)``;
+* mean: ``ȳ_st = Σ W_h ȳ_h``, ``V = Σ W_h² (1 - n_h/N_h) s_h² / n_h``;
+* interval ``estimate ± z √V``.
+
+Strata without responses are left out and the weights renormalised over the others; the
+result names them (``missing_strata``), so the gap in the sample is visible.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from scipy import stats
+
+from gardencity.errors import DataError
+
+__all__ = [
+    "StratifiedEstimate",
+    "Survey",
+    "allocate_sample",
+    "load_survey",
+    "sample_size_for_proportion",
+    "stratified_mean",
+    "stratified_proportion",
+    "survey_results",
+    "validate_answers",
+    "verdict",
+]
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
+    kind: Literal["rating", "yes_no", "choice", "text"]
+    text_zh: str
+    text_en: str = ""
+    scale: int = Field(default=5, ge=2, le=11)
+    satisfied_min: int | None = None
+    options: list[str] = Field(default_factory=list)
+    required: bool = True
+
+    @model_validator(mode="after")
+    def _options(self) -> Question:
+        if self.kind == "choice" and not self.options:
+            raise ValueError(f"choice question {self.id} needs options")
+        return self
+
+
+class Requirement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question_id: str
+    min_satisfied_pct: float = Field(ge=0, le=100)
+    confidence: Literal["confirmed", "secondary", "unverified"] = "unverified"
+    source: str = ""
+    clause: str = ""
+
+
+class Survey(BaseModel):
+    """A questionnaire: questions, the satisfaction requirement, optional strata populations."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    title_zh: str
+    title_en: str = ""
+    intro_zh: str = ""
+    intro_en: str = ""
+    questions: list[Question]
+    satisfaction: Requirement
+    strata: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Survey:
+        ids = [q.id for q in self.questions]
+        problems = []
+        if len(set(ids)) != len(ids):
+            problems.append("question ids repeat")
+        by_id = {q.id: q for q in self.questions}
+        target = by_id.get(self.satisfaction.question_id)
+        if target is None:
+            problems.append(f"satisfaction.question_id {self.satisfaction.question_id} unknown")
+        elif target.kind not in ("rating", "yes_no"):
+            problems.append("the satisfaction question must be a rating or yes_no question")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def question(self, question_id: str) -> Question:
+        return {q.id: q for q in self.questions}[question_id]
+
+
+def load_survey(path: str | Path | None = None) -> Survey:
+    """The questionnaire from ``path`` (a city's survey.yaml) or the package default."""
+    if path is None:
+        text = (
+            resources.files("gardencity.inspection.data").joinpath("survey.yaml").read_text("utf-8")
+        )
+    else:
+        if not Path(path).is_file():
+            raise DataError(f"Survey file {path} not found. Fix: copy the default survey.yaml.")
+        text = Path(path).read_text("utf-8")
+    try:
+        return Survey.model_validate(yaml.safe_load(text))
+    except ValidationError as exc:
+        raise DataError(f"The survey file {path or 'survey.yaml'} is not valid:\n{exc}") from exc
+
+
+def validate_answers(survey: Survey, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers, cleaned; every problem is reported at once (DataError)."""
+    problems = []
+    clean: dict[str, Any] = {}
+    unknown = sorted(set(answers) - {q.id for q in survey.questions})
+    if unknown:
+        problems.append(f"unknown questions {unknown}")
+    for q in survey.questions:
+        value = answers.get(q.id)
+        if value is None or value == "":
+            if q.required:
+                problems.append(f"{q.id}: an answer is required")
+            continue
+        if q.kind == "rating":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= q.scale:
+                problems.append(f"{q.id}: give a whole number from 1 to {q.scale}")
+                continue
+        elif q.kind == "yes_no":
+            if not isinstance(value, bool):
+                problems.append(f"{q.id}: give true or false")
+                continue
+        elif q.kind == "choice":
+            if value not in q.options:
+                problems.append(f"{q.id}: choose one of {q.options}")
+                continue
+        elif not isinstance(value, str) or len(value) > 2000:
+            problems.append(f"{q.id}: give text of at most 2000 characters")
+            continue
+        clean[q.id] = value
+    if problems:
+        raise DataError("The answers have problems: " + "; ".join(problems))
+    return clean
+
+
+def sample_size_for_proportion(
+    margin_pct: float,
+    *,
+    expected_pct: float = 50.0,
+    confidence: float = 0.95,
+    population: float | None = None,
+) -> int:
+    """Responses needed for a ± ``margin_pct`` interval, with the finite-population correction
+    ``n = n0 / (1 + (n0 - 1) / N)``, ``n0 = z² p (1 - p) / e²``.
+
+    >>> sample_size_for_proportion(5), sample_size_for_proportion(5, population=2000)
+    (385, 323)
+    """
+    if not 0 < margin_pct < 100:
+        raise DataError(f"margin_pct must be between 0 and 100, not {margin_pct}.")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    p = expected_pct / 100
+    n0 = z**2 * p * (1 - p) / (margin_pct / 100) ** 2
+    if population is not None:
+        n0 = n0 / (1 + (n0 - 1) / population)
+    return max(1, math.ceil(n0))
+
+
+def allocate_sample(
+    total: int,
+    populations: Mapping[str, float],
+    *,
+    method: Literal["proportional", "equal", "neyman"] = "proportional",
+    minimum: int = 0,
+    std_devs: Mapping[str, float] | None = None,
+) -> dict[str, int]:
+    """Split ``total`` responses over the strata (largest remainders, so the parts add up).
+
+    ``proportional``: ``n_h ∝ N_h``; ``equal``: the same for each; ``neyman``:
+    ``n_h ∝ N_h S_h`` (``std_devs``). Every stratum gets at least ``minimum`` first.
+
+    >>> allocate_sample(100, {"a": 5000, "b": 3000, "c": 2000})
+    {'a': 50, 'b': 30, 'c': 20}
+    >>> allocate_sample(10, {"a": 1, "b": 1, "c": 1})
+    {'a': 4, 'b': 3, 'c': 3}
+    """
+    if not populations:
+        raise DataError("No strata to allocate the sample to.")
+    if any(v <= 0 for v in populations.values()):
+        raise DataError("Every stratum needs a positive population.")
+    keys = list(populations)
+    if minimum * len(keys) > total:
+        raise DataError(f"{total} responses cannot give {minimum} to each of {len(keys)} strata.")
+    if method == "proportional":
+        weights = np.array([populations[k] for k in keys], dtype=float)
+    elif method == "equal":
+        weights = np.ones(len(keys))
+    elif method == "neyman":
+        if std_devs is None or set(std_devs) != set(keys):
+            raise DataError("Neyman allocation needs a standard deviation for every stratum.")
+        weights = np.array([populations[k] * std_devs[k] for k in keys], dtype=float)
+    else:
+        raise DataError(f"Unknown allocation {method!r}: use proportional, equal or neyman.")
+    rest = total - minimum * len(keys)
+    exact = rest * weights / weights.sum()
+    counts = np.floor(exact).astype(int)
+    remainders = exact - counts
+    for i in np.argsort(-remainders, kind="stable")[: rest - int(counts.sum())]:
+        counts[i] += 1
+    return {k: int(c) + minimum for k, c in zip(keys, counts, strict=True)}
+
+
+@dataclass(frozen=True)
+class StratifiedEstimate:
+    """A stratified estimate (proportions in %, or means) with its interval."""
+
+    estimate: float
+    standard_error: float
+    ci_low: float
+    ci_high: float
+    n: int
+    confidence: float
+    by_stratum: dict[str, dict[str, float]] = field(default_factory=dict)
+    missing_strata: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "estimate": self.estimate,
+            "standard_error": self.standard_error,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "n": self.n,
+            "confidence": self.confidence,
+            "by_stratum": self.by_stratum,
+            "missing_strata": self.missing_strata,
+        }
+
+
+def _weights(
+    sizes: Mapping[str, int], populations: Mapping[str, float] | None
+) -> tuple[dict[str, float], list[str]]:
+    if not populations:  # self-weighting: each stratum as sampled
+        populations = {k: float(v) for k, v in sizes.items() if v > 0}
+    present = [k for k in populations if sizes.get(k, 0) > 0]
+    missing = [k for k in populations if sizes.get(k, 0) == 0]
+    unknown = sorted(set(k for k, v in sizes.items() if v > 0) - set(populations))
+    if unknown:
+        raise DataError(f"Responses from strata without a population: {unknown}.")
+    if not present:
+        raise DataError("No responses yet: nothing to estimate.")
+    total = sum(populations[k] for k in present)
+    return {k: populations[k] / total for k in present}, missing
+
+
+def stratified_proportion(
+    successes: Mapping[str, int],
+    sizes: Mapping[str, int],
+    populations: Mapping[str, float] | None = None,
+    *,
+    confidence: float = 0.95,
+) -> StratifiedEstimate:
+    """Stratified share (%) of ``successes`` among ``sizes`` responses (see module docstring).
+
+    >>> e = stratified_proportion({"a": 48, "b": 36}, {"a": 60, "b": 40}, {"a": 6000, "b": 4000})
+    >>> round(e.estimate, 2), round(e.standard_error, 3)
+    (84.0, 3.65)
+    """
+    weights, missing = _weights(sizes, populations)
+    pops = populations or {k: float(v) for k, v in sizes.items()}
+    estimate = variance = 0.0
+    by_stratum = {}
+    for k, w in weights.items():
+        n, x = sizes[k], successes.get(k, 0)
+        if not 0 <= x <= n:
+            raise DataError(f"Stratum {k}: {x} successes out of {n} responses is impossible.")
+        p = x / n
+        fpc = max(0.0, 1 - n / pops[k]) if populations else 1.0
+        estimate += w * p
+        variance += w**2 * fpc * p * (1 - p) / (n - 1) if n > 1 else float("nan")
+        by_stratum[k] = {"n": float(n), "pct": 100 * p, "weight": w}
+    return _finish(
+        100 * estimate, 100 * math.sqrt(variance), sizes, confidence, by_stratum, missing
+    )
+
+
+def stratified_mean(
+    values: Mapping[str, Sequence[float]],
+    populations: Mapping[str, float] | None = None,
+    *,
+    confidence: float = 0.95,
+) -> StratifiedEstimate:
+    """Stratified mean of the values (e.g. 1–5 ratings) per stratum (see module docstring).
+
+    >>> e = stratified_mean({"a": [4, 5, 3, 4], "b": [2, 3]}, {"a": 300, "b": 100})
+    >>> round(e.estimate, 3), round(e.standard_error, 3)
+    (3.625, 0.328)
+    """
+    sizes = {k: len(v) for k, v in values.items()}
+    weights, missing = _weights(sizes, populations)
+    pops = populations or {k: float(v) for k, v in sizes.items()}
+    estimate = variance = 0.0
+    by_stratum = {}
+    for k, w in weights.items():
+        array = np.asarray(values[k], dtype=float)
+        n = len(array)
+        fpc = max(0.0, 1 - n / pops[k]) if populations else 1.0
+        estimate += w * float(array.mean())
+        variance += w**2 * fpc * float(array.var(ddof=1)) / n if n > 1 else float("nan")
+        by_stratum[k] = {"n": float(n), "mean": float(array.mean()), "weight": w}
+    return _finish(estimate, math.sqrt(variance), sizes, confidence, by_stratum, missing)
+
+
+def _finish(
+    estimate: float,
+    se: float,
+    sizes: Mapping[str, int],
+    confidence: float,
+    by_stratum: dict[str, dict[str, float]],
+    missing: list[str],
+) -> StratifiedEstimate:
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    return StratifiedEstimate(
+        estimate=estimate,
+        standard_error=se,
+        ci_low=estimate - z * se,
+        ci_high=estimate + z * se,
+        n=int(sum(sizes.values())),
+        confidence=confidence,
+        by_stratum=by_stratum,
+        missing_strata=missing,
+    )
+
+
+def verdict(estimate: StratifiedEstimate, threshold: float) -> str:
+    """``pass`` if the whole interval is at or above ``threshold``, ``fail`` if it is all
+    below, ``undecided`` otherwise (more responses needed).
+
+    >>> verdict(StratifiedEstimate(84, 3.6, 77, 91, 100, 0.95), 80)
+    'undecided'
+    """
+    if estimate.ci_low >= threshold:
+        return "pass"
+    if estimate.ci_high < threshold:
+        return "fail"
+    return "undecided"
+
+
+def survey_results(
+    survey: Survey, responses: pd.DataFrame, *, confidence: float = 0.95
+) -> dict[str, Any]:
+    """Per question: satisfied share (rating, yes/no), mean (rating) or counts (choice), all
+    stratified by ``responses["stratum"]``; and the verdict on the satisfaction requirement.
+
+    ``responses`` has a ``stratum`` column and one column per question id.
+    """
+    populations = survey.strata or None
+    results: dict[str, Any] = {"n": len(responses), "questions": {}}
+    for q in survey.questions:
+        if q.id not in responses or q.kind == "text":
+            continue
+        answered = responses[["stratum", q.id]].dropna()
+        sizes = {str(k): int(v) for k, v in answered.groupby("stratum").size().items()}
+        entry: dict[str, Any] = {"kind": q.kind, "text_zh": q.text_zh, "n": len(answered)}
+        if answered.empty:
+            results["questions"][q.id] = entry
+            continue
+        if q.kind in ("rating", "yes_no"):
+            if q.kind == "rating":
+                good = answered[q.id].astype(float) >= (q.satisfied_min or q.scale)
+            else:
+                good = answered[q.id].astype(bool)
+            hits = {str(k): int(v) for k, v in good.groupby(answered["stratum"]).sum().items()}
+            share = stratified_proportion(hits, sizes, populations, confidence=confidence)
+            entry["satisfied_pct"] = share.to_dict()
+            if q.kind == "rating":
+                grouped = answered.groupby("stratum")[q.id]
+                per = {str(k): v.astype(float).tolist() for k, v in grouped}
+                entry["mean"] = stratified_mean(per, populations, confidence=confidence).to_dict()
+        else:
+            entry["counts"] = answered[q.id].value_counts().reindex(q.options, fill_value=0)
+            entry["counts"] = {k: int(v) for k, v in entry["counts"].items()}
+        results["questions"][q.id] = entry
+    requirement = survey.satisfaction
+    main = results["questions"].get(requirement.question_id, {}).get("satisfied_pct")
+    results["requirement"] = requirement.model_dump() | {
+        "verdict": verdict(StratifiedEstimate(**main), requirement.min_satisfied_pct)
+        if main
+        else "no_data"
+    }
+    return results

@@ -1,0 +1,192 @@
+"""Assessment runs: rows in ``assessment_runs``, outputs in ``<workspace>/runs/<id>/``.
+
+``execute_run`` is what the worker process does: it opens the database itself, reports
+progress into the run's row after each indicator and writes scorecard.json, diagnostics.gpkg
+and report.html next to it. A what-if run assesses a copy of the workspace with the user's
+edits (see :mod:`gardencity.jobs.whatif`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from gardencity.campaign.models import AssessmentRun
+from gardencity.errors import ConflictError, NotFoundError
+
+__all__ = [
+    "OUTPUT_FILES",
+    "RUN_STATES",
+    "execute_run",
+    "import_outputs",
+    "mark_interrupted",
+    "run_dir",
+    "start_run",
+]
+
+RUN_STATES = ("queued", "running", "succeeded", "failed")
+OUTPUT_FILES = {
+    "scorecard": "scorecard.json",
+    "diagnostics": "diagnostics.gpkg",
+    "report": "report.html",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_dir(workspace: Path, run_id: int) -> Path:
+    return Path(workspace) / "runs" / str(run_id)
+
+
+def _values(scorecard: dict[str, Any]) -> dict[str, Any]:
+    return {
+        item["id"]: {"value": item.get("value"), "status": item.get("status")}
+        for item in scorecard.get("indicators", [])
+    }
+
+
+def start_run(
+    session: Session, *, user_id: int | None, kind: str = "assessment", edits: Any = None
+) -> AssessmentRun:
+    """A queued run; refused while another run is queued or running (one at a time)."""
+    busy = session.scalar(
+        select(AssessmentRun.id).where(AssessmentRun.status.in_(("queued", "running")))
+    )
+    if busy is not None:
+        raise ConflictError(
+            f"评估 #{busy} 正在进行，请等待其完成 / run {busy} is still in progress: wait for it "
+            "to finish (follow its progress), then start a new one"
+        )
+    run = AssessmentRun(
+        kind=kind,
+        status="queued",
+        progress=0.0,
+        message="排队中 / queued",
+        started_by=user_id,
+        created_at=_now(),
+        edits=edits or {},
+        summary={},
+        values={},
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def get_run(session: Session, run_id: int) -> AssessmentRun:
+    run = session.get(AssessmentRun, run_id)
+    if run is None:
+        raise NotFoundError(f"评估 {run_id} 不存在 / assessment run {run_id} not found")
+    return run
+
+
+def latest_run(session: Session, *, kind: str | None = "assessment") -> AssessmentRun | None:
+    query = select(AssessmentRun).where(AssessmentRun.status == "succeeded")
+    if kind is not None:
+        query = query.where(AssessmentRun.kind == kind)
+    return session.scalars(query.order_by(AssessmentRun.id.desc()).limit(1)).one_or_none()
+
+
+def mark_interrupted(session: Session) -> int:
+    """Runs left queued or running by a stopped server are failed (their worker is gone)."""
+    result = session.execute(
+        update(AssessmentRun)
+        .where(AssessmentRun.status.in_(("queued", "running")))
+        .values(
+            status="failed",
+            finished_at=_now(),
+            error="服务器重启，评估中断，请重新开始 / interrupted by a server restart; start again",
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def import_outputs(session: Session, workspace: Path, outputs: Path) -> AssessmentRun:
+    """Record an assessment written by ``gardencity assess`` as a finished run (its files are
+    copied into the workspace's runs folder)."""
+    scorecard_path = Path(outputs) / OUTPUT_FILES["scorecard"]
+    if not scorecard_path.is_file():
+        raise NotFoundError(
+            f"{scorecard_path} 不存在 / no scorecard.json in {outputs}: run "
+            f"`gardencity assess WORKSPACE --out {outputs}` first"
+        )
+    scorecard = json.loads(scorecard_path.read_text(encoding="utf-8"))
+    now = _now()
+    run = AssessmentRun(
+        kind="assessment",
+        status="succeeded",
+        progress=1.0,
+        message=f"导入自 / imported from {outputs}",
+        created_at=now,
+        started_at=now,
+        finished_at=now,
+        edits={},
+        summary=scorecard.get("summary", {}),
+        values=_values(scorecard),
+    )
+    session.add(run)
+    session.flush()
+    target = run_dir(workspace, run.id)
+    target.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUT_FILES.values():
+        source = Path(outputs) / name
+        if source.is_file():
+            shutil.copyfile(source, target / name)
+    return run
+
+
+def execute_run(database_url: str, run_id: int, workspace: str) -> None:
+    """The worker's job: assess, write the outputs, record the result (never raises)."""
+    from gardencity.db.engine import open_database
+
+    db = open_database(database_url, migrate=False)
+    out = run_dir(Path(workspace), run_id)
+
+    def record(**values: Any) -> None:
+        with db.session() as session:
+            session.execute(
+                update(AssessmentRun).where(AssessmentRun.id == run_id).values(**values)
+            )
+
+    def progress(label: str, done: int, total: int) -> None:
+        record(progress=round(done / max(total, 1), 3), message=label[:200])
+
+    try:
+        with db.session() as session:
+            edits = get_run(session, run_id).edits
+        record(status="running", started_at=_now(), message="读取数据 / loading layers")
+        out.mkdir(parents=True, exist_ok=True)
+        source: Path = Path(workspace)
+        if edits:
+            from gardencity.jobs.whatif import apply_edits
+
+            source = apply_edits(Path(workspace), edits, out / "variant")
+        from gardencity.assessment import run_assessment
+        from gardencity.assessment.outputs import write_outputs
+
+        assessment = run_assessment(source, progress=progress)
+        record(message="写出成果 / writing outputs")
+        write_outputs(assessment, out)
+        scorecard = json.loads((out / OUTPUT_FILES["scorecard"]).read_text(encoding="utf-8"))
+        record(
+            status="succeeded",
+            progress=1.0,
+            message="完成 / done",
+            finished_at=_now(),
+            summary=scorecard.get("summary", {}),
+            values=_values(scorecard),
+        )
+    except Exception as exc:
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        record(status="failed", finished_at=_now(), error=detail[:5000], message="失败 / failed")
+    finally:
+        db.dispose()

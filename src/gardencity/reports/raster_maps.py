@@ -1,0 +1,76 @@
+"""Raster maps for the self-assessment report: green cover (canopy classes) and heat island."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
+
+from gardencity.io.raster import Raster
+from gardencity.reports.maps import _decorate, _style, png_base64
+
+__all__ = ["green_cover_map", "heat_island_map"]
+
+MAX_PIXELS = 1200  # longest side drawn; larger rasters are decimated by striding
+
+
+def _thinned(raster: Raster) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    step = max(1, int(np.ceil(max(raster.array.shape) / MAX_PIXELS)))
+    x0, y0, x1, y1 = raster.bounds
+    return raster.array[::step, ::step], (x0, x1, y0, y1)
+
+
+def green_cover_map(
+    canopy: Raster, zones: gpd.GeoDataFrame, labels: dict[str, str], title: str
+) -> str:
+    """Tree / shrub / grass pixels of the canopy raster under the district outlines (PNG base64)."""
+    classes = canopy.classes or {"tree": 1, "shrub": 2, "grass": 3}
+    array, extent = _thinned(canopy)
+    coded = np.zeros(array.shape, dtype=np.uint8)
+    for code, name in enumerate(("tree", "shrub", "grass"), start=1):
+        if name in classes:
+            coded[array == classes[name]] = code
+    colours = ["#ffffff", "#1b7837", "#7fbf7b", "#d9f0a3"]
+    with _style():
+        fig, ax = plt.subplots(figsize=(7.2, 6.4))
+        ax.imshow(
+            coded,
+            extent=extent,
+            cmap=ListedColormap(colours),
+            vmin=0,
+            vmax=3,
+            interpolation="nearest",
+        )
+        zones.boundary.plot(ax=ax, color="#333333", linewidth=0.8)
+        handles = [
+            Patch(facecolor=colours[i], edgecolor="#999999", label=labels[key])
+            for i, key in ((1, "legend_tree"), (2, "legend_shrub"), (3, "legend_grass"))
+        ]
+        ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
+        _decorate(ax, tuple(zones.total_bounds), labels)
+        ax.set_title(title, fontsize=11)
+        return png_base64(fig)
+
+
+def heat_island_map(
+    temperature: Raster, zones: gpd.GeoDataFrame, labels: dict[str, str], title: str
+) -> str:
+    """Land-surface temperature (°C) with the built-up area and district outlines."""
+    array, extent = _thinned(temperature)
+    shown = array.astype(float)
+    if temperature.nodata is not None:
+        shown[array == temperature.nodata] = np.nan
+    with _style():
+        fig, ax = plt.subplots(figsize=(7.2, 6.4))
+        image = ax.imshow(shown, extent=extent, cmap="RdYlBu_r", interpolation="nearest")
+        fig.colorbar(image, ax=ax, shrink=0.6, label="℃")
+        zones.boundary.plot(ax=ax, color="#222222", linewidth=0.8)
+        x0, x1, y0, y1 = extent
+        _decorate(ax, (x0, y0, x1, y1), labels)
+        ax.set_title(title, fontsize=11)
+        return png_base64(fig)

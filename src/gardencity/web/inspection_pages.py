@@ -1,0 +1,62 @@
+"""The inspection pages: the residents' survey form (public), its results, the evidence
+ledger (台账) and the spot-check rehearsal (data from the JSON API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from gardencity.auth.permissions import PERMISSIONS
+from gardencity.inspection.ledger import DOCUMENT_KINDS, STATUSES
+from gardencity.web.i18n import messages, request_lang
+from gardencity.web.pages import login_redirect, page_user, render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+
+def _permitted_page(request: Request, page: str, permission: str, **context: Any) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    if user.role not in {str(r) for r in PERMISSIONS[permission]}:
+        return RedirectResponse("/", status_code=303)
+    return render(request, page, user, **context)
+
+
+@router.get("/survey")
+def survey_page(request: Request) -> Response:
+    return render(request, "survey", page_user(request))
+
+
+@router.get("/survey-results")
+def survey_results_page(request: Request) -> Response:
+    return _permitted_page(request, "survey-results", "survey.view")
+
+
+@router.get("/ledger")
+def ledger_page(request: Request) -> Response:
+    user = page_user(request)
+    t = messages(request_lang(request))
+    can_manage = user is not None and user.role in {str(r) for r in PERMISSIONS["ledger.manage"]}
+    return _permitted_page(
+        request,
+        "ledger",
+        "ledger.view",
+        can_manage=can_manage,
+        statuses={code: t[f"ledger_status_{code}"] for code in STATUSES},
+        kinds={code: t[f"ledger_kind_{code}"] for code in DOCUMENT_KINDS},
+        data={
+            "can_manage": can_manage,
+            "statuses": {code: t[f"ledger_status_{code}"] for code in STATUSES},
+            "kinds": {code: t[f"ledger_kind_{code}"] for code in DOCUMENT_KINDS},
+        },
+    )
+
+
+@router.get("/spot-checks")
+def spot_checks_page(request: Request) -> Response:
+    return _permitted_page(request, "spot-checks", "ranking.view")

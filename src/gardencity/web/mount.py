@@ -1,0 +1,45 @@
+"""Mount the pages and their static files on the app."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+__all__ = ["VENDOR_FILES", "install_web", "node_modules"]
+
+log = logging.getLogger("gardencity.web")
+HERE = Path(__file__).parent
+# URL prefix -> folder inside node_modules (only these are served)
+VENDOR_FILES = {"leaflet": "leaflet/dist", "echarts": "echarts/dist", "axe-core": "axe-core"}
+
+
+def node_modules() -> Path:
+    """``GARDENCITY_NODE_MODULES`` or the repository's ``node_modules`` (``make install``)."""
+    configured = os.environ.get("GARDENCITY_NODE_MODULES")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[3] / "node_modules"
+
+
+def install_web(app: FastAPI) -> None:
+    from gardencity.web.inspection_pages import router as inspection_router
+    from gardencity.web.pages import router
+
+    app.mount("/static/web", StaticFiles(directory=HERE / "static"), name="web-static")
+    modules = node_modules()
+    for prefix, folder in VENDOR_FILES.items():
+        path = modules / folder
+        if path.is_dir():
+            app.mount(f"/static/vendor/{prefix}", StaticFiles(directory=path), name=prefix)
+        else:
+            log.warning(
+                "前端库缺失 / %s is missing: run `make install` (npm ci) so that the map and "
+                "charts work",
+                path,
+            )
+    app.include_router(router)
+    app.include_router(inspection_router)

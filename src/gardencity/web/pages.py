@@ -1,0 +1,300 @@
+"""The HTML pages (not in the OpenAPI schema; the data comes from the JSON API)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from gardencity.api.deps import SESSION_COOKIE, client_address
+from gardencity.auth.sessions import authenticate, issue_token, revoke_token, user_for_token
+from gardencity.campaign.context import ServiceContext
+from gardencity.db.engine import Database
+from gardencity.errors import AuthenticationError, RateLimitedError
+from gardencity.settings import Settings
+from gardencity.web.cockpit import indicator_rows
+from gardencity.web.i18n import LANG_COOKIE, messages, request_lang
+
+__all__ = ["NAV", "PageUser", "login_redirect", "page_user", "render", "router"]
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+STAFF = ("admin", "coordinator", "officer", "inspector", "leader")
+# page -> (message key, roles that see it in the navigation)
+NAV = {
+    "map": ("nav_map", STAFF),
+    "cockpit": ("nav_cockpit", ("admin", "coordinator", "inspector", "leader")),
+    "cases": ("nav_cases", STAFF),
+    "patrol": ("nav_patrol", ("admin", "coordinator", "inspector", "officer")),
+    "rankings": ("nav_rankings", STAFF),
+    "targets": ("nav_targets", STAFF),
+    "runs": ("nav_runs", STAFF),
+    "ledger": ("nav_ledger", STAFF),
+    "survey-results": ("nav_survey_results", ("admin", "coordinator", "leader")),
+    "spot-checks": ("nav_spot_checks", STAFF),
+    "public": ("nav_public", (*STAFF, "resident", None)),
+    "survey": ("nav_survey", ("resident", None)),
+}
+
+
+@dataclass(frozen=True)
+class PageUser:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    unit_id: int | None
+
+
+def page_user(request: Request) -> PageUser | None:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        return None
+    db: Database = request.app.state.db
+    ctx: ServiceContext = request.app.state.ctx
+    with db.session() as session:
+        user = user_for_token(session, secret, ctx.now())
+        if user is None:
+            return None
+        return PageUser(user.id, user.username, user.display_name, user.role, user.unit_id)
+
+
+def render(request: Request, page: str, user: PageUser | None, **context: Any) -> HTMLResponse:
+    lang = request_lang(request)
+    t = messages(lang)
+    settings: Settings = request.app.state.settings
+    nav = [
+        (name, t[key])
+        for name, (key, roles) in NAV.items()
+        if (user.role if user else None) in roles
+    ]
+    page_data = {
+        "lang": lang,
+        "user": user.__dict__ if user else None,
+        "t": t,
+        "tile_url": settings.tile_url,
+        "tile_attribution": settings.tile_attribution,
+        **context.pop("data", {}),
+    }
+    response = templates.TemplateResponse(
+        request,
+        f"{page}.html",
+        {
+            "page": page,
+            "lang": lang,
+            "t": t,
+            "user": user,
+            "nav": nav,
+            "city_name": settings.city_name,
+            "page_data": json.dumps(page_data, ensure_ascii=False).replace("</", "<\\/"),
+            **context,
+        },
+    )
+    if request.query_params.get("lang") in ("zh", "en"):
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+def _staff_page(request: Request, page: str, **context: Any) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    if user.role not in STAFF:
+        return RedirectResponse("/public", status_code=303)
+    return render(request, page, user, **context)
+
+
+def _latest_scorecard(request: Request) -> tuple[dict[str, Any] | None, int | None]:
+    from gardencity.jobs.runs import latest_run, run_dir
+
+    settings: Settings = request.app.state.settings
+    if settings.workspace is None:
+        return None, None
+    db: Database = request.app.state.db
+    with db.session() as session:
+        run = latest_run(session)
+        run_id = run.id if run else None
+    if run_id is None:
+        return None, None
+    path = run_dir(settings.workspace, run_id) / "scorecard.json"
+    if not path.is_file():
+        return None, run_id
+    return json.loads(path.read_text(encoding="utf-8")), run_id
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    user = page_user(request)
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    start = {"resident": "/public", "officer": "/cases"}.get(user.role, "/cockpit")
+    return RedirectResponse(start, status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login", None, next=next if next.startswith("/") else "/")
+
+
+@router.post("/login")
+def login_submit(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.db
+    ctx: ServiceContext = request.app.state.ctx
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    try:
+        request.app.state.limiter.check("login", client_address(request), 20)
+        with db.session() as session:
+            user = authenticate(session, username, password)
+            lifetime = timedelta(hours=settings.session_hours)
+            secret = issue_token(session, user, kind="session", lifetime=lifetime, now=ctx.now())
+    except (AuthenticationError, RateLimitedError) as exc:
+        page = render(request, "login", None, next=target, error=str(exc), username=username)
+        page.status_code = 401 if isinstance(exc, AuthenticationError) else 429
+        return page
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(lifetime.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        db: Database = request.app.state.db
+        with db.session() as session:
+            revoke_token(session, secret)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/map")
+def map_page(request: Request) -> Response:
+    _, run_id = _latest_scorecard(request)
+    return _staff_page(request, "map", data={"run_id": run_id}, run_id=run_id)
+
+
+@router.get("/cockpit")
+def cockpit_page(request: Request) -> Response:
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    scorecard, run_id = _latest_scorecard(request)
+    lang = request_lang(request)
+    rows = indicator_rows(scorecard, lang) if scorecard else []
+    districts = scorecard.get("districts", []) if scorecard else []
+    chart = [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "value": r["value"],
+            "threshold": r["threshold_value"],
+            "status": r["status"],
+        }
+        for r in rows
+    ]
+    return _staff_page(
+        request,
+        "cockpit",
+        rows=rows,
+        districts=districts,
+        scorecard=scorecard,
+        run_id=run_id,
+        data={"indicators": chart, "run_id": run_id},
+    )
+
+
+@router.get("/cases")
+def cases_page(request: Request) -> Response:
+    ctx: ServiceContext = request.app.state.ctx
+    return _staff_page(request, "cases", data={"categories": _categories(ctx, request)})
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, case_id: int) -> Response:
+    return _staff_page(request, "case", case_id=case_id, data={"case_id": case_id})
+
+
+@router.get("/patrol")
+def patrol_page(request: Request) -> Response:
+    ctx: ServiceContext = request.app.state.ctx
+    return _staff_page(request, "patrol", categories=_categories(ctx, request))
+
+
+@router.get("/rankings")
+def rankings_page(request: Request) -> Response:
+    return _staff_page(request, "rankings")
+
+
+@router.get("/targets")
+def targets_page(request: Request) -> Response:
+    return _staff_page(request, "targets")
+
+
+@router.get("/runs")
+def runs_page(request: Request) -> Response:
+    _, run_id = _latest_scorecard(request)
+    return _staff_page(request, "runs", data={"run_id": run_id})
+
+
+@router.get("/public")
+def public_page(request: Request) -> Response:
+    ctx: ServiceContext = request.app.state.ctx
+    categories = [c for c in _categories(ctx, request) if c["public"]]
+    return render(
+        request, "public", page_user(request), categories=categories, data=_city_outline(request)
+    )
+
+
+def _city_outline(request: Request) -> dict[str, Any]:
+    """The city unit's outline and bounds (WGS 84) for the public map; nothing personal."""
+    import shapely
+    from sqlalchemy import select
+
+    from gardencity.campaign.models import Unit
+
+    db: Database = request.app.state.db
+    with db.session() as session:
+        area = session.scalar(select(Unit.area).where(Unit.kind == "city").limit(1))
+    if area is None or area.is_empty:
+        return {}
+    minx, miny, maxx, maxy = area.bounds
+    simple = shapely.simplify(area, 0.0002)
+    return {
+        "bounds": [[miny, minx], [maxy, maxx]],
+        "centre": [(miny + maxy) / 2, (minx + maxx) / 2],
+        "outline": json.loads(shapely.to_geojson(simple)),
+    }
+
+
+def _categories(ctx: ServiceContext, request: Request) -> list[dict[str, Any]]:
+    lang = request_lang(request)
+    return [
+        {"code": c.code, "name": c.name_zh if lang == "zh" else c.name_en, "public": c.public}
+        for c in ctx.config.categories.values()
+    ]

@@ -1,0 +1,45 @@
+/* Case desk: the cases you may see, filtered. */
+"use strict";
+(function () {
+  const { PAGE, t, esc, api, fmtTime, statusBadge } = window.gc;
+  const form = document.getElementById("filters");
+  const categorySelect = document.getElementById("f-category");
+  const categoryName = {};
+  for (const c of PAGE.categories) {
+    categoryName[c.code] = c.name;
+    categorySelect.insertAdjacentHTML("beforeend", `<option value="${esc(c.code)}">${esc(c.name)}</option>`);
+  }
+  let unitNames = {};
+  api("/api/v1/units").then((units) => { unitNames = Object.fromEntries(units.map((u) => [u.id, u.name])); load(); }).catch(() => load());
+  const params = new URLSearchParams(location.search);
+  for (const [k, v] of params) { const el = form.elements[k]; if (el) { if (el.type === "checkbox") el.checked = v === "true"; else el.value = v; } }
+
+  async function load() {
+    const query = new URLSearchParams({ per_page: "100" });
+    for (const el of form.elements) {
+      if (!el.name) continue;
+      if (el.type === "checkbox") { if (el.checked) query.set(el.name, "true"); }
+      else if (el.value) query.set(el.name, el.value);
+    }
+    const body = document.querySelector("#case-table tbody");
+    try {
+      const page = await api("/api/v1/cases?" + query);
+      document.getElementById("case-count").textContent = `${t("total")}: ${page.total}`;
+      body.innerHTML = page.items.length ? page.items.map((c) => `<tr data-reference="${esc(c.reference)}">
+        <td><a href="/cases/${c.id}">${esc(c.reference)}</a></td><td>${esc(c.title || c.description.slice(0, 40))}</td>
+        <td>${esc(categoryName[c.category] || c.category)}</td>
+        <td>${statusBadge(c.status, c.status_label)} ${c.overdue ? `<span class="badge overdue">${esc(t("overdue"))}</span>` : ""}</td>
+        <td>${esc(unitNames[c.unit_id] || "—")}</td><td>${fmtTime(c.deadline_at)}</td><td>${fmtTime(c.created_at)}</td></tr>`).join("")
+        : `<tr><td colspan="7">${esc(t("no_cases"))}</td></tr>`;
+    } catch (err) {
+      body.innerHTML = `<tr><td colspan="7" class="error">${esc(err.message)}</td></tr>`;
+    }
+  }
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const query = new URLSearchParams(new FormData(form));
+    for (const [k, v] of [...query]) if (!v) query.delete(k);
+    history.replaceState(null, "", "?" + query);
+    load();
+  });
+})();

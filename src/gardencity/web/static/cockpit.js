@@ -1,0 +1,94 @@
+/* 驾驶舱: ECharts of indicators vs thresholds, trend over runs, case statistics, targets, flags. */
+"use strict";
+(function () {
+  const { PAGE, t, esc, api, fmtNumber, flagBadge } = window.gc;
+  const charts = [];
+  function chart(id) {
+    const el = document.getElementById(id);
+    if (!el) return null;
+    const c = echarts.init(el, null, { renderer: "canvas" });
+    charts.push(c);
+    return c;
+  }
+  window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+  const STATUS_COLOUR = { pass: "#1b5e20", pass_unverified: "#4c9a52", fail: "#b71c1c", fail_unverified: "#e0605a" };
+
+  // indicators as % of their threshold (100 % = the line to reach)
+  const items = (PAGE.indicators || []).filter((i) => typeof i.value === "number" && typeof i.threshold === "number" && i.threshold !== 0);
+  const bars = chart("chart-indicators");
+  if (bars && items.length) {
+    bars.setOption({
+      grid: { left: 170, right: 30, top: 10, bottom: 30 },
+      tooltip: { formatter: (p) => `${esc(items[p.dataIndex].name)}<br>${fmtNumber(items[p.dataIndex].value)} / ${fmtNumber(items[p.dataIndex].threshold)}` },
+      xAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
+      yAxis: { type: "category", data: items.map((i) => i.name), axisLabel: { width: 160, overflow: "truncate" } },
+      series: [{ type: "bar", data: items.map((i) => ({ value: Math.round((i.value / i.threshold) * 1000) / 10,
+        itemStyle: { color: STATUS_COLOUR[i.status] || "#607d8b" } })),
+        markLine: { symbol: "none", data: [{ xAxis: 100 }], lineStyle: { color: "#263238", type: "dashed" } } }],
+    });
+  }
+
+  // trend over the runs of the workspace
+  const trend = chart("chart-trend");
+  const select = document.getElementById("trend-indicator");
+  let runs = [];
+  function drawTrend() {
+    if (!trend || !select) return;
+    const id = select.value;
+    const done = runs.filter((r) => r.status === "succeeded" && r.kind === "assessment").reverse();
+    trend.setOption({
+      grid: { left: 50, right: 20, top: 20, bottom: 40 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: done.map((r) => `#${r.id} ${r.finished_at ? r.finished_at.slice(0, 10) : ""}`) },
+      yAxis: { type: "value", scale: true },
+      series: [{ type: "line", name: id, data: done.map((r) => (r.values[id] || {}).value ?? null), symbolSize: 8 }],
+    }, true);
+  }
+  if (select) select.addEventListener("change", drawTrend);
+  if (PAGE.run_id !== null && PAGE.run_id !== undefined) {
+    api("/api/v1/runs").then((data) => { runs = data; drawTrend(); }).catch(() => {});
+  }
+
+  // case statistics
+  api("/api/v1/stats/cases").then((stats) => {
+    const keys = ["total", "open", "overdue", "closed", "closed_on_time"];
+    document.getElementById("case-kpis").innerHTML = keys.map((k) =>
+      `<div class="kpi" data-kpi="${k}"><span>${esc(t(k))}</span><b>${stats.city[k]}</b></div>`).join("");
+    const series = (rows, label) => ["open", "overdue", "closed_on_time"].map((k) => ({
+      type: "bar", name: t(k), data: rows.map((r) => r[k]),
+      itemStyle: { color: { open: "#0d47a1", overdue: "#b71c1c", closed_on_time: "#1b5e20" }[k] } }));
+    const units = stats.by_unit.slice(0, 12);
+    const unitChart = chart("chart-units");
+    unitChart && unitChart.setOption({ legend: {}, tooltip: { trigger: "axis" }, grid: { left: 40, right: 10, bottom: 80 },
+      xAxis: { type: "category", data: units.map((u) => u.unit_name), axisLabel: { rotate: 30, interval: 0 } },
+      yAxis: { type: "value", minInterval: 1 }, series: series(units) });
+    const cats = stats.by_category.slice(0, 12);
+    const catChart = chart("chart-categories");
+    catChart && catChart.setOption({ legend: {}, tooltip: { trigger: "axis" }, grid: { left: 40, right: 10, bottom: 80 },
+      xAxis: { type: "category", data: cats.map((c) => (PAGE.lang === "zh" ? c.name_zh : c.name_en)), axisLabel: { rotate: 30, interval: 0 } },
+      yAxis: { type: "value", minInterval: 1 }, series: series(cats) });
+    const head = `<thead><tr><th scope="col">${esc(t("unit"))}</th>${keys.map((k) => `<th scope="col">${esc(t(k))}</th>`).join("")}</tr></thead>`;
+    document.getElementById("unit-stats").innerHTML = head + "<tbody>" + stats.by_unit.map((u) =>
+      `<tr><th scope="row">${esc(u.unit_name)}</th>${keys.map((k) => `<td class="num">${u[k]}</td>`).join("")}</tr>`).join("") + "</tbody>";
+  }).catch((err) => { document.getElementById("case-kpis").textContent = err.message; });
+
+  // target completion
+  api("/api/v1/targets").then((data) => {
+    const box = document.getElementById("targets");
+    if (!data.targets.length) { box.textContent = t("no_targets"); return; }
+    box.innerHTML = `<table><thead><tr><th scope="col">${esc(t("action_code"))}</th><th scope="col">${esc(t("metric"))}</th><th scope="col">${esc(t("completion"))}</th></tr></thead><tbody>` +
+      data.by_action.map((r) => {
+        const pct = r.completion_display_pct ?? 0;
+        return `<tr><td>${esc(r.action_code)}</td><td>${esc(r.metric)}</td><td><progress class="progress" max="100" value="${pct}" aria-label="${esc(r.action_code)} ${esc(r.metric)}"></progress> ${fmtNumber(r.completion_pct, 1)}%</td></tr>`;
+      }).join("") + "</tbody></table>";
+  }).catch((err) => { document.getElementById("targets").textContent = err.message; });
+
+  // this period's red and black flags
+  api("/api/v1/rankings").then((rows) => {
+    const box = document.getElementById("flags");
+    const flagged = rows.filter((r) => r.flag);
+    if (!flagged.length) { box.textContent = t("no_flags"); return; }
+    box.innerHTML = `<p>${esc(t("period"))}: ${esc(flagged[0].period_start.slice(0, 10))} – ${esc(flagged[0].period_end.slice(0, 10))}</p><ul>` +
+      flagged.map((r) => `<li>${flagBadge(r.flag)} ${esc(r.unit_name)} (${esc(t("score"))} ${fmtNumber(r.score, 1)})</li>`).join("") + "</ul>";
+  }).catch((err) => { document.getElementById("flags").textContent = err.message; });
+})();

@@ -1,0 +1,161 @@
+"""Assessment runs: import, one at a time, interrupted runs, the worker's job (what-if
+included), and the map layers as WGS 84 GeoJSON."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pytest
+import rasterio
+import shapely
+
+from gardencity.assessment.outputs import write_outputs
+from gardencity.campaign.models import AssessmentRun
+from gardencity.db.engine import open_database
+from gardencity.errors import ConflictError, InvalidRequestError, NotFoundError
+from gardencity.jobs import layers
+from gardencity.jobs.runs import (
+    execute_run,
+    import_outputs,
+    latest_run,
+    mark_interrupted,
+    run_dir,
+    start_run,
+)
+from gardencity.jobs.whatif import apply_edits, check_edits
+
+
+@pytest.fixture
+def workspace(demo_city: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "city"
+    shutil.copytree(demo_city, copy)
+    return copy
+
+
+@pytest.fixture
+def outputs(demo_assessment: Any, tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    write_outputs(demo_assessment, out)
+    return out
+
+
+def _db(tmp_path: Path) -> Any:
+    return open_database(f"sqlite:///{tmp_path / 'c.db'}")
+
+
+def test_imported_outputs_become_a_finished_run(
+    workspace: Path, outputs: Path, tmp_path: Path
+) -> None:
+    db = _db(tmp_path)
+    with db.session() as session:
+        run = import_outputs(session, workspace, outputs)
+        run_id = run.id
+    with db.session() as session:
+        latest = latest_run(session)
+        assert latest is not None and latest.id == run_id and latest.status == "succeeded"
+        scorecard = json.loads((outputs / "scorecard.json").read_text())
+        assert latest.values["park_service_coverage"]["value"] == pytest.approx(
+            next(i["value"] for i in scorecard["indicators"] if i["id"] == "park_service_coverage")
+        )
+    for name in ("scorecard.json", "diagnostics.gpkg", "report.html"):
+        assert (run_dir(workspace, run_id) / name).is_file()
+    with db.session() as session, pytest.raises(NotFoundError, match="gardencity assess"):
+        import_outputs(session, workspace, tmp_path / "nothing")
+    db.dispose()
+
+
+def test_one_run_at_a_time_and_interrupted_runs_fail(tmp_path: Path) -> None:
+    db = _db(tmp_path)
+    with db.session() as session:
+        first = start_run(session, user_id=None).id
+    with db.session() as session, pytest.raises(ConflictError, match="in progress"):
+        start_run(session, user_id=None)
+    with db.session() as session:
+        assert mark_interrupted(session) == 1
+    with db.session() as session:
+        run = session.get(AssessmentRun, first)
+        assert run is not None and run.status == "failed" and "restart" in (run.error or "")
+        start_run(session, user_id=None)  # allowed again
+    db.dispose()
+
+
+def test_map_layers_are_wgs84_geojson(workspace: Path, outputs: Path, tmp_path: Path) -> None:
+    districts = json.loads(layers.workspace_geojson(workspace, "districts"))
+    assert len(districts["features"]) == 4
+    residential = json.loads(layers.workspace_geojson(workspace, "residential"))
+    codes = {f["properties"]["code"] for f in residential["features"]}
+    assert codes and all(code.startswith("R") for code in codes)
+    lons = [c[0] for f in residential["features"][:50] for c in f["geometry"]["coordinates"][0]]
+    assert all(70 < lon < 140 for lon in lons)  # longitude, not metres
+    uncovered = json.loads(layers.diagnostic_geojson(outputs, "uncovered_residential"))
+    stored = pyogrio.read_dataframe(outputs / "diagnostics.gpkg", layer="uncovered_residential")
+    assert len(uncovered["features"]) == len(stored) > 0
+    area = gpd.GeoDataFrame.from_features(uncovered["features"], crs=4326).to_crs(stored.crs)
+    assert area.area.sum() == pytest.approx(stored.area.sum(), rel=1e-3)
+    with pytest.raises(NotFoundError, match="choose one of"):
+        layers.workspace_geojson(workspace, "secret_table")
+    with pytest.raises(NotFoundError, match="choose one of"):
+        layers.diagnostic_geojson(outputs, "../../etc/passwd")
+
+
+def test_what_if_edits_are_checked() -> None:
+    with pytest.raises(InvalidRequestError, match="draw a park"):
+        check_edits({"parks": [], "shaded_roads": []})
+    with pytest.raises(InvalidRequestError, match="Polygon"):
+        check_edits({"parks": [{"type": "Point", "coordinates": [114, 30]}]})
+    with pytest.raises(InvalidRequestError, match="GeoJSON"):
+        check_edits({"parks": [{"type": "Polygon", "coordinates": "x"}]})
+    with pytest.raises(InvalidRequestError):
+        check_edits({"lakes": []})
+
+
+def _park_over_uncovered_land(outputs: Path) -> tuple[dict[str, Any], Any]:
+    uncovered = pyogrio.read_dataframe(outputs / "diagnostics.gpkg", layer="uncovered_residential")
+    biggest = uncovered.geometry.area.idxmax()
+    centre = uncovered.geometry.loc[biggest].representative_point()
+    park = gpd.GeoSeries([shapely.box(*centre.buffer(200).bounds)], crs=uncovered.crs)
+    return json.loads(shapely.to_geojson(park.to_crs(4326).iloc[0])), uncovered.crs
+
+
+def test_what_if_copy_has_the_new_park_and_the_shade(
+    workspace: Path, outputs: Path, tmp_path: Path
+) -> None:
+    park, crs = _park_over_uncovered_land(outputs)
+    roads = pyogrio.read_dataframe(outputs / "diagnostics.gpkg", layer="unshaded_road_segments")
+    road = json.loads(shapely.to_geojson(roads.to_crs(4326).geometry.iloc[0]))
+    variant = apply_edits(workspace, {"parks": [park], "shaded_roads": [road]}, tmp_path / "v")
+    before = pyogrio.read_dataframe(workspace / "city.gpkg", layer="green_spaces")
+    after = pyogrio.read_dataframe(variant / "city.gpkg", layer="green_spaces")
+    assert len(after) == len(before) + 1 and after["green_class"].iloc[-1] == "G11"
+    assert after.geometry.iloc[-1].area == pytest.approx(160_000, rel=0.01)
+    with rasterio.open(workspace / "canopy.tif") as a, rasterio.open(variant / "canopy.tif") as b:
+        assert int(np.sum(b.read(1) == 1)) > int(np.sum(a.read(1) == 1))
+    assert not (variant / "campaign").exists() and not (variant / "runs").exists()
+    del crs
+
+
+@pytest.mark.slow
+def test_a_what_if_run_raises_park_coverage(workspace: Path, outputs: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    db = open_database(url)
+    park, _ = _park_over_uncovered_land(outputs)
+    with db.session() as session:
+        baseline = import_outputs(session, workspace, outputs)
+        base_values = dict(baseline.values)
+        run_id = start_run(session, user_id=None, kind="what_if", edits={"parks": [park]}).id
+    execute_run(url, run_id, str(workspace))  # what the worker process does
+    with db.session() as session:
+        run = session.get(AssessmentRun, run_id)
+        assert run is not None and run.status == "succeeded", run and run.error
+        values = dict(run.values)
+    db.dispose()
+    key = "park_service_coverage"
+    assert values[key]["value"] > base_values[key]["value"]
+    assert values["park_area_per_capita"]["value"] > base_values["park_area_per_capita"]["value"]
+    assert (run_dir(workspace, run_id) / "report.html").is_file()
