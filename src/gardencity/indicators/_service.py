@@ -16,7 +16,7 @@ from gardencity.indicators._checks import require_columns
 from gardencity.indicators._classes import matches_classes
 from gardencity.indicators._zonal import pieces_by_zone
 
-__all__ = ["covered_areas", "eligible_parks", "grid_cells", "residential_pieces"]
+__all__ = ["band_radius", "covered_areas", "eligible_parks", "grid_cells", "residential_pieces"]
 
 
 def eligible_parks(
@@ -39,17 +39,28 @@ def eligible_parks(
     if historic_districts is not None and len(historic_districts) and len(parks):
         historic = shapely.union_all(historic_districts.geometry.to_numpy())
         in_historic = shapely.intersects(parks.geometry.to_numpy(), historic)
-    radius = np.full(len(parks), np.nan)
-    for band in reversed(list(bands)):  # the first matching band wins
-        lo = float(band.get("min_area_m2", 0.0))
-        hi = band.get("max_area_m2")
-        hit = (area >= lo) & (area < (float(hi) if hi is not None else np.inf))
-        if band.get("historic_only", False):
-            hit &= in_historic
-        radius = np.where(hit, float(band["radius_m"]), radius)
+    radius = band_radius(area, in_historic, bands)
     parks["area_m2"] = area
     parks["radius_m"] = radius
     return parks[~np.isnan(radius)]
+
+
+def band_radius(
+    area_m2: npt.NDArray[np.float64],
+    in_historic: npt.NDArray[np.bool_],
+    bands: Sequence[Mapping[str, Any]],
+) -> npt.NDArray[np.float64]:
+    """The radius of the first band each area falls in (``historic_only`` bands only where
+    ``in_historic``); NaN where none applies."""
+    radius = np.full(len(area_m2), np.nan)
+    for band in reversed(list(bands)):  # the first matching band wins
+        lo = float(band.get("min_area_m2", 0.0))
+        hi = band.get("max_area_m2")
+        hit = (area_m2 >= lo) & (area_m2 < (float(hi) if hi is not None else np.inf))
+        if band.get("historic_only", False):
+            hit &= in_historic
+        radius = np.where(hit, float(band["radius_m"]), radius)
+    return radius
 
 
 def residential_pieces(land_use: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -22,7 +22,8 @@ import shapely
 
 from gardencity.errors import DataError
 from gardencity.indicators._checks import require_projected, require_same_crs
-from gardencity.indicators._service import covered_areas, eligible_parks, residential_pieces
+from gardencity.indicators._service import band_radius, eligible_parks, residential_pieces
+from gardencity.indicators._zonal import TiledCover
 
 __all__ = ["PocketParkPlan", "plan_pocket_parks", "service_radius"]
 
@@ -59,13 +60,7 @@ def service_radius(area_m2: np.ndarray, bands: Sequence[Mapping[str, Any]]) -> n
     ...      {"min_area_m2": 2000, "max_area_m2": 5000, "radius_m": 300}]).tolist()
     [500.0, 300.0, nan]
     """
-    radius = np.full(len(area_m2), np.nan)
-    for band in reversed([b for b in bands if not b.get("historic_only", False)]):
-        lo = float(band.get("min_area_m2", 0.0))
-        hi = band.get("max_area_m2")
-        hit = (area_m2 >= lo) & (area_m2 < (float(hi) if hi is not None else np.inf))
-        radius = np.where(hit, float(band["radius_m"]), radius)
-    return radius
+    return band_radius(area_m2, np.zeros(len(area_m2), dtype=bool), bands)
 
 
 def plan_pocket_parks(
@@ -109,15 +104,16 @@ def plan_pocket_parks(
         eligible_classes=eligible_classes,
         require_open=require_open,
     )
-    cover = None
-    if len(parks):
-        cover = shapely.union_all(
+    cover = TiledCover(
+        np.asarray(
             shapely.buffer(
                 parks.geometry.to_numpy(), parks["radius_m"].to_numpy(), quad_segs=quad_segs
-            )
+            ),
+            dtype=object,
         )
-    covered = before = float(covered_areas(pieces, cover).sum())
-    uncovered = list(_outside(pieces, cover))
+    )
+    covered = before = float(cover.overlap_areas(pieces).sum())
+    uncovered = [part for piece in cover.outside_parts(pieces) for part in _pieces(piece)]
 
     site_area = shapely.area(candidates.geometry.to_numpy())
     radius = service_radius(site_area, bands)
@@ -186,23 +182,6 @@ def plan_pocket_parks(
 def _pieces(geometry: shapely.Geometry) -> list[shapely.Geometry]:
     parts = shapely.get_parts(geometry)
     return [p for p in parts if shapely.area(p) > 0]
-
-
-def _outside(pieces: np.ndarray, cover: shapely.Geometry | None) -> list[shapely.Geometry]:
-    """The parts of ``pieces`` outside ``cover`` (polygons with area)."""
-    if cover is None or cover.is_empty:
-        return [p for piece in pieces for p in _pieces(piece)]
-    shapely.prepare(cover)
-    out: list[shapely.Geometry] = []
-    for piece in pieces:
-        if shapely.contains_properly(cover, piece):
-            continue
-        out.extend(
-            _pieces(shapely.difference(piece, cover))
-            if shapely.intersects(cover, piece)
-            else _pieces(piece)
-        )
-    return out
 
 
 def sites_table(plan: PocketParkPlan) -> pd.DataFrame:
