@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ __all__ = [
     "QueryId",
     "RateLimiter",
     "client_address",
+    "set_session_cookie",
 ]
 
 SESSION_COOKIE = "gc_session"
@@ -94,6 +95,18 @@ async def _current_user(user: Annotated[User | None, Depends(_optional_user)]) -
 
 OptionalUser = Annotated[User | None, Depends(_optional_user)]
 CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+def set_session_cookie(response: Response, secret: str, settings: Settings) -> None:
+    """The log-in session cookie (HTTP-only, SameSite=Lax, Secure behind TLS)."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(settings.session_hours * 3600),
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
 
 
 def client_address(request: Request) -> str:

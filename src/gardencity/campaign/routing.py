@@ -24,7 +24,7 @@ import shapely
 from gardencity.campaign.config import CampaignConfig
 from gardencity.errors import InvalidRequestError
 
-__all__ = ["RoutingDecision", "RoutingIndex", "locate_grid", "route_case", "route_with_index"]
+__all__ = ["RoutingDecision", "RoutingIndex", "route_case", "route_with_index"]
 
 
 @dataclass(frozen=True)
@@ -143,15 +143,6 @@ class RoutingIndex:
             if unit in self.leader_of:
                 return self.leader_of[unit]
         return None
-
-
-def locate_grid(grids: gpd.GeoDataFrame, lonlat: tuple[float, float]) -> int | None:
-    """Row position of the grid cell containing ``lonlat`` (a point on a shared edge goes to
-    the cell with the smallest code), or None outside the grid."""
-    if grids.empty:
-        return None
-    empty = pd.DataFrame(columns=["id", "parent_id", "kind", "code", "name", "area"])
-    return RoutingIndex.from_frames(grids, empty, pd.DataFrame()).locate(lonlat)
 
 
 def route_case(

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from gardencity.api.deps import SESSION_COOKIE, client_address
+from gardencity.api.deps import SESSION_COOKIE, client_address, set_session_cookie
 from gardencity.auth.sessions import authenticate, issue_token, revoke_token, user_for_token
 from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
@@ -170,14 +170,7 @@ def login_submit(
         page.status_code = 401 if isinstance(exc, AuthenticationError) else 429
         return page
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        max_age=int(lifetime.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-    )
+    set_session_cookie(response, secret, settings)
     return response
 
 

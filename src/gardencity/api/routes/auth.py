@@ -8,7 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel
 
-from gardencity.api.deps import SESSION_COOKIE, Ctx, CurrentUser, DbSession, client_address
+from gardencity.api.deps import (
+    SESSION_COOKIE,
+    Ctx,
+    CurrentUser,
+    DbSession,
+    client_address,
+    set_session_cookie,
+)
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.auth.sessions import authenticate, issue_token, revoke_token
 from gardencity.settings import Settings
@@ -52,14 +59,7 @@ def login(
     lifetime = timedelta(hours=settings.session_hours)
     secret = issue_token(session, user, kind="session", lifetime=lifetime, now=ctx.now())
     session.commit()
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        max_age=int(lifetime.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-    )
+    set_session_cookie(response, secret, settings)
     return TokenOut(
         access_token=secret, expires_in_s=int(lifetime.total_seconds()), user=user_out(user)
     )
