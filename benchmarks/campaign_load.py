@@ -107,6 +107,26 @@ def _tree_cpu_seconds(root: int) -> float:
     return total
 
 
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def _wait_until_idle(root: int, timeout_s: float = 60) -> None:
+    """Wait until the process tree under ``root`` uses under 5 % of a core for half a second
+    (uvicorn answers once its first worker is up; the others may still be importing)."""
+    deadline = time.monotonic() + timeout_s
+    before = _tree_cpu_seconds(root)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = _tree_cpu_seconds(root)
+        if now - before < 0.025:
+            return
+        before = now
+
+
 def _errors(by_status: dict[str, int]) -> int:
     """Responses that are failures: any 5xx, and any 4xx except a comment's lost race (409)."""
     failed = 0
@@ -175,6 +195,7 @@ def main() -> None:
                         break
                     except OSError:
                         time.sleep(0.2)
+                _wait_until_idle(uvicorn.pid)  # every worker started, not just the first
                 postmaster = int((pg_dir / "data" / "postmaster.pid").read_text().split()[0])
                 cpu_before = (_tree_cpu_seconds(uvicorn.pid), _tree_cpu_seconds(postmaster))
                 run = subprocess.run(
@@ -212,7 +233,11 @@ def main() -> None:
     by_status = dict(sorted(raw["by_status"].items()))
     seconds = raw["duration_us"] / 1e6
     result = {
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cores": os.cpu_count(),
+            "cpu": _cpu_model(),
+            "python": platform.python_version(),
+        },
         "setup": {
             "database": "PostgreSQL 15 + PostGIS (loopback)",
             "load_generator": "wrk 4 (one thread per connection), benchmarks/campaign_load.lua",

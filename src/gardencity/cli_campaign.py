@@ -101,7 +101,7 @@ def serve(
     the given --assessment outputs are imported, or an assessment is started as a job."""
     import uvicorn
 
-    from gardencity.api.app import create_app
+    from gardencity.api.app import create_app, freeze_startup_heap
 
     settings = _settings(workspace, database, files)
     _seed_if_empty(settings, workspace)
@@ -112,6 +112,7 @@ def serve(
         f"gardencity: http://{host}:{port}/  (API http://{host}:{port}/api/docs; "
         f"{settings.database_url.split('@')[-1]})"
     )
+    freeze_startup_heap()
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

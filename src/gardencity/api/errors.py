@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError as DBAPIDataError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gardencity.errors import CampaignError, GardenCityError, RateLimitedError
@@ -43,6 +44,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         409: "Workflow conflict or stale version",
         422: "Invalid request",
         429: "Rate limited",
+        503: "Database connection lost; retry",
     }.items()
 }
 
@@ -112,6 +114,21 @@ def install_error_handlers(app: FastAPI) -> None:
             "invalid_request",
             "请求中有数据库无法保存的值 / a value cannot be stored "
             "(control characters or a number out of range)",
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not exc.connection_invalidated:
+            return await _unexpected(request, exc)
+        # the database server closed the connection (restart, failover, idle timeout): the
+        # pool has been discarded, and the next request opens a fresh connection
+        log.warning("database connection lost: %s", exc.orig)
+        return error_response(
+            503,
+            "database_unavailable",
+            "数据库连接已断开，请重试 / the database connection was lost (server restarted?); "
+            "retry the request",
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(Exception)
