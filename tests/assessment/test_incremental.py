@@ -1,0 +1,149 @@
+"""What-if without a re-run: after edits of parks and residential land, the incrementally
+re-evaluated indicators equal a full assessment of the edited workspace."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from gardencity.assessment import run_assessment
+from gardencity.assessment.incremental import IncrementalAssessment
+from gardencity.errors import InvalidRequestError
+
+FOLLOWED = (
+    "green_space_ratio",
+    "min_district_green_space_ratio",
+    "park_area_per_capita",
+    "min_district_park_area_per_capita",
+    "park_service_coverage",
+    "park_service_coverage_walking",
+    "parks_per_10k",
+)
+NEW_PARK = shapely.Point(481_000, 3_791_000).buffer(150)
+
+
+@pytest.fixture(scope="module")
+def whatif(demo_city: Path, demo_assessment: Any) -> IncrementalAssessment:
+    return IncrementalAssessment(demo_city, base=demo_assessment)
+
+
+def _edited_copy(
+    source: Path,
+    dest: Path,
+    *,
+    green_add: list[dict[str, Any]],
+    green_drop: list[int],
+    land_add: list[dict[str, Any]],
+    land_drop: list[int],
+) -> Path:
+    """The workspace with the same edits written into its layers."""
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("runs", "campaign"))
+    gpkg = dest / "city.gpkg"
+    for layer, add, drop in (
+        ("green_spaces", green_add, green_drop),
+        ("land_use", land_add, land_drop),
+    ):
+        frame = pyogrio.read_dataframe(gpkg, layer=layer)
+        rows = gpd.GeoDataFrame(add, geometry="geometry", crs=frame.crs)
+        edited = pd.concat([frame.drop(index=drop), rows], ignore_index=True)
+        pyogrio.write_dataframe(
+            gpd.GeoDataFrame(edited, geometry="geometry", crs=frame.crs),
+            gpkg,
+            layer=layer,
+            layer_options={"OVERWRITE": "YES"},
+        )
+    return dest
+
+
+def _values(assessment: Any, ids: tuple[str, ...]) -> dict[str, Any]:
+    return {i: (assessment.result(i).value, assessment.result(i).by_district) for i in ids}
+
+
+def _assert_same(got: dict[str, Any], want: dict[str, Any]) -> None:
+    for indicator, (value, by_district) in want.items():
+        assert got[indicator][0] == pytest.approx(value, rel=1e-9, abs=1e-9), indicator
+        for district, v in by_district.items():
+            assert got[indicator][1][district] == pytest.approx(v, rel=1e-9, abs=1e-9), (
+                indicator,
+                district,
+            )
+
+
+def test_edits_give_what_a_full_assessment_of_the_edited_workspace_gives(
+    whatif: IncrementalAssessment, demo_city: Path, tmp_path: Path
+) -> None:
+    green = whatif.layers.green.frame
+    biggest_park = int(
+        green[green["green_class"].str.startswith("G1")].geometry.area.idxmax()  # type: ignore[arg-type]
+    )
+    land = whatif.layers.parcels.frame
+    some_homes = int(land.index[land["category"] == "residential"][10])
+    works = int(land.index[land["code"].astype(str).str.startswith("M")][0])
+    new_homes = land.geometry.loc[works]  # an industrial parcel rezoned for housing
+
+    park = whatif.add_park(NEW_PARK)
+    whatif.remove_park(biggest_park)
+    homes = whatif.add_residential(new_homes)
+    whatif.remove_residential(some_homes)
+    changed = whatif.changed()
+    assert {"park_service_coverage", "park_service_coverage_walking"} <= set(changed)
+
+    edited = _edited_copy(
+        demo_city,
+        tmp_path / "edited",
+        green_add=[
+            {
+                "green_class": "G11",
+                "name": "规划新公园",
+                "is_open": True,
+                "in_construction_land": True,
+                "geometry": NEW_PARK,
+            }
+        ],
+        green_drop=[biggest_park],
+        land_add=[{"parcel_id": "NEW1", "code": "R2", "geometry": new_homes}],
+        land_drop=[some_homes, works],
+    )
+    _assert_same(_values(whatif.assessment(), FOLLOWED), _values(run_assessment(edited), FOLLOWED))
+
+    # undoing the edits brings the base figures back
+    whatif.remove_park(park)
+    whatif.remove_residential(homes)
+    whatif.add_park(
+        green.geometry.loc[biggest_park], green_class=green["green_class"].loc[biggest_park]
+    )
+    whatif.add_residential(land.geometry.loc[some_homes])
+    _assert_same(_values(whatif.assessment(), FOLLOWED), _values(whatif.base, FOLLOWED))
+
+
+def test_the_other_indicators_and_statuses_come_from_the_base_run(
+    whatif: IncrementalAssessment,
+) -> None:
+    now = whatif.assessment()
+    assert [r.id for r in now.indicators] == [r.id for r in whatif.base.indicators]
+    shaded = now.result("shaded_road_coverage")
+    assert shaded == whatif.base.result("shaded_road_coverage")
+    coverage = now.result("park_service_coverage")
+    base = whatif.base.result("park_service_coverage")
+    assert coverage.threshold == base.threshold
+    assert coverage.inputs == base.inputs
+
+
+def test_edits_outside_the_city_or_not_polygons_are_refused_with_a_fix(
+    whatif: IncrementalAssessment,
+) -> None:
+    with pytest.raises(InvalidRequestError, match="outside the built-up area"):
+        whatif.add_park(shapely.box(0, 0, 100, 100))
+    with pytest.raises(InvalidRequestError, match="polygon"):
+        whatif.add_park(shapely.LineString([(481_000, 3_791_000), (481_100, 3_791_000)]))
+    with pytest.raises(InvalidRequestError, match="no green space"):
+        whatif.remove_park("no-such-park")
+    with pytest.raises(InvalidRequestError, match="no residential parcel"):
+        whatif.remove_residential("no-such-parcel")
