@@ -1,7 +1,8 @@
 /* Targets and plan: each district's targets with progress; campaign actions and their cases. */
 "use strict";
 (function () {
-  const { t, esc, api, toast, fmtNumber } = window.gc;
+  const { PAGE, t, esc, api, toast, fmtNumber } = window.gc;
+  const metric = (code) => (PAGE.metrics || {})[code] || code;
   const bar = (r) => `<progress class="progress" max="100" value="${r.completion_display_pct ?? 0}" aria-label="${esc(r.action_code)}"></progress> ${fmtNumber(r.completion_pct, 1)}%`;
   const empty = (key, cols) => `<tr><td colspan="${cols}">${esc(t(key))}</td></tr>`;
   Promise.all([api("/api/v1/targets"), api("/api/v1/units")]).then(([data, units]) => {
@@ -10,9 +11,9 @@
     for (const r of data.targets) if (r.action_name) actionName[r.action_code] = r.action_name;
     const label = (code) => actionName[code] ? `${actionName[code]} (${code})` : code;
     document.querySelector("#target-table tbody").innerHTML = data.targets.map((r) => `<tr><td>${esc(names[r.unit_id] || r.unit_id)}</td>
-      <td>${esc(r.action_name || r.action_code)}</td><td>${esc(r.metric)}</td><td>${r.year}</td><td class="num">${fmtNumber(r.target_value)}</td>
+      <td>${esc(r.action_name || r.action_code)}</td><td>${esc(metric(r.metric))}</td><td>${r.year}</td><td class="num">${fmtNumber(r.target_value)}</td>
       <td class="num">${fmtNumber(r.reported)}</td><td>${bar(r)}</td></tr>`).join("") || empty("no_targets", 7);
-    document.querySelector("#action-table tbody").innerHTML = data.by_action.map((r) => `<tr><td>${esc(label(r.action_code))}</td><td>${esc(r.metric)}</td>
+    document.querySelector("#action-table tbody").innerHTML = data.by_action.map((r) => `<tr><td>${esc(label(r.action_code))}</td><td>${esc(metric(r.metric))}</td>
       <td class="num">${fmtNumber(r.target_value)}</td><td class="num">${fmtNumber(r.reported)}</td><td>${bar(r)}</td></tr>`).join("") || empty("no_targets", 5);
     // every action with targets or cases: its cases you may see, and the case desk filtered to them
     const counts = Object.fromEntries(data.cases_by_action.map((r) => [r.action_code, r]));
