@@ -246,7 +246,13 @@ def rankings_page(request: Request) -> Response:
 
 @router.get("/targets")
 def targets_page(request: Request) -> Response:
-    return _staff_page(request, "targets")
+    ctx: ServiceContext = request.app.state.ctx
+    lang = request_lang(request)
+    metrics = {
+        m.code: f"{m.name_zh if lang == 'zh' else m.name_en} ({m.unit})"
+        for m in ctx.config.target_metrics.values()
+    }
+    return _staff_page(request, "targets", data={"metrics": metrics})
 
 
 @router.get("/runs")
