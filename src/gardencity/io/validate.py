@@ -32,7 +32,7 @@ def validate_workspace(ws: Workspace) -> list[Problem]:
                     Problem(
                         name,
                         f"required layer '{name}' ({spec.name_zh}) is missing",
-                        f"Add it: `gardencity import-layer {ws.path} {name} FILE` "
+                        f"{ws.how_to_add(name)} "
                         f"(fields: {', '.join(spec.required_fields) or 'geometry only'}).",
                     )
                 )
