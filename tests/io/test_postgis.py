@@ -1,7 +1,6 @@
 """PostGIS-backed workspaces: push, read, identical results, and every broken database.
 
-Each test gets a fresh database copied from ``gardencity_template`` (which has PostGIS) on the
-test server named by GARDENCITY_TEST_POSTGRES_URL (`make test` or scripts/pg-test-server).
+Each test gets a fresh database (fixture ``postgis_database`` in tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -9,8 +8,6 @@ from __future__ import annotations
 import shutil
 import socket
 import tomllib
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,23 +30,6 @@ from gardencity.jobs.whatif import apply_edits
 from tests.io._small import CRS, X0, Y0, small_layers
 
 PASSWORD = "s3cret-Pw"
-
-
-def _admin(server: str) -> str:
-    return server.replace("postgresql+psycopg://", "postgresql://") + "postgres"
-
-
-@pytest.fixture
-def database(postgres_server: str | None) -> Iterator[str]:
-    """URL (postgresql://…/db) of a fresh PostGIS database, dropped after the test."""
-    if not postgres_server:
-        pytest.skip("PostgreSQL test server not running: use `make test`")
-    name = f"gc_ws_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_admin(postgres_server), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE gardencity_template")
-    yield postgres_server.replace("postgresql+psycopg://", "postgresql://") + name
-    with psycopg.connect(_admin(postgres_server), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 def _sql(url: str, statement: str) -> None:
@@ -81,22 +61,22 @@ def _set_config(root: Path, **sections: dict[str, Any]) -> None:
 
 
 def test_demo_city_on_postgis_gives_the_embedded_scorecard_exactly(
-    demo_city: Path, demo_assessment: Any, database: str, tmp_path: Path
+    demo_city: Path, demo_assessment: Any, postgis_database: str, tmp_path: Path
 ) -> None:
     root = shutil.copytree(demo_city, tmp_path / "city")
     embedded_toml = (root / "city.toml").read_text(encoding="utf-8")
 
     result = CliRunner(env={"COLUMNS": "200"}).invoke(
-        main, ["push-postgis", str(root), database, "--schema", "shifan"]
+        main, ["push-postgis", str(root), postgis_database, "--schema", "shifan"]
     )
 
     assert result.exit_code == 0, result.output
     assert "shifan.land_use" in result.output
     assert (root / "city.toml.bak").read_text(encoding="utf-8") == embedded_toml
     ws = Workspace.open(root)
-    assert ws.config.storage.vector == database
+    assert ws.config.storage.vector == postgis_database
     assert ws.config.storage.db_schema == "shifan"
-    with psycopg.connect(database) as conn:
+    with psycopg.connect(postgis_database) as conn:
         indexed = {
             r[0]
             for r in conn.execute(
@@ -125,10 +105,10 @@ def test_demo_city_on_postgis_gives_the_embedded_scorecard_exactly(
         assert_geodataframe_equal(first.diagnostics[key], frame)
 
 
-def test_missing_table_names_the_table_and_the_fix(database: str, tmp_path: Path) -> None:
+def test_missing_table_names_the_table_and_the_fix(postgis_database: str, tmp_path: Path) -> None:
     root = _small_workspace(tmp_path / "ws")
-    push_to_postgis(root, database, schema="city")
-    _sql(database, "DROP TABLE city.districts")
+    push_to_postgis(root, postgis_database, schema="city")
+    _sql(postgis_database, "DROP TABLE city.districts")
 
     ws = Workspace.open(root)
     with pytest.raises(MissingLayerError) as missing:
@@ -143,12 +123,12 @@ def test_missing_table_names_the_table_and_the_fix(database: str, tmp_path: Path
         Workspace.open(root).load_layer("roads")
 
 
-def test_a_path_override_still_reads_its_file(database: str, tmp_path: Path) -> None:
+def test_a_path_override_still_reads_its_file(postgis_database: str, tmp_path: Path) -> None:
     root = _small_workspace(tmp_path / "ws")
-    push_to_postgis(root, database, schema="city")
+    push_to_postgis(root, postgis_database, schema="city")
     roads = pyogrio.read_dataframe(root / "city.gpkg", layer="roads")
     pyogrio.write_dataframe(roads, root / "roads.gpkg", layer="streets")
-    _sql(database, "DROP TABLE city.roads")
+    _sql(postgis_database, "DROP TABLE city.roads")
     _set_config(root, layers={"roads": {"path": "roads.gpkg", "layer": "streets"}})
 
     loaded = Workspace.open(root).load_layer("roads")
@@ -156,10 +136,10 @@ def test_a_path_override_still_reads_its_file(database: str, tmp_path: Path) -> 
     assert loaded is not None and list(loaded["grade"]) == ["branch"]
 
 
-def test_table_without_srid_is_refused_with_the_fix(database: str, tmp_path: Path) -> None:
+def test_table_without_srid_is_refused_with_the_fix(postgis_database: str, tmp_path: Path) -> None:
     root = _small_workspace(tmp_path / "ws")
-    push_to_postgis(root, database, schema="city")
-    _sql(database, "SELECT UpdateGeometrySRID('city', 'roads', 'geom', 0)")
+    push_to_postgis(root, postgis_database, schema="city")
+    _sql(postgis_database, "SELECT UpdateGeometrySRID('city', 'roads', 'geom', 0)")
 
     with pytest.raises(NoCrsError) as refused:
         Workspace.open(root).load_layer("roads")
@@ -169,14 +149,14 @@ def test_table_without_srid_is_refused_with_the_fix(database: str, tmp_path: Pat
 
 
 def test_a_table_made_by_hand_is_read_like_a_geopackage_layer(
-    database: str, tmp_path: Path
+    postgis_database: str, tmp_path: Path
 ) -> None:
     """No primary key, an unconstrained geometry column with SRIDs on the rows, numeric
     population: read in storage order with the SRID of the rows and float population."""
     root = _small_workspace(tmp_path / "ws")
-    push_to_postgis(root, database, schema="city")
+    push_to_postgis(root, postgis_database, schema="city")
     _sql(
-        database,
+        postgis_database,
         "DROP TABLE city.districts; CREATE TABLE city.districts (district_id text, name text, "
         "population numeric, shape geometry); INSERT INTO city.districts VALUES "
         f"('2', '乙区', 4000, ST_GeomFromText('POLYGON(({X0} {Y0}, {X0 + 500} {Y0}, "
@@ -200,7 +180,7 @@ def _closed_port() -> int:
 
 
 def test_unreachable_server_and_missing_schema_never_show_the_password(
-    database: str, tmp_path: Path
+    postgis_database: str, tmp_path: Path
 ) -> None:
     root = _small_workspace(tmp_path / "ws")
     unreachable = f"postgresql://gardencity:{PASSWORD}@127.0.0.1:{_closed_port()}/city"
@@ -215,7 +195,9 @@ def test_unreachable_server_and_missing_schema_never_show_the_password(
     assert result.exit_code == 2 and PASSWORD not in result.output
     assert "Traceback" not in result.output
 
-    with_password = database.replace("postgresql://postgres@", f"postgresql://postgres:{PASSWORD}@")
+    with_password = postgis_database.replace(
+        "postgresql://postgres@", f"postgresql://postgres:{PASSWORD}@"
+    )
     _set_config(root, storage={"vector": with_password, "schema": "nowhere"})
     with pytest.raises(WorkspaceError) as no_schema:
         Workspace.open(root).layer_names()
@@ -224,10 +206,12 @@ def test_unreachable_server_and_missing_schema_never_show_the_password(
 
 
 def test_push_keeps_backups_refuses_a_second_push_and_drops_the_password(
-    database: str, tmp_path: Path
+    postgis_database: str, tmp_path: Path
 ) -> None:
     root = _small_workspace(tmp_path / "ws")
-    with_password = database.replace("postgresql://postgres@", f"postgresql://postgres:{PASSWORD}@")
+    with_password = postgis_database.replace(
+        "postgresql://postgres@", f"postgresql://postgres:{PASSWORD}@"
+    )
 
     report = push_to_postgis(root, with_password, schema="city")
 
@@ -235,14 +219,14 @@ def test_push_keeps_backups_refuses_a_second_push_and_drops_the_password(
     assert PASSWORD not in (root / "city.toml").read_text(encoding="utf-8")
     assert {layer.name: layer.features for layer in report.layers}["land_use"] == 2
     with pytest.raises(WorkspaceError, match="already reads its layers from schema 'city'"):
-        push_to_postgis(root, database, schema="city")
+        push_to_postgis(root, postgis_database, schema="city")
     with pytest.raises(WorkspaceError, match="import-layer writes city.gpkg"):
         import_layer(root, "roads", root / "city.gpkg", layer="roads")
     with pytest.raises(InvalidRequestError, match="what-if edits a copy of city.gpkg"):
         park = [[[117.0, 34.0], [117.001, 34.0], [117.001, 34.001], [117.0, 34.0]]]
         apply_edits(root, {"parks": [{"type": "Polygon", "coordinates": park}]}, tmp_path / "s")
 
-    again = push_to_postgis(root, database, schema="other", force=True)
+    again = push_to_postgis(root, postgis_database, schema="other", force=True)
 
     assert again.backup == root / "city.toml.bak.1"
     assert Workspace.open(root).config.storage.db_schema == "other"

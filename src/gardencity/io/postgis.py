@@ -154,6 +154,29 @@ class PostgisStore:
                 self._tables = _list_tables(conn, self.schema, self.where)
         return self._tables
 
+    def fingerprint(self, table: str) -> str | None:
+        """A short digest of the table's row versions: it changes with every insert, update or
+        delete (each writes new tuple ids). None for a view or a missing table."""
+        from sqlalchemy import text
+
+        if table not in self.tables():
+            return None
+        relation = f"{quote_ident(self.schema)}.{quote_ident(table)}"
+        with self._connect() as conn:
+            kind = conn.execute(
+                text("SELECT relkind FROM pg_class WHERE oid = CAST(:rel AS regclass)"),
+                {"rel": relation},
+            ).scalar()
+            if kind != "r":
+                return None
+            digest = conn.execute(
+                text(
+                    "SELECT md5(coalesce(string_agg(xmin::text || ctid::text, ',' "
+                    f"ORDER BY ctid), '')) FROM {relation}"
+                )
+            ).scalar()
+        return str(digest)[:16]
+
     def read(self, table: str, name: str, *, needs_geometry: bool = True) -> gpd.GeoDataFrame:
         """Table ``table`` as layer ``name``: primary-key order, geometry named ``geometry``."""
         from sqlalchemy.exc import DBAPIError

@@ -177,6 +177,12 @@ class Workspace:
             present = set()
         return sorted(n for n in [*LAYERS, *TABLES] if n in present or n in self.config.layers)
 
+    def table_fingerprint(self, name: str) -> str | None:
+        """For a layer read from PostGIS, a digest that changes whenever its table does (file
+        layers change their mtime instead); None for file layers and views."""
+        table = self._table(name)
+        return None if self.postgis is None or table is None else self.postgis.fingerprint(table)
+
     def how_to_add(self, name: str) -> str:
         """The fix for a missing layer, for the store this workspace reads from."""
         if self.postgis is not None:
