@@ -83,10 +83,15 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _reason(exc: BaseException) -> str:
+    """The database's own message on one line, ending with a full stop."""
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    return reason if reason.endswith((".", "?", "!")) else f"{reason}."
+
+
 def connection_error(exc: BaseException, url: str) -> WorkspaceError:
     """A readable, password-free error for a failed connection, with how to fix it."""
-    orig = getattr(exc, "orig", None) or exc
-    reason = " ".join(str(orig).split())
+    reason = _reason(exc)
     secret = _sqlalchemy_url(url).password
     if secret:
         reason = reason.replace(str(secret), "***")
@@ -100,8 +105,7 @@ def connection_error(exc: BaseException, url: str) -> WorkspaceError:
             "check that the server runs and accepts connections from this machine (host, port, "
             "pg_hba.conf, firewall), and the URL in city.toml [storage] vector"
         )
-    stop = "" if reason.endswith((".", "?", "!")) else "."
-    return WorkspaceError(f"Cannot connect to PostgreSQL at {where}: {reason}{stop} Fix: {fix}.")
+    return WorkspaceError(f"Cannot connect to PostgreSQL at {where}: {reason} Fix: {fix}.")
 
 
 @dataclass(frozen=True)
@@ -149,9 +153,17 @@ class PostgisStore:
 
     def tables(self) -> set[str]:
         """Names of the tables and views in the schema (read once per store)."""
+        from sqlalchemy.exc import DBAPIError
+
         if self._tables is None:
-            with self._connect() as conn:
-                self._tables = _list_tables(conn, self.schema, self.where)
+            try:
+                with self._connect() as conn:
+                    self._tables = _list_tables(conn, self.schema, self.where)
+            except DBAPIError as exc:
+                raise WorkspaceError(
+                    f"Cannot list the tables of {self.where}: {_reason(exc)} Fix: grant this "
+                    f"user USAGE on the schema, or correct [storage] in city.toml."
+                ) from None
         return self._tables
 
     def fingerprint(self, table: str) -> str | None:
@@ -194,10 +206,9 @@ class PostgisStore:
             with self._connect() as conn:
                 return self._read(conn, table, name, needs_geometry)
         except DBAPIError as exc:
-            reason = " ".join(str(getattr(exc, "orig", exc)).split())
             raise DataError(
-                f"Cannot read table {qualified} ({self.where}) for layer '{name}': {reason}. "
-                f"Fix: grant this user SELECT on it, or correct the table."
+                f"Cannot read table {qualified} ({self.where}) for layer '{name}': "
+                f"{_reason(exc)} Fix: grant this user SELECT on it, or correct the table."
             ) from None
 
     def _read(

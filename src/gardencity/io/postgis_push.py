@@ -26,7 +26,13 @@ from pyproj import CRS
 from gardencity.errors import NoCrsError, WorkspaceError
 from gardencity.io.config import load_config
 from gardencity.io.crs import _no_crs_message
-from gardencity.io.postgis import connection_error, database_url, quote_ident, redact_url
+from gardencity.io.postgis import (
+    _reason,
+    connection_error,
+    database_url,
+    quote_ident,
+    redact_url,
+)
 from gardencity.io.workspace import CONFIG_FILE, Workspace
 
 __all__ = ["PushReport", "PushedLayer", "push_to_postgis"]
@@ -161,15 +167,17 @@ def _write_tables(url: str, schema: str, layers: list[_Layer]) -> None:
                     f"PostGIS is not installed in {redact_url(url)}. Fix: run `CREATE EXTENSION "
                     f"postgis;` in that database as a superuser."
                 )
-            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+            exists = "SELECT 1 FROM pg_namespace WHERE nspname = %s"
+            if cur.execute(exists, (schema,)).fetchone() is None:  # CREATE needs more rights
+                cur.execute(f"CREATE SCHEMA {quote_ident(schema)}")
             for layer in layers:
                 _write_table(cur, schema, layer)
     except psycopg.Error as exc:
-        reason = " ".join(str(exc).split())
         raise WorkspaceError(
             f"Copying the layers into schema '{schema}' of {redact_url(url)} failed, nothing was "
-            f"changed: {reason}. Fix: the user needs CREATE on the database (or the schema) and "
-            f"ownership of tables it replaces; views depending on them must be dropped first."
+            f"changed: {_reason(exc)} Fix: the user needs CREATE on the database (or the "
+            f"schema) and ownership of tables it replaces; views depending on them must be "
+            f"dropped first."
         ) from None
     finally:
         conn.close()
