@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from gardencity.errors import GardenCityError, Problem, ValidationError
+from gardencity.errors import CrsError, GardenCityError, Problem, ValidationError
 from gardencity.io.classes import unknown_green_classes, unknown_land_use_codes
 from gardencity.io.layers import LAYERS
 from gardencity.io.workspace import Workspace
@@ -21,8 +21,9 @@ def validate_workspace(ws: Workspace) -> list[Problem]:
     problems: list[Problem] = []
     try:
         crs = ws.crs
-    except GardenCityError as exc:
-        return [Problem("city.toml", str(exc), "Set a projected `crs` in city.toml.")]
+    except GardenCityError as exc:  # a CRS problem, or the PostGIS server cannot be read
+        fix = "Set a projected `crs` in city.toml." if isinstance(exc, CrsError) else "See above."
+        return [Problem("city.toml", str(exc), fix)]
     present = set(ws.layer_names())
     layers: dict[str, gpd.GeoDataFrame] = {}
     for name, spec in LAYERS.items():
@@ -32,7 +33,7 @@ def validate_workspace(ws: Workspace) -> list[Problem]:
                     Problem(
                         name,
                         f"required layer '{name}' ({spec.name_zh}) is missing",
-                        f"Add it: `gardencity import-layer {ws.path} {name} FILE` "
+                        f"{ws.how_to_add(name)} "
                         f"(fields: {', '.join(spec.required_fields) or 'geometry only'}).",
                     )
                 )

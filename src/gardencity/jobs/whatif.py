@@ -84,6 +84,13 @@ def _layers(gpkg: Path) -> set[str]:
 def apply_edits(workspace: Path, edits: dict[str, Any], dest: Path) -> Path:
     """Copy ``workspace`` to ``dest`` (without its campaign data and runs) and apply ``edits``."""
     check_edits(edits)
+    store = Workspace.open(workspace).postgis
+    if store is not None:
+        raise InvalidRequestError(
+            f"情景推演需要内嵌 GeoPackage 的工作区 / what-if edits a copy of city.gpkg, but this "
+            f"workspace reads its layers from {store.where}. Fix: run the scenario on the "
+            f"embedded workspace (the city.toml.bak kept by push-postgis)."
+        )
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(workspace, dest, ignore=shutil.ignore_patterns("runs", "campaign"))
