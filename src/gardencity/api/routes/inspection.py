@@ -151,6 +151,7 @@ class LedgerDocOut(BaseModel):
     filename: str | None
     note: str | None
     case_id: int | None
+    run_id: int | None = None
     updated_at: datetime
 
 
