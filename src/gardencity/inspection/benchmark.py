@@ -4,8 +4,10 @@ indicator (cities compare themselves with the province's leader).
 Peer figures come as a table (CSV or Excel), either long — ``city``, ``indicator_id``,
 ``value``, optional ``province``, ``year`` and ``source`` — or wide — ``city`` (+
 ``province``, ``year``, ``source``) and one column per indicator id. They are also kept in the
-campaign database (:mod:`gardencity.inspection.peer_store`), entered one by one or imported. The rank is direction-aware: for ``higher_is_better`` indicators
-the largest value ranks 1, for ``lower_is_better`` the smallest; ties share the best rank.
+campaign database (:mod:`gardencity.inspection.peer_store`), entered one by one or imported.
+
+The rank is direction-aware: for ``higher_is_better`` indicators the largest value ranks 1,
+for ``lower_is_better`` the smallest; ties share the best rank.
 """
 
 from __future__ import annotations

@@ -53,8 +53,8 @@ from gardencity.errors import DataError
 __all__ = [
     "StratifiedEstimate",
     "Survey",
-    "effective_sample_size",
     "allocate_sample",
+    "effective_sample_size",
     "load_survey",
     "sample_size_for_proportion",
     "stratified_mean",
