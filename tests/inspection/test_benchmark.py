@@ -158,9 +158,14 @@ def test_figures_are_entered_imported_ranked_and_deleted(
         files={"file": ("p.csv", "city,green_coverage_ratio\n丁市,40\n".encode(), "text/csv")},
         headers=admin,
     )
-    assert no_year.status_code == 422 and "丁市 / green_coverage_ratio: give the year" in (
-        no_year.text
+    assert no_year.status_code == 422
+    assert "丁市 / green_coverage_ratio: give the year, 1990–2100" in no_year.text
+    garbage = client.post(
+        "/api/v1/benchmark/figures/import",
+        files={"file": ("p.xlsx", b"not a workbook", "application/octet-stream")},
+        headers=admin,
     )
+    assert garbage.status_code == 422 and "save it as UTF-8 CSV or as an Excel" in garbage.text
     figures = client.get("/api/v1/benchmark/figures", headers=leader).json()
     assert len(figures) == 5 and {f["city"] for f in figures} == {"甲市", "乙市", "丙市"}
 

@@ -43,7 +43,13 @@ def read_peer_figures(
         path = Path(source)
         if not path.is_file():
             raise DataError(f"{path} not found.")
-        frame = pd.read_excel(path) if path.suffix in (".xlsx", ".xls") else pd.read_csv(path)
+        try:
+            frame = pd.read_excel(path) if path.suffix in (".xlsx", ".xls") else pd.read_csv(path)
+        except Exception as exc:  # any reader failure means the same to the user: not a table
+            raise DataError(
+                f"{path.name} cannot be read as a table ({type(exc).__name__}: {exc}). Fix: "
+                "save it as UTF-8 CSV or as an Excel workbook (.xlsx) with a header row."
+            ) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     if "city" not in frame:
         raise DataError("The peer table needs a `city` column.")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -119,29 +119,33 @@ def import_figures(
         figures = read_peer_figures(source, known_indicators=_indicator_ids(standard_id))
     except DataError as exc:
         raise InvalidRequestError(str(exc)) from exc
-    years = pd.to_numeric(figures["year"], errors="coerce")
-    problems = [
-        f"{row.city} / {row.indicator_id}: give the year (a `year` column, e.g. 2024)"
-        for row, year in zip(figures.itertuples(), years, strict=True)
-        if pd.isna(year) or not 1990 <= year <= 2100 or year != int(year)
-    ]
-    if problems:
-        raise InvalidRequestError("The peer figures have problems:\n" + "\n".join(problems))
     if figures.empty:
         raise InvalidRequestError("The table holds no figures: give a city and at least a value.")
-    rows = []
+    years = pd.to_numeric(figures["year"], errors="coerce")
+    problems, entries = [], []
     for record, year in zip(figures.to_dict("records"), years, strict=True):
+        where = f"{record['city']} / {record['indicator_id']}"
+        if pd.isna(year) or not 1990 <= year <= 2100 or year != int(year):
+            problems.append(f"{where}: give the year, 1990–2100 (a `year` column, e.g. 2024)")
+            continue
         province, text = record.get("province"), record.get("source")
-        data = PeerFigureIn(
-            city=str(record["city"]),
-            province=None if pd.isna(province) else str(province),
-            year=int(year),
-            indicator_id=str(record["indicator_id"]),
-            value=float(record["value"]),
-            source=None if pd.isna(text) else str(text)[:300],
-        )
-        rows.append(_store(session, ctx, actor, data))
-    return rows
+        try:
+            entries.append(
+                PeerFigureIn(
+                    city=str(record["city"]),
+                    province=None if pd.isna(province) else str(province),
+                    year=int(year),
+                    indicator_id=str(record["indicator_id"]),
+                    value=float(record["value"]),
+                    source=None if pd.isna(text) else str(text)[:300],
+                )
+            )
+        except ValidationError as exc:
+            fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            problems.append(f"{where}: {fields}")
+    if problems:
+        raise InvalidRequestError("The peer figures have problems:\n" + "\n".join(problems))
+    return [_store(session, ctx, actor, data) for data in entries]
 
 
 def list_figures(session: Session, actor: User) -> list[PeerFigure]:
