@@ -10,21 +10,23 @@ populations ``N_h`` (weights ``W_h = N_h / N``), ``n_h`` responses each:
 Intervals:
 
 * a **proportion** gets the Wilson score interval (Wilson 1927, *JASA* 22:209–212) computed
-  with the effective sample size of the design, the way Korn & Graubard (1998, *Survey
-  Methodology* 24:193–201) and Dean & Pagano (2015, *J. Survey Statistics and Methodology*
-  3:484–503) recommend for survey data. With ``n* = n_eff`` and ``z`` the normal quantile::
+  with the effective sample size of the design, as Korn & Graubard (1998, *Survey
+  Methodology* 24:193–201) describe for survey data and Dean & Pagano (2015, *J. Survey
+  Statistics and Methodology* 3:484–503) found to perform well. With ``n* = n_eff`` and
+  ``z`` the normal quantile::
 
       centre ± half = (p + z²/(2n*) ± z √(p(1 - p)/n* + z²/(4n*²))) / (1 + z²/n*)
 
-  ``n_eff = p(1 - p) / V`` (the sample size a simple random sample would need for the
-  stratified variance ``V``). When that is undefined — ``V = 0`` because every stratum
-  answered all alike, e.g. 100 % satisfied — Kish's design-effect formula for the weights
-  (Kish 1965, *Survey Sampling* §11.7; Kish 1992, *J. Official Statistics* 8:183–200) gives
-  it instead: ``n_eff = 1 / Σ W_h² / n_h``. The interval always lies inside 0–100 % (at
-  100 % satisfied its upper end is exactly 100, the lower end below it), so nothing is
-  clipped;
-* a **mean** keeps the normal interval ``estimate ± z √V`` (a 1–5 rating mean is not bounded
-  the same way, and nothing is clipped either).
+  ``n_eff = p(1 - p) / V`` (the size of a simple random sample with the same variance as
+  the stratified ``V``). When that is undefined — ``V = 0`` because every stratum answered
+  all alike, e.g. 100 % satisfied — Kish's effective sample size for the stratum weights
+  (Kish 1992, "Weighting for unequal Pi", *J. Official Statistics* 8:183–200) gives it
+  instead, with the same finite-population correction as ``V``:
+  ``n_eff = 1 / Σ W_h² (1 - n_h/N_h) / n_h`` (``1 / Σ W_h² / n_h`` without populations; for
+  proportional allocation that is ``n``). The interval always lies inside 0–100 % (at 100 %
+  satisfied its upper end is exactly 100, the lower end below it), so nothing is clipped;
+* a **mean** (e.g. of 1–5 ratings) keeps the normal interval ``estimate ± z √V``, reported
+  as computed: it is never clipped to the scale.
 
 A stratum with a single response has no variance estimate: the interval is then undefined
 (NaN, JSON null) until a second response arrives.
