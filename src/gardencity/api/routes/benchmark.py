@@ -13,12 +13,12 @@ from pydantic import BaseModel, ConfigDict
 
 from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId
 from gardencity.api.errors import ERROR_RESPONSES
+from gardencity.api.routes.inspection import chosen_standard
 from gardencity.api.routes.runs import workspace_of
 from gardencity.auth.permissions import authorize
 from gardencity.errors import InvalidRequestError
 from gardencity.inspection import peer_store
 from gardencity.inspection.peer_store import PeerFigureIn
-from gardencity.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["benchmarking"], responses=ERROR_RESPONSES)
 MAX_TABLE_BYTES = 5_000_000
@@ -50,11 +50,6 @@ class PeerRankOut(BaseModel):
     behind_leader: float
 
 
-def _standard(request: Request) -> str:
-    settings: Settings = request.app.state.settings
-    return settings.standard
-
-
 @router.get("/benchmark/figures", operation_id="list_peer_figures")
 def list_peer_figures(session: DbSession, user: CurrentUser) -> list[PeerFigureOut]:
     """Every stored figure of the peer cities."""
@@ -66,7 +61,7 @@ def add_peer_figure(
     request: Request, session: DbSession, ctx: Ctx, user: CurrentUser, body: PeerFigureIn
 ) -> PeerFigureOut:
     """Enter one published figure (the same city, indicator and year again replaces it)."""
-    row = peer_store.add_figure(session, ctx, user, body, _standard(request))
+    row = peer_store.add_figure(session, ctx, user, body, chosen_standard(request))
     session.commit()
     return PeerFigureOut.model_validate(row)
 
@@ -91,7 +86,7 @@ async def import_peer_figures(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"peers{suffix}"
         path.write_bytes(content)
-        rows = peer_store.import_figures(session, ctx, user, path, _standard(request))
+        rows = peer_store.import_figures(session, ctx, user, path, chosen_standard(request))
     session.commit()
     return [PeerFigureOut.model_validate(r) for r in rows]
 
