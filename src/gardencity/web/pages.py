@@ -39,6 +39,7 @@ NAV = {
     "ledger": ("nav_ledger", STAFF),
     "survey-results": ("nav_survey_results", ("admin", "coordinator", "leader")),
     "spot-checks": ("nav_spot_checks", STAFF),
+    "benchmark": ("nav_benchmark", ("admin", "coordinator", "leader")),
     "public": ("nav_public", (*STAFF, "resident", None)),
     "survey": ("nav_survey", ("resident", None)),
 }
