@@ -13,6 +13,7 @@ edited workspace gives the same values (tested).
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from collections.abc import Callable, Hashable, Mapping
@@ -26,6 +27,7 @@ import shapely
 
 from gardencity.assessment.evaluate import evaluate_indicator, run_assessment
 from gardencity.assessment.incremental_green import GreenSpaceRatio
+from gardencity.assessment.incremental_roads import GreenwayCoverage, Recomputed, RoadGreen
 from gardencity.assessment.incremental_states import (
     Layers,
     MeasureState,
@@ -37,6 +39,7 @@ from gardencity.assessment.incremental_states import (
 from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
 from gardencity.assessment.results import Assessment, IndicatorResult
 from gardencity.errors import InvalidRequestError
+from gardencity.indicators import REGISTRY
 from gardencity.io.vector import clip_to
 from gardencity.io.workspace import Workspace
 from gardencity.standards import load_standard
@@ -44,22 +47,58 @@ from gardencity.standards import load_standard
 __all__ = ["MEASURES", "IncrementalAssessment"]
 
 
-MEASURES: dict[str, Callable[[Mapping[str, Any], Layers], MeasureState]] = {
-    "park_service_coverage": StraightCoverage,
-    "park_service_coverage_walking": WalkingCoverage,
-    "green_space_ratio": GreenSpaceRatio,
-    "park_area_per_capita": ParkArea,
-    "parks_per_10k": ParksPer10k,
+Builder = Callable[[Mapping[str, Any], Layers, AssessmentInputs], MeasureState | None]
+
+
+def _walking(params: Mapping[str, Any], layers: Layers, _: AssessmentInputs) -> MeasureState | None:
+    if layers.walk_graph is None or not layers.walk_graph.n_nodes:
+        return None  # not assessed in the base run either
+    return WalkingCoverage(params, layers)
+
+
+def _road_green(
+    params: Mapping[str, Any], layers: Layers, inputs: AssessmentInputs
+) -> MeasureState | None:
+    roads = inputs.get("roads")
+    return None if roads is None else RoadGreen(params, layers, roads)
+
+
+def _greenways(
+    params: Mapping[str, Any], layers: Layers, inputs: AssessmentInputs
+) -> MeasureState | None:
+    greenways = inputs.get("greenways")
+    return None if greenways is None else GreenwayCoverage(params, layers, greenways)
+
+
+MEASURES: dict[str, Builder] = {
+    "park_service_coverage": lambda p, layers, _: StraightCoverage(p, layers),
+    "park_service_coverage_walking": _walking,
+    "green_space_ratio": lambda p, layers, _: GreenSpaceRatio(p, layers),
+    "park_area_per_capita": lambda p, layers, _: ParkArea(p, layers),
+    "parks_per_10k": lambda p, layers, _: ParksPer10k(p, layers),
+    "road_green_compliance": _road_green,
+    "greenway_service_coverage": _greenways,
 }
+EDITED_LAYERS = ("green_spaces", "land_use")
 
 
-def _build_state(measure: str, params: Mapping[str, Any], layers: Layers) -> MeasureState | None:
-    """The state for ``measure``, or None when its inputs are missing (no walk network)."""
-    if measure == "park_service_coverage_walking" and (
-        layers.walk_graph is None or not layers.walk_graph.n_nodes
-    ):
+def _build_state(
+    measure: str, params: Mapping[str, Any], layers: Layers, inputs: AssessmentInputs
+) -> MeasureState | None:
+    """The state that follows ``measure`` through edits; None if edits cannot change it (it
+    reads no edited layer, or its inputs are missing as in the base run)."""
+    if measure in MEASURES:
+        return MEASURES[measure](params, layers, inputs)
+    function = REGISTRY.get(measure)
+    if function is None:
         return None
-    return MEASURES[measure](params, layers)
+    names = inspect.signature(function).parameters
+    if not any(layer in names for layer in EDITED_LAYERS):
+        return None
+    arguments = {n: inputs.get(n) for n in names if n in inputs.names()}
+    if any(arguments.get(n) is None for n in EDITED_LAYERS if n in arguments):
+        return None
+    return Recomputed(function, arguments, params, layers)
 
 
 class _Known:
@@ -111,11 +150,9 @@ class IncrementalAssessment:
         self._states: dict[str, MeasureState] = {}
         self._spec_state: dict[str, str] = {}
         for spec in self.standard.indicators:
-            if spec.measure not in MEASURES:
-                continue
             key = _params_key(spec.measure, spec.params)
             if key not in self._states:
-                state = _build_state(spec.measure, spec.params, self.layers)
+                state = _build_state(spec.measure, spec.params, self.layers, self.inputs)
                 if state is None:
                     continue
                 self._states[key] = state

@@ -54,6 +54,16 @@ class _Rows:
             return self.added[key]
         return {**self.frame.loc[key].to_dict(), "geometry": self.frame.geometry.loc[key]}
 
+    def current(self) -> gpd.GeoDataFrame:
+        """The layer as edited: the assessed rows left, then the added ones."""
+        kept = self.frame.drop(index=list(self.removed))
+        if not self.added:
+            return kept
+        added = gpd.GeoDataFrame(
+            list(self.added.values()), index=list(self.added), geometry="geometry", crs=kept.crs
+        )
+        return gpd.GeoDataFrame(pd.concat([kept, added]), geometry="geometry", crs=kept.crs)
+
     def one(self, key: Hashable) -> gpd.GeoDataFrame:
         row = self.get(key)
         assert row is not None
@@ -161,11 +171,17 @@ def _eligible(layers: Layers, p: Mapping[str, Any], key: Hashable | None) -> gpd
 class StraightCoverage:
     """park_service_coverage: the buffers' tiled union and each piece's covered area."""
 
-    def __init__(self, params: Mapping[str, Any], layers: Layers) -> None:
+    name = "park_service_coverage"
+
+    def __init__(
+        self, params: Mapping[str, Any], layers: Layers, *, cover: EditableCover | None = None
+    ) -> None:
         self.p, self.layers = params, layers
         self.quad_segs = int(params.get("quad_segs", 16))
-        parks = _eligible(layers, params, None)
-        self.cover = EditableCover(parks.index, self._buffers(parks))
+        if cover is None:
+            parks = _eligible(layers, params, None)
+            cover = EditableCover(parks.index, self._buffers(parks))
+        self.cover = cover
         pieces = _residential(layers)
         self.pieces = _Pieces(
             layers.zones.index,
@@ -215,7 +231,7 @@ class StraightCoverage:
         return ratio_result(
             self.pieces.sums(self.covered),
             self.pieces.sums(self.area),
-            name="park_service_coverage",
+            name=self.name,
             numerator_unit="m2",
             denominator_unit="m2",
         )

@@ -186,15 +186,20 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
             edits = get_run(session, run_id).edits
         record(status="running", started_at=_now(), message="读取数据 / loading layers")
         out.mkdir(parents=True, exist_ok=True)
-        source: Path = Path(workspace)
-        if edits:
-            from gardencity.jobs.whatif import apply_edits
-
-            source = apply_edits(Path(workspace), edits, out / "variant")
         from gardencity.assessment import run_assessment
         from gardencity.assessment.outputs import write_outputs
 
-        assessment = run_assessment(source, progress=progress)
+        if edits and not edits.get("shaded_roads"):
+            from gardencity.jobs.whatif_fast import incremental_whatif
+
+            assessment = incremental_whatif(Path(workspace), edits, progress)
+        elif edits:
+            from gardencity.jobs.whatif import apply_edits
+
+            variant = apply_edits(Path(workspace), edits, out / "variant")
+            assessment = run_assessment(variant, progress=progress)
+        else:
+            assessment = run_assessment(Path(workspace), progress=progress)
         record(message="写出成果 / writing outputs")
         write_outputs(assessment, out)
         scorecard = json.loads((out / OUTPUT_FILES["scorecard"]).read_text(encoding="utf-8"))

@@ -25,14 +25,14 @@ from shapely.geometry import shape
 from gardencity.errors import InvalidRequestError
 from gardencity.io.workspace import Workspace
 
-__all__ = ["SHADE_HALF_WIDTH_M", "apply_edits", "check_edits"]
+__all__ = ["SHADE_HALF_WIDTH_M", "apply_edits", "check_edits", "drawn_geometries"]
 
 SHADE_HALF_WIDTH_M = 15.0
 _KINDS = {"parks": ("Polygon", "MultiPolygon"), "shaded_roads": ("LineString", "MultiLineString")}
 MAX_EDITS = 200
 
 
-def _geometries(edits: dict[str, Any], key: str) -> list[shapely.Geometry]:
+def drawn_geometries(edits: dict[str, Any], key: str) -> list[shapely.Geometry]:
     items = edits.get(key) or []
     if not isinstance(items, list):
         raise InvalidRequestError(f"{key} must be a list of GeoJSON geometries")
@@ -60,7 +60,7 @@ def check_edits(edits: Any) -> dict[str, Any]:
         )
     count = 0
     for key in _KINDS:
-        count += len(_geometries(edits, key))
+        count += len(drawn_geometries(edits, key))
     if count == 0:
         raise InvalidRequestError("画一个新公园或标记林荫路 / draw a park or mark a road first")
     if count > MAX_EDITS:
@@ -97,7 +97,7 @@ def apply_edits(workspace: Path, edits: dict[str, Any], dest: Path) -> Path:
     ws = Workspace.open(dest)
     gpkg = dest / "city.gpkg"
     crs = ws.crs
-    parks = _geometries(edits, "parks")
+    parks = drawn_geometries(edits, "parks")
     if parks:
         rows = gpd.GeoDataFrame(
             {
@@ -110,7 +110,7 @@ def apply_edits(workspace: Path, edits: dict[str, Any], dest: Path) -> Path:
             crs=4326,
         ).to_crs(crs)
         _append(gpkg, "green_spaces", rows)
-    roads = _geometries(edits, "shaded_roads")
+    roads = drawn_geometries(edits, "shaded_roads")
     if roads:
         corridors = gpd.GeoSeries(roads, crs=4326).to_crs(crs).buffer(SHADE_HALF_WIDTH_M)
         raster_name = ws.config.rasters.canopy
