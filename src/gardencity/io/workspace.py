@@ -128,6 +128,9 @@ class Workspace:
         self.config = config
         self.repairs: list[Problem] = []
         self._cache: dict[str, gpd.GeoDataFrame | None] = {}
+        # read once for validation and loading alike: load_layer takes the raw frame over
+        self._raw: dict[str, gpd.GeoDataFrame] = {}
+        self._rasters: dict[str, Raster | None] = {}
         self._crs: CRS | None = None
 
     @classmethod
@@ -214,6 +217,11 @@ class Workspace:
         return self._crs
 
     def _read_raw(self, name: str) -> gpd.GeoDataFrame:
+        if name not in self._raw:
+            self._raw[name] = self._read_source(name)
+        return self._raw[name]
+
+    def _read_source(self, name: str) -> gpd.GeoDataFrame:
         path, layer, source = self._source(name)
         table = self._table(name)
         if self.postgis is not None and table is not None:
@@ -248,6 +256,7 @@ class Workspace:
             self._cache[name] = None
             return None
         gdf = self._read_raw(name)
+        del self._raw[name]
         if spec.geometry != "none":
             gdf = to_metric(gdf, self.crs, name=name)
             gdf, problems = repair_geometries(gdf, spec)
@@ -288,6 +297,12 @@ class Workspace:
         return gdf
 
     def load_raster(self, name: str) -> Raster | None:
+        """A raster of city.toml [rasters], read once."""
+        if name not in self._rasters:
+            self._rasters[name] = self._read_raster(name)
+        return self._rasters[name]
+
+    def _read_raster(self, name: str) -> Raster | None:
         file = getattr(self.config.rasters, name, None)
         if not file:
             return None
