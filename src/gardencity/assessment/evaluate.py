@@ -20,6 +20,7 @@ from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
 from gardencity.assessment.results import Assessment, IndicatorResult
 from gardencity.assessment.thresholds import decide_status, is_failing
 from gardencity.errors import GardenCityError, MissingLayerError
+from gardencity.indicators._shared import shared_results
 from gardencity.io.layers import layer_spec
 from gardencity.io.validate import check_workspace
 from gardencity.io.workspace import Workspace
@@ -45,7 +46,23 @@ def run_assessment(
     progress: Progress | None = None,
     registry: Mapping[str, Callable[..., Any]] | None = None,
 ) -> Assessment:
-    """Assess a workspace against a standard (city.toml's unless given)."""
+    """Assess a workspace against a standard (city.toml's unless given).
+
+    Intermediate results the measures and the diagnostic layers share (walking distances of
+    residential cells, road side-segments) are computed once in the run.
+    """
+    with shared_results():
+        return _assess(workspace, standard=standard, progress=progress, registry=registry)
+
+
+def _assess(
+    workspace: Workspace | str | os.PathLike[str],
+    *,
+    standard: str | None = None,
+    progress: Progress | None = None,
+    registry: Mapping[str, Callable[..., Any]] | None = None,
+) -> Assessment:
+
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     started = time.perf_counter()
     warnings = check_workspace(ws)

@@ -16,6 +16,7 @@ from gardencity.indicators._checks import require_columns, require_same_crs
 from gardencity.indicators._result import ratio_result
 from gardencity.indicators._road_geometry import DEFAULT_RED_LINE_M, road_pieces, side_samples
 from gardencity.indicators._service import per_zone
+from gardencity.indicators._shared import shared
 from gardencity.indicators._zonal import TiledCover, require_raster_crs
 from gardencity.io.raster import Raster
 
@@ -64,6 +65,7 @@ def _tree_lookup(
     return in_vector, 1.0
 
 
+@shared
 def road_shade_segments(
     zones: gpd.GeoDataFrame,
     roads: gpd.GeoDataFrame,
