@@ -13,8 +13,7 @@ import shapely
 from gardencity.assessment.incremental_states import Layers, ZonedCover
 from gardencity.indicators._classes import matches_classes
 from gardencity.indicators._editable import Tile
-from gardencity.indicators._result import ratio_result
-from gardencity.indicators.green_space import _NOT_CONSTRUCTION
+from gardencity.indicators.green_space import _NOT_CONSTRUCTION, green_space_result
 
 __all__ = ["GreenSpaceRatio"]
 
@@ -144,15 +143,4 @@ class GreenSpaceRatio:
         rows = list(self.other_rows.values())
         other = np.sum(np.stack(rows), axis=0) if rows else np.zeros(len(zones))
         a_other = pd.Series(other, index=zones.index)
-        credited = a_other.clip(upper=float(self.p.get("other_green_cap", 0.2)) * a_in)
-        zone_area = pd.Series(shapely.area(zones.geometry.to_numpy()), index=zones.index)
-        result = ratio_result(
-            a_in + credited,
-            zone_area,
-            name="green_space_ratio",
-            numerator_unit="m2",
-            denominator_unit="m2",
-        )
-        result.attrs["other_green_m2"] = a_other.to_dict()
-        result.attrs["other_green_credited_m2"] = credited.to_dict()
-        return result
+        return green_space_result(zones, a_in, a_other, float(self.p.get("other_green_cap", 0.2)))

@@ -21,6 +21,7 @@ from gardencity.indicators._service import (
     residential_pieces,
 )
 from gardencity.indicators.accessibility import _entrance_nodes
+from gardencity.indicators.green_space import parks_per_10k_result
 from gardencity.network import WalkGraph, multi_source_distances, snap_to_graph
 
 __all__ = [
@@ -468,11 +469,4 @@ class ParksPer10k(_GreenOnly):
         counts = np.zeros(len(zones))
         for inside in self.members.values():
             counts += inside
-        return ratio_result(
-            pd.Series(counts, index=zones.index, dtype=float),
-            zones["population"],
-            name="parks_per_10k",
-            scale=10000.0,
-            numerator_unit="count",
-            denominator_unit="persons",
-        )
+        return parks_per_10k_result(zones, pd.Series(counts, index=zones.index, dtype=float))
