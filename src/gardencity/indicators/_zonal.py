@@ -227,16 +227,30 @@ class TiledCover:
 
         Per (polygon, piece) pair: a polygon inside the piece counts whole, a piece whose tile
         lies inside the polygon counts whole, otherwise a polygon larger than a tile is first
-        cut to the tile (a huge zone polygon is then intersected only locally).
+        cut to the tile (a huge zone polygon is then intersected only locally). The pairs are
+        found from the pieces' side (each piece prepared once, tested against many small
+        polygons), and a polygon given several times (one parcel in the city and in its
+        district) is measured once.
         """
-        out = np.zeros(len(polygons))
-        if len(self._array) == 0 or len(polygons) == 0:
-            return out
         polygons = np.asarray(polygons, dtype=object)
-        poly_i, piece_i = self.tree.query(polygons, predicate="intersects")
+        if len(self._array) == 0 or len(polygons) == 0:
+            return np.zeros(len(polygons))
+        ids = np.fromiter((id(g) for g in polygons), dtype=np.int64, count=len(polygons))
+        _, first, again = np.unique(ids, return_index=True, return_inverse=True)
+        if len(first) < len(polygons):
+            areas: npt.NDArray[np.float64] = self._overlap_areas(polygons[first])[again]
+            return areas
+        return self._overlap_areas(polygons)
+
+    def _overlap_areas(self, polygons: npt.NDArray[np.object_]) -> npt.NDArray[np.float64]:
+        out = np.zeros(len(polygons))
+        tree = shapely.STRtree(polygons)
         shapely.prepare(self._array)
+        piece_i, poly_i = tree.query(self._array, predicate="intersects")
+        inside_piece, inside_poly = tree.query(self._array, predicate="contains_properly")
+        pair = piece_i.astype(np.int64) * len(polygons) + poly_i
+        inside = np.isin(pair, inside_piece.astype(np.int64) * len(polygons) + inside_poly)
         areas = np.full(len(poly_i), np.nan)
-        inside = shapely.contains_properly(self._array[piece_i], polygons[poly_i])
         areas[inside] = shapely.area(polygons[poly_i[inside]])
         poly_bounds = shapely.bounds(polygons)[poly_i]
         tile_bounds = shapely.bounds(self._tiles)[piece_i]
