@@ -3,6 +3,7 @@ re-evaluated indicators equal a full assessment of the edited workspace."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -149,3 +150,29 @@ def test_edits_outside_the_city_or_not_polygons_are_refused_with_a_fix(
         whatif.remove_park("no-such-park")
     with pytest.raises(InvalidRequestError, match="no residential parcel"):
         whatif.remove_residential("no-such-parcel")
+
+
+def test_shading_a_road_gives_what_a_full_run_of_the_burned_copy_gives(
+    whatif: IncrementalAssessment, demo_city: Path, tmp_path: Path
+) -> None:
+    from gardencity.jobs.whatif import apply_edits
+
+    unshaded = whatif.base.diagnostics["unshaded_road_segments"]
+    longest = unshaded.geometry.length.sort_values().index[-3:]
+    lines = gpd.GeoSeries(unshaded.geometry.loc[longest], crs=unshaded.crs).to_crs(4326)
+    drawn = [json.loads(shapely.to_geojson(line)) for line in lines]
+    keys = [
+        whatif.shade_road(line)
+        for line in gpd.GeoSeries(lines, crs=4326).to_crs(unshaded.crs)  # as drawn on the map
+    ]
+    changed = whatif.changed()
+    assert changed["shaded_road_coverage"][1] > changed["shaded_road_coverage"][0]
+    assert "green_coverage_ratio" in changed
+
+    every = tuple(r.id for r in whatif.base.indicators)
+    edited = apply_edits(demo_city, {"shaded_roads": drawn}, tmp_path / "shaded")
+    _assert_same(_values(whatif.assessment(), every), _values(run_assessment(edited), every))
+
+    for key in keys:
+        whatif.unshade_road(key)
+    _assert_same(_values(whatif.assessment(), every), _values(whatif.base, every))

@@ -28,7 +28,9 @@ import shapely
 from gardencity.assessment.evaluate import evaluate_indicator, run_assessment
 from gardencity.assessment.incremental_green import GreenSpaceRatio
 from gardencity.assessment.incremental_roads import GreenwayCoverage, Recomputed, RoadGreen
+from gardencity.assessment.incremental_shade import SHADE_HALF_WIDTH_M, ShadedRoads
 from gardencity.assessment.incremental_states import (
+    EDITED_LAYERS,
     Layers,
     MeasureState,
     ParkArea,
@@ -70,6 +72,16 @@ def _greenways(
     return None if greenways is None else GreenwayCoverage(params, layers, greenways)
 
 
+def _shaded_roads(
+    params: Mapping[str, Any], layers: Layers, inputs: AssessmentInputs
+) -> MeasureState | None:
+    if inputs.get("roads") is None or (
+        layers.canopy.original is None and layers.canopy.vegetation is None
+    ):
+        return None
+    return ShadedRoads(params, inputs, layers.canopy)
+
+
 MEASURES: dict[str, Builder] = {
     "park_service_coverage": lambda p, layers, _: StraightCoverage(p, layers),
     "park_service_coverage_walking": _walking,
@@ -78,8 +90,8 @@ MEASURES: dict[str, Builder] = {
     "parks_per_10k": lambda p, layers, _: ParksPer10k(p, layers),
     "road_green_compliance": _road_green,
     "greenway_service_coverage": _greenways,
+    "shaded_road_coverage": _shaded_roads,
 }
-EDITED_LAYERS = ("green_spaces", "land_use")
 
 
 def _build_state(
@@ -96,7 +108,7 @@ def _build_state(
     if not any(layer in names for layer in EDITED_LAYERS):
         return None
     arguments = {n: inputs.get(n) for n in names if n in inputs.names()}
-    if any(arguments.get(n) is None for n in EDITED_LAYERS if n in arguments):
+    if all(arguments.get(n) is None for n in EDITED_LAYERS if n in arguments):
         return None
     return Recomputed(function, arguments, params, layers)
 
@@ -226,28 +238,53 @@ class IncrementalAssessment:
             state.remove_parcel(key)
         self.layers.remove_parcel(key)
 
+    def shade_road(self, line: shapely.Geometry) -> Hashable:
+        """Tree canopy along ``line`` (a road drawn as shaded), ``SHADE_HALF_WIDTH_M`` either
+        side, as a what-if copy burns it into the canopy; its key."""
+        if not isinstance(line, shapely.LineString | shapely.MultiLineString) or line.is_empty:
+            raise InvalidRequestError("a shaded road must be a line in the working CRS")
+        corridor = shapely.buffer(line, SHADE_HALF_WIDTH_M, quad_segs=16)  # as GeoSeries.buffer
+        key = self._new_key("shade-")
+        self.layers.shade(key, corridor)
+        self._canopy_changed(corridor)
+        return key
+
+    def unshade_road(self, key: Hashable) -> None:
+        """Take the canopy of :meth:`shade_road` ``key`` away again."""
+        if key not in self.layers.canopy.corridors:
+            raise InvalidRequestError(f"no shaded road {key!r} in this what-if")
+        self._canopy_changed(self.layers.unshade(key))
+
+    def _canopy_changed(self, region: shapely.Geometry) -> None:
+        for state in self._states.values():
+            hook = getattr(state, "canopy_changed", None)
+            if hook is not None:
+                hook(region)
+
     # --- results -----------------------------------------------------------------------------
 
-    def series(self, indicator_id: str) -> pd.Series:
-        """The current per-zone values of an indicator this engine follows."""
+    def series(self, indicator_id: str) -> pd.Series | None:
+        """The current per-zone values of an indicator this engine follows (None while the
+        edits have not changed it)."""
         return self._states[self._spec_state[indicator_id]].series()
 
     def assessment(self) -> Assessment:
         """The base assessment with the indicators the edits affect re-evaluated."""
         results: list[IndicatorResult] = []
-        cache: dict[str, pd.Series] = {}
+        cache: dict[str, pd.Series | None] = {}
         for spec in self.standard.indicators:
             base = self.base.result(spec.id)
             state_key = self._spec_state.get(spec.id)
-            if state_key is None:
+            if state_key is not None and state_key not in cache:
+                cache[state_key] = self._states[state_key].series()
+            series = cache.get(state_key) if state_key is not None else None
+            if series is None:  # not changed by the edits
                 results.append(base)
                 continue
-            if state_key not in cache:
-                cache[state_key] = self._states[state_key].series()
             result, _ = evaluate_indicator(
                 spec,
                 self.inputs,
-                {spec.measure: _Known(cache[state_key])},
+                {spec.measure: _Known(series)},
                 self.standard,
                 self._context,
             )

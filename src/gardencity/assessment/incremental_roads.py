@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gardencity.assessment.incremental_states import Layers, StraightCoverage
+from gardencity.assessment.incremental_states import EDITED_LAYERS, Layers, StraightCoverage
 from gardencity.indicators._editable import EditableCover
 from gardencity.indicators._result import ratio_result
 from gardencity.indicators._road_geometry import road_pieces
@@ -112,7 +112,8 @@ class GreenwayCoverage(StraightCoverage):
 
 
 class Recomputed:
-    """Any other measure that reads an edited layer: run again on the edited layers."""
+    """Any other measure that reads an edited layer: run again on the edited layers, once
+    one of them has changed (until then the base run's result stands)."""
 
     def __init__(
         self,
@@ -122,6 +123,8 @@ class Recomputed:
         layers: Layers,
     ) -> None:
         self.measure, self.arguments, self.params, self.layers = measure, arguments, params, layers
+        self.reads = [name for name in EDITED_LAYERS if name in arguments]
+        self.seen = {name: layers.versions[name] for name in self.reads}
 
     def add_green(self, key: Hashable) -> None:
         return None
@@ -130,10 +133,16 @@ class Recomputed:
     add_parcel = add_green
     remove_parcel = add_green
 
-    def series(self) -> pd.Series:
+    def series(self) -> pd.Series | None:
+        if all(self.layers.versions[name] == self.seen[name] for name in self.reads):
+            return None
+        current = {
+            "green_spaces": self.layers.green.current,
+            "land_use": self.layers.parcels.current,
+            "canopy": lambda: self.layers.canopy.raster,
+            "vegetation": self.layers.canopy.current_vegetation,
+        }
         arguments = dict(self.arguments)
-        if "green_spaces" in arguments:
-            arguments["green_spaces"] = self.layers.green.current()
-        if "land_use" in arguments:
-            arguments["land_use"] = self.layers.parcels.current()
+        for name in self.reads:
+            arguments[name] = current[name]()
         return self.measure(**arguments, **self.params)

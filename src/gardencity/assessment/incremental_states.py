@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from gardencity.assessment.incremental_shade import Canopy
 from gardencity.assessment.inputs import AssessmentInputs
 from gardencity.indicators._classes import matches_classes
 from gardencity.indicators._editable import EditableCover, Tile
@@ -81,20 +82,40 @@ class Layers:
         self.historic: gpd.GeoDataFrame | None = inputs.get("historic_districts")
         self.gates: gpd.GeoDataFrame | None = inputs.get("park_entrances")
         self.walk_graph: WalkGraph | None = inputs.get("walk_graph")
+        self.canopy = Canopy(inputs)
+        self.versions = dict.fromkeys(EDITED_LAYERS, 0)  # edits so far, per layer
 
     def add_green(self, key: Hashable, row: dict[str, Any]) -> None:
         self.green.added[key] = row
+        self.versions["green_spaces"] += 1
 
     def remove_green(self, key: Hashable) -> None:
         if self.green.added.pop(key, None) is None:
             self.green.removed.add(key)
+        self.versions["green_spaces"] += 1
 
     def add_parcel(self, key: Hashable, row: dict[str, Any]) -> None:
         self.parcels.added[key] = row
+        self.versions["land_use"] += 1
 
     def remove_parcel(self, key: Hashable) -> None:
         if self.parcels.added.pop(key, None) is None:
             self.parcels.removed.add(key)
+        self.versions["land_use"] += 1
+
+    def shade(self, key: Hashable, corridor: shapely.Geometry) -> None:
+        self.canopy.shade(key, corridor)
+        self.versions["canopy"] += 1
+        self.versions["vegetation"] += 1
+
+    def unshade(self, key: Hashable) -> shapely.Geometry:
+        corridor = self.canopy.unshade(key)
+        self.versions["canopy"] += 1
+        self.versions["vegetation"] += 1
+        return corridor
+
+
+EDITED_LAYERS = ("green_spaces", "land_use", "canopy", "vegetation")
 
 
 class MeasureState(Protocol):
@@ -102,7 +123,7 @@ class MeasureState(Protocol):
     def remove_green(self, key: Hashable) -> None: ...
     def add_parcel(self, key: Hashable) -> None: ...
     def remove_parcel(self, key: Hashable) -> None: ...
-    def series(self) -> pd.Series: ...
+    def series(self) -> pd.Series | None: ...  # None: as in the base run
 
 
 class _Pieces:

@@ -219,12 +219,22 @@ def shaded_road_coverage(
         default_sidewalk_width_m=default_sidewalk_width_m,
         default_bike_lane_width_m=default_bike_lane_width_m,
     )
+    return shade_result(segments, zones)
+
+
+def shade_result(segments: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.Series:
+    """The coverage per zone from side-segments (``zone_id``, ``length_m``, ``is_shaded``)."""
     zone_ids = segments["zone_id"].to_numpy()
     length = segments["length_m"].to_numpy(dtype=float, copy=True)
     shaded = per_zone(np.where(segments["is_shaded"].to_numpy(bool), length, 0.0), zone_ids, zones)
+    return shade_ratio(shaded, per_zone(length, zone_ids, zones))
+
+
+def shade_ratio(shaded_m: pd.Series, total_m: pd.Series) -> pd.Series:
+    """100 × shaded length ÷ evaluated length, per zone."""
     return ratio_result(
-        shaded,
-        per_zone(length, zone_ids, zones),
+        shaded_m,
+        total_m,
         name="shaded_road_coverage",
         numerator_unit="m",
         denominator_unit="m",

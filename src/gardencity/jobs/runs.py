@@ -189,15 +189,10 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
         from gardencity.assessment import run_assessment
         from gardencity.assessment.outputs import write_outputs
 
-        if edits and not edits.get("shaded_roads"):
+        if edits:
             from gardencity.jobs.whatif_fast import incremental_whatif
 
             assessment = incremental_whatif(Path(workspace), edits, progress)
-        elif edits:
-            from gardencity.jobs.whatif import apply_edits
-
-            variant = apply_edits(Path(workspace), edits, out / "variant")
-            assessment = run_assessment(variant, progress=progress)
         else:
             assessment = run_assessment(Path(workspace), progress=progress)
         record(message="写出成果 / writing outputs")

@@ -22,12 +22,12 @@ import pyogrio
 import shapely
 from shapely.geometry import shape
 
+from gardencity.assessment.incremental_shade import SHADE_HALF_WIDTH_M
 from gardencity.errors import InvalidRequestError
 from gardencity.io.workspace import Workspace
 
 __all__ = ["SHADE_HALF_WIDTH_M", "apply_edits", "check_edits", "drawn_geometries"]
 
-SHADE_HALF_WIDTH_M = 15.0
 _KINDS = {"parks": ("Polygon", "MultiPolygon"), "shaded_roads": ("LineString", "MultiLineString")}
 MAX_EDITS = 200
 

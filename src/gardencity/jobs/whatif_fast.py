@@ -1,4 +1,4 @@
-"""What-if runs of drawn parks without a re-run: the job worker keeps an
+"""What-if runs (drawn parks, roads marked shaded) without a re-run: the job worker keeps an
 :class:`~gardencity.assessment.incremental.IncrementalAssessment` of the workspace between runs.
 
 The first what-if after a start (or after the workspace's files changed) assesses the
@@ -9,7 +9,7 @@ indicator values (scorecard, report); the diagnostics layers are those of a full
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -56,15 +56,23 @@ def incremental_whatif(
     edits: dict[str, Any],
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Assessment:
-    """The assessment with the drawn ``parks`` of ``edits`` (GeoJSON, WGS 84) added."""
+    """The assessment with the drawn ``parks`` added and the ``shaded_roads`` shaded (GeoJSON
+    in WGS 84, as :func:`gardencity.jobs.whatif.apply_edits` takes them)."""
     check_edits(edits)
     engine = _engine(workspace, progress)
-    parks = gpd.GeoSeries(drawn_geometries(edits, "parks"), crs=4326).to_crs(engine.zones.crs)
-    keys = []
+    crs = engine.zones.crs
+    parks = gpd.GeoSeries(drawn_geometries(edits, "parks"), crs=4326).to_crs(crs)
+    roads = gpd.GeoSeries(drawn_geometries(edits, "shaded_roads"), crs=4326).to_crs(crs)
+    park_keys: list[Hashable] = []
+    shade_keys: list[Hashable] = []
     try:
         for geometry in parks:
-            keys.append(engine.add_park(geometry))
+            park_keys.append(engine.add_park(geometry))
+        for line in roads:
+            shade_keys.append(engine.shade_road(line))
         return engine.assessment()
-    finally:
-        for key in keys:
+    finally:  # the kept state goes back to the workspace as it is
+        for key in park_keys:
             engine.remove_park(key)
+        for key in shade_keys:
+            engine.unshade_road(key)
