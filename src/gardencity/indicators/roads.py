@@ -14,7 +14,12 @@ import shapely
 from gardencity.errors import DataError
 from gardencity.indicators._checks import require_columns, require_same_crs
 from gardencity.indicators._result import ratio_result
-from gardencity.indicators._road_geometry import DEFAULT_RED_LINE_M, road_pieces, side_samples
+from gardencity.indicators._road_geometry import (
+    DEFAULT_RED_LINE_M,
+    LineAxes,
+    road_pieces,
+    side_bins,
+)
 from gardencity.indicators._service import per_zone
 from gardencity.indicators._shared import shared
 from gardencity.indicators._zonal import TiledCover, require_raster_crs
@@ -81,15 +86,55 @@ def road_shade_segments(
     default_bike_lane_width_m: float = 2.5,
 ) -> gpd.GeoDataFrame:
     """Every side-segment of the evaluated roads with its canopy fraction and ``is_shaded``."""
+    axes, table = _side_segments(
+        zones,
+        roads,
+        canopy,
+        vegetation,
+        trees,
+        slow_lanes,
+        grades=grades,
+        shade_threshold=shade_threshold,
+        segment_length_m=segment_length_m,
+        default_sidewalk_width_m=default_sidewalk_width_m,
+        default_bike_lane_width_m=default_bike_lane_width_m,
+    )
+    start = table["start"].to_numpy()
+    geoms = (
+        _segment_lines(axes, table["line"].to_numpy(), start, start + table["length_m"].to_numpy())
+        if axes is not None
+        else np.empty(0, dtype=object)
+    )
+    return gpd.GeoDataFrame(table.drop(columns=["line", "start"]), geometry=geoms, crs=zones.crs)
+
+
+_SEGMENT_COLUMNS = ["zone_id", "grade", "name", "side", "length_m", "canopy_fraction", "is_shaded"]
+
+
+def _side_segments(
+    zones: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame,
+    canopy: Raster | None,
+    vegetation: gpd.GeoDataFrame | None,
+    trees: gpd.GeoDataFrame | None,
+    slow_lanes: gpd.GeoDataFrame | None,
+    *,
+    grades: Sequence[str],
+    shade_threshold: float,
+    segment_length_m: float,
+    default_sidewalk_width_m: float,
+    default_bike_lane_width_m: float,
+) -> tuple[LineAxes | None, pd.DataFrame]:
+    """The side-segments' table (without geometry; ``line`` and ``start`` locate each on its
+    road piece) and the pieces' axes, for :func:`road_shade_segments`."""
     require_same_crs(
         zones=zones, roads=roads, vegetation=vegetation, trees=trees, slow_lanes=slow_lanes
     )
     require_columns(roads, ["grade"], "roads")
     in_crown, step = _tree_lookup(zones, canopy, vegetation, trees)
     pieces = road_pieces(roads, zones, list(grades))
-    columns = ["zone_id", "grade", "name", "side", "length_m", "canopy_fraction", "is_shaded"]
     if pieces.empty:
-        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=zones.crs)
+        return None, pd.DataFrame(columns=[*_SEGMENT_COLUMNS, "line", "start"])
     red = pieces.get("red_line_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
         dtype=float, copy=True
     )
@@ -108,65 +153,64 @@ def road_shade_segments(
     outer = red / 2.0
     inner = np.maximum(outer - slow, 0.0)
     across = 3
+    within = None
     if slow_lanes is not None and len(slow_lanes):
         inner = np.zeros_like(outer)
         across = 8
-    samples = side_samples(
-        pieces.geometry.to_numpy(),
+        lanes = shapely.union_all(slow_lanes.geometry.to_numpy())
+        shapely.prepare(lanes)
+
+        def within(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
+            return shapely.contains_xy(lanes, x, y)
+
+    axes = LineAxes(pieces.geometry.to_numpy())
+    line_len = pieces["length_m"].to_numpy()
+    stats = side_bins(
+        axes,
+        line_len,
         inner,
         outer,
         step_m=step,
         segment_length_m=segment_length_m,
         across=across,
+        covered=in_crown,
+        within=within,
     )
-    x, y = samples["x"].to_numpy(), samples["y"].to_numpy()
-    if slow_lanes is not None and len(slow_lanes):
-        lanes = shapely.union_all(slow_lanes.geometry.to_numpy())
-        shapely.prepare(lanes)
-        keep = shapely.contains_xy(lanes, x, y)
-        samples, x, y = samples[keep], x[keep], y[keep]
-    samples = samples.assign(tree=in_crown(x, y))
-    grouped = samples.groupby(["line", "bin", "side"])
-    stats = grouped.agg(
-        canopy_fraction=("tree", "mean"), start=("along", "min"), end=("along", "max")
-    ).reset_index()
-    line_len = pieces["length_m"].to_numpy()[stats["line"].to_numpy()]
+    line = stats["line"].to_numpy()
     bin_start = stats["bin"].to_numpy() * segment_length_m
-    stats["length_m"] = np.minimum(bin_start + segment_length_m, line_len) - bin_start
-    lines = pieces.geometry.to_numpy()[stats["line"].to_numpy()]
-    geoms = _segment_lines(lines, bin_start, bin_start + stats["length_m"].to_numpy())
-    source = pieces.iloc[stats["line"].to_numpy()]
-    out = gpd.GeoDataFrame(
+    length = np.minimum(bin_start + segment_length_m, line_len[line]) - bin_start
+    fraction = stats["hits"].to_numpy() / stats["samples"].to_numpy()
+    source = pieces.iloc[line]
+    table = pd.DataFrame(
         {
             "zone_id": source["zone_id"].to_numpy(),
             "grade": source["grade"].to_numpy(),
             "name": source.get("name", pd.Series(None, index=source.index)).to_numpy(),
             "side": np.where(stats["side"].to_numpy() > 0, "left", "right"),
-            "length_m": stats["length_m"].to_numpy(),
-            "canopy_fraction": stats["canopy_fraction"].to_numpy(),
-            "is_shaded": stats["canopy_fraction"].to_numpy() >= shade_threshold,
-        },
-        geometry=geoms,
-        crs=zones.crs,
+            "length_m": length,
+            "canopy_fraction": fraction,
+            "is_shaded": fraction >= shade_threshold,
+            "line": line,
+            "start": bin_start,
+        }
     )
-    return out
+    return axes, table
 
 
 def _segment_lines(
-    lines: npt.NDArray[np.object_],
+    axes: LineAxes,
+    line: npt.NDArray[np.int64],
     start: npt.NDArray[np.float64],
     end: npt.NDArray[np.float64],
     step: float = 10.0,
 ) -> npt.NDArray[np.object_]:
     """The part of each line between ``start`` and ``end``, as points every ``step`` metres."""
     count = np.maximum(2, np.ceil((end - start) / step).astype(np.int64) + 1)
-    owner = np.repeat(np.arange(len(lines)), count)
+    owner = np.repeat(np.arange(len(line)), count)
     k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
     distance = start[owner] + (end - start)[owner] * k / (count[owner] - 1)
-    points = shapely.line_interpolate_point(lines[owner], distance)
-    return np.asarray(
-        shapely.linestrings(shapely.get_coordinates(points), indices=owner), dtype=object
-    )
+    xy = axes.points(line[owner], distance)
+    return np.asarray(shapely.linestrings(xy, indices=owner), dtype=object)
 
 
 def shaded_road_coverage(
@@ -206,7 +250,7 @@ def shaded_road_coverage(
     ...     grades=["branch"]).iloc[0])
     25.0
     """
-    segments = road_shade_segments(
+    _, segments = _side_segments(
         zones,
         roads,
         canopy,
@@ -248,6 +292,22 @@ def _required_ratio(
     return np.where(landscape, np.maximum(np.nan_to_num(required), landscape_ratio), required)
 
 
+# Tile of the green cover for road corridors: small tiles keep each corridor's overlays small
+# (a 2 km tile's union has thousands of vertices that every corridor intersection walks).
+_CORRIDOR_TILE_M = 150.0
+
+
+def _green_in(
+    corridors: npt.NDArray[np.object_], green: npt.NDArray[np.object_]
+) -> npt.NDArray[np.float64]:
+    """Area of each corridor covered by the union of ``green`` (overlaps counted once).
+
+    Only the green polygons that touch a corridor are unioned, in small tiles.
+    """
+    near = np.unique(shapely.STRtree(green).query(corridors, predicate="intersects")[1])
+    return TiledCover(green[near], tile_m=_CORRIDOR_TILE_M).overlap_areas(corridors)
+
+
 def road_green_segments(
     zones: gpd.GeoDataFrame,
     roads: gpd.GeoDataFrame,
@@ -277,8 +337,7 @@ def road_green_segments(
         corridor = shapely.buffer(
             pieces.geometry.to_numpy()[todo], width[todo] / 2.0, cap_style="flat"
         )
-        green = TiledCover(green_spaces.geometry.to_numpy())
-        ratio[todo] = green.overlap_areas(corridor) / shapely.area(corridor)
+        ratio[todo] = _green_in(corridor, green_spaces.geometry.to_numpy()) / shapely.area(corridor)
     elif todo.any():
         ratio[todo] = 0.0
     required = _required_ratio(
