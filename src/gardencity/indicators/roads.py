@@ -294,7 +294,7 @@ def _required_ratio(
 
 # Tile of the green cover for road corridors: small tiles keep each corridor's overlays small
 # (a 2 km tile's union has thousands of vertices that every corridor intersection walks).
-_CORRIDOR_TILE_M = 150.0
+_CORRIDOR_TILE_M = 300.0
 
 
 def _green_in(
