@@ -67,9 +67,23 @@ class LineAxes:
         self.key = self.cum + self.base[line_of]
 
     def points(
+        self,
+        line: npt.NDArray[np.int64],
+        distance: npt.NDArray[np.float64],
+        chunk: int = 1 << 17,
+    ) -> npt.NDArray[np.float64]:
+        """``(n, 2)`` coordinates of the points ``distance`` (≥ 0) along the lines ``line``
+        (``chunk`` points at a time: small working arrays)."""
+        if len(line) <= chunk:
+            return self._points(line, distance)
+        out = np.empty((len(line), 2))
+        for i in range(0, len(line), chunk):
+            out[i : i + chunk] = self._points(line[i : i + chunk], distance[i : i + chunk])
+        return out
+
+    def _points(
         self, line: npt.NDArray[np.int64], distance: npt.NDArray[np.float64]
     ) -> npt.NDArray[np.float64]:
-        """``(n, 2)`` coordinates of the points ``distance`` (≥ 0) along the lines ``line``."""
         # The segment's end: the first vertex w after the start with cum[w] > distance.
         first, last = self.first[line], self.last[line]
         w = np.searchsorted(self.key, distance + self.base[line], side="right")

@@ -86,55 +86,15 @@ def road_shade_segments(
     default_bike_lane_width_m: float = 2.5,
 ) -> gpd.GeoDataFrame:
     """Every side-segment of the evaluated roads with its canopy fraction and ``is_shaded``."""
-    axes, table = _side_segments(
-        zones,
-        roads,
-        canopy,
-        vegetation,
-        trees,
-        slow_lanes,
-        grades=grades,
-        shade_threshold=shade_threshold,
-        segment_length_m=segment_length_m,
-        default_sidewalk_width_m=default_sidewalk_width_m,
-        default_bike_lane_width_m=default_bike_lane_width_m,
-    )
-    start = table["start"].to_numpy()
-    geoms = (
-        _segment_lines(axes, table["line"].to_numpy(), start, start + table["length_m"].to_numpy())
-        if axes is not None
-        else np.empty(0, dtype=object)
-    )
-    return gpd.GeoDataFrame(table.drop(columns=["line", "start"]), geometry=geoms, crs=zones.crs)
-
-
-_SEGMENT_COLUMNS = ["zone_id", "grade", "name", "side", "length_m", "canopy_fraction", "is_shaded"]
-
-
-def _side_segments(
-    zones: gpd.GeoDataFrame,
-    roads: gpd.GeoDataFrame,
-    canopy: Raster | None,
-    vegetation: gpd.GeoDataFrame | None,
-    trees: gpd.GeoDataFrame | None,
-    slow_lanes: gpd.GeoDataFrame | None,
-    *,
-    grades: Sequence[str],
-    shade_threshold: float,
-    segment_length_m: float,
-    default_sidewalk_width_m: float,
-    default_bike_lane_width_m: float,
-) -> tuple[LineAxes | None, pd.DataFrame]:
-    """The side-segments' table (without geometry; ``line`` and ``start`` locate each on its
-    road piece) and the pieces' axes, for :func:`road_shade_segments`."""
     require_same_crs(
         zones=zones, roads=roads, vegetation=vegetation, trees=trees, slow_lanes=slow_lanes
     )
     require_columns(roads, ["grade"], "roads")
     in_crown, step = _tree_lookup(zones, canopy, vegetation, trees)
     pieces = road_pieces(roads, zones, list(grades))
+    columns = ["zone_id", "grade", "name", "side", "length_m", "canopy_fraction", "is_shaded"]
     if pieces.empty:
-        return None, pd.DataFrame(columns=[*_SEGMENT_COLUMNS, "line", "start"])
+        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=zones.crs)
     red = pieces.get("red_line_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
         dtype=float, copy=True
     )
@@ -181,7 +141,7 @@ def _side_segments(
     length = np.minimum(bin_start + segment_length_m, line_len[line]) - bin_start
     fraction = stats["hits"].to_numpy() / stats["samples"].to_numpy()
     source = pieces.iloc[line]
-    table = pd.DataFrame(
+    return gpd.GeoDataFrame(
         {
             "zone_id": source["zone_id"].to_numpy(),
             "grade": source["grade"].to_numpy(),
@@ -190,11 +150,10 @@ def _side_segments(
             "length_m": length,
             "canopy_fraction": fraction,
             "is_shaded": fraction >= shade_threshold,
-            "line": line,
-            "start": bin_start,
-        }
+        },
+        geometry=_segment_lines(axes, line, bin_start, bin_start + length),
+        crs=zones.crs,
     )
-    return axes, table
 
 
 def _segment_lines(
@@ -250,7 +209,7 @@ def shaded_road_coverage(
     ...     grades=["branch"]).iloc[0])
     25.0
     """
-    _, segments = _side_segments(
+    segments = road_shade_segments(
         zones,
         roads,
         canopy,
