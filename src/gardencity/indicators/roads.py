@@ -303,10 +303,20 @@ def road_green_segments(
     )
     todo = np.isnan(ratio) & ~np.isnan(width)
     if todo.any() and green_spaces is not None and len(green_spaces):
-        corridor = shapely.buffer(
-            pieces.geometry.to_numpy()[todo], width[todo] / 2.0, cap_style="flat"
+        # a road inside a district is also a piece of the city zone: measure each line once
+        lines = pieces.geometry.to_numpy()[todo]
+        widths = width[todo]
+        keys = np.array(
+            [
+                w + np.float64(d).tobytes()
+                for w, d in zip(shapely.to_wkb(lines), widths, strict=True)
+            ],
+            dtype=object,
         )
-        ratio[todo] = _green_in(corridor, green_spaces.geometry.to_numpy()) / shapely.area(corridor)
+        _, first, again = np.unique(keys, return_index=True, return_inverse=True)
+        corridor = shapely.buffer(lines[first], widths[first] / 2.0, cap_style="flat")
+        share = _green_in(corridor, green_spaces.geometry.to_numpy()) / shapely.area(corridor)
+        ratio[todo] = share[again]
     elif todo.any():
         ratio[todo] = 0.0
     required = _required_ratio(
