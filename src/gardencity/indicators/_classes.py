@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["matches_classes"]
@@ -16,4 +17,6 @@ def matches_classes(codes: pd.Series, prefixes: Iterable[str]) -> pd.Series:
     [True, False, True]
     """
     wanted = tuple(str(p).upper() for p in prefixes)
-    return codes.fillna("").astype(str).str.upper().str.startswith(wanted)
+    positions, distinct = pd.factorize(codes, use_na_sentinel=True)
+    hits = np.array([str(c).upper().startswith(wanted) for c in distinct] + [False], dtype=bool)
+    return pd.Series(hits[positions], index=codes.index)
