@@ -179,3 +179,38 @@ def test_a_park_what_if_is_incremental_and_equals_a_full_run_of_the_edited_copy(
     assert [r.value for r in again.indicators] == pytest.approx(
         [r.value for r in fast.indicators], rel=1e-9, abs=1e-9
     )
+
+
+@pytest.mark.slow
+def test_stopping_the_server_kills_a_running_assessment(workspace: Path, tmp_path: Path) -> None:
+    import os
+    import time
+
+    from gardencity.jobs import JobRunner
+    from gardencity.jobs.runs import mark_interrupted
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    db = open_database(url)
+    with db.session() as session:
+        run_id = start_run(session, user_id=None).id
+    runner = JobRunner(url, workspace)
+    runner.submit(run_id)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with db.session() as session:
+            if session.get(AssessmentRun, run_id).status == "running":  # type: ignore[union-attr]
+                break
+        time.sleep(0.2)
+    pids = runner.worker_pids()
+    assert pids
+    started = time.monotonic()
+    runner.shutdown()
+    assert time.monotonic() - started < 15
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    with db.session() as session:
+        assert mark_interrupted(session) == 1
+        run = session.get(AssessmentRun, run_id)
+        assert run is not None and run.status == "failed" and "interrupted" in (run.error or "")
+    db.dispose()

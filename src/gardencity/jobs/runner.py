@@ -33,8 +33,25 @@ class JobRunner:
             self.futures[run_id] = future
             return future
 
-    def shutdown(self) -> None:
+    def worker_pids(self) -> list[int]:
+        """The worker processes now running (none before the first job)."""
         with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
+            if self._pool is None:
+                return []
+            processes = getattr(self._pool, "_processes", None) or {}
+            return [int(p.pid) for p in processes.values() if p.pid is not None]
+
+    def shutdown(self) -> None:
+        """Stop with the server: queued jobs are cancelled and a running one is killed (its
+        run is marked interrupted when the server starts again), so that stopping the
+        server never waits for an assessment to finish."""
+        with self._lock:
+            if self._pool is None:
+                return
+            processes = list((getattr(self._pool, "_processes", None) or {}).values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.join(timeout=10)
+            self._pool = None
