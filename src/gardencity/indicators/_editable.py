@@ -36,7 +36,7 @@ class EditableCover(TiledCover):
         keys: Iterable[Hashable],
         polygons: npt.ArrayLike,
         tile_m: float = 2000.0,
-    ) -> None:  # pieces built here, not by TiledCover.__init__: the sources are kept
+    ) -> None:
         self.tile_m = tile_m
         geoms = np.asarray(polygons, dtype=object)
         self._keys = list(keys)
@@ -47,14 +47,7 @@ class EditableCover(TiledCover):
         self._position = {key: i for i, key in enumerate(self._keys)}
         self._tree = shapely.STRtree(geoms)
         self._added: dict[Hashable, shapely.Geometry] = {}
-        self.pieces: dict[Tile, shapely.Geometry] = {}
-        tiles: set[Tile] = set()
-        if self._alive.any():
-            bounds = shapely.bounds(geoms[self._alive])
-            ix0, iy0 = np.floor(bounds[:, :2].min(axis=0) / tile_m).astype(int)
-            ix1, iy1 = np.floor(bounds[:, 2:].max(axis=0) / tile_m).astype(int)
-            tiles = {(ix, iy) for ix in range(ix0, ix1 + 1) for iy in range(iy0, iy1 + 1)}
-        self._rebuild(tiles)
+        super().__init__(geoms, tile_m)
 
     def __contains__(self, key: Hashable) -> bool:
         if key in self._added:
@@ -107,7 +100,7 @@ class EditableCover(TiledCover):
         for tile in tiles:
             box = self._box(tile)
             members = self._members(box)
-            piece = shapely.union_all(shapely.intersection(members, box)) if len(members) else None
+            piece = self._union_in_tile(members, box) if len(members) else None
             self._set(tile, piece)
         self._refresh()
 

@@ -174,15 +174,22 @@ class TiledCover:
                     hits = tree.query(tile, predicate="intersects")
                     if hits.size == 0:
                         continue
-                    parts = polygons[hits].copy()
-                    shapely.prepare(tile)
-                    cut = ~shapely.contains_properly(tile, parts)
-                    if cut.any():
-                        parts[cut] = shapely.intersection(parts[cut], tile)
-                    piece = _union_by_group(parts)
+                    piece = self._union_in_tile(polygons[hits], tile)
                     if not piece.is_empty and piece.area > 0:
                         self.pieces[(ix, iy)] = piece
         self._refresh()
+
+    @staticmethod
+    def _union_in_tile(
+        polygons: npt.NDArray[np.object_], tile: shapely.Geometry
+    ) -> shapely.Geometry:
+        """The union of ``polygons`` inside ``tile`` (those wholly inside are not cut)."""
+        parts = polygons.copy()
+        shapely.prepare(tile)
+        cut = ~shapely.contains_properly(tile, parts)
+        if cut.any():
+            parts[cut] = shapely.intersection(parts[cut], tile)
+        return _union_by_group(parts)
 
     def _tile(self, ix: int, iy: int) -> shapely.Geometry:
         t = self.tile_m
