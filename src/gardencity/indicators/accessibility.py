@@ -11,16 +11,16 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from gardencity.indicators._cells import CellTable, cell_table
 from gardencity.indicators._checks import require_same_crs
 from gardencity.indicators._result import ratio_result
 from gardencity.indicators._service import (
     eligible_parks,
-    grid_cells,
     per_zone,
     residential_pieces,
 )
 from gardencity.indicators._zonal import TiledCover
-from gardencity.network import WalkGraph, multi_source_distances, snap_to_graph
+from gardencity.network import WalkGraph, multi_source_distances, snap_xy
 
 __all__ = [
     "greenway_length_per_10k",
@@ -148,6 +148,42 @@ def walking_cover(
     cell_size_m: float,
 ) -> gpd.GeoDataFrame:
     """Residential cells with their ``zone_id``, ``cell_area``, ``walk_m`` and ``covered``."""
+    pieces, table, walk, covered = walking_table(
+        zones,
+        land_use,
+        green_spaces,
+        walk_graph,
+        park_entrances,
+        historic_districts,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
+        entrance_max_distance_m=entrance_max_distance_m,
+        cell_size_m=cell_size_m,
+    )
+    cells = pieces.iloc[table.piece].copy()
+    geoms = table.geometries(pieces.geometry.to_numpy(), cell_size_m)
+    cells = cells.set_geometry(gpd.GeoSeries(geoms, index=cells.index, crs=pieces.crs))
+    cells["cell_area"] = table.area
+    return cells.reset_index(drop=True).assign(walk_m=walk, covered=covered)
+
+
+def walking_table(
+    zones: gpd.GeoDataFrame,
+    land_use: gpd.GeoDataFrame,
+    green_spaces: gpd.GeoDataFrame,
+    walk_graph: WalkGraph,
+    park_entrances: gpd.GeoDataFrame | None,
+    historic_districts: gpd.GeoDataFrame | None,
+    *,
+    bands: Bands,
+    eligible_classes: Sequence[str],
+    require_open: bool,
+    entrance_max_distance_m: float,
+    cell_size_m: float,
+) -> tuple[gpd.GeoDataFrame, CellTable, npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """``walking_cover`` without cell polygons: the residential pieces, their cells as numbers
+    (``CellTable``), and each cell's walking distance and covered flag."""
     parks = eligible_parks(
         green_spaces,
         historic_districts,
@@ -155,11 +191,15 @@ def walking_cover(
         eligible_classes=eligible_classes,
         require_open=require_open,
     )
-    cells = grid_cells(residential_pieces(land_use, zones), cell_size_m)
-    covered = np.zeros(len(cells), dtype=bool)
-    best = np.full(len(cells), np.inf)
-    if len(cells) and len(parks) and walk_graph.n_nodes:
-        snap = snap_to_graph(walk_graph, shapely.point_on_surface(cells.geometry.to_numpy()))
+    pieces = residential_pieces(land_use, zones)
+    table = cell_table(pieces.geometry.to_numpy(), cell_size_m)
+    n_keys = int(table.key.max()) + 1 if len(table.key) else 0
+    first = np.zeros(n_keys, dtype=np.int64)
+    first[table.key[::-1]] = np.arange(len(table.key))[::-1]
+    covered = np.zeros(n_keys, dtype=bool)
+    best = np.full(n_keys, np.inf)
+    if n_keys and len(parks) and walk_graph.n_nodes:
+        snap = snap_xy(walk_graph, np.stack([table.x[first], table.y[first]], axis=1))
         park_i, node_i = _entrance_nodes(walk_graph, parks, park_entrances, entrance_max_distance_m)
         radii = parks["radius_m"].to_numpy()
         for radius in np.unique(radii):
@@ -167,7 +207,7 @@ def walking_cover(
             dist = snap.network_distance(multi_source_distances(walk_graph, sources, radius))
             covered |= dist <= radius
             best = np.minimum(best, dist)
-    return cells.assign(walk_m=best, covered=covered)
+    return pieces, table, best[table.key], covered[table.key]
 
 
 def park_service_coverage_walking(
@@ -218,7 +258,7 @@ def park_service_coverage_walking(
         park_entrances=park_entrances,
         historic_districts=historic_districts,
     )
-    cells = walking_cover(
+    pieces, table, _, covered = walking_table(
         zones,
         land_use,
         green_spaces,
@@ -231,11 +271,10 @@ def park_service_coverage_walking(
         entrance_max_distance_m=entrance_max_distance_m,
         cell_size_m=cell_size_m,
     )
-    zone_ids = cells["zone_id"].to_numpy()
-    area = cells["cell_area"].to_numpy()
-    covered = per_zone(np.where(cells["covered"].to_numpy(), area, 0.0), zone_ids, zones)
+    zone_ids = pieces["zone_id"].to_numpy()[table.piece]
+    area = table.area
     return ratio_result(
-        covered,
+        per_zone(np.where(covered, area, 0.0), zone_ids, zones),
         per_zone(area, zone_ids, zones),
         name="park_service_coverage_walking",
         numerator_unit="m2",
