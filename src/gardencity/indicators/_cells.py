@@ -75,7 +75,8 @@ def cell_table(pieces: npt.NDArray[np.object_], cell_size: float) -> CellTable:
         e = np.zeros(0, dtype=np.int64)
         f = np.zeros(0)
         return CellTable(e, e, e, f, f, f, np.zeros(0, dtype=bool), e)
-    codes, _ = pd.factorize(shapely.to_wkb(pieces))
+    # the same geometry object (a parcel wholly inside the city and inside its district)
+    codes, _ = pd.factorize(np.fromiter(map(id, pieces), dtype=np.int64, count=len(pieces)))
     first = np.unique(codes, return_index=True)[1]
     uniq = _unique_table(pieces[first], cell_size)
     # expand back to every piece, keeping piece order then cell order
@@ -261,16 +262,16 @@ def _fast_cells(
     contrib[ldy == 0] = 0.0
     area = per_cell(contrib) * rings.sign[owner]
 
-    # square corners inside the ring (crossing parity of a ray to +x)
+    # square corners inside the ring (crossing parity of a ray to +x along each side's y)
     corner_y = []
     corners_in = np.zeros(n_cells, dtype=np.int64)
-    for cxs, cys in ((bx0, by0), (bx1, by0), (bx0, by1), (bx1, by1)):
-        spans = (ay > cys) != (by > cys)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            xr = ax + (cys - ay) * dx / dy
-        hit = per_cell((spans & (xr > cxs)).astype(np.int64)) % 2 == 1
-        corners_in += hit
-        corner_y.append(hit)
+    for side_y in (by0, by1):
+        spans = (ay > side_y) != (by > side_y)
+        xr = ax + (side_y - ay) * dx / dy
+        for side_x in (bx0, bx1):
+            hit = per_cell((spans & (xr > side_x)).astype(np.int64)) % 2 == 1
+            corners_in += hit
+            corner_y.append(hit)
     cy0, cy1 = by0[first], by1[first]
     vertex_in = inside_x & inside_y
     n_vertex_in = per_cell(vertex_in.astype(np.int64))

@@ -108,28 +108,27 @@ def _entrance_nodes(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """(park position, node) pairs: given gates near a park, else nodes near its boundary."""
     park_geoms = parks.geometry.to_numpy()
+    node_tree = shapely.STRtree(shapely.points(graph.nodes))
     if park_entrances is not None and len(park_entrances):
         gates = park_entrances.geometry.to_numpy()
         park_i, gate_i = shapely.STRtree(gates).query(
             park_geoms, predicate="dwithin", distance=max_distance
         )
-        node_tree = shapely.STRtree(shapely.points(graph.nodes))
         nearest = node_tree.query_nearest(gates[gate_i], all_matches=False)[1]
         has_gate = np.zeros(len(parks), dtype=bool)
         has_gate[park_i] = True
         rest = np.flatnonzero(~has_gate)
         if rest.size == 0:
             return park_i, nearest
-        pi, ni = _nodes_near(graph, park_geoms[rest], max_distance)
+        pi, ni = _nodes_near(node_tree, park_geoms[rest], max_distance)
         return np.concatenate([park_i, rest[pi]]), np.concatenate([nearest, ni])
-    return _nodes_near(graph, park_geoms, max_distance)
+    return _nodes_near(node_tree, park_geoms, max_distance)
 
 
 def _nodes_near(
-    graph: WalkGraph, geoms: npt.NDArray[np.object_], distance: float
+    node_tree: shapely.STRtree, geoms: npt.NDArray[np.object_], distance: float
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    tree = shapely.STRtree(shapely.points(graph.nodes))
-    park_i, node_i = tree.query(geoms, predicate="dwithin", distance=distance)
+    park_i, node_i = node_tree.query(geoms, predicate="dwithin", distance=distance)
     return park_i.astype(np.int64), node_i.astype(np.int64)
 
 

@@ -87,14 +87,18 @@ def snap_xy(graph: WalkGraph, xy: npt.NDArray[np.float64], spacing: float = 10.0
         near_d, near_i = tree.query(p, k=k)
         near_d = np.asarray(near_d).reshape(len(p), k)
         near_i = np.asarray(near_i).reshape(len(p), k)
-        cand = sample_edge[near_i]
-        d = _segment_distance(p[:, None, 0], p[:, None, 1], a[cand], b[cand])
-        j = np.argmin(d, axis=1)
-        rows = np.arange(len(p))
-        edge = cand[rows, j]
-        dmin = d[rows, j]
-        tied = ((d <= dmin[:, None] + 1e-9) & (cand != edge[:, None])).any(axis=1)
-        complete = (near_d[:, -1] > near_d[:, 0] + gap + 1e-6) | (k == len(samples))
+        # only samples within reach of the nearest edge can be on a nearest edge
+        reach = near_d <= near_d[:, :1] + gap + 1e-6
+        row, col = np.nonzero(reach)
+        first = np.searchsorted(row, np.arange(len(p)))
+        cand = sample_edge[near_i[row, col]]
+        d = _segment_distance(p[row, 0], p[row, 1], a[cand], b[cand])
+        dmin = np.minimum.reduceat(d, first)
+        at_min = np.flatnonzero(d == dmin[row])
+        edge = cand[at_min[np.searchsorted(row[at_min], np.arange(len(p)))]]
+        other = (d <= dmin[row] + 1e-9) & (cand != edge[row])
+        tied = np.bincount(row[other], minlength=len(p)) > 0
+        complete = ~reach[:, -1] | (k == len(samples))
         best[lo : lo + len(p)] = edge
         ask_geos[lo : lo + len(p)] = tied | ~complete
     if ask_geos.any():
