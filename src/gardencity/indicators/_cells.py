@@ -32,7 +32,7 @@ __all__ = ["CellTable", "cell_table"]
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
-_CHUNK_PAIRS = 2_000_000
+_CHUNK_PAIRS = 60_000
 
 
 @dataclass(frozen=True)
@@ -175,9 +175,8 @@ class _Rings:
         start = np.zeros(len(geoms), dtype=np.int64)
         sign = np.ones(len(geoms))
         idx = np.flatnonzero(selected)
-        coords, ring = shapely.get_coordinates(
-            shapely.get_exterior_ring(geoms[idx]), return_index=True
-        )
+        # single-ring polygons: their coordinates are the exterior ring's
+        coords, ring = shapely.get_coordinates(geoms[idx], return_index=True)
         same = ring[1:] == ring[:-1]
         self.x0, self.y0 = coords[:-1, 0][same], coords[:-1, 1][same]
         self.x1, self.y1 = coords[1:, 0][same], coords[1:, 1][same]
