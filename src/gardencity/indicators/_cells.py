@@ -214,9 +214,9 @@ def _fast_cells(
     def per_cell(v: npt.NDArray[Any]) -> npt.NDArray[Any]:
         return np.add.reduceat(v, first)
 
-    bx0 = (cx * cs)[cell]
+    bx0 = (cx * cs).astype(np.float64)[cell]
     bx1 = ((cx + 1) * cs)[cell]
-    by0 = (cy * cs)[cell]
+    by0 = (cy * cs).astype(np.float64)[cell]
     by1 = ((cy + 1) * cs)[cell]
     ax, ay, bx, by = rings.x0[edge], rings.y0[edge], rings.x1[edge], rings.y1[edge]
     dx, dy = bx - ax, by - ay
@@ -317,7 +317,15 @@ def _fast_cells(
 
     empty = (n_cross == 0) & (n_vertex_in == 0) & (corners_in == 0)
     is_whole = (n_cross == 0) & (n_vertex_in == 0) & (corners_in == 4)
-    ok = (degenerate == 0) & ((n_cross == 0) | (n_cross == 2))
+    four = np.flatnonzero(n_cross[cell] == 4)
+    one_piece = n_cross == 2
+    if four.size:
+        f = four
+        one_piece[np.unique(cell[f])] = _one_piece(
+            ax[f], ay[f], dx[f], dy[f], tx_lo[f], ty_lo[f], tx_hi[f], ty_hi[f], t_in[f],
+            t_out[f], entry[f], leave[f], bx0[f], by0[f], rings.sign[owner][cell[f]], cs,
+        )  # fmt: skip
+    ok = (degenerate == 0) & ((n_cross == 0) | one_piece)
     ok &= empty | ((on_line == 0) & (n_scan == 2) & (a < b))
     ok &= ~((n_cross == 0) & ~empty & ~is_whole & (corners_in != 0))
     r = rows[ok]
@@ -327,3 +335,59 @@ def _fast_cells(
     y_out[r] = scan[ok]
     whole_out[r] = is_whole[ok]
     done_out[r] = True
+
+
+def _one_piece(
+    ax: F64,
+    ay: F64,
+    dx: F64,
+    dy: F64,
+    tx_lo: F64,
+    ty_lo: F64,
+    tx_hi: F64,
+    ty_hi: F64,
+    t_in: F64,
+    t_out: F64,
+    entry: B,
+    leave: B,
+    bx0: F64,
+    by0: F64,
+    sign: F64,
+    cs: float,
+) -> B:
+    """For cells whose ring meets the square's boundary at four points (pairs of those cells,
+    in ring order): is ``ring ∩ square`` one polygon? Leaving the square at the end of one
+    inside arc, the square's boundary (walked with the ring's orientation) must reach the
+    other arc's entry before its own."""
+    # position of each crossing along the square's boundary, counter-clockwise from (x0, y0)
+    x_in, y_in = ax + t_in * dx, ay + t_in * dy
+    x_out, y_out = ax + t_out * dx, ay + t_out * dy
+    vertical_in = tx_lo >= ty_lo
+    vertical_out = tx_hi <= ty_hi
+    p_in = np.where(
+        vertical_in,
+        np.where(dx > 0, 4 * cs - (y_in - by0), cs + (y_in - by0)),
+        np.where(dy > 0, x_in - bx0, 3 * cs - (x_in - bx0)),
+    )
+    p_out = np.where(
+        vertical_out,
+        np.where(dx > 0, cs + (y_out - by0), 4 * cs - (y_out - by0)),
+        np.where(dy > 0, 3 * cs - (x_out - bx0), x_out - bx0),
+    )
+    flags = np.stack([entry, leave], axis=1).ravel()
+    events = np.flatnonzero(flags)
+    is_entry = (events % 2 == 0).reshape(-1, 4)
+    param = np.where(events % 2 == 0, p_in[events // 2], p_out[events // 2]).reshape(-1, 4)
+    direction = np.stack([sign, sign], axis=1).ravel()[events].reshape(-1, 4)[:, 0]
+    alternating = (is_entry[:, 0] == is_entry[:, 2]) & (is_entry[:, 1] == is_entry[:, 3])
+    alternating &= is_entry[:, 0] != is_entry[:, 1]
+    starts_in = is_entry[:, 0]
+    # arcs A = (entry ea → exit xa) and B = (entry eb → exit xb), in ring order
+    ea = np.where(starts_in, param[:, 0], param[:, 1])
+    xa = np.where(starts_in, param[:, 1], param[:, 2])
+    eb = np.where(starts_in, param[:, 2], param[:, 3])
+    perimeter = 4 * cs
+    to_own = np.mod((ea - xa) * direction, perimeter)
+    to_other = np.mod((eb - xa) * direction, perimeter)
+    out: B = alternating & (to_other < to_own)
+    return out
