@@ -19,6 +19,7 @@ single-ring polygon, goes through GEOS as before. Both routes agree to float rou
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,23 +129,17 @@ def _unique_table(geoms: npt.NDArray[np.object_], cell_size: float) -> CellTable
     bounds_at = np.searchsorted(
         np.cumsum(per_cell), np.arange(1, 1 + per_cell.sum() // _CHUNK_PAIRS) * _CHUNK_PAIRS
     )
-    for chunk in np.split(fast_cells, bounds_at):
-        if chunk.size == 0:
-            continue
+
+    def run(chunk: I64) -> None:
         with np.errstate(divide="ignore", invalid="ignore"):  # inf/nan are masked out
             _fast_cells(
-                rings,
-                owner[chunk],
-                cx[chunk],
-                cy[chunk],
-                cell_size,
-                chunk,
-                area,
-                px,
-                py,
-                whole,
-                done,
-            )
+                rings, owner[chunk], cx[chunk], cy[chunk], cell_size, chunk,
+                area, px, py, whole, done,
+            )  # fmt: skip
+
+    # chunks write disjoint rows; numpy releases the GIL, so two threads use two cores
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(run, [c for c in np.split(fast_cells, bounds_at) if c.size]))
 
     slow = np.flatnonzero(~done)
     if slow.size:

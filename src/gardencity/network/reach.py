@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,9 +78,13 @@ def snap_xy(graph: WalkGraph, xy: npt.NDArray[np.float64], spacing: float = 30.0
     tree = cKDTree(samples)
     best = np.zeros(n, dtype=np.int64)
     unsure = np.zeros(n, dtype=bool)
-    for lo in range(0, n, 50_000):  # chunks small enough to stay in cache
+
+    def run(lo: int) -> None:  # chunks small enough to stay in cache; two threads, two cores
         part = slice(lo, lo + 50_000)
         best[part], unsure[part] = _nearest_edges(graph, tree, xy[part], 12, ptr, sample_edges, gap)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(run, range(0, n, 50_000)))
     if unsure.any():  # once more with many more candidates
         redo = np.flatnonzero(unsure)
         best[redo], unsure[redo] = _nearest_edges(graph, tree, xy[redo], 64, ptr, sample_edges, gap)
@@ -107,7 +112,7 @@ def _nearest_edges(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
     """The nearest edge of each point, and whether GEOS must decide instead."""
     k = min(k, tree.n)
-    near_d, near_i = tree.query(p, k=k, workers=-1)
+    near_d, near_i = tree.query(p, k=k)
     near_d = np.asarray(near_d).reshape(len(p), k)
     near_i = np.asarray(near_i).reshape(len(p), k)
     # only samples within reach of the nearest edge can lie on a nearest edge
