@@ -52,13 +52,21 @@ class CellTable:
     whole: B
     key: I64
 
+    def first_of_key(self) -> I64:
+        """The first row of each key (``key[first_of_key()] == arange(n_keys)``)."""
+        first = np.zeros(int(self.key.max()) + 1 if len(self.key) else 0, dtype=np.int64)
+        first[self.key[::-1]] = np.arange(len(self.key))[::-1]
+        return first
+
     def geometries(self, pieces: npt.NDArray[np.object_], cell_size: float) -> npt.NDArray[Any]:
-        """The cells as polygons (squares where whole, else ``piece ∩ square`` by GEOS)."""
-        boxes = _boxes(self.ix, self.iy, cell_size)
+        """The cells as polygons (squares where whole, else ``piece ∩ square`` by GEOS, once
+        per key)."""
+        first = self.first_of_key()
+        boxes = _boxes(self.ix[first], self.iy[first], cell_size)
         out = boxes.copy()
-        cut = ~self.whole
-        out[cut] = shapely.intersection(pieces[self.piece[cut]], boxes[cut])
-        return out
+        cut = ~self.whole[first]
+        out[cut] = shapely.intersection(pieces[self.piece[first][cut]], boxes[cut])
+        return out[self.key]
 
 
 def _boxes(ix: I64, iy: I64, cell_size: float) -> npt.NDArray[np.object_]:

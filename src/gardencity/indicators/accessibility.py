@@ -192,9 +192,8 @@ def walking_table(
     )
     pieces = residential_pieces(land_use, zones)
     table = cell_table(pieces.geometry.to_numpy(), cell_size_m)
-    n_keys = int(table.key.max()) + 1 if len(table.key) else 0
-    first = np.zeros(n_keys, dtype=np.int64)
-    first[table.key[::-1]] = np.arange(len(table.key))[::-1]
+    first = table.first_of_key()
+    n_keys = len(first)
     covered = np.zeros(n_keys, dtype=bool)
     best = np.full(n_keys, np.inf)
     if n_keys and len(parks) and walk_graph.n_nodes:
