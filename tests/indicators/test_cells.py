@@ -65,6 +65,13 @@ def _shapes() -> list[shapely.Geometry]:
         )
     )
     shapes.append(shapely.box(500_000, 3_000_000, 500_100, 3_000_050))  # on grid lines
+    # a sliver triangle (6.7e-5 m²) inside one square: its orientation must survive rounding
+    shapes.append(
+        shapely.Polygon(
+            [(496018.3440451654, 3811291.8300010543), (496017.4961902551, 3811291.699093079),
+             (496018.4872140754, 3811291.8522632364)]
+        )
+    )  # fmt: skip
     return shapes
 
 

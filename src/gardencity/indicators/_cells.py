@@ -187,9 +187,12 @@ class _Rings:
         per_ring = np.bincount(edge_ring, minlength=len(idx))
         n_edges[idx] = per_ring
         start[idx] = np.cumsum(per_ring) - per_ring
-        twice_area = np.bincount(
-            edge_ring, weights=self.x0 * self.y1 - self.x1 * self.y0, minlength=len(idx)
-        )
+        # orientation from the shoelace sum taken about each ring's first vertex (in world
+        # coordinates a thin sliver's sum drowns in rounding)
+        ox = self.x0[start[idx]][edge_ring]
+        oy = self.y0[start[idx]][edge_ring]
+        cross = (self.x0 - ox) * (self.y1 - oy) - (self.x1 - ox) * (self.y0 - oy)
+        twice_area = np.bincount(edge_ring, weights=cross, minlength=len(idx))
         sign[idx] = np.where(twice_area < 0, -1.0, 1.0)
         self.n_edges, self.start, self.sign = n_edges, start, sign
 
