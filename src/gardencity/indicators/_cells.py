@@ -195,6 +195,8 @@ class _Rings:
         twice_area = np.bincount(edge_ring, weights=cross, minlength=len(idx))
         sign[idx] = np.where(twice_area < 0, -1.0, 1.0)
         self.n_edges, self.start, self.sign = n_edges, start, sign
+        self.y_min = np.minimum(self.y0, self.y1)
+        self.y_max = np.maximum(self.y0, self.y1)
 
 
 def _fast_cells(
@@ -215,7 +217,14 @@ def _fast_cells(
     ne = rings.n_edges[owner]
     cell = np.repeat(np.arange(n_cells), ne)
     edge = np.repeat(rings.start[owner], ne) + _ranks(ne)
-    first = np.cumsum(ne) - ne  # first pair of each cell (every ring has ≥ 3 edges)
+    first = np.cumsum(ne) - ne
+    # only edges reaching the cell's row [y0, y1] can matter (area, vertices, crossings, the
+    # corner rays and the scan line all lie in it); keep one pair per cell in any case
+    row_lo, row_hi = (cy * cs).astype(np.float64), ((cy + 1) * cs).astype(np.float64)
+    keep = (rings.y_min[edge] <= row_hi[cell]) & (rings.y_max[edge] >= row_lo[cell])
+    keep[first] = True
+    cell, edge = cell[keep], edge[keep]
+    first = np.searchsorted(cell, np.arange(n_cells))  # first pair of each cell
 
     def per_cell(v: npt.NDArray[Any]) -> npt.NDArray[Any]:
         return np.add.reduceat(v, first)

@@ -81,7 +81,7 @@ def snap_xy(graph: WalkGraph, xy: npt.NDArray[np.float64], spacing: float = 30.0
 
     def run(lo: int) -> None:  # chunks small enough to stay in cache; two threads, two cores
         part = slice(lo, lo + 50_000)
-        best[part], unsure[part] = _nearest_edges(graph, tree, xy[part], 12, ptr, sample_edges, gap)
+        best[part], unsure[part] = _nearest_edges(graph, tree, xy[part], 8, ptr, sample_edges, gap)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(run, range(0, n, 50_000)))
