@@ -11,7 +11,7 @@ DEMO_DIR ?= demo
 APT_PACKAGES := fonts-noto-cjk postgresql-15 postgresql-15-postgis-3 postgis nodejs chromium poppler-utils libreoffice-writer-nogui
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test lint typecheck pytest bench bench-campaign clean
+.PHONY: install demo test lint typecheck pytest bench bench-batch bench-campaign clean
 
 install: $(STAMPS)/apt $(STAMPS)/python $(STAMPS)/npm
 
@@ -64,6 +64,10 @@ test: lint typecheck pytest
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+
+# assess-batch of 20 M cities on a 2-worker LocalCluster vs 1 worker; records benchmarks/results/batch.json
+bench-batch: install
+	$(BIN)/python -m benchmarks.batch
 
 # Load run of the campaign server (PostgreSQL, uvicorn, wrk); records benchmarks/results/campaign_load.json
 $(STAMPS)/wrk:

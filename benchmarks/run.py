@@ -37,6 +37,7 @@ STEPS = (
     "walking_fast",
     "canopy_fast",
     "canopy_naive",
+    "whatif_park",
 )
 
 
@@ -155,6 +156,38 @@ def step_canopy_naive(size: str) -> dict[str, Any]:
         values = canopy.array[inside]
         shares.append(100.0 * np.isin(values, green).sum() / max(values.size, 1))
     return {"value": float(shares[0]), "compute_s": time.perf_counter() - started}
+
+
+def step_whatif_park(size: str) -> dict[str, Any]:
+    """One park added after a first assessment: the incremental re-evaluation, timed."""
+    import shapely
+
+    from gardencity.assessment import run_assessment
+    from gardencity.assessment.incremental import IncrementalAssessment
+
+    city = _city(size)
+    started = time.perf_counter()
+    base = run_assessment(city)
+    base_s = time.perf_counter() - started
+    whatif = IncrementalAssessment(city, base=base)
+    setup_s = time.perf_counter() - started - base_s
+    centre = whatif.zones.geometry.iloc[0].centroid
+    started = time.perf_counter()
+    whatif.add_park(shapely.Point(centre.x + 150, centre.y + 150).buffer(120))
+    after = whatif.assessment()
+    compute_s = time.perf_counter() - started
+    changed = {
+        r.id: [base.result(r.id).value, r.value]
+        for r in after.indicators
+        if r.value != base.result(r.id).value
+    }
+    return {
+        "value": after.result("park_service_coverage").value,
+        "compute_s": compute_s,
+        "first_assessment_s": round(base_s, 3),
+        "setup_s": round(setup_s, 3),
+        "changed": changed,
+    }
 
 
 def run_step(step: str, size: str) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -82,6 +82,25 @@ def postgres_server() -> str | None:
     if not url and os.environ.get("CI", "").lower() == "true":
         pytest.fail("GARDENCITY_TEST_POSTGRES_URL is not set: CI must run `make test`")
     return url
+
+
+@pytest.fixture
+def postgis_database(postgres_server: str | None) -> Iterator[str]:
+    """URL (postgresql://…/db) of a fresh database copied from ``gardencity_template`` (which
+    has PostGIS), dropped after the test."""
+    import uuid
+
+    import psycopg
+
+    if not postgres_server:
+        pytest.skip("PostgreSQL test server not running: use `make test`")
+    server = postgres_server.replace("postgresql+psycopg://", "postgresql://")
+    name = f"gc_ws_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{server}postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE gardencity_template")
+    yield f"{server}{name}"
+    with psycopg.connect(f"{server}postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,15 @@ from click.testing import CliRunner
 
 from gardencity.cli import main
 
-COMMANDS = ["assess", "validate", "demo-city", "import-osm", "import-layer", "standards"]
+COMMANDS = [
+    "assess",
+    "validate",
+    "demo-city",
+    "import-osm",
+    "import-layer",
+    "push-postgis",
+    "standards",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -35,3 +35,45 @@ def test_backup_restore_and_escalate_from_the_command_line(
     assert result.exit_code == 0 and "escalated: 0" in result.output
     result = runner.invoke(main, ["serve"])
     assert result.exit_code != 0 and "WORKSPACE" in result.output
+
+
+@pytest.mark.slow
+def test_serve_with_several_worker_processes(demo_city: Path, tmp_path: Path) -> None:
+    import re
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    workspace = tmp_path / "city"
+    shutil.copytree(demo_city, workspace, ignore=shutil.ignore_patterns("runs", "campaign"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [sys.executable, "-m", "gardencity", "serve", str(workspace), "--no-assess"]
+    server = subprocess.Popen(
+        [*command, "--workers", "2", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health") as r:
+                    assert r.status == 200
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the server did not answer within 120 s")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/public/cases.geojson") as r:
+            assert r.status == 200
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=60)
+    started = set(re.findall(r"Started server process \[(\d+)\]", output))
+    assert len(started) == 2, output

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from gardencity.cli import main
 from tests._campaign import CampaignEnv
@@ -107,3 +110,35 @@ def test_failed_checks_from_a_sheet_become_cases(campaign: CampaignEnv, tmp_path
         main, ["inspection", "file-checks", str(workspace), str(path), "--user", "nobody"]
     )
     assert nobody.exit_code == 2 and "not found" in nobody.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("campaign", ["sqlite"], indirect=True)
+def test_the_self_assessment_report_is_registered_in_the_ledger(
+    campaign: CampaignEnv, demo_city: Path, demo_assessment: Any, tmp_path: Path
+) -> None:
+    from gardencity.assessment.outputs import write_outputs
+    from gardencity.db.engine import open_database
+    from gardencity.inspection.models import LedgerDocument
+
+    workspace = tmp_path / "city"
+    shutil.copytree(demo_city, workspace)
+    (workspace / "campaign").mkdir(exist_ok=True)
+    database = workspace / "campaign" / "campaign.db"
+    shutil.copyfile(campaign.url.removeprefix("sqlite:///"), database)
+    write_outputs(demo_assessment, workspace / "out")
+    result = CliRunner().invoke(main, ["inspection", "report", str(workspace)])
+    assert result.exit_code == 0, result.output
+    assert "ledger evidence registered" in result.output
+    db = open_database(f"sqlite:///{database}")
+    with db.session() as session:
+        docs = session.scalars(
+            select(LedgerDocument).where(LedgerDocument.filename == "自评报告.pdf")
+        ).all()
+        pdf = (workspace / "inspection" / "自评报告.pdf").read_bytes()
+        assert docs and {d.kind for d in docs} == {"generated"}
+        assert {d.file_sha256 for d in docs} == {hashlib.sha256(pdf).hexdigest()}
+        assert "inspection/自评报告.pdf" in (docs[0].note or "")
+        items = {d.item_id for d in docs}
+    db.dispose()
+    assert "green_coverage_ratio" in items and "green_system_plan" not in items

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -41,11 +42,12 @@ def reports_errors(func: F) -> F:
             return func(*args, **kwargs)
         except ValidationError as exc:
             console.print(
-                f"[bold red]数据检查未通过 / validation failed[/]\n{exc}", highlight=False
+                f"[bold red]数据检查未通过 / validation failed[/]\n{escape(str(exc))}",
+                highlight=False,
             )
             sys.exit(2)
-        except GardenCityError as exc:
-            console.print(f"[bold red]错误 / error:[/] {exc}", highlight=False)
+        except GardenCityError as exc:  # escaped: messages name city.toml keys like [storage]
+            console.print(f"[bold red]错误 / error:[/] {escape(str(exc))}", highlight=False)
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
@@ -141,7 +143,7 @@ def validate(workspace: Path) -> None:
         return
     for problem in problems:
         colour = "red" if problem.severity == "error" else "yellow"
-        console.print(f"[{colour}]{problem}[/]", highlight=False)
+        console.print(f"[{colour}]{escape(str(problem))}[/]", highlight=False)
     if any(p.severity == "error" for p in problems):
         sys.exit(2)
 
@@ -236,6 +238,43 @@ def import_layer_command(
         coordinates="gcj02" if gcj02 else None,
     )
     console.print(f"{layer}: {count} features imported into {workspace}")
+
+
+@main.command("push-postgis")
+@click.argument("workspace", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("database_url")
+@click.option("--schema", default="public", show_default=True, help="Schema for the tables.")
+@click.option("--force", is_flag=True, help="Copy again into a workspace already on PostGIS.")
+@reports_errors
+def push_postgis_command(workspace: Path, database_url: str, schema: str, force: bool) -> None:
+    """Copy the workspace's vector layers into PostGIS and make city.toml read from there.
+
+    DATABASE_URL is postgresql://USER@HOST:PORT/DATABASE; give the password in PGPASSWORD or
+    ~/.pgpass (it is never written to city.toml). Tables are replaced, with spatial indexes;
+    the old city.toml is kept as city.toml.bak.
+    """
+    from gardencity.io.postgis_push import push_to_postgis
+
+    report = push_to_postgis(workspace, database_url, schema=schema, force=force)
+    table = Table(title=f"{workspace} → {report.url} ({report.schema})")
+    for column in ("表 / table", "要素 / features", "SRID", "几何 / geometry"):
+        table.add_column(column)
+    for layer in report.layers:
+        table.add_row(
+            f"{report.schema}.{layer.name}",
+            str(layer.features),
+            str(layer.srid or "—"),
+            layer.geometry_type or "—",
+        )
+    console.print(table)
+    console.print(
+        f"city.toml 已改为读取 PostGIS / now reads PostGIS; 备份 / backup: {report.backup}"
+    )
+    if report.password_dropped:
+        console.print(
+            "[yellow]密码未写入 city.toml / the password was not written to city.toml: "
+            "set PGPASSWORD or ~/.pgpass for the assessment.[/]"
+        )
 
 
 @main.group()

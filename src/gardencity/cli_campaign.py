@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -86,6 +87,13 @@ def _seed_if_empty(settings, workspace: Path | None) -> None:  # type: ignore[no
     help="Outputs of `gardencity assess` (scorecard.json …) to show when no run exists yet.",
 )
 @click.option("--no-assess", is_flag=True, help="Do not start an assessment when none exists.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (production on PostgreSQL: about two per core).",
+)
 @reports_errors
 def serve(
     workspace: Path | None,
@@ -95,6 +103,7 @@ def serve(
     port: int,
     outputs: Path | None,
     no_assess: bool,
+    workers: int,
 ) -> None:
     """Run the campaign server and its web pages: embedded SQLite in WORKSPACE, or --database
     for PostgreSQL. With a WORKSPACE the pages show its latest assessment; if there is none,
@@ -102,6 +111,7 @@ def serve(
     import uvicorn
 
     from gardencity.api.app import create_app, freeze_startup_heap
+    from gardencity.settings import settings_environment
 
     settings = _settings(workspace, database, files)
     _seed_if_empty(settings, workspace)
@@ -112,8 +122,20 @@ def serve(
         f"gardencity: http://{host}:{port}/  (API http://{host}:{port}/api/docs; "
         f"{settings.database_url.split('@')[-1]})"
     )
-    freeze_startup_heap()
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    if workers == 1:
+        freeze_startup_heap()
+        uvicorn.run(app, host=host, port=port, log_level="info")
+        return
+    # each worker process builds its own app from the same settings (GARDENCITY_* variables)
+    os.environ.update(settings_environment(settings))
+    uvicorn.run(
+        "gardencity.api.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 def _first_run(app, workspace: Path, outputs: Path | None, *, start: bool) -> None:  # type: ignore[no-untyped-def]

@@ -314,6 +314,36 @@ def report_command(
         pdf = write_self_assessment_pdf(data, out / "自评报告.pdf", templates=own_dir)
         docx = write_self_assessment_docx(data, out / "自评报告.docx", templates=own_dir)
     console.print(f"写出 / written: {pdf}, {docx}")
+    files = {"self_assessment_pdf": pdf, "self_assessment_docx": docx}
+    _register_report(workspace, database, assessment_dir, files, data.scorecard)
+
+
+def _register_report(
+    workspace: Path,
+    database: str | None,
+    assessment_dir: Path | None,
+    files: dict[str, Path],
+    scorecard: dict[str, Any],
+) -> None:
+    """The report as generated ledger evidence, when the workspace has a campaign database
+    (the run is named when the report was built from ``runs/<id>``)."""
+    from gardencity.campaign.models import AssessmentRun
+    from gardencity.inspection.generated_evidence import register_generated_evidence
+
+    with _campaign_db(workspace, database) as handle:
+        if handle is None:
+            return
+        session, ctx = handle
+        run_id = None
+        if assessment_dir is not None and assessment_dir.parent.name == "runs":
+            number = assessment_dir.name
+            if number.isdigit() and session.get(AssessmentRun, int(number)) is not None:
+                run_id = int(number)
+        docs = register_generated_evidence(
+            session, files, scorecard, now=ctx.now(), run_id=run_id, workspace=workspace
+        )
+        items = len({d.item_id for d in docs})
+    console.print(f"台账已登记 {items} 个条目 / ledger evidence registered for {items} items")
 
 
 @inspection.command(name="benchmark")

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "settings_environment"]
 
 
 class Settings(BaseSettings):
@@ -100,3 +100,18 @@ class Settings(BaseSettings):
             values["survey_config"] = survey_file
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """The GARDENCITY_* variables that give ``settings`` to another process.
+
+    >>> env = settings_environment(Settings(database_url="sqlite:///c.db", files_dir=Path("f")))
+    >>> env["GARDENCITY_DATABASE_URL"], env["GARDENCITY_FILES_DIR"]
+    ('sqlite:///c.db', 'f')
+    >>> Settings.model_validate({k[11:].lower(): v for k, v in env.items()}).files_dir
+    PosixPath('f')
+    """
+    out = {}
+    for name, value in settings.model_dump(exclude_none=True).items():
+        out[f"GARDENCITY_{name.upper()}"] = str(value)
+    return out

@@ -5,6 +5,7 @@ outside the user's scope, so that its existence does not leak)."""
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -266,10 +267,63 @@ INSPECTION: dict[tuple[str, str], Rule] = {
         lambda c: {"url": "/api/v1/spot-checks/hit-chance?population=20&problems=2&sample=5"},
     ),
 }
+
+
+_CITIES = itertools.count(1)
+
+
+def _peer_figure(c: Ctx) -> dict[str, Any]:
+    from gardencity.inspection.models import PeerFigure
+
+    with c.env.app.state.db.session() as session:
+        row = PeerFigure(
+            city=f"对标市{next(_CITIES)}",  # a new one per call: (city, indicator, year) is unique
+            year=2024,
+            indicator_id="green_coverage_ratio",
+            value=40.0,
+            entered_at=c.env.clock(),
+        )
+        session.add(row)
+        session.flush()
+        figure_id = row.id
+    return {"url": f"/api/v1/benchmark/figures/{figure_id}"}
+
+
+LEADERSHIP = {"admin", "coordinator", "leader"}
+BENCHMARK: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/benchmark/figures"): Rule(LEADERSHIP, lambda c: {}),
+    ("POST", "/api/v1/benchmark/figures"): Rule(
+        {"admin"},
+        lambda c: {
+            "json": {
+                "city": "佛山市",
+                "year": 2024,
+                "indicator_id": "green_coverage_ratio",
+                "value": 44.1,
+            }
+        },
+    ),
+    ("POST", "/api/v1/benchmark/figures/import"): Rule(
+        {"admin"},
+        lambda c: {
+            "files": {
+                "file": (
+                    "peers.csv",
+                    "city,year,green_coverage_ratio\n珠海市,2024,45.2\n".encode(),
+                    "text/csv",
+                )
+            }
+        },
+    ),
+    ("DELETE", "/api/v1/benchmark/figures/{figure_id}"): Rule({"admin"}, _peer_figure),
+    # this server has no workspace: the allowed roles get a 409 that says how to set one up
+    ("GET", "/api/v1/benchmark/ranking"): Rule(LEADERSHIP, lambda c: {}),
+}
 EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = [
     OPEN311_AND_PUBLIC,
     RUNS_AND_DASHBOARD,
     INSPECTION,
+    BENCHMARK,
 ]
 
 

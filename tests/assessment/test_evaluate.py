@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pandas as pd
 import pyogrio
 import pytest
 
@@ -110,6 +112,51 @@ def test_a_failing_measure_does_not_stop_the_others(demo_city: Path) -> None:
     assert assessment.result("tree_shrub_share").status == "error"
     assert "broken on purpose" in assessment.result("tree_shrub_share").note
     assert assessment.result("green_coverage_ratio").status == "pass_unverified"
+
+
+def test_a_measure_shared_by_two_indicators_is_computed_once(demo_city: Path) -> None:
+    from gardencity.indicators import REGISTRY
+
+    calls: list[pd.Series] = []
+
+    @functools.wraps(REGISTRY["green_space_ratio"])
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        series = REGISTRY["green_space_ratio"](*args, **kwargs)
+        calls.append(series)
+        return series
+
+    registry = {**REGISTRY, "green_space_ratio": counting}
+    assessment = run_assessment(demo_city, registry=registry)
+    assert len(calls) == 1
+    city, lowest = (
+        assessment.result("green_space_ratio"),
+        assessment.result("min_district_green_space_ratio"),
+    )
+    assert city.by_district == lowest.by_district
+    assert lowest.value == min(v for v in lowest.by_district.values() if v is not None)
+    assert city.value == pytest.approx(calls[0]["built_up_area"], rel=1e-12)
+    assert lowest.seconds < city.seconds
+
+
+def test_reused_results_share_no_attrs(demo_city: Path) -> None:
+    from gardencity.assessment.evaluate import evaluate_indicator
+    from gardencity.assessment.inputs import AssessmentInputs
+    from gardencity.indicators import REGISTRY
+    from gardencity.io.workspace import Workspace
+    from gardencity.standards import load_standard
+
+    std = load_standard("national_ecological_garden_city_2022")
+    spec = next(s for s in std.indicators if s.id == "park_area_per_capita")
+    inputs = AssessmentInputs(Workspace.open(demo_city))
+    computed: dict[str, pd.Series] = {}
+    context = {"grade": None, "region": None, "city_size": None}
+    _, first = evaluate_indicator(spec, inputs, REGISTRY, std, context, computed=computed)
+    _, second = evaluate_indicator(spec, inputs, REGISTRY, std, context, computed=computed)
+    assert first is not None and second is not None and first is not second
+    pd.testing.assert_series_equal(first, second)
+    first.attrs["numerator"]["built_up_area"] = -1.0
+    first.iloc[0] = -1.0
+    assert second.attrs["numerator"]["built_up_area"] > 0 and second.iloc[0] > 0
 
 
 def test_a_confirmed_standard_gives_plain_pass_and_fail(demo_city: Path) -> None:

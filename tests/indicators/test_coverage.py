@@ -77,6 +77,28 @@ def test_raster_strips_give_the_same_result(make_zones: ZoneMaker) -> None:
     assert one.loc["built_up_area", "count"] == 10_000
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_class_counts_match_one_full_mask_per_zone(make_zones: ZoneMaker, dtype: type) -> None:
+    from rasterio.features import geometry_mask
+
+    from gardencity.indicators._zonal import raster_class_counts
+
+    rng = np.random.default_rng(7)
+    grid = rng.integers(0, 4, (100, 100)).astype(dtype)
+    grid[rng.random((100, 100)) < 0.1] = 255
+    if dtype is np.float32:
+        grid[0, :7] = np.nan
+    raster = _raster(grid)
+    zones = make_zones()  # the built-up area overlaps both districts
+    counts = raster_class_counts(raster, zones, [1, 2, 3], strip_rows=7)
+    for zone_id, geom in zones.geometry.items():
+        inside = geometry_mask([geom], grid.shape, raster.transform, invert=True)
+        valid = inside & (grid != 255) & ~np.isnan(grid.astype(float))
+        assert counts.loc[zone_id, "valid"] == valid.sum()
+        for value in (1, 2, 3):
+            assert counts.loc[zone_id, value] == (valid & (grid == value)).sum()
+
+
 def test_nodata_pixels_are_ignored(make_zones: ZoneMaker) -> None:
     grid = np.full((100, 100), 255, dtype=np.uint8)
     grid[:, :50] = 1

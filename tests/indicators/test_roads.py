@@ -5,6 +5,7 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
+from gardencity.indicators._road_geometry import LineAxes
 from gardencity.indicators.roads import (
     road_green_compliance,
     road_shade_segments,
@@ -118,3 +119,47 @@ def test_road_green_compliance_from_geometry_and_survey() -> None:
         ZONES, landscape, strip, ratio_rules=rules, landscape_road_min_ratio=0.4, grades=["branch"]
     )
     assert value["built_up_area"] == 0.0
+
+
+def test_line_axes_points_match_geos_interpolation() -> None:
+    rng = np.random.default_rng(7)
+    lines = []
+    for _ in range(300):
+        xy = np.cumsum(rng.normal(0, 30, (int(rng.integers(2, 12)), 2)), axis=0)
+        xy += [480_000.0, 3_790_000.0]
+        if len(xy) > 2:
+            xy[1] = xy[0]  # a zero-length segment
+        lines.append(shapely.LineString(xy))
+    geoms = np.array(lines, dtype=object)
+    length = shapely.length(geoms)
+    owner = rng.integers(0, len(geoms), 20_000)
+    distance = rng.uniform(0, 1, len(owner)) * length[owner]
+    distance[:50] = 0.0
+    distance[50:100] = length[owner[50:100]]  # the end, and beyond it
+    distance[100:150] = 2 * length[owner[100:150]]
+    vertex_of = rng.integers(0, 2, 200)  # exactly at a vertex
+    heads = [
+        shapely.LineString(shapely.get_coordinates(geoms[i])[: k + 2])
+        for i, k in zip(owner[150:350], vertex_of, strict=True)
+    ]
+    distance[150:350] = shapely.length(np.array(heads, dtype=object))
+    expected = shapely.get_coordinates(shapely.line_interpolate_point(geoms[owner], distance))
+    assert np.array_equal(LineAxes(geoms).points(owner, distance), expected)
+
+
+def test_road_on_a_district_boundary_counts_once_for_the_district_on_its_left() -> None:
+    zones = gpd.GeoDataFrame(
+        {"population": [1.0, 1.0]},
+        index=["north", "south"],
+        geometry=[shapely.box(-100, 0, 500, 100), shapely.box(-100, -100, 500, 0)],
+        crs=4547,
+    )
+    crowns = gpd.GeoDataFrame(
+        {"veg_type": ["tree"]}, geometry=[shapely.box(-100, -20, 500, 20)], crs=4547
+    )
+    value = shaded_road_coverage(zones, ROAD, vegetation=crowns, grades=["branch"])
+    assert value["north"] == 100.0  # the road runs east: its left is north
+    assert np.isnan(value["south"])
+    segments = road_shade_segments(zones, ROAD, vegetation=crowns, grades=["branch"])
+    assert set(segments["zone_id"]) == {"north"}
+    assert segments["length_m"].sum() == pytest.approx(800)

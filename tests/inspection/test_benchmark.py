@@ -1,7 +1,9 @@
-"""Peer benchmarking: reading published figures, direction-aware ranks (worked examples)."""
+"""Peer benchmarking: reading published figures, direction-aware ranks (worked examples), and
+the stored figures entered, imported, ranked and deleted through the API (both backends)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +11,8 @@ import pytest
 
 from gardencity.errors import DataError
 from gardencity.inspection.benchmark import rank_city, read_peer_figures
+from gardencity.jobs.runs import import_outputs
+from tests._campaign import PASSWORD, CampaignEnv
 
 SCORECARD = {
     "city": {"name": "示范市"},
@@ -91,3 +95,144 @@ def test_bad_peer_tables_report_every_problem() -> None:
     assert "repeated figures for ['甲市 / green_coverage_ratio']" in text
     with pytest.raises(DataError, match="city"):
         read_peer_figures(pd.DataFrame({"name": ["x"]}))
+
+
+def _scorecard_run(campaign: CampaignEnv, tmp_path: Path) -> Path:
+    """A workspace whose latest assessment run has SCORECARD, served by the campaign app."""
+    workspace, out = tmp_path / "ws", tmp_path / "out"
+    out.mkdir()
+    (out / "scorecard.json").write_text(json.dumps(SCORECARD, ensure_ascii=False), "utf-8")
+    with campaign.app.state.db.session() as session:
+        import_outputs(session, workspace, out)
+    settings = campaign.app.state.settings
+    campaign.app.state.settings = settings.model_copy(update={"workspace": workspace})
+    return workspace
+
+
+def test_figures_are_entered_imported_ranked_and_deleted(
+    campaign: CampaignEnv, tmp_path: Path
+) -> None:
+    client, admin = campaign.client, campaign.headers("admin")
+    leader = campaign.headers("leader")
+    no_run = client.get("/api/v1/benchmark/ranking", headers=leader)
+    assert no_run.status_code == 409 and "gardencity serve WORKSPACE" in no_run.text
+    _scorecard_run(campaign, tmp_path)
+    assert client.get("/api/v1/benchmark/ranking", headers=leader).json() == []
+
+    one = {"city": "甲市", "province": "广东省", "year": 2023, "source": "统计公报"}
+    response = client.post(
+        "/api/v1/benchmark/figures",
+        json=one | {"indicator_id": "green_coverage_ratio", "value": 44.6},
+        headers=admin,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["entered_by"] is not None
+    # the same city, indicator and year again replaces the value
+    again = client.post(
+        "/api/v1/benchmark/figures",
+        json=one | {"indicator_id": "green_coverage_ratio", "value": 44.8},
+        headers=admin,
+    )
+    assert again.json()["id"] == response.json()["id"] and again.json()["value"] == 44.8
+    bad = client.post(
+        "/api/v1/benchmark/figures",
+        json=one | {"indicator_id": "greenness", "value": 1},
+        headers=admin,
+    )
+    assert bad.status_code == 422 and "'greenness' is not an indicator" in bad.text
+
+    table = (
+        "city,province,year,source,green_coverage_ratio,heat_island_intensity\n"
+        "乙市,广东省,2023,新闻,41.0,1.5\n"
+        "丙市,湖南省,2023,新闻,45.0,3.0\n"
+    )
+    imported = client.post(
+        "/api/v1/benchmark/figures/import",
+        files={"file": ("peers.csv", table.encode(), "text/csv")},
+        headers=admin,
+    )
+    assert imported.status_code == 201, imported.text
+    assert len(imported.json()) == 4
+    no_year = client.post(
+        "/api/v1/benchmark/figures/import",
+        files={"file": ("p.csv", "city,green_coverage_ratio\n丁市,40\n".encode(), "text/csv")},
+        headers=admin,
+    )
+    assert no_year.status_code == 422
+    assert "丁市 / green_coverage_ratio: give the year, 1990–2100" in no_year.text
+    garbage = client.post(
+        "/api/v1/benchmark/figures/import",
+        files={"file": ("p.xlsx", b"not a workbook", "application/octet-stream")},
+        headers=admin,
+    )
+    assert garbage.status_code == 422 and "save it as UTF-8 CSV or as an Excel" in garbage.text
+    figures = client.get("/api/v1/benchmark/figures", headers=leader).json()
+    assert len(figures) == 5 and {f["city"] for f in figures} == {"甲市", "乙市", "丙市"}
+
+    # coverage: 丙市 45.0 > 甲市 44.8 > ours 43.0 > 乙市 41.0 → 3rd of 4, 2.0 behind 丙市
+    ranking = client.get("/api/v1/benchmark/ranking", headers=leader).json()
+    rows = {r["indicator_id"]: r for r in ranking}
+    assert (rows["green_coverage_ratio"]["rank"], rows["green_coverage_ratio"]["n_cities"]) == (
+        3,
+        4,
+    )
+    assert rows["green_coverage_ratio"]["leader"] == "丙市"
+    assert rows["green_coverage_ratio"]["behind_leader"] == pytest.approx(2.0)
+    # heat island (lower is better): 乙市 1.5 < ours 2.0 < 丙市 3.0
+    assert (rows["heat_island_intensity"]["rank"], rows["heat_island_intensity"]["leader"]) == (
+        2,
+        "乙市",
+    )
+    # within the province only (广东省: 甲市, 乙市): 2nd of 3 behind 甲市
+    guangdong = client.get("/api/v1/benchmark/ranking?province=广东省", headers=leader).json()
+    coverage = next(r for r in guangdong if r["indicator_id"] == "green_coverage_ratio")
+    assert (coverage["rank"], coverage["n_cities"], coverage["leader"]) == (2, 3, "甲市")
+
+    leader_value = next(f for f in figures if f["city"] == "丙市" and f["value"] == 45.0)
+    assert (
+        client.delete(f"/api/v1/benchmark/figures/{leader_value['id']}", headers=admin).status_code
+        == 204
+    )
+    after = client.get("/api/v1/benchmark/ranking", headers=leader).json()
+    assert next(r for r in after if r["indicator_id"] == "green_coverage_ratio")["rank"] == 2
+    assert (
+        client.delete(f"/api/v1/benchmark/figures/{leader_value['id']}", headers=admin).status_code
+        == 404
+    )
+    assert (
+        client.get("/api/v1/benchmark/figures", headers=campaign.headers("officer11")).status_code
+        == 403
+    )
+    coordinator = campaign.headers("coord1")
+    assert (
+        client.post(
+            "/api/v1/benchmark/figures",
+            json=one | {"indicator_id": "green_coverage_ratio", "value": 1},
+            headers=coordinator,
+        ).status_code
+        == 403
+    )
+
+
+@pytest.mark.parametrize("campaign", ["sqlite"], indirect=True)
+def test_the_benchmark_page_has_the_form_for_the_office_only(campaign: CampaignEnv) -> None:
+    client = campaign.client
+
+    def page(username: str, path: str = "/benchmark") -> tuple[int, str]:
+        client.cookies.clear()
+        login = client.post(
+            "/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
+        )
+        assert login.status_code == 303, login.text
+        response = client.get(path, follow_redirects=False)
+        return response.status_code, response.text
+
+    status, html = page("admin")
+    assert status == 200 and "同类城市对标" in html and 'id="bench-form"' in html
+    assert 'value="green_coverage_ratio"' in html and 'value="green_system_plan"' not in html
+    assert 'href="/benchmark"' in html  # in the navigation
+    status, html = page("leader", "/benchmark?lang=en")
+    assert status == 200 and "Peer benchmarking" in html and 'id="bench-form"' not in html
+    assert 'id="rank-table"' in html
+    status, _ = page("officer11")
+    assert status == 303  # not a role that compares the city with its peers

@@ -3,13 +3,21 @@ become cases once, the index workbook follows the catalogue order (both backends
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
+from gardencity.errors import DataError
+from gardencity.inspection.generated_evidence import load_evidence_map
+from gardencity.jobs.runs import execute_run, run_dir, start_run
 from gardencity.standards import load_standard
-from tests._campaign import START
+from tests._campaign import START, CampaignEnv
 from tests.campaign.test_workflow import JPEG
 
 
@@ -101,3 +109,82 @@ def test_ledger_completeness_cases_and_index(campaign) -> None:  # type: ignore[
         client.get("/api/v1/ledger/completeness", headers=campaign.headers("resident")).status_code
         == 403
     )
+
+
+def _run(campaign: CampaignEnv, workspace: Path, **kind: str) -> int:
+    with campaign.app.state.db.session() as session:
+        run_id = start_run(session, user_id=None, **kind).id
+    execute_run(campaign.url, run_id, str(workspace))
+    return run_id
+
+
+def test_an_assessment_run_registers_its_outputs_as_generated_evidence_once(
+    campaign: CampaignEnv, demo_city: Path, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "city"
+    shutil.copytree(demo_city, workspace)
+    client, admin = campaign.client, campaign.headers("admin")
+    first = _run(campaign, workspace)
+    scorecard = json.loads((run_dir(workspace, first) / "scorecard.json").read_text("utf-8"))
+    measured = {r["id"] for r in scorecard["indicators"] if r["value"] is not None}
+    assert measured, "the demo city gives values"
+
+    summary = client.get("/api/v1/ledger/completeness", headers=admin).json()
+    items = {i["item_id"]: i for i in summary["items"]}
+    evidence = load_evidence_map()
+    proved = set(evidence["scorecard"].items)
+    assert len(measured & proved) >= 10
+    for item_id in measured & proved:
+        expected = sum(item_id in o.items for k, o in evidence.items() if k in RUN_OUTPUTS)
+        assert items[item_id]["generated"] == expected >= 2, item_id
+        assert items[item_id]["complete"] and items[item_id]["completeness_pct"] == 100.0
+    assert items["green_system_plan"]["generated"] == 0  # a management item: no computed proof
+    assert not items["green_system_plan"]["complete"]
+    assert summary["units"] == []  # the platform is not a responsible unit
+
+    docs = [d for d in client.get("/api/v1/ledger", headers=admin).json()]
+    assert {d["kind"] for d in docs} == {"generated"} and {d["run_id"] for d in docs} == {first}
+    card = next(
+        d
+        for d in docs
+        if d["filename"] == "scorecard.json" and d["item_id"] == "green_coverage_ratio"
+    )
+    data = (run_dir(workspace, first) / "scorecard.json").read_bytes()
+    assert card["file_sha256"] == hashlib.sha256(data).hexdigest()
+    assert card["status"] == "accepted" and f"runs/{first}/scorecard.json" in card["note"]
+
+    second = _run(campaign, workspace)  # a re-run replaces, never duplicates
+    again = client.get("/api/v1/ledger", headers=admin).json()
+    assert len(again) == len(docs) and {d["run_id"] for d in again} == {second}
+    assert {(d["item_id"], d["filename"]) for d in again} == {
+        (d["item_id"], d["filename"]) for d in docs
+    }
+    what_if = _run(campaign, workspace, kind="what_if")  # a what-if proves nothing
+    assert what_if > second
+    assert {d["run_id"] for d in client.get("/api/v1/ledger", headers=admin).json()} == {second}
+
+    refused = client.post(
+        "/api/v1/ledger",
+        json={"item_id": "green_system_plan", "title": "假冒", "kind": "generated"},
+        headers=admin,
+    )
+    assert refused.status_code == 422 and "platform's own outputs" in refused.text
+
+
+RUN_OUTPUTS = ("scorecard", "diagnostics", "report")
+
+
+def test_a_city_can_map_outputs_to_items_itself(tmp_path: Path) -> None:
+    (tmp_path / "generated_evidence.yaml").write_text(
+        "outputs:\n  scorecard:\n    file: scorecard.json\n    title_zh: 计分卡\n"
+        "    items: [green_coverage_ratio]\n",
+        encoding="utf-8",
+    )
+    assert load_evidence_map(tmp_path)["scorecard"].items == ["green_coverage_ratio"]
+    assert set(load_evidence_map()) >= {"scorecard", "self_assessment_pdf"}
+    (tmp_path / "generated_evidence.yaml").write_text(
+        "outputs:\n  poster:\n    file: a.png\n    title_zh: 海报\n    items: []\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError, match="unknown outputs \\['poster'\\]"):
+        load_evidence_map(tmp_path)

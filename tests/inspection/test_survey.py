@@ -26,9 +26,45 @@ def test_stratified_proportion_worked_example() -> None:
     assert est.estimate == pytest.approx(84.0)
     # V = 0.36·0.99·0.16/59 + 0.16·0.99·0.09/39 = 0.00096651 + 0.00036554
     assert est.standard_error == pytest.approx(100 * math.sqrt(0.00133205), rel=1e-4)
-    assert est.ci_low == pytest.approx(84.0 - 1.959964 * 3.64973, abs=1e-3)
+    # effective sample size n* = p(1 - p) / V = 0.84 · 0.16 / 0.00133205 = 100.897
+    assert est.effective_n == pytest.approx(0.1344 / 0.00133205, rel=1e-4)
+    # Wilson: (p + z²/2n* ± z √(p(1-p)/n* + z²/4n*²)) / (1 + z²/n*), z = 1.959964
+    # z²/n* = 3.841459/100.897 = 0.038073; centre (0.84 + 0.019036) / 1.038073 = 0.827530
+    # half 1.959964 · √(0.00133205 + 0.00009434) / 1.038073 = 0.071308
+    assert est.interval == "wilson"
+    assert est.ci_low == pytest.approx(100 * (0.827530 - 0.071308), abs=2e-3)
+    assert est.ci_high == pytest.approx(100 * (0.827530 + 0.071308), abs=2e-3)
     assert verdict(est, 80) == "undecided" and verdict(est, 70) == "pass"
     assert verdict(est, 95) == "fail"
+
+
+def test_all_satisfied_gives_an_upper_bound_of_exactly_100() -> None:
+    # one district, 40 of 40 satisfied: V = 0, so n* comes from Kish's formula, 1/(1²/40) = 40;
+    # Wilson at p = 1: low = n*/(n* + z²) = 40/43.841459 = 0.912378, high = 1 exactly
+    est = stratified_proportion({"a": 40}, {"a": 40})
+    assert est.estimate == 100.0 and est.standard_error == 0.0
+    assert est.effective_n == pytest.approx(40.0)
+    assert est.ci_high == 100.0
+    assert est.ci_low == pytest.approx(100 * 40 / (40 + 1.959964**2), abs=1e-4)
+    assert est.ci_low < 100.0
+    # two districts both at 100 % (weights 0.6 / 0.4, n 30 / 10, N 600 / 400):
+    # Kish n* = 1 / (0.36 · 0.95 / 30 + 0.16 · 0.975 / 10) = 1 / 0.0270 = 37.037
+    both = stratified_proportion({"a": 30, "b": 10}, {"a": 30, "b": 10}, {"a": 600, "b": 400})
+    assert both.estimate == 100.0 and both.ci_high == 100.0
+    assert both.effective_n == pytest.approx(1 / (0.36 * 0.95 / 30 + 0.16 * 0.975 / 10))
+    assert both.ci_low == pytest.approx(100 * 37.037037 / (37.037037 + 3.841459), abs=1e-3)
+    # and none satisfied: the lower end is exactly 0 and the upper end above it
+    none = stratified_proportion({"a": 0}, {"a": 40})
+    assert none.ci_low == 0.0 and none.ci_high == pytest.approx(100 - est.ci_low, abs=1e-9)
+    assert verdict(est, 80) == "pass" and verdict(none, 80) == "fail"
+
+
+def test_intervals_of_shares_never_leave_0_to_100() -> None:
+    # small, lopsided strata where the normal interval 97.5 ± 1.96 · 2.45 would reach 102.3 %
+    est = stratified_proportion({"a": 19, "b": 20}, {"a": 20, "b": 20}, {"a": 500, "b": 500})
+    normal_high = est.estimate + 1.959964 * est.standard_error
+    assert normal_high > 100.0
+    assert 0.0 < est.ci_low < est.estimate < est.ci_high < 100.0
 
 
 def test_stratified_mean_worked_example() -> None:
@@ -37,6 +73,9 @@ def test_stratified_mean_worked_example() -> None:
     assert est.estimate == pytest.approx(0.75 * 4 + 0.25 * 2.5)
     variance = 0.75**2 * (1 - 4 / 300) * (2 / 3) / 4 + 0.25**2 * (1 - 2 / 100) * 0.5 / 2
     assert est.standard_error == pytest.approx(math.sqrt(variance))
+    # a mean keeps the normal interval, unclipped
+    assert est.interval == "normal" and est.effective_n is None
+    assert est.ci_high == pytest.approx(est.estimate + 1.959964 * math.sqrt(variance), abs=1e-5)
 
 
 def test_missing_strata_are_named_and_weights_renormalised() -> None:

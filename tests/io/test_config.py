@@ -28,3 +28,35 @@ def test_malformed_toml_quotes_the_line(tmp_path: Path) -> None:
     path.write_text('[city]\nname = "示范市\n', encoding="utf-8")
     with pytest.raises(WorkspaceError, match="line 2"):
         load_config(path)
+
+
+def test_storage_names_a_postgis_schema(tmp_path: Path) -> None:
+    path = tmp_path / "city.toml"
+    path.write_text('[city]\nname = "示范市"\n', encoding="utf-8")
+    assert load_config(path).storage.vector is None  # city.gpkg
+    path.write_text(
+        '[city]\nname = "示范市"\n[storage]\nvector = "postgresql://gc@db:5432/city"\n'
+        'schema = "shifan"\n',
+        encoding="utf-8",
+    )
+    storage = load_config(path).storage
+    assert storage.vector == "postgresql://gc@db:5432/city" and storage.db_schema == "shifan"
+    path.write_text(
+        '[city]\nname = "示范市"\n[storage]\nvector = "postgresql://gc@db:5432/city"\n',
+        encoding="utf-8",
+    )
+    assert load_config(path).storage.db_schema == "public"
+
+
+def test_storage_refuses_what_is_not_a_postgresql_url(tmp_path: Path) -> None:
+    path = tmp_path / "city.toml"
+    path.write_text(
+        '[city]\nname = "示范市"\n[storage]\nvector = "city.sqlite"\n', encoding="utf-8"
+    )
+    with pytest.raises(WorkspaceError, match=r"storage\.vector: .*postgresql://"):
+        load_config(path)
+    path.write_text(
+        '[city]\nname = "示范市"\n[storage]\nvector = "postgresql://db:5432"\n', encoding="utf-8"
+    )
+    with pytest.raises(WorkspaceError, match="with a database"):
+        load_config(path)

@@ -68,3 +68,30 @@ def test_a_workspace_without_canopy_raster_says_how_to_add_one(city: Path) -> No
     toml.write_text(toml.read_text().replace('canopy = "canopy.tif"\n', ""))
     with pytest.raises(NotFoundError, match=r"\[rasters\]"):
         canopy_overlay(city)
+
+
+def test_map_layers_of_a_postgis_workspace_follow_table_edits(
+    postgis_database: str, tmp_path: Path
+) -> None:
+    import psycopg
+
+    from gardencity.io.postgis_push import push_to_postgis
+    from gardencity.io.workspace import write_workspace
+    from gardencity.jobs.layers import workspace_geojson
+    from tests.io._small import CRS, small_layers
+
+    root = write_workspace(
+        tmp_path / "ws", config={"city": {"name": "测试市", "crs": CRS}}, layers=small_layers()
+    )
+    push_to_postgis(root, postgis_database, schema="city")
+    assert "甲区" in workspace_geojson(root, "districts").decode("utf-8")
+    cached = list((root / "runs" / "cache").glob("districts.*.geojson"))
+    assert len(cached) == 1
+    assert workspace_geojson(root, "districts") == cached[0].read_bytes()  # served from cache
+
+    with psycopg.connect(postgis_database, autocommit=True) as conn:
+        conn.execute("UPDATE city.districts SET name = '乙区'")
+
+    shown = workspace_geojson(root, "districts").decode("utf-8")
+    assert "乙区" in shown and "甲区" not in shown
+    assert len(list((root / "runs" / "cache").glob("districts.*.geojson"))) == 1

@@ -159,3 +159,23 @@ def test_a_what_if_run_raises_park_coverage(workspace: Path, outputs: Path, tmp_
     assert values[key]["value"] > base_values[key]["value"]
     assert values["park_area_per_capita"]["value"] > base_values["park_area_per_capita"]["value"]
     assert (run_dir(workspace, run_id) / "report.html").is_file()
+
+
+@pytest.mark.slow
+def test_a_park_what_if_is_incremental_and_equals_a_full_run_of_the_edited_copy(
+    workspace: Path, outputs: Path, tmp_path: Path
+) -> None:
+    from gardencity.assessment import run_assessment
+    from gardencity.jobs.whatif_fast import incremental_whatif
+
+    park, _ = _park_over_uncovered_land(outputs)
+    fast = incremental_whatif(workspace, {"parks": [park]})
+    full = run_assessment(apply_edits(workspace, {"parks": [park]}, tmp_path / "variant"))
+    for result in full.indicators:
+        got = fast.result(result.id)
+        assert got.value == pytest.approx(result.value, rel=1e-9, abs=1e-9), result.id
+        assert got.status == result.status, result.id
+    again = incremental_whatif(workspace, {"parks": [park]})  # the kept state, parks removed
+    assert [r.value for r in again.indicators] == pytest.approx(
+        [r.value for r in fast.indicators], rel=1e-9, abs=1e-9
+    )

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from shapely.geometry import shape
 
 from gardencity.assessment.thresholds import STATUS_LABELS
 from tests._campaign import PASSWORD
@@ -512,63 +511,4 @@ def test_an_assessment_runs_as_a_job_from_the_page(
     )
     assert gpkg.content[:16] == b"SQLite format 3\x00"
     shot(page, "runs-done")
-    page.context.close()
-
-
-def test_what_if_a_drawn_park_changes_the_indicators(
-    browser: Any, live_server: LiveServer, shot: Any
-) -> None:
-    uncovered = httpx.get(
-        f"{live_server.url}/api/v1/runs/{live_server.run_id}/layers/uncovered_residential.geojson",
-        headers=live_server.headers("admin"),
-    ).json()["features"]
-    biggest = max(uncovered, key=lambda f: f["properties"]["area_m2"])
-    lon, lat = shape(biggest["geometry"]).representative_point().coords[0]
-    page = login(browser, live_server, "admin")
-    page.goto("/runs")
-    page.wait_for_selector(f"tr[data-run='{live_server.run_id}'][data-status='succeeded']")
-    page.wait_for_function("() => gc.whatifMap && gc.whatifMap.getZoom() > 0")
-    # a park of about 500 m × 500 m over the largest piece of uncovered residential land,
-    # drawn corner by corner with the mouse
-    page.click("#draw-park")
-    corners = page.evaluate(
-        """([lon, lat]) => {
-        const map = gc.whatifMap;
-        map.setView([lat, lon], 15, { animate: false });
-        const dLat = 250 / 111320, dLon = 250 / (111320 * Math.cos(lat * Math.PI / 180));
-        return [[-1, -1], [1, -1], [1, 1], [-1, 1]].map(([x, y]) => {
-            const p = map.latLngToContainerPoint([lat + y * dLat, lon + x * dLon]);
-            return [p.x, p.y];
-        });
-    }""",
-        [lon, lat],
-    )
-    for x, y in corners:
-        page.locator("#whatif-map").click(position={"x": x, "y": y})
-    page.click("#finish-park")
-    assert "1 个公园" in page.locator("#edit-count").inner_text()
-    shot(page, "whatif-drawn")
-    page.click("#run-whatif")
-    page.wait_for_selector("#whatif-table", timeout=300_000)
-    baseline = json.loads(
-        (live_server.workspace / "runs" / str(live_server.run_id) / "scorecard.json").read_text()
-    )
-    before = {i["id"]: i["value"] for i in baseline["indicators"]}
-    row = page.locator("#whatif-table tr[data-indicator='park_area_per_capita']")
-    cells = row.locator("td").all_inner_texts()
-    assert float(cells[0].replace(",", "")) == pytest.approx(before["park_area_per_capita"], 0.01)
-    assert float(cells[1].replace(",", "")) > float(cells[0].replace(",", ""))
-    assert cells[2].startswith("+")
-    coverage = page.locator("#whatif-table tr[data-indicator='park_service_coverage'] td")
-    values = coverage.all_inner_texts()
-    # the park lies on land no park served: more residential land is covered
-    assert float(values[1].replace(",", "")) > float(values[0].replace(",", ""))
-    # the what-if run is listed beside the real assessment, which stays as it was
-    page.wait_for_selector("tr[data-status='succeeded']:has-text('情景推演')")
-    after = json.loads(
-        (live_server.workspace / "runs" / str(live_server.run_id) / "scorecard.json").read_text()
-    )
-    assert after == baseline
-    shot(page, "whatif-result")
-    assert page.errors == []
     page.context.close()

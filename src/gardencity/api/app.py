@@ -25,6 +25,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     """A campaign server for ``settings``: database migrated, file store ready, routes in."""
     from gardencity.api.routes import (
         auth,
+        benchmark,
         cases,
         dashboard,
         exports,
@@ -83,6 +84,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         runs,
         dashboard,
         inspection,
+        benchmark,
     ):
         app.include_router(module.router)
     install_web(app)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request, Response
+from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
@@ -20,12 +20,14 @@ from gardencity.campaign.schemas import MAX_ID
 from gardencity.db.engine import Database
 from gardencity.errors import AuthenticationError, RateLimitedError
 from gardencity.settings import Settings
+from gardencity.web.i18n import request_lang
 
 __all__ = [
     "SESSION_COOKIE",
     "Ctx",
     "CurrentUser",
     "DbSession",
+    "Lang",
     "OptionalUser",
     "PathId",
     "QueryId",
@@ -61,6 +63,23 @@ async def _context(request: Request) -> ServiceContext:
 
 
 Ctx = Annotated[ServiceContext, Depends(_context)]
+
+
+async def _lang(
+    request: Request,
+    accept_language: Annotated[
+        str | None,
+        Header(
+            description="zh (default) or en: the language of status and category labels "
+            "(the pages' gc_lang cookie or ?lang= take precedence)",
+        ),
+    ] = None,
+) -> str:
+    return request_lang(request, accept_header=True)
+
+
+Lang = Annotated[str, Depends(_lang)]
+"""The language of the labels a response takes from the campaign configuration."""
 
 
 def _secret(request: Request) -> str | None:

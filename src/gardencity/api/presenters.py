@@ -38,17 +38,26 @@ def is_overdue(case: Case, ctx: ServiceContext) -> bool:
 _COLUMNS = tuple(
     name
     for name in CaseOut.model_fields
-    if name not in {"events", "attachments", "allowed_actions", "overdue", "status_label"}
+    if name
+    not in {"events", "attachments", "allowed_actions", "overdue", "status_label", "category_label"}
 )
 
 
 def case_out(
-    case: Case, ctx: ServiceContext, user: User, tree: UnitTree, *, details: bool = False
+    case: Case,
+    ctx: ServiceContext,
+    user: User,
+    tree: UnitTree,
+    *,
+    details: bool = False,
+    lang: str = "zh",
 ) -> CaseOut:
-    """The staff view of ``case``; with ``details`` its public events, files and the actions
-    ``user`` may take now (a list page carries none of these)."""
+    """The staff view of ``case``, its status and category labelled in ``lang``; with
+    ``details`` its public events, files and the actions ``user`` may take now (a list page
+    carries none of these)."""
     out = CaseOut.model_validate({name: getattr(case, name) for name in _COLUMNS})
-    out.status_label = lookup.status_label(ctx.config, case.status)
+    out.status_label = lookup.status_label(ctx.config, case.status, lang)
+    out.category_label = lookup.category_label(ctx.config, case.category, lang)
     out.overdue = is_overdue(case, ctx)
     if details:
         out.allowed_actions = allowed_actions(
@@ -59,7 +68,7 @@ def case_out(
     return out
 
 
-def case_feature(case: Case, ctx: ServiceContext) -> dict[str, Any]:
+def case_feature(case: Case, ctx: ServiceContext, lang: str = "zh") -> dict[str, Any]:
     return {
         "type": "Feature",
         "id": case.id,
@@ -67,9 +76,10 @@ def case_feature(case: Case, ctx: ServiceContext) -> dict[str, Any]:
         "properties": {
             "reference": case.reference,
             "category": case.category,
+            "category_label": lookup.category_label(ctx.config, case.category, lang),
             "title": case.title,
             "status": case.status,
-            "status_label": lookup.status_label(ctx.config, case.status),
+            "status_label": lookup.status_label(ctx.config, case.status, lang),
             "unit_id": case.unit_id,
             "overdue": is_overdue(case, ctx),
             "escalation_level": case.escalation_level,

@@ -35,11 +35,14 @@ class PublicCache:
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
 
-    def respond(self, request: Request, build: Callable[[], Response]) -> Response:
-        """The cached response for this URL if fresh, else ``build()`` (kept if it is a 200)."""
+    def respond(
+        self, request: Request, build: Callable[[], Response], *, lang: str | None = None
+    ) -> Response:
+        """The cached response for this URL (and label language ``lang``, if the response
+        has labels) if fresh, else ``build()`` (kept if it is a 200)."""
         if self.seconds <= 0:
             return build()
-        key = f"{request.url.path}?{sorted(request.query_params.multi_items())}"
+        key = f"{request.url.path}?{sorted(request.query_params.multi_items())}#{lang}"
         now = self._clock()
         entry = self._entries.get(key)
         if entry is None or now - entry.stored_at >= self.seconds:
@@ -52,11 +55,10 @@ class PublicCache:
                     self._entries.clear()
                 self._entries[key] = entry
         age = int(now - entry.stored_at)
-        return Response(
-            entry.body,
-            media_type=entry.media_type,
-            headers={"Cache-Control": f"public, max-age={int(self.seconds)}", "Age": str(age)},
-        )
+        headers = {"Cache-Control": f"public, max-age={int(self.seconds)}", "Age": str(age)}
+        if lang is not None:
+            headers |= {"Content-Language": lang, "Vary": "Accept-Language, Cookie"}
+        return Response(entry.body, media_type=entry.media_type, headers=headers)
 
     def clear(self) -> None:
         with self._lock:

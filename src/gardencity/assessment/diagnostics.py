@@ -111,8 +111,8 @@ def _walking_layers(standard: Standard, inputs: AssessmentInputs) -> dict[str, g
     from gardencity.indicators.accessibility import walking_cover
 
     zones = inputs.get("zones")
-    cells = walking_cover(
-        zones.loc[[CITY_ZONE]],
+    cells = walking_cover(  # all zones, as the measure asks: computed once in the run
+        zones,
         inputs.get("land_use"),
         inputs.get("green_spaces"),
         inputs.get("walk_graph"),
@@ -120,6 +120,7 @@ def _walking_layers(standard: Standard, inputs: AssessmentInputs) -> dict[str, g
         inputs.get("historic_districts"),
         **params,
     )
+    cells = cells[cells["zone_id"].to_numpy() == CITY_ZONE]
     uncovered = cells[~cells["covered"]]
     out = gpd.GeoDataFrame(
         {"area_m2": uncovered["cell_area"].to_numpy(), "walk_m": uncovered["walk_m"].to_numpy()},
@@ -139,8 +140,8 @@ def _road_layers(standard: Standard, inputs: AssessmentInputs) -> dict[str, gpd.
     from gardencity.indicators.roads import road_shade_segments
 
     zones = inputs.get("zones")
-    segments = road_shade_segments(
-        zones.loc[[CITY_ZONE]],
+    segments = road_shade_segments(  # all zones, as the measure asks: computed once in the run
+        zones,
         roads,
         inputs.get("canopy"),
         inputs.get("vegetation"),
@@ -148,7 +149,8 @@ def _road_layers(standard: Standard, inputs: AssessmentInputs) -> dict[str, gpd.
         inputs.get("slow_lanes"),
         **params,
     )
-    segments = segments.drop(columns=["zone_id"])
+    segments = segments[segments["zone_id"].to_numpy() == CITY_ZONE].drop(columns=["zone_id"])
+    segments = segments.reset_index(drop=True)
     segments["zone_id"] = _district_of(segments, zones)
     unshaded = segments[~segments["is_shaded"].astype(bool)].reset_index(drop=True)
     return {"road_shade_segments": segments, "unshaded_road_segments": unshaded}

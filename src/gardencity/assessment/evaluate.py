@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
+import json
 import math
 import os
 import time
@@ -18,6 +20,7 @@ from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
 from gardencity.assessment.results import Assessment, IndicatorResult
 from gardencity.assessment.thresholds import decide_status, is_failing
 from gardencity.errors import GardenCityError, MissingLayerError
+from gardencity.indicators._shared import shared_results
 from gardencity.io.layers import layer_spec
 from gardencity.io.validate import check_workspace
 from gardencity.io.workspace import Workspace
@@ -43,7 +46,23 @@ def run_assessment(
     progress: Progress | None = None,
     registry: Mapping[str, Callable[..., Any]] | None = None,
 ) -> Assessment:
-    """Assess a workspace against a standard (city.toml's unless given)."""
+    """Assess a workspace against a standard (city.toml's unless given).
+
+    Intermediate results the measures and the diagnostic layers share (walking distances of
+    residential cells, road side-segments) are computed once in the run.
+    """
+    with shared_results():
+        return _assess(workspace, standard=standard, progress=progress, registry=registry)
+
+
+def _assess(
+    workspace: Workspace | str | os.PathLike[str],
+    *,
+    standard: str | None = None,
+    progress: Progress | None = None,
+    registry: Mapping[str, Callable[..., Any]] | None = None,
+) -> Assessment:
+
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     started = time.perf_counter()
     warnings = check_workspace(ws)
@@ -62,11 +81,12 @@ def run_assessment(
     }
     results: list[IndicatorResult] = []
     series_by_id: dict[str, pd.Series] = {}
+    computed: dict[str, pd.Series] = {}
     total = len(std.indicators)
     for i, spec in enumerate(std.indicators):
         if progress:
             progress(spec.name_zh, i, total)
-        result, series = evaluate_indicator(spec, inputs, registry, std, context)
+        result, series = evaluate_indicator(spec, inputs, registry, std, context, computed=computed)
         results.append(result)
         if series is not None:
             series_by_id[spec.id] = series
@@ -140,8 +160,16 @@ def evaluate_indicator(
     registry: Mapping[str, Callable[..., Any]],
     standard: Standard,
     context: dict[str, str | None],
+    *,
+    computed: dict[str, pd.Series] | None = None,
 ) -> tuple[IndicatorResult, pd.Series | None]:
-    """Compute one indicator and decide its status; errors stay with the indicator."""
+    """Compute one indicator and decide its status; errors stay with the indicator.
+
+    ``computed`` (one dict per assessment run, over the same ``inputs``) remembers each
+    successful measure result by measure and params: a second indicator with the same measure
+    and params (e.g. ``min_district_green_space_ratio`` after ``green_space_ratio``) gets an
+    independent copy instead of a second computation.
+    """
     start = time.perf_counter()
     threshold = spec.select_threshold(**context)
     zones = inputs.get("zones")
@@ -152,10 +180,15 @@ def evaluate_indicator(
         measure = registry[spec.measure]
         kwargs, missing = _arguments(measure, inputs)
         used = {name: inputs.counts[name] for name in kwargs if name in inputs.counts}
+        key = _measure_key(spec)
         if missing:
             note = _missing_note(missing)
+        elif computed is not None and key in computed:
+            series = _independent_copy(computed[key])
         else:
             series = measure(**kwargs, **spec.params)
+            if computed is not None and isinstance(series, pd.Series):
+                computed[key] = _independent_copy(series)
     except KeyError as exc:
         if spec.measure in registry:
             raise
@@ -217,6 +250,18 @@ def evaluate_indicator(
         seconds=time.perf_counter() - start,
     )
     return result, series
+
+
+def _measure_key(spec: IndicatorSpec) -> str:
+    """Same measure and same params (order of keys aside) give the same key."""
+    return json.dumps([spec.measure, spec.params], sort_keys=True, default=repr)
+
+
+def _independent_copy(series: pd.Series) -> pd.Series:
+    """A copy sharing no data and no (nested) attrs with ``series``."""
+    out = series.copy(deep=True)
+    out.attrs = copy.deepcopy(series.attrs)
+    return out
 
 
 def _arguments(

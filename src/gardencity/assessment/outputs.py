@@ -72,6 +72,16 @@ def write_diagnostics(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
                 frame[column] = frame[column].map(lambda v: v if v is None else str(v))
         pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG")
         written.append((name, str(frame.geom_type.dropna().iloc[0]) if len(frame) else ""))
+    if not written:  # still a GeoPackage that says why it holds no map layers
+        about = gpd.GeoDataFrame(
+            {
+                "message": [
+                    "无诊断图层 / no diagnostic layers (an incremental what-if run keeps "
+                    "indicator values only; run a full assessment for the maps)"
+                ]
+            },
+        )
+        pyogrio.write_dataframe(about, tmp, layer="about", driver="GPKG")
     with sqlite3.connect(tmp) as db:
         db.execute(
             "CREATE TABLE layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "

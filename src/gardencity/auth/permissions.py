@@ -69,6 +69,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "survey.view": frozenset({R.ADMIN, R.COORDINATOR, R.LEADER}),
     "ledger.view": STAFF,
     "ledger.manage": frozenset({R.ADMIN, R.COORDINATOR}),
+    "benchmark.view": frozenset({R.ADMIN, R.COORDINATOR, R.LEADER}),
+    "benchmark.manage": frozenset({R.ADMIN}),
 } | {f"case.{action}": t.roles for action, t in TRANSITIONS.items()}
 
 

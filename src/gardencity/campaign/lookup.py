@@ -27,7 +27,16 @@ from gardencity.campaign.states import CaseStatus
 from gardencity.db.spatial import in_bbox
 from gardencity.errors import InvalidRequestError
 
-__all__ = ["category", "deadline", "duplicates", "escalation_hours", "route", "unit"]
+__all__ = [
+    "category",
+    "category_label",
+    "deadline",
+    "duplicates",
+    "escalation_hours",
+    "route",
+    "status_label",
+    "unit",
+]
 
 _CACHE: dict[tuple[Any, ...], RoutingIndex] = {}
 OPEN = [s.value for s in CaseStatus if s not in {CaseStatus.CLOSED, CaseStatus.DISCARDED}]
@@ -115,8 +124,16 @@ def duplicates(
 
 
 def status_label(config: CampaignConfig, status: str, lang: str = "zh") -> str:
-    """The city's label for a fixed status category."""
+    """The city's label for a fixed status category, in ``lang`` (zh or en)."""
     label = config.status_labels.get(status)
     if label is None:
         return status
     return str(label.name_zh if lang == "zh" else label.name_en)
+
+
+def category_label(config: CampaignConfig, code: str, lang: str = "zh") -> str:
+    """The configured name of category ``code`` in ``lang`` (zh or en); the code if unknown."""
+    found = config.categories.get(code)
+    if found is None:
+        return code
+    return found.name_zh if lang == "zh" else found.name_en

@@ -107,6 +107,7 @@ class CaseOut(BaseModel):
     version: int
     source: str
     category: str
+    category_label: str = ""
     title: str
     description: str
     status: str
@@ -157,6 +158,7 @@ class CaseFilter(BaseModel):
     source: str | None = None
     overdue: bool | None = None
     grid_code: str | None = None
+    action_code: str | None = Field(default=None, max_length=64)
     bbox: tuple[float, float, float, float] | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None

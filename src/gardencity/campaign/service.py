@@ -38,6 +38,7 @@ __all__ = [
     "act",
     "actor_label",
     "attach_file",
+    "cases_by_action",
     "escalate_overdue",
     "file_case",
     "get_case",
@@ -163,6 +164,27 @@ def list_cases(
     return list(page), int(total or 0)
 
 
+def cases_by_action(session: Session, actor: User) -> list[dict[str, Any]]:
+    """Per campaign action, how many of the cases ``actor`` may see are open, closed,
+    discarded and in all (cases without an action are left out), by action code."""
+    authorize(actor, "case.view")
+    tree = UnitTree.from_session(session)
+    rows = session.execute(
+        select(Case.action_code, Case.status, func.count())
+        .where(case_scope(actor, tree), Case.action_code.is_not(None))
+        .group_by(Case.action_code, Case.status)
+    ).all()
+    counts: dict[str, dict[str, Any]] = {}
+    for code, status, n in rows:
+        row = counts.setdefault(
+            str(code), {"action_code": code, "open": 0, "closed": 0, "discarded": 0, "total": 0}
+        )
+        key = status if status in {S.CLOSED, S.DISCARDED} else "open"
+        row[key] += int(n)
+        row["total"] += int(n)
+    return [counts[code] for code in sorted(counts)]
+
+
 def _filtered(
     query: Any, session: Session, ctx: ServiceContext, filters: CaseFilter, tree: UnitTree
 ) -> Any:
@@ -181,6 +203,8 @@ def _filtered(
         query = query.where(Case.source == filters.source)
     if filters.grid_code:
         query = query.where(Case.grid_code == filters.grid_code)
+    if filters.action_code:
+        query = query.where(Case.action_code == filters.action_code)
     if filters.created_from:
         query = query.where(Case.created_at >= filters.created_from)
     if filters.created_to:

@@ -19,6 +19,7 @@ from gardencity.indicators._service import (
     per_zone,
     residential_pieces,
 )
+from gardencity.indicators._shared import shared
 from gardencity.indicators._zonal import TiledCover
 from gardencity.network import WalkGraph, multi_source_distances, snap_xy
 
@@ -132,6 +133,7 @@ def _nodes_near(
     return park_i.astype(np.int64), node_i.astype(np.int64)
 
 
+@shared
 def walking_cover(
     zones: gpd.GeoDataFrame,
     land_use: gpd.GeoDataFrame,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
@@ -11,7 +10,7 @@ from gardencity.errors import DataError
 from gardencity.indicators._checks import require_same_crs
 from gardencity.indicators._result import ratio_result
 from gardencity.indicators._zonal import (
-    raster_zone_sums,
+    raster_class_counts,
     require_raster_crs,
     union_area_in_zones,
 )
@@ -40,13 +39,13 @@ def _pick_source(vegetation: gpd.GeoDataFrame | None, canopy: Raster | None, sou
     return source
 
 
-def _class_values(canopy: Raster, names: tuple[str, ...]) -> np.ndarray:
+_ALL_COVER = ("tree", "shrub", "grass", "any")
+_WOODY = ("tree", "shrub")
+
+
+def _class_ids(canopy: Raster, names: tuple[str, ...]) -> list[int]:
     classes = canopy.classes or {"tree": 1, "shrub": 2, "grass": 3}
-    values = np.zeros(256)
-    for name in names:
-        if name in classes:
-            values[classes[name]] = 1.0
-    return values
+    return sorted({int(classes[name]) for name in names if name in classes})
 
 
 def _cover_areas(
@@ -54,20 +53,34 @@ def _cover_areas(
     vegetation: gpd.GeoDataFrame | None,
     canopy: Raster | None,
     source: str,
-    types: tuple[str, ...],
-) -> tuple[pd.Series, pd.Series]:
-    """Cover area per zone and the observed area it is a share of (nodata pixels excluded)."""
+    types: tuple[tuple[str, ...], ...],
+) -> tuple[list[pd.Series], pd.Series]:
+    """Cover area per zone for each group of ``types``, and the observed area they are shares of.
+
+    From a raster, one pass counts the pixels of every class needed (nodata pixels are not
+    observed); from polygons, each group is the union of its vegetation types.
+    """
     zone_area = pd.Series(shapely.area(zones.geometry.to_numpy()), index=zones.index)
     if _pick_source(vegetation, canopy, source) == "raster":
         assert canopy is not None
         require_same_crs(zones=zones)
         require_raster_crs(canopy, zones, "canopy")
-        sums = raster_zone_sums(canopy, zones, _class_values(canopy, types))
-        return sums["sum"] * canopy.pixel_area, sums["count"] * canopy.pixel_area
+        wanted = sorted({c for group in types for c in _class_ids(canopy, group)})
+        counts = raster_class_counts(canopy, zones, wanted).astype(float)
+        covers = [
+            counts[_class_ids(canopy, group)].sum(axis=1) * canopy.pixel_area for group in types
+        ]
+        return covers, counts["valid"] * canopy.pixel_area
     assert vegetation is not None
     require_same_crs(zones=zones, vegetation=vegetation)
-    selected = vegetation if "any" in types else vegetation[vegetation["veg_type"].isin(types)]
-    return union_area_in_zones(selected, zones), zone_area
+    covers = [
+        union_area_in_zones(
+            vegetation if "any" in group else vegetation[vegetation["veg_type"].isin(group)],
+            zones,
+        )
+        for group in types
+    ]
+    return covers, zone_area
 
 
 def green_coverage_ratio(
@@ -95,9 +108,7 @@ def green_coverage_ratio(
     >>> float(green_coverage_ratio(zones, veg).iloc[0])
     37.5
     """
-    cover, observed = _cover_areas(
-        zones, vegetation, canopy, source, ("tree", "shrub", "grass", "any")
-    )
+    (cover,), observed = _cover_areas(zones, vegetation, canopy, source, (_ALL_COVER,))
     return ratio_result(
         cover, observed, name="green_coverage_ratio", numerator_unit="m2", denominator_unit="m2"
     )
@@ -125,8 +136,7 @@ def tree_shrub_share(
     >>> round(float(tree_shrub_share(zones, veg).iloc[0]), 4)
     66.6667
     """
-    woody, _ = _cover_areas(zones, vegetation, canopy, source, ("tree", "shrub"))
-    total, _ = _cover_areas(zones, vegetation, canopy, source, ("tree", "shrub", "grass", "any"))
+    (woody, total), _ = _cover_areas(zones, vegetation, canopy, source, (_WOODY, _ALL_COVER))
     return ratio_result(
         woody, total, name="tree_shrub_share", numerator_unit="m2", denominator_unit="m2"
     )

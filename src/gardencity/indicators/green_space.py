@@ -73,6 +73,13 @@ def green_space_ratio(
             adjoining = other.geometry.to_numpy()[np.unique(near)]
             other_cover = TiledCover(adjoining).minus(counted_cover)
             a_other = pd.Series(other_cover.overlap_areas(zone_geoms), index=zones.index)
+    return green_space_result(zones, a_in, a_other, other_green_cap)
+
+
+def green_space_result(
+    zones: gpd.GeoDataFrame, a_in: pd.Series, a_other: pd.Series, other_green_cap: float
+) -> pd.Series:
+    """The ratio from the counted (``a_in``) and adjoining other (``a_other``) green areas."""
     credited = a_other.clip(upper=other_green_cap * a_in)
     zone_area = pd.Series(shapely.area(zones.geometry.to_numpy()), index=zones.index)
     result = ratio_result(
@@ -154,8 +161,13 @@ def parks_per_10k(
     points = shapely.point_on_surface(parks.geometry.to_numpy())
     zone_geoms = zones.geometry.to_numpy()
     counts = [int(shapely.contains(z, points).sum()) if len(points) else 0 for z in zone_geoms]
+    return parks_per_10k_result(zones, pd.Series(counts, index=zones.index, dtype=float))
+
+
+def parks_per_10k_result(zones: gpd.GeoDataFrame, counts: pd.Series) -> pd.Series:
+    """Parks per 10,000 residents from the count of parks in each zone."""
     return ratio_result(
-        pd.Series(counts, index=zones.index, dtype=float),
+        counts,
         zones["population"],
         name="parks_per_10k",
         scale=10000.0,

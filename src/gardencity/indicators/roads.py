@@ -14,8 +14,14 @@ import shapely
 from gardencity.errors import DataError
 from gardencity.indicators._checks import require_columns, require_same_crs
 from gardencity.indicators._result import ratio_result
-from gardencity.indicators._road_geometry import DEFAULT_RED_LINE_M, road_pieces, side_samples
+from gardencity.indicators._road_geometry import (
+    DEFAULT_RED_LINE_M,
+    LineAxes,
+    road_pieces,
+    side_bins,
+)
 from gardencity.indicators._service import per_zone
+from gardencity.indicators._shared import shared
 from gardencity.indicators._zonal import TiledCover, require_raster_crs
 from gardencity.io.raster import Raster
 
@@ -64,6 +70,7 @@ def _tree_lookup(
     return in_vector, 1.0
 
 
+@shared
 def road_shade_segments(
     zones: gpd.GeoDataFrame,
     roads: gpd.GeoDataFrame,
@@ -106,65 +113,63 @@ def road_shade_segments(
     outer = red / 2.0
     inner = np.maximum(outer - slow, 0.0)
     across = 3
+    within = None
     if slow_lanes is not None and len(slow_lanes):
         inner = np.zeros_like(outer)
         across = 8
-    samples = side_samples(
-        pieces.geometry.to_numpy(),
+        lanes = shapely.union_all(slow_lanes.geometry.to_numpy())
+        shapely.prepare(lanes)
+
+        def within(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
+            return shapely.contains_xy(lanes, x, y)
+
+    axes = LineAxes(pieces.geometry.to_numpy())
+    line_len = pieces["length_m"].to_numpy()
+    stats = side_bins(
+        axes,
+        line_len,
         inner,
         outer,
         step_m=step,
         segment_length_m=segment_length_m,
         across=across,
+        covered=in_crown,
+        within=within,
     )
-    x, y = samples["x"].to_numpy(), samples["y"].to_numpy()
-    if slow_lanes is not None and len(slow_lanes):
-        lanes = shapely.union_all(slow_lanes.geometry.to_numpy())
-        shapely.prepare(lanes)
-        keep = shapely.contains_xy(lanes, x, y)
-        samples, x, y = samples[keep], x[keep], y[keep]
-    samples = samples.assign(tree=in_crown(x, y))
-    grouped = samples.groupby(["line", "bin", "side"])
-    stats = grouped.agg(
-        canopy_fraction=("tree", "mean"), start=("along", "min"), end=("along", "max")
-    ).reset_index()
-    line_len = pieces["length_m"].to_numpy()[stats["line"].to_numpy()]
+    line = stats["line"].to_numpy()
     bin_start = stats["bin"].to_numpy() * segment_length_m
-    stats["length_m"] = np.minimum(bin_start + segment_length_m, line_len) - bin_start
-    lines = pieces.geometry.to_numpy()[stats["line"].to_numpy()]
-    geoms = _segment_lines(lines, bin_start, bin_start + stats["length_m"].to_numpy())
-    source = pieces.iloc[stats["line"].to_numpy()]
-    out = gpd.GeoDataFrame(
+    length = np.minimum(bin_start + segment_length_m, line_len[line]) - bin_start
+    fraction = stats["hits"].to_numpy() / stats["samples"].to_numpy()
+    source = pieces.iloc[line]
+    return gpd.GeoDataFrame(
         {
             "zone_id": source["zone_id"].to_numpy(),
             "grade": source["grade"].to_numpy(),
             "name": source.get("name", pd.Series(None, index=source.index)).to_numpy(),
             "side": np.where(stats["side"].to_numpy() > 0, "left", "right"),
-            "length_m": stats["length_m"].to_numpy(),
-            "canopy_fraction": stats["canopy_fraction"].to_numpy(),
-            "is_shaded": stats["canopy_fraction"].to_numpy() >= shade_threshold,
+            "length_m": length,
+            "canopy_fraction": fraction,
+            "is_shaded": fraction >= shade_threshold,
         },
-        geometry=geoms,
+        geometry=_segment_lines(axes, line, bin_start, bin_start + length),
         crs=zones.crs,
     )
-    return out
 
 
 def _segment_lines(
-    lines: npt.NDArray[np.object_],
+    axes: LineAxes,
+    line: npt.NDArray[np.int64],
     start: npt.NDArray[np.float64],
     end: npt.NDArray[np.float64],
     step: float = 10.0,
 ) -> npt.NDArray[np.object_]:
     """The part of each line between ``start`` and ``end``, as points every ``step`` metres."""
     count = np.maximum(2, np.ceil((end - start) / step).astype(np.int64) + 1)
-    owner = np.repeat(np.arange(len(lines)), count)
+    owner = np.repeat(np.arange(len(line)), count)
     k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
     distance = start[owner] + (end - start)[owner] * k / (count[owner] - 1)
-    points = shapely.line_interpolate_point(lines[owner], distance)
-    return np.asarray(
-        shapely.linestrings(shapely.get_coordinates(points), indices=owner), dtype=object
-    )
+    xy = axes.points(line[owner], distance)
+    return np.asarray(shapely.linestrings(xy, indices=owner), dtype=object)
 
 
 def shaded_road_coverage(
@@ -217,12 +222,22 @@ def shaded_road_coverage(
         default_sidewalk_width_m=default_sidewalk_width_m,
         default_bike_lane_width_m=default_bike_lane_width_m,
     )
+    return shade_result(segments, zones)
+
+
+def shade_result(segments: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.Series:
+    """The coverage per zone from side-segments (``zone_id``, ``length_m``, ``is_shaded``)."""
     zone_ids = segments["zone_id"].to_numpy()
     length = segments["length_m"].to_numpy(dtype=float, copy=True)
     shaded = per_zone(np.where(segments["is_shaded"].to_numpy(bool), length, 0.0), zone_ids, zones)
+    return shade_ratio(shaded, per_zone(length, zone_ids, zones))
+
+
+def shade_ratio(shaded_m: pd.Series, total_m: pd.Series) -> pd.Series:
+    """100 × shaded length ÷ evaluated length, per zone."""
     return ratio_result(
-        shaded,
-        per_zone(length, zone_ids, zones),
+        shaded_m,
+        total_m,
         name="shaded_road_coverage",
         numerator_unit="m",
         denominator_unit="m",
@@ -244,6 +259,22 @@ def _required_ratio(
             hit |= width == 0.0
         required = np.where(hit, float(rule["min_ratio"]), required)
     return np.where(landscape, np.maximum(np.nan_to_num(required), landscape_ratio), required)
+
+
+# Tile of the green cover for road corridors: small tiles keep each corridor's overlays small
+# (a 2 km tile's union has thousands of vertices that every corridor intersection walks).
+_CORRIDOR_TILE_M = 300.0
+
+
+def _green_in(
+    corridors: npt.NDArray[np.object_], green: npt.NDArray[np.object_]
+) -> npt.NDArray[np.float64]:
+    """Area of each corridor covered by the union of ``green`` (overlaps counted once).
+
+    Only the green polygons that touch a corridor are unioned, in small tiles.
+    """
+    near = np.unique(shapely.STRtree(green).query(corridors, predicate="intersects")[1])
+    return TiledCover(green[near], tile_m=_CORRIDOR_TILE_M).overlap_areas(corridors)
 
 
 def road_green_segments(
@@ -275,8 +306,7 @@ def road_green_segments(
         corridor = shapely.buffer(
             pieces.geometry.to_numpy()[todo], width[todo] / 2.0, cap_style="flat"
         )
-        green = TiledCover(green_spaces.geometry.to_numpy())
-        ratio[todo] = green.overlap_areas(corridor) / shapely.area(corridor)
+        ratio[todo] = _green_in(corridor, green_spaces.geometry.to_numpy()) / shapely.area(corridor)
     elif todo.any():
         ratio[todo] = 0.0
     required = _required_ratio(

@@ -2,9 +2,12 @@
 indicator (cities compare themselves with the province's leader).
 
 Peer figures come as a table (CSV or Excel), either long — ``city``, ``indicator_id``,
-``value``, optional ``year`` and ``source`` — or wide — ``city`` (+ ``year``, ``source``) and
-one column per indicator id. The rank is direction-aware: for ``higher_is_better`` indicators
-the largest value ranks 1, for ``lower_is_better`` the smallest; ties share the best rank.
+``value``, optional ``province``, ``year`` and ``source`` — or wide — ``city`` (+
+``province``, ``year``, ``source``) and one column per indicator id. They are also kept in the
+campaign database (:mod:`gardencity.inspection.peer_store`), entered one by one or imported.
+
+The rank is direction-aware: for ``higher_is_better`` indicators the largest value ranks 1,
+for ``lower_is_better`` the smallest; ties share the best rank.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from gardencity.errors import DataError
 __all__ = ["rank_city", "read_peer_figures"]
 
 LONG = ("city", "indicator_id", "value")
-META = ("city", "year", "source")
+META = ("city", "province", "year", "source")
 
 
 def read_peer_figures(
     source: str | Path | pd.DataFrame, *, known_indicators: set[str] | None = None
 ) -> pd.DataFrame:
-    """The peers' figures as a long table ``city, indicator_id, value, year, source``; every
+    """The peers' figures as a long table ``city, indicator_id, value, year, source,
+    province``; every
     problem (unknown indicator ids, values that are not numbers, repeated rows) at once.
 
     >>> wide = pd.DataFrame({"city": ["甲市", "乙市"], "green_coverage_ratio": [44.6, "43.9"]})
@@ -39,7 +43,13 @@ def read_peer_figures(
         path = Path(source)
         if not path.is_file():
             raise DataError(f"{path} not found.")
-        frame = pd.read_excel(path) if path.suffix in (".xlsx", ".xls") else pd.read_csv(path)
+        try:
+            frame = pd.read_excel(path) if path.suffix in (".xlsx", ".xls") else pd.read_csv(path)
+        except Exception as exc:  # any reader failure means the same to the user: not a table
+            raise DataError(
+                f"{path.name} cannot be read as a table ({type(exc).__name__}: {exc}). Fix: "
+                "save it as UTF-8 CSV or as an Excel workbook (.xlsx) with a header row."
+            ) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     if "city" not in frame:
         raise DataError("The peer table needs a `city` column.")
@@ -53,7 +63,7 @@ def read_peer_figures(
         )
     elif "value" not in frame:
         raise DataError("A long peer table needs a `value` column.")
-    for column in ("year", "source"):
+    for column in ("year", "source", "province"):
         if column not in frame:
             frame[column] = None
     frame = frame.dropna(subset=["value"])
@@ -74,7 +84,7 @@ def read_peer_figures(
         raise DataError("The peer figures have problems:\n" + "\n".join(problems))
     frame["value"] = numbers.astype(float)
     frame["city"] = frame["city"].astype(str)
-    out = frame[["city", "indicator_id", "value", "year", "source"]]
+    out = frame[["city", "indicator_id", "value", "year", "source", "province"]]
     return out.reset_index(drop=True)
 
 

@@ -9,6 +9,10 @@ Completeness rules (pure functions over a table of documents):
   its completeness is ``done / documents`` (0 % for an item without any document — the
   review expects something for every item);
 * a unit's completeness is ``done / documents`` over the documents it owns.
+
+Besides what users upload, the platform registers its own outputs (a run's scorecard, maps and
+diagnostics, the self-assessment report) as evidence of kind ``generated``, already accepted
+(see :mod:`gardencity.inspection.generated_evidence`); each item row counts them.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from gardencity.standards.schema import Standard
 
 __all__ = [
     "DOCUMENT_KINDS",
+    "GENERATED_KIND",
     "STATUSES",
     "LedgerItem",
     "item_completeness",
@@ -45,7 +50,9 @@ DOCUMENT_KINDS = {
     "map": "图件",
     "report": "报告",
     "other": "其他",
+    "generated": "平台生成",
 }
+GENERATED_KIND = "generated"
 
 
 @dataclass(frozen=True)
@@ -85,9 +92,10 @@ def _flags(documents: pd.DataFrame, now: datetime) -> pd.DataFrame:
 def item_completeness(
     items: list[LedgerItem], documents: pd.DataFrame, now: datetime
 ) -> list[dict[str, Any]]:
-    """Per item, in catalogue order: documents, done, overdue, completeness (%), complete.
+    """Per item, in catalogue order: documents, done, overdue, generated (documents the
+    platform produced), completeness (%), complete.
 
-    ``documents`` has ``item_id``, ``status`` and ``due_at`` columns.
+    ``documents`` has ``item_id``, ``status`` and ``due_at`` columns (``kind`` optional).
 
     >>> items = [LedgerItem(1, "a", "甲", ""), LedgerItem(2, "b", "乙", "")]
     >>> docs = pd.DataFrame({"item_id": ["a", "a"], "status": ["accepted", "submitted"],
@@ -103,6 +111,9 @@ def item_completeness(
         n = 0 if mine is None else len(mine)
         done = 0 if mine is None else int(mine["done"].sum())
         overdue = 0 if mine is None else int(mine["overdue"].sum())
+        generated = 0
+        if mine is not None and "kind" in mine:
+            generated = int((mine["kind"] == GENERATED_KIND).sum())
         rows.append(
             {
                 "seq": item.seq,
@@ -112,6 +123,7 @@ def item_completeness(
                 "documents": n,
                 "done": done,
                 "overdue": overdue,
+                "generated": generated,
                 "completeness_pct": round(100.0 * done / n, 1) if n else 0.0,
                 "complete": n > 0 and done == n,
             }

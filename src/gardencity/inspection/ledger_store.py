@@ -22,6 +22,7 @@ from gardencity.campaign.states import CaseStatus
 from gardencity.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
 from gardencity.inspection.ledger import (
     DOCUMENT_KINDS,
+    GENERATED_KIND,
     STATUSES,
     LedgerItem,
     item_completeness,
@@ -88,7 +89,12 @@ def _check(
     if "item_id" in values and values["item_id"] not in {i.item_id for i in items}:
         problems.append(f"item_id {values['item_id']!r} is not an item of the chosen standard")
     if values.get("kind") is not None and values["kind"] not in DOCUMENT_KINDS:
-        problems.append(f"kind must be one of {sorted(DOCUMENT_KINDS)}")
+        problems.append(f"kind must be one of {sorted(set(DOCUMENT_KINDS) - {GENERATED_KIND})}")
+    elif values.get("kind") == GENERATED_KIND:
+        problems.append(
+            "kind 'generated' is for the platform's own outputs, registered when an assessment "
+            "run or the self-assessment report is written; choose another kind"
+        )
     if values.get("status") is not None and values["status"] not in STATUSES:
         problems.append(f"status must be one of {sorted(STATUSES)}")
     unit_id = values.get("owner_unit_id")
@@ -179,7 +185,8 @@ def completeness(
         "items_total": len(items),
         "completeness_pct": round(100.0 * complete / len(items), 1) if items else 0.0,
         "items": by_item,
-        "units": unit_completeness(docs, names, ctx.now()),
+        # the platform is not a responsible unit: its generated evidence is counted per item
+        "units": unit_completeness(docs[docs["kind"] != GENERATED_KIND], names, ctx.now()),
     }
 
 

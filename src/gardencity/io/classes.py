@@ -1,6 +1,7 @@
 """Class tables (as data in ``io/data``): land-use codes, green-space classes, road grades.
 
->>> import pandas as pd
+>>> import numpy as np
+import pandas as pd
 >>> land_use_category(pd.Series(["R21", "0701", "G1"]), "gb50137").tolist()
 ['residential', None, 'park']
 >>> normalise_green_class(pd.Series(["G15", "G3"]), "cjjt85_2002").tolist()
@@ -15,6 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -49,6 +51,13 @@ def _clean(code: object) -> str:
     return str(code).strip().upper()
 
 
+def _clean_all(codes: pd.Series) -> pd.Series:
+    """:func:`_clean` of every code, computed once per distinct value."""
+    positions, distinct = pd.factorize(codes, use_na_sentinel=True)
+    cleaned = np.array([_clean(v) for v in distinct] + [""], dtype=object)
+    return pd.Series(cleaned[positions], index=codes.index, dtype=object)
+
+
 def _scheme_codes(scheme: str) -> dict[str, dict[str, str]]:
     schemes = _table("land_use_classes")["schemes"]
     if scheme not in schemes:
@@ -70,17 +79,19 @@ def _longest_prefix(code: str, table: dict[str, Any]) -> str | None:
 def land_use_category(codes: pd.Series, scheme: str) -> pd.Series:
     """Category of each land-use code (None where the code is unknown)."""
     table = _scheme_codes(scheme)
-    lookup = {
-        c: (table[p]["category"] if (p := _longest_prefix(c, table)) else None)
-        for c in {_clean(v) for v in codes}
-    }
-    return pd.Series([lookup[_clean(v)] for v in codes], index=codes.index, dtype=object)
+    positions, distinct = pd.factorize(_clean_all(codes))
+    categories = np.array(
+        [table[p]["category"] if (p := _longest_prefix(c, table)) else None for c in distinct]
+        + [None],
+        dtype=object,
+    )
+    return pd.Series(categories[positions], index=codes.index, dtype=object)
 
 
 def unknown_land_use_codes(codes: pd.Series, scheme: str) -> dict[str, int]:
     """Codes with no entry in the table, with how many parcels carry each."""
     categories = land_use_category(codes, scheme)
-    unknown = codes[categories.isna()].map(_clean)
+    unknown = _clean_all(codes)[categories.isna()]
     return {str(k): int(v) for k, v in unknown.value_counts().sort_index().items()}
 
 
@@ -91,7 +102,7 @@ def normalise_green_class(codes: pd.Series, scheme: str) -> pd.Series:
             f"Unknown green-space scheme '{scheme}'. Fix: set green_space_scheme in city.toml to "
             f"one of {', '.join(GREEN_SPACE_SCHEMES)}."
         )
-    cleaned = codes.map(_clean)
+    cleaned = _clean_all(codes)
     if scheme == "cjjt85_2002":
         crosswalk = _table("green_space_classes")["crosswalk_2002_to_2017"]
         cleaned = cleaned.map(lambda c: crosswalk.get(c, c))
@@ -101,7 +112,7 @@ def normalise_green_class(codes: pd.Series, scheme: str) -> pd.Series:
 def unknown_green_classes(codes: pd.Series) -> dict[str, int]:
     """2017 codes that are not in CJJ/T 85-2017, with counts."""
     known = _table("green_space_classes")["classes"]
-    cleaned = codes.map(_clean)
+    cleaned = _clean_all(codes)
     unknown = cleaned[~cleaned.isin(list(known))]
     return {str(k): int(v) for k, v in unknown.value_counts().sort_index().items()}
 
@@ -109,7 +120,9 @@ def unknown_green_classes(codes: pd.Series) -> dict[str, int]:
 def green_class_in_construction_land(codes: pd.Series) -> pd.Series:
     """Default ``in_construction_land`` of each 2017 class (区域绿地 EG* lie outside)."""
     known = _table("green_space_classes")["classes"]
-    return codes.map(lambda c: bool(known.get(_clean(c), {}).get("in_construction_land", True)))
+    cleaned = _clean_all(codes)
+    inside = {c: bool(known.get(c, {}).get("in_construction_land", True)) for c in cleaned.unique()}
+    return cleaned.map(inside).astype(bool)
 
 
 @cache

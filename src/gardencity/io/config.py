@@ -5,12 +5,23 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gardencity.errors import WorkspaceError
 
-__all__ = ["CityConfig", "CitySection", "LayerSource", "ManagementItem", "load_config"]
+__all__ = [
+    "POSTGRES_SCHEMES",
+    "CityConfig",
+    "CitySection",
+    "LayerSource",
+    "ManagementItem",
+    "StorageSection",
+    "load_config",
+]
+
+POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 
 
 class _Strict(BaseModel):
@@ -38,6 +49,38 @@ class LayerSource(_Strict):
     fields: dict[str, str] = Field(default_factory=dict)
 
 
+class StorageSection(_Strict):
+    """Where the vector layers live: ``city.gpkg`` (the default) or a PostGIS schema.
+
+    ``vector = "postgresql://user@host:5432/db"`` reads layer X from table ``schema.X``. The
+    password belongs in ``PGPASSWORD`` or ``~/.pgpass`` (read by libpq), not in city.toml.
+    Rasters and tables stay files in the workspace folder either way.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    vector: str | None = None
+    db_schema: str = Field("public", alias="schema", min_length=1, max_length=63)
+
+    @field_validator("vector")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in POSTGRES_SCHEMES or not parts.path.strip("/"):
+            raise ValueError(
+                "must be a PostgreSQL URL with a database, e.g. "
+                '"postgresql://gardencity@db.example.cn:5432/city" (password in PGPASSWORD or '
+                "~/.pgpass), or be left out to read city.gpkg"
+            )
+        return value
+
+    @property
+    def is_postgis(self) -> bool:
+        return self.vector is not None
+
+
 class ManagementItem(_Strict):
     status: bool
     evidence: list[str] = Field(default_factory=list)
@@ -58,6 +101,7 @@ class TableSection(_Strict):
 
 class CityConfig(_Strict):
     city: CitySection
+    storage: StorageSection = Field(default_factory=lambda: StorageSection.model_validate({}))
     layers: dict[str, LayerSource] = Field(default_factory=dict)
     rasters: RasterSection = Field(default_factory=RasterSection)
     tables: TableSection = Field(default_factory=TableSection)

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pyogrio
 
-from gardencity.errors import DataError, EmptyLayerError, MissingColumnError, UnknownClassCodeError
+from gardencity.errors import (
+    DataError,
+    EmptyLayerError,
+    MissingColumnError,
+    UnknownClassCodeError,
+    WorkspaceError,
+)
 from gardencity.io.classes import unknown_green_classes, unknown_land_use_codes
 from gardencity.io.crs import to_metric
 from gardencity.io.gcj02 import gdf_from_gcj02
@@ -37,6 +43,11 @@ def import_layer(
     into the copy and the copy swapped in, so the old data survives any failure.
     """
     ws = Workspace.open(workspace_path)
+    if ws.postgis is not None:
+        raise WorkspaceError(
+            f"{ws.path} reads its layers from {ws.postgis.where}; import-layer writes city.gpkg, "
+            f"which that workspace does not read. Fix: {ws.how_to_add(name)}."
+        )
     spec = layer_spec(name)
     gdf = read_vector(Path(source), layer, name)
     if fields:

@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from gardencity.errors import GardenCityError, Problem, ValidationError
+from gardencity.errors import CrsError, GardenCityError, Problem, ValidationError
 from gardencity.io.classes import unknown_green_classes, unknown_land_use_codes
 from gardencity.io.layers import LAYERS
 from gardencity.io.workspace import Workspace
@@ -21,8 +21,9 @@ def validate_workspace(ws: Workspace) -> list[Problem]:
     problems: list[Problem] = []
     try:
         crs = ws.crs
-    except GardenCityError as exc:
-        return [Problem("city.toml", str(exc), "Set a projected `crs` in city.toml.")]
+    except GardenCityError as exc:  # a CRS problem, or the PostGIS server cannot be read
+        fix = "Set a projected `crs` in city.toml." if isinstance(exc, CrsError) else "See above."
+        return [Problem("city.toml", str(exc), fix)]
     present = set(ws.layer_names())
     layers: dict[str, gpd.GeoDataFrame] = {}
     for name, spec in LAYERS.items():
@@ -32,7 +33,7 @@ def validate_workspace(ws: Workspace) -> list[Problem]:
                     Problem(
                         name,
                         f"required layer '{name}' ({spec.name_zh}) is missing",
-                        f"Add it: `gardencity import-layer {ws.path} {name} FILE` "
+                        f"{ws.how_to_add(name)} "
                         f"(fields: {', '.join(spec.required_fields) or 'geometry only'}).",
                     )
                 )
@@ -168,12 +169,31 @@ def _district_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
     return problems
 
 
+def _off_coverage(geoms: np.ndarray) -> np.ndarray | None:
+    """Which polygons have edges that do not match their neighbours' (GEOS coverage
+    validation, much faster than testing every touching pair); None if it cannot tell."""
+    valid = shapely.is_valid(geoms) & ~shapely.is_empty(geoms)
+    if not valid.all():
+        return None
+    try:
+        edges = shapely.coverage_invalid_edges(geoms)
+    except shapely.errors.GEOSException:
+        return None
+    return np.asarray(~shapely.is_empty(edges), dtype=bool)
+
+
 def _overlap_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
     if "land_use" not in layers:
         return []
     geoms = layers["land_use"].geometry.to_numpy()
+    suspects = _off_coverage(geoms)
+    if suspects is not None and not suspects.any():
+        return []  # parcels that form a valid coverage do not overlap
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
+    if suspects is not None:
+        near = suspects[left] | suspects[right]
+        left, right = left[near], right[near]
     pairs = left < right
     left, right = left[pairs], right[pairs]
     if left.size == 0:

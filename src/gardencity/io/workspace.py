@@ -1,11 +1,16 @@
 """A city workspace: a folder with ``city.toml``, ``city.gpkg`` and optional rasters/tables.
 
+With ``[storage] vector = "postgresql://…"`` in city.toml the vector layers are read from
+tables of a PostGIS schema instead of ``city.gpkg`` (see :mod:`gardencity.io.postgis`);
+rasters, tables and per-layer ``path`` overrides stay files in the folder.
+
 Writing is atomic: a new GeoPackage is written beside the old one and swapped in only when it
 is complete, so an interrupted or failed import never destroys an existing workspace.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -37,6 +42,7 @@ from gardencity.io.crs import local_metric_crs, to_metric
 from gardencity.io.gcj02 import gdf_from_gcj02
 from gardencity.io.layers import LAYERS, TABLES, layer_spec
 from gardencity.io.management import ManagementEvidence
+from gardencity.io.postgis import PostgisStore
 from gardencity.io.raster import Raster, read_raster
 from gardencity.io.vector import coerce_fields, read_vector, repair_geometries
 
@@ -122,6 +128,9 @@ class Workspace:
         self.config = config
         self.repairs: list[Problem] = []
         self._cache: dict[str, gpd.GeoDataFrame | None] = {}
+        # read once for validation and loading alike: load_layer takes the raw frame over
+        self._raw: dict[str, gpd.GeoDataFrame] = {}
+        self._rasters: dict[str, Raster | None] = {}
         self._crs: CRS | None = None
 
     @classmethod
@@ -143,15 +152,50 @@ class Workspace:
     def gpkg(self) -> Path:
         return self.path / GPKG_FILE
 
+    @functools.cached_property
+    def postgis(self) -> PostgisStore | None:
+        """The PostGIS schema holding the vector layers, or None for ``city.gpkg``."""
+        storage = self.config.storage
+        return PostgisStore(storage.vector, storage.db_schema) if storage.vector else None
+
     def _source(self, name: str) -> tuple[Path, str | None, LayerSource]:
         source = self.config.layers.get(name, LayerSource())
         path = self.path / source.path if source.path else self.gpkg
         layer = source.layer or (name if path == self.gpkg or path.suffix == ".gpkg" else None)
         return path, layer, source
 
+    def _table(self, name: str) -> str | None:
+        """The PostGIS table of layer ``name``; None when it is read from a file."""
+        source = self.config.layers.get(name, LayerSource())
+        if self.postgis is None or source.path:
+            return None
+        return source.layer or name
+
     def layer_names(self) -> list[str]:
-        present = set(pyogrio.list_layers(self.gpkg)[:, 0]) if self.gpkg.exists() else set()
+        if self.postgis is not None:
+            present = self.postgis.tables()
+        elif self.gpkg.exists():
+            present = set(pyogrio.list_layers(self.gpkg)[:, 0])
+        else:
+            present = set()
         return sorted(n for n in [*LAYERS, *TABLES] if n in present or n in self.config.layers)
+
+    def table_fingerprint(self, name: str) -> str | None:
+        """For a layer read from PostGIS, a digest that changes whenever its table does (file
+        layers change their mtime instead); None for file layers and views."""
+        table = self._table(name)
+        return None if self.postgis is None or table is None else self.postgis.fingerprint(table)
+
+    def how_to_add(self, name: str) -> str:
+        """The fix for a missing layer, for the store this workspace reads from."""
+        if self.postgis is not None:
+            table = f"{self.postgis.schema}.{name}"
+            return (
+                f"load it as the table {table} in {self.postgis.where} (e.g. `ogr2ogr -f "
+                f"PostgreSQL PG:dbname=… FILE -nln {table} -lco GEOMETRY_NAME=geom`), or add it "
+                f"to the embedded workspace and run `gardencity push-postgis` again"
+            )
+        return f"add it with `gardencity import-layer {self.path} {name} FILE`"
 
     def has_layer(self, name: str) -> bool:
         return name in self.layer_names()
@@ -173,13 +217,24 @@ class Workspace:
         return self._crs
 
     def _read_raw(self, name: str) -> gpd.GeoDataFrame:
+        if name not in self._raw:
+            self._raw[name] = self._read_source(name)
+        return self._raw[name]
+
+    def _read_source(self, name: str) -> gpd.GeoDataFrame:
         path, layer, source = self._source(name)
-        if not path.exists():
+        table = self._table(name)
+        if self.postgis is not None and table is not None:
+            spec = LAYERS.get(name)
+            needs_geometry = spec is not None and spec.geometry != "none"
+            gdf = self.postgis.read(table, name, needs_geometry=needs_geometry)
+        elif not path.exists():
             raise MissingLayerError(
                 f"Layer '{name}' points to {path}, which does not exist. Fix: correct "
                 f"[layers.{name}] path in city.toml."
             )
-        gdf = read_vector(path, layer, name)
+        else:
+            gdf = read_vector(path, layer, name)
         if source.fields:
             gdf = gdf.rename(columns={theirs: ours for ours, theirs in source.fields.items()})
         if source.coordinates == "gcj02":
@@ -194,13 +249,14 @@ class Workspace:
         if not self.has_layer(name):
             if spec.required:
                 raise MissingLayerError(
-                    f"The required layer '{name}' ({spec.name_zh}) is missing from {self.path}. "
-                    f"Layers present: {', '.join(self.layer_names()) or 'none'}. Fix: add it with "
-                    f"`gardencity import-layer {self.path} {name} FILE`."
+                    f"The required layer '{name}' ({spec.name_zh}) is missing from "
+                    f"{self._store_text()}. Layers present: "
+                    f"{', '.join(self.layer_names()) or 'none'}. Fix: {self.how_to_add(name)}."
                 )
             self._cache[name] = None
             return None
         gdf = self._read_raw(name)
+        del self._raw[name]
         if spec.geometry != "none":
             gdf = to_metric(gdf, self.crs, name=name)
             gdf, problems = repair_geometries(gdf, spec)
@@ -209,6 +265,11 @@ class Workspace:
         gdf = self._derive(name, gdf)
         self._cache[name] = gdf
         return gdf
+
+    def _store_text(self) -> str:
+        if self.postgis is None:
+            return str(self.path)
+        return f"{self.path} (tables of {self.postgis.where})"
 
     def _derive(self, name: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if name == "land_use" and "code" in gdf:
@@ -236,6 +297,12 @@ class Workspace:
         return gdf
 
     def load_raster(self, name: str) -> Raster | None:
+        """A raster of city.toml [rasters], read once."""
+        if name not in self._rasters:
+            self._rasters[name] = self._read_raster(name)
+        return self._rasters[name]
+
+    def _read_raster(self, name: str) -> Raster | None:
         file = getattr(self.config.rasters, name, None)
         if not file:
             return None

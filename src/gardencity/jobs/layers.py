@@ -2,7 +2,8 @@
 
 Geometries are simplified for display (``DISPLAY_TOLERANCE_M``, topology kept) and their
 coordinates rounded to 6 decimals (about 0.1 m); only the attributes a map needs are kept.
-Each answer is cached on disk next to its source and rebuilt when the source changes.
+Each answer is cached on disk next to its source and rebuilt when the source changes (a
+file's mtime; for a layer in PostGIS, a fingerprint of its table's row versions).
 """
 
 from __future__ import annotations
@@ -102,7 +103,18 @@ def workspace_geojson(workspace: Path, name: str) -> bytes:
             gdf = loaded
         return _to_geojson(gdf, WORKSPACE_LAYERS[name])
 
-    return _cached(ws.path / "runs" / "cache" / f"{name}.{FORMAT}.geojson", mtime, build)
+    if ws.postgis is None:
+        return _cached(ws.path / "runs" / "cache" / f"{name}.{FORMAT}.geojson", mtime, build)
+    # PostGIS tables have no mtime: the cache file is named by the table's fingerprint
+    stamp = ws.table_fingerprint("land_use" if name == "residential" else name)
+    if stamp is None:  # a view: nothing tells when it changes
+        content: bytes = build()
+        return content
+    cache = ws.path / "runs" / "cache" / f"{name}.{FORMAT}.pg-{stamp}.geojson"
+    for stale in cache.parent.glob(f"{name}.{FORMAT}.pg-*.geojson"):
+        if stale != cache:
+            stale.unlink(missing_ok=True)
+    return _cached(cache, mtime, build)
 
 
 def diagnostic_geojson(run_path: Path, name: str) -> bytes:

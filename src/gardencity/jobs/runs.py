@@ -4,6 +4,11 @@
 progress into the run's row after each indicator and writes scorecard.json, diagnostics.gpkg
 and report.html next to it. A what-if run assesses a copy of the workspace with the user's
 edits (see :mod:`gardencity.jobs.whatif`).
+
+The outputs of an assessment of the real workspace (not a what-if) are registered in the
+evidence ledger as generated evidence of the items they prove
+(:mod:`gardencity.inspection.generated_evidence`), in the same transaction that marks the run
+succeeded; a later run replaces them.
 """
 
 from __future__ import annotations
@@ -52,6 +57,21 @@ def _values(scorecard: dict[str, Any]) -> dict[str, Any]:
         item["id"]: {"value": item.get("value"), "status": item.get("status")}
         for item in scorecard.get("indicators", [])
     }
+
+
+def _register_evidence(
+    session: Session, workspace: Path, run: AssessmentRun, scorecard: dict[str, Any]
+) -> None:
+    """The run's outputs as generated ledger evidence (assessments of the real city only)."""
+    if run.kind != "assessment":
+        return
+    from gardencity.inspection.generated_evidence import register_generated_evidence
+
+    out = run_dir(workspace, run.id)
+    files = {key: out / name for key, name in OUTPUT_FILES.items()}
+    register_generated_evidence(
+        session, files, scorecard, now=_now(), run_id=run.id, workspace=workspace
+    )
 
 
 def start_run(
@@ -141,6 +161,7 @@ def import_outputs(session: Session, workspace: Path, outputs: Path) -> Assessme
         source = Path(outputs) / name
         if source.is_file():
             shutil.copyfile(source, target / name)
+    _register_evidence(session, Path(workspace), run, scorecard)
     return run
 
 
@@ -165,26 +186,27 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
             edits = get_run(session, run_id).edits
         record(status="running", started_at=_now(), message="读取数据 / loading layers")
         out.mkdir(parents=True, exist_ok=True)
-        source: Path = Path(workspace)
-        if edits:
-            from gardencity.jobs.whatif import apply_edits
-
-            source = apply_edits(Path(workspace), edits, out / "variant")
         from gardencity.assessment import run_assessment
         from gardencity.assessment.outputs import write_outputs
 
-        assessment = run_assessment(source, progress=progress)
+        if edits:
+            from gardencity.jobs.whatif_fast import incremental_whatif
+
+            assessment = incremental_whatif(Path(workspace), edits, progress)
+        else:
+            assessment = run_assessment(Path(workspace), progress=progress)
         record(message="写出成果 / writing outputs")
         write_outputs(assessment, out)
         scorecard = json.loads((out / OUTPUT_FILES["scorecard"]).read_text(encoding="utf-8"))
-        record(
-            status="succeeded",
-            progress=1.0,
-            message="完成 / done",
-            finished_at=_now(),
-            summary=scorecard.get("summary", {}),
-            values=_values(scorecard),
-        )
+        with db.session() as session:  # the ledger evidence and the success, together
+            run = get_run(session, run_id)
+            _register_evidence(session, Path(workspace), run, scorecard)
+            run.status = "succeeded"
+            run.progress = 1.0
+            run.message = "完成 / done"
+            run.finished_at = _now()
+            run.summary = scorecard.get("summary", {})
+            run.values = _values(scorecard)
     except Exception as exc:
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         record(status="failed", finished_at=_now(), error=detail[:5000], message="失败 / failed")

@@ -22,17 +22,17 @@ import pyogrio
 import shapely
 from shapely.geometry import shape
 
+from gardencity.assessment.incremental_shade import SHADE_HALF_WIDTH_M
 from gardencity.errors import InvalidRequestError
 from gardencity.io.workspace import Workspace
 
-__all__ = ["SHADE_HALF_WIDTH_M", "apply_edits", "check_edits"]
+__all__ = ["SHADE_HALF_WIDTH_M", "apply_edits", "check_edits", "drawn_geometries"]
 
-SHADE_HALF_WIDTH_M = 15.0
 _KINDS = {"parks": ("Polygon", "MultiPolygon"), "shaded_roads": ("LineString", "MultiLineString")}
 MAX_EDITS = 200
 
 
-def _geometries(edits: dict[str, Any], key: str) -> list[shapely.Geometry]:
+def drawn_geometries(edits: dict[str, Any], key: str) -> list[shapely.Geometry]:
     items = edits.get(key) or []
     if not isinstance(items, list):
         raise InvalidRequestError(f"{key} must be a list of GeoJSON geometries")
@@ -60,7 +60,7 @@ def check_edits(edits: Any) -> dict[str, Any]:
         )
     count = 0
     for key in _KINDS:
-        count += len(_geometries(edits, key))
+        count += len(drawn_geometries(edits, key))
     if count == 0:
         raise InvalidRequestError("画一个新公园或标记林荫路 / draw a park or mark a road first")
     if count > MAX_EDITS:
@@ -84,13 +84,20 @@ def _layers(gpkg: Path) -> set[str]:
 def apply_edits(workspace: Path, edits: dict[str, Any], dest: Path) -> Path:
     """Copy ``workspace`` to ``dest`` (without its campaign data and runs) and apply ``edits``."""
     check_edits(edits)
+    store = Workspace.open(workspace).postgis
+    if store is not None:
+        raise InvalidRequestError(
+            f"情景推演需要内嵌 GeoPackage 的工作区 / what-if edits a copy of city.gpkg, but this "
+            f"workspace reads its layers from {store.where}. Fix: run the scenario on the "
+            f"embedded workspace (the city.toml.bak kept by push-postgis)."
+        )
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(workspace, dest, ignore=shutil.ignore_patterns("runs", "campaign"))
     ws = Workspace.open(dest)
     gpkg = dest / "city.gpkg"
     crs = ws.crs
-    parks = _geometries(edits, "parks")
+    parks = drawn_geometries(edits, "parks")
     if parks:
         rows = gpd.GeoDataFrame(
             {
@@ -103,7 +110,7 @@ def apply_edits(workspace: Path, edits: dict[str, Any], dest: Path) -> Path:
             crs=4326,
         ).to_crs(crs)
         _append(gpkg, "green_spaces", rows)
-    roads = _geometries(edits, "shaded_roads")
+    roads = drawn_geometries(edits, "shaded_roads")
     if roads:
         corridors = gpd.GeoSeries(roads, crs=4326).to_crs(crs).buffer(SHADE_HALF_WIDTH_M)
         raster_name = ws.config.rasters.canopy

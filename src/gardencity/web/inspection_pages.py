@@ -1,5 +1,5 @@
 """The inspection pages: the residents' survey form (public), its results, the evidence
-ledger (台账) and the spot-check rehearsal (data from the JSON API)."""
+ledger (台账), the spot-check rehearsal and peer benchmarking (data from the JSON API)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gardencity.auth.permissions import PERMISSIONS
-from gardencity.inspection.ledger import DOCUMENT_KINDS, STATUSES
+from gardencity.inspection.ledger import DOCUMENT_KINDS, GENERATED_KIND, STATUSES
+from gardencity.settings import Settings
+from gardencity.standards import load_standard
 from gardencity.web.i18n import messages, request_lang
 from gardencity.web.pages import login_redirect, page_user, render
 
@@ -48,7 +50,8 @@ def ledger_page(request: Request) -> Response:
         "ledger.view",
         can_manage=can_manage,
         statuses={code: t[f"ledger_status_{code}"] for code in STATUSES},
-        kinds={code: t[f"ledger_kind_{code}"] for code in DOCUMENT_KINDS},
+        # generated evidence is registered by the platform, never entered by hand
+        kinds={code: t[f"ledger_kind_{code}"] for code in DOCUMENT_KINDS if code != GENERATED_KIND},
         data={
             "can_manage": can_manage,
             "statuses": {code: t[f"ledger_status_{code}"] for code in STATUSES},
@@ -60,3 +63,27 @@ def ledger_page(request: Request) -> Response:
 @router.get("/spot-checks")
 def spot_checks_page(request: Request) -> Response:
     return _permitted_page(request, "spot-checks", "ranking.view")
+
+
+@router.get("/benchmark")
+def benchmark_page(request: Request) -> Response:
+    user = page_user(request)
+    lang = request_lang(request)
+    manage = {str(r) for r in PERMISSIONS["benchmark.manage"]}
+    can_manage = user is not None and user.role in manage
+    settings: Settings = request.app.state.settings
+    standard = load_standard(settings.standard)
+    indicators = {  # the measured indicators: management items have no figures to compare
+        spec.id: (spec.name_zh if lang == "zh" else spec.name_en)
+        + (f"（{spec.unit}）" if spec.unit else "")
+        for spec in standard.indicators
+        if spec.measure != "management_item"
+    }
+    return _permitted_page(
+        request,
+        "benchmark",
+        "benchmark.view",
+        can_manage=can_manage,
+        indicators=indicators,
+        data={"can_manage": can_manage, "indicators": indicators},
+    )

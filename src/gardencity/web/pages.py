@@ -39,6 +39,7 @@ NAV = {
     "ledger": ("nav_ledger", STAFF),
     "survey-results": ("nav_survey_results", ("admin", "coordinator", "leader")),
     "spot-checks": ("nav_spot_checks", STAFF),
+    "benchmark": ("nav_benchmark", ("admin", "coordinator", "leader")),
     "public": ("nav_public", (*STAFF, "resident", None)),
     "survey": ("nav_survey", ("resident", None)),
 }
@@ -246,7 +247,13 @@ def rankings_page(request: Request) -> Response:
 
 @router.get("/targets")
 def targets_page(request: Request) -> Response:
-    return _staff_page(request, "targets")
+    ctx: ServiceContext = request.app.state.ctx
+    lang = request_lang(request)
+    metrics = {
+        m.code: f"{m.name_zh if lang == 'zh' else m.name_en} ({m.unit})"
+        for m in ctx.config.target_metrics.values()
+    }
+    return _staff_page(request, "targets", data={"metrics": metrics})
 
 
 @router.get("/runs")

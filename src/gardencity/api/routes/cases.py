@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
-from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId, QueryId
+from gardencity.api.deps import Ctx, CurrentUser, DbSession, Lang, PathId, QueryId
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.api.presenters import case_feature, case_out, json_response
 from gardencity.auth.permissions import UnitTree, authorize
@@ -35,6 +35,9 @@ async def _filters(
     source: str | None = None,
     overdue: bool | None = None,
     grid_code: str | None = None,
+    action_code: Annotated[
+        str | None, Query(max_length=64, description="campaign action, e.g. pocket_parks")
+    ] = None,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -49,6 +52,7 @@ async def _filters(
             source=source,
             overdue=overdue,
             grid_code=grid_code,
+            action_code=action_code,
             bbox=box,
             q=q,
             page=page,
@@ -64,12 +68,13 @@ def list_cases(
     ctx: Ctx,
     user: CurrentUser,
     filters: Annotated[CaseFilter, Depends(_filters)],
+    lang: Lang,
 ) -> Response:
-    """Cases visible to you, newest first, filtered and paged."""
+    """Cases visible to you, newest first, filtered and paged; labels in your language."""
     items, total = service.list_cases(session, ctx, user, filters)
     tree = UnitTree.from_session(session)
     page = CasePage(
-        items=[case_out(c, ctx, user, tree) for c in items],
+        items=[case_out(c, ctx, user, tree, lang=lang) for c in items],
         total=total,
         page=filters.page,
         per_page=filters.per_page,
@@ -83,43 +88,56 @@ def list_cases_geojson(
     ctx: Ctx,
     user: CurrentUser,
     filters: Annotated[CaseFilter, Depends(_filters)],
+    lang: Lang,
 ) -> dict[str, Any]:
     """The same list as a GeoJSON FeatureCollection (points at each case's location)."""
     items, total = service.list_cases(session, ctx, user, filters)
     return {
         "type": "FeatureCollection",
-        "features": [case_feature(c, ctx) for c in items],
+        "features": [case_feature(c, ctx, lang) for c in items],
         "total": total,
         "page": filters.page,
     }
 
 
 @router.post("/cases", operation_id="create_case", status_code=201, response_model=CaseOut)
-def create_case(session: DbSession, ctx: Ctx, user: CurrentUser, body: CaseIn) -> Response:
+def create_case(
+    session: DbSession, ctx: Ctx, user: CurrentUser, body: CaseIn, lang: Lang
+) -> Response:
     """File a case; it is routed to a unit by area and category (overridable by unit_id)."""
     case = service.file_case(session, ctx, user, body)
     session.commit()
-    out = case_out(case, ctx, user, UnitTree.from_session(session), details=True)
+    out = case_out(case, ctx, user, UnitTree.from_session(session), details=True, lang=lang)
     return json_response(out, status_code=201)
 
 
 @router.get("/cases/{case_id}", operation_id="get_case", response_model=CaseOut)
-def get_case(session: DbSession, ctx: Ctx, user: CurrentUser, case_id: PathId) -> Response:
+def get_case(
+    session: DbSession, ctx: Ctx, user: CurrentUser, case_id: PathId, lang: Lang
+) -> Response:
     """One case with its timeline, photos and the actions you may take now."""
     case = service.get_case(session, user, case_id)
-    return json_response(case_out(case, ctx, user, UnitTree.from_session(session), details=True))
+    tree = UnitTree.from_session(session)
+    return json_response(case_out(case, ctx, user, tree, details=True, lang=lang))
 
 
 @router.post(
     "/cases/{case_id}/actions/{action}", operation_id="act_on_case", response_model=CaseOut
 )
 def act_on_case(
-    session: DbSession, ctx: Ctx, user: CurrentUser, case_id: PathId, action: str, body: ActionIn
+    session: DbSession,
+    ctx: Ctx,
+    user: CurrentUser,
+    case_id: PathId,
+    action: str,
+    body: ActionIn,
+    lang: Lang,
 ) -> Response:
     """Dispatch, reassign, accept, submit, verify, send_back, discard, reopen or comment."""
     case = service.act(session, ctx, user, case_id, action, body)
     session.commit()
-    return json_response(case_out(case, ctx, user, UnitTree.from_session(session), details=True))
+    tree = UnitTree.from_session(session)
+    return json_response(case_out(case, ctx, user, tree, details=True, lang=lang))
 
 
 @router.post("/cases/{case_id}/attachments", operation_id="upload_attachment", status_code=201)

@@ -151,10 +151,12 @@ class LedgerDocOut(BaseModel):
     filename: str | None
     note: str | None
     case_id: int | None
+    run_id: int | None = None
     updated_at: datetime
 
 
-def _standard(request: Request) -> str:
+def chosen_standard(request: Request) -> str:
+    """The catalogue the ledger and the benchmarking follow (setting ``standard``)."""
     settings: Settings = request.app.state.settings
     return settings.standard
 
@@ -171,7 +173,7 @@ def create_ledger_document(
 ) -> LedgerDocOut:
     """Register a document under an item of the standard (upload the file first with
     ``POST /api/v1/evidence`` and give its ``file_sha256``)."""
-    doc = ledger_store.add_document(session, ctx, user, body, _standard(request))
+    doc = ledger_store.add_document(session, ctx, user, body, chosen_standard(request))
     session.commit()
     return LedgerDocOut.model_validate(doc)
 
@@ -191,7 +193,7 @@ def ledger_completeness(
     request: Request, session: DbSession, ctx: Ctx, user: CurrentUser
 ) -> dict[str, Any]:
     """Completeness per item (in catalogue order) and per responsible unit."""
-    return ledger_store.completeness(session, ctx, user, _standard(request))
+    return ledger_store.completeness(session, ctx, user, chosen_standard(request))
 
 
 @router.post("/ledger/missing-cases", operation_id="file_ledger_cases", status_code=201)
@@ -199,7 +201,7 @@ def file_ledger_cases(
     request: Request, session: DbSession, ctx: Ctx, user: CurrentUser
 ) -> list[dict[str, Any]]:
     """File a case for every incomplete item that has no open ledger case yet."""
-    cases = ledger_store.file_missing_cases(session, ctx, user, _standard(request))
+    cases = ledger_store.file_missing_cases(session, ctx, user, chosen_standard(request))
     session.commit()
     return [{"id": c.id, "reference": c.reference, "item_id": c.indicator_id} for c in cases]
 
@@ -218,7 +220,7 @@ def export_ledger_index(
     settings: Settings = request.app.state.settings
     with tempfile.TemporaryDirectory() as tmp:
         index = ledger_store.export_ledger(
-            session, ctx, _standard(request), Path(tmp) / "ledger", city=settings.city_name
+            session, ctx, chosen_standard(request), Path(tmp) / "ledger", city=settings.city_name
         )
         content = index.read_bytes()
     return Response(

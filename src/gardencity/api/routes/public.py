@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from gardencity.api.deps import Ctx, DbSession, client_address
+from gardencity.api.deps import Ctx, DbSession, Lang, client_address
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.api.open311_format import JSON_TYPE
 from gardencity.api.public_cache import PublicCache
@@ -70,14 +70,13 @@ def _limit(request: Request, kind: str) -> None:
     request.app.state.limiter.check(f"public-{kind}", client_address(request), per_minute)
 
 
-def public_case(case: Case, ctx: Ctx, roles: dict[int, str]) -> PublicCase:
-    category = ctx.config.categories.get(case.category)
+def public_case(case: Case, ctx: Ctx, roles: dict[int, str], lang: str = "zh") -> PublicCase:
     return PublicCase(
         reference=case.reference,
         category=case.category,
-        category_name=category.name_zh if category else case.category,
+        category_name=lookup.category_label(ctx.config, case.category, lang),
         status=case.status,
-        status_label=lookup.status_label(ctx.config, case.status),
+        status_label=lookup.status_label(ctx.config, case.status, lang),
         open311_status=OPEN311_STATUS[CaseStatus(case.status)],
         created_at=case.created_at.isoformat(),
         updated_at=case.updated_at.isoformat(),
@@ -88,7 +87,7 @@ def public_case(case: Case, ctx: Ctx, roles: dict[int, str]) -> PublicCase:
                 at=e.at.isoformat(),
                 action=e.action,
                 status=e.to_status,
-                status_label=lookup.status_label(ctx.config, e.to_status),
+                status_label=lookup.status_label(ctx.config, e.to_status, lang),
                 by=ROLE_ZH.get(roles.get(e.actor_id) if e.actor_id else None, "工作人员"),
                 note=e.reason,
             )
@@ -158,7 +157,9 @@ async def report(
 
 
 @router.get("/cases/{reference}", operation_id="public_get_case")
-def follow(request: Request, session: DbSession, ctx: Ctx, reference: str) -> PublicCase:
+def follow(
+    request: Request, session: DbSession, ctx: Ctx, reference: str, lang: Lang
+) -> PublicCase:
     """What became of a report: status and public timeline (no names, no contact data)."""
     _limit(request, "read")
     case = session.scalars(
@@ -167,7 +168,7 @@ def follow(request: Request, session: DbSession, ctx: Ctx, reference: str) -> Pu
     known = case is not None and ctx.config.categories.get(case.category)
     if case is None or not known or not known.public:
         raise NotFoundError(f"编号 {reference} 不存在 / no report {reference}")
-    return public_case(case, ctx, _roles(session, case))
+    return public_case(case, ctx, _roles(session, case), lang)
 
 
 @router.get(
@@ -188,15 +189,17 @@ def public_map(
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
     status: Literal["open", "closed"] | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 2000,
+    *,
+    lang: Lang,
 ) -> Response:
     """Open and closed reports for the public map (points, category, status only)."""
     _limit(request, "read")
     cache: PublicCache = request.app.state.public_cache
-    return cache.respond(request, lambda: _map(session, ctx, bbox, status, limit))
+    return cache.respond(request, lambda: _map(session, ctx, bbox, status, limit, lang), lang=lang)
 
 
 def _map(
-    session: DbSession, ctx: Ctx, bbox: str | None, status: str | None, limit: int
+    session: DbSession, ctx: Ctx, bbox: str | None, status: str | None, limit: int, lang: str
 ) -> Response:
     public = [code for code, c in ctx.config.categories.items() if c.public]
     query = select(
@@ -210,7 +213,7 @@ def _map(
             Case.status.in_([s.value for s in CaseStatus if OPEN311_STATUS[s] == status])
         )
     cases = session.execute(query.order_by(Case.created_at.desc()).limit(limit)).all()
-    labels = {s.value: lookup.status_label(ctx.config, s.value) for s in CaseStatus}
+    labels = {s.value: lookup.status_label(ctx.config, s.value, lang) for s in CaseStatus}
     collection = {
         "type": "FeatureCollection",
         "features": [
@@ -220,6 +223,7 @@ def _map(
                 "properties": {
                     "reference": c.reference,
                     "category": c.category,
+                    "category_label": lookup.category_label(ctx.config, c.category, lang),
                     "status": OPEN311_STATUS[CaseStatus(c.status)],
                     "status_label": labels[c.status],
                     "created_at": c.created_at.isoformat(),

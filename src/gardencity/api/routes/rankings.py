@@ -12,7 +12,7 @@ from sqlalchemy import select
 from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId, QueryId
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.auth.permissions import authorize
-from gardencity.campaign import flags, targets
+from gardencity.campaign import flags, service, targets
 from gardencity.campaign.models import FlagAward, Unit
 from gardencity.campaign.schemas import DbId
 
@@ -116,8 +116,11 @@ def list_targets(
     user: CurrentUser,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> dict[str, Any]:
-    """Targets with progress, rolled up per campaign action and for the city."""
-    return targets.progress_table(session, user, year)
+    """Targets with progress, rolled up per campaign action and for the city, and per
+    campaign action the cases you may see (open, closed, discarded, total)."""
+    return targets.progress_table(session, user, year) | {
+        "cases_by_action": service.cases_by_action(session, user)
+    }
 
 
 @router.post("/targets", operation_id="create_target", status_code=201)

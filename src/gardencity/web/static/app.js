@@ -11,6 +11,8 @@ function esc(value) {
 
 async function api(path, options = {}) {
   const opts = Object.assign({ credentials: "same-origin", headers: {} }, options);
+  // labels from the campaign configuration (status, category) in the page's language
+  opts.headers = Object.assign({ "Accept-Language": PAGE.lang || "zh" }, opts.headers);
   if (opts.json !== undefined) {
     opts.body = JSON.stringify(opts.json);
     opts.headers["Content-Type"] = "application/json";

@@ -12,7 +12,7 @@
     document.getElementById("case-title").innerHTML = `${esc(t("case"))} ${esc(c.reference)} ${statusBadge(c.status, c.status_label)}` +
       (c.overdue ? ` <span class="badge overdue">${esc(t("overdue"))}</span>` : "");
     const unitName = (units.find((u) => u.id === c.unit_id) || {}).name || "—";
-    const props = [["title", c.title], ["description", c.description], ["category", c.category], ["priority", c.priority],
+    const props = [["title", c.title], ["description", c.description], ["category", c.category_label || c.category], ["priority", c.priority],
       ["source", c.source], ["unit", unitName], ["grid", c.grid_code], ["address", c.address],
       ["location", `${c.lon.toFixed(6)}, ${c.lat.toFixed(6)}`], ["deadline", fmtTime(c.deadline_at)], ["created", fmtTime(c.created_at)]];
     document.getElementById("case-props").innerHTML = props.filter(([, v]) => v).map(([k, v]) => `<dt>${esc(t(k))}</dt><dd>${esc(v)}</dd>`).join("");

@@ -19,7 +19,7 @@
     document.querySelector("#item-table tbody").innerHTML = c.items.map((r) =>
       `<tr data-item="${esc(r.item_id)}" data-pct="${r.completeness_pct}"><td class="num">${r.seq}</td><th scope="row">${esc(r.name_zh)}</th>
        <td class="num docs">${r.documents}</td><td class="num done">${r.done}</td><td class="num">${r.overdue}</td>
-       <td class="num pct">${pct(r.completeness_pct)}</td><td>${badge(r.complete)}</td></tr>`).join("");
+       <td class="num generated">${r.generated}</td><td class="num pct">${pct(r.completeness_pct)}</td><td>${badge(r.complete)}</td></tr>`).join("");
     document.querySelector("#unit-table tbody").innerHTML = c.units.length ? c.units.map((r) =>
       `<tr data-unit="${r.unit_id ?? ""}"><th scope="row">${esc(r.unit_id ? units[r.unit_id] || r.unit_name : t("ledger_no_owner"))}</th>
        <td class="num">${r.documents}</td><td class="num">${r.done}</td><td class="num">${r.overdue}</td><td class="num pct">${pct(r.completeness_pct)}</td></tr>`).join("")

@@ -62,6 +62,7 @@
       layer.addTo(map);
       if (name === "built_up_area") map.fitBounds(layer.getBounds());
     }
+    mapEl.dataset.layers = "ready";  // the roads can be clicked now
   })();
   document.getElementById("draw-park").addEventListener("click", () => {
     drawing = { points: [], line: L.polyline([], { color: "#1a7a3a" }).addTo(drawn) };

@@ -6,9 +6,9 @@
   const chartEl = document.getElementById("chart-survey");
   const chart = window.echarts ? echarts.init(chartEl, null, { renderer: "canvas" }) : null;
   const pct = (v) => (v === null || v === undefined ? "—" : fmtNumber(v, 1) + "%");
-  // a share lies in 0–100 %: the normal interval is shown clipped to it
+  // shares come with the Wilson interval, which lies inside 0–100 % by construction
   const ci = (e) => (e && e.ci_low !== null && e.ci_high !== null
-    ? `${fmtNumber(Math.max(0, e.ci_low), 1)} – ${fmtNumber(Math.min(100, e.ci_high), 1)}` : "—");
+    ? `${fmtNumber(e.ci_low, 1)} – ${fmtNumber(e.ci_high, 1)}` : "—");
 
   function drawChart(questions, threshold) {
     if (!chart) return;
@@ -28,8 +28,8 @@
             label: { position: "insideEndTop", formatter: `${t("survey_requirement")} ${threshold}%` }, data: [{ yAxis: threshold }] } },
         { type: "custom", name: t("survey_ci"), data: bars, z: 10,
           renderItem: (params, api) => {
-            const low = api.coord([api.value(0), Math.max(0, api.value(1))]);
-            const high = api.coord([api.value(0), Math.min(100, api.value(2))]);
+            const low = api.coord([api.value(0), api.value(1)]);
+            const high = api.coord([api.value(0), api.value(2)]);
             const half = 8, style = { stroke: "#1f2933", lineWidth: 2 };
             return { type: "group", children: [
               { type: "line", shape: { x1: low[0], y1: low[1], x2: high[0], y2: high[1] }, style },

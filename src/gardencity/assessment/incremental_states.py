@@ -1,0 +1,493 @@
+"""What each incrementally followed measure keeps between edits (see incremental.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, Protocol
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+
+from gardencity.assessment.incremental_shade import Canopy
+from gardencity.assessment.inputs import AssessmentInputs
+from gardencity.indicators._classes import matches_classes
+from gardencity.indicators._editable import EditableCover, Tile
+from gardencity.indicators._result import ratio_result
+from gardencity.indicators._service import (
+    eligible_parks,
+    grid_cells,
+    residential_pieces,
+)
+from gardencity.indicators.accessibility import _entrance_nodes
+from gardencity.indicators.green_space import parks_per_10k_result
+from gardencity.network import WalkGraph, multi_source_distances, snap_to_graph
+
+__all__ = [
+    "Layers",
+    "MeasureState",
+    "ParkArea",
+    "ParksPer10k",
+    "StraightCoverage",
+    "WalkingCoverage",
+    "ZonedCover",
+]
+
+
+class _Rows:
+    """A layer's rows by key: the assessed frame, minus removed rows, plus added ones."""
+
+    def __init__(self, frame: gpd.GeoDataFrame) -> None:
+        if not frame.index.is_unique:
+            frame = frame.reset_index(drop=True)
+        self.frame = frame
+        self.added: dict[Hashable, dict[str, Any]] = {}
+        self.removed: set[Hashable] = set()
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self.added or (key in self.frame.index and key not in self.removed)
+
+    def get(self, key: Hashable) -> dict[str, Any] | None:
+        if key not in self:
+            return None
+        if key in self.added:
+            return self.added[key]
+        return {**self.frame.loc[key].to_dict(), "geometry": self.frame.geometry.loc[key]}
+
+    def current(self) -> gpd.GeoDataFrame:
+        """The layer as edited: the assessed rows left, then the added ones."""
+        kept = self.frame.drop(index=list(self.removed))
+        if not self.added:
+            return kept
+        added = gpd.GeoDataFrame(
+            list(self.added.values()), index=list(self.added), geometry="geometry", crs=kept.crs
+        )
+        return gpd.GeoDataFrame(pd.concat([kept, added]), geometry="geometry", crs=kept.crs)
+
+    def one(self, key: Hashable) -> gpd.GeoDataFrame:
+        row = self.get(key)
+        assert row is not None
+        return gpd.GeoDataFrame([row], index=[key], geometry="geometry", crs=self.frame.crs)
+
+
+class Layers:
+    """The edited layers and the fixed inputs the followed measures read."""
+
+    def __init__(self, inputs: AssessmentInputs) -> None:
+        self.zones: gpd.GeoDataFrame = inputs.get("zones")
+        self.green = _Rows(inputs.get("green_spaces"))
+        self.parcels = _Rows(inputs.get("land_use"))
+        self.historic: gpd.GeoDataFrame | None = inputs.get("historic_districts")
+        self.gates: gpd.GeoDataFrame | None = inputs.get("park_entrances")
+        self.walk_graph: WalkGraph | None = inputs.get("walk_graph")
+        self.canopy = Canopy(inputs)
+        self.versions = dict.fromkeys(EDITED_LAYERS, 0)  # edits so far, per layer
+
+    def add_green(self, key: Hashable, row: dict[str, Any]) -> None:
+        self.green.added[key] = row
+        self.versions["green_spaces"] += 1
+
+    def remove_green(self, key: Hashable) -> None:
+        if self.green.added.pop(key, None) is None:
+            self.green.removed.add(key)
+        self.versions["green_spaces"] += 1
+
+    def add_parcel(self, key: Hashable, row: dict[str, Any]) -> None:
+        self.parcels.added[key] = row
+        self.versions["land_use"] += 1
+
+    def remove_parcel(self, key: Hashable) -> None:
+        if self.parcels.added.pop(key, None) is None:
+            self.parcels.removed.add(key)
+        self.versions["land_use"] += 1
+
+    def shade(self, key: Hashable, corridor: shapely.Geometry) -> None:
+        self.canopy.shade(key, corridor)
+        self.versions["canopy"] += 1
+        self.versions["vegetation"] += 1
+
+    def unshade(self, key: Hashable) -> shapely.Geometry:
+        corridor = self.canopy.unshade(key)
+        self.versions["canopy"] += 1
+        self.versions["vegetation"] += 1
+        return corridor
+
+
+EDITED_LAYERS = ("green_spaces", "land_use", "canopy", "vegetation")
+
+
+class MeasureState(Protocol):
+    def add_green(self, key: Hashable) -> None: ...
+    def remove_green(self, key: Hashable) -> None: ...
+    def add_parcel(self, key: Hashable) -> None: ...
+    def remove_parcel(self, key: Hashable) -> None: ...
+    def series(self) -> pd.Series | None: ...  # None: as in the base run
+
+
+class _Pieces:
+    """Residential pieces (or cells) with per-piece values; appendable, removable by parcel."""
+
+    def __init__(
+        self,
+        zones: pd.Index,
+        geoms: npt.NDArray[np.object_],
+        zone: npt.NDArray[Any],
+        label: list[Any],
+    ) -> None:
+        self.zones = zones
+        self.geoms = np.asarray(geoms, dtype=object)
+        self.zone = zones.get_indexer(pd.Index(zone))
+        self.label = np.empty(len(label), dtype=object)
+        self.label[:] = label
+        self.alive = np.ones(len(self.geoms), dtype=bool)
+        self.n_base = len(self.geoms)
+        self.tree = shapely.STRtree(self.geoms)
+
+    def query(self, geom: shapely.Geometry) -> npt.NDArray[np.int64]:
+        hits = np.asarray(self.tree.query(geom, predicate="intersects"), dtype=np.int64)
+        extra = np.flatnonzero(shapely.intersects(self.geoms[self.n_base :], geom)) + self.n_base
+        out: npt.NDArray[np.int64] = np.concatenate([hits, extra])
+        return out[self.alive[out]]
+
+    def append(self, geoms: npt.NDArray[np.object_], zone: npt.NDArray[Any], key: Hashable) -> int:
+        start = len(self.geoms)
+        self.geoms = np.concatenate([self.geoms, np.asarray(geoms, dtype=object)])
+        self.zone = np.concatenate([self.zone, self.zones.get_indexer(pd.Index(zone))])
+        labels = np.empty(len(geoms), dtype=object)
+        labels[:] = [key] * len(geoms)
+        self.label = np.concatenate([self.label, labels])
+        self.alive = np.concatenate([self.alive, np.ones(len(geoms), dtype=bool)])
+        return start
+
+    def drop(self, key: Hashable) -> None:
+        self.alive &= self.label != key
+
+    def sums(self, values: npt.NDArray[np.float64]) -> pd.Series:
+        """Per zone: the sum of ``values`` (one per piece) over the pieces left."""
+        alive = self.alive
+        totals = np.bincount(self.zone[alive], weights=values[alive], minlength=len(self.zones))
+        return pd.Series(totals, index=self.zones, dtype=float)
+
+
+def _residential(layers: Layers, key: Hashable | None = None) -> gpd.GeoDataFrame:
+    """Residential pieces by zone with the parcel key in ``parcel`` (all, or one parcel's)."""
+    land = layers.parcels.frame if key is None else layers.parcels.one(key)
+    pieces = residential_pieces(land, layers.zones)
+    residential = land[land["category"] == "residential"]
+    return pieces.assign(parcel=residential.index.to_numpy()[pieces["source"].to_numpy()])
+
+
+def _eligible(layers: Layers, p: Mapping[str, Any], key: Hashable | None) -> gpd.GeoDataFrame:
+    green = layers.green.frame if key is None else layers.green.one(key)
+    return eligible_parks(
+        green,
+        layers.historic,
+        bands=p["bands"],
+        eligible_classes=p["eligible_classes"],
+        require_open=p.get("require_open", True),
+    )
+
+
+class StraightCoverage:
+    """park_service_coverage: the buffers' tiled union and each piece's covered area."""
+
+    name = "park_service_coverage"
+
+    def __init__(
+        self, params: Mapping[str, Any], layers: Layers, *, cover: EditableCover | None = None
+    ) -> None:
+        self.p, self.layers = params, layers
+        self.quad_segs = int(params.get("quad_segs", 16))
+        if cover is None:
+            parks = _eligible(layers, params, None)
+            cover = EditableCover(parks.index, self._buffers(parks))
+        self.cover = cover
+        pieces = _residential(layers)
+        self.pieces = _Pieces(
+            layers.zones.index,
+            pieces.geometry.to_numpy(),
+            pieces["zone_id"].to_numpy(),
+            list(pieces["parcel"]),
+        )
+        self.area = shapely.area(self.pieces.geoms)
+        self.covered = self.cover.overlap_areas(self.pieces.geoms)
+
+    def _buffers(self, parks: gpd.GeoDataFrame) -> npt.NDArray[np.object_]:
+        return np.asarray(
+            shapely.buffer(
+                parks.geometry.to_numpy(), parks["radius_m"].to_numpy(), quad_segs=self.quad_segs
+            ),
+            dtype=object,
+        )
+
+    def _recount(self, reach: shapely.Geometry) -> None:
+        idx = self.pieces.query(reach)
+        self.covered[idx] = self.cover.overlap_areas(self.pieces.geoms[idx])
+
+    def add_green(self, key: Hashable) -> None:
+        parks = _eligible(self.layers, self.p, key)
+        if len(parks):
+            buffer = self._buffers(parks)[0]
+            self.cover.add(key, buffer)
+            self._recount(buffer)
+
+    def remove_green(self, key: Hashable) -> None:
+        if key in self.cover:
+            buffer = self.cover.geometry(key)
+            self.cover.remove(key)
+            self._recount(buffer)
+
+    def add_parcel(self, key: Hashable) -> None:
+        pieces = _residential(self.layers, key)
+        geoms = pieces.geometry.to_numpy()
+        self.pieces.append(geoms, pieces["zone_id"].to_numpy(), key)
+        self.area = np.concatenate([self.area, shapely.area(geoms)])
+        self.covered = np.concatenate([self.covered, self.cover.overlap_areas(geoms)])
+
+    def remove_parcel(self, key: Hashable) -> None:
+        self.pieces.drop(key)
+
+    def series(self) -> pd.Series:
+        return ratio_result(
+            self.pieces.sums(self.covered),
+            self.pieces.sums(self.area),
+            name=self.name,
+            numerator_unit="m2",
+            denominator_unit="m2",
+        )
+
+
+class WalkingCoverage:
+    """park_service_coverage_walking: network distance to every node per radius, and the
+    residential cells snapped to the network."""
+
+    def __init__(self, params: Mapping[str, Any], layers: Layers) -> None:
+        assert layers.walk_graph is not None
+        self.p, self.layers, self.graph = params, layers, layers.walk_graph
+        self.cell_size = float(params.get("cell_size_m", 25.0))
+        self.max_entrance = float(params.get("entrance_max_distance_m", 50.0))
+        parks = _eligible(layers, params, None)
+        park_i, node_i = _entrance_nodes(self.graph, parks, layers.gates, self.max_entrance)
+        keys = parks.index.to_numpy()
+        radii = parks["radius_m"].to_numpy()
+        order = np.argsort(park_i, kind="stable")
+        split = np.searchsorted(park_i[order], np.arange(len(parks) + 1))
+        self.entrances: dict[Hashable, tuple[float, npt.NDArray[np.int64]]] = {
+            keys[i]: (float(radii[i]), node_i[order][split[i] : split[i + 1]])
+            for i in range(len(parks))
+        }
+        self.node_distance = {
+            float(r): multi_source_distances(self.graph, node_i[radii[park_i] == r], float(r))
+            for r in np.unique(radii)
+        }
+        cells = grid_cells(_residential(layers), self.cell_size)
+        self.cells = _Pieces(
+            layers.zones.index,
+            cells.geometry.to_numpy(),
+            cells["zone_id"].to_numpy(),
+            list(cells["parcel"]),
+        )
+        self.cell_area = cells["cell_area"].to_numpy()
+        self.snap = self._snap(self.cells.geoms)
+        self.covered = self._covered(np.arange(len(self.cell_area)))
+        self.node_tree = shapely.STRtree(shapely.points(self.graph.nodes))
+        gates = layers.gates
+        self.gates = gates.geometry.to_numpy() if gates is not None and len(gates) else None
+        self.gate_tree = shapely.STRtree(self.gates) if self.gates is not None else None
+
+    def _entrances(self, park: shapely.Geometry) -> npt.NDArray[np.int64]:
+        """The nodes of one park's entrances (as ``_entrance_nodes``, with the trees kept)."""
+        if self.gate_tree is not None and self.gates is not None:
+            near = self.gate_tree.query(park, predicate="dwithin", distance=self.max_entrance)
+            if len(near):
+                nodes = self.node_tree.query_nearest(self.gates[near], all_matches=False)[1]
+                return np.asarray(nodes, dtype=np.int64)
+        hits = self.node_tree.query(park, predicate="dwithin", distance=self.max_entrance)
+        return np.asarray(hits, dtype=np.int64)
+
+    def _snap(self, geoms: npt.NDArray[np.object_]) -> dict[str, npt.NDArray[Any]]:
+        if len(geoms) == 0:
+            empty = np.zeros(0)
+            ints = np.zeros(0, dtype=np.int64)
+            return {"distance": empty, "node_u": ints, "node_v": ints, "to_u": empty, "to_v": empty}
+        snap = snap_to_graph(self.graph, shapely.point_on_surface(geoms))
+        return {
+            "distance": snap.distance,
+            "node_u": snap.node_u,
+            "node_v": snap.node_v,
+            "to_u": snap.to_u,
+            "to_v": snap.to_v,
+        }
+
+    def add_green(self, key: Hashable) -> None:
+        parks = _eligible(self.layers, self.p, key)
+        if len(parks) == 0:
+            return
+        radius = float(parks["radius_m"].iloc[0])
+        nodes = self._entrances(parks.geometry.iloc[0])
+        self.entrances[key] = (radius, nodes)
+        reach = multi_source_distances(self.graph, nodes, radius)
+        current = self.node_distance.get(radius)
+        if current is None:
+            current = self.node_distance[radius] = np.full(self.graph.n_nodes, np.inf)
+        closer = reach < current
+        current[closer] = reach[closer]
+        self._recheck(closer)
+
+    def remove_green(self, key: Hashable) -> None:
+        if key not in self.entrances:
+            return
+        radius, nodes = self.entrances.pop(key)
+        if nodes.size == 0:
+            return
+        ball = multi_source_distances(self.graph, nodes, radius) <= radius
+        # a source that reaches a node of the ball within `radius` lies within 2 × radius
+        # (straight line) of a removed entrance
+        xy = self.graph.nodes
+        lo = xy[nodes].min(axis=0) - 2 * radius
+        hi = xy[nodes].max(axis=0) + 2 * radius
+        others = [n for r, n in self.entrances.values() if r == radius and n.size]
+        sources = np.concatenate(others) if others else np.zeros(0, dtype=np.int64)
+        near = np.all((xy[sources] >= lo) & (xy[sources] <= hi), axis=1)
+        local = multi_source_distances(self.graph, sources[near], radius)
+        self.node_distance[radius][ball] = local[ball]
+        self._recheck(ball)
+
+    def _covered(self, cells: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        s = {k: v[cells] for k, v in self.snap.items()}
+        covered = np.zeros(len(cells), dtype=bool)
+        for radius, nodes in self.node_distance.items():
+            via_u = nodes[s["node_u"]] + s["to_u"]
+            via_v = nodes[s["node_v"]] + s["to_v"]
+            covered |= s["distance"] + np.minimum(via_u, via_v) <= radius
+        return covered
+
+    def _recheck(self, nodes: npt.NDArray[np.bool_]) -> None:
+        """Decide again the cells next to ``nodes`` (whose distances changed)."""
+        cells = np.flatnonzero(nodes[self.snap["node_u"]] | nodes[self.snap["node_v"]])
+        self.covered[cells] = self._covered(cells)
+
+    def add_parcel(self, key: Hashable) -> None:
+        cells = grid_cells(_residential(self.layers, key), self.cell_size)
+        geoms = cells.geometry.to_numpy()
+        self.cells.append(geoms, cells["zone_id"].to_numpy(), key)
+        self.cell_area = np.concatenate([self.cell_area, cells["cell_area"].to_numpy()])
+        snap = self._snap(geoms)
+        self.snap = {k: np.concatenate([v, snap[k]]) for k, v in self.snap.items()}
+        start = len(self.covered)
+        self.covered = np.concatenate(
+            [self.covered, self._covered(np.arange(start, len(self.cell_area)))]
+        )
+
+    def remove_parcel(self, key: Hashable) -> None:
+        self.cells.drop(key)
+
+    def series(self) -> pd.Series:
+        return ratio_result(
+            self.cells.sums(np.where(self.covered, self.cell_area, 0.0)),
+            self.cells.sums(self.cell_area),
+            name="park_service_coverage_walking",
+            numerator_unit="m2",
+            denominator_unit="m2",
+        )
+
+
+class ZonedCover:
+    """An editable tiled union with its area inside each zone, kept per tile."""
+
+    def __init__(self, keys: Sequence[Hashable], geoms: npt.NDArray[np.object_], zones: Any):
+        self.zone_geoms = zones.geometry.to_numpy()
+        self.cover = EditableCover(keys, geoms)
+        self.rows = self.cover.tile_zone_areas(self.zone_geoms, self.cover.pieces)
+
+    def update(self, tiles: set[Tile]) -> None:
+        self.rows.update(self.cover.tile_zone_areas(self.zone_geoms, tiles))
+
+    def totals(self) -> npt.NDArray[np.float64]:
+        if not self.rows:
+            return np.zeros(len(self.zone_geoms))
+        total: npt.NDArray[np.float64] = np.sum(np.stack(list(self.rows.values())), axis=0)
+        return total
+
+
+class _GreenOnly:
+    """A state that residential edits do not touch."""
+
+    def add_parcel(self, key: Hashable) -> None:
+        return None
+
+    def remove_parcel(self, key: Hashable) -> None:
+        return None
+
+
+class ParkArea(_GreenOnly):
+    """park_area_per_capita: the parks' tiled union and its area per zone."""
+
+    def __init__(self, params: Mapping[str, Any], layers: Layers) -> None:
+        self.p, self.layers = params, layers
+        parks = layers.green.frame[self._is_park(layers.green.frame)]
+        self.parks = ZonedCover(list(parks.index), parks.geometry.to_numpy(), layers.zones)
+
+    def _is_park(self, green: pd.DataFrame) -> pd.Series:
+        ok = matches_classes(green["green_class"], self.p["park_classes"])
+        if self.p.get("require_open", False) and "is_open" in green:
+            ok &= green["is_open"].fillna(True).astype(bool)
+        return ok
+
+    def add_green(self, key: Hashable) -> None:
+        one = self.layers.green.one(key)
+        if bool(self._is_park(one).iloc[0]):
+            self.parks.update(self.parks.cover.add(key, one.geometry.iloc[0]))
+
+    def remove_green(self, key: Hashable) -> None:
+        if key in self.parks.cover:
+            self.parks.update(self.parks.cover.remove(key))
+
+    def series(self) -> pd.Series:
+        zones = self.layers.zones
+        return ratio_result(
+            pd.Series(self.parks.totals(), index=zones.index),
+            zones["population"],
+            name="park_area_per_capita",
+            scale=1.0,
+            numerator_unit="m2",
+            denominator_unit="persons",
+        )
+
+
+class ParksPer10k(_GreenOnly):
+    """parks_per_10k: which zones hold each counted park's representative point."""
+
+    def __init__(self, params: Mapping[str, Any], layers: Layers) -> None:
+        self.p, self.layers = params, layers
+        self.members: dict[Hashable, npt.NDArray[np.bool_]] = {}
+        green = layers.green.frame
+        for key, inside in zip(green.index, self._zones_of(green), strict=True):
+            if inside is not None:
+                self.members[key] = inside
+
+    def _zones_of(self, green: gpd.GeoDataFrame) -> list[npt.NDArray[np.bool_] | None]:
+        geoms = green.geometry.to_numpy()
+        counted = matches_classes(green["green_class"], self.p["park_classes"]).to_numpy().copy()
+        counted &= shapely.area(geoms) >= float(self.p.get("min_area_m2", 0.0))
+        points = shapely.point_on_surface(geoms)
+        zone_geoms = self.layers.zones.geometry.to_numpy()
+        inside = np.stack([shapely.contains(z, points) for z in zone_geoms], axis=1)
+        return [inside[i] if counted[i] else None for i in range(len(geoms))]
+
+    def add_green(self, key: Hashable) -> None:
+        inside = self._zones_of(self.layers.green.one(key))[0]
+        if inside is not None:
+            self.members[key] = inside
+
+    def remove_green(self, key: Hashable) -> None:
+        self.members.pop(key, None)
+
+    def series(self) -> pd.Series:
+        zones = self.layers.zones
+        counts = np.zeros(len(zones))
+        for inside in self.members.values():
+            counts += inside
+        return parks_per_10k_result(zones, pd.Series(counts, index=zones.index, dtype=float))

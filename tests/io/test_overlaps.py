@@ -1,0 +1,58 @@
+"""Overlapping land-use parcels are found however they overlap; a clean tiling with
+T-junctions (a vertex of one parcel in the middle of its neighbour's edge) is not flagged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from gardencity.io.validate import validate_workspace
+from gardencity.io.workspace import Workspace, write_workspace
+from tests.io._small import CRS, X0, Y0, small_layers
+
+
+def _overlaps(tmp_path: Path, parcels: list[shapely.Geometry]) -> list[str]:
+    land = gpd.GeoDataFrame(
+        {"code": ["R2"] * len(parcels), "parcel_id": [f"p{i}" for i in range(len(parcels))]},
+        geometry=parcels,
+        crs=CRS,
+    )
+    ws = Workspace.open(
+        write_workspace(
+            tmp_path / "ws",
+            config={"city": {"name": "测试市", "crs": CRS}},
+            layers=small_layers(land_use=land),
+        )
+    )
+    return [
+        p.message + " " + " ".join(p.details)
+        for p in validate_workspace(ws)
+        if "overlap" in p.message
+    ]
+
+
+def box(x0: float, y0: float, x1: float, y1: float) -> shapely.Geometry:
+    return shapely.box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
+
+
+@pytest.mark.parametrize(
+    ("parcels", "pair"),
+    [
+        ([box(0, 0, 100, 100), box(50, 0, 150, 100)], "p0×p1 (5000 m²)"),  # partly
+        ([box(0, 0, 300, 300), box(100, 100, 200, 200)], "p0×p1 (10000 m²)"),  # one inside
+        ([box(0, 0, 100, 100), box(0, 0, 100, 100)], "p0×p1 (10000 m²)"),  # drawn twice
+    ],
+)
+def test_overlapping_parcels_are_reported_with_the_pair_and_area(
+    tmp_path: Path, parcels: list[shapely.Geometry], pair: str
+) -> None:
+    found = _overlaps(tmp_path, parcels)
+    assert found and pair in found[0]
+
+
+def test_a_tiling_with_t_junctions_has_no_overlap(tmp_path: Path) -> None:
+    parcels = [box(0, 0, 100, 200), box(100, 0, 200, 100), box(100, 100, 200, 200)]
+    assert _overlaps(tmp_path, parcels) == []
