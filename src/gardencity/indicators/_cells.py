@@ -58,15 +58,19 @@ class CellTable:
         first[self.key[::-1]] = np.arange(len(self.key))[::-1]
         return first
 
-    def geometries(self, pieces: npt.NDArray[np.object_], cell_size: float) -> npt.NDArray[Any]:
-        """The cells as polygons (squares where whole, else ``piece ∩ square`` by GEOS, once
-        per key)."""
-        first = self.first_of_key()
-        boxes = _boxes(self.ix[first], self.iy[first], cell_size)
+    def geometries(
+        self, pieces: npt.NDArray[np.object_], cell_size: float, rows: I64 | None = None
+    ) -> npt.NDArray[Any]:
+        """The cells (or the given ``rows``) as polygons: squares where whole, else
+        ``piece ∩ square`` by GEOS, once per key."""
+        rows = np.arange(len(self.key)) if rows is None else np.asarray(rows, dtype=np.int64)
+        _, first, inverse = np.unique(self.key[rows], return_index=True, return_inverse=True)
+        at = rows[first]
+        boxes = _boxes(self.ix[at], self.iy[at], cell_size)
         out = boxes.copy()
-        cut = ~self.whole[first]
-        out[cut] = shapely.intersection(pieces[self.piece[first][cut]], boxes[cut])
-        return out[self.key]
+        cut = ~self.whole[at]
+        out[cut] = shapely.intersection(pieces[self.piece[at][cut]], boxes[cut])
+        return out[inverse.ravel()]
 
 
 def _boxes(ix: I64, iy: I64, cell_size: float) -> npt.NDArray[np.object_]:

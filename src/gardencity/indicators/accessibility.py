@@ -133,7 +133,6 @@ def _nodes_near(
     return park_i.astype(np.int64), node_i.astype(np.int64)
 
 
-@shared
 def walking_cover(
     zones: gpd.GeoDataFrame,
     land_use: gpd.GeoDataFrame,
@@ -169,6 +168,7 @@ def walking_cover(
     return cells.reset_index(drop=True).assign(walk_m=walk, covered=covered)
 
 
+@shared
 def walking_table(
     zones: gpd.GeoDataFrame,
     land_use: gpd.GeoDataFrame,
@@ -184,7 +184,8 @@ def walking_table(
     cell_size_m: float,
 ) -> tuple[gpd.GeoDataFrame, CellTable, npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """``walking_cover`` without cell polygons: the residential pieces, their cells as numbers
-    (``CellTable``), and each cell's walking distance and covered flag."""
+    (``CellTable``), and each cell's walking distance and covered flag. Computed once per
+    assessment run (the measure and the diagnostic layer share it)."""
     parks = eligible_parks(
         green_spaces,
         historic_districts,
