@@ -272,10 +272,15 @@ def park_service_coverage_walking(
         entrance_max_distance_m=entrance_max_distance_m,
         cell_size_m=cell_size_m,
     )
-    zone_ids = pieces["zone_id"].to_numpy()[table.piece]
-    area = table.area
+    # sums per piece first (bincount), then per zone over the far fewer pieces
+    zone_ids = pieces["zone_id"].to_numpy()
+    n = len(pieces)
+    area = np.bincount(table.piece, weights=table.area, minlength=n).astype(np.float64)
+    covered_area = np.bincount(
+        table.piece, weights=np.where(covered, table.area, 0.0), minlength=n
+    ).astype(np.float64)
     return ratio_result(
-        per_zone(np.where(covered, area, 0.0), zone_ids, zones),
+        per_zone(covered_area, zone_ids, zones),
         per_zone(area, zone_ids, zones),
         name="park_service_coverage_walking",
         numerator_unit="m2",
