@@ -108,10 +108,10 @@ def _walking_layers(standard: Standard, inputs: AssessmentInputs) -> dict[str, g
     params = _spec_params(standard, "park_service_coverage_walking")
     if params is None or inputs.get("walk_graph") is None or inputs.get("land_use") is None:
         return {}
-    from gardencity.indicators.accessibility import walking_cover
+    from gardencity.indicators.accessibility import walking_table
 
     zones = inputs.get("zones")
-    cells = walking_cover(  # all zones, as the measure asks: computed once in the run
+    pieces, table, walk, covered = walking_table(  # as the measure asks: once in the run
         zones,
         inputs.get("land_use"),
         inputs.get("green_spaces"),
@@ -120,11 +120,11 @@ def _walking_layers(standard: Standard, inputs: AssessmentInputs) -> dict[str, g
         inputs.get("historic_districts"),
         **params,
     )
-    cells = cells[cells["zone_id"].to_numpy() == CITY_ZONE]
-    uncovered = cells[~cells["covered"]]
+    in_city = pieces["zone_id"].to_numpy()[table.piece] == CITY_ZONE
+    rows = np.flatnonzero(in_city & ~covered)  # only the uncovered cells need polygons
     out = gpd.GeoDataFrame(
-        {"area_m2": uncovered["cell_area"].to_numpy(), "walk_m": uncovered["walk_m"].to_numpy()},
-        geometry=uncovered.geometry.to_numpy(),
+        {"area_m2": table.area[rows], "walk_m": walk[rows]},
+        geometry=table.geometries(pieces.geometry.to_numpy(), params["cell_size_m"], rows),
         crs=zones.crs,
     )
     out["walk_m"] = out["walk_m"].replace(np.inf, np.nan)

@@ -11,17 +11,17 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from gardencity.indicators._cells import CellTable, cell_table
 from gardencity.indicators._checks import require_same_crs
 from gardencity.indicators._result import ratio_result
 from gardencity.indicators._service import (
     eligible_parks,
-    grid_cells,
     per_zone,
     residential_pieces,
 )
 from gardencity.indicators._shared import shared
 from gardencity.indicators._zonal import TiledCover
-from gardencity.network import WalkGraph, multi_source_distances, snap_to_graph
+from gardencity.network import WalkGraph, multi_source_distances, snap_xy
 
 __all__ = [
     "greenway_length_per_10k",
@@ -109,32 +109,30 @@ def _entrance_nodes(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """(park position, node) pairs: given gates near a park, else nodes near its boundary."""
     park_geoms = parks.geometry.to_numpy()
+    node_tree = shapely.STRtree(shapely.points(graph.nodes))
     if park_entrances is not None and len(park_entrances):
         gates = park_entrances.geometry.to_numpy()
         park_i, gate_i = shapely.STRtree(gates).query(
             park_geoms, predicate="dwithin", distance=max_distance
         )
-        node_tree = shapely.STRtree(shapely.points(graph.nodes))
         nearest = node_tree.query_nearest(gates[gate_i], all_matches=False)[1]
         has_gate = np.zeros(len(parks), dtype=bool)
         has_gate[park_i] = True
         rest = np.flatnonzero(~has_gate)
         if rest.size == 0:
             return park_i, nearest
-        pi, ni = _nodes_near(graph, park_geoms[rest], max_distance)
+        pi, ni = _nodes_near(node_tree, park_geoms[rest], max_distance)
         return np.concatenate([park_i, rest[pi]]), np.concatenate([nearest, ni])
-    return _nodes_near(graph, park_geoms, max_distance)
+    return _nodes_near(node_tree, park_geoms, max_distance)
 
 
 def _nodes_near(
-    graph: WalkGraph, geoms: npt.NDArray[np.object_], distance: float
+    node_tree: shapely.STRtree, geoms: npt.NDArray[np.object_], distance: float
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    tree = shapely.STRtree(shapely.points(graph.nodes))
-    park_i, node_i = tree.query(geoms, predicate="dwithin", distance=distance)
+    park_i, node_i = node_tree.query(geoms, predicate="dwithin", distance=distance)
     return park_i.astype(np.int64), node_i.astype(np.int64)
 
 
-@shared
 def walking_cover(
     zones: gpd.GeoDataFrame,
     land_use: gpd.GeoDataFrame,
@@ -150,6 +148,44 @@ def walking_cover(
     cell_size_m: float,
 ) -> gpd.GeoDataFrame:
     """Residential cells with their ``zone_id``, ``cell_area``, ``walk_m`` and ``covered``."""
+    pieces, table, walk, covered = walking_table(
+        zones,
+        land_use,
+        green_spaces,
+        walk_graph,
+        park_entrances,
+        historic_districts,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
+        entrance_max_distance_m=entrance_max_distance_m,
+        cell_size_m=cell_size_m,
+    )
+    cells = pieces.iloc[table.piece].copy()
+    geoms = table.geometries(pieces.geometry.to_numpy(), cell_size_m)
+    cells = cells.set_geometry(gpd.GeoSeries(geoms, index=cells.index, crs=pieces.crs))
+    cells["cell_area"] = table.area
+    return cells.reset_index(drop=True).assign(walk_m=walk, covered=covered)
+
+
+@shared
+def walking_table(
+    zones: gpd.GeoDataFrame,
+    land_use: gpd.GeoDataFrame,
+    green_spaces: gpd.GeoDataFrame,
+    walk_graph: WalkGraph,
+    park_entrances: gpd.GeoDataFrame | None,
+    historic_districts: gpd.GeoDataFrame | None,
+    *,
+    bands: Bands,
+    eligible_classes: Sequence[str],
+    require_open: bool,
+    entrance_max_distance_m: float,
+    cell_size_m: float,
+) -> tuple[gpd.GeoDataFrame, CellTable, npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """``walking_cover`` without cell polygons: the residential pieces, their cells as numbers
+    (``CellTable``), and each cell's walking distance and covered flag. Computed once per
+    assessment run (the measure and the diagnostic layer share it)."""
     parks = eligible_parks(
         green_spaces,
         historic_districts,
@@ -157,11 +193,14 @@ def walking_cover(
         eligible_classes=eligible_classes,
         require_open=require_open,
     )
-    cells = grid_cells(residential_pieces(land_use, zones), cell_size_m)
-    covered = np.zeros(len(cells), dtype=bool)
-    best = np.full(len(cells), np.inf)
-    if len(cells) and len(parks) and walk_graph.n_nodes:
-        snap = snap_to_graph(walk_graph, shapely.point_on_surface(cells.geometry.to_numpy()))
+    pieces = residential_pieces(land_use, zones)
+    table = cell_table(pieces.geometry.to_numpy(), cell_size_m)
+    first = table.first_of_key()
+    n_keys = len(first)
+    covered = np.zeros(n_keys, dtype=bool)
+    best = np.full(n_keys, np.inf)
+    if n_keys and len(parks) and walk_graph.n_nodes:
+        snap = snap_xy(walk_graph, np.stack([table.x[first], table.y[first]], axis=1))
         park_i, node_i = _entrance_nodes(walk_graph, parks, park_entrances, entrance_max_distance_m)
         radii = parks["radius_m"].to_numpy()
         for radius in np.unique(radii):
@@ -169,7 +208,7 @@ def walking_cover(
             dist = snap.network_distance(multi_source_distances(walk_graph, sources, radius))
             covered |= dist <= radius
             best = np.minimum(best, dist)
-    return cells.assign(walk_m=best, covered=covered)
+    return pieces, table, best[table.key], covered[table.key]
 
 
 def park_service_coverage_walking(
@@ -220,7 +259,7 @@ def park_service_coverage_walking(
         park_entrances=park_entrances,
         historic_districts=historic_districts,
     )
-    cells = walking_cover(
+    pieces, table, _, covered = walking_table(
         zones,
         land_use,
         green_spaces,
@@ -233,11 +272,15 @@ def park_service_coverage_walking(
         entrance_max_distance_m=entrance_max_distance_m,
         cell_size_m=cell_size_m,
     )
-    zone_ids = cells["zone_id"].to_numpy()
-    area = cells["cell_area"].to_numpy()
-    covered = per_zone(np.where(cells["covered"].to_numpy(), area, 0.0), zone_ids, zones)
+    # sums per piece first (bincount), then per zone over the far fewer pieces
+    zone_ids = pieces["zone_id"].to_numpy()
+    n = len(pieces)
+    area = np.bincount(table.piece, weights=table.area, minlength=n).astype(np.float64)
+    covered_area = np.bincount(
+        table.piece, weights=np.where(covered, table.area, 0.0), minlength=n
+    ).astype(np.float64)
     return ratio_result(
-        covered,
+        per_zone(covered_area, zone_ids, zones),
         per_zone(area, zone_ids, zones),
         name="park_service_coverage_walking",
         numerator_unit="m2",
