@@ -13,17 +13,17 @@ import shapely
 
 from gardencity.assessment.incremental_shade import Canopy
 from gardencity.assessment.inputs import AssessmentInputs
+from gardencity.indicators._cells import cell_table
 from gardencity.indicators._classes import matches_classes
 from gardencity.indicators._editable import EditableCover, Tile
 from gardencity.indicators._result import ratio_result
 from gardencity.indicators._service import (
     eligible_parks,
-    grid_cells,
     residential_pieces,
 )
 from gardencity.indicators.accessibility import _entrance_nodes
 from gardencity.indicators.green_space import parks_per_10k_result
-from gardencity.network import WalkGraph, multi_source_distances, snap_to_graph
+from gardencity.network import WalkGraph, multi_source_distances, snap_xy
 
 __all__ = [
     "Layers",
@@ -126,22 +126,46 @@ class MeasureState(Protocol):
     def series(self) -> pd.Series | None: ...  # None: as in the base run
 
 
-class _Pieces:
-    """Residential pieces (or cells) with per-piece values; appendable, removable by parcel."""
+class _Rowset:
+    """Rows (pieces or cells) with a zone and a parcel label; appendable, removable by parcel,
+    summed per zone."""
+
+    def __init__(self, zones: pd.Index, zone: npt.NDArray[Any], label: npt.NDArray[Any]) -> None:
+        self.zones = zones
+        self.zone = zones.get_indexer(pd.Index(zone))
+        self.label = np.empty(len(label), dtype=object)
+        self.label[:] = list(label)
+        self.alive = np.ones(len(self.zone), dtype=bool)
+
+    def append_rows(self, zone: npt.NDArray[Any], key: Hashable) -> None:
+        self.zone = np.concatenate([self.zone, self.zones.get_indexer(pd.Index(zone))])
+        labels = np.empty(len(zone), dtype=object)
+        labels[:] = [key] * len(zone)
+        self.label = np.concatenate([self.label, labels])
+        self.alive = np.concatenate([self.alive, np.ones(len(zone), dtype=bool)])
+
+    def drop(self, key: Hashable) -> None:
+        self.alive &= self.label != key
+
+    def sums(self, values: npt.NDArray[np.float64]) -> pd.Series:
+        """Per zone: the sum of ``values`` (one per row) over the rows left."""
+        alive = self.alive
+        totals = np.bincount(self.zone[alive], weights=values[alive], minlength=len(self.zones))
+        return pd.Series(totals, index=self.zones, dtype=float)
+
+
+class _Pieces(_Rowset):
+    """Residential pieces with their geometries, found again by location."""
 
     def __init__(
         self,
         zones: pd.Index,
         geoms: npt.NDArray[np.object_],
         zone: npt.NDArray[Any],
-        label: list[Any],
+        label: npt.NDArray[Any],
     ) -> None:
-        self.zones = zones
+        super().__init__(zones, zone, label)
         self.geoms = np.asarray(geoms, dtype=object)
-        self.zone = zones.get_indexer(pd.Index(zone))
-        self.label = np.empty(len(label), dtype=object)
-        self.label[:] = label
-        self.alive = np.ones(len(self.geoms), dtype=bool)
         self.n_base = len(self.geoms)
         self.tree = shapely.STRtree(self.geoms)
 
@@ -151,24 +175,9 @@ class _Pieces:
         out: npt.NDArray[np.int64] = np.concatenate([hits, extra])
         return out[self.alive[out]]
 
-    def append(self, geoms: npt.NDArray[np.object_], zone: npt.NDArray[Any], key: Hashable) -> int:
-        start = len(self.geoms)
+    def append(self, geoms: npt.NDArray[np.object_], zone: npt.NDArray[Any], key: Hashable) -> None:
         self.geoms = np.concatenate([self.geoms, np.asarray(geoms, dtype=object)])
-        self.zone = np.concatenate([self.zone, self.zones.get_indexer(pd.Index(zone))])
-        labels = np.empty(len(geoms), dtype=object)
-        labels[:] = [key] * len(geoms)
-        self.label = np.concatenate([self.label, labels])
-        self.alive = np.concatenate([self.alive, np.ones(len(geoms), dtype=bool)])
-        return start
-
-    def drop(self, key: Hashable) -> None:
-        self.alive &= self.label != key
-
-    def sums(self, values: npt.NDArray[np.float64]) -> pd.Series:
-        """Per zone: the sum of ``values`` (one per piece) over the pieces left."""
-        alive = self.alive
-        totals = np.bincount(self.zone[alive], weights=values[alive], minlength=len(self.zones))
-        return pd.Series(totals, index=self.zones, dtype=float)
+        self.append_rows(zone, key)
 
 
 def _residential(layers: Layers, key: Hashable | None = None) -> gpd.GeoDataFrame:
@@ -209,7 +218,7 @@ class StraightCoverage:
             layers.zones.index,
             pieces.geometry.to_numpy(),
             pieces["zone_id"].to_numpy(),
-            list(pieces["parcel"]),
+            pieces["parcel"].to_numpy(),
         )
         self.area = shapely.area(self.pieces.geoms)
         self.covered = self.cover.overlap_areas(self.pieces.geoms)
@@ -282,15 +291,8 @@ class WalkingCoverage:
             float(r): multi_source_distances(self.graph, node_i[radii[park_i] == r], float(r))
             for r in np.unique(radii)
         }
-        cells = grid_cells(_residential(layers), self.cell_size)
-        self.cells = _Pieces(
-            layers.zones.index,
-            cells.geometry.to_numpy(),
-            cells["zone_id"].to_numpy(),
-            list(cells["parcel"]),
-        )
-        self.cell_area = cells["cell_area"].to_numpy()
-        self.snap = self._snap(self.cells.geoms)
+        zone, label, self.cell_area, self.snap = self._cells(_residential(layers))
+        self.cells = _Rowset(layers.zones.index, zone, label)
         self.covered = self._covered(np.arange(len(self.cell_area)))
         self.node_tree = shapely.STRtree(shapely.points(self.graph.nodes))
         gates = layers.gates
@@ -307,19 +309,23 @@ class WalkingCoverage:
         hits = self.node_tree.query(park, predicate="dwithin", distance=self.max_entrance)
         return np.asarray(hits, dtype=np.int64)
 
-    def _snap(self, geoms: npt.NDArray[np.object_]) -> dict[str, npt.NDArray[Any]]:
-        if len(geoms) == 0:
-            empty = np.zeros(0)
-            ints = np.zeros(0, dtype=np.int64)
-            return {"distance": empty, "node_u": ints, "node_v": ints, "to_u": empty, "to_v": empty}
-        snap = snap_to_graph(self.graph, shapely.point_on_surface(geoms))
-        return {
-            "distance": snap.distance,
-            "node_u": snap.node_u,
-            "node_v": snap.node_v,
-            "to_u": snap.to_u,
-            "to_v": snap.to_v,
-        }
+    def _cells(
+        self, pieces: gpd.GeoDataFrame
+    ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.float64], dict[str, Any]]:
+        """The pieces' cells (as the measure cuts and snaps them): zone, parcel, area, snap."""
+        table = cell_table(pieces.geometry.to_numpy(), self.cell_size)
+        fields = ("distance", "node_u", "node_v", "to_u", "to_v")
+        if len(table.key) == 0:
+            snap: dict[str, Any] = {
+                f: np.zeros(0, dtype=np.int64 if "node" in f else float) for f in fields
+            }
+        else:
+            first = table.first_of_key()
+            xy = np.stack([table.x[first], table.y[first]], axis=1)
+            found = snap_xy(self.graph, xy)
+            snap = {f: getattr(found, f)[table.key] for f in fields}
+        at = table.piece
+        return pieces["zone_id"].to_numpy()[at], pieces["parcel"].to_numpy()[at], table.area, snap
 
     def add_green(self, key: Hashable) -> None:
         parks = _eligible(self.layers, self.p, key)
@@ -370,11 +376,9 @@ class WalkingCoverage:
         self.covered[cells] = self._covered(cells)
 
     def add_parcel(self, key: Hashable) -> None:
-        cells = grid_cells(_residential(self.layers, key), self.cell_size)
-        geoms = cells.geometry.to_numpy()
-        self.cells.append(geoms, cells["zone_id"].to_numpy(), key)
-        self.cell_area = np.concatenate([self.cell_area, cells["cell_area"].to_numpy()])
-        snap = self._snap(geoms)
+        zone, _, area, snap = self._cells(_residential(self.layers, key))
+        self.cells.append_rows(zone, key)
+        self.cell_area = np.concatenate([self.cell_area, area])
         self.snap = {k: np.concatenate([v, snap[k]]) for k, v in self.snap.items()}
         start = len(self.covered)
         self.covered = np.concatenate(
