@@ -16,7 +16,7 @@ from gardencity.indicators._editable import EditableCover
 from gardencity.indicators._result import ratio_result
 from gardencity.indicators._road_geometry import road_pieces
 from gardencity.indicators._service import per_zone
-from gardencity.indicators.roads import road_green_segments
+from gardencity.indicators.roads import _CORRIDOR_TILE_M, road_green_segments
 
 __all__ = ["GreenwayCoverage", "Recomputed", "RoadGreen"]
 
@@ -43,7 +43,10 @@ class RoadGreen:
         )
         self.corridor_area = shapely.area(self.corridors)
         self.tree = shapely.STRtree(self.corridors)
-        self.cover = EditableCover(green.index, green.geometry.to_numpy())
+        # the green spaces that reach a corridor (others join the cover when added)
+        geoms = green.geometry.to_numpy()
+        near = np.unique(shapely.STRtree(geoms).query(self.corridors, predicate="intersects")[1])
+        self.cover = EditableCover(green.index[near], geoms[near], tile_m=_CORRIDOR_TILE_M)
         self.ratio = self.segments["green_ratio"].to_numpy(dtype=float, copy=True)
         self.required = self.segments["required_ratio"].to_numpy(dtype=float)
         self.evaluated = self.segments["evaluated"].to_numpy(bool)
@@ -60,9 +63,10 @@ class RoadGreen:
         self._remeasure(geom)
 
     def remove_green(self, key: Hashable) -> None:
-        geom = self.cover.geometry(key)
-        self.cover.remove(key)
-        self._remeasure(geom)
+        if key in self.cover:  # a green space that reaches no corridor changes nothing
+            geom = self.cover.geometry(key)
+            self.cover.remove(key)
+            self._remeasure(geom)
 
     def add_parcel(self, key: Hashable) -> None:
         return None

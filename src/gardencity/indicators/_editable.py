@@ -137,6 +137,56 @@ class EditableCover(TiledCover):
         self._rebuild(changed)
         return changed
 
+    # The tree over the pieces is rebuilt only when a large query needs it: an edit touches a
+    # few tiles, and a few polygons find their tiles by arithmetic on the grid.
+    _SMALL = 2000
+
+    def _refresh(self) -> None:
+        self._stale = True
+
+    def _ensure(self) -> None:
+        if getattr(self, "_stale", True):
+            TiledCover._refresh(self)
+            self._stale = False
+
+    @property
+    def area(self) -> float:
+        return float(sum(shapely.area(p) for p in self.pieces.values()))
+
+    def outside_parts(self, polygons: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+        self._ensure()
+        return super().outside_parts(polygons)
+
+    def minus(self, other: TiledCover) -> TiledCover:
+        self._ensure()
+        return super().minus(other)
+
+    def overlap_areas(self, polygons: npt.NDArray[np.object_]) -> npt.NDArray[np.float64]:
+        """Area of each polygon inside the union (as :meth:`TiledCover.overlap_areas`)."""
+        polygons = np.asarray(polygons, dtype=object)
+        if len(polygons) > self._SMALL or len(polygons) == 0 or not self.pieces:
+            self._ensure()
+            return super().overlap_areas(polygons)
+        m = self.tile_m
+        bounds = shapely.bounds(polygons)
+        lo = np.floor(bounds[:, :2] / m).astype(np.int64)
+        hi = np.floor(bounds[:, 2:] / m).astype(np.int64)
+        poly_i, keys = [], []
+        for i in range(len(polygons)):
+            for ix in range(lo[i, 0], hi[i, 0] + 1):
+                for iy in range(lo[i, 1], hi[i, 1] + 1):
+                    if (ix, iy) in self.pieces:
+                        poly_i.append(i)
+                        keys.append((ix, iy))
+        if not keys:
+            return np.zeros(len(polygons))
+        pieces = np.array([self.pieces[k] for k in keys], dtype=object)
+        tiles = np.array([self._box(k) for k in keys], dtype=object)
+        index = np.asarray(poly_i, dtype=np.int64)
+        shapely.prepare(pieces)
+        inside = shapely.contains_properly(pieces, polygons[index])
+        return self._pair_areas(polygons, index, pieces, tiles, inside)
+
     def tile_zone_areas(
         self, zones: npt.NDArray[np.object_], tiles: Iterable[Tile]
     ) -> dict[Tile, npt.NDArray[np.float64]]:

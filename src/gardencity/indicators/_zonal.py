@@ -250,17 +250,31 @@ class TiledCover:
         return self._overlap_areas(polygons)
 
     def _overlap_areas(self, polygons: npt.NDArray[np.object_]) -> npt.NDArray[np.float64]:
-        out = np.zeros(len(polygons))
         tree = shapely.STRtree(polygons)
         shapely.prepare(self._array)
         piece_i, poly_i = tree.query(self._array, predicate="intersects")
         inside_piece, inside_poly = tree.query(self._array, predicate="contains_properly")
         pair = piece_i.astype(np.int64) * len(polygons) + poly_i
         inside = np.isin(pair, inside_piece.astype(np.int64) * len(polygons) + inside_poly)
+        return self._pair_areas(
+            polygons, poly_i, self._array[piece_i], self._tiles[piece_i], inside
+        )
+
+    def _pair_areas(
+        self,
+        polygons: npt.NDArray[np.object_],
+        poly_i: npt.NDArray[np.int64],
+        pieces: npt.NDArray[np.object_],
+        tiles: npt.NDArray[np.object_],
+        inside: npt.NDArray[np.bool_],
+    ) -> npt.NDArray[np.float64]:
+        """Sum per polygon of the area it shares with the piece (and tile) of each pair;
+        ``inside``: the polygon lies inside the piece."""
+        out = np.zeros(len(polygons))
         areas = np.full(len(poly_i), np.nan)
         areas[inside] = shapely.area(polygons[poly_i[inside]])
         poly_bounds = shapely.bounds(polygons)[poly_i]
-        tile_bounds = shapely.bounds(self._tiles)[piece_i]
+        tile_bounds = shapely.bounds(tiles)
         spans = (poly_bounds[:, :2] <= tile_bounds[:, :2]).all(axis=1) & (
             poly_bounds[:, 2:] >= tile_bounds[:, 2:]
         ).all(axis=1)
@@ -268,20 +282,16 @@ class TiledCover:
         if whole.any():
             big = np.unique(poly_i[whole])
             shapely.prepare(polygons[big])
-            whole[whole] = shapely.contains_properly(
-                polygons[poly_i[whole]], self._tiles[piece_i[whole]]
-            )
-            areas[whole] = shapely.area(self._array[piece_i[whole]])
+            whole[whole] = shapely.contains_properly(polygons[poly_i[whole]], tiles[whole])
+            areas[whole] = shapely.area(pieces[whole])
         cut = ~inside & ~whole
         if cut.any():
             extent = poly_bounds[:, 2:] - poly_bounds[:, :2]
             beyond = cut & (extent > self.tile_m).any(axis=1)
             local = polygons[poly_i].copy()
             if beyond.any():
-                local[beyond] = shapely.intersection(
-                    polygons[poly_i[beyond]], self._tiles[piece_i[beyond]]
-                )
-            areas[cut] = shapely.area(shapely.intersection(local[cut], self._array[piece_i[cut]]))
+                local[beyond] = shapely.intersection(polygons[poly_i[beyond]], tiles[beyond])
+            areas[cut] = shapely.area(shapely.intersection(local[cut], pieces[cut]))
         np.add.at(out, poly_i, areas)
         return out
 
