@@ -1,7 +1,6 @@
 """Class tables (as data in ``io/data``): land-use codes, green-space classes, road grades.
 
->>> import numpy as np
-import pandas as pd
+>>> import pandas as pd
 >>> land_use_category(pd.Series(["R21", "0701", "G1"]), "gb50137").tolist()
 ['residential', None, 'park']
 >>> normalise_green_class(pd.Series(["G15", "G3"]), "cjjt85_2002").tolist()
