@@ -2,7 +2,7 @@
 benchmarks/cache/), the whole assessment and the costly indicators timed, each beside the
 naive GeoPandas method measured in the same run, with wall time and peak memory per step.
 
-    python -m benchmarks.run [S M L] [--repeat 1]
+    python -m benchmarks.run [S M L] [--steps STEP …]   (--steps: re-measure only these)
 
 Every step runs in a fresh process, so its peak memory (``ru_maxrss``) is its own; the
 result of each fast step is compared with its naive twin. Results go to
@@ -201,7 +201,7 @@ def run_step(step: str, size: str) -> dict[str, Any]:
     return out
 
 
-def main(sizes: list[str]) -> None:
+def main(sizes: list[str], only: list[str] | None = None) -> None:
     results: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results["machine"] = {
         "cores": os.cpu_count(),
@@ -211,8 +211,8 @@ def main(sizes: list[str]) -> None:
     runs = results.setdefault("runs", {})
     for size in sizes:
         _city(size)  # generate once, outside the timed steps
-        steps: dict[str, Any] = {}
-        for step in STEPS:
+        steps: dict[str, Any] = dict(runs.get(size, {})) if only else {}
+        for step in only or STEPS:
             done = subprocess.run(
                 [sys.executable, "-m", "benchmarks.run", "--step", step, size],
                 check=True,
@@ -225,6 +225,8 @@ def main(sizes: list[str]) -> None:
                 flush=True,
             )
         for fast, naive in (("coverage_fast", "coverage_naive"), ("canopy_fast", "canopy_naive")):
+            if fast not in steps or naive not in steps:
+                continue
             steps[f"{fast}:speedup"] = round(
                 steps[naive]["compute_s"] / max(steps[fast]["compute_s"], 1e-6), 1
             )
@@ -238,4 +240,7 @@ if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--step":
         print(json.dumps(run_step(sys.argv[2], sys.argv[3])))
     else:
-        main(sys.argv[1:] or ["S", "M", "L"])
+        args = sys.argv[1:]
+        chosen = args[args.index("--steps") + 1 :] if "--steps" in args else None
+        sizes = args[: args.index("--steps")] if "--steps" in args else args
+        main(sizes or ["S", "M", "L"], chosen)

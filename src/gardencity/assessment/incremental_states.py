@@ -294,7 +294,7 @@ class WalkingCoverage:
         zone, label, self.cell_area, self.snap = self._cells(_residential(layers))
         self.cells = _Rowset(layers.zones.index, zone, label)
         self.covered = self._covered(np.arange(len(self.cell_area)))
-        self.node_tree = shapely.STRtree(shapely.points(self.graph.nodes))
+        self.node_tree = self.graph.node_tree
         gates = layers.gates
         self.gates = gates.geometry.to_numpy() if gates is not None and len(gates) else None
         self.gate_tree = shapely.STRtree(self.gates) if self.gates is not None else None

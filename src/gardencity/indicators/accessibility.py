@@ -109,7 +109,7 @@ def _entrance_nodes(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """(park position, node) pairs: given gates near a park, else nodes near its boundary."""
     park_geoms = parks.geometry.to_numpy()
-    node_tree = shapely.STRtree(shapely.points(graph.nodes))
+    node_tree = graph.node_tree
     if park_entrances is not None and len(park_entrances):
         gates = park_entrances.geometry.to_numpy()
         park_i, gate_i = shapely.STRtree(gates).query(

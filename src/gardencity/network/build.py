@@ -8,6 +8,7 @@ connect (bridges and tunnels in OSM), so the data's topology is respected as it 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -35,6 +36,16 @@ class WalkGraph:
     @property
     def n_nodes(self) -> int:
         return int(self.nodes.shape[0])
+
+    @cached_property
+    def node_tree(self) -> shapely.STRtree:
+        """Spatial index of the nodes (as points), built with the graph."""
+        return shapely.STRtree(shapely.points(self.nodes))
+
+    @cached_property
+    def edge_tree(self) -> shapely.STRtree:
+        """Spatial index of the edges (as :meth:`edge_lines`), built with the graph."""
+        return shapely.STRtree(self.edge_lines())
 
     def edge_lines(self) -> npt.NDArray[np.object_]:
         return np.asarray(
@@ -90,7 +101,7 @@ def walk_graph_from_roads(roads: gpd.GeoDataFrame, *, precision_m: float = 0.01)
             (np.concatenate([ll, ll]), (np.concatenate([uu, vv]), np.concatenate([vv, uu]))),
             shape=(n, n),
         ).tocsr()
-    return WalkGraph(
+    graph = WalkGraph(
         nodes,
         u.astype(np.int64),
         v.astype(np.int64),
@@ -98,3 +109,5 @@ def walk_graph_from_roads(roads: gpd.GeoDataFrame, *, precision_m: float = 0.01)
         matrix,
         CRS.from_user_input(roads.crs),
     )
+    _ = graph.node_tree, graph.edge_tree  # every user of the graph needs them: build them once
+    return graph

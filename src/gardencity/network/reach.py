@@ -90,7 +90,7 @@ def snap_xy(graph: WalkGraph, xy: npt.NDArray[np.float64], spacing: float = 30.0
         best[redo], unsure[redo] = _nearest_edges(graph, tree, xy[redo], 64, ptr, sample_edges, gap)
     if unsure.any():
         pts = shapely.points(xy[unsure])
-        point_i, edge_i = shapely.STRtree(graph.edge_lines()).query_nearest(pts, all_matches=False)
+        point_i, edge_i = graph.edge_tree.query_nearest(pts, all_matches=False)
         fix = np.zeros(len(pts), dtype=np.int64)
         fix[point_i] = edge_i
         best[unsure] = fix
