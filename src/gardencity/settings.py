@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     session_hours: float = Field(default=12, gt=0, le=24 * 30)
     token_days: float = Field(default=90, gt=0, le=3650)
     max_upload_mb: float = Field(default=20, gt=0, le=200)
+    logins_per_minute: int = Field(
+        default=20, ge=1, description="log-in attempts per client address and minute"
+    )
     public_writes_per_minute: int = Field(default=10, ge=1)
     public_reads_per_minute: int = Field(default=600, ge=1)
     auth_cache_seconds: float = Field(

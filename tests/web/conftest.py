@@ -121,6 +121,8 @@ def live_server(
         "GARDENCITY_FILES_DIR": str(settings.files_dir),
         "GARDENCITY_WORKSPACE": str(workspace),
         "GARDENCITY_NODE_MODULES": str(REPO / "node_modules"),
+        # every browser test logs in from 127.0.0.1: more than the default 20 a minute
+        "GARDENCITY_LOGINS_PER_MINUTE": "1000",
     }
     log = (root / "server.log").open("w")
     server = subprocess.Popen(
@@ -198,4 +200,7 @@ def login(browser: Any, server: LiveServer, username: str, **context: Any) -> An
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+    if page.url.split("?")[0].endswith("/login"):
+        message = page.locator("body").inner_text()[:300]
+        raise AssertionError(f"{username} could not log in: {message}")
     return page

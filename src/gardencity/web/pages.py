@@ -161,7 +161,9 @@ def login_submit(
     ctx: ServiceContext = request.app.state.ctx
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     try:
-        request.app.state.limiter.check("login", client_address(request), 20)
+        request.app.state.limiter.check(
+            "login", client_address(request), request.app.state.settings.logins_per_minute
+        )
         with db.session() as session:
             user = authenticate(session, username, password)
             lifetime = timedelta(hours=settings.session_hours)

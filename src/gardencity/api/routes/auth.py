@@ -54,7 +54,9 @@ def login(
     """Password login: sets the session cookie for pages and returns the same secret for
     scripts (send it as ``Authorization: Bearer …``)."""
     settings: Settings = request.app.state.settings
-    request.app.state.limiter.check("login", client_address(request), 20)
+    request.app.state.limiter.check(
+        "login", client_address(request), request.app.state.settings.logins_per_minute
+    )
     user = authenticate(session, username, password)
     lifetime = timedelta(hours=settings.session_hours)
     secret = issue_token(session, user, kind="session", lifetime=lifetime, now=ctx.now())
