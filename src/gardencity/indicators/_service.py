@@ -14,6 +14,7 @@ import shapely
 from gardencity.errors import DataError
 from gardencity.indicators._checks import require_columns
 from gardencity.indicators._classes import matches_classes
+from gardencity.indicators._shared import shared
 from gardencity.indicators._zonal import pieces_by_zone
 
 __all__ = ["band_radius", "covered_areas", "eligible_parks", "grid_cells", "residential_pieces"]
@@ -63,8 +64,10 @@ def band_radius(
     return radius
 
 
+@shared
 def residential_pieces(land_use: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Residential land (category ``residential``) cut by zone."""
+    """Residential land (category ``residential``) cut by zone (once per assessment run: the
+    service-radius measures share it; do not modify the result)."""
     require_columns(land_use, ["category"], "land_use")
     residential = land_use[land_use["category"] == "residential"]
     return pieces_by_zone(residential[["geometry"]], zones)
