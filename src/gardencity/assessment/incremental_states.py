@@ -21,7 +21,7 @@ from gardencity.indicators._service import (
     eligible_parks,
     residential_pieces,
 )
-from gardencity.indicators.accessibility import _entrance_nodes
+from gardencity.indicators.accessibility import entrance_nodes
 from gardencity.indicators.green_space import parks_per_10k_result
 from gardencity.network import WalkGraph, multi_source_distances, snap_xy
 
@@ -278,7 +278,7 @@ class WalkingCoverage:
         self.cell_size = float(params.get("cell_size_m", 25.0))
         self.max_entrance = float(params.get("entrance_max_distance_m", 50.0))
         parks = _eligible(layers, params, None)
-        park_i, node_i = _entrance_nodes(self.graph, parks, layers.gates, self.max_entrance)
+        park_i, node_i = entrance_nodes(self.graph, parks, layers.gates, self.max_entrance)
         keys = parks.index.to_numpy()
         radii = parks["radius_m"].to_numpy()
         order = np.argsort(park_i, kind="stable")
@@ -294,20 +294,6 @@ class WalkingCoverage:
         zone, label, self.cell_area, self.snap = self._cells(_residential(layers))
         self.cells = _Rowset(layers.zones.index, zone, label)
         self.covered = self._covered(np.arange(len(self.cell_area)))
-        self.node_tree = self.graph.node_tree
-        gates = layers.gates
-        self.gates = gates.geometry.to_numpy() if gates is not None and len(gates) else None
-        self.gate_tree = shapely.STRtree(self.gates) if self.gates is not None else None
-
-    def _entrances(self, park: shapely.Geometry) -> npt.NDArray[np.int64]:
-        """The nodes of one park's entrances (as ``_entrance_nodes``, with the trees kept)."""
-        if self.gate_tree is not None and self.gates is not None:
-            near = self.gate_tree.query(park, predicate="dwithin", distance=self.max_entrance)
-            if len(near):
-                nodes = self.node_tree.query_nearest(self.gates[near], all_matches=False)[1]
-                return np.asarray(nodes, dtype=np.int64)
-        hits = self.node_tree.query(park, predicate="dwithin", distance=self.max_entrance)
-        return np.asarray(hits, dtype=np.int64)
 
     def _cells(
         self, pieces: gpd.GeoDataFrame
@@ -332,7 +318,7 @@ class WalkingCoverage:
         if len(parks) == 0:
             return
         radius = float(parks["radius_m"].iloc[0])
-        nodes = self._entrances(parks.geometry.iloc[0])
+        _, nodes = entrance_nodes(self.graph, parks, self.layers.gates, self.max_entrance)
         self.entrances[key] = (radius, nodes)
         reach = multi_source_distances(self.graph, nodes, radius)
         current = self.node_distance.get(radius)

@@ -1,6 +1,6 @@
 """Grid cells of polygons as numbers: area and interior point of every ``piece ∩ square``.
 
-``grid_cells`` cuts with GEOS (one overlay per cell, ~50 µs each); the walking measure only
+Cutting every cell with GEOS costs one overlay per cell (~50 µs each); the walking measure only
 needs each cell's area and ``shapely.point_on_surface``, so for single-ring polygons both are
 computed here with numpy for all cells at once:
 
@@ -38,7 +38,8 @@ _CHUNK_PAIRS = 60_000
 
 @dataclass(frozen=True)
 class CellTable:
-    """One row per non-empty cell, in ``grid_cells`` order: the ``piece`` row it belongs to,
+    """One row per non-empty cell (pieces in order, each piece's squares row by row, west to
+    east): the ``piece`` row it belongs to,
     its grid index ``(ix, iy)``, ``area``, interior point ``(x, y)``, ``whole`` (the square
     lies inside the piece, so the cell is the square itself) and ``key``: cells of identical
     pieces (a parcel in the city and in its district) share a key in ``0 .. n_keys - 1``."""

@@ -1,4 +1,4 @@
-"""Geometry shared by the service-radius measures: eligible parks, coverage, grid cells."""
+"""Geometry shared by the service-radius measures: eligible parks, residential pieces, coverage."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from gardencity.indicators._classes import matches_classes
 from gardencity.indicators._shared import shared
 from gardencity.indicators._zonal import pieces_by_zone
 
-__all__ = ["band_radius", "covered_areas", "eligible_parks", "grid_cells", "residential_pieces"]
+__all__ = ["band_radius", "covered_areas", "eligible_parks", "residential_pieces"]
 
 
 def eligible_parks(
@@ -94,34 +94,3 @@ def per_zone(
 ) -> pd.Series:
     sums = pd.Series(values).groupby(pd.Series(zone_ids)).sum()
     return sums.reindex(zones.index, fill_value=0.0).astype(float)
-
-
-def grid_cells(pieces: gpd.GeoDataFrame, cell_size: float) -> gpd.GeoDataFrame:
-    """Cut each piece by a square grid anchored at the CRS origin (areas stay exact)."""
-    if pieces.empty:
-        return pieces.assign(cell_area=pd.Series(dtype=float))
-    geoms = pieces.geometry.to_numpy()
-    bounds = shapely.bounds(geoms)
-    ix0 = np.floor(bounds[:, 0] / cell_size).astype(np.int64)
-    iy0 = np.floor(bounds[:, 1] / cell_size).astype(np.int64)
-    ix1 = np.floor(bounds[:, 2] / cell_size).astype(np.int64)
-    iy1 = np.floor(bounds[:, 3] / cell_size).astype(np.int64)
-    nx, ny = ix1 - ix0 + 1, iy1 - iy0 + 1
-    counts = nx * ny
-    owner = np.repeat(np.arange(len(geoms)), counts)
-    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    cx = ix0[owner] + offset % nx[owner]
-    cy = iy0[owner] + offset // nx[owner]
-    boxes = shapely.box(cx * cell_size, cy * cell_size, (cx + 1) * cell_size, (cy + 1) * cell_size)
-    owner_geoms = geoms[owner]
-    shapely.prepare(owner_geoms)
-    inside = shapely.contains_properly(owner_geoms, boxes)
-    cells = boxes.copy()
-    cut = ~inside
-    cells[cut] = shapely.intersection(owner_geoms[cut], boxes[cut])
-    areas = shapely.area(cells)
-    keep = areas > 0
-    out = pieces.iloc[owner[keep]].copy()
-    out = out.set_geometry(gpd.GeoSeries(cells[keep], index=out.index, crs=pieces.crs))
-    out["cell_area"] = areas[keep]
-    return out.reset_index(drop=True)

@@ -101,7 +101,7 @@ def park_service_coverage(
     )
 
 
-def _entrance_nodes(
+def entrance_nodes(
     graph: WalkGraph,
     parks: gpd.GeoDataFrame,
     park_entrances: gpd.GeoDataFrame | None,
@@ -133,41 +133,6 @@ def _nodes_near(
     return park_i.astype(np.int64), node_i.astype(np.int64)
 
 
-def walking_cover(
-    zones: gpd.GeoDataFrame,
-    land_use: gpd.GeoDataFrame,
-    green_spaces: gpd.GeoDataFrame,
-    walk_graph: WalkGraph,
-    park_entrances: gpd.GeoDataFrame | None,
-    historic_districts: gpd.GeoDataFrame | None,
-    *,
-    bands: Bands,
-    eligible_classes: Sequence[str],
-    require_open: bool,
-    entrance_max_distance_m: float,
-    cell_size_m: float,
-) -> gpd.GeoDataFrame:
-    """Residential cells with their ``zone_id``, ``cell_area``, ``walk_m`` and ``covered``."""
-    pieces, table, walk, covered = walking_table(
-        zones,
-        land_use,
-        green_spaces,
-        walk_graph,
-        park_entrances,
-        historic_districts,
-        bands=bands,
-        eligible_classes=eligible_classes,
-        require_open=require_open,
-        entrance_max_distance_m=entrance_max_distance_m,
-        cell_size_m=cell_size_m,
-    )
-    cells = pieces.iloc[table.piece].copy()
-    geoms = table.geometries(pieces.geometry.to_numpy(), cell_size_m)
-    cells = cells.set_geometry(gpd.GeoSeries(geoms, index=cells.index, crs=pieces.crs))
-    cells["cell_area"] = table.area
-    return cells.reset_index(drop=True).assign(walk_m=walk, covered=covered)
-
-
 @shared
 def walking_table(
     zones: gpd.GeoDataFrame,
@@ -183,9 +148,9 @@ def walking_table(
     entrance_max_distance_m: float,
     cell_size_m: float,
 ) -> tuple[gpd.GeoDataFrame, CellTable, npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-    """``walking_cover`` without cell polygons: the residential pieces, their cells as numbers
-    (``CellTable``), and each cell's walking distance and covered flag. Computed once per
-    assessment run (the measure and the diagnostic layer share it)."""
+    """The residential pieces, their cells as numbers (``CellTable``; polygons on demand with
+    ``CellTable.geometries``), and each cell's walking distance and covered flag. Computed once
+    per assessment run (the measure and the diagnostic layer share it)."""
     parks = eligible_parks(
         green_spaces,
         historic_districts,
@@ -201,7 +166,7 @@ def walking_table(
     best = np.full(n_keys, np.inf)
     if n_keys and len(parks) and walk_graph.n_nodes:
         snap = snap_xy(walk_graph, np.stack([table.x[first], table.y[first]], axis=1))
-        park_i, node_i = _entrance_nodes(walk_graph, parks, park_entrances, entrance_max_distance_m)
+        park_i, node_i = entrance_nodes(walk_graph, parks, park_entrances, entrance_max_distance_m)
         radii = parks["radius_m"].to_numpy()
         for radius in np.unique(radii):
             sources = node_i[radii[park_i] == radius]
