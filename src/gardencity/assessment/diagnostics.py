@@ -13,9 +13,9 @@ from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
 from gardencity.assessment.results import Assessment
 from gardencity.assessment.thresholds import is_failing
 from gardencity.errors import GardenCityError
-from gardencity.indicators._service import eligible_parks, residential_pieces
-from gardencity.indicators._zonal import TiledCover
 from gardencity.standards.schema import Standard
+from gardencity.toolkit.service import eligible_parks, residential_pieces
+from gardencity.toolkit.zonal import TiledCover
 
 __all__ = ["build_diagnostics"]
 

@@ -20,12 +20,12 @@ from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
 from gardencity.assessment.results import Assessment, IndicatorResult
 from gardencity.assessment.thresholds import decide_status, is_failing
 from gardencity.errors import GardenCityError, MissingLayerError
-from gardencity.indicators._shared import shared_results
 from gardencity.io.layers import layer_spec
 from gardencity.io.validate import check_workspace
 from gardencity.io.workspace import Workspace
 from gardencity.standards import load_standard
 from gardencity.standards.schema import IndicatorSpec, Standard, Threshold
+from gardencity.toolkit.shared import shared_results
 
 __all__ = ["Progress", "evaluate_indicator", "run_assessment"]
 

@@ -11,9 +11,9 @@ import pandas as pd
 import shapely
 
 from gardencity.assessment.incremental_states import Layers, ZonedCover
-from gardencity.indicators._classes import matches_classes
-from gardencity.indicators._editable import Tile
 from gardencity.indicators.green_space import _NOT_CONSTRUCTION, green_space_result
+from gardencity.toolkit.classes import matches_classes
+from gardencity.toolkit.editable import Tile
 
 __all__ = ["GreenSpaceRatio"]
 

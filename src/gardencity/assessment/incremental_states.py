@@ -13,17 +13,17 @@ import shapely
 
 from gardencity.assessment.incremental_shade import Canopy
 from gardencity.assessment.inputs import AssessmentInputs
-from gardencity.indicators._cells import cell_table
-from gardencity.indicators._classes import matches_classes
-from gardencity.indicators._editable import EditableCover, Tile
-from gardencity.indicators._result import ratio_result
-from gardencity.indicators._service import (
-    eligible_parks,
-    residential_pieces,
-)
 from gardencity.indicators.accessibility import entrance_nodes
 from gardencity.indicators.green_space import parks_per_10k_result
 from gardencity.network import WalkGraph, multi_source_distances, snap_xy
+from gardencity.toolkit.cells import cell_table
+from gardencity.toolkit.classes import matches_classes
+from gardencity.toolkit.editable import EditableCover, Tile
+from gardencity.toolkit.results import ratio_result
+from gardencity.toolkit.service import (
+    eligible_parks,
+    residential_pieces,
+)
 
 __all__ = [
     "Layers",

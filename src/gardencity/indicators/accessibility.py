@@ -11,17 +11,17 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from gardencity.indicators._cells import CellTable, cell_table
-from gardencity.indicators._checks import require_same_crs
-from gardencity.indicators._result import ratio_result
-from gardencity.indicators._service import (
+from gardencity.network import WalkGraph, multi_source_distances, snap_xy
+from gardencity.toolkit.cells import CellTable, cell_table
+from gardencity.toolkit.checks import require_same_crs
+from gardencity.toolkit.results import ratio_result
+from gardencity.toolkit.service import (
     eligible_parks,
     per_zone,
     residential_pieces,
 )
-from gardencity.indicators._shared import shared
-from gardencity.indicators._zonal import TiledCover
-from gardencity.network import WalkGraph, multi_source_distances, snap_xy
+from gardencity.toolkit.shared import shared
+from gardencity.toolkit.zonal import TiledCover
 
 __all__ = [
     "greenway_length_per_10k",

@@ -6,8 +6,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from gardencity.indicators._checks import require_columns, require_same_crs
-from gardencity.indicators._result import ratio_result
+from gardencity.toolkit.checks import require_columns, require_same_crs
+from gardencity.toolkit.results import ratio_result
 
 __all__ = ["native_woody_plant_index"]
 

@@ -10,10 +10,10 @@ import pandas as pd
 import shapely
 
 from gardencity.errors import DataError, MissingLayerError
-from gardencity.indicators._checks import require_columns, require_same_crs
-from gardencity.indicators._result import value_result
-from gardencity.indicators._zonal import raster_zone_sums, require_raster_crs
 from gardencity.io.raster import Raster
+from gardencity.toolkit.checks import require_columns, require_same_crs
+from gardencity.toolkit.results import value_result
+from gardencity.toolkit.zonal import raster_zone_sums, require_raster_crs
 
 __all__ = ["heat_island_intensity"]
 

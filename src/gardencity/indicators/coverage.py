@@ -7,14 +7,14 @@ import pandas as pd
 import shapely
 
 from gardencity.errors import DataError
-from gardencity.indicators._checks import require_same_crs
-from gardencity.indicators._result import ratio_result
-from gardencity.indicators._zonal import (
+from gardencity.io.raster import Raster
+from gardencity.toolkit.checks import require_same_crs
+from gardencity.toolkit.results import ratio_result
+from gardencity.toolkit.zonal import (
     raster_class_counts,
     require_raster_crs,
     union_area_in_zones,
 )
-from gardencity.io.raster import Raster
 
 __all__ = ["green_coverage_ratio", "tree_shrub_share"]
 

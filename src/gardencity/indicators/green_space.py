@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gardencity.indicators._checks import require_columns, require_same_crs
-from gardencity.indicators._classes import matches_classes
-from gardencity.indicators._result import ratio_result
-from gardencity.indicators._zonal import TiledCover, union_area_in_zones
+from gardencity.toolkit.checks import require_columns, require_same_crs
+from gardencity.toolkit.classes import matches_classes
+from gardencity.toolkit.results import ratio_result
+from gardencity.toolkit.zonal import TiledCover, union_area_in_zones
 
 __all__ = ["green_space_ratio", "park_area_per_capita", "parks_per_10k"]
 

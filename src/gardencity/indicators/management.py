@@ -8,8 +8,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gardencity.indicators._result import value_result
 from gardencity.io.management import ManagementEvidence
+from gardencity.toolkit.results import value_result
 
 __all__ = ["management_item"]
 

@@ -12,18 +12,18 @@ import pandas as pd
 import shapely
 
 from gardencity.errors import DataError
-from gardencity.indicators._checks import require_columns, require_same_crs
-from gardencity.indicators._result import ratio_result
-from gardencity.indicators._road_geometry import (
+from gardencity.io.raster import Raster
+from gardencity.toolkit.checks import require_columns, require_same_crs
+from gardencity.toolkit.results import ratio_result
+from gardencity.toolkit.road_geometry import (
     DEFAULT_RED_LINE_M,
     LineAxes,
     road_pieces,
     side_bins,
 )
-from gardencity.indicators._service import per_zone
-from gardencity.indicators._shared import shared
-from gardencity.indicators._zonal import TiledCover, require_raster_crs
-from gardencity.io.raster import Raster
+from gardencity.toolkit.service import per_zone
+from gardencity.toolkit.shared import shared
+from gardencity.toolkit.zonal import TiledCover, require_raster_crs
 
 __all__ = ["road_green_compliance", "shaded_road_coverage"]
 

@@ -21,9 +21,9 @@ import pandas as pd
 import shapely
 
 from gardencity.errors import DataError
-from gardencity.indicators._checks import require_projected, require_same_crs
-from gardencity.indicators._service import band_radius, eligible_parks, residential_pieces
-from gardencity.indicators._zonal import TiledCover
+from gardencity.toolkit.checks import require_projected, require_same_crs
+from gardencity.toolkit.service import band_radius, eligible_parks, residential_pieces
+from gardencity.toolkit.zonal import TiledCover
 
 __all__ = ["PocketParkPlan", "plan_pocket_parks", "service_radius"]
 

@@ -12,10 +12,10 @@ import pandas as pd
 import shapely
 
 from gardencity.errors import DataError
-from gardencity.indicators._checks import require_columns
-from gardencity.indicators._classes import matches_classes
-from gardencity.indicators._shared import shared
-from gardencity.indicators._zonal import pieces_by_zone
+from gardencity.toolkit.checks import require_columns
+from gardencity.toolkit.classes import matches_classes
+from gardencity.toolkit.shared import shared
+from gardencity.toolkit.zonal import pieces_by_zone
 
 __all__ = ["band_radius", "covered_areas", "eligible_parks", "residential_pieces"]
 

@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from gardencity.indicators._zonal import pieces_by_zone
+from gardencity.toolkit.zonal import pieces_by_zone
 
 __all__ = ["DEFAULT_RED_LINE_M", "LineAxes", "road_pieces", "side_bins"]
 

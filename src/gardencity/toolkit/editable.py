@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from gardencity.indicators._zonal import TiledCover
+from gardencity.toolkit.zonal import TiledCover
 
 __all__ = ["EditableCover"]
 
