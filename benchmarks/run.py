@@ -163,7 +163,7 @@ def step_whatif_park(size: str) -> dict[str, Any]:
     import shapely
 
     from gardencity.assessment import run_assessment
-    from gardencity.assessment.incremental import IncrementalAssessment
+    from gardencity.whatif import IncrementalAssessment
 
     city = _city(size)
     started = time.perf_counter()

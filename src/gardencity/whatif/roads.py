@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gardencity.assessment.incremental_states import EDITED_LAYERS, Layers, StraightCoverage
 from gardencity.indicators.roads import _CORRIDOR_TILE_M, road_green_segments
 from gardencity.toolkit.editable import EditableCover
 from gardencity.toolkit.results import ratio_result
 from gardencity.toolkit.road_geometry import road_pieces
 from gardencity.toolkit.service import per_zone
+from gardencity.whatif.states import EDITED_LAYERS, Layers, StraightCoverage
 
 __all__ = ["GreenwayCoverage", "Recomputed", "RoadGreen"]
 

@@ -1,5 +1,5 @@
 """Shading roads in a what-if: tree canopy burned along a road, and the shaded-road
-coverage re-measured for the roads next to it only (see incremental.py)."""
+coverage re-measured for the roads next to it only (see engine.py)."""
 
 from __future__ import annotations
 

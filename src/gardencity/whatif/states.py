@@ -1,4 +1,4 @@
-"""What each incrementally followed measure keeps between edits (see incremental.py)."""
+"""What each incrementally followed measure keeps between edits (see engine.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from gardencity.assessment.incremental_shade import Canopy
 from gardencity.assessment.inputs import AssessmentInputs
 from gardencity.indicators.accessibility import entrance_nodes
 from gardencity.indicators.green_space import parks_per_10k_result
@@ -24,6 +23,7 @@ from gardencity.toolkit.service import (
     eligible_parks,
     residential_pieces,
 )
+from gardencity.whatif.shade import Canopy
 
 __all__ = [
     "Layers",

@@ -26,10 +26,17 @@ import pandas as pd
 import shapely
 
 from gardencity.assessment.evaluate import evaluate_indicator, run_assessment
-from gardencity.assessment.incremental_green import GreenSpaceRatio
-from gardencity.assessment.incremental_roads import GreenwayCoverage, Recomputed, RoadGreen
-from gardencity.assessment.incremental_shade import SHADE_HALF_WIDTH_M, ShadedRoads
-from gardencity.assessment.incremental_states import (
+from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
+from gardencity.assessment.results import Assessment, IndicatorResult
+from gardencity.errors import InvalidRequestError
+from gardencity.indicators import REGISTRY
+from gardencity.io.vector import clip_to
+from gardencity.io.workspace import Workspace
+from gardencity.standards import load_standard
+from gardencity.whatif.green import GreenSpaceRatio
+from gardencity.whatif.roads import GreenwayCoverage, Recomputed, RoadGreen
+from gardencity.whatif.shade import SHADE_HALF_WIDTH_M, ShadedRoads
+from gardencity.whatif.states import (
     EDITED_LAYERS,
     Layers,
     MeasureState,
@@ -38,13 +45,6 @@ from gardencity.assessment.incremental_states import (
     StraightCoverage,
     WalkingCoverage,
 )
-from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
-from gardencity.assessment.results import Assessment, IndicatorResult
-from gardencity.errors import InvalidRequestError
-from gardencity.indicators import REGISTRY
-from gardencity.io.vector import clip_to
-from gardencity.io.workspace import Workspace
-from gardencity.standards import load_standard
 
 __all__ = ["MEASURES", "IncrementalAssessment"]
 

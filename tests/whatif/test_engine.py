@@ -15,8 +15,8 @@ import pytest
 import shapely
 
 from gardencity.assessment import run_assessment
-from gardencity.assessment.incremental import IncrementalAssessment
 from gardencity.errors import InvalidRequestError
+from gardencity.whatif import IncrementalAssessment
 
 FOLLOWED = (
     "green_space_ratio",

@@ -10,10 +10,10 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from gardencity.assessment.incremental_states import Layers, ZonedCover
 from gardencity.indicators.green_space import _NOT_CONSTRUCTION, green_space_result
 from gardencity.toolkit.classes import matches_classes
 from gardencity.toolkit.editable import Tile
+from gardencity.whatif.states import Layers, ZonedCover
 
 __all__ = ["GreenSpaceRatio"]
 
