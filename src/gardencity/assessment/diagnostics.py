@@ -14,12 +14,10 @@ from gardencity.assessment.results import Assessment
 from gardencity.assessment.thresholds import is_failing
 from gardencity.errors import GardenCityError
 from gardencity.standards.schema import Standard
-from gardencity.toolkit.service import eligible_parks, residential_pieces
-from gardencity.toolkit.zonal import TiledCover
+from gardencity.toolkit.run import shared
+from gardencity.toolkit.service import residential_pieces
 
 __all__ = ["build_diagnostics"]
-
-_PARK_KEYS = ("bands", "eligible_classes", "require_open")
 
 
 def _spec_params(standard: Standard, measure: str) -> dict[str, Any] | None:
@@ -69,17 +67,16 @@ def _straight_line_layers(
     land_use, green = inputs.get("land_use"), inputs.get("green_spaces")
     if params is None or land_use is None or green is None:
         return {}
-    parks = eligible_parks(
-        green, inputs.get("historic_districts"), **{k: params[k] for k in _PARK_KEYS if k in params}
+    from gardencity.indicators.accessibility import service_cover
+
+    run = inputs.get("run")
+    parks, buffers, cover = shared(  # as the measure asks: once in the run
+        run, service_cover, green, inputs.get("historic_districts"), run, **params
     )
     zones = inputs.get("zones")
-    city_only = zones.loc[[CITY_ZONE]]
-    pieces = residential_pieces(land_use, city_only)
-    quad = int(params.get("quad_segs", 16))
-    buffers = shapely.buffer(
-        parks.geometry.to_numpy(), parks["radius_m"].to_numpy(), quad_segs=quad
-    )
-    uncovered = TiledCover(buffers).outside_parts(pieces.geometry.to_numpy())
+    pieces = shared(run, residential_pieces, land_use, zones)
+    pieces = pieces[pieces["zone_id"].to_numpy() == CITY_ZONE]
+    uncovered = cover.outside_parts(pieces.geometry.to_numpy())
     uncovered_gdf = gpd.GeoDataFrame(
         {"area_m2": shapely.area(uncovered)}, geometry=uncovered, crs=zones.crs
     )
@@ -111,13 +108,17 @@ def _walking_layers(standard: Standard, inputs: AssessmentInputs) -> dict[str, g
     from gardencity.indicators.accessibility import walking_table
 
     zones = inputs.get("zones")
-    pieces, table, walk, covered = walking_table(  # as the measure asks: once in the run
+    run = inputs.get("run")
+    pieces, table, walk, covered = shared(  # as the measure asks: once in the run
+        run,
+        walking_table,
         zones,
         inputs.get("land_use"),
         inputs.get("green_spaces"),
         inputs.get("walk_graph"),
         inputs.get("park_entrances"),
         inputs.get("historic_districts"),
+        run,
         **params,
     )
     in_city = pieces["zone_id"].to_numpy()[table.piece] == CITY_ZONE
@@ -140,7 +141,10 @@ def _road_layers(standard: Standard, inputs: AssessmentInputs) -> dict[str, gpd.
     from gardencity.indicators.roads import road_shade_segments
 
     zones = inputs.get("zones")
-    segments = road_shade_segments(  # all zones, as the measure asks: computed once in the run
+    run = inputs.get("run")
+    segments = shared(  # all zones, as the measure asks: computed once in the run
+        run,
+        road_shade_segments,
         zones,
         roads,
         inputs.get("canopy"),

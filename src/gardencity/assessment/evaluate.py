@@ -25,7 +25,6 @@ from gardencity.io.validate import check_workspace
 from gardencity.io.workspace import Workspace
 from gardencity.standards import load_standard
 from gardencity.standards.schema import IndicatorSpec, Standard, Threshold
-from gardencity.toolkit.shared import shared_results
 
 __all__ = ["Progress", "evaluate_indicator", "run_assessment"]
 
@@ -48,11 +47,11 @@ def run_assessment(
 ) -> Assessment:
     """Assess a workspace against a standard (city.toml's unless given).
 
-    Intermediate results the measures and the diagnostic layers share (walking distances of
-    residential cells, road side-segments) are computed once in the run.
+    Intermediate results the measures and the diagnostic layers share (eligible parks,
+    walking distances of residential cells, road side-segments) are computed once in the
+    run: its prepared inputs carry the run context (the input ``run``).
     """
-    with shared_results():
-        return _assess(workspace, standard=standard, progress=progress, registry=registry)
+    return _assess(workspace, standard=standard, progress=progress, registry=registry)
 
 
 def _assess(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -15,12 +15,12 @@ from gardencity.network import WalkGraph, multi_source_distances, snap_xy
 from gardencity.toolkit.cells import CellTable, cell_table
 from gardencity.toolkit.checks import require_same_crs
 from gardencity.toolkit.results import ratio_result
+from gardencity.toolkit.run import RunContext, shared
 from gardencity.toolkit.service import (
     eligible_parks,
     per_zone,
     residential_pieces,
 )
-from gardencity.toolkit.shared import shared
 from gardencity.toolkit.zonal import TiledCover
 
 __all__ = [
@@ -33,11 +33,42 @@ __all__ = [
 Bands = Sequence[Mapping[str, Any]]
 
 
-def _service_cover(parks: gpd.GeoDataFrame, quad_segs: int) -> TiledCover:
-    buffers = shapely.buffer(
-        parks.geometry.to_numpy(), parks["radius_m"].to_numpy(), quad_segs=quad_segs
+class ServiceCover(NamedTuple):
+    """The parks that serve residents, their service buffers and the buffers' union."""
+
+    parks: gpd.GeoDataFrame
+    buffers: npt.NDArray[np.object_]
+    cover: TiledCover
+
+
+def service_cover(
+    green_spaces: gpd.GeoDataFrame,
+    historic_districts: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
+    *,
+    bands: Bands,
+    eligible_classes: Sequence[str],
+    require_open: bool = True,
+    quad_segs: int = 16,
+) -> ServiceCover:
+    """The eligible parks, each buffered by its service radius, and the buffers' tiled union
+    (the measure and its diagnostic layers share it within a run)."""
+    parks = shared(
+        run,
+        eligible_parks,
+        green_spaces,
+        historic_districts,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
     )
-    return TiledCover(np.asarray(buffers, dtype=object))
+    buffers = np.asarray(
+        shapely.buffer(
+            parks.geometry.to_numpy(), parks["radius_m"].to_numpy(), quad_segs=quad_segs
+        ),
+        dtype=object,
+    )
+    return ServiceCover(parks, buffers, TiledCover(buffers))
 
 
 def _coverage_result(
@@ -54,6 +85,7 @@ def park_service_coverage(
     land_use: gpd.GeoDataFrame,
     green_spaces: gpd.GeoDataFrame,
     historic_districts: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
     *,
     bands: Bands,
     eligible_classes: Sequence[str],
@@ -88,17 +120,19 @@ def park_service_coverage(
         green_spaces=green_spaces,
         historic_districts=historic_districts,
     )
-    parks = eligible_parks(
+    cover = shared(
+        run,
+        service_cover,
         green_spaces,
         historic_districts,
+        run,
         bands=bands,
         eligible_classes=eligible_classes,
         require_open=require_open,
-    )
-    pieces = residential_pieces(land_use, zones)
-    return _coverage_result(
-        pieces, _service_cover(parks, quad_segs), zones, "park_service_coverage"
-    )
+        quad_segs=quad_segs,
+    ).cover
+    pieces = shared(run, residential_pieces, land_use, zones)
+    return _coverage_result(pieces, cover, zones, "park_service_coverage")
 
 
 def entrance_nodes(
@@ -133,7 +167,6 @@ def _nodes_near(
     return park_i.astype(np.int64), node_i.astype(np.int64)
 
 
-@shared
 def walking_table(
     zones: gpd.GeoDataFrame,
     land_use: gpd.GeoDataFrame,
@@ -141,6 +174,7 @@ def walking_table(
     walk_graph: WalkGraph,
     park_entrances: gpd.GeoDataFrame | None,
     historic_districts: gpd.GeoDataFrame | None,
+    run: RunContext | None = None,
     *,
     bands: Bands,
     eligible_classes: Sequence[str],
@@ -149,16 +183,18 @@ def walking_table(
     cell_size_m: float,
 ) -> tuple[gpd.GeoDataFrame, CellTable, npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """The residential pieces, their cells as numbers (``CellTable``; polygons on demand with
-    ``CellTable.geometries``), and each cell's walking distance and covered flag. Computed once
-    per assessment run (the measure and the diagnostic layer share it)."""
-    parks = eligible_parks(
+    ``CellTable.geometries``), and each cell's walking distance and covered flag (the measure
+    and its diagnostic layer share it within a run)."""
+    parks = shared(
+        run,
+        eligible_parks,
         green_spaces,
         historic_districts,
         bands=bands,
         eligible_classes=eligible_classes,
         require_open=require_open,
     )
-    pieces = residential_pieces(land_use, zones)
+    pieces = shared(run, residential_pieces, land_use, zones)
     table = cell_table(pieces.geometry.to_numpy(), cell_size_m)
     first = table.first_of_key()
     n_keys = len(first)
@@ -183,6 +219,7 @@ def park_service_coverage_walking(
     walk_graph: WalkGraph,
     park_entrances: gpd.GeoDataFrame | None = None,
     historic_districts: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
     *,
     bands: Bands,
     eligible_classes: Sequence[str],
@@ -224,13 +261,16 @@ def park_service_coverage_walking(
         park_entrances=park_entrances,
         historic_districts=historic_districts,
     )
-    pieces, table, _, covered = walking_table(
+    pieces, table, _, covered = shared(
+        run,
+        walking_table,
         zones,
         land_use,
         green_spaces,
         walk_graph,
         park_entrances,
         historic_districts,
+        run,
         bands=bands,
         eligible_classes=eligible_classes,
         require_open=require_open,
@@ -257,6 +297,7 @@ def greenway_service_coverage(
     zones: gpd.GeoDataFrame,
     land_use: gpd.GeoDataFrame,
     greenways: gpd.GeoDataFrame,
+    run: RunContext | None = None,
     *,
     radius_m: float,
     quad_segs: int = 16,
@@ -284,9 +325,8 @@ def greenway_service_coverage(
             dtype=object,
         )
     )
-    return _coverage_result(
-        residential_pieces(land_use, zones), cover, zones, "greenway_service_coverage"
-    )
+    pieces = shared(run, residential_pieces, land_use, zones)
+    return _coverage_result(pieces, cover, zones, "greenway_service_coverage")
 
 
 def greenway_length_per_10k(zones: gpd.GeoDataFrame, greenways: gpd.GeoDataFrame) -> pd.Series:

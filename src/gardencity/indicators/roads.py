@@ -21,8 +21,8 @@ from gardencity.toolkit.road_geometry import (
     road_pieces,
     side_bins,
 )
+from gardencity.toolkit.run import RunContext, shared
 from gardencity.toolkit.service import per_zone
-from gardencity.toolkit.shared import shared
 from gardencity.toolkit.zonal import TiledCover, require_raster_crs
 
 __all__ = ["road_green_compliance", "shaded_road_coverage"]
@@ -70,7 +70,6 @@ def _tree_lookup(
     return in_vector, 1.0
 
 
-@shared
 def road_shade_segments(
     zones: gpd.GeoDataFrame,
     roads: gpd.GeoDataFrame,
@@ -85,7 +84,8 @@ def road_shade_segments(
     default_sidewalk_width_m: float = 3.0,
     default_bike_lane_width_m: float = 2.5,
 ) -> gpd.GeoDataFrame:
-    """Every side-segment of the evaluated roads with its canopy fraction and ``is_shaded``."""
+    """Every side-segment of the evaluated roads with its canopy fraction and ``is_shaded``
+    (the measure and its diagnostic layers share it within a run)."""
     require_same_crs(
         zones=zones, roads=roads, vegetation=vegetation, trees=trees, slow_lanes=slow_lanes
     )
@@ -179,6 +179,7 @@ def shaded_road_coverage(
     vegetation: gpd.GeoDataFrame | None = None,
     trees: gpd.GeoDataFrame | None = None,
     slow_lanes: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
     *,
     grades: Sequence[str],
     shade_threshold: float = 0.9,
@@ -209,7 +210,9 @@ def shaded_road_coverage(
     ...     grades=["branch"]).iloc[0])
     25.0
     """
-    segments = road_shade_segments(
+    segments = shared(
+        run,
+        road_shade_segments,
         zones,
         roads,
         canopy,

@@ -14,7 +14,6 @@ import shapely
 from gardencity.errors import DataError
 from gardencity.toolkit.checks import require_columns
 from gardencity.toolkit.classes import matches_classes
-from gardencity.toolkit.shared import shared
 from gardencity.toolkit.zonal import pieces_by_zone
 
 __all__ = ["band_radius", "covered_areas", "eligible_parks", "residential_pieces"]
@@ -64,10 +63,9 @@ def band_radius(
     return radius
 
 
-@shared
 def residential_pieces(land_use: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Residential land (category ``residential``) cut by zone (once per assessment run: the
-    service-radius measures share it; do not modify the result)."""
+    """Residential land (category ``residential``) cut by zone (the service-radius measures
+    share it within a run: ``shared(run, residential_pieces, land_use, zones)``)."""
     require_columns(land_use, ["category"], "land_use")
     residential = land_use[land_use["category"] == "residential"]
     return pieces_by_zone(residential[["geometry"]], zones)

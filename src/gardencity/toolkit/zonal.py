@@ -16,6 +16,7 @@ from gardencity.errors import MixedCrsError
 from gardencity.io.raster import Raster
 
 __all__ = [
+    "CITY_ZONE",
     "TiledCover",
     "area_in_zones",
     "pieces_by_zone",
@@ -24,6 +25,9 @@ __all__ = [
     "require_raster_crs",
     "union_area_in_zones",
 ]
+
+CITY_ZONE = "built_up_area"
+"""The zone id of the whole built-up area (the first row of ``zones``; the others are districts)."""
 
 
 def require_raster_crs(raster: Raster, zones: gpd.GeoDataFrame, name: str) -> None:
