@@ -20,6 +20,7 @@ from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
 from gardencity.assessment.results import Assessment, IndicatorResult
 from gardencity.assessment.thresholds import decide_status, is_failing
 from gardencity.errors import GardenCityError, MissingLayerError
+from gardencity.indicators import FAMILIES
 from gardencity.io.layers import layer_spec
 from gardencity.io.validate import check_workspace
 from gardencity.io.workspace import Workspace
@@ -67,9 +68,7 @@ def _assess(
     warnings = check_workspace(ws)
     std = load_standard(_resolve_standard(ws, standard))
     if registry is None:
-        from gardencity.indicators import REGISTRY
-
-        registry = REGISTRY
+        registry = FAMILIES.measures
     inputs = AssessmentInputs(ws)
     zones = inputs.get("zones")
     city_size = std.city_size(_finite(zones.loc[CITY_ZONE, "population"]))
@@ -351,12 +350,8 @@ def _gap(
         total = amount_for(CITY_ZONE) or 0.0
     gap = gap_text(total, spec.gap.unit, spec.gap.what_zh, spec.gap.what_en, spec.gap.kind)
     gap["by_district"] = by_district
-    if attrs.get("numerator_unit") == "m2" and spec.gap.unit == "ha" and "coverage" in spec.id:
-        num, den = attrs["numerator"].get(CITY_ZONE), attrs["denominator"].get(CITY_ZONE)
-        if num is not None and den is not None:
-            gap["uncovered_ha"] = (den - num) * 1e-4
-    if attrs.get("numerator_unit") == "m" and spec.id == "shaded_road_coverage":
-        num, den = attrs["numerator"].get(CITY_ZONE), attrs["denominator"].get(CITY_ZONE)
-        if num is not None and den is not None:
-            gap["unshaded_km"] = (den - num) * 1e-3
+    for figure in FAMILIES.gap_figures(spec.measure):  # declared by the measure's family
+        extra = figure.compute(series, spec.gap.unit)
+        if extra is not None:
+            gap[figure.name] = extra
     return gap

@@ -11,23 +11,31 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from gardencity.indicators.registry import Chart, Diagnostic, Family, GapFigure
 from gardencity.network import WalkGraph, multi_source_distances, snap_xy
 from gardencity.toolkit.cells import CellTable, cell_table
 from gardencity.toolkit.checks import require_same_crs
-from gardencity.toolkit.results import ratio_result
+from gardencity.toolkit.results import ratio_result, uncovered_ha
 from gardencity.toolkit.run import RunContext, shared
 from gardencity.toolkit.service import (
     eligible_parks,
     per_zone,
     residential_pieces,
 )
-from gardencity.toolkit.zonal import TiledCover
+from gardencity.toolkit.zonal import CITY_ZONE, TiledCover, district_of
 
 __all__ = [
+    "FAMILY",
+    "ServiceCover",
+    "entrance_nodes",
     "greenway_length_per_10k",
     "greenway_service_coverage",
     "park_service_coverage",
     "park_service_coverage_walking",
+    "service_cover",
+    "straight_line_layers",
+    "walking_layers",
+    "walking_table",
 ]
 
 Bands = Sequence[Mapping[str, Any]]
@@ -355,3 +363,128 @@ def greenway_length_per_10k(zones: gpd.GeoDataFrame, greenways: gpd.GeoDataFrame
         numerator_unit="km",
         denominator_unit="persons",
     )
+
+
+# --- diagnostic layers ---------------------------------------------------------------------
+
+
+def straight_line_layers(
+    zones: gpd.GeoDataFrame,
+    land_use: gpd.GeoDataFrame,
+    green_spaces: gpd.GeoDataFrame,
+    historic_districts: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
+    *,
+    bands: Bands,
+    eligible_classes: Sequence[str],
+    require_open: bool = True,
+    quad_segs: int = 16,
+) -> dict[str, gpd.GeoDataFrame]:
+    """Where :func:`park_service_coverage` falls short: the city's residential land outside
+    every service area (``uncovered_residential``, with its district), the service areas by
+    radius (``service_areas``) and the parks that serve (``eligible_parks``)."""
+    parks, buffers, cover = shared(  # as the measure asks: once in the run
+        run,
+        service_cover,
+        green_spaces,
+        historic_districts,
+        run,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
+        quad_segs=quad_segs,
+    )
+    pieces = shared(run, residential_pieces, land_use, zones)
+    pieces = pieces[pieces["zone_id"].to_numpy() == CITY_ZONE]
+    outside = cover.outside_parts(pieces.geometry.to_numpy())
+    uncovered = gpd.GeoDataFrame(
+        {"area_m2": shapely.area(outside)}, geometry=outside, crs=zones.crs
+    )
+    uncovered = uncovered[uncovered["area_m2"] > 1.0].reset_index(drop=True)
+    uncovered["zone_id"] = district_of(uncovered, zones)
+    service = (
+        gpd.GeoDataFrame(
+            {"radius_m": parks["radius_m"].to_numpy()}, geometry=buffers, crs=zones.crs
+        )
+        .dissolve(by="radius_m")
+        .reset_index()
+    )
+    columns = [c for c in ("green_class", "name", "area_m2", "radius_m", "geometry") if c in parks]
+    return {
+        "uncovered_residential": uncovered,
+        "service_areas": service,
+        "eligible_parks": gpd.GeoDataFrame(
+            parks[columns].reset_index(drop=True), geometry="geometry", crs=zones.crs
+        ),
+    }
+
+
+def walking_layers(
+    zones: gpd.GeoDataFrame,
+    land_use: gpd.GeoDataFrame,
+    green_spaces: gpd.GeoDataFrame,
+    walk_graph: WalkGraph,
+    park_entrances: gpd.GeoDataFrame | None = None,
+    historic_districts: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
+    *,
+    bands: Bands,
+    eligible_classes: Sequence[str],
+    require_open: bool = True,
+    entrance_max_distance_m: float = 50.0,
+    cell_size_m: float = 25.0,
+) -> dict[str, gpd.GeoDataFrame]:
+    """Where :func:`park_service_coverage_walking` falls short: the city's residential cells
+    beyond walking reach (``uncovered_residential_walking``: area, walking distance in m —
+    empty where no park is reachable — and district)."""
+    pieces, table, walk, covered = shared(  # as the measure asks: once in the run
+        run,
+        walking_table,
+        zones,
+        land_use,
+        green_spaces,
+        walk_graph,
+        park_entrances,
+        historic_districts,
+        run,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
+        entrance_max_distance_m=entrance_max_distance_m,
+        cell_size_m=cell_size_m,
+    )
+    in_city = pieces["zone_id"].to_numpy()[table.piece] == CITY_ZONE
+    rows = np.flatnonzero(in_city & ~covered)  # only the uncovered cells need polygons
+    out = gpd.GeoDataFrame(
+        {"area_m2": table.area[rows], "walk_m": walk[rows]},
+        geometry=table.geometries(pieces.geometry.to_numpy(), cell_size_m, rows),
+        crs=zones.crs,
+    )
+    out["walk_m"] = out["walk_m"].replace(np.inf, np.nan)
+    out["zone_id"] = district_of(out, zones)
+    return {"uncovered_residential_walking": out}
+
+
+_COVERAGE = ("park_service_coverage", "park_service_coverage_walking", "greenway_service_coverage")
+
+FAMILY = Family(
+    name="accessibility",
+    measures=(
+        park_service_coverage,
+        park_service_coverage_walking,
+        greenway_service_coverage,
+        greenway_length_per_10k,
+    ),
+    diagnostics=(
+        Diagnostic(
+            "park_service_coverage",
+            ("uncovered_residential", "service_areas", "eligible_parks"),
+            straight_line_layers,
+        ),
+        Diagnostic(
+            "park_service_coverage_walking", ("uncovered_residential_walking",), walking_layers
+        ),
+    ),
+    gap_figures=tuple(GapFigure(measure, "uncovered_ha", uncovered_ha) for measure in _COVERAGE),
+    charts=(Chart("park_service_coverage"),),
+)

@@ -6,10 +6,11 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from gardencity.indicators.registry import Family
 from gardencity.toolkit.checks import require_columns, require_same_crs
 from gardencity.toolkit.results import ratio_result
 
-__all__ = ["native_woody_plant_index"]
+__all__ = ["FAMILY", "native_woody_plant_index"]
 
 
 def native_woody_plant_index(zones: gpd.GeoDataFrame, trees: gpd.GeoDataFrame) -> pd.Series:
@@ -55,3 +56,6 @@ def native_woody_plant_index(zones: gpd.GeoDataFrame, trees: gpd.GeoDataFrame) -
         numerator_unit="species",
         denominator_unit="species",
     )
+
+
+FAMILY = Family(name="biodiversity", measures=(native_woody_plant_index,))

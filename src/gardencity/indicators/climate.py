@@ -10,12 +10,13 @@ import pandas as pd
 import shapely
 
 from gardencity.errors import DataError, MissingLayerError
+from gardencity.indicators.registry import Family
 from gardencity.io.raster import Raster
 from gardencity.toolkit.checks import require_columns, require_same_crs
 from gardencity.toolkit.results import value_result
 from gardencity.toolkit.zonal import raster_zone_sums, require_raster_crs
 
-__all__ = ["heat_island_intensity"]
+__all__ = ["FAMILY", "heat_island_intensity"]
 
 
 def heat_island_intensity(
@@ -94,3 +95,6 @@ def heat_island_intensity(
         "is given. Fix: set [rasters] land_surface_temperature or [tables] weather_stations "
         "in city.toml."
     )
+
+
+FAMILY = Family(name="climate", measures=(heat_island_intensity,))

@@ -7,16 +7,17 @@ import pandas as pd
 import shapely
 
 from gardencity.errors import DataError
+from gardencity.indicators.registry import Chart, Family, GapFigure
 from gardencity.io.raster import Raster
 from gardencity.toolkit.checks import require_same_crs
-from gardencity.toolkit.results import ratio_result
+from gardencity.toolkit.results import ratio_result, uncovered_ha
 from gardencity.toolkit.zonal import (
     raster_class_counts,
     require_raster_crs,
     union_area_in_zones,
 )
 
-__all__ = ["green_coverage_ratio", "tree_shrub_share"]
+__all__ = ["FAMILY", "green_coverage_ratio", "tree_shrub_share"]
 
 
 def _pick_source(vegetation: gpd.GeoDataFrame | None, canopy: Raster | None, source: str) -> str:
@@ -140,3 +141,14 @@ def tree_shrub_share(
     return ratio_result(
         woody, total, name="tree_shrub_share", numerator_unit="m2", denominator_unit="m2"
     )
+
+
+FAMILY = Family(
+    name="coverage",
+    measures=(green_coverage_ratio, tree_shrub_share),
+    gap_figures=(GapFigure("green_coverage_ratio", "uncovered_ha", uncovered_ha),),
+    charts=(
+        Chart("green_coverage_ratio"),
+        Chart("green_coverage_ratio", kind="map", title_label="map_coverage"),
+    ),
+)

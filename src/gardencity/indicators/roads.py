@@ -12,9 +12,10 @@ import pandas as pd
 import shapely
 
 from gardencity.errors import DataError
+from gardencity.indicators.registry import Chart, Diagnostic, Family, GapFigure
 from gardencity.io.raster import Raster
 from gardencity.toolkit.checks import require_columns, require_same_crs
-from gardencity.toolkit.results import ratio_result
+from gardencity.toolkit.results import ratio_result, remainder
 from gardencity.toolkit.road_geometry import (
     DEFAULT_RED_LINE_M,
     LineAxes,
@@ -23,9 +24,20 @@ from gardencity.toolkit.road_geometry import (
 )
 from gardencity.toolkit.run import RunContext, shared
 from gardencity.toolkit.service import per_zone
-from gardencity.toolkit.zonal import TiledCover, require_raster_crs
+from gardencity.toolkit.zonal import CITY_ZONE, TiledCover, district_of, require_raster_crs
 
-__all__ = ["road_green_compliance", "shaded_road_coverage"]
+__all__ = [
+    "CORRIDOR_TILE_M",
+    "FAMILY",
+    "road_green_compliance",
+    "road_green_segments",
+    "road_shade_segments",
+    "shade_layers",
+    "shade_ratio",
+    "shade_result",
+    "shaded_road_coverage",
+    "unshaded_km",
+]
 
 
 def _tree_lookup(
@@ -266,7 +278,7 @@ def _required_ratio(
 
 # Tile of the green cover for road corridors: small tiles keep each corridor's overlays small
 # (a 2 km tile's union has thousands of vertices that every corridor intersection walks).
-_CORRIDOR_TILE_M = 300.0
+CORRIDOR_TILE_M = 300.0
 
 
 def _green_in(
@@ -277,7 +289,7 @@ def _green_in(
     Only the green polygons that touch a corridor are unioned, in small tiles.
     """
     near = np.unique(shapely.STRtree(green).query(corridors, predicate="intersects")[1])
-    return TiledCover(green[near], tile_m=_CORRIDOR_TILE_M).overlap_areas(corridors)
+    return TiledCover(green[near], tile_m=CORRIDOR_TILE_M).overlap_areas(corridors)
 
 
 def road_green_segments(
@@ -388,3 +400,69 @@ def road_green_compliance(
         np.where(evaluated, 0.0, length), zone_ids, zones
     ).to_dict()
     return result
+
+
+# --- diagnostic layers and shortfall figures ------------------------------------------------
+
+
+def shade_layers(
+    zones: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame,
+    canopy: Raster | None = None,
+    vegetation: gpd.GeoDataFrame | None = None,
+    trees: gpd.GeoDataFrame | None = None,
+    slow_lanes: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
+    *,
+    grades: Sequence[str],
+    shade_threshold: float = 0.9,
+    segment_length_m: float = 100.0,
+    default_sidewalk_width_m: float = 3.0,
+    default_bike_lane_width_m: float = 2.5,
+) -> dict[str, gpd.GeoDataFrame]:
+    """Where :func:`shaded_road_coverage` falls short: the city's side-segments with their
+    canopy fraction (``road_shade_segments``) and those not shaded
+    (``unshaded_road_segments``), each with its district."""
+    segments = shared(  # all zones, as the measure asks: computed once in the run
+        run,
+        road_shade_segments,
+        zones,
+        roads,
+        canopy,
+        vegetation,
+        trees,
+        slow_lanes,
+        grades=grades,
+        shade_threshold=shade_threshold,
+        segment_length_m=segment_length_m,
+        default_sidewalk_width_m=default_sidewalk_width_m,
+        default_bike_lane_width_m=default_bike_lane_width_m,
+    )
+    segments = segments[segments["zone_id"].to_numpy() == CITY_ZONE].drop(columns=["zone_id"])
+    segments = segments.reset_index(drop=True)
+    segments["zone_id"] = district_of(segments, zones)
+    unshaded = segments[~segments["is_shaded"].astype(bool)].reset_index(drop=True)
+    return {"road_shade_segments": segments, "unshaded_road_segments": unshaded}
+
+
+def unshaded_km(series: pd.Series, gap_unit: str) -> float | None:
+    """The city's unshaded slow-lane length in km (a shortfall figure)."""
+    if series.attrs.get("numerator_unit") != "m":
+        return None
+    rest = remainder(series)
+    return None if rest is None else rest * 1e-3
+
+
+FAMILY = Family(
+    name="roads",
+    measures=(shaded_road_coverage, road_green_compliance),
+    diagnostics=(
+        Diagnostic(
+            "shaded_road_coverage",
+            ("road_shade_segments", "unshaded_road_segments"),
+            shade_layers,
+        ),
+    ),
+    gap_figures=(GapFigure("shaded_road_coverage", "unshaded_km", unshaded_km),),
+    charts=(Chart("shaded_road_coverage"),),
+)

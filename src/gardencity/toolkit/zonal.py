@@ -19,6 +19,7 @@ __all__ = [
     "CITY_ZONE",
     "TiledCover",
     "area_in_zones",
+    "district_of",
     "pieces_by_zone",
     "raster_class_counts",
     "raster_zone_sums",
@@ -65,6 +66,43 @@ def pieces_by_zone(gdf: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDat
     out["source"] = feat_idx
     keep = ~shapely.is_empty(pieces)
     return out.loc[keep].reset_index(drop=True)
+
+
+def district_of(gdf: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> list[str | None]:
+    """The district (``zones`` row of kind ``district``) holding each feature's interior point.
+
+    Parameters
+    ----------
+    gdf
+        Features in the zones' CRS.
+    zones
+        Zones as the assessment prepares them (columns ``kind`` and ``geometry``).
+
+    Returns
+    -------
+    list of str or None
+        One district id per feature; None outside every district.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = gpd.GeoDataFrame({"kind": ["built_up_area", "district", "district"]},
+    ...     index=["built_up_area", "w", "e"], crs=4547, geometry=[shapely.box(0, 0, 2, 1),
+    ...     shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)])
+    >>> features = gpd.GeoDataFrame(geometry=[shapely.box(1.2, 0, 1.8, 1),
+    ...     shapely.box(5, 5, 6, 6)], crs=4547)
+    >>> district_of(features, zones)
+    ['e', None]
+    """
+    districts = zones[zones["kind"] == "district"]
+    if gdf.empty or districts.empty:
+        return [None] * len(gdf)
+    points = shapely.point_on_surface(gdf.geometry.to_numpy())
+    out: list[str | None] = [None] * len(gdf)
+    for zone_id, geom in zip(districts.index, districts.geometry.to_numpy(), strict=True):
+        for i in np.flatnonzero(shapely.contains(geom, points)):
+            out[i] = str(zone_id)
+    return out
 
 
 def area_in_zones(geom: shapely.Geometry | None, zones: gpd.GeoDataFrame) -> pd.Series:

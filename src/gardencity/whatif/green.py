@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from gardencity.indicators.green_space import _NOT_CONSTRUCTION, green_space_result
+from gardencity.indicators.green_space import NOT_CONSTRUCTION, green_space_result
 from gardencity.toolkit.classes import matches_classes
 from gardencity.toolkit.editable import Tile
 from gardencity.whatif.states import Layers, ZonedCover
@@ -31,7 +31,7 @@ class GreenSpaceRatio:
             list(green.index[counted]), green.geometry.to_numpy()[counted], layers.zones
         )
         land = layers.parcels.frame
-        built = land[~land["category"].isin(_NOT_CONSTRUCTION)] if "category" in land else land[:0]
+        built = land[~land["category"].isin(NOT_CONSTRUCTION)] if "category" in land else land[:0]
         self.built_keys = built.index.to_numpy()
         self.built_tree = shapely.STRtree(built.geometry.to_numpy())
         self.others: dict[Hashable, shapely.Geometry] = dict(
@@ -60,7 +60,7 @@ class GreenSpaceRatio:
             return True
         return any(
             k != without
-            and row["category"] not in _NOT_CONSTRUCTION
+            and row["category"] not in NOT_CONSTRUCTION
             and shapely.dwithin(row["geometry"], geom, self.tolerance)
             for k, row in parcels.added.items()
         )

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gardencity.indicators.roads import _CORRIDOR_TILE_M, road_green_segments
+from gardencity.indicators.roads import CORRIDOR_TILE_M, road_green_segments
 from gardencity.toolkit.editable import EditableCover
 from gardencity.toolkit.results import ratio_result
 from gardencity.toolkit.road_geometry import road_pieces
@@ -46,7 +46,7 @@ class RoadGreen:
         # the green spaces that reach a corridor (others join the cover when added)
         geoms = green.geometry.to_numpy()
         near = np.unique(shapely.STRtree(geoms).query(self.corridors, predicate="intersects")[1])
-        self.cover = EditableCover(green.index[near], geoms[near], tile_m=_CORRIDOR_TILE_M)
+        self.cover = EditableCover(green.index[near], geoms[near], tile_m=CORRIDOR_TILE_M)
         self.ratio = self.segments["green_ratio"].to_numpy(dtype=float, copy=True)
         self.required = self.segments["required_ratio"].to_numpy(dtype=float)
         self.evaluated = self.segments["evaluated"].to_numpy(bool)
