@@ -34,6 +34,7 @@ __all__ = [
     "FamilyRegistry",
     "GapFigure",
     "get_measure",
+    "installed_families",
     "register_family",
     "unregister_family",
 ]
@@ -56,7 +57,9 @@ def _builtin_families() -> list[Family]:
     return families
 
 
-def _installed_families() -> list[Family]:
+def installed_families() -> list[Family]:
+    """The families other installed packages declare (entry-point group
+    ``gardencity.indicator_families``)."""
     families = []
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         family = entry.load()
@@ -70,7 +73,7 @@ def _installed_families() -> list[Family]:
     return families
 
 
-for _family in [*_builtin_families(), *_installed_families()]:
+for _family in [*_builtin_families(), *installed_families()]:
     FAMILIES.register(_family)
 
 REGISTRY = FAMILIES.measures
