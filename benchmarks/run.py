@@ -86,7 +86,7 @@ def step_coverage_naive(size: str) -> dict[str, Any]:
     import geopandas as gpd
     import shapely
 
-    from gardencity.toolkit.service import eligible_parks
+    from gardencity.toolkit import eligible_parks
 
     inputs, params = _inputs(size)
     p = params["park_service_coverage"]

@@ -66,7 +66,7 @@ def test_hand_computed_band_coverage(make_zones: ZoneMaker) -> None:
 
 
 def test_bands_by_area_historic_and_open() -> None:
-    from gardencity.toolkit.service import eligible_parks
+    from gardencity.toolkit import eligible_parks
 
     parks = _parks(
         [(0, 0, 100, 100), (0, 0, 50, 50), (0, 0, 40, 30), (0, 0, 40, 30), (0, 0, 100, 100)],

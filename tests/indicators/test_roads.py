@@ -11,7 +11,7 @@ from gardencity.indicators.roads import (
     shaded_road_coverage,
 )
 from gardencity.io.raster import Raster
-from gardencity.toolkit.road_geometry import LineAxes
+from gardencity.toolkit import LineAxes
 
 ZONES = gpd.GeoDataFrame(
     {"population": [1.0]},

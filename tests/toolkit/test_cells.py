@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import shapely
 
-from gardencity.toolkit.cells import cell_table
+from gardencity.toolkit import cell_table
 
 X0, Y0 = 500_013.7, 3_000_021.3
 

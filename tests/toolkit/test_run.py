@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from gardencity.toolkit.run import RunContext, shared
+from gardencity.toolkit import RunContext, shared
 
 
 def _frame(n: int) -> pd.DataFrame:

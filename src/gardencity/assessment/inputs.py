@@ -14,8 +14,7 @@ import shapely
 from gardencity.errors import DataError
 from gardencity.io.vector import clip_to
 from gardencity.io.workspace import Workspace
-from gardencity.toolkit.run import RunContext
-from gardencity.toolkit.zonal import CITY_ZONE
+from gardencity.toolkit import CITY_ZONE, RunContext
 
 __all__ = ["CITY_ZONE", "INPUT_LAYERS", "AssessmentInputs"]
 

@@ -13,16 +13,21 @@ import shapely
 
 from gardencity.indicators.registry import Chart, Diagnostic, Family, GapFigure
 from gardencity.network import WalkGraph, multi_source_distances, snap_xy
-from gardencity.toolkit.cells import CellTable, cell_table
-from gardencity.toolkit.checks import require_same_crs
-from gardencity.toolkit.results import ratio_result, uncovered_ha
-from gardencity.toolkit.run import RunContext, shared
-from gardencity.toolkit.service import (
+from gardencity.toolkit import (
+    CITY_ZONE,
+    CellTable,
+    RunContext,
+    TiledCover,
+    cell_table,
+    district_of,
     eligible_parks,
     per_zone,
+    ratio_result,
+    require_same_crs,
     residential_pieces,
+    shared,
+    uncovered_ha,
 )
-from gardencity.toolkit.zonal import CITY_ZONE, TiledCover, district_of
 
 __all__ = [
     "FAMILY",

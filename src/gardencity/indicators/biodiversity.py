@@ -7,8 +7,7 @@ import pandas as pd
 import shapely
 
 from gardencity.indicators.registry import Family
-from gardencity.toolkit.checks import require_columns, require_same_crs
-from gardencity.toolkit.results import ratio_result
+from gardencity.toolkit import ratio_result, require_columns, require_same_crs
 
 __all__ = ["FAMILY", "native_woody_plant_index"]
 

@@ -12,9 +12,13 @@ import shapely
 from gardencity.errors import DataError, MissingLayerError
 from gardencity.indicators.registry import Family
 from gardencity.io.raster import Raster
-from gardencity.toolkit.checks import require_columns, require_same_crs
-from gardencity.toolkit.results import value_result
-from gardencity.toolkit.zonal import raster_zone_sums, require_raster_crs
+from gardencity.toolkit import (
+    raster_zone_sums,
+    require_columns,
+    require_raster_crs,
+    require_same_crs,
+    value_result,
+)
 
 __all__ = ["FAMILY", "heat_island_intensity"]
 

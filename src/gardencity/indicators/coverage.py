@@ -9,11 +9,12 @@ import shapely
 from gardencity.errors import DataError
 from gardencity.indicators.registry import Chart, Family, GapFigure
 from gardencity.io.raster import Raster
-from gardencity.toolkit.checks import require_same_crs
-from gardencity.toolkit.results import ratio_result, uncovered_ha
-from gardencity.toolkit.zonal import (
+from gardencity.toolkit import (
     raster_class_counts,
+    ratio_result,
     require_raster_crs,
+    require_same_crs,
+    uncovered_ha,
     union_area_in_zones,
 )
 

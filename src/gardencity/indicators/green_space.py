@@ -10,10 +10,14 @@ import pandas as pd
 import shapely
 
 from gardencity.indicators.registry import Chart, Family
-from gardencity.toolkit.checks import require_columns, require_same_crs
-from gardencity.toolkit.classes import matches_classes
-from gardencity.toolkit.results import ratio_result
-from gardencity.toolkit.zonal import TiledCover, union_area_in_zones
+from gardencity.toolkit import (
+    TiledCover,
+    matches_classes,
+    ratio_result,
+    require_columns,
+    require_same_crs,
+    union_area_in_zones,
+)
 
 __all__ = [
     "FAMILY",

@@ -10,7 +10,7 @@ import pandas as pd
 
 from gardencity.indicators.registry import Family
 from gardencity.io.management import ManagementEvidence
-from gardencity.toolkit.results import value_result
+from gardencity.toolkit import value_result
 
 __all__ = ["FAMILY", "management_item"]
 

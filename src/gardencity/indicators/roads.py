@@ -14,17 +14,23 @@ import shapely
 from gardencity.errors import DataError
 from gardencity.indicators.registry import Chart, Diagnostic, Family, GapFigure
 from gardencity.io.raster import Raster
-from gardencity.toolkit.checks import require_columns, require_same_crs
-from gardencity.toolkit.results import ratio_result, remainder
-from gardencity.toolkit.road_geometry import (
+from gardencity.toolkit import (
+    CITY_ZONE,
     DEFAULT_RED_LINE_M,
     LineAxes,
+    RunContext,
+    TiledCover,
+    district_of,
+    per_zone,
+    ratio_result,
+    remainder,
+    require_columns,
+    require_raster_crs,
+    require_same_crs,
     road_pieces,
+    shared,
     side_bins,
 )
-from gardencity.toolkit.run import RunContext, shared
-from gardencity.toolkit.service import per_zone
-from gardencity.toolkit.zonal import CITY_ZONE, TiledCover, district_of, require_raster_crs
 
 __all__ = [
     "CORRIDOR_TILE_M",

@@ -23,8 +23,7 @@ from rasterio.windows import Window, from_bounds
 from gardencity.errors import DataError
 from gardencity.io.crs import require_projected
 from gardencity.io.raster import Raster
-from gardencity.toolkit.classes import matches_classes
-from gardencity.toolkit.zonal import union_area_in_zones
+from gardencity.toolkit import matches_classes, union_area_in_zones
 
 __all__ = ["SITE_KIND_NAMES", "candidate_sites", "exclude_sites_with_open_cases", "green_share"]
 

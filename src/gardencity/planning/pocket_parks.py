@@ -21,9 +21,14 @@ import pandas as pd
 import shapely
 
 from gardencity.errors import DataError
-from gardencity.toolkit.checks import require_projected, require_same_crs
-from gardencity.toolkit.service import band_radius, eligible_parks, residential_pieces
-from gardencity.toolkit.zonal import TiledCover
+from gardencity.toolkit import (
+    TiledCover,
+    band_radius,
+    eligible_parks,
+    require_projected,
+    require_same_crs,
+    residential_pieces,
+)
 
 __all__ = ["PocketParkPlan", "plan_pocket_parks", "service_radius"]
 

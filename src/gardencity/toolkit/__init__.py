@@ -26,7 +26,9 @@ from __future__ import annotations
 from gardencity.toolkit.cells import CellTable, cell_table
 from gardencity.toolkit.checks import require_columns, require_projected, require_same_crs
 from gardencity.toolkit.classes import matches_classes
+from gardencity.toolkit.cover import TiledCover
 from gardencity.toolkit.editable import EditableCover, Tile
+from gardencity.toolkit.rasters import raster_class_counts, raster_zone_sums, require_raster_crs
 from gardencity.toolkit.results import ratio_result, remainder, uncovered_ha, value_result
 from gardencity.toolkit.road_geometry import DEFAULT_RED_LINE_M, LineAxes, road_pieces, side_bins
 from gardencity.toolkit.run import InputSource, RunContext, shared
@@ -39,13 +41,9 @@ from gardencity.toolkit.service import (
 )
 from gardencity.toolkit.zonal import (
     CITY_ZONE,
-    TiledCover,
     area_in_zones,
     district_of,
     pieces_by_zone,
-    raster_class_counts,
-    raster_zone_sums,
-    require_raster_crs,
     union_area_in_zones,
 )
 

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from gardencity.toolkit.zonal import TiledCover
+from gardencity.toolkit.cover import TiledCover
 
 __all__ = ["EditableCover"]
 

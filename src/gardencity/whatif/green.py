@@ -11,8 +11,7 @@ import pandas as pd
 import shapely
 
 from gardencity.indicators.green_space import NOT_CONSTRUCTION, green_space_result
-from gardencity.toolkit.classes import matches_classes
-from gardencity.toolkit.editable import Tile
+from gardencity.toolkit import Tile, matches_classes
 from gardencity.whatif.states import Layers, ZonedCover
 
 __all__ = ["GreenSpaceRatio"]

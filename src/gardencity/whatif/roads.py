@@ -12,10 +12,7 @@ import pandas as pd
 import shapely
 
 from gardencity.indicators.roads import CORRIDOR_TILE_M, road_green_segments
-from gardencity.toolkit.editable import EditableCover
-from gardencity.toolkit.results import ratio_result
-from gardencity.toolkit.road_geometry import road_pieces
-from gardencity.toolkit.service import per_zone
+from gardencity.toolkit import EditableCover, per_zone, ratio_result, road_pieces
 from gardencity.whatif.states import EDITED_LAYERS, Layers, StraightCoverage
 
 __all__ = ["GreenwayCoverage", "Recomputed", "RoadGreen"]

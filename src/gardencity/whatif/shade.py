@@ -18,7 +18,7 @@ from rasterio.windows import Window
 from gardencity.assessment.inputs import AssessmentInputs
 from gardencity.indicators.roads import road_shade_segments, shade_ratio, shade_result
 from gardencity.io.raster import Raster
-from gardencity.toolkit.road_geometry import DEFAULT_RED_LINE_M
+from gardencity.toolkit import DEFAULT_RED_LINE_M
 
 __all__ = ["SHADE_HALF_WIDTH_M", "Canopy", "ShadedRoads"]
 

@@ -15,12 +15,13 @@ from gardencity.assessment.inputs import AssessmentInputs
 from gardencity.indicators.accessibility import entrance_nodes
 from gardencity.indicators.green_space import parks_per_10k_result
 from gardencity.network import WalkGraph, multi_source_distances, snap_xy
-from gardencity.toolkit.cells import cell_table
-from gardencity.toolkit.classes import matches_classes
-from gardencity.toolkit.editable import EditableCover, Tile
-from gardencity.toolkit.results import ratio_result
-from gardencity.toolkit.service import (
+from gardencity.toolkit import (
+    EditableCover,
+    Tile,
+    cell_table,
     eligible_parks,
+    matches_classes,
+    ratio_result,
     residential_pieces,
 )
 from gardencity.whatif.shade import Canopy

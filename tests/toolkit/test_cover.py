@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import shapely
 
-from gardencity.toolkit.zonal import TiledCover
+from gardencity.toolkit import TiledCover
 
 
 def test_tiled_cover_equals_one_union() -> None:
