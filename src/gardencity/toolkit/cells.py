@@ -82,8 +82,30 @@ def _boxes(ix: I64, iy: I64, cell_size: float) -> npt.NDArray[np.object_]:
 
 
 def cell_table(pieces: npt.NDArray[np.object_], cell_size: float) -> CellTable:
-    """Cells of a grid anchored at the CRS origin cut from each piece (identical pieces are
-    computed once)."""
+    """Cells of a grid anchored at the CRS origin cut from each piece.
+
+    Identical pieces (the same geometry object, e.g. a parcel in the city and in its
+    district) are computed once and share their cells' ``key``.
+
+    Parameters
+    ----------
+    pieces
+        Polygons in a projected CRS.
+    cell_size
+        The grid's cell side in metres.
+
+    Returns
+    -------
+    CellTable
+
+    Examples
+    --------
+    >>> table = cell_table(np.array([shapely.box(0, 0, 30, 20)]), 25.0)
+    >>> table.area.tolist(), table.whole.tolist()
+    ([500.0, 100.0], [False, False])
+    >>> table.ix.tolist(), table.iy.tolist()
+    ([0, 1], [0, 0])
+    """
     pieces = np.asarray(pieces, dtype=object)
     if len(pieces) == 0:
         e = np.zeros(0, dtype=np.int64)

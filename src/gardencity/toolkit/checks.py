@@ -1,4 +1,7 @@
-"""Input checks shared by every measure: collect problems, raise one clear error."""
+"""Input checks shared by every measure: collect problems, raise one clear error.
+
+``require_projected`` and ``require_same_crs`` come from :mod:`gardencity.io.crs`.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,24 @@ __all__ = ["require_columns", "require_projected", "require_same_crs"]
 
 
 def require_columns(df: pd.DataFrame | gpd.GeoDataFrame, columns: Iterable[str], name: str) -> None:
-    """Raise one :class:`MissingColumnError` listing every missing column of ``df``."""
+    """Raise one :class:`~gardencity.errors.MissingColumnError` listing every missing column.
+
+    Parameters
+    ----------
+    df
+        The layer.
+    columns
+        The columns it needs.
+    name
+        The layer's name, for the message.
+
+    Examples
+    --------
+    >>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b", "c"], "trees")
+    Traceback (most recent call last):
+    ...
+    gardencity.errors.MissingColumnError: "Layer 'trees' lacks the field(s) ['b', 'c']. ...
+    """
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise MissingColumnError(

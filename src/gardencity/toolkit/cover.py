@@ -76,9 +76,24 @@ class TiledCover:
     intersecting small polygons with the resulting giant polygon. Here the polygons are clipped
     to square tiles (anchored at the CRS origin) and unioned per tile, each group of
     overlapping polygons on its own. Pieces of different tiles never overlap, so summing
-    intersections with them is exact. Public: ``pieces`` (tile → geometry), ``tree`` (over the
-    pieces), ``area``, ``overlap_areas``, ``outside_parts``, ``minus``.
+    intersections with them is exact.
 
+    Parameters
+    ----------
+    polygons
+        The polygons (an object array; empty ones are ignored).
+    tile_m
+        The tiles' side in metres (smaller tiles: smaller unions, more of them).
+
+    Attributes
+    ----------
+    pieces : dict
+        Tile ``(ix, iy)`` → the union's part in that tile.
+    tree : shapely.STRtree
+        Over the pieces.
+
+    Examples
+    --------
     >>> import shapely
     >>> cover = TiledCover(np.array([shapely.box(0, 0, 3000, 10), shapely.box(0, 0, 10, 20),
     ...     shapely.box(5000, 0, 5010, 10)]), tile_m=2000.0)
@@ -130,7 +145,13 @@ class TiledCover:
         self.tree = shapely.STRtree(self._array)
 
     def minus(self, other: TiledCover) -> TiledCover:
-        """This cover without ``other`` (same tile size)."""
+        """This cover without ``other`` (same tile size).
+
+        >>> import shapely
+        >>> a = TiledCover(np.array([shapely.box(0, 0, 10, 10)]))
+        >>> a.minus(TiledCover(np.array([shapely.box(5, 0, 20, 10)]))).area
+        50.0
+        """
         out = TiledCover(np.empty(0, dtype=object), self.tile_m)
         for key, piece in self.pieces.items():
             rest = shapely.difference(piece, other.pieces[key]) if key in other.pieces else piece
@@ -144,7 +165,13 @@ class TiledCover:
         return float(shapely.area(self._array).sum()) if len(self._array) else 0.0
 
     def outside_parts(self, polygons: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
-        """The part of each polygon outside the union (tile pieces subtracted in rounds)."""
+        """The part of each polygon outside the union (tile pieces subtracted in rounds).
+
+        >>> import shapely
+        >>> cover = TiledCover(np.array([shapely.box(0, 0, 10, 10)]))
+        >>> [g.area for g in cover.outside_parts(np.array([shapely.box(5, 0, 20, 10)]))]
+        [100.0]
+        """
         out = np.asarray(polygons, dtype=object).copy()
         if len(self._array) == 0 or len(out) == 0:
             return out

@@ -20,8 +20,19 @@ class EditableCover(TiledCover):
 
     Adding a polygon unions it into the tiles it touches; removing one re-unions those tiles
     from the polygons left. Either way only a few tiles change, and :meth:`overlap_areas` and
-    :meth:`zone_areas` can be asked again for what those tiles touch.
+    :meth:`tile_zone_areas` can be asked again for what those tiles touch.
 
+    Parameters
+    ----------
+    keys
+        One key per polygon (e.g. the row labels of a layer).
+    polygons
+        The polygons.
+    tile_m
+        The tiles' side in metres.
+
+    Examples
+    --------
     >>> cover = EditableCover(["a"], [shapely.box(0, 0, 100, 100)], tile_m=50)
     >>> cover.area
     10000.0

@@ -133,6 +133,33 @@ def raster_zone_sums(
     vegetated classes. Zones may overlap (the built-up area contains the districts): each is
     rasterised on its own per strip, so memory is bounded by the strip size. For class counts of
     a categorical raster, :func:`raster_class_counts` is much faster.
+
+    Parameters
+    ----------
+    raster
+        The raster, in the zones' CRS.
+    zones
+        The zones.
+    values
+        Optional lookup from pixel value to number; without it the pixel values are summed.
+    strip_rows
+        Rows read at a time.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``zones``: ``count`` and ``sum``.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from pyproj import CRS
+    >>> t = Raster(np.array([[30.0, 32.0], [np.nan, 34.0]]), Affine(1, 0, 0, 0, -1, 2),
+    ...     CRS.from_epsg(4547))
+    >>> zones = gpd.GeoDataFrame(index=["built_up_area"], crs=4547,
+    ...     geometry=[shapely.box(0, 0, 2, 2)])
+    >>> raster_zone_sums(t, zones).to_dict("index")
+    {'built_up_area': {'count': 3.0, 'sum': 96.0}}
     """
     n_zones = len(zones)
     counts = np.zeros(n_zones)

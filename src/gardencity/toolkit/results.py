@@ -25,6 +25,20 @@ def ratio_result(
     so that the assessment can state a shortfall in physical units without recomputing.
     A zero denominator gives NaN (not computable), never a division error.
 
+    Parameters
+    ----------
+    numerator, denominator
+        Per zone (the result is indexed like ``numerator``).
+    name
+        The measure's name.
+    scale
+        100 for a percentage, 1 for a plain ratio, 10 000 for "per 10 000 residents".
+    numerator_unit, denominator_unit
+        Units of the parts (``m2``, ``m``, ``km``, ``persons``, ``count``, ``species`` …),
+        which the shortfall is stated in.
+
+    Examples
+    --------
     >>> s = ratio_result(pd.Series({"a": 30.0}), pd.Series({"a": 120.0}), name="x",
     ...                  numerator_unit="m2", denominator_unit="m2")
     >>> float(s["a"]), s.attrs["denominator"]["a"]
@@ -48,7 +62,23 @@ def ratio_result(
 
 
 def value_result(values: pd.Series, *, name: str, **attrs: object) -> pd.Series:
-    """Return ``values`` as a float Series named ``name`` with optional ``attrs``."""
+    """Return ``values`` as a float Series named ``name`` with optional ``attrs``.
+
+    Parameters
+    ----------
+    values
+        Per zone.
+    name
+        The measure's name.
+    **attrs
+        Kept in ``result.attrs`` (e.g. ``unit``, the method used).
+
+    Examples
+    --------
+    >>> s = value_result(pd.Series({"built_up_area": 2}), name="x", unit="degC")
+    >>> float(s["built_up_area"]), s.attrs["unit"]
+    (2.0, 'degC')
+    """
     result = values.astype(float).rename(name)
     result.attrs.update(attrs)
     return result

@@ -117,7 +117,29 @@ class LineAxes:
 def road_pieces(
     roads: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, grades: list[str] | tuple[str, ...]
 ) -> gpd.GeoDataFrame:
-    """Roads of ``grades`` cut by zone, exploded to single LineStrings, with ``length_m``."""
+    """Roads of ``grades`` cut by zone, exploded to single LineStrings, with ``length_m``.
+
+    A piece that runs exactly along the boundary of two zones is kept for the zone on its
+    left only, so that it is counted once.
+
+    Parameters
+    ----------
+    roads
+        The ``roads`` input (``grade``).
+    zones
+        The zones.
+    grades
+        The grades evaluated.
+
+    Examples
+    --------
+    >>> zones = gpd.GeoDataFrame(index=["built_up_area"], crs=4547,
+    ...     geometry=[shapely.box(0, 0, 100, 100)])
+    >>> roads = gpd.GeoDataFrame({"grade": ["branch", "arterial"]}, crs=4547, geometry=[
+    ...     shapely.LineString([(-50, 50), (150, 50)]), shapely.LineString([(0, 0), (0, 9)])])
+    >>> road_pieces(roads, zones, ["branch"])[["zone_id", "length_m"]].to_numpy().tolist()
+    [['built_up_area', 100.0]]
+    """
     selected = roads[roads["grade"].isin(list(grades))]
     pieces = pieces_by_zone(selected, zones)
     pieces = pieces.explode(index_parts=False)

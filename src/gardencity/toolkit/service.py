@@ -1,4 +1,5 @@
-"""Geometry shared by the service-radius measures: eligible parks, residential pieces, coverage."""
+"""The service-radius geometry: parks that serve residents (by size band), residential
+pieces, covered areas and sums per zone."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from gardencity.toolkit.checks import require_columns
 from gardencity.toolkit.classes import matches_classes
 from gardencity.toolkit.zonal import pieces_by_zone
 
-__all__ = ["band_radius", "covered_areas", "eligible_parks", "residential_pieces"]
+__all__ = ["band_radius", "covered_areas", "eligible_parks", "per_zone", "residential_pieces"]
 
 
 def eligible_parks(
@@ -27,7 +28,41 @@ def eligible_parks(
     eligible_classes: Sequence[str],
     require_open: bool,
 ) -> gpd.GeoDataFrame:
-    """Parks that serve residents, each with the ``radius_m`` of the first band it falls in."""
+    """Parks that serve residents, each with the service radius of its size band.
+
+    Parameters
+    ----------
+    green_spaces
+        The ``green_spaces`` input (``green_class``; ``is_open`` where known).
+    historic_districts
+        Polygons of historic districts (bands marked ``historic_only`` apply to parks that
+        touch one), or None.
+    bands
+        Size bands, first match wins: ``{"min_area_m2", "max_area_m2" (optional),
+        "radius_m", "historic_only" (optional)}``.
+    eligible_classes
+        Class-code prefixes of the parks that count (``["G1"]`` matches G11, G12 …).
+    require_open
+        Leave out parks marked ``is_open = False`` (unknown counts as open).
+
+    Returns
+    -------
+    GeoDataFrame
+        The eligible rows of ``green_spaces`` that fall in a band, with ``area_m2`` and
+        ``radius_m``.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> green = gpd.GeoDataFrame({"green_class": ["G11", "G12", "G2"]}, crs=4547,
+    ...     geometry=[shapely.box(0, 0, 100, 100), shapely.box(0, 0, 30, 30),
+    ...               shapely.box(0, 0, 100, 100)])
+    >>> parks = eligible_parks(green, None, bands=[{"min_area_m2": 5000, "radius_m": 500},
+    ...     {"min_area_m2": 400, "max_area_m2": 5000, "radius_m": 300}],
+    ...     eligible_classes=["G1"], require_open=True)
+    >>> parks[["green_class", "area_m2", "radius_m"]].to_numpy().tolist()
+    [['G11', 10000.0, 500.0], ['G12', 900.0, 300.0]]
+    """
     require_columns(green_spaces, ["green_class"], "green_spaces")
     if not bands:
         raise DataError("No service-radius bands given. Fix: list `bands` in the catalogue.")
@@ -50,8 +85,25 @@ def band_radius(
     in_historic: npt.NDArray[np.bool_],
     bands: Sequence[Mapping[str, Any]],
 ) -> npt.NDArray[np.float64]:
-    """The radius of the first band each area falls in (``historic_only`` bands only where
-    ``in_historic``); NaN where none applies."""
+    """The radius of the first band each area falls in; NaN where none applies.
+
+    Parameters
+    ----------
+    area_m2
+        Park areas.
+    in_historic
+        Whether each park lies in a historic district (``historic_only`` bands apply only
+        there).
+    bands
+        As for :func:`eligible_parks`.
+
+    Examples
+    --------
+    >>> band_radius(np.array([6000.0, 900.0, 100.0]), np.zeros(3, dtype=bool),
+    ...     [{"min_area_m2": 5000, "radius_m": 500},
+    ...      {"min_area_m2": 400, "max_area_m2": 5000, "radius_m": 300}]).tolist()
+    [500.0, 300.0, nan]
+    """
     radius = np.full(len(area_m2), np.nan)
     for band in reversed(list(bands)):  # the first matching band wins
         lo = float(band.get("min_area_m2", 0.0))
@@ -64,8 +116,24 @@ def band_radius(
 
 
 def residential_pieces(land_use: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Residential land (category ``residential``) cut by zone (the service-radius measures
-    share it within a run: ``shared(run, residential_pieces, land_use, zones)``)."""
+    """Residential land cut by zone, as :func:`~gardencity.toolkit.zonal.pieces_by_zone` cuts it.
+
+    The service-radius measures share it within a run:
+    ``shared(run, residential_pieces, land_use, zones)``.
+
+    Parameters
+    ----------
+    land_use
+        The ``land_use`` input (parcels of category ``residential`` are taken).
+    zones
+        The zones.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per (parcel, zone) with area in common: ``geometry``, ``zone_id`` and
+        ``source`` (the parcel's position among the residential parcels).
+    """
     require_columns(land_use, ["category"], "land_use")
     residential = land_use[land_use["category"] == "residential"]
     return pieces_by_zone(residential[["geometry"]], zones)
@@ -74,7 +142,22 @@ def residential_pieces(land_use: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> g
 def covered_areas(
     pieces: npt.NDArray[np.object_], cover: shapely.Geometry | None
 ) -> npt.NDArray[np.float64]:
-    """Area of each piece inside ``cover``: whole pieces where contained, else intersected."""
+    """Area of each piece inside ``cover``: whole pieces where contained, else intersected.
+
+    Parameters
+    ----------
+    pieces
+        Polygons.
+    cover
+        One (unioned) geometry, or None for nothing.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> covered_areas(np.array([shapely.box(0, 0, 10, 10), shapely.box(5, 0, 15, 10)]),
+    ...     shapely.box(0, 0, 10, 10)).tolist()
+    [100.0, 50.0]
+    """
     out = np.zeros(len(pieces))
     if cover is None or cover.is_empty or len(pieces) == 0:
         return out
@@ -90,5 +173,23 @@ def covered_areas(
 def per_zone(
     values: npt.NDArray[np.float64], zone_ids: npt.NDArray[Any], zones: gpd.GeoDataFrame
 ) -> pd.Series:
+    """Sum of ``values`` per zone (zones without a value get 0).
+
+    Parameters
+    ----------
+    values
+        One number per row.
+    zone_ids
+        The zone of each row.
+    zones
+        The zones (the result is indexed like them).
+
+    Examples
+    --------
+    >>> zones = gpd.GeoDataFrame(index=["built_up_area", "d1", "d2"], geometry=[None] * 3)
+    >>> per_zone(np.array([1.0, 2.0, 4.0]), np.array(["built_up_area", "d1", "built_up_area"]),
+    ...     zones).tolist()
+    [5.0, 2.0, 0.0]
+    """
     sums = pd.Series(values).groupby(pd.Series(zone_ids)).sum()
     return sums.reindex(zones.index, fill_value=0.0).astype(float)

@@ -26,9 +26,34 @@ CITY_ZONE = "built_up_area"
 
 
 def pieces_by_zone(gdf: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Every feature cut by every zone it intersects, with a ``zone_id`` and ``source`` index.
+    """Every feature cut by every zone it intersects.
 
-    Features wholly inside a zone are kept as they are (no intersection computed).
+    Features wholly inside a zone are kept as they are (the same geometry object, no
+    intersection computed); empty cuts are dropped.
+
+    Parameters
+    ----------
+    gdf
+        Features in the zones' CRS.
+    zones
+        The zones (a feature of the city and of a district appears once for each).
+
+    Returns
+    -------
+    GeoDataFrame
+        The features' columns, the cut ``geometry``, ``zone_id`` and ``source`` (the
+        feature's position in ``gdf``), zone by zone.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = gpd.GeoDataFrame(index=["built_up_area", "d1"], crs=4547,
+    ...     geometry=[shapely.box(0, 0, 10, 10), shapely.box(0, 0, 5, 10)])
+    >>> parcels = gpd.GeoDataFrame({"code": ["R1"]}, geometry=[shapely.box(2, 2, 8, 4)],
+    ...     crs=4547)
+    >>> cut = pieces_by_zone(parcels, zones)
+    >>> cut["zone_id"].tolist(), cut.geometry.area.tolist(), cut["source"].tolist()
+    (['built_up_area', 'd1'], [12.0, 6.0], [0, 0])
     """
     if gdf.empty:
         out = gdf.iloc[0:0].copy()
@@ -91,7 +116,23 @@ def district_of(gdf: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> list[str | No
 
 
 def area_in_zones(geom: shapely.Geometry | None, zones: gpd.GeoDataFrame) -> pd.Series:
-    """Area of one (unioned) geometry inside each zone."""
+    """Area of one (unioned) geometry inside each zone.
+
+    Parameters
+    ----------
+    geom
+        The geometry, or None for nothing.
+    zones
+        The zones (the result is indexed like them).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = gpd.GeoDataFrame(index=["built_up_area", "d1"], crs=4547,
+    ...     geometry=[shapely.box(0, 0, 10, 10), shapely.box(0, 0, 5, 10)])
+    >>> area_in_zones(shapely.box(4, 0, 6, 1), zones).tolist()
+    [2.0, 1.0]
+    """
     if geom is None or geom.is_empty:
         return pd.Series(0.0, index=zones.index)
     shapely.prepare(geom)
@@ -100,7 +141,25 @@ def area_in_zones(geom: shapely.Geometry | None, zones: gpd.GeoDataFrame) -> pd.
 
 
 def union_area_in_zones(gdf: gpd.GeoDataFrame | None, zones: gpd.GeoDataFrame) -> pd.Series:
-    """Area of the union of ``gdf`` (overlaps counted once) inside each zone."""
+    """Area of the union of ``gdf`` inside each zone (overlaps counted once).
+
+    Parameters
+    ----------
+    gdf
+        Polygons, or None for nothing.
+    zones
+        The zones (the result is indexed like them).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = gpd.GeoDataFrame(index=["built_up_area"], crs=4547,
+    ...     geometry=[shapely.box(0, 0, 10, 10)])
+    >>> parks = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 4, 5), shapely.box(2, 0, 6, 5)],
+    ...     crs=4547)
+    >>> union_area_in_zones(parks, zones).tolist()
+    [30.0]
+    """
     if gdf is None or gdf.empty:
         return pd.Series(0.0, index=zones.index)
     cover = TiledCover(gdf.geometry.to_numpy())
