@@ -185,6 +185,32 @@ def _on_left_side(pieces: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> npt.NDAr
     return keep
 
 
+def _steps(
+    axes: LineAxes,
+    lines: npt.NDArray[np.int64],
+    lengths: npt.NDArray[np.float64],
+    n_along: npt.NDArray[np.int64],
+) -> tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]
+]:
+    """The sampling steps of ``lines``: each step's line, its centre point on the axis, the
+    unit normal there (to the left) and its distance along the line."""
+    owner = np.repeat(lines, n_along[lines])
+    k = np.arange(len(owner)) - np.repeat(
+        np.cumsum(n_along[lines]) - n_along[lines], n_along[lines]
+    )
+    along = (k + 0.5) * (lengths[owner] / n_along[owner])
+    centre = axes.points(owner, along)
+    eps = np.minimum(0.5, lengths[owner] / 4)
+    d = axes.points(owner, np.minimum(along + eps, lengths[owner])) - axes.points(
+        owner, np.maximum(along - eps, 0.0)
+    )
+    norm = np.hypot(d[:, 0], d[:, 1])
+    norm[norm == 0] = 1.0
+    normal = np.column_stack([-d[:, 1] / norm, d[:, 0] / norm])
+    return owner, centre, normal, along
+
+
 def side_bins(
     axes: LineAxes,
     lengths: npt.NDArray[np.float64],
@@ -226,19 +252,7 @@ def side_bins(
     for lines in np.split(np.arange(len(lengths)), np.unique(cuts) + 1):
         if not lines.size:
             continue
-        owner = np.repeat(lines, n_along[lines])
-        k = np.arange(len(owner)) - np.repeat(
-            np.cumsum(n_along[lines]) - n_along[lines], n_along[lines]
-        )
-        along = (k + 0.5) * (lengths[owner] / n_along[owner])
-        c = axes.points(owner, along)
-        eps = np.minimum(0.5, lengths[owner] / 4)
-        d = axes.points(owner, np.minimum(along + eps, lengths[owner])) - axes.points(
-            owner, np.maximum(along - eps, 0.0)
-        )
-        norm = np.hypot(d[:, 0], d[:, 1])
-        norm[norm == 0] = 1.0
-        normal = np.column_stack([-d[:, 1] / norm, d[:, 0] / norm])
+        owner, centre, normal, along = _steps(axes, lines, lengths, n_along)
         key = 2 * (first_bin[owner] + (along // segment_length_m).astype(np.int64))
         lo, size = int(key.min()), int(key.max()) + 2 - int(key.min())
         key -= lo
@@ -247,7 +261,7 @@ def side_bins(
             side_key = key + (1 if side > 0 else 0)
             for j in range(across):
                 offset = inner + (j + 0.5) / across * width
-                xy = c + side * offset[:, None] * normal
+                xy = centre + side * offset[:, None] * normal
                 x, y = xy[:, 0], xy[:, 1]
                 hit = covered(x, y)
                 if within is None:
