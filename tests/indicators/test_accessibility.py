@@ -5,11 +5,10 @@ import pytest
 import shapely
 
 from gardencity.indicators.accessibility import (
-    greenway_length_per_10k,
-    greenway_service_coverage,
     park_service_coverage,
     park_service_coverage_walking,
 )
+from gardencity.indicators.greenways import greenway_length_per_10k, greenway_service_coverage
 from gardencity.network import walk_graph_from_roads
 from tests.conftest import ZoneMaker
 

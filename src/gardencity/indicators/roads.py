@@ -113,34 +113,9 @@ def road_shade_segments(
     columns = ["zone_id", "grade", "name", "side", "length_m", "canopy_fraction", "is_shaded"]
     if pieces.empty:
         return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=zones.crs)
-    red = pieces.get("red_line_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
-        dtype=float, copy=True
+    inner, outer, across, within = _slow_lane_bands(
+        pieces, slow_lanes, default_sidewalk_width_m, default_bike_lane_width_m
     )
-    red = np.where(
-        np.isnan(red), pieces["grade"].map(DEFAULT_RED_LINE_M).to_numpy(dtype=float, copy=True), red
-    )
-    walk = pieces.get("sidewalk_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
-        dtype=float, copy=True
-    )
-    bike = pieces.get("bike_lane_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
-        dtype=float, copy=True
-    )
-    slow = np.nan_to_num(walk, nan=default_sidewalk_width_m) + np.nan_to_num(
-        bike, nan=default_bike_lane_width_m
-    )
-    outer = red / 2.0
-    inner = np.maximum(outer - slow, 0.0)
-    across = 3
-    within = None
-    if slow_lanes is not None and len(slow_lanes):
-        inner = np.zeros_like(outer)
-        across = 8
-        lanes = shapely.union_all(slow_lanes.geometry.to_numpy())
-        shapely.prepare(lanes)
-
-        def within(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
-            return shapely.contains_xy(lanes, x, y)
-
     axes = LineAxes(pieces.geometry.to_numpy())
     line_len = pieces["length_m"].to_numpy()
     stats = side_bins(
@@ -172,6 +147,47 @@ def road_shade_segments(
         geometry=_segment_lines(axes, line, bin_start, bin_start + length),
         crs=zones.crs,
     )
+
+
+def _slow_lane_bands(
+    pieces: gpd.GeoDataFrame,
+    slow_lanes: gpd.GeoDataFrame | None,
+    default_sidewalk_width_m: float,
+    default_bike_lane_width_m: float,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int, Any]:
+    """Where to sample each road piece: the band from ``inner`` to ``outer`` metres off the
+    axis (sidewalk + bike lane inside the red line, or the whole half-width where slow lanes
+    are mapped), the number of sample lines across it, and the test "inside a mapped slow
+    lane" (None without mapped lanes)."""
+    red = pieces.get("red_line_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
+        dtype=float, copy=True
+    )
+    red = np.where(
+        np.isnan(red), pieces["grade"].map(DEFAULT_RED_LINE_M).to_numpy(dtype=float, copy=True), red
+    )
+    walk = pieces.get("sidewalk_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
+        dtype=float, copy=True
+    )
+    bike = pieces.get("bike_lane_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
+        dtype=float, copy=True
+    )
+    slow = np.nan_to_num(walk, nan=default_sidewalk_width_m) + np.nan_to_num(
+        bike, nan=default_bike_lane_width_m
+    )
+    outer = red / 2.0
+    inner = np.maximum(outer - slow, 0.0)
+    across = 3
+    within = None
+    if slow_lanes is not None and len(slow_lanes):
+        inner = np.zeros_like(outer)
+        across = 8
+        lanes = shapely.union_all(slow_lanes.geometry.to_numpy())
+        shapely.prepare(lanes)
+
+        def within(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
+            return shapely.contains_xy(lanes, x, y)
+
+    return inner, outer, across, within
 
 
 def _segment_lines(

@@ -34,6 +34,7 @@ from gardencity.toolkit.road_geometry import DEFAULT_RED_LINE_M, LineAxes, road_
 from gardencity.toolkit.run import InputSource, RunContext, shared
 from gardencity.toolkit.service import (
     band_radius,
+    coverage_result,
     covered_areas,
     eligible_parks,
     per_zone,
@@ -60,6 +61,7 @@ __all__ = [
     "area_in_zones",
     "band_radius",
     "cell_table",
+    "coverage_result",
     "covered_areas",
     "district_of",
     "eligible_parks",

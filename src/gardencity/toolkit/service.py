@@ -15,9 +15,18 @@ import shapely
 from gardencity.errors import DataError
 from gardencity.toolkit.checks import require_columns
 from gardencity.toolkit.classes import matches_classes
+from gardencity.toolkit.cover import TiledCover
+from gardencity.toolkit.results import ratio_result
 from gardencity.toolkit.zonal import pieces_by_zone
 
-__all__ = ["band_radius", "covered_areas", "eligible_parks", "per_zone", "residential_pieces"]
+__all__ = [
+    "band_radius",
+    "coverage_result",
+    "covered_areas",
+    "eligible_parks",
+    "per_zone",
+    "residential_pieces",
+]
 
 
 def eligible_parks(
@@ -193,3 +202,40 @@ def per_zone(
     """
     sums = pd.Series(values).groupby(pd.Series(zone_ids)).sum()
     return sums.reindex(zones.index, fill_value=0.0).astype(float)
+
+
+def coverage_result(
+    pieces: gpd.GeoDataFrame, cover: TiledCover, zones: gpd.GeoDataFrame, name: str
+) -> pd.Series:
+    """The share of the pieces' area inside ``cover``, per zone, as a percentage.
+
+    Parameters
+    ----------
+    pieces
+        Polygons cut by zone (``zone_id``), e.g. :func:`residential_pieces`.
+    cover
+        The union that covers them (e.g. the parks' service areas).
+    zones
+        The zones.
+    name
+        The measure's name.
+
+    Returns
+    -------
+    Series
+        A :func:`~gardencity.toolkit.results.ratio_result` of covered m² over m².
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = gpd.GeoDataFrame(index=["built_up_area"], geometry=[shapely.box(0, 0, 9, 9)])
+    >>> pieces = gpd.GeoDataFrame({"zone_id": ["built_up_area"]},
+    ...     geometry=[shapely.box(0, 0, 4, 5)])
+    >>> cover = TiledCover(np.array([shapely.box(0, 0, 1, 9)]))
+    >>> float(coverage_result(pieces, cover, zones, "x").iloc[0])
+    25.0
+    """
+    geoms = pieces.geometry.to_numpy()
+    covered = per_zone(cover.overlap_areas(geoms), pieces["zone_id"].to_numpy(), zones)
+    total = per_zone(shapely.area(geoms), pieces["zone_id"].to_numpy(), zones)
+    return ratio_result(covered, total, name=name, numerator_unit="m2", denominator_unit="m2")
