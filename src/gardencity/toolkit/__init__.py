@@ -4,21 +4,18 @@ planning and inspection share.
 Everything here is public and documented; import from the package
 (``from gardencity.toolkit import TiledCover``) or from the module that defines it.
 
-==========================  ==========================================================
-module                      what
-==========================  ==========================================================
-:mod:`~.zonal`              zones (``CITY_ZONE``), features cut by zone, areas per zone
-:mod:`~.cover`              ``TiledCover``: the union of many polygons, tile by tile
-:mod:`~.editable`           ``EditableCover``: a tiled union polygons can join and leave
-:mod:`~.rasters`            pixel counts and sums per zone
-:mod:`~.cells`              grid cells of polygons as numbers (area, interior point)
-:mod:`~.service`            parks that serve residents, residential pieces, coverage
-:mod:`~.road_geometry`      road pieces by zone, points along lines, side bands
-:mod:`~.classes`            class codes by prefix
-:mod:`~.checks`             input checks (columns, CRS)
-:mod:`~.results`            building a measure's result (ratio, value, remainder)
-:mod:`~.run`                the run context: intermediates shared within a run
-==========================  ==========================================================
+* :mod:`~gardencity.toolkit.zonal`: zones (``CITY_ZONE``), features cut by zone, areas per
+  zone, the district of a feature;
+* :mod:`~gardencity.toolkit.cover`: ``TiledCover``, the union of many polygons tile by tile;
+* :mod:`~gardencity.toolkit.editable`: ``EditableCover``, a tiled union polygons join and leave;
+* :mod:`~gardencity.toolkit.rasters`: pixel counts and sums per zone;
+* :mod:`~gardencity.toolkit.cells`: grid cells of polygons as numbers (area, interior point);
+* :mod:`~gardencity.toolkit.service`: parks that serve residents, residential pieces, coverage;
+* :mod:`~gardencity.toolkit.road_geometry`: road pieces by zone, points along lines, side bands;
+* :mod:`~gardencity.toolkit.classes`: class codes by prefix;
+* :mod:`~gardencity.toolkit.checks`: input checks (columns, CRS);
+* :mod:`~gardencity.toolkit.results`: a measure's result (ratio, value, remainder);
+* :mod:`~gardencity.toolkit.run`: the run context, intermediates shared within a run.
 """
 
 from __future__ import annotations
