@@ -14,7 +14,8 @@ Everything here is public and documented; import from the package
 * :mod:`~gardencity.toolkit.road_geometry`: road pieces by zone, points along lines, side bands;
 * :mod:`~gardencity.toolkit.classes`: class codes by prefix;
 * :mod:`~gardencity.toolkit.checks`: input checks (columns, CRS);
-* :mod:`~gardencity.toolkit.results`: a measure's result (ratio, value, remainder);
+* :mod:`~gardencity.toolkit.results`: a measure's result (ratio, value);
+* :mod:`~gardencity.toolkit.shortfall`: figures of a shortfall (remainder, uncovered ha);
 * :mod:`~gardencity.toolkit.run`: the run context, intermediates shared within a run.
 """
 
@@ -26,7 +27,7 @@ from gardencity.toolkit.classes import matches_classes
 from gardencity.toolkit.cover import TiledCover
 from gardencity.toolkit.editable import EditableCover, Tile
 from gardencity.toolkit.rasters import raster_class_counts, raster_zone_sums, require_raster_crs
-from gardencity.toolkit.results import ratio_result, remainder, uncovered_ha, value_result
+from gardencity.toolkit.results import ratio_result, value_result
 from gardencity.toolkit.road_geometry import DEFAULT_RED_LINE_M, LineAxes, road_pieces, side_bins
 from gardencity.toolkit.run import InputSource, RunContext, shared
 from gardencity.toolkit.service import (
@@ -37,6 +38,7 @@ from gardencity.toolkit.service import (
     per_zone,
     residential_pieces,
 )
+from gardencity.toolkit.shortfall import remainder, uncovered_ha
 from gardencity.toolkit.zonal import (
     CITY_ZONE,
     area_in_zones,
