@@ -12,7 +12,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 from gardencity.io.raster import Raster
-from gardencity.reports.maps import _decorate, _style, png_base64
+from gardencity.reports.maps import _decorate, _legend, _style, png_base64
 
 __all__ = ["green_cover_map", "heat_island_map"]
 
@@ -51,8 +51,8 @@ def green_cover_map(
             Patch(facecolor=colours[i], edgecolor="#999999", label=labels[key])
             for i, key in ((1, "legend_tree"), (2, "legend_shrub"), (3, "legend_grass"))
         ]
-        ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
         _decorate(ax, tuple(zones.total_bounds), labels)
+        _legend(ax, handles)
         ax.set_title(title, fontsize=11)
         return png_base64(fig)
 
