@@ -1,5 +1,5 @@
 """The report's blocks written as DOCX (python-docx, house style of
-:mod:`gardencity.reports.office_docx`) and as PDF (the city-editable HTML template printed by
+:mod:`gardencity.office.word`) and as PDF (the city-editable HTML template printed by
 WeasyPrint with free fonts embedded)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import jinja2
 
-from gardencity.reports.office_docx import (
+from gardencity.office.word import (
     FONTS,
     TEXT_WIDTH_CM,
     add_caption,
