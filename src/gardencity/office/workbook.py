@@ -25,7 +25,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["Column", "Sheet", "display_width", "write_workbook", "workbook_bytes"]
+__all__ = ["Column", "Sheet", "display_width", "workbook_bytes", "write_workbook"]
 
 Kind = Literal["text", "number", "integer"]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -83,7 +83,7 @@ def _cell(value: Any, column: Column) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if column.kind == "integer":
-        return int(round(float(value)))
+        return round(float(value))
     if column.kind == "number":
         number = round(float(value), column.decimals)
         return number + 0.0 if number != 0 else 0.0

@@ -265,7 +265,7 @@ def shortfall_map(
             )
         handles = [
             Patch(facecolor="#f7f7f7", edgecolor="#444444", label=labels["legend_district"]),
-            Patch(label=legend_label, **style),
+            Patch(facecolor="#fdd49e", edgecolor="#b2182b", hatch="///", label=legend_label),
         ]
         _decorate(ax, tuple(districts.total_bounds), labels)
         ax.set_title(title, fontsize=11)

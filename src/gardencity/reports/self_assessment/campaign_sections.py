@@ -78,8 +78,10 @@ def campaign_blocks(
             "责任单位问题案卷办理情况",
             ["责任单位", "受理（件）", "已结案（件）", "超期未办结（件）", "结案率"],
             [
-                [str(r["name"]), str(r["filed"]), str(r["closed"]), str(r["overdue"])]
-                + [_pct(r["closure_rate"])]
+                [
+                    *(str(r[k]) for k in ("name", "filed", "closed", "overdue")),
+                    _pct(r["closure_rate"]),
+                ]
                 for r in by_unit
             ],
             numeric=[False, True, True, True, True],
@@ -146,11 +148,10 @@ def rehearsal_blocks(
             (r["value"] for r in scorecard["indicators"] if r["id"] == "green_coverage_ratio"),
             None,
         )
-        compare = (
-            f"，与测算值 {measured:.2f}% {'相符' if g['ci_low_pct'] <= measured <= g['ci_high_pct'] else '存在差异，需复核'}"
-            if measured is not None
-            else ""
-        )
+        compare = ""
+        if measured is not None:
+            inside = g["ci_low_pct"] <= measured <= g["ci_high_pct"]
+            compare = f"，与测算值 {measured:.2f}% {'相符' if inside else '存在差异，需复核'}"
         doc.paragraph(
             f"在建成区内随机布设 {g['n_points']} 个样点目视判读，绿化覆盖率抽样估计为 "
             f"{g['estimate_pct']:.2f}%（{round(100 * g['confidence'])}%置信区间 "
