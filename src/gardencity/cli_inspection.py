@@ -61,6 +61,7 @@ def _sites(workspace: Path) -> tuple[Any, Any]:
             land_use=inputs.get("land_use"),
             canopy=inputs.get("canopy"),
             vegetation=inputs.get("vegetation"),
+            districts=inputs.get("zones").query("kind == 'district'"),
         )
     return sites, inputs
 
@@ -269,6 +270,7 @@ def route_command(
     writes route.xlsx, route.docx and route.png."""
     from gardencity.inspection.route import choose_showcase_sites, plan_inspection_route
     from gardencity.inspection.route_outputs import (
+        route_table_rows,
         write_route_docx,
         write_route_map,
         write_route_xlsx,
@@ -294,17 +296,10 @@ def route_command(
         mode=mode,  # type: ignore[arg-type]
     )
     table = Table(title="考查路线表 / inspection route")
-    for column in ("序号", "考查点", "类别", "到达", "离开", "途中(分)"):
+    for column in ("序号", "时间", "考查点", "类型", "地址", "停留(分)", "车程(分)"):
         table.add_column(column)
-    for stop in route.stops.to_dict("records"):
-        table.add_row(
-            str(stop["seq"]),
-            str(stop["name"]),
-            str(stop["kind"]),
-            str(stop["arrive"]),
-            str(stop["depart"]),
-            f"{stop['travel_min']:.1f}",
-        )
+    for row in route_table_rows(route):
+        table.add_row(*(row[i] for i in (0, 1, 2, 3, 4, 6, 8)))
     console.print(table)
     console.print(
         f"全程 / total {route.total_minutes:.0f} 分钟 (按原顺序 / given order "
@@ -313,7 +308,8 @@ def route_command(
     )
     out = out_dir or workspace / "inspection"
     png = write_route_map(route, roads, out / "route.png")
-    write_route_xlsx(route, out / "route.xlsx")
+    _, organisation = _office_names(workspace)
+    write_route_xlsx(route, out / "route.xlsx", organisation=organisation)
     write_route_docx(route, out / "route.docx", map_png=png)
     console.print(f"写出 / written: {out / 'route.xlsx'}, {out / 'route.docx'}, {png}")
 

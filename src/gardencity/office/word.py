@@ -30,6 +30,7 @@ __all__ = [
     "TEXT_WIDTH_CM",
     "add_caption",
     "add_office_table",
+    "add_picture",
     "fit_widths",
     "office_document",
     "set_fonts",
@@ -228,6 +229,30 @@ def fit_widths(
         for i in flexible:
             widths[i] -= min(widths[i] - minimum[i], excess * (widths[i] - minimum[i]) / room)
     return widths
+
+
+def _solid(text: str) -> bool:
+    """A cell like 08:30—09:30 or 24.60 公顷 that reads badly when broken."""
+    return len(text) <= 14 and all(c.isascii() or c in "—–－：．" for c in text)
+
+
+def add_picture(
+    document: Any, image: Any, *, width_cm: float | None = None, height_cm: float | None = None
+) -> Any:
+    """A centred picture on its own line (single line spacing, so a fixed body line height
+    does not clip it), kept with its caption."""
+    paragraph = document.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fmt = paragraph.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    fmt.first_line_indent = Pt(0)
+    fmt.keep_with_next = True
+    paragraph.add_run().add_picture(
+        image,
+        width=Cm(width_cm) if width_cm else None,
+        height=Cm(height_cm) if height_cm else None,
+    )
+    return paragraph
 
 
 def _row_flags(row: Any, *, header: bool) -> None:

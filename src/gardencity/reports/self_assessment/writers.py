@@ -16,6 +16,7 @@ from gardencity.office.word import (
     TEXT_WIDTH_CM,
     add_caption,
     add_office_table,
+    add_picture,
     fit_widths,
     office_document,
     set_fonts,
@@ -92,8 +93,7 @@ def _cover(document: Any, doc: ReportDocument) -> None:
 
 def write_docx(doc: ReportDocument, path: Path, *, templates: Path | None = None) -> Path:
     """The same blocks as the PDF, in the house style (or the city's ``reference.docx``)."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
+    from docx.shared import Pt
 
     reference = templates / "reference.docx" if templates is not None else None
     document = office_document(reference)
@@ -108,11 +108,7 @@ def write_docx(doc: ReportDocument, path: Path, *, templates: Path | None = None
                 note = document.add_paragraph(block.note)
                 note.runs[0].font.size = Pt(10.5)
         elif isinstance(block, Figure):
-            picture = document.add_paragraph()
-            picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            picture.paragraph_format.keep_with_next = True
-            picture.paragraph_format.line_spacing = None
-            picture.add_run().add_picture(io.BytesIO(block.png), width=Cm(14.5))
+            add_picture(document, io.BytesIO(block.png), width_cm=14.5)
             caption = document.add_paragraph(block.caption, style="Caption")
             caption.paragraph_format.space_after = Pt(6)
         else:
