@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from gardencity.office.word import (
     FONTS,
@@ -58,7 +59,7 @@ def write_pdf(doc: ReportDocument, path: Path, *, templates: Path | None = None)
             item["widths"] = [round(100 * w / sum(widths), 2) for w in widths]
         blocks.append(item)
     html = env.get_template("self_assessment.html.j2").render(
-        doc=doc, blocks=blocks, fonts=PDF_FONTS
+        doc=doc, blocks=blocks, fonts={k: markupsafe.Markup(v) for k, v in PDF_FONTS.items()}
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     HTML(string=html, base_url=str(path.parent)).write_pdf(path)
