@@ -177,7 +177,9 @@ def check_docx(docx: Path, scorecard: dict[str, Any], artifacts: Path, *, figure
     assert internal_wording(text) == []
     for section_name in SECTIONS:
         assert section_name in text, section_name
-    indicator = next(t for t in document.tables if "本市现状值" in [c.text for c in t.rows[0].cells])
+    indicator = next(
+        t for t in document.tables if "本市现状值" in [c.text for c in t.rows[0].cells]
+    )
     values = [row.cells[4].text for row in indicator.rows[1:]]
     assert values == [format_value(r["value"], r["unit"]) for r in scorecard["indicators"]]
     assert len(document.inline_shapes) == figures
@@ -186,8 +188,16 @@ def check_docx(docx: Path, scorecard: dict[str, Any], artifacts: Path, *, figure
     assert soffice, "LibreOffice is missing: make install installs libreoffice-writer-nogui"
     out = artifacts / "lo"
     profile = (artifacts / "lo-profile").as_uri()
-    run(soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-        "--outdir", out, docx)
+    run(
+        soffice,
+        f"-env:UserInstallation={profile}",
+        "--headless",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        out,
+        docx,
+    )
     converted = out / f"{docx.stem}.pdf"
     rendered = run("pdftotext", "-layout", converted, "-")
     assert scorecard["city"]["name"] in rendered and "评选标准指标自评表" in rendered

@@ -39,31 +39,76 @@ CAMPAIGN: dict[str, Any] = {
         {"name": "鼓楼区", "filed": 7, "closed": 5, "overdue": 1, "closure_rate": 71.4},
         {"name": "云龙区", "filed": 5, "closed": 4, "overdue": 0, "closure_rate": 80.0},
     ],
-    "by_unit": [{"name": "园林绿化局", "filed": 3, "closed": 3, "overdue": 0, "closure_rate": 100.0}],
+    "by_unit": [
+        {"name": "园林绿化局", "filed": 3, "closed": 3, "overdue": 0, "closure_rate": 100.0}
+    ],
     "by_indicator": {"park_area_per_capita": {"鼓楼区": ["ZX-0007"], "": ["ZX-0007"]}},
-    "organisation": {"districts": 4, "streets": 8, "communities": 16, "departments": 1,
-                     "responsible": 4, "leaders": 2},
-    "targets": [{"action": "口袋公园建设", "district": "鼓楼区", "metric": "新增公园绿地（公顷）",
-                 "target": 12.0, "reported": 7.5, "completion_pct": 62.5}],
+    "organisation": {
+        "districts": 4,
+        "streets": 8,
+        "communities": 16,
+        "departments": 1,
+        "responsible": 4,
+        "leaders": 2,
+    },
+    "targets": [
+        {
+            "action": "口袋公园建设",
+            "district": "鼓楼区",
+            "metric": "新增公园绿地（公顷）",
+            "target": 12.0,
+            "reported": 7.5,
+            "completion_pct": 62.5,
+        }
+    ],
     "flags": {"period": "2026年11月1日至2026年11月30日", "red": ["云龙区"], "black": ["鼓楼区"]},
     "ledger": {"items_total": 19, "items_complete": 3, "completeness_pct": 15.8},
 }
 REHEARSAL: dict[str, Any] = {
     "spot_check": {
-        "green_coverage": {"n_points": 500, "n_observed": 500, "n_green": 241,
-                           "estimate_pct": 48.2, "standard_error_pct": 2.23, "ci_low_pct": 43.82,
-                           "ci_high_pct": 52.58, "confidence": 0.95, "target_margin_pct": 2.0,
-                           "points_for_margin": 2398},
-        "hit_chances": [{"kind": "park", "kind_zh": "公园", "sites": 40, "open_problems": 2,
-                         "sample": 5, "hit_chance": 0.2372}],
+        "green_coverage": {
+            "n_points": 500,
+            "n_observed": 500,
+            "n_green": 241,
+            "estimate_pct": 48.2,
+            "standard_error_pct": 2.23,
+            "ci_low_pct": 43.82,
+            "ci_high_pct": 52.58,
+            "confidence": 0.95,
+            "target_margin_pct": 2.0,
+            "points_for_margin": 2398,
+        },
+        "hit_chances": [
+            {
+                "kind": "park",
+                "kind_zh": "公园",
+                "sites": 40,
+                "open_problems": 2,
+                "sample": 5,
+                "hit_chance": 0.2372,
+            }
+        ],
     },
     "survey": {
         "n": 400,
-        "satisfaction": {"estimate_pct": 91.3, "ci_low_pct": 88.2, "ci_high_pct": 93.7,
-                         "confidence": 0.95, "required_pct": 85.0, "verdict": "pass",
-                         "weighting": "population"},
-        "by_district": [{"code": "d1", "district": "鼓楼区", "n": 135, "weight_pct": 33.8,
-                         "satisfied_pct": 90.4}],
+        "satisfaction": {
+            "estimate_pct": 91.3,
+            "ci_low_pct": 88.2,
+            "ci_high_pct": 93.7,
+            "confidence": 0.95,
+            "required_pct": 85.0,
+            "verdict": "pass",
+            "weighting": "population",
+        },
+        "by_district": [
+            {
+                "code": "d1",
+                "district": "鼓楼区",
+                "n": 135,
+                "weight_pct": 33.8,
+                "satisfied_pct": 90.4,
+            }
+        ],
     },
 }
 
@@ -170,8 +215,12 @@ def test_a_city_adds_removes_and_reorders_sections(s_report, tmp_path: Path) -> 
     own = _template(tmp_path / "report_templates", edit)
     doc = build_document(data, edition="experts", templates=own)
     headings = [b.text for b in doc.blocks if b.kind == "heading" and b.level == 1]
-    assert headings[:4] == ["一、创建工作开展情况", "二、城市概况", "三、评选标准各项指标完成情况",
-                            "四、公园城市建设"]
+    assert headings[:4] == [
+        "一、创建工作开展情况",
+        "二、城市概况",
+        "三、评选标准各项指标完成情况",
+        "四、公园城市建设",
+    ]
     assert not any("迎检准备" in h for h in headings)
     assert "（一）做法" in doc.text() and "我市推行“公园+”。" in doc.text()
     docx = write_self_assessment_docx(doc, tmp_path / "r.docx", templates=own)

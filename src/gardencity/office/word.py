@@ -233,7 +233,7 @@ def fit_widths(
 
 def _solid(text: str) -> bool:
     """A cell like 08:30—09:30 or 24.60 公顷 that reads badly when broken."""
-    return len(text) <= 14 and all(c.isascii() or c in "—–－：．" for c in text)
+    return len(text) <= 14 and all(c.isascii() or c in "—–－：．▼" for c in text)
 
 
 def add_picture(
