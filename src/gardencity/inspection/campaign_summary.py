@@ -11,8 +11,9 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gardencity.auth.models import LeaderAssignment, Unit
 from gardencity.campaign.context import ServiceContext
-from gardencity.campaign.models import Case, FlagAward, LeaderAssignment, Target, TargetReport, Unit
+from gardencity.campaign.models import Case, FlagAward, Target, TargetReport
 from gardencity.campaign.service import CLOCK_RUNNING
 from gardencity.campaign.states import CaseStatus
 from gardencity.campaign.targets import target_progress

@@ -21,8 +21,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gardencity.auth.models import Unit
 from gardencity.campaign.context import ServiceContext
-from gardencity.campaign.models import Unit
 from gardencity.inspection.ledger import (
     DOCUMENT_KINDS,
     GENERATED_KIND,

@@ -10,8 +10,8 @@ from typing import Any
 import click
 from rich.table import Table
 
-from gardencity.cli import reports_errors
-from gardencity.cli_inspection import _campaign_db, _office_names, console, inspection
+from gardencity.cli.common import console, reports_errors
+from gardencity.cli.inspection import _campaign_db, _office_names, inspection
 
 __all__ = ["benchmark_command", "ledger_command", "report_command", "survey_command"]
 
@@ -129,8 +129,8 @@ def _register_report(
 ) -> None:
     """The report listed in the ledger as the platform's reference material (never as proof),
     when the workspace has a campaign database."""
-    from gardencity.campaign.models import AssessmentRun
     from gardencity.inspection.generated_evidence import register_generated_evidence
+    from gardencity.jobs.models import AssessmentRun
 
     with _campaign_db(workspace, database) as handle:
         if handle is None:

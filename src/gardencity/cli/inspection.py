@@ -8,18 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from gardencity.cli import main, reports_errors
+from gardencity.cli.common import console, reports_errors
 
 __all__ = ["inspection"]
 
-console = Console()
 KINDS = ("park", "road", "compound", "unit")
 
 
-@main.group()
+@click.group()
 def inspection() -> None:
     """迎检准备 / prepare the inspection: spot checks, routes, self-assessment report."""
 
@@ -203,7 +201,7 @@ def file_checks(
     """Turn every failed row of a filled check sheet (xlsx or csv) into a campaign case."""
     from sqlalchemy import select
 
-    from gardencity.campaign.models import User
+    from gardencity.auth.models import User
     from gardencity.errors import NotFoundError
     from gardencity.inspection.check_cases import file_failed_checks, read_field_check_sheet
     from gardencity.inspection.rehearsal_outputs import read_check_sheet
@@ -314,4 +312,4 @@ def route_command(
     console.print(f"写出 / written: {out / 'route.xlsx'}, {out / 'route.docx'}, {png}")
 
 
-import gardencity.cli_inspection_files  # noqa: E402, F401  (registers report, survey, ledger, benchmark)
+import gardencity.cli.inspection_files  # noqa: E402, F401  (report, survey, ledger, benchmark)
