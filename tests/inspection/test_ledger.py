@@ -144,13 +144,20 @@ def test_an_assessment_run_lists_its_outputs_as_reference_never_as_proof(
         # the platform's own results prove nothing: the item still needs the city's documents
         assert items[item_id]["documents"] == 0 and items[item_id]["completeness_pct"] == 0.0
         assert not items[item_id]["complete"]
-    assert summary["items_complete"] == 0
     assert items["green_system_plan"]["generated"] == 0  # a management item: no computed proof
-    assert not items["green_system_plan"]["complete"]
-    assert summary["units"] == []  # the platform is not a responsible unit
+    # the evidence city.toml names is registered: ledger and cockpit agree on those items
+    management = {r["id"]: r["value"] for r in scorecard["indicators"] if r["unit"] == "是/否"}
+    assert management["green_system_plan"] == 1.0 and management["research_capacity"] == 0.0
+    for item_id, value in management.items():
+        assert items[item_id]["complete"] == (value == 1.0), item_id
+    assert summary["items_complete"] == sum(v == 1.0 for v in management.values())
+    # the platform is not a responsible unit: units own only the city's documents
+    assert sum(u["documents"] for u in summary["units"]) == len(management)
 
-    docs = [d for d in client.get("/api/v1/ledger", headers=admin).json()]
-    assert {d["kind"] for d in docs} == {"generated"} and {d["run_id"] for d in docs} == {first}
+    listed = client.get("/api/v1/ledger", headers=admin).json()
+    assert {d["kind"] for d in listed} == {"generated", "regulation"}
+    docs = [d for d in listed if d["kind"] == "generated"]
+    assert {d["run_id"] for d in docs} == {first}
     card = next(
         d
         for d in docs
@@ -162,13 +169,16 @@ def test_an_assessment_run_lists_its_outputs_as_reference_never_as_proof(
 
     second = _run(campaign, workspace)  # a re-run replaces, never duplicates
     again = client.get("/api/v1/ledger", headers=admin).json()
-    assert len(again) == len(docs) and {d["run_id"] for d in again} == {second}
+    assert len(again) == len(listed)
+    again = [d for d in again if d["kind"] == "generated"]
+    assert {d["run_id"] for d in again} == {second}
     assert {(d["item_id"], d["filename"]) for d in again} == {
         (d["item_id"], d["filename"]) for d in docs
     }
     what_if = _run(campaign, workspace, kind="what_if")  # a what-if proves nothing
     assert what_if > second
-    assert {d["run_id"] for d in client.get("/api/v1/ledger", headers=admin).json()} == {second}
+    after = client.get("/api/v1/ledger", headers=admin).json()
+    assert {d["run_id"] for d in after if d["kind"] == "generated"} == {second}
 
     refused = client.post(
         "/api/v1/ledger",
