@@ -141,8 +141,11 @@ def layer_map(
     frame: gpd.GeoDataFrame,
     labels: dict[str, str],
     title: str,
+    *,
+    names: gpd.GeoDataFrame | None = None,
 ) -> str:
-    """Draw ``(layer, style, legend label)`` triples over the ``frame`` extent."""
+    """Draw ``(layer, style, legend label)`` triples over the ``frame`` extent; ``names``
+    (polygons with a ``name`` column, e.g. the districts) are written on the map."""
     with _style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         handles = []
@@ -151,6 +154,19 @@ def layer_map(
                 continue
             _sample(gdf).plot(ax=ax, **style)
             handles.append(_handle(gdf, style, label))
+        if names is not None and not names.empty:
+            for name, point in zip(
+                names["name"], names.geometry.representative_point(), strict=True
+            ):
+                ax.annotate(
+                    str(name),
+                    xy=(point.x, point.y),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    zorder=15,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0.3},
+                )
         _decorate(ax, tuple(frame.total_bounds), labels)
         ax.set_title(title, fontsize=11)
         _legend(ax, handles)

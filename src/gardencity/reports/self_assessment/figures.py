@@ -43,6 +43,7 @@ def report_figures(data: ReportData) -> list[tuple[str, bytes]]:
                 city,
                 labels,
                 title,
+                names=districts,
             ),
         )
     )
@@ -70,11 +71,12 @@ def report_figures(data: ReportData) -> list[tuple[str, bytes]]:
             ),
             (districts, OUTLINE, labels["legend_district"]),
         ]
-        maps.append((title, layer_map(layers, city, labels, title)))
+        maps.append((title, layer_map(layers, city, labels, title, names=districts)))
     maps.extend(_road_map(diag, districts, city, labels))
     if data.temperature is not None:
         title = "城市热岛效应分析图（地表温度）"
-        maps.append((title, heat_island_map(data.temperature, city, labels, title)))
+        shown = districts if not districts.empty else city
+        maps.append((title, heat_island_map(data.temperature, shown, labels, title)))
     maps.extend(_district_maps(data.scorecard, districts, labels))
     maps.extend(_shortfall_maps(data.scorecard, districts, labels))
     return [(title, base64.b64decode(img)) for title, img in maps]
@@ -97,7 +99,7 @@ def _road_map(
         (shaded, {"color": "#1a9850", "linewidth": 0.8}, labels["legend_shaded"]),
         (unshaded, {"color": "#f46d43", "linewidth": 1.2}, labels["legend_unshaded"]),
     ]
-    return [(title, layer_map(layers, city, labels, title))]
+    return [(title, layer_map(layers, city, labels, title, names=districts))]
 
 
 def _district_maps(
