@@ -199,7 +199,7 @@ def fit_widths(
 
     >>> [round(w, 2) for w in fit_widths(["序号", "名称"], [["1", "城市建成区绿化覆盖率"]], 10,
     ...     font_pt=10.5)]
-    [1.21, 8.79]
+    [2.06, 7.94]
     """
     em = font_pt / 72 * 2.54
     pad = 0.3
@@ -215,9 +215,8 @@ def fit_widths(
             _display_width(c) for c in cells if c.replace(".", "").replace("%", "").isdigit()
         ]
         minimum.append(max([*numbers, min(4.0, max(widest, 2.0))]) * em + pad)
-    if sum(wanted) <= total_cm:
-        extra = (total_cm - sum(wanted)) / len(wanted)
-        return [w + extra for w in wanted]
+    if sum(wanted) <= total_cm:  # room to spare: every column grows in proportion
+        return [w * total_cm / sum(wanted) for w in wanted]
     widths = wanted[:]
     while sum(widths) > total_cm + 1e-6:
         excess = sum(widths) - total_cm
