@@ -218,9 +218,11 @@ def file_missing_cases(
         pending = mine[mine["status"] != "accepted"]
         owners = pending["owner_unit_id"].dropna()
         owner = session.get(Unit, int(owners.iloc[0])) if len(owners) else city
-        if owner is None or owner.area is None:
+        # a department has no area of its own: its case is placed at the city's
+        placed = owner if owner is not None and owner.area is not None else city
+        if owner is None or placed is None or placed.area is None:
             raise InvalidRequestError("The organisation has no unit with an area to file cases.")
-        point = shapely.Point(owner.area.representative_point())
+        point = shapely.Point(placed.area.representative_point())
         titles = "、".join(pending["title"].astype(str).head(5)) or "尚未登记任何文件"
         data = CaseIn(
             category=LEDGER_CATEGORY,

@@ -69,13 +69,15 @@ def _register_evidence(
         return
     from gardencity.inspection.generated_evidence import register_generated_evidence
     from gardencity.inspection.ledger_export import register_workspace_evidence
-    from gardencity.io.workspace import Workspace
+    from gardencity.io.workspace import CONFIG_FILE, Workspace
 
     out = run_dir(workspace, run.id)
     files = {key: out / name for key, name in OUTPUT_FILES.items()}
     register_generated_evidence(
         session, files, scorecard, now=_now(), run_id=run.id, workspace=workspace
     )
+    if not (Path(workspace) / CONFIG_FILE).is_file():
+        return  # outputs imported without their workspace: no city.toml evidence to list
     items = {str(r["id"]) for r in scorecard.get("indicators", [])}
     management = Workspace.open(workspace).management()
     register_workspace_evidence(session, workspace, management, now=_now(), item_ids=items)
