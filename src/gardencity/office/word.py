@@ -12,6 +12,7 @@ same kind where one is missing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -230,9 +231,14 @@ def fit_widths(
     return widths
 
 
+_UNBROKEN = re.compile(r"[\d.]+ ?[^\s\d]{1,2}|\d{4}年\d{1,2}月\d{1,2}日")
+
+
 def _solid(text: str) -> bool:
-    """A cell like 08:30—09:30 or 24.60 公顷 that reads badly when broken."""
-    return len(text) <= 14 and all(c.isascii() or c in "—–－：．▼" for c in text)
+    """A cell like 08:30—09:30, 24.60 公顷 or 2027年6月30日 that reads badly when broken."""
+    if len(text) > 14:
+        return False
+    return all(c.isascii() or c in "—–－：．▼" for c in text) or bool(_UNBROKEN.fullmatch(text))
 
 
 def add_picture(
