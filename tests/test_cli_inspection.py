@@ -117,9 +117,9 @@ def test_failed_checks_from_a_sheet_become_cases(campaign: CampaignEnv, tmp_path
 def test_the_self_assessment_report_is_registered_in_the_ledger(
     campaign: CampaignEnv, demo_city: Path, demo_assessment: Any, tmp_path: Path
 ) -> None:
-    from gardencity.assessment.outputs import write_outputs
     from gardencity.db.engine import open_database
     from gardencity.inspection.models import LedgerDocument
+    from gardencity.reports.outputs import write_outputs
 
     workspace = tmp_path / "city"
     shutil.copytree(demo_city, workspace)

@@ -14,8 +14,8 @@ import pytest
 from docx import Document
 from PIL import Image
 
-from gardencity.assessment import write_outputs
 from gardencity.io.workspace import Workspace
+from gardencity.reports import write_outputs
 from gardencity.reports.self_assessment import (
     PACKAGE_TEMPLATES,
     ReportData,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from gardencity.assessment.evaluate import run_assessment
-from gardencity.assessment.outputs import write_outputs
 from gardencity.assessment.results import Assessment, IndicatorResult
 
-__all__ = ["Assessment", "IndicatorResult", "run_assessment", "write_outputs"]
+__all__ = ["Assessment", "IndicatorResult", "run_assessment"]

@@ -37,8 +37,9 @@ __all__ = [
 def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: str) -> None:
     """Compute every indicator, print the scorecard, write scorecard.json, diagnostics.gpkg
     and report.html."""
-    from gardencity.assessment import run_assessment, write_outputs
+    from gardencity.assessment import run_assessment
     from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
+    from gardencity.reports import write_outputs
 
     pick = 0 if lang == "zh" else 1
     with Progress(

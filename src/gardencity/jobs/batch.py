@@ -43,7 +43,8 @@ def assess_city(
 ) -> dict[str, Any]:
     """One city's scorecard (``Assessment.to_dict()``); with ``out_dir`` its report, scorecard
     and diagnostics are written to ``out_dir/<workspace folder name>``. Runs in a worker."""
-    from gardencity.assessment import run_assessment, write_outputs
+    from gardencity.assessment import run_assessment
+    from gardencity.reports import write_outputs
 
     try:
         assessment = run_assessment(Path(workspace), standard=standard)

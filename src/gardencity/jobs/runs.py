@@ -187,7 +187,7 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
         record(status="running", started_at=_now(), message="读取数据 / loading layers")
         out.mkdir(parents=True, exist_ok=True)
         from gardencity.assessment import run_assessment
-        from gardencity.assessment.outputs import write_outputs
+        from gardencity.reports.outputs import write_outputs
 
         if edits:
             from gardencity.jobs.whatif_fast import incremental_whatif

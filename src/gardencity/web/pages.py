@@ -14,13 +14,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from gardencity.api.deps import SESSION_COOKIE, client_address, set_session_cookie
+from gardencity.api.lang import LANG_COOKIE, request_lang
 from gardencity.auth.sessions import authenticate, issue_token, revoke_token, user_for_token
 from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
 from gardencity.errors import AuthenticationError, RateLimitedError
 from gardencity.settings import Settings
 from gardencity.web.cockpit import indicator_rows
-from gardencity.web.i18n import LANG_COOKIE, messages, request_lang
+from gardencity.web.i18n import messages
 
 __all__ = ["NAV", "PageUser", "login_redirect", "page_user", "render", "router"]
 

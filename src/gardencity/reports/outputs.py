@@ -13,6 +13,7 @@ import geopandas as gpd
 import pyogrio
 
 from gardencity.assessment.results import Assessment
+from gardencity.reports.html import write_report
 
 __all__ = ["LAYER_STYLES", "write_diagnostics", "write_outputs"]
 
@@ -127,7 +128,5 @@ def write_outputs(
     }
     _write_text_atomic(paths["scorecard"], json.dumps(scorecard, ensure_ascii=False, indent=2))
     write_diagnostics(assessment.diagnostics, paths["diagnostics"])
-    from gardencity.reports import write_report
-
     write_report(scorecard, assessment.zones, assessment.diagnostics, paths["report"], lang=lang)
     return paths
