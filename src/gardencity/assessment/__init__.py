@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from gardencity.assessment.evaluate import run_assessment
 from gardencity.assessment.results import Assessment, IndicatorResult
+from gardencity.assessment.scorecard import Scorecard, Status
 
-__all__ = ["Assessment", "IndicatorResult", "run_assessment"]
+__all__ = ["Assessment", "IndicatorResult", "Scorecard", "Status", "run_assessment"]

@@ -10,6 +10,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from gardencity.assessment.scorecard import SCORECARD_FILE, Scorecard
 from gardencity.cli.common import console, reports_errors
 
 __all__ = ["inspection"]
@@ -321,7 +322,7 @@ def _register_report(
     database: str | None,
     assessment_dir: Path | None,
     files: dict[str, Path],
-    scorecard: dict[str, Any],
+    scorecard: Scorecard,
 ) -> None:
     """The report as generated ledger evidence, when the workspace has a campaign database
     (the run is named when the report was built from ``runs/<id>``)."""
@@ -359,18 +360,16 @@ def benchmark_command(
     workspace: Path, peers: Path, assessment_dir: Path | None, out_path: Path | None
 ) -> None:
     """Rank the city among peers on each indicator (PEERS: CSV or Excel of published figures)."""
-    import json
-
     from gardencity.errors import WorkspaceError
     from gardencity.inspection.benchmark import rank_city, read_peer_figures
 
-    card = (assessment_dir or workspace / "out") / "scorecard.json"
+    card = (assessment_dir or workspace / "out") / SCORECARD_FILE
     if not card.is_file():
         raise WorkspaceError(f"{card} not found. Fix: run `gardencity assess {workspace}` first.")
-    scorecard = json.loads(card.read_text("utf-8"))
-    figures = read_peer_figures(peers, known_indicators={r["id"] for r in scorecard["indicators"]})
+    scorecard = Scorecard.read(card)
+    figures = read_peer_figures(peers, known_indicators={r.id for r in scorecard.indicators})
     table = rank_city(scorecard, figures)
-    shown = Table(title=f"{scorecard['city']['name']} 与同类城市对比 / peer ranking")
+    shown = Table(title=f"{scorecard.city.name} 与同类城市对比 / peer ranking")
     for column in ("指标", "本市", "名次", "领先城市", "领先值", "差距"):
         shown.add_column(column)
     for row in table.itertuples():

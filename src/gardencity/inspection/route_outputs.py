@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 
 from gardencity.inspection.route import PlannedRoute
 from gardencity.inspection.sites import SITE_KIND_NAMES
-from gardencity.reports.maps import _decorate, _style
+from gardencity.reports.maps import add_scale_and_north, map_style
 
 __all__ = [
     "TABLE_HEADERS",
@@ -149,7 +149,7 @@ def write_route_map(
     title: str = "考查路线图",
 ) -> Path:
     """PNG: roads in grey, the route legs in colour, sites numbered in visiting order."""
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(9, 9))
         extent = route.legs.total_bounds if not route.legs.empty else roads.total_bounds
         pad = max(extent[2] - extent[0], extent[3] - extent[1]) * 0.08 + 50
@@ -201,7 +201,7 @@ def write_route_map(
         ax.set_aspect("equal")
         ax.set_axis_off()
         ax.set_title(title)
-        _decorate(ax, bounds, {"km": "公里", "north": "北"})
+        add_scale_and_north(ax, bounds, {"km": "公里", "north": "北"})
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import geopandas as gpd
 import jinja2
 import yaml
 
+from gardencity.assessment.scorecard import Scorecard
 from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
 from gardencity.reports.maps import bar_chart, choropleth, layer_map
 
@@ -42,7 +44,7 @@ def _fmt(value: Any, unit: str = "") -> str:
 
 
 def _maps(
-    scorecard: dict[str, Any],
+    scorecard: Scorecard,
     zones: gpd.GeoDataFrame,
     diagnostics: dict[str, gpd.GeoDataFrame],
     labels: dict[str, str],
@@ -121,49 +123,58 @@ def _maps(
                 ),
             }
         )
-    by_id = {r["id"]: r for r in scorecard["indicators"]}
+    return maps + _district_maps(scorecard, districts, labels)
+
+
+def _district_maps(
+    scorecard: Scorecard, districts: gpd.GeoDataFrame, labels: dict[str, str]
+) -> list[dict[str, str]]:
+    """Choropleths of the districts' values of the indicators mapped by district."""
+    by_id = scorecard.by_id()
+    maps = []
     for indicator_id, title in (
         ("park_area_per_capita", "map_per_capita"),
         ("green_coverage_ratio", "map_coverage"),
     ):
         result = by_id.get(indicator_id)
-        if result is None or not result["by_district"] or districts.empty:
+        if result is None or not result.by_district or districts.empty:
             continue
         shown = districts.copy()
-        shown["value"] = [result["by_district"].get(str(i)) for i in shown.index]
+        shown["value"] = [result.by_district.get(str(i)) for i in shown.index]
         shown["value"] = shown["value"].astype(float)
-        threshold = (result.get("threshold") or {}).get("value")
+        threshold = result.threshold.value if result.threshold else None
         if indicator_id == "park_area_per_capita":
             minimum = by_id.get("min_district_park_area_per_capita")
-            threshold = ((minimum or {}).get("threshold") or {}).get("value", threshold)
+            if minimum is not None and minimum.threshold is not None:
+                threshold = minimum.threshold.value
         maps.append(
             {
                 "title": labels[title],
-                "img": choropleth(shown, "value", threshold, labels, labels[title], result["unit"]),
+                "img": choropleth(shown, "value", threshold, labels, labels[title], result.unit),
             }
         )
     return maps
 
 
-def _charts(scorecard: dict[str, Any], labels: dict[str, str], lang: str) -> list[dict[str, str]]:
-    names = {d["id"]: d["name"] for d in scorecard.get("districts", [])}
+def _charts(scorecard: Scorecard, labels: dict[str, str], lang: str) -> list[dict[str, str]]:
+    names = {d.id: d.name for d in scorecard.districts}
     charts = []
-    for result in scorecard["indicators"]:
-        if result["id"] not in CHARTED or not result["by_district"]:
+    for result in scorecard.indicators:
+        if result.id not in CHARTED or not result.by_district:
             continue
-        ids = list(result["by_district"])
-        threshold = (result.get("threshold") or {}).get("value")
-        title = result["name_zh"] if lang == "zh" else result["name_en"]
+        ids = list(result.by_district)
+        threshold = result.threshold.value if result.threshold else None
+        title = result.name(lang)
         charts.append(
             {
                 "title": title,
                 "img": bar_chart(
                     [names.get(i, i) for i in ids],
-                    [result["by_district"][i] for i in ids],
+                    [result.by_district[i] for i in ids],
                     threshold,
                     labels,
                     title,
-                    result["unit"],
+                    result.unit,
                 ),
             }
         )
@@ -171,14 +182,17 @@ def _charts(scorecard: dict[str, Any], labels: dict[str, str], lang: str) -> lis
 
 
 def write_report(
-    scorecard: dict[str, Any],
+    scorecard: Scorecard | Mapping[str, Any],
     zones: gpd.GeoDataFrame,
     diagnostics: dict[str, gpd.GeoDataFrame],
     out_path: str | os.PathLike[str],
     *,
     lang: str = "zh",
 ) -> Path:
-    """Render the report for ``scorecard`` (the scorecard.json content) to one HTML file."""
+    """Render the report for ``scorecard`` (a :class:`Scorecard`, or the JSON form of one) to
+    one HTML file."""
+    if not isinstance(scorecard, Scorecard):
+        scorecard = Scorecard.model_validate(scorecard)
     labels = load_labels(lang)
     pick = 0 if lang == "zh" else 1
     env = jinja2.Environment(
@@ -195,8 +209,8 @@ def write_report(
         confidence_label={k: v[pick] for k, v in CONFIDENCE_LABELS.items()},
         maps=_maps(scorecard, zones, diagnostics, labels, lang),
         charts=_charts(scorecard, labels, lang),
-        districts=scorecard.get("districts", []),
-        show_attribution=scorecard["city"].get("data_source") == "OpenStreetMap",
+        districts=scorecard.districts,
+        show_attribution=scorecard.from_openstreetmap,
     )
     path = Path(out_path)
     tmp = path.with_name(f".{path.name}.tmp")

@@ -19,7 +19,14 @@ from matplotlib.patches import Patch
 
 from gardencity.errors import GardenCityError
 
-__all__ = ["bar_chart", "choropleth", "layer_map", "png_base64"]
+__all__ = [
+    "add_scale_and_north",
+    "bar_chart",
+    "choropleth",
+    "layer_map",
+    "map_style",
+    "png_base64",
+]
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Source Han Sans SC")
 MAX_DRAWN = 60_000
@@ -37,7 +44,8 @@ def _cjk_font() -> str:
 
 
 @contextmanager
-def _style() -> Iterator[None]:
+def map_style() -> Iterator[None]:
+    """Matplotlib settings every map and chart of ours is drawn with (a CJK font first)."""
     with matplotlib.rc_context(
         {
             "font.sans-serif": [_cjk_font(), "DejaVu Sans"],
@@ -56,7 +64,11 @@ def png_base64(fig: Any) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _decorate(ax: Axes, bounds: tuple[float, float, float, float], labels: dict[str, str]) -> None:
+def add_scale_and_north(
+    ax: Axes, bounds: tuple[float, float, float, float], labels: dict[str, str]
+) -> None:
+    """A scale bar (in km, a round length) and a north arrow on a map of ``bounds`` (metres);
+    ``labels`` gives the words ``km`` and ``north`` in the map's language."""
     x0, y0, x1, y1 = bounds
     span = x1 - x0
     bar = 10 ** int(f"{span / 5:e}".split("e")[1])
@@ -94,7 +106,7 @@ def layer_map(
     title: str,
 ) -> str:
     """Draw ``(layer, style, legend label)`` triples over the ``frame`` extent."""
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         handles = []
         for gdf, style, label in layers:
@@ -104,7 +116,7 @@ def layer_map(
             face = style.get("color", style.get("facecolor", "none"))
             edge = style.get("edgecolor", face)
             handles.append(Patch(facecolor=face, edgecolor=edge, label=label))
-        _decorate(ax, tuple(frame.total_bounds), labels)
+        add_scale_and_north(ax, tuple(frame.total_bounds), labels)
         ax.set_title(title, fontsize=11)
         if handles:
             ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
@@ -120,7 +132,7 @@ def choropleth(
     unit: str,
 ) -> str:
     """Districts coloured by ``column``, labelled with name and value; below threshold hatched."""
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         zones.plot(
             ax=ax,
@@ -146,7 +158,7 @@ def choropleth(
                 fontsize=8,
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8},
             )
-        _decorate(ax, tuple(zones.total_bounds), labels)
+        add_scale_and_north(ax, tuple(zones.total_bounds), labels)
         ax.set_title(title, fontsize=11)
         return png_base64(fig)
 
@@ -159,7 +171,7 @@ def bar_chart(
     title: str,
     unit: str,
 ) -> str:
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 3.2))
         shown = [v if v is not None else 0.0 for v in values]
         colours = [

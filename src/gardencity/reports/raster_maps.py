@@ -12,7 +12,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 from gardencity.io.raster import Raster
-from gardencity.reports.maps import _decorate, _style, png_base64
+from gardencity.reports.maps import add_scale_and_north, map_style, png_base64
 
 __all__ = ["green_cover_map", "heat_island_map"]
 
@@ -36,7 +36,7 @@ def green_cover_map(
         if name in classes:
             coded[array == classes[name]] = code
     colours = ["#ffffff", "#1b7837", "#7fbf7b", "#d9f0a3"]
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         ax.imshow(
             coded,
@@ -52,7 +52,7 @@ def green_cover_map(
             for i, key in ((1, "legend_tree"), (2, "legend_shrub"), (3, "legend_grass"))
         ]
         ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
-        _decorate(ax, tuple(zones.total_bounds), labels)
+        add_scale_and_north(ax, tuple(zones.total_bounds), labels)
         ax.set_title(title, fontsize=11)
         return png_base64(fig)
 
@@ -65,12 +65,12 @@ def heat_island_map(
     shown = array.astype(float)
     if temperature.nodata is not None:
         shown[array == temperature.nodata] = np.nan
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         image = ax.imshow(shown, extent=extent, cmap="RdYlBu_r", interpolation="nearest")
         fig.colorbar(image, ax=ax, shrink=0.6, label="℃")
         zones.boundary.plot(ax=ax, color="#222222", linewidth=0.8)
         x0, x1, y0, y1 = extent
-        _decorate(ax, (x0, y0, x1, y1), labels)
+        add_scale_and_north(ax, (x0, y0, x1, y1), labels)
         ax.set_title(title, fontsize=11)
         return png_base64(fig)

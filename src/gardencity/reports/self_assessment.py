@@ -28,6 +28,7 @@ import jinja2
 import yaml
 from jinja2.sandbox import SandboxedEnvironment
 
+from gardencity.assessment.scorecard import SCORECARD_FILE, Scorecard, Status, ThresholdCard
 from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
 from gardencity.io.raster import Raster
 
@@ -57,66 +58,61 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{value:.2f}"
 
 
-def _threshold_text(threshold: dict[str, Any] | None, unit: str) -> str:
-    if not threshold or threshold.get("value") is None:
+def _threshold_text(threshold: ThresholdCard | None, unit: str) -> str:
+    if threshold is None or threshold.value is None:
         return "—"
-    value = threshold["value"]
     if unit == "是/否":
         return "是"
-    return f"{threshold['op']} {value:g}"
+    return f"{threshold.op} {threshold.value:g}"
 
 
-def indicator_rows(scorecard: dict[str, Any]) -> list[dict[str, str]]:
+def indicator_rows(scorecard: Scorecard) -> list[dict[str, str]]:
     """One row per indicator: seq, name, unit, value, threshold, status, confidence, source,
     method (all text, as printed)."""
     rows = []
-    for seq, result in enumerate(scorecard["indicators"], start=1):
-        threshold = result.get("threshold") or {}
-        source = threshold.get("source") or ""
-        title = threshold.get("source_title") or ""
+    for seq, result in enumerate(scorecard.indicators, start=1):
+        threshold = result.threshold
+        source = f"{threshold.source} {threshold.source_title}".strip() if threshold else ""
+        confidence = CONFIDENCE_LABELS.get(threshold.confidence, ("—",)) if threshold else ("—",)
         rows.append(
             {
                 "seq": str(seq),
-                "id": result["id"],
-                "name": result["name_zh"],
-                "unit": result["unit"] or "—",
-                "value": format_value(result["value"], result["unit"]),
-                "threshold": _threshold_text(threshold, result["unit"]),
-                "status": STATUS_LABELS.get(result["status"], (result["status"],))[0],
-                "confidence": CONFIDENCE_LABELS.get(threshold.get("confidence", ""), ("—",))[0]
-                if threshold
-                else "—",
-                "source": f"{source} {title}".strip() or "—",
-                "method": (result.get("method") or {}).get("text_zh", ""),
-                "gap": ((result.get("gap") or {}).get("text_zh")) or "",
+                "id": result.id,
+                "name": result.name_zh,
+                "unit": result.unit or "—",
+                "value": format_value(result.value, result.unit),
+                "threshold": _threshold_text(threshold, result.unit),
+                "status": STATUS_LABELS[result.status][0],
+                "confidence": confidence[0],
+                "source": source or "—",
+                "method": result.method.text_zh,
+                "gap": result.gap.text_zh if result.gap else "",
             }
         )
     return rows
 
 
-def district_table(scorecard: dict[str, Any]) -> dict[str, Any]:
+def district_table(scorecard: Scorecard) -> dict[str, Any]:
     """Indicators (rows) × districts (columns), values as printed; failing ones marked ▼."""
-    districts = scorecard.get("districts", [])
     rows = []
-    for result in scorecard["indicators"]:
-        by_district = result.get("by_district") or {}
-        if not any(v is not None for v in by_district.values()):
+    for result in scorecard.indicators:
+        if not any(v is not None for v in result.by_district.values()):
             continue
         cells = []
-        for district in districts:
-            value = by_district.get(str(district["id"]))
-            status = (result.get("district_status") or {}).get(str(district["id"]), "")
-            mark = " ▼" if status in ("fail", "fail_unverified") else ""
-            cells.append(format_value(value, result["unit"]) + mark)
-        rows.append({"name": result["name_zh"], "unit": result["unit"] or "—", "cells": cells})
-    return {"districts": [d["name"] for d in districts], "rows": rows}
+        for district in scorecard.districts:
+            value = result.by_district.get(district.id)
+            status = result.district_status.get(district.id)
+            mark = " ▼" if status is not None and status.failing else ""
+            cells.append(format_value(value, result.unit) + mark)
+        rows.append({"name": result.name_zh, "unit": result.unit or "—", "cells": cells})
+    return {"districts": [d.name for d in scorecard.districts], "rows": rows}
 
 
 @dataclass
 class ReportData:
     """Everything the report shows; built from an assessment's output folder."""
 
-    scorecard: dict[str, Any]
+    scorecard: Scorecard
     zones: gpd.GeoDataFrame
     diagnostics: dict[str, gpd.GeoDataFrame]
     canopy: Raster | None = None
@@ -134,20 +130,18 @@ class ReportData:
         campaign: dict[str, Any] | None = None,
     ) -> ReportData:
         """Read ``scorecard.json`` and ``diagnostics.gpkg`` written by ``gardencity assess``."""
-        import json
-
         import pyogrio
 
         from gardencity.errors import WorkspaceError
 
         out = Path(out_dir)
-        card, gpkg = out / "scorecard.json", out / "diagnostics.gpkg"
+        card, gpkg = out / SCORECARD_FILE, out / "diagnostics.gpkg"
         missing = [p.name for p in (card, gpkg) if not p.is_file()]
         if missing:
             raise WorkspaceError(
                 f"{out} lacks {missing}. Fix: run `gardencity assess WORKSPACE --out {out}` first."
             )
-        scorecard = json.loads(card.read_text("utf-8"))
+        scorecard = Scorecard.read(card)
         layers = {}
         for name, geometry_type in pyogrio.list_layers(gpkg):
             if geometry_type is not None:
@@ -199,18 +193,19 @@ def _texts(data: ReportData, templates: Path | None) -> dict[str, str]:
     source = _loader(templates).get_source(jinja2.Environment(), "self_assessment.yaml")[0]
     raw: dict[str, str] = yaml.safe_load(source)
     sc = data.scorecard
-    summary = sc.get("summary", {})
+    summary = sc.summary
     facts = {
-        "city": sc["city"]["name"],
-        "standard": sc["standard"]["name_zh"],
-        "document": sc["standard"].get("document") or "",
-        "generated": str(sc.get("generated_at", ""))[:10],
-        "n_indicators": len(sc["indicators"]),
-        "n_pass": summary.get("pass", 0) + summary.get("pass_unverified", 0),
-        "n_fail": summary.get("fail", 0) + summary.get("fail_unverified", 0),
-        "n_unverified": summary.get("pass_unverified", 0) + summary.get("fail_unverified", 0),
-        "n_districts": len(sc.get("districts", [])),
-        "population": f"{sc['city'].get('population') or 0:,.0f}",
+        "city": sc.city.name,
+        "standard": sc.standard.name_zh,
+        "document": sc.standard.document or "",
+        "generated": sc.generated_at[:10],
+        "n_indicators": len(sc.indicators),
+        "n_pass": summary.get(Status.PASS, 0) + summary.get(Status.PASS_UNVERIFIED, 0),
+        "n_fail": summary.get(Status.FAIL, 0) + summary.get(Status.FAIL_UNVERIFIED, 0),
+        "n_unverified": summary.get(Status.PASS_UNVERIFIED, 0)
+        + summary.get(Status.FAIL_UNVERIFIED, 0),
+        "n_districts": len(sc.districts),
+        "population": f"{sc.city.population or 0:,.0f}",
         "campaign": data.campaign or {},
     }
     env = SandboxedEnvironment(undefined=jinja2.StrictUndefined)
@@ -232,7 +227,7 @@ def _context(data: ReportData, templates: Path | None) -> dict[str, Any]:
         "maps": data.maps,
         "campaign": data.campaign,
         "font": CJK_FONT,
-        "osm": data.scorecard["city"].get("data_source") == "OpenStreetMap",
+        "osm": data.scorecard.from_openstreetmap,
     }
 
 
