@@ -21,6 +21,7 @@ extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphin
 source_suffix = {".md": "markdown"}
 exclude_patterns = ["_build"]
 myst_heading_anchors = 3
+highlight_language = "text"  # fenced blocks without a language are trees and tables, not code
 suppress_warnings = ["myst.xref_missing"]  # links to repository files outside docs/
 
 html_theme = "furo"
