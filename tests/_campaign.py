@@ -136,7 +136,7 @@ def campaign_fixture(backend: str, store: dict[str, Any], tmp_path: Path) -> Ite
         drop = name
     clock = ManualClock(START)
     settings = Settings(database_url=url, files_dir=tmp_path / "files")
-    app = create_app(settings, clock=clock)
+    app = create_app(settings, clock=clock, background=False)
     try:
         with TestClient(app) as client:
             yield CampaignEnv(client, seed, clock, backend, url, app)

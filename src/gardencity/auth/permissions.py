@@ -71,6 +71,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "ledger.manage": frozenset({R.ADMIN, R.COORDINATOR}),
     "benchmark.view": frozenset({R.ADMIN, R.COORDINATOR, R.LEADER}),
     "benchmark.manage": frozenset({R.ADMIN}),
+    "inbox.view": STAFF | {R.RESIDENT},
+    "notification.manage": frozenset({R.ADMIN}),
 } | {f"case.{action}": t.roles for action, t in TRANSITIONS.items()}
 
 

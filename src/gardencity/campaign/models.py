@@ -337,7 +337,8 @@ class AssessmentRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
-# the inspection tables share this Base (one schema, one migration chain)
+# the inspection and notification tables share this Base (one schema, one migration chain)
 from gardencity.inspection import models as _inspection_models  # noqa: E402
+from gardencity.notifications import models as _notification_models  # noqa: E402
 
-del _inspection_models
+del _inspection_models, _notification_models
