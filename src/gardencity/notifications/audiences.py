@@ -16,11 +16,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from gardencity.auth.permissions import UnitTree
-from gardencity.campaign.models import Case, LeaderAssignment, Unit, User
+from gardencity.campaign.models import ApiKey, Case, CaseEvent, LeaderAssignment, Unit, User
 from gardencity.notifications.config import Send
 from gardencity.notifications.models import NotificationChannel, ResidentSubscription
 
-__all__ = ["Reach", "Target", "reach_of_case", "targets"]
+__all__ = ["Reach", "Target", "open311_group", "reach_of_case", "targets"]
 
 UNIT_STAFF = ("officer", "coordinator")
 
@@ -111,6 +111,7 @@ def reach_of_case(
             )
         ).all()
         reach.subscriptions = {int(sub): str(kind) for sub, kind in rows}
+        reach.groups.update(_open311_clients(session, case))
         if case.reporter_id is not None:
             reach.users = _users(session, User.id == case.reporter_id)
     elif audience == "escalation_unit" and escalated_to is not None:
@@ -121,6 +122,26 @@ def reach_of_case(
         reach.users = _users(session, User.role == "admin")
         reach.groups.add("office")
     return reach
+
+
+def open311_group(api_key_id: int) -> str:
+    """The group whose channels reach the Open311 client application ``api_key_id``."""
+    return f"open311-{api_key_id}"
+
+
+def _open311_clients(session: Session, case: Case) -> set[str]:
+    """The groups of the Open311 client that filed ``case`` (it hears what its resident
+    hears); the filing event names the client."""
+    data = session.scalar(
+        select(CaseEvent.data).where(CaseEvent.case_id == case.id, CaseEvent.action == "file")
+    )
+    client = (data or {}).get("client") if isinstance(data, dict) else None
+    if not client:
+        return set()
+    keys = session.scalars(
+        select(ApiKey.id).where(ApiKey.name == str(client), ApiKey.is_active.is_(True))
+    ).all()
+    return {open311_group(int(k)) for k in keys}
 
 
 def targets(
