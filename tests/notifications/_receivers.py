@@ -235,7 +235,7 @@ def smtp_server(security: str, folder: Path) -> Iterator[Mailbox]:
     mailbox = Mailbox(free_port())
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
             mailbox.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             mailbox.messages.append(
                 message_from_bytes(envelope.content, policy=policy.default)  # type: ignore[arg-type]

@@ -42,6 +42,7 @@ __all__ = ["DeliveryWorker", "worker_name"]
 
 log = logging.getLogger("gardencity.notifications")
 N = Notification
+SUMMARIES = frozenset({"digest", "flags_computed"})  # reports in their own right: never merged
 
 
 def worker_name() -> str:
@@ -136,7 +137,7 @@ class DeliveryWorker:
         grouped: dict[tuple[Any, ...], list[_Group]] = defaultdict(list)
         batchable = set(self.config.batching.channels)
         for row in rows:
-            if row.channel in batchable:
+            if row.channel in batchable and row.event not in SUMMARIES:
                 key: tuple[Any, ...] = (
                     row.channel,
                     row.channel_id,

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -29,7 +29,7 @@ from gardencity.notifications.config import NotificationConfig
 from gardencity.notifications.events import ACTION_EVENTS, RESIDENT_EVENTS
 from gardencity.notifications.models import Notification, ResidentSubscription
 
-__all__ = ["Notifier", "case_payload", "due_at"]
+__all__ = ["Notifier", "case_payload", "due_at", "insert_once"]
 
 WAKE_KEY = "gardencity_notifications_wake"
 
@@ -38,7 +38,8 @@ def due_at(config: NotificationConfig, channel: str, event: str, now: datetime) 
     """When a new message on ``channel`` about ``event`` should leave: after the batching
     window, and not before the quiet hours end."""
     at = now
-    if channel in config.batching.channels and config.batching.window_seconds > 0:
+    batched = channel in config.batching.channels and event not in {"digest", "flags_computed"}
+    if batched and config.batching.window_seconds > 0:
         at = now + timedelta(seconds=config.batching.window_seconds)
     local = at.astimezone(config.zone)
     minute = local.hour * 60 + local.minute
@@ -215,7 +216,7 @@ class Notifier:
                 count += 1
             else:
                 values["dedupe_key"] = f"{dedupe}|{target.key}"[:200]
-                count += _insert_once(session, values)
+                count += insert_once(session, Notification, values, ["dedupe_key"])
         if count:
             self._wake_after_commit(session)
         return count
@@ -236,25 +237,15 @@ class Notifier:
             session.info[WAKE_KEY] = self.wake
 
 
-def _insert_once(session: Session, values: dict[str, Any]) -> int:
-    dialect = session.get_bind().dialect.name
-    statement: Any
-    if dialect == "postgresql":
-        statement = (
-            pg_insert(Notification)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        )
-    elif dialect == "sqlite":
-        statement = (
-            sqlite_insert(Notification)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        )
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        statement = insert(Notification).values(**values)
-    result = session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+def insert_once(session: Session, model: Any, values: dict[str, Any], keys: list[str]) -> bool:
+    """INSERT … ON CONFLICT (``keys``) DO NOTHING, on SQLite and PostgreSQL; whether a row
+    was inserted (read from RETURNING: a driver's rowcount is not reliable here)."""
+    make = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    primary = next(iter(model.__table__.primary_key.columns))
+    statement = (
+        make(model).values(**values).on_conflict_do_nothing(index_elements=keys).returning(primary)
+    )
+    return session.execute(statement).first() is not None
 
 
 @sa_event.listens_for(Session, "after_commit")

@@ -25,15 +25,13 @@ from typing import Any
 
 from croniter import croniter
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
 from gardencity.notifications.announcements import leader_digests, reminders
 from gardencity.notifications.models import SchedulerLease, SchedulerRun
-from gardencity.notifications.outbox import Notifier
+from gardencity.notifications.outbox import Notifier, insert_once
 
 __all__ = ["Scheduler", "latest_slot"]
 
@@ -57,13 +55,6 @@ def latest_slot(cron: str, now: datetime, zone: Any) -> datetime:
     local = now.astimezone(zone)
     slot: datetime = croniter(cron, local + timedelta(seconds=1)).get_prev(datetime)
     return slot
-
-
-def _insert_ignore(session: Session, model: Any, values: dict[str, Any], keys: list[str]) -> int:
-    dialect = session.get_bind().dialect.name
-    make = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = make(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    return int(getattr(session.execute(statement), "rowcount", 0) or 0)
 
 
 class Scheduler:
@@ -107,7 +98,7 @@ class Scheduler:
         until = now + self.lease
         with self.db.session() as session:
             values = {"name": LEASE, "holder": self.holder, "expires_at": until}
-            if _insert_ignore(session, SchedulerLease, values, ["name"]):
+            if insert_once(session, SchedulerLease, values, ["name"]):
                 return True
             renewed = session.execute(
                 update(SchedulerLease)
@@ -116,8 +107,9 @@ class Scheduler:
                     (SchedulerLease.holder == self.holder) | (SchedulerLease.expires_at < now),
                 )
                 .values(holder=self.holder, expires_at=until)
+                .returning(SchedulerLease.name)
             )
-            return bool(getattr(renewed, "rowcount", 0))
+            return renewed.first() is not None
 
     def release(self) -> None:
         """Give the lease up (a stopping server), so another process takes over at once."""
@@ -131,7 +123,7 @@ class Scheduler:
     def run(self, name: str, slot: datetime, now: datetime) -> bool:
         """Run job ``name`` for ``slot`` unless it ran already (one transaction)."""
         with self.db.session() as session:
-            claimed = _insert_ignore(
+            claimed = insert_once(
                 session,
                 SchedulerRun,
                 {
