@@ -19,12 +19,19 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from gardencity.errors import InvalidRequestError
 from gardencity.notifications.events import AUDIENCES, EVENTS
@@ -33,6 +40,15 @@ __all__ = ["NotificationConfig", "Send", "SmsProvider", "SmtpServer", "load_noti
 
 DEFAULTS = Path(__file__).with_name("data") / "notifications.yaml"
 ChannelKind = Literal["inbox", "wecom", "dingtalk", "feishu", "email", "sms", "webhook"]
+
+
+def _known_event(value: str) -> str:
+    if value not in EVENTS:
+        raise ValueError(f"unknown event '{value}'; known: {sorted(EVENTS)}")
+    return value
+
+
+EventName = Annotated[str, AfterValidator(_known_event)]
 
 
 class _Strict(BaseModel):
@@ -188,7 +204,7 @@ class NotificationConfig(_Strict):
     schedule: Schedule = Schedule()
     smtp: SmtpServer | None = None
     sms: SmsProvider | None = None
-    rules: dict[str, tuple[Send, ...]] = Field(default_factory=dict)
+    rules: dict[EventName, tuple[Send, ...]] = Field(default_factory=dict)
 
     @field_validator("timezone")
     @classmethod
@@ -197,14 +213,6 @@ class NotificationConfig(_Strict):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone '{value}'; use e.g. Asia/Shanghai") from exc
-        return value
-
-    @field_validator("rules")
-    @classmethod
-    def _known_events(cls, value: dict[str, tuple[Send, ...]]) -> dict[str, tuple[Send, ...]]:
-        unknown = sorted(set(value) - set(EVENTS))
-        if unknown:
-            raise ValueError(f"rules for unknown events {unknown}; known: {sorted(EVENTS)}")
         return value
 
     @property
@@ -251,6 +259,7 @@ def load_notification_config(city_file: Path | None = None) -> NotificationConfi
     except ValidationError as exc:
         problems = [
             f"notifications.{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+            + (f" (got {error['input']!r})" if isinstance(error["input"], str | int) else "")
             for error in exc.errors()
         ]
         raise InvalidRequestError(

@@ -122,8 +122,9 @@ def subscribe(
 
 
 def stop_messages(session: Session, ctx: ServiceContext, stop_token: str) -> int:
-    """Stop every message to the address behind ``stop_token``; how many reports it covered
-    (0 when the link is unknown or was used already)."""
+    """Stop every message to the address behind ``stop_token``, and every message about its
+    report (SMS and e-mail alike); how many opt-ins it ended (0 when the link is unknown or
+    was used already)."""
     found = session.scalars(
         select(ResidentSubscription).where(ResidentSubscription.stop_token == stop_token)
     ).one_or_none()
@@ -132,7 +133,8 @@ def stop_messages(session: Session, ctx: ServiceContext, stop_token: str) -> int
     result = session.execute(
         update(ResidentSubscription)
         .where(
-            ResidentSubscription.address == found.address,
+            (ResidentSubscription.address == found.address)
+            | (ResidentSubscription.case_id == found.case_id),
             ResidentSubscription.stopped_at.is_(None),
         )
         .values(stopped_at=ctx.now())
