@@ -96,6 +96,8 @@ def test_a_message_committed_before_a_crash_arrives_after_restart_once(
     database = f"sqlite:///{copy}"
     now = datetime.now(UTC)
     db = open_database(database)
+    robot = {"webhook_url": f"{receivers.url}/wecom?key=robot-key-1"}
+    hook = {"url": f"{receivers.url}/webhook", "secret": WEBHOOK_SECRET}
     with db.session() as session:
         session.add_all(
             [
@@ -103,18 +105,18 @@ def test_a_message_committed_before_a_crash_arrives_after_restart_once(
                     kind="wecom",
                     name="鼓楼一街道工作群",
                     unit_id=seed.units["d1s1"],
-                    settings={"webhook_url": f"{receivers.url}/wecom?key=robot-key-1"},
+                    settings=robot,
                     created_at=now,
                     updated_at=now,
-                ),  # fmt: skip
+                ),
                 NotificationChannel(
                     kind="webhook",
                     name="数字城管",
                     group_code="city_systems",
-                    settings={"url": f"{receivers.url}/webhook", "secret": WEBHOOK_SECRET},
+                    settings=hook,
                     created_at=now,
                     updated_at=now,
-                ),  # fmt: skip
+                ),
             ]
         )
     db.dispose()
