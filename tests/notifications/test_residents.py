@@ -67,7 +67,7 @@ def test_a_resident_hears_in_plain_words_and_can_stop(make_notify: Factory, tmp_
         mail = mailbox.wait_for(1)[0]
         text = mail.get_body(("plain",)).get_content()
         sms = n.platforms.received("/sms")
-        # staff messages went elsewhere; the resident got exactly the acceptance, twice (SMS, e-mail)
+        # the resident got the acceptance (by SMS and e-mail), and nothing meant for staff
         assert [r.json["template"] for r in sms] == ["SMS_2001"]
         follow = f"{BASE_URL}public?ref={report['reference']}"
         assert sms[0].json["params"] == {"ref": report["reference"], "url": follow}
