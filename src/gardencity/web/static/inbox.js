@@ -36,9 +36,11 @@
   }
 
   function workItem(c) {
+    const h = c.hours_left === null ? "" : Math.abs(c.hours_left);
+    const shown = h === "" ? "" : (h >= 10 ? h.toFixed(0) : h.toFixed(1));
     const hours = c.hours_left === null ? "" : c.overdue
-      ? `<span class="late">${esc(t("inbox_hours_over").replace("{h}", Math.abs(c.hours_left).toFixed(1)))}</span>`
-      : esc(t("inbox_hours_left").replace("{h}", c.hours_left.toFixed(1)));
+      ? `<span class="late">${esc(t("inbox_hours_over").replace("{h}", shown))}</span>`
+      : esc(t("inbox_hours_left").replace("{h}", shown));
     return `<li data-reference="${esc(c.reference)}"><a href="/cases/${c.id}">
       <b>${esc(c.reference)}</b> ${esc(c.category_label)} ${statusBadge(c.status, c.status_label)}<br>
       <span class="note-meta">${esc(c.unit_name || "—")} · ${esc(t("deadline"))} ${fmtTime(c.deadline_at)} ${hours}</span></a></li>`;

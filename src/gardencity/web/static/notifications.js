@@ -170,7 +170,7 @@
       document.getElementById("rules-props").innerHTML =
         `<dt>${esc(t("nf_quiet"))}</dt><dd>${esc(q.start)}–${esc(q.end)}（${esc(q.channels.map((k) => PAGE.kinds[k] || k).join("、"))}）</dd>
          <dt>${esc(t("nf_batching"))}</dt><dd>${esc(rules.batching.window_seconds)} ${esc(t("nf_seconds"))}</dd>
-         <dt>${esc(t("nf_schedule"))}</dt><dd>${jobs}（${esc(rules.timezone)}）</dd>`;
+         <dt>${esc(t("nf_schedule"))}</dt><dd>${jobs || esc(t("nf_schedule_off"))}（${esc(rules.timezone)}）</dd>`;
       const warnings = [];
       if (!rules.base_url) warnings.push(t("nf_base_url_missing"));
       if (!rules.smtp) warnings.push(t("nf_smtp_missing"));
