@@ -22,7 +22,8 @@ from gardencity.campaign.models import Attachment, Case, FlagAward, LeaderAssign
 from gardencity.campaign.service import CLOCK_RUNNING
 from gardencity.campaign.states import OPEN_STATES
 from gardencity.notifications.audiences import Reach, Target, targets
-from gardencity.notifications.outbox import place_of, staff_users
+from gardencity.notifications.directory import Directory
+from gardencity.notifications.outbox import place_of
 
 if TYPE_CHECKING:
     from gardencity.notifications.outbox import Notifier
@@ -181,11 +182,8 @@ def flag_notifications(notifier: Notifier, session: Session, awards: Sequence[Fl
     sends = notifier.config.rules.get("flags_computed", ())
     if not sends or not awards:
         return 0
-    names = dict(
-        session.execute(
-            select(Unit.id, Unit.name).where(Unit.id.in_([a.unit_id for a in awards]))
-        ).all()
-    )
+    directory = Directory.of(session)
+    names = {a.unit_id: directory.unit_name.get(a.unit_id, str(a.unit_id)) for a in awards}
     rows_by_level: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for award in sorted(awards, key=lambda a: (a.level, a.rank or 10**6, a.unit_id)):
         rows_by_level[award.level].append(
@@ -203,7 +201,7 @@ def flag_notifications(notifier: Notifier, session: Session, awards: Sequence[Fl
         "end": first.period_end.isoformat(),
         "min_cases": notifier.campaign.ranking.min_cases,
     }
-    staff = staff_users(session, names)
+    staff = directory.users(set(names), ("officer", "coordinator"))
     rows: list[tuple[Target, dict[str, Any]]] = []
     for board in rows_by_level.values():
         ranked = sum(1 for r in board if r["rank"] is not None)

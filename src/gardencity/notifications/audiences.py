@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gardencity.auth.permissions import UnitTree
-from gardencity.campaign.models import ApiKey, Case, CaseEvent, LeaderAssignment, Unit, User
+from gardencity.campaign.models import Case, CaseEvent
 from gardencity.notifications.config import Send
-from gardencity.notifications.models import NotificationChannel, ResidentSubscription
+from gardencity.notifications.directory import Directory
+from gardencity.notifications.models import ResidentSubscription
 
 __all__ = ["Reach", "Target", "open311_group", "reach_of_case", "targets"]
 
@@ -55,54 +56,34 @@ class Reach:
     subscriptions: dict[int, str] = field(default_factory=dict)  # id -> email or sms
 
 
-def _chain(session: Session, unit_id: int | None) -> list[int]:
-    if unit_id is None:
-        return []
-    return UnitTree.from_session(session).ancestors(unit_id)
-
-
-def _users(session: Session, *conditions: object) -> dict[int, int | None]:
-    rows = session.execute(
-        select(User.id, User.unit_id).where(User.is_active.is_(True), *conditions)  # type: ignore[arg-type]
-    ).all()
-    return {int(uid): unit for uid, unit in rows}
-
-
-def _district(session: Session, chain: Sequence[int]) -> int | None:
-    if not chain:
-        return None
-    kinds = dict(session.execute(select(Unit.id, Unit.kind).where(Unit.id.in_(chain))).all())
-    return next((u for u in chain if kinds.get(u) == "district"), None)
+def _district(directory: Directory, chain: Sequence[int]) -> int | None:
+    return next((u for u in chain if directory.unit_kind.get(u) == "district"), None)
 
 
 def reach_of_case(
     session: Session, audience: str, case: Case, escalated_to: int | None = None
 ) -> Reach:
     """What ``audience`` stands for when the event is about ``case``."""
+    directory = Directory.of(session)
     reach = Reach()
-    chain = _chain(session, case.unit_id)
+    chain = UnitTree.from_session(session).ancestors(case.unit_id) if case.unit_id else []
     if audience.startswith("group:"):
         reach.groups.add(audience.split(":", 1)[1])
     elif audience == "unit" and case.unit_id is not None:
-        reach.users = _users(session, User.unit_id == case.unit_id, User.role.in_(UNIT_STAFF))
+        reach.users = directory.users([case.unit_id], UNIT_STAFF)
         reach.units.add(case.unit_id)
     elif audience == "district":
-        district = _district(session, chain)
+        district = _district(directory, chain)
         if district is not None:
-            reach.users = _users(session, User.unit_id == district, User.role == "coordinator")
+            reach.users = directory.users([district], ("coordinator",))
             reach.units.add(district)
     elif audience == "leader":
-        leaders = set(
-            session.scalars(
-                select(LeaderAssignment.user_id).where(LeaderAssignment.unit_id.in_(chain))
-            ).all()
-        )
-        if case.leader_id is not None:
+        leaders = {uid for unit in chain for uid in directory.leaders.get(unit, ())}
+        if case.leader_id is not None and case.leader_id in directory.role:
             leaders.add(case.leader_id)
-        if leaders:
-            reach.users = _users(session, User.id.in_(sorted(leaders)))
-    elif audience == "inspector" and chain:
-        reach.users = _users(session, User.unit_id.in_(chain), User.role == "inspector")
+        reach.users = {uid: directory.unit_of.get(uid) for uid in sorted(leaders)}
+    elif audience == "inspector":
+        reach.users = directory.users(chain, ("inspector",))
     elif audience == "reporter":
         rows = session.execute(
             select(ResidentSubscription.id, ResidentSubscription.channel).where(
@@ -111,15 +92,16 @@ def reach_of_case(
             )
         ).all()
         reach.subscriptions = {int(sub): str(kind) for sub, kind in rows}
-        reach.groups.update(_open311_clients(session, case))
-        if case.reporter_id is not None:
-            reach.users = _users(session, User.id == case.reporter_id)
+        reach.groups.update(_open311_clients(session, directory, case))
+        if case.reporter_id is not None and case.reporter_id in directory.role:
+            reach.users = {case.reporter_id: directory.unit_of.get(case.reporter_id)}
     elif audience == "escalation_unit" and escalated_to is not None:
-        staff = (*UNIT_STAFF, "admin")
-        reach.users = _users(session, User.unit_id == escalated_to, User.role.in_(staff))
+        reach.users = directory.users([escalated_to], (*UNIT_STAFF, "admin"))
         reach.units.add(escalated_to)
     elif audience == "office":
-        reach.users = _users(session, User.role == "admin")
+        reach.users = {
+            u: directory.unit_of.get(u) for u, r in directory.role.items() if r == "admin"
+        }
         reach.groups.add("office")
     return reach
 
@@ -129,19 +111,16 @@ def open311_group(api_key_id: int) -> str:
     return f"open311-{api_key_id}"
 
 
-def _open311_clients(session: Session, case: Case) -> set[str]:
+def _open311_clients(session: Session, directory: Directory, case: Case) -> set[str]:
     """The groups of the Open311 client that filed ``case`` (it hears what its resident
     hears); the filing event names the client."""
+    if case.source != "resident" or not directory.api_keys:
+        return set()
     data = session.scalar(
         select(CaseEvent.data).where(CaseEvent.case_id == case.id, CaseEvent.action == "file")
     )
-    client = (data or {}).get("client") if isinstance(data, dict) else None
-    if not client:
-        return set()
-    keys = session.scalars(
-        select(ApiKey.id).where(ApiKey.name == str(client), ApiKey.is_active.is_(True))
-    ).all()
-    return {open311_group(int(k)) for k in keys}
+    client = data.get("client") if isinstance(data, dict) else None
+    return {open311_group(k) for k in directory.api_keys.get(str(client), [])} if client else set()
 
 
 def targets(
@@ -149,18 +128,14 @@ def targets(
 ) -> list[Target]:
     """Every destination the rules' sends reach, each once (inbox first, then channels)."""
     found: dict[str, Target] = {}
-    sends = list(reaches)
-    users = {uid for _, _, r in sends for uid in r.users}
-    units = {u for _, _, r in sends for u in r.units}
-    groups = {g for _, _, r in sends for g in r.groups}
-    channels = _channels(session, users, units, groups)
-    for send, audience, reach in sends:
+    channels = Directory.of(session).channels
+    for send, audience, reach in reaches:
         for uid, unit in sorted(reach.users.items()):
             if "inbox" in send.via:
                 target = Target("inbox", audience, user_id=uid, unit_id=unit)
                 found.setdefault(target.key, target)
         for channel in channels:
-            if channel.kind not in send.via or not _wants(channel, event):
+            if channel.kind not in send.via or not channel.wants(event):
                 continue
             if (
                 channel.user_id in reach.users
@@ -180,30 +155,3 @@ def targets(
                 target = Target(kind, audience, subscription_id=sub_id)
                 found.setdefault(target.key, target)
     return list(found.values())
-
-
-def _wants(channel: NotificationChannel, event: str) -> bool:
-    """A channel may be limited to some events (``settings.events``)."""
-    chosen = (channel.settings or {}).get("events")
-    return not chosen or event in chosen
-
-
-def _channels(
-    session: Session, users: set[int], units: set[int], groups: set[str]
-) -> list[NotificationChannel]:
-    if not (users or units or groups):
-        return []
-    owners = []
-    if users:
-        owners.append(NotificationChannel.user_id.in_(sorted(users)))
-    if units:
-        owners.append(NotificationChannel.unit_id.in_(sorted(units)))
-    if groups:
-        owners.append(NotificationChannel.group_code.in_(sorted(groups)))
-    return list(
-        session.scalars(
-            select(NotificationChannel)
-            .where(NotificationChannel.is_active.is_(True), or_(*owners))
-            .order_by(NotificationChannel.id)
-        ).all()
-    )

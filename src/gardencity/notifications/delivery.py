@@ -87,10 +87,18 @@ class DeliveryWorker:
         self.clock = clock
         self.city_name = city_name
         self.name = name or worker_name()
-        self.http = http or httpx.Client(timeout=config.delivery.timeout_seconds)
+        self._http = http
+
+    @property
+    def http(self) -> httpx.Client:
+        """The HTTP client (opened again after :meth:`close`, e.g. a restarted app)."""
+        if self._http is None or self._http.is_closed:
+            self._http = httpx.Client(timeout=self.config.delivery.timeout_seconds)
+        return self._http
 
     def close(self) -> None:
-        self.http.close()
+        if self._http is not None:
+            self._http.close()
 
     def run_once(self, limit: int = 50) -> int:
         """Claim up to ``limit`` due rows and deliver them; the number of rows handled."""

@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 from gardencity.campaign import lookup
 from gardencity.campaign.config import CampaignConfig
 from gardencity.campaign.context import Clock
-from gardencity.campaign.models import Case, CaseEvent, FlagAward, Unit, User
+from gardencity.campaign.models import Case, CaseEvent, FlagAward
 from gardencity.notifications.audiences import Reach, Target, reach_of_case, targets
 from gardencity.notifications.config import NotificationConfig
+from gardencity.notifications.directory import Directory
 from gardencity.notifications.events import ACTION_EVENTS, RESIDENT_EVENTS
 from gardencity.notifications.models import Notification, ResidentSubscription
 
@@ -65,9 +66,7 @@ def case_payload(
     session: Session, campaign: CampaignConfig, case: Case, event: str
 ) -> dict[str, Any]:
     """A snapshot of what staff messages say about ``case`` — nothing personal in it."""
-    unit_name = (
-        session.scalar(select(Unit.name).where(Unit.id == case.unit_id)) if case.unit_id else None
-    )
+    unit_name = Directory.of(session).unit_name.get(case.unit_id) if case.unit_id else None
     return {
         "event": event,
         "case": {
@@ -100,20 +99,18 @@ class Notifier:
     def case_event(self, session: Session, case: Case, case_event: CaseEvent) -> None:
         """A case event was appended (not yet flushed): queue the messages its rules ask for."""
         name = ACTION_EVENTS.get(case_event.action)
-        if name is None:
+        if name is None or not self.config.rules.get(name):
             return
-        data = case_event.data or {}
-        detail: dict[str, Any] = {}
-        escalated_to = None
-        if name == "escalated":
-            escalated_to = data.get("to_unit_id")
-            detail = {"level": data.get("level"), "hours_overdue": data.get("hours_overdue")}
-            if escalated_to is not None:
-                detail["escalated_to"] = session.scalar(
-                    select(Unit.name).where(Unit.id == escalated_to)
-                )
-        reason = case_event.reason if name in {"sent_back", "reopened", "commented"} else None
         with session.no_autoflush:  # the case service flushes (and checks versions) itself
+            data = case_event.data or {}
+            detail: dict[str, Any] = {}
+            escalated_to = None
+            if name == "escalated":
+                escalated_to = data.get("to_unit_id")
+                detail = {"level": data.get("level"), "hours_overdue": data.get("hours_overdue")}
+                if escalated_to is not None:
+                    detail["escalated_to"] = Directory.of(session).unit_name.get(escalated_to)
+            reason = case_event.reason if name in {"sent_back", "reopened", "commented"} else None
             self.notify_case(
                 session,
                 case,
@@ -258,18 +255,3 @@ def _wake_delivery(session: Session) -> None:
 @sa_event.listens_for(Session, "after_rollback")
 def _forget_wake(session: Session) -> None:
     session.info.pop(WAKE_KEY, None)
-
-
-def staff_users(session: Session, unit_ids: Iterable[int]) -> dict[int, int | None]:
-    """Active officers and coordinators of ``unit_ids`` (user id -> unit id)."""
-    ids = sorted(set(unit_ids))
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(User.id, User.unit_id).where(
-            User.is_active.is_(True),
-            User.unit_id.in_(ids),
-            User.role.in_(("officer", "coordinator")),
-        )
-    ).all()
-    return {int(u): unit for u, unit in rows}
