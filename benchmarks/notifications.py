@@ -161,7 +161,11 @@ def delivery_throughput(app: Any, messages: int) -> dict[str, Any]:
         pass
     seconds = time.perf_counter() - start
     server.shutdown()
-    return {"messages": messages, "seconds": round(seconds, 2), "per_second": round(messages / seconds, 1)}
+    return {
+        "messages": messages,
+        "seconds": round(seconds, 2),
+        "per_second": round(messages / seconds, 1),
+    }
 
 
 def main() -> None:

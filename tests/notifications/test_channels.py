@@ -183,7 +183,7 @@ def test_email_without_a_server_says_how_to_fix_it(make_notify_sqlite: Factory) 
 
 
 def _user_id(n: object, username: str) -> int:
-    from gardencity.campaign.models import User
+    from gardencity.auth.models import User
 
     with n.env.app.state.db.session() as session:  # type: ignore[attr-defined]
         return int(session.scalars(select(User.id).where(User.username == username)).one())

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from gardencity.campaign.models import User
+from gardencity.auth.models import User
 from gardencity.notifications.delivery import DeliveryWorker
 from gardencity.notifications.models import Notification
 from tests.notifications._receivers import WEBHOOK_SECRET

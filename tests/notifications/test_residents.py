@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gardencity.campaign.models import ApiKey, Case
+from gardencity.auth.models import ApiKey
+from gardencity.campaign.models import Case
 from gardencity.notifications.models import Notification
 from tests.campaign.test_workflow import JPEG
 from tests.notifications._receivers import WEBHOOK_SECRET, smtp_server

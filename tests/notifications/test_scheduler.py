@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from gardencity.api.app import create_app
-from gardencity.campaign.models import User
+from gardencity.auth.models import User
 from gardencity.notifications.models import Notification, SchedulerRun
 from gardencity.settings import Settings
 from tests.campaign.test_workflow import JPEG

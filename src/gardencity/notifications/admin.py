@@ -17,9 +17,10 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gardencity.auth.models import Unit, User
 from gardencity.auth.permissions import authorize
 from gardencity.campaign.context import ServiceContext
-from gardencity.campaign.models import Case, Unit, User
+from gardencity.campaign.models import Case
 from gardencity.campaign.organisation import audit
 from gardencity.campaign.schemas import DbId
 from gardencity.errors import InvalidRequestError, NotFoundError

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gardencity.auth.models import LeaderAssignment, Unit, User
 from gardencity.auth.permissions import UnitTree
 from gardencity.campaign import lookup
-from gardencity.campaign.models import Attachment, Case, FlagAward, LeaderAssignment, Unit, User
+from gardencity.campaign.models import Attachment, Case, FlagAward
 from gardencity.campaign.service import CLOCK_RUNNING
 from gardencity.campaign.states import OPEN_STATES
 from gardencity.notifications.audiences import Reach, Target, targets

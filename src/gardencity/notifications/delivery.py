@@ -25,8 +25,8 @@ import httpx
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from gardencity.auth.models import User
 from gardencity.campaign.context import Clock
-from gardencity.campaign.models import User
 from gardencity.db.engine import Database
 from gardencity.notifications.channels import PLUGINS, DeliveryError, Outgoing, Photo
 from gardencity.notifications.config import NotificationConfig

@@ -1,6 +1,6 @@
 """Who is who, for the notifications: active users by unit and role, leaders' contact
 points, unit names and kinds, the active channels and the Open311 clients — read once per
-process and organisation stamp (:mod:`gardencity.campaign.org_stamp`), so that telling an
+process and organisation stamp (:mod:`gardencity.auth.org_stamp`), so that telling an
 event's recipients costs no query while the organisation stands still.
 
 Every change to these (users, units, leaders, API keys, channels) writes the audit log,
@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gardencity.campaign.models import ApiKey, LeaderAssignment, Unit, User
-from gardencity.campaign.org_stamp import organisation_stamp
+from gardencity.auth.models import ApiKey, LeaderAssignment, Unit, User
+from gardencity.auth.org_stamp import organisation_stamp
 from gardencity.notifications.models import NotificationChannel
 
 __all__ = ["ChannelRow", "Directory"]

@@ -16,10 +16,11 @@ from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from gardencity.auth.models import LeaderAssignment, Unit, User
 from gardencity.auth.permissions import UnitTree, authorize, case_scope
 from gardencity.campaign import lookup
 from gardencity.campaign.context import ServiceContext
-from gardencity.campaign.models import Case, LeaderAssignment, Unit, User
+from gardencity.campaign.models import Case
 from gardencity.campaign.service import CLOCK_RUNNING
 from gardencity.campaign.states import TRANSITIONS
 from gardencity.notifications.config import NotificationConfig

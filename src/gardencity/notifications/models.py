@@ -2,8 +2,7 @@
 inbox), residents' opt-ins and the scheduler's lease and runs.
 
 They live on the campaign's declarative ``Base`` (one schema, one migration chain, revision
-``0008``); :mod:`gardencity.campaign.models` imports this module so that every table is
-registered.
+``0008``); :mod:`gardencity.db.registry` names this module so that every table is registered.
 
 * :class:`NotificationChannel` — one configured destination: a unit's WeCom / DingTalk /
   Feishu group robot or mailbox, a named group's robot (``group_code``), a person's own
@@ -26,7 +25,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gardencity.campaign.models import Base, CaseEvent
+from gardencity.campaign.models import CaseEvent
+from gardencity.db.base import Base
 
 __all__ = [
     "Notification",
