@@ -52,14 +52,14 @@ def due_at(config: NotificationConfig, channel: str, event: str, now: datetime) 
     return at
 
 
-def place_of(case: Case) -> str:
-    """Where the case is, in words staff recognise: its address, else its grid cell, else its
-    coordinates (WGS 84)."""
-    if case.address:
-        return case.address
-    if case.grid_code:
-        return f"网格 {case.grid_code}"
-    return f"{case.lat:.5f}, {case.lon:.5f}"
+def place_of(case: Case) -> dict[str, Any]:
+    """Where the case is, for the message to say in its language: the address, else the grid
+    cell, else the coordinates (WGS 84)."""
+    return {
+        "address": case.address,
+        "grid_code": case.grid_code,
+        "lonlat": f"{case.lat:.5f}, {case.lon:.5f}",
+    }
 
 
 def case_payload(

@@ -35,6 +35,7 @@ __all__ = [
     "local_time",
     "markdown",
     "photo_label",
+    "place_text",
     "plain_text",
     "render",
     "safe",
@@ -81,6 +82,20 @@ def local_time(value: datetime | str | None, lang: str, zone: ZoneInfo) -> str:
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
+def place_text(place: dict[str, Any] | None, lang: str) -> str:
+    """Where a case is, in words: its address, else its grid cell, else its coordinates.
+
+    >>> place_text({"address": None, "grid_code": "0101010009", "lonlat": "34.3, 117.0"}, "en")
+    'grid cell 0101010009'
+    """
+    place = place or {}
+    if place.get("address"):
+        return str(place["address"])
+    if place.get("grid_code"):
+        return f"{text('field.grid', lang)} {place['grid_code']}"
+    return str(place.get("lonlat") or text("field.unknown_place", lang))
+
+
 @dataclass
 class Message:
     """A message before it takes a platform's format."""
@@ -125,7 +140,7 @@ def _case_message(payload: dict[str, Any], lang: str, config: NotificationConfig
     fields = [
         (text("field.reference", lang), str(case.get("reference", ""))),
         (text("field.category", lang), str(case.get(f"category_{lang}", case.get("category")))),
-        (text("field.place", lang), str(case.get("place") or text("field.unknown_place", lang))),
+        (text("field.place", lang), place_text(case.get("place"), lang)),
         (text("field.unit", lang), str(case.get("unit_name") or "—")),
         (
             text("field.deadline", lang),

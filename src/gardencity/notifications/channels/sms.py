@@ -27,7 +27,7 @@ from pydantic import Field
 
 from gardencity.notifications.channels.base import ChannelSettings, DeliveryError, Outgoing
 from gardencity.notifications.config import SmsProvider
-from gardencity.notifications.render import local_time
+from gardencity.notifications.render import local_time, place_text
 
 __all__ = ["SmsChannel", "fill_template", "sms_variables"]
 
@@ -52,7 +52,7 @@ def sms_variables(outgoing: Outgoing) -> dict[str, str]:
     return {
         "reference": str(case.get("reference", "")),
         "category": str(case.get(f"category_{lang}", case.get("category", ""))),
-        "place": str(case.get("place", ""))[:30],
+        "place": place_text(case.get("place"), lang)[:30],
         "unit": str(case.get("unit_name") or "")[:30],
         "deadline": local_time(case.get("deadline_at"), lang, outgoing.config.zone),
         "status": outgoing.message.title[:30],

@@ -2,8 +2,10 @@
    my action and the deadlines of the next 24 hours. Updates itself when new ones arrive. */
 "use strict";
 (function () {
-  const { t, esc, api, toast, fmtTime, statusBadge } = window.gc;
+  const { PAGE, t, esc, api, toast, fmtTime, statusBadge } = window.gc;
   const notes = document.getElementById("notes");
+  // residents have no cases to work on: their inbox is their notifications
+  const staff = Boolean(PAGE.user) && PAGE.user.role !== "resident";
   const more = document.getElementById("more");
   let oldest = null;
 
@@ -77,7 +79,8 @@
     } catch (err) { toast(err.message); }
   });
   more.addEventListener("click", () => loadNotes(true));
-  document.addEventListener("gc:unread", () => { loadNotes(false); loadWork(); });
+  document.addEventListener("gc:unread", () => { loadNotes(false); if (staff) loadWork(); });
+  document.querySelector("section[aria-labelledby=work-heading]").hidden = !staff;
   loadNotes(false);
-  loadWork();
+  if (staff) loadWork();
 })();
