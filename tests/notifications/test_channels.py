@@ -187,3 +187,25 @@ def _user_id(n: object, username: str) -> int:
 
     with n.env.app.state.db.session() as session:  # type: ignore[attr-defined]
         return int(session.scalars(select(User.id).where(User.username == username)).one())
+
+
+def test_the_inbox_speaks_the_readers_language(make_notify_sqlite: Factory) -> None:
+    n = make_notify_sqlite()
+    case = n.dispatched_case()
+    officer = n.env.headers("officer11")
+    english = n.env.client.get("/api/v1/inbox", headers=officer | {"Accept-Language": "en"})
+    item = english.json()["items"][0]
+    assert item["title"] == "Case dispatched to you: please act"
+    assert item["event_label"] == "Dispatched"
+    assert "Bare soil" in item["summary"] and "grid cell" in item["summary"]
+    assert "7 May 2026, 09:00" in item["summary"]
+    assert item["link"] == f"/cases/{case['id']}" and not item["read"]
+    chinese = n.env.client.get("/api/v1/inbox", headers=officer).json()["items"][0]
+    assert chinese["title"] == "案卷已派遣，请及时处置" and DEADLINE_ZH in chinese["summary"]
+    work = n.env.client.get("/api/v1/inbox/work", headers=officer).json()
+    assert [c["reference"] for c in work["action"]["items"]] == [case["reference"]]
+    assert work["due_soon"]["total"] == 0  # 72 hours left
+    count = n.env.client.get("/api/v1/inbox/count", headers=officer).json()
+    assert count == {"unread": 1, "poll_seconds": 15}
+    read = n.env.client.post("/api/v1/inbox/read", json={"ids": [item["id"]]}, headers=officer)
+    assert read.json() == {"unread": 0}

@@ -45,7 +45,7 @@ def test_a_dispatch_in_the_browser_raises_the_officers_count_without_reload(
     coordinator.wait_for_selector("#case-title .st-dispatched")
 
     officer.wait_for_function(
-        f"Number(document.getElementById('inbox-link').dataset.unread) > {before}", timeout=15000
+        f"Number(document.getElementById('inbox-link').dataset.unread) > {before}", timeout=10000
     )
     assert officer.evaluate("window.__stillThisPage") is True  # no reload
     badge = officer.locator("#inbox-count")

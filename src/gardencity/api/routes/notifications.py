@@ -28,6 +28,11 @@ class UnreadOut(BaseModel):
     unread: int
 
 
+class CountOut(BaseModel):
+    unread: int
+    poll_seconds: float = Field(description="ask again after this many seconds")
+
+
 class InboxOut(BaseModel):
     unread: int
     items: list[inbox.InboxItem]
@@ -86,9 +91,12 @@ def get_inbox(
 
 
 @router.get("/inbox/count", operation_id="inbox_count")
-def get_unread(session: DbSession, user: CurrentUser) -> UnreadOut:
+def get_unread(request: Request, session: DbSession, user: CurrentUser) -> CountOut:
     """How many of the user's notifications are unread (the navigation's badge)."""
-    return UnreadOut(unread=inbox.unread_count(session, user))
+    return CountOut(
+        unread=inbox.unread_count(session, user),
+        poll_seconds=_config(request).inbox_poll_seconds,
+    )
 
 
 @router.get("/inbox/work", operation_id="inbox_work")
