@@ -18,7 +18,7 @@ from tests.campaign.test_workflow import JPEG
 from tests.notifications._receivers import smtp_server
 from tests.notifications.conftest import Factory, NotifyEnv
 
-JOBS = ["escalation", "reminders", "digest", "flags"]
+JOBS = ["escalation", "reminders", "digest", "flags", "housekeeping"]
 
 
 def _events(n: NotifyEnv, username: str) -> list[str]:
@@ -65,11 +65,11 @@ def test_the_clock_drives_reminders_escalation_digests_and_flags(
         assert "flags_computed" in _events(n, "officer11")  # every unit hears the standings
 
         n.advance(days=2, hours=1)  # Wednesday 10:00: 23 hours left
-        assert scheduler.tick() == ["escalation", "reminders", "digest"]
+        assert scheduler.tick() == ["escalation", "reminders", "digest", "housekeeping"]
         assert _events(n, "officer11")[-1] == "due_soon"
 
         n.advance(days=1)  # Thursday 10:00: an hour overdue
-        assert scheduler.tick() == ["escalation", "reminders", "digest"]
+        assert scheduler.tick() == ["escalation", "reminders", "digest", "housekeeping"]
         officer = _events(n, "officer11")
         assert officer.count("overdue") == 1 and officer.count("due_soon") == 1
         assert "overdue" in _events(n, "coord1")  # the district hears too
@@ -159,3 +159,22 @@ def test_two_servers_run_and_send_each_scheduled_message_once(make_notify: Facto
     finally:
         second.state.notifications.stop()
         second.state.db.dispose()
+
+
+def test_housekeeping_forgets_what_is_old_and_done(make_notify: Factory) -> None:
+    n = make_notify(retention_days=30)
+    n.dispatched_case()  # an unread inbox entry and a read one, both kept while young
+    officer = n.env.headers("officer11")
+    n.dispatched_case()
+    first = n.env.client.get("/api/v1/inbox", headers=officer).json()["items"][-1]["id"]
+    n.env.client.post("/api/v1/inbox/read", json={"ids": [first]}, headers=officer)
+    runtime = n.runtime
+    assert runtime.scheduler.run("housekeeping", n.env.clock(), n.env.clock())
+    n.advance(days=31)
+    assert runtime.scheduler.run("housekeeping", n.env.clock(), n.env.clock())
+    with n.env.app.state.db.session() as session:
+        runs = session.scalars(select(SchedulerRun.slot)).all()
+    inbox = n.env.client.get("/api/v1/inbox", headers=n.env.headers("officer11")).json()
+    assert [i["id"] for i in inbox["items"] if i["id"] == first] == []  # read and old: gone
+    assert inbox["unread"] == len(inbox["items"]) == 1  # unread: kept however old
+    assert len(runs) == 1  # the month-old run is forgotten too

@@ -117,10 +117,11 @@ class Schedule(_Strict):
     reminders: str | None = "*/15 * * * *"
     digest: str | None = "0 8 * * *"
     flags: str | None = "0 9 * * 1"
+    housekeeping: str | None = "30 3 * * *"
     catch_up_hours: float = Field(default=12, ge=0)
     tick_seconds: float = Field(default=30, gt=0, le=3600)
 
-    @field_validator("escalation", "reminders", "digest", "flags")
+    @field_validator("escalation", "reminders", "digest", "flags", "housekeeping")
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
         if value is not None and not croniter.is_valid(value):
@@ -137,6 +138,7 @@ class Schedule(_Strict):
             "reminders": self.reminders,
             "digest": self.digest,
             "flags": self.flags,
+            "housekeeping": self.housekeeping,
         }
         return {name: cron for name, cron in table.items() if cron}
 
@@ -198,6 +200,9 @@ class NotificationConfig(_Strict):
     inbox_poll_seconds: float = Field(default=15, ge=1, le=600)
     due_soon_hours: float = Field(default=24, gt=0, le=24 * 14)
     digest_cases: int = Field(default=5, ge=0, le=20)
+    retention_days: float = Field(
+        default=365, ge=7, description="delivered messages and read inbox entries kept this long"
+    )
     quiet_hours: QuietHours = QuietHours()
     batching: Batching = Batching()
     delivery: Delivery = Delivery()

@@ -1,6 +1,7 @@
 """The built-in scheduler of ``gardencity serve``: escalation of overdue cases, due-soon and
-overdue reminders, each leader's daily digest and the weekly red and black flag
-announcement, at the cron times of ``notifications.schedule`` (in the city's time zone).
+overdue reminders, each leader's daily digest, the weekly red and black flag announcement
+and the nightly housekeeping (messages older than ``retention_days``), at the cron times of
+``notifications.schedule`` (in the city's time zone).
 
 However many server processes run, a job runs once per slot:
 
@@ -24,13 +25,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from croniter import croniter
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
 from gardencity.notifications.announcements import leader_digests, reminders
-from gardencity.notifications.models import SchedulerLease, SchedulerRun
+from gardencity.notifications.models import Notification, SchedulerLease, SchedulerRun
 from gardencity.notifications.outbox import Notifier, insert_once
 
 __all__ = ["Scheduler", "latest_slot"]
@@ -74,6 +75,7 @@ class Scheduler:
             "reminders": self._reminders,
             "digest": self._digest,
             "flags": self._flags,
+            "housekeeping": self._housekeeping,
         }
 
     def tick(self) -> list[str]:
@@ -164,3 +166,18 @@ class Scheduler:
 
         awards = compute_flags(session, self.ctx, None, self.ctx.now())
         return {"units": len(awards), "flags": sum(1 for a in awards if a.flag)}
+
+    def _housekeeping(self, session: Session, slot: datetime) -> dict[str, Any]:
+        """Forget delivered messages, read inbox entries and runs older than the retention."""
+        before = self.ctx.now() - timedelta(days=self.notifier.config.retention_days)
+        old = Notification.created_at < before
+        delivered = (Notification.channel != "inbox") & Notification.status.in_(
+            ("sent", "stopped", "failed")
+        )
+        read = (Notification.channel == "inbox") & Notification.read_at.is_not(None)
+        messages = session.execute(delete(Notification).where(old, delivered | read))
+        runs = session.execute(delete(SchedulerRun).where(SchedulerRun.started_at < before))
+        return {
+            "messages": int(getattr(messages, "rowcount", 0) or 0),
+            "runs": int(getattr(runs, "rowcount", 0) or 0),
+        }
