@@ -209,3 +209,11 @@ def test_the_inbox_speaks_the_readers_language(make_notify_sqlite: Factory) -> N
     assert count == {"unread": 1, "poll_seconds": 15}
     read = n.env.client.post("/api/v1/inbox/read", json={"ids": [item["id"]]}, headers=officer)
     assert read.json() == {"unread": 0}
+
+
+def test_a_patrol_who_filed_reads_the_staff_message(make_notify_sqlite: Factory) -> None:
+    n = make_notify_sqlite()
+    case = n.dispatched_case()  # filed by patrol1, an inspector
+    n.env.act("officer11", case, "accept")
+    items = n.env.client.get("/api/v1/inbox", headers=n.env.headers("patrol1")).json()["items"]
+    assert items[0]["title"] == "案卷已受理" and items[0]["link"] == f"/cases/{case['id']}"

@@ -159,9 +159,15 @@ class Notifier:
             payload["reason"] = reason
         tokens = self._stop_tokens(session, found)
         rows = []
+        roles = Directory.of(session).role
         for target in found:
             body = dict(payload)
-            if target.audience == "reporter":
+            # the resident (or the Open311 client speaking for them) hears plain words; a
+            # patrol who filed the case is staff and reads the staff message
+            resident = target.audience == "reporter" and (
+                target.user_id is None or roles.get(target.user_id) == "resident"
+            )
+            if resident:
                 if event not in RESIDENT_EVENTS:
                     continue
                 body = {"event": event, "case": payload["case"], "resident": True}
