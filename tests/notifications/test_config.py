@@ -54,6 +54,7 @@ def test_a_city_overrides_rules_quiet_hours_and_schedule(tmp_path: Path) -> None
         "escalation": "5 * * * *",
         "reminders": "*/15 * * * *",
         "digest": "30 7 * * 1-5",
+        "housekeeping": "30 3 * * *",
     }
     assert config.link("cases/3") == "https://cy.example.gov.cn/cases/3"
 
