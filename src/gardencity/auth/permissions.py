@@ -75,6 +75,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "ledger.manage": frozenset({R.ADMIN, R.COORDINATOR}),
     "benchmark.view": frozenset({R.ADMIN, R.COORDINATOR, R.LEADER}),
     "benchmark.manage": frozenset({R.ADMIN}),
+    "inbox.view": STAFF | {R.RESIDENT},
+    "notification.manage": frozenset({R.ADMIN}),
 }
 
 

@@ -126,6 +126,7 @@ def file_case(
     session.flush()
     case.reference = f"GC{now:%Y%m%d}{case.id:06d}"
     _append(
+        ctx,
         case,
         actor,
         "file",
@@ -300,7 +301,7 @@ def act(
     case.status = target
     case.updated_at = now
     flag_modified(case, "updated_at")  # every action bumps the version, even a comment
-    event = _append(case, actor, action, current, target, now, data.reason, event_data)
+    event = _append(ctx, case, actor, action, current, target, now, data.reason, event_data)
     reference = case.reference  # the instance is unusable after a failed flush
     try:
         session.flush()
@@ -390,13 +391,14 @@ def escalate_overdue(session: Session, ctx: ServiceContext) -> list[Case]:
         case.updated_at = now
         flag_modified(case, "updated_at")
         status = S(case.status)
-        _append(case, None, "escalate", status, status, now, "超期升级 / overdue", data)
+        _append(ctx, case, None, "escalate", status, status, now, "超期升级 / overdue", data)
         raised.append(case)
     session.flush()
     return raised
 
 
 def _append(
+    ctx: ServiceContext,
     case: Case,
     actor: User | None,
     action: str,
@@ -417,6 +419,7 @@ def _append(
         data=data,
     )
     case.events.append(event)
+    ctx.case_event(case, event)  # the notifications' outbox, in this transaction
     return event
 
 

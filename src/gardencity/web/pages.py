@@ -43,6 +43,7 @@ NAV = {
     "survey-results": ("nav_survey_results", ("admin", "coordinator", "leader")),
     "spot-checks": ("nav_spot_checks", STAFF),
     "benchmark": ("nav_benchmark", ("admin", "coordinator", "leader")),
+    "notifications": ("nav_notifications", ("admin",)),
     "public": ("nav_public", (*STAFF, "resident", None)),
     "survey": ("nav_survey", ("resident", None)),
 }
