@@ -88,6 +88,9 @@ class CampaignEnv:
             )
             assert response.status_code == 200, response.text
             self._tokens[username] = response.json()["access_token"]
+            # a script keeps the Bearer secret, not the cookie (cookie requests must come
+            # from the app's own pages)
+            self.client.cookies.delete("gc_session")
         return {"Authorization": f"Bearer {self._tokens[username]}"}
 
     def forget_logins(self) -> None:

@@ -136,6 +136,7 @@ def live_server(
             "127.0.0.1",
             "--port",
             str(port),
+            "--no-proxy-headers",  # as `gardencity serve` runs it (the app reads them)
         ],
         env=env,
         stdout=log,

@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gardencity import __version__
-from gardencity.api.deps import RateLimiter
 from gardencity.api.errors import install_error_handlers
 from gardencity.api.public_cache import PublicCache
+from gardencity.api.security import install_security
+from gardencity.auth.throttle import RateLimiter
 from gardencity.campaign.config import load_campaign_config
 from gardencity.campaign.context import Clock, ServiceContext, system_clock
 from gardencity.db.engine import open_database
@@ -44,6 +45,13 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     ctx = ServiceContext(load_campaign_config(settings.campaign_config), files, clock)
 
     jobs = JobRunner(settings.database_url, settings.workspace or settings.files_dir)
+    limiter = RateLimiter.for_database(
+        settings.database_url,
+        db.engine,
+        clock=clock,
+        lockout_after=settings.login_lockout_after,
+        lockout_max_s=settings.login_lockout_max_minutes * 60,
+    )
     if settings.workspace is not None:
         with db.session() as session:
             mark_interrupted(session)  # their worker died with the previous server
@@ -52,6 +60,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         jobs.shutdown()
+        limiter.dispose()
         db.dispose()
 
     app = FastAPI(
@@ -69,10 +78,11 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.ctx = ctx
-    app.state.limiter = RateLimiter()
+    app.state.limiter = limiter
     app.state.public_cache = PublicCache(settings.public_cache_seconds)
     app.state.jobs = jobs
     install_error_handlers(app)
+    install_security(app, settings)
     for module in (
         auth,
         cases,
@@ -97,7 +107,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
 
 
 def app_from_env() -> FastAPI:
-    """For ``uvicorn --factory gardencity.api.app:app_from_env`` (settings from GARDENCITY_*)."""
+    """For ``uvicorn --factory gardencity.api.app:app_from_env --no-proxy-headers`` (settings
+    from GARDENCITY_*; the app reads proxy headers itself, from the trusted proxies only)."""
     app = create_app(Settings())  # type: ignore[call-arg]
     freeze_startup_heap()
     return app

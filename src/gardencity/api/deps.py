@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from functools import partial
 from typing import Annotated
@@ -14,11 +11,12 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from gardencity.auth.sessions import remembered_user, user_for_token
+from gardencity.auth.throttle import RateLimiter
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import User
 from gardencity.campaign.schemas import MAX_ID
 from gardencity.db.engine import Database
-from gardencity.errors import AuthenticationError, RateLimitedError
+from gardencity.errors import AuthenticationError
 from gardencity.settings import Settings
 from gardencity.web.i18n import request_lang
 
@@ -129,32 +127,6 @@ def set_session_cookie(response: Response, secret: str, settings: Settings) -> N
 
 
 def client_address(request: Request) -> str:
-    settings: Settings = request.app.state.settings
-    if settings.behind_proxy:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    """The client's address: the connection's peer, or with ``behind_proxy`` what a trusted
+    proxy says in X-Forwarded-For (resolved by the proxy middleware, api/security.py)."""
     return request.client.host if request.client else "unknown"
-
-
-class RateLimiter:
-    """Sliding one-minute window per (bucket, client); raises RateLimitedError when full."""
-
-    def __init__(self) -> None:
-        self._hits: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def check(self, bucket: str, client: str, per_minute: int) -> None:
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits[(bucket, client)]
-            while hits and now - hits[0] >= 60:
-                hits.popleft()
-            if len(hits) >= per_minute:
-                retry = int(60 - (now - hits[0])) + 1
-                raise RateLimitedError(
-                    f"请求过于频繁 / too many requests ({per_minute} per minute); retry in "
-                    f"{retry} s",
-                    retry_after_s=retry,
-                )
-            hits.append(now)

@@ -283,6 +283,9 @@ class AuthToken(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked: Mapped[bool] = mapped_column(default=False)
+    name: Mapped[str | None] = mapped_column(String(100))  # what an API token is for
+    # the log-in session that created this API token: its logout revokes the token too
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("auth_tokens.id"), index=True)
 
     user: Mapped[User] = relationship()
 

@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from gardencity.api.deps import SESSION_COOKIE, client_address, set_session_cookie
-from gardencity.auth.sessions import authenticate, issue_token, revoke_token, user_for_token
+from gardencity.auth.sessions import log_in, revoke_token, user_for_token
+from gardencity.auth.throttle import AccountLockedError
 from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
 from gardencity.errors import AuthenticationError, RateLimitedError
@@ -22,7 +23,7 @@ from gardencity.settings import Settings
 from gardencity.web.cockpit import indicator_rows
 from gardencity.web.i18n import LANG_COOKIE, messages, request_lang
 
-__all__ = ["NAV", "PageUser", "login_redirect", "page_user", "render", "router"]
+__all__ = ["NAV", "PageUser", "json_for_html", "login_redirect", "page_user", "render", "router"]
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -67,6 +68,23 @@ def page_user(request: Request) -> PageUser | None:
         return PageUser(user.id, user.username, user.display_name, user.role, user.unit_id)
 
 
+# characters that could end or change the <script> element, or a JavaScript string literal
+_HTML_UNSAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def json_for_html(data: Any) -> str:
+    r"""``data`` as JSON safe to embed in ``<script type="application/json">``: ``<``, ``>``,
+    ``&`` and the line separators U+2028/9 are written as ``\uXXXX`` escapes, so no text
+    (``</script>``, ``<!--<script>``) can end the element or change how it is parsed.
+
+    >>> json_for_html({"name": "<!--<script>&"})
+    '{"name": "\\u003c!--\\u003cscript\\u003e\\u0026"}'
+    """
+    return json.dumps(data, ensure_ascii=False).translate(_HTML_UNSAFE)
+
+
 def render(request: Request, page: str, user: PageUser | None, **context: Any) -> HTMLResponse:
     lang = request_lang(request)
     t = messages(lang)
@@ -94,7 +112,7 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
             "user": user,
             "nav": nav,
             "city_name": settings.city_name,
-            "page_data": json.dumps(page_data, ensure_ascii=False).replace("</", "<\\/"),
+            "page_data": json_for_html(page_data),
             **context,
         },
     )
@@ -161,16 +179,28 @@ def login_submit(
     ctx: ServiceContext = request.app.state.ctx
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     try:
-        request.app.state.limiter.check(
-            "login", client_address(request), request.app.state.settings.logins_per_minute
-        )
         with db.session() as session:
-            user = authenticate(session, username, password)
-            lifetime = timedelta(hours=settings.session_hours)
-            secret = issue_token(session, user, kind="session", lifetime=lifetime, now=ctx.now())
-    except (AuthenticationError, RateLimitedError) as exc:
-        page = render(request, "login", None, next=target, error=str(exc), username=username)
-        page.status_code = 401 if isinstance(exc, AuthenticationError) else 429
+            _, secret = log_in(
+                session,
+                request.app.state.limiter,
+                username,
+                password,
+                client=client_address(request),
+                per_minute=settings.logins_per_minute,
+                lifetime=timedelta(hours=settings.session_hours),
+                now=ctx.now(),
+            )
+    except RateLimitedError as exc:
+        key = "login_locked" if isinstance(exc, AccountLockedError) else "login_rate_limited"
+        error = messages(request_lang(request))[key].format(seconds=exc.retry_after_s)
+        page = render(request, "login", None, next=target, error=error, username=username)
+        page.status_code = 429
+        page.headers["Retry-After"] = str(exc.retry_after_s)
+        return page
+    except AuthenticationError:
+        error = messages(request_lang(request))["login_failed"]
+        page = render(request, "login", None, next=target, error=error, username=username)
+        page.status_code = 401
         return page
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, secret, settings)

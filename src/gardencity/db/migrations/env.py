@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import gardencity.auth.throttle  # noqa: F401  (its tables belong to the schema)
 from gardencity.campaign.models import Base
 
 config = context.config
