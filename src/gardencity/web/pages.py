@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from gardencity.api.deps import SESSION_COOKIE, client_address, set_session_cookie
+from gardencity.auth.permissions import PERMISSIONS
 from gardencity.auth.sessions import log_in, revoke_token, user_for_token
 from gardencity.auth.throttle import AccountLockedError
 from gardencity.campaign.context import ServiceContext
@@ -217,6 +218,25 @@ def logout(request: Request) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
+
+
+@router.get("/account")
+def account_page(request: Request) -> Response:
+    """Change the password; the user's log-ins and API tokens; Open311 keys (administrators)."""
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    return render(
+        request,
+        "account",
+        user,
+        can_manage_keys=_holds(user, "api_key.manage"),
+        can_manage_users=_holds(user, "user.manage"),
+    )
+
+
+def _holds(user: PageUser, permission: str) -> bool:
+    return user.role in {str(role) for role in PERMISSIONS[permission]}
 
 
 @router.get("/map")
