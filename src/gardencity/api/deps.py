@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy.orm import Session
 
 from gardencity.auth.sessions import remembered_user, user_for_token
@@ -29,14 +32,44 @@ __all__ = [
     "OptionalUser",
     "PathId",
     "QueryId",
+    "QueryTime",
     "RateLimiter",
     "client_address",
     "set_session_cookie",
 ]
 
 SESSION_COOKIE = "gc_session"
+CHINA_TIME = timezone(timedelta(hours=8))
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def _iso_datetime(value: object) -> object:
+    """Only an ISO 8601 date-time (a number is not taken for a Unix time)."""
+    if isinstance(value, str) and not _ISO_DATETIME.fullmatch(value.strip()):
+        raise ValueError(
+            "日期时间格式应为 ISO 8601 / expected an ISO 8601 date-time such as "
+            "2026-05-04T09:00:00+08:00"
+        )
+    return value
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A time without a UTC offset is China Standard Time (+08:00)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=CHINA_TIME)
+    return value
+
+
+QueryTime = Annotated[
+    datetime | None,
+    BeforeValidator(_iso_datetime),
+    AfterValidator(_aware),
+    Query(description="ISO 8601 date-time; without an offset, China Standard Time (+08:00)"),
+]
 
 
 async def _session(request: Request) -> AsyncIterator[Session]:

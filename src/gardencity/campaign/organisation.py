@@ -140,6 +140,8 @@ def update_user(
     if user is None:
         raise NotFoundError(f"user {user_id} not found")
     changes = patch.model_dump(exclude_unset=True, exclude={"password"})
+    # null leaves a field as it is, except the unit, which a null removes
+    changes = {k: v for k, v in changes.items() if v is not None or k == "unit_id"}
     role = Role(changes.get("role", user.role))
     _check_user_unit(session, role, changes.get("unit_id", user.unit_id))
     for key, value in changes.items():
