@@ -13,10 +13,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy.orm import Session
 
+from gardencity.auth.models import User
 from gardencity.auth.sessions import remembered_user, user_for_token
 from gardencity.auth.throttle import RateLimiter
 from gardencity.campaign.context import ServiceContext
-from gardencity.campaign.models import User
 from gardencity.campaign.schemas import MAX_ID
 from gardencity.db.engine import Database
 from gardencity.errors import AuthenticationError

@@ -21,61 +21,25 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Engine,
-    Float,
-    Integer,
-    String,
-    Table,
-    case,
-    create_engine,
-    delete,
-    event,
-    select,
-    update,
-)
+from sqlalchemy import Engine, case, create_engine, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
-from gardencity.campaign.context import Clock, system_clock
-from gardencity.campaign.models import Base
+from gardencity.auth.models import LoginFailure, RateCounter
+from gardencity.db.base import Base
 from gardencity.errors import RateLimitedError
 
-__all__ = [
-    "FIRST_LOCK_S",
-    "AccountLockedError",
-    "RateLimiter",
-    "limits_file",
-    "login_failures",
-    "rate_counters",
-]
+__all__ = ["FIRST_LOCK_S", "AccountLockedError", "RateLimiter", "limits_file"]
 
 WINDOW_S = 60
 FIRST_LOCK_S = 30.0
 FAILURE_MEMORY_S = 24 * 3600  # failures older than this are forgotten
 _CLEAN_EVERY = 200  # delete stale rows on about one call in this many
-
-rate_counters = Table(
-    "rate_counters",
-    Base.metadata,
-    Column("bucket", String(32), primary_key=True),
-    Column("client", String(200), primary_key=True),
-    Column("minute", Integer, primary_key=True, autoincrement=False),
-    Column("hits", Integer, nullable=False),
-)
-login_failures = Table(
-    "login_failures",
-    Base.metadata,
-    Column("account", String(200), primary_key=True),
-    Column("failures", Integer, nullable=False),
-    Column("last_failure", Float, nullable=False),
-    Column("locked_until", Float, nullable=False),
-)
 
 
 class AccountLockedError(RateLimitedError):
@@ -119,7 +83,10 @@ def _sqlite_side_engine(path: str) -> Engine:
     def _immediate(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-    Base.metadata.create_all(engine, tables=[rate_counters, login_failures])
+    Base.metadata.create_all(
+        engine,
+        tables=[Base.metadata.tables["rate_counters"], Base.metadata.tables["login_failures"]],
+    )
     return engine
 
 
@@ -130,7 +97,7 @@ class RateLimiter:
         self,
         engine: Engine,
         *,
-        clock: Clock = system_clock,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         lockout_after: int = 5,
         lockout_max_s: float = 900.0,
         owns_engine: bool = False,
@@ -165,22 +132,22 @@ class RateLimiter:
         now = self._now()
         minute = int(now // WINDOW_S)
         key = {"bucket": bucket[:32], "client": client[:200]}
-        insert = self._insert(rate_counters).values(**key, minute=minute, hits=1)
+        insert = self._insert(RateCounter).values(**key, minute=minute, hits=1)
         upsert = insert.on_conflict_do_update(
             index_elements=["bucket", "client", "minute"],
-            set_={"hits": rate_counters.c.hits + 1},
-        ).returning(rate_counters.c.hits)
+            set_={"hits": RateCounter.hits + 1},
+        ).returning(RateCounter.hits)
         with self._engine.begin() as connection:
             current = int(connection.execute(upsert).scalar_one())
             previous = connection.execute(
-                select(rate_counters.c.hits).where(
-                    rate_counters.c.bucket == key["bucket"],
-                    rate_counters.c.client == key["client"],
-                    rate_counters.c.minute == minute - 1,
+                select(RateCounter.hits).where(
+                    RateCounter.bucket == key["bucket"],
+                    RateCounter.client == key["client"],
+                    RateCounter.minute == minute - 1,
                 )
             ).scalar()
             if random.randrange(_CLEAN_EVERY) == 0:
-                connection.execute(delete(rate_counters).where(rate_counters.c.minute < minute - 1))
+                connection.execute(delete(RateCounter).where(RateCounter.minute < minute - 1))
         elapsed = now - minute * WINDOW_S
         earlier = (previous or 0) * (1 - elapsed / WINDOW_S)
         if earlier + current - 1 < per_minute:
@@ -199,9 +166,7 @@ class RateLimiter:
         """RateLimitedError while ``account`` is locked out after failed log-ins."""
         with self._engine.connect() as connection:
             until = connection.execute(
-                select(login_failures.c.locked_until).where(
-                    login_failures.c.account == account[:200]
-                )
+                select(LoginFailure.locked_until).where(LoginFailure.account == account[:200])
             ).scalar()
         wait = (until or 0.0) - self._now()
         if wait > 0:
@@ -215,8 +180,8 @@ class RateLimiter:
     def record_failure(self, account: str) -> float:
         """Count a failed log-in of ``account``; returns the seconds it is now locked (0: not)."""
         now = self._now()
-        t = login_failures.c
-        insert = self._insert(login_failures).values(
+        t = LoginFailure
+        insert = self._insert(LoginFailure).values(
             account=account[:200], failures=1, last_failure=now, locked_until=0.0
         )
         upsert = insert.on_conflict_do_update(
@@ -233,13 +198,13 @@ class RateLimiter:
             lock = self.lock_seconds(failures)
             if lock:
                 connection.execute(
-                    update(login_failures)
+                    update(LoginFailure)
                     .where(t.account == account[:200])
                     .values(locked_until=now + lock)
                 )
             if random.randrange(_CLEAN_EVERY) == 0:
                 connection.execute(
-                    delete(login_failures).where(t.last_failure < now - FAILURE_MEMORY_S)
+                    delete(LoginFailure).where(t.last_failure < now - FAILURE_MEMORY_S)
                 )
         return lock
 
@@ -259,4 +224,4 @@ class RateLimiter:
     def record_success(self, account: str) -> None:
         """A successful log-in clears the account's failures."""
         with self._engine.begin() as connection:
-            connection.execute(delete(login_failures).where(login_failures.c.account == account))
+            connection.execute(delete(LoginFailure).where(LoginFailure.account == account))

@@ -19,6 +19,7 @@ from gardencity.api.deps import (
     set_session_cookie,
 )
 from gardencity.api.errors import ERROR_RESPONSES
+from gardencity.auth.models import AuthToken, User
 from gardencity.auth.passwords import check_password_policy, hash_password, verify_password
 from gardencity.auth.permissions import authorize
 from gardencity.auth.sessions import (
@@ -29,7 +30,6 @@ from gardencity.auth.sessions import (
     revoke_user_tokens,
     token_for_secret,
 )
-from gardencity.campaign.models import AuthToken, User
 from gardencity.campaign.organisation import audit
 from gardencity.errors import (
     AuthenticationError,
