@@ -145,14 +145,13 @@ def test_gardencity_serve_ignores_forwarded_for_from_loopback(
     try:
         _wait_until_up(url, server, tmp_path / "server.log")
         codes = []
-        for i in range(6):
-            with httpx.Client(base_url=url) as client:  # a new connection each time
-                codes.append(
-                    _login(
-                        client, f"nobody{i}", "x", **{"X-Forwarded-For": f"198.51.100.{i}"}
-                    ).status_code
-                )
-        assert codes == [401, 401, 401, 401, 429, 429]
+        for i in range(8):
+            with httpx.Client(base_url=url, timeout=60) as client:  # a new connection each
+                spoof = {"X-Forwarded-For": f"198.51.100.{i}"}
+                codes.append(_login(client, f"nobody{i}", "x", **spoof).status_code)
+        # 4 a minute (one more if the requests straddle two minutes: the window is estimated)
+        assert set(codes) == {401, 429} and codes.count(401) <= 5, codes
+        assert codes[-3:] == [429] * 3, codes
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
