@@ -30,6 +30,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from gardencity.api.deps import SESSION_COOKIE
 from gardencity.settings import Settings
+from gardencity.web.i18n import LANG_COOKIE, messages
 
 __all__ = [
     "DOCUMENT_POLICY",
@@ -159,19 +160,25 @@ def cross_site_problem(scope: Scope, headers: Headers, *, cookie_auth: bool) -> 
     return "no Origin or Sec-Fetch-Site header" if cookie_auth else None
 
 
-def _refusal(path: str, problem: str) -> Response:
-    message = (
-        "跨站请求被拒绝：请在本平台的页面上操作 / cross-site request refused: use the "
-        f"platform's own pages, or send scripts' requests with Authorization: Bearer ({problem})"
-    )
+def _refusal(path: str, problem: str, headers: Headers) -> Response:
     if path.startswith(API_PREFIXES):
+        message = (
+            "跨站请求被拒绝：请在本平台的页面上操作 / cross-site request refused: use the "
+            "platform's own pages, or send scripts' requests with Authorization: Bearer "
+            f"({problem})"
+        )
         body = {"error": {"code": "cross_site_request", "message": message, "details": []}}
         return JSONResponse(body, status_code=403)
+    lang = cookie_parser(headers.get("cookie", "")).get(LANG_COOKIE, "zh")
+    t = messages(lang)
     return HTMLResponse(
-        '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>请求被拒绝</title>'
-        "<h1>请求被拒绝 / Request refused</h1><p>跨站请求被拒绝：请回到本平台的页面重新操作。</p>"
-        '<p lang="en">Cross-site request refused: go back to the platform\'s own pages and '
-        'try again.</p><p><a href="/">返回首页 / Home</a></p></html>',
+        f'<!doctype html><html lang="{"en" if lang == "en" else "zh-CN"}"><head>'
+        f'<meta charset="utf-8"><meta name="viewport" content="width=device-width, '
+        f'initial-scale=1"><title>{t["refused_title"]}</title>'
+        '<link rel="stylesheet" href="/static/web/app.css"></head><body><main>'
+        f'<section class="card narrow"><h1>{t["refused_title"]}</h1>'
+        f'<p>{t["refused_text"]}</p><p><a href="/">{t["refused_home"]}</a></p></section>'
+        "</main></body></html>",
         status_code=403,
     )
 
@@ -196,7 +203,7 @@ class CrossSiteGuard:
         if cookie_auth or page_form:
             problem = cross_site_problem(scope, headers, cookie_auth=cookie_auth)
             if problem is not None:
-                await _refusal(path, problem)(scope, receive, send)
+                await _refusal(path, problem, headers)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

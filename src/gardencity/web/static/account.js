@@ -18,7 +18,7 @@
     const cells = [
       userName === undefined ? "" : `<td>${esc(userName)}</td>`,
       `<td>${esc(row.name || "—")}${row.current ? " " + esc(t("this_session")) : ""}</td>`,
-      `<td>${esc(kind(row.kind))}</td>`,
+      `<td class="kind">${esc(kind(row.kind))}</td>`,
       `<td class="date">${esc(fmtTime(row.created_at))}</td>`,
       `<td class="date">${esc(fmtTime(row.expires_at))}</td>`,
       `<td class="action">${row.current ? "" : revokeButton(`/api/v1/auth/tokens/${row.id}`, label)}</td>`,
