@@ -12,9 +12,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gardencity import __version__
-from gardencity.api.deps import RateLimiter
 from gardencity.api.errors import install_error_handlers
 from gardencity.api.public_cache import PublicCache
+from gardencity.api.security import install_security
+from gardencity.auth.throttle import RateLimiter
 from gardencity.campaign.config import load_campaign_config
 from gardencity.campaign.context import Clock, ServiceContext, system_clock
 from gardencity.db.engine import open_database
@@ -51,6 +52,7 @@ def create_app(
     from gardencity.notifications.outbox import Notifier
     from gardencity.notifications.runtime import NotificationRuntime
     from gardencity.web import install_web
+    from gardencity.web.pages import refusal_page
 
     db = open_database(settings.database_url)
     files = FileStore(settings.files_dir, max_bytes=int(settings.max_upload_mb * 1_000_000))
@@ -60,6 +62,13 @@ def create_app(
     notices = NotificationRuntime(db, ctx, notifier, city_name=settings.city_name)
 
     jobs = JobRunner(settings.database_url, settings.workspace or settings.files_dir)
+    limiter = RateLimiter.for_database(
+        settings.database_url,
+        db.engine,
+        clock=clock,
+        lockout_after=settings.login_lockout_after,
+        lockout_max_s=settings.login_lockout_max_minutes * 60,
+    )
     if settings.workspace is not None:
         with db.session() as session:
             mark_interrupted(session)  # their worker died with the previous server
@@ -71,6 +80,7 @@ def create_app(
         yield
         notices.stop()
         jobs.shutdown()
+        limiter.dispose()
         db.dispose()
 
     app = FastAPI(
@@ -88,11 +98,12 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.ctx = ctx
-    app.state.limiter = RateLimiter()
+    app.state.limiter = limiter
     app.state.public_cache = PublicCache(settings.public_cache_seconds)
     app.state.jobs = jobs
     app.state.notifications = notices
     install_error_handlers(app)
+    install_security(app, settings, page_refusal=refusal_page)
     for module in (
         auth,
         cases,
@@ -118,7 +129,8 @@ def create_app(
 
 
 def app_from_env() -> FastAPI:
-    """For ``uvicorn --factory gardencity.app:app_from_env`` (settings from GARDENCITY_*)."""
+    """For ``uvicorn --factory gardencity.app:app_from_env --no-proxy-headers`` (settings
+    from GARDENCITY_*; the app reads proxy headers itself, from the trusted proxies only)."""
     app = create_app(Settings())  # type: ignore[call-arg]
     freeze_startup_heap()
     return app

@@ -40,6 +40,8 @@ class Ctx:
     reference: str = ""
     token: str = ""
     run_id: int = 0
+    admin_token_id: int = 0
+    api_key_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,17 @@ TABLE: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/api/v1/auth/logout"): Rule(ALL, lambda c: {}),
     ("POST", "/api/v1/auth/tokens"): Rule(ALL, lambda c: {}),
+    ("GET", "/api/v1/auth/tokens"): Rule(ALL, lambda c: {}),
+    # an administrator's API token: its owner revokes it, nobody else sees it
+    ("DELETE", "/api/v1/auth/tokens/{token_id}"): Rule(
+        {"admin"},
+        lambda c: {"url": f"/api/v1/auth/tokens/{c.admin_token_id}"},
+        frozenset(ALL - {"admin"}),
+    ),
+    # a weak new password: refused (422) after the permission check, and nothing changes
+    ("POST", "/api/v1/auth/password"): Rule(
+        ALL, lambda c: {"json": {"current_password": "test-pass-1", "new_password": "12345678"}}
+    ),
     ("GET", "/api/v1/auth/me"): Rule(ALL, lambda c: {}),
     ("GET", "/api/v1/cases"): Rule(ALL, lambda c: {}),
     ("GET", "/api/v1/cases.geojson"): Rule(ALL, lambda c: {}),
@@ -112,7 +125,7 @@ TABLE: dict[tuple[str, str], Rule] = {
             "json": {
                 "username": "newbie",
                 "display_name": "新人",
-                "password": "abcdefgh1",
+                "password": "gold-canal-ferry-9",
                 "role": "resident",
             }
         },
@@ -130,6 +143,10 @@ TABLE: dict[tuple[str, str], Rule] = {
         lambda c: {"files": {"file": ("g.gpkg", _grid_gpkg(), "application/geopackage+sqlite3")}},
     ),
     ("POST", "/api/v1/api-keys"): Rule({"admin"}, lambda c: {"json": {"name": "hotline"}}),
+    ("GET", "/api/v1/api-keys"): Rule({"admin"}, lambda c: {}),
+    ("DELETE", "/api/v1/api-keys/{key_id}"): Rule(
+        {"admin"}, lambda c: {"url": f"/api/v1/api-keys/{c.api_key_id}"}
+    ),
     ("GET", "/api/v1/audit"): Rule({"admin"}, lambda c: {}),
     ("POST", "/api/v1/rankings/compute"): Rule({"admin"}, lambda c: {}),
     ("GET", "/api/v1/rankings"): Rule(STAFF, lambda c: {}),
@@ -452,7 +469,19 @@ def _setup(env: CampaignEnv) -> Ctx:
         reference, secret = row.reference, row.token
         run = start_run(session, user_id=None)
         run_id = run.id
-    return Ctx(env, case["id"], photo.json()["id"], target.json()["id"], reference, secret, run_id)
+    token = env.client.post("/api/v1/auth/tokens", headers=env.headers("admin"))
+    key = env.client.post("/api/v1/api-keys", json={"name": "矩阵"}, headers=env.headers("admin"))
+    return Ctx(
+        env,
+        case["id"],
+        photo.json()["id"],
+        target.json()["id"],
+        reference,
+        secret,
+        run_id,
+        token.json()["id"],
+        key.json()["id"],
+    )
 
 
 def _open311_post(c: Ctx) -> dict[str, Any]:

@@ -119,7 +119,7 @@ def test_a_resident_hears_in_plain_words_and_can_stop(make_notify: Factory, tmp_
 def test_the_open311_client_hears_what_its_resident_hears(make_notify: Factory) -> None:
     n = make_notify()
     with n.env.app.state.db.session() as session:
-        key_id = session.scalars(select(ApiKey.id).where(ApiKey.name == "public web page")).one()
+        key_id = session.scalars(select(ApiKey.id).where(ApiKey.name == "市民上报页面")).one()
     n.channel(
         "webhook",
         {"url": f"{n.platforms.url}/webhook", "secret": WEBHOOK_SECRET},

@@ -153,6 +153,7 @@ def live_server(
             "127.0.0.1",
             "--port",
             str(port),
+            "--no-proxy-headers",  # as `gardencity serve` runs it (the app reads them)
         ],
         env=env,
         stdout=log,
@@ -205,13 +206,28 @@ def shot() -> Any:
     return save
 
 
+def watch_errors(page: Any) -> list[str]:
+    """Collect the page's script errors and Content-Security-Policy violations in
+    ``page.errors`` (the tests expect none)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+    page.errors = errors
+    return errors
+
+
 def login(browser: Any, server: LiveServer, username: str, **context: Any) -> Any:
     """A new browser context logged in as ``username`` through the login page."""
     ctx = browser.new_context(base_url=server.url, locale="zh-CN", **context)
     page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
+    watch_errors(page)
     page.goto("/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)

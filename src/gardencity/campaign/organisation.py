@@ -14,9 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gardencity.auth.models import ApiKey, AuditEntry, Grid, LeaderAssignment, Unit, User
-from gardencity.auth.passwords import hash_password, hash_secret, new_secret
+from gardencity.auth.passwords import check_password_policy, hash_password, hash_secret, new_secret
 from gardencity.auth.permissions import UnitTree, authorize
 from gardencity.auth.roles import Role
+from gardencity.auth.sessions import revoke_user_tokens
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.grids import check_grid_tiling
 from gardencity.campaign.schemas import DbId
@@ -32,6 +33,7 @@ __all__ = [
     "create_unit",
     "create_user",
     "import_grids",
+    "revoke_api_key",
     "update_user",
 ]
 
@@ -121,6 +123,7 @@ def create_user(session: Session, ctx: ServiceContext, actor: User | None, data:
     if actor is not None:
         authorize(actor, "user.manage")
     _check_user_unit(session, data.role, data.unit_id)
+    check_password_policy(data.password, [data.username, data.display_name, data.email])
     values = data.model_dump(exclude={"password"})
     user = User(**values, password_hash=hash_password(data.password), created_at=ctx.now())
     session.add(user)
@@ -137,12 +140,16 @@ def update_user(
     if user is None:
         raise NotFoundError(f"user {user_id} not found")
     changes = patch.model_dump(exclude_unset=True, exclude={"password"})
+    # null leaves a field as it is, except the unit, which a null removes
+    changes = {k: v for k, v in changes.items() if v is not None or k == "unit_id"}
     role = Role(changes.get("role", user.role))
     _check_user_unit(session, role, changes.get("unit_id", user.unit_id))
     for key, value in changes.items():
         setattr(user, key, value)
     if patch.password:
+        check_password_policy(patch.password, [user.username, user.display_name, user.email])
         user.password_hash = hash_password(patch.password)
+        revoke_user_tokens(session, user.id)  # a reset ends every session and token
         changes["password"] = "(changed)"
     audit(session, ctx, actor, "user.update", user, {k: str(v) for k, v in changes.items()})
     return user
@@ -218,8 +225,10 @@ def import_grids(
     return {"imported": len(rows), "problems": list(report.problems)}
 
 
-def create_api_key(session: Session, ctx: ServiceContext, actor: User | None, name: str) -> str:
-    """A new Open311 api_key for a client application; the key is returned once."""
+def create_api_key(
+    session: Session, ctx: ServiceContext, actor: User | None, name: str
+) -> tuple[str, ApiKey]:
+    """A new Open311 api_key for a client application: the key (returned once) and its row."""
     if actor is not None:
         authorize(actor, "api_key.manage")
     secret = new_secret()
@@ -227,7 +236,17 @@ def create_api_key(session: Session, ctx: ServiceContext, actor: User | None, na
     session.add(key)
     session.flush()
     audit(session, ctx, actor, "api_key.create", key, {"name": name})
-    return secret
+    return secret, key
+
+
+def revoke_api_key(session: Session, ctx: ServiceContext, actor: User, key_id: int) -> None:
+    """Revoke an Open311 api_key (kept, inactive, for the audit trail)."""
+    authorize(actor, "api_key.manage")
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFoundError(f"api_key {key_id} not found")
+    key.is_active = False
+    audit(session, ctx, actor, "api_key.revoke", key, {"name": key.name})
 
 
 def unit_tree(session: Session) -> UnitTree:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 __all__ = [
     "MAX_ID",
@@ -28,7 +28,15 @@ Source = Literal[
 ]
 Priority = Literal["urgent", "high", "normal", "low"]
 MAX_ID = 2_147_483_647
-DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _not_a_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("编号应为正整数 / an id is a whole number, not true or false")
+    return value
+
+
+DbId = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=MAX_ID)]
 
 
 class GeoJSONGeometry(BaseModel):

@@ -160,7 +160,7 @@ def seed_organisation(
     if leader is not None:
         leader_id = session.scalars(select(User.id).where(User.username == "leader")).one()
         org.assign_leader(session, ctx, None, leader_id, leader)
-    result.api_key = org.create_api_key(session, ctx, None, "public web page")
+    result.api_key, _ = org.create_api_key(session, ctx, None, "市民上报页面")
     session.flush()
     return result
 

@@ -119,9 +119,11 @@ def serve(
         f"gardencity: http://{host}:{port}/  (API http://{host}:{port}/api/docs; "
         f"{settings.database_url.split('@')[-1]})"
     )
+    # uvicorn would believe X-Forwarded-For from 127.0.0.1 whatever the settings say; the app
+    # itself reads proxy headers, from the trusted proxies only (api/security.py)
     if workers == 1:
         freeze_startup_heap()
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
         return
     # each worker process builds its own app from the same settings (GARDENCITY_* variables)
     os.environ.update(settings_environment(settings))
@@ -132,6 +134,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        proxy_headers=False,
     )
 
 

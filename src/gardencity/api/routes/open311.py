@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from gardencity.api.deps import Ctx, DbSession, PathId, client_address
+from gardencity.api.errors import OPEN311_ERROR_RESPONSES
 from gardencity.api.open311_format import open311_error, open311_response, w3c
 from gardencity.api.public_cache import PublicCache
 from gardencity.auth.models import Unit
@@ -35,7 +36,7 @@ from gardencity.errors import (
 )
 from gardencity.settings import Settings
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"])
+router = APIRouter(prefix="/open311/v2", tags=["open311"], responses=OPEN311_ERROR_RESPONSES)
 FORMATS = {"json", "xml"}
 PHOTO_ROLES = {"before", "after"}
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from gardencity.api.deps import CurrentUser, DbSession, PathId
 from gardencity.api.errors import ERROR_RESPONSES
+from gardencity.api.security import DOCUMENT_POLICY
 from gardencity.auth.permissions import authorize
 from gardencity.errors import ConflictError, NotFoundError
 from gardencity.jobs import layers
@@ -128,8 +129,14 @@ def run_file(
         "report": "text/html; charset=utf-8",
     }[key]
     disposition = "attachment" if key == "diagnostics" else "inline"
+    # the report is a stand-alone document: its own styles and embedded images, no script
+    headers = {"Content-Security-Policy": DOCUMENT_POLICY} if key == "report" else None
     return FileResponse(
-        path, media_type=media, filename=f"run{run_id}-{name}", content_disposition_type=disposition
+        path,
+        media_type=media,
+        filename=f"run{run_id}-{name}",
+        content_disposition_type=disposition,
+        headers=headers,
     )
 
 

@@ -2,7 +2,7 @@
 lease and runs
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-10 09:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import gardencity.db.types
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
