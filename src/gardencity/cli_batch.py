@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import click
 from rich.console import Console
@@ -91,10 +92,10 @@ def assess_batch_command(
         )
     table = result.table
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    if out_path.suffix.lower() == ".xlsx":
-        table.to_excel(out_path)
-    else:
-        table.to_csv(out_path, encoding="utf-8-sig")
+    from gardencity.storage.spreadsheets import write_table
+
+    fmt: Literal["csv", "xlsx"] = "xlsx" if out_path.suffix.lower() == ".xlsx" else "csv"
+    write_table(table, out_path, fmt, sheet_name="批量评估", index=True)
     done = len(result.scorecards)
     console.print(f"{done} 个城市已评估 / cities assessed in {result.seconds:.1f} s → {out_path}")
     for workspace, error in result.failures.items():

@@ -132,8 +132,10 @@ def spot_check(
     out.mkdir(parents=True, exist_ok=True)
     assert estimate.points is not None
     estimate.points.to_file(out / "green_cover_points.gpkg", driver="GPKG")
+    from gardencity.storage.spreadsheets import write_table
+
     sheet = field_check_sheet(drawn)
-    sheet.to_excel(out / "check_sheet.xlsx", index=False)
+    write_table(sheet, out / "check_sheet.xlsx", "xlsx", sheet_name="现场核查表")
     console.print(f"写出 / written: {out / 'green_cover_points.gpkg'}, {out / 'check_sheet.xlsx'}")
 
 
@@ -387,7 +389,9 @@ def benchmark_command(
     console.print(shown)
     out = out_path or workspace / "inspection" / "benchmark.xlsx"
     out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_excel(out, index=False)
+    from gardencity.storage.spreadsheets import write_table
+
+    write_table(table, out, "xlsx", sheet_name="同类城市对标")
     console.print(f"写出 / written: {out}")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "settings_environment"]
@@ -70,9 +70,21 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="send cookies only over HTTPS (set true behind TLS)"
     )
+    public_base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="the address residents reach the server at, e.g. https://garden.example.cn/ "
+        "— links in public answers (Open311 media_url) start with it; unset: the address "
+        "of each request",
+    )
     behind_proxy: bool = Field(
         default=False, description="trust X-Forwarded-For for the client address (rate limits)"
     )
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _ends_with_slash(cls, value: str | None) -> str | None:
+        return value if value is None or value.endswith("/") else value + "/"
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

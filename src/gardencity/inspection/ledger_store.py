@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 import shapely
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,8 @@ from gardencity.inspection.ledger import (
 )
 from gardencity.inspection.models import LedgerDocument
 from gardencity.standards import load_standard
+from gardencity.storage.spreadsheets import append_row, new_workbook
+from gardencity.storage.text import CleanInput
 
 __all__ = [
     "LedgerDocIn",
@@ -49,7 +51,7 @@ LEDGER_ACTION = "ledger"
 SHA256 = r"^[0-9a-f]{64}$"
 
 
-class LedgerDocIn(BaseModel):
+class LedgerDocIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
     item_id: str = Field(min_length=1, max_length=64)
     title: str = Field(min_length=1, max_length=300)
@@ -64,7 +66,7 @@ class LedgerDocIn(BaseModel):
     note: str | None = Field(default=None, max_length=5000)
 
 
-class LedgerDocPatch(BaseModel):
+class LedgerDocPatch(CleanInput):
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(default=None, min_length=1, max_length=300)
     kind: str | None = Field(default=None, max_length=32)
@@ -243,21 +245,17 @@ def export_ledger(
 ) -> Path:
     """``out_dir/<NN_item>/<file>`` for every uploaded document and ``台账索引.xlsx``
     (one row per document, items in catalogue order, items without documents listed too)."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
     items = _items(standard_id)
     docs = _frame(session)
     names = dict(session.execute(select(Unit.id, Unit.name)).all())
     out_dir.mkdir(parents=True, exist_ok=True)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "台账索引"
-    sheet.append([f"{city}创建园林城市台账资料索引".strip()])
+    book, sheet = new_workbook("台账索引")
+    append_row(sheet, [f"{city}创建园林城市台账资料索引".strip()])
     sheet["A1"].font = Font(bold=True, size=14)
     headers = ["序号", "考核项目", "文件名称", "类别", "责任单位", "完成时限", "状态", "文件位置"]
-    sheet.append(headers)
+    append_row(sheet, headers)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     missing_fill = PatternFill("solid", fgColor="FDE0DD")
@@ -266,8 +264,8 @@ def export_ledger(
         folder.mkdir(exist_ok=True)
         mine = docs[docs["item_id"] == item.item_id]
         if mine.empty:
-            sheet.append(
-                [f"{item.seq:02d}", item.name_zh, "（未登记文件）", "", "", "", "缺失", ""]
+            append_row(
+                sheet, [f"{item.seq:02d}", item.name_zh, "（未登记文件）", "", "", "", "缺失", ""]
             )
             for cell in sheet[sheet.max_row]:
                 cell.fill = missing_fill
@@ -285,7 +283,8 @@ def export_ledger(
             due = "" if pd.isna(due_at) else pd.Timestamp(due_at).strftime("%Y-%m-%d")
             owner_id = doc["owner_unit_id"]
             owner = names.get(int(owner_id), "") if pd.notna(owner_id) else ""
-            sheet.append(
+            append_row(
+                sheet,
                 [
                     f"{item.seq:02d}.{number}",
                     item.name_zh,
@@ -295,7 +294,7 @@ def export_ledger(
                     due,
                     STATUSES.get(str(doc["status"]), str(doc["status"])),
                     location,
-                ]
+                ],
             )
             if doc["status"] != "accepted":
                 for cell in sheet[sheet.max_row]:

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 from gardencity.inspection.route import PlannedRoute
 from gardencity.inspection.sites import SITE_KIND_NAMES
 from gardencity.reports.maps import _decorate, _style
+from gardencity.storage.spreadsheets import append_row, new_workbook
 
 __all__ = [
     "TABLE_HEADERS",
@@ -74,27 +75,24 @@ def _summary(route: PlannedRoute) -> str:
 
 def write_route_xlsx(route: PlannedRoute, path: Path, *, title: str = "考查路线表") -> Path:
     """One sheet with the title, a summary line, the table, and the dropped sites."""
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "考查路线表"
-    sheet.append([title])
+    book, sheet = new_workbook("考查路线表")
+    append_row(sheet, [title])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([_summary(route)])
-    sheet.append(list(TABLE_HEADERS))
+    append_row(sheet, [_summary(route)])
+    append_row(sheet, list(TABLE_HEADERS))
     for cell in sheet[3]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     for row in route_table_rows(route):
-        sheet.append(row)
+        append_row(sheet, row)
     if not route.dropped.empty:
-        sheet.append([])
-        sheet.append(["未排入当日的考查点（时间不足）"])
+        append_row(sheet, [])
+        append_row(sheet, ["未排入当日的考查点（时间不足）"])
         for item in route.dropped.itertuples():
-            sheet.append(["", item.name, _KIND_ZH.get(str(item.kind), str(item.kind)), item.score])
+            kind = _KIND_ZH.get(str(item.kind), str(item.kind))
+            append_row(sheet, ["", item.name, kind, item.score])
     for column, width in zip("ABCDEFGHI", (6, 28, 8, 8, 8, 8, 14, 12, 12), strict=True):
         sheet.column_dimensions[column].width = width
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,9 @@
 """CSV and Excel exports of case lists and rankings (Chinese headers; CSV with a BOM so
-Excel opens it in UTF-8)."""
+Excel opens it in UTF-8), written by :mod:`gardencity.storage.spreadsheets`: what users typed
+never runs as a formula, and control characters never break the file."""
 
 from __future__ import annotations
 
-import io
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -19,6 +19,7 @@ from gardencity.auth.permissions import authorize
 from gardencity.campaign import lookup, service
 from gardencity.campaign.models import FlagAward, Unit
 from gardencity.campaign.schemas import CaseFilter
+from gardencity.storage.spreadsheets import MEDIA_TYPES, table_bytes
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"], responses=ERROR_RESPONSES)
 
@@ -39,23 +40,14 @@ CASE_COLUMNS = {
     "lon": "经度",
     "lat": "纬度",
 }
-MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+MEDIA = MEDIA_TYPES
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {MEDIA["csv"]: {}, MEDIA["xlsx"]: {}}}
 }
 
 
-def _file(frame: pd.DataFrame, name: str, fmt: str) -> Response:
-    if fmt == "csv":
-        content = frame.to_csv(index=False).encode("utf-8-sig")
-    else:
-        buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            frame.to_excel(writer, index=False, sheet_name=name[:31])
-        content = buffer.getvalue()
+def _file(frame: pd.DataFrame, name: str, fmt: Literal["csv", "xlsx"]) -> Response:
+    content = table_bytes(frame, fmt, sheet_name=name)
     return Response(
         content,
         media_type=MEDIA[fmt],

@@ -15,6 +15,7 @@ from gardencity.auth.permissions import authorize
 from gardencity.campaign import flags, service, targets
 from gardencity.campaign.models import FlagAward, Unit
 from gardencity.campaign.schemas import DbId
+from gardencity.storage.text import CleanInput
 
 router = APIRouter(prefix="/api/v1", tags=["rankings and targets"], responses=ERROR_RESPONSES)
 
@@ -33,7 +34,7 @@ class FlagOut(BaseModel):
     details: dict[str, Any]
 
 
-class SpotCheckIn(BaseModel):
+class SpotCheckIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
     unit_id: DbId
     score: float = Field(ge=0, le=100, allow_inf_nan=False)
