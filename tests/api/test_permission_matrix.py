@@ -40,6 +40,7 @@ class Ctx:
     reference: str = ""
     token: str = ""
     run_id: int = 0
+    public_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -181,8 +182,8 @@ OPEN311_AND_PUBLIC: dict[tuple[str, str], Rule] = {
     ("GET", "/open311/v2/tokens/{token}.{fmt}"): Rule(
         PUBLIC, lambda c: {"url": f"/open311/v2/tokens/{c.token}.json"}
     ),
-    ("GET", "/open311/v2/media/{attachment_id}"): Rule(
-        PUBLIC, lambda c: {"url": f"/open311/v2/media/{c.attachment_id}"}
+    ("GET", "/open311/v2/media/{public_id}"): Rule(
+        PUBLIC, lambda c: {"url": f"/open311/v2/media/{c.public_id}"}
     ),
     ("POST", "/api/v1/public/cases"): Rule(
         PUBLIC,
@@ -349,7 +350,8 @@ def _setup(env: CampaignEnv) -> Ctx:
     assert response.status_code == 200
     photo = env.client.post(
         f"/api/v1/cases/{case['id']}/attachments",
-        files={"file": ("p.jpg", JPEG + b"setup", "image/jpeg")},
+        files={"file": ("p.jpg", JPEG, "image/jpeg")},
+        data={"public": "true"},
         headers=env.headers("patrol1"),
     )
     target = env.client.post(
@@ -371,7 +373,17 @@ def _setup(env: CampaignEnv) -> Ctx:
         reference, secret = row.reference, row.token
         run = start_run(session, user_id=None)
         run_id = run.id
-    return Ctx(env, case["id"], photo.json()["id"], target.json()["id"], reference, secret, run_id)
+    shown = photo.json()
+    return Ctx(
+        env,
+        case["id"],
+        shown["id"],
+        target.json()["id"],
+        reference,
+        secret,
+        run_id,
+        shown["public_id"],
+    )
 
 
 def _open311_post(c: Ctx) -> dict[str, Any]:

@@ -89,6 +89,7 @@ class AttachmentOut(BaseModel):
     size: int
     role: str
     public: bool = Field(description="shown with the public view of the case")
+    public_id: str = Field(description="its anonymous address: /open311/v2/media/{public_id}")
     created_at: datetime
 
 
