@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, UploadFile
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from starlette.datastructures import UploadFile
 
 from gardencity.api.deps import Ctx, DbSession, client_address
 from gardencity.api.open311_format import open311_error, open311_response, w3c
@@ -211,19 +212,21 @@ async def create_request(request: Request, session: DbSession, ctx: Ctx, fmt: st
     """Create a service request (form-encoded per the spec, multipart with a photo as the file
     ``media``, or JSON); ``api_key`` required."""
     content_type = request.headers.get("content-type", "")
-    photo: UploadFile | None = None
+    photo: tuple[bytes, str | None, str | None] | None = None
     try:
         if content_type.startswith("application/json"):
             raw = await request.json()
             form = raw if isinstance(raw, dict) else {}
         else:
-            form = dict(await request.form())
-            upload = form.get("media")
-            photo = upload if isinstance(upload, UploadFile) else None
+            async with request.form() as parsed:
+                form = dict(parsed)
+                upload = form.pop("media", None)
+                if isinstance(upload, UploadFile):
+                    content = await upload.read(ctx.files.max_bytes + 1)
+                    photo = (content, upload.filename, upload.content_type)
     except Exception:
         return open311_error(fmt, 400, "the body must be form-encoded or a JSON object")
     fields = {k: str(v) for k, v in form.items() if isinstance(v, str | int | float)}
-    content = await photo.read(ctx.files.max_bytes + 1) if photo is not None else None
 
     def run() -> Response:
         key = valid_api_key(session, fields.get("api_key"))
@@ -246,14 +249,10 @@ async def create_request(request: Request, session: DbSession, ctx: Ctx, fmt: st
             reporter_phone=data.phone or None,
         )
         case = service.file_case(session, ctx, None, body, public_reporter=key.name)
-        if content and photo is not None:
+        if photo is not None and photo[0]:
+            content, filename, declared = photo
             media.report_photo(
-                session,
-                ctx,
-                case,
-                content,
-                filename=photo.filename,
-                declared_type=photo.content_type,
+                session, ctx, case, content, filename=filename, declared_type=declared
             )
         session.commit()
         notice = f"已受理，编号 {case.reference} / received as {case.reference}"
