@@ -15,6 +15,7 @@ from gardencity.inspection.route import PlannedRoute
 from gardencity.inspection.sites import SITE_KIND_NAMES
 from gardencity.reports.maps import _decorate, _style
 from gardencity.storage.spreadsheets import append_row, new_workbook
+from gardencity.storage.text import xml_text
 
 __all__ = [
     "TABLE_HEADERS",
@@ -126,14 +127,15 @@ def write_route_docx(
     for row in route_table_rows(route):
         cells = table.add_row().cells
         for cell, value in zip(cells, row, strict=True):
-            cell.text = str(value)
+            cell.text = xml_text(str(value))  # site names from the city's data
     if map_png is not None:
         document.add_paragraph()
         document.add_picture(str(map_png), width=Cm(15))
     if not route.dropped.empty:
         document.add_paragraph("未排入当日的考查点（时间不足）：")
         for item in route.dropped.itertuples():
-            document.add_paragraph(f"{item.name}（{_KIND_ZH.get(str(item.kind))}）", "List Bullet")
+            name = xml_text(f"{item.name}（{_KIND_ZH.get(str(item.kind))}）")
+            document.add_paragraph(name, "List Bullet")
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path

@@ -30,6 +30,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
 from gardencity.io.raster import Raster
+from gardencity.storage.text import xml_text
 
 __all__ = [
     "ReportData",
@@ -313,7 +314,7 @@ def _table(document: Any, headers: list[str], rows: list[list[str]]) -> None:
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     for cell, header in zip(table.rows[0].cells, headers, strict=True):
-        cell.text = header
+        cell.text = xml_text(header)  # names from the city's data: no control characters
     for row in rows:
         for cell, value in zip(table.add_row().cells, row, strict=True):
-            cell.text = str(value)
+            cell.text = xml_text(str(value))

@@ -151,7 +151,7 @@ def write_table(
     byte-order mark, so Excel opens Chinese text correctly)."""
     if fmt == "csv":
         text = io.StringIO()
-        writer = csv.writer(text, lineterminator="\n")
+        writer = csv.writer(text, lineterminator="\r\n")  # RFC 4180; CR and LF get quoted
         writer.writerows([csv_cell(v) for v in row] for row in _rows(frame, index))
         data = text.getvalue().encode("utf-8-sig")
         if isinstance(target, Path):
