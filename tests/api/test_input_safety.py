@@ -13,7 +13,6 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 
 from gardencity.campaign.models import Case
-from gardencity.storage.text import CleanInput
 from tests._campaign import CampaignEnv
 
 
@@ -47,6 +46,8 @@ def _subclasses(model: type) -> set[str]:
 
 def test_every_input_model_cleans_control_characters(campaign: CampaignEnv) -> None:
     """Every JSON body the API takes is a model that strips control characters."""
+    from gardencity.storage.text import CleanInput
+
     bodies = {
         f"{method.upper()} {path}": op["requestBody"]["content"]["application/json"]["schema"]
         for path, operations in campaign.app.openapi()["paths"].items()

@@ -11,7 +11,6 @@ from typing import Any
 
 from PIL import Image
 
-from gardencity.campaign import media
 from gardencity.campaign.models import Attachment
 from gardencity.storage.files import FileStore
 from tests._campaign import CampaignEnv
@@ -163,6 +162,8 @@ def test_photos_stored_before_stripping_are_never_served_with_metadata(
         env.client.get(f"/api/v1/attachments/{attachment_id}", headers=env.headers("admin")),
     ]
     assert all(r.status_code == 200 and _clean(r.content) for r in served)
+    from gardencity.campaign import media
+
     with env.app.state.db.session() as session:
         report = media.clean_stored_photos(session, ctx)
         assert (report.cleaned, report.removed_files, report.unreadable) == (1, 1, [])

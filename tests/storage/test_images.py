@@ -11,7 +11,6 @@ from PIL import Image
 
 from gardencity.errors import InvalidRequestError
 from gardencity.storage.files import FileStore
-from gardencity.storage.images import strip_metadata
 from tests._images import MARKERS, phone_photo
 
 FORMATS = [
@@ -49,6 +48,8 @@ def test_every_format_is_stored_without_metadata(tmp_path: Path, fmt: str, media
 
 
 def test_cleaning_is_stable() -> None:
+    from gardencity.storage.images import strip_metadata
+
     once = strip_metadata(phone_photo("PNG"), "image/png").content
     assert strip_metadata(once, "image/png").content == once
 
