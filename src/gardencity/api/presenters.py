@@ -7,14 +7,16 @@ from typing import Any
 from fastapi import Response
 from pydantic import BaseModel
 
+from gardencity.auth.models import User
 from gardencity.auth.permissions import UnitTree, allowed_actions
+from gardencity.auth.roles import Role
 from gardencity.campaign import lookup
 from gardencity.campaign.context import ServiceContext
-from gardencity.campaign.models import Case, User
+from gardencity.campaign.models import Case
 from gardencity.campaign.privacy import public_actor, public_events, public_note
 from gardencity.campaign.schemas import AttachmentOut, CaseOut, EventOut
 from gardencity.campaign.service import CLOCK_RUNNING
-from gardencity.campaign.states import CaseStatus, Role, actions_from
+from gardencity.campaign.states import CaseStatus, actions_from
 
 __all__ = ["case_feature", "case_out", "is_overdue", "json_response"]
 

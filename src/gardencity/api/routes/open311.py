@@ -25,10 +25,11 @@ from gardencity.api.deps import Ctx, DbSession, client_address
 from gardencity.api.open311_format import open311_error, open311_response, w3c
 from gardencity.api.open311_input import ListQuery, list_query, parse_new_request
 from gardencity.api.public_cache import PublicCache
+from gardencity.auth.models import Unit
 from gardencity.auth.sessions import valid_api_key
 from gardencity.campaign import lookup, media, service
 from gardencity.campaign.media import PublicPhoto
-from gardencity.campaign.models import Case, CaseEvent, Unit
+from gardencity.campaign.models import Case, CaseEvent
 from gardencity.campaign.privacy import public_address, public_events, public_note
 from gardencity.campaign.schemas import CaseIn
 from gardencity.campaign.states import OPEN311_STATUS, CaseStatus
