@@ -276,3 +276,26 @@ def test_out_of_scope_cases_answer_exactly_like_missing_ones(campaign: CampaignE
     )
     assert hidden.status_code == missing.status_code == 404
     assert hidden.text.replace(str(case["id"]), "N") == missing.text.replace(str(missing_id), "N")
+
+
+def test_a_resident_sees_of_their_own_report_only_what_is_public(campaign: CampaignEnv) -> None:
+    env = campaign
+    case = env.file("resident")
+    uploaded = [
+        env.client.post(
+            f"/api/v1/cases/{case['id']}/attachments",
+            files={"file": ("p.jpg", phone_photo("JPEG", orientation=o), "image/jpeg")},
+            data={"role": "after", "public": public},
+            headers=env.headers("admin"),
+        ).json()
+        for o, public in ((1, "false"), (3, "true"))
+    ]
+    internal, shown = uploaded
+    mine = env.client.get(f"/api/v1/cases/{case['id']}", headers=env.headers("resident")).json()
+    assert [a["id"] for a in mine["attachments"]] == [shown["id"]]
+    resident = env.headers("resident")
+    assert env.client.get(f"/api/v1/attachments/{shown['id']}", headers=resident).status_code == 200
+    hidden = env.client.get(f"/api/v1/attachments/{internal['id']}", headers=resident)
+    missing = env.client.get("/api/v1/attachments/999999", headers=resident)
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.text.replace(str(internal["id"]), "N") == missing.text.replace("999999", "N")

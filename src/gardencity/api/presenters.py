@@ -12,6 +12,7 @@ from gardencity.auth.permissions import UnitTree, allowed_actions
 from gardencity.auth.roles import Role
 from gardencity.campaign import lookup
 from gardencity.campaign.context import ServiceContext
+from gardencity.campaign.media import visible_to_resident
 from gardencity.campaign.models import Case
 from gardencity.campaign.privacy import public_actor, public_events, public_note
 from gardencity.campaign.schemas import AttachmentOut, CaseOut, EventOut
@@ -67,7 +68,12 @@ def case_out(
             user, case, tree, actions_from(CaseStatus(case.status))
         )
         out.events = _events(case, user, lang)
-        out.attachments = [AttachmentOut.model_validate(a) for a in case.attachments]
+        shown = [
+            a
+            for a in case.attachments
+            if user.role != Role.RESIDENT or visible_to_resident(a, user.id)
+        ]
+        out.attachments = [AttachmentOut.model_validate(a) for a in shown]
     return out
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
@@ -63,9 +64,7 @@ class CityBoundary:
         return float(self.metric.distance(shapely.Point(x, y)))
 
 
-def _transform(transformer: Transformer, xy):  # type: ignore[no-untyped-def]
-    import numpy as np
-
+def _transform(transformer: Transformer, xy: np.ndarray) -> np.ndarray:
     x, y = transformer.transform(xy[:, 0], xy[:, 1])
     return np.column_stack([x, y])
 

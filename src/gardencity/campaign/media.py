@@ -11,9 +11,10 @@ before metadata was stripped on upload are cleaned whenever served, and
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from gardencity.campaign.context import ServiceContext
@@ -33,6 +34,7 @@ __all__ = [
     "public_photo",
     "public_photos",
     "report_photo",
+    "visible_to_resident",
 ]
 
 ROLES = ("before", "after", "document")
@@ -108,7 +110,13 @@ def report_photo(
     )
 
 
-def _public_query(public_codes: Collection[str]):  # type: ignore[no-untyped-def]
+def visible_to_resident(attachment: Attachment, resident_id: int) -> bool:
+    """Whether a resident following their own report sees ``attachment``: what the public
+    sees of it, and what they uploaded themselves (never staff's internal files)."""
+    return attachment.public or attachment.uploaded_by == resident_id
+
+
+def _public_query(public_codes: Collection[str]) -> Select[Any]:
     return (
         select(Attachment)
         .join(Case, Case.id == Attachment.case_id)
@@ -131,6 +139,7 @@ def public_photos(
     rows = session.scalars(
         _public_query(public_codes)
         .where(Attachment.case_id.in_(ids))
+        # "before" sorts after "after": descending puts the reporter's photo first
         .order_by(Attachment.case_id, Attachment.role.desc(), Attachment.id)
     ).all()
     for row in rows:
@@ -165,13 +174,13 @@ def attachment_content(ctx: ServiceContext, attachment: Attachment) -> tuple[byt
 class CleaningReport:
     cleaned: int = 0
     removed_files: int = 0
-    unreadable: list[int] | None = None
+    unreadable: list[int] = field(default_factory=list)  # attachment ids
 
 
 def clean_stored_photos(session: Session, ctx: ServiceContext) -> CleaningReport:
     """Replace every photo stored with its metadata by its cleaned copy, and delete the
     original from the store once nothing refers to it. Commits after each photo."""
-    report = CleaningReport(unreadable=[])
+    report = CleaningReport()
     legacy = session.scalars(
         select(Attachment).where(Attachment.metadata_stripped.is_(False)).order_by(Attachment.id)
     ).all()
@@ -181,7 +190,6 @@ def clean_stored_photos(session: Session, ctx: ServiceContext) -> CleaningReport
             try:
                 cleaned = strip_metadata(ctx.files.read(old), attachment.media_type)
             except (InvalidRequestError, NotFoundError):
-                assert report.unreadable is not None
                 report.unreadable.append(attachment.id)
                 continue
             stored = ctx.files.put(cleaned.content, clean_photos=False)

@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from gardencity.auth.models import User
 from gardencity.auth.permissions import UnitTree, authorize, case_scope
+from gardencity.auth.roles import Role
 from gardencity.campaign import lookup, media
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Attachment, Case, CaseEvent
@@ -370,6 +371,8 @@ def get_attachment(session: Session, actor: User, attachment_id: int) -> Attachm
         get_case(session, actor, attachment.case_id, details=False)
     except NotFoundError:
         raise missing from None
+    if actor.role == Role.RESIDENT and not media.visible_to_resident(attachment, actor.id):
+        raise missing  # staff's internal files of a resident's own report
     return attachment
 
 
