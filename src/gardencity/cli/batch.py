@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -89,10 +88,16 @@ def assess_batch_command(
         )
     table = result.table
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    from gardencity.storage.spreadsheets import write_table
+    if out_path.suffix.lower() == ".xlsx":
+        from gardencity.office.workbook import sheet_from_frame, write_workbook
 
-    fmt: Literal["csv", "xlsx"] = "xlsx" if out_path.suffix.lower() == ".xlsx" else "csv"
-    write_table(table, out_path, fmt, sheet_name="批量评估", index=True)
+        numbers = {str(c): 2 for c in table.columns if table[c].dtype.kind == "f"}
+        sheet = sheet_from_frame(table, "批量评估", "批量评估结果", decimals=numbers, index=True)
+        write_workbook(out_path, [sheet], organisation="园林城市创建评估平台")
+    else:
+        from gardencity.office.cells import write_csv
+
+        write_csv(table, out_path, index=True)
     done = len(result.scorecards)
     console.print(f"{done} 个城市已评估 / cities assessed in {result.seconds:.1f} s → {out_path}")
     for workspace, error in result.failures.items():

@@ -1,13 +1,14 @@
 """CSV and Excel exports of case lists and rankings (Chinese headers; CSV with a BOM so
-Excel opens it in UTF-8), written by :mod:`gardencity.storage.spreadsheets`: what users typed
-never runs as a formula, and control characters never break the file."""
+Excel opens it in UTF-8), written by :mod:`gardencity.office`: what users typed never runs
+as a formula, and control characters never break the file."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -20,7 +21,8 @@ from gardencity.auth.permissions import authorize
 from gardencity.campaign import lookup, service
 from gardencity.campaign.models import FlagAward
 from gardencity.campaign.schemas import CaseFilter
-from gardencity.storage.spreadsheets import MEDIA_TYPES, table_bytes
+from gardencity.office.cells import CSV_TYPE, csv_bytes
+from gardencity.office.workbook import sheet_from_frame, workbook_bytes
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"], responses=ERROR_RESPONSES)
 
@@ -38,17 +40,39 @@ CASE_COLUMNS = {
     "overdue": "是否超期",
     "escalation_level": "升级级别",
     "sent_back_count": "退回次数",
-    "lon": "经度",
-    "lat": "纬度",
+    "lon": "经度（°）",
+    "lat": "纬度（°）",
 }
-MEDIA = MEDIA_TYPES
+MEDIA = {
+    "csv": CSV_TYPE,
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {MEDIA["csv"]: {}, MEDIA["xlsx"]: {}}}
 }
 
 
-def _file(frame: pd.DataFrame, name: str, fmt: Literal["csv", "xlsx"]) -> Response:
-    content = table_bytes(frame, fmt, sheet_name=name)
+def _when(value: datetime | None) -> str:
+    """A time as offices write it: 2026年5月1日 08:30."""
+    return "" if value is None else f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+
+
+def _file(
+    frame: pd.DataFrame,
+    name: str,
+    fmt: str,
+    *,
+    sheet: str,
+    title: str,
+    organisation: str,
+    decimals: dict[str, int] | None = None,
+) -> Response:
+    """CSV (UTF-8 with BOM) or an office workbook (title, frozen header, rounding, A4)."""
+    if fmt == "csv":
+        content = csv_bytes(frame)
+    else:
+        table = sheet_from_frame(frame, sheet, title, decimals=decimals)
+        content = workbook_bytes([table], organisation=organisation)
     return Response(
         content,
         media_type=MEDIA[fmt],
@@ -63,6 +87,7 @@ def _file(frame: pd.DataFrame, name: str, fmt: Literal["csv", "xlsx"]) -> Respon
     responses=FILE_RESPONSES,
 )
 def export_cases(
+    request: Request,
     session: DbSession,
     ctx: Ctx,
     user: CurrentUser,
@@ -85,9 +110,9 @@ def export_cases(
             "unit": names.get(c.unit_id, "") if c.unit_id else "",
             "grid_code": c.grid_code,
             "priority": c.priority,
-            "created_at": c.created_at.isoformat(),
-            "deadline_at": c.deadline_at.isoformat() if c.deadline_at else "",
-            "closed_at": c.closed_at.isoformat() if c.closed_at else "",
+            "created_at": _when(c.created_at),
+            "deadline_at": _when(c.deadline_at),
+            "closed_at": _when(c.closed_at),
             "overdue": "是" if is_overdue(c, ctx) else "否",
             "escalation_level": c.escalation_level,
             "sent_back_count": c.sent_back_count,
@@ -97,7 +122,16 @@ def export_cases(
         for c in cases
     ]
     frame = pd.DataFrame(rows, columns=list(CASE_COLUMNS)).rename(columns=CASE_COLUMNS)
-    return _file(frame, "cases", fmt)
+    city = request.app.state.settings.city_name
+    return _file(
+        frame,
+        "cases",
+        fmt,
+        sheet="问题案卷",
+        title=f"{city}问题案卷清单",
+        organisation=f"{city}创建园林城市工作领导小组办公室",
+        decimals={"经度（°）": 6, "纬度（°）": 6},
+    )
 
 
 @router.get(
@@ -106,7 +140,9 @@ def export_cases(
     response_class=Response,
     responses=FILE_RESPONSES,
 )
-def export_rankings(session: DbSession, user: CurrentUser, fmt: Literal["csv", "xlsx"]) -> Response:
+def export_rankings(
+    request: Request, session: DbSession, user: CurrentUser, fmt: Literal["csv", "xlsx"]
+) -> Response:
     """Every computed period's ranking, newest first (红黑榜)."""
     authorize(user, "case.export")
     names = dict(session.execute(select(Unit.id, Unit.name)).all())
@@ -119,15 +155,15 @@ def export_rankings(session: DbSession, user: CurrentUser, fmt: Literal["csv", "
     frame = pd.DataFrame(
         [
             {
-                "周期开始": r.period_start.isoformat(),
-                "层级": r.level,
+                "周期开始": _when(r.period_start)[:-6],
+                "层级": LEVEL_ZH.get(r.level, r.level),
                 "单位": names.get(r.unit_id, str(r.unit_id)),
                 "得分": r.score,
                 "名次": r.rank,
                 "旗帜": flag_zh.get(r.flag, r.flag),
-                "结案率": r.details.get("closure_rate"),
-                "按期率": r.details.get("on_time_rate"),
-                "返工率": r.details.get("rework_rate"),
+                "结案率（%）": _percent(r.details.get("closure_rate")),
+                "按期率（%）": _percent(r.details.get("on_time_rate")),
+                "返工率（%）": _percent(r.details.get("rework_rate")),
                 "抽查得分": r.details.get("spot_check_score"),
             }
             for r in rows
@@ -139,10 +175,26 @@ def export_rankings(session: DbSession, user: CurrentUser, fmt: Literal["csv", "
             "得分",
             "名次",
             "旗帜",
-            "结案率",
-            "按期率",
-            "返工率",
+            "结案率（%）",
+            "按期率（%）",
+            "返工率（%）",
             "抽查得分",
         ],
     )
-    return _file(frame, "rankings", fmt)
+    city = request.app.state.settings.city_name
+    return _file(
+        frame,
+        "rankings",
+        fmt,
+        sheet="红黑榜",
+        title=f"{city}创建工作红黑榜考评结果",
+        organisation=f"{city}创建园林城市工作领导小组办公室",
+        decimals={"得分": 1, "结案率（%）": 1, "按期率（%）": 1, "返工率（%）": 1, "抽查得分": 1},
+    )
+
+
+LEVEL_ZH = {"district": "城区", "street": "街道", "community": "社区", "department": "部门"}
+
+
+def _percent(value: object) -> float | None:
+    return None if value is None else 100.0 * float(value)  # type: ignore[arg-type]
