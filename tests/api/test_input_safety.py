@@ -107,8 +107,10 @@ def test_exports_neutralise_formulas_and_survive_control_characters(
         return
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None
-    column = [c.value for c in sheet[1]].index("标题") + 1
-    cells = {sheet.cell(row, column).value: sheet.cell(row, column) for row in range(2, 7)}
+    header = int(sheet.freeze_panes[1:]) - 1  # the office layout: a title row above
+    column = [c.value for c in sheet[header]].index("标题") + 1
+    rows = range(header + 1, header + 6)
+    cells = {sheet.cell(row, column).value: sheet.cell(row, column) for row in rows}
     assert set(cells) == set(expected)
     for cell in cells.values():
         assert cell.data_type == "s" and cell.quotePrefix  # text, never a formula
