@@ -17,7 +17,7 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from gardencity.api.app import create_app
+from gardencity.app import create_app
 from gardencity.campaign.config import load_campaign_config
 from gardencity.campaign.context import ManualClock, ServiceContext
 from gardencity.campaign.seed import SeedResult, seed_organisation
@@ -120,7 +120,9 @@ class CampaignEnv:
 
 
 @contextmanager
-def campaign_fixture(backend: str, store: dict[str, Any], tmp_path: Path) -> Iterator[CampaignEnv]:
+def campaign_fixture(
+    backend: str, store: dict[str, Any], tmp_path: Path, **settings: Any
+) -> Iterator[CampaignEnv]:
     template, seed = build_seeded_template(backend, store)
     if backend == "sqlite":
         copy = tmp_path / "campaign.db"
@@ -135,8 +137,11 @@ def campaign_fixture(backend: str, store: dict[str, Any], tmp_path: Path) -> Ite
         url = f"{server}{name}"
         drop = name
     clock = ManualClock(START)
-    settings = Settings(database_url=url, files_dir=tmp_path / "files")
-    app = create_app(settings, clock=clock)
+    app = create_app(
+        Settings(database_url=url, files_dir=tmp_path / "files", **settings),
+        clock=clock,
+        background=False,
+    )
     try:
         with TestClient(app) as client:
             yield CampaignEnv(client, seed, clock, backend, url, app)

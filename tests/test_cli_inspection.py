@@ -136,13 +136,13 @@ def test_the_demo_city_files_its_rehearsal_ledger_and_report(
     named in city.toml, the platform's outputs never counted, rehearsal results on file."""
     from datetime import UTC, datetime
 
-    from gardencity.assessment.outputs import write_outputs
     from gardencity.db.engine import open_database
     from gardencity.inspection import survey_store
     from gardencity.inspection.ledger import item_completeness, ledger_items
     from gardencity.inspection.ledger_store import ledger_frame
     from gardencity.inspection.models import LedgerDocument
     from gardencity.inspection.survey import load_survey
+    from gardencity.reports.outputs import write_outputs
     from gardencity.standards import load_standard
     from tests._office import lint_workbook
 

@@ -17,7 +17,7 @@ import uvicorn
 from georeport import GeoReport
 from PIL import Image
 
-from gardencity.api.app import create_app
+from gardencity.app import create_app
 from gardencity.settings import Settings
 from tests._campaign import CampaignEnv
 from tests.campaign.test_workflow import JPEG

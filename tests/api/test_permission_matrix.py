@@ -320,11 +320,92 @@ BENCHMARK: dict[tuple[str, str], Rule] = {
     # this server has no workspace: the allowed roles get a 409 that says how to set one up
     ("GET", "/api/v1/benchmark/ranking"): Rule(LEADERSHIP, lambda c: {}),
 }
+
+
+def _channel(c: Ctx) -> int:
+    """A new channel per call (DELETE removes one); its robot is unreachable on purpose."""
+    from gardencity.notifications.models import NotificationChannel
+
+    with c.env.app.state.db.session() as session:
+        row = NotificationChannel(
+            kind="wecom",
+            name="矩阵",
+            group_code="matrix",
+            settings={"webhook_url": "http://127.0.0.1:9/wecom?key=k"},
+            created_at=c.env.clock(),
+            updated_at=c.env.clock(),
+        )
+        session.add(row)
+        session.flush()
+        return int(row.id)
+
+
+def _failed_delivery(c: Ctx) -> dict[str, Any]:
+    from gardencity.notifications.models import Notification
+
+    with c.env.app.state.db.session() as session:
+        row = Notification(
+            event="dispatched",
+            channel="wecom",
+            channel_id=_channel(c),
+            audience="unit",
+            payload={},
+            status="failed",
+            attempts=8,
+            next_attempt_at=c.env.clock(),
+            created_at=c.env.clock(),
+        )
+        session.add(row)
+        session.flush()
+        return {"url": f"/api/v1/notifications/deliveries/{row.id}/retry"}
+
+
+NOTIFICATIONS: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/inbox"): Rule(ALL, lambda c: {}),
+    ("GET", "/api/v1/inbox/count"): Rule(ALL, lambda c: {}),
+    ("GET", "/api/v1/inbox/work"): Rule(ALL, lambda c: {}),
+    ("POST", "/api/v1/inbox/read"): Rule(ALL, lambda c: {"json": {}}),
+    ("GET", "/api/v1/notifications/channels"): Rule({"admin"}, lambda c: {}),
+    ("POST", "/api/v1/notifications/channels"): Rule(
+        {"admin"},
+        lambda c: {
+            "json": {
+                "kind": "webhook",
+                "name": "数字城管",
+                "group_code": "city_systems",
+                "settings": {"url": "http://127.0.0.1:9/hook", "secret": "0123456789abcdef"},
+            }
+        },
+    ),
+    ("PATCH", "/api/v1/notifications/channels/{channel_id}"): Rule(
+        {"admin"},
+        lambda c: {
+            "url": f"/api/v1/notifications/channels/{_channel(c)}",
+            "json": {"is_active": False},
+        },
+    ),
+    ("DELETE", "/api/v1/notifications/channels/{channel_id}"): Rule(
+        {"admin"}, lambda c: {"url": f"/api/v1/notifications/channels/{_channel(c)}"}
+    ),
+    ("POST", "/api/v1/notifications/channels/{channel_id}/test"): Rule(
+        {"admin"}, lambda c: {"url": f"/api/v1/notifications/channels/{_channel(c)}/test"}
+    ),
+    ("GET", "/api/v1/notifications/deliveries"): Rule({"admin"}, lambda c: {}),
+    ("POST", "/api/v1/notifications/deliveries/{delivery_id}/retry"): Rule(
+        {"admin"}, _failed_delivery
+    ),
+    ("GET", "/api/v1/notifications/rules"): Rule({"admin"}, lambda c: {}),
+    ("POST", "/api/v1/public/notifications/subscribe"): Rule(
+        PUBLIC,
+        lambda c: {"json": {"reference": c.reference, "token": c.token, "phone": "13900000000"}},
+    ),
+}
 EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = [
     OPEN311_AND_PUBLIC,
     RUNS_AND_DASHBOARD,
     INSPECTION,
     BENCHMARK,
+    NOTIFICATIONS,
 ]
 
 

@@ -14,13 +14,13 @@ from typing import Any
 
 import shapely
 from shapely.geometry import shape
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from gardencity.auth.models import User
-from gardencity.auth.permissions import UnitTree, authorize, case_scope
+from gardencity.auth.permissions import UnitTree, authorize, scope_clause
 from gardencity.auth.roles import Role
 from gardencity.campaign import lookup, media
 from gardencity.campaign.context import ServiceContext
@@ -40,6 +40,7 @@ __all__ = [
     "act",
     "actor_label",
     "attach_file",
+    "case_scope",
     "cases_by_action",
     "escalate_overdue",
     "file_case",
@@ -50,6 +51,11 @@ __all__ = [
 
 S = CaseStatus
 CLOCK_RUNNING = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SENT_BACK})
+
+
+def case_scope(user: User, tree: UnitTree) -> ColumnElement[bool]:
+    """A WHERE clause selecting the cases ``user`` may see."""
+    return scope_clause(user, tree, unit_column=Case.unit_id, reporter_column=Case.reporter_id)
 
 
 def actor_label(user: User | None) -> str:
@@ -123,6 +129,7 @@ def file_case(
     session.flush()
     case.reference = f"GC{now:%Y%m%d}{case.id:06d}"
     _append(
+        ctx,
         case,
         actor,
         "file",
@@ -307,7 +314,7 @@ def act(
     case.updated_at = now
     flag_modified(case, "updated_at")  # every action bumps the version, even a comment
     event = _append(
-        case, actor, action, current, target, now, data.reason, event_data, public=data.public
+        ctx, case, actor, action, current, target, now, data.reason, event_data, public=data.public
     )
     reference = case.reference  # the instance is unusable after a failed flush
     try:
@@ -411,13 +418,14 @@ def escalate_overdue(session: Session, ctx: ServiceContext) -> list[Case]:
         case.updated_at = now
         flag_modified(case, "updated_at")
         status = S(case.status)
-        _append(case, None, "escalate", status, status, now, "超期升级 / overdue", data)
+        _append(ctx, case, None, "escalate", status, status, now, "超期升级 / overdue", data)
         raised.append(case)
     session.flush()
     return raised
 
 
 def _append(
+    ctx: ServiceContext,
     case: Case,
     actor: User | None,
     action: str,
@@ -441,6 +449,7 @@ def _append(
         public=public,
     )
     case.events.append(event)
+    ctx.case_event(case, event)  # the notifications' outbox, in this transaction
     return event
 
 

@@ -108,7 +108,7 @@ def serve(
     the given --assessment outputs are imported, or an assessment is started as a job."""
     import uvicorn
 
-    from gardencity.api.app import create_app, freeze_startup_heap
+    from gardencity.app import create_app, freeze_startup_heap
     from gardencity.settings import settings_environment
 
     settings = _settings(workspace, database, files)
@@ -127,7 +127,7 @@ def serve(
     # each worker process builds its own app from the same settings (GARDENCITY_* variables)
     os.environ.update(settings_environment(settings))
     uvicorn.run(
-        "gardencity.api.app:app_from_env",
+        "gardencity.app:app_from_env",
         factory=True,
         host=host,
         port=port,
@@ -160,18 +160,22 @@ def _first_run(app, workspace: Path, outputs: Path | None, *, start: bool) -> No
 @click.option("--database", help="SQLAlchemy URL (default: the workspace's SQLite).")
 @reports_errors
 def escalate(workspace: Path | None, database: str | None) -> None:
-    """Escalate overdue cases (run it every hour from cron or a systemd timer)."""
+    """Escalate overdue cases (`gardencity serve` does it on its own schedule; this command is
+    for cities that run it from cron or a systemd timer). The notifications of each
+    escalation are queued with it; a running server delivers them."""
     from gardencity.campaign.config import load_campaign_config
-    from gardencity.campaign.context import ServiceContext
+    from gardencity.campaign.context import ServiceContext, system_clock
     from gardencity.campaign.service import escalate_overdue
     from gardencity.db.engine import open_database
+    from gardencity.notifications.config import load_notification_config
+    from gardencity.notifications.outbox import Notifier
     from gardencity.storage.files import FileStore
 
     settings = _settings(workspace, database, None)
     db = open_database(settings.database_url)
-    ctx = ServiceContext(
-        load_campaign_config(settings.campaign_config), FileStore(settings.files_dir)
-    )
+    campaign = load_campaign_config(settings.campaign_config)
+    notifier = Notifier(load_notification_config(settings.campaign_config), campaign, system_clock)
+    ctx = ServiceContext(campaign, FileStore(settings.files_dir), listener=notifier)
     with db.session() as session:
         raised = escalate_overdue(session, ctx)
         console.print(f"升级 / escalated: {len(raised)}")

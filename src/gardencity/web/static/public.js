@@ -45,10 +45,15 @@
     const data = new FormData(form);
     if (!form.elements.photo.files.length) data.delete("photo");
     if (!form.elements.contact_phone.value) data.delete("contact_phone");
+    const optIn = document.getElementById("r-notify").checked && {
+      phone: form.elements.contact_phone.value.trim() || null,
+      email: document.getElementById("r-email").value.trim() || null,
+    };
     try {
       const result = await api("/api/v1/public/cases", { method: "POST", body: data });
       document.getElementById("report-result").innerHTML =
         `<p class="notice big">${esc(t("filed"))} <b id="new-reference">${esc(result.reference)}</b><br>${esc(t("keep_reference"))}</p>`;
+      if (optIn && (optIn.phone || optIn.email)) await subscribe(result, optIn);
       document.getElementById("f-reference").value = result.reference;
       form.reset();
       loadMap(result.reference);
@@ -56,6 +61,18 @@
     } catch (err) { toast(err.message); }
     button.disabled = false;
   });
+
+  // progress messages: asked for with the report's token, which only its reporter holds
+  async function subscribe(report, contact) {
+    const box = document.getElementById("report-result");
+    try {
+      await api("/api/v1/public/notifications/subscribe", { method: "POST",
+        json: { reference: report.reference, token: report.token, phone: contact.phone, email: contact.email } });
+      box.insertAdjacentHTML("beforeend", `<p class="notice" id="optin-result">${esc(t("optin_done"))}</p>`);
+    } catch (err) {
+      box.insertAdjacentHTML("beforeend", `<p class="error" id="optin-result">${esc(t("optin_failed"))}：${esc(err.message)}</p>`);
+    }
+  }
 
   async function follow(reference) {
     const box = document.getElementById("follow-result");

@@ -1,4 +1,7 @@
-"""The application factory: ``create_app(settings)`` builds a fresh app (tests build many)."""
+"""The server application: the JSON API, the web pages and the job runner on one FastAPI app.
+
+``create_app(settings)`` builds a fresh app (tests build many).
+"""
 
 from __future__ import annotations
 
@@ -21,8 +24,14 @@ from gardencity.storage.files import FileStore
 __all__ = ["app_from_env", "create_app", "freeze_startup_heap"]
 
 
-def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
-    """A campaign server for ``settings``: database migrated, file store ready, routes in."""
+def create_app(
+    settings: Settings, *, clock: Clock = system_clock, background: bool = True
+) -> FastAPI:
+    """A campaign server for ``settings``: database migrated, file store ready, routes in.
+
+    With ``background`` the process also delivers notifications and runs the scheduler
+    (threads started and stopped with the app); tests that drive them by hand turn it off.
+    """
     from gardencity.api.routes import (
         auth,
         benchmark,
@@ -30,6 +39,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         dashboard,
         exports,
         inspection,
+        notifications,
         open311,
         organisation,
         public,
@@ -37,11 +47,17 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         runs,
     )
     from gardencity.jobs import JobRunner, mark_interrupted
+    from gardencity.notifications.config import load_notification_config
+    from gardencity.notifications.outbox import Notifier
+    from gardencity.notifications.runtime import NotificationRuntime
     from gardencity.web import install_web
 
     db = open_database(settings.database_url)
     files = FileStore(settings.files_dir, max_bytes=int(settings.max_upload_mb * 1_000_000))
-    ctx = ServiceContext(load_campaign_config(settings.campaign_config), files, clock)
+    campaign = load_campaign_config(settings.campaign_config)
+    notifier = Notifier(load_notification_config(settings.campaign_config), campaign, clock)
+    ctx = ServiceContext(campaign, files, clock, listener=notifier)
+    notices = NotificationRuntime(db, ctx, notifier, city_name=settings.city_name)
 
     jobs = JobRunner(settings.database_url, settings.workspace or settings.files_dir)
     if settings.workspace is not None:
@@ -50,7 +66,10 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if background:
+            notices.start()
         yield
+        notices.stop()
         jobs.shutdown()
         db.dispose()
 
@@ -72,6 +91,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     app.state.limiter = RateLimiter()
     app.state.public_cache = PublicCache(settings.public_cache_seconds)
     app.state.jobs = jobs
+    app.state.notifications = notices
     install_error_handlers(app)
     for module in (
         auth,
@@ -85,6 +105,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         dashboard,
         inspection,
         benchmark,
+        notifications,
     ):
         app.include_router(module.router)
     install_web(app)
@@ -97,7 +118,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
 
 
 def app_from_env() -> FastAPI:
-    """For ``uvicorn --factory gardencity.api.app:app_from_env`` (settings from GARDENCITY_*)."""
+    """For ``uvicorn --factory gardencity.app:app_from_env`` (settings from GARDENCITY_*)."""
     app = create_app(Settings())  # type: ignore[call-arg]
     freeze_startup_heap()
     return app
