@@ -63,12 +63,14 @@ PACKAGES = {
     "auth": "Organisation, users and permissions",
     "campaign": "Campaign: cases and their workflow",
     "inspection": "Inspection preparation",
+    "notifications": "Notifications: channels, rules, outbox and scheduler",
     "jobs": "Jobs: assessment runs and batches",
     "api": "HTTP API",
     "web": "Web pages",
     "app": "Server application",
     "cli": "Command line",
     "errors": "Errors",
+    "text": "Text safe to store and to write into documents",
     "settings": "Settings",
 }
 

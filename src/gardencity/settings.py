@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="send cookies only over HTTPS (set true behind TLS)"
     )
+    public_base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="the address residents reach the server at, e.g. https://garden.example.cn/ "
+        "— links in public answers (Open311 media_url) start with it; unset: the address "
+        "of each request",
+    )
     behind_proxy: bool = Field(
         default=False,
         description="the server sits behind a reverse proxy: take the client address and scheme "
@@ -113,6 +120,11 @@ class Settings(BaseSettings):
     def proxy_addresses(self) -> list[str]:
         """The trusted proxies' addresses (none unless ``behind_proxy``)."""
         return self.trusted_proxies.split(",") if self.behind_proxy and self.trusted_proxies else []
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _ends_with_slash(cls, value: str | None) -> str | None:
+        return value if value is None or value.endswith("/") else value + "/"
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -42,6 +42,7 @@ class Ctx:
     run_id: int = 0
     admin_token_id: int = 0
     api_key_id: int = 0
+    public_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -198,8 +199,8 @@ OPEN311_AND_PUBLIC: dict[tuple[str, str], Rule] = {
     ("GET", "/open311/v2/tokens/{token}.{fmt}"): Rule(
         PUBLIC, lambda c: {"url": f"/open311/v2/tokens/{c.token}.json"}
     ),
-    ("GET", "/open311/v2/media/{attachment_id}"): Rule(
-        PUBLIC, lambda c: {"url": f"/open311/v2/media/{c.attachment_id}"}
+    ("GET", "/open311/v2/media/{public_id}"): Rule(
+        PUBLIC, lambda c: {"url": f"/open311/v2/media/{c.public_id}"}
     ),
     ("POST", "/api/v1/public/cases"): Rule(
         PUBLIC,
@@ -447,7 +448,8 @@ def _setup(env: CampaignEnv) -> Ctx:
     assert response.status_code == 200
     photo = env.client.post(
         f"/api/v1/cases/{case['id']}/attachments",
-        files={"file": ("p.jpg", JPEG + b"setup", "image/jpeg")},
+        files={"file": ("p.jpg", JPEG, "image/jpeg")},
+        data={"public": "true"},
         headers=env.headers("patrol1"),
     )
     target = env.client.post(
@@ -471,16 +473,18 @@ def _setup(env: CampaignEnv) -> Ctx:
         run_id = run.id
     token = env.client.post("/api/v1/auth/tokens", headers=env.headers("admin"))
     key = env.client.post("/api/v1/api-keys", json={"name": "矩阵"}, headers=env.headers("admin"))
+    shown = photo.json()
     return Ctx(
         env,
         case["id"],
-        photo.json()["id"],
+        shown["id"],
         target.json()["id"],
         reference,
         secret,
         run_id,
         token.json()["id"],
         key.json()["id"],
+        shown["public_id"],
     )
 
 

@@ -14,6 +14,7 @@ from gardencity.app import create_app
 from gardencity.auth.models import User
 from gardencity.notifications.models import Notification, SchedulerRun
 from gardencity.settings import Settings
+from gardencity.storage.images import strip_metadata
 from tests.campaign.test_workflow import JPEG
 from tests.notifications._receivers import smtp_server
 from tests.notifications.conftest import Factory, NotifyEnv
@@ -86,7 +87,8 @@ def test_the_clock_drives_reminders_escalation_digests_and_flags(
     text = thursday.get_body(("plain",)).get_content()
     assert "在办 1 件，其中超期 1 件" in text and case["reference"] in text
     photos = [part for part in thursday.walk() if part.get_content_type() == "image/jpeg"]
-    assert len(photos) == 1 and photos[0].get_content() == JPEG  # inline, with the e-mail
+    stored = strip_metadata(JPEG, "image/jpeg").content  # the photo as stored: no metadata
+    assert len(photos) == 1 and photos[0].get_content() == stored  # inline, with the e-mail
     html = thursday.get_body(("related", "html")).get_body(("html",)).get_content()
     assert f'src="cid:{photos[0]["Content-ID"][1:-1]}"' in html
 

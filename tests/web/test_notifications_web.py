@@ -33,7 +33,9 @@ def test_a_dispatch_in_the_browser_raises_the_officers_count_without_reload(
         "POST", "/api/v1/cases", "patrol1", json={"category": "weeds", "lon": lon, "lat": lat}
     )
     officer = login(browser, live_server, "officer11")
-    officer.wait_for_function("() => document.getElementById('inbox-link').dataset.unread !== undefined")
+    officer.wait_for_function(
+        "() => document.getElementById('inbox-link').dataset.unread !== undefined"
+    )
     before = int(officer.locator("#inbox-link").get_attribute("data-unread"))
     officer.evaluate("window.__stillThisPage = true")
 
@@ -45,7 +47,8 @@ def test_a_dispatch_in_the_browser_raises_the_officers_count_without_reload(
     coordinator.wait_for_selector("#case-title .st-dispatched")
 
     officer.wait_for_function(
-        f"() => Number(document.getElementById('inbox-link').dataset.unread) > {before}", timeout=10000
+        f"() => Number(document.getElementById('inbox-link').dataset.unread) > {before}",
+        timeout=10000,
     )
     assert officer.evaluate("window.__stillThisPage") is True  # no reload
     badge = officer.locator("#inbox-count")

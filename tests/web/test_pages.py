@@ -249,6 +249,8 @@ def test_case_from_patrol_phone_to_closed(
     page.wait_for_function("() => document.body.dataset.lastAction === 'accept'")
     page.set_input_files("#action-photo", _photo_file(tmp_path, "after.jpg", (40, 140, 60)))
     page.fill("#action-reason", "已补植")
+    page.check("#action-public")  # a reply to the reporter, shown publicly
+    page.check("#action-photo-public")
     page.click("button[data-action='submit']")
     page.wait_for_function("() => document.body.dataset.lastAction === 'submit'")
     assert page.locator("#photos-after img").count() == 1
@@ -271,6 +273,9 @@ def test_case_from_patrol_phone_to_closed(
     assert page.errors == []
     page.context.close()
     assert live_server.api("GET", f"/api/v1/cases/{case_id}", "admin")["status"] == "closed"
+    followed = httpx.get(f"{live_server.url}/api/v1/public/cases/{reference}").json()
+    assert [e["note"] for e in followed["timeline"] if e["note"]] == ["已补植"]
+    assert [p["role"] for p in followed["photos"]] == ["after"]  # the patrol's photo: internal
 
 
 def _actions(page: Any) -> list[str]:
@@ -408,6 +413,9 @@ def test_a_resident_reports_and_follows_a_case(
     page.goto(f"/public?ref={reference}")
     page.wait_for_selector("#follow-result .badge")
     assert reference in page.locator("#follow-result").inner_text()
+    page.wait_for_function(
+        "document.querySelector('#follow-result .photos img')?.naturalWidth > 0"
+    )  # the resident's own photo, served without its metadata
     shot(page, "public-follow")
     ctx.close()
     fresh = f"{live_server.url}/api/v1/public/cases.geojson?fresh={reference}"

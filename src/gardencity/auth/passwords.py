@@ -99,6 +99,8 @@ def password_problem(password: str, user_inputs: Iterable[str | None] = ()) -> s
             f"密码太短：至少需要 {MIN_PASSWORD_LENGTH} 个字符 / password too short: at least "
             f"{MIN_PASSWORD_LENGTH} characters"
         )
+    if any(ord(c) < 32 or ord(c) == 127 for c in password):
+        return "密码不能包含控制字符 / a password cannot contain control characters"
     data = _policy_data()
     words = [w for w in user_inputs if w] + list(data["common"])
     with _ESTIMATE_LOCK:

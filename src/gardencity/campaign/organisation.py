@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import geopandas as gpd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.grids import check_grid_tiling
 from gardencity.campaign.schemas import DbId
 from gardencity.errors import ConflictError, InvalidRequestError, NotFoundError
+from gardencity.text import CleanInput
 
 __all__ = [
     "UnitIn",
@@ -40,7 +41,7 @@ __all__ = [
 UnitKind = Literal["city", "district", "street", "community", "department", "responsible"]
 
 
-class UnitIn(BaseModel):
+class UnitIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
@@ -49,7 +50,7 @@ class UnitIn(BaseModel):
     parent_id: DbId | None = None
 
 
-class UserIn(BaseModel):
+class UserIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@\-]+$")
@@ -61,7 +62,7 @@ class UserIn(BaseModel):
     phone: str | None = Field(default=None, max_length=40)
 
 
-class UserPatch(BaseModel):
+class UserPatch(CleanInput):
     model_config = ConfigDict(extra="forbid")
 
     display_name: str | None = Field(default=None, min_length=1, max_length=200)

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from gardencity.text import CleanInput
+
 __all__ = [
     "MAX_ID",
     "ActionIn",
@@ -46,7 +48,7 @@ class GeoJSONGeometry(BaseModel):
     coordinates: list[Any]
 
 
-class CaseIn(BaseModel):
+class CaseIn(CleanInput):
     """A new case. Give ``lon``/``lat`` or a ``geometry`` (point or polygon)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -70,7 +72,7 @@ class CaseIn(BaseModel):
     reporter_phone: str | None = Field(default=None, max_length=40)
 
 
-class ActionIn(BaseModel):
+class ActionIn(CleanInput):
     """A workflow action on a case; ``version`` is the version the client last saw."""
 
     model_config = ConfigDict(extra="forbid")
@@ -79,6 +81,11 @@ class ActionIn(BaseModel):
     reason: str | None = Field(default=None, max_length=5000)
     unit_id: DbId | None = Field(default=None, description="dispatch / reassign to this unit")
     attachment_ids: list[DbId] = Field(default_factory=list, max_length=20)
+    public: bool = Field(
+        default=False,
+        description="the reason is a reply to the reporter: shown on the public timeline and "
+        "in Open311 status_notes (otherwise reasons and comments are internal)",
+    )
 
 
 class AttachmentOut(BaseModel):
@@ -89,6 +96,8 @@ class AttachmentOut(BaseModel):
     media_type: str
     size: int
     role: str
+    public: bool = Field(description="shown with the public view of the case")
+    public_id: str = Field(description="its anonymous address: /open311/v2/media/{public_id}")
     created_at: datetime
 
 
@@ -103,6 +112,7 @@ class EventOut(BaseModel):
     to_status: str
     reason: str | None
     data: dict[str, Any]
+    public: bool = Field(description="the reason is a reply to the reporter, shown publicly")
 
 
 class CaseOut(BaseModel):
@@ -155,7 +165,7 @@ class CasePage(BaseModel):
     per_page: int
 
 
-class CaseFilter(BaseModel):
+class CaseFilter(CleanInput):
     """Filters of the case list; every field is optional and they combine with AND."""
 
     model_config = ConfigDict(extra="forbid")

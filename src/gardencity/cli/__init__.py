@@ -58,6 +58,7 @@ def _register_server_commands() -> None:
     for command in (
         campaign.serve,
         campaign.escalate,
+        campaign.clean_photos,
         campaign.backup_command,
         campaign.restore_command,
         inspection.inspection,

@@ -1,4 +1,5 @@
-"""``gardencity serve`` and the campaign's maintenance commands (escalate)."""
+"""``gardencity serve`` and the campaign's maintenance commands (escalate, backup, restore,
+clean-photos)."""
 
 from __future__ import annotations
 
@@ -184,6 +185,43 @@ def escalate(workspace: Path | None, database: str | None) -> None:
         for case in raised:
             console.print(f"  {case.reference} → level {case.escalation_level}")
     db.dispose()
+
+
+@click.command(name="clean-photos")
+@click.argument("workspace", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--database", help="SQLAlchemy URL (default: the workspace's SQLite).")
+@click.option("--files", type=click.Path(path_type=Path), help="The photo and document store.")
+@reports_errors
+def clean_photos(workspace: Path | None, database: str | None, files: Path | None) -> None:
+    """Remove the metadata (GPS position, phone model …) from photos stored before uploads
+    were cleaned (they are already cleaned whenever served); run once after upgrading, or
+    after restoring an older backup."""
+    from gardencity.campaign.config import load_campaign_config
+    from gardencity.campaign.context import ServiceContext
+    from gardencity.campaign.media import clean_stored_photos
+    from gardencity.db.engine import open_database
+    from gardencity.inspection.ledger_store import stores_file
+    from gardencity.storage.files import FileStore
+
+    settings = _settings(workspace, database, files)
+    db = open_database(settings.database_url)
+    ctx = ServiceContext(
+        load_campaign_config(settings.campaign_config), FileStore(settings.files_dir)
+    )
+    try:
+        with db.session() as session:
+            report = clean_stored_photos(session, ctx, used_elsewhere=stores_file)
+    finally:
+        db.dispose()
+    console.print(
+        f"已清除元数据 / photos cleaned: {report.cleaned}; "
+        f"originals removed: {report.removed_files}"
+    )
+    if report.unreadable:
+        console.print(
+            f"[yellow]无法读取 / unreadable (left as they are, never served as photos): "
+            f"attachments {report.unreadable}[/]"
+        )
 
 
 @click.command(name="backup")

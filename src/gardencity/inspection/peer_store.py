@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from gardencity.errors import ConflictError, DataError, InvalidRequestError, Not
 from gardencity.inspection.benchmark import rank_city, read_peer_figures
 from gardencity.inspection.models import PeerFigure
 from gardencity.standards import load_standard
+from gardencity.text import CleanInput
 
 __all__ = [
     "PeerFigureIn",
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 
-class PeerFigureIn(BaseModel):
+class PeerFigureIn(CleanInput):
     """One published figure of another city."""
 
     model_config = ConfigDict(extra="forbid")

@@ -30,6 +30,7 @@ from gardencity.notifications.events import GROUP_KINDS, PERSON_KINDS, text
 from gardencity.notifications.models import Notification, NotificationChannel, ResidentSubscription
 from gardencity.notifications.render import Message
 from gardencity.notifications.residents import mask_address
+from gardencity.text import CleanInput
 
 __all__ = [
     "ChannelIn",
@@ -51,7 +52,7 @@ __all__ = [
 Kind = Literal["wecom", "dingtalk", "feishu", "email", "sms", "webhook"]
 
 
-class ChannelIn(BaseModel):
+class ChannelIn(CleanInput):
     """A new channel, owned by exactly one of a unit, a named group or a person."""
 
     model_config = ConfigDict(extra="forbid")
@@ -65,7 +66,7 @@ class ChannelIn(BaseModel):
     is_active: bool = True
 
 
-class ChannelPatch(BaseModel):
+class ChannelPatch(CleanInput):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)

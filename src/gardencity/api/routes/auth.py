@@ -38,6 +38,7 @@ from gardencity.errors import (
     PermissionDeniedError,
 )
 from gardencity.settings import Settings
+from gardencity.text import CleanInput
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
@@ -58,7 +59,7 @@ class TokenOut(BaseModel):
     user: UserOut
 
 
-class TokenIn(BaseModel):
+class TokenIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(
         default=None, max_length=100, description="what the token is for (shown in the list)"

@@ -15,6 +15,7 @@ from gardencity.campaign.schemas import DbId
 from gardencity.notifications import admin, inbox, residents
 from gardencity.notifications.config import NotificationConfig
 from gardencity.settings import Settings
+from gardencity.text import CleanInput
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"], responses=ERROR_RESPONSES)
 
@@ -50,13 +51,13 @@ class WorkOut(BaseModel):
     due_soon: WorkList
 
 
-class ReadIn(BaseModel):
+class ReadIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
 
     ids: list[DbId] | None = Field(default=None, max_length=500, description="all if omitted")
 
 
-class SubscribeIn(BaseModel):
+class SubscribeIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
 
     reference: str = Field(min_length=1, max_length=32)

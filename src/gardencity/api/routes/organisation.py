@@ -20,6 +20,7 @@ from gardencity.auth.permissions import authorize
 from gardencity.campaign import organisation as org
 from gardencity.campaign.schemas import DbId
 from gardencity.errors import InvalidRequestError
+from gardencity.text import CleanInput
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"], responses=ERROR_RESPONSES)
 
@@ -43,7 +44,7 @@ class UserOut(BaseModel):
     is_active: bool
 
 
-class LeaderIn(BaseModel):
+class LeaderIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
     user_id: DbId
     unit_id: DbId
@@ -56,7 +57,7 @@ class LeaderOut(BaseModel):
     unit_id: int
 
 
-class ApiKeyIn(BaseModel):
+class ApiKeyIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
 

@@ -16,6 +16,7 @@ from gardencity.auth.permissions import authorize
 from gardencity.campaign import flags, service, targets
 from gardencity.campaign.models import FlagAward
 from gardencity.campaign.schemas import DbId
+from gardencity.text import CleanInput
 
 router = APIRouter(prefix="/api/v1", tags=["rankings and targets"], responses=ERROR_RESPONSES)
 
@@ -34,7 +35,7 @@ class FlagOut(BaseModel):
     details: dict[str, Any]
 
 
-class SpotCheckIn(BaseModel):
+class SpotCheckIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
     unit_id: DbId
     score: float = Field(ge=0, le=100, allow_inf_nan=False)

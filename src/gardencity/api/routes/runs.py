@@ -21,6 +21,7 @@ from gardencity.jobs.models import AssessmentRun
 from gardencity.jobs.runner import JobRunner
 from gardencity.jobs.runs import OUTPUT_FILES, get_run, run_dir, start_run
 from gardencity.jobs.whatif import check_edits
+from gardencity.text import CleanInput
 
 router = APIRouter(prefix="/api/v1", tags=["assessment runs"], responses=ERROR_RESPONSES)
 
@@ -43,7 +44,7 @@ class RunOut(BaseModel):
     error: str | None
 
 
-class RunIn(BaseModel):
+class RunIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
     edits: dict[str, Any] | None = None
 

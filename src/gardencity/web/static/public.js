@@ -78,7 +78,9 @@
     const box = document.getElementById("follow-result");
     try {
       const c = await api(`/api/v1/public/cases/${encodeURIComponent(reference)}`);
+      const photos = (c.photos || []).map((p) => `<a href="${esc(p.url)}"><img src="${esc(p.url)}" alt="${esc(t(p.role === "before" ? "photos_before" : "photos_after"))}"></a>`).join("");
       box.innerHTML = `<p>${esc(c.reference)} · ${esc(c.category_name)} · ${statusBadge(c.status, c.status_label)}</p>
+        ${photos ? `<div class="photos">${photos}</div>` : ""}
         <ol class="timeline">${c.timeline.map((e) => `<li><time datetime="${esc(e.at)}">${fmtTime(e.at)}</time> ${esc(e.status_label)} · ${esc(e.by)}${e.note ? "<br>" + esc(e.note) : ""}</li>`).join("")}</ol>`;
     } catch (err) { box.innerHTML = `<p class="error">${esc(t("not_found"))}: ${esc(err.message)}</p>`; }
   }
