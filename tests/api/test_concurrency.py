@@ -185,9 +185,7 @@ def test_staff_listing_cases_while_photos_upload_get_answers(
         load = _Load(url)
 
         def lister(name: str) -> Callable[[httpx.Client, int], httpx.Response]:
-            return lambda client, _: client.get(
-                "/api/v1/cases?per_page=50", headers=staff[name]
-            )
+            return lambda client, _: client.get("/api/v1/cases?per_page=50", headers=staff[name])
 
         def uploader(offset: int) -> Callable[[httpx.Client, int], httpx.Response]:
             return lambda client, i: client.post(

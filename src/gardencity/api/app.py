@@ -90,7 +90,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     install_web(app)
 
     @app.get("/api/v1/health", operation_id="health", tags=["meta"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:  # on the event loop: answers while threads are busy
         return {"status": "ok", "version": __version__, "database": db.backend}
 
     return app

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
@@ -259,7 +260,8 @@ async def create_request(request: Request, session: DbSession, ctx: Ctx, fmt: st
             status=201,
         )
 
-    return _guard(request, fmt, "write", run)
+    # the body is read above, on the event loop; the database work runs in the thread pool
+    return await run_in_threadpool(_guard, request, fmt, "write", run)
 
 
 def _parse_time(value: str | None, name: str) -> datetime | None:
