@@ -123,8 +123,8 @@ class WriteGate:
     rollback); ``owner`` is that connection's ``info`` dictionary.
     """
 
-    def __init__(self, timeout_s: float = BUSY_TIMEOUT_S) -> None:
-        self.timeout_s = timeout_s
+    def __init__(self, timeout_s: float | None = None) -> None:
+        self.timeout_s = BUSY_TIMEOUT_S if timeout_s is None else timeout_s
         self._mutex = threading.Lock()
         self._waiting: deque[threading.Lock] = deque()
         self._owner: object | None = None
