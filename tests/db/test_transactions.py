@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 
 from gardencity.campaign import service
 from gardencity.campaign.models import Case, User
@@ -118,7 +118,7 @@ def test_requests_that_only_read_never_take_the_write_lock(
 
 @pytest.fixture
 def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> float:
-    monkeypatch.setattr(engine, "BUSY_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_S", 1.0, raising=False)  # (30 s before)
     return 1.0
 
 
@@ -185,3 +185,18 @@ def test_sqlite_commits_are_synced_to_disk(tmp_path: Path) -> None:
             assert connection.execute(text("PRAGMA synchronous")).scalar() == 2
     finally:
         db.dispose()
+
+
+def test_a_backup_reads_one_moment_and_holds_back_no_writer(campaign: CampaignEnv) -> None:
+    from gardencity.db.engine import read_snapshot
+
+    db, ctx = campaign.app.state.db, campaign.app.state.ctx
+    count = select(func.count()).select_from(Case)
+    with read_snapshot(db.engine) as snapshot:
+        before = snapshot.execute(count).scalar()
+        started = time.monotonic()
+        _file(db, ctx)  # the broken engine: "database is locked" after 30 s
+        assert time.monotonic() - started < 10
+        assert snapshot.execute(count).scalar() == before  # still the same moment
+    with db.sessions() as session:
+        assert session.execute(count).scalar() == (before or 0) + 1

@@ -16,7 +16,8 @@ Transactions (the concurrency model; docs/architecture.md, "Concurrency"):
   upgrade a read lock; writers of this process queue for it first come first served
   (:class:`WriteGate`: woken in turn, no polling), writers of other processes (the job worker,
   the command line) through ``busy_timeout``. On PostgreSQL it is ``BEGIN`` (row locks, MVCC).
-* Plain engine connections (migrations, backup and restore) begin ``IMMEDIATE`` on SQLite.
+* Plain engine connections (migrations, restore) begin ``IMMEDIATE`` on SQLite;
+  :func:`read_snapshot` is one consistent view for a long read (backup) that locks nothing.
 * SQLite runs WAL with ``synchronous=FULL``: the WAL is synced at every commit, so an
   acknowledged write survives a power cut (``NORMAL`` survives only a crash of the process;
   benchmarks/office_load.py measures the difference).
@@ -45,6 +46,7 @@ __all__ = [
     "holds_write_transaction",
     "make_engine",
     "open_database",
+    "read_snapshot",
 ]
 
 BUSY_TIMEOUT_S = 30.0
@@ -54,6 +56,7 @@ SQLITE_SYNCHRONOUS = "FULL"
 """FULL: durable on power loss. (benchmarks/office_load.py sets NORMAL for its comparison.)"""
 
 _ON_DEMAND = "gardencity_write_on_demand"  # execution option of the sessions' engine
+_SNAPSHOT = "gardencity_snapshot"  # execution option of read_snapshot()
 _WRITING = "gardencity_writing"  # session.info key: a write transaction is open
 
 
@@ -107,10 +110,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    if connection.get_execution_options().get(_ON_DEMAND):
+    options = connection.get_execution_options()
+    if options.get(_ON_DEMAND):
         return  # a session: statements run on their own until its first write
+    if options.get(_SNAPSHOT):
+        connection.exec_driver_sql("BEGIN")  # deferred: a WAL snapshot at the first read
+        return
     # Take the write lock at BEGIN so that two writers queue instead of failing with "locked".
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def read_snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection whose reads all see one moment of the database and lock nothing (SQLite:
+    a deferred transaction's WAL snapshot; PostgreSQL: REPEATABLE READ, read only)."""
+    if engine.dialect.name == "sqlite":
+        options: dict[str, Any] = {_SNAPSHOT: True}
+    else:
+        options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    with engine.connect() as connection, connection.execution_options(**options).begin():
+        yield connection
 
 
 class WriteGate:
