@@ -76,11 +76,11 @@ def seed(url: str, files: Path, points: list[tuple[float, float]]) -> dict[str, 
     from sqlalchemy import select
     from tests._campaign import two_districts
 
+    from gardencity.auth.models import User
     from gardencity.auth.sessions import issue_token
     from gardencity.campaign import service
     from gardencity.campaign.config import load_campaign_config
     from gardencity.campaign.context import ServiceContext
-    from gardencity.campaign.models import User
     from gardencity.campaign.schemas import CaseIn
     from gardencity.campaign.seed import seed_organisation
     from gardencity.db.engine import open_database
@@ -236,10 +236,10 @@ def _time_commits(directory: Path, points: list[tuple[float, float]], commits: i
     from sqlalchemy import select
     from tests._campaign import two_districts
 
+    from gardencity.auth.models import User
     from gardencity.campaign import service
     from gardencity.campaign.config import load_campaign_config
     from gardencity.campaign.context import ServiceContext
-    from gardencity.campaign.models import User
     from gardencity.campaign.schemas import CaseIn
     from gardencity.campaign.seed import seed_organisation
     from gardencity.db.engine import open_database

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select, text
 
+from gardencity.auth.models import User
 from gardencity.campaign import service
-from gardencity.campaign.models import Case, User
+from gardencity.campaign.models import Case
 from gardencity.campaign.schemas import CaseIn
 from gardencity.db import engine
 from gardencity.db.engine import open_database
