@@ -232,8 +232,9 @@ async def run_office(office: Office, *, clients: int, seconds: float) -> Record:
     return record
 
 
-def phone_photos(count: int = 8, size: tuple[int, int] = (1600, 1200)) -> list[bytes]:
-    """JPEG photos of a phone-like size (textured, so they compress like photos)."""
+def phone_photos(count: int = 8, size: tuple[int, int] = (3264, 2448)) -> list[bytes]:
+    """8-megapixel JPEGs (about 3 MB: what the pages upload from a phone camera), textured so
+    that they compress like photos."""
     import numpy as np
     from PIL import Image
 

@@ -164,7 +164,12 @@ def summarise(record: Record, seconds: float, cpu: dict[str, float]) -> dict[str
 
 
 def run_backend(
-    name: str, url: str, work: Path, args: argparse.Namespace, database_pid: int | None
+    name: str,
+    url: str,
+    work: Path,
+    args: argparse.Namespace,
+    database_pid: int | None,
+    photos: list[bytes],
 ) -> dict[str, Any]:
     import uvloop
 
@@ -182,7 +187,6 @@ def run_backend(
         if name == "sqlite_normal"
         else "gardencity.api.app:app_from_env"
     )
-    photos = phone_photos()
     with uvicorn_server(settings, workers=args.workers, factory=factory) as (port, pid):
         office = Office(
             url=f"http://127.0.0.1:{port}",
@@ -286,6 +290,7 @@ def main() -> None:
         sys.exit(f"unknown backend(s) {sorted(unknown)}; choose from {', '.join(BACKENDS)}")
     WORKDIR.mkdir(parents=True, exist_ok=True)
     runs: dict[str, Any] = {}
+    photos = phone_photos()
     with tempfile.TemporaryDirectory(dir=WORKDIR, prefix="office-") as tmp:
         work = Path(tmp)
         os.chmod(work, 0o755)  # pg-test-server switches to the postgres user
@@ -297,10 +302,12 @@ def main() -> None:
                     admin = server.replace("postgresql+psycopg://", "postgresql://")
                     with psycopg.connect(admin + "postgres", autocommit=True) as conn:
                         conn.execute("CREATE DATABASE office TEMPLATE gardencity_template")
-                    runs[name] = run_backend(name, server + "office", work, args, postmaster)
+                    runs[name] = run_backend(
+                        name, server + "office", work, args, postmaster, photos
+                    )
             else:
                 url = f"sqlite:///{work / name / 'campaign.db'}"
-                runs[name] = run_backend(name, url, work, args, None)
+                runs[name] = run_backend(name, url, work, args, None, photos)
             print(name, json.dumps({k: v for k, v in runs[name].items() if "by_" not in k}))
         durability = commit_cost(work) if any(b.startswith("sqlite") for b in backends) else {}
         shutil.rmtree(work / "pg", ignore_errors=True)
