@@ -12,7 +12,7 @@ DEMO_DIR ?= demo
 APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai postgresql-15 postgresql-15-postgis-3 postgis nodejs chromium poppler-utils libreoffice-writer-nogui openssl
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test lint typecheck docs pytest bench bench-batch bench-campaign clean
+.PHONY: install demo test lint typecheck docs pytest bench bench-batch bench-campaign bench-office clean
 
 install: $(STAMPS)/apt $(STAMPS)/python $(STAMPS)/npm
 
@@ -83,6 +83,12 @@ $(STAMPS)/wrk:
 
 bench-campaign: install $(STAMPS)/wrk
 	$(BIN)/python -m benchmarks.campaign_load
+
+# A campaign office's use: 20 clients (reads, filings with photos, transitions, public reports)
+# for 60 s on SQLite (FULL, and NORMAL for comparison) and PostgreSQL; records
+# benchmarks/results/office_load.json (BENCH_ARGS: e.g. --seconds 20 --backends sqlite)
+bench-office: install
+	$(BIN)/python -m benchmarks.office_load $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(STAMPS) $(DEMO_DIR) node_modules test-artifacts .pytest_cache .mypy_cache .ruff_cache docs/_build docs/api

@@ -15,27 +15,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import psycopg
 
-REPO = Path(__file__).resolve().parents[1]
+from benchmarks.server_tools import REPO, machine, postgres_server, tree_cpu_seconds, uvicorn_server
+
 RESULTS = REPO / "benchmarks" / "results" / "campaign_load.json"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _seed(url: str, files: Path) -> dict[str, str]:
@@ -85,48 +76,6 @@ def _seed(url: str, files: Path) -> dict[str, str]:
     return {"GC_TOKEN": token, "GC_CASES": ",".join(ids), "GC_LON": str(lon), "GC_LAT": str(lat)}
 
 
-def _tree_cpu_seconds(root: int) -> float:
-    """User + system CPU seconds of ``root`` and its descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    stats: dict[int, float] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-        stats[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
-    total, todo = 0.0, [root]
-    while todo:
-        pid = todo.pop()
-        total += stats.get(pid, 0.0)
-        todo.extend(children.get(pid, []))
-    return total
-
-
-def _cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
-
-
-def _wait_until_idle(root: int, timeout_s: float = 60) -> None:
-    """Wait until the process tree under ``root`` uses under 5 % of a core for half a second
-    (uvicorn answers once its first worker is up; the others may still be importing)."""
-    deadline = time.monotonic() + timeout_s
-    before = _tree_cpu_seconds(root)
-    while time.monotonic() < deadline:
-        time.sleep(0.5)
-        now = _tree_cpu_seconds(root)
-        if now - before < 0.025:
-            return
-        before = now
-
-
 def _errors(by_status: dict[str, int]) -> int:
     """Responses that are failures: any 5xx, and any 4xx except a comment's lost race (409)."""
     failed = 0
@@ -147,57 +96,23 @@ def main() -> None:
     wrk = shutil.which("wrk")
     if wrk is None:
         sys.exit("wrk is not installed. Fix: apt-get install wrk (make bench does it).")
-    bin_dir = Path(sys.executable).parent
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         os.chmod(tmp_path, 0o755)
-        pg_dir = tmp_path / "pg"
-        server = subprocess.run(
-            [str(REPO / "scripts" / "pg-test-server"), "start", str(pg_dir), "auto"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        try:
+        with postgres_server(tmp_path / "pg") as (server, postmaster):
             admin = server.replace("postgresql+psycopg://", "postgresql://") + "postgres"
             with psycopg.connect(admin, autocommit=True) as conn:
                 conn.execute("CREATE DATABASE load TEMPLATE gardencity_template")
             url = server + "load"
             files = tmp_path / "files"
             env = os.environ | _seed(url, files)
-            port = _free_port()
-            uvicorn = subprocess.Popen(
-                [
-                    str(bin_dir / "uvicorn"),
-                    "--factory",
-                    "gardencity.app:app_from_env",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--workers",
-                    str(args.workers),
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
-                ],
-                env=env
-                | {
-                    "GARDENCITY_DATABASE_URL": url,
-                    "GARDENCITY_FILES_DIR": str(files),
-                    "GARDENCITY_PUBLIC_READS_PER_MINUTE": "1000000",
-                },
-            )
-            try:
-                for _ in range(100):
-                    try:
-                        urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
-                        break
-                    except OSError:
-                        time.sleep(0.2)
-                _wait_until_idle(uvicorn.pid)  # every worker started, not just the first
-                postmaster = int((pg_dir / "data" / "postmaster.pid").read_text().split()[0])
-                cpu_before = (_tree_cpu_seconds(uvicorn.pid), _tree_cpu_seconds(postmaster))
+            settings = {
+                "GARDENCITY_DATABASE_URL": url,
+                "GARDENCITY_FILES_DIR": str(files),
+                "GARDENCITY_PUBLIC_READS_PER_MINUTE": "1000000",
+            }
+            with uvicorn_server(settings, workers=args.workers) as (port, pid):
+                cpu_before = (tree_cpu_seconds(pid), tree_cpu_seconds(postmaster))
                 run = subprocess.run(
                     [
                         wrk,
@@ -218,14 +133,7 @@ def main() -> None:
                     capture_output=True,
                     text=True,
                 )
-                cpu_after = (_tree_cpu_seconds(uvicorn.pid), _tree_cpu_seconds(postmaster))
-            finally:
-                uvicorn.terminate()
-                uvicorn.wait(timeout=30)
-        finally:
-            subprocess.run(
-                [str(REPO / "scripts" / "pg-test-server"), "stop", str(pg_dir)], check=False
-            )
+                cpu_after = (tree_cpu_seconds(pid), tree_cpu_seconds(postmaster))
     found = re.search(r"^RESULT (\{.*\})$", run.stdout, re.MULTILINE)
     if found is None:
         sys.exit(f"wrk printed no result:\n{run.stdout}\n{run.stderr}")
@@ -233,11 +141,7 @@ def main() -> None:
     by_status = dict(sorted(raw["by_status"].items()))
     seconds = raw["duration_us"] / 1e6
     result = {
-        "machine": {
-            "cores": os.cpu_count(),
-            "cpu": _cpu_model(),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
         "setup": {
             "database": "PostgreSQL 15 + PostGIS (loopback)",
             "load_generator": "wrk 4 (one thread per connection), benchmarks/campaign_load.lua",

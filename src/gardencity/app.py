@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,7 +23,7 @@ from gardencity.db.engine import open_database
 from gardencity.settings import Settings
 from gardencity.storage.files import FileStore
 
-__all__ = ["app_from_env", "create_app", "freeze_startup_heap"]
+__all__ = ["app_from_env", "create_app", "freeze_startup_heap", "tune_serving_process"]
 
 
 def create_app(
@@ -75,6 +76,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        tune_serving_process()
         if background:
             notices.start()
         yield
@@ -122,7 +124,7 @@ def create_app(
     install_web(app)
 
     @app.get("/api/v1/health", operation_id="health", tags=["meta"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:  # on the event loop: answers while threads are busy
         return {"status": "ok", "version": __version__, "database": db.backend}
 
     return app
@@ -134,6 +136,30 @@ def app_from_env() -> FastAPI:
     app = create_app(Settings())  # type: ignore[call-arg]
     freeze_startup_heap()
     return app
+
+
+SWITCH_INTERVAL_S = 0.001
+"""How long a thread may hold the GIL while others wait (Python's default: 5 ms)."""
+UPLOAD_SPOOL_BYTES = 8 * 1024 * 1024
+"""Uploads up to this size are received in memory (Starlette's default: 1 MB)."""
+
+
+def tune_serving_process() -> None:
+    """Settings of a process that serves requests (run by the app's lifespan).
+
+    The event loop and the request threads take turns at the GIL, and a thread that wants
+    it waits until the holder drops it: for up to the switch interval when the holder is
+    busy. The loop needs the GIL for every step (each 64 KB of an upload, each answer to a
+    health check), and so does a request thread after every SQLite call; a switch interval
+    of 1 ms instead of 5 ms keeps these waits short under load (benchmarks/office_load.py:
+    p99 and throughput both better). Starlette writes an upload larger than its spool size
+    to a temporary file through the thread pool, one hand-over per 64 KB; phone photos (3–5
+    MB) stay in memory below ``UPLOAD_SPOOL_BYTES``.
+    """
+    from starlette.formparsers import MultiPartParser
+
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, UPLOAD_SPOOL_BYTES)
 
 
 def freeze_startup_heap() -> None:

@@ -27,7 +27,8 @@ exception a Python user would expect, so ``except ValueError`` keeps working::
         ├── PermissionDeniedError (PermissionError) HTTP 403
         ├── InvalidTransitionError (ValueError)     HTTP 409
         ├── ConflictError                           HTTP 409 (someone changed it first)
-        └── RateLimitedError                        HTTP 429
+        ├── RateLimitedError                        HTTP 429
+        └── DatabaseBusyError                       HTTP 503 (writers queued too long; retry)
 
 Each message says what is wrong *and* how to fix it.
 """
@@ -44,6 +45,7 @@ __all__ = [
     "ConflictError",
     "CrsError",
     "DataError",
+    "DatabaseBusyError",
     "DatabaseError",
     "EmptyLayerError",
     "GardenCityError",
@@ -224,6 +226,17 @@ class RateLimitedError(CampaignError):
 
     status = 429
     code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class DatabaseBusyError(CampaignError):
+    """A writer waited the whole busy time-out for the database's write lock."""
+
+    status = 503
+    code = "database_busy"
 
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)

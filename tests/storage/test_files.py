@@ -94,3 +94,25 @@ def test_concurrent_puts_of_the_same_content(tmp_path: Path) -> None:
         t.join()
     assert len({r.sha256 for r in results}) == 1 and store.verify() == []
     assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1
+
+
+def test_a_stored_file_and_its_new_directory_entries_are_synced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file and every directory entry leading to it reach the disk before put() returns,
+    so a case acknowledged with its photo still has it after a power cut."""
+    import os
+
+    synced: list[Path] = []
+    fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced.append(Path(os.readlink(f"/proc/self/fd/{fd}")))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    store = FileStore(tmp_path / "store")
+    path = store.path(store.put(JPEG).sha256)
+    assert path.parent in synced  # the rename into place
+    assert path.parent.parent in synced and store.root in synced  # the new directories
+    assert any(p.parent == path.parent and p.name.startswith(".upload-") for p in synced)

@@ -19,7 +19,7 @@ from gardencity.auth.sessions import remembered_user, user_for_token
 from gardencity.auth.throttle import RateLimiter
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.schemas import MAX_ID
-from gardencity.db.engine import Database
+from gardencity.db.engine import Database, holds_write_transaction
 from gardencity.errors import AuthenticationError
 from gardencity.settings import Settings
 
@@ -73,14 +73,19 @@ QueryTime = Annotated[
 
 
 async def _session(request: Request) -> AsyncIterator[Session]:
-    # A coroutine, not a thread-pool hand-over: opening a session does no I/O, and closing
-    # it (a rollback on a pooled connection, if it ever took one) is one short round trip.
+    # A coroutine, not a thread-pool hand-over: opening a session does no I/O, and neither
+    # does closing one that holds no write transaction (it reads outside transactions and
+    # its routes commit their writes: db/engine.py). Only a write left open by an error is
+    # rolled back in the thread pool.
     db: Database = request.app.state.db
     session = db.sessions()
     try:
         yield session
     finally:
-        session.close()
+        if holds_write_transaction(session):
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 DbSession = Annotated[Session, Depends(_session)]
@@ -127,7 +132,7 @@ async def _optional_user(request: Request, session: DbSession, ctx: Ctx) -> User
     settings: Settings = request.app.state.settings
     now = ctx.now()
     seconds = settings.auth_cache_seconds
-    user = remembered_user(session, secret, now, cache_seconds=seconds)
+    user = remembered_user(session, secret, now, cache_seconds=seconds)  # no I/O
     if user is None:  # ask the database, in the thread pool
         user = await run_in_threadpool(
             partial(user_for_token, session, secret, now, cache_seconds=seconds)

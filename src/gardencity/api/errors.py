@@ -18,7 +18,12 @@ from sqlalchemy.exc import DataError as DBAPIDataError
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gardencity.errors import CampaignError, GardenCityError, RateLimitedError
+from gardencity.errors import (
+    CampaignError,
+    DatabaseBusyError,
+    GardenCityError,
+    RateLimitedError,
+)
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -51,7 +56,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         409: "Workflow conflict or stale version",
         422: "Invalid request",
         429: "Rate limited",
-        503: "Database connection lost; retry",
+        503: "Database connection lost or busy; retry",
     }.items()
 }
 
@@ -103,11 +108,21 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+BUSY_MESSAGE = (
+    "数据库忙，请稍后重试 / the database stayed busy (another program was writing); "
+    "retry the request"
+)
+
+
+def _lock_timed_out(exc: DBAPIError) -> bool:
+    return type(exc.orig).__name__ == "OperationalError" and "database is locked" in str(exc.orig)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CampaignError)
     async def _campaign(_: Request, exc: CampaignError) -> JSONResponse:
         headers = None
-        if isinstance(exc, RateLimitedError):
+        if isinstance(exc, RateLimitedError | DatabaseBusyError):
             headers = {"Retry-After": str(exc.retry_after_s)}
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
@@ -147,6 +162,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if _lock_timed_out(exc):  # another process held SQLite's write lock all along
+            log.warning("database busy: %s", exc.orig)
+            return await _campaign(request, DatabaseBusyError(BUSY_MESSAGE, retry_after_s=5))
         if not exc.connection_invalidated:
             return await _unexpected(request, exc)
         # the database server closed the connection (restart, failover, idle timeout): the

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import shapely
-from sqlalchemy import Engine, Table, delete, func, insert, select, text
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text
 
 from gardencity import __version__
-from gardencity.db.engine import make_engine
+from gardencity.db.engine import make_engine, read_snapshot
 from gardencity.db.migrate import current_revision, head_revision, upgrade
 from gardencity.db.registry import load_models
 from gardencity.db.types import Geometry, UtcDateTime
@@ -90,13 +90,12 @@ def _decode(table: Table, record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _rows(engine: Engine, table: Table) -> Iterator[bytes]:
-    with engine.connect() as connection:
-        result = connection.execution_options(yield_per=BATCH).execute(
-            select(table).order_by(*table.primary_key.columns)
-        )
-        for row in result:
-            yield json.dumps(_encode(table, row), ensure_ascii=False).encode() + b"\n"
+def _rows(connection: Connection, table: Table) -> Iterator[bytes]:
+    result = connection.execution_options(yield_per=BATCH).execute(
+        select(table).order_by(*table.primary_key.columns)
+    )
+    for row in result:
+        yield json.dumps(_encode(table, row), ensure_ascii=False).encode() + b"\n"
 
 
 def backup(
@@ -119,12 +118,13 @@ def backup(
         fd, tmp = tempfile.mkstemp(dir=archive.parent, prefix=f".{archive.name}.")
         os.close(fd)
         try:
-            with tarfile.open(tmp, "w") as tar:
+            # every table from one moment, without holding back the server's writers
+            with tarfile.open(tmp, "w") as tar, read_snapshot(engine) as connection:
                 tables = _tables()
                 for done, table in enumerate(tables, start=1):
                     with tempfile.TemporaryFile() as spool:
                         digest, count = hashlib.sha256(), 0
-                        for line in _rows(engine, table):
+                        for line in _rows(connection, table):
                             spool.write(line)
                             digest.update(line)
                             count += 1

@@ -68,7 +68,7 @@ def add_peer_figure(
 
 
 @router.post("/benchmark/figures/import", operation_id="import_peer_figures", status_code=201)
-async def import_peer_figures(
+def import_peer_figures(
     request: Request,
     session: DbSession,
     ctx: Ctx,
@@ -78,7 +78,7 @@ async def import_peer_figures(
     """Import a table (long: city, indicator_id, value, year …; or wide: city, year and one
     column per indicator id); nothing is stored when a row has a problem."""
     authorize(user, "benchmark.manage")
-    content = await file.read(MAX_TABLE_BYTES + 1)
+    content = file.file.read(MAX_TABLE_BYTES + 1)
     if len(content) > MAX_TABLE_BYTES:
         raise InvalidRequestError("the table is larger than 5 MB")
     suffix = Path(file.filename or "").suffix.lower()

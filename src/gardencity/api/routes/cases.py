@@ -140,7 +140,7 @@ def act_on_case(
 
 
 @router.post("/cases/{case_id}/attachments", operation_id="upload_attachment", status_code=201)
-async def upload_attachment(
+def upload_attachment(
     request: Request,
     session: DbSession,
     ctx: Ctx,
@@ -156,7 +156,7 @@ async def upload_attachment(
     their metadata (GPS position, phone model …)."""
     settings: Settings = request.app.state.settings
     limit = int(settings.max_upload_mb * 1_000_000)
-    content = await file.read(limit + 1)
+    content = file.file.read(limit + 1)
     attachment = service.attach_file(
         session,
         ctx,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
@@ -273,7 +274,8 @@ async def create_request(request: Request, session: DbSession, ctx: Ctx, fmt: st
             status=201,
         )
 
-    return _guard(request, fmt, "write", run)
+    # the body is read above, on the event loop; the database work runs in the thread pool
+    return await run_in_threadpool(_guard, request, fmt, "write", run)
 
 
 def _visible() -> Any:

@@ -157,7 +157,7 @@ def list_grids(session: DbSession, user: CurrentUser) -> dict[str, Any]:
 
 
 @router.post("/grids/import", operation_id="import_grids")
-async def import_grids(
+def import_grids(
     session: DbSession,
     ctx: Ctx,
     user: CurrentUser,
@@ -168,7 +168,7 @@ async def import_grids(
     """Replace the grid from a GeoPackage after checking it tiles without gaps or overlaps;
     nothing changes when a check fails."""
     authorize(user, "grid.manage")
-    content = await file.read(200_000_001)
+    content = file.file.read(200_000_001)
     if len(content) > 200_000_000:
         raise InvalidRequestError("the GeoPackage is larger than 200 MB")
     if not content.startswith(b"SQLite format 3\x00"):

@@ -110,7 +110,7 @@ def _roles(session: DbSession, case: Case) -> dict[int, str]:
 
 
 @router.post("/cases", operation_id="public_report_case", status_code=201)
-async def report(
+def report(
     request: Request,
     session: DbSession,
     ctx: Ctx,
@@ -126,7 +126,7 @@ async def report(
     known = ctx.config.categories.get(category)
     if known is None or not known.public:
         raise InvalidRequestError(f"未知类别 / unknown category '{category}'")
-    content = await photo.read(ctx.files.max_bytes + 1) if photo is not None else None
+    content = photo.file.read(ctx.files.max_bytes + 1) if photo is not None else None
     body = CaseIn(
         category=category,
         description=description,

@@ -145,13 +145,13 @@ def report_progress(
 
 
 @router.post("/evidence", operation_id="upload_evidence", status_code=201)
-async def upload_evidence(
+def upload_evidence(
     ctx: Ctx,
     user: CurrentUser,
     file: Annotated[UploadFile, File(description="photo, PDF, DOCX or XLSX")],
 ) -> dict[str, Any]:
     """Upload an evidence file for a target report; returns its SHA-256."""
     authorize(user, "target.report")
-    content = await file.read(ctx.files.max_bytes + 1)
+    content = file.file.read(ctx.files.max_bytes + 1)
     stored = ctx.files.put(content, filename=file.filename, declared_type=file.content_type)
     return {"sha256": stored.sha256, "media_type": stored.media_type, "size": stored.size}
