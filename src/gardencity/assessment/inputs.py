@@ -82,7 +82,8 @@ class AssessmentInputs:
         assert districts is not None
         clipped = clip_to(districts, area)
         population = self.workspace.config.city.population
-        if population is None:
+        from_districts = population is None
+        if from_districts:
             population = float(clipped["population"].sum(min_count=1))
         rows = [
             {
@@ -104,6 +105,8 @@ class AssessmentInputs:
                 }
             )
         zones = gpd.GeoDataFrame(rows, geometry="geometry", crs=bua.crs).set_index("zone_id")
+        # the city's population is then the sum of the districts' (complete only if all have one)
+        zones.attrs["population_from_districts"] = from_districts
         return zones
 
     def _clipped_builder(self, name: str) -> Callable[[], gpd.GeoDataFrame | None]:
