@@ -37,7 +37,9 @@ INSUFFICIENT = "insufficient_data"
 _UNIT_FACTOR = {"m2": (1e-4, "ha", "公顷"), "m": (1e-3, "km", "公里"), "count": (1.0, "", "")}
 
 
-def available_for(spec: IndicatorSpec, inputs: AssessmentInputs) -> tuple[Needs | None, dict[str, Any]]:
+def available_for(
+    spec: IndicatorSpec, inputs: AssessmentInputs
+) -> tuple[Needs | None, dict[str, Any]]:
     """The needs of the indicator's measure and everything they may ask for."""
     needs = MEASURE_NEEDS.get(spec.measure)
     if needs is None:
@@ -62,7 +64,7 @@ def completeness_record(
     """The scorecard's ``completeness``: the limiting part's share, per zone, and every part."""
     if not parts:
         return None
-    shown = []
+    shown: list[dict[str, Any]] = []
     for part in parts:
         basis = completeness_basis(part.basis)
         factor, unit_en, unit_zh = _UNIT_FACTOR.get(part.unit, (1.0, part.unit, part.unit))
@@ -78,9 +80,7 @@ def completeness_record(
                 "share": part.share(CITY_ZONE),
                 "known": _number(part.known.get(CITY_ZONE), factor),
                 "total": _number(part.total.get(CITY_ZONE), factor),
-                "by_district": {
-                    str(z): part.share(z) for z in zones.index if z != CITY_ZONE
-                },
+                "by_district": {str(z): part.share(z) for z in zones.index if z != CITY_ZONE},
             }
         )
     limiting = min(shown, key=lambda p: 2.0 if p["share"] is None else p["share"])
@@ -139,29 +139,44 @@ def judge(judged: Judged, completeness: dict[str, Any] | None, scope: str) -> Ju
         return judged
     partial = {"value": judged.value, "by_district": dict(judged.by_district)}
     by_district = {z: (None if z in low else v) for z, v in judged.by_district.items()}
-    district_status = {z: (INSUFFICIENT if z in low else s) for z, s in judged.district_status.items()}
+    district_status = {
+        z: (INSUFFICIENT if z in low else s) for z, s in judged.district_status.items()
+    }
     if not city_low:
         return Judged(
-            judged.value, by_district, judged.status, district_status, judged.min_district, partial, low
+            judged.value,
+            by_district,
+            judged.status,
+            district_status,
+            judged.min_district,
+            partial,
+            low,
         )
     return Judged(None, by_district, INSUFFICIENT, district_status, None, partial, low)
 
 
-def insufficient_note(completeness: dict[str, Any], partial: dict[str, Any] | None, unit: str) -> tuple[str, str]:
+def insufficient_note(
+    completeness: dict[str, Any], partial: dict[str, Any] | None, unit: str
+) -> tuple[str, str]:
     """Why no verdict is given (zh, en): the share, the minimum, the partial figure, the fix."""
     share = completeness["share"] or 0.0
     minimum = completeness["minimum"]
     value = None if partial is None else partial.get("value")
     shown = "" if value is None else f"{value:,.2f}"
     zh = (
-        f"数据不足：{completeness['what_zh']}仅占 {share:.1%}（至少需要 {minimum:.0%}），不作达标判定。"
+        f"数据不足：{completeness['what_zh']}仅占 {share:.1%}"
+        f"（至少需要 {minimum:.0%}），不作达标判定。"
         + (f"按已有数据测算为 {shown} {unit}，仅供参考。" if shown else "")
         + f"处理：{completeness['fix_zh']}。"
     )
     en = (
         f"Insufficient data: {completeness['what_en']} is only {share:.1%} (at least "
         f"{minimum:.0%} needed), so no pass or fail is given."
-        + (f" On the data there is it comes to {shown} {unit}, for reference only." if shown else "")
+        + (
+            f" On the data there is it comes to {shown} {unit}, for reference only."
+            if shown
+            else ""
+        )
         + f" Fix: {completeness['fix_en']}."
     )
     return zh, en

@@ -196,9 +196,7 @@ def evaluate_indicator(
     completeness = None
     if needs is not None and series is not None:
         parts = needs.completeness({**available, "result": series})
-        completeness = completeness_record(
-            parts, zones, minimum_completeness(spec, standard)
-        )
+        completeness = completeness_record(parts, zones, minimum_completeness(spec, standard))
         judged = judge(judged, completeness, spec.scope)
     if judged.status == INSUFFICIENT and completeness is not None:
         note = insufficient_note(completeness, judged.partial, spec.unit)

@@ -209,9 +209,8 @@ def _no_tree_canopy(
 ) -> Gap | None:
     if canopy is not None or (trees is not None and len(trees)):
         return None
-    if vegetation is not None and "veg_type" in vegetation:
-        if (vegetation["veg_type"] == "tree").any():
-            return None
+    if vegetation is not None and (vegetation.get("veg_type") == "tree").any():
+        return None
     return Gap("no_tree_canopy")
 
 
@@ -247,7 +246,9 @@ def _no_management(
     if item.status and not item.evidence:
         return Gap("management_no_evidence", {"item": item_id})
     if item.status and item.missing:
-        return Gap("management_evidence_missing", {"item": item_id, "files": ", ".join(item.missing)})
+        return Gap(
+            "management_evidence_missing", {"item": item_id, "files": ", ".join(item.missing)}
+        )
     return None
 
 
@@ -313,7 +314,9 @@ def _green_class_part(
     return _area_part("green_class_known", green_spaces, known, zones)
 
 
-def _land_use_part(zones: gpd.GeoDataFrame, land_use: gpd.GeoDataFrame | None = None) -> Part | None:
+def _land_use_part(
+    zones: gpd.GeoDataFrame, land_use: gpd.GeoDataFrame | None = None
+) -> Part | None:
     if land_use is None:
         return None
     return _area_part("land_use_code_known", land_use, land_use["category"].notna(), zones)
@@ -364,7 +367,9 @@ def _red_line_part(result: pd.Series | None = None) -> Part | None:
 def _tree_part(zones: gpd.GeoDataFrame, trees: gpd.GeoDataFrame | None = None) -> Part | None:
     if trees is None or trees.empty:
         return None
-    woody = trees[trees.get("is_woody", pd.Series(True, index=trees.index)).fillna(True).astype(bool)]
+    woody = trees[
+        trees.get("is_woody", pd.Series(True, index=trees.index)).fillna(True).astype(bool)
+    ]
     species = woody["species"].fillna("").astype(str).str.strip() != ""
     known = (species & woody["is_native"].notna()).to_numpy(dtype=float)
     return Part(
