@@ -29,6 +29,7 @@ STATUS_STYLE = {
     "fail_unverified": "red",
     "no_threshold": "dim",
     "not_assessed": "yellow",
+    "insufficient_data": "yellow",
     "error": "magenta",
 }
 
@@ -101,6 +102,7 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
         "值 / value",
         "阈值 / threshold",
         "可信度 / confidence",
+        "数据完整度 / completeness",
         "判定 / status",
         "差距 / shortfall",
     ):
@@ -112,12 +114,22 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
             _value_text(r.value, r.unit, lang),
             "—" if threshold.get("value") is None else f"{threshold['op']} {threshold['value']}",
             CONFIDENCE_LABELS[threshold["confidence"]][pick] if threshold else "—",
+            _share_text(r.completeness),
             f"[{STATUS_STYLE[r.status]}]{STATUS_LABELS[r.status][pick]}[/]",
             (r.gap or {}).get("text_zh" if lang == "zh" else "text_en", ""),
         )
     console.print(table)
+    for r in assessment.indicators:
+        if r.status in ("not_assessed", "insufficient_data", "error"):
+            name = r.name_zh if lang == "zh" else r.name_en
+            console.print(f"[yellow]{escape(name)}[/]: {escape(r.note_in(lang))}", highlight=False)
     for name, path in paths.items():
         console.print(f"{name}: {path}")
+
+
+def _share_text(completeness: dict[str, Any] | None) -> str:
+    share = (completeness or {}).get("share")
+    return "—" if share is None else f"{share:.0%}"
 
 
 def _value_text(value: float | None, unit: str, lang: str) -> str:

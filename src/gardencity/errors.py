@@ -136,6 +136,34 @@ class Problem:
     severity: str = "error"  # "error" blocks the assessment, "warning" does not
     count: int = 0
     details: tuple[str, ...] = field(default_factory=tuple)
+    message_zh: str = ""  # the same in Chinese (reports in Chinese show these)
+    fix_zh: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        """The finding as the scorecard keeps it."""
+        return {
+            "layer": self.layer,
+            "message": self.message,
+            "fix": self.fix,
+            "severity": self.severity,
+            "count": self.count,
+            "details": list(self.details),
+            "message_zh": self.message_zh,
+            "fix_zh": self.fix_zh,
+        }
+
+    def text(self, lang: str = "en") -> str:
+        """The finding in ``lang`` (Chinese where given, else English)."""
+        if lang != "zh" or not self.message_zh:
+            return str(self)
+        severity = "错误" if self.severity == "error" else "提示"
+        more = ""
+        if self.details:
+            shown = "、".join(self.details[:20])
+            extra = f" …（另有 {len(self.details) - 20} 项）" if len(self.details) > 20 else ""
+            more = f"\n    {shown}{extra}"
+        fix = self.fix_zh or self.fix
+        return f"[{severity}] {self.layer}：{self.message_zh}{more}\n    处理：{fix}"
 
     def __str__(self) -> str:
         head = f"[{self.severity}] {self.layer}: {self.message}"

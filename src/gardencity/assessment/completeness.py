@@ -162,11 +162,11 @@ def insufficient_note(
     share = completeness["share"] or 0.0
     minimum = completeness["minimum"]
     value = None if partial is None else partial.get("value")
-    shown = "" if value is None else f"{value:,.2f}"
+    shown = "" if value is None else f"{value:,.2f} {unit}".strip()
     zh = (
         f"数据不足：{completeness['what_zh']}仅占 {share:.1%}"
         f"（至少需要 {minimum:.0%}），不作达标判定。"
-        + (f"按已有数据测算为 {shown} {unit}，仅供参考。" if shown else "")
+        + (f"按已有数据测算为 {shown}，仅供参考。" if shown else "")
         + f"处理：{completeness['fix_zh']}。"
     )
     en = (

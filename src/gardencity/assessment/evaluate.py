@@ -133,16 +133,8 @@ def _assess(
         gardencity_version=gardencity.__version__,
         indicators=results,
         zones=zones,
-        validation=[
-            {
-                "layer": p.layer,
-                "message": p.message,
-                "fix": p.fix,
-                "severity": p.severity,
-                "count": p.count,
-            }
-            for p in [*warnings, *ws.repairs]
-        ],
+        # each finding once: validation already holds the repairs of the layers it loaded
+        validation=[p.as_dict() for p in dict.fromkeys([*warnings, *ws.repairs])],
         timings_s=timings,
     )
     from gardencity.assessment.diagnostics import build_diagnostics

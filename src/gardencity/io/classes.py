@@ -25,6 +25,7 @@ __all__ = [
     "GREEN_SPACE_SCHEMES",
     "LAND_USE_SCHEMES",
     "green_class_in_construction_land",
+    "green_class_name",
     "known_green_classes",
     "land_use_category",
     "normalise_green_class",
@@ -116,6 +117,12 @@ def unknown_green_classes(codes: pd.Series) -> dict[str, int]:
     cleaned = _clean_all(codes)
     unknown = cleaned[~cleaned.isin(list(known))]
     return {str(k): int(v) for k, v in unknown.value_counts().sort_index().items()}
+
+
+def green_class_name(code: str) -> str | None:
+    """Chinese name of a CJJ/T 85-2017 class: ``green_class_name("G11") == "综合公园"``."""
+    entry = _table("green_space_classes")["classes"].get(str(code).strip().upper())
+    return None if entry is None else str(entry["name_zh"])
 
 
 def known_green_classes(codes: pd.Series) -> pd.Series:

@@ -9,7 +9,7 @@ The importer, validation and the assessment take their sentences from
 >>> gap.fix_en
 'add the park polygons (green_class G1) with `gardencity import-layer city green_spaces FILE`'
 >>> completeness_basis("red_line_known").en
-'road length with a red-line width (or a surveyed green ratio)'
+'road length with a red-line width'
 """
 
 from __future__ import annotations

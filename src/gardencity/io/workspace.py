@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 import tomli_w
 from pyproj import CRS
 
@@ -44,7 +46,7 @@ from gardencity.io.layers import LAYERS, TABLES, layer_spec
 from gardencity.io.management import ManagementEvidence
 from gardencity.io.postgis import PostgisStore
 from gardencity.io.raster import Raster, read_raster
-from gardencity.io.vector import coerce_fields, read_vector, repair_geometries
+from gardencity.io.vector import coerce_fields, read_vector, repair_geometries, source_fids
 
 __all__ = ["CONFIG_FILE", "GPKG_FILE", "Workspace", "write_workspace"]
 
@@ -259,12 +261,21 @@ class Workspace:
         del self._raw[name]
         if spec.geometry != "none":
             gdf = to_metric(gdf, self.crs, name=name)
-            gdf, problems = repair_geometries(gdf, spec)
+            invalid = ~shapely.is_valid(gdf.geometry.to_numpy())
+            fids = self._fids(name) if invalid.any() else None
+            gdf, problems = repair_geometries(gdf, spec, fids)
             self.repairs.extend(problems)
         gdf = coerce_fields(gdf, spec)
         gdf = self._derive(name, gdf)
         self._cache[name] = gdf
         return gdf
+
+    def _fids(self, name: str) -> np.ndarray | None:
+        """Feature ids of a file layer, to name repaired features (None for PostGIS)."""
+        if self._table(name) is not None:
+            return None
+        path, layer, _ = self._source(name)
+        return source_fids(path, layer)
 
     def _store_text(self) -> str:
         if self.postgis is None:

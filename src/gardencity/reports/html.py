@@ -12,7 +12,9 @@ import jinja2
 import yaml
 
 from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
+from gardencity.io.layers import LAYERS, TABLES
 from gardencity.reports.maps import bar_chart, choropleth, layer_map
+from gardencity.reports.params import params_in_words
 
 __all__ = ["load_labels", "write_report"]
 
@@ -39,6 +41,34 @@ def _fmt(value: Any, unit: str = "") -> str:
     if unit == "是/否":
         return "是" if value >= 1 else "否"
     return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.1f}"
+
+
+def _pct(share: Any) -> str:
+    return "—" if share is None else f"{float(share):.1%}"
+
+
+_INPUT_NAMES = {"zones": ("评价范围（建成区及各城区）", "zones (built-up area and districts)")}
+
+
+def _layer_name(name: str, lang: str) -> str:
+    if name in _INPUT_NAMES:
+        return _INPUT_NAMES[name][0 if lang == "zh" else 1]
+    spec = LAYERS.get(name) or TABLES.get(name)
+    return spec.name_zh if spec is not None and lang == "zh" else name
+
+
+def problem_text(problem: dict[str, Any], labels: dict[str, str], lang: str) -> str:
+    """A validation finding in the report's language (the Chinese text where there is one)."""
+    severity = labels.get(f"severity_{problem.get('severity', 'warning')}", "")
+    zh = lang == "zh" and problem.get("message_zh")
+    message = problem["message_zh"] if zh else problem.get("message", "")
+    fix = (problem.get("fix_zh") or problem.get("fix", "")) if lang == "zh" else problem.get("fix")
+    layer = _layer_name(str(problem.get("layer", "")), lang)
+    details = problem.get("details") or []
+    shown = ", ".join(map(str, details[:20])) + (" …" if len(details) > 20 else "")
+    sep = "：" if lang == "zh" else ": "
+    text = f"{severity}{sep}{layer}{sep}{message}" + (f"（{shown}）" if shown else "")
+    return f"{text} — {labels['fix']}{sep}{fix}"
 
 
 def _maps(
@@ -186,6 +216,10 @@ def write_report(
         autoescape=jinja2.select_autoescape(["html", "j2"]),
     )
     env.filters["fmt"] = _fmt
+    env.filters["pct"] = _pct
+    env.filters["params_words"] = params_in_words
+    env.filters["layer_name"] = _layer_name
+    env.filters["problem_text"] = lambda p, lang_: problem_text(p, labels, lang_)
     template = env.get_template("report.html.j2")
     html = template.render(
         sc=scorecard,
@@ -196,6 +230,10 @@ def write_report(
         maps=_maps(scorecard, zones, diagnostics, labels, lang),
         charts=_charts(scorecard, labels, lang),
         districts=scorecard.get("districts", []),
+        zone_rows=[
+            {"id": "built_up_area", "name": labels["built_up_area"]},
+            *({"id": str(d["id"]), "name": d["name"]} for d in scorecard.get("districts", [])),
+        ],
         show_attribution=scorecard["city"].get("data_source") == "OpenStreetMap",
     )
     path = Path(out_path)

@@ -17,6 +17,7 @@ STATUS_CLASS = {
     "fail_unverified": "bad-unverified",
     "no_threshold": "neutral",
     "not_assessed": "neutral",
+    "insufficient_data": "insufficient",
     "error": "bad",
 }
 
@@ -29,6 +30,17 @@ def format_value(value: Any) -> str:
     if isinstance(value, int | float):
         return f"{value:,.2f}"
     return str(value)
+
+
+def _share(completeness: dict[str, Any] | None) -> str:
+    share = (completeness or {}).get("share")
+    return "—" if share is None else f"{share:.0%}"
+
+
+def _what(completeness: dict[str, Any] | None, lang: str) -> str:
+    if not completeness:
+        return ""
+    return str(completeness.get("what_zh" if lang == "zh" else "what_en", ""))
 
 
 def _label(table: dict[str, tuple[str, str]], key: str | None, lang: str) -> str:
@@ -63,6 +75,12 @@ def indicator_rows(scorecard: dict[str, Any], lang: str) -> list[dict[str, Any]]
                 "status_text": _label(STATUS_LABELS, item.get("status"), lang),
                 "status_class": STATUS_CLASS.get(item.get("status", ""), "neutral"),
                 "gap_text": (gap.get("text_zh") if lang == "zh" else gap.get("text_en")) or "",
+                "completeness": (item.get("completeness") or {}).get("share"),
+                "completeness_text": _share(item.get("completeness")),
+                "completeness_what": _what(item.get("completeness"), lang),
+                "note": (item.get("note_zh") or item.get("note", ""))
+                if lang == "zh"
+                else item.get("note", ""),
                 "by_district": {k: format_value(v) for k, v in districts.items()},
                 "district_status": item.get("district_status") or {},
             }
