@@ -143,19 +143,21 @@ def _value_text(value: float | None, unit: str, lang: str) -> str:
 
 @main.command()
 @click.argument("workspace", type=click.Path(path_type=Path))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @reports_errors
-def validate(workspace: Path) -> None:
-    """Check a workspace and list every problem with how to fix it."""
-    from gardencity.io.validate import validate_workspace
+def validate(workspace: Path, lang: str) -> None:
+    """Check a workspace and list every problem with how to fix it, and the indicators the
+    data leave unassessed."""
+    from gardencity.assessment.review import review_workspace
     from gardencity.io.workspace import Workspace
 
-    problems = validate_workspace(Workspace.open(workspace))
+    problems = review_workspace(Workspace.open(workspace))
     if not problems:
         console.print("[green]没有发现问题 / no problems found[/]")
         return
     for problem in problems:
         colour = "red" if problem.severity == "error" else "yellow"
-        console.print(f"[{colour}]{escape(str(problem))}[/]", highlight=False)
+        console.print(f"[{colour}]{escape(problem.text(lang))}[/]", highlight=False)
     if any(p.severity == "error" for p in problems):
         sys.exit(2)
 

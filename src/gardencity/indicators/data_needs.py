@@ -178,10 +178,6 @@ def _no_residential(land_use: gpd.GeoDataFrame | None = None) -> Gap | None:
     return None
 
 
-def _no_walk_graph(walk_graph: Any = None) -> Gap | None:
-    return Gap("no_roads") if walk_graph is None else None
-
-
 def _no_roads(roads: gpd.GeoDataFrame | None = None) -> Gap | None:
     return Gap("no_roads") if roads is None or roads.empty else None
 
@@ -422,7 +418,7 @@ MEASURE_NEEDS: dict[str, Needs] = {
     "parks_per_10k": _PARKS,
     "park_service_coverage": Needs(_SERVICE, (_land_use_part, _green_class_part)),
     "park_service_coverage_walking": Needs(
-        (*_SERVICE, _no_walk_graph), (_land_use_part, _green_class_part)
+        (*_SERVICE, _no_roads), (_land_use_part, _green_class_part)
     ),
     "greenway_service_coverage": Needs((_no_greenways, _no_residential), (_land_use_part,)),
     "greenway_length_per_10k": Needs((_no_greenways, _no_population), (_population_part,)),

@@ -35,6 +35,7 @@ class DataGap:
     en: str
     fix_zh: str
     fix_en: str
+    layer: str = ""
 
     def text(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -81,8 +82,10 @@ def data_gap(key: str, **values: Any) -> DataGap:
     """The gap ``key`` with its placeholders filled (``workspace`` defaults to WORKSPACE)."""
     entry = _table()["gaps"][key]
     values.setdefault("workspace", "WORKSPACE")
-    texts = [_fill(entry[f], 0 if f.endswith("zh") else 1, values) for f in _FIELDS]
-    return DataGap(key, *texts)
+    zh, en, fix_zh, fix_en = (
+        _fill(entry[f], 0 if f.endswith("zh") else 1, values) for f in _FIELDS
+    )
+    return DataGap(key, zh, en, fix_zh, fix_en, layer=str(entry.get("layer", "")))
 
 
 def completeness_basis(key: str) -> Basis:
