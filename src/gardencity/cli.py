@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from gardencity import __version__
-from gardencity.errors import GardenCityError, ValidationError
+from gardencity.errors import GardenCityError, ValidationError, from_foreign
 from gardencity.standards.schema import Threshold
 
 __all__ = ["main"]
@@ -50,6 +51,23 @@ def reports_errors(func: F) -> F:
         except GardenCityError as exc:  # escaped: messages name city.toml keys like [storage]
             console.print(f"[bold red]错误 / error:[/] {escape(str(exc))}", highlight=False)
             sys.exit(2)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            translated = from_foreign(exc)
+            if translated is not None:
+                console.print(f"[bold red]错误 / error:[/] {escape(str(translated))}")
+                sys.exit(2)
+            if os.environ.get("GARDENCITY_DEBUG"):
+                raise
+            console.print(
+                f"[bold red]内部错误 / internal error:[/] {escape(type(exc).__name__)}: "
+                f"{escape(str(exc))}\n这是 gardencity 的缺陷，请连同所运行的命令一起报告 / this "
+                f"is a bug in gardencity: please report it with the command you ran "
+                f"(GARDENCITY_DEBUG=1 shows the traceback).",
+                highlight=False,
+            )
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -177,6 +195,31 @@ def demo_city(out: Path, size: str, seed: int, force: bool) -> None:
     console.print(f"示范城市已生成 / demo city written: {path}")
 
 
+@main.command("init")
+@click.argument("workspace", type=click.Path(path_type=Path))
+@click.option("--name", required=True, help="City name (城市名称).")
+@click.option("--crs", required=True, help="Working CRS in metres, e.g. EPSG:4547.")
+@click.option(
+    "--standard",
+    default="national_ecological_garden_city_2022",
+    show_default=True,
+    help="Catalogue id or path.",
+)
+@click.option("--name-en", default="", help="English city name.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@reports_errors
+def init_command(
+    workspace: Path, name: str, crs: str, standard: str, name_en: str, lang: str
+) -> None:
+    """Create an empty workspace (city.toml) to fill with `import-layer`."""
+    from gardencity.io.scaffold import init_workspace, next_steps
+
+    root = init_workspace(workspace, name=name, crs=crs, standard=standard, name_en=name_en)
+    console.print(f"工作区已创建 / workspace created: {root / 'city.toml'}")
+    for line in next_steps(root, lang):
+        console.print(escape(line), highlight=False)
+
+
 @main.command("import-osm")
 @click.argument("osm_file", type=click.Path(exists=True, path_type=Path))
 @click.argument("workspace", type=click.Path(path_type=Path))
@@ -188,7 +231,12 @@ def demo_city(out: Path, size: str, seed: int, force: bool) -> None:
 @click.option("--population", type=float, help="Urban population of the area.")
 @click.option("--crs", help="Working CRS (default: the local Gauss-Krüger or UTM zone).")
 @click.option("--standard", help="Catalogue id or path.")
-@click.option("--force", is_flag=True, help="Replace an existing workspace.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing workspace's OSM data (its own settings are kept; backup first).",
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @reports_errors
 def import_osm_command(
     osm_file: Path,
@@ -199,6 +247,7 @@ def import_osm_command(
     crs: str | None,
     standard: str | None,
     force: bool,
+    lang: str,
 ) -> None:
     """Build a workspace from an OpenStreetMap extract (.osm or .osm.pbf)."""
     from gardencity.io.osm import import_osm
@@ -213,45 +262,95 @@ def import_osm_command(
         standard=standard,
         overwrite=force,
     )
+    for line in report.header(lang):
+        console.print(escape(line), highlight=False)
     table = Table(title=f"OSM → {workspace}")
-    for column in ("layer", "features", "size", "repaired", "missing / notes"):
-        table.add_column(column)
-    for row in report.to_rows():
+    for column in (
+        "图层 / layer",
+        "找到 / found",
+        "保留 / kept",
+        "舍弃 / dropped",
+        "修复 / repaired",
+        "面积或长度 / size",
+        "缺失与影响 / missing",
+    ):
+        table.add_column(column, overflow="fold")
+    for s in report.layers:
         table.add_row(
-            row["layer"], str(row["features"]), row["size"], str(row["repaired"]), row["note"]
+            ("! " if s.blocking else "") + s.layer,
+            str(s.found),
+            str(s.features),
+            str(s.dropped),
+            str(s.repaired),
+            s.size,
+            escape(s.note_zh if lang == "zh" else s.note),
         )
     console.print(table)
+    for line in report.footer(lang):
+        console.print(escape(line), highlight=False)
+
+
+def _layer_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from gardencity.io.layers import LAYERS
+
+    if value not in LAYERS:
+        import difflib
+
+        close = difflib.get_close_matches(value, list(LAYERS), n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise click.BadParameter(f"unknown layer '{value}'.{hint} Use one of: {', '.join(LAYERS)}.")
+    return value
+
+
+def _field_mapping(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> dict[str, str]:
+    mapping = {}
+    for item in value:
+        ours, sep, theirs = item.partition("=")
+        if not sep or not ours.strip() or not theirs.strip():
+            raise click.BadParameter(
+                f"'{item}' is not OURS=THEIRS. Fix: name our field and yours, e.g. "
+                f"--field code=DLBM (our field `code` is your field `DLBM`)."
+            )
+        mapping[ours.strip()] = theirs.strip()
+    return mapping
 
 
 @main.command("import-layer")
 @click.argument("workspace", type=click.Path(path_type=Path))
-@click.argument("layer")
+@click.argument("layer", callback=_layer_name)
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("--source-layer", help="Layer inside a multi-layer source file.")
-@click.option("--field", "fields", multiple=True, help="Field mapping OURS=THEIRS.")
+@click.option(
+    "--field", "fields", multiple=True, callback=_field_mapping, help="Field mapping OURS=THEIRS."
+)
 @click.option("--gcj02", is_flag=True, help="The source coordinates are GCJ-02.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @reports_errors
 def import_layer_command(
     workspace: Path,
     layer: str,
     source: Path,
     source_layer: str | None,
-    fields: tuple[str, ...],
+    fields: dict[str, str],
     gcj02: bool,
+    lang: str,
 ) -> None:
     """Add or replace one layer of a workspace (atomic: the old data survives a failure)."""
-    from gardencity.io.importing import import_layer
+    from gardencity.io.importing import import_layer_report
 
-    mapping = dict(f.split("=", 1) for f in fields)
-    count = import_layer(
+    report = import_layer_report(
         workspace,
         layer,
         source,
         layer=source_layer,
-        fields=mapping,
+        fields=fields,
         coordinates="gcj02" if gcj02 else None,
     )
-    console.print(f"{layer}: {count} features imported into {workspace}")
+    console.print(f"{layer}: {report.count} 个要素已导入 / features imported into {workspace}")
+    for problem in [*report.repairs, *report.hints]:
+        console.print(f"[yellow]{escape(problem.text(lang))}[/]", highlight=False)
 
 
 @main.command("push-postgis")

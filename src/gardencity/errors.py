@@ -64,6 +64,7 @@ __all__ = [
     "UnknownIndicatorError",
     "ValidationError",
     "WorkspaceError",
+    "from_foreign",
 ]
 
 
@@ -256,3 +257,43 @@ class RateLimitedError(CampaignError):
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+def from_foreign(exc: BaseException) -> GardenCityError | None:
+    """A library's error about bad input (GDAL, PROJ, SQLite, the file system) as a
+    :class:`GardenCityError` that says how to fix it; None for anything else (a bug)."""
+    if isinstance(exc, GardenCityError):
+        return exc
+    library = type(exc).__module__.split(".")[0]
+    if library in ("pyogrio", "fiona"):
+        return DataError(
+            f"GDAL cannot read the vector data ({exc}). Fix: check that the file is complete "
+            f"and in a format GDAL reads (GeoPackage, Shapefile with all its parts, GeoJSON), "
+            f"and that the layer name is right (`ogrinfo FILE` lists the layers)."
+        )
+    if library == "rasterio":
+        return DataError(
+            f"GDAL cannot read the raster ({exc}). Fix: check that the file is a complete "
+            f"GeoTIFF (`gdalinfo FILE`) and that city.toml [rasters] points to it."
+        )
+    if library == "pyproj":
+        return CrsError(
+            f"The coordinate reference system is not usable ({exc}). Fix: give an EPSG code of "
+            f"a projected CRS in metres, e.g. EPSG:4547 (CGCS2000 Gauss-Krüger CM 114°E)."
+        )
+    if library == "sqlite3":
+        return WorkspaceError(
+            f"A database file is damaged or locked ({exc}). Fix: close other programs using it, "
+            f"or restore the file from a backup."
+        )
+    if isinstance(exc, UnicodeDecodeError):
+        return DataError(
+            f"A text file is not UTF-8 ({exc.reason}). Fix: save it as UTF-8 (e.g. from GBK)."
+        )
+    if isinstance(exc, PermissionError):
+        return WorkspaceError(
+            f"Permission denied: {exc.filename}. Fix: check the file's and folder's permissions."
+        )
+    if isinstance(exc, OSError) and exc.errno == 28:  # ENOSPC
+        return WorkspaceError("The disk is full. Fix: free space and run the command again.")
+    return None

@@ -66,13 +66,14 @@ def _load_layers(ws: Workspace, problems: list[Problem]) -> dict[str, gpd.GeoDat
         if name not in present:
             if spec.required:
                 fields = ", ".join(spec.required_fields) or "geometry only"
+                fields_zh = "、".join(spec.required_fields) or "仅几何"
                 problems.append(
                     Problem(
                         name,
                         f"required layer '{name}' ({spec.name_zh}) is missing",
                         f"{ws.how_to_add(name)} (fields: {fields}).",
                         message_zh=f"缺少必需图层 {name}（{spec.name_zh}）",
-                        fix_zh=f"{ws.how_to_add(name)}（字段：{fields}）。",
+                        fix_zh=f"{ws.how_to_add(name, 'zh')}（字段：{fields_zh}）。",
                     )
                 )
             continue
@@ -118,7 +119,7 @@ def _empty_problem(ws: Workspace, name: str) -> Problem:
     it); otherwise the indicators that need it are not assessed, and the fix says how to fill
     it — never to remove it."""
     spec = LAYERS[name]
-    add = ws.how_to_add(name)
+    add, add_zh = ws.how_to_add(name), ws.how_to_add(name, "zh")
     if name in _EMPTY_GAPS:
         gap = data_gap(_EMPTY_GAPS[name], workspace=str(ws.path))
         return Problem(name, gap.en, gap.fix_en, "warning", message_zh=gap.zh, fix_zh=gap.fix_zh)
@@ -128,7 +129,7 @@ def _empty_problem(ws: Workspace, name: str) -> Problem:
             "the built-up area layer is empty: nothing can be assessed without the boundary",
             f"Draw the 建成区 boundary and {add}.",
             message_zh="建成区图层为空：没有建成区边界，任何指标都无法评估",
-            fix_zh=f"绘制建成区边界，然后 {add}。",
+            fix_zh=f"绘制建成区边界，然后{add_zh}。",
         )
     if name == "districts":
         return Problem(
@@ -138,7 +139,7 @@ def _empty_problem(ws: Workspace, name: str) -> Problem:
             f"{add} (fields district_id, name, population), or set population in [city].",
             "warning",
             message_zh="城区图层为空：指标只按建成区整体计算，人口须在 city.toml 中给出",
-            fix_zh=f"{add}（字段 district_id、name、population），或在 [city] 中设置 population。",
+            fix_zh=f"{add_zh}（字段 district_id、name、population），或在 [city] 中设置 population。",
         )
     return Problem(
         name,
@@ -146,7 +147,7 @@ def _empty_problem(ws: Workspace, name: str) -> Problem:
         f"Fill the layer: {add}.",
         "warning",
         message_zh=f"{spec.name_zh}图层为空（没有要素）",
-        fix_zh=f"补齐该图层：{add}。",
+        fix_zh=f"补齐该图层：{add_zh}。",
     )
 
 
