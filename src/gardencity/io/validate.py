@@ -139,7 +139,8 @@ def _empty_problem(ws: Workspace, name: str) -> Problem:
             f"{add} (fields district_id, name, population), or set population in [city].",
             "warning",
             message_zh="城区图层为空：指标只按建成区整体计算，人口须在 city.toml 中给出",
-            fix_zh=f"{add_zh}（字段 district_id、name、population），或在 [city] 中设置 population。",
+            fix_zh=f"{add_zh}（字段 district_id、name、population），"
+            "或在 [city] 中设置 population。",
         )
     return Problem(
         name,
