@@ -69,6 +69,10 @@ def test_validate_reports_problems(demo_city: Path, tmp_path: Path) -> None:
         (copy / "city.toml").read_text(encoding="utf-8").replace("gb50137", "sandiao"),
         encoding="utf-8",
     )
-    result = CliRunner(env={"COLUMNS": "220"}).invoke(main, ["validate", str(copy)])
+    runner = CliRunner(env={"COLUMNS": "220"})
+    result = runner.invoke(main, ["validate", "--lang", "en", str(copy)])
     assert result.exit_code == 2
     assert "unknown in the sandiao scheme" in result.output and "fix:" in result.output
+    chinese = runner.invoke(main, ["validate", str(copy)])
+    assert chinese.exit_code == 2
+    assert "不属于 sandiao 分类体系" in chinese.output and "处理：" in chinese.output

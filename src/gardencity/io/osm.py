@@ -59,6 +59,17 @@ _MISSING: dict[str, tuple[str, bool]] = {
     "trees": ("no_trees", False),
     "greenways": ("no_greenways", False),
 }
+_OSM_WHY: dict[str, str] = {  # gap key -> what the extract lacks, in OSM's own terms
+    "land_use_empty": "no landuse=* polygons",
+    "no_residential": "no landuse=residential polygons",
+    "green_spaces_empty": "no leisure=park/garden, grass or wood polygons",
+    "no_parks": "no leisure=park/garden polygons",
+    "vegetation_empty": "no grass/meadow/forest/wood/scrub/park areas or natural=tree points",
+    "no_roads": "no highway=* ways",
+    "no_trees": "no natural=tree points",
+    "no_greenways": "no ways named 绿道, greenway=* or hiking/bicycle routes",
+    "no_population": "--population not given",
+}
 _MISSING_TEXT: dict[str, tuple[str, str]] = {  # (zh, en): what a missing optional layer means
     "park_entrances": (
         "没有公园出入口：步行覆盖率以公园边界附近的路网节点近似出入口",
@@ -466,4 +477,5 @@ def _gap(
     if key is None:
         return ("", ""), False
     gap = data_gap(key, classes=_PARK_PREFIX, workspace=workspace)
-    return (gap.zh, gap.en), blocking
+    why = _OSM_WHY.get(key, "")
+    return (f"{gap.zh}（OSM：{why}）", f"{gap.en} (OSM: {why})"), blocking
