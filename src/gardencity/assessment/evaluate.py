@@ -180,8 +180,11 @@ def evaluate_indicator(
     start = time.perf_counter()
     threshold = spec.select_threshold(**context)
     zones = inputs.get("zones")
-    needs, available = available_for(spec, inputs)
-    gap = find_gap(needs, available, str(inputs.workspace.path))
+    try:
+        needs, available = available_for(spec, inputs)
+        gap = find_gap(needs, available, str(inputs.workspace.path))
+    except MissingLayerError:  # a required layer: the measure's own call says so below
+        needs, available, gap = None, {}, None
     series, used, status_if_error, note = _compute(spec, inputs, registry, computed, gap)
     series = _clip_shares(series)
     judged = _judged(spec, series, zones, threshold, status_if_error)

@@ -230,7 +230,8 @@ def _no_trees(trees: gpd.GeoDataFrame | None = None) -> Gap | None:
 def _no_temperature(
     temperature: Raster | None = None, weather_stations: pd.DataFrame | None = None
 ) -> Gap | None:
-    return Gap("no_temperature") if temperature is None and weather_stations is None else None
+    no_stations = weather_stations is None or weather_stations.empty
+    return Gap("no_temperature") if temperature is None and no_stations else None
 
 
 def _no_management(
@@ -385,9 +386,13 @@ def _temperature_part(
         return _raster_part("temperature_observed", temperature, zones)
     if weather_stations is None:
         return None
-    count = pd.Series(np.nan, index=zones.index)
-    count[_city_zone(zones)] = float(len(weather_stations))
-    return Part("station_records", "count", count, count)
+    city = _city_zone(zones)
+    known, total = pd.Series(np.nan, index=zones.index), pd.Series(np.nan, index=zones.index)
+    total[city] = float(len(weather_stations))
+    known[city] = float(
+        pd.to_numeric(weather_stations.get("tmax_c"), errors="coerce").notna().sum()
+    )
+    return Part("station_records", "count", known, total)
 
 
 def _evidence_part(
