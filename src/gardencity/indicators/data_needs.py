@@ -389,9 +389,9 @@ def _temperature_part(
     city = _city_zone(zones)
     known, total = pd.Series(np.nan, index=zones.index), pd.Series(np.nan, index=zones.index)
     total[city] = float(len(weather_stations))
-    known[city] = float(
-        pd.to_numeric(weather_stations.get("tmax_c"), errors="coerce").notna().sum()
-    )
+    if "tmax_c" in weather_stations:
+        tmax = pd.to_numeric(weather_stations["tmax_c"], errors="coerce")
+        known[city] = float(tmax.notna().sum())
     return Part("station_records", "count", known, total)
 
 
