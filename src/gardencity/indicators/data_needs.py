@@ -108,8 +108,12 @@ def _city_zone(zones: gpd.GeoDataFrame) -> Any:
 
 @shared
 def _anchor_xy(layer: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """A point on each feature (its representative point), as x and y arrays."""
-    points = shapely.point_on_surface(layer.geometry.to_numpy())
+    """A point on each feature (the middle of a line, else a point inside), as x and y."""
+    geoms = layer.geometry.to_numpy()
+    points = shapely.point_on_surface(geoms)
+    lines = shapely.get_dimensions(geoms) == 1
+    if lines.any():
+        points[lines] = shapely.line_interpolate_point(geoms[lines], 0.5, normalized=True)
     return shapely.get_x(points), shapely.get_y(points)
 
 
@@ -121,7 +125,8 @@ def _zone_sums(layer: gpd.GeoDataFrame, weights: np.ndarray, zones: gpd.GeoDataF
     sums = []
     for zone in zones.geometry.to_numpy():
         shapely.prepare(zone)
-        sums.append(float(np.asarray(weights, dtype=float)[shapely.contains_xy(zone, x, y)].sum()))
+        inside = shapely.intersects_xy(zone, x, y)
+        sums.append(float(np.asarray(weights, dtype=float)[inside].sum()))
     return pd.Series(sums, index=zones.index)
 
 
@@ -186,7 +191,7 @@ def _graded_in_city(roads: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, grades: Se
     x, y = _anchor_xy(roads)
     city = zones.geometry.loc[_city_zone(zones)]
     shapely.prepare(city)
-    return roads["grade"].isin(list(grades)).to_numpy() & shapely.contains_xy(city, x, y)
+    return roads["grade"].isin(list(grades)).to_numpy() & shapely.intersects_xy(city, x, y)
 
 
 def _no_roads_of_grades(
