@@ -3,6 +3,7 @@ that each indicator has a value; the tests take away one thing at a time."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
+import tomli_w
 
 from gardencity.io.workspace import write_workspace
 
@@ -116,14 +119,37 @@ def full_config() -> dict[str, Any]:
     }
 
 
+OWN_FILES = ("vegetation", "trees", "greenways")  # kept beside city.gpkg, as cities often do
+
+
 def write_city(
     root: Path,
     layers: Mapping[str, gpd.GeoDataFrame],
     config: Mapping[str, Any],
     station_table: pd.DataFrame | None = None,
+    template: Path | None = None,
 ) -> Path:
-    """Write the workspace with its evidence files and station table."""
-    write_workspace(root, config=config, layers=layers)
+    """Write the workspace with its evidence files and station table. With ``template`` (a
+    workspace this function wrote from :func:`full_layers`), only what differs is written."""
+    config = dict(config)
+    own = {n: {"path": f"{n}.gpkg"} for n in OWN_FILES if n in layers}
+    config["layers"] = {**own, **config.get("layers", {})}
+    in_gpkg = {n: g for n, g in layers.items() if n not in OWN_FILES}
+    if template is None or set(in_gpkg) != set(full_layers()) - set(OWN_FILES):
+        write_workspace(root, config=config, layers=in_gpkg, overwrite=True)
+    else:
+        shutil.copytree(template, root, dirs_exist_ok=True)
+        for name in (n for n in OWN_FILES if (root / f"{n}.gpkg").exists()):
+            (root / f"{name}.gpkg").unlink()
+        base = full_layers()
+        for name, layer in in_gpkg.items():
+            if layer.to_json() != base[name].to_json():
+                pyogrio.write_dataframe(
+                    layer, root / "city.gpkg", layer=name, layer_options={"OVERWRITE": "YES"}
+                )
+        (root / "city.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
+    for name in own:
+        pyogrio.write_dataframe(layers[name], root / f"{name}.gpkg", layer=name)
     (root / "docs").mkdir(exist_ok=True)
     for item in MANAGEMENT:
         (root / "docs" / f"{item}.pdf").write_bytes(b"%PDF-1.4 evidence")

@@ -62,11 +62,17 @@ def _evaluate(root: Path, ids: list[str]) -> dict[str, IndicatorResult]:
     return results
 
 
-def _city(tmp_path: Path, change: Callable[[City], None]) -> Path:
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("template") / "city"
+    return write_city(root, full_layers(), full_config())
+
+
+def _city(tmp_path: Path, change: Callable[[City], None], template: Path | None = None) -> Path:
     city = City(full_layers(), full_config(), stations(), tmp_path / "city")
     city.root.mkdir()
     change(city)
-    return write_city(city.root, city.layers, city.config, city.stations)
+    return write_city(city.root, city.layers, city.config, city.stations, template)
 
 
 def drop(name: str) -> Callable[[City], None]:
@@ -185,9 +191,9 @@ CASES: list[tuple[str, Callable[[City], None], list[str], str, str]] = [
 ]  # fmt: skip
 
 
-def test_the_full_city_has_every_value_with_complete_data(tmp_path: Path) -> None:
+def test_the_full_city_has_every_value_with_complete_data(template: Path) -> None:
     ids = [spec.id for spec in load_standard(STANDARD).indicators]
-    results = _evaluate(_city(tmp_path, lambda city: None), ids)
+    results = _evaluate(template, ids)
     for result in results.values():
         assert result.value is not None, (result.id, result.note)
         assert result.status not in (NA, LOW, "error"), (result.id, result.note)
@@ -199,13 +205,14 @@ def test_the_full_city_has_every_value_with_complete_data(tmp_path: Path) -> Non
 )
 def test_missing_data_gives_no_value_and_no_verdict(
     tmp_path: Path,
+    template: Path,
     case: str,
     change: Callable[[City], None],
     ids: list[str],
     status: str,
     words: str,
 ) -> None:
-    for result in _evaluate(_city(tmp_path, change), ids).values():
+    for result in _evaluate(_city(tmp_path, change, template), ids).values():
         assert result.status == status, (result.id, result.status, result.note)
         assert result.value is None and result.gap is None, result.id
         assert words in result.note_zh, (result.id, result.note_zh)
@@ -217,8 +224,10 @@ def test_missing_data_gives_no_value_and_no_verdict(
             assert share == 0 or result.partial is not None, result.id
 
 
-def test_a_district_without_data_keeps_its_neighbours_verdict(tmp_path: Path) -> None:
-    root = _city(tmp_path, set_column("districts", "population", [6000.0, np.nan]))
+def test_a_district_without_data_keeps_its_neighbours_verdict(
+    tmp_path: Path, template: Path
+) -> None:
+    root = _city(tmp_path, set_column("districts", "population", [6000.0, np.nan]), template)
     result = _evaluate(root, ["min_district_park_area_per_capita"])[
         "min_district_park_area_per_capita"
     ]
