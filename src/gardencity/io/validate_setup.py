@@ -186,10 +186,13 @@ def _temperature_problems(temperature: Raster) -> list[Problem]:
     return [
         Problem(
             "land_surface_temperature",
-            f"temperatures from {low:.1f} to {high:.1f} are not plausible in °C.{hint_en}",
+            f"temperatures from {low:.1f} to {high:.1f} are not plausible in °C.{hint_en} "
+            f"(The heat-island intensity, a difference, is the same; maps and reports show °C.)",
             "Provide the land-surface temperature in °C (e.g. gdal_calc.py "
             '--calc="A-273.15" for kelvin).',
-            message_zh=f"地表温度在 {low:.1f} 到 {high:.1f} 之间，不像摄氏度。{hint_zh}",
+            "warning",
+            message_zh=f"地表温度在 {low:.1f} 到 {high:.1f} 之间，不像摄氏度。{hint_zh}"
+            "（热岛强度是温差，不受影响；但地图和报告按摄氏度显示。）",
             fix_zh="提供以摄氏度为单位的地表温度"
             '（开尔文可用 gdal_calc.py --calc="A-273.15" 换算）。',
         )
