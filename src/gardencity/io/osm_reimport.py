@@ -187,11 +187,8 @@ def _merge_city(
                     )
                 )
             continue
-        if old[key] != new.get(key):
-            new[key] = old[key]
-            changes.append(
-                (f"沿用 [city] {key} = {old[key]!r}", f"kept [city] {key} = {old[key]!r}")
-            )
+        new[key] = old[key]
+        changes.append((f"沿用 [city] {key} = {old[key]!r}", f"kept [city] {key} = {old[key]!r}"))
     _merge_population(old, new, given, changes)
     for key, value in _FIXED_BY_OSM.items():
         if old.get(key, value) != value:
