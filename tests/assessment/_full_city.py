@@ -60,7 +60,7 @@ def full_layers() -> dict[str, gpd.GeoDataFrame]:
                 box(400, 400, 600, 600),
                 box(600, 600, 700, 700),
                 box(0, 600, 100, 700),
-                box(900, 900, 1000, 1000),
+                box(700, 600, 900, 700),
             ],
         ),
         "vegetation": frame(
