@@ -16,6 +16,7 @@ COMMANDS = [
     "demo-city",
     "import-osm",
     "import-layer",
+    "init",
     "push-postgis",
     "standards",
 ]

@@ -162,8 +162,8 @@ def test_a_lost_race_at_the_database_is_a_clean_conflict(campaign: CampaignEnv) 
     import pytest
     from sqlalchemy import select
 
+    from gardencity.auth.models import User
     from gardencity.campaign import service
-    from gardencity.campaign.models import User
     from gardencity.campaign.schemas import ActionIn
     from gardencity.errors import ConflictError
 

@@ -8,7 +8,7 @@ import pytest
 import shapely
 from sqlalchemy import select
 
-from gardencity.campaign.models import User
+from gardencity.auth.models import User
 from gardencity.errors import DataError
 from gardencity.inspection.campaign_summary import campaign_summary
 from gardencity.inspection.check_cases import (

@@ -16,10 +16,10 @@ import rasterio
 import shapely
 
 from gardencity.assessment.outputs import write_outputs
-from gardencity.campaign.models import AssessmentRun
 from gardencity.db.engine import open_database
 from gardencity.errors import ConflictError, InvalidRequestError, NotFoundError
 from gardencity.jobs import layers
+from gardencity.jobs.models import AssessmentRun
 from gardencity.jobs.runs import (
     execute_run,
     import_outputs,

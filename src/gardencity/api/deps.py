@@ -13,9 +13,9 @@ from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from gardencity.auth.models import User
 from gardencity.auth.sessions import remembered_user, user_for_token
 from gardencity.campaign.context import ServiceContext
-from gardencity.campaign.models import User
 from gardencity.campaign.schemas import MAX_ID
 from gardencity.db.engine import Database
 from gardencity.errors import AuthenticationError, RateLimitedError

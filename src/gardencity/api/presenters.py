@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import Response
 from pydantic import BaseModel
 
+from gardencity.auth.models import User
 from gardencity.auth.permissions import UnitTree, allowed_actions
 from gardencity.campaign import lookup
 from gardencity.campaign.context import ServiceContext
-from gardencity.campaign.models import Case, User
+from gardencity.campaign.models import Case
 from gardencity.campaign.schemas import AttachmentOut, CaseOut, EventOut
 from gardencity.campaign.service import CLOCK_RUNNING
 from gardencity.campaign.states import CaseStatus, actions_from

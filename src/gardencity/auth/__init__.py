@@ -1,1 +1,2 @@
-"""Who may do what: password hashing, sessions and tokens, and the one permission decision."""
+"""The organisation and who may do what: units, grids, users and their roles (the models),
+password hashing, sessions and tokens, and the one permission decision."""

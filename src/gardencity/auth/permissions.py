@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from gardencity.campaign.models import Case, Unit, User
-from gardencity.campaign.org_stamp import organisation_stamp
-from gardencity.campaign.states import TRANSITIONS, Role
+from gardencity.auth.models import Unit, User
+from gardencity.auth.org_stamp import organisation_stamp
+from gardencity.auth.roles import Role
+from gardencity.campaign.models import Case
+from gardencity.campaign.states import TRANSITIONS
 from gardencity.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 
 __all__ = [
@@ -91,7 +93,7 @@ class UnitTree:
     @classmethod
     def from_session(cls, session: Session) -> UnitTree:
         """The tree as the session sees it: built once per process and organisation stamp
-        (see :mod:`gardencity.campaign.org_stamp`), remembered by the session."""
+        (see :mod:`gardencity.auth.org_stamp`), remembered by the session."""
         cached = session.info.get("unit_tree")
         if isinstance(cached, UnitTree):
             return cached

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, UOWTransaction
 
+from gardencity.auth.models import ApiKey, AuthToken, User
+from gardencity.auth.org_stamp import WATCHED_MODELS, remember_stamp, stamp_columns
 from gardencity.auth.passwords import hash_password, hash_secret, needs_rehash, new_secret
 from gardencity.auth.passwords import verify_password as check_password
-from gardencity.campaign.models import ApiKey, AuthToken, User
-from gardencity.campaign.org_stamp import WATCHED_MODELS, remember_stamp, stamp_columns
 from gardencity.errors import AuthenticationError
 
 __all__ = [

@@ -9,9 +9,10 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from gardencity.auth.models import Unit, User
 from gardencity.auth.permissions import authorize
 from gardencity.campaign.context import ServiceContext
-from gardencity.campaign.models import Case, CaseEvent, FlagAward, SpotCheck, Unit, User
+from gardencity.campaign.models import Case, CaseEvent, FlagAward, SpotCheck
 from gardencity.campaign.organisation import audit
 from gardencity.campaign.ranking import RATE_COLUMNS, STATS_COLUMNS, period_bounds, unit_scores
 from gardencity.campaign.service import CLOCK_RUNNING

@@ -18,10 +18,11 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gardencity.auth.models import Grid, LeaderAssignment, Unit
+from gardencity.auth.org_stamp import organisation_stamp
 from gardencity.campaign.config import CampaignConfig, Category, deadline_for
 from gardencity.campaign.duplicates import nearest_within
-from gardencity.campaign.models import Case, Grid, LeaderAssignment, Unit
-from gardencity.campaign.org_stamp import organisation_stamp
+from gardencity.campaign.models import Case
 from gardencity.campaign.routing import RoutingDecision, RoutingIndex, route_with_index
 from gardencity.campaign.states import CaseStatus
 from gardencity.db.spatial import in_bbox

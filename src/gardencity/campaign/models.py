@@ -1,9 +1,9 @@
 """The campaign's tables (SQLAlchemy 2 ORM).
 
-The organisation (units, users, leaders' contact points, grids), cases with their
-append-only event log and attachments, spot checks, red and black flags, targets and their
-progress reports, API credentials and the admin audit log. Geometries are WGS 84
-longitude/latitude (:class:`gardencity.db.types.Geometry`); every timestamp is UTC.
+Cases with their append-only event log and attachments, spot checks, red and black
+flags, targets and their progress reports. They build on the organisation's tables
+(:mod:`gardencity.auth.models`). Geometries are WGS 84 longitude/latitude
+(:class:`gardencity.db.types.Geometry`); every timestamp is UTC.
 """
 
 from __future__ import annotations
@@ -12,106 +12,22 @@ from datetime import datetime
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gardencity.db.types import Geometry, UtcDateTime
+from gardencity.auth.models import Unit
+from gardencity.db.base import Base, BoundingBox
+from gardencity.db.types import Geometry
 
 __all__ = [
-    "ApiKey",
-    "AssessmentRun",
     "Attachment",
-    "AuditEntry",
-    "AuthToken",
-    "Base",
     "Case",
     "CaseEvent",
     "FlagAward",
-    "Grid",
-    "LeaderAssignment",
     "SpotCheck",
     "Target",
     "TargetReport",
-    "Unit",
-    "User",
 ]
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
-
-
-class BoundingBox:
-    """Bounding-box columns kept in step with ``geometry``; SQLite's R*Tree indexes them."""
-
-    minx: Mapped[float | None] = mapped_column(Float)
-    miny: Mapped[float | None] = mapped_column(Float)
-    maxx: Mapped[float | None] = mapped_column(Float)
-    maxy: Mapped[float | None] = mapped_column(Float)
-
-    def set_bounds(self, geometry: BaseGeometry | None) -> None:
-        if geometry is None or geometry.is_empty:
-            self.minx = self.miny = self.maxx = self.maxy = None
-        else:
-            self.minx, self.miny, self.maxx, self.maxy = (float(v) for v in geometry.bounds)
-
-
-class Unit(Base):
-    """An organisational unit: city, district, street, community, department or a
-    responsible unit such as a park management office or a residential compound."""
-
-    __tablename__ = "units"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(32), index=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
-    area: Mapped[BaseGeometry | None] = mapped_column(Geometry())
-    created_at: Mapped[datetime]
-
-    parent: Mapped[Unit | None] = relationship(remote_side=[id])
-
-
-class User(Base):
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str | None] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(32), index=True)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
-    email: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(40))
-    is_active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime]
-
-    unit: Mapped[Unit | None] = relationship()
-
-
-class LeaderAssignment(Base):
-    """包挂: a leader answers for the problems of a unit (a contact point)."""
-
-    __tablename__ = "leader_assignments"
-    __table_args__ = (UniqueConstraint("user_id", "unit_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    note: Mapped[str | None] = mapped_column(Text)
-
-
-class Grid(BoundingBox, Base):
-    """网格: a closed polygon of the grid that tiles the city, with its code."""
-
-    __tablename__ = "grids"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str | None] = mapped_column(String(200))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
-    geometry: Mapped[BaseGeometry] = mapped_column(Geometry())
 
 
 class Case(BoundingBox, Base):
@@ -269,75 +185,3 @@ class TargetReport(Base):
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reported_at: Mapped[datetime]
-
-
-class AuthToken(Base):
-    """A login session (cookie) or an API token; only the SHA-256 of the secret is stored."""
-
-    __tablename__ = "auth_tokens"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
-    revoked: Mapped[bool] = mapped_column(default=False)
-
-    user: Mapped[User] = relationship()
-
-
-class ApiKey(Base):
-    """An Open311 api_key of a client application (resident app, hotline system)."""
-
-    __tablename__ = "api_keys"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    is_active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime]
-
-
-class AuditEntry(Base):
-    """审计日志: one administrative action (users, units, grids, settings, flags)."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    action: Mapped[str] = mapped_column(String(64))
-    object_type: Mapped[str] = mapped_column(String(32))
-    object_id: Mapped[str | None] = mapped_column(String(64))
-    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
-
-
-class AssessmentRun(Base):
-    """One assessment of the workspace (or a what-if variant of it), run as a job.
-
-    Its outputs (scorecard.json, diagnostics.gpkg, report.html) live in the workspace under
-    ``runs/<id>/``; ``values`` keeps each indicator's city value for the trend chart.
-    """
-
-    __tablename__ = "assessment_runs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), default="assessment")
-    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
-    progress: Mapped[float] = mapped_column(Float, default=0.0)
-    message: Mapped[str] = mapped_column(String(200), default="")
-    started_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime]
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
-    edits: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    values: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    error: Mapped[str | None] = mapped_column(Text)
-
-
-# the inspection tables share this Base (one schema, one migration chain)
-from gardencity.inspection import models as _inspection_models  # noqa: E402
-
-del _inspection_models

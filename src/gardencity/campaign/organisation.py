@@ -1,6 +1,6 @@
 """The organisation: units, users, leaders' contact points (包挂), grids, API keys, audit.
 
-Every administrative change writes an :class:`~gardencity.campaign.models.AuditEntry`.
+Every administrative change writes an :class:`~gardencity.auth.models.AuditEntry`.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gardencity.auth.models import ApiKey, AuditEntry, Grid, LeaderAssignment, Unit, User
 from gardencity.auth.passwords import hash_password, hash_secret, new_secret
 from gardencity.auth.permissions import UnitTree, authorize
+from gardencity.auth.roles import Role
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.grids import check_grid_tiling
-from gardencity.campaign.models import ApiKey, AuditEntry, Grid, LeaderAssignment, Unit, User
 from gardencity.campaign.schemas import DbId
-from gardencity.campaign.states import Role
 from gardencity.errors import ConflictError, InvalidRequestError, NotFoundError
 
 __all__ = [

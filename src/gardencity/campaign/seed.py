@@ -16,10 +16,10 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gardencity.auth.models import User
+from gardencity.auth.roles import Role
 from gardencity.campaign import organisation as org
 from gardencity.campaign.context import ServiceContext
-from gardencity.campaign.models import User
-from gardencity.campaign.states import Role
 from gardencity.io.crs import local_metric_crs
 
 __all__ = ["SeedResult", "seed_organisation"]

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from gardencity.auth.models import User
 from gardencity.auth.permissions import UnitTree, authorize, case_scope
 from gardencity.campaign import lookup
 from gardencity.campaign.context import ServiceContext
-from gardencity.campaign.models import Attachment, Case, CaseEvent, User
+from gardencity.campaign.models import Attachment, Case, CaseEvent
 from gardencity.campaign.schemas import ActionIn, CaseFilter, CaseIn
 from gardencity.campaign.states import TRANSITIONS, CaseStatus, target_of
 from gardencity.db.spatial import in_bbox

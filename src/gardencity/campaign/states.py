@@ -18,11 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from gardencity.auth.roles import Role
+
 __all__ = [
     "OPEN311_STATUS",
     "TRANSITIONS",
     "CaseStatus",
-    "Role",
     "Transition",
     "actions_from",
 ]
@@ -36,15 +37,6 @@ class CaseStatus(StrEnum):
     SENT_BACK = "sent_back"
     CLOSED = "closed"
     DISCARDED = "discarded"
-
-
-class Role(StrEnum):
-    ADMIN = "admin"  # 创园办管理员 campaign office
-    COORDINATOR = "coordinator"  # 区级协调员 district coordinator
-    OFFICER = "officer"  # 责任单位经办人 unit officer
-    INSPECTOR = "inspector"  # 督查/巡查员 inspector, patrol member
-    LEADER = "leader"  # 包挂领导 leader
-    RESIDENT = "resident"  # 市民
 
 
 S = CaseStatus

@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gardencity.auth.models import Unit, User
 from gardencity.auth.permissions import UnitTree, authorize
 from gardencity.campaign.context import ServiceContext
-from gardencity.campaign.models import Target, TargetReport, Unit, User
+from gardencity.campaign.models import Target, TargetReport
 from gardencity.campaign.organisation import _flush_unique, audit
 from gardencity.campaign.schemas import DbId
 from gardencity.errors import InvalidRequestError, NotFoundError

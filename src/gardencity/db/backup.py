@@ -31,9 +31,9 @@ import shapely
 from sqlalchemy import Engine, Table, delete, func, insert, select, text
 
 from gardencity import __version__
-from gardencity.campaign.models import Base
 from gardencity.db.engine import make_engine
 from gardencity.db.migrate import current_revision, head_revision, upgrade
+from gardencity.db.registry import load_models
 from gardencity.db.types import Geometry, UtcDateTime
 from gardencity.errors import BackupError
 from gardencity.storage.files import FileStore
@@ -60,7 +60,7 @@ class BackupManifest:
 
 
 def _tables() -> list[Table]:
-    return list(Base.metadata.sorted_tables)
+    return list(load_models().sorted_tables)
 
 
 def _encode(table: Table, row: Any) -> dict[str, Any]:

@@ -98,9 +98,14 @@ class Database:
 
 
 def open_database(url: str, *, migrate: bool = True) -> Database:
-    """Open (and by default migrate to the newest schema) the database at ``url``."""
-    from gardencity.db.migrate import upgrade
+    """Open (and by default migrate to the newest schema) the database at ``url``.
 
+    Every domain's tables are loaded first (:func:`gardencity.db.registry.load_models`), so
+    foreign keys between them resolve whichever models the caller imported."""
+    from gardencity.db.migrate import upgrade
+    from gardencity.db.registry import load_models
+
+    load_models()
     engine = make_engine(url)
     if migrate:
         upgrade(engine)

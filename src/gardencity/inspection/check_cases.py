@@ -15,9 +15,10 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from gardencity.auth.models import User
 from gardencity.campaign import service
 from gardencity.campaign.context import ServiceContext
-from gardencity.campaign.models import Case, User
+from gardencity.campaign.models import Case
 from gardencity.campaign.schemas import CaseIn
 from gardencity.errors import DataError
 

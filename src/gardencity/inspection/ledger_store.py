@@ -13,10 +13,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gardencity.auth.models import Unit, User
 from gardencity.auth.permissions import authorize
 from gardencity.campaign import service
 from gardencity.campaign.context import ServiceContext
-from gardencity.campaign.models import Case, Unit, User
+from gardencity.campaign.models import Case
 from gardencity.campaign.schemas import CaseIn, DbId
 from gardencity.campaign.states import CaseStatus
 from gardencity.errors import InvalidRequestError, NotFoundError, PermissionDeniedError

@@ -1,8 +1,8 @@
 """Tables of the inspection preparation: survey responses, the evidence ledger (台账) and
 other cities' published figures (peer benchmarking).
 
-They live on the campaign's declarative ``Base`` (one schema, one migration chain);
-:mod:`gardencity.campaign.models` imports this module so that every table is registered.
+They live on the shared declarative ``Base`` (one schema, one migration chain);
+:mod:`gardencity.db.registry` names this module so that Alembic and the backup see them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gardencity.campaign.models import Base
+from gardencity.db.base import Base
 
 __all__ = ["LedgerDocument", "PeerFigure", "SurveyResponse"]
 

@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gardencity.auth.models import User
 from gardencity.auth.permissions import authorize
 from gardencity.campaign.context import ServiceContext
-from gardencity.campaign.models import User
 from gardencity.errors import ConflictError, DataError, InvalidRequestError, NotFoundError
 from gardencity.inspection.benchmark import rank_city, read_peer_figures
 from gardencity.inspection.models import PeerFigure

@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gardencity.campaign.models import Unit
+from gardencity.auth.models import Unit
 from gardencity.errors import DataError
 from gardencity.inspection.models import SurveyResponse
 from gardencity.inspection.survey import Survey, allocate_sample, survey_results, validate_answers

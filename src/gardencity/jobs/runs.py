@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from gardencity.campaign.models import AssessmentRun
 from gardencity.errors import ConflictError, NotFoundError
+from gardencity.jobs.models import AssessmentRun
 
 __all__ = [
     "OUTPUT_FILES",

@@ -278,7 +278,7 @@ def _city_outline(request: Request) -> dict[str, Any]:
     import shapely
     from sqlalchemy import select
 
-    from gardencity.campaign.models import Unit
+    from gardencity.auth.models import Unit
 
     db: Database = request.app.state.db
     with db.session() as session:

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from gardencity.api.deps import Ctx, CurrentUser, DbSession
 from gardencity.api.errors import ERROR_RESPONSES
+from gardencity.auth.models import Unit
 from gardencity.auth.permissions import UnitTree, authorize, case_scope
-from gardencity.campaign.models import Case, Unit
+from gardencity.campaign.models import Case
 from gardencity.campaign.service import CLOCK_RUNNING
 from gardencity.campaign.states import OPEN_STATES
 

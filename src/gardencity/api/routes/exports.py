@@ -15,9 +15,10 @@ from gardencity.api.deps import Ctx, CurrentUser, DbSession
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.api.presenters import is_overdue
 from gardencity.api.routes.cases import _filters
+from gardencity.auth.models import Unit
 from gardencity.auth.permissions import authorize
 from gardencity.campaign import lookup, service
-from gardencity.campaign.models import FlagAward, Unit
+from gardencity.campaign.models import FlagAward
 from gardencity.campaign.schemas import CaseFilter
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"], responses=ERROR_RESPONSES)

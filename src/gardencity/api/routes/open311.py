@@ -21,9 +21,10 @@ from sqlalchemy import func, select
 from gardencity.api.deps import Ctx, DbSession, PathId, client_address
 from gardencity.api.open311_format import open311_error, open311_response, w3c
 from gardencity.api.public_cache import PublicCache
+from gardencity.auth.models import Unit
 from gardencity.auth.sessions import valid_api_key
 from gardencity.campaign import lookup, service
-from gardencity.campaign.models import Attachment, Case, CaseEvent, Unit
+from gardencity.campaign.models import Attachment, Case, CaseEvent
 from gardencity.campaign.schemas import CaseIn
 from gardencity.campaign.states import OPEN311_STATUS, CaseStatus
 from gardencity.errors import (

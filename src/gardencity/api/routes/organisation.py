@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId
 from gardencity.api.errors import ERROR_RESPONSES
+from gardencity.auth.models import AuditEntry, Grid, LeaderAssignment, Unit, User
 from gardencity.auth.permissions import authorize
 from gardencity.campaign import organisation as org
-from gardencity.campaign.models import AuditEntry, Grid, LeaderAssignment, Unit, User
 from gardencity.campaign.schemas import DbId
 from gardencity.errors import InvalidRequestError
 

@@ -98,7 +98,7 @@ def public_case(case: Case, ctx: Ctx, roles: dict[int, str], lang: str = "zh") -
 
 
 def _roles(session: DbSession, case: Case) -> dict[int, str]:
-    from gardencity.campaign.models import User
+    from gardencity.auth.models import User
 
     ids = {e.actor_id for e in case.events if e.actor_id}
     if not ids:

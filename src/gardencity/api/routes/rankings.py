@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId, QueryId
 from gardencity.api.errors import ERROR_RESPONSES
+from gardencity.auth.models import Unit
 from gardencity.auth.permissions import authorize
 from gardencity.campaign import flags, service, targets
-from gardencity.campaign.models import FlagAward, Unit
+from gardencity.campaign.models import FlagAward
 from gardencity.campaign.schemas import DbId
 
 router = APIRouter(prefix="/api/v1", tags=["rankings and targets"], responses=ERROR_RESPONSES)

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from gardencity.api.deps import CurrentUser, DbSession, PathId
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.auth.permissions import authorize
-from gardencity.campaign.models import AssessmentRun
 from gardencity.errors import ConflictError, NotFoundError
 from gardencity.jobs import layers
+from gardencity.jobs.models import AssessmentRun
 from gardencity.jobs.runner import JobRunner
 from gardencity.jobs.runs import OUTPUT_FILES, get_run, run_dir, start_run
 from gardencity.jobs.whatif import check_edits

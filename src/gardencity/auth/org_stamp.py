@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ScalarSelect, event, func, select
 from sqlalchemy.orm import Session, UOWTransaction
 
-from gardencity.campaign.models import AuditEntry, Grid, LeaderAssignment, Unit
+from gardencity.auth.models import AuditEntry, Grid, LeaderAssignment, Unit
 
 __all__ = ["WATCHED_MODELS", "organisation_stamp", "remember_stamp", "stamp_columns"]
 

@@ -1,86 +1,31 @@
-"""The ``gardencity`` command: thin wrappers around the library, with readable output."""
+"""Commands on one city's workspace: build it (demo city, OpenStreetMap, layers, PostGIS),
+check it and assess it."""
 
 from __future__ import annotations
 
-import functools
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gardencity import __version__
-from gardencity.errors import GardenCityError, ValidationError, from_foreign
-from gardencity.standards.schema import Threshold
+from gardencity.cli.common import STATUS_STYLE, console, reports_errors
 
-__all__ = ["main"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-console = Console()
-STATUS_STYLE = {
-    "pass": "bold green",
-    "fail": "bold red",
-    "pass_unverified": "green",
-    "fail_unverified": "red",
-    "no_threshold": "dim",
-    "not_assessed": "yellow",
-    "insufficient_data": "yellow",
-    "error": "magenta",
-}
+__all__ = [
+    "assess",
+    "demo_city",
+    "import_layer_command",
+    "import_osm_command",
+    "init_command",
+    "push_postgis_command",
+    "validate",
+]
 
 
-def reports_errors(func: F) -> F:
-    """Print a GardenCityError as a message (no traceback) and exit with status 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ValidationError as exc:
-            console.print(
-                f"[bold red]数据检查未通过 / validation failed[/]\n{escape(str(exc))}",
-                highlight=False,
-            )
-            sys.exit(2)
-        except GardenCityError as exc:  # escaped: messages name city.toml keys like [storage]
-            console.print(f"[bold red]错误 / error:[/] {escape(str(exc))}", highlight=False)
-            sys.exit(2)
-        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
-            raise
-        except Exception as exc:
-            translated = from_foreign(exc)
-            if translated is not None:
-                console.print(f"[bold red]错误 / error:[/] {escape(str(translated))}")
-                sys.exit(2)
-            if os.environ.get("GARDENCITY_DEBUG"):
-                raise
-            console.print(
-                f"[bold red]内部错误 / internal error:[/] {escape(type(exc).__name__)}: "
-                f"{escape(str(exc))}\n这是 gardencity 的缺陷，请连同所运行的命令一起报告 / this "
-                f"is a bug in gardencity: please report it with the command you ran "
-                f"(GARDENCITY_DEBUG=1 shows the traceback).",
-                highlight=False,
-            )
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
-
-
-@click.group()
-@click.version_option(__version__, prog_name="gardencity")
-def main() -> None:
-    """gardencity — 园林城市创建评估平台 / Garden City campaign platform."""
-    global console
-    console = Console()  # per invocation, so the terminal width (COLUMNS) is current
-
-
-@main.command()
+@click.command()
 @click.argument("workspace", type=click.Path(path_type=Path))
 @click.option("--standard", help="Catalogue id or path (default: the one in city.toml).")
 @click.option(
@@ -159,7 +104,7 @@ def _value_text(value: float | None, unit: str, lang: str) -> str:
     return f"{value:,.2f} {unit}"
 
 
-@main.command()
+@click.command()
 @click.argument("workspace", type=click.Path(path_type=Path))
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @reports_errors
@@ -180,7 +125,7 @@ def validate(workspace: Path, lang: str) -> None:
         sys.exit(2)
 
 
-@main.command("demo-city")
+@click.command("demo-city")
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--size", type=click.Choice(["S", "M", "L"]), default="S", show_default=True)
 @click.option("--seed", type=int, default=20221, show_default=True)
@@ -195,7 +140,7 @@ def demo_city(out: Path, size: str, seed: int, force: bool) -> None:
     console.print(f"示范城市已生成 / demo city written: {path}")
 
 
-@main.command("init")
+@click.command("init")
 @click.argument("workspace", type=click.Path(path_type=Path))
 @click.option("--name", required=True, help="City name (城市名称).")
 @click.option("--crs", required=True, help="Working CRS in metres, e.g. EPSG:4547.")
@@ -220,7 +165,7 @@ def init_command(
         console.print(escape(line), highlight=False)
 
 
-@main.command("import-osm")
+@click.command("import-osm")
 @click.argument("osm_file", type=click.Path(exists=True, path_type=Path))
 @click.argument("workspace", type=click.Path(path_type=Path))
 @click.option(
@@ -317,7 +262,7 @@ def _field_mapping(
     return mapping
 
 
-@main.command("import-layer")
+@click.command("import-layer")
 @click.argument("workspace", type=click.Path(path_type=Path))
 @click.argument("layer", callback=_layer_name)
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
@@ -353,7 +298,7 @@ def import_layer_command(
         console.print(f"[yellow]{escape(problem.text(lang))}[/]", highlight=False)
 
 
-@main.command("push-postgis")
+@click.command("push-postgis")
 @click.argument("workspace", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("database_url")
 @click.option("--schema", default="public", show_default=True, help="Schema for the tables.")
@@ -388,74 +333,3 @@ def push_postgis_command(workspace: Path, database_url: str, schema: str, force:
             "[yellow]密码未写入 city.toml / the password was not written to city.toml: "
             "set PGPASSWORD or ~/.pgpass for the assessment.[/]"
         )
-
-
-@main.group()
-def standards() -> None:
-    """The bundled standards catalogues."""
-
-
-@standards.command("list")
-@reports_errors
-def standards_list() -> None:
-    """List the bundled editions."""
-    from gardencity.standards import list_standards
-
-    table = Table()
-    for column in ("id", "名称 / name", "version", "indicators"):
-        table.add_column(column, overflow="fold")
-    for std in list_standards():
-        table.add_row(
-            std.id, f"{std.name_zh}\n{std.name_en}", std.catalogue_version, str(len(std.indicators))
-        )
-    console.print(table)
-
-
-@standards.command("show")
-@click.argument("standard_id")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@reports_errors
-def standards_show(standard_id: str, lang: str) -> None:
-    """Show a catalogue's indicators, thresholds and how sure we are of each."""
-    from gardencity.assessment.thresholds import CONFIDENCE_LABELS
-    from gardencity.standards import load_standard
-
-    std = load_standard(standard_id)
-    pick = 0 if lang == "zh" else 1
-    table = Table(title=std.name_zh if lang == "zh" else std.name_en)
-    for column in ("id", "indicator", "unit", "threshold", "confidence", "source"):
-        table.add_column(column, overflow="fold")
-    for spec in std.indicators:
-        rules: list[Threshold | None] = [*spec.thresholds] or [None]
-        for rule in rules:
-            when = "" if rule is None or not rule.when else f" [{rule.when}]"
-            table.add_row(
-                spec.id,
-                spec.name_zh if lang == "zh" else spec.name_en,
-                spec.unit,
-                "—" if rule is None or rule.value is None else f"{rule.op} {rule.value}{when}",
-                "—" if rule is None else CONFIDENCE_LABELS[rule.confidence][pick],
-                "" if rule is None else f"{rule.source} {rule.clause}",
-            )
-    console.print(table)
-
-
-def _register_server_commands() -> None:
-    """The campaign commands need the ``server`` extra; without it the rest still works."""
-    try:
-        import gardencity.cli_campaign
-        import gardencity.cli_inspection  # noqa: F401  (registers inspection …)
-    except ImportError as exc:  # pragma: no cover - only without the server extra
-        reason = str(exc)
-
-        @main.command(name="serve")
-        def _missing() -> None:
-            """Run the campaign server (needs: pip install 'gardencity[server]')."""
-            raise click.ClickException(f"the server extra is not installed ({reason})")
-
-
-_register_server_commands()
-import gardencity.cli_batch  # noqa: E402, F401  (registers assess-batch)
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -8,18 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from gardencity.cli import main, reports_errors
+from gardencity.cli.common import console, reports_errors
 
 __all__ = ["inspection"]
 
-console = Console()
 KINDS = ("park", "road", "compound", "unit")
 
 
-@main.group()
+@click.group()
 def inspection() -> None:
     """迎检准备 / prepare the inspection: spot checks, routes, self-assessment report."""
 
@@ -151,7 +149,7 @@ def file_checks(
     import pandas as pd
     from sqlalchemy import select
 
-    from gardencity.campaign.models import User
+    from gardencity.auth.models import User
     from gardencity.errors import NotFoundError
     from gardencity.inspection.check_cases import file_failed_checks, read_field_check_sheet
 
@@ -327,8 +325,8 @@ def _register_report(
 ) -> None:
     """The report as generated ledger evidence, when the workspace has a campaign database
     (the run is named when the report was built from ``runs/<id>``)."""
-    from gardencity.campaign.models import AssessmentRun
     from gardencity.inspection.generated_evidence import register_generated_evidence
+    from gardencity.jobs.models import AssessmentRun
 
     with _campaign_db(workspace, database) as handle:
         if handle is None:

@@ -6,14 +6,11 @@ import os
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from gardencity.cli import main, reports_errors
+from gardencity.cli.common import console, reports_errors
 
-__all__ = ["serve"]
-
-console = Console()
+__all__ = ["backup_command", "escalate", "restore_command", "serve"]
 
 
 def _settings(workspace: Path | None, database: str | None, files: Path | None):  # type: ignore[no-untyped-def]
@@ -35,9 +32,9 @@ def _settings(workspace: Path | None, database: str | None, files: Path | None):
 def _seed_if_empty(settings, workspace: Path | None) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
+    from gardencity.auth.models import User
     from gardencity.campaign.config import load_campaign_config
     from gardencity.campaign.context import ServiceContext
-    from gardencity.campaign.models import User
     from gardencity.campaign.seed import seed_organisation
     from gardencity.db.engine import open_database
     from gardencity.io.workspace import Workspace
@@ -74,7 +71,7 @@ def _seed_if_empty(settings, workspace: Path | None) -> None:  # type: ignore[no
         db.dispose()
 
 
-@main.command()
+@click.command()
 @click.argument("workspace", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--database", help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db.")
 @click.option("--files", type=click.Path(path_type=Path), help="Photo and document store.")
@@ -157,7 +154,7 @@ def _first_run(app, workspace: Path, outputs: Path | None, *, start: bool) -> No
     console.print(f"评估 #{run_id} 已开始 / assessment {run_id} started (see the Assessments page)")
 
 
-@main.command()
+@click.command()
 @click.argument("workspace", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--database", help="SQLAlchemy URL (default: the workspace's SQLite).")
 @reports_errors
@@ -182,7 +179,7 @@ def escalate(workspace: Path | None, database: str | None) -> None:
     db.dispose()
 
 
-@main.command(name="backup")
+@click.command(name="backup")
 @click.argument("workspace", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--database", help="SQLAlchemy URL (default: the workspace's SQLite).")
 @click.option("--files", type=click.Path(path_type=Path), help="The photo and document store.")
@@ -202,7 +199,7 @@ def backup_command(
     )
 
 
-@main.command(name="restore")
+@click.command(name="restore")
 @click.argument("archive", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.argument("workspace", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--database", help="SQLAlchemy URL (default: the workspace's SQLite).")

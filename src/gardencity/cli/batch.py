@@ -5,17 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from gardencity.cli import main, reports_errors
+from gardencity.cli.common import console, reports_errors
 
 __all__ = ["assess_batch_command"]
 
-console = Console()
 
-
-@main.command("assess-batch")
+@click.command("assess-batch")
 @click.argument(
     "workspaces", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False)
 )

@@ -1,0 +1,61 @@
+"""``gardencity standards …``: the bundled standards catalogues."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from gardencity.cli.common import console, reports_errors
+from gardencity.standards.schema import Threshold
+
+__all__ = ["standards"]
+
+
+@click.group()
+def standards() -> None:
+    """The bundled standards catalogues."""
+
+
+@standards.command("list")
+@reports_errors
+def standards_list() -> None:
+    """List the bundled editions."""
+    from gardencity.standards import list_standards
+
+    table = Table()
+    for column in ("id", "名称 / name", "version", "indicators"):
+        table.add_column(column, overflow="fold")
+    for std in list_standards():
+        table.add_row(
+            std.id, f"{std.name_zh}\n{std.name_en}", std.catalogue_version, str(len(std.indicators))
+        )
+    console.print(table)
+
+
+@standards.command("show")
+@click.argument("standard_id")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@reports_errors
+def standards_show(standard_id: str, lang: str) -> None:
+    """Show a catalogue's indicators, thresholds and how sure we are of each."""
+    from gardencity.assessment.thresholds import CONFIDENCE_LABELS
+    from gardencity.standards import load_standard
+
+    std = load_standard(standard_id)
+    pick = 0 if lang == "zh" else 1
+    table = Table(title=std.name_zh if lang == "zh" else std.name_en)
+    for column in ("id", "indicator", "unit", "threshold", "confidence", "source"):
+        table.add_column(column, overflow="fold")
+    for spec in std.indicators:
+        rules: list[Threshold | None] = [*spec.thresholds] or [None]
+        for rule in rules:
+            when = "" if rule is None or not rule.when else f" [{rule.when}]"
+            table.add_row(
+                spec.id,
+                spec.name_zh if lang == "zh" else spec.name_en,
+                spec.unit,
+                "—" if rule is None or rule.value is None else f"{rule.op} {rule.value}{when}",
+                "—" if rule is None else CONFIDENCE_LABELS[rule.confidence][pick],
+                "" if rule is None else f"{rule.source} {rule.clause}",
+            )
+    console.print(table)
