@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
+from gardencity.errors import MissingLayerError
 from gardencity.indicators.data_needs import MEASURE_NEEDS, Gap, Needs, Part
 from gardencity.io.data_gaps import DataGap, completeness_basis, data_gap
 from gardencity.standards.schema import IndicatorSpec, Standard
@@ -28,9 +30,11 @@ __all__ = [
     "available_for",
     "completeness_record",
     "find_gap",
+    "gap_of",
     "insufficient_note",
     "judge",
     "minimum_completeness",
+    "parts_of",
 ]
 
 INSUFFICIENT = "insufficient_data"
@@ -56,6 +60,42 @@ def find_gap(needs: Needs | None, available: Mapping[str, Any], workspace: str) 
         return None
     gap: Gap | None = needs.gap(available)
     return None if gap is None else data_gap(gap.key, workspace=workspace, **gap.values)
+
+
+def _key(spec: IndicatorSpec) -> str:
+    return json.dumps([spec.measure, spec.params], sort_keys=True, default=repr)
+
+
+def gap_of(
+    spec: IndicatorSpec, inputs: AssessmentInputs
+) -> tuple[Needs | None, dict[str, Any], DataGap | None]:
+    """The measure's needs, the inputs they take and the gap, once per inputs and measure."""
+    key = "gap:" + _key(spec)
+    if key not in inputs.data_needs:
+        try:
+            needs, available = available_for(spec, inputs)
+            gap = find_gap(needs, available, str(inputs.workspace.path))
+        except MissingLayerError:  # a required layer: the measure's own call says so
+            needs, available, gap = None, {}, None
+        inputs.data_needs[key] = (needs, available, gap)
+    found: tuple[Needs | None, dict[str, Any], DataGap | None] = inputs.data_needs[key]
+    return found
+
+
+def parts_of(
+    spec: IndicatorSpec,
+    inputs: AssessmentInputs,
+    needs: Needs,
+    available: dict[str, Any],
+    series: pd.Series,
+) -> list[Part]:
+    """The completeness parts, once per inputs and measure: an edit of the what-if engine
+    adds parks or shade, not attributes, so it keeps the base run's completeness."""
+    key = "parts:" + _key(spec)
+    if key not in inputs.data_needs:
+        inputs.data_needs[key] = needs.completeness({**available, "result": series})
+    parts: list[Part] = inputs.data_needs[key]
+    return parts
 
 
 def completeness_record(

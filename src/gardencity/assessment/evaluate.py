@@ -18,12 +18,12 @@ import gardencity
 from gardencity.assessment.completeness import (
     INSUFFICIENT,
     Judged,
-    available_for,
     completeness_record,
-    find_gap,
+    gap_of,
     insufficient_note,
     judge,
     minimum_completeness,
+    parts_of,
 )
 from gardencity.assessment.gaps import UNIT_FACTORS, gap_amount, gap_text
 from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
@@ -180,17 +180,13 @@ def evaluate_indicator(
     start = time.perf_counter()
     threshold = spec.select_threshold(**context)
     zones = inputs.get("zones")
-    try:
-        needs, available = available_for(spec, inputs)
-        gap = find_gap(needs, available, str(inputs.workspace.path))
-    except MissingLayerError:  # a required layer: the measure's own call says so below
-        needs, available, gap = None, {}, None
+    needs, available, gap = gap_of(spec, inputs)
     series, used, status_if_error, note = _compute(spec, inputs, registry, computed, gap)
     series = _clip_shares(series)
     judged = _judged(spec, series, zones, threshold, status_if_error)
     completeness = None
     if needs is not None and series is not None:
-        parts = needs.completeness({**available, "result": series})
+        parts = parts_of(spec, inputs, needs, available, series)
         completeness = completeness_record(parts, zones, minimum_completeness(spec, standard))
         judged = judge(judged, completeness, spec.scope)
     if judged.status == INSUFFICIENT and completeness is not None:

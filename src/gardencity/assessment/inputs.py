@@ -39,6 +39,9 @@ class AssessmentInputs:
         self._values: dict[str, Any] = {}
         self.timings: dict[str, float] = {}
         self.counts: dict[str, int] = {}
+        # what each measure (and params) lacks or has of these inputs, found once: gaps and
+        # completeness parts (assessment/completeness.py); what-if runs reuse them
+        self.data_needs: dict[str, Any] = {}
         self._builders: dict[str, Callable[[], Any]] = {
             "built_up_area": self._built_up_area,
             "zones": self._zones,
