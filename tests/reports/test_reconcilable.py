@@ -112,6 +112,7 @@ def test_the_chinese_report_has_no_english_notes(assessed: tuple[Path, dict, Pat
     for english in ("Not assessed", "Insufficient data", "[warning]", "fix:", "Fix:", "repaired"):
         assert english not in text, english
     assert "未评估：没有树木调查数据" in text
+    assert re.search(r"生成时间 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d（北京时间）", text)
     assert "提示：用地：1 个无效几何已用 make_valid 修复（fid 3 (parcel_id b1)）" in text
     # parameters in words, not as JSON
     assert '{"' not in text and "缓冲区圆弧精度（每四分之一圆的段数）：16" in text

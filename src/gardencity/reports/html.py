@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,18 @@ def _fmt(value: Any, unit: str = "") -> str:
     if unit == "是/否":
         return "是" if value >= 1 else "否"
     return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.1f}"
+
+
+def _when(iso: str, lang: str) -> str:
+    """A timestamp as an office writes it: Beijing time in Chinese, UTC in English."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    if lang == "zh":
+        local = moment.astimezone(timezone(timedelta(hours=8)))
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）"
+    return f"{moment.astimezone(UTC):%d %b %Y %H:%M} UTC"
 
 
 def _pct(share: Any) -> str:
@@ -217,6 +230,7 @@ def write_report(
     )
     env.filters["fmt"] = _fmt
     env.filters["pct"] = _pct
+    env.filters["when"] = _when
     env.filters["params_words"] = params_in_words
     env.filters["layer_name"] = _layer_name
     env.filters["problem_text"] = lambda p, lang_: problem_text(p, labels, lang_)
