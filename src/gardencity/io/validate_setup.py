@@ -136,6 +136,19 @@ def _valid_pixels(raster: Raster) -> np.ndarray:
     return np.asarray(values[valid])
 
 
+def _value_counts(raster: Raster) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct valid pixel values and their counts (a bincount for 8/16-bit classes)."""
+    array = raster.array
+    if np.issubdtype(array.dtype, np.unsignedinteger) and array.dtype.itemsize <= 2:
+        counts = np.bincount(array.ravel(), minlength=1)
+        if raster.nodata is not None and 0 <= raster.nodata < len(counts):
+            counts[int(raster.nodata)] = 0
+        values = np.flatnonzero(counts)
+        return values, counts[values]
+    values, counts = np.unique(_valid_pixels(raster), return_counts=True)
+    return values, counts
+
+
 def _canopy_problems(ws: Workspace, canopy: Raster) -> list[Problem]:
     classes = ws.config.rasters.canopy_classes
     problems = []
@@ -149,7 +162,7 @@ def _canopy_problems(ws: Workspace, canopy: Raster) -> list[Problem]:
                 fix_zh="在 city.toml 的 [rasters.canopy_classes] 中添加 tree = 像元值。",
             )
         )
-    values, counts = np.unique(_valid_pixels(canopy), return_counts=True)
+    values, counts = _value_counts(canopy)
     declared = set(classes.values())
     other = [(v, c) for v, c in zip(values.tolist(), counts.tolist(), strict=True)]
     other = [(v, c) for v, c in other if v not in declared and v != 0]
