@@ -123,6 +123,12 @@ def _gcj02_land_use(root: Path) -> None:
                     overwrite=True)  # fmt: skip
 
 
+def _vegetation_in_chinese(root: Path) -> None:
+    vegetation = small_layers()["green_spaces"].assign(veg_type="乔木")[["veg_type", "geometry"]]
+    layers = {**small_layers(), "vegetation": vegetation}
+    write_workspace(root, config=_small_config(), layers=layers, overwrite=True)
+
+
 def _small_config(crs: str = CRS) -> dict[str, dict[str, str]]:
     return {"city": {"name": "小城", "crs": crs}}
 
@@ -183,6 +189,9 @@ CATALOGUE = [
            ("Cannot read the raster",)),
     Broken("corrupt raster / assess", _corrupt_raster, ("assess", "WS"), 2,
            ("Cannot read the raster",)),
+    Broken("vegetation type outside the allowed values", _vegetation_in_chinese,
+           ("validate", "WS"), 0,
+           ("veg_type（植被类型）不在 tree/shrub/grass/unknown 之中", "乔木 ×1")),
     Broken("station table lacks a column", _stations_without_tmax,
            ("validate", "--lang", "en", "WS"), 2, ("tmax_c",)),
     Broken("init over a workspace", _nothing, ("init", "WS", "--name", "x", "--crs", "EPSG:4548"),

@@ -103,3 +103,24 @@ def test_no_false_hints_on_data_that_is_fine(
         problems = validate_workspace(Workspace.open(root))
         said = " ".join(p.message for p in problems)
         assert "GCJ-02" not in said and "central meridian" not in said, said
+
+
+@pytest.mark.shared_data
+def test_an_import_with_empty_layers_validates_with_a_fix_that_adds_them(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """A corner of Longgang holds one parcel and a few roads: the empty green-space layer is
+    written, and validation warns with the way to fill it — it does not refuse it and ask for
+    it to be removed (after which it would be missing)."""
+    root = tmp_path / "corner"
+    import_osm(
+        shared_data / "shenzhen_longgang_2019.osm",
+        root,
+        boundary="bbox:114.1861,22.6731,114.1865,22.6734",
+    )
+    result = CliRunner(env={"COLUMNS": "250"}).invoke(main, ["validate", str(root)])
+    assert result.exit_code == 0, result.output
+    out = _flat(result.output).replace(" ", "")
+    assert "建成区内没有绿地图斑（green_spaces图层为空）" in out
+    assert f"gardencityimport-layer{root}green_spaces文件" in out
+    assert "删除" not in out and "remove" not in out

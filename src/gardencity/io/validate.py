@@ -12,6 +12,7 @@ from gardencity.io.data_gaps import data_gap
 from gardencity.io.hints import crs_zone_problems, gcj02_problems
 from gardencity.io.layers import LAYERS
 from gardencity.io.validate_setup import (
+    allowed_value_problems,
     management_problems,
     raster_content_problems,
     standard_problems,
@@ -43,6 +44,7 @@ def validate_workspace(ws: Workspace) -> list[Problem]:
     layers = _load_layers(ws, problems)
     problems.extend(ws.repairs)
     problems.extend(_class_problems(ws, layers))
+    problems.extend(allowed_value_problems(layers))
     problems.extend(_district_problems(layers))
     problems.extend(_overlap_problems(layers))
     problems.extend(_outside_problems(layers))

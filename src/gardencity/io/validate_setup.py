@@ -4,16 +4,19 @@ management items, the rasters' content and the tables — so that `validate` fin
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 
 from gardencity.errors import GardenCityError, Problem
 from gardencity.io.data_gaps import data_gap
+from gardencity.io.layers import LAYERS
 from gardencity.io.raster import Raster
 from gardencity.io.workspace import Workspace
 from gardencity.standards import list_standards, load_standard
 from gardencity.standards.schema import Standard
 
 __all__ = [
+    "allowed_value_problems",
     "management_problems",
     "raster_content_problems",
     "resolve_standard",
@@ -226,6 +229,40 @@ def table_problems(ws: Workspace) -> list[Problem]:
                     f"Fix the file or [tables] {name} in city.toml.",
                     message_zh=f"气象站表无法使用：{exc}",
                     fix_zh=f"改正该文件，或 city.toml 中的 [tables] {name}。",
+                )
+            )
+    return problems
+
+
+def allowed_value_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
+    """Values outside a field's allowed list (e.g. veg_type 乔木): the measures read them as
+    unknown, which lowers the data completeness."""
+    problems = []
+    for name, layer in layers.items():
+        for spec in LAYERS[name].fields:
+            if (
+                not spec.allowed
+                or spec.name not in layer
+                or (name, spec.name) == ("roads", "grade")
+            ):
+                continue
+            values = layer[spec.name].dropna().astype(str)
+            other = values[~values.isin(spec.allowed)].value_counts().sort_index()
+            if other.empty:
+                continue
+            allowed = "/".join(spec.allowed)
+            problems.append(
+                Problem(
+                    name,
+                    f"{int(other.sum())} feature(s) have a {spec.name} outside {allowed}; they "
+                    f"count as unknown",
+                    f"Use {allowed} in {spec.name} (e.g. tree for 乔木).",
+                    "warning",
+                    int(other.sum()),
+                    tuple(f"{k} ×{v}" for k, v in other.items()),
+                    message_zh=f"{int(other.sum())} 个要素的 {spec.name}（{spec.name_zh}）不在 "
+                    f"{allowed} 之中，按未知处理",
+                    fix_zh=f"{spec.name} 请用 {allowed}（例如“乔木”写作 tree）。",
                 )
             )
     return problems
