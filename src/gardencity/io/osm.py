@@ -279,14 +279,7 @@ def import_osm(
     if overwrite and (root / "city.toml").exists():
         given = {k for k, v in (("name", name), ("crs", crs), ("standard", standard)) if v}
         given |= {"population"} if population is not None else set()
-        old_counts = layer_counts(root / "city.gpkg")
-        carried = carry_over(root, config, given=given)
-        if carried.districts is not None:
-            layers["districts"] = carried.districts
-        report.changes = carried.changes + layer_changes(
-            old_counts, {n: len(g) for n, g in layers.items()}
-        )
-        report.backup = carried.backup
+        _keep_city_settings(report, config, layers, given)
     population_known = population is not None or _has_population(layers["districts"], config)
     report.layers = _summaries(built, layers, population_known, str(root))
     report.repaired_polygons = len(frozenset().union(*(b.repaired_ids for b in built.values())))
@@ -296,6 +289,22 @@ def import_osm(
     report.notes_zh, report.notes = [n[0] for n in notes], [n[1] for n in notes]
     write_workspace(root, config=config, layers=layers, overwrite=overwrite)
     return report
+
+
+def _keep_city_settings(
+    report: OsmImportReport,
+    config: dict[str, Any],
+    layers: dict[str, gpd.GeoDataFrame],
+    given: set[str],
+) -> None:
+    """Re-import: merge the old workspace's own settings and districts (backed up first)."""
+    old_counts = layer_counts(report.workspace / "city.gpkg")
+    carried = carry_over(report.workspace, config, given=given)
+    if carried.districts is not None:
+        layers["districts"] = carried.districts
+    new_counts = {n: len(g) for n, g in layers.items()}
+    report.changes = carried.changes + layer_changes(old_counts, new_counts)
+    report.backup = carried.backup
 
 
 def _check_arguments(source: Path, population: float | None) -> None:
