@@ -86,7 +86,7 @@ def step_coverage_naive(size: str) -> dict[str, Any]:
     import geopandas as gpd
     import shapely
 
-    from gardencity.indicators._service import eligible_parks
+    from gardencity.toolkit import eligible_parks
 
     inputs, params = _inputs(size)
     p = params["park_service_coverage"]
@@ -163,7 +163,7 @@ def step_whatif_park(size: str) -> dict[str, Any]:
     import shapely
 
     from gardencity.assessment import run_assessment
-    from gardencity.assessment.incremental import IncrementalAssessment
+    from gardencity.whatif import IncrementalAssessment
 
     city = _city(size)
     started = time.perf_counter()

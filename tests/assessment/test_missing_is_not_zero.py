@@ -19,7 +19,6 @@ from gardencity.assessment.inputs import AssessmentInputs
 from gardencity.assessment.results import IndicatorResult
 from gardencity.errors import ValidationError
 from gardencity.indicators import REGISTRY
-from gardencity.indicators._shared import shared_results
 from gardencity.io.workspace import Workspace
 from gardencity.standards import load_standard
 from tests.assessment._full_city import (
@@ -54,10 +53,9 @@ def _evaluate(root: Path, ids: list[str]) -> dict[str, IndicatorResult]:
     standard = load_standard(STANDARD)
     inputs = AssessmentInputs(Workspace.open(root))
     results = {}
-    with shared_results():
-        for spec in standard.indicators:
-            if spec.id in ids:
-                results[spec.id], _ = evaluate_indicator(spec, inputs, REGISTRY, standard, CONTEXT)
+    for spec in standard.indicators:
+        if spec.id in ids:
+            results[spec.id], _ = evaluate_indicator(spec, inputs, REGISTRY, standard, CONTEXT)
     assert set(results) == set(ids)
     return results
 

@@ -5,11 +5,10 @@ import pytest
 import shapely
 
 from gardencity.indicators.accessibility import (
-    greenway_length_per_10k,
-    greenway_service_coverage,
     park_service_coverage,
     park_service_coverage_walking,
 )
+from gardencity.indicators.greenways import greenway_length_per_10k, greenway_service_coverage
 from gardencity.network import walk_graph_from_roads
 from tests.conftest import ZoneMaker
 
@@ -66,7 +65,7 @@ def test_hand_computed_band_coverage(make_zones: ZoneMaker) -> None:
 
 
 def test_bands_by_area_historic_and_open() -> None:
-    from gardencity.indicators._service import eligible_parks
+    from gardencity.toolkit import eligible_parks
 
     parks = _parks(
         [(0, 0, 100, 100), (0, 0, 50, 50), (0, 0, 40, 30), (0, 0, 40, 30), (0, 0, 100, 100)],

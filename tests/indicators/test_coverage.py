@@ -65,7 +65,7 @@ def test_raster_and_polygons_agree_on_the_same_squares(make_zones: ZoneMaker) ->
 
 
 def test_raster_strips_give_the_same_result(make_zones: ZoneMaker) -> None:
-    from gardencity.indicators._zonal import raster_zone_sums
+    from gardencity.toolkit import raster_zone_sums
 
     rng = np.random.default_rng(1)
     grid = rng.integers(0, 4, (100, 100)).astype(np.uint8)
@@ -81,7 +81,7 @@ def test_raster_strips_give_the_same_result(make_zones: ZoneMaker) -> None:
 def test_class_counts_match_one_full_mask_per_zone(make_zones: ZoneMaker, dtype: type) -> None:
     from rasterio.features import geometry_mask
 
-    from gardencity.indicators._zonal import raster_class_counts
+    from gardencity.toolkit import raster_class_counts
 
     rng = np.random.default_rng(7)
     grid = rng.integers(0, 4, (100, 100)).astype(dtype)

@@ -5,13 +5,13 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
-from gardencity.indicators._road_geometry import LineAxes
 from gardencity.indicators.roads import (
     road_green_compliance,
     road_shade_segments,
     shaded_road_coverage,
 )
 from gardencity.io.raster import Raster
+from gardencity.toolkit import LineAxes
 
 ZONES = gpd.GeoDataFrame(
     {"population": [1.0]},

@@ -15,6 +15,7 @@ import pyogrio
 import pytest
 import shapely
 
+from gardencity.assessment import Assessment
 from gardencity.errors import OsmImportError, WorkspaceError
 from gardencity.io.osm import OsmImportReport, import_osm, parse_other_tags
 from gardencity.io.workspace import Workspace
@@ -222,17 +223,36 @@ def test_nothing_extends_beyond_the_boundary(imported: Imported) -> None:
     assert (~roads.loc[roads["grade"] == "expressway", "walkable"]).all()
 
 
-@pytest.mark.shared_data
-def test_green_coverage_matches_an_independent_union(imported: Imported) -> None:
+@pytest.fixture(scope="module")
+def assessed(imported: Imported) -> Assessment:
+    """The imported workspace's assessment (once per extract)."""
     from gardencity.assessment import run_assessment
 
+    return run_assessment(imported[1])
+
+
+@pytest.mark.shared_data
+def test_green_coverage_matches_an_independent_union(
+    imported: Imported, assessed: Assessment
+) -> None:
     source, out, box, _ = imported
     ws = Workspace.open(out)
     union = _vegetation_union(source, ws.crs)
     area = _metric_box(box, ws.crs)
     expected = shapely.area(shapely.intersection(union, area)) / shapely.area(area) * 100
-    result = run_assessment(out).result("green_coverage_ratio")
+    result = assessed.result("green_coverage_ratio")
     assert result.value == pytest.approx(expected, rel=1e-3)
+
+
+@pytest.mark.shared_data
+def test_scorecard_matches_the_golden_file(imported: Imported, assessed: Assessment) -> None:
+    """Every value, district value and shortfall as tests/golden.py recorded them."""
+    from tests.golden import OSM_EXTRACTS, OSM_POPULATION, differences, golden_name
+
+    source = imported[0]
+    assert source.name in OSM_EXTRACTS and _box(source)[0] == OSM_EXTRACTS[source.name]
+    assert assessed.city["population"] == OSM_POPULATION  # imported as the golden files were
+    assert differences(assessed.to_dict(), golden_name(source.name.split(".")[0])) == []
 
 
 @pytest.mark.shared_data

@@ -15,9 +15,9 @@ import shapely
 from gardencity.assessment import run_assessment, write_outputs
 from gardencity.assessment.evaluate import evaluate_indicator
 from gardencity.assessment.inputs import AssessmentInputs
-from gardencity.indicators._result import ratio_result
 from gardencity.io.workspace import Workspace
 from gardencity.standards import load_standard
+from gardencity.toolkit import ratio_result
 from tests.assessment._full_city import X0, Y0, full_config, full_layers, write_city
 
 BOW_TIE = shapely.Polygon([(X0 + 0, Y0 + 600), (X0 + 400, Y0 + 1000), (X0 + 400, Y0 + 600),

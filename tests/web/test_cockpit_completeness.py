@@ -10,16 +10,31 @@ from typing import Any
 import pytest
 
 from gardencity.assessment.completeness import insufficient_note
+from gardencity.db.engine import open_database
+from gardencity.jobs.runs import latest_run, run_dir
+from gardencity.settings import Settings
 from tests.web.conftest import LiveServer, login
 
 ROAD = "road_green_compliance"
+
+
+def _latest_run_id(live_server: LiveServer) -> int:
+    """The run the cockpit shows: the latest finished assessment (other tests add runs)."""
+    db = open_database(Settings.for_workspace(live_server.workspace).database_url)
+    try:
+        with db.session() as session:
+            run = latest_run(session)
+            assert run is not None
+            return int(run.id)
+    finally:
+        db.dispose()
 
 
 @pytest.fixture
 def insufficient_scorecard(live_server: LiveServer) -> Iterator[dict[str, Any]]:
     """The run's scorecard with the road-green indicator as an assessment gives it when red-line
     widths are known for 1.7 % of the road length; put back afterwards."""
-    path = live_server.workspace / "runs" / str(live_server.run_id) / "scorecard.json"
+    path = run_dir(live_server.workspace, _latest_run_id(live_server)) / "scorecard.json"
     original = path.read_text(encoding="utf-8")
     card = json.loads(original)
     item = next(i for i in card["indicators"] if i["id"] == ROAD)

@@ -30,7 +30,7 @@ from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
 from gardencity.assessment.results import Assessment, IndicatorResult
 from gardencity.assessment.thresholds import decide_status, is_failing
 from gardencity.errors import GardenCityError, MissingLayerError
-from gardencity.indicators._shared import shared_results
+from gardencity.indicators import FAMILIES
 from gardencity.io.data_gaps import DataGap
 from gardencity.io.layers import layer_spec
 from gardencity.io.validate import check_workspace
@@ -59,11 +59,11 @@ def run_assessment(
 ) -> Assessment:
     """Assess a workspace against a standard (city.toml's unless given).
 
-    Intermediate results the measures and the diagnostic layers share (walking distances of
-    residential cells, road side-segments) are computed once in the run.
+    Intermediate results the measures and the diagnostic layers share (eligible parks,
+    walking distances of residential cells, road side-segments) are computed once in the
+    run: its prepared inputs carry the run context (the input ``run``).
     """
-    with shared_results():
-        return _assess(workspace, standard=standard, progress=progress, registry=registry)
+    return _assess(workspace, standard=standard, progress=progress, registry=registry)
 
 
 def _assess(
@@ -79,9 +79,7 @@ def _assess(
     warnings = check_workspace(ws)
     std = load_standard(_resolve_standard(ws, standard))
     if registry is None:
-        from gardencity.indicators import REGISTRY
-
-        registry = REGISTRY
+        registry = FAMILIES.measures
     inputs = AssessmentInputs(ws)
     zones = inputs.get("zones")
     city_size = std.city_size(_finite(zones.loc[CITY_ZONE, "population"]))
@@ -434,12 +432,8 @@ def _gap(
         total = amount_for(CITY_ZONE) or 0.0
     gap = gap_text(total, spec.gap.unit, spec.gap.what_zh, spec.gap.what_en, spec.gap.kind)
     gap["by_district"] = by_district
-    if attrs.get("numerator_unit") == "m2" and spec.gap.unit == "ha" and "coverage" in spec.id:
-        num, den = attrs["numerator"].get(CITY_ZONE), attrs["denominator"].get(CITY_ZONE)
-        if num is not None and den is not None:
-            gap["uncovered_ha"] = (den - num) * 1e-4
-    if attrs.get("numerator_unit") == "m" and spec.id == "shaded_road_coverage":
-        num, den = attrs["numerator"].get(CITY_ZONE), attrs["denominator"].get(CITY_ZONE)
-        if num is not None and den is not None:
-            gap["unshaded_km"] = (den - num) * 1e-3
+    for figure in FAMILIES.gap_figures(spec.measure):  # declared by the measure's family
+        extra = figure.compute(series, spec.gap.unit)
+        if extra is not None:
+            gap[figure.name] = extra
     return gap

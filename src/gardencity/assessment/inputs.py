@@ -14,10 +14,10 @@ import shapely
 from gardencity.errors import DataError
 from gardencity.io.vector import clip_to
 from gardencity.io.workspace import Workspace
+from gardencity.toolkit import CITY_ZONE, RunContext
 
-__all__ = ["INPUT_LAYERS", "AssessmentInputs"]
+__all__ = ["CITY_ZONE", "INPUT_LAYERS", "AssessmentInputs"]
 
-CITY_ZONE = "built_up_area"
 CLIPPED = (
     "land_use",
     "green_spaces",
@@ -32,10 +32,12 @@ INPUT_LAYERS = (*CLIPPED, "roads")
 
 
 class AssessmentInputs:
-    """Lazy, computed-once prepared inputs (see docs/architecture.md §Prepared inputs)."""
+    """Lazy, computed-once prepared inputs (see docs/architecture.md §Prepared inputs), and
+    the run context over them (the input ``run``: intermediates shared within the run)."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
+        self.run = RunContext(self)
         self._values: dict[str, Any] = {}
         self.timings: dict[str, float] = {}
         self.counts: dict[str, int] = {}
@@ -56,9 +58,11 @@ class AssessmentInputs:
             self._builders[name] = self._clipped_builder(name)
 
     def names(self) -> tuple[str, ...]:
-        return tuple(self._builders)
+        return (*self._builders, "run")
 
     def get(self, name: str) -> Any:
+        if name == "run":
+            return self.run
         if name not in self._values:
             start = time.perf_counter()
             value = self._builders[name]()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,129 +102,143 @@ def _profile(district: int) -> tuple[float, float, float, float]:
     return PROFILE_WEAK if district == 0 else PROFILE_STRONG
 
 
+@dataclass
+class _Draft:
+    """The green spaces, parcels and surface types drawn so far (plan coordinates)."""
+
+    green: list[dict[str, Any]] = field(default_factory=list)
+    land: list[dict[str, Any]] = field(default_factory=list)
+    zone_types: list[tuple[shapely.Geometry, int]] = field(default_factory=list)
+
+    def add(
+        self,
+        geom: shapely.Geometry,
+        zone_type: int,
+        *,
+        land_code: str | None = None,
+        green: dict[str, Any] | None = None,
+    ) -> None:
+        if green is not None:
+            self.green.append({**green, "geometry": geom})
+        if land_code is not None:
+            self.land.append({"code": land_code, "geometry": geom})
+        self.zone_types.append((geom, zone_type))
+
+
+_SPECIAL_PARKS = (
+    ("G132", "植物园"),
+    ("G131", "动物园"),
+    ("G135", "欢乐谷游乐园"),
+    ("G139", "儿童公园"),
+    ("G134", "汉城遗址公园"),
+)
+
+
 def build_layers(plan: CityPlan, rng: np.random.Generator) -> DemoLayers:
-    spec = SIZES[plan.size]
-    _cols, _rows = spec.districts
-    n, extent = plan.n, plan.extent
-    taken: set[tuple[int, int]] = set()
-    green: list[dict[str, Any]] = []
-    land: list[dict[str, Any]] = []
-    zone_types: list[tuple[shapely.Geometry, int]] = []
     blocks = {(b.ix, b.iy): b for b in plan.blocks.itertuples()}
-    removed_roads: set[tuple[str, int, int]] = set()
-    old_quarter = shapely.box(0, 0, extent * 0.3, extent * 0.3)
-
-    for (ix, iy), block in blocks.items():  # 综合公园: 2×2 blocks on a lattice
-        if ix % 8 == 2 and iy % 8 == 2 and block.district != 0:
-            quad = [(ix + a, iy + b) for a in (0, 1) for b in (0, 1)]
-            inner_lines = {line_grade(ix + 1, n), line_grade(iy + 1, n)}
-            if (
-                all(q in blocks and q not in taken for q in quad)
-                and "expressway" not in inner_lines
-            ):
-                geom = shapely.union_all([shapely.box(*blocks[q].geometry.bounds) for q in quad])
-                geom = shapely.box(*geom.bounds)
-                taken.update(quad)
-                removed_roads.update(
-                    {
-                        ("h", iy + 1, ix),
-                        ("h", iy + 1, ix + 1),
-                        ("v", ix + 1, iy),
-                        ("v", ix + 1, iy + 1),
-                    }
-                )
-                k = len(green)
-                green.append(
-                    {
-                        "green_class": "G11",
-                        "name": f"第{k + 1}综合公园",
-                        "is_open": True,
-                        "geometry": geom,
-                    }
-                )
-                land.append({"code": "G1", "geometry": geom})
-                zone_types.append((geom, 1))
-    special = iter(
-        [
-            ("G132", "植物园"),
-            ("G131", "动物园"),
-            ("G135", "欢乐谷游乐园"),
-            ("G139", "儿童公园"),
-            ("G134", "汉城遗址公园"),
-        ]
-    )
+    draft = _Draft()
+    taken, removed_roads = _comprehensive_parks(blocks, plan.n, draft)
+    special = iter(_SPECIAL_PARKS)
+    old_quarter = shapely.box(0, 0, plan.extent * 0.3, plan.extent * 0.3)
     for (ix, iy), block in sorted(blocks.items()):
-        if (ix, iy) in taken:
-            continue
-        p_park, p_pocket, _, _ = _profile(block.district)
-        geom = block.geometry
-        draw = rng.random()
-        edge = not plan.boundary.buffer(-BLOCK * 1.5).contains(geom)
-        if edge and draw < 0.35:
-            green.append(
-                {
-                    "green_class": "EG12",
-                    "name": "城郊森林公园",
-                    "is_open": True,
-                    "in_construction_land": False,
-                    "geometry": geom,
-                }
-            )
-            land.append({"code": "E2", "geometry": geom})
-            zone_types.append((geom, 2))
-            continue
-        if old_quarter.contains(geom) and rng.random() < 0.05:
-            green.append(
-                {
-                    "green_class": "G133",
-                    "name": "彭园（历史名园）",
-                    "is_open": True,
-                    "geometry": geom,
-                }
-            )
-            land.append({"code": "G1", "geometry": geom})
-            zone_types.append((geom, 1))
-            continue
-        if draw < p_park:
-            klass, name = next(special, ("G12", "社区公园"))
-            is_open = not (klass == "G12" and rng.random() < 0.06)
-            green.append({"green_class": klass, "name": name, "is_open": is_open, "geometry": geom})
-            land.append({"code": "G1", "geometry": geom})
-            zone_types.append((geom, 1))
-            continue
-        use = rng.choice(["R", "A", "B", "M", "G3"], p=[0.70, 0.12, 0.11, 0.05, 0.02])
-        if use == "G3":
-            green.append({"green_class": "G3", "name": "市民广场", "geometry": geom})
-            land.append({"code": "G3", "geometry": geom})
-            zone_types.append((geom, 7))
-            continue
-        if use != "R":
-            code = {"A": rng.choice(["A1", "A3", "A5"]), "B": rng.choice(["B1", "B2"]), "M": "M1"}[
-                str(use)
-            ]
-            land.append({"code": code, "geometry": geom})
-            zone_types.append((geom, 6))
-            continue
-        parts = spec.parcels_per_side
-        for parcel in split_block(geom, parts):
-            if rng.random() < p_pocket / parts**2 * 3:
-                green.append(
-                    {"green_class": "G14", "name": "口袋公园", "is_open": True, "geometry": parcel}
-                )
-                land.append({"code": "G1", "geometry": parcel})
-                zone_types.append((parcel, 1))
-                continue
-            code = str(rng.choice(["R2", "R2", "R2", "R1", "R3"]))
-            land.append({"code": code, "geometry": parcel})
-            zone_types.append((parcel, 5))
-            if rng.random() < 0.45:
-                yard = parcel.buffer(-9.0)
-                green.append({"green_class": "XG", "name": "小区附属绿地", "geometry": yard})
-                zone_types.append((yard, 4))
+        if (ix, iy) not in taken:
+            _fill_block(block, plan, rng, draft, special, old_quarter)
+    return _assemble(plan, draft, removed_roads, rng)
 
-    land_gdf = _gdf(land, extent)
+
+def _comprehensive_parks(
+    blocks: dict[tuple[int, int], Any], n: int, draft: _Draft
+) -> tuple[set[tuple[int, int]], set[tuple[str, int, int]]]:
+    """综合公园: 2×2 blocks on a lattice (not in the old quarter, not across an expressway);
+    the blocks they take and the road steps inside them that go."""
+    taken: set[tuple[int, int]] = set()
+    removed_roads: set[tuple[str, int, int]] = set()
+    for (ix, iy), block in blocks.items():
+        if not (ix % 8 == 2 and iy % 8 == 2 and block.district != 0):
+            continue
+        quad = [(ix + a, iy + b) for a in (0, 1) for b in (0, 1)]
+        inner_lines = {line_grade(ix + 1, n), line_grade(iy + 1, n)}
+        if not all(q in blocks and q not in taken for q in quad) or "expressway" in inner_lines:
+            continue
+        geom = shapely.union_all([shapely.box(*blocks[q].geometry.bounds) for q in quad])
+        geom = shapely.box(*geom.bounds)
+        taken.update(quad)
+        removed_roads.update(
+            {("h", iy + 1, ix), ("h", iy + 1, ix + 1), ("v", ix + 1, iy), ("v", ix + 1, iy + 1)}
+        )
+        name = f"第{len(draft.green) + 1}综合公园"
+        draft.add(
+            geom, 1, land_code="G1", green={"green_class": "G11", "name": name, "is_open": True}
+        )
+    return taken, removed_roads
+
+
+def _fill_block(
+    block: Any,
+    plan: CityPlan,
+    rng: np.random.Generator,
+    draft: _Draft,
+    special: Iterator[tuple[str, str]],
+    old_quarter: shapely.Geometry,
+) -> None:
+    """One block: forest park at the edge, historic garden, park, square, other use, or
+    residential parcels (some a pocket park, some with a yard)."""
+    p_park, p_pocket, _, _ = _profile(block.district)
+    geom = block.geometry
+    draw = rng.random()
+    edge = not plan.boundary.buffer(-BLOCK * 1.5).contains(geom)
+    if edge and draw < 0.35:
+        forest = {
+            "green_class": "EG12",
+            "name": "城郊森林公园",
+            "is_open": True,
+            "in_construction_land": False,
+        }
+        draft.add(geom, 2, land_code="E2", green=forest)
+        return
+    if old_quarter.contains(geom) and rng.random() < 0.05:
+        garden = {"green_class": "G133", "name": "彭园（历史名园）", "is_open": True}
+        draft.add(geom, 1, land_code="G1", green=garden)
+        return
+    if draw < p_park:
+        klass, name = next(special, ("G12", "社区公园"))
+        is_open = not (klass == "G12" and rng.random() < 0.06)
+        park = {"green_class": klass, "name": name, "is_open": is_open}
+        draft.add(geom, 1, land_code="G1", green=park)
+        return
+    use = rng.choice(["R", "A", "B", "M", "G3"], p=[0.70, 0.12, 0.11, 0.05, 0.02])
+    if use == "G3":
+        draft.add(geom, 7, land_code="G3", green={"green_class": "G3", "name": "市民广场"})
+        return
+    if use != "R":
+        code = {"A": rng.choice(["A1", "A3", "A5"]), "B": rng.choice(["B1", "B2"]), "M": "M1"}[
+            str(use)
+        ]
+        draft.add(geom, 6, land_code=code)
+        return
+    parts = SIZES[plan.size].parcels_per_side
+    for parcel in split_block(geom, parts):
+        if rng.random() < p_pocket / parts**2 * 3:
+            pocket = {"green_class": "G14", "name": "口袋公园", "is_open": True}
+            draft.add(parcel, 1, land_code="G1", green=pocket)
+            continue
+        draft.add(parcel, 5, land_code=str(rng.choice(["R2", "R2", "R2", "R1", "R3"])))
+        if rng.random() < 0.45:
+            yard = parcel.buffer(-9.0)
+            draft.add(yard, 4, green={"green_class": "XG", "name": "小区附属绿地"})
+
+
+def _assemble(
+    plan: CityPlan,
+    draft: _Draft,
+    removed_roads: set[tuple[str, int, int]],
+    rng: np.random.Generator,
+) -> DemoLayers:
+    """The drawn city as workspace layers (warped), with roads, trees, greenways, entrances."""
+    extent = plan.extent
+    land_gdf = _gdf(draft.land, extent)
     land_gdf.insert(0, "parcel_id", [f"P{i:06d}" for i in range(len(land_gdf))])
-    green_gdf = _gdf(green, extent)
+    green_gdf = _gdf(draft.green, extent)
     for column, default in (("is_open", True), ("in_construction_land", True)):
         green_gdf[column] = green_gdf[column].map(lambda v, d=default: d if pd.isna(v) else v)
     roads = plan.roads[
@@ -260,8 +275,8 @@ def build_layers(plan: CityPlan, rng: np.random.Generator) -> DemoLayers:
     }
     warped_types = list(
         zip(
-            warp_geoms(np.array([g for g, _ in zone_types], dtype=object), extent),
-            [v for _, v in zone_types],
+            warp_geoms(np.array([g for g, _ in draft.zone_types], dtype=object), extent),
+            [v for _, v in draft.zone_types],
             strict=True,
         )
     )

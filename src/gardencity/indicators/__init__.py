@@ -1,43 +1,93 @@
 """Indicator measures: pure functions over GeoDataFrames, one module per family.
 
-Each public function in a family module is a *measure*. Its name equals the ``measure`` of the
-catalogue entries that use it. It takes prepared inputs by keyword (``zones``, ``land_use``,
-``green_spaces``, ``vegetation``, ``canopy``, ``roads``, ``walk_graph`` …; see
+Each family module declares a :class:`~gardencity.indicators.registry.Family`
+(``FAMILY``): its *measures* — functions whose name equals the ``measure`` of the catalogue
+entries that use them; they take prepared inputs by keyword (``zones``, ``land_use``,
+``green_spaces``, ``vegetation``, ``canopy``, ``roads``, ``walk_graph``, ``run`` …; see
 ``docs/architecture.md``) and the catalogue's method parameters as keyword-only arguments,
-and returns a ``pandas.Series`` of values indexed like ``zones``.
+and return a ``pandas.Series`` of values indexed like ``zones`` — and, next to them, their
+diagnostic layers, shortfall figures and report charts.
+
+The built-in families are the modules of this package that define ``FAMILY``; other
+packages add theirs under the entry-point group ``gardencity.indicator_families`` (an entry
+point names a ``Family``), and code can call :func:`register_family`.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from typing import Any
 
-from gardencity.errors import UnknownIndicatorError
+from gardencity.errors import StandardError, UnknownIndicatorError
+from gardencity.indicators.registry import Chart, Diagnostic, Family, FamilyRegistry, GapFigure
 
-__all__ = ["FAMILIES", "REGISTRY", "get_measure"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "FAMILIES",
+    "REGISTRY",
+    "Chart",
+    "Diagnostic",
+    "Family",
+    "FamilyRegistry",
+    "GapFigure",
+    "get_measure",
+    "installed_families",
+    "register_family",
+    "unregister_family",
+]
 
-FAMILIES = (
-    "coverage",
-    "green_space",
-    "accessibility",
-    "roads",
-    "biodiversity",
-    "climate",
-    "management",
-)
+ENTRY_POINT_GROUP = "gardencity.indicator_families"
+
+FAMILIES = FamilyRegistry()
+"""Every registered indicator family (the built-in ones first)."""
 
 
-def _build_registry() -> dict[str, Callable[..., Any]]:
-    registry: dict[str, Callable[..., Any]] = {}
-    for family in FAMILIES:
-        module = importlib.import_module(f"gardencity.indicators.{family}")
-        for name in getattr(module, "__all__", ()):
-            registry[name] = getattr(module, name)
-    return registry
+def _builtin_families() -> list[Family]:
+    families = []
+    for module_info in pkgutil.iter_modules(__path__):
+        if module_info.name.startswith("_") or module_info.name == "registry":
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        family = getattr(module, "FAMILY", None)
+        if isinstance(family, Family):
+            families.append(family)
+    return families
 
 
-REGISTRY: dict[str, Callable[..., Any]] = _build_registry()
+def installed_families() -> list[Family]:
+    """The families other installed packages declare (entry-point group
+    ``gardencity.indicator_families``)."""
+    families = []
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        family = entry.load()
+        if not isinstance(family, Family):
+            raise StandardError(
+                f"The entry point '{entry.name}' ({entry.value}) of the group "
+                f"{ENTRY_POINT_GROUP} is a {type(family).__name__}, not a Family. Fix: point it "
+                f"at a gardencity.indicators.Family object."
+            )
+        families.append(family)
+    return families
+
+
+for _family in [*_builtin_families(), *installed_families()]:
+    FAMILIES.register(_family)
+
+REGISTRY = FAMILIES.measures
+"""Every registered measure by name (a live, read-only view of :data:`FAMILIES`)."""
+
+
+def register_family(family: Family) -> None:
+    """Register an indicator family (its measures, diagnostics, shortfall figures, charts)."""
+    FAMILIES.register(family)
+
+
+def unregister_family(name: str) -> None:
+    """Remove the family ``name`` from the registry."""
+    FAMILIES.unregister(name)
 
 
 def get_measure(name: str) -> Callable[..., Any]:

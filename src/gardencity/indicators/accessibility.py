@@ -1,9 +1,9 @@
-"""Service-radius measures: parks and greenways, by straight line and by walking distance."""
+"""Park service-radius measures: by straight line and by walking distance."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -11,42 +11,76 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from gardencity.indicators._cells import CellTable, cell_table
-from gardencity.indicators._checks import require_same_crs
-from gardencity.indicators._result import ratio_result
-from gardencity.indicators._service import (
+from gardencity.indicators.registry import Chart, Diagnostic, Family, GapFigure
+from gardencity.network import WalkGraph, multi_source_distances, snap_xy
+from gardencity.toolkit import (
+    CITY_ZONE,
+    CellTable,
+    RunContext,
+    TiledCover,
+    cell_table,
+    coverage_result,
+    district_of,
     eligible_parks,
     per_zone,
+    ratio_result,
+    require_same_crs,
     residential_pieces,
+    shared,
+    uncovered_ha,
 )
-from gardencity.indicators._shared import shared
-from gardencity.indicators._zonal import TiledCover
-from gardencity.network import WalkGraph, multi_source_distances, snap_xy
 
 __all__ = [
-    "greenway_length_per_10k",
-    "greenway_service_coverage",
+    "FAMILY",
+    "ServiceCover",
+    "entrance_nodes",
     "park_service_coverage",
     "park_service_coverage_walking",
+    "service_cover",
+    "straight_line_layers",
+    "walking_layers",
+    "walking_table",
 ]
 
 Bands = Sequence[Mapping[str, Any]]
 
 
-def _service_cover(parks: gpd.GeoDataFrame, quad_segs: int) -> TiledCover:
-    buffers = shapely.buffer(
-        parks.geometry.to_numpy(), parks["radius_m"].to_numpy(), quad_segs=quad_segs
+class ServiceCover(NamedTuple):
+    """The parks that serve residents, their service buffers and the buffers' union."""
+
+    parks: gpd.GeoDataFrame
+    buffers: npt.NDArray[np.object_]
+    cover: TiledCover
+
+
+def service_cover(
+    green_spaces: gpd.GeoDataFrame,
+    historic_districts: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
+    *,
+    bands: Bands,
+    eligible_classes: Sequence[str],
+    require_open: bool = True,
+    quad_segs: int = 16,
+) -> ServiceCover:
+    """The eligible parks, each buffered by its service radius, and the buffers' tiled union
+    (the measure and its diagnostic layers share it within a run)."""
+    parks = shared(
+        run,
+        eligible_parks,
+        green_spaces,
+        historic_districts,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
     )
-    return TiledCover(np.asarray(buffers, dtype=object))
-
-
-def _coverage_result(
-    pieces: gpd.GeoDataFrame, cover: TiledCover, zones: gpd.GeoDataFrame, name: str
-) -> pd.Series:
-    geoms = pieces.geometry.to_numpy()
-    covered = per_zone(cover.overlap_areas(geoms), pieces["zone_id"].to_numpy(), zones)
-    total = per_zone(shapely.area(geoms), pieces["zone_id"].to_numpy(), zones)
-    return ratio_result(covered, total, name=name, numerator_unit="m2", denominator_unit="m2")
+    buffers = np.asarray(
+        shapely.buffer(
+            parks.geometry.to_numpy(), parks["radius_m"].to_numpy(), quad_segs=quad_segs
+        ),
+        dtype=object,
+    )
+    return ServiceCover(parks, buffers, TiledCover(buffers))
 
 
 def park_service_coverage(
@@ -54,6 +88,7 @@ def park_service_coverage(
     land_use: gpd.GeoDataFrame,
     green_spaces: gpd.GeoDataFrame,
     historic_districts: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
     *,
     bands: Bands,
     eligible_classes: Sequence[str],
@@ -88,17 +123,19 @@ def park_service_coverage(
         green_spaces=green_spaces,
         historic_districts=historic_districts,
     )
-    parks = eligible_parks(
+    cover = shared(
+        run,
+        service_cover,
         green_spaces,
         historic_districts,
+        run,
         bands=bands,
         eligible_classes=eligible_classes,
         require_open=require_open,
-    )
-    pieces = residential_pieces(land_use, zones)
-    return _coverage_result(
-        pieces, _service_cover(parks, quad_segs), zones, "park_service_coverage"
-    )
+        quad_segs=quad_segs,
+    ).cover
+    pieces = shared(run, residential_pieces, land_use, zones)
+    return coverage_result(pieces, cover, zones, "park_service_coverage")
 
 
 def entrance_nodes(
@@ -133,7 +170,6 @@ def _nodes_near(
     return park_i.astype(np.int64), node_i.astype(np.int64)
 
 
-@shared
 def walking_table(
     zones: gpd.GeoDataFrame,
     land_use: gpd.GeoDataFrame,
@@ -141,6 +177,7 @@ def walking_table(
     walk_graph: WalkGraph,
     park_entrances: gpd.GeoDataFrame | None,
     historic_districts: gpd.GeoDataFrame | None,
+    run: RunContext | None = None,
     *,
     bands: Bands,
     eligible_classes: Sequence[str],
@@ -149,16 +186,18 @@ def walking_table(
     cell_size_m: float,
 ) -> tuple[gpd.GeoDataFrame, CellTable, npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """The residential pieces, their cells as numbers (``CellTable``; polygons on demand with
-    ``CellTable.geometries``), and each cell's walking distance and covered flag. Computed once
-    per assessment run (the measure and the diagnostic layer share it)."""
-    parks = eligible_parks(
+    ``CellTable.geometries``), and each cell's walking distance and covered flag (the measure
+    and its diagnostic layer share it within a run)."""
+    parks = shared(
+        run,
+        eligible_parks,
         green_spaces,
         historic_districts,
         bands=bands,
         eligible_classes=eligible_classes,
         require_open=require_open,
     )
-    pieces = residential_pieces(land_use, zones)
+    pieces = shared(run, residential_pieces, land_use, zones)
     table = cell_table(pieces.geometry.to_numpy(), cell_size_m)
     first = table.first_of_key()
     n_keys = len(first)
@@ -183,6 +222,7 @@ def park_service_coverage_walking(
     walk_graph: WalkGraph,
     park_entrances: gpd.GeoDataFrame | None = None,
     historic_districts: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
     *,
     bands: Bands,
     eligible_classes: Sequence[str],
@@ -224,13 +264,16 @@ def park_service_coverage_walking(
         park_entrances=park_entrances,
         historic_districts=historic_districts,
     )
-    pieces, table, _, covered = walking_table(
+    pieces, table, _, covered = shared(
+        run,
+        walking_table,
         zones,
         land_use,
         green_spaces,
         walk_graph,
         park_entrances,
         historic_districts,
+        run,
         bands=bands,
         eligible_classes=eligible_classes,
         require_open=require_open,
@@ -253,65 +296,121 @@ def park_service_coverage_walking(
     )
 
 
-def greenway_service_coverage(
+# --- diagnostic layers ---------------------------------------------------------------------
+
+
+def straight_line_layers(
     zones: gpd.GeoDataFrame,
     land_use: gpd.GeoDataFrame,
-    greenways: gpd.GeoDataFrame,
+    green_spaces: gpd.GeoDataFrame,
+    historic_districts: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
     *,
-    radius_m: float,
+    bands: Bands,
+    eligible_classes: Sequence[str],
+    require_open: bool = True,
     quad_segs: int = 16,
-) -> pd.Series:
-    """城市绿道服务半径覆盖率: residential land within ``radius_m`` of a greenway (exact).
-
-    Formula: ``100 × area(residential ∩ ∪ buffer(greenway, radius)) / area(residential)``.
-    Clause: definition and radius unconfirmed (standards.md GC-10); the radius is a parameter.
-
-    Examples
-    --------
-    >>> import shapely
-    >>> zones = gpd.GeoDataFrame({"population": [1.0]}, index=["built_up_area"],
-    ...     geometry=[shapely.box(0, 0, 1000, 1000)], crs=4547)
-    >>> land = gpd.GeoDataFrame({"category": ["residential"]},
-    ...     geometry=[shapely.box(0, 0, 1000, 200)], crs=4547)
-    >>> way = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1000, 0)])], crs=4547)
-    >>> float(greenway_service_coverage(zones, land, way, radius_m=50).iloc[0])
-    25.0
-    """
-    require_same_crs(zones=zones, land_use=land_use, greenways=greenways)
-    cover = TiledCover(
-        np.asarray(
-            shapely.buffer(greenways.geometry.to_numpy(), radius_m, quad_segs=quad_segs),
-            dtype=object,
+) -> dict[str, gpd.GeoDataFrame]:
+    """Where :func:`park_service_coverage` falls short: the city's residential land outside
+    every service area (``uncovered_residential``, with its district), the service areas by
+    radius (``service_areas``) and the parks that serve (``eligible_parks``)."""
+    parks, buffers, cover = shared(  # as the measure asks: once in the run
+        run,
+        service_cover,
+        green_spaces,
+        historic_districts,
+        run,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
+        quad_segs=quad_segs,
+    )
+    pieces = shared(run, residential_pieces, land_use, zones)
+    pieces = pieces[pieces["zone_id"].to_numpy() == CITY_ZONE]
+    outside = cover.outside_parts(pieces.geometry.to_numpy())
+    uncovered = gpd.GeoDataFrame(
+        {"area_m2": shapely.area(outside)}, geometry=outside, crs=zones.crs
+    )
+    uncovered = uncovered[uncovered["area_m2"] > 1.0].reset_index(drop=True)
+    uncovered["zone_id"] = district_of(uncovered, zones)
+    service = (
+        gpd.GeoDataFrame(
+            {"radius_m": parks["radius_m"].to_numpy()}, geometry=buffers, crs=zones.crs
         )
+        .dissolve(by="radius_m")
+        .reset_index()
     )
-    return _coverage_result(
-        residential_pieces(land_use, zones), cover, zones, "greenway_service_coverage"
-    )
+    columns = [c for c in ("green_class", "name", "area_m2", "radius_m", "geometry") if c in parks]
+    return {
+        "uncovered_residential": uncovered,
+        "service_areas": service,
+        "eligible_parks": gpd.GeoDataFrame(
+            parks[columns].reset_index(drop=True), geometry="geometry", crs=zones.crs
+        ),
+    }
 
 
-def greenway_length_per_10k(zones: gpd.GeoDataFrame, greenways: gpd.GeoDataFrame) -> pd.Series:
-    """万人拥有绿道长度: km of greenway inside each zone per 10,000 residents.
-
-    Examples
-    --------
-    >>> import shapely
-    >>> zones = gpd.GeoDataFrame({"population": [20000.0]}, index=["built_up_area"],
-    ...     geometry=[shapely.box(0, 0, 5000, 5000)], crs=4547)
-    >>> way = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 1), (3000, 1)])], crs=4547)
-    >>> float(greenway_length_per_10k(zones, way).iloc[0])
-    1.5
-    """
-    require_same_crs(zones=zones, greenways=greenways)
-    union = shapely.union_all(greenways.geometry.to_numpy()) if len(greenways) else None
-    lengths = [
-        float(shapely.length(shapely.intersection(z, union))) / 1000.0 if union else 0.0
-        for z in zones.geometry.to_numpy()
-    ]
-    return ratio_result(
-        pd.Series(lengths, index=zones.index),
-        zones["population"],
-        name="greenway_length_per_10k",
-        scale=10000.0,
-        numerator_unit="km",
-        denominator_unit="persons",
+def walking_layers(
+    zones: gpd.GeoDataFrame,
+    land_use: gpd.GeoDataFrame,
+    green_spaces: gpd.GeoDataFrame,
+    walk_graph: WalkGraph,
+    park_entrances: gpd.GeoDataFrame | None = None,
+    historic_districts: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
+    *,
+    bands: Bands,
+    eligible_classes: Sequence[str],
+    require_open: bool = True,
+    entrance_max_distance_m: float = 50.0,
+    cell_size_m: float = 25.0,
+) -> dict[str, gpd.GeoDataFrame]:
+    """Where :func:`park_service_coverage_walking` falls short: the city's residential cells
+    beyond walking reach (``uncovered_residential_walking``: area, walking distance in m —
+    empty where no park is reachable — and district)."""
+    pieces, table, walk, covered = shared(  # as the measure asks: once in the run
+        run,
+        walking_table,
+        zones,
+        land_use,
+        green_spaces,
+        walk_graph,
+        park_entrances,
+        historic_districts,
+        run,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
+        entrance_max_distance_m=entrance_max_distance_m,
+        cell_size_m=cell_size_m,
     )
+    in_city = pieces["zone_id"].to_numpy()[table.piece] == CITY_ZONE
+    rows = np.flatnonzero(in_city & ~covered)  # only the uncovered cells need polygons
+    out = gpd.GeoDataFrame(
+        {"area_m2": table.area[rows], "walk_m": walk[rows]},
+        geometry=table.geometries(pieces.geometry.to_numpy(), cell_size_m, rows),
+        crs=zones.crs,
+    )
+    out["walk_m"] = out["walk_m"].replace(np.inf, np.nan)
+    out["zone_id"] = district_of(out, zones)
+    return {"uncovered_residential_walking": out}
+
+
+_COVERAGE = ("park_service_coverage", "park_service_coverage_walking")
+
+FAMILY = Family(
+    name="accessibility",
+    measures=(park_service_coverage, park_service_coverage_walking),
+    diagnostics=(
+        Diagnostic(
+            "park_service_coverage",
+            ("uncovered_residential", "service_areas", "eligible_parks"),
+            straight_line_layers,
+        ),
+        Diagnostic(
+            "park_service_coverage_walking", ("uncovered_residential_walking",), walking_layers
+        ),
+    ),
+    gap_figures=tuple(GapFigure(measure, "uncovered_ha", uncovered_ha) for measure in _COVERAGE),
+    charts=(Chart("park_service_coverage"),),
+)

@@ -6,10 +6,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from gardencity.indicators._checks import require_columns, require_same_crs
-from gardencity.indicators._result import ratio_result
+from gardencity.indicators.registry import Family
+from gardencity.toolkit import ratio_result, require_columns, require_same_crs
 
-__all__ = ["native_woody_plant_index"]
+__all__ = ["FAMILY", "native_woody_plant_index"]
 
 
 def native_woody_plant_index(zones: gpd.GeoDataFrame, trees: gpd.GeoDataFrame) -> pd.Series:
@@ -55,3 +55,6 @@ def native_woody_plant_index(zones: gpd.GeoDataFrame, trees: gpd.GeoDataFrame) -
         numerator_unit="species",
         denominator_unit="species",
     )
+
+
+FAMILY = Family(name="biodiversity", measures=(native_woody_plant_index,))

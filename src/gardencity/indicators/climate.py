@@ -10,12 +10,17 @@ import pandas as pd
 import shapely
 
 from gardencity.errors import DataError, MissingLayerError
-from gardencity.indicators._checks import require_columns, require_same_crs
-from gardencity.indicators._result import value_result
-from gardencity.indicators._zonal import raster_zone_sums, require_raster_crs
+from gardencity.indicators.registry import Family
 from gardencity.io.raster import Raster
+from gardencity.toolkit import (
+    raster_zone_sums,
+    require_columns,
+    require_raster_crs,
+    require_same_crs,
+    value_result,
+)
 
-__all__ = ["heat_island_intensity"]
+__all__ = ["FAMILY", "heat_island_intensity"]
 
 
 def heat_island_intensity(
@@ -94,3 +99,6 @@ def heat_island_intensity(
         "is given. Fix: set [rasters] land_surface_temperature or [tables] weather_stations "
         "in city.toml."
     )
+
+
+FAMILY = Family(name="climate", measures=(heat_island_intensity,))

@@ -7,16 +7,18 @@ import pandas as pd
 import shapely
 
 from gardencity.errors import DataError
-from gardencity.indicators._checks import require_same_crs
-from gardencity.indicators._result import ratio_result
-from gardencity.indicators._zonal import (
+from gardencity.indicators.registry import Chart, Family, GapFigure
+from gardencity.io.raster import Raster
+from gardencity.toolkit import (
     raster_class_counts,
+    ratio_result,
     require_raster_crs,
+    require_same_crs,
+    uncovered_ha,
     union_area_in_zones,
 )
-from gardencity.io.raster import Raster
 
-__all__ = ["green_coverage_ratio", "tree_shrub_share"]
+__all__ = ["FAMILY", "green_coverage_ratio", "tree_shrub_share"]
 
 
 def _pick_source(vegetation: gpd.GeoDataFrame | None, canopy: Raster | None, source: str) -> str:
@@ -140,3 +142,14 @@ def tree_shrub_share(
     return ratio_result(
         woody, total, name="tree_shrub_share", numerator_unit="m2", denominator_unit="m2"
     )
+
+
+FAMILY = Family(
+    name="coverage",
+    measures=(green_coverage_ratio, tree_shrub_share),
+    gap_figures=(GapFigure("green_coverage_ratio", "uncovered_ha", uncovered_ha),),
+    charts=(
+        Chart("green_coverage_ratio"),
+        Chart("green_coverage_ratio", kind="map", title_label="map_coverage"),
+    ),
+)

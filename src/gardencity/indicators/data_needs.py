@@ -26,12 +26,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gardencity.indicators._classes import matches_classes
-from gardencity.indicators._shared import shared
-from gardencity.indicators._zonal import raster_class_counts, union_area_in_zones
 from gardencity.io.classes import known_green_classes, road_grade_label
 from gardencity.io.management import ManagementEvidence
 from gardencity.io.raster import Raster
+from gardencity.toolkit import (
+    RunContext,
+    matches_classes,
+    raster_class_counts,
+    shared,
+    union_area_in_zones,
+)
 
 __all__ = ["MEASURE_NEEDS", "Gap", "Needs", "Part", "call_with"]
 
@@ -106,7 +110,6 @@ def _city_zone(zones: gpd.GeoDataFrame) -> Any:
     return zones.index[0]
 
 
-@shared
 def _anchor_xy(layer: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     """A point on each feature (the middle of a line, else a point inside), as x and y."""
     geoms = layer.geometry.to_numpy()
@@ -117,23 +120,26 @@ def _anchor_xy(layer: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     return shapely.get_x(points), shapely.get_y(points)
 
 
-def _zone_sums(layer: gpd.GeoDataFrame, weights: np.ndarray, zones: gpd.GeoDataFrame) -> pd.Series:
-    """Sum of ``weights`` over the features whose representative point lies in each zone."""
+def _zone_sums(layer: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *weights: Any) -> list[pd.Series]:
+    """Per zone, the sum of each of ``weights`` over the features whose representative point
+    lies in the zone."""
     if layer.empty:
-        return pd.Series(0.0, index=zones.index)
+        return [pd.Series(0.0, index=zones.index) for _ in weights]
     x, y = _anchor_xy(layer)
-    sums = []
+    arrays = [np.asarray(w, dtype=float) for w in weights]
+    sums: list[list[float]] = [[] for _ in weights]
     for zone in zones.geometry.to_numpy():
         shapely.prepare(zone)
         inside = shapely.intersects_xy(zone, x, y)
-        sums.append(float(np.asarray(weights, dtype=float)[inside].sum()))
-    return pd.Series(sums, index=zones.index)
+        for out, array in zip(sums, arrays, strict=True):
+            out.append(float(array[inside].sum()))
+    return [pd.Series(s, index=zones.index) for s in sums]
 
 
 def _area_part(basis: str, layer: gpd.GeoDataFrame, known: Any, zones: gpd.GeoDataFrame) -> Part:
     area = shapely.area(layer.geometry.to_numpy())
-    mask = np.asarray(known, dtype=bool)
-    return Part(basis, "m2", _zone_sums(layer, area * mask, zones), _zone_sums(layer, area, zones))
+    known_area, total = _zone_sums(layer, zones, area * np.asarray(known, dtype=bool), area)
+    return Part(basis, "m2", known_area, total)
 
 
 # --- gaps: a defining layer or feature is missing --------------------------------------------
@@ -257,15 +263,22 @@ def _no_management(
 # --- completeness: how much of the data has what the measure needs ----------------------------
 
 
-@shared
 def _observed_area(raster: Raster, zones: gpd.GeoDataFrame) -> pd.Series:
     counts = raster_class_counts(raster, zones, [])
     return counts["valid"].astype(float) * raster.pixel_area
 
 
-def _raster_part(basis: str, raster: Raster, zones: gpd.GeoDataFrame) -> Part:
+def _observed_canopy(canopy: Raster, zones: gpd.GeoDataFrame) -> pd.Series:
+    return _observed_area(canopy, zones)
+
+
+def _observed_temperature(temperature: Raster, zones: gpd.GeoDataFrame) -> pd.Series:
+    return _observed_area(temperature, zones)
+
+
+def _raster_part(basis: str, observed: pd.Series, zones: gpd.GeoDataFrame) -> Part:
     area = pd.Series(shapely.area(zones.geometry.to_numpy()), index=zones.index)
-    return Part(basis, "m2", _observed_area(raster, zones).clip(upper=area), area)
+    return Part(basis, "m2", observed.clip(upper=area), area)
 
 
 def _cover_part(
@@ -273,15 +286,16 @@ def _cover_part(
     vegetation: gpd.GeoDataFrame | None = None,
     canopy: Raster | None = None,
     source: str = "auto",
+    run: RunContext | None = None,
 ) -> Part | None:
     if canopy is not None and source != "polygons":
-        return _raster_part("canopy_observed", canopy, zones)
+        observed = shared(run, _observed_canopy, canopy, zones)
+        return _raster_part("canopy_observed", observed, zones)
     if vegetation is None:
         return None
     return _area_part("vegetation_geometry", vegetation, np.ones(len(vegetation)), zones)
 
 
-@shared
 def _typed_vegetation(vegetation: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> Part:
     known = vegetation["veg_type"].isin(_KNOWN_VEG_TYPES).to_numpy()
     if known.all():
@@ -299,12 +313,14 @@ def _veg_type_part(
     vegetation: gpd.GeoDataFrame | None = None,
     canopy: Raster | None = None,
     source: str = "auto",
+    run: RunContext | None = None,
 ) -> Part | None:
     if canopy is not None and source != "polygons":
-        return _raster_part("canopy_observed", canopy, zones)
+        observed = shared(run, _observed_canopy, canopy, zones)
+        return _raster_part("canopy_observed", observed, zones)
     if vegetation is None or "veg_type" not in vegetation:
         return None
-    return _typed_vegetation(vegetation, zones)
+    return shared(run, _typed_vegetation, vegetation, zones)
 
 
 def _green_class_part(
@@ -342,20 +358,17 @@ def _road_grade_part(zones: gpd.GeoDataFrame, roads: gpd.GeoDataFrame | None = N
         return None
     length = shapely.length(roads.geometry.to_numpy())
     known = roads["grade"].notna().to_numpy()
-    return Part(
-        "road_grade_known",
-        "m",
-        _zone_sums(roads, length * known, zones),
-        _zone_sums(roads, length, zones),
-    )
+    known_length, total = _zone_sums(roads, zones, length * known, length)
+    return Part("road_grade_known", "m", known_length, total)
 
 
 def _shade_vegetation_part(
     zones: gpd.GeoDataFrame,
     canopy: Raster | None = None,
     vegetation: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
 ) -> Part | None:
-    return _veg_type_part(zones, vegetation, canopy)
+    return _veg_type_part(zones, vegetation, canopy, run=run)
 
 
 def _red_line_part(result: pd.Series | None = None) -> Part | None:
@@ -374,21 +387,19 @@ def _tree_part(zones: gpd.GeoDataFrame, trees: gpd.GeoDataFrame | None = None) -
     ]
     species = woody["species"].fillna("").astype(str).str.strip() != ""
     known = (species & woody["is_native"].notna()).to_numpy(dtype=float)
-    return Part(
-        "tree_attributes_known",
-        "count",
-        _zone_sums(woody, known, zones),
-        _zone_sums(woody, np.ones(len(woody)), zones),
-    )
+    known_count, total = _zone_sums(woody, zones, known, np.ones(len(woody)))
+    return Part("tree_attributes_known", "count", known_count, total)
 
 
 def _temperature_part(
     zones: gpd.GeoDataFrame,
     temperature: Raster | None = None,
     weather_stations: pd.DataFrame | None = None,
+    run: RunContext | None = None,
 ) -> Part | None:
     if temperature is not None:
-        return _raster_part("temperature_observed", temperature, zones)
+        observed = shared(run, _observed_temperature, temperature, zones)
+        return _raster_part("temperature_observed", observed, zones)
     if weather_stations is None:
         return None
     city = _city_zone(zones)

@@ -9,14 +9,28 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gardencity.indicators._checks import require_columns, require_same_crs
-from gardencity.indicators._classes import matches_classes
-from gardencity.indicators._result import ratio_result
-from gardencity.indicators._zonal import TiledCover, union_area_in_zones
+from gardencity.indicators.registry import Chart, Family
+from gardencity.toolkit import (
+    TiledCover,
+    matches_classes,
+    ratio_result,
+    require_columns,
+    require_same_crs,
+    union_area_in_zones,
+)
 
-__all__ = ["green_space_ratio", "park_area_per_capita", "parks_per_10k"]
+__all__ = [
+    "FAMILY",
+    "NOT_CONSTRUCTION",
+    "green_space_ratio",
+    "green_space_result",
+    "park_area_per_capita",
+    "parks_per_10k",
+    "parks_per_10k_result",
+]
 
-_NOT_CONSTRUCTION = ("water", "other")
+NOT_CONSTRUCTION = ("water", "other")
+"""Land-use categories that are not construction land (区域绿地 beside them does not adjoin)."""
 
 
 def green_space_ratio(
@@ -63,7 +77,7 @@ def green_space_ratio(
     if len(other):
         anchors = [counted.geometry.to_numpy()]
         if land_use is not None and "category" in land_use:
-            built = land_use[~land_use["category"].isin(_NOT_CONSTRUCTION)]
+            built = land_use[~land_use["category"].isin(NOT_CONSTRUCTION)]
             anchors.append(built.geometry.to_numpy())
         anchor_geoms = np.concatenate(anchors)
         if len(anchor_geoms):
@@ -174,3 +188,14 @@ def parks_per_10k_result(zones: gpd.GeoDataFrame, counts: pd.Series) -> pd.Serie
         numerator_unit="count",
         denominator_unit="persons",
     )
+
+
+FAMILY = Family(
+    name="green_space",
+    measures=(green_space_ratio, park_area_per_capita, parks_per_10k),
+    charts=(
+        Chart("green_space_ratio"),
+        Chart("park_area_per_capita"),
+        Chart("park_area_per_capita", kind="map", title_label="map_per_capita"),
+    ),
+)

@@ -8,10 +8,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gardencity.indicators._result import value_result
+from gardencity.indicators.registry import Family
 from gardencity.io.management import ManagementEvidence
+from gardencity.toolkit import value_result
 
-__all__ = ["management_item"]
+__all__ = ["FAMILY", "management_item"]
 
 
 def management_item(
@@ -53,3 +54,6 @@ def management_item(
         reason=reason,
         evidence=list(item.evidence) if item else [],
     )
+
+
+FAMILY = Family(name="management", measures=(management_item,))

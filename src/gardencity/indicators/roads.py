@@ -12,20 +12,38 @@ import pandas as pd
 import shapely
 
 from gardencity.errors import DataError
-from gardencity.indicators._checks import require_columns, require_same_crs
-from gardencity.indicators._result import ratio_result
-from gardencity.indicators._road_geometry import (
+from gardencity.indicators.registry import Chart, Diagnostic, Family, GapFigure
+from gardencity.io.raster import Raster
+from gardencity.toolkit import (
+    CITY_ZONE,
     DEFAULT_RED_LINE_M,
     LineAxes,
+    RunContext,
+    TiledCover,
+    district_of,
+    per_zone,
+    ratio_result,
+    remainder,
+    require_columns,
+    require_raster_crs,
+    require_same_crs,
     road_pieces,
+    shared,
     side_bins,
 )
-from gardencity.indicators._service import per_zone
-from gardencity.indicators._shared import shared
-from gardencity.indicators._zonal import TiledCover, require_raster_crs
-from gardencity.io.raster import Raster
 
-__all__ = ["road_green_compliance", "shaded_road_coverage"]
+__all__ = [
+    "CORRIDOR_TILE_M",
+    "FAMILY",
+    "road_green_compliance",
+    "road_green_segments",
+    "road_shade_segments",
+    "shade_layers",
+    "shade_ratio",
+    "shade_result",
+    "shaded_road_coverage",
+    "unshaded_km",
+]
 
 
 def _tree_lookup(
@@ -70,7 +88,6 @@ def _tree_lookup(
     return in_vector, 1.0
 
 
-@shared
 def road_shade_segments(
     zones: gpd.GeoDataFrame,
     roads: gpd.GeoDataFrame,
@@ -85,7 +102,8 @@ def road_shade_segments(
     default_sidewalk_width_m: float = 3.0,
     default_bike_lane_width_m: float = 2.5,
 ) -> gpd.GeoDataFrame:
-    """Every side-segment of the evaluated roads with its canopy fraction and ``is_shaded``."""
+    """Every side-segment of the evaluated roads with its canopy fraction and ``is_shaded``
+    (the measure and its diagnostic layers share it within a run)."""
     require_same_crs(
         zones=zones, roads=roads, vegetation=vegetation, trees=trees, slow_lanes=slow_lanes
     )
@@ -95,34 +113,9 @@ def road_shade_segments(
     columns = ["zone_id", "grade", "name", "side", "length_m", "canopy_fraction", "is_shaded"]
     if pieces.empty:
         return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=zones.crs)
-    red = pieces.get("red_line_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
-        dtype=float, copy=True
+    inner, outer, across, within = _slow_lane_bands(
+        pieces, slow_lanes, default_sidewalk_width_m, default_bike_lane_width_m
     )
-    red = np.where(
-        np.isnan(red), pieces["grade"].map(DEFAULT_RED_LINE_M).to_numpy(dtype=float, copy=True), red
-    )
-    walk = pieces.get("sidewalk_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
-        dtype=float, copy=True
-    )
-    bike = pieces.get("bike_lane_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
-        dtype=float, copy=True
-    )
-    slow = np.nan_to_num(walk, nan=default_sidewalk_width_m) + np.nan_to_num(
-        bike, nan=default_bike_lane_width_m
-    )
-    outer = red / 2.0
-    inner = np.maximum(outer - slow, 0.0)
-    across = 3
-    within = None
-    if slow_lanes is not None and len(slow_lanes):
-        inner = np.zeros_like(outer)
-        across = 8
-        lanes = shapely.union_all(slow_lanes.geometry.to_numpy())
-        shapely.prepare(lanes)
-
-        def within(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
-            return shapely.contains_xy(lanes, x, y)
-
     axes = LineAxes(pieces.geometry.to_numpy())
     line_len = pieces["length_m"].to_numpy()
     stats = side_bins(
@@ -156,6 +149,47 @@ def road_shade_segments(
     )
 
 
+def _slow_lane_bands(
+    pieces: gpd.GeoDataFrame,
+    slow_lanes: gpd.GeoDataFrame | None,
+    default_sidewalk_width_m: float,
+    default_bike_lane_width_m: float,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int, Any]:
+    """Where to sample each road piece: the band from ``inner`` to ``outer`` metres off the
+    axis (sidewalk + bike lane inside the red line, or the whole half-width where slow lanes
+    are mapped), the number of sample lines across it, and the test "inside a mapped slow
+    lane" (None without mapped lanes)."""
+    red = pieces.get("red_line_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
+        dtype=float, copy=True
+    )
+    red = np.where(
+        np.isnan(red), pieces["grade"].map(DEFAULT_RED_LINE_M).to_numpy(dtype=float, copy=True), red
+    )
+    walk = pieces.get("sidewalk_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
+        dtype=float, copy=True
+    )
+    bike = pieces.get("bike_lane_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
+        dtype=float, copy=True
+    )
+    slow = np.nan_to_num(walk, nan=default_sidewalk_width_m) + np.nan_to_num(
+        bike, nan=default_bike_lane_width_m
+    )
+    outer = red / 2.0
+    inner = np.maximum(outer - slow, 0.0)
+    across = 3
+    within = None
+    if slow_lanes is not None and len(slow_lanes):
+        inner = np.zeros_like(outer)
+        across = 8
+        lanes = shapely.union_all(slow_lanes.geometry.to_numpy())
+        shapely.prepare(lanes)
+
+        def within(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
+            return shapely.contains_xy(lanes, x, y)
+
+    return inner, outer, across, within
+
+
 def _segment_lines(
     axes: LineAxes,
     line: npt.NDArray[np.int64],
@@ -179,6 +213,7 @@ def shaded_road_coverage(
     vegetation: gpd.GeoDataFrame | None = None,
     trees: gpd.GeoDataFrame | None = None,
     slow_lanes: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
     *,
     grades: Sequence[str],
     shade_threshold: float = 0.9,
@@ -209,7 +244,9 @@ def shaded_road_coverage(
     ...     grades=["branch"]).iloc[0])
     25.0
     """
-    segments = road_shade_segments(
+    segments = shared(
+        run,
+        road_shade_segments,
         zones,
         roads,
         canopy,
@@ -263,7 +300,7 @@ def _required_ratio(
 
 # Tile of the green cover for road corridors: small tiles keep each corridor's overlays small
 # (a 2 km tile's union has thousands of vertices that every corridor intersection walks).
-_CORRIDOR_TILE_M = 300.0
+CORRIDOR_TILE_M = 300.0
 
 
 def _green_in(
@@ -274,7 +311,7 @@ def _green_in(
     Only the green polygons that touch a corridor are unioned, in small tiles.
     """
     near = np.unique(shapely.STRtree(green).query(corridors, predicate="intersects")[1])
-    return TiledCover(green[near], tile_m=_CORRIDOR_TILE_M).overlap_areas(corridors)
+    return TiledCover(green[near], tile_m=CORRIDOR_TILE_M).overlap_areas(corridors)
 
 
 def road_green_segments(
@@ -385,3 +422,69 @@ def road_green_compliance(
         np.where(evaluated, 0.0, length), zone_ids, zones
     ).to_dict()
     return result
+
+
+# --- diagnostic layers and shortfall figures ------------------------------------------------
+
+
+def shade_layers(
+    zones: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame,
+    canopy: Raster | None = None,
+    vegetation: gpd.GeoDataFrame | None = None,
+    trees: gpd.GeoDataFrame | None = None,
+    slow_lanes: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
+    *,
+    grades: Sequence[str],
+    shade_threshold: float = 0.9,
+    segment_length_m: float = 100.0,
+    default_sidewalk_width_m: float = 3.0,
+    default_bike_lane_width_m: float = 2.5,
+) -> dict[str, gpd.GeoDataFrame]:
+    """Where :func:`shaded_road_coverage` falls short: the city's side-segments with their
+    canopy fraction (``road_shade_segments``) and those not shaded
+    (``unshaded_road_segments``), each with its district."""
+    segments = shared(  # all zones, as the measure asks: computed once in the run
+        run,
+        road_shade_segments,
+        zones,
+        roads,
+        canopy,
+        vegetation,
+        trees,
+        slow_lanes,
+        grades=grades,
+        shade_threshold=shade_threshold,
+        segment_length_m=segment_length_m,
+        default_sidewalk_width_m=default_sidewalk_width_m,
+        default_bike_lane_width_m=default_bike_lane_width_m,
+    )
+    segments = segments[segments["zone_id"].to_numpy() == CITY_ZONE].drop(columns=["zone_id"])
+    segments = segments.reset_index(drop=True)
+    segments["zone_id"] = district_of(segments, zones)
+    unshaded = segments[~segments["is_shaded"].astype(bool)].reset_index(drop=True)
+    return {"road_shade_segments": segments, "unshaded_road_segments": unshaded}
+
+
+def unshaded_km(series: pd.Series, gap_unit: str) -> float | None:
+    """The city's unshaded slow-lane length in km (a shortfall figure)."""
+    if series.attrs.get("numerator_unit") != "m":
+        return None
+    rest = remainder(series)
+    return None if rest is None else rest * 1e-3
+
+
+FAMILY = Family(
+    name="roads",
+    measures=(shaded_road_coverage, road_green_compliance),
+    diagnostics=(
+        Diagnostic(
+            "shaded_road_coverage",
+            ("road_shade_segments", "unshaded_road_segments"),
+            shade_layers,
+        ),
+    ),
+    gap_figures=(GapFigure("shaded_road_coverage", "unshaded_km", unshaded_km),),
+    charts=(Chart("shaded_road_coverage"),),
+)

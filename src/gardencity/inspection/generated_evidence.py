@@ -2,9 +2,11 @@
 
 When an assessment run finishes (or its outputs are imported) and when the self-assessment
 report is written, each output file is registered under the items it proves, with the run it
-came from, the SHA-256 of the file and status ``accepted`` (a file the platform computed
-needs no one to hand it in). Which output proves which item is data:
-``inspection/data/generated_evidence.yaml``, or a city's own ``generated_evidence.yaml`` in
+came from, the SHA-256 of the file and status ``reference``: the platform's own results
+are listed beside the proof for the reviewers' convenience, but never count as accepted
+proof of an item (an item is complete only with the city's own documents). Which output
+proves which item is data: ``inspection/data/generated_evidence.yaml``, or a city's own
+``generated_evidence.yaml`` in
 the workspace. An item is registered only when the assessment gave it a value.
 
 Registering again replaces: one row per output file and item, updated to the newest run;
@@ -26,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gardencity.errors import DataError
-from gardencity.inspection.ledger import GENERATED_KIND
+from gardencity.inspection.ledger import GENERATED_KIND, REFERENCE_STATUS
 from gardencity.inspection.models import LedgerDocument
 
 __all__ = [
@@ -138,7 +140,7 @@ def register_generated_evidence(
                 doc = LedgerDocument(item_id=item_id, kind=GENERATED_KIND, filename=output.file)
                 session.add(doc)
             doc.title = output.title_zh
-            doc.status = "accepted"
+            doc.status = REFERENCE_STATUS
             doc.file_sha256 = checksum
             doc.run_id = run_id
             doc.note = (

@@ -62,16 +62,25 @@ def _values(scorecard: dict[str, Any]) -> dict[str, Any]:
 def _register_evidence(
     session: Session, workspace: Path, run: AssessmentRun, scorecard: dict[str, Any]
 ) -> None:
-    """The run's outputs as generated ledger evidence (assessments of the real city only)."""
+    """The run's outputs as the ledger's reference material, and the evidence city.toml
+    names for the management items (so the ledger agrees with the cockpit); assessments of
+    the real city only."""
     if run.kind != "assessment":
         return
     from gardencity.inspection.generated_evidence import register_generated_evidence
+    from gardencity.inspection.ledger_export import register_workspace_evidence
+    from gardencity.io.workspace import CONFIG_FILE, Workspace
 
     out = run_dir(workspace, run.id)
     files = {key: out / name for key, name in OUTPUT_FILES.items()}
     register_generated_evidence(
         session, files, scorecard, now=_now(), run_id=run.id, workspace=workspace
     )
+    if not (Path(workspace) / CONFIG_FILE).is_file():
+        return  # outputs imported without their workspace: no city.toml evidence to list
+    items = {str(r["id"]) for r in scorecard.get("indicators", [])}
+    management = Workspace.open(workspace).management()
+    register_workspace_evidence(session, workspace, management, now=_now(), item_ids=items)
 
 
 def start_run(

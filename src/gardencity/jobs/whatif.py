@@ -22,9 +22,9 @@ import pyogrio
 import shapely
 from shapely.geometry import shape
 
-from gardencity.assessment.incremental_shade import SHADE_HALF_WIDTH_M
 from gardencity.errors import InvalidRequestError
 from gardencity.io.workspace import Workspace
+from gardencity.whatif import SHADE_HALF_WIDTH_M
 
 __all__ = ["SHADE_HALF_WIDTH_M", "apply_edits", "check_edits", "drawn_geometries"]
 

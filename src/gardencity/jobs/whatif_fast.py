@@ -1,5 +1,5 @@
 """What-if runs (drawn parks, roads marked shaded) without a re-run: the job worker keeps an
-:class:`~gardencity.assessment.incremental.IncrementalAssessment` of the workspace between runs.
+:class:`~gardencity.whatif.IncrementalAssessment` of the workspace between runs.
 
 The first what-if after a start (or after the workspace's files changed) assesses the
 workspace once; every later one applies its parks to the kept state, reads the indicators
@@ -15,9 +15,9 @@ from typing import Any
 
 import geopandas as gpd
 
-from gardencity.assessment.incremental import IncrementalAssessment
 from gardencity.assessment.results import Assessment
 from gardencity.jobs.whatif import check_edits, drawn_geometries
+from gardencity.whatif import IncrementalAssessment
 
 __all__ = ["incremental_whatif"]
 

@@ -17,13 +17,18 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
 from gardencity.errors import DataError
-from gardencity.indicators._checks import require_projected, require_same_crs
-from gardencity.indicators._service import band_radius, eligible_parks, residential_pieces
-from gardencity.indicators._zonal import TiledCover
+from gardencity.indicators.accessibility import service_cover
+from gardencity.toolkit import (
+    band_radius,
+    require_projected,
+    require_same_crs,
+    residential_pieces,
+)
 
 __all__ = ["PocketParkPlan", "plan_pocket_parks", "service_radius"]
 
@@ -94,25 +99,17 @@ def plan_pocket_parks(
     require_projected(candidates, "candidates")
     if zone not in zones.index:
         raise DataError(f"zone '{zone}' is not in zones. Fix: use one of {list(zones.index)}.")
-    area_zone = zones.loc[[zone]]
-    pieces = residential_pieces(land_use, area_zone).geometry.to_numpy()
+    pieces = residential_pieces(land_use, zones.loc[[zone]]).geometry.to_numpy()
     residential = float(shapely.area(pieces).sum())
-    parks = eligible_parks(
+    cover = service_cover(
         green_spaces,
         historic_districts,
         bands=bands,
         eligible_classes=eligible_classes,
         require_open=require_open,
-    )
-    cover = TiledCover(
-        np.asarray(
-            shapely.buffer(
-                parks.geometry.to_numpy(), parks["radius_m"].to_numpy(), quad_segs=quad_segs
-            ),
-            dtype=object,
-        )
-    )
-    covered = before = float(cover.overlap_areas(pieces).sum())
+        quad_segs=quad_segs,
+    ).cover
+    before = float(cover.overlap_areas(pieces).sum())
     uncovered = [part for piece in cover.outside_parts(pieces) for part in _pieces(piece)]
 
     site_area = shapely.area(candidates.geometry.to_numpy())
@@ -123,12 +120,46 @@ def plan_pocket_parks(
         if np.isnan(r)
     ]
     usable = np.flatnonzero(~np.isnan(radius))
-    areas_of_service = shapely.buffer(
-        candidates.geometry.to_numpy()[usable], radius[usable], quad_segs=quad_segs
+    chosen, covered = _choose_sites(
+        uncovered,
+        shapely.buffer(candidates.geometry.to_numpy()[usable], radius[usable], quad_segs=quad_segs),
+        site_area[usable],
+        objective=objective,
+        covered=before,
+        goal=target_percent / 100.0 * residential,
+        max_sites=max_sites,
+    )
+    at = [int(usable[k]) for k, _, _ in chosen]
+    rows = candidates.iloc[at].copy()
+    rows["area_m2"] = site_area[at]
+    rows["radius_m"] = radius[at]
+    rows["gain_m2"] = [g for _, g, _ in chosen]
+    rows["coverage_percent"] = [100.0 * c / residential for _, _, c in chosen]
+    return PocketParkPlan(
+        sites=rows,
+        residential_m2=residential,
+        covered_before_m2=before,
+        covered_after_m2=covered,
+        target_percent=target_percent,
+        unusable=unusable,
     )
 
+
+def _choose_sites(
+    uncovered: list[shapely.Geometry],
+    service_areas: npt.NDArray[np.object_],
+    site_area: npt.NDArray[np.float64],
+    *,
+    objective: str,
+    covered: float,
+    goal: float,
+    max_sites: int | None,
+) -> tuple[list[tuple[int, float, float]], float]:
+    """Greedy maximum coverage with a lazy priority queue: the chosen sites in order (position
+    in ``service_areas``, m² gained, m² covered after it), and the area covered at the end."""
+
     def gain(k: int) -> float:
-        service = areas_of_service[k]
+        service = service_areas[k]
         return float(
             sum(
                 shapely.area(shapely.intersection(p, service))
@@ -138,12 +169,11 @@ def plan_pocket_parks(
         )
 
     def score(k: int, value: float) -> float:
-        return value if objective == "count" else value / max(site_area[usable[k]], 1.0)
+        return value if objective == "count" else value / max(site_area[k], 1.0)
 
-    queue = [(-score(k, g), k) for k in range(len(usable)) if (g := gain(k)) > 0]
+    queue = [(-score(k, g), k) for k in range(len(service_areas)) if (g := gain(k)) > 0]
     heapq.heapify(queue)
     chosen: list[tuple[int, float, float]] = []
-    goal = target_percent / 100.0 * residential
     while queue and covered < goal - 1e-6 and (max_sites is None or len(chosen) < max_sites):
         _, k = heapq.heappop(queue)
         fresh = gain(k)
@@ -152,7 +182,7 @@ def plan_pocket_parks(
         if queue and score(k, fresh) < -queue[0][0] - 1e-9:
             heapq.heappush(queue, (-score(k, fresh), k))  # stale bound: measure the next one
             continue
-        service = areas_of_service[k]
+        service = service_areas[k]
         shapely.prepare(service)
         uncovered = [
             piece
@@ -162,21 +192,8 @@ def plan_pocket_parks(
             )
         ]
         covered += fresh
-        chosen.append((int(usable[k]), fresh, 100.0 * covered / residential))
-
-    rows = candidates.iloc[[c for c, _, _ in chosen]].copy()
-    rows["area_m2"] = site_area[[c for c, _, _ in chosen]]
-    rows["radius_m"] = radius[[c for c, _, _ in chosen]]
-    rows["gain_m2"] = [g for _, g, _ in chosen]
-    rows["coverage_percent"] = [p for _, _, p in chosen]
-    return PocketParkPlan(
-        sites=rows,
-        residential_m2=residential,
-        covered_before_m2=before,
-        covered_after_m2=covered,
-        target_percent=target_percent,
-        unusable=unusable,
-    )
+        chosen.append((k, fresh, covered))
+    return chosen, covered
 
 
 def _pieces(geometry: shapely.Geometry) -> list[shapely.Geometry]:

@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 
 from gardencity.errors import DataError
-from gardencity.indicators._checks import require_columns
+from gardencity.toolkit import require_columns
 
 __all__ = ["shading_priorities"]
 

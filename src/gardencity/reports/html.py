@@ -6,26 +6,19 @@ import os
 from datetime import UTC, datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import jinja2
 import yaml
 
 from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
+from gardencity.indicators import FAMILIES, Chart
 from gardencity.io.layers import LAYERS, TABLES
 from gardencity.reports.maps import bar_chart, choropleth, layer_map
 from gardencity.reports.params import params_in_words
 
 __all__ = ["load_labels", "write_report"]
-
-CHARTED = (
-    "green_coverage_ratio",
-    "park_area_per_capita",
-    "park_service_coverage",
-    "shaded_road_coverage",
-    "green_space_ratio",
-)
 
 
 def load_labels(lang: str) -> dict[str, str]:
@@ -164,25 +157,55 @@ def _maps(
                 ),
             }
         )
-    by_id = {r["id"]: r for r in scorecard["indicators"]}
-    for indicator_id, title in (
-        ("park_area_per_capita", "map_per_capita"),
-        ("green_coverage_ratio", "map_coverage"),
-    ):
-        result = by_id.get(indicator_id)
-        if result is None or not result["by_district"] or districts.empty:
+    maps.extend(_choropleths(scorecard, districts, labels, lang))
+    return maps
+
+
+def _chart(result: dict[str, Any], kind: Literal["bar", "map"]) -> Chart | None:
+    """The chart of ``kind`` that the indicator's family declares for it (by its measure)."""
+    measure = (result.get("method") or {}).get("measure")
+    return FAMILIES.chart(measure, kind, result.get("scope", ""))
+
+
+def _title(result: dict[str, Any], chart: Chart, labels: dict[str, str], lang: str) -> str:
+    if chart.title_label and chart.title_label in labels:
+        return labels[chart.title_label]
+    return str(result["name_zh"] if lang == "zh" else result["name_en"])
+
+
+def _choropleths(
+    scorecard: dict[str, Any],
+    districts: gpd.GeoDataFrame,
+    labels: dict[str, str],
+    lang: str,
+) -> list[dict[str, str]]:
+    """The districts coloured by the value of each indicator whose family charts it so."""
+    maps = []
+    indicators = scorecard["indicators"]
+    for result in indicators:
+        chart = _chart(result, "map")
+        if chart is None or not result["by_district"] or districts.empty:
             continue
         shown = districts.copy()
         shown["value"] = [result["by_district"].get(str(i)) for i in shown.index]
         shown["value"] = shown["value"].astype(float)
         threshold = (result.get("threshold") or {}).get("value")
-        if indicator_id == "park_area_per_capita":
-            minimum = by_id.get("min_district_park_area_per_capita")
-            threshold = ((minimum or {}).get("threshold") or {}).get("value", threshold)
+        lowest = next(  # the lowest-district requirement of the same measure, if any
+            (
+                r
+                for r in indicators
+                if r["scope"] == "min_district"
+                and (r.get("method") or {}).get("measure") == chart.measure
+            ),
+            None,
+        )
+        if lowest is not None:
+            threshold = (lowest.get("threshold") or {}).get("value", threshold)
+        title = _title(result, chart, labels, lang)
         maps.append(
             {
-                "title": labels[title],
-                "img": choropleth(shown, "value", threshold, labels, labels[title], result["unit"]),
+                "title": title,
+                "img": choropleth(shown, "value", threshold, labels, title, result["unit"]),
             }
         )
     return maps
@@ -192,11 +215,12 @@ def _charts(scorecard: dict[str, Any], labels: dict[str, str], lang: str) -> lis
     names = {d["id"]: d["name"] for d in scorecard.get("districts", [])}
     charts = []
     for result in scorecard["indicators"]:
-        if result["id"] not in CHARTED or not result["by_district"]:
+        chart = _chart(result, "bar")
+        if chart is None or not result["by_district"]:
             continue
         ids = list(result["by_district"])
         threshold = (result.get("threshold") or {}).get("value")
-        title = result["name_zh"] if lang == "zh" else result["name_en"]
+        title = _title(result, chart, labels, lang)
         charts.append(
             {
                 "title": title,

@@ -1,0 +1,85 @@
+"""The measure toolkit: the geometry and result helpers that the measures, the what-if engine,
+planning and inspection share.
+
+Everything here is public and documented; import from the package
+(``from gardencity.toolkit import TiledCover``) or from the module that defines it.
+
+* :mod:`~gardencity.toolkit.zonal`: zones (``CITY_ZONE``), features cut by zone, areas per
+  zone, the district of a feature;
+* :mod:`~gardencity.toolkit.cover`: ``TiledCover``, the union of many polygons tile by tile;
+* :mod:`~gardencity.toolkit.editable`: ``EditableCover``, a tiled union polygons join and leave;
+* :mod:`~gardencity.toolkit.rasters`: pixel counts and sums per zone;
+* :mod:`~gardencity.toolkit.cells`: grid cells of polygons as numbers (area, interior point);
+* :mod:`~gardencity.toolkit.service`: parks that serve residents, residential pieces, coverage;
+* :mod:`~gardencity.toolkit.road_geometry`: road pieces by zone, points along lines, side bands;
+* :mod:`~gardencity.toolkit.classes`: class codes by prefix;
+* :mod:`~gardencity.toolkit.checks`: input checks (columns, CRS);
+* :mod:`~gardencity.toolkit.results`: a measure's result (ratio, value);
+* :mod:`~gardencity.toolkit.shortfall`: figures of a shortfall (remainder, uncovered ha);
+* :mod:`~gardencity.toolkit.run`: the run context, intermediates shared within a run.
+"""
+
+from __future__ import annotations
+
+from gardencity.toolkit.cells import CellTable, cell_table
+from gardencity.toolkit.checks import require_columns, require_projected, require_same_crs
+from gardencity.toolkit.classes import matches_classes
+from gardencity.toolkit.cover import TiledCover
+from gardencity.toolkit.editable import EditableCover, Tile
+from gardencity.toolkit.rasters import raster_class_counts, raster_zone_sums, require_raster_crs
+from gardencity.toolkit.results import ratio_result, value_result
+from gardencity.toolkit.road_geometry import DEFAULT_RED_LINE_M, LineAxes, road_pieces, side_bins
+from gardencity.toolkit.run import InputSource, RunContext, shared
+from gardencity.toolkit.service import (
+    band_radius,
+    coverage_result,
+    covered_areas,
+    eligible_parks,
+    per_zone,
+    residential_pieces,
+)
+from gardencity.toolkit.shortfall import remainder, uncovered_ha
+from gardencity.toolkit.zonal import (
+    CITY_ZONE,
+    area_in_zones,
+    district_of,
+    pieces_by_zone,
+    union_area_in_zones,
+)
+
+__all__ = [
+    "CITY_ZONE",
+    "DEFAULT_RED_LINE_M",
+    "CellTable",
+    "EditableCover",
+    "InputSource",
+    "LineAxes",
+    "RunContext",
+    "Tile",
+    "TiledCover",
+    "area_in_zones",
+    "band_radius",
+    "cell_table",
+    "coverage_result",
+    "covered_areas",
+    "district_of",
+    "eligible_parks",
+    "matches_classes",
+    "per_zone",
+    "pieces_by_zone",
+    "raster_class_counts",
+    "raster_zone_sums",
+    "ratio_result",
+    "remainder",
+    "require_columns",
+    "require_projected",
+    "require_raster_crs",
+    "require_same_crs",
+    "residential_pieces",
+    "road_pieces",
+    "shared",
+    "side_bins",
+    "uncovered_ha",
+    "union_area_in_zones",
+    "value_result",
+]

@@ -1,0 +1,149 @@
+"""Followed through edits: road green compliance (green space in red lines), greenway service
+coverage (residential edits), and any other measure that reads an edited layer (re-run)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gardencity.indicators.roads import CORRIDOR_TILE_M, road_green_segments
+from gardencity.toolkit import EditableCover, per_zone, ratio_result, road_pieces
+from gardencity.whatif.states import EDITED_LAYERS, Layers, StraightCoverage
+
+__all__ = ["GreenwayCoverage", "Recomputed", "RoadGreen"]
+
+
+class RoadGreen:
+    """road_green_compliance: each road piece's red-line corridor and its green share, with
+    the green spaces' tiled union; an edit re-measures the corridors it touches."""
+
+    def __init__(self, params: Mapping[str, Any], layers: Layers, roads: gpd.GeoDataFrame):
+        self.layers = layers
+        green = layers.green.frame
+        self.segments = road_green_segments(layers.zones, roads, green, **params)
+        pieces = road_pieces(roads, layers.zones, list(params["grades"]))
+        surveyed = pieces.get("green_ratio", pd.Series(np.nan, index=pieces.index))
+        width = self.segments["red_line_width_m"].to_numpy(dtype=float)
+        self.measured = np.flatnonzero(surveyed.isna().to_numpy() & ~np.isnan(width))
+        self.corridors = np.asarray(
+            shapely.buffer(
+                self.segments.geometry.to_numpy()[self.measured],
+                width[self.measured] / 2.0,
+                cap_style="flat",
+            ),
+            dtype=object,
+        )
+        self.corridor_area = shapely.area(self.corridors)
+        self.tree = shapely.STRtree(self.corridors)
+        # the green spaces that reach a corridor (others join the cover when added)
+        geoms = green.geometry.to_numpy()
+        near = np.unique(shapely.STRtree(geoms).query(self.corridors, predicate="intersects")[1])
+        self.cover = EditableCover(green.index[near], geoms[near], tile_m=CORRIDOR_TILE_M)
+        self.ratio = self.segments["green_ratio"].to_numpy(dtype=float, copy=True)
+        self.required = self.segments["required_ratio"].to_numpy(dtype=float)
+        self.evaluated = self.segments["evaluated"].to_numpy(bool)
+
+    def _remeasure(self, geom: shapely.Geometry) -> None:
+        hit = np.asarray(self.tree.query(geom, predicate="intersects"), dtype=np.int64)
+        if hit.size:
+            covered = self.cover.overlap_areas(self.corridors[hit])
+            self.ratio[self.measured[hit]] = covered / self.corridor_area[hit]
+
+    def add_green(self, key: Hashable) -> None:
+        geom = self.layers.green.one(key).geometry.iloc[0]
+        self.cover.add(key, geom)
+        self._remeasure(geom)
+
+    def remove_green(self, key: Hashable) -> None:
+        if key in self.cover:  # a green space that reaches no corridor changes nothing
+            geom = self.cover.geometry(key)
+            self.cover.remove(key)
+            self._remeasure(geom)
+
+    def add_parcel(self, key: Hashable) -> None:
+        return None
+
+    def remove_parcel(self, key: Hashable) -> None:
+        return None
+
+    def series(self) -> pd.Series:
+        zones = self.layers.zones
+        zone_ids = self.segments["zone_id"].to_numpy()
+        length = self.segments["length_m"].to_numpy(dtype=float)
+        compliant = self.evaluated & (self.ratio >= self.required - 1e-12)
+        result = ratio_result(
+            per_zone(np.where(compliant, length, 0.0), zone_ids, zones),
+            per_zone(np.where(self.evaluated, length, 0.0), zone_ids, zones),
+            name="road_green_compliance",
+            numerator_unit="m",
+            denominator_unit="m",
+        )
+        result.attrs["excluded_m"] = per_zone(
+            np.where(self.evaluated, 0.0, length), zone_ids, zones
+        ).to_dict()
+        return result
+
+
+class GreenwayCoverage(StraightCoverage):
+    """greenway_service_coverage: as the parks' straight-line coverage, with fixed greenway
+    buffers (only residential edits change it)."""
+
+    name = "greenway_service_coverage"
+
+    def __init__(
+        self, params: Mapping[str, Any], layers: Layers, greenways: gpd.GeoDataFrame
+    ) -> None:
+        buffers = shapely.buffer(
+            greenways.geometry.to_numpy(),
+            float(params["radius_m"]),
+            quad_segs=int(params.get("quad_segs", 16)),
+        )
+        super().__init__(params, layers, cover=EditableCover(greenways.index, buffers))
+
+    def add_green(self, key: Hashable) -> None:
+        return None
+
+    def remove_green(self, key: Hashable) -> None:
+        return None
+
+
+class Recomputed:
+    """Any other measure that reads an edited layer: run again on the edited layers, once
+    one of them has changed (until then the base run's result stands)."""
+
+    def __init__(
+        self,
+        measure: Callable[..., pd.Series],
+        arguments: dict[str, Any],
+        params: Mapping[str, Any],
+        layers: Layers,
+    ) -> None:
+        self.measure, self.arguments, self.params, self.layers = measure, arguments, params, layers
+        self.reads = [name for name in EDITED_LAYERS if name in arguments]
+        self.seen = {name: layers.versions[name] for name in self.reads}
+
+    def add_green(self, key: Hashable) -> None:
+        return None
+
+    remove_green = add_green
+    add_parcel = add_green
+    remove_parcel = add_green
+
+    def series(self) -> pd.Series | None:
+        if all(self.layers.versions[name] == self.seen[name] for name in self.reads):
+            return None
+        current = {
+            "green_spaces": self.layers.green.current,
+            "land_use": self.layers.parcels.current,
+            "canopy": lambda: self.layers.canopy.raster,
+            "vegetation": self.layers.canopy.current_vegetation,
+        }
+        arguments = dict(self.arguments)
+        for name in self.reads:
+            arguments[name] = current[name]()
+        return self.measure(**arguments, **self.params)
