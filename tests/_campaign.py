@@ -17,7 +17,7 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from gardencity.api.app import create_app
+from gardencity.app import create_app
 from gardencity.campaign.config import load_campaign_config
 from gardencity.campaign.context import ManualClock, ServiceContext
 from gardencity.campaign.seed import SeedResult, seed_organisation
@@ -88,6 +88,9 @@ class CampaignEnv:
             )
             assert response.status_code == 200, response.text
             self._tokens[username] = response.json()["access_token"]
+            # a script keeps the Bearer secret, not the cookie (cookie requests must come
+            # from the app's own pages)
+            self.client.cookies.delete("gc_session")
         return {"Authorization": f"Bearer {self._tokens[username]}"}
 
     def forget_logins(self) -> None:
@@ -120,28 +123,40 @@ class CampaignEnv:
 
 
 @contextmanager
-def campaign_fixture(backend: str, store: dict[str, Any], tmp_path: Path) -> Iterator[CampaignEnv]:
+def seeded_database(
+    backend: str, store: dict[str, Any], tmp_path: Path
+) -> Iterator[tuple[str, SeedResult]]:
+    """A fresh copy of the seeded organisation: its URL (dropped afterwards) and the seed."""
     template, seed = build_seeded_template(backend, store)
     if backend == "sqlite":
         copy = tmp_path / "campaign.db"
         shutil.copyfile(template.removeprefix("sqlite:///"), copy)
-        url = f"sqlite:///{copy}"
-        drop = None
-    else:
-        server = store["pg"]
-        name = f"gc_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(_admin_url(server, "postgres"), autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name} TEMPLATE {template.rsplit('/', 1)[1]}")
-        url = f"{server}{name}"
-        drop = name
-    clock = ManualClock(START)
-    settings = Settings(database_url=url, files_dir=tmp_path / "files")
-    app = create_app(settings, clock=clock)
+        yield f"sqlite:///{copy}", seed
+        return
+    server = store["pg"]
+    name = f"gc_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_admin_url(server, "postgres"), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template.rsplit('/', 1)[1]}")
     try:
-        with TestClient(app) as client:
-            yield CampaignEnv(client, seed, clock, backend, url, app)
+        yield f"{server}{name}", seed
     finally:
-        app.state.db.dispose()
-        if drop:
-            with psycopg.connect(_admin_url(store["pg"], "postgres"), autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {drop} WITH (FORCE)")
+        with psycopg.connect(_admin_url(server, "postgres"), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextmanager
+def campaign_fixture(
+    backend: str, store: dict[str, Any], tmp_path: Path, **settings: Any
+) -> Iterator[CampaignEnv]:
+    with seeded_database(backend, store, tmp_path) as (url, seed):
+        clock = ManualClock(START)
+        app = create_app(
+            Settings(database_url=url, files_dir=tmp_path / "files", **settings),
+            clock=clock,
+            background=False,
+        )
+        try:
+            with TestClient(app) as client:
+                yield CampaignEnv(client, seed, clock, backend, url, app)
+        finally:
+            app.state.db.dispose()

@@ -1,4 +1,4 @@
-"""The campaign commands: backup, restore and escalate on an embedded workspace."""
+"""The campaign commands: backup, restore, escalate and clean-photos on an embedded workspace."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ def test_backup_restore_and_escalate_from_the_command_line(
     assert again.exit_code == 2 and "--force" in again.output
     result = runner.invoke(main, ["escalate", str(other)])
     assert result.exit_code == 0 and "escalated: 0" in result.output
+    result = runner.invoke(main, ["clean-photos", str(other)])
+    assert result.exit_code == 0 and "photos cleaned: 0" in result.output, result.output
     result = runner.invoke(main, ["serve"])
     assert result.exit_code != 0 and "WORKSPACE" in result.output
 

@@ -7,9 +7,10 @@ the city workspace, so one machine needs no set-up. Production sets
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "settings_environment"]
@@ -44,7 +45,17 @@ class Settings(BaseSettings):
     token_days: float = Field(default=90, gt=0, le=3650)
     max_upload_mb: float = Field(default=20, gt=0, le=200)
     logins_per_minute: int = Field(
-        default=20, ge=1, description="log-in attempts per client address and minute"
+        default=20, ge=1, description="log-in attempts a minute per client address and per account"
+    )
+    login_lockout_after: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="failed log-ins in a row after which an account is locked (30 s at first, "
+        "doubling with each further failure)",
+    )
+    login_lockout_max_minutes: float = Field(
+        default=15, gt=0, le=24 * 60, description="the longest an account stays locked"
     )
     public_writes_per_minute: int = Field(default=10, ge=1)
     public_reads_per_minute: int = Field(default=600, ge=1)
@@ -70,9 +81,50 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="send cookies only over HTTPS (set true behind TLS)"
     )
-    behind_proxy: bool = Field(
-        default=False, description="trust X-Forwarded-For for the client address (rate limits)"
+    public_base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="the address residents reach the server at, e.g. https://garden.example.cn/ "
+        "— links in public answers (Open311 media_url) start with it; unset: the address "
+        "of each request",
     )
+    behind_proxy: bool = Field(
+        default=False,
+        description="the server sits behind a reverse proxy: take the client address and scheme "
+        "from X-Forwarded-For / X-Forwarded-Proto, but only when the request comes from one of "
+        "trusted_proxies (otherwise these headers are ignored)",
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1,::1",
+        description="comma-separated addresses or networks (CIDR) of the reverse proxies whose "
+        "X-Forwarded-* headers are believed when behind_proxy is true",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        bad = []
+        for part in parts:
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                bad.append(part)
+        if bad:
+            raise ValueError(
+                f"not IP addresses or networks: {', '.join(bad)}. Fix: list the proxies' "
+                "addresses, e.g. 127.0.0.1,10.0.0.0/24"
+            )
+        return ",".join(parts)
+
+    def proxy_addresses(self) -> list[str]:
+        """The trusted proxies' addresses (none unless ``behind_proxy``)."""
+        return self.trusted_proxies.split(",") if self.behind_proxy and self.trusted_proxies else []
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _ends_with_slash(cls, value: str | None) -> str | None:
+        return value if value is None or value.endswith("/") else value + "/"
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

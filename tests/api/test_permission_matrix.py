@@ -40,6 +40,9 @@ class Ctx:
     reference: str = ""
     token: str = ""
     run_id: int = 0
+    admin_token_id: int = 0
+    api_key_id: int = 0
+    public_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,17 @@ TABLE: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/api/v1/auth/logout"): Rule(ALL, lambda c: {}),
     ("POST", "/api/v1/auth/tokens"): Rule(ALL, lambda c: {}),
+    ("GET", "/api/v1/auth/tokens"): Rule(ALL, lambda c: {}),
+    # an administrator's API token: its owner revokes it, nobody else sees it
+    ("DELETE", "/api/v1/auth/tokens/{token_id}"): Rule(
+        {"admin"},
+        lambda c: {"url": f"/api/v1/auth/tokens/{c.admin_token_id}"},
+        frozenset(ALL - {"admin"}),
+    ),
+    # a weak new password: refused (422) after the permission check, and nothing changes
+    ("POST", "/api/v1/auth/password"): Rule(
+        ALL, lambda c: {"json": {"current_password": "test-pass-1", "new_password": "12345678"}}
+    ),
     ("GET", "/api/v1/auth/me"): Rule(ALL, lambda c: {}),
     ("GET", "/api/v1/cases"): Rule(ALL, lambda c: {}),
     ("GET", "/api/v1/cases.geojson"): Rule(ALL, lambda c: {}),
@@ -112,7 +126,7 @@ TABLE: dict[tuple[str, str], Rule] = {
             "json": {
                 "username": "newbie",
                 "display_name": "新人",
-                "password": "abcdefgh1",
+                "password": "gold-canal-ferry-9",
                 "role": "resident",
             }
         },
@@ -130,6 +144,10 @@ TABLE: dict[tuple[str, str], Rule] = {
         lambda c: {"files": {"file": ("g.gpkg", _grid_gpkg(), "application/geopackage+sqlite3")}},
     ),
     ("POST", "/api/v1/api-keys"): Rule({"admin"}, lambda c: {"json": {"name": "hotline"}}),
+    ("GET", "/api/v1/api-keys"): Rule({"admin"}, lambda c: {}),
+    ("DELETE", "/api/v1/api-keys/{key_id}"): Rule(
+        {"admin"}, lambda c: {"url": f"/api/v1/api-keys/{c.api_key_id}"}
+    ),
     ("GET", "/api/v1/audit"): Rule({"admin"}, lambda c: {}),
     ("POST", "/api/v1/rankings/compute"): Rule({"admin"}, lambda c: {}),
     ("GET", "/api/v1/rankings"): Rule(STAFF, lambda c: {}),
@@ -181,8 +199,8 @@ OPEN311_AND_PUBLIC: dict[tuple[str, str], Rule] = {
     ("GET", "/open311/v2/tokens/{token}.{fmt}"): Rule(
         PUBLIC, lambda c: {"url": f"/open311/v2/tokens/{c.token}.json"}
     ),
-    ("GET", "/open311/v2/media/{attachment_id}"): Rule(
-        PUBLIC, lambda c: {"url": f"/open311/v2/media/{c.attachment_id}"}
+    ("GET", "/open311/v2/media/{public_id}"): Rule(
+        PUBLIC, lambda c: {"url": f"/open311/v2/media/{c.public_id}"}
     ),
     ("POST", "/api/v1/public/cases"): Rule(
         PUBLIC,
@@ -319,11 +337,92 @@ BENCHMARK: dict[tuple[str, str], Rule] = {
     # this server has no workspace: the allowed roles get a 409 that says how to set one up
     ("GET", "/api/v1/benchmark/ranking"): Rule(LEADERSHIP, lambda c: {}),
 }
+
+
+def _channel(c: Ctx) -> int:
+    """A new channel per call (DELETE removes one); its robot is unreachable on purpose."""
+    from gardencity.notifications.models import NotificationChannel
+
+    with c.env.app.state.db.session() as session:
+        row = NotificationChannel(
+            kind="wecom",
+            name="矩阵",
+            group_code="matrix",
+            settings={"webhook_url": "http://127.0.0.1:9/wecom?key=k"},
+            created_at=c.env.clock(),
+            updated_at=c.env.clock(),
+        )
+        session.add(row)
+        session.flush()
+        return int(row.id)
+
+
+def _failed_delivery(c: Ctx) -> dict[str, Any]:
+    from gardencity.notifications.models import Notification
+
+    with c.env.app.state.db.session() as session:
+        row = Notification(
+            event="dispatched",
+            channel="wecom",
+            channel_id=_channel(c),
+            audience="unit",
+            payload={},
+            status="failed",
+            attempts=8,
+            next_attempt_at=c.env.clock(),
+            created_at=c.env.clock(),
+        )
+        session.add(row)
+        session.flush()
+        return {"url": f"/api/v1/notifications/deliveries/{row.id}/retry"}
+
+
+NOTIFICATIONS: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/inbox"): Rule(ALL, lambda c: {}),
+    ("GET", "/api/v1/inbox/count"): Rule(ALL, lambda c: {}),
+    ("GET", "/api/v1/inbox/work"): Rule(ALL, lambda c: {}),
+    ("POST", "/api/v1/inbox/read"): Rule(ALL, lambda c: {"json": {}}),
+    ("GET", "/api/v1/notifications/channels"): Rule({"admin"}, lambda c: {}),
+    ("POST", "/api/v1/notifications/channels"): Rule(
+        {"admin"},
+        lambda c: {
+            "json": {
+                "kind": "webhook",
+                "name": "数字城管",
+                "group_code": "city_systems",
+                "settings": {"url": "http://127.0.0.1:9/hook", "secret": "0123456789abcdef"},
+            }
+        },
+    ),
+    ("PATCH", "/api/v1/notifications/channels/{channel_id}"): Rule(
+        {"admin"},
+        lambda c: {
+            "url": f"/api/v1/notifications/channels/{_channel(c)}",
+            "json": {"is_active": False},
+        },
+    ),
+    ("DELETE", "/api/v1/notifications/channels/{channel_id}"): Rule(
+        {"admin"}, lambda c: {"url": f"/api/v1/notifications/channels/{_channel(c)}"}
+    ),
+    ("POST", "/api/v1/notifications/channels/{channel_id}/test"): Rule(
+        {"admin"}, lambda c: {"url": f"/api/v1/notifications/channels/{_channel(c)}/test"}
+    ),
+    ("GET", "/api/v1/notifications/deliveries"): Rule({"admin"}, lambda c: {}),
+    ("POST", "/api/v1/notifications/deliveries/{delivery_id}/retry"): Rule(
+        {"admin"}, _failed_delivery
+    ),
+    ("GET", "/api/v1/notifications/rules"): Rule({"admin"}, lambda c: {}),
+    ("POST", "/api/v1/public/notifications/subscribe"): Rule(
+        PUBLIC,
+        lambda c: {"json": {"reference": c.reference, "token": c.token, "phone": "13900000000"}},
+    ),
+}
 EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = [
     OPEN311_AND_PUBLIC,
     RUNS_AND_DASHBOARD,
     INSPECTION,
     BENCHMARK,
+    NOTIFICATIONS,
 ]
 
 
@@ -349,7 +448,8 @@ def _setup(env: CampaignEnv) -> Ctx:
     assert response.status_code == 200
     photo = env.client.post(
         f"/api/v1/cases/{case['id']}/attachments",
-        files={"file": ("p.jpg", JPEG + b"setup", "image/jpeg")},
+        files={"file": ("p.jpg", JPEG, "image/jpeg")},
+        data={"public": "true"},
         headers=env.headers("patrol1"),
     )
     target = env.client.post(
@@ -371,7 +471,21 @@ def _setup(env: CampaignEnv) -> Ctx:
         reference, secret = row.reference, row.token
         run = start_run(session, user_id=None)
         run_id = run.id
-    return Ctx(env, case["id"], photo.json()["id"], target.json()["id"], reference, secret, run_id)
+    token = env.client.post("/api/v1/auth/tokens", headers=env.headers("admin"))
+    key = env.client.post("/api/v1/api-keys", json={"name": "矩阵"}, headers=env.headers("admin"))
+    shown = photo.json()
+    return Ctx(
+        env,
+        case["id"],
+        shown["id"],
+        target.json()["id"],
+        reference,
+        secret,
+        run_id,
+        token.json()["id"],
+        key.json()["id"],
+        shown["public_id"],
+    )
 
 
 def _open311_post(c: Ctx) -> dict[str, Any]:

@@ -97,3 +97,19 @@ def test_invalid_cells_are_repaired_and_counted() -> None:
     bowtie = shapely.Polygon([(0, 0), (100, 100), (100, 0), (0, 100)])
     grid = gpd.GeoDataFrame({"code": ["320302010001"]}, geometry=[bowtie], crs=4548)
     assert check_grid_tiling(grid).repaired == 1
+
+
+def test_a_point_with_swapped_coordinates_is_named_as_such() -> None:
+    import shapely
+
+    from gardencity.campaign.boundary import CityBoundary, check_inside
+    from gardencity.errors import InvalidRequestError
+
+    city = CityBoundary.from_geometries([shapely.box(87.5, 43.7, 87.7, 43.9)])  # Ürümqi
+    check_inside(city, 87.6, 43.8, 500)
+    check_inside(None, 0.0, 0.0, 500)  # no boundary known yet: nothing to check
+    with pytest.raises(InvalidRequestError, match="swapped"):
+        check_inside(city, 43.8, 87.6, 500)
+    with pytest.raises(InvalidRequestError, match=r"0\.5 km is accepted") as refused:
+        check_inside(city, 87.6, 44.0, 500)
+    assert "swapped" not in str(refused.value)

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from tests._campaign import CampaignEnv
+from tests._images import plain_jpeg
 from tests._office import lint_workbook
 from tests.campaign.test_workflow import _photo
 
@@ -93,7 +94,7 @@ def test_targets_progress_rolls_up(campaign: CampaignEnv) -> None:
     ).json()["id"]
     evidence = campaign.client.post(
         "/api/v1/evidence",
-        files={"file": ("site.jpg", b"\xff\xd8\xff\xe0" + b"x" * 100, "image/jpeg")},
+        files={"file": ("site.jpg", plain_jpeg(), "image/jpeg")},
         headers=campaign.headers("coord1"),
     )
     assert evidence.status_code == 201, evidence.text

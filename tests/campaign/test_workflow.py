@@ -9,6 +9,7 @@ import pytest
 
 from gardencity.campaign.states import TRANSITIONS, CaseStatus
 from tests._campaign import CampaignEnv
+from tests._images import plain_jpeg
 
 # who performs each action in the happy path (a unit officer of the park's management office)
 ACTOR = {
@@ -47,13 +48,13 @@ EXPECTED = {  # (state, action) -> next state, for every allowed pair
     (CaseStatus.DISCARDED, "reopen"): CaseStatus.FILED,
 } | {(s, "comment"): s for s in CaseStatus}
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
+JPEG = plain_jpeg()
 
 
 def _photo(env: CampaignEnv, case: dict, user: str = "park1", role: str = "after") -> int:
     response = env.client.post(
         f"/api/v1/cases/{case['id']}/attachments",
-        files={"file": ("after.jpg", JPEG + str(case["id"]).encode(), "image/jpeg")},
+        files={"file": ("after.jpg", JPEG, "image/jpeg")},
         data={"role": role},
         headers=env.headers(user),
     )

@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 import shapely
 
-from gardencity.assessment import run_assessment, write_outputs
+from gardencity.assessment import run_assessment
 from gardencity.assessment.evaluate import evaluate_indicator
 from gardencity.assessment.inputs import AssessmentInputs
 from gardencity.io.workspace import Workspace
+from gardencity.reports import write_outputs
 from gardencity.standards import load_standard
 from gardencity.toolkit import ratio_result
 from tests.assessment._full_city import X0, Y0, full_config, full_layers, write_city

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from docx import Document
 
-from gardencity.assessment import write_outputs
 from gardencity.errors import DataError
 from gardencity.io.workspace import Workspace
+from gardencity.reports import write_outputs
 from gardencity.reports.self_assessment import (
     PACKAGE_TEMPLATES,
     ReportData,

@@ -11,22 +11,25 @@ import pytest
 
 from gardencity.errors import InvalidRequestError
 from gardencity.storage.files import FileStore
+from tests._images import plain_jpeg
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"photo" * 100
+JPEG = plain_jpeg()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 50
+PDF = b"%PDF-1.4\n" + b"report " * 100
 
 
 def test_round_trip_and_dedup(tmp_path: Path) -> None:
     store = FileStore(tmp_path)
-    first = store.put(JPEG, filename="../../etc/passwd.jpg", declared_type="image/jpeg")
-    again = store.put(io.BytesIO(JPEG))
-    assert first == again and first.media_type == "image/jpeg" and first.size == len(JPEG)
+    first = store.put(PDF, filename="../../etc/passwd.pdf", declared_type="application/pdf")
+    again = store.put(io.BytesIO(PDF))
+    assert first == again and first.media_type == "application/pdf" and first.size == len(PDF)
     path = store.path(first.sha256)
     assert path.relative_to(tmp_path).parts[:2] == (first.sha256[:2], first.sha256[2:4])
-    with store.open(first.sha256) as handle:
-        assert handle.read() == JPEG
+    assert store.read(first.sha256) == PDF
     assert [f.sha256 for f in store.iter_all()] == [first.sha256]
     assert not list(tmp_path.rglob("*passwd*"))
+    photo = store.put(JPEG, declared_type="image/jpeg")  # photos: the cleaned content's hash
+    assert store.put(store.read(photo.sha256)) == photo and photo.media_type == "image/jpeg"
 
 
 def test_office_documents_are_recognised(tmp_path: Path) -> None:
@@ -75,7 +78,7 @@ def test_no_path_tricks(tmp_path: Path, name: str) -> None:
 def test_corruption_is_detected(tmp_path: Path) -> None:
     store = FileStore(tmp_path)
     stored = store.put(JPEG)
-    store.put(PNG)
+    store.put(PDF)
     path = store.path(stored.sha256)
     path.write_bytes(path.read_bytes()[:-1] + b"!")
     assert store.verify() == [stored.sha256]

@@ -20,6 +20,7 @@ from typing import Any
 import geopandas as gpd
 import httpx
 import pytest
+import yaml
 
 from tests._campaign import PASSWORD
 
@@ -88,13 +89,13 @@ class LiveServer:
 def live_server(
     demo_city: Path, demo_assessment: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    from gardencity.assessment.outputs import write_outputs
     from gardencity.campaign.config import load_campaign_config
     from gardencity.campaign.context import ServiceContext
     from gardencity.campaign.seed import seed_organisation
     from gardencity.db.engine import open_database
     from gardencity.io.workspace import Workspace
     from gardencity.jobs.runs import import_outputs
+    from gardencity.reports.outputs import write_outputs
     from gardencity.settings import Settings
     from gardencity.storage.files import FileStore
 
@@ -116,7 +117,23 @@ def live_server(
     points = [(p.x, p.y) for p in gpd.GeoSeries(inner, crs=districts.crs).to_crs(4326)]
 
     port = _free_port()
+    # notifications: links to this server, a short poll for the inbox count, and no scheduled
+    # jobs (they would act on the real clock in the middle of other tests)
+    city_config = root / "campaign.yaml"
+    city_config.write_text(
+        yaml.safe_dump(
+            {
+                "notifications": {
+                    "base_url": f"http://127.0.0.1:{port}/",
+                    "inbox_poll_seconds": 2,
+                    "schedule": dict.fromkeys(("escalation", "reminders", "digest", "flags")),
+                }
+            }
+        ),
+        "utf-8",
+    )
     env = os.environ | {
+        "GARDENCITY_CAMPAIGN_CONFIG": str(city_config),
         "GARDENCITY_DATABASE_URL": settings.database_url,
         "GARDENCITY_FILES_DIR": str(settings.files_dir),
         "GARDENCITY_WORKSPACE": str(workspace),
@@ -131,11 +148,12 @@ def live_server(
             "-m",
             "uvicorn",
             "--factory",
-            "gardencity.api.app:app_from_env",
+            "gardencity.app:app_from_env",
             "--host",
             "127.0.0.1",
             "--port",
             str(port),
+            "--no-proxy-headers",  # as `gardencity serve` runs it (the app reads them)
         ],
         env=env,
         stdout=log,
@@ -188,13 +206,28 @@ def shot() -> Any:
     return save
 
 
+def watch_errors(page: Any) -> list[str]:
+    """Collect the page's script errors and Content-Security-Policy violations in
+    ``page.errors`` (the tests expect none)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+    page.errors = errors
+    return errors
+
+
 def login(browser: Any, server: LiveServer, username: str, **context: Any) -> Any:
     """A new browser context logged in as ``username`` through the login page."""
     ctx = browser.new_context(base_url=server.url, locale="zh-CN", **context)
     page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
+    watch_errors(page)
     page.goto("/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)

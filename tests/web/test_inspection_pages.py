@@ -145,7 +145,7 @@ def test_a_coordinator_registers_ledger_documents_and_files_the_gaps(
                 "#l-file", {"name": "规划批复.jpg", "mimeType": "image/jpeg", "buffer": photo}
             )
         page.click("#ledger-form button[type=submit]")
-        page.wait_for_function(f"document.body.dataset.loaded !== '{loaded}'", timeout=20_000)
+        page.wait_for_function(f"() => document.body.dataset.loaded !== '{loaded}'", timeout=20_000)
         assert page.locator("#ledger-error").inner_text() == ""
 
     register(first, "城市绿地系统专项规划（2021—2035）", "accepted", jpeg((40, 120, 60)))
@@ -180,7 +180,7 @@ def test_a_coordinator_registers_ledger_documents_and_files_the_gaps(
     # a second click files nothing twice
     page.click("#file-cases")
     page.wait_for_function(
-        "!document.querySelector('#cases-list') || ![...document.querySelectorAll("
+        "() => !document.querySelector('#cases-list') || ![...document.querySelectorAll("
         f"'#cases-list li')].some((li) => li.textContent.includes('{second}'))"
     )
 
@@ -189,7 +189,7 @@ def test_a_coordinator_registers_ledger_documents_and_files_the_gaps(
     doc_id = doc.get_attribute("data-doc")
     loaded = page.locator("body").get_attribute("data-loaded")
     page.select_option(f"#st-{doc_id}", "accepted")
-    page.wait_for_function(f"document.body.dataset.loaded !== '{loaded}'")
+    page.wait_for_function(f"() => document.body.dataset.loaded !== '{loaded}'")
     second_row = page.locator(f"#item-table tr[data-item='{second}']")
     assert second_row.get_attribute("data-pct") == "100"
 
@@ -217,8 +217,8 @@ def test_the_spot_check_rehearsal_shows_the_hit_chance(
     page.wait_for_selector("#spot-chance")
     expected = 1 - hypergeom(100, 5, 10).pmf(0)
     page.wait_for_function(
-        f"Math.abs(Number(document.querySelector('#spot-chance').dataset.chance) - {expected})"
-        " < 1e-9"
+        "() => Math.abs(Number(document.querySelector('#spot-chance').dataset.chance)"
+        f" - {expected}) < 1e-9"
     )
     assert page.locator("#spot-chance").inner_text() == f"{expected * 100:.1f}%"
     assert "Chance of meeting a problem site" in page.locator("#spot-result").inner_text()
@@ -259,7 +259,7 @@ def test_the_office_enters_a_peer_figure_and_sees_the_rank(
     page.fill("#b-value", "99.5")
     page.fill("#b-source", "2024年统计公报")
     page.click("#bench-form button[type=submit]")
-    page.wait_for_function(f"document.body.dataset.loaded !== '{loaded}'", timeout=20_000)
+    page.wait_for_function(f"() => document.body.dataset.loaded !== '{loaded}'", timeout=20_000)
     assert page.locator("#bench-error").inner_text() == ""
     assert "标杆市" in page.locator("#figure-table tbody").inner_text()
     row = page.locator("#rank-table tr[data-indicator='green_coverage_ratio']")

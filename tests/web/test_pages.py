@@ -213,7 +213,7 @@ def test_case_from_patrol_phone_to_closed(
         permissions=["geolocation"],
     )
     page.goto("/patrol")
-    page.wait_for_function("document.querySelector('#p-lon').value !== ''")
+    page.wait_for_function("() => document.querySelector('#p-lon').value !== ''")
     assert float(page.input_value("#p-lat")) == pytest.approx(lat, abs=1e-5)
     page.set_input_files("#p-photo", _photo_file(tmp_path, "before.jpg", (120, 90, 40)))
     page.select_option("#p-category", "dead_or_missing_tree")
@@ -235,7 +235,7 @@ def test_case_from_patrol_phone_to_closed(
     assert set(_actions(page)) == {"dispatch", "discard", "comment"}
     assert page.locator("#photos-before img").count() == 1
     page.click("button[data-action='dispatch']")
-    page.wait_for_function("document.body.dataset.lastAction === 'dispatch'")
+    page.wait_for_function("() => document.body.dataset.lastAction === 'dispatch'")
     page.context.close()
     unit_id = live_server.api("GET", f"/api/v1/cases/{case_id}", "admin")["unit_id"]
     officer = _officer_of(live_server, unit_id)
@@ -246,11 +246,13 @@ def test_case_from_patrol_phone_to_closed(
     page.wait_for_selector("#action-buttons button")
     assert "verify" not in _actions(page) and "dispatch" not in _actions(page)
     page.click("button[data-action='accept']")
-    page.wait_for_function("document.body.dataset.lastAction === 'accept'")
+    page.wait_for_function("() => document.body.dataset.lastAction === 'accept'")
     page.set_input_files("#action-photo", _photo_file(tmp_path, "after.jpg", (40, 140, 60)))
     page.fill("#action-reason", "已补植")
+    page.check("#action-public")  # a reply to the reporter, shown publicly
+    page.check("#action-photo-public")
     page.click("button[data-action='submit']")
-    page.wait_for_function("document.body.dataset.lastAction === 'submit'")
+    page.wait_for_function("() => document.body.dataset.lastAction === 'submit'")
     assert page.locator("#photos-after img").count() == 1
     shot(page, "case-submitted")
     page.context.close()
@@ -261,7 +263,7 @@ def test_case_from_patrol_phone_to_closed(
     page.wait_for_selector("#action-buttons button")
     assert {"verify", "send_back"} <= set(_actions(page))
     page.click("button[data-action='verify']")
-    page.wait_for_function("document.body.dataset.lastAction === 'verify'")
+    page.wait_for_function("() => document.body.dataset.lastAction === 'verify'")
     assert "已结案" in page.locator("#case-title").inner_text() or "closed" in page.locator(
         "#case-title .badge"
     ).get_attribute("class")
@@ -271,6 +273,9 @@ def test_case_from_patrol_phone_to_closed(
     assert page.errors == []
     page.context.close()
     assert live_server.api("GET", f"/api/v1/cases/{case_id}", "admin")["status"] == "closed"
+    followed = httpx.get(f"{live_server.url}/api/v1/public/cases/{reference}").json()
+    assert [e["note"] for e in followed["timeline"] if e["note"]] == ["已补植"]
+    assert [p["role"] for p in followed["photos"]] == ["after"]  # the patrol's photo: internal
 
 
 def _actions(page: Any) -> list[str]:
@@ -292,7 +297,9 @@ def test_a_unit_officer_cannot_see_another_units_cases(
     page.wait_for_selector("#case-count:not(:empty)")
     assert case["reference"] not in page.locator("#case-table").inner_text()
     page.goto(f"/cases/{case['id']}")
-    page.wait_for_function("document.querySelector('#case-title').textContent.includes('未找到')")
+    page.wait_for_function(
+        "() => document.querySelector('#case-title').textContent.includes('未找到')"
+    )
     assert page.locator("#action-buttons button").count() == 0
     shot(page, "case-hidden-from-other-unit")
     page.context.close()
@@ -399,13 +406,16 @@ def test_a_resident_reports_and_follows_a_case(
         or page.locator("#follow-result .badge").count()
     )
     page.wait_for_function(
-        f"Number(document.querySelector('#public-map').dataset.count) > {before}"
+        f"() => Number(document.querySelector('#public-map').dataset.count) > {before}"
     )
     shot(page, "public-reported")
     # follow it later by its reference (a fresh visit)
     page.goto(f"/public?ref={reference}")
     page.wait_for_selector("#follow-result .badge")
     assert reference in page.locator("#follow-result").inner_text()
+    page.wait_for_function(
+        "document.querySelector('#follow-result .photos img')?.naturalWidth > 0"
+    )  # the resident's own photo, served without its metadata
     shot(page, "public-follow")
     ctx.close()
     fresh = f"{live_server.url}/api/v1/public/cases.geojson?fresh={reference}"

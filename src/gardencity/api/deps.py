@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
+import re
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy.orm import Session
 
+from gardencity.api.lang import request_lang
 from gardencity.auth.models import User
 from gardencity.auth.sessions import remembered_user, user_for_token
+from gardencity.auth.throttle import RateLimiter
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.schemas import MAX_ID
 from gardencity.db.engine import Database
-from gardencity.errors import AuthenticationError, RateLimitedError
+from gardencity.errors import AuthenticationError
 from gardencity.settings import Settings
-from gardencity.web.i18n import request_lang
 
 __all__ = [
     "SESSION_COOKIE",
@@ -31,14 +32,44 @@ __all__ = [
     "OptionalUser",
     "PathId",
     "QueryId",
+    "QueryTime",
     "RateLimiter",
     "client_address",
     "set_session_cookie",
 ]
 
 SESSION_COOKIE = "gc_session"
+CHINA_TIME = timezone(timedelta(hours=8))
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def _iso_datetime(value: object) -> object:
+    """Only an ISO 8601 date-time (a number is not taken for a Unix time)."""
+    if isinstance(value, str) and not _ISO_DATETIME.fullmatch(value.strip()):
+        raise ValueError(
+            "日期时间格式应为 ISO 8601 / expected an ISO 8601 date-time such as "
+            "2026-05-04T09:00:00+08:00"
+        )
+    return value
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A time without a UTC offset is China Standard Time (+08:00)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=CHINA_TIME)
+    return value
+
+
+QueryTime = Annotated[
+    datetime | None,
+    BeforeValidator(_iso_datetime),
+    AfterValidator(_aware),
+    Query(description="ISO 8601 date-time; without an offset, China Standard Time (+08:00)"),
+]
 
 
 async def _session(request: Request) -> AsyncIterator[Session]:
@@ -129,32 +160,6 @@ def set_session_cookie(response: Response, secret: str, settings: Settings) -> N
 
 
 def client_address(request: Request) -> str:
-    settings: Settings = request.app.state.settings
-    if settings.behind_proxy:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    """The client's address: the connection's peer, or with ``behind_proxy`` what a trusted
+    proxy says in X-Forwarded-For (resolved by the proxy middleware, api/security.py)."""
     return request.client.host if request.client else "unknown"
-
-
-class RateLimiter:
-    """Sliding one-minute window per (bucket, client); raises RateLimitedError when full."""
-
-    def __init__(self) -> None:
-        self._hits: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def check(self, bucket: str, client: str, per_minute: int) -> None:
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits[(bucket, client)]
-            while hits and now - hits[0] >= 60:
-                hits.popleft()
-            if len(hits) >= per_minute:
-                retry = int(60 - (now - hits[0])) + 1
-                raise RateLimitedError(
-                    f"请求过于频繁 / too many requests ({per_minute} per minute); retry in "
-                    f"{retry} s",
-                    retry_after_s=retry,
-                )
-            hits.append(now)

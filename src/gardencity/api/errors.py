@@ -20,7 +20,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gardencity.errors import CampaignError, GardenCityError, RateLimitedError
 
-__all__ = ["ERROR_RESPONSES", "ErrorBody", "error_response", "install_error_handlers"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "OPEN311_ERROR_RESPONSES",
+    "ErrorBody",
+    "error_response",
+    "install_error_handlers",
+]
 
 log = logging.getLogger("gardencity.api")
 
@@ -38,6 +44,7 @@ class ErrorBody(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text}
     for status, text in {
+        400: "Malformed request (the body cannot be read)",
         401: "Not logged in",
         403: "Not allowed for this role or scope",
         404: "Not found",
@@ -45,6 +52,28 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         422: "Invalid request",
         429: "Rate limited",
         503: "Database connection lost; retry",
+    }.items()
+}
+
+# Open311 GeoReport v2 errors: [{"code": 404, "description": "…"}] in JSON, or the XML form
+_OPEN311_ERROR = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+        "required": ["code", "description"],
+    },
+}
+OPEN311_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": text,
+        "content": {"application/json": {"schema": _OPEN311_ERROR}, "text/xml": {}},
+    }
+    for status, text in {
+        400: "Invalid request",
+        403: "api_key missing or invalid",
+        404: "Not found (or a format other than .json / .xml)",
+        429: "Rate limited",
     }.items()
 }
 

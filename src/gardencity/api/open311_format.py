@@ -1,7 +1,8 @@
 """Open311 GeoReport v2 rendering: the same payload as JSON or XML, and Open311 errors.
 
 Datetimes are ISO 8601 with the China Standard Time offset (+08:00), what clients in China
-expect; the instant is the same as the UTC value stored.
+expect; the instant is the same as the UTC value stored. Text that XML cannot hold (control
+characters) is left out of the XML, so one bad record never makes the document invalid.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from fastapi.responses import Response
+
+from gardencity.text import xml_text
 
 __all__ = ["CST", "open311_error", "open311_response", "w3c"]
 
@@ -36,7 +39,7 @@ def _element(parent: ET.Element, name: str, value: Any) -> None:
     elif isinstance(value, bool):
         child.text = "true" if value else "false"
     elif value is not None:
-        child.text = str(value)
+        child.text = xml_text(str(value))
 
 
 def open311_response(

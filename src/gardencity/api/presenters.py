@@ -9,9 +9,12 @@ from pydantic import BaseModel
 
 from gardencity.auth.models import User
 from gardencity.auth.permissions import UnitTree, allowed_actions
+from gardencity.auth.roles import Role
 from gardencity.campaign import lookup
 from gardencity.campaign.context import ServiceContext
+from gardencity.campaign.media import visible_to_resident
 from gardencity.campaign.models import Case
+from gardencity.campaign.privacy import public_actor, public_events, public_note
 from gardencity.campaign.schemas import AttachmentOut, CaseOut, EventOut
 from gardencity.campaign.service import CLOCK_RUNNING
 from gardencity.campaign.states import CaseStatus, actions_from
@@ -54,7 +57,7 @@ def case_out(
     lang: str = "zh",
 ) -> CaseOut:
     """The staff view of ``case``, its status and category labelled in ``lang``; with
-    ``details`` its public events, files and the actions ``user`` may take now (a list page
+    ``details`` its events, files and the actions ``user`` may take now (a list page
     carries none of these)."""
     out = CaseOut.model_validate({name: getattr(case, name) for name in _COLUMNS})
     out.status_label = lookup.status_label(ctx.config, case.status, lang)
@@ -64,8 +67,32 @@ def case_out(
         out.allowed_actions = allowed_actions(
             user, case, tree, actions_from(CaseStatus(case.status))
         )
-        out.events = [EventOut.model_validate(e) for e in case.events if e.public]
-        out.attachments = [AttachmentOut.model_validate(a) for a in case.attachments]
+        out.events = _events(case, user, lang)
+        shown = [
+            a
+            for a in case.attachments
+            if user.role != Role.RESIDENT or visible_to_resident(a, user.id)
+        ]
+        out.attachments = [AttachmentOut.model_validate(a) for a in shown]
+    return out
+
+
+def _events(case: Case, user: User, lang: str) -> list[EventOut]:
+    """Staff see the whole history; a resident following their own report sees what the
+    public sees (status changes, only the reasons that are replies to them, no names)."""
+    if user.role != Role.RESIDENT:
+        return [EventOut.model_validate(e) for e in case.events]
+    out = []
+    for event in public_events(case.events):
+        actor = (
+            None if event.actor_id is None else "resident" if event.actor_id == user.id else "staff"
+        )
+        update: dict[str, Any] = {
+            "reason": public_note(event),
+            "data": {},
+            "actor": public_actor(actor, lang),
+        }
+        out.append(EventOut.model_validate(event).model_copy(update=update))
     return out
 
 

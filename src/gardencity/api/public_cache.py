@@ -36,13 +36,21 @@ class PublicCache:
         self._lock = threading.Lock()
 
     def respond(
-        self, request: Request, build: Callable[[], Response], *, lang: str | None = None
+        self,
+        request: Request,
+        build: Callable[[], Response],
+        *,
+        lang: str | None = None,
+        base_url: str | None = None,
     ) -> Response:
         """The cached response for this URL (and label language ``lang``, if the response
-        has labels) if fresh, else ``build()`` (kept if it is a 200)."""
+        has labels; and ``base_url``, if the response's links were built from the request's
+        host) if fresh, else ``build()`` (kept if it is a 200). Whatever of the request a
+        response depends on beyond path and query must be part of the key."""
         if self.seconds <= 0:
             return build()
-        key = f"{request.url.path}?{sorted(request.query_params.multi_items())}#{lang}"
+        query = sorted(request.query_params.multi_items())
+        key = f"{request.url.path}?{query}#{lang}@{base_url}"
         now = self._clock()
         entry = self._entries.get(key)
         if entry is None or now - entry.stored_at >= self.seconds:

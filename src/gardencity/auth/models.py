@@ -19,7 +19,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from gardencity.db.base import Base, BoundingBox
 from gardencity.db.types import Geometry
 
-__all__ = ["ApiKey", "AuditEntry", "AuthToken", "Grid", "LeaderAssignment", "Unit", "User"]
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "AuthToken",
+    "Grid",
+    "LeaderAssignment",
+    "LoginFailure",
+    "RateCounter",
+    "Unit",
+    "User",
+]
 
 
 class Unit(Base):
@@ -92,6 +102,9 @@ class AuthToken(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked: Mapped[bool] = mapped_column(default=False)
+    name: Mapped[str | None] = mapped_column(String(100))  # what an API token is for
+    # the log-in session that created this API token: its logout revokes the token too
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("auth_tokens.id"), index=True)
 
     user: Mapped[User] = relationship()
 
@@ -120,3 +133,26 @@ class AuditEntry(Base):
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class RateCounter(Base):
+    """Hits of one client on one rate-limited route in one minute (gardencity.auth.throttle:
+    in the campaign database on PostgreSQL, unlogged; in a side file on SQLite)."""
+
+    __tablename__ = "rate_counters"
+
+    bucket: Mapped[str] = mapped_column(String(32), primary_key=True)
+    client: Mapped[str] = mapped_column(String(200), primary_key=True)
+    minute: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    hits: Mapped[int]
+
+
+class LoginFailure(Base):
+    """Failed log-ins in a row of one account name, and until when it is locked."""
+
+    __tablename__ = "login_failures"
+
+    account: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int]
+    last_failure: Mapped[float]  # Unix time
+    locked_until: Mapped[float]  # Unix time; 0 when not locked

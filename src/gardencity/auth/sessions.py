@@ -8,21 +8,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session, UOWTransaction
 
 from gardencity.auth.models import ApiKey, AuthToken, User
 from gardencity.auth.org_stamp import WATCHED_MODELS, remember_stamp, stamp_columns
 from gardencity.auth.passwords import hash_password, hash_secret, needs_rehash, new_secret
 from gardencity.auth.passwords import verify_password as check_password
+from gardencity.auth.throttle import RateLimiter
 from gardencity.errors import AuthenticationError
 
 __all__ = [
     "authenticate",
     "forget_identities",
     "issue_token",
+    "log_in",
     "remembered_user",
     "revoke_token",
+    "revoke_token_id",
+    "revoke_user_tokens",
+    "token_for_secret",
     "user_for_token",
     "valid_api_key",
 ]
@@ -44,9 +49,17 @@ def authenticate(session: Session, username: str, password: str) -> User:
 
 
 def issue_token(
-    session: Session, user: User, *, kind: str, lifetime: timedelta, now: datetime
+    session: Session,
+    user: User,
+    *,
+    kind: str,
+    lifetime: timedelta,
+    now: datetime,
+    name: str | None = None,
+    session_id: int | None = None,
 ) -> str:
-    """Create a session or API token; the secret is returned once and stored only hashed."""
+    """Create a session or API token; the secret is returned once and stored only hashed.
+    ``session_id``: the log-in session an API token is created in (its logout revokes it)."""
     secret = new_secret()
     session.add(
         AuthToken(
@@ -55,10 +68,45 @@ def issue_token(
             kind=kind,
             created_at=now,
             expires_at=now + lifetime,
+            name=name,
+            session_id=session_id,
         )
     )
     session.flush()
     return secret
+
+
+def log_in(
+    session: Session,
+    limiter: RateLimiter,
+    username: str,
+    password: str,
+    *,
+    client: str,
+    per_minute: int,
+    lifetime: timedelta,
+    now: datetime,
+) -> tuple[User, str]:
+    """Check the limits (per client address and per account), the account's lock-out and the
+    password; returns the user and a new session secret. Failures count toward the lock-out.
+
+    Raises
+    ------
+    RateLimitedError
+        Too many attempts from this address or for this account, or the account is locked.
+    AuthenticationError
+        Wrong user name or password.
+    """
+    limiter.check("login", client, per_minute)
+    limiter.check("login-account", username, per_minute)
+    limiter.refuse_if_locked(username)
+    try:
+        user = authenticate(session, username, password)
+    except AuthenticationError:
+        limiter.record_failure(username)
+        raise
+    limiter.record_success(username)
+    return user, issue_token(session, user, kind="session", lifetime=lifetime, now=now)
 
 
 @dataclass(frozen=True)
@@ -141,12 +189,37 @@ def _forget_on_change(session: Session, _flush: UOWTransaction) -> None:
         forget_identities()
 
 
-def revoke_token(session: Session, secret: str) -> None:
-    token = session.scalars(
+def token_for_secret(session: Session, secret: str) -> AuthToken | None:
+    return session.scalars(
         select(AuthToken).where(AuthToken.token_hash == hash_secret(secret))
     ).one_or_none()
+
+
+def revoke_token(session: Session, secret: str) -> None:
+    """Revoke the session or token ``secret`` and every API token created in that session."""
+    token = token_for_secret(session, secret)
     if token is not None:
-        token.revoked = True
+        revoke_token_id(session, token.id)
+
+
+def revoke_token_id(session: Session, token_id: int) -> None:
+    """Revoke token ``token_id`` and the API tokens created in it (a log-in session's)."""
+    session.execute(
+        update(AuthToken)
+        .where(or_(AuthToken.id == token_id, AuthToken.session_id == token_id))
+        .values(revoked=True)
+    )
+    forget_identities()
+
+
+def revoke_user_tokens(session: Session, user_id: int) -> None:
+    """Revoke every session and API token of a user (after a password change or reset)."""
+    session.execute(
+        update(AuthToken)
+        .where(AuthToken.user_id == user_id, AuthToken.revoked.is_(False))
+        .values(revoked=True)
+    )
+    forget_identities()
 
 
 def valid_api_key(session: Session, key: str | None) -> ApiKey | None:

@@ -100,6 +100,15 @@ class RankingRule(_Strict):
     ]
 
 
+class ReportRule(_Strict):
+    boundary_margin_m: float = Field(
+        default=500,
+        ge=0,
+        le=50_000,
+        description="reports at most this far beyond the city's boundary are accepted",
+    )
+
+
 class TargetMetric(_Strict):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name_zh: str
@@ -115,6 +124,7 @@ class CampaignConfig(_Strict):
     duplicates: DuplicateRule
     ranking: RankingRule
     target_metrics: dict[str, TargetMetric]
+    reports: ReportRule = ReportRule()
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -155,6 +165,7 @@ def load_campaign_config(city_file: Path | None = None) -> CampaignConfig:
             duplicates=raw.get("duplicates", {}),
             ranking=raw.get("ranking", {}),
             target_metrics={m["code"]: m for m in raw.get("target_metrics", [])},
+            reports=raw.get("reports", {}),
         )
     except (ValidationError, KeyError, TypeError) as exc:
         source = city_file or DEFAULTS

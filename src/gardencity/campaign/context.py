@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy.orm import Session, object_session
 
 if TYPE_CHECKING:
     from gardencity.campaign.config import CampaignConfig
+    from gardencity.campaign.models import Case, CaseEvent, FlagAward
     from gardencity.storage.files import FileStore
 
-__all__ = ["Clock", "ManualClock", "ServiceContext", "system_clock"]
+__all__ = ["CampaignListener", "Clock", "ManualClock", "ServiceContext", "system_clock"]
 
 Clock = Callable[[], datetime]
 
@@ -34,11 +37,32 @@ class ManualClock:
         return self.current
 
 
+class CampaignListener(Protocol):
+    """Hears of what the campaign records, inside the same transaction (the notifications'
+    outbox: :class:`gardencity.notifications.outbox.Notifier`)."""
+
+    def case_event(self, session: Session, case: Case, event: CaseEvent) -> None: ...
+
+    def flags_computed(self, session: Session, awards: Sequence[FlagAward]) -> None: ...
+
+
 @dataclass
 class ServiceContext:
     config: CampaignConfig
     files: FileStore
     clock: Clock = system_clock
+    listener: CampaignListener | None = None
 
     def now(self) -> datetime:
         return self.clock()
+
+    def case_event(self, case: Case, event: CaseEvent) -> None:
+        """An event was just appended to ``case`` (not yet flushed): tell the listener."""
+        session = object_session(case)
+        if self.listener is not None and session is not None:
+            self.listener.case_event(session, case, event)
+
+    def flags_computed(self, session: Session, awards: Sequence[FlagAward]) -> None:
+        """Red and black flags were just computed: tell the listener."""
+        if self.listener is not None:
+            self.listener.flags_computed(session, awards)

@@ -116,6 +116,7 @@ def compute_flags(
         )
     session.add_all(rows)
     session.flush()
+    ctx.flags_computed(session, rows)
     if actor is not None:
         audit(
             session,

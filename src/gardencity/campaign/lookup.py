@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from gardencity.auth.models import Grid, LeaderAssignment, Unit
 from gardencity.auth.org_stamp import organisation_stamp
+from gardencity.campaign.boundary import CityBoundary, check_inside
 from gardencity.campaign.config import CampaignConfig, Category, deadline_for
 from gardencity.campaign.duplicates import nearest_within
 from gardencity.campaign.models import Case
@@ -31,6 +32,7 @@ from gardencity.errors import InvalidRequestError
 __all__ = [
     "category",
     "category_label",
+    "check_in_city",
     "deadline",
     "duplicates",
     "escalation_hours",
@@ -40,6 +42,7 @@ __all__ = [
 ]
 
 _CACHE: dict[tuple[Any, ...], RoutingIndex] = {}
+_BOUNDARIES: dict[tuple[Any, ...], CityBoundary | None] = {}
 OPEN = [s.value for s in CaseStatus if s not in {CaseStatus.CLOSED, CaseStatus.DISCARDED}]
 
 
@@ -88,6 +91,24 @@ def _routing_index(session: Session) -> RoutingIndex:
         _CACHE.clear()
         _CACHE[stamp] = RoutingIndex.from_frames(grids, units, leaders)
     return _CACHE[stamp]
+
+
+def _city_boundary(session: Session) -> CityBoundary | None:
+    """The city unit's area, else the districts', else the grid's (None: no areas yet)."""
+    stamp = organisation_stamp(session)
+    if stamp not in _BOUNDARIES:
+        rows = session.execute(select(Unit.kind, Unit.parent_id, Unit.area)).all()
+        roots = [r.area for r in rows if r.parent_id is None and r.area is not None]
+        districts = [r.area for r in rows if r.kind == "district" and r.area is not None]
+        areas = roots or districts or list(session.scalars(select(Grid.geometry)).all())
+        _BOUNDARIES.clear()
+        _BOUNDARIES[stamp] = CityBoundary.from_geometries(areas)
+    return _BOUNDARIES[stamp]
+
+
+def check_in_city(session: Session, config: CampaignConfig, lon: float, lat: float) -> None:
+    """Refuse a location beyond the city's boundary plus the configured margin."""
+    check_inside(_city_boundary(session), lon, lat, config.reports.boundary_margin_m)
 
 
 def route(

@@ -8,6 +8,7 @@ flags, targets and their progress reports. They build on the organisation's tabl
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -87,7 +88,13 @@ Index("ix_cases_created_at_id", Case.created_at, Case.id)  # the case list's ord
 
 
 class CaseEvent(Base):
-    """One appended line of a case's history: who did what, when, from which state to which."""
+    """One appended line of a case's history: who did what, when, from which state to which.
+
+    ``public`` says the event's ``reason`` is a reply to the reporter, shown on the public
+    timeline and in Open311 ``status_notes``. Staff comments and reasons are internal unless
+    the writer deliberately replies; the public sees status changes without their reasons
+    (:mod:`gardencity.campaign.privacy`).
+    """
 
     __tablename__ = "case_events"
 
@@ -101,13 +108,25 @@ class CaseEvent(Base):
     to_status: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    public: Mapped[bool] = mapped_column(default=True)
+    public: Mapped[bool] = mapped_column(default=False)
 
     case: Mapped[Case] = relationship(back_populates="events")
 
 
+def new_public_id() -> str:
+    """An identifier that cannot be guessed or enumerated (128 random bits)."""
+    return secrets.token_urlsafe(16)
+
+
 class Attachment(Base):
-    """A photo or document of a case, kept in the content-addressed file store."""
+    """A photo or document of a case, kept in the content-addressed file store.
+
+    ``public``: shown with the public view of its case (the photo a resident sent with the
+    report, or one staff chose to show), served anonymously under ``public_id`` — never
+    under the sequential ``id``. ``metadata_stripped`` is false only for photos stored
+    before metadata was stripped on upload (migration 0006); they are cleaned whenever
+    served (:mod:`gardencity.campaign.media`).
+    """
 
     __tablename__ = "attachments"
 
@@ -121,6 +140,9 @@ class Attachment(Base):
     filename: Mapped[str | None] = mapped_column(String(200))
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    public: Mapped[bool] = mapped_column(default=False)
+    metadata_stripped: Mapped[bool] = mapped_column(default=True)
 
     case: Mapped[Case | None] = relationship(back_populates="attachments")
 

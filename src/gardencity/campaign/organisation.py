@@ -8,19 +8,21 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import geopandas as gpd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gardencity.auth.models import ApiKey, AuditEntry, Grid, LeaderAssignment, Unit, User
-from gardencity.auth.passwords import hash_password, hash_secret, new_secret
+from gardencity.auth.passwords import check_password_policy, hash_password, hash_secret, new_secret
 from gardencity.auth.permissions import UnitTree, authorize
 from gardencity.auth.roles import Role
+from gardencity.auth.sessions import revoke_user_tokens
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.grids import check_grid_tiling
 from gardencity.campaign.schemas import DbId
 from gardencity.errors import ConflictError, InvalidRequestError, NotFoundError
+from gardencity.text import CleanInput
 
 __all__ = [
     "UnitIn",
@@ -32,13 +34,14 @@ __all__ = [
     "create_unit",
     "create_user",
     "import_grids",
+    "revoke_api_key",
     "update_user",
 ]
 
 UnitKind = Literal["city", "district", "street", "community", "department", "responsible"]
 
 
-class UnitIn(BaseModel):
+class UnitIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
@@ -47,7 +50,7 @@ class UnitIn(BaseModel):
     parent_id: DbId | None = None
 
 
-class UserIn(BaseModel):
+class UserIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@\-]+$")
@@ -59,7 +62,7 @@ class UserIn(BaseModel):
     phone: str | None = Field(default=None, max_length=40)
 
 
-class UserPatch(BaseModel):
+class UserPatch(CleanInput):
     model_config = ConfigDict(extra="forbid")
 
     display_name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -121,6 +124,7 @@ def create_user(session: Session, ctx: ServiceContext, actor: User | None, data:
     if actor is not None:
         authorize(actor, "user.manage")
     _check_user_unit(session, data.role, data.unit_id)
+    check_password_policy(data.password, [data.username, data.display_name, data.email])
     values = data.model_dump(exclude={"password"})
     user = User(**values, password_hash=hash_password(data.password), created_at=ctx.now())
     session.add(user)
@@ -137,12 +141,16 @@ def update_user(
     if user is None:
         raise NotFoundError(f"user {user_id} not found")
     changes = patch.model_dump(exclude_unset=True, exclude={"password"})
+    # null leaves a field as it is, except the unit, which a null removes
+    changes = {k: v for k, v in changes.items() if v is not None or k == "unit_id"}
     role = Role(changes.get("role", user.role))
     _check_user_unit(session, role, changes.get("unit_id", user.unit_id))
     for key, value in changes.items():
         setattr(user, key, value)
     if patch.password:
+        check_password_policy(patch.password, [user.username, user.display_name, user.email])
         user.password_hash = hash_password(patch.password)
+        revoke_user_tokens(session, user.id)  # a reset ends every session and token
         changes["password"] = "(changed)"
     audit(session, ctx, actor, "user.update", user, {k: str(v) for k, v in changes.items()})
     return user
@@ -218,8 +226,10 @@ def import_grids(
     return {"imported": len(rows), "problems": list(report.problems)}
 
 
-def create_api_key(session: Session, ctx: ServiceContext, actor: User | None, name: str) -> str:
-    """A new Open311 api_key for a client application; the key is returned once."""
+def create_api_key(
+    session: Session, ctx: ServiceContext, actor: User | None, name: str
+) -> tuple[str, ApiKey]:
+    """A new Open311 api_key for a client application: the key (returned once) and its row."""
     if actor is not None:
         authorize(actor, "api_key.manage")
     secret = new_secret()
@@ -227,7 +237,17 @@ def create_api_key(session: Session, ctx: ServiceContext, actor: User | None, na
     session.add(key)
     session.flush()
     audit(session, ctx, actor, "api_key.create", key, {"name": name})
-    return secret
+    return secret, key
+
+
+def revoke_api_key(session: Session, ctx: ServiceContext, actor: User, key_id: int) -> None:
+    """Revoke an Open311 api_key (kept, inactive, for the audit trail)."""
+    authorize(actor, "api_key.manage")
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFoundError(f"api_key {key_id} not found")
+    key.is_active = False
+    audit(session, ctx, actor, "api_key.revoke", key, {"name": key.name})
 
 
 def unit_tree(session: Session) -> UnitTree:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from gardencity.text import CleanInput
 
 __all__ = [
     "MAX_ID",
@@ -28,7 +30,15 @@ Source = Literal[
 ]
 Priority = Literal["urgent", "high", "normal", "low"]
 MAX_ID = 2_147_483_647
-DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _not_a_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("编号应为正整数 / an id is a whole number, not true or false")
+    return value
+
+
+DbId = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=MAX_ID)]
 
 
 class GeoJSONGeometry(BaseModel):
@@ -38,7 +48,7 @@ class GeoJSONGeometry(BaseModel):
     coordinates: list[Any]
 
 
-class CaseIn(BaseModel):
+class CaseIn(CleanInput):
     """A new case. Give ``lon``/``lat`` or a ``geometry`` (point or polygon)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -62,7 +72,7 @@ class CaseIn(BaseModel):
     reporter_phone: str | None = Field(default=None, max_length=40)
 
 
-class ActionIn(BaseModel):
+class ActionIn(CleanInput):
     """A workflow action on a case; ``version`` is the version the client last saw."""
 
     model_config = ConfigDict(extra="forbid")
@@ -71,6 +81,11 @@ class ActionIn(BaseModel):
     reason: str | None = Field(default=None, max_length=5000)
     unit_id: DbId | None = Field(default=None, description="dispatch / reassign to this unit")
     attachment_ids: list[DbId] = Field(default_factory=list, max_length=20)
+    public: bool = Field(
+        default=False,
+        description="the reason is a reply to the reporter: shown on the public timeline and "
+        "in Open311 status_notes (otherwise reasons and comments are internal)",
+    )
 
 
 class AttachmentOut(BaseModel):
@@ -81,6 +96,8 @@ class AttachmentOut(BaseModel):
     media_type: str
     size: int
     role: str
+    public: bool = Field(description="shown with the public view of the case")
+    public_id: str = Field(description="its anonymous address: /open311/v2/media/{public_id}")
     created_at: datetime
 
 
@@ -95,6 +112,7 @@ class EventOut(BaseModel):
     to_status: str
     reason: str | None
     data: dict[str, Any]
+    public: bool = Field(description="the reason is a reply to the reporter, shown publicly")
 
 
 class CaseOut(BaseModel):
@@ -147,7 +165,7 @@ class CasePage(BaseModel):
     per_page: int
 
 
-class CaseFilter(BaseModel):
+class CaseFilter(CleanInput):
     """Filters of the case list; every field is optional and they combine with AND."""
 
     model_config = ConfigDict(extra="forbid")

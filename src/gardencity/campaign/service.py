@@ -14,14 +14,15 @@ from typing import Any
 
 import shapely
 from shapely.geometry import shape
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from gardencity.auth.models import User
-from gardencity.auth.permissions import UnitTree, authorize, case_scope
-from gardencity.campaign import lookup
+from gardencity.auth.permissions import UnitTree, authorize, scope_clause
+from gardencity.auth.roles import Role
+from gardencity.campaign import lookup, media
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Attachment, Case, CaseEvent
 from gardencity.campaign.schemas import ActionIn, CaseFilter, CaseIn
@@ -39,15 +40,22 @@ __all__ = [
     "act",
     "actor_label",
     "attach_file",
+    "case_scope",
     "cases_by_action",
     "escalate_overdue",
     "file_case",
+    "get_attachment",
     "get_case",
     "list_cases",
 ]
 
 S = CaseStatus
 CLOCK_RUNNING = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SENT_BACK})
+
+
+def case_scope(user: User, tree: UnitTree) -> ColumnElement[bool]:
+    """A WHERE clause selecting the cases ``user`` may see."""
+    return scope_clause(user, tree, unit_column=Case.unit_id, reporter_column=Case.reporter_id)
 
 
 def actor_label(user: User | None) -> str:
@@ -75,6 +83,7 @@ def file_case(
     category = lookup.category(ctx.config, data.category)
     geometry = _location(data)
     point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
+    lookup.check_in_city(session, ctx.config, point.x, point.y)
     now = ctx.now()
     routing = lookup.route(session, ctx.config, (point.x, point.y), category.code)
     unit_id = data.unit_id if data.unit_id is not None else routing.unit_id
@@ -120,6 +129,7 @@ def file_case(
     session.flush()
     case.reference = f"GC{now:%Y%m%d}{case.id:06d}"
     _append(
+        ctx,
         case,
         actor,
         "file",
@@ -135,14 +145,19 @@ def file_case(
 
 
 def get_case(session: Session, actor: User, case_id: int, *, details: bool = True) -> Case:
-    """The case ``case_id`` if ``actor`` may see it (else NotFoundError)."""
+    """The case ``case_id`` if ``actor`` may see it, else NotFoundError — the same answer
+    for a case outside the actor's scope as for one that does not exist."""
     query = select(Case).where(Case.id == case_id)
     if details:  # one query with joins: a case has few events and photos
         query = query.options(joinedload(Case.events), joinedload(Case.attachments))
     case = session.execute(query).unique().scalars().one_or_none()
+    missing = NotFoundError(f"案卷 {case_id} 不存在 / case {case_id} not found")
     if case is None:
-        raise NotFoundError(f"案卷 {case_id} 不存在 / case {case_id} not found")
-    authorize(actor, "case.view", case=case, tree=UnitTree.from_session(session))
+        raise missing
+    try:
+        authorize(actor, "case.view", case=case, tree=UnitTree.from_session(session))
+    except NotFoundError:
+        raise missing from None
     return case
 
 
@@ -258,6 +273,10 @@ def act(
         )
     if transition.needs_reason and not (data.reason and data.reason.strip()):
         raise InvalidRequestError(f"'{action}' needs a reason (原因/说明).")
+    if data.public and not (data.reason and data.reason.strip()):
+        raise InvalidRequestError(
+            "回复市民需填写内容 / a reply to the reporter (public=true) needs its text in reason"
+        )
     now = ctx.now()
     target = target_of(transition, current)
     event_data: dict[str, Any] = {}
@@ -294,7 +313,9 @@ def act(
     case.status = target
     case.updated_at = now
     flag_modified(case, "updated_at")  # every action bumps the version, even a comment
-    event = _append(case, actor, action, current, target, now, data.reason, event_data)
+    event = _append(
+        ctx, case, actor, action, current, target, now, data.reason, event_data, public=data.public
+    )
     reference = case.reference  # the instance is unusable after a failed flush
     try:
         session.flush()
@@ -327,25 +348,38 @@ def attach_file(
     role: str,
     filename: str | None,
     declared_type: str | None,
+    public: bool = False,
 ) -> Attachment:
-    """Store a photo or document in the file store and attach it to the case."""
-    if role not in {"before", "after", "document"}:
-        raise InvalidRequestError("role must be before, after or document")
+    """Store a photo (without its metadata) or document and attach it to the case;
+    ``public`` photos are shown with the public view of the case."""
     case = get_case(session, actor, case_id)
     authorize(actor, "case.attach", case=case, tree=UnitTree.from_session(session))
-    stored = ctx.files.put(content, filename=filename, declared_type=declared_type)
-    attachment = Attachment(
-        case_id=case.id,
-        sha256=stored.sha256,
-        media_type=stored.media_type,
-        size=stored.size,
+    return media.new_attachment(
+        session,
+        ctx,
+        case,
+        content,
         role=role,
-        filename=_safe_name(filename),
+        filename=filename,
+        declared_type=declared_type,
         uploaded_by=actor.id,
-        created_at=ctx.now(),
+        public=public,
     )
-    session.add(attachment)
-    session.flush()
+
+
+def get_attachment(session: Session, actor: User, attachment_id: int) -> Attachment:
+    """The attachment if ``actor`` may see its case, else NotFoundError (the same answer
+    whether it does not exist or its case is out of scope)."""
+    attachment = session.get(Attachment, attachment_id)
+    missing = NotFoundError(f"附件 {attachment_id} 不存在 / attachment {attachment_id} not found")
+    if attachment is None or attachment.case_id is None:
+        raise missing
+    try:
+        get_case(session, actor, attachment.case_id, details=False)
+    except NotFoundError:
+        raise missing from None
+    if actor.role == Role.RESIDENT and not media.visible_to_resident(attachment, actor.id):
+        raise missing  # staff's internal files of a resident's own report
     return attachment
 
 
@@ -384,13 +418,14 @@ def escalate_overdue(session: Session, ctx: ServiceContext) -> list[Case]:
         case.updated_at = now
         flag_modified(case, "updated_at")
         status = S(case.status)
-        _append(case, None, "escalate", status, status, now, "超期升级 / overdue", data)
+        _append(ctx, case, None, "escalate", status, status, now, "超期升级 / overdue", data)
         raised.append(case)
     session.flush()
     return raised
 
 
 def _append(
+    ctx: ServiceContext,
     case: Case,
     actor: User | None,
     action: str,
@@ -399,6 +434,8 @@ def _append(
     at: Any,
     reason: str | None,
     data: dict[str, Any],
+    *,
+    public: bool = False,
 ) -> CaseEvent:
     event = CaseEvent(
         at=at,
@@ -409,8 +446,10 @@ def _append(
         to_status=to_status.value,
         reason=reason,
         data=data,
+        public=public,
     )
     case.events.append(event)
+    ctx.case_event(case, event)  # the notifications' outbox, in this transaction
     return event
 
 
@@ -431,10 +470,3 @@ def _location(data: CaseIn) -> shapely.Geometry:
     if data.lon is None or data.lat is None:
         raise InvalidRequestError("位置缺失 / give lon and lat (WGS 84) or a GeoJSON geometry")
     return shapely.Point(data.lon, data.lat)
-
-
-def _safe_name(filename: str | None) -> str | None:
-    if not filename:
-        return None
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1].replace("\x00", "")
-    return name[:200] or None

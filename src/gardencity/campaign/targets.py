@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from gardencity.campaign.models import Target, TargetReport
 from gardencity.campaign.organisation import _flush_unique, audit
 from gardencity.campaign.schemas import DbId
 from gardencity.errors import InvalidRequestError, NotFoundError
+from gardencity.text import CleanInput
 
 __all__ = [
     "ReportIn",
@@ -32,7 +33,7 @@ __all__ = [
 ]
 
 
-class TargetIn(BaseModel):
+class TargetIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
 
     unit_id: DbId
@@ -43,7 +44,7 @@ class TargetIn(BaseModel):
     year: int = Field(ge=2000, le=2100)
 
 
-class ReportIn(BaseModel):
+class ReportIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
 
     value: float = Field(ge=0, allow_inf_nan=False)

@@ -39,7 +39,7 @@ for _command in (
 def _register_server_commands() -> None:
     """The campaign commands need the ``server`` extra; without it the rest still works."""
     try:
-        from gardencity.cli import campaign, inspection
+        from gardencity.cli import campaign, inspection, inspection_files
     except ImportError as exc:  # pragma: no cover - only without the server extra
         reason = str(exc)
 
@@ -49,9 +49,17 @@ def _register_server_commands() -> None:
             raise click.ClickException(f"the server extra is not installed ({reason})")
 
         return
+    for subcommand in (
+        inspection_files.report_command,
+        inspection_files.survey_command,
+        inspection_files.benchmark_command,
+        inspection_files.ledger_command,
+    ):
+        inspection.inspection.add_command(subcommand)
     for command in (
         campaign.serve,
         campaign.escalate,
+        campaign.clean_photos,
         campaign.backup_command,
         campaign.restore_command,
         inspection.inspection,

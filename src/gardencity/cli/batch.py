@@ -89,9 +89,15 @@ def assess_batch_command(
     table = result.table
     out_path.parent.mkdir(parents=True, exist_ok=True)
     if out_path.suffix.lower() == ".xlsx":
-        table.to_excel(out_path)
+        from gardencity.office.workbook import sheet_from_frame, write_workbook
+
+        numbers = {str(c): 2 for c in table.columns if table[c].dtype.kind == "f"}
+        sheet = sheet_from_frame(table, "批量评估", "批量评估结果", decimals=numbers, index=True)
+        write_workbook(out_path, [sheet], organisation="园林城市创建评估平台")
     else:
-        table.to_csv(out_path, encoding="utf-8-sig")
+        from gardencity.office.cells import write_csv
+
+        write_csv(table, out_path, index=True)
     done = len(result.scorecards)
     console.print(f"{done} 个城市已评估 / cities assessed in {result.seconds:.1f} s → {out_path}")
     for workspace, error in result.failures.items():

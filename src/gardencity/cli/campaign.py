@@ -1,4 +1,5 @@
-"""``gardencity serve`` and the campaign's maintenance commands (escalate)."""
+"""``gardencity serve`` and the campaign's maintenance commands (escalate, backup, restore,
+clean-photos)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from rich.table import Table
 
 from gardencity.cli.common import console, reports_errors
 
-__all__ = ["backup_command", "escalate", "restore_command", "serve"]
+__all__ = ["backup_command", "clean_photos", "escalate", "restore_command", "serve"]
 
 
 def _settings(workspace: Path | None, database: str | None, files: Path | None):  # type: ignore[no-untyped-def]
@@ -107,7 +108,7 @@ def serve(
     the given --assessment outputs are imported, or an assessment is started as a job."""
     import uvicorn
 
-    from gardencity.api.app import create_app, freeze_startup_heap
+    from gardencity.app import create_app, freeze_startup_heap
     from gardencity.settings import settings_environment
 
     settings = _settings(workspace, database, files)
@@ -119,19 +120,22 @@ def serve(
         f"gardencity: http://{host}:{port}/  (API http://{host}:{port}/api/docs; "
         f"{settings.database_url.split('@')[-1]})"
     )
+    # uvicorn would believe X-Forwarded-For from 127.0.0.1 whatever the settings say; the app
+    # itself reads proxy headers, from the trusted proxies only (api/security.py)
     if workers == 1:
         freeze_startup_heap()
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
         return
     # each worker process builds its own app from the same settings (GARDENCITY_* variables)
     os.environ.update(settings_environment(settings))
     uvicorn.run(
-        "gardencity.api.app:app_from_env",
+        "gardencity.app:app_from_env",
         factory=True,
         host=host,
         port=port,
         workers=workers,
         log_level="info",
+        proxy_headers=False,
     )
 
 
@@ -159,24 +163,65 @@ def _first_run(app, workspace: Path, outputs: Path | None, *, start: bool) -> No
 @click.option("--database", help="SQLAlchemy URL (default: the workspace's SQLite).")
 @reports_errors
 def escalate(workspace: Path | None, database: str | None) -> None:
-    """Escalate overdue cases (run it every hour from cron or a systemd timer)."""
+    """Escalate overdue cases (`gardencity serve` does it on its own schedule; this command is
+    for cities that run it from cron or a systemd timer). The notifications of each
+    escalation are queued with it; a running server delivers them."""
     from gardencity.campaign.config import load_campaign_config
-    from gardencity.campaign.context import ServiceContext
+    from gardencity.campaign.context import ServiceContext, system_clock
     from gardencity.campaign.service import escalate_overdue
     from gardencity.db.engine import open_database
+    from gardencity.notifications.config import load_notification_config
+    from gardencity.notifications.outbox import Notifier
     from gardencity.storage.files import FileStore
 
     settings = _settings(workspace, database, None)
     db = open_database(settings.database_url)
-    ctx = ServiceContext(
-        load_campaign_config(settings.campaign_config), FileStore(settings.files_dir)
-    )
+    campaign = load_campaign_config(settings.campaign_config)
+    notifier = Notifier(load_notification_config(settings.campaign_config), campaign, system_clock)
+    ctx = ServiceContext(campaign, FileStore(settings.files_dir), listener=notifier)
     with db.session() as session:
         raised = escalate_overdue(session, ctx)
         console.print(f"升级 / escalated: {len(raised)}")
         for case in raised:
             console.print(f"  {case.reference} → level {case.escalation_level}")
     db.dispose()
+
+
+@click.command(name="clean-photos")
+@click.argument("workspace", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--database", help="SQLAlchemy URL (default: the workspace's SQLite).")
+@click.option("--files", type=click.Path(path_type=Path), help="The photo and document store.")
+@reports_errors
+def clean_photos(workspace: Path | None, database: str | None, files: Path | None) -> None:
+    """Remove the metadata (GPS position, phone model …) from photos stored before uploads
+    were cleaned (they are already cleaned whenever served); run once after upgrading, or
+    after restoring an older backup."""
+    from gardencity.campaign.config import load_campaign_config
+    from gardencity.campaign.context import ServiceContext
+    from gardencity.campaign.media import clean_stored_photos
+    from gardencity.db.engine import open_database
+    from gardencity.inspection.ledger_store import stores_file
+    from gardencity.storage.files import FileStore
+
+    settings = _settings(workspace, database, files)
+    db = open_database(settings.database_url)
+    ctx = ServiceContext(
+        load_campaign_config(settings.campaign_config), FileStore(settings.files_dir)
+    )
+    try:
+        with db.session() as session:
+            report = clean_stored_photos(session, ctx, used_elsewhere=stores_file)
+    finally:
+        db.dispose()
+    console.print(
+        f"已清除元数据 / photos cleaned: {report.cleaned}; "
+        f"originals removed: {report.removed_files}"
+    )
+    if report.unreadable:
+        console.print(
+            f"[yellow]无法读取 / unreadable (left as they are, never served as photos): "
+            f"attachments {report.unreadable}[/]"
+        )
 
 
 @click.command(name="backup")

@@ -310,6 +310,3 @@ def route_command(
     write_route_xlsx(route, out / "route.xlsx", organisation=organisation)
     write_route_docx(route, out / "route.docx", map_png=png)
     console.print(f"写出 / written: {out / 'route.xlsx'}, {out / 'route.docx'}, {png}")
-
-
-import gardencity.cli.inspection_files  # noqa: E402, F401  (report, survey, ledger, benchmark)

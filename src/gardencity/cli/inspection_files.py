@@ -3,15 +3,15 @@ campaign office files (自评报告 in two editions, survey results, the ledger,
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.table import Table
 
+from gardencity.assessment.scorecard import SCORECARD_FILE, Scorecard
 from gardencity.cli.common import console, reports_errors
-from gardencity.cli.inspection import _campaign_db, _office_names, inspection
+from gardencity.cli.inspection import _campaign_db, _office_names
 
 __all__ = ["benchmark_command", "ledger_command", "report_command", "survey_command"]
 
@@ -44,7 +44,7 @@ def _ledger_summary(session: Any, ctx: Any, workspace: Path, standard_id: str) -
     }
 
 
-@inspection.command(name="report")
+@click.command(name="report")
 @click.argument("workspace", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option(
     "--assessment",
@@ -117,7 +117,8 @@ def report_command(
             if name == "experts":
                 files = {"self_assessment_pdf": pdf, "self_assessment_docx": docx}
     if files:
-        _register_report(workspace, database, assessment_dir, files, data.scorecard)
+        card = Scorecard.model_validate(data.scorecard)
+        _register_report(workspace, database, assessment_dir, files, card)
 
 
 def _register_report(
@@ -125,7 +126,7 @@ def _register_report(
     database: str | None,
     assessment_dir: Path | None,
     files: dict[str, Path],
-    scorecard: dict[str, Any],
+    scorecard: Scorecard,
 ) -> None:
     """The report listed in the ledger as the platform's reference material (never as proof),
     when the workspace has a campaign database."""
@@ -150,7 +151,7 @@ def _register_report(
     )
 
 
-@inspection.command(name="survey")
+@click.command(name="survey")
 @click.argument("workspace", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--database", help="Campaign database URL (default: the workspace's SQLite).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Folder for the outputs.")
@@ -202,7 +203,7 @@ def survey_command(workspace: Path, database: str | None, out_dir: Path | None) 
     console.print("写出 / written: " + ", ".join(str(p) for p in written))
 
 
-@inspection.command(name="benchmark")
+@click.command(name="benchmark")
 @click.argument("workspace", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.argument("peers", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option(
@@ -223,13 +224,13 @@ def benchmark_command(
     from gardencity.inspection.rehearsal_outputs import benchmark_sheets
     from gardencity.office.workbook import write_workbook
 
-    card = (assessment_dir or workspace / "out") / "scorecard.json"
+    card = (assessment_dir or workspace / "out") / SCORECARD_FILE
     if not card.is_file():
         raise WorkspaceError(f"{card} not found. Fix: run `gardencity assess {workspace}` first.")
-    scorecard = json.loads(card.read_text("utf-8"))
-    figures = read_peer_figures(peers, known_indicators={r["id"] for r in scorecard["indicators"]})
+    scorecard = Scorecard.read(card)
+    figures = read_peer_figures(peers, known_indicators={r.id for r in scorecard.indicators})
     table = rank_city(scorecard, figures)
-    shown = Table(title=f"{scorecard['city']['name']} 与同类城市对比 / peer ranking")
+    shown = Table(title=f"{scorecard.city.name} 与同类城市对比 / peer ranking")
     for column in ("指标", "本市", "名次", "领先城市", "领先值", "差距"):
         shown.add_column(column)
     for row in table.itertuples():
@@ -248,7 +249,7 @@ def benchmark_command(
     console.print(f"写出 / written: {out}")
 
 
-@inspection.command(name="ledger")
+@click.command(name="ledger")
 @click.argument("workspace", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--standard", help="Catalogue id (default: the one in city.toml).")
 @click.option("--database", help="Campaign database URL (default: the workspace's SQLite).")

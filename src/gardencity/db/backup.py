@@ -301,7 +301,7 @@ def _restore_files(
             if not store.exists(sha):
                 handle = tar.extractfile(f"files/{sha[:2]}/{sha[2:4]}/{sha}")
                 assert handle is not None
-                stored = store.put(handle.read())
+                stored = store.put(handle.read(), clean_photos=False)
                 if stored.sha256 != sha:
                     raise BackupError(f"file {sha[:12]}… changed while restoring")
             if progress:

@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "gardencity.campaign.models",
     "gardencity.jobs.models",
     "gardencity.inspection.models",
+    "gardencity.notifications.models",
 )
 
 

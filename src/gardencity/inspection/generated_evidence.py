@@ -20,13 +20,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gardencity.assessment.scorecard import Scorecard
 from gardencity.errors import DataError
 from gardencity.inspection.ledger import GENERATED_KIND, REFERENCE_STATUS
 from gardencity.inspection.models import LedgerDocument
@@ -78,19 +78,22 @@ def load_evidence_map(workspace: Path | None = None) -> dict[str, EvidenceOutput
     return outputs
 
 
-def proved_items(output: EvidenceOutput, scorecard: Mapping[str, Any]) -> list[str]:
+def proved_items(output: EvidenceOutput, scorecard: Scorecard) -> list[str]:
     """The items of ``output`` that the assessment gave a value (in the scorecard's order).
 
-    >>> card = {"indicators": [{"id": "a", "value": 1.0}, {"id": "b", "value": None},
-    ...     {"id": "c", "value": 0.0}]}
+    >>> card = Scorecard.model_validate({
+    ...     "city": {"name": "示范市"}, "standard": {"id": "s", "name_zh": "s", "name_en": "s"},
+    ...     "indicators": [
+    ...         {"id": i, "name_zh": i, "name_en": i, "value": v, "status": "no_threshold"}
+    ...         for i, v in (("a", 1.0), ("b", None), ("c", 0.0))]})
     >>> proved_items(EvidenceOutput(file="x", title_zh="x", items=["c", "b", "z"]), card)
     ['c']
     """
     wanted = set(output.items)
     return [
-        str(result["id"])
-        for result in scorecard.get("indicators", [])
-        if result["id"] in wanted and result.get("value") is not None
+        result.id
+        for result in scorecard.indicators
+        if result.id in wanted and result.value is not None
     ]
 
 
@@ -105,7 +108,7 @@ def _sha256(path: Path) -> str:
 def register_generated_evidence(
     session: Session,
     files: Mapping[str, Path],
-    scorecard: Mapping[str, Any],
+    scorecard: Scorecard,
     *,
     now: datetime,
     run_id: int | None = None,

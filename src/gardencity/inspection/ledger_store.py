@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 import shapely
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from gardencity.inspection.ledger import (
 )
 from gardencity.inspection.models import LedgerDocument
 from gardencity.standards import load_standard
+from gardencity.text import CleanInput
 
 __all__ = [
     "LedgerDocIn",
@@ -39,6 +40,7 @@ __all__ = [
     "file_missing_cases",
     "ledger_frame",
     "list_documents",
+    "stores_file",
     "update_document",
 ]
 
@@ -47,7 +49,7 @@ LEDGER_ACTION = "ledger"
 SHA256 = r"^[0-9a-f]{64}$"
 
 
-class LedgerDocIn(BaseModel):
+class LedgerDocIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
     item_id: str = Field(min_length=1, max_length=64)
     title: str = Field(min_length=1, max_length=300)
@@ -62,7 +64,7 @@ class LedgerDocIn(BaseModel):
     note: str | None = Field(default=None, max_length=5000)
 
 
-class LedgerDocPatch(BaseModel):
+class LedgerDocPatch(CleanInput):
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(default=None, min_length=1, max_length=300)
     kind: str | None = Field(default=None, max_length=32)
@@ -145,6 +147,12 @@ def update_document(
 def list_documents(session: Session, actor: User) -> list[LedgerDocument]:
     authorize(actor, "ledger.view")
     return list(session.scalars(select(LedgerDocument).order_by(LedgerDocument.id)).all())
+
+
+def stores_file(session: Session, sha256: str) -> bool:
+    """Whether a ledger document refers to the stored file ``sha256``."""
+    query = select(LedgerDocument.id).where(LedgerDocument.file_sha256 == sha256).limit(1)
+    return session.scalar(query) is not None
 
 
 def ledger_frame(session: Session) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from gardencity.assessment.scorecard import Scorecard
 from gardencity.errors import DataError
 from gardencity.inspection.sites import SITE_KIND_NAMES
 from gardencity.inspection.spot_checks import CoverageEstimate, points_for_margin
@@ -249,10 +250,10 @@ def read_check_sheet(path: Path, categories: Mapping[str, str]) -> pd.DataFrame:
 
 
 def benchmark_sheets(
-    table: pd.DataFrame, figures: pd.DataFrame, scorecard: Mapping[str, Any]
+    table: pd.DataFrame, figures: pd.DataFrame, scorecard: Scorecard
 ) -> list[Sheet]:
     """The ranking per indicator and every peer's figure with its year and source."""
-    names = {r["id"]: (r["name_zh"], r["unit"]) for r in scorecard["indicators"]}
+    names = {r.id: (r.name_zh, r.unit) for r in scorecard.indicators}
     ranking = [
         r
         | {
@@ -273,7 +274,7 @@ def benchmark_sheets(
         }
         for r in figures.to_dict("records")
     ]
-    city = scorecard["city"]["name"]
+    city = scorecard.city.name
     return [
         Sheet(
             "排名",

@@ -20,7 +20,7 @@ from gardencity.inspection.route import PlannedRoute, clock
 from gardencity.inspection.sites import SITE_KIND_NAMES
 from gardencity.office.word import add_caption, add_office_table, add_picture, office_document
 from gardencity.office.workbook import Column, Sheet, write_workbook
-from gardencity.reports.maps import _decorate, _legend, _style
+from gardencity.reports.maps import add_legend, add_scale_and_north, map_style
 
 __all__ = [
     "TABLE_HEADERS",
@@ -200,7 +200,7 @@ def write_route_map(
     title: str = "考查路线图",
 ) -> Path:
     """PNG: roads in grey, the route legs in colour, sites numbered in visiting order."""
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(9, 9))
         extent = route.legs.total_bounds if not route.legs.empty else roads.total_bounds
         pad = max(extent[2] - extent[0], extent[3] - extent[1]) * 0.08 + 50
@@ -248,8 +248,8 @@ def write_route_map(
                 "出发/返回", first, xytext=(10, -12), textcoords="offset points", fontsize=8
             )
         ax.set_title(title)
-        _decorate(ax, bounds, {"km": "公里", "north": "北"})
-        _legend(
+        add_scale_and_north(ax, bounds, {"km": "公里", "north": "北"})
+        add_legend(
             ax,
             [
                 Line2D([], [], color="#bbbbbb", linewidth=1.2, label="道路"),

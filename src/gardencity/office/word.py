@@ -26,6 +26,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 from lxml import etree
 
+from gardencity.text import xml_text
+
 __all__ = [
     "FONTS",
     "TEXT_WIDTH_CM",
@@ -274,14 +276,14 @@ def _cell_text(cell: Any, text: str, *, bold: bool, right: bool, font_pt: float)
     paragraph.alignment = (
         WD_ALIGN_PARAGRAPH.CENTER if bold else WD_ALIGN_PARAGRAPH.RIGHT if right else None
     )
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(xml_text(text))  # names from the city's data: no control characters
     run.font.size = Pt(font_pt)
     run.font.bold = bold
     set_fonts(run._r, FONTS["heading"] if bold else FONTS["body"])
 
 
 def add_caption(document: Any, text: str) -> Any:
-    paragraph = document.add_paragraph(text, style="Caption")
+    paragraph = document.add_paragraph(xml_text(text), style="Caption")
     paragraph.paragraph_format.keep_with_next = True
     paragraph.paragraph_format.space_before = Pt(6)
     return paragraph

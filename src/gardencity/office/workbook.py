@@ -6,14 +6,14 @@ Each sheet has a Chinese name, a merged title row (and an optional line under it
 row with units in the headers ("面积（公顷）") frozen below the title, values rounded to the
 precision the column shows (and formatted so), column widths fitted to the content (a Chinese
 character counts double), A4 print set-up (fit to the page width, title and header rows
-repeated, page numbers in the footer) and 编制单位 and 日期 at the foot.
+repeated, page numbers in the footer) and 编制单位 and 日期 at the foot. Every cell goes
+through :mod:`~gardencity.office.cells`: text is never a formula and never breaks the file.
 """
 
 from __future__ import annotations
 
 import io
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,10 +25,18 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["Column", "Sheet", "display_width", "workbook_bytes", "write_workbook"]
+from gardencity.office.cells import append_row, cell_text, sheet_name
+
+__all__ = [
+    "Column",
+    "Sheet",
+    "display_width",
+    "sheet_from_frame",
+    "workbook_bytes",
+    "write_workbook",
+]
 
 Kind = Literal["text", "number", "integer"]
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="E2EFDA")
@@ -89,7 +97,7 @@ def _cell(value: Any, column: Column) -> Any:
         return number + 0.0 if number != 0 else 0.0
     if isinstance(value, datetime | date):
         return f"{value.year}年{value.month}月{value.day}日"
-    return _CONTROL.sub("", str(value))
+    return cell_text(str(value))
 
 
 def _shown(value: Any, column: Column) -> str:
@@ -104,19 +112,19 @@ def _write_sheet(sheet: Worksheet, spec: Sheet, organisation: str, day: str) -> 
     columns = list(spec.columns)
     n = len(columns)
     last = get_column_letter(n)
-    sheet.append([spec.title])
+    append_row(sheet, [spec.title])
     sheet.merge_cells(f"A1:{last}1")
     sheet["A1"].font = Font(name=HEADER_FONT, size=14, bold=True)
     sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[1].height = 28
     header_row = 2
     if spec.subtitle:
-        sheet.append([spec.subtitle])
+        append_row(sheet, [spec.subtitle])
         sheet.merge_cells(f"A2:{last}2")
         sheet["A2"].font = Font(name=FONT, size=10)
         sheet["A2"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
         header_row = 3
-    sheet.append([c.header for c in columns])
+    append_row(sheet, [c.header for c in columns])
     widths = [max(display_width(c.header) / 2 + 2, 6.0) for c in columns]
     for cell in sheet[header_row]:
         cell.font = Font(name=HEADER_FONT, size=10.5, bold=True)
@@ -127,7 +135,7 @@ def _write_sheet(sheet: Worksheet, spec: Sheet, organisation: str, day: str) -> 
     marked = set(spec.highlight)
     for index, row in enumerate(spec.rows):
         values = [_cell(row.get(c.key), c) for c in columns]
-        sheet.append(values)
+        append_row(sheet, values)
         for i, (cell, column) in enumerate(zip(sheet[sheet.max_row], columns, strict=True)):
             cell.font = Font(name=FONT, size=10.5)
             cell.border = _BORDER
@@ -144,7 +152,7 @@ def _write_sheet(sheet: Worksheet, spec: Sheet, organisation: str, day: str) -> 
     sheet.freeze_panes = f"A{header_row + 1}"
     sheet.append([])
     for note in [*spec.notes, f"编制单位：{organisation}", f"日期：{day}"]:
-        sheet.append([note])
+        append_row(sheet, [note])
         sheet.merge_cells(f"A{sheet.max_row}:{last}{sheet.max_row}")
         sheet[f"A{sheet.max_row}"].font = Font(name=FONT, size=10.5)
         sheet[f"A{sheet.max_row}"].alignment = Alignment(wrap_text=True, vertical="top")
@@ -179,7 +187,7 @@ def write_workbook(
     assert first is not None
     for index, spec in enumerate(sheets):
         sheet = first if index == 0 else book.create_sheet()
-        sheet.title = spec.name[:31]
+        sheet.title = sheet_name(spec.name)
         _write_sheet(sheet, spec, organisation, _today(day))
     if isinstance(target, str | Path):
         Path(target).parent.mkdir(parents=True, exist_ok=True)
@@ -187,6 +195,34 @@ def write_workbook(
     else:
         book.save(target)
     return target
+
+
+def sheet_from_frame(
+    frame: Any,
+    name: str,
+    title: str,
+    *,
+    decimals: Mapping[str, int] | None = None,
+    index: bool = False,
+) -> Sheet:
+    """A sheet of a pandas data frame: a column per frame column (numbers with
+    ``decimals[header]`` decimals, whole numbers as integers, the rest as text as shown),
+    and the index as the first column if ``index``."""
+    import pandas as pd
+
+    if index:
+        frame = frame.reset_index()
+    columns = []
+    for header in frame.columns:
+        key = str(header)
+        if decimals and key in decimals:
+            columns.append(Column(key, key, "number", decimals[key]))
+        elif pd.api.types.is_integer_dtype(frame[header]):
+            columns.append(Column(key, key, "integer"))
+        else:
+            columns.append(Column(key, key))
+    records = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+    return Sheet(name, title, columns, records)
 
 
 def workbook_bytes(

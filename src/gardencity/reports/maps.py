@@ -20,7 +20,16 @@ from matplotlib.patches import Patch, Rectangle
 
 from gardencity.errors import GardenCityError
 
-__all__ = ["bar_chart", "choropleth", "layer_map", "png_base64", "shortfall_map"]
+__all__ = [
+    "add_legend",
+    "add_scale_and_north",
+    "bar_chart",
+    "choropleth",
+    "layer_map",
+    "map_style",
+    "png_base64",
+    "shortfall_map",
+]
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Source Han Sans SC")
 MAX_DRAWN = 60_000
@@ -38,7 +47,8 @@ def _cjk_font() -> str:
 
 
 @contextmanager
-def _style() -> Iterator[None]:
+def map_style() -> Iterator[None]:
+    """Matplotlib settings every map and chart of ours is drawn with (a CJK font first)."""
     with matplotlib.rc_context(
         {
             "font.sans-serif": [_cjk_font(), "DejaVu Sans"],
@@ -60,7 +70,9 @@ def png_base64(fig: Any) -> str:
 BAND = 0.14  # share of the map's height kept free below the data for the scale bar and arrow
 
 
-def _decorate(ax: Axes, bounds: tuple[float, float, float, float], labels: dict[str, str]) -> None:
+def add_scale_and_north(
+    ax: Axes, bounds: tuple[float, float, float, float], labels: dict[str, str]
+) -> None:
     """Scale bar and north arrow in a white band below the data (never over it): the view is
     the data's bounds plus the band; anything drawn into the band is covered."""
     x0, y0, x1, y1 = bounds
@@ -118,7 +130,7 @@ def _decorate(ax: Axes, bounds: tuple[float, float, float, float], labels: dict[
     ax.set_aspect("equal")
 
 
-def _legend(ax: Axes, handles: list[Any], *, title: str | None = None) -> None:
+def add_legend(ax: Axes, handles: list[Any], *, title: str | None = None) -> None:
     """The legend beside the map (right, outside the axes), so it never covers data."""
     if handles:
         ax.legend(
@@ -146,7 +158,7 @@ def layer_map(
 ) -> str:
     """Draw ``(layer, style, legend label)`` triples over the ``frame`` extent; ``names``
     (polygons with a ``name`` column, e.g. the districts) are written on the map."""
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         handles = []
         for gdf, style, label in layers:
@@ -167,9 +179,9 @@ def layer_map(
                     zorder=15,
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0.3},
                 )
-        _decorate(ax, tuple(frame.total_bounds), labels)
+        add_scale_and_north(ax, tuple(frame.total_bounds), labels)
         ax.set_title(title, fontsize=11)
-        _legend(ax, handles)
+        add_legend(ax, handles)
         return png_base64(fig)
 
 
@@ -193,7 +205,7 @@ def choropleth(
     unit: str,
 ) -> str:
     """Districts coloured by ``column``, labelled with name and value; below threshold hatched."""
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         zones.plot(
             ax=ax,
@@ -232,7 +244,7 @@ def choropleth(
                 fontsize=8,
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8},
             )
-        _decorate(ax, tuple(zones.total_bounds), labels)
+        add_scale_and_north(ax, tuple(zones.total_bounds), labels)
         ax.set_title(title, fontsize=11)
         if handles:
             ax.legend(
@@ -256,7 +268,7 @@ def shortfall_map(
 ) -> str:
     """Districts outlined; those with a shortfall (``amounts``: district id → printed
     amount) hatched and labelled with their name and the amount."""
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         short = districts[districts.index.astype(str).isin(list(amounts))]
         districts.plot(ax=ax, facecolor="#f7f7f7", edgecolor="#444444", linewidth=0.9)
@@ -283,9 +295,9 @@ def shortfall_map(
             Patch(facecolor="#f7f7f7", edgecolor="#444444", label=labels["legend_district"]),
             Patch(facecolor="#fdd49e", edgecolor="#b2182b", hatch="///", label=legend_label),
         ]
-        _decorate(ax, tuple(districts.total_bounds), labels)
+        add_scale_and_north(ax, tuple(districts.total_bounds), labels)
         ax.set_title(title, fontsize=11)
-        _legend(ax, handles)
+        add_legend(ax, handles)
         return png_base64(fig)
 
 
@@ -297,7 +309,7 @@ def bar_chart(
     title: str,
     unit: str,
 ) -> str:
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 3.2))
         shown = [v if v is not None else 0.0 for v in values]
         colours = [

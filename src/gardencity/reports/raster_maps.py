@@ -14,7 +14,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 from gardencity.io.raster import Raster
-from gardencity.reports.maps import _decorate, _legend, _style, png_base64
+from gardencity.reports.maps import add_legend, add_scale_and_north, map_style, png_base64
 
 __all__ = ["green_cover_map", "heat_island_map"]
 
@@ -57,7 +57,7 @@ def green_cover_map(
         if name in classes:
             coded[array == classes[name]] = code
     colours = ["#ffffff", "#1b7837", "#7fbf7b", "#d9f0a3"]
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         ax.imshow(
             coded,
@@ -73,8 +73,8 @@ def green_cover_map(
             Patch(facecolor=colours[i], edgecolor="#999999", label=labels[key])
             for i, key in ((1, "legend_tree"), (2, "legend_shrub"), (3, "legend_grass"))
         ]
-        _decorate(ax, tuple(zones.total_bounds), labels)
-        _legend(ax, handles)
+        add_scale_and_north(ax, tuple(zones.total_bounds), labels)
+        add_legend(ax, handles)
         ax.set_title(title, fontsize=11)
         return png_base64(fig)
 
@@ -87,13 +87,13 @@ def heat_island_map(
     shown = array.astype(float)
     if temperature.nodata is not None:
         shown[array == temperature.nodata] = np.nan
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         image = ax.imshow(shown, extent=extent, cmap="RdYlBu_r", interpolation="nearest")
         fig.colorbar(image, ax=ax, shrink=0.6, label="℃")
         zones.boundary.plot(ax=ax, color="#222222", linewidth=0.8)
         _names(ax, zones)
         x0, x1, y0, y1 = extent
-        _decorate(ax, (x0, y0, x1, y1), labels)
+        add_scale_and_north(ax, (x0, y0, x1, y1), labels)
         ax.set_title(title, fontsize=11)
         return png_base64(fig)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gardencity.errors import InvalidRequestError
+from gardencity.storage.images import IMAGE_TYPES, strip_metadata
 
 __all__ = ["DEFAULT_TYPES", "FileStore", "StoredFile", "detect_media_type"]
 
@@ -97,6 +98,11 @@ class FileStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
+    def read(self, sha256: str) -> bytes:
+        """The stored content of ``sha256`` (NotFoundError if it is not in the store)."""
+        with self.open(sha256) as handle:
+            return handle.read()
+
     def open(self, sha256: str) -> BinaryIO:
         path = self.path(sha256)
         if not path.is_file():
@@ -111,8 +117,14 @@ class FileStore:
         *,
         filename: str | None = None,
         declared_type: str | None = None,
+        clean_photos: bool = True,
     ) -> StoredFile:
-        """Store ``data`` (bytes or a binary stream read in chunks, at most ``max_bytes``)."""
+        """Store ``data`` (bytes or a binary stream read in chunks, at most ``max_bytes``).
+
+        Photos are stored upright and without metadata (HEIC as JPEG) unless
+        ``clean_photos`` is false: only a restore, which must give back exactly the bytes
+        it was given, stores them as they come.
+        """
         del filename  # names are kept in the database only, never on disk
         stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
         digest = hashlib.sha256()
@@ -143,6 +155,10 @@ class FileStore:
                 f"文件内容与声明类型不符 / the content is {media_type} but was declared "
                 f"{declared_type}"
             )
+        if clean_photos and media_type in IMAGE_TYPES:
+            cleaned = strip_metadata(content, media_type)
+            content, media_type = cleaned.content, cleaned.media_type
+            digest, size = hashlib.sha256(content), len(content)
         sha = digest.hexdigest()
         target = self.path(sha)
         if not target.is_file():
@@ -158,6 +174,10 @@ class FileStore:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         return StoredFile(sha, size, media_type, self.allowed[media_type])
+
+    def delete(self, sha256: str) -> None:
+        """Remove the file ``sha256`` (the caller checked that nothing refers to it)."""
+        self.path(sha256).unlink(missing_ok=True)
 
     def iter_all(self) -> Iterator[StoredFile]:
         for path in sorted(self.root.glob("??/??/*")):

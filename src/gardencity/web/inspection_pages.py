@@ -8,11 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from gardencity.api.lang import request_lang
 from gardencity.auth.permissions import PERMISSIONS
 from gardencity.inspection.ledger import DOCUMENT_KINDS, GENERATED_KIND, STATUS_NAMES, STATUSES
 from gardencity.settings import Settings
 from gardencity.standards import load_standard
-from gardencity.web.i18n import messages, request_lang
+from gardencity.web.i18n import messages
 from gardencity.web.pages import login_redirect, page_user, render
 
 __all__ = ["router"]

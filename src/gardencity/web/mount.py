@@ -27,6 +27,7 @@ def node_modules() -> Path:
 
 def install_web(app: FastAPI) -> None:
     from gardencity.web.inspection_pages import router as inspection_router
+    from gardencity.web.notification_pages import router as notification_router
     from gardencity.web.pages import router
 
     app.mount("/static/web", StaticFiles(directory=HERE / "static"), name="web-static")
@@ -43,3 +44,4 @@ def install_web(app: FastAPI) -> None:
             )
     app.include_router(router)
     app.include_router(inspection_router)
+    app.include_router(notification_router)

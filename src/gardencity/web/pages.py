@@ -14,15 +14,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from gardencity.api.deps import SESSION_COOKIE, client_address, set_session_cookie
-from gardencity.auth.sessions import authenticate, issue_token, revoke_token, user_for_token
+from gardencity.api.lang import LANG_COOKIE, request_lang
+from gardencity.assessment.scorecard import Scorecard
+from gardencity.auth.permissions import PERMISSIONS
+from gardencity.auth.sessions import log_in, revoke_token, user_for_token
+from gardencity.auth.throttle import AccountLockedError
 from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
 from gardencity.errors import AuthenticationError, RateLimitedError
+from gardencity.jobs.runs import latest_scorecard
 from gardencity.settings import Settings
 from gardencity.web.cockpit import indicator_rows
-from gardencity.web.i18n import LANG_COOKIE, messages, request_lang
+from gardencity.web.i18n import messages
 
-__all__ = ["NAV", "PageUser", "login_redirect", "page_user", "render", "router"]
+__all__ = ["NAV", "PageUser", "json_for_html", "login_redirect", "page_user", "render", "router"]
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -40,6 +45,7 @@ NAV = {
     "survey-results": ("nav_survey_results", ("admin", "coordinator", "leader")),
     "spot-checks": ("nav_spot_checks", STAFF),
     "benchmark": ("nav_benchmark", ("admin", "coordinator", "leader")),
+    "notifications": ("nav_notifications", ("admin",)),
     "public": ("nav_public", (*STAFF, "resident", None)),
     "survey": ("nav_survey", ("resident", None)),
 }
@@ -65,6 +71,23 @@ def page_user(request: Request) -> PageUser | None:
         if user is None:
             return None
         return PageUser(user.id, user.username, user.display_name, user.role, user.unit_id)
+
+
+# characters that could end or change the <script> element, or a JavaScript string literal
+_HTML_UNSAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def json_for_html(data: Any) -> str:
+    r"""``data`` as JSON safe to embed in ``<script type="application/json">``: ``<``, ``>``,
+    ``&`` and the line separators U+2028/9 are written as ``\uXXXX`` escapes, so no text
+    (``</script>``, ``<!--<script>``) can end the element or change how it is parsed.
+
+    >>> json_for_html({"name": "<!--<script>&"})
+    '{"name": "\\u003c!--\\u003cscript\\u003e\\u0026"}'
+    """
+    return json.dumps(data, ensure_ascii=False).translate(_HTML_UNSAFE)
 
 
 def render(request: Request, page: str, user: PageUser | None, **context: Any) -> HTMLResponse:
@@ -94,7 +117,7 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
             "user": user,
             "nav": nav,
             "city_name": settings.city_name,
-            "page_data": json.dumps(page_data, ensure_ascii=False).replace("</", "<\\/"),
+            "page_data": json_for_html(page_data),
             **context,
         },
     )
@@ -117,22 +140,14 @@ def _staff_page(request: Request, page: str, **context: Any) -> Response:
     return render(request, page, user, **context)
 
 
-def _latest_scorecard(request: Request) -> tuple[dict[str, Any] | None, int | None]:
-    from gardencity.jobs.runs import latest_run, run_dir
-
+def _latest_scorecard(request: Request) -> tuple[Scorecard | None, int | None]:
     settings: Settings = request.app.state.settings
     if settings.workspace is None:
         return None, None
     db: Database = request.app.state.db
     with db.session() as session:
-        run = latest_run(session)
-        run_id = run.id if run else None
-    if run_id is None:
-        return None, None
-    path = run_dir(settings.workspace, run_id) / "scorecard.json"
-    if not path.is_file():
-        return None, run_id
-    return json.loads(path.read_text(encoding="utf-8")), run_id
+        run_id, scorecard = latest_scorecard(session, settings.workspace)
+    return scorecard, run_id
 
 
 @router.get("/")
@@ -161,16 +176,28 @@ def login_submit(
     ctx: ServiceContext = request.app.state.ctx
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     try:
-        request.app.state.limiter.check(
-            "login", client_address(request), request.app.state.settings.logins_per_minute
-        )
         with db.session() as session:
-            user = authenticate(session, username, password)
-            lifetime = timedelta(hours=settings.session_hours)
-            secret = issue_token(session, user, kind="session", lifetime=lifetime, now=ctx.now())
-    except (AuthenticationError, RateLimitedError) as exc:
-        page = render(request, "login", None, next=target, error=str(exc), username=username)
-        page.status_code = 401 if isinstance(exc, AuthenticationError) else 429
+            _, secret = log_in(
+                session,
+                request.app.state.limiter,
+                username,
+                password,
+                client=client_address(request),
+                per_minute=settings.logins_per_minute,
+                lifetime=timedelta(hours=settings.session_hours),
+                now=ctx.now(),
+            )
+    except RateLimitedError as exc:
+        key = "login_locked" if isinstance(exc, AccountLockedError) else "login_rate_limited"
+        error = messages(request_lang(request))[key].format(seconds=exc.retry_after_s)
+        page = render(request, "login", None, next=target, error=error, username=username)
+        page.status_code = 429
+        page.headers["Retry-After"] = str(exc.retry_after_s)
+        return page
+    except AuthenticationError:
+        error = messages(request_lang(request))["login_failed"]
+        page = render(request, "login", None, next=target, error=error, username=username)
+        page.status_code = 401
         return page
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, secret, settings)
@@ -189,6 +216,25 @@ def logout(request: Request) -> Response:
     return response
 
 
+@router.get("/account")
+def account_page(request: Request) -> Response:
+    """Change the password; the user's log-ins and API tokens; Open311 keys (administrators)."""
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    return render(
+        request,
+        "account",
+        user,
+        can_manage_keys=_holds(user, "api_key.manage"),
+        can_manage_users=_holds(user, "user.manage"),
+    )
+
+
+def _holds(user: PageUser, permission: str) -> bool:
+    return user.role in {str(role) for role in PERMISSIONS[permission]}
+
+
 @router.get("/map")
 def map_page(request: Request) -> Response:
     _, run_id = _latest_scorecard(request)
@@ -203,7 +249,7 @@ def cockpit_page(request: Request) -> Response:
     scorecard, run_id = _latest_scorecard(request)
     lang = request_lang(request)
     rows = indicator_rows(scorecard, lang) if scorecard else []
-    districts = scorecard.get("districts", []) if scorecard else []
+    districts = [d.model_dump() for d in scorecard.districts] if scorecard else []
     chart = [
         {
             "id": r["id"],
@@ -300,3 +346,18 @@ def _categories(ctx: ServiceContext, request: Request) -> list[dict[str, Any]]:
         {"code": c.code, "name": c.name_zh if lang == "zh" else c.name_en, "public": c.public}
         for c in ctx.config.categories.values()
     ]
+
+
+def refusal_page(lang: str) -> HTMLResponse:
+    """What a page form from another site gets (the cross-site guard of api/security.py)."""
+    t = messages(lang)
+    return HTMLResponse(
+        f'<!doctype html><html lang="{"en" if lang == "en" else "zh-CN"}"><head>'
+        f'<meta charset="utf-8"><meta name="viewport" content="width=device-width, '
+        f'initial-scale=1"><title>{t["refused_title"]}</title>'
+        '<link rel="stylesheet" href="/static/web/app.css"></head><body><main>'
+        f'<section class="card narrow"><h1>{t["refused_title"]}</h1>'
+        f'<p>{t["refused_text"]}</p><p><a href="/">{t["refused_home"]}</a></p></section>'
+        "</main></body></html>",
+        status_code=403,
+    )

@@ -11,8 +11,7 @@ from gardencity.api.deps import Ctx, CurrentUser, DbSession, Lang, PathId, Query
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.api.presenters import case_feature, case_out, json_response
 from gardencity.auth.permissions import UnitTree, authorize
-from gardencity.campaign import service
-from gardencity.campaign.models import Attachment
+from gardencity.campaign import media, service
 from gardencity.campaign.schemas import (
     ActionIn,
     AttachmentOut,
@@ -22,7 +21,7 @@ from gardencity.campaign.schemas import (
     CasePage,
     parse_bbox,
 )
-from gardencity.errors import InvalidRequestError, NotFoundError
+from gardencity.errors import InvalidRequestError
 from gardencity.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=ERROR_RESPONSES)
@@ -149,8 +148,12 @@ async def upload_attachment(
     case_id: PathId,
     file: Annotated[UploadFile, File(description="photo (JPEG/PNG/WebP/HEIC) or PDF/DOCX/XLSX")],
     role: Annotated[str, Form(pattern="^(before|after|document)$")] = "before",
+    public: Annotated[
+        bool, Form(description="show this photo with the public view of the case")
+    ] = False,
 ) -> AttachmentOut:
-    """Upload a before/after photo or a document; stored by content hash."""
+    """Upload a before/after photo or a document; stored by content hash, photos without
+    their metadata (GPS position, phone model …)."""
     settings: Settings = request.app.state.settings
     limit = int(settings.max_upload_mb * 1_000_000)
     content = await file.read(limit + 1)
@@ -163,6 +166,7 @@ async def upload_attachment(
         role=role,
         filename=file.filename,
         declared_type=file.content_type,
+        public=public,
     )
     session.commit()
     return AttachmentOut.model_validate(attachment)
@@ -178,15 +182,11 @@ def get_attachment(
     session: DbSession, ctx: Ctx, user: CurrentUser, attachment_id: PathId
 ) -> Response:
     """The stored file, if you may see its case."""
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None or attachment.case_id is None:
-        raise NotFoundError(f"attachment {attachment_id} not found")
-    service.get_case(session, user, attachment.case_id, details=False)
-    with ctx.files.open(attachment.sha256) as handle:
-        content = handle.read()
+    attachment = service.get_attachment(session, user, attachment_id)
+    content, media_type = media.attachment_content(ctx, attachment)
     return Response(
         content,
-        media_type=attachment.media_type,
+        media_type=media_type,
         headers={
             "Cache-Control": "private, max-age=86400",
             "X-Content-Type-Options": "nosniff",

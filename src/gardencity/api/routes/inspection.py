@@ -22,6 +22,7 @@ from gardencity.inspection.spot_checks import (
 )
 from gardencity.inspection.survey import Survey, load_survey
 from gardencity.settings import Settings
+from gardencity.text import CleanInput
 
 router = APIRouter(prefix="/api/v1", tags=["inspection"], responses=ERROR_RESPONSES)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,7 +57,7 @@ class SurveyOut(BaseModel):
     strata: dict[str, str] = Field(description="stratum (district) code → name")
 
 
-class SurveyResponseIn(BaseModel):
+class SurveyResponseIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
     stratum: str = Field(min_length=1, max_length=64, description="the respondent's district code")
     answers: dict[str, bool | int | str | None] = Field(max_length=100)

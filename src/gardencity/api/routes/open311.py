@@ -1,43 +1,44 @@
 """Open311 GeoReport v2 (``/open311/v2``), feeding and reading the same cases.
 
 Endpoints: ``services``, ``services/{code}``, ``requests`` (GET, POST with ``api_key``),
-``requests/{id}``, ``tokens/{token}``, each as ``.json`` or ``.xml``. Extensions: ``page``
-and ``page_size`` on the request list; ``extensions=true`` adds the public update history
-(``updates``) and the city's status label. Reporters' names, e-mails and phones and staff
-names are never returned. Errors use the Open311 shape, not the rest of the API's.
+``requests/{id}``, ``tokens/{token}``, each as ``.json`` or ``.xml``, and ``media/{id}``.
+Extensions: ``page`` and ``page_size`` on the request list; ``extensions=true`` adds the
+public update history (``updates``) and the city's status label; a POST may carry a photo
+as the multipart file ``media``. Reporters' names, e-mails and phones, staff names, internal
+notes and door numbers are never returned (:mod:`gardencity.campaign.privacy`); absolute
+URLs start with ``Settings.public_base_url``. Errors use the Open311 shape, not the rest of
+the API's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
 
-from gardencity.api.deps import Ctx, DbSession, PathId, client_address
+from gardencity.api.deps import Ctx, DbSession, client_address
+from gardencity.api.errors import OPEN311_ERROR_RESPONSES
 from gardencity.api.open311_format import open311_error, open311_response, w3c
+from gardencity.api.open311_input import ListQuery, list_query, parse_new_request
 from gardencity.api.public_cache import PublicCache
 from gardencity.auth.models import Unit
 from gardencity.auth.sessions import valid_api_key
-from gardencity.campaign import lookup, service
-from gardencity.campaign.models import Attachment, Case, CaseEvent
+from gardencity.campaign import lookup, media, service
+from gardencity.campaign.media import PublicPhoto
+from gardencity.campaign.models import Case, CaseEvent
+from gardencity.campaign.privacy import public_address, public_events, public_note
 from gardencity.campaign.schemas import CaseIn
 from gardencity.campaign.states import OPEN311_STATUS, CaseStatus
-from gardencity.errors import (
-    CampaignError,
-    GardenCityError,
-    InvalidRequestError,
-    RateLimitedError,
-)
+from gardencity.errors import CampaignError, GardenCityError, RateLimitedError
 from gardencity.settings import Settings
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"])
+router = APIRouter(prefix="/open311/v2", tags=["open311"], responses=OPEN311_ERROR_RESPONSES)
 FORMATS = {"json", "xml"}
-PHOTO_ROLES = {"before", "after"}
 
 
 def _guard(request: Request, fmt: str, bucket: str, run: Callable[[], Response]) -> Response:
@@ -60,9 +61,19 @@ def _guard(request: Request, fmt: str, bucket: str, run: Callable[[], Response])
         return open311_error(fmt, 400, str(exc))
 
 
+def public_base(request: Request) -> tuple[str, bool]:
+    """The base of absolute URLs (ends with "/") and whether it came from the request
+    (then it is part of the cache key: no answer depends on a header it is not keyed on)."""
+    settings: Settings = request.app.state.settings
+    if settings.public_base_url:
+        return settings.public_base_url, False
+    return str(request.base_url), True
+
+
 def _cached(request: Request, run: Callable[[], Response]) -> Response:
     cache: PublicCache = request.app.state.public_cache
-    return cache.respond(request, run)
+    base, from_request = public_base(request)
+    return cache.respond(request, run, base_url=base if from_request else None)
 
 
 def _service(ctx: Ctx, code: str) -> dict[str, Any]:
@@ -73,7 +84,7 @@ def _service(ctx: Ctx, code: str) -> dict[str, Any]:
         "description": f"{c.name_en}. {c.description}".strip(),
         "metadata": False,
         "type": "realtime",
-        "keywords": [c.name_en.lower(), c.kind],
+        "keywords": f"{c.name_zh},{c.name_en.lower()},{c.kind}",  # comma-separated (spec)
         "group": c.group,
     }
 
@@ -84,14 +95,14 @@ def _public_codes(ctx: Ctx) -> list[str]:
 
 @dataclass
 class _History:
-    """What the public may see of a case's history: public events and the first photo."""
+    """What the public may see of a case's history: public events and public photos."""
 
     events: list[Any] = field(default_factory=list)
-    photo_id: int | None = None
+    photos: list[PublicPhoto] = field(default_factory=list)
 
 
-def _histories(session: DbSession, case_ids: list[int]) -> dict[int, _History]:
-    """Public events (oldest first) and the first 'before' photo of each case, in two queries."""
+def _histories(session: DbSession, ctx: Ctx, case_ids: list[int]) -> dict[int, _History]:
+    """Public events (oldest first) and public photos of each case, in two queries."""
     found: dict[int, _History] = {i: _History() for i in case_ids}
     if not case_ids:
         return found
@@ -100,23 +111,19 @@ def _histories(session: DbSession, case_ids: list[int]) -> dict[int, _History]:
             CaseEvent.case_id,
             CaseEvent.id,
             CaseEvent.action,
+            CaseEvent.from_status,
             CaseEvent.to_status,
             CaseEvent.at,
             CaseEvent.reason,
+            CaseEvent.public,
         )
-        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.public.is_(True))
+        .where(CaseEvent.case_id.in_(case_ids))
         .order_by(CaseEvent.case_id, CaseEvent.id)
     ).all()
-    for event in events:
+    for event in public_events(events):
         found[event.case_id].events.append(event)
-    photos = session.execute(
-        select(Attachment.case_id, func.min(Attachment.id))
-        .where(Attachment.case_id.in_(case_ids), Attachment.role == "before")
-        .group_by(Attachment.case_id)
-    ).all()
-    for case_id, photo_id in photos:
-        if case_id is not None:
-            found[case_id].photo_id = photo_id
+    for case_id, photos in media.public_photos(session, case_ids, _public_codes(ctx)).items():
+        found[case_id].photos = photos
     return found
 
 
@@ -130,8 +137,7 @@ def request_view(
     extensions: bool = False,
 ) -> dict[str, Any]:
     """One case as an Open311 service request (no personal data, no staff names)."""
-    public_events = history.events
-    notes = next((e.reason for e in reversed(public_events) if e.reason), None)
+    notes = next((public_note(e) for e in reversed(history.events) if public_note(e)), None)
     category = ctx.config.categories.get(case.category)
     view: dict[str, Any] = {
         "service_request_id": case.reference,
@@ -145,13 +151,13 @@ def request_view(
         "requested_datetime": w3c(case.created_at),
         "updated_datetime": w3c(case.updated_at),
         "expected_datetime": w3c(case.deadline_at),
-        "address": case.address,
+        "address": public_address(case.address),
         "address_id": None,
         "zipcode": None,
         "lat": case.lat,
         "long": case.lon,
         "media_url": (
-            f"{base_url}open311/v2/media/{history.photo_id}" if history.photo_id else None
+            f"{base_url}open311/v2/media/{history.photos[0].public_id}" if history.photos else None
         ),
     }
     if extensions:
@@ -163,9 +169,9 @@ def request_view(
                 "status": OPEN311_STATUS[CaseStatus(e.to_status)],
                 "status_label": lookup.status_label(ctx.config, e.to_status),
                 "updated_datetime": w3c(e.at),
-                "status_notes": e.reason,
+                "status_notes": public_note(e),
             }
-            for e in public_events
+            for e in history.events
         ]
     return view
 
@@ -205,14 +211,21 @@ def service_definition(request: Request, ctx: Ctx, service_code: str, fmt: str) 
 
 @router.post("/requests.{fmt}", operation_id="open311_create_request")
 async def create_request(request: Request, session: DbSession, ctx: Ctx, fmt: str) -> Response:
-    """Create a service request (form-encoded per the spec, or JSON); ``api_key`` required."""
+    """Create a service request (form-encoded per the spec, multipart with a photo as the file
+    ``media``, or JSON); ``api_key`` required."""
     content_type = request.headers.get("content-type", "")
+    photo: tuple[bytes, str | None, str | None] | None = None
     try:
         if content_type.startswith("application/json"):
             raw = await request.json()
             form = raw if isinstance(raw, dict) else {}
         else:
-            form = dict(await request.form())
+            async with request.form() as parsed:
+                form = dict(parsed)
+                upload = form.pop("media", None)
+                if isinstance(upload, UploadFile):
+                    content = await upload.read(ctx.files.max_bytes + 1)
+                    photo = (content, upload.filename, upload.content_type)
     except Exception:
         return open311_error(fmt, 400, "the body must be form-encoded or a JSON object")
     fields = {k: str(v) for k, v in form.items() if isinstance(v, str | int | float)}
@@ -224,25 +237,25 @@ async def create_request(request: Request, session: DbSession, ctx: Ctx, fmt: st
         code = fields.get("service_code", "")
         if code not in _public_codes(ctx):
             return open311_error(fmt, 400, f"service_code missing or unknown: '{code}'")
-        try:
-            lat, lon = float(fields["lat"]), float(fields["long"])
-        except (KeyError, ValueError):
-            return open311_error(
-                fmt, 400, "lat and long (WGS 84) are required; address_string alone is not enough"
-            )
-        name = " ".join(p for p in (fields.get("first_name"), fields.get("last_name")) if p)
+        data = parse_new_request(fields)
+        name = " ".join(p for p in (data.first_name, data.last_name) if p)
         body = CaseIn(
             category=code,
-            description=fields.get("description", "")[:5000],
+            description=data.description,
             source="resident",
-            lon=lon,
-            lat=lat,
-            address=fields.get("address_string", "")[:300] or None,
+            lon=data.long,
+            lat=data.lat,
+            address=data.address_string or None,
             reporter_name=name[:200] or None,
-            reporter_email=fields.get("email", "")[:200] or None,
-            reporter_phone=fields.get("phone", "")[:40] or None,
+            reporter_email=data.email or None,
+            reporter_phone=data.phone or None,
         )
         case = service.file_case(session, ctx, None, body, public_reporter=key.name)
+        if photo is not None and photo[0]:
+            content, filename, declared = photo
+            media.report_photo(
+                session, ctx, case, content, filename=filename, declared_type=declared
+            )
         session.commit()
         notice = f"已受理，编号 {case.reference} / received as {case.reference}"
         return open311_response(
@@ -263,21 +276,6 @@ async def create_request(request: Request, session: DbSession, ctx: Ctx, fmt: st
     return _guard(request, fmt, "write", run)
 
 
-def _parse_time(value: str | None, name: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        # a "+" left unencoded in a query string arrives as a space
-        parsed = datetime.fromisoformat(value.strip().replace(" ", "+").replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidRequestError(
-            f"{name} must be ISO 8601 (w3c), e.g. 2026-05-01T00:00:00+08:00"
-        ) from exc
-    if parsed.tzinfo is None:
-        raise InvalidRequestError(f"{name} needs a UTC offset, e.g. +08:00")
-    return parsed
-
-
 def _visible() -> Any:
     """The columns a service request shows (plain rows: no ORM objects to build)."""
     return select(
@@ -296,51 +294,41 @@ def _visible() -> Any:
     )
 
 
+def _listed(ctx: Ctx, query: ListQuery) -> Any:
+    selected = _visible().where(Case.category.in_(_public_codes(ctx)))
+    if query.ids:
+        return selected.where(Case.reference.in_(query.ids))  # overrides the other filters
+    if query.start is not None:
+        selected = selected.where(Case.created_at >= query.start)
+    if query.end is not None:
+        selected = selected.where(Case.created_at <= query.end)
+    if query.service_codes:
+        selected = selected.where(Case.category.in_(query.service_codes))
+    if query.statuses:
+        states = [s.value for s in CaseStatus if OPEN311_STATUS[s] in query.statuses]
+        selected = selected.where(Case.status.in_(states))
+    return selected
+
+
 @router.get("/requests.{fmt}", operation_id="open311_list_requests")
 def list_requests(request: Request, session: DbSession, ctx: Ctx, fmt: str) -> Response:
-    """Service requests, newest first; by default those of the last 90 days, at most 1000."""
-    params = request.query_params
+    """Service requests, newest first; by default those of the last 90 days, at most 1000
+    per page; a date span is at most 90 days."""
 
     def run() -> Response:
-        query = _visible().where(Case.category.in_(_public_codes(ctx)))
-        ids = params.get("service_request_id")
-        if ids:
-            query = query.where(Case.reference.in_([i.strip() for i in ids.split(",")][:1000]))
-        else:
-            start = _parse_time(params.get("start_date"), "start_date")
-            end = _parse_time(params.get("end_date"), "end_date")
-            if start is None and end is None:
-                start = ctx.now() - timedelta(days=90)
-            if start is not None:
-                query = query.where(Case.created_at >= start)
-            if end is not None:
-                query = query.where(Case.created_at <= end)
-            if params.get("service_code"):
-                query = query.where(Case.category.in_(params["service_code"].split(",")))
-            if params.get("status"):
-                wanted = {s.strip() for s in params["status"].split(",")}
-                if not wanted <= {"open", "closed"}:
-                    raise InvalidRequestError("status must be open, closed or open,closed")
-                states = [s.value for s in CaseStatus if OPEN311_STATUS[s] in wanted]
-                query = query.where(Case.status.in_(states))
-        try:
-            page = int(params.get("page", 1))
-            size = int(params.get("page_size", 1000))
-        except ValueError:
-            raise InvalidRequestError("page and page_size must be whole numbers") from None
-        if page < 1 or not 1 <= size <= 1000:
-            raise InvalidRequestError("page ≥ 1 and 1 ≤ page_size ≤ 1000")
+        query = list_query(request.query_params, ctx.now())
         cases = session.execute(
-            query.order_by(Case.created_at.desc(), Case.id.desc())
-            .offset((page - 1) * size)
-            .limit(size)
+            _listed(ctx, query)
+            .order_by(Case.created_at.desc(), Case.id.desc())
+            .offset((query.page - 1) * query.page_size)
+            .limit(query.page_size)
         ).all()
         units = _units(session, cases)
-        histories = _histories(session, [c.id for c in cases])
-        extensions = params.get("extensions", "").lower() == "true"
-        base = str(request.base_url)
+        histories = _histories(session, ctx, [c.id for c in cases])
+        base, _ = public_base(request)
         payload = [
-            request_view(c, ctx, base, units, histories[c.id], extensions=extensions) for c in cases
+            request_view(c, ctx, base, units, histories[c.id], extensions=query.extensions)
+            for c in cases
         ]
         return open311_response(fmt, payload, "service_requests", "request")
 
@@ -363,9 +351,9 @@ def get_request(
         view = request_view(
             case,
             ctx,
-            str(request.base_url),
+            public_base(request)[0],
             _units(session, [case]),
-            _histories(session, [case.id])[case.id],
+            _histories(session, ctx, [case.id])[case.id],
             extensions=extensions,
         )
         return open311_response(fmt, [view], "service_requests", "request")
@@ -387,30 +375,24 @@ def get_token(request: Request, session: DbSession, token: str, fmt: str) -> Res
 
 
 @router.get(
-    "/media/{attachment_id}",
+    "/media/{public_id}",
     operation_id="open311_get_media",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}}},
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
 )
-def get_media(request: Request, session: DbSession, ctx: Ctx, attachment_id: PathId) -> Response:
-    """A before/after photo of a public case (never a document)."""
+def get_media(
+    request: Request,
+    session: DbSession,
+    ctx: Ctx,
+    public_id: Annotated[str, Path(min_length=16, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")],
+) -> Response:
+    """A photo the public view of a case shows (without metadata), by its public id."""
 
     def run() -> Response:
-        attachment = session.get(Attachment, attachment_id)
-        case = session.get(Case, attachment.case_id) if attachment and attachment.case_id else None
-        if (
-            attachment is None
-            or case is None
-            or attachment.role not in PHOTO_ROLES
-            or not attachment.media_type.startswith("image/")
-            or case.category not in _public_codes(ctx)
-        ):
-            return open311_error("json", 404, "no such photo")
-        with ctx.files.open(attachment.sha256) as handle:
-            content = handle.read()
+        content, media_type = media.public_photo(session, ctx, public_id, _public_codes(ctx))
         return Response(
             content,
-            media_type=attachment.media_type,
+            media_type=media_type,
             headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=3600"},
         )
 

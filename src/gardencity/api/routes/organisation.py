@@ -9,17 +9,18 @@ from typing import Annotated, Any
 
 import pyogrio
 from fastapi import APIRouter, File, Form, Query, UploadFile
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from shapely.geometry import mapping
 from sqlalchemy import select
 
 from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId
 from gardencity.api.errors import ERROR_RESPONSES
-from gardencity.auth.models import AuditEntry, Grid, LeaderAssignment, Unit, User
+from gardencity.auth.models import ApiKey, AuditEntry, Grid, LeaderAssignment, Unit, User
 from gardencity.auth.permissions import authorize
 from gardencity.campaign import organisation as org
 from gardencity.campaign.schemas import DbId
 from gardencity.errors import InvalidRequestError
+from gardencity.text import CleanInput
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"], responses=ERROR_RESPONSES)
 
@@ -43,7 +44,7 @@ class UserOut(BaseModel):
     is_active: bool
 
 
-class LeaderIn(BaseModel):
+class LeaderIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
     user_id: DbId
     unit_id: DbId
@@ -56,9 +57,17 @@ class LeaderOut(BaseModel):
     unit_id: int
 
 
-class ApiKeyIn(BaseModel):
+class ApiKeyIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+
+
+class ApiKeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
     name: str
+    is_active: bool
+    created_at: datetime
 
 
 class AuditOut(BaseModel):
@@ -179,12 +188,27 @@ async def import_grids(
 @router.post("/api-keys", operation_id="create_api_key", status_code=201)
 def create_api_key(
     session: DbSession, ctx: Ctx, user: CurrentUser, body: ApiKeyIn
-) -> dict[str, str]:
+) -> dict[str, str | int]:
     """A new Open311 api_key for a client application; shown once."""
     authorize(user, "api_key.manage")
-    key = org.create_api_key(session, ctx, user, body.name)
+    key, row = org.create_api_key(session, ctx, user, body.name)
     session.commit()
-    return {"api_key": key, "name": body.name}
+    return {"api_key": key, "name": body.name, "id": row.id}
+
+
+@router.get("/api-keys", operation_id="list_api_keys")
+def list_api_keys(session: DbSession, user: CurrentUser) -> list[ApiKeyOut]:
+    """The Open311 api_keys (never the keys themselves), newest first; revoked ones too."""
+    authorize(user, "api_key.manage")
+    rows = session.scalars(select(ApiKey).order_by(ApiKey.id.desc())).all()
+    return [ApiKeyOut.model_validate(r) for r in rows]
+
+
+@router.delete("/api-keys/{key_id}", operation_id="revoke_api_key", status_code=204)
+def revoke_api_key(session: DbSession, ctx: Ctx, user: CurrentUser, key_id: PathId) -> None:
+    """Revoke an Open311 api_key: its client application can no longer file requests."""
+    org.revoke_api_key(session, ctx, user, key_id)
+    session.commit()
 
 
 @router.get("/audit", operation_id="list_audit_log")

@@ -1,7 +1,8 @@
 """The residents' side without log-in: report a problem, follow it, see the public map.
 
-No personal data and no staff names ever leave these endpoints; every one is rate limited
-per client address.
+No personal data, no staff names and no internal notes ever leave these endpoints (what the
+public sees of a case: :mod:`gardencity.campaign.privacy`); every one is rate limited per
+client address.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from gardencity.api.deps import Ctx, DbSession, Lang, client_address
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.api.open311_format import JSON_TYPE
 from gardencity.api.public_cache import PublicCache
-from gardencity.campaign import lookup, service
-from gardencity.campaign.models import Attachment, Case
+from gardencity.campaign import lookup, media, service
+from gardencity.campaign.media import PublicPhoto
+from gardencity.campaign.models import Case
+from gardencity.campaign.privacy import public_actor, public_events, public_note
 from gardencity.campaign.schemas import CaseIn, parse_bbox
 from gardencity.campaign.states import OPEN311_STATUS, CaseStatus
 from gardencity.db.spatial import in_bbox
@@ -27,16 +30,6 @@ from gardencity.errors import InvalidRequestError, NotFoundError
 from gardencity.settings import Settings
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=ERROR_RESPONSES)
-
-ROLE_ZH = {
-    None: "系统",
-    "admin": "创园办",
-    "coordinator": "区协调员",
-    "officer": "责任单位",
-    "inspector": "督查员",
-    "leader": "包挂领导",
-    "resident": "市民",
-}
 
 
 class PublicEvent(BaseModel):
@@ -46,6 +39,11 @@ class PublicEvent(BaseModel):
     status_label: str
     by: str
     note: str | None
+
+
+class PublicPhotoOut(BaseModel):
+    role: str
+    url: str
 
 
 class PublicCase(BaseModel):
@@ -59,6 +57,7 @@ class PublicCase(BaseModel):
     updated_at: str
     lon: float
     lat: float
+    photos: list[PublicPhotoOut]
     timeline: list[PublicEvent]
 
 
@@ -70,7 +69,9 @@ def _limit(request: Request, kind: str) -> None:
     request.app.state.limiter.check(f"public-{kind}", client_address(request), per_minute)
 
 
-def public_case(case: Case, ctx: Ctx, roles: dict[int, str], lang: str = "zh") -> PublicCase:
+def public_case(
+    case: Case, ctx: Ctx, roles: dict[int, str], photos: list[PublicPhoto], lang: str = "zh"
+) -> PublicCase:
     return PublicCase(
         reference=case.reference,
         category=case.category,
@@ -82,17 +83,19 @@ def public_case(case: Case, ctx: Ctx, roles: dict[int, str], lang: str = "zh") -
         updated_at=case.updated_at.isoformat(),
         lon=round(case.lon, 6),
         lat=round(case.lat, 6),
+        photos=[
+            PublicPhotoOut(role=p.role, url=f"/open311/v2/media/{p.public_id}") for p in photos
+        ],
         timeline=[
             PublicEvent(
                 at=e.at.isoformat(),
                 action=e.action,
                 status=e.to_status,
                 status_label=lookup.status_label(ctx.config, e.to_status, lang),
-                by=ROLE_ZH.get(roles.get(e.actor_id) if e.actor_id else None, "工作人员"),
-                note=e.reason,
+                by=public_actor(roles.get(e.actor_id, "staff") if e.actor_id else None, lang),
+                note=public_note(e),
             )
-            for e in case.events
-            if e.public
+            for e in public_events(case.events)
         ],
     )
 
@@ -124,13 +127,6 @@ async def report(
     if known is None or not known.public:
         raise InvalidRequestError(f"未知类别 / unknown category '{category}'")
     content = await photo.read(ctx.files.max_bytes + 1) if photo is not None else None
-    stored = (
-        ctx.files.put(content, filename=photo.filename, declared_type=photo.content_type)
-        if content is not None and photo is not None
-        else None
-    )
-    if stored is not None and not stored.media_type.startswith("image/"):
-        raise InvalidRequestError("the photo must be an image (JPEG, PNG, WebP or HEIC)")
     body = CaseIn(
         category=category,
         description=description,
@@ -140,17 +136,9 @@ async def report(
         reporter_phone=contact_phone,
     )
     case = service.file_case(session, ctx, None, body, public_reporter="public page")
-    if stored is not None:
-        session.add(
-            Attachment(
-                case_id=case.id,
-                sha256=stored.sha256,
-                media_type=stored.media_type,
-                size=stored.size,
-                role="before",
-                filename=None,
-                created_at=ctx.now(),
-            )
+    if content and photo is not None:  # checked and stored with the case, or neither
+        media.report_photo(
+            session, ctx, case, content, filename=photo.filename, declared_type=photo.content_type
         )
     session.commit()
     return {"reference": case.reference, "token": case.token, "status": case.status}
@@ -168,7 +156,9 @@ def follow(
     known = case is not None and ctx.config.categories.get(case.category)
     if case is None or not known or not known.public:
         raise NotFoundError(f"编号 {reference} 不存在 / no report {reference}")
-    return public_case(case, ctx, _roles(session, case), lang)
+    codes = [code for code, c in ctx.config.categories.items() if c.public]
+    photos = media.public_photos(session, [case.id], codes)[case.id]
+    return public_case(case, ctx, _roles(session, case), photos, lang)
 
 
 @router.get(

@@ -9,13 +9,14 @@ from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId, QueryId
+from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId, QueryId, QueryTime
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.auth.models import Unit
 from gardencity.auth.permissions import authorize
 from gardencity.campaign import flags, service, targets
 from gardencity.campaign.models import FlagAward
 from gardencity.campaign.schemas import DbId
+from gardencity.text import CleanInput
 
 router = APIRouter(prefix="/api/v1", tags=["rankings and targets"], responses=ERROR_RESPONSES)
 
@@ -34,7 +35,7 @@ class FlagOut(BaseModel):
     details: dict[str, Any]
 
 
-class SpotCheckIn(BaseModel):
+class SpotCheckIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
     unit_id: DbId
     score: float = Field(ge=0, le=100, allow_inf_nan=False)
@@ -53,7 +54,7 @@ def _flags_out(session: DbSession, rows: list[FlagAward]) -> list[FlagOut]:
 
 @router.post("/rankings/compute", operation_id="compute_rankings")
 def compute_rankings(
-    session: DbSession, ctx: Ctx, user: CurrentUser, when: datetime | None = None
+    session: DbSession, ctx: Ctx, user: CurrentUser, when: QueryTime = None
 ) -> list[FlagOut]:
     """Score and flag every unit for the period containing ``when`` (default: now)."""
     rows = flags.compute_flags(session, ctx, user, when or ctx.now())
@@ -66,7 +67,7 @@ def list_rankings(
     session: DbSession,
     ctx: Ctx,
     user: CurrentUser,
-    period_start: datetime | None = None,
+    period_start: QueryTime = None,
     unit_id: QueryId = None,
 ) -> list[FlagOut]:
     """The flags of one period (default: the latest computed), or one unit's history."""

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from gardencity.api.deps import CurrentUser, DbSession, PathId
 from gardencity.api.errors import ERROR_RESPONSES
+from gardencity.api.security import DOCUMENT_POLICY
 from gardencity.auth.permissions import authorize
 from gardencity.errors import ConflictError, NotFoundError
 from gardencity.jobs import layers
@@ -20,6 +21,7 @@ from gardencity.jobs.models import AssessmentRun
 from gardencity.jobs.runner import JobRunner
 from gardencity.jobs.runs import OUTPUT_FILES, get_run, run_dir, start_run
 from gardencity.jobs.whatif import check_edits
+from gardencity.text import CleanInput
 
 router = APIRouter(prefix="/api/v1", tags=["assessment runs"], responses=ERROR_RESPONSES)
 
@@ -42,7 +44,7 @@ class RunOut(BaseModel):
     error: str | None
 
 
-class RunIn(BaseModel):
+class RunIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
     edits: dict[str, Any] | None = None
 
@@ -128,8 +130,14 @@ def run_file(
         "report": "text/html; charset=utf-8",
     }[key]
     disposition = "attachment" if key == "diagnostics" else "inline"
+    # the report is a stand-alone document: its own styles and embedded images, no script
+    headers = {"Content-Security-Policy": DOCUMENT_POLICY} if key == "report" else None
     return FileResponse(
-        path, media_type=media, filename=f"run{run_id}-{name}", content_disposition_type=disposition
+        path,
+        media_type=media,
+        filename=f"run{run_id}-{name}",
+        content_disposition_type=disposition,
+        headers=headers,
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import geopandas as gpd
 
+from gardencity.assessment.scorecard import SCORECARD_FILE, Scorecard
 from gardencity.errors import WorkspaceError
 from gardencity.io.raster import Raster
 
@@ -48,13 +49,14 @@ class ReportData:
         import pyogrio
 
         out = Path(out_dir)
-        card, gpkg = out / "scorecard.json", out / "diagnostics.gpkg"
+        card, gpkg = out / SCORECARD_FILE, out / "diagnostics.gpkg"
         missing = [p.name for p in (card, gpkg) if not p.is_file()]
         if missing:
             raise WorkspaceError(
                 f"{out} lacks {missing}. Fix: run `gardencity assess WORKSPACE --out {out}` first."
             )
-        scorecard = json.loads(card.read_text("utf-8"))
+        # the documents' tables still walk the JSON form (typed access: a later step)
+        scorecard = Scorecard.read(card).to_json_dict()
         layers = {}
         for name, geometry_type in pyogrio.list_layers(gpkg):
             if geometry_type is not None:

@@ -23,6 +23,7 @@ async function api(path, options = {}) {
     location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
     throw new Error("not logged in");
   }
+  if (response.status === 204) return null;
   const type = response.headers.get("content-type") || "";
   const body = type.includes("json") ? await response.json() : await response.text();
   if (!response.ok) {

@@ -23,7 +23,7 @@
     }
     document.getElementById("timeline").innerHTML = (c.events || []).map((e) =>
       `<li><time datetime="${esc(e.at)}">${fmtTime(e.at)}</time> <b>${esc(t("act_" + e.action) !== "act_" + e.action ? t("act_" + e.action) : e.action)}</b>
-       ${e.from_status ? esc(e.from_status) + " → " : ""}${esc(e.to_status)} · ${esc(e.actor)}${e.reason ? `<br>${esc(e.reason)}` : ""}</li>`).join("");
+       ${e.from_status ? esc(e.from_status) + " → " : ""}${esc(e.to_status)} · ${esc(e.actor)}${e.reason ? ` <span class="badge">${esc(t(e.public ? "public_reply" : "internal"))}</span><br>${esc(e.reason)}` : ""}</li>`).join("");
     const unitSelect = document.getElementById("action-unit");
     if (c.unit_id && unitSelect.querySelector(`option[value="${c.unit_id}"]`)) unitSelect.value = String(c.unit_id);
     const actions = c.allowed_actions || [];
@@ -41,6 +41,7 @@
     if (NEEDS_REASON.has(action) && !reason) { toast(t("reason_required")); document.getElementById("action-reason").focus(); return; }
     const body = { version: current.version };
     if (reason) body.reason = reason;
+    if (reason && document.getElementById("action-public").checked) body.public = true;
     if (action === "dispatch" || action === "reassign") body.unit_id = Number(document.getElementById("action-unit").value);
     button.disabled = true;
     try {
@@ -50,6 +51,7 @@
         const data = new FormData();
         data.append("file", file);
         data.append("role", "after");
+        if (document.getElementById("action-photo-public").checked) data.append("public", "true");
         const attachment = await api(`/api/v1/cases/${id}/attachments`, { method: "POST", body: data });
         body.attachment_ids = [attachment.id];
         const fresh = await api(`/api/v1/cases/${id}`);
@@ -57,6 +59,7 @@
       }
       const updated = await api(`/api/v1/cases/${id}/actions/${action}`, { method: "POST", json: body });
       document.getElementById("action-reason").value = "";
+      document.getElementById("action-public").checked = false;
       render(updated);
       toast(`${t("done_action")}: ${t("act_" + action)}`);
       document.body.dataset.lastAction = action;

@@ -45,10 +45,15 @@
     const data = new FormData(form);
     if (!form.elements.photo.files.length) data.delete("photo");
     if (!form.elements.contact_phone.value) data.delete("contact_phone");
+    const optIn = document.getElementById("r-notify").checked && {
+      phone: form.elements.contact_phone.value.trim() || null,
+      email: document.getElementById("r-email").value.trim() || null,
+    };
     try {
       const result = await api("/api/v1/public/cases", { method: "POST", body: data });
       document.getElementById("report-result").innerHTML =
         `<p class="notice big">${esc(t("filed"))} <b id="new-reference">${esc(result.reference)}</b><br>${esc(t("keep_reference"))}</p>`;
+      if (optIn && (optIn.phone || optIn.email)) await subscribe(result, optIn);
       document.getElementById("f-reference").value = result.reference;
       form.reset();
       loadMap(result.reference);
@@ -57,11 +62,25 @@
     button.disabled = false;
   });
 
+  // progress messages: asked for with the report's token, which only its reporter holds
+  async function subscribe(report, contact) {
+    const box = document.getElementById("report-result");
+    try {
+      await api("/api/v1/public/notifications/subscribe", { method: "POST",
+        json: { reference: report.reference, token: report.token, phone: contact.phone, email: contact.email } });
+      box.insertAdjacentHTML("beforeend", `<p class="notice" id="optin-result">${esc(t("optin_done"))}</p>`);
+    } catch (err) {
+      box.insertAdjacentHTML("beforeend", `<p class="error" id="optin-result">${esc(t("optin_failed"))}：${esc(err.message)}</p>`);
+    }
+  }
+
   async function follow(reference) {
     const box = document.getElementById("follow-result");
     try {
       const c = await api(`/api/v1/public/cases/${encodeURIComponent(reference)}`);
+      const photos = (c.photos || []).map((p) => `<a href="${esc(p.url)}"><img src="${esc(p.url)}" alt="${esc(t(p.role === "before" ? "photos_before" : "photos_after"))}"></a>`).join("");
       box.innerHTML = `<p>${esc(c.reference)} · ${esc(c.category_name)} · ${statusBadge(c.status, c.status_label)}</p>
+        ${photos ? `<div class="photos">${photos}</div>` : ""}
         <ol class="timeline">${c.timeline.map((e) => `<li><time datetime="${esc(e.at)}">${fmtTime(e.at)}</time> ${esc(e.status_label)} · ${esc(e.by)}${e.note ? "<br>" + esc(e.note) : ""}</li>`).join("")}</ol>`;
     } catch (err) { box.innerHTML = `<p class="error">${esc(t("not_found"))}: ${esc(err.message)}</p>`; }
   }

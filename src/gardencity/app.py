@@ -1,4 +1,7 @@
-"""The application factory: ``create_app(settings)`` builds a fresh app (tests build many)."""
+"""The server application: the JSON API, the web pages and the job runner on one FastAPI app.
+
+``create_app(settings)`` builds a fresh app (tests build many).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gardencity import __version__
-from gardencity.api.deps import RateLimiter
 from gardencity.api.errors import install_error_handlers
 from gardencity.api.public_cache import PublicCache
+from gardencity.api.security import install_security
+from gardencity.auth.throttle import RateLimiter
 from gardencity.campaign.config import load_campaign_config
 from gardencity.campaign.context import Clock, ServiceContext, system_clock
 from gardencity.db.engine import open_database
@@ -21,8 +25,14 @@ from gardencity.storage.files import FileStore
 __all__ = ["app_from_env", "create_app", "freeze_startup_heap"]
 
 
-def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
-    """A campaign server for ``settings``: database migrated, file store ready, routes in."""
+def create_app(
+    settings: Settings, *, clock: Clock = system_clock, background: bool = True
+) -> FastAPI:
+    """A campaign server for ``settings``: database migrated, file store ready, routes in.
+
+    With ``background`` the process also delivers notifications and runs the scheduler
+    (threads started and stopped with the app); tests that drive them by hand turn it off.
+    """
     from gardencity.api.routes import (
         auth,
         benchmark,
@@ -30,6 +40,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         dashboard,
         exports,
         inspection,
+        notifications,
         open311,
         organisation,
         public,
@@ -37,21 +48,39 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         runs,
     )
     from gardencity.jobs import JobRunner, mark_interrupted
+    from gardencity.notifications.config import load_notification_config
+    from gardencity.notifications.outbox import Notifier
+    from gardencity.notifications.runtime import NotificationRuntime
     from gardencity.web import install_web
+    from gardencity.web.pages import refusal_page
 
     db = open_database(settings.database_url)
     files = FileStore(settings.files_dir, max_bytes=int(settings.max_upload_mb * 1_000_000))
-    ctx = ServiceContext(load_campaign_config(settings.campaign_config), files, clock)
+    campaign = load_campaign_config(settings.campaign_config)
+    notifier = Notifier(load_notification_config(settings.campaign_config), campaign, clock)
+    ctx = ServiceContext(campaign, files, clock, listener=notifier)
+    notices = NotificationRuntime(db, ctx, notifier, city_name=settings.city_name)
 
     jobs = JobRunner(settings.database_url, settings.workspace or settings.files_dir)
+    limiter = RateLimiter.for_database(
+        settings.database_url,
+        db.engine,
+        clock=clock,
+        lockout_after=settings.login_lockout_after,
+        lockout_max_s=settings.login_lockout_max_minutes * 60,
+    )
     if settings.workspace is not None:
         with db.session() as session:
             mark_interrupted(session)  # their worker died with the previous server
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if background:
+            notices.start()
         yield
+        notices.stop()
         jobs.shutdown()
+        limiter.dispose()
         db.dispose()
 
     app = FastAPI(
@@ -69,10 +98,12 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.ctx = ctx
-    app.state.limiter = RateLimiter()
+    app.state.limiter = limiter
     app.state.public_cache = PublicCache(settings.public_cache_seconds)
     app.state.jobs = jobs
+    app.state.notifications = notices
     install_error_handlers(app)
+    install_security(app, settings, page_refusal=refusal_page)
     for module in (
         auth,
         cases,
@@ -85,6 +116,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
         dashboard,
         inspection,
         benchmark,
+        notifications,
     ):
         app.include_router(module.router)
     install_web(app)
@@ -97,7 +129,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
 
 
 def app_from_env() -> FastAPI:
-    """For ``uvicorn --factory gardencity.api.app:app_from_env`` (settings from GARDENCITY_*)."""
+    """For ``uvicorn --factory gardencity.app:app_from_env --no-proxy-headers`` (settings
+    from GARDENCITY_*; the app reads proxy headers itself, from the trusted proxies only)."""
     app = create_app(Settings())  # type: ignore[call-arg]
     freeze_startup_heap()
     return app

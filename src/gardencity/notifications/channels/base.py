@@ -1,0 +1,126 @@
+"""What every channel plugin is: a settings model (what the admin page asks for) and a
+``send`` that puts one message in the platform's own format and reports the provider's
+answer; a refusal raises :class:`DeliveryError` with the provider's words."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from gardencity.notifications.config import NotificationConfig
+from gardencity.notifications.render import Message
+
+__all__ = [
+    "ChannelPlugin",
+    "ChannelSettings",
+    "DeliveryError",
+    "Outgoing",
+    "Photo",
+    "post_json",
+    "truncate_bytes",
+]
+
+
+class DeliveryError(Exception):
+    """The provider refused or could not be reached; ``retry`` says whether trying again
+    later may help (rate limits, time-outs) or not (a wrong key or signature)."""
+
+    def __init__(self, message: str, *, retry: bool = True) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+class ChannelSettings(BaseModel):
+    """Settings every channel kind has: which events it wants (all if empty)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[str] = Field(default_factory=list, description="only these events (all if empty)")
+
+    SECRETS: ClassVar[tuple[str, ...]] = ()
+
+
+@dataclass
+class Photo:
+    label: str
+    content: bytes
+    media_type: str
+
+
+@dataclass
+class Outgoing:
+    """One message on its way: the rendered message, where it goes and with what."""
+
+    message: Message
+    settings: dict[str, Any]
+    config: NotificationConfig
+    city_name: str
+    ids: list[int]
+    payloads: list[dict[str, Any]]
+    now: datetime
+    address: str | None = None  # e-mail address or phone number (persons and residents)
+    resident: bool = False
+    photos: list[Photo] = field(default_factory=list)
+
+
+class ChannelPlugin(Protocol):
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def settings_model(self) -> type[ChannelSettings]: ...
+
+    def send(self, outgoing: Outgoing, http: httpx.Client) -> str:
+        """Deliver; return the provider's short answer (kept for the admin)."""
+        ...
+
+
+def truncate_bytes(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, on a character boundary, with "…".
+
+    >>> truncate_bytes("园林城市", 7)
+    '园…'
+    """
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[: limit - 3].decode("utf-8", errors="ignore") + "…"
+
+
+def post_json(
+    http: httpx.Client,
+    url: str,
+    body: dict[str, Any],
+    *,
+    what: str,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """POST ``body`` as UTF-8 JSON; the JSON answer, or a DeliveryError that says what went
+    wrong (unreachable, HTTP status, not JSON)."""
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        response = http.post(
+            url,
+            content=content,
+            headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+        )
+    except httpx.HTTPError as exc:
+        raise DeliveryError(f"{what} 无法连接 / cannot reach {what}: {exc}") from exc
+    if response.status_code == 429 or response.status_code >= 500:
+        raise DeliveryError(f"{what} HTTP {response.status_code}: {response.text[:300]}")
+    if response.status_code >= 400:
+        raise DeliveryError(
+            f"{what} HTTP {response.status_code}: {response.text[:300]}", retry=False
+        )
+    try:
+        answer = response.json()
+    except ValueError as exc:
+        raise DeliveryError(f"{what} answered with no JSON: {response.text[:300]}") from exc
+    if not isinstance(answer, dict):
+        raise DeliveryError(f"{what} answered {answer!r}")
+    return answer

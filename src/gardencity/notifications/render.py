@@ -1,0 +1,368 @@
+"""What a message says: a payload (a snapshot taken when the event happened) becomes a
+:class:`Message` — title, fields, paragraph, link — and each channel lays that out in its
+platform's format (:func:`markdown`, :func:`plain_text`, :func:`html`).
+
+Staff messages name the case's reference, category, place, unit, deadline and a link to the
+case page. A resident's message is plain words about *their* report, with a link to follow
+it and a way to stop messages; no staff message carries a resident's name, phone or e-mail.
+
+Examples
+--------
+>>> from datetime import datetime, UTC
+>>> from zoneinfo import ZoneInfo
+>>> when = datetime(2026, 5, 7, 1, 0, tzinfo=UTC)
+>>> local_time(when, "zh", ZoneInfo("Asia/Shanghai")), local_time(when, "en", ZoneInfo("UTC"))
+('2026年5月7日 09:00', '7 May 2026, 01:00')
+>>> safe("[click](http://x) *bold* <font>")
+'［click］（http://x） ＊bold＊ ＜font＞'
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gardencity.notifications.config import NotificationConfig
+from gardencity.notifications.events import text
+
+__all__ = [
+    "Message",
+    "batch",
+    "html",
+    "local_time",
+    "markdown",
+    "photo_label",
+    "place_text",
+    "plain_text",
+    "render",
+    "safe",
+]
+
+_MD_SAFE = str.maketrans(
+    {
+        "[": "［",
+        "]": "］",
+        "(": "（",
+        ")": "）",
+        "<": "＜",
+        ">": "＞",
+        "*": "＊",
+        "_": "＿",
+        "`": "｀",
+        "#": "＃",
+        "|": "｜",
+        "\n": " ",
+        "\r": " ",
+    }
+)
+SEVERITY = {
+    "overdue": "danger",
+    "escalated": "danger",
+    "sent_back": "warning",
+    "due_soon": "warning",
+}
+
+
+def safe(value: object) -> str:
+    """``value`` with the characters that markdown would act on made harmless."""
+    return str(value).translate(_MD_SAFE)
+
+
+def local_time(value: datetime | str | None, lang: str, zone: ZoneInfo) -> str:
+    """A Chinese (2026年5月7日 09:00) or English date and time in the city's time zone."""
+    if value is None:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    local = moment.astimezone(zone)
+    if lang == "en":
+        return f"{local.day} {local:%b %Y, %H:%M}"
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def place_text(place: dict[str, Any] | None, lang: str) -> str:
+    """Where a case is, in words: its address, else its grid cell, else its coordinates.
+
+    >>> place_text({"address": None, "grid_code": "0101010009", "lonlat": "34.3, 117.0"}, "en")
+    'grid cell 0101010009'
+    """
+    place = place or {}
+    if place.get("address"):
+        return str(place["address"])
+    if place.get("grid_code"):
+        return f"{text('field.grid', lang)} {place['grid_code']}"
+    return str(place.get("lonlat") or text("field.unknown_place", lang))
+
+
+@dataclass
+class Message:
+    """A message before it takes a platform's format."""
+
+    event: str
+    title: str
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    paragraph: str = ""
+    lines: list[str] = field(default_factory=list)
+    link: str | None = None
+    link_label: str = ""
+    photos: list[tuple[str, str]] = field(default_factory=list)
+    footer: list[str] = field(default_factory=list)
+    reference: str | None = None
+    items: list[Message] = field(default_factory=list)
+
+    @property
+    def severity(self) -> str:
+        return SEVERITY.get(self.event, "info")
+
+
+def render(
+    payload: dict[str, Any], lang: str, config: NotificationConfig, *, resident: bool = False
+) -> Message:
+    """The message ``payload`` stands for, in ``lang``."""
+    event = str(payload["event"])
+    if resident:
+        return _resident(payload, lang, config)
+    if event == "digest":
+        return _digest(payload, lang, config)
+    if event == "flags_computed":
+        return _flags(payload, lang, config)
+    if event == "test":
+        return Message("test", text("title.test", lang), paragraph=text("test.body", lang))
+    return _case_message(payload, lang, config)
+
+
+def _case_message(payload: dict[str, Any], lang: str, config: NotificationConfig) -> Message:
+    event = str(payload["event"])
+    case = payload.get("case", {})
+    zone = config.zone
+    fields = [
+        (text("field.reference", lang), str(case.get("reference", ""))),
+        (text("field.category", lang), str(case.get(f"category_{lang}", case.get("category")))),
+        (text("field.place", lang), place_text(case.get("place"), lang)),
+        (text("field.unit", lang), str(case.get("unit_name") or "—")),
+        (
+            text("field.deadline", lang),
+            local_time(case.get("deadline_at"), lang, zone) or text("field.no_deadline", lang),
+        ),
+    ]
+    extra = payload.get("detail", {})
+    if extra.get("hours_overdue") is not None:
+        hours = f"{extra['hours_overdue']:g} {text('field.hours', lang)}"
+        fields.append((text("field.overdue_by", lang), hours))
+    if extra.get("hours_left") is not None:
+        hours = f"{extra['hours_left']:g} {text('field.hours', lang)}"
+        fields.append((text("field.due_in", lang), hours))
+    if extra.get("level"):
+        level = text("field.level_n", lang).format(level=extra["level"])
+        fields.append((text("field.level", lang), level))
+    if extra.get("escalated_to"):
+        fields.append((text("field.escalated_to", lang), str(extra["escalated_to"])))
+    if payload.get("reason"):
+        fields.append((text("field.reason", lang), str(payload["reason"])))
+    path = f"cases/{case['id']}" if case.get("id") else None
+    return Message(
+        event,
+        text(f"title.{event}", lang),
+        fields,
+        link=config.link(path) if path else None,
+        link_label=text("field.open_case", lang),
+        reference=str(case.get("reference", "")) or None,
+    )
+
+
+def _resident(payload: dict[str, Any], lang: str, config: NotificationConfig) -> Message:
+    event = str(payload["event"])
+    case = payload.get("case", {})
+    reference = str(case.get("reference", ""))
+    date = local_time(case.get("created_at"), lang, config.zone).split(" ")[0]
+    if lang == "en":
+        date = local_time(case.get("created_at"), lang, config.zone).rsplit(",", 1)[0]
+    paragraph = text(f"resident.{event}", lang).format(
+        date=date, category=case.get(f"category_{lang}", ""), reference=reference
+    )
+    follow = config.link(f"public?ref={reference}")
+    stop = config.link(f"n/stop/{payload['stop_token']}") if payload.get("stop_token") else None
+    footer = [
+        text("resident.follow", lang).format(url=follow)
+        if follow
+        else text("resident.follow_offline", lang).format(reference=reference),
+        text("resident.stop", lang).format(url=stop)
+        if stop
+        else text("resident.stop_offline", lang),
+    ]
+    return Message(
+        event,
+        text("resident.subject", lang).format(reference=reference),
+        paragraph=paragraph,
+        footer=footer,
+        link=follow,
+        reference=reference,
+    )
+
+
+def _digest(payload: dict[str, Any], lang: str, config: NotificationConfig) -> Message:
+    digest = payload["digest"]
+    summary = text("digest.summary", lang).format(
+        open=digest["open"], overdue=digest["overdue"], new=digest["new"]
+    )
+    points = "、".join(digest.get("units", [])) if lang == "zh" else ", ".join(digest["units"])
+    lines = []
+    photos = []
+    for item in digest.get("worst", []):
+        late = f"{item['hours_overdue']:g} {text('field.hours', lang)}"
+        unit = item.get("unit_name") or "—"
+        category = item.get(f"category_{lang}", "")
+        lines.append(
+            f"{item['reference']} {category} · {unit} · {text('field.overdue_by', lang)} {late}"
+        )
+        for n, photo in enumerate(item.get("photos", []), start=1):
+            url = config.link(f"api/v1/attachments/{photo['id']}") or ""
+            photos.append((photo_label(item["reference"], n, lang), url))
+    return Message(
+        "digest",
+        text("title.digest", lang),
+        [(text("digest.contact_points", lang), points or "—")],
+        paragraph=summary if digest["open"] else text("digest.none", lang),
+        lines=lines,
+        photos=photos,
+        link=config.link("cases?overdue=true"),
+        link_label=text("field.open_page", lang),
+    )
+
+
+def photo_label(reference: str, n: int, lang: str) -> str:
+    """How the ``n``-th photo of case ``reference`` is named in a digest."""
+    return f"{reference} {text('digest.photo_n', lang).format(n=n)}"
+
+
+def _flags(payload: dict[str, Any], lang: str, config: NotificationConfig) -> Message:
+    flags = payload["flags"]
+    zone = config.zone
+    period = text("flags.period", lang).format(
+        start=local_time(flags["start"], lang, zone).split(" ")[0],
+        end=local_time(flags["end"], lang, zone).split(" ")[0],
+    )
+    lines = []
+    for row in flags["units"]:
+        if row.get("rank") is None:
+            lines.append(
+                text("flags.unranked", lang).format(unit=row["name"], min_cases=flags["min_cases"])
+            )
+            continue
+        flag = text(f"flags.{row['flag']}", lang) if row.get("flag") else ""
+        lines.append(
+            text("flags.line", lang).format(
+                unit=row["name"],
+                score=f"{row['score']:.1f}",
+                rank=row["rank"],
+                total=flags["ranked"],
+                flag=flag,
+            )
+        )
+    return Message(
+        "flags_computed",
+        text("title.flags_computed", lang),
+        paragraph=period,
+        lines=lines,
+        link=config.link("rankings"),
+        link_label=text("flags.see", lang),
+    )
+
+
+def batch(messages: list[Message], lang: str) -> Message:
+    """Several messages to the same destination as one (newest last)."""
+    if len(messages) == 1:
+        return messages[0]
+    title = f"{len(messages)} {text('title.batch', lang)}"
+    worst = next((m for m in messages if m.severity == "danger"), messages[0])
+    return Message(worst.event, title, items=messages)
+
+
+def _field_lines(message: Message, quote: str = "") -> list[str]:
+    return [f"{quote}**{label}**：{safe(value)}" for label, value in message.fields]
+
+
+def markdown(message: Message, *, heading: str = "**{}**") -> str:
+    """The message as markdown (the subset WeCom, DingTalk and Feishu cards all render)."""
+    if message.items:
+        parts = [heading.format(safe(message.title))]
+        for item in message.items:
+            summary = " · ".join(safe(v) for _, v in item.fields[:4])
+            link = f" [{item.link_label}]({item.link})" if item.link else ""
+            parts.append(f"- {safe(item.title)}：{summary}{link}")
+        return "\n".join(parts)
+    parts = [heading.format(safe(message.title))]
+    if message.paragraph:
+        parts.append(safe(message.paragraph))
+    parts.extend(_field_lines(message, "> "))
+    parts.extend(f"- {safe(line)}" for line in message.lines)
+    parts.extend(f"[{safe(label)}]({url})" for label, url in message.photos if url)
+    if message.link:
+        parts.append(f"[{message.link_label or message.link}]({message.link})")
+    parts.extend(safe(line) for line in message.footer)
+    return "\n".join(parts)
+
+
+def plain_text(message: Message) -> str:
+    """The message as plain text (e-mail text part, SMS-free channels, webhook text)."""
+    if message.items:
+        lines = [message.title]
+        for item in message.items:
+            summary = " · ".join(v for _, v in item.fields[:4])
+            lines.append(f"- {item.title}：{summary}" + (f" {item.link}" if item.link else ""))
+        return "\n".join(lines)
+    lines = [message.title]
+    if message.paragraph:
+        lines.append(message.paragraph)
+    lines.extend(f"{label}：{value}" for label, value in message.fields)
+    lines.extend(f"- {line}" for line in message.lines)
+    lines.extend(f"{label}：{url}" for label, url in message.photos if url)
+    if message.link:
+        lines.append(
+            f"{message.link_label}：{message.link}" if message.link_label else message.link
+        )
+    lines.extend(message.footer)
+    return "\n".join(lines)
+
+
+def html(message: Message, images: dict[str, str] | None = None) -> str:
+    """The message as a small HTML document (e-mail); ``images`` maps a photo label to the
+    ``cid:`` of an inline image."""
+    e = html_lib.escape
+    if message.items:
+        rows = "".join(
+            f"<li>{e(i.title)}：{e(' · '.join(v for _, v in i.fields[:4]))}"
+            + (f' <a href="{e(i.link)}">{e(i.link_label)}</a>' if i.link else "")
+            + "</li>"
+            for i in message.items
+        )
+        body = f"<ul>{rows}</ul>"
+    else:
+        body = f"<p>{e(message.paragraph)}</p>" if message.paragraph else ""
+        if message.fields:
+            cells = "".join(
+                f'<tr><th style="text-align:left;padding-right:1em">{e(k)}</th><td>{e(v)}</td></tr>'
+                for k, v in message.fields
+            )
+            body += f"<table>{cells}</table>"
+        if message.lines:
+            body += "<ul>" + "".join(f"<li>{e(line)}</li>" for line in message.lines) + "</ul>"
+        for label, url in message.photos:
+            cid = (images or {}).get(label)
+            if cid:
+                body += (
+                    f'<p>{e(label)}<br><img src="cid:{e(cid)}" alt="{e(label)}" width="320"></p>'
+                )
+            elif url:
+                body += f'<p><a href="{e(url)}">{e(label)}</a></p>'
+        if message.link:
+            body += (
+                f'<p><a href="{e(message.link)}">{e(message.link_label or message.link)}</a></p>'
+            )
+        body += "".join(f"<p>{e(line)}</p>" for line in message.footer)
+    return (
+        f'<!doctype html><html><body style="font-family:sans-serif">'
+        f"<h2>{e(message.title)}</h2>{body}</body></html>"
+    )

@@ -1,0 +1,130 @@
+"""Photos without their metadata: what a phone writes into a photo never reaches the store.
+
+A phone photo carries the place it was taken (EXIF GPS), the phone's make and model, the
+owner's name, XMP and IPTC blocks, comments and thumbnails. :func:`strip_metadata` decodes
+the picture with Pillow, turns it upright by its EXIF orientation (so nothing is lost when
+the orientation tag goes), converts it to sRGB when it carries a colour profile (so colours
+stay right without the profile), and encodes the pixels again with nothing else: no EXIF, no
+XMP, no IPTC, no ICC profile, no comments, no PNG text chunks, no trailing bytes. JPEG, PNG
+and WebP keep their format; HEIC/HEIF (iPhones), which browsers cannot show, becomes JPEG.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from gardencity.errors import InvalidRequestError
+
+__all__ = ["IMAGE_TYPES", "MAX_PIXELS", "CleanImage", "strip_metadata"]
+
+#: media type → (Pillow format to write, media type written)
+IMAGE_TYPES: dict[str, tuple[str, str]] = {
+    "image/jpeg": ("JPEG", "image/jpeg"),
+    "image/png": ("PNG", "image/png"),
+    "image/webp": ("WEBP", "image/webp"),
+    "image/heic": ("JPEG", "image/jpeg"),
+}
+#: photos above this many pixels are refused (decoding one takes ~3 bytes per pixel)
+MAX_PIXELS = 100_000_000
+_JPEG_QUALITY = 90
+_WEBP_QUALITY = 90
+_HEIF_READY = False
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    content: bytes
+    media_type: str
+
+
+def _register_heif() -> None:
+    global _HEIF_READY
+    if not _HEIF_READY:
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+        _HEIF_READY = True
+
+
+def _open(content: bytes) -> Any:
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(content))
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise InvalidRequestError(
+                    f"照片过大 / the photo has {width}×{height} pixels, more than "
+                    f"{MAX_PIXELS / 1e6:.0f} million. Fix: choose a smaller photo size on the "
+                    "phone, or resize it."
+                )
+            image.load()
+        except InvalidRequestError:
+            raise
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+            raise InvalidRequestError(
+                f"照片过大 / the photo is too large to open safely ({exc})"
+            ) from exc
+        except Exception as exc:  # truncated or corrupt files: Pillow raises many kinds
+            raise InvalidRequestError(
+                f"照片无法读取 / the photo cannot be read (damaged or incomplete: {exc}). "
+                "Fix: take or export the photo again."
+            ) from exc
+    return image
+
+
+def _to_srgb(image: Any) -> Any:
+    """``image`` in sRGB if it carries an ICC profile (the profile itself is dropped)."""
+    from PIL import ImageCms
+
+    profile = image.info.get("icc_profile")
+    if not profile:
+        return image
+    target_mode = "RGBA" if image.mode in {"RGBA", "LA", "PA"} else "RGB"
+    if image.mode not in {"RGB", "RGBA", "CMYK", "L"}:
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        srgb = ImageCms.createProfile("sRGB")
+        return ImageCms.profileToProfile(image, source, srgb, outputMode=target_mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # an unusable profile: keep the pixels as they are
+
+
+def strip_metadata(content: bytes, media_type: str) -> CleanImage:
+    """The photo ``content`` (of ``media_type``) upright, in sRGB, without any metadata.
+
+    Raises
+    ------
+    InvalidRequestError
+        The type is not a supported photo type, or the file cannot be decoded, or it is too
+        large to decode safely.
+    """
+    from PIL import ImageOps
+
+    if media_type not in IMAGE_TYPES:
+        raise InvalidRequestError(f"{media_type} is not a photo type ({sorted(IMAGE_TYPES)})")
+    if media_type == "image/heic":
+        _register_heif()
+    fmt, out_type = IMAGE_TYPES[media_type]
+    image = _open(content)
+    image.seek(0)  # animations and multi-picture files: the first picture
+    upright = ImageOps.exif_transpose(image) or image
+    pixels = _to_srgb(upright)
+    if fmt == "JPEG" and pixels.mode not in {"RGB", "L"}:
+        pixels = pixels.convert("RGB")
+    keep = {"transparency": pixels.info["transparency"]} if "transparency" in pixels.info else {}
+    pixels.info = keep  # nothing of the original's info reaches the encoder
+    buffer = io.BytesIO()
+    options: dict[str, Any] = {}
+    if fmt == "JPEG":
+        options = {"quality": _JPEG_QUALITY}  # no optimize pass: 40 % faster, 2 % larger
+    elif fmt == "WEBP":
+        options = {"quality": _WEBP_QUALITY}
+    pixels.save(buffer, fmt, **options)
+    return CleanImage(buffer.getvalue(), out_type)
