@@ -16,6 +16,7 @@ COMMANDS = [
     "demo-city",
     "import-osm",
     "import-layer",
+    "init",
     "push-postgis",
     "standards",
 ]
@@ -35,11 +36,13 @@ def test_each_command_group_is_a_module_registered_explicitly() -> None:
     from gardencity.cli import batch, campaign, inspection, standards, workspace
 
     registered = {id(command) for command in main.commands.values()}
+    defined: set[int] = set()
     for module in (workspace, standards, batch, campaign, inspection):
         commands = [getattr(module, name) for name in module.__all__]
         assert commands and all(isinstance(c, click.Command) for c in commands)
         assert {id(c) for c in commands} <= registered, module.__name__
-    assert len(main.commands) == 13
+        defined |= {id(c) for c in commands}
+    assert registered == defined  # every command comes from a group's module
 
 
 def test_standards_list_and_show() -> None:
@@ -84,6 +87,10 @@ def test_validate_reports_problems(demo_city: Path, tmp_path: Path) -> None:
         (copy / "city.toml").read_text(encoding="utf-8").replace("gb50137", "sandiao"),
         encoding="utf-8",
     )
-    result = CliRunner(env={"COLUMNS": "220"}).invoke(main, ["validate", str(copy)])
+    runner = CliRunner(env={"COLUMNS": "220"})
+    result = runner.invoke(main, ["validate", "--lang", "en", str(copy)])
     assert result.exit_code == 2
     assert "unknown in the sandiao scheme" in result.output and "fix:" in result.output
+    chinese = runner.invoke(main, ["validate", str(copy)])
+    assert chinese.exit_code == 2
+    assert "不属于 sandiao 分类体系" in chinese.output and "处理：" in chinese.output

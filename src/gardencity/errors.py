@@ -66,6 +66,7 @@ __all__ = [
     "UnknownIndicatorError",
     "ValidationError",
     "WorkspaceError",
+    "from_foreign",
 ]
 
 
@@ -138,6 +139,34 @@ class Problem:
     severity: str = "error"  # "error" blocks the assessment, "warning" does not
     count: int = 0
     details: tuple[str, ...] = field(default_factory=tuple)
+    message_zh: str = ""  # the same in Chinese (reports in Chinese show these)
+    fix_zh: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        """The finding as the scorecard keeps it."""
+        return {
+            "layer": self.layer,
+            "message": self.message,
+            "fix": self.fix,
+            "severity": self.severity,
+            "count": self.count,
+            "details": list(self.details),
+            "message_zh": self.message_zh,
+            "fix_zh": self.fix_zh,
+        }
+
+    def text(self, lang: str = "en") -> str:
+        """The finding in ``lang`` (Chinese where given, else English)."""
+        if lang != "zh" or not self.message_zh:
+            return str(self)
+        severity = "错误" if self.severity == "error" else "提示"
+        more = ""
+        if self.details:
+            shown = "、".join(self.details[:20])
+            extra = f" …（另有 {len(self.details) - 20} 项）" if len(self.details) > 20 else ""
+            more = f"\n    {shown}{extra}"
+        fix = self.fix_zh or self.fix
+        return f"[{severity}] {self.layer}：{self.message_zh}{more}\n    处理：{fix}"
 
     def __str__(self) -> str:
         head = f"[{self.severity}] {self.layer}: {self.message}"
@@ -241,3 +270,43 @@ class DatabaseBusyError(CampaignError):
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+def from_foreign(exc: BaseException) -> GardenCityError | None:
+    """A library's error about bad input (GDAL, PROJ, SQLite, the file system) as a
+    :class:`GardenCityError` that says how to fix it; None for anything else (a bug)."""
+    if isinstance(exc, GardenCityError):
+        return exc
+    library = type(exc).__module__.split(".")[0]
+    if library in ("pyogrio", "fiona"):
+        return DataError(
+            f"GDAL cannot read the vector data ({exc}). Fix: check that the file is complete "
+            f"and in a format GDAL reads (GeoPackage, Shapefile with all its parts, GeoJSON), "
+            f"and that the layer name is right (`ogrinfo FILE` lists the layers)."
+        )
+    if library == "rasterio":
+        return DataError(
+            f"GDAL cannot read the raster ({exc}). Fix: check that the file is a complete "
+            f"GeoTIFF (`gdalinfo FILE`) and that city.toml [rasters] points to it."
+        )
+    if library == "pyproj":
+        return CrsError(
+            f"The coordinate reference system is not usable ({exc}). Fix: give an EPSG code of "
+            f"a projected CRS in metres, e.g. EPSG:4547 (CGCS2000 Gauss-Krüger CM 114°E)."
+        )
+    if library == "sqlite3":
+        return WorkspaceError(
+            f"A database file is damaged or locked ({exc}). Fix: close other programs using it, "
+            f"or restore the file from a backup."
+        )
+    if isinstance(exc, UnicodeDecodeError):
+        return DataError(
+            f"A text file is not UTF-8 ({exc.reason}). Fix: save it as UTF-8 (e.g. from GBK)."
+        )
+    if isinstance(exc, PermissionError):
+        return WorkspaceError(
+            f"Permission denied: {exc.filename}. Fix: check the file's and folder's permissions."
+        )
+    if isinstance(exc, OSError) and exc.errno == 28:  # ENOSPC
+        return WorkspaceError("The disk is full. Fix: free space and run the command again.")
+    return None

@@ -473,7 +473,8 @@ def test_status_and_flag_colours_have_enough_contrast(
     page = login(browser, live_server, "admin")
     page.goto("/cases")
     classes = [
-        "ok", "ok-unverified", "bad", "bad-unverified", "neutral", "overdue", "flag-red",
+        "ok", "ok-unverified", "bad", "bad-unverified", "neutral", "insufficient", "overdue",
+        "flag-red",
         "flag-black", "st-filed", "st-dispatched", "st-in_progress", "st-submitted",
         "st-sent_back", "st-closed", "st-discarded",
     ]  # fmt: skip

@@ -15,12 +15,23 @@ from typing import Any
 import pandas as pd
 
 import gardencity
+from gardencity.assessment.completeness import (
+    INSUFFICIENT,
+    Judged,
+    completeness_record,
+    gap_of,
+    insufficient_note,
+    judge,
+    minimum_completeness,
+    parts_of,
+)
 from gardencity.assessment.gaps import UNIT_FACTORS, gap_amount, gap_text
 from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
 from gardencity.assessment.results import Assessment, IndicatorResult
 from gardencity.assessment.thresholds import decide_status, is_failing
 from gardencity.errors import GardenCityError, MissingLayerError
 from gardencity.indicators import FAMILIES
+from gardencity.io.data_gaps import DataGap
 from gardencity.io.layers import layer_spec
 from gardencity.io.validate import check_workspace
 from gardencity.io.workspace import Workspace
@@ -120,16 +131,8 @@ def _assess(
         gardencity_version=gardencity.__version__,
         indicators=results,
         zones=zones,
-        validation=[
-            {
-                "layer": p.layer,
-                "message": p.message,
-                "fix": p.fix,
-                "severity": p.severity,
-                "count": p.count,
-            }
-            for p in [*warnings, *ws.repairs]
-        ],
+        # each finding once: validation already holds the repairs of the layers it loaded
+        validation=[p.as_dict() for p in dict.fromkeys([*warnings, *ws.repairs])],
         timings_s=timings,
     )
     from gardencity.assessment.diagnostics import build_diagnostics
@@ -163,6 +166,10 @@ def evaluate_indicator(
 ) -> tuple[IndicatorResult, pd.Series | None]:
     """Compute one indicator and decide its status; errors stay with the indicator.
 
+    A missing defining layer or feature (:mod:`gardencity.indicators.data_needs`) makes it
+    not assessed without running the measure; data completeness below the catalogue's minimum
+    withholds the verdict (:mod:`gardencity.assessment.completeness`).
+
     ``computed`` (one dict per assessment run, over the same ``inputs``) remembers each
     successful measure result by measure and params: a second indicator with the same measure
     and params (e.g. ``min_district_green_space_ratio`` after ``green_space_ratio``) gets an
@@ -171,34 +178,103 @@ def evaluate_indicator(
     start = time.perf_counter()
     threshold = spec.select_threshold(**context)
     zones = inputs.get("zones")
-    note = ""
-    series: pd.Series | None = None
+    needs, available, gap = gap_of(spec, inputs)
+    series, used, status_if_error, note = _compute(spec, inputs, registry, computed, gap)
+    series = _clip_shares(series)
+    judged = _judged(spec, series, zones, threshold, status_if_error)
+    completeness = None
+    if needs is not None and series is not None:
+        parts = parts_of(spec, inputs, needs, available, series)
+        completeness = completeness_record(parts, zones, minimum_completeness(spec, standard))
+        judged = judge(judged, completeness, spec.scope)
+    if judged.status == INSUFFICIENT and completeness is not None:
+        note = insufficient_note(completeness, judged.partial, spec.unit)
+    elif judged.status == "not_assessed" and not note[1]:
+        note = _NOTHING_TO_MEASURE
+    result = IndicatorResult(
+        id=spec.id,
+        name_zh=spec.name_zh,
+        name_en=spec.name_en,
+        unit=spec.unit,
+        direction=spec.direction,
+        scope=spec.scope,
+        aspect=spec.aspect,
+        informative=spec.informative,
+        value=judged.value,
+        by_district=judged.by_district,
+        threshold=_threshold_dict(threshold, standard),
+        status=judged.status,
+        district_status=judged.district_status,
+        gap=_gap(spec, series, threshold, judged.status, judged.district_status, judged.value),
+        method={
+            "measure": spec.measure,
+            "params": spec.params,
+            "text_zh": spec.method_zh,
+            "text_en": spec.method_en,
+            "notes": spec.notes,
+        },
+        inputs=used,
+        note=note[1],
+        note_zh=note[0],
+        min_district=judged.min_district,
+        completeness=completeness,
+        partial=judged.partial,
+        details=_details(series),
+        seconds=time.perf_counter() - start,
+    )
+    return result, series
+
+
+_NOTHING_TO_MEASURE = (
+    "未评估：数据中没有可计算的对象（例如没有居住用地、没有带红线宽度的道路或没有人口）。"
+    "处理：补齐方法说明中列出的图层。",
+    "Not assessed: nothing to measure in the data (e.g. no residential land, no road with a "
+    "red-line width, or no population). Fix: complete the layers the method names.",
+)
+
+
+def _compute(
+    spec: IndicatorSpec,
+    inputs: AssessmentInputs,
+    registry: Mapping[str, Callable[..., Any]],
+    computed: dict[str, pd.Series] | None,
+    gap: DataGap | None,
+) -> tuple[pd.Series | None, dict[str, int], str, tuple[str, str]]:
+    """The measure's Series (None when not run), input counts, a forced status and the note."""
     used: dict[str, int] = {}
     try:
         measure = registry[spec.measure]
         kwargs, missing = _arguments(measure, inputs)
         used = {name: inputs.counts[name] for name in kwargs if name in inputs.counts}
-        key = _measure_key(spec)
+        if gap is not None:
+            return None, used, "not_assessed", (gap.note("zh"), gap.note("en"))
         if missing:
-            note = _missing_note(missing)
-        elif computed is not None and key in computed:
-            series = _independent_copy(computed[key])
-        else:
-            series = measure(**kwargs, **spec.params)
-            if computed is not None and isinstance(series, pd.Series):
-                computed[key] = _independent_copy(series)
+            return None, used, "", _missing_note(missing)
+        key = _measure_key(spec)
+        if computed is not None and key in computed:
+            return _independent_copy(computed[key]), used, "", ("", "")
+        series = measure(**kwargs, **spec.params)
+        if computed is not None and isinstance(series, pd.Series):
+            computed[key] = _independent_copy(series)
+        return series, used, "", ("", "")
     except KeyError as exc:
         if spec.measure in registry:
             raise
-        note = f"Unknown measure '{spec.measure}' ({exc}). Fix the catalogue entry."
+        en = f"Unknown measure '{spec.measure}' ({exc}). Fix the catalogue entry."
+        return None, used, "", (f"目录中的计算方法“{spec.measure}”不存在，请改正目录。", en)
     except MissingLayerError as exc:
-        note = str(exc)
-        status_if_error = "not_assessed"
+        return None, used, "not_assessed", (f"未评估：{exc}", str(exc))
     except GardenCityError as exc:
-        note = str(exc)
-        status_if_error = "error"
-    else:
-        status_if_error = ""
+        return None, used, "error", (f"计算出错：{exc}", str(exc))
+
+
+def _judged(
+    spec: IndicatorSpec,
+    series: pd.Series | None,
+    zones: pd.DataFrame,
+    threshold: Threshold | None,
+    status_if_error: str,
+) -> Judged:
     district_ids = [z for z in zones.index if z != CITY_ZONE]
     value: float | None = None
     by_district: dict[str, float | None] = {}
@@ -213,41 +289,45 @@ def evaluate_indicator(
         else:
             value = _finite(series.get(CITY_ZONE))
     status = status_if_error or decide_status(value, threshold)
-    if status == "not_assessed" and not note:
-        note = (
-            "Not assessed: nothing to measure in the data (e.g. no residential land, no "
-            "road with a red-line width, or no population). Fix: complete the layers the "
-            "method names."
-        )
     district_status = {z: decide_status(v, threshold) for z, v in by_district.items()}
-    result = IndicatorResult(
-        id=spec.id,
-        name_zh=spec.name_zh,
-        name_en=spec.name_en,
-        unit=spec.unit,
-        direction=spec.direction,
-        scope=spec.scope,
-        aspect=spec.aspect,
-        informative=spec.informative,
-        value=value,
-        by_district=by_district,
-        threshold=_threshold_dict(threshold, standard),
-        status=status,
-        district_status=district_status,
-        gap=_gap(spec, series, threshold, status, district_status, value),
-        method={
-            "measure": spec.measure,
-            "params": spec.params,
-            "text_zh": spec.method_zh,
-            "text_en": spec.method_en,
-            "notes": spec.notes,
-        },
-        inputs=used,
-        note=note,
-        min_district=min_district,
-        seconds=time.perf_counter() - start,
-    )
-    return result, series
+    return Judged(value, by_district, status, district_status, min_district)
+
+
+def _clip_shares(series: pd.Series | None) -> pd.Series | None:
+    """A share of a whole (same units, scale 100) never above 100: floating-point excess from
+    unioned areas (100.00000000000436) is clipped; a real excess would stay visible."""
+    if series is None or not isinstance(series, pd.Series):
+        return series
+    attrs = series.attrs
+    if attrs.get("scale") != 100.0 or attrs.get("numerator_unit") != attrs.get("denominator_unit"):
+        return series
+    noise = (series > 100.0) & (series <= 100.0 * (1 + 1e-9))
+    if not noise.any():
+        return series
+    clipped = series.where(~noise, 100.0)
+    clipped.attrs = attrs
+    return clipped
+
+
+def _details(series: pd.Series | None) -> dict[str, Any]:
+    """Parts a reader needs to reconcile district values with the city's (hectares)."""
+    if series is None or "other_green_credited_m2" not in series.attrs:
+        return {}
+    attrs = series.attrs
+
+    def hectares(name: str) -> dict[str, float | None]:
+        return {str(z): _finite(v * 1e-4) for z, v in attrs.get(name, {}).items()}
+
+    counted = {
+        str(z): _finite((n - attrs["other_green_credited_m2"].get(z, 0.0)) * 1e-4)
+        for z, n in attrs.get("numerator", {}).items()
+    }
+    return {
+        "green_space_counted_ha": counted,
+        "regional_green_adjoining_ha": hectares("other_green_m2"),
+        "regional_green_credited_ha": hectares("other_green_credited_m2"),
+        "zone_area_ha": hectares("denominator"),
+    }
 
 
 def _measure_key(spec: IndicatorSpec) -> str:
@@ -277,7 +357,7 @@ def _arguments(
     return kwargs, missing
 
 
-def _missing_note(missing: list[str]) -> str:
+def _missing_note(missing: list[str]) -> tuple[str, str]:
     names = []
     for name in missing:
         label = _INPUT_LAYER_NAMES.get(name)
@@ -287,9 +367,11 @@ def _missing_note(missing: list[str]) -> str:
             except KeyError:
                 label = name
         names.append(label)
+    listed = ", ".join(names)
     return (
-        f"Not assessed: missing {', '.join(names)}. Fix: add the layer to the workspace "
-        f"(see docs/workspace.md)."
+        f"未评估：缺少 {listed}。处理：把该图层加入工作区（见 docs/workspace.md）。",
+        f"Not assessed: missing {listed}. Fix: add the layer to the workspace "
+        f"(see docs/workspace.md).",
     )
 
 

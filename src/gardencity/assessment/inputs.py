@@ -41,6 +41,9 @@ class AssessmentInputs:
         self._values: dict[str, Any] = {}
         self.timings: dict[str, float] = {}
         self.counts: dict[str, int] = {}
+        # what each measure (and params) lacks or has of these inputs, found once: gaps and
+        # completeness parts (assessment/completeness.py); what-if runs reuse them
+        self.data_needs: dict[str, Any] = {}
         self._builders: dict[str, Callable[[], Any]] = {
             "built_up_area": self._built_up_area,
             "zones": self._zones,
@@ -86,7 +89,8 @@ class AssessmentInputs:
         assert districts is not None
         clipped = clip_to(districts, area)
         population = self.workspace.config.city.population
-        if population is None:
+        from_districts = population is None
+        if from_districts:
             population = float(clipped["population"].sum(min_count=1))
         rows = [
             {
@@ -108,6 +112,8 @@ class AssessmentInputs:
                 }
             )
         zones = gpd.GeoDataFrame(rows, geometry="geometry", crs=bua.crs).set_index("zone_id")
+        # the city's population is then the sum of the districts' (complete only if all have one)
+        zones.attrs["population_from_districts"] = from_districts
         return zones
 
     def _clipped_builder(self, name: str) -> Callable[[], gpd.GeoDataFrame | None]:

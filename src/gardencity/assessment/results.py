@@ -47,6 +47,16 @@ class IndicatorResult:
     note: str = ""
     min_district: str | None = None
     seconds: float = 0.0
+    note_zh: str = ""
+    # data completeness: the limiting share (0–1) of what the measure needs, per zone, parts
+    completeness: dict[str, Any] | None = None
+    # figures withheld for insufficient data (for reference only, no verdict)
+    partial: dict[str, Any] | None = None
+    # parts for reconciling district values with the city's (e.g. credited regional green)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def note_in(self, lang: str) -> str:
+        return self.note_zh or self.note if lang == "zh" else self.note
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = json_safe(self.__dict__.copy())

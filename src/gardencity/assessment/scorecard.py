@@ -50,6 +50,7 @@ class Status(StrEnum):
     FAIL_UNVERIFIED = "fail_unverified"
     NO_THRESHOLD = "no_threshold"
     NOT_ASSESSED = "not_assessed"
+    INSUFFICIENT_DATA = "insufficient_data"
     ERROR = "error"
 
     @property
@@ -114,6 +115,12 @@ class IndicatorCard(_Part):
     method: Method = Field(default_factory=Method)
     inputs: dict[str, int] = Field(default_factory=dict)
     note: str = ""
+    note_zh: str = ""
+    # data completeness (gardencity.assessment.completeness): the limiting share of what the
+    # measure needs, per zone, and every part; ``partial`` holds the figures withheld when
+    # the data were insufficient
+    completeness: dict[str, Any] | None = None
+    partial: dict[str, Any] | None = None
     min_district: str | None = None
     seconds: float = 0.0
 
@@ -123,6 +130,10 @@ class IndicatorCard(_Part):
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
+
+    def note_in(self, lang: str) -> str:
+        """The note in ``lang`` (the Chinese note where there is one)."""
+        return (self.note_zh or self.note) if lang == "zh" else self.note
 
 
 class DistrictRef(_Part):

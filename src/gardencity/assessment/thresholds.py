@@ -24,6 +24,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "fail_unverified": ("未达标（阈值待核实）", "fail (threshold unverified)"),
     "no_threshold": ("无阈值", "no threshold"),
     "not_assessed": ("未评估", "not assessed"),
+    "insufficient_data": ("数据不足", "insufficient data"),
     "error": ("计算出错", "error"),
 }
 

@@ -26,6 +26,7 @@ for _command in (
     workspace.assess,
     workspace.validate,
     workspace.demo_city,
+    workspace.init_command,
     workspace.import_osm_command,
     workspace.import_layer_command,
     workspace.push_postgis_command,

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from gardencity.cli.common import console, reports_errors
 
-__all__ = ["backup_command", "escalate", "restore_command", "serve"]
+__all__ = ["backup_command", "clean_photos", "escalate", "restore_command", "serve"]
 
 
 def _settings(workspace: Path | None, database: str | None, files: Path | None):  # type: ignore[no-untyped-def]

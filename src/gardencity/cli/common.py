@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import click
 from rich.console import Console
 from rich.markup import escape
 
-from gardencity.errors import GardenCityError, ValidationError
+from gardencity.errors import GardenCityError, ValidationError, from_foreign
 
 __all__ = ["STATUS_STYLE", "console", "renew_console", "reports_errors"]
 
@@ -23,6 +25,7 @@ STATUS_STYLE = {
     "fail_unverified": "red",
     "no_threshold": "dim",
     "not_assessed": "yellow",
+    "insufficient_data": "yellow",
     "error": "magenta",
 }
 
@@ -43,8 +46,31 @@ def reports_errors(func: F) -> F:
         except GardenCityError as exc:  # escaped: messages name city.toml keys like [storage]
             console.print(f"[bold red]错误 / error:[/] {escape(str(exc))}", highlight=False)
             sys.exit(2)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            _unexpected(exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _unexpected(exc: Exception) -> None:
+    """A library's error about bad input as a message with the fix (exit 2); anything else is
+    a bug: a short message (exit 1), the traceback only with GARDENCITY_DEBUG=1."""
+    translated = from_foreign(exc)
+    if translated is not None:
+        console.print(f"[bold red]错误 / error:[/] {escape(str(translated))}", highlight=False)
+        sys.exit(2)
+    if os.environ.get("GARDENCITY_DEBUG"):
+        raise exc
+    console.print(
+        f"[bold red]内部错误 / internal error:[/] {escape(type(exc).__name__)}: "
+        f"{escape(str(exc))}\n这是 gardencity 的缺陷，请连同所运行的命令一起报告 / this is a bug "
+        f"in gardencity: please report it with the command you ran (GARDENCITY_DEBUG=1 shows "
+        f"the traceback).",
+        highlight=False,
+    )
+    sys.exit(1)
 
 
 def renew_console() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.markup import escape
@@ -18,6 +19,7 @@ __all__ = [
     "demo_city",
     "import_layer_command",
     "import_osm_command",
+    "init_command",
     "push_postgis_command",
     "validate",
 ]
@@ -38,6 +40,7 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
     """Compute every indicator, print the scorecard, write scorecard.json, diagnostics.gpkg
     and report.html."""
     from gardencity.assessment import run_assessment
+    from gardencity.assessment.scorecard import Status
     from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
     from gardencity.reports import write_outputs
 
@@ -65,6 +68,7 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
         "值 / value",
         "阈值 / threshold",
         "可信度 / confidence",
+        "数据完整度 / completeness",
         "判定 / status",
         "差距 / shortfall",
     ):
@@ -78,12 +82,23 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
             if threshold is None or threshold.value is None
             else f"{threshold.op} {threshold.value}",
             CONFIDENCE_LABELS[threshold.confidence][pick] if threshold else "—",
+            _share_text(r.completeness),
             f"[{STATUS_STYLE[r.status]}]{STATUS_LABELS[r.status][pick]}[/]",
             "" if r.gap is None else (r.gap.text_zh if lang == "zh" else r.gap.text_en),
         )
     console.print(table)
+    withheld = (Status.NOT_ASSESSED, Status.INSUFFICIENT_DATA, Status.ERROR)
+    for card in scorecard.indicators:
+        if card.status in withheld:
+            note = escape(card.note_in(lang))
+            console.print(f"[yellow]{escape(card.name(lang))}[/]: {note}", highlight=False)
     for name, path in paths.items():
         console.print(f"{name}: {path}")
+
+
+def _share_text(completeness: dict[str, Any] | None) -> str:
+    share = (completeness or {}).get("share")
+    return "—" if share is None else f"{share:.0%}"
 
 
 def _value_text(value: float | None, unit: str, lang: str) -> str:
@@ -97,19 +112,21 @@ def _value_text(value: float | None, unit: str, lang: str) -> str:
 
 @click.command()
 @click.argument("workspace", type=click.Path(path_type=Path))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @reports_errors
-def validate(workspace: Path) -> None:
-    """Check a workspace and list every problem with how to fix it."""
-    from gardencity.io.validate import validate_workspace
+def validate(workspace: Path, lang: str) -> None:
+    """Check a workspace and list every problem with how to fix it, and the indicators the
+    data leave unassessed."""
+    from gardencity.assessment.review import review_workspace
     from gardencity.io.workspace import Workspace
 
-    problems = validate_workspace(Workspace.open(workspace))
+    problems = review_workspace(Workspace.open(workspace))
     if not problems:
         console.print("[green]没有发现问题 / no problems found[/]")
         return
     for problem in problems:
         colour = "red" if problem.severity == "error" else "yellow"
-        console.print(f"[{colour}]{escape(str(problem))}[/]", highlight=False)
+        console.print(f"[{colour}]{escape(problem.text(lang))}[/]", highlight=False)
     if any(p.severity == "error" for p in problems):
         sys.exit(2)
 
@@ -129,6 +146,31 @@ def demo_city(out: Path, size: str, seed: int, force: bool) -> None:
     console.print(f"示范城市已生成 / demo city written: {path}")
 
 
+@click.command("init")
+@click.argument("workspace", type=click.Path(path_type=Path))
+@click.option("--name", required=True, help="City name (城市名称).")
+@click.option("--crs", required=True, help="Working CRS in metres, e.g. EPSG:4547.")
+@click.option(
+    "--standard",
+    default="national_ecological_garden_city_2022",
+    show_default=True,
+    help="Catalogue id or path.",
+)
+@click.option("--name-en", default="", help="English city name.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@reports_errors
+def init_command(
+    workspace: Path, name: str, crs: str, standard: str, name_en: str, lang: str
+) -> None:
+    """Create an empty workspace (city.toml) to fill with `import-layer`."""
+    from gardencity.io.scaffold import init_workspace, next_steps
+
+    root = init_workspace(workspace, name=name, crs=crs, standard=standard, name_en=name_en)
+    console.print(f"工作区已创建 / workspace created: {root / 'city.toml'}")
+    for line in next_steps(root, lang):
+        console.print(escape(line), highlight=False)
+
+
 @click.command("import-osm")
 @click.argument("osm_file", type=click.Path(exists=True, path_type=Path))
 @click.argument("workspace", type=click.Path(path_type=Path))
@@ -140,7 +182,12 @@ def demo_city(out: Path, size: str, seed: int, force: bool) -> None:
 @click.option("--population", type=float, help="Urban population of the area.")
 @click.option("--crs", help="Working CRS (default: the local Gauss-Krüger or UTM zone).")
 @click.option("--standard", help="Catalogue id or path.")
-@click.option("--force", is_flag=True, help="Replace an existing workspace.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing workspace's OSM data (its own settings are kept; backup first).",
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @reports_errors
 def import_osm_command(
     osm_file: Path,
@@ -151,6 +198,7 @@ def import_osm_command(
     crs: str | None,
     standard: str | None,
     force: bool,
+    lang: str,
 ) -> None:
     """Build a workspace from an OpenStreetMap extract (.osm or .osm.pbf)."""
     from gardencity.io.osm import import_osm
@@ -165,45 +213,95 @@ def import_osm_command(
         standard=standard,
         overwrite=force,
     )
+    for line in report.header(lang):
+        console.print(escape(line), highlight=False)
     table = Table(title=f"OSM → {workspace}")
-    for column in ("layer", "features", "size", "repaired", "missing / notes"):
-        table.add_column(column)
-    for row in report.to_rows():
+    for column in (
+        "图层 / layer",
+        "找到 / found",
+        "保留 / kept",
+        "舍弃 / dropped",
+        "修复 / repaired",
+        "面积或长度 / size",
+        "缺失与影响 / missing",
+    ):
+        table.add_column(column, overflow="fold")
+    for s in report.layers:
         table.add_row(
-            row["layer"], str(row["features"]), row["size"], str(row["repaired"]), row["note"]
+            ("! " if s.blocking else "") + s.layer,
+            str(s.found),
+            str(s.features),
+            str(s.dropped),
+            str(s.repaired),
+            s.size,
+            escape(s.note_zh if lang == "zh" else s.note),
         )
     console.print(table)
+    for line in report.footer(lang):
+        console.print(escape(line), highlight=False)
+
+
+def _layer_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from gardencity.io.layers import LAYERS
+
+    if value not in LAYERS:
+        import difflib
+
+        close = difflib.get_close_matches(value, list(LAYERS), n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise click.BadParameter(f"unknown layer '{value}'.{hint} Use one of: {', '.join(LAYERS)}.")
+    return value
+
+
+def _field_mapping(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> dict[str, str]:
+    mapping = {}
+    for item in value:
+        ours, sep, theirs = item.partition("=")
+        if not sep or not ours.strip() or not theirs.strip():
+            raise click.BadParameter(
+                f"'{item}' is not OURS=THEIRS. Fix: name our field and yours, e.g. "
+                f"--field code=DLBM (our field `code` is your field `DLBM`)."
+            )
+        mapping[ours.strip()] = theirs.strip()
+    return mapping
 
 
 @click.command("import-layer")
 @click.argument("workspace", type=click.Path(path_type=Path))
-@click.argument("layer")
+@click.argument("layer", callback=_layer_name)
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("--source-layer", help="Layer inside a multi-layer source file.")
-@click.option("--field", "fields", multiple=True, help="Field mapping OURS=THEIRS.")
+@click.option(
+    "--field", "fields", multiple=True, callback=_field_mapping, help="Field mapping OURS=THEIRS."
+)
 @click.option("--gcj02", is_flag=True, help="The source coordinates are GCJ-02.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @reports_errors
 def import_layer_command(
     workspace: Path,
     layer: str,
     source: Path,
     source_layer: str | None,
-    fields: tuple[str, ...],
+    fields: dict[str, str],
     gcj02: bool,
+    lang: str,
 ) -> None:
     """Add or replace one layer of a workspace (atomic: the old data survives a failure)."""
-    from gardencity.io.importing import import_layer
+    from gardencity.io.importing import import_layer_report
 
-    mapping = dict(f.split("=", 1) for f in fields)
-    count = import_layer(
+    report = import_layer_report(
         workspace,
         layer,
         source,
         layer=source_layer,
-        fields=mapping,
+        fields=fields,
         coordinates="gcj02" if gcj02 else None,
     )
-    console.print(f"{layer}: {count} features imported into {workspace}")
+    console.print(f"{layer}: {report.count} 个要素已导入 / features imported into {workspace}")
+    for problem in [*report.repairs, *report.hints]:
+        console.print(f"[yellow]{escape(problem.text(lang))}[/]", highlight=False)
 
 
 @click.command("push-postgis")

@@ -25,9 +25,12 @@ __all__ = [
     "GREEN_SPACE_SCHEMES",
     "LAND_USE_SCHEMES",
     "green_class_in_construction_land",
+    "green_class_name",
+    "known_green_classes",
     "land_use_category",
     "normalise_green_class",
     "road_grade",
+    "road_grade_label",
     "unknown_green_classes",
     "unknown_land_use_codes",
     "unknown_road_grades",
@@ -116,6 +119,22 @@ def unknown_green_classes(codes: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in unknown.value_counts().sort_index().items()}
 
 
+def green_class_name(code: str) -> str | None:
+    """Chinese name of a CJJ/T 85-2017 class: ``green_class_name("G11") == "综合公园"``."""
+    entry = _table("green_space_classes")["classes"].get(str(code).strip().upper())
+    return None if entry is None else str(entry["name_zh"])
+
+
+def known_green_classes(codes: pd.Series) -> pd.Series:
+    """True where a (2017) code is a class of CJJ/T 85-2017.
+
+    >>> known_green_classes(pd.Series(["G11", "g2", "X9", None])).tolist()
+    [True, True, False, False]
+    """
+    known = _table("green_space_classes")["classes"]
+    return _clean_all(codes).isin(list(known))
+
+
 def green_class_in_construction_land(codes: pd.Series) -> pd.Series:
     """Default ``in_construction_land`` of each 2017 class (区域绿地 EG* lie outside)."""
     known = _table("green_space_classes")["classes"]
@@ -134,6 +153,13 @@ def road_grade(values: pd.Series) -> pd.Series:
     """Canonical grade (expressway/arterial/secondary/branch/other) or None if unknown."""
     aliases = _grade_aliases()
     return values.map(lambda v: aliases.get(str(v).strip().lower()) if pd.notna(v) else None)
+
+
+def road_grade_label(grade: str, lang: str) -> str:
+    """Display name of a canonical grade: ``road_grade_label("branch", "zh") == "支路"``."""
+    labels = _table("road_grades")["labels"]
+    pair = labels.get(grade)
+    return grade if pair is None else str(pair[0 if lang == "zh" else 1])
 
 
 def unknown_road_grades(values: pd.Series) -> dict[str, int]:

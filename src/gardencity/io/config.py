@@ -111,7 +111,17 @@ class CityConfig(_Strict):
 def load_config(path: Path) -> CityConfig:
     """Read and validate ``city.toml``; every problem is listed with its key."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise WorkspaceError(
+            f"{path} is not a UTF-8 text file ({exc.reason} at byte {exc.start}): it is damaged "
+            f"or saved in another encoding. Fix: save it as UTF-8 (e.g. from GBK), or restore it "
+            f"from a backup."
+        ) from None
+    except OSError as exc:
+        raise WorkspaceError(f"{path} cannot be read ({exc}). Fix: check the file.") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise WorkspaceError(
             f"{path} is not valid TOML: {exc}. Fix the syntax at that line (strings need quotes, "

@@ -14,12 +14,13 @@ import math
 import geopandas as gpd
 from pyproj import CRS
 
-from gardencity.errors import GeographicCrsError, MixedCrsError, NoCrsError
+from gardencity.errors import CrsError, GeographicCrsError, MixedCrsError, NoCrsError
 
 __all__ = [
     "CGCS2000",
     "gauss_kruger_zone_crs",
     "local_metric_crs",
+    "parse_crs",
     "require_projected",
     "require_same_crs",
     "to_metric",
@@ -74,6 +75,31 @@ def local_metric_crs(gdf: gpd.GeoDataFrame) -> CRS:
         return gauss_kruger_zone_crs(lon)
     zone = math.floor((lon + 180) / 6) + 1
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def parse_crs(text: str) -> CRS:
+    """A working CRS from user input (``EPSG:4547``, ``4547``, WKT, PROJ): projected, metres.
+
+    >>> parse_crs("EPSG:4547").to_epsg()
+    4547
+    """
+    from pyproj.exceptions import CRSError
+
+    try:
+        crs = CRS.from_user_input(text)
+    except CRSError as exc:
+        raise CrsError(
+            f"'{text}' is not a coordinate reference system pyproj knows ({exc}). Fix: give an "
+            f"EPSG code of a projected CRS in metres, e.g. EPSG:4547 (CGCS2000 Gauss-Krüger CM "
+            f"114°E; the zones run EPSG:4534–4554 for 75°E–135°E), or leave --crs out to have "
+            f"the local zone picked."
+        ) from None
+    if not crs.is_projected:
+        raise GeographicCrsError(
+            f"'{text}' ({crs.name}) is geographic (degrees). Fix: give a projected CRS in "
+            f"metres, e.g. the CGCS2000 Gauss-Krüger zone of the city (EPSG:4534–4554)."
+        )
+    return crs
 
 
 def _no_crs_message(name: str) -> str:

@@ -2,29 +2,47 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 import pyogrio
+import shapely
 
 from gardencity.errors import (
     DataError,
     EmptyLayerError,
+    GardenCityError,
     MissingColumnError,
+    Problem,
     UnknownClassCodeError,
     WorkspaceError,
 )
 from gardencity.io.classes import unknown_green_classes, unknown_land_use_codes
 from gardencity.io.crs import to_metric
 from gardencity.io.gcj02 import gdf_from_gcj02
-from gardencity.io.layers import layer_spec
-from gardencity.io.vector import coerce_fields, read_vector, repair_geometries
+from gardencity.io.hints import gcj02_problems
+from gardencity.io.layers import LAYERS, TABLES, LayerSpec, layer_spec
+from gardencity.io.vector import coerce_fields, read_vector, repair_geometries, source_fids
 from gardencity.io.workspace import Workspace
 
-__all__ = ["import_layer"]
+__all__ = ["ImportLayerReport", "import_layer", "import_layer_report"]
+
+
+@dataclass
+class ImportLayerReport:
+    """What :func:`import_layer_report` wrote: the feature count, the geometries it repaired
+    or dropped (with feature ids) and hints about the data (e.g. undeclared GCJ-02)."""
+
+    layer: str
+    count: int
+    repairs: list[Problem] = field(default_factory=list)
+    hints: list[Problem] = field(default_factory=list)
 
 
 def import_layer(
@@ -36,7 +54,36 @@ def import_layer(
     fields: Mapping[str, str] | None = None,
     coordinates: str | None = None,
 ) -> int:
-    """Import ``source`` as layer ``name``; returns the number of features written.
+    """Import ``source`` as layer ``name``; returns the number of features written (see
+    :func:`import_layer_report` for the repairs and hints)."""
+    report = import_layer_report(
+        workspace_path, name, source, layer=layer, fields=fields, coordinates=coordinates
+    )
+    return report.count
+
+
+def _known_layer(name: str) -> LayerSpec:
+    try:
+        return layer_spec(name)
+    except KeyError:
+        known = ", ".join([*LAYERS, *TABLES])
+        close = difflib.get_close_matches(name, [*LAYERS, *TABLES], n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise DataError(
+            f"Unknown layer '{name}'.{hint} Fix: use one of {known} (see docs/workspace.md)."
+        ) from None
+
+
+def import_layer_report(
+    workspace_path: str | os.PathLike[str],
+    name: str,
+    source: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    fields: Mapping[str, str] | None = None,
+    coordinates: str | None = None,
+) -> ImportLayerReport:
+    """Import ``source`` as layer ``name``; the report says what was written and repaired.
 
     The layer is checked (CRS, required fields, class codes, not empty) and reprojected to the
     working CRS before anything is written; the GeoPackage is then copied, the layer written
@@ -48,7 +95,7 @@ def import_layer(
             f"{ws.path} reads its layers from {ws.postgis.where}; import-layer writes city.gpkg, "
             f"which that workspace does not read. Fix: {ws.how_to_add(name)}."
         )
-    spec = layer_spec(name)
+    spec = _known_layer(name)
     gdf = read_vector(Path(source), layer, name)
     if fields:
         gdf = gdf.rename(columns={theirs: ours for ours, theirs in fields.items()})
@@ -65,7 +112,9 @@ def import_layer(
     elif coordinates is not None:
         raise DataError(f"Unknown coordinates '{coordinates}'. Fix: use gcj02 or leave it out.")
     gdf = to_metric(gdf, ws.crs, name=name)
-    gdf, _ = repair_geometries(gdf, spec)
+    invalid = ~shapely.is_valid(gdf.geometry.to_numpy())
+    fids = source_fids(Path(source), layer) if invalid.any() else None
+    gdf, repairs = repair_geometries(gdf, spec, fids)
     gdf = coerce_fields(gdf, spec)
     if name == "land_use":
         unknown = unknown_land_use_codes(gdf["code"], ws.config.city.land_use_scheme)
@@ -83,6 +132,7 @@ def import_layer(
                 f"{', '.join(f'{k} ×{v}' for k, v in unknown.items())}. Fix: correct them or "
                 f'set green_space_scheme = "cjjt85_2002".'
             )
+    hints = _hints(ws, name, gdf, coordinates)
     keep = [f.name for f in spec.fields if f.name in gdf.columns] + [gdf.geometry.name]
     gdf = gdf[keep]
     fd, tmp_name = tempfile.mkstemp(prefix=".city-", suffix=".gpkg", dir=ws.path)
@@ -101,4 +151,19 @@ def import_layer(
         tmp.unlink(missing_ok=True)
         raise
     os.replace(tmp, ws.gpkg)
-    return len(gdf)
+    return ImportLayerReport(name, len(gdf), repairs, hints)
+
+
+def _hints(
+    ws: Workspace, name: str, gdf: gpd.GeoDataFrame, coordinates: str | None
+) -> list[Problem]:
+    """Whether the new layer sits offset from the built-up area as GCJ-02 data would."""
+    if coordinates == "gcj02" or name == "built_up_area" or not ws.has_layer("built_up_area"):
+        return []
+    try:
+        area = ws.load_layer("built_up_area")
+    except GardenCityError:
+        return []
+    if area is None or area.empty:
+        return []
+    return gcj02_problems({"built_up_area": area, name: gdf}, set(), ws.crs)

@@ -27,8 +27,12 @@ from pyproj import CRS
 
 from gardencity.errors import OsmImportError
 from gardencity.io import osm_layers
-from gardencity.io.crs import local_metric_crs, to_metric
-from gardencity.io.osm_read import boundary_polygon, matches, parse_other_tags, read_osm
+from gardencity.io.crs import local_metric_crs, parse_crs, to_metric
+from gardencity.io.data_gaps import data_gap
+from gardencity.io.hints import crs_zone_problems
+from gardencity.io.osm_boundary import boundary_fit, data_extent
+from gardencity.io.osm_read import boundary_polygon, parse_other_tags, read_osm
+from gardencity.io.osm_reimport import carry_over, layer_changes, layer_counts, previous_city
 from gardencity.io.workspace import write_workspace
 
 __all__ = ["LayerSummary", "OsmImportReport", "import_osm", "parse_other_tags"]
@@ -48,27 +52,33 @@ REPORT_ORDER = (
 )
 _ALWAYS_WRITTEN = ("built_up_area", "districts", "land_use", "green_spaces", "roads")
 _PARK_PREFIX = "G1"
-_MISSING: dict[str, tuple[str, bool]] = {  # layer -> (what is missing, blocks the assessment)
-    "vegetation": (
-        "no grass/meadow/forest/wood/scrub/park areas or trees: green coverage ratio and "
-        "tree-shrub share cannot be computed",
-        True,
-    ),
-    "roads": ("no highway=* ways: road and walking indicators cannot be computed", True),
-    "trees": ("no natural=tree points: native woody plant index cannot be computed", False),
-    "greenways": (
-        "no greenways (ways named 绿道, greenway=*, hiking/bicycle routes): greenway "
-        "indicators cannot be computed",
-        False,
-    ),
+# layer -> (gap key of io/data/data_gaps.yaml, blocks a core indicator) when it is empty
+_MISSING: dict[str, tuple[str, bool]] = {
+    "vegetation": ("vegetation_empty", True),
+    "roads": ("no_roads", True),
+    "trees": ("no_trees", False),
+    "greenways": ("no_greenways", False),
+}
+_OSM_WHY: dict[str, str] = {  # gap key -> what the extract lacks, in OSM's own terms
+    "land_use_empty": "no landuse=* polygons",
+    "no_residential": "no landuse=residential polygons",
+    "green_spaces_empty": "no leisure=park/garden, grass or wood polygons",
+    "no_parks": "no leisure=park/garden polygons",
+    "vegetation_empty": "no grass/meadow/forest/wood/scrub/park areas or natural=tree points",
+    "no_roads": "no highway=* ways",
+    "no_trees": "no natural=tree points",
+    "no_greenways": "no ways named 绿道, greenway=* or hiking/bicycle routes",
+    "no_population": "--population not given",
+}
+_MISSING_TEXT: dict[str, tuple[str, str]] = {  # (zh, en): what a missing optional layer means
     "park_entrances": (
+        "没有公园出入口：步行覆盖率以公园边界附近的路网节点近似出入口",
         "no entrance/gate nodes at parks: walking coverage approximates entrances from the "
         "road network",
-        False,
     ),
     "historic_districts": (
+        "没有历史文化街区：不适用历史文化街区的规则",
         "no historic=district areas: historic-district rules are not applied",
-        False,
     ),
 }
 
@@ -86,6 +96,7 @@ class LayerSummary:
     dropped: int  # matched, but nothing left inside the boundary (or inside a park)
     note: str  # what is missing and what that prevents ("" when nothing is)
     blocking: bool  # the gap leaves a core indicator unassessable
+    note_zh: str = ""
 
     @property
     def size(self) -> str:
@@ -106,8 +117,13 @@ class OsmImportReport:
     crs: str
     boundary_source: str
     layers: list[LayerSummary] = field(default_factory=list)
-    repaired_polygons: int = 0
+    repaired_polygons: int = 0  # invalid polygons repaired among the features kept
     notes: list[str] = field(default_factory=list)
+    notes_zh: list[str] = field(default_factory=list)
+    boundary_in_data: float = 1.0  # share of the boundary inside the extract's data
+    data_in_boundary: float = 1.0  # share of the extract's data inside the boundary
+    changes: list[tuple[str, str]] = field(default_factory=list)  # re-import: (zh, en)
+    backup: Path | None = None  # re-import: where the old workspace was copied
 
     def to_rows(self) -> list[dict[str, Any]]:
         """One dict per layer (keys of :class:`LayerSummary` plus ``size``) for a table."""
@@ -125,23 +141,58 @@ class OsmImportReport:
         """True when a missing layer leaves a core indicator unassessable."""
         return any(summary.blocking for summary in self.layers)
 
-    def to_text(self) -> str:
-        """The report as plain text (one line per layer, then notes)."""
-        lines = [
+    def header(self, lang: str = "en") -> list[str]:
+        """Source, boundary (with how it fits the data) and working CRS."""
+        if lang == "zh":
+            return [
+                f"OpenStreetMap 导入：{self.source.name} → {self.workspace}",
+                f"边界：{self.boundary_source}（边界位于数据范围内 {self.boundary_in_data:.0%}，"
+                f"数据位于边界内 {self.data_in_boundary:.0%}）；工作坐标系 {self.crs}",
+            ]
+        return [
             f"OpenStreetMap import {self.source.name} -> {self.workspace}",
-            f"  boundary: {self.boundary_source}; working CRS {self.crs}",
-            f"  {'layer':<19} {'found':>6} {'kept':>6} {'size':>13} {'repaired':>8} "
-            f"{'dropped':>7}  missing",
+            f"boundary: {self.boundary_source} ({self.boundary_in_data:.0%} of it within the "
+            f"data, {self.data_in_boundary:.0%} of the data within it); working CRS {self.crs}",
         ]
+
+    def footer(self, lang: str = "en") -> list[str]:
+        """Notes (repairs, overlaps, boundary, attribution), changes on re-import, the legend."""
+        zh = lang == "zh"
+        lines = [f"{'说明' if zh else 'note'}: {n}" for n in (self.notes_zh if zh else self.notes)]
+        if self.changes:
+            lines.append(
+                "重新导入，沿用原工作区的设置："
+                if zh
+                else "re-import, kept from the old workspace:"
+            )
+            lines += [f"  {zh_text if zh else en_text}" for zh_text, en_text in self.changes]
+        if self.backup is not None:
+            lines.append(
+                f"{'原工作区已备份到' if zh else 'old workspace backed up to'} {self.backup}"
+            )
+        if self.has_blocking_gaps:
+            lines.append(
+                "! = 补齐该图层前，有核心指标无法评估"
+                if zh
+                else "! = a core indicator cannot be assessed until this layer is added"
+            )
+        return lines
+
+    def to_text(self, lang: str = "en") -> str:
+        """The report as plain text (one line per layer, then notes)."""
+        lines = [f"  {line}" for line in self.header(lang)]
+        lines.append(
+            f"  {'layer':<19} {'found':>6} {'kept':>6} {'size':>13} {'repaired':>8} "
+            f"{'dropped':>7}  missing"
+        )
         for s in self.layers:
             mark = "!" if s.blocking else " "
+            note = s.note_zh if lang == "zh" else s.note
             lines.append(
                 f"{mark} {s.layer:<19} {s.found:>6} {s.features:>6} {s.size:>13} "
-                f"{s.repaired:>8} {s.dropped:>7}  {s.note}"
+                f"{s.repaired:>8} {s.dropped:>7}  {note}"
             )
-        lines += [f"  note: {note}" for note in self.notes]
-        if self.has_blocking_gaps:
-            lines.append("  ! = a core indicator cannot be assessed until this layer is added")
+        lines += [f"  {line}" for line in self.footer(lang)]
         return "\n".join(lines)
 
 
@@ -167,7 +218,8 @@ def import_osm(
     boundary
         Polygon file (any CRS), ``"bbox:minlon,minlat,maxlon,maxlat"``, or None for the
         extract's declared ``<bounds>`` (XML) or the extent of its data (PBF). It becomes the
-        built-up area and the single district.
+        built-up area and the single district. A boundary that holds none of the data is
+        refused; how it fits the data is reported.
     name, population
         City name (default: the file name) and resident population (NaN if not given: the
         per-capita indicators are then not assessed).
@@ -176,7 +228,9 @@ def import_osm(
     standard
         Catalogue id or path (default the 2022 national ecological garden city standard).
     overwrite
-        Replace an existing workspace (it is kept until the new one is complete).
+        Replace an existing workspace (it is kept until the new one is complete). The city's
+        own settings are kept (:mod:`gardencity.io.osm_reimport`), and the old files are
+        backed up first.
 
     Returns
     -------
@@ -184,21 +238,16 @@ def import_osm(
         Per layer: features found and kept, area or length, repairs, drops, what is missing.
     """
     source = Path(osm_path)
-    if not source.is_file():
-        raise OsmImportError(
-            f"The OSM extract {source} does not exist. Fix: check the path; download an extract "
-            f"as .osm (openstreetmap.org Export) or .osm.pbf (e.g. Geofabrik, cut with osmium)."
-        )
-    if population is not None and not population > 0:
-        raise OsmImportError(
-            f"Population {population} is not a positive number of residents. Fix: give the "
-            f"urban resident population (城区常住人口) of the area, or leave it out."
-        )
-    city_name = name or source.name.split(".")[0]
+    root = Path(workspace_path)
+    _check_arguments(source, population)
+    previous = previous_city(root) if overwrite else None
+    target_text = crs or (previous or {}).get("crs")
+    target_crs = parse_crs(target_text) if target_text else None
+    city_name = name or (previous or {}).get("name") or source.name.split(".")[0]
     raw = read_osm(source)
     area_ll, boundary_source = boundary_polygon(source, boundary, raw)
     built_up = gpd.GeoDataFrame({"name": [city_name]}, geometry=[area_ll], crs=4326)
-    target = CRS.from_user_input(crs) if crs is not None else local_metric_crs(built_up)
+    target = target_crs or local_metric_crs(built_up)
     built_up = to_metric(built_up, target, name="boundary")
     area = built_up.geometry.iloc[0]
     if area.is_empty or area.area <= 0:
@@ -206,23 +255,9 @@ def import_osm(
             f"The boundary ({boundary_source}) has no area. Fix: give a polygon or a bbox with "
             f"min < max."
         )
-    polys = to_metric(osm_layers.repair_polygons(raw["multipolygons"]), target)
-    lines = to_metric(raw["lines"], target)
-    routes = to_metric(raw["multilinestrings"], target)
-    points = to_metric(raw["points"], target)
-    mapping = osm_layers.load_mapping()
-
-    land_use, overlaps = osm_layers.land_use(polys, area, mapping)
-    built: dict[str, osm_layers.Built] = {
-        "land_use": land_use,
-        "green_spaces": osm_layers.green_spaces(polys, area, mapping),
-        "vegetation": osm_layers.vegetation(polys, lines, points, area, mapping),
-        "roads": osm_layers.roads(lines, area, mapping),
-        "trees": osm_layers.trees(points, area, mapping),
-        "greenways": osm_layers.greenways(lines, routes, area, mapping),
-        "park_entrances": osm_layers.park_entrances(points, polys, area, mapping),
-        "historic_districts": osm_layers.historic_districts(polys, area, mapping),
-    }
+    fit = boundary_fit(area, data_extent(source, raw), target, boundary_source)
+    built, overlaps = _build_layers(raw, area, target)
+    _refuse_if_nothing_inside(built, area, boundary_source)
     districts = gpd.GeoDataFrame(
         {
             "district_id": ["1"],
@@ -239,11 +274,95 @@ def import_osm(
         if len(result.gdf) or layer in _ALWAYS_WRITTEN
     }
     crs_text = _crs_text(target)
-    report = OsmImportReport(Path(workspace_path), source, crs_text, boundary_source)
-    report.layers = _summaries(built, layers, population)
-    report.repaired_polygons = _repaired_mapped(polys, mapping)
-    report.notes = _notes(report.repaired_polygons, overlaps, mapping)
-    config = {
+    config = _new_config(city_name, crs_text, standard, population)
+    report = OsmImportReport(root, source, crs_text, boundary_source)
+    if overwrite and (root / "city.toml").exists():
+        given = {k for k, v in (("name", name), ("crs", crs), ("standard", standard)) if v}
+        given |= {"population"} if population is not None else set()
+        _keep_city_settings(report, config, layers, given)
+    population_known = population is not None or _has_population(layers["districts"], config)
+    report.layers = _summaries(built, layers, population_known, str(root))
+    report.repaired_polygons = len(frozenset().union(*(b.repaired_ids for b in built.values())))
+    report.boundary_in_data, report.data_in_boundary = fit.boundary_in_data, fit.data_in_boundary
+    notes = _notes(report.repaired_polygons, overlaps, osm_layers.load_mapping())
+    notes += fit.notes() + _crs_notes(area, target)
+    report.notes_zh, report.notes = [n[0] for n in notes], [n[1] for n in notes]
+    write_workspace(root, config=config, layers=layers, overwrite=overwrite)
+    return report
+
+
+def _keep_city_settings(
+    report: OsmImportReport,
+    config: dict[str, Any],
+    layers: dict[str, gpd.GeoDataFrame],
+    given: set[str],
+) -> None:
+    """Re-import: merge the old workspace's own settings and districts (backed up first)."""
+    old_counts = layer_counts(report.workspace / "city.gpkg")
+    carried = carry_over(report.workspace, config, given=given)
+    if carried.districts is not None:
+        layers["districts"] = carried.districts
+    new_counts = {n: len(g) for n, g in layers.items()}
+    report.changes = carried.changes + layer_changes(old_counts, new_counts)
+    report.backup = carried.backup
+
+
+def _check_arguments(source: Path, population: float | None) -> None:
+    if not source.is_file():
+        raise OsmImportError(
+            f"The OSM extract {source} does not exist. Fix: check the path; download an extract "
+            f"as .osm (openstreetmap.org Export) or .osm.pbf (e.g. Geofabrik, cut with osmium)."
+        )
+    if population is not None and not population > 0:
+        raise OsmImportError(
+            f"Population {population} is not a positive number of residents. Fix: give the "
+            f"urban resident population (城区常住人口) of the area, or leave it out."
+        )
+
+
+def _build_layers(
+    raw: Mapping[str, gpd.GeoDataFrame], area: shapely.Geometry, target: CRS
+) -> tuple[dict[str, osm_layers.Built], int]:
+    polys = to_metric(osm_layers.repair_polygons(raw["multipolygons"]), target)
+    lines = to_metric(raw["lines"], target)
+    routes = to_metric(raw["multilinestrings"], target)
+    points = to_metric(raw["points"], target)
+    mapping = osm_layers.load_mapping()
+    land_use, overlaps = osm_layers.land_use(polys, area, mapping)
+    built: dict[str, osm_layers.Built] = {
+        "land_use": land_use,
+        "green_spaces": osm_layers.green_spaces(polys, area, mapping),
+        "vegetation": osm_layers.vegetation(polys, lines, points, area, mapping),
+        "roads": osm_layers.roads(lines, area, mapping),
+        "trees": osm_layers.trees(points, area, mapping),
+        "greenways": osm_layers.greenways(lines, routes, area, mapping),
+        "park_entrances": osm_layers.park_entrances(points, polys, area, mapping),
+        "historic_districts": osm_layers.historic_districts(polys, area, mapping),
+    }
+    return built, overlaps
+
+
+def _refuse_if_nothing_inside(
+    built: Mapping[str, osm_layers.Built], area: shapely.Geometry, boundary_source: str
+) -> None:
+    """No mapped feature inside the boundary (roads reach beyond it: only those crossing it
+    count): the boundary holds none of the data."""
+    inside = sum(len(b.gdf) for name, b in built.items() if name != "roads")
+    roads = built["roads"].gdf
+    if len(roads):
+        inside += int(shapely.intersects(area, roads.geometry.to_numpy()).sum())
+    if inside == 0:
+        raise OsmImportError(
+            f"The boundary ({boundary_source}) holds none of the extract's mapped features "
+            f"(no land use, green space, vegetation, road, tree or greenway inside it). Fix: "
+            f"give a boundary over the city's data, or an extract that covers it."
+        )
+
+
+def _new_config(
+    city_name: str, crs_text: str, standard: str | None, population: float | None
+) -> dict[str, Any]:
+    return {
         "city": {
             "name": city_name,
             "crs": crs_text,
@@ -256,8 +375,17 @@ def import_osm(
             "data_source": "OpenStreetMap",
         }
     }
-    write_workspace(workspace_path, config=config, layers=layers, overwrite=overwrite)
-    return report
+
+
+def _has_population(districts: gpd.GeoDataFrame, config: Mapping[str, Any]) -> bool:
+    if config["city"].get("population") is not None:
+        return True
+    values = districts.get("population")
+    return values is not None and bool((values.astype(float) > 0).any())
+
+
+def _crs_notes(area: shapely.Geometry, crs: CRS) -> list[tuple[str, str]]:
+    return [(p.message_zh, f"{p.message}. Fix: {p.fix}") for p in crs_zone_problems(area, crs)]
 
 
 def _crs_text(crs: CRS) -> str:
@@ -265,37 +393,37 @@ def _crs_text(crs: CRS) -> str:
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
 
 
-def _repaired_mapped(polys: gpd.GeoDataFrame, mapping: Mapping[str, Any]) -> int:
-    """Invalid polygons among the features any polygon layer takes (buildings etc. excluded)."""
-
-    rules = [
-        *(
-            rule["match"]
-            for key in ("green_spaces", "land_use", "vegetation")
-            for rule in mapping[key]
-        ),
-        mapping["historic_districts"],
-    ]
-    mapped = np.zeros(len(polys), dtype=bool)
-    for rule in rules:
-        mapped |= matches(polys["tags"], rule)
-    return int((mapped & polys["repaired"].to_numpy()).sum())
-
-
-def _notes(repaired: int, overlaps: int, mapping: Mapping[str, Any]) -> list[str]:
+def _notes(repaired: int, overlaps: int, mapping: Mapping[str, Any]) -> list[tuple[str, str]]:
+    margin = f"{mapping['road_margin_m']:g}"
     notes = [
-        f"roads are kept up to {mapping['road_margin_m']:g} m beyond the boundary for the "
-        f"walking network; every other layer is clipped to it",
-        "data © OpenStreetMap contributors, available under the Open Database License (ODbL 1.0)",
+        (
+            f"道路保留到边界外 {margin} 米以内（步行路网需要），其他图层均按边界裁切",
+            f"roads are kept up to {margin} m beyond the boundary for the walking network; every "
+            f"other layer is clipped to it",
+        ),
+        (
+            "数据 © OpenStreetMap 贡献者，依据开放数据库许可（ODbL 1.0）提供",
+            "data © OpenStreetMap contributors, available under the Open Database License "
+            "(ODbL 1.0)",
+        ),
     ]
     if repaired:
         notes.append(
-            f"{repaired} invalid OSM polygon(s) repaired with make_valid (polygonal parts kept)"
+            (
+                f"保留的要素中有 {repaired} 个无效的 OSM 多边形已用 make_valid 修复"
+                "（保留面状部分）",
+                f"{repaired} invalid OSM polygon(s) repaired with make_valid (polygonal parts "
+                f"kept), counted among the features kept",
+            )
         )
     if overlaps:
         notes.append(
-            f"{overlaps} overlapping land-use polygon(s): the first rule of osm_mapping.yaml "
-            f"keeps the overlap, so no area is counted twice"
+            (
+                f"{overlaps} 个用地多边形相互重叠：按 osm_mapping.yaml 中靠前的规则保留重叠部分，"
+                "面积不重复计算",
+                f"{overlaps} overlapping land-use polygon(s): the first rule of osm_mapping.yaml "
+                f"keeps the overlap, so no area is counted twice",
+            )
         )
     return notes
 
@@ -315,7 +443,8 @@ def _size(gdf: gpd.GeoDataFrame) -> tuple[float, float]:
 def _summaries(
     built: Mapping[str, osm_layers.Built],
     layers: Mapping[str, gpd.GeoDataFrame],
-    population: float | None,
+    population_known: bool,
+    workspace: str,
 ) -> list[LayerSummary]:
     summaries = []
     for layer in REPORT_ORDER:
@@ -325,39 +454,37 @@ def _summaries(
         found, repaired, dropped = (
             (result.found, result.repaired, result.dropped) if result else (kept, 0, 0)
         )
-        note, blocking = _gap(layer, gdf, population)
+        (note_zh, note), blocking = _gap(layer, gdf, population_known, workspace)
         area_ha, length_km = _size(gdf) if gdf is not None else (math.nan, math.nan)
         summaries.append(
-            LayerSummary(layer, found, kept, area_ha, length_km, repaired, dropped, note, blocking)
+            LayerSummary(
+                layer, found, kept, area_ha, length_km, repaired, dropped, note, blocking, note_zh
+            )
         )
     return summaries
 
 
-def _gap(layer: str, gdf: gpd.GeoDataFrame | None, population: float | None) -> tuple[str, bool]:
-    if layer == "districts" and population is None:
-        return (
-            "population not given (--population): per-capita indicators (park area per "
-            "capita, parks and greenway length per 10 000 people) cannot be assessed",
-            False,
-        )
-    if layer == "land_use":
+def _gap(
+    layer: str, gdf: gpd.GeoDataFrame | None, population_known: bool, workspace: str
+) -> tuple[tuple[str, str], bool]:
+    """What the layer's absence prevents (zh, en), in the words of the assessment."""
+    key, blocking = None, False
+    if layer == "districts" and not population_known:
+        key = "no_population"
+    elif layer == "land_use":
         codes = set() if gdf is None else set(gdf["code"])
-        if not any(code.startswith("R") for code in codes):
-            return (
-                "no landuse=residential polygons: residential land missing — park service "
-                "coverage and greenway service coverage cannot be computed",
-                True,
-            )
-        return "", False
-    if layer == "green_spaces":
+        if not any(str(code).startswith("R") for code in codes):
+            key, blocking = ("land_use_empty" if not codes else "no_residential"), True
+    elif layer == "green_spaces":
         classes = [] if gdf is None else list(gdf["green_class"])
         if not any(str(c).startswith(_PARK_PREFIX) for c in classes):
-            return (
-                "no leisure=park/garden polygons: park indicators (park area per capita, "
-                "parks per 10 000 people, park service coverage) cannot be computed",
-                True,
-            )
-        return "", False
-    if layer in _MISSING and (gdf is None or gdf.empty):
-        return _MISSING[layer]
-    return "", False
+            key, blocking = ("green_spaces_empty" if not classes else "no_parks"), True
+    elif layer in _MISSING and (gdf is None or gdf.empty):
+        key, blocking = _MISSING[layer]
+    elif layer in _MISSING_TEXT and (gdf is None or gdf.empty):
+        return _MISSING_TEXT[layer], False
+    if key is None:
+        return ("", ""), False
+    gap = data_gap(key, classes=_PARK_PREFIX, workspace=workspace)
+    why = _OSM_WHY.get(key, "")
+    return (f"{gap.zh}（OSM：{why}）", f"{gap.en} (OSM: {why})"), blocking

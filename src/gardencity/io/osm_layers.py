@@ -43,8 +43,9 @@ class Built:
 
     gdf: gpd.GeoDataFrame
     found: int  # OSM features matched by the mapping in the whole extract
-    repaired: int  # of those, invalid polygons repaired with make_valid
+    repaired: int  # of those kept, invalid polygons repaired with make_valid
     dropped: int  # of those, features with nothing left inside the study area
+    repaired_ids: frozenset[Any] = frozenset()  # the repaired polygons kept (extract index)
 
 
 def keep_parts(geoms: np.ndarray, kinds: tuple[str, ...]) -> np.ndarray:
@@ -106,11 +107,22 @@ def _result(
     clipped: gpd.GeoDataFrame,
     columns: Sequence[str],
 ) -> Built:
-    repaired = int(selected["repaired"].sum()) if "repaired" in selected else 0
     survivors = clipped.index.nunique()
     frame = clipped[[*columns, clipped.geometry.name]].reset_index(drop=True)
     gdf = gpd.GeoDataFrame(frame, geometry=clipped.geometry.name, crs=selected.crs)
-    return Built(gdf, len(selected), repaired, len(selected) - survivors)
+    repaired = _repaired_kept(selected, clipped)
+    return Built(gdf, len(selected), len(repaired), len(selected) - survivors, repaired)
+
+
+def _repaired_kept(selected: pd.DataFrame, clipped: pd.DataFrame) -> frozenset[Any]:
+    """Extract index of the repaired polygons that are kept (``source`` where the selection
+    re-labelled them)."""
+    if "repaired" not in selected:
+        return frozenset()
+    kept = selected.loc[clipped.index.unique()]
+    kept = kept[kept["repaired"].astype(bool)]
+    ids = kept["source"] if "source" in kept else kept.index.to_series()
+    return frozenset(ids.tolist())
 
 
 def _assign(tags: pd.Series, rules: Sequence[Mapping[str, Any]]) -> np.ndarray:
@@ -180,9 +192,9 @@ def land_use(
         geometry=parts,
         crs=polys.crs,
     )
-    repaired = int(selected["repaired"].sum())
+    repaired = _repaired_kept(selected, clipped)
     dropped = len(selected) - clipped.index.nunique()
-    return Built(parcels, len(selected), repaired, dropped), overlapping
+    return Built(parcels, len(selected), len(repaired), dropped, repaired), overlapping
 
 
 def vegetation(
@@ -201,6 +213,7 @@ def vegetation(
             {
                 "veg_type": [rules[r]["veg_type"] for r in rule_of[rule_of >= 0]],
                 "repaired": covers["repaired"].to_numpy(),
+                "source": covers.index.to_numpy(),
             },
             index=[f"area-{i}" for i in covers.index],
             geometry=covers.geometry.to_numpy(),
@@ -215,7 +228,11 @@ def vegetation(
         hits = source.loc[matches(source["tags"], rule)]
         frames.append(
             gpd.GeoDataFrame(
-                {"veg_type": ["tree"] * len(hits), "repaired": np.zeros(len(hits), dtype=bool)},
+                {
+                    "veg_type": ["tree"] * len(hits),
+                    "repaired": np.zeros(len(hits), dtype=bool),
+                    "source": [None] * len(hits),
+                },
                 index=[f"{label}-{i}" for i in hits.index],
                 geometry=shapely.buffer(hits.geometry.to_numpy(), radius, quad_segs=16),
                 crs=polys.crs,

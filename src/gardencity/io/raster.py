@@ -42,6 +42,21 @@ class Raster:
 
 def read_raster(path: str | Path, *, classes: dict[str, int] | None = None) -> Raster:
     """Read band 1 of a GeoTIFF (or any GDAL raster) into a :class:`Raster`."""
+    from rasterio.errors import RasterioError
+
+    from gardencity.errors import DataError
+
+    try:
+        return _read(path, classes)
+    except RasterioError as exc:
+        raise DataError(
+            f"Cannot read the raster {path} ({exc}). Fix: check that the file is a complete "
+            f"GeoTIFF (`gdalinfo {Path(path).name}`), or point city.toml [rasters] to the right "
+            f"file."
+        ) from None
+
+
+def _read(path: str | Path, classes: dict[str, int] | None) -> Raster:
     import rasterio
 
     from gardencity.errors import NoCrsError

@@ -8,7 +8,16 @@ import shapely
 
 from gardencity.errors import CrsError, GardenCityError, Problem, ValidationError
 from gardencity.io.classes import unknown_green_classes, unknown_land_use_codes
+from gardencity.io.data_gaps import data_gap
+from gardencity.io.hints import crs_zone_problems, gcj02_problems
 from gardencity.io.layers import LAYERS
+from gardencity.io.validate_setup import (
+    allowed_value_problems,
+    management_problems,
+    raster_content_problems,
+    standard_problems,
+    table_problems,
+)
 from gardencity.io.workspace import Workspace
 
 __all__ = ["check_workspace", "validate_workspace"]
@@ -16,32 +25,66 @@ __all__ = ["check_workspace", "validate_workspace"]
 OVERLAP_TOLERANCE_M2 = 1.0
 
 
+_EMPTY_GAPS = {
+    "land_use": "land_use_empty",
+    "green_spaces": "green_spaces_empty",
+    "roads": "no_roads",
+}
+
+
 def validate_workspace(ws: Workspace) -> list[Problem]:
     """Every problem found in the workspace (errors block the assessment, warnings do not)."""
-    problems: list[Problem] = []
     try:
         crs = ws.crs
     except GardenCityError as exc:  # a CRS problem, or the PostGIS server cannot be read
         fix = "Set a projected `crs` in city.toml." if isinstance(exc, CrsError) else "See above."
-        return [Problem("city.toml", str(exc), fix)]
+        zh = "在 city.toml 中设置投影坐标系 crs。" if isinstance(exc, CrsError) else "见上文。"
+        return [Problem("city.toml", str(exc), fix, message_zh=str(exc), fix_zh=zh)]
+    problems, standard = standard_problems(ws)
+    layers = _load_layers(ws, problems)
+    problems.extend(ws.repairs)
+    problems.extend(_class_problems(ws, layers))
+    problems.extend(allowed_value_problems(layers))
+    problems.extend(_district_problems(layers))
+    problems.extend(_overlap_problems(layers))
+    problems.extend(_outside_problems(layers))
+    problems.extend(_raster_problems(ws, layers, crs))
+    problems.extend(raster_content_problems(ws))
+    problems.extend(table_problems(ws))
+    problems.extend(management_problems(ws, standard))
+    declared = {n for n, s in ws.config.layers.items() if s.coordinates == "gcj02"}
+    problems.extend(gcj02_problems(layers, declared, crs))
+    if "built_up_area" in layers:
+        area = shapely.union_all(layers["built_up_area"].geometry.to_numpy())
+        problems.extend(crs_zone_problems(area, crs))
+    return problems
+
+
+def _load_layers(ws: Workspace, problems: list[Problem]) -> dict[str, gpd.GeoDataFrame]:
+    """Every present layer, loaded; what is missing, unreadable or empty goes to ``problems``."""
     present = set(ws.layer_names())
     layers: dict[str, gpd.GeoDataFrame] = {}
     for name, spec in LAYERS.items():
         if name not in present:
             if spec.required:
+                fields = ", ".join(spec.required_fields) or "geometry only"
+                fields_zh = "、".join(spec.required_fields) or "仅几何"
                 problems.append(
                     Problem(
                         name,
                         f"required layer '{name}' ({spec.name_zh}) is missing",
-                        f"{ws.how_to_add(name)} "
-                        f"(fields: {', '.join(spec.required_fields) or 'geometry only'}).",
+                        f"{ws.how_to_add(name)} (fields: {fields}).",
+                        message_zh=f"缺少必需图层 {name}（{spec.name_zh}）",
+                        fix_zh=f"{ws.how_to_add(name, 'zh')}（字段：{fields_zh}）。",
                     )
                 )
             continue
         try:
             raw = ws._read_raw(name)
         except GardenCityError as exc:
-            problems.append(Problem(name, str(exc), "See the message."))
+            problems.append(
+                Problem(name, str(exc), "See the message.", message_zh=str(exc), fix_zh="见上文。")
+            )
             continue
         missing = [f for f in spec.required_fields if f not in raw.columns]
         if missing:
@@ -52,33 +95,63 @@ def validate_workspace(ws: Workspace) -> list[Problem]:
                     f"Add the field(s) or map your names in city.toml [layers.{name}] fields = "
                     f'{{{missing[0]} = "YOUR_FIELD"}}.',
                     details=tuple(sorted(raw.columns)),
+                    message_zh=f"缺少必需字段：{', '.join(missing)}",
+                    fix_zh=f"补上这些字段，或在 city.toml 的 [layers.{name}] 中用 fields = "
+                    f'{{{missing[0]} = "你的字段名"}} 对应。',
                 )
             )
             continue
         if raw.empty:
-            problems.append(
-                Problem(
-                    name,
-                    "layer is empty (no features)",
-                    "Fill the layer or remove it from the workspace.",
-                    severity="error" if spec.required else "warning",
-                )
-            )
+            problems.append(_empty_problem(ws, name))
             continue
         try:
             layer = ws.load_layer(name)
         except GardenCityError as exc:
-            problems.append(Problem(name, str(exc), "See the message."))
+            problems.append(
+                Problem(name, str(exc), "See the message.", message_zh=str(exc), fix_zh="见上文。")
+            )
             continue
         assert layer is not None
         layers[name] = layer
-    problems.extend(ws.repairs)
-    problems.extend(_class_problems(ws, layers))
-    problems.extend(_district_problems(layers))
-    problems.extend(_overlap_problems(layers))
-    problems.extend(_outside_problems(layers))
-    problems.extend(_raster_problems(ws, layers, crs))
-    return problems
+    return layers
+
+
+def _empty_problem(ws: Workspace, name: str) -> Problem:
+    """An empty layer: blocking only for the built-up area (nothing can be assessed without
+    it); otherwise the indicators that need it are not assessed, and the fix says how to fill
+    it — never to remove it."""
+    spec = LAYERS[name]
+    add, add_zh = ws.how_to_add(name), ws.how_to_add(name, "zh")
+    if name in _EMPTY_GAPS:
+        gap = data_gap(_EMPTY_GAPS[name], workspace=str(ws.path))
+        return Problem(name, gap.en, gap.fix_en, "warning", message_zh=gap.zh, fix_zh=gap.fix_zh)
+    if name == "built_up_area":
+        return Problem(
+            name,
+            "the built-up area layer is empty: nothing can be assessed without the boundary",
+            f"Draw the 建成区 boundary and {add}.",
+            message_zh="建成区图层为空：没有建成区边界，任何指标都无法评估",
+            fix_zh=f"绘制建成区边界，然后{add_zh}。",
+        )
+    if name == "districts":
+        return Problem(
+            name,
+            "the districts layer is empty: indicators are computed for the built-up area as a "
+            "whole only, and its population must be given in city.toml",
+            f"{add} (fields district_id, name, population), or set population in [city].",
+            "warning",
+            message_zh="城区图层为空：指标只按建成区整体计算，人口须在 city.toml 中给出",
+            fix_zh=f"{add_zh}（字段 district_id、name、population），"
+            "或在 [city] 中设置 population。",
+        )
+    return Problem(
+        name,
+        "layer is empty (no features)",
+        f"Fill the layer: {add}.",
+        "warning",
+        message_zh=f"{spec.name_zh}图层为空（没有要素）",
+        fix_zh=f"补齐该图层：{add_zh}。",
+    )
 
 
 def check_workspace(ws: Workspace) -> list[Problem]:
@@ -103,6 +176,10 @@ def _class_problems(ws: Workspace, layers: dict[str, gpd.GeoDataFrame]) -> list[
                     "uses (gb50137, yongdi_yonghai, sandiao).",
                     count=sum(unknown.values()),
                     details=tuple(f"{k} ×{v}" for k, v in unknown.items()),
+                    message_zh=f"{sum(unknown.values())} 个地块的 {len(unknown)} 种用地代码不属于 "
+                    f"{ws.config.city.land_use_scheme} 分类体系（按未知用地计，居住用地可能漏算）",
+                    fix_zh="改正这些代码，或在 city.toml 中把 land_use_scheme 设为数据所用的体系"
+                    "（gb50137、yongdi_yonghai、sandiao）。",
                 )
             )
     if "green_spaces" in layers:
@@ -118,6 +195,11 @@ def _class_problems(ws: Workspace, layers: dict[str, gpd.GeoDataFrame]) -> list[
                     'green_space_scheme = "cjjt85_2002" in city.toml if the data uses 2002 codes.',
                     count=sum(unknown.values()),
                     details=tuple(f"{k} ×{v}" for k, v in unknown.items()),
+                    message_zh=f"{sum(unknown.values())} 处绿地的 {len(unknown)} 种分类代码不属于 "
+                    "CJJ/T 85-2017",
+                    fix_zh="改正这些代码（G11、G12、G13x、G14、G2、G3、XG、EG…），"
+                    "数据若用 2002 版代码，"
+                    '请在 city.toml 中设置 green_space_scheme = "cjjt85_2002"。',
                 )
             )
     if "roads" in layers:
@@ -133,6 +215,8 @@ def _class_problems(ws: Workspace, layers: dict[str, gpd.GeoDataFrame]) -> list[
                     "expressway/arterial/secondary/branch/other.",
                     count=len(bad),
                     details=tuple(f"{k} ×{v}" for k, v in counts.items()),
+                    message_zh=f"{len(bad)} 条道路的等级无法识别",
+                    fix_zh="道路等级用 快速路/主干路/次干路/支路/其他（或对应英文）。",
                 )
             )
     return problems
@@ -153,6 +237,8 @@ def _district_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
                 severity="warning",
                 count=len(no_pop),
                 details=tuple(str(n) for n in no_pop["name"].fillna(no_pop["district_id"])),
+                message_zh=f"{len(no_pop)} 个城区没有人口数据",
+                fix_zh="为每个城区填写人口 population（城区常住人口），人均类指标需要它。",
             )
         )
     dup = districts["district_id"][districts["district_id"].duplicated()]
@@ -164,6 +250,8 @@ def _district_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
                 "Give every district a unique code.",
                 count=len(dup),
                 details=tuple(sorted(set(map(str, dup)))),
+                message_zh="城区编码 district_id 有重复",
+                fix_zh="为每个城区设置唯一编码。",
             )
         )
     return problems
@@ -225,6 +313,10 @@ def _overlap_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
             "Union, then dissolve duplicates; or the Topology Checker).",
             count=int(big.sum()),
             details=details,
+            message_zh=f"{int(big.sum())} 对用地地块相互重叠，共 {areas[big].sum():,.0f} 平方米"
+            "（居住用地会被重复计算）",
+            fix_zh="切除重叠部分，使地块互不重叠（QGIS：矢量 ▸ 地理处理 ▸ 联合，再融合重复部分；"
+            "或用拓扑检查器）。",
         )
     ]
 
@@ -247,6 +339,8 @@ def _outside_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
                         "Check the built-up area boundary and the layer's CRS.",
                         severity="warning",
                         count=int(outside.sum()),
+                        message_zh=f"{int(outside.sum())} 个要素完全位于建成区之外，不参与计算",
+                        fix_zh="检查建成区边界和该图层的坐标系。",
                     )
                 )
     return problems
@@ -260,7 +354,15 @@ def _raster_problems(
         try:
             raster = ws.load_raster(name)
         except GardenCityError as exc:
-            problems.append(Problem(name, str(exc), "Fix the raster or its path in city.toml."))
+            problems.append(
+                Problem(
+                    name,
+                    str(exc),
+                    "Fix the raster or its path in city.toml.",
+                    message_zh=f"栅格无法使用：{exc}",
+                    fix_zh="改正栅格文件，或 city.toml 中的路径。",
+                )
+            )
             continue
         if raster is None or "built_up_area" not in layers:
             continue
@@ -270,6 +372,8 @@ def _raster_problems(
                     name,
                     f"raster is in {raster.crs.name}, the workspace in the working CRS",
                     f"Reproject it: gdalwarp -t_srs {ws.config.city.crs} in.tif out.tif.",
+                    message_zh=f"栅格坐标系为 {raster.crs.name}，与工作区坐标系不同",
+                    fix_zh=f"重投影：gdalwarp -t_srs {ws.config.city.crs} in.tif out.tif。",
                 )
             )
             continue
@@ -280,6 +384,8 @@ def _raster_problems(
                     name,
                     "raster does not cover the whole built-up area",
                     "Provide a raster whose extent covers the built-up area.",
+                    message_zh="栅格没有覆盖整个建成区",
+                    fix_zh="提供覆盖整个建成区的栅格。",
                 )
             )
     return problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,7 +16,14 @@ from gardencity.errors import DataError, NoCrsError, Problem
 from gardencity.io.crs import _no_crs_message
 from gardencity.io.layers import LayerSpec
 
-__all__ = ["clip_to", "coerce_fields", "read_vector", "repair_geometries"]
+__all__ = [
+    "clip_to",
+    "coerce_fields",
+    "feature_labels",
+    "read_vector",
+    "repair_geometries",
+    "source_fids",
+]
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
 _LINEAR = ("LineString", "MultiLineString")
@@ -37,21 +45,56 @@ def read_vector(path: Path, layer: str | None, name: str) -> gpd.GeoDataFrame:
     return gdf
 
 
+ID_FIELDS = ("parcel_id", "district_id", "road_id", "station_id", "name", "species")
+
+
+def source_fids(path: Path, layer: str | None) -> np.ndarray | None:
+    """The feature ids (GeoPackage fid, shapefile record number …) of a file layer, in row
+    order; None where they cannot be read."""
+    try:
+        frame = pyogrio.read_dataframe(
+            path, layer=layer, columns=[], read_geometry=False, fid_as_index=True
+        )
+    except Exception:  # the ids only label a message: none is better than a failure
+        return None
+    return np.asarray(frame.index)
+
+
+def feature_labels(
+    gdf: gpd.GeoDataFrame, labels: Sequence[object], fids: np.ndarray | None = None
+) -> tuple[str, ...]:
+    """How to find each feature again: its fid (or row number) and its id or name."""
+    id_field = next((f for f in ID_FIELDS if f in gdf.columns), None)
+    positions = gdf.index.get_indexer(list(labels))
+    out = []
+    for label, position in zip(labels, positions, strict=True):
+        row = int(label) if isinstance(label, int | np.integer) else int(position)
+        head = f"fid {fids[row]}" if fids is not None and 0 <= row < len(fids) else f"#{row + 1}"
+        value = gdf.at[label, id_field] if id_field else None
+        out.append(head if value is None or pd.isna(value) else f"{head} ({id_field} {value})")
+    return tuple(out)
+
+
 def repair_geometries(
-    gdf: gpd.GeoDataFrame, spec: LayerSpec
+    gdf: gpd.GeoDataFrame, spec: LayerSpec, fids: np.ndarray | None = None
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Drop empty geometries and repair invalid ones with ``make_valid`` (counted)."""
+    """Drop empty geometries and repair invalid ones with ``make_valid``; each finding lists
+    the features by fid (``fids``: the source's ids in row order) or row number."""
     problems: list[Problem] = []
     geoms = gdf.geometry.to_numpy()
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if empty.any():
+        n = int(empty.sum())
         problems.append(
             Problem(
                 spec.name,
-                f"{int(empty.sum())} feature(s) without geometry were dropped",
+                f"{n} feature(s) without geometry were dropped",
                 "Give every feature a geometry or delete it.",
                 "warning",
-                int(empty.sum()),
+                n,
+                feature_labels(gdf, list(gdf.index[empty]), fids),
+                message_zh=f"{n} 个要素没有几何形状，已舍弃",
+                fix_zh="为每个要素补上几何形状，或删除这些要素。",
             )
         )
         gdf = gdf.loc[~empty].copy()
@@ -65,18 +108,22 @@ def repair_geometries(
             fixed = np.array([_keep_type(g, _LINEAR) for g in fixed], dtype=object)
         new = geoms.copy()
         new[invalid] = fixed
-        gdf = gdf.set_geometry(gpd.GeoSeries(new, index=gdf.index, crs=gdf.crs))
+        n = int(invalid.sum())
         problems.append(
             Problem(
                 spec.name,
-                f"{int(invalid.sum())} invalid geometr(y/ies) repaired with make_valid",
+                f"{n} invalid geometr(y/ies) repaired with make_valid",
                 "Check the repaired features in QGIS "
                 "(Vector ▸ Geometry Tools ▸ Check Validity) and "
                 "fix them at the source.",
                 "warning",
-                int(invalid.sum()),
+                n,
+                feature_labels(gdf, list(gdf.index[invalid]), fids),
+                message_zh=f"{n} 个无效几何已用 make_valid 修复",
+                fix_zh="在 QGIS 中检查这些要素（矢量 ▸ 几何工具 ▸ 检查有效性），并在源数据中改正。",
             )
         )
+        gdf = gdf.set_geometry(gpd.GeoSeries(new, index=gdf.index, crs=gdf.crs))
         gdf = gdf.loc[~shapely.is_empty(gdf.geometry.to_numpy())].copy()
     return gdf, problems
 

@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 import tomli_w
 from pyproj import CRS
 
@@ -40,11 +42,12 @@ from gardencity.io.classes import (
 from gardencity.io.config import CityConfig, LayerSource, load_config
 from gardencity.io.crs import local_metric_crs, to_metric
 from gardencity.io.gcj02 import gdf_from_gcj02
+from gardencity.io.integrity import check_geopackage
 from gardencity.io.layers import LAYERS, TABLES, layer_spec
 from gardencity.io.management import ManagementEvidence
 from gardencity.io.postgis import PostgisStore
 from gardencity.io.raster import Raster, read_raster
-from gardencity.io.vector import coerce_fields, read_vector, repair_geometries
+from gardencity.io.vector import coerce_fields, read_vector, repair_geometries, source_fids
 
 __all__ = ["CONFIG_FILE", "GPKG_FILE", "Workspace", "write_workspace"]
 
@@ -146,7 +149,10 @@ class Workspace:
                 f"{root} has no {CONFIG_FILE}. Fix: run `gardencity init {root} --name …` or add "
                 f'a city.toml with at least [city] name = "…".'
             )
-        return cls(root, load_config(root / CONFIG_FILE))
+        config = load_config(root / CONFIG_FILE)
+        if not config.storage.vector:
+            check_geopackage(root / GPKG_FILE)
+        return cls(root, config)
 
     @property
     def gpkg(self) -> Path:
@@ -175,7 +181,13 @@ class Workspace:
         if self.postgis is not None:
             present = self.postgis.tables()
         elif self.gpkg.exists():
-            present = set(pyogrio.list_layers(self.gpkg)[:, 0])
+            try:
+                present = set(pyogrio.list_layers(self.gpkg)[:, 0])
+            except Exception as exc:  # GDAL/SQLite errors of a damaged file
+                raise WorkspaceError(
+                    f"{self.gpkg} cannot be read ({exc}); the file is damaged. Fix: restore it "
+                    f"from a backup, or build the workspace again."
+                ) from None
         else:
             present = set()
         return sorted(n for n in [*LAYERS, *TABLES] if n in present or n in self.config.layers)
@@ -186,15 +198,23 @@ class Workspace:
         table = self._table(name)
         return None if self.postgis is None or table is None else self.postgis.fingerprint(table)
 
-    def how_to_add(self, name: str) -> str:
+    def how_to_add(self, name: str, lang: str = "en") -> str:
         """The fix for a missing layer, for the store this workspace reads from."""
         if self.postgis is not None:
             table = f"{self.postgis.schema}.{name}"
+            if lang == "zh":
+                return (
+                    f"在 {self.postgis.where} 中载入表 {table}（例如 `ogr2ogr -f PostgreSQL "
+                    f"PG:dbname=… 文件 -nln {table} -lco GEOMETRY_NAME=geom`），或先加入内嵌工作区"
+                    f"再运行 `gardencity push-postgis`"
+                )
             return (
                 f"load it as the table {table} in {self.postgis.where} (e.g. `ogr2ogr -f "
                 f"PostgreSQL PG:dbname=… FILE -nln {table} -lco GEOMETRY_NAME=geom`), or add it "
                 f"to the embedded workspace and run `gardencity push-postgis` again"
             )
+        if lang == "zh":
+            return f"用 `gardencity import-layer {self.path} {name} 文件` 导入"
         return f"add it with `gardencity import-layer {self.path} {name} FILE`"
 
     def has_layer(self, name: str) -> bool:
@@ -259,12 +279,21 @@ class Workspace:
         del self._raw[name]
         if spec.geometry != "none":
             gdf = to_metric(gdf, self.crs, name=name)
-            gdf, problems = repair_geometries(gdf, spec)
+            invalid = ~shapely.is_valid(gdf.geometry.to_numpy())
+            fids = self._fids(name) if invalid.any() else None
+            gdf, problems = repair_geometries(gdf, spec, fids)
             self.repairs.extend(problems)
         gdf = coerce_fields(gdf, spec)
         gdf = self._derive(name, gdf)
         self._cache[name] = gdf
         return gdf
+
+    def _fids(self, name: str) -> np.ndarray | None:
+        """Feature ids of a file layer, to name repaired features (None for PostGIS)."""
+        if self._table(name) is not None:
+            return None
+        path, layer, _ = self._source(name)
+        return source_fids(path, layer)
 
     def _store_text(self) -> str:
         if self.postgis is None:

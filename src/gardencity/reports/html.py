@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -15,7 +16,9 @@ import yaml
 from gardencity.assessment.scorecard import IndicatorCard, Scorecard
 from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
 from gardencity.indicators import FAMILIES, Chart
+from gardencity.io.layers import LAYERS, TABLES
 from gardencity.reports.maps import bar_chart, choropleth, layer_map
+from gardencity.reports.params import params_in_words
 
 __all__ = ["load_labels", "write_report"]
 
@@ -34,6 +37,46 @@ def _fmt(value: Any, unit: str = "") -> str:
     if unit == "是/否":
         return "是" if value >= 1 else "否"
     return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.1f}"
+
+
+def _when(iso: str, lang: str) -> str:
+    """A timestamp as an office writes it: Beijing time in Chinese, UTC in English."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    if lang == "zh":
+        local = moment.astimezone(timezone(timedelta(hours=8)))
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）"
+    return f"{moment.astimezone(UTC):%d %b %Y %H:%M} UTC"
+
+
+def _pct(share: Any) -> str:
+    return "—" if share is None else f"{float(share):.1%}"
+
+
+_INPUT_NAMES = {"zones": ("评价范围（建成区及各城区）", "zones (built-up area and districts)")}
+
+
+def _layer_name(name: str, lang: str) -> str:
+    if name in _INPUT_NAMES:
+        return _INPUT_NAMES[name][0 if lang == "zh" else 1]
+    spec = LAYERS.get(name) or TABLES.get(name)
+    return spec.name_zh if spec is not None and lang == "zh" else name
+
+
+def problem_text(problem: dict[str, Any], labels: dict[str, str], lang: str) -> str:
+    """A validation finding in the report's language (the Chinese text where there is one)."""
+    severity = labels.get(f"severity_{problem.get('severity', 'warning')}", "")
+    zh = lang == "zh" and problem.get("message_zh")
+    message = problem["message_zh"] if zh else problem.get("message", "")
+    fix = (problem.get("fix_zh") or problem.get("fix", "")) if lang == "zh" else problem.get("fix")
+    layer = _layer_name(str(problem.get("layer", "")), lang)
+    details = problem.get("details") or []
+    shown = ", ".join(map(str, details[:20])) + (" …" if len(details) > 20 else "")
+    sep = "：" if lang == "zh" else ": "
+    text = f"{severity}{sep}{layer}{sep}{message}" + (f"（{shown}）" if shown else "")
+    return f"{text} — {labels['fix']}{sep}{fix}"
 
 
 def _maps(
@@ -213,6 +256,11 @@ def write_report(
         autoescape=jinja2.select_autoescape(["html", "j2"]),
     )
     env.filters["fmt"] = _fmt
+    env.filters["pct"] = _pct
+    env.filters["when"] = _when
+    env.filters["params_words"] = params_in_words
+    env.filters["layer_name"] = _layer_name
+    env.filters["problem_text"] = lambda p, lang_: problem_text(p, labels, lang_)
     template = env.get_template("report.html.j2")
     html = template.render(
         sc=scorecard,
@@ -223,6 +271,10 @@ def write_report(
         maps=_maps(scorecard, zones, diagnostics, labels, lang),
         charts=_charts(scorecard, labels, lang),
         districts=scorecard.districts,
+        zone_rows=[
+            {"id": "built_up_area", "name": labels["built_up_area"]},
+            *({"id": str(d.id), "name": d.name} for d in scorecard.districts),
+        ],
         show_attribution=scorecard.from_openstreetmap,
     )
     path = Path(out_path)

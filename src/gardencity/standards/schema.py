@@ -80,6 +80,9 @@ class IndicatorSpec(_Frozen):
     thresholds: list[Threshold] = Field(default_factory=list)
     informative: bool = False
     notes: str = ""
+    # below this share of data completeness (0–1) the indicator says 数据不足 / insufficient
+    # data instead of a verdict; None = the standard's min_completeness
+    min_completeness: float | None = Field(None, ge=0.0, le=1.0)
 
     def select_threshold(
         self,
@@ -115,6 +118,7 @@ class Standard(_Frozen):
     sources: dict[str, Source] = Field(default_factory=dict)
     indicators: list[IndicatorSpec]
     notes: str = ""
+    min_completeness: float = Field(0.8, ge=0.0, le=1.0)
 
     def indicator(self, indicator_id: str) -> IndicatorSpec:
         for spec in self.indicators:

@@ -18,6 +18,7 @@ STATUS_CLASS = {
     "fail_unverified": "bad-unverified",
     "no_threshold": "neutral",
     "not_assessed": "neutral",
+    "insufficient_data": "insufficient",
     "error": "bad",
 }
 
@@ -30,6 +31,17 @@ def format_value(value: Any) -> str:
     if isinstance(value, int | float):
         return f"{value:,.2f}"
     return str(value)
+
+
+def _share(completeness: dict[str, Any] | None) -> str:
+    share = (completeness or {}).get("share")
+    return "—" if share is None else f"{share:.0%}"
+
+
+def _what(completeness: dict[str, Any] | None, lang: str) -> str:
+    if not completeness:
+        return ""
+    return str(completeness.get("what_zh" if lang == "zh" else "what_en", ""))
 
 
 def _label(table: dict[str, tuple[str, str]], key: str | None, lang: str) -> str:
@@ -65,6 +77,10 @@ def indicator_rows(scorecard: Scorecard, lang: str) -> list[dict[str, Any]]:
                 "status_text": _label(STATUS_LABELS, item.status, lang),
                 "status_class": STATUS_CLASS.get(item.status, "neutral"),
                 "gap_text": (gap.text_zh if lang == "zh" else gap.text_en) if gap else "",
+                "completeness": (item.completeness or {}).get("share"),
+                "completeness_text": _share(item.completeness),
+                "completeness_what": _what(item.completeness, lang),
+                "note": item.note_in(lang),
                 "by_district": {k: format_value(v) for k, v in item.by_district.items()},
                 "district_status": {k: v.value for k, v in item.district_status.items()},
             }
