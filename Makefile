@@ -1,6 +1,7 @@
 # gardencity — one Makefile installs everything a fresh Debian machine needs.
 #   make demo   install, build the demo city, assess it, write the report
-#   make test   install, lint (ruff), type-check (mypy), run every test
+#   make test   install, lint (ruff, import contracts), type-check (mypy), build the docs, run every test
+#   make docs   the documentation with the API reference from the docstrings (docs/_build/html)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -8,10 +9,10 @@ BIN := $(VENV)/bin
 STAMPS := .stamps
 DEMO_SIZE ?= M
 DEMO_DIR ?= demo
-APT_PACKAGES := fonts-noto-cjk postgresql-15 postgresql-15-postgis-3 postgis nodejs chromium poppler-utils libreoffice-writer-nogui
+APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai postgresql-15 postgresql-15-postgis-3 postgis nodejs chromium poppler-utils libreoffice-writer-nogui
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test lint typecheck pytest bench bench-batch bench-campaign clean
+.PHONY: install demo test lint typecheck docs pytest bench bench-batch bench-campaign clean
 
 install: $(STAMPS)/apt $(STAMPS)/python $(STAMPS)/npm
 
@@ -30,7 +31,7 @@ $(STAMPS)/python: pyproject.toml Makefile
 	@mkdir -p $(STAMPS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e ".[all]" --group dev
+	$(BIN)/python -m pip install --quiet -e ".[all]" --group dev --group docs
 	@touch $@
 
 # Front-end libraries (Leaflet, ECharts, axe-core) from npm, served by the app from node_modules.
@@ -48,6 +49,11 @@ demo: install
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports --no-cache
+
+# The documentation, API pages generated from the docstrings; any warning fails the build.
+docs: install
+	$(BIN)/sphinx-build -W --keep-going -q -E -b html docs docs/_build/html
 
 typecheck: install
 	$(BIN)/mypy
@@ -60,7 +66,7 @@ pytest: install
 	trap 'scripts/pg-test-server stop $$pgdir/pg; rm -rf $$pgdir' EXIT; \
 	GARDENCITY_TEST_POSTGRES_URL=$$url $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+test: lint typecheck docs pytest
 
 bench: install
 	$(BIN)/python -m benchmarks.run
@@ -79,4 +85,4 @@ bench-campaign: install $(STAMPS)/wrk
 	$(BIN)/python -m benchmarks.campaign_load
 
 clean:
-	rm -rf $(VENV) $(STAMPS) $(DEMO_DIR) node_modules test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(STAMPS) $(DEMO_DIR) node_modules test-artifacts .pytest_cache .mypy_cache .ruff_cache docs/_build docs/api

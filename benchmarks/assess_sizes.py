@@ -23,8 +23,9 @@ RESULTS = HERE / "results" / "assess_sizes.json"
 
 
 def run_one(size: str) -> dict[str, object]:
-    from gardencity.assessment import run_assessment, write_outputs
+    from gardencity.assessment import run_assessment
     from gardencity.demo import generate_demo_city
+    from gardencity.reports import write_outputs
 
     city = CACHE / f"demo_{size}"
     started = time.perf_counter()

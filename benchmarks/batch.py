@@ -18,6 +18,8 @@ import platform
 from pathlib import Path
 from typing import Any
 
+from gardencity.assessment.scorecard import Scorecard
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "batch.json"
 
@@ -35,9 +37,9 @@ def _cities(size: str, count: int) -> list[Path]:
     return paths
 
 
-def _values(scorecards: dict[str, dict[str, Any]]) -> dict[str, list[Any]]:
+def _values(scorecards: dict[str, Scorecard]) -> dict[str, list[Any]]:
     return {
-        city: [(i["id"], i["value"], i["status"]) for i in card["indicators"]]
+        city: [(i.id, i.value, i.status.value) for i in card.indicators]
         for city, card in sorted(scorecards.items())
     }
 

@@ -43,7 +43,7 @@ def _seed(url: str, files: Path) -> dict[str, str]:
     from fastapi.testclient import TestClient
     from tests._campaign import two_districts
 
-    from gardencity.api.app import create_app
+    from gardencity.app import create_app
     from gardencity.campaign.config import load_campaign_config
     from gardencity.campaign.context import ServiceContext
     from gardencity.campaign.seed import seed_organisation
@@ -170,7 +170,7 @@ def main() -> None:
                 [
                     str(bin_dir / "uvicorn"),
                     "--factory",
-                    "gardencity.api.app:app_from_env",
+                    "gardencity.app:app_from_env",
                     "--host",
                     "127.0.0.1",
                     "--port",

@@ -45,7 +45,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 def prepare(size: str = "M") -> Path:
     """The demo city with its assessment imported as run 1 and a seeded organisation."""
-    from gardencity.assessment import run_assessment, write_outputs
+    from gardencity.assessment import run_assessment
     from gardencity.campaign.config import load_campaign_config
     from gardencity.campaign.context import ServiceContext
     from gardencity.campaign.seed import seed_organisation
@@ -53,6 +53,7 @@ def prepare(size: str = "M") -> Path:
     from gardencity.demo import generate_demo_city
     from gardencity.io.workspace import Workspace
     from gardencity.jobs.runs import import_outputs
+    from gardencity.reports import write_outputs
     from gardencity.settings import Settings
     from gardencity.storage.files import FileStore
 
@@ -168,7 +169,7 @@ def main() -> None:
         "GARDENCITY_WORKSPACE": str(workspace),
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "gardencity.api.app:app_from_env",
+        [sys.executable, "-m", "uvicorn", "--factory", "gardencity.app:app_from_env",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env,
         start_new_session=True,

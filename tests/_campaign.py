@@ -17,7 +17,7 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from gardencity.api.app import create_app
+from gardencity.app import create_app
 from gardencity.campaign.config import load_campaign_config
 from gardencity.campaign.context import ManualClock, ServiceContext
 from gardencity.campaign.seed import SeedResult, seed_organisation

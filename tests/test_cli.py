@@ -27,6 +27,21 @@ def test_help(command: str) -> None:
     assert result.exit_code == 0 and "Usage" in result.output
 
 
+def test_each_command_group_is_a_module_registered_explicitly() -> None:
+    """``cli/__init__`` registers the commands each group's module defines; importing a
+    module registers nothing by itself."""
+    import click
+
+    from gardencity.cli import batch, campaign, inspection, standards, workspace
+
+    registered = {id(command) for command in main.commands.values()}
+    for module in (workspace, standards, batch, campaign, inspection):
+        commands = [getattr(module, name) for name in module.__all__]
+        assert commands and all(isinstance(c, click.Command) for c in commands)
+        assert {id(c) for c in commands} <= registered, module.__name__
+    assert len(main.commands) == 13
+
+
 def test_standards_list_and_show() -> None:
     runner = CliRunner(env={"COLUMNS": "220"})
     listed = runner.invoke(main, ["standards", "list"])

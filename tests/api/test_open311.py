@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 from georeport import GeoReport
 
-from gardencity.api.app import create_app
+from gardencity.app import create_app
 from gardencity.settings import Settings
 from tests._campaign import CampaignEnv
 from tests.campaign.test_workflow import JPEG

@@ -12,8 +12,9 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from gardencity.assessment import run_assessment, write_outputs
+from gardencity.assessment import run_assessment
 from gardencity.errors import DataError
+from gardencity.reports import write_outputs
 
 
 def test_demo_city_tells_the_whole_story(demo_assessment) -> None:  # type: ignore[no-untyped-def]

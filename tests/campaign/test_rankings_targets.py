@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from tests._campaign import CampaignEnv
+from tests._office import lint_workbook
 from tests.campaign.test_workflow import _photo
 
 
@@ -136,10 +137,13 @@ def test_exports_open_in_excel(campaign: CampaignEnv) -> None:
     assert "黄土裸露" in lines[1] and "已上报" in lines[1]
     xlsx = campaign.client.get("/api/v1/exports/cases.xlsx", headers=campaign.headers("coord1"))
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
-    assert sheet is not None and sheet.max_row == 3 and sheet["A1"].value == "案卷编号"
+    assert sheet is not None and sheet["A1"].value == "示范市问题案卷清单"
+    assert sheet["A2"].value == "案卷编号" and sheet.freeze_panes == "A3"
+    assert [sheet.cell(row, 3).value for row in (3, 4)] == ["裸土整治", "裸土整治"]
+    assert lint_workbook(xlsx.content) == []
     denied = campaign.client.get("/api/v1/exports/cases.csv", headers=campaign.headers("officer11"))
     assert denied.status_code == 403
     ranking = campaign.client.get(
         "/api/v1/exports/rankings.xlsx", headers=campaign.headers("leader")
     )
-    assert ranking.status_code == 200
+    assert ranking.status_code == 200 and lint_workbook(ranking.content) == []

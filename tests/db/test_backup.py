@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from gardencity.api.app import create_app
+from gardencity.app import create_app
 from gardencity.db.backup import backup, restore, verify_archive
 from gardencity.db.engine import open_database
 from gardencity.errors import BackupError

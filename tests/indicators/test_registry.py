@@ -14,7 +14,7 @@ import pyogrio
 import pytest
 import shapely
 
-from gardencity.assessment import Assessment, run_assessment, write_outputs
+from gardencity.assessment import Assessment, run_assessment
 from gardencity.errors import StandardError
 from gardencity.indicators import (
     FAMILIES,
@@ -26,6 +26,7 @@ from gardencity.indicators import (
     installed_families,
 )
 from gardencity.io.workspace import Workspace
+from gardencity.reports import write_outputs
 from gardencity.toolkit import CITY_ZONE, district_of, ratio_result, require_same_crs
 
 

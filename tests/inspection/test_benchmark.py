@@ -16,10 +16,13 @@ from tests._campaign import PASSWORD, CampaignEnv
 
 SCORECARD = {
     "city": {"name": "示范市"},
+    "standard": {"id": "national_ecological_garden_city_2022", "name_zh": "标准", "name_en": "S"},
     "indicators": [
         {
             "id": "green_coverage_ratio",
             "name_zh": "绿化覆盖率",
+            "name_en": "-",
+            "status": "no_threshold",
             "unit": "%",
             "direction": "higher_is_better",
             "value": 43.0,
@@ -27,6 +30,8 @@ SCORECARD = {
         {
             "id": "heat_island_intensity",
             "name_zh": "热岛强度",
+            "name_en": "-",
+            "status": "no_threshold",
             "unit": "℃",
             "direction": "lower_is_better",
             "value": 2.0,
@@ -34,6 +39,8 @@ SCORECARD = {
         {
             "id": "park_area_per_capita",
             "name_zh": "人均公园绿地",
+            "name_en": "-",
+            "status": "no_threshold",
             "unit": "m²/人",
             "direction": "higher_is_better",
             "value": 16.0,
@@ -41,6 +48,8 @@ SCORECARD = {
         {
             "id": "tree_shrub_share",
             "name_zh": "乔灌木占比",
+            "name_en": "-",
+            "status": "no_threshold",
             "unit": "%",
             "direction": "higher_is_better",
             "value": None,

@@ -18,6 +18,7 @@ from gardencity.inspection.generated_evidence import load_evidence_map
 from gardencity.jobs.runs import execute_run, run_dir, start_run
 from gardencity.standards import load_standard
 from tests._campaign import START, CampaignEnv
+from tests._office import lint_workbook
 from tests.campaign.test_workflow import JPEG
 
 
@@ -100,11 +101,14 @@ def test_ledger_completeness_cases_and_index(campaign) -> None:  # type: ignore[
 
     workbook = client.get("/api/v1/ledger/index.xlsx", headers=admin)
     assert workbook.status_code == 200
+    assert lint_workbook(workbook.content) == []
     sheet = load_workbook(io.BytesIO(workbook.content)).active
-    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
-    assert rows[0][:3] == ["01.1", standard.indicators[0].name_zh, "绿化覆盖率遥感解译成果"]
-    assert rows[0][7].startswith("01_") and rows[0][7].endswith(".jpg")
-    assert rows[2][1] == standard.indicators[1].name_zh and rows[2][6] == "缺失"
+    assert standard.name_zh in sheet["A1"].value  # the title names the chosen standard
+    assert [c.value for c in sheet[3]][:4] == ["序号", "条目编号", "指标/项目名称", "材料名称"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=4)]
+    assert rows[0][:4] == ["01.1", "01", standard.indicators[0].name_zh, "绿化覆盖率遥感解译成果"]
+    assert rows[0][9].startswith("01_") and rows[0][9].endswith(".jpg")
+    assert rows[2][2] == standard.indicators[1].name_zh and rows[2][10] == "缺失"
     assert (
         client.get("/api/v1/ledger/completeness", headers=campaign.headers("resident")).status_code
         == 403
@@ -118,7 +122,7 @@ def _run(campaign: CampaignEnv, workspace: Path, **kind: str) -> int:
     return run_id
 
 
-def test_an_assessment_run_registers_its_outputs_as_generated_evidence_once(
+def test_an_assessment_run_lists_its_outputs_as_reference_never_as_proof(
     campaign: CampaignEnv, demo_city: Path, tmp_path: Path
 ) -> None:
     workspace = tmp_path / "city"
@@ -137,13 +141,23 @@ def test_an_assessment_run_registers_its_outputs_as_generated_evidence_once(
     for item_id in measured & proved:
         expected = sum(item_id in o.items for k, o in evidence.items() if k in RUN_OUTPUTS)
         assert items[item_id]["generated"] == expected >= 2, item_id
-        assert items[item_id]["complete"] and items[item_id]["completeness_pct"] == 100.0
+        # the platform's own results prove nothing: the item still needs the city's documents
+        assert items[item_id]["documents"] == 0 and items[item_id]["completeness_pct"] == 0.0
+        assert not items[item_id]["complete"]
     assert items["green_system_plan"]["generated"] == 0  # a management item: no computed proof
-    assert not items["green_system_plan"]["complete"]
-    assert summary["units"] == []  # the platform is not a responsible unit
+    # the evidence city.toml names is registered: ledger and cockpit agree on those items
+    management = {r["id"]: r["value"] for r in scorecard["indicators"] if r["unit"] == "是/否"}
+    assert management["green_system_plan"] == 1.0 and management["research_capacity"] == 0.0
+    for item_id, value in management.items():
+        assert items[item_id]["complete"] == (value == 1.0), item_id
+    assert summary["items_complete"] == sum(v == 1.0 for v in management.values())
+    # the platform is not a responsible unit: units own only the city's documents
+    assert sum(u["documents"] for u in summary["units"]) == len(management)
 
-    docs = [d for d in client.get("/api/v1/ledger", headers=admin).json()]
-    assert {d["kind"] for d in docs} == {"generated"} and {d["run_id"] for d in docs} == {first}
+    listed = client.get("/api/v1/ledger", headers=admin).json()
+    assert {d["kind"] for d in listed} == {"generated", "regulation"}
+    docs = [d for d in listed if d["kind"] == "generated"]
+    assert {d["run_id"] for d in docs} == {first}
     card = next(
         d
         for d in docs
@@ -151,17 +165,20 @@ def test_an_assessment_run_registers_its_outputs_as_generated_evidence_once(
     )
     data = (run_dir(workspace, first) / "scorecard.json").read_bytes()
     assert card["file_sha256"] == hashlib.sha256(data).hexdigest()
-    assert card["status"] == "accepted" and f"runs/{first}/scorecard.json" in card["note"]
+    assert card["status"] == "reference" and f"runs/{first}/scorecard.json" in card["note"]
 
     second = _run(campaign, workspace)  # a re-run replaces, never duplicates
     again = client.get("/api/v1/ledger", headers=admin).json()
-    assert len(again) == len(docs) and {d["run_id"] for d in again} == {second}
+    assert len(again) == len(listed)
+    again = [d for d in again if d["kind"] == "generated"]
+    assert {d["run_id"] for d in again} == {second}
     assert {(d["item_id"], d["filename"]) for d in again} == {
         (d["item_id"], d["filename"]) for d in docs
     }
     what_if = _run(campaign, workspace, kind="what_if")  # a what-if proves nothing
     assert what_if > second
-    assert {d["run_id"] for d in client.get("/api/v1/ledger", headers=admin).json()} == {second}
+    after = client.get("/api/v1/ledger", headers=admin).json()
+    assert {d["run_id"] for d in after if d["kind"] == "generated"} == {second}
 
     refused = client.post(
         "/api/v1/ledger",

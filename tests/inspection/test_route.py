@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -23,6 +24,7 @@ from gardencity.inspection.route import (
 )
 from gardencity.inspection.route_outputs import (
     TABLE_HEADERS,
+    route_table,
     write_route_docx,
     write_route_map,
     write_route_xlsx,
@@ -30,6 +32,7 @@ from gardencity.inspection.route_outputs import (
 from gardencity.inspection.sites import candidate_sites
 from gardencity.inspection.travel import travel_graph_from_roads
 from gardencity.io.workspace import Workspace
+from tests._office import lint_workbook
 
 
 def _minutes(hhmm: str) -> int:
@@ -43,7 +46,7 @@ def assert_day_adds_up(route: PlannedRoute, roads: gpd.GeoDataFrame) -> None:
     for previous, stop in zip(
         stops.iloc[:-1].itertuples(), stops.iloc[1:].itertuples(), strict=True
     ):
-        expected = _minutes(previous.depart) + stop.travel_min + stop.wait_min
+        expected = _minutes(previous.depart) + stop.travel_min  # then waits (lunch, opening)
         assert abs(_minutes(stop.arrive) - expected) <= 1.01, (previous, stop)
         assert (
             abs(_minutes(stop.depart) - (_minutes(stop.arrive) + stop.wait_min + stop.visit_min))
@@ -78,7 +81,7 @@ def test_demo_city_day_is_feasible_and_not_worse_than_the_given_order(
     sites, roads, centre = _demo_sites(demo_city)
     assert {"park", "road", "compound", "unit"} <= set(sites["kind"])
     assert sites["score"].between(0, 100).all()
-    chosen = choose_showcase_sites(sites, {"park": 5, "road": 3, "compound": 3, "unit": 2})
+    chosen = choose_showcase_sites(sites, {"park": 3, "road": 2, "compound": 2, "unit": 1})
     shuffled = chosen.sample(frac=1.0, random_state=4)
     route = plan_inspection_route(shuffled, roads, start=centre)
     assert len(route.stops) == len(chosen) + 2 and route.dropped.empty
@@ -91,15 +94,66 @@ def test_demo_city_day_is_feasible_and_not_worse_than_the_given_order(
     docx = write_route_docx(route, tmp_path / "route.docx", map_png=png)
     image = np.asarray(Image.open(png).convert("RGB"))
     assert image.shape[0] > 400 and len(np.unique(image.reshape(-1, 3), axis=0)) > 50
+    rows = route_table(route)
+    shown = [r["name"] for r in rows]
+    assert shown[0] == "集合、汇报会" and shown[-1] == "返回" and "午餐" in shown
+    assert [n for n in shown if n not in ("集合、汇报会", "返回", "午餐")] == route.stops["name"][
+        1:-1
+    ].tolist()
     sheet = load_workbook(xlsx).active
     assert [c.value for c in sheet[3]] == list(TABLE_HEADERS)
-    names = [sheet.cell(row=r, column=2).value for r in range(4, 4 + len(route.stops))]
-    assert names == route.stops["name"].tolist()
+    names = [sheet.cell(row=r, column=3).value for r in range(4, 4 + len(rows))]
+    assert names == shown
+    assert lint_workbook(xlsx) == []
     document = Document(str(docx))
+    section = document.sections[0]
+    assert round(section.page_width.mm) == 297 and round(section.page_height.mm) == 210  # A4
     table = document.tables[0]
     assert [c.text for c in table.rows[0].cells] == list(TABLE_HEADERS)
-    assert [r.cells[1].text for r in table.rows[1:]] == route.stops["name"].tolist()
+    assert [r.cells[2].text for r in table.rows[1:]] == shown
     assert len(document.inline_shapes) == 1
+
+
+def test_showcase_parks_are_chosen_by_class_size_and_quality(demo_city: Path) -> None:
+    """The experts see the big 综合公园 and one park of each class, not five small pocket
+    parks ranked by their canopy share; each stop is named and addressed."""
+    inputs = AssessmentInputs(Workspace.open(demo_city))
+    zones = inputs.get("zones")
+    sites = candidate_sites(
+        green_spaces=inputs.get("green_spaces"),
+        roads=inputs.get("roads"),
+        land_use=inputs.get("land_use"),
+        canopy=inputs.get("canopy"),
+        districts=zones[zones["kind"] == "district"],
+    )
+    parks = sites[sites["kind"] == "park"]
+    chosen = choose_showcase_sites(sites, {"park": 4})
+    big = chosen[chosen["class_name"] == "综合公园"]
+    assert len(big) == 1 and big["size"].iloc[0] > 100_000  # a 13 ha 综合公园
+    assert chosen["class_name"].nunique() == len(chosen) == 4  # one of each park class
+    assert (chosen["class_name"] == "游园").sum() <= 1
+    # by canopy share alone, the small pocket parks would have won
+    by_share = parks.sort_values(["score", "size"], ascending=False).head(4)
+    assert (by_share["size"] < 5000).sum() > (chosen["size"] < 5000).sum()
+    district_names = set(zones.loc[zones["kind"] == "district", "name"])
+    assert all(any(a.startswith(d) for d in district_names) for a in chosen["address"])
+    assert all("路" in a for a in chosen["address"])
+
+
+def test_the_day_has_a_briefing_lunch_and_time_to_park_and_walk(demo_city: Path) -> None:
+    sites, roads, centre = _demo_sites(demo_city)
+    chosen = choose_showcase_sites(sites, {"park": 3, "road": 2, "compound": 2})
+    route = plan_inspection_route(chosen, roads, start=centre, day_start="08:30")
+    stops = route.stops
+    assert stops["arrive"].iloc[0] == "08:30" and stops["depart"].iloc[0] == "09:30"  # 汇报会
+    lunch = stops[stops["lunch"] != ""]
+    assert len(lunch) == 1 and lunch["lunch"].iloc[0] >= "11:45"
+    parks = stops[stops["kind"] == "park"]
+    assert (parks["access_min"] == 10).all() and (parks["visit_min"] == 50).all()
+    # a coach in city traffic: never faster than 40 km/h over a leg
+    legs = stops[stops["travel_min"] > 0]
+    assert ((legs["travel_km"] / (legs["travel_min"] / 60)) <= 40.5).all()
+    assert_day_adds_up(route, roads)
 
 
 def test_a_short_day_drops_the_lowest_scored_sites(demo_city: Path) -> None:
@@ -108,8 +162,17 @@ def test_a_short_day_drops_the_lowest_scored_sites(demo_city: Path) -> None:
     route = plan_inspection_route(chosen, roads, start=centre, day_start="09:00", day_end="11:00")
     assert route.feasible and not route.dropped.empty
     kept = chosen[chosen["site_id"].isin(route.stops["site_id"])]
-    assert route.dropped["score"].max() <= kept["score"].min()
+    dropped = chosen[chosen["site_id"].isin(route.dropped["site_id"])]
+    assert dropped["quality"].max() <= kept["quality"].min()
     assert_day_adds_up(route, roads)
+
+
+BARE: dict[str, Any] = {
+    "briefing_minutes": 0,
+    "lunch": None,
+    "access_minutes": dict.fromkeys(("park", "road", "compound", "unit"), 0.0),
+}
+"""No briefing, lunch or walking: the ordering and opening times alone."""
 
 
 def test_opening_times_are_respected_on_a_grid() -> None:
@@ -136,15 +199,15 @@ def test_opening_times_are_respected_on_a_grid() -> None:
         geometry=[shapely.Point(p) for p in points],
         crs=4547,
     )
-    route = plan_inspection_route(sites, roads, start=(0, 0), day_start="09:00")
+    route = plan_inspection_route(sites, roads, start=(0, 0), day_start="09:00", **BARE)
     seq = route.stops.set_index("site_id")["seq"]
     assert seq["park:0"] < seq["park:1"] < seq["park:2"] < seq["park:3"]
     row = route.stops.set_index("site_id").loc["park:3"]
     assert row["wait_min"] > 0 and row["depart"] == "10:50"
-    # 1 km on a 20 km/h branch road is 3 minutes
-    assert route.stops.set_index("site_id").loc["park:0", "travel_min"] == pytest.approx(3.0)
+    # 1 km on a branch road at a coach's 15 km/h is 4 minutes
+    assert route.stops.set_index("site_id").loc["park:0", "travel_min"] == pytest.approx(4.0)
     closing = sites.assign(open_from="", open_to=["", "", "", "09:40"])
-    late = plan_inspection_route(closing, roads, start=(0, 0), day_start="09:00")
+    late = plan_inspection_route(closing, roads, start=(0, 0), day_start="09:00", **BARE)
     assert late.feasible and "park:3" in late.stops["site_id"].tolist()
     assert late.stops["site_id"].iloc[1] == "park:3"  # visited first, before it closes
 

@@ -15,7 +15,6 @@ import pytest
 import rasterio
 import shapely
 
-from gardencity.assessment.outputs import write_outputs
 from gardencity.db.engine import open_database
 from gardencity.errors import ConflictError, InvalidRequestError, NotFoundError
 from gardencity.jobs import layers
@@ -29,6 +28,7 @@ from gardencity.jobs.runs import (
     start_run,
 )
 from gardencity.jobs.whatif import apply_edits, check_edits
+from gardencity.reports.outputs import write_outputs
 
 
 @pytest.fixture

@@ -1,149 +1,255 @@
-"""The self-assessment report: PDF with Chinese text, maps and the scorecard's numbers; a DOCX
-that LibreOffice opens; templates a city edits."""
+"""The self-assessment report as the experts receive it: DOCX and PDF of the S and M demo
+cities read back (A4 portrait, zh-CN, page numbers, the sections, every number equal to
+scorecard.json, no internal wording), pages rendered to test-artifacts/; the internal
+edition; templates a city edits; an indicator without a value is never a zero."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pytest
 from docx import Document
-from PIL import Image
 
-from gardencity.assessment import write_outputs
+from gardencity.errors import DataError
 from gardencity.io.workspace import Workspace
+from gardencity.reports import write_outputs
 from gardencity.reports.self_assessment import (
     PACKAGE_TEMPLATES,
     ReportData,
+    build_document,
     format_value,
     write_self_assessment_docx,
     write_self_assessment_pdf,
 )
+from tests.reports._readback import ARTIFACTS, check_docx, check_pdf, internal_wording, run
 
 pytestmark = pytest.mark.slow
 
+CAMPAIGN: dict[str, Any] = {
+    "total": 12,
+    "closed": 9,
+    "closure_rate": 75.0,
+    "overdue": 1,
+    "by_status": {"已结案": 9, "处置中": 3},
+    "by_district": [
+        {"name": "鼓楼区", "filed": 7, "closed": 5, "overdue": 1, "closure_rate": 71.4},
+        {"name": "云龙区", "filed": 5, "closed": 4, "overdue": 0, "closure_rate": 80.0},
+    ],
+    "by_unit": [
+        {"name": "园林绿化局", "filed": 3, "closed": 3, "overdue": 0, "closure_rate": 100.0}
+    ],
+    "by_indicator": {"park_area_per_capita": {"鼓楼区": ["ZX-0007"], "": ["ZX-0007"]}},
+    "organisation": {
+        "districts": 4,
+        "streets": 8,
+        "communities": 16,
+        "departments": 1,
+        "responsible": 4,
+        "leaders": 2,
+    },
+    "targets": [
+        {
+            "action": "口袋公园建设",
+            "district": "鼓楼区",
+            "metric": "新增公园绿地（公顷）",
+            "target": 12.0,
+            "reported": 7.5,
+            "completion_pct": 62.5,
+        }
+    ],
+    "flags": {"period": "2026年11月1日至2026年11月30日", "red": ["云龙区"], "black": ["鼓楼区"]},
+    "ledger": {"items_total": 19, "items_complete": 3, "completeness_pct": 15.8},
+}
+REHEARSAL: dict[str, Any] = {
+    "spot_check": {
+        "green_coverage": {
+            "n_points": 500,
+            "n_observed": 500,
+            "n_green": 241,
+            "estimate_pct": 48.2,
+            "standard_error_pct": 2.23,
+            "ci_low_pct": 43.82,
+            "ci_high_pct": 52.58,
+            "confidence": 0.95,
+            "target_margin_pct": 2.0,
+            "points_for_margin": 2398,
+        },
+        "hit_chances": [
+            {
+                "kind": "park",
+                "kind_zh": "公园",
+                "sites": 40,
+                "open_problems": 2,
+                "sample": 5,
+                "hit_chance": 0.2372,
+            }
+        ],
+    },
+    "survey": {
+        "n": 400,
+        "satisfaction": {
+            "estimate_pct": 91.3,
+            "ci_low_pct": 88.2,
+            "ci_high_pct": 93.7,
+            "confidence": 0.95,
+            "required_pct": 85.0,
+            "verdict": "pass",
+            "weighting": "population",
+        },
+        "by_district": [
+            {
+                "code": "d1",
+                "district": "鼓楼区",
+                "n": 135,
+                "weight_pct": 33.8,
+                "satisfied_pct": 90.4,
+            }
+        ],
+    },
+}
 
-@pytest.fixture(scope="module")
-def report_data(demo_city: Path, demo_assessment, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    out = tmp_path_factory.mktemp("assess")
-    write_outputs(demo_assessment, out)
-    ws = Workspace.open(demo_city)
+
+def _data(city: Path, out: Path) -> tuple[ReportData, dict[str, Any]]:
+    ws = Workspace.open(city)
     data = ReportData.from_outputs(
         out,
         canopy=ws.load_raster("canopy"),
         temperature=ws.load_raster("land_surface_temperature"),
-        campaign={
-            "total": 12,
-            "closed": 9,
-            "closure_rate": 75.0,
-            "overdue": 1,
-            "by_status": {"已结案": 9, "处置中": 3},
-        },
+        campaign=copy.deepcopy(CAMPAIGN),
+        rehearsal=copy.deepcopy(REHEARSAL),
     )
     return data, json.loads((out / "scorecard.json").read_text("utf-8"))
 
 
-def _run(*args: str | Path) -> str:
-    done = subprocess.run([str(a) for a in args], capture_output=True, text=True, check=True)
-    return done.stdout
+@pytest.fixture(scope="module")
+def s_report(demo_city: Path, demo_assessment, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("assess")
+    write_outputs(demo_assessment, out)
+    return _data(demo_city, out)
 
 
-def test_pdf_has_chinese_text_maps_and_the_scorecard_numbers(report_data, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    data, scorecard = report_data
-    pdf = write_self_assessment_pdf(data, tmp_path / "自评报告.pdf")
-    fonts = _run("pdffonts", pdf)
-    assert "Noto-Sans-CJK-SC" in fonts
-    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # embedded
-    text = _run("pdftotext", "-layout", pdf, "-")
-    assert "示范市创建国家生态园林城市自评报告" in text
-    assert "三、指标完成情况表" in text and "结案率 75.0%" in text
-    # every row of the indicator table: the value printed is the scorecard's value
-    table = text.split("三、指标完成情况表")[1].split("四、各城区指标")[0]
-    found = {}
-    for line in table.splitlines():
-        match = re.match(r"^\s*(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s", line)
-        if match:
-            found[int(match.group(1))] = (match.group(2), match.group(4))
-    assert sorted(found) == list(range(1, len(scorecard["indicators"]) + 1))
-    for seq, result in enumerate(scorecard["indicators"], start=1):
-        name, value = found[seq]
-        assert name == result["name_zh"]
-        assert value == format_value(result["value"], result["unit"])
-        if result["value"] is not None and result["unit"] != "是/否":
-            assert float(value) == round(result["value"], 2)
-    # the maps: one captioned figure each, rendered as coloured images
-    captions = re.findall(r"图\s*(\d+)\s+(\S+)", text)
-    titles = [c[1] for c in captions]
-    for expected in (
-        "建成区绿化覆盖（乔木、灌木、草地）",
-        "林荫路判定（次干路、支路人行道与非机动车道）",
-        "城市热岛（地表温度）",
-        "公园服务半径未覆盖的居住用地（直线距离）",
-    ):
-        assert expected in titles
-    images = _run("pdfimages", "-list", pdf).splitlines()[2:]
-    assert sum(1 for line in images if line.split()[2] == "image") == len(captions)
-    pages = text.split("\f")
-    cover_page = next(i for i, p in enumerate(pages, 1) if re.search(r"图\s*1\s+建成区绿化覆盖", p))
-    _run("pdftoppm", "-r", "50", "-png", "-f", cover_page, "-l", cover_page, pdf, tmp_path / "pg")
-    png = next(tmp_path.glob("pg-*.png"))
-    rgb = np.asarray(Image.open(png).convert("RGB")).astype(int)
-    green = (rgb[..., 1] > rgb[..., 0] + 30) & (rgb[..., 1] > rgb[..., 2] + 30)
-    assert green.mean() > 0.05, "the green-cover map is not on the page"
+@pytest.fixture(scope="session")
+def m_report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The M demo city assessed and its experts' copy written once per session."""
+    from gardencity.assessment import run_assessment
+    from gardencity.demo import generate_demo_city
+
+    city = generate_demo_city(tmp_path_factory.mktemp("demo-m") / "city", "M")
+    out = tmp_path_factory.mktemp("assess-m")
+    write_outputs(run_assessment(city), out)
+    data, scorecard = _data(city, out)
+    doc = build_document(data, edition="experts")
+    folder = tmp_path_factory.mktemp("report-m")
+    pdf = write_self_assessment_pdf(doc, folder / "自评报告.pdf")
+    docx = write_self_assessment_docx(doc, folder / "自评报告.docx")
+    return pdf, docx, scorecard, len(doc.figures)
 
 
-def test_docx_opens_in_libreoffice_and_matches_the_scorecard(report_data, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    data, scorecard = report_data
-    docx = write_self_assessment_docx(data, tmp_path / "自评报告.docx")
-    document = Document(str(docx))
-    indicator_table = document.tables[0]
-    values = [row.cells[3].text for row in indicator_table.rows[1:]]
-    assert values == [format_value(r["value"], r["unit"]) for r in scorecard["indicators"]]
-    assert len(document.inline_shapes) >= 6
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice is missing: make install installs libreoffice-writer-nogui"
-    profile = (tmp_path / "lo-profile").as_uri()
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path / "lo"),
-            str(docx),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    converted = tmp_path / "lo" / "自评报告.pdf"
-    text = _run("pdftotext", converted, "-")
-    assert "示范市创建国家生态园林城市自评报告" in text and "城市林荫路覆盖率" in text
+def test_s_city_experts_copy_reads_back(s_report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data, scorecard = s_report
+    doc = build_document(data, edition="experts")
+    pdf = write_self_assessment_pdf(doc, tmp_path / "自评报告.pdf")
+    docx = write_self_assessment_docx(doc, tmp_path / "自评报告.docx")
+    text = check_pdf(pdf, scorecard, ARTIFACTS / "self_assessment_S")
+    check_docx(docx, scorecard, ARTIFACTS / "self_assessment_S", figures=len(doc.figures))
+    joined = re.sub(r"\s+", "", text)
+    assert "结案率75.0%" in joined and "红旗的单位：云龙区" in joined
+    assert "满意率为91.3%" in joined and "需布设2398个样点" in joined
+    assert "ZX-0007" in joined  # the case linked to the park shortfall of 鼓楼区
+    assert "≥43" in joined and "2026年" in joined
+    # the DOCX carries every table and figure of the PDF
+    captions = re.findall(r"^\s*表\s*\d+", text, flags=re.M)
+    assert len(Document(str(docx)).tables) == len(doc.tables) == len(captions)
 
 
-def test_a_city_edits_the_templates(report_data, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    data, _ = report_data
-    own = tmp_path / "report_templates"
-    own.mkdir()
-    texts = (PACKAGE_TEMPLATES / "self_assessment.yaml").read_text("utf-8")
-    (own / "self_assessment.yaml").write_text(
-        texts.replace("一、自评概况", "一、我市创建工作总体情况"), "utf-8"
-    )
-    docx = write_self_assessment_docx(data, tmp_path / "r.docx", templates=own)
-    headings = [p.text for p in Document(str(docx)).paragraphs]
-    assert "一、我市创建工作总体情况" in headings
+def test_m_city_experts_copy_reads_back(m_report) -> None:  # type: ignore[no-untyped-def]
+    pdf, docx, scorecard, figures = m_report
+    check_pdf(pdf, scorecard, ARTIFACTS / "self_assessment_M")
+    check_docx(docx, scorecard, ARTIFACTS / "self_assessment_M", figures=figures)
+
+
+def test_internal_copy_keeps_sources_and_confidence(s_report) -> None:  # type: ignore[no-untyped-def]
+    data, _ = s_report
+    internal = build_document(data, edition="internal").text()
+    assert "阈值可信度" in internal and "S2" in internal and "待核实" in internal
+    assert internal_wording(build_document(data, edition="experts").text()) == []
+
+
+def test_an_indicator_without_a_value_is_not_a_zero(s_report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data, _ = s_report
+    changed = copy.copy(data)
+    changed.scorecard = copy.deepcopy(data.scorecard)
+    result = changed.scorecard["indicators"][0]
+    result.update(value=None, status="not_assessed", note="缺少植被图层", by_district={})
+    doc = build_document(changed, edition="experts")
+    table = next(t for t in doc.tables if t.title == "评选标准指标自评表")
+    assert table.rows[0][4] == "未评估" and table.rows[0][5] == "数据不足"
+    assert format_value(None, "%") == "未评估"
+    assert "城市建成区绿化覆盖率（缺少植被图层）" in doc.text()
+
+
+def _template(own: Path, edit: Any) -> Path:
+    import yaml
+
+    own.mkdir(exist_ok=True)
+    raw = yaml.safe_load((PACKAGE_TEMPLATES / "self_assessment.yaml").read_text("utf-8"))
+    edit(raw)
+    (own / "self_assessment.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    return own
+
+
+def test_a_city_adds_removes_and_reorders_sections(s_report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data, _ = s_report
+
+    def edit(raw: dict[str, Any]) -> None:
+        sections = raw["sections"]
+        sections[:] = [s for s in sections if s["kind"] != "rehearsal"]  # removed
+        overview = sections.pop(0)
+        sections.insert(1, overview)  # moved after the campaign section
+        sections.insert(3, {"heading": "公园城市建设", "text": "## 做法\n\n我市推行“公园+”。"})
+
+    own = _template(tmp_path / "report_templates", edit)
+    doc = build_document(data, edition="experts", templates=own)
+    headings = [b.text for b in doc.blocks if b.kind == "heading" and b.level == 1]
+    assert headings[:4] == [
+        "一、创建工作开展情况",
+        "二、城市概况",
+        "三、评选标准各项指标完成情况",
+        "四、公园城市建设",
+    ]
+    assert not any("迎检准备" in h for h in headings)
+    assert "（一）做法" in doc.text() and "我市推行“公园+”。" in doc.text()
+    docx = write_self_assessment_docx(doc, tmp_path / "r.docx", templates=own)
+    assert "四、公园城市建设" in [p.text for p in Document(str(docx)).paragraphs]
     html = (PACKAGE_TEMPLATES / "self_assessment.html.j2").read_text("utf-8")
     (own / "self_assessment.html.j2").write_text(
-        html.replace(
-            "<h2>{{ T.summary_heading }}</h2>", "<h2>{{ T.summary_heading }}（本市版式）</h2>"
-        ),
-        "utf-8",
+        html.replace("<h2>{{ b.text }}</h2>", "<h2>{{ b.text }}（本市版式）</h2>"), "utf-8"
     )
-    pdf = write_self_assessment_pdf(data, tmp_path / "r.pdf", templates=own)
-    assert "一、我市创建工作总体情况（本市版式）" in _run("pdftotext", pdf, "-")
+    pdf = write_self_assessment_pdf(doc, tmp_path / "r.pdf", templates=own)
+    assert "四、公园城市建设（本市版式）" in run("pdftotext", pdf, "-")
+
+
+def test_an_unknown_section_is_refused_with_the_kinds(s_report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data, _ = s_report
+    own = _template(
+        tmp_path / "t1",
+        lambda raw: raw["sections"].append({"kind": "highlights", "heading": "特色与亮点"}),
+    )
+    with pytest.raises(DataError) as error:
+        build_document(data, templates=own)
+    assert "highlights" in str(error.value) and "kind: text" in str(error.value)
+    old = tmp_path / "t2"
+    old.mkdir()
+    (old / "self_assessment.yaml").write_text("title: x\nsummary_heading: 一、概况\n", "utf-8")
+    with pytest.raises(DataError, match="old format"):
+        build_document(data, templates=old)
+    leak = _template(
+        tmp_path / "t3",
+        lambda raw: raw["sections"].append({"heading": "说明", "text": "数值由 gardencity 测算"}),
+    )
+    with pytest.raises(DataError, match="internal wording"):
+        build_document(data, edition="experts", templates=leak)

@@ -88,13 +88,13 @@ class LiveServer:
 def live_server(
     demo_city: Path, demo_assessment: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    from gardencity.assessment.outputs import write_outputs
     from gardencity.campaign.config import load_campaign_config
     from gardencity.campaign.context import ServiceContext
     from gardencity.campaign.seed import seed_organisation
     from gardencity.db.engine import open_database
     from gardencity.io.workspace import Workspace
     from gardencity.jobs.runs import import_outputs
+    from gardencity.reports.outputs import write_outputs
     from gardencity.settings import Settings
     from gardencity.storage.files import FileStore
 
@@ -131,7 +131,7 @@ def live_server(
             "-m",
             "uvicorn",
             "--factory",
-            "gardencity.api.app:app_from_env",
+            "gardencity.app:app_from_env",
             "--host",
             "127.0.0.1",
             "--port",

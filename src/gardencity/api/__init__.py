@@ -1,2 +1,2 @@
 """The HTTP API (FastAPI): thin routes over the campaign service. Build it with
-:func:`gardencity.api.app.create_app`."""
+:func:`gardencity.app.create_app` (which also mounts the web pages)."""

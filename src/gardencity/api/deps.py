@@ -13,6 +13,7 @@ from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from gardencity.api.lang import request_lang
 from gardencity.auth.models import User
 from gardencity.auth.sessions import remembered_user, user_for_token
 from gardencity.campaign.context import ServiceContext
@@ -20,7 +21,6 @@ from gardencity.campaign.schemas import MAX_ID
 from gardencity.db.engine import Database
 from gardencity.errors import AuthenticationError, RateLimitedError
 from gardencity.settings import Settings
-from gardencity.web.i18n import request_lang
 
 __all__ = [
     "SESSION_COOKIE",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gardencity.assessment.evaluate import run_assessment
-from gardencity.assessment.outputs import write_outputs
 from gardencity.assessment.results import Assessment, IndicatorResult
+from gardencity.assessment.scorecard import Scorecard, Status
 
-__all__ = ["Assessment", "IndicatorResult", "run_assessment", "write_outputs"]
+__all__ = ["Assessment", "IndicatorResult", "Scorecard", "Status", "run_assessment"]

@@ -8,6 +8,8 @@ from typing import Any
 
 import geopandas as gpd
 
+from gardencity.assessment.scorecard import Scorecard
+
 __all__ = ["Assessment", "IndicatorResult", "json_safe"]
 
 
@@ -74,6 +76,10 @@ class Assessment:
             if result.id == indicator_id:
                 return result
         raise KeyError(indicator_id)
+
+    def scorecard(self) -> Scorecard:
+        """The typed scorecard (what ``scorecard.json`` holds)."""
+        return Scorecard.model_validate(self.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
         districts = self.zones[self.zones["kind"] == "district"]

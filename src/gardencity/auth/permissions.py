@@ -4,7 +4,8 @@ Two questions are asked of every request:
 
 1. **Role** — may this role do this at all? :data:`PERMISSIONS` maps each permission name
    (``case.view``, ``case.verify``, ``grid.manage`` …) to the roles that hold it; the
-   workflow actions come from :data:`gardencity.campaign.states.TRANSITIONS`.
+   campaign adds its workflow actions (``case.dispatch`` …) from its transition table
+   with :func:`register_permissions`.
 2. **Scope** — on which records? Admins and leaders see the whole city. Coordinators,
    inspectors and unit officers see the cases of their own unit and the units below it (a
    district coordinator: the district; a unit officer: its unit). Residents see the cases
@@ -15,8 +16,9 @@ Two questions are asked of every request:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
@@ -24,18 +26,18 @@ from sqlalchemy.orm import Session
 from gardencity.auth.models import Unit, User
 from gardencity.auth.org_stamp import organisation_stamp
 from gardencity.auth.roles import Role
-from gardencity.campaign.models import Case
-from gardencity.campaign.states import TRANSITIONS
 from gardencity.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 
 __all__ = [
     "PERMISSIONS",
     "STAFF",
+    "ScopedRecord",
     "UnitTree",
     "allowed_actions",
     "authorize",
     "can_see_case",
-    "case_scope",
+    "register_permissions",
+    "scope_clause",
 ]
 
 R = Role
@@ -73,7 +75,31 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "ledger.manage": frozenset({R.ADMIN, R.COORDINATOR}),
     "benchmark.view": frozenset({R.ADMIN, R.COORDINATOR, R.LEADER}),
     "benchmark.manage": frozenset({R.ADMIN}),
-} | {f"case.{action}": t.roles for action, t in TRANSITIONS.items()}
+}
+
+
+def register_permissions(permissions: Mapping[str, frozenset[Role]]) -> None:
+    """Add a domain's own permissions (the campaign's workflow actions) to :data:`PERMISSIONS`.
+
+    A permission already held by other roles is refused: one name, one rule.
+    """
+    for name, roles in permissions.items():
+        if PERMISSIONS.get(name, roles) != roles:
+            raise ValueError(f"permission {name!r} is already registered with other roles")
+    PERMISSIONS.update(permissions)
+
+
+class ScopedRecord(Protocol):
+    """What the scope check reads of a record (a case): its unit and who reported it."""
+
+    @property
+    def reference(self) -> str: ...
+
+    @property
+    def unit_id(self) -> int | None: ...
+
+    @property
+    def reporter_id(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -135,30 +161,33 @@ def scope_units(user: User, tree: UnitTree) -> set[int] | None:
     return tree.subtree(user.unit_id)
 
 
-def can_see_case(user: User, case: Case, tree: UnitTree) -> bool:
+def can_see_case(user: User, case: ScopedRecord, tree: UnitTree) -> bool:
     if user.role == R.RESIDENT:
         return case.reporter_id == user.id
     units = scope_units(user, tree)
     return units is None or case.unit_id in units or case.reporter_id == user.id
 
 
-def case_scope(user: User, tree: UnitTree) -> ColumnElement[bool]:
-    """A WHERE clause selecting the cases ``user`` may see."""
+def scope_clause(
+    user: User, tree: UnitTree, *, unit_column: Any, reporter_column: Any
+) -> ColumnElement[bool]:
+    """A WHERE clause selecting the records (cases) ``user`` may see, given the columns that
+    hold a record's unit and its reporter."""
     if user.role == R.RESIDENT:
-        return Case.reporter_id == user.id
+        return reporter_column == user.id  # type: ignore[no-any-return]
     units = scope_units(user, tree)
     if units is None:
         return true()
     if not units:
         return false()
-    return or_(Case.unit_id.in_(sorted(units)), Case.reporter_id == user.id)
+    return or_(unit_column.in_(sorted(units)), reporter_column == user.id)
 
 
 def authorize(
     user: User | None,
     permission: str,
     *,
-    case: Case | None = None,
+    case: ScopedRecord | None = None,
     unit_ids: Iterable[int | None] = (),
     tree: UnitTree | None = None,
 ) -> None:
@@ -201,7 +230,9 @@ def authorize(
             )
 
 
-def allowed_actions(user: User, case: Case, tree: UnitTree, actions: Iterable[str]) -> list[str]:
+def allowed_actions(
+    user: User, case: ScopedRecord, tree: UnitTree, actions: Iterable[str]
+) -> list[str]:
     """Of ``actions``, those ``user`` may perform on ``case`` (for the case page's buttons)."""
     out = []
     for action in actions:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 from gardencity.errors import InvalidRequestError
@@ -67,15 +68,7 @@ def check_grid_tiling(
     if len(gdf) < len(grids):
         problems.append(f"{len(grids) - len(gdf)} 个网格无几何 / cells without geometry")
     codes = gdf[code_column].astype("string")
-    blank = codes.isna() | (codes.str.strip() == "")
-    if blank.any():
-        problems.append(f"{int(blank.sum())} 个网格缺编码 / cells without a code")
-    dup = codes[codes.duplicated(keep=False) & ~blank]
-    if len(dup):
-        problems.append(f"网格编码重复 / duplicate codes: {sorted(set(dup))[:20]}")
-    bad = codes[~blank & ~codes.str.match(code_pattern).fillna(False)]
-    if len(bad):
-        problems.append(f"网格编码格式不符 / codes not matching {code_pattern}: {list(bad)[:20]}")
+    problems += _code_problems(codes, code_pattern)
     invalid = ~gdf.geometry.is_valid
     repaired = int(invalid.sum())
     if repaired:
@@ -85,33 +78,64 @@ def check_grid_tiling(
         problems.append(
             f"{int((~polygonal).sum())} 个网格不是面 / cells are not polygons (lines or points)"
         )
-        gdf = gdf[polygonal]
+        gdf, codes = gdf[polygonal], codes[polygonal]  # overlaps name the cells by position
     metric = gdf.to_crs(local_metric_crs(gdf)) if gdf.crs.is_geographic else gdf
-    geoms = metric.geometry.to_numpy()
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
-    keep = left < right
-    pairs = list(zip(left[keep], right[keep], strict=True))
-    overlap_rows = []
-    for i, j in pairs:
-        piece = shapely.intersection(geoms[i], geoms[j])
-        if shapely.area(piece) > tolerance_m2:
-            overlap_rows.append((str(codes.iloc[i]), str(codes.iloc[j]), piece))
-    overlaps = gpd.GeoDataFrame(
-        {"code_a": [r[0] for r in overlap_rows], "code_b": [r[1] for r in overlap_rows]},
-        geometry=[r[2] for r in overlap_rows],
-        crs=metric.crs,
-    ).assign(area_m2=lambda d: d.area)
+    overlaps = _overlaps(metric, codes, tolerance_m2)
     if len(overlaps):
         shown = ", ".join(f"{a}×{b}" for a, b in zip(overlaps.code_a, overlaps.code_b, strict=True))
         problems.append(
             f"{len(overlaps)} 处网格重叠 / overlapping cells: {shown[:300]}. Fix: snap the shared "
             "edges (QGIS: Vector → Geometry Tools → Check validity / topology checker)."
         )
-    union = shapely.union_all(geoms)
+    target = None if area is None else gpd.GeoSeries([area], crs=grids.crs).to_crs(metric.crs)
+    gaps = _gaps(metric, None if target is None else target.iloc[0], tolerance_m2)
+    if len(gaps):
+        problems.append(
+            f"{len(gaps)} 处网格缝隙，共 {gaps.area_m2.sum():.0f} m² / gaps between cells. Fix: "
+            "extend the neighbouring cells so the grid covers the area without holes."
+        )
+    return GridReport(gdf, problems, overlaps, gaps, repaired)
+
+
+def _code_problems(codes: pd.Series, code_pattern: str) -> list[str]:
+    """Missing, duplicate and malformed cell codes."""
+    problems = []
+    blank = codes.isna() | (codes.str.strip() == "")
+    if blank.any():
+        problems.append(f"{int(blank.sum())} 个网格缺编码 / cells without a code")
+    dup = codes[codes.duplicated(keep=False) & ~blank]
+    if len(dup):
+        problems.append(f"网格编码重复 / duplicate codes: {sorted(set(dup))[:20]}")
+    bad = codes[~blank & ~codes.str.match(code_pattern).fillna(False)]
+    if len(bad):
+        problems.append(f"网格编码格式不符 / codes not matching {code_pattern}: {list(bad)[:20]}")
+    return problems
+
+
+def _overlaps(metric: gpd.GeoDataFrame, codes: pd.Series, tolerance_m2: float) -> gpd.GeoDataFrame:
+    """Pairwise intersections of cells larger than ``tolerance_m2``, with both codes."""
+    geoms = metric.geometry.to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = left < right
+    rows = []
+    for i, j in zip(left[keep], right[keep], strict=True):
+        piece = shapely.intersection(geoms[i], geoms[j])
+        if shapely.area(piece) > tolerance_m2:
+            rows.append((str(codes.iloc[i]), str(codes.iloc[j]), piece))
+    return gpd.GeoDataFrame(
+        {"code_a": [r[0] for r in rows], "code_b": [r[1] for r in rows]},
+        geometry=[r[2] for r in rows],
+        crs=metric.crs,
+    ).assign(area_m2=lambda d: d.area)
+
+
+def _gaps(
+    metric: gpd.GeoDataFrame, area: shapely.Geometry | None, tolerance_m2: float
+) -> gpd.GeoDataFrame:
+    """Parts of ``area`` (without one: holes of the cells' union) no cell covers."""
+    union = shapely.union_all(metric.geometry.to_numpy())
     if area is not None:
-        target = gpd.GeoSeries([area], crs=grids.crs).to_crs(metric.crs).iloc[0]
-        missing = shapely.difference(target, union)
+        missing = shapely.difference(area, union)
     else:
         shells = [
             shapely.Polygon(p.exterior)
@@ -120,10 +144,4 @@ def check_grid_tiling(
         ]
         missing = shapely.difference(shapely.union_all(shells), union)
     gap_parts = [g for g in shapely.get_parts(missing) if shapely.area(g) > tolerance_m2]
-    gaps = gpd.GeoDataFrame(geometry=gap_parts, crs=metric.crs).assign(area_m2=lambda d: d.area)
-    if len(gaps):
-        problems.append(
-            f"{len(gaps)} 处网格缝隙，共 {gaps.area_m2.sum():.0f} m² / gaps between cells. Fix: "
-            "extend the neighbouring cells so the grid covers the area without holes."
-        )
-    return GridReport(gdf, problems, overlaps, gaps, repaired)
+    return gpd.GeoDataFrame(geometry=gap_parts, crs=metric.crs).assign(area_m2=lambda d: d.area)

@@ -16,7 +16,7 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gardencity.auth.models import User
+from gardencity.auth.models import Unit, User
 from gardencity.auth.roles import Role
 from gardencity.campaign import organisation as org
 from gardencity.campaign.context import ServiceContext
@@ -46,6 +46,84 @@ def _halves(geom: shapely.Geometry, vertical: bool) -> list[shapely.Geometry]:
     return [p for p in parts if not p.is_empty and p.area > 0]
 
 
+@dataclass
+class _Seeder:
+    """Creates units and users in order (ids and codes are stable), collecting the result."""
+
+    session: Session
+    ctx: ServiceContext
+    crs: object
+    password: str | None
+    result: SeedResult = field(default_factory=SeedResult)
+    cells: list[tuple[str, str, shapely.Geometry]] = field(default_factory=list)
+
+    def lonlat(self, geom: shapely.Geometry) -> shapely.Geometry:
+        return gpd.GeoSeries([geom], crs=self.crs).to_crs(4326).iloc[0]
+
+    def unit(
+        self,
+        code: str,
+        name: str,
+        kind: org.UnitKind,
+        parent_id: int | None,
+        area: shapely.Geometry | None = None,
+    ) -> Unit:
+        unit = org.create_unit(
+            self.session,
+            self.ctx,
+            None,
+            org.UnitIn(code=code, name=name, kind=kind, parent_id=parent_id),
+        )
+        if area is not None:
+            unit.area = self.lonlat(area)
+        self.result.units[code] = unit.id
+        return unit
+
+    def person(self, username: str, name: str, role: Role, unit_id: int | None) -> None:
+        secret = self.password or secrets.token_urlsafe(9)
+        org.create_user(
+            self.session,
+            self.ctx,
+            None,
+            org.UserIn(
+                username=username, display_name=name, password=secret, role=role, unit_id=unit_id
+            ),
+        )
+        self.result.passwords[username] = secret
+        self.result.roles[username] = role.value
+
+    def district(
+        self, d: int, name: str, area: shapely.Geometry, city_id: int, cell_m: float
+    ) -> None:
+        """A district with its coordinator and patrol, two streets of two communities each
+        (their grid cells collected), and its central park's management office."""
+        district = self.unit(f"d{d}", name, "district", city_id, area)
+        self.person(f"coord{d}", f"{name}协调员", Role.COORDINATOR, district.id)
+        self.person(f"patrol{d}", f"{name}巡查员", Role.INSPECTOR, district.id)
+        for s, street_area in enumerate(_halves(area, vertical=True), start=1):
+            street = self.unit(f"d{d}s{s}", f"{name}第{s}街道", "street", district.id, street_area)
+            self.person(f"officer{d}{s}", f"{street.name}经办人", Role.OFFICER, street.id)
+            for c, community_area in enumerate(_halves(street_area, vertical=False), start=1):
+                community = self.unit(
+                    f"d{d}s{s}c{c}",
+                    f"{street.name}第{c}社区",
+                    "community",
+                    street.id,
+                    community_area,
+                )
+                for n, cell in enumerate(_mesh(community_area, cell_m), start=1):
+                    self.cells.append((f"{d:02d}{s:02d}{c:02d}{n:04d}", community.code, cell))
+        park_area = shapely.buffer(area.representative_point(), 150, quad_segs=4)
+        park = self.unit(
+            f"d{d}park",
+            f"{name}中心公园管理处",
+            "responsible",
+            district.id,
+            shapely.intersection(park_area, area),
+        )
+        self.person(f"park{d}", f"{park.name}经办人", Role.OFFICER, park.id)
+
+
 def seed_organisation(
     session: Session,
     ctx: ServiceContext,
@@ -57,107 +135,24 @@ def seed_organisation(
     password: str | None = None,
 ) -> SeedResult:
     """Create the units, grid, users and an Open311 api_key for ``districts``."""
-    result = SeedResult()
     metric = (
         districts.to_crs(local_metric_crs(districts)) if districts.crs.is_geographic else districts
     )
-
-    def lonlat(geom: shapely.Geometry) -> shapely.Geometry:
-        return gpd.GeoSeries([geom], crs=metric.crs).to_crs(4326).iloc[0]
-
+    seed = _Seeder(session, ctx, metric.crs, password)
     city_area = shapely.union_all(metric.geometry.to_numpy())
-    city = org.create_unit(session, ctx, None, org.UnitIn(code="city", name=city_name, kind="city"))
-    city.area = lonlat(city_area)
-    result.units["city"] = city.id
-    office = org.create_unit(
-        session,
-        ctx,
-        None,
-        org.UnitIn(code="landscaping", name="园林绿化局", kind="department", parent_id=city.id),
-    )
-    result.units["landscaping"] = office.id
-    cells: list[tuple[str, str, shapely.Geometry]] = []
-
-    def person(username: str, name: str, role: Role, unit_id: int | None) -> None:
-        secret = password or secrets.token_urlsafe(9)
-        org.create_user(
-            session,
-            ctx,
-            None,
-            org.UserIn(
-                username=username, display_name=name, password=secret, role=role, unit_id=unit_id
-            ),
-        )
-        result.passwords[username] = secret
-        result.roles[username] = role.value
-
-    person("admin", "创园办管理员", Role.ADMIN, city.id)
-    person("inspector", "市督查员", Role.INSPECTOR, city.id)
-    person("leader", "包挂领导", Role.LEADER, city.id)
-    person("resident", "市民", Role.RESIDENT, None)
+    city = seed.unit("city", city_name, "city", None, city_area)
+    seed.unit("landscaping", "园林绿化局", "department", city.id)
+    seed.person("admin", "创园办管理员", Role.ADMIN, city.id)
+    seed.person("inspector", "市督查员", Role.INSPECTOR, city.id)
+    seed.person("leader", "包挂领导", Role.LEADER, city.id)
+    seed.person("resident", "市民", Role.RESIDENT, None)
     for d, (_, row) in enumerate(metric.iterrows(), start=1):
-        district = org.create_unit(
-            session,
-            ctx,
-            None,
-            org.UnitIn(
-                code=f"d{d}", name=str(row[name_column]), kind="district", parent_id=city.id
-            ),
-        )
-        district.area = lonlat(row.geometry)
-        result.units[f"d{d}"] = district.id
-        person(f"coord{d}", f"{row[name_column]}协调员", Role.COORDINATOR, district.id)
-        person(f"patrol{d}", f"{row[name_column]}巡查员", Role.INSPECTOR, district.id)
-        for s, street_area in enumerate(_halves(row.geometry, vertical=True), start=1):
-            street = org.create_unit(
-                session,
-                ctx,
-                None,
-                org.UnitIn(
-                    code=f"d{d}s{s}",
-                    name=f"{row[name_column]}第{s}街道",
-                    kind="street",
-                    parent_id=district.id,
-                ),
-            )
-            street.area = lonlat(street_area)
-            result.units[street.code] = street.id
-            person(f"officer{d}{s}", f"{street.name}经办人", Role.OFFICER, street.id)
-            for c, community_area in enumerate(_halves(street_area, vertical=False), start=1):
-                community = org.create_unit(
-                    session,
-                    ctx,
-                    None,
-                    org.UnitIn(
-                        code=f"d{d}s{s}c{c}",
-                        name=f"{street.name}第{c}社区",
-                        kind="community",
-                        parent_id=street.id,
-                    ),
-                )
-                community.area = lonlat(community_area)
-                result.units[community.code] = community.id
-                for n, cell in enumerate(_mesh(community_area, cell_m), start=1):
-                    cells.append((f"{d:02d}{s:02d}{c:02d}{n:04d}", community.code, cell))
-        park_area = shapely.buffer(row.geometry.representative_point(), 150, quad_segs=4)
-        park = org.create_unit(
-            session,
-            ctx,
-            None,
-            org.UnitIn(
-                code=f"d{d}park",
-                name=f"{row[name_column]}中心公园管理处",
-                kind="responsible",
-                parent_id=district.id,
-            ),
-        )
-        park.area = lonlat(shapely.intersection(park_area, row.geometry))
-        result.units[park.code] = park.id
-        person(f"park{d}", f"{park.name}经办人", Role.OFFICER, park.id)
+        seed.district(d, str(row[name_column]), row.geometry, city.id, cell_m)
     session.flush()
+    result = seed.result
     grid = gpd.GeoDataFrame(
-        {"code": [c[0] for c in cells], "unit_code": [c[1] for c in cells]},
-        geometry=[c[2] for c in cells],
+        {"code": [c[0] for c in seed.cells], "unit_code": [c[1] for c in seed.cells]},
+        geometry=[c[2] for c in seed.cells],
         crs=metric.crs,
     )
     result.grid_cells = org.import_grids(session, ctx, None, grid)["imported"]

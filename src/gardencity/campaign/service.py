@@ -14,13 +14,13 @@ from typing import Any
 
 import shapely
 from shapely.geometry import shape
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from gardencity.auth.models import User
-from gardencity.auth.permissions import UnitTree, authorize, case_scope
+from gardencity.auth.permissions import UnitTree, authorize, scope_clause
 from gardencity.campaign import lookup
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Attachment, Case, CaseEvent
@@ -39,6 +39,7 @@ __all__ = [
     "act",
     "actor_label",
     "attach_file",
+    "case_scope",
     "cases_by_action",
     "escalate_overdue",
     "file_case",
@@ -48,6 +49,11 @@ __all__ = [
 
 S = CaseStatus
 CLOCK_RUNNING = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SENT_BACK})
+
+
+def case_scope(user: User, tree: UnitTree) -> ColumnElement[bool]:
+    """A WHERE clause selecting the cases ``user`` may see."""
+    return scope_clause(user, tree, unit_column=Case.unit_id, reporter_column=Case.reporter_id)
 
 
 def actor_label(user: User | None) -> str:

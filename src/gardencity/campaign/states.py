@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from gardencity.auth.permissions import register_permissions
 from gardencity.auth.roles import Role
 
 __all__ = [
@@ -127,3 +128,7 @@ def target_of(transition: Transition, current: CaseStatus) -> CaseStatus:
 def actions_from(status: CaseStatus) -> list[str]:
     """The actions the workflow allows from ``status`` (before any role or scope check)."""
     return [a for a, t in TRANSITIONS.items() if status in t.sources]
+
+
+# Each workflow action is a permission too (``case.dispatch`` …), decided with the others.
+register_permissions({f"case.{action}": t.roles for action, t in TRANSITIONS.items()})

@@ -38,7 +38,7 @@ for _command in (
 def _register_server_commands() -> None:
     """The campaign commands need the ``server`` extra; without it the rest still works."""
     try:
-        from gardencity.cli import campaign, inspection
+        from gardencity.cli import campaign, inspection, inspection_files
     except ImportError as exc:  # pragma: no cover - only without the server extra
         reason = str(exc)
 
@@ -48,6 +48,13 @@ def _register_server_commands() -> None:
             raise click.ClickException(f"the server extra is not installed ({reason})")
 
         return
+    for subcommand in (
+        inspection_files.report_command,
+        inspection_files.survey_command,
+        inspection_files.benchmark_command,
+        inspection_files.ledger_command,
+    ):
+        inspection.inspection.add_command(subcommand)
     for command in (
         campaign.serve,
         campaign.escalate,

@@ -107,7 +107,7 @@ def serve(
     the given --assessment outputs are imported, or an assessment is started as a job."""
     import uvicorn
 
-    from gardencity.api.app import create_app, freeze_startup_heap
+    from gardencity.app import create_app, freeze_startup_heap
     from gardencity.settings import settings_environment
 
     settings = _settings(workspace, database, files)
@@ -126,7 +126,7 @@ def serve(
     # each worker process builds its own app from the same settings (GARDENCITY_* variables)
     os.environ.update(settings_environment(settings))
     uvicorn.run(
-        "gardencity.api.app:app_from_env",
+        "gardencity.app:app_from_env",
         factory=True,
         host=host,
         port=port,

@@ -59,6 +59,7 @@ def _sites(workspace: Path) -> tuple[Any, Any]:
             land_use=inputs.get("land_use"),
             canopy=inputs.get("canopy"),
             vegetation=inputs.get("vegetation"),
+            districts=inputs.get("zones").query("kind == 'district'"),
         )
     return sites, inputs
 
@@ -79,6 +80,10 @@ def _open_cases(workspace: Path, database: str | None, sites: Any) -> tuple[Any,
 @click.option("--points", default=500, show_default=True, help="Random points for green cover.")
 @click.option("--per-kind", default=5, show_default=True, help="Sites drawn per category.")
 @click.option("--seed", type=int, default=None, help="Seed for a repeatable draw.")
+@click.option("--confidence", default=0.95, show_default=True, help="Confidence level (0–1).")
+@click.option(
+    "--margin", default=2.0, show_default=True, help="Target margin (± percentage points)."
+)
 @click.option("--database", help="Campaign database URL (default: the workspace's SQLite).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Folder for the outputs.")
 @reports_errors
@@ -87,17 +92,27 @@ def spot_check(
     points: int,
     per_kind: int,
     seed: int | None,
+    confidence: float,
+    margin: float,
     database: str | None,
     out_dir: Path | None,
 ) -> None:
     """Rehearse the experts' sampling: green cover from random points, drawn sites, hit chances;
-    writes green_cover_points.gpkg and check_sheet.xlsx (fill in, then `file-checks`)."""
+    writes green_cover_points.gpkg, check_sheet.xlsx (fill in, then `file-checks`),
+    spot_check.json and 模拟抽查结果.xlsx (read by `report`)."""
     from gardencity.inspection.check_cases import field_check_sheet
+    from gardencity.inspection.rehearsal_outputs import (
+        KIND_ZH,
+        check_sheet_sheets,
+        spot_check_record,
+        write_spot_check,
+    )
     from gardencity.inspection.spot_checks import (
         chance_sample_hits_problem,
         green_coverage_sample,
         sample_sites,
     )
+    from gardencity.office.workbook import write_workbook
 
     sites, inputs = _sites(workspace)
     estimate = green_coverage_sample(
@@ -106,16 +121,18 @@ def spot_check(
         vegetation=inputs.get("vegetation"),
         n=points,
         seed=seed,
+        confidence=confidence,
     )
     console.print(
         f"绿化覆盖率抽样估计 / green coverage estimate: [bold]{estimate.estimate_pct:.2f} %[/] "
-        f"± {estimate.standard_error_pct:.2f} (SE), 95 % 区间 / interval "
+        f"± {estimate.standard_error_pct:.2f} (SE), {100 * confidence:g} % 区间 / interval "
         f"{estimate.ci_low_pct:.2f}–{estimate.ci_high_pct:.2f} %  (n = {estimate.n_observed})"
     )
     _, blocked = _open_cases(workspace, database, sites)
     table = Table(title="专家抽查命中未整改问题的概率 / chance the experts hit an open problem")
     for column in ("类别 kind", "候选 sites", "有未结案卷 open", "抽查 sample", "概率 chance"):
         table.add_column(column)
+    hits = []
     for kind in KINDS:
         population = int((sites["kind"] == kind).sum())
         if population == 0:
@@ -123,6 +140,16 @@ def spot_check(
         problems = int((blocked["kind"] == kind).sum()) if len(blocked) else 0
         sample = min(per_kind, population)
         chance = chance_sample_hits_problem(population, problems, sample)
+        hits.append(
+            {
+                "kind": kind,
+                "kind_zh": KIND_ZH[kind],
+                "sites": population,
+                "open_problems": problems,
+                "sample": sample,
+                "hit_chance": chance,
+            }
+        )
         table.add_row(kind, str(population), str(problems), str(sample), f"{100 * chance:.1f} %")
     console.print(table)
     drawn = sample_sites(sites, per_kind, seed=seed)
@@ -130,9 +157,35 @@ def spot_check(
     out.mkdir(parents=True, exist_ok=True)
     assert estimate.points is not None
     estimate.points.to_file(out / "green_cover_points.gpkg", driver="GPKG")
-    sheet = field_check_sheet(drawn)
-    sheet.to_excel(out / "check_sheet.xlsx", index=False)
-    console.print(f"写出 / written: {out / 'green_cover_points.gpkg'}, {out / 'check_sheet.xlsx'}")
+    city, organisation = _office_names(workspace)
+    record = spot_check_record(estimate, hits, margin_pct=margin)
+    written = write_spot_check(record, out, city=city, organisation=organisation)
+    categories = _category_names(workspace)
+    write_workbook(
+        out / "check_sheet.xlsx",
+        check_sheet_sheets(field_check_sheet(drawn), categories, f"{city}模拟抽查现场检查表"),
+        organisation=organisation,
+    )
+    console.print(
+        f"写出 / written: {out / 'green_cover_points.gpkg'}, {out / 'check_sheet.xlsx'}, "
+        + ", ".join(str(p) for p in written)
+    )
+
+
+def _office_names(workspace: Path) -> tuple[str, str]:
+    """(city name, the organisation named at the foot of spreadsheets)."""
+    from gardencity.io.workspace import Workspace
+
+    city = Workspace.open(workspace).config.city.name
+    return city, f"{city}创建国家生态园林城市工作领导小组办公室"
+
+
+def _category_names(workspace: Path) -> dict[str, str]:
+    from gardencity.campaign.config import load_campaign_config
+    from gardencity.settings import Settings
+
+    config = load_campaign_config(Settings.for_workspace(workspace).campaign_config)
+    return {code: c.name_zh for code, c in config.categories.items()}
 
 
 @inspection.command(name="file-checks")
@@ -146,14 +199,14 @@ def file_checks(
     workspace: Path, sheet: Path, source: str, username: str, database: str | None
 ) -> None:
     """Turn every failed row of a filled check sheet (xlsx or csv) into a campaign case."""
-    import pandas as pd
     from sqlalchemy import select
 
     from gardencity.auth.models import User
     from gardencity.errors import NotFoundError
     from gardencity.inspection.check_cases import file_failed_checks, read_field_check_sheet
+    from gardencity.inspection.rehearsal_outputs import read_check_sheet
 
-    frame = pd.read_csv(sheet) if sheet.suffix == ".csv" else pd.read_excel(sheet)
+    frame = read_check_sheet(sheet, _category_names(workspace))
     checks = read_field_check_sheet(frame)
     with _campaign_db(workspace, database) as handle:
         if handle is None:
@@ -215,6 +268,7 @@ def route_command(
     writes route.xlsx, route.docx and route.png."""
     from gardencity.inspection.route import choose_showcase_sites, plan_inspection_route
     from gardencity.inspection.route_outputs import (
+        route_table_rows,
         write_route_docx,
         write_route_map,
         write_route_xlsx,
@@ -240,17 +294,10 @@ def route_command(
         mode=mode,  # type: ignore[arg-type]
     )
     table = Table(title="考查路线表 / inspection route")
-    for column in ("序号", "考查点", "类别", "到达", "离开", "途中(分)"):
+    for column in ("序号", "时间", "考查点", "类型", "地址", "停留(分)", "车程(分)"):
         table.add_column(column)
-    for stop in route.stops.to_dict("records"):
-        table.add_row(
-            str(stop["seq"]),
-            str(stop["name"]),
-            str(stop["kind"]),
-            str(stop["arrive"]),
-            str(stop["depart"]),
-            f"{stop['travel_min']:.1f}",
-        )
+    for row in route_table_rows(route):
+        table.add_row(*(row[i] for i in (0, 1, 2, 3, 4, 6, 8)))
     console.print(table)
     console.print(
         f"全程 / total {route.total_minutes:.0f} 分钟 (按原顺序 / given order "
@@ -259,178 +306,7 @@ def route_command(
     )
     out = out_dir or workspace / "inspection"
     png = write_route_map(route, roads, out / "route.png")
-    write_route_xlsx(route, out / "route.xlsx")
+    _, organisation = _office_names(workspace)
+    write_route_xlsx(route, out / "route.xlsx", organisation=organisation)
     write_route_docx(route, out / "route.docx", map_png=png)
     console.print(f"写出 / written: {out / 'route.xlsx'}, {out / 'route.docx'}, {png}")
-
-
-@inspection.command(name="report")
-@click.argument("workspace", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.option(
-    "--assessment",
-    "assessment_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="The folder `gardencity assess` wrote (default: WORKSPACE/out).",
-)
-@click.option(
-    "--templates",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder with the city's own templates (default: WORKSPACE/report_templates).",
-)
-@click.option("--database", help="Campaign database URL (default: the workspace's SQLite).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Folder for the outputs.")
-@reports_errors
-def report_command(
-    workspace: Path,
-    assessment_dir: Path | None,
-    templates: Path | None,
-    database: str | None,
-    out_dir: Path | None,
-) -> None:
-    """Write the self-assessment report (自评报告.pdf and 自评报告.docx)."""
-    from gardencity.inspection.campaign_summary import campaign_summary
-    from gardencity.io.workspace import Workspace
-    from gardencity.reports.self_assessment import (
-        ReportData,
-        write_self_assessment_docx,
-        write_self_assessment_pdf,
-    )
-
-    ws = Workspace.open(workspace)
-    with _campaign_db(workspace, database) as handle:
-        summary = campaign_summary(*handle) if handle is not None else None
-    data = ReportData.from_outputs(
-        assessment_dir or workspace / "out",
-        canopy=ws.load_raster("canopy"),
-        temperature=ws.load_raster("land_surface_temperature"),
-        campaign=summary,
-    )
-    own = templates or (workspace / "report_templates")
-    own_dir = own if own.is_dir() else None
-    out = out_dir or workspace / "inspection"
-    with console.status("绘制专题图、排版 / drawing maps, typesetting …"):
-        pdf = write_self_assessment_pdf(data, out / "自评报告.pdf", templates=own_dir)
-        docx = write_self_assessment_docx(data, out / "自评报告.docx", templates=own_dir)
-    console.print(f"写出 / written: {pdf}, {docx}")
-    files = {"self_assessment_pdf": pdf, "self_assessment_docx": docx}
-    _register_report(workspace, database, assessment_dir, files, data.scorecard)
-
-
-def _register_report(
-    workspace: Path,
-    database: str | None,
-    assessment_dir: Path | None,
-    files: dict[str, Path],
-    scorecard: dict[str, Any],
-) -> None:
-    """The report as generated ledger evidence, when the workspace has a campaign database
-    (the run is named when the report was built from ``runs/<id>``)."""
-    from gardencity.inspection.generated_evidence import register_generated_evidence
-    from gardencity.jobs.models import AssessmentRun
-
-    with _campaign_db(workspace, database) as handle:
-        if handle is None:
-            return
-        session, ctx = handle
-        run_id = None
-        if assessment_dir is not None and assessment_dir.parent.name == "runs":
-            number = assessment_dir.name
-            if number.isdigit() and session.get(AssessmentRun, int(number)) is not None:
-                run_id = int(number)
-        docs = register_generated_evidence(
-            session, files, scorecard, now=ctx.now(), run_id=run_id, workspace=workspace
-        )
-        items = len({d.item_id for d in docs})
-    console.print(f"台账已登记 {items} 个条目 / ledger evidence registered for {items} items")
-
-
-@inspection.command(name="benchmark")
-@click.argument("workspace", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.argument("peers", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option(
-    "--assessment",
-    "assessment_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="The folder `gardencity assess` wrote (default: WORKSPACE/out).",
-)
-@click.option("--out", "out_path", type=click.Path(path_type=Path), help="Excel file to write.")
-@reports_errors
-def benchmark_command(
-    workspace: Path, peers: Path, assessment_dir: Path | None, out_path: Path | None
-) -> None:
-    """Rank the city among peers on each indicator (PEERS: CSV or Excel of published figures)."""
-    import json
-
-    from gardencity.errors import WorkspaceError
-    from gardencity.inspection.benchmark import rank_city, read_peer_figures
-
-    card = (assessment_dir or workspace / "out") / "scorecard.json"
-    if not card.is_file():
-        raise WorkspaceError(f"{card} not found. Fix: run `gardencity assess {workspace}` first.")
-    scorecard = json.loads(card.read_text("utf-8"))
-    figures = read_peer_figures(peers, known_indicators={r["id"] for r in scorecard["indicators"]})
-    table = rank_city(scorecard, figures)
-    shown = Table(title=f"{scorecard['city']['name']} 与同类城市对比 / peer ranking")
-    for column in ("指标", "本市", "名次", "领先城市", "领先值", "差距"):
-        shown.add_column(column)
-    for row in table.itertuples():
-        shown.add_row(
-            str(row.name_zh),
-            f"{row.value:.2f}",
-            f"{row.rank}/{row.n_cities}",
-            str(row.leader),
-            f"{row.leader_value:.2f}",
-            f"{row.behind_leader:.2f}",
-        )
-    console.print(shown)
-    out = out_path or workspace / "inspection" / "benchmark.xlsx"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_excel(out, index=False)
-    console.print(f"写出 / written: {out}")
-
-
-@inspection.command(name="ledger")
-@click.argument("workspace", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.option("--standard", help="Catalogue id (default: the one in city.toml).")
-@click.option("--database", help="Campaign database URL (default: the workspace's SQLite).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Export folder.")
-@reports_errors
-def ledger_command(
-    workspace: Path, standard: str | None, database: str | None, out_dir: Path | None
-) -> None:
-    """Ledger completeness per item, and the export: one folder per item (catalogue order)
-    with the uploaded files, plus 台账索引.xlsx."""
-    from gardencity.errors import NotFoundError
-    from gardencity.inspection.ledger import item_completeness, ledger_items
-    from gardencity.inspection.ledger_store import export_ledger, ledger_frame
-    from gardencity.io.workspace import Workspace
-    from gardencity.standards import load_standard
-
-    config = Workspace.open(workspace).config.city
-    standard_id = standard or config.standard
-    out = out_dir or workspace / "inspection" / "台账"
-    with _campaign_db(workspace, database) as handle:
-        if handle is None:
-            raise NotFoundError(
-                f"{workspace} has no campaign database. Fix: run `gardencity serve {workspace}` "
-                "once, or give --database."
-            )
-        session, ctx = handle
-        rows = item_completeness(
-            ledger_items(load_standard(standard_id)), ledger_frame(session), ctx.now()
-        )
-        index = export_ledger(session, ctx, standard_id, out, city=config.name)
-    table = Table(title="台账完整度 / ledger completeness")
-    for column in ("序号", "考核项目", "文件", "已审核", "超期", "完整度"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            f"{row['seq']:02d}",
-            row["name_zh"],
-            str(row["documents"]),
-            str(row["done"]),
-            str(row["overdue"]),
-            f"{row['completeness_pct']:.0f} %",
-        )
-    console.print(table)
-    console.print(f"写出 / written: {index}")

@@ -37,8 +37,9 @@ __all__ = [
 def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: str) -> None:
     """Compute every indicator, print the scorecard, write scorecard.json, diagnostics.gpkg
     and report.html."""
-    from gardencity.assessment import run_assessment, write_outputs
+    from gardencity.assessment import run_assessment
     from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
+    from gardencity.reports import write_outputs
 
     pick = 0 if lang == "zh" else 1
     with Progress(
@@ -57,7 +58,8 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
         assessment = run_assessment(workspace, standard=standard, progress=progress)
         bar.update(task, description="写出报告 / writing report")
         paths = write_outputs(assessment, out_dir or Path(workspace) / "out", lang=lang)
-    table = Table(title=f"{assessment.city['name']} — {assessment.standard['name_zh']}")
+    scorecard = assessment.scorecard()
+    table = Table(title=f"{scorecard.city.name} — {scorecard.standard.name_zh}")
     for column in (
         "指标 / indicator",
         "值 / value",
@@ -67,15 +69,17 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
         "差距 / shortfall",
     ):
         table.add_column(column, overflow="fold")
-    for r in assessment.indicators:
-        threshold = r.threshold or {}
+    for r in scorecard.indicators:
+        threshold = r.threshold
         table.add_row(
-            r.name_zh if lang == "zh" else r.name_en,
+            r.name(lang),
             _value_text(r.value, r.unit, lang),
-            "—" if threshold.get("value") is None else f"{threshold['op']} {threshold['value']}",
-            CONFIDENCE_LABELS[threshold["confidence"]][pick] if threshold else "—",
+            "—"
+            if threshold is None or threshold.value is None
+            else f"{threshold.op} {threshold.value}",
+            CONFIDENCE_LABELS[threshold.confidence][pick] if threshold else "—",
             f"[{STATUS_STYLE[r.status]}]{STATUS_LABELS[r.status][pick]}[/]",
-            (r.gap or {}).get("text_zh" if lang == "zh" else "text_en", ""),
+            "" if r.gap is None else (r.gap.text_zh if lang == "zh" else r.gap.text_en),
         )
     console.print(table)
     for name, path in paths.items():

@@ -12,12 +12,14 @@ for ``lower_is_better`` the smallest; ties share the best rank.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from gardencity.assessment.scorecard import Scorecard
 from gardencity.errors import DataError
 
 __all__ = ["rank_city", "read_peer_figures"]
@@ -88,33 +90,36 @@ def read_peer_figures(
     return out.reset_index(drop=True)
 
 
-def rank_city(scorecard: dict[str, Any], peers: pd.DataFrame) -> pd.DataFrame:
+def rank_city(scorecard: Scorecard | Mapping[str, Any], peers: pd.DataFrame) -> pd.DataFrame:
     """For each indicator with both our value and peer figures: our rank among all cities,
     the number of cities, the leader and its value, and how far we are behind the leader
     (0 when we lead; always ≥ 0, in the indicator's unit).
 
-    The latest year of each peer city counts when a city has several.
+    The latest year of each peer city counts when a city has several. ``scorecard`` is a
+    :class:`~gardencity.assessment.scorecard.Scorecard` or its JSON form.
     """
-    ours = scorecard["city"]["name"]
+    if not isinstance(scorecard, Scorecard):
+        scorecard = Scorecard.model_validate(scorecard)
+    ours = scorecard.city.name
     if "year" in peers and peers["year"].notna().any():
         peers = peers.sort_values("year").groupby(["city", "indicator_id"]).tail(1)
     rows = []
-    for result in scorecard["indicators"]:
-        value = result.get("value")
-        figures = peers[(peers["indicator_id"] == result["id"]) & (peers["city"] != ours)]
+    for result in scorecard.indicators:
+        value = result.value
+        figures = peers[(peers["indicator_id"] == result.id) & (peers["city"] != ours)]
         if value is None or figures.empty:
             continue
         cities = [ours, *figures["city"].tolist()]
         values = np.array([float(value), *figures["value"].tolist()])
-        higher = result.get("direction", "higher_is_better") != "lower_is_better"
+        higher = result.direction != "lower_is_better"
         ranks = pd.Series(values if higher else -values).rank(ascending=False, method="min")
         best = int(np.argmax(values) if higher else np.argmin(values))
         behind = (values[best] - float(value)) if higher else (float(value) - values[best])
         rows.append(
             {
-                "indicator_id": result["id"],
-                "name_zh": result["name_zh"],
-                "unit": result["unit"],
+                "indicator_id": result.id,
+                "name_zh": result.name_zh,
+                "unit": result.unit,
                 "direction": "higher_is_better" if higher else "lower_is_better",
                 "value": float(value),
                 "rank": int(ranks.iloc[0]),

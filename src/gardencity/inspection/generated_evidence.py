@@ -2,9 +2,11 @@
 
 When an assessment run finishes (or its outputs are imported) and when the self-assessment
 report is written, each output file is registered under the items it proves, with the run it
-came from, the SHA-256 of the file and status ``accepted`` (a file the platform computed
-needs no one to hand it in). Which output proves which item is data:
-``inspection/data/generated_evidence.yaml``, or a city's own ``generated_evidence.yaml`` in
+came from, the SHA-256 of the file and status ``reference``: the platform's own results
+are listed beside the proof for the reviewers' convenience, but never count as accepted
+proof of an item (an item is complete only with the city's own documents). Which output
+proves which item is data: ``inspection/data/generated_evidence.yaml``, or a city's own
+``generated_evidence.yaml`` in
 the workspace. An item is registered only when the assessment gave it a value.
 
 Registering again replaces: one row per output file and item, updated to the newest run;
@@ -18,15 +20,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gardencity.assessment.scorecard import Scorecard
 from gardencity.errors import DataError
-from gardencity.inspection.ledger import GENERATED_KIND
+from gardencity.inspection.ledger import GENERATED_KIND, REFERENCE_STATUS
 from gardencity.inspection.models import LedgerDocument
 
 __all__ = [
@@ -76,19 +78,22 @@ def load_evidence_map(workspace: Path | None = None) -> dict[str, EvidenceOutput
     return outputs
 
 
-def proved_items(output: EvidenceOutput, scorecard: Mapping[str, Any]) -> list[str]:
+def proved_items(output: EvidenceOutput, scorecard: Scorecard) -> list[str]:
     """The items of ``output`` that the assessment gave a value (in the scorecard's order).
 
-    >>> card = {"indicators": [{"id": "a", "value": 1.0}, {"id": "b", "value": None},
-    ...     {"id": "c", "value": 0.0}]}
+    >>> card = Scorecard.model_validate({
+    ...     "city": {"name": "示范市"}, "standard": {"id": "s", "name_zh": "s", "name_en": "s"},
+    ...     "indicators": [
+    ...         {"id": i, "name_zh": i, "name_en": i, "value": v, "status": "no_threshold"}
+    ...         for i, v in (("a", 1.0), ("b", None), ("c", 0.0))]})
     >>> proved_items(EvidenceOutput(file="x", title_zh="x", items=["c", "b", "z"]), card)
     ['c']
     """
     wanted = set(output.items)
     return [
-        str(result["id"])
-        for result in scorecard.get("indicators", [])
-        if result["id"] in wanted and result.get("value") is not None
+        result.id
+        for result in scorecard.indicators
+        if result.id in wanted and result.value is not None
     ]
 
 
@@ -103,7 +108,7 @@ def _sha256(path: Path) -> str:
 def register_generated_evidence(
     session: Session,
     files: Mapping[str, Path],
-    scorecard: Mapping[str, Any],
+    scorecard: Scorecard,
     *,
     now: datetime,
     run_id: int | None = None,
@@ -138,7 +143,7 @@ def register_generated_evidence(
                 doc = LedgerDocument(item_id=item_id, kind=GENERATED_KIND, filename=output.file)
                 session.add(doc)
             doc.title = output.title_zh
-            doc.status = "accepted"
+            doc.status = REFERENCE_STATUS
             doc.file_sha256 = checksum
             doc.run_id = run_id
             doc.note = (

@@ -11,8 +11,10 @@ Completeness rules (pure functions over a table of documents):
 * a unit's completeness is ``done / documents`` over the documents it owns.
 
 Besides what users upload, the platform registers its own outputs (a run's scorecard, maps and
-diagnostics, the self-assessment report) as evidence of kind ``generated``, already accepted
-(see :mod:`gardencity.inspection.generated_evidence`); each item row counts them.
+diagnostics, the self-assessment report) as reference material of kind ``generated`` with
+status ``reference`` (see :mod:`gardencity.inspection.generated_evidence`): the platform's
+own results never prove an item, so they count neither as documents nor as done; each item
+row shows how many there are.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from gardencity.standards.schema import Standard
 __all__ = [
     "DOCUMENT_KINDS",
     "GENERATED_KIND",
+    "REFERENCE_STATUS",
     "STATUSES",
+    "STATUS_NAMES",
     "LedgerItem",
     "item_completeness",
     "ledger_items",
@@ -41,6 +45,9 @@ STATUSES = {
     "submitted": "已提交",
     "accepted": "已审核",
 }
+REFERENCE_STATUS = "reference"
+"""Status of the platform's own outputs: listed for reference, never counted as proof."""
+STATUS_NAMES = STATUSES | {REFERENCE_STATUS: "参考材料（平台生成，不计入）"}
 DOCUMENT_KINDS = {
     "plan": "规划",
     "regulation": "法规制度",
@@ -92,8 +99,8 @@ def _flags(documents: pd.DataFrame, now: datetime) -> pd.DataFrame:
 def item_completeness(
     items: list[LedgerItem], documents: pd.DataFrame, now: datetime
 ) -> list[dict[str, Any]]:
-    """Per item, in catalogue order: documents, done, overdue, generated (documents the
-    platform produced), completeness (%), complete.
+    """Per item, in catalogue order: documents, done, overdue, generated (outputs the
+    platform produced: listed, never counted), completeness (%), complete.
 
     ``documents`` has ``item_id``, ``status`` and ``due_at`` columns (``kind`` optional).
 
@@ -103,17 +110,24 @@ def item_completeness(
     >>> [(r["item_id"], r["completeness_pct"], r["complete"])
     ...  for r in item_completeness(items, docs, datetime(2026, 5, 1))]
     [('a', 50.0, False), ('b', 0.0, False)]
+    >>> platform = pd.DataFrame({"item_id": ["b"], "status": ["reference"], "due_at": [None],
+    ...     "kind": ["generated"]})
+    >>> row = item_completeness(items, platform, datetime(2026, 5, 1))[1]
+    >>> row["documents"], row["generated"], row["completeness_pct"]
+    (0, 1, 0.0)
     """
     docs = _flags(documents, now) if len(documents) else None
     rows = []
     for item in items:
         mine = docs[docs["item_id"] == item.item_id] if docs is not None else None
+        generated = 0
+        if mine is not None and "kind" in mine:
+            platform = mine["kind"] == GENERATED_KIND
+            generated = int(platform.sum())
+            mine = mine[~platform]
         n = 0 if mine is None else len(mine)
         done = 0 if mine is None else int(mine["done"].sum())
         overdue = 0 if mine is None else int(mine["overdue"].sum())
-        generated = 0
-        if mine is not None and "kind" in mine:
-            generated = int((mine["kind"] == GENERATED_KIND).sum())
         rows.append(
             {
                 "seq": item.seq,

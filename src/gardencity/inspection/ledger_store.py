@@ -3,8 +3,6 @@ items, and the export (folder tree + index workbook in catalogue order)."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -38,7 +36,6 @@ __all__ = [
     "LedgerDocPatch",
     "add_document",
     "completeness",
-    "export_ledger",
     "file_missing_cases",
     "ledger_frame",
     "list_documents",
@@ -97,7 +94,10 @@ def _check(
             "run or the self-assessment report is written; choose another kind"
         )
     if values.get("status") is not None and values["status"] not in STATUSES:
-        problems.append(f"status must be one of {sorted(STATUSES)}")
+        problems.append(
+            f"status must be one of {sorted(STATUSES)} ('reference' is for the platform's own "
+            "outputs)"
+        )
     unit_id = values.get("owner_unit_id")
     if unit_id is not None and session.get(Unit, unit_id) is None:
         problems.append(f"owner unit {unit_id} does not exist")
@@ -214,12 +214,15 @@ def file_missing_cases(
     for row in item_completeness(items, docs, ctx.now()):
         if row["complete"] or row["item_id"] in open_items:
             continue
-        pending = docs[(docs["item_id"] == row["item_id"]) & (docs["status"] != "accepted")]
+        mine = docs[(docs["item_id"] == row["item_id"]) & (docs["kind"] != GENERATED_KIND)]
+        pending = mine[mine["status"] != "accepted"]
         owners = pending["owner_unit_id"].dropna()
         owner = session.get(Unit, int(owners.iloc[0])) if len(owners) else city
-        if owner is None or owner.area is None:
+        # a department has no area of its own: its case is placed at the city's
+        placed = owner if owner is not None and owner.area is not None else city
+        if owner is None or placed is None or placed.area is None:
             raise InvalidRequestError("The organisation has no unit with an area to file cases.")
-        point = shapely.Point(owner.area.representative_point())
+        point = shapely.Point(placed.area.representative_point())
         titles = "、".join(pending["title"].astype(str).head(5)) or "尚未登记任何文件"
         data = CaseIn(
             category=LEDGER_CATEGORY,
@@ -237,76 +240,3 @@ def file_missing_cases(
         except PermissionDeniedError:
             continue  # an item owned outside the actor's units is left to those who own it
     return filed
-
-
-def export_ledger(
-    session: Session, ctx: ServiceContext, standard_id: str, out_dir: Path, *, city: str = ""
-) -> Path:
-    """``out_dir/<NN_item>/<file>`` for every uploaded document and ``台账索引.xlsx``
-    (one row per document, items in catalogue order, items without documents listed too)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    items = _items(standard_id)
-    docs = _frame(session)
-    names = dict(session.execute(select(Unit.id, Unit.name)).all())
-    out_dir.mkdir(parents=True, exist_ok=True)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "台账索引"
-    sheet.append([f"{city}创建园林城市台账资料索引".strip()])
-    sheet["A1"].font = Font(bold=True, size=14)
-    headers = ["序号", "考核项目", "文件名称", "类别", "责任单位", "完成时限", "状态", "文件位置"]
-    sheet.append(headers)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    missing_fill = PatternFill("solid", fgColor="FDE0DD")
-    for item in items:
-        folder = out_dir / item.folder
-        folder.mkdir(exist_ok=True)
-        mine = docs[docs["item_id"] == item.item_id]
-        if mine.empty:
-            sheet.append(
-                [f"{item.seq:02d}", item.name_zh, "（未登记文件）", "", "", "", "缺失", ""]
-            )
-            for cell in sheet[sheet.max_row]:
-                cell.fill = missing_fill
-            continue
-        records = [{str(k): v for k, v in r.items()} for r in mine.to_dict("records")]
-        for number, doc in enumerate(records, start=1):
-            location = ""
-            sha = doc["file_sha256"]
-            if isinstance(sha, str) and ctx.files.exists(sha):
-                suffix = Path(str(doc["filename"] or "")).suffix
-                target = folder / f"{number:02d}_{_safe(str(doc['title']))}{suffix}"
-                shutil.copyfile(ctx.files.path(sha), target)
-                location = str(target.relative_to(out_dir))
-            due_at = doc["due_at"]
-            due = "" if pd.isna(due_at) else pd.Timestamp(due_at).strftime("%Y-%m-%d")
-            owner_id = doc["owner_unit_id"]
-            owner = names.get(int(owner_id), "") if pd.notna(owner_id) else ""
-            sheet.append(
-                [
-                    f"{item.seq:02d}.{number}",
-                    item.name_zh,
-                    str(doc["title"]),
-                    DOCUMENT_KINDS.get(str(doc["kind"]), str(doc["kind"])),
-                    owner,
-                    due,
-                    STATUSES.get(str(doc["status"]), str(doc["status"])),
-                    location,
-                ]
-            )
-            if doc["status"] != "accepted":
-                for cell in sheet[sheet.max_row]:
-                    cell.fill = missing_fill
-    for column, width in zip("ABCDEFGH", (8, 34, 34, 10, 18, 12, 10, 40), strict=True):
-        sheet.column_dimensions[column].width = width
-    index = out_dir / "台账索引.xlsx"
-    book.save(index)
-    return index
-
-
-def _safe(text: str) -> str:
-    return "".join(c for c in text if c not in '\\/:*?"<>|\n\r\t')[:80] or "文件"

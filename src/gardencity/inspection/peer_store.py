@@ -8,7 +8,6 @@ publication counts), so a corrected table can simply be imported again.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gardencity.assessment.scorecard import Scorecard
 from gardencity.auth.models import User
 from gardencity.auth.permissions import authorize
 from gardencity.campaign.context import ServiceContext
@@ -31,7 +31,6 @@ __all__ = [
     "add_figure",
     "delete_figure",
     "import_figures",
-    "latest_scorecard",
     "list_figures",
     "peer_frame",
     "peer_ranking",
@@ -183,25 +182,17 @@ def peer_frame(session: Session, *, province: str | None = None) -> pd.DataFrame
     return pd.DataFrame([r._asdict() for r in session.execute(query)], columns=columns)
 
 
-def latest_scorecard(session: Session, workspace: Path) -> dict[str, Any]:
-    """The scorecard of the newest succeeded assessment run of ``workspace``."""
-    from gardencity.jobs.runs import OUTPUT_FILES, latest_run, run_dir
-
-    run = latest_run(session)
-    path = run_dir(workspace, run.id) / OUTPUT_FILES["scorecard"] if run is not None else None
-    if path is None or not path.is_file():
+def peer_ranking(
+    session: Session, actor: User, scorecard: Scorecard | None, *, province: str | None = None
+) -> list[dict[str, Any]]:
+    """The city's rank on each indicator among the stored peers (see :func:`rank_city`);
+    ``scorecard`` is the latest run's (:func:`gardencity.jobs.runs.latest_scorecard`), None
+    when there is none yet."""
+    authorize(actor, "benchmark.view")
+    if scorecard is None:
         raise ConflictError(
             "尚无评估成果，无法排名 / no assessment yet to rank: start one on the assessments "
             "page (or `gardencity serve WORKSPACE --assessment OUT`) first"
         )
-    scorecard: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return scorecard
-
-
-def peer_ranking(
-    session: Session, actor: User, scorecard: dict[str, Any], *, province: str | None = None
-) -> list[dict[str, Any]]:
-    """The city's rank on each indicator among the stored peers (see :func:`rank_city`)."""
-    authorize(actor, "benchmark.view")
     table = rank_city(scorecard, peer_frame(session, province=province))
     return [{str(k): v for k, v in r.items()} for r in table.to_dict("records")]

@@ -33,6 +33,7 @@ from gardencity.inspection.travel import (
 )
 
 __all__ = [
+    "DEFAULT_ACCESS_MINUTES",
     "DEFAULT_VISIT_MINUTES",
     "PlannedRoute",
     "Schedule",
@@ -43,6 +44,8 @@ __all__ = [
 ]
 
 DEFAULT_VISIT_MINUTES: dict[str, float] = {"park": 40, "road": 15, "compound": 25, "unit": 25}
+DEFAULT_ACCESS_MINUTES: dict[str, float] = {"park": 10, "road": 5, "compound": 8, "unit": 8}
+"""Parking the coach and walking to the site and back, added to each visit."""
 
 
 def _minutes(text: str | float | None) -> float | None:
@@ -70,9 +73,11 @@ def choose_showcase_sites(
     min_score: float | None = None,
     min_size: Mapping[str, float] | None = None,
 ) -> gpd.GeoDataFrame:
-    """The ``per_kind[kind]`` best sites of each kind: highest ``score`` first, then largest
-    ``size``; sites below ``min_score`` or below ``min_size[kind]`` (m² or m), or without a
-    score, are never chosen.
+    """The ``per_kind[kind]`` best sites of each kind: highest ``quality`` (else ``score``)
+    first, then largest ``size``, taking the classes of a kind in turn (``class_name``: the
+    best 综合公园, the best 社区公园, …, then the second best of each), so the experts see
+    each class the standard asks about; sites below ``min_score`` or below ``min_size[kind]``
+    (m² or m), or without a score, are never chosen.
 
     >>> sites = gpd.GeoDataFrame({"kind": ["park", "park", "road"], "score": [50.0, 80.0, 10.0],
     ...     "size": [1.0, 1.0, 1.0]}, geometry=[shapely.Point(0, 0)] * 3, crs=4547)
@@ -80,13 +85,19 @@ def choose_showcase_sites(
     [1]
     """
     chosen = []
+    rank_by = "quality" if "quality" in sites else "score"
     for kind, count in per_kind.items():
         pool = sites[(sites["kind"] == kind) & sites["score"].notna()]
         if min_score is not None:
             pool = pool[pool["score"] >= min_score]
         if min_size and kind in min_size:
             pool = pool[pool["size"] >= min_size[kind]]
-        chosen.append(pool.sort_values(["score", "size"], ascending=False).head(max(count, 0)))
+        pool = pool.sort_values([rank_by, "size"], ascending=False)
+        if "class_name" in pool:
+            turn = pool.groupby("class_name", sort=False).cumcount()
+            pool = pool.assign(_turn=turn.to_numpy()).sort_values("_turn", kind="stable")
+            pool = pool.drop(columns="_turn")
+        chosen.append(pool.head(max(count, 0)))
     if not chosen:
         return sites.iloc[0:0]
     return gpd.GeoDataFrame(pd.concat(chosen), crs=sites.crs)
@@ -102,6 +113,8 @@ class Schedule:
     wait: list[float]
     late_stops: list[int]
     """Stops reached after their closing time."""
+    breaks: dict[int, tuple[float, float]] = field(default_factory=dict)
+    """Position in the order → (start, end) of a break (lunch) taken on arrival there."""
 
     @property
     def end(self) -> float:
@@ -119,9 +132,12 @@ def schedule_stops(
     day_start: float,
     opens: Sequence[float | None] | None = None,
     closes: Sequence[float | None] | None = None,
+    lunch: tuple[float, float] | None = None,
 ) -> Schedule:
-    """Times along ``order``: arrive = previous departure + travel; wait until the stop opens;
-    depart = start of visit + visit duration; late if the visit ends after the stop closes.
+    """Times along ``order``: arrive = previous departure + travel; a break (``lunch``:
+    earliest start, minutes) is taken on arrival at the first stop reached after its
+    earliest start (counted as waiting); wait until the stop opens; depart = start of visit
+    + visit duration; late if the visit ends after the stop closes.
 
     >>> seconds = np.array([[0, 600, 900], [600, 0, 300], [900, 300, 0]], dtype=float)
     >>> s = schedule_stops([0, 1, 2], seconds, [0, 30, 0], day_start=480)
@@ -132,14 +148,19 @@ def schedule_stops(
     opens = opens if opens is not None else [None] * n
     closes = closes if closes is not None else [None] * n
     arrive, depart, wait, late = [], [], [], []
+    breaks: dict[int, tuple[float, float]] = {}
     now = float(day_start)
     previous: int | None = None
-    for stop in order:
+    for position, stop in enumerate(order):
         if previous is not None:
             now += float(seconds[previous, stop]) / 60.0
         arrive.append(now)
+        rest = 0.0
+        if lunch is not None and previous is not None and not breaks and now >= lunch[0]:
+            breaks[position] = (now, now + lunch[1])
+            rest = lunch[1]
         opening = opens[stop]
-        waited = max(0.0, opening - now) if opening is not None else 0.0
+        waited = rest + (max(0.0, opening - now - rest) if opening is not None else 0.0)
         wait.append(waited)
         now += waited + float(visit_minutes[stop])
         closing = closes[stop]
@@ -147,7 +168,7 @@ def schedule_stops(
             late.append(stop)
         depart.append(now)
         previous = stop
-    return Schedule(list(order), arrive, depart, wait, late)
+    return Schedule(list(order), arrive, depart, wait, late, breaks)
 
 
 def _two_opt(order: list[int], cost: Callable[[list[int]], tuple[int, float]]) -> list[int]:
@@ -185,6 +206,7 @@ def order_stops(
     day_start: float = 0.0,
     opens: Sequence[float | None] | None = None,
     closes: Sequence[float | None] | None = None,
+    lunch: tuple[float, float] | None = None,
 ) -> list[int]:
     """An order of all stops from ``start`` to ``end`` minimising (late stops, finishing time).
 
@@ -199,7 +221,7 @@ def order_stops(
     visits = list(visit_minutes) if visit_minutes is not None else [0.0] * n
 
     def cost(order: list[int]) -> tuple[int, float]:
-        s = schedule_stops(order, seconds, visits, day_start, opens, closes)
+        s = schedule_stops(order, seconds, visits, day_start, opens, closes, lunch)
         return (s.violations, round(s.end, 9))
 
     if given is None:
@@ -271,11 +293,18 @@ def plan_inspection_route(
     mode: Mode = "drive",
     speeds_kmh: Mapping[str, float] | None = None,
     graph: TravelGraph | None = None,
+    briefing_minutes: float = 60.0,
+    lunch: tuple[str, float] | None = ("11:45", 60.0),
+    access_minutes: Mapping[str, float] | None = None,
 ) -> PlannedRoute:
     """Plan one day from ``start`` to ``end`` (default: back to ``start``) through ``sites``
     (in the roads' CRS; columns ``site_id``, ``kind``, ``name``, ``score``, optional
-    ``visit_minutes``, ``open_from``, ``open_to``), dropping the lowest-scored sites until the
-    day fits. The sites' row order is "the given order" the plan is compared with.
+    ``quality``, ``class_name``, ``address``, ``visit_minutes``, ``open_from``, ``open_to``),
+    dropping the lowest-rated sites until the day fits. The day opens with the briefing
+    (汇报会, ``briefing_minutes`` at the start point); lunch (earliest start, minutes) is
+    taken at the first stop reached after its time; every visit adds the time to park the
+    coach and walk to the site and back (``access_minutes`` per kind). The sites' row order is
+    "the given order" the plan is compared with.
     """
     if sites.crs is None or roads.crs is None or sites.crs != roads.crs:
         raise DataError("Sites and roads must be in the same projected CRS.")
@@ -289,16 +318,21 @@ def plan_inspection_route(
     stop_geoms = np.array([ends[0], *sites.geometry.to_numpy(), ends[1]], dtype=object)
     matrix = stop_matrix(graph, stop_geoms)
     own = sites["visit_minutes"] if "visit_minutes" in sites else pd.Series(np.nan, sites.index)
-    visits = [0.0]
+    walks = dict(DEFAULT_ACCESS_MINUTES) | dict(access_minutes or {})
+    access = [0.0, *(float(walks.get(kind, 5.0)) for kind in sites["kind"]), 0.0]
+    visits = [float(briefing_minutes)]
     for kind, minutes in zip(sites["kind"], own, strict=True):
         visits.append(float(minutes) if pd.notna(minutes) else float(durations.get(kind, 20.0)))
     visits.append(0.0)
+    visits = [v + a for v, a in zip(visits, access, strict=True)]
+    lunch_at = (_minutes(lunch[0]) or 0.0, float(lunch[1])) if lunch is not None else None
     opens = [None, *[_minutes(v) for v in sites.get("open_from", [None] * len(sites))], None]
     closes = [None, *[_minutes(v) for v in sites.get("open_to", [None] * len(sites))], finish]
 
     n_all = len(sites) + 2
     keep = list(range(1, n_all - 1))
-    scores = sites["score"].fillna(-np.inf).to_numpy()
+    rating = sites["quality"] if "quality" in sites else sites["score"]
+    scores = rating.fillna(-np.inf).to_numpy()
     while True:
         idx = [0, *keep, n_all - 1]
         sub = matrix.seconds[np.ix_(idx, idx)]
@@ -310,19 +344,23 @@ def plan_inspection_route(
             day_start=begin,
             opens=[opens[i] for i in idx],
             closes=[closes[i] for i in idx],
+            lunch=lunch_at,
         )
         order = [idx[i] for i in order_local]
-        sched = schedule_stops(order, matrix.seconds, visits, begin, opens, closes)
+        sched = schedule_stops(order, matrix.seconds, visits, begin, opens, closes, lunch_at)
         if (sched.violations == 0 and sched.end <= finish + 1e-9) or not keep:
             break
         keep.remove(min(keep, key=lambda i: (scores[i - 1], -i)))
-    given = schedule_stops([0, *keep, n_all - 1], matrix.seconds, visits, begin, opens, closes)
+    given = schedule_stops(
+        [0, *keep, n_all - 1], matrix.seconds, visits, begin, opens, closes, lunch_at
+    )
     return _assemble(
         sites,
         graph,
         matrix,
         sched,
         visits,
+        access,
         keep,
         given.end - begin,
         day_start,
@@ -338,6 +376,7 @@ def _assemble(
     matrix: StopMatrix,
     sched: Schedule,
     visits: list[float],
+    access: list[float],
     keep: list[int],
     given_total: float,
     day_start: str,
@@ -357,12 +396,15 @@ def _assemble(
             at = node_xy
         else:
             at = shapely.ops.nearest_points(sites.geometry.iloc[stop - 1], node_xy)[0]
+        extra = {"class_name": "", "address": ""}
         if stop == 0 or stop == n_all - 1:
             site_id, kind, name, score = "", "start" if stop == 0 else "end", "", np.nan
             name = "出发点" if stop == 0 else "终点"
         else:
             row = sites.iloc[stop - 1]
             site_id, kind, name, score = row["site_id"], row["kind"], row["name"], row["score"]
+            extra = {k: str(row.get(k, "") or "") for k in extra}
+        lunch_slot = sched.breaks.get(position)
         rows.append(
             {
                 "seq": position,
@@ -375,7 +417,10 @@ def _assemble(
                 "arrive": clock(sched.arrive[position]),
                 "wait_min": round(sched.wait[position], 1),
                 "visit_min": visits[stop],
+                "access_min": access[stop],
                 "depart": clock(sched.depart[position]),
+                **extra,
+                "lunch": f"{clock(lunch_slot[0])}—{clock(lunch_slot[1])}" if lunch_slot else "",
                 "x": round(at.x, 2),
                 "y": round(at.y, 2),
             }

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from functools import cache
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import matplotlib
 import shapely
+import yaml
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
 
-from gardencity.inspection.route import PlannedRoute
+from gardencity.inspection.route import PlannedRoute, clock
 from gardencity.inspection.sites import SITE_KIND_NAMES
-from gardencity.reports.maps import _decorate, _style
+from gardencity.office.word import add_caption, add_office_table, add_picture, office_document
+from gardencity.office.workbook import Column, Sheet, write_workbook
+from gardencity.reports.maps import add_legend, add_scale_and_north, map_style
 
 __all__ = [
     "TABLE_HEADERS",
+    "route_table",
     "route_table_rows",
     "write_route_docx",
     "write_route_map",
@@ -25,80 +33,125 @@ __all__ = [
 
 TABLE_HEADERS = (
     "序号",
-    "考查点",
-    "类别",
-    "评分",
-    "到达",
-    "离开",
-    "考查时长（分钟）",
-    "途中（分钟）",
-    "途中（公里）",
+    "时间",
+    "考查点名称",
+    "类型",
+    "地址",
+    "看点",
+    "停留（分钟）",
+    "其中停车及步行（分钟）",
+    "车程（分钟）",
+    "车程（公里）",
 )
 _KIND_ZH = {kind: names[0] for kind, names in SITE_KIND_NAMES.items()} | {
     "start": "出发",
     "end": "返回",
 }
 _MODE_ZH = {"drive": "乘车", "walk": "步行"}
+_COLUMNS = [
+    Column(TABLE_HEADERS[0], "seq"),
+    Column(TABLE_HEADERS[1], "time"),
+    Column(TABLE_HEADERS[2], "name"),
+    Column(TABLE_HEADERS[3], "class_name"),
+    Column(TABLE_HEADERS[4], "address"),
+    Column(TABLE_HEADERS[5], "highlight"),
+    Column(TABLE_HEADERS[6], "stay", "integer"),
+    Column(TABLE_HEADERS[7], "access", "integer"),
+    Column(TABLE_HEADERS[8], "travel_min", "integer"),
+    Column(TABLE_HEADERS[9], "travel_km", "number", 1),
+]
 
 
-def route_table_rows(route: PlannedRoute) -> list[list[object]]:
-    """The table rows in the order of :data:`TABLE_HEADERS`."""
-    rows: list[list[object]] = []
+@cache
+def _labels() -> dict[str, Any]:
+    text = resources.files("gardencity.inspection.data").joinpath("route_labels.yaml")
+    loaded: dict[str, Any] = yaml.safe_load(text.read_text("utf-8"))
+    return loaded
+
+
+def route_table(route: PlannedRoute) -> list[dict[str, Any]]:
+    """The 考查路线表 rows: the briefing, each stop (time, name, class, address, what it
+    shows, stay incl. parking and walking, the drive from the previous stop), lunch where it
+    is taken, and the return."""
+    labels = _labels()
+    rows: list[dict[str, Any]] = []
+    number = 0
     for stop in route.stops.to_dict("records"):
-        score = stop["score"]
+        kind = str(stop["kind"])
+        if stop.get("lunch"):
+            rows.append({"seq": "", "time": stop["lunch"], "name": labels["kinds"]["lunch"]})
+        travel = {"travel_min": stop["travel_min"], "travel_km": stop["travel_km"]}
+        if kind in ("start", "end"):
+            time = f"{stop['arrive']}—{stop['depart']}" if kind == "start" else stop["arrive"]
+            rows.append(
+                {"seq": "", "time": time, "name": labels["kinds"][kind], "address": "出发点"}
+                | ({"stay": stop["visit_min"]} if kind == "start" else travel)
+            )
+            continue
+        number += 1
+        start = _minutes_of(stop["arrive"]) + float(stop["wait_min"])
+        if stop.get("lunch"):
+            start = _minutes_of(stop["lunch"].split("—")[1])
+        class_name = str(stop.get("class_name") or _KIND_ZH.get(kind, kind))
         rows.append(
-            [
-                stop["seq"],
-                stop["name"],
-                _KIND_ZH.get(str(stop["kind"]), str(stop["kind"])),
-                "" if score != score else round(float(score), 1),
-                stop["arrive"],
-                stop["depart"],
-                stop["visit_min"],
-                stop["travel_min"],
-                stop["travel_km"],
-            ]
+            {
+                "seq": str(number),
+                "time": f"{clock(start)}—{stop['depart']}",
+                "name": stop["name"],
+                "class_name": class_name,
+                "address": stop.get("address") or "",
+                "highlight": labels["highlights"].get(class_name, ""),
+                "stay": stop["visit_min"],
+                "access": stop["access_min"],
+            }
+            | travel
         )
     return rows
 
 
+def route_table_rows(route: PlannedRoute) -> list[list[str]]:
+    """The table rows as lists in the order of :data:`TABLE_HEADERS` (printed text)."""
+    out = []
+    for row in route_table(route):
+        cells: list[str] = []
+        for column in _COLUMNS:
+            value = row.get(column.key, "")
+            if column.kind == "integer" and value != "":
+                value = str(round(float(value)))
+            elif column.kind == "number" and value != "":
+                value = f"{float(value):.1f}"
+            cells.append(str(value))
+        out.append(cells)
+    return out
+
+
+def _minutes_of(hhmm: str) -> float:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60.0 + int(minutes)
+
+
 def _summary(route: PlannedRoute) -> str:
     return (
-        f"{_MODE_ZH.get(route.mode, route.mode)}，{route.day_start}–{route.day_end}；"
-        f"共 {len(route.stops) - 2} 个考查点，途中 {route.travel_minutes:.0f} 分钟，"
-        f"考查 {route.visit_minutes:.0f} 分钟，全程 {route.total_minutes:.0f} 分钟"
-        f"（按原顺序需 {route.given_order_total_minutes:.0f} 分钟）"
+        f"{_MODE_ZH.get(route.mode, route.mode)}，{route.day_start}—{route.day_end}；"
+        f"共{len(route.stops) - 2}个考查点，车程{route.travel_minutes:.0f}分钟，"
+        f"考查（含汇报会、停车及步行）{route.visit_minutes:.0f}分钟，"
+        f"全程{route.total_minutes:.0f}分钟"
         + ("" if route.feasible else "；当日无法完成，请缩减考查点")
     )
 
 
-def write_route_xlsx(route: PlannedRoute, path: Path, *, title: str = "考查路线表") -> Path:
-    """One sheet with the title, a summary line, the table, and the dropped sites."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "考查路线表"
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([_summary(route)])
-    sheet.append(list(TABLE_HEADERS))
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-    for row in route_table_rows(route):
-        sheet.append(row)
+def write_route_xlsx(
+    route: PlannedRoute, path: Path, *, title: str = "考查路线表", organisation: str = ""
+) -> Path:
+    """The route table in the office layout (title, frozen header, A4) and the dropped sites."""
+    notes = []
     if not route.dropped.empty:
-        sheet.append([])
-        sheet.append(["未排入当日的考查点（时间不足）"])
-        for item in route.dropped.itertuples():
-            sheet.append(["", item.name, _KIND_ZH.get(str(item.kind), str(item.kind)), item.score])
-    for column, width in zip("ABCDEFGHI", (6, 28, 8, 8, 8, 8, 14, 12, 12), strict=True):
-        sheet.column_dimensions[column].width = width
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+        names = "、".join(str(n) for n in route.dropped["name"])
+        notes.append(f"未排入当日的考查点（时间不足）：{names}")
+    sheet = Sheet(
+        "考查路线表", title, _COLUMNS, route_table(route), subtitle=_summary(route), notes=notes
+    )
+    write_workbook(path, [sheet], organisation=organisation or title)
     return path
 
 
@@ -109,33 +162,31 @@ def write_route_docx(
     title: str = "考查路线表",
     map_png: Path | None = None,
 ) -> Path:
-    """A Word document: title, summary, the table, the map (if given) and the dropped sites."""
-    from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    """A Word document on A4 (landscape, for the wide table): title, summary, the table with
+    its header repeated on every page, the map (if given) and the dropped sites."""
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm
 
-    document = Document()
-    style = document.styles["Normal"]
-    style.font.name = "Noto Sans CJK SC"
-    style.font.size = Pt(10.5)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Sans CJK SC")
-    document.add_heading(title, level=1)
+    document = office_document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.top_margin, section.bottom_margin = Mm(28), Mm(26)
+    section.left_margin, section.right_margin = Mm(30), Mm(30)
+    width = 29.7 - 6.0
+    document.add_paragraph(title, style="Title")
     document.add_paragraph(_summary(route))
-    table = document.add_table(rows=1, cols=len(TABLE_HEADERS))
-    table.style = "Table Grid"
-    for cell, header in zip(table.rows[0].cells, TABLE_HEADERS, strict=True):
-        cell.text = header
-    for row in route_table_rows(route):
-        cells = table.add_row().cells
-        for cell, value in zip(cells, row, strict=True):
-            cell.text = str(value)
+    add_caption(document, f"表1　{title}")
+    numeric = [column.kind != "text" for column in _COLUMNS]
+    add_office_table(
+        document, TABLE_HEADERS, route_table_rows(route), numeric=numeric, total_cm=width
+    )
     if map_png is not None:
-        document.add_paragraph()
-        document.add_picture(str(map_png), width=Cm(15))
+        add_picture(document, str(map_png), height_cm=13)
+        add_caption(document, "图1　考查路线图")
     if not route.dropped.empty:
-        document.add_paragraph("未排入当日的考查点（时间不足）：")
-        for item in route.dropped.itertuples():
-            document.add_paragraph(f"{item.name}（{_KIND_ZH.get(str(item.kind))}）", "List Bullet")
+        names = "、".join(str(n) for n in route.dropped["name"])
+        document.add_paragraph(f"未排入当日的考查点（时间不足）：{names}。")
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path
@@ -149,7 +200,7 @@ def write_route_map(
     title: str = "考查路线图",
 ) -> Path:
     """PNG: roads in grey, the route legs in colour, sites numbered in visiting order."""
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(9, 9))
         extent = route.legs.total_bounds if not route.legs.empty else roads.total_bounds
         pad = max(extent[2] - extent[0], extent[3] - extent[1]) * 0.08 + 50
@@ -196,12 +247,37 @@ def write_route_map(
             ax.annotate(
                 "出发/返回", first, xytext=(10, -12), textcoords="offset points", fontsize=8
             )
-        ax.set_xlim(bounds[0], bounds[2])
-        ax.set_ylim(bounds[1], bounds[3])
-        ax.set_aspect("equal")
-        ax.set_axis_off()
         ax.set_title(title)
-        _decorate(ax, bounds, {"km": "公里", "north": "北"})
+        add_scale_and_north(ax, bounds, {"km": "公里", "north": "北"})
+        add_legend(
+            ax,
+            [
+                Line2D([], [], color="#bbbbbb", linewidth=1.2, label="道路"),
+                Line2D(
+                    [], [], color="#21918c", linewidth=3, label="考查路线（颜色由深至浅为行进顺序）"
+                ),
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    color="none",
+                    markerfacecolor="#c0392b",
+                    markeredgecolor="white",
+                    markersize=10,
+                    label="考查点（数字为顺序）",
+                ),
+                Line2D(
+                    [],
+                    [],
+                    marker="*",
+                    color="none",
+                    markerfacecolor="#f39c12",
+                    markeredgecolor="black",
+                    markersize=14,
+                    label="出发/返回点",
+                ),
+            ],
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)

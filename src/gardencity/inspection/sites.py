@@ -1,11 +1,16 @@
 """Candidate sites for field checks and inspection routes: parks, roads, compounds, units.
 
 A site has ``site_id`` (stable: ``park:<row>``, ``road:<name>``, ``compound:<parcel_id>``,
-``unit:<parcel_id>``), ``kind``, ``name``, ``size`` (m² for areas, m for roads), ``score`` and
-its geometry in the working CRS. The score is the site's green cover share (%): the canopy
-raster's green pixels inside the site (roads: inside a corridor of ``road_corridor_m`` either
-side), or the vegetation polygons' area when there is no raster. A city that scores its sites
-otherwise (a expert walk-through, a quality grade) passes its own ``score`` column instead.
+``unit:<parcel_id>``), ``kind``, ``class_name`` (for parks the CJJ/T 85 class: 综合公园,
+社区公园, 专类公园, 游园; else the kind's name), ``name``, ``address`` (district and nearest
+named road, when the districts are given), ``size`` (m² for areas, m for roads), ``score``,
+``quality`` and its geometry in the working CRS. The score is the site's green cover share
+(%): the canopy raster's green pixels inside the site (roads: inside a corridor of
+``road_corridor_m`` either side), or the vegetation polygons' area when there is no raster.
+The quality a showcase is chosen by is the score, scaled down for sites smaller than
+``SHOWCASE_SIZE`` (a 0.3 ha pocket park is green through and through, but it is not what the
+experts come to see first). A city that scores its sites otherwise (an expert walk-through, a
+quality grade) passes its own ``score`` and ``quality`` columns instead.
 """
 
 from __future__ import annotations
@@ -25,7 +30,14 @@ from gardencity.io.crs import require_projected
 from gardencity.io.raster import Raster
 from gardencity.toolkit import matches_classes, union_area_in_zones
 
-__all__ = ["SITE_KIND_NAMES", "candidate_sites", "exclude_sites_with_open_cases", "green_share"]
+__all__ = [
+    "PARK_CLASSES",
+    "SHOWCASE_SIZE",
+    "SITE_KIND_NAMES",
+    "candidate_sites",
+    "exclude_sites_with_open_cases",
+    "green_share",
+]
 
 SITE_KIND_NAMES = {
     "park": ("公园", "Park"),
@@ -33,7 +45,20 @@ SITE_KIND_NAMES = {
     "compound": ("居住区", "Residential compound"),
     "unit": ("单位", "Unit"),
 }
-_COLUMNS = ["site_id", "kind", "name", "size", "score", "geometry"]
+PARK_CLASSES = {"G11": "综合公园", "G12": "社区公园", "G13": "专类公园", "G14": "游园"}
+SHOWCASE_SIZE = {"park": 10_000.0, "road": 500.0, "compound": 20_000.0, "unit": 10_000.0}
+"""Size (m², roads m) from which a site's quality is its full green share."""
+_COLUMNS = [
+    "site_id",
+    "kind",
+    "class_name",
+    "name",
+    "address",
+    "size",
+    "score",
+    "quality",
+    "geometry",
+]
 
 
 def green_share(
@@ -99,6 +124,7 @@ def candidate_sites(
     park_classes: Sequence[str] = ("G1",),
     unit_categories: Sequence[str] = ("public",),
     road_corridor_m: float = 10.0,
+    districts: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Every candidate site with its score (see the module docstring).
 
@@ -117,11 +143,13 @@ def candidate_sites(
     if green_spaces is not None and not green_spaces.empty:
         parks = green_spaces[matches_classes(green_spaces["green_class"], list(park_classes))]
         names = parks["name"].fillna("").astype(str)
+        classes = parks["green_class"].astype(str).str[:3].map(PARK_CLASSES).fillna("公园")
         parts.append(
             gpd.GeoDataFrame(
                 {
                     "site_id": [f"park:{i}" for i in parks.index],
                     "kind": "park",
+                    "class_name": classes.to_numpy(),
                     "name": names.where(names != "", "未命名公园").to_numpy(),
                     "size": parks.geometry.area.to_numpy(),
                 },
@@ -138,6 +166,7 @@ def candidate_sites(
                     {
                         "site_id": [f"road:{n}" for n in dissolved["name"]],
                         "kind": "road",
+                        "class_name": "林荫路",
                         "name": dissolved["name"].astype(str).to_numpy(),
                         "size": dissolved.geometry.length.to_numpy(),
                     },
@@ -159,6 +188,7 @@ def candidate_sites(
                     {
                         "site_id": [f"{kind}:{i}" for i in ids],
                         "kind": kind,
+                        "class_name": "园林式居住区" if kind == "compound" else "园林式单位",
                         "name": [
                             f"{label}{i}（{c}）" for i, c in zip(ids, parcels["code"], strict=True)
                         ],
@@ -175,7 +205,39 @@ def candidate_sites(
     is_line = (sites["kind"] == "road").to_numpy()
     areas[is_line] = shapely.buffer(areas[is_line], road_corridor_m, cap_style="flat")
     sites["score"] = green_share(areas, canopy=canopy, vegetation=vegetation, crs=crs).round(2)
+    full = sites["kind"].map(SHOWCASE_SIZE).fillna(1.0).to_numpy(float)
+    scale = np.sqrt(np.clip(sites["size"].to_numpy(float) / full, 0.0, 1.0))
+    sites["quality"] = (sites["score"] * scale).round(2)
+    sites["address"] = _addresses(sites, roads, districts)
     return sites[_COLUMNS]
+
+
+def _addresses(
+    sites: gpd.GeoDataFrame, roads: gpd.GeoDataFrame | None, districts: gpd.GeoDataFrame | None
+) -> list[str]:
+    """ "<district><nearest named road>旁" for each site ("" where nothing is known)."""
+    points = sites.geometry.representative_point()
+    district = pd.Series("", index=sites.index, dtype=object)
+    if districts is not None and not districts.empty and "name" in districts:
+        zones = districts.to_crs(sites.crs)
+        tree = shapely.STRtree(zones.geometry.to_numpy())
+        site_i, zone_i = tree.query(points.to_numpy(), predicate="within")
+        names = zones["name"].astype(str).to_numpy()
+        district.iloc[site_i] = names[zone_i]
+    road = pd.Series("", index=sites.index, dtype=object)
+    if roads is not None and not roads.empty:
+        named = roads[roads["name"].fillna("").astype(str).str.strip() != ""]
+        if not named.empty:
+            tree = shapely.STRtree(named.geometry.to_numpy())
+            site_i, road_i = tree.query_nearest(
+                points.to_numpy(), max_distance=300.0, all_matches=False
+            )
+            road.iloc[site_i] = named["name"].astype(str).to_numpy()[road_i]
+    is_road = (sites["kind"] == "road").to_numpy()
+    return [
+        d if r else (f"{d}{n}旁" if n else d)
+        for d, n, r in zip(district, road, is_road, strict=True)
+    ]
 
 
 def exclude_sites_with_open_cases(

@@ -35,12 +35,13 @@ __all__ = [
 ]
 
 Mode = Literal["drive", "walk"]
+# a coach with the review group in daytime city traffic (signals, turns, boarding), not a car
 DEFAULT_SPEEDS_KMH: dict[str, float] = {
-    "expressway": 50.0,
-    "arterial": 35.0,
-    "secondary": 30.0,
-    "branch": 20.0,
-    "other": 15.0,
+    "expressway": 40.0,
+    "arterial": 25.0,
+    "secondary": 20.0,
+    "branch": 15.0,
+    "other": 10.0,
 }
 WALK_SPEED_KMH = 4.5
 

@@ -10,26 +10,26 @@ city, reports progress as cities finish and returns a table with one row per cit
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from gardencity.assessment.scorecard import Scorecard
 from gardencity.errors import GardenCityError
 
 __all__ = ["BatchResult", "assess_batch", "assess_city", "combined_table"]
 
 Progress = Callable[[int, int, str, bool], None]
-_FAILED = "__failed__"
 
 
 @dataclass
 class BatchResult:
     """Scorecards of the cities that were assessed and the errors of those that were not."""
 
-    scorecards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    scorecards: dict[str, Scorecard] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -40,44 +40,43 @@ class BatchResult:
 
 def assess_city(
     workspace: str, standard: str | None = None, out_dir: str | None = None
-) -> dict[str, Any]:
-    """One city's scorecard (``Assessment.to_dict()``); with ``out_dir`` its report, scorecard
-    and diagnostics are written to ``out_dir/<workspace folder name>``. Runs in a worker."""
-    from gardencity.assessment import run_assessment, write_outputs
+) -> Scorecard | str:
+    """One city's scorecard, or why its data cannot be assessed (a message: trying again would
+    not help); with ``out_dir`` its report, scorecard and diagnostics are written to
+    ``out_dir/<workspace folder name>``. Runs in a worker."""
+    from gardencity.assessment import run_assessment
+    from gardencity.reports import write_outputs
 
     try:
         assessment = run_assessment(Path(workspace), standard=standard)
     except GardenCityError as exc:  # the city's data: trying again would not help
-        return {_FAILED: f"{type(exc).__name__}: {exc}"}
+        return f"{type(exc).__name__}: {exc}"
     if out_dir is not None:
         write_outputs(assessment, Path(out_dir) / Path(workspace).name)
-    scorecard: dict[str, Any] = assessment.to_dict()
-    return scorecard
+    return assessment.scorecard()
 
 
-def combined_table(scorecards: dict[str, dict[str, Any]]) -> pd.DataFrame:
+def combined_table(scorecards: Mapping[str, Scorecard]) -> pd.DataFrame:
     """One row per city: name, standard, pass/fail counts, and each indicator's value and
     status (columns ``<indicator id>`` and ``<indicator id>:status``), in catalogue order.
 
-    >>> card = {"city": {"name": "甲市"}, "standard": {"id": "s"}, "summary": {"pass": 1},
-    ...         "indicators": [{"id": "green_coverage_ratio", "value": 41.5, "status": "pass"}]}
+    >>> card = Scorecard.model_validate(
+    ...     {"city": {"name": "甲市"}, "standard": {"id": "s", "name_zh": "s", "name_en": "s"},
+    ...      "summary": {"pass": 1}, "indicators": [{"id": "green_coverage_ratio",
+    ...      "name_zh": "绿化覆盖率", "name_en": "-", "value": 41.5, "status": "pass"}]})
     >>> float(combined_table({"/data/a": card}).loc["/data/a", "green_coverage_ratio"])
     41.5
     """
     rows: dict[str, dict[str, Any]] = {}
     order: list[str] = []
     for workspace, card in scorecards.items():
-        row: dict[str, Any] = {
-            "city": card.get("city", {}).get("name"),
-            "standard": card.get("standard", {}).get("id"),
-        }
-        row.update({f"summary:{k}": v for k, v in card.get("summary", {}).items()})
-        for indicator in card.get("indicators", []):
-            key = str(indicator["id"])
-            if key not in order:
-                order.append(key)
-            row[key] = indicator.get("value")
-            row[f"{key}:status"] = indicator.get("status")
+        row: dict[str, Any] = {"city": card.city.name, "standard": card.standard.id}
+        row.update({f"summary:{k.value}": v for k, v in card.summary.items()})
+        for indicator in card.indicators:
+            if indicator.id not in order:
+                order.append(indicator.id)
+            row[indicator.id] = indicator.value
+            row[f"{indicator.id}:status"] = indicator.status.value
         rows[workspace] = row
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "workspace"
@@ -151,12 +150,12 @@ def assess_batch(
             try:
                 card = future.result()
             except Exception as exc:  # still failing after the retries
-                card = {_FAILED: f"{type(exc).__name__}: {exc}"}
-            ok = _FAILED not in card
-            if ok:
+                card = f"{type(exc).__name__}: {exc}"
+            ok = isinstance(card, Scorecard)
+            if isinstance(card, Scorecard):
                 result.scorecards[path] = card
             else:
-                result.failures[path] = card[_FAILED]
+                result.failures[path] = card
             if progress is not None:
                 progress(done, len(paths), path, ok)
     finally:

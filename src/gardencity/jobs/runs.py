@@ -13,7 +13,6 @@ succeeded; a later run replaces them.
 
 from __future__ import annotations
 
-import json
 import shutil
 import traceback
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gardencity.assessment.scorecard import SCORECARD_FILE, Scorecard
 from gardencity.errors import ConflictError, NotFoundError
 from gardencity.jobs.models import AssessmentRun
 
@@ -31,6 +31,8 @@ __all__ = [
     "RUN_STATES",
     "execute_run",
     "import_outputs",
+    "latest_run",
+    "latest_scorecard",
     "mark_interrupted",
     "run_dir",
     "start_run",
@@ -38,7 +40,7 @@ __all__ = [
 
 RUN_STATES = ("queued", "running", "succeeded", "failed")
 OUTPUT_FILES = {
-    "scorecard": "scorecard.json",
+    "scorecard": SCORECARD_FILE,
     "diagnostics": "diagnostics.gpkg",
     "report": "report.html",
 }
@@ -52,26 +54,38 @@ def run_dir(workspace: Path, run_id: int) -> Path:
     return Path(workspace) / "runs" / str(run_id)
 
 
-def _values(scorecard: dict[str, Any]) -> dict[str, Any]:
+def _values(scorecard: Scorecard) -> dict[str, Any]:
     return {
-        item["id"]: {"value": item.get("value"), "status": item.get("status")}
-        for item in scorecard.get("indicators", [])
+        item.id: {"value": item.value, "status": item.status.value} for item in scorecard.indicators
     }
 
 
+def _summary(scorecard: Scorecard) -> dict[str, int]:
+    return {str(status): count for status, count in scorecard.summary.items()}
+
+
 def _register_evidence(
-    session: Session, workspace: Path, run: AssessmentRun, scorecard: dict[str, Any]
+    session: Session, workspace: Path, run: AssessmentRun, scorecard: Scorecard
 ) -> None:
-    """The run's outputs as generated ledger evidence (assessments of the real city only)."""
+    """The run's outputs as the ledger's reference material, and the evidence city.toml
+    names for the management items (so the ledger agrees with the cockpit); assessments of
+    the real city only."""
     if run.kind != "assessment":
         return
     from gardencity.inspection.generated_evidence import register_generated_evidence
+    from gardencity.inspection.ledger_export import register_workspace_evidence
+    from gardencity.io.workspace import CONFIG_FILE, Workspace
 
     out = run_dir(workspace, run.id)
     files = {key: out / name for key, name in OUTPUT_FILES.items()}
     register_generated_evidence(
         session, files, scorecard, now=_now(), run_id=run.id, workspace=workspace
     )
+    if not (Path(workspace) / CONFIG_FILE).is_file():
+        return  # outputs imported without their workspace: no city.toml evidence to list
+    items = {r.id for r in scorecard.indicators}
+    management = Workspace.open(workspace).management()
+    register_workspace_evidence(session, workspace, management, now=_now(), item_ids=items)
 
 
 def start_run(
@@ -116,6 +130,16 @@ def latest_run(session: Session, *, kind: str | None = "assessment") -> Assessme
     return session.scalars(query.order_by(AssessmentRun.id.desc()).limit(1)).one_or_none()
 
 
+def latest_scorecard(session: Session, workspace: Path) -> tuple[int | None, Scorecard | None]:
+    """The newest succeeded assessment run of ``workspace`` (its id, or None when there is
+    none) and its scorecard (None when the run's files are gone)."""
+    run = latest_run(session)
+    if run is None:
+        return None, None
+    path = run_dir(workspace, run.id) / SCORECARD_FILE
+    return run.id, Scorecard.read(path) if path.is_file() else None
+
+
 def mark_interrupted(session: Session) -> int:
     """Runs left queued or running by a stopped server are failed (their worker is gone)."""
     result = session.execute(
@@ -139,7 +163,7 @@ def import_outputs(session: Session, workspace: Path, outputs: Path) -> Assessme
             f"{scorecard_path} 不存在 / no scorecard.json in {outputs}: run "
             f"`gardencity assess WORKSPACE --out {outputs}` first"
         )
-    scorecard = json.loads(scorecard_path.read_text(encoding="utf-8"))
+    scorecard = Scorecard.read(scorecard_path)
     now = _now()
     run = AssessmentRun(
         kind="assessment",
@@ -150,7 +174,7 @@ def import_outputs(session: Session, workspace: Path, outputs: Path) -> Assessme
         started_at=now,
         finished_at=now,
         edits={},
-        summary=scorecard.get("summary", {}),
+        summary=_summary(scorecard),
         values=_values(scorecard),
     )
     session.add(run)
@@ -187,7 +211,7 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
         record(status="running", started_at=_now(), message="读取数据 / loading layers")
         out.mkdir(parents=True, exist_ok=True)
         from gardencity.assessment import run_assessment
-        from gardencity.assessment.outputs import write_outputs
+        from gardencity.reports.outputs import write_outputs
 
         if edits:
             from gardencity.jobs.whatif_fast import incremental_whatif
@@ -197,7 +221,7 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
             assessment = run_assessment(Path(workspace), progress=progress)
         record(message="写出成果 / writing outputs")
         write_outputs(assessment, out)
-        scorecard = json.loads((out / OUTPUT_FILES["scorecard"]).read_text(encoding="utf-8"))
+        scorecard = Scorecard.read(out / SCORECARD_FILE)
         with db.session() as session:  # the ledger evidence and the success, together
             run = get_run(session, run_id)
             _register_evidence(session, Path(workspace), run, scorecard)
@@ -205,7 +229,7 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
             run.progress = 1.0
             run.message = "完成 / done"
             run.finished_at = _now()
-            run.summary = scorecard.get("summary", {})
+            run.summary = _summary(scorecard)
             run.values = _values(scorecard)
     except Exception as exc:
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()

@@ -1,7 +1,9 @@
-"""Reports: an assessment rendered as a self-contained HTML file (Chinese or English)."""
+"""Reports: an assessment's outputs — scorecard.json, diagnostics.gpkg (with QGIS styles) and
+the self-contained HTML report (Chinese or English) — and the self-assessment report."""
 
 from __future__ import annotations
 
 from gardencity.reports.html import write_report
+from gardencity.reports.outputs import write_diagnostics, write_outputs
 
-__all__ = ["write_report"]
+__all__ = ["write_diagnostics", "write_outputs", "write_report"]

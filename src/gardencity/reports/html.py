@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -11,6 +12,7 @@ import geopandas as gpd
 import jinja2
 import yaml
 
+from gardencity.assessment.scorecard import IndicatorCard, Scorecard
 from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
 from gardencity.indicators import FAMILIES, Chart
 from gardencity.reports.maps import bar_chart, choropleth, layer_map
@@ -35,7 +37,7 @@ def _fmt(value: Any, unit: str = "") -> str:
 
 
 def _maps(
-    scorecard: dict[str, Any],
+    scorecard: Scorecard,
     zones: gpd.GeoDataFrame,
     diagnostics: dict[str, gpd.GeoDataFrame],
     labels: dict[str, str],
@@ -118,76 +120,74 @@ def _maps(
     return maps
 
 
-def _chart(result: dict[str, Any], kind: Literal["bar", "map"]) -> Chart | None:
+def _chart(result: IndicatorCard, kind: Literal["bar", "map"]) -> Chart | None:
     """The chart of ``kind`` that the indicator's family declares for it (by its measure)."""
-    measure = (result.get("method") or {}).get("measure")
-    return FAMILIES.chart(measure, kind, result.get("scope", ""))
+    return FAMILIES.chart(result.method.measure or None, kind, result.scope)
 
 
-def _title(result: dict[str, Any], chart: Chart, labels: dict[str, str], lang: str) -> str:
+def _title(result: IndicatorCard, chart: Chart, labels: dict[str, str], lang: str) -> str:
     if chart.title_label and chart.title_label in labels:
         return labels[chart.title_label]
-    return str(result["name_zh"] if lang == "zh" else result["name_en"])
+    return result.name(lang)
 
 
 def _choropleths(
-    scorecard: dict[str, Any],
+    scorecard: Scorecard,
     districts: gpd.GeoDataFrame,
     labels: dict[str, str],
     lang: str,
 ) -> list[dict[str, str]]:
     """The districts coloured by the value of each indicator whose family charts it so."""
     maps = []
-    indicators = scorecard["indicators"]
+    indicators = scorecard.indicators
     for result in indicators:
         chart = _chart(result, "map")
-        if chart is None or not result["by_district"] or districts.empty:
+        if chart is None or not result.by_district or districts.empty:
             continue
         shown = districts.copy()
-        shown["value"] = [result["by_district"].get(str(i)) for i in shown.index]
+        shown["value"] = [result.by_district.get(str(i)) for i in shown.index]
         shown["value"] = shown["value"].astype(float)
-        threshold = (result.get("threshold") or {}).get("value")
+        threshold = result.threshold.value if result.threshold else None
         lowest = next(  # the lowest-district requirement of the same measure, if any
             (
                 r
                 for r in indicators
-                if r["scope"] == "min_district"
-                and (r.get("method") or {}).get("measure") == chart.measure
+                if r.scope == "min_district" and r.method.measure == chart.measure
             ),
             None,
         )
-        if lowest is not None:
-            threshold = (lowest.get("threshold") or {}).get("value", threshold)
+        if lowest is not None and lowest.threshold is not None:
+            threshold = lowest.threshold.value
         title = _title(result, chart, labels, lang)
         maps.append(
             {
                 "title": title,
-                "img": choropleth(shown, "value", threshold, labels, title, result["unit"]),
+                "img": choropleth(shown, "value", threshold, labels, title, result.unit),
             }
         )
     return maps
 
 
-def _charts(scorecard: dict[str, Any], labels: dict[str, str], lang: str) -> list[dict[str, str]]:
-    names = {d["id"]: d["name"] for d in scorecard.get("districts", [])}
+def _charts(scorecard: Scorecard, labels: dict[str, str], lang: str) -> list[dict[str, str]]:
+    names = {d.id: d.name for d in scorecard.districts}
     charts = []
-    for result in scorecard["indicators"]:
+    for result in scorecard.indicators:
         chart = _chart(result, "bar")
-        if chart is None or not result["by_district"]:
+        if chart is None or not result.by_district:
             continue
-        ids = list(result["by_district"])
-        threshold = (result.get("threshold") or {}).get("value")
+        ids = list(result.by_district)
+        threshold = result.threshold.value if result.threshold else None
         title = _title(result, chart, labels, lang)
         charts.append(
             {
                 "title": title,
                 "img": bar_chart(
                     [names.get(i, i) for i in ids],
-                    [result["by_district"][i] for i in ids],
+                    [result.by_district[i] for i in ids],
                     threshold,
                     labels,
                     title,
-                    result["unit"],
+                    result.unit,
                 ),
             }
         )
@@ -195,14 +195,17 @@ def _charts(scorecard: dict[str, Any], labels: dict[str, str], lang: str) -> lis
 
 
 def write_report(
-    scorecard: dict[str, Any],
+    scorecard: Scorecard | Mapping[str, Any],
     zones: gpd.GeoDataFrame,
     diagnostics: dict[str, gpd.GeoDataFrame],
     out_path: str | os.PathLike[str],
     *,
     lang: str = "zh",
 ) -> Path:
-    """Render the report for ``scorecard`` (the scorecard.json content) to one HTML file."""
+    """Render the report for ``scorecard`` (a :class:`Scorecard`, or the JSON form of one) to
+    one HTML file."""
+    if not isinstance(scorecard, Scorecard):
+        scorecard = Scorecard.model_validate(scorecard)
     labels = load_labels(lang)
     pick = 0 if lang == "zh" else 1
     env = jinja2.Environment(
@@ -219,8 +222,8 @@ def write_report(
         confidence_label={k: v[pick] for k, v in CONFIDENCE_LABELS.items()},
         maps=_maps(scorecard, zones, diagnostics, labels, lang),
         charts=_charts(scorecard, labels, lang),
-        districts=scorecard.get("districts", []),
-        show_attribution=scorecard["city"].get("data_source") == "OpenStreetMap",
+        districts=scorecard.districts,
+        show_attribution=scorecard.from_openstreetmap,
     )
     path = Path(out_path)
     tmp = path.with_name(f".{path.name}.tmp")

@@ -23,12 +23,23 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.axes import Axes
-from matplotlib.patches import Patch, PathPatch
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 
 from gardencity.errors import GardenCityError
 
-__all__ = ["bar_chart", "choropleth", "geometry_path", "layer_map", "png_base64"]
+__all__ = [
+    "add_legend",
+    "add_scale_and_north",
+    "bar_chart",
+    "choropleth",
+    "geometry_path",
+    "layer_map",
+    "map_style",
+    "png_base64",
+    "shortfall_map",
+]
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Source Han Sans SC")
 
@@ -45,7 +56,8 @@ def _cjk_font() -> str:
 
 
 @contextmanager
-def _style() -> Iterator[None]:
+def map_style() -> Iterator[None]:
+    """Matplotlib settings every map and chart of ours is drawn with (a CJK font first)."""
     with matplotlib.rc_context(
         {
             "font.sans-serif": [_cjk_font(), "DejaVu Sans"],
@@ -64,31 +76,81 @@ def png_base64(fig: Any) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _decorate(ax: Axes, bounds: tuple[float, float, float, float], labels: dict[str, str]) -> None:
+BAND = 0.14  # share of the map's height kept free below the data for the scale bar and arrow
+
+
+def add_scale_and_north(
+    ax: Axes, bounds: tuple[float, float, float, float], labels: dict[str, str]
+) -> None:
+    """Scale bar and north arrow in a white band below the data (never over it): the view is
+    the data's bounds plus the band; anything drawn into the band is covered."""
     x0, y0, x1, y1 = bounds
-    span = x1 - x0
+    span, height = x1 - x0, y1 - y0
+    pad = 0.02 * max(span, height)
+    band = BAND * max(height, span * 0.6)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad - band, y1 + pad)
+    ax.add_patch(
+        Rectangle(
+            (x0 - 2 * pad, y0 - 2 * pad - band),
+            span + 4 * pad,
+            band + pad,
+            facecolor="white",
+            edgecolor="none",
+            zorder=20,
+        )
+    )
     bar = 10 ** int(f"{span / 5:e}".split("e")[1])
     bar = bar * (5 if span / 5 >= 5 * bar else 2 if span / 5 >= 2 * bar else 1)
-    bx, by = x0 + span * 0.04, y0 + (y1 - y0) * 0.04
-    ax.plot([bx, bx + bar], [by, by], color="black", lw=3)
+    bx, by = x0, y0 - pad - band * 0.55
+    for i in range(4):  # alternating black and white quarters
+        colour = "black" if i % 2 == 0 else "white"
+        ax.add_patch(
+            Rectangle(
+                (bx + i * bar / 4, by),
+                bar / 4,
+                band * 0.12,
+                facecolor=colour,
+                edgecolor="black",
+                linewidth=0.6,
+                zorder=21,
+            )
+        )
+    ax.text(bx, by + band * 0.2, "0", ha="center", fontsize=7, zorder=21)
     ax.text(
-        bx + bar / 2,
-        by + (y1 - y0) * 0.015,
+        bx + bar,
+        by + band * 0.2,
         f"{bar / 1000:g} {labels['km']}",
         ha="center",
-        fontsize=8,
+        fontsize=7,
+        zorder=21,
     )
     ax.annotate(
         labels["north"],
-        xy=(0.95, 0.93),
-        xytext=(0.95, 0.82),
-        xycoords="axes fraction",
+        xy=(x1, y0 - pad - band * 0.05),
+        xytext=(x1, y0 - pad - band * 0.85),
         ha="center",
+        va="center",
         fontsize=9,
-        arrowprops={"arrowstyle": "-|>", "color": "black"},
+        zorder=21,
+        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.2},
     )
     ax.set_axis_off()
     ax.set_aspect("equal")
+
+
+def add_legend(ax: Axes, handles: list[Any], *, title: str | None = None) -> None:
+    """The legend beside the map (right, outside the axes), so it never covers data."""
+    if handles:
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize=8,
+            title=title,
+            title_fontsize=8,
+            frameon=False,
+        )
 
 
 def geometry_path(geoms: npt.NDArray[np.object_]) -> tuple[Path, bool]:
@@ -124,12 +186,18 @@ def geometry_path(geoms: npt.NDArray[np.object_]) -> tuple[Path, bool]:
 
 def _draw_layer(ax: Axes, gdf: gpd.GeoDataFrame, style: dict[str, Any]) -> None:
     """Every feature of ``gdf`` with ``style`` (``color`` / ``facecolor``, ``edgecolor``,
-    ``linewidth``). ``add_artist``: the data limits are the frame's, set by the caller."""
+    ``linewidth``, ``hatch``) as one patch; ``add_artist`` leaves the view to the caller."""
     path, area = geometry_path(gdf.geometry.to_numpy())
     face = style.get("facecolor", style.get("color", "none"))
     if area:
         edge = style.get("edgecolor", face)
-        patch = PathPatch(path, facecolor=face, edgecolor=edge, linewidth=style.get("linewidth"))
+        patch = PathPatch(
+            path,
+            facecolor=face,
+            edgecolor=edge,
+            linewidth=style.get("linewidth"),
+            hatch=style.get("hatch"),
+        )
     else:
         colour = style.get("color", style.get("edgecolor", "black"))
         patch = PathPatch(
@@ -143,27 +211,47 @@ def layer_map(
     frame: gpd.GeoDataFrame,
     labels: dict[str, str],
     title: str,
+    *,
+    names: gpd.GeoDataFrame | None = None,
 ) -> str:
-    """Draw ``(layer, style, legend label)`` triples over the ``frame`` extent."""
-    with _style(), matplotlib.rc_context({"agg.path.chunksize": 20_000}):
+    """Draw ``(layer, style, legend label)`` triples over the ``frame`` extent; ``names``
+    (polygons with a ``name`` column, e.g. the districts) are written on the map."""
+    with map_style(), matplotlib.rc_context({"agg.path.chunksize": 20_000}):
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
-        x0, y0, x1, y1 = frame.total_bounds
-        pad_x, pad_y = (x1 - x0) * 0.02, (y1 - y0) * 0.02
-        ax.set_xlim(x0 - pad_x, x1 + pad_x)
-        ax.set_ylim(y0 - pad_y, y1 + pad_y)
         handles = []
         for gdf, style, label in layers:
             if gdf is None or gdf.empty:
                 continue
             _draw_layer(ax, gdf, style)
-            face = style.get("color", style.get("facecolor", "none"))
-            edge = style.get("edgecolor", face)
-            handles.append(Patch(facecolor=face, edgecolor=edge, label=label))
-        _decorate(ax, tuple(frame.total_bounds), labels)
+            handles.append(_handle(gdf, style, label))
+        if names is not None and not names.empty:
+            for name, point in zip(
+                names["name"], names.geometry.representative_point(), strict=True
+            ):
+                ax.annotate(
+                    str(name),
+                    xy=(point.x, point.y),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    zorder=15,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0.3},
+                )
+        add_scale_and_north(ax, tuple(frame.total_bounds), labels)
         ax.set_title(title, fontsize=11)
-        if handles:
-            ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
+        add_legend(ax, handles)
         return png_base64(fig)
+
+
+def _handle(gdf: gpd.GeoDataFrame, style: dict[str, Any], label: str) -> Any:
+    """A legend entry drawn like the layer: a line for lines, a patch (with hatch) else."""
+    face = style.get("color", style.get("facecolor", "none"))
+    edge = style.get("edgecolor", face)
+    if gdf.geom_type.isin(["LineString", "MultiLineString"]).all():
+        return Line2D(
+            [], [], color=face, linewidth=max(float(style.get("linewidth", 1)), 1.5), label=label
+        )
+    return Patch(facecolor=face, edgecolor=edge, hatch=style.get("hatch"), label=label)
 
 
 def choropleth(
@@ -175,7 +263,7 @@ def choropleth(
     unit: str,
 ) -> str:
     """Districts coloured by ``column``, labelled with name and value; below threshold hatched."""
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         zones.plot(
             ax=ax,
@@ -185,11 +273,24 @@ def choropleth(
             linewidth=0.8,
             legend=True,
             legend_kwds={"shrink": 0.6, "label": unit},
+            missing_kwds={"color": "#f0f0f0", "edgecolor": "#333333"},
         )
+        handles: list[Any] = []
         if threshold is not None:
             below = zones[zones[column] < threshold]
             if len(below):
                 below.plot(ax=ax, facecolor="none", edgecolor="#b2182b", hatch="///", linewidth=1.6)
+                handles.append(
+                    Patch(
+                        facecolor="none",
+                        edgecolor="#b2182b",
+                        hatch="///",
+                        label=f"{labels['legend_below']} {threshold:g} {unit}",
+                    )
+                )
+        missing = zones[zones[column].isna()]
+        if len(missing):
+            handles.append(Patch(facecolor="#f0f0f0", edgecolor="#333333", label=labels["no_data"]))
         for name, value, point in zip(
             zones["name"], zones[column], zones.geometry.representative_point(), strict=True
         ):
@@ -201,8 +302,60 @@ def choropleth(
                 fontsize=8,
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8},
             )
-        _decorate(ax, tuple(zones.total_bounds), labels)
+        add_scale_and_north(ax, tuple(zones.total_bounds), labels)
         ax.set_title(title, fontsize=11)
+        if handles:
+            ax.legend(
+                handles=handles,
+                loc="upper center",
+                bbox_to_anchor=(0.5, 0.0),
+                fontsize=8,
+                frameon=False,
+                ncol=2,
+            )
+        return png_base64(fig)
+
+
+def shortfall_map(
+    districts: gpd.GeoDataFrame,
+    amounts: dict[str, str],
+    labels: dict[str, str],
+    title: str,
+    *,
+    legend_label: str,
+) -> str:
+    """Districts outlined; those with a shortfall (``amounts``: district id → printed
+    amount) hatched and labelled with their name and the amount."""
+    with map_style():
+        fig, ax = plt.subplots(figsize=(7.2, 6.4))
+        short = districts[districts.index.astype(str).isin(list(amounts))]
+        districts.plot(ax=ax, facecolor="#f7f7f7", edgecolor="#444444", linewidth=0.9)
+        style = {"facecolor": "#fdd49e", "edgecolor": "#b2182b", "hatch": "///", "linewidth": 1.2}
+        if len(short):
+            short.plot(ax=ax, **style)
+        for zone_id, name, point in zip(
+            districts.index.astype(str),
+            districts["name"],
+            districts.geometry.representative_point(),
+            strict=True,
+        ):
+            text = f"{name}\n{amounts[zone_id]}" if zone_id in amounts else str(name)
+            ax.annotate(
+                text,
+                xy=(point.x, point.y),
+                ha="center",
+                va="center",
+                fontsize=8,
+                weight="bold" if zone_id in amounts else "normal",
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.85},
+            )
+        handles = [
+            Patch(facecolor="#f7f7f7", edgecolor="#444444", label=labels["legend_district"]),
+            Patch(facecolor="#fdd49e", edgecolor="#b2182b", hatch="///", label=legend_label),
+        ]
+        add_scale_and_north(ax, tuple(districts.total_bounds), labels)
+        ax.set_title(title, fontsize=11)
+        add_legend(ax, handles)
         return png_base64(fig)
 
 
@@ -214,7 +367,7 @@ def bar_chart(
     title: str,
     unit: str,
 ) -> str:
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 3.2))
         shown = [v if v is not None else 0.0 for v in values]
         colours = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import matplotlib
 import numpy as np
@@ -12,7 +14,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 from gardencity.io.raster import Raster
-from gardencity.reports.maps import _decorate, _style, png_base64
+from gardencity.reports.maps import add_legend, add_scale_and_north, map_style, png_base64
 
 __all__ = ["green_cover_map", "heat_island_map"]
 
@@ -23,6 +25,25 @@ def _thinned(raster: Raster) -> tuple[np.ndarray, tuple[float, float, float, flo
     step = max(1, int(np.ceil(max(raster.array.shape) / MAX_PIXELS)))
     x0, y0, x1, y1 = raster.bounds
     return raster.array[::step, ::step], (x0, x1, y0, y1)
+
+
+def _names(ax: Any, zones: gpd.GeoDataFrame) -> None:
+    """District names on the map (when the zones are districts)."""
+    if "name" not in zones or "kind" not in zones:
+        return
+    districts = zones[zones["kind"] == "district"]
+    for name, point in zip(
+        districts["name"], districts.geometry.representative_point(), strict=True
+    ):
+        ax.annotate(
+            str(name),
+            xy=(point.x, point.y),
+            ha="center",
+            va="center",
+            fontsize=8,
+            zorder=15,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0.3},
+        )
 
 
 def green_cover_map(
@@ -36,7 +57,7 @@ def green_cover_map(
         if name in classes:
             coded[array == classes[name]] = code
     colours = ["#ffffff", "#1b7837", "#7fbf7b", "#d9f0a3"]
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         ax.imshow(
             coded,
@@ -47,12 +68,13 @@ def green_cover_map(
             interpolation="nearest",
         )
         zones.boundary.plot(ax=ax, color="#333333", linewidth=0.8)
+        _names(ax, zones)
         handles = [
             Patch(facecolor=colours[i], edgecolor="#999999", label=labels[key])
             for i, key in ((1, "legend_tree"), (2, "legend_shrub"), (3, "legend_grass"))
         ]
-        ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
-        _decorate(ax, tuple(zones.total_bounds), labels)
+        add_scale_and_north(ax, tuple(zones.total_bounds), labels)
+        add_legend(ax, handles)
         ax.set_title(title, fontsize=11)
         return png_base64(fig)
 
@@ -65,12 +87,13 @@ def heat_island_map(
     shown = array.astype(float)
     if temperature.nodata is not None:
         shown[array == temperature.nodata] = np.nan
-    with _style():
+    with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         image = ax.imshow(shown, extent=extent, cmap="RdYlBu_r", interpolation="nearest")
         fig.colorbar(image, ax=ax, shrink=0.6, label="℃")
         zones.boundary.plot(ax=ax, color="#222222", linewidth=0.8)
+        _names(ax, zones)
         x0, x1, y0, y1 = extent
-        _decorate(ax, (x0, y0, x1, y1), labels)
+        add_scale_and_north(ax, (x0, y0, x1, y1), labels)
         ax.set_title(title, fontsize=11)
         return png_base64(fig)

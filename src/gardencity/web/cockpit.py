@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from gardencity.assessment.scorecard import Scorecard
 from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
 
 __all__ = ["STATUS_CLASS", "format_value", "indicator_rows"]
@@ -38,33 +39,34 @@ def _label(table: dict[str, tuple[str, str]], key: str | None, lang: str) -> str
     return pair[0 if lang == "zh" else 1] if pair else key
 
 
-def indicator_rows(scorecard: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+def indicator_rows(scorecard: Scorecard, lang: str) -> list[dict[str, Any]]:
     rows = []
-    for item in scorecard.get("indicators", []):
-        threshold = item.get("threshold") or {}
-        gap = item.get("gap") or {}
-        districts = item.get("by_district") or {}
+    for item in scorecard.indicators:
+        threshold = item.threshold
+        limit = threshold.value if threshold else None
+        confidence = threshold.confidence if threshold else None
+        gap = item.gap
         rows.append(
             {
-                "id": item["id"],
-                "name": item["name_zh"] if lang == "zh" else item["name_en"],
-                "unit": item.get("unit") or "",
-                "value": item.get("value"),
-                "value_text": format_value(item.get("value")),
-                "threshold_value": threshold.get("value"),
+                "id": item.id,
+                "name": item.name(lang),
+                "unit": item.unit,
+                "value": item.value,
+                "value_text": format_value(item.value),
+                "threshold_value": limit,
                 "threshold_text": (
-                    f"{threshold.get('op', '')} {format_value(threshold.get('value'))}"
-                    if threshold.get("value") is not None
+                    f"{threshold.op} {format_value(limit)}"
+                    if threshold is not None and limit is not None
                     else "—"
                 ),
-                "confidence": threshold.get("confidence"),
-                "confidence_text": _label(CONFIDENCE_LABELS, threshold.get("confidence"), lang),
-                "status": item.get("status"),
-                "status_text": _label(STATUS_LABELS, item.get("status"), lang),
-                "status_class": STATUS_CLASS.get(item.get("status", ""), "neutral"),
-                "gap_text": (gap.get("text_zh") if lang == "zh" else gap.get("text_en")) or "",
-                "by_district": {k: format_value(v) for k, v in districts.items()},
-                "district_status": item.get("district_status") or {},
+                "confidence": confidence,
+                "confidence_text": _label(CONFIDENCE_LABELS, confidence, lang),
+                "status": item.status.value,
+                "status_text": _label(STATUS_LABELS, item.status, lang),
+                "status_class": STATUS_CLASS.get(item.status, "neutral"),
+                "gap_text": (gap.text_zh if lang == "zh" else gap.text_en) if gap else "",
+                "by_district": {k: format_value(v) for k, v in item.by_district.items()},
+                "district_status": {k: v.value for k, v in item.district_status.items()},
             }
         )
     return rows

@@ -1,9 +1,6 @@
-"""Page languages: Chinese by default, English on ``?lang=en`` (remembered in a cookie).
-
-The JSON API speaks the same languages for the labels it takes from the campaign
-configuration (status and category names): ``?lang=``, the pages' cookie, then the
-``Accept-Language`` header, then Chinese.
-"""
+"""Page strings in both languages (``i18n/messages.yaml``); which language a request asks for
+is :mod:`gardencity.api.lang` (Chinese by default, English on ``?lang=en``, remembered in a
+cookie)."""
 
 from __future__ import annotations
 
@@ -11,12 +8,10 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from fastapi import Request
 
-__all__ = ["LANGS", "LANG_COOKIE", "accepted_lang", "messages", "request_lang"]
+from gardencity.api.lang import LANGS
 
-LANGS = ("zh", "en")
-LANG_COOKIE = "gc_lang"
+__all__ = ["messages"]
 
 
 @cache
@@ -30,45 +25,3 @@ def messages(lang: str) -> dict[str, str]:
     """Every page string in ``lang`` (zh or en)."""
     index = LANGS.index(lang) if lang in LANGS else 0
     return {key: pair[index] for key, pair in _table().items()}
-
-
-def request_lang(request: Request, *, accept_header: bool = False) -> str:
-    """``?lang=`` first, then the cookie, then (with ``accept_header``, for the API) the
-    ``Accept-Language`` header, then Chinese."""
-    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
-    if asked in LANGS:
-        return str(asked)
-    if accept_header:
-        return accepted_lang(request.headers.get("accept-language"))
-    return "zh"
-
-
-def accepted_lang(header: str | None) -> str:
-    """The language of ours an ``Accept-Language`` header prefers most (Chinese if none).
-
-    Examples
-    --------
-    >>> accepted_lang("en-GB,en;q=0.9,zh-CN;q=0.8")
-    'en'
-    >>> accepted_lang("fr, zh;q=0.5, en;q=0.4")
-    'zh'
-    >>> accepted_lang(None), accepted_lang("de"), accepted_lang("en;q=0")
-    ('zh', 'zh', 'zh')
-    """
-    best, best_q = "zh", 0.0
-    for part in (header or "").split(",")[:20]:
-        tag, _, params = part.strip().partition(";")
-        primary = tag.strip().lower().split("-")[0]
-        if primary not in LANGS:
-            continue
-        q = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if q > best_q:
-            best, best_q = primary, q
-    return best

@@ -8,11 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from gardencity.api.lang import request_lang
 from gardencity.auth.permissions import PERMISSIONS
-from gardencity.inspection.ledger import DOCUMENT_KINDS, GENERATED_KIND, STATUSES
+from gardencity.inspection.ledger import DOCUMENT_KINDS, GENERATED_KIND, STATUS_NAMES, STATUSES
 from gardencity.settings import Settings
 from gardencity.standards import load_standard
-from gardencity.web.i18n import messages, request_lang
+from gardencity.web.i18n import messages
 from gardencity.web.pages import login_redirect, page_user, render
 
 __all__ = ["router"]
@@ -54,7 +55,8 @@ def ledger_page(request: Request) -> Response:
         kinds={code: t[f"ledger_kind_{code}"] for code in DOCUMENT_KINDS if code != GENERATED_KIND},
         data={
             "can_manage": can_manage,
-            "statuses": {code: t[f"ledger_status_{code}"] for code in STATUSES},
+            # the platform's outputs are shown as reference material, never set by hand
+            "statuses": {code: t[f"ledger_status_{code}"] for code in STATUS_NAMES},
             "kinds": {code: t[f"ledger_kind_{code}"] for code in DOCUMENT_KINDS},
         },
     )

@@ -14,13 +14,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from gardencity.api.deps import SESSION_COOKIE, client_address, set_session_cookie
+from gardencity.api.lang import LANG_COOKIE, request_lang
+from gardencity.assessment.scorecard import Scorecard
 from gardencity.auth.sessions import authenticate, issue_token, revoke_token, user_for_token
 from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
 from gardencity.errors import AuthenticationError, RateLimitedError
+from gardencity.jobs.runs import latest_scorecard
 from gardencity.settings import Settings
 from gardencity.web.cockpit import indicator_rows
-from gardencity.web.i18n import LANG_COOKIE, messages, request_lang
+from gardencity.web.i18n import messages
 
 __all__ = ["NAV", "PageUser", "login_redirect", "page_user", "render", "router"]
 
@@ -117,22 +120,14 @@ def _staff_page(request: Request, page: str, **context: Any) -> Response:
     return render(request, page, user, **context)
 
 
-def _latest_scorecard(request: Request) -> tuple[dict[str, Any] | None, int | None]:
-    from gardencity.jobs.runs import latest_run, run_dir
-
+def _latest_scorecard(request: Request) -> tuple[Scorecard | None, int | None]:
     settings: Settings = request.app.state.settings
     if settings.workspace is None:
         return None, None
     db: Database = request.app.state.db
     with db.session() as session:
-        run = latest_run(session)
-        run_id = run.id if run else None
-    if run_id is None:
-        return None, None
-    path = run_dir(settings.workspace, run_id) / "scorecard.json"
-    if not path.is_file():
-        return None, run_id
-    return json.loads(path.read_text(encoding="utf-8")), run_id
+        run_id, scorecard = latest_scorecard(session, settings.workspace)
+    return scorecard, run_id
 
 
 @router.get("/")
@@ -203,7 +198,7 @@ def cockpit_page(request: Request) -> Response:
     scorecard, run_id = _latest_scorecard(request)
     lang = request_lang(request)
     rows = indicator_rows(scorecard, lang) if scorecard else []
-    districts = scorecard.get("districts", []) if scorecard else []
+    districts = [d.model_dump() for d in scorecard.districts] if scorecard else []
     chart = [
         {
             "id": r["id"],

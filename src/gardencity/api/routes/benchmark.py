@@ -19,6 +19,7 @@ from gardencity.auth.permissions import authorize
 from gardencity.errors import InvalidRequestError
 from gardencity.inspection import peer_store
 from gardencity.inspection.peer_store import PeerFigureIn
+from gardencity.jobs.runs import latest_scorecard
 
 router = APIRouter(prefix="/api/v1", tags=["benchmarking"], responses=ERROR_RESPONSES)
 MAX_TABLE_BYTES = 5_000_000
@@ -114,6 +115,6 @@ def peer_ranking(
     """The city's rank on each indicator among the stored peers (only one province's cities
     with ``province``), from the latest assessment run."""
     authorize(user, "benchmark.view")
-    scorecard = peer_store.latest_scorecard(session, workspace_of(request))
+    _, scorecard = latest_scorecard(session, workspace_of(request))
     rows = peer_store.peer_ranking(session, user, scorecard, province=province)
     return [PeerRankOut.model_validate(r) for r in rows]

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from gardencity.api.deps import Ctx, CurrentUser, DbSession
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.auth.models import Unit
-from gardencity.auth.permissions import UnitTree, authorize, case_scope
+from gardencity.auth.permissions import UnitTree, authorize
 from gardencity.campaign.models import Case
-from gardencity.campaign.service import CLOCK_RUNNING
+from gardencity.campaign.service import CLOCK_RUNNING, case_scope
 from gardencity.campaign.states import OPEN_STATES
 
 router = APIRouter(prefix="/api/v1", tags=["dashboard"], responses=ERROR_RESPONSES)

@@ -3,11 +3,11 @@ Excel opens it in UTF-8)."""
 
 from __future__ import annotations
 
-import io
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -20,6 +20,7 @@ from gardencity.auth.permissions import authorize
 from gardencity.campaign import lookup, service
 from gardencity.campaign.models import FlagAward
 from gardencity.campaign.schemas import CaseFilter
+from gardencity.office.workbook import Column, Sheet, workbook_bytes
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"], responses=ERROR_RESPONSES)
 
@@ -37,8 +38,8 @@ CASE_COLUMNS = {
     "overdue": "是否超期",
     "escalation_level": "升级级别",
     "sent_back_count": "退回次数",
-    "lon": "经度",
-    "lat": "纬度",
+    "lon": "经度（°）",
+    "lat": "纬度（°）",
 }
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -49,14 +50,35 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _file(frame: pd.DataFrame, name: str, fmt: str) -> Response:
+def _when(value: datetime | None) -> str:
+    """A time as offices write it: 2026年5月1日 08:30."""
+    return "" if value is None else f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+
+
+def _file(
+    frame: pd.DataFrame,
+    name: str,
+    fmt: str,
+    *,
+    sheet: str,
+    title: str,
+    organisation: str,
+    decimals: dict[str, int] | None = None,
+) -> Response:
+    """CSV (UTF-8 with BOM) or an office workbook (title, frozen header, rounding, A4)."""
     if fmt == "csv":
         content = frame.to_csv(index=False).encode("utf-8-sig")
     else:
-        buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            frame.to_excel(writer, index=False, sheet_name=name[:31])
-        content = buffer.getvalue()
+        columns = []
+        for header in frame.columns:
+            if decimals and header in decimals:
+                columns.append(Column(header, header, "number", decimals[header]))
+            elif pd.api.types.is_integer_dtype(frame[header]):
+                columns.append(Column(header, header, "integer"))
+            else:
+                columns.append(Column(header, header))
+        records = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+        content = workbook_bytes([Sheet(sheet, title, columns, records)], organisation=organisation)
     return Response(
         content,
         media_type=MEDIA[fmt],
@@ -71,6 +93,7 @@ def _file(frame: pd.DataFrame, name: str, fmt: str) -> Response:
     responses=FILE_RESPONSES,
 )
 def export_cases(
+    request: Request,
     session: DbSession,
     ctx: Ctx,
     user: CurrentUser,
@@ -93,9 +116,9 @@ def export_cases(
             "unit": names.get(c.unit_id, "") if c.unit_id else "",
             "grid_code": c.grid_code,
             "priority": c.priority,
-            "created_at": c.created_at.isoformat(),
-            "deadline_at": c.deadline_at.isoformat() if c.deadline_at else "",
-            "closed_at": c.closed_at.isoformat() if c.closed_at else "",
+            "created_at": _when(c.created_at),
+            "deadline_at": _when(c.deadline_at),
+            "closed_at": _when(c.closed_at),
             "overdue": "是" if is_overdue(c, ctx) else "否",
             "escalation_level": c.escalation_level,
             "sent_back_count": c.sent_back_count,
@@ -105,7 +128,16 @@ def export_cases(
         for c in cases
     ]
     frame = pd.DataFrame(rows, columns=list(CASE_COLUMNS)).rename(columns=CASE_COLUMNS)
-    return _file(frame, "cases", fmt)
+    city = request.app.state.settings.city_name
+    return _file(
+        frame,
+        "cases",
+        fmt,
+        sheet="问题案卷",
+        title=f"{city}问题案卷清单",
+        organisation=f"{city}创建园林城市工作领导小组办公室",
+        decimals={"经度（°）": 6, "纬度（°）": 6},
+    )
 
 
 @router.get(
@@ -114,7 +146,9 @@ def export_cases(
     response_class=Response,
     responses=FILE_RESPONSES,
 )
-def export_rankings(session: DbSession, user: CurrentUser, fmt: Literal["csv", "xlsx"]) -> Response:
+def export_rankings(
+    request: Request, session: DbSession, user: CurrentUser, fmt: Literal["csv", "xlsx"]
+) -> Response:
     """Every computed period's ranking, newest first (红黑榜)."""
     authorize(user, "case.export")
     names = dict(session.execute(select(Unit.id, Unit.name)).all())
@@ -127,15 +161,15 @@ def export_rankings(session: DbSession, user: CurrentUser, fmt: Literal["csv", "
     frame = pd.DataFrame(
         [
             {
-                "周期开始": r.period_start.isoformat(),
-                "层级": r.level,
+                "周期开始": _when(r.period_start)[:-6],
+                "层级": LEVEL_ZH.get(r.level, r.level),
                 "单位": names.get(r.unit_id, str(r.unit_id)),
                 "得分": r.score,
                 "名次": r.rank,
                 "旗帜": flag_zh.get(r.flag, r.flag),
-                "结案率": r.details.get("closure_rate"),
-                "按期率": r.details.get("on_time_rate"),
-                "返工率": r.details.get("rework_rate"),
+                "结案率（%）": _percent(r.details.get("closure_rate")),
+                "按期率（%）": _percent(r.details.get("on_time_rate")),
+                "返工率（%）": _percent(r.details.get("rework_rate")),
                 "抽查得分": r.details.get("spot_check_score"),
             }
             for r in rows
@@ -147,10 +181,26 @@ def export_rankings(session: DbSession, user: CurrentUser, fmt: Literal["csv", "
             "得分",
             "名次",
             "旗帜",
-            "结案率",
-            "按期率",
-            "返工率",
+            "结案率（%）",
+            "按期率（%）",
+            "返工率（%）",
             "抽查得分",
         ],
     )
-    return _file(frame, "rankings", fmt)
+    city = request.app.state.settings.city_name
+    return _file(
+        frame,
+        "rankings",
+        fmt,
+        sheet="红黑榜",
+        title=f"{city}创建工作红黑榜考评结果",
+        organisation=f"{city}创建园林城市工作领导小组办公室",
+        decimals={"得分": 1, "结案率（%）": 1, "按期率（%）": 1, "返工率（%）": 1, "抽查得分": 1},
+    )
+
+
+LEVEL_ZH = {"district": "城区", "street": "街道", "community": "社区", "department": "部门"}
+
+
+def _percent(value: object) -> float | None:
+    return None if value is None else 100.0 * float(value)  # type: ignore[arg-type]

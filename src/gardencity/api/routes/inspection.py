@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId, client_address
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.auth.permissions import authorize
-from gardencity.inspection import ledger_store, survey_store
+from gardencity.inspection import ledger_export, ledger_store, survey_store
 from gardencity.inspection.ledger_store import LedgerDocIn, LedgerDocPatch
 from gardencity.inspection.spot_checks import (
     chance_sample_hits_problem,
@@ -219,8 +219,13 @@ def export_ledger_index(
     authorize(user, "ledger.view")
     settings: Settings = request.app.state.settings
     with tempfile.TemporaryDirectory() as tmp:
-        index = ledger_store.export_ledger(
-            session, ctx, chosen_standard(request), Path(tmp) / "ledger", city=settings.city_name
+        index = ledger_export.export_ledger(
+            session,
+            ctx,
+            chosen_standard(request),
+            Path(tmp) / "ledger",
+            city=settings.city_name,
+            workspace=settings.workspace,
         )
         content = index.read_bytes()
     return Response(

@@ -42,10 +42,10 @@
 
   function statusCell(d) {
     const label = PAGE.statuses[d.status] || d.status;
-    if (!PAGE.can_manage) return esc(label);
+    if (!PAGE.can_manage || d.status === "reference") return esc(label);
     const id = `st-${d.id}`;
     return `<label class="visually-hidden" for="${id}">${esc(t("ledger_change_status"))}: ${esc(d.title)}</label>
-      <select id="${id}" class="doc-status" data-doc="${d.id}">${Object.entries(PAGE.statuses).map(([code, name]) =>
+      <select id="${id}" class="doc-status" data-doc="${d.id}">${Object.entries(PAGE.statuses).filter(([code]) => code !== "reference").map(([code, name]) =>
         `<option value="${esc(code)}"${code === d.status ? " selected" : ""}>${esc(name)}</option>`).join("")}</select>`;
   }
   function renderDocuments(docs) {

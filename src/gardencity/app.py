@@ -1,4 +1,7 @@
-"""The application factory: ``create_app(settings)`` builds a fresh app (tests build many)."""
+"""The server application: the JSON API, the web pages and the job runner on one FastAPI app.
+
+``create_app(settings)`` builds a fresh app (tests build many).
+"""
 
 from __future__ import annotations
 
@@ -97,7 +100,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
 
 
 def app_from_env() -> FastAPI:
-    """For ``uvicorn --factory gardencity.api.app:app_from_env`` (settings from GARDENCITY_*)."""
+    """For ``uvicorn --factory gardencity.app:app_from_env`` (settings from GARDENCITY_*)."""
     app = create_app(Settings())  # type: ignore[call-arg]
     freeze_startup_heap()
     return app

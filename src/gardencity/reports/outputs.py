@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import tempfile
@@ -13,6 +12,8 @@ import geopandas as gpd
 import pyogrio
 
 from gardencity.assessment.results import Assessment
+from gardencity.assessment.scorecard import SCORECARD_FILE
+from gardencity.reports.html import write_report
 
 __all__ = ["LAYER_STYLES", "LAYER_VIEWS", "write_diagnostics", "write_outputs"]
 
@@ -151,27 +152,19 @@ def _create_views(
     return created
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def write_outputs(
     assessment: Assessment, out_dir: str | os.PathLike[str], *, lang: str = "zh"
 ) -> dict[str, Path]:
     """scorecard.json, diagnostics.gpkg and report.html in ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    scorecard = assessment.to_dict()
+    scorecard = assessment.scorecard()
     paths = {
-        "scorecard": out / "scorecard.json",
+        "scorecard": out / SCORECARD_FILE,
         "diagnostics": out / "diagnostics.gpkg",
         "report": out / "report.html",
     }
-    _write_text_atomic(paths["scorecard"], json.dumps(scorecard, ensure_ascii=False, indent=2))
+    scorecard.write(paths["scorecard"])
     write_diagnostics(assessment.diagnostics, paths["diagnostics"])
-    from gardencity.reports import write_report
-
     write_report(scorecard, assessment.zones, assessment.diagnostics, paths["report"], lang=lang)
     return paths

@@ -1,0 +1,104 @@
+"""Sphinx configuration: the project's Markdown pages (MyST) and the API reference generated
+from the docstrings. ``make docs`` builds it strictly (every warning is an error)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from pathlib import Path
+
+import gardencity
+
+logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin set-up chatter on import
+
+project = "gardencity"
+author = "gardencity contributors"
+release = gardencity.__version__
+language = "en"
+
+extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.viewcode"]
+source_suffix = {".md": "markdown"}
+exclude_patterns = ["_build"]
+myst_heading_anchors = 3
+highlight_language = "text"  # fenced blocks without a language are trees and tables, not code
+suppress_warnings = ["myst.xref_missing"]  # links to repository files outside docs/
+
+html_theme = "furo"
+html_title = f"gardencity {release}"
+
+# each object on the page of the module that defines it (a package's re-exports are not
+# repeated), without the docstrings of library base classes (SQLAlchemy, pydantic)
+autodoc_default_options = {
+    "members": True,
+    "ignore-module-all": True,
+    "exclude-members": "model_config, model_fields, model_computed_fields",
+}
+autodoc_inherit_docstrings = False
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_typehints_format = "short"
+napoleon_numpy_docstring = True
+napoleon_google_docstring = False
+
+HERE = Path(__file__).parent
+API = HERE / "api"
+# modules that are not importable as a library: the entry point and Alembic's scripts
+NOT_DOCUMENTED = ("gardencity.__main__", "gardencity.db.migrations")
+
+PACKAGES = {
+    "standards": "Standards catalogues",
+    "io": "Workspace and input layers",
+    "network": "Walking network",
+    "toolkit": "Measure toolkit: the shared geometry",
+    "indicators": "Measures and their families",
+    "assessment": "Assessment and the scorecard",
+    "whatif": "What-if engine",
+    "reports": "Reports and outputs",
+    "planning": "Planning help",
+    "office": "Office documents: Word house style and workbooks",
+    "demo": "Demo city",
+    "db": "Database spine",
+    "storage": "File store",
+    "auth": "Organisation, users and permissions",
+    "campaign": "Campaign: cases and their workflow",
+    "inspection": "Inspection preparation",
+    "jobs": "Jobs: assessment runs and batches",
+    "api": "HTTP API",
+    "web": "Web pages",
+    "app": "Server application",
+    "cli": "Command line",
+    "errors": "Errors",
+    "settings": "Settings",
+}
+
+
+def _public_modules(package: str) -> list[str]:
+    module = importlib.import_module(package)
+    if not hasattr(module, "__path__"):
+        return [package]
+    names = [package]
+    for info in pkgutil.walk_packages(module.__path__, f"{package}."):
+        parts = info.name.split(".")
+        if any(p.startswith("_") for p in parts) or info.name.startswith(NOT_DOCUMENTED):
+            continue
+        names.append(info.name)
+    return names
+
+
+def write_api_pages() -> None:
+    """One page per public package, each module of it documented from its docstrings."""
+    API.mkdir(exist_ok=True)
+    toc = []
+    for short, title in PACKAGES.items():
+        package = f"gardencity.{short}"
+        lines = [f"# {title} (`{package}`)", ""]
+        for name in _public_modules(package):
+            lines += [f"## `{name}`", "", "```{eval-rst}", f".. automodule:: {name}", "```", ""]
+        (API / f"{short}.md").write_text("\n".join(lines), encoding="utf-8")
+        toc.append(short)
+    index = ["# API reference", "", "```{toctree}", ":maxdepth: 1", "", *toc, "```", ""]
+    (API / "index.md").write_text("\n".join(index), encoding="utf-8")
+
+
+write_api_pages()

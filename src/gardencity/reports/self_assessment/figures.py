@@ -1,0 +1,149 @@
+"""The report's maps (图件), in the order the review reads them: green space, green cover,
+park service radius, shaded roads, heat island, district figures, then one shortfall map per
+failing indicator with the shortfall of each district written on it."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import geopandas as gpd
+
+from gardencity.reports.html import load_labels
+from gardencity.reports.maps import choropleth, layer_map, shortfall_map
+from gardencity.reports.raster_maps import green_cover_map, heat_island_map
+from gardencity.reports.self_assessment.data import ReportData
+from gardencity.reports.self_assessment.tables import FAILING, format_amount
+
+__all__ = ["report_figures"]
+
+OUTLINE = {"facecolor": "none", "edgecolor": "#444444", "linewidth": 0.9}
+PARKS = {"color": "#66bd63", "edgecolor": "#1a7837", "linewidth": 0.2}
+
+
+def report_figures(data: ReportData) -> list[tuple[str, bytes]]:
+    """``(title, PNG)`` of every map the data allows."""
+    labels = load_labels("zh")
+    zones = data.zones
+    city = zones[zones["kind"] == "built_up_area"]
+    districts = zones[zones["kind"] == "district"]
+    diag = data.diagnostics
+    parks = diag.get("eligible_parks")
+    maps: list[tuple[str, str]] = []
+
+    title = "建成区公园绿地现状图"
+    maps.append(
+        (
+            title,
+            layer_map(
+                [
+                    (parks, PARKS, labels["legend_park"]),
+                    (districts, OUTLINE, labels["legend_district"]),
+                ],
+                city,
+                labels,
+                title,
+                names=districts,
+            ),
+        )
+    )
+    if data.canopy is not None:
+        title = "建成区绿化覆盖分布图"
+        maps.append((title, green_cover_map(data.canopy, districts, labels, title)))
+    for key, title in (
+        ("uncovered_residential", "公园绿地服务半径覆盖分析图（直线距离）"),
+        ("uncovered_residential_walking", "公园绿地服务半径覆盖分析图（步行距离）"),
+    ):
+        layer = diag.get(key)
+        if layer is None or layer.empty:
+            continue
+        layers = [
+            (
+                diag.get("service_areas"),
+                {"color": "#d9f0d3", "edgecolor": "#5aae61", "linewidth": 0.4},
+                labels["legend_service"],
+            ),
+            (parks, PARKS, labels["legend_park"]),
+            (
+                layer,
+                {"color": "#d73027", "edgecolor": "#a50026", "linewidth": 0.1},
+                labels["legend_uncovered"],
+            ),
+            (districts, OUTLINE, labels["legend_district"]),
+        ]
+        maps.append((title, layer_map(layers, city, labels, title, names=districts)))
+    maps.extend(_road_map(diag, districts, city, labels))
+    if data.temperature is not None:
+        title = "城市热岛效应分析图（地表温度）"
+        shown = districts if not districts.empty else city
+        maps.append((title, heat_island_map(data.temperature, shown, labels, title)))
+    maps.extend(_district_maps(data.scorecard, districts, labels))
+    maps.extend(_shortfall_maps(data.scorecard, districts, labels))
+    return [(title, base64.b64decode(img)) for title, img in maps]
+
+
+def _road_map(
+    diag: dict[str, gpd.GeoDataFrame],
+    districts: gpd.GeoDataFrame,
+    city: gpd.GeoDataFrame,
+    labels: dict[str, str],
+) -> list[tuple[str, str]]:
+    segments = diag.get("road_shade_segments")
+    if segments is None or segments.empty:
+        return []
+    shaded = segments[segments["is_shaded"].astype(bool)]
+    unshaded = segments[~segments["is_shaded"].astype(bool)]
+    title = "林荫路分布图"
+    layers = [
+        (districts, OUTLINE, labels["legend_district"]),
+        (shaded, {"color": "#1a9850", "linewidth": 0.8}, labels["legend_shaded"]),
+        (unshaded, {"color": "#f46d43", "linewidth": 1.2}, labels["legend_unshaded"]),
+    ]
+    return [(title, layer_map(layers, city, labels, title, names=districts))]
+
+
+def _district_maps(
+    scorecard: dict[str, Any], districts: gpd.GeoDataFrame, labels: dict[str, str]
+) -> list[tuple[str, str]]:
+    by_id = {r["id"]: r for r in scorecard["indicators"]}
+    out = []
+    for indicator_id, minimum_id in (
+        ("park_area_per_capita", "min_district_park_area_per_capita"),
+        ("green_coverage_ratio", None),
+    ):
+        result = by_id.get(indicator_id)
+        if result is None or not result.get("by_district") or districts.empty:
+            continue
+        shown = districts.copy()
+        shown["value"] = [result["by_district"].get(str(i)) for i in shown.index]
+        shown["value"] = shown["value"].astype(float)
+        threshold = (result.get("threshold") or {}).get("value")
+        if minimum_id is not None:
+            minimum = (by_id.get(minimum_id) or {}).get("threshold") or {}
+            threshold = minimum.get("value", threshold)
+        title = f"各城区{result['name_zh'].removeprefix('城市建成区')}分布图"
+        out.append((title, choropleth(shown, "value", threshold, labels, title, result["unit"])))
+    return out
+
+
+def _shortfall_maps(
+    scorecard: dict[str, Any], districts: gpd.GeoDataFrame, labels: dict[str, str]
+) -> list[tuple[str, str]]:
+    out = []
+    names_seen = set()
+    for result in scorecard["indicators"]:
+        gap = result.get("gap") or {}
+        by_district = {k: v for k, v in (gap.get("by_district") or {}).items() if v and v > 0}
+        if result["status"] not in FAILING or not by_district or districts.empty:
+            continue
+        key = (tuple(sorted(by_district.items())), gap.get("unit"))
+        if key in names_seen:
+            continue
+        names_seen.add(key)
+        amounts = {
+            str(k): format_amount(float(v), str(gap.get("unit"))) for k, v in by_district.items()
+        }
+        title = f"{result['name_zh']}差距分布图"
+        legend = "存在差距的城区（需补足量）"
+        out.append((title, shortfall_map(districts, amounts, labels, title, legend_label=legend)))
+    return out
