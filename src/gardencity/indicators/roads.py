@@ -57,14 +57,14 @@ def _tree_lookup(
         require_raster_crs(canopy, zones, "canopy")
         tree_value = (canopy.classes or {"tree": 1}).get("tree", 1)
         inverse = ~canopy.transform
-        rows, cols = canopy.array.shape
+        rows, cols = canopy.shape
 
         def in_raster(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
             col = np.floor(inverse.a * x + inverse.b * y + inverse.c).astype(np.int64)
             row = np.floor(inverse.d * x + inverse.e * y + inverse.f).astype(np.int64)
             ok = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
             hit = np.zeros(len(x), dtype=bool)
-            hit[ok] = canopy.array[row[ok], col[ok]] == tree_value
+            hit[ok] = canopy.values_at(row[ok], col[ok]) == tree_value
             return hit
 
         return in_raster, max(abs(canopy.transform.a), 1.0)
