@@ -1,12 +1,15 @@
 """Golden scorecards: every indicator value, district value and shortfall of five cities, kept
 in ``tests/data/golden/`` so that a refactoring of the measures must give the same numbers.
 
-The cities are the S and M demo cities (``gardencity demo-city``, seed 20221) and the three
+The cities are the S, M and L demo cities (``gardencity demo-city``, seed 20221) and the three
 real OpenStreetMap extracts in ``../shared/data`` (``gardencity import-osm`` with the settings
 of ``tests/io/test_osm.py``); the S city is also assessed against every built-in standard.
+The L city (about 1,000 km², a minute per assessment) is checked by the benchmark run
+(``python -m benchmarks.run L --steps golden``), not by the test suite.
 Regenerate only when a change of the numbers is intended, and say why in the commit::
 
-    .venv/bin/python -m tests.golden            # writes tests/data/golden/*.json
+    .venv/bin/python -m tests.golden            # writes tests/data/golden/*.json (not L)
+    .venv/bin/python -m tests.golden L          # writes tests/data/golden/demo_L.json
 """
 
 from __future__ import annotations
@@ -112,6 +115,10 @@ def main() -> None:
     GOLDEN.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        if sys.argv[1:] == ["L"]:
+            city = generate_demo_city(root / "demo_L", "L")
+            _write(golden_name("demo_L"), compact(run_assessment(city).to_dict()))
+            return
         for size in ("S", "M"):
             city = generate_demo_city(root / f"demo_{size}", size)
             _write(golden_name(f"demo_{size}"), compact(run_assessment(city).to_dict()))

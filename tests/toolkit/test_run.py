@@ -73,3 +73,12 @@ def test_the_parks_that_serve_residents_are_found_once_per_assessment(
     assert len(calls) == 1
     assert {"eligible_parks", "uncovered_residential_walking"} <= set(assessment.diagnostics)
     assert assessment.result("park_service_coverage_walking").value is not None
+
+
+def test_intermediates_are_computed_once_per_assessment(demo_assessment: Any) -> None:
+    """The canopy is counted once for both coverage measures, the parks' cover of the
+    residential pieces once for the measure and its diagnostic layer (issue 19)."""
+    computed = demo_assessment.run.computed
+    assert computed["gardencity.indicators.coverage.canopy_class_counts"] == 1
+    assert computed["gardencity.indicators.accessibility.covered_pieces"] == 1
+    assert all(count == 1 for count in computed.values()), computed

@@ -138,6 +138,7 @@ def _assess(
     from gardencity.assessment.diagnostics import build_diagnostics
 
     assessment.diagnostics = build_diagnostics(assessment, std, inputs, series_by_id)
+    assessment.run = inputs.run
     return assessment
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import geopandas as gpd
 
 from gardencity.assessment.scorecard import Scorecard
+from gardencity.toolkit import RunContext
 
 __all__ = ["Assessment", "IndicatorResult", "json_safe"]
 
@@ -74,6 +75,9 @@ class Assessment:
     validation: list[dict[str, Any]] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
     diagnostics: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    run: RunContext | None = field(default=None, repr=False, compare=False)
+    """The run's context (its prepared inputs and shared intermediates) while the assessment is
+    held in memory: the what-if engine starts from it. Not part of the scorecard."""
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = {}

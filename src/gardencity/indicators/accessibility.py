@@ -19,7 +19,7 @@ from gardencity.toolkit import (
     RunContext,
     TiledCover,
     cell_table,
-    coverage_result,
+    covered_result,
     district_of,
     eligible_parks,
     per_zone,
@@ -32,7 +32,9 @@ from gardencity.toolkit import (
 
 __all__ = [
     "FAMILY",
+    "CoveredPieces",
     "ServiceCover",
+    "covered_pieces",
     "entrance_nodes",
     "park_service_coverage",
     "park_service_coverage_walking",
@@ -83,6 +85,43 @@ def service_cover(
     return ServiceCover(parks, buffers, TiledCover(buffers))
 
 
+class CoveredPieces(NamedTuple):
+    """The residential pieces (``toolkit.residential_pieces``) and each one's area inside
+    the parks' service cover."""
+
+    pieces: gpd.GeoDataFrame
+    covered_m2: npt.NDArray[np.float64]
+
+
+def covered_pieces(
+    zones: gpd.GeoDataFrame,
+    land_use: gpd.GeoDataFrame,
+    green_spaces: gpd.GeoDataFrame,
+    historic_districts: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
+    *,
+    bands: Bands,
+    eligible_classes: Sequence[str],
+    require_open: bool = True,
+    quad_segs: int = 16,
+) -> CoveredPieces:
+    """Each residential piece's area inside the service cover (the measure, its diagnostic
+    layers and the what-if engine share it within a run)."""
+    cover = shared(
+        run,
+        service_cover,
+        green_spaces,
+        historic_districts,
+        run,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
+        quad_segs=quad_segs,
+    ).cover
+    pieces = shared(run, residential_pieces, land_use, zones)
+    return CoveredPieces(pieces, cover.overlap_areas(pieces.geometry.to_numpy()))
+
+
 def park_service_coverage(
     zones: gpd.GeoDataFrame,
     land_use: gpd.GeoDataFrame,
@@ -123,9 +162,11 @@ def park_service_coverage(
         green_spaces=green_spaces,
         historic_districts=historic_districts,
     )
-    cover = shared(
+    pieces, covered = shared(
         run,
-        service_cover,
+        covered_pieces,
+        zones,
+        land_use,
         green_spaces,
         historic_districts,
         run,
@@ -133,9 +174,8 @@ def park_service_coverage(
         eligible_classes=eligible_classes,
         require_open=require_open,
         quad_segs=quad_segs,
-    ).cover
-    pieces = shared(run, residential_pieces, land_use, zones)
-    return coverage_result(pieces, cover, zones, "park_service_coverage")
+    )
+    return covered_result(pieces, covered, zones, "park_service_coverage")
 
 
 def entrance_nodes(
@@ -325,9 +365,27 @@ def straight_line_layers(
         require_open=require_open,
         quad_segs=quad_segs,
     )
-    pieces = shared(run, residential_pieces, land_use, zones)
-    pieces = pieces[pieces["zone_id"].to_numpy() == CITY_ZONE]
-    outside = cover.outside_parts(pieces.geometry.to_numpy())
+    pieces, covered = shared(
+        run,
+        covered_pieces,
+        zones,
+        land_use,
+        green_spaces,
+        historic_districts,
+        run,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
+        quad_segs=quad_segs,
+    )
+    in_city = pieces["zone_id"].to_numpy() == CITY_ZONE
+    geoms = pieces.geometry.to_numpy()[in_city]
+    rest = shapely.area(geoms) - covered[in_city]
+    # only pieces partly covered are cut (an uncovered one is its whole self); a piece left
+    # with less than the 1 m² kept below is not cut at all
+    outside = geoms[rest > 0.5]
+    part = np.flatnonzero(covered[in_city][rest > 0.5] > 0)
+    outside[part] = cover.outside_parts(outside[part])
     uncovered = gpd.GeoDataFrame(
         {"area_m2": shapely.area(outside)}, geometry=outside, crs=zones.crs
     )
@@ -365,9 +423,10 @@ def walking_layers(
     entrance_max_distance_m: float = 50.0,
     cell_size_m: float = 25.0,
 ) -> dict[str, gpd.GeoDataFrame]:
-    """Where :func:`park_service_coverage_walking` falls short: the city's residential cells
-    beyond walking reach (``uncovered_residential_walking``: area, walking distance in m —
-    empty where no park is reachable — and district)."""
+    """Where :func:`park_service_coverage_walking` falls short: the city's residential land
+    beyond walking reach, its cells merged per residential piece
+    (``uncovered_residential_walking``: area, the shortest walk in m from any of its cells to
+    a park — empty where no park is reachable — and district)."""
     pieces, table, walk, covered = shared(  # as the measure asks: once in the run
         run,
         walking_table,
@@ -385,13 +444,20 @@ def walking_layers(
         cell_size_m=cell_size_m,
     )
     in_city = pieces["zone_id"].to_numpy()[table.piece] == CITY_ZONE
-    rows = np.flatnonzero(in_city & ~covered)  # only the uncovered cells need polygons
+    rows = np.flatnonzero(in_city & ~covered)
+    piece, merged = table.regions(pieces.geometry.to_numpy(), cell_size_m, rows)
+    first = np.searchsorted(table.piece[rows], piece)
+    shortest = np.minimum.reduceat(walk[rows], first) if len(rows) else np.zeros(0)
     out = gpd.GeoDataFrame(
-        {"area_m2": table.area[rows], "walk_m": walk[rows]},
-        geometry=table.geometries(pieces.geometry.to_numpy(), cell_size_m, rows),
+        {
+            "area_m2": np.bincount(table.piece[rows], weights=table.area[rows])[piece]
+            if len(rows)
+            else np.zeros(0),
+            "walk_m": np.where(np.isinf(shortest), np.nan, shortest),
+        },
+        geometry=merged,
         crs=zones.crs,
     )
-    out["walk_m"] = out["walk_m"].replace(np.inf, np.nan)
     out["zone_id"] = district_of(out, zones)
     return {"uncovered_residential_walking": out}
 

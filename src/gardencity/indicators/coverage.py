@@ -10,15 +10,17 @@ from gardencity.errors import DataError
 from gardencity.indicators.registry import Chart, Family, GapFigure
 from gardencity.io.raster import Raster
 from gardencity.toolkit import (
+    RunContext,
     raster_class_counts,
     ratio_result,
     require_raster_crs,
     require_same_crs,
+    shared,
     uncovered_ha,
     union_area_in_zones,
 )
 
-__all__ = ["FAMILY", "green_coverage_ratio", "tree_shrub_share"]
+__all__ = ["FAMILY", "canopy_class_counts", "green_coverage_ratio", "tree_shrub_share"]
 
 
 def _pick_source(vegetation: gpd.GeoDataFrame | None, canopy: Raster | None, source: str) -> str:
@@ -50,12 +52,19 @@ def _class_ids(canopy: Raster, names: tuple[str, ...]) -> list[int]:
     return sorted({int(classes[name]) for name in names if name in classes})
 
 
+def canopy_class_counts(zones: gpd.GeoDataFrame, canopy: Raster) -> pd.DataFrame:
+    """Per zone: the valid pixels of the canopy raster and those of each cover class (tree,
+    shrub, grass), counted in one pass that the coverage measures share within a run."""
+    return raster_class_counts(canopy, zones, _class_ids(canopy, _ALL_COVER))
+
+
 def _cover_areas(
     zones: gpd.GeoDataFrame,
     vegetation: gpd.GeoDataFrame | None,
     canopy: Raster | None,
     source: str,
     types: tuple[tuple[str, ...], ...],
+    run: RunContext | None,
 ) -> tuple[list[pd.Series], pd.Series]:
     """Cover area per zone for each group of ``types``, and the observed area they are shares of.
 
@@ -67,8 +76,7 @@ def _cover_areas(
         assert canopy is not None
         require_same_crs(zones=zones)
         require_raster_crs(canopy, zones, "canopy")
-        wanted = sorted({c for group in types for c in _class_ids(canopy, group)})
-        counts = raster_class_counts(canopy, zones, wanted).astype(float)
+        counts = shared(run, canopy_class_counts, zones, canopy).astype(float)
         covers = [
             counts[_class_ids(canopy, group)].sum(axis=1) * canopy.pixel_area for group in types
         ]
@@ -89,6 +97,7 @@ def green_coverage_ratio(
     zones: gpd.GeoDataFrame,
     vegetation: gpd.GeoDataFrame | None = None,
     canopy: Raster | None = None,
+    run: RunContext | None = None,
     *,
     source: str = "auto",
 ) -> pd.Series:
@@ -110,7 +119,7 @@ def green_coverage_ratio(
     >>> float(green_coverage_ratio(zones, veg).iloc[0])
     37.5
     """
-    (cover,), observed = _cover_areas(zones, vegetation, canopy, source, (_ALL_COVER,))
+    (cover,), observed = _cover_areas(zones, vegetation, canopy, source, (_ALL_COVER,), run)
     return ratio_result(
         cover, observed, name="green_coverage_ratio", numerator_unit="m2", denominator_unit="m2"
     )
@@ -120,6 +129,7 @@ def tree_shrub_share(
     zones: gpd.GeoDataFrame,
     vegetation: gpd.GeoDataFrame | None = None,
     canopy: Raster | None = None,
+    run: RunContext | None = None,
     *,
     source: str = "auto",
 ) -> pd.Series:
@@ -138,7 +148,7 @@ def tree_shrub_share(
     >>> round(float(tree_shrub_share(zones, veg).iloc[0]), 4)
     66.6667
     """
-    (woody, total), _ = _cover_areas(zones, vegetation, canopy, source, (_WOODY, _ALL_COVER))
+    (woody, total), _ = _cover_areas(zones, vegetation, canopy, source, (_WOODY, _ALL_COVER), run)
     return ratio_result(
         woody, total, name="tree_shrub_share", numerator_unit="m2", denominator_unit="m2"
     )

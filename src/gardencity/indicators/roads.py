@@ -57,14 +57,14 @@ def _tree_lookup(
         require_raster_crs(canopy, zones, "canopy")
         tree_value = (canopy.classes or {"tree": 1}).get("tree", 1)
         inverse = ~canopy.transform
-        rows, cols = canopy.array.shape
+        rows, cols = canopy.shape
 
         def in_raster(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
             col = np.floor(inverse.a * x + inverse.b * y + inverse.c).astype(np.int64)
             row = np.floor(inverse.d * x + inverse.e * y + inverse.f).astype(np.int64)
             ok = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
             hit = np.zeros(len(x), dtype=bool)
-            hit[ok] = canopy.array[row[ok], col[ok]] == tree_value
+            hit[ok] = canopy.values_at(row[ok], col[ok]) == tree_value
             return hit
 
         return in_raster, max(abs(canopy.transform.a), 1.0)
@@ -144,7 +144,7 @@ def road_shade_segments(
             "canopy_fraction": fraction,
             "is_shaded": fraction >= shade_threshold,
         },
-        geometry=_segment_lines(axes, line, bin_start, bin_start + length),
+        geometry=axes.substrings(line, bin_start, bin_start + length),
         crs=zones.crs,
     )
 
@@ -188,22 +188,6 @@ def _slow_lane_bands(
             return shapely.contains_xy(lanes, x, y)
 
     return inner, outer, across, within
-
-
-def _segment_lines(
-    axes: LineAxes,
-    line: npt.NDArray[np.int64],
-    start: npt.NDArray[np.float64],
-    end: npt.NDArray[np.float64],
-    step: float = 10.0,
-) -> npt.NDArray[np.object_]:
-    """The part of each line between ``start`` and ``end``, as points every ``step`` metres."""
-    count = np.maximum(2, np.ceil((end - start) / step).astype(np.int64) + 1)
-    owner = np.repeat(np.arange(len(line)), count)
-    k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-    distance = start[owner] + (end - start)[owner] * k / (count[owner] - 1)
-    xy = axes.points(line[owner], distance)
-    return np.asarray(shapely.linestrings(xy, indices=owner), dtype=object)
 
 
 def shaded_road_coverage(

@@ -342,7 +342,7 @@ class Workspace:
                 f"[rasters] {name} in city.toml or add the file."
             )
         classes = self.config.rasters.canopy_classes if name == "canopy" else None
-        return read_raster(path, classes=classes)
+        return read_raster(path, classes=classes, in_memory=False)
 
     def load_table(self, name: str) -> pd.DataFrame | None:
         file = getattr(self.config.tables, name, None)

@@ -1,4 +1,9 @@
-"""Maps and charts for the report (matplotlib, no base map, PNG as base64)."""
+"""Maps and charts for the report (matplotlib, no base map, PNG as base64).
+
+A map layer is drawn whole, every feature of it (the report shows what diagnostics.gpkg
+holds), as one compound matplotlib path built from the coordinates in bulk: a quarter of a
+million polygons draw in well under a second, where one patch per feature took a minute.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,17 @@ from typing import Any
 
 import geopandas as gpd
 import matplotlib
+import numpy as np
+import numpy.typing as npt
+import shapely
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch, PathPatch, Rectangle
+from matplotlib.path import Path
 
 from gardencity.errors import GardenCityError
 
@@ -25,6 +34,7 @@ __all__ = [
     "add_scale_and_north",
     "bar_chart",
     "choropleth",
+    "geometry_path",
     "layer_map",
     "map_style",
     "png_base64",
@@ -32,7 +42,6 @@ __all__ = [
 ]
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Source Han Sans SC")
-MAX_DRAWN = 60_000
 
 
 def _cjk_font() -> str:
@@ -144,8 +153,57 @@ def add_legend(ax: Axes, handles: list[Any], *, title: str | None = None) -> Non
         )
 
 
-def _sample(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    return gdf if len(gdf) <= MAX_DRAWN else gdf.sample(MAX_DRAWN, random_state=0)
+def geometry_path(geoms: npt.NDArray[np.object_]) -> tuple[Path, bool]:
+    """All ``geoms`` as one compound path, and whether it is an area (polygons, rings
+    oriented so that holes stay open under the non-zero fill rule) rather than lines.
+
+    >>> ring = shapely.box(0, 0, 2, 2).difference(shapely.box(0.5, 0.5, 1.5, 1.5))
+    >>> path, area = geometry_path(np.array([ring]))
+    >>> area, path.codes.tolist()   # the hole runs the other way round
+    (True, [1, 2, 2, 2, 79, 1, 2, 2, 2, 79])
+    >>> path.vertices[5:8].tolist()
+    [[1.5, 1.5], [1.5, 0.5], [0.5, 0.5]]
+    >>> geometry_path(np.array([shapely.LineString([(5, 5), (6, 6)])]))[1]
+    False
+    """
+    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
+    parts = parts[~shapely.is_empty(parts)]
+    polygons = parts[shapely.get_type_id(parts) == 3]
+    area = len(polygons) > 0
+    if area:
+        paths = shapely.get_rings(shapely.orient_polygons(polygons))
+    else:
+        paths = parts[shapely.get_type_id(parts) == 1]
+    xy, owner = shapely.get_coordinates(paths, return_index=True)
+    codes = np.full(len(xy), Path.LINETO, dtype=Path.code_type)
+    if len(xy):
+        change = owner[1:] != owner[:-1]
+        codes[np.r_[True, change]] = Path.MOVETO
+        if area:
+            codes[np.r_[change, True]] = Path.CLOSEPOLY
+    return Path(xy, codes), area
+
+
+def _draw_layer(ax: Axes, gdf: gpd.GeoDataFrame, style: dict[str, Any]) -> None:
+    """Every feature of ``gdf`` with ``style`` (``color`` / ``facecolor``, ``edgecolor``,
+    ``linewidth``, ``hatch``) as one patch; ``add_artist`` leaves the view to the caller."""
+    path, area = geometry_path(gdf.geometry.to_numpy())
+    face = style.get("facecolor", style.get("color", "none"))
+    if area:
+        edge = style.get("edgecolor", face)
+        patch = PathPatch(
+            path,
+            facecolor=face,
+            edgecolor=edge,
+            linewidth=style.get("linewidth"),
+            hatch=style.get("hatch"),
+        )
+    else:
+        colour = style.get("color", style.get("edgecolor", "black"))
+        patch = PathPatch(
+            path, facecolor="none", edgecolor=colour, linewidth=style.get("linewidth", 1.0)
+        )
+    ax.add_artist(patch)
 
 
 def layer_map(
@@ -158,13 +216,13 @@ def layer_map(
 ) -> str:
     """Draw ``(layer, style, legend label)`` triples over the ``frame`` extent; ``names``
     (polygons with a ``name`` column, e.g. the districts) are written on the map."""
-    with map_style():
+    with map_style(), matplotlib.rc_context({"agg.path.chunksize": 20_000}):
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         handles = []
         for gdf, style, label in layers:
             if gdf is None or gdf.empty:
                 continue
-            _sample(gdf).plot(ax=ax, **style)
+            _draw_layer(ax, gdf, style)
             handles.append(_handle(gdf, style, label))
         if names is not None and not names.empty:
             for name, point in zip(

@@ -15,7 +15,7 @@ from gardencity.assessment.results import Assessment
 from gardencity.assessment.scorecard import SCORECARD_FILE
 from gardencity.reports.html import write_report
 
-__all__ = ["LAYER_STYLES", "write_diagnostics", "write_outputs"]
+__all__ = ["LAYER_STYLES", "LAYER_VIEWS", "write_diagnostics", "write_outputs"]
 
 # fill RGBA, outline RGBA, line width (mm); lines when fill is None
 LAYER_STYLES: dict[str, tuple[str | None, str, float]] = {
@@ -27,6 +27,13 @@ LAYER_STYLES: dict[str, tuple[str | None, str, float]] = {
     "road_shade_segments": (None, "26,152,80,255", 0.8),
     "unshaded_road_segments": (None, "253,141,60,255", 1.2),
     "districts_below_minimum": ("215,48,39,90", "215,48,39,255", 0.8),
+}
+
+
+# a layer that is a subset of another is stored once: a view of it (GeoPackage views read as
+# layers in QGIS and GDAL), layer -> (source layer, SQL condition on its columns)
+LAYER_VIEWS: dict[str, tuple[str, str]] = {
+    "unshaded_road_segments": ("road_shade_segments", "NOT is_shaded"),
 }
 
 
@@ -64,8 +71,13 @@ def write_diagnostics(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
     tmp = Path(tmp_name)
     tmp.unlink()
     written: list[tuple[str, str]] = []
+    views = {
+        name: view
+        for name, view in LAYER_VIEWS.items()
+        if name in layers and _has_rows(layers.get(view[0]))
+    }
     for name, gdf in layers.items():
-        if gdf is None or gdf.empty:
+        if gdf is None or gdf.empty or name in views:
             continue
         frame = gdf.copy()
         for column in frame.columns:
@@ -84,6 +96,7 @@ def write_diagnostics(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
         )
         pyogrio.write_dataframe(about, tmp, layer="about", driver="GPKG")
     with sqlite3.connect(tmp) as db:
+        written += _create_views(db, views, layers)
         db.execute(
             "CREATE TABLE layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "
             "f_table_catalog TEXT, f_table_schema TEXT, f_table_name TEXT, "
@@ -106,6 +119,37 @@ def write_diagnostics(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
         )
     os.replace(tmp, path)
     return path
+
+
+def _has_rows(gdf: gpd.GeoDataFrame | None) -> bool:
+    return gdf is not None and not gdf.empty
+
+
+def _create_views(
+    db: sqlite3.Connection,
+    views: dict[str, tuple[str, str]],
+    layers: dict[str, gpd.GeoDataFrame],
+) -> list[tuple[str, str]]:
+    """Each view as a GeoPackage feature layer over its source's rows; (name, geometry type)."""
+    created = []
+    for name, (source, condition) in views.items():
+        columns = [c for c in layers[name].columns if c != layers[name].geometry.name]
+        selected = ", ".join(f'"{c}"' for c in ["fid", "geom", *columns])
+        db.execute(f'CREATE VIEW "{name}" AS SELECT {selected} FROM "{source}" WHERE {condition}')
+        kind, srs = db.execute(
+            "SELECT geometry_type_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?",
+            (source,),
+        ).fetchone()
+        db.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+            "VALUES (?, 'features', ?, ?)",
+            (name, name, srs),
+        )
+        db.execute(
+            "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, ?, 0, 0)", (name, kind, srs)
+        )
+        created.append((name, "LineString" if "LINE" in str(kind).upper() else str(kind)))
+    return created
 
 
 def write_outputs(

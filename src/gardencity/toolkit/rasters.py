@@ -29,7 +29,7 @@ def require_raster_crs(raster: Raster, zones: gpd.GeoDataFrame, name: str) -> No
 
 
 def _strips(raster: Raster, rows: int) -> Iterator[tuple[int, int, Affine]]:
-    height = raster.array.shape[0]
+    height = raster.shape[0]
     for start in range(0, height, rows):
         stop = min(start + rows, height)
         yield start, stop, raster.transform @ Affine.translation(0, start)
@@ -40,7 +40,7 @@ def _pixel_window(raster: Raster, geom: shapely.Geometry) -> tuple[int, int, int
 
     One pixel of margin on each side; the whole raster if the transform is rotated.
     """
-    height, width = raster.array.shape
+    height, width = raster.shape
     t = raster.transform
     if geom is None or geom.is_empty:
         return 0, 0, 0, 0
@@ -85,39 +85,55 @@ def raster_class_counts(
     """
     values = [int(v) for v in class_values]
     counts = np.zeros((len(zones), 1 + len(values)), dtype=np.int64)
-    array = raster.array
-    integer = np.issubdtype(array.dtype, np.integer) and array.dtype.itemsize == 1
-    nodata = raster.nodata
-    for i, geom in enumerate(zones.geometry.to_numpy()):
-        r0, r1, c0, c1 = _pixel_window(raster, geom)
-        if r1 <= r0 or c1 <= c0:
-            continue
-        for start in range(r0, r1, strip_rows):
-            stop = min(start + strip_rows, r1)
-            block = array[start:stop, c0:c1]
+    windows = [_pixel_window(raster, geom) for geom in zones.geometry.to_numpy()]
+    used = [i for i, (r0, r1, c0, c1) in enumerate(windows) if r1 > r0 and c1 > c0]
+    if not used:
+        return pd.DataFrame(counts, index=zones.index, columns=["valid", *values])
+    top, bottom = min(windows[i][0] for i in used), max(windows[i][1] for i in used)
+    left, right = min(windows[i][2] for i in used), max(windows[i][3] for i in used)
+    geoms = zones.geometry.to_numpy()
+    # one pass over the raster in strips; every zone counted over its own columns in each
+    for start, strip in raster.strips(strip_rows, top, bottom, left, right):
+        stop = start + strip.shape[0]
+        for i in used:
+            r0, r1, c0, c1 = windows[i]
+            a, b = max(r0, start), min(r1, stop)
+            if b <= a:
+                continue
+            block = strip[a - start : b - start, c0 - left : c1 - left]
             inside = features.rasterize(
-                [(geom, 1)],
+                [(geoms[i], 1)],
                 out_shape=block.shape,
-                transform=raster.transform @ Affine.translation(c0, start),
+                transform=raster.transform @ Affine.translation(c0, a),
                 fill=0,
                 dtype=np.uint8,
             ).view(bool)
-            if integer:
-                codes = block
-                if nodata is not None and not np.isnan(nodata):
-                    inside &= block != nodata
-            else:
-                valid = np.ones(block.shape, dtype=bool)
-                if nodata is not None:
-                    valid &= block != nodata
-                if np.issubdtype(block.dtype, np.floating):
-                    valid &= ~np.isnan(block)
-                inside &= valid
-                codes = np.where(valid, block, 0).astype(np.int64).clip(0, 255)
-            counts[i, 0] += np.count_nonzero(inside)
-            for j, value in enumerate(values, start=1):
-                counts[i, j] += np.count_nonzero((codes == value) & inside)
+            counts[i] += _class_counts(block, inside, raster.nodata, values)
     return pd.DataFrame(counts, index=zones.index, columns=["valid", *values])
+
+
+def _class_counts(
+    block: np.ndarray, inside: npt.NDArray[np.bool_], nodata: float | None, values: list[int]
+) -> npt.NDArray[np.int64]:
+    """Valid pixels of ``block`` inside, then the pixels of each class value among them."""
+    if np.issubdtype(block.dtype, np.integer) and block.dtype.itemsize == 1:
+        if nodata is not None and not np.isnan(nodata):
+            inside = inside & (block != nodata)
+        return np.array(
+            [np.count_nonzero(inside), *(np.count_nonzero((block == v) & inside) for v in values)],
+            dtype=np.int64,
+        )
+    valid = np.ones(block.shape, dtype=bool)
+    if nodata is not None:
+        valid &= block != nodata
+    if np.issubdtype(block.dtype, np.floating):
+        valid &= ~np.isnan(block)
+    inside = inside & valid
+    codes = np.where(valid, block, 0).astype(np.int64).clip(0, 255)
+    return np.array(
+        [np.count_nonzero(inside), *(np.count_nonzero((codes == v) & inside) for v in values)],
+        dtype=np.int64,
+    )
 
 
 def raster_zone_sums(
@@ -166,7 +182,7 @@ def raster_zone_sums(
     sums = np.zeros(n_zones)
     zone_geoms = list(zones.geometry.to_numpy())
     for start, stop, transform in _strips(raster, strip_rows):
-        block = raster.array[start:stop]
+        block = raster.read(start, stop)
         valid = np.ones(block.shape, dtype=bool)
         if raster.nodata is not None:
             valid &= block != raster.nodata

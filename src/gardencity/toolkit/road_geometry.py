@@ -81,6 +81,57 @@ class LineAxes:
             out[i : i + chunk] = self._points(line[i : i + chunk], distance[i : i + chunk])
         return out
 
+    def substrings(
+        self,
+        line: npt.NDArray[np.int64],
+        start: npt.NDArray[np.float64],
+        end: npt.NDArray[np.float64],
+    ) -> npt.NDArray[np.object_]:
+        """The part of each line ``line`` between the distances ``start < end`` along it, as
+        LineStrings: the end points as :meth:`points` places them and the line's own vertices
+        in between (no more vertices than the line has there).
+
+        >>> axes = LineAxes(np.array([shapely.LineString([(0, 0), (10, 0), (10, 10)])]))
+        >>> [g.wkt for g in axes.substrings(np.array([0, 0]), np.array([5.0, 12.0]),
+        ...     np.array([15.0, 14.0]))]
+        ['LINESTRING (5 0, 10 0, 10 5)', 'LINESTRING (10 2, 10 4)']
+        """
+        line = np.asarray(line, dtype=np.int64)
+        first, last = self.first[line], self.last[line]
+        # interior vertices v: start < cum[v] < end (a guess by searchsorted, then exact steps)
+        lo = np.clip(np.searchsorted(self.key, start + self.base[line], side="right"), first, last)
+        hi = np.clip(np.searchsorted(self.key, end + self.base[line], side="left"), first, last)
+        for bound, limit, inside in ((lo, start, True), (hi, end, False)):
+            back = np.flatnonzero((bound > first) & (self.cum[bound - 1] > limit if inside
+                                  else self.cum[bound - 1] >= limit))  # fmt: skip
+            while back.size:
+                bound[back] -= 1
+                b = bound[back]
+                ok = (b > first[back]) & (
+                    self.cum[b - 1] > limit[back] if inside else self.cum[b - 1] >= limit[back]
+                )
+                back = back[ok]
+            on = np.flatnonzero((bound <= last) & (self.cum[bound] <= limit if inside
+                                else self.cum[bound] < limit))  # fmt: skip
+            while on.size:
+                bound[on] += 1
+                b = np.minimum(bound[on], last[on])
+                ok = (bound[on] <= last[on]) & (
+                    self.cum[b] <= limit[on] if inside else self.cum[b] < limit[on]
+                )
+                on = on[ok]
+        inner = np.maximum(hi - lo, 0)
+        count = inner + 2
+        owner = np.repeat(np.arange(len(line)), count)
+        rank = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        xy = np.empty((len(owner), 2))
+        is_start, is_end = rank == 0, rank == count[owner] - 1
+        xy[is_start] = self.points(line, start)
+        xy[is_end] = self.points(line, end)
+        middle = ~is_start & ~is_end
+        xy[middle] = self.xy[lo[owner[middle]] + rank[middle] - 1]
+        return np.asarray(shapely.linestrings(xy, indices=owner), dtype=object)
+
     def _points(
         self, line: npt.NDArray[np.int64], distance: npt.NDArray[np.float64]
     ) -> npt.NDArray[np.float64]:

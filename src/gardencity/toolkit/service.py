@@ -23,6 +23,7 @@ __all__ = [
     "band_radius",
     "coverage_result",
     "covered_areas",
+    "covered_result",
     "eligible_parks",
     "per_zone",
     "residential_pieces",
@@ -235,7 +236,27 @@ def coverage_result(
     >>> float(coverage_result(pieces, cover, zones, "x").iloc[0])
     25.0
     """
-    geoms = pieces.geometry.to_numpy()
-    covered = per_zone(cover.overlap_areas(geoms), pieces["zone_id"].to_numpy(), zones)
-    total = per_zone(shapely.area(geoms), pieces["zone_id"].to_numpy(), zones)
+    return covered_result(pieces, cover.overlap_areas(pieces.geometry.to_numpy()), zones, name)
+
+
+def covered_result(
+    pieces: gpd.GeoDataFrame,
+    covered_m2: npt.NDArray[np.float64],
+    zones: gpd.GeoDataFrame,
+    name: str,
+) -> pd.Series:
+    """As :func:`coverage_result`, from each piece's covered area already measured.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = gpd.GeoDataFrame(index=["built_up_area"], geometry=[shapely.box(0, 0, 9, 9)])
+    >>> pieces = gpd.GeoDataFrame({"zone_id": ["built_up_area"] * 2},
+    ...     geometry=[shapely.box(0, 0, 4, 5), shapely.box(5, 0, 9, 5)])
+    >>> float(covered_result(pieces, np.array([5.0, 10.0]), zones, "x").iloc[0])
+    37.5
+    """
+    zone_ids = pieces["zone_id"].to_numpy()
+    covered = per_zone(covered_m2, zone_ids, zones)
+    total = per_zone(shapely.area(pieces.geometry.to_numpy()), zone_ids, zones)
     return ratio_result(covered, total, name=name, numerator_unit="m2", denominator_unit="m2")

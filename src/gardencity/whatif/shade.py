@@ -4,7 +4,6 @@ coverage re-measured for the roads next to it only (see engine.py)."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from dataclasses import replace
 from typing import Any
 
 import geopandas as gpd
@@ -39,7 +38,7 @@ class Canopy:
     def _window(self, geom: shapely.Geometry) -> Window:
         """The pixels under ``geom``'s bounds, one more on each side, inside the raster."""
         assert self.original is not None
-        rows, cols = self.original.array.shape
+        rows, cols = self.original.shape
         inverse = ~self.original.transform
         x0, y0, x1, y1 = shapely.bounds(geom)
         xs, ys = np.array([x0, x1, x0, x1]), np.array([y0, y0, y1, y1])
@@ -72,7 +71,8 @@ class Canopy:
         if self.original is None:
             return
         if self.raster is self.original:
-            self.raster = replace(self.original, array=self.original.array.copy())
+            o = self.original
+            self.raster = Raster(o.array.copy(), o.transform, o.crs, o.nodata, o.classes)
         self._burn(self._window(corridor))
 
     def unshade(self, key: Hashable) -> shapely.Geometry:
