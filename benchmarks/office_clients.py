@@ -70,8 +70,12 @@ class Client:
         return {"Authorization": f"Bearer {self.office.tokens[username]}"}
 
     def photo(self) -> bytes:
-        """A phone photo, unique (so the store writes a new file every time)."""
-        return self.rng.choice(self.office.photos) + uuid.uuid4().bytes
+        """A phone photo, unique even without its metadata (so the store writes a new file
+        every time): the last eight entries of its first quantisation table are random."""
+        photo = bytearray(self.rng.choice(self.office.photos))
+        table = photo.index(b"\xff\xdb") + 5  # marker, length, precision and table id
+        photo[table + 56 : table + 64] = bytes(max(1, b) for b in uuid.uuid4().bytes[:8])
+        return bytes(photo)
 
     async def call(self, op: str, method: str, path: str, **kwargs: Any) -> httpx.Response | None:
         started = time.perf_counter()
@@ -234,7 +238,10 @@ async def run_office(office: Office, *, clients: int, seconds: float) -> Record:
 
 def phone_photos(count: int = 8, size: tuple[int, int] = (3264, 2448)) -> list[bytes]:
     """8-megapixel JPEGs (about 3 MB: what the pages upload from a phone camera), textured so
-    that they compress like photos."""
+    that they compress like photos, with a phone's EXIF (make, model, GPS): half of them
+    upright, half of them portrait shots stored sideways with orientation 6 (the server
+    turns these upright, decoding and encoding them; the upright ones it copies without
+    their metadata)."""
     import numpy as np
     from PIL import Image
 
@@ -248,7 +255,11 @@ def phone_photos(count: int = 8, size: tuple[int, int] = (3264, 2448)) -> list[b
         ).astype(np.float32)
         texture = rng.normal(0, 18, (height, width, 3))
         pixels = np.clip(base * 0.6 + 60 + texture, 0, 255).astype(np.uint8)
+        exif = Image.Exif()
+        exif[0x010F], exif[0x0110] = "PhoneMaker", "Model X"
+        exif[0x0112] = 1 if i % 2 == 0 else 6
+        exif[0x8825] = {1: "N", 2: (34.0, 15.0, 30.5), 3: "E", 4: (117.0, 11.0, 2.25)}
         buffer = io.BytesIO()
-        Image.fromarray(pixels).save(buffer, "JPEG", quality=85)
+        Image.fromarray(pixels).save(buffer, "JPEG", quality=85, exif=exif.tobytes())
         photos.append(buffer.getvalue())
     return photos

@@ -11,7 +11,7 @@ from PIL import Image
 
 from gardencity.errors import InvalidRequestError
 from gardencity.storage.files import FileStore
-from tests._images import MARKERS, phone_photo
+from tests._images import MARKERS, phone_photo, plain_jpeg
 
 FORMATS = [
     ("JPEG", "image/jpeg"),
@@ -45,6 +45,36 @@ def test_every_format_is_stored_without_metadata(tmp_path: Path, fmt: str, media
     # HEIC, which browsers cannot show, is kept as JPEG
     assert stored.media_type == ("image/jpeg" if fmt == "HEIF" else media_type)
     assert image.format == {"HEIF": "JPEG"}.get(fmt, fmt)
+
+
+def test_an_upright_jpeg_keeps_its_pixels_bit_for_bit_and_loses_its_metadata() -> None:
+    """The common case (an upright sRGB phone JPEG) is copied without its metadata segments,
+    not decoded and encoded again: the same picture, nothing else, also no second picture."""
+    import numpy as np
+
+    from gardencity.storage.images import strip_metadata
+
+    raw = phone_photo("JPEG", orientation=1)
+    second_picture = plain_jpeg() + MARKERS[0]  # e.g. a depth map after the end of the first
+    clean = strip_metadata(raw + second_picture, "image/jpeg").content
+    assert not [m for m in MARKERS if m in clean]
+    assert b"Exif" not in clean and b"ICC_PROFILE" not in clean and b"http://ns.adobe" not in clean
+    assert clean.count(b"\xff\xd8") == 1 and clean.endswith(b"\xff\xd9")
+    image = Image.open(io.BytesIO(clean))
+    assert dict(image.getexif()) == {} and image.size == (64, 32)
+    original = np.asarray(Image.open(io.BytesIO(raw)))
+    assert np.array_equal(np.asarray(image), original)  # the phone's pixels, unchanged
+    assert strip_metadata(clean, "image/jpeg").content == clean
+
+
+def test_a_jpeg_damaged_inside_its_picture_data_is_refused() -> None:
+    from gardencity.storage.images import strip_metadata
+
+    raw = bytearray(phone_photo("JPEG", orientation=1, size=(640, 480)))
+    start = raw.index(b"\xff\xda")
+    raw[start + 40 : start + 400] = b"\xff\xc0" * 180  # markers where picture data belongs
+    with pytest.raises(InvalidRequestError, match="cannot be read"):
+        strip_metadata(bytes(raw), "image/jpeg")
 
 
 def test_cleaning_is_stable() -> None:
