@@ -392,6 +392,37 @@ def retry_delivery(session: Session, ctx: ServiceContext, actor: User, delivery_
     audit(session, ctx, actor, "notification.retry", row, {})
 
 
+def schedule_in_words(cron: str, lang: str) -> str:
+    """A job's cron expression as an office says it (the common forms; others as given).
+
+    >>> schedule_in_words("30 3 * * *", "zh"), schedule_in_words("0 9 * * 1,5", "en")
+    ('每天 03:30', 'Mondays, Fridays at 09:00')
+    >>> schedule_in_words("*/15 * * * *", "zh"), schedule_in_words("5 * * * *", "zh")
+    ('每 15 分钟', '每小时第 5 分')
+    """
+    fields = cron.split()
+    if len(fields) != 5 or fields[2:4] != ["*", "*"]:
+        return text("schedule.other", lang).format(cron=cron)
+    minute, hour, _, _, weekdays = fields
+    if hour == "*" and weekdays == "*":
+        if minute.startswith("*/") and minute[2:].isdigit():
+            return text("schedule.every_minutes", lang).format(n=int(minute[2:]))
+        if minute.isdigit():
+            return text("schedule.hourly", lang).format(minute=int(minute))
+    if not (minute.isdigit() and hour.isdigit()):
+        return text("schedule.other", lang).format(cron=cron)
+    time = f"{int(hour):02d}:{int(minute):02d}"
+    if weekdays == "*":
+        return text("schedule.daily", lang).format(time=time)
+    days = weekdays.split(",")
+    if not all(d.isdigit() and int(d) <= 7 for d in days):
+        return text("schedule.other", lang).format(cron=cron)
+    names = [text(f"schedule.weekday_{int(d) % 7}", lang) for d in days]
+    return text("schedule.weekly", lang).format(
+        days=text("schedule.day_separator", lang).join(names), time=time
+    )
+
+
 def rules_view(config: NotificationConfig, lang: str) -> dict[str, Any]:
     """The rules in force, in words (the admin page shows them; campaign.yaml changes them)."""
 
@@ -418,7 +449,15 @@ def rules_view(config: NotificationConfig, lang: str) -> dict[str, Any]:
         "quiet_hours": config.quiet_hours.model_dump(),
         "batching": config.batching.model_dump(),
         "schedule": config.schedule.jobs(),
+        "schedule_words": {
+            job: schedule_in_words(cron, lang) for job, cron in config.schedule.jobs().items()
+        },
         "timezone": config.timezone,
+        "timezone_label": (
+            text("schedule.beijing_time", lang)
+            if config.timezone in ("Asia/Shanghai", "Asia/Chongqing", "PRC")
+            else config.timezone
+        ),
         "base_url": config.base_url,
         "smtp": config.smtp is not None,
         "sms": config.sms is not None,

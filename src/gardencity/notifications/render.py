@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import html as html_lib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -80,6 +80,17 @@ def local_time(value: datetime | str | None, lang: str, zone: ZoneInfo) -> str:
     if lang == "en":
         return f"{local.day} {local:%b %Y, %H:%M}"
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def local_date(value: datetime | str, lang: str, zone: ZoneInfo) -> str:
+    """A Chinese (2026年5月7日) or English (7 May 2026) date in the city's time zone."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    local = moment.astimezone(zone)
+    return (
+        f"{local.day} {local:%b %Y}"
+        if lang == "en"
+        else f"{local.year}年{local.month}月{local.day}日"
+    )
 
 
 def place_text(place: dict[str, Any] | None, lang: str) -> str:
@@ -240,9 +251,9 @@ def photo_label(reference: str, n: int, lang: str) -> str:
 def _flags(payload: dict[str, Any], lang: str, config: NotificationConfig) -> Message:
     flags = payload["flags"]
     zone = config.zone
+    last_moment = datetime.fromisoformat(flags["end"]) - timedelta(microseconds=1)  # end excluded
     period = text("flags.period", lang).format(
-        start=local_time(flags["start"], lang, zone).split(" ")[0],
-        end=local_time(flags["end"], lang, zone).split(" ")[0],
+        start=local_date(flags["start"], lang, zone), end=local_date(last_moment, lang, zone)
     )
     lines = []
     for row in flags["units"]:

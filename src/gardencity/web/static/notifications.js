@@ -166,11 +166,11 @@
       document.querySelector("#rules-table tbody").innerHTML = rules.rules.filter((r) => r.sends.length).map((r) => r.sends.map((s, i) =>
         `<tr>${i === 0 ? `<th scope="row" rowspan="${r.sends.length}">${esc(r.event_label)}</th>` : ""}<td>${esc(s.to.join("、"))}</td><td>${esc(s.via.join("、"))}</td></tr>`).join("")).join("");
       const q = rules.quiet_hours;
-      const jobs = Object.entries(rules.schedule).map(([job, cron]) => `${t("nf_job_" + job)} <code>${esc(cron)}</code>`).join("；");
+      const jobs = Object.entries(rules.schedule).map(([job, cron]) => `${t("nf_job_" + job)} ${esc((rules.schedule_words || {})[job] || cron)}`).join(t("nf_list_separator"));
       document.getElementById("rules-props").innerHTML =
         `<dt>${esc(t("nf_quiet"))}</dt><dd>${esc(q.start)}–${esc(q.end)}（${esc(q.channels.map((k) => PAGE.kinds[k] || k).join("、"))}）</dd>
          <dt>${esc(t("nf_batching"))}</dt><dd>${esc(rules.batching.window_seconds)} ${esc(t("nf_seconds"))}</dd>
-         <dt>${esc(t("nf_schedule"))}</dt><dd>${jobs || esc(t("nf_schedule_off"))}（${esc(rules.timezone)}）</dd>`;
+         <dt>${esc(t("nf_schedule"))}</dt><dd>${jobs || esc(t("nf_schedule_off"))}（${esc(rules.timezone_label || rules.timezone)}）</dd>`;
       const warnings = [];
       if (!rules.base_url) warnings.push(t("nf_base_url_missing"));
       if (!rules.smtp) warnings.push(t("nf_smtp_missing"));
