@@ -34,26 +34,10 @@ def create_app(
     With ``background`` the process also delivers notifications and runs the scheduler
     (threads started and stopped with the app); tests that drive them by hand turn it off.
     """
-    from gardencity.api.routes import (
-        auth,
-        benchmark,
-        cases,
-        dashboard,
-        exports,
-        inspection,
-        notifications,
-        open311,
-        organisation,
-        public,
-        rankings,
-        runs,
-    )
     from gardencity.jobs import JobRunner, mark_interrupted
     from gardencity.notifications.config import load_notification_config
     from gardencity.notifications.outbox import Notifier
     from gardencity.notifications.runtime import NotificationRuntime
-    from gardencity.web import install_web
-    from gardencity.web.pages import refusal_page
 
     db = open_database(settings.database_url)
     files = FileStore(settings.files_dir, max_bytes=int(settings.max_upload_mb * 1_000_000))
@@ -104,6 +88,34 @@ def create_app(
     app.state.public_cache = PublicCache(settings.public_cache_seconds)
     app.state.jobs = jobs
     app.state.notifications = notices
+    _install_routes(app, settings)
+
+    @app.get("/api/v1/health", operation_id="health", tags=["meta"])
+    async def health() -> dict[str, str]:  # on the event loop: answers while threads are busy
+        return {"status": "ok", "version": __version__, "database": db.backend}
+
+    return app
+
+
+def _install_routes(app: FastAPI, settings: Settings) -> None:
+    """Error handlers, the security layer, every API router and the web pages."""
+    from gardencity.api.routes import (
+        auth,
+        benchmark,
+        cases,
+        dashboard,
+        exports,
+        inspection,
+        notifications,
+        open311,
+        organisation,
+        public,
+        rankings,
+        runs,
+    )
+    from gardencity.web import install_web
+    from gardencity.web.pages import refusal_page
+
     install_error_handlers(app)
     install_security(app, settings, page_refusal=refusal_page)
     for module in (
@@ -122,12 +134,6 @@ def create_app(
     ):
         app.include_router(module.router)
     install_web(app)
-
-    @app.get("/api/v1/health", operation_id="health", tags=["meta"])
-    async def health() -> dict[str, str]:  # on the event loop: answers while threads are busy
-        return {"status": "ok", "version": __version__, "database": db.backend}
-
-    return app
 
 
 def app_from_env() -> FastAPI:
