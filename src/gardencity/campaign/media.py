@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Attachment, Case, TargetReport
 from gardencity.errors import InvalidRequestError, NotFoundError
-from gardencity.storage.files import detect_media_type
+from gardencity.storage.files import CheckedFile
 from gardencity.storage.images import IMAGE_TYPES, strip_metadata
 
 __all__ = [
@@ -50,7 +50,7 @@ def new_attachment(
     session: Session,
     ctx: ServiceContext,
     case: Case,
-    content: bytes,
+    content: bytes | CheckedFile,
     *,
     role: str,
     filename: str | None,
@@ -60,15 +60,22 @@ def new_attachment(
 ) -> Attachment:
     """Store ``content`` (photos without their metadata) and attach it to ``case``.
 
+    ``content`` may come already checked (:meth:`FileStore.check`, the slow part, done before
+    the caller's first write, so no write transaction waits for a photo to be cleaned).
     Only photos can be public; a public document is refused.
     """
     if role not in ROLES:
         raise InvalidRequestError(f"role must be one of {', '.join(ROLES)}")
-    if public and detect_media_type(content[:64], content) not in IMAGE_TYPES:
+    checked = (
+        content
+        if isinstance(content, CheckedFile)
+        else ctx.files.check(content, declared_type=declared_type)
+    )
+    if public and checked.media_type not in IMAGE_TYPES:
         raise InvalidRequestError(
             "只有照片可以公开 / only photos (JPEG, PNG, WebP, HEIC) can be shown publicly"
         )
-    stored = ctx.files.put(content, filename=filename, declared_type=declared_type)
+    stored = ctx.files.store(checked)
     attachment = Attachment(
         case_id=case.id,
         sha256=stored.sha256,
@@ -90,7 +97,7 @@ def report_photo(
     session: Session,
     ctx: ServiceContext,
     case: Case,
-    content: bytes,
+    content: bytes | CheckedFile,
     *,
     filename: str | None,
     declared_type: str | None,

@@ -22,7 +22,7 @@ from typing import BinaryIO
 from gardencity.errors import InvalidRequestError
 from gardencity.storage.images import IMAGE_TYPES, strip_metadata
 
-__all__ = ["DEFAULT_TYPES", "FileStore", "StoredFile", "detect_media_type"]
+__all__ = ["DEFAULT_TYPES", "CheckedFile", "FileStore", "StoredFile", "detect_media_type"]
 
 DEFAULT_TYPES: Mapping[str, str] = {
     "image/jpeg": "jpg",
@@ -72,6 +72,15 @@ def detect_media_type(head: bytes, content: bytes | None = None) -> str | None:
                 if any(n.startswith(prefix) for n in names):
                     return kind
     return None
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file :meth:`FileStore.check` accepted: its content as it will be stored."""
+
+    content: bytes
+    media_type: str
+    sha256: str
 
 
 class FileStore:
@@ -126,8 +135,19 @@ class FileStore:
         it was given, stores them as they come.
         """
         del filename  # names are kept in the database only, never on disk
+        return self.store(self.check(data, declared_type=declared_type, clean_photos=clean_photos))
+
+    def check(
+        self,
+        data: bytes | BinaryIO,
+        *,
+        declared_type: str | None = None,
+        clean_photos: bool = True,
+    ) -> CheckedFile:
+        """``data`` checked (size, type, declared type) and, if a photo, cleaned of its
+        metadata, ready for :meth:`store`: the slow part of :meth:`put`, which callers run
+        before they open a write transaction."""
         stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
-        digest = hashlib.sha256()
         chunks: list[bytes] = []
         size = 0
         while chunk := stream.read(_CHUNK):
@@ -137,7 +157,6 @@ class FileStore:
                     f"文件过大 / file larger than the limit of {self.max_bytes / 1e6:.0f} MB. "
                     "Fix: resize the photo (phones: choose a smaller size) or split the PDF."
                 )
-            digest.update(chunk)
             chunks.append(chunk)
         if size == 0:
             raise InvalidRequestError("文件为空 / the file is empty")
@@ -158,12 +177,19 @@ class FileStore:
         if clean_photos and media_type in IMAGE_TYPES:
             cleaned = strip_metadata(content, media_type)
             content, media_type = cleaned.content, cleaned.media_type
-            digest, size = hashlib.sha256(content), len(content)
-        sha = digest.hexdigest()
-        target = self.path(sha)
+        return CheckedFile(content, media_type, hashlib.sha256(content).hexdigest())
+
+    def store(self, checked: CheckedFile) -> StoredFile:
+        """Write a file :meth:`check` accepted (durably; once per content)."""
+        target = self.path(checked.sha256)
         if not target.is_file():
-            self._write_durably(target, content)
-        return StoredFile(sha, size, media_type, self.allowed[media_type])
+            self._write_durably(target, checked.content)
+        return StoredFile(
+            checked.sha256,
+            len(checked.content),
+            checked.media_type,
+            self.allowed[checked.media_type],
+        )
 
     def delete(self, sha256: str) -> None:
         """Remove the file ``sha256`` (the caller checked that nothing refers to it)."""

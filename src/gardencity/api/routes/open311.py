@@ -239,6 +239,8 @@ async def create_request(request: Request, session: DbSession, ctx: Ctx, fmt: st
         if code not in _public_codes(ctx):
             return open311_error(fmt, 400, f"service_code missing or unknown: '{code}'")
         data = parse_new_request(fields)
+        # the photo is checked and cleaned before the case is filed (no write waits for it)
+        checked = ctx.files.check(photo[0], declared_type=photo[2]) if photo and photo[0] else None
         name = " ".join(p for p in (data.first_name, data.last_name) if p)
         body = CaseIn(
             category=code,
@@ -252,10 +254,9 @@ async def create_request(request: Request, session: DbSession, ctx: Ctx, fmt: st
             reporter_phone=data.phone or None,
         )
         case = service.file_case(session, ctx, None, body, public_reporter=key.name)
-        if photo is not None and photo[0]:
-            content, filename, declared = photo
+        if checked is not None and photo is not None:
             media.report_photo(
-                session, ctx, case, content, filename=filename, declared_type=declared
+                session, ctx, case, checked, filename=photo[1], declared_type=photo[2]
             )
         session.commit()
         notice = f"已受理，编号 {case.reference} / received as {case.reference}"

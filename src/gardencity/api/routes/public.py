@@ -127,6 +127,12 @@ def report(
     if known is None or not known.public:
         raise InvalidRequestError(f"未知类别 / unknown category '{category}'")
     content = photo.file.read(ctx.files.max_bytes + 1) if photo is not None else None
+    # checked and cleaned before the case is filed: no write transaction waits for it
+    checked = (
+        ctx.files.check(content, declared_type=photo.content_type)
+        if content and photo is not None
+        else None
+    )
     body = CaseIn(
         category=category,
         description=description,
@@ -136,9 +142,9 @@ def report(
         reporter_phone=contact_phone,
     )
     case = service.file_case(session, ctx, None, body, public_reporter="public page")
-    if content and photo is not None:  # checked and stored with the case, or neither
+    if checked is not None and photo is not None:  # stored with the case, or neither
         media.report_photo(
-            session, ctx, case, content, filename=photo.filename, declared_type=photo.content_type
+            session, ctx, case, checked, filename=photo.filename, declared_type=photo.content_type
         )
     session.commit()
     return {"reference": case.reference, "token": case.token, "status": case.status}
