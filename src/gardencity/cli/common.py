@@ -14,20 +14,10 @@ from rich.markup import escape
 
 from gardencity.errors import GardenCityError, ValidationError, from_foreign
 
-__all__ = ["STATUS_STYLE", "console", "renew_console", "reports_errors"]
+__all__ = ["console", "renew_console", "reports_errors"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console()
-STATUS_STYLE = {
-    "pass": "bold green",
-    "fail": "bold red",
-    "pass_unverified": "green",
-    "fail_unverified": "red",
-    "no_threshold": "dim",
-    "not_assessed": "yellow",
-    "insufficient_data": "yellow",
-    "error": "magenta",
-}
 
 
 def reports_errors(func: F) -> F:

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gardencity.cli.common import STATUS_STYLE, console, reports_errors
+from gardencity.cli.common import console, reports_errors
 
 __all__ = [
     "assess",
@@ -23,6 +23,15 @@ __all__ = [
     "push_postgis_command",
     "validate",
 ]
+
+
+def _status_text(status: str, lang: str) -> str:
+    """A status as the terminal shows it: its label in its style."""
+    from gardencity.vocabulary import vocabulary
+
+    words = vocabulary()
+    style = words.style("statuses", status).terminal or ""
+    return f"[{style}]{words.label('statuses', status, lang)}[/]"
 
 
 @click.command()
@@ -41,10 +50,9 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
     and report.html."""
     from gardencity.assessment import run_assessment
     from gardencity.assessment.scorecard import Status
-    from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
     from gardencity.reports import write_outputs
+    from gardencity.vocabulary import vocabulary
 
-    pick = 0 if lang == "zh" else 1
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -81,9 +89,9 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
             "—"
             if threshold is None or threshold.value is None
             else f"{threshold.op} {threshold.value}",
-            CONFIDENCE_LABELS[threshold.confidence][pick] if threshold else "—",
+            vocabulary().label("confidences", threshold.confidence, lang) if threshold else "—",
             _share_text(r.completeness),
-            f"[{STATUS_STYLE[r.status]}]{STATUS_LABELS[r.status][pick]}[/]",
+            _status_text(r.status, lang),
             "" if r.gap is None else (r.gap.text_zh if lang == "zh" else r.gap.text_en),
         )
     console.print(table)

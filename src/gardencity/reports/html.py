@@ -14,11 +14,11 @@ import jinja2
 import yaml
 
 from gardencity.assessment.scorecard import IndicatorCard, Scorecard
-from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
 from gardencity.indicators import FAMILIES, Chart
 from gardencity.io.layers import LAYERS, TABLES
 from gardencity.reports.maps import bar_chart, choropleth, layer_map
 from gardencity.reports.params import params_in_words
+from gardencity.vocabulary import vocabulary
 
 __all__ = ["load_labels", "write_report"]
 
@@ -55,12 +55,9 @@ def _pct(share: Any) -> str:
     return "—" if share is None else f"{float(share):.1%}"
 
 
-_INPUT_NAMES = {"zones": ("评价范围（建成区及各城区）", "zones (built-up area and districts)")}
-
-
 def _layer_name(name: str, lang: str) -> str:
-    if name in _INPUT_NAMES:
-        return _INPUT_NAMES[name][0 if lang == "zh" else 1]
+    if name == "zones":
+        return vocabulary().label("layers", name, lang)
     spec = LAYERS.get(name) or TABLES.get(name)
     return spec.name_zh if spec is not None and lang == "zh" else name
 
@@ -250,7 +247,6 @@ def write_report(
     if not isinstance(scorecard, Scorecard):
         scorecard = Scorecard.model_validate(scorecard)
     labels = load_labels(lang)
-    pick = 0 if lang == "zh" else 1
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("gardencity.reports", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -266,8 +262,8 @@ def write_report(
         sc=scorecard,
         L=labels,
         lang=lang,
-        status_label={k: v[pick] for k, v in STATUS_LABELS.items()},
-        confidence_label={k: v[pick] for k, v in CONFIDENCE_LABELS.items()},
+        status_label=vocabulary().labels("statuses", lang),
+        confidence_label=vocabulary().labels("confidences", lang),
         maps=_maps(scorecard, zones, diagnostics, labels, lang),
         charts=_charts(scorecard, labels, lang),
         districts=scorecard.districts,
