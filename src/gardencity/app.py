@@ -47,6 +47,7 @@ def create_app(
         public,
         rankings,
         runs,
+        vocabulary,
     )
     from gardencity.jobs import JobRunner, mark_interrupted
     from gardencity.notifications.config import load_notification_config
@@ -119,6 +120,7 @@ def create_app(
         inspection,
         benchmark,
         notifications,
+        vocabulary,
     ):
         app.include_router(module.router)
     install_web(app)

@@ -10,10 +10,10 @@ Examples
 '数据不足'
 >>> vocabulary().label("units", "ha", "en")
 'ha'
->>> vocabulary().style("layers", "road_shade_segments").stroke
-'#1a9850'
->>> rgba("#d73027", 0.6)
-'215,48,39,153'
+>>> vocabulary().style("layers", "road_shade_segments").width
+0.8
+>>> rgba("#ff8000", 0.6)
+'255,128,0,153'
 """
 
 from __future__ import annotations
@@ -117,6 +117,25 @@ class Vocabulary(BaseModel):
         if term is None or term.style is None:
             raise KeyError(f"No style for '{key}' in the vocabulary's {group}.")
         return term.style
+
+    def css_rules(self, group: str, selector: str) -> str:
+        """CSS rules that colour each styled term of ``group`` (a badge: background, text and
+        border); ``selector`` names the class, e.g. ``".conf-{}"``."""
+        rules = []
+        for key, term in self.group(group).items():
+            style = term.style
+            if style is None:
+                continue
+            parts = []
+            if style.fill:
+                parts.append(f"background: {style.fill}")
+            if style.text:
+                parts.append(f"color: {style.text}")
+            if style.stroke and style.fill:
+                line = "dashed" if style.dashed else "solid"
+                parts.append(f"border: 1px {line} {style.stroke}")
+            rules.append(f"{selector.format(key)} {{ {'; '.join(parts)}; }}")
+        return "\n".join(rules)
 
     def for_lang(self, lang: str) -> dict[str, Any]:
         """The vocabulary in one language, as the browser takes it:
