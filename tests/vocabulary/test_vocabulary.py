@@ -147,10 +147,12 @@ def test_no_layer_or_status_colour_is_defined_outside_the_vocabulary() -> None:
         "reports/raster_maps.py",
         "reports/self_assessment/figures.py",
         "jobs/layers.py",
+        "inspection/route_outputs.py",
         "web/static/mapcore.js",
         "web/static/map.js",
         "web/static/cockpit.js",
         "web/static/public.js",
+        "web/static/ledger.js",
     ):
         assert path not in _colour_literals(), path
     css = (SRC / "web/static/app.css").read_text("utf-8")
