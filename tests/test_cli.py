@@ -72,6 +72,10 @@ def test_assess_prints_the_scorecard_and_writes_outputs(demo_city: Path, tmp_pat
     )
     assert result.exit_code == 0, result.output
     assert "人均公园绿地面积" in result.output and "未达标（阈值待核实）" in result.output
+    # Chinese means Chinese: the table's headings and the outputs' names in one language
+    assert "指标" in result.output and "数据完整度" in result.output and "评估报告" in result.output
+    for english in ("indicator", "value", "completeness", "shortfall", "report:"):
+        assert english not in result.output
     card = json.loads((tmp_path / "scorecard.json").read_text(encoding="utf-8"))
     assert len(card["indicators"]) == 19
     assert (tmp_path / "diagnostics.gpkg").stat().st_size > 0

@@ -112,6 +112,7 @@ def _install_routes(app: FastAPI, settings: Settings) -> None:
         public,
         rankings,
         runs,
+        vocabulary,
     )
     from gardencity.web import install_web
     from gardencity.web.pages import refusal_page
@@ -131,6 +132,7 @@ def _install_routes(app: FastAPI, settings: Settings) -> None:
         inspection,
         benchmark,
         notifications,
+        vocabulary,
     ):
         app.include_router(module.router)
     install_web(app)

@@ -68,6 +68,7 @@ def _case(c: Ctx) -> str:
 HIDDEN = frozenset({"resident"})
 TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/health"): Rule(PUBLIC, lambda c: {}),
+    ("GET", "/api/v1/vocabulary"): Rule(PUBLIC, lambda c: {}),
     ("POST", "/api/v1/auth/login"): Rule(
         PUBLIC, lambda c: {"data": {"username": "admin", "password": "test-pass-1"}}
     ),

@@ -14,7 +14,8 @@ from PIL import Image
 from pyproj import Transformer
 
 from gardencity.errors import NotFoundError
-from gardencity.jobs.layers import CANOPY_COLOURS, CANOPY_MAX_PIXELS, canopy_overlay
+from gardencity.jobs.layers import CANOPY_MAX_PIXELS, canopy_overlay
+from gardencity.vocabulary import rgba, vocabulary
 
 
 @pytest.fixture
@@ -55,7 +56,8 @@ def test_canopy_pixels_keep_their_class_and_place(city: Path) -> None:
     pixel = image.getpixel(
         (int((px - x0) / (x1 - x0) * width), int((y0 - py) / (y0 - y1) * height))
     )
-    assert pixel == CANOPY_COLOURS["tree"]
+    tree = vocabulary().style("canopy_classes", "tree")
+    assert pixel == tuple(int(p) for p in rgba(tree.fill or "", tree.fill_opacity).split(","))
     assert meta["pixels"]["tree"] > meta["pixels"]["shrub"] > 0
     # cached next to the workspace's other map layers, and served from there the second time
     cached = sorted(p.name for p in (city / "runs" / "cache").iterdir())

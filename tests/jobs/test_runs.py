@@ -25,6 +25,7 @@ from gardencity.jobs.runs import (
     latest_run,
     mark_interrupted,
     run_dir,
+    run_message,
     start_run,
 )
 from gardencity.jobs.whatif import apply_edits, check_edits
@@ -59,6 +60,9 @@ def test_imported_outputs_become_a_finished_run(
     with db.session() as session:
         latest = latest_run(session)
         assert latest is not None and latest.id == run_id and latest.status == "succeeded"
+        # its step is said in the reader's language, never in both at once
+        assert run_message(latest.message, "zh") == f"导入自 {outputs}"
+        assert run_message(latest.message, "en") == f"imported from {outputs}"
         scorecard = json.loads((outputs / "scorecard.json").read_text())
         assert latest.values["park_service_coverage"]["value"] == pytest.approx(
             next(i["value"] for i in scorecard["indicators"] if i["id"] == "park_service_coverage")
@@ -73,7 +77,12 @@ def test_imported_outputs_become_a_finished_run(
 def test_one_run_at_a_time_and_interrupted_runs_fail(tmp_path: Path) -> None:
     db = _db(tmp_path)
     with db.session() as session:
-        first = start_run(session, user_id=None).id
+        queued = start_run(session, user_id=None)
+        first = queued.id
+        assert (run_message(queued.message, "zh"), run_message(queued.message, "en")) == (
+            "排队中",
+            "queued",
+        )
     with db.session() as session, pytest.raises(ConflictError, match="in progress"):
         start_run(session, user_id=None)
     with db.session() as session:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gardencity.assessment.thresholds import STATUS_LABELS
+from gardencity.vocabulary import vocabulary
 from tests._campaign import PASSWORD
 from tests.web.conftest import PHONE, LiveServer, jpeg, login
 
@@ -172,7 +172,9 @@ def test_cockpit_shows_the_scorecard_values(
         else:
             assert float(shown.get_attribute("data-value")) == pytest.approx(item["value"])
             assert f"{item['value']:,.2f}" in shown.inner_text()
-        assert row.locator(".badge").inner_text() == STATUS_LABELS[item["status"]][0]
+        assert row.locator(".badge").inner_text() == vocabulary().label(
+            "statuses", item["status"], "zh"
+        )
     unverified = [i for i in scorecard["indicators"] if i["status"] == "pass_unverified"]
     if unverified:
         assert "达标（阈值待核实）" in page.locator("#indicator-table").inner_text()

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from gardencity.vocabulary import vocabulary
+
 __all__ = ["UNIT_FACTORS", "gap_amount", "gap_text"]
 
 # numerator unit -> gap unit -> factor
@@ -57,19 +59,12 @@ def gap_amount(
 
 def gap_text(amount: float, unit: str, what_zh: str, what_en: str, kind: str) -> dict[str, Any]:
     shown = f"{amount:,.0f}" if unit in ("count", "species") else f"{amount:,.1f}"
-    units_zh = {
-        "ha": "公顷",
-        "km": "公里",
-        "count": "个",
-        "species": "种",
-        "℃": "℃",
-        "m2": "平方米",
-    }
-    units_en = {"ha": "ha", "km": "km", "count": "", "species": "species", "℃": "°C", "m2": "m²"}
+    unit_zh = vocabulary().label("units", unit, "zh")
+    unit_en = vocabulary().label("units", unit, "en")
     if kind == "reduce_value":
-        zh = f"需将{what_zh}降低约 {shown} {units_zh.get(unit, unit)}"
-        en = f"Reduce the {what_en} by about {shown} {units_en.get(unit, unit)}"
+        zh = f"需将{what_zh}降低约 {shown} {unit_zh}"
+        en = f"Reduce the {what_en} by about {shown} {unit_en}"
     else:
-        zh = f"需新增{what_zh}约 {shown} {units_zh.get(unit, unit)}"
-        en = f"Add about {shown} {units_en.get(unit, unit)} of {what_en}".replace("  ", " ")
+        zh = f"需新增{what_zh}约 {shown} {unit_zh}"
+        en = f"Add about {shown} {unit_en} of {what_en}".replace("  ", " ")
     return {"amount": amount, "unit": unit, "text_zh": zh, "text_en": en}

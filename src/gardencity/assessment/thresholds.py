@@ -2,6 +2,7 @@
 
 A pass or fail is plain only against a *confirmed* threshold. Against a secondary or an
 unverified threshold it is ``pass_unverified`` / ``fail_unverified`` — never a plain pass.
+Their labels and colours are in :mod:`gardencity.vocabulary`.
 
 >>> from gardencity.standards.schema import Threshold
 >>> t = Threshold(op=">=", value=43, confidence="secondary", source="S2", clause="")
@@ -15,24 +16,7 @@ import math
 
 from gardencity.standards.schema import Threshold
 
-__all__ = ["CONFIDENCE_LABELS", "STATUS_LABELS", "decide_status", "is_failing"]
-
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "pass": ("达标", "pass"),
-    "fail": ("未达标", "fail"),
-    "pass_unverified": ("达标（阈值待核实）", "pass (threshold unverified)"),
-    "fail_unverified": ("未达标（阈值待核实）", "fail (threshold unverified)"),
-    "no_threshold": ("无阈值", "no threshold"),
-    "not_assessed": ("未评估", "not assessed"),
-    "insufficient_data": ("数据不足", "insufficient data"),
-    "error": ("计算出错", "error"),
-}
-
-CONFIDENCE_LABELS: dict[str, tuple[str, str]] = {
-    "confirmed": ("已确认", "confirmed"),
-    "secondary": ("二手来源", "secondary source"),
-    "unverified": ("未核实", "unverified"),
-}
+__all__ = ["decide_status", "is_failing"]
 
 
 def decide_status(value: float | None, threshold: Threshold | None) -> str:

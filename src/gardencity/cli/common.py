@@ -1,4 +1,5 @@
-"""What every command module shares: one console and the error wrapper."""
+"""What every command module shares: one console, the error wrapper and the messages
+(``messages.yaml``) in the command's language."""
 
 from __future__ import annotations
 
@@ -6,28 +7,33 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from functools import cache
+from importlib import resources
 from typing import Any, TypeVar
 
 import click
+import yaml
 from rich.console import Console
 from rich.markup import escape
 
 from gardencity.errors import GardenCityError, ValidationError, from_foreign
 
-__all__ = ["STATUS_STYLE", "console", "renew_console", "reports_errors"]
+__all__ = ["console", "renew_console", "reports_errors", "say"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console()
-STATUS_STYLE = {
-    "pass": "bold green",
-    "fail": "bold red",
-    "pass_unverified": "green",
-    "fail_unverified": "red",
-    "no_threshold": "dim",
-    "not_assessed": "yellow",
-    "insufficient_data": "yellow",
-    "error": "magenta",
-}
+
+
+@cache
+def _messages() -> dict[str, tuple[str, str]]:
+    text = resources.files(__package__).joinpath("messages.yaml").read_text("utf-8")
+    return {key: (str(zh), str(en)) for key, (zh, en) in yaml.safe_load(text).items()}
+
+
+def say(key: str, lang: str) -> str:
+    """The command line's message ``key`` in ``lang`` (zh or en)."""
+    zh, en = _messages()[key]
+    return zh if lang == "zh" else en
 
 
 def reports_errors(func: F) -> F:

@@ -38,11 +38,10 @@ def standards_list() -> None:
 @reports_errors
 def standards_show(standard_id: str, lang: str) -> None:
     """Show a catalogue's indicators, thresholds and how sure we are of each."""
-    from gardencity.assessment.thresholds import CONFIDENCE_LABELS
     from gardencity.standards import load_standard
+    from gardencity.vocabulary import vocabulary
 
     std = load_standard(standard_id)
-    pick = 0 if lang == "zh" else 1
     table = Table(title=std.name_zh if lang == "zh" else std.name_en)
     for column in ("id", "indicator", "unit", "threshold", "confidence", "source"):
         table.add_column(column, overflow="fold")
@@ -55,7 +54,7 @@ def standards_show(standard_id: str, lang: str) -> None:
                 spec.name_zh if lang == "zh" else spec.name_en,
                 spec.unit,
                 "—" if rule is None or rule.value is None else f"{rule.op} {rule.value}{when}",
-                "—" if rule is None else CONFIDENCE_LABELS[rule.confidence][pick],
+                "—" if rule is None else vocabulary().label("confidences", rule.confidence, lang),
                 "" if rule is None else f"{rule.source} {rule.clause}",
             )
     console.print(table)

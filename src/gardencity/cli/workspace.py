@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gardencity.cli.common import STATUS_STYLE, console, reports_errors
+from gardencity.cli.common import console, reports_errors, say
 
 __all__ = [
     "assess",
@@ -23,6 +23,15 @@ __all__ = [
     "push_postgis_command",
     "validate",
 ]
+
+
+def _status_text(status: str, lang: str) -> str:
+    """A status as the terminal shows it: its label in its style."""
+    from gardencity.vocabulary import vocabulary
+
+    words = vocabulary()
+    style = words.style("statuses", status).terminal or ""
+    return f"[{style}]{words.label('statuses', status, lang)}[/]"
 
 
 @click.command()
@@ -41,10 +50,9 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
     and report.html."""
     from gardencity.assessment import run_assessment
     from gardencity.assessment.scorecard import Status
-    from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
     from gardencity.reports import write_outputs
+    from gardencity.vocabulary import vocabulary
 
-    pick = 0 if lang == "zh" else 1
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -53,26 +61,20 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
         console=console,
         transient=True,
     ) as bar:
-        task = bar.add_task("评估中 / assessing", total=None)
+        task = bar.add_task(say("assessing", lang), total=None)
 
         def progress(label: str, done: int, total: int) -> None:
             bar.update(task, description=label, completed=done, total=total)
 
         assessment = run_assessment(workspace, standard=standard, progress=progress)
-        bar.update(task, description="写出报告 / writing report")
+        bar.update(task, description=say("writing_report", lang))
         paths = write_outputs(assessment, out_dir or Path(workspace) / "out", lang=lang)
     scorecard = assessment.scorecard()
-    table = Table(title=f"{scorecard.city.name} — {scorecard.standard.name_zh}")
-    for column in (
-        "指标 / indicator",
-        "值 / value",
-        "阈值 / threshold",
-        "可信度 / confidence",
-        "数据完整度 / completeness",
-        "判定 / status",
-        "差距 / shortfall",
-    ):
-        table.add_column(column, overflow="fold")
+    standard = scorecard.standard.name_zh if lang == "zh" else scorecard.standard.name_en
+    table = Table(title=f"{scorecard.city.name} — {standard}")
+    for column in ("indicator", "value", "threshold", "confidence", "completeness", "status"):
+        table.add_column(say(f"col_{column}", lang), overflow="fold")
+    table.add_column(say("col_shortfall", lang), overflow="fold")
     for r in scorecard.indicators:
         threshold = r.threshold
         table.add_row(
@@ -81,9 +83,9 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
             "—"
             if threshold is None or threshold.value is None
             else f"{threshold.op} {threshold.value}",
-            CONFIDENCE_LABELS[threshold.confidence][pick] if threshold else "—",
+            vocabulary().label("confidences", threshold.confidence, lang) if threshold else "—",
             _share_text(r.completeness),
-            f"[{STATUS_STYLE[r.status]}]{STATUS_LABELS[r.status][pick]}[/]",
+            _status_text(r.status, lang),
             "" if r.gap is None else (r.gap.text_zh if lang == "zh" else r.gap.text_en),
         )
     console.print(table)
@@ -93,7 +95,7 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
             note = escape(card.note_in(lang))
             console.print(f"[yellow]{escape(card.name(lang))}[/]: {note}", highlight=False)
     for name, path in paths.items():
-        console.print(f"{name}: {path}")
+        console.print(f"{say(f'output_{name}', lang)}: {path}")
 
 
 def _share_text(completeness: dict[str, Any] | None) -> str:
@@ -105,8 +107,7 @@ def _value_text(value: float | None, unit: str, lang: str) -> str:
     if value is None:
         return "—"
     if unit == "是/否":
-        yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
-        return yes if value >= 1 else no
+        return say("answer_yes" if value >= 1 else "answer_no", lang)
     return f"{value:,.2f} {unit}"
 
 
@@ -122,7 +123,7 @@ def validate(workspace: Path, lang: str) -> None:
 
     problems = review_workspace(Workspace.open(workspace))
     if not problems:
-        console.print("[green]没有发现问题 / no problems found[/]")
+        console.print(f"[green]{say('no_problems', lang)}[/]")
         return
     for problem in problems:
         colour = "red" if problem.severity == "error" else "yellow"

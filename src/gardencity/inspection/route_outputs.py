@@ -20,7 +20,8 @@ from gardencity.inspection.route import PlannedRoute, clock
 from gardencity.inspection.sites import SITE_KIND_NAMES
 from gardencity.office.word import add_caption, add_office_table, add_picture, office_document
 from gardencity.office.workbook import Column, Sheet, write_workbook
-from gardencity.reports.maps import add_legend, add_scale_and_north, map_style
+from gardencity.reports.maps import add_legend, add_scale_and_north, legend_entry, map_style
+from gardencity.vocabulary import vocabulary
 
 __all__ = [
     "TABLE_HEADERS",
@@ -200,21 +201,26 @@ def write_route_map(
     title: str = "考查路线图",
 ) -> Path:
     """PNG: roads in grey, the route legs in colour, sites numbered in visiting order."""
+    words = vocabulary()
+    road, leg = words.style("layers", "roads"), words.style("layers", "inspection_route")
+    site, start = words.style("layers", "inspection_sites"), words.style("layers", "route_start")
     with map_style():
         fig, ax = plt.subplots(figsize=(9, 9))
         extent = route.legs.total_bounds if not route.legs.empty else roads.total_bounds
         pad = max(extent[2] - extent[0], extent[3] - extent[1]) * 0.08 + 50
         bounds = (extent[0] - pad, extent[1] - pad, extent[2] + pad, extent[3] + pad)
         roads.cx[bounds[0] : bounds[2], bounds[1] : bounds[3]].plot(
-            ax=ax, color="#bbbbbb", linewidth=0.6
+            ax=ax, color=road.stroke, linewidth=road.points()
         )
         if not route.legs.empty:
-            route.legs.plot(ax=ax, column="seq", cmap="viridis", linewidth=3, alpha=0.9)
+            route.legs.plot(ax=ax, column="seq", cmap="viridis", linewidth=leg.points(), alpha=0.9)
         for stop in route.stops.to_dict("records"):
             if stop["kind"] in ("start", "end"):
                 continue
             point = shapely.Point(stop["x"], stop["y"])
-            ax.scatter([point.x], [point.y], s=180, color="#c0392b", zorder=5, edgecolor="white")
+            ax.scatter(
+                [point.x], [point.y], s=180, color=site.fill, zorder=5, edgecolor=site.stroke
+            )
             ax.annotate(
                 str(stop["seq"]),
                 (point.x, point.y),
@@ -240,41 +246,43 @@ def write_route_map(
                 [first[1]],
                 marker="*",
                 s=300,
-                color="#f39c12",
+                color=start.fill,
                 zorder=6,
-                edgecolor="black",
+                edgecolor=start.stroke,
             )
             ax.annotate(
-                "出发/返回", first, xytext=(10, -12), textcoords="offset points", fontsize=8
+                words.label("layers", "route_start", "zh").removesuffix("点"),
+                first,
+                xytext=(10, -12),
+                textcoords="offset points",
+                fontsize=8,
             )
         ax.set_title(title)
-        add_scale_and_north(ax, bounds, {"km": "公里", "north": "北"})
+        add_scale_and_north(ax, bounds, {"km": words.label("units", "km", "zh"), "north": "北"})
         add_legend(
             ax,
             [
-                Line2D([], [], color="#bbbbbb", linewidth=1.2, label="道路"),
-                Line2D(
-                    [], [], color="#21918c", linewidth=3, label="考查路线（颜色由深至浅为行进顺序）"
-                ),
+                legend_entry(road, words.label("layers", "roads", "zh"), line=True),
+                legend_entry(leg, words.label("layers", "inspection_route", "zh"), line=True),
                 Line2D(
                     [],
                     [],
                     marker="o",
                     color="none",
-                    markerfacecolor="#c0392b",
-                    markeredgecolor="white",
+                    markerfacecolor=site.fill,
+                    markeredgecolor=site.stroke,
                     markersize=10,
-                    label="考查点（数字为顺序）",
+                    label=words.label("layers", "inspection_sites", "zh"),
                 ),
                 Line2D(
                     [],
                     [],
                     marker="*",
                     color="none",
-                    markerfacecolor="#f39c12",
-                    markeredgecolor="black",
+                    markerfacecolor=start.fill,
+                    markeredgecolor=start.stroke,
                     markersize=14,
-                    label="出发/返回点",
+                    label=words.label("layers", "route_start", "zh"),
                 ),
             ],
         )

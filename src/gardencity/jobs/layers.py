@@ -20,6 +20,7 @@ import pyogrio
 import shapely
 
 from gardencity.errors import NotFoundError
+from gardencity.vocabulary import Style, rgba, vocabulary
 
 __all__ = [
     "DIAGNOSTIC_LAYERS",
@@ -139,12 +140,15 @@ def diagnostic_geojson(run_path: Path, name: str) -> bytes:
 
 CANOPY_FORMAT = "v1"
 CANOPY_MAX_PIXELS = 2048  # the longer side of the overlay image
-# canopy class name -> RGBA of its pixels on the map (other classes are drawn grey)
-CANOPY_COLOURS: dict[str, tuple[int, int, int, int]] = {
-    "tree": (0, 104, 55, 210),
-    "shrub": (102, 189, 99, 200),
-    "grass": (217, 239, 139, 190),
-}
+
+
+def _canopy_colour(name: str) -> tuple[int, int, int, int]:
+    """RGBA of a canopy class's pixels on the map (the vocabulary's "other" for a class it
+    does not know)."""
+    classes = vocabulary().canopy_classes
+    style = (classes.get(name) or classes["other"]).style or Style()
+    r, g, b, a = (int(part) for part in rgba(str(style.fill), style.fill_opacity).split(","))
+    return r, g, b, a
 
 
 def canopy_overlay(workspace: Path) -> tuple[bytes, dict[str, Any]]:
@@ -217,7 +221,7 @@ def _render_canopy(source: Path, classes: dict[str, int]) -> tuple[bytes, dict[s
     for i, (name, code) in enumerate(classes.items(), start=1):
         hit = warped == code
         index[hit] = i
-        colour = CANOPY_COLOURS.get(name, (120, 120, 120, 180))
+        colour = _canopy_colour(name)
         palette += list(colour[:3])
         alpha.append(colour[3])
         counts[name] = int(hit.sum())
@@ -231,8 +235,7 @@ def _render_canopy(source: Path, classes: dict[str, int]) -> tuple[bytes, dict[s
         transform.f,
     )  # fmt: skip
     legend = {
-        name: ["#{:02x}{:02x}{:02x}".format(*CANOPY_COLOURS.get(name, (120, 120, 120))[:3]), name]
-        for name in classes
+        name: ["#{:02x}{:02x}{:02x}".format(*_canopy_colour(name)[:3]), name] for name in classes
     }
     meta = {
         "bounds": [[round(south, 7), round(west, 7)], [round(north, 7), round(east, 7)]],

@@ -16,9 +16,12 @@ from __future__ import annotations
 import shutil
 import traceback
 from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -35,6 +38,7 @@ __all__ = [
     "latest_scorecard",
     "mark_interrupted",
     "run_dir",
+    "run_message",
     "start_run",
 ]
 
@@ -44,6 +48,32 @@ OUTPUT_FILES = {
     "diagnostics": "diagnostics.gpkg",
     "report": "report.html",
 }
+
+
+@cache
+def _messages() -> dict[str, tuple[str, str]]:
+    text = resources.files(__package__).joinpath("messages.yaml").read_text("utf-8")
+    return {key: (str(zh), str(en)) for key, (zh, en) in yaml.safe_load(text).items()}
+
+
+def run_message(stored: str, lang: str) -> str:
+    """A run's stored step (``code`` or ``code:argument``, else the text of a step such as
+    an indicator's name) in ``lang``; a message stored in both languages by an older
+    version (``中文 / English``) shows its own language's half.
+
+    >>> run_message("queued", "en"), run_message("imported:/tmp/out", "zh")
+    ('queued', '导入自 /tmp/out')
+    >>> run_message("完成 / done", "en"), run_message("城市绿地率", "en")
+    ('done', '城市绿地率')
+    """
+    code, _, argument = stored.partition(":")
+    pick = 0 if lang == "zh" else 1
+    if code in _messages():
+        text = _messages()[code][pick]
+        return f"{text} {argument}" if argument else text
+    if " / " in stored:
+        return stored.split(" / ", 1)[pick]
+    return stored
 
 
 def _now() -> datetime:
@@ -104,7 +134,7 @@ def start_run(
         kind=kind,
         status="queued",
         progress=0.0,
-        message="排队中 / queued",
+        message="queued",
         started_by=user_id,
         created_at=_now(),
         edits=edits or {},
@@ -169,7 +199,7 @@ def import_outputs(session: Session, workspace: Path, outputs: Path) -> Assessme
         kind="assessment",
         status="succeeded",
         progress=1.0,
-        message=f"导入自 / imported from {outputs}",
+        message=f"imported:{outputs}"[:200],
         created_at=now,
         started_at=now,
         finished_at=now,
@@ -208,7 +238,7 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
     try:
         with db.session() as session:
             edits = get_run(session, run_id).edits
-        record(status="running", started_at=_now(), message="读取数据 / loading layers")
+        record(status="running", started_at=_now(), message="loading")
         out.mkdir(parents=True, exist_ok=True)
         from gardencity.assessment import run_assessment
         from gardencity.reports.outputs import write_outputs
@@ -219,7 +249,7 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
             assessment = incremental_whatif(Path(workspace), edits, progress)
         else:
             assessment = run_assessment(Path(workspace), progress=progress)
-        record(message="写出成果 / writing outputs")
+        record(message="writing")
         write_outputs(assessment, out)
         scorecard = Scorecard.read(out / SCORECARD_FILE)
         with db.session() as session:  # the ledger evidence and the success, together
@@ -227,12 +257,12 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
             _register_evidence(session, Path(workspace), run, scorecard)
             run.status = "succeeded"
             run.progress = 1.0
-            run.message = "完成 / done"
+            run.message = "done"
             run.finished_at = _now()
             run.summary = _summary(scorecard)
             run.values = _values(scorecard)
     except Exception as exc:
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        record(status="failed", finished_at=_now(), error=detail[:5000], message="失败 / failed")
+        record(status="failed", finished_at=_now(), error=detail[:5000], message="failed")
     finally:
         db.dispose()

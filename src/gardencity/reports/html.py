@@ -14,13 +14,13 @@ import jinja2
 import yaml
 
 from gardencity.assessment.scorecard import IndicatorCard, Scorecard
-from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
 from gardencity.indicators import FAMILIES, Chart
 from gardencity.io.layers import LAYERS, TABLES
-from gardencity.reports.maps import bar_chart, choropleth, layer_map
+from gardencity.reports.maps import Layers, bar_chart, choropleth, layer_map
 from gardencity.reports.params import params_in_words
+from gardencity.vocabulary import vocabulary
 
-__all__ = ["load_labels", "write_report"]
+__all__ = ["load_labels", "report_layers", "write_report"]
 
 
 def load_labels(lang: str) -> dict[str, str]:
@@ -55,12 +55,9 @@ def _pct(share: Any) -> str:
     return "—" if share is None else f"{float(share):.1%}"
 
 
-_INPUT_NAMES = {"zones": ("评价范围（建成区及各城区）", "zones (built-up area and districts)")}
-
-
 def _layer_name(name: str, lang: str) -> str:
-    if name in _INPUT_NAMES:
-        return _INPUT_NAMES[name][0 if lang == "zh" else 1]
+    if name == "zones":
+        return vocabulary().label("layers", name, lang)
     spec = LAYERS.get(name) or TABLES.get(name)
     return spec.name_zh if spec is not None and lang == "zh" else name
 
@@ -79,6 +76,30 @@ def problem_text(problem: dict[str, Any], labels: dict[str, str], lang: str) -> 
     return f"{text} — {labels['fix']}{sep}{fix}"
 
 
+def report_layers(
+    diagnostics: dict[str, gpd.GeoDataFrame], districts: gpd.GeoDataFrame
+) -> list[tuple[str, Layers]]:
+    """The report's layer maps: ``(title label, [(layer, vocabulary layer name)])``."""
+    parks = (diagnostics.get("eligible_parks"), "eligible_parks")
+    outline = (districts, "districts")
+    maps: list[tuple[str, Layers]] = [("map_overview", [outline, parks])]
+    for key, title in (
+        ("uncovered_residential", "map_uncovered"),
+        ("uncovered_residential_walking", "map_uncovered_walking"),
+    ):
+        layer = diagnostics.get(key)
+        if layer is not None and not layer.empty:
+            service = (diagnostics.get("service_areas"), "service_areas")
+            maps.append((title, [service, parks, (layer, key), outline]))
+    segments = diagnostics.get("road_shade_segments")
+    if segments is not None and not segments.empty:
+        shaded = segments["is_shaded"].astype(bool)
+        roads = [(segments[shaded], "road_shade_segments")]
+        roads.append((segments[~shaded], "unshaded_road_segments"))
+        maps.append(("map_roads", [outline, *roads]))
+    return maps
+
+
 def _maps(
     scorecard: Scorecard,
     zones: gpd.GeoDataFrame,
@@ -88,77 +109,13 @@ def _maps(
 ) -> list[dict[str, str]]:
     city = zones.loc[["built_up_area"]] if "built_up_area" in zones.index else zones
     districts = zones[zones["kind"] == "district"] if "kind" in zones else zones
-    outline = {"facecolor": "none", "edgecolor": "#444444", "linewidth": 0.9}
-    parks = diagnostics.get("eligible_parks")
-    park_style = {"color": "#66bd63", "edgecolor": "#1a7837", "linewidth": 0.2}
     maps = [
         {
-            "title": labels["map_overview"],
-            "img": layer_map(
-                [
-                    (districts, outline, labels["legend_district"]),
-                    (parks, park_style, labels["legend_park"]),
-                ],
-                city,
-                labels,
-                labels["map_overview"],
-            ),
+            "title": labels[title],
+            "img": layer_map(layers, city, labels, labels[title], lang=lang),
         }
+        for title, layers in report_layers(diagnostics, districts)
     ]
-    for key, title in (
-        ("uncovered_residential", "map_uncovered"),
-        ("uncovered_residential_walking", "map_uncovered_walking"),
-    ):
-        layer = diagnostics.get(key)
-        if layer is None or layer.empty:
-            continue
-        maps.append(
-            {
-                "title": labels[title],
-                "img": layer_map(
-                    [
-                        (
-                            diagnostics.get("service_areas"),
-                            {"color": "#d9f0d3", "edgecolor": "#5aae61", "linewidth": 0.4},
-                            labels["legend_service"],
-                        ),
-                        (parks, park_style, labels["legend_park"]),
-                        (
-                            layer,
-                            {"color": "#d73027", "edgecolor": "#a50026", "linewidth": 0.1},
-                            labels["legend_uncovered"],
-                        ),
-                        (districts, outline, labels["legend_district"]),
-                    ],
-                    city,
-                    labels,
-                    labels[title],
-                ),
-            }
-        )
-    segments = diagnostics.get("road_shade_segments")
-    if segments is not None and not segments.empty:
-        shaded = segments[segments["is_shaded"].astype(bool)]
-        unshaded = segments[~segments["is_shaded"].astype(bool)]
-        maps.append(
-            {
-                "title": labels["map_roads"],
-                "img": layer_map(
-                    [
-                        (districts, outline, labels["legend_district"]),
-                        (shaded, {"color": "#1a9850", "linewidth": 0.8}, labels["legend_shaded"]),
-                        (
-                            unshaded,
-                            {"color": "#f46d43", "linewidth": 1.2},
-                            labels["legend_unshaded"],
-                        ),
-                    ],
-                    city,
-                    labels,
-                    labels["map_roads"],
-                ),
-            }
-        )
     maps.extend(_choropleths(scorecard, districts, labels, lang))
     return maps
 
@@ -205,7 +162,7 @@ def _choropleths(
         maps.append(
             {
                 "title": title,
-                "img": choropleth(shown, "value", threshold, labels, title, result.unit),
+                "img": choropleth(shown, "value", threshold, labels, title, result.unit, lang=lang),
             }
         )
     return maps
@@ -237,6 +194,11 @@ def _charts(scorecard: Scorecard, labels: dict[str, str], lang: str) -> list[dic
     return charts
 
 
+def _status_css() -> str:
+    words = vocabulary()
+    return words.css_rules("statuses", ".{}") + "\n" + words.css_rules("confidences", ".conf-{}")
+
+
 def write_report(
     scorecard: Scorecard | Mapping[str, Any],
     zones: gpd.GeoDataFrame,
@@ -250,7 +212,6 @@ def write_report(
     if not isinstance(scorecard, Scorecard):
         scorecard = Scorecard.model_validate(scorecard)
     labels = load_labels(lang)
-    pick = 0 if lang == "zh" else 1
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("gardencity.reports", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -266,8 +227,9 @@ def write_report(
         sc=scorecard,
         L=labels,
         lang=lang,
-        status_label={k: v[pick] for k, v in STATUS_LABELS.items()},
-        confidence_label={k: v[pick] for k, v in CONFIDENCE_LABELS.items()},
+        status_css=_status_css(),
+        status_label=vocabulary().labels("statuses", lang),
+        confidence_label=vocabulary().labels("confidences", lang),
         maps=_maps(scorecard, zones, diagnostics, labels, lang),
         charts=_charts(scorecard, labels, lang),
         districts=scorecard.districts,

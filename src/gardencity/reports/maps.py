@@ -23,19 +23,24 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 
 from gardencity.errors import GardenCityError
+from gardencity.vocabulary import Style, vocabulary
 
 __all__ = [
     "add_legend",
     "add_scale_and_north",
     "bar_chart",
     "choropleth",
+    "drawn",
     "geometry_path",
+    "layer_figure",
     "layer_map",
+    "legend_entry",
     "map_style",
     "png_base64",
     "shortfall_map",
@@ -186,7 +191,8 @@ def geometry_path(geoms: npt.NDArray[np.object_]) -> tuple[Path, bool]:
 
 def _draw_layer(ax: Axes, gdf: gpd.GeoDataFrame, style: dict[str, Any]) -> None:
     """Every feature of ``gdf`` with ``style`` (``color`` / ``facecolor``, ``edgecolor``,
-    ``linewidth``, ``hatch``) as one patch; ``add_artist`` leaves the view to the caller."""
+    ``linewidth``, ``linestyle``, ``hatch``) as one patch; ``add_artist`` leaves the view to
+    the caller."""
     path, area = geometry_path(gdf.geometry.to_numpy())
     face = style.get("facecolor", style.get("color", "none"))
     if area:
@@ -196,62 +202,107 @@ def _draw_layer(ax: Axes, gdf: gpd.GeoDataFrame, style: dict[str, Any]) -> None:
             facecolor=face,
             edgecolor=edge,
             linewidth=style.get("linewidth"),
+            linestyle=style.get("linestyle", "solid"),
             hatch=style.get("hatch"),
         )
     else:
         colour = style.get("color", style.get("edgecolor", "black"))
         patch = PathPatch(
-            path, facecolor="none", edgecolor=colour, linewidth=style.get("linewidth", 1.0)
+            path,
+            facecolor="none",
+            edgecolor=colour,
+            linewidth=style.get("linewidth", 1.0),
+            linestyle=style.get("linestyle", "solid"),
         )
     ax.add_artist(patch)
 
 
-def layer_map(
-    layers: list[tuple[gpd.GeoDataFrame | None, dict[str, Any], str]],
+Layers = list[tuple[gpd.GeoDataFrame | None, str]]
+
+
+def drawn(style: Style, *, polygons: bool) -> dict[str, Any]:
+    """A vocabulary style as matplotlib keywords (a line-only style on polygons draws their
+    outlines)."""
+    points = style.points()
+    keywords: dict[str, Any] = {"linewidth": points}
+    if style.dash:  # matplotlib scales dashes by the line width
+        keywords["linestyle"] = (0, tuple(d * 72 / 25.4 / max(points, 0.1) for d in style.dash))
+    if style.fill is None:
+        if polygons:
+            return {**keywords, "facecolor": "none", "edgecolor": style.stroke}
+        return {**keywords, "color": style.stroke}
+    return {
+        **keywords,
+        "facecolor": to_rgba(style.fill, style.fill_opacity),
+        "edgecolor": style.stroke or "none",
+        "hatch": style.hatch,
+    }
+
+
+def legend_entry(style: Style, label: str, *, line: bool) -> Any:
+    """A legend entry drawn like the layer: a line for lines, a patch (with hatch) else."""
+    if line:
+        return Line2D([], [], color=style.stroke, linewidth=max(style.points(), 1.5), label=label)
+    keywords = drawn(style, polygons=True)
+    keywords.pop("linewidth")
+    return Patch(**keywords, label=label)
+
+
+def _is_line(gdf: gpd.GeoDataFrame) -> bool:
+    return bool(gdf.geom_type.isin(["LineString", "MultiLineString"]).all())
+
+
+def layer_figure(
+    layers: Layers,
     frame: gpd.GeoDataFrame,
     labels: dict[str, str],
     title: str,
     *,
+    lang: str,
+    names: gpd.GeoDataFrame | None = None,
+) -> Any:
+    """The figure of :func:`layer_map` (open: the caller closes it)."""
+    words = vocabulary()
+    fig, ax = plt.subplots(figsize=(7.2, 6.4))
+    handles = []
+    for gdf, name in layers:
+        if gdf is None or gdf.empty:
+            continue
+        style = words.style("layers", name)
+        line = _is_line(gdf)
+        _draw_layer(ax, gdf, drawn(style, polygons=not line))
+        handles.append(legend_entry(style, words.label("layers", name, lang), line=line))
+    if names is not None and not names.empty:
+        for name, point in zip(names["name"], names.geometry.representative_point(), strict=True):
+            ax.annotate(
+                str(name),
+                xy=(point.x, point.y),
+                ha="center",
+                va="center",
+                fontsize=8,
+                zorder=15,
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0.3},
+            )
+    add_scale_and_north(ax, tuple(frame.total_bounds), labels)
+    ax.set_title(title, fontsize=11)
+    add_legend(ax, handles)
+    return fig
+
+
+def layer_map(
+    layers: Layers,
+    frame: gpd.GeoDataFrame,
+    labels: dict[str, str],
+    title: str,
+    *,
+    lang: str,
     names: gpd.GeoDataFrame | None = None,
 ) -> str:
-    """Draw ``(layer, style, legend label)`` triples over the ``frame`` extent; ``names``
-    (polygons with a ``name`` column, e.g. the districts) are written on the map."""
+    """Draw ``(layer, vocabulary layer name)`` pairs over the ``frame`` extent, each in its
+    vocabulary style with its vocabulary label in the legend; ``names`` (polygons with a
+    ``name`` column, e.g. the districts) are written on the map."""
     with map_style(), matplotlib.rc_context({"agg.path.chunksize": 20_000}):
-        fig, ax = plt.subplots(figsize=(7.2, 6.4))
-        handles = []
-        for gdf, style, label in layers:
-            if gdf is None or gdf.empty:
-                continue
-            _draw_layer(ax, gdf, style)
-            handles.append(_handle(gdf, style, label))
-        if names is not None and not names.empty:
-            for name, point in zip(
-                names["name"], names.geometry.representative_point(), strict=True
-            ):
-                ax.annotate(
-                    str(name),
-                    xy=(point.x, point.y),
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    zorder=15,
-                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0.3},
-                )
-        add_scale_and_north(ax, tuple(frame.total_bounds), labels)
-        ax.set_title(title, fontsize=11)
-        add_legend(ax, handles)
-        return png_base64(fig)
-
-
-def _handle(gdf: gpd.GeoDataFrame, style: dict[str, Any], label: str) -> Any:
-    """A legend entry drawn like the layer: a line for lines, a patch (with hatch) else."""
-    face = style.get("color", style.get("facecolor", "none"))
-    edge = style.get("edgecolor", face)
-    if gdf.geom_type.isin(["LineString", "MultiLineString"]).all():
-        return Line2D(
-            [], [], color=face, linewidth=max(float(style.get("linewidth", 1)), 1.5), label=label
-        )
-    return Patch(facecolor=face, edgecolor=edge, hatch=style.get("hatch"), label=label)
+        return png_base64(layer_figure(layers, frame, labels, title, lang=lang, names=names))
 
 
 def choropleth(
@@ -261,36 +312,38 @@ def choropleth(
     labels: dict[str, str],
     title: str,
     unit: str,
+    *,
+    lang: str,
 ) -> str:
     """Districts coloured by ``column``, labelled with name and value; below threshold hatched."""
+    words = vocabulary()
+    outline = words.style("layers", "districts")
+    no_data = words.style("layers", "no_data")
+    below_style = words.style("layers", "districts_below_minimum")
     with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         zones.plot(
             ax=ax,
             column=column,
             cmap="YlGn",
-            edgecolor="#333333",
-            linewidth=0.8,
+            edgecolor=outline.stroke,
+            linewidth=outline.points(),
             legend=True,
             legend_kwds={"shrink": 0.6, "label": unit},
-            missing_kwds={"color": "#f0f0f0", "edgecolor": "#333333"},
+            missing_kwds=drawn(no_data, polygons=True),
         )
         handles: list[Any] = []
         if threshold is not None:
             below = zones[zones[column] < threshold]
             if len(below):
-                below.plot(ax=ax, facecolor="none", edgecolor="#b2182b", hatch="///", linewidth=1.6)
-                handles.append(
-                    Patch(
-                        facecolor="none",
-                        edgecolor="#b2182b",
-                        hatch="///",
-                        label=f"{labels['legend_below']} {threshold:g} {unit}",
-                    )
-                )
+                hatched = drawn(below_style, polygons=True) | {"facecolor": "none"}
+                below.plot(ax=ax, **hatched)
+                label = f"{labels['legend_below']} {threshold:g} {unit}"
+                handles.append(Patch(**(hatched | {"linewidth": 1}), label=label))
         missing = zones[zones[column].isna()]
         if len(missing):
-            handles.append(Patch(facecolor="#f0f0f0", edgecolor="#333333", label=labels["no_data"]))
+            label = words.label("layers", "no_data", lang)
+            handles.append(legend_entry(no_data, label, line=False))
         for name, value, point in zip(
             zones["name"], zones[column], zones.geometry.representative_point(), strict=True
         ):
@@ -323,16 +376,19 @@ def shortfall_map(
     title: str,
     *,
     legend_label: str,
+    lang: str,
 ) -> str:
     """Districts outlined; those with a shortfall (``amounts``: district id → printed
     amount) hatched and labelled with their name and the amount."""
+    words = vocabulary()
+    outline = words.style("layers", "districts")
+    shortfall = words.style("layers", "districts_below_minimum")
     with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         short = districts[districts.index.astype(str).isin(list(amounts))]
-        districts.plot(ax=ax, facecolor="#f7f7f7", edgecolor="#444444", linewidth=0.9)
-        style = {"facecolor": "#fdd49e", "edgecolor": "#b2182b", "hatch": "///", "linewidth": 1.2}
+        districts.plot(ax=ax, **drawn(outline, polygons=True))
         if len(short):
-            short.plot(ax=ax, **style)
+            short.plot(ax=ax, **drawn(shortfall, polygons=True))
         for zone_id, name, point in zip(
             districts.index.astype(str),
             districts["name"],
@@ -350,8 +406,8 @@ def shortfall_map(
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.85},
             )
         handles = [
-            Patch(facecolor="#f7f7f7", edgecolor="#444444", label=labels["legend_district"]),
-            Patch(facecolor="#fdd49e", edgecolor="#b2182b", hatch="///", label=legend_label),
+            legend_entry(outline, words.label("layers", "districts", lang), line=False),
+            legend_entry(shortfall, legend_label, line=False),
         ]
         add_scale_and_north(ax, tuple(districts.total_bounds), labels)
         ax.set_title(title, fontsize=11)
@@ -370,16 +426,17 @@ def bar_chart(
     with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 3.2))
         shown = [v if v is not None else 0.0 for v in values]
+        met = vocabulary().style("statuses", "pass").mark
+        unmet = vocabulary().style("statuses", "fail").mark
         colours = [
-            "#1a9850" if threshold is None or v is None or v >= threshold else "#d73027"
-            for v in values
+            met if threshold is None or v is None or v >= threshold else unmet for v in values
         ]
         ax.bar(names, shown, color=colours)
         for i, v in enumerate(values):
             if v is not None:
                 ax.text(i, v, f"{v:.1f}", ha="center", va="bottom", fontsize=8)
         if threshold is not None:
-            ax.axhline(threshold, color="#333333", ls="--", lw=1)
+            ax.axhline(threshold, color="black", ls="--", lw=1)
             ax.text(
                 len(names) - 0.5,
                 threshold,

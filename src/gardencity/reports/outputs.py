@@ -14,20 +14,9 @@ import pyogrio
 from gardencity.assessment.results import Assessment
 from gardencity.assessment.scorecard import SCORECARD_FILE
 from gardencity.reports.html import write_report
+from gardencity.vocabulary import rgba, vocabulary
 
-__all__ = ["LAYER_STYLES", "LAYER_VIEWS", "write_diagnostics", "write_outputs"]
-
-# fill RGBA, outline RGBA, line width (mm); lines when fill is None
-LAYER_STYLES: dict[str, tuple[str | None, str, float]] = {
-    "zones": ("0,0,0,0", "60,60,60,255", 0.6),
-    "uncovered_residential": ("215,48,39,153", "165,0,38,255", 0.2),
-    "uncovered_residential_walking": ("244,109,67,153", "165,0,38,255", 0.2),
-    "service_areas": ("26,152,80,40", "26,152,80,255", 0.4),
-    "eligible_parks": ("102,189,99,255", "0,104,55,255", 0.2),
-    "road_shade_segments": (None, "26,152,80,255", 0.8),
-    "unshaded_road_segments": (None, "253,141,60,255", 1.2),
-    "districts_below_minimum": ("215,48,39,90", "215,48,39,255", 0.8),
-}
+__all__ = ["LAYER_VIEWS", "write_diagnostics", "write_outputs"]
 
 
 # a layer that is a subset of another is stored once: a view of it (GeoPackage views read as
@@ -38,23 +27,46 @@ LAYER_VIEWS: dict[str, tuple[str, str]] = {
 
 
 def _qml(name: str, geometry_type: str) -> str:
-    fill, outline, width = LAYER_STYLES.get(name, ("200,200,200,120", "80,80,80,255", 0.3))
-    if fill is None or geometry_type.endswith("LineString"):
+    """The layer's QGIS style from the vocabulary (a grey fill for a layer it does not know)."""
+    term = vocabulary().layers.get(name)
+    style = term.style if term is not None and term.style is not None else None
+    if style is None:
+        style = vocabulary().style("layers", "no_data")
+    outline = rgba(style.stroke) if style.stroke else "0,0,0,0"
+    width = f"{style.width:g}"
+    if style.fill is None or geometry_type.endswith("LineString"):
+        dash = ""
+        if style.dash:
+            pattern = ";".join(f"{d:g}" for d in style.dash)
+            dash = (
+                '<Option name="use_custom_dash" value="1" type="QString"/>'
+                f'<Option name="customdash" value="{pattern}" type="QString"/>'
+                '<Option name="customdash_unit" value="MM" type="QString"/>'
+            )
         symbol = (
             f'<symbol type="line" name="0" alpha="1"><layer class="SimpleLine">'
             f'<Option type="Map"><Option name="line_color" value="{outline}" type="QString"/>'
             f'<Option name="line_width" value="{width}" type="QString"/>'
-            f'<Option name="line_width_unit" value="MM" type="QString"/></Option>'
+            f'<Option name="line_width_unit" value="MM" type="QString"/>{dash}</Option>'
             f"</layer></symbol>"
         )
     else:
+        fill = rgba(style.fill, style.fill_opacity)
+        hatch = ""
+        if style.hatch:  # the fill under diagonal lines in the outline colour
+            hatch = (
+                f'<layer class="SimpleFill"><Option type="Map">'
+                f'<Option name="color" value="{outline}" type="QString"/>'
+                f'<Option name="style" value="f_diagonal" type="QString"/>'
+                f'<Option name="outline_style" value="no" type="QString"/></Option></layer>'
+            )
         symbol = (
             f'<symbol type="fill" name="0" alpha="1"><layer class="SimpleFill">'
             f'<Option type="Map"><Option name="color" value="{fill}" type="QString"/>'
             f'<Option name="outline_color" value="{outline}" type="QString"/>'
             f'<Option name="outline_width" value="{width}" type="QString"/>'
             f'<Option name="outline_width_unit" value="MM" type="QString"/></Option>'
-            f"</layer></symbol>"
+            f"</layer>{hatch}</symbol>"
         )
     return (
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"

@@ -15,6 +15,7 @@ from matplotlib.patches import Patch
 
 from gardencity.io.raster import Raster
 from gardencity.reports.maps import add_legend, add_scale_and_north, map_style, png_base64
+from gardencity.vocabulary import vocabulary
 
 __all__ = ["green_cover_map", "heat_island_map"]
 
@@ -56,7 +57,10 @@ def green_cover_map(
     for code, name in enumerate(("tree", "shrub", "grass"), start=1):
         if name in classes:
             coded[array == classes[name]] = code
-    colours = ["#ffffff", "#1b7837", "#7fbf7b", "#d9f0a3"]
+    words = vocabulary()
+    shown = ("tree", "shrub", "grass")
+    colours = ["white", *(words.style("canopy_classes", name).fill or "grey" for name in shown)]
+    outline = words.style("layers", "districts")
     with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         ax.imshow(
@@ -67,11 +71,15 @@ def green_cover_map(
             vmax=3,
             interpolation="nearest",
         )
-        zones.boundary.plot(ax=ax, color="#333333", linewidth=0.8)
+        zones.boundary.plot(ax=ax, color=outline.stroke, linewidth=outline.points())
         _names(ax, zones)
         handles = [
-            Patch(facecolor=colours[i], edgecolor="#999999", label=labels[key])
-            for i, key in ((1, "legend_tree"), (2, "legend_shrub"), (3, "legend_grass"))
+            Patch(
+                facecolor=colours[i],
+                edgecolor="grey",
+                label=words.label("canopy_classes", key, "zh"),
+            )
+            for i, key in enumerate(shown, start=1)
         ]
         add_scale_and_north(ax, tuple(zones.total_bounds), labels)
         add_legend(ax, handles)
@@ -91,7 +99,8 @@ def heat_island_map(
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         image = ax.imshow(shown, extent=extent, cmap="RdYlBu_r", interpolation="nearest")
         fig.colorbar(image, ax=ax, shrink=0.6, label="℃")
-        zones.boundary.plot(ax=ax, color="#222222", linewidth=0.8)
+        outline = vocabulary().style("layers", "districts")
+        zones.boundary.plot(ax=ax, color=outline.stroke, linewidth=outline.points())
         _names(ax, zones)
         x0, x1, y0, y1 = extent
         add_scale_and_north(ax, (x0, y0, x1, y1), labels)

@@ -11,12 +11,6 @@ __all__ = ["CitySizeBand", "GapSpec", "IndicatorSpec", "Source", "Standard", "Th
 Confidence = Literal["confirmed", "secondary", "unverified"]
 Operator = Literal[">=", ">", "<=", "<"]
 
-CONFIDENCE_LABELS = {
-    "confirmed": ("已确认", "confirmed"),
-    "secondary": ("二手来源", "secondary source"),
-    "unverified": ("未核实", "unverified"),
-}
-
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

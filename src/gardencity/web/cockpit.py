@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from gardencity.assessment.scorecard import Scorecard
-from gardencity.assessment.thresholds import CONFIDENCE_LABELS, STATUS_LABELS
+from gardencity.vocabulary import vocabulary
 
 __all__ = ["STATUS_CLASS", "format_value", "indicator_rows"]
 
@@ -44,11 +44,8 @@ def _what(completeness: dict[str, Any] | None, lang: str) -> str:
     return str(completeness.get("what_zh" if lang == "zh" else "what_en", ""))
 
 
-def _label(table: dict[str, tuple[str, str]], key: str | None, lang: str) -> str:
-    if key is None:
-        return "—"
-    pair = table.get(key)
-    return pair[0 if lang == "zh" else 1] if pair else key
+def _label(group: str, key: str | None, lang: str) -> str:
+    return "—" if key is None else vocabulary().label(group, key, lang)
 
 
 def indicator_rows(scorecard: Scorecard, lang: str) -> list[dict[str, Any]]:
@@ -72,9 +69,9 @@ def indicator_rows(scorecard: Scorecard, lang: str) -> list[dict[str, Any]]:
                     else "—"
                 ),
                 "confidence": confidence,
-                "confidence_text": _label(CONFIDENCE_LABELS, confidence, lang),
+                "confidence_text": _label("confidences", confidence, lang),
                 "status": item.status.value,
-                "status_text": _label(STATUS_LABELS, item.status, lang),
+                "status_text": _label("statuses", item.status, lang),
                 "status_class": STATUS_CLASS.get(item.status, "neutral"),
                 "gap_text": (gap.text_zh if lang == "zh" else gap.text_en) if gap else "",
                 "completeness": (item.completeness or {}).get("share"),

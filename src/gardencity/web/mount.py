@@ -29,6 +29,7 @@ def install_web(app: FastAPI) -> None:
     from gardencity.web.inspection_pages import router as inspection_router
     from gardencity.web.notification_pages import router as notification_router
     from gardencity.web.pages import router
+    from gardencity.web.vocabulary_css import router as vocabulary_router
 
     app.mount("/static/web", StaticFiles(directory=HERE / "static"), name="web-static")
     modules = node_modules()
@@ -45,3 +46,4 @@ def install_web(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(inspection_router)
     app.include_router(notification_router)
+    app.include_router(vocabulary_router)

@@ -13,13 +13,14 @@ from sqlalchemy import select
 
 from gardencity.api.deps import CurrentUser, DbSession, PathId
 from gardencity.api.errors import ERROR_RESPONSES
+from gardencity.api.lang import request_lang
 from gardencity.api.security import DOCUMENT_POLICY
 from gardencity.auth.permissions import authorize
 from gardencity.errors import ConflictError, NotFoundError
 from gardencity.jobs import layers
 from gardencity.jobs.models import AssessmentRun
 from gardencity.jobs.runner import JobRunner
-from gardencity.jobs.runs import OUTPUT_FILES, get_run, run_dir, start_run
+from gardencity.jobs.runs import OUTPUT_FILES, get_run, run_dir, run_message, start_run
 from gardencity.jobs.whatif import check_edits
 from gardencity.text import CleanInput
 
@@ -42,6 +43,13 @@ class RunOut(BaseModel):
     values: dict[str, Any]
     edits: dict[str, Any]
     error: str | None
+
+
+def _out(run: AssessmentRun, request: Request) -> RunOut:
+    """A run as the API shows it: its step in the request's language."""
+    lang = request_lang(request, accept_header=True)
+    out = RunOut.model_validate(run)
+    return out.model_copy(update={"message": run_message(out.message, lang)})
 
 
 class RunIn(CleanInput):
@@ -71,11 +79,11 @@ def _output(request: Request, session: DbSession, run_id: int, name: str) -> Pat
 
 
 @router.get("/runs", operation_id="list_runs")
-def list_runs(session: DbSession, user: CurrentUser) -> list[RunOut]:
+def list_runs(request: Request, session: DbSession, user: CurrentUser) -> list[RunOut]:
     """Every assessment run, newest first (with each indicator's value, for trends)."""
     authorize(user, "assessment.view")
     rows = session.scalars(select(AssessmentRun).order_by(AssessmentRun.id.desc())).all()
-    return [RunOut.model_validate(r) for r in rows]
+    return [_out(r, request) for r in rows]
 
 
 @router.post("/runs", operation_id="start_run", status_code=202)
@@ -97,14 +105,14 @@ def create_run(
     runner: JobRunner = request.app.state.jobs
     runner.submit(run.id)
     del workspace
-    return RunOut.model_validate(run)
+    return _out(run, request)
 
 
 @router.get("/runs/{run_id}", operation_id="get_run")
-def read_run(session: DbSession, user: CurrentUser, run_id: PathId) -> RunOut:
-    """A run's status and progress (0–1) with the step it is on."""
+def read_run(request: Request, session: DbSession, user: CurrentUser, run_id: PathId) -> RunOut:
+    """A run's status and progress (0–1) with the step it is on (in the request's language)."""
     authorize(user, "assessment.view")
-    return RunOut.model_validate(get_run(session, run_id))
+    return _out(get_run(session, run_id), request)
 
 
 @router.get(

@@ -17,9 +17,6 @@ from gardencity.reports.self_assessment.tables import FAILING, format_amount
 
 __all__ = ["report_figures"]
 
-OUTLINE = {"facecolor": "none", "edgecolor": "#444444", "linewidth": 0.9}
-PARKS = {"color": "#66bd63", "edgecolor": "#1a7837", "linewidth": 0.2}
-
 
 def report_figures(data: ReportData) -> list[tuple[str, bytes]]:
     """``(title, PNG)`` of every map the data allows."""
@@ -36,13 +33,11 @@ def report_figures(data: ReportData) -> list[tuple[str, bytes]]:
         (
             title,
             layer_map(
-                [
-                    (parks, PARKS, labels["legend_park"]),
-                    (districts, OUTLINE, labels["legend_district"]),
-                ],
+                [(parks, "eligible_parks"), (districts, "districts")],
                 city,
                 labels,
                 title,
+                lang="zh",
                 names=districts,
             ),
         )
@@ -58,20 +53,12 @@ def report_figures(data: ReportData) -> list[tuple[str, bytes]]:
         if layer is None or layer.empty:
             continue
         layers = [
-            (
-                diag.get("service_areas"),
-                {"color": "#d9f0d3", "edgecolor": "#5aae61", "linewidth": 0.4},
-                labels["legend_service"],
-            ),
-            (parks, PARKS, labels["legend_park"]),
-            (
-                layer,
-                {"color": "#d73027", "edgecolor": "#a50026", "linewidth": 0.1},
-                labels["legend_uncovered"],
-            ),
-            (districts, OUTLINE, labels["legend_district"]),
+            (diag.get("service_areas"), "service_areas"),
+            (parks, "eligible_parks"),
+            (layer, key),
+            (districts, "districts"),
         ]
-        maps.append((title, layer_map(layers, city, labels, title, names=districts)))
+        maps.append((title, layer_map(layers, city, labels, title, lang="zh", names=districts)))
     maps.extend(_road_map(diag, districts, city, labels))
     if data.temperature is not None:
         title = "城市热岛效应分析图（地表温度）"
@@ -95,11 +82,11 @@ def _road_map(
     unshaded = segments[~segments["is_shaded"].astype(bool)]
     title = "林荫路分布图"
     layers = [
-        (districts, OUTLINE, labels["legend_district"]),
-        (shaded, {"color": "#1a9850", "linewidth": 0.8}, labels["legend_shaded"]),
-        (unshaded, {"color": "#f46d43", "linewidth": 1.2}, labels["legend_unshaded"]),
+        (districts, "districts"),
+        (shaded, "road_shade_segments"),
+        (unshaded, "unshaded_road_segments"),
     ]
-    return [(title, layer_map(layers, city, labels, title, names=districts))]
+    return [(title, layer_map(layers, city, labels, title, lang="zh", names=districts))]
 
 
 def _district_maps(
@@ -122,7 +109,9 @@ def _district_maps(
             minimum = (by_id.get(minimum_id) or {}).get("threshold") or {}
             threshold = minimum.get("value", threshold)
         title = f"各城区{result['name_zh'].removeprefix('城市建成区')}分布图"
-        out.append((title, choropleth(shown, "value", threshold, labels, title, result["unit"])))
+        out.append(
+            (title, choropleth(shown, "value", threshold, labels, title, result["unit"], lang="zh"))
+        )
     return out
 
 
@@ -145,5 +134,10 @@ def _shortfall_maps(
         }
         title = f"{result['name_zh']}差距分布图"
         legend = "存在差距的城区（需补足量）"
-        out.append((title, shortfall_map(districts, amounts, labels, title, legend_label=legend)))
+        out.append(
+            (
+                title,
+                shortfall_map(districts, amounts, labels, title, legend_label=legend, lang="zh"),
+            )
+        )
     return out

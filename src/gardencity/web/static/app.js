@@ -64,4 +64,8 @@ function flagBadge(flag) {
   return "";
 }
 
-window.gc = { PAGE, t, esc, api, toast, fmtNumber, fmtTime, statusBadge, flagBadge };
+// a colour of the vocabulary (/static/vocabulary.css), e.g. colour("status-pass-mark")
+function colour(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(`--${name}`).trim();
+}
+window.gc = { PAGE, t, esc, api, toast, fmtNumber, fmtTime, statusBadge, flagBadge, colour };

@@ -11,7 +11,6 @@
     return c;
   }
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
-  const STATUS_COLOUR = { pass: "#1b5e20", pass_unverified: "#4c9a52", fail: "#b71c1c", fail_unverified: "#e0605a" };
 
   // indicators as % of their threshold (100 % = the line to reach)
   const items = (PAGE.indicators || []).filter((i) => typeof i.value === "number" && typeof i.threshold === "number" && i.threshold !== 0);
@@ -23,8 +22,8 @@
       xAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
       yAxis: { type: "category", data: items.map((i) => i.name), axisLabel: { width: 160, overflow: "truncate" } },
       series: [{ type: "bar", data: items.map((i) => ({ value: Math.round((i.value / i.threshold) * 1000) / 10,
-        itemStyle: { color: STATUS_COLOUR[i.status] || "#607d8b" } })),
-        markLine: { symbol: "none", data: [{ xAxis: 100 }], lineStyle: { color: "#263238", type: "dashed" } } }],
+        itemStyle: { color: window.gc.colour(`status-${i.status}-mark`) || window.gc.colour("status-not_assessed-mark") } })),
+        markLine: { symbol: "none", data: [{ xAxis: 100 }], lineStyle: { color: "black", type: "dashed" } } }],
     });
   }
 
@@ -56,7 +55,7 @@
       `<div class="kpi" data-kpi="${k}"><span>${esc(t(k))}</span><b>${stats.city[k]}</b></div>`).join("");
     const series = (rows, label) => ["open", "overdue", "closed_on_time"].map((k) => ({
       type: "bar", name: t(k), data: rows.map((r) => r[k]),
-      itemStyle: { color: { open: "#0d47a1", overdue: "#b71c1c", closed_on_time: "#1b5e20" }[k] } }));
+      itemStyle: { color: window.gc.colour({ open: "case-filed-fill", overdue: "status-fail-mark", closed_on_time: "case-closed-fill" }[k]) } }));
     const units = stats.by_unit.slice(0, 12);
     const unitChart = chart("chart-units");
     unitChart && unitChart.setOption({ legend: {}, tooltip: { trigger: "axis" }, grid: { left: 40, right: 10, bottom: 80 },

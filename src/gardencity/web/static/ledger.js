@@ -35,7 +35,7 @@
         tooltip: { trigger: "axis", formatter: (p) => `${esc(c.items[p[0].dataIndex].name_zh)}: ${p[0].value}%` },
         xAxis: { type: "category", data: c.items.map((r) => String(r.seq)), name: t("ledger_seq") },
         yAxis: { type: "value", min: 0, max: 100, name: "%" },
-        series: [{ type: "bar", data: c.items.map((r) => ({ value: r.completeness_pct, itemStyle: { color: r.complete ? "#2e7d32" : "#c62828" } })) }],
+        series: [{ type: "bar", data: c.items.map((r) => ({ value: r.completeness_pct, itemStyle: { color: window.gc.colour(r.complete ? "status-pass-mark" : "status-fail-mark") } })) }],
       }, true);
     }
   }

@@ -2,7 +2,7 @@
 "use strict";
 (function () {
   const { t, esc, toast } = window.gc;
-  const { LAYERS, makeMap, loadLayer, details } = window.gc.map;
+  const { LAYERS, ready, makeMap, loadLayer, details } = window.gc.map;
   const map = makeMap("map");
   const list = document.getElementById("layer-list");
   const panel = document.getElementById("details");
@@ -11,7 +11,7 @@
   let fitted = false;
 
   function onClick(def, feature) {
-    panel.innerHTML = details(feature.properties, t("layer_" + def.name));
+    panel.innerHTML = details(feature.properties, def.label);
   }
 
   function legend(def) {
@@ -43,7 +43,7 @@
         count.dataset.count = layer.featureCount;
       } catch (err) {
         count.textContent = `(${t("error")})`;
-        toast(`${t("layer_" + def.name)}: ${err.message}`);
+        toast(`${def.label}: ${err.message}`);
         return;
       }
     }
@@ -55,12 +55,12 @@
     document.getElementById("map").dataset[`layer_${def.name}`] = "shown";
   }
 
-  for (const def of LAYERS) {
+  function addRow(def) {
     const row = document.createElement("div");
     const kind = def.kind === "line" ? " line" : "";
     row.innerHTML = `<div class="layer-row"><input type="checkbox" id="layer-${def.name}" ${def.on ? "checked" : ""}>
       <i class="swatch${kind}" style="background:${def.colour}"></i>
-      <label for="layer-${def.name}">${esc(t("layer_" + def.name))}</label>
+      <label for="layer-${def.name}">${esc(def.label)}</label>
       <span class="count" id="count-${def.name}"></span></div>${legend(def)}`;
     list.appendChild(row);
     const checkbox = row.querySelector("input");
@@ -69,6 +69,8 @@
   // every layer is fetched at once; they are added in order (built-up area first: it sets
   // the view), so the drawing order stays that of the list
   (async () => {
+    try { await ready; } catch (err) { toast(err.message); return; }
+    for (const def of LAYERS) addRow(def);
     for (const def of LAYERS) {
       if (document.getElementById(`layer-${def.name}`).checked) fetchLayer(def).catch(() => null);
     }

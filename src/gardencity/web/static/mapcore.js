@@ -1,54 +1,70 @@
 /* Leaflet helpers: a canvas-rendered map without a base map (a tile URL is optional), the
-   layer catalogue with styles and legends, and GeoJSON loading with feature details. */
+   layer catalogue with the vocabulary's labels, styles and legends, and GeoJSON loading with
+   feature details. */
 "use strict";
 (function () {
   const { PAGE, esc, api } = window.gc;
-  const GREEN_CLASSES = {
-    G11: ["#1a7a3a", "综合公园 / comprehensive park"], G12: ["#35a150", "社区公园 / community park"],
-    G13: ["#5dbb63", "专类公园 / specialised park"], G14: ["#8fd18b", "游园 / pocket park"],
-    G2: ["#7a9a3a", "防护绿地 / buffer green"], G3: ["#b7d98b", "广场用地 / square"],
-    XG: ["#a5cfa0", "附属绿地 / attached green"], EG: ["#2f6b4f", "区域绿地 / regional green"],
-  };
-  const CASE_COLOURS = {
-    filed: "#0d47a1", dispatched: "#4a148c", in_progress: "#8a3a00", submitted: "#006064",
-    sent_back: "#8e1b12", closed: "#1b5e20", discarded: "#455a64",
-  };
-  const CANOPY_CLASSES = {
-    tree: ["#006837", "乔木 / tree"], shrub: ["#66bd63", "灌木 / shrub"], grass: ["#d9ef8b", "草地 / grass"],
-  };
-  function greenColour(code) {
-    const key = String(code || "");
-    return (GREEN_CLASSES[key] || GREEN_CLASSES[key.slice(0, 3)] || GREEN_CLASSES[key.slice(0, 2)] || ["#9ccc9c"])[0];
-  }
+  // the layers in drawing order; labels, colours and legends come from the vocabulary
+  // (/api/v1/vocabulary), filled in by `ready`
   function runUrl(name) { return PAGE.run_id ? `/api/v1/runs/${PAGE.run_id}/layers/${name}.geojson` : null; }
   const LAYERS = [
-    { name: "built_up_area", url: () => "/api/v1/map/layers/built_up_area.geojson", on: true, kind: "line",
-      colour: "#263238", style: () => ({ color: "#263238", weight: 2.5, fill: false }) },
-    { name: "districts", url: () => "/api/v1/map/layers/districts.geojson", on: true, kind: "line",
-      colour: "#546e7a", style: () => ({ color: "#546e7a", weight: 1.5, dashArray: "6 4", fill: false }) },
-    { name: "grids", url: () => "/api/v1/grids.geojson", on: false, kind: "line",
-      colour: "#90a4ae", style: () => ({ color: "#90a4ae", weight: 0.6, fill: false }) },
-    { name: "residential", url: () => "/api/v1/map/layers/residential.geojson", on: false, kind: "fill",
-      colour: "#f6e7a8", style: () => ({ color: "#b59b3a", weight: 0.4, fillColor: "#f6e7a8", fillOpacity: 0.8 }) },
-    { name: "green_spaces", url: () => "/api/v1/map/layers/green_spaces.geojson", on: false, kind: "fill",
-      colour: "#35a150", legend: GREEN_CLASSES,
-      style: (f) => ({ color: "#1b5e20", weight: 0.4, fillColor: greenColour(f.properties.green_class), fillOpacity: 0.85 }) },
-    { name: "canopy", url: () => "/api/v1/map/layers/canopy.json", on: false, kind: "fill",
-      colour: "#006837", legend: CANOPY_CLASSES, image: "/api/v1/map/layers/canopy.png" },
-    { name: "uncovered_residential", url: () => runUrl("uncovered_residential"), on: true, kind: "fill",
-      colour: "#d73027", style: () => ({ color: "#a50026", weight: 0.6, fillColor: "#d73027", fillOpacity: 0.7 }) },
-    { name: "uncovered_residential_walking", url: () => runUrl("uncovered_residential_walking"), on: false, kind: "fill",
-      colour: "#f46d43", style: () => ({ color: "#a50026", weight: 0.6, fillColor: "#f46d43", fillOpacity: 0.6 }) },
+    { name: "built_up_area", url: () => "/api/v1/map/layers/built_up_area.geojson", on: true, kind: "line" },
+    { name: "districts", url: () => "/api/v1/map/layers/districts.geojson", on: true, kind: "line" },
+    { name: "grids", url: () => "/api/v1/grids.geojson", on: false, kind: "line" },
+    { name: "residential", url: () => "/api/v1/map/layers/residential.geojson", on: false, kind: "fill" },
+    { name: "green_spaces", url: () => "/api/v1/map/layers/green_spaces.geojson", on: false, kind: "fill", classes: "green_classes" },
+    { name: "canopy", url: () => "/api/v1/map/layers/canopy.json", on: false, kind: "fill", classes: "canopy_classes",
+      image: "/api/v1/map/layers/canopy.png" },
+    { name: "uncovered_residential", url: () => runUrl("uncovered_residential"), on: true, kind: "fill" },
+    { name: "uncovered_residential_walking", url: () => runUrl("uncovered_residential_walking"), on: false, kind: "fill" },
     { name: "road_shade_segments", url: () => runUrl("road_shade_segments"), on: false, kind: "line",
-      colour: "#1a9850", filter: (f) => f.properties.is_shaded === true || f.properties.is_shaded === 1,
-      style: () => ({ color: "#1a9850", weight: 3 }) },
-    { name: "unshaded_road_segments", url: () => runUrl("unshaded_road_segments"), on: false, kind: "line",
-      colour: "#e6550d", style: () => ({ color: "#e6550d", weight: 3 }) },
-    { name: "cases", url: () => "/api/v1/cases.geojson?per_page=500", on: true, kind: "point",
-      colour: "#0d47a1", legend: Object.fromEntries(Object.entries(CASE_COLOURS).map(([k, v]) => [k, [v, k]])),
-      point: (f, ll) => L.circleMarker(ll, { radius: 6, color: "#fff", weight: 1.5,
-        fillColor: CASE_COLOURS[f.properties.status] || "#333", fillOpacity: 1 }) },
+      filter: (f) => f.properties.is_shaded === true || f.properties.is_shaded === 1 },
+    { name: "unshaded_road_segments", url: () => runUrl("unshaded_road_segments"), on: false, kind: "line" },
+    { name: "cases", url: () => "/api/v1/cases.geojson?per_page=500", on: true, kind: "point", classes: "case_statuses" },
   ];
+  const words = {};
+
+  // a vocabulary style as Leaflet path options
+  function leaflet(style, fillColour) {
+    const options = { color: style.stroke || style.fill, weight: style.weight, dashArray: style.dash_array || null };
+    if (!style.fill) return Object.assign(options, { fill: false });
+    return Object.assign(options, { fillColor: fillColour || style.fill, fillOpacity: style.fill_opacity });
+  }
+  // the colour of a class code: the longest known prefix, else the group's "other"
+  function classColour(group, code) {
+    const terms = words[group] || {};
+    const key = String(code || "");
+    for (let n = key.length; n > 0; n -= 1) if (terms[key.slice(0, n)]) return terms[key.slice(0, n)].style.fill;
+    return terms.other ? terms.other.style.fill : null;
+  }
+  function classLabel(group, code) {
+    const term = (words[group] || {})[code];
+    return term ? term.label : code;
+  }
+
+  const ready = (async () => {
+    Object.assign(words, await api(`/api/v1/vocabulary?lang=${encodeURIComponent(PAGE.lang || "zh")}`));
+    for (const def of LAYERS) {
+      const term = words.layers[def.name];
+      const style = term.style;
+      def.label = term.label;
+      def.colour = def.kind === "line" ? style.stroke : style.fill;
+      if (def.classes) {
+        def.legend = Object.fromEntries(Object.entries(words[def.classes])
+          .filter(([, t]) => t.style && t.style.fill)
+          .map(([code, t]) => [code, [t.style.fill, t.label]]));
+      }
+      if (def.name === "green_spaces") {
+        def.style = (f) => leaflet(style, classColour("green_classes", f.properties.green_class));
+      } else if (def.name === "cases") {
+        def.point = (f, ll) => L.circleMarker(ll, { radius: 6, color: style.stroke, weight: style.weight,
+          fillColor: classColour("case_statuses", f.properties.status) || style.fill, fillOpacity: 1 });
+      } else if (!def.image) {
+        def.style = () => leaflet(style);
+      }
+    }
+    return words;
+  })();
 
   function makeMap(element) {
     const map = L.map(element, { preferCanvas: true, renderer: L.canvas({ padding: 0.3 }), zoomSnap: 0.25 });
@@ -92,13 +108,13 @@
       const hit = a ? colours.find(([, c]) => c === hex) : null;
       const name = hit ? hit[0] : null;
       onClick(def, { properties: {
-        class: name ? (CANOPY_CLASSES[name] || [0, name])[1] : "—", code: name ? meta.classes[name] : null,
+        class: name ? classLabel("canopy_classes", name) : "—", code: name ? meta.classes[name] : null,
         lon: e.latlng.lng.toFixed(6), lat: e.latlng.lat.toFixed(6) } }, layer);
     });
     const total = Object.values(meta.pixels).reduce((a, b) => a + b, 0) || 1;
     layer.featureCount = Object.keys(meta.pixels).length;
     layer.countText = "(" + Object.entries(meta.pixels)
-      .map(([k, v]) => `${(CANOPY_CLASSES[k] || [0, k])[1].split(" / ")[0]} ${Math.round(v / total * 100)}%`).join(", ") + ")";
+      .map(([k, v]) => `${classLabel("canopy_classes", k)} ${Math.round(v / total * 100)}%`).join(", ") + ")";
     return layer;
   }
 
@@ -117,5 +133,5 @@
     return layer;
   }
 
-  window.gc.map = { LAYERS, GREEN_CLASSES, CASE_COLOURS, CANOPY_CLASSES, makeMap, loadLayer, details };
+  window.gc.map = { LAYERS, ready, words, leaflet, makeMap, loadLayer, details };
 })();

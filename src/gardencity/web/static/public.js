@@ -8,7 +8,7 @@
   const centre = PAGE.centre || [30, 114];
   map.setView(centre, 13);
   if (PAGE.bounds) map.fitBounds(PAGE.bounds);
-  if (PAGE.outline) L.geoJSON(PAGE.outline, { style: { color: "#263238", weight: 2, fill: false }, interactive: false }).addTo(map);
+  if (PAGE.outline) L.geoJSON(PAGE.outline, { style: { color: window.gc.colour("layer-built_up_area-stroke"), weight: 2, fill: false }, interactive: false }).addTo(map);
   let marker = null;
   function setPlace(lat, lon) {
     form.elements.lat.value = lat.toFixed(6);
@@ -30,8 +30,8 @@
     points.clearLayers();
     for (const f of data.features) {
       const [lon, lat] = f.geometry.coordinates;
-      L.circleMarker([lat, lon], { radius: 6, color: "#fff", weight: 1.5, fillOpacity: 1,
-        fillColor: f.properties.status === "open" ? "#0d47a1" : "#1b5e20" })
+      L.circleMarker([lat, lon], { radius: 6, color: window.gc.colour("layer-cases-stroke"), weight: 1.5, fillOpacity: 1,
+        fillColor: window.gc.colour(f.properties.status === "open" ? "case-filed-fill" : "case-closed-fill") })
         .bindPopup(`${esc(f.properties.reference)}<br>${esc(f.properties.status_label)}`).addTo(points);
     }
     document.getElementById("public-map").dataset.count = data.features.length;

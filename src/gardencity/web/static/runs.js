@@ -36,7 +36,7 @@
   // what-if: draw parks (polygons) and mark unshaded road segments as shaded
   const mapEl = document.getElementById("whatif-map");
   if (!mapEl) return;
-  const { LAYERS, makeMap, loadLayer } = window.gc.map;
+  const { LAYERS, ready, words, leaflet, makeMap, loadLayer } = window.gc.map;
   const map = makeMap(mapEl);
   const edits = { parks: [], shaded_roads: [] };
   const drawn = L.layerGroup().addTo(map);
@@ -50,10 +50,11 @@
     if (drawing) { addPoint(e.latlng); return; }  // a park's corner may fall on a drawn feature
     if (!marking || d.name !== "unshaded_road_segments") return;
     edits.shaded_roads.push(feature.geometry);
-    item.setStyle({ color: "#1a9850", weight: 5 });
+    item.setStyle(Object.assign(leaflet(words.layers.road_shade_segments.style), { weight: 5 }));
     count();
   };
   (async () => {
+    await ready;
     const names = ["built_up_area", "green_spaces", "uncovered_residential", "unshaded_road_segments"];
     const requests = names.map((name) => loadLayer(map, LAYERS.find((d) => d.name === name), onPick).catch(() => null));
     for (const [i, name] of names.entries()) {
@@ -65,7 +66,7 @@
     mapEl.dataset.layers = "ready";  // the roads can be clicked now
   })();
   document.getElementById("draw-park").addEventListener("click", () => {
-    drawing = { points: [], line: L.polyline([], { color: "#1a7a3a" }).addTo(drawn) };
+    drawing = { points: [], line: L.polyline([], { color: words.layers.eligible_parks.style.stroke }).addTo(drawn) };
     document.getElementById("finish-park").disabled = false;
     toast(t("whatif_draw_park"));
   });
@@ -80,7 +81,7 @@
     ring.push(ring[0]);
     edits.parks.push({ type: "Polygon", coordinates: [ring] });
     drawn.removeLayer(drawing.line);
-    L.polygon(drawing.points, { color: "#1a7a3a", fillColor: "#35a150", fillOpacity: 0.7 }).addTo(drawn);
+    L.polygon(drawing.points, leaflet(words.layers.eligible_parks.style)).addTo(drawn);
     drawing = null;
     document.getElementById("finish-park").disabled = true;
     count();

@@ -24,7 +24,7 @@
       yAxis: { type: "value", min: 0, max: 100, name: "%" },
       series: [
         { type: "bar", name: t("survey_satisfied_pct"), data: values, itemStyle: { color: "#2e7d32" },
-          markLine: threshold === null ? undefined : { symbol: "none", lineStyle: { color: "#b71c1c", type: "dashed" },
+          markLine: threshold === null ? undefined : { symbol: "none", lineStyle: { color: window.gc.colour("status-fail-mark"), type: "dashed" },
             label: { position: "insideEndTop", formatter: `${t("survey_requirement")} ${threshold}%` }, data: [{ yAxis: threshold }] } },
         { type: "custom", name: t("survey_ci"), data: bars, z: 10,
           renderItem: (params, api) => {

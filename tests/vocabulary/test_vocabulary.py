@@ -1,0 +1,160 @@
+"""One presentation vocabulary: the QGIS styles, the report's maps and the code take every
+label and colour of a layer or a status from vocabulary.yaml, and define none of their own."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.colors import to_hex, to_rgba
+from matplotlib.lines import Line2D
+
+from gardencity.indicators import FAMILIES
+from gardencity.reports.html import report_layers
+from gardencity.reports.maps import layer_figure, map_style
+from gardencity.reports.outputs import write_diagnostics
+from gardencity.vocabulary import GROUPS, rgba, vocabulary
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "gardencity"
+HEX = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b(?![0-9a-fA-F-])")
+# files that may write a colour literal, and why
+ALLOWED = {
+    "vocabulary/vocabulary.yaml": "the vocabulary itself",
+    "web/static/app.css": "the page theme (ink, lines, brand); statuses and cases use var()",
+}
+
+
+def test_every_term_has_both_languages_and_every_status_a_style() -> None:
+    words = vocabulary()
+    for group in GROUPS:
+        for key, term in words.group(group).items():
+            if term.label is not None:
+                assert term.label.zh.strip() or key == "count", (group, key)
+    statuses = {"pass", "fail", "pass_unverified", "fail_unverified", "no_threshold"}
+    statuses |= {"not_assessed", "insufficient_data", "error"}
+    assert set(words.statuses) == statuses
+    assert all(term.style is not None for term in words.statuses.values())
+    assert words.label("statuses", "insufficient_data", "zh") == "数据不足"
+    assert words.label("statuses", "not_assessed", "zh") == "未评估"
+
+
+def test_every_diagnostic_layer_has_a_style_and_a_label() -> None:
+    declared = {"zones", "districts_below_minimum"}
+    for diagnostic in FAMILIES.diagnostics():
+        declared |= set(diagnostic.layers)
+    missing = {name for name in declared if name not in vocabulary().layers}
+    assert not missing, f"layers without a style in vocabulary.yaml: {sorted(missing)}"
+
+
+def _layer_styles(path: Path) -> dict[str, ElementTree.Element]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute("select f_table_name, styleQML from layer_styles").fetchall()
+    return {name: ElementTree.fromstring(qml.split(">", 1)[1]) for name, qml in rows}
+
+
+def _options(layer: ElementTree.Element) -> dict[str, str]:
+    return {o.get("name", ""): o.get("value", "") for o in layer.iter("Option") if o.get("name")}
+
+
+def test_qml_styles_are_the_vocabulary_styles(demo_assessment: Any, tmp_path: Path) -> None:
+    path = write_diagnostics(demo_assessment.diagnostics, tmp_path / "diagnostics.gpkg")
+    styles = _layer_styles(path)
+    assert {"zones", "uncovered_residential", "road_shade_segments"} <= set(styles)
+    for name, qml in styles.items():
+        style = vocabulary().style("layers", name)
+        first = _options(next(qml.iter("layer")))
+        if "line_color" in first:
+            assert first["line_color"] == rgba(style.stroke or "")
+            assert float(first["line_width"]) == pytest.approx(style.width)
+        else:
+            assert first["color"] == rgba(style.fill or "", style.fill_opacity)
+            assert first["outline_color"] == rgba(style.stroke or "")
+            assert float(first["outline_width"]) == pytest.approx(style.width)
+
+
+def test_the_report_legends_are_the_vocabulary(demo_assessment: Any) -> None:
+    zones = demo_assessment.zones
+    districts = zones[zones["kind"] == "district"]
+    city = zones.loc[["built_up_area"]]
+    words = vocabulary()
+    maps = report_layers(demo_assessment.diagnostics, districts)
+    assert len(maps) >= 3
+    seen = set()
+    for lang in ("zh", "en"):
+        for _title, layers in maps:
+            with map_style():
+                fig = layer_figure(layers, city, {"km": "km", "north": "N"}, "t", lang=lang)
+            legend = fig.axes[0].get_legend()
+            texts = [t.get_text() for t in legend.get_texts()]
+            entries = dict(zip(texts, legend.legend_handles, strict=True))
+            plt.close(fig)
+            for gdf, name in layers:
+                if gdf is None or gdf.empty:
+                    continue
+                seen.add(name)
+                style = words.style("layers", name)
+                handle = entries.pop(words.label("layers", name, lang))
+                if isinstance(handle, Line2D):
+                    assert to_hex(handle.get_color()) == style.stroke
+                    continue
+                fill = (
+                    (0, 0, 0, 0) if style.fill is None else to_rgba(style.fill, style.fill_opacity)
+                )
+                assert to_rgba(handle.get_facecolor()) == pytest.approx(fill)
+                assert to_hex(handle.get_edgecolor()) == style.stroke
+            assert not entries, f"legend entries not from the vocabulary: {list(entries)}"
+    assert {"eligible_parks", "uncovered_residential", "road_shade_segments"} <= seen
+
+
+def _colour_literals() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for path in sorted(SRC.rglob("*")):
+        if path.suffix not in {".py", ".js", ".css", ".html", ".j2", ".yaml"}:
+            continue
+        text = path.read_text("utf-8")
+        hits = HEX.findall(text)
+        if hits:
+            found[str(path.relative_to(SRC))] = hits
+    return found
+
+
+def test_no_layer_or_status_colour_is_defined_outside_the_vocabulary() -> None:
+    words = vocabulary()
+    ours: set[str] = set()
+    for group in GROUPS:
+        for term in words.group(group).values():
+            if term.style is not None:
+                style = term.style
+                colours = (style.fill, style.stroke, style.text, style.mark)
+                ours |= {c for c in colours if c}
+    elsewhere = {
+        path: sorted({h.lower() for h in hits} & ours)
+        for path, hits in _colour_literals().items()
+        if path not in ALLOWED
+    }
+    elsewhere = {path: hits for path, hits in elsewhere.items() if hits}
+    assert not elsewhere, f"vocabulary colours written out elsewhere: {elsewhere}"
+    # the modules that draw layers and statuses hold no colour literal at all
+    for path in (
+        "reports/maps.py",
+        "reports/html.py",
+        "reports/outputs.py",
+        "reports/raster_maps.py",
+        "reports/self_assessment/figures.py",
+        "jobs/layers.py",
+        "inspection/route_outputs.py",
+        "web/static/mapcore.js",
+        "web/static/map.js",
+        "web/static/cockpit.js",
+        "web/static/public.js",
+        "web/static/ledger.js",
+    ):
+        assert path not in _colour_literals(), path
+    css = (SRC / "web/static/app.css").read_text("utf-8")
+    for rule in re.findall(r"\.badge\.(?:ok|bad|neutral|insufficient|st-)[^{]*\{[^}]*\}", css):
+        assert not HEX.search(rule), rule
