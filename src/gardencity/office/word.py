@@ -34,8 +34,11 @@ __all__ = [
     "add_caption",
     "add_office_table",
     "add_picture",
+    "add_text",
     "fit_widths",
+    "keep_together",
     "office_document",
+    "plain_text",
     "set_fonts",
 ]
 
@@ -55,6 +58,7 @@ ALT_NAMES = {
     "SimSun": "宋体",
 }
 TEXT_WIDTH_CM = 15.6
+CELL_PADDING_CM = 0.38  # Word's default cell margins, 0.19 cm each side
 BODY_PT = 16
 TABLE_PT = 10.5
 
@@ -189,8 +193,8 @@ def office_document(reference: Path | None = None) -> Any:
 
 
 def _display_width(text: str) -> float:
-    """Width in em: a Chinese character 1, other characters about half."""
-    return sum(1.0 if ord(c) > 0x2E80 else 0.55 for c in text)
+    """Width in em: a Chinese character (or a full-width sign like ▼ ≥) 1, others about half."""
+    return sum(1.0 if ord(c) > 0x2E80 or c in "▼≥≤—" else 0.6 for c in text)
 
 
 def fit_widths(
@@ -202,10 +206,10 @@ def fit_widths(
 
     >>> [round(w, 2) for w in fit_widths(["序号", "名称"], [["1", "城市建成区绿化覆盖率"]], 10,
     ...     font_pt=10.5)]
-    [2.06, 7.94]
+    [2.26, 7.74]
     """
     em = font_pt / 72 * 2.54
-    pad = 0.3
+    pad = CELL_PADDING_CM + 0.1
     wanted, minimum = [], []
     for i, header in enumerate(headers):
         cells = [str(r[i]) for r in rows]
@@ -214,10 +218,9 @@ def fit_widths(
             _display_width(header) / 2, max((_display_width(w) for w in header.split()), default=0)
         )
         wanted.append(max(widest, head, 2.0) * em + pad)
-        numbers = [
-            _display_width(c) for c in cells if c.replace(".", "").replace("%", "").isdigit()
-        ]
-        minimum.append(max([*numbers, min(4.0, max(widest, 2.0))]) * em + pad)
+        solid = [_display_width(c) for c in cells if _solid(c)]
+        solid_em = max(solid, default=0.0) * 1.1  # fallback fonts run wider than the count
+        minimum.append(max(solid_em, min(4.0, max(widest, 2.0))) * em + pad)
     if sum(wanted) <= total_cm:  # room to spare: every column grows in proportion
         return [w * total_cm / sum(wanted) for w in wanted]
     widths = wanted[:]
@@ -233,14 +236,72 @@ def fit_widths(
     return widths
 
 
-_UNBROKEN = re.compile(r"[\d.]+ ?[^\s\d]{1,2}|\d{4}年\d{1,2}月\d{1,2}日")
+_UNBROKEN = re.compile(
+    r"[≥≤>< ]*[\d.]+ ?[^\s\d]{1,3}|\d{4}年\d{1,2}月\d{1,2}日|[^\s/]{1,3}/[^\s/]{1,3}"
+)
 
 
 def _solid(text: str) -> bool:
-    """A cell like 08:30—09:30, 24.60 公顷 or 2027年6月30日 that reads badly when broken."""
+    """A cell like 08:30—09:30, 24.60 公顷, 4.59▼, km/万人 or 2027年6月30日 that reads badly
+    when broken (its column is never narrower than it).
+
+    >>> [_solid(t) for t in ("24.60 公顷", "4.59▼", "km/万人", "2027年6月30日", "建成区绿化覆盖率")]
+    [True, True, True, True, False]
+    """
     if len(text) > 14:
         return False
-    return all(c.isascii() or c in "—–－：．▼" for c in text) or bool(_UNBROKEN.fullmatch(text))
+    return all(c.isascii() or c in "—–－：．▼≥≤²³℃" for c in text) or bool(
+        _UNBROKEN.fullmatch(text)
+    )
+
+
+_KEPT = re.compile(
+    r"\d{4}年\d{1,2}月\d{1,2}日|[A-Za-z²³]+/[万人个公顷]{1,2}"
+    r"|[≥≤]?\d[\d.,:：]*(?: ?(?:%|‰|℃|万人|万|公顷|公里|平方公里|平方米|米|km|m²|ha))?▼?"
+)
+
+
+def keep_together(text: str) -> str:
+    """A number with its unit held on one line: a no-break space before the unit.
+
+    >>> keep_together("64.62 万人") == "64.62\u00a0万人"
+    True
+    """
+    return text.replace(" ", "\u00a0")
+
+
+def _no_break_run(run: Any) -> None:
+    """LibreOffice breaks a number in Chinese text anywhere ("75.\n0%"), word joiners or not;
+    in a run of its own whose Western language is English it follows Western rules and keeps
+    the number whole (the run's Chinese language stays zh-CN)."""
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "en-US")
+    run._r.get_or_add_rPr().append(lang)
+
+
+def add_text(paragraph: Any, text: str, *, size_pt: float | None = None) -> list[Any]:
+    """Append ``text`` to ``paragraph`` as runs, each number with its unit ("64.62 万人",
+    "75.0%", "2027年6月30日") in a run that is never broken across lines."""
+    runs = []
+    position = 0
+    for match in _KEPT.finditer(text):
+        if match.start() > position:
+            runs.append(paragraph.add_run(text[position : match.start()]))
+        run = paragraph.add_run(keep_together(match.group(0)))
+        _no_break_run(run)
+        runs.append(run)
+        position = match.end()
+    if position < len(text):
+        runs.append(paragraph.add_run(text[position:]))
+    for run in runs:
+        if size_pt is not None:
+            run.font.size = Pt(size_pt)
+    return runs
+
+
+def plain_text(text: str) -> str:
+    """What a reader sees of a text written with :func:`add_text` (no-break spaces as spaces)."""
+    return text.replace("\u00a0", " ")
 
 
 def add_picture(
@@ -276,10 +337,9 @@ def _cell_text(cell: Any, text: str, *, bold: bool, right: bool, font_pt: float)
     paragraph.alignment = (
         WD_ALIGN_PARAGRAPH.CENTER if bold else WD_ALIGN_PARAGRAPH.RIGHT if right else None
     )
-    run = paragraph.add_run(xml_text(text))  # names from the city's data: no control characters
-    run.font.size = Pt(font_pt)
-    run.font.bold = bold
-    set_fonts(run._r, FONTS["heading"] if bold else FONTS["body"])
+    for run in add_text(paragraph, xml_text(text), size_pt=font_pt):  # no control characters
+        run.font.bold = bold
+        set_fonts(run._r, FONTS["heading"] if bold else FONTS["body"])
 
 
 def add_caption(document: Any, text: str) -> Any:
