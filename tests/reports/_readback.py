@@ -188,6 +188,10 @@ def check_docx(docx: Path, scorecard: dict[str, Any], artifacts: Path, *, figure
         "Heading 1": "SimHei",
         "Heading 2": "KaiTi",
     }
+    # headings stand apart from the body: their own short paragraphs, bold
+    assert all(document.styles[name].font.bold for name in ("Heading 1", "Heading 2"))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings and all(len(h) <= 30 for h in headings), headings
     footers = section.footer._element.xml + section.even_page_footer._element.xml
     assert footers.count("PAGE") == 2 and "— " in footers
     for table in document.tables:

@@ -180,6 +180,16 @@ def test_internal_copy_keeps_sources_and_confidence(s_report) -> None:  # type: 
     assert internal_wording(build_document(data, edition="experts").text()) == []
 
 
+def test_a_heading_line_is_a_heading_of_its_own(s_report) -> None:  # type: ignore[no-untyped-def]
+    """ "## 组织领导" followed by its text on the next line: the heading, then the paragraph
+    (not one heading "（一）组织领导市委、市政府…")."""
+    data, _ = s_report
+    blocks = build_document(data, edition="experts").blocks
+    at = next(i for i, b in enumerate(blocks) if b.kind == "heading" and "组织领导" in b.text)
+    assert blocks[at].text == "（一）组织领导"
+    assert blocks[at + 1].kind == "paragraph" and blocks[at + 1].text.startswith("市委、市政府")
+
+
 def test_an_indicator_without_a_value_is_not_a_zero(s_report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     data, _ = s_report
     changed = copy.copy(data)

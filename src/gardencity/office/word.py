@@ -180,6 +180,8 @@ def office_document(reference: Path | None = None) -> Any:
     _style(document, "Heading 1", FONTS["heading"], BODY_PT)
     _style(document, "Heading 2", FONTS["kai"], BODY_PT)
     for name in ("Heading 1", "Heading 2"):
+        # bold as well, so the heading stands out where 黑体/楷体 are replaced by another font
+        document.styles[name].font.bold = True
         document.styles[name].paragraph_format.first_line_indent = Pt(32)
         document.styles[name].paragraph_format.keep_with_next = True
     _style(

@@ -58,19 +58,29 @@ def facts(data: ReportData) -> dict[str, Any]:
 
 
 def _text(doc: ReportDocument, text: str) -> None:
-    """Paragraphs separated by blank lines; a paragraph starting "## " is a level-2 heading."""
+    """Paragraphs separated by blank lines; a line starting "## " is a level-2 heading on its
+    own (the lines after it, up to a blank line, are the paragraph under it)."""
     for chunk in re.split(r"\n\s*\n", text.strip()):
         lines = [line.strip() for line in chunk.splitlines() if line.strip()]
-        if not lines:
-            continue
-        joined = lines[0]
-        for line in lines[1:]:
-            ascii_join = joined[-1:].isascii() and line[:1].isascii()
-            joined += (" " if ascii_join else "") + line
-        if joined.startswith("## "):
-            doc.subsection(joined[3:].strip())
-        else:
-            doc.paragraph(joined)
+        body: list[str] = []
+        for line in [*lines, ""]:
+            if line.startswith("## ") or not line:
+                _paragraph(doc, body)
+                body = []
+            if line.startswith("## "):
+                doc.subsection(line[3:].strip())
+            elif line:
+                body.append(line)
+
+
+def _paragraph(doc: ReportDocument, lines: list[str]) -> None:
+    if not lines:
+        return
+    joined = lines[0]
+    for line in lines[1:]:
+        ascii_join = joined[-1:].isascii() and line[:1].isascii()
+        joined += (" " if ascii_join else "") + line
+    doc.paragraph(joined)
 
 
 def _section_text(
