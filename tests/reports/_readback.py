@@ -14,8 +14,9 @@ from typing import Any
 from docx import Document
 from docx.oxml.ns import qn
 
+from gardencity.assessment.scorecard import IndicatorCard
 from gardencity.office.word import plain_text
-from gardencity.reports.self_assessment.tables import format_amount, format_value
+from gardencity.reports.self_assessment.tables import format_amount, format_value, printed_value
 from gardencity.reports.self_assessment.template import wording
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,7 +82,7 @@ def check_numbers(text: str, scorecard: dict[str, Any]) -> None:
     table = _region(flat, "评选标准指标自评表", "各城区指标测算值")
     lines = table.splitlines()
     for result in scorecard["indicators"]:
-        value = format_value(result["value"], result["unit"])
+        value = printed_value(IndicatorCard.model_validate(result))
         line = next((ln for ln in lines if result["name_zh"] in ln), None)
         assert line is not None, f"{result['name_zh']} is not in the indicator table"
         assert re.search(_number(value), line), (result["name_zh"], value, line)
@@ -206,7 +207,8 @@ def check_docx(docx: Path, scorecard: dict[str, Any], artifacts: Path, *, figure
         t for t in document.tables if "本市现状值" in [c.text for c in t.rows[0].cells]
     )
     values = [plain_text(row.cells[4].text) for row in indicator.rows[1:]]
-    assert values == [format_value(r["value"], r["unit"]) for r in scorecard["indicators"]]
+    cards = [IndicatorCard.model_validate(r) for r in scorecard["indicators"]]
+    assert values == [printed_value(card) for card in cards]
     assert len(document.inline_shapes) == figures
     check_numbers(text, scorecard)
     soffice = shutil.which("soffice") or shutil.which("libreoffice")

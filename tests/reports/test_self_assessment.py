@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from docx import Document
 
+from gardencity.assessment.scorecard import Status
 from gardencity.errors import DataError
 from gardencity.io.workspace import Workspace
 from gardencity.reports import write_outputs
@@ -190,17 +191,25 @@ def test_a_heading_line_is_a_heading_of_its_own(s_report) -> None:  # type: igno
     assert blocks[at + 1].kind == "paragraph" and blocks[at + 1].text.startswith("市委、市政府")
 
 
-def test_an_indicator_without_a_value_is_not_a_zero(s_report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_indicator_without_a_value_is_not_a_zero(s_report) -> None:  # type: ignore[no-untyped-def]
+    """数据不足 and 未评估 are shown as such, with their reason, in the table and the text."""
     data, _ = s_report
     changed = copy.copy(data)
-    changed.scorecard = copy.deepcopy(data.scorecard)
-    result = changed.scorecard["indicators"][0]
-    result.update(value=None, status="not_assessed", note="缺少植被图层", by_district={})
+    changed.scorecard = data.scorecard.model_copy(deep=True)
+    short, missing = changed.scorecard.indicators[0], changed.scorecard.indicators[1]
+    short.value, short.status, short.by_district = None, Status.INSUFFICIENT_DATA, {}
+    short.note_zh = "数据不足：植被图层仅覆盖建成区的 40.0%（至少需要 90%），不作达标判定。"
+    missing.value, missing.status, missing.by_district = None, Status.NOT_ASSESSED, {}
+    missing.note_zh = "缺少植被图层"
     doc = build_document(changed, edition="experts")
     table = next(t for t in doc.tables if t.title == "评选标准指标自评表")
-    assert table.rows[0][4] == "未评估" and table.rows[0][5] == "数据不足"
+    assert table.rows[0][4:6] == ["数据不足", "数据不足"]
+    assert table.rows[1][4:6] == ["未评估", "未评估"]
     assert format_value(None, "%") == "未评估"
-    assert "城市建成区绿化覆盖率（缺少植被图层）" in doc.text()
+    text = doc.text()
+    assert "以下指标数据不足，未作达标判定" in text and "植被图层仅覆盖建成区的 40.0%" in text
+    assert "以下指标尚未评估" in text and "乔灌木占比（缺少植被图层）" in text
+    assert not re.search(r"城市建成区绿化覆盖率\S*：[^（]*0\.00", text)
 
 
 def _template(own: Path, edit: Any) -> Path:
