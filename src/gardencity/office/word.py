@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -194,17 +195,39 @@ def office_document(reference: Path | None = None) -> Any:
     return document
 
 
-def _display_width(text: str) -> float:
-    """Width in em: a Chinese character (or a full-width sign like ▼ ≥) 1, others about half."""
-    return sum(1.0 if ord(c) > 0x2E80 or c in "▼≥≤—" else 0.6 for c in text)
+def _wide(c: str) -> bool:
+    return ord(c) > 0x2E80 or c in "▼≥≤—"
+
+
+def _display_width(text: str, *, autospace: bool = False) -> float:
+    """Width in em: a Chinese character (or a full-width sign like ▼ ≥) 1, others about half;
+    with ``autospace`` a quarter em more where Chinese meets a Latin letter or digit (Word and
+    LibreOffice space them apart: "2027年6月30日" prints as "2027 年 6 月 30 日").
+
+    >>> _display_width("2027年6月30日"), _display_width("2027年6月30日", autospace=True)
+    (7.2, 8.45)
+    """
+    width = sum(1.0 if _wide(c) else 0.6 for c in text)
+    if not autospace:
+        return round(width, 2)
+    pairs = pairwise(text)
+    width += 0.25 * sum(_wide(a) != _wide(b) and (a + b).strip() == a + b for a, b in pairs)
+    return round(width, 2)
 
 
 def fit_widths(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], total_cm: float, *, font_pt: float
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    total_cm: float,
+    *,
+    font_pt: float,
+    word_processor: bool = False,
 ) -> list[float]:
     """Column widths (cm) fitted to the content within ``total_cm``: each column wants its
     widest cell (a header may wrap to two lines); when they do not fit, the wide columns give
-    way first, never below the width of their longest number or four characters.
+    way first, never below the width of their longest number or four characters. For a
+    ``word_processor`` (Word, LibreOffice) the widths allow for the space it puts between
+    Chinese and Latin text and for fallback fonts wider than the count.
 
     >>> [round(w, 2) for w in fit_widths(["序号", "名称"], [["1", "城市建成区绿化覆盖率"]], 10,
     ...     font_pt=10.5)]
@@ -212,17 +235,20 @@ def fit_widths(
     """
     em = font_pt / 72 * 2.54
     pad = CELL_PADDING_CM + 0.1
+    slack = 1.1 if word_processor else 1.0
+
+    def width(text: str) -> float:
+        return _display_width(text, autospace=word_processor)
+
     wanted, minimum = [], []
     for i, header in enumerate(headers):
         cells = [str(r[i]) for r in rows]
-        widest = max([_display_width(c) for c in cells] or [0.0])
-        head = max(
-            _display_width(header) / 2, max((_display_width(w) for w in header.split()), default=0)
-        )
+        widest = max([width(c) for c in cells] or [0.0])
+        head = max(width(header) / 2, max((width(w) for w in header.split()), default=0))
         wanted.append(max(widest, head, 2.0) * em + pad)
-        solid = [_display_width(c) for c in cells if _solid(c)]
-        solid_em = max(solid, default=0.0) * 1.1  # fallback fonts run wider than the count
+        solid_em = max([width(c) for c in cells if _solid(c)], default=0.0) * slack
         minimum.append(max(solid_em, min(4.0, max(widest, 2.0))) * em + pad)
+    wanted = [max(w, m) for w, m in zip(wanted, minimum, strict=True)]
     if sum(wanted) <= total_cm:  # room to spare: every column grows in proportion
         return [w * total_cm / sum(wanted) for w in wanted]
     widths = wanted[:]
@@ -362,7 +388,7 @@ def add_office_table(
 ) -> Any:
     """A grid table: header row repeated on each page, rows not split, widths fitted."""
     numeric = list(numeric or [False] * len(headers))
-    widths = fit_widths(headers, rows, total_cm, font_pt=font_pt)
+    widths = fit_widths(headers, rows, total_cm, font_pt=font_pt, word_processor=True)
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
