@@ -149,10 +149,13 @@ def _docx_text(document: Any) -> str:
 
 def check_unbroken(rendered: str, scorecard: dict[str, Any]) -> None:
     """No number of the scorecard broken across lines in the rendered document ("64.6" /
-    "2 万人", "75." / "0%", "22.78 公" / "顷"): each printed amount with its unit, each
-    district value with its ▼ mark and the population sit whole on one line."""
+    "2 万人", "75." / "0%", "22.78 公" / "顷", "2027年6月30" / "日"): each printed amount with
+    its unit, each district value with its ▼ mark, the population and each date sit whole on
+    one line."""
     lines = [re.sub(r"\s+", "", line) for line in rendered.splitlines()]
     assert not [ln for ln in lines if re.search(r"\d\.$", ln)], "a number broken after its point"
+    dates = [ln for ln in lines if re.search(r"\d{4}年\d{1,2}月\d{1,2}(?![\d日])", ln)]
+    assert not dates, f"a date broken across lines: {dates}"
     wanted = [f"{float(scorecard['city']['population']) / 1e4:.2f}万人"]
     for result in scorecard["indicators"]:
         gap = result.get("gap") or {}
