@@ -14,7 +14,9 @@ from typing import Any
 from docx import Document
 from docx.oxml.ns import qn
 
-from gardencity.reports.self_assessment.tables import format_amount, format_value
+from gardencity.assessment.scorecard import IndicatorCard
+from gardencity.office.word import plain_text
+from gardencity.reports.self_assessment.tables import format_amount, format_value, printed_value
 from gardencity.reports.self_assessment.template import wording
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,7 +82,7 @@ def check_numbers(text: str, scorecard: dict[str, Any]) -> None:
     table = _region(flat, "评选标准指标自评表", "各城区指标测算值")
     lines = table.splitlines()
     for result in scorecard["indicators"]:
-        value = format_value(result["value"], result["unit"])
+        value = printed_value(IndicatorCard.model_validate(result))
         line = next((ln for ln in lines if result["name_zh"] in ln), None)
         assert line is not None, f"{result['name_zh']} is not in the indicator table"
         assert re.search(_number(value), line), (result["name_zh"], value, line)
@@ -142,7 +144,31 @@ def _docx_text(document: Any) -> str:
         elif child.tag == qn("w:tbl"):
             for row in Table(child, document).rows:
                 parts.append("  ".join(cell.text for cell in row.cells))
-    return "\n".join(parts)
+    return plain_text("\n".join(parts))
+
+
+def check_unbroken(rendered: str, scorecard: dict[str, Any]) -> None:
+    """No number of the scorecard broken across lines in the rendered document ("64.6" /
+    "2 万人", "75." / "0%", "22.78 公" / "顷", "2027年6月30" / "日"): each printed amount with
+    its unit, each district value with its ▼ mark, the population and each date sit whole on
+    one line."""
+    lines = [re.sub(r"\s+", "", line) for line in rendered.splitlines()]
+    assert not [ln for ln in lines if re.search(r"\d\.$", ln)], "a number broken after its point"
+    dates = [ln for ln in lines if re.search(r"\d{4}年\d{1,2}月\d{1,2}(?![\d日])", ln)]
+    assert not dates, f"a date broken across lines: {dates}"
+    wanted = [f"{float(scorecard['city']['population']) / 1e4:.2f}万人"]
+    for result in scorecard["indicators"]:
+        gap = result.get("gap") or {}
+        if result["status"] in ("fail", "fail_unverified"):
+            for amount in (gap.get("by_district") or {}).values():
+                if amount and amount > 0:
+                    wanted.append(format_amount(amount, gap["unit"]).replace(" ", ""))
+        for district, status in (result.get("district_status") or {}).items():
+            value = result["by_district"].get(district)
+            if value is not None and status in ("fail", "fail_unverified"):
+                wanted.append(format_value(value, result["unit"]) + "▼")
+    missing = [w for w in wanted if not any(w in ln for ln in lines)]
+    assert missing == [], f"broken across lines: {missing}"
 
 
 def check_docx(docx: Path, scorecard: dict[str, Any], artifacts: Path, *, figures: int) -> None:
@@ -166,6 +192,10 @@ def check_docx(docx: Path, scorecard: dict[str, Any], artifacts: Path, *, figure
         "Heading 1": "SimHei",
         "Heading 2": "KaiTi",
     }
+    # headings stand apart from the body: their own short paragraphs, bold
+    assert all(document.styles[name].font.bold for name in ("Heading 1", "Heading 2"))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings and all(len(h) <= 30 for h in headings), headings
     footers = section.footer._element.xml + section.even_page_footer._element.xml
     assert footers.count("PAGE") == 2 and "— " in footers
     for table in document.tables:
@@ -179,8 +209,9 @@ def check_docx(docx: Path, scorecard: dict[str, Any], artifacts: Path, *, figure
     indicator = next(
         t for t in document.tables if "本市现状值" in [c.text for c in t.rows[0].cells]
     )
-    values = [row.cells[4].text for row in indicator.rows[1:]]
-    assert values == [format_value(r["value"], r["unit"]) for r in scorecard["indicators"]]
+    values = [plain_text(row.cells[4].text) for row in indicator.rows[1:]]
+    cards = [IndicatorCard.model_validate(r) for r in scorecard["indicators"]]
+    assert values == [printed_value(card) for card in cards]
     assert len(document.inline_shapes) == figures
     check_numbers(text, scorecard)
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
@@ -201,6 +232,7 @@ def check_docx(docx: Path, scorecard: dict[str, Any], artifacts: Path, *, figure
     rendered = run("pdftotext", "-layout", converted, "-")
     assert scorecard["city"]["name"] in rendered and "评选标准指标自评表" in rendered
     assert re.search(r"^\s*—\s*\d+\s*—\s*$", rendered, flags=re.M), "no page numbers"
+    check_unbroken(rendered, scorecard)
     for old in artifacts.glob("docx-*.png"):
         old.unlink()
     run("pdftoppm", "-r", "50", "-png", converted, artifacts / "docx")

@@ -8,15 +8,17 @@ from __future__ import annotations
 import copy
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from docx import Document
 
+from gardencity.assessment.scorecard import Status
 from gardencity.errors import DataError
 from gardencity.io.workspace import Workspace
-from gardencity.reports import write_outputs
+from gardencity.reports.outputs import write_diagnostics
 from gardencity.reports.self_assessment import (
     PACKAGE_TEMPLATES,
     ReportData,
@@ -113,6 +115,23 @@ REHEARSAL: dict[str, Any] = {
 }
 
 
+def _assessed(assessment: Any, out: Path) -> None:
+    """What the report reads of an assessment's outputs: scorecard.json and diagnostics.gpkg
+    (report.html, which draws maps of its own, is not needed)."""
+    assessment.scorecard().write(out / "scorecard.json")
+    write_diagnostics(assessment.diagnostics, out / "diagnostics.gpkg")
+
+
+def _check_both(pdf: Path, docx: Path, scorecard: dict[str, Any], name: str, figures: int) -> str:
+    """The PDF and the DOCX read back side by side (pdftotext/pdftoppm and LibreOffice are
+    processes of their own, so the two checks overlap)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        text = pool.submit(check_pdf, pdf, scorecard, ARTIFACTS / name)
+        docx_done = pool.submit(check_docx, docx, scorecard, ARTIFACTS / name, figures=figures)
+        docx_done.result()
+        return text.result()
+
+
 def _data(city: Path, out: Path) -> tuple[ReportData, dict[str, Any]]:
     ws = Workspace.open(city)
     data = ReportData.from_outputs(
@@ -128,7 +147,7 @@ def _data(city: Path, out: Path) -> tuple[ReportData, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def s_report(demo_city: Path, demo_assessment, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     out = tmp_path_factory.mktemp("assess")
-    write_outputs(demo_assessment, out)
+    _assessed(demo_assessment, out)
     return _data(demo_city, out)
 
 
@@ -140,7 +159,7 @@ def m_report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
 
     city = generate_demo_city(tmp_path_factory.mktemp("demo-m") / "city", "M")
     out = tmp_path_factory.mktemp("assess-m")
-    write_outputs(run_assessment(city), out)
+    _assessed(run_assessment(city), out)
     data, scorecard = _data(city, out)
     doc = build_document(data, edition="experts")
     folder = tmp_path_factory.mktemp("report-m")
@@ -154,9 +173,9 @@ def test_s_city_experts_copy_reads_back(s_report, tmp_path: Path) -> None:  # ty
     doc = build_document(data, edition="experts")
     pdf = write_self_assessment_pdf(doc, tmp_path / "自评报告.pdf")
     docx = write_self_assessment_docx(doc, tmp_path / "自评报告.docx")
-    text = check_pdf(pdf, scorecard, ARTIFACTS / "self_assessment_S")
-    check_docx(docx, scorecard, ARTIFACTS / "self_assessment_S", figures=len(doc.figures))
-    joined = re.sub(r"\s+", "", text)
+    text = _check_both(pdf, docx, scorecard, "self_assessment_S", len(doc.figures))
+    page_numbers = re.compile(r"^\s*—\s*\d+\s*—\s*$", flags=re.M)  # a sentence may run on
+    joined = re.sub(r"\s+", "", page_numbers.sub("", text))
     assert "结案率75.0%" in joined and "红旗的单位：云龙区" in joined
     assert "满意率为91.3%" in joined and "需布设2398个样点" in joined
     assert "ZX-0007" in joined  # the case linked to the park shortfall of 鼓楼区
@@ -168,8 +187,7 @@ def test_s_city_experts_copy_reads_back(s_report, tmp_path: Path) -> None:  # ty
 
 def test_m_city_experts_copy_reads_back(m_report) -> None:  # type: ignore[no-untyped-def]
     pdf, docx, scorecard, figures = m_report
-    check_pdf(pdf, scorecard, ARTIFACTS / "self_assessment_M")
-    check_docx(docx, scorecard, ARTIFACTS / "self_assessment_M", figures=figures)
+    _check_both(pdf, docx, scorecard, "self_assessment_M", figures)
 
 
 def test_internal_copy_keeps_sources_and_confidence(s_report) -> None:  # type: ignore[no-untyped-def]
@@ -179,17 +197,35 @@ def test_internal_copy_keeps_sources_and_confidence(s_report) -> None:  # type: 
     assert internal_wording(build_document(data, edition="experts").text()) == []
 
 
-def test_an_indicator_without_a_value_is_not_a_zero(s_report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_heading_line_is_a_heading_of_its_own(s_report) -> None:  # type: ignore[no-untyped-def]
+    """ "## 组织领导" followed by its text on the next line: the heading, then the paragraph
+    (not one heading "（一）组织领导市委、市政府…")."""
+    data, _ = s_report
+    blocks = build_document(data, edition="experts").blocks
+    at = next(i for i, b in enumerate(blocks) if b.kind == "heading" and "组织领导" in b.text)
+    assert blocks[at].text == "（一）组织领导"
+    assert blocks[at + 1].kind == "paragraph" and blocks[at + 1].text.startswith("市委、市政府")
+
+
+def test_an_indicator_without_a_value_is_not_a_zero(s_report) -> None:  # type: ignore[no-untyped-def]
+    """数据不足 and 未评估 are shown as such, with their reason, in the table and the text."""
     data, _ = s_report
     changed = copy.copy(data)
-    changed.scorecard = copy.deepcopy(data.scorecard)
-    result = changed.scorecard["indicators"][0]
-    result.update(value=None, status="not_assessed", note="缺少植被图层", by_district={})
+    changed.scorecard = data.scorecard.model_copy(deep=True)
+    short, missing = changed.scorecard.indicators[0], changed.scorecard.indicators[1]
+    short.value, short.status, short.by_district = None, Status.INSUFFICIENT_DATA, {}
+    short.note_zh = "数据不足：植被图层仅覆盖建成区的 40.0%（至少需要 90%），不作达标判定。"
+    missing.value, missing.status, missing.by_district = None, Status.NOT_ASSESSED, {}
+    missing.note_zh = "缺少植被图层"
     doc = build_document(changed, edition="experts")
     table = next(t for t in doc.tables if t.title == "评选标准指标自评表")
-    assert table.rows[0][4] == "未评估" and table.rows[0][5] == "数据不足"
+    assert table.rows[0][4:6] == ["数据不足", "数据不足"]
+    assert table.rows[1][4:6] == ["未评估", "未评估"]
     assert format_value(None, "%") == "未评估"
-    assert "城市建成区绿化覆盖率（缺少植被图层）" in doc.text()
+    text = doc.text()
+    assert "以下指标数据不足，未作达标判定" in text and "植被图层仅覆盖建成区的 40.0%" in text
+    assert "以下指标尚未评估" in text and "乔灌木占比（缺少植被图层）" in text
+    assert not re.search(r"城市建成区绿化覆盖率\S*：[^（]*0\.00", text)
 
 
 def _template(own: Path, edit: Any) -> Path:

@@ -117,7 +117,7 @@ def report_command(
             if name == "experts":
                 files = {"self_assessment_pdf": pdf, "self_assessment_docx": docx}
     if files:
-        card = Scorecard.model_validate(data.scorecard)
+        card = data.scorecard
         _register_report(workspace, database, assessment_dir, files, card)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,11 @@ __all__ = [
     "add_caption",
     "add_office_table",
     "add_picture",
+    "add_text",
     "fit_widths",
+    "keep_together",
     "office_document",
+    "plain_text",
     "set_fonts",
 ]
 
@@ -55,6 +59,7 @@ ALT_NAMES = {
     "SimSun": "宋体",
 }
 TEXT_WIDTH_CM = 15.6
+CELL_PADDING_CM = 0.38  # Word's default cell margins, 0.19 cm each side
 BODY_PT = 16
 TABLE_PT = 10.5
 
@@ -176,6 +181,8 @@ def office_document(reference: Path | None = None) -> Any:
     _style(document, "Heading 1", FONTS["heading"], BODY_PT)
     _style(document, "Heading 2", FONTS["kai"], BODY_PT)
     for name in ("Heading 1", "Heading 2"):
+        # bold as well, so the heading stands out where 黑体/楷体 are replaced by another font
+        document.styles[name].font.bold = True
         document.styles[name].paragraph_format.first_line_indent = Pt(32)
         document.styles[name].paragraph_format.keep_with_next = True
     _style(
@@ -188,36 +195,60 @@ def office_document(reference: Path | None = None) -> Any:
     return document
 
 
-def _display_width(text: str) -> float:
-    """Width in em: a Chinese character 1, other characters about half."""
-    return sum(1.0 if ord(c) > 0x2E80 else 0.55 for c in text)
+def _wide(c: str) -> bool:
+    return ord(c) > 0x2E80 or c in "▼≥≤—"
+
+
+def _display_width(text: str, *, autospace: bool = False) -> float:
+    """Width in em: a Chinese character (or a full-width sign like ▼ ≥) 1, others about half;
+    with ``autospace`` a quarter em more where Chinese meets a Latin letter or digit (Word and
+    LibreOffice space them apart: "2027年6月30日" prints as "2027 年 6 月 30 日").
+
+    >>> _display_width("2027年6月30日"), _display_width("2027年6月30日", autospace=True)
+    (7.2, 8.45)
+    """
+    width = sum(1.0 if _wide(c) else 0.6 for c in text)
+    if not autospace:
+        return round(width, 2)
+    pairs = pairwise(text)
+    width += 0.25 * sum(_wide(a) != _wide(b) and (a + b).strip() == a + b for a, b in pairs)
+    return round(width, 2)
 
 
 def fit_widths(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], total_cm: float, *, font_pt: float
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    total_cm: float,
+    *,
+    font_pt: float,
+    word_processor: bool = False,
 ) -> list[float]:
     """Column widths (cm) fitted to the content within ``total_cm``: each column wants its
     widest cell (a header may wrap to two lines); when they do not fit, the wide columns give
-    way first, never below the width of their longest number or four characters.
+    way first, never below the width of their longest number or four characters. For a
+    ``word_processor`` (Word, LibreOffice) the widths allow for the space it puts between
+    Chinese and Latin text and for fallback fonts wider than the count.
 
     >>> [round(w, 2) for w in fit_widths(["序号", "名称"], [["1", "城市建成区绿化覆盖率"]], 10,
     ...     font_pt=10.5)]
-    [2.06, 7.94]
+    [2.26, 7.74]
     """
     em = font_pt / 72 * 2.54
-    pad = 0.3
+    pad = CELL_PADDING_CM + 0.1
+    slack = 1.1 if word_processor else 1.0
+
+    def width(text: str) -> float:
+        return _display_width(text, autospace=word_processor)
+
     wanted, minimum = [], []
     for i, header in enumerate(headers):
         cells = [str(r[i]) for r in rows]
-        widest = max([_display_width(c) for c in cells] or [0.0])
-        head = max(
-            _display_width(header) / 2, max((_display_width(w) for w in header.split()), default=0)
-        )
+        widest = max([width(c) for c in cells] or [0.0])
+        head = max(width(header) / 2, max((width(w) for w in header.split()), default=0))
         wanted.append(max(widest, head, 2.0) * em + pad)
-        numbers = [
-            _display_width(c) for c in cells if c.replace(".", "").replace("%", "").isdigit()
-        ]
-        minimum.append(max([*numbers, min(4.0, max(widest, 2.0))]) * em + pad)
+        solid_em = max([width(c) for c in cells if _solid(c)], default=0.0) * slack
+        minimum.append(max(solid_em, min(4.0, max(widest, 2.0))) * em + pad)
+    wanted = [max(w, m) for w, m in zip(wanted, minimum, strict=True)]
     if sum(wanted) <= total_cm:  # room to spare: every column grows in proportion
         return [w * total_cm / sum(wanted) for w in wanted]
     widths = wanted[:]
@@ -233,14 +264,72 @@ def fit_widths(
     return widths
 
 
-_UNBROKEN = re.compile(r"[\d.]+ ?[^\s\d]{1,2}|\d{4}年\d{1,2}月\d{1,2}日")
+_UNBROKEN = re.compile(
+    r"[≥≤>< ]*[\d.]+ ?[^\s\d]{1,3}|\d{4}年\d{1,2}月\d{1,2}日|[^\s/]{1,3}/[^\s/]{1,3}"
+)
 
 
 def _solid(text: str) -> bool:
-    """A cell like 08:30—09:30, 24.60 公顷 or 2027年6月30日 that reads badly when broken."""
+    """A cell like 08:30—09:30, 24.60 公顷, 4.59▼, km/万人 or 2027年6月30日 that reads badly
+    when broken (its column is never narrower than it).
+
+    >>> [_solid(t) for t in ("24.60 公顷", "4.59▼", "km/万人", "2027年6月30日", "建成区绿化覆盖率")]
+    [True, True, True, True, False]
+    """
     if len(text) > 14:
         return False
-    return all(c.isascii() or c in "—–－：．▼" for c in text) or bool(_UNBROKEN.fullmatch(text))
+    return all(c.isascii() or c in "—–－：．▼≥≤²³℃" for c in text) or bool(
+        _UNBROKEN.fullmatch(text)
+    )
+
+
+_KEPT = re.compile(
+    r"\d{4}年\d{1,2}月\d{1,2}日|[A-Za-z²³]+/[万人个公顷]{1,2}"
+    r"|[≥≤]?\d[\d.,:：]*(?: ?(?:%|‰|℃|万人|万|公顷|公里|平方公里|平方米|米|km|m²|ha))?▼?"
+)
+
+
+def keep_together(text: str) -> str:
+    """A number with its unit held on one line: a no-break space before the unit.
+
+    >>> keep_together("64.62 万人") == "64.62\u00a0万人"
+    True
+    """
+    return text.replace(" ", "\u00a0")
+
+
+def _no_break_run(run: Any) -> None:
+    """LibreOffice breaks a number in Chinese text anywhere ("75.\n0%"), word joiners or not;
+    in a run of its own whose Western language is English it follows Western rules and keeps
+    the number whole (the run's Chinese language stays zh-CN)."""
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "en-US")
+    run._r.get_or_add_rPr().append(lang)
+
+
+def add_text(paragraph: Any, text: str, *, size_pt: float | None = None) -> list[Any]:
+    """Append ``text`` to ``paragraph`` as runs, each number with its unit ("64.62 万人",
+    "75.0%", "2027年6月30日") in a run that is never broken across lines."""
+    runs = []
+    position = 0
+    for match in _KEPT.finditer(text):
+        if match.start() > position:
+            runs.append(paragraph.add_run(text[position : match.start()]))
+        run = paragraph.add_run(keep_together(match.group(0)))
+        _no_break_run(run)
+        runs.append(run)
+        position = match.end()
+    if position < len(text):
+        runs.append(paragraph.add_run(text[position:]))
+    for run in runs:
+        if size_pt is not None:
+            run.font.size = Pt(size_pt)
+    return runs
+
+
+def plain_text(text: str) -> str:
+    """What a reader sees of a text written with :func:`add_text` (no-break spaces as spaces)."""
+    return text.replace("\u00a0", " ")
 
 
 def add_picture(
@@ -276,10 +365,9 @@ def _cell_text(cell: Any, text: str, *, bold: bool, right: bool, font_pt: float)
     paragraph.alignment = (
         WD_ALIGN_PARAGRAPH.CENTER if bold else WD_ALIGN_PARAGRAPH.RIGHT if right else None
     )
-    run = paragraph.add_run(xml_text(text))  # names from the city's data: no control characters
-    run.font.size = Pt(font_pt)
-    run.font.bold = bold
-    set_fonts(run._r, FONTS["heading"] if bold else FONTS["body"])
+    for run in add_text(paragraph, xml_text(text), size_pt=font_pt):  # no control characters
+        run.font.bold = bold
+        set_fonts(run._r, FONTS["heading"] if bold else FONTS["body"])
 
 
 def add_caption(document: Any, text: str) -> Any:
@@ -300,7 +388,7 @@ def add_office_table(
 ) -> Any:
     """A grid table: header row repeated on each page, rows not split, widths fitted."""
     numeric = list(numeric or [False] * len(headers))
-    widths = fit_widths(headers, rows, total_cm, font_pt=font_pt)
+    widths = fit_widths(headers, rows, total_cm, font_pt=font_pt, word_processor=True)
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gardencity.assessment.scorecard import Scorecard
 from gardencity.reports.self_assessment.model import ReportDocument
 
 __all__ = ["campaign_blocks", "rehearsal_blocks"]
@@ -17,7 +18,7 @@ def _pct(value: Any) -> str:
 
 
 def campaign_blocks(
-    doc: ReportDocument, campaign: dict[str, Any] | None, scorecard: dict[str, Any]
+    doc: ReportDocument, campaign: dict[str, Any] | None, scorecard: Scorecard
 ) -> None:
     """（n）组织与分工, 创建行动与目标完成情况, 问题案卷办理情况, 红黑榜."""
     if not campaign:
@@ -108,7 +109,7 @@ def rehearsal_blocks(
     doc: ReportDocument,
     rehearsal: dict[str, Any],
     campaign: dict[str, Any] | None,
-    scorecard: dict[str, Any],
+    scorecard: Scorecard,
 ) -> None:
     """（n）公众满意度调查, 模拟抽查, 台账资料; a part not yet done says so."""
     doc.subsection("公众满意度调查")
@@ -144,10 +145,8 @@ def rehearsal_blocks(
     spot = rehearsal.get("spot_check")
     if spot:
         g = spot["green_coverage"]
-        measured = next(
-            (r["value"] for r in scorecard["indicators"] if r["id"] == "green_coverage_ratio"),
-            None,
-        )
+        card = scorecard.by_id().get("green_coverage_ratio")
+        measured = None if card is None else card.value
         compare = ""
         if measured is not None:
             inside = g["ci_low_pct"] <= measured <= g["ci_high_pct"]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gardencity.assessment.scorecard import Scorecard, Status
 from gardencity.errors import DataError
 from gardencity.reports.self_assessment.campaign_sections import campaign_blocks, rehearsal_blocks
 from gardencity.reports.self_assessment.data import ReportData
@@ -19,6 +20,7 @@ from gardencity.reports.self_assessment.tables import (
     district_rows,
     gap_rows,
     indicator_rows,
+    reason,
 )
 from gardencity.reports.self_assessment.template import (
     Edition,
@@ -37,18 +39,18 @@ Builder = Callable[[ReportDocument, ReportData, Section, ReportTemplate, dict[st
 def facts(data: ReportData) -> dict[str, Any]:
     """The names a template text may use (see the top of self_assessment.yaml)."""
     sc = data.scorecard
-    statuses = [r["status"] for r in sc["indicators"]]
-    population = float(sc["city"].get("population") or 0)
-    districts = [str(d["name"]) for d in sc.get("districts", [])]
+    statuses = [card.status for card in sc.indicators]
+    population = float(sc.city.population or 0)
+    districts = [d.name for d in sc.districts]
     return {
-        "city": sc["city"]["name"],
-        "standard": sc["standard"]["name_zh"],
-        "document": sc["standard"].get("document") or "",
-        "date": chinese_date(str(sc.get("generated_at", ""))[:10]),
+        "city": sc.city.name,
+        "standard": sc.standard.name_zh,
+        "document": sc.standard.document or "",
+        "date": chinese_date(sc.generated_at[:10]),
         "n_indicators": len(statuses),
         "n_pass": sum(s in PASSING for s in statuses),
         "n_fail": sum(s in FAILING for s in statuses),
-        "n_no_data": sum(r.get("value") is None for r in sc["indicators"]),
+        "n_no_data": sum(card.value is None for card in sc.indicators),
         "n_districts": len(districts),
         "districts": "、".join(districts),
         "population": f"{population / 1e4:.2f}万" if population >= 1e4 else f"{population:.0f}",
@@ -58,19 +60,29 @@ def facts(data: ReportData) -> dict[str, Any]:
 
 
 def _text(doc: ReportDocument, text: str) -> None:
-    """Paragraphs separated by blank lines; a paragraph starting "## " is a level-2 heading."""
+    """Paragraphs separated by blank lines; a line starting "## " is a level-2 heading on its
+    own (the lines after it, up to a blank line, are the paragraph under it)."""
     for chunk in re.split(r"\n\s*\n", text.strip()):
         lines = [line.strip() for line in chunk.splitlines() if line.strip()]
-        if not lines:
-            continue
-        joined = lines[0]
-        for line in lines[1:]:
-            ascii_join = joined[-1:].isascii() and line[:1].isascii()
-            joined += (" " if ascii_join else "") + line
-        if joined.startswith("## "):
-            doc.subsection(joined[3:].strip())
-        else:
-            doc.paragraph(joined)
+        body: list[str] = []
+        for line in [*lines, ""]:
+            if line.startswith("## ") or not line:
+                _paragraph(doc, body)
+                body = []
+            if line.startswith("## "):
+                doc.subsection(line[3:].strip())
+            elif line:
+                body.append(line)
+
+
+def _paragraph(doc: ReportDocument, lines: list[str]) -> None:
+    if not lines:
+        return
+    joined = lines[0]
+    for line in lines[1:]:
+        ascii_join = joined[-1:].isascii() and line[:1].isascii()
+        joined += (" " if ascii_join else "") + line
+    doc.paragraph(joined)
 
 
 def _section_text(
@@ -86,8 +98,8 @@ def _overview(
     zones = data.zones[data.zones["kind"] == "district"]
     areas = {str(i): float(g.area) / 1e6 for i, g in zip(zones.index, zones.geometry, strict=True)}
     rows = [
-        [str(d["name"]), f"{areas.get(str(d['id']), 0.0):.2f}", f"{float(d['population']):.0f}"]
-        for d in data.scorecard.get("districts", [])
+        [d.name, f"{areas.get(d.id, 0.0):.2f}", _people(d.population)]
+        for d in data.scorecard.districts
     ]
     if rows:
         doc.add_table(
@@ -156,16 +168,24 @@ def _rectification(
         )
     else:
         doc.paragraph("对照评选标准，各项已测算指标均已达到标准要求。")
-    missing = [r for r in data.scorecard["indicators"] if r.get("value") is None]
-    if missing:
-        names = "；".join(f"{r['name_zh']}（{_reason(r)}）" for r in missing)
-        doc.paragraph(f"以下指标数据不足，尚未评估，需补充数据后测算：{names}。")
+    _without_value(doc, data.scorecard)
 
 
-def _reason(result: dict[str, Any]) -> str:
-    from gardencity.reports.self_assessment.tables import reason
+def _without_value(doc: ReportDocument, scorecard: Scorecard) -> None:
+    """The indicators without a value, by status (数据不足 / 未评估), each with its reason."""
+    missing = [card for card in scorecard.indicators if card.value is None]
+    short = [c for c in missing if c.status is Status.INSUFFICIENT_DATA]
+    if short:
+        names = "；".join(f"{c.name_zh}（{reason(c)}）" for c in short)
+        doc.paragraph(f"以下指标数据不足，未作达标判定，需补充数据后重新测算：{names}。")
+    other = [c for c in missing if c.status is not Status.INSUFFICIENT_DATA]
+    if other:
+        names = "；".join(f"{c.name_zh}（{reason(c)}）" for c in other)
+        doc.paragraph(f"以下指标尚未评估，需补充数据后测算：{names}。")
 
-    return reason(result)
+
+def _people(population: float | None) -> str:
+    return "—" if population is None else f"{population:.0f}"
 
 
 def _maps(
@@ -175,7 +195,7 @@ def _maps(
         data.figures = report_figures(data)
     for title, png in data.figures:
         doc.add_figure(title, png)
-    if data.scorecard["city"].get("data_source") == "OpenStreetMap":
+    if data.scorecard.from_openstreetmap:
         doc.paragraph(
             "底图数据 © OpenStreetMap 贡献者，依据开放数据库许可（ODbL 1.0）提供。", "note"
         )

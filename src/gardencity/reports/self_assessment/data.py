@@ -25,7 +25,7 @@ class ReportData:
     """The scorecard and maps' inputs, plus the campaign's figures (cases, targets, flags,
     ledger) and the rehearsal results when they exist."""
 
-    scorecard: dict[str, Any]
+    scorecard: Scorecard
     zones: gpd.GeoDataFrame
     diagnostics: dict[str, gpd.GeoDataFrame]
     canopy: Raster | None = None
@@ -55,8 +55,7 @@ class ReportData:
             raise WorkspaceError(
                 f"{out} lacks {missing}. Fix: run `gardencity assess WORKSPACE --out {out}` first."
             )
-        # the documents' tables still walk the JSON form (typed access: a later step)
-        scorecard = Scorecard.read(card).to_json_dict()
+        scorecard = Scorecard.read(card)
         layers = {}
         for name, geometry_type in pyogrio.list_layers(gpkg):
             if geometry_type is not None:

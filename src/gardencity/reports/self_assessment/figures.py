@@ -5,15 +5,15 @@ failing indicator with the shortfall of each district written on it."""
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 import geopandas as gpd
 
+from gardencity.assessment.scorecard import Scorecard
 from gardencity.reports.html import load_labels
 from gardencity.reports.maps import choropleth, layer_map, shortfall_map
 from gardencity.reports.raster_maps import green_cover_map, heat_island_map
 from gardencity.reports.self_assessment.data import ReportData
-from gardencity.reports.self_assessment.tables import FAILING, format_amount
+from gardencity.reports.self_assessment.tables import format_amount
 
 __all__ = ["report_figures"]
 
@@ -90,49 +90,49 @@ def _road_map(
 
 
 def _district_maps(
-    scorecard: dict[str, Any], districts: gpd.GeoDataFrame, labels: dict[str, str]
+    scorecard: Scorecard, districts: gpd.GeoDataFrame, labels: dict[str, str]
 ) -> list[tuple[str, str]]:
-    by_id = {r["id"]: r for r in scorecard["indicators"]}
+    by_id = scorecard.by_id()
     out = []
     for indicator_id, minimum_id in (
         ("park_area_per_capita", "min_district_park_area_per_capita"),
         ("green_coverage_ratio", None),
     ):
-        result = by_id.get(indicator_id)
-        if result is None or not result.get("by_district") or districts.empty:
+        card = by_id.get(indicator_id)
+        if card is None or not card.by_district or districts.empty:
             continue
         shown = districts.copy()
-        shown["value"] = [result["by_district"].get(str(i)) for i in shown.index]
+        shown["value"] = [card.by_district.get(str(i)) for i in shown.index]
         shown["value"] = shown["value"].astype(float)
-        threshold = (result.get("threshold") or {}).get("value")
-        if minimum_id is not None:
-            minimum = (by_id.get(minimum_id) or {}).get("threshold") or {}
-            threshold = minimum.get("value", threshold)
-        title = f"各城区{result['name_zh'].removeprefix('城市建成区')}分布图"
+        threshold = None if card.threshold is None else card.threshold.value
+        minimum = by_id.get(minimum_id) if minimum_id is not None else None
+        if minimum is not None and minimum.threshold is not None:
+            threshold = minimum.threshold.value
+        title = f"各城区{card.name_zh.removeprefix('城市建成区')}分布图"
         out.append(
-            (title, choropleth(shown, "value", threshold, labels, title, result["unit"], lang="zh"))
+            (title, choropleth(shown, "value", threshold, labels, title, card.unit, lang="zh"))
         )
     return out
 
 
 def _shortfall_maps(
-    scorecard: dict[str, Any], districts: gpd.GeoDataFrame, labels: dict[str, str]
+    scorecard: Scorecard, districts: gpd.GeoDataFrame, labels: dict[str, str]
 ) -> list[tuple[str, str]]:
     out = []
     names_seen = set()
-    for result in scorecard["indicators"]:
-        gap = result.get("gap") or {}
-        by_district = {k: v for k, v in (gap.get("by_district") or {}).items() if v and v > 0}
-        if result["status"] not in FAILING or not by_district or districts.empty:
+    for card in scorecard.indicators:
+        gap = card.gap
+        if gap is None or not card.failing or districts.empty:
             continue
-        key = (tuple(sorted(by_district.items())), gap.get("unit"))
+        by_district = {k: v for k, v in gap.by_district.items() if v is not None and v > 0}
+        if not by_district:
+            continue
+        key = (tuple(sorted(by_district.items())), gap.unit)
         if key in names_seen:
             continue
         names_seen.add(key)
-        amounts = {
-            str(k): format_amount(float(v), str(gap.get("unit"))) for k, v in by_district.items()
-        }
-        title = f"{result['name_zh']}差距分布图"
+        amounts = {k: format_amount(v, gap.unit) for k, v in by_district.items()}
+        title = f"{card.name_zh}差距分布图"
         legend = "存在差距的城区（需补足量）"
         out.append(
             (

@@ -1,7 +1,9 @@
-"""The report's tables from the scorecard, as printed text (so the tests can read them back).
+"""The report's tables from the typed scorecard, as printed text (so the tests can read them
+back).
 
 Values print with :data:`DISPLAY_DECIMALS` decimals (:func:`format_value`); an indicator
-without a value is "未评估", never a zero.
+without a value is shown by its status — "数据不足" or "未评估" — with its reason, never as a
+zero.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from gardencity.assessment.scorecard import IndicatorCard, Scorecard, Status, ThresholdCard
 from gardencity.reports.self_assessment.template import Edition, Rectification, render_text
 from gardencity.reports.self_assessment.template import wording as _wording
 
@@ -21,6 +24,7 @@ __all__ = [
     "format_value",
     "gap_rows",
     "indicator_rows",
+    "printed_value",
     "reason",
     "scrub",
     "status_label",
@@ -28,8 +32,8 @@ __all__ = [
 ]
 
 DISPLAY_DECIMALS = 2
-FAILING = ("fail", "fail_unverified")
-PASSING = ("pass", "pass_unverified")
+FAILING = (Status.FAIL, Status.FAIL_UNVERIFIED)
+PASSING = (Status.PASS, Status.PASS_UNVERIFIED)
 
 
 def format_value(value: float | None, unit: str) -> str:
@@ -65,23 +69,38 @@ def chinese_date(value: str | date | datetime) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def threshold_text(threshold: dict[str, Any] | None, unit: str) -> str:
-    """``{"op": ">=", "value": 43}`` → ``≥43``; yes/no items → 是; none → —.
+def threshold_text(threshold: ThresholdCard | None, unit: str) -> str:
+    """``>= 43`` → ``≥43``; yes/no items → 是; none → —.
 
-    >>> threshold_text({"op": ">=", "value": 43.0}, "%"), threshold_text(None, "%")
+    >>> threshold_text(ThresholdCard(op=">=", value=43.0), "%"), threshold_text(None, "%")
     ('≥43', '—')
     """
-    if not threshold or threshold.get("value") is None:
+    if threshold is None or threshold.value is None:
         return "—"
     if unit == "是/否":
         return "是"
-    sign = _wording()["comparison"].get(str(threshold["op"]), str(threshold["op"]))
-    return f"{sign}{threshold['value']:g}"
+    sign = _wording()["comparison"].get(threshold.op, threshold.op)
+    return f"{sign}{threshold.value:g}"
 
 
-def status_label(status: str, edition: Edition) -> str:
+def printed_value(card: IndicatorCard) -> str:
+    """The city value as the indicator table prints it: the number, or — when there is none —
+    the status in words ("数据不足" when the data fall short, "未评估" otherwise).
+
+    >>> card = IndicatorCard(id="a", name_zh="甲", name_en="A", unit="%", status="pass",
+    ...                      value=48.345611)
+    >>> printed_value(card), printed_value(card.model_copy(update={"value": None,
+    ...     "status": Status.INSUFFICIENT_DATA}))
+    ('48.35', '数据不足')
+    """
+    if card.value is None and card.status is Status.INSUFFICIENT_DATA:
+        return str(_wording()["status"]["experts"][Status.INSUFFICIENT_DATA.value])
+    return format_value(card.value, card.unit)
+
+
+def status_label(status: Status | str, edition: Edition) -> str:
     labels: dict[str, str] = _wording()["status"][edition]
-    return labels.get(status, labels.get("not_assessed", status))
+    return labels.get(str(status), labels[Status.NOT_ASSESSED.value])
 
 
 def scrub(text: str, edition: Edition) -> str:
@@ -97,65 +116,58 @@ def scrub(text: str, edition: Edition) -> str:
     return text
 
 
-def reason(result: dict[str, Any]) -> str:
-    """Why an indicator has no value (the assessment's completeness reason or note)."""
-    completeness = result.get("completeness") or {}
-    for text in (
-        result.get("reason_zh"),
-        result.get("reason"),
-        completeness.get("reason_zh") if isinstance(completeness, dict) else None,
-        result.get("note"),
-    ):
-        if text:
-            return str(text)
-    return "缺少计算所需的数据"
+def reason(card: IndicatorCard) -> str:
+    """Why an indicator has no value: its Chinese note (for missing data the share found, the
+    share needed and the fix), else the completeness record's reason."""
+    completeness = card.completeness or {}
+    for text in (card.note_zh, completeness.get("reason_zh"), card.note):
+        if text:  # the status is printed beside it: "数据不足：…" loses its prefix
+            return str(text).removeprefix("数据不足：")
+    return str(_wording()["no_value_reason"])
 
 
-def indicator_rows(scorecard: dict[str, Any], edition: Edition) -> list[dict[str, str]]:
+_CONFIDENCE = {"confirmed": "已确认", "secondary": "二手来源"}
+
+
+def indicator_rows(scorecard: Scorecard, edition: Edition) -> list[dict[str, str]]:
     """One row per indicator (printed text): seq, id, name, unit, threshold, value, status,
     method, reason (when there is no value); the internal copy uses confidence and source."""
     rows = []
-    for seq, result in enumerate(scorecard["indicators"], start=1):
-        threshold = result.get("threshold") or {}
-        unit = result.get("unit") or ""
-        confidence = threshold.get("confidence", "")
-        source = f"{threshold.get('source') or ''} {threshold.get('source_title') or ''}"
+    for seq, card in enumerate(scorecard.indicators, start=1):
+        threshold = card.threshold
+        source = "" if threshold is None else f"{threshold.source} {threshold.source_title}"
+        confidence = "—" if threshold is None else _CONFIDENCE.get(threshold.confidence, "未核实")
         rows.append(
             {
                 "seq": str(seq),
-                "id": result["id"],
-                "name": result["name_zh"],
-                "unit": unit or "—",
-                "threshold": threshold_text(threshold, unit),
-                "value": format_value(result.get("value"), unit),
-                "status": status_label(result["status"], edition),
-                "method": scrub((result.get("method") or {}).get("text_zh", ""), edition),
-                "confidence": {"confirmed": "已确认", "secondary": "二手来源"}.get(
-                    confidence, "未核实" if threshold else "—"
-                ),
+                "id": card.id,
+                "name": card.name_zh,
+                "unit": card.unit or "—",
+                "threshold": threshold_text(threshold, card.unit),
+                "value": printed_value(card),
+                "status": status_label(card.status, edition),
+                "method": scrub(card.method.text_zh, edition),
+                "confidence": confidence,
                 "source": source.strip() or "—",
-                "reason": reason(result) if result.get("value") is None else "",
+                "reason": reason(card) if card.value is None else "",
             }
         )
     return rows
 
 
-def district_rows(scorecard: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+def district_rows(scorecard: Scorecard) -> tuple[list[str], list[list[str]]]:
     """Indicators (rows) × districts (columns), values as printed; failing ones marked ▼."""
-    districts = scorecard.get("districts", [])
     rows = []
-    for result in scorecard["indicators"]:
-        by_district = result.get("by_district") or {}
-        if not any(v is not None for v in by_district.values()):
+    for card in scorecard.indicators:
+        if not any(v is not None for v in card.by_district.values()):
             continue
         cells = []
-        for district in districts:
-            value = by_district.get(str(district["id"]))
-            status = (result.get("district_status") or {}).get(str(district["id"]), "")
-            mark = "▼" if status in FAILING else ""
-            cells.append(format_value(value, result["unit"]) + mark)
-        rows.append([result["name_zh"], result["unit"] or "—", *cells])
-    return [str(d["name"]) for d in districts], rows
+        for district in scorecard.districts:
+            status = card.district_status.get(district.id)
+            mark = "▼" if status is not None and status.failing else ""
+            cells.append(format_value(card.by_district.get(district.id), card.unit) + mark)
+        rows.append([card.name_zh, card.unit or "—", *cells])
+    return [d.name for d in scorecard.districts], rows
 
 
 def _linked(campaign: dict[str, Any] | None, indicator_id: str, district: str) -> str:
@@ -166,48 +178,46 @@ def _linked(campaign: dict[str, Any] | None, indicator_id: str, district: str) -
     return f"{shown}等{len(refs)}件" if len(refs) > 3 else shown
 
 
-def _shortfall(result: dict[str, Any]) -> str:
-    gap = result.get("gap") or {}
-    if gap.get("amount") is not None:
-        return format_amount(float(gap["amount"]), str(gap.get("unit", "")))
-    unit = result.get("unit") or ""
-    shown = "" if unit == "是/否" else unit
-    target = threshold_text(result.get("threshold"), unit)
-    return f"现状 {format_value(result.get('value'), unit)}{shown}，标准 {target}{shown}"
+def _shortfall(card: IndicatorCard) -> str:
+    if card.gap is not None and card.gap.amount is not None:
+        return format_amount(card.gap.amount, card.gap.unit)
+    shown = "" if card.unit == "是/否" else card.unit
+    target = threshold_text(card.threshold, card.unit)
+    return f"现状 {format_value(card.value, card.unit)}{shown}，标准 {target}{shown}"
 
 
 def gap_rows(
-    scorecard: dict[str, Any], rules: Rectification, campaign: dict[str, Any] | None
+    scorecard: Scorecard, rules: Rectification, campaign: dict[str, Any] | None
 ) -> list[list[str]]:
     """存在问题与整改计划: for every failing indicator a row for the city (left out for a
     minimum-over-districts indicator whose districts are listed) and one per district that
     falls short — indicator, where, shortfall, measure, responsible unit, deadline, cases."""
-    names = {str(d["id"]): str(d["name"]) for d in scorecard.get("districts", [])}
+    names = {d.id: d.name for d in scorecard.districts}
     rows: list[list[str]] = []
-    for result in scorecard["indicators"]:
-        if result["status"] not in FAILING:
+    for card in scorecard.indicators:
+        if not card.failing:
             continue
-        gap = result.get("gap") or {}
-        measure = rules.measures.get(result["id"], rules.default_measure)
+        gap = card.gap
+        measure = rules.measures.get(card.id, rules.default_measure)
         district_gaps = []
-        for district_id, amount in (gap.get("by_district") or {}).items():
-            if amount is None or amount <= 0:
+        for district_id, amount in (gap.by_district if gap is not None else {}).items():
+            if gap is None or amount is None or amount <= 0:
                 continue
-            name = names.get(str(district_id), str(district_id))
+            name = names.get(district_id, district_id)
             unit_name = render_text(rules.district_unit, {"district": name}, where="district_unit")
             district_gaps.append(
                 [
-                    result["name_zh"],
+                    card.name_zh,
                     name,
-                    format_amount(float(amount), str(gap.get("unit", ""))),
+                    format_amount(amount, gap.unit),
                     measure,
                     f"{unit_name}、{rules.lead_unit}",
                     rules.deadline,
-                    _linked(campaign, result["id"], name),
+                    _linked(campaign, card.id, name),
                 ]
             )
-        if result.get("scope") != "min_district" or not district_gaps:
-            city = [result["name_zh"], "全市", _shortfall(result), measure, rules.lead_unit]
-            rows.append([*city, rules.deadline, _linked(campaign, result["id"], "")])
+        if card.scope != "min_district" or not district_gaps:
+            city = [card.name_zh, "全市", _shortfall(card), measure, rules.lead_unit]
+            rows.append([*city, rules.deadline, _linked(campaign, card.id, "")])
         rows.extend(district_gaps)
     return rows

@@ -18,6 +18,7 @@ from gardencity.office.word import (
     add_caption,
     add_office_table,
     add_picture,
+    add_text,
     fit_widths,
     office_document,
     set_fonts,
@@ -106,20 +107,18 @@ def write_docx(doc: ReportDocument, path: Path, *, templates: Path | None = None
             add_caption(document, block.caption)
             add_office_table(document, block.headers, block.rows, numeric=block.numeric)
             if block.note:
-                note = document.add_paragraph(block.note)
-                note.runs[0].font.size = Pt(10.5)
+                add_text(document.add_paragraph(), block.note, size_pt=10.5)
         elif isinstance(block, Figure):
             add_picture(document, io.BytesIO(block.png), width_cm=14.5)
             caption = document.add_paragraph(block.caption, style="Caption")
             caption.paragraph_format.space_after = Pt(6)
         else:
-            paragraph = document.add_paragraph(block.text)
+            paragraph = document.add_paragraph()
+            add_text(paragraph, block.text, size_pt=12 if block.style == "note" else None)
             if block.style == "attachment":
                 paragraph.paragraph_format.left_indent = Pt(32)
             else:
                 paragraph.paragraph_format.first_line_indent = Pt(32)
-            if block.style == "note":
-                paragraph.runs[0].font.size = Pt(12)
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path
