@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.notifications._receivers import platforms
 from tests.web.conftest import PHONE, LiveServer, login
@@ -69,7 +70,7 @@ def test_a_dispatch_in_the_browser_raises_the_officers_count_without_reload(
     phone.wait_for_selector("#notes li.unread")
     first = phone.locator("#notes li").first.inner_text()
     assert "案卷已派遣，请及时处置" in first and case["reference"] in first
-    assert case["reference"] in phone.locator("#work-list").inner_text()
+    expect(phone.locator("#work-list")).to_contain_text(case["reference"])  # once loaded
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]  # nothing wider than the phone
     assert _axe(phone) == []
