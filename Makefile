@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMPS := .stamps
 DEMO_SIZE ?= M
 DEMO_DIR ?= demo
-APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai postgresql-15 postgresql-15-postgis-3 postgis nodejs chromium poppler-utils libreoffice-writer-nogui openssl
+APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai postgresql-15 postgresql-15-postgis-3 postgis nodejs chromium poppler-utils libreoffice-writer-nogui openssl libjpeg-turbo-progs
 PYTEST_WORKERS ?= 2
 
 .PHONY: install demo test lint typecheck docs pytest bench bench-batch bench-campaign bench-office clean

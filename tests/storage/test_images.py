@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from gardencity.errors import InvalidRequestError
 from gardencity.storage.files import FileStore
@@ -65,6 +65,24 @@ def test_an_upright_jpeg_keeps_its_pixels_bit_for_bit_and_loses_its_metadata() -
     original = np.asarray(Image.open(io.BytesIO(raw)))
     assert np.array_equal(np.asarray(image), original)  # the phone's pixels, unchanged
     assert strip_metadata(clean, "image/jpeg").content == clean
+
+
+@pytest.mark.parametrize("orientation", range(2, 9))
+@pytest.mark.parametrize("size", [(64, 32), (70, 30)])  # whole blocks: jpegtran; else Pillow
+def test_a_sideways_jpeg_is_turned_upright_whatever_its_orientation(
+    orientation: int, size: tuple[int, int]
+) -> None:
+    import numpy as np
+
+    from gardencity.storage.images import strip_metadata
+
+    raw = phone_photo("JPEG", orientation=orientation, size=size)
+    clean = strip_metadata(raw, "image/jpeg").content
+    assert not [m for m in MARKERS if m in clean] and b"Exif" not in clean
+    expected = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(raw))).convert("RGB"))
+    got = np.asarray(Image.open(io.BytesIO(clean)).convert("RGB"))
+    assert got.shape == expected.shape
+    assert np.abs(got.astype(int) - expected.astype(int)).mean() < 4  # the same picture
 
 
 def test_a_jpeg_damaged_inside_its_picture_data_is_refused() -> None:
