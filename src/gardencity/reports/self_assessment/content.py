@@ -131,11 +131,14 @@ def _indicators(
     )
     names, cells = district_rows(data.scorecard)
     if cells:
+        # the unit beside the name (指标（单位）), so that the name's column is wide enough to
+        # read when many districts share the page's width
+        named = [[f"{row[0]}（{row[1]}）" if row[1] else row[0], *row[2:]] for row in cells]
         doc.add_table(
             "各城区指标测算值",
-            ["指标", "单位", *names],
-            cells,
-            numeric=[False, False, *[True] * len(names)],
+            ["指标（单位）", *names],
+            named,
+            numeric=[False, *[True] * len(names)],
             note="▼ 该城区未达到标准要求。",
         )
     doc.subsection("各指标计算方法")
