@@ -377,6 +377,22 @@ def add_caption(document: Any, text: str) -> Any:
     return paragraph
 
 
+DENSE_TABLE_PT = 9.0  # 小五
+_READABLE_EM = 7.0  # a text column narrower than this many characters is squeezed
+
+
+def _squeezed(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], font_pt: float
+) -> bool:
+    """Whether a column of long text got fewer than :data:`_READABLE_EM` characters a line."""
+    em = font_pt / 72 * 2.54
+    for i, width in enumerate(widths):
+        widest = max((_display_width(str(r[i])) for r in rows), default=0.0)
+        if widest > _READABLE_EM and (width - CELL_PADDING_CM) / em < _READABLE_EM:
+            return True
+    return False
+
+
 def add_office_table(
     document: Any,
     headers: Sequence[str],
@@ -386,9 +402,13 @@ def add_office_table(
     font_pt: float = TABLE_PT,
     total_cm: float = TEXT_WIDTH_CM,
 ) -> Any:
-    """A grid table: header row repeated on each page, rows not split, widths fitted."""
+    """A grid table: header row repeated on each page, rows not split, widths fitted; a table
+    whose text would be squeezed into a few characters a line is set in 小五 (9 pt)."""
     numeric = list(numeric or [False] * len(headers))
     widths = fit_widths(headers, rows, total_cm, font_pt=font_pt, word_processor=True)
+    if font_pt > DENSE_TABLE_PT and _squeezed(headers, rows, widths, font_pt):
+        font_pt = DENSE_TABLE_PT
+        widths = fit_widths(headers, rows, total_cm, font_pt=font_pt, word_processor=True)
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
