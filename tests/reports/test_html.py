@@ -72,6 +72,11 @@ def test_every_indicator_value_threshold_and_confidence_is_shown(
             )
             label = {"confirmed": "已确认", "secondary": "二手来源", "unverified": "未核实"}
             assert label[result["threshold"]["confidence"]] in row
+        if result.get("min_district"):  # the lowest district by its name, never its code
+            name = {str(d["id"]): d["name"] for d in scorecard["districts"]}[
+                str(result["min_district"])
+            ]
+            assert f"最低城区: {name}" in row and str(result["min_district"]) not in row
 
 
 def test_osm_data_carries_the_odbl_attribution(

@@ -233,6 +233,7 @@ def write_report(
         maps=_maps(scorecard, zones, diagnostics, labels, lang),
         charts=_charts(scorecard, labels, lang),
         districts=scorecard.districts,
+        district_names={str(d.id): d.name for d in scorecard.districts},
         zone_rows=[
             {"id": "built_up_area", "name": labels["built_up_area"]},
             *({"id": str(d.id), "name": d.name} for d in scorecard.districts),
