@@ -425,7 +425,7 @@ def bar_chart(
 ) -> str:
     with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 3.2))
-        shown = [v if v is not None else 0.0 for v in values]
+        shown = [v if v is not None else float("nan") for v in values]  # no bar, not a zero
         met = vocabulary().style("statuses", "pass").mark
         unmet = vocabulary().style("statuses", "fail").mark
         colours = [
@@ -435,6 +435,8 @@ def bar_chart(
         for i, v in enumerate(values):
             if v is not None:
                 ax.text(i, v, f"{v:.1f}", ha="center", va="bottom", fontsize=8)
+            else:
+                ax.text(i, 0, labels["no_value"], ha="center", va="bottom", fontsize=8)
         if threshold is not None:
             ax.axhline(threshold, color="black", ls="--", lw=1)
             ax.text(
