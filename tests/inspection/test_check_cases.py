@@ -100,3 +100,17 @@ def test_hit_chance_endpoint(campaign) -> None:  # type: ignore[no-untyped-def]
         headers=campaign.headers("inspector"),
     )
     assert bad.status_code == 422 and "problems must be between 0 and population" in bad.text
+
+
+def test_the_flag_period_reads_from_its_first_to_its_last_local_day(campaign) -> None:  # type: ignore[no-untyped-def]
+    """Flags of November (stored in UTC, the end excluded) read 11月1日至11月30日."""
+    from datetime import UTC, datetime
+
+    from gardencity.campaign.flags import compute_flags
+
+    db, ctx = campaign.app.state.db, campaign.app.state.ctx
+    with db.session() as session:
+        compute_flags(session, ctx, None, datetime(2026, 11, 15, 4, 0, tzinfo=UTC))
+        session.commit()
+        summary = campaign_summary(session, ctx)
+    assert summary["flags"]["period"] == "2026年11月1日至2026年11月30日"

@@ -5,7 +5,9 @@ latest red and black flags, the cases linked to each indicator, and ledger compl
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -17,6 +19,7 @@ from gardencity.campaign.models import Case, FlagAward, Target, TargetReport
 from gardencity.campaign.service import CLOCK_RUNNING
 from gardencity.campaign.states import CaseStatus
 from gardencity.campaign.targets import target_progress
+from gardencity.vocabulary.dates import chinese_date
 
 __all__ = ["campaign_summary"]
 
@@ -142,8 +145,12 @@ def _flags(session: Session, units: dict[int, Unit]) -> dict[str, Any]:
     awards = session.scalars(
         select(FlagAward).where(FlagAward.period_start == latest).order_by(FlagAward.rank)
     ).all()
-    end = max(a.period_end for a in awards)
-    period = f"{latest.year}年{latest.month}月{latest.day}日至{end.year}年{end.month}月{end.day}日"
+    # periods run from local midnight to local midnight, the end excluded (ranking.py)
+    local = ZoneInfo("Asia/Shanghai")
+    last_moment = max(a.period_end for a in awards) - timedelta(microseconds=1)
+    period = (
+        f"{chinese_date(latest.astimezone(local))}至{chinese_date(last_moment.astimezone(local))}"
+    )
     names = {
         flag: [units[a.unit_id].name for a in awards if a.flag == flag and a.unit_id in units]
         for flag in ("red", "black")

@@ -35,6 +35,7 @@ from gardencity.inspection.models import LedgerDocument
 from gardencity.io.management import ManagementEvidence
 from gardencity.office.workbook import Column, Sheet, write_workbook
 from gardencity.standards import load_standard
+from gardencity.vocabulary.dates import chinese_date
 
 __all__ = ["INDEX_COLUMNS", "WORKSPACE_KIND", "export_ledger", "register_workspace_evidence"]
 
@@ -197,7 +198,7 @@ def export_ledger(
                     "doc_number": _document_number(copied) if copied is not None else "",
                     "date": _file_date(copied),
                     "owner": names.get(int(owner_id), "") if pd.notna(owner_id) else "",
-                    "due": "" if pd.isna(due) else _chinese(pd.Timestamp(due)),
+                    "due": "" if pd.isna(due) else chinese_date(pd.Timestamp(due)),
                     "location": location,
                     "status": STATUS_NAMES.get(str(doc["status"]), str(doc["status"])),
                     "note": "平台测算成果，不计入佐证" if generated else str(doc.get("note") or ""),
@@ -227,14 +228,10 @@ def export_ledger(
     return index
 
 
-def _chinese(stamp: pd.Timestamp) -> str:
-    return f"{stamp.year}年{stamp.month}月{stamp.day}日"
-
-
 def _file_date(path: Path | None) -> str:
     if path is None:
         return ""
-    return _chinese(pd.Timestamp(path.stat().st_mtime, unit="s"))
+    return chinese_date(pd.Timestamp(path.stat().st_mtime, unit="s"))
 
 
 def _safe(text: str) -> str:

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from gardencity.notifications.config import NotificationConfig
 from gardencity.notifications.events import text
+from gardencity.vocabulary.dates import chinese_date, chinese_datetime
 
 __all__ = [
     "Message",
@@ -79,18 +80,14 @@ def local_time(value: datetime | str | None, lang: str, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
     if lang == "en":
         return f"{local.day} {local:%b %Y, %H:%M}"
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return chinese_datetime(local)
 
 
 def local_date(value: datetime | str, lang: str, zone: ZoneInfo) -> str:
     """A Chinese (2026年5月7日) or English (7 May 2026) date in the city's time zone."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     local = moment.astimezone(zone)
-    return (
-        f"{local.day} {local:%b %Y}"
-        if lang == "en"
-        else f"{local.year}年{local.month}月{local.day}日"
-    )
+    return f"{local.day} {local:%b %Y}" if lang == "en" else chinese_date(local)
 
 
 def place_text(place: dict[str, Any] | None, lang: str) -> str:

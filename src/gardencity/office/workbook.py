@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gardencity.office.cells import append_row, cell_text, sheet_name
+from gardencity.vocabulary.dates import chinese_date
 
 __all__ = [
     "Column",
@@ -96,7 +97,7 @@ def _cell(value: Any, column: Column) -> Any:
         number = round(float(value), column.decimals)
         return number + 0.0 if number != 0 else 0.0
     if isinstance(value, datetime | date):
-        return f"{value.year}年{value.month}月{value.day}日"
+        return chinese_date(value)
     return cell_text(str(value))
 
 
@@ -170,8 +171,7 @@ def _write_sheet(sheet: Worksheet, spec: Sheet, organisation: str, day: str) -> 
 def _today(day: str | date | None) -> str:
     if isinstance(day, str):
         return day
-    day = day or date.today()
-    return f"{day.year}年{day.month}月{day.day}日"
+    return chinese_date(day or date.today())
 
 
 def write_workbook(

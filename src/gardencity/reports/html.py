@@ -19,6 +19,7 @@ from gardencity.io.layers import LAYERS, TABLES
 from gardencity.reports.maps import Layers, bar_chart, choropleth, layer_map
 from gardencity.reports.params import params_in_words
 from gardencity.vocabulary import vocabulary
+from gardencity.vocabulary.dates import chinese_datetime
 
 __all__ = ["load_labels", "report_layers", "write_report"]
 
@@ -47,7 +48,7 @@ def _when(iso: str, lang: str) -> str:
         return str(iso)
     if lang == "zh":
         local = moment.astimezone(timezone(timedelta(hours=8)))
-        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）"
+        return f"{chinese_datetime(local)}（北京时间）"
     return f"{moment.astimezone(UTC):%d %b %Y %H:%M} UTC"
 
 

@@ -23,6 +23,7 @@ from gardencity.campaign.models import FlagAward
 from gardencity.campaign.schemas import CaseFilter
 from gardencity.office.cells import CSV_TYPE, csv_bytes
 from gardencity.office.workbook import sheet_from_frame, workbook_bytes
+from gardencity.vocabulary.dates import chinese_datetime
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"], responses=ERROR_RESPONSES)
 
@@ -54,7 +55,7 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def _when(value: datetime | None) -> str:
     """A time as offices write it: 2026年5月1日 08:30."""
-    return "" if value is None else f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+    return "" if value is None else chinese_datetime(value)
 
 
 def _file(

@@ -9,12 +9,12 @@ zero.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from typing import Any
 
 from gardencity.assessment.scorecard import IndicatorCard, Scorecard, Status, ThresholdCard
 from gardencity.reports.self_assessment.template import Edition, Rectification, render_text
 from gardencity.reports.self_assessment.template import wording as _wording
+from gardencity.vocabulary.dates import chinese_date
 
 __all__ = [
     "DISPLAY_DECIMALS",
@@ -57,16 +57,6 @@ def format_amount(amount: float, unit: str) -> str:
     """
     name = _wording()["gap_units"].get(unit, unit)
     return f"{amount:.{DISPLAY_DECIMALS}f} {name}"
-
-
-def chinese_date(value: str | date | datetime) -> str:
-    """``2026-05-01T…`` → ``2026年5月1日``.
-
-    >>> chinese_date("2026-05-01T08:00:00+00:00")
-    '2026年5月1日'
-    """
-    day = value if isinstance(value, date) else datetime.fromisoformat(str(value)[:10]).date()
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def threshold_text(threshold: ThresholdCard | None, unit: str) -> str:
