@@ -281,6 +281,11 @@ def _raster_part(basis: str, observed: pd.Series, zones: gpd.GeoDataFrame) -> Pa
     return Part(basis, "m2", observed.clip(upper=area), area)
 
 
+def _canopy_part(canopy: Raster, zones: gpd.GeoDataFrame, run: RunContext | None) -> Part:
+    """The share of each zone the canopy raster observes (not nodata)."""
+    return _raster_part("canopy_observed", shared(run, _observed_canopy, canopy, zones), zones)
+
+
 def _cover_part(
     zones: gpd.GeoDataFrame,
     vegetation: gpd.GeoDataFrame | None = None,
@@ -289,8 +294,7 @@ def _cover_part(
     run: RunContext | None = None,
 ) -> Part | None:
     if canopy is not None and source != "polygons":
-        observed = shared(run, _observed_canopy, canopy, zones)
-        return _raster_part("canopy_observed", observed, zones)
+        return _canopy_part(canopy, zones, run)
     if vegetation is None:
         return None
     return _area_part("vegetation_geometry", vegetation, np.ones(len(vegetation)), zones)
@@ -316,8 +320,7 @@ def _veg_type_part(
     run: RunContext | None = None,
 ) -> Part | None:
     if canopy is not None and source != "polygons":
-        observed = shared(run, _observed_canopy, canopy, zones)
-        return _raster_part("canopy_observed", observed, zones)
+        return _canopy_part(canopy, zones, run)
     if vegetation is None or "veg_type" not in vegetation:
         return None
     return shared(run, _typed_vegetation, vegetation, zones)

@@ -56,12 +56,7 @@ def write_self_assessment_pdf(
     edition: Edition = "experts",
 ) -> Path:
     """The report as PDF (A4, GB/T 9704 layout, fonts embedded)."""
-    doc = (
-        data
-        if isinstance(data, ReportDocument)
-        else build_document(data, edition=edition, templates=templates)
-    )
-    return write_pdf(doc, Path(path), templates=templates)
+    return write_pdf(_document(data, edition, templates), Path(path), templates=templates)
 
 
 def write_self_assessment_docx(
@@ -72,9 +67,13 @@ def write_self_assessment_docx(
     edition: Edition = "experts",
 ) -> Path:
     """The report as a Word document with the same content as the PDF."""
-    doc = (
-        data
-        if isinstance(data, ReportDocument)
-        else build_document(data, edition=edition, templates=templates)
-    )
-    return write_docx(doc, Path(path), templates=templates)
+    return write_docx(_document(data, edition, templates), Path(path), templates=templates)
+
+
+def _document(
+    data: ReportData | ReportDocument, edition: Edition, templates: Path | None
+) -> ReportDocument:
+    """``data`` laid out as the report's document (a document already built is kept)."""
+    if isinstance(data, ReportDocument):
+        return data
+    return build_document(data, edition=edition, templates=templates)
