@@ -108,11 +108,18 @@ def test_the_admin_adds_a_robot_and_tests_it(
         body = robots.received("/wecom")[0].json
         assert body["markdown"]["content"].startswith('<font color="info">**通知渠道测试**')
         assert _axe(page) == []
+        rules = page.locator("main").inner_text()
+        assert "清理过期消息 每天 03:30" in rules and "北京时间" in rules  # in words
         shot(page, "notification-settings")
         page.goto("/notifications?lang=en")
         page.wait_for_selector("#channel-table tbody tr[data-kind=wecom]")
         text = page.locator("main").inner_text()
         assert "Channels" in text and "WeCom group robot" in text and "通知" not in text
+        assert "Housekeeping daily at 03:30" in text and "China Standard Time" in text
+        assert not set("、，：（）；") & set(text), [c for c in text if c in "、，：（）；"] + [
+            text[max(0, text.find(c) - 40) : text.find(c) + 5] for c in "、，：（）；" if c in text
+        ]
+        shot(page, "notification-settings-en")
         page.context.close()
 
 

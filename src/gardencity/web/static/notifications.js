@@ -3,6 +3,7 @@
 "use strict";
 (function () {
   const { PAGE, t, esc, api, toast, fmtTime } = window.gc;
+  const paren = (text) => `${t("nf_paren_open")}${text}${t("nf_paren_close")}`;
   const form = document.getElementById("channel-form");
   const kindSelect = document.getElementById("c-kind");
   let channels = [];
@@ -89,8 +90,8 @@
 
   function settingsText(c) {
     return Object.entries(c.settings).filter(([k, v]) => k !== "events" && v !== null && v !== "" && !(Array.isArray(v) && !v.length))
-      .map(([k, v]) => `${t("nf_field_" + k)}：${Array.isArray(v) ? v.join(", ") : v}`).join("；") +
-      (c.settings.events && c.settings.events.length ? `；${t("nf_event")}：${c.settings.events.map((e) => PAGE.events[e] || e).join("、")}` : "");
+      .map(([k, v]) => `${t("nf_field_" + k)}${t("nf_colon")}${Array.isArray(v) ? v.join(t("nf_sep")) : v}`).join(t("nf_list_separator")) +
+      (c.settings.events && c.settings.events.length ? `${t("nf_list_separator")}${t("nf_event")}${t("nf_colon")}${c.settings.events.map((e) => PAGE.events[e] || e).join(t("nf_sep"))}` : "");
   }
 
   async function loadChannels() {
@@ -99,7 +100,7 @@
       channels = await api("/api/v1/notifications/channels");
       body.innerHTML = channels.map((c) => `<tr data-id="${c.id}" data-kind="${esc(c.kind)}">
         <td>${esc(c.name)}</td><td>${esc(c.kind_label)}</td>
-        <td>${esc(t("nf_owner_" + c.owner))}：${esc(c.owner_label)}</td><td>${esc(settingsText(c))}</td>
+        <td>${esc(t("nf_owner_" + c.owner))}${esc(t("nf_colon"))}${esc(c.owner_label)}</td><td>${esc(settingsText(c))}</td>
         <td>${c.is_active ? `<span class="badge ok">${esc(t("nf_active"))}</span>` : `<span class="badge neutral">${esc(t("nf_inactive"))}</span>`}</td>
         <td class="filters"><button type="button" data-op="test" class="primary">${esc(t("nf_test"))}</button>
           <button type="button" data-op="edit">${esc(t("nf_edit"))}</button>
@@ -123,7 +124,7 @@
         const result = await api(`/api/v1/notifications/channels/${channel.id}/test`, { method: "POST" });
         const out = row.querySelector(".test-result");
         out.className = "test-result " + (result.ok ? "verdict-pass" : "verdict-fail");
-        out.textContent = result.ok ? `${t("nf_test_ok")}（${result.answer}）` : `${t("nf_test_failed")}：${result.error}`;
+        out.textContent = result.ok ? `${t("nf_test_ok")}${paren(result.answer)}` : `${t("nf_test_failed")}${t("nf_colon")}${result.error}`;
       } else if (op === "toggle") {
         await api(`/api/v1/notifications/channels/${channel.id}`, { method: "PATCH", json: { is_active: !channel.is_active } });
         loadChannels();
@@ -164,13 +165,13 @@
     try {
       const rules = await api("/api/v1/notifications/rules");
       document.querySelector("#rules-table tbody").innerHTML = rules.rules.filter((r) => r.sends.length).map((r) => r.sends.map((s, i) =>
-        `<tr>${i === 0 ? `<th scope="row" rowspan="${r.sends.length}">${esc(r.event_label)}</th>` : ""}<td>${esc(s.to.join("、"))}</td><td>${esc(s.via.join("、"))}</td></tr>`).join("")).join("");
+        `<tr>${i === 0 ? `<th scope="row" rowspan="${r.sends.length}">${esc(r.event_label)}</th>` : ""}<td>${esc(s.to.join(t("nf_sep")))}</td><td>${esc(s.via.join(t("nf_sep")))}</td></tr>`).join("")).join("");
       const q = rules.quiet_hours;
       const jobs = Object.entries(rules.schedule).map(([job, cron]) => `${t("nf_job_" + job)} ${esc((rules.schedule_words || {})[job] || cron)}`).join(t("nf_list_separator"));
       document.getElementById("rules-props").innerHTML =
-        `<dt>${esc(t("nf_quiet"))}</dt><dd>${esc(q.start)}–${esc(q.end)}（${esc(q.channels.map((k) => PAGE.kinds[k] || k).join("、"))}）</dd>
+        `<dt>${esc(t("nf_quiet"))}</dt><dd>${esc(q.start)}–${esc(q.end)}${esc(paren(q.channels.map((k) => PAGE.kinds[k] || k).join(t("nf_sep"))))}</dd>
          <dt>${esc(t("nf_batching"))}</dt><dd>${esc(rules.batching.window_seconds)} ${esc(t("nf_seconds"))}</dd>
-         <dt>${esc(t("nf_schedule"))}</dt><dd>${jobs || esc(t("nf_schedule_off"))}（${esc(rules.timezone_label || rules.timezone)}）</dd>`;
+         <dt>${esc(t("nf_schedule"))}</dt><dd>${jobs || esc(t("nf_schedule_off"))}${esc(paren(rules.timezone_label || rules.timezone))}</dd>`;
       const warnings = [];
       if (!rules.base_url) warnings.push(t("nf_base_url_missing"));
       if (!rules.smtp) warnings.push(t("nf_smtp_missing"));
@@ -184,7 +185,7 @@
     unitNames = Object.fromEntries(units.map((u) => [u.id, u.name]));
     document.getElementById("c-unit").innerHTML = units.map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join("");
     document.getElementById("c-user").innerHTML = users.filter((u) => u.is_active).map((u) =>
-      `<option value="${u.id}">${esc(u.display_name)}（${esc(u.username)}${u.unit_id && unitNames[u.unit_id] ? "，" + esc(unitNames[u.unit_id]) : ""}）</option>`).join("");
+      `<option value="${u.id}">${esc(u.display_name)}${esc(paren(u.username + (u.unit_id && unitNames[u.unit_id] ? t("nf_comma") + unitNames[u.unit_id] : "")))}</option>`).join("");
   }
 
   loadOwners().catch((err) => toast(err.message)).finally(loadChannels);
