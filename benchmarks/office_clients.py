@@ -24,6 +24,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -237,11 +238,11 @@ async def run_office(office: Office, *, clients: int, seconds: float) -> Record:
 
 
 def phone_photos(count: int = 8, size: tuple[int, int] = (3264, 2448)) -> list[bytes]:
-    """8-megapixel JPEGs (about 3 MB: what the pages upload from a phone camera), textured so
-    that they compress like photos, with a phone's EXIF (make, model, GPS): half of them
-    upright, half of them portrait shots stored sideways with orientation 6 (the server
-    turns these upright, decoding and encoding them; the upright ones it copies without
-    their metadata)."""
+    """8-megapixel JPEGs as a phone camera writes them (about 3 MB), textured so that they
+    compress like photos, with a phone's EXIF (make, model, GPS): half of them upright, half
+    of them portrait shots stored sideways with orientation 6 (the server turns these upright
+    losslessly; the upright ones it copies without their metadata). An app that uploads
+    the camera's file as it is (an Open311 client) sends these."""
     import numpy as np
     from PIL import Image
 
@@ -263,3 +264,38 @@ def phone_photos(count: int = 8, size: tuple[int, int] = (3264, 2448)) -> list[b
         Image.fromarray(pixels).save(buffer, "JPEG", quality=85, exif=exif.tobytes())
         photos.append(buffer.getvalue())
     return photos
+
+
+PHOTOS_JS = Path(__file__).resolve().parents[1] / "src/gardencity/web/static/photos.js"
+CHROMIUM = "/usr/bin/chromium"
+_SHRINK = """async (encoded) => {
+  const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+  const file = new File([bytes], "IMG_0001.jpg", { type: "image/jpeg" });
+  const sent = new Uint8Array(await (await window.gc.phonePhoto(file)).arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < sent.length; i += 0x8000) {
+    binary += String.fromCharCode(...sent.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}"""
+
+
+def page_photos(camera: list[bytes]) -> list[bytes]:
+    """The camera's photos as the platform's pages upload them: each passed through the
+    pages' own ``photos.js`` in Chromium (at most 2048 px, upright, no metadata)."""
+    import base64
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.set_content("<!doctype html><title>photos</title>")
+        page.add_script_tag(content="window.gc = {};")
+        page.add_script_tag(content=PHOTOS_JS.read_text(encoding="utf-8"))
+        sent = [
+            base64.b64decode(page.evaluate(_SHRINK, base64.b64encode(photo).decode()))
+            for photo in camera
+        ]
+        browser.close()
+    return sent

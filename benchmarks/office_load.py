@@ -31,12 +31,19 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.office_clients import MIX, Office, Record, phone_photos, run_office
+from benchmarks.office_clients import (
+    MIX,
+    Office,
+    Record,
+    page_photos,
+    phone_photos,
+    run_office,
+)
 from benchmarks.server_tools import REPO, machine, postgres_server, tree_cpu_seconds, uvicorn_server
 
 RESULTS = REPO / "benchmarks" / "results" / "office_load.json"
 WORKDIR = REPO / "benchmarks" / "cache"  # on the repository's disk: /tmp may be tmpfs (no fsync)
-BACKENDS = ("sqlite", "sqlite_normal", "postgresql")
+BACKENDS = ("sqlite", "sqlite_normal", "postgresql", "sqlite_camera_photos")
 TARGET = {"failures": 0, "p99_ms": 500, "health_p99_ms": 100}
 STAFF = ("admin", "coord1", "coord2", "leader", "inspector", "patrol1", "patrol2")
 PASSWORD = "office-load-1"
@@ -290,7 +297,8 @@ def main() -> None:
         sys.exit(f"unknown backend(s) {sorted(unknown)}; choose from {', '.join(BACKENDS)}")
     WORKDIR.mkdir(parents=True, exist_ok=True)
     runs: dict[str, Any] = {}
-    photos = phone_photos()
+    camera = phone_photos()
+    photos = {"pages": page_photos(camera), "camera": camera}
     with tempfile.TemporaryDirectory(dir=WORKDIR, prefix="office-") as tmp:
         work = Path(tmp)
         os.chmod(work, 0o755)  # pg-test-server switches to the postgres user
@@ -303,11 +311,12 @@ def main() -> None:
                     with psycopg.connect(admin + "postgres", autocommit=True) as conn:
                         conn.execute("CREATE DATABASE office TEMPLATE gardencity_template")
                     runs[name] = run_backend(
-                        name, server + "office", work, args, postmaster, photos
+                        name, server + "office", work, args, postmaster, photos["pages"]
                     )
             else:
                 url = f"sqlite:///{work / name / 'campaign.db'}"
-                runs[name] = run_backend(name, url, work, args, None, photos)
+                sent = photos["camera" if name == "sqlite_camera_photos" else "pages"]
+                runs[name] = run_backend(name, url, work, args, None, sent)
             print(name, json.dumps({k: v for k, v in runs[name].items() if "by_" not in k}))
         durability = commit_cost(work) if any(b.startswith("sqlite") for b in backends) else {}
         shutil.rmtree(work / "pg", ignore_errors=True)
@@ -326,7 +335,12 @@ def main() -> None:
                 "sqlite": "embedded SQLite, WAL, synchronous=FULL (the default)",
                 "sqlite_normal": "embedded SQLite, WAL, synchronous=NORMAL (comparison only)",
                 "postgresql": "PostgreSQL 15 + PostGIS on loopback, fsync on",
+                "sqlite_camera_photos": "as sqlite, but every photo is the camera's 8-MP file "
+                "as it is (an API client that does not resize), for comparison",
             },
+            "photos": "the pages' photos: 8-MP camera JPEGs (3 MB, EXIF with GPS, half "
+            "sideways) passed through the pages' own photos.js in Chromium (≤ 2048 px, "
+            "upright, no metadata); sqlite_camera_photos uploads the camera files unchanged",
         },
         "target": TARGET,
         "runs": runs,

@@ -180,29 +180,11 @@ def export_ledger(
                 if generated
                 else _copy(doc, ctx, workspace, folder / f"{number:02d}_{_safe(str(doc['title']))}")
             )
-            due = doc["due_at"]
-            owner_id = doc["owner_unit_id"]
-            location = str(copied.relative_to(out_dir)) if copied is not None else ""
-            if generated:
-                location = "平台评估成果目录（参考）"
-            elif not location and doc["status"] == "accepted":
-                location = "（文件未上传）"
             if doc["status"] != "accepted" and not generated:
                 highlight.append(len(rows))
+            location = str(copied.relative_to(out_dir)) if copied is not None else ""
             rows.append(
-                base
-                | {
-                    "seq": f"{item.seq:02d}.{number}",
-                    "title": str(doc["title"]),
-                    "kind": DOCUMENT_KINDS.get(str(doc["kind"]), str(doc["kind"])),
-                    "doc_number": _document_number(copied) if copied is not None else "",
-                    "date": _file_date(copied),
-                    "owner": names.get(int(owner_id), "") if pd.notna(owner_id) else "",
-                    "due": "" if pd.isna(due) else chinese_date(pd.Timestamp(due)),
-                    "location": location,
-                    "status": STATUS_NAMES.get(str(doc["status"]), str(doc["status"])),
-                    "note": "平台测算成果，不计入佐证" if generated else str(doc.get("note") or ""),
-                }
+                base | _document_row(doc, f"{item.seq:02d}.{number}", copied, location, names)
             )
     complete = sum(1 for r in completeness.values() if r["complete"])
     keeper = _owner_unit(session)
@@ -226,6 +208,30 @@ def export_ledger(
         day=ctx.now().date(),
     )
     return index
+
+
+def _document_row(
+    doc: dict[str, Any], seq: str, copied: Path | None, location: str, names: dict[int, str]
+) -> dict[str, Any]:
+    """The index row of one document (``location``: where its copy is in the ledger)."""
+    generated = doc["kind"] == GENERATED_KIND
+    if generated:
+        location = "平台评估成果目录（参考）"
+    elif not location and doc["status"] == "accepted":
+        location = "（文件未上传）"
+    due, owner_id = doc["due_at"], doc["owner_unit_id"]
+    return {
+        "seq": seq,
+        "title": str(doc["title"]),
+        "kind": DOCUMENT_KINDS.get(str(doc["kind"]), str(doc["kind"])),
+        "doc_number": _document_number(copied) if copied is not None else "",
+        "date": _file_date(copied),
+        "owner": names.get(int(owner_id), "") if pd.notna(owner_id) else "",
+        "due": "" if pd.isna(due) else chinese_date(pd.Timestamp(due)),
+        "location": location,
+        "status": STATUS_NAMES.get(str(doc["status"]), str(doc["status"])),
+        "note": "平台测算成果，不计入佐证" if generated else str(doc.get("note") or ""),
+    }
 
 
 def _file_date(path: Path | None) -> str:

@@ -317,40 +317,24 @@ def plan_inspection_route(
     ends = [_point(start), _point(end if end is not None else start)]
     stop_geoms = np.array([ends[0], *sites.geometry.to_numpy(), ends[1]], dtype=object)
     matrix = stop_matrix(graph, stop_geoms)
-    own = sites["visit_minutes"] if "visit_minutes" in sites else pd.Series(np.nan, sites.index)
     walks = dict(DEFAULT_ACCESS_MINUTES) | dict(access_minutes or {})
     access = [0.0, *(float(walks.get(kind, 5.0)) for kind in sites["kind"]), 0.0]
-    visits = [float(briefing_minutes)]
-    for kind, minutes in zip(sites["kind"], own, strict=True):
-        visits.append(float(minutes) if pd.notna(minutes) else float(durations.get(kind, 20.0)))
-    visits.append(0.0)
+    visits = _visit_minutes(sites, durations, briefing_minutes)
     visits = [v + a for v, a in zip(visits, access, strict=True)]
     lunch_at = (_minutes(lunch[0]) or 0.0, float(lunch[1])) if lunch is not None else None
     opens = [None, *[_minutes(v) for v in sites.get("open_from", [None] * len(sites))], None]
     closes = [None, *[_minutes(v) for v in sites.get("open_to", [None] * len(sites))], finish]
-
-    n_all = len(sites) + 2
-    keep = list(range(1, n_all - 1))
     rating = sites["quality"] if "quality" in sites else sites["score"]
-    scores = rating.fillna(-np.inf).to_numpy()
-    while True:
-        idx = [0, *keep, n_all - 1]
-        sub = matrix.seconds[np.ix_(idx, idx)]
-        order_local = order_stops(
-            sub,
-            start=0,
-            end=len(idx) - 1,
-            visit_minutes=[visits[i] for i in idx],
-            day_start=begin,
-            opens=[opens[i] for i in idx],
-            closes=[closes[i] for i in idx],
-            lunch=lunch_at,
-        )
-        order = [idx[i] for i in order_local]
-        sched = schedule_stops(order, matrix.seconds, visits, begin, opens, closes, lunch_at)
-        if (sched.violations == 0 and sched.end <= finish + 1e-9) or not keep:
-            break
-        keep.remove(min(keep, key=lambda i: (scores[i - 1], -i)))
+    sched, keep = _drop_until_the_day_fits(
+        matrix.seconds,
+        visits,
+        rating.fillna(-np.inf).to_numpy(),
+        (begin, finish),
+        opens,
+        closes,
+        lunch_at,
+    )
+    n_all = len(sites) + 2
     given = schedule_stops(
         [0, *keep, n_all - 1], matrix.seconds, visits, begin, opens, closes, lunch_at
     )
@@ -368,6 +352,51 @@ def plan_inspection_route(
         finish,
         mode,
     )
+
+
+def _visit_minutes(
+    sites: gpd.GeoDataFrame, durations: Mapping[str, float], briefing_minutes: float
+) -> list[float]:
+    """Minutes spent at each stop: the briefing at the start, each site's own time or its
+    kind's, nothing at the end."""
+    own = sites["visit_minutes"] if "visit_minutes" in sites else pd.Series(np.nan, sites.index)
+    visits = [float(briefing_minutes)]
+    for kind, minutes in zip(sites["kind"], own, strict=True):
+        visits.append(float(minutes) if pd.notna(minutes) else float(durations.get(kind, 20.0)))
+    return [*visits, 0.0]
+
+
+def _drop_until_the_day_fits(
+    seconds: npt.NDArray[np.float64],
+    visits: list[float],
+    scores: npt.NDArray[np.float64],
+    day: tuple[float, float],
+    opens: list[float | None],
+    closes: list[float | None],
+    lunch_at: tuple[float, float] | None,
+) -> tuple[Schedule, list[int]]:
+    """The best order of the kept stops, dropping the lowest-rated site until the day
+    (start, end in minutes) holds every visit in its opening hours; the kept stops."""
+    begin, finish = day
+    n_all = len(visits)
+    keep = list(range(1, n_all - 1))
+    while True:
+        idx = [0, *keep, n_all - 1]
+        order_local = order_stops(
+            seconds[np.ix_(idx, idx)],
+            start=0,
+            end=len(idx) - 1,
+            visit_minutes=[visits[i] for i in idx],
+            day_start=begin,
+            opens=[opens[i] for i in idx],
+            closes=[closes[i] for i in idx],
+            lunch=lunch_at,
+        )
+        order = [idx[i] for i in order_local]
+        sched = schedule_stops(order, seconds, visits, begin, opens, closes, lunch_at)
+        if (sched.violations == 0 and sched.end <= finish + 1e-9) or not keep:
+            return sched, keep
+        keep.remove(min(keep, key=lambda i: (scores[i - 1], -i)))
 
 
 def _assemble(
@@ -389,47 +418,12 @@ def _assemble(
     legs = []
     for position, stop in enumerate(sched.order):
         previous = sched.order[position - 1] if position else None
-        travel_s = matrix.seconds[previous, stop] if previous is not None else 0.0
-        travel_m = matrix.metres[previous, stop] if previous is not None else 0.0
-        node_xy = shapely.Point(graph.nodes[matrix.node[stop]])
-        if stop == 0 or stop == n_all - 1:
-            at = node_xy
-        else:
-            at = shapely.ops.nearest_points(sites.geometry.iloc[stop - 1], node_xy)[0]
-        extra = {"class_name": "", "address": ""}
-        if stop == 0 or stop == n_all - 1:
-            site_id, kind, name, score = "", "start" if stop == 0 else "end", "", np.nan
-            name = "出发点" if stop == 0 else "终点"
-        else:
-            row = sites.iloc[stop - 1]
-            site_id, kind, name, score = row["site_id"], row["kind"], row["name"], row["score"]
-            extra = {k: str(row.get(k, "") or "") for k in extra}
-        lunch_slot = sched.breaks.get(position)
-        rows.append(
-            {
-                "seq": position,
-                "site_id": site_id,
-                "kind": kind,
-                "name": name,
-                "score": score,
-                "travel_min": round(float(travel_s) / 60.0, 1),
-                "travel_km": round(float(travel_m) / 1000.0, 2),
-                "arrive": clock(sched.arrive[position]),
-                "wait_min": round(sched.wait[position], 1),
-                "visit_min": visits[stop],
-                "access_min": access[stop],
-                "depart": clock(sched.depart[position]),
-                **extra,
-                "lunch": f"{clock(lunch_slot[0])}—{clock(lunch_slot[1])}" if lunch_slot else "",
-                "x": round(at.x, 2),
-                "y": round(at.y, 2),
-            }
-        )
+        rows.append(_stop_row(sites, graph, matrix, sched, position, (visits, access)))
         if previous is not None:
             legs.append(
                 {
                     "seq": position,
-                    "minutes": float(travel_s) / 60.0,
+                    "minutes": float(matrix.seconds[previous, stop]) / 60.0,
                     "geometry": matrix.path_line(graph, previous, stop),
                 }
             )
@@ -456,3 +450,50 @@ def _assemble(
         feasible=sched.violations == 0 and sched.end <= finish + 1e-9,
         sites=sites,
     )
+
+
+def _stop_row(
+    sites: gpd.GeoDataFrame,
+    graph: TravelGraph,
+    matrix: StopMatrix,
+    sched: Schedule,
+    position: int,
+    minutes: tuple[list[float], list[float]],
+) -> dict[str, object]:
+    """The route table's row of the stop at ``position`` in the schedule."""
+    visits, access = minutes
+    n_all = len(sites) + 2
+    stop = sched.order[position]
+    previous = sched.order[position - 1] if position else None
+    travel_s = matrix.seconds[previous, stop] if previous is not None else 0.0
+    travel_m = matrix.metres[previous, stop] if previous is not None else 0.0
+    node_xy = shapely.Point(graph.nodes[matrix.node[stop]])
+    extra = {"class_name": "", "address": ""}
+    if stop == 0 or stop == n_all - 1:
+        at = node_xy
+        site_id, kind, score = "", "start" if stop == 0 else "end", np.nan
+        name = "出发点" if stop == 0 else "终点"
+    else:
+        at = shapely.ops.nearest_points(sites.geometry.iloc[stop - 1], node_xy)[0]
+        row = sites.iloc[stop - 1]
+        site_id, kind, name, score = row["site_id"], row["kind"], row["name"], row["score"]
+        extra = {k: str(row.get(k, "") or "") for k in extra}
+    lunch_slot = sched.breaks.get(position)
+    return {
+        "seq": position,
+        "site_id": site_id,
+        "kind": kind,
+        "name": name,
+        "score": score,
+        "travel_min": round(float(travel_s) / 60.0, 1),
+        "travel_km": round(float(travel_m) / 1000.0, 2),
+        "arrive": clock(sched.arrive[position]),
+        "wait_min": round(sched.wait[position], 1),
+        "visit_min": visits[stop],
+        "access_min": access[stop],
+        "depart": clock(sched.depart[position]),
+        **extra,
+        "lunch": f"{clock(lunch_slot[0])}—{clock(lunch_slot[1])}" if lunch_slot else "",
+        "x": round(at.x, 2),
+        "y": round(at.y, 2),
+    }

@@ -203,7 +203,6 @@ def write_route_map(
     """PNG: roads in grey, the route legs in colour, sites numbered in visiting order."""
     words = vocabulary()
     road, leg = words.style("layers", "roads"), words.style("layers", "inspection_route")
-    site, start = words.style("layers", "inspection_sites"), words.style("layers", "route_start")
     with map_style():
         fig, ax = plt.subplots(figsize=(9, 9))
         extent = route.legs.total_bounds if not route.legs.empty else roads.total_bounds
@@ -214,79 +213,93 @@ def write_route_map(
         )
         if not route.legs.empty:
             route.legs.plot(ax=ax, column="seq", cmap="viridis", linewidth=leg.points(), alpha=0.9)
-        for stop in route.stops.to_dict("records"):
-            if stop["kind"] in ("start", "end"):
-                continue
-            point = shapely.Point(stop["x"], stop["y"])
-            ax.scatter(
-                [point.x], [point.y], s=180, color=site.fill, zorder=5, edgecolor=site.stroke
-            )
-            ax.annotate(
-                str(stop["seq"]),
-                (point.x, point.y),
-                ha="center",
-                va="center",
-                color="white",
-                fontsize=8,
-                zorder=6,
-                weight="bold",
-            )
-            ax.annotate(
-                str(stop["name"]),
-                (point.x, point.y),
-                xytext=(8, 8),
-                textcoords="offset points",
-                fontsize=7,
-                zorder=6,
-            )
-        if not route.legs.empty:
-            first = route.legs.geometry.iloc[0].coords[0]
-            ax.scatter(
-                [first[0]],
-                [first[1]],
-                marker="*",
-                s=300,
-                color=start.fill,
-                zorder=6,
-                edgecolor=start.stroke,
-            )
-            ax.annotate(
-                words.label("layers", "route_start", "zh").removesuffix("点"),
-                first,
-                xytext=(10, -12),
-                textcoords="offset points",
-                fontsize=8,
-            )
+        _draw_numbered_sites(ax, route)
+        _draw_start(ax, route)
         ax.set_title(title)
         add_scale_and_north(ax, bounds, {"km": words.label("units", "km", "zh"), "north": "北"})
-        add_legend(
-            ax,
-            [
-                legend_entry(road, words.label("layers", "roads", "zh"), line=True),
-                legend_entry(leg, words.label("layers", "inspection_route", "zh"), line=True),
-                Line2D(
-                    [],
-                    [],
-                    marker="o",
-                    color="none",
-                    markerfacecolor=site.fill,
-                    markeredgecolor=site.stroke,
-                    markersize=10,
-                    label=words.label("layers", "inspection_sites", "zh"),
-                ),
-                Line2D(
-                    [],
-                    [],
-                    marker="*",
-                    color="none",
-                    markerfacecolor=start.fill,
-                    markeredgecolor=start.stroke,
-                    markersize=14,
-                    label=words.label("layers", "route_start", "zh"),
-                ),
-            ],
-        )
+        add_legend(ax, _route_legend())
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
     return path
+
+
+def _draw_numbered_sites(ax: Any, route: PlannedRoute) -> None:
+    site = vocabulary().style("layers", "inspection_sites")
+    for stop in route.stops.to_dict("records"):
+        if stop["kind"] in ("start", "end"):
+            continue
+        point = shapely.Point(stop["x"], stop["y"])
+        ax.scatter([point.x], [point.y], s=180, color=site.fill, zorder=5, edgecolor=site.stroke)
+        ax.annotate(
+            str(stop["seq"]),
+            (point.x, point.y),
+            ha="center",
+            va="center",
+            color="white",
+            fontsize=8,
+            zorder=6,
+            weight="bold",
+        )
+        ax.annotate(
+            str(stop["name"]),
+            (point.x, point.y),
+            xytext=(8, 8),
+            textcoords="offset points",
+            fontsize=7,
+            zorder=6,
+        )
+
+
+def _draw_start(ax: Any, route: PlannedRoute) -> None:
+    if route.legs.empty:
+        return
+    words = vocabulary()
+    start = words.style("layers", "route_start")
+    first = route.legs.geometry.iloc[0].coords[0]
+    ax.scatter(
+        [first[0]],
+        [first[1]],
+        marker="*",
+        s=300,
+        color=start.fill,
+        zorder=6,
+        edgecolor=start.stroke,
+    )
+    ax.annotate(
+        words.label("layers", "route_start", "zh").removesuffix("点"),
+        first,
+        xytext=(10, -12),
+        textcoords="offset points",
+        fontsize=8,
+    )
+
+
+def _route_legend() -> list[Any]:
+    words = vocabulary()
+    road, leg = words.style("layers", "roads"), words.style("layers", "inspection_route")
+    site, start = words.style("layers", "inspection_sites"), words.style("layers", "route_start")
+    return [
+        legend_entry(road, words.label("layers", "roads", "zh"), line=True),
+        legend_entry(leg, words.label("layers", "inspection_route", "zh"), line=True),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            color="none",
+            markerfacecolor=site.fill,
+            markeredgecolor=site.stroke,
+            markersize=10,
+            label=words.label("layers", "inspection_sites", "zh"),
+        ),
+        Line2D(
+            [],
+            [],
+            marker="*",
+            color="none",
+            markerfacecolor=start.fill,
+            markeredgecolor=start.stroke,
+            markersize=14,
+            label=words.label("layers", "route_start", "zh"),
+        ),
+    ]

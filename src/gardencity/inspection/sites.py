@@ -132,7 +132,6 @@ def candidate_sites(
     dissolved by name (unnamed pieces are left out: a route table names its roads). Compounds:
     ``residential`` land-use parcels. Units: parcels of ``unit_categories``.
     """
-    parts: list[gpd.GeoDataFrame] = []
     crs = None
     for layer, name in ((green_spaces, "green_spaces"), (roads, "roads"), (land_use, "land_use")):
         if layer is not None:
@@ -140,64 +139,11 @@ def candidate_sites(
             crs = crs or layer.crs
     if crs is None:
         raise DataError("No green_spaces, roads or land_use layer: no sites to choose from.")
-    if green_spaces is not None and not green_spaces.empty:
-        parks = green_spaces[matches_classes(green_spaces["green_class"], list(park_classes))]
-        names = parks["name"].fillna("").astype(str)
-        classes = parks["green_class"].astype(str).str[:3].map(PARK_CLASSES).fillna("公园")
-        parts.append(
-            gpd.GeoDataFrame(
-                {
-                    "site_id": [f"park:{i}" for i in parks.index],
-                    "kind": "park",
-                    "class_name": classes.to_numpy(),
-                    "name": names.where(names != "", "未命名公园").to_numpy(),
-                    "size": parks.geometry.area.to_numpy(),
-                },
-                geometry=parks.geometry.to_numpy(),
-                crs=crs,
-            )
-        )
-    if roads is not None and not roads.empty:
-        named = roads[roads["name"].fillna("").astype(str).str.strip() != ""]
-        if not named.empty:
-            dissolved = named[["name", "geometry"]].dissolve(by="name").reset_index()
-            parts.append(
-                gpd.GeoDataFrame(
-                    {
-                        "site_id": [f"road:{n}" for n in dissolved["name"]],
-                        "kind": "road",
-                        "class_name": "林荫路",
-                        "name": dissolved["name"].astype(str).to_numpy(),
-                        "size": dissolved.geometry.length.to_numpy(),
-                    },
-                    geometry=dissolved.geometry.to_numpy(),
-                    crs=crs,
-                )
-            )
-    if land_use is not None and not land_use.empty:
-        for kind, categories in (("compound", ["residential"]), ("unit", list(unit_categories))):
-            parcels = land_use[land_use["category"].isin(categories)]
-            ids = (
-                parcels["parcel_id"].astype(str)
-                if "parcel_id" in parcels
-                else pd.Series(parcels.index.astype(str), index=parcels.index)
-            )
-            label = SITE_KIND_NAMES[kind][0]
-            parts.append(
-                gpd.GeoDataFrame(
-                    {
-                        "site_id": [f"{kind}:{i}" for i in ids],
-                        "kind": kind,
-                        "class_name": "园林式居住区" if kind == "compound" else "园林式单位",
-                        "name": [
-                            f"{label}{i}（{c}）" for i, c in zip(ids, parcels["code"], strict=True)
-                        ],
-                        "size": parcels.geometry.area.to_numpy(),
-                    },
-                    geometry=parcels.geometry.to_numpy(),
-                    crs=crs,
-                )
-            )
+    parts = [
+        *_park_sites(green_spaces, park_classes, crs),
+        *_road_sites(roads, crs),
+        *_parcel_sites(land_use, unit_categories, crs),
+    ]
     sites = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=crs) if parts else None
     if sites is None or sites.empty:
         return gpd.GeoDataFrame(columns=_COLUMNS, geometry="geometry", crs=crs)
@@ -210,6 +156,85 @@ def candidate_sites(
     sites["quality"] = (sites["score"] * scale).round(2)
     sites["address"] = _addresses(sites, roads, districts)
     return sites[_COLUMNS]
+
+
+def _park_sites(
+    green_spaces: gpd.GeoDataFrame | None, park_classes: Sequence[str], crs: object
+) -> list[gpd.GeoDataFrame]:
+    if green_spaces is None or green_spaces.empty:
+        return []
+    parks = green_spaces[matches_classes(green_spaces["green_class"], list(park_classes))]
+    names = parks["name"].fillna("").astype(str)
+    classes = parks["green_class"].astype(str).str[:3].map(PARK_CLASSES).fillna("公园")
+    return [
+        gpd.GeoDataFrame(
+            {
+                "site_id": [f"park:{i}" for i in parks.index],
+                "kind": "park",
+                "class_name": classes.to_numpy(),
+                "name": names.where(names != "", "未命名公园").to_numpy(),
+                "size": parks.geometry.area.to_numpy(),
+            },
+            geometry=parks.geometry.to_numpy(),
+            crs=crs,
+        )
+    ]
+
+
+def _road_sites(roads: gpd.GeoDataFrame | None, crs: object) -> list[gpd.GeoDataFrame]:
+    """Road pieces dissolved by name (a route table names its roads: unnamed ones are left out)."""
+    if roads is None or roads.empty:
+        return []
+    named = roads[roads["name"].fillna("").astype(str).str.strip() != ""]
+    if named.empty:
+        return []
+    dissolved = named[["name", "geometry"]].dissolve(by="name").reset_index()
+    return [
+        gpd.GeoDataFrame(
+            {
+                "site_id": [f"road:{n}" for n in dissolved["name"]],
+                "kind": "road",
+                "class_name": "林荫路",
+                "name": dissolved["name"].astype(str).to_numpy(),
+                "size": dissolved.geometry.length.to_numpy(),
+            },
+            geometry=dissolved.geometry.to_numpy(),
+            crs=crs,
+        )
+    ]
+
+
+def _parcel_sites(
+    land_use: gpd.GeoDataFrame | None, unit_categories: Sequence[str], crs: object
+) -> list[gpd.GeoDataFrame]:
+    """Residential compounds and the parcels of units."""
+    if land_use is None or land_use.empty:
+        return []
+    parts = []
+    for kind, categories in (("compound", ["residential"]), ("unit", list(unit_categories))):
+        parcels = land_use[land_use["category"].isin(categories)]
+        ids = (
+            parcels["parcel_id"].astype(str)
+            if "parcel_id" in parcels
+            else pd.Series(parcels.index.astype(str), index=parcels.index)
+        )
+        label = SITE_KIND_NAMES[kind][0]
+        parts.append(
+            gpd.GeoDataFrame(
+                {
+                    "site_id": [f"{kind}:{i}" for i in ids],
+                    "kind": kind,
+                    "class_name": "园林式居住区" if kind == "compound" else "园林式单位",
+                    "name": [
+                        f"{label}{i}（{c}）" for i, c in zip(ids, parcels["code"], strict=True)
+                    ],
+                    "size": parcels.geometry.area.to_numpy(),
+                },
+                geometry=parcels.geometry.to_numpy(),
+                crs=crs,
+            )
+        )
+    return parts
 
 
 def _addresses(

@@ -245,16 +245,8 @@ def import_osm(
     target_crs = parse_crs(target_text) if target_text else None
     city_name = name or (previous or {}).get("name") or source.name.split(".")[0]
     raw = read_osm(source)
-    area_ll, boundary_source = boundary_polygon(source, boundary, raw)
-    built_up = gpd.GeoDataFrame({"name": [city_name]}, geometry=[area_ll], crs=4326)
-    target = target_crs or local_metric_crs(built_up)
-    built_up = to_metric(built_up, target, name="boundary")
-    area = built_up.geometry.iloc[0]
-    if area.is_empty or area.area <= 0:
-        raise OsmImportError(
-            f"The boundary ({boundary_source}) has no area. Fix: give a polygon or a bbox with "
-            f"min < max."
-        )
+    built_up, boundary_source = _built_up_area(source, boundary, raw, city_name, target_crs)
+    area, target = built_up.geometry.iloc[0], built_up.crs
     fit = boundary_fit(area, data_extent(source, raw), target, boundary_source)
     built, overlaps = _build_layers(raw, area, target)
     _refuse_if_nothing_inside(built, area, boundary_source)
@@ -289,6 +281,28 @@ def import_osm(
     report.notes_zh, report.notes = [n[0] for n in notes], [n[1] for n in notes]
     write_workspace(root, config=config, layers=layers, overwrite=overwrite)
     return report
+
+
+def _built_up_area(
+    source: Path,
+    boundary: str | os.PathLike[str] | None,
+    raw: dict[str, gpd.GeoDataFrame],
+    city_name: str,
+    target_crs: Any,
+) -> tuple[gpd.GeoDataFrame, str]:
+    """The built-up area in the working CRS (``target_crs``, or the local metric one) and
+    where its boundary came from."""
+    area_ll, boundary_source = boundary_polygon(source, boundary, raw)
+    built_up = gpd.GeoDataFrame({"name": [city_name]}, geometry=[area_ll], crs=4326)
+    target = target_crs or local_metric_crs(built_up)
+    built_up = to_metric(built_up, target, name="boundary")
+    area = built_up.geometry.iloc[0]
+    if area.is_empty or area.area <= 0:
+        raise OsmImportError(
+            f"The boundary ({boundary_source}) has no area. Fix: give a polygon or a bbox with "
+            f"min < max."
+        )
+    return built_up, boundary_source
 
 
 def _keep_city_settings(

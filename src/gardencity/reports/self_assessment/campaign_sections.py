@@ -23,7 +23,13 @@ def campaign_blocks(
     """（n）组织与分工, 创建行动与目标完成情况, 问题案卷办理情况, 红黑榜."""
     if not campaign:
         return
-    org = campaign.get("organisation") or {}
+    _organisation_block(doc, campaign.get("organisation") or {})
+    _targets_block(doc, campaign.get("targets") or [])
+    _cases_block(doc, campaign)
+    _flags_block(doc, campaign.get("flags") or {})
+
+
+def _organisation_block(doc: ReportDocument, org: dict[str, Any]) -> None:
     if org:
         doc.subsection("组织与分工")
         doc.paragraph(
@@ -32,7 +38,9 @@ def campaign_blocks(
             f"{org.get('departments', 0) + org.get('responsible', 0)} 个责任单位，"
             f"{org.get('leaders', 0)} 名市级领导包挂联系。"
         )
-    targets = campaign.get("targets") or []
+
+
+def _targets_block(doc: ReportDocument, targets: list[dict[str, Any]]) -> None:
     if targets:
         doc.subsection("创建行动与目标完成情况")
         doc.add_table(
@@ -51,6 +59,9 @@ def campaign_blocks(
             ],
             numeric=[False, False, False, True, True, True],
         )
+
+
+def _cases_block(doc: ReportDocument, campaign: dict[str, Any]) -> None:
     doc.subsection("问题案卷办理情况")
     doc.paragraph(
         f"创建以来共受理问题案卷 {campaign['total']} 件，已结案 {campaign['closed']} 件，"
@@ -95,7 +106,9 @@ def campaign_blocks(
             [[str(v) for v in status.values()]],
             numeric=[True] * len(status),
         )
-    flags = campaign.get("flags") or {}
+
+
+def _flags_block(doc: ReportDocument, flags: dict[str, Any]) -> None:
     if flags.get("red") or flags.get("black"):
         doc.subsection("红黑榜")
         red = "、".join(flags.get("red") or []) or "无"
@@ -112,8 +125,13 @@ def rehearsal_blocks(
     scorecard: Scorecard,
 ) -> None:
     """（n）公众满意度调查, 模拟抽查, 台账资料; a part not yet done says so."""
+    _survey_block(doc, rehearsal.get("survey"))
+    _spot_check_block(doc, rehearsal.get("spot_check"), scorecard)
+    _ledger_block(doc, (campaign or {}).get("ledger"))
+
+
+def _survey_block(doc: ReportDocument, survey: dict[str, Any] | None) -> None:
     doc.subsection("公众满意度调查")
-    survey = rehearsal.get("survey")
     if survey and survey.get("satisfaction"):
         s = survey["satisfaction"]
         doc.paragraph(
@@ -141,8 +159,12 @@ def rehearsal_blocks(
             )
     else:
         doc.paragraph("公众满意度调查尚未开展或尚无有效问卷。")
+
+
+def _spot_check_block(
+    doc: ReportDocument, spot: dict[str, Any] | None, scorecard: Scorecard
+) -> None:
     doc.subsection("模拟抽查")
-    spot = rehearsal.get("spot_check")
     if spot:
         g = spot["green_coverage"]
         card = scorecard.by_id().get("green_coverage_ratio")
@@ -177,7 +199,9 @@ def rehearsal_blocks(
             )
     else:
         doc.paragraph("模拟抽查尚未开展。")
-    ledger = (campaign or {}).get("ledger")
+
+
+def _ledger_block(doc: ReportDocument, ledger: dict[str, Any] | None) -> None:
     doc.subsection("台账资料")
     if ledger:
         doc.paragraph(

@@ -49,7 +49,7 @@
         const file = document.getElementById("action-photo").files[0];
         if (!file) { toast(t("photo_required")); document.getElementById("action-photo").focus(); return; }
         const data = new FormData();
-        data.append("file", file);
+        data.append("file", await window.gc.phonePhoto(file));
         data.append("role", "after");
         if (document.getElementById("action-photo-public").checked) data.append("public", "true");
         const attachment = await api(`/api/v1/cases/${id}/attachments`, { method: "POST", body: data });

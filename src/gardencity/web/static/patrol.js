@@ -1,7 +1,7 @@
 /* Patrol mode (phones): photo from the camera, GPS position, category — filed in one step. */
 "use strict";
 (function () {
-  const { t, esc, api, toast } = window.gc;
+  const { t, esc, api, toast, phonePhoto } = window.gc;
   const form = document.getElementById("patrol-form");
   const status = document.getElementById("p-gps-status");
 
@@ -32,7 +32,7 @@
       const photo = form.elements.photo.files[0];
       if (photo) {
         const data = new FormData();
-        data.append("file", photo);
+        data.append("file", await phonePhoto(photo));
         data.append("role", "before");
         await api(`/api/v1/cases/${created.id}/attachments`, { method: "POST", body: data });
       }

@@ -44,6 +44,7 @@
     button.disabled = true;
     const data = new FormData(form);
     if (!form.elements.photo.files.length) data.delete("photo");
+    else data.set("photo", await window.gc.phonePhoto(form.elements.photo.files[0]));
     if (!form.elements.contact_phone.value) data.delete("contact_phone");
     const optIn = document.getElementById("r-notify").checked && {
       phone: form.elements.contact_phone.value.trim() || null,
