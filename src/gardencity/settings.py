@@ -32,6 +32,9 @@ class Settings(BaseSettings):
         description="the catalogue whose items the evidence ledger follows",
     )
     city_name: str = "示范市"
+    timezone: str = Field(
+        default="Asia/Shanghai", description="the city's time zone: dates and times on its pages"
+    )
     workspace: Path | None = Field(
         default=None, description="the city workspace whose assessments the pages show and run"
     )
@@ -120,6 +123,19 @@ class Settings(BaseSettings):
     def proxy_addresses(self) -> list[str]:
         """The trusted proxies' addresses (none unless ``behind_proxy``)."""
         return self.trusted_proxies.split(",") if self.behind_proxy and self.trusted_proxies else []
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone '{value}'. Fix: give an IANA name such as Asia/Shanghai"
+            ) from exc
+        return value
 
     @field_validator("public_base_url")
     @classmethod

@@ -22,7 +22,7 @@ ROLE_HOME = {
     "coord1": "/cockpit",
     "officer11": "/cases",
     "inspector": "/cockpit",
-    "leader": "/cockpit",
+    "leader": "/brief",
     "resident": "/public",
 }
 

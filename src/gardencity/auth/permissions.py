@@ -69,6 +69,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "api_key.manage": frozenset({R.ADMIN}),
     "backup.run": frozenset({R.ADMIN}),
     "assessment.view": STAFF,
+    "brief.view": frozenset({R.ADMIN, R.COORDINATOR, R.LEADER, R.INSPECTOR}),
     "assessment.run": frozenset({R.ADMIN, R.COORDINATOR}),
     "survey.view": frozenset({R.ADMIN, R.COORDINATOR, R.LEADER}),
     "ledger.view": STAFF,

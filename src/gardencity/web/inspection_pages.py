@@ -4,15 +4,21 @@ ledger (台账), the spot-check rehearsal and peer benchmarking (data from the J
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gardencity.api.lang import request_lang
 from gardencity.auth.permissions import PERMISSIONS
+from gardencity.campaign.context import ServiceContext
+from gardencity.db.engine import Database
+from gardencity.inspection.leader_brief import leader_brief, words
 from gardencity.inspection.ledger import DOCUMENT_KINDS, GENERATED_KIND, STATUS_NAMES, STATUSES
+from gardencity.jobs.runs import latest_scorecard
 from gardencity.settings import Settings
 from gardencity.standards import load_standard
+from gardencity.vocabulary.dates import chinese_date
 from gardencity.web.i18n import messages
 from gardencity.web.pages import login_redirect, page_user, render
 
@@ -59,6 +65,39 @@ def ledger_page(request: Request) -> Response:
             "statuses": {code: t[f"ledger_status_{code}"] for code in STATUS_NAMES},
             "kinds": {code: t[f"ledger_kind_{code}"] for code in DOCUMENT_KINDS},
         },
+    )
+
+
+@router.get("/brief")
+def brief_page(request: Request) -> Response:
+    """领导简报: what falls short, by how much, what to do first, who answers for it."""
+    user = page_user(request)
+    if user is None:
+        return login_redirect(request)
+    if user.role not in {str(r) for r in PERMISSIONS["brief.view"]}:
+        return RedirectResponse("/", status_code=303)
+    lang = request_lang(request)
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.db
+    ctx: ServiceContext = request.app.state.ctx
+    brief = None
+    with db.session() as session:
+        run_id, scorecard = (
+            latest_scorecard(session, settings.workspace) if settings.workspace else (None, None)
+        )
+        if scorecard is not None:
+            brief = leader_brief(
+                session, ctx, scorecard, lang=lang, run_id=run_id, tz=settings.timezone
+            )
+    today = ctx.now().astimezone(ZoneInfo(settings.timezone))
+    return render(
+        request,
+        "brief",
+        user,
+        brief=brief,
+        w=words(lang),
+        numbers=words(lang)["numbers"],
+        today=chinese_date(today) if lang == "zh" else f"{today:%-d %B %Y}",
     )
 
 

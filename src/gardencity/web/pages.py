@@ -36,6 +36,7 @@ STAFF = ("admin", "coordinator", "officer", "inspector", "leader")
 NAV = {
     "map": ("nav_map", STAFF),
     "cockpit": ("nav_cockpit", ("admin", "coordinator", "inspector", "leader")),
+    "brief": ("nav_brief", ("admin", "coordinator", "inspector", "leader")),
     "cases": ("nav_cases", STAFF),
     "patrol": ("nav_patrol", ("admin", "coordinator", "inspector", "officer")),
     "rankings": ("nav_rankings", STAFF),
@@ -155,7 +156,9 @@ def home(request: Request) -> Response:
     user = page_user(request)
     if user is None:
         return RedirectResponse("/login", status_code=303)
-    start = {"resident": "/public", "officer": "/cases"}.get(user.role, "/cockpit")
+    start = {"resident": "/public", "officer": "/cases", "leader": "/brief"}.get(
+        user.role, "/cockpit"
+    )
     return RedirectResponse(start, status_code=303)
 
 
