@@ -370,7 +370,16 @@ def test_the_ranking_page_shows_the_flags(browser: Any, live_server: LiveServer,
     black = page.locator("#ranking-table tr[data-flag='black']").first.inner_text()
     assert "红旗" in red and "第1街道" in red
     assert "黑旗" in black
+    # the period in words, the same after a reload; a unit without cases has no rate
+    period = page.locator("#period").inner_text()
+    assert re.fullmatch(r"周期：\d{4}年\d{1,2}月(\d{1,2}日至.+日)?", period), period
+    assert page.locator("#flag-notice").is_hidden()
+    no_cases = page.locator("#ranking-table td[data-rate='closure']", has_text="无案卷")
+    assert no_cases.count() >= 1
     shot(page, "rankings")
+    page.reload()
+    page.wait_for_selector("#ranking-table .badge.flag-red")
+    assert page.locator("#period").inner_text() == period
     # the cockpit lists this period's flags too
     page.goto("/cockpit")
     page.wait_for_selector("#flags .flag-red")

@@ -39,11 +39,13 @@ STATS_COLUMNS = [
     "overdue_open",
     "spot_check_score",
 ]
+#: periods run from local midnight in the city's time zone
+CITY_TIME_ZONE = "Asia/Shanghai"
 RATE_COLUMNS = ["closure_rate", "on_time_rate", "rework_rate", "overdue_per_case", "spot_check"]
 
 
 def period_bounds(
-    period: str, when: datetime, tz: str = "Asia/Shanghai"
+    period: str, when: datetime, tz: str = CITY_TIME_ZONE
 ) -> tuple[datetime, datetime]:
     """The week (Monday 00:00) or month containing ``when``, in local time ``tz``.
 

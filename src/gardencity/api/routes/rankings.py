@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId, QueryId, QueryTime
+from gardencity.api.deps import Ctx, CurrentUser, DbSession, Lang, PathId, QueryId, QueryTime
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.auth.models import Unit
 from gardencity.auth.permissions import authorize
 from gardencity.campaign import flags, service, targets
 from gardencity.campaign.models import FlagAward
+from gardencity.campaign.ranking import CITY_TIME_ZONE
 from gardencity.campaign.schemas import DbId
 from gardencity.text import CleanInput
+from gardencity.vocabulary.dates import period_text
 
 router = APIRouter(prefix="/api/v1", tags=["rankings and targets"], responses=ERROR_RESPONSES)
 
@@ -29,6 +32,9 @@ class FlagOut(BaseModel):
     period: str
     period_start: datetime
     period_end: datetime
+    period_label: str = Field(
+        default="", description="the period in words, in the city's time zone (2026年12月)"
+    )
     score: float | None
     rank: int | None
     flag: str | None
@@ -42,24 +48,33 @@ class SpotCheckIn(CleanInput):
     note: str | None = Field(default=None, max_length=2000)
 
 
-def _flags_out(session: DbSession, rows: list[FlagAward]) -> list[FlagOut]:
+def _local_day(moment: datetime) -> date:
+    """The day of ``moment`` in the city (SQLite gives back UTC without its zone)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(CITY_TIME_ZONE)).date()
+
+
+def _flags_out(session: DbSession, rows: list[FlagAward], lang: str) -> list[FlagOut]:
     names = dict(session.execute(select(Unit.id, Unit.name)).all())
     out = []
     for row in rows:
         item = FlagOut.model_validate(row)
         item.unit_name = names.get(row.unit_id, "")
+        item.period_label = period_text(
+            _local_day(row.period_start), _local_day(row.period_end), lang
+        )
         out.append(item)
     return out
 
 
 @router.post("/rankings/compute", operation_id="compute_rankings")
 def compute_rankings(
-    session: DbSession, ctx: Ctx, user: CurrentUser, when: QueryTime = None
+    session: DbSession, ctx: Ctx, user: CurrentUser, lang: Lang, when: QueryTime = None
 ) -> list[FlagOut]:
     """Score and flag every unit for the period containing ``when`` (default: now)."""
     rows = flags.compute_flags(session, ctx, user, when or ctx.now())
     session.commit()
-    return _flags_out(session, rows)
+    return _flags_out(session, rows, lang)
 
 
 @router.get("/rankings", operation_id="list_rankings")
@@ -67,6 +82,7 @@ def list_rankings(
     session: DbSession,
     ctx: Ctx,
     user: CurrentUser,
+    lang: Lang,
     period_start: QueryTime = None,
     unit_id: QueryId = None,
 ) -> list[FlagOut]:
@@ -87,7 +103,7 @@ def list_rankings(
             FlagAward.period_start.desc(), FlagAward.level, FlagAward.rank, FlagAward.unit_id
         )
     ).all()
-    return _flags_out(session, list(rows))
+    return _flags_out(session, list(rows), lang)
 
 
 @router.post("/spot-checks", operation_id="record_spot_check", status_code=201)

@@ -4,12 +4,18 @@
   const { t, esc, api, toast, fmtNumber, flagBadge } = window.gc;
   const body = document.querySelector("#ranking-table tbody");
   const pct = (v) => (v === null || v === undefined ? "—" : fmtNumber(v * 100, 1) + "%");
+  // a unit with no case in the period has no rate: it is said, never shown as 0.0 %
+  const rate = (r, key) => (r.details.handled ? pct(r.details[key]) : `<span class="muted">${esc(t("no_unit_cases"))}</span>`);
   function render(rows) {
+    const notice = document.getElementById("flag-notice");
+    notice.hidden = true;
     if (!rows.length) { body.innerHTML = `<tr><td colspan="7">${esc(t("no_flags"))}</td></tr>`; return; }
-    document.getElementById("period").textContent = `${t("period")}: ${rows[0].period} ${rows[0].period_start.slice(0, 10)} – ${rows[0].period_end.slice(0, 10)}`;
-    body.innerHTML = rows.map((r) => `<tr data-flag="${esc(r.flag || "")}"><td>${esc(r.level)}</td><td class="num">${r.rank ?? "—"}</td>
-      <td>${esc(r.unit_name)}</td><td class="num">${fmtNumber(r.score, 1)}</td><td>${flagBadge(r.flag)}</td>
-      <td class="num">${pct(r.details.closure_rate)}</td><td class="num">${pct(r.details.on_time_rate)}</td></tr>`).join("");
+    document.getElementById("period").textContent = `${t("period")}${t("colon")}${rows[0].period_label}`;
+    if (!rows.some((r) => r.flag)) { notice.textContent = t("no_flags_this_period"); notice.hidden = false; }
+    const ranked = rows.slice().sort((a, b) => (a.rank === null) - (b.rank === null)); // ranked units first
+    body.innerHTML = ranked.map((r) => `<tr data-flag="${esc(r.flag || "")}"><td>${esc(r.level)}</td><td class="num">${r.rank ?? "—"}</td>
+      <td>${esc(r.unit_name)}</td><td class="num">${r.score === null ? "—" : fmtNumber(r.score, 1)}</td><td>${r.flag ? flagBadge(r.flag) : "—"}</td>
+      <td class="num" data-rate="closure">${rate(r, "closure_rate")}</td><td class="num">${rate(r, "on_time_rate")}</td></tr>`).join("");
   }
   api("/api/v1/rankings").then(render).catch((err) => toast(err.message));
   const button = document.getElementById("compute");
