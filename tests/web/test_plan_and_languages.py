@@ -79,7 +79,7 @@ def test_the_plan_lists_each_actions_cases_and_opens_the_filtered_case_desk(
     page.wait_for_selector(f"#action-cases tr[data-action='{action}']")
     row = page.locator(f"#action-cases tr[data-action='{action}']")
     assert "口袋公园建设" in row.locator("th").inner_text()
-    assert "新增绿地面积 (ha)" in page.locator("#action-table").inner_text()  # configured name
+    assert "新增绿地面积（公顷）" in page.locator("#action-table").inner_text()  # configured name
     assert _counts(page, action) == {"open": "2", "closed": "1", "total": "3"}
     assert _counts(page, "plan_shaded_roads") == {"open": "1", "closed": "0", "total": "1"}
     shot(page, "plan-action-cases")
@@ -121,3 +121,46 @@ def test_the_case_desk_shows_configured_labels_in_english(
     assert badge.inner_text() == "已上报"
     assert page.errors == []
     page.context.close()
+
+
+def test_targets_are_set_and_progress_reported_with_evidence_in_the_page(
+    browser: Any, live_server: LiveServer, shot: Any, tmp_path: Any
+) -> None:
+    page = login(browser, live_server, "admin")
+    page.goto("/plan")  # the plan is the targets page
+    assert page.url.endswith("/targets")
+    page.wait_for_selector("#tg-unit option", state="attached")
+    page.select_option("#tg-unit", str(live_server.units["d1"]))
+    page.fill("#tg-action", "林荫路提升")
+    page.select_option("#tg-metric", "new_green_area_ha")
+    page.fill("#tg-value", "8")
+    page.click("#target-form button[type=submit]")
+    row = page.locator("#target-table tbody tr", has_text="林荫路提升")
+    row.wait_for()
+    assert "鼓楼区" in row.inner_text() and "8.00" in row.inner_text()
+    assert page.errors == []
+    page.context.close()
+
+    evidence = tmp_path / "验收照片.jpg"
+    evidence.write_bytes(jpeg((30, 120, 30)))
+    page = login(browser, live_server, "coord1")
+    page.goto("/targets")
+    row = page.locator("#target-table tbody tr", has_text="林荫路提升")
+    row.locator("button.report").click()
+    page.fill("#rp-value", "3")
+    page.fill("#rp-note", "完成中山路段")
+    page.set_input_files("#rp-files", str(evidence))
+    shot(page, "target-report-dialog")
+    page.click("#report-form button[type=submit]")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#target-table tbody tr')].some((r) => "
+        "r.textContent.includes('林荫路提升') && r.querySelector('[data-reported]')"
+        ".textContent.trim() === '3.00')"
+    )
+    assert "37.5%" in row.inner_text()
+    shot(page, "targets-after-report")
+    assert page.errors == []
+    page.context.close()
+    listed = live_server.api("GET", "/api/v1/targets", "admin")["targets"]
+    mine = next(t for t in listed if t["action_name"] == "林荫路提升")
+    assert mine["reported"] == 3.0

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,6 +25,7 @@ from gardencity.db.engine import Database
 from gardencity.errors import AuthenticationError, RateLimitedError
 from gardencity.jobs.runs import latest_scorecard
 from gardencity.settings import Settings
+from gardencity.vocabulary import vocabulary
 from gardencity.web.cockpit import indicator_rows
 from gardencity.web.i18n import messages
 
@@ -300,11 +302,35 @@ def rankings_page(request: Request) -> Response:
 def targets_page(request: Request) -> Response:
     ctx: ServiceContext = request.app.state.ctx
     lang = request_lang(request)
+    words = vocabulary()
     metrics = {
-        m.code: f"{m.name_zh if lang == 'zh' else m.name_en} ({m.unit})"
+        m.code: (
+            f"{m.name_zh}（{words.label('units', m.unit, 'zh')}）"
+            if lang == "zh"
+            else f"{m.name_en} ({words.label('units', m.unit, 'en') or m.unit})"
+        )
         for m in ctx.config.target_metrics.values()
     }
-    return _staff_page(request, "targets", data={"metrics": metrics})
+    user = page_user(request)
+    role = user.role if user else None
+    can_manage = role in {str(r) for r in PERMISSIONS["target.manage"]}
+    can_report = role in {str(r) for r in PERMISSIONS["target.report"]}
+    year = ctx.now().astimezone(ZoneInfo(request.app.state.settings.timezone)).year
+    return _staff_page(
+        request,
+        "targets",
+        metrics=metrics,
+        can_manage=can_manage,
+        can_report=can_report,
+        year=year,
+        data={"metrics": metrics, "can_report": can_report},
+    )
+
+
+@router.get("/plan")
+def plan_page() -> Response:
+    """创建计划: the campaign's actions and targets live on the targets page."""
+    return RedirectResponse("/targets", status_code=303)
 
 
 @router.get("/runs")
