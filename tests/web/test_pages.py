@@ -66,7 +66,7 @@ def test_keyboard_only_login_and_english(browser: Any, live_server: LiveServer) 
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url("**/cockpit")
+    page.wait_for_url("**/brief")
     # the language is remembered
     assert "Cockpit" in page.locator("header nav").inner_text()
     assert page.locator("html").get_attribute("lang") == "en"

@@ -26,6 +26,7 @@ from gardencity.errors import AuthenticationError, RateLimitedError
 from gardencity.jobs.runs import latest_scorecard
 from gardencity.settings import Settings
 from gardencity.vocabulary import vocabulary
+from gardencity.vocabulary.dates import chinese_datetime
 from gardencity.web.cockpit import indicator_rows
 from gardencity.web.i18n import messages
 
@@ -108,6 +109,7 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
         "t": t,
         "tile_url": settings.tile_url,
         "tile_attribution": settings.tile_attribution,
+        "timezone": settings.timezone,
         **context.pop("data", {}),
     }
     response = templates.TemplateResponse(
@@ -272,8 +274,26 @@ def cockpit_page(request: Request) -> Response:
         districts=districts,
         scorecard=scorecard,
         run_id=run_id,
-        data={"indicators": chart, "run_id": run_id},
+        generated=_local_time(scorecard.generated_at, request, lang) if scorecard else "",
+        data={
+            "indicators": chart,
+            "run_id": run_id,
+            "metrics": _metric_labels(request.app.state.ctx, lang),
+        },
     )
+
+
+def _local_time(iso: str, request: Request, lang: str) -> str:
+    """An ISO moment as the city reads it: 2026年12月3日 18:30 (its time zone)."""
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    local = moment.astimezone(ZoneInfo(request.app.state.settings.timezone))
+    return chinese_datetime(local) if lang == "zh" else f"{local.day} {local:%b %Y, %H:%M}"
 
 
 @router.get("/cases")
@@ -298,12 +318,10 @@ def rankings_page(request: Request) -> Response:
     return _staff_page(request, "rankings")
 
 
-@router.get("/targets")
-def targets_page(request: Request) -> Response:
-    ctx: ServiceContext = request.app.state.ctx
-    lang = request_lang(request)
+def _metric_labels(ctx: ServiceContext, lang: str) -> dict[str, str]:
+    """The campaign's target metrics with their units, in ``lang``: 新增绿地面积（公顷）."""
     words = vocabulary()
-    metrics = {
+    return {
         m.code: (
             f"{m.name_zh}（{words.label('units', m.unit, 'zh')}）"
             if lang == "zh"
@@ -311,6 +329,13 @@ def targets_page(request: Request) -> Response:
         )
         for m in ctx.config.target_metrics.values()
     }
+
+
+@router.get("/targets")
+def targets_page(request: Request) -> Response:
+    ctx: ServiceContext = request.app.state.ctx
+    lang = request_lang(request)
+    metrics = _metric_labels(ctx, lang)
     user = page_user(request)
     role = user.role if user else None
     can_manage = role in {str(r) for r in PERMISSIONS["target.manage"]}

@@ -43,15 +43,34 @@ function toast(message) {
 
 function fmtNumber(value, digits = 2) {
   if (value === null || value === undefined || Number.isNaN(value)) return "—";
-  if (typeof value === "boolean") return value ? "是" : "否";
+  if (typeof value === "boolean") return t(value ? "yes" : "no");
   return Number(value).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+// a moment's parts in the city's time zone (a time without a zone is UTC, as the server stores it)
+function cityParts(iso) {
+  const text = String(iso);
+  const d = new Date(/T\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(text) ? text + "Z" : text);
+  if (Number.isNaN(d.getTime())) return null;
+  const format = new Intl.DateTimeFormat("en-GB", { timeZone: PAGE.timezone || "Asia/Shanghai", year: "numeric",
+    month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const parts = Object.fromEntries(format.formatToParts(d).map((p) => [p.type, p.value]));
+  return { year: parts.year, month: Number(parts.month), day: Number(parts.day), time: `${parts.hour}:${parts.minute}` };
+}
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+// 2026年12月3日 (zh) or 3 Dec 2026 (en), in the city's time zone
+function fmtDate(iso) {
+  const p = iso ? cityParts(iso) : null;
+  if (!p) return "—";
+  return PAGE.lang === "en" ? `${p.day} ${MONTHS[p.month - 1]} ${p.year}` : `${p.year}年${p.month}月${p.day}日`;
+}
+
+// 2026年12月3日 08:30 (zh) or 3 Dec 2026, 08:30 (en), in the city's time zone
 function fmtTime(iso) {
-  if (!iso) return "—";
-  const d = new Date(iso);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const p = iso ? cityParts(iso) : null;
+  if (!p) return "—";
+  return PAGE.lang === "en" ? `${fmtDate(iso)}, ${p.time}` : `${fmtDate(iso)} ${p.time}`;
 }
 
 function statusBadge(status, label) {
@@ -68,4 +87,4 @@ function flagBadge(flag) {
 function colour(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(`--${name}`).trim();
 }
-window.gc = { PAGE, t, esc, api, toast, fmtNumber, fmtTime, statusBadge, flagBadge, colour };
+window.gc = { PAGE, t, esc, api, toast, fmtNumber, fmtDate, fmtTime, statusBadge, flagBadge, colour };

@@ -1,29 +1,40 @@
 /* 驾驶舱: ECharts of indicators vs thresholds, trend over runs, case statistics, targets, flags. */
 "use strict";
 (function () {
-  const { PAGE, t, esc, api, fmtNumber, flagBadge } = window.gc;
+  const { PAGE, t, esc, api, fmtNumber, fmtDate, flagBadge } = window.gc;
   const charts = [];
-  function chart(id) {
+  function chart(id, height) {
     const el = document.getElementById(id);
     if (!el) return null;
+    if (height) el.style.height = `${height}px`;
     const c = echarts.init(el, null, { renderer: "canvas" });
     charts.push(c);
     return c;
   }
+  // a chart with nothing to draw says why instead of showing empty axes
+  function explain(id, key) {
+    const el = document.getElementById(id);
+    if (!el) return;
+    el.classList.add("chart-empty");
+    el.style.height = "auto";
+    el.textContent = t(key);
+  }
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+  const labels = { width: 150, overflow: "break", lineHeight: 14 }; // long names wrap, never cut
 
   // indicators as % of their threshold (100 % = the line to reach)
   const items = (PAGE.indicators || []).filter((i) => typeof i.value === "number" && typeof i.threshold === "number" && i.threshold !== 0);
-  const bars = chart("chart-indicators");
-  if (bars && items.length) {
+  if (!items.length) explain("chart-indicators", "chart_no_indicators");
+  const bars = items.length ? chart("chart-indicators", 40 + 38 * items.length) : null;
+  if (bars) {
     bars.setOption({
-      grid: { left: 170, right: 30, top: 10, bottom: 30 },
+      grid: { left: 10, right: 40, top: 10, bottom: 24, containLabel: true },
       tooltip: { formatter: (p) => `${esc(items[p.dataIndex].name)}<br>${fmtNumber(items[p.dataIndex].value)} / ${fmtNumber(items[p.dataIndex].threshold)}` },
       xAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
-      yAxis: { type: "category", data: items.map((i) => i.name), axisLabel: { width: 160, overflow: "truncate" } },
-      series: [{ type: "bar", data: items.map((i) => ({ value: Math.round((i.value / i.threshold) * 1000) / 10,
+      yAxis: { type: "category", inverse: true, data: items.map((i) => i.name), axisLabel: labels },
+      series: [{ type: "bar", barMinHeight: 3, data: items.map((i) => ({ value: Math.round((i.value / i.threshold) * 1000) / 10,
         itemStyle: { color: window.gc.colour(`status-${i.status}-mark`) || window.gc.colour("status-not_assessed-mark") } })),
-        markLine: { symbol: "none", data: [{ xAxis: 100 }], lineStyle: { color: "black", type: "dashed" } } }],
+        markLine: { symbol: "none", label: { show: false }, data: [{ xAxis: 100 }], lineStyle: { color: "black", type: "dashed" } } }],
     });
   }
 
@@ -35,12 +46,14 @@
     if (!trend || !select) return;
     const id = select.value;
     const done = runs.filter((r) => r.status === "succeeded" && r.kind === "assessment").reverse();
+    const note = document.getElementById("trend-note");
+    if (note) { note.hidden = done.length > 1; note.textContent = t("chart_trend_needs_two"); }
     trend.setOption({
-      grid: { left: 50, right: 20, top: 20, bottom: 40 },
+      grid: { left: 10, right: 20, top: 20, bottom: 10, containLabel: true },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: done.map((r) => `#${r.id} ${r.finished_at ? r.finished_at.slice(0, 10) : ""}`) },
+      xAxis: { type: "category", data: done.map((r) => `#${r.id} ${r.finished_at ? fmtDate(r.finished_at) : ""}`), axisLabel: labels },
       yAxis: { type: "value", scale: true },
-      series: [{ type: "line", name: id, data: done.map((r) => (r.values[id] || {}).value ?? null), symbolSize: 8 }],
+      series: [{ type: "line", name: select.options[select.selectedIndex]?.text || id, data: done.map((r) => (r.values[id] || {}).value ?? null), symbolSize: 8 }],
     }, true);
   }
   if (select) select.addEventListener("change", drawTrend);
@@ -56,16 +69,17 @@
     const series = (rows, label) => ["open", "overdue", "closed_on_time"].map((k) => ({
       type: "bar", name: t(k), data: rows.map((r) => r[k]),
       itemStyle: { color: window.gc.colour({ open: "case-filed-fill", overdue: "status-fail-mark", closed_on_time: "case-closed-fill" }[k]) } }));
+    const casesChart = (id, rows, names) => {
+      if (!rows.some((r) => r.open || r.overdue || r.closed_on_time)) { explain(id, "chart_no_cases"); return; }
+      const c = chart(id, 60 + 34 * rows.length);
+      c && c.setOption({ legend: {}, tooltip: { trigger: "axis" }, grid: { left: 10, right: 20, top: 30, bottom: 10, containLabel: true },
+        yAxis: { type: "category", inverse: true, data: names, axisLabel: labels },
+        xAxis: { type: "value", minInterval: 1 }, series: series(rows).map((x) => ({ ...x, barMinHeight: 0, stack: "cases" })) });
+    };
     const units = stats.by_unit.slice(0, 12);
-    const unitChart = chart("chart-units");
-    unitChart && unitChart.setOption({ legend: {}, tooltip: { trigger: "axis" }, grid: { left: 40, right: 10, bottom: 80 },
-      xAxis: { type: "category", data: units.map((u) => u.unit_name), axisLabel: { rotate: 30, interval: 0 } },
-      yAxis: { type: "value", minInterval: 1 }, series: series(units) });
+    casesChart("chart-units", units, units.map((u) => u.unit_name));
     const cats = stats.by_category.slice(0, 12);
-    const catChart = chart("chart-categories");
-    catChart && catChart.setOption({ legend: {}, tooltip: { trigger: "axis" }, grid: { left: 40, right: 10, bottom: 80 },
-      xAxis: { type: "category", data: cats.map((c) => (PAGE.lang === "zh" ? c.name_zh : c.name_en)), axisLabel: { rotate: 30, interval: 0 } },
-      yAxis: { type: "value", minInterval: 1 }, series: series(cats) });
+    casesChart("chart-categories", cats, cats.map((c) => (PAGE.lang === "zh" ? c.name_zh : c.name_en)));
     const head = `<thead><tr><th scope="col">${esc(t("unit"))}</th>${keys.map((k) => `<th scope="col">${esc(t(k))}</th>`).join("")}</tr></thead>`;
     document.getElementById("unit-stats").innerHTML = head + "<tbody>" + stats.by_unit.map((u) =>
       `<tr><th scope="row">${esc(u.unit_name)}</th>${keys.map((k) => `<td class="num">${u[k]}</td>`).join("")}</tr>`).join("") + "</tbody>";
@@ -75,10 +89,13 @@
   api("/api/v1/targets").then((data) => {
     const box = document.getElementById("targets");
     if (!data.targets.length) { box.textContent = t("no_targets"); return; }
+    const actionNames = {};
+    for (const r of data.targets) if (r.action_name) actionNames[r.action_code] = r.action_name;
     box.innerHTML = `<table><thead><tr><th scope="col">${esc(t("action_code"))}</th><th scope="col">${esc(t("metric"))}</th><th scope="col">${esc(t("completion"))}</th></tr></thead><tbody>` +
       data.by_action.map((r) => {
-        const pct = r.completion_display_pct ?? 0;
-        return `<tr><td>${esc(r.action_code)}</td><td>${esc(r.metric)}</td><td><progress class="progress" max="100" value="${pct}" aria-label="${esc(r.action_code)} ${esc(r.metric)}"></progress> ${fmtNumber(r.completion_pct, 1)}%</td></tr>`;
+        const pct = r.completion_display_pct ?? Math.min(100, r.completion_pct || 0);
+        const action = actionNames[r.action_code] || r.action_code, metric = (PAGE.metrics || {})[r.metric] || r.metric;
+        return `<tr><td>${esc(action)}</td><td>${esc(metric)}</td><td><progress class="progress" max="100" value="${pct}" aria-label="${esc(action)} ${esc(metric)}"></progress> ${fmtNumber(r.completion_pct, 1)}%</td></tr>`;
       }).join("") + "</tbody></table>";
   }).catch((err) => { document.getElementById("targets").textContent = err.message; });
 
@@ -86,8 +103,8 @@
   api("/api/v1/rankings").then((rows) => {
     const box = document.getElementById("flags");
     const flagged = rows.filter((r) => r.flag);
-    if (!flagged.length) { box.textContent = t("no_flags"); return; }
-    box.innerHTML = `<p>${esc(t("period"))}: ${esc(flagged[0].period_start.slice(0, 10))} – ${esc(flagged[0].period_end.slice(0, 10))}</p><ul>` +
+    if (!flagged.length) { box.textContent = t(rows.length ? "no_flags_this_period" : "no_flags"); return; }
+    box.innerHTML = `<p>${esc(t("period"))}${esc(t("colon"))}${esc(flagged[0].period_label)}</p><ul>` +
       flagged.map((r) => `<li>${flagBadge(r.flag)} ${esc(r.unit_name)} (${esc(t("score"))} ${fmtNumber(r.score, 1)})</li>`).join("") + "</ul>";
   }).catch((err) => { document.getElementById("flags").textContent = err.message; });
 })();

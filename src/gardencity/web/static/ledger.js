@@ -53,7 +53,7 @@
     document.querySelector("#doc-table tbody").innerHTML = docs.length ? docs.map((d) =>
       `<tr data-doc="${d.id}" data-item="${esc(d.item_id)}"><td>${esc(names[d.item_id] || d.item_id)}</td><th scope="row">${esc(d.title)}</th>
        <td>${esc(PAGE.kinds[d.kind] || d.kind)}</td><td>${esc(d.owner_unit_id ? units[d.owner_unit_id] || d.owner_unit_id : t("ledger_no_owner"))}</td>
-       <td>${d.due_at ? esc(d.due_at.slice(0, 10)) : "—"}</td><td class="file">${esc(d.filename || "—")}</td><td>${statusCell(d)}</td><td>${esc(fmtTime(d.updated_at))}</td></tr>`).join("")
+       <td>${d.due_at ? esc(window.gc.fmtDate(d.due_at)) : "—"}</td><td class="file">${esc(d.filename || "—")}</td><td>${statusCell(d)}</td><td>${esc(fmtTime(d.updated_at))}</td></tr>`).join("")
       : `<tr><td colspan="8">${esc(t("ledger_no_docs"))}</td></tr>`;
   }
 
