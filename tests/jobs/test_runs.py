@@ -20,6 +20,8 @@ from gardencity.errors import ConflictError, InvalidRequestError, NotFoundError
 from gardencity.jobs import layers
 from gardencity.jobs.models import AssessmentRun
 from gardencity.jobs.runs import (
+    MEASURES_SHARE,
+    WRITING_STARTS,
     execute_run,
     import_outputs,
     latest_run,
@@ -167,7 +169,19 @@ def test_a_what_if_run_raises_park_coverage(workspace: Path, outputs: Path, tmp_
     key = "park_service_coverage"
     assert values[key]["value"] > base_values[key]["value"]
     assert values["park_area_per_capita"]["value"] > base_values["park_area_per_capita"]["value"]
-    assert (run_dir(workspace, run_id) / "report.html").is_file()
+    report = (run_dir(workspace, run_id) / "report.html").read_text(encoding="utf-8")
+    assert "<title>【情景推演】" in report and 'id="scenario"' in report  # never mistaken
+    baseline_report = (run_dir(workspace, baseline.id) / "report.html").read_text("utf-8")
+    assert "情景推演" not in baseline_report
+
+
+def test_the_outputs_report_each_file_as_it_is_written(
+    tmp_path: Path, demo_assessment: Any
+) -> None:
+    heard: list[str] = []
+    write_outputs(demo_assessment, tmp_path / "out", progress=heard.append)
+    assert heard == ["scorecard", "diagnostics", "report"]
+    assert list(WRITING_STARTS) == heard and min(WRITING_STARTS.values()) >= MEASURES_SHARE
 
 
 @pytest.mark.slow

@@ -92,6 +92,9 @@ def test_what_if_a_drawn_park_changes_the_indicators(
     assert _number(coverage[1]) > _number(coverage[0])
     # the what-if run is listed beside the real assessment, which stays as it was
     page.wait_for_selector("tr[data-status='succeeded']:has-text('情景推演')")
+    result = page.locator("#whatif-result").inner_text()
+    assert "人均公园绿地面积" in result and "park_area_per_capita" not in result  # names, not ids
+    assert "并非现状评估结果" in result
     assert _scorecard(live_server) == baseline
     shot(page, "whatif-result")
     assert page.errors == []

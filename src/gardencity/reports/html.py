@@ -207,9 +207,10 @@ def write_report(
     out_path: str | os.PathLike[str],
     *,
     lang: str = "zh",
+    scenario: bool = False,
 ) -> Path:
     """Render the report for ``scorecard`` (a :class:`Scorecard`, or the JSON form of one) to
-    one HTML file."""
+    one HTML file; a ``scenario`` (what-if) report says so in its title and a banner."""
     if not isinstance(scorecard, Scorecard):
         scorecard = Scorecard.model_validate(scorecard)
     labels = load_labels(lang)
@@ -240,6 +241,7 @@ def write_report(
             *({"id": str(d.id), "name": d.name} for d in scorecard.districts),
         ],
         show_attribution=scorecard.from_openstreetmap,
+        scenario=scenario,
     )
     path = Path(out_path)
     tmp = path.with_name(f".{path.name}.tmp")

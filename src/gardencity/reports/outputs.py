@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -165,9 +166,16 @@ def _create_views(
 
 
 def write_outputs(
-    assessment: Assessment, out_dir: str | os.PathLike[str], *, lang: str = "zh"
+    assessment: Assessment,
+    out_dir: str | os.PathLike[str],
+    *,
+    lang: str = "zh",
+    scenario: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Path]:
-    """scorecard.json, diagnostics.gpkg and report.html in ``out_dir``."""
+    """scorecard.json, diagnostics.gpkg and report.html in ``out_dir`` (a ``scenario``
+    report is marked as a what-if); ``progress`` hears the name of each file as it starts."""
+    step = progress or (lambda _name: None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     scorecard = assessment.scorecard()
@@ -176,7 +184,17 @@ def write_outputs(
         "diagnostics": out / "diagnostics.gpkg",
         "report": out / "report.html",
     }
+    step("scorecard")
     scorecard.write(paths["scorecard"])
+    step("diagnostics")
     write_diagnostics(assessment.diagnostics, paths["diagnostics"])
-    write_report(scorecard, assessment.zones, assessment.diagnostics, paths["report"], lang=lang)
+    step("report")
+    write_report(
+        scorecard,
+        assessment.zones,
+        assessment.diagnostics,
+        paths["report"],
+        lang=lang,
+        scenario=scenario,
+    )
     return paths

@@ -360,8 +360,15 @@ def plan_page() -> Response:
 
 @router.get("/runs")
 def runs_page(request: Request) -> Response:
-    _, run_id = _latest_scorecard(request)
-    return _staff_page(request, "runs", data={"run_id": run_id})
+    scorecard, run_id = _latest_scorecard(request)
+    lang = request_lang(request)
+    names = {i.id: i.name(lang) for i in scorecard.indicators} if scorecard else {}
+    data = {
+        "run_id": run_id,
+        "indicator_names": names,
+        "status_labels": vocabulary().labels("statuses", lang),
+    }
+    return _staff_page(request, "runs", data=data)
 
 
 @router.get("/public")

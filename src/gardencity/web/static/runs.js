@@ -6,8 +6,10 @@
   let timer = null;
   let baseline = null;
 
+  const statusLabel = (code) => (PAGE.status_labels || {})[code] || code;
+  const indicatorName = (id) => (PAGE.indicator_names || {})[id] || id;
   function summary(s) {
-    return Object.entries(s || {}).map(([k, v]) => `${esc(k)}: ${v}`).join(", ");
+    return Object.entries(s || {}).map(([k, v]) => `${esc(statusLabel(k))} ${v}`).join(t("list_sep"));
   }
   function row(r) {
     const files = r.status === "succeeded"
@@ -109,10 +111,11 @@
     const rows = Object.entries(run.values).map(([id, v]) => {
       const b = (base[id] || {}).value;
       const changed = typeof v.value === "number" && typeof b === "number" ? v.value - b : null;
-      return `<tr data-indicator="${esc(id)}"><th scope="row">${esc(id)}</th><td class="num">${fmtNumber(b)}</td><td class="num">${fmtNumber(v.value)}</td>
-        <td class="num">${changed === null ? "—" : (changed > 0 ? "+" : "") + fmtNumber(changed)}</td><td>${esc(v.status)}</td></tr>`;
+      return `<tr data-indicator="${esc(id)}"><th scope="row">${esc(indicatorName(id))}</th><td class="num">${fmtNumber(b)}</td><td class="num">${fmtNumber(v.value)}</td>
+        <td class="num">${changed === null ? "—" : (changed > 0 ? "+" : "") + fmtNumber(changed)}</td><td>${esc(statusLabel(v.status))}</td></tr>`;
     }).join("");
-    document.getElementById("whatif-result").innerHTML = `<h3>${esc(t("whatif_result"))}</h3><table id="whatif-table"><thead><tr>
+    document.getElementById("whatif-result").innerHTML = `<h3>${esc(t("whatif_result"))}</h3>
+      <p class="notice scenario-notice">${esc(t("whatif_not_assessment"))}</p><table id="whatif-table"><thead><tr>
       <th scope="col">${esc(t("indicator"))}</th><th scope="col">${esc(t("baseline"))}</th><th scope="col">${esc(t("what_if"))}</th>
       <th scope="col">${esc(t("change"))}</th><th scope="col">${esc(t("status"))}</th></tr></thead><tbody>${rows}</tbody></table>`;
     refresh();
