@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from gardencity import __version__
-from gardencity.cli import batch, standards, workspace
+from gardencity.cli import batch, planning, standards, workspace
 from gardencity.cli.common import renew_console
 
 __all__ = ["main"]
@@ -32,6 +32,7 @@ for _command in (
     workspace.push_postgis_command,
     standards.standards,
     batch.assess_batch_command,
+    planning.plan_command,
 ):
     main.add_command(_command)
 
