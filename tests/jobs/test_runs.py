@@ -63,8 +63,8 @@ def test_imported_outputs_become_a_finished_run(
         latest = latest_run(session)
         assert latest is not None and latest.id == run_id and latest.status == "succeeded"
         # its step is said in the reader's language, never in both at once
-        assert run_message(latest.message, "zh") == f"导入自 {outputs}"
-        assert run_message(latest.message, "en") == f"imported from {outputs}"
+        assert run_message(latest.message, "zh") == "由命令行评估导入"  # no server path
+        assert run_message(latest.message, "en") == "imported from a command-line assessment"
         scorecard = json.loads((outputs / "scorecard.json").read_text())
         assert latest.values["park_service_coverage"]["value"] == pytest.approx(
             next(i["value"] for i in scorecard["indicators"] if i["id"] == "park_service_coverage")
@@ -181,7 +181,7 @@ def test_the_outputs_report_each_file_as_it_is_written(
     heard: list[str] = []
     write_outputs(demo_assessment, tmp_path / "out", progress=heard.append)
     assert heard == ["scorecard", "diagnostics", "report"]
-    assert list(WRITING_STARTS) == heard and min(WRITING_STARTS.values()) >= MEASURES_SHARE
+    assert list(WRITING_STARTS)[:3] == heard and min(WRITING_STARTS.values()) >= MEASURES_SHARE
 
 
 @pytest.mark.slow

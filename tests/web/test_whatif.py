@@ -136,3 +136,22 @@ def test_what_if_shaded_roads_raise_the_shaded_road_coverage(
     shot(page, "whatif-roads-result")
     assert page.errors == []
     page.context.close()
+
+
+def test_suggested_sites_are_drawn_with_their_gains_and_become_edits(
+    browser: Any, live_server: LiveServer, shot: Any
+) -> None:
+    suggested = live_server.api("GET", f"/api/v1/runs/{live_server.run_id}/suggestions", "admin")
+    sites = suggested["parks"]["sites"]["features"]
+    segments = suggested["roads"]["segments"]["features"]
+    assert sites and segments and suggested["parks"]["reached"]
+    page = _open_whatif(browser, live_server)
+    page.click("#suggest-sites")
+    page.wait_for_selector("#suggest-result li")
+    summary = page.locator("#suggest-result").inner_text()
+    assert f"建议新增口袋公园 {len(sites)} 处" in summary and "建议优先绿化林荫路" in summary
+    drawn = page.locator("#edit-count").inner_text()
+    assert re.search(rf"\b{len(sites)} 个公园.*\b{len(segments)} 条林荫路段", drawn), drawn
+    shot(page, "whatif-suggested")
+    assert page.errors == []
+    page.context.close()

@@ -27,7 +27,9 @@ from sqlalchemy.orm import Session
 
 from gardencity.assessment.scorecard import SCORECARD_FILE, Scorecard
 from gardencity.errors import ConflictError, NotFoundError
+from gardencity.io.workspace import CONFIG_FILE
 from gardencity.jobs.models import AssessmentRun
+from gardencity.planning.suggest import write_suggestions
 
 __all__ = [
     "OUTPUT_FILES",
@@ -56,13 +58,16 @@ def _messages() -> dict[str, tuple[str, str]]:
     return {key: (str(zh), str(en)) for key, (zh, en) in yaml.safe_load(text).items()}
 
 
+PRIVATE_ARGUMENTS = {"imported"}
+
+
 def run_message(stored: str, lang: str) -> str:
     """A run's stored step (``code`` or ``code:argument``, else the text of a step such as
     an indicator's name) in ``lang``; a message stored in both languages by an older
     version (``中文 / English``) shows its own language's half.
 
     >>> run_message("queued", "en"), run_message("imported:/tmp/out", "zh")
-    ('queued', '导入自 /tmp/out')
+    ('queued', '由命令行评估导入')
     >>> run_message("完成 / done", "en"), run_message("城市绿地率", "en")
     ('done', '城市绿地率')
     """
@@ -70,7 +75,8 @@ def run_message(stored: str, lang: str) -> str:
     pick = 0 if lang == "zh" else 1
     if code in _messages():
         text = _messages()[code][pick]
-        return f"{text} {argument}" if argument else text
+        # where the server read files from is no one's business on a page
+        return f"{text} {argument}" if argument and code not in PRIVATE_ARGUMENTS else text
     if " / " in stored:
         return stored.split(" / ", 1)[pick]
     return stored
@@ -104,7 +110,7 @@ def _register_evidence(
         return
     from gardencity.inspection.generated_evidence import register_generated_evidence
     from gardencity.inspection.ledger_export import register_workspace_evidence
-    from gardencity.io.workspace import CONFIG_FILE, Workspace
+    from gardencity.io.workspace import Workspace
 
     out = run_dir(workspace, run.id)
     files = {key: out / name for key, name in OUTPUT_FILES.items()}
@@ -215,13 +221,19 @@ def import_outputs(session: Session, workspace: Path, outputs: Path) -> Assessme
         source = Path(outputs) / name
         if source.is_file():
             shutil.copyfile(source, target / name)
+    if (target / OUTPUT_FILES["diagnostics"]).is_file() and (
+        Path(workspace) / CONFIG_FILE
+    ).is_file():
+        write_suggestions(workspace, target / OUTPUT_FILES["diagnostics"], target / SUGGESTIONS)
     _register_evidence(session, Path(workspace), run, scorecard)
     return run
 
 
 #: the share of a run's progress bar taken by the measures; the outputs take the rest
 MEASURES_SHARE = 0.85
-WRITING_STARTS = {"scorecard": 0.85, "diagnostics": 0.87, "report": 0.93}
+WRITING_STARTS = {"scorecard": 0.85, "diagnostics": 0.87, "report": 0.92, "suggestions": 0.97}
+#: 建议选址 of an assessment run (not part of the outputs a run must have)
+SUGGESTIONS = "suggestions.json"
 
 
 def execute_run(database_url: str, run_id: int, workspace: str) -> None:
@@ -258,6 +270,9 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
         else:
             assessment = run_assessment(Path(workspace), progress=progress)
         write_outputs(assessment, out, scenario=bool(edits), progress=writing)
+        if not edits:  # 建议选址 from the city as it is
+            writing("suggestions")
+            write_suggestions(workspace, out / OUTPUT_FILES["diagnostics"], out / SUGGESTIONS)
         scorecard = Scorecard.read(out / SCORECARD_FILE)
         with db.session() as session:  # the ledger evidence and the success, together
             run = get_run(session, run_id)

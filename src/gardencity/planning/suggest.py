@@ -10,24 +10,32 @@ how much 林荫路 coverage each kilometre of new planting gives.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pyogrio
 
 from gardencity.assessment.inputs import AssessmentInputs
-from gardencity.errors import DataError, MissingLayerError
+from gardencity.errors import DataError, GardenCityError, MissingLayerError
 from gardencity.io.workspace import Workspace
 from gardencity.planning.pocket_parks import PocketParkPlan, plan_pocket_parks
 from gardencity.planning.shading import shading_priorities
 from gardencity.standards import load_standard
 from gardencity.toolkit import CITY_ZONE
 
-__all__ = ["ShadingPlan", "suggest_pocket_parks", "suggest_shading"]
+__all__ = [
+    "ShadingPlan",
+    "suggest_pocket_parks",
+    "suggest_shading",
+    "suggestions",
+    "write_suggestions",
+]
 
 COVERAGE = "park_service_coverage"
 SHADED = "shaded_road_coverage"
@@ -134,7 +142,77 @@ def suggest_shading(
     share = float(spec.params.get("shade_threshold", 0.9))
     total = float(segments["length_m"].sum())
     shaded = float(segments.loc[segments["is_shaded"].astype(bool), "length_m"].sum())
-    ordered = shading_priorities(
-        segments, shade_threshold=share, target_percent=target
-    )
+    ordered = shading_priorities(segments, shade_threshold=share, target_percent=target)
     return ShadingPlan(ordered, 100.0 * shaded / total if total else 0.0, target)
+
+
+def _features(frame: gpd.GeoDataFrame, columns: dict[str, str], digits: int = 2) -> dict[str, Any]:
+    """``frame`` as a GeoJSON FeatureCollection in WGS 84 with ``columns`` renamed."""
+    if frame.empty:
+        return {"type": "FeatureCollection", "features": []}
+    out = frame.reset_index(names="_id")[[*columns, "geometry"]].rename(columns=columns)
+    for name in out.columns:
+        if out[name].dtype.kind == "f":
+            out[name] = out[name].round(digits)
+    return json.loads(gpd.GeoDataFrame(out, crs=frame.crs).to_crs(4326).to_json(drop_id=True))
+
+
+def suggestions(
+    workspace: str | os.PathLike[str], diagnostics: str | os.PathLike[str]
+) -> dict[str, Any]:
+    """Both suggestions as the what-if page draws them (GeoJSON in WGS 84, gains per site and
+    segment); a part that cannot be suggested says why in ``problems`` instead."""
+    result: dict[str, Any] = {"parks": None, "roads": None, "problems": []}
+    try:
+        plan = suggest_pocket_parks(workspace)
+        sites = plan.sites.assign(
+            area_ha=plan.sites["area_m2"] / 1e4, gain_ha=plan.sites["gain_m2"] / 1e4
+        )
+        result["parks"] = {
+            "before": round(plan.coverage_before, 2),
+            "after": round(plan.coverage_after, 2),
+            "target": plan.target_percent,
+            "reached": plan.reached,
+            "sites": _features(
+                sites,
+                {
+                    "_id": "site",
+                    "code": "code",
+                    "area_ha": "area_ha",
+                    "radius_m": "radius_m",
+                    "gain_ha": "gain_ha",
+                    "coverage_percent": "coverage_percent",
+                },
+            ),
+        }
+    except GardenCityError as exc:
+        result["problems"].append({"part": "parks", "message": str(exc)})
+    try:
+        shading = suggest_shading(workspace, diagnostics)
+        result["roads"] = {
+            "before": round(shading.coverage_before, 2),
+            "target": shading.target_percent,
+            "segments": _features(
+                shading.segments,
+                {
+                    "name": "name",
+                    "length_m": "length_m",
+                    "planting_m": "planting_m",
+                    "coverage_percent": "coverage_percent",
+                },
+                digits=1,
+            ),
+        }
+    except GardenCityError as exc:
+        result["problems"].append({"part": "roads", "message": str(exc)})
+    return result
+
+
+def write_suggestions(
+    workspace: str | os.PathLike[str], diagnostics: str | os.PathLike[str], path: Path
+) -> Path:
+    """:func:`suggestions` written to ``path`` (JSON), atomically."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(suggestions(workspace, diagnostics), ensure_ascii=False), "utf-8")
+    os.replace(tmp, path)
+    return path

@@ -20,7 +20,14 @@ from gardencity.errors import ConflictError, NotFoundError
 from gardencity.jobs import layers
 from gardencity.jobs.models import AssessmentRun
 from gardencity.jobs.runner import JobRunner
-from gardencity.jobs.runs import OUTPUT_FILES, get_run, run_dir, run_message, start_run
+from gardencity.jobs.runs import (
+    OUTPUT_FILES,
+    SUGGESTIONS,
+    get_run,
+    run_dir,
+    run_message,
+    start_run,
+)
 from gardencity.jobs.whatif import check_edits
 from gardencity.text import CleanInput
 
@@ -113,6 +120,23 @@ def read_run(request: Request, session: DbSession, user: CurrentUser, run_id: Pa
     """A run's status and progress (0–1) with the step it is on (in the request's language)."""
     authorize(user, "assessment.view")
     return _out(get_run(session, run_id), request)
+
+
+@router.get("/runs/{run_id}/suggestions", operation_id="get_run_suggestions")
+def run_suggestions(
+    request: Request, session: DbSession, user: CurrentUser, run_id: PathId
+) -> FileResponse:
+    """建议选址 of an assessment: new pocket-park sites and the road segments to shade first
+    (GeoJSON in WGS 84 with each one's gain), or why a part could not be suggested."""
+    authorize(user, "assessment.view")
+    run = get_run(session, run_id)
+    path = run_dir(workspace_of(request), run.id) / SUGGESTIONS
+    if run.status != "succeeded" or not path.is_file():
+        raise NotFoundError(
+            f"评估 {run_id} 没有建议选址结果 / run {run_id} has no siting suggestions: they are "
+            "worked out by an assessment of the city as it is. Start a new assessment."
+        )
+    return FileResponse(path, media_type="application/json")
 
 
 @router.get(

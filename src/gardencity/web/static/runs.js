@@ -88,6 +88,39 @@
     document.getElementById("finish-park").disabled = true;
     count();
   });
+  // 建议选址: the baseline assessment's suggested pocket parks and roads to shade, drawn and
+  // added to the edits (each with its gain), ready to be run as a what-if
+  document.getElementById("suggest-sites").addEventListener("click", async () => {
+    const box = document.getElementById("suggest-result");
+    if (!baseline) { box.innerHTML = `<p class="notice">${esc(t("no_run"))}</p>`; return; }
+    try {
+      const s = await api(`/api/v1/runs/${baseline.id}/suggestions`);
+      const lines = [];
+      if (s.parks) {
+        for (const f of s.parks.sites.features) {
+          const p = f.properties;
+          edits.parks.push(f.geometry);
+          L.geoJSON(f, { style: () => leaflet(words.layers.eligible_parks.style) })
+            .bindPopup(`${esc(t("suggest_site"))} ${esc(p.site)}<br>${esc(t("suggest_area"))} ${fmtNumber(p.area_ha)} ${esc(t("unit_ha"))}<br>` +
+              `${esc(t("suggest_gain"))} ${fmtNumber(p.gain_ha)} ${esc(t("unit_ha"))}<br>${esc(t("suggest_coverage"))} ${fmtNumber(p.coverage_percent, 1)}%`)
+            .addTo(drawn);
+        }
+        lines.push(t("suggest_parks_summary").replace("{count}", s.parks.sites.features.length)
+          .replace("{before}", fmtNumber(s.parks.before, 1)).replace("{after}", fmtNumber(s.parks.after, 1)).replace("{target}", fmtNumber(s.parks.target, 1)));
+      }
+      if (s.roads) {
+        const segments = s.roads.segments.features;
+        for (const f of segments) edits.shaded_roads.push(f.geometry);
+        L.geoJSON(s.roads.segments, { style: () => Object.assign(leaflet(words.layers.road_shade_segments.style), { weight: 5 }) }).addTo(drawn);
+        const km = segments.reduce((sum, f) => sum + f.properties.length_m, 0) / 1000;
+        lines.push(t("suggest_roads_summary").replace("{count}", segments.length).replace("{km}", fmtNumber(km))
+          .replace("{before}", fmtNumber(s.roads.before, 1)).replace("{target}", fmtNumber(s.roads.target, 1)));
+      }
+      for (const problem of s.problems) lines.push(problem.message);
+      box.innerHTML = `<ul class="suggestions">${lines.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>`;
+      count();
+    } catch (err) { box.innerHTML = `<p class="notice">${esc(err.message)}</p>`; }
+  });
   const markButton = document.getElementById("mark-road");
   markButton.addEventListener("click", () => { marking = !marking; markButton.setAttribute("aria-pressed", String(marking)); });
   document.getElementById("clear-edits").addEventListener("click", () => {
