@@ -304,7 +304,8 @@ def cases_page(request: Request) -> Response:
 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: int) -> Response:
-    return _staff_page(request, "case", case_id=case_id, data={"case_id": case_id})
+    data = {"case_id": case_id, **_city_outline(request)}
+    return _staff_page(request, "case", case_id=case_id, data=data)
 
 
 @router.get("/patrol")

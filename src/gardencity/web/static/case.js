@@ -9,6 +9,7 @@
 
   function render(c) {
     current = c;
+    document.dispatchEvent(new CustomEvent("gc:case", { detail: c })); // case-place.js draws its place
     document.getElementById("case-title").innerHTML = `${esc(t("case"))} ${esc(c.reference)} ${statusBadge(c.status, c.status_label)}` +
       (c.overdue ? ` <span class="badge overdue">${esc(t("overdue"))}</span>` : "");
     const unitName = (units.find((u) => u.id === c.unit_id) || {}).name || "—";

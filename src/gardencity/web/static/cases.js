@@ -24,12 +24,13 @@
     const body = document.querySelector("#case-table tbody");
     try {
       const page = await api("/api/v1/cases?" + query);
-      document.getElementById("case-count").textContent = `${t("total")}: ${page.total}`;
+      document.getElementById("case-count").textContent = `${t("total")}${t("colon")}${page.total}`;
+      const label = (key) => `data-label="${esc(t(key) + t("colon"))}"`; // a card's labels on phones
       body.innerHTML = page.items.length ? page.items.map((c) => `<tr data-reference="${esc(c.reference)}">
-        <td><a href="/cases/${c.id}">${esc(c.reference)}</a></td><td>${esc(c.title || c.description.slice(0, 40))}</td>
-        <td>${esc(categoryName[c.category] || c.category)}</td>
-        <td>${statusBadge(c.status, c.status_label)} ${c.overdue ? `<span class="badge overdue">${esc(t("overdue"))}</span>` : ""}</td>
-        <td>${esc(unitNames[c.unit_id] || "—")}</td><td>${fmtTime(c.deadline_at)}</td><td>${fmtTime(c.created_at)}</td></tr>`).join("")
+        <td class="card-head"><a href="/cases/${c.id}">${esc(c.reference)}</a></td><td class="card-title">${esc(c.title || c.description.slice(0, 40))}</td>
+        <td ${label("category")}>${esc(categoryName[c.category] || c.category)}</td>
+        <td ${label("status")}>${statusBadge(c.status, c.status_label)} ${c.overdue ? `<span class="badge overdue">${esc(t("overdue"))}</span>` : ""}</td>
+        <td ${label("unit")}>${esc(unitNames[c.unit_id] || "—")}</td><td ${label("deadline")}>${fmtTime(c.deadline_at)}</td><td ${label("created")}>${fmtTime(c.created_at)}</td></tr>`).join("")
         : `<tr><td colspan="7">${esc(t("no_cases"))}</td></tr>`;
     } catch (err) {
       body.innerHTML = `<tr><td colspan="7" class="error">${esc(err.message)}</td></tr>`;
