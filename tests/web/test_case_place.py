@@ -39,9 +39,11 @@ def test_a_case_page_shows_its_place_its_duplicate_and_its_routing(
     assert row.evaluate("r => getComputedStyle(r).display") == "block"  # a card
     box = row.bounding_box()
     assert box is not None and box["width"] <= PHONE["width"]
-    assert row.locator("td[data-label]").first.evaluate(
-        "td => getComputedStyle(td, '::before').content"
-    ).startswith('"类别')
+    assert (
+        row.locator("td[data-label]")
+        .first.evaluate("td => getComputedStyle(td, '::before').content")
+        .startswith('"类别')
+    )
     shot(page, "cases-phone-cards")
     assert page.errors == []
     page.context.close()

@@ -409,8 +409,16 @@ def test_a_resident_reports_and_follows_a_case(
     # the place: a click on the public map
     page.locator("#public-map").click(position={"x": 195, "y": 160})
     assert page.input_value("#r-lon") != ""
+    # on a phone the place is picked on the map before the button that sends the report
+    map_box = page.locator("#public-map").bounding_box()
+    submit_box = page.locator("#report-form button[type=submit]").bounding_box()
+    assert map_box and submit_box and map_box["y"] + map_box["height"] < submit_box["y"]
     page.click("#report-form button[type=submit]")
     reference = page.locator("#new-reference").inner_text(timeout=20_000)
+    page.wait_for_function(
+        "() => { const r = document.querySelector('#new-reference').getBoundingClientRect(); "
+        "return r.top >= 0 && r.bottom <= innerHeight; }"  # the number to keep, in view
+    )
     page.wait_for_selector("#follow-result .timeline li")
     assert (
         "已上报" in page.locator("#follow-result").inner_text()

@@ -54,6 +54,7 @@
       const result = await api("/api/v1/public/cases", { method: "POST", body: data });
       document.getElementById("report-result").innerHTML =
         `<p class="notice big">${esc(t("filed"))} <b id="new-reference">${esc(result.reference)}</b><br>${esc(t("keep_reference"))}</p>`;
+      document.getElementById("report-result").scrollIntoView({ block: "center" }); // the number to keep, in view
       if (optIn && (optIn.phone || optIn.email)) await subscribe(result, optIn);
       document.getElementById("f-reference").value = result.reference;
       form.reset();
