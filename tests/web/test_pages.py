@@ -92,7 +92,12 @@ def test_map_shows_uncovered_residential_land(
         assert int(page.locator(f"#count-{name}").get_attribute("data-count")) > 0
     # click a feature: its details appear
     page.evaluate("() => { gc.mapLoaded.uncovered_residential.getLayers()[0].fire('click'); }")
-    assert "zone_id" in page.locator("#details").inner_text()
+    shown = page.locator("#details").inner_text()
+    assert "面积" in shown and "公顷" in shown and "zone_id" not in shown and "area_m2" not in shown
+    # district names on the map, a metric scale bar
+    names = page.locator(".district-label").all_inner_texts()
+    assert names and all(n.endswith("区") for n in names)
+    assert page.locator(".leaflet-control-scale-line").first.inner_text().endswith(("m", "km"))
     # the heavy layers are one click away: switching them on loads and draws them
     for name in ("residential", "green_spaces", "uncovered_residential_walking"):
         assert not page.locator(f"#layer-{name}").is_checked()

@@ -3,7 +3,7 @@
    feature details. */
 "use strict";
 (function () {
-  const { PAGE, esc, api } = window.gc;
+  const { PAGE, t, esc, api, fmtNumber, fmtTime } = window.gc;
   // the layers in drawing order; labels, colours and legends come from the vocabulary
   // (/api/v1/vocabulary), filled in by `ready`
   function runUrl(name) { return PAGE.run_id ? `/api/v1/runs/${PAGE.run_id}/layers/${name}.geojson` : null; }
@@ -71,14 +71,41 @@
     if (PAGE.tile_url) {
       L.tileLayer(PAGE.tile_url, { attribution: esc(PAGE.tile_attribution || ""), maxZoom: 19 }).addTo(map);
     }
+    L.control.scale({ imperial: false }).addTo(map);
     map.setView([30, 114], 11);
     return map;
   }
 
+  // a feature's fields as people read them: labelled, in 公顷 and 米, classes by name; fields
+  // without a label (internal ids) are not shown
+  const yesNo = (v) => t(v === true || v === 1 || v === "true" ? "yes" : "no");
+  const FIELDS = {
+    name: (v) => v,
+    reference: (v) => v,
+    title: (v) => v,
+    category_label: (v) => v,
+    status_label: (v) => v,
+    overdue: yesNo,
+    created_at: (v) => fmtTime(v),
+    population: (v) => `${fmtNumber(v, 0)} ${t("unit_people")}`,
+    green_class: (v) => `${classLabel("green_classes", v)}（${v}）`,
+    is_open: yesNo,
+    code: (v) => v,
+    parcel_id: (v) => v,
+    area_m2: (v) => `${fmtNumber(v / 10000, 2)} ${t("unit_ha")}`,
+    grade: (v) => t(`grade_${v}`),
+    side: (v) => t(`side_${v}`),
+    length_m: (v) => `${fmtNumber(v, 0)} ${t("unit_m")}`,
+    canopy_fraction: (v) => `${fmtNumber(v * 100, 1)}%`,
+    is_shaded: yesNo,
+    class: (v) => v,
+    lon: (v) => v,
+    lat: (v) => v,
+  };
   function details(props, title) {
     const rows = Object.entries(props || {})
-      .filter(([, v]) => v !== null && v !== undefined && v !== "")
-      .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(typeof v === "number" ? Math.round(v * 100) / 100 : v)}</dd>`)
+      .filter(([k, v]) => FIELDS[k] && v !== null && v !== undefined && v !== "")
+      .map(([k, v]) => `<dt>${esc(t(`field_${k}`))}</dt><dd>${esc(FIELDS[k](v))}</dd>`)
       .join("");
     return `<h3>${esc(title)}</h3><dl class="props">${rows}</dl>`;
   }
@@ -127,7 +154,12 @@
     const layer = L.geoJSON({ type: "FeatureCollection", features }, {
       style: def.style,
       pointToLayer: def.point,
-      onEachFeature: (feature, item) => item.on("click", (e) => { L.DomEvent.stopPropagation(e); onClick(def, feature, item, e); }),
+      onEachFeature: (feature, item) => {
+        item.on("click", (e) => { L.DomEvent.stopPropagation(e); onClick(def, feature, item, e); });
+        if (def.name === "districts" && feature.properties.name) {  // district names on the map
+          item.bindTooltip(esc(feature.properties.name), { permanent: true, direction: "center", className: "district-label" });
+        }
+      },
     });
     layer.featureCount = features.length;
     return layer;
