@@ -250,21 +250,7 @@ def import_osm(
     fit = boundary_fit(area, data_extent(source, raw), target, boundary_source)
     built, overlaps = _build_layers(raw, area, target)
     _refuse_if_nothing_inside(built, area, boundary_source)
-    districts = gpd.GeoDataFrame(
-        {
-            "district_id": ["1"],
-            "name": [city_name],
-            "population": [float(population) if population is not None else np.nan],
-        },
-        geometry=[area],
-        crs=target,
-    )
-    layers: dict[str, gpd.GeoDataFrame] = {"built_up_area": built_up, "districts": districts}
-    layers |= {
-        layer: result.gdf
-        for layer, result in built.items()
-        if len(result.gdf) or layer in _ALWAYS_WRITTEN
-    }
+    layers = _workspace_layers(built_up, built, city_name, population)
     crs_text = _crs_text(target)
     config = _new_config(city_name, crs_text, standard, population)
     report = OsmImportReport(root, source, crs_text, boundary_source)
@@ -281,6 +267,33 @@ def import_osm(
     report.notes_zh, report.notes = [n[0] for n in notes], [n[1] for n in notes]
     write_workspace(root, config=config, layers=layers, overwrite=overwrite)
     return report
+
+
+def _workspace_layers(
+    built_up: gpd.GeoDataFrame,
+    built: dict[str, Any],
+    city_name: str,
+    population: float | None,
+) -> dict[str, gpd.GeoDataFrame]:
+    """The layers to write: the built-up area, which is also the single district, and every
+    layer the extract gave (empty ones only where a workspace must have them)."""
+    area = built_up.geometry.iloc[0]
+    districts = gpd.GeoDataFrame(
+        {
+            "district_id": ["1"],
+            "name": [city_name],
+            "population": [float(population) if population is not None else np.nan],
+        },
+        geometry=[area],
+        crs=built_up.crs,
+    )
+    layers: dict[str, gpd.GeoDataFrame] = {"built_up_area": built_up, "districts": districts}
+    layers |= {
+        layer: result.gdf
+        for layer, result in built.items()
+        if len(result.gdf) or layer in _ALWAYS_WRITTEN
+    }
+    return layers
 
 
 def _built_up_area(
