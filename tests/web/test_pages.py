@@ -24,6 +24,7 @@ ROLE_HOME = {
     "inspector": "/cockpit",
     "leader": "/brief",
     "resident": "/public",
+    "patrol1": "/patrol",  # a district's 巡查员 lands on 巡查上报
 }
 
 

@@ -163,7 +163,23 @@ def home(request: Request) -> Response:
     start = {"resident": "/public", "officer": "/cases", "leader": "/brief"}.get(
         user.role, "/cockpit"
     )
+    if user.role == "inspector" and _works_in_the_field(request, user):
+        start = "/patrol"  # 巡查员 of a district, street or community: straight to 巡查上报
     return RedirectResponse(start, status_code=303)
+
+
+def _works_in_the_field(request: Request, user: PageUser) -> bool:
+    """An inspector attached to a district or below patrols; the city's inspectors check."""
+    from sqlalchemy import select
+
+    from gardencity.auth.models import Unit
+
+    if user.unit_id is None:
+        return False
+    db: Database = request.app.state.db
+    with db.session() as session:
+        kind = session.scalar(select(Unit.kind).where(Unit.id == user.unit_id))
+    return kind in {"district", "street", "community"}
 
 
 @router.get("/login")
