@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         "https://t0.tianditu.gov.cn/vec_w/wmts?…&tk=YOUR_KEY; none: vector layers only",
     )
     tile_attribution: str = ""
+    basemap_mbtiles: Path | None = Field(
+        default=None,
+        description="an offline base map: a raster MBTiles file the app serves itself "
+        "(no internet at run time); used when tile_url is not set",
+    )
     session_hours: float = Field(default=12, gt=0, le=24 * 30)
     token_days: float = Field(default=90, gt=0, le=3650)
     max_upload_mb: float = Field(default=20, gt=0, le=200)

@@ -26,6 +26,8 @@ def node_modules() -> Path:
 
 
 def install_web(app: FastAPI) -> None:
+    from gardencity.web.basemap import read_basemap
+    from gardencity.web.basemap import router as basemap_router
     from gardencity.web.inspection_pages import router as inspection_router
     from gardencity.web.notification_pages import router as notification_router
     from gardencity.web.pages import router
@@ -43,6 +45,10 @@ def install_web(app: FastAPI) -> None:
                 "charts work",
                 path,
             )
+    settings = app.state.settings
+    if settings.basemap_mbtiles is not None:
+        read_basemap(Path(settings.basemap_mbtiles))  # a bad file stops the start, saying why
+    app.include_router(basemap_router)
     app.include_router(router)
     app.include_router(inspection_router)
     app.include_router(notification_router)

@@ -27,6 +27,7 @@ from gardencity.jobs.runs import latest_scorecard
 from gardencity.settings import Settings
 from gardencity.vocabulary import vocabulary
 from gardencity.vocabulary.dates import chinese_datetime
+from gardencity.web.basemap import BASEMAP_URL, read_basemap
 from gardencity.web.cockpit import indicator_rows
 from gardencity.web.i18n import messages
 
@@ -107,8 +108,7 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
         "lang": lang,
         "user": user.__dict__ if user else None,
         "t": t,
-        "tile_url": settings.tile_url,
-        "tile_attribution": settings.tile_attribution,
+        **_base_map(settings),
         "timezone": settings.timezone,
         **context.pop("data", {}),
     }
@@ -129,6 +129,18 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
     if request.query_params.get("lang") in ("zh", "en"):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
+
+
+def _base_map(settings: Settings) -> dict[str, Any]:
+    """The maps' base: the configured tile server (e.g. 天地图 with the city's key), else the
+    city's offline MBTiles served by the app, else none (vector layers only)."""
+    if settings.tile_url:
+        return {"tile_url": settings.tile_url, "tile_attribution": settings.tile_attribution}
+    if settings.basemap_mbtiles is not None:
+        basemap = read_basemap(Path(settings.basemap_mbtiles))
+        attribution = settings.tile_attribution or basemap.attribution
+        return {"tile_url": BASEMAP_URL, "tile_attribution": attribution}
+    return {"tile_url": None, "tile_attribution": ""}
 
 
 def login_redirect(request: Request) -> RedirectResponse:

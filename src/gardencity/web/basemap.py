@@ -1,0 +1,97 @@
+"""An offline base map: the city's own raster MBTiles file, served by the app itself.
+
+A campaign office often has no internet on its intranet, or may not send its map views to an
+outside tile server. ``GARDENCITY_BASEMAP_MBTILES`` names an MBTiles file (the SQLite tile
+format of MapBox, https://github.com/mapbox/mbtiles-spec: PNG, JPEG or WebP tiles, rows
+counted from the south as TMS does); the pages then draw it under every map from
+``/tiles/{z}/{x}/{y}``. Vector tiles (``pbf``) need a renderer the pages do not have: such a
+file is refused with a message that says so.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from functools import cache
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from gardencity.errors import NotFoundError, WorkspaceError
+
+__all__ = ["BASEMAP_URL", "Basemap", "read_basemap", "router"]
+
+BASEMAP_URL = "/tiles/{z}/{x}/{y}"
+MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
+router = APIRouter(include_in_schema=False)
+
+
+class Basemap:
+    """A read-only MBTiles file: its format, attribution, zoom range and tiles."""
+
+    def __init__(self, path: Path, metadata: dict[str, str]) -> None:
+        self.path = path
+        self.format = metadata.get("format", "png").lower()
+        self.media_type = MEDIA_TYPES[self.format]
+        self.attribution = metadata.get("attribution", "")
+        self.name = metadata.get("name", path.stem)
+        self.max_zoom = int(metadata.get("maxzoom", 19) or 19)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+
+    def tile(self, z: int, x: int, y: int) -> bytes | None:
+        """The tile at zoom ``z``, column ``x``, row ``y`` counted from the north (as the
+        map asks for it), or None."""
+        if not (0 <= z <= 30 and 0 <= x < 2**z and 0 <= y < 2**z):
+            return None
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? "
+                "AND tile_row = ?",
+                (z, x, 2**z - 1 - y),
+            ).fetchone()
+        return bytes(row[0]) if row else None
+
+
+@cache
+def read_basemap(path: Path) -> Basemap:
+    """The base map in ``path``, checked: an MBTiles file of raster tiles.
+
+    Raises
+    ------
+    WorkspaceError
+        The file is missing, is not an MBTiles file, or holds vector tiles.
+    """
+    fix = "Fix: give GARDENCITY_BASEMAP_MBTILES a raster MBTiles file (PNG, JPEG or WebP tiles)."
+    if not path.is_file():
+        raise WorkspaceError(f"底图文件不存在 / no base-map file at {path}. {fix}")
+    try:
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
+            metadata = dict(db.execute("SELECT name, value FROM metadata").fetchall())
+            db.execute("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles LIMIT 1")
+    except sqlite3.Error as exc:
+        raise WorkspaceError(
+            f"{path} 不是 MBTiles 文件 / is not an MBTiles file ({exc}). {fix}"
+        ) from exc
+    kind = str(metadata.get("format", "png")).lower()
+    if kind not in MEDIA_TYPES:
+        raise WorkspaceError(
+            f"{path} 的瓦片格式为 {kind} / holds {kind} tiles, which the pages cannot draw. {fix}"
+        )
+    return Basemap(path, {str(k): str(v) for k, v in metadata.items()})
+
+
+@router.get(BASEMAP_URL)
+def basemap_tile(request: Request, z: int, x: int, y: int) -> Response:
+    """One tile of the offline base map (cached by the browser for a day)."""
+    path = request.app.state.settings.basemap_mbtiles
+    if path is None:
+        raise NotFoundError("no offline base map is configured (GARDENCITY_BASEMAP_MBTILES)")
+    basemap = read_basemap(Path(path))
+    data = basemap.tile(z, x, y)
+    if data is None:
+        return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+    return Response(
+        data, media_type=basemap.media_type, headers={"Cache-Control": "public, max-age=86400"}
+    )
