@@ -17,6 +17,9 @@ from tests.web.conftest import LiveServer, login
 pytestmark = pytest.mark.slow
 
 MARKED = 12  # road segments to mark: enough length to move the city-wide percentage
+MARKED_LAYERS = (
+    "() => { let n = 0; gc.whatifMap.eachLayer((l) => { if (l.marked) n += 1; }); return n; }"
+)
 
 
 def _layer(server: LiveServer, name: str) -> list[dict[str, Any]]:
@@ -123,7 +126,10 @@ def test_what_if_shaded_roads_raise_the_shaded_road_coverage(
         )
         page.locator("#whatif-map").click(position={"x": x, "y": y})
         drawn = page.locator("#edit-count").inner_text()
-        assert re.search(rf"0 个公园.*\b{marked} 条林荫路段", drawn), drawn
+        found = re.search(r"0 个公园.*\b(\d+) 条林荫路段", drawn)
+        assert found and int(found.group(1)) <= marked, drawn  # a segment counts once
+    distinct = page.evaluate(MARKED_LAYERS)
+    assert distinct >= MARKED // 2 and f"{distinct} 条林荫路段" in drawn
     shot(page, "whatif-roads-marked")
     before, rows = _run_whatif(page, live_server)
     base, variant, change = (_number(v) for v in rows["shaded_road_coverage"][:3])
@@ -153,5 +159,25 @@ def test_suggested_sites_are_drawn_with_their_gains_and_become_edits(
     drawn = page.locator("#edit-count").inner_text()
     assert re.search(rf"\b{len(sites)} 个公园.*\b{len(segments)} 条林荫路段", drawn), drawn
     shot(page, "whatif-suggested")
+    assert page.errors == []
+    page.context.close()
+
+
+def test_roads_in_a_dragged_rectangle_are_marked_shaded(
+    browser: Any, live_server: LiveServer, shot: Any
+) -> None:
+    page = _open_whatif(browser, live_server)
+    box = page.locator("#whatif-map").bounding_box()
+    assert box is not None
+    page.click("#select-roads")  # a rectangle over the middle of the city, click-click
+    page.locator("#whatif-map").click(position={"x": box["width"] * 0.4, "y": box["height"] * 0.4})
+    page.locator("#whatif-map").click(position={"x": box["width"] * 0.6, "y": box["height"] * 0.6})
+    page.wait_for_function(
+        "() => /[1-9]\\d* 条林荫路段/.test(document.querySelector('#edit-count').textContent)"
+    )
+    marked = int(re.search(r"(\d+) 条林荫路段", page.locator("#edit-count").inner_text()).group(1))
+    expected = page.evaluate(MARKED_LAYERS)
+    assert marked == expected > 0
+    shot(page, "whatif-roads-in-rectangle")
     assert page.errors == []
     page.context.close()

@@ -14,7 +14,12 @@ __all__ = ["VENDOR_FILES", "install_web", "node_modules"]
 log = logging.getLogger("gardencity.web")
 HERE = Path(__file__).parent
 # URL prefix -> folder inside node_modules (only these are served)
-VENDOR_FILES = {"leaflet": "leaflet/dist", "echarts": "echarts/dist", "axe-core": "axe-core"}
+VENDOR_FILES = {
+    "leaflet": "leaflet/dist",
+    "geoman": "@geoman-io/leaflet-geoman-free/dist",
+    "echarts": "echarts/dist",
+    "axe-core": "axe-core",
+}
 
 
 def node_modules() -> Path:

@@ -49,12 +49,20 @@
   count();
   window.gc.whatifMap = map;
   const onPick = (d, feature, item, e) => {
-    if (drawing) { addPoint(e.latlng); return; }  // a park's corner may fall on a drawn feature
-    if (!marking || d.name !== "unshaded_road_segments") return;
-    edits.shaded_roads.push(feature.geometry);
-    item.setStyle(Object.assign(leaflet(words.layers.road_shade_segments.style), { weight: 5 }));
+    if (drawing) {  // a park's corner may fall on a drawn feature: the drawing gets the click
+      map.fire("click", { latlng: e.latlng, layerPoint: e.layerPoint, containerPoint: e.containerPoint, originalEvent: e.originalEvent });
+      return;
+    }
+    if (!marking || d.name !== "unshaded_road_segments" || item.marked) return;
+    markShaded(item);
     count();
   };
+  function markShaded(item) {
+    item.marked = true;
+    edits.shaded_roads.push(item.feature.geometry);
+    item.setStyle(Object.assign(leaflet(words.layers.road_shade_segments.style), { weight: 5 }));
+  }
+  const loaded = {};
   (async () => {
     await ready;
     const names = ["built_up_area", "green_spaces", "uncovered_residential", "unshaded_road_segments"];
@@ -63,31 +71,42 @@
       const layer = await requests[i];
       if (!layer) continue;
       layer.addTo(map);
+      loaded[name] = layer;
       if (name === "built_up_area") map.fitBounds(layer.getBounds());
     }
+    map.pm.setGlobalOptions({ pathOptions: leaflet(words.layers.eligible_parks.style), snappable: false });
     mapEl.dataset.layers = "ready";  // the roads can be clicked now
   })();
+  // drawing and editing with Leaflet-Geoman: parks are polygons (their corners can be dragged
+  // afterwards), a rectangle selects every unshaded road segment it touches
+  map.pm.setLang(PAGE.lang === "en" ? "en" : "zh");
+  let parkLayers = [];
+  const syncParks = () => { edits.parks = parkLayers.map((l) => l.toGeoJSON().geometry); count(); };
   document.getElementById("draw-park").addEventListener("click", () => {
-    drawing = { points: [], line: L.polyline([], { color: words.layers.eligible_parks.style.stroke }).addTo(drawn) };
+    drawing = true;
+    map.pm.enableDraw("Polygon", { finishOn: null, continueDrawing: false });
     document.getElementById("finish-park").disabled = false;
     toast(t("whatif_draw_park"));
   });
-  function addPoint(latlng) {
-    drawing.points.push(latlng);
-    drawing.line.setLatLngs(drawing.points);
-  }
-  map.on("click", (e) => { if (drawing) addPoint(e.latlng); });
   document.getElementById("finish-park").addEventListener("click", () => {
-    if (!drawing || drawing.points.length < 3) return;
-    const ring = drawing.points.map((p) => [Number(p.lng.toFixed(6)), Number(p.lat.toFixed(6))]);
-    ring.push(ring[0]);
-    edits.parks.push({ type: "Polygon", coordinates: [ring] });
-    drawn.removeLayer(drawing.line);
-    L.polygon(drawing.points, leaflet(words.layers.eligible_parks.style)).addTo(drawn);
-    drawing = null;
-    document.getElementById("finish-park").disabled = true;
-    count();
+    if (map.pm.Draw.Polygon.enabled()) map.pm.Draw.Polygon._finishShape();
   });
+  document.getElementById("select-roads").addEventListener("click", () => map.pm.enableDraw("Rectangle"));
+  map.on("pm:drawend", () => { drawing = null; document.getElementById("finish-park").disabled = true; });
+  map.on("pm:create", ({ shape, layer }) => {
+    if (shape === "Rectangle") { layer.remove(); shadeWithin(layer.getBounds()); return; }
+    drawn.addLayer(layer);
+    parkLayers.push(layer);
+    layer.on("pm:edit", syncParks);
+    layer.pm.enable({ allowSelfIntersection: false });
+    syncParks();
+  });
+  function shadeWithin(bounds) {
+    const roads = loaded.unshaded_road_segments;
+    if (!roads) return;
+    roads.eachLayer((item) => { if (!item.marked && bounds.intersects(item.getBounds())) markShaded(item); });
+    count();
+  }
   // 建议选址: the baseline assessment's suggested pocket parks and roads to shade, drawn and
   // added to the edits (each with its gain), ready to be run as a what-if
   document.getElementById("suggest-sites").addEventListener("click", async () => {
@@ -124,7 +143,7 @@
   const markButton = document.getElementById("mark-road");
   markButton.addEventListener("click", () => { marking = !marking; markButton.setAttribute("aria-pressed", String(marking)); });
   document.getElementById("clear-edits").addEventListener("click", () => {
-    edits.parks = []; edits.shaded_roads = []; drawn.clearLayers(); count();
+    edits.parks = []; edits.shaded_roads = []; parkLayers = []; drawn.clearLayers(); count();
   });
   document.getElementById("run-whatif").addEventListener("click", async () => {
     try {
