@@ -129,8 +129,8 @@ def test_exports_neutralise_formulas_and_survive_control_characters(
         ({"lat": "nan"}, "lat"),
         ({"long": "inf"}, "long"),
         ({"long": "-Infinity", "lat": "NaN"}, "long"),
-        ({"lat": ""}, "lat and long"),
-        ({"lat": "north"}, "lat and long"),
+        ({"lat": ""}, "lat 和 long"),
+        ({"lat": "north"}, "lat 和 long"),
     ],
 )
 def test_open311_refuses_impossible_coordinates(
@@ -156,7 +156,8 @@ def test_open311_list_refuses_unreasonable_queries(
     campaign: CampaignEnv, query: str, says: str
 ) -> None:
     for fmt in ("json", "xml"):
-        response = campaign.client.get(f"/open311/v2/requests.{fmt}?{query}")
+        english = {"Accept-Language": "en"}
+        response = campaign.client.get(f"/open311/v2/requests.{fmt}?{query}", headers=english)
         assert response.status_code == 400, response.text
         assert says in _open311_error(response, fmt)
 

@@ -22,7 +22,10 @@ from gardencity.jobs.models import AssessmentRun
 from gardencity.jobs.runner import JobRunner
 from gardencity.jobs.runs import OUTPUT_FILES, get_run, run_dir, run_message, start_run
 from gardencity.jobs.whatif import check_edits
+from gardencity.messages import Catalogue
 from gardencity.text import CleanInput
+
+MESSAGES = Catalogue(__package__)
 
 router = APIRouter(prefix="/api/v1", tags=["assessment runs"], responses=ERROR_RESPONSES)
 
@@ -60,10 +63,7 @@ class RunIn(CleanInput):
 def workspace_of(request: Request) -> Path:
     workspace: Path | None = request.app.state.settings.workspace
     if workspace is None:
-        raise ConflictError(
-            "此服务器未配置城市工作区 / this server has no city workspace: start it with "
-            "`gardencity serve WORKSPACE` (or set GARDENCITY_WORKSPACE)"
-        )
+        raise ConflictError(MESSAGES.message("no_workspace"))
     return Path(workspace)
 
 
