@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -115,9 +116,38 @@ class Catalogue:
         """Entry ``key`` rendered in ``lang`` now."""
         return self.message(key, **params).render(lang)
 
+    def stored(self, message: Message) -> str:
+        """``message`` as text to keep in a database column (its key and parameters, JSON),
+        to show later in the reader's language with :meth:`shown`."""
+        return json.dumps(_to_json(message), ensure_ascii=False, separators=(",", ":"))
+
+    def shown(self, stored: str | None, lang: str) -> str | None:
+        """A column written by :meth:`stored`, in ``lang``; any other text as it is."""
+        if not stored or not stored.startswith('{"'):
+            return stored
+        try:
+            return str(self._from_json(json.loads(stored)).render(lang))
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+            return stored
+
+    def _from_json(self, data: Any) -> Any:
+        if isinstance(data, dict) and "key" in data:
+            params = {k: self._from_json(v) for k, v in data.get("params", {}).items()}
+            return self.message(data["key"], **params)
+        if isinstance(data, dict) and "pair" in data:
+            return Message((str(data["pair"][0]), str(data["pair"][1])))
+        return data
+
     def texts(self, lang: str) -> dict[str, str]:
         """Every entry's template in ``lang`` (for pages that render them themselves)."""
         return _texts(self.package, self.resource, lang)
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, Message):
+        params = {k: _to_json(v) for k, v in value.params.items()}
+        return {"key": value.key, "params": params} if value.key else {"pair": list(value.pair)}
+    return value
 
 
 @cache

@@ -34,6 +34,7 @@ from gardencity.errors import (
     InvalidTransitionError,
     NotFoundError,
 )
+from gardencity.messages import Catalogue
 
 __all__ = [
     "CLOCK_RUNNING",
@@ -48,6 +49,10 @@ __all__ = [
     "get_case",
     "list_cases",
 ]
+MESSAGES = Catalogue(__package__)
+# kept with the case in both languages, shown in the reader's
+SET_BY_HAND = MESSAGES.stored(MESSAGES.message("set_by_hand"))
+OVERDUE = MESSAGES.stored(MESSAGES.message("overdue_escalation"))
 
 S = CaseStatus
 CLOCK_RUNNING = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SENT_BACK})
@@ -107,7 +112,7 @@ def file_case(
         grid_code=routing.grid_code,
         unit_id=unit_id,
         leader_id=routing.leader_user_id,
-        routing_reason=routing.reason if data.unit_id is None else "人工指定 / set by hand",
+        routing_reason=routing.reason if data.unit_id is None else SET_BY_HAND,
         site_kind=data.site_kind,
         site_ref=data.site_ref,
         indicator_id=data.indicator_id,
@@ -151,7 +156,7 @@ def get_case(session: Session, actor: User, case_id: int, *, details: bool = Tru
     if details:  # one query with joins: a case has few events and photos
         query = query.options(joinedload(Case.events), joinedload(Case.attachments))
     case = session.execute(query).unique().scalars().one_or_none()
-    missing = NotFoundError(f"案卷 {case_id} 不存在 / case {case_id} not found")
+    missing = NotFoundError(MESSAGES.message("case_not_found", case_id=case_id))
     if case is None:
         raise missing
     try:
@@ -268,15 +273,14 @@ def act(
     authorize(actor, f"case.{action}", case=case, tree=tree)
     if data.version != case.version:
         raise ConflictError(
-            f"案卷已被他人修改 / case {case.reference} changed since you loaded it (you have "
-            f"version {data.version}, it is at {case.version}). Reload and try again."
+            MESSAGES.message(
+                "stale_version", reference=case.reference, yours=data.version, current=case.version
+            )
         )
     if transition.needs_reason and not (data.reason and data.reason.strip()):
         raise InvalidRequestError(f"'{action}' needs a reason (原因/说明).")
     if data.public and not (data.reason and data.reason.strip()):
-        raise InvalidRequestError(
-            "回复市民需填写内容 / a reply to the reporter (public=true) needs its text in reason"
-        )
+        raise InvalidRequestError(MESSAGES.message("reply_needs_text"))
     now = ctx.now()
     target = target_of(transition, current)
     event_data: dict[str, Any] = {}
@@ -321,10 +325,7 @@ def act(
         session.flush()
     except StaleDataError as exc:
         session.rollback()
-        raise ConflictError(
-            f"案卷已被他人修改 / case {reference} was changed by someone else at the same "
-            "time. Reload and try again."
-        ) from exc
+        raise ConflictError(MESSAGES.message("changed_meanwhile", reference=reference)) from exc
     for photo in photos:
         photo.event_id = event.id
     return case
@@ -371,7 +372,7 @@ def get_attachment(session: Session, actor: User, attachment_id: int) -> Attachm
     """The attachment if ``actor`` may see its case, else NotFoundError (the same answer
     whether it does not exist or its case is out of scope)."""
     attachment = session.get(Attachment, attachment_id)
-    missing = NotFoundError(f"附件 {attachment_id} 不存在 / attachment {attachment_id} not found")
+    missing = NotFoundError(MESSAGES.message("attachment_not_found", attachment_id=attachment_id))
     if attachment is None or attachment.case_id is None:
         raise missing
     try:
@@ -418,7 +419,17 @@ def escalate_overdue(session: Session, ctx: ServiceContext) -> list[Case]:
         case.updated_at = now
         flag_modified(case, "updated_at")
         status = S(case.status)
-        _append(ctx, case, None, "escalate", status, status, now, "超期升级 / overdue", data)
+        _append(
+            ctx,
+            case,
+            None,
+            "escalate",
+            status,
+            status,
+            now,
+            OVERDUE,
+            data,
+        )
         raised.append(case)
     session.flush()
     return raised
@@ -468,5 +479,5 @@ def _location(data: CaseIn) -> shapely.Geometry:
             raise InvalidRequestError("geometry must be WGS 84 longitude/latitude")
         return geometry
     if data.lon is None or data.lat is None:
-        raise InvalidRequestError("位置缺失 / give lon and lat (WGS 84) or a GeoJSON geometry")
+        raise InvalidRequestError(MESSAGES.message("location_missing"))
     return shapely.Point(data.lon, data.lat)
