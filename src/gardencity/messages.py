@@ -51,7 +51,7 @@ class Message:
     key: str = ""
 
     @classmethod
-    def of(cls, pair: tuple[str, str], **params: Any) -> Message:
+    def of(cls, pair: tuple[str, str], /, **params: Any) -> Message:
         return cls(pair, params)
 
     def render(self, lang: str = "zh") -> str:
@@ -108,11 +108,11 @@ class Catalogue:
         except KeyError:
             raise KeyError(f"no message {key!r} in {self.package}/{self.resource}") from None
 
-    def message(self, key: str, **params: Any) -> Message:
+    def message(self, key: str, /, **params: Any) -> Message:
         """Entry ``key`` with its parameters, to render later in the reader's language."""
         return Message(self.pair(key), params, key)
 
-    def text(self, key: str, lang: str, **params: Any) -> str:
+    def text(self, key: str, lang: str, /, **params: Any) -> str:
         """Entry ``key`` rendered in ``lang`` now."""
         return self.message(key, **params).render(lang)
 

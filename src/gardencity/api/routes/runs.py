@@ -52,7 +52,8 @@ def _out(run: AssessmentRun, request: Request) -> RunOut:
     """A run as the API shows it: its step in the request's language."""
     lang = request_lang(request, accept_header=True)
     out = RunOut.model_validate(run)
-    return out.model_copy(update={"message": run_message(out.message, lang)})
+    error = run_message(out.error, lang) if out.error else out.error
+    return out.model_copy(update={"message": run_message(out.message, lang), "error": error})
 
 
 class RunIn(CleanInput):
