@@ -34,7 +34,7 @@ from gardencity.errors import (
     InvalidTransitionError,
     NotFoundError,
 )
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, Message
 
 __all__ = [
     "CLOCK_RUNNING",
@@ -260,14 +260,18 @@ def act(
     """
     transition = TRANSITIONS.get(action)
     if transition is None:
-        raise NotFoundError(f"unknown action '{action}'; known: {sorted(TRANSITIONS)}")
+        known = [_action(a) for a in TRANSITIONS]
+        raise NotFoundError(MESSAGES.message("unknown_action", action=action, known=known))
     case = get_case(session, actor, case_id)
     current = S(case.status)
     if current not in transition.sources:
-        allowed = [a for a, t in TRANSITIONS.items() if current in t.sources]
+        allowed = [_action(a) for a, t in TRANSITIONS.items() if current in t.sources]
+        label = ctx.config.status_labels.get(current.value)
+        status = Message((label.name_zh, label.name_en)) if label else current.value
         raise InvalidTransitionError(
-            f"案卷处于「{current.value}」，不能执行「{action}」/ a {current.value} case cannot be "
-            f"'{action}'ed; allowed from here: {allowed}"
+            MESSAGES.message(
+                "not_allowed_now", status=status, action=_action(action), allowed=allowed
+            )
         )
     tree = UnitTree.from_session(session)
     authorize(actor, f"case.{action}", case=case, tree=tree)
@@ -278,7 +282,7 @@ def act(
             )
         )
     if transition.needs_reason and not (data.reason and data.reason.strip()):
-        raise InvalidRequestError(f"'{action}' needs a reason (原因/说明).")
+        raise InvalidRequestError(MESSAGES.message("needs_reason", action=_action(action)))
     if data.public and not (data.reason and data.reason.strip()):
         raise InvalidRequestError(MESSAGES.message("reply_needs_text"))
     now = ctx.now()
@@ -286,10 +290,7 @@ def act(
     event_data: dict[str, Any] = {}
     photos = _after_photos(case, data.attachment_ids) if transition.needs_after_photo else []
     if transition.needs_after_photo and not photos:
-        raise InvalidRequestError(
-            "提交整改需附整改后照片 / 'submit' needs at least one after-photo: upload it with "
-            "role=after, then pass its id in attachment_ids."
-        )
+        raise InvalidRequestError(MESSAGES.message("needs_after_photo"))
     if action in {"dispatch", "reassign"}:
         if data.unit_id is not None:
             lookup.unit(session, data.unit_id)
@@ -481,3 +482,9 @@ def _location(data: CaseIn) -> shapely.Geometry:
     if data.lon is None or data.lat is None:
         raise InvalidRequestError(MESSAGES.message("location_missing"))
     return shapely.Point(data.lon, data.lat)
+
+
+def _action(action: str) -> Message:
+    """A workflow action's name in both languages (the code for one the catalogue lacks)."""
+    pair = MESSAGES.pairs().get(f"action.{action}", (action, action))
+    return Message(pair)

@@ -73,8 +73,12 @@ def _output(request: Request, session: DbSession, run_id: int, name: str) -> Pat
     path = run_dir(workspace_of(request), run.id) / OUTPUT_FILES[name]
     if run.status != "succeeded" or not path.is_file():
         raise NotFoundError(
-            f"评估 {run_id} 尚无成果（状态 {run.status}）/ run {run_id} has no {path.name} "
-            f"(status {run.status}); wait until it has succeeded"
+            MESSAGES.message(
+                "run_has_no_output",
+                run_id=run_id,
+                name=path.name,
+                status=MESSAGES.message(f"run_status.{run.status}"),
+            )
         )
     return path
 
