@@ -265,26 +265,10 @@ def act(
     case = get_case(session, actor, case_id)
     current = S(case.status)
     if current not in transition.sources:
-        allowed = [_action(a) for a, t in TRANSITIONS.items() if current in t.sources]
-        label = ctx.config.status_labels.get(current.value)
-        status = Message((label.name_zh, label.name_en)) if label else current.value
-        raise InvalidTransitionError(
-            MESSAGES.message(
-                "not_allowed_now", status=status, action=_action(action), allowed=allowed
-            )
-        )
+        _refuse_transition(ctx, action, current)
     tree = UnitTree.from_session(session)
     authorize(actor, f"case.{action}", case=case, tree=tree)
-    if data.version != case.version:
-        raise ConflictError(
-            MESSAGES.message(
-                "stale_version", reference=case.reference, yours=data.version, current=case.version
-            )
-        )
-    if transition.needs_reason and not (data.reason and data.reason.strip()):
-        raise InvalidRequestError(MESSAGES.message("needs_reason", action=_action(action)))
-    if data.public and not (data.reason and data.reason.strip()):
-        raise InvalidRequestError(MESSAGES.message("reply_needs_text"))
+    _check_request(case, data, action, needs_reason=transition.needs_reason)
     now = ctx.now()
     target = target_of(transition, current)
     event_data: dict[str, Any] = {}
@@ -297,7 +281,7 @@ def act(
             authorize(actor, f"case.{action}", unit_ids=[data.unit_id], tree=tree)
             event_data["from_unit_id"], case.unit_id = case.unit_id, data.unit_id
         if case.unit_id is None:
-            raise InvalidRequestError("no responsible unit: pass unit_id to dispatch the case")
+            raise InvalidRequestError(MESSAGES.message("no_unit_to_dispatch"))
     if target is S.DISPATCHED and action != "comment":
         case.dispatched_at = now
         case.deadline_at = lookup.deadline(ctx.config, case.category, case.priority, now)
@@ -482,6 +466,31 @@ def _location(data: CaseIn) -> shapely.Geometry:
     if data.lon is None or data.lat is None:
         raise InvalidRequestError(MESSAGES.message("location_missing"))
     return shapely.Point(data.lon, data.lat)
+
+
+def _refuse_transition(ctx: ServiceContext, action: str, current: S) -> None:
+    """InvalidTransitionError naming the case's state and what may be done from it."""
+    allowed = [_action(a) for a, t in TRANSITIONS.items() if current in t.sources]
+    label = ctx.config.status_labels.get(current.value)
+    status = Message((label.name_zh, label.name_en)) if label else current.value
+    raise InvalidTransitionError(
+        MESSAGES.message("not_allowed_now", status=status, action=_action(action), allowed=allowed)
+    )
+
+
+def _check_request(case: Case, data: ActionIn, action: str, *, needs_reason: bool) -> None:
+    """The client saw the current version; a reason where the action needs one."""
+    if data.version != case.version:
+        raise ConflictError(
+            MESSAGES.message(
+                "stale_version", reference=case.reference, yours=data.version, current=case.version
+            )
+        )
+    given = bool(data.reason and data.reason.strip())
+    if needs_reason and not given:
+        raise InvalidRequestError(MESSAGES.message("needs_reason", action=_action(action)))
+    if data.public and not given:
+        raise InvalidRequestError(MESSAGES.message("reply_needs_text"))
 
 
 def _action(action: str) -> Message:

@@ -105,14 +105,11 @@ def spot_check(
     spot_check.json and 模拟抽查结果.xlsx (read by `report`)."""
     from gardencity.inspection.check_cases import field_check_sheet
     from gardencity.inspection.rehearsal_outputs import (
-        KIND_ZH,
         check_sheet_sheets,
         spot_check_record,
         write_spot_check,
     )
-    from gardencity.inspection.sites import SITE_KIND_NAMES
     from gardencity.inspection.spot_checks import (
-        chance_sample_hits_problem,
         green_coverage_sample,
         sample_sites,
     )
@@ -127,19 +124,48 @@ def spot_check(
         seed=seed,
         confidence=confidence,
     )
-    console.print(
-        say(
-            "coverage_estimate",
-            lang,
-            estimate=f"{estimate.estimate_pct:.2f}",
-            se=f"{estimate.standard_error_pct:.2f}",
-            level=f"{100 * confidence:g}",
-            low=f"{estimate.ci_low_pct:.2f}",
-            high=f"{estimate.ci_high_pct:.2f}",
-            n=estimate.n_observed,
-        )
-    )
+    _print_estimate(estimate, confidence, lang)
     _, blocked = _open_cases(workspace, database, sites)
+    hits = _hit_chances(sites, blocked, per_kind, lang)
+    drawn = sample_sites(sites, per_kind, seed=seed)
+    out = out_dir or workspace / "inspection"
+    out.mkdir(parents=True, exist_ok=True)
+    assert estimate.points is not None
+    estimate.points.to_file(out / "green_cover_points.gpkg", driver="GPKG")
+    city, organisation = _office_names(workspace)
+    record = spot_check_record(estimate, hits, margin_pct=margin)
+    written = write_spot_check(record, out, city=city, organisation=organisation)
+    categories = _category_names(workspace)
+    write_workbook(
+        out / "check_sheet.xlsx",
+        check_sheet_sheets(field_check_sheet(drawn), categories, f"{city}模拟抽查现场检查表"),
+        organisation=organisation,
+    )
+    paths = [str(out / "green_cover_points.gpkg"), str(out / "check_sheet.xlsx")]
+    console.print(say("written", lang, paths=paths + [str(p) for p in written]), highlight=False)
+
+
+def _print_estimate(estimate: Any, confidence: float, lang: str) -> None:
+    said = say(
+        "coverage_estimate",
+        lang,
+        estimate=f"{estimate.estimate_pct:.2f}",
+        se=f"{estimate.standard_error_pct:.2f}",
+        level=f"{100 * confidence:g}",
+        low=f"{estimate.ci_low_pct:.2f}",
+        high=f"{estimate.ci_high_pct:.2f}",
+        n=estimate.n_observed,
+    )
+    console.print(said)
+
+
+def _hit_chances(sites: Any, blocked: Any, per_kind: int, lang: str) -> list[dict[str, Any]]:
+    """The chance the experts' sample of each kind hits a site with an open case (printed as
+    a table, returned for the spot-check record)."""
+    from gardencity.inspection.rehearsal_outputs import KIND_ZH
+    from gardencity.inspection.sites import SITE_KIND_NAMES
+    from gardencity.inspection.spot_checks import chance_sample_hits_problem
+
     table = Table(title=say("hit_chance_title", lang))
     for column in ("kind", "sites", "open", "sample", "chance"):
         table.add_column(say(f"col_{column}", lang))
@@ -166,22 +192,7 @@ def spot_check(
             shown_kind, str(population), str(problems), str(sample), f"{100 * chance:.1f} %"
         )
     console.print(table)
-    drawn = sample_sites(sites, per_kind, seed=seed)
-    out = out_dir or workspace / "inspection"
-    out.mkdir(parents=True, exist_ok=True)
-    assert estimate.points is not None
-    estimate.points.to_file(out / "green_cover_points.gpkg", driver="GPKG")
-    city, organisation = _office_names(workspace)
-    record = spot_check_record(estimate, hits, margin_pct=margin)
-    written = write_spot_check(record, out, city=city, organisation=organisation)
-    categories = _category_names(workspace)
-    write_workbook(
-        out / "check_sheet.xlsx",
-        check_sheet_sheets(field_check_sheet(drawn), categories, f"{city}模拟抽查现场检查表"),
-        organisation=organisation,
-    )
-    paths = [str(out / "green_cover_points.gpkg"), str(out / "check_sheet.xlsx")]
-    console.print(say("written", lang, paths=paths + [str(p) for p in written]), highlight=False)
+    return hits
 
 
 def _office_names(workspace: Path) -> tuple[str, str]:

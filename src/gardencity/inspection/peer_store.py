@@ -120,7 +120,7 @@ def import_figures(
     try:
         figures = read_peer_figures(source, known_indicators=_indicator_ids(standard_id))
     except DataError as exc:
-        raise InvalidRequestError(str(exc)) from exc
+        raise InvalidRequestError(exc.message or str(exc)) from exc
     if figures.empty:
         raise InvalidRequestError("The table holds no figures: give a city and at least a value.")
     years = pd.to_numeric(figures["year"], errors="coerce")
