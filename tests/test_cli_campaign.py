@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from click.testing import CliRunner
 
 from gardencity.cli import main
 from tests._campaign import CampaignEnv
+
+HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 @pytest.mark.parametrize("campaign", ["sqlite"], indirect=True)
@@ -24,7 +27,7 @@ def test_backup_restore_and_escalate_from_the_command_line(
     archive = tmp_path / "b.tar"
     result = runner.invoke(main, ["backup", str(workspace), "--out", str(archive)])
     assert result.exit_code == 0, result.output
-    assert "backup written" in result.output and archive.is_file()
+    assert "备份完成" in result.output and archive.is_file()
     other = tmp_path / "ws2"
     result = runner.invoke(main, ["restore", str(archive), str(other)])
     assert result.exit_code == 0, result.output
@@ -32,9 +35,10 @@ def test_backup_restore_and_escalate_from_the_command_line(
     again = runner.invoke(main, ["restore", str(archive), str(other)])
     assert again.exit_code == 2 and "--force" in again.output
     result = runner.invoke(main, ["escalate", str(other)])
-    assert result.exit_code == 0 and "escalated: 0" in result.output
-    result = runner.invoke(main, ["clean-photos", str(other)])
-    assert result.exit_code == 0 and "photos cleaned: 0" in result.output, result.output
+    assert result.exit_code == 0 and "已升级督办：0 件" in result.output
+    result = runner.invoke(main, ["clean-photos", str(other), "--lang", "en"])
+    assert result.exit_code == 0 and "Photos cleaned: 0" in result.output, result.output
+    assert not HAN.search(result.output), result.output
     result = runner.invoke(main, ["serve"])
     assert result.exit_code != 0 and "WORKSPACE" in result.output
 

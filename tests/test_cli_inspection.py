@@ -34,10 +34,13 @@ def test_spot_check_and_route_on_the_demo_city(demo_city: Path, tmp_path: Path) 
             "3",
             "--out",
             str(out),
+            "--lang",
+            "en",
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "95 %" in result.output and "park" in result.output
+    assert "95 % interval" in result.output and "Park" in result.output
+    assert "抽样" not in result.output and "公园" not in result.output
     sheet = pd.read_excel(out / "check_sheet.xlsx", header=2).dropna(subset=["考查点编号"])
     sheet = sheet[sheet["考查点编号"].str.contains(":")]
     assert sorted(sheet.groupby("类别").size().to_dict().items()) == [
@@ -68,7 +71,7 @@ def test_spot_check_and_route_on_the_demo_city(demo_city: Path, tmp_path: Path) 
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "feasible: 是" in result.output
+    assert "当天可完成：是" in result.output
     for name in ("route.xlsx", "route.docx", "route.png"):
         assert (out / name).is_file()
     bad = runner.invoke(main, ["inspection", "route", str(demo_city), "--start", "north"])
@@ -111,7 +114,7 @@ def test_failed_checks_from_a_sheet_become_cases(campaign: CampaignEnv, tmp_path
     nobody = runner.invoke(
         main, ["inspection", "file-checks", str(workspace), str(path), "--user", "nobody"]
     )
-    assert nobody.exit_code == 2 and "not found" in nobody.output
+    assert nobody.exit_code == 2 and "用户“nobody”不存在" in nobody.output
 
 
 def _answers(survey: Any, satisfied: bool) -> dict[str, Any]:

@@ -45,4 +45,4 @@ def test_plan_suggests_sites_that_the_what_if_confirms(
 def test_plan_without_candidates_says_how_to_fix_it(demo_city: Path) -> None:
     result = CliRunner().invoke(main, ["plan", str(demo_city), "--from-categories", "nothing"])
     assert result.exit_code != 0
-    assert "Traceback" not in result.output and "other, green" in result.output
+    assert "Traceback" not in result.output and "other、green" in result.output

@@ -73,8 +73,8 @@ def create_app(
         title="gardencity 创园平台 API",
         version=__version__,
         description=(
-            "园林城市创建：案卷、责任单位、红黑旗、目标与 Open311 / Garden City campaign: "
-            "cases, responsible units, red and black flags, targets and Open311 GeoReport v2."
+            "Garden City campaign (园林城市创建): cases, responsible units, red and black "
+            "flags, targets and Open311 GeoReport v2."
         ),
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",

@@ -30,13 +30,18 @@ exception a Python user would expect, so ``except ValueError`` keeps working::
         ├── RateLimitedError                        HTTP 429
         └── DatabaseBusyError                       HTTP 503 (writers queued too long; retry)
 
-Each message says what is wrong *and* how to fix it.
+Each message says what is wrong *and* how to fix it. An error raised with a
+:class:`~gardencity.messages.Message` (an entry of its package's catalogue) keeps both
+languages: ``str(exc)`` is Chinese, ``exc.text("en")`` English — the API renders it in the
+request's language, the command line in its ``--lang``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from gardencity.messages import Message
 
 __all__ = [
     "AuthenticationError",
@@ -71,7 +76,22 @@ __all__ = [
 
 
 class GardenCityError(Exception):
-    """Root of every error raised by gardencity."""
+    """Root of every error raised by gardencity.
+
+    Raised with a :class:`Message` it keeps the message for :meth:`text`; raised with a
+    plain string it shows that string in every language.
+    """
+
+    @property
+    def message(self) -> Message | None:
+        """The catalogue message the error was raised with (None: a plain string)."""
+        first = self.args[0] if self.args else None
+        return first if isinstance(first, Message) else None
+
+    def text(self, lang: str = "zh") -> str:
+        """The message in ``lang`` (zh or en)."""
+        message = self.message
+        return message.render(lang) if message is not None else str(self)
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return str(self.args[0]) if self.args else self.__class__.__name__
@@ -256,7 +276,7 @@ class RateLimitedError(CampaignError):
     status = 429
     code = "rate_limited"
 
-    def __init__(self, message: str, retry_after_s: int) -> None:
+    def __init__(self, message: str | Message, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
 
@@ -267,7 +287,7 @@ class DatabaseBusyError(CampaignError):
     status = 503
     code = "database_busy"
 
-    def __init__(self, message: str, retry_after_s: int) -> None:
+    def __init__(self, message: str | Message, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
 

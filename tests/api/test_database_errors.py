@@ -32,7 +32,7 @@ def test_a_dropped_database_connection_is_a_503_and_the_retry_succeeds(
         failed = campaign.client.get("/api/v1/cases", headers=admin)
         assert failed.status_code == 503
         assert failed.json()["error"]["code"] == "database_unavailable"
-        assert "retry" in failed.json()["error"]["message"]
+        assert "请重试" in failed.json()["error"]["message"]
         assert failed.headers["retry-after"] == "1"
 
         retried = campaign.client.get("/api/v1/cases", headers=admin)

@@ -136,7 +136,7 @@ def test_filters_and_paging(campaign: CampaignEnv) -> None:
     [
         ({"api_key": "wrong"}, 403, "api_key"),
         ({"service_code": "indicator_gap"}, 400, "service_code"),
-        ({"lat": ""}, 400, "lat and long"),
+        ({"lat": ""}, 400, "lat 和 long"),
     ],
 )
 def test_bad_posts_get_open311_errors(

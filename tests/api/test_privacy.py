@@ -130,7 +130,7 @@ def test_only_what_the_public_view_shows_is_public_and_ids_cannot_be_enumerated(
         data={"role": "document", "public": "true"},
         headers=env.headers("admin"),
     )
-    assert document.status_code == 422 and "only photos" in document.json()["error"]["message"]
+    assert document.status_code == 422 and "只有照片" in document.json()["error"]["message"]
 
 
 def test_photos_stored_before_stripping_are_never_served_with_metadata(

@@ -73,7 +73,8 @@ def test_overlaps_and_gaps_are_measured() -> None:
     assert report.overlaps is not None and report.gaps is not None
     assert report.overlaps["area_m2"].round(3).tolist() == [1000.0]  # 10 m × 100 m
     assert report.gaps["area_m2"].round(3).tolist() == [2000.0]  # 20 m × 100 m
-    assert any("重叠" in p for p in report.problems) and any("缝隙" in p for p in report.problems)
+    said = [p.render("zh") for p in report.problems]
+    assert any("重叠" in p for p in said) and any("缝隙" in p for p in said)
     hole = _cells((0, 0, 300, 100), (0, 100, 100, 200), (200, 100, 300, 200), (0, 200, 300, 300))
     holes = check_grid_tiling(hole).gaps  # without an area: holes inside the grid
     assert holes is not None and holes["area_m2"].round(3).tolist() == [10000.0]
@@ -83,13 +84,13 @@ def test_codes_must_be_unique_and_present() -> None:
     grid = _cells((0, 0, 100, 100), (100, 0, 200, 100), (200, 0, 300, 100))
     grid.loc[1, "code"] = grid.loc[0, "code"]
     grid.loc[2, "code"] = None
-    problems = check_grid_tiling(grid).problems
-    assert any("duplicate codes" in p for p in problems)
+    problems = [p.render("en") for p in check_grid_tiling(grid).problems]
+    assert any("Duplicate codes" in p for p in problems)
     assert any("without a code" in p for p in problems)
 
 
 def test_a_grid_without_crs_says_how_to_fix() -> None:
-    with pytest.raises(InvalidRequestError, match="Set CRS"):
+    with pytest.raises(InvalidRequestError, match="设置图层坐标系"):
         check_grid_tiling(_cells((0, 0, 1, 1), crs=None))
 
 
@@ -108,8 +109,10 @@ def test_a_point_with_swapped_coordinates_is_named_as_such() -> None:
     city = CityBoundary.from_geometries([shapely.box(87.5, 43.7, 87.7, 43.9)])  # Ürümqi
     check_inside(city, 87.6, 43.8, 500)
     check_inside(None, 0.0, 0.0, 500)  # no boundary known yet: nothing to check
-    with pytest.raises(InvalidRequestError, match="swapped"):
+    with pytest.raises(InvalidRequestError, match="经纬度似乎填反了") as swapped:
         check_inside(city, 43.8, 87.6, 500)
-    with pytest.raises(InvalidRequestError, match=r"0\.5 km is accepted") as refused:
+    assert "look swapped" in swapped.value.text("en")
+    with pytest.raises(InvalidRequestError, match=r"最多允许 0\.5 公里") as refused:
         check_inside(city, 87.6, 44.0, 500)
-    assert "swapped" not in str(refused.value)
+    assert "0.5 km is accepted" in refused.value.text("en")
+    assert "填反" not in str(refused.value) and "swapped" not in refused.value.text("en")

@@ -72,7 +72,7 @@ def test_submit_needs_an_after_photo(campaign: CampaignEnv) -> None:
     campaign.act("officer11", case, "accept")
     response = campaign.act("officer11", case, "submit", reason="done")
     assert response.status_code == 422
-    assert "after-photo" in response.json()["error"]["message"]
+    assert "整改后照片" in response.json()["error"]["message"]
 
 
 def test_stale_version_is_a_conflict(campaign: CampaignEnv) -> None:

@@ -142,7 +142,7 @@ def test_a_writer_waiting_too_long_for_another_process_gets_a_503(
             other.close()
         assert response.status_code == 503, response.text
         assert response.json()["error"]["code"] == "database_busy"
-        assert "retry" in response.json()["error"]["message"]
+        assert "请稍后重试" in response.json()["error"]["message"]
         assert response.headers["retry-after"] == "5"
         again = campaign.client.get("/api/v1/cases", headers=headers)
         assert again.status_code == 200

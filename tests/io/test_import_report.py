@@ -36,7 +36,7 @@ def test_the_cli_prints_the_whole_import_report(shared_data: Path, tmp_path: Pat
     for said in (
         "boundary: bbox:24.935,60.164,24.953,60.179",
         "of the data within it); working CRS EPSG:32635",
-        "找到 / found", "保留 / kept", "舍弃 / dropped", "修复 / repaired",
+        "found", "kept", "dropped", "repaired",
         "invalid OSM polygon(s) repaired with make_valid (polygonal parts kept), counted among "
         "the features kept",
         "overlapping land-use polygon(s)",
@@ -51,6 +51,8 @@ def test_the_cli_prints_the_whole_import_report(shared_data: Path, tmp_path: Pat
     )  # fmt: skip
     assert chinese.exit_code == 0, chinese.output
     assert "数据 © OpenStreetMap 贡献者" in chinese.output
+    assert all(word in chinese.output for word in ("找到", "保留", "舍弃", "修复"))
+    assert " / found" not in chinese.output
     assert "保留的要素中有" in _flat(chinese.output).replace(" ", "")
 
 

@@ -222,7 +222,7 @@ def test_push_keeps_backups_refuses_a_second_push_and_drops_the_password(
         push_to_postgis(root, postgis_database, schema="city")
     with pytest.raises(WorkspaceError, match="import-layer writes city.gpkg"):
         import_layer(root, "roads", root / "city.gpkg", layer="roads")
-    with pytest.raises(InvalidRequestError, match="what-if edits a copy of city.gpkg"):
+    with pytest.raises(InvalidRequestError, match="情景推演需要内嵌 GeoPackage 的工作区"):
         park = [[[117.0, 34.0], [117.001, 34.0], [117.001, 34.001], [117.0, 34.0]]]
         apply_edits(root, {"parks": [{"type": "Polygon", "coordinates": park}]}, tmp_path / "s")
 

@@ -85,13 +85,15 @@ def test_one_run_at_a_time_and_interrupted_runs_fail(tmp_path: Path) -> None:
             "排队中",
             "queued",
         )
-    with db.session() as session, pytest.raises(ConflictError, match="in progress"):
+    with db.session() as session, pytest.raises(ConflictError, match="正在进行"):
         start_run(session, user_id=None)
     with db.session() as session:
         assert mark_interrupted(session) == 1
     with db.session() as session:
         run = session.get(AssessmentRun, first)
-        assert run is not None and run.status == "failed" and "restart" in (run.error or "")
+        assert run is not None and run.status == "failed" and run.error == "interrupted"
+        assert run_message(run.error, "zh") == "服务器重启，评估中断，请重新开始"
+        assert run_message(run.error, "en") == "Interrupted by a server restart: start again"
         start_run(session, user_id=None)  # allowed again
     db.dispose()
 
@@ -109,15 +111,17 @@ def test_map_layers_are_wgs84_geojson(workspace: Path, outputs: Path, tmp_path: 
     assert len(uncovered["features"]) == len(stored) > 0
     area = gpd.GeoDataFrame.from_features(uncovered["features"], crs=4326).to_crs(stored.crs)
     assert area.area.sum() == pytest.approx(stored.area.sum(), rel=1e-3)
-    with pytest.raises(NotFoundError, match="choose one of"):
+    with pytest.raises(NotFoundError, match="可选") as unknown:
         layers.workspace_geojson(workspace, "secret_table")
-    with pytest.raises(NotFoundError, match="choose one of"):
+    assert "choose one of" in unknown.value.text("en")
+    with pytest.raises(NotFoundError, match="可选"):
         layers.diagnostic_geojson(outputs, "../../etc/passwd")
 
 
 def test_what_if_edits_are_checked() -> None:
-    with pytest.raises(InvalidRequestError, match="draw a park"):
+    with pytest.raises(InvalidRequestError, match="请先画一个新公园") as nothing:
         check_edits({"parks": [], "shaded_roads": []})
+    assert nothing.value.text("en") == "Draw a park or mark a road first"
     with pytest.raises(InvalidRequestError, match="Polygon"):
         check_edits({"parks": [{"type": "Point", "coordinates": [114, 30]}]})
     with pytest.raises(InvalidRequestError, match="GeoJSON"):

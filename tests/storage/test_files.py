@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 import zipfile
 from pathlib import Path
@@ -13,6 +14,7 @@ from gardencity.errors import InvalidRequestError
 from gardencity.storage.files import FileStore
 from tests._images import plain_jpeg
 
+HAN = re.compile(r"[\u3400-\u9fff]")
 JPEG = plain_jpeg()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 50
 PDF = b"%PDF-1.4\n" + b"report " * 100
@@ -44,7 +46,7 @@ def test_office_documents_are_recognised(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "declared", "says"),
     [
-        (b"<html><script>alert(1)</script></html>", "image/jpeg", "unsupported file type"),
+        (b"<html><script>alert(1)</script></html>", "image/jpeg", "Unsupported file type"),
         (b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>', None, "SVG"),
         (PNG, "image/jpeg", "declared image/jpeg"),
         (b"", None, "empty"),
@@ -55,15 +57,18 @@ def test_hostile_uploads_are_refused(
     tmp_path: Path, content: bytes, declared: str | None, says: str
 ) -> None:
     store = FileStore(tmp_path)
-    with pytest.raises(InvalidRequestError, match=says):
+    with pytest.raises(InvalidRequestError) as refused:
         store.put(content, declared_type=declared)
+    assert says in refused.value.text("en"), refused.value.text("en")
+    assert HAN.search(str(refused.value)) and " / " not in str(refused.value)
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
 
 def test_oversize_stream_is_refused_without_leftovers(tmp_path: Path) -> None:
     store = FileStore(tmp_path, max_bytes=1_000_000)
-    with pytest.raises(InvalidRequestError, match="limit of 1 MB"):
+    with pytest.raises(InvalidRequestError, match="超过 1 MB 的上限") as refused:
         store.put(io.BytesIO(JPEG + b"\x00" * 2_000_000))
+    assert "limit of 1 MB" in refused.value.text("en")
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
 

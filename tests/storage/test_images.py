@@ -91,8 +91,9 @@ def test_a_jpeg_damaged_inside_its_picture_data_is_refused() -> None:
     raw = bytearray(phone_photo("JPEG", orientation=1, size=(640, 480)))
     start = raw.index(b"\xff\xda")
     raw[start + 40 : start + 400] = b"\xff\xc0" * 180  # markers where picture data belongs
-    with pytest.raises(InvalidRequestError, match="cannot be read"):
+    with pytest.raises(InvalidRequestError, match="照片无法读取") as refused:
         strip_metadata(bytes(raw), "image/jpeg")
+    assert "cannot be read" in refused.value.text("en")
 
 
 def test_cleaning_is_stable() -> None:
@@ -106,13 +107,14 @@ def test_damaged_and_oversized_photos_are_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = FileStore(tmp_path)
-    with pytest.raises(InvalidRequestError, match="cannot be read"):
+    with pytest.raises(InvalidRequestError, match="照片无法读取"):
         store.put(phone_photo("JPEG")[:200])
-    with pytest.raises(InvalidRequestError, match="cannot be read"):
+    with pytest.raises(InvalidRequestError, match="照片无法读取"):
         store.put(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"x" * 200)
     monkeypatch.setattr("gardencity.storage.images.MAX_PIXELS", 1000)
-    with pytest.raises(InvalidRequestError, match="million"):
+    with pytest.raises(InvalidRequestError, match="百万像素") as oversized:
         store.put(phone_photo("PNG"))
+    assert "million" in oversized.value.text("en")
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
 

@@ -64,11 +64,12 @@ def test_the_offline_base_map_is_served_and_offered_to_the_maps(tmp_path: Path) 
 
 def test_a_file_it_cannot_serve_is_refused_with_the_fix(tmp_path: Path) -> None:
     vector = _mbtiles(tmp_path / "vector.mbtiles", fmt="pbf")
-    with pytest.raises(WorkspaceError, match="pbf.*Fix: give GARDENCITY_BASEMAP_MBTILES"):
+    with pytest.raises(WorkspaceError, match="瓦片格式为 pbf.*栅格 MBTiles") as refused:
         read_basemap(vector)
+    assert "Fix: give GARDENCITY_BASEMAP_MBTILES a raster MBTiles" in refused.value.text("en")
     junk = tmp_path / "junk.mbtiles"
     junk.write_bytes(b"not a database at all" * 100)
-    with pytest.raises(WorkspaceError, match="not an MBTiles file"):
+    with pytest.raises(WorkspaceError, match="不是 MBTiles 文件"):
         read_basemap(junk)
-    with pytest.raises(WorkspaceError, match="no base-map file"):
+    with pytest.raises(WorkspaceError, match="底图文件不存在"):
         read_basemap(tmp_path / "missing.mbtiles")

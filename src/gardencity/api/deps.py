@@ -21,6 +21,7 @@ from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.schemas import MAX_ID
 from gardencity.db.engine import Database, holds_write_transaction
 from gardencity.errors import AuthenticationError
+from gardencity.messages import Catalogue
 from gardencity.settings import Settings
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "client_address",
     "set_session_cookie",
 ]
+MESSAGES = Catalogue(__package__)
 
 SESSION_COOKIE = "gc_session"
 CHINA_TIME = timezone(timedelta(hours=8))
@@ -50,10 +52,8 @@ _ISO_DATETIME = re.compile(
 def _iso_datetime(value: object) -> object:
     """Only an ISO 8601 date-time (a number is not taken for a Unix time)."""
     if isinstance(value, str) and not _ISO_DATETIME.fullmatch(value.strip()):
-        raise ValueError(
-            "日期时间格式应为 ISO 8601 / expected an ISO 8601 date-time such as "
-            "2026-05-04T09:00:00+08:00"
-        )
+        # one of pydantic's details (which speak English), under the translated message
+        raise ValueError("expected an ISO 8601 date-time such as 2026-05-04T09:00:00+08:00")
     return value
 
 
@@ -138,13 +138,13 @@ async def _optional_user(request: Request, session: DbSession, ctx: Ctx) -> User
             partial(user_for_token, session, secret, now, cache_seconds=seconds)
         )
     if user is None:
-        raise AuthenticationError("登录已失效 / session or token expired or revoked; log in again")
+        raise AuthenticationError(MESSAGES.message("session_expired"))
     return user
 
 
 async def _current_user(user: Annotated[User | None, Depends(_optional_user)]) -> User:
     if user is None:
-        raise AuthenticationError("请先登录 / please log in (session cookie or Bearer token)")
+        raise AuthenticationError(MESSAGES.message("log_in_first"))
     return user
 
 

@@ -2,7 +2,11 @@
 
     {"error": {"code": "forbidden", "message": "…", "details": [...]}}
 
-``code`` is stable for clients; ``message`` is bilingual and says how to fix the problem.
+``code`` is stable for clients; ``message`` says how to fix the problem, in the request's
+language (:func:`gardencity.api.lang.request_lang`: ``?lang=``, the pages' cookie, then
+``Accept-Language``; Chinese by default). Errors raised with a catalogue message
+(:class:`gardencity.messages.Message`) are rendered here; the API's own words are in
+``messages.yaml``.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from sqlalchemy.exc import DataError as DBAPIDataError
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gardencity.api.lang import request_lang
 from gardencity.errors import (
     CampaignError,
     DatabaseBusyError,
     GardenCityError,
     RateLimitedError,
 )
+from gardencity.messages import Catalogue
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -34,6 +40,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("gardencity.api")
+MESSAGES = Catalogue(__package__)
 
 
 class ErrorDetail(BaseModel):
@@ -108,63 +115,64 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-BUSY_MESSAGE = (
-    "数据库忙，请稍后重试 / the database stayed busy (another program was writing); "
-    "retry the request"
-)
+# Starlette's own errors (unknown address, wrong method) by their default detail
+_STARLETTE_DETAILS = {
+    "Not Found": "http_not_found",
+    "Method Not Allowed": "http_method_not_allowed",
+}
 
 
 def _lock_timed_out(exc: DBAPIError) -> bool:
     return type(exc.orig).__name__ == "OperationalError" and "database is locked" in str(exc.orig)
 
 
+def _lang(request: Request) -> str:
+    return request_lang(request, accept_header=True)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CampaignError)
-    async def _campaign(_: Request, exc: CampaignError) -> JSONResponse:
+    async def _campaign(request: Request, exc: CampaignError) -> JSONResponse:
         headers = None
         if isinstance(exc, RateLimitedError | DatabaseBusyError):
             headers = {"Retry-After": str(exc.retry_after_s)}
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
-        return error_response(exc.status, exc.code, str(exc), headers=headers)
+        return error_response(exc.status, exc.code, exc.text(_lang(request)), headers=headers)
 
     @app.exception_handler(GardenCityError)
-    async def _domain(_: Request, exc: GardenCityError) -> JSONResponse:
-        return error_response(422, "invalid_request", str(exc))
+    async def _domain(request: Request, exc: GardenCityError) -> JSONResponse:
+        return error_response(422, "invalid_request", exc.text(_lang(request)))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         details = [
             {"loc": list(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type")}
             for e in exc.errors()
         ]
-        return error_response(
-            422, "invalid_request", "请求内容有误 / the request is invalid; see details", details
-        )
+        message = MESSAGES.text("invalid_request", _lang(request))
+        return error_response(422, "invalid_request", message, details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "error")
-        return error_response(
-            exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
-        )
+        key = _STARLETTE_DETAILS.get(str(exc.detail))
+        message = MESSAGES.text(key, _lang(request)) if key else str(exc.detail)
+        return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(DBAPIDataError)
-    async def _bad_value(_: Request, exc: DBAPIDataError) -> JSONResponse:
+    async def _bad_value(request: Request, exc: DBAPIDataError) -> JSONResponse:
         # values the database cannot store (NUL characters, out-of-range numbers)
         log.info("value refused by the database: %s", exc.orig)
-        return error_response(
-            422,
-            "invalid_request",
-            "请求中有数据库无法保存的值 / a value cannot be stored "
-            "(control characters or a number out of range)",
-        )
+        message = MESSAGES.text("value_not_storable", _lang(request))
+        return error_response(422, "invalid_request", message)
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         if _lock_timed_out(exc):  # another process held SQLite's write lock all along
             log.warning("database busy: %s", exc.orig)
-            return await _campaign(request, DatabaseBusyError(BUSY_MESSAGE, retry_after_s=5))
+            busy = DatabaseBusyError(MESSAGES.message("database_busy"), retry_after_s=5)
+            return await _campaign(request, busy)
         if not exc.connection_invalidated:
             return await _unexpected(request, exc)
         # the database server closed the connection (restart, failover, idle timeout): the
@@ -173,12 +181,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(
             503,
             "database_unavailable",
-            "数据库连接已断开，请重试 / the database connection was lost (server restarted?); "
-            "retry the request",
+            MESSAGES.text("database_lost", _lang(request)),
             headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return error_response(500, "internal_error", "服务器内部错误 / internal error (logged)")
+        message = MESSAGES.text("internal_error", _lang(request))
+        return error_response(500, "internal_error", message)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from pydantic import Field, ValidationError
 
 from gardencity.errors import InvalidRequestError
+from gardencity.messages import Catalogue, Listing, Message
 from gardencity.text import CleanInput
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "list_query",
     "parse_new_request",
 ]
+MESSAGES = Catalogue(__package__)
 
 MAX_SPAN = timedelta(days=90)
 MAX_PAGE_SIZE = 1000
@@ -48,20 +50,27 @@ class Open311RequestIn(CleanInput, allow_inf_nan=False, extra="ignore"):
     phone: str = Field(default="", max_length=40)
 
 
-def _problems(exc: ValidationError) -> str:
+def _problems(exc: ValidationError) -> Message:
     parts = []
     for error in exc.errors():
         where = ".".join(str(p) for p in error.get("loc", ())) or "body"
+        detail = error.get("msg")
         if where in {"lat", "long"} and error.get("type") in {"missing", "float_parsing"}:
-            parts.append(f"{where}: lat and long (WGS 84 numbers) are required")
+            parts.append(_problem("coordinates_required", field=where))
         elif where in {"lat", "long"}:
-            parts.append(
-                f"{where}: must be a finite WGS 84 coordinate "
-                f"({'−90…90' if where == 'lat' else '−180…180'}): {error.get('msg')}"
-            )
-        else:
-            parts.append(f"{where}: {error.get('msg')}")
-    return "请求内容有误 / invalid request: " + "; ".join(parts)
+            span = "−90…90" if where == "lat" else "−180…180"
+            parts.append(_problem("coordinate_range", field=where, range=span, detail=detail))
+        else:  # pydantic's own words (English) about a field
+            parts.append(_problem("field_problem", field=where, detail=detail))
+    return MESSAGES.message("open311_invalid_request", problems=_listed(parts))
+
+
+def _listed(problems: list[Message]) -> Listing:
+    return Listing(tuple(problems), ("；", "; "))
+
+
+def _problem(key: str, **params: object) -> Message:
+    return MESSAGES.message(f"open311.{key}", **params)
 
 
 def parse_new_request(fields: Mapping[str, str]) -> Open311RequestIn:
@@ -86,33 +95,33 @@ class ListQuery:
     extensions: bool
 
 
-def _parse_time(value: str | None, name: str, problems: list[str]) -> datetime | None:
+def _parse_time(value: str | None, name: str, problems: list[Message]) -> datetime | None:
     if not value:
         return None
     try:
         # a "+" left unencoded in a query string arrives as a space
         parsed = datetime.fromisoformat(value.strip().replace(" ", "+").replace("Z", "+00:00"))
     except ValueError:
-        problems.append(f"{name} must be ISO 8601 (w3c), e.g. 2026-05-01T00:00:00+08:00")
+        problems.append(_problem("time_not_iso", field=name))
         return None
     if parsed.tzinfo is None:
-        problems.append(f"{name} needs a UTC offset, e.g. +08:00")
+        problems.append(_problem("time_no_offset", field=name))
         return None
     return parsed
 
 
 def _whole(
-    value: str | None, name: str, default: int, low: int, high: int, problems: list[str]
+    value: str | None, name: str, default: int, low: int, high: int, problems: list[Message]
 ) -> int:
     if value is None or value == "":
         return default
     try:
         number = int(value)
     except ValueError:
-        problems.append(f"{name} must be a whole number")
+        problems.append(_problem("not_whole", field=name))
         return default
     if not low <= number <= high:
-        problems.append(f"{name} must be between {low} and {high}")
+        problems.append(_problem("out_of_range", field=name, low=low, high=high))
         return default
     return number
 
@@ -120,19 +129,16 @@ def _whole(
 def list_query(params: Mapping[str, str], now: datetime) -> ListQuery:
     """The checked query of GET requests.{fmt}. Without dates: the last 90 days; with one
     date, 90 days from or up to it; a longer span is refused."""
-    problems: list[str] = []
+    problems: list[Message] = []
     raw_ids = params.get("service_request_id")
     ids = [i.strip() for i in raw_ids.split(",") if i.strip()][:1000] if raw_ids else None
     start = _parse_time(params.get("start_date"), "start_date", problems)
     end = _parse_time(params.get("end_date"), "end_date", problems)
     if start is not None and end is not None:
         if end < start:
-            problems.append("end_date is before start_date")
+            problems.append(_problem("end_before_start"))
         elif end - start > MAX_SPAN:
-            problems.append(
-                "start_date 与 end_date 相隔不得超过 90 天 / start_date and end_date may be at "
-                "most 90 days apart (GeoReport v2); ask for the span in parts"
-            )
+            problems.append(_problem("span_too_long"))
     elif start is not None:
         end = start + MAX_SPAN
     elif end is not None:
@@ -143,12 +149,14 @@ def list_query(params: Mapping[str, str], now: datetime) -> ListQuery:
     if params.get("status"):
         statuses = {s.strip() for s in params["status"].split(",") if s.strip()}
         if not statuses <= {"open", "closed"}:
-            problems.append("status must be open, closed or open,closed")
+            problems.append(_problem("bad_status"))
     codes = params.get("service_code")
     page = _whole(params.get("page"), "page", 1, 1, MAX_PAGE, problems)
     size = _whole(params.get("page_size"), "page_size", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE, problems)
     if problems:
-        raise InvalidRequestError("请求参数有误 / invalid query: " + "; ".join(problems))
+        raise InvalidRequestError(
+            MESSAGES.message("open311_invalid_query", problems=_listed(problems))
+        )
     return ListQuery(
         ids=ids,
         start=start,

@@ -18,8 +18,11 @@ from gardencity.campaign.privacy import public_actor, public_events, public_note
 from gardencity.campaign.schemas import AttachmentOut, CaseOut, EventOut
 from gardencity.campaign.service import CLOCK_RUNNING
 from gardencity.campaign.states import CaseStatus, actions_from
+from gardencity.messages import Catalogue
 
 __all__ = ["case_feature", "case_out", "is_overdue", "json_response"]
+# stored in the campaign's words (routing reasons, system-written event reasons)
+CAMPAIGN_MESSAGES = Catalogue("gardencity.campaign")
 
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:
@@ -60,6 +63,7 @@ def case_out(
     ``details`` its events, files and the actions ``user`` may take now (a list page
     carries none of these)."""
     out = CaseOut.model_validate({name: getattr(case, name) for name in _COLUMNS})
+    out.routing_reason = CAMPAIGN_MESSAGES.shown(case.routing_reason, lang)
     out.status_label = lookup.status_label(ctx.config, case.status, lang)
     out.category_label = lookup.category_label(ctx.config, case.category, lang)
     out.overdue = is_overdue(case, ctx)
@@ -81,7 +85,12 @@ def _events(case: Case, user: User, lang: str) -> list[EventOut]:
     """Staff see the whole history; a resident following their own report sees what the
     public sees (status changes, only the reasons that are replies to them, no names)."""
     if user.role != Role.RESIDENT:
-        return [EventOut.model_validate(e) for e in case.events]
+        return [
+            EventOut.model_validate(e).model_copy(
+                update={"reason": CAMPAIGN_MESSAGES.shown(e.reason, lang)}
+            )
+            for e in case.events
+        ]
     out = []
     for event in public_events(case.events):
         actor = (

@@ -29,7 +29,8 @@ from starlette.requests import cookie_parser
 from starlette.responses import JSONResponse, Response
 
 from gardencity.api.deps import SESSION_COOKIE
-from gardencity.api.lang import LANG_COOKIE
+from gardencity.api.lang import LANG_COOKIE, LANGS, accepted_lang
+from gardencity.messages import Catalogue
 from gardencity.settings import Settings
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "page_policy",
     "tile_source",
 ]
+MESSAGES = Catalogue(__package__)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -164,11 +166,9 @@ def _refusal(
     path: str, problem: str, headers: Headers, page_refusal: Callable[[str], Response]
 ) -> Response:
     if path.startswith(API_PREFIXES):
-        message = (
-            "跨站请求被拒绝：请在本平台的页面上操作 / cross-site request refused: use the "
-            "platform's own pages, or send scripts' requests with Authorization: Bearer "
-            f"({problem})"
-        )
+        asked = cookie_parser(headers.get("cookie", "")).get(LANG_COOKIE)
+        lang = asked if asked in LANGS else accepted_lang(headers.get("accept-language"))
+        message = MESSAGES.text("cross_site_refused", lang, problem=problem)
         body = {"error": {"code": "cross_site_request", "message": message, "details": []}}
         return JSONResponse(body, status_code=403)
     lang = cookie_parser(headers.get("cookie", "")).get(LANG_COOKIE, "zh")

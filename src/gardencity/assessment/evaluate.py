@@ -264,9 +264,9 @@ def _compute(
         en = f"Unknown measure '{spec.measure}' ({exc}). Fix the catalogue entry."
         return None, used, "", (f"目录中的计算方法“{spec.measure}”不存在，请改正目录。", en)
     except MissingLayerError as exc:
-        return None, used, "not_assessed", (f"未评估：{exc}", str(exc))
+        return None, used, "not_assessed", (f"未评估：{exc.text('zh')}", exc.text("en"))
     except GardenCityError as exc:
-        return None, used, "error", (f"计算出错：{exc}", str(exc))
+        return None, used, "error", (f"计算出错：{exc.text('zh')}", exc.text("en"))
 
 
 def _judged(

@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gardencity.errors import WorkspaceError
+from gardencity.messages import Catalogue
 
 __all__ = [
     "SCORECARD_FILE",
@@ -36,6 +37,7 @@ __all__ = [
     "Status",
     "ThresholdCard",
 ]
+MESSAGES = Catalogue(__package__)
 
 SCORECARD_FILE = "scorecard.json"
 
@@ -208,13 +210,9 @@ class Scorecard(_Part):
         try:
             return cls.model_validate_json(source.read_bytes())
         except FileNotFoundError as exc:
-            raise WorkspaceError(
-                f"{source} 不存在 / no scorecard at {source}: run `gardencity assess "
-                "WORKSPACE` first (or give the folder it wrote with --out)."
-            ) from exc
+            raise WorkspaceError(MESSAGES.message("no_scorecard", source=source)) from exc
         except (OSError, ValidationError) as exc:
             reason = str(exc).splitlines()[0]
             raise WorkspaceError(
-                f"{source} 无法读取 / cannot read the scorecard {source} ({reason}): "
-                "assess the workspace again to write a new one."
+                MESSAGES.message("scorecard_unreadable", source=source, reason=reason)
             ) from exc

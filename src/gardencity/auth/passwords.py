@@ -15,6 +15,8 @@ import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from gardencity.messages import Catalogue, Message
+
 __all__ = [
     "MIN_PASSWORD_LENGTH",
     "MIN_PASSWORD_SCORE",
@@ -26,6 +28,7 @@ __all__ = [
     "password_problem",
     "verify_password",
 ]
+MESSAGES = Catalogue(__package__)
 
 _HASHER = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
@@ -40,9 +43,7 @@ def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         from gardencity.errors import InvalidRequestError
 
-        raise InvalidRequestError(
-            f"密码太短 / password too short: at least {MIN_PASSWORD_LENGTH} characters."
-        )
+        raise InvalidRequestError(MESSAGES.message("password_too_short", min=MIN_PASSWORD_LENGTH))
     return _HASHER.hash(password)
 
 
@@ -77,17 +78,17 @@ def _policy_data() -> dict[str, Any]:
     return data
 
 
-def password_problem(password: str, user_inputs: Iterable[str | None] = ()) -> str | None:
-    """Why ``password`` is refused, in Chinese and English (None: it is strong enough).
+def password_problem(password: str, user_inputs: Iterable[str | None] = ()) -> Message | None:
+    """Why ``password`` is refused, in both languages (None: it is strong enough).
 
     A password needs at least :data:`MIN_PASSWORD_LENGTH` characters and a zxcvbn strength
     score of at least :data:`MIN_PASSWORD_SCORE`: common passwords (English and Chinese
     lists), keyboard rows, sequences, repeats, dates and the user's own names are refused.
 
     >>> problem = password_problem("woaini1314")
-    >>> problem.startswith("密码太弱（强度 0/4，至少需要 3）：这是国内常用的密码之一。")
+    >>> problem.render("zh").startswith("密码太弱（强度 0/4，至少需要 3）：这是国内常用的密码")
     True
-    >>> "password too weak (strength 0/4, at least 3 needed): This is a password common" in problem
+    >>> problem.render("en").startswith("Password too weak (strength 0/4, at least 3 needed): ")
     True
     >>> password_problem("gold-canal-ferry-9") is None
     True
@@ -95,12 +96,9 @@ def password_problem(password: str, user_inputs: Iterable[str | None] = ()) -> s
     from zxcvbn import zxcvbn
 
     if len(password) < MIN_PASSWORD_LENGTH:
-        return (
-            f"密码太短：至少需要 {MIN_PASSWORD_LENGTH} 个字符 / password too short: at least "
-            f"{MIN_PASSWORD_LENGTH} characters"
-        )
+        return MESSAGES.message("password_too_short", min=MIN_PASSWORD_LENGTH)
     if any(ord(c) < 32 or ord(c) == 127 for c in password):
-        return "密码不能包含控制字符 / a password cannot contain control characters"
+        return MESSAGES.message("password_control_chars")
     data = _policy_data()
     words = [w for w in user_inputs if w] + list(data["common"])
     with _ESTIMATE_LOCK:
@@ -115,16 +113,12 @@ def password_problem(password: str, user_inputs: Iterable[str | None] = ()) -> s
     ]
     if not pairs:
         pairs = [tuple(data["generic_warning"])]
-    chinese = "".join(zh for zh, _ in pairs)
-    english = " ".join(en for _, en in pairs)
-    return (
-        f"密码太弱（强度 {score}/4，至少需要 {MIN_PASSWORD_SCORE}）：{chinese} / password too "
-        f"weak (strength {score}/4, at least {MIN_PASSWORD_SCORE} needed): {english}"
-    )
+    advice = Message(("".join(zh for zh, _ in pairs), " ".join(en for _, en in pairs)))
+    return MESSAGES.message("password_too_weak", score=score, min=MIN_PASSWORD_SCORE, advice=advice)
 
 
 def check_password_policy(password: str, user_inputs: Iterable[str | None] = ()) -> None:
-    """Raise InvalidRequestError (saying why, in Chinese and English) unless ``password``
+    """Raise InvalidRequestError (saying why, in both languages) unless ``password``
     meets the policy of :func:`password_problem`."""
     problem = password_problem(password, user_inputs)
     if problem is not None:

@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from gardencity.auth.models import Unit, User
 from gardencity.auth.org_stamp import organisation_stamp
-from gardencity.auth.roles import Role
+from gardencity.auth.roles import Role, role_label
 from gardencity.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from gardencity.messages import Catalogue
 
 __all__ = [
     "PERMISSIONS",
@@ -39,6 +40,7 @@ __all__ = [
     "register_permissions",
     "scope_clause",
 ]
+MESSAGES = Catalogue(__package__)
 
 R = Role
 STAFF = frozenset({R.ADMIN, R.COORDINATOR, R.OFFICER, R.INSPECTOR, R.LEADER})
@@ -206,7 +208,7 @@ def authorize(
         The role does not hold the permission, or a unit is outside the user's scope.
     """
     if user is None or not user.is_active:
-        raise AuthenticationError("请先登录 / please log in (session cookie or Bearer token).")
+        raise AuthenticationError(MESSAGES.message("log_in_first"))
     roles = PERMISSIONS.get(permission)
     if roles is None:
         raise KeyError(f"unknown permission {permission!r}")
@@ -214,12 +216,15 @@ def authorize(
         if tree is None:
             raise ValueError("a UnitTree is needed to check a case's scope")
         if not can_see_case(user, case, tree):
-            raise NotFoundError(f"案卷不存在 / case {case.reference} not found")
+            raise NotFoundError(MESSAGES.message("case_not_found", reference=case.reference))
     if user.role not in roles:
-        allowed = ", ".join(sorted(roles))
         raise PermissionDeniedError(
-            f"角色 {user.role} 无权执行 {permission} / role '{user.role}' may not do "
-            f"'{permission}' (allowed: {allowed})."
+            MESSAGES.message(
+                "role_not_allowed",
+                role=role_label(user.role),
+                permission=permission,
+                allowed=[role_label(r) for r in sorted(roles)],
+            )
         )
     units = [u for u in unit_ids if u is not None]
     if units:
@@ -228,9 +233,7 @@ def authorize(
         scope = scope_units(user, tree)
         outside = [u for u in units if scope is not None and u not in scope]
         if outside:
-            raise PermissionDeniedError(
-                f"单位 {outside} 不在您的管辖范围 / units {outside} are outside your scope."
-            )
+            raise PermissionDeniedError(MESSAGES.message("units_outside_scope", units=outside))
 
 
 def allowed_actions(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["Role"]
+from gardencity.messages import Catalogue, Message
+
+__all__ = ["Role", "role_label"]
 
 
 class Role(StrEnum):
@@ -14,3 +16,9 @@ class Role(StrEnum):
     INSPECTOR = "inspector"  # 督查/巡查员 inspector, patrol member
     LEADER = "leader"  # 包挂领导 leader
     RESIDENT = "resident"  # 市民
+
+
+def role_label(role: str) -> Message:
+    """The role's name in both languages (the code itself for a role the catalogue lacks)."""
+    pairs = Catalogue(__package__).pairs()
+    return Message(pairs.get(f"role.{role}", (str(role), str(role))))

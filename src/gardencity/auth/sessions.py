@@ -17,6 +17,7 @@ from gardencity.auth.passwords import hash_password, hash_secret, needs_rehash, 
 from gardencity.auth.passwords import verify_password as check_password
 from gardencity.auth.throttle import RateLimiter
 from gardencity.errors import AuthenticationError
+from gardencity.messages import Catalogue
 
 __all__ = [
     "authenticate",
@@ -31,6 +32,7 @@ __all__ = [
     "user_for_token",
     "valid_api_key",
 ]
+MESSAGES = Catalogue(__package__)
 
 # Same work for unknown users as for known ones, so timing does not reveal user names.
 _DUMMY_HASH = hash_password("not-a-real-password")
@@ -42,7 +44,7 @@ def authenticate(session: Session, username: str, password: str) -> User:
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
     ok = check_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.is_active:
-        raise AuthenticationError("用户名或密码错误 / wrong user name or password")
+        raise AuthenticationError(MESSAGES.message("wrong_credentials"))
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user

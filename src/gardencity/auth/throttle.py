@@ -33,8 +33,10 @@ from sqlalchemy.engine import make_url
 from gardencity.auth.models import LoginFailure, RateCounter
 from gardencity.db.base import Base
 from gardencity.errors import RateLimitedError
+from gardencity.messages import Catalogue
 
 __all__ = ["FIRST_LOCK_S", "AccountLockedError", "RateLimiter", "limits_file"]
+MESSAGES = Catalogue(__package__)
 
 WINDOW_S = 60
 FIRST_LOCK_S = 30.0
@@ -157,8 +159,7 @@ class RateLimiter:
         wait = WINDOW_S - elapsed if current - 1 < per_minute else 2 * WINDOW_S - elapsed
         retry = max(1, math.ceil(wait))
         raise RateLimitedError(
-            f"请求过于频繁，请 {retry} 秒后再试 / too many requests ({per_minute} per minute); "
-            f"retry in {retry} s",
+            MESSAGES.message("too_many_requests", per_minute=per_minute, retry=retry),
             retry_after_s=retry,
         )
 
@@ -172,8 +173,7 @@ class RateLimiter:
         if wait > 0:
             retry = max(1, math.ceil(wait))
             raise AccountLockedError(
-                f"该账户登录失败次数过多，已暂时锁定，请 {retry} 秒后再试 / too many failed "
-                f"log-ins for this account: locked, try again in {retry} s",
+                MESSAGES.message("account_locked", retry=retry),
                 retry_after_s=retry,
             )
 

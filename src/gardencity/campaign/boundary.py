@@ -27,8 +27,10 @@ from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
 from gardencity.errors import InvalidRequestError
+from gardencity.messages import Catalogue
 
 __all__ = ["CityBoundary", "check_inside"]
+MESSAGES = Catalogue(__package__)
 
 
 @dataclass(frozen=True)
@@ -76,13 +78,14 @@ def check_inside(boundary: CityBoundary | None, lon: float, lat: float, margin_m
     distance = boundary.distance_m(lon, lat)
     if distance <= margin_m:
         return
-    hint = ""
-    if boundary.distance_m(lat, lon) <= margin_m:
-        hint = "经纬度似乎填反了 / longitude and latitude look swapped: give lon (east) first. "
+    swapped = boundary.distance_m(lat, lon) <= margin_m
     raise InvalidRequestError(
-        f"位置不在本市范围内：距市界约 {distance / 1000:.1f} 公里（允许 "
-        f"{margin_m / 1000:.1f} 公里）/ the location ({lon:.6f}, {lat:.6f}) is outside the "
-        f"city, {distance / 1000:.1f} km beyond its boundary (at most {margin_m / 1000:.1f} "
-        f"km is accepted). {hint}Fix: check the point on the map (WGS 84 longitude and "
-        "latitude)."
+        MESSAGES.message(
+            "outside_city",
+            lon=f"{lon:.6f}",
+            lat=f"{lat:.6f}",
+            distance=f"{distance / 1000:.1f}",
+            margin=f"{margin_m / 1000:.1f}",
+            hint=MESSAGES.message("coordinates_swapped") if swapped else "",
+        )
     )

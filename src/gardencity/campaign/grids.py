@@ -15,8 +15,10 @@ import shapely
 
 from gardencity.errors import InvalidRequestError
 from gardencity.io.crs import local_metric_crs
+from gardencity.messages import Catalogue, Message
 
 __all__ = ["GridReport", "check_grid_tiling"]
+MESSAGES = Catalogue(__package__)
 
 
 @dataclass
@@ -24,7 +26,7 @@ class GridReport:
     """The outcome of :func:`check_grid_tiling`; ``problems`` say what to fix."""
 
     grids: gpd.GeoDataFrame
-    problems: list[str] = field(default_factory=list)
+    problems: list[Message] = field(default_factory=list)
     overlaps: gpd.GeoDataFrame | None = None
     gaps: gpd.GeoDataFrame | None = None
     repaired: int = 0
@@ -51,22 +53,17 @@ def check_grid_tiling(
     --------
     >>> cells = gpd.GeoDataFrame({"code": ["A1", "A2"]}, crs=4547,
     ...     geometry=[shapely.box(0, 0, 10, 10), shapely.box(9, 0, 20, 10)])
-    >>> check_grid_tiling(cells).problems[0].startswith("1 处网格重叠")
+    >>> check_grid_tiling(cells).problems[0].render("zh").startswith("1 处网格重叠")
     True
     """
     if grids.crs is None:
-        raise InvalidRequestError(
-            "网格图层没有坐标系 / the grid layer has no CRS. Fix: set it in QGIS (Layer → "
-            "Set CRS) and export the GeoPackage again."
-        )
+        raise InvalidRequestError(MESSAGES.message("grid.no_crs"))
     if code_column not in grids.columns:
-        raise InvalidRequestError(
-            f"网格图层缺少编码字段 '{code_column}' / the grid layer has no '{code_column}' field"
-        )
-    problems: list[str] = []
+        raise InvalidRequestError(MESSAGES.message("grid.no_code_column", column=code_column))
+    problems: list[Message] = []
     gdf = grids[grids.geometry.notna() & ~grids.geometry.is_empty].copy()
     if len(gdf) < len(grids):
-        problems.append(f"{len(grids) - len(gdf)} 个网格无几何 / cells without geometry")
+        problems.append(MESSAGES.message("grid.no_geometry", count=len(grids) - len(gdf)))
     codes = gdf[code_column].astype("string")
     problems += _code_problems(codes, code_pattern)
     invalid = ~gdf.geometry.is_valid
@@ -75,40 +72,35 @@ def check_grid_tiling(
         gdf.loc[invalid, "geometry"] = gdf.geometry[invalid].make_valid()
     polygonal = gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
     if not polygonal.all():
-        problems.append(
-            f"{int((~polygonal).sum())} 个网格不是面 / cells are not polygons (lines or points)"
-        )
+        problems.append(MESSAGES.message("grid.not_polygons", count=int((~polygonal).sum())))
         gdf, codes = gdf[polygonal], codes[polygonal]  # overlaps name the cells by position
     metric = gdf.to_crs(local_metric_crs(gdf)) if gdf.crs.is_geographic else gdf
     overlaps = _overlaps(metric, codes, tolerance_m2)
     if len(overlaps):
         shown = ", ".join(f"{a}×{b}" for a, b in zip(overlaps.code_a, overlaps.code_b, strict=True))
-        problems.append(
-            f"{len(overlaps)} 处网格重叠 / overlapping cells: {shown[:300]}. Fix: snap the shared "
-            "edges (QGIS: Vector → Geometry Tools → Check validity / topology checker)."
-        )
+        problems.append(MESSAGES.message("grid.overlaps", count=len(overlaps), shown=shown[:300]))
     target = None if area is None else gpd.GeoSeries([area], crs=grids.crs).to_crs(metric.crs)
     gaps = _gaps(metric, None if target is None else target.iloc[0], tolerance_m2)
     if len(gaps):
-        problems.append(
-            f"{len(gaps)} 处网格缝隙，共 {gaps.area_m2.sum():.0f} m² / gaps between cells. Fix: "
-            "extend the neighbouring cells so the grid covers the area without holes."
-        )
+        area_m2 = f"{gaps.area_m2.sum():.0f}"
+        problems.append(MESSAGES.message("grid.gaps", count=len(gaps), area=area_m2))
     return GridReport(gdf, problems, overlaps, gaps, repaired)
 
 
-def _code_problems(codes: pd.Series, code_pattern: str) -> list[str]:
+def _code_problems(codes: pd.Series, code_pattern: str) -> list[Message]:
     """Missing, duplicate and malformed cell codes."""
     problems = []
     blank = codes.isna() | (codes.str.strip() == "")
     if blank.any():
-        problems.append(f"{int(blank.sum())} 个网格缺编码 / cells without a code")
+        problems.append(MESSAGES.message("grid.no_code", count=int(blank.sum())))
     dup = codes[codes.duplicated(keep=False) & ~blank]
     if len(dup):
-        problems.append(f"网格编码重复 / duplicate codes: {sorted(set(dup))[:20]}")
+        codes_shown = sorted(set(dup))[:20]
+        problems.append(MESSAGES.message("grid.duplicate_codes", codes=codes_shown))
     bad = codes[~blank & ~codes.str.match(code_pattern).fillna(False)]
     if len(bad):
-        problems.append(f"网格编码格式不符 / codes not matching {code_pattern}: {list(bad)[:20]}")
+        shown = list(bad)[:20]
+        problems.append(MESSAGES.message("grid.bad_codes", pattern=code_pattern, codes=shown))
     return problems
 
 

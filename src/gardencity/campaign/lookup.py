@@ -28,6 +28,7 @@ from gardencity.campaign.routing import RoutingDecision, RoutingIndex, route_wit
 from gardencity.campaign.states import CaseStatus
 from gardencity.db.spatial import in_bbox
 from gardencity.errors import InvalidRequestError
+from gardencity.messages import Catalogue
 
 __all__ = [
     "category",
@@ -40,6 +41,7 @@ __all__ = [
     "status_label",
     "unit",
 ]
+MESSAGES = Catalogue(__package__)
 
 _CACHE: dict[tuple[Any, ...], RoutingIndex] = {}
 _BOUNDARIES: dict[tuple[Any, ...], CityBoundary | None] = {}
@@ -50,15 +52,15 @@ def category(config: CampaignConfig, code: str) -> Category:
     """The configured category ``code``, or an error listing the known ones."""
     found = config.categories.get(code)
     if found is None:
-        known = ", ".join(sorted(config.categories))
-        raise InvalidRequestError(f"未知类别 / unknown category '{code}'. Known: {known}")
+        known = sorted(config.categories)
+        raise InvalidRequestError(MESSAGES.message("unknown_category", code=code, known=known))
     return found
 
 
 def unit(session: Session, unit_id: int) -> Unit:
     found = session.get(Unit, unit_id)
     if found is None:
-        raise InvalidRequestError(f"单位 {unit_id} 不存在 / unit {unit_id} does not exist")
+        raise InvalidRequestError(MESSAGES.message("unit_not_found", unit_id=unit_id))
     return found
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Attachment, Case, TargetReport
 from gardencity.errors import InvalidRequestError, NotFoundError
+from gardencity.messages import Catalogue
 from gardencity.storage.files import CheckedFile
 from gardencity.storage.images import IMAGE_TYPES, strip_metadata
 
@@ -35,9 +36,10 @@ __all__ = [
     "report_photo",
     "visible_to_resident",
 ]
+MESSAGES = Catalogue(__package__)
 
 ROLES = ("before", "after", "document")
-NOT_FOUND = "照片不存在 / no such photo"
+NOT_FOUND = MESSAGES.message("photo_not_found")
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,7 @@ def new_attachment(
         else ctx.files.check(content, declared_type=declared_type)
     )
     if public and checked.media_type not in IMAGE_TYPES:
-        raise InvalidRequestError(
-            "只有照片可以公开 / only photos (JPEG, PNG, WebP, HEIC) can be shown publicly"
-        )
+        raise InvalidRequestError(MESSAGES.message("only_photos_public"))
     stored = ctx.files.store(checked)
     attachment = Attachment(
         case_id=case.id,

@@ -22,6 +22,7 @@ from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.grids import check_grid_tiling
 from gardencity.campaign.schemas import DbId
 from gardencity.errors import ConflictError, InvalidRequestError, NotFoundError
+from gardencity.messages import Catalogue, Listing
 from gardencity.text import CleanInput
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "revoke_api_key",
     "update_user",
 ]
+MESSAGES = Catalogue(__package__)
 
 UnitKind = Literal["city", "district", "street", "community", "department", "responsible"]
 
@@ -194,9 +196,8 @@ def import_grids(
         authorize(actor, "grid.manage")
     report = check_grid_tiling(grids, code_column=code_column)
     if not report.ok:
-        raise InvalidRequestError(
-            "网格未通过检查，未导入 / the grid was not imported:\n- " + "\n- ".join(report.problems)
-        )
+        problems = Listing(tuple(report.problems), ("\n- ", "\n- "))
+        raise InvalidRequestError(MESSAGES.message("grid_not_imported", problems=problems))
     units = dict(session.execute(select(Unit.code, Unit.id)).all())
     unknown: list[str] = []
     lonlat = report.grids.to_crs(4326) if hasattr(report, "grids") else grids.to_crs(4326)
@@ -223,7 +224,7 @@ def import_grids(
     session.add_all(rows)
     session.flush()
     audit(session, ctx, actor, "grid.import", rows[0] if rows else Grid(), {"count": len(rows)})
-    return {"imported": len(rows), "problems": list(report.problems)}
+    return {"imported": len(rows), "problems": [str(p) for p in report.problems]}
 
 
 def create_api_key(

@@ -23,8 +23,10 @@ import shapely
 
 from gardencity.campaign.config import CampaignConfig
 from gardencity.errors import InvalidRequestError
+from gardencity.messages import Catalogue, Message
 
 __all__ = ["RoutingDecision", "RoutingIndex", "route_case", "route_with_index"]
+MESSAGES = Catalogue(__package__)
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,6 @@ def route_case(
     return route_with_index(lonlat, category_code, index, config)
 
 
-_KIND_ZH = {"street": "街道", "district": "城区", "city": "市级"}
 _LEVELS = ("street", "district", "city")
 _LADDER = {"park_or_street": "street", "street": "street", "district": "district"}
 
@@ -187,26 +188,38 @@ def route_with_index(
         found = index.containing(unit_kind, point)
         return found[0] if found else None
 
-    where = f"网格 {grid_code}" if grid_code else "网格外 / outside the grid"
+    where = _said("in_grid", code=grid_code) if grid_code else _said("outside_grid")
     rule = category.responsible
     unit_id: int | None = None
-    why = ""
+    why: Message | None = None
+    category_name = Message((category.name_zh, category.name_en))
     if rule.startswith("unit:"):
         code = rule.split(":", 1)[1]
         if code in index.by_code:
-            unit_id, why = index.by_code[code], f"类别「{category.name_zh}」由 {code} 处置"
+            unit_id = index.by_code[code]
+            unit = index.name.get(unit_id) or code
+            why = _said("by_unit_code", category=category_name, unit=unit)
     if unit_id is None and rule == "park_or_street":
         found = index.containing("responsible", point)
         if found:
-            unit_id, why = found[0], f"位于责任单位「{index.name.get(found[0])}」范围内"
+            unit_id, why = found[0], _said("inside_unit", unit=index.name.get(found[0]))
     for level in _LEVELS[_LEVELS.index(_LADDER.get(rule, "city")) :]:
         if unit_id is not None:
             break
         candidate = up_to(level) if level != "city" else index.root
         if candidate is not None:
             unit_id = candidate
-            handler = f"{_KIND_ZH[level]}「{index.name.get(candidate)}」"
-            why = f"{where}；类别「{category.name_zh}」由{handler}处置"
-    if unit_id is None:
-        why = f"{where}；未找到责任单位 / no unit found: dispatch by hand"
-    return RoutingDecision(unit_id, index.leader(unit_id), grid_code, why)
+            why = _said(
+                "by_level",
+                where=where,
+                category=category_name,
+                level=MESSAGES.message(f"level.{level}"),
+                unit=index.name.get(candidate),
+            )
+    if unit_id is None or why is None:
+        why = _said("no_unit", where=where)
+    return RoutingDecision(unit_id, index.leader(unit_id), grid_code, MESSAGES.stored(why))
+
+
+def _said(key: str, **params: Any) -> Message:
+    return MESSAGES.message(f"routing.{key}", **params)

@@ -34,7 +34,8 @@ MAX_ID = 2_147_483_647
 
 def _not_a_boolean(value: object) -> object:
     if isinstance(value, bool):
-        raise ValueError("编号应为正整数 / an id is a whole number, not true or false")
+        # one of pydantic's details (which speak English), under the translated message
+        raise ValueError("an id is a whole number, not true or false")
     return value
 
 

@@ -34,6 +34,7 @@ from gardencity.errors import (
     InvalidTransitionError,
     NotFoundError,
 )
+from gardencity.messages import Catalogue, Message
 
 __all__ = [
     "CLOCK_RUNNING",
@@ -48,6 +49,10 @@ __all__ = [
     "get_case",
     "list_cases",
 ]
+MESSAGES = Catalogue(__package__)
+# kept with the case in both languages, shown in the reader's
+SET_BY_HAND = MESSAGES.stored(MESSAGES.message("set_by_hand"))
+OVERDUE = MESSAGES.stored(MESSAGES.message("overdue_escalation"))
 
 S = CaseStatus
 CLOCK_RUNNING = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SENT_BACK})
@@ -107,7 +112,7 @@ def file_case(
         grid_code=routing.grid_code,
         unit_id=unit_id,
         leader_id=routing.leader_user_id,
-        routing_reason=routing.reason if data.unit_id is None else "人工指定 / set by hand",
+        routing_reason=routing.reason if data.unit_id is None else SET_BY_HAND,
         site_kind=data.site_kind,
         site_ref=data.site_ref,
         indicator_id=data.indicator_id,
@@ -151,7 +156,7 @@ def get_case(session: Session, actor: User, case_id: int, *, details: bool = Tru
     if details:  # one query with joins: a case has few events and photos
         query = query.options(joinedload(Case.events), joinedload(Case.attachments))
     case = session.execute(query).unique().scalars().one_or_none()
-    missing = NotFoundError(f"案卷 {case_id} 不存在 / case {case_id} not found")
+    missing = NotFoundError(MESSAGES.message("case_not_found", case_id=case_id))
     if case is None:
         raise missing
     try:
@@ -255,44 +260,28 @@ def act(
     """
     transition = TRANSITIONS.get(action)
     if transition is None:
-        raise NotFoundError(f"unknown action '{action}'; known: {sorted(TRANSITIONS)}")
+        known = [_action(a) for a in TRANSITIONS]
+        raise NotFoundError(MESSAGES.message("unknown_action", action=action, known=known))
     case = get_case(session, actor, case_id)
     current = S(case.status)
     if current not in transition.sources:
-        allowed = [a for a, t in TRANSITIONS.items() if current in t.sources]
-        raise InvalidTransitionError(
-            f"案卷处于「{current.value}」，不能执行「{action}」/ a {current.value} case cannot be "
-            f"'{action}'ed; allowed from here: {allowed}"
-        )
+        _refuse_transition(ctx, action, current)
     tree = UnitTree.from_session(session)
     authorize(actor, f"case.{action}", case=case, tree=tree)
-    if data.version != case.version:
-        raise ConflictError(
-            f"案卷已被他人修改 / case {case.reference} changed since you loaded it (you have "
-            f"version {data.version}, it is at {case.version}). Reload and try again."
-        )
-    if transition.needs_reason and not (data.reason and data.reason.strip()):
-        raise InvalidRequestError(f"'{action}' needs a reason (原因/说明).")
-    if data.public and not (data.reason and data.reason.strip()):
-        raise InvalidRequestError(
-            "回复市民需填写内容 / a reply to the reporter (public=true) needs its text in reason"
-        )
+    _check_request(case, data, action, needs_reason=transition.needs_reason)
     now = ctx.now()
     target = target_of(transition, current)
     event_data: dict[str, Any] = {}
     photos = _after_photos(case, data.attachment_ids) if transition.needs_after_photo else []
     if transition.needs_after_photo and not photos:
-        raise InvalidRequestError(
-            "提交整改需附整改后照片 / 'submit' needs at least one after-photo: upload it with "
-            "role=after, then pass its id in attachment_ids."
-        )
+        raise InvalidRequestError(MESSAGES.message("needs_after_photo"))
     if action in {"dispatch", "reassign"}:
         if data.unit_id is not None:
             lookup.unit(session, data.unit_id)
             authorize(actor, f"case.{action}", unit_ids=[data.unit_id], tree=tree)
             event_data["from_unit_id"], case.unit_id = case.unit_id, data.unit_id
         if case.unit_id is None:
-            raise InvalidRequestError("no responsible unit: pass unit_id to dispatch the case")
+            raise InvalidRequestError(MESSAGES.message("no_unit_to_dispatch"))
     if target is S.DISPATCHED and action != "comment":
         case.dispatched_at = now
         case.deadline_at = lookup.deadline(ctx.config, case.category, case.priority, now)
@@ -321,10 +310,7 @@ def act(
         session.flush()
     except StaleDataError as exc:
         session.rollback()
-        raise ConflictError(
-            f"案卷已被他人修改 / case {reference} was changed by someone else at the same "
-            "time. Reload and try again."
-        ) from exc
+        raise ConflictError(MESSAGES.message("changed_meanwhile", reference=reference)) from exc
     for photo in photos:
         photo.event_id = event.id
     return case
@@ -371,7 +357,7 @@ def get_attachment(session: Session, actor: User, attachment_id: int) -> Attachm
     """The attachment if ``actor`` may see its case, else NotFoundError (the same answer
     whether it does not exist or its case is out of scope)."""
     attachment = session.get(Attachment, attachment_id)
-    missing = NotFoundError(f"附件 {attachment_id} 不存在 / attachment {attachment_id} not found")
+    missing = NotFoundError(MESSAGES.message("attachment_not_found", attachment_id=attachment_id))
     if attachment is None or attachment.case_id is None:
         raise missing
     try:
@@ -418,7 +404,17 @@ def escalate_overdue(session: Session, ctx: ServiceContext) -> list[Case]:
         case.updated_at = now
         flag_modified(case, "updated_at")
         status = S(case.status)
-        _append(ctx, case, None, "escalate", status, status, now, "超期升级 / overdue", data)
+        _append(
+            ctx,
+            case,
+            None,
+            "escalate",
+            status,
+            status,
+            now,
+            OVERDUE,
+            data,
+        )
         raised.append(case)
     session.flush()
     return raised
@@ -468,5 +464,36 @@ def _location(data: CaseIn) -> shapely.Geometry:
             raise InvalidRequestError("geometry must be WGS 84 longitude/latitude")
         return geometry
     if data.lon is None or data.lat is None:
-        raise InvalidRequestError("位置缺失 / give lon and lat (WGS 84) or a GeoJSON geometry")
+        raise InvalidRequestError(MESSAGES.message("location_missing"))
     return shapely.Point(data.lon, data.lat)
+
+
+def _refuse_transition(ctx: ServiceContext, action: str, current: S) -> None:
+    """InvalidTransitionError naming the case's state and what may be done from it."""
+    allowed = [_action(a) for a, t in TRANSITIONS.items() if current in t.sources]
+    label = ctx.config.status_labels.get(current.value)
+    status = Message((label.name_zh, label.name_en)) if label else current.value
+    raise InvalidTransitionError(
+        MESSAGES.message("not_allowed_now", status=status, action=_action(action), allowed=allowed)
+    )
+
+
+def _check_request(case: Case, data: ActionIn, action: str, *, needs_reason: bool) -> None:
+    """The client saw the current version; a reason where the action needs one."""
+    if data.version != case.version:
+        raise ConflictError(
+            MESSAGES.message(
+                "stale_version", reference=case.reference, yours=data.version, current=case.version
+            )
+        )
+    given = bool(data.reason and data.reason.strip())
+    if needs_reason and not given:
+        raise InvalidRequestError(MESSAGES.message("needs_reason", action=_action(action)))
+    if data.public and not given:
+        raise InvalidRequestError(MESSAGES.message("reply_needs_text"))
+
+
+def _action(action: str) -> Message:
+    """A workflow action's name in both languages (the code for one the catalogue lacks)."""
+    pair = MESSAGES.pairs().get(f"action.{action}", (action, action))
+    return Message(pair)

@@ -18,7 +18,9 @@ __all__ = ["main"]
 @click.group()
 @click.version_option(__version__, prog_name="gardencity")
 def main() -> None:
-    """gardencity — 园林城市创建评估平台 / Garden City campaign platform."""
+    """gardencity — Garden City campaign platform (园林城市创建评估平台).
+
+    Commands print in Chinese, or in English with --lang en (or GARDENCITY_LANG=en)."""
     renew_console()
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from gardencity.cli.common import console, reports_errors
+from gardencity.cli.common import console, lang_option, reports_errors, say
 
 __all__ = ["assess_batch_command"]
 
@@ -46,6 +46,7 @@ __all__ = ["assess_batch_command"]
     type=click.Path(path_type=Path, file_okay=False),
     help="Also write each city's scorecard, report and diagnostics here.",
 )
+@lang_option
 @reports_errors
 def assess_batch_command(
     workspaces: tuple[Path, ...],
@@ -55,6 +56,7 @@ def assess_batch_command(
     standard: str | None,
     out_path: Path,
     reports_dir: Path | None,
+    lang: str,
 ) -> None:
     """Assess many city WORKSPACES on Dask (one task per city) and write one table."""
     from gardencity.jobs.batch import assess_batch
@@ -62,7 +64,7 @@ def assess_batch_command(
     if out_path.suffix.lower() not in {".csv", ".xlsx"}:
         raise click.BadParameter("use a .csv or .xlsx file name", param_hint="--out")
     with Progress(
-        TextColumn("[bold]评估 / assessing"),
+        TextColumn(f"[bold]{say('assessing', lang)}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -99,7 +101,8 @@ def assess_batch_command(
 
         write_csv(table, out_path, index=True)
     done = len(result.scorecards)
-    console.print(f"{done} 个城市已评估 / cities assessed in {result.seconds:.1f} s → {out_path}")
+    seconds = f"{result.seconds:.1f}"
+    console.print(say("batch_assessed", lang, done=done, seconds=seconds, path=out_path))
     for workspace, error in result.failures.items():
         console.print(f"[red]✗ {workspace}: {error}[/]")
     if result.failures:

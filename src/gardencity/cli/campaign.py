@@ -7,9 +7,10 @@ import os
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
-from gardencity.cli.common import console, reports_errors
+from gardencity.cli.common import console, lang_option, reports_errors, say
 
 __all__ = ["backup_command", "clean_photos", "escalate", "restore_command", "serve"]
 
@@ -30,10 +31,11 @@ def _settings(workspace: Path | None, database: str | None, files: Path | None):
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
-def _seed_if_empty(settings, workspace: Path | None) -> None:  # type: ignore[no-untyped-def]
+def _seed_if_empty(settings, workspace: Path | None, lang: str) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
     from gardencity.auth.models import User
+    from gardencity.auth.roles import role_label
     from gardencity.campaign.config import load_campaign_config
     from gardencity.campaign.context import ServiceContext
     from gardencity.campaign.seed import seed_organisation
@@ -47,10 +49,7 @@ def _seed_if_empty(settings, workspace: Path | None) -> None:  # type: ignore[no
             if session.scalar(select(func.count()).select_from(User)):
                 return
             if workspace is None:
-                console.print(
-                    "[yellow]数据库为空 / the database has no users yet: start once with a "
-                    "WORKSPACE to create the organisation from its districts.[/]"
-                )
+                console.print(f"[yellow]{say('no_users_yet', lang)}[/]")
                 return
             ws = Workspace.open(workspace)
             districts = ws.load_layer("districts")
@@ -61,13 +60,14 @@ def _seed_if_empty(settings, workspace: Path | None) -> None:  # type: ignore[no
                 load_campaign_config(settings.campaign_config), FileStore(settings.files_dir)
             )
             seed = seed_organisation(session, ctx, districts, city_name=ws.config.city.name)
-        table = Table(title="示范账号（只显示一次）/ demo users (shown once)")
-        for column in ("用户名 / user", "角色 / role", "密码 / password"):
-            table.add_column(column)
+        table = Table(title=say("demo_users", lang))
+        for column in ("col_user", "col_role", "col_password"):
+            table.add_column(say(column, lang))
         for username, password in seed.passwords.items():
-            table.add_row(username, seed.roles[username], password)
+            table.add_row(username, role_label(seed.roles[username]).render(lang), password)
         console.print(table)
-        console.print(f"Open311 api_key: {seed.api_key}  ({seed.grid_cells} 个网格 / grid cells)")
+        key_line = say("api_key_line", lang, key=seed.api_key, cells=seed.grid_cells)
+        console.print(key_line, highlight=False)
     finally:
         db.dispose()
 
@@ -92,6 +92,7 @@ def _seed_if_empty(settings, workspace: Path | None) -> None:  # type: ignore[no
     type=click.IntRange(1, 64),
     help="Server processes (production on PostgreSQL: about two per core).",
 )
+@lang_option
 @reports_errors
 def serve(
     workspace: Path | None,
@@ -102,6 +103,7 @@ def serve(
     outputs: Path | None,
     no_assess: bool,
     workers: int,
+    lang: str,
 ) -> None:
     """Run the campaign server and its web pages: embedded SQLite in WORKSPACE, or --database
     for PostgreSQL. With a WORKSPACE the pages show its latest assessment; if there is none,
@@ -112,14 +114,12 @@ def serve(
     from gardencity.settings import settings_environment
 
     settings = _settings(workspace, database, files)
-    _seed_if_empty(settings, workspace)
+    _seed_if_empty(settings, workspace, lang)
     app = create_app(settings)
     if workspace is not None:
-        _first_run(app, Path(workspace), outputs, start=not no_assess)
-    console.print(
-        f"gardencity: http://{host}:{port}/  (API http://{host}:{port}/api/docs; "
-        f"{settings.database_url.split('@')[-1]})"
-    )
+        _first_run(app, Path(workspace), outputs, start=not no_assess, lang=lang)
+    where = settings.database_url.split("@")[-1]
+    console.print(say("serving", lang, host=host, port=port, database=where), highlight=False)
     # uvicorn would believe X-Forwarded-For from 127.0.0.1 whatever the settings say; the app
     # itself reads proxy headers, from the trusted proxies only (api/security.py)
     if workers == 1:
@@ -139,7 +139,7 @@ def serve(
     )
 
 
-def _first_run(app, workspace: Path, outputs: Path | None, *, start: bool) -> None:  # type: ignore[no-untyped-def]
+def _first_run(app, workspace: Path, outputs: Path | None, *, start: bool, lang: str) -> None:  # type: ignore[no-untyped-def]
     """Give the pages an assessment: import ``outputs`` or start a run, unless one exists."""
     from gardencity.jobs.runs import import_outputs, latest_run, start_run
 
@@ -148,21 +148,22 @@ def _first_run(app, workspace: Path, outputs: Path | None, *, start: bool) -> No
             return
         if outputs is not None:
             run = import_outputs(session, workspace.resolve(), outputs)
-            console.print(f"评估 #{run.id} 已导入 / assessment imported from {outputs}")
+            console.print(say("run_imported", lang, run_id=run.id, outputs=outputs))
             return
         if not start:
             return
         run = start_run(session, user_id=None)
         run_id = run.id
     app.state.jobs.submit(run_id)
-    console.print(f"评估 #{run_id} 已开始 / assessment {run_id} started (see the Assessments page)")
+    console.print(say("run_started", lang, run_id=run_id))
 
 
 @click.command()
 @click.argument("workspace", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--database", help="SQLAlchemy URL (default: the workspace's SQLite).")
+@lang_option
 @reports_errors
-def escalate(workspace: Path | None, database: str | None) -> None:
+def escalate(workspace: Path | None, database: str | None, lang: str) -> None:
     """Escalate overdue cases (`gardencity serve` does it on its own schedule; this command is
     for cities that run it from cron or a systemd timer). The notifications of each
     escalation are queued with it; a running server delivers them."""
@@ -181,9 +182,12 @@ def escalate(workspace: Path | None, database: str | None) -> None:
     ctx = ServiceContext(campaign, FileStore(settings.files_dir), listener=notifier)
     with db.session() as session:
         raised = escalate_overdue(session, ctx)
-        console.print(f"升级 / escalated: {len(raised)}")
+        console.print(say("escalated", lang, count=len(raised)))
         for case in raised:
-            console.print(f"  {case.reference} → level {case.escalation_level}")
+            line = say(
+                "escalated_case", lang, reference=case.reference, level=case.escalation_level
+            )
+            console.print(line, highlight=False)
     db.dispose()
 
 
@@ -191,8 +195,11 @@ def escalate(workspace: Path | None, database: str | None) -> None:
 @click.argument("workspace", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--database", help="SQLAlchemy URL (default: the workspace's SQLite).")
 @click.option("--files", type=click.Path(path_type=Path), help="The photo and document store.")
+@lang_option
 @reports_errors
-def clean_photos(workspace: Path | None, database: str | None, files: Path | None) -> None:
+def clean_photos(
+    workspace: Path | None, database: str | None, files: Path | None, lang: str
+) -> None:
     """Remove the metadata (GPS position, phone model …) from photos stored before uploads
     were cleaned (they are already cleaned whenever served); run once after upgrading, or
     after restoring an older backup."""
@@ -213,15 +220,11 @@ def clean_photos(workspace: Path | None, database: str | None, files: Path | Non
             report = clean_stored_photos(session, ctx, used_elsewhere=stores_file)
     finally:
         db.dispose()
-    console.print(
-        f"已清除元数据 / photos cleaned: {report.cleaned}; "
-        f"originals removed: {report.removed_files}"
-    )
+    cleaned = say("photos_cleaned", lang, cleaned=report.cleaned, removed=report.removed_files)
+    console.print(cleaned)
     if report.unreadable:
-        console.print(
-            f"[yellow]无法读取 / unreadable (left as they are, never served as photos): "
-            f"attachments {report.unreadable}[/]"
-        )
+        unreadable = say("photos_unreadable", lang, ids=report.unreadable)
+        console.print(f"[yellow]{escape(unreadable)}[/]")
 
 
 @click.command(name="backup")
@@ -229,9 +232,10 @@ def clean_photos(workspace: Path | None, database: str | None, files: Path | Non
 @click.option("--database", help="SQLAlchemy URL (default: the workspace's SQLite).")
 @click.option("--files", type=click.Path(path_type=Path), help="The photo and document store.")
 @click.option("--out", "archive", required=True, type=click.Path(path_type=Path))
+@lang_option
 @reports_errors
 def backup_command(
-    workspace: Path | None, database: str | None, files: Path | None, archive: Path
+    workspace: Path | None, database: str | None, files: Path | None, archive: Path, lang: str
 ) -> None:
     """Write the campaign database and its files to one archive (restorable anywhere)."""
     from gardencity.db.backup import backup
@@ -239,9 +243,8 @@ def backup_command(
     settings = _settings(workspace, database, files)
     manifest = backup(settings.database_url, settings.files_dir, archive)
     rows = sum(t["rows"] for t in manifest.tables.values())
-    console.print(
-        f"备份完成 / backup written: {archive} ({rows} rows, {len(manifest.files)} files)"
-    )
+    files_count = len(manifest.files)
+    console.print(say("backup_written", lang, archive=archive, rows=rows, files=files_count))
 
 
 @click.command(name="restore")
@@ -250,9 +253,15 @@ def backup_command(
 @click.option("--database", help="SQLAlchemy URL (default: the workspace's SQLite).")
 @click.option("--files", type=click.Path(path_type=Path), help="The photo and document store.")
 @click.option("--force", is_flag=True, help="Replace the data of a database that is not empty.")
+@lang_option
 @reports_errors
 def restore_command(
-    archive: Path, workspace: Path | None, database: str | None, files: Path | None, force: bool
+    archive: Path,
+    workspace: Path | None,
+    database: str | None,
+    files: Path | None,
+    force: bool,
+    lang: str,
 ) -> None:
     """Restore an archive written by `gardencity backup` (checked first; all or nothing)."""
     from gardencity.db.backup import restore
@@ -260,4 +269,4 @@ def restore_command(
     settings = _settings(workspace, database, files)
     manifest = restore(archive, settings.database_url, settings.files_dir, force=force)
     rows = sum(t["rows"] for t in manifest.tables.values())
-    console.print(f"恢复完成 / restored: {rows} rows, {len(manifest.files)} files")
+    console.print(say("restored", lang, rows=rows, files=len(manifest.files)))

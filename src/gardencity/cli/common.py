@@ -1,5 +1,5 @@
-"""What every command module shares: one console, the error wrapper and the messages
-(``messages.yaml``) in the command's language."""
+"""What every command module shares: one console, the error wrapper, the ``--lang`` option
+and the messages (``messages.yaml``) in the command's language."""
 
 from __future__ import annotations
 
@@ -7,73 +7,78 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from functools import cache
-from importlib import resources
 from typing import Any, TypeVar
 
 import click
-import yaml
 from rich.console import Console
 from rich.markup import escape
 
 from gardencity.errors import GardenCityError, ValidationError, from_foreign
+from gardencity.messages import Catalogue
 
-__all__ = ["console", "renew_console", "reports_errors", "say"]
+__all__ = ["MESSAGES", "console", "lang_option", "renew_console", "reports_errors", "say"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console()
+MESSAGES = Catalogue(__package__)
+
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    envvar="GARDENCITY_LANG",
+    help="Language of the output (or GARDENCITY_LANG).",
+)
 
 
-@cache
-def _messages() -> dict[str, tuple[str, str]]:
-    text = resources.files(__package__).joinpath("messages.yaml").read_text("utf-8")
-    return {key: (str(zh), str(en)) for key, (zh, en) in yaml.safe_load(text).items()}
-
-
-def say(key: str, lang: str) -> str:
+def say(key: str, lang: str, /, **params: Any) -> str:
     """The command line's message ``key`` in ``lang`` (zh or en)."""
-    zh, en = _messages()[key]
-    return zh if lang == "zh" else en
+    return MESSAGES.text(key, lang, **params)
 
 
 def reports_errors(func: F) -> F:
-    """Print a GardenCityError as a message (no traceback) and exit with status 2."""
+    """Print a GardenCityError as a message in the command's ``lang`` (no traceback) and
+    exit with status 2."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = str(kwargs.get("lang") or "zh")
         try:
             return func(*args, **kwargs)
         except ValidationError as exc:
-            console.print(
-                f"[bold red]数据检查未通过 / validation failed[/]\n{escape(str(exc))}",
-                highlight=False,
-            )
+            shown = "\n".join(p.text(lang) for p in exc.problems)
+            count = sum(p.severity == "error" for p in exc.problems)
+            heading = say("validation_failed", lang, count=count)
+            console.print(f"[bold red]{heading}[/]\n{escape(shown)}", highlight=False)
             sys.exit(2)
         except GardenCityError as exc:  # escaped: messages name city.toml keys like [storage]
-            console.print(f"[bold red]错误 / error:[/] {escape(str(exc))}", highlight=False)
+            _error(exc.text(lang), lang)
             sys.exit(2)
         except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
             raise
         except Exception as exc:
-            _unexpected(exc)
+            _unexpected(exc, lang)
 
     return wrapper  # type: ignore[return-value]
 
 
-def _unexpected(exc: Exception) -> None:
+def _error(message: str, lang: str) -> None:
+    console.print(f"[bold red]{say('error', lang)}[/] {escape(message)}", highlight=False)
+
+
+def _unexpected(exc: Exception, lang: str) -> None:
     """A library's error about bad input as a message with the fix (exit 2); anything else is
     a bug: a short message (exit 1), the traceback only with GARDENCITY_DEBUG=1."""
     translated = from_foreign(exc)
     if translated is not None:
-        console.print(f"[bold red]错误 / error:[/] {escape(str(translated))}", highlight=False)
+        _error(translated.text(lang), lang)
         sys.exit(2)
     if os.environ.get("GARDENCITY_DEBUG"):
         raise exc
+    what = escape(f"{type(exc).__name__}: {exc}")
     console.print(
-        f"[bold red]内部错误 / internal error:[/] {escape(type(exc).__name__)}: "
-        f"{escape(str(exc))}\n这是 gardencity 的缺陷，请连同所运行的命令一起报告 / this is a bug "
-        f"in gardencity: please report it with the command you ran (GARDENCITY_DEBUG=1 shows "
-        f"the traceback).",
+        f"[bold red]{say('internal_error', lang)}[/] {what}\n{say('report_bug', lang)}",
         highlight=False,
     )
     sys.exit(1)

@@ -10,7 +10,8 @@ from typing import Any
 import click
 from rich.table import Table
 
-from gardencity.cli.common import console, reports_errors
+from gardencity.cli.common import MESSAGES, console, lang_option, reports_errors, say
+from gardencity.messages import pick
 
 __all__ = ["inspection"]
 
@@ -19,7 +20,7 @@ KINDS = ("park", "road", "compound", "unit")
 
 @click.group()
 def inspection() -> None:
-    """迎检准备 / prepare the inspection: spot checks, routes, self-assessment report."""
+    """Prepare the inspection (迎检准备): spot checks, routes, self-assessment report."""
 
 
 @contextmanager
@@ -46,13 +47,13 @@ def _campaign_db(workspace: Path, database: str | None) -> Iterator[Any]:
         db.dispose()
 
 
-def _sites(workspace: Path) -> tuple[Any, Any]:
+def _sites(workspace: Path, lang: str) -> tuple[Any, Any]:
     from gardencity.assessment.inputs import AssessmentInputs
     from gardencity.inspection.sites import candidate_sites
     from gardencity.io.workspace import Workspace
 
     inputs = AssessmentInputs(Workspace.open(workspace))
-    with console.status("候选考查点评分 / scoring candidate sites …"):
+    with console.status(say("scoring_sites", lang)):
         sites = candidate_sites(
             green_spaces=inputs.get("green_spaces"),
             roads=inputs.get("roads"),
@@ -86,6 +87,7 @@ def _open_cases(workspace: Path, database: str | None, sites: Any) -> tuple[Any,
 )
 @click.option("--database", help="Campaign database URL (default: the workspace's SQLite).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Folder for the outputs.")
+@lang_option
 @reports_errors
 def spot_check(
     workspace: Path,
@@ -96,25 +98,24 @@ def spot_check(
     margin: float,
     database: str | None,
     out_dir: Path | None,
+    lang: str,
 ) -> None:
     """Rehearse the experts' sampling: green cover from random points, drawn sites, hit chances;
     writes green_cover_points.gpkg, check_sheet.xlsx (fill in, then `file-checks`),
     spot_check.json and 模拟抽查结果.xlsx (read by `report`)."""
     from gardencity.inspection.check_cases import field_check_sheet
     from gardencity.inspection.rehearsal_outputs import (
-        KIND_ZH,
         check_sheet_sheets,
         spot_check_record,
         write_spot_check,
     )
     from gardencity.inspection.spot_checks import (
-        chance_sample_hits_problem,
         green_coverage_sample,
         sample_sites,
     )
     from gardencity.office.workbook import write_workbook
 
-    sites, inputs = _sites(workspace)
+    sites, inputs = _sites(workspace, lang)
     estimate = green_coverage_sample(
         inputs.get("built_up_area"),
         canopy=inputs.get("canopy"),
@@ -123,15 +124,51 @@ def spot_check(
         seed=seed,
         confidence=confidence,
     )
-    console.print(
-        f"绿化覆盖率抽样估计 / green coverage estimate: [bold]{estimate.estimate_pct:.2f} %[/] "
-        f"± {estimate.standard_error_pct:.2f} (SE), {100 * confidence:g} % 区间 / interval "
-        f"{estimate.ci_low_pct:.2f}–{estimate.ci_high_pct:.2f} %  (n = {estimate.n_observed})"
-    )
+    _print_estimate(estimate, confidence, lang)
     _, blocked = _open_cases(workspace, database, sites)
-    table = Table(title="专家抽查命中未整改问题的概率 / chance the experts hit an open problem")
-    for column in ("类别 kind", "候选 sites", "有未结案卷 open", "抽查 sample", "概率 chance"):
-        table.add_column(column)
+    hits = _hit_chances(sites, blocked, per_kind, lang)
+    drawn = sample_sites(sites, per_kind, seed=seed)
+    out = out_dir or workspace / "inspection"
+    out.mkdir(parents=True, exist_ok=True)
+    assert estimate.points is not None
+    estimate.points.to_file(out / "green_cover_points.gpkg", driver="GPKG")
+    city, organisation = _office_names(workspace)
+    record = spot_check_record(estimate, hits, margin_pct=margin)
+    written = write_spot_check(record, out, city=city, organisation=organisation)
+    categories = _category_names(workspace)
+    write_workbook(
+        out / "check_sheet.xlsx",
+        check_sheet_sheets(field_check_sheet(drawn), categories, f"{city}模拟抽查现场检查表"),
+        organisation=organisation,
+    )
+    paths = [str(out / "green_cover_points.gpkg"), str(out / "check_sheet.xlsx")]
+    console.print(say("written", lang, paths=paths + [str(p) for p in written]), highlight=False)
+
+
+def _print_estimate(estimate: Any, confidence: float, lang: str) -> None:
+    said = say(
+        "coverage_estimate",
+        lang,
+        estimate=f"{estimate.estimate_pct:.2f}",
+        se=f"{estimate.standard_error_pct:.2f}",
+        level=f"{100 * confidence:g}",
+        low=f"{estimate.ci_low_pct:.2f}",
+        high=f"{estimate.ci_high_pct:.2f}",
+        n=estimate.n_observed,
+    )
+    console.print(said)
+
+
+def _hit_chances(sites: Any, blocked: Any, per_kind: int, lang: str) -> list[dict[str, Any]]:
+    """The chance the experts' sample of each kind hits a site with an open case (printed as
+    a table, returned for the spot-check record)."""
+    from gardencity.inspection.rehearsal_outputs import KIND_ZH
+    from gardencity.inspection.sites import SITE_KIND_NAMES
+    from gardencity.inspection.spot_checks import chance_sample_hits_problem
+
+    table = Table(title=say("hit_chance_title", lang))
+    for column in ("kind", "sites", "open", "sample", "chance"):
+        table.add_column(say(f"col_{column}", lang))
     hits = []
     for kind in KINDS:
         population = int((sites["kind"] == kind).sum())
@@ -150,26 +187,12 @@ def spot_check(
                 "hit_chance": chance,
             }
         )
-        table.add_row(kind, str(population), str(problems), str(sample), f"{100 * chance:.1f} %")
+        shown_kind = pick(SITE_KIND_NAMES.get(kind, (KIND_ZH[kind], kind)), lang)
+        table.add_row(
+            shown_kind, str(population), str(problems), str(sample), f"{100 * chance:.1f} %"
+        )
     console.print(table)
-    drawn = sample_sites(sites, per_kind, seed=seed)
-    out = out_dir or workspace / "inspection"
-    out.mkdir(parents=True, exist_ok=True)
-    assert estimate.points is not None
-    estimate.points.to_file(out / "green_cover_points.gpkg", driver="GPKG")
-    city, organisation = _office_names(workspace)
-    record = spot_check_record(estimate, hits, margin_pct=margin)
-    written = write_spot_check(record, out, city=city, organisation=organisation)
-    categories = _category_names(workspace)
-    write_workbook(
-        out / "check_sheet.xlsx",
-        check_sheet_sheets(field_check_sheet(drawn), categories, f"{city}模拟抽查现场检查表"),
-        organisation=organisation,
-    )
-    console.print(
-        f"写出 / written: {out / 'green_cover_points.gpkg'}, {out / 'check_sheet.xlsx'}, "
-        + ", ".join(str(p) for p in written)
-    )
+    return hits
 
 
 def _office_names(workspace: Path) -> tuple[str, str]:
@@ -194,9 +217,10 @@ def _category_names(workspace: Path) -> dict[str, str]:
 @click.option("--source", type=click.Choice(["self_check", "expert"]), default="self_check")
 @click.option("--user", "username", default="inspector", show_default=True)
 @click.option("--database", help="Campaign database URL (default: the workspace's SQLite).")
+@lang_option
 @reports_errors
 def file_checks(
-    workspace: Path, sheet: Path, source: str, username: str, database: str | None
+    workspace: Path, sheet: Path, source: str, username: str, database: str | None, lang: str
 ) -> None:
     """Turn every failed row of a filled check sheet (xlsx or csv) into a campaign case."""
     from sqlalchemy import select
@@ -210,19 +234,17 @@ def file_checks(
     checks = read_field_check_sheet(frame)
     with _campaign_db(workspace, database) as handle:
         if handle is None:
-            raise NotFoundError(
-                f"{workspace} has no campaign database. Fix: run `gardencity serve {workspace}` "
-                "once, or give --database."
-            )
+            raise NotFoundError(MESSAGES.message("no_campaign_db", workspace=workspace))
         session, ctx = handle
         actor = session.scalars(select(User).where(User.username == username)).one_or_none()
         if actor is None:
-            raise NotFoundError(f"user {username!r} not found. Fix: --user an inspector's name.")
+            raise NotFoundError(MESSAGES.message("user_not_found", username=username))
         cases = file_failed_checks(session, ctx, actor, checks, source=source)  # type: ignore[arg-type]
         references = [c.reference for c in cases]
-    console.print(
-        f"检查 {len(checks)} 处，未通过 {len(references)} 处，已立案 / filed: {references}"
+    filed = say(
+        "checks_filed", lang, checks=len(checks), failed=len(references), references=references
     )
+    console.print(filed, highlight=False)
 
 
 def _point(text: str | None, crs: Any, default: Any) -> Any:
@@ -250,6 +272,7 @@ def _point(text: str | None, crs: Any, default: Any) -> Any:
 @click.option("--mode", type=click.Choice(["drive", "walk"]), default="drive", show_default=True)
 @click.option("--database", help="Campaign database URL (default: the workspace's SQLite).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Folder for the outputs.")
+@lang_option
 @reports_errors
 def route_command(
     workspace: Path,
@@ -263,6 +286,7 @@ def route_command(
     mode: str,
     database: str | None,
     out_dir: Path | None,
+    lang: str,
 ) -> None:
     """Plan the inspection route (考查路线表): best sites per category, no open cases, one day;
     writes route.xlsx, route.docx and route.png."""
@@ -274,10 +298,10 @@ def route_command(
         write_route_xlsx,
     )
 
-    sites, inputs = _sites(workspace)
+    sites, inputs = _sites(workspace, lang)
     clear, blocked = _open_cases(workspace, database, sites)
     if len(blocked):
-        console.print(f"[yellow]{len(blocked)} 处候选点有未结案卷，已避开 / avoided[/]")
+        console.print(f"[yellow]{say('sites_avoided', lang, count=len(blocked))}[/]")
     per_kind = {"park": parks, "road": n_roads, "compound": compounds, "unit": units}
     chosen = choose_showcase_sites(clear, per_kind)
     roads = inputs.get("roads")
@@ -293,20 +317,24 @@ def route_command(
         day_end=finish or "17:30",
         mode=mode,  # type: ignore[arg-type]
     )
-    table = Table(title="考查路线表 / inspection route")
-    for column in ("序号", "时间", "考查点", "类型", "地址", "停留(分)", "车程(分)"):
-        table.add_column(column)
+    table = Table(title=say("route_title", lang))
+    for column in ("order", "time", "site", "type", "address", "stay", "travel"):
+        table.add_column(say(f"col_{column}", lang))
     for row in route_table_rows(route):
         table.add_row(*(row[i] for i in (0, 1, 2, 3, 4, 6, 8)))
     console.print(table)
-    console.print(
-        f"全程 / total {route.total_minutes:.0f} 分钟 (按原顺序 / given order "
-        f"{route.given_order_total_minutes:.0f}); "
-        f"可行 / feasible: {'是' if route.feasible else '否'}"
+    total = say(
+        "route_total",
+        lang,
+        total=f"{route.total_minutes:.0f}",
+        given=f"{route.given_order_total_minutes:.0f}",
+        feasible=say("answer_yes" if route.feasible else "answer_no", lang),
     )
+    console.print(total)
     out = out_dir or workspace / "inspection"
     png = write_route_map(route, roads, out / "route.png")
     _, organisation = _office_names(workspace)
     write_route_xlsx(route, out / "route.xlsx", organisation=organisation)
     write_route_docx(route, out / "route.docx", map_png=png)
-    console.print(f"写出 / written: {out / 'route.xlsx'}, {out / 'route.docx'}, {png}")
+    paths = [str(out / "route.xlsx"), str(out / "route.docx"), str(png)]
+    console.print(say("written", lang, paths=paths), highlight=False)

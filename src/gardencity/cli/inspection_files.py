@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from gardencity.assessment.scorecard import SCORECARD_FILE, Scorecard
-from gardencity.cli.common import console, reports_errors
+from gardencity.cli.common import MESSAGES, console, lang_option, reports_errors, say
 from gardencity.cli.inspection import _campaign_db, _office_names
 
 __all__ = ["benchmark_command", "ledger_command", "report_command", "survey_command"]
@@ -66,6 +66,7 @@ def _ledger_summary(session: Any, ctx: Any, workspace: Path, standard_id: str) -
 )
 @click.option("--database", help="Campaign database URL (default: the workspace's SQLite).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Folder for the outputs.")
+@lang_option
 @reports_errors
 def report_command(
     workspace: Path,
@@ -74,6 +75,7 @@ def report_command(
     edition: str,
     database: str | None,
     out_dir: Path | None,
+    lang: str,
 ) -> None:
     """Write the self-assessment report: 自评报告.pdf/.docx (experts' copy) and
     自评报告（内部稿）.pdf/.docx, with the rehearsal results found in the output folder."""
@@ -107,18 +109,18 @@ def report_command(
     own_dir = own if own.is_dir() else None
     files: dict[str, Path] = {}
     editions = ["experts", "internal"] if edition == "both" else [edition]
-    with console.status("绘制专题图、排版 / drawing maps, typesetting …"):
+    with console.status(say("drawing_report", lang)):
         for name in editions:
             doc = build_document(data, edition=name, templates=own_dir)  # type: ignore[arg-type]
             stem = EDITION_FILES[name]
             pdf = write_self_assessment_pdf(doc, out / f"{stem}.pdf", templates=own_dir)
             docx = write_self_assessment_docx(doc, out / f"{stem}.docx", templates=own_dir)
-            console.print(f"写出 / written: {pdf}, {docx}")
+            console.print(say("written", lang, paths=f"{pdf}, {docx}"), highlight=False)
             if name == "experts":
                 files = {"self_assessment_pdf": pdf, "self_assessment_docx": docx}
     if files:
         card = data.scorecard
-        _register_report(workspace, database, assessment_dir, files, card)
+        _register_report(workspace, database, assessment_dir, files, card, lang)
 
 
 def _register_report(
@@ -127,6 +129,7 @@ def _register_report(
     assessment_dir: Path | None,
     files: dict[str, Path],
     scorecard: Scorecard,
+    lang: str,
 ) -> None:
     """The report listed in the ledger as the platform's reference material (never as proof),
     when the workspace has a campaign database."""
@@ -146,17 +149,16 @@ def _register_report(
             session, files, scorecard, now=ctx.now(), run_id=run_id, workspace=workspace
         )
         items = len({d.item_id for d in docs})
-    console.print(
-        f"台账参考材料已登记 {items} 个条目（不计入佐证）/ listed as reference for {items} items"
-    )
+    console.print(say("reference_listed", lang, items=items))
 
 
 @click.command(name="survey")
 @click.argument("workspace", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--database", help="Campaign database URL (default: the workspace's SQLite).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Folder for the outputs.")
+@lang_option
 @reports_errors
-def survey_command(workspace: Path, database: str | None, out_dir: Path | None) -> None:
+def survey_command(workspace: Path, database: str | None, out_dir: Path | None, lang: str) -> None:
     """Satisfaction survey results, population-weighted by district, with the interval and
     the verdict; writes survey_results.json (read by `report`) and 满意度调查结果.xlsx."""
     from gardencity.errors import NotFoundError
@@ -176,10 +178,7 @@ def survey_command(workspace: Path, database: str | None, out_dir: Path | None) 
         }
     with _campaign_db(workspace, database) as handle:
         if handle is None:
-            raise NotFoundError(
-                f"{workspace} has no campaign database. Fix: run `gardencity serve {workspace}` "
-                "once, or give --database."
-            )
+            raise NotFoundError(MESSAGES.message("no_campaign_db", workspace=workspace))
         session, _ = handle
         names = survey_store.allowed_strata(session, survey)
         if not survey.strata and population:
@@ -193,14 +192,20 @@ def survey_command(workspace: Path, database: str | None, out_dir: Path | None) 
     written = write_survey(record, out, city=city, organisation=organisation)
     s = record["satisfaction"]
     if s:
-        console.print(
-            f"满意率 / satisfied {s['estimate_pct']:.1f} % （{s['ci_low_pct']:.1f}–"
-            f"{s['ci_high_pct']:.1f} %，n = {record['n']}）："
-            + VERDICT_ZH.get(s["verdict"], s["verdict"])
+        line = say(
+            "satisfaction",
+            lang,
+            estimate=f"{s['estimate_pct']:.1f}",
+            level=f"{100 * s.get('confidence', 0.95):g}",
+            low=f"{s['ci_low_pct']:.1f}",
+            high=f"{s['ci_high_pct']:.1f}",
+            n=record["n"],
         )
+        verdict = VERDICT_ZH.get(s["verdict"], s["verdict"]) if lang == "zh" else ""
+        console.print(f"{line}：{verdict}" if verdict else line, highlight=False)
     else:
-        console.print("尚无有效问卷 / no responses yet")
-    console.print("写出 / written: " + ", ".join(str(p) for p in written))
+        console.print(say("no_responses", lang))
+    console.print(say("written", lang, paths=[str(p) for p in written]), highlight=False)
 
 
 @click.command(name="benchmark")
@@ -213,9 +218,10 @@ def survey_command(workspace: Path, database: str | None, out_dir: Path | None) 
     help="The folder `gardencity assess` wrote (default: WORKSPACE/out).",
 )
 @click.option("--out", "out_path", type=click.Path(path_type=Path), help="Excel file to write.")
+@lang_option
 @reports_errors
 def benchmark_command(
-    workspace: Path, peers: Path, assessment_dir: Path | None, out_path: Path | None
+    workspace: Path, peers: Path, assessment_dir: Path | None, out_path: Path | None, lang: str
 ) -> None:
     """Rank the city among peers on each indicator (PEERS: CSV or Excel of published figures);
     the workbook lists every peer's value with its year and source."""
@@ -226,16 +232,19 @@ def benchmark_command(
 
     card = (assessment_dir or workspace / "out") / SCORECARD_FILE
     if not card.is_file():
-        raise WorkspaceError(f"{card} not found. Fix: run `gardencity assess {workspace}` first.")
+        raise WorkspaceError(
+            MESSAGES.message("no_assessment_outputs", card=card, workspace=workspace)
+        )
     scorecard = Scorecard.read(card)
     figures = read_peer_figures(peers, known_indicators={r.id for r in scorecard.indicators})
     table = rank_city(scorecard, figures)
-    shown = Table(title=f"{scorecard.city.name} 与同类城市对比 / peer ranking")
-    for column in ("指标", "本市", "名次", "领先城市", "领先值", "差距"):
-        shown.add_column(column)
+    shown = Table(title=say("peer_ranking_title", lang, city=scorecard.city.name))
+    for column in ("indicator", "city_value", "rank", "leader", "leader_value", "gap"):
+        shown.add_column(say(f"col_{column}", lang))
+    names = {r.id: r.name(lang) for r in scorecard.indicators}
     for row in table.itertuples():
         shown.add_row(
-            str(row.name_zh),
+            names.get(str(row.indicator_id), str(row.name_zh)),
             f"{row.value:.2f}",
             f"{row.rank}/{row.n_cities}",
             str(row.leader),
@@ -246,7 +255,7 @@ def benchmark_command(
     out = out_path or workspace / "inspection" / "benchmark.xlsx"
     _, organisation = _office_names(workspace)
     write_workbook(out, benchmark_sheets(table, figures, scorecard), organisation=organisation)
-    console.print(f"写出 / written: {out}")
+    console.print(say("written", lang, paths=out), highlight=False)
 
 
 @click.command(name="ledger")
@@ -254,9 +263,10 @@ def benchmark_command(
 @click.option("--standard", help="Catalogue id (default: the one in city.toml).")
 @click.option("--database", help="Campaign database URL (default: the workspace's SQLite).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Export folder.")
+@lang_option
 @reports_errors
 def ledger_command(
-    workspace: Path, standard: str | None, database: str | None, out_dir: Path | None
+    workspace: Path, standard: str | None, database: str | None, out_dir: Path | None, lang: str
 ) -> None:
     """Ledger completeness per item, and the export: one folder per item (in the standard's
     order) with its documents — the uploaded files and the evidence named in city.toml — plus
@@ -270,17 +280,15 @@ def ledger_command(
     out = out_dir or workspace / "inspection" / "台账"
     with _campaign_db(workspace, database) as handle:
         if handle is None:
-            raise NotFoundError(
-                f"{workspace} has no campaign database. Fix: run `gardencity serve {workspace}` "
-                "once, or give --database."
-            )
+            raise NotFoundError(MESSAGES.message("no_campaign_db", workspace=workspace))
         session, ctx = handle
         summary = _ledger_summary(session, ctx, workspace, standard_id)
         index = export_ledger(session, ctx, standard_id, out, city=config.name, workspace=workspace)
         session.commit()
-    table = Table(title="台账完整度 / ledger completeness")
-    for column in ("序号", "考核项目", "材料", "已审核", "超期", "平台参考", "完整度"):
-        table.add_column(column)
+    table = Table(title=say("ledger_title", lang))
+    columns = ("order", "item", "documents", "reviewed", "overdue", "reference")
+    for column in (*columns, "ledger_completeness"):
+        table.add_column(say(f"col_{column}", lang))
     for row in summary["rows"]:
         table.add_row(
             f"{row['seq']:02d}",
@@ -292,4 +300,4 @@ def ledger_command(
             f"{row['completeness_pct']:.0f} %",
         )
     console.print(table)
-    console.print(f"写出 / written: {index}")
+    console.print(say("written", lang, paths=index), highlight=False)

@@ -9,7 +9,7 @@ import click
 import geopandas as gpd
 from rich.table import Table
 
-from gardencity.cli.common import console, reports_errors, say
+from gardencity.cli.common import console, lang_option, reports_errors, say
 
 __all__ = ["plan_command"]
 
@@ -53,7 +53,7 @@ def _edits(parks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> dict[str, list[o
     type=click.Path(path_type=Path),
     help="GeoPackage of the suggestions (default: WORKSPACE/out/suggestions.gpkg).",
 )
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@lang_option
 @reports_errors
 def plan_command(
     workspace: Path,
@@ -76,6 +76,7 @@ def plan_command(
     table = Table(title=say("plan_parks_title", lang))
     for key in (
         "plan_col_site",
+        "plan_col_code",
         "plan_col_area",
         "plan_col_radius",
         "plan_col_gain",
@@ -93,7 +94,9 @@ def plan_command(
         )
     console.print(table)
     console.print(
-        say("plan_parks_summary", lang).format(
+        say(
+            "plan_parks_summary",
+            lang,
             before=_number(parks.coverage_before),
             after=_number(parks.coverage_after),
             target=_number(parks.target_percent),
@@ -106,7 +109,9 @@ def plan_command(
     )
     roads = shading.segments
     console.print(
-        say("plan_shading_summary", lang).format(
+        say(
+            "plan_shading_summary",
+            lang,
             before=_number(shading.coverage_before),
             target=_number(shading.target_percent or 0),
             count=len(roads),
@@ -121,5 +126,5 @@ def plan_command(
     roads.to_file(out, layer="suggested_shading", driver="GPKG", mode="a")
     edits = out.with_suffix(".whatif.json")
     edits.write_text(json.dumps(_edits(site_frame, roads), ensure_ascii=False), encoding="utf-8")
-    console.print(say("plan_output", lang).format(path=out), soft_wrap=True)
-    console.print(say("plan_edits", lang).format(path=edits), soft_wrap=True)
+    console.print(say("plan_output", lang, path=out), soft_wrap=True)
+    console.print(say("plan_edits", lang, path=edits), soft_wrap=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from gardencity.cli.common import console, reports_errors
+from gardencity.cli.common import console, lang_option, reports_errors, say
 from gardencity.standards.schema import Threshold
 
 __all__ = ["standards"]
@@ -17,24 +17,25 @@ def standards() -> None:
 
 
 @standards.command("list")
+@lang_option
 @reports_errors
-def standards_list() -> None:
+def standards_list(lang: str) -> None:
     """List the bundled editions."""
     from gardencity.standards import list_standards
 
     table = Table()
-    for column in ("id", "名称 / name", "version", "indicators"):
-        table.add_column(column, overflow="fold")
+    table.add_column("id", overflow="fold")
+    for column in ("col_name", "col_version", "col_indicators"):
+        table.add_column(say(column, lang), overflow="fold")
     for std in list_standards():
-        table.add_row(
-            std.id, f"{std.name_zh}\n{std.name_en}", std.catalogue_version, str(len(std.indicators))
-        )
+        name = std.name_zh if lang == "zh" else std.name_en
+        table.add_row(std.id, name, std.catalogue_version, str(len(std.indicators)))
     console.print(table)
 
 
 @standards.command("show")
 @click.argument("standard_id")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@lang_option
 @reports_errors
 def standards_show(standard_id: str, lang: str) -> None:
     """Show a catalogue's indicators, thresholds and how sure we are of each."""

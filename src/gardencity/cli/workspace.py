@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gardencity.cli.common import console, reports_errors, say
+from gardencity.cli.common import console, lang_option, reports_errors, say
 
 __all__ = [
     "assess",
@@ -43,7 +43,7 @@ def _status_text(status: str, lang: str) -> str:
     type=click.Path(path_type=Path),
     help="Output folder (default: WORKSPACE/out).",
 )
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@lang_option
 @reports_errors
 def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: str) -> None:
     """Compute every indicator, print the scorecard, write scorecard.json, diagnostics.gpkg
@@ -113,7 +113,7 @@ def _value_text(value: float | None, unit: str, lang: str) -> str:
 
 @click.command()
 @click.argument("workspace", type=click.Path(path_type=Path))
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@lang_option
 @reports_errors
 def validate(workspace: Path, lang: str) -> None:
     """Check a workspace and list every problem with how to fix it, and the indicators the
@@ -137,14 +137,15 @@ def validate(workspace: Path, lang: str) -> None:
 @click.option("--size", type=click.Choice(["S", "M", "L"]), default="S", show_default=True)
 @click.option("--seed", type=int, default=20221, show_default=True)
 @click.option("--force", is_flag=True, help="Replace an existing workspace.")
+@lang_option
 @reports_errors
-def demo_city(out: Path, size: str, seed: int, force: bool) -> None:
+def demo_city(out: Path, size: str, seed: int, force: bool, lang: str) -> None:
     """Generate the synthetic demo city 示范市."""
     from gardencity.demo import generate_demo_city
 
-    with console.status(f"生成示范城市 {size} / generating demo city"):
+    with console.status(say("generating_demo", lang, size=size)):
         path = generate_demo_city(out, size, seed=seed, overwrite=force)
-    console.print(f"示范城市已生成 / demo city written: {path}")
+    console.print(say("demo_written", lang, path=path), highlight=False)
 
 
 @click.command("init")
@@ -158,7 +159,7 @@ def demo_city(out: Path, size: str, seed: int, force: bool) -> None:
     help="Catalogue id or path.",
 )
 @click.option("--name-en", default="", help="English city name.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@lang_option
 @reports_errors
 def init_command(
     workspace: Path, name: str, crs: str, standard: str, name_en: str, lang: str
@@ -167,7 +168,7 @@ def init_command(
     from gardencity.io.scaffold import init_workspace, next_steps
 
     root = init_workspace(workspace, name=name, crs=crs, standard=standard, name_en=name_en)
-    console.print(f"工作区已创建 / workspace created: {root / 'city.toml'}")
+    console.print(say("workspace_created", lang, path=root / "city.toml"), highlight=False)
     for line in next_steps(root, lang):
         console.print(escape(line), highlight=False)
 
@@ -188,7 +189,7 @@ def init_command(
     is_flag=True,
     help="Replace an existing workspace's OSM data (its own settings are kept; backup first).",
 )
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@lang_option
 @reports_errors
 def import_osm_command(
     osm_file: Path,
@@ -217,16 +218,8 @@ def import_osm_command(
     for line in report.header(lang):
         console.print(escape(line), highlight=False)
     table = Table(title=f"OSM → {workspace}")
-    for column in (
-        "图层 / layer",
-        "找到 / found",
-        "保留 / kept",
-        "舍弃 / dropped",
-        "修复 / repaired",
-        "面积或长度 / size",
-        "缺失与影响 / missing",
-    ):
-        table.add_column(column, overflow="fold")
+    for column in ("layer", "found", "kept", "dropped", "repaired", "size", "missing"):
+        table.add_column(say(f"col_{column}", lang), overflow="fold")
     for s in report.layers:
         table.add_row(
             ("! " if s.blocking else "") + s.layer,
@@ -278,7 +271,7 @@ def _field_mapping(
     "--field", "fields", multiple=True, callback=_field_mapping, help="Field mapping OURS=THEIRS."
 )
 @click.option("--gcj02", is_flag=True, help="The source coordinates are GCJ-02.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@lang_option
 @reports_errors
 def import_layer_command(
     workspace: Path,
@@ -300,7 +293,8 @@ def import_layer_command(
         fields=fields,
         coordinates="gcj02" if gcj02 else None,
     )
-    console.print(f"{layer}: {report.count} 个要素已导入 / features imported into {workspace}")
+    imported = say("layer_imported", lang, layer=layer, count=report.count, workspace=workspace)
+    console.print(escape(imported), highlight=False)
     for problem in [*report.repairs, *report.hints]:
         console.print(f"[yellow]{escape(problem.text(lang))}[/]", highlight=False)
 
@@ -310,8 +304,11 @@ def import_layer_command(
 @click.argument("database_url")
 @click.option("--schema", default="public", show_default=True, help="Schema for the tables.")
 @click.option("--force", is_flag=True, help="Copy again into a workspace already on PostGIS.")
+@lang_option
 @reports_errors
-def push_postgis_command(workspace: Path, database_url: str, schema: str, force: bool) -> None:
+def push_postgis_command(
+    workspace: Path, database_url: str, schema: str, force: bool, lang: str
+) -> None:
     """Copy the workspace's vector layers into PostGIS and make city.toml read from there.
 
     DATABASE_URL is postgresql://USER@HOST:PORT/DATABASE; give the password in PGPASSWORD or
@@ -322,8 +319,8 @@ def push_postgis_command(workspace: Path, database_url: str, schema: str, force:
 
     report = push_to_postgis(workspace, database_url, schema=schema, force=force)
     table = Table(title=f"{workspace} → {report.url} ({report.schema})")
-    for column in ("表 / table", "要素 / features", "SRID", "几何 / geometry"):
-        table.add_column(column)
+    for column in ("col_table", "col_features", "SRID", "col_geometry"):
+        table.add_column(column if column == "SRID" else say(column, lang))
     for layer in report.layers:
         table.add_row(
             f"{report.schema}.{layer.name}",
@@ -332,11 +329,6 @@ def push_postgis_command(workspace: Path, database_url: str, schema: str, force:
             layer.geometry_type or "—",
         )
     console.print(table)
-    console.print(
-        f"city.toml 已改为读取 PostGIS / now reads PostGIS; 备份 / backup: {report.backup}"
-    )
+    console.print(say("now_reads_postgis", lang, backup=report.backup), highlight=False)
     if report.password_dropped:
-        console.print(
-            "[yellow]密码未写入 city.toml / the password was not written to city.toml: "
-            "set PGPASSWORD or ~/.pgpass for the assessment.[/]"
-        )
+        console.print(f"[yellow]{say('password_not_written', lang)}[/]")

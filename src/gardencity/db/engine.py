@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from gardencity.errors import DatabaseBusyError, DatabaseError
+from gardencity.messages import Catalogue
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -48,6 +49,7 @@ __all__ = [
     "open_database",
     "read_snapshot",
 ]
+MESSAGES = Catalogue(__package__)
 
 BUSY_TIMEOUT_S = 30.0
 """How long a writer waits for the write lock before giving up (HTTP 503, "retry")."""
@@ -161,9 +163,7 @@ class WriteGate:
             if not handed_over and turn in self._waiting:
                 self._waiting.remove(turn)
                 raise DatabaseBusyError(
-                    f"数据库忙，请稍后重试 / the database stayed busy for {self.timeout_s:.0f} s "
-                    "(other writers ahead); retry the request",
-                    retry_after_s=5,
+                    MESSAGES.message("busy", seconds=f"{self.timeout_s:.0f}"), retry_after_s=5
                 )
             self._owner = owner  # handed over by leave()
 

@@ -29,6 +29,7 @@ from gardencity.inspection.ledger import (
     unit_completeness,
 )
 from gardencity.inspection.models import LedgerDocument
+from gardencity.messages import Catalogue
 from gardencity.standards import load_standard
 from gardencity.text import CleanInput
 
@@ -43,6 +44,7 @@ __all__ = [
     "stores_file",
     "update_document",
 ]
+MESSAGES = Catalogue(__package__)
 
 LEDGER_CATEGORY = "ledger_missing"
 LEDGER_ACTION = "ledger"
@@ -131,7 +133,7 @@ def update_document(
     authorize(actor, "ledger.manage")
     doc = session.get(LedgerDocument, doc_id)
     if doc is None:
-        raise NotFoundError(f"台账文件 {doc_id} 不存在 / ledger document {doc_id} not found")
+        raise NotFoundError(MESSAGES.message("ledger_document_not_found", doc_id=doc_id))
     values = data.model_dump(exclude_unset=True)
     cleared = sorted(k for k in ("title", "kind", "status") if k in values and values[k] is None)
     if cleared:

@@ -24,6 +24,7 @@ from gardencity.campaign.context import ServiceContext
 from gardencity.errors import ConflictError, DataError, InvalidRequestError, NotFoundError
 from gardencity.inspection.benchmark import rank_city, read_peer_figures
 from gardencity.inspection.models import PeerFigure
+from gardencity.messages import Catalogue
 from gardencity.standards import load_standard
 from gardencity.text import CleanInput
 
@@ -36,6 +37,7 @@ __all__ = [
     "peer_frame",
     "peer_ranking",
 ]
+MESSAGES = Catalogue(__package__)
 
 
 class PeerFigureIn(CleanInput):
@@ -118,7 +120,7 @@ def import_figures(
     try:
         figures = read_peer_figures(source, known_indicators=_indicator_ids(standard_id))
     except DataError as exc:
-        raise InvalidRequestError(str(exc)) from exc
+        raise InvalidRequestError(exc.message or str(exc)) from exc
     if figures.empty:
         raise InvalidRequestError("The table holds no figures: give a city and at least a value.")
     years = pd.to_numeric(figures["year"], errors="coerce")
@@ -161,7 +163,7 @@ def delete_figure(session: Session, actor: User, figure_id: int) -> None:
     authorize(actor, "benchmark.manage")
     row = session.get(PeerFigure, figure_id)
     if row is None:
-        raise NotFoundError(f"对标数据 {figure_id} 不存在 / peer figure {figure_id} not found")
+        raise NotFoundError(MESSAGES.message("peer_figure_not_found", figure_id=figure_id))
     session.delete(row)
     session.flush()
 
@@ -191,9 +193,6 @@ def peer_ranking(
     when there is none yet."""
     authorize(actor, "benchmark.view")
     if scorecard is None:
-        raise ConflictError(
-            "尚无评估成果，无法排名 / no assessment yet to rank: start one on the assessments "
-            "page (or `gardencity serve WORKSPACE --assessment OUT`) first"
-        )
+        raise ConflictError(MESSAGES.message("no_assessment_to_rank"))
     table = rank_city(scorecard, peer_frame(session, province=province))
     return [{str(k): v for k, v in r.items()} for r in table.to_dict("records")]

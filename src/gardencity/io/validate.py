@@ -39,7 +39,7 @@ def validate_workspace(ws: Workspace) -> list[Problem]:
     except GardenCityError as exc:  # a CRS problem, or the PostGIS server cannot be read
         fix = "Set a projected `crs` in city.toml." if isinstance(exc, CrsError) else "See above."
         zh = "在 city.toml 中设置投影坐标系 crs。" if isinstance(exc, CrsError) else "见上文。"
-        return [Problem("city.toml", str(exc), fix, message_zh=str(exc), fix_zh=zh)]
+        return [Problem("city.toml", exc.text("en"), fix, message_zh=exc.text("zh"), fix_zh=zh)]
     problems, standard = standard_problems(ws)
     layers = _load_layers(ws, problems)
     problems.extend(ws.repairs)
@@ -83,7 +83,13 @@ def _load_layers(ws: Workspace, problems: list[Problem]) -> dict[str, gpd.GeoDat
             raw = ws._read_raw(name)
         except GardenCityError as exc:
             problems.append(
-                Problem(name, str(exc), "See the message.", message_zh=str(exc), fix_zh="见上文。")
+                Problem(
+                    name,
+                    exc.text("en"),
+                    "See the message.",
+                    message_zh=exc.text("zh"),
+                    fix_zh="见上文。",
+                )
             )
             continue
         missing = [f for f in spec.required_fields if f not in raw.columns]
@@ -108,7 +114,13 @@ def _load_layers(ws: Workspace, problems: list[Problem]) -> dict[str, gpd.GeoDat
             layer = ws.load_layer(name)
         except GardenCityError as exc:
             problems.append(
-                Problem(name, str(exc), "See the message.", message_zh=str(exc), fix_zh="见上文。")
+                Problem(
+                    name,
+                    exc.text("en"),
+                    "See the message.",
+                    message_zh=exc.text("zh"),
+                    fix_zh="见上文。",
+                )
             )
             continue
         assert layer is not None

@@ -20,6 +20,7 @@ import pyogrio
 import shapely
 
 from gardencity.errors import NotFoundError
+from gardencity.messages import Catalogue
 from gardencity.vocabulary import Style, rgba, vocabulary
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "diagnostic_geojson",
     "workspace_geojson",
 ]
+MESSAGES = Catalogue(__package__)
 
 DISPLAY_TOLERANCE_M = 0.5
 FORMAT = "v2"  # part of the cache file names: bump when the output changes
@@ -79,9 +81,8 @@ def workspace_geojson(workspace: Path, name: str) -> bytes:
     """``built_up_area``, ``districts``, ``green_spaces`` or ``residential`` (the land-use
     parcels whose class is residential)."""
     if name not in WORKSPACE_LAYERS:
-        raise NotFoundError(
-            f"图层 {name} 不存在 / no map layer {name!r}; choose one of {sorted(WORKSPACE_LAYERS)}"
-        )
+        known = sorted(WORKSPACE_LAYERS)
+        raise NotFoundError(MESSAGES.message("no_map_layer", name=name, known=known))
     from gardencity.io.workspace import Workspace
 
     ws = Workspace.open(workspace)
@@ -121,13 +122,11 @@ def workspace_geojson(workspace: Path, name: str) -> bytes:
 def diagnostic_geojson(run_path: Path, name: str) -> bytes:
     """A layer of the run's diagnostics.gpkg (an empty collection if the run has none)."""
     if name not in DIAGNOSTIC_LAYERS:
-        raise NotFoundError(
-            f"诊断图层 {name} 不存在 / no diagnostic layer {name!r}; choose one of "
-            f"{sorted(DIAGNOSTIC_LAYERS)}"
-        )
+        known = sorted(DIAGNOSTIC_LAYERS)
+        raise NotFoundError(MESSAGES.message("no_diagnostic_layer", name=name, known=known))
     gpkg = run_path / "diagnostics.gpkg"
     if not gpkg.is_file():
-        raise NotFoundError(f"这次评估没有诊断图层 / run has no diagnostics ({gpkg})")
+        raise NotFoundError(MESSAGES.message("run_without_diagnostics"))
 
     def build() -> bytes:
         if name not in {str(n) for n, _ in pyogrio.list_layers(gpkg)}:
@@ -165,10 +164,7 @@ def canopy_overlay(workspace: Path) -> tuple[bytes, dict[str, Any]]:
     ws = Workspace.open(workspace)
     file = ws.config.rasters.canopy
     if not file or not (ws.path / file).is_file():
-        raise NotFoundError(
-            "此工作区没有植被覆盖栅格 / the workspace has no canopy raster: set [rasters] "
-            "canopy in city.toml to a GeoTIFF of tree/shrub/grass classes"
-        )
+        raise NotFoundError(MESSAGES.message("no_canopy_raster"))
     source = ws.path / file
     classes = ws.config.rasters.canopy_classes
     mtime = max(source.stat().st_mtime, (ws.path / "city.toml").stat().st_mtime)

@@ -16,12 +16,9 @@ from __future__ import annotations
 import shutil
 import traceback
 from datetime import UTC, datetime
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -29,6 +26,7 @@ from gardencity.assessment.scorecard import SCORECARD_FILE, Scorecard
 from gardencity.errors import ConflictError, NotFoundError
 from gardencity.io.workspace import CONFIG_FILE
 from gardencity.jobs.models import AssessmentRun
+from gardencity.messages import Catalogue
 from gardencity.planning.suggest import write_suggestions
 
 __all__ = [
@@ -43,6 +41,7 @@ __all__ = [
     "run_message",
     "start_run",
 ]
+MESSAGES = Catalogue(__package__)
 
 RUN_STATES = ("queued", "running", "succeeded", "failed")
 OUTPUT_FILES = {
@@ -50,12 +49,6 @@ OUTPUT_FILES = {
     "diagnostics": "diagnostics.gpkg",
     "report": "report.html",
 }
-
-
-@cache
-def _messages() -> dict[str, tuple[str, str]]:
-    text = resources.files(__package__).joinpath("messages.yaml").read_text("utf-8")
-    return {key: (str(zh), str(en)) for key, (zh, en) in yaml.safe_load(text).items()}
 
 
 PRIVATE_ARGUMENTS = {"imported"}
@@ -73,8 +66,8 @@ def run_message(stored: str, lang: str) -> str:
     """
     code, _, argument = stored.partition(":")
     pick = 0 if lang == "zh" else 1
-    if code in _messages():
-        text = _messages()[code][pick]
+    if code in MESSAGES.pairs():
+        text = MESSAGES.pairs()[code][pick]
         # where the server read files from is no one's business on a page
         return f"{text} {argument}" if argument and code not in PRIVATE_ARGUMENTS else text
     if " / " in stored:
@@ -132,10 +125,7 @@ def start_run(
         select(AssessmentRun.id).where(AssessmentRun.status.in_(("queued", "running")))
     )
     if busy is not None:
-        raise ConflictError(
-            f"评估 #{busy} 正在进行，请等待其完成 / run {busy} is still in progress: wait for it "
-            "to finish (follow its progress), then start a new one"
-        )
+        raise ConflictError(MESSAGES.message("run_busy", busy=busy))
     run = AssessmentRun(
         kind=kind,
         status="queued",
@@ -155,7 +145,7 @@ def start_run(
 def get_run(session: Session, run_id: int) -> AssessmentRun:
     run = session.get(AssessmentRun, run_id)
     if run is None:
-        raise NotFoundError(f"评估 {run_id} 不存在 / assessment run {run_id} not found")
+        raise NotFoundError(MESSAGES.message("run_not_found", run_id=run_id))
     return run
 
 
@@ -184,7 +174,7 @@ def mark_interrupted(session: Session) -> int:
         .values(
             status="failed",
             finished_at=_now(),
-            error="服务器重启，评估中断，请重新开始 / interrupted by a server restart; start again",
+            error="interrupted",  # a step code, shown in the reader's language (run_message)
         )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -195,10 +185,7 @@ def import_outputs(session: Session, workspace: Path, outputs: Path) -> Assessme
     copied into the workspace's runs folder)."""
     scorecard_path = Path(outputs) / OUTPUT_FILES["scorecard"]
     if not scorecard_path.is_file():
-        raise NotFoundError(
-            f"{scorecard_path} 不存在 / no scorecard.json in {outputs}: run "
-            f"`gardencity assess WORKSPACE --out {outputs}` first"
-        )
+        raise NotFoundError(MESSAGES.message("no_scorecard", outputs=outputs))
     scorecard = Scorecard.read(scorecard_path)
     now = _now()
     run = AssessmentRun(

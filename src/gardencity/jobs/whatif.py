@@ -24,9 +24,11 @@ from shapely.geometry import shape
 
 from gardencity.errors import InvalidRequestError
 from gardencity.io.workspace import Workspace
+from gardencity.messages import Catalogue
 from gardencity.whatif import SHADE_HALF_WIDTH_M
 
 __all__ = ["SHADE_HALF_WIDTH_M", "apply_edits", "check_edits", "drawn_geometries"]
+MESSAGES = Catalogue(__package__)
 
 _KINDS = {"parks": ("Polygon", "MultiPolygon"), "shaded_roads": ("LineString", "MultiLineString")}
 MAX_EDITS = 200
@@ -35,18 +37,19 @@ MAX_EDITS = 200
 def drawn_geometries(edits: dict[str, Any], key: str) -> list[shapely.Geometry]:
     items = edits.get(key) or []
     if not isinstance(items, list):
-        raise InvalidRequestError(f"{key} must be a list of GeoJSON geometries")
+        raise InvalidRequestError(MESSAGES.message("edits_not_list", key=key))
     out = []
     for i, item in enumerate(items):
         try:
             geom = shape(item)
         except Exception as exc:
             raise InvalidRequestError(
-                f"{key}[{i}] 不是有效的 GeoJSON / is not a GeoJSON geometry ({exc}); draw it again"
+                MESSAGES.message("edit_not_geojson", key=key, i=i, detail=exc)
             ) from exc
         if geom.geom_type not in _KINDS[key] or geom.is_empty:
+            kinds = " / ".join(_KINDS[key])
             raise InvalidRequestError(
-                f"{key}[{i}] must be a {' or '.join(_KINDS[key])}, not {geom.geom_type}"
+                MESSAGES.message("edit_wrong_kind", key=key, i=i, kinds=kinds, kind=geom.geom_type)
             )
         out.append(shapely.make_valid(geom))
     return out
@@ -55,16 +58,14 @@ def drawn_geometries(edits: dict[str, Any], key: str) -> list[shapely.Geometry]:
 def check_edits(edits: Any) -> dict[str, Any]:
     """The edits, checked (every geometry parses and has the right type)."""
     if not isinstance(edits, dict) or set(edits) - set(_KINDS):
-        raise InvalidRequestError(
-            "what-if edits are {'parks': [Polygon…], 'shaded_roads': [LineString…]}"
-        )
+        raise InvalidRequestError(MESSAGES.message("edits_shape"))
     count = 0
     for key in _KINDS:
         count += len(drawn_geometries(edits, key))
     if count == 0:
-        raise InvalidRequestError("画一个新公园或标记林荫路 / draw a park or mark a road first")
+        raise InvalidRequestError(MESSAGES.message("nothing_drawn"))
     if count > MAX_EDITS:
-        raise InvalidRequestError(f"at most {MAX_EDITS} drawn features per what-if run")
+        raise InvalidRequestError(MESSAGES.message("too_many_edits", max=MAX_EDITS))
     return edits
 
 
@@ -86,11 +87,7 @@ def apply_edits(workspace: Path, edits: dict[str, Any], dest: Path) -> Path:
     check_edits(edits)
     store = Workspace.open(workspace).postgis
     if store is not None:
-        raise InvalidRequestError(
-            f"情景推演需要内嵌 GeoPackage 的工作区 / what-if edits a copy of city.gpkg, but this "
-            f"workspace reads its layers from {store.where}. Fix: run the scenario on the "
-            f"embedded workspace (the city.toml.bak kept by push-postgis)."
-        )
+        raise InvalidRequestError(MESSAGES.message("whatif_needs_gpkg", where=store.where))
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(workspace, dest, ignore=shutil.ignore_patterns("runs", "campaign"))

@@ -24,6 +24,7 @@ from gardencity.campaign.models import Case
 from gardencity.campaign.organisation import audit
 from gardencity.campaign.schemas import DbId
 from gardencity.errors import InvalidRequestError, NotFoundError
+from gardencity.messages import Catalogue
 from gardencity.notifications.channels import PLUGINS, DeliveryError, Outgoing
 from gardencity.notifications.config import NotificationConfig
 from gardencity.notifications.events import GROUP_KINDS, PERSON_KINDS, text
@@ -48,6 +49,7 @@ __all__ = [
     "send_test",
     "update_channel",
 ]
+MESSAGES = Catalogue(__package__, "data/messages.yaml")
 
 Kind = Literal["wecom", "dingtalk", "feishu", "email", "sms", "webhook"]
 
@@ -210,7 +212,7 @@ def list_channels(session: Session, actor: User, lang: str) -> list[ChannelOut]:
 def _channel(session: Session, channel_id: int) -> NotificationChannel:
     found = session.get(NotificationChannel, channel_id)
     if found is None:
-        raise NotFoundError(f"通知渠道 {channel_id} 不存在 / channel {channel_id} not found")
+        raise NotFoundError(MESSAGES.message("error.channel_not_found", channel_id=channel_id))
     return found
 
 
@@ -296,6 +298,7 @@ def send_test(
     *,
     city_name: str,
     http: httpx.Client | None = None,
+    shown_in: str | None = None,
 ) -> TestResult:
     """Send a test message through the channel now; the provider's answer or refusal."""
     authorize(actor, "notification.manage")
@@ -321,7 +324,7 @@ def send_test(
         answer = PLUGINS[channel.kind].send(outgoing, client)
         result = TestResult(ok=True, answer=answer)
     except DeliveryError as exc:
-        result = TestResult(ok=False, error=str(exc))
+        result = TestResult(ok=False, error=exc.text(shown_in or lang))
     finally:
         if http is None:
             client.close()
@@ -369,7 +372,7 @@ def deliveries(
                 status=row.status,
                 status_label=text(f"status.{row.status}", lang),
                 attempts=row.attempts,
-                last_error=row.last_error,
+                last_error=MESSAGES.shown(row.last_error, lang),
                 next_attempt_at=row.next_attempt_at,
                 created_at=row.created_at,
                 sent_at=row.sent_at,
@@ -384,7 +387,7 @@ def retry_delivery(session: Session, ctx: ServiceContext, actor: User, delivery_
     authorize(actor, "notification.manage")
     row = session.get(Notification, delivery_id)
     if row is None or row.channel == "inbox":
-        raise NotFoundError(f"投递 {delivery_id} 不存在 / delivery {delivery_id} not found")
+        raise NotFoundError(MESSAGES.message("error.delivery_not_found", delivery_id=delivery_id))
     if row.status not in {"failed", "pending"}:
         raise InvalidRequestError(f"delivery {delivery_id} is {row.status}: nothing to retry")
     row.status, row.attempts, row.next_attempt_at = "pending", 0, ctx.now()

@@ -29,6 +29,7 @@ from gardencity.auth.models import User
 from gardencity.campaign.context import Clock
 from gardencity.db.engine import Database
 from gardencity.notifications.channels import PLUGINS, DeliveryError, Outgoing, Photo
+from gardencity.notifications.channels.base import failure
 from gardencity.notifications.config import NotificationConfig
 from gardencity.notifications.models import (
     Notification,
@@ -171,7 +172,7 @@ class DeliveryWorker:
         try:
             outgoing = self._outgoing(group)
         except DeliveryError as exc:
-            self._record(group.rows, error=str(exc), retry=exc.retry)
+            self._record(group.rows, error=exc.stored(), retry=exc.retry)
             return
         if outgoing is None:  # the resident stopped messages
             self._record(group.rows, stopped=True)
@@ -181,7 +182,7 @@ class DeliveryWorker:
             answer = plugin.send(outgoing, self.http)
         except DeliveryError as exc:
             log.warning("delivery %s failed: %s", [r.id for r in group.rows], exc)
-            self._record(group.rows, error=str(exc), retry=exc.retry)
+            self._record(group.rows, error=exc.stored(), retry=exc.retry)
             return
         except Exception as exc:  # a plugin bug must not stop the worker
             log.exception("delivery %s crashed", [r.id for r in group.rows])
@@ -199,9 +200,7 @@ class DeliveryWorker:
         if first.channel_id is not None or (first.channel != "inbox" and not resident):
             channel = group.channel
             if channel is None or not channel.is_active:
-                raise DeliveryError(
-                    "渠道已删除或停用 / the channel was removed or switched off", retry=False
-                )
+                raise failure("channel_gone", retry=False)
             settings = dict(channel.settings or {})
             if group.user is not None:
                 address = group.user.email if channel.kind == "email" else group.user.phone

@@ -18,9 +18,8 @@ Examples
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
-import yaml
+from gardencity.messages import Catalogue
 
 __all__ = [
     "ACTION_EVENTS",
@@ -82,14 +81,11 @@ GROUP_KINDS = ("wecom", "dingtalk", "feishu", "email", "webhook")
 PERSON_KINDS = ("email", "sms", "wecom", "dingtalk", "feishu")
 
 
-@cache
+_CATALOGUE = Catalogue(__package__, "data/messages.yaml")
+
+
 def _table() -> dict[str, tuple[str, str]]:
-    raw = yaml.safe_load((Path(__file__).parent / "data" / "messages.yaml").read_text("utf-8"))
-    flat: dict[str, tuple[str, str]] = {}
-    for group, entries in raw.items():
-        for key, pair in entries.items():
-            flat[f"{group}.{key}"] = (str(pair[0]), str(pair[1]))
-    return flat
+    return _CATALOGUE.pairs()
 
 
 def text(key: str, lang: str) -> str:

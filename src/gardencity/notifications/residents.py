@@ -26,9 +26,11 @@ from sqlalchemy.orm import Session
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Case
 from gardencity.errors import InvalidRequestError, NotFoundError
+from gardencity.messages import Catalogue, Listing
 from gardencity.notifications.models import ResidentSubscription
 
 __all__ = ["Subscribed", "mask_address", "normalise_phone", "stop_messages", "subscribe"]
+MESSAGES = Catalogue(__package__, "data/messages.yaml")
 
 _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -72,30 +74,25 @@ def subscribe(
     """Record the reporter's opt-in for their report ``reference`` (proved by ``token``)."""
     case = session.scalars(select(Case).where(Case.reference == reference)).one_or_none()
     if case is None or not hmac.compare_digest(case.token.encode(), token.encode()):
-        raise NotFoundError(
-            f"编号 {reference} 不存在或凭证不符 / no report {reference} with this token"
-        )
+        raise NotFoundError(MESSAGES.message("error.report_token_mismatch", reference=reference))
     problems = []
     wanted: dict[str, str] = {}
     if email and email.strip():
         if _EMAIL.match(email.strip()):
             wanted["email"] = email.strip()
         else:
-            problems.append(f"“{email}” 不是有效的电子邮件地址 / is not an e-mail address")
+            problems.append(MESSAGES.message("error.not_an_email", email=email))
     if phone and phone.strip():
         number = normalise_phone(phone)
         if _PHONE.match(number):
             wanted["sms"] = number
         else:
-            problems.append(
-                f"“{phone}” 不是有效的手机号（11位，1开头）/ is not a mainland mobile number"
-            )
+            problems.append(MESSAGES.message("error.not_a_mobile", phone=phone))
     if problems:
-        raise InvalidRequestError("; ".join(problems))
+        listed = Listing(tuple(problems), ("；", "; "))
+        raise InvalidRequestError(MESSAGES.message("error.subscription_problems", problems=listed))
     if not wanted:
-        raise InvalidRequestError(
-            "请填写手机号或电子邮件 / give a phone number or an e-mail address"
-        )
+        raise InvalidRequestError(MESSAGES.message("error.give_contact"))
     now = ctx.now()
     for channel, address in wanted.items():
         existing = session.scalars(

@@ -24,6 +24,7 @@ import pyogrio
 from gardencity.assessment.inputs import AssessmentInputs
 from gardencity.errors import DataError, GardenCityError, MissingLayerError
 from gardencity.io.workspace import Workspace
+from gardencity.messages import Catalogue
 from gardencity.planning.pocket_parks import PocketParkPlan, plan_pocket_parks
 from gardencity.planning.shading import shading_priorities
 from gardencity.standards import load_standard
@@ -37,6 +38,7 @@ __all__ = [
     "write_suggestions",
 ]
 
+MESSAGES = Catalogue(__package__)
 COVERAGE = "park_service_coverage"
 SHADED = "shaded_road_coverage"
 
@@ -76,22 +78,13 @@ def suggest_pocket_parks(
     zones, land_use = inputs.get("zones"), inputs.get("land_use")
     green = inputs.get("green_spaces")
     if land_use is None or green is None:
-        raise MissingLayerError(
-            "建议选址需要 land_use 和 green_spaces 图层 / siting needs the land_use and "
-            "green_spaces layers. Fix: import them into the workspace."
-        )
+        raise MissingLayerError(MESSAGES.message("siting_needs_layers"))
     candidates = land_use[land_use["category"].isin(list(categories))]
     if candidates.empty:
-        raise DataError(
-            f"没有可选地块 / no land-use parcel of the categories {list(categories)}. Fix: "
-            "name the categories of vacant or convertible land (e.g. other, green)."
-        )
+        raise DataError(MESSAGES.message("no_candidates", categories=", ".join(categories)))
     target = target_percent if target_percent is not None else _threshold(ws, COVERAGE, zones)
     if target is None:
-        raise DataError(
-            "标准未给出覆盖率阈值 / the standard gives no coverage threshold for this city. "
-            "Fix: give the coverage to reach (e.g. --target 90)."
-        )
+        raise DataError(MESSAGES.message("no_threshold"))
     spec = load_standard(ws.config.city.standard).indicator(COVERAGE)
     index = candidates["parcel_id"].astype(str) if "parcel_id" in candidates else None
     if index is not None:
@@ -129,10 +122,7 @@ def suggest_shading(
     path = Path(diagnostics)
     layers = {name for name, _ in pyogrio.list_layers(path)} if path.is_file() else set()
     if "road_shade_segments" not in layers:
-        raise MissingLayerError(
-            f"{path} 中没有林荫路段图层 / {path} has no road_shade_segments layer. Fix: run "
-            "`gardencity assess` on the workspace first (with its canopy raster)."
-        )
+        raise MissingLayerError(MESSAGES.message("no_shade_segments", path=path))
     segments = gpd.read_file(path, layer="road_shade_segments")
     ws = Workspace.open(workspace)
     target = target_percent

@@ -14,10 +14,12 @@ import pyogrio
 
 from gardencity.assessment.results import Assessment
 from gardencity.assessment.scorecard import SCORECARD_FILE
+from gardencity.messages import Catalogue
 from gardencity.reports.html import write_report
 from gardencity.vocabulary import rgba, vocabulary
 
 __all__ = ["LAYER_VIEWS", "write_diagnostics", "write_outputs"]
+MESSAGES = Catalogue(__package__)
 
 
 # a layer that is a subset of another is stored once: a view of it (GeoPackage views read as
@@ -77,7 +79,7 @@ def _qml(name: str, geometry_type: str) -> str:
     )
 
 
-def write_diagnostics(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
+def write_diagnostics(layers: dict[str, gpd.GeoDataFrame], path: Path, *, lang: str = "zh") -> Path:
     """Write the layers and a ``layer_styles`` table that QGIS applies on opening."""
     fd, tmp_name = tempfile.mkstemp(prefix=".diagnostics-", suffix=".gpkg", dir=path.parent)
     os.close(fd)
@@ -100,12 +102,7 @@ def write_diagnostics(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
         written.append((name, str(frame.geom_type.dropna().iloc[0]) if len(frame) else ""))
     if not written:  # still a GeoPackage that says why it holds no map layers
         about = gpd.GeoDataFrame(
-            {
-                "message": [
-                    "无诊断图层 / no diagnostic layers (an incremental what-if run keeps "
-                    "indicator values only; run a full assessment for the maps)"
-                ]
-            },
+            {"message": [MESSAGES.text("no_diagnostic_layers", lang)]},
         )
         pyogrio.write_dataframe(about, tmp, layer="about", driver="GPKG")
     with sqlite3.connect(tmp) as db:
@@ -187,7 +184,7 @@ def write_outputs(
     step("scorecard")
     scorecard.write(paths["scorecard"])
     step("diagnostics")
-    write_diagnostics(assessment.diagnostics, paths["diagnostics"])
+    write_diagnostics(assessment.diagnostics, paths["diagnostics"], lang=lang)
     step("report")
     write_report(
         scorecard,

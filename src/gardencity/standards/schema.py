@@ -74,8 +74,8 @@ class IndicatorSpec(_Frozen):
     thresholds: list[Threshold] = Field(default_factory=list)
     informative: bool = False
     notes: str = ""
-    # below this share of data completeness (0–1) the indicator says 数据不足 / insufficient
-    # data instead of a verdict; None = the standard's min_completeness
+    # below this share of data completeness (0–1) the indicator says "insufficient data"
+    # instead of a verdict; None = the standard's min_completeness
     min_completeness: float | None = Field(None, ge=0.0, le=1.0)
 
     def select_threshold(

@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gardencity.errors import InvalidRequestError
+from gardencity.messages import Catalogue
 from gardencity.storage.images import IMAGE_TYPES, strip_metadata
 
 __all__ = ["DEFAULT_TYPES", "CheckedFile", "FileStore", "StoredFile", "detect_media_type"]
+MESSAGES = Catalogue(__package__)
 
 DEFAULT_TYPES: Mapping[str, str] = {
     "image/jpeg": "jpg",
@@ -153,26 +155,20 @@ class FileStore:
         while chunk := stream.read(_CHUNK):
             size += len(chunk)
             if size > self.max_bytes:
-                raise InvalidRequestError(
-                    f"文件过大 / file larger than the limit of {self.max_bytes / 1e6:.0f} MB. "
-                    "Fix: resize the photo (phones: choose a smaller size) or split the PDF."
-                )
+                limit = f"{self.max_bytes / 1e6:.0f}"
+                raise InvalidRequestError(MESSAGES.message("file_too_large", limit=limit))
             chunks.append(chunk)
         if size == 0:
-            raise InvalidRequestError("文件为空 / the file is empty")
+            raise InvalidRequestError(MESSAGES.message("file_empty"))
         content = b"".join(chunks)
         media_type = detect_media_type(content[:64], content)
-        allowed = ", ".join(sorted(set(self.allowed.values())))
         if media_type is None or media_type not in self.allowed:
-            raise InvalidRequestError(
-                f"不支持的文件类型 / unsupported file type (allowed: {allowed}). SVG, HTML and "
-                "executables are refused."
-            )
+            allowed = sorted(set(self.allowed.values()))
+            raise InvalidRequestError(MESSAGES.message("file_type_refused", allowed=allowed))
         declared = _ALIASES.get((declared_type or "").lower(), (declared_type or "").lower())
         if declared and declared not in {"application/octet-stream", media_type}:
             raise InvalidRequestError(
-                f"文件内容与声明类型不符 / the content is {media_type} but was declared "
-                f"{declared_type}"
+                MESSAGES.message("file_type_mismatch", actual=media_type, declared=declared_type)
             )
         if clean_photos and media_type in IMAGE_TYPES:
             cleaned = strip_metadata(content, media_type)

@@ -29,8 +29,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from gardencity.errors import InvalidRequestError
+from gardencity.messages import Catalogue
 
 __all__ = ["IMAGE_TYPES", "MAX_PIXELS", "CleanImage", "strip_metadata"]
+MESSAGES = Catalogue(__package__)
 
 #: media type → (Pillow format to write, media type written)
 IMAGE_TYPES: dict[str, tuple[str, str]] = {
@@ -73,9 +75,12 @@ def _open(content: bytes, *, draft: bool = False) -> Any:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise InvalidRequestError(
-                    f"照片过大 / the photo has {width}×{height} pixels, more than "
-                    f"{MAX_PIXELS / 1e6:.0f} million. Fix: choose a smaller photo size on the "
-                    "phone, or resize it."
+                    MESSAGES.message(
+                        "photo_too_many_pixels",
+                        width=width,
+                        height=height,
+                        limit=f"{MAX_PIXELS / 1e6:.0f}",
+                    )
                 )
             if draft:
                 image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
@@ -83,14 +88,9 @@ def _open(content: bytes, *, draft: bool = False) -> Any:
         except InvalidRequestError:
             raise
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-            raise InvalidRequestError(
-                f"照片过大 / the photo is too large to open safely ({exc})"
-            ) from exc
+            raise InvalidRequestError(MESSAGES.message("photo_bomb", detail=exc)) from exc
         except Exception as exc:  # truncated or corrupt files: Pillow raises many kinds
-            raise InvalidRequestError(
-                f"照片无法读取 / the photo cannot be read (damaged or incomplete: {exc}). "
-                "Fix: take or export the photo again."
-            ) from exc
+            raise InvalidRequestError(MESSAGES.message("photo_unreadable", detail=exc)) from exc
     return image
 
 

@@ -18,12 +18,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gardencity.errors import NotFoundError, WorkspaceError
+from gardencity.messages import Catalogue
 
 __all__ = ["BASEMAP_URL", "Basemap", "read_basemap", "router"]
 
 BASEMAP_URL = "/tiles/{z}/{x}/{y}"
 MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
 router = APIRouter(include_in_schema=False)
+MESSAGES = Catalogue(__package__)
 
 
 class Basemap:
@@ -63,22 +65,19 @@ def read_basemap(path: Path) -> Basemap:
     WorkspaceError
         The file is missing, is not an MBTiles file, or holds vector tiles.
     """
-    fix = "Fix: give GARDENCITY_BASEMAP_MBTILES a raster MBTiles file (PNG, JPEG or WebP tiles)."
     if not path.is_file():
-        raise WorkspaceError(f"底图文件不存在 / no base-map file at {path}. {fix}")
+        raise WorkspaceError(MESSAGES.message("basemap_missing", path=path))
     try:
         with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
             metadata = dict(db.execute("SELECT name, value FROM metadata").fetchall())
             db.execute("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles LIMIT 1")
     except sqlite3.Error as exc:
         raise WorkspaceError(
-            f"{path} 不是 MBTiles 文件 / is not an MBTiles file ({exc}). {fix}"
+            MESSAGES.message("basemap_not_mbtiles", path=path, detail=exc)
         ) from exc
     kind = str(metadata.get("format", "png")).lower()
     if kind not in MEDIA_TYPES:
-        raise WorkspaceError(
-            f"{path} 的瓦片格式为 {kind} / holds {kind} tiles, which the pages cannot draw. {fix}"
-        )
+        raise WorkspaceError(MESSAGES.message("basemap_vector", path=path, kind=kind))
     return Basemap(path, {str(k): str(v) for k, v in metadata.items()})
 
 
@@ -87,7 +86,7 @@ def basemap_tile(request: Request, z: int, x: int, y: int) -> Response:
     """One tile of the offline base map (cached by the browser for a day)."""
     path = request.app.state.settings.basemap_mbtiles
     if path is None:
-        raise NotFoundError("no offline base map is configured (GARDENCITY_BASEMAP_MBTILES)")
+        raise NotFoundError(MESSAGES.message("no_basemap"))
     basemap = read_basemap(Path(path))
     data = basemap.tile(z, x, y)
     if data is None:

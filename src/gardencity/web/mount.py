@@ -46,8 +46,8 @@ def install_web(app: FastAPI) -> None:
             app.mount(f"/static/vendor/{prefix}", StaticFiles(directory=path), name=prefix)
         else:
             log.warning(
-                "前端库缺失 / %s is missing: run `make install` (npm ci) so that the map and "
-                "charts work",
+                "front-end library missing: %s; run `make install` (npm ci) so that the map "
+                "and charts work",
                 path,
             )
     settings = app.state.settings

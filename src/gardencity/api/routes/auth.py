@@ -37,8 +37,11 @@ from gardencity.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from gardencity.messages import Catalogue
 from gardencity.settings import Settings
 from gardencity.text import CleanInput
+
+MESSAGES = Catalogue(__package__)
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
@@ -205,7 +208,7 @@ def revoke(session: DbSession, ctx: Ctx, user: CurrentUser, token_id: PathId) ->
     """Revoke one of the caller's sessions or API tokens (an administrator: anyone's). A
     session takes the API tokens created in it along."""
     token = session.get(AuthToken, token_id)
-    missing = NotFoundError(f"令牌不存在 / token {token_id} not found")
+    missing = NotFoundError(MESSAGES.message("token_not_found", token_id=token_id))
     if token is None:
         raise missing
     if token.user_id != user.id:
@@ -231,9 +234,9 @@ def change_password(
     session (cookie and secret) is returned for the caller."""
     settings: Settings = request.app.state.settings
     if not verify_password(user.password_hash, body.current_password):
-        raise AuthenticationError("当前密码错误 / the current password is wrong")
+        raise AuthenticationError(MESSAGES.message("current_password_wrong"))
     if body.new_password == body.current_password:
-        raise InvalidRequestError("新密码不能与当前密码相同 / the new password must differ")
+        raise InvalidRequestError(MESSAGES.message("new_password_same"))
     check_password_policy(body.new_password, [user.username, user.display_name, user.email])
     row = session.get(User, user.id)
     assert row is not None

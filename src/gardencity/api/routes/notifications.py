@@ -159,12 +159,24 @@ def delete_channel(session: DbSession, ctx: Ctx, user: CurrentUser, channel_id: 
 
 @router.post("/notifications/channels/{channel_id}/test", operation_id="test_notification_channel")
 def post_test(
-    request: Request, session: DbSession, ctx: Ctx, user: CurrentUser, channel_id: PathId
+    request: Request,
+    session: DbSession,
+    ctx: Ctx,
+    user: CurrentUser,
+    channel_id: PathId,
+    lang: Lang,
 ) -> admin.TestResult:
-    """Send a test message now; the provider's answer, or its refusal in its own words."""
+    """Send a test message now; the provider's answer, or its refusal (in the request's
+    language where the platform words it, else in the provider's own words)."""
     settings: Settings = request.app.state.settings
     result = admin.send_test(
-        session, ctx, user, channel_id, _config(request), city_name=settings.city_name
+        session,
+        ctx,
+        user,
+        channel_id,
+        _config(request),
+        city_name=settings.city_name,
+        shown_in=lang,
     )
     session.commit()
     return result

@@ -24,6 +24,7 @@ from starlette.datastructures import UploadFile
 
 from gardencity.api.deps import Ctx, DbSession, client_address
 from gardencity.api.errors import OPEN311_ERROR_RESPONSES
+from gardencity.api.lang import request_lang
 from gardencity.api.open311_format import open311_error, open311_response, w3c
 from gardencity.api.open311_input import ListQuery, list_query, parse_new_request
 from gardencity.api.public_cache import PublicCache
@@ -35,8 +36,18 @@ from gardencity.campaign.models import Case, CaseEvent
 from gardencity.campaign.privacy import public_address, public_events, public_note
 from gardencity.campaign.schemas import CaseIn
 from gardencity.campaign.states import OPEN311_STATUS, CaseStatus
-from gardencity.errors import CampaignError, GardenCityError, RateLimitedError
+from gardencity.errors import (
+    CampaignError,
+    GardenCityError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+)
+from gardencity.messages import Catalogue
 from gardencity.settings import Settings
+
+MESSAGES = Catalogue(__package__)
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], responses=OPEN311_ERROR_RESPONSES)
 FORMATS = {"json", "xml"}
@@ -45,21 +56,24 @@ FORMATS = {"json", "xml"}
 def _guard(request: Request, fmt: str, bucket: str, run: Callable[[], Response]) -> Response:
     """Format check, rate limit, and Open311-shaped errors for one call."""
     if fmt not in FORMATS:
-        return open311_error("json", 404, "format must be .json or .xml")
+        lang = request_lang(request, accept_header=True)
+        return open311_error("json", 404, MESSAGES.text("open311.bad_format", lang))
     settings: Settings = request.app.state.settings
     limit = (
         settings.public_writes_per_minute if bucket == "write" else settings.public_reads_per_minute
     )
+    lang = request_lang(request, accept_header=True)
     try:
         request.app.state.limiter.check(f"open311-{bucket}", client_address(request), limit)
         return run()
     except RateLimitedError as exc:
-        return open311_error(fmt, 429, str(exc), {"Retry-After": str(exc.retry_after_s)})
+        retry = {"Retry-After": str(exc.retry_after_s)}
+        return open311_error(fmt, 429, exc.text(lang), retry)
     except CampaignError as exc:
         status = 400 if exc.status == 422 else exc.status
-        return open311_error(fmt, status, str(exc))
+        return open311_error(fmt, status, exc.text(lang))
     except GardenCityError as exc:
-        return open311_error(fmt, 400, str(exc))
+        return open311_error(fmt, 400, exc.text(lang))
 
 
 def public_base(request: Request) -> tuple[str, bool]:
@@ -202,7 +216,7 @@ def list_services(request: Request, ctx: Ctx, fmt: str) -> Response:
 def service_definition(request: Request, ctx: Ctx, service_code: str, fmt: str) -> Response:
     def run() -> Response:
         if service_code not in _public_codes(ctx):
-            return open311_error(fmt, 404, f"unknown service_code '{service_code}'")
+            raise NotFoundError(MESSAGES.message("open311.unknown_service", code=service_code))
         return open311_response(
             fmt, {"service_code": service_code, "attributes": []}, "service_definition", ""
         )
@@ -228,16 +242,17 @@ async def create_request(request: Request, session: DbSession, ctx: Ctx, fmt: st
                     content = await upload.read(ctx.files.max_bytes + 1)
                     photo = (content, upload.filename, upload.content_type)
     except Exception:
-        return open311_error(fmt, 400, "the body must be form-encoded or a JSON object")
+        lang = request_lang(request, accept_header=True)
+        return open311_error(fmt, 400, MESSAGES.text("open311.body_unreadable", lang))
     fields = {k: str(v) for k, v in form.items() if isinstance(v, str | int | float)}
 
     def run() -> Response:
         key = valid_api_key(session, fields.get("api_key"))
         if key is None:
-            return open311_error(fmt, 403, "api_key missing or invalid: ask the city for a key")
+            raise PermissionDeniedError(MESSAGES.message("open311.bad_api_key"))
         code = fields.get("service_code", "")
         if code not in _public_codes(ctx):
-            return open311_error(fmt, 400, f"service_code missing or unknown: '{code}'")
+            raise InvalidRequestError(MESSAGES.message("open311.service_missing", code=code))
         data = parse_new_request(fields)
         # the photo is checked and cleaned before the case is filed (no write waits for it)
         checked = ctx.files.check(photo[0], declared_type=photo[2]) if photo and photo[0] else None
@@ -259,7 +274,8 @@ async def create_request(request: Request, session: DbSession, ctx: Ctx, fmt: st
                 session, ctx, case, checked, filename=photo[1], declared_type=photo[2]
             )
         session.commit()
-        notice = f"已受理，编号 {case.reference} / received as {case.reference}"
+        lang = request_lang(request, accept_header=True)
+        notice = MESSAGES.text("open311_received", lang, reference=case.reference)
         return open311_response(
             fmt,
             [
@@ -349,7 +365,9 @@ def get_request(
             )
         ).one_or_none()
         if case is None:
-            return open311_error(fmt, 404, f"no service request '{service_request_id}'")
+            raise NotFoundError(
+                MESSAGES.message("open311.no_request", reference=service_request_id)
+            )
         extensions = request.query_params.get("extensions", "").lower() == "true"
         view = request_view(
             case,
@@ -369,7 +387,7 @@ def get_token(request: Request, session: DbSession, token: str, fmt: str) -> Res
     def run() -> Response:
         reference = session.scalar(select(Case.reference).where(Case.token == token))
         if reference is None:
-            return open311_error(fmt, 404, "unknown token")
+            raise NotFoundError(MESSAGES.message("open311.unknown_token"))
         return open311_response(
             fmt, [{"service_request_id": reference, "token": token}], "service_requests", "request"
         )

@@ -27,7 +27,10 @@ from gardencity.campaign.schemas import CaseIn, parse_bbox
 from gardencity.campaign.states import OPEN311_STATUS, CaseStatus
 from gardencity.db.spatial import in_bbox
 from gardencity.errors import InvalidRequestError, NotFoundError
+from gardencity.messages import Catalogue
 from gardencity.settings import Settings
+
+MESSAGES = Catalogue(__package__)
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=ERROR_RESPONSES)
 
@@ -125,7 +128,7 @@ def report(
     _limit(request, "write")
     known = ctx.config.categories.get(category)
     if known is None or not known.public:
-        raise InvalidRequestError(f"未知类别 / unknown category '{category}'")
+        raise InvalidRequestError(MESSAGES.message("unknown_public_category", category=category))
     content = photo.file.read(ctx.files.max_bytes + 1) if photo is not None else None
     # checked and cleaned before the case is filed: no write transaction waits for it
     checked = (
@@ -161,7 +164,7 @@ def follow(
     ).one_or_none()
     known = case is not None and ctx.config.categories.get(case.category)
     if case is None or not known or not known.public:
-        raise NotFoundError(f"编号 {reference} 不存在 / no report {reference}")
+        raise NotFoundError(MESSAGES.message("report_not_found", reference=reference))
     codes = [code for code, c in ctx.config.categories.items() if c.public]
     photos = media.public_photos(session, [case.id], codes)[case.id]
     return public_case(case, ctx, _roles(session, case), photos, lang)

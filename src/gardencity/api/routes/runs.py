@@ -29,7 +29,10 @@ from gardencity.jobs.runs import (
     start_run,
 )
 from gardencity.jobs.whatif import check_edits
+from gardencity.messages import Catalogue
 from gardencity.text import CleanInput
+
+MESSAGES = Catalogue(__package__)
 
 router = APIRouter(prefix="/api/v1", tags=["assessment runs"], responses=ERROR_RESPONSES)
 
@@ -56,7 +59,8 @@ def _out(run: AssessmentRun, request: Request) -> RunOut:
     """A run as the API shows it: its step in the request's language."""
     lang = request_lang(request, accept_header=True)
     out = RunOut.model_validate(run)
-    return out.model_copy(update={"message": run_message(out.message, lang)})
+    error = run_message(out.error, lang) if out.error else out.error
+    return out.model_copy(update={"message": run_message(out.message, lang), "error": error})
 
 
 class RunIn(CleanInput):
@@ -67,10 +71,7 @@ class RunIn(CleanInput):
 def workspace_of(request: Request) -> Path:
     workspace: Path | None = request.app.state.settings.workspace
     if workspace is None:
-        raise ConflictError(
-            "此服务器未配置城市工作区 / this server has no city workspace: start it with "
-            "`gardencity serve WORKSPACE` (or set GARDENCITY_WORKSPACE)"
-        )
+        raise ConflictError(MESSAGES.message("no_workspace"))
     return Path(workspace)
 
 
@@ -79,8 +80,12 @@ def _output(request: Request, session: DbSession, run_id: int, name: str) -> Pat
     path = run_dir(workspace_of(request), run.id) / OUTPUT_FILES[name]
     if run.status != "succeeded" or not path.is_file():
         raise NotFoundError(
-            f"评估 {run_id} 尚无成果（状态 {run.status}）/ run {run_id} has no {path.name} "
-            f"(status {run.status}); wait until it has succeeded"
+            MESSAGES.message(
+                "run_has_no_output",
+                run_id=run_id,
+                name=path.name,
+                status=MESSAGES.message(f"run_status.{run.status}"),
+            )
         )
     return path
 
@@ -132,10 +137,7 @@ def run_suggestions(
     run = get_run(session, run_id)
     path = run_dir(workspace_of(request), run.id) / SUGGESTIONS
     if run.status != "succeeded" or not path.is_file():
-        raise NotFoundError(
-            f"评估 {run_id} 没有建议选址结果 / run {run_id} has no siting suggestions: they are "
-            "worked out by an assessment of the city as it is. Start a new assessment."
-        )
+        raise NotFoundError(MESSAGES.message("no_suggestions", run_id=run_id))
     return FileResponse(path, media_type="application/json")
 
 

@@ -12,6 +12,8 @@ from typing import Any, ClassVar, Protocol
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from gardencity.messages import Catalogue
+from gardencity.messages import Message as TextMessage
 from gardencity.notifications.config import NotificationConfig
 from gardencity.notifications.render import Message
 
@@ -21,18 +23,40 @@ __all__ = [
     "DeliveryError",
     "Outgoing",
     "Photo",
+    "failure",
     "post_json",
     "truncate_bytes",
 ]
+MESSAGES = Catalogue(__package__, "data/messages.yaml")
 
 
 class DeliveryError(Exception):
     """The provider refused or could not be reached; ``retry`` says whether trying again
-    later may help (rate limits, time-outs) or not (a wrong key or signature)."""
+    later may help (rate limits, time-outs) or not (a wrong key or signature).
 
-    def __init__(self, message: str, *, retry: bool = True) -> None:
+    Raised with a catalogue message (``error.*`` of ``data/messages.yaml``) it is kept with
+    the delivery as that message (:meth:`stored`) and shown in the reader's language."""
+
+    def __init__(self, message: str | TextMessage, *, retry: bool = True) -> None:
         super().__init__(message)
         self.retry = retry
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def text(self, lang: str) -> str:
+        first = self.args[0]
+        return first.render(lang) if isinstance(first, TextMessage) else str(first)
+
+    def stored(self) -> str:
+        """The error as the delivery's ``last_error`` keeps it."""
+        first = self.args[0]
+        return MESSAGES.stored(first) if isinstance(first, TextMessage) else str(first)
+
+
+def failure(key: str, /, *, retry: bool = True, **params: Any) -> DeliveryError:
+    """A DeliveryError with the message ``error.<key>`` of the notifications' catalogue."""
+    return DeliveryError(MESSAGES.message(f"error.{key}", **params), retry=retry)
 
 
 class ChannelSettings(BaseModel):
@@ -110,7 +134,7 @@ def post_json(
             headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
         )
     except httpx.HTTPError as exc:
-        raise DeliveryError(f"{what} 无法连接 / cannot reach {what}: {exc}") from exc
+        raise failure("unreachable", what=what, detail=exc) from exc
     if response.status_code == 429 or response.status_code >= 500:
         raise DeliveryError(f"{what} HTTP {response.status_code}: {response.text[:300]}")
     if response.status_code >= 400:

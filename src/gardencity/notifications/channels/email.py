@@ -20,7 +20,12 @@ from typing import ClassVar
 import httpx
 from pydantic import Field
 
-from gardencity.notifications.channels.base import ChannelSettings, DeliveryError, Outgoing
+from gardencity.notifications.channels.base import (
+    ChannelSettings,
+    DeliveryError,
+    Outgoing,
+    failure,
+)
 from gardencity.notifications.config import SmtpServer
 from gardencity.notifications.render import html, plain_text
 
@@ -98,22 +103,15 @@ class EmailChannel:
         del http
         server = outgoing.config.smtp
         if server is None:
-            raise DeliveryError(
-                "未配置邮件服务器 / no SMTP server: set notifications.smtp in campaign.yaml",
-                retry=False,
-            )
+            raise failure("no_smtp", retry=False)
         settings = EmailSettings.model_validate(outgoing.settings)
         recipients = settings.addresses or ([outgoing.address] if outgoing.address else [])
         if not recipients:
-            raise DeliveryError("没有收件地址 / no e-mail address for this recipient", retry=False)
+            raise failure("no_email", retry=False)
         mail = build_email(outgoing, server.sender, recipients)
         password = os.environ.get(server.password_env) if server.password_env else None
         if server.password_env and password is None:
-            raise DeliveryError(
-                f"环境变量 {server.password_env} 未设置 / the SMTP password variable "
-                f"{server.password_env} is not set",
-                retry=False,
-            )
+            raise failure("smtp_password_missing", name=server.password_env, retry=False)
         try:
             with _connect(server, outgoing.config.delivery.timeout_seconds) as smtp:
                 if server.username:

@@ -25,7 +25,12 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import Field
 
-from gardencity.notifications.channels.base import ChannelSettings, DeliveryError, Outgoing
+from gardencity.notifications.channels.base import (
+    ChannelSettings,
+    DeliveryError,
+    Outgoing,
+    failure,
+)
 from gardencity.notifications.config import SmsProvider
 from gardencity.notifications.render import local_time, place_text
 
@@ -66,11 +71,7 @@ def sms_variables(outgoing: Outgoing) -> dict[str, str]:
 def _env(match: re.Match[str]) -> str:
     value = os.environ.get(match.group(1))
     if value is None:
-        raise DeliveryError(
-            f"环境变量 {match.group(1)} 未设置 / the SMS template needs the environment "
-            f"variable {match.group(1)}",
-            retry=False,
-        )
+        raise failure("env_missing", name=match.group(1), retry=False)
     return value
 
 
@@ -110,11 +111,7 @@ class SmsChannel:
         key = _template_key(outgoing)
         template = provider.templates.get(key)
         if template is None:
-            raise DeliveryError(
-                f"没有短信模板 / no SMS template for '{key}': add notifications.sms.templates."
-                f"{key} (the template id your provider approved and its parameters)",
-                retry=False,
-            )
+            raise failure("no_sms_template", key=key, retry=False)
         variables = sms_variables(outgoing)
         unknown = sorted(set(template.params.values()) - set(variables))
         if unknown:
@@ -139,14 +136,11 @@ class SmsChannel:
     def send(self, outgoing: Outgoing, http: httpx.Client) -> str:
         provider = outgoing.config.sms
         if provider is None:
-            raise DeliveryError(
-                "未配置短信服务 / no SMS provider: set notifications.sms in campaign.yaml",
-                retry=False,
-            )
+            raise failure("no_sms_provider", retry=False)
         settings = SmsSettings.model_validate(outgoing.settings)
         phone = settings.phone or outgoing.address
         if not phone:
-            raise DeliveryError("没有手机号 / no phone number for this recipient", retry=False)
+            raise failure("no_phone", retry=False)
         spec = self.request(outgoing, provider, phone)
         try:
             if spec["method"] == "GET":
@@ -154,7 +148,7 @@ class SmsChannel:
             else:
                 response = http.post(spec["url"], json=spec["body"], headers=spec["headers"])
         except httpx.HTTPError as exc:
-            raise DeliveryError(f"短信服务无法连接 / cannot reach the SMS provider: {exc}") from exc
+            raise failure("sms_unreachable", detail=exc) from exc
         try:
             answer = response.json()
         except ValueError:

@@ -23,7 +23,12 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import Field
 
-from gardencity.notifications.channels.base import ChannelSettings, DeliveryError, Outgoing
+from gardencity.notifications.channels.base import (
+    ChannelSettings,
+    DeliveryError,
+    Outgoing,
+    failure,
+)
 from gardencity.notifications.render import plain_text
 
 __all__ = ["SignedWebhook", "webhook_signature"]
@@ -75,7 +80,7 @@ class SignedWebhook:
         try:
             response = http.post(settings.url, content=content, headers=headers)
         except httpx.HTTPError as exc:
-            raise DeliveryError(f"无法连接业务系统 / cannot reach {settings.url}: {exc}") from exc
+            raise failure("webhook_unreachable", url=settings.url, detail=exc) from exc
         if response.is_success:
             return f"HTTP {response.status_code}"
         retry = response.status_code >= 500 or response.status_code in {408, 429}
