@@ -224,6 +224,9 @@ RUNS_AND_DASHBOARD: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/runs"): Rule(STAFF, lambda c: {}),
     ("POST", "/api/v1/runs"): Rule({"admin", "coordinator"}, lambda c: {"json": {}}),
     ("GET", "/api/v1/runs/{run_id}"): Rule(STAFF, lambda c: {"url": f"/api/v1/runs/{c.run_id}"}),
+    ("GET", "/api/v1/runs/{run_id}/suggestions"): Rule(
+        STAFF, lambda c: {"url": f"/api/v1/runs/{c.run_id}/suggestions"}
+    ),
     ("GET", "/api/v1/runs/{run_id}/files/{name}"): Rule(
         STAFF, lambda c: {"url": f"/api/v1/runs/{c.run_id}/files/scorecard.json"}
     ),
