@@ -33,11 +33,11 @@ def test_each_command_group_is_a_module_registered_explicitly() -> None:
     module registers nothing by itself."""
     import click
 
-    from gardencity.cli import batch, campaign, inspection, standards, workspace
+    from gardencity.cli import batch, campaign, inspection, planning, standards, workspace
 
     registered = {id(command) for command in main.commands.values()}
     defined: set[int] = set()
-    for module in (workspace, standards, batch, campaign, inspection):
+    for module in (workspace, standards, batch, planning, campaign, inspection):
         commands = [getattr(module, name) for name in module.__all__]
         assert commands and all(isinstance(c, click.Command) for c in commands)
         assert {id(c) for c in commands} <= registered, module.__name__
