@@ -24,6 +24,7 @@ from gardencity.db.engine import Database
 from gardencity.errors import AuthenticationError, RateLimitedError
 from gardencity.jobs.runs import latest_scorecard
 from gardencity.settings import Settings
+from gardencity.vocabulary import vocabulary
 from gardencity.web.cockpit import indicator_rows
 from gardencity.web.i18n import messages
 
@@ -94,6 +95,7 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
     lang = request_lang(request)
     t = messages(lang)
     settings: Settings = request.app.state.settings
+    case_statuses = _case_statuses(request, lang)
     nav = [
         (name, t[key])
         for name, (key, roles) in NAV.items()
@@ -103,6 +105,8 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
         "lang": lang,
         "user": user.__dict__ if user else None,
         "t": t,
+        "words": vocabulary().page_labels(lang),
+        "case_statuses": case_statuses,
         "tile_url": settings.tile_url,
         "tile_attribution": settings.tile_attribution,
         **context.pop("data", {}),
@@ -118,12 +122,22 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
             "nav": nav,
             "city_name": settings.city_name,
             "page_data": json_for_html(page_data),
+            "case_statuses": case_statuses,
             **context,
         },
     )
     if request.query_params.get("lang") in ("zh", "en"):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
+
+
+def _case_statuses(request: Request, lang: str) -> dict[str, str]:
+    """The cases' states in the city's words (its campaign configuration)."""
+    ctx: ServiceContext = request.app.state.ctx
+    labels = ctx.config.status_labels
+    return {
+        code: label.name_zh if lang == "zh" else label.name_en for code, label in labels.items()
+    }
 
 
 def login_redirect(request: Request) -> RedirectResponse:

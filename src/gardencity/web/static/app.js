@@ -5,6 +5,12 @@ const T = PAGE.t;
 
 function t(key) { return T[key] || key; }
 
+// a label of the vocabulary in the page's language, e.g. word("case_sources", "grid_patrol")
+function word(group, key) {
+  if (key === null || key === undefined || key === "") return "—";
+  return ((PAGE.words || {})[group] || {})[key] || key;
+}
+
 function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
@@ -43,7 +49,7 @@ function toast(message) {
 
 function fmtNumber(value, digits = 2) {
   if (value === null || value === undefined || Number.isNaN(value)) return "—";
-  if (typeof value === "boolean") return value ? "是" : "否";
+  if (typeof value === "boolean") return t(value ? "yes" : "no");
   return Number(value).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
@@ -54,18 +60,27 @@ function fmtTime(iso) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+// a day in the city's time zone as the page's language writes it: 2026年5月1日, or 2026-05-01;
+// `before`: the day before the moment (the last day of a period that ends at a midnight)
+function fmtDate(iso, before = false) {
+  if (!iso) return "—";
+  const moment = new Date(new Date(iso).getTime() - (before ? 1 : 0));
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", { timeZone: PAGE.time_zone || "Asia/Shanghai",
+    year: "numeric", month: "numeric", day: "numeric" }).formatToParts(moment).map((p) => [p.type, Number(p.value)]));
+  if (PAGE.lang === "en") return `${parts.year}-${String(parts.month).padStart(2, "0")}-${String(parts.day).padStart(2, "0")}`;
+  return `${parts.year}年${parts.month}月${parts.day}日`;
+}
+
 function statusBadge(status, label) {
-  return `<span class="badge st-${esc(status)}">${esc(label || status)}</span>`;
+  return `<span class="badge st-${esc(status)}">${esc(label || (PAGE.case_statuses || {})[status] || status)}</span>`;
 }
 
 function flagBadge(flag) {
-  if (flag === "red") return `<span class="badge flag-red">${esc(t("red_flag"))}</span>`;
-  if (flag === "black") return `<span class="badge flag-black">${esc(t("black_flag"))}</span>`;
-  return "";
+  return flag ? `<span class="badge flag-${esc(flag)}">${esc(word("flags", flag))}</span>` : "";
 }
 
 // a colour of the vocabulary (/static/vocabulary.css), e.g. colour("status-pass-mark")
 function colour(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(`--${name}`).trim();
 }
-window.gc = { PAGE, t, esc, api, toast, fmtNumber, fmtTime, statusBadge, flagBadge, colour };
+window.gc = { PAGE, t, word, esc, api, toast, fmtNumber, fmtTime, fmtDate, statusBadge, flagBadge, colour };

@@ -1,7 +1,7 @@
 /* 驾驶舱: ECharts of indicators vs thresholds, trend over runs, case statistics, targets, flags. */
 "use strict";
 (function () {
-  const { PAGE, t, esc, api, fmtNumber, flagBadge } = window.gc;
+  const { PAGE, t, word, esc, api, fmtNumber, fmtDate, flagBadge } = window.gc;
   const charts = [];
   function chart(id) {
     const el = document.getElementById(id);
@@ -87,7 +87,7 @@
     const box = document.getElementById("flags");
     const flagged = rows.filter((r) => r.flag);
     if (!flagged.length) { box.textContent = t("no_flags"); return; }
-    box.innerHTML = `<p>${esc(t("period"))}: ${esc(flagged[0].period_start.slice(0, 10))} – ${esc(flagged[0].period_end.slice(0, 10))}</p><ul>` +
-      flagged.map((r) => `<li>${flagBadge(r.flag)} ${esc(r.unit_name)} (${esc(t("score"))} ${fmtNumber(r.score, 1)})</li>`).join("") + "</ul>";
+    box.innerHTML = `<p>${esc(t("period"))}${esc(t("nf_colon"))}${esc(fmtDate(flagged[0].period_start))} – ${esc(fmtDate(flagged[0].period_end, true))}</p><ul>` +
+      flagged.map((r) => `<li>${flagBadge(r.flag)} ${esc(r.unit_name)}${esc(t("nf_paren_open"))}${esc(t("score"))} ${fmtNumber(r.score, 1)}${esc(t("nf_paren_close"))}</li>`).join("") + "</ul>";
   }).catch((err) => { document.getElementById("flags").textContent = err.message; });
 })();

@@ -17,7 +17,7 @@
   function legend(def) {
     if (!def.legend) return "";
     const items = Object.entries(def.legend).map(([code, [colour, label]]) =>
-      `<span><i class="swatch" style="background:${colour}"></i>${esc(def.name === "cases" ? t("st_" + code) : label)}</span>`);
+      `<span><i class="swatch" style="background:${colour}"></i>${esc(def.name === "cases" ? window.gc.PAGE.case_statuses[code] || label : label)}</span>`);
     return `<div class="legend-sub">${items.join("")}</div>`;
   }
 

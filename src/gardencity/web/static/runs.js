@@ -1,13 +1,13 @@
 /* Assessment runs: start one (a job), follow its progress, open its outputs; what-if mode. */
 "use strict";
 (function () {
-  const { PAGE, t, esc, api, toast, fmtNumber, fmtTime } = window.gc;
+  const { PAGE, t, word, esc, api, toast, fmtNumber, fmtTime } = window.gc;
   const body = document.querySelector("#run-table tbody");
   let timer = null;
   let baseline = null;
 
   function summary(s) {
-    return Object.entries(s || {}).map(([k, v]) => `${esc(k)}: ${v}`).join(", ");
+    return Object.entries(s || {}).map(([k, v]) => `${esc(word("statuses", k))}${t("nf_colon")}${v}`).join(t("nf_list_separator"));
   }
   function row(r) {
     const files = r.status === "succeeded"

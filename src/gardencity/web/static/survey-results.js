@@ -1,7 +1,7 @@
 /* Survey results: stratified satisfied shares with confidence intervals against the requirement. */
 "use strict";
 (function () {
-  const { t, esc, api, toast, fmtNumber } = window.gc;
+  const { t, word, esc, api, toast, fmtNumber } = window.gc;
   const form = document.getElementById("results-form");
   const chartEl = document.getElementById("chart-survey");
   const chart = window.echarts ? echarts.init(chartEl, null, { renderer: "canvas" }) : null;
@@ -55,7 +55,7 @@
     document.getElementById("main-ci").textContent = main ? `${t("survey_ci")} ${ci(main)}` : "";
     document.getElementById("req-threshold").textContent = `≥ ${req.min_satisfied_pct}%`;
     const conf = document.getElementById("req-confidence");
-    conf.textContent = `${t("survey_threshold_confidence")}: ${t("threshold_" + req.confidence)}`;
+    conf.textContent = `${t("survey_threshold_confidence")}: ${word("confidences", req.confidence)}`;
     conf.dataset.confidence = req.confidence;
     const verdict = document.getElementById("req-verdict");
     verdict.textContent = t("verdict_" + req.verdict);
