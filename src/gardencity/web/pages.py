@@ -293,7 +293,9 @@ def cases_page(request: Request) -> Response:
 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: int) -> Response:
-    return _staff_page(request, "case", case_id=case_id, data={"case_id": case_id})
+    ctx: ServiceContext = request.app.state.ctx
+    data = {"case_id": case_id, "categories": _categories(ctx, request)}
+    return _staff_page(request, "case", case_id=case_id, data=data)
 
 
 @router.get("/patrol")
@@ -357,7 +359,12 @@ def _city_outline(request: Request) -> dict[str, Any]:
 def _categories(ctx: ServiceContext, request: Request) -> list[dict[str, Any]]:
     lang = request_lang(request)
     return [
-        {"code": c.code, "name": c.name_zh if lang == "zh" else c.name_en, "public": c.public}
+        {
+            "code": c.code,
+            "name": c.name_zh if lang == "zh" else c.name_en,
+            "name_zh": c.name_zh,  # a case's title when it was filed without one
+            "public": c.public,
+        }
         for c in ctx.config.categories.values()
     ]
 

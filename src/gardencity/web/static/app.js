@@ -83,4 +83,19 @@ function flagBadge(flag) {
 function colour(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(`--${name}`).trim();
 }
-window.gc = { PAGE, t, word, esc, api, toast, fmtNumber, fmtTime, fmtDate, statusBadge, flagBadge, colour };
+// a case's title; one filed without a title carries its category's Chinese name, shown in the
+// page's language
+function caseTitle(c) {
+  const category = (PAGE.categories || []).find((k) => k.code === c.category);
+  if (c.title && !(category && c.title === category.name_zh)) return c.title;
+  return (category && category.name) || c.category_label || c.title || (c.description || "").slice(0, 40);
+}
+
+// a Leaflet map's own controls in the page's language (zoom buttons' tooltips, credit line)
+function mapInLanguage(map) {
+  map.zoomControl.remove();
+  L.control.zoom({ zoomInTitle: t("zoom_in"), zoomOutTitle: t("zoom_out") }).addTo(map);
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+  return map;
+}
+window.gc = { PAGE, t, word, caseTitle, mapInLanguage, esc, api, toast, fmtNumber, fmtTime, fmtDate, statusBadge, flagBadge, colour };

@@ -1,7 +1,7 @@
 /* One case: details, before/after photos, timeline, and only the actions allowed to you. */
 "use strict";
 (function () {
-  const { PAGE, t, word, esc, api, toast, fmtTime, statusBadge } = window.gc;
+  const { PAGE, t, word, caseTitle, esc, api, toast, fmtTime, statusBadge } = window.gc;
   const stateName = (code) => (PAGE.case_statuses || {})[code] || code;
   const id = PAGE.case_id;
   const NEEDS_REASON = new Set(["reassign", "send_back", "discard", "reopen", "comment"]);
@@ -11,9 +11,9 @@
   function render(c) {
     current = c;
     document.getElementById("case-title").innerHTML = `${esc(t("case"))} ${esc(c.reference)} ${statusBadge(c.status, c.status_label)}` +
-      (c.overdue ? ` <span class="badge overdue">${esc(t("overdue"))}</span>` : "");
+      (c.overdue ? ` <span class="badge overdue">${esc(word("marks", "overdue"))}</span>` : "");
     const unitName = (units.find((u) => u.id === c.unit_id) || {}).name || "—";
-    const props = [["title", c.title], ["description", c.description], ["category", c.category_label || c.category], ["priority", word("priorities", c.priority)],
+    const props = [["title", caseTitle(c)], ["description", c.description], ["category", c.category_label || c.category], ["priority", word("priorities", c.priority)],
       ["source", word("case_sources", c.source)], ["unit", unitName], ["grid", c.grid_code], ["address", c.address],
       ["location", `${c.lon.toFixed(6)}, ${c.lat.toFixed(6)}`], ["deadline", fmtTime(c.deadline_at)], ["created", fmtTime(c.created_at)]];
     document.getElementById("case-props").innerHTML = props.filter(([, v]) => v).map(([k, v]) => `<dt>${esc(t(k))}</dt><dd>${esc(v)}</dd>`).join("");

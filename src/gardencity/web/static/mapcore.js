@@ -67,7 +67,7 @@
   })();
 
   function makeMap(element) {
-    const map = L.map(element, { preferCanvas: true, renderer: L.canvas({ padding: 0.3 }), zoomSnap: 0.25 });
+    const map = window.gc.mapInLanguage(L.map(element, { preferCanvas: true, renderer: L.canvas({ padding: 0.3 }), zoomSnap: 0.25 }));
     if (PAGE.tile_url) {
       L.tileLayer(PAGE.tile_url, { attribution: esc(PAGE.tile_attribution || ""), maxZoom: 19 }).addTo(map);
     }
