@@ -53,22 +53,29 @@ function fmtNumber(value, digits = 2) {
   return Number(value).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+// the parts of a moment in the city's time zone (Asia/Shanghai unless the page says otherwise)
+function localParts(moment) {
+  const format = new Intl.DateTimeFormat("en-CA", { timeZone: PAGE.time_zone || "Asia/Shanghai", hourCycle: "h23",
+    year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric" });
+  return Object.fromEntries(format.formatToParts(moment).map((p) => [p.type, Number(p.value)]));
+}
+
+const pad2 = (n) => String(n).padStart(2, "0");
+
+// a moment in the city's time zone: 2026年5月1日 08:30, or 2026-05-01 08:30
 function fmtTime(iso) {
   if (!iso) return "—";
-  const d = new Date(iso);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const p = localParts(new Date(iso));
+  const day = PAGE.lang === "en" ? `${p.year}-${pad2(p.month)}-${pad2(p.day)}` : `${p.year}年${p.month}月${p.day}日`;
+  return `${day} ${pad2(p.hour)}:${pad2(p.minute)}`;
 }
 
 // a day in the city's time zone as the page's language writes it: 2026年5月1日, or 2026-05-01;
 // `before`: the day before the moment (the last day of a period that ends at a midnight)
 function fmtDate(iso, before = false) {
   if (!iso) return "—";
-  const moment = new Date(new Date(iso).getTime() - (before ? 1 : 0));
-  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", { timeZone: PAGE.time_zone || "Asia/Shanghai",
-    year: "numeric", month: "numeric", day: "numeric" }).formatToParts(moment).map((p) => [p.type, Number(p.value)]));
-  if (PAGE.lang === "en") return `${parts.year}-${String(parts.month).padStart(2, "0")}-${String(parts.day).padStart(2, "0")}`;
-  return `${parts.year}年${parts.month}月${parts.day}日`;
+  const p = localParts(new Date(new Date(iso).getTime() - (before ? 1 : 0)));
+  return PAGE.lang === "en" ? `${p.year}-${pad2(p.month)}-${pad2(p.day)}` : `${p.year}年${p.month}月${p.day}日`;
 }
 
 function statusBadge(status, label) {

@@ -26,7 +26,7 @@
     const body = document.querySelector("#case-table tbody");
     try {
       const page = await api("/api/v1/cases?" + query);
-      document.getElementById("case-count").textContent = `${t("total")}: ${page.total}`;
+      document.getElementById("case-count").textContent = `${t("total")}${t("nf_colon")}${page.total}`;
       body.innerHTML = page.items.length ? page.items.map((c) => `<tr data-reference="${esc(c.reference)}">
         <td><a href="/cases/${c.id}">${esc(c.reference)}</a></td><td>${esc(caseTitle(c))}</td>
         <td>${esc(categoryName[c.category] || c.category)}</td>
