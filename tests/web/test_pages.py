@@ -476,7 +476,7 @@ def test_status_and_flag_colours_have_enough_contrast(
     page.goto("/cases")
     classes = [
         "ok", "ok-unverified", "bad", "bad-unverified", "neutral", "insufficient", "overdue",
-        "flag-red",
+        "flag-red", "priority-urgent", "priority-high",
         "flag-black", "st-filed", "st-dispatched", "st-in_progress", "st-submitted",
         "st-sent_back", "st-closed", "st-discarded",
     ]  # fmt: skip

@@ -79,7 +79,7 @@ def test_the_plan_lists_each_actions_cases_and_opens_the_filtered_case_desk(
     page.wait_for_selector(f"#action-cases tr[data-action='{action}']")
     row = page.locator(f"#action-cases tr[data-action='{action}']")
     assert "口袋公园建设" in row.locator("th").inner_text()
-    assert "新增绿地面积 (ha)" in page.locator("#action-table").inner_text()  # configured name
+    assert "新增绿地面积（公顷）" in page.locator("#action-table").inner_text()  # configured name
     assert _counts(page, action) == {"open": "2", "closed": "1", "total": "3"}
     assert _counts(page, "plan_shaded_roads") == {"open": "1", "closed": "0", "total": "1"}
     shot(page, "plan-action-cases")

@@ -131,6 +131,17 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
     return response
 
 
+def _metric_names(ctx: ServiceContext, lang: str) -> dict[str, str]:
+    """Each target metric's name with its unit in brackets: 新增绿地面积（公顷）."""
+    t = messages(lang)
+    names = {}
+    for m in ctx.config.target_metrics.values():
+        unit = vocabulary().label("units", m.unit, lang)
+        name = m.name_zh if lang == "zh" else m.name_en
+        names[m.code] = f"{name}{t['nf_paren_open']}{unit}{t['nf_paren_close']}" if unit else name
+    return names
+
+
 def _case_statuses(request: Request, lang: str) -> dict[str, str]:
     """The cases' states in the city's words (its campaign configuration)."""
     ctx: ServiceContext = request.app.state.ctx
@@ -281,7 +292,11 @@ def cockpit_page(request: Request) -> Response:
         districts=districts,
         scorecard=scorecard,
         run_id=run_id,
-        data={"indicators": chart, "run_id": run_id},
+        data={
+            "indicators": chart,
+            "run_id": run_id,
+            "metrics": _metric_names(request.app.state.ctx, lang),
+        },
     )
 
 
@@ -313,17 +328,15 @@ def rankings_page(request: Request) -> Response:
 def targets_page(request: Request) -> Response:
     ctx: ServiceContext = request.app.state.ctx
     lang = request_lang(request)
-    metrics = {
-        m.code: f"{m.name_zh if lang == 'zh' else m.name_en} ({m.unit})"
-        for m in ctx.config.target_metrics.values()
-    }
-    return _staff_page(request, "targets", data={"metrics": metrics})
+    return _staff_page(request, "targets", data={"metrics": _metric_names(ctx, lang)})
 
 
 @router.get("/runs")
 def runs_page(request: Request) -> Response:
-    _, run_id = _latest_scorecard(request)
-    return _staff_page(request, "runs", data={"run_id": run_id})
+    scorecard, run_id = _latest_scorecard(request)
+    lang = request_lang(request)
+    names = {i.id: i.name(lang) for i in scorecard.indicators} if scorecard else {}
+    return _staff_page(request, "runs", data={"run_id": run_id, "indicator_names": names})
 
 
 @router.get("/public")

@@ -78,7 +78,9 @@
     box.innerHTML = `<table><thead><tr><th scope="col">${esc(t("action_code"))}</th><th scope="col">${esc(t("metric"))}</th><th scope="col">${esc(t("completion"))}</th></tr></thead><tbody>` +
       data.by_action.map((r) => {
         const pct = r.completion_display_pct ?? 0;
-        return `<tr><td>${esc(r.action_code)}</td><td>${esc(r.metric)}</td><td><progress class="progress" max="100" value="${pct}" aria-label="${esc(r.action_code)} ${esc(r.metric)}"></progress> ${fmtNumber(r.completion_pct, 1)}%</td></tr>`;
+        const action = (data.targets.find((x) => x.action_code === r.action_code && x.action_name) || {}).action_name || r.action_code;
+        const metric = (PAGE.metrics || {})[r.metric] || r.metric;
+        return `<tr><td>${esc(action)}</td><td>${esc(metric)}</td><td><progress class="progress" max="100" value="${pct}" aria-label="${esc(action)} ${esc(metric)}"></progress> ${fmtNumber(r.completion_pct, 1)}%</td></tr>`;
       }).join("") + "</tbody></table>";
   }).catch((err) => { document.getElementById("targets").textContent = err.message; });
 

@@ -109,8 +109,8 @@
     const rows = Object.entries(run.values).map(([id, v]) => {
       const b = (base[id] || {}).value;
       const changed = typeof v.value === "number" && typeof b === "number" ? v.value - b : null;
-      return `<tr data-indicator="${esc(id)}"><th scope="row">${esc(id)}</th><td class="num">${fmtNumber(b)}</td><td class="num">${fmtNumber(v.value)}</td>
-        <td class="num">${changed === null ? "—" : (changed > 0 ? "+" : "") + fmtNumber(changed)}</td><td>${esc(v.status)}</td></tr>`;
+      return `<tr data-indicator="${esc(id)}"><th scope="row">${esc((PAGE.indicator_names || {})[id] || id)}</th><td class="num">${fmtNumber(b)}</td><td class="num">${fmtNumber(v.value)}</td>
+        <td class="num">${changed === null ? "—" : (changed > 0 ? "+" : "") + fmtNumber(changed)}</td><td>${esc(word("statuses", v.status))}</td></tr>`;
     }).join("");
     document.getElementById("whatif-result").innerHTML = `<h3>${esc(t("whatif_result"))}</h3><table id="whatif-table"><thead><tr>
       <th scope="col">${esc(t("indicator"))}</th><th scope="col">${esc(t("baseline"))}</th><th scope="col">${esc(t("what_if"))}</th>

@@ -9,7 +9,7 @@
     const names = Object.fromEntries(units.map((u) => [u.id, u.name]));
     const actionName = {};
     for (const r of data.targets) if (r.action_name) actionName[r.action_code] = r.action_name;
-    const label = (code) => actionName[code] ? `${actionName[code]} (${code})` : code;
+    const label = (code) => actionName[code] || code;
     document.querySelector("#target-table tbody").innerHTML = data.targets.map((r) => `<tr><td>${esc(names[r.unit_id] || r.unit_id)}</td>
       <td>${esc(r.action_name || r.action_code)}</td><td>${esc(metric(r.metric))}</td><td>${r.year}</td><td class="num">${fmtNumber(r.target_value)}</td>
       <td class="num">${fmtNumber(r.reported)}</td><td>${bar(r)}</td></tr>`).join("") || empty("no_targets", 7);
