@@ -84,6 +84,43 @@ def _problems(text: str, lang: str, names: list[str], districts: dict[str, str])
     return found
 
 
+def _visit(page: Any, shot: Any, name: str, path: str, lang: str) -> str:
+    """Open a page at desktop size (and, in Chinese, phone size), keep a screenshot of each,
+    and return what it shows."""
+    for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        if size == "phone" and lang == "en":
+            continue
+        page.set_viewport_size(viewport)
+        page.goto(path)
+        page.wait_for_selector(READY[name], timeout=30_000)
+        page.wait_for_load_state("networkidle")
+        shot(page, f"words-{name}-{lang}-{size}")
+    return _shown_text(page)
+
+
+def _map_details(page: Any, shot: Any, lang: str) -> str:
+    """The map's details of a piece of uncovered residential land, a green space and a case."""
+    page.set_viewport_size(DESKTOP)
+    page.goto("/map")
+    page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
+    page.check("#layer-green_spaces")
+    page.wait_for_selector("#count-green_spaces[data-count]")
+    shown = []
+    for layer in ("uncovered_residential", "green_spaces", "cases"):
+        page.evaluate(f"() => {{ gc.mapLoaded.{layer}.getLayers()[0].fire('click'); }}")
+        shown.append(
+            page.evaluate(  # a feature's name is data, in the city's language
+                """(name) => [...document.querySelectorAll('#details dt')]
+                    .filter((dt) => dt.innerText !== name)
+                    .map((dt) => dt.innerText + ' ' + dt.nextElementSibling.innerText)
+                    .join('\\n')""",
+                vocabulary().label("fields", "name", lang),
+            )
+        )
+        shot(page, f"words-map-{layer}-{lang}")
+    return "\n".join(shown)
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_pages_show_labels_in_the_page_language(
     browser: Any, live_server: LiveServer, shot: Any, lang: str
@@ -98,29 +135,22 @@ def test_the_pages_show_labels_in_the_page_language(
     page.goto(f"/cases?lang={lang}")
     problems = {}
     for name, path in [
-        ("cases", "/cases"),
+        ("cases", f"/cases?q={case['reference']}"),  # cases of other tests: data
         ("case", f"/cases/{case['id']}"),
         ("cockpit", "/cockpit"),
         ("rankings", "/rankings"),
         ("runs", "/runs"),
     ]:
-        for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-            if size == "phone" and lang == "en":
-                continue
-            page.set_viewport_size(viewport)
-            page.goto(path)
-            page.wait_for_selector(READY[name], timeout=30_000)
-            page.wait_for_load_state("networkidle")
-            shot(page, f"words-{name}-{lang}-{size}")
-        problems[name] = _problems(_shown_text(page), lang, names, districts)
+        problems[name] = _problems(_visit(page, shot, name, path, lang), lang, names, districts)
+    timeline = page.goto(f"/cases/{case['id']}") and page.locator(READY["case"]).first
+    timeline.wait_for()
     words = vocabulary()
-    page.goto(f"/cases/{case['id']}")
-    page.wait_for_selector(READY["case"])
-    timeline = page.locator("#timeline").inner_text()
-    assert words.label("case_events", "file", lang) in timeline
-    assert (
-        words.label("case_sources", "grid_patrol", lang) in page.locator("#case-props").inner_text()
-    )
+    assert words.label("case_events", "file", lang) in page.locator("#timeline").inner_text()
+    props = page.locator("#case-props").inner_text()
+    assert words.label("case_sources", "grid_patrol", lang) in props
+    details = _map_details(page, shot, lang)
+    assert words.label("fields", "area_m2", lang) in details
+    problems["map"] = _problems(details, lang, names, districts)
     assert {k: sorted(set(v)) for k, v in problems.items() if v} == {}
     assert page.errors == []
     page.context.close()

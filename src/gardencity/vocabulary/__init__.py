@@ -56,6 +56,9 @@ GROUPS = (
     "flags",
     "marks",
     "operators",
+    "road_grades",
+    "road_sides",
+    "fields",
 )
 PAGE_GROUPS = (
     "statuses",
@@ -128,6 +131,9 @@ class Vocabulary(BaseModel):
     flags: dict[str, Term]
     marks: dict[str, Term]
     operators: dict[str, Term]
+    road_grades: dict[str, Term]
+    road_sides: dict[str, Term]
+    fields: dict[str, Term]
 
     def group(self, group: str) -> dict[str, Term]:
         if group not in GROUPS:

@@ -263,7 +263,9 @@ def _holds(user: PageUser, permission: str) -> bool:
 @router.get("/map")
 def map_page(request: Request) -> Response:
     _, run_id = _latest_scorecard(request)
-    return _staff_page(request, "map", data={"run_id": run_id}, run_id=run_id)
+    ctx: ServiceContext = request.app.state.ctx
+    data = {"run_id": run_id, "categories": _categories(ctx, request)}
+    return _staff_page(request, "map", data=data, run_id=run_id)
 
 
 @router.get("/cockpit")
