@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from gardencity.assessment.scorecard import Scorecard
 from gardencity.vocabulary import vocabulary
+from gardencity.vocabulary.dates import chinese_datetime
 from gardencity.web.i18n import messages
 
-__all__ = ["STATUS_CLASS", "format_value", "indicator_rows"]
+__all__ = ["STATUS_CLASS", "assessed_at", "format_value", "indicator_rows"]
+
+CITY_TIME_ZONE = "Asia/Shanghai"  # as the rankings' periods
 
 # status -> CSS class (colours checked for contrast by the tests)
 STATUS_CLASS = {
@@ -32,6 +37,22 @@ def format_value(value: Any, lang: str = "zh") -> str:
     if isinstance(value, int | float):
         return f"{value:,.2f}"
     return str(value)
+
+
+def assessed_at(generated_at: str, lang: str) -> str:
+    """When a scorecard was made (ISO, UTC if unmarked), in the city's time:
+    2026年5月1日 08:30 (en: 2026-05-01 08:30).
+
+    >>> assessed_at("2026-12-03T23:43:00+00:00", "zh"), assessed_at("2026-12-03T23:43", "en")
+    ('2026年12月4日 07:43', '2026-12-04 07:43')
+    """
+    if not generated_at:
+        return "—"
+    moment = datetime.fromisoformat(generated_at)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(ZoneInfo(CITY_TIME_ZONE))
+    return chinese_datetime(local) if lang == "zh" else f"{local:%Y-%m-%d %H:%M}"
 
 
 def _share(completeness: dict[str, Any] | None) -> str:

@@ -25,7 +25,7 @@ from gardencity.errors import AuthenticationError, RateLimitedError
 from gardencity.jobs.runs import latest_scorecard
 from gardencity.settings import Settings
 from gardencity.vocabulary import vocabulary
-from gardencity.web.cockpit import indicator_rows
+from gardencity.web.cockpit import assessed_at, indicator_rows
 from gardencity.web.i18n import messages
 
 __all__ = ["NAV", "PageUser", "json_for_html", "login_redirect", "page_user", "render", "router"]
@@ -293,6 +293,7 @@ def cockpit_page(request: Request) -> Response:
         rows=rows,
         districts=districts,
         scorecard=scorecard,
+        assessed_at=assessed_at(scorecard.generated_at, lang) if scorecard else "",
         run_id=run_id,
         data={
             "indicators": chart,

@@ -38,7 +38,7 @@
     trend.setOption({
       grid: { left: 50, right: 20, top: 20, bottom: 40 },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: done.map((r) => `#${r.id} ${r.finished_at ? r.finished_at.slice(0, 10) : ""}`) },
+      xAxis: { type: "category", data: done.map((r) => `#${r.id} ${r.finished_at ? fmtDate(r.finished_at) : ""}`) },
       yAxis: { type: "value", scale: true },
       series: [{ type: "line", name: id, data: done.map((r) => (r.values[id] || {}).value ?? null), symbolSize: 8 }],
     }, true);
