@@ -111,7 +111,7 @@ def export_cases(
             "status_label": lookup.status_label(ctx.config, c.status),
             "unit": names.get(c.unit_id, "") if c.unit_id else "",
             "grid_code": c.grid_code,
-            "priority": c.priority,
+            "priority": vocabulary().label("priorities", c.priority, "zh"),
             "created_at": _when(c.created_at),
             "deadline_at": _when(c.deadline_at),
             "closed_at": _when(c.closed_at),
