@@ -6,6 +6,7 @@ by its label and no word of the other language beyond a short list of names."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -154,3 +155,17 @@ def test_the_pages_show_labels_in_the_page_language(
     assert {k: sorted(set(v)) for k, v in problems.items() if v} == {}
     assert page.errors == []
     page.context.close()
+
+
+def test_every_page_message_is_one_chinese_and_one_english_text() -> None:
+    """An unquoted comma in a YAML flow list cuts a text in two ("File (photo", "PDF", …)."""
+    import yaml
+
+    from gardencity.web import i18n
+
+    path = Path(i18n.__file__).parent / "i18n" / "messages.yaml"
+    raw = yaml.safe_load(path.read_text("utf-8"))
+    assert [k for k, pair in raw.items() if not isinstance(pair, list) or len(pair) != 2] == []
+    english = i18n.messages("en")
+    assert english["ledger_file"] == "File (photo, PDF, Word, Excel)"
+    assert english["filed"] == "Filed, reference"
