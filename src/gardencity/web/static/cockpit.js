@@ -23,7 +23,7 @@
       yAxis: { type: "category", data: items.map((i) => i.name), axisLabel: { width: 160, overflow: "truncate" } },
       series: [{ type: "bar", data: items.map((i) => ({ value: Math.round((i.value / i.threshold) * 1000) / 10,
         itemStyle: { color: window.gc.colour(`status-${i.status}-mark`) || window.gc.colour("status-not_assessed-mark") } })),
-        markLine: { symbol: "none", data: [{ xAxis: 100 }], lineStyle: { color: "black", type: "dashed" } } }],
+        markLine: { symbol: "none", data: [{ xAxis: 100 }], lineStyle: { color: window.gc.colour("ink"), type: "dashed" } } }],
     });
   }
 

@@ -23,14 +23,14 @@
       xAxis: { type: "category", data: names, axisLabel: { rotate: 20 } },
       yAxis: { type: "value", min: 0, max: 100, name: "%" },
       series: [
-        { type: "bar", name: t("survey_satisfied_pct"), data: values, itemStyle: { color: "#2e7d32" },
+        { type: "bar", name: t("survey_satisfied_pct"), data: values, itemStyle: { color: window.gc.colour("status-pass-mark") },
           markLine: threshold === null ? undefined : { symbol: "none", lineStyle: { color: window.gc.colour("status-fail-mark"), type: "dashed" },
             label: { position: "insideEndTop", formatter: `${t("survey_requirement")} ${threshold}%` }, data: [{ yAxis: threshold }] } },
         { type: "custom", name: t("survey_ci"), data: bars, z: 10,
           renderItem: (params, api) => {
             const low = api.coord([api.value(0), api.value(1)]);
             const high = api.coord([api.value(0), api.value(2)]);
-            const half = 8, style = { stroke: "#1f2933", lineWidth: 2 };
+            const half = 8, style = { stroke: window.gc.colour("ink"), lineWidth: 2 };
             return { type: "group", children: [
               { type: "line", shape: { x1: low[0], y1: low[1], x2: high[0], y2: high[1] }, style },
               { type: "line", shape: { x1: low[0] - half, y1: low[1], x2: low[0] + half, y2: low[1] }, style },
