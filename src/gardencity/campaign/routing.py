@@ -23,6 +23,7 @@ import shapely
 
 from gardencity.campaign.config import CampaignConfig
 from gardencity.errors import InvalidRequestError
+from gardencity.vocabulary import vocabulary
 
 __all__ = ["RoutingDecision", "RoutingIndex", "route_case", "route_with_index"]
 
@@ -163,7 +164,6 @@ def route_case(
     return route_with_index(lonlat, category_code, index, config)
 
 
-_KIND_ZH = {"street": "街道", "district": "城区", "city": "市级"}
 _LEVELS = ("street", "district", "city")
 _LADDER = {"park_or_street": "street", "street": "street", "district": "district"}
 
@@ -205,7 +205,7 @@ def route_with_index(
         candidate = up_to(level) if level != "city" else index.root
         if candidate is not None:
             unit_id = candidate
-            handler = f"{_KIND_ZH[level]}「{index.name.get(candidate)}」"
+            handler = f"{vocabulary().label('levels', level, 'zh')}「{index.name.get(candidate)}」"
             why = f"{where}；类别「{category.name_zh}」由{handler}处置"
     if unit_id is None:
         why = f"{where}；未找到责任单位 / no unit found: dispatch by hand"

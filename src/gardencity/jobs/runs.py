@@ -50,6 +50,9 @@ OUTPUT_FILES = {
 }
 
 
+_UNSHOWN_ARGUMENTS = frozenset({"imported"})  # a server path: kept in the record only
+
+
 @cache
 def _messages() -> dict[str, tuple[str, str]]:
     text = resources.files(__package__).joinpath("messages.yaml").read_text("utf-8")
@@ -62,7 +65,7 @@ def run_message(stored: str, lang: str) -> str:
     version (``中文 / English``) shows its own language's half.
 
     >>> run_message("queued", "en"), run_message("imported:/tmp/out", "zh")
-    ('queued', '导入自 /tmp/out')
+    ('queued', '已导入评估成果')
     >>> run_message("完成 / done", "en"), run_message("城市绿地率", "en")
     ('done', '城市绿地率')
     """
@@ -70,7 +73,7 @@ def run_message(stored: str, lang: str) -> str:
     pick = 0 if lang == "zh" else 1
     if code in _messages():
         text = _messages()[code][pick]
-        return f"{text} {argument}" if argument else text
+        return f"{text} {argument}" if argument and code not in _UNSHOWN_ARGUMENTS else text
     if " / " in stored:
         return stored.split(" / ", 1)[pick]
     return stored

@@ -1,7 +1,9 @@
 /* Case desk: the cases you may see, filtered. */
 "use strict";
 (function () {
-  const { PAGE, t, esc, api, fmtTime, statusBadge } = window.gc;
+  const { PAGE, t, word, caseTitle, esc, api, fmtTime, statusBadge } = window.gc;
+  const marked = (c) => (c.overdue ? ` <span class="badge overdue">${esc(word("marks", "overdue"))}</span>` : "") +
+    (c.priority === "urgent" || c.priority === "high" ? ` <span class="badge priority-${c.priority}">${esc(word("priorities", c.priority))}</span>` : "");
   const form = document.getElementById("filters");
   const categorySelect = document.getElementById("f-category");
   const categoryName = {};
@@ -24,11 +26,11 @@
     const body = document.querySelector("#case-table tbody");
     try {
       const page = await api("/api/v1/cases?" + query);
-      document.getElementById("case-count").textContent = `${t("total")}: ${page.total}`;
+      document.getElementById("case-count").textContent = `${t("total")}${t("nf_colon")}${page.total}`;
       body.innerHTML = page.items.length ? page.items.map((c) => `<tr data-reference="${esc(c.reference)}">
-        <td><a href="/cases/${c.id}">${esc(c.reference)}</a></td><td>${esc(c.title || c.description.slice(0, 40))}</td>
+        <td><a href="/cases/${c.id}">${esc(c.reference)}</a></td><td>${esc(caseTitle(c))}</td>
         <td>${esc(categoryName[c.category] || c.category)}</td>
-        <td>${statusBadge(c.status, c.status_label)} ${c.overdue ? `<span class="badge overdue">${esc(t("overdue"))}</span>` : ""}</td>
+        <td>${statusBadge(c.status, c.status_label)}${marked(c)}</td>
         <td>${esc(unitNames[c.unit_id] || "—")}</td><td>${fmtTime(c.deadline_at)}</td><td>${fmtTime(c.created_at)}</td></tr>`).join("")
         : `<tr><td colspan="7">${esc(t("no_cases"))}</td></tr>`;
     } catch (err) {

@@ -3,7 +3,7 @@
    feature details. */
 "use strict";
 (function () {
-  const { PAGE, esc, api } = window.gc;
+  const { PAGE, t, esc, api, fmtNumber, fmtTime } = window.gc;
   // the layers in drawing order; labels, colours and legends come from the vocabulary
   // (/api/v1/vocabulary), filled in by `ready`
   function runUrl(name) { return PAGE.run_id ? `/api/v1/runs/${PAGE.run_id}/layers/${name}.geojson` : null; }
@@ -67,7 +67,7 @@
   })();
 
   function makeMap(element) {
-    const map = L.map(element, { preferCanvas: true, renderer: L.canvas({ padding: 0.3 }), zoomSnap: 0.25 });
+    const map = window.gc.mapInLanguage(L.map(element, { preferCanvas: true, renderer: L.canvas({ padding: 0.3 }), zoomSnap: 0.25 }));
     if (PAGE.tile_url) {
       L.tileLayer(PAGE.tile_url, { attribution: esc(PAGE.tile_attribution || ""), maxZoom: 19 }).addTo(map);
     }
@@ -75,10 +75,35 @@
     return map;
   }
 
+  // a feature's details: the fields the vocabulary names, each value in words
+  const districtNames = {};
+  const yesNo = (v) => t(v === true || v === 1 ? "yes" : "no");
+  function classTerm(group, code) {
+    const key = String(code || "");
+    for (let n = key.length; n > 0; n -= 1) if ((words[group] || {})[key.slice(0, n)]) return key.slice(0, n);
+    return "other";
+  }
+  const FORMATS = {
+    green_class: (v) => classLabel("green_classes", classTerm("green_classes", v)),
+    title: (v, props) => window.gc.caseTitle(Object.assign({}, props, { title: v })),
+    is_open: yesNo, is_shaded: yesNo, overdue: yesNo,
+    area_m2: (v) => fmtNumber(v / 10000, 2),
+    length_m: (v) => fmtNumber(v, 0),
+    population: (v) => fmtNumber(v, 0),
+    canopy_fraction: (v) => fmtNumber(v * 100, 1) + "%",
+    grade: (v) => classLabel("road_grades", v),
+    side: (v) => classLabel("road_sides", v),
+    zone_id: (v) => (v === "built_up_area" ? words.layers.built_up_area.label : districtNames[v] || v),
+    created_at: (v) => fmtTime(v),
+  };
   function details(props, title) {
+    const fields = words.fields || {};
     const rows = Object.entries(props || {})
-      .filter(([, v]) => v !== null && v !== undefined && v !== "")
-      .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(typeof v === "number" ? Math.round(v * 100) / 100 : v)}</dd>`)
+      .filter(([k, v]) => fields[k] && v !== null && v !== undefined && v !== "")
+      .map(([k, v]) => {
+        const shown = FORMATS[k] ? FORMATS[k](v, props) : typeof v === "number" ? fmtNumber(v, 2) : v;
+        return `<dt>${esc(fields[k].label)}</dt><dd>${esc(shown)}</dd>`;
+      })
       .join("");
     return `<h3>${esc(title)}</h3><dl class="props">${rows}</dl>`;
   }
@@ -108,13 +133,13 @@
       const hit = a ? colours.find(([, c]) => c === hex) : null;
       const name = hit ? hit[0] : null;
       onClick(def, { properties: {
-        class: name ? classLabel("canopy_classes", name) : "—", code: name ? meta.classes[name] : null,
+        class: name ? classLabel("canopy_classes", name) : "—",
         lon: e.latlng.lng.toFixed(6), lat: e.latlng.lat.toFixed(6) } }, layer);
     });
     const total = Object.values(meta.pixels).reduce((a, b) => a + b, 0) || 1;
     layer.featureCount = Object.keys(meta.pixels).length;
-    layer.countText = "(" + Object.entries(meta.pixels)
-      .map(([k, v]) => `${classLabel("canopy_classes", k)} ${Math.round(v / total * 100)}%`).join(", ") + ")";
+    layer.countText = t("nf_paren_open").trim() + Object.entries(meta.pixels)
+      .map(([k, v]) => `${classLabel("canopy_classes", k)} ${Math.round(v / total * 100)}%`).join(t("nf_sep")) + t("nf_paren_close");
     return layer;
   }
 
@@ -130,6 +155,7 @@
       onEachFeature: (feature, item) => item.on("click", (e) => { L.DomEvent.stopPropagation(e); onClick(def, feature, item, e); }),
     });
     layer.featureCount = features.length;
+    if (def.name === "districts") for (const f of features) districtNames[f.properties.district_id] = f.properties.name;
     return layer;
   }
 
