@@ -136,6 +136,7 @@ def test_exports_open_in_excel(campaign: CampaignEnv) -> None:
     lines = csv.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("案卷编号,类别,标题,状态") and len(lines) == 3
     assert "黄土裸露" in lines[1] and "已上报" in lines[1]
+    assert ",一般," in lines[1] and "normal" not in lines[1]  # the priority in words
     xlsx = campaign.client.get("/api/v1/exports/cases.xlsx", headers=campaign.headers("coord1"))
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None and sheet["A1"].value == "示范市问题案卷清单"

@@ -34,7 +34,7 @@ def test_every_term_has_both_languages_and_every_status_a_style() -> None:
     for group in GROUPS:
         for key, term in words.group(group).items():
             if term.label is not None:
-                assert term.label.zh.strip() or key == "count", (group, key)
+                assert term.label.zh.strip() or key in ("count", "是/否"), (group, key)
     statuses = {"pass", "fail", "pass_unverified", "fail_unverified", "no_threshold"}
     statuses |= {"not_assessed", "insufficient_data", "error"}
     assert set(words.statuses) == statuses
@@ -158,3 +158,67 @@ def test_no_layer_or_status_colour_is_defined_outside_the_vocabulary() -> None:
     css = (SRC / "web/static/app.css").read_text("utf-8")
     for rule in re.findall(r"\.badge\.(?:ok|bad|neutral|insufficient|st-)[^{]*\{[^}]*\}", css):
         assert not HEX.search(rule), rule
+
+
+# the words of cases, units, rankings and shortfalls: the vocabulary is their only definition
+WORD_GROUPS = (
+    "case_sources",
+    "priorities",
+    "levels",
+    "case_events",
+    "case_actions",
+    "periods",
+    "flags",
+    "confidences",
+)
+TEXT_FILES = ("*.py", "*.js", "*.html", "*.yaml", "*.j2")
+# a code that names something else as well, and where
+SHARED_CODES = {
+    ("campaign/data/campaign.yaml", "indicator_gap"): "the city's case category of that name",
+}
+
+
+def _defines(line: str, code: str, label: str) -> bool:
+    """Whether ``line`` pairs ``code`` with ``label`` as a string of its own, e.g.
+    ``"grid_patrol": "网格巡查"`` or ``st_filed: [已上报, Filed]``."""
+    named = re.search(rf"(?<![A-Za-z]){re.escape(code)}(?![A-Za-z])", line)
+    quoted = re.search(rf"[\"'\[\s]{re.escape(label)}[\"',\]]", line)
+    return bool(named and quoted)
+
+
+def test_the_words_of_cases_and_rankings_are_defined_only_in_the_vocabulary() -> None:
+    words = vocabulary()
+    pairs = [
+        (group, key, term.label.zh)
+        for group in WORD_GROUPS
+        for key, term in words.group(group).items()
+        if term.label is not None
+    ]
+    # a shortfall's sentence written in code: each gap kind's template, its blanks filled
+    templates = [
+        re.compile(".+".join(map(re.escape, re.split(r"\{\w+\}", t.label.zh))))
+        for t in words.gap_kinds.values()
+        if t.label
+    ]
+    found = []
+    for pattern in TEXT_FILES:
+        for path in SRC.rglob(pattern):
+            name = path.relative_to(SRC).as_posix()
+            if name == "vocabulary/vocabulary.yaml":
+                continue
+            for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+                found += [
+                    f"{name}:{number} {group}.{key}"
+                    for group, key, label in pairs
+                    if _defines(line, key, label) and (name, key) not in SHARED_CODES
+                ]
+                if "{" in line:  # a sentence being written, not one quoted in a docstring
+                    found += [f"{name}:{number} gap_kinds" for t in templates if t.search(line)]
+    assert not found, "labels defined outside vocabulary.yaml:\n" + "\n".join(found)
+
+
+def test_the_pages_get_these_words_in_their_language() -> None:
+    zh, en = vocabulary().page_labels("zh"), vocabulary().page_labels("en")
+    assert zh["case_sources"]["grid_patrol"] == "网格巡查"
+    assert en["case_events"]["file"] == "Filed" and zh["levels"]["street"] == "街道"
+    assert set(zh) == set(en) and all(set(zh[g]) == set(en[g]) for g in zh)

@@ -101,7 +101,7 @@ def test_a_resident_answers_the_survey_on_a_phone_and_the_coordinator_sees_it(
     requirement = after["requirement"]
     assert page.locator("#req-verdict").get_attribute("data-verdict") == requirement["verdict"]
     assert page.locator("#req-threshold").inner_text() == f"≥ {requirement['min_satisfied_pct']:g}%"
-    assert "待核实" in page.locator("#req-confidence").inner_text()  # the threshold's confidence
+    assert "未核实" in page.locator("#req-confidence").inner_text()  # the vocabulary's confidence
     main = after["questions"]["overall"]["satisfied_pct"]
     assert page.locator("#main-pct").inner_text() == f"{main['estimate']:.1f}%"
     assert page.locator("#chart-survey canvas").count() == 1

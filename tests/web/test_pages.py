@@ -91,13 +91,17 @@ def test_map_shows_uncovered_residential_land(
     assert page.locator("#layer-uncovered_residential").is_checked()
     for name in ("built_up_area", "districts"):
         assert int(page.locator(f"#count-{name}").get_attribute("data-count")) > 0
-    # click a feature: its details appear
+    # click a feature: its details appear, in words: its district by name, its area in 公顷
     page.evaluate("() => { gc.mapLoaded.uncovered_residential.getLayers()[0].fire('click'); }")
     shown = page.locator("#details").inner_text()
-    assert "面积" in shown and "公顷" in shown and "zone_id" not in shown and "area_m2" not in shown
+    first = expected["features"][0]["properties"]
+    districts = live_server.api("GET", "/api/v1/map/layers/districts.geojson", "admin")
+    names = {f["properties"]["district_id"]: f["properties"]["name"] for f in districts["features"]}
+    assert "所在城区" in shown and names[first["zone_id"]] in shown and "zone_id" not in shown
+    assert f"面积（公顷）\n{first['area_m2'] / 10_000:,.2f}" in shown, shown
     # district names on the map, a metric scale bar
-    names = page.locator(".district-label").all_inner_texts()
-    assert names and all(n.endswith("区") for n in names)
+    on_map = page.locator(".district-label").all_inner_texts()
+    assert on_map and set(on_map) <= set(names.values())
     assert page.locator(".leaflet-control-scale-line").first.inner_text().endswith(("m", "km"))
     # the heavy layers are one click away: switching them on loads and draws them
     for name in ("residential", "green_spaces", "uncovered_residential_walking"):
@@ -499,7 +503,7 @@ def test_status_and_flag_colours_have_enough_contrast(
     page.goto("/cases")
     classes = [
         "ok", "ok-unverified", "bad", "bad-unverified", "neutral", "insufficient", "overdue",
-        "flag-red",
+        "flag-red", "priority-urgent", "priority-high",
         "flag-black", "st-filed", "st-dispatched", "st-in_progress", "st-submitted",
         "st-sent_back", "st-closed", "st-discarded",
     ]  # fmt: skip

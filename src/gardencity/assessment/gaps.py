@@ -59,12 +59,13 @@ def gap_amount(
 
 def gap_text(amount: float, unit: str, what_zh: str, what_en: str, kind: str) -> dict[str, Any]:
     shown = f"{amount:,.0f}" if unit in ("count", "species") else f"{amount:,.1f}"
-    unit_zh = vocabulary().label("units", unit, "zh")
-    unit_en = vocabulary().label("units", unit, "en")
-    if kind == "reduce_value":
-        zh = f"需将{what_zh}降低约 {shown} {unit_zh}"
-        en = f"Reduce the {what_en} by about {shown} {unit_en}"
-    else:
-        zh = f"需新增{what_zh}约 {shown} {unit_zh}"
-        en = f"Add about {shown} {unit_en} of {what_en}".replace("  ", " ")
+    words = vocabulary()
+    kind = kind if kind in words.gap_kinds else "add_numerator"
+    zh, en = (
+        words.label("gap_kinds", kind, lang).format(
+            what=what, amount=shown, unit=words.label("units", unit, lang)
+        )
+        for lang, what in (("zh", what_zh), ("en", what_en))
+    )
+    en = en.replace("  ", " ")
     return {"amount": amount, "unit": unit, "text_zh": zh, "text_en": en}

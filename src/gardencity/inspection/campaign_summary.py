@@ -19,18 +19,11 @@ from gardencity.campaign.models import Case, FlagAward, Target, TargetReport
 from gardencity.campaign.service import CLOCK_RUNNING
 from gardencity.campaign.states import CaseStatus
 from gardencity.campaign.targets import target_progress
+from gardencity.vocabulary import vocabulary
 from gardencity.vocabulary.dates import chinese_date
 
 __all__ = ["campaign_summary"]
 
-SOURCE_ZH = {
-    "self_check": "自查",
-    "joint_inspection": "联合巡查",
-    "grid_patrol": "网格巡查",
-    "resident": "市民反映",
-    "indicator_gap": "指标缺口",
-    "expert": "专家反馈",
-}
 DONE = (CaseStatus.CLOSED, CaseStatus.DISCARDED)
 
 
@@ -186,7 +179,9 @@ def campaign_summary(session: Session, ctx: ServiceContext) -> dict[str, Any]:
             labels[s.value].name_zh if s.value in labels else s.value: int(counts.get(s, 0))
             for s in CaseStatus
         },
-        "by_source": {SOURCE_ZH.get(k, k): int(v) for k, v in sources.items()},
+        "by_source": {
+            vocabulary().label("case_sources", k, "zh"): int(v) for k, v in sources.items()
+        },
         **_case_tables(session, ctx, units),
         "organisation": {
             "districts": int(kinds.get("district", 0)),

@@ -21,6 +21,7 @@ from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Case
 from gardencity.campaign.schemas import CaseIn
 from gardencity.errors import DataError
+from gardencity.vocabulary import vocabulary
 
 __all__ = [
     "FieldCheck",
@@ -141,7 +142,7 @@ def file_failed_checks(
     """One case per failed check (passed checks file nothing), in the order given."""
     if source not in ("self_check", "expert"):
         raise DataError(f"source must be self_check or expert, not {source!r}.")
-    label = "专家反馈" if source == "expert" else "模拟抽查"
+    label = vocabulary().label("case_sources", source, "zh") if source == "expert" else "模拟抽查"
     cases = []
     for check in checks:
         if check.passed:

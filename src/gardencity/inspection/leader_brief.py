@@ -122,8 +122,16 @@ class _Writer:
             return "", ""
         unit = vocabulary().label("units", item.gap.unit, self.lang)
         shown = _number(amount)
-        kind = "gap_reduce" if item.direction == "lower_is_better" else "gap"
-        clause = self.w[kind].format(amount=shown, gap_unit=unit, what=self.what.get(item.id, ""))
+        kind = "reduce_value" if item.direction == "lower_is_better" else "add_numerator"
+        what = self.what.get(item.id, "")
+        text = (
+            vocabulary()
+            .label("gap_kinds", kind, self.lang)
+            .format(what=what, amount=shown, unit=unit)
+        )
+        text = text.replace("  ", " ")
+        text = text if self.lang == "zh" else text[:1].lower() + text[1:]  # after "; "
+        clause = f"{self.w['gap_lead']}{text}"
         short = self.w["gap_short"].format(amount=shown, gap_unit=unit)
         return clause, short
 

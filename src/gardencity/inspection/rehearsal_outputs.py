@@ -15,6 +15,7 @@ from gardencity.errors import DataError
 from gardencity.inspection.sites import SITE_KIND_NAMES
 from gardencity.inspection.spot_checks import CoverageEstimate, points_for_margin
 from gardencity.office.workbook import Column, Sheet, write_workbook
+from gardencity.vocabulary import vocabulary
 
 __all__ = [
     "CHECK_SHEET_COLUMNS",
@@ -172,7 +173,7 @@ def write_survey(
                 "满意度调查",
                 f"{city}公众对城市园林绿化满意度调查结果",
                 [
-                    Column("城区", "district"),
+                    Column(vocabulary().label("levels", "district", "zh"), "district"),
                     Column("有效问卷（份）", "n", "integer"),
                     Column("人口权重（%）", "weight_pct", "number", 1),
                     Column("满意率（%）", "satisfied_pct", "number", 1),

@@ -29,6 +29,7 @@ from gardencity.errors import DataError
 from gardencity.io.crs import require_projected
 from gardencity.io.raster import Raster
 from gardencity.toolkit import matches_classes, union_area_in_zones
+from gardencity.vocabulary import vocabulary
 
 __all__ = [
     "PARK_CLASSES",
@@ -45,7 +46,9 @@ SITE_KIND_NAMES = {
     "compound": ("居住区", "Residential compound"),
     "unit": ("单位", "Unit"),
 }
-PARK_CLASSES = {"G11": "综合公园", "G12": "社区公园", "G13": "专类公园", "G14": "游园"}
+PARK_CLASSES = {
+    k: vocabulary().label("green_classes", k, "zh") for k in ("G11", "G12", "G13", "G14")
+}
 SHOWCASE_SIZE = {"park": 10_000.0, "road": 500.0, "compound": 20_000.0, "unit": 10_000.0}
 """Size (m², roads m) from which a site's quality is its full green share."""
 _COLUMNS = [

@@ -144,7 +144,10 @@ def _features(frame: gpd.GeoDataFrame, columns: dict[str, str], digits: int = 2)
     for name in out.columns:
         if out[name].dtype.kind == "f":
             out[name] = out[name].round(digits)
-    return json.loads(gpd.GeoDataFrame(out, crs=frame.crs).to_crs(4326).to_json(drop_id=True))
+    collection: dict[str, Any] = json.loads(
+        gpd.GeoDataFrame(out, crs=frame.crs).to_crs(4326).to_json(drop_id=True)
+    )
+    return collection
 
 
 def suggestions(

@@ -2,7 +2,9 @@
 
 The report, the QGIS styles of ``diagnostics.gpkg``, the command line and the pages (through
 ``/api/v1/vocabulary``) take every label and colour of a status, a unit or a map layer from
-here, so a change to one of them is one change to the data file.
+here, so a change to one of them is one change to the data file. So do the words the pages
+show for a case (its source, priority, events and actions), a unit's level, a ranking's
+period and flag, and the way a shortfall is written (gap kinds).
 
 Examples
 --------
@@ -44,6 +46,32 @@ GROUPS = (
     "layers",
     "green_classes",
     "canopy_classes",
+    "gap_kinds",
+    "case_sources",
+    "priorities",
+    "levels",
+    "case_events",
+    "case_actions",
+    "periods",
+    "flags",
+    "marks",
+    "operators",
+    "road_grades",
+    "road_sides",
+    "fields",
+)
+PAGE_GROUPS = (
+    "statuses",
+    "confidences",
+    "units",
+    "case_sources",
+    "priorities",
+    "levels",
+    "case_events",
+    "case_actions",
+    "periods",
+    "flags",
+    "marks",
 )
 Colour = str
 
@@ -93,6 +121,19 @@ class Vocabulary(BaseModel):
     layers: dict[str, Term]
     green_classes: dict[str, Term]
     canopy_classes: dict[str, Term]
+    gap_kinds: dict[str, Term]
+    case_sources: dict[str, Term]
+    priorities: dict[str, Term]
+    levels: dict[str, Term]
+    case_events: dict[str, Term]
+    case_actions: dict[str, Term]
+    periods: dict[str, Term]
+    flags: dict[str, Term]
+    marks: dict[str, Term]
+    operators: dict[str, Term]
+    road_grades: dict[str, Term]
+    road_sides: dict[str, Term]
+    fields: dict[str, Term]
 
     def group(self, group: str) -> dict[str, Term]:
         if group not in GROUPS:
@@ -111,6 +152,11 @@ class Vocabulary(BaseModel):
         """Every labelled term of ``group`` in ``lang``."""
         terms = self.group(group).items()
         return {key: self.label(group, key, lang) for key, term in terms if term.label is not None}
+
+    def page_labels(self, lang: str) -> dict[str, dict[str, str]]:
+        """The labels of every group the pages write in words (not the map's layers and
+        classes, which the map takes with their styles from ``/api/v1/vocabulary``)."""
+        return {group: self.labels(group, lang) for group in PAGE_GROUPS}
 
     def style(self, group: str, key: str) -> Style:
         term = self.group(group).get(key)

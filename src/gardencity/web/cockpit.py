@@ -7,8 +7,10 @@ from typing import Any
 
 from gardencity.assessment.scorecard import Scorecard
 from gardencity.vocabulary import vocabulary
+from gardencity.web.i18n import messages
 
 __all__ = ["STATUS_CLASS", "format_value", "indicator_rows"]
+
 
 # status -> CSS class (colours checked for contrast by the tests)
 STATUS_CLASS = {
@@ -23,11 +25,11 @@ STATUS_CLASS = {
 }
 
 
-def format_value(value: Any) -> str:
+def format_value(value: Any, lang: str = "zh") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return messages(lang)["yes" if value else "no"]
     if isinstance(value, int | float):
         return f"{value:,.2f}"
     return str(value)
@@ -59,12 +61,12 @@ def indicator_rows(scorecard: Scorecard, lang: str) -> list[dict[str, Any]]:
             {
                 "id": item.id,
                 "name": item.name(lang),
-                "unit": item.unit,
+                "unit": _label("units", item.unit, lang) if item.unit else "",
                 "value": item.value,
-                "value_text": format_value(item.value),
+                "value_text": format_value(item.value, lang),
                 "threshold_value": limit,
                 "threshold_text": (
-                    f"{threshold.op} {format_value(limit)}"
+                    f"{_label('operators', threshold.op, lang)} {format_value(limit)}"
                     if threshold is not None and limit is not None
                     else "—"
                 ),
@@ -78,7 +80,7 @@ def indicator_rows(scorecard: Scorecard, lang: str) -> list[dict[str, Any]]:
                 "completeness_text": _share(item.completeness),
                 "completeness_what": _what(item.completeness, lang),
                 "note": item.note_in(lang),
-                "by_district": {k: format_value(v) for k, v in item.by_district.items()},
+                "by_district": {k: format_value(v, lang) for k, v in item.by_district.items()},
                 "district_status": {k: v.value for k, v in item.district_status.items()},
             }
         )

@@ -99,6 +99,7 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
     lang = request_lang(request)
     t = messages(lang)
     settings: Settings = request.app.state.settings
+    case_statuses = _case_statuses(request, lang)
     nav = [
         (name, t[key])
         for name, (key, roles) in NAV.items()
@@ -108,6 +109,8 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
         "lang": lang,
         "user": user.__dict__ if user else None,
         "t": t,
+        "words": vocabulary().page_labels(lang),
+        "case_statuses": case_statuses,
         **_base_map(settings),
         "timezone": settings.timezone,
         **context.pop("data", {}),
@@ -123,6 +126,7 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
             "nav": nav,
             "city_name": settings.city_name,
             "page_data": json_for_html(page_data),
+            "case_statuses": case_statuses,
             **context,
         },
     )
@@ -141,6 +145,15 @@ def _base_map(settings: Settings) -> dict[str, Any]:
         attribution = settings.tile_attribution or basemap.attribution
         return {"tile_url": BASEMAP_URL, "tile_attribution": attribution}
     return {"tile_url": None, "tile_attribution": ""}
+
+
+def _case_statuses(request: Request, lang: str) -> dict[str, str]:
+    """The cases' states in the city's words (its campaign configuration)."""
+    ctx: ServiceContext = request.app.state.ctx
+    labels = ctx.config.status_labels
+    return {
+        code: label.name_zh if lang == "zh" else label.name_en for code, label in labels.items()
+    }
 
 
 def login_redirect(request: Request) -> RedirectResponse:
@@ -273,7 +286,9 @@ def _holds(user: PageUser, permission: str) -> bool:
 @router.get("/map")
 def map_page(request: Request) -> Response:
     _, run_id = _latest_scorecard(request)
-    return _staff_page(request, "map", data={"run_id": run_id}, run_id=run_id)
+    ctx: ServiceContext = request.app.state.ctx
+    data = {"run_id": run_id, "categories": _categories(ctx, request)}
+    return _staff_page(request, "map", data=data, run_id=run_id)
 
 
 @router.get("/cockpit")
@@ -332,7 +347,8 @@ def cases_page(request: Request) -> Response:
 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: int) -> Response:
-    data = {"case_id": case_id, **_city_outline(request)}
+    ctx: ServiceContext = request.app.state.ctx
+    data = {"case_id": case_id, "categories": _categories(ctx, request), **_city_outline(request)}
     return _staff_page(request, "case", case_id=case_id, data=data)
 
 
@@ -433,7 +449,12 @@ def _city_outline(request: Request) -> dict[str, Any]:
 def _categories(ctx: ServiceContext, request: Request) -> list[dict[str, Any]]:
     lang = request_lang(request)
     return [
-        {"code": c.code, "name": c.name_zh if lang == "zh" else c.name_en, "public": c.public}
+        {
+            "code": c.code,
+            "name": c.name_zh if lang == "zh" else c.name_en,
+            "name_zh": c.name_zh,  # a case's title when it was filed without one
+            "public": c.public,
+        }
         for c in ctx.config.categories.values()
     ]
 

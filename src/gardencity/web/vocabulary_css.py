@@ -1,7 +1,8 @@
 """The vocabulary's colours as CSS custom properties (``/static/vocabulary.css``), so the
 pages' stylesheet and scripts take status and case colours from the one vocabulary:
 ``--status-<status>-fill|text|stroke|mark|border``, ``--case-<state>-fill|text`` and
-``--layer-<layer>-fill|stroke``.
+``--layer-<layer>-fill|stroke``, ``--flag-<flag>-…``, ``--mark-<mark>-…`` and
+``--priority-<priority>-…``.
 
 >>> css = vocabulary_css()
 >>> "--status-pass-fill: #" in css, "--case-filed-fill: #" in css, "--layer-districts-stroke" in css
@@ -26,7 +27,14 @@ _PARTS = ("fill", "text", "stroke", "mark")
 def vocabulary_css() -> str:
     words = vocabulary()
     lines = [":root {"]
-    groups = (("status", words.statuses), ("case", words.case_statuses), ("layer", words.layers))
+    groups = (
+        ("status", words.statuses),
+        ("case", words.case_statuses),
+        ("layer", words.layers),
+        ("flag", words.flags),
+        ("mark", words.marks),
+        ("priority", words.priorities),
+    )
     for prefix, group in groups:
         for key, term in group.items():
             if term.style is None:

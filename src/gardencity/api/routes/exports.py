@@ -23,6 +23,7 @@ from gardencity.campaign.models import FlagAward
 from gardencity.campaign.schemas import CaseFilter
 from gardencity.office.cells import CSV_TYPE, csv_bytes
 from gardencity.office.workbook import sheet_from_frame, workbook_bytes
+from gardencity.vocabulary import vocabulary
 from gardencity.vocabulary.dates import chinese_datetime
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"], responses=ERROR_RESPONSES)
@@ -110,7 +111,7 @@ def export_cases(
             "status_label": lookup.status_label(ctx.config, c.status),
             "unit": names.get(c.unit_id, "") if c.unit_id else "",
             "grid_code": c.grid_code,
-            "priority": c.priority,
+            "priority": vocabulary().label("priorities", c.priority, "zh"),
             "created_at": _when(c.created_at),
             "deadline_at": _when(c.deadline_at),
             "closed_at": _when(c.closed_at),
@@ -152,16 +153,16 @@ def export_rankings(
             FlagAward.period_start.desc(), FlagAward.level, FlagAward.rank, FlagAward.unit_id
         )
     ).all()
-    flag_zh = {"red": "红旗", "black": "黑旗", None: ""}
+    words = vocabulary()
     frame = pd.DataFrame(
         [
             {
                 "周期开始": _when(r.period_start)[:-6],
-                "层级": LEVEL_ZH.get(r.level, r.level),
+                "层级": words.label("levels", r.level, "zh"),
                 "单位": names.get(r.unit_id, str(r.unit_id)),
                 "得分": r.score,
                 "名次": r.rank,
-                "旗帜": flag_zh.get(r.flag, r.flag),
+                "旗帜": words.label("flags", r.flag, "zh") if r.flag else "",
                 "结案率（%）": _percent(r.details.get("closure_rate")),
                 "按期率（%）": _percent(r.details.get("on_time_rate")),
                 "返工率（%）": _percent(r.details.get("rework_rate")),
@@ -192,9 +193,6 @@ def export_rankings(
         organisation=f"{city}创建园林城市工作领导小组办公室",
         decimals={"得分": 1, "结案率（%）": 1, "按期率（%）": 1, "返工率（%）": 1, "抽查得分": 1},
     )
-
-
-LEVEL_ZH = {"district": "城区", "street": "街道", "community": "社区", "department": "部门"}
 
 
 def _percent(value: object) -> float | None:

@@ -14,6 +14,7 @@ from typing import Any
 from gardencity.assessment.scorecard import IndicatorCard, Scorecard, Status, ThresholdCard
 from gardencity.reports.self_assessment.template import Edition, Rectification, render_text
 from gardencity.reports.self_assessment.template import wording as _wording
+from gardencity.vocabulary import vocabulary
 from gardencity.vocabulary.dates import chinese_date
 
 __all__ = [
@@ -116,9 +117,6 @@ def reason(card: IndicatorCard) -> str:
     return str(_wording()["no_value_reason"])
 
 
-_CONFIDENCE = {"confirmed": "已确认", "secondary": "二手来源"}
-
-
 def indicator_rows(scorecard: Scorecard, edition: Edition) -> list[dict[str, str]]:
     """One row per indicator (printed text): seq, id, name, unit, threshold, value, status,
     method, reason (when there is no value); the internal copy uses confidence and source."""
@@ -126,7 +124,11 @@ def indicator_rows(scorecard: Scorecard, edition: Edition) -> list[dict[str, str
     for seq, card in enumerate(scorecard.indicators, start=1):
         threshold = card.threshold
         source = "" if threshold is None else f"{threshold.source} {threshold.source_title}"
-        confidence = "—" if threshold is None else _CONFIDENCE.get(threshold.confidence, "未核实")
+        confidence = (
+            "—"
+            if threshold is None
+            else vocabulary().label("confidences", threshold.confidence, "zh")
+        )
         rows.append(
             {
                 "seq": str(seq),

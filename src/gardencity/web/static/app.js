@@ -5,6 +5,12 @@ const T = PAGE.t;
 
 function t(key) { return T[key] || key; }
 
+// a label of the vocabulary in the page's language, e.g. word("case_sources", "grid_patrol")
+function word(group, key) {
+  if (key === null || key === undefined || key === "") return "—";
+  return ((PAGE.words || {})[group] || {})[key] || key;
+}
+
 function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
@@ -74,17 +80,30 @@ function fmtTime(iso) {
 }
 
 function statusBadge(status, label) {
-  return `<span class="badge st-${esc(status)}">${esc(label || status)}</span>`;
+  return `<span class="badge st-${esc(status)}">${esc(label || (PAGE.case_statuses || {})[status] || status)}</span>`;
 }
 
 function flagBadge(flag) {
-  if (flag === "red") return `<span class="badge flag-red">${esc(t("red_flag"))}</span>`;
-  if (flag === "black") return `<span class="badge flag-black">${esc(t("black_flag"))}</span>`;
-  return "";
+  return flag ? `<span class="badge flag-${esc(flag)}">${esc(word("flags", flag))}</span>` : "";
 }
 
 // a colour of the vocabulary (/static/vocabulary.css), e.g. colour("status-pass-mark")
 function colour(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(`--${name}`).trim();
 }
-window.gc = { PAGE, t, esc, api, toast, fmtNumber, fmtDate, fmtTime, statusBadge, flagBadge, colour };
+// a case's title; one filed without a title carries its category's Chinese name, shown in the
+// page's language
+function caseTitle(c) {
+  const category = (PAGE.categories || []).find((k) => k.code === c.category);
+  if (c.title && !(category && c.title === category.name_zh)) return c.title;
+  return (category && category.name) || c.category_label || c.title || (c.description || "").slice(0, 40);
+}
+
+// a Leaflet map's own controls in the page's language (zoom buttons' tooltips, credit line)
+function mapInLanguage(map) {
+  map.zoomControl.remove();
+  L.control.zoom({ zoomInTitle: t("zoom_in"), zoomOutTitle: t("zoom_out") }).addTo(map);
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+  return map;
+}
+window.gc = { PAGE, t, word, caseTitle, mapInLanguage, esc, api, toast, fmtNumber, fmtTime, fmtDate, statusBadge, flagBadge, colour };

@@ -1,7 +1,8 @@
 /* One case: details, before/after photos, timeline, and only the actions allowed to you. */
 "use strict";
 (function () {
-  const { PAGE, t, esc, api, toast, fmtTime, statusBadge } = window.gc;
+  const { PAGE, t, word, caseTitle, esc, api, toast, fmtTime, statusBadge } = window.gc;
+  const stateName = (code) => (PAGE.case_statuses || {})[code] || code;
   const id = PAGE.case_id;
   const NEEDS_REASON = new Set(["reassign", "send_back", "discard", "reopen", "comment"]);
   let current = null;
@@ -11,10 +12,10 @@
     current = c;
     document.dispatchEvent(new CustomEvent("gc:case", { detail: c })); // case-place.js draws its place
     document.getElementById("case-title").innerHTML = `${esc(t("case"))} ${esc(c.reference)} ${statusBadge(c.status, c.status_label)}` +
-      (c.overdue ? ` <span class="badge overdue">${esc(t("overdue"))}</span>` : "");
+      (c.overdue ? ` <span class="badge overdue">${esc(word("marks", "overdue"))}</span>` : "");
     const unitName = (units.find((u) => u.id === c.unit_id) || {}).name || "—";
-    const props = [["title", c.title], ["description", c.description], ["category", c.category_label || c.category], ["priority", c.priority],
-      ["source", c.source], ["unit", unitName], ["grid", c.grid_code], ["address", c.address],
+    const props = [["title", caseTitle(c)], ["description", c.description], ["category", c.category_label || c.category], ["priority", word("priorities", c.priority)],
+      ["source", word("case_sources", c.source)], ["unit", unitName], ["grid", c.grid_code], ["address", c.address],
       ["location", `${c.lon.toFixed(6)}, ${c.lat.toFixed(6)}`], ["deadline", fmtTime(c.deadline_at)], ["created", fmtTime(c.created_at)]];
     document.getElementById("case-props").innerHTML = props.filter(([, v]) => v).map(([k, v]) => `<dt>${esc(t(k))}</dt><dd>${esc(v)}</dd>`).join("");
     for (const role of ["before", "after"]) {
@@ -23,8 +24,8 @@
         `<a href="/api/v1/attachments/${a.id}"><img src="/api/v1/attachments/${a.id}" alt="${esc(t(role === "before" ? "photos_before" : "photos_after"))} ${a.id}"></a>`).join("") || "—";
     }
     document.getElementById("timeline").innerHTML = (c.events || []).map((e) =>
-      `<li><time datetime="${esc(e.at)}">${fmtTime(e.at)}</time> <b>${esc(t("act_" + e.action) !== "act_" + e.action ? t("act_" + e.action) : e.action)}</b>
-       ${e.from_status ? esc(e.from_status) + " → " : ""}${esc(e.to_status)} · ${esc(e.actor)}${e.reason ? ` <span class="badge">${esc(t(e.public ? "public_reply" : "internal"))}</span><br>${esc(e.reason)}` : ""}</li>`).join("");
+      `<li><time datetime="${esc(e.at)}">${fmtTime(e.at)}</time> <b>${esc(word("case_events", e.action))}</b>
+       ${e.from_status && e.from_status !== e.to_status ? esc(stateName(e.from_status)) + " → " : ""}${esc(stateName(e.to_status))} · ${esc(e.actor)}${e.reason ? ` <span class="badge">${esc(t(e.public ? "public_reply" : "internal"))}</span><br>${esc(e.reason)}` : ""}</li>`).join("");
     const unitSelect = document.getElementById("action-unit");
     if (c.unit_id && unitSelect.querySelector(`option[value="${c.unit_id}"]`)) unitSelect.value = String(c.unit_id);
     const actions = c.allowed_actions || [];
@@ -34,7 +35,7 @@
     document.getElementById("unit-field").hidden = !actions.some((a) => a === "dispatch" || a === "reassign");
     document.getElementById("photo-field").hidden = !actions.includes("submit");
     document.getElementById("action-buttons").innerHTML = actions.map((a) =>
-      `<button type="button" data-action="${esc(a)}" class="${a === "comment" ? "" : "primary"}">${esc(t("act_" + a))}</button>`).join("");
+      `<button type="button" data-action="${esc(a)}" class="${a === "comment" ? "" : "primary"}">${esc(word("case_actions", a))}</button>`).join("");
   }
 
   async function act(action, button) {
@@ -62,7 +63,7 @@
       document.getElementById("action-reason").value = "";
       document.getElementById("action-public").checked = false;
       render(updated);
-      toast(`${t("done_action")}: ${t("act_" + action)}`);
+      toast(`${t("done_action")}: ${word("case_actions", action)}`);
       document.body.dataset.lastAction = action;
     } catch (err) {
       toast(err.message);

@@ -1,7 +1,9 @@
 /* Case desk: the cases you may see, filtered. */
 "use strict";
 (function () {
-  const { PAGE, t, esc, api, fmtTime, statusBadge } = window.gc;
+  const { PAGE, t, word, caseTitle, esc, api, fmtTime, statusBadge } = window.gc;
+  const marked = (c) => (c.overdue ? ` <span class="badge overdue">${esc(word("marks", "overdue"))}</span>` : "") +
+    (c.priority === "urgent" || c.priority === "high" ? ` <span class="badge priority-${c.priority}">${esc(word("priorities", c.priority))}</span>` : "");
   const form = document.getElementById("filters");
   const categorySelect = document.getElementById("f-category");
   const categoryName = {};
@@ -27,9 +29,9 @@
       document.getElementById("case-count").textContent = `${t("total")}${t("colon")}${page.total}`;
       const label = (key) => `data-label="${esc(t(key) + t("colon"))}"`; // a card's labels on phones
       body.innerHTML = page.items.length ? page.items.map((c) => `<tr data-reference="${esc(c.reference)}">
-        <td class="card-head"><a href="/cases/${c.id}">${esc(c.reference)}</a></td><td class="card-title">${esc(c.title || c.description.slice(0, 40))}</td>
+        <td class="card-head"><a href="/cases/${c.id}">${esc(c.reference)}</a></td><td class="card-title">${esc(caseTitle(c))}</td>
         <td ${label("category")}>${esc(categoryName[c.category] || c.category)}</td>
-        <td ${label("status")}>${statusBadge(c.status, c.status_label)} ${c.overdue ? `<span class="badge overdue">${esc(t("overdue"))}</span>` : ""}</td>
+        <td ${label("status")}>${statusBadge(c.status, c.status_label)}${marked(c)}</td>
         <td ${label("unit")}>${esc(unitNames[c.unit_id] || "—")}</td><td ${label("deadline")}>${fmtTime(c.deadline_at)}</td><td ${label("created")}>${fmtTime(c.created_at)}</td></tr>`).join("")
         : `<tr><td colspan="7">${esc(t("no_cases"))}</td></tr>`;
     } catch (err) {

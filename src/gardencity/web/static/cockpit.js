@@ -34,7 +34,7 @@
       yAxis: { type: "category", inverse: true, data: items.map((i) => i.name), axisLabel: labels },
       series: [{ type: "bar", barMinHeight: 3, data: items.map((i) => ({ value: Math.round((i.value / i.threshold) * 1000) / 10,
         itemStyle: { color: window.gc.colour(`status-${i.status}-mark`) || window.gc.colour("status-not_assessed-mark") } })),
-        markLine: { symbol: "none", label: { show: false }, data: [{ xAxis: 100 }], lineStyle: { color: "black", type: "dashed" } } }],
+        markLine: { symbol: "none", label: { show: false }, data: [{ xAxis: 100 }], lineStyle: { color: window.gc.colour("ink"), type: "dashed" } } }],
     });
   }
 
@@ -105,6 +105,6 @@
     const flagged = rows.filter((r) => r.flag);
     if (!flagged.length) { box.textContent = t(rows.length ? "no_flags_this_period" : "no_flags"); return; }
     box.innerHTML = `<p>${esc(t("period"))}${esc(t("colon"))}${esc(flagged[0].period_label)}</p><ul>` +
-      flagged.map((r) => `<li>${flagBadge(r.flag)} ${esc(r.unit_name)} (${esc(t("score"))} ${fmtNumber(r.score, 1)})</li>`).join("") + "</ul>";
+      flagged.map((r) => `<li>${flagBadge(r.flag)} ${esc(r.unit_name)}${esc(t("nf_paren_open"))}${esc(t("score"))} ${fmtNumber(r.score, 1)}${esc(t("nf_paren_close"))}</li>`).join("") + "</ul>";
   }).catch((err) => { document.getElementById("flags").textContent = err.message; });
 })();

@@ -2,6 +2,7 @@
 "use strict";
 (function () {
   const { t, esc, toast } = window.gc;
+  const bracket = (text) => `${t("nf_paren_open").trim()}${text}${t("nf_paren_close")}`;
   const { LAYERS, ready, makeMap, loadLayer, details } = window.gc.map;
   const map = makeMap("map");
   const list = document.getElementById("layer-list");
@@ -17,7 +18,7 @@
   function legend(def) {
     if (!def.legend) return "";
     const items = Object.entries(def.legend).map(([code, [colour, label]]) =>
-      `<span><i class="swatch" style="background:${colour}"></i>${esc(def.name === "cases" ? t("st_" + code) : label)}</span>`);
+      `<span><i class="swatch" style="background:${colour}"></i>${esc(def.name === "cases" ? window.gc.PAGE.case_statuses[code] || label : label)}</span>`);
     return `<div class="legend-sub">${items.join("")}</div>`;
   }
 
@@ -34,15 +35,15 @@
       return;
     }
     if (!loaded[def.name]) {
-      count.textContent = `(${t("loading")})`;
+      count.textContent = bracket(t("loading"));
       try {
         const layer = await fetchLayer(def);
         if (!layer) { count.textContent = "(—)"; checkbox.disabled = true; return; }
         loaded[def.name] = layer;
-        count.textContent = layer.countText || `(${layer.featureCount} ${t("features")})`;
+        count.textContent = layer.countText || bracket(`${layer.featureCount} ${t("features")}`);
         count.dataset.count = layer.featureCount;
       } catch (err) {
-        count.textContent = `(${t("error")})`;
+        count.textContent = bracket(t("error"));
         toast(`${def.label}: ${err.message}`);
         return;
       }

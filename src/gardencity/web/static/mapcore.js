@@ -67,7 +67,7 @@
   })();
 
   function makeMap(element) {
-    const map = L.map(element, { preferCanvas: true, renderer: L.canvas({ padding: 0.3 }), zoomSnap: 0.25 });
+    const map = window.gc.mapInLanguage(L.map(element, { preferCanvas: true, renderer: L.canvas({ padding: 0.3 }), zoomSnap: 0.25 }));
     if (PAGE.tile_url) {
       L.tileLayer(PAGE.tile_url, { attribution: esc(PAGE.tile_attribution || ""), maxZoom: 19 }).addTo(map);
     }
@@ -76,36 +76,35 @@
     return map;
   }
 
-  // a feature's fields as people read them: labelled, in 公顷 and 米, classes by name; fields
-  // without a label (internal ids) are not shown
-  const yesNo = (v) => t(v === true || v === 1 || v === "true" ? "yes" : "no");
-  const FIELDS = {
-    name: (v) => v,
-    reference: (v) => v,
-    title: (v) => v,
-    category_label: (v) => v,
-    status_label: (v) => v,
-    overdue: yesNo,
+  // a feature's details: the fields the vocabulary names, each value in words
+  const districtNames = {};
+  const yesNo = (v) => t(v === true || v === 1 ? "yes" : "no");
+  function classTerm(group, code) {
+    const key = String(code || "");
+    for (let n = key.length; n > 0; n -= 1) if ((words[group] || {})[key.slice(0, n)]) return key.slice(0, n);
+    return "other";
+  }
+  const FORMATS = {
+    green_class: (v) => classLabel("green_classes", classTerm("green_classes", v)),
+    title: (v, props) => window.gc.caseTitle(Object.assign({}, props, { title: v })),
+    is_open: yesNo, is_shaded: yesNo, overdue: yesNo,
+    area_m2: (v) => fmtNumber(v / 10000, 2),
+    length_m: (v) => fmtNumber(v, 0),
+    population: (v) => fmtNumber(v, 0),
+    canopy_fraction: (v) => fmtNumber(v * 100, 1) + "%",
+    grade: (v) => classLabel("road_grades", v),
+    side: (v) => classLabel("road_sides", v),
+    zone_id: (v) => (v === "built_up_area" ? words.layers.built_up_area.label : districtNames[v] || v),
     created_at: (v) => fmtTime(v),
-    population: (v) => `${fmtNumber(v, 0)} ${t("unit_people")}`,
-    green_class: (v) => `${classLabel("green_classes", v)}（${v}）`,
-    is_open: yesNo,
-    code: (v) => v,
-    parcel_id: (v) => v,
-    area_m2: (v) => `${fmtNumber(v / 10000, 2)} ${t("unit_ha")}`,
-    grade: (v) => t(`grade_${v}`),
-    side: (v) => t(`side_${v}`),
-    length_m: (v) => `${fmtNumber(v, 0)} ${t("unit_m")}`,
-    canopy_fraction: (v) => `${fmtNumber(v * 100, 1)}%`,
-    is_shaded: yesNo,
-    class: (v) => v,
-    lon: (v) => v,
-    lat: (v) => v,
   };
   function details(props, title) {
+    const fields = words.fields || {};
     const rows = Object.entries(props || {})
-      .filter(([k, v]) => FIELDS[k] && v !== null && v !== undefined && v !== "")
-      .map(([k, v]) => `<dt>${esc(t(`field_${k}`))}</dt><dd>${esc(FIELDS[k](v))}</dd>`)
+      .filter(([k, v]) => fields[k] && v !== null && v !== undefined && v !== "")
+      .map(([k, v]) => {
+        const shown = FORMATS[k] ? FORMATS[k](v, props) : typeof v === "number" ? fmtNumber(v, 2) : v;
+        return `<dt>${esc(fields[k].label)}</dt><dd>${esc(shown)}</dd>`;
+      })
       .join("");
     return `<h3>${esc(title)}</h3><dl class="props">${rows}</dl>`;
   }
@@ -135,13 +134,13 @@
       const hit = a ? colours.find(([, c]) => c === hex) : null;
       const name = hit ? hit[0] : null;
       onClick(def, { properties: {
-        class: name ? classLabel("canopy_classes", name) : "—", code: name ? meta.classes[name] : null,
+        class: name ? classLabel("canopy_classes", name) : "—",
         lon: e.latlng.lng.toFixed(6), lat: e.latlng.lat.toFixed(6) } }, layer);
     });
     const total = Object.values(meta.pixels).reduce((a, b) => a + b, 0) || 1;
     layer.featureCount = Object.keys(meta.pixels).length;
-    layer.countText = "(" + Object.entries(meta.pixels)
-      .map(([k, v]) => `${classLabel("canopy_classes", k)} ${Math.round(v / total * 100)}%`).join(", ") + ")";
+    layer.countText = t("nf_paren_open").trim() + Object.entries(meta.pixels)
+      .map(([k, v]) => `${classLabel("canopy_classes", k)} ${Math.round(v / total * 100)}%`).join(t("nf_sep")) + t("nf_paren_close");
     return layer;
   }
 
@@ -162,6 +161,7 @@
       },
     });
     layer.featureCount = features.length;
+    if (def.name === "districts") for (const f of features) districtNames[f.properties.district_id] = f.properties.name;
     return layer;
   }
 

@@ -3,7 +3,7 @@
 (function () {
   const { PAGE, t, esc, api, toast, fmtTime, statusBadge } = window.gc;
   const form = document.getElementById("report-form");
-  const map = L.map("public-map", { preferCanvas: true, renderer: L.canvas() });
+  const map = window.gc.mapInLanguage(L.map("public-map", { preferCanvas: true, renderer: L.canvas() }));
   if (PAGE.tile_url) L.tileLayer(PAGE.tile_url, { attribution: esc(PAGE.tile_attribution || "") }).addTo(map);
   const centre = PAGE.centre || [30, 114];
   map.setView(centre, 13);

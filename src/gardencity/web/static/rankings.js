@@ -1,7 +1,7 @@
 /* 红黑榜: the latest period's ranking with red and black flags. */
 "use strict";
 (function () {
-  const { t, esc, api, toast, fmtNumber, flagBadge } = window.gc;
+  const { t, word, esc, api, toast, fmtNumber, fmtDate, flagBadge } = window.gc;
   const body = document.querySelector("#ranking-table tbody");
   const pct = (v) => (v === null || v === undefined ? "—" : fmtNumber(v * 100, 1) + "%");
   // a unit with no case in the period has no rate: it is said, never shown as 0.0 %
@@ -13,7 +13,7 @@
     document.getElementById("period").textContent = `${t("period")}${t("colon")}${rows[0].period_label}`;
     if (!rows.some((r) => r.flag)) { notice.textContent = t("no_flags_this_period"); notice.hidden = false; }
     const ranked = rows.slice().sort((a, b) => (a.rank === null) - (b.rank === null)); // ranked units first
-    body.innerHTML = ranked.map((r) => `<tr data-flag="${esc(r.flag || "")}"><td>${esc(r.level)}</td><td class="num">${r.rank ?? "—"}</td>
+    body.innerHTML = ranked.map((r) => `<tr data-flag="${esc(r.flag || "")}"><td>${esc(word("levels", r.level))}</td><td class="num">${r.rank ?? "—"}</td>
       <td>${esc(r.unit_name)}</td><td class="num">${r.score === null ? "—" : fmtNumber(r.score, 1)}</td><td>${r.flag ? flagBadge(r.flag) : "—"}</td>
       <td class="num" data-rate="closure">${rate(r, "closure_rate")}</td><td class="num">${rate(r, "on_time_rate")}</td></tr>`).join("");
   }

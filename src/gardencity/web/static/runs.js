@@ -1,7 +1,7 @@
 /* Assessment runs: start one (a job), follow its progress, open its outputs; what-if mode. */
 "use strict";
 (function () {
-  const { PAGE, t, esc, api, toast, fmtNumber, fmtTime } = window.gc;
+  const { PAGE, t, word, esc, api, toast, fmtNumber, fmtTime } = window.gc;
   const body = document.querySelector("#run-table tbody");
   let timer = null;
   let baseline = null;

@@ -1,7 +1,7 @@
 /* Survey results: stratified satisfied shares with confidence intervals against the requirement. */
 "use strict";
 (function () {
-  const { t, esc, api, toast, fmtNumber } = window.gc;
+  const { t, word, esc, api, toast, fmtNumber } = window.gc;
   const form = document.getElementById("results-form");
   const chartEl = document.getElementById("chart-survey");
   const chart = window.echarts ? echarts.init(chartEl, null, { renderer: "canvas" }) : null;
@@ -23,14 +23,14 @@
       xAxis: { type: "category", data: names, axisLabel: { rotate: 20 } },
       yAxis: { type: "value", min: 0, max: 100, name: "%" },
       series: [
-        { type: "bar", name: t("survey_satisfied_pct"), data: values, itemStyle: { color: "#2e7d32" },
+        { type: "bar", name: t("survey_satisfied_pct"), data: values, itemStyle: { color: window.gc.colour("status-pass-mark") },
           markLine: threshold === null ? undefined : { symbol: "none", lineStyle: { color: window.gc.colour("status-fail-mark"), type: "dashed" },
             label: { position: "insideEndTop", formatter: `${t("survey_requirement")} ${threshold}%` }, data: [{ yAxis: threshold }] } },
         { type: "custom", name: t("survey_ci"), data: bars, z: 10,
           renderItem: (params, api) => {
             const low = api.coord([api.value(0), api.value(1)]);
             const high = api.coord([api.value(0), api.value(2)]);
-            const half = 8, style = { stroke: "#1f2933", lineWidth: 2 };
+            const half = 8, style = { stroke: window.gc.colour("ink"), lineWidth: 2 };
             return { type: "group", children: [
               { type: "line", shape: { x1: low[0], y1: low[1], x2: high[0], y2: high[1] }, style },
               { type: "line", shape: { x1: low[0] - half, y1: low[1], x2: low[0] + half, y2: low[1] }, style },
@@ -55,7 +55,7 @@
     document.getElementById("main-ci").textContent = main ? `${t("survey_ci")} ${ci(main)}` : "";
     document.getElementById("req-threshold").textContent = `≥ ${req.min_satisfied_pct}%`;
     const conf = document.getElementById("req-confidence");
-    conf.textContent = `${t("survey_threshold_confidence")}: ${t("threshold_" + req.confidence)}`;
+    conf.textContent = `${t("survey_threshold_confidence")}: ${word("confidences", req.confidence)}`;
     conf.dataset.confidence = req.confidence;
     const verdict = document.getElementById("req-verdict");
     verdict.textContent = t("verdict_" + req.verdict);
