@@ -27,6 +27,7 @@ def node_modules() -> Path:
 
 def install_web(app: FastAPI) -> None:
     from gardencity.web.inspection_pages import router as inspection_router
+    from gardencity.web.installable import router as installable_router
     from gardencity.web.notification_pages import router as notification_router
     from gardencity.web.pages import router
     from gardencity.web.vocabulary_css import router as vocabulary_router
@@ -47,3 +48,4 @@ def install_web(app: FastAPI) -> None:
     app.include_router(inspection_router)
     app.include_router(notification_router)
     app.include_router(vocabulary_router)
+    app.include_router(installable_router)

@@ -68,4 +68,6 @@ function flagBadge(flag) {
 function colour(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(`--${name}`).trim();
 }
+// the service worker (/sw.js): pages open without signal, the patrol page's outbox waits
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => null);
 window.gc = { PAGE, t, esc, api, toast, fmtNumber, fmtTime, statusBadge, flagBadge, colour };
