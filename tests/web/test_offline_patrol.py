@@ -4,18 +4,21 @@ and are sent exactly once when the network returns; the small map sets the place
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 
 from tests.web.conftest import PHONE, LiveServer, jpeg, login
 
 pytestmark = pytest.mark.slow
 
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
+KEPT = "async () => !!(await (await caches.open('gc-data')).match('{url}'))"
 
 
 def _count(page: Any, n: int) -> None:
@@ -66,9 +69,9 @@ def test_cases_filed_offline_wait_on_the_phone_and_are_sent_once(
         geolocation={"longitude": lon, "latitude": lat},
         permissions=["geolocation"],
     )
-    page.goto("/patrol")
-    page.wait_for_function(CONTROLLED, timeout=30_000)  # the app shell and pages are kept
-    page.wait_for_function("() => document.querySelector('#p-lon').value !== ''")
+    # logged in, on the landing page: the service worker keeps the patrol page at once
+    page.wait_for_function(CONTROLLED, timeout=30_000)
+    page.wait_for_function(KEPT.format(url="/patrol"), timeout=30_000)
     manifest = page.evaluate(
         "async () => (await fetch(document.querySelector('link[rel=manifest]').href)).json()"
     )
@@ -82,6 +85,9 @@ def test_cases_filed_offline_wait_on_the_phone_and_are_sent_once(
     assert page.evaluate("() => fetch('/api/v1/health').then(() => 'online', () => 'offline')") == (
         "offline"
     )
+    response = page.goto("/patrol")  # never opened, yet it opens offline
+    assert response is not None and response.from_service_worker
+    page.wait_for_function("() => document.querySelector('#p-lon').value !== ''")
     _file(page, "dead_or_missing_tree", f"{token} 枯树", (200, 40, 40))
     _count(page, 1)
     _file(page, "bare_soil", f"{token} 裸土", (40, 40, 200))
@@ -99,10 +105,19 @@ def test_cases_filed_offline_wait_on_the_phone_and_are_sent_once(
 
     page.context.set_offline(False)  # the online event sends the outbox
     _count(page, 0)
+    cases = _cases(live_server, token)
+
+    # a case page opened once opens again without signal, with its photo
+    page.goto(f"/cases/{cases[0]['id']}")
+    page.wait_for_selector("#photos-before img")
+    page.context.set_offline(True)
+    page.reload()
+    title = "document.getElementById('case-title').textContent"
+    page.wait_for_function(f"() => {title}.includes('{cases[0]['reference']}')")
+    assert page.evaluate("() => document.querySelector('#photos-before img').naturalWidth") > 0
     assert page.errors == []
     page.context.close()
 
-    cases = _cases(live_server, token)
     assert sorted(c["category"] for c in cases) == ["bare_soil", "dead_or_missing_tree"]
     for case in cases:
         (photo,) = case["attachments"]
@@ -157,3 +172,22 @@ def test_the_map_sets_the_place_where_gps_fails_in_english(
     (case,) = _cases(live_server, token)
     assert case["lon"] == pytest.approx(dragged[0], abs=1e-6)
     assert case["lat"] == pytest.approx(dragged[1], abs=1e-6)
+
+
+def test_the_service_worker_and_manifest_are_served_at_the_root(live_server: LiveServer) -> None:
+    worker = httpx.get(f"{live_server.url}/sw.js")
+    assert worker.status_code == 200 and worker.headers["content-type"].startswith(
+        "text/javascript"
+    )
+    # the worker fetches from the app and runs nothing else; browsers check it for updates
+    assert worker.headers["content-security-policy"].startswith(
+        "default-src 'none'; connect-src 'self';"
+    )
+    assert worker.headers["cache-control"] == "no-cache"
+    assert "__VERSION__" not in worker.text and re.search(r'VERSION = "[0-9a-f]{16}"', worker.text)
+    english = httpx.get(f"{live_server.url}/manifest.webmanifest?lang=en").json()
+    assert english["name"] == "Garden City Campaign Platform" and english["lang"] == "en"
+    for icon in english["icons"]:
+        png = httpx.get(f"{live_server.url}{icon['src']}")
+        width, height = Image.open(io.BytesIO(png.content)).size
+        assert icon["sizes"] == f"{width}x{height}" and icon["type"] == "image/png"

@@ -69,5 +69,8 @@ function colour(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(`--${name}`).trim();
 }
 // the service worker (/sw.js): pages open without signal, the patrol page's outbox waits
-if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => null);
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").catch(() => null);
+  if (PAGE.user) navigator.serviceWorker.ready.then((r) => r.active && r.active.postMessage("logged-in"));
+}
 window.gc = { PAGE, t, esc, api, toast, fmtNumber, fmtTime, statusBadge, flagBadge, colour };

@@ -15,8 +15,8 @@
   const map = L.map("p-map", { zoomControl: true });
   if (PAGE.tile_url) L.tileLayer(PAGE.tile_url, { attribution: esc(PAGE.tile_attribution || "") }).addTo(map);
   new ResizeObserver(() => map.invalidateSize()).observe(document.getElementById("p-map"));
-  map.setView(PAGE.centre || [30, 114], 13);
-  if (PAGE.bounds) map.fitBounds(PAGE.bounds);
+  if (PAGE.bounds) map.fitBounds(PAGE.bounds); // the city, until the place is known
+  else map.setView(PAGE.centre || [30, 114], 13);
   if (PAGE.outline) {
     L.geoJSON(PAGE.outline, { style: { color: window.gc.colour("layer-built_up_area-stroke"), weight: 2, fill: false }, interactive: false }).addTo(map);
   }

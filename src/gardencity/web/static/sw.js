@@ -28,6 +28,16 @@ async function keepPage(cache, url) {
   } catch (err) { /* offline at install: kept when first opened */ }
 }
 
+// a page of a logged-in user says so (app.js): the pages for field work are kept then, so the
+// patrol page opens offline even if it was never opened
+async function keepMissingPages() {
+  const data = await caches.open(DATA);
+  for (const url of PAGES) if (!(await data.match(url))) await keepPage(data, url);
+}
+self.addEventListener("message", (event) => {
+  if (event.data === "logged-in") event.waitUntil(keepMissingPages());
+});
+
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const shell = await caches.open(SHELL);
