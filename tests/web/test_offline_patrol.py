@@ -21,6 +21,25 @@ CONTROLLED = "() => navigator.serviceWorker.controller !== null"
 KEPT = "async () => !!(await (await caches.open('gc-data')).match('{url}'))"
 
 
+INTERRUPTED = """async ({lon, lat, text}) => {
+  const { outbox, PAGE } = window.gc;
+  const photo = await (await fetch('/static/web/icons/icon-192.png')).blob();
+  const body = { category: 'bare_soil', description: text, source: 'grid_patrol', lon, lat };
+  const item = await outbox.add(PAGE.user.id, body, photo);
+  const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': item.key };
+  const init = { method: 'POST', headers, body: JSON.stringify(body) };
+  const sent = await fetch('/api/v1/cases', init);
+  const data = new FormData();
+  data.append('file', photo, 'photo.png');
+  data.append('role', 'before');
+  const path = `/api/v1/cases/${(await sent.json()).id}/attachments`;
+  await fetch(path, { method: 'POST', headers: { 'Idempotency-Key': item.photoKey }, body: data });
+  const done = await outbox.drain(PAGE.user.id);
+  if (done.sent.length !== 1 || done.stopped) throw new Error('not sent: ' + JSON.stringify(done));
+  if ((await outbox.list(PAGE.user.id)).length) throw new Error('still in the outbox');
+}"""
+
+
 def _count(page: Any, n: int) -> None:
     page.wait_for_function(
         f"() => document.getElementById('outbox').dataset.count === '{n}'", timeout=30_000
@@ -166,12 +185,20 @@ def test_the_map_sets_the_place_where_gps_fails_in_english(
     shot(page, "patrol-offline-queue-phone-en")
     page.context.set_offline(False)
     _count(page, 0)
+
+    # a send cut off after the server filed the case and its photo, before the phone heard:
+    # the outbox sends both again with their keys, and the server files neither twice
+    again = f"repeated-{uuid.uuid4().hex[:8]}"
+    page.evaluate(INTERRUPTED, {"lon": dragged[0], "lat": dragged[1], "text": again})
     assert page.errors == []
     page.context.close()
 
     (case,) = _cases(live_server, token)
     assert case["lon"] == pytest.approx(dragged[0], abs=1e-6)
     assert case["lat"] == pytest.approx(dragged[1], abs=1e-6)
+    assert case["description"] == token and len(case["attachments"]) == 1
+    (repeated,) = _cases(live_server, again)
+    assert len(repeated["attachments"]) == 1
 
 
 def test_the_service_worker_and_manifest_are_served_at_the_root(live_server: LiveServer) -> None:

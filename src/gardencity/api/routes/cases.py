@@ -111,7 +111,13 @@ def list_cases_geojson(
     }
 
 
-@router.post("/cases", operation_id="create_case", status_code=201, response_model=CaseOut)
+@router.post(
+    "/cases",
+    operation_id="create_case",
+    status_code=201,
+    response_model=CaseOut,
+    responses={200: {"model": CaseOut, "description": "a repeat: the case filed the first time"}},
+)
 def create_case(
     session: DbSession,
     ctx: Ctx,
@@ -172,6 +178,9 @@ def act_on_case(
     operation_id="upload_attachment",
     status_code=201,
     response_model=AttachmentOut,
+    responses={
+        200: {"model": AttachmentOut, "description": "a repeat: the file stored the first time"}
+    },
 )
 def upload_attachment(
     request: Request,
