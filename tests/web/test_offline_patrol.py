@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -46,13 +47,20 @@ def _count(page: Any, n: int) -> None:
     )
 
 
-def _file(page: Any, category: str, description: str, colour: tuple[int, int, int]) -> None:
+def _file(
+    page: Any,
+    category: str,
+    description: str,
+    colour: tuple[int, int, int],
+    filled: Callable[[], None] = lambda: None,
+) -> None:
     page.set_input_files(
         "#p-photo", {"name": "IMG.jpg", "mimeType": "image/jpeg", "buffer": jpeg(colour)}
     )
-    page.wait_for_function("() => !document.getElementById('p-preview').hidden")
+    page.wait_for_function("() => document.getElementById('p-preview').naturalWidth > 0")
     page.select_option("#p-category", category)
     page.fill("#p-description", description)
+    filled()
     page.click("#patrol-form button[type=submit]")
 
 
@@ -177,7 +185,7 @@ def test_the_map_sets_the_place_where_gps_fails_in_english(
     assert dragged[0] > first[0] and dragged[1] < first[1]  # east and south, as dragged
 
     page.context.set_offline(True)
-    _file(page, "bare_soil", token, (30, 160, 30))
+    _file(page, "bare_soil", token, (30, 160, 30), lambda: shot(page, "patrol-preview-phone-en"))
     _count(page, 1)
     assert page.locator("#outbox-count").inner_text() == "1 waiting to be sent"
     outbox_text = page.locator("#outbox").inner_text()

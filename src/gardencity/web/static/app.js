@@ -5,6 +5,12 @@ const T = PAGE.t;
 
 function t(key) { return T[key] || key; }
 
+// the service worker (/sw.js): pages open without signal, the patrol page's outbox waits
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").catch(() => null);
+  if (PAGE.user) navigator.serviceWorker.ready.then((r) => r.active && r.active.postMessage("logged-in"));
+}
+
 function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
@@ -67,10 +73,5 @@ function flagBadge(flag) {
 // a colour of the vocabulary (/static/vocabulary.css), e.g. colour("status-pass-mark")
 function colour(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(`--${name}`).trim();
-}
-// the service worker (/sw.js): pages open without signal, the patrol page's outbox waits
-if ("serviceWorker" in navigator) {
-  navigator.serviceWorker.register("/sw.js").catch(() => null);
-  if (PAGE.user) navigator.serviceWorker.ready.then((r) => r.active && r.active.postMessage("logged-in"));
 }
 window.gc = { PAGE, t, esc, api, toast, fmtNumber, fmtTime, statusBadge, flagBadge, colour };

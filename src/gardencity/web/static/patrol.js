@@ -71,7 +71,7 @@
   // when each was filed, in the city's time zone: 12月4日 08:30 / 4 Dec, 08:30
   const when = new Intl.DateTimeFormat(PAGE.lang === "en" ? "en-GB" : "zh-CN", {
     month: PAGE.lang === "en" ? "short" : "long", day: "numeric", hour: "2-digit", minute: "2-digit",
-    hour12: false, timeZone: PAGE.time_zone || "Asia/Shanghai",
+    hour12: false, timeZone: PAGE.timezone || "Asia/Shanghai",
   });
 
   async function showOutbox() {
