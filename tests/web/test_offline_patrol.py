@@ -19,6 +19,10 @@ from tests.web.conftest import PHONE, LiveServer, jpeg, login
 pytestmark = pytest.mark.slow
 
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
+FORGOTTEN = """async () => {
+  const kept = await (await caches.open('gc-data')).keys();
+  return !kept.some((r) => /\\/(patrol|cases)|\\/api\\/v1\\/cases/.test(r.url));
+}"""
 KEPT = "async () => !!(await (await caches.open('gc-data')).match('{url}'))"
 
 
@@ -39,6 +43,16 @@ INTERRUPTED = """async ({lon, lat, text}) => {
   if (done.sent.length !== 1 || done.stopped) throw new Error('not sent: ' + JSON.stringify(done));
   if ((await outbox.list(PAGE.user.id)).length) throw new Error('still in the outbox');
 }"""
+
+
+def _until(page: Any, script: str, seconds: float = 30) -> None:
+    """Wait until the asynchronous ``script`` answers true (wait_for_function takes the
+    promise an async function returns for a true answer)."""
+    for _ in range(int(seconds / 0.2)):
+        if page.evaluate(script) is True:
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"never true: {script}")
 
 
 def _count(page: Any, n: int) -> None:
@@ -98,7 +112,7 @@ def test_cases_filed_offline_wait_on_the_phone_and_are_sent_once(
     )
     # logged in, on the landing page: the service worker keeps the patrol page at once
     page.wait_for_function(CONTROLLED, timeout=30_000)
-    page.wait_for_function(KEPT.format(url="/patrol"), timeout=30_000)
+    _until(page, KEPT.format(url="/patrol"))
     manifest = page.evaluate(
         "async () => (await fetch(document.querySelector('link[rel=manifest]').href)).json()"
     )
@@ -142,6 +156,12 @@ def test_cases_filed_offline_wait_on_the_phone_and_are_sent_once(
     title = "document.getElementById('case-title').textContent"
     page.wait_for_function(f"() => {title}.includes('{cases[0]['reference']}')")
     assert page.evaluate("() => document.querySelector('#photos-before img').naturalWidth") > 0
+
+    # log-out forgets the kept pages and cases: a phone handed on shows no one's cases offline
+    page.context.set_offline(False)
+    page.click("header form[action='/logout'] button")
+    page.wait_for_url("**/login*")
+    _until(page, FORGOTTEN)
     assert page.errors == []
     page.context.close()
 
