@@ -214,6 +214,17 @@ def test_the_map_sets_the_place_where_gps_fails_in_english(
     page.context.set_offline(False)
     _count(page, 0)
 
+    # a report the server refuses as it is (a place outside the city) stays in the form
+    page.fill("#p-lon", "100.000000")
+    page.fill("#p-lat", "20.000000")
+    page.locator("#p-lat").dispatch_event("change")
+    _file(page, "bare_soil", f"{token}-outside", (90, 90, 90))
+    page.wait_for_function("() => document.getElementById('patrol-result').textContent !== ''")
+    assert page.input_value("#p-description") == f"{token}-outside"
+    assert page.input_value("#p-lon") == "100.000000"
+    assert "kept on this phone" not in page.locator("#patrol-result").inner_text()
+    _count(page, 0)
+
     # a send cut off after the server filed the case and its photo, before the phone heard:
     # the outbox sends both again with their keys, and the server files neither twice
     again = f"repeated-{uuid.uuid4().hex[:8]}"

@@ -114,6 +114,16 @@
     await showOutbox();
   });
   window.addEventListener("online", () => sendWaiting().catch((err) => toast(err.message)));
+  // a phone can say it is online with no way through (a hotspot without internet): while
+  // reports wait, try again every minute the page is in view, and when it comes back into view
+  const RETRY_MS = 60_000;
+  const retry = () => {
+    if (navigator.onLine && document.visibilityState === "visible" && box.dataset.count !== "0") {
+      sendWaiting().catch(() => null);
+    }
+  };
+  setInterval(retry, RETRY_MS);
+  document.addEventListener("visibilitychange", retry);
 
   function filed(item) {
     result.innerHTML = `${esc(t("filed"))} <a id="filed-reference" href="/cases/${item.caseId}">${esc(item.reference)}</a>`;
