@@ -11,7 +11,8 @@ security headers (three small ASGI middlewares, installed by :func:`install_secu
   request that shows neither is refused too: scripts use ``Authorization: Bearer``.
 * **Headers.** Pages get a Content-Security-Policy without inline script, frame-ancestors
   'none', a Referrer-Policy and a Permissions-Policy (camera and geolocation for this origin
-  only); every other response a policy that runs nothing.
+  only); the service worker a policy that lets it fetch from the app only; every other
+  response a policy that runs nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from gardencity.settings import Settings
 
 __all__ = [
     "DOCUMENT_POLICY",
+    "WORKER_POLICY",
     "cross_site_problem",
     "install_security",
     "page_policy",
@@ -62,6 +64,8 @@ DOCUMENT_POLICY = (
 )
 # JSON, photos, files: nothing in them runs, nobody frames them
 RESOURCE_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+# the pages' service worker (/sw.js): it runs no other script and fetches only from the app
+WORKER_POLICY = "default-src 'none'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
 COMMON_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

@@ -25,6 +25,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "FlagAward",
+    "IdempotencyKey",
     "SpotCheck",
     "Target",
     "TargetReport",
@@ -145,6 +146,29 @@ class Attachment(Base):
     metadata_stripped: Mapped[bool] = mapped_column(default=True)
 
     case: Mapped[Case | None] = relationship(back_populates="attachments")
+
+
+class IdempotencyKey(Base):
+    """A client's ``Idempotency-Key`` (a UUID it made) and what its first request created.
+
+    A phone that files a case while the signal comes and goes sends the same request again
+    with the same key; the unique pair (user, key) makes the second send find the first
+    case (or photo) instead of creating another, even when both arrive at the same time.
+    ``fingerprint`` (SHA-256 of the request) tells a repeat from another request that reuses
+    the key. Keys belong to one user: another user's key never finds this record.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(36))
+    operation: Mapped[str] = mapped_column(String(32))  # file_case, attach_file
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    created_at: Mapped[datetime]
 
 
 class SpotCheck(Base):

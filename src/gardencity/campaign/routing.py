@@ -24,6 +24,7 @@ import shapely
 from gardencity.campaign.config import CampaignConfig
 from gardencity.errors import InvalidRequestError
 from gardencity.messages import Catalogue, Message
+from gardencity.vocabulary import vocabulary
 
 __all__ = ["RoutingDecision", "RoutingIndex", "route_case", "route_with_index"]
 MESSAGES = Catalogue(__package__)
@@ -203,6 +204,7 @@ def route_with_index(
         found = index.containing("responsible", point)
         if found:
             unit_id, why = found[0], _said("inside_unit", unit=index.name.get(found[0]))
+    words = vocabulary()
     for level in _LEVELS[_LEVELS.index(_LADDER.get(rule, "city")) :]:
         if unit_id is not None:
             break
@@ -213,7 +215,9 @@ def route_with_index(
                 "by_level",
                 where=where,
                 category=category_name,
-                level=MESSAGES.message(f"level.{level}"),
+                level=Message(
+                    (words.label("levels", level, "zh"), words.label("levels", level, "en"))
+                ),
                 unit=index.name.get(candidate),
             )
     if unit_id is None or why is None:

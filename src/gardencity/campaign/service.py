@@ -35,6 +35,7 @@ from gardencity.errors import (
     NotFoundError,
 )
 from gardencity.messages import Catalogue, Message
+from gardencity.vocabulary import vocabulary
 
 __all__ = [
     "CLOCK_RUNNING",
@@ -494,6 +495,8 @@ def _check_request(case: Case, data: ActionIn, action: str, *, needs_reason: boo
 
 
 def _action(action: str) -> Message:
-    """A workflow action's name in both languages (the code for one the catalogue lacks)."""
-    pair = MESSAGES.pairs().get(f"action.{action}", (action, action))
-    return Message(pair)
+    """A workflow action's name in both languages, from the vocabulary."""
+    words = vocabulary()
+    return Message(
+        (words.label("case_actions", action, "zh"), words.label("case_actions", action, "en"))
+    )

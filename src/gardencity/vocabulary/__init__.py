@@ -148,6 +148,10 @@ class Vocabulary(BaseModel):
             return key
         return term.label.zh if lang == "zh" else term.label.en
 
+    def pair(self, group: str, key: str) -> tuple[str, str]:
+        """The label of ``key`` in both languages, (中文, English)."""
+        return self.label(group, key, "zh"), self.label(group, key, "en")
+
     def labels(self, group: str, lang: str) -> dict[str, str]:
         """Every labelled term of ``group`` in ``lang``."""
         terms = self.group(group).items()

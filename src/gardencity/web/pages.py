@@ -30,11 +30,13 @@ from gardencity.vocabulary.dates import chinese_datetime
 from gardencity.web.basemap import BASEMAP_URL, read_basemap
 from gardencity.web.cockpit import indicator_rows
 from gardencity.web.i18n import messages
+from gardencity.web.installable import THEME_COLOUR
 
 __all__ = ["NAV", "PageUser", "json_for_html", "login_redirect", "page_user", "render", "router"]
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["theme_colour"] = THEME_COLOUR
 STAFF = ("admin", "coordinator", "officer", "inspector", "leader")
 # page -> (message key, roles that see it in the navigation)
 NAV = {
@@ -355,7 +357,9 @@ def case_page(request: Request, case_id: int) -> Response:
 @router.get("/patrol")
 def patrol_page(request: Request) -> Response:
     ctx: ServiceContext = request.app.state.ctx
-    return _staff_page(request, "patrol", categories=_categories(ctx, request))
+    return _staff_page(
+        request, "patrol", categories=_categories(ctx, request), data=_city_outline(request)
+    )
 
 
 @router.get("/rankings")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from gardencity.api.deps import Ctx, CurrentUser, DbSession, Lang, PathId, QueryId
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.api.presenters import case_feature, case_out, json_response
 from gardencity.auth.permissions import UnitTree, authorize
-from gardencity.campaign import media, service
+from gardencity.campaign import idempotency, media, service
 from gardencity.campaign.schemas import (
     ActionIn,
     AttachmentOut,
@@ -25,6 +25,18 @@ from gardencity.errors import InvalidRequestError
 from gardencity.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=ERROR_RESPONSES)
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=idempotency.KEY_HEADER,
+        max_length=100,
+        description="a UUID the client makes for this request and sends again with every "
+        "repeat of it: a repeat answers 200 with what the first created (header "
+        f"{idempotency.REPLAY_HEADER}: true) instead of creating it again",
+    ),
+]
+REPLAYED = {idempotency.REPLAY_HEADER: "true"}
 
 
 async def _filters(
@@ -99,14 +111,36 @@ def list_cases_geojson(
     }
 
 
-@router.post("/cases", operation_id="create_case", status_code=201, response_model=CaseOut)
+@router.post(
+    "/cases",
+    operation_id="create_case",
+    status_code=201,
+    response_model=CaseOut,
+    responses={200: {"model": CaseOut, "description": "a repeat: the case filed the first time"}},
+)
 def create_case(
-    session: DbSession, ctx: Ctx, user: CurrentUser, body: CaseIn, lang: Lang
+    session: DbSession,
+    ctx: Ctx,
+    user: CurrentUser,
+    body: CaseIn,
+    lang: Lang,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
-    """File a case; it is routed to a unit by area and category (overridable by unit_id)."""
-    case = service.file_case(session, ctx, user, body)
+    """File a case; it is routed to a unit by area and category (overridable by unit_id).
+    With an ``Idempotency-Key``, a repeat of the request answers with the case filed the
+    first time (200) instead of filing it again."""
+    key = idempotency.parse_key(idempotency_key)
+    replayed = False
+    if key is None:
+        case = service.file_case(session, ctx, user, body)
+    else:
+        case, replayed = idempotency.file_case_once(session, ctx, user, body, key)
     session.commit()
     out = case_out(case, ctx, user, UnitTree.from_session(session), details=True, lang=lang)
+    if replayed:
+        response = json_response(out, status_code=200)
+        response.headers.update(REPLAYED)
+        return response
     return json_response(out, status_code=201)
 
 
@@ -139,7 +173,15 @@ def act_on_case(
     return json_response(case_out(case, ctx, user, tree, details=True, lang=lang))
 
 
-@router.post("/cases/{case_id}/attachments", operation_id="upload_attachment", status_code=201)
+@router.post(
+    "/cases/{case_id}/attachments",
+    operation_id="upload_attachment",
+    status_code=201,
+    response_model=AttachmentOut,
+    responses={
+        200: {"model": AttachmentOut, "description": "a repeat: the file stored the first time"}
+    },
+)
 def upload_attachment(
     request: Request,
     session: DbSession,
@@ -151,25 +193,34 @@ def upload_attachment(
     public: Annotated[
         bool, Form(description="show this photo with the public view of the case")
     ] = False,
-) -> AttachmentOut:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
     """Upload a before/after photo or a document; stored by content hash, photos without
-    their metadata (GPS position, phone model …)."""
+    their metadata (GPS position, phone model …). With an ``Idempotency-Key``, a repeat
+    answers with the file stored the first time (200) instead of attaching it again."""
+    key = idempotency.parse_key(idempotency_key)
     settings: Settings = request.app.state.settings
     limit = int(settings.max_upload_mb * 1_000_000)
     content = file.file.read(limit + 1)
-    attachment = service.attach_file(
-        session,
-        ctx,
-        user,
-        case_id,
-        content,
-        role=role,
-        filename=file.filename,
-        declared_type=file.content_type,
-        public=public,
-    )
+    options: dict[str, Any] = {
+        "role": role,
+        "filename": file.filename,
+        "declared_type": file.content_type,
+        "public": public,
+    }
+    replayed = False
+    if key is None:
+        attachment = service.attach_file(session, ctx, user, case_id, content, **options)
+    else:
+        attachment, replayed = idempotency.attach_file_once(
+            session, ctx, user, case_id, content, key=key, **options
+        )
     session.commit()
-    return AttachmentOut.model_validate(attachment)
+    out = AttachmentOut.model_validate(attachment)
+    response = json_response(out, status_code=200 if replayed else 201)
+    if replayed:
+        response.headers.update(REPLAYED)
+    return response
 
 
 @router.get(

@@ -11,6 +11,12 @@ function word(group, key) {
   return ((PAGE.words || {})[group] || {})[key] || key;
 }
 
+// the service worker (/sw.js): pages open without signal, the patrol page's outbox waits
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").catch(() => null);
+  if (PAGE.user) navigator.serviceWorker.ready.then((r) => r.active && r.active.postMessage("logged-in"));
+}
+
 function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }

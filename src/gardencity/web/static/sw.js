@@ -1,0 +1,113 @@
+/* The service worker: the pages open without signal (patrols in parks lose the network).
+   The app shell (scripts, styles, Leaflet, icons, the vocabulary) is kept at install; pages and
+   the API's answers are asked of the network first and kept, so that the patrol page and every
+   case page already opened open again offline from what was kept. Only this origin's GET
+   requests are handled; cases filed offline wait in the patrol page's outbox (outbox.js).
+   Log-out empties what was kept: a phone handed on keeps no one's cases. */
+"use strict";
+const VERSION = "__VERSION__"; // the server puts a digest of the static files here
+const SHELL = `gc-shell-${VERSION}`;
+const DATA = "gc-data"; // pages and API answers: personal, emptied at log-out
+const SHELL_FILES = [
+  "/static/web/app.js", "/static/web/app.css", "/static/vocabulary.css",
+  "/static/web/inbox-badge.js", "/static/web/photos.js", "/static/web/outbox.js",
+  "/static/web/patrol.js", "/static/web/case.js", "/static/web/cases.js",
+  "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
+  "/static/vendor/leaflet/images/marker-icon.png", "/static/vendor/leaflet/images/marker-icon-2x.png",
+  "/static/vendor/leaflet/images/marker-shadow.png",
+  "/static/web/icons/icon-192.png", "/static/web/icons/icon-512.png", "/manifest.webmanifest",
+];
+const PAGES = ["/patrol", "/cases", "/api/v1/vocabulary"]; // kept at install when logged in
+const OFFLINE_START = "/patrol"; // an unkept page asked for offline opens the patrol page
+
+async function keepPage(cache, url) {
+  try {
+    const response = await fetch(url, { credentials: "same-origin" });
+    // a log-in page answered for a page (not logged in) is not the page: not kept
+    if (response.ok && !response.redirected) await cache.put(url, response);
+  } catch (err) { /* offline at install: kept when first opened */ }
+}
+
+// a page of a logged-in user says so (app.js): the pages for field work are kept then, so the
+// patrol page opens offline even if it was never opened
+async function keepMissingPages() {
+  const data = await caches.open(DATA);
+  for (const url of PAGES) if (!(await data.match(url))) await keepPage(data, url);
+}
+self.addEventListener("message", (event) => {
+  if (event.data === "logged-in") event.waitUntil(keepMissingPages());
+});
+
+self.addEventListener("install", (event) => {
+  event.waitUntil((async () => {
+    const shell = await caches.open(SHELL);
+    await shell.addAll(SHELL_FILES);
+    const data = await caches.open(DATA);
+    await Promise.all(PAGES.map((url) => keepPage(data, url)));
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names.filter((n) => n.startsWith("gc-shell-") && n !== SHELL).map((n) => caches.delete(n)));
+    await self.clients.claim();
+  })());
+});
+
+const SLOW_PAGE_MS = 6000; // a page the weak signal brings slower than this opens as kept
+
+async function networkFirst(request, navigation) {
+  const data = await caches.open(DATA);
+  const fresh = fetch(request).then(async (response) => {
+    if (response.ok && !response.redirected && response.type === "basic") {
+      await data.put(request, response.clone());
+    }
+    return response;
+  });
+  fresh.catch(() => null); // a late failure after the kept page was shown is no error
+  try {
+    if (!navigation) return await fresh;
+    let timer;
+    const slow = new Promise((resolve) => { timer = setTimeout(resolve, SLOW_PAGE_MS); })
+      .then(() => data.match(request, { ignoreVary: true }))
+      .then((kept) => kept || fresh);
+    const first = await Promise.race([fresh, slow]);
+    clearTimeout(timer);
+    return first;
+  } catch (err) {
+    const kept = await data.match(request, { ignoreVary: true });
+    if (kept) return kept;
+    if (navigation && (await data.match(OFFLINE_START))) return Response.redirect(OFFLINE_START, 302);
+    throw err;
+  }
+}
+
+async function shellFirst(request) {
+  const kept = await caches.match(request, { ignoreSearch: false });
+  const fresh = fetch(request).then(async (response) => {
+    if (response.ok) await (await caches.open(SHELL)).put(request, response.clone());
+    return response;
+  });
+  if (kept) { fresh.catch(() => null); return kept; }
+  return fresh;
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return; // base-map tiles: the browser's own way
+  if (request.method === "POST" && url.pathname === "/logout") {
+    event.waitUntil(caches.delete(DATA));
+    return;
+  }
+  if (request.method !== "GET") return;
+  if (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest") {
+    event.respondWith(shellFirst(request));
+    return;
+  }
+  if (request.mode === "navigate" || url.pathname.startsWith("/api/v1/")) {
+    event.respondWith(networkFirst(request, request.mode === "navigate"));
+  }
+});
