@@ -102,7 +102,7 @@ def test_map_shows_uncovered_residential_land(
     # district names on the map, a metric scale bar
     on_map = page.locator(".district-label").all_inner_texts()
     assert on_map and set(on_map) <= set(names.values())
-    assert page.locator(".leaflet-control-scale-line").first.inner_text().endswith(("m", "km"))
+    assert page.locator(".leaflet-control-scale-line").first.inner_text().endswith(("米", "公里"))
     # the heavy layers are one click away: switching them on loads and draws them
     for name in ("residential", "green_spaces", "uncovered_residential_walking"):
         assert not page.locator(f"#layer-{name}").is_checked()

@@ -110,6 +110,13 @@ function mapInLanguage(map) {
   map.zoomControl.remove();
   L.control.zoom({ zoomInTitle: t("zoom_in"), zoomOutTitle: t("zoom_out") }).addTo(map);
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+  const scale = L.control.scale({ imperial: false }); // a metric scale bar in the page's units
+  scale._updateMetric = function (maxMeters) {
+    const meters = this._getRoundNum(maxMeters);
+    const label = meters < 1000 ? `${meters} ${word("units", "m")}` : `${meters / 1000} ${word("units", "km")}`;
+    this._updateScale(this._mScale, label, meters / maxMeters);
+  };
+  scale.addTo(map);
   return map;
 }
 window.gc = { PAGE, t, word, caseTitle, mapInLanguage, esc, api, toast, fmtNumber, fmtTime, fmtDate, statusBadge, flagBadge, colour };

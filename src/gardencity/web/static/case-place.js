@@ -10,12 +10,11 @@
     if (!el || typeof L === "undefined") return;
     const at = [c.lat, c.lon];
     if (!map) {
-      map = L.map(el, { zoomSnap: 0.25, scrollWheelZoom: false });
+      map = window.gc.mapInLanguage(L.map(el, { zoomSnap: 0.25, scrollWheelZoom: false }));
       if (PAGE.tile_url) L.tileLayer(PAGE.tile_url, { attribution: esc(PAGE.tile_attribution || ""), maxZoom: 19 }).addTo(map);
       if (PAGE.outline) {
         L.geoJSON(PAGE.outline, { style: { color: window.gc.colour("layer-built_up_area-stroke"), weight: 2, fill: false }, interactive: false }).addTo(map);
       }
-      L.control.scale({ imperial: false }).addTo(map);
       if (PAGE.bounds) map.fitBounds(PAGE.bounds); else map.setView(at, 15);
     }
     if (marker) marker.remove();

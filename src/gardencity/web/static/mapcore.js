@@ -71,7 +71,6 @@
     if (PAGE.tile_url) {
       L.tileLayer(PAGE.tile_url, { attribution: esc(PAGE.tile_attribution || ""), maxZoom: 19 }).addTo(map);
     }
-    L.control.scale({ imperial: false }).addTo(map);
     map.setView([30, 114], 11);
     return map;
   }

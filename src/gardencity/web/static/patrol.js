@@ -12,7 +12,7 @@
   const [COLON, SEPARATOR] = PAGE.lang === "en" ? [": ", "; "] : ["：", "；"];
 
   // --- the place: a small map with a draggable marker, GPS, or typed coordinates -------------
-  const map = L.map("p-map", { zoomControl: true });
+  const map = window.gc.mapInLanguage(L.map("p-map", { zoomControl: true }));
   if (PAGE.tile_url) L.tileLayer(PAGE.tile_url, { attribution: esc(PAGE.tile_attribution || "") }).addTo(map);
   new ResizeObserver(() => map.invalidateSize()).observe(document.getElementById("p-map"));
   if (PAGE.bounds) map.fitBounds(PAGE.bounds); // the city, until the place is known
