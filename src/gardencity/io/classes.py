@@ -20,6 +20,7 @@ import pandas as pd
 import yaml
 
 from gardencity.errors import UnknownClassCodeError
+from gardencity.vocabulary import vocabulary
 
 __all__ = [
     "GREEN_SPACE_SCHEMES",
@@ -157,9 +158,7 @@ def road_grade(values: pd.Series) -> pd.Series:
 
 def road_grade_label(grade: str, lang: str) -> str:
     """Display name of a canonical grade: ``road_grade_label("branch", "zh") == "支路"``."""
-    labels = _table("road_grades")["labels"]
-    pair = labels.get(grade)
-    return grade if pair is None else str(pair[0 if lang == "zh" else 1])
+    return vocabulary().label("road_grades", grade, lang)
 
 
 def unknown_road_grades(values: pd.Series) -> dict[str, int]:
