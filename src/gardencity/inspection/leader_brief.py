@@ -273,7 +273,9 @@ def _first_steps(
         low = min(behind, key=lambda t: t["completion_pct"])
         steps.append(
             w["first_targets"].format(
-                action=low["action"], unit=low["district"], pct=_number(low["completion_pct"])
+                action=low["action"],
+                unit=w["of_unit"].format(unit=low["district"]) if low["district"] else "",
+                pct=_number(low["completion_pct"]),
             )
         )
     return steps
@@ -311,7 +313,7 @@ def _campaign(w: Mapping[str, Any], summary: Mapping[str, Any] | None) -> list[s
                 total=len(targets),
                 done=sum(1 for t in targets if t["completion_pct"] >= 100),
                 action=low["action"],
-                unit=low["district"],
+                unit=w["of_unit"].format(unit=low["district"]) if low["district"] else "",
                 pct=_number(low["completion_pct"]),
             )
         )
