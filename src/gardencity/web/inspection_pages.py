@@ -18,6 +18,7 @@ from gardencity.inspection.ledger import DOCUMENT_KINDS, GENERATED_KIND, STATUS_
 from gardencity.jobs.runs import latest_scorecard
 from gardencity.settings import Settings
 from gardencity.standards import load_standard
+from gardencity.vocabulary import vocabulary
 from gardencity.vocabulary.dates import chinese_date
 from gardencity.web.i18n import messages
 from gardencity.web.pages import login_redirect, page_user, render
@@ -114,9 +115,11 @@ def benchmark_page(request: Request) -> Response:
     can_manage = user is not None and user.role in manage
     settings: Settings = request.app.state.settings
     standard = load_standard(settings.standard)
+    words = vocabulary()
+    bracket = "（{}）" if lang == "zh" else " ({})"
     indicators = {  # the measured indicators: management items have no figures to compare
         spec.id: (spec.name_zh if lang == "zh" else spec.name_en)
-        + (f"（{spec.unit}）" if spec.unit else "")
+        + (bracket.format(words.label("units", spec.unit, lang)) if spec.unit else "")
         for spec in standard.indicators
         if spec.measure != "management_item"
     }
