@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gardencity.vocabulary.dates import known_time_zone
+
 __all__ = ["Settings", "settings_environment"]
 
 
@@ -132,15 +134,7 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"unknown time zone '{value}'. Fix: give an IANA name such as Asia/Shanghai"
-            ) from exc
-        return value
+        return known_time_zone(value)
 
     @field_validator("public_base_url")
     @classmethod

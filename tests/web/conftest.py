@@ -237,3 +237,17 @@ def login(browser: Any, server: LiveServer, username: str, **context: Any) -> An
         message = page.locator("body").inner_text()[:300]
         raise AssertionError(f"{username} could not log in: {message}")
     return page
+
+
+def patrol_on_phone(browser: Any, server: LiveServer, lon: float, lat: float) -> Any:
+    """A district's patrol logged in on a phone whose GPS says (``lon``, ``lat``)."""
+    return login(
+        browser,
+        server,
+        "patrol1",
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"longitude": lon, "latitude": lat},
+        permissions=["geolocation"],
+    )

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.web.conftest import PHONE, LiveServer, jpeg, login
+from tests.web.conftest import PHONE, LiveServer, jpeg, login, patrol_on_phone
 
 pytestmark = pytest.mark.slow
 
@@ -100,16 +100,7 @@ def test_cases_filed_offline_wait_on_the_phone_and_are_sent_once(
 ) -> None:
     lon, lat = live_server.district_points[0]
     token = f"offline-{uuid.uuid4().hex[:8]}"
-    page = login(
-        browser,
-        live_server,
-        "patrol1",
-        viewport=PHONE,
-        is_mobile=True,
-        has_touch=True,
-        geolocation={"longitude": lon, "latitude": lat},
-        permissions=["geolocation"],
-    )
+    page = patrol_on_phone(browser, live_server, lon, lat)
     # logged in, on the landing page: the service worker keeps the patrol page at once
     page.wait_for_function(CONTROLLED, timeout=30_000)
     _until(page, KEPT.format(url="/patrol"))

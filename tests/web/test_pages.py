@@ -13,7 +13,7 @@ import pytest
 
 from gardencity.vocabulary import vocabulary
 from tests._campaign import PASSWORD
-from tests.web.conftest import PHONE, LiveServer, jpeg, login
+from tests.web.conftest import PHONE, LiveServer, jpeg, login, patrol_on_phone
 
 pytestmark = pytest.mark.slow
 
@@ -214,16 +214,7 @@ def test_case_from_patrol_phone_to_closed(
 ) -> None:
     lon, lat = live_server.district_points[0]
     # a patrol files a case with a photo on a phone, GPS from the phone
-    page = login(
-        browser,
-        live_server,
-        "patrol1",
-        viewport=PHONE,
-        is_mobile=True,
-        has_touch=True,
-        geolocation={"longitude": lon, "latitude": lat},
-        permissions=["geolocation"],
-    )
+    page = patrol_on_phone(browser, live_server, lon, lat)
     page.goto("/patrol")
     page.wait_for_function("() => document.querySelector('#p-lon').value !== ''")
     assert float(page.input_value("#p-lat")) == pytest.approx(lat, abs=1e-5)

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from tests._images import MARKERS, phone_photo
-from tests.web.conftest import PHONE, LiveServer, login
+from tests.web.conftest import LiveServer, patrol_on_phone
 
 pytestmark = pytest.mark.slow
 
@@ -43,16 +43,7 @@ def test_the_patrol_page_sends_a_small_upright_photo_without_its_metadata(
 ) -> None:
     lon, lat = live_server.district_points[0]
     camera = phone_photo("JPEG", orientation=6, size=(3264, 2448))  # stored sideways
-    page = login(
-        browser,
-        live_server,
-        "patrol1",
-        viewport=PHONE,
-        is_mobile=True,
-        has_touch=True,
-        geolocation={"longitude": lon, "latitude": lat},
-        permissions=["geolocation"],
-    )
+    page = patrol_on_phone(browser, live_server, lon, lat)
     page.add_init_script(RECORD_UPLOADED_FILES)
     page.goto("/patrol")
     page.wait_for_function("() => document.querySelector('#p-lon').value !== ''")

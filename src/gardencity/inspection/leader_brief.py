@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import select
@@ -31,7 +29,7 @@ from gardencity.errors import StandardError
 from gardencity.inspection.campaign_summary import campaign_summary
 from gardencity.standards import load_standard
 from gardencity.vocabulary import vocabulary
-from gardencity.vocabulary.dates import chinese_date
+from gardencity.vocabulary.dates import local_date
 
 __all__ = ["Brief", "Responsibility", "Shortfall", "compose_brief", "leader_brief", "words"]
 
@@ -353,7 +351,10 @@ def compose_brief(
     shortfalls, actionable = _shortfalls(
         writer, responsible or {}, (summary or {}).get("by_indicator") or {}
     )
-    date = _run_date(scorecard.generated_at, lang, tz)
+    try:
+        date = local_date(scorecard.generated_at, lang, tz)
+    except ValueError:  # a scorecard without its time
+        date = "—"
     standard = scorecard.standard.name_zh if lang == "zh" else scorecard.standard.name_en
     return Brief(
         lang=lang,
@@ -367,18 +368,6 @@ def compose_brief(
         unknown=_unknown(writer),
         campaign=_campaign(w, summary),
     )
-
-
-def _run_date(generated_at: str, lang: str, tz: str) -> str:
-    """The assessment's day in the city's time zone (a time without a zone is taken as UTC)."""
-    try:
-        moment = datetime.fromisoformat(generated_at)
-    except ValueError:
-        return "—"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(ZoneInfo(tz))
-    return chinese_date(local) if lang == "zh" else f"{local:%-d %B %Y}"
 
 
 def responsibilities(session: Session) -> dict[str, Responsibility]:

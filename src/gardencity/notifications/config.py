@@ -20,7 +20,7 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import yaml
 from croniter import croniter
@@ -35,6 +35,7 @@ from pydantic import (
 
 from gardencity.errors import InvalidRequestError
 from gardencity.notifications.events import AUDIENCES, EVENTS
+from gardencity.vocabulary.dates import known_time_zone
 
 __all__ = ["NotificationConfig", "Send", "SmsProvider", "SmtpServer", "load_notification_config"]
 
@@ -214,11 +215,7 @@ class NotificationConfig(_Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone '{value}'; use e.g. Asia/Shanghai") from exc
-        return value
+        return known_time_zone(value)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -23,11 +23,10 @@ import html as html_lib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from gardencity.notifications.config import NotificationConfig
 from gardencity.notifications.events import text
-from gardencity.vocabulary.dates import chinese_date, chinese_datetime
+from gardencity.vocabulary.dates import local_date, local_time
 
 __all__ = [
     "Message",
@@ -70,24 +69,6 @@ SEVERITY = {
 def safe(value: object) -> str:
     """``value`` with the characters that markdown would act on made harmless."""
     return str(value).translate(_MD_SAFE)
-
-
-def local_time(value: datetime | str | None, lang: str, zone: ZoneInfo) -> str:
-    """A Chinese (2026年5月7日 09:00) or English date and time in the city's time zone."""
-    if value is None:
-        return ""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = moment.astimezone(zone)
-    if lang == "en":
-        return f"{local.day} {local:%b %Y, %H:%M}"
-    return chinese_datetime(local)
-
-
-def local_date(value: datetime | str, lang: str, zone: ZoneInfo) -> str:
-    """A Chinese (2026年5月7日) or English (7 May 2026) date in the city's time zone."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = moment.astimezone(zone)
-    return f"{local.day} {local:%b %Y}" if lang == "en" else chinese_date(local)
 
 
 def place_text(place: dict[str, Any] | None, lang: str) -> str:

@@ -1,6 +1,7 @@
 """Dates and times as Chinese offices write them (2026年5月1日, 2026年5月1日 08:30).
 
-Callers convert to the city's time zone first; these functions only write.
+:func:`local_time` and :func:`local_date` write a moment in the city's time zone (a time
+without a zone is UTC, as the server stores it); the others only write what they are given.
 
 >>> chinese_date("2026-05-01T08:00:00+00:00"), chinese_date(date(2026, 12, 31))
 ('2026年5月1日', '2026年12月31日')
@@ -10,13 +11,27 @@ Callers convert to the city's time zone first; these functions only write.
 '2026年11月30日至12月6日'
 >>> period_text(date(2026, 12, 1), date(2027, 1, 1), "en")
 'December 2026'
+>>> local_time("2026-05-07T01:00:00", "zh", "Asia/Shanghai")
+'2026年5月7日 09:00'
+>>> local_date("2026-05-07T01:00", "en", "UTC")
+'7 May 2026'
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["chinese_date", "chinese_datetime", "english_date", "period_text"]
+__all__ = [
+    "chinese_date",
+    "chinese_datetime",
+    "english_date",
+    "in_zone",
+    "known_time_zone",
+    "local_date",
+    "local_time",
+    "period_text",
+]
 
 
 def chinese_date(value: str | date) -> str:
@@ -58,3 +73,39 @@ def period_text(start: date, end: date, lang: str) -> str:
         return f"{start:%B %Y}"
     head = f"{start.day} {start:%B}" + ("" if last.year == start.year else f" {start.year}")
     return f"{head} – {english_date(last)}"
+
+
+def in_zone(value: datetime | str, zone: ZoneInfo | str) -> datetime:
+    """``value`` (a datetime or an ISO string) in the time zone ``zone``; a time without a
+    zone is taken as UTC, as the server stores it (SQLite gives times back without one)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone))
+
+
+def local_time(value: datetime | str | None, lang: str, zone: ZoneInfo | str) -> str:
+    """A Chinese (2026年5月7日 09:00) or English (7 May 2026, 09:00) date and time in the
+    city's time zone; "" for no time."""
+    if value is None:
+        return ""
+    local = in_zone(value, zone)
+    return f"{local.day} {local:%b %Y, %H:%M}" if lang == "en" else chinese_datetime(local)
+
+
+def local_date(value: datetime | str, lang: str, zone: ZoneInfo | str) -> str:
+    """A Chinese (2026年5月7日) or English (7 May 2026) date in the city's time zone."""
+    local = in_zone(value, zone)
+    return f"{local.day} {local:%b %Y}" if lang == "en" else chinese_date(local)
+
+
+def known_time_zone(name: str) -> str:
+    """``name`` if it is an IANA time zone (for settings' validators); else ValueError with
+    the fix."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone '{name}'. Fix: give an IANA name such as Asia/Shanghai"
+        ) from exc
+    return name

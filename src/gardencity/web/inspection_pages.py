@@ -4,7 +4,6 @@ ledger (台账), the spot-check rehearsal and peer benchmarking (data from the J
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -19,7 +18,7 @@ from gardencity.jobs.runs import latest_scorecard
 from gardencity.settings import Settings
 from gardencity.standards import load_standard
 from gardencity.vocabulary import vocabulary
-from gardencity.vocabulary.dates import chinese_date
+from gardencity.vocabulary.dates import local_date
 from gardencity.web.i18n import messages
 from gardencity.web.pages import login_redirect, page_user, render
 
@@ -90,7 +89,6 @@ def brief_page(request: Request) -> Response:
             brief = leader_brief(
                 session, ctx, scorecard, lang=lang, run_id=run_id, tz=settings.timezone
             )
-    today = ctx.now().astimezone(ZoneInfo(settings.timezone))
     return render(
         request,
         "brief",
@@ -98,7 +96,7 @@ def brief_page(request: Request) -> Response:
         brief=brief,
         w=words(lang),
         numbers=words(lang)["numbers"],
-        today=chinese_date(today) if lang == "zh" else f"{today:%-d %B %Y}",
+        today=local_date(ctx.now(), lang, settings.timezone),
     )
 
 

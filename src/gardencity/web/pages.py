@@ -26,7 +26,7 @@ from gardencity.errors import AuthenticationError, RateLimitedError
 from gardencity.jobs.runs import latest_scorecard
 from gardencity.settings import Settings
 from gardencity.vocabulary import vocabulary
-from gardencity.vocabulary.dates import chinese_datetime
+from gardencity.vocabulary.dates import local_time
 from gardencity.web.basemap import BASEMAP_URL, read_basemap
 from gardencity.web.cockpit import indicator_rows
 from gardencity.web.i18n import messages
@@ -319,26 +319,17 @@ def cockpit_page(request: Request) -> Response:
         districts=districts,
         scorecard=scorecard,
         run_id=run_id,
-        generated=_local_time(scorecard.generated_at, request, lang) if scorecard else "",
+        generated=(
+            local_time(scorecard.generated_at, lang, request.app.state.settings.timezone)
+            if scorecard
+            else ""
+        ),
         data={
             "indicators": chart,
             "run_id": run_id,
             "metrics": _metric_labels(request.app.state.ctx, lang),
         },
     )
-
-
-def _local_time(iso: str, request: Request, lang: str) -> str:
-    """An ISO moment as the city reads it: 2026年12月3日 18:30 (its time zone)."""
-    from datetime import UTC, datetime
-
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    local = moment.astimezone(ZoneInfo(request.app.state.settings.timezone))
-    return chinese_datetime(local) if lang == "zh" else f"{local.day} {local:%b %Y, %H:%M}"
 
 
 @router.get("/cases")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,7 +18,7 @@ from gardencity.campaign.models import FlagAward
 from gardencity.campaign.ranking import CITY_TIME_ZONE
 from gardencity.campaign.schemas import DbId
 from gardencity.text import CleanInput
-from gardencity.vocabulary.dates import period_text
+from gardencity.vocabulary.dates import in_zone, period_text
 
 router = APIRouter(prefix="/api/v1", tags=["rankings and targets"], responses=ERROR_RESPONSES)
 
@@ -48,12 +47,6 @@ class SpotCheckIn(CleanInput):
     note: str | None = Field(default=None, max_length=2000)
 
 
-def _local_day(moment: datetime) -> date:
-    """The day of ``moment`` in the city (SQLite gives back UTC without its zone)."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(CITY_TIME_ZONE)).date()
-
-
 def _flags_out(session: DbSession, rows: list[FlagAward], lang: str) -> list[FlagOut]:
     names = dict(session.execute(select(Unit.id, Unit.name)).all())
     out = []
@@ -61,7 +54,9 @@ def _flags_out(session: DbSession, rows: list[FlagAward], lang: str) -> list[Fla
         item = FlagOut.model_validate(row)
         item.unit_name = names.get(row.unit_id, "")
         item.period_label = period_text(
-            _local_day(row.period_start), _local_day(row.period_end), lang
+            in_zone(row.period_start, CITY_TIME_ZONE).date(),
+            in_zone(row.period_end, CITY_TIME_ZONE).date(),
+            lang,
         )
         out.append(item)
     return out
