@@ -72,7 +72,7 @@ COMMON_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Permissions-Policy": (
         "camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), "
-        "serial=(), bluetooth=(), midi=()"
+        "serial=(), midi=()"
     ),
     "Cross-Origin-Opener-Policy": "same-origin",
 }
