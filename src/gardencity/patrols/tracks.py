@@ -132,17 +132,17 @@ def add_points(
         ).all()
     )
     new = [p for p in data.points if p.seq not in stored]
-    with session.begin_nested():
-        session.add_all(
-            PatrolPoint(
-                patrol_id=patrol.id, seq=p.seq, at=p.at, lon=p.lon, lat=p.lat, accuracy=p.accuracy
-            )
-            for p in new
+    session.add_all(
+        PatrolPoint(
+            patrol_id=patrol.id, seq=p.seq, at=p.at, lon=p.lon, lat=p.lat, accuracy=p.accuracy
         )
-        try:
-            session.flush()
-        except IntegrityError as exc:  # the same batch, sent twice at the same moment
-            raise ConflictError(MESSAGES.message("points_meanwhile")) from exc
+        for p in new
+    )
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same batch, sent twice at the same moment
+        session.rollback()
+        raise ConflictError(MESSAGES.message("points_meanwhile")) from exc
     total = session.scalar(select(func.count()).where(PatrolPoint.patrol_id == patrol.id)) or 0
     return PointsOut(stored=len(new), repeated=len(data.points) - len(new), total=int(total))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
@@ -115,15 +116,9 @@ def start_patrol(session: DbSession, ctx: Ctx, user: CurrentUser, body: PatrolIn
     return json_response(tracks.patrol_out(session, user, patrol), status_code=201 if new else 200)
 
 
-@router.get("/patrols/{uuid}", operation_id="get_patrol", response_model=PatrolOut)
-def get_patrol(session: DbSession, user: CurrentUser, uuid: str) -> Response:
-    patrol = tracks.get_patrol(session, user, uuid)
-    return json_response(tracks.patrol_out(session, user, patrol))
-
-
 @router.post("/patrols/{uuid}/points", operation_id="add_patrol_points", response_model=PointsOut)
 def add_patrol_points(
-    session: DbSession, ctx: Ctx, user: CurrentUser, uuid: str, body: PointsIn
+    session: DbSession, ctx: Ctx, user: CurrentUser, uuid: UUID, body: PointsIn
 ) -> PointsOut:
     """Add track points; a point already stored (same ``seq``) is a repeat, not stored again."""
     out = tracks.add_points(session, ctx, user, uuid, body)
@@ -137,7 +132,7 @@ def stop_patrol(
     session: DbSession,
     ctx: Ctx,
     user: CurrentUser,
-    uuid: str,
+    uuid: UUID,
     body: StopIn,
     lang: Lang,
 ) -> Response:
@@ -297,3 +292,10 @@ def notify_zone_leader(
     session.commit()
     message = teams.MESSAGES.text("notify.sent", lang, name=gap["leader_name"])
     return Notified(notified=count, message=message)
+
+
+# after /patrols/tracks.geojson and the others: a UUID is not a file name
+@router.get("/patrols/{uuid}", operation_id="get_patrol", response_model=PatrolOut)
+def get_patrol(session: DbSession, user: CurrentUser, uuid: UUID) -> Response:
+    patrol = tracks.get_patrol(session, user, uuid)
+    return json_response(tracks.patrol_out(session, user, patrol))
