@@ -10,7 +10,7 @@ days, not this week); ``stale`` (not for ``stale_days`` days, or never).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
@@ -146,9 +146,7 @@ def zones_not_patrolled(
     for z in zones:
         since = max(monday, z.start_date)
         wanted = [c.grid_code for c in z.cells]
-        seen = days.loc[days.index.intersection(wanted), [d for d in days.columns if d >= since]]
-        done = set(seen.index[seen.any(axis=1)]) if not seen.empty else set()
-        missing = [c for c in wanted if c not in done]
+        missing = [c for c in wanted if not _patrolled_since(days, c, since)]
         if missing:
             out.append(
                 {
@@ -168,6 +166,13 @@ def zones_not_patrolled(
     return sorted(
         out, key=lambda r: (-len(r["missing"]) / r["cells"], r["team_name"], r["zone_id"])
     )
+
+
+def _patrolled_since(days: pd.DataFrame, code: str, since: date) -> bool:
+    if code not in days.index:
+        return False
+    row = days.loc[code]
+    return any(bool(row[day]) for day in days.columns if cast(date, day) >= since)
 
 
 def _day(value: date | datetime, zone: str, *, end: bool) -> date:

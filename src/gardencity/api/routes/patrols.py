@@ -121,7 +121,7 @@ def add_patrol_points(
     session: DbSession, ctx: Ctx, user: CurrentUser, uuid: UUID, body: PointsIn
 ) -> PointsOut:
     """Add track points; a point already stored (same ``seq``) is a repeat, not stored again."""
-    out = tracks.add_points(session, ctx, user, uuid, body)
+    out = tracks.add_points(session, ctx, user, str(uuid), body)
     session.commit()
     return out
 
@@ -136,7 +136,7 @@ def stop_patrol(
     body: StopIn,
     lang: Lang,
 ) -> Response:
-    patrol = tracks.stop_patrol(session, ctx, user, uuid, body, zone=_zone(request), lang=lang)
+    patrol = tracks.stop_patrol(session, ctx, user, str(uuid), body, zone=_zone(request), lang=lang)
     session.commit()
     return json_response(tracks.patrol_out(session, user, patrol))
 
@@ -297,5 +297,5 @@ def notify_zone_leader(
 # after /patrols/tracks.geojson and the others: a UUID is not a file name
 @router.get("/patrols/{uuid}", operation_id="get_patrol", response_model=PatrolOut)
 def get_patrol(session: DbSession, user: CurrentUser, uuid: UUID) -> Response:
-    patrol = tracks.get_patrol(session, user, uuid)
+    patrol = tracks.get_patrol(session, user, str(uuid))
     return json_response(tracks.patrol_out(session, user, patrol))
