@@ -193,7 +193,8 @@ def test_a_patrol_its_track_once_its_case_and_the_grid_coverage(campaign: Campai
     assert states[WALKED]["last_patrolled_text"] == "4 May 2026"
 
     gaps = env.client.get("/api/v1/patrols/unpatrolled-zones", headers=env.headers("admin")).json()
-    (gap,) = gaps
+    assert gaps["assigned"] == 1
+    (gap,) = gaps["zones"]
     assert gap["missing"] == [BESIDE] and gap["cells"] == 2 and gap["leader_name"] == "鼓楼区协调员"
     assert gap["since_text"] == "2026年5月4日"
     zone_id = team["zone"]["id"]
@@ -210,7 +211,8 @@ def test_a_patrol_its_track_once_its_case_and_the_grid_coverage(campaign: Campai
     assert again.json()["notified"] == 0  # once a day
     items = env.client.get("/api/v1/inbox", headers=env.headers("coord1")).json()["items"]
     (note,) = [i for i in items if i["event"] == "patrol_gap"]
-    assert note["title"] == "本周有分片未巡查，请安排巡查" and BESIDE in note["summary"]
+    assert note["title"] == "本周有分片未巡查，请安排巡查"
+    assert note["summary"].endswith(f" · 1/2 个网格：{BESIDE}")
     assert note["link"] == "/cockpit#patrol-gaps"
 
     db = env.app.state.db

@@ -233,6 +233,8 @@ def _patrol_gap(payload: dict[str, Any], lang: str, config: NotificationConfig) 
     gap = payload["patrol_gap"]
     since, until = _day(gap["since"], lang), _day(gap["end_date"], lang)
     count = text("patrol_gap.count", lang).format(missing=len(gap["missing"]), cells=gap["cells"])
+    codes = ("、" if lang == "zh" else ", ").join(gap["missing"][:10])
+    more = "…" if len(gap["missing"]) > 10 else ""
     return Message(
         "patrol_gap",
         text("title.patrol_gap", lang),
@@ -240,10 +242,12 @@ def _patrol_gap(payload: dict[str, Any], lang: str, config: NotificationConfig) 
             (text("patrol_gap.team", lang), str(gap["team_name"])),
             (text("patrol_gap.zone", lang), str(gap["zone_name"])),
             (text("patrol_gap.period", lang), f"{since} – {until}"),
-            (text("patrol_gap.missing", lang), count),
+            (
+                text("patrol_gap.missing", lang),
+                f"{count}{'：' if lang == 'zh' else ': '}{codes}{more}",
+            ),
         ],
         paragraph=text("patrol_gap.paragraph", lang).format(since=since),
-        lines=[("、" if lang == "zh" else ", ").join(gap["missing"][:50])],
         link=config.link("cockpit#patrol-gaps"),
         link_label=text("patrol_gap.see", lang),
     )

@@ -73,6 +73,7 @@ PAGE_GROUPS = (
     "periods",
     "flags",
     "marks",
+    "patrol_coverage",
 )
 Colour = str
 

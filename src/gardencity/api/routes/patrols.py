@@ -213,6 +213,7 @@ def patrol_coverage(
         "today": today.isoformat(),
         "stale_days": config.stale_days,
         "threshold": config.threshold,
+        "sight_m": config.sight_m,
         "counts": counts,
     }
 
@@ -236,19 +237,23 @@ class ZoneGap(BaseModel):
     missing: list[str]
 
 
-@router.get(
-    "/patrols/unpatrolled-zones", operation_id="unpatrolled_zones", response_model=list[ZoneGap]
-)
+class ZoneGaps(BaseModel):
+    assigned: int
+    zones: list[ZoneGap]
+
+
+@router.get("/patrols/unpatrolled-zones", operation_id="unpatrolled_zones", response_model=ZoneGaps)
 def unpatrolled_zones(
     request: Request, session: DbSession, ctx: Ctx, user: CurrentUser, lang: Lang
-) -> list[ZoneGap]:
-    """The zones assigned this week with grid cells not patrolled since Monday (or since the
-    zone began), worst first."""
+) -> ZoneGaps:
+    """The zones assigned this week (``assigned``: how many) with grid cells not patrolled
+    since Monday (or since the zone began), worst first."""
     authorize(user, "patrol.view")
-    gaps = status.zones_not_patrolled(
-        session, _config(request), _today(request, ctx), _zone(request)
-    )
-    return [ZoneGap(**g, since_text=_date_text(g["since"], lang)) for g in gaps]
+    today = _today(request, ctx)
+    gaps = status.zones_not_patrolled(session, _config(request), today, _zone(request))
+    assigned = len(teams.zones_on(session, status.week_start(today), today))
+    zones = [ZoneGap(**g, since_text=_date_text(g["since"], lang)) for g in gaps]
+    return ZoneGaps(assigned=assigned, zones=zones)
 
 
 class Notified(BaseModel):
