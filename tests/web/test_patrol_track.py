@@ -189,3 +189,36 @@ def test_a_patrol_track_with_a_case_and_no_signal_for_a_while(
     cockpit.context.close()
     inbox = live_server.api("GET", "/api/v1/inbox", "coord1")["items"]
     assert any(i["event"] == "patrol_gap" and far_cell in i["summary"] for i in inbox), inbox[:2]
+
+
+def test_the_office_keeps_teams_zones_and_key_sites_on_a_page_in_english(
+    browser: Any, live_server: LiveServer, shot: Any
+) -> None:
+    cell = _district_cells(live_server)[-1]
+    page = login(browser, live_server, "admin", viewport={"width": 1280, "height": 900})
+    page.goto("/patrol-teams?lang=en")
+    page.wait_for_function("() => document.querySelector('main').dataset.ready === '1'")
+    page.fill("#tm-name", "Gulou team two")
+    page.select_option("#tm-leader", label="鼓楼区协调员")
+    page.select_option("#tm-members", label=["鼓楼区巡查员"])
+    page.click("#team-form button[type=submit]")
+    row = page.locator("#team-table tr", has_text="Gulou team two")
+    expect(row).to_contain_text("鼓楼区巡查员")
+    page.select_option("#zn-team", label="Gulou team two")
+    page.fill("#zn-cells", f"{cell}, 9999999999")  # one unknown code: refused, said how
+    page.click("#zone-form button[type=submit]")
+    expect(page.locator("#zone-error")).to_contain_text("9999999999")
+    expect(page.locator("#zone-error")).to_contain_text("use codes from the list of grid cells")
+    page.fill("#zn-cells", cell)
+    page.click("#zone-form button[type=submit]")
+    expect(row).to_contain_text(cell)
+    page.fill("#ks-name", "东湖公园南门")
+    page.select_option("#ks-kind", "unit")
+    page.fill("#ks-grid", cell)
+    page.select_option("#ks-watcher", label="鼓楼区巡查员")
+    page.click("#site-form button[type=submit]")
+    site = page.locator("#site-table tr", has_text="东湖公园南门")
+    expect(site).to_contain_text("Key unit")
+    shot(page, "patrol-teams-en")
+    assert page.errors == []
+    page.context.close()

@@ -46,6 +46,7 @@ NAV = {
     "brief": ("nav_brief", ("admin", "coordinator", "inspector", "leader")),
     "cases": ("nav_cases", STAFF),
     "patrol": ("nav_patrol", ("admin", "coordinator", "inspector", "officer")),
+    "patrol-teams": ("nav_patrol_teams", ("admin", "coordinator")),
     "rankings": ("nav_rankings", STAFF),
     "targets": ("nav_targets", STAFF),
     "runs": ("nav_runs", STAFF),
