@@ -228,23 +228,30 @@ def _day(iso: str, lang: str) -> str:
     return english_date(day) if lang == "en" else chinese_date(day)
 
 
+def _joined(codes: list[str], lang: str, most: int = 10) -> str:
+    shown = ("、" if lang == "zh" else ", ").join(codes[:most])
+    return shown + ("…" if len(codes) > most else "")
+
+
 def _patrol_gap(payload: dict[str, Any], lang: str, config: NotificationConfig) -> Message:
     """A zone a team did not patrol this week (sent to the team's leader from the cockpit)."""
     gap = payload["patrol_gap"]
     since, until = _day(gap["since"], lang), _day(gap["end_date"], lang)
     count = text("patrol_gap.count", lang).format(missing=len(gap["missing"]), cells=gap["cells"])
-    codes = ("、" if lang == "zh" else ", ").join(gap["missing"][:10])
-    more = "…" if len(gap["missing"]) > 10 else ""
+    codes = _joined(gap["missing"], lang)
     return Message(
         "patrol_gap",
         text("title.patrol_gap", lang),
         [
             (text("patrol_gap.team", lang), str(gap["team_name"])),
-            (text("patrol_gap.zone", lang), str(gap["zone_name"])),
+            (
+                text("patrol_gap.zone", lang),
+                str(gap["zone_name"] or _joined(gap["grid_codes"], lang)),
+            ),
             (text("patrol_gap.period", lang), f"{since} – {until}"),
             (
                 text("patrol_gap.missing", lang),
-                f"{count}{'：' if lang == 'zh' else ': '}{codes}{more}",
+                f"{count}{'：' if lang == 'zh' else ': '}{codes}",
             ),
         ],
         paragraph=text("patrol_gap.paragraph", lang).format(since=since),

@@ -152,6 +152,7 @@ def zones_not_patrolled(
                 {
                     "zone_id": z.id,
                     "zone_name": z.name,
+                    "grid_codes": wanted,
                     "team_id": z.team_id,
                     "team_name": z.team.name,
                     "leader_id": z.team.leader_id,

@@ -91,10 +91,9 @@ def add_zone(
     if team is None:
         raise NotFoundError(MESSAGES.message("team_not_found", team_id=team_id))
     codes = _known_cells(session, data.grid_codes)
-    name = data.name or "、".join(codes[:3]) + ("…" if len(codes) > 3 else "")
     zone = PatrolZone(
         team_id=team.id,
-        name=name,
+        name=data.name,  # none: the pages name it by its cells
         start_date=data.start_date,
         end_date=data.end_date,
         created_at=ctx.now(),

@@ -225,6 +225,7 @@ def _date_text(day: date, lang: str) -> str:
 class ZoneGap(BaseModel):
     zone_id: int
     zone_name: str
+    grid_codes: list[str]
     team_id: int
     team_name: str
     leader_id: int
@@ -286,7 +287,8 @@ def notify_zone_leader(
     payload = {
         "event": "patrol_gap",
         "patrol_gap": {
-            **{k: gap[k] for k in ("zone_id", "zone_name", "team_name", "cells", "missing")},
+            **{k: gap[k] for k in ("zone_id", "zone_name", "grid_codes", "team_name")},
+            **{k: gap[k] for k in ("cells", "missing")},
             "since": gap["since"].isoformat(),
             "end_date": gap["end_date"].isoformat(),
         },

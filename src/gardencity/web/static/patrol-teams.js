@@ -3,7 +3,7 @@
 "use strict";
 (function () {
   const { PAGE, t, esc, api, toast } = window.gc;
-  const sep = PAGE.lang === "en" ? ", " : "、";
+  const [sep, open, close] = PAGE.lang === "en" ? [", ", " (", ")"] : ["、", "（", "）"];
   const day = (iso) => new Intl.DateTimeFormat(PAGE.lang === "en" ? "en-GB" : "zh-CN",
     { year: "numeric", month: PAGE.lang === "en" ? "short" : "long", day: "numeric", timeZone: "UTC" }).format(new Date(`${iso}T12:00:00Z`));
 
@@ -11,7 +11,11 @@
     const teams = await api("/api/v1/patrol-teams");
     document.getElementById("teams-none").hidden = teams.length > 0;
     document.querySelector("#team-table tbody").innerHTML = teams.map((team) => {
-      const zones = team.zones.map((z) => `<li>${esc(z.name)}（${esc(day(z.start_date))}–${esc(day(z.end_date))}）<span class="legend-sub">${esc(z.grid_codes.join(sep))}</span></li>`).join("");
+      const zones = team.zones.map((z) => {
+        const codes = z.grid_codes.join(sep);
+        const cells = z.name ? ` <span class="legend-sub">${esc(codes)}</span>` : "";
+        return `<li>${esc(z.name || codes)}${open}${esc(day(z.start_date))}–${esc(day(z.end_date))}${close}${cells}</li>`;
+      }).join("");
       return `<tr data-team="${team.id}"><th scope="row">${esc(team.name)}${team.unit_name ? `<div class="legend-sub">${esc(team.unit_name)}</div>` : ""}</th>
         <td>${esc(team.leader_name)}</td><td>${esc(team.members.map((m) => m.name).join(sep))}</td><td><ul class="plain">${zones || "—"}</ul></td></tr>`;
     }).join("");
