@@ -189,7 +189,7 @@
   const settings = PAGE.patrol || {};
   document.getElementById("track-note").textContent = t("track_note")
     .replace("{seconds}", settings.sample_seconds).replace("{metres}", settings.sample_metres);
-  const line = L.polyline([], { color: window.gc.colour("coverage-today-stroke"), weight: 4 }).addTo(map);
+  const line = L.polyline([], { color: window.gc.colour("coverage-today-stroke"), weight: 4, interactive: false }).addTo(map);
   let shownPatrol = null, lastCount = 0, drawn = new Set();
 
   async function showTrack() {
