@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from gardencity.io.workspace import Workspace
 from gardencity.patrols.config import PatrolConfig
 from gardencity.patrols.coverage import covered_share
-from tests.web.conftest import LiveServer, jpeg, login, patrol_on_phone
+from tests.web.conftest import PHONE, LiveServer, jpeg, login, patrol_on_phone
 
 pytestmark = pytest.mark.slow
 STEP_M, POINTS, ACCURACY = 60.0, 21, 12.0
@@ -222,3 +222,21 @@ def test_the_office_keeps_teams_zones_and_key_sites_on_a_page_in_english(
     shot(page, "patrol-teams-en")
     assert page.errors == []
     page.context.close()
+
+    # the patrol page's panel in English, on a phone
+    phone = login(browser, live_server, "patrol1", viewport=PHONE, is_mobile=True, has_touch=True)
+    phone.goto("/patrol?lang=en")
+    expect(phone.locator("#track-state")).to_have_text("Not patrolling")
+    phone.click("#track-start")
+    expect(phone.locator("#track-state")).to_have_text("Patrolling")
+    expect(phone.locator("#track-note")).to_contain_text("a point every 10 s or 20 m")
+    expect(phone.locator("#track-figures")).to_contain_text("0 track points recorded")
+    # no permission to locate: said, not silently an empty track
+    expect(phone.locator("#track-figures")).to_contain_text("No location: the track is not")
+    shot(phone, "patrol-track-phone-en")
+    phone.click("#track-stop")
+    expect(phone.locator("#track-figures")).to_have_text(
+        "Patrol stopped: 0 track points, 0 waiting to be sent"
+    )
+    assert phone.errors == []
+    phone.context.close()

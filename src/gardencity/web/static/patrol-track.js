@@ -48,7 +48,7 @@
   }
 
   // --- sampling -----------------------------------------------------------------------------
-  let watch = null, last = null, current = null;
+  let watch = null, last = null, current = null, gpsFailed = false;
   const listeners = new Set();
   const changed = () => listeners.forEach((fn) => fn());
 
@@ -61,6 +61,7 @@
 
   async function onPosition(pos) {
     if (!current) return;
+    if (gpsFailed) { gpsFailed = false; changed(); }
     const here = { lon: pos.coords.longitude, lat: pos.coords.latitude };
     const at = new Date(pos.timestamp || Date.now());
     if (last && (at - last.at) / 1000 < SETTINGS.sample_seconds && metres(last, here) < SETTINGS.sample_metres) return;
@@ -79,7 +80,7 @@
   function listen() {
     if (watch !== null || !navigator.geolocation) return;
     watch = navigator.geolocation.watchPosition((pos) => { onPosition(pos).catch(() => null); },
-      () => null, { enableHighAccuracy: true, maximumAge: 0 });
+      () => { gpsFailed = true; changed(); }, { enableHighAccuracy: true, maximumAge: 0 });
   }
 
   async function start() {
@@ -194,6 +195,7 @@
   window.gc.track = {
     start, stop, flush, waiting, resumed, pointsOf,
     current: () => current,
+    gpsFailed: () => gpsFailed && current !== null,
     onChange: (fn) => listeners.add(fn),
   };
 })();

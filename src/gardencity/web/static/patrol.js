@@ -208,7 +208,7 @@
       lastCount = patrol.nextSeq;
       panel.dataset.points = String(patrol.nextSeq);
       figures.textContent = t("track_figures").replace("{start}", when.format(new Date(patrol.startedAt)))
-        .replace("{n}", patrol.nextSeq).replace("{waiting}", waiting);
+        .replace("{n}", patrol.nextSeq).replace("{waiting}", waiting) + (track.gpsFailed() ? `${SEPARATOR}${t("track_no_gps")}` : "");
     } else if (shownPatrol) {
       figures.textContent = t("track_done").replace("{n}", lastCount).replace("{waiting}", waiting);
     }
