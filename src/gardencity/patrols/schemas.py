@@ -106,7 +106,7 @@ class KeySiteOut(BaseModel):
     geometry: dict[str, object] | None
 
 
-class PatrolIn(BaseModel):
+class PatrolIn(CleanInput):
     """Start a patrol: the phone makes its ``uuid`` (a repeat of the start finds it)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -115,12 +115,12 @@ class PatrolIn(BaseModel):
     team_id: DbId | None = None
 
 
-class StopIn(BaseModel):
+class StopIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
     ended_at: AwareDatetime
 
 
-class PointIn(BaseModel):
+class PointIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
     seq: int = Field(ge=0, le=10_000_000)
     at: AwareDatetime
@@ -129,7 +129,7 @@ class PointIn(BaseModel):
     accuracy: float = Field(gt=0, le=100_000, description="metres")
 
 
-class PointsIn(BaseModel):
+class PointsIn(CleanInput):
     model_config = ConfigDict(extra="forbid")
     points: list[PointIn] = Field(min_length=1, max_length=MAX_POINTS)
 

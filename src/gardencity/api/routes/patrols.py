@@ -3,12 +3,13 @@ coverage and the zones not patrolled this week (with a reminder to the team's le
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from sqlalchemy import select
 
 from gardencity.api.deps import Ctx, CurrentUser, DbSession, Lang, PathId
@@ -146,7 +147,19 @@ def _days(request: Request, ctx: Any, day: date | None, days: int) -> tuple[date
     return last - timedelta(days=days - 1), last
 
 
-DayQuery = Annotated[date | None, Query(description="the last day (the city's); default today")]
+def _iso_date(value: object) -> object:
+    """Only an ISO 8601 date (a number is not taken for a Unix time)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        # one of pydantic's details (which speak English), under the translated message
+        raise ValueError("expected an ISO 8601 date such as 2026-05-04")
+    return value
+
+
+DayQuery = Annotated[
+    date | None,
+    BeforeValidator(_iso_date),
+    Query(description="the last day (the city's, ISO 8601); default today"),
+]
 DaysQuery = Annotated[int, Query(ge=1, le=MAX_DAYS, description="how many days up to it")]
 
 
