@@ -109,6 +109,7 @@ def _install_routes(app: FastAPI, settings: Settings) -> None:
         notifications,
         open311,
         organisation,
+        patrols,
         public,
         rankings,
         runs,
@@ -132,6 +133,7 @@ def _install_routes(app: FastAPI, settings: Settings) -> None:
         inspection,
         benchmark,
         notifications,
+        patrols,
         vocabulary,
     ):
         app.include_router(module.router)

@@ -17,6 +17,7 @@ PAGES = {
     "/map": "admin",
     "/cases": "coord1",
     "/patrol": "patrol1",
+    "/patrol-teams": "admin",
     "/rankings": "admin",
     "/targets": "admin",
     "/runs": "admin",

@@ -175,6 +175,7 @@ def test_the_map_sets_the_place_where_gps_fails_in_english(
     page.wait_for_function(
         "() => document.getElementById('p-gps-status').textContent.includes('pick it on the map')"
     )
+    page.locator("#p-map").scroll_into_view_if_needed()  # below the patrol panel on a phone
     box = page.locator("#p-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 3, box["y"] + box["height"] / 3)  # a click sets it
     assert page.input_value("#p-lon") != "" and page.input_value("#p-lat") != ""

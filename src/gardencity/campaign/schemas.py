@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -71,6 +72,9 @@ class CaseIn(CleanInput):
     reporter_name: str | None = Field(default=None, max_length=200)
     reporter_email: str | None = Field(default=None, max_length=200)
     reporter_phone: str | None = Field(default=None, max_length=40)
+    patrol: UUID | None = Field(
+        default=None, description="the patrol (its uuid) during which the case was filed"
+    )
 
 
 class ActionIn(CleanInput):

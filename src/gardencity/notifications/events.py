@@ -48,6 +48,7 @@ EVENTS = (
     "commented",
     "flags_computed",
     "digest",
+    "patrol_gap",
 )
 ACTION_EVENTS = {
     "file": "filed",

@@ -79,6 +79,8 @@ def _link(payload: dict[str, Any], user: User) -> str | None:
         return "/cases?overdue=true"
     if event == "flags_computed":
         return "/rankings"
+    if event == "patrol_gap":
+        return "/cockpit#patrol-gaps"
     return f"/cases/{case['id']}" if case.get("id") else None
 
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import html as html_lib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from gardencity.notifications.config import NotificationConfig
 from gardencity.notifications.events import text
-from gardencity.vocabulary.dates import local_date, local_time
+from gardencity.vocabulary.dates import chinese_date, english_date, local_date, local_time
 
 __all__ = [
     "Message",
@@ -117,6 +117,8 @@ def render(
         return _digest(payload, lang, config)
     if event == "flags_computed":
         return _flags(payload, lang, config)
+    if event == "patrol_gap":
+        return _patrol_gap(payload, lang, config)
     if event == "test":
         return Message("test", text("title.test", lang), paragraph=text("test.body", lang))
     return _case_message(payload, lang, config)
@@ -218,6 +220,43 @@ def _digest(payload: dict[str, Any], lang: str, config: NotificationConfig) -> M
         photos=photos,
         link=config.link("cases?overdue=true"),
         link_label=text("field.open_page", lang),
+    )
+
+
+def _day(iso: str, lang: str) -> str:
+    day = date.fromisoformat(iso)
+    return english_date(day) if lang == "en" else chinese_date(day)
+
+
+def _joined(codes: list[str], lang: str, most: int = 10) -> str:
+    shown = ("、" if lang == "zh" else ", ").join(codes[:most])
+    return shown + ("…" if len(codes) > most else "")
+
+
+def _patrol_gap(payload: dict[str, Any], lang: str, config: NotificationConfig) -> Message:
+    """A zone a team did not patrol this week (sent to the team's leader from the cockpit)."""
+    gap = payload["patrol_gap"]
+    since, until = _day(gap["since"], lang), _day(gap["end_date"], lang)
+    count = text("patrol_gap.count", lang).format(missing=len(gap["missing"]), cells=gap["cells"])
+    codes = _joined(gap["missing"], lang)
+    return Message(
+        "patrol_gap",
+        text("title.patrol_gap", lang),
+        [
+            (text("patrol_gap.team", lang), str(gap["team_name"])),
+            (
+                text("patrol_gap.zone", lang),
+                str(gap["zone_name"] or _joined(gap["grid_codes"], lang)),
+            ),
+            (text("patrol_gap.period", lang), f"{since} – {until}"),
+            (
+                text("patrol_gap.missing", lang),
+                f"{count}{'：' if lang == 'zh' else ': '}{codes}",
+            ),
+        ],
+        paragraph=text("patrol_gap.paragraph", lang).format(since=since),
+        link=config.link("cockpit#patrol-gaps"),
+        link_label=text("patrol_gap.see", lang),
     )
 
 

@@ -55,6 +55,7 @@ GROUPS = (
     "periods",
     "flags",
     "marks",
+    "patrol_coverage",
     "operators",
     "road_grades",
     "road_sides",
@@ -72,6 +73,7 @@ PAGE_GROUPS = (
     "periods",
     "flags",
     "marks",
+    "patrol_coverage",
 )
 Colour = str
 
@@ -130,6 +132,7 @@ class Vocabulary(BaseModel):
     periods: dict[str, Term]
     flags: dict[str, Term]
     marks: dict[str, Term]
+    patrol_coverage: dict[str, Term]
     operators: dict[str, Term]
     road_grades: dict[str, Term]
     road_sides: dict[str, Term]

@@ -37,6 +37,7 @@ def install_web(app: FastAPI) -> None:
     from gardencity.web.installable import router as installable_router
     from gardencity.web.notification_pages import router as notification_router
     from gardencity.web.pages import router
+    from gardencity.web.patrol_pages import router as patrol_router
     from gardencity.web.vocabulary_css import router as vocabulary_router
 
     app.mount("/static/web", StaticFiles(directory=HERE / "static"), name="web-static")
@@ -58,5 +59,6 @@ def install_web(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(inspection_router)
     app.include_router(notification_router)
+    app.include_router(patrol_router)
     app.include_router(vocabulary_router)
     app.include_router(installable_router)

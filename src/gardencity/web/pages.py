@@ -24,6 +24,7 @@ from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
 from gardencity.errors import AuthenticationError, RateLimitedError
 from gardencity.jobs.runs import latest_scorecard
+from gardencity.patrols.config import load_patrol_config
 from gardencity.settings import Settings
 from gardencity.vocabulary import vocabulary
 from gardencity.vocabulary.dates import local_time
@@ -45,6 +46,7 @@ NAV = {
     "brief": ("nav_brief", ("admin", "coordinator", "inspector", "leader")),
     "cases": ("nav_cases", STAFF),
     "patrol": ("nav_patrol", ("admin", "coordinator", "inspector", "officer")),
+    "patrol-teams": ("nav_patrol_teams", ("admin", "coordinator")),
     "rankings": ("nav_rankings", STAFF),
     "targets": ("nav_targets", STAFF),
     "runs": ("nav_runs", STAFF),
@@ -348,9 +350,12 @@ def case_page(request: Request, case_id: int) -> Response:
 @router.get("/patrol")
 def patrol_page(request: Request) -> Response:
     ctx: ServiceContext = request.app.state.ctx
-    return _staff_page(
-        request, "patrol", categories=_categories(ctx, request), data=_city_outline(request)
+    settings: Settings = request.app.state.settings
+    sampling = load_patrol_config(settings.campaign_config).model_dump(
+        include={"sample_seconds", "sample_metres", "batch_size"}
     )
+    data = {**_city_outline(request), "patrol": sampling}
+    return _staff_page(request, "patrol", categories=_categories(ctx, request), data=data)
 
 
 @router.get("/rankings")

@@ -34,6 +34,7 @@ def vocabulary_css() -> str:
         ("flag", words.flags),
         ("mark", words.marks),
         ("priority", words.priorities),
+        ("coverage", words.patrol_coverage),
     )
     for prefix, group in groups:
         for key, term in group.items():

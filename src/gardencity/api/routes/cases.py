@@ -22,6 +22,7 @@ from gardencity.campaign.schemas import (
     parse_bbox,
 )
 from gardencity.errors import InvalidRequestError
+from gardencity.patrols import tracks
 from gardencity.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=ERROR_RESPONSES)
@@ -135,6 +136,8 @@ def create_case(
         case = service.file_case(session, ctx, user, body)
     else:
         case, replayed = idempotency.file_case_once(session, ctx, user, body, key)
+    if body.patrol is not None:  # filed during a patrol: it belongs to it
+        tracks.link_case(session, user, str(body.patrol), case)
     session.commit()
     out = case_out(case, ctx, user, UnitTree.from_session(session), details=True, lang=lang)
     if replayed:

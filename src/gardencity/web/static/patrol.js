@@ -3,7 +3,7 @@
    outbox (outbox.js): without signal it waits on the phone and is sent when the network returns. */
 "use strict";
 (function () {
-  const { PAGE, t, esc, toast, phonePhoto, outbox } = window.gc;
+  const { PAGE, t, esc, toast, phonePhoto, outbox, track } = window.gc;
   const form = document.getElementById("patrol-form");
   const status = document.getElementById("p-gps-status");
   const result = document.getElementById("patrol-result");
@@ -93,6 +93,8 @@
   function sendWaiting(retryRefused = false) {
     if (!sending) {
       sending = (async () => {
+        // a patrol started offline reaches the server before the cases filed during it
+        await track.flush().catch(() => null);
         if ((await outbox.list(user)).length === 0) return { sent: [], stopped: null };
         boxStatus.textContent = t("outbox_sending");
         const done = await outbox.drain(user, retryRefused);
@@ -151,6 +153,8 @@
         lon: Number(form.elements.lon.value),
         lat: Number(form.elements.lat.value),
       };
+      const patrol = track.current();
+      if (patrol) body.patrol = patrol.uuid; // filed during the patrol: it belongs to it
       const file = form.elements.photo.files[0];
       const item = await outbox.add(user, body, file ? await phonePhoto(file) : null);
       await showOutbox();
@@ -176,6 +180,45 @@
       button.disabled = false;
     }
   });
+
+  // --- the patrol's track: start, stop, what was recorded and what waits --------------------
+  const panel = document.getElementById("track");
+  const startButton = document.getElementById("track-start");
+  const stopButton = document.getElementById("track-stop");
+  const figures = document.getElementById("track-figures");
+  const settings = PAGE.patrol || {};
+  document.getElementById("track-note").textContent = t("track_note")
+    .replace("{seconds}", settings.sample_seconds).replace("{metres}", settings.sample_metres);
+  const line = L.polyline([], { color: window.gc.colour("coverage-today-stroke"), weight: 4, interactive: false }).addTo(map);
+  let shownPatrol = null, lastCount = 0, drawn = new Set();
+
+  async function showTrack() {
+    const patrol = track.current();
+    const waiting = await track.waiting();
+    panel.dataset.state = patrol ? "active" : "idle";
+    panel.dataset.waiting = String(waiting);
+    startButton.hidden = !!patrol;
+    stopButton.hidden = !patrol;
+    document.getElementById("track-state").textContent = t(patrol ? "track_active" : "track_idle");
+    if (patrol) {
+      if (shownPatrol !== patrol.uuid) { line.setLatLngs([]); drawn = new Set(); shownPatrol = patrol.uuid; }
+      for (const p of await track.pointsOf(patrol.uuid)) {
+        if (!drawn.has(p.seq)) { drawn.add(p.seq); line.addLatLng([p.lat, p.lon]); }
+      }
+      lastCount = patrol.nextSeq;
+      panel.dataset.points = String(patrol.nextSeq);
+      figures.textContent = t("track_figures").replace("{start}", when.format(new Date(patrol.startedAt)))
+        .replace("{n}", patrol.nextSeq).replace("{waiting}", waiting) + (track.gpsFailed() ? `${SEPARATOR}${t("track_no_gps")}` : "");
+    } else if (shownPatrol) {
+      figures.textContent = t("track_done").replace("{n}", lastCount).replace("{waiting}", waiting);
+    }
+  }
+  track.onChange(() => { showTrack().catch((err) => toast(err.message)); });
+  startButton.addEventListener("click", () => track.start().catch((err) => toast(err.message)));
+  stopButton.addEventListener("click", () => track.stop().then((done) => {
+    if (done && done.stopped && done.stopped.kind === "refused") toast(`${t("track_refused")}${COLON}${done.stopped.message}`);
+  }).catch((err) => toast(err.message)));
+  track.resumed.then(showTrack).catch((err) => toast(err.message));
 
   showOutbox().then(() => { if (navigator.onLine) return sendWaiting(); }).catch((err) => toast(err.message));
 })();

@@ -1,0 +1,216 @@
+"""Teams, their zones (分片) and key sites: kept by the campaign office and the districts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import shapely
+from shapely.geometry import mapping, shape
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from gardencity.auth.models import Grid, Unit, User
+from gardencity.auth.permissions import STAFF, authorize, register_permissions
+from gardencity.auth.roles import Role
+from gardencity.campaign.context import ServiceContext
+from gardencity.campaign.organisation import audit
+from gardencity.errors import InvalidRequestError, NotFoundError
+from gardencity.messages import Catalogue
+from gardencity.patrols.models import (
+    KeySite,
+    PatrolTeam,
+    PatrolTeamMember,
+    PatrolZone,
+    PatrolZoneCell,
+)
+from gardencity.patrols.schemas import KeySiteIn, KeySiteOut, TeamIn, TeamOut, ZoneIn, ZoneOut
+
+__all__ = [
+    "add_zone",
+    "create_key_site",
+    "create_team",
+    "delete_zone",
+    "key_site_out",
+    "list_key_sites",
+    "list_teams",
+    "team_out",
+    "zones_on",
+]
+MESSAGES = Catalogue(__package__)
+
+register_permissions(
+    {
+        "patrol.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
+        "patrol.view": STAFF,
+        "patrol.record": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER, Role.INSPECTOR}),
+    }
+)
+
+
+def _users(session: Session, ids: list[int]) -> dict[int, User]:
+    found = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids))).all()}
+    missing = sorted(set(ids) - {u for u, user in found.items() if user.is_active})
+    if missing:
+        raise InvalidRequestError(MESSAGES.message("users_not_found", ids=missing))
+    return found
+
+
+def _known_cells(session: Session, codes: list[str]) -> list[str]:
+    wanted = sorted({c.strip() for c in codes if c.strip()})
+    known = set(session.scalars(select(Grid.code).where(Grid.code.in_(wanted))).all())
+    unknown = [c for c in wanted if c not in known]
+    if unknown:
+        raise InvalidRequestError(MESSAGES.message("cells_not_found", codes=unknown[:20]))
+    return wanted
+
+
+def create_team(session: Session, ctx: ServiceContext, actor: User, data: TeamIn) -> PatrolTeam:
+    """A new team with its leader and members (the leader is a member too)."""
+    authorize(actor, "patrol.manage")
+    people = sorted({data.leader_id, *data.member_ids})
+    _users(session, people)
+    if data.unit_id is not None and session.get(Unit, data.unit_id) is None:
+        raise InvalidRequestError(MESSAGES.message("unit_not_found", unit_id=data.unit_id))
+    team = PatrolTeam(
+        name=data.name, unit_id=data.unit_id, leader_id=data.leader_id, created_at=ctx.now()
+    )
+    team.members = [PatrolTeamMember(user_id=u) for u in people]
+    session.add(team)
+    session.flush()
+    audit(session, ctx, actor, "patrol_team.create", team, {"name": team.name})
+    return team
+
+
+def add_zone(
+    session: Session, ctx: ServiceContext, actor: User, team_id: int, data: ZoneIn
+) -> PatrolZone:
+    """Assign grid cells to a team for a range of days."""
+    authorize(actor, "patrol.manage")
+    team = session.get(PatrolTeam, team_id)
+    if team is None:
+        raise NotFoundError(MESSAGES.message("team_not_found", team_id=team_id))
+    codes = _known_cells(session, data.grid_codes)
+    zone = PatrolZone(
+        team_id=team.id,
+        name=data.name,  # none: the pages name it by its cells
+        start_date=data.start_date,
+        end_date=data.end_date,
+        created_at=ctx.now(),
+    )
+    zone.cells = [PatrolZoneCell(grid_code=c) for c in codes]
+    session.add(zone)
+    session.flush()
+    audit(session, ctx, actor, "patrol_zone.create", zone, {"team": team.id, "cells": codes})
+    return zone
+
+
+def delete_zone(session: Session, ctx: ServiceContext, actor: User, zone_id: int) -> None:
+    authorize(actor, "patrol.manage")
+    zone = session.get(PatrolZone, zone_id)
+    if zone is None:
+        raise NotFoundError(MESSAGES.message("zone_not_found", zone_id=zone_id))
+    session.execute(delete(PatrolZoneCell).where(PatrolZoneCell.zone_id == zone_id))
+    session.delete(zone)
+    audit(session, ctx, actor, "patrol_zone.delete", zone, {"team": zone.team_id})
+
+
+def list_teams(session: Session, actor: User) -> list[PatrolTeam]:
+    authorize(actor, "patrol.view")
+    query = select(PatrolTeam).options(
+        selectinload(PatrolTeam.members),
+        selectinload(PatrolTeam.zones).selectinload(PatrolZone.cells),
+    )
+    return list(session.scalars(query.order_by(PatrolTeam.id)).all())
+
+
+def zones_on(session: Session, first: date, last: date) -> list[PatrolZone]:
+    """The zones assigned for any day from ``first`` to ``last`` (both included)."""
+    query = (
+        select(PatrolZone)
+        .where(PatrolZone.start_date <= last, PatrolZone.end_date >= first)
+        .options(selectinload(PatrolZone.cells), selectinload(PatrolZone.team))
+        .order_by(PatrolZone.team_id, PatrolZone.start_date, PatrolZone.id)
+    )
+    return list(session.scalars(query).all())
+
+
+def _names(session: Session, model: Any, ids: set[int]) -> dict[int, str]:
+    column = model.display_name if model is User else model.name
+    return dict(session.execute(select(model.id, column).where(model.id.in_(ids))).all())
+
+
+def team_out(session: Session, team: PatrolTeam) -> TeamOut:
+    people = _names(session, User, {team.leader_id, *(m.user_id for m in team.members)})
+    unit = session.get(Unit, team.unit_id) if team.unit_id else None
+    return TeamOut(
+        id=team.id,
+        name=team.name,
+        unit_id=team.unit_id,
+        unit_name=unit.name if unit else None,
+        leader_id=team.leader_id,
+        leader_name=people.get(team.leader_id, ""),
+        members=[{"id": m.user_id, "name": people.get(m.user_id, "")} for m in team.members],
+        zones=[zone_out(z) for z in team.zones],
+    )
+
+
+def zone_out(zone: PatrolZone) -> ZoneOut:
+    return ZoneOut(
+        id=zone.id,
+        team_id=zone.team_id,
+        name=zone.name,
+        grid_codes=[c.grid_code for c in zone.cells],
+        start_date=zone.start_date,
+        end_date=zone.end_date,
+    )
+
+
+def create_key_site(session: Session, ctx: ServiceContext, actor: User, data: KeySiteIn) -> KeySite:
+    authorize(actor, "patrol.manage")
+    _users(session, [data.watcher_id])
+    if data.grid_code:
+        _known_cells(session, [data.grid_code])
+    geometry = None
+    if data.geometry is not None:
+        try:
+            geometry = shape(data.geometry.model_dump())
+        except (ValueError, TypeError, IndexError, AttributeError) as exc:
+            raise InvalidRequestError(MESSAGES.message("bad_geometry", detail=str(exc))) from exc
+        if not shapely.is_valid(geometry):
+            geometry = shapely.make_valid(geometry)
+    site = KeySite(
+        name=data.name,
+        kind=data.kind,
+        geometry=geometry,
+        grid_code=data.grid_code or None,
+        watcher_id=data.watcher_id,
+        unit_id=data.unit_id,
+        note=data.note,
+        created_at=ctx.now(),
+    )
+    session.add(site)
+    session.flush()
+    audit(session, ctx, actor, "key_site.create", site, {"name": site.name})
+    return site
+
+
+def list_key_sites(session: Session, actor: User) -> list[KeySite]:
+    authorize(actor, "patrol.view")
+    return list(session.scalars(select(KeySite).order_by(KeySite.id)).all())
+
+
+def key_site_out(session: Session, site: KeySite, lang: str) -> KeySiteOut:
+    watcher = session.get(User, site.watcher_id)
+    return KeySiteOut(
+        id=site.id,
+        name=site.name,
+        kind=site.kind,
+        kind_label=MESSAGES.text(f"key_site.{site.kind}", lang),
+        watcher_id=site.watcher_id,
+        watcher_name=watcher.display_name if watcher else "",
+        grid_code=site.grid_code,
+        unit_id=site.unit_id,
+        note=site.note,
+        geometry=dict(mapping(site.geometry)) if site.geometry is not None else None,
+    )

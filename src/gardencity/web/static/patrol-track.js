@@ -1,0 +1,201 @@
+/* A patrol's GPS track (patrol page): started and stopped on the phone, sampled while the page
+   is open (a position kept when `sample_seconds` passed or `sample_metres` were walked since the
+   last one, with its accuracy), kept in IndexedDB first and sent in batches — at once with
+   signal, else when the network returns. The phone makes the patrol's UUID and numbers its
+   points from 0: the server stores a point sent twice once, so a batch whose answer was lost is
+   simply sent again. A point leaves the phone only when the server has it. */
+"use strict";
+(function () {
+  const { PAGE } = window.gc;
+  const SETTINGS = Object.assign({ sample_seconds: 10, sample_metres: 20, batch_size: 50 }, PAGE.patrol || {});
+  const DB_NAME = "gardencity-patrols";
+  const user = PAGE.user ? PAGE.user.id : null;
+
+  function request(req) {
+    return new Promise((resolve, reject) => {
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+  let opened = null;
+  function database() {
+    if (!opened) {
+      const req = indexedDB.open(DB_NAME, 1);
+      req.onupgradeneeded = () => {
+        req.result.createObjectStore("patrols", { keyPath: "uuid" });
+        req.result.createObjectStore("points", { keyPath: ["uuid", "seq"] });
+      };
+      opened = request(req);
+    }
+    return opened;
+  }
+  async function store(name, mode = "readonly") {
+    return (await database()).transaction(name, mode).objectStore(name);
+  }
+  const put = async (name, item) => request((await store(name, "readwrite")).put(item));
+
+  /* {uuid, user, startedAt, endedAt, started, stopped, nextSeq, error} of this user, oldest first */
+  async function patrols() {
+    const all = await request((await store("patrols")).getAll());
+    return all.filter((p) => p.user === user).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+  async function pointsOf(uuid) {
+    const range = IDBKeyRange.bound([uuid, 0], [uuid, Number.MAX_SAFE_INTEGER]);
+    return request((await store("points")).getAll(range));
+  }
+  async function active() {
+    return (await patrols()).find((p) => p.endedAt === null) || null;
+  }
+
+  // --- sampling -----------------------------------------------------------------------------
+  let watch = null, last = null, current = null, gpsFailed = false;
+  const listeners = new Set();
+  const changed = () => listeners.forEach((fn) => fn());
+
+  function metres(a, b) { // haversine, enough for 20 m
+    const r = 6371008.8, rad = Math.PI / 180;
+    const dLat = (b.lat - a.lat) * rad, dLon = (b.lon - a.lon) * rad;
+    const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+    return 2 * r * Math.asin(Math.sqrt(h));
+  }
+
+  async function onPosition(pos) {
+    if (!current) return;
+    if (gpsFailed) { gpsFailed = false; changed(); }
+    const here = { lon: pos.coords.longitude, lat: pos.coords.latitude };
+    const at = new Date(pos.timestamp || Date.now());
+    if (last && (at - last.at) / 1000 < SETTINGS.sample_seconds && metres(last, here) < SETTINGS.sample_metres) return;
+    last = Object.assign({ at }, here);
+    const point = {
+      uuid: current.uuid, seq: current.nextSeq, user, at: at.toISOString(),
+      lon: here.lon, lat: here.lat, accuracy: Math.max(pos.coords.accuracy || 0, 1),
+    };
+    current.nextSeq += 1;
+    await put("points", point);
+    await put("patrols", current);
+    changed();
+    if ((await pointsOf(current.uuid)).length >= SETTINGS.batch_size) flush().catch(() => null);
+  }
+
+  function listen() {
+    if (watch !== null || !navigator.geolocation) return;
+    watch = navigator.geolocation.watchPosition((pos) => { onPosition(pos).catch(() => null); },
+      () => { gpsFailed = true; changed(); }, { enableHighAccuracy: true, maximumAge: 0 });
+  }
+
+  async function start() {
+    current = {
+      uuid: crypto.randomUUID(), user, startedAt: new Date().toISOString(), endedAt: null,
+      started: false, stopped: false, nextSeq: 0, error: null,
+    };
+    last = null;
+    await put("patrols", current);
+    listen();
+    changed();
+    flush().catch(() => null);
+    return current;
+  }
+
+  async function stop() {
+    if (!current) return;
+    if (watch !== null) navigator.geolocation.clearWatch(watch);
+    watch = null;
+    current.endedAt = new Date().toISOString();
+    await put("patrols", current);
+    current = null;
+    changed();
+    return flush();
+  }
+
+  // --- sending ------------------------------------------------------------------------------
+  class Stopped extends Error {
+    constructor(kind, message) { super(message); this.kind = kind; } // offline, login, later, refused
+  }
+  async function post(path, body) {
+    let response;
+    try {
+      response = await fetch(path, {
+        method: "POST", credentials: "same-origin", body: JSON.stringify(body),
+        headers: { "Content-Type": "application/json", "Accept-Language": PAGE.lang || "zh" },
+      });
+    } catch (err) {
+      throw new Stopped("offline", err.message);
+    }
+    const data = (response.headers.get("content-type") || "").includes("json") ? await response.json() : null;
+    if (response.ok) return data;
+    const message = data && data.error ? data.error.message : response.statusText;
+    if (response.status === 401) throw new Stopped("login", message);
+    if (response.status >= 500 || response.status === 408 || response.status === 429) throw new Stopped("later", message);
+    throw new Stopped("refused", message);
+  }
+
+  async function sendPatrol(p) {
+    if (!p.started) {
+      await post("/api/v1/patrols", { uuid: p.uuid, started_at: p.startedAt });
+      p.started = true;
+      await put("patrols", p);
+    }
+    let waiting = await pointsOf(p.uuid);
+    while (waiting.length) {
+      const batch = waiting.slice(0, SETTINGS.batch_size);
+      const body = batch.map(({ seq, at, lon, lat, accuracy }) => ({ seq, at, lon, lat, accuracy }));
+      await post(`/api/v1/patrols/${p.uuid}/points`, { points: body });
+      const points = await store("points", "readwrite");
+      await Promise.all(batch.map((b) => request(points.delete([b.uuid, b.seq]))));
+      waiting = await pointsOf(p.uuid);
+    }
+    if (p.endedAt && !p.stopped) {
+      await post(`/api/v1/patrols/${p.uuid}/stop`, { ended_at: p.endedAt });
+      p.stopped = true;
+      await put("patrols", p);
+    }
+    if (p.stopped) await request((await store("patrols", "readwrite")).delete(p.uuid));
+  }
+
+  /* Send what waits (patrols oldest first). Returns {stopped: Stopped|null}. */
+  let sending = null;
+  function flush() {
+    if (!sending) {
+      const run = async () => {
+        for (const p of await patrols()) {
+          try {
+            await sendPatrol(p);
+            if (current && p.uuid === current.uuid) current.started = true;
+            p.error = null;
+          } catch (err) {
+            if (!(err instanceof Stopped)) throw err;
+            if (err.kind !== "refused") return { stopped: err };
+            p.error = err.message;
+            await put("patrols", p);
+          }
+        }
+        return { stopped: null };
+      };
+      const locked = navigator.locks ? () => navigator.locks.request("gardencity-track", run) : run;
+      sending = locked().finally(() => { sending = null; changed(); });
+    }
+    return sending;
+  }
+
+  async function waiting() {
+    let n = 0;
+    for (const p of await patrols()) n += (await pointsOf(p.uuid)).length;
+    return n;
+  }
+
+  // a patrol left running (the page was reloaded, the phone slept): it goes on
+  const resumed = active().then((p) => {
+    if (p) { current = p; listen(); changed(); }
+    return p;
+  });
+
+  window.addEventListener("online", () => flush().catch(() => null));
+  setInterval(() => { if (navigator.onLine) flush().catch(() => null); }, 30_000);
+
+  window.gc.track = {
+    start, stop, flush, waiting, resumed, pointsOf,
+    current: () => current,
+    gpsFailed: () => gpsFailed && current !== null,
+    onChange: (fn) => listeners.add(fn),
+  };
+})();
