@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "gardencity.jobs.models",
     "gardencity.inspection.models",
     "gardencity.notifications.models",
+    "gardencity.maintenance.models",
 )
 
 
