@@ -35,6 +35,7 @@ def install_web(app: FastAPI) -> None:
     from gardencity.web.basemap import router as basemap_router
     from gardencity.web.inspection_pages import router as inspection_router
     from gardencity.web.installable import router as installable_router
+    from gardencity.web.maintenance_pages import router as maintenance_router
     from gardencity.web.notification_pages import router as notification_router
     from gardencity.web.pages import router
     from gardencity.web.vocabulary_css import router as vocabulary_router
@@ -58,5 +59,6 @@ def install_web(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(inspection_router)
     app.include_router(notification_router)
+    app.include_router(maintenance_router)
     app.include_router(vocabulary_router)
     app.include_router(installable_router)

@@ -45,6 +45,8 @@ NAV = {
     "brief": ("nav_brief", ("admin", "coordinator", "inspector", "leader")),
     "cases": ("nav_cases", STAFF),
     "patrol": ("nav_patrol", ("admin", "coordinator", "inspector", "officer")),
+    "maintenance": ("nav_maintenance", ("admin", "coordinator", "inspector")),
+    "maintenance-scores": ("nav_maintenance_scores", STAFF),
     "rankings": ("nav_rankings", STAFF),
     "targets": ("nav_targets", STAFF),
     "runs": ("nav_runs", STAFF),

@@ -1,0 +1,33 @@
+/* 养护得分: each district's and unit's monthly scores (months without inspections: "—", never
+   0), and every site's latest score, worst first. */
+"use strict";
+(function () {
+  const { t, esc, api, toast, fmtNumber, fmtDate } = window.gc;
+  const monthLabel = (iso) => fmtDate(iso).replace(/\d+日$/, "").replace(/^\d+ /, "");
+
+  function pivot(table, rows) {
+    const months = [...new Set(rows.map((r) => r.period_start))].sort();
+    const units = [...new Map(rows.map((r) => [r.unit_id, r.unit_name])).entries()];
+    table.querySelector("thead").innerHTML = `<tr><th scope="col">${esc(t("unit"))}</th>${months.map((m) => `<th scope="col">${esc(monthLabel(m))}</th>`).join("")}</tr>`;
+    table.querySelector("tbody").innerHTML = units.length ? units.map(([id, name]) => `<tr data-unit="${id}"><th scope="row">${esc(name)}</th>${months.map((m) => {
+      const hit = rows.find((r) => r.unit_id === id && r.period_start === m);
+      return `<td class="num">${hit ? fmtNumber(hit.score, 1) : `<span class="muted" title="${esc(t("ms_unknown"))}">—</span>`}</td>`;
+    }).join("")}</tr>`).join("") : `<tr><td>${esc(t("ms_none"))}</td></tr>`;
+  }
+
+  async function load() {
+    const [districts, units, sites] = await Promise.all([
+      api("/api/v1/maintenance/scores?by=district&period=month&periods=6"),
+      api("/api/v1/maintenance/scores?by=unit&period=month&periods=6"),
+      api("/api/v1/maintenance/sites"),
+    ]);
+    pivot(document.getElementById("ms-district-table"), districts);
+    pivot(document.getElementById("ms-unit-table"), units);
+    document.querySelector("#ms-site-table tbody").innerHTML = sites.length ? sites.map((s) => `<tr data-site="${esc(s.code)}">
+      <td>${esc(s.name)}</td><td>${esc(s.site_type_label)}</td><td>${esc(s.unit_name)}</td><td>${esc(s.district_name || "—")}</td>
+      <td class="num">${s.latest_score === null ? `<span class="muted">${esc(t("ms_never"))}</span>` : fmtNumber(s.latest_score, 1)}</td>
+      <td>${esc(s.latest_grade || "—")}</td><td>${s.latest_inspected_at ? fmtDate(s.latest_inspected_at) : "—"}</td></tr>`).join("")
+      : `<tr><td colspan="7">${esc(t("ms_no_sites"))}</td></tr>`;
+  }
+  load().catch((err) => toast(err.message));
+})();
