@@ -11,7 +11,7 @@ import httpx
 import openpyxl
 import pytest
 
-from tests.web.conftest import PHONE, LiveServer, jpeg, login
+from tests.web.conftest import ARTIFACTS, PHONE, LiveServer, jpeg, login
 from tests.web.test_axe_every_page import AXE
 
 pytestmark = pytest.mark.slow
@@ -81,6 +81,9 @@ def test_an_inspector_scores_a_park_on_a_phone(
     admin.wait_for_selector("#ms-site-table tr[data-site='WEB-PARK-1']")
     assert "73.7" in admin.locator("#ms-site-table").inner_text()
     shot(admin, "maintenance-scores-zh")
+    admin.goto("/rankings")  # the exposure board names the worst-kept sites
+    admin.wait_for_selector("#worst-sites tr[data-site='WEB-PARK-1']")
+    assert "无死树缺株" in admin.locator("#worst-sites").inner_text()
     district = live_server.units["d1"]
     admin.goto(f"/maintenance-weekly?district_id={district}")
     weekly = admin.locator("#weekly").inner_text()
@@ -88,6 +91,9 @@ def test_an_inspector_scores_a_park_on_a_phone(
     admin.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
     assert admin.evaluate(AXE) == []
     shot(admin, "maintenance-weekly-zh")
+    printed = admin.pdf(format="A4", prefer_css_page_size=True)  # as the print button prints it
+    (ARTIFACTS / "maintenance-weekly-zh.pdf").write_bytes(printed)
+    assert printed.startswith(b"%PDF")
     admin.goto(f"/maintenance-weekly?district_id={district}&lang=en")
     english = admin.locator("#weekly").inner_text()
     assert "Patrol records are not connected" in english and "巡查" not in english
@@ -101,6 +107,7 @@ def test_an_inspector_scores_a_park_on_a_phone(
     )
     assert workbook.status_code == 200, workbook.text
     sheets = openpyxl.load_workbook(io.BytesIO(workbook.content))
+    (ARTIFACTS / "maintenance-weekly.xlsx").write_bytes(workbook.content)
     assert sheets.sheetnames == ["养护检查", "责任单位得分", "巡查情况"]
     patrol = [c.value for row in sheets["巡查情况"].iter_rows() for c in row if c.value]
     assert any("巡查记录未接入本平台" in str(v) for v in patrol)

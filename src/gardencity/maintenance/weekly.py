@@ -137,6 +137,7 @@ def _site_rows(
                 "inspections": len(group),
                 "score": score,
                 "grade": lists.grade_for(score).name.text(lang),
+                "below_standard": score < min((g.min for g in lists.grades if g.min > 0), default=0),
                 "failed_names": item_names,
                 "failed": "、".join(dict.fromkeys(item_names))
                 if lang == "zh"
@@ -209,7 +210,7 @@ def weekly_workbook(summary: Mapping[str, Any], *, city: str, day: date) -> byte
             notes=[]
             if summary["sites"]
             else [MESSAGES.message("weekly.no_inspections").render("zh")],
-            highlight=[i for i, r in enumerate(summary["sites"]) if r["score"] < 70],
+            highlight=[i for i, r in enumerate(summary["sites"]) if r["below_standard"]],
         ),
         Sheet(
             "责任单位得分",
@@ -218,6 +219,13 @@ def weekly_workbook(summary: Mapping[str, Any], *, city: str, day: date) -> byte
             numbered(summary["units"]),
             subtitle="单位得分为其各养护点本周平均得分的平均值（每个养护点计一次）。",
         ),
-        Sheet("巡查情况", title, PATROL_COLUMNS, numbered(patrol_rows), notes=patrol_note),
+        Sheet(
+            "巡查情况",
+            title,
+            PATROL_COLUMNS,
+            numbered(patrol_rows),
+            subtitle=f"统计时段：{summary['period']}",
+            notes=patrol_note,
+        ),
     ]
     return workbook_bytes(sheets, organisation=f"{city}{summary['district']}", day=day)

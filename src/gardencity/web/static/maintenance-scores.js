@@ -5,10 +5,10 @@
   const { t, esc, api, toast, fmtNumber, fmtDate } = window.gc;
   const monthLabel = (iso) => fmtDate(iso).replace(/\d+日$/, "").replace(/^\d+ /, "");
 
-  function pivot(table, rows) {
+  function pivot(table, rows, head) {
     const months = [...new Set(rows.map((r) => r.period_start))].sort();
     const units = [...new Map(rows.map((r) => [r.unit_id, r.unit_name])).entries()];
-    table.querySelector("thead").innerHTML = `<tr><th scope="col">${esc(t("unit"))}</th>${months.map((m) => `<th scope="col">${esc(monthLabel(m))}</th>`).join("")}</tr>`;
+    table.querySelector("thead").innerHTML = `<tr><th scope="col">${esc(head)}</th>${months.map((m) => `<th scope="col">${esc(monthLabel(m))}</th>`).join("")}</tr>`;
     table.querySelector("tbody").innerHTML = units.length ? units.map(([id, name]) => `<tr data-unit="${id}"><th scope="row">${esc(name)}</th>${months.map((m) => {
       const hit = rows.find((r) => r.unit_id === id && r.period_start === m);
       return `<td class="num">${hit ? fmtNumber(hit.score, 1) : `<span class="muted" title="${esc(t("ms_unknown"))}">—</span>`}</td>`;
@@ -21,8 +21,8 @@
       api("/api/v1/maintenance/scores?by=unit&period=month&periods=6"),
       api("/api/v1/maintenance/sites"),
     ]);
-    pivot(document.getElementById("ms-district-table"), districts);
-    pivot(document.getElementById("ms-unit-table"), units);
+    pivot(document.getElementById("ms-district-table"), districts, t("ms_district"));
+    pivot(document.getElementById("ms-unit-table"), units, t("unit"));
     document.querySelector("#ms-site-table tbody").innerHTML = sites.length ? sites.map((s) => `<tr data-site="${esc(s.code)}">
       <td>${esc(s.name)}</td><td>${esc(s.site_type_label)}</td><td>${esc(s.unit_name)}</td><td>${esc(s.district_name || "—")}</td>
       <td class="num">${s.latest_score === null ? `<span class="muted">${esc(t("ms_never"))}</span>` : fmtNumber(s.latest_score, 1)}</td>

@@ -87,7 +87,7 @@
     button.disabled = true;
     try {
       const done = await api(`/api/v1/maintenance/sites/${siteSelect.value}/inspections`, { method: "POST", body });
-      const cases = done.case_ids.map((id) => `<a href="/case/${id}">${esc(t("mi_case"))} ${id}</a>`).join("、");
+      const cases = done.case_ids.map((id) => `<a href="/cases/${id}">${esc(t("mi_case"))} ${id}</a>`).join(t("list_separator"));
       document.getElementById("mi-result").innerHTML = `<p class="mi-done"><strong>${esc(t("mi_saved"))}</strong>
         ${esc(t("mi_score_final"))}${esc(t("colon"))}<span id="mi-final-score">${fmtNumber(done.score, 1)}</span>（${esc(done.grade_label)}）</p>
         ${done.case_ids.length ? `<p>${esc(t("mi_cases_filed"))}${esc(t("colon"))}${cases}</p>` : ""}`;
