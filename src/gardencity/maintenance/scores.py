@@ -78,7 +78,7 @@ def maintenance_by_unit(session: Session, start: datetime, end: datetime) -> pd.
     frame = inspection_frame(session, start, end)
     units = period_scores(frame, "unit_id")
     districts = period_scores(frame, "district_id")
-    combined = pd.concat([units[~units.index.isin(districts.index)], districts])
+    combined: pd.Series = pd.concat([units[~units.index.isin(districts.index)], districts])
     return combined.sort_index()
 
 
@@ -138,7 +138,7 @@ def score_history(
     for start, stop in reversed(bounds):
         scores = period_scores(inspection_frame(session, start, stop), by)
         rows += [
-            {"period_start": start, "period_end": stop, "unit_id": int(u), "score": float(v)}
+            {"period_start": start, "period_end": stop, "unit_id": int(str(u)), "score": float(v)}
             for u, v in scores.items()
         ]
     return rows

@@ -272,6 +272,7 @@ def inspect_site(
     its metadata; a failed item with ``file_case`` becomes a case for the site's responsible
     unit (source ``maintenance_inspection``, the item's category, the photo attached),
     dispatched at once when the inspector may dispatch, else left for the coordinator."""
+    authorize(actor, "maintenance.inspect")
     site = get_site(session, actor, site_id)
     tree = UnitTree.from_session(session)
     authorize(actor, "maintenance.inspect", unit_ids=[site.unit_id], tree=tree)

@@ -70,7 +70,7 @@ def weekly_summary(
     sites = _site_rows(session, lists, frame, names, lang)
     units = [
         {
-            "unit": names.get(int(u), ""),
+            "unit": names.get(int(str(u)), ""),
             "sites": int(frame[frame["unit_id"] == u]["site_id"].nunique()),
             "score": float(v),
         }
@@ -118,6 +118,7 @@ def _site_rows(
     failed: dict[int, list[tuple[str, str | None]]] = {}
     for inspection_id, code, status in items:
         failed.setdefault(int(inspection_id), []).append((code, status))
+    floor = min((g.min for g in lists.grades if g.min > 0), default=0.0)  # lowest passing grade
     rows = []
     for site_id, group in frame.groupby("site_id"):
         first = group.iloc[0]
@@ -130,14 +131,14 @@ def _site_rows(
         ]
         rows.append(
             {
-                "site_id": int(site_id),
+                "site_id": int(str(site_id)),
                 "site": str(first["site_name"]),
                 "type": spec.name.text(lang) if spec else str(first["site_type"]),
                 "unit": names.get(int(first["unit_id"]), ""),
                 "inspections": len(group),
                 "score": score,
                 "grade": lists.grade_for(score).name.text(lang),
-                "below_standard": score < min((g.min for g in lists.grades if g.min > 0), default=0),
+                "below_standard": score < floor,
                 "failed_names": item_names,
                 "failed": "、".join(dict.fromkeys(item_names))
                 if lang == "zh"
@@ -178,9 +179,12 @@ PATROL_COLUMNS = [
 ]
 
 
+def _numbered(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{"seq": n, **r} for n, r in enumerate(rows, start=1)]
+
+
 def weekly_workbook(summary: Mapping[str, Any], *, city: str, day: date) -> bytes:
     """The summary as an office workbook (Chinese; compiled by the district's name)."""
-    numbered = lambda rows: [{"seq": n} | r for n, r in enumerate(rows, start=1)]  # noqa: E731
     mean = summary["mean_score"]
     subtitle = (
         f"统计时段：{summary['period']}；养护点 {summary['site_count']} 个，本周检查 "
@@ -205,7 +209,7 @@ def weekly_workbook(summary: Mapping[str, Any], *, city: str, day: date) -> byte
             "养护检查",
             title,
             SITE_COLUMNS,
-            numbered(summary["sites"]),
+            _numbered(summary["sites"]),
             subtitle=subtitle,
             notes=[]
             if summary["sites"]
@@ -216,14 +220,14 @@ def weekly_workbook(summary: Mapping[str, Any], *, city: str, day: date) -> byte
             "责任单位得分",
             title,
             UNIT_COLUMNS,
-            numbered(summary["units"]),
+            _numbered(summary["units"]),
             subtitle="单位得分为其各养护点本周平均得分的平均值（每个养护点计一次）。",
         ),
         Sheet(
             "巡查情况",
             title,
             PATROL_COLUMNS,
-            numbered(patrol_rows),
+            _numbered(patrol_rows),
             subtitle=f"统计时段：{summary['period']}",
             notes=patrol_note,
         ),
