@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 
@@ -27,6 +27,7 @@ from gardencity.maintenance.checklists import Checklists
 from gardencity.maintenance.schemas import InspectionIn, InspectionOut, SiteIn
 from gardencity.messages import Catalogue
 from gardencity.settings import Settings
+from gardencity.text import CleanInput
 from gardencity.vocabulary.dates import in_zone
 
 router = APIRouter(
@@ -96,14 +97,14 @@ def create_site(
     return {"id": site.id, "code": site.code, "district_id": site.district_id}
 
 
-class SiteFeature(BaseModel):
+class SiteFeature(CleanInput):
     model_config = ConfigDict(extra="allow")
     type: Literal["Feature"]
     geometry: GeoJSONGeometry
     properties: dict[str, Any]
 
 
-class SiteCollection(BaseModel):
+class SiteCollection(CleanInput):
     type: Literal["FeatureCollection"]
     features: list[SiteFeature] = Field(min_length=1, max_length=5000)
 
