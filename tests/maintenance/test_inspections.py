@@ -175,3 +175,47 @@ def test_bad_inspections_are_refused_listing_every_problem(campaign: CampaignEnv
     assert listed[0]["latest_score"] is None  # nothing was stored
     cases = campaign.client.get("/api/v1/cases", headers=campaign.headers("admin")).json()
     assert cases["total"] == 0
+
+
+def test_sites_are_imported_all_or_none_listing_every_problem(campaign: CampaignEnv) -> None:
+    lon, lat = campaign.lonlat(501_000, 3_801_000)
+
+    def feature(**props: Any) -> dict[str, Any]:
+        base = {"code": "GL-P01", "name": "滨河公园", "site_type": "park", "unit_code": "d1park"}
+        point = {"type": "Point", "coordinates": [lon, lat]}
+        return {"type": "Feature", "geometry": point, "properties": base | props}
+
+    bad = [
+        feature(),
+        feature(code="GL-P02", site_type="river", unit_code="nowhere"),
+        feature(code="GL-P01"),  # the first one's code again
+        feature(code="GL P03"),  # a space: not a code
+    ]
+    admin = campaign.headers("admin")
+    response = campaign.client.post(
+        "/api/v1/maintenance/sites/import",
+        json={"type": "FeatureCollection", "features": bad},
+        headers=admin,
+    )
+    assert response.status_code == 422
+    message = response.json()["error"]["message"]
+    for part in (
+        "第 2 个要素：类型“river”未知",
+        "nowhere",
+        "第 3 个要素：编号“GL-P01”",
+        "第 4 个要素",
+    ):
+        assert part in message, message
+    assert campaign.client.get("/api/v1/maintenance/sites", headers=admin).json() == []
+    good = [feature(), feature(code="GL-G01", site_type="greenway", unit_code="d2park")]
+    done = campaign.client.post(
+        "/api/v1/maintenance/sites/import",
+        json={"type": "FeatureCollection", "features": good},
+        headers=admin,
+    )
+    assert done.status_code == 201, done.text
+    sites = {
+        s["code"]: s for s in campaign.client.get("/api/v1/maintenance/sites", headers=admin).json()
+    }
+    assert sites["GL-G01"]["district_id"] == campaign.unit("d2")  # from its unit, not its place
+    assert sites["GL-G01"]["site_type_label"] == "绿道"

@@ -5,6 +5,7 @@ workbook), in Chinese and in English, with no accessibility violation."""
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import httpx
@@ -78,6 +79,48 @@ def test_an_inspector_scores_a_park_on_a_phone(
 
     admin = login(browser, live_server, "admin")
     admin.goto("/maintenance-scores")
+    lon, lat = live_server.district_points[1]
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {
+            "code": "WEB-ROAD-1",
+            "name": "建设路",
+            "site_type": "road_green",
+            "unit_code": "d2park",
+        },
+    }
+    bad = {
+        "type": "FeatureCollection",
+        "features": [
+            feature,
+            {
+                **feature,
+                "properties": {
+                    **feature["properties"],
+                    "site_type": "river",
+                    "unit_code": "nowhere",
+                    "code": "WEB-ROAD-2",
+                },
+            },
+        ],
+    }
+    for collection in (bad, {"type": "FeatureCollection", "features": [feature]}):
+        admin.set_input_files(
+            "#ms-import-file",
+            {
+                "name": "sites.geojson",
+                "mimeType": "application/geo+json",
+                "buffer": json.dumps(collection).encode(),
+            },
+        )
+        admin.click("#ms-import button[type=submit]")
+        admin.wait_for_function("() => document.querySelector('#ms-import-result').textContent")
+        if collection is bad:
+            refused = admin.locator("#ms-import-result").inner_text()
+            assert "第 2 个要素" in refused and "nowhere" in refused, refused
+            admin.evaluate("document.querySelector('#ms-import-result').textContent = ''")
+    assert "已导入 1 个养护点" in admin.locator("#ms-import-result").inner_text()
     admin.wait_for_selector("#ms-site-table tr[data-site='WEB-PARK-1']")
     assert "73.7" in admin.locator("#ms-site-table").inner_text()
     shot(admin, "maintenance-scores-zh")

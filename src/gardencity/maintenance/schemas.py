@@ -23,7 +23,10 @@ class SiteIn(CleanInput):
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     name: str = Field(min_length=1, max_length=200)
     site_type: str = Field(min_length=1, max_length=32, examples=["park"])
-    unit_id: DbId = Field(description="the responsible unit (责任单位)")
+    unit_id: DbId | None = Field(default=None, description="the responsible unit (责任单位)")
+    unit_code: str | None = Field(
+        default=None, max_length=64, description="or the responsible unit's code"
+    )
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
     geometry: GeoJSONGeometry | None = None

@@ -84,6 +84,15 @@ def district_of(session: Session, unit_id: int) -> int | None:
     return None
 
 
+def _responsible_unit(session: Session, data: SiteIn) -> int | None:
+    """The site's responsible unit, by id or by code; None when there is no such unit."""
+    if data.unit_id is not None:
+        return data.unit_id if session.get(Unit, data.unit_id) is not None else None
+    if data.unit_code is None:
+        return None
+    return session.scalars(select(Unit.id).where(Unit.code == data.unit_code)).first()
+
+
 def _site_problems(
     session: Session, ctx: ServiceContext, lists: Checklists, data: SiteIn
 ) -> tuple[list[Message], shapely.Geometry | None]:
@@ -91,8 +100,9 @@ def _site_problems(
     if data.site_type not in lists.site_types:
         known = [words(t.name) for t in lists.site_types.values()]
         problems.append(_problem("unknown_site_type", site_type=data.site_type, known=known))
-    if session.get(Unit, data.unit_id) is None:
-        problems.append(_problem("unit_unknown", unit=data.unit_id))
+    unit_id = _responsible_unit(session, data)
+    if unit_id is None:
+        problems.append(_problem("unit_unknown", unit=data.unit_code or data.unit_id or "—"))
     taken = session.scalars(select(MaintainedSite).where(MaintainedSite.code == data.code)).first()
     if taken is not None:
         problems.append(_problem("code_taken", code=data.code, name=taken.name))
@@ -125,12 +135,14 @@ def _new_site(
     session: Session, ctx: ServiceContext, data: SiteIn, geometry: shapely.Geometry
 ) -> MaintainedSite:
     point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
+    unit_id = _responsible_unit(session, data)
+    assert unit_id is not None  # checked by _site_problems
     site = MaintainedSite(
         code=data.code,
         name=data.name,
         site_type=data.site_type,
-        unit_id=data.unit_id,
-        district_id=district_of(session, data.unit_id),
+        unit_id=unit_id,
+        district_id=district_of(session, unit_id),
         geometry=geometry,
         lon=point.x,
         lat=point.y,
@@ -155,14 +167,22 @@ def create_site(
 
 
 def import_sites(
-    session: Session, ctx: ServiceContext, actor: User, lists: Checklists, sites: Sequence[SiteIn]
+    session: Session,
+    ctx: ServiceContext,
+    actor: User,
+    lists: Checklists,
+    sites: Sequence[SiteIn | Message],
 ) -> list[MaintainedSite]:
-    """Add many sites at once: all of them, or none when any has a problem (all listed)."""
+    """Add many sites at once: all of them, or none when any has a problem (all listed, by
+    feature number). An entry may be the problem its feature already had (a malformed one)."""
     authorize(actor, "maintenance.manage")
     problems: list[Message] = []
     accepted: list[tuple[SiteIn, shapely.Geometry]] = []
     seen: set[str] = set()
     for n, data in enumerate(sites, start=1):
+        if isinstance(data, Message):
+            problems.append(_problem("feature", n=n, problem=data))
+            continue
         found, geometry = _site_problems(session, ctx, lists, data)
         if data.code in seen:
             found.append(_problem("code_repeated", code=data.code))
@@ -359,9 +379,12 @@ def _failed_item(
         session.flush()
         row.attachment_id = attachment.id
         return
-    title = MESSAGES.message("case_title", site=site.name, item=item.name.zh)
     description = MESSAGES.message(
-        "case_description", grade=grade.name.zh, score=f"{score:.1f}", criterion=item.criterion.zh
+        "case_description",
+        item=item.name.zh,
+        grade=grade.name.zh,
+        score=f"{score:.1f}",
+        criterion=item.criterion.zh,
     )
     case = service.file_case(
         session,
@@ -369,7 +392,7 @@ def _failed_item(
         actor,
         CaseIn(
             category=item.category,
-            title=title.render("zh")[:200],
+            title=site.name,  # a name reads the same in either language
             description=description.render("zh") + ("\n" + row.note if row.note else ""),
             source="maintenance_inspection",
             lon=site.lon,

@@ -25,7 +25,7 @@ from gardencity.errors import InvalidRequestError
 from gardencity.maintenance import scores, service, weekly
 from gardencity.maintenance.checklists import Checklists
 from gardencity.maintenance.schemas import InspectionIn, InspectionOut, SiteIn
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, Message
 from gardencity.settings import Settings
 from gardencity.text import CleanInput
 from gardencity.vocabulary.dates import in_zone
@@ -116,24 +116,14 @@ def import_sites(
     """Sites from a GeoJSON FeatureCollection (WGS 84); properties: code, name, site_type,
     unit_code (or unit_id), address. All are imported, or none when any has a problem."""
     authorize(user, "maintenance.manage")
-    units = dict(session.execute(select(Unit.code, Unit.id)).all())
-    problems, sites = [], []
-    for n, feature in enumerate(body.features, start=1):
+    sites: list[SiteIn | Message] = []
+    for feature in body.features:
         props = dict(feature.properties)
-        code = props.pop("unit_code", None)
-        if code is not None and str(code) not in units:
-            unknown = MESSAGES.message("problem.unit_unknown", unit=code)
-            problems.append(MESSAGES.message("problem.feature", n=n, problem=unknown))
-            continue
-        if code is not None:
-            props["unit_id"] = units[str(code)]
         try:
             sites.append(SiteIn.model_validate(props | {"geometry": feature.geometry.model_dump()}))
         except PydanticValidationError as exc:
             detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            problems.append(MESSAGES.message("problem.feature", n=n, problem=detail))
-    if problems:
-        raise InvalidRequestError(MESSAGES.message("sites_not_imported", problems=problems))
+            sites.append(Message((detail, detail)))
     created = service.import_sites(session, ctx, user, checklists(request), sites)
     session.commit()
     return {"imported": len(created)}

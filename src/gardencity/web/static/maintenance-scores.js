@@ -30,4 +30,19 @@
       : `<tr><td colspan="7">${esc(t("ms_no_sites"))}</td></tr>`;
   }
   load().catch((err) => toast(err.message));
+  const importer = document.getElementById("ms-import");
+  if (importer) importer.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const result = document.getElementById("ms-import-result");
+    try {
+      const file = importer.elements.file.files[0];
+      let collection;
+      try { collection = JSON.parse(await file.text()); } catch (err) { throw new Error(t("ms_import_not_json")); }
+      const done = await api("/api/v1/maintenance/sites/import", { method: "POST", json: collection });
+      result.textContent = t("ms_imported").replace("{n}", done.imported);
+      await load();
+    } catch (err) {
+      result.innerHTML = `<span class="notice">${esc(err.message).replace(/\n/g, "<br>")}</span>`;
+    }
+  });
 })();
