@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests._campaign import CampaignEnv
-from tests._images import plain_jpeg
+from tests._images import MARKERS, phone_photo, plain_jpeg
 
 JPEG = plain_jpeg()
 
@@ -70,7 +70,9 @@ def test_a_park_with_two_failed_items_files_two_cases_with_photos(campaign: Camp
     items = _results(
         campaign, "park", {"no_dead_trees": True, "weeds_controlled": True}, na=("water_clean",)
     )
-    response = inspect(campaign, "inspector", park, items, site_type="park")
+    camera = phone_photo("JPEG")  # GPS, make, model, XMP, comment: none may be kept
+    photos = [("no_dead_trees", camera, "image/jpeg"), ("weeds_controlled", JPEG, "image/jpeg")]
+    response = inspect(campaign, "inspector", park, items, photos, site_type="park")
     assert response.status_code == 201, response.text
     done = response.json()
     # weights: 100 in all, water (5) not applicable → 95 checked; failed 15 + 10 → 70 / 95
@@ -90,6 +92,7 @@ def test_a_park_with_two_failed_items_files_two_cases_with_photos(campaign: Camp
         assert photo["media_type"] == "image/jpeg" and photo["role"] == "before"
         stored = campaign.client.get(f"/api/v1/attachments/{photo['id']}", headers=admin)
         assert stored.status_code == 200 and stored.content[:2] == b"\xff\xd8"
+        assert not any(marker in stored.content for marker in MARKERS)
     # a coordinator may dispatch: the case goes to the park's office at once
     again = inspect(campaign, "coord1", park, _results(campaign, "park", {"clean": True}))
     assert again.status_code == 201, again.text
