@@ -4,7 +4,8 @@
    100 × weights passed / weights checked. */
 "use strict";
 (function () {
-  const { t, esc, api, toast, fmtNumber } = window.gc;
+  const { t, esc, api, toast, fmtNumber, PAGE } = window.gc;
+  const paren = (text) => (PAGE.lang === "en" ? ` (${text})` : `（${text}）`);
   const form = document.getElementById("mi-form");
   const siteSelect = document.getElementById("mi-site");
   const list = document.getElementById("mi-items");
@@ -33,7 +34,7 @@
     const type = currentType();
     const site = sites.find((s) => String(s.id) === siteSelect.value);
     document.getElementById("mi-site-info").textContent = site
-      ? `${site.site_type_label} · ${site.unit_name}${site.latest_score === null ? "" : ` · ${t("mi_last")}${t("colon")}${fmtNumber(site.latest_score, 1)}（${site.latest_grade}）`}`
+      ? `${site.site_type_label} · ${site.unit_name}${site.latest_score === null ? "" : ` · ${t("mi_last")}${t("colon")}${fmtNumber(site.latest_score, 1)}${paren(site.latest_grade)}`}`
       : "";
     list.innerHTML = type ? type.items.map((item, i) => itemRow(item, i + 1)).join("") : "";
     updateScore();
@@ -89,7 +90,7 @@
       const done = await api(`/api/v1/maintenance/sites/${siteSelect.value}/inspections`, { method: "POST", body });
       const cases = done.case_ids.map((id) => `<a href="/cases/${id}">${esc(t("mi_case"))} ${id}</a>`).join(t("list_separator"));
       document.getElementById("mi-result").innerHTML = `<p class="mi-done"><strong>${esc(t("mi_saved"))}</strong>
-        ${esc(t("mi_score_final"))}${esc(t("colon"))}<span id="mi-final-score">${fmtNumber(done.score, 1)}</span>（${esc(done.grade_label)}）</p>
+        ${esc(t("mi_score_final"))}${esc(t("colon"))}<span id="mi-final-score">${fmtNumber(done.score, 1)}</span>${esc(paren(done.grade_label))}</p>
         ${done.case_ids.length ? `<p>${esc(t("mi_cases_filed"))}${esc(t("colon"))}${cases}</p>` : ""}`;
       form.reset();
       await load();
@@ -103,7 +104,7 @@
     [sites, lists] = await Promise.all([api("/api/v1/maintenance/sites"), lists || api("/api/v1/maintenance/checklists")]);
     const chosen = siteSelect.value;
     siteSelect.innerHTML = `<option value="">${esc(t("mi_choose_site"))}</option>` +
-      sites.map((s) => `<option value="${s.id}">${esc(s.name)}（${esc(s.site_type_label)}）</option>`).join("");
+      sites.map((s) => `<option value="${s.id}">${esc(s.name + paren(s.site_type_label))}</option>`).join("");
     siteSelect.value = chosen;
     showItems();
   }
