@@ -222,3 +222,36 @@ def test_sites_are_imported_all_or_none_listing_every_problem(campaign: Campaign
     }
     assert sites["GL-G01"]["district_id"] == campaign.unit("d2")  # from its unit, not its place
     assert sites["GL-G01"]["site_type_label"] == "绿道"
+
+
+def test_malformed_sites_are_refused_in_words(campaign: CampaignEnv) -> None:
+    admin = campaign.headers("admin")
+    odd = {"type": "Point", "coordinates": [[1.5e131, {"a": True}]]}
+    base = {"code": "X1", "name": "{名称}", "site_type": "park", "unit_code": "d1park"}
+    single = campaign.client.post(
+        "/api/v1/maintenance/sites", json=base | {"geometry": odd}, headers=admin
+    )
+    assert single.status_code == 422 and "几何图形无效" in single.json()["error"]["message"]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [200.0, 95.0]},
+            "properties": base,
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [1, 2]},
+            "properties": {"{x}": "}{", "code": "{bad code}"},
+        },
+    ]
+    response = campaign.client.post(
+        "/api/v1/maintenance/sites/import",
+        json={"type": "FeatureCollection", "features": features},
+        headers=admin,
+    )
+    assert response.status_code == 422, response.text
+    message = response.json()["error"]["message"]
+    assert (
+        "第 1 个要素：几何图形应为 WGS 84 经纬度" in message
+        and "第 2 个要素：要素格式有误" in message
+    )

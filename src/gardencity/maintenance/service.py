@@ -70,7 +70,11 @@ def _problem(key: str, **params: Any) -> Message:
 
 def words(pair: Any) -> Message:
     """A check-list's name or criterion (``zh``/``en``) as a message in both languages."""
-    return Message((pair.zh, pair.en))
+
+    def literal(text: str) -> str:  # a name is shown as it is, never read as a template
+        return text.replace("{", "{{").replace("}", "}}")
+
+    return Message((literal(pair.zh), literal(pair.en)))
 
 
 def district_of(session: Session, unit_id: int) -> int | None:
@@ -110,13 +114,16 @@ def _site_problems(
     if data.geometry is not None:
         try:
             geometry = shape(data.geometry.model_dump())
-        except (ValueError, TypeError, AttributeError, IndexError) as exc:
-            problems.append(_problem("geometry_invalid", detail=str(exc)))
+        except Exception as exc:  # shapely raises many kinds on malformed GeoJSON
+            problems.append(_problem("geometry_invalid", detail=str(exc)[:200]))
         else:
-            if not geometry.is_valid or geometry.is_empty:
-                problems.append(
-                    _problem("geometry_invalid", detail=shapely.is_valid_reason(geometry))
-                )
+            minx, miny, maxx, maxy = geometry.bounds if not geometry.is_empty else (0, 0, 0, 0)
+            if geometry.is_empty or not geometry.is_valid:
+                reason = "empty" if geometry.is_empty else shapely.is_valid_reason(geometry)
+                problems.append(_problem("geometry_invalid", detail=reason))
+                geometry = None
+            elif minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+                problems.append(_problem("geometry_not_lonlat"))
                 geometry = None
     elif data.lon is not None and data.lat is not None:
         geometry = shapely.Point(data.lon, data.lat)

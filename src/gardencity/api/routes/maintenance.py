@@ -123,7 +123,7 @@ def import_sites(
             sites.append(SiteIn.model_validate(props | {"geometry": feature.geometry.model_dump()}))
         except PydanticValidationError as exc:
             detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            sites.append(Message((detail, detail)))
+            sites.append(MESSAGES.message("problem.malformed", detail=detail))
     created = service.import_sites(session, ctx, user, checklists(request), sites)
     session.commit()
     return {"imported": len(created)}
