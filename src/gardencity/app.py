@@ -34,7 +34,9 @@ def create_app(
     With ``background`` the process also delivers notifications and runs the scheduler
     (threads started and stopped with the app); tests that drive them by hand turn it off.
     """
+    from gardencity.api.patrol_inputs import ranking_inputs_for
     from gardencity.jobs import JobRunner, mark_interrupted
+    from gardencity.maintenance.checklists import load_checklists
     from gardencity.notifications.config import load_notification_config
     from gardencity.notifications.outbox import Notifier
     from gardencity.notifications.runtime import NotificationRuntime
@@ -43,7 +45,9 @@ def create_app(
     files = FileStore(settings.files_dir, max_bytes=int(settings.max_upload_mb * 1_000_000))
     campaign = load_campaign_config(settings.campaign_config)
     notifier = Notifier(load_notification_config(settings.campaign_config), campaign, clock)
-    ctx = ServiceContext(campaign, files, clock, listener=notifier)
+    ctx = ServiceContext(
+        campaign, files, clock, listener=notifier, ranking_inputs=ranking_inputs_for(settings)
+    )
     notices = NotificationRuntime(db, ctx, notifier, city_name=settings.city_name)
 
     jobs = JobRunner(settings.database_url, settings.workspace or settings.files_dir)
@@ -84,6 +88,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.ctx = ctx
+    app.state.checklists = load_checklists(settings.maintenance_config, set(campaign.categories))
     app.state.limiter = limiter
     app.state.public_cache = PublicCache(settings.public_cache_seconds)
     app.state.jobs = jobs
@@ -106,6 +111,7 @@ def _install_routes(app: FastAPI, settings: Settings) -> None:
         dashboard,
         exports,
         inspection,
+        maintenance,
         notifications,
         open311,
         organisation,
@@ -134,6 +140,7 @@ def _install_routes(app: FastAPI, settings: Settings) -> None:
         benchmark,
         notifications,
         patrols,
+        maintenance,
         vocabulary,
     ):
         app.include_router(module.router)

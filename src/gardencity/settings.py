@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     campaign_config: Path | None = Field(
         default=None, description="the city's campaign YAML (categories, SLA, labels, ranking)"
     )
+    maintenance_config: Path | None = Field(
+        default=None,
+        description="the city's maintenance check-lists YAML (site types, items, weights, grades)",
+    )
     survey_config: Path | None = Field(
         default=None, description="the city's satisfaction survey YAML (questions, requirement)"
     )
@@ -165,6 +169,9 @@ class Settings(BaseSettings):
         city_file = Path(workspace) / "campaign.yaml"
         if city_file.is_file():
             values["campaign_config"] = city_file
+        maintenance_file = Path(workspace) / "maintenance.yaml"
+        if maintenance_file.is_file():
+            values["maintenance_config"] = maintenance_file
         survey_file = Path(workspace) / "survey.yaml"
         if survey_file.is_file():
             values["survey_config"] = survey_file

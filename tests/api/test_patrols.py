@@ -226,6 +226,27 @@ def test_a_patrol_its_track_once_its_case_and_the_grid_coverage(campaign: Campai
         assert math.isnan(share[units["d1park"]])  # no cells: unknown, not zero
         assert coverage_by_unit(session, date(2026, 5, 5), date(2026, 5, 11))[units["d1"]] == 0.0
 
+    # the same figures reach the weekly summary and the red and black flags
+    weekly = env.client.get(
+        "/api/v1/maintenance/weekly",
+        params={"district_id": units["d1"], "day": "2026-05-04"},
+        headers=env.headers("admin"),
+    )
+    assert weekly.status_code == 200, weekly.text
+    assert weekly.json()["patrol_connected"] is True
+    (row,) = weekly.json()["patrol_rows"]
+    assert row["team"] == "鼓楼区第一巡查组" and row["patrols"] == 1 and row["cases"] == 1
+    assert row["km"] == pytest.approx(2.2) and row["coverage"] == 0.5  # one of its two cells
+    other = env.client.get(
+        "/api/v1/maintenance/weekly",
+        params={"district_id": units["d2"], "day": "2026-05-04"},
+        headers=env.headers("admin"),
+    )
+    assert other.json()["patrol_rows"] == []  # no zone there: 本周无巡查记录
+    flags = env.client.post("/api/v1/rankings/compute", headers=env.headers("admin")).json()
+    shares = {f["unit_id"]: f["details"]["patrol_coverage_share"] for f in flags}
+    assert shares[units["d1"]] == 0.25 and shares[units["d2"]] == 0.0
+
 
 def test_bad_track_input_gets_clear_errors(campaign: CampaignEnv) -> None:
     env = campaign

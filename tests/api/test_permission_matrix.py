@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -560,8 +561,73 @@ def _team_of(zone_id: int, c: Ctx) -> int:
         return int(zone.team_id)
 
 
+_SITES: dict[int, int] = {}
+_CODES = itertools.count(1)
+
+
+def _site_body(c: Ctx) -> dict[str, Any]:
+    lon, lat = c.env.lonlat(501_000, 3_801_000)
+    return {
+        "code": f"MATRIX-{next(_CODES)}",  # every request a code of its own
+        "name": "矩阵公园",
+        "site_type": "park",
+        "unit_id": c.env.unit("d1park"),
+        "lon": lon,
+        "lat": lat,
+    }
+
+
+def _maintained_site(c: Ctx) -> int:
+    """A park of the first district's park office, made once per test."""
+    if id(c) not in _SITES:
+        response = c.env.client.post(
+            "/api/v1/maintenance/sites", json=_site_body(c), headers=c.env.headers("admin")
+        )
+        assert response.status_code == 201, response.text
+        _SITES[id(c)] = response.json()["id"]
+    return _SITES[id(c)]
+
+
+def _inspection(c: Ctx) -> dict[str, Any]:
+    from gardencity.maintenance.checklists import load_checklists
+
+    items = [{"code": i.code, "result": "pass"} for i in load_checklists().site_types["park"].items]
+    return {
+        "url": f"/api/v1/maintenance/sites/{_maintained_site(c)}/inspections",
+        "data": {"inspection": json.dumps({"items": items})},
+    }
+
+
+def _import(c: Ctx) -> dict[str, Any]:
+    body = _site_body(c)
+    geometry = {"type": "Point", "coordinates": [body.pop("lon"), body.pop("lat")]}
+    body["unit_code"] = "d1park"
+    del body["unit_id"]
+    feature = {"type": "Feature", "geometry": geometry, "properties": body}
+    return {"json": {"type": "FeatureCollection", "features": [feature]}}
+
+
+NOT_OFFICER = STAFF - {"officer"}  # a street's officer does not see the district's summary
+MAINTENANCE = {
+    ("GET", "/api/v1/maintenance/checklists"): Rule(STAFF, lambda c: {}),
+    ("GET", "/api/v1/maintenance/sites"): Rule(STAFF, lambda c: {}),
+    ("POST", "/api/v1/maintenance/sites"): Rule({"admin"}, lambda c: {"json": _site_body(c)}),
+    ("POST", "/api/v1/maintenance/sites/import"): Rule({"admin"}, _import),
+    ("POST", "/api/v1/maintenance/sites/{site_id}/inspections"): Rule(
+        {"admin", "coordinator", "inspector"}, _inspection
+    ),
+    ("GET", "/api/v1/maintenance/scores"): Rule(STAFF, lambda c: {}),
+    ("GET", "/api/v1/maintenance/worst-sites"): Rule(STAFF, lambda c: {}),
+    ("GET", "/api/v1/maintenance/weekly"): Rule(
+        NOT_OFFICER, lambda c: {"params": {"district_id": c.env.unit("d1")}}
+    ),
+    ("GET", "/api/v1/maintenance/weekly.xlsx"): Rule(
+        NOT_OFFICER, lambda c: {"params": {"district_id": c.env.unit("d1")}}
+    ),
+}
 EXTRA_TABLES: list[dict[tuple[str, str], Rule]] = [
     PATROLS,
+    MAINTENANCE,
     OPEN311_AND_PUBLIC,
     RUNS_AND_DASHBOARD,
     INSPECTION,

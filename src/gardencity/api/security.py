@@ -71,8 +71,7 @@ COMMON_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Permissions-Policy": (
-        "camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), "
-        "serial=(), midi=()"
+        "camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), serial=(), midi=()"
     ),
     "Cross-Origin-Opener-Policy": "same-origin",
 }

@@ -95,7 +95,15 @@ class RankingRule(_Strict):
     min_cases: int = Field(default=3, ge=0)
     flags_per_level: int = Field(default=1, ge=0)
     weights: dict[
-        Literal["closure_rate", "on_time_rate", "rework_rate", "overdue_per_case", "spot_check"],
+        Literal[
+            "closure_rate",
+            "on_time_rate",
+            "rework_rate",
+            "overdue_per_case",
+            "spot_check",
+            "maintenance",
+            "patrol_coverage",
+        ],
         float,
     ]
 

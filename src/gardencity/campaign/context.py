@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -10,13 +10,26 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy.orm import Session, object_session
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from gardencity.campaign.config import CampaignConfig
     from gardencity.campaign.models import Case, CaseEvent, FlagAward
     from gardencity.storage.files import FileStore
 
-__all__ = ["CampaignListener", "Clock", "ManualClock", "ServiceContext", "system_clock"]
+__all__ = [
+    "CampaignListener",
+    "Clock",
+    "ManualClock",
+    "RankingInputs",
+    "ServiceContext",
+    "system_clock",
+]
 
 Clock = Callable[[], datetime]
+#: the optional terms of the red and black flag ranking (maintenance score, patrol coverage),
+#: Series by unit id, for a period (session, start, end); given by the packages above the
+#: campaign when the app is put together
+RankingInputs = Callable[[Session, datetime, datetime], "Mapping[str, pd.Series]"]
 
 
 def system_clock() -> datetime:
@@ -52,6 +65,7 @@ class ServiceContext:
     files: FileStore
     clock: Clock = system_clock
     listener: CampaignListener | None = None
+    ranking_inputs: RankingInputs | None = None
 
     def now(self) -> datetime:
         return self.clock()

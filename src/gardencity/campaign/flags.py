@@ -14,7 +14,13 @@ from gardencity.auth.permissions import authorize
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Case, CaseEvent, FlagAward, SpotCheck
 from gardencity.campaign.organisation import audit
-from gardencity.campaign.ranking import RATE_COLUMNS, STATS_COLUMNS, period_bounds, unit_scores
+from gardencity.campaign.ranking import (
+    OPTIONAL_TERMS,
+    RATE_COLUMNS,
+    STATS_COLUMNS,
+    period_bounds,
+    unit_scores,
+)
 from gardencity.campaign.service import CLOCK_RUNNING
 from gardencity.errors import InvalidRequestError
 
@@ -84,12 +90,14 @@ def compute_flags(
     session: Session, ctx: ServiceContext, actor: User | None, when: datetime
 ) -> list[FlagAward]:
     """Score, rank and flag every unit for the period containing ``when``; stored as history
-    (recomputing a period replaces that period's rows, earlier periods stay)."""
+    (recomputing a period replaces that period's rows, earlier periods stay). The optional
+    terms (maintenance score, patrol coverage) come from ``ctx.ranking_inputs``."""
     if actor is not None:
         authorize(actor, "ranking.compute")
     rule = ctx.config.ranking
     start, end = period_bounds(rule.period, when)
-    scored = unit_scores(unit_statistics(session, start, end), rule)
+    extra = ctx.ranking_inputs(session, start, end) if ctx.ranking_inputs is not None else {}
+    scored = unit_scores(unit_statistics(session, start, end), rule, extra)
     session.execute(
         delete(FlagAward).where(FlagAward.period == rule.period, FlagAward.period_start == start)
     )
@@ -98,7 +106,7 @@ def compute_flags(
     for record in scored.to_dict("records"):
         details = {
             k: (None if pd.isna(record[k]) else float(record[k]))
-            for k in (*STATS_COLUMNS[2:], *RATE_COLUMNS)
+            for k in (*STATS_COLUMNS[2:], *RATE_COLUMNS, *OPTIONAL_TERMS.values())
         }
         rows.append(
             FlagAward(

@@ -8,6 +8,15 @@ For each unit, over the cases dispatched to it in the period:
 * overdue per case  = min(1, cases still overdue at the period's end / handled)
 * spot check        = mean spot-check score in the period / 100 (a unit without spot checks
   gets the mean of its level, so it is neither helped nor hurt)
+* maintenance       = the unit's maintenance score in the period / 100 — the mean over the
+  sites it answers for of each site's mean inspection score (a district: over the sites in
+  it); optional, given by the caller as a Series by unit id (0–100); a unit without it gets
+  its level's mean, like spot checks
+* patrol coverage   = the share (0–1) of the unit's patrol zones covered in the period;
+  optional, given as a Series by unit id; NaN (no zone) gets the level's mean
+
+The two optional terms come from packages above the campaign (maintenance, patrols): the
+caller passes them in ``extra``; without a weight in the configuration they count nothing.
 
 ``score = Σ weight × term`` with the weights of the configuration (negative for rework and
 overdue). Units with fewer than ``min_cases`` handled cases are listed but not ranked. Within
@@ -18,6 +27,7 @@ on-time rate, then unit id (smaller first), so the order is always the same.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,7 +36,7 @@ import pandas as pd
 
 from gardencity.campaign.config import RankingRule
 
-__all__ = ["RATE_COLUMNS", "STATS_COLUMNS", "period_bounds", "unit_scores"]
+__all__ = ["OPTIONAL_TERMS", "RATE_COLUMNS", "STATS_COLUMNS", "period_bounds", "unit_scores"]
 
 STATS_COLUMNS = [
     "unit_id",
@@ -41,7 +51,16 @@ STATS_COLUMNS = [
 ]
 #: periods run from local midnight in the city's time zone
 CITY_TIME_ZONE = "Asia/Shanghai"
-RATE_COLUMNS = ["closure_rate", "on_time_rate", "rework_rate", "overdue_per_case", "spot_check"]
+#: terms given by the caller (Series by unit id) -> the column keeping the figure as given
+OPTIONAL_TERMS = {"maintenance": "maintenance_score", "patrol_coverage": "patrol_coverage_share"}
+RATE_COLUMNS = [
+    "closure_rate",
+    "on_time_rate",
+    "rework_rate",
+    "overdue_per_case",
+    "spot_check",
+    *OPTIONAL_TERMS,
+]
 
 
 def period_bounds(
@@ -71,8 +90,36 @@ def period_bounds(
     raise ValueError(f"period must be 'week' or 'month', not {period!r}")
 
 
-def unit_scores(stats: pd.DataFrame, rule: RankingRule) -> pd.DataFrame:
+def _level_filled(values: pd.Series, level: pd.Series) -> pd.Series:
+    """Missing values replaced by their level's mean (0 when the whole level lacks it)."""
+    return values.fillna(values.groupby(level).transform("mean")).fillna(0.0)
+
+
+def _optional_terms(df: pd.DataFrame, extra: Mapping[str, pd.Series]) -> None:
+    unknown = sorted(set(extra) - set(OPTIONAL_TERMS))
+    if unknown:
+        raise ValueError(f"unknown ranking inputs {unknown}; known: {sorted(OPTIONAL_TERMS)}")
+    for term, column in OPTIONAL_TERMS.items():
+        given = extra.get(term)
+        values = (
+            df["unit_id"].map(given).astype(float)
+            if given is not None
+            else pd.Series(np.nan, index=df.index)
+        )
+        scale = 100.0 if term == "maintenance" else 1.0
+        if ((values < 0) | (values > scale)).any():
+            raise ValueError(f"{term} must lie between 0 and {scale:g}")
+        df[column] = values
+        df[term] = _level_filled(values / scale, df["level"])
+
+
+def unit_scores(
+    stats: pd.DataFrame, rule: RankingRule, extra: Mapping[str, pd.Series] | None = None
+) -> pd.DataFrame:
     """Rates, score, rank within level and flag for each unit (one row per unit).
+
+    ``extra`` holds the optional terms by name (``maintenance``: score 0–100,
+    ``patrol_coverage``: share 0–1), each a Series indexed by unit id.
 
     Examples
     --------
@@ -100,6 +147,7 @@ def unit_scores(stats: pd.DataFrame, rule: RankingRule) -> pd.DataFrame:
     spot = df["spot_check_score"].astype(float)
     level_mean = spot.groupby(df["level"]).transform("mean")
     df["spot_check"] = (spot.fillna(level_mean) / 100.0).fillna(0.0)
+    _optional_terms(df, extra or {})
     df["ranked"] = handled >= rule.min_cases
     score = np.zeros(len(df))
     for term, weight in rule.weights.items():

@@ -27,7 +27,13 @@ __all__ = [
 ]
 
 Source = Literal[
-    "self_check", "joint_inspection", "grid_patrol", "resident", "indicator_gap", "expert"
+    "self_check",
+    "joint_inspection",
+    "grid_patrol",
+    "resident",
+    "indicator_gap",
+    "expert",
+    "maintenance_inspection",
 ]
 Priority = Literal["urgent", "high", "normal", "low"]
 MAX_ID = 2_147_483_647

@@ -24,6 +24,7 @@ MODEL_MODULES = (
     "gardencity.inspection.models",
     "gardencity.notifications.models",
     "gardencity.patrols.models",
+    "gardencity.maintenance.models",
 )
 
 

@@ -35,6 +35,7 @@ def install_web(app: FastAPI) -> None:
     from gardencity.web.basemap import router as basemap_router
     from gardencity.web.inspection_pages import router as inspection_router
     from gardencity.web.installable import router as installable_router
+    from gardencity.web.maintenance_pages import router as maintenance_router
     from gardencity.web.notification_pages import router as notification_router
     from gardencity.web.pages import router
     from gardencity.web.patrol_pages import router as patrol_router
@@ -60,5 +61,6 @@ def install_web(app: FastAPI) -> None:
     app.include_router(inspection_router)
     app.include_router(notification_router)
     app.include_router(patrol_router)
+    app.include_router(maintenance_router)
     app.include_router(vocabulary_router)
     app.include_router(installable_router)

@@ -47,6 +47,8 @@ NAV = {
     "cases": ("nav_cases", STAFF),
     "patrol": ("nav_patrol", ("admin", "coordinator", "inspector", "officer")),
     "patrol-teams": ("nav_patrol_teams", ("admin", "coordinator")),
+    "maintenance": ("nav_maintenance", ("admin", "coordinator", "inspector")),
+    "maintenance-scores": ("nav_maintenance_scores", STAFF),
     "rankings": ("nav_rankings", STAFF),
     "targets": ("nav_targets", STAFF),
     "runs": ("nav_runs", STAFF),

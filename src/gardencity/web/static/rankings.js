@@ -18,6 +18,13 @@
       <td class="num" data-rate="closure">${rate(r, "closure_rate")}</td><td class="num">${rate(r, "on_time_rate")}</td></tr>`).join("");
   }
   api("/api/v1/rankings").then(render).catch((err) => toast(err.message));
+  // 曝光台: the sites whose latest maintenance inspection scored lowest, with what they failed
+  api("/api/v1/maintenance/worst-sites?limit=10").then((sites) => {
+    document.querySelector("#worst-sites tbody").innerHTML = sites.length ? sites.map((s) => `<tr data-site="${esc(s.code)}">
+      <td>${esc(s.name)}</td><td>${esc(s.site_type_label)}</td><td>${esc(s.unit_name)}</td><td class="num">${fmtNumber(s.latest_score, 1)}</td>
+      <td>${esc(s.latest_grade)}</td><td>${s.failed_items.map((i) => i.case_id ? `<a href="/cases/${i.case_id}">${esc(i.name)}</a>` : esc(i.name)).join(t("list_separator"))}</td>
+      <td>${fmtDate(s.latest_inspected_at)}</td></tr>`).join("") : `<tr><td colspan="7">${esc(t("ex_none"))}</td></tr>`;
+  }).catch((err) => toast(err.message));
   const button = document.getElementById("compute");
   if (button) button.addEventListener("click", async () => {
     button.disabled = true;
