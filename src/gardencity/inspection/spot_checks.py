@@ -28,9 +28,9 @@ from scipy import stats
 from shapely.geometry.base import BaseGeometry
 
 from gardencity.errors import DataError
-from gardencity.messages import Catalogue, Listing
 from gardencity.io.crs import require_projected
 from gardencity.io.raster import Raster
+from gardencity.messages import Catalogue, Listing
 
 MESSAGES = Catalogue(__package__)
 

@@ -12,8 +12,8 @@ from gardencity.api.lang import request_lang
 from gardencity.auth.permissions import PERMISSIONS
 from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
-from gardencity.inspection.leader_brief import leader_brief, words
 from gardencity.inspection.generated_evidence import load_evidence_map
+from gardencity.inspection.leader_brief import leader_brief, words
 from gardencity.inspection.ledger import DOCUMENT_KINDS, GENERATED_KIND, STATUS_NAMES, STATUSES
 from gardencity.inspection.ledger_export import NO_MATERIAL
 from gardencity.jobs.runs import latest_scorecard
