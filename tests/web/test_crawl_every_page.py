@@ -242,6 +242,14 @@ def _whatif_result(page: Any) -> None:
     page.wait_for_selector("#whatif-table", timeout=300_000)
 
 
+def _refused_spot_check(page: Any) -> None:
+    """More problem sites than sites: the server refuses it and says why."""
+    page.fill("#s-population", "10")
+    page.fill("#s-problems", "20")
+    page.click("#spot-form button[type=submit]")
+    page.wait_for_function("() => document.getElementById('toast').innerText.trim() !== ''")
+
+
 STATES: dict[str, Callable[[Any], list[str] | None]] = {
     "targets": _report_dialog,
     "map": _map_feature,
