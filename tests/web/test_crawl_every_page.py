@@ -36,9 +36,10 @@ ROLES = {
     "public": None,
 }
 SNAKE_CASE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
-CODE_WORDS = re.compile(
-    r"\bfile filed\b|\b(?:normal|urgent|high|low|month|week|true|false|null|None|undefined|NaN)\b"
-)
+CODES = r"(?:normal|urgent|high|low|month|week|true|false|null|None|undefined|NaN)"
+CODE_WORDS = re.compile(rf"\bfile filed\b|\b{CODES}\b")
+# in English these are words too: a code is one standing alone (a cell, a value)
+CODE_CELLS = re.compile(rf"(?m)(?:^|: )\s*({CODES})\s*$")
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d|\d\d:\d\d(?::\d\d)?(?:\.\d+)?(?:Z|\+00:?00)\b")
 ASCII_COMPARISON = re.compile(r">=|<=")
 FILE_NAME = re.compile(r"[\w./-]+\.(?:json|gpkg|html|pdf|docx|xlsx|csv|jpg|png|md|txt)\b")
@@ -133,7 +134,7 @@ def problems(text: str, lang: str, names: list[str]) -> list[str]:
         text = text.replace(name, " ")
     text = re.sub(r"\bGC\d+\b", " ", text)  # case references
     found = [f"code {m}" for m in SNAKE_CASE.findall(text)]
-    found += [f"code {w}" for w in CODE_WORDS.findall(text)]
+    found += [f"code {w}" for w in (CODE_WORDS if lang == "zh" else CODE_CELLS).findall(text)]
     found += [f"UTC time {m}" for m in ISO_UTC.findall(text)]
     found += [f"ASCII {m}" for m in ASCII_COMPARISON.findall(text)]
     if lang == "zh":
@@ -317,6 +318,7 @@ def test_the_problems_found_are_the_ones_a_reader_would_see() -> None:
     assert problems("2026-03-01T08:00:00Z", "en", names) == ["UTC time 2026-03-01T08:00"]
     assert problems("coverage >= 80 %", "en", names) == ["ASCII >="]
     assert problems("Gulou 鼓楼区 · 示范市 Park", "en", names) == []
+    assert problems("Every week\nPriority: urgent", "en", names) == ["code urgent"]
     assert problems("District 玄武区", "en", names) == ["Chinese 玄武区"]
     assert problems("鼓楼区人均公园绿地 4.6 m²/人，低于 5.5（PDF）", "zh", names) == []
     assert Path(SHOTS).name == "crawl"
