@@ -150,6 +150,8 @@
     edits.parks = []; edits.shaded_roads = []; parkLayers = []; drawn.clearLayers(); count();
   });
   document.getElementById("run-whatif").addEventListener("click", async () => {
+    resultShown = true;  // the new run's result replaces the one in view
+    document.getElementById("whatif-result").innerHTML = "";
     try {
       const run = await api("/api/v1/runs", { method: "POST", json: { edits } });
       await refresh();
