@@ -139,6 +139,9 @@ def _problem(error: Any, lang: str) -> str:
     named = vocabulary().labels("fields", lang).get(loc[-1]) if loc else None
     field = named or ".".join(loc) or pick(("请求", "request"), lang)
     kind = str(error.get("type", ""))
+    if kind == "value_error":  # the project's own validators say what is wrong themselves
+        said = str(error.get("msg", "")).removeprefix("Value error, ")
+        return f"{field}: {said}" if lang == "en" else f"{field}：{said}"
     if f"validation.{kind}" not in _VALIDATION:
         return f"{field}: {error.get('msg', '')}" if lang == "en" else f"{field}：格式不正确"
     context = {
