@@ -121,4 +121,4 @@ def test_common_field_problems_are_said_in_the_requests_language(campaign: Campa
         422,
         "invalid_request",
     )
-    assert "population: must be a whole number" in english
+    assert "Population: must be a whole number" in english
