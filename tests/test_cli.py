@@ -98,3 +98,12 @@ def test_validate_reports_problems(demo_city: Path, tmp_path: Path) -> None:
     chinese = runner.invoke(main, ["validate", str(copy)])
     assert chinese.exit_code == 2
     assert "不属于 sandiao 分类体系" in chinese.output and "处理：" in chinese.output
+
+
+def test_thresholds_are_printed_with_the_comparison_sign() -> None:
+    """A threshold reads "≥ 40", as a figure writes it, never the ASCII ">= 40"."""
+    result = CliRunner(env={"COLUMNS": "220"}).invoke(
+        main, ["standards", "show", "national_ecological_garden_city_2022"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "≥" in result.output and ">=" not in result.output

@@ -104,3 +104,21 @@ def test_weak_passwords_and_forbidden_actions_in_one_language(campaign: Campaign
     )
     _english(message)
     assert "inspector" in message and "administrator" in message
+
+
+@pytest.mark.parametrize("campaign", ["sqlite"], indirect=True)
+def test_common_field_problems_are_said_in_the_requests_language(campaign: CampaignEnv) -> None:
+    """Pydantic's field problems ("Input should be a valid integer") were English on the
+    Chinese pages; the common ones come from the catalogue."""
+    url = "/api/v1/spot-checks/hit-chance?population=abc&problems=1&sample=1"
+    chinese = _error(
+        campaign.client.get(url, headers=campaign.headers("inspector")), 422, "invalid_request"
+    )
+    _chinese(chinese)
+    assert "人口（人）：应为整数" in chinese and "details" not in chinese  # the field by its label
+    english = _error(
+        campaign.client.get(url, headers=campaign.headers("inspector") | ENGLISH),
+        422,
+        "invalid_request",
+    )
+    assert "Population: must be a whole number" in english

@@ -99,7 +99,12 @@ def test_hit_chance_endpoint(campaign) -> None:  # type: ignore[no-untyped-def]
         "/api/v1/spot-checks/hit-chance?population=10&problems=11&sample=3",
         headers=campaign.headers("inspector"),
     )
-    assert bad.status_code == 422 and "problems must be between 0 and population" in bad.text
+    assert bad.status_code == 422 and "问题场所数应在 0 到场所总数 10 之间（现为 11）" in bad.text
+    english = campaign.client.get(
+        "/api/v1/spot-checks/hit-chance?population=10&problems=11&sample=3",
+        headers=campaign.headers("inspector") | {"Accept-Language": "en"},
+    )
+    assert "problems must be between 0 and population=10 (got 11)" in english.text
 
 
 def test_the_flag_period_reads_from_its_first_to_its_last_local_day(campaign) -> None:  # type: ignore[no-untyped-def]

@@ -91,8 +91,12 @@ def test_hit_chance_equals_the_combinatorial_formula() -> None:
 
 
 def test_bad_counts_are_all_reported() -> None:
-    with pytest.raises(DataError, match="problems must be.*sample must be"):
+    with pytest.raises(DataError) as raised:
         chance_sample_hits_problem(10, 11, 12)
+    assert "问题场所数应在 0 到场所总数 10 之间（现为 11）；抽查数" in raised.value.text("zh")
+    assert "problems must be" in raised.value.text("en") and "sample must be" in raised.value.text(
+        "en"
+    )
 
 
 def test_sites_are_drawn_per_category_without_replacement() -> None:

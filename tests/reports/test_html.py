@@ -64,12 +64,10 @@ def test_every_indicator_value_threshold_and_confidence_is_shown(
             )
             assert shown in row
         if result["threshold"] and result["threshold"]["value"] is not None:
-            assert (
-                f"{result['threshold']['op']} {result['threshold']['value']}".replace(
-                    ">", "&gt;"
-                ).replace("<", "&lt;")
-                in row
-            )
+            # as a figure writes it: ≥ 40, never the ASCII >= 40
+            sign = {">=": "≥", "<=": "≤", ">": "&gt;", "<": "&lt;"}[result["threshold"]["op"]]
+            assert f"{sign} {result['threshold']['value']}" in row
+            assert "&gt;=" not in row and "&lt;=" not in row
             label = {"confirmed": "已确认", "secondary": "二手来源", "unverified": "未核实"}
             assert label[result["threshold"]["confidence"]] in row
         if result.get("min_district"):  # the lowest district by its name, never its code

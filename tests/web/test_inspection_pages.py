@@ -172,8 +172,9 @@ def test_a_coordinator_registers_ledger_documents_and_files_the_gaps(
     # cases for the missing items; the coordinator's own district's item among them
     page.click("#file-cases")
     page.wait_for_selector("#cases-list li, #cases-none")
-    filed = page.locator("#cases-list li").all_inner_texts()
-    assert any(second in text for text in filed)
+    filed = page.locator("#cases-list li").evaluate_all("(lis) => lis.map((li) => li.dataset.item)")
+    assert second in filed
+    assert "_" not in page.locator("#cases-list").inner_text()  # items by name, not by id
     case_id = page.locator("#cases-list li a").first.get_attribute("href").rsplit("/", 1)[1]
     case = live_server.api("GET", f"/api/v1/cases/{case_id}", "coord1")
     assert case["category"] == "ledger_missing"
@@ -181,7 +182,7 @@ def test_a_coordinator_registers_ledger_documents_and_files_the_gaps(
     page.click("#file-cases")
     page.wait_for_function(
         "() => !document.querySelector('#cases-list') || ![...document.querySelectorAll("
-        f"'#cases-list li')].some((li) => li.textContent.includes('{second}'))"
+        f"'#cases-list li')].some((li) => li.dataset.item === '{second}')"
     )
 
     # the missing document arrives: its status changes on the page and the item is complete

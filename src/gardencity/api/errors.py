@@ -29,7 +29,8 @@ from gardencity.errors import (
     GardenCityError,
     RateLimitedError,
 )
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, pick
+from gardencity.vocabulary import vocabulary
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -130,6 +131,31 @@ def _lang(request: Request) -> str:
     return request_lang(request, accept_header=True)
 
 
+def _problem(error: Any, lang: str) -> str:
+    """One field's problem in ``lang``: the common kinds from the catalogue (``validation``),
+    named by the field; the validator's own words for the rare others."""
+    loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    # a field the vocabulary names (a map feature's fields) by its label, else by its name
+    named = vocabulary().labels("fields", lang).get(loc[-1]) if loc else None
+    field = named or ".".join(loc) or pick(("请求", "request"), lang)
+    kind = str(error.get("type", ""))
+    if kind == "value_error":  # the project's own validators say what is wrong themselves
+        said = str(error.get("msg", "")).removeprefix("Value error, ")
+        return f"{field}: {said}" if lang == "en" else f"{field}：{said}"
+    if f"validation.{kind}" not in _VALIDATION:
+        return f"{field}: {error.get('msg', '')}" if lang == "en" else f"{field}：格式不正确"
+    context = {
+        k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, int | float | str)
+    }
+    try:
+        return MESSAGES.text(f"validation.{kind}", lang, field=field, **context)
+    except (KeyError, IndexError):  # a message of this kind without the expected limits
+        return f"{field}: {error.get('msg', '')}" if lang == "en" else f"{field}：格式不正确"
+
+
+_VALIDATION = {key for key in MESSAGES.pairs() if key.startswith("validation.")}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CampaignError)
     async def _campaign(request: Request, exc: CampaignError) -> JSONResponse:
@@ -146,11 +172,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        lang = _lang(request)
         details = [
-            {"loc": list(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type")}
+            {"loc": list(e.get("loc", ())), "message": _problem(e, lang), "type": e.get("type")}
             for e in exc.errors()
         ]
-        message = MESSAGES.text("invalid_request", _lang(request))
+        problems = pick(("；", "; "), lang).join(dict.fromkeys(d["message"] for d in details))
+        message = MESSAGES.text("invalid_request_problems", lang, problems=problems)
         return error_response(422, "invalid_request", message, details)
 
     @app.exception_handler(StarletteHTTPException)

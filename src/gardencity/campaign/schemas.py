@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -112,6 +113,9 @@ class AttachmentOut(BaseModel):
     created_at: datetime
 
 
+_ROLE_SUFFIX = re.compile(r" \((?:admin|coordinator|officer|inspector|leader|resident)\)$")
+
+
 class EventOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -124,6 +128,12 @@ class EventOut(BaseModel):
     reason: str | None
     data: dict[str, Any]
     public: bool = Field(description="the reason is a reply to the reporter, shown publicly")
+
+    @field_validator("actor")
+    @classmethod
+    def _without_role_code(cls, actor: str) -> str:
+        """Events stored before the timeline named people only carry "name (role)"."""
+        return _ROLE_SUFFIX.sub("", actor)
 
 
 class CaseOut(BaseModel):

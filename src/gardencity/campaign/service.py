@@ -64,10 +64,14 @@ def case_scope(user: User, tree: UnitTree) -> ColumnElement[bool]:
     return scope_clause(user, tree, unit_column=Case.unit_id, reporter_column=Case.reporter_id)
 
 
+SYSTEM_ACTOR = "system"  # the pages name it in their language
+
+
 def actor_label(user: User | None) -> str:
+    """Who acted, as the timeline shows it: the person's name (their role is a code)."""
     if user is None:
-        return "system"
-    return f"{user.display_name} ({user.role})"
+        return SYSTEM_ACTOR
+    return user.display_name
 
 
 def file_case(

@@ -54,7 +54,9 @@ def standards_show(standard_id: str, lang: str) -> None:
                 spec.id,
                 spec.name_zh if lang == "zh" else spec.name_en,
                 spec.unit,
-                "—" if rule is None or rule.value is None else f"{rule.op} {rule.value}{when}",
+                "—"
+                if rule is None or rule.value is None
+                else f"{vocabulary().label('operators', rule.op, lang)} {rule.value}{when}",
                 "—" if rule is None else vocabulary().label("confidences", rule.confidence, lang),
                 "" if rule is None else f"{rule.source} {rule.clause}",
             )

@@ -82,7 +82,7 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
             _value_text(r.value, r.unit, lang),
             "—"
             if threshold is None or threshold.value is None
-            else f"{threshold.op} {threshold.value}",
+            else f"{vocabulary().label('operators', threshold.op, lang)} {threshold.value}",
             vocabulary().label("confidences", threshold.confidence, lang) if threshold else "—",
             _share_text(r.completeness),
             _status_text(r.status, lang),

@@ -26,14 +26,34 @@ __all__ = ["rank_city", "read_peer_figures"]
 
 LONG = ("city", "indicator_id", "value")
 META = ("city", "province", "year", "source")
+# a table's Chinese column headers (and `indicator` for `indicator_id`)
+HEADERS_ZH = {
+    "城市": "city",
+    "省份": "province",
+    "年份": "year",
+    "来源": "source",
+    "指标": "indicator_id",
+    "数值": "value",
+    "indicator": "indicator_id",
+}
 
 
 def read_peer_figures(
-    source: str | Path | pd.DataFrame, *, known_indicators: set[str] | None = None
+    source: str | Path | pd.DataFrame,
+    *,
+    known_indicators: set[str] | None = None,
+    indicator_names: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The peers' figures as a long table ``city, indicator_id, value, year, source,
     province``; every
     problem (unknown indicator ids, values that are not numbers, repeated rows) at once.
+    The headers may be Chinese (城市、指标、数值、年份、省份、来源), and an indicator may be
+    given by a name of ``indicator_names`` (name → id) instead of its id.
+
+    >>> long = pd.DataFrame({"城市": ["甲市"], "指标": ["绿化覆盖率"], "数值": [44.6]})
+    >>> read_peer_figures(long, indicator_names={"绿化覆盖率": "green_coverage_ratio"})[
+    ...     ["city", "indicator_id"]].values.tolist()
+    [['甲市', 'green_coverage_ratio']]
 
     >>> wide = pd.DataFrame({"city": ["甲市", "乙市"], "green_coverage_ratio": [44.6, "43.9"]})
     >>> read_peer_figures(wide)[["city", "value"]].values.tolist()
@@ -52,7 +72,11 @@ def read_peer_figures(
                 f"{path.name} cannot be read as a table ({type(exc).__name__}: {exc}). Fix: "
                 "save it as UTF-8 CSV or as an Excel workbook (.xlsx) with a header row."
             ) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
+    names = dict(indicator_names or {})
+    frame.columns = [
+        HEADERS_ZH.get(str(c).strip(), names.get(str(c).strip(), str(c).strip()))
+        for c in frame.columns
+    ]
     if "city" not in frame:
         raise DataError("The peer table needs a `city` column.")
     if "indicator_id" not in frame:
@@ -68,6 +92,7 @@ def read_peer_figures(
     for column in ("year", "source", "province"):
         if column not in frame:
             frame[column] = None
+    frame["indicator_id"] = frame["indicator_id"].map(lambda v: names.get(str(v).strip(), v))
     frame = frame.dropna(subset=["value"])
     frame = frame[frame["value"].astype(str).str.strip() != ""]
     problems = []

@@ -70,6 +70,7 @@ class LedgerItem:
     item_id: str
     name_zh: str
     aspect: str
+    name_en: str = ""
 
     @property
     def folder(self) -> str:
@@ -81,7 +82,7 @@ class LedgerItem:
 def ledger_items(standard: Standard) -> list[LedgerItem]:
     """Every indicator and management item of ``standard``, in catalogue order."""
     return [
-        LedgerItem(seq, spec.id, spec.name_zh, spec.aspect)
+        LedgerItem(seq, spec.id, spec.name_zh, spec.aspect, spec.name_en)
         for seq, spec in enumerate(standard.indicators, start=1)
     ]
 
@@ -133,6 +134,7 @@ def item_completeness(
                 "seq": item.seq,
                 "item_id": item.item_id,
                 "name_zh": item.name_zh,
+                "name_en": item.name_en or item.name_zh,
                 "aspect": item.aspect,
                 "documents": n,
                 "done": done,

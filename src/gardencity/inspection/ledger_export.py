@@ -40,6 +40,9 @@ from gardencity.vocabulary.dates import chinese_date
 __all__ = ["INDEX_COLUMNS", "WORKSPACE_KIND", "export_ledger", "register_workspace_evidence"]
 
 WORKSPACE_KIND = "regulation"
+NO_MATERIAL = "（尚无材料）"
+"""The title of an item the city states is not in place (no file): the pages name it in
+their language."""
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+号")
 INDEX_COLUMNS = [
     Column("序号", "seq"),
@@ -97,11 +100,12 @@ def register_workspace_evidence(
                 session.add(doc)
             path = workspace / relative if relative else None
             present = path is not None and path.is_file()
-            doc.title = Path(relative).stem if relative else "（尚无材料）"
+            doc.title = Path(relative).stem if relative else NO_MATERIAL
             doc.status = "accepted" if present and item.status else "missing"
             doc.file_sha256 = _sha256(path) if present and path is not None else None
             doc.owner_unit_id = doc.owner_unit_id or (owner.id if owner else None)
-            doc.note = item.note or ("city.toml 所列申报佐证" if present else "材料缺失")
+            # the city's own note only: the status says whether the file is there
+            doc.note = item.note or None
             doc.updated_at = now
             rows.append(doc)
     session.flush()

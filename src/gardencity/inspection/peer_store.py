@@ -106,6 +106,14 @@ def add_figure(
     return _store(session, ctx, actor, data)
 
 
+def _indicator_names(standard_id: str) -> dict[str, str]:
+    """The catalogue's indicator names (Chinese and English) → ids, for a table's cells."""
+    indicators = load_standard(standard_id).indicators
+    return {i.name_zh: i.id for i in indicators} | {
+        i.name_en: i.id for i in indicators if i.name_en
+    }
+
+
 def import_figures(
     session: Session,
     ctx: ServiceContext,
@@ -118,7 +126,11 @@ def import_figures(
     Nothing is stored when any row has a problem (all problems are reported at once)."""
     authorize(actor, "benchmark.manage")
     try:
-        figures = read_peer_figures(source, known_indicators=_indicator_ids(standard_id))
+        figures = read_peer_figures(
+            source,
+            known_indicators=_indicator_ids(standard_id),
+            indicator_names=_indicator_names(standard_id),
+        )
     except DataError as exc:
         raise InvalidRequestError(exc.message or str(exc)) from exc
     if figures.empty:

@@ -30,6 +30,9 @@ from shapely.geometry.base import BaseGeometry
 from gardencity.errors import DataError
 from gardencity.io.crs import require_projected
 from gardencity.io.raster import Raster
+from gardencity.messages import Catalogue, Listing
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = [
     "CoverageEstimate",
@@ -276,13 +279,19 @@ def points_for_margin(
 def _check_counts(population: int, problems: int, sample: int) -> None:
     errors = []
     if population < 1:
-        errors.append(f"population must be at least 1 (got {population})")
+        errors.append(MESSAGES.message("spot_population_too_small", population=population))
     if not 0 <= problems <= max(population, 0):
-        errors.append(f"problems must be between 0 and population={population} (got {problems})")
+        errors.append(
+            MESSAGES.message("spot_problems_out_of_range", population=population, got=problems)
+        )
     if not 0 <= sample <= max(population, 0):
-        errors.append(f"sample must be between 0 and population={population} (got {sample})")
+        errors.append(
+            MESSAGES.message("spot_sample_out_of_range", population=population, got=sample)
+        )
     if errors:
-        raise DataError("; ".join(errors) + ". Fix: count the sites again.")
+        raise DataError(
+            MESSAGES.message("spot_counts_wrong", problems=Listing(tuple(errors), ("；", "; ")))
+        )
 
 
 def chance_sample_hits_problem(population: int, problems: int, sample: int) -> float:

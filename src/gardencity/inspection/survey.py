@@ -77,12 +77,19 @@ class Question(BaseModel):
     scale: int = Field(default=5, ge=2, le=11)
     satisfied_min: int | None = None
     options: list[str] = Field(default_factory=list)
+    # the options' English labels, one for each option (the answer stored is the option)
+    options_en: list[str] = Field(default_factory=list)
     required: bool = True
 
     @model_validator(mode="after")
     def _options(self) -> Question:
         if self.kind == "choice" and not self.options:
             raise ValueError(f"choice question {self.id} needs options")
+        if self.options_en and len(self.options_en) != len(self.options):
+            raise ValueError(
+                f"question {self.id}: options_en needs one label for each of the "
+                f"{len(self.options)} options"
+            )
         return self
 
 
@@ -93,6 +100,7 @@ class Requirement(BaseModel):
     confidence: Literal["confirmed", "secondary", "unverified"] = "unverified"
     source: str = ""
     clause: str = ""
+    clause_en: str = ""
 
 
 class Survey(BaseModel):
@@ -472,7 +480,14 @@ def survey_results(
             continue
         answered = responses[["stratum", q.id]].dropna()
         sizes = {str(k): int(v) for k, v in answered.groupby("stratum").size().items()}
-        entry: dict[str, Any] = {"kind": q.kind, "text_zh": q.text_zh, "n": len(answered)}
+        entry: dict[str, Any] = {
+            "kind": q.kind,
+            "text_zh": q.text_zh,
+            "text_en": q.text_en or q.text_zh,
+            "n": len(answered),
+        }
+        if q.options_en:
+            entry["options_en"] = dict(zip(q.options, q.options_en, strict=True))
         if answered.empty:
             results["questions"][q.id] = entry
             continue

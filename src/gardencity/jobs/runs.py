@@ -13,6 +13,7 @@ succeeded; a later run replaces them.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import traceback
 from datetime import UTC, datetime
@@ -61,7 +62,9 @@ def run_message(stored: str, lang: str) -> str:
 
     >>> run_message("queued", "en"), run_message("imported:/tmp/out", "zh")
     ('queued', '由命令行评估导入')
-    >>> run_message("完成 / done", "en"), run_message("城市绿地率", "en")
+    >>> run_message("完成 / done", "en"), run_message("城市建成区绿地率", "en")
+    ('done', 'Green space ratio of the built-up area')
+    >>> run_message("完成", "en"), run_message("城市绿地率", "en")
     ('done', '城市绿地率')
     """
     code, _, argument = stored.partition(":")
@@ -72,7 +75,22 @@ def run_message(stored: str, lang: str) -> str:
         return f"{text} {argument}" if argument and code not in PRIVATE_ARGUMENTS else text
     if " / " in stored:
         return stored.split(" / ", 1)[pick]
-    return stored
+    # the assessment's own steps: an indicator's Chinese name, then 完成
+    return _step_names().get(stored, (stored, stored))[pick]
+
+
+@functools.cache
+def _step_names() -> dict[str, tuple[str, str]]:
+    """The steps an assessment reports (its indicators' Chinese names and 完成) in both
+    languages, from every bundled catalogue."""
+    from gardencity.standards import list_standards
+
+    names = {
+        spec.name_zh: (spec.name_zh, spec.name_en or spec.name_zh)
+        for standard in list_standards()
+        for spec in standard.indicators
+    }
+    return names | {"完成": MESSAGES.pairs()["done"]}
 
 
 def _now() -> datetime:

@@ -431,7 +431,10 @@ def rules_view(config: NotificationConfig, lang: str) -> dict[str, Any]:
 
     def audience(name: str) -> str:
         if name.startswith("group:"):
-            return f"{text('audience.group', lang)} {name.split(':', 1)[1]}"
+            code = name.split(":", 1)[1]
+            named = config.groups.get(code)
+            shown = (named.en if lang == "en" else named.zh) if named else code
+            return f"{text('audience.group', lang)} {shown}"
         return text(f"audience.{name}", lang)
 
     return {

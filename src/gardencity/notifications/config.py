@@ -64,6 +64,13 @@ def _minutes(text: str) -> int:
     return parsed.hour * 60 + parsed.minute
 
 
+class GroupName(_Strict):
+    """A named group's name, as the pages show it (the rules use its code)."""
+
+    zh: str = Field(min_length=1, max_length=100)
+    en: str = Field(min_length=1, max_length=100)
+
+
 class QuietHours(_Strict):
     start: str = "22:00"
     end: str = "07:30"
@@ -211,6 +218,9 @@ class NotificationConfig(_Strict):
     smtp: SmtpServer | None = None
     sms: SmsProvider | None = None
     rules: dict[EventName, tuple[Send, ...]] = Field(default_factory=dict)
+    groups: dict[str, GroupName] = Field(
+        default_factory=dict, description="the named groups' names (group:<code>), zh and en"
+    )
 
     @field_validator("timezone")
     @classmethod

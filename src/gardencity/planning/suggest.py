@@ -24,7 +24,7 @@ import pyogrio
 from gardencity.assessment.inputs import AssessmentInputs
 from gardencity.errors import DataError, GardenCityError, MissingLayerError
 from gardencity.io.workspace import Workspace
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, Message
 from gardencity.planning.pocket_parks import PocketParkPlan, plan_pocket_parks
 from gardencity.planning.shading import shading_priorities
 from gardencity.standards import load_standard
@@ -32,6 +32,7 @@ from gardencity.toolkit import CITY_ZONE
 
 __all__ = [
     "ShadingPlan",
+    "shown_problems",
     "suggest_pocket_parks",
     "suggest_shading",
     "suggestions",
@@ -179,7 +180,7 @@ def suggestions(
             ),
         }
     except GardenCityError as exc:
-        result["problems"].append({"part": "parks", "message": str(exc)})
+        result["problems"].append(_problem("parks", exc))
     try:
         shading = suggest_shading(workspace, diagnostics)
         result["roads"] = {
@@ -197,8 +198,24 @@ def suggestions(
             ),
         }
     except GardenCityError as exc:
-        result["problems"].append({"part": "roads", "message": str(exc)})
+        result["problems"].append(_problem("roads", exc))
     return result
+
+
+def _problem(part: str, exc: GardenCityError) -> dict[str, str]:
+    """Why a part could not be suggested, kept as its message's key and parameters (or, for
+    another package's message, its two texts), to show in the reader's language
+    (:func:`shown_problems`)."""
+    message = exc.message
+    if message is None or MESSAGES.pairs().get(message.key) != message.pair:
+        message = Message((exc.text("zh"), exc.text("en")))
+    return {"part": part, "message": MESSAGES.stored(message)}
+
+
+def shown_problems(result: dict[str, Any], lang: str) -> dict[str, Any]:
+    """``result`` of :func:`suggestions` with its problems in ``lang``."""
+    problems = [p | {"message": MESSAGES.shown(p["message"], lang)} for p in result["problems"]]
+    return result | {"problems": problems}
 
 
 def write_suggestions(

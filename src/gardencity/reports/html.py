@@ -223,6 +223,7 @@ def write_report(
     env.filters["when"] = _when
     env.filters["params_words"] = params_in_words
     env.filters["layer_name"] = _layer_name
+    env.filters["operator"] = lambda op: vocabulary().label("operators", op, "zh")
     env.filters["problem_text"] = lambda p, lang_: problem_text(p, labels, lang_)
     template = env.get_template("report.html.j2")
     html = template.render(

@@ -12,8 +12,10 @@ from gardencity.api.lang import request_lang
 from gardencity.auth.permissions import PERMISSIONS
 from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
+from gardencity.inspection.generated_evidence import load_evidence_map
 from gardencity.inspection.leader_brief import leader_brief, words
 from gardencity.inspection.ledger import DOCUMENT_KINDS, GENERATED_KIND, STATUS_NAMES, STATUSES
+from gardencity.inspection.ledger_export import NO_MATERIAL
 from gardencity.jobs.runs import latest_scorecard
 from gardencity.settings import Settings
 from gardencity.standards import load_standard
@@ -51,6 +53,9 @@ def ledger_page(request: Request) -> Response:
     user = page_user(request)
     t = messages(request_lang(request))
     can_manage = user is not None and user.role in {str(r) for r in PERMISSIONS["ledger.manage"]}
+    lang = request_lang(request)
+    settings: Settings = request.app.state.settings
+    outputs = load_evidence_map(settings.workspace).values()
     return _permitted_page(
         request,
         "ledger",
@@ -64,6 +69,12 @@ def ledger_page(request: Request) -> Response:
             # the platform's outputs are shown as reference material, never set by hand
             "statuses": {code: t[f"ledger_status_{code}"] for code in STATUS_NAMES},
             "kinds": {code: t[f"ledger_kind_{code}"] for code in DOCUMENT_KINDS},
+            # the platform's outputs by file name, and an item with no material, in the
+            # page's language (the rows keep the ledger's Chinese titles)
+            "generated_titles": {
+                o.file: o.title_en if lang == "en" and o.title_en else o.title_zh for o in outputs
+            },
+            "no_material": NO_MATERIAL,
         },
     )
 

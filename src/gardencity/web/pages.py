@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,10 +23,11 @@ from gardencity.auth.sessions import log_in, revoke_token, user_for_token
 from gardencity.auth.throttle import AccountLockedError
 from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
-from gardencity.errors import AuthenticationError, RateLimitedError
+from gardencity.errors import AuthenticationError, GardenCityError, RateLimitedError
 from gardencity.jobs.runs import latest_scorecard
 from gardencity.patrols.config import load_patrol_config
 from gardencity.settings import Settings
+from gardencity.standards import load_standard
 from gardencity.vocabulary import vocabulary
 from gardencity.vocabulary.dates import local_time
 from gardencity.web.basemap import BASEMAP_URL, read_basemap
@@ -293,7 +295,7 @@ def _holds(user: PageUser, permission: str) -> bool:
 def map_page(request: Request) -> Response:
     _, run_id = _latest_scorecard(request)
     ctx: ServiceContext = request.app.state.ctx
-    data = {"run_id": run_id, "categories": _categories(ctx, request)}
+    data = {"run_id": run_id, **_case_words(ctx, request)}
     return _staff_page(request, "map", data=data, run_id=run_id)
 
 
@@ -339,13 +341,13 @@ def cockpit_page(request: Request) -> Response:
 @router.get("/cases")
 def cases_page(request: Request) -> Response:
     ctx: ServiceContext = request.app.state.ctx
-    return _staff_page(request, "cases", data={"categories": _categories(ctx, request)})
+    return _staff_page(request, "cases", data=_case_words(ctx, request))
 
 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: int) -> Response:
     ctx: ServiceContext = request.app.state.ctx
-    data = {"case_id": case_id, "categories": _categories(ctx, request), **_city_outline(request)}
+    data = {"case_id": case_id, **_case_words(ctx, request), **_city_outline(request)}
     return _staff_page(request, "case", case_id=case_id, data=data)
 
 
@@ -446,6 +448,27 @@ def _city_outline(request: Request) -> dict[str, Any]:
         "centre": [(miny + maxy) / 2, (minx + maxx) / 2],
         "outline": json.loads(shapely.to_geojson(simple)),
     }
+
+
+def _case_words(ctx: ServiceContext, request: Request) -> dict[str, Any]:
+    """What a case's title is made of when the platform filed it: its category and the item
+    of the standard it is about (a missing ledger document), in the page's language."""
+    settings: Settings = request.app.state.settings
+    names = _item_names(settings.standard)
+    pick = 0 if request_lang(request) == "zh" else 1
+    return {
+        "categories": _categories(ctx, request),
+        "item_names": {item: pair[pick] for item, pair in names.items()},
+    }
+
+
+@functools.lru_cache(maxsize=8)
+def _item_names(standard: str) -> dict[str, tuple[str, str]]:
+    try:
+        items = load_standard(standard).indicators
+    except GardenCityError:  # the assessment pages report a broken catalogue themselves
+        return {}
+    return {i.id: (i.name_zh, i.name_en or i.name_zh) for i in items}
 
 
 def _categories(ctx: ServiceContext, request: Request) -> list[dict[str, Any]]:

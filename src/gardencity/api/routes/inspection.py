@@ -44,6 +44,7 @@ class QuestionOut(BaseModel):
     text_en: str
     scale: int
     options: list[str]
+    options_en: list[str] = []  # the options' English labels (the answer is the option)
     required: bool
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
@@ -30,6 +31,7 @@ from gardencity.jobs.runs import (
 )
 from gardencity.jobs.whatif import check_edits
 from gardencity.messages import Catalogue
+from gardencity.planning.suggest import shown_problems
 from gardencity.text import CleanInput
 
 MESSAGES = Catalogue(__package__)
@@ -130,7 +132,7 @@ def read_run(request: Request, session: DbSession, user: CurrentUser, run_id: Pa
 @router.get("/runs/{run_id}/suggestions", operation_id="get_run_suggestions")
 def run_suggestions(
     request: Request, session: DbSession, user: CurrentUser, run_id: PathId
-) -> FileResponse:
+) -> JSONResponse:
     """建议选址 of an assessment: new pocket-park sites and the road segments to shade first
     (GeoJSON in WGS 84 with each one's gain), or why a part could not be suggested."""
     authorize(user, "assessment.view")
@@ -138,7 +140,8 @@ def run_suggestions(
     path = run_dir(workspace_of(request), run.id) / SUGGESTIONS
     if run.status != "succeeded" or not path.is_file():
         raise NotFoundError(MESSAGES.message("no_suggestions", run_id=run_id))
-    return FileResponse(path, media_type="application/json")
+    stored = json.loads(path.read_text("utf-8"))
+    return JSONResponse(shown_problems(stored, request_lang(request, accept_header=True)))
 
 
 @router.get(

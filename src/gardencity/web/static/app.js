@@ -101,6 +101,9 @@ function colour(name) {
 // page's language
 function caseTitle(c) {
   const category = (PAGE.categories || []).find((k) => k.code === c.category);
+  // a case the ledger filed for a missing item is named by its category and item
+  const item = c.category === "ledger_missing" && (PAGE.item_names || {})[c.indicator_id];
+  if (item && category) return `${category.name}${t("title_sep")}${item}`;
   if (c.title && !(category && c.title === category.name_zh)) return c.title;
   return (category && category.name) || c.category_label || c.title || (c.description || "").slice(0, 40);
 }

@@ -20,7 +20,7 @@
       notice.textContent = err.message; notice.hidden = false;
     }
     body.innerHTML = rows.length ? rows.map((r) =>
-      `<tr data-indicator="${esc(r.indicator_id)}" data-rank="${r.rank}"><th scope="row">${esc(r.name_zh)}</th>
+      `<tr data-indicator="${esc(r.indicator_id)}" data-rank="${r.rank}"><th scope="row">${esc(name(r.indicator_id))}</th>
        <td class="num">${fmtNumber(r.value, 2)} ${r.unit ? esc(window.gc.word("units", r.unit)) : ""}</td><td class="num rank">${r.rank} / ${r.n_cities}</td>
        <td class="leader">${esc(r.leader)}</td><td class="num">${fmtNumber(r.leader_value, 2)}</td><td class="num">${fmtNumber(r.behind_leader, 2)}</td></tr>`).join("")
       : `<tr><td colspan="6">${esc(t("bench_no_ranking"))}</td></tr>`;

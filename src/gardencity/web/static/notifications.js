@@ -185,7 +185,7 @@
     unitNames = Object.fromEntries(units.map((u) => [u.id, u.name]));
     document.getElementById("c-unit").innerHTML = units.map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join("");
     document.getElementById("c-user").innerHTML = users.filter((u) => u.is_active).map((u) =>
-      `<option value="${u.id}">${esc(u.display_name)}${esc(paren(u.username + (u.unit_id && unitNames[u.unit_id] ? t("nf_comma") + unitNames[u.unit_id] : "")))}</option>`).join("");
+      `<option value="${u.id}">${esc(u.display_name)}${esc(u.unit_id && unitNames[u.unit_id] ? paren(unitNames[u.unit_id]) : "")}</option>`).join("");
   }
 
   loadOwners().catch((err) => toast(err.message)).finally(loadChannels);

@@ -5,6 +5,7 @@
   const body = document.querySelector("#run-table tbody");
   let timer = null;
   let baseline = null;
+  let resultShown = false;
 
   const statusLabel = (code) => (PAGE.status_labels || {})[code] || code;
   const indicatorName = (id) => (PAGE.indicator_names || {})[id] || id;
@@ -23,6 +24,9 @@
     const runs = await api("/api/v1/runs");
     body.innerHTML = runs.map(row).join("");
     baseline = runs.find((r) => r.kind === "assessment" && r.status === "succeeded") || null;
+    // the latest what-if's result stays in view when the page is opened again
+    const lastWhatif = runs.find((r) => r.kind === "what_if" && r.status === "succeeded");
+    if (lastWhatif && !resultShown && document.getElementById("whatif-result")) { resultShown = true; compare(lastWhatif); }
     const busy = runs.some((r) => r.status === "queued" || r.status === "running");
     clearTimeout(timer);
     if (busy) timer = setTimeout(() => refresh().catch((e) => toast(e.message)), 1000);
@@ -146,6 +150,8 @@
     edits.parks = []; edits.shaded_roads = []; parkLayers = []; drawn.clearLayers(); count();
   });
   document.getElementById("run-whatif").addEventListener("click", async () => {
+    resultShown = true;  // the new run's result replaces the one in view
+    document.getElementById("whatif-result").innerHTML = "";
     try {
       const run = await api("/api/v1/runs", { method: "POST", json: { edits } });
       await refresh();
@@ -153,6 +159,7 @@
         const r = await api(`/api/v1/runs/${run.id}`);
         if (r.status === "queued" || r.status === "running") { setTimeout(poll, 1000); return; }
         if (r.status === "failed") { toast(r.error); return; }
+        resultShown = true;
         compare(r);
       };
       poll();

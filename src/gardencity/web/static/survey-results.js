@@ -1,7 +1,10 @@
 /* Survey results: stratified satisfied shares with confidence intervals against the requirement. */
 "use strict";
 (function () {
-  const { t, word, esc, api, toast, fmtNumber } = window.gc;
+  const { PAGE, t, word, esc, api, toast, fmtNumber } = window.gc;
+  const en = PAGE.lang === "en";
+  const questionText = (q) => (en && q.text_en) || q.text_zh;
+  const optionLabel = (q, option) => (en && (q.options_en || {})[option]) || option;
   const form = document.getElementById("results-form");
   const chartEl = document.getElementById("chart-survey");
   const chart = window.echarts ? echarts.init(chartEl, null, { renderer: "canvas" }) : null;
@@ -13,7 +16,7 @@
   function drawChart(questions, threshold) {
     if (!chart) return;
     const rows = Object.entries(questions).filter(([, q]) => q.satisfied_pct);
-    const names = rows.map(([, q]) => (q.text_zh.length > 8 ? q.text_zh.slice(0, 8) + "…" : q.text_zh));
+    const names = rows.map(([, q]) => (questionText(q).length > (en ? 24 : 8) ? questionText(q).slice(0, en ? 24 : 8) + "…" : questionText(q)));
     const values = rows.map(([, q]) => Number(q.satisfied_pct.estimate.toFixed(1)));
     const bars = rows.map(([, q], i) => [i, q.satisfied_pct.ci_low, q.satisfied_pct.ci_high]).filter((r) => r[1] !== null);
     chart.setOption({
@@ -61,7 +64,7 @@
     verdict.textContent = t("verdict_" + req.verdict);
     verdict.dataset.verdict = req.verdict;
     verdict.className = "verdict-" + req.verdict;
-    document.getElementById("req-clause").textContent = [req.clause, req.source && `(${req.source})`].filter(Boolean).join(" ");
+    document.getElementById("req-clause").textContent = [(en && req.clause_en) || req.clause, req.source && `(${req.source})`].filter(Boolean).join(" ");
     const missing = main ? main.missing_strata : [];
     const missingEl = document.getElementById("missing-strata");
     missingEl.hidden = !missing.length;
@@ -72,8 +75,8 @@
       `<tr data-stratum="${esc(code)}"><th scope="row">${esc(name)}</th><td class="num responses">${res.responses_by_stratum[code] || 0}</td>
        <td class="num">${allocation[code] ?? "—"}</td><td class="num">${per[code] ? pct(per[code].pct) : "—"}</td></tr>`).join("");
     document.querySelector("#question-table tbody").innerHTML = Object.entries(res.questions).map(([id, q]) => {
-      const counts = q.counts ? Object.entries(q.counts).map(([k, v]) => `${esc(k)}: ${v}`).join("，") : "";
-      return `<tr data-question="${esc(id)}"><th scope="row">${esc(q.text_zh)}</th><td class="num">${q.n}</td>
+      const counts = q.counts ? Object.entries(q.counts).map(([k, v]) => `${esc(optionLabel(q, k))}: ${v}`).join(t("list_sep")) : "";
+      return `<tr data-question="${esc(id)}"><th scope="row">${esc(questionText(q))}</th><td class="num">${q.n}</td>
         <td class="num">${q.satisfied_pct ? pct(q.satisfied_pct.estimate) : "—"}</td><td class="num">${ci(q.satisfied_pct)}</td>
         <td class="num">${q.mean ? fmtNumber(q.mean.estimate, 2) + (q.mean.ci_low === null ? "" : ` (${fmtNumber(q.mean.ci_low, 2)} – ${fmtNumber(q.mean.ci_high, 2)})`) : "—"}</td>
         <td>${counts}</td></tr>`;

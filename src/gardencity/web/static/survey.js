@@ -23,7 +23,7 @@
       return radios(q, Array.from({ length: q.scale }, (_, i) => [String(i + 1), String(i + 1)]));
     }
     if (q.kind === "yes_no") return radios(q, [["true", t("survey_yes")], ["false", t("survey_no")]]);
-    if (q.kind === "choice") return radios(q, q.options.map((o) => [o, o]));
+    if (q.kind === "choice") return radios(q, q.options.map((o, i) => [o, (PAGE.lang === "en" && (q.options_en || [])[i]) || o]));
     return `<div data-question="${esc(q.id)}" data-kind="text"><label for="q-${esc(q.id)}">${esc(text(q))} ${mark(q)}</label>
       <textarea id="q-${esc(q.id)}" name="${esc(q.id)}" rows="3" maxlength="2000"${q.required ? " required" : ""}></textarea></div>`;
   }

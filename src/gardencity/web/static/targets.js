@@ -4,7 +4,9 @@
 (function () {
   const { PAGE, t, esc, api, toast, fmtNumber } = window.gc;
   const metric = (code) => (PAGE.metrics || {})[code] || code;
-  const bar = (r) => `<progress class="progress" max="100" value="${r.completion_display_pct ?? Math.min(100, r.completion_pct || 0)}" aria-label="${esc(r.action_name || r.action_code)}"></progress> ${fmtNumber(r.completion_pct, 1)}%`;
+  // an action by the name the office gave it, else by the platform's name for its code
+  const known = (code) => (PAGE.t || {})["action_" + code] || code;
+  const bar = (r) => `<progress class="progress" max="100" value="${r.completion_display_pct ?? Math.min(100, r.completion_pct || 0)}" aria-label="${esc(r.action_name || actions[r.action_code] || known(r.action_code))}"></progress> ${fmtNumber(r.completion_pct, 1)}%`;
   const empty = (key, cols) => `<tr><td colspan="${cols}">${esc(t(key))}</td></tr>`;
   let actions = {}; // action code -> name
   let targetsById = {};
@@ -13,7 +15,7 @@
     actions = {};
     for (const r of [...data.targets, ...data.by_action]) if (r.action_name) actions[r.action_code] = r.action_name;
     targetsById = Object.fromEntries(data.targets.map((r) => [r.id, r]));
-    const label = (code) => actions[code] || code;
+    const label = (code) => actions[code] || known(code);
     const report = (r) => (PAGE.can_report ? `<td><button type="button" class="report" data-target="${r.id}">${esc(t("target_report"))}</button></td>` : "");
     const cols = PAGE.can_report ? 8 : 7;
     document.querySelector("#target-table tbody").innerHTML = data.targets.map((r) => `<tr data-target="${r.id}"><td>${esc(names[r.unit_id] || "—")}</td>
