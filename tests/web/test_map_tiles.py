@@ -57,6 +57,11 @@ def test_tiles_over_http(live_server: LiveServer) -> None:
         headers=headers | {"Accept-Encoding": "gzip"},
     )
     assert raw.headers["content-encoding"] == "gzip"
+    plain = httpx.get(
+        f"{live_server.url}{run}/residential/14/{x}/{y}.pbf",
+        headers=headers | {"Accept-Encoding": "identity"},
+    )
+    assert "content-encoding" not in plain.headers and plain.content == raw.content
     # nothing there: an empty answer
     empty = httpx.get(f"{live_server.url}{run}/residential/14/0/0.pbf", headers=headers)
     assert empty.status_code == 204 and empty.content == b""

@@ -46,6 +46,10 @@ MESSAGES = Catalogue(__package__)
 
 MIN_ZOOM = 6
 MAX_ZOOM = 15
+#: a tile's size at most (gzip-compressed): the map draws a view of such tiles in well under
+#: 300 ms. Where a layer is denser, the densest features are merged into their neighbours
+#: (the coverage drawn stays the same); from ``detail_zoom`` on every feature is its own.
+MAX_TILE_BYTES = 100_000
 TILES_DIR = "tiles"
 #: the heavy layers: name -> where it comes from ("workspace" or the run's diagnostics)
 TILE_LAYERS: dict[str, str] = {
@@ -113,7 +117,8 @@ def _cut(program: Path, name: str, source: Path, target: Path) -> None:
         "--output", str(target), "--force", "--quiet",
         "--layer", name, "--name", name,
         "--minimum-zoom", str(MIN_ZOOM), "--maximum-zoom", str(MAX_ZOOM),
-        "--no-feature-limit", "--no-tile-size-limit",
+        "--maximum-tile-bytes", str(MAX_TILE_BYTES), "--coalesce-densest-as-needed",
+        "--extend-zooms-if-still-dropping", "--no-tiny-polygon-reduction-at-maximum-zoom",
         "--simplify-only-low-zooms", "--no-tile-stats",
         str(source),
     ]  # fmt: skip
@@ -180,16 +185,29 @@ class TileSet:
         with self._connect() as db:
             meta = {str(k): str(v) for k, v in db.execute("SELECT name, value FROM metadata")}
         bounds = [float(v) for v in meta.get("bounds", "-180,-85,180,85").split(",")]
+        maxzoom = int(meta.get("maxzoom", MAX_ZOOM))
         return {
             "name": self.name,
             "minzoom": int(meta.get("minzoom", MIN_ZOOM)),
-            "maxzoom": int(meta.get("maxzoom", MAX_ZOOM)),
+            "maxzoom": maxzoom,
+            "detail_zoom": _detail_zoom(meta.get("strategies", "[]"), maxzoom),
             "bounds": bounds,
             "features": int(meta.get("features", 0)),
             "fields": json.loads(meta.get("json", "{}"))
             .get("vector_layers", [{}])[0]
             .get("fields", {}),
         }
+
+
+def _detail_zoom(strategies: str, maxzoom: int) -> int:
+    """The lowest zoom from which on no feature was merged into or dropped for another
+    (tippecanoe's ``strategies``: one entry per zoom level)."""
+    levels = json.loads(strategies or "[]")
+    detail = 0
+    for zoom, level in enumerate(levels[: maxzoom + 1]):
+        if any(key.startswith(("coalesced", "dropped")) for key in level or {}):
+            detail = zoom + 1
+    return min(detail, maxzoom)
 
 
 def tiles_available(run_path: Path) -> list[str]:

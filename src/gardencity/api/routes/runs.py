@@ -1,7 +1,9 @@
-"""Assessment runs (jobs with progress), their outputs, and the map's GeoJSON layers."""
+"""Assessment runs (jobs with progress), their outputs, and the map's layers (GeoJSON, and the
+heavy ones as vector tiles)."""
 
 from __future__ import annotations
 
+import gzip
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -235,7 +237,10 @@ def run_tile(
     cache = {"Cache-Control": "private, max-age=3600"}
     if data is None:
         return Response(status_code=204, headers=cache)
-    return Response(data, media_type=VECTOR_TILE, headers={"Content-Encoding": "gzip", **cache})
+    if "gzip" not in request.headers.get("accept-encoding", ""):  # as stored, else plain
+        return Response(gzip.decompress(data), media_type=VECTOR_TILE, headers=cache)
+    headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding", **cache}
+    return Response(data, media_type=VECTOR_TILE, headers=headers)
 
 
 @router.get(

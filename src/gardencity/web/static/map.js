@@ -23,10 +23,14 @@
   // outlines (city, districts, grids) are drawn above the tiles: a click inside one shows
   // the tiled feature there, if any
   const OUTLINES = new Set(["built_up_area", "districts", "grids"]);
+  function show(def, feature) {
+    panel.innerHTML = feature.zoomIn
+      ? `<h3>${esc(def.label)}</h3><p>${esc(t("zoom_in_for_details"))}</p>`
+      : details(feature.properties, def.label);
+  }
   function onClick(def, feature, item, e) {
     const tiled = e && OUTLINES.has(def.name) ? tiledAt(e.latlng) : null;
-    const [shown, props] = tiled ? [tiled[0], tiled[1].properties] : [def, feature.properties];
-    panel.innerHTML = details(props, shown.label);
+    if (tiled) show(...tiled); else show(def, feature);
   }
 
   function legend(def) {
@@ -48,7 +52,7 @@
   // a click on vector tiles outside every outline
   map.on("click", (e) => {
     const tiled = tiledAt(e.latlng);
-    if (tiled) panel.innerHTML = details(tiled[1].properties, tiled[0].label);
+    if (tiled) show(...tiled);
   });
 
   // when a switched-on layer is drawn: its tiles in view rendered (the grid's "load"), or

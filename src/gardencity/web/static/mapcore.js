@@ -192,12 +192,15 @@
       labelRules: [], attribution: "", tileDelay: 0 });
     layer.featureCount = meta.features;
     layer.tiled = true;
-    // the feature under a click, as GeoJSON-like {properties}, or null
+    // the feature under a click, as GeoJSON-like {properties}, or null; below the zoom
+    // from which every feature is drawn on its own, {zoomIn: true}
     layer.pick = (latlng) => {
       if (!layer._map) return null;
       const hits = layer.queryTileFeaturesDebug(latlng.lng, latlng.lat, 4).get("") || [];
       const hit = hits.filter((h) => h.layerName === def.name).pop();
-      return hit ? { properties: hit.feature.props } : null;
+      if (!hit) return null;
+      const dataZoom = Math.min(Math.round(layer._map.getZoom()) - 1, meta.maxzoom);
+      return dataZoom < meta.detail_zoom ? { zoomIn: true } : { properties: hit.feature.props };
     };
     return layer;
   }
