@@ -16,6 +16,7 @@ import pytest
 from gardencity.errors import NotFoundError
 from gardencity.jobs.runs import import_outputs, run_dir
 from gardencity.jobs.tiles import (
+    DETAIL_ZOOM,
     MAX_ZOOM,
     TILE_LAYERS,
     open_tiles,
@@ -73,7 +74,7 @@ def test_a_parcel_lies_in_its_tile_with_its_area(run_path: Path, demo_city: Path
     parcel = land_use[land_use["code"].str.startswith("R")].iloc[0]
     inside = gpd.GeoSeries([parcel.geometry.representative_point()], crs=land_use.crs).to_crs(4326)
     tiles = open_tiles(run_path, "residential")
-    for z in (12, MAX_ZOOM):
+    for z in (DETAIL_ZOOM, MAX_ZOOM):
         x, y = tile_of(inside.iloc[0].x, inside.iloc[0].y, z)
         data = tiles.tile(z, x, y)
         assert data is not None
@@ -120,22 +121,27 @@ def test_low_zooms_are_light_and_say_from_where_features_are_whole(
     parcels = land_use[land_use["code"].str.startswith("R")]
     west, south, east, north = parcels.to_crs(4326).total_bounds
 
-    def features_at(path: Path, z: int) -> int:
+    def found_at(path: Path, z: int) -> list[dict[str, Any]]:
         (x0, y0), (x1, y1) = tile_of(west, north, z), tile_of(east, south, z)
-        ids = set()
+        found = []
         for x in range(x0, x1 + 1):
             for y in range(y0, y1 + 1):
                 data = open_tiles(path, "residential").tile(z, x, y)
                 if data:
-                    found = decode(data)["residential"]["features"]
-                    ids |= {f["properties"]["parcel_id"] for f in found}
-        return len(ids)
+                    found += decode(data)["residential"]["features"]
+        return found
+
+    def features_at(path: Path, z: int) -> int:
+        return len({f["properties"]["parcel_id"] for f in found_at(path, z)})
 
     detail = open_tiles(run_path, "residential").describe()["detail_zoom"]
-    assert tiles.MIN_ZOOM < detail < MAX_ZOOM
+    assert detail == tiles.DETAIL_ZOOM
     assert features_at(run_path, MAX_ZOOM) == len(parcels)  # every parcel at the last zoom
     assert features_at(run_path, detail) >= 0.99 * len(parcels)  # (almost) every one its own
-    assert features_at(run_path, tiles.MIN_ZOOM) < 0.5 * len(parcels)  # pixel squares
+    # the overview: the shapes merged into a few features without attributes
+    overview = found_at(run_path, detail - 1)
+    assert 0 < len(overview) < 0.1 * len(parcels)
+    assert all(f["properties"] == {} for f in overview)
     # denser than a tile may hold: the densest are merged, the details start higher
     monkeypatch.setattr(tiles, "MAX_TILE_BYTES", 5_000)
     monkeypatch.setattr(tiles, "TILE_LAYERS", {"residential": "workspace"})

@@ -46,13 +46,18 @@ MESSAGES = Catalogue(__package__)
 
 MIN_ZOOM = 6
 MAX_ZOOM = 15
-#: below the last zoom, tiles are as detailed as the map draws them (2^9 units across the 512
-#: screen pixels of a tile): features smaller than about a pixel are drawn as pixel-sized
-#: squares (tippecanoe's tiny-polygon reduction), which keeps a city's overview light
+#: the overview tiles are as detailed as the map draws them (2^9 units across the 512 screen
+#: pixels of a tile): features smaller than about a pixel are drawn as pixel-sized squares
+#: (tippecanoe's tiny-polygon reduction)
 LOW_DETAIL = 9
 #: a tile's size at most (gzip-compressed): where a layer is denser still, the densest
 #: features are merged into their neighbours (the coverage drawn stays the same)
 MAX_TILE_BYTES = 500_000
+#: from this zoom on each feature is drawn on its own, with its attributes (a click shows
+#: them); below, a layer's shapes are drawn as one (a city's overview stays light)
+DETAIL_ZOOM = 13
+#: the attributes the overview keeps: those the map's colours depend on
+OVERVIEW_ATTRIBUTES = {"green_spaces": ("green_class",)}
 #: a zoom level where at most this share of the features is drawn as pixel-sized squares
 #: (and none merged) shows each feature's own details on a click
 TINY_SHARE = 0.01
@@ -117,20 +122,52 @@ def _frame(name: str, workspace: Path, diagnostics: Path) -> gpd.GeoDataFrame | 
     return gdf[[*columns, gdf.geometry.name]].to_crs(4326)
 
 
-def _cut(program: Path, name: str, source: Path, target: Path) -> None:
-    command = [
-        str(program),
-        "--output", str(target), "--force", "--quiet",
-        "--layer", name, "--name", name,
-        "--minimum-zoom", str(MIN_ZOOM), "--maximum-zoom", str(MAX_ZOOM),
-        "--low-detail", str(LOW_DETAIL), "--maximum-tile-bytes", str(MAX_TILE_BYTES),
-        "--coalesce-densest-as-needed", "--extend-zooms-if-still-dropping",
-        "--no-tiny-polygon-reduction-at-maximum-zoom", "--no-tile-stats",
-        str(source),
-    ]  # fmt: skip
+def _run(command: list[str], name: str) -> None:
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"tippecanoe failed on {name}: {done.stderr.strip()[-2000:]}")
+
+
+def _cut(program: Path, name: str, frame: gpd.GeoDataFrame, tmp: Path) -> Path:
+    """The layer's tiles in two parts joined: the overview zooms (below ``DETAIL_ZOOM``) of
+    the shapes with only their colour's attribute, neighbours alike merged into one feature
+    (nothing there to click), as detailed as drawn; from ``DETAIL_ZOOM`` on each feature
+    with its attributes."""
+    common = ["--force", "--quiet", "--layer", name, "--name", name, "--no-tile-stats"]
+    bare, full = tmp / f"{name}.bare.geojsonseq", tmp / f"{name}.geojsonseq"
+    styled = [c for c in OVERVIEW_ATTRIBUTES.get(name, ()) if c in frame.columns]
+    pyogrio.write_dataframe(frame[[*styled, frame.geometry.name]], bare, driver="GeoJSONSeq")
+    pyogrio.write_dataframe(frame, full, driver="GeoJSONSeq")
+    overview, detail = (tmp / f"{name}.{part}.mbtiles" for part in ("overview", "detail"))
+    _run([
+        str(program), "--output", str(overview), *common,
+        "--minimum-zoom", str(MIN_ZOOM), "--maximum-zoom", str(DETAIL_ZOOM - 1),
+        "--low-detail", str(LOW_DETAIL), "--full-detail", str(LOW_DETAIL),
+        "--coalesce", "--reorder", "--maximum-tile-bytes", str(MAX_TILE_BYTES),
+        "--coalesce-densest-as-needed", str(bare),
+    ], name)  # fmt: skip
+    _run([
+        str(program), "--output", str(detail), *common,
+        "--minimum-zoom", str(DETAIL_ZOOM), "--maximum-zoom", str(MAX_ZOOM),
+        "--maximum-tile-bytes", str(MAX_TILE_BYTES), "--coalesce-densest-as-needed",
+        "--extend-zooms-if-still-dropping", "--no-tiny-polygon-reduction-at-maximum-zoom",
+        str(full),
+    ], name)  # fmt: skip
+    with sqlite3.connect(detail) as db:
+        meta = dict(db.execute("SELECT name, value FROM metadata").fetchall())
+    detail_zoom = max(DETAIL_ZOOM, _detail_zoom(meta.get("strategies", "[]"), MAX_ZOOM, len(frame)))
+    # the two archives' zoom levels are disjoint: the detail's tiles go into the overview's
+    with sqlite3.connect(overview) as db:
+        db.execute("ATTACH DATABASE ? AS detail", (str(detail),))
+        db.execute("INSERT INTO map SELECT * FROM detail.map")
+        db.execute("INSERT INTO images SELECT * FROM detail.images")
+        values = {"features": len(frame), "detail_zoom": detail_zoom, "maxzoom": MAX_ZOOM,
+                  "json": meta.get("json", "{}")}  # fmt: skip
+        for key, value in values.items():
+            db.execute("DELETE FROM metadata WHERE name = ?", (key,))
+            db.execute("INSERT INTO metadata (name, value) VALUES (?, ?)", (key, str(value)))
+    db.close()
+    return overview
 
 
 def write_map_tiles(workspace: Path, run_path: Path) -> list[str]:
@@ -148,22 +185,11 @@ def write_map_tiles(workspace: Path, run_path: Path) -> list[str]:
             frame = _frame(name, workspace, run_path / "diagnostics.gpkg")
             if frame is None:
                 continue
-            source = Path(tmp) / f"{name}.geojsonseq"
-            pyogrio.write_dataframe(frame, source, driver="GeoJSONSeq")
-            partial = Path(tmp) / f"{name}.mbtiles"
-            _cut(program, name, source, partial)
-            _describe(partial, frame)
+            partial = _cut(program, name, frame, Path(tmp))
             shutil.move(partial, folder / f".{name}.{os.getpid()}.tmp")
             os.replace(folder / f".{name}.{os.getpid()}.tmp", folder / f"{name}.mbtiles")
             written.append(name)
     return written
-
-
-def _describe(path: Path, frame: gpd.GeoDataFrame) -> None:
-    """Record the feature count in the archive's metadata (the map's layer list shows it)."""
-    with sqlite3.connect(path) as db:
-        db.execute("DELETE FROM metadata WHERE name = 'features'")
-        db.execute("INSERT INTO metadata (name, value) VALUES ('features', ?)", (len(frame),))
 
 
 @dataclass(frozen=True)
@@ -196,9 +222,7 @@ class TileSet:
             "name": self.name,
             "minzoom": int(meta.get("minzoom", MIN_ZOOM)),
             "maxzoom": maxzoom,
-            "detail_zoom": _detail_zoom(
-                meta.get("strategies", "[]"), maxzoom, int(meta.get("features", 0))
-            ),
+            "detail_zoom": int(meta.get("detail_zoom", DETAIL_ZOOM)),
             "bounds": bounds,
             "features": int(meta.get("features", 0)),
             "fields": json.loads(meta.get("json", "{}"))
