@@ -8,6 +8,7 @@ from typing import Any
 import geopandas as gpd
 import httpx
 import mapbox_vector_tile
+import shapely.geometry
 
 from tests.jobs.test_tiles import tile_of
 from tests.web.conftest import LiveServer, login
@@ -37,6 +38,18 @@ def click_map_at(page: Any, layer: str, lon: float, lat: float) -> None:
     box = page.locator("#map").bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def click_a_feature(page: Any, layer: str, geojson_url: str) -> None:
+    """Click the first feature of a map layer where it lies (a point inside it), whether the
+    map draws the layer from vector tiles or from GeoJSON."""
+    if not page.evaluate(f"gc.mapLoaded.{layer}.tiled === true"):
+        page.evaluate(f"() => {{ gc.mapLoaded.{layer}.getLayers()[0].fire('click'); }}")
+        return
+    features = page.request.get(geojson_url).json()["features"]
+    biggest = max(features, key=lambda f: shapely.geometry.shape(f["geometry"]).area)
+    inside = shapely.geometry.shape(biggest["geometry"]).representative_point()
+    click_map_at(page, layer, inside.x, inside.y)
 
 
 def test_tiles_over_http(live_server: LiveServer) -> None:
