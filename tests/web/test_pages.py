@@ -545,5 +545,8 @@ def test_an_assessment_runs_as_a_job_from_the_page(
         headers=live_server.headers("admin"),
     )
     assert gpkg.content[:16] == b"SQLite format 3\x00"
+    # the job cut the map's vector tiles too
+    tiles = live_server.api("GET", f"/api/v1/runs/{run['id']}/tiles/residential.json", "admin")
+    assert tiles["features"] > 0
     shot(page, "runs-done")
     page.context.close()

@@ -277,11 +277,11 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
         else:
             assessment = run_assessment(Path(workspace), progress=progress)
         write_outputs(assessment, out, scenario=bool(edits), progress=writing)
-        if not edits:  # 建议选址 from the city as it is
+        if not edits:  # 建议选址 and the map's tiles from the city as it is
             writing("suggestions")
             write_suggestions(workspace, out / OUTPUT_FILES["diagnostics"], out / SUGGESTIONS)
-        writing("tiles")
-        _write_tiles(Path(workspace), out)
+            writing("tiles")
+            _write_tiles(Path(workspace), out)
         scorecard = Scorecard.read(out / SCORECARD_FILE)
         with db.session() as session:  # the ledger evidence and the success, together
             run = get_run(session, run_id)

@@ -8,8 +8,9 @@ one tile per z/x/y from that file and the map draws only the tiles in view.
 
 Features are taken in their own CRS (which must be set), given their area in m² where they
 are polygons in a projected CRS, and reprojected to WGS 84 for tippecanoe, which writes Web
-Mercator tiles. Tiles hold every feature (no dropping) from ``MIN_ZOOM`` to ``MAX_ZOOM``;
-the map over-zooms the last level.
+Mercator tiles, zoom ``MIN_ZOOM`` to ``MAX_ZOOM`` (the map over-zooms the last). Below
+``DETAIL_ZOOM`` (a city's overview) a layer's shapes are merged without their attributes;
+from there on every feature is its own, with the attributes a click shows.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from gardencity.jobs.layers import DIAGNOSTIC_LAYERS, WORKSPACE_LAYERS, workspac
 from gardencity.messages import Catalogue
 
 __all__ = [
+    "DETAIL_ZOOM",
     "MAX_ZOOM",
     "MIN_ZOOM",
     "TILE_LAYERS",
