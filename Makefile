@@ -12,7 +12,7 @@ DEMO_DIR ?= demo
 APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai postgresql-15 postgresql-15-postgis-3 postgis nodejs chromium poppler-utils libreoffice-writer-nogui openssl libjpeg-turbo-progs
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test lint typecheck docs pytest bench bench-batch bench-campaign bench-office clean
+.PHONY: install demo test lint typecheck docs pytest bench bench-batch bench-campaign bench-office bench-map clean
 
 install: $(STAMPS)/apt $(STAMPS)/python $(STAMPS)/npm
 
@@ -89,6 +89,12 @@ bench-campaign: install $(STAMPS)/wrk
 # benchmarks/results/office_load.json (BENCH_ARGS: e.g. --seconds 20 --backends sqlite)
 bench-office: install
 	$(BIN)/python -m benchmarks.office_load $(BENCH_ARGS)
+
+# The map on the L demo city in Chromium: first map, and each heavy layer switched on from its
+# vector tiles (the GeoJSON path on M beside it); records benchmarks/results/map_tiles.json
+# (BENCH_ARGS: e.g. --size M --geojson "" --repeat 3)
+bench-map: install
+	$(BIN)/python -m benchmarks.map_tiles $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(STAMPS) $(DEMO_DIR) node_modules test-artifacts .pytest_cache .mypy_cache .ruff_cache docs/_build docs/api

@@ -13,6 +13,7 @@ import pytest
 
 from gardencity.vocabulary import vocabulary
 from tests.web.conftest import PHONE, LiveServer, login
+from tests.web.test_map_tiles import click_a_feature
 
 pytestmark = pytest.mark.slow
 
@@ -109,8 +110,13 @@ def _map_details(page: Any, shot: Any, lang: str) -> str:
     page.check("#layer-green_spaces")
     page.wait_for_selector("#count-green_spaces[data-count]")
     shown = []
+    run = page.evaluate("gc.PAGE.run_id")
+    urls = {
+        "uncovered_residential": f"/api/v1/runs/{run}/layers/uncovered_residential.geojson",
+        "green_spaces": "/api/v1/map/layers/green_spaces.geojson",
+    }
     for layer in ("uncovered_residential", "green_spaces", "cases"):
-        page.evaluate(f"() => {{ gc.mapLoaded.{layer}.getLayers()[0].fire('click'); }}")
+        click_a_feature(page, layer, urls.get(layer, ""))
         shown.append(
             page.evaluate(  # a feature's name is data, in the city's language
                 """(name) => [...document.querySelectorAll('#details dt')]

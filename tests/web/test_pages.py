@@ -10,10 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+import shapely.geometry
 
 from gardencity.vocabulary import vocabulary
 from tests._campaign import PASSWORD
 from tests.web.conftest import PHONE, LiveServer, jpeg, login, patrol_on_phone
+from tests.web.test_map_tiles import click_map_at
 
 pytestmark = pytest.mark.slow
 
@@ -92,9 +94,11 @@ def test_map_shows_uncovered_residential_land(
     for name in ("built_up_area", "districts"):
         assert int(page.locator(f"#count-{name}").get_attribute("data-count")) > 0
     # click a feature: its details appear, in words: its district by name, its area in 公顷
-    page.evaluate("() => { gc.mapLoaded.uncovered_residential.getLayers()[0].fire('click'); }")
+    biggest = max(expected["features"], key=lambda f: f["properties"]["area_m2"])
+    inside = shapely.geometry.shape(biggest["geometry"]).representative_point()
+    click_map_at(page, "uncovered_residential", inside.x, inside.y)
     shown = page.locator("#details").inner_text()
-    first = expected["features"][0]["properties"]
+    first = biggest["properties"]
     districts = live_server.api("GET", "/api/v1/map/layers/districts.geojson", "admin")
     names = {f["properties"]["district_id"]: f["properties"]["name"] for f in districts["features"]}
     assert "所在城区" in shown and names[first["zone_id"]] in shown and "zone_id" not in shown
@@ -541,5 +545,8 @@ def test_an_assessment_runs_as_a_job_from_the_page(
         headers=live_server.headers("admin"),
     )
     assert gpkg.content[:16] == b"SQLite format 3\x00"
+    # the job cut the map's vector tiles too
+    tiles = live_server.api("GET", f"/api/v1/runs/{run['id']}/tiles/residential.json", "admin")
+    assert tiles["features"] > 0
     shot(page, "runs-done")
     page.context.close()

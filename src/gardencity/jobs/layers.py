@@ -12,7 +12,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -23,11 +23,15 @@ from gardencity.errors import NotFoundError
 from gardencity.messages import Catalogue
 from gardencity.vocabulary import Style, rgba, vocabulary
 
+if TYPE_CHECKING:
+    from gardencity.io.workspace import Workspace
+
 __all__ = [
     "DIAGNOSTIC_LAYERS",
     "WORKSPACE_LAYERS",
     "canopy_overlay",
     "diagnostic_geojson",
+    "workspace_frame",
     "workspace_geojson",
 ]
 MESSAGES = Catalogue(__package__)
@@ -77,6 +81,23 @@ def _cached(cache: Path, source_mtime: float, build: Any) -> bytes:
     return content
 
 
+def workspace_frame(ws: Workspace, name: str) -> gpd.GeoDataFrame:
+    """A workspace layer as the map shows it, in its own CRS: ``residential`` is the
+    land-use parcels whose class is residential."""
+    if name == "residential":
+        from gardencity.io.classes import land_use_category
+
+        land_use = ws.load_layer("land_use")
+        if land_use is None:
+            raise NotFoundError("the workspace has no land_use layer")
+        category = land_use_category(land_use["code"], ws.config.city.land_use_scheme)
+        return land_use[category.to_numpy() == "residential"]
+    loaded = ws.load_layer(name)
+    if loaded is None:
+        raise NotFoundError(f"the workspace has no {name} layer")
+    return loaded
+
+
 def workspace_geojson(workspace: Path, name: str) -> bytes:
     """``built_up_area``, ``districts``, ``green_spaces`` or ``residential`` (the land-use
     parcels whose class is residential)."""
@@ -90,20 +111,7 @@ def workspace_geojson(workspace: Path, name: str) -> bytes:
     mtime = max(p.stat().st_mtime for p in sources)
 
     def build() -> bytes:
-        if name == "residential":
-            from gardencity.io.classes import land_use_category
-
-            land_use = ws.load_layer("land_use")
-            if land_use is None:
-                raise NotFoundError("the workspace has no land_use layer")
-            category = land_use_category(land_use["code"], ws.config.city.land_use_scheme)
-            gdf = land_use[category.to_numpy() == "residential"]
-        else:
-            loaded = ws.load_layer(name)
-            if loaded is None:
-                raise NotFoundError(f"the workspace has no {name} layer")
-            gdf = loaded
-        return _to_geojson(gdf, WORKSPACE_LAYERS[name])
+        return _to_geojson(workspace_frame(ws, name), WORKSPACE_LAYERS[name])
 
     if ws.postgis is None:
         return _cached(ws.path / "runs" / "cache" / f"{name}.{FORMAT}.geojson", mtime, build)

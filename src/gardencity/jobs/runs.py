@@ -14,6 +14,7 @@ succeeded; a later run replaces them.
 from __future__ import annotations
 
 import functools
+import logging
 import shutil
 import traceback
 from datetime import UTC, datetime
@@ -43,6 +44,7 @@ __all__ = [
     "start_run",
 ]
 MESSAGES = Catalogue(__package__)
+log = logging.getLogger(__name__)
 
 RUN_STATES = ("queued", "running", "succeeded", "failed")
 OUTPUT_FILES = {
@@ -230,15 +232,33 @@ def import_outputs(session: Session, workspace: Path, outputs: Path) -> Assessme
         Path(workspace) / CONFIG_FILE
     ).is_file():
         write_suggestions(workspace, target / OUTPUT_FILES["diagnostics"], target / SUGGESTIONS)
+        _write_tiles(Path(workspace), target)
     _register_evidence(session, Path(workspace), run, scorecard)
     return run
 
 
 #: the share of a run's progress bar taken by the measures; the outputs take the rest
 MEASURES_SHARE = 0.85
-WRITING_STARTS = {"scorecard": 0.85, "diagnostics": 0.87, "report": 0.92, "suggestions": 0.97}
+WRITING_STARTS = {
+    "scorecard": 0.85,
+    "diagnostics": 0.87,
+    "report": 0.92,
+    "suggestions": 0.96,
+    "tiles": 0.98,
+}
 #: 建议选址 of an assessment run (not part of the outputs a run must have)
 SUGGESTIONS = "suggestions.json"
+
+
+def _write_tiles(workspace: Path, out: Path) -> None:
+    """The map's vector tiles of the run's heavy layers. A failure here costs the run nothing
+    but speed: the map then draws those layers as GeoJSON."""
+    from gardencity.jobs.tiles import write_map_tiles
+
+    try:
+        write_map_tiles(workspace, out)
+    except Exception:
+        log.exception("the map's vector tiles of %s could not be cut", out)
 
 
 def execute_run(database_url: str, run_id: int, workspace: str) -> None:
@@ -275,9 +295,11 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
         else:
             assessment = run_assessment(Path(workspace), progress=progress)
         write_outputs(assessment, out, scenario=bool(edits), progress=writing)
-        if not edits:  # 建议选址 from the city as it is
+        if not edits:  # 建议选址 and the map's tiles from the city as it is
             writing("suggestions")
             write_suggestions(workspace, out / OUTPUT_FILES["diagnostics"], out / SUGGESTIONS)
+            writing("tiles")
+            _write_tiles(Path(workspace), out)
         scorecard = Scorecard.read(out / SCORECARD_FILE)
         with db.session() as session:  # the ledger evidence and the success, together
             run = get_run(session, run_id)

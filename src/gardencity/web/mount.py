@@ -17,6 +17,7 @@ HERE = Path(__file__).parent
 VENDOR_FILES = {
     "leaflet": "leaflet/dist",
     "geoman": "@geoman-io/leaflet-geoman-free/dist",
+    "protomaps-leaflet": "protomaps-leaflet/dist",
     "echarts": "echarts/dist",
     "axe-core": "axe-core",
 }

@@ -1,7 +1,9 @@
-"""Assessment runs (jobs with progress), their outputs, and the map's GeoJSON layers."""
+"""Assessment runs (jobs with progress), their outputs, and the map's layers (GeoJSON, and the
+heavy ones as vector tiles)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import datetime
 from pathlib import Path
@@ -17,8 +19,8 @@ from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.api.lang import request_lang
 from gardencity.api.security import DOCUMENT_POLICY
 from gardencity.auth.permissions import authorize
-from gardencity.errors import ConflictError, NotFoundError
-from gardencity.jobs import layers
+from gardencity.errors import ConflictError, InvalidRequestError, NotFoundError
+from gardencity.jobs import layers, tiles
 from gardencity.jobs.models import AssessmentRun
 from gardencity.jobs.runner import JobRunner
 from gardencity.jobs.runs import (
@@ -39,6 +41,8 @@ MESSAGES = Catalogue(__package__)
 router = APIRouter(prefix="/api/v1", tags=["assessment runs"], responses=ERROR_RESPONSES)
 
 GEOJSON = "application/geo+json"
+VECTOR_TILE = "application/vnd.mapbox-vector-tile"
+MAX_TILE_ZOOM = 24
 
 
 class RunOut(BaseModel):
@@ -192,6 +196,54 @@ def run_layer(
     path = _output(request, session, run_id, "diagnostics").parent
     content = layers.diagnostic_geojson(path, name)
     return Response(content, media_type=GEOJSON, headers={"Cache-Control": "private, max-age=60"})
+
+
+@router.get("/runs/{run_id}/tiles/{name}.json", operation_id="get_run_tileset")
+def run_tileset(
+    request: Request, session: DbSession, user: CurrentUser, run_id: PathId, name: str
+) -> dict[str, Any]:
+    """A heavy layer of a run as vector tiles (TileJSON-like): the tile URL template, zoom
+    range, bounds ``[west, south, east, north]`` in WGS 84, the feature count and fields."""
+    authorize(user, "assessment.view")
+    path = _output(request, session, run_id, "diagnostics").parent
+    described = tiles.open_tiles(path, name).describe()
+    template = f"/api/v1/runs/{run_id}/tiles/{name}/{{z}}/{{x}}/{{y}}.pbf"
+    return {"tilejson": "3.0.0", "tiles": [template], **described}
+
+
+@router.get(
+    "/runs/{run_id}/tiles/{name}/{z}/{x}/{y}.pbf",
+    operation_id="get_run_tile",
+    response_class=Response,
+    responses={200: {"content": {VECTOR_TILE: {}}}, 204: {"description": "an empty tile"}},
+)
+def run_tile(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    run_id: PathId,
+    name: str,
+    z: int,
+    x: int,
+    y: int,
+) -> Response:
+    """One Mapbox Vector Tile (gzip) of a heavy layer of a run: residential land, green
+    spaces, uncovered residential land, road segments. 204 where the layer has nothing."""
+    authorize(user, "assessment.view")
+    if not (0 <= z <= MAX_TILE_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
+        last = 2 ** min(max(z, 0), MAX_TILE_ZOOM) - 1
+        raise InvalidRequestError(
+            MESSAGES.message("bad_tile", z=z, x=x, y=y, max_zoom=MAX_TILE_ZOOM, last=last)
+        )
+    path = _output(request, session, run_id, "diagnostics").parent
+    data = tiles.open_tiles(path, name).tile(z, x, y)
+    cache = {"Cache-Control": "private, max-age=3600"}
+    if data is None:
+        return Response(status_code=204, headers=cache)
+    if "gzip" not in request.headers.get("accept-encoding", ""):  # as stored, else plain
+        return Response(gzip.decompress(data), media_type=VECTOR_TILE, headers=cache)
+    headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding", **cache}
+    return Response(data, media_type=VECTOR_TILE, headers=headers)
 
 
 @router.get(

@@ -3,7 +3,7 @@
 (function () {
   const { t, esc, toast } = window.gc;
   const bracket = (text) => `${t("nf_paren_open").trim()}${text}${t("nf_paren_close")}`;
-  const { LAYERS, ready, makeMap, loadLayer, details } = window.gc.map;
+  const { LAYERS, ready, makeMap, loadLayer, loadTiles, details } = window.gc.map;
   const map = makeMap("map");
   const list = document.getElementById("layer-list");
   const panel = document.getElementById("details");
@@ -11,8 +11,26 @@
   window.gc.mapLoaded = loaded;
   let fitted = false;
 
-  function onClick(def, feature) {
-    panel.innerHTML = details(feature.properties, def.label);
+  // the feature of the top-most shown vector-tile layer at a point: [def, feature] or null
+  function tiledAt(latlng) {
+    for (const def of [...LAYERS].reverse()) {
+      const layer = loaded[def.name];
+      const feature = layer && layer.tiled && map.hasLayer(layer) ? layer.pick(latlng) : null;
+      if (feature) return [def, feature];
+    }
+    return null;
+  }
+  // outlines (city, districts, grids) are drawn above the tiles: a click inside one shows
+  // the tiled feature there, if any
+  const OUTLINES = new Set(["built_up_area", "districts", "grids"]);
+  function show(def, feature) {
+    panel.innerHTML = feature.zoomIn
+      ? `<h3>${esc(def.label)}</h3><p>${esc(t("zoom_in_for_details"))}</p>`
+      : details(feature.properties, def.label);
+  }
+  function onClick(def, feature, item, e) {
+    const tiled = e && OUTLINES.has(def.name) ? tiledAt(e.latlng) : null;
+    if (tiled) show(...tiled); else show(def, feature);
   }
 
   function legend(def) {
@@ -22,16 +40,38 @@
     return `<div class="legend-sub">${items.join("")}</div>`;
   }
 
+  // heavy layers come as the run's vector tiles (GeoJSON when the run has none)
   const pending = {};
   function fetchLayer(def) {
-    if (!pending[def.name]) pending[def.name] = loadLayer(map, def, onClick);
+    if (!pending[def.name]) {
+      pending[def.name] = (def.tiled ? loadTiles(def) : Promise.resolve(null))
+        .then((tiles) => tiles || loadLayer(map, def, onClick));
+    }
     return pending[def.name];
   }
+  // a click on vector tiles outside every outline
+  map.on("click", (e) => {
+    const tiled = tiledAt(e.latlng);
+    if (tiled) show(...tiled);
+  });
 
-  async function toggle(def, checkbox) {
+  // when a switched-on layer is drawn: its tiles in view rendered (the grid's "load"), or
+  // its vectors painted (two frames); gc.mapDrawn[name] is the time from the switch, in ms
+  window.gc.mapDrawn = {};
+  function drawn(layer) {
+    const frames = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    if (!layer.tiled) return frames();
+    return new Promise((done) => {
+      const check = () => (layer.isLoading() ? layer.once("load", () => frames().then(done)) : frames().then(done));
+      layer.once("add", () => setTimeout(check, 0));
+    });
+  }
+
+  async function toggle(def, checkbox, started = performance.now()) {
     const count = document.getElementById(`count-${def.name}`);
     if (!checkbox.checked) {
       if (loaded[def.name]) map.removeLayer(loaded[def.name]);
+      delete document.getElementById("map").dataset[`layer_${def.name}`];
       return;
     }
     if (!loaded[def.name]) {
@@ -48,12 +88,19 @@
         return;
       }
     }
-    if (checkbox.checked) loaded[def.name].addTo(map);
+    if (!checkbox.checked) return;
+    const layer = loaded[def.name];
     if (!fitted && def.name === "built_up_area") {
-      map.fitBounds(loaded[def.name].getBounds(), { padding: [10, 10] });
+      map.fitBounds(layer.getBounds(), { padding: [10, 10] });
       fitted = true;
     }
+    const painted = drawn(layer);
+    layer.addTo(map);
+    if (layer.tiled) layer.bringToFront();
     document.getElementById("map").dataset[`layer_${def.name}`] = "shown";
+    await painted;
+    window.gc.mapDrawn[def.name] = Math.round(performance.now() - started);
+    if (checkbox.checked) document.getElementById("map").dataset[`layer_${def.name}`] = "drawn";
   }
 
   function addRow(def) {
@@ -65,7 +112,7 @@
       <span class="count" id="count-${def.name}"></span></div>${legend(def)}`;
     list.appendChild(row);
     const checkbox = row.querySelector("input");
-    checkbox.addEventListener("change", () => toggle(def, checkbox));
+    checkbox.addEventListener("change", (e) => toggle(def, checkbox, e.timeStamp));
   }
   // every layer is fetched at once; they are added in order (built-up area first: it sets
   // the view), so the drawing order stays that of the list

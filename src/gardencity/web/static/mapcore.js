@@ -11,15 +11,15 @@
     { name: "built_up_area", url: () => "/api/v1/map/layers/built_up_area.geojson", on: true, kind: "line" },
     { name: "districts", url: () => "/api/v1/map/layers/districts.geojson", on: true, kind: "line" },
     { name: "grids", url: () => "/api/v1/grids.geojson", on: false, kind: "line" },
-    { name: "residential", url: () => "/api/v1/map/layers/residential.geojson", on: false, kind: "fill" },
-    { name: "green_spaces", url: () => "/api/v1/map/layers/green_spaces.geojson", on: false, kind: "fill", classes: "green_classes" },
+    { name: "residential", url: () => "/api/v1/map/layers/residential.geojson", on: false, kind: "fill", tiled: true },
+    { name: "green_spaces", url: () => "/api/v1/map/layers/green_spaces.geojson", on: false, kind: "fill", classes: "green_classes", tiled: true },
     { name: "canopy", url: () => "/api/v1/map/layers/canopy.json", on: false, kind: "fill", classes: "canopy_classes",
       image: "/api/v1/map/layers/canopy.png" },
-    { name: "uncovered_residential", url: () => runUrl("uncovered_residential"), on: true, kind: "fill" },
-    { name: "uncovered_residential_walking", url: () => runUrl("uncovered_residential_walking"), on: false, kind: "fill" },
-    { name: "road_shade_segments", url: () => runUrl("road_shade_segments"), on: false, kind: "line",
+    { name: "uncovered_residential", url: () => runUrl("uncovered_residential"), on: true, kind: "fill", tiled: true },
+    { name: "uncovered_residential_walking", url: () => runUrl("uncovered_residential_walking"), on: false, kind: "fill", tiled: true },
+    { name: "road_shade_segments", url: () => runUrl("road_shade_segments"), on: false, kind: "line", tiled: true,
       filter: (f) => f.properties.is_shaded === true || f.properties.is_shaded === 1 },
-    { name: "unshaded_road_segments", url: () => runUrl("unshaded_road_segments"), on: false, kind: "line" },
+    { name: "unshaded_road_segments", url: () => runUrl("unshaded_road_segments"), on: false, kind: "line", tiled: true },
     { name: "cases", url: () => "/api/v1/cases.geojson?per_page=500", on: true, kind: "point", classes: "case_statuses" },
   ];
   const words = {};
@@ -164,5 +164,46 @@
     return layer;
   }
 
-  window.gc.map = { LAYERS, ready, words, leaflet, makeMap, loadLayer, details };
+  // a heavy layer as the run's vector tiles, drawn by protomaps-leaflet on canvas tiles in
+  // the vocabulary's style (a fill, then its outline); null when the run has no tiles of it
+  // (the caller then loads GeoJSON)
+  async function loadTiles(def) {
+    if (!PAGE.run_id || !def.tiled || !window.protomapsL) return null;
+    let meta;
+    try {
+      meta = await api(`/api/v1/runs/${PAGE.run_id}/tiles/${def.name}.json`);
+    } catch (err) {
+      return null;
+    }
+    const P = window.protomapsL;
+    const style = words.layers[def.name].style;
+    const dash = style.dash_array ? style.dash_array.split(" ").map(Number) : undefined;
+    const rules = [];
+    if (style.fill) {
+      const fill = def.name === "green_spaces"
+        ? (z, f) => classColour("green_classes", f.props.green_class) || style.fill : style.fill;
+      rules.push({ dataLayer: def.name, symbolizer: new P.PolygonSymbolizer({ fill, opacity: style.fill_opacity }) });
+    }
+    if (style.stroke) {
+      rules.push({ dataLayer: def.name, symbolizer: new P.LineSymbolizer({
+        color: style.stroke, width: style.weight, dash, dashColor: style.stroke, dashWidth: style.weight }) });
+    }
+    const layer = P.leafletLayer({ url: meta.tiles[0], maxDataZoom: meta.maxzoom, paintRules: rules,
+      labelRules: [], attribution: "", tileDelay: 0 });
+    layer.featureCount = meta.features;
+    layer.tiled = true;
+    // the feature under a click, as GeoJSON-like {properties}, or null; below the zoom
+    // from which every feature is drawn on its own, {zoomIn: true}
+    layer.pick = (latlng) => {
+      if (!layer._map) return null;
+      const hits = layer.queryTileFeaturesDebug(latlng.lng, latlng.lat, 4).get("") || [];
+      const hit = hits.filter((h) => h.layerName === def.name).pop();
+      if (!hit) return null;
+      const dataZoom = Math.min(Math.round(layer._map.getZoom()) - 1, meta.maxzoom);
+      return dataZoom < meta.detail_zoom ? { zoomIn: true } : { properties: hit.feature.props };
+    };
+    return layer;
+  }
+
+  window.gc.map = { LAYERS, ready, words, leaflet, makeMap, loadLayer, loadTiles, details };
 })();

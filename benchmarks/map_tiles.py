@@ -1,0 +1,159 @@
+"""The map on a large city, in Debian's Chromium over loopback: the first map, then each heavy
+layer switched on, drawn from the run's vector tiles (and, for comparison, as GeoJSON).
+
+The demo city (generated and assessed once, cached in benchmarks/cache/) is copied with an
+organisation and its assessment imported as run 1, which cuts the tiles; a live server
+(uvicorn, its own process) serves it. Each of ``REPEAT`` visits (after a warm-up) is a new
+browser context, so no tile comes from the browser's cache, at 1440×900:
+
+* ``first_map_ms``: navigation start until the layers shown by default are drawn
+  (``#map[data-ready-ms]``: outlines, uncovered residential land, cases);
+* ``switch_ms[layer]``: from the checkbox's change event until the layer's tiles in view
+  are drawn (the grid's ``load`` plus two frames; ``gc.mapDrawn``), one layer at a time,
+  each switched off again before the next.
+
+``--geojson SIZE`` measures the same on a copy whose run has no tiles (the map then loads
+GeoJSON, as before tiles). Targets: first map ≤ 1 s, a layer switch ≤ 300 ms. Results go to
+benchmarks/results/map_tiles.json.
+
+    python -m benchmarks.map_tiles [--size L] [--geojson M] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.server_tools import machine, uvicorn_server
+from benchmarks.web_pages import CHROMIUM_ARGS, PASSWORD, prepare
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "map_tiles.json"
+HEAVY = [
+    "residential",
+    "green_spaces",
+    "uncovered_residential_walking",
+    "road_shade_segments",
+    "unshaded_road_segments",
+]
+VIEWPORT = {"width": 1440, "height": 900}
+TARGETS = {"first_map_ms": 1000, "switch_ms": 300}
+
+
+def _visit(browser: Any, url: str, state: dict[str, Any]) -> dict[str, Any]:
+    context = browser.new_context(base_url=url, viewport=VIEWPORT, storage_state=state)
+    page = context.new_page()
+    page.goto("/map")
+    page.wait_for_selector("#map[data-ready='1']", timeout=300_000)
+    first = float(page.locator("#map").get_attribute("data-ready-ms") or "nan")
+    switches: dict[str, float] = {}
+    for name in HEAVY:
+        page.check(f"#layer-{name}")
+        page.wait_for_selector(f"#map[data-layer_{name}='drawn']", timeout=300_000)
+        switches[name] = float(page.evaluate(f"gc.mapDrawn[{name!r}]"))
+        page.uncheck(f"#layer-{name}")
+    tiled = page.evaluate("Object.keys(gc.mapLoaded).filter((k) => gc.mapLoaded[k].tiled)")
+    context.close()
+    return {"first_map_ms": first, "switch_ms": switches, "tiled": sorted(tiled)}
+
+
+def measure(url: str, repeat: int) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        login = browser.new_context(base_url=url)
+        page = login.new_page()
+        page.goto("/login")
+        page.fill("#username", "admin")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        state = login.storage_state()
+        login.close()
+        visits = [_visit(browser, url, state) for _ in range(repeat + 1)][1:]  # 1 warm-up
+        browser.close()
+    firsts = [v["first_map_ms"] for v in visits]
+    switches = {n: [v["switch_ms"][n] for v in visits] for n in HEAVY}
+    result = {
+        "first_map_ms": round(statistics.median(firsts)),
+        "first_map_ms_max": round(max(firsts)),
+        "switch_ms": {n: round(statistics.median(t)) for n, t in switches.items()},
+        "switch_ms_max": {n: round(max(t)) for n, t in switches.items()},
+        "tiled_layers": visits[0]["tiled"],
+    }
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+    return result
+
+
+def _serve_and_measure(workspace: Path, repeat: int) -> dict[str, Any]:
+    database = (workspace / "campaign" / "campaign.db").resolve()
+    env = {
+        "GARDENCITY_DATABASE_URL": f"sqlite:///{database}",
+        "GARDENCITY_FILES_DIR": str(workspace / "campaign" / "files"),
+        "GARDENCITY_WORKSPACE": str(workspace),
+    }
+    with uvicorn_server(env) as (port, _):
+        result = measure(f"http://127.0.0.1:{port}", repeat)
+    result["load_average_after"] = [round(v, 1) for v in os.getloadavg()]  # others' work too
+    return result
+
+
+def _features(workspace: Path) -> dict[str, int]:
+    from gardencity.jobs.runs import run_dir
+    from gardencity.jobs.tiles import open_tiles, tiles_available
+
+    run = run_dir(workspace, 1)
+    return {n: open_tiles(run, n).describe()["features"] for n in tiles_available(run)}
+
+
+def _prepared(size: str, reuse: bool) -> Path:
+    workspace = HERE / "cache" / f"web_{size}"
+    if reuse and (workspace / "campaign" / "campaign.db").is_file():
+        return workspace
+    return prepare(size)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="L")
+    parser.add_argument("--geojson", default="M", help="size for the GeoJSON path ('' to skip)")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--reuse", action="store_true", help="keep the prepared workspace")
+    args = parser.parse_args()
+    results: dict[str, Any] = {
+        "what": __doc__.split("\n\n")[0].replace("\n", " "),
+        "machine": machine(),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "provisional": "measured on a machine shared with other work: re-run on a quiet one",
+        "viewport": VIEWPORT,
+        "repeat": args.repeat,
+        "targets_ms": TARGETS,
+    }
+    started = time.perf_counter()
+    workspace = _prepared(args.size, args.reuse)  # imports the run, which cuts the tiles
+    if not args.reuse:  # the city copied, its organisation seeded, the run imported and cut
+        results["prepare_s"] = round(time.perf_counter() - started, 1)
+    results["features"] = _features(workspace)
+    results["tiles"] = {args.size: _serve_and_measure(workspace, args.repeat)}
+    if args.geojson:
+        from gardencity.jobs.runs import run_dir
+
+        plain = _prepared(args.geojson, args.reuse)
+        shutil.rmtree(run_dir(plain, 1) / "tiles", ignore_errors=True)  # a run from before tiles
+        results["geojson"] = {args.geojson: _serve_and_measure(plain, args.repeat)}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    print(f"-> {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""The map's heavy layers as vector tiles: cut once per run (GeoPackage or PostGIS
+workspace), each feature in the Web Mercator tile where it lies, with its attributes."""
+
+from __future__ import annotations
+
+import gzip
+import math
+import shutil
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import mapbox_vector_tile
+import pytest
+
+from gardencity.errors import NotFoundError
+from gardencity.jobs.runs import import_outputs, run_dir
+from gardencity.jobs.tiles import (
+    DETAIL_ZOOM,
+    MAX_ZOOM,
+    TILE_LAYERS,
+    open_tiles,
+    tiles_available,
+    write_map_tiles,
+)
+from gardencity.reports.outputs import write_outputs
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The Web Mercator (XYZ) tile holding a WGS 84 point."""
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def decode(data: bytes) -> dict[str, Any]:
+    return dict(mapbox_vector_tile.decode(gzip.decompress(data)))
+
+
+@pytest.fixture(scope="module")
+def run_path(
+    demo_city: Path, demo_assessment: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    from gardencity.db.engine import open_database
+
+    root = tmp_path_factory.mktemp("tiles")
+    workspace = Path(shutil.copytree(demo_city, root / "city"))
+    write_outputs(demo_assessment, root / "out")
+    db = open_database(f"sqlite:///{root / 'c.db'}")
+    with db.session() as session:
+        run_id = import_outputs(session, workspace, root / "out").id
+    db.dispose()
+    return run_dir(workspace, run_id)
+
+
+def test_an_imported_run_has_tiles_of_every_heavy_layer(run_path: Path, demo_city: Path) -> None:
+    assert tiles_available(run_path) == list(TILE_LAYERS)
+    residential = open_tiles(run_path, "residential").describe()
+    land_use = gpd.read_file(demo_city / "city.gpkg", layer="land_use")
+    assert residential["features"] == int(land_use["code"].str.startswith("R").sum())
+    assert residential["maxzoom"] == MAX_ZOOM
+    west, south, east, north = residential["bounds"]
+    assert 70 < west < east < 140 and 15 < south < north < 55  # degrees, not metres
+    assert set(residential["fields"]) >= {"parcel_id", "code", "area_m2"}
+    # only the shaded segments make the shaded-roads layer
+    shaded = open_tiles(run_path, "road_shade_segments").describe()
+    roads = gpd.read_file(run_path / "diagnostics.gpkg", layer="road_shade_segments")
+    assert shaded["features"] == int(roads["is_shaded"].astype(bool).sum()) < len(roads)
+
+
+def test_a_parcel_lies_in_its_tile_with_its_area(run_path: Path, demo_city: Path) -> None:
+    land_use = gpd.read_file(demo_city / "city.gpkg", layer="land_use")
+    parcel = land_use[land_use["code"].str.startswith("R")].iloc[0]
+    inside = gpd.GeoSeries([parcel.geometry.representative_point()], crs=land_use.crs).to_crs(4326)
+    tiles = open_tiles(run_path, "residential")
+    for z in (DETAIL_ZOOM, MAX_ZOOM):
+        x, y = tile_of(inside.iloc[0].x, inside.iloc[0].y, z)
+        data = tiles.tile(z, x, y)
+        assert data is not None
+        features = decode(data)["residential"]["features"]
+        found = [f for f in features if f["properties"]["parcel_id"] == parcel["parcel_id"]]
+        assert found, f"parcel {parcel['parcel_id']} not in tile {z}/{x}/{y}"
+        assert found[0]["properties"]["area_m2"] == pytest.approx(parcel.geometry.area, rel=1e-3)
+    # far from the city: no tile
+    assert tiles.tile(MAX_ZOOM, 0, 0) is None
+
+
+def test_unknown_layers_and_runs_without_tiles_say_what_to_do(
+    run_path: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(NotFoundError, match="可选") as unknown:
+        open_tiles(run_path, "../city")
+    assert "choose one of" in unknown.value.text("en")
+    with pytest.raises(NotFoundError, match="重新运行评估") as missing:
+        open_tiles(tmp_path, "residential")
+    assert "run the assessment again" in missing.value.text("en")
+
+
+def test_tiles_of_a_postgis_workspace(postgis_database: str, tmp_path: Path) -> None:
+    from gardencity.io.postgis_push import push_to_postgis
+    from gardencity.io.workspace import write_workspace
+    from tests.io._small import CRS, small_layers
+
+    root = write_workspace(
+        tmp_path / "ws", config={"city": {"name": "测试市", "crs": CRS}}, layers=small_layers()
+    )
+    push_to_postgis(root, postgis_database, schema="city")
+    out = tmp_path / "run"
+    out.mkdir()
+    assert write_map_tiles(root, out) == ["residential", "green_spaces"]  # no diagnostics
+    assert open_tiles(out, "residential").describe()["features"] == 1  # the R2 parcel
+
+
+def test_low_zooms_are_light_and_say_from_where_features_are_whole(
+    run_path: Path, demo_city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gardencity.jobs.tiles as tiles
+
+    land_use = gpd.read_file(demo_city / "city.gpkg", layer="land_use")
+    parcels = land_use[land_use["code"].str.startswith("R")]
+    west, south, east, north = parcels.to_crs(4326).total_bounds
+
+    def found_at(path: Path, z: int) -> list[dict[str, Any]]:
+        (x0, y0), (x1, y1) = tile_of(west, north, z), tile_of(east, south, z)
+        found = []
+        for x in range(x0, x1 + 1):
+            for y in range(y0, y1 + 1):
+                data = open_tiles(path, "residential").tile(z, x, y)
+                if data:
+                    found += decode(data)["residential"]["features"]
+        return found
+
+    def features_at(path: Path, z: int) -> int:
+        return len({f["properties"]["parcel_id"] for f in found_at(path, z)})
+
+    detail = open_tiles(run_path, "residential").describe()["detail_zoom"]
+    assert detail == tiles.DETAIL_ZOOM
+    assert features_at(run_path, MAX_ZOOM) == len(parcels)  # every parcel at the last zoom
+    assert features_at(run_path, detail) >= 0.99 * len(parcels)  # (almost) every one its own
+    # the overview: the shapes merged into a few features without attributes
+    overview = found_at(run_path, detail - 1)
+    assert 0 < len(overview) < 0.1 * len(parcels)
+    assert all(f["properties"] == {} for f in overview)
+    # denser than a tile may hold: the densest are merged, the details start higher
+    monkeypatch.setattr(tiles, "MAX_TILE_BYTES", 5_000)
+    monkeypatch.setattr(tiles, "TILE_LAYERS", {"residential": "workspace"})
+    out = tmp_path / "run"
+    write_map_tiles(demo_city, out)
+    assert open_tiles(out, "residential").describe()["detail_zoom"] > detail
+
+
+def test_detail_zoom_from_the_strategies() -> None:
+    from gardencity.jobs.tiles import _detail_zoom
+
+    assert _detail_zoom("[]", 15, 100) == 0
+    assert _detail_zoom('[{}, {"tiny_polygons": 1}, {}]', 15, 100) == 0
+    assert _detail_zoom('[{"tiny_polygons": 90}, {"tiny_polygons": 2}, {}]', 15, 100) == 2
+    assert _detail_zoom('[{"coalesced_as_needed": 9}, {"dropped_as_needed": 1}, {}]', 15, 100) == 2

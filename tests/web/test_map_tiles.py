@@ -1,0 +1,127 @@
+"""The map's heavy layers as vector tiles over HTTP (who may read them, what a bad tile
+number says) and in Chromium (switched on, drawn, a click shows the feature's details)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import httpx
+import mapbox_vector_tile
+import shapely.geometry
+
+from tests.jobs.test_tiles import tile_of
+from tests.web.conftest import LiveServer, login
+
+
+def _residential_parcel(live_server: LiveServer) -> tuple[Any, float, float]:
+    """A residential parcel outside the uncovered land, with a point inside it (lon, lat)."""
+    land_use = gpd.read_file(live_server.workspace / "city.gpkg", layer="land_use")
+    residential = land_use[land_use["code"].str.startswith("R")]
+    parcel = residential.loc[residential.geometry.area.idxmax()]
+    point = gpd.GeoSeries([parcel.geometry.representative_point()], crs=land_use.crs)
+    lonlat = point.to_crs(4326).iloc[0]
+    return parcel, lonlat.x, lonlat.y
+
+
+def click_map_at(page: Any, layer: str, lon: float, lat: float) -> None:
+    """Centre the map on a point at zoom 16, wait for the tiles of ``layer``, click there."""
+    page.evaluate(
+        """([name, lat, lon]) => new Promise((done) => {
+             const layer = gc.mapLoaded[name];
+             layer._map.setView([lat, lon], 16, { animate: false });
+             const wait = () => (layer.isLoading() ? setTimeout(wait, 50) : done());
+             setTimeout(wait, 50);
+           })""",
+        [layer, lat, lon],
+    )
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def click_a_feature(page: Any, layer: str, geojson_url: str) -> None:
+    """Click the first feature of a map layer where it lies (a point inside it), whether the
+    map draws the layer from vector tiles or from GeoJSON."""
+    if not page.evaluate(f"gc.mapLoaded.{layer}.tiled === true"):
+        page.evaluate(f"() => {{ gc.mapLoaded.{layer}.getLayers()[0].fire('click'); }}")
+        return
+    features = page.request.get(geojson_url).json()["features"]
+    biggest = max(features, key=lambda f: shapely.geometry.shape(f["geometry"]).area)
+    inside = shapely.geometry.shape(biggest["geometry"]).representative_point()
+    click_map_at(page, layer, inside.x, inside.y)
+
+
+def test_tiles_over_http(live_server: LiveServer) -> None:
+    run = f"/api/v1/runs/{live_server.run_id}/tiles"
+    described = live_server.api("GET", f"{run}/residential.json", "admin")
+    assert described["tiles"] == [f"{run}/residential/{{z}}/{{x}}/{{y}}.pbf"]
+    parcel, lon, lat = _residential_parcel(live_server)
+    x, y = tile_of(lon, lat, 14)
+    headers = live_server.headers("leader")  # every staff role reads the map
+    tile = httpx.get(f"{live_server.url}{run}/residential/14/{x}/{y}.pbf", headers=headers)
+    assert tile.status_code == 200, tile.text
+    assert tile.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    layer = mapbox_vector_tile.decode(tile.content)["residential"]  # httpx un-gzips it
+    assert parcel["parcel_id"] in {f["properties"]["parcel_id"] for f in layer["features"]}
+    # the archive's bytes are sent as they are, gzip-compressed
+    raw = httpx.get(
+        f"{live_server.url}{run}/residential/14/{x}/{y}.pbf",
+        headers=headers | {"Accept-Encoding": "gzip"},
+    )
+    assert raw.headers["content-encoding"] == "gzip"
+    plain = httpx.get(
+        f"{live_server.url}{run}/residential/14/{x}/{y}.pbf",
+        headers=headers | {"Accept-Encoding": "identity"},
+    )
+    assert "content-encoding" not in plain.headers and plain.content == raw.content
+    # nothing there: an empty answer
+    empty = httpx.get(f"{live_server.url}{run}/residential/14/0/0.pbf", headers=headers)
+    assert empty.status_code == 204 and empty.content == b""
+    # a tile number that cannot be: 422 with what the numbers must be
+    bad = httpx.get(f"{live_server.url}{run}/residential/3/8/1.pbf", headers=headers)
+    assert bad.status_code == 422
+    said = bad.json()["error"]["message"]
+    assert "3/8/1" in said and "0–7" in said, said
+    english = httpx.get(
+        f"{live_server.url}{run}/residential/3/8/1.pbf",
+        headers=headers | {"Accept-Language": "en"},
+    )
+    assert "x and y 0–7" in english.json()["error"]["message"], english.json()
+    unknown = httpx.get(f"{live_server.url}{run}/land_use/3/1/1.pbf", headers=headers)
+    assert unknown.status_code == 404 and "residential" in unknown.json()["error"]["message"]
+    # residents and strangers never read the assessment's layers
+    anonymous = httpx.get(f"{live_server.url}{run}/residential/14/{x}/{y}.pbf")
+    assert anonymous.status_code == 401
+    resident = httpx.get(
+        f"{live_server.url}{run}/residential/14/{x}/{y}.pbf",
+        headers=live_server.headers("resident"),
+    )
+    assert resident.status_code == 403
+
+
+def test_switching_a_tiled_layer_on_and_clicking_a_parcel(
+    browser: Any, live_server: LiveServer, shot: Any
+) -> None:
+    parcel, lon, lat = _residential_parcel(live_server)
+    page = login(browser, live_server, "admin")
+    page.goto("/map")
+    page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
+    page.uncheck("#layer-uncovered_residential")
+    page.check("#layer-residential")
+    page.wait_for_selector("#map[data-layer_residential='drawn']", timeout=30_000)
+    assert page.evaluate("gc.mapLoaded.residential.tiled") is True
+    count = page.locator("#count-residential").get_attribute("data-count")
+    land_use = gpd.read_file(live_server.workspace / "city.gpkg", layer="land_use")
+    assert int(count) == int(land_use["code"].str.startswith("R").sum())
+    # the parcel at the map's centre, its tiles drawn: a click shows its details in words
+    click_map_at(page, "residential", lon, lat)
+    details = page.locator("#details")
+    assert details.locator("h3").inner_text() == "居住用地"
+    shown = details.inner_text()
+    assert f"地块编号\n{parcel['parcel_id']}" in shown, shown
+    assert f"面积（公顷）\n{parcel.geometry.area / 10_000:,.2f}" in shown, shown
+    assert "area_m2" not in shown and "parcel_id" not in shown
+    shot(page, "map-tiles-residential")
+    assert page.errors == []
+    page.context.close()
