@@ -210,7 +210,9 @@ def test_sites_are_imported_all_or_none_listing_every_problem(campaign: Campaign
     ):
         assert part in message, message
     assert campaign.client.get("/api/v1/maintenance/sites", headers=admin).json() == []
-    good = [feature(), feature(code="GL-G01", site_type="greenway", unit_code="d2park")]
+    in_chinese = {"编号": "GL-R01", "名称": "中山路", "类型": "道路绿地", "责任单位编号": "d1park"}
+    headed = {"type": "Feature", "geometry": feature()["geometry"], "properties": in_chinese}
+    good = [feature(), feature(code="GL-G01", site_type="Greenway", unit_code="d2park"), headed]
     done = campaign.client.post(
         "/api/v1/maintenance/sites/import",
         json={"type": "FeatureCollection", "features": good},
@@ -221,6 +223,7 @@ def test_sites_are_imported_all_or_none_listing_every_problem(campaign: Campaign
         s["code"]: s for s in campaign.client.get("/api/v1/maintenance/sites", headers=admin).json()
     }
     assert sites["GL-G01"]["district_id"] == campaign.unit("d2")  # from its unit, not its place
+    assert sites["GL-R01"]["site_type"] == "road_green"  # a table headed in Chinese
     assert sites["GL-G01"]["site_type_label"] == "绿道"
 
 

@@ -19,6 +19,7 @@ import pytest
 from gardencity.vocabulary import vocabulary
 from gardencity.web.pages import NAV
 from tests.web.conftest import ARTIFACTS, PHONE, LiveServer, login, watch_errors
+from tests.web.test_map_tiles import click_a_feature
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +47,19 @@ FILE_NAME = re.compile(r"[\w./-]+\.(?:json|gpkg|html|pdf|docx|xlsx|csv|jpg|png|m
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 HAN = re.compile(r"[\u3400-\u9fff]+")
 # names and formats that stay as they are in a Chinese page
-LATIN_NAMES = {"English", "Leaflet", "GeoPackage", "Open311", "API", "Excel", "CSV", "PDF", "Word"}
+LATIN_NAMES = {
+    "English",
+    "Leaflet",
+    "GeoPackage",
+    "Open311",
+    "API",
+    "Excel",
+    "CSV",
+    "PDF",
+    "Word",
+    "GeoJSON",
+    "WGS",
+}
 # names that stay as they are in an English page: the language switch and the demo's data
 # (the city's name, its units' names and its people's names are added from the seed)
 HAN_NAMES = {"中文", "示范市", "请尽快处理", "口袋公园建设", "绿化资金预算表", "市民上报页面"}
@@ -220,7 +233,7 @@ def _map_feature(page: Any) -> list[str]:
     page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
     page.check("#layer-green_spaces")
     page.wait_for_selector("#count-green_spaces[data-count]")
-    page.evaluate("() => { gc.mapLoaded.green_spaces.getLayers()[0].fire('click'); }")
+    click_a_feature(page, "green_spaces", "/api/v1/map/layers/green_spaces.geojson")
     page.wait_for_selector("#details dt")
     return list(
         page.evaluate(

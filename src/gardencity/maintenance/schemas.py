@@ -85,3 +85,34 @@ class InspectionOut(BaseModel):
     inspected_at: datetime
     items: list[dict[str, Any]]
     case_ids: list[int]
+
+
+#: the properties of an imported site's feature as a campaign office names them (Chinese or
+#: English column headers), by the field they fill
+SITE_PROPERTY_NAMES = {
+    "code": ("code", "编号", "代码"),
+    "name": ("name", "名称"),
+    "site_type": ("site_type", "type", "类型"),
+    "unit_code": ("unit_code", "unit", "责任单位编号", "责任单位"),
+    "unit_id": ("unit_id",),
+    "address": ("address", "地址"),
+}
+
+
+def site_properties(properties: dict[str, Any], type_names: dict[str, str]) -> dict[str, Any]:
+    """A feature's properties as :class:`SiteIn` fields: headers in Chinese or English, and
+    a site type by its code or its name in either language (``type_names``: name → code,
+    lower-case).
+
+    >>> site_properties({"编号": "P1", "类型": "公园", "地址": "鼓楼区"}, {"公园": "park"})
+    {'code': 'P1', 'site_type': 'park', 'address': '鼓楼区'}
+    """
+    known = {alias: field for field, aliases in SITE_PROPERTY_NAMES.items() for alias in aliases}
+    out: dict[str, Any] = {}
+    for key, value in properties.items():
+        field = known.get(str(key).strip().lower(), known.get(str(key).strip(), key))
+        out[field] = value
+    kind = out.get("site_type")
+    if isinstance(kind, str):
+        out["site_type"] = type_names.get(kind.strip().lower(), kind)
+    return out

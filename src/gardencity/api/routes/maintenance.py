@@ -24,7 +24,7 @@ from gardencity.campaign.schemas import DbId, GeoJSONGeometry
 from gardencity.errors import InvalidRequestError
 from gardencity.maintenance import scores, service, weekly
 from gardencity.maintenance.checklists import Checklists
-from gardencity.maintenance.schemas import InspectionIn, InspectionOut, SiteIn
+from gardencity.maintenance.schemas import InspectionIn, InspectionOut, SiteIn, site_properties
 from gardencity.messages import Catalogue, Message
 from gardencity.settings import Settings
 from gardencity.text import CleanInput
@@ -114,17 +114,24 @@ def import_sites(
     request: Request, session: DbSession, ctx: Ctx, user: CurrentUser, body: SiteCollection
 ) -> dict[str, Any]:
     """Sites from a GeoJSON FeatureCollection (WGS 84); properties: code, name, site_type,
-    unit_code (or unit_id), address. All are imported, or none when any has a problem."""
+    unit_code (or unit_id), address, or their Chinese names (编号、名称、类型、责任单位编号、
+    地址), a type by its code or name. All are imported, or none when any has a problem."""
     authorize(user, "maintenance.manage")
+    lists = checklists(request)
+    type_names = {
+        name.lower(): code
+        for code, spec in lists.site_types.items()
+        for name in (code, spec.name.zh, spec.name.en)
+    }
     sites: list[SiteIn | Message] = []
     for feature in body.features:
-        props = dict(feature.properties)
+        props = site_properties(dict(feature.properties), type_names)
         try:
             sites.append(SiteIn.model_validate(props | {"geometry": feature.geometry.model_dump()}))
         except PydanticValidationError as exc:
             detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             sites.append(MESSAGES.message("problem.malformed", detail=detail))
-    created = service.import_sites(session, ctx, user, checklists(request), sites)
+    created = service.import_sites(session, ctx, user, lists, sites)
     session.commit()
     return {"imported": len(created)}
 
