@@ -71,6 +71,8 @@ def _proper_names(server: LiveServer) -> list[str]:
     standard's and the indicators' Chinese titles are not translated (the case's comment)."""
     units = server.api("GET", "/api/v1/units", "admin")
     names = {u["name"] for u in units} | {"示范市", "请尽快处理", "中文", "admin", "创园办管理员"}
+    targets = server.api("GET", "/api/v1/targets", "admin")["targets"]
+    names |= {t["action_name"] for t in targets}  # the office's names of its own actions
     return sorted(names, key=len, reverse=True)
 
 

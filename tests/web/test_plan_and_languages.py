@@ -58,19 +58,17 @@ def test_the_plan_lists_each_actions_cases_and_opens_the_filtered_case_desk(
     browser: Any, live_server: LiveServer, shot: Any
 ) -> None:
     action = "plan_pocket_parks"
-    live_server.api(
-        "POST",
-        "/api/v1/targets",
-        "admin",
-        json={
-            "unit_id": live_server.units["d1"],
-            "action_code": action,
-            "action_name": "口袋公园建设",
-            "metric": "new_green_area_ha",
-            "target_value": 5,
-            "year": 2026,
-        },
-    )
+    target = {
+        "unit_id": live_server.units["d1"],
+        "action_code": action,
+        "action_name": "口袋公园建设",
+        "metric": "new_green_area_ha",
+        "target_value": 5,
+        "year": 2026,
+    }
+    listed = live_server.api("GET", "/api/v1/targets", "admin")["targets"]
+    if not any(t["action_code"] == action for t in listed):  # the server is shared by files
+        live_server.api("POST", "/api/v1/targets", "admin", json=target)
     cases = [_file(live_server, action) for _ in range(3)]
     _close(live_server, cases[0])
     other = _file(live_server, "plan_shaded_roads")

@@ -10,6 +10,16 @@ import pytest
 from gardencity.vocabulary import vocabulary
 from tests.web.conftest import LiveServer, login
 
+# the style a layer is drawn with: its first feature's Leaflet options (GeoJSON), or the
+# symbolizers of its paint rules (vector tiles: a fill, then its outline)
+DRAWN_STYLE = """() => {
+    const layer = gc.mapLoaded.uncovered_residential;
+    if (!layer.tiled) return layer.getLayers()[0].options;
+    const [fill, line] = layer.paintRules.map((rule) => rule.symbolizer);
+    const opacity = fill.opacity.value !== undefined ? fill.opacity.value : fill.opacity.str;
+    return { fillColor: fill.fill.str, color: line.color.str, fillOpacity: opacity };
+}"""
+
 
 def _rgb(colour: str) -> str:
     r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
@@ -64,7 +74,7 @@ def test_the_map_legend_and_badges_use_the_vocabulary(
     ]
     assert classes == expected
     # a drawn layer has the vocabulary's colours
-    drawn = page.evaluate("() => gc.mapLoaded.uncovered_residential.getLayers()[0].options")
+    drawn = page.evaluate(DRAWN_STYLE)
     uncovered = words.style("layers", "uncovered_residential")
     assert (drawn["fillColor"], drawn["color"]) == (uncovered.fill, uncovered.stroke)
     assert drawn["fillOpacity"] == pytest.approx(uncovered.fill_opacity)
