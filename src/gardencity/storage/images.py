@@ -20,6 +20,7 @@ still refused.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import shutil
@@ -31,7 +32,7 @@ from typing import Any
 from gardencity.errors import InvalidRequestError
 from gardencity.messages import Catalogue
 
-__all__ = ["IMAGE_TYPES", "MAX_PIXELS", "CleanImage", "strip_metadata"]
+__all__ = ["IMAGE_TYPES", "MAX_PIXELS", "CleanImage", "clean_photo", "strip_metadata"]
 MESSAGES = Catalogue(__package__)
 
 #: media type → (Pillow format to write, media type written)
@@ -148,6 +149,13 @@ def strip_metadata(content: bytes, media_type: str) -> CleanImage:
         options = {"quality": _WEBP_QUALITY}
     pixels.save(buffer, fmt, **options)
     return CleanImage(buffer.getvalue(), out_type)
+
+
+def clean_photo(content: bytes, media_type: str) -> tuple[bytes, str, str]:
+    """:func:`strip_metadata` and the SHA-256 of its result: (content, media type, hash),
+    plain values that cross to and from a worker process (gardencity.storage.photo_pool)."""
+    cleaned = strip_metadata(content, media_type)
+    return cleaned.content, cleaned.media_type, hashlib.sha256(cleaned.content).hexdigest()
 
 
 # a marker inside entropy-coded data: 0xFF followed by neither a stuffed 0x00 nor a restart
