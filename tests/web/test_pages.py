@@ -410,6 +410,7 @@ def test_a_resident_reports_and_follows_a_case(
     page.select_option("#r-category", "damaged_facility")
     page.fill("#r-description", "公园座椅损坏")
     page.set_input_files("#r-photo", _photo_file(tmp_path, "bench.jpg", (90, 60, 30)))
+    page.wait_for_function("() => document.querySelector('#r-preview').naturalWidth > 0")
     page.fill("#r-phone", "13800000000")
     # the place: a click on the public map
     page.locator("#public-map").click(position={"x": 195, "y": 160})

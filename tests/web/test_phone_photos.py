@@ -12,8 +12,10 @@ import httpx
 import pytest
 from PIL import Image
 
+from gardencity.settings import Settings
+from gardencity.storage.files import FileStore
 from tests._images import MARKERS, phone_photo
-from tests.web.conftest import LiveServer, patrol_on_phone
+from tests.web.conftest import PHONE, LiveServer, login, patrol_on_phone, watch_errors
 
 pytestmark = pytest.mark.slow
 
@@ -72,3 +74,76 @@ def test_the_patrol_page_sends_a_small_upright_photo_without_its_metadata(
     rgb = picture.convert("RGB")
     top, bottom = rgb.getpixel((768, 400)), rgb.getpixel((768, 1650))
     assert top[0] > 150 > top[2] and bottom[2] > 150 > bottom[0]  # the red half is on top
+
+
+CAMERA_4000 = {  # a 12-megapixel phone photo taken upright, stored sideways (orientation 6)
+    "name": "IMG_0002.jpg",
+    "mimeType": "image/jpeg",
+    "buffer": phone_photo("JPEG", orientation=6, size=(4000, 3000)),
+}
+
+
+def _small_upright_and_clean(stored: bytes) -> None:
+    assert not any(marker in stored for marker in MARKERS) and b"Exif" not in stored
+    picture = Image.open(io.BytesIO(stored))
+    assert picture.format == "JPEG" and picture.size == (1536, 2048)  # upright, long side 2048
+    rgb = picture.convert("RGB")
+    top, bottom = rgb.getpixel((768, 400)), rgb.getpixel((768, 1650))
+    assert top[0] > 150 > top[2] and bottom[2] > 150 > bottom[0]  # the red half is on top
+
+
+def test_the_resident_page_shrinks_a_photo_when_it_is_picked_and_shows_it(
+    browser: Any, live_server: LiveServer, shot: Any
+) -> None:
+    ctx = browser.new_context(
+        base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True
+    )
+    page = ctx.new_page()
+    watch_errors(page)
+    page.goto("/public")
+    page.wait_for_selector("#public-map[data-count]")
+    page.select_option("#r-category", "damaged_facility")
+    page.set_input_files("#r-photo", CAMERA_4000)
+    page.wait_for_function("() => document.querySelector('#r-preview').naturalWidth > 0")
+    preview = page.evaluate(
+        "() => { const i = document.querySelector('#r-preview'); "
+        "return [i.naturalWidth, i.naturalHeight, i.getBoundingClientRect().width]; }"
+    )
+    assert preview[:2] == [1536, 2048] and 0 < preview[2] <= PHONE["width"]  # upright, fits
+    page.locator("#r-preview").scroll_into_view_if_needed()
+    shot(page, "public-photo-picked")
+    page.locator("#public-map").click(position={"x": 195, "y": 160})
+    page.click("#report-form button[type=submit]")
+    reference = page.locator("#new-reference").inner_text(timeout=20_000)
+    assert page.locator("#r-preview").is_hidden() and page.errors == []
+    ctx.close()
+
+    case = httpx.get(f"{live_server.url}/api/v1/public/cases/{reference}").json()
+    (photo,) = case["photos"]
+    _small_upright_and_clean(httpx.get(f"{live_server.url}{photo['url']}").content)
+
+
+def test_a_photo_kept_as_ledger_evidence_is_shrunk_a_document_is_not(
+    browser: Any, live_server: LiveServer
+) -> None:
+    page = login(browser, live_server, "admin")
+    page.goto("/ledger")
+    page.wait_for_function("() => document.querySelector('#l-item').options.length > 0")
+    store = FileStore(Settings.for_workspace(live_server.workspace).files_dir)
+    pdf = b"%PDF-1.4\n" + b"minutes " * 200
+    for title, upload in [
+        ("现场照片", CAMERA_4000),
+        ("会议纪要", {"name": "纪要.pdf", "mimeType": "application/pdf", "buffer": pdf}),
+    ]:
+        page.fill("#l-title", title)
+        page.set_input_files("#l-file", upload)
+        page.click("#ledger-form button[type=submit]")
+        page.wait_for_function("() => document.querySelector('#l-title').value === ''")
+    assert page.errors == [] and page.locator("#ledger-error").inner_text() == ""
+    page.context.close()
+    documents = live_server.api("GET", "/api/v1/ledger", "admin")
+    documents = documents if isinstance(documents, list) else documents["items"]
+    kept = {d["title"]: d for d in documents if d["title"] in {"现场照片", "会议纪要"}}
+    _small_upright_and_clean(store.read(kept["现场照片"]["file_sha256"]))
+    assert kept["现场照片"]["filename"] == "IMG_0002.jpg"
+    assert store.read(kept["会议纪要"]["file_sha256"]) == pdf

@@ -48,10 +48,10 @@
     button.disabled = true;
     try {
       if (action === "submit") {
-        const file = document.getElementById("action-photo").files[0];
+        const [file] = await window.gc.pickedPhotos(document.getElementById("action-photo"));
         if (!file) { toast(t("photo_required")); document.getElementById("action-photo").focus(); return; }
         const data = new FormData();
-        data.append("file", await window.gc.phonePhoto(file));
+        data.append("file", file);
         data.append("role", "after");
         if (document.getElementById("action-photo-public").checked) data.append("public", "true");
         const attachment = await api(`/api/v1/cases/${id}/attachments`, { method: "POST", body: data });

@@ -87,7 +87,7 @@
     if (f.due_at.value) body.due_at = `${f.due_at.value}T18:00:00+08:00`;
     if (f.note.value.trim()) body.note = f.note.value.trim();
     try {
-      const file = f.file.files[0];
+      const [file] = await window.gc.pickedPhotos(f.file); // a photo shrunk, a document as it is
       if (file) {  // the file first (into the file store), then the document pointing at it
         const upload = new FormData();
         upload.append("file", file);

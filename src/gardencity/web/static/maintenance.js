@@ -74,9 +74,8 @@
       const item = { code: r.code, result: r.result };
       if (r.result === "fail") {
         item.file_case = r.row.querySelector(".mi-case input").checked;
-        const file = r.row.querySelector("input[type=file]").files[0];
-        if (file) {
-          const photo = await window.gc.phonePhoto(file);
+        const [photo] = await window.gc.pickedPhotos(r.row.querySelector("input[type=file]"));
+        if (photo) {
           body.append("photos", photo, photo.name || `${r.code}.jpg`);
           body.append("photo_item", r.code);
         }

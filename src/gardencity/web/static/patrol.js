@@ -3,7 +3,7 @@
    outbox (outbox.js): without signal it waits on the phone and is sent when the network returns. */
 "use strict";
 (function () {
-  const { PAGE, t, esc, toast, phonePhoto, outbox, track } = window.gc;
+  const { PAGE, t, esc, toast, pickedPhotos, outbox, track } = window.gc;
   const form = document.getElementById("patrol-form");
   const status = document.getElementById("p-gps-status");
   const result = document.getElementById("patrol-result");
@@ -155,8 +155,8 @@
       };
       const patrol = track.current();
       if (patrol) body.patrol = patrol.uuid; // filed during the patrol: it belongs to it
-      const file = form.elements.photo.files[0];
-      const item = await outbox.add(user, body, file ? await phonePhoto(file) : null);
+      const [photo] = await pickedPhotos(form.elements.photo); // shrunk when it was picked
+      const item = await outbox.add(user, body, photo || null);
       await showOutbox();
       if (!navigator.onLine) { cleared(); result.textContent = t("outbox_kept"); return; }
       const done = await sendWaiting();

@@ -2,7 +2,12 @@
    most 2048 px on its long side, upright, without the camera's metadata (place, make, model),
    before it leaves the phone: uploads are five times smaller over a weak signal, and the
    server's work is a copy. What the browser cannot decode (HEIC on most desktops) is sent as
-   it is; the server converts it and strips its metadata in any case. */
+   it is; the server converts it and strips its metadata in any case.
+
+   Every file input of a page is shrunk when a photo is picked (not when the form is sent): the
+   work is done while the person fills in the rest, and what a form keeps for later (the
+   patrol's offline outbox) is already the small photo. Pages read it with
+   `await gc.pickedPhotos(input)`; documents (PDF, Word, Excel) come back untouched. */
 "use strict";
 (function () {
   const LONG_SIDE = 2048;
@@ -46,5 +51,22 @@
     return new File([blob], name, { type: "image/jpeg", lastModified: file.lastModified });
   }
 
+  const picked = new WeakMap(); // input -> { files, shrunk: Promise<File[]> }
+
+  document.addEventListener("change", (event) => {
+    const input = event.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== "file") return;
+    const files = [...input.files];
+    picked.set(input, { files, shrunk: Promise.all(files.map(phonePhoto)) });
+  }, true);
+
+  function pickedPhotos(input) {
+    const files = [...(input.files || [])];
+    const known = picked.get(input);
+    const same = known && known.files.length === files.length && known.files.every((f, i) => f === files[i]);
+    return same ? known.shrunk : Promise.all(files.map(phonePhoto));
+  }
+
   window.gc.phonePhoto = phonePhoto;
+  window.gc.pickedPhotos = pickedPhotos;
 })();

@@ -38,13 +38,25 @@
   }
   loadMap().catch((err) => toast(err.message));
 
+  // the picked photo as it will be sent (upright, shrunk), so the resident sees what goes
+  const preview = document.getElementById("r-preview");
+  function showPhoto(photo) {
+    if (preview.src) URL.revokeObjectURL(preview.src);
+    preview.hidden = !photo;
+    if (photo) preview.src = URL.createObjectURL(photo); else preview.removeAttribute("src");
+  }
+  form.elements.photo.addEventListener("change", async () => {
+    const [photo] = await window.gc.pickedPhotos(form.elements.photo);
+    showPhoto(photo);
+  });
+
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     const data = new FormData(form);
-    if (!form.elements.photo.files.length) data.delete("photo");
-    else data.set("photo", await window.gc.phonePhoto(form.elements.photo.files[0]));
+    const [photo] = await window.gc.pickedPhotos(form.elements.photo);
+    if (photo) data.set("photo", photo); else data.delete("photo");
     if (!form.elements.contact_phone.value) data.delete("contact_phone");
     const optIn = document.getElementById("r-notify").checked && {
       phone: form.elements.contact_phone.value.trim() || null,
@@ -58,6 +70,7 @@
       if (optIn && (optIn.phone || optIn.email)) await subscribe(result, optIn);
       document.getElementById("f-reference").value = result.reference;
       form.reset();
+      showPhoto(null);
       loadMap(result.reference);
       follow(result.reference);
     } catch (err) { toast(err.message); }

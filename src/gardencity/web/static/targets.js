@@ -93,7 +93,7 @@
       button.disabled = true;
       try {
         const evidence = [];
-        for (const file of f.elements.files.files) {
+        for (const file of await window.gc.pickedPhotos(f.elements.files)) {
           const data = new FormData();
           data.append("file", file);
           evidence.push((await api("/api/v1/evidence", { method: "POST", body: data })).sha256);
