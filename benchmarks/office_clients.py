@@ -7,7 +7,17 @@ multipart photo uploads and the read-the-version-then-act workflow are plain cod
 * ``filer``    an inspector files a case, then uploads its photo;
 * ``workflow`` takes its own cases round the workflow: dispatch → accept → (after-photo)
   submit → verify → reopen, each action with the version it has just read;
-* ``public``   a resident: reports with a photo (one in three), or follows a report.
+* ``public``   a resident on the public page: reports with a photo (one in three), or
+  follows a report;
+* ``open311``  an outside application (a hotline's or a mini-program's) on Open311: posts a
+  request with the camera's full-size photo as it is (one in three), or reads one back.
+
+Photos: the staff pages and the resident's page send what photos.js makes of a camera
+photo (at most 2048 px, upright, no metadata; see :func:`page_photos`); the Open311
+application sends the camera's 8-megapixel file unchanged, as outside clients do.
+
+With ``think_s`` (a range of seconds) each client pauses between one action and the next
+as a person does; without it the clients are closed loops that saturate the server.
 
 A prober asks ``/api/v1/health`` every 50 ms beside them. Every answer is recorded with its
 latency; anything but 200/201 is a failure (a 409 lost race is counted apart).
@@ -29,7 +39,7 @@ from typing import Any
 
 import httpx
 
-MIX = {"reader": 8, "filer": 4, "workflow": 4, "public": 4}  # per 20 clients
+MIX = {"reader": 8, "filer": 4, "workflow": 4, "public": 2, "open311": 2}  # per 20 clients
 REQUEST_TIMEOUT_S = 30.0
 
 
@@ -42,8 +52,10 @@ class Office:
     case_ids: list[int]  # seeded cases in district 1 (the workflow clients share them out)
     references: list[str]  # public references to follow
     points: list[tuple[float, float]]  # lon, lat
-    photos: list[bytes]
-    think_s: float = 0.0
+    photos: list[bytes]  # as the pages send them
+    camera_photos: list[bytes]  # as the camera wrote them (the Open311 application sends these)
+    api_key: str  # the Open311 application's
+    think_s: tuple[float, float] | None = None  # a person's pause between actions
 
 
 @dataclass
@@ -70,10 +82,12 @@ class Client:
     def auth(self, username: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.office.tokens[username]}"}
 
-    def photo(self) -> bytes:
-        """A phone photo, unique even without its metadata (so the store writes a new file
-        every time): the last eight entries of its first quantisation table are random."""
-        photo = bytearray(self.rng.choice(self.office.photos))
+    def photo(self, *, camera: bool = False) -> bytes:
+        """A phone photo (as the pages send it, or with ``camera`` as the camera wrote it),
+        unique even without its metadata (so the store writes a new file every time): the
+        last eight entries of its first quantisation table are random."""
+        sent = self.office.camera_photos if camera else self.office.photos
+        photo = bytearray(self.rng.choice(sent))
         table = photo.index(b"\xff\xdb") + 5  # marker, length, precision and table id
         photo[table + 56 : table + 64] = bytes(max(1, b) for b in uuid.uuid4().bytes[:8])
         return bytes(photo)
@@ -182,11 +196,37 @@ async def public(client: Client, mine: list[str]) -> None:
     await client.call("follow", "GET", f"/api/v1/public/cases/{reference}")
 
 
+async def open311(client: Client, mine: list[str]) -> None:
+    office, rng = client.office, client.rng
+    if rng.random() < 1 / 3 or not mine:
+        lon, lat = rng.choice(office.points)
+        posted = await client.call(
+            "api_report",
+            "POST",
+            "/open311/v2/requests.json",
+            data={
+                "api_key": office.api_key,
+                "service_code": "weeds",
+                "lat": str(lat),
+                "long": str(lon),
+                "description": "热线转来：绿地杂草",
+            },
+            files={"media": ("IMG_0001.JPG", client.photo(camera=True), "image/jpeg")},
+        )
+        if posted is not None:
+            mine.append(posted.json()[0]["service_request_id"])
+        return
+    await client.call("api_follow", "GET", f"/open311/v2/requests/{rng.choice(mine)}.json")
+
+
 async def _loop(client: Client, step: Callable[[], Awaitable[None]], until: float) -> None:
+    think = client.office.think_s
+    if think:  # people do not all begin at the same instant
+        await asyncio.sleep(client.rng.uniform(0, think[1]))
     while time.monotonic() < until:
         await step()
-        if client.office.think_s:
-            await asyncio.sleep(client.rng.expovariate(1 / client.office.think_s))
+        if think:
+            await asyncio.sleep(client.rng.uniform(*think))
 
 
 async def _probe_health(client: Client, until: float) -> None:
@@ -211,6 +251,8 @@ def _clients(office: Office, record: Record, count: int) -> list[tuple[Client, C
             step = _bind(filer, client, next(inspectors))
         elif kind == "workflow":
             step = _bind(workflow, client, list(next(shares)))
+        elif kind == "open311":
+            step = _bind(open311, client, [])
         else:
             step = _bind(public, client, [])
         plans.append((client, step))

@@ -1,15 +1,18 @@
 """A campaign office's real use against a real server: the embedded SQLite default (with the
 durable ``synchronous=FULL``, and with ``NORMAL`` for comparison) and PostgreSQL.
 
-    python -m benchmarks.office_load [--seconds 60] [--clients 20] [--backends …]
+    python -m benchmarks.office_load [--seconds 60] [--clients 20] [--backends …] [--think 1,3]
     make bench-office
 
 For each backend: a fresh database with an organisation and 300 cases, uvicorn as
 ``gardencity serve`` runs it (one process unless ``--workers``), then the client mix of
 benchmarks/office_clients.py for ``--seconds`` (readers, case filings with photos, workflow
-transitions, public reports with photos, follow-ups; a health prober beside them). Recorded
-in benchmarks/results/office_load.json with the machine's core count: per operation and
-overall p50/p99, health p99, failures, throughput, CPU per request of the server, the
+transitions, public reports with photos, follow-ups, an outside Open311 application posting
+full-size camera photos; a health prober beside them). Twice: saturated (every client sends
+its next request as soon as the last is answered) and with think time (each client pauses
+1–3 s between actions, as people do; SQLite and PostgreSQL only). Recorded in
+benchmarks/results/office_load.json with the machine's core count: per operation and
+overall p50/p90/p99, health p99, failures, throughput, CPU per request of the server, the
 database and the load generator. The durability section times single-case commits on
 SQLite with FULL and NORMAL side by side (the write cost of surviving a power cut).
 
@@ -43,7 +46,16 @@ from benchmarks.server_tools import REPO, machine, postgres_server, tree_cpu_sec
 
 RESULTS = REPO / "benchmarks" / "results" / "office_load.json"
 WORKDIR = REPO / "benchmarks" / "cache"  # on the repository's disk: /tmp may be tmpfs (no fsync)
-BACKENDS = ("sqlite", "sqlite_normal", "postgresql", "sqlite_camera_photos")
+BACKENDS = (
+    "sqlite",
+    "sqlite_normal",
+    "postgresql",
+    "sqlite_camera_photos",
+    "sqlite_photos_in_process",
+)
+DEFAULT_BACKENDS = ("sqlite", "sqlite_normal", "postgresql", "sqlite_photos_in_process")
+COMPARISON_ONLY = {"sqlite_normal", "sqlite_camera_photos", "sqlite_photos_in_process"}
+MODES = ("saturated", "with_think_time")
 TARGET = {"failures": 0, "p99_ms": 500, "health_p99_ms": 100}
 STAFF = ("admin", "coord1", "coord2", "leader", "inspector", "patrol1", "patrol2")
 PASSWORD = "office-load-1"
@@ -57,6 +69,22 @@ def normal_sync_app() -> Any:
     from gardencity.app import app_from_env
 
     return app_from_env()
+
+
+def photos_in_process_app() -> Any:
+    """uvicorn factory of the comparison run: photos cleaned in the request's thread, as
+    before the photo worker processes."""
+    from gardencity.app import app_from_env
+
+    app = app_from_env()
+    app.state.ctx.files.photo_pool = None
+    return app
+
+
+FACTORIES = {
+    "sqlite_normal": "benchmarks.office_load:normal_sync_app",
+    "sqlite_photos_in_process": "benchmarks.office_load:photos_in_process_app",
+}
 
 
 def district_points(count: int = 64) -> list[tuple[float, float]]:
@@ -96,7 +124,7 @@ def seed(url: str, files: Path, points: list[tuple[float, float]]) -> dict[str, 
     db = open_database(url)
     ctx = ServiceContext(load_campaign_config(), FileStore(files))
     with db.session() as session:
-        seed_organisation(session, ctx, two_districts(), password=PASSWORD, cell_m=500)
+        org = seed_organisation(session, ctx, two_districts(), password=PASSWORD, cell_m=500)
     with db.session() as session:
         users = {u.username: u for u in session.scalars(select(User))}
         tokens = {
@@ -120,6 +148,7 @@ def seed(url: str, files: Path, points: list[tuple[float, float]]) -> dict[str, 
             for i in range(300)
         ]
         seeded = {
+            "api_key": org.api_key,
             "tokens": tokens,
             "case_ids": [c.id for c in cases],
             "references": [c.reference for c in cases if c.category == "weeds"],
@@ -176,11 +205,12 @@ def run_backend(
     work: Path,
     args: argparse.Namespace,
     database_pid: int | None,
-    photos: list[bytes],
+    photos: dict[str, list[bytes]],
+    think_s: tuple[float, float] | None,
 ) -> dict[str, Any]:
     import uvloop
 
-    files = work / f"files-{name}"
+    files = work / f"files-{name}-{'think' if think_s else 'saturated'}"
     points = district_points()
     seeded = seed(url, files, points)
     settings = {
@@ -189,11 +219,7 @@ def run_backend(
         "GARDENCITY_PUBLIC_READS_PER_MINUTE": "1000000",
         "GARDENCITY_PUBLIC_WRITES_PER_MINUTE": "1000000",
     }
-    factory = (
-        "benchmarks.office_load:normal_sync_app"
-        if name == "sqlite_normal"
-        else "gardencity.app:app_from_env"
-    )
+    factory = FACTORIES.get(name, "gardencity.app:app_from_env")
     with uvicorn_server(settings, workers=args.workers, factory=factory) as (port, pid):
         office = Office(
             url=f"http://127.0.0.1:{port}",
@@ -201,8 +227,10 @@ def run_backend(
             case_ids=seeded["case_ids"],
             references=seeded["references"],
             points=points,
-            photos=photos,
-            think_s=args.think_ms / 1000,
+            photos=photos["camera" if name == "sqlite_camera_photos" else "pages"],
+            camera_photos=photos["camera"],
+            api_key=seeded["api_key"],
+            think_s=think_s,
         )
         before = _cpu(pid, database_pid)
         started = time.monotonic()
@@ -210,7 +238,7 @@ def run_backend(
         elapsed = time.monotonic() - started
         after = _cpu(pid, database_pid)
     result = summarise(record, elapsed, {k: after[k] - before[k] for k in after})
-    result["photo_kb"] = round(statistics.mean(len(p) for p in photos) / 1000)
+    result["photo_kb"] = {k: round(statistics.mean(map(len, p)) / 1000) for k, p in photos.items()}
     return result
 
 
@@ -282,73 +310,121 @@ def _file_system(path: Path) -> str:
     return kind
 
 
-def main() -> None:
+def _think_range(text: str) -> tuple[float, float]:
+    low, _, high = text.partition(",")
+    think = (float(low), float(high or low))
+    if not 0 <= think[0] <= think[1]:
+        raise argparse.ArgumentTypeError("two numbers of seconds, low,high (for example 1,3)")
+    return think
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workers", type=int, default=1, help="server processes")
-    parser.add_argument("--think-ms", type=float, default=0, help="mean pause between requests")
-    parser.add_argument("--backends", default=",".join(BACKENDS), help=",".join(BACKENDS))
+    parser.add_argument(
+        "--think", type=_think_range, default=(1.0, 3.0), help="seconds a person pauses: low,high"
+    )
+    parser.add_argument("--modes", default=",".join(MODES), help=",".join(MODES))
+    parser.add_argument("--backends", default=",".join(DEFAULT_BACKENDS), help=",".join(BACKENDS))
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    backends = [b for b in args.backends.split(",") if b]
-    unknown = set(backends) - set(BACKENDS)
+    args.backends = [b for b in args.backends.split(",") if b]
+    args.modes = [m for m in args.modes.split(",") if m]
+    unknown = (set(args.backends) - set(BACKENDS)) | (set(args.modes) - set(MODES))
     if unknown:
-        sys.exit(f"unknown backend(s) {sorted(unknown)}; choose from {', '.join(BACKENDS)}")
+        sys.exit(f"unknown {sorted(unknown)}: backends are {BACKENDS}, modes {MODES}")
+    return args
+
+
+def run_all(args: argparse.Namespace, work: Path, photos: dict[str, list[bytes]]) -> dict[str, Any]:
+    """Each backend in each mode (a comparison-only backend saturated only): mode → backend →
+    summary."""
+    runs: dict[str, dict[str, Any]] = {mode: {} for mode in args.modes}
+    for name in args.backends:
+        plan = [
+            (mode, args.think if mode == "with_think_time" else None)
+            for mode in args.modes
+            if mode == "saturated" or name not in COMPARISON_ONLY
+        ]
+        if name == "postgresql":
+            with postgres_server(work / "pg", durable=True) as (server, postmaster):
+                import psycopg
+
+                admin = server.replace("postgresql+psycopg://", "postgresql://")
+                for mode, think in plan:
+                    with psycopg.connect(admin + "postgres", autocommit=True) as conn:
+                        conn.execute(f"CREATE DATABASE office_{mode} TEMPLATE gardencity_template")
+                    url = f"{server}office_{mode}"
+                    runs[mode][name] = run_backend(name, url, work, args, postmaster, photos, think)
+                    _show(mode, name, runs[mode][name])
+        else:
+            for mode, think in plan:
+                url = f"sqlite:///{work / f'{name}-{mode}' / 'campaign.db'}"
+                runs[mode][name] = run_backend(name, url, work, args, None, photos, think)
+                _show(mode, name, runs[mode][name])
+    return runs
+
+
+def _show(mode: str, name: str, result: dict[str, Any]) -> None:
+    print(mode, name, json.dumps({k: v for k, v in result.items() if "by_" not in k}))
+
+
+def main() -> None:
+    args = _arguments()
     WORKDIR.mkdir(parents=True, exist_ok=True)
-    runs: dict[str, Any] = {}
     camera = phone_photos()
     photos = {"pages": page_photos(camera), "camera": camera}
     with tempfile.TemporaryDirectory(dir=WORKDIR, prefix="office-") as tmp:
         work = Path(tmp)
         os.chmod(work, 0o755)  # pg-test-server switches to the postgres user
-        for name in backends:
-            if name == "postgresql":
-                with postgres_server(work / "pg", durable=True) as (server, postmaster):
-                    import psycopg
-
-                    admin = server.replace("postgresql+psycopg://", "postgresql://")
-                    with psycopg.connect(admin + "postgres", autocommit=True) as conn:
-                        conn.execute("CREATE DATABASE office TEMPLATE gardencity_template")
-                    runs[name] = run_backend(
-                        name, server + "office", work, args, postmaster, photos["pages"]
-                    )
-            else:
-                url = f"sqlite:///{work / name / 'campaign.db'}"
-                sent = photos["camera" if name == "sqlite_camera_photos" else "pages"]
-                runs[name] = run_backend(name, url, work, args, None, sent)
-            print(name, json.dumps({k: v for k, v in runs[name].items() if "by_" not in k}))
-        durability = commit_cost(work) if any(b.startswith("sqlite") for b in backends) else {}
+        runs = run_all(args, work, photos)
+        sqlite = any(b.startswith("sqlite") for b in args.backends)
+        durability = commit_cost(work) if sqlite else {}
         shutil.rmtree(work / "pg", ignore_errors=True)
     result = {
         "machine": machine(),
-        "setup": {
-            "clients": args.clients,
-            "mix_per_20_clients": MIX,
-            "think_ms": args.think_ms,
-            "seconds": args.seconds,
-            "uvicorn_workers": args.workers,
-            "cases_seeded": 300,
-            "load_generator": "asyncio (uvloop) + httpx, one keep-alive connection per client; "
-            "benchmarks/office_clients.py",
-            "databases": {
-                "sqlite": "embedded SQLite, WAL, synchronous=FULL (the default)",
-                "sqlite_normal": "embedded SQLite, WAL, synchronous=NORMAL (comparison only)",
-                "postgresql": "PostgreSQL 15 + PostGIS on loopback, fsync on",
-                "sqlite_camera_photos": "as sqlite, but every photo is the camera's 8-MP file "
-                "as it is (an API client that does not resize), for comparison",
-            },
-            "photos": "the pages' photos: 8-MP camera JPEGs (3 MB, EXIF with GPS, half "
-            "sideways) passed through the pages' own photos.js in Chromium (≤ 2048 px, "
-            "upright, no metadata); sqlite_camera_photos uploads the camera files unchanged",
-        },
+        "setup": _setup(args),
         "target": TARGET,
-        "runs": runs,
+        "runs": runs.get("saturated", {}),
+        "runs_with_think_time": runs.get("with_think_time", {}),
         "durability": durability,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     print(json.dumps({"durability": durability}, ensure_ascii=False))
+
+
+def _setup(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "clients": args.clients,
+        "mix_per_20_clients": MIX,
+        "runs": "runs: saturated, closed loops (each client sends its next request when the "
+        "last is answered); runs_with_think_time: each client pauses a random "
+        f"{args.think[0]:g}–{args.think[1]:g} s between actions, as a person does",
+        "think_s": list(args.think),
+        "seconds": args.seconds,
+        "uvicorn_workers": args.workers,
+        "cases_seeded": 300,
+        "load_generator": "asyncio (uvloop) + httpx, one keep-alive connection per client; "
+        "benchmarks/office_clients.py",
+        "databases": {
+            "sqlite": "embedded SQLite, WAL, synchronous=FULL (the default)",
+            "sqlite_normal": "embedded SQLite, WAL, synchronous=NORMAL (comparison only)",
+            "postgresql": "PostgreSQL 15 + PostGIS on loopback, fsync on",
+            "sqlite_camera_photos": "as sqlite, but every client sends the camera's 8-MP "
+            "files as they are (no page resizes), for comparison",
+            "sqlite_photos_in_process": "as sqlite, but photos are cleaned in the request's "
+            "thread instead of the photo worker processes, for comparison",
+        },
+        "photos": "inspectors (filer), the workflow's after-photos and residents (public) send "
+        "what the platform's pages send: 8-MP camera JPEGs (3 MB, EXIF with GPS, half "
+        "sideways) passed through the pages' own photos.js in Chromium (long side ≤ 2048 px, "
+        "JPEG quality 0.85, upright, no metadata); the outside Open311 application (open311) "
+        "posts the camera's 3 MB files unchanged; the server cleans both in its photo "
+        "worker processes",
+    }
 
 
 if __name__ == "__main__":
