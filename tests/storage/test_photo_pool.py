@@ -3,6 +3,8 @@ stores them, and a photo the workers refuse is refused with the same bilingual m
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,3 +53,16 @@ def test_a_damaged_photo_is_refused_by_the_pool_in_both_languages(
         store.put(phone_photo("JPEG")[:200])
     assert "cannot be read" in refused.value.text("en")
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_a_worker_that_dies_takes_no_later_photo_with_it(tmp_path: Path) -> None:
+    pool = PhotoPool(processes=1)
+    store = FileStore(tmp_path, photo_pool=pool)
+    try:
+        first = store.put(phone_photo("PNG"))
+        for pid in pool.worker_pids():
+            os.kill(pid, signal.SIGKILL)  # as the out-of-memory killer would
+        assert store.put(phone_photo("PNG", orientation=1)).media_type == "image/png"
+        assert store.exists(first.sha256) and pool.worker_pids()
+    finally:
+        pool.shutdown()

@@ -8,7 +8,9 @@ starts none) and stopped with the server. The result is byte for byte what
 :func:`gardencity.storage.images.clean_photo` gives in the calling process.
 
 Workers are forked from a fork server that has the imaging modules loaded: starting them is
-quick, and safe in a process that already runs threads.
+quick, and safe in a process that already runs threads. A worker that dies (a decoder
+crashing on a hostile file, the out-of-memory killer) takes only its pool with it: the photo
+is tried once more in a fresh pool, and refused with a clear message if that one dies too.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import multiprocessing
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
-from gardencity.storage.images import clean_photo
+from gardencity.errors import InvalidRequestError
+from gardencity.storage.images import MESSAGES, clean_photo
 
 __all__ = ["PhotoPool", "cores"]
 
@@ -44,7 +48,21 @@ class PhotoPool:
     def clean(self, content: bytes, media_type: str) -> tuple[bytes, str, str]:
         """:func:`~gardencity.storage.images.clean_photo` run in a worker process
         (its InvalidRequestError, for a damaged or oversized photo, is raised here)."""
-        return self._executor().submit(clean_photo, content, media_type).result()
+        for _ in range(2):
+            pool = self._executor()
+            try:
+                return pool.submit(clean_photo, content, media_type).result()
+            except BrokenProcessPool:
+                self._discard(pool)
+        raise InvalidRequestError(
+            MESSAGES.message("photo_unreadable", detail="the decoder stopped on it")
+        )
+
+    def _discard(self, pool: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
