@@ -384,7 +384,8 @@ def main() -> None:
         durability = commit_cost(work) if sqlite else {}
         shutil.rmtree(work / "pg", ignore_errors=True)
     result = {
-        "machine": machine(),
+        "machine": machine()
+        | {"load_average_1_5_15_min_at_end": [round(x, 1) for x in os.getloadavg()]},
         "setup": _setup(args),
         "target": TARGET,
         "runs": runs.get("saturated", {}),
