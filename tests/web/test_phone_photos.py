@@ -5,6 +5,7 @@ the phone's position from its geolocation and an 8-megapixel photo taken sideway
 from __future__ import annotations
 
 import base64
+import functools
 import io
 from typing import Any
 
@@ -76,11 +77,11 @@ def test_the_patrol_page_sends_a_small_upright_photo_without_its_metadata(
     assert top[0] > 150 > top[2] and bottom[2] > 150 > bottom[0]  # the red half is on top
 
 
-CAMERA_4000 = {  # a 12-megapixel phone photo taken upright, stored sideways (orientation 6)
-    "name": "IMG_0002.jpg",
-    "mimeType": "image/jpeg",
-    "buffer": phone_photo("JPEG", orientation=6, size=(4000, 3000)),
-}
+@functools.cache
+def camera_4000() -> dict[str, Any]:
+    """A 12-megapixel phone photo taken upright, stored sideways (orientation 6)."""
+    photo = phone_photo("JPEG", orientation=6, size=(4000, 3000))
+    return {"name": "IMG_0002.jpg", "mimeType": "image/jpeg", "buffer": photo}
 
 
 def _small_upright_and_clean(stored: bytes) -> None:
@@ -103,7 +104,7 @@ def test_the_resident_page_shrinks_a_photo_when_it_is_picked_and_shows_it(
     page.goto("/public")
     page.wait_for_selector("#public-map[data-count]")
     page.select_option("#r-category", "damaged_facility")
-    page.set_input_files("#r-photo", CAMERA_4000)
+    page.set_input_files("#r-photo", camera_4000())
     page.wait_for_function("() => document.querySelector('#r-preview').naturalWidth > 0")
     preview = page.evaluate(
         "() => { const i = document.querySelector('#r-preview'); "
@@ -132,7 +133,7 @@ def test_a_photo_kept_as_ledger_evidence_is_shrunk_a_document_is_not(
     store = FileStore(Settings.for_workspace(live_server.workspace).files_dir)
     pdf = b"%PDF-1.4\n" + b"minutes " * 200
     for title, upload in [
-        ("现场照片", CAMERA_4000),
+        ("现场照片", camera_4000()),
         ("会议纪要", {"name": "纪要.pdf", "mimeType": "application/pdf", "buffer": pdf}),
     ]:
         page.fill("#l-title", title)
