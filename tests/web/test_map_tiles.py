@@ -120,9 +120,15 @@ def test_switching_a_tiled_layer_on_and_clicking_a_parcel(
     page.goto("/map")
     page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
     page.uncheck("#layer-uncovered_residential")
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
     page.check("#layer-residential")
     page.wait_for_selector("#map[data-layer_residential='drawn']", timeout=30_000)
     assert page.evaluate("gc.mapLoaded.residential.tiled") is True
+    # the service worker leaves the tiles to the browser's cache: none kept for offline
+    kept = page.evaluate(
+        "caches.open('gc-data').then((c) => c.keys()).then((k) => k.map((r) => r.url))"
+    )
+    assert not [url for url in kept if ".pbf" in url], kept
     count = page.locator("#count-residential").get_attribute("data-count")
     land_use = gpd.read_file(live_server.workspace / "city.gpkg", layer="land_use")
     assert int(count) == int(land_use["code"].str.startswith("R").sum())
