@@ -189,15 +189,18 @@ def test_the_overview_draws_blocks_and_streets_not_every_parcel_and_segment(
 
     land_use = gpd.read_file(demo_city / "city.gpkg", layer="land_use")
     parcels = land_use[land_use["code"].str.startswith("R")].to_crs(4326)
+    residential = open_tiles(run_path, "residential")
+    bounds = tuple(parcels.total_bounds)
+    # the city whole (zoom 12), and the last zoom before the details
+    assert 0 < _parts_at(residential, "residential", 12, bounds)[0] < 0.1 * len(parcels)
     overview = tiles.DETAIL_ZOOM - 1
-    rings, _ = _parts_at(open_tiles(run_path, "residential"), "residential", overview,
-                         tuple(parcels.total_bounds))  # fmt: skip
-    assert 0 < rings < 0.1 * len(parcels)
+    assert 0 < _parts_at(residential, "residential", overview, bounds)[0] < 0.25 * len(parcels)
     roads = gpd.read_file(run_path / "diagnostics.gpkg", layer="road_shade_segments")
     shaded = roads[roads["is_shaded"].astype(bool)].to_crs(4326)
-    lines, _ = _parts_at(open_tiles(run_path, "road_shade_segments"), "road_shade_segments",
-                         overview, tuple(shaded.total_bounds))  # fmt: skip
-    assert 0 < lines < 0.5 * len(shaded)
+    streets = open_tiles(run_path, "road_shade_segments")
+    for z in (12, overview):
+        lines, _ = _parts_at(streets, "road_shade_segments", z, tuple(shaded.total_bounds))
+        assert 0 < lines < 0.5 * len(shaded), (z, lines, len(shaded))
     # at the detail zooms every parcel is its own again
     detail, _ = _parts_at(open_tiles(run_path, "residential"), "residential",
                           tiles.DETAIL_ZOOM, tuple(parcels.total_bounds))  # fmt: skip

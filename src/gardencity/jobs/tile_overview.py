@@ -6,7 +6,7 @@ overview therefore draws the same land with far fewer shapes, losing nothing tha
 seen at that scale:
 
 * parcels that lie side by side (residential land, the land outside a park's reach) as the
-  blocks they form: burnt into a grid finer than a screen pixel at the last overview zoom,
+  blocks they form: burnt into a grid finer than a screen pixel at zoom 12 (the city whole),
   the cells joined into polygons (:func:`blocks`); every parcel keeps at least its own cell,
   so none vanishes, and the area drawn stays the area there is;
 * road segments as the streets they form: overlapping and touching segments joined into

@@ -59,14 +59,17 @@ LOW_DETAIL = 9
 #: features are merged into their neighbours (the coverage drawn stays the same)
 MAX_TILE_BYTES = 500_000
 #: from this zoom on each feature is drawn on its own, with its attributes (a click shows
-#: them); below, a layer's shapes are drawn as one (a city's overview stays light)
-DETAIL_ZOOM = 13
+#: them); below, a layer's shapes are drawn as one (a city's overview stays light). At zoom
+#: 13 a large city's quarter is in view, tens of thousands of parcels a few pixels across:
+#: drawn one by one they took the browser over a second
+DETAIL_ZOOM = 14
 #: the attributes the overview keeps: those the map's colours depend on
 OVERVIEW_ATTRIBUTES = {"green_spaces": ("green_class",)}
 #: layers of parcels side by side, drawn at the overview zooms as the blocks they form
 OVERVIEW_BLOCKS = {"residential", "uncovered_residential", "uncovered_residential_walking"}
-#: the blocks' grid: half a tile unit at the last overview zoom (Web Mercator metres)
-BLOCK_CELL_M = WORLD_M / 2 ** (DETAIL_ZOOM - 1 + LOW_DETAIL) / 2
+#: the blocks' grid: half a tile unit at zoom 12, where a city is seen whole (Web Mercator
+#: metres; about 8 m in China): gaps narrower than a pixel there are closed
+BLOCK_CELL_M = WORLD_M / 2 ** (12 + LOW_DETAIL) / 2
 #: at the overview zooms, polygons smaller than about this many tile units² are gathered
 #: into squares of this size holding their total area (tippecanoe's default is 2)
 TINY_POLYGON_SIZE = 4
