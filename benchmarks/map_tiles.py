@@ -10,7 +10,8 @@ browser context, so no tile comes from the browser's cache, at 1440×900:
   (``#map[data-ready-ms]``: outlines, uncovered residential land, cases);
 * ``switch_ms[layer]``: from the checkbox's change event until the layer's tiles in view
   are drawn (the grid's ``load`` plus two frames; ``gc.mapDrawn``), one layer at a time,
-  each switched off again before the next.
+  each switched off again before the next; ``tiles_fetched[layer]``: how many tiles that
+  took, their kB as sent (gzip) and unpacked.
 
 ``--geojson SIZE`` measures the same on a copy whose run has no tiles (the map then loads
 GeoJSON, as before tiles). Targets: first map ≤ 1 s, a layer switch ≤ 300 ms. Results go to
@@ -53,14 +54,27 @@ def _visit(browser: Any, url: str, state: dict[str, Any]) -> dict[str, Any]:
     page.wait_for_selector("#map[data-ready='1']", timeout=300_000)
     first = float(page.locator("#map").get_attribute("data-ready-ms") or "nan")
     switches: dict[str, float] = {}
+    fetched: dict[str, list[float]] = {}
     for name in HEAVY:
         page.check(f"#layer-{name}")
         page.wait_for_selector(f"#map[data-layer_{name}='drawn']", timeout=300_000)
         switches[name] = float(page.evaluate(f"gc.mapDrawn[{name!r}]"))
+        fetched[name] = page.evaluate(TILES_FETCHED, name)
         page.uncheck(f"#layer-{name}")
     tiled = page.evaluate("Object.keys(gc.mapLoaded).filter((k) => gc.mapLoaded[k].tiled)")
+    zoom = page.evaluate("gc.mapLoaded.built_up_area._map.getZoom()")
     context.close()
-    return {"first_map_ms": first, "switch_ms": switches, "tiled": sorted(tiled)}
+    return {"first_map_ms": first, "switch_ms": switches, "tiled": sorted(tiled),
+            "fetched": fetched, "zoom": zoom}  # fmt: skip
+
+
+#: a layer's tiles the browser fetched: how many, and their bytes (as sent, gzip; unpacked)
+TILES_FETCHED = """(name) => {
+  const tiles = performance.getEntriesByType("resource")
+    .filter((e) => e.name.includes(`/tiles/${name}/`));
+  return [tiles.length, tiles.reduce((n, e) => n + e.transferSize, 0) / 1000,
+          tiles.reduce((n, e) => n + e.decodedBodySize, 0) / 1000];
+}"""
 
 
 def measure(url: str, repeat: int) -> dict[str, Any]:
@@ -89,6 +103,9 @@ def measure(url: str, repeat: int) -> dict[str, Any]:
         "switch_ms": {n: round(statistics.median(t)) for n, t in switches.items()},
         "switch_ms_max": {n: round(max(t)) for n, t in switches.items()},
         "tiled_layers": visits[0]["tiled"],
+        "zoom": visits[0]["zoom"],
+        # per layer switch: [tiles fetched, kB sent, kB unpacked]
+        "tiles_fetched": {n: [round(v, 1) for v in visits[0]["fetched"][n]] for n in HEAVY},
     }
     print(json.dumps(result, ensure_ascii=False), flush=True)
     return result

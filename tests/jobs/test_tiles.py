@@ -12,6 +12,8 @@ from typing import Any
 import geopandas as gpd
 import mapbox_vector_tile
 import pytest
+import shapely
+import shapely.geometry
 
 from gardencity.errors import NotFoundError
 from gardencity.jobs.runs import import_outputs, run_dir
@@ -157,3 +159,49 @@ def test_detail_zoom_from_the_strategies() -> None:
     assert _detail_zoom('[{}, {"tiny_polygons": 1}, {}]', 15, 100) == 0
     assert _detail_zoom('[{"tiny_polygons": 90}, {"tiny_polygons": 2}, {}]', 15, 100) == 2
     assert _detail_zoom('[{"coalesced_as_needed": 9}, {"dropped_as_needed": 1}, {}]', 15, 100) == 2
+
+
+def _parts_at(tiles: Any, layer: str, z: int, bounds: tuple[float, ...]) -> tuple[int, int]:
+    """The rings or lines, and the vertices, of a layer's tiles at zoom ``z`` over bounds."""
+    west, south, east, north = bounds
+    (x0, y0), (x1, y1) = tile_of(west, north, z), tile_of(east, south, z)
+    parts = vertices = 0
+    for x in range(x0, x1 + 1):
+        for y in range(y0, y1 + 1):
+            data = tiles.tile(z, x, y)
+            for feature in decode(data)[layer]["features"] if data else []:
+                geometry = shapely.geometry.shape(feature["geometry"])
+                for part in shapely.get_parts(geometry):
+                    rings = [part] if part.geom_type == "LineString" else [part.exterior]
+                    rings += list(getattr(part, "interiors", []))
+                    parts += len(rings)
+                    vertices += sum(len(r.coords) for r in rings)
+    return parts, vertices
+
+
+def test_the_overview_draws_blocks_and_streets_not_every_parcel_and_segment(
+    run_path: Path, demo_city: Path
+) -> None:
+    """Parcels side by side at the overview zooms are the blocks they form; road segments
+    (each side of a street its own) the streets they form: a few shapes where there were
+    thousands, the same land covered."""
+    import gardencity.jobs.tiles as tiles
+
+    land_use = gpd.read_file(demo_city / "city.gpkg", layer="land_use")
+    parcels = land_use[land_use["code"].str.startswith("R")].to_crs(4326)
+    residential = open_tiles(run_path, "residential")
+    bounds = tuple(parcels.total_bounds)
+    # the city whole (zoom 12), and the last zoom before the details
+    assert 0 < _parts_at(residential, "residential", 12, bounds)[0] < 0.1 * len(parcels)
+    overview = tiles.DETAIL_ZOOM - 1
+    assert 0 < _parts_at(residential, "residential", overview, bounds)[0] < 0.25 * len(parcels)
+    roads = gpd.read_file(run_path / "diagnostics.gpkg", layer="road_shade_segments")
+    shaded = roads[roads["is_shaded"].astype(bool)].to_crs(4326)
+    streets = open_tiles(run_path, "road_shade_segments")
+    for z in (12, overview):
+        lines, _ = _parts_at(streets, "road_shade_segments", z, tuple(shaded.total_bounds))
+        assert 0 < lines < 0.5 * len(shaded), (z, lines, len(shaded))
+    # at the detail zooms every parcel is its own again
+    detail, _ = _parts_at(open_tiles(run_path, "residential"), "residential",
+                          tiles.DETAIL_ZOOM, tuple(parcels.total_bounds))  # fmt: skip
+    assert detail >= len(parcels)

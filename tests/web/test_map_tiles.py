@@ -55,15 +55,27 @@ def click_a_feature(page: Any, layer: str, geojson_url: str) -> None:
 def test_tiles_over_http(live_server: LiveServer) -> None:
     run = f"/api/v1/runs/{live_server.run_id}/tiles"
     described = live_server.api("GET", f"{run}/residential.json", "admin")
-    assert described["tiles"] == [f"{run}/residential/{{z}}/{{x}}/{{y}}.pbf"]
+    template = f"{run}/residential/{{z}}/{{x}}/{{y}}.pbf?v="
+    assert described["tiles"][0].startswith(template), described["tiles"]
+    version = described["tiles"][0].removeprefix(template)
     parcel, lon, lat = _residential_parcel(live_server)
     x, y = tile_of(lon, lat, 14)
     headers = live_server.headers("leader")  # every staff role reads the map
-    tile = httpx.get(f"{live_server.url}{run}/residential/14/{x}/{y}.pbf", headers=headers)
+    url = f"{live_server.url}{run}/residential/14/{x}/{y}.pbf?v={version}"
+    tile = httpx.get(url, headers=headers)
     assert tile.status_code == 200, tile.text
     assert tile.headers["content-type"] == "application/vnd.mapbox-vector-tile"
     layer = mapbox_vector_tile.decode(tile.content)["residential"]  # httpx un-gzips it
     assert parcel["parcel_id"] in {f["properties"]["parcel_id"] for f in layer["features"]}
+    # a run's tiles never change: the browser keeps them under their versioned URL, and
+    # asks again with their ETag (304, nothing sent) once it has let them go
+    assert tile.headers["cache-control"] == "private, max-age=31536000, immutable"
+    again = httpx.get(url, headers=headers | {"If-None-Match": tile.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    unversioned = httpx.get(url.split("?")[0], headers=headers)
+    assert unversioned.headers["cache-control"] == "private, no-cache"
+    cut_again = httpx.get(f"{url}0", headers=headers)  # not the tiles' version: asked anew
+    assert cut_again.headers["cache-control"] == "private, no-cache"
     # the archive's bytes are sent as they are, gzip-compressed
     raw = httpx.get(
         f"{live_server.url}{run}/residential/14/{x}/{y}.pbf",
@@ -108,9 +120,15 @@ def test_switching_a_tiled_layer_on_and_clicking_a_parcel(
     page.goto("/map")
     page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
     page.uncheck("#layer-uncovered_residential")
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
     page.check("#layer-residential")
     page.wait_for_selector("#map[data-layer_residential='drawn']", timeout=30_000)
     assert page.evaluate("gc.mapLoaded.residential.tiled") is True
+    # the service worker leaves the tiles to the browser's cache: none kept for offline
+    kept = page.evaluate(
+        "caches.open('gc-data').then((c) => c.keys()).then((k) => k.map((r) => r.url))"
+    )
+    assert not [url for url in kept if ".pbf" in url], kept
     count = page.locator("#count-residential").get_attribute("data-count")
     land_use = gpd.read_file(live_server.workspace / "city.gpkg", layer="land_use")
     assert int(count) == int(land_use["code"].str.startswith("R").sum())

@@ -9,8 +9,9 @@ one tile per z/x/y from that file and the map draws only the tiles in view.
 Features are taken in their own CRS (which must be set), given their area in m² where they
 are polygons in a projected CRS, and reprojected to WGS 84 for tippecanoe, which writes Web
 Mercator tiles, zoom ``MIN_ZOOM`` to ``MAX_ZOOM`` (the map over-zooms the last). Below
-``DETAIL_ZOOM`` (a city's overview) a layer's shapes are merged without their attributes;
-from there on every feature is its own, with the attributes a click shows.
+``DETAIL_ZOOM`` (a city's overview) a layer is drawn light, without its attributes: parcels
+as the blocks they form, road segments as streets (jobs/tile_overview.py); from there on
+every feature is its own, with the attributes a click shows.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ import geopandas as gpd
 import pyogrio
 
 from gardencity.errors import NoCrsError, NotFoundError
+from gardencity.io.mbtiles import MBTiles, open_mbtiles
 from gardencity.jobs.layers import DIAGNOSTIC_LAYERS, WORKSPACE_LAYERS, workspace_frame
+from gardencity.jobs.tile_overview import WORLD_M, overview_shapes
 from gardencity.messages import Catalogue
 
 __all__ = [
@@ -56,10 +59,20 @@ LOW_DETAIL = 9
 #: features are merged into their neighbours (the coverage drawn stays the same)
 MAX_TILE_BYTES = 500_000
 #: from this zoom on each feature is drawn on its own, with its attributes (a click shows
-#: them); below, a layer's shapes are drawn as one (a city's overview stays light)
-DETAIL_ZOOM = 13
+#: them); below, a layer's shapes are drawn as one (a city's overview stays light). At zoom
+#: 13 a large city's quarter is in view, tens of thousands of parcels a few pixels across:
+#: drawn one by one they took the browser over a second
+DETAIL_ZOOM = 14
 #: the attributes the overview keeps: those the map's colours depend on
 OVERVIEW_ATTRIBUTES = {"green_spaces": ("green_class",)}
+#: layers of parcels side by side, drawn at the overview zooms as the blocks they form
+OVERVIEW_BLOCKS = {"residential", "uncovered_residential", "uncovered_residential_walking"}
+#: the blocks' grid: half a tile unit at zoom 12, where a city is seen whole (Web Mercator
+#: metres; about 8 m in China): gaps narrower than a pixel there are closed
+BLOCK_CELL_M = WORLD_M / 2 ** (12 + LOW_DETAIL) / 2
+#: at the overview zooms, polygons smaller than about this many tile units² are gathered
+#: into squares of this size holding their total area (tippecanoe's default is 2)
+TINY_POLYGON_SIZE = 4
 #: a zoom level where at most this share of the features is drawn as pixel-sized squares
 #: (and none merged) shows each feature's own details on a click
 TINY_SHARE = 0.01
@@ -132,21 +145,22 @@ def _run(command: list[str], name: str) -> None:
 
 def _cut(program: Path, name: str, frame: gpd.GeoDataFrame, tmp: Path) -> Path:
     """The layer's tiles in two parts joined: the overview zooms (below ``DETAIL_ZOOM``) of
-    the shapes with only their colour's attribute, neighbours alike merged into one feature
-    (nothing there to click), as detailed as drawn; from ``DETAIL_ZOOM`` on each feature
-    with its attributes."""
+    the layer's overview shapes (blocks, streets, or the features with only their colour's
+    attribute: nothing there to click), neighbours alike merged into one feature, as
+    detailed as drawn; from ``DETAIL_ZOOM`` on each feature with its attributes."""
     common = ["--force", "--quiet", "--layer", name, "--name", name, "--no-tile-stats"]
     bare, full = tmp / f"{name}.bare.geojsonseq", tmp / f"{name}.geojsonseq"
     styled = [c for c in OVERVIEW_ATTRIBUTES.get(name, ()) if c in frame.columns]
-    pyogrio.write_dataframe(frame[[*styled, frame.geometry.name]], bare, driver="GeoJSONSeq")
+    shapes = overview_shapes(frame, styled, as_blocks=name in OVERVIEW_BLOCKS, cell_m=BLOCK_CELL_M)
+    pyogrio.write_dataframe(shapes, bare, driver="GeoJSONSeq")
     pyogrio.write_dataframe(frame, full, driver="GeoJSONSeq")
     overview, detail = (tmp / f"{name}.{part}.mbtiles" for part in ("overview", "detail"))
     _run([
         str(program), "--output", str(overview), *common,
         "--minimum-zoom", str(MIN_ZOOM), "--maximum-zoom", str(DETAIL_ZOOM - 1),
         "--low-detail", str(LOW_DETAIL), "--full-detail", str(LOW_DETAIL),
-        "--coalesce", "--reorder", "--maximum-tile-bytes", str(MAX_TILE_BYTES),
-        "--coalesce-densest-as-needed", str(bare),
+        "--tiny-polygon-size", str(TINY_POLYGON_SIZE), "--coalesce", "--reorder",
+        "--maximum-tile-bytes", str(MAX_TILE_BYTES), "--coalesce-densest-as-needed", str(bare),
     ], name)  # fmt: skip
     _run([
         str(program), "--output", str(detail), *common,
@@ -155,8 +169,7 @@ def _cut(program: Path, name: str, frame: gpd.GeoDataFrame, tmp: Path) -> Path:
         "--extend-zooms-if-still-dropping", "--no-tiny-polygon-reduction-at-maximum-zoom",
         str(full),
     ], name)  # fmt: skip
-    with sqlite3.connect(detail) as db:
-        meta = dict(db.execute("SELECT name, value FROM metadata").fetchall())
+    meta = MBTiles(detail).metadata()
     detail_zoom = max(DETAIL_ZOOM, _detail_zoom(meta.get("strategies", "[]"), MAX_ZOOM, len(frame)))
     # the two archives' zoom levels are disjoint: the detail's tiles go into the overview's
     with sqlite3.connect(overview) as db:
@@ -201,23 +214,18 @@ class TileSet:
     name: str
     path: Path
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+    @property
+    def version(self) -> str:
+        """Changes when the layer's tiles are cut again (their URLs and ETags carry it)."""
+        return open_mbtiles(self.path).version
 
     def tile(self, z: int, x: int, y: int) -> bytes | None:
         """The gzip-compressed tile at ``z``/``x``/``y`` (rows from the north), or None."""
-        with self._connect() as db:
-            row = db.execute(
-                "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? "
-                "AND tile_row = ?",
-                (z, x, 2**z - 1 - y),
-            ).fetchone()
-        return bytes(row[0]) if row else None
+        return open_mbtiles(self.path).tile(z, x, y)
 
     def describe(self) -> dict[str, Any]:
         """TileJSON-like: zoom range, bounds ``[west, south, east, north]``, feature count."""
-        with self._connect() as db:
-            meta = {str(k): str(v) for k, v in db.execute("SELECT name, value FROM metadata")}
+        meta = open_mbtiles(self.path).metadata()
         bounds = [float(v) for v in meta.get("bounds", "-180,-85,180,85").split(",")]
         maxzoom = int(meta.get("maxzoom", MAX_ZOOM))
         return {

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gardencity.errors import NotFoundError, WorkspaceError
+from gardencity.io.mbtiles import open_mbtiles
 from gardencity.messages import Catalogue
 
 __all__ = ["BASEMAP_URL", "Basemap", "read_basemap", "router"]
@@ -29,7 +30,7 @@ MESSAGES = Catalogue(__package__)
 
 
 class Basemap:
-    """A read-only MBTiles file: its format, attribution, zoom range and tiles."""
+    """A raster MBTiles file: its format, attribution, zoom range and tiles."""
 
     def __init__(self, path: Path, metadata: dict[str, str]) -> None:
         self.path = path
@@ -39,21 +40,10 @@ class Basemap:
         self.name = metadata.get("name", path.stem)
         self.max_zoom = int(metadata.get("maxzoom", 19) or 19)
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
-
     def tile(self, z: int, x: int, y: int) -> bytes | None:
         """The tile at zoom ``z``, column ``x``, row ``y`` counted from the north (as the
         map asks for it), or None."""
-        if not (0 <= z <= 30 and 0 <= x < 2**z and 0 <= y < 2**z):
-            return None
-        with self._connect() as db:
-            row = db.execute(
-                "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? "
-                "AND tile_row = ?",
-                (z, x, 2**z - 1 - y),
-            ).fetchone()
-        return bytes(row[0]) if row else None
+        return open_mbtiles(self.path).tile(z, x, y)
 
 
 @cache
@@ -68,9 +58,9 @@ def read_basemap(path: Path) -> Basemap:
     if not path.is_file():
         raise WorkspaceError(MESSAGES.message("basemap_missing", path=path))
     try:
-        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
-            metadata = dict(db.execute("SELECT name, value FROM metadata").fetchall())
-            db.execute("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles LIMIT 1")
+        mbtiles = open_mbtiles(path)
+        mbtiles.check()
+        metadata = mbtiles.metadata()
     except sqlite3.Error as exc:
         raise WorkspaceError(
             MESSAGES.message("basemap_not_mbtiles", path=path, detail=exc)
@@ -78,7 +68,7 @@ def read_basemap(path: Path) -> Basemap:
     kind = str(metadata.get("format", "png")).lower()
     if kind not in MEDIA_TYPES:
         raise WorkspaceError(MESSAGES.message("basemap_vector", path=path, kind=kind))
-    return Basemap(path, {str(k): str(v) for k, v in metadata.items()})
+    return Basemap(path, metadata)
 
 
 @router.get(BASEMAP_URL)

@@ -202,20 +202,25 @@ def run_layer(
 def run_tileset(
     request: Request, session: DbSession, user: CurrentUser, run_id: PathId, name: str
 ) -> dict[str, Any]:
-    """A heavy layer of a run as vector tiles (TileJSON-like): the tile URL template, zoom
-    range, bounds ``[west, south, east, north]`` in WGS 84, the feature count and fields."""
+    """A heavy layer of a run as vector tiles (TileJSON-like): the tile URL template (with
+    the version of the layer's tiles: a URL's tile never changes), zoom range, bounds
+    ``[west, south, east, north]`` in WGS 84, the feature count and fields."""
     authorize(user, "assessment.view")
     path = _output(request, session, run_id, "diagnostics").parent
-    described = tiles.open_tiles(path, name).describe()
-    template = f"/api/v1/runs/{run_id}/tiles/{name}/{{z}}/{{x}}/{{y}}.pbf"
-    return {"tilejson": "3.0.0", "tiles": [template], **described}
+    tileset = tiles.open_tiles(path, name)
+    template = f"/api/v1/runs/{run_id}/tiles/{name}/{{z}}/{{x}}/{{y}}.pbf?v={tileset.version}"
+    return {"tilejson": "3.0.0", "tiles": [template], **tileset.describe()}
 
 
 @router.get(
     "/runs/{run_id}/tiles/{name}/{z}/{x}/{y}.pbf",
     operation_id="get_run_tile",
     response_class=Response,
-    responses={200: {"content": {VECTOR_TILE: {}}}, 204: {"description": "an empty tile"}},
+    responses={
+        200: {"content": {VECTOR_TILE: {}}},
+        204: {"description": "an empty tile"},
+        304: {"description": "the tile the browser has (If-None-Match)"},
+    },
 )
 def run_tile(
     request: Request,
@@ -228,7 +233,10 @@ def run_tile(
     y: int,
 ) -> Response:
     """One Mapbox Vector Tile (gzip) of a heavy layer of a run: residential land, green
-    spaces, uncovered residential land, road segments. 204 where the layer has nothing."""
+    spaces, uncovered residential land, road segments. 204 where the layer has nothing.
+
+    A run's tiles are cut once: the browser keeps a tile (``immutable`` under the URL that
+    carries the tiles' version, ``v``) and revalidates it by its ETag."""
     authorize(user, "assessment.view")
     if not (0 <= z <= MAX_TILE_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
         last = 2 ** min(max(z, 0), MAX_TILE_ZOOM) - 1
@@ -236,14 +244,20 @@ def run_tile(
             MESSAGES.message("bad_tile", z=z, x=x, y=y, max_zoom=MAX_TILE_ZOOM, last=last)
         )
     path = _output(request, session, run_id, "diagnostics").parent
-    data = tiles.open_tiles(path, name).tile(z, x, y)
-    cache = {"Cache-Control": "private, max-age=3600"}
+    tileset = tiles.open_tiles(path, name)
+    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    etag = f'"{tileset.version}-{z}-{x}-{y}{"-gz" if gzipped else ""}"'
+    versioned = request.query_params.get("v") == tileset.version
+    lasting = "private, max-age=31536000, immutable" if versioned else "private, no-cache"
+    cache = {"Cache-Control": lasting, "ETag": etag, "Vary": "Accept-Encoding"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=cache)
+    data = tileset.tile(z, x, y)
     if data is None:
         return Response(status_code=204, headers=cache)
-    if "gzip" not in request.headers.get("accept-encoding", ""):  # as stored, else plain
+    if not gzipped:  # as stored, else plain
         return Response(gzip.decompress(data), media_type=VECTOR_TILE, headers=cache)
-    headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding", **cache}
-    return Response(data, media_type=VECTOR_TILE, headers=headers)
+    return Response(data, media_type=VECTOR_TILE, headers={"Content-Encoding": "gzip", **cache})
 
 
 @router.get(

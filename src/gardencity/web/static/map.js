@@ -3,7 +3,7 @@
 (function () {
   const { t, esc, toast } = window.gc;
   const bracket = (text) => `${t("nf_paren_open").trim()}${text}${t("nf_paren_close")}`;
-  const { LAYERS, ready, makeMap, loadLayer, loadTiles, details } = window.gc.map;
+  const { LAYERS, ready, makeMap, loadLayer, loadTiles, tileSet, details } = window.gc.map;
   const map = makeMap("map");
   const list = document.getElementById("layer-list");
   const panel = document.getElementById("details");
@@ -128,5 +128,6 @@
     }
     document.getElementById("map").dataset.readyMs = String(Math.round(performance.now()));
     document.getElementById("map").dataset.ready = "1";
+    for (const def of LAYERS) tileSet(def);  // the other tiled layers' descriptions, for a quick switch
   })();
 })();

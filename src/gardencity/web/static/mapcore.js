@@ -167,14 +167,20 @@
   // a heavy layer as the run's vector tiles, drawn by protomaps-leaflet on canvas tiles in
   // the vocabulary's style (a fill, then its outline); null when the run has no tiles of it
   // (the caller then loads GeoJSON)
-  async function loadTiles(def) {
-    if (!PAGE.run_id || !def.tiled || !window.protomapsL) return null;
-    let meta;
-    try {
-      meta = await api(`/api/v1/runs/${PAGE.run_id}/tiles/${def.name}.json`);
-    } catch (err) {
-      return null;
+  // each tiled layer's description (TileJSON), asked for once: the page asks for them all
+  // when the map is drawn, so a switch fetches only tiles
+  const tileSets = {};
+  function tileSet(def) {
+    if (!PAGE.run_id || !def.tiled) return Promise.resolve(null);
+    if (!tileSets[def.name]) {
+      tileSets[def.name] = api(`/api/v1/runs/${PAGE.run_id}/tiles/${def.name}.json`).catch(() => null);
     }
+    return tileSets[def.name];
+  }
+  async function loadTiles(def) {
+    if (!window.protomapsL) return null;
+    const meta = await tileSet(def);
+    if (!meta) return null;
     const P = window.protomapsL;
     const style = words.layers[def.name].style;
     const dash = style.dash_array ? style.dash_array.split(" ").map(Number) : undefined;
@@ -188,8 +194,10 @@
       rules.push({ dataLayer: def.name, symbolizer: new P.LineSymbolizer({
         color: style.stroke, width: style.weight, dash, dashColor: style.stroke, dashWidth: style.weight }) });
     }
+    // tiles are drawn as soon as they arrive (protomaps-leaflet waits tileDelay ms per tile
+    // away from the centre, 3 when it is 0)
     const layer = P.leafletLayer({ url: meta.tiles[0], maxDataZoom: meta.maxzoom, paintRules: rules,
-      labelRules: [], attribution: "", tileDelay: 0 });
+      labelRules: [], attribution: "", tileDelay: Number.MIN_VALUE });
     layer.featureCount = meta.features;
     layer.tiled = true;
     // the feature under a click, as GeoJSON-like {properties}, or null; below the zoom
@@ -205,5 +213,5 @@
     return layer;
   }
 
-  window.gc.map = { LAYERS, ready, words, leaflet, makeMap, loadLayer, loadTiles, details };
+  window.gc.map = { LAYERS, ready, words, leaflet, makeMap, loadLayer, loadTiles, tileSet, details };
 })();

@@ -19,6 +19,7 @@ const SHELL_FILES = [
 ];
 const PAGES = ["/patrol", "/cases", "/api/v1/vocabulary"]; // kept at install when logged in
 const OFFLINE_START = "/patrol"; // an unkept page asked for offline opens the patrol page
+const MAP_TILE = /^\/api\/v1\/runs\/\d+\/tiles\/.+\.pbf$/;
 
 async function keepPage(cache, url) {
   try {
@@ -103,6 +104,9 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (request.method !== "GET") return;
+  // the map's vector tiles: thousands, unchanging (kept by the browser's own cache under
+  // their versioned URL), never needed offline; kept here they would fill the phone
+  if (MAP_TILE.test(url.pathname)) return;
   if (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest") {
     event.respondWith(shellFirst(request));
     return;
