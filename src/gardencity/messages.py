@@ -129,6 +129,12 @@ class Catalogue:
         """Entry ``key`` rendered in ``lang`` now."""
         return self.message(key, **params).render(lang)
 
+    def both(self, key: str, /, **params: Any) -> tuple[str, str]:
+        """Entry ``key`` rendered now in both languages, ``(中文, English)`` (for records that
+        keep both, such as an import's report)."""
+        message = self.message(key, **params)
+        return message.render("zh"), message.render("en")
+
     def stored(self, message: Message) -> str:
         """``message`` as text to keep in a database column (its key and parameters, JSON),
         to show later in the reader's language with :meth:`shown`."""

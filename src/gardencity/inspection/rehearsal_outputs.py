@@ -29,7 +29,9 @@ __all__ = [
     "write_survey",
 ]
 
-KIND_ZH = {kind: names[0] for kind, names in SITE_KIND_NAMES.items()} | {"other": "其他"}
+KIND_ZH = {kind: names[0] for kind, names in SITE_KIND_NAMES.items()} | {
+    "other": vocabulary().label("site_kinds", "other", "zh")
+}
 VERDICT_ZH = {
     "pass": "达到要求",
     "fail": "未达到要求",

@@ -45,8 +45,7 @@ TABLE_HEADERS = (
     "车程（公里）",
 )
 _KIND_ZH = {kind: names[0] for kind, names in SITE_KIND_NAMES.items()} | {
-    "start": "出发",
-    "end": "返回",
+    end: vocabulary().label("site_kinds", end, "zh") for end in ("start", "end")
 }
 _MODE_ZH = {"drive": "乘车", "walk": "步行"}
 _COLUMNS = [

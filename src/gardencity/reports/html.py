@@ -231,6 +231,7 @@ def write_report(
         L=labels,
         lang=lang,
         status_css=_status_css(),
+        theme={key: term.style.fill for key, term in vocabulary().theme.items() if term.style},
         status_label=vocabulary().labels("statuses", lang),
         confidence_label=vocabulary().labels("confidences", lang),
         maps=_maps(scorecard, zones, diagnostics, labels, lang),

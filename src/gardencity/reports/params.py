@@ -21,8 +21,10 @@ from typing import Any
 import yaml
 
 from gardencity.io.classes import green_class_name, road_grade_label
+from gardencity.messages import Catalogue
 
 __all__ = ["params_in_words"]
+MESSAGES = Catalogue(__package__)
 
 
 @cache
@@ -47,13 +49,9 @@ def _bands(bands: Sequence[Mapping[str, Any]], lang: str) -> str:
     for band in bands:
         size = _range(float(band.get("min_area_m2", 0)), band.get("max_area_m2"), "m²", lang)
         radius = _number(float(band["radius_m"]))
-        if lang == "zh":
-            where = "历史文化街区内" if band.get("historic_only") else ""
-            out.append(f"{where}面积 {size} 的公园 {radius} m")
-        else:
-            where = "in historic districts, " if band.get("historic_only") else ""
-            out.append(f"{where}parks of {size} {radius} m")
-    return "；".join(out) if lang == "zh" else "; ".join(out)
+        where = MESSAGES.text("params_historic", lang) if band.get("historic_only") else ""
+        out.append(MESSAGES.text("params_band", lang, where=where, size=size, radius=radius))
+    return MESSAGES.text("params_separator", lang).join(out)
 
 
 def _ratio_rules(rules: Sequence[Mapping[str, Any]], lang: str) -> str:
@@ -67,10 +65,8 @@ def _ratio_rules(rules: Sequence[Mapping[str, Any]], lang: str) -> str:
             width = f"≤{_number(float(hi))} m"
         else:
             width = f"{_number(lo)}–{_number(float(hi))} m"
-        out.append(
-            f"红线宽 {width} 的道路 ≥{ratio}" if lang == "zh" else f"red line {width}: ≥{ratio}"
-        )
-    return "；".join(out) if lang == "zh" else "; ".join(out)
+        out.append(MESSAGES.text("params_ratio_rule", lang, width=width, ratio=ratio))
+    return MESSAGES.text("params_separator", lang).join(out)
 
 
 def _classes(codes: Sequence[str], lang: str) -> str:

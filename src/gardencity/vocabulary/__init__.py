@@ -59,7 +59,10 @@ GROUPS = (
     "operators",
     "road_grades",
     "road_sides",
+    "site_kinds",
+    "public_roles",
     "fields",
+    "theme",
 )
 PAGE_GROUPS = (
     "statuses",
@@ -136,6 +139,9 @@ class Vocabulary(BaseModel):
     operators: dict[str, Term]
     road_grades: dict[str, Term]
     road_sides: dict[str, Term]
+    site_kinds: dict[str, Term]
+    public_roles: dict[str, Term]
+    theme: dict[str, Term]
     fields: dict[str, Term]
 
     def group(self, group: str) -> dict[str, Term]:
