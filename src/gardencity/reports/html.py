@@ -29,7 +29,7 @@ def load_labels(lang: str) -> dict[str, str]:
         raise ValueError(f"Unknown report language '{lang}'. Fix: use zh or en.")
     text = resources.files("gardencity.reports.i18n").joinpath(f"{lang}.yaml").read_text("utf-8")
     labels: dict[str, str] = yaml.safe_load(text)
-    return labels
+    return labels | {"district": vocabulary().label("levels", "district", lang)}
 
 
 def _fmt(value: Any, unit: str = "") -> str:

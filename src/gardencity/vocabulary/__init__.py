@@ -61,6 +61,7 @@ GROUPS = (
     "road_sides",
     "site_kinds",
     "public_roles",
+    "map_marks",
     "fields",
     "theme",
 )
@@ -77,6 +78,7 @@ PAGE_GROUPS = (
     "flags",
     "marks",
     "patrol_coverage",
+    "public_roles",
 )
 Colour = str
 
@@ -141,6 +143,7 @@ class Vocabulary(BaseModel):
     road_sides: dict[str, Term]
     site_kinds: dict[str, Term]
     public_roles: dict[str, Term]
+    map_marks: dict[str, Term]
     theme: dict[str, Term]
     fields: dict[str, Term]
 

@@ -135,6 +135,7 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
             "city_name": settings.city_name,
             "page_data": json_for_html(page_data),
             "case_statuses": case_statuses,
+            "words": page_data["words"],
             **context,
         },
     )
