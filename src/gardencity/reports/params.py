@@ -40,7 +40,7 @@ def _number(value: float) -> str:
 
 def _range(lo: float, hi: float | None, unit: str, lang: str) -> str:
     if hi is None:
-        return f"≥{_number(lo)} {unit}" if lang == "zh" else f"{_number(lo)} {unit} and more"
+        return MESSAGES.text("params_at_least", lang, value=_number(lo), unit=unit)
     return f"{_number(lo)}–{_number(hi)} {unit}"
 
 
@@ -71,15 +71,16 @@ def _ratio_rules(rules: Sequence[Mapping[str, Any]], lang: str) -> str:
 
 def _classes(codes: Sequence[str], lang: str) -> str:
     if lang != "zh":
-        return ", ".join(map(str, codes))
-    return "、".join(f"{c} {name}" if (name := green_class_name(c)) else str(c) for c in codes)
+        return MESSAGES.text("params_list", lang, items=list(map(str, codes)))
+    named = [f"{c} {name}" if (name := green_class_name(c)) else str(c) for c in codes]
+    return MESSAGES.text("params_list", lang, items=named)
 
 
 def _value(kind: str, value: Any, entry: Mapping[str, Any], lang: str) -> str:
     if kind == "classes":
         return _classes(value, lang)
     if kind == "grades":
-        return ("、" if lang == "zh" else ", ").join(road_grade_label(g, lang) for g in value)
+        return MESSAGES.text("params_list", lang, items=[road_grade_label(g, lang) for g in value])
     if kind == "metres":
         return f"{_number(float(value))} m"
     if kind == "square_metres":
@@ -87,14 +88,14 @@ def _value(kind: str, value: Any, entry: Mapping[str, Any], lang: str) -> str:
     if kind == "percent_of_one":
         return f"{float(value):.0%}"
     if kind == "yes_no":
-        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+        return MESSAGES.text("params_yes" if value else "params_no", lang)
     if kind == "bands":
         return _bands(value, lang)
     if kind == "ratio_rules":
         return _ratio_rules(value, lang)
     if kind == "months":
-        joined = "、".join(f"{int(m)} 月" for m in value)
-        return joined if lang == "zh" else ", ".join(f"month {int(m)}" for m in value)
+        months = [MESSAGES.message("params_month", month=int(m)) for m in value]
+        return MESSAGES.text("params_list", lang, items=months)
     if kind == "choice":
         words = entry.get("values", {}).get(value)
         return str(value) if words is None else str(words[0 if lang == "zh" else 1])
@@ -112,6 +113,6 @@ def params_in_words(params: Mapping[str, Any], lang: str) -> str:
         if entry["kind"] == "hidden":
             continue
         label = entry["zh" if lang == "zh" else "en"]
-        sep = "：" if lang == "zh" else ": "
-        parts.append(f"{label}{sep}{_value(entry['kind'], value, entry, lang)}")
-    return ("；" if lang == "zh" else "; ").join(parts)
+        value_text = _value(entry["kind"], value, entry, lang)
+        parts.append(MESSAGES.text("params_entry", lang, label=label, value=value_text))
+    return MESSAGES.text("params_separator", lang).join(parts)
