@@ -96,13 +96,19 @@ def step_text(message: Message, limit: int = 200) -> str:
     return stored
 
 
-def failure_text(exc: BaseException) -> str:
+def failure_text(exc: BaseException, workspace: Path | None = None) -> str:
     """Why a run failed, kept in both languages: a gardencity error says what to fix in
-    each language; anything else is a fault of the platform, said as such with its detail."""
+    each language; anything else is a fault of the platform, said as such with its detail.
+    Where the server keeps the ``workspace`` is no one's business on a page: its folder's
+    name stands for it."""
+
+    def hidden(text: str) -> str:
+        return text.replace(str(workspace), workspace.name) if workspace else text
+
     if isinstance(exc, GardenCityError):
-        reason = Message.literal(exc.text("zh"), exc.text("en"))
+        reason = Message.literal(hidden(exc.text("zh")), hidden(exc.text("en")))
         return step_text(MESSAGES.message("failed_because", reason=reason), limit=5000)
-    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    detail = hidden("".join(traceback.format_exception_only(type(exc), exc)).strip())
     return step_text(MESSAGES.message("failed_fault", detail=detail), limit=5000)
 
 
@@ -340,6 +346,11 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
             log.warning("assessment run %s failed: %s", run_id, exc.text("en"))
         else:
             log.exception("assessment run %s failed", run_id)
-        record(status="failed", finished_at=_now(), error=failure_text(exc), message="failed")
+        record(
+            status="failed",
+            finished_at=_now(),
+            error=failure_text(exc, Path(workspace)),
+            message="failed",
+        )
     finally:
         db.dispose()
