@@ -62,6 +62,7 @@ GROUPS = (
     "site_kinds",
     "public_roles",
     "map_marks",
+    "survey_verdicts",
     "fields",
     "theme",
 )
@@ -144,6 +145,7 @@ class Vocabulary(BaseModel):
     site_kinds: dict[str, Term]
     public_roles: dict[str, Term]
     map_marks: dict[str, Term]
+    survey_verdicts: dict[str, Term]
     theme: dict[str, Term]
     fields: dict[str, Term]
 
