@@ -191,7 +191,7 @@ WORD_GROUPS = (
 )
 TEXT_FILES = ("*.py", "*.js", "*.html", "*.yaml", "*.j2")
 # groups whose Chinese words are common ones (其他, 单位): their English or longer words count
-NAMED_GROUPS = ("site_kinds", "public_roles", "map_marks")
+NAMED_GROUPS = ("site_kinds", "public_roles", "map_marks", "survey_verdicts")
 # a code that names something else as well, and where
 SHARED_CODES = {
     ("campaign/data/campaign.yaml", "indicator_gap"): "the city's case category of that name",
