@@ -96,3 +96,25 @@ def test_peer_table_problems_come_in_the_page_language(campaign: CampaignEnv) ->
         headers=campaign.headers("admin"),
     )
     assert year.status_code == 422 and "请填写年份" in year.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("campaign", ["sqlite"], indirect=True)
+def test_a_file_that_is_no_table_is_refused_in_the_page_language(campaign: CampaignEnv) -> None:
+    said = {}
+    for lang in ("zh", "en"):
+        response = campaign.client.post(
+            f"/api/v1/benchmark/figures/import?lang={lang}",
+            files={"file": ("peers.txt", b"city,value\n", "text/plain")},
+            headers=campaign.headers("admin"),
+        )
+        assert response.status_code == 422, response.text
+        said[lang] = str(response.json()["error"]["message"])
+    _zh(
+        said["zh"]
+        .replace(".csv", "")
+        .replace(".xlsx", "")
+        .replace("UTF-8", "")
+        .replace("Excel", "")
+    )
+    _en(said["en"])
+    assert "请上传 .csv" in said["zh"] and said["en"].startswith("Give a .csv or .xlsx file")
