@@ -63,7 +63,11 @@ def test_standards_list_and_show() -> None:
 def test_errors_are_messages_with_exit_code_2(tmp_path: Path) -> None:
     result = CliRunner(env={"COLUMNS": "220"}).invoke(main, ["assess", str(tmp_path / "nope")])
     assert result.exit_code == 2
-    assert "No workspace folder" in result.output and "Traceback" not in result.output
+    assert "没有工作区文件夹" in result.output and "Traceback" not in result.output
+    english = CliRunner(env={"COLUMNS": "220"}).invoke(
+        main, ["assess", str(tmp_path / "nope"), "--lang", "en"]
+    )
+    assert english.exit_code == 2 and "No workspace folder" in english.output
 
 
 def test_assess_prints_the_scorecard_and_writes_outputs(demo_city: Path, tmp_path: Path) -> None:

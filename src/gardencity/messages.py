@@ -54,6 +54,15 @@ class Message:
     def of(cls, pair: tuple[str, str], /, **params: Any) -> Message:
         return cls(pair, params)
 
+    @classmethod
+    def literal(cls, zh: str, en: str, /) -> Message:
+        """Text that is data, not a template (a name, an error's text), in both languages.
+
+        >>> Message.literal("绿地率{甲}", "Green space ratio").render("zh")
+        '绿地率{甲}'
+        """
+        return cls((_escaped(zh), _escaped(en)))
+
     def render(self, lang: str = "zh") -> str:
         """The message in ``lang`` (zh or en)."""
         values = {name: _render_value(value, lang) for name, value in self.params.items()}
@@ -77,6 +86,10 @@ class Listing:
 
     def render(self, lang: str = "zh") -> str:
         return pick(self.separators, lang).join(str(_render_value(v, lang)) for v in self.items)
+
+
+def _escaped(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _render_value(value: Any, lang: str) -> Any:
@@ -115,6 +128,12 @@ class Catalogue:
     def text(self, key: str, lang: str, /, **params: Any) -> str:
         """Entry ``key`` rendered in ``lang`` now."""
         return self.message(key, **params).render(lang)
+
+    def both(self, key: str, /, **params: Any) -> tuple[str, str]:
+        """Entry ``key`` rendered now in both languages, ``(中文, English)`` (for records that
+        keep both, such as an import's report)."""
+        message = self.message(key, **params)
+        return message.render("zh"), message.render("en")
 
     def stored(self, message: Message) -> str:
         """``message`` as text to keep in a database column (its key and parameters, JSON),

@@ -99,9 +99,11 @@ def test_bad_peer_tables_report_every_problem() -> None:
     )
     with pytest.raises(DataError) as info:
         read_peer_figures(long, known_indicators={"green_coverage_ratio"})
-    text = str(info.value)
-    assert "'high' is not a number" in text and "unknown indicator ids ['greenness']" in text
-    assert "repeated figures for ['甲市 / green_coverage_ratio']" in text
+    text = info.value.text("en")
+    assert "'high' is not a number" in text and "unknown indicator ids greenness" in text
+    assert "repeated figures for 甲市 (green_coverage_ratio)" in text
+    chinese = info.value.text("zh")
+    assert "'high' 不是数字" in chinese and "所选标准中没有这些指标：greenness" in chinese
     with pytest.raises(DataError, match="city"):
         read_peer_figures(pd.DataFrame({"name": ["x"]}))
 
@@ -148,7 +150,7 @@ def test_figures_are_entered_imported_ranked_and_deleted(
         json=one | {"indicator_id": "greenness", "value": 1},
         headers=admin,
     )
-    assert bad.status_code == 422 and "'greenness' is not an indicator" in bad.text
+    assert bad.status_code == 422 and "“greenness”不是所选标准" in bad.text
 
     table = (
         "city,province,year,source,green_coverage_ratio,heat_island_intensity\n"
@@ -168,13 +170,13 @@ def test_figures_are_entered_imported_ranked_and_deleted(
         headers=admin,
     )
     assert no_year.status_code == 422
-    assert "丁市 / green_coverage_ratio: give the year, 1990–2100" in no_year.text
+    assert "丁市，green_coverage_ratio：请填写年份（1990–2100" in no_year.text
     garbage = client.post(
         "/api/v1/benchmark/figures/import",
         files={"file": ("p.xlsx", b"not a workbook", "application/octet-stream")},
         headers=admin,
     )
-    assert garbage.status_code == 422 and "save it as UTF-8 CSV or as an Excel" in garbage.text
+    assert garbage.status_code == 422 and "另存为 UTF-8 编码的 CSV 文件" in garbage.text
     figures = client.get("/api/v1/benchmark/figures", headers=leader).json()
     assert len(figures) == 5 and {f["city"] for f in figures} == {"甲市", "乙市", "丙市"}
 

@@ -3,6 +3,7 @@ label and colour of a layer or a status from vocabulary.yaml, and define none of
 
 from __future__ import annotations
 
+import ast
 import re
 import sqlite3
 from pathlib import Path
@@ -25,7 +26,7 @@ HEX = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b(?![0-9a-fA-F-])")
 # files that may write a colour literal, and why
 ALLOWED = {
     "vocabulary/vocabulary.yaml": "the vocabulary itself",
-    "web/static/app.css": "the page theme (ink, lines, brand); statuses and cases use var()",
+    "web/static/photos.js": "a photo's transparent parts painted white when it is shrunk",
 }
 
 
@@ -88,7 +89,7 @@ def test_the_report_legends_are_the_vocabulary(demo_assessment: Any) -> None:
     for lang in ("zh", "en"):
         for _title, layers in maps:
             with map_style():
-                fig = layer_figure(layers, city, {"km": "km", "north": "N"}, "t", lang=lang)
+                fig = layer_figure(layers, city, {}, "t", lang=lang)
             legend = fig.axes[0].get_legend()
             texts = [t.get_text() for t in legend.get_texts()]
             entries = dict(zip(texts, legend.legend_handles, strict=True))
@@ -155,9 +156,26 @@ def test_no_layer_or_status_colour_is_defined_outside_the_vocabulary() -> None:
         "web/static/ledger.js",
     ):
         assert path not in _colour_literals(), path
+
+
+def test_the_pages_theme_is_the_vocabularys() -> None:
+    """The stylesheet writes no colour: its theme (--ink, --brand …) and the status colours
+    are custom properties /static/vocabulary.css defines from the vocabulary, as is the
+    installed app's theme colour."""
+    from gardencity.web.installable import manifest
+    from gardencity.web.vocabulary_css import vocabulary_css
+
     css = (SRC / "web/static/app.css").read_text("utf-8")
-    for rule in re.findall(r"\.badge\.(?:ok|bad|neutral|insufficient|st-)[^{]*\{[^}]*\}", css):
-        assert not HEX.search(rule), rule
+    assert not HEX.search(css) and ":root" not in css
+    defined = set(re.findall(r"--([\w-]+):", vocabulary_css()))
+    used = set(re.findall(r"var\(--([\w-]+)", css))
+    assert {"ink", "brand", "surface", "danger", "status-fail-fill"} <= used
+    assert not used - defined, f"colours app.css uses that the vocabulary lacks: {used - defined}"
+    brand = vocabulary().style("theme", "brand").fill
+    assert f"--brand: {brand};" in vocabulary_css()
+    assert manifest("zh")["theme_color"] == brand
+    written = [p for p in _colour_literals() if p.startswith("web/") and p not in ALLOWED]
+    assert not written, f"colours written in the pages' code: {written}"
 
 
 # the words of cases, units, rankings and shortfalls: the vocabulary is their only definition
@@ -172,9 +190,17 @@ WORD_GROUPS = (
     "confidences",
 )
 TEXT_FILES = ("*.py", "*.js", "*.html", "*.yaml", "*.j2")
+# groups whose Chinese words are common ones (其他, 单位): their English or longer words count
+NAMED_GROUPS = ("site_kinds", "public_roles", "map_marks", "survey_verdicts")
 # a code that names something else as well, and where
 SHARED_CODES = {
     ("campaign/data/campaign.yaml", "indicator_gap"): "the city's case category of that name",
+    ("campaign/seed.py", "leader"): "the demo city's leader is a person named 包挂领导",
+    ("auth/messages.yaml", "leader"): "the role's name in the organisation (not the public's)",
+    ("notifications/data/messages.yaml", "leader"): "an audience of the notifications",
+    ("notifications/data/messages.yaml", "inspector"): "an audience of the notifications",
+    ("maintenance/data/checklists.yaml", "compound"): "the check-list of that kind of site",
+    ("web/i18n/messages.yaml", "compound"): "the import help lists the site types in words",
 }
 
 
@@ -182,7 +208,7 @@ def _defines(line: str, code: str, label: str) -> bool:
     """Whether ``line`` pairs ``code`` with ``label`` as a string of its own, e.g.
     ``"grid_patrol": "网格巡查"`` or ``st_filed: [已上报, Filed]``."""
     named = re.search(rf"(?<![A-Za-z]){re.escape(code)}(?![A-Za-z])", line)
-    quoted = re.search(rf"[\"'\[\s]{re.escape(label)}[\"',\]]", line)
+    quoted = re.search(rf"[\"'\[\s]{re.escape(label)}(?:[\"',\]]|\s*$)", line)
     return bool(named and quoted)
 
 
@@ -194,6 +220,17 @@ def test_the_words_of_cases_and_rankings_are_defined_only_in_the_vocabulary() ->
         for key, term in words.group(group).items()
         if term.label is not None
     ]
+    # their English where it is more than a word, the named groups, the map's scale and north
+    pairs += [
+        (group, key, label)
+        for group in (*WORD_GROUPS, *NAMED_GROUPS)
+        for key, term in words.group(group).items()
+        if term.label is not None
+        for label in (term.label.en, term.label.zh)
+        if " " in label or (group in NAMED_GROUPS and label == term.label.zh and len(label) >= 3)
+    ]
+    pairs += [("units", key, words.label("units", key, "zh")) for key in ("ha", "km", "m2")]
+    pairs += [("map_marks", "north", words.label("map_marks", "north", "zh"))]
     # a shortfall's sentence written in code: each gap kind's template, its blanks filled
     templates = [
         re.compile(".+".join(map(re.escape, re.split(r"\{\w+\}", t.label.zh))))
@@ -222,3 +259,149 @@ def test_the_pages_get_these_words_in_their_language() -> None:
     assert zh["case_sources"]["grid_patrol"] == "网格巡查"
     assert en["case_events"]["file"] == "Filed" and zh["levels"]["street"] == "街道"
     assert set(zh) == set(en) and all(set(zh[g]) == set(en[g]) for g in zh)
+
+
+# ---- no inline "中文 / English" in code: messages live in the catalogues ----
+HAN_TEXT = re.compile(r"[\u3400-\u9fff]")
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+CODE = re.compile(r"[a-z0-9_.]+")
+# Han and a Latin word joined by " / " in one literal (either way round)
+JOINED = re.compile(
+    r"[\u3400-\u9fff][^/\n]*\s/\s[^/\n]*[A-Za-z]{2,}|[A-Za-z]{2,}[^/\n]*\s/\s[^/\n]*[\u3400-\u9fff]"
+)
+
+
+def _literal(node: ast.AST) -> str | None:
+    """The text of a string literal (an f-string's fixed parts, its fields as {})."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    return None
+
+
+def _zh_and_en(first: str | None, second: str | None, *, pair: bool = True) -> bool:
+    """Whether two literals are one text in Chinese and in English (in a pair, a lower-case
+    word such as ``("name", "名称")`` is a code and its label, not English)."""
+    if first is None or second is None:
+        return False
+    zh, en = sorted((first, second), key=lambda t: not HAN_TEXT.search(t))
+    words = LATIN_WORD.search(en) and not (pair and CODE.fullmatch(en))
+    return bool(HAN_TEXT.search(zh) and not HAN_TEXT.search(en) and words)
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    kinds = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, kinds)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+
+
+def inline_bilingual(source: str) -> list[tuple[int, str]]:
+    """Where ``source`` writes a text in both languages itself: one literal "中文 / English",
+    a ``(中文, English)`` pair of literals, or ``中文 if lang == "zh" else English``."""
+    tree = ast.parse(source)
+    docs = _docstrings(tree)
+    found = []
+    for node in ast.walk(tree):
+        text = _literal(node)
+        if text is not None and id(node) not in docs and JOINED.search(text):
+            found.append((node.lineno, text))
+        elif isinstance(node, ast.Tuple | ast.List) and len(node.elts) == 2:
+            first, second = map(_literal, node.elts)
+            if _zh_and_en(first, second):
+                found.append((node.lineno, f"({first!r}, {second!r})"))
+        elif isinstance(node, ast.IfExp):
+            body, orelse = _literal(node.body), _literal(node.orelse)
+            if _zh_and_en(body, orelse, pair=False):
+                found.append((node.lineno, f"{body!r} if … else {orelse!r}"))
+    return found
+
+
+def test_the_scan_finds_each_form_of_an_inline_bilingual_text() -> None:
+    source = (
+        'A = "完成 / done"\n'
+        'B = f"{n} 个 / {n} cases"\n'
+        'C = ("公园", "Park")\n'
+        'D = "说明" if zh else "note"\n'
+        'E = ("甲市", "乙市")\n'
+        'G = {"name": "名称"}, ("uncovered_residential", "未覆盖")\n'
+        'F = "a / b"\n'
+        'def f():\n    """中文 / English in a docstring is documentation."""\n'
+    )
+    assert [line for line, _ in inline_bilingual(source)] == [1, 2, 3, 4]
+
+
+def test_no_module_writes_a_text_in_both_languages_itself() -> None:
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        for line, text in inline_bilingual(path.read_text("utf-8")):
+            found.append(f"{path.relative_to(SRC)}:{line} {text[:70]}")
+    assert not found, "texts in both languages outside the catalogues:\n" + "\n".join(found)
+
+
+def test_the_scale_bar_and_north_arrow_speak_the_vocabulary(demo_assessment: Any) -> None:
+    zones = demo_assessment.zones
+    city = zones.loc[["built_up_area"]]
+    words = vocabulary()
+    for lang in ("zh", "en"):
+        with map_style():
+            fig = layer_figure([(city, "built_up_area")], city, {}, "t", lang=lang)
+        texts = [t.get_text() for t in fig.axes[0].texts]
+        plt.close(fig)
+        km = words.label("units", "km", lang)
+        assert any(re.fullmatch(rf"[\d.]+ {km}", t) for t in texts), texts
+        assert words.label("map_marks", "north", lang) in texts
+
+
+# gardencity errors still raised with a text in one language (not a catalogue message), by
+# package: the number may only go down (each such error reads the same on every page)
+ONE_LANGUAGE_ERRORS = {
+    "io": 64,
+    "inspection": 43,
+    "campaign": 29,
+    "notifications": 23,
+    "indicators": 9,
+    "reports": 8,
+    "db": 7,
+    "standards": 6,
+    "whatif": 6,
+    "planning": 3,
+    "api": 3,
+    "toolkit": 3,
+    "storage": 3,
+    "jobs": 2,
+    "assessment": 2,
+    "demo": 2,
+    "cli": 1,
+}
+BUILTIN_ERRORS = {"ValueError", "KeyError", "TypeError", "RuntimeError", "NotImplementedError"}
+
+
+def one_language_errors(source: str) -> int:
+    """How many ``raise SomeError("text")`` of ``source`` give a plain text, not a message."""
+    count = 0
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
+            func = node.exc.func
+            name = getattr(func, "id", getattr(func, "attr", ""))
+            plain = _literal(node.exc.args[0]) is not None
+            count += plain and name.endswith("Error") and name not in BUILTIN_ERRORS
+    return count
+
+
+def test_no_new_error_is_raised_in_one_language() -> None:
+    assert (
+        one_language_errors('raise DataError(f"{x} is bad")\nraise DataError(M.message("k"))') == 1
+    )
+    found: dict[str, int] = {}
+    for path in SRC.rglob("*.py"):
+        package = path.relative_to(SRC).parts[0]
+        found[package] = found.get(package, 0) + one_language_errors(path.read_text("utf-8"))
+    grown = {p: n for p, n in found.items() if n > ONE_LANGUAGE_ERRORS.get(p, 0)}
+    assert not grown, f"errors raised in one language (use the package's catalogue): {grown}"

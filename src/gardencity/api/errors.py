@@ -137,7 +137,7 @@ def _problem(error: Any, lang: str) -> str:
     loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
     # a field the vocabulary names (a map feature's fields) by its label, else by its name
     named = vocabulary().labels("fields", lang).get(loc[-1]) if loc else None
-    field = named or ".".join(loc) or pick(("请求", "request"), lang)
+    field = named or ".".join(loc) or MESSAGES.text("the_request", lang)
     kind = str(error.get("type", ""))
     if kind == "value_error":  # the project's own validators say what is wrong themselves
         said = str(error.get("msg", "")).removeprefix("Value error, ")

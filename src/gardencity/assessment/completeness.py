@@ -23,6 +23,7 @@ from gardencity.errors import MissingLayerError
 from gardencity.indicators.data_needs import MEASURE_NEEDS, Gap, Needs, Part
 from gardencity.io.data_gaps import DataGap, completeness_basis, data_gap
 from gardencity.standards.schema import IndicatorSpec, Standard
+from gardencity.vocabulary import vocabulary
 
 __all__ = [
     "INSUFFICIENT",
@@ -38,7 +39,12 @@ __all__ = [
 ]
 
 INSUFFICIENT = "insufficient_data"
-_UNIT_FACTOR = {"m2": (1e-4, "ha", "公顷"), "m": (1e-3, "km", "公里"), "count": (1.0, "", "")}
+# a part's unit as the scorecard shows it: the factor and the unit (vocabulary units), or none
+_UNIT_FACTOR: dict[str, tuple[float, str | None]] = {
+    "m2": (1e-4, "ha"),
+    "m": (1e-3, "km"),
+    "count": (1.0, None),
+}
 
 
 def available_for(
@@ -98,6 +104,15 @@ def parts_of(
     return parts
 
 
+def _shown_unit(unit: str) -> tuple[float, str, str]:
+    """The factor to a part's shown unit and that unit in English and Chinese."""
+    factor, shown = _UNIT_FACTOR.get(unit, (1.0, unit))
+    if shown is None:
+        return factor, "", ""
+    en, zh = vocabulary().label("units", shown, "en"), vocabulary().label("units", shown, "zh")
+    return factor, en, zh
+
+
 def completeness_record(
     parts: list[Part], zones: pd.DataFrame, minimum: float
 ) -> dict[str, Any] | None:
@@ -107,7 +122,7 @@ def completeness_record(
     shown: list[dict[str, Any]] = []
     for part in parts:
         basis = completeness_basis(part.basis)
-        factor, unit_en, unit_zh = _UNIT_FACTOR.get(part.unit, (1.0, part.unit, part.unit))
+        factor, unit_en, unit_zh = _shown_unit(part.unit)
         shown.append(
             {
                 "basis": part.basis,

@@ -35,12 +35,16 @@ from gardencity.io.data_gaps import DataGap
 from gardencity.io.layers import layer_spec
 from gardencity.io.validate import check_workspace
 from gardencity.io.workspace import Workspace
+from gardencity.messages import Catalogue, Message
 from gardencity.standards import load_standard
 from gardencity.standards.schema import IndicatorSpec, Standard, Threshold
 
 __all__ = ["Progress", "evaluate_indicator", "run_assessment"]
 
-Progress = Callable[[str, int, int], None]
+#: called before each indicator with its name (a message in both languages), the number done
+#: and the total, and at the end with the message "done"
+Progress = Callable[[Message, int, int], None]
+MESSAGES = Catalogue(__package__)
 
 _INPUT_LAYER_NAMES = {
     "temperature": "land_surface_temperature (raster)",
@@ -94,13 +98,13 @@ def _assess(
     total = len(std.indicators)
     for i, spec in enumerate(std.indicators):
         if progress:
-            progress(spec.name_zh, i, total)
+            progress(Message.literal(spec.name_zh, spec.name_en or spec.name_zh), i, total)
         result, series = evaluate_indicator(spec, inputs, registry, std, context, computed=computed)
         results.append(result)
         if series is not None:
             series_by_id[spec.id] = series
     if progress:
-        progress("完成", total, total)
+        progress(MESSAGES.message("done"), total, total)
     timings = {r.id: r.seconds for r in results}
     timings.update({f"input:{k}": v for k, v in inputs.timings.items()})
     timings["total"] = time.perf_counter() - started
@@ -226,12 +230,7 @@ def evaluate_indicator(
     return result, series
 
 
-_NOTHING_TO_MEASURE = (
-    "未评估：数据中没有可计算的对象（例如没有居住用地、没有带红线宽度的道路或没有人口）。"
-    "处理：补齐方法说明中列出的图层。",
-    "Not assessed: nothing to measure in the data (e.g. no residential land, no road with a "
-    "red-line width, or no population). Fix: complete the layers the method names.",
-)
+_NOTHING_TO_MEASURE = MESSAGES.pair("nothing_to_measure")
 
 
 def _compute(
@@ -368,12 +367,8 @@ def _missing_note(missing: list[str]) -> tuple[str, str]:
             except KeyError:
                 label = name
         names.append(label)
-    listed = ", ".join(names)
-    return (
-        f"未评估：缺少 {listed}。处理：把该图层加入工作区（见 docs/workspace.md）。",
-        f"Not assessed: missing {listed}. Fix: add the layer to the workspace "
-        f"(see docs/workspace.md).",
-    )
+    note = MESSAGES.message("missing_layers", listed=", ".join(names))
+    return note.render("zh"), note.render("en")
 
 
 def _threshold_dict(threshold: Threshold | None, standard: Standard) -> dict[str, Any] | None:

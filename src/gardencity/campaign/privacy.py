@@ -27,26 +27,15 @@ import re
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from gardencity.vocabulary import vocabulary
+
 __all__ = [
-    "PUBLIC_ROLES",
     "is_public_event",
     "public_actor",
     "public_address",
     "public_events",
     "public_note",
 ]
-
-#: who did it, as the public is told (never a staff member's name), by role; zh and en
-PUBLIC_ROLES: dict[str | None, tuple[str, str]] = {
-    None: ("系统", "System"),
-    "admin": ("创园办", "Campaign office"),
-    "coordinator": ("区协调员", "District coordinator"),
-    "officer": ("责任单位", "Responsible unit"),
-    "inspector": ("督查员", "Inspector"),
-    "leader": ("包挂领导", "Responsible leader"),
-    "resident": ("市民", "Resident"),
-    "staff": ("工作人员", "Staff"),
-}
 
 # the first house, building, unit, floor or room number ends the public part of an address
 _NUMBER = re.compile(
@@ -80,8 +69,9 @@ def public_note(event: _Event) -> str | None:
 
 def public_actor(role: str | None, lang: str = "zh") -> str:
     """The public label of an actor with ``role`` (None: the system), in ``lang``."""
-    zh, en = PUBLIC_ROLES.get(role, PUBLIC_ROLES["staff"])
-    return zh if lang == "zh" else en
+    roles = vocabulary().public_roles
+    key = "system" if role is None else role if role in roles else "staff"
+    return vocabulary().label("public_roles", key, lang)
 
 
 def public_events(events: Iterable[Any]) -> list[Any]:

@@ -163,9 +163,10 @@ def survey_command(workspace: Path, database: str | None, out_dir: Path | None, 
     the verdict; writes survey_results.json (read by `report`) and 满意度调查结果.xlsx."""
     from gardencity.errors import NotFoundError
     from gardencity.inspection import survey_store
-    from gardencity.inspection.rehearsal_outputs import VERDICT_ZH, survey_record, write_survey
+    from gardencity.inspection.rehearsal_outputs import survey_record, write_survey
     from gardencity.inspection.survey import load_survey
     from gardencity.io.workspace import Workspace
+    from gardencity.vocabulary import vocabulary
 
     own = workspace / "survey.yaml"
     survey = load_survey(own if own.is_file() else None)
@@ -201,8 +202,8 @@ def survey_command(workspace: Path, database: str | None, out_dir: Path | None, 
             high=f"{s['ci_high_pct']:.1f}",
             n=record["n"],
         )
-        verdict = VERDICT_ZH.get(s["verdict"], s["verdict"]) if lang == "zh" else ""
-        console.print(f"{line}：{verdict}" if verdict else line, highlight=False)
+        verdict = vocabulary().label("survey_verdicts", s["verdict"], lang)
+        console.print(say("survey_verdict", lang, line=line, verdict=verdict), highlight=False)
     else:
         console.print(say("no_responses", lang))
     console.print(say("written", lang, paths=[str(p) for p in written]), highlight=False)

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from gardencity.cli.common import console, lang_option, reports_errors, say
+from gardencity.messages import Message
 
 __all__ = [
     "assess",
@@ -63,8 +64,8 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
     ) as bar:
         task = bar.add_task(say("assessing", lang), total=None)
 
-        def progress(label: str, done: int, total: int) -> None:
-            bar.update(task, description=label, completed=done, total=total)
+        def progress(step: Message, done: int, total: int) -> None:
+            bar.update(task, description=step.render(lang), completed=done, total=total)
 
         assessment = run_assessment(workspace, standard=standard, progress=progress)
         bar.update(task, description=say("writing_report", lang))

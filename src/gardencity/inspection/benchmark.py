@@ -21,10 +21,12 @@ import pandas as pd
 
 from gardencity.assessment.scorecard import Scorecard
 from gardencity.errors import DataError
+from gardencity.messages import Catalogue, Listing, Message
 
-__all__ = ["rank_city", "read_peer_figures"]
+__all__ = ["peer_problems", "rank_city", "read_peer_figures"]
 
 LONG = ("city", "indicator_id", "value")
+MESSAGES = Catalogue(__package__)
 META = ("city", "province", "year", "source")
 # a table's Chinese column headers (and `indicator` for `indicator_id`)
 HEADERS_ZH = {
@@ -64,13 +66,13 @@ def read_peer_figures(
     else:
         path = Path(source)
         if not path.is_file():
-            raise DataError(f"{path} not found.")
+            raise DataError(MESSAGES.message("peer_file_missing", path=path))
         try:
             frame = pd.read_excel(path) if path.suffix in (".xlsx", ".xls") else pd.read_csv(path)
         except Exception as exc:  # any reader failure means the same to the user: not a table
+            detail = f"{type(exc).__name__}: {exc}"
             raise DataError(
-                f"{path.name} cannot be read as a table ({type(exc).__name__}: {exc}). Fix: "
-                "save it as UTF-8 CSV or as an Excel workbook (.xlsx) with a header row."
+                MESSAGES.message("peer_table_unreadable", name=path.name, detail=detail)
             ) from exc
     names = dict(indicator_names or {})
     frame.columns = [
@@ -78,7 +80,7 @@ def read_peer_figures(
         for c in frame.columns
     ]
     if "city" not in frame:
-        raise DataError("The peer table needs a `city` column.")
+        raise DataError(MESSAGES.message("peer_needs_city"))
     if "indicator_id" not in frame:
         value_columns = [c for c in frame.columns if c not in META]
         frame = frame.melt(
@@ -88,27 +90,28 @@ def read_peer_figures(
             value_name="value",
         )
     elif "value" not in frame:
-        raise DataError("A long peer table needs a `value` column.")
+        raise DataError(MESSAGES.message("peer_needs_value"))
     for column in ("year", "source", "province"):
         if column not in frame:
             frame[column] = None
     frame["indicator_id"] = frame["indicator_id"].map(lambda v: names.get(str(v).strip(), v))
     frame = frame.dropna(subset=["value"])
     frame = frame[frame["value"].astype(str).str.strip() != ""]
-    problems = []
+    problems: list[Message] = []
     numbers = pd.to_numeric(frame["value"], errors="coerce")
     for row in frame[numbers.isna()].itertuples():
-        problems.append(f"{row.city} / {row.indicator_id}: {row.value!r} is not a number")
+        where = {"city": row.city, "indicator": row.indicator_id}
+        problems.append(MESSAGES.message("peer_not_a_number", **where, value=repr(row.value)))
     if known_indicators is not None:
         unknown = sorted(set(frame["indicator_id"]) - known_indicators)
         if unknown:
-            problems.append(f"unknown indicator ids {unknown} (use the catalogue's ids)")
+            problems.append(MESSAGES.message("peer_unknown_indicators", ids=unknown))
     repeated = frame.duplicated(subset=["city", "indicator_id", "year"], keep=False)
     if repeated.any():
-        pairs = sorted({f"{r.city} / {r.indicator_id}" for r in frame[repeated].itertuples()})
-        problems.append(f"repeated figures for {pairs}")
+        pairs = sorted({f"{r.city} ({r.indicator_id})" for r in frame[repeated].itertuples()})
+        problems.append(MESSAGES.message("peer_repeated", pairs=pairs))
     if problems:
-        raise DataError("The peer figures have problems:\n" + "\n".join(problems))
+        raise DataError(peer_problems(problems))
     frame["value"] = numbers.astype(float)
     frame["city"] = frame["city"].astype(str)
     out = frame[["city", "indicator_id", "value", "year", "source", "province"]]
@@ -169,3 +172,8 @@ def rank_city(scorecard: Scorecard | Mapping[str, Any], peers: pd.DataFrame) -> 
             "behind_leader",
         ],
     )
+
+
+def peer_problems(problems: list[Message]) -> Message:
+    """Every problem of a peer table, one a line, under one heading."""
+    return MESSAGES.message("peer_problems", problems=Listing(tuple(problems), ("\n", "\n")))

@@ -22,9 +22,9 @@ from gardencity.auth.models import User
 from gardencity.auth.permissions import authorize
 from gardencity.campaign.context import ServiceContext
 from gardencity.errors import ConflictError, DataError, InvalidRequestError, NotFoundError
-from gardencity.inspection.benchmark import rank_city, read_peer_figures
+from gardencity.inspection.benchmark import peer_problems, rank_city, read_peer_figures
 from gardencity.inspection.models import PeerFigure
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, Message
 from gardencity.standards import load_standard
 from gardencity.text import CleanInput
 
@@ -72,7 +72,7 @@ def _indicator_ids(standard_id: str) -> set[str]:
 def _store(session: Session, ctx: ServiceContext, actor: User, data: PeerFigureIn) -> PeerFigure:
     """Insert or replace the figure of (city, indicator, year)."""
     if data.city is None:
-        raise InvalidRequestError("city cannot be empty")
+        raise InvalidRequestError(MESSAGES.message("peer_city_empty"))
     row = session.scalars(
         select(PeerFigure).where(
             PeerFigure.city == data.city,
@@ -100,8 +100,12 @@ def add_figure(
     known = _indicator_ids(standard_id)
     if data.indicator_id not in known:
         raise InvalidRequestError(
-            f"indicator_id {data.indicator_id!r} is not an indicator of the chosen standard "
-            f"({standard_id}); use one of {sorted(known)}"
+            MESSAGES.message(
+                "peer_not_in_standard",
+                indicator=data.indicator_id,
+                standard=standard_id,
+                known=sorted(known),
+            )
         )
     return _store(session, ctx, actor, data)
 
@@ -134,13 +138,14 @@ def import_figures(
     except DataError as exc:
         raise InvalidRequestError(exc.message or str(exc)) from exc
     if figures.empty:
-        raise InvalidRequestError("The table holds no figures: give a city and at least a value.")
+        raise InvalidRequestError(MESSAGES.message("peer_no_figures"))
     years = pd.to_numeric(figures["year"], errors="coerce")
-    problems, entries = [], []
+    problems: list[Message] = []
+    entries = []
     for record, year in zip(figures.to_dict("records"), years, strict=True):
-        where = f"{record['city']} / {record['indicator_id']}"
+        where = {"city": record["city"], "indicator": record["indicator_id"]}
         if pd.isna(year) or not 1990 <= year <= 2100 or year != int(year):
-            problems.append(f"{where}: give the year, 1990–2100 (a `year` column, e.g. 2024)")
+            problems.append(MESSAGES.message("peer_no_year", **where))
             continue
         province, text = record.get("province"), record.get("source")
         try:
@@ -155,10 +160,10 @@ def import_figures(
                 )
             )
         except ValidationError as exc:
-            fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            problems.append(f"{where}: {fields}")
+            fields = [MESSAGES.message(f"peer_field.{e['loc'][0]}") for e in exc.errors()]
+            problems.append(MESSAGES.message("peer_row_invalid", **where, fields=fields))
     if problems:
-        raise InvalidRequestError("The peer figures have problems:\n" + "\n".join(problems))
+        raise InvalidRequestError(peer_problems(problems))
     return [_store(session, ctx, actor, data) for data in entries]
 
 

@@ -29,13 +29,10 @@ __all__ = [
     "write_survey",
 ]
 
-KIND_ZH = {kind: names[0] for kind, names in SITE_KIND_NAMES.items()} | {"other": "其他"}
-VERDICT_ZH = {
-    "pass": "达到要求",
-    "fail": "未达到要求",
-    "undecided": "尚不能判定",
-    "no_data": "无数据",
+KIND_ZH = {kind: names[0] for kind, names in SITE_KIND_NAMES.items()} | {
+    "other": vocabulary().label("site_kinds", "other", "zh")
 }
+VERDICT_ZH = vocabulary().labels("survey_verdicts", "zh")
 CHECK_SHEET_COLUMNS = [
     Column("考查点编号", "site_id"),
     Column("类别", "kind"),

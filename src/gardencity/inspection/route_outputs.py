@@ -45,8 +45,7 @@ TABLE_HEADERS = (
     "车程（公里）",
 )
 _KIND_ZH = {kind: names[0] for kind, names in SITE_KIND_NAMES.items()} | {
-    "start": "出发",
-    "end": "返回",
+    end: vocabulary().label("site_kinds", end, "zh") for end in ("start", "end")
 }
 _MODE_ZH = {"drive": "乘车", "walk": "步行"}
 _COLUMNS = [
@@ -216,7 +215,7 @@ def write_route_map(
         _draw_numbered_sites(ax, route)
         _draw_start(ax, route)
         ax.set_title(title)
-        add_scale_and_north(ax, bounds, {"km": words.label("units", "km", "zh"), "north": "北"})
+        add_scale_and_north(ax, bounds, "zh")
         add_legend(ax, _route_legend())
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=110, bbox_inches="tight")

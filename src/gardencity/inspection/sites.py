@@ -40,11 +40,9 @@ __all__ = [
     "green_share",
 ]
 
+#: the kinds of candidate site, (中文, English), from the vocabulary
 SITE_KIND_NAMES = {
-    "park": ("公园", "Park"),
-    "road": ("道路", "Road"),
-    "compound": ("居住区", "Residential compound"),
-    "unit": ("单位", "Unit"),
+    kind: vocabulary().pair("site_kinds", kind) for kind in ("park", "road", "compound", "unit")
 }
 PARK_CLASSES = {
     k: vocabulary().label("green_classes", k, "zh") for k in ("G11", "G12", "G13", "G14")

@@ -34,8 +34,10 @@ from gardencity.io.osm_boundary import boundary_fit, data_extent
 from gardencity.io.osm_read import boundary_polygon, parse_other_tags, read_osm
 from gardencity.io.osm_reimport import carry_over, layer_changes, layer_counts, previous_city
 from gardencity.io.workspace import write_workspace
+from gardencity.messages import Catalogue
 
 __all__ = ["LayerSummary", "OsmImportReport", "import_osm", "parse_other_tags"]
+MESSAGES = Catalogue(__package__)
 
 DEFAULT_STANDARD = "national_ecological_garden_city_2022"
 REPORT_ORDER = (
@@ -70,17 +72,8 @@ _OSM_WHY: dict[str, str] = {  # gap key -> what the extract lacks, in OSM's own 
     "no_greenways": "no ways named 绿道, greenway=* or hiking/bicycle routes",
     "no_population": "--population not given",
 }
-_MISSING_TEXT: dict[str, tuple[str, str]] = {  # (zh, en): what a missing optional layer means
-    "park_entrances": (
-        "没有公园出入口：步行覆盖率以公园边界附近的路网节点近似出入口",
-        "no entrance/gate nodes at parks: walking coverage approximates entrances from the "
-        "road network",
-    ),
-    "historic_districts": (
-        "没有历史文化街区：不适用历史文化街区的规则",
-        "no historic=district areas: historic-district rules are not applied",
-    ),
-}
+# what a missing optional layer means (messages.yaml: osm_missing.<layer>)
+_MISSING_TEXT = ("park_entrances", "historic_districts")
 
 
 @dataclass(frozen=True)
@@ -143,39 +136,27 @@ class OsmImportReport:
 
     def header(self, lang: str = "en") -> list[str]:
         """Source, boundary (with how it fits the data) and working CRS."""
-        if lang == "zh":
-            return [
-                f"OpenStreetMap 导入：{self.source.name} → {self.workspace}",
-                f"边界：{self.boundary_source}（边界位于数据范围内 {self.boundary_in_data:.0%}，"
-                f"数据位于边界内 {self.data_in_boundary:.0%}）；工作坐标系 {self.crs}",
-            ]
+        fit = {
+            "inside": f"{self.boundary_in_data:.0%}",
+            "covered": f"{self.data_in_boundary:.0%}",
+        }
         return [
-            f"OpenStreetMap import {self.source.name} -> {self.workspace}",
-            f"boundary: {self.boundary_source} ({self.boundary_in_data:.0%} of it within the "
-            f"data, {self.data_in_boundary:.0%} of the data within it); working CRS {self.crs}",
+            MESSAGES.text("osm_header", lang, source=self.source.name, workspace=self.workspace),
+            MESSAGES.text("osm_boundary", lang, boundary=self.boundary_source, crs=self.crs, **fit),
         ]
 
     def footer(self, lang: str = "en") -> list[str]:
         """Notes (repairs, overlaps, boundary, attribution), changes on re-import, the legend."""
-        zh = lang == "zh"
-        lines = [f"{'说明' if zh else 'note'}: {n}" for n in (self.notes_zh if zh else self.notes)]
+        pick = 0 if lang == "zh" else 1
+        notes = self.notes_zh if lang == "zh" else self.notes
+        lines = [MESSAGES.text("osm_note", lang, note=note) for note in notes]
         if self.changes:
-            lines.append(
-                "重新导入，沿用原工作区的设置："
-                if zh
-                else "re-import, kept from the old workspace:"
-            )
-            lines += [f"  {zh_text if zh else en_text}" for zh_text, en_text in self.changes]
+            lines.append(MESSAGES.text("osm_reimport_kept", lang))
+            lines += [f"  {change[pick]}" for change in self.changes]
         if self.backup is not None:
-            lines.append(
-                f"{'原工作区已备份到' if zh else 'old workspace backed up to'} {self.backup}"
-            )
+            lines.append(MESSAGES.text("osm_backed_up", lang, backup=self.backup))
         if self.has_blocking_gaps:
-            lines.append(
-                "! = 补齐该图层前，有核心指标无法评估"
-                if zh
-                else "! = a core indicator cannot be assessed until this layer is added"
-            )
+            lines.append(MESSAGES.text("osm_blocking_legend", lang))
         return lines
 
     def to_text(self, lang: str = "en") -> str:
@@ -422,36 +403,11 @@ def _crs_text(crs: CRS) -> str:
 
 def _notes(repaired: int, overlaps: int, mapping: Mapping[str, Any]) -> list[tuple[str, str]]:
     margin = f"{mapping['road_margin_m']:g}"
-    notes = [
-        (
-            f"道路保留到边界外 {margin} 米以内（步行路网需要），其他图层均按边界裁切",
-            f"roads are kept up to {margin} m beyond the boundary for the walking network; every "
-            f"other layer is clipped to it",
-        ),
-        (
-            "数据 © OpenStreetMap 贡献者，依据开放数据库许可（ODbL 1.0）提供",
-            "data © OpenStreetMap contributors, available under the Open Database License "
-            "(ODbL 1.0)",
-        ),
-    ]
+    notes = [MESSAGES.both("osm_roads_margin", margin=margin), MESSAGES.both("osm_attribution")]
     if repaired:
-        notes.append(
-            (
-                f"保留的要素中有 {repaired} 个无效的 OSM 多边形已用 make_valid 修复"
-                "（保留面状部分）",
-                f"{repaired} invalid OSM polygon(s) repaired with make_valid (polygonal parts "
-                f"kept), counted among the features kept",
-            )
-        )
+        notes.append(MESSAGES.both("osm_repaired", repaired=repaired))
     if overlaps:
-        notes.append(
-            (
-                f"{overlaps} 个用地多边形相互重叠：按 osm_mapping.yaml 中靠前的规则保留重叠部分，"
-                "面积不重复计算",
-                f"{overlaps} overlapping land-use polygon(s): the first rule of osm_mapping.yaml "
-                f"keeps the overlap, so no area is counted twice",
-            )
-        )
+        notes.append(MESSAGES.both("osm_overlaps", overlaps=overlaps))
     return notes
 
 
@@ -509,7 +465,7 @@ def _gap(
     elif layer in _MISSING and (gdf is None or gdf.empty):
         key, blocking = _MISSING[layer]
     elif layer in _MISSING_TEXT and (gdf is None or gdf.empty):
-        return _MISSING_TEXT[layer], False
+        return MESSAGES.both(f"osm_missing.{layer}"), False
     if key is None:
         return ("", ""), False
     gap = data_gap(key, classes=_PARK_PREFIX, workspace=workspace)

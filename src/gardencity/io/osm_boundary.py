@@ -17,8 +17,10 @@ from pyproj import CRS
 
 from gardencity.errors import OsmImportError
 from gardencity.io.osm_read import declared_bounds
+from gardencity.messages import Catalogue
 
 __all__ = ["BoundaryFit", "boundary_fit", "data_extent"]
+MESSAGES = Catalogue(__package__)
 
 _REPORTED_BELOW = 0.95  # shares below this are worth a note
 
@@ -48,23 +50,11 @@ class BoundaryFit:
         """What a reader should know about the boundary (zh, en)."""
         notes = []
         if self.boundary_in_data < _REPORTED_BELOW:
-            notes.append(
-                (
-                    f"边界只有 {self.boundary_in_data:.0%} 位于数据范围内：其余部分没有数据，"
-                    "各项指标在那里按“无”计算，结果会偏低",
-                    f"only {self.boundary_in_data:.0%} of the boundary lies within the extract's "
-                    "data: the rest has no data, so the indicators count nothing there and come "
-                    "out too low",
-                )
-            )
+            share = f"{self.boundary_in_data:.0%}"
+            notes.append(MESSAGES.both("osm_boundary_outside_data", share=share))
         if self.data_in_boundary < _REPORTED_BELOW:
-            notes.append(
-                (
-                    f"边界只覆盖数据范围的 {self.data_in_boundary:.0%}：边界外的要素未导入",
-                    f"the boundary covers {self.data_in_boundary:.0%} of the extract's data: "
-                    "features outside it were left out",
-                )
-            )
+            share = f"{self.data_in_boundary:.0%}"
+            notes.append(MESSAGES.both("osm_boundary_covers_part", share=share))
         return notes
 
 

@@ -20,6 +20,7 @@ import geopandas as gpd
 import pyogrio
 
 from gardencity.io.config import CityConfig
+from gardencity.messages import Catalogue
 
 __all__ = [
     "Carried",
@@ -29,6 +30,7 @@ __all__ = [
     "layer_counts",
     "previous_city",
 ]
+MESSAGES = Catalogue(__package__)
 
 _KEPT_SECTIONS = ("rasters", "tables", "management")
 _KEPT_CITY_KEYS = ("name", "name_en", "crs", "standard", "grade", "region")
@@ -104,12 +106,8 @@ def layer_changes(old: dict[str, int], new: dict[str, int]) -> list[tuple[str, s
     for name in sorted(set(old) | set(new)):
         before, after = old.get(name, 0), new.get(name, 0)
         if before != after:
-            lines.append(
-                (
-                    f"图层 {name}：{before:,} → {after:,} 个要素",
-                    f"layer {name}: {before:,} → {after:,} features",
-                )
-            )
+            counts = {"before": f"{before:,}", "after": f"{after:,}"}
+            lines.append(MESSAGES.both("osm_layer_count", name=name, **counts))
     return lines
 
 
@@ -125,49 +123,26 @@ def carry_over(
     backup = backup_workspace(root)
     carried = Carried(new_config, backup=backup)
     if old is None:
-        carried.changes.append(
-            (
-                "原 city.toml 无法读取，未能沿用其中的设置（已备份）",
-                "the old city.toml could not be read, so none of its settings were kept "
-                "(it is in the backup)",
-            )
-        )
+        carried.changes.append(MESSAGES.both("osm_old_config_unreadable"))
         return carried
     _merge_city(old.get("city", {}), new_config["city"], given, carried.changes)
     for section in _KEPT_SECTIONS:
         if old.get(section):
             new_config[section] = old[section]
-            carried.changes.append((f"沿用 [{section}]", f"kept [{section}]"))
+            carried.changes.append(MESSAGES.both("osm_kept_section", section=section))
     kept_layers = {n: s for n, s in old.get("layers", {}).items() if s.get("path")}
     if kept_layers:
         new_config["layers"] = kept_layers
         names = ", ".join(kept_layers)
-        carried.changes.append(
-            (
-                f"沿用读取其他文件的图层设置：{names}",
-                f"kept the layers read from other files: {names}",
-            )
-        )
+        carried.changes.append(MESSAGES.both("osm_kept_file_layers", names=names))
     if old.get("storage", {}).get("vector"):
-        carried.changes.append(
-            (
-                "原工作区从 PostGIS 读取图层；新数据写入 city.gpkg，如需继续使用 PostGIS 请再运行 "
-                "gardencity push-postgis",
-                "the old workspace read its layers from PostGIS; the new data are in city.gpkg: "
-                "run gardencity push-postgis again to keep using PostGIS",
-            )
-        )
+        carried.changes.append(MESSAGES.both("osm_was_postgis"))
     if "population" not in given:
         carried.districts = _old_districts(root)
         if carried.districts is not None:
             total = float(carried.districts["population"].astype(float).sum())
             n = len(carried.districts)
-            carried.changes.append(
-                (
-                    f"沿用原城区图层：{n} 个城区，人口合计 {total:,.0f}",
-                    f"kept the old districts: {n} district(s), population {total:,.0f} in total",
-                )
-            )
+            carried.changes.append(MESSAGES.both("osm_kept_districts", n=n, total=f"{total:,.0f}"))
     return carried
 
 
@@ -180,25 +155,16 @@ def _merge_city(
     for key in _KEPT_CITY_KEYS:
         if key in given or old.get(key) in (None, ""):
             if key in given and old.get(key) not in (None, "", new.get(key)):
-                changes.append(
-                    (
-                        f"[city] {key} 由 {old[key]!r} 改为 {new.get(key)!r}（命令行指定）",
-                        f"[city] {key} changed from {old[key]!r} to {new.get(key)!r} (given)",
-                    )
-                )
+                values = {"old": repr(old[key]), "new": repr(new.get(key))}
+                changes.append(MESSAGES.both("osm_city_key_given", key=key, **values))
             continue
         new[key] = old[key]
-        changes.append((f"沿用 [city] {key} = {old[key]!r}", f"kept [city] {key} = {old[key]!r}"))
+        changes.append(MESSAGES.both("osm_kept_city_key", key=key, value=repr(old[key])))
     _merge_population(old, new, given, changes)
     for key, value in _FIXED_BY_OSM.items():
         if old.get(key, value) != value:
-            changes.append(
-                (
-                    f"[city] {key} 由 {old[key]!r} 改为 {value!r}（OpenStreetMap 数据所用体系）",
-                    f"[city] {key} changed from {old[key]!r} to {value!r} (the scheme of the "
-                    f"OpenStreetMap data)",
-                )
-            )
+            values = {"old": repr(old[key]), "new": repr(value)}
+            changes.append(MESSAGES.both("osm_city_key_scheme", key=key, **values))
 
 
 def _merge_population(
@@ -207,22 +173,12 @@ def _merge_population(
     population = old.get("population")
     if "population" in given:
         if population is not None:
-            changes.append(
-                (
-                    f"人口改用命令行给出的数值（原 [city] population = {population:,.0f} "
-                    "不再使用）",
-                    f"the population is now the one given (--population); [city] population = "
-                    f"{population:,.0f} was dropped",
-                )
-            )
+            changes.append(MESSAGES.both("osm_population_given", old=f"{population:,.0f}"))
         return
     if population is not None:
         new["population"] = population
         changes.append(
-            (
-                f"沿用 [city] population = {population:,.0f}",
-                f"kept [city] population = {population:,.0f}",
-            )
+            MESSAGES.both("osm_kept_city_key", key="population", value=f"{population:,.0f}")
         )
     if old.get("population_source"):
         new["population_source"] = old["population_source"]

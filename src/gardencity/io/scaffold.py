@@ -15,9 +15,11 @@ import tomli_w
 from gardencity.errors import StandardError, WorkspaceError
 from gardencity.io.crs import parse_crs
 from gardencity.io.layers import LAYERS
+from gardencity.messages import Catalogue
 from gardencity.standards import list_standards, load_standard
 
 __all__ = ["init_workspace", "next_steps"]
+MESSAGES = Catalogue(__package__)
 
 _TEMPLATE = """
 # Optional sections (remove the # to use them; see docs/architecture.md §Workspace):
@@ -86,14 +88,9 @@ def next_steps(root: Path, lang: str = "en") -> list[str]:
     """The commands that fill the new workspace, required layers first."""
     required = [n for n, s in LAYERS.items() if s.required]
     optional = [n for n, s in LAYERS.items() if not s.required]
-    file_word = "文件" if lang == "zh" else "FILE"
+    file_word = MESSAGES.text("next_file", lang)
     lines = [f"gardencity import-layer {root} {n} {file_word}" for n in required]
-    if lang == "zh":
-        lines.insert(0, "下一步：导入必需图层")
-        lines.append(f"可选图层：{', '.join(optional)}（同样用 import-layer 导入）")
-        lines.append(f"然后：gardencity validate {root}，gardencity assess {root}")
-    else:
-        lines.insert(0, "next: import the required layers")
-        lines.append(f"optional layers: {', '.join(optional)} (import-layer as well)")
-        lines.append(f"then: gardencity validate {root}, gardencity assess {root}")
+    lines.insert(0, MESSAGES.text("next_required", lang))
+    lines.append(MESSAGES.text("next_optional", lang, optional=", ".join(optional)))
+    lines.append(MESSAGES.text("next_then", lang, root=root))
     return lines

@@ -48,8 +48,10 @@ from gardencity.io.management import ManagementEvidence
 from gardencity.io.postgis import PostgisStore
 from gardencity.io.raster import Raster, read_raster
 from gardencity.io.vector import coerce_fields, read_vector, repair_geometries, source_fids
+from gardencity.messages import Catalogue
 
 __all__ = ["CONFIG_FILE", "GPKG_FILE", "Workspace", "write_workspace"]
+MESSAGES = Catalogue(__package__)
 
 CONFIG_FILE = "city.toml"
 GPKG_FILE = "city.gpkg"
@@ -140,15 +142,9 @@ class Workspace:
     def open(cls, path: str | os.PathLike[str]) -> Workspace:
         root = Path(path)
         if not root.is_dir():
-            raise WorkspaceError(
-                f"No workspace folder at {root}. Fix: create one with `gardencity init {root} "
-                f"--name …`, `gardencity import-osm …` or `gardencity demo-city {root}`."
-            )
+            raise WorkspaceError(MESSAGES.message("no_workspace_folder", root=root))
         if not (root / CONFIG_FILE).is_file():
-            raise WorkspaceError(
-                f"{root} has no {CONFIG_FILE}. Fix: run `gardencity init {root} --name …` or add "
-                f'a city.toml with at least [city] name = "…".'
-            )
+            raise WorkspaceError(MESSAGES.message("no_city_toml", root=root, config=CONFIG_FILE))
         config = load_config(root / CONFIG_FILE)
         if not config.storage.vector:
             check_geopackage(root / GPKG_FILE)

@@ -89,12 +89,12 @@ def workspace_frame(ws: Workspace, name: str) -> gpd.GeoDataFrame:
 
         land_use = ws.load_layer("land_use")
         if land_use is None:
-            raise NotFoundError("the workspace has no land_use layer")
+            raise NotFoundError(MESSAGES.message("no_workspace_layer", name="land_use"))
         category = land_use_category(land_use["code"], ws.config.city.land_use_scheme)
         return land_use[category.to_numpy() == "residential"]
     loaded = ws.load_layer(name)
     if loaded is None:
-        raise NotFoundError(f"the workspace has no {name} layer")
+        raise NotFoundError(MESSAGES.message("no_workspace_layer", name=name))
     return loaded
 
 
@@ -204,7 +204,7 @@ def _render_canopy(source: Path, classes: dict[str, int]) -> tuple[bytes, dict[s
 
     with rasterio.open(source) as src:
         if src.crs is None:
-            raise NotFoundError(f"canopy raster {source.name} has no CRS; assign one")
+            raise NotFoundError(MESSAGES.message("canopy_without_crs", name=source.name))
         left, bottom, right, top = transform_bounds(src.crs, "EPSG:3857", *src.bounds)
         size = max(
             abs(src.res[0]), (right - left) / CANOPY_MAX_PIXELS, (top - bottom) / CANOPY_MAX_PIXELS

@@ -25,16 +25,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gardencity.assessment.scorecard import SCORECARD_FILE, Scorecard
-from gardencity.errors import ConflictError, NotFoundError
+from gardencity.errors import ConflictError, GardenCityError, NotFoundError
 from gardencity.io.workspace import CONFIG_FILE
 from gardencity.jobs.models import AssessmentRun
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, Message
 from gardencity.planning.suggest import write_suggestions
 
 __all__ = [
     "OUTPUT_FILES",
     "RUN_STATES",
     "execute_run",
+    "failure_text",
     "import_outputs",
     "latest_run",
     "latest_scorecard",
@@ -42,6 +43,7 @@ __all__ = [
     "run_dir",
     "run_message",
     "start_run",
+    "step_text",
 ]
 MESSAGES = Catalogue(__package__)
 log = logging.getLogger(__name__)
@@ -58,17 +60,19 @@ PRIVATE_ARGUMENTS = {"imported"}
 
 
 def run_message(stored: str, lang: str) -> str:
-    """A run's stored step (``code`` or ``code:argument``, else the text of a step such as
-    an indicator's name) in ``lang``; a message stored in both languages by an older
-    version (``中文 / English``) shows its own language's half.
+    """A run's stored step or failure in ``lang``: a code (``code`` or ``code:argument``), a
+    message kept in both languages (an indicator's name, the reason a run failed), or the
+    text an older version kept (an indicator's Chinese name, or ``中文 / English``).
 
     >>> run_message("queued", "en"), run_message("imported:/tmp/out", "zh")
     ('queued', '由命令行评估导入')
-    >>> run_message("完成 / done", "en"), run_message("城市建成区绿地率", "en")
-    ('done', 'Green space ratio of the built-up area')
-    >>> run_message("完成", "en"), run_message("城市绿地率", "en")
-    ('done', '城市绿地率')
+    >>> run_message(step_text(Message.literal("绿地率", "Green space ratio")), "en")
+    'Green space ratio'
+    >>> run_message("城市建成区绿地率", "en"), run_message("完成", "en")
+    ('Green space ratio of the built-up area', 'done')
     """
+    if stored.startswith('{"'):
+        return MESSAGES.shown(stored, lang) or stored
     code, _, argument = stored.partition(":")
     pick = 0 if lang == "zh" else 1
     if code in MESSAGES.pairs():
@@ -77,14 +81,41 @@ def run_message(stored: str, lang: str) -> str:
         return f"{text} {argument}" if argument and code not in PRIVATE_ARGUMENTS else text
     if " / " in stored:
         return stored.split(" / ", 1)[pick]
-    # the assessment's own steps: an indicator's Chinese name, then 完成
+    # runs recorded by an older version: an indicator's Chinese name, then 完成
     return _step_names().get(stored, (stored, stored))[pick]
+
+
+def step_text(message: Message, limit: int = 200) -> str:
+    """``message`` as a run keeps it (both languages, each at most ``limit`` characters
+    in all), to show later in the reader's language with :func:`run_message`."""
+    zh, en = message.render("zh"), message.render("en")
+    stored = MESSAGES.stored(Message.literal(zh, en))
+    while len(stored) > limit:  # long texts (a failure's detail) are shortened, never cut
+        zh, en = zh[: len(zh) * 4 // 5], en[: len(en) * 4 // 5]
+        stored = MESSAGES.stored(Message.literal(zh + "…", en + "…"))
+    return stored
+
+
+def failure_text(exc: BaseException, workspace: Path | None = None) -> str:
+    """Why a run failed, kept in both languages: a gardencity error says what to fix in
+    each language; anything else is a fault of the platform, said as such with its detail.
+    Where the server keeps the ``workspace`` is no one's business on a page: its folder's
+    name stands for it."""
+
+    def hidden(text: str) -> str:
+        return text.replace(str(workspace), workspace.name) if workspace else text
+
+    if isinstance(exc, GardenCityError):
+        reason = Message.literal(hidden(exc.text("zh")), hidden(exc.text("en")))
+        return step_text(MESSAGES.message("failed_because", reason=reason), limit=5000)
+    detail = hidden("".join(traceback.format_exception_only(type(exc), exc)).strip())
+    return step_text(MESSAGES.message("failed_fault", detail=detail), limit=5000)
 
 
 @functools.cache
 def _step_names() -> dict[str, tuple[str, str]]:
-    """The steps an assessment reports (its indicators' Chinese names and 完成) in both
-    languages, from every bundled catalogue."""
+    """The steps an older version recorded (its indicators' Chinese names and 完成) in
+    both languages, from every bundled catalogue."""
     from gardencity.standards import list_standards
 
     names = {
@@ -274,8 +305,8 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
                 update(AssessmentRun).where(AssessmentRun.id == run_id).values(**values)
             )
 
-    def progress(label: str, done: int, total: int) -> None:  # the measures: 0–85 %
-        record(progress=round(MEASURES_SHARE * done / max(total, 1), 3), message=label[:200])
+    def progress(step: Message, done: int, total: int) -> None:  # the measures: 0–85 %
+        record(progress=round(MEASURES_SHARE * done / max(total, 1), 3), message=step_text(step))
 
     def writing(name: str) -> None:  # then each output file in turn
         record(progress=WRITING_STARTS[name], message=f"writing_{name}")
@@ -311,7 +342,15 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
             run.summary = _summary(scorecard)
             run.values = _values(scorecard)
     except Exception as exc:
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        record(status="failed", finished_at=_now(), error=detail[:5000], message="failed")
+        if isinstance(exc, GardenCityError):  # the data's fault: said on the run's page
+            log.warning("assessment run %s failed: %s", run_id, exc.text("en"))
+        else:
+            log.exception("assessment run %s failed", run_id)
+        record(
+            status="failed",
+            finished_at=_now(),
+            error=failure_text(exc, Path(workspace)),
+            message="failed",
+        )
     finally:
         db.dispose()

@@ -9,12 +9,13 @@ indicator values (scorecard, report); the diagnostics layers are those of a full
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 
+from gardencity.assessment.evaluate import Progress
 from gardencity.assessment.results import Assessment
 from gardencity.jobs.whatif import check_edits, drawn_geometries
 from gardencity.whatif import IncrementalAssessment
@@ -35,9 +36,7 @@ def _fingerprint(workspace: Path) -> tuple[Any, ...]:
     )
 
 
-def _engine(
-    workspace: Path, progress: Callable[[str, int, int], None] | None
-) -> IncrementalAssessment:
+def _engine(workspace: Path, progress: Progress | None) -> IncrementalAssessment:
     from gardencity.assessment import run_assessment
 
     key = str(workspace.resolve())
@@ -54,7 +53,7 @@ def _engine(
 def incremental_whatif(
     workspace: Path,
     edits: dict[str, Any],
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> Assessment:
     """The assessment with the drawn ``parks`` added and the ``shaded_roads`` shaded (GeoJSON
     in WGS 84, as :func:`gardencity.jobs.whatif.apply_edits` takes them)."""

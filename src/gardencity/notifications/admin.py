@@ -310,7 +310,9 @@ def send_test(
             address = user.email if channel.kind == "email" else user.phone
     lang = config.language
     outgoing = Outgoing(
-        message=Message("test", text("title.test", lang), paragraph=text("test.body", lang)),
+        message=Message(
+            "test", text("title.test", lang), paragraph=text("test.body", lang), lang=lang
+        ),
         settings=dict(channel.settings or {}),
         config=config,
         city_name=city_name,

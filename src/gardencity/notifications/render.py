@@ -20,7 +20,7 @@ Examples
 from __future__ import annotations
 
 import html as html_lib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -100,16 +100,28 @@ class Message:
     footer: list[str] = field(default_factory=list)
     reference: str | None = None
     items: list[Message] = field(default_factory=list)
+    lang: str = "zh"
 
     @property
     def severity(self) -> str:
         return SEVERITY.get(self.event, "info")
+
+    @property
+    def colon(self) -> str:
+        """What joins a label and its value in the message's language (“：” or “: ”)."""
+        return text("punctuation.colon", self.lang)
 
 
 def render(
     payload: dict[str, Any], lang: str, config: NotificationConfig, *, resident: bool = False
 ) -> Message:
     """The message ``payload`` stands for, in ``lang``."""
+    return replace(_compose(payload, lang, config, resident=resident), lang=lang)
+
+
+def _compose(
+    payload: dict[str, Any], lang: str, config: NotificationConfig, *, resident: bool
+) -> Message:
     event = str(payload["event"])
     if resident:
         return _resident(payload, lang, config)
@@ -251,7 +263,7 @@ def _patrol_gap(payload: dict[str, Any], lang: str, config: NotificationConfig) 
             (text("patrol_gap.period", lang), f"{since} – {until}"),
             (
                 text("patrol_gap.missing", lang),
-                f"{count}{'：' if lang == 'zh' else ': '}{codes}",
+                f"{count}{text('punctuation.colon', lang)}{codes}",
             ),
         ],
         paragraph=text("patrol_gap.paragraph", lang).format(since=since),
@@ -305,11 +317,11 @@ def batch(messages: list[Message], lang: str) -> Message:
         return messages[0]
     title = f"{len(messages)} {text('title.batch', lang)}"
     worst = next((m for m in messages if m.severity == "danger"), messages[0])
-    return Message(worst.event, title, items=messages)
+    return Message(worst.event, title, items=messages, lang=lang)
 
 
 def _field_lines(message: Message, quote: str = "") -> list[str]:
-    return [f"{quote}**{label}**：{safe(value)}" for label, value in message.fields]
+    return [f"{quote}**{label}**{message.colon}{safe(value)}" for label, value in message.fields]
 
 
 def markdown(message: Message, *, heading: str = "**{}**") -> str:
@@ -319,7 +331,7 @@ def markdown(message: Message, *, heading: str = "**{}**") -> str:
         for item in message.items:
             summary = " · ".join(safe(v) for _, v in item.fields[:4])
             link = f" [{item.link_label}]({item.link})" if item.link else ""
-            parts.append(f"- {safe(item.title)}：{summary}{link}")
+            parts.append(f"- {safe(item.title)}{message.colon}{summary}{link}")
         return "\n".join(parts)
     parts = [heading.format(safe(message.title))]
     if message.paragraph:
@@ -339,17 +351,19 @@ def plain_text(message: Message) -> str:
         lines = [message.title]
         for item in message.items:
             summary = " · ".join(v for _, v in item.fields[:4])
-            lines.append(f"- {item.title}：{summary}" + (f" {item.link}" if item.link else ""))
+            link = f" {item.link}" if item.link else ""
+            lines.append(f"- {item.title}{message.colon}{summary}{link}")
         return "\n".join(lines)
     lines = [message.title]
     if message.paragraph:
         lines.append(message.paragraph)
-    lines.extend(f"{label}：{value}" for label, value in message.fields)
+    colon = message.colon
+    lines.extend(f"{label}{colon}{value}" for label, value in message.fields)
     lines.extend(f"- {line}" for line in message.lines)
-    lines.extend(f"{label}：{url}" for label, url in message.photos if url)
+    lines.extend(f"{label}{colon}{url}" for label, url in message.photos if url)
     if message.link:
         lines.append(
-            f"{message.link_label}：{message.link}" if message.link_label else message.link
+            f"{message.link_label}{colon}{message.link}" if message.link_label else message.link
         )
     lines.extend(message.footer)
     return "\n".join(lines)
@@ -361,7 +375,7 @@ def html(message: Message, images: dict[str, str] | None = None) -> str:
     e = html_lib.escape
     if message.items:
         rows = "".join(
-            f"<li>{e(i.title)}：{e(' · '.join(v for _, v in i.fields[:4]))}"
+            f"<li>{e(i.title)}{e(message.colon)}{e(' · '.join(v for _, v in i.fields[:4]))}"
             + (f' <a href="{e(i.link)}">{e(i.link_label)}</a>' if i.link else "")
             + "</li>"
             for i in message.items

@@ -29,7 +29,7 @@ def load_labels(lang: str) -> dict[str, str]:
         raise ValueError(f"Unknown report language '{lang}'. Fix: use zh or en.")
     text = resources.files("gardencity.reports.i18n").joinpath(f"{lang}.yaml").read_text("utf-8")
     labels: dict[str, str] = yaml.safe_load(text)
-    return labels
+    return labels | {"district": vocabulary().label("levels", "district", lang)}
 
 
 def _fmt(value: Any, unit: str = "") -> str:
@@ -231,6 +231,7 @@ def write_report(
         L=labels,
         lang=lang,
         status_css=_status_css(),
+        theme={key: term.style.fill for key, term in vocabulary().theme.items() if term.style},
         status_label=vocabulary().labels("statuses", lang),
         confidence_label=vocabulary().labels("confidences", lang),
         maps=_maps(scorecard, zones, diagnostics, labels, lang),

@@ -84,11 +84,10 @@ def png_base64(fig: Any) -> str:
 BAND = 0.14  # share of the map's height kept free below the data for the scale bar and arrow
 
 
-def add_scale_and_north(
-    ax: Axes, bounds: tuple[float, float, float, float], labels: dict[str, str]
-) -> None:
+def add_scale_and_north(ax: Axes, bounds: tuple[float, float, float, float], lang: str) -> None:
     """Scale bar and north arrow in a white band below the data (never over it): the view is
-    the data's bounds plus the band; anything drawn into the band is covered."""
+    the data's bounds plus the band; anything drawn into the band is covered. The bar's unit
+    and the arrow's letter are the vocabulary's, in ``lang``."""
     x0, y0, x1, y1 = bounds
     span, height = x1 - x0, y1 - y0
     pad = 0.02 * max(span, height)
@@ -125,13 +124,13 @@ def add_scale_and_north(
     ax.text(
         bx + bar,
         by + band * 0.2,
-        f"{bar / 1000:g} {labels['km']}",
+        f"{bar / 1000:g} {vocabulary().label('units', 'km', lang)}",
         ha="center",
         fontsize=7,
         zorder=21,
     )
     ax.annotate(
-        labels["north"],
+        vocabulary().label("map_marks", "north", lang),
         xy=(x1, y0 - pad - band * 0.05),
         xytext=(x1, y0 - pad - band * 0.85),
         ha="center",
@@ -283,7 +282,7 @@ def layer_figure(
                 zorder=15,
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0.3},
             )
-    add_scale_and_north(ax, tuple(frame.total_bounds), labels)
+    add_scale_and_north(ax, tuple(frame.total_bounds), lang)
     ax.set_title(title, fontsize=11)
     add_legend(ax, handles)
     return fig
@@ -355,7 +354,7 @@ def choropleth(
                 fontsize=8,
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8},
             )
-        add_scale_and_north(ax, tuple(zones.total_bounds), labels)
+        add_scale_and_north(ax, tuple(zones.total_bounds), lang)
         ax.set_title(title, fontsize=11)
         if handles:
             ax.legend(
@@ -409,7 +408,7 @@ def shortfall_map(
             legend_entry(outline, words.label("layers", "districts", lang), line=False),
             legend_entry(shortfall, legend_label, line=False),
         ]
-        add_scale_and_north(ax, tuple(districts.total_bounds), labels)
+        add_scale_and_north(ax, tuple(districts.total_bounds), lang)
         ax.set_title(title, fontsize=11)
         add_legend(ax, handles)
         return png_base64(fig)

@@ -21,8 +21,10 @@ from typing import Any
 import yaml
 
 from gardencity.io.classes import green_class_name, road_grade_label
+from gardencity.messages import Catalogue
 
 __all__ = ["params_in_words"]
+MESSAGES = Catalogue(__package__)
 
 
 @cache
@@ -38,7 +40,7 @@ def _number(value: float) -> str:
 
 def _range(lo: float, hi: float | None, unit: str, lang: str) -> str:
     if hi is None:
-        return f"≥{_number(lo)} {unit}" if lang == "zh" else f"{_number(lo)} {unit} and more"
+        return MESSAGES.text("params_at_least", lang, value=_number(lo), unit=unit)
     return f"{_number(lo)}–{_number(hi)} {unit}"
 
 
@@ -47,13 +49,9 @@ def _bands(bands: Sequence[Mapping[str, Any]], lang: str) -> str:
     for band in bands:
         size = _range(float(band.get("min_area_m2", 0)), band.get("max_area_m2"), "m²", lang)
         radius = _number(float(band["radius_m"]))
-        if lang == "zh":
-            where = "历史文化街区内" if band.get("historic_only") else ""
-            out.append(f"{where}面积 {size} 的公园 {radius} m")
-        else:
-            where = "in historic districts, " if band.get("historic_only") else ""
-            out.append(f"{where}parks of {size} {radius} m")
-    return "；".join(out) if lang == "zh" else "; ".join(out)
+        where = MESSAGES.text("params_historic", lang) if band.get("historic_only") else ""
+        out.append(MESSAGES.text("params_band", lang, where=where, size=size, radius=radius))
+    return MESSAGES.text("params_separator", lang).join(out)
 
 
 def _ratio_rules(rules: Sequence[Mapping[str, Any]], lang: str) -> str:
@@ -67,23 +65,22 @@ def _ratio_rules(rules: Sequence[Mapping[str, Any]], lang: str) -> str:
             width = f"≤{_number(float(hi))} m"
         else:
             width = f"{_number(lo)}–{_number(float(hi))} m"
-        out.append(
-            f"红线宽 {width} 的道路 ≥{ratio}" if lang == "zh" else f"red line {width}: ≥{ratio}"
-        )
-    return "；".join(out) if lang == "zh" else "; ".join(out)
+        out.append(MESSAGES.text("params_ratio_rule", lang, width=width, ratio=ratio))
+    return MESSAGES.text("params_separator", lang).join(out)
 
 
 def _classes(codes: Sequence[str], lang: str) -> str:
     if lang != "zh":
-        return ", ".join(map(str, codes))
-    return "、".join(f"{c} {name}" if (name := green_class_name(c)) else str(c) for c in codes)
+        return MESSAGES.text("params_list", lang, items=list(map(str, codes)))
+    named = [f"{c} {name}" if (name := green_class_name(c)) else str(c) for c in codes]
+    return MESSAGES.text("params_list", lang, items=named)
 
 
 def _value(kind: str, value: Any, entry: Mapping[str, Any], lang: str) -> str:
     if kind == "classes":
         return _classes(value, lang)
     if kind == "grades":
-        return ("、" if lang == "zh" else ", ").join(road_grade_label(g, lang) for g in value)
+        return MESSAGES.text("params_list", lang, items=[road_grade_label(g, lang) for g in value])
     if kind == "metres":
         return f"{_number(float(value))} m"
     if kind == "square_metres":
@@ -91,14 +88,14 @@ def _value(kind: str, value: Any, entry: Mapping[str, Any], lang: str) -> str:
     if kind == "percent_of_one":
         return f"{float(value):.0%}"
     if kind == "yes_no":
-        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+        return MESSAGES.text("params_yes" if value else "params_no", lang)
     if kind == "bands":
         return _bands(value, lang)
     if kind == "ratio_rules":
         return _ratio_rules(value, lang)
     if kind == "months":
-        joined = "、".join(f"{int(m)} 月" for m in value)
-        return joined if lang == "zh" else ", ".join(f"month {int(m)}" for m in value)
+        months = [MESSAGES.message("params_month", month=int(m)) for m in value]
+        return MESSAGES.text("params_list", lang, items=months)
     if kind == "choice":
         words = entry.get("values", {}).get(value)
         return str(value) if words is None else str(words[0 if lang == "zh" else 1])
@@ -116,6 +113,6 @@ def params_in_words(params: Mapping[str, Any], lang: str) -> str:
         if entry["kind"] == "hidden":
             continue
         label = entry["zh" if lang == "zh" else "en"]
-        sep = "：" if lang == "zh" else ": "
-        parts.append(f"{label}{sep}{_value(entry['kind'], value, entry, lang)}")
-    return ("；" if lang == "zh" else "; ").join(parts)
+        value_text = _value(entry["kind"], value, entry, lang)
+        parts.append(MESSAGES.text("params_entry", lang, label=label, value=value_text))
+    return MESSAGES.text("params_separator", lang).join(parts)

@@ -48,7 +48,7 @@ def _names(ax: Any, zones: gpd.GeoDataFrame) -> None:
 
 
 def green_cover_map(
-    canopy: Raster, zones: gpd.GeoDataFrame, labels: dict[str, str], title: str
+    canopy: Raster, zones: gpd.GeoDataFrame, labels: dict[str, str], title: str, lang: str = "zh"
 ) -> str:
     """Tree / shrub / grass pixels of the canopy raster under the district outlines (PNG base64)."""
     classes = canopy.classes or {"tree": 1, "shrub": 2, "grass": 3}
@@ -81,14 +81,18 @@ def green_cover_map(
             )
             for i, key in enumerate(shown, start=1)
         ]
-        add_scale_and_north(ax, tuple(zones.total_bounds), labels)
+        add_scale_and_north(ax, tuple(zones.total_bounds), lang)
         add_legend(ax, handles)
         ax.set_title(title, fontsize=11)
         return png_base64(fig)
 
 
 def heat_island_map(
-    temperature: Raster, zones: gpd.GeoDataFrame, labels: dict[str, str], title: str
+    temperature: Raster,
+    zones: gpd.GeoDataFrame,
+    labels: dict[str, str],
+    title: str,
+    lang: str = "zh",
 ) -> str:
     """Land-surface temperature (°C) with the built-up area and district outlines."""
     array, extent = _thinned(temperature)
@@ -103,6 +107,6 @@ def heat_island_map(
         zones.boundary.plot(ax=ax, color=outline.stroke, linewidth=outline.points())
         _names(ax, zones)
         x0, x1, y0, y1 = extent
-        add_scale_and_north(ax, (x0, y0, x1, y1), labels)
+        add_scale_and_north(ax, (x0, y0, x1, y1), lang)
         ax.set_title(title, fontsize=11)
         return png_base64(fig)

@@ -59,7 +59,12 @@ GROUPS = (
     "operators",
     "road_grades",
     "road_sides",
+    "site_kinds",
+    "public_roles",
+    "map_marks",
+    "survey_verdicts",
     "fields",
+    "theme",
 )
 PAGE_GROUPS = (
     "statuses",
@@ -74,6 +79,7 @@ PAGE_GROUPS = (
     "flags",
     "marks",
     "patrol_coverage",
+    "public_roles",
 )
 Colour = str
 
@@ -136,6 +142,11 @@ class Vocabulary(BaseModel):
     operators: dict[str, Term]
     road_grades: dict[str, Term]
     road_sides: dict[str, Term]
+    site_kinds: dict[str, Term]
+    public_roles: dict[str, Term]
+    map_marks: dict[str, Term]
+    survey_verdicts: dict[str, Term]
+    theme: dict[str, Term]
     fields: dict[str, Term]
 
     def group(self, group: str) -> dict[str, Term]:

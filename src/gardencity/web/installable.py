@@ -13,13 +13,14 @@ from fastapi.responses import JSONResponse
 
 from gardencity.api.lang import request_lang
 from gardencity.api.security import WORKER_POLICY
+from gardencity.vocabulary import vocabulary
 from gardencity.web.i18n import messages
 
 __all__ = ["THEME_COLOUR", "manifest", "router", "service_worker"]
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).parent / "static"
-THEME_COLOUR = "#17603a"  # the pages' brand green (app.css --brand)
+THEME_COLOUR = vocabulary().style("theme", "brand").fill  # the pages' brand green
 
 
 def manifest(lang: str) -> dict[str, Any]:

@@ -135,6 +135,7 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
             "city_name": settings.city_name,
             "page_data": json_for_html(page_data),
             "case_statuses": case_statuses,
+            "words": page_data["words"],
             **context,
         },
     )
@@ -491,6 +492,7 @@ def refusal_page(lang: str) -> HTMLResponse:
         f'<!doctype html><html lang="{"en" if lang == "en" else "zh-CN"}"><head>'
         f'<meta charset="utf-8"><meta name="viewport" content="width=device-width, '
         f'initial-scale=1"><title>{t["refused_title"]}</title>'
+        '<link rel="stylesheet" href="/static/vocabulary.css">'
         '<link rel="stylesheet" href="/static/web/app.css"></head><body><main>'
         f'<section class="card narrow"><h1>{t["refused_title"]}</h1>'
         f'<p>{t["refused_text"]}</p><p><a href="/">{t["refused_home"]}</a></p></section>'

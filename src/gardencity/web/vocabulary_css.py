@@ -1,11 +1,11 @@
 """The vocabulary's colours as CSS custom properties (``/static/vocabulary.css``), so the
-pages' stylesheet and scripts take status and case colours from the one vocabulary:
-``--status-<status>-fill|text|stroke|mark|border``, ``--case-<state>-fill|text`` and
-``--layer-<layer>-fill|stroke``, ``--flag-<flag>-…``, ``--mark-<mark>-…`` and
-``--priority-<priority>-…``.
+pages' stylesheet and scripts take every colour from the one vocabulary: the theme
+(``--ink``, ``--brand``, ``--surface``, …), ``--status-<status>-fill|text|stroke|mark|border``,
+``--case-<state>-fill|text``, ``--layer-<layer>-fill|stroke``, ``--flag-<flag>-…``,
+``--mark-<mark>-…`` and ``--priority-<priority>-…``.
 
 >>> css = vocabulary_css()
->>> "--status-pass-fill: #" in css, "--case-filed-fill: #" in css, "--layer-districts-stroke" in css
+>>> "--brand: #" in css, "--status-pass-fill: #" in css, "--layer-districts-stroke" in css
 (True, True, True)
 """
 
@@ -27,6 +27,9 @@ _PARTS = ("fill", "text", "stroke", "mark")
 def vocabulary_css() -> str:
     words = vocabulary()
     lines = [":root {"]
+    for key, term in words.theme.items():  # the pages' theme: --ink, --brand, …
+        if term.style is not None and term.style.fill:
+            lines.append(f"  --{key.replace('_', '-')}: {term.style.fill};")
     groups = (
         ("status", words.statuses),
         ("case", words.case_statuses),

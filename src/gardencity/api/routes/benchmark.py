@@ -20,7 +20,9 @@ from gardencity.errors import InvalidRequestError
 from gardencity.inspection import peer_store
 from gardencity.inspection.peer_store import PeerFigureIn
 from gardencity.jobs.runs import latest_scorecard
+from gardencity.messages import Catalogue
 
+MESSAGES = Catalogue(__package__)
 router = APIRouter(prefix="/api/v1", tags=["benchmarking"], responses=ERROR_RESPONSES)
 MAX_TABLE_BYTES = 5_000_000
 
@@ -80,10 +82,10 @@ def import_peer_figures(
     authorize(user, "benchmark.manage")
     content = file.file.read(MAX_TABLE_BYTES + 1)
     if len(content) > MAX_TABLE_BYTES:
-        raise InvalidRequestError("the table is larger than 5 MB")
+        raise InvalidRequestError(MESSAGES.message("peer_table_too_large"))
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in {".csv", ".xlsx"}:
-        raise InvalidRequestError("give a .csv or .xlsx file (UTF-8 CSV, or Excel)")
+        raise InvalidRequestError(MESSAGES.message("peer_table_kind"))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"peers{suffix}"
         path.write_bytes(content)

@@ -7,10 +7,11 @@ from typing import Any
 
 from gardencity.assessment.scorecard import Scorecard
 from gardencity.reports.self_assessment.model import ReportDocument
+from gardencity.vocabulary import vocabulary
 
 __all__ = ["campaign_blocks", "rehearsal_blocks"]
 
-VERDICT_ZH = {"pass": "达到要求", "fail": "未达到要求", "undecided": "尚不能判定，需增加样本"}
+VERDICT_ZH = vocabulary().labels("survey_verdicts", "zh")
 
 
 def _pct(value: Any) -> str:

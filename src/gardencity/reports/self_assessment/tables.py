@@ -56,7 +56,7 @@ def format_amount(amount: float, unit: str) -> str:
     >>> format_amount(24.600031, "ha"), format_amount(17.63, "km")
     ('24.60 公顷', '17.63 公里')
     """
-    name = _wording()["gap_units"].get(unit, unit)
+    name = vocabulary().label("units", unit, "zh")
     return f"{amount:.{DISPLAY_DECIMALS}f} {name}"
 
 

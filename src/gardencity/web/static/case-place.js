@@ -18,7 +18,7 @@
       if (PAGE.bounds) map.fitBounds(PAGE.bounds); else map.setView(at, 15);
     }
     if (marker) marker.remove();
-    marker = L.circleMarker(at, { radius: 9, color: window.gc.colour("status-fail-mark"), weight: 3, fillColor: "#f9a825", fillOpacity: 0.9 })
+    marker = L.circleMarker(at, { radius: 9, color: window.gc.colour("status-fail-mark"), weight: 3, fillColor: window.gc.colour("place-marker"), fillOpacity: 0.9 })
       .bindTooltip(c.reference).addTo(map);
     el.dataset.lat = String(c.lat);
     el.dataset.lon = String(c.lon);

@@ -25,7 +25,7 @@
     }
     document.getElementById("timeline").innerHTML = (c.events || []).map((e) =>
       `<li><time datetime="${esc(e.at)}">${fmtTime(e.at)}</time> <b>${esc(word("case_events", e.action))}</b>
-       ${e.from_status && e.from_status !== e.to_status ? esc(stateName(e.from_status)) + " → " : ""}${esc(stateName(e.to_status))} · ${esc(e.actor === "system" ? t("actor_system") : e.actor)}${e.reason ? ` <span class="badge">${esc(t(e.public ? "public_reply" : "internal"))}</span><br>${esc(e.reason)}` : ""}</li>`).join("");
+       ${e.from_status && e.from_status !== e.to_status ? esc(stateName(e.from_status)) + " → " : ""}${esc(stateName(e.to_status))} · ${esc(e.actor === "system" ? word("public_roles", "system") : e.actor)}${e.reason ? ` <span class="badge">${esc(t(e.public ? "public_reply" : "internal"))}</span><br>${esc(e.reason)}` : ""}</li>`).join("");
     const unitSelect = document.getElementById("action-unit");
     if (c.unit_id && unitSelect.querySelector(`option[value="${c.unit_id}"]`)) unitSelect.value = String(c.unit_id);
     const actions = c.allowed_actions || [];

@@ -124,8 +124,8 @@
           const p = f.properties;
           edits.parks.push(f.geometry);
           L.geoJSON(f, { style: () => leaflet(words.layers.eligible_parks.style) })
-            .bindPopup(`${esc(t("suggest_site"))} ${esc(p.site)}<br>${esc(t("suggest_area"))} ${fmtNumber(p.area_ha)} ${esc(t("unit_ha"))}<br>` +
-              `${esc(t("suggest_gain"))} ${fmtNumber(p.gain_ha)} ${esc(t("unit_ha"))}<br>${esc(t("suggest_coverage"))} ${fmtNumber(p.coverage_percent, 1)}%`)
+            .bindPopup(`${esc(t("suggest_site"))} ${esc(p.site)}<br>${esc(t("suggest_area"))} ${fmtNumber(p.area_ha)} ${esc(word("units", "ha"))}<br>` +
+              `${esc(t("suggest_gain"))} ${fmtNumber(p.gain_ha)} ${esc(word("units", "ha"))}<br>${esc(t("suggest_coverage"))} ${fmtNumber(p.coverage_percent, 1)}%`)
             .addTo(drawn);
         }
         lines.push(t("suggest_parks_summary").replace("{count}", s.parks.sites.features.length)
