@@ -1,9 +1,93 @@
 """The measures as they were before their speed-ups, kept only as the benchmark's reference
-(``benchmarks/measures.py`` times them beside the current code and asserts the same values)."""
+(``benchmarks/measures.py`` times them beside the current code and asserts the same values).
+
+Where a speed-up replaced a helper inside a measure, the reference runs the measure with the
+previous helper put back for the call."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from gardencity.indicators import roads
 from gardencity.indicators.green_space import green_space_ratio
-from gardencity.indicators.roads import road_green_compliance, shaded_road_coverage
+from gardencity.indicators.roads import road_green_compliance
+from gardencity.io.raster import Raster
+from gardencity.toolkit import LineAxes, require_raster_crs, road_geometry
 
 __all__ = ["green_space_ratio", "road_green_compliance", "shaded_road_coverage"]
+
+
+_CURRENT_TREE_LOOKUP = roads._tree_lookup
+
+
+@contextmanager
+def _previous(module: Any, name: str, function: Any) -> Iterator[None]:
+    current = getattr(module, name)
+    setattr(module, name, function)
+    try:
+        yield
+    finally:
+        setattr(module, name, current)
+
+
+def _tree_lookup(
+    zones: gpd.GeoDataFrame,
+    canopy: Raster | None,
+    vegetation: gpd.GeoDataFrame | None,
+    trees: gpd.GeoDataFrame | None,
+) -> tuple[Any, float]:
+    """The canopy look-up before ``PixelMask``: the raster asked for every sample's pixel."""
+    if canopy is None:
+        return _CURRENT_TREE_LOOKUP(zones, canopy, vegetation, trees)
+    require_raster_crs(canopy, zones, "canopy")
+    tree_value = (canopy.classes or {"tree": 1}).get("tree", 1)
+    inverse = ~canopy.transform
+    rows, cols = canopy.shape
+
+    def in_raster(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
+        col = np.floor(inverse.a * x + inverse.b * y + inverse.c).astype(np.int64)
+        row = np.floor(inverse.d * x + inverse.e * y + inverse.f).astype(np.int64)
+        ok = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
+        hit = np.zeros(len(x), dtype=bool)
+        hit[ok] = canopy.values_at(row[ok], col[ok]) == tree_value
+        return hit
+
+    return in_raster, max(abs(canopy.transform.a), 1.0)
+
+
+def _steps(
+    axes: LineAxes,
+    lines: npt.NDArray[np.int64],
+    lengths: npt.NDArray[np.float64],
+    n_along: npt.NDArray[np.int64],
+) -> tuple[Any, ...]:
+    """The sampling steps before the points either side reused the centre's segment."""
+    owner = np.repeat(lines, n_along[lines])
+    k = np.arange(len(owner)) - np.repeat(
+        np.cumsum(n_along[lines]) - n_along[lines], n_along[lines]
+    )
+    along = (k + 0.5) * (lengths[owner] / n_along[owner])
+    centre = axes.points(owner, along)
+    eps = np.minimum(0.5, lengths[owner] / 4)
+    d = axes.points(owner, np.minimum(along + eps, lengths[owner])) - axes.points(
+        owner, np.maximum(along - eps, 0.0)
+    )
+    norm = np.hypot(d[:, 0], d[:, 1])
+    norm[norm == 0] = 1.0
+    normal = np.column_stack([-d[:, 1] / norm, d[:, 0] / norm])
+    return owner, centre, normal, along
+
+
+def shaded_road_coverage(*args: Any, **params: Any) -> pd.Series:
+    with (
+        _previous(roads, "_tree_lookup", _tree_lookup),
+        _previous(road_geometry, "_steps", _steps),
+    ):
+        return roads.shaded_road_coverage(*args, **params)

@@ -18,6 +18,7 @@ from gardencity.toolkit import (
     CITY_ZONE,
     DEFAULT_RED_LINE_M,
     LineAxes,
+    PixelMask,
     RunContext,
     TiledCover,
     district_of,
@@ -56,18 +57,7 @@ def _tree_lookup(
     if canopy is not None:
         require_raster_crs(canopy, zones, "canopy")
         tree_value = (canopy.classes or {"tree": 1}).get("tree", 1)
-        inverse = ~canopy.transform
-        rows, cols = canopy.shape
-
-        def in_raster(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
-            col = np.floor(inverse.a * x + inverse.b * y + inverse.c).astype(np.int64)
-            row = np.floor(inverse.d * x + inverse.e * y + inverse.f).astype(np.int64)
-            ok = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
-            hit = np.zeros(len(x), dtype=bool)
-            hit[ok] = canopy.values_at(row[ok], col[ok]) == tree_value
-            return hit
-
-        return in_raster, max(abs(canopy.transform.a), 1.0)
+        return PixelMask(canopy, tree_value).at_xy, max(abs(canopy.transform.a), 1.0)
     crowns: list[Any] = []
     if vegetation is not None and "veg_type" in vegetation:
         crowns.extend(vegetation[vegetation["veg_type"] == "tree"].geometry.to_numpy())

@@ -26,7 +26,12 @@ from gardencity.toolkit.checks import require_columns, require_projected, requir
 from gardencity.toolkit.classes import matches_classes
 from gardencity.toolkit.cover import TiledCover
 from gardencity.toolkit.editable import EditableCover, Tile
-from gardencity.toolkit.rasters import raster_class_counts, raster_zone_sums, require_raster_crs
+from gardencity.toolkit.rasters import (
+    PixelMask,
+    raster_class_counts,
+    raster_zone_sums,
+    require_raster_crs,
+)
 from gardencity.toolkit.results import ratio_result, value_result
 from gardencity.toolkit.road_geometry import DEFAULT_RED_LINE_M, LineAxes, road_pieces, side_bins
 from gardencity.toolkit.run import InputSource, RunContext, shared
@@ -55,6 +60,7 @@ __all__ = [
     "EditableCover",
     "InputSource",
     "LineAxes",
+    "PixelMask",
     "RunContext",
     "Tile",
     "TiledCover",

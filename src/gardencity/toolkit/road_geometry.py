@@ -133,11 +133,27 @@ class LineAxes:
         return np.asarray(shapely.linestrings(xy, indices=owner), dtype=object)
 
     def _points(
-        self, line: npt.NDArray[np.int64], distance: npt.NDArray[np.float64]
+        self,
+        line: npt.NDArray[np.int64],
+        distance: npt.NDArray[np.float64],
+        guess: npt.NDArray[np.int64] | None = None,
     ) -> npt.NDArray[np.float64]:
-        # The segment's end: the first vertex w after the start with cum[w] > distance.
+        return self._points_on_segments(line, distance, guess)[0]
+
+    def _points_on_segments(
+        self,
+        line: npt.NDArray[np.int64],
+        distance: npt.NDArray[np.float64],
+        guess: npt.NDArray[np.int64] | None = None,
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """The points, and the end vertex ``w`` of each one's segment: the first vertex after
+        the line's start with ``cum[w] > distance``. ``guess``: ``w`` of points close by
+        (corrected by exact steps, so the points are the same as without it)."""
         first, last = self.first[line], self.last[line]
-        w = np.searchsorted(self.key, distance + self.base[line], side="right")
+        if guess is None:
+            w = np.searchsorted(self.key, distance + self.base[line], side="right")
+        else:
+            w = guess.copy()
         w = np.clip(w, first + 1, last + 1)
         todo = np.flatnonzero((w - 1 > first) & (self.cum[w - 1] > distance))
         while todo.size:  # guess too far: step back
@@ -162,7 +178,7 @@ class LineAxes:
         out[at_start] = p0[at_start]
         at_end = np.flatnonzero(frac >= 1.0)
         out[at_end] = p1[at_end]
-        return out
+        return out, w
 
 
 def road_pieces(
@@ -251,10 +267,11 @@ def _steps(
         np.cumsum(n_along[lines]) - n_along[lines], n_along[lines]
     )
     along = (k + 0.5) * (lengths[owner] / n_along[owner])
-    centre = axes.points(owner, along)
+    # the points either side lie on the centre's segment or close: start from it
+    centre, segment = axes._points_on_segments(owner, along)
     eps = np.minimum(0.5, lengths[owner] / 4)
-    d = axes.points(owner, np.minimum(along + eps, lengths[owner])) - axes.points(
-        owner, np.maximum(along - eps, 0.0)
+    d = axes._points(owner, np.minimum(along + eps, lengths[owner]), segment) - axes._points(
+        owner, np.maximum(along - eps, 0.0), segment
     )
     norm = np.hypot(d[:, 0], d[:, 1])
     norm[norm == 0] = 1.0
