@@ -20,7 +20,7 @@ from gardencity.toolkit import (
     LineAxes,
     PixelMask,
     RunContext,
-    TiledCover,
+    areas_in_union,
     district_of,
     per_zone,
     ratio_result,
@@ -277,17 +277,6 @@ def _required_ratio(
 CORRIDOR_TILE_M = 300.0
 
 
-def _green_in(
-    corridors: npt.NDArray[np.object_], green: npt.NDArray[np.object_]
-) -> npt.NDArray[np.float64]:
-    """Area of each corridor covered by the union of ``green`` (overlaps counted once).
-
-    Only the green polygons that touch a corridor are unioned, in small tiles.
-    """
-    near = np.unique(shapely.STRtree(green).query(corridors, predicate="intersects")[1])
-    return TiledCover(green[near], tile_m=CORRIDOR_TILE_M).overlap_areas(corridors)
-
-
 def road_green_segments(
     zones: gpd.GeoDataFrame,
     roads: gpd.GeoDataFrame,
@@ -326,7 +315,8 @@ def road_green_segments(
         )
         _, first, again = np.unique(keys, return_index=True, return_inverse=True)
         corridor = shapely.buffer(lines[first], widths[first] / 2.0, cap_style="flat")
-        share = _green_in(corridor, green_spaces.geometry.to_numpy()) / shapely.area(corridor)
+        green = areas_in_union(corridor, green_spaces.geometry.to_numpy(), tile_m=CORRIDOR_TILE_M)
+        share = green / shapely.area(corridor)
         ratio[todo] = share[again]
     elif todo.any():
         ratio[todo] = 0.0
