@@ -47,14 +47,14 @@ def _tile_unions(polygons: Objects, tile_m: float) -> Objects:
     rank = np.arange(len(owner)) - np.repeat(np.cumsum(nx * ny) - nx * ny, nx * ny)
     tx = lo[owner, 0] + rank % nx[owner]
     ty = lo[owner, 1] + rank // nx[owner]
-    parts = polygons[owner]
+    parts: Objects = polygons[owner]
     cut = (nx[owner] > 1) | (ny[owner] > 1)
     x0, y0 = tx[cut] * tile_m, ty[cut] * tile_m
     parts[cut] = _clip_to_rects(parts[cut], np.stack([x0, y0, x0 + tile_m, y0 + tile_m], 1))
     keep = shapely.area(parts) > 0
     tx, ty, parts = tx[keep], ty[keep], parts[keep]
     if len(parts) == 0:
-        return parts
+        return np.empty(0, dtype=object)
     order = np.lexsort((ty, tx))
     tx, ty, parts = tx[order], ty[order], parts[order]
     first = np.flatnonzero(np.r_[True, (np.diff(tx) != 0) | (np.diff(ty) != 0)])
