@@ -16,8 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from gardencity.indicators import roads
-from gardencity.indicators.green_space import green_space_ratio
+from gardencity.indicators import green_space, roads
 from gardencity.io.raster import Raster
 from gardencity.toolkit import LineAxes, TiledCover, require_raster_crs, road_geometry
 
@@ -100,9 +99,55 @@ def _green_in(
     corridor unioned tile by tile (a Python loop over 300 m tiles), then every corridor
     intersected with whole tile unions."""
     near = np.unique(shapely.STRtree(green).query(corridors, predicate="intersects")[1])
-    return TiledCover(green[near], tile_m=tile_m).overlap_areas(corridors)
+    return _PreviousTiledCover(green[near], tile_m=tile_m).overlap_areas(corridors)
 
 
 def road_green_compliance(*args: Any, **params: Any) -> pd.Series:
     with _previous(roads, "areas_in_union", _green_in):
         return roads.road_green_compliance(*args, **params)
+
+
+class _PreviousTiledCover(TiledCover):
+    """``TiledCover`` before its tiles were unioned on two threads and its zone pairs found from
+    the boxes (the same unions and areas, in the same order)."""
+
+    def __init__(self, polygons: npt.NDArray[np.object_], tile_m: float = 2000.0) -> None:
+        self.tile_m = tile_m
+        self.pieces: dict[tuple[int, int], shapely.Geometry] = {}
+        polygons = polygons[~shapely.is_empty(polygons)] if len(polygons) else polygons
+        if len(polygons):
+            bounds = shapely.bounds(polygons)
+            tree = shapely.STRtree(polygons)
+            ix0, iy0 = np.floor(bounds[:, :2].min(axis=0) / tile_m).astype(int)
+            ix1, iy1 = np.floor(bounds[:, 2:].max(axis=0) / tile_m).astype(int)
+            for ix in range(ix0, ix1 + 1):
+                for iy in range(iy0, iy1 + 1):
+                    tile = self._tile(ix, iy)
+                    hits = tree.query(tile, predicate="intersects")
+                    if hits.size == 0:
+                        continue
+                    piece = self._union_in_tile(polygons[hits], tile)
+                    if not piece.is_empty and piece.area > 0:
+                        self.pieces[(ix, iy)] = piece
+        self._refresh()
+
+    def _overlap_areas(self, polygons: npt.NDArray[np.object_]) -> npt.NDArray[np.float64]:
+        tree = shapely.STRtree(polygons)
+        shapely.prepare(self._array)
+        piece_i, poly_i = tree.query(self._array, predicate="intersects")
+        inside_piece, inside_poly = tree.query(self._array, predicate="contains_properly")
+        pair = piece_i.astype(np.int64) * len(polygons) + poly_i
+        inside = np.isin(pair, inside_piece.astype(np.int64) * len(polygons) + inside_poly)
+        return self._pair_areas(
+            polygons, poly_i, self._array[piece_i], self._tiles[piece_i], inside
+        )
+
+    def minus(self, other: TiledCover) -> TiledCover:
+        out = super().minus(other)
+        out.__class__ = _PreviousTiledCover
+        return out
+
+
+def green_space_ratio(*args: Any, **params: Any) -> pd.Series:
+    with _previous(green_space, "TiledCover", _PreviousTiledCover):
+        return green_space.green_space_ratio(*args, **params)
