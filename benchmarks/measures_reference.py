@@ -84,10 +84,16 @@ def _steps(
     return owner, centre, normal, along
 
 
+def _side_bins(*args: Any, **params: Any) -> pd.DataFrame:
+    """The side bins on one thread, as before (the raster's block cache is not shared)."""
+    return road_geometry.side_bins(*args, **{**params, "threads": 1})
+
+
 def shaded_road_coverage(*args: Any, **params: Any) -> pd.Series:
     with (
         _previous(roads, "_tree_lookup", _tree_lookup),
         _previous(road_geometry, "_steps", _steps),
+        _previous(roads, "side_bins", _side_bins),
     ):
         return roads.shaded_road_coverage(*args, **params)
 

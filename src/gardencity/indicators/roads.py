@@ -118,6 +118,8 @@ def road_shade_segments(
         across=across,
         covered=in_crown,
         within=within,
+        # the canopy raster's look-ups are plain numpy: two threads (GEOS tests stay on one)
+        threads=2 if canopy is not None and within is None else 1,
     )
     line = stats["line"].to_numpy()
     bin_start = stats["bin"].to_numpy() * segment_length_m
