@@ -16,7 +16,9 @@ median recorded, with the core count):
 * straight-line coverage beside the naive overlay (``buffer`` → ``union_all`` →
   ``geopandas.overlay``): difference recorded and asserted below 1e-9 percentage points;
 * walking coverage with scipy's Dijkstra beside pandana's contraction hierarchies (the
-  network distances from pandana, everything else the same): identical values asserted.
+  network distances from pandana, everything else the same): pandana keeps distances in single
+  precision, so the cells within that rounding (a few cm) of a service radius may change side;
+  asserted: no other cell does.
 
 Results go to benchmarks/results/measures.json (figures from a shared machine are provisional).
 """
@@ -267,19 +269,37 @@ def peer_walking(inputs: Any, params: dict[str, Any], repeat: int) -> dict[str, 
     )
     build_s = time.perf_counter() - started
     scipy_distances = accessibility.multi_source_distances
+    ours_cells = accessibility.walking_table(*args, **p)
     accessibility.multi_source_distances = _pandana_distances(network)  # type: ignore[assignment]
     try:
         peer_s, _, peer = timed(lambda: accessibility.park_service_coverage_walking(*args, **p), 1)
+        peer_cells = accessibility.walking_table(*args, **p)
     finally:
         accessibility.multi_source_distances = scipy_distances
-    assert peer.equals(ours), pd.concat([ours, peer], axis=1)
+    # pandana keeps distances in single precision: a cell whose walk is within that rounding of
+    # a service radius may fall on the other side of it; nothing else may differ
+    ours_d, peer_d = ours_cells[2], peer_cells[2]
+    both = np.isfinite(ours_d) & np.isfinite(peer_d)
+    rounding = float(np.abs(ours_d[both] - peer_d[both]).max()) if both.any() else 0.0
+    assert rounding < 0.05, rounding
+    flipped = ours_cells[3] != peer_cells[3]
+    radii = np.unique([band["radius_m"] for band in p["bands"]])
+    nearest = np.where(np.isfinite(ours_d), ours_d, peer_d)[flipped]
+    at_radius = np.abs(nearest[:, None] - radii[None, :]).min(axis=1) <= 0.05
+    assert at_radius.all(), nearest[~at_radius]
     return {
         "ours_median_s": round(ours_s, 3),
         "pandana_network_build_s": round(build_s, 3),
         "pandana_measure_s": round(peer_s, 3),
         "speedup_with_build": round((build_s + peer_s) / max(ours_s, 1e-9), 2),
         "speedup_without_build": round(peer_s / max(ours_s, 1e-9), 2),
-        "identical": True,
+        "identical": bool(peer.equals(ours)),
+        "distance_rounding_m_max": rounding,
+        "cells_on_the_other_side_of_a_radius": int(flipped.sum()),
+        "cells": len(flipped),
+        "value_difference_pp_max": float((peer - ours).abs().max()),
+        "note": "pandana's distances are single precision (up to a few cm off at 500 m): the "
+        "cells that change side all lie within that rounding of a service radius",
     }
 
 
@@ -299,7 +319,14 @@ def main(sizes: list[str], repeat: int, chosen: list[str]) -> None:
         for layer in ("zones", "roads", "green_spaces", "land_use", "walk_graph", "canopy"):
             inputs.get(layer)
         row: dict[str, Any] = dict(runs.get(size, {})) if chosen else {}
+        runs[size] = row
+
+        def save() -> None:
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+
         row.update(measure_rows(inputs, params, size, repeat, chosen))
+        save()
         for name in PEERS:
             if chosen and name not in chosen:
                 continue
@@ -310,9 +337,7 @@ def main(sizes: list[str], repeat: int, chosen: list[str]) -> None:
             else:
                 row[name] = peer_walking(inputs, params, repeat)
             print(f"{size} {name}: {row[name]}", flush=True)
-        runs[size] = row
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+            save()
 
 
 if __name__ == "__main__":
