@@ -12,7 +12,7 @@ DEMO_DIR ?= demo
 APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai postgresql-15 postgresql-15-postgis-3 postgis nodejs chromium poppler-utils libreoffice-writer-nogui openssl libjpeg-turbo-progs
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test lint typecheck docs pytest bench bench-batch bench-campaign bench-office bench-map clean
+.PHONY: install demo test lint typecheck docs pytest bench bench-measures bench-batch bench-campaign bench-office bench-map clean
 
 install: $(STAMPS)/apt $(STAMPS)/python $(STAMPS)/npm
 
@@ -70,6 +70,12 @@ test: lint typecheck docs pytest
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+
+# The slow measures on L (median of 3 runs, beside their previous code and the golden scorecard)
+# and their peers (exactextract, the naive overlay, pandana); records
+# benchmarks/results/measures.json (BENCH_ARGS: e.g. M --repeat 5 --only green_space_ratio)
+bench-measures: install
+	$(BIN)/python -m benchmarks.measures $(or $(BENCH_ARGS),L)
 
 # assess-batch of 20 M cities on a 2-worker LocalCluster vs 1 worker; records benchmarks/results/batch.json
 bench-batch: install

@@ -6,7 +6,8 @@ naive GeoPandas method measured in the same run, with wall time and peak memory 
 
 Every step runs in a fresh process, so its peak memory (``ru_maxrss``) is its own; the
 result of each fast step is compared with its naive twin. Results go to
-benchmarks/results/bench.json (committed with the code).
+benchmarks/results/bench.json (committed with the code). A full run (no ``--steps``) with L
+then runs ``benchmarks.measures`` (the slow measures and their peers, measures.json).
 
 Naive twins:
 
@@ -234,6 +235,8 @@ def main(sizes: list[str], only: list[str] | None = None) -> None:
         runs[size] = steps
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    if only is None and "L" in sizes:
+        subprocess.run([sys.executable, "-m", "benchmarks.measures", "L"], check=True)
 
 
 if __name__ == "__main__":

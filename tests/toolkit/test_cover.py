@@ -34,3 +34,25 @@ def test_tiled_cover_minus_and_empty_input() -> None:
     empty = TiledCover(np.empty(0, dtype=object))
     assert empty.area == 0.0 and empty.pieces == {}
     assert empty.overlap_areas(np.array([shapely.box(0, 0, 1, 1)])).tolist() == [0.0]
+
+
+def test_areas_in_union_equal_one_overlay_for_bent_corridors() -> None:
+    """Corridors (flat buffers of bent lines) in overlapping green strips and boxes: each
+    corridor's green area is its intersection with one union of all the green."""
+    from gardencity.toolkit import areas_in_union
+
+    rng = np.random.default_rng(19)
+    starts = rng.uniform(0, 3000, (120, 2))
+    bends = starts[:, None, :] + np.cumsum(rng.uniform(-60, 160, (120, 5, 2)), axis=1)
+    lines = shapely.linestrings(np.concatenate([starts[:, None, :], bends], axis=1))
+    corridors = shapely.buffer(lines, rng.uniform(4, 25, 120), cap_style="flat")
+    strips = shapely.buffer(lines[::2], 3.0, cap_style="flat")  # inside their corridors
+    xy = rng.uniform(0, 3500, (400, 2))
+    boxes = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + 70, xy[:, 1] + 40)
+    green = np.concatenate([strips, boxes, [shapely.Polygon()]])
+    expected = shapely.area(shapely.intersection(corridors, shapely.union_all(green)))
+    assert expected.max() > 0
+    got = areas_in_union(corridors, green, tile_m=300.0)
+    assert np.allclose(got, expected, rtol=1e-9, atol=1e-6)
+    assert areas_in_union(corridors[:0], green).tolist() == []
+    assert areas_in_union(corridors[:2], green[:0]).tolist() == [0.0, 0.0]

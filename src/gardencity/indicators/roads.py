@@ -18,8 +18,9 @@ from gardencity.toolkit import (
     CITY_ZONE,
     DEFAULT_RED_LINE_M,
     LineAxes,
+    PixelMask,
     RunContext,
-    TiledCover,
+    areas_in_union,
     district_of,
     per_zone,
     ratio_result,
@@ -56,18 +57,7 @@ def _tree_lookup(
     if canopy is not None:
         require_raster_crs(canopy, zones, "canopy")
         tree_value = (canopy.classes or {"tree": 1}).get("tree", 1)
-        inverse = ~canopy.transform
-        rows, cols = canopy.shape
-
-        def in_raster(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
-            col = np.floor(inverse.a * x + inverse.b * y + inverse.c).astype(np.int64)
-            row = np.floor(inverse.d * x + inverse.e * y + inverse.f).astype(np.int64)
-            ok = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
-            hit = np.zeros(len(x), dtype=bool)
-            hit[ok] = canopy.values_at(row[ok], col[ok]) == tree_value
-            return hit
-
-        return in_raster, max(abs(canopy.transform.a), 1.0)
+        return PixelMask(canopy, tree_value).at_xy, max(abs(canopy.transform.a), 1.0)
     crowns: list[Any] = []
     if vegetation is not None and "veg_type" in vegetation:
         crowns.extend(vegetation[vegetation["veg_type"] == "tree"].geometry.to_numpy())
@@ -128,6 +118,8 @@ def road_shade_segments(
         across=across,
         covered=in_crown,
         within=within,
+        # the canopy raster's look-ups are plain numpy: two threads (GEOS tests stay on one)
+        threads=2 if canopy is not None and within is None else 1,
     )
     line = stats["line"].to_numpy()
     bin_start = stats["bin"].to_numpy() * segment_length_m
@@ -287,17 +279,6 @@ def _required_ratio(
 CORRIDOR_TILE_M = 300.0
 
 
-def _green_in(
-    corridors: npt.NDArray[np.object_], green: npt.NDArray[np.object_]
-) -> npt.NDArray[np.float64]:
-    """Area of each corridor covered by the union of ``green`` (overlaps counted once).
-
-    Only the green polygons that touch a corridor are unioned, in small tiles.
-    """
-    near = np.unique(shapely.STRtree(green).query(corridors, predicate="intersects")[1])
-    return TiledCover(green[near], tile_m=CORRIDOR_TILE_M).overlap_areas(corridors)
-
-
 def road_green_segments(
     zones: gpd.GeoDataFrame,
     roads: gpd.GeoDataFrame,
@@ -336,7 +317,8 @@ def road_green_segments(
         )
         _, first, again = np.unique(keys, return_index=True, return_inverse=True)
         corridor = shapely.buffer(lines[first], widths[first] / 2.0, cap_style="flat")
-        share = _green_in(corridor, green_spaces.geometry.to_numpy()) / shapely.area(corridor)
+        green = areas_in_union(corridor, green_spaces.geometry.to_numpy(), tile_m=CORRIDOR_TILE_M)
+        share = green / shapely.area(corridor)
         ratio[todo] = share[again]
     elif todo.any():
         ratio[todo] = 0.0

@@ -8,6 +8,7 @@ Everything here is public and documented; import from the package
   zone, the district of a feature;
 * :mod:`~gardencity.toolkit.cover`: ``TiledCover``, the union of many polygons tile by tile;
 * :mod:`~gardencity.toolkit.editable`: ``EditableCover``, a tiled union polygons join and leave;
+* :mod:`~gardencity.toolkit.overlap`: ``areas_in_union``, many small polygons inside a union;
 * :mod:`~gardencity.toolkit.rasters`: pixel counts and sums per zone;
 * :mod:`~gardencity.toolkit.cells`: grid cells of polygons as numbers (area, interior point);
 * :mod:`~gardencity.toolkit.service`: parks that serve residents, residential pieces, coverage;
@@ -26,7 +27,13 @@ from gardencity.toolkit.checks import require_columns, require_projected, requir
 from gardencity.toolkit.classes import matches_classes
 from gardencity.toolkit.cover import TiledCover
 from gardencity.toolkit.editable import EditableCover, Tile
-from gardencity.toolkit.rasters import raster_class_counts, raster_zone_sums, require_raster_crs
+from gardencity.toolkit.overlap import areas_in_union
+from gardencity.toolkit.rasters import (
+    PixelMask,
+    raster_class_counts,
+    raster_zone_sums,
+    require_raster_crs,
+)
 from gardencity.toolkit.results import ratio_result, value_result
 from gardencity.toolkit.road_geometry import DEFAULT_RED_LINE_M, LineAxes, road_pieces, side_bins
 from gardencity.toolkit.run import InputSource, RunContext, shared
@@ -55,10 +62,12 @@ __all__ = [
     "EditableCover",
     "InputSource",
     "LineAxes",
+    "PixelMask",
     "RunContext",
     "Tile",
     "TiledCover",
     "area_in_zones",
+    "areas_in_union",
     "band_radius",
     "cell_table",
     "coverage_result",

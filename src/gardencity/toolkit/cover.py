@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import numpy.typing as npt
 import shapely
+
+from gardencity.toolkit.overlap import intersections
 
 __all__ = ["TiledCover"]
 
@@ -109,18 +113,22 @@ class TiledCover:
         polygons = polygons[~shapely.is_empty(polygons)] if len(polygons) else polygons
         if len(polygons):
             bounds = shapely.bounds(polygons)
-            tree = shapely.STRtree(polygons)
             ix0, iy0 = np.floor(bounds[:, :2].min(axis=0) / tile_m).astype(int)
             ix1, iy1 = np.floor(bounds[:, 2:].max(axis=0) / tile_m).astype(int)
-            for ix in range(ix0, ix1 + 1):
-                for iy in range(iy0, iy1 + 1):
-                    tile = self._tile(ix, iy)
-                    hits = tree.query(tile, predicate="intersects")
-                    if hits.size == 0:
-                        continue
-                    piece = self._union_in_tile(polygons[hits], tile)
-                    if not piece.is_empty and piece.area > 0:
-                        self.pieces[(ix, iy)] = piece
+            keys = [(ix, iy) for ix in range(ix0, ix1 + 1) for iy in range(iy0, iy1 + 1)]
+            tiles = np.array([self._tile(ix, iy) for ix, iy in keys], dtype=object)
+            tile_i, poly_i = shapely.STRtree(polygons).query(tiles, predicate="intersects")
+            ends = np.searchsorted(tile_i, np.arange(len(tiles) + 1))
+
+            def union(k: int) -> shapely.Geometry | None:
+                hits = poly_i[ends[k] : ends[k + 1]]
+                return self._union_in_tile(polygons[hits], tiles[k]) if hits.size else None
+
+            # tiles on two threads (GEOS releases the GIL); the same unions, in tile order
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                for key, piece in zip(keys, pool.map(union, range(len(keys))), strict=True):
+                    if piece is not None and not piece.is_empty and piece.area > 0:
+                        self.pieces[key] = piece
         self._refresh()
 
     @staticmethod
@@ -206,12 +214,21 @@ class TiledCover:
         return self._overlap_areas(polygons)
 
     def _overlap_areas(self, polygons: npt.NDArray[np.object_]) -> npt.NDArray[np.float64]:
-        tree = shapely.STRtree(polygons)
-        shapely.prepare(self._array)
-        piece_i, poly_i = tree.query(self._array, predicate="intersects")
-        inside_piece, inside_poly = tree.query(self._array, predicate="contains_properly")
-        pair = piece_i.astype(np.int64) * len(polygons) + poly_i
-        inside = np.isin(pair, inside_piece.astype(np.int64) * len(polygons) + inside_poly)
+        # pairs whose boxes meet, then the predicates on them: a few large polygons (zones)
+        # prepared once test the pieces faster than every piece prepared against them
+        piece_i, poly_i = shapely.STRtree(polygons).query(self._array)
+        shapely.prepare(polygons)
+        meet = shapely.intersects(polygons[poly_i], self._array[piece_i])
+        piece_i, poly_i = piece_i[meet], poly_i[meet]
+        piece_box, poly_box = shapely.bounds(self._array)[piece_i], shapely.bounds(polygons)[poly_i]
+        inside = (piece_box[:, :2] < poly_box[:, :2]).all(axis=1) & (
+            piece_box[:, 2:] > poly_box[:, 2:]
+        ).all(axis=1)
+        if inside.any():
+            shapely.prepare(self._array[piece_i[inside]])
+            inside[inside] = shapely.contains_properly(
+                self._array[piece_i[inside]], polygons[poly_i[inside]]
+            )
         return self._pair_areas(
             polygons, poly_i, self._array[piece_i], self._tiles[piece_i], inside
         )
@@ -246,7 +263,7 @@ class TiledCover:
             beyond = cut & (extent > self.tile_m).any(axis=1)
             local = polygons[poly_i].copy()
             if beyond.any():
-                local[beyond] = shapely.intersection(polygons[poly_i[beyond]], tiles[beyond])
-            areas[cut] = shapely.area(shapely.intersection(local[cut], pieces[cut]))
+                local[beyond] = intersections(polygons[poly_i[beyond]], tiles[beyond])
+            areas[cut] = shapely.area(intersections(local[cut], pieces[cut]))
         np.add.at(out, poly_i, areas)
         return out

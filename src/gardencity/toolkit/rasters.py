@@ -16,7 +16,7 @@ from rasterio import features
 from gardencity.errors import MixedCrsError
 from gardencity.io.raster import Raster
 
-__all__ = ["raster_class_counts", "raster_zone_sums", "require_raster_crs"]
+__all__ = ["PixelMask", "raster_class_counts", "raster_zone_sums", "require_raster_crs"]
 
 
 def require_raster_crs(raster: Raster, zones: gpd.GeoDataFrame, name: str) -> None:
@@ -26,6 +26,47 @@ def require_raster_crs(raster: Raster, zones: gpd.GeoDataFrame, name: str) -> No
             f"{getattr(zones.crs, 'name', None)}. Fix: reproject the raster to the working CRS "
             f"(e.g. `gdalwarp -t_srs {zones.crs}`)."
         )
+
+
+class PixelMask:
+    """Where a raster holds one value, packed eight pixels to a byte, for point look-ups.
+
+    Built strip by strip (``strip_rows`` rows read at a time), so memory is one strip plus an
+    eighth of a byte per pixel; a look-up is then two array reads, where asking the raster for
+    millions of scattered pixels sorts them by block at every call.
+
+    Examples
+    --------
+    >>> from affine import Affine
+    >>> from pyproj import CRS
+    >>> raster = Raster(np.array([[1, 0, 1], [2, 1, 255]], dtype=np.uint8),
+    ...     Affine(1, 0, 0, 0, -1, 2), CRS.from_epsg(4547), nodata=255)
+    >>> mask = PixelMask(raster, 1)
+    >>> mask.at_xy(np.array([0.5, 1.5, 1.5, 2.5, 9.0]), np.array([1.5, 1.5, 0.5, 1.5, 1.0]))
+    array([ True, False,  True,  True, False])
+    """
+
+    def __init__(self, raster: Raster, value: int, *, strip_rows: int = 1024) -> None:
+        rows, cols = raster.shape
+        self.shape = (rows, cols)
+        self.inverse = ~raster.transform
+        self.bits = np.empty((rows, (cols + 7) // 8), dtype=np.uint8)
+        for start, block in raster.strips(strip_rows):
+            self.bits[start : start + block.shape[0]] = np.packbits(block == value, axis=1)
+
+    def at_xy(
+        self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.bool_]:
+        """Whether the pixel under each point holds the value (False outside the raster)."""
+        inv = self.inverse
+        col = np.floor(inv.a * x + inv.b * y + inv.c).astype(np.int64)
+        row = np.floor(inv.d * x + inv.e * y + inv.f).astype(np.int64)
+        rows, cols = self.shape
+        ok = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
+        hit = np.zeros(len(x), dtype=bool)
+        row, col = row[ok], col[ok]
+        hit[ok] = (self.bits[row, col >> 3] >> (7 - (col & 7)).astype(np.uint8)) & 1 == 1
+        return hit
 
 
 def _strips(raster: Raster, rows: int) -> Iterator[tuple[int, int, Affine]]:

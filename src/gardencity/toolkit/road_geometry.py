@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
@@ -133,11 +134,27 @@ class LineAxes:
         return np.asarray(shapely.linestrings(xy, indices=owner), dtype=object)
 
     def _points(
-        self, line: npt.NDArray[np.int64], distance: npt.NDArray[np.float64]
+        self,
+        line: npt.NDArray[np.int64],
+        distance: npt.NDArray[np.float64],
+        guess: npt.NDArray[np.int64] | None = None,
     ) -> npt.NDArray[np.float64]:
-        # The segment's end: the first vertex w after the start with cum[w] > distance.
+        return self._points_on_segments(line, distance, guess)[0]
+
+    def _points_on_segments(
+        self,
+        line: npt.NDArray[np.int64],
+        distance: npt.NDArray[np.float64],
+        guess: npt.NDArray[np.int64] | None = None,
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """The points, and the end vertex ``w`` of each one's segment: the first vertex after
+        the line's start with ``cum[w] > distance``. ``guess``: ``w`` of points close by
+        (corrected by exact steps, so the points are the same as without it)."""
         first, last = self.first[line], self.last[line]
-        w = np.searchsorted(self.key, distance + self.base[line], side="right")
+        if guess is None:
+            w = np.searchsorted(self.key, distance + self.base[line], side="right")
+        else:
+            w = guess.copy()
         w = np.clip(w, first + 1, last + 1)
         todo = np.flatnonzero((w - 1 > first) & (self.cum[w - 1] > distance))
         while todo.size:  # guess too far: step back
@@ -162,7 +179,7 @@ class LineAxes:
         out[at_start] = p0[at_start]
         at_end = np.flatnonzero(frac >= 1.0)
         out[at_end] = p1[at_end]
-        return out
+        return out, w
 
 
 def road_pieces(
@@ -251,10 +268,11 @@ def _steps(
         np.cumsum(n_along[lines]) - n_along[lines], n_along[lines]
     )
     along = (k + 0.5) * (lengths[owner] / n_along[owner])
-    centre = axes.points(owner, along)
+    # the points either side lie on the centre's segment or close: start from it
+    centre, segment = axes._points_on_segments(owner, along)
     eps = np.minimum(0.5, lengths[owner] / 4)
-    d = axes.points(owner, np.minimum(along + eps, lengths[owner])) - axes.points(
-        owner, np.maximum(along - eps, 0.0)
+    d = axes._points(owner, np.minimum(along + eps, lengths[owner]), segment) - axes._points(
+        owner, np.maximum(along - eps, 0.0), segment
     )
     norm = np.hypot(d[:, 0], d[:, 1])
     norm[norm == 0] = 1.0
@@ -274,6 +292,7 @@ def side_bins(
     covered: PointTest,
     within: PointTest | None = None,
     chunk: int = 1 << 16,
+    threads: int = 1,
 ) -> pd.DataFrame:
     """Sample each side's band between ``inner_m`` and ``outer_m`` from the axis; count per bin.
 
@@ -282,7 +301,9 @@ def side_bins(
     ``within`` (e.g. outside mapped slow lanes) are dropped. Returns one row per
     (``line``, ``bin`` = segment number along the line, ``side``) that has samples, in that
     order, with ``samples`` and ``hits`` (samples passing ``covered``). Lines are taken about
-    ``chunk`` steps at a time, so the working arrays stay small whatever the city's size.
+    ``chunk`` steps at a time, so the working arrays stay small whatever the city's size, on
+    ``threads`` threads (only for tests that may run at once, e.g. a
+    :class:`~gardencity.toolkit.rasters.PixelMask`).
 
     >>> axes = LineAxes(np.array([shapely.LineString([(0, 0), (200, 0)])]))
     >>> bins = side_bins(axes, np.array([200.0]), np.array([5.0]), np.array([10.0]),
@@ -300,13 +321,17 @@ def side_bins(
     hits = np.zeros(n_keys, dtype=np.int64)
     ends = np.cumsum(n_along)
     cuts = np.searchsorted(ends, np.arange(chunk, int(ends[-1]) if len(ends) else 0, chunk))
-    for lines in np.split(np.arange(len(lengths)), np.unique(cuts) + 1):
-        if not lines.size:
-            continue
+
+    def count(
+        lines: npt.NDArray[np.int64],
+    ) -> tuple[int, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Samples and hits per key of a run of lines, from key ``lo`` on."""
         owner, centre, normal, along = _steps(axes, lines, lengths, n_along)
         key = 2 * (first_bin[owner] + (along // segment_length_m).astype(np.int64))
         lo, size = int(key.min()), int(key.max()) + 2 - int(key.min())
         key -= lo
+        n_samples = np.zeros(size, dtype=np.int64)
+        n_hits = np.zeros(size, dtype=np.int64)
         inner, width = inner_m[owner], outer_m[owner] - inner_m[owner]
         for side in (1.0, -1.0):
             side_key = key + (1 if side > 0 else 0)
@@ -316,12 +341,19 @@ def side_bins(
                 x, y = xy[:, 0], xy[:, 1]
                 hit = covered(x, y)
                 if within is None:
-                    samples[lo : lo + size] += np.bincount(side_key, minlength=size)
+                    n_samples += np.bincount(side_key, minlength=size)
                 else:
                     keep = within(x, y)
-                    samples[lo : lo + size] += np.bincount(side_key[keep], minlength=size)
+                    n_samples += np.bincount(side_key[keep], minlength=size)
                     hit = hit & keep
-                hits[lo : lo + size] += np.bincount(side_key[hit], minlength=size)
+                n_hits += np.bincount(side_key[hit], minlength=size)
+        return lo, n_samples, n_hits
+
+    runs = [lines for lines in np.split(np.arange(len(lengths)), np.unique(cuts) + 1) if lines.size]
+    with ThreadPoolExecutor(max_workers=threads) as pool:  # numpy releases the GIL
+        for lo, n_samples, n_hits in pool.map(count, runs):
+            samples[lo : lo + len(n_samples)] += n_samples
+            hits[lo : lo + len(n_hits)] += n_hits
     used = np.flatnonzero(samples)
     line = np.searchsorted(first_bin, used // 2, side="right") - 1
     return pd.DataFrame(
