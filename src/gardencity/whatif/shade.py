@@ -17,7 +17,7 @@ from rasterio.windows import Window
 from gardencity.assessment.inputs import AssessmentInputs
 from gardencity.indicators.roads import road_shade_segments, shade_ratio, shade_result
 from gardencity.io.raster import Raster
-from gardencity.toolkit import DEFAULT_RED_LINE_M
+from gardencity.toolkit import DEFAULT_RED_LINE_M, shared
 
 __all__ = ["SHADE_HALF_WIDTH_M", "Canopy", "ShadedRoads"]
 
@@ -104,6 +104,7 @@ class ShadedRoads:
         self.zones = inputs.get("zones")
         self.roads: gpd.GeoDataFrame = inputs.get("roads")
         self.fixed = {"trees": inputs.get("trees"), "slow_lanes": inputs.get("slow_lanes")}
+        self.run = inputs.run
         base = shade_result(self._segments(self.roads, original=True), self.zones)
         self.base = (pd.Series(base.attrs["numerator"]), pd.Series(base.attrs["denominator"]))
         red = self.roads.get("red_line_width_m", pd.Series(dtype=float)).dropna()
@@ -114,8 +115,12 @@ class ShadedRoads:
         self.touched: set[int] = set()
 
     def _segments(self, roads: gpd.GeoDataFrame, *, original: bool) -> gpd.GeoDataFrame:
+        """The side-segments of ``roads``: for all of them on the original canopy, those of
+        the base run (computed there once)."""
         canopy = self.canopy
-        return road_shade_segments(
+        return shared(
+            self.run,
+            road_shade_segments,
             self.zones,
             roads,
             canopy.original if original else canopy.raster,
