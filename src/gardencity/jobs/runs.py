@@ -245,6 +245,7 @@ WRITING_STARTS = {
     "report": 0.92,
     "suggestions": 0.96,
     "tiles": 0.98,
+    "whatif": 0.99,
 }
 #: 建议选址 of an assessment run (not part of the outputs a run must have)
 SUGGESTIONS = "suggestions.json"
@@ -300,6 +301,10 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
             write_suggestions(workspace, out / OUTPUT_FILES["diagnostics"], out / SUGGESTIONS)
             writing("tiles")
             _write_tiles(Path(workspace), out)
+            writing("whatif")  # the first what-if after a restart starts from it
+            from gardencity.jobs.whatif_fast import keep_engine
+
+            keep_engine(Path(workspace), assessment, out)
         scorecard = Scorecard.read(out / SCORECARD_FILE)
         with db.session() as session:  # the ledger evidence and the success, together
             run = get_run(session, run_id)

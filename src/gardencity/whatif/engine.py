@@ -180,6 +180,11 @@ class IncrementalAssessment:
             self._spec_state[spec.id] = key
         self._next_key = 0
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Saved (:mod:`gardencity.whatif.persist`) without the base run's diagnostic layers:
+        the run's outputs hold them, and a what-if's outputs carry the indicators only."""
+        return {**self.__dict__, "base": replace(self.base, diagnostics={})}
+
     # --- edits -------------------------------------------------------------------------------
 
     def _clip(self, geometry: shapely.Geometry, what: str) -> shapely.Geometry:
