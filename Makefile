@@ -70,6 +70,7 @@ test: lint typecheck docs pytest
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.assess_sizes
 
 # assess-batch of 20 M cities on a 2-worker LocalCluster vs 1 worker; records benchmarks/results/batch.json
 bench-batch: install
