@@ -245,7 +245,6 @@ WRITING_STARTS = {
     "report": 0.92,
     "suggestions": 0.96,
     "tiles": 0.98,
-    "whatif": 0.99,
 }
 #: 建议选址 of an assessment run (not part of the outputs a run must have)
 SUGGESTIONS = "suggestions.json"
@@ -301,10 +300,6 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
             write_suggestions(workspace, out / OUTPUT_FILES["diagnostics"], out / SUGGESTIONS)
             writing("tiles")
             _write_tiles(Path(workspace), out)
-            writing("whatif")  # the first what-if after a restart starts from it
-            from gardencity.jobs.whatif_fast import keep_engine
-
-            keep_engine(Path(workspace), assessment, out)
         scorecard = Scorecard.read(out / SCORECARD_FILE)
         with db.session() as session:  # the ledger evidence and the success, together
             run = get_run(session, run_id)
@@ -315,6 +310,10 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
             run.finished_at = _now()
             run.summary = _summary(scorecard)
             run.values = _values(scorecard)
+        if not edits:  # after the success: the what-if engine, for the first what-if to come
+            from gardencity.jobs.whatif_fast import keep_engine
+
+            keep_engine(Path(workspace), assessment, out)
     except Exception as exc:
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         record(status="failed", finished_at=_now(), error=detail[:5000], message="failed")

@@ -33,12 +33,16 @@ def keep_engine(workspace: Path, assessment: Assessment, out: Path) -> None:
     """After an assessment run: its what-if engine, kept in memory and saved beside the
     run's outputs in ``out`` for the first what-if after a restart."""
     stamp = workspace_stamp(workspace)
-    engine = IncrementalAssessment(workspace, base=assessment)
+    try:
+        engine = IncrementalAssessment(workspace, base=assessment)
+    except Exception:  # the what-if assesses on its own then, as without a saved engine
+        log.exception("what-if engine of %s not built", workspace)
+        return
     _KEPT[str(Path(workspace).resolve())] = (stamp, engine)
     try:
         save_engine(engine, out / STATE_FILE)
-    except (OSError, TypeError, AttributeError) as exc:  # an optimisation: never fail the run
-        log.warning("what-if state of %s not saved: %s", out, exc)
+    except Exception:  # an optimisation after the run succeeded: it must not fail the run
+        log.exception("what-if state of %s not saved", out)
 
 
 def _saved(workspace: Path) -> IncrementalAssessment | None:
