@@ -17,10 +17,12 @@ from gardencity.indicators.accessibility import (
     covered_pieces,
     entrance_nodes,
     service_cover,
+    walking_table,
 )
 from gardencity.indicators.green_space import parks_per_10k_result
 from gardencity.network import WalkGraph, multi_source_distances, snap_xy
 from gardencity.toolkit import (
+    CellTable,
     EditableCover,
     Tile,
     cell_table,
@@ -239,7 +241,7 @@ class StraightCoverage:
             "bands": self.p["bands"],
             "eligible_classes": self.p["eligible_classes"],
             "require_open": self.p.get("require_open", True),
-            "quad_segs": self.quad_segs,
+            "quad_segs": self.p.get("quad_segs", 16),  # as the measure has it (the run's key)
         }
         green, run = layers.green.frame, layers.run
         served = shared(run, service_cover, green, layers.historic, run, **method)
@@ -317,15 +319,40 @@ class WalkingCoverage:
             float(r): multi_source_distances(self.graph, node_i[radii[park_i] == r], float(r))
             for r in np.unique(radii)
         }
-        zone, label, self.cell_area, self.snap = self._cells(_residential(layers))
+        zone, label, self.cell_area, self.snap = self._cells(
+            _residential(layers), self._base_cells(layers)
+        )
         self.cells = _Rowset(layers.zones.index, zone, label)
         self.covered = self._covered(np.arange(len(self.cell_area)))
 
+    def _base_cells(self, layers: Layers) -> CellTable:
+        """The residential cells the base run's measure cut (its walking table, shared)."""
+        p = self.p
+        _, table, _, _ = shared(
+            layers.run,
+            walking_table,
+            layers.zones,
+            layers.parcels.frame,
+            layers.green.frame,
+            self.graph,
+            layers.gates,
+            layers.historic,
+            layers.run,
+            bands=p["bands"],
+            eligible_classes=p["eligible_classes"],
+            require_open=p.get("require_open", True),
+            entrance_max_distance_m=p.get("entrance_max_distance_m", 50.0),
+            cell_size_m=p.get("cell_size_m", 25.0),
+        )
+        return table
+
     def _cells(
-        self, pieces: gpd.GeoDataFrame
+        self, pieces: gpd.GeoDataFrame, table: CellTable | None = None
     ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.float64], dict[str, Any]]:
-        """The pieces' cells (as the measure cuts and snaps them): zone, parcel, area, snap."""
-        table = cell_table(pieces.geometry.to_numpy(), self.cell_size)
+        """The pieces' cells (as the measure cuts and snaps them, or ``table``, the cells it
+        cut of the same pieces): zone, parcel, area, snap."""
+        if table is None:
+            table = cell_table(pieces.geometry.to_numpy(), self.cell_size)
         fields = ("distance", "node_u", "node_v", "to_u", "to_v")
         if len(table.key) == 0:
             snap: dict[str, Any] = {
