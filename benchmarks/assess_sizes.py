@@ -212,11 +212,10 @@ def main(sizes: list[str], repeat: int, whatif: bool) -> None:
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
-    results["repeat"] = repeat
     sized = results.setdefault("sizes", {})
     for size in sizes:
         _city(size)  # generated once, outside the timed runs
-        sized[size] = measure_size(size, repeat, whatif)
+        sized[size] = {"repeat": repeat, **measure_size(size, repeat, whatif)}
         run = sized[size]
         print(
             f"{size}: assess {run['assess_cli_s']} s (floor {run['floor_s']} s, "
