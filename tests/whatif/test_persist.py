@@ -40,6 +40,14 @@ def test_a_saved_engine_answers_exactly_as_the_one_it_was_saved_from(
     loaded = load_engine(path, demo_city)
     assert loaded is not None and loaded is not engine
     assert "canopy" not in loaded.inputs._values  # rasters are read again, not saved
+    canopy = loaded.workspace.load_raster("canopy")
+    assert canopy is not None and "array" not in canopy.__dict__  # not even read yet
+    referred = [
+        found[1]["canopy"]
+        for key, found in loaded.inputs.data_needs.items()
+        if key.startswith("gap:") and "canopy" in found[1]
+    ]
+    assert referred and all(raster is canopy for raster in referred)  # by reference only
     assert _what_if(loaded) == _what_if(engine)
     assert _what_if(loaded) == _what_if(engine)  # and again after its edits were taken out
 

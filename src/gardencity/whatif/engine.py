@@ -181,9 +181,11 @@ class IncrementalAssessment:
         self._next_key = 0
 
     def __getstate__(self) -> dict[str, Any]:
-        """Saved (:mod:`gardencity.whatif.persist`) without the base run's diagnostic layers:
-        the run's outputs hold them, and a what-if's outputs carry the indicators only."""
-        return {**self.__dict__, "base": replace(self.base, diagnostics={})}
+        """Saved (:mod:`gardencity.whatif.persist`) without the base run's diagnostic layers
+        (the run's outputs hold them; a what-if's outputs carry the indicators only) or its
+        run context (the engine's own inputs are saved)."""
+        base = replace(self.base, diagnostics={}, run=None, inputs=None)
+        return {**self.__dict__, "base": base}
 
     # --- edits -------------------------------------------------------------------------------
 

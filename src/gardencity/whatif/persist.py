@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import IO, Any
 
 import gardencity
+from gardencity.io.raster import Raster
 from gardencity.io.workspace import Workspace
 from gardencity.whatif.engine import IncrementalAssessment
 
 __all__ = ["STATE_FILE", "load_engine", "save_engine", "workspace_stamp"]
 
 STATE_FILE = "whatif_state.pickle"
-_FORMAT = 1
+_FORMAT = 2
 log = logging.getLogger(__name__)
 
 
@@ -47,11 +48,33 @@ def _header(workspace: Path) -> tuple[Any, ...]:
     return (_FORMAT, gardencity.__version__, workspace_stamp(workspace))
 
 
-class _Pickler(pickle.Pickler):
-    """The workspace by reference: the loading process opens it itself."""
+# the rasters of city.toml [rasters] a saved engine refers to by name
+_RASTERS = ("canopy", "land_surface_temperature")
 
-    def persistent_id(self, obj: Any) -> str | None:
-        return "workspace" if isinstance(obj, Workspace) else None
+
+class _Pickler(pickle.Pickler):
+    """The workspace and its rasters by reference: the loading process opens them itself
+    (a raster read whole would otherwise be saved pixel by pixel wherever it is referred to)."""
+
+    def __init__(self, file: IO[bytes], engine: IncrementalAssessment) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._path = engine.workspace.path.resolve()
+        opened = (engine.workspace, engine.inputs.workspace)  # the engine's, the base run's
+        self._rasters = {
+            id(raster): name
+            for ws in opened
+            for name in _RASTERS
+            if (raster := ws.load_raster(name)) is not None
+        }
+
+    def persistent_id(self, obj: Any) -> tuple[str, str] | None:
+        if isinstance(obj, Workspace):
+            if obj.path.resolve() != self._path:
+                raise pickle.PicklingError(f"an engine that refers to another workspace {obj}")
+            return ("workspace", "")
+        if isinstance(obj, Raster) and id(obj) in self._rasters:
+            return ("raster", self._rasters[id(obj)])
+        return None
 
 
 class _Unpickler(pickle.Unpickler):
@@ -60,9 +83,12 @@ class _Unpickler(pickle.Unpickler):
         self._workspace = workspace
 
     def persistent_load(self, pid: Any) -> Any:
-        if pid != "workspace":
-            raise pickle.UnpicklingError(f"unknown reference {pid!r}")
-        return self._workspace
+        kind, name = pid
+        if kind == "workspace":
+            return self._workspace
+        if kind == "raster" and name in _RASTERS:
+            return self._workspace.load_raster(name)  # read when first asked for
+        raise pickle.UnpicklingError(f"unknown reference {pid!r}")
 
 
 def save_engine(engine: IncrementalAssessment, path: Path) -> Path:
@@ -72,7 +98,7 @@ def save_engine(engine: IncrementalAssessment, path: Path) -> Path:
     try:
         with os.fdopen(fd, "wb") as out:
             pickle.dump(_header(engine.workspace.path), out, protocol=pickle.HIGHEST_PROTOCOL)
-            _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(engine)
+            _Pickler(out, engine).dump(engine)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -91,7 +117,7 @@ def load_engine(path: Path, workspace: Path) -> IncrementalAssessment | None:
             if pickle.load(source) != _header(workspace):
                 return None
             engine = _Unpickler(source, Workspace.open(workspace)).load()
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError) as exc:
+    except (OSError, EOFError, ValueError, AttributeError, ImportError, pickle.PickleError) as exc:
         log.warning("what-if state %s not loaded: %s", path, exc)
         return None
     return engine if isinstance(engine, IncrementalAssessment) else None
