@@ -21,6 +21,9 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+import shapely
+
 import gardencity
 from gardencity.io.raster import Raster
 from gardencity.io.workspace import Workspace
@@ -29,7 +32,7 @@ from gardencity.whatif.engine import IncrementalAssessment
 __all__ = ["STATE_FILE", "load_engine", "save_engine", "workspace_stamp"]
 
 STATE_FILE = "whatif_state.pickle"
-_FORMAT = 2
+_FORMAT = 3
 log = logging.getLogger(__name__)
 
 
@@ -50,6 +53,16 @@ def _header(workspace: Path) -> tuple[Any, ...]:
 
 # the rasters of city.toml [rasters] a saved engine refers to by name
 _RASTERS = ("canopy", "land_surface_temperature")
+_RAISE_ON_INVALID = np.uint8(2)  # shapely's DecodingErrorOptions "raise"
+
+
+def _geometry(wkb: bytes) -> shapely.Geometry:
+    """A geometry from its WKB: shapely's own pickling, without the per-call argument handling
+    that takes most of a load of a million geometries."""
+    geometry: shapely.Geometry = shapely.lib.from_wkb(
+        np.asarray(wkb, dtype=object), _RAISE_ON_INVALID
+    )
+    return geometry
 
 
 class _Pickler(pickle.Pickler):
@@ -75,6 +88,11 @@ class _Pickler(pickle.Pickler):
         if isinstance(obj, Raster) and id(obj) in self._rasters:
             return ("raster", self._rasters[id(obj)])
         return None
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, shapely.Geometry):
+            return _geometry, (shapely.to_wkb(obj, include_srid=True),)
+        return NotImplemented
 
 
 class _Unpickler(pickle.Unpickler):
