@@ -76,8 +76,12 @@ def test_the_first_what_if_of_a_fresh_process_loads_the_runs_engine(
     shutil.copytree(demo_city, copy)
     out = copy / "runs" / "1"
     out.mkdir(parents=True)
+    earlier = copy / "runs" / "0"
+    earlier.mkdir()
+    keep_engine(copy, demo_assessment, earlier)
     keep_engine(copy, demo_assessment, out)
     assert (out / STATE_FILE).is_file()
+    assert not (earlier / STATE_FILE).exists()  # only the newest run keeps its engine
     park = json.loads(
         gpd.GeoSeries([NEW_PARK], crs=demo_assessment.zones.crs).to_crs(4326).to_json()
     )["features"][0]["geometry"]

@@ -40,9 +40,13 @@ def keep_engine(workspace: Path, assessment: Assessment, out: Path) -> None:
         return
     _KEPT[str(Path(workspace).resolve())] = (stamp, engine)
     try:
-        save_engine(engine, out / STATE_FILE)
+        saved = save_engine(engine, out / STATE_FILE)
     except Exception:  # an optimisation after the run succeeded: it must not fail the run
         log.exception("what-if state of %s not saved", out)
+        return
+    for older in (Path(workspace) / "runs").glob(f"*/{STATE_FILE}"):
+        if older.resolve() != saved.resolve():  # only the newest run's engine is kept
+            older.unlink(missing_ok=True)
 
 
 def _saved(workspace: Path) -> IncrementalAssessment | None:
