@@ -70,6 +70,7 @@ test: lint typecheck docs pytest
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.assess_sizes
 
 # The slow measures on L (median of 3 runs, beside their previous code and the golden scorecard)
 # and their peers (exactextract, the naive overlay, pandana); records

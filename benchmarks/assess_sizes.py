@@ -1,9 +1,22 @@
-"""Time the demo-city generation and the full assessment on the S, M and L demo cities.
+"""The whole ``gardencity assess`` command on the demo cities, beside its floor, and the what-if.
 
-Each size runs in its own process so the peak memory (ru_maxrss) is that size's alone.
-Results go to benchmarks/results/assess_sizes.json (committed with the code).
+For each size, every figure a median of ``--repeat`` runs, each in a fresh process:
 
-    python -m benchmarks.assess_sizes [S M L]
+* ``floor_s``: reading every input the command reads (every layer of city.gpkg with pyogrio,
+  through Arrow where pyarrow is installed, both rasters whole with rasterio), interpreter
+  start and imports included;
+* ``assess_cli_s`` and ``assess_cli_peak_rss_mb``: ``python -m gardencity assess`` end to end
+  (scorecard.json, diagnostics.gpkg, report.html), its wall time and peak memory, and its
+  ratio to the floor (``assess_to_floor``), measured side by side in the same sitting;
+* ``whatif_setup_s`` (the what-if engine built after an assessment held in memory),
+  ``whatif_evaluate_s`` (a park drawn, the indicators decided, the park taken out again) and
+  ``whatif_fresh_s`` (a fresh process answering its first what-if from the state the
+  assessment left beside its outputs, start-up included).
+
+Results go to benchmarks/results/assess_sizes.json (committed with the code), with the
+machine's core count. Sizes and repeats::
+
+    python -m benchmarks.assess_sizes [S M L] [--repeat N] [--skip-whatif]
 """
 
 from __future__ import annotations
@@ -11,87 +24,221 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / "cache"
 RESULTS = HERE / "results" / "assess_sizes.json"
 
+# reads what `gardencity assess` reads, nothing more: the floor of the command
+FLOOR_SCRIPT = """
+import sys
+from pathlib import Path
+import pyogrio, rasterio
+try:
+    import pyarrow  # Arrow reading where it is installed (it is not a dependency)
+    arrow = True
+except ImportError:
+    arrow = False
+city = Path(sys.argv[1])
+for name, _ in pyogrio.list_layers(city / "city.gpkg"):
+    pyogrio.read_dataframe(city / "city.gpkg", layer=str(name), use_arrow=arrow)
+for raster in ("canopy.tif", "lst.tif"):
+    with rasterio.open(city / raster) as src:
+        src.read(1)
+"""
 
-def run_one(size: str) -> dict[str, object]:
-    from gardencity.assessment import run_assessment
+
+def _city(size: str) -> Path:
     from gardencity.demo import generate_demo_city
-    from gardencity.reports import write_outputs
 
     city = CACHE / f"demo_{size}"
-    started = time.perf_counter()
-    generated = False
     if not (city / "city.toml").exists():
-        generate_demo_city(city, size)
-        generated = True
-    generation_s = time.perf_counter() - started
-    started = time.perf_counter()
-    assessment = run_assessment(city)
-    assess_s = time.perf_counter() - started
-    started = time.perf_counter()
-    write_outputs(assessment, CACHE / f"out_{size}")
-    outputs_s = time.perf_counter() - started
-    counts: dict[str, int] = {}
-    from gardencity.io.workspace import Workspace
+        generate_demo_city(city, size, overwrite=True)
+    return city
 
-    ws = Workspace.open(city)
-    for name in ("land_use", "green_spaces", "roads"):
-        layer = ws.load_layer(name)
-        counts[name] = 0 if layer is None else len(layer)
-    residential = ws.load_layer("land_use")
-    assert residential is not None
-    counts["residential_parcels"] = int((residential["category"] == "residential").sum())
-    parks = ws.load_layer("green_spaces")
-    assert parks is not None
-    counts["parks_g1"] = int(parks["green_class"].str.startswith("G1").sum())
-    area_km2 = float(assessment.zones.geometry.iloc[0].area / 1e6)
+
+def _run_measured(command: list[str]) -> tuple[float, float, str, float]:
+    """Wall seconds, peak RSS (MB), stdout and CPU seconds (user + system) of ``command``,
+    the child's own: CPU time is the steadier figure on a shared machine."""
+    with tempfile.TemporaryFile(mode="w+") as out, tempfile.TemporaryFile(mode="w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=HERE.parent)
+        _, status, usage = os.wait4(process.pid, 0)  # the child's own peak memory
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if process.returncode != 0:
+            raise RuntimeError(f"{command} failed ({process.returncode}):\n{err.read()[-4000:]}")
+        cpu = usage.ru_utime + usage.ru_stime
+        return wall, usage.ru_maxrss / 1024, out.read(), cpu
+
+
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 3)
+
+
+def measure_size(size: str, repeat: int, whatif: bool) -> dict[str, Any]:
+    city = _city(size)
+    python = sys.executable
+    floors: list[float] = []
+    walls: list[float] = []
+    peaks: list[float] = []
+    floor_cpu: list[float] = []
+    cpus: list[float] = []
+    out_dir = Path(tempfile.mkdtemp(prefix=f"assess-{size}-"))
+    try:
+        for _ in range(repeat):  # alternated, so both see the same load on the machine
+            floor = _run_measured([python, "-c", FLOOR_SCRIPT, str(city)])
+            floors.append(floor[0])
+            floor_cpu.append(floor[3])
+            wall, peak, _, cpu = _run_measured(
+                [python, "-m", "gardencity", "assess", str(city), "--out", str(out_dir)]
+            )
+            walls.append(wall)
+            peaks.append(peak)
+            cpus.append(cpu)
+        sizes = {p.name: round(p.stat().st_size / 2**20, 2) for p in sorted(out_dir.iterdir())}
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+    result: dict[str, Any] = {
+        "floor_s": _median(floors),
+        "assess_cli_s": _median(walls),
+        "assess_to_floor": round(statistics.median(walls) / statistics.median(floors), 2),
+        "assess_cli_peak_rss_mb": round(max(peaks)),
+        "output_mb": sizes,
+        "floor_cpu_s": _median(floor_cpu),
+        "assess_cli_cpu_s": _median(cpus),
+        "assess_to_floor_cpu": round(statistics.median(cpus) / statistics.median(floor_cpu), 2),
+        "runs": {"floor_s": floors, "assess_cli_s": walls, "floor_cpu_s": floor_cpu, "cpu_s": cpus},
+    }
+    if whatif:
+        result.update(_measure_whatif(size, repeat))
+    return result
+
+
+def _measure_whatif(size: str, repeat: int) -> dict[str, Any]:
+    setup: list[float] = []
+    evaluate: list[float] = []
+    fresh: list[float] = []
+    saved: dict[str, Any] = {}
+    me = [sys.executable, "-m", "benchmarks.assess_sizes"]
+    for _ in range(repeat):
+        saved = json.loads(_run_measured([*me, "--whatif", size])[2].strip().splitlines()[-1])
+        setup.append(saved["setup_s"])
+        evaluate.append(saved["evaluate_s"])
+        fresh.append(_run_measured([*me, "--whatif-fresh", size])[0])
     return {
-        "size": size,
-        "built_up_area_km2": round(area_km2, 1),
-        "counts": counts,
-        "generation_s": round(generation_s, 1) if generated else None,
-        "assess_s": round(assess_s, 2),
-        "outputs_s": round(outputs_s, 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
-        "per_indicator_s": {k: round(v, 2) for k, v in assessment.timings_s.items()},
+        "whatif_setup_s": _median(setup),
+        "whatif_evaluate_s": _median(evaluate),
+        "whatif_fresh_s": _median(fresh),
+        "whatif_state_save_s": saved.get("save_s"),
+        "whatif_state_mb": saved.get("state_mb"),
+        "whatif_runs": {"setup_s": setup, "evaluate_s": evaluate, "fresh_s": fresh},
     }
 
 
-def main(sizes: list[str]) -> None:
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": {}}
+def _park_near_centre(engine: Any) -> Any:
+    import shapely
+
+    centre = engine.zones.geometry.iloc[0].centroid
+    return shapely.Point(centre.x + 150, centre.y + 150).buffer(120)
+
+
+def whatif_in_memory(size: str) -> dict[str, Any]:
+    """Set-up after an assessment held in memory, then evaluations (median of five)."""
+    from gardencity.assessment import run_assessment
+    from gardencity.whatif import IncrementalAssessment
+
+    city = _city(size)
+    base = run_assessment(city)
+    started = time.perf_counter()
+    engine = IncrementalAssessment(city, base=base)
+    setup_s = time.perf_counter() - started
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        key = engine.add_park(_park_near_centre(engine))
+        engine.assessment()
+        engine.remove_park(key)
+        times.append(time.perf_counter() - started)
+    from gardencity.whatif.persist import STATE_FILE, save_engine
+
+    started = time.perf_counter()
+    saved = save_engine(engine, _state_dir(size) / STATE_FILE)
+    save_s = time.perf_counter() - started
+    return {
+        "setup_s": round(setup_s, 3),
+        "evaluate_s": round(statistics.median(times), 4),
+        "save_s": round(save_s, 3),
+        "state_mb": round(saved.stat().st_size / 2**20, 1),
+    }
+
+
+def _state_dir(size: str) -> Path:
+    folder = CACHE / f"whatif_{size}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def whatif_fresh(size: str) -> dict[str, Any]:
+    """A fresh process's first what-if: the engine the assessment saved, loaded, then a park."""
+    from gardencity.whatif.persist import STATE_FILE, load_engine
+
+    started = time.perf_counter()
+    engine = load_engine(_state_dir(size) / STATE_FILE, _city(size))
+    if engine is None:
+        raise RuntimeError("no saved what-if state: run the --whatif step first")
+    load_s = time.perf_counter() - started
+    key = engine.add_park(_park_near_centre(engine))
+    value = engine.assessment().result("park_service_coverage").value
+    engine.remove_park(key)
+    return {"load_s": round(load_s, 3), "value": value}
+
+
+def main(sizes: list[str], repeat: int, whatif: bool) -> None:
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results.pop("runs", None)  # figures of the earlier layout of this file
     results["machine"] = {
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
+    sized = results.setdefault("sizes", {})
     for size in sizes:
-        out = subprocess.run(
-            [sys.executable, "-m", "benchmarks.assess_sizes", "--one", size],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        run = json.loads(out.stdout.strip().splitlines()[-1])
-        results["runs"][size] = run
+        _city(size)  # generated once, outside the timed runs
+        sized[size] = {"repeat": repeat, **measure_size(size, repeat, whatif)}
+        run = sized[size]
         print(
-            f"{size}: {run['built_up_area_km2']} km², assess {run['assess_s']} s, "
-            f"outputs {run['outputs_s']} s, peak {run['peak_rss_mb']} MB",
+            f"{size}: assess {run['assess_cli_s']} s (floor {run['floor_s']} s, "
+            f"×{run['assess_to_floor']}), peak {run['assess_cli_peak_rss_mb']} MB"
+            + (
+                f"; what-if set-up {run['whatif_setup_s']} s, evaluation "
+                f"{run['whatif_evaluate_s']} s, first in a fresh process {run['whatif_fresh_s']} s"
+                if whatif
+                else ""
+            ),
             flush=True,
         )
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--one":
-        print(json.dumps(run_one(sys.argv[2])))
+    args = sys.argv[1:]
+    if len(args) == 2 and args[0] == "--whatif":
+        print(json.dumps(whatif_in_memory(args[1])))
+    elif len(args) == 2 and args[0] == "--whatif-fresh":
+        print(json.dumps(whatif_fresh(args[1])))
     else:
-        main(sys.argv[1:] or ["S", "M", "L"])
+        count = int(args[args.index("--repeat") + 1]) if "--repeat" in args else 3
+        chosen = [a for a in args if a in ("S", "M", "L", "XL")]
+        main(chosen or ["M", "L"], count, "--skip-whatif" not in args)

@@ -7,6 +7,7 @@ import json
 import sqlite3
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyogrio
@@ -166,3 +167,12 @@ def test_a_confirmed_standard_gives_plain_pass_and_fail(demo_city: Path) -> None
     assert statuses["park_service_coverage"] == "pass"  # 88 % > 80 %
     assert statuses["park_area_per_capita"] == "pass"  # 12.7 > 8.0
     assert statuses["community_park_area_per_capita"] in ("pass", "fail")
+
+
+def test_completeness_parts_on_the_runs_own_inputs_are_computed_once(
+    demo_assessment: Any,
+) -> None:
+    """Five indicators read green spaces' classes, three land-use codes: each part once."""
+    computed = demo_assessment.run.computed
+    assert computed["gardencity.indicators.data_needs._green_class_part"] == 1
+    assert computed["gardencity.indicators.data_needs._land_use_part"] == 1

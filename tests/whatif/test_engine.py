@@ -176,3 +176,17 @@ def test_shading_a_road_gives_what_a_full_run_of_the_burned_copy_gives(
     for key in keys:
         whatif.unshade_road(key)
     _assert_same(_values(whatif.assessment(), every), _values(whatif.base, every))
+
+
+def test_the_engine_builds_on_the_base_runs_inputs_and_intermediates(demo_city: Path) -> None:
+    """Set-up after an assessment reads no layer again and recomputes nothing the run has."""
+    base = run_assessment(demo_city)
+    before = dict(base.run.computed) if base.run is not None else {}
+    engine = IncrementalAssessment(demo_city, base=base)
+    assert engine.inputs is base.inputs
+    assert base.run is not None
+    after = base.run.computed
+    assert {name: after[name] for name in before} == before
+    assert {"road_shade_segments", "service_cover", "covered_pieces", "walking_table"} <= {
+        name.rsplit(".", 1)[-1] for name in before
+    }

@@ -10,9 +10,10 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,7 +100,9 @@ def parts_of(
     adds parks or shade, not attributes, so it keeps the base run's completeness."""
     key = "parts:" + _key(spec)
     if key not in inputs.data_needs:
-        inputs.data_needs[key] = needs.completeness({**available, "result": series})
+        given = {**available, "result": series}
+        found = (_once_in_run(inputs, part, given) for part in needs.parts)
+        inputs.data_needs[key] = [p for p in found if p is not None]
     parts: list[Part] = inputs.data_needs[key]
     return parts
 
@@ -111,6 +114,16 @@ def _shown_unit(unit: str) -> tuple[float, str, str]:
         return factor, "", ""
     en, zh = vocabulary().label("units", shown, "en"), vocabulary().label("units", shown, "zh")
     return factor, en, zh
+
+
+def _once_in_run(
+    inputs: AssessmentInputs, part: Callable[..., Part | None], given: Mapping[str, Any]
+) -> Part | None:
+    """A completeness part, computed once in the run when it reads only the run's inputs
+    (the green-class part of the five indicators on green spaces, for one); one that reads
+    the measure's result or a method parameter is computed each time."""
+    names = inspect.signature(part).parameters
+    return inputs.run.call(part, **{n: given[n] for n in names if n in given})
 
 
 def completeness_record(

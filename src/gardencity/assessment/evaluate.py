@@ -143,6 +143,7 @@ def _assess(
 
     assessment.diagnostics = build_diagnostics(assessment, std, inputs, series_by_id)
     assessment.run = inputs.run
+    assessment.inputs = inputs
     return assessment
 
 

@@ -29,6 +29,7 @@ CLIPPED = (
     "slow_lanes",
 )
 INPUT_LAYERS = (*CLIPPED, "roads")
+RASTER_INPUTS = ("canopy", "temperature")
 
 
 class AssessmentInputs:
@@ -56,6 +57,18 @@ class AssessmentInputs:
         }
         for name in CLIPPED:
             self._builders[name] = self._clipped_builder(name)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a saved what-if state keeps: the prepared layers, not the builders, the rasters
+        (read again from the workspace when asked for) or the run's intermediates."""
+        state = self.__dict__.copy()
+        del state["_builders"]
+        state["_values"] = {k: v for k, v in self._values.items() if k not in RASTER_INPUTS}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["workspace"])  # type: ignore[misc]
+        self.__dict__.update(state)
 
     def names(self) -> tuple[str, ...]:
         return (*self._builders, "run")

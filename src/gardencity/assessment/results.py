@@ -78,6 +78,9 @@ class Assessment:
     run: RunContext | None = field(default=None, repr=False, compare=False)
     """The run's context (its prepared inputs and shared intermediates) while the assessment is
     held in memory: the what-if engine starts from it. Not part of the scorecard."""
+    inputs: Any = field(default=None, repr=False, compare=False)
+    """The run's prepared inputs (``AssessmentInputs``) while the assessment is held in memory:
+    the what-if engine builds on them instead of reading and preparing the layers again."""
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -139,11 +139,19 @@ def _valid_pixels(raster: Raster) -> np.ndarray:
     return np.asarray(values[valid])
 
 
+# pixels per strip when counting pixel values: memory bounded by the strip, not the raster
+_COUNT_STRIP_PIXELS = 1 << 22
+
+
 def _value_counts(raster: Raster) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct valid pixel values and their counts (a bincount for 8/16-bit classes)."""
-    array = raster.array
-    if np.issubdtype(array.dtype, np.unsignedinteger) and array.dtype.itemsize <= 2:
-        counts = np.bincount(array.ravel(), minlength=1)
+    """Distinct valid pixel values and their counts (a bincount for 8/16-bit classes, strip by
+    strip: a whole-raster bincount would hold eight bytes per pixel)."""
+    dtype = raster.dtype
+    if np.issubdtype(dtype, np.unsignedinteger) and dtype.itemsize <= 2:
+        counts = np.zeros(1 << (8 * dtype.itemsize), dtype=np.int64)
+        rows = max(1, _COUNT_STRIP_PIXELS // max(1, raster.shape[1]))
+        for _, strip in raster.strips(rows):
+            counts += np.bincount(strip.ravel(), minlength=len(counts))
         if raster.nodata is not None and 0 <= raster.nodata < len(counts):
             counts[int(raster.nodata)] = 0
         values = np.flatnonzero(counts)

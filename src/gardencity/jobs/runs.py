@@ -341,6 +341,10 @@ def execute_run(database_url: str, run_id: int, workspace: str) -> None:
             run.finished_at = _now()
             run.summary = _summary(scorecard)
             run.values = _values(scorecard)
+        if not edits:  # after the success: the what-if engine, for the first what-if to come
+            from gardencity.jobs.whatif_fast import keep_engine
+
+            keep_engine(Path(workspace), assessment, out)
     except Exception as exc:
         if isinstance(exc, GardenCityError):  # the data's fault: said on the run's page
             log.warning("assessment run %s failed: %s", run_id, exc.text("en"))

@@ -30,6 +30,9 @@ class EditableCover(TiledCover):
         The polygons.
     tile_m
         The tiles' side in metres.
+    union
+        The union of the same ``polygons`` with the same ``tile_m``, already built (a
+        :class:`TiledCover` a measure computed in the run): its tiles are taken as they are.
 
     Examples
     --------
@@ -47,6 +50,8 @@ class EditableCover(TiledCover):
         keys: Iterable[Hashable],
         polygons: npt.ArrayLike,
         tile_m: float = 2000.0,
+        *,
+        union: TiledCover | None = None,
     ) -> None:
         self.tile_m = tile_m
         geoms = np.asarray(polygons, dtype=object)
@@ -58,7 +63,11 @@ class EditableCover(TiledCover):
         self._position = {key: i for i, key in enumerate(self._keys)}
         self._tree = shapely.STRtree(geoms)
         self._added: dict[Hashable, shapely.Geometry] = {}
-        super().__init__(geoms, tile_m)
+        if union is not None and union.tile_m == tile_m:
+            self.pieces = dict(union.pieces)  # a copy: edits never reach the run's union
+            self._refresh()
+        else:
+            super().__init__(geoms, tile_m)
 
     def __contains__(self, key: Hashable) -> bool:
         if key in self._added:

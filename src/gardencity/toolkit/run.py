@@ -76,6 +76,10 @@ class RunContext:
         self.computed: dict[str, int] = {}
         """How many times each intermediate was computed in this run (by qualified name)."""
 
+    def __getstate__(self) -> dict[str, Any]:
+        """A saved context keeps its inputs; its intermediates are computed again if asked."""
+        return {**self.__dict__, "_results": {}, "computed": {}}
+
     def names(self) -> tuple[str, ...]:
         """The names of the inputs, ``run`` (this context) included."""
         names = self._inputs.names()

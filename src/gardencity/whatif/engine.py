@@ -62,7 +62,7 @@ def _road_green(
     params: Mapping[str, Any], layers: Layers, inputs: AssessmentInputs
 ) -> MeasureState | None:
     roads = inputs.get("roads")
-    return None if roads is None else RoadGreen(params, layers, roads)
+    return None if roads is None else RoadGreen(params, layers, roads, inputs.run)
 
 
 def _greenways(
@@ -113,6 +113,15 @@ def _build_state(
     return Recomputed(function, arguments, params, layers)
 
 
+def _base_inputs(base: Assessment, ws: Workspace) -> AssessmentInputs:
+    """The base run's prepared inputs and intermediates when it assessed this workspace and is
+    still held in memory (layers read, clipped and prepared once); else fresh ones."""
+    kept = base.inputs
+    if isinstance(kept, AssessmentInputs) and kept.workspace.path.resolve() == ws.path.resolve():
+        return kept
+    return AssessmentInputs(ws)
+
+
 class _Known:
     """A measure that returns values already computed (for evaluate_indicator)."""
 
@@ -150,7 +159,7 @@ class IncrementalAssessment:
         self.workspace = ws
         self.base = base if base is not None else run_assessment(ws, standard=standard)
         self.standard = load_standard(str(self.base.standard["id"]))
-        self.inputs = AssessmentInputs(ws)
+        self.inputs = _base_inputs(self.base, ws)
         self.zones = self.inputs.get("zones")
         self._area = self.zones.loc[CITY_ZONE, "geometry"]
         self.layers = Layers(self.inputs)
@@ -170,6 +179,13 @@ class IncrementalAssessment:
                 self._states[key] = state
             self._spec_state[spec.id] = key
         self._next_key = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Saved (:mod:`gardencity.whatif.persist`) without the base run's diagnostic layers
+        (the run's outputs hold them; a what-if's outputs carry the indicators only) or its
+        run context (the engine's own inputs are saved)."""
+        base = replace(self.base, diagnostics={}, run=None, inputs=None)
+        return {**self.__dict__, "base": base}
 
     # --- edits -------------------------------------------------------------------------------
 

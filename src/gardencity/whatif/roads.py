@@ -12,7 +12,14 @@ import pandas as pd
 import shapely
 
 from gardencity.indicators.roads import CORRIDOR_TILE_M, road_green_segments
-from gardencity.toolkit import EditableCover, per_zone, ratio_result, road_pieces
+from gardencity.toolkit import (
+    EditableCover,
+    RunContext,
+    per_zone,
+    ratio_result,
+    road_pieces,
+    shared,
+)
 from gardencity.whatif.states import EDITED_LAYERS, Layers, StraightCoverage
 
 __all__ = ["GreenwayCoverage", "Recomputed", "RoadGreen"]
@@ -22,10 +29,13 @@ class RoadGreen:
     """road_green_compliance: each road piece's red-line corridor and its green share, with
     the green spaces' tiled union; an edit re-measures the corridors it touches."""
 
-    def __init__(self, params: Mapping[str, Any], layers: Layers, roads: gpd.GeoDataFrame):
+    def __init__(
+        self, params: Mapping[str, Any], layers: Layers, roads: gpd.GeoDataFrame, run: RunContext
+    ):
         self.layers = layers
         green = layers.green.frame
-        self.segments = road_green_segments(layers.zones, roads, green, **params)
+        # once per run: the base run's own if its measure shared them
+        self.segments = shared(run, road_green_segments, layers.zones, roads, green, **params)
         pieces = road_pieces(roads, layers.zones, list(params["grades"]))
         surveyed = pieces.get("green_ratio", pd.Series(np.nan, index=pieces.index))
         width = self.segments["red_line_width_m"].to_numpy(dtype=float)

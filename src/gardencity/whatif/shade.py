@@ -17,7 +17,7 @@ from rasterio.windows import Window
 from gardencity.assessment.inputs import AssessmentInputs
 from gardencity.indicators.roads import road_shade_segments, shade_ratio, shade_result
 from gardencity.io.raster import Raster
-from gardencity.toolkit import DEFAULT_RED_LINE_M
+from gardencity.toolkit import DEFAULT_RED_LINE_M, shared
 
 __all__ = ["SHADE_HALF_WIDTH_M", "Canopy", "ShadedRoads"]
 
@@ -29,11 +29,28 @@ class Canopy:
     the vegetation layer with tree polygons added (as a what-if copy of the workspace has)."""
 
     def __init__(self, inputs: AssessmentInputs) -> None:
-        self.original: Raster | None = inputs.get("canopy")
+        self._inputs = inputs  # the raster is the run's (read again after a saved state loads)
         self.vegetation: gpd.GeoDataFrame | None = inputs.get("vegetation")
         self.crs = inputs.get("zones").crs
-        self.raster = self.original
+        self._edited: Raster | None = None
         self.corridors: dict[Hashable, shapely.Geometry] = {}
+
+    @property
+    def original(self) -> Raster | None:
+        """The canopy raster of the workspace, as assessed."""
+        raster: Raster | None = self._inputs.get("canopy")
+        return raster
+
+    @property
+    def raster(self) -> Raster | None:
+        """The canopy with the shaded roads burned in (the original while none is)."""
+        return self._edited if self._edited is not None else self.original
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        if not self.corridors:  # nothing burned in: the copy is the workspace's raster again
+            state["_edited"] = None
+        return state
 
     def _window(self, geom: shapely.Geometry) -> Window:
         """The pixels under ``geom``'s bounds, one more on each side, inside the raster."""
@@ -70,9 +87,9 @@ class Canopy:
         self.corridors[key] = corridor
         if self.original is None:
             return
-        if self.raster is self.original:
+        if self._edited is None:
             o = self.original
-            self.raster = Raster(o.array.copy(), o.transform, o.crs, o.nodata, o.classes)
+            self._edited = Raster(o.array.copy(), o.transform, o.crs, o.nodata, o.classes)
         self._burn(self._window(corridor))
 
     def unshade(self, key: Hashable) -> shapely.Geometry:
@@ -104,6 +121,7 @@ class ShadedRoads:
         self.zones = inputs.get("zones")
         self.roads: gpd.GeoDataFrame = inputs.get("roads")
         self.fixed = {"trees": inputs.get("trees"), "slow_lanes": inputs.get("slow_lanes")}
+        self.run = inputs.run
         base = shade_result(self._segments(self.roads, original=True), self.zones)
         self.base = (pd.Series(base.attrs["numerator"]), pd.Series(base.attrs["denominator"]))
         red = self.roads.get("red_line_width_m", pd.Series(dtype=float)).dropna()
@@ -114,8 +132,12 @@ class ShadedRoads:
         self.touched: set[int] = set()
 
     def _segments(self, roads: gpd.GeoDataFrame, *, original: bool) -> gpd.GeoDataFrame:
+        """The side-segments of ``roads``: for all of them on the original canopy, those of
+        the base run (computed there once)."""
         canopy = self.canopy
-        return road_shade_segments(
+        return shared(
+            self.run,
+            road_shade_segments,
             self.zones,
             roads,
             canopy.original if original else canopy.raster,

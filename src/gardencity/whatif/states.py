@@ -12,10 +12,17 @@ import pandas as pd
 import shapely
 
 from gardencity.assessment.inputs import AssessmentInputs
-from gardencity.indicators.accessibility import entrance_nodes
+from gardencity.indicators.accessibility import (
+    ServiceCover,
+    covered_pieces,
+    entrance_nodes,
+    service_cover,
+    walking_table,
+)
 from gardencity.indicators.green_space import parks_per_10k_result
 from gardencity.network import WalkGraph, multi_source_distances, snap_xy
 from gardencity.toolkit import (
+    CellTable,
     EditableCover,
     Tile,
     cell_table,
@@ -23,6 +30,7 @@ from gardencity.toolkit import (
     matches_classes,
     ratio_result,
     residential_pieces,
+    shared,
 )
 from gardencity.whatif.shade import Canopy
 
@@ -84,6 +92,7 @@ class Layers:
         self.gates: gpd.GeoDataFrame | None = inputs.get("park_entrances")
         self.walk_graph: WalkGraph | None = inputs.get("walk_graph")
         self.canopy = Canopy(inputs)
+        self.run = inputs.run  # the base run's intermediates, shared with the measures
         self.versions = dict.fromkeys(EDITED_LAYERS, 0)  # edits so far, per layer
 
     def add_green(self, key: Hashable, row: dict[str, Any]) -> None:
@@ -184,7 +193,7 @@ class _Pieces(_Rowset):
 def _residential(layers: Layers, key: Hashable | None = None) -> gpd.GeoDataFrame:
     """Residential pieces by zone with the parcel key in ``parcel`` (all, or one parcel's)."""
     land = layers.parcels.frame if key is None else layers.parcels.one(key)
-    pieces = residential_pieces(land, layers.zones)
+    pieces = shared(layers.run, residential_pieces, land, layers.zones)
     residential = land[land["category"] == "residential"]
     return pieces.assign(parcel=residential.index.to_numpy()[pieces["source"].to_numpy()])
 
@@ -210,9 +219,10 @@ class StraightCoverage:
     ) -> None:
         self.p, self.layers = params, layers
         self.quad_segs = int(params.get("quad_segs", 16))
-        if cover is None:
-            parks = _eligible(layers, params, None)
-            cover = EditableCover(parks.index, self._buffers(parks))
+        covered: npt.NDArray[np.float64] | None = None
+        if cover is None:  # the service cover and covered areas of the base run's measure
+            served, covered = self._base_run(layers)
+            cover = EditableCover(served.parks.index, served.buffers, union=served.cover)
         self.cover = cover
         pieces = _residential(layers)
         self.pieces = _Pieces(
@@ -222,7 +232,24 @@ class StraightCoverage:
             pieces["parcel"].to_numpy(),
         )
         self.area = shapely.area(self.pieces.geoms)
-        self.covered = self.cover.overlap_areas(self.pieces.geoms)
+        self.covered = (
+            self.cover.overlap_areas(self.pieces.geoms) if covered is None else covered.copy()
+        )
+
+    def _base_run(self, layers: Layers) -> tuple[ServiceCover, npt.NDArray[np.float64]]:
+        method = {
+            "bands": self.p["bands"],
+            "eligible_classes": self.p["eligible_classes"],
+            "require_open": self.p.get("require_open", True),
+            "quad_segs": self.p.get("quad_segs", 16),  # as the measure has it (the run's key)
+        }
+        green, run = layers.green.frame, layers.run
+        served = shared(run, service_cover, green, layers.historic, run, **method)
+        land = layers.parcels.frame
+        pieces = shared(
+            run, covered_pieces, layers.zones, land, green, layers.historic, run, **method
+        )
+        return served, pieces.covered_m2
 
     def _buffers(self, parks: gpd.GeoDataFrame) -> npt.NDArray[np.object_]:
         return np.asarray(
@@ -292,15 +319,40 @@ class WalkingCoverage:
             float(r): multi_source_distances(self.graph, node_i[radii[park_i] == r], float(r))
             for r in np.unique(radii)
         }
-        zone, label, self.cell_area, self.snap = self._cells(_residential(layers))
+        zone, label, self.cell_area, self.snap = self._cells(
+            _residential(layers), self._base_cells(layers)
+        )
         self.cells = _Rowset(layers.zones.index, zone, label)
         self.covered = self._covered(np.arange(len(self.cell_area)))
 
+    def _base_cells(self, layers: Layers) -> CellTable:
+        """The residential cells the base run's measure cut (its walking table, shared)."""
+        p = self.p
+        _, table, _, _ = shared(
+            layers.run,
+            walking_table,
+            layers.zones,
+            layers.parcels.frame,
+            layers.green.frame,
+            self.graph,
+            layers.gates,
+            layers.historic,
+            layers.run,
+            bands=p["bands"],
+            eligible_classes=p["eligible_classes"],
+            require_open=p.get("require_open", True),
+            entrance_max_distance_m=p.get("entrance_max_distance_m", 50.0),
+            cell_size_m=p.get("cell_size_m", 25.0),
+        )
+        return table
+
     def _cells(
-        self, pieces: gpd.GeoDataFrame
+        self, pieces: gpd.GeoDataFrame, table: CellTable | None = None
     ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.float64], dict[str, Any]]:
-        """The pieces' cells (as the measure cuts and snaps them): zone, parcel, area, snap."""
-        table = cell_table(pieces.geometry.to_numpy(), self.cell_size)
+        """The pieces' cells (as the measure cuts and snaps them, or ``table``, the cells it
+        cut of the same pieces): zone, parcel, area, snap."""
+        if table is None:
+            table = cell_table(pieces.geometry.to_numpy(), self.cell_size)
         fields = ("distance", "node_u", "node_v", "to_u", "to_v")
         if len(table.key) == 0:
             snap: dict[str, Any] = {
