@@ -380,7 +380,16 @@ ONE_LANGUAGE_ERRORS = {
     "demo": 2,
     "cli": 1,
 }
-BUILTIN_ERRORS = {"ValueError", "KeyError", "TypeError", "RuntimeError", "NotImplementedError"}
+# Python's own errors, never shown to a person (pickle's: the saved what-if engine's guards)
+BUILTIN_ERRORS = {
+    "ValueError",
+    "KeyError",
+    "TypeError",
+    "RuntimeError",
+    "NotImplementedError",
+    "PicklingError",
+    "UnpicklingError",
+}
 
 
 def one_language_errors(source: str) -> int:
