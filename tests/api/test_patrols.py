@@ -9,8 +9,15 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
+import geopandas as gpd
+import pandas as pd
 import pytest
+from sqlalchemy import func, select
 
+from gardencity.auth.models import Grid
+from gardencity.patrols.config import PatrolConfig
+from gardencity.patrols.coverage import covered_share
+from gardencity.patrols.models import PatrolCellDay, PatrolCoverStale
 from gardencity.patrols.status import coverage_by_unit
 from tests._campaign import START, CampaignEnv
 
@@ -142,12 +149,12 @@ def test_a_patrol_its_track_once_its_case_and_the_grid_coverage(campaign: Campai
     first = env.client.post(
         f"/api/v1/patrols/{patrol}/points", json={"points": points[:12]}, headers=me
     )
-    assert first.json() == {"stored": 12, "repeated": 0, "total": 12}
+    assert first.json() == {"stored": 12, "repeated": 0, "total": 12, "coverage_pending": False}
     # the phone lost the answer and sends the batch again, with the next points
     rest = env.client.post(
         f"/api/v1/patrols/{patrol}/points", json={"points": points[8:]}, headers=me
     )
-    assert rest.json() == {"stored": 12, "repeated": 4, "total": 24}
+    assert rest.json() == {"stored": 12, "repeated": 4, "total": 24, "coverage_pending": False}
 
     lon, lat = env.lonlat(X0 + 500, Y0 + 300)
     case = env.file("patrol1", at=(lon, lat), patrol=patrol)
@@ -301,3 +308,38 @@ def test_bad_track_input_gets_clear_errors(campaign: CampaignEnv) -> None:
     assert cases["total"] == 0  # the refused case was not filed
     stored = env.client.get(f"/api/v1/patrols/{patrol}", headers=me).json()
     assert stored["points"] == 0
+
+
+def test_a_batch_sent_after_later_ones_is_covered_just_after_the_answer(
+    campaign: CampaignEnv,
+) -> None:
+    """The phone's second batch arrives first: the first batch's answer says the day's
+    coverage is computed again, and it is, from all the points (the measure's figure)."""
+    env = campaign
+    _team(env)
+    env.clock.advance(hours=1)
+    me = env.headers("patrol1")
+    patrol = str(uuid.uuid4())
+    env.client.post("/api/v1/patrols", json={"uuid": patrol, "started_at": _iso(0)}, headers=me)
+    points = _walk(env)
+    later = env.client.post(
+        f"/api/v1/patrols/{patrol}/points", json={"points": points[12:]}, headers=me
+    )
+    assert later.json()["coverage_pending"] is False
+    earlier = env.client.post(
+        f"/api/v1/patrols/{patrol}/points", json={"points": points[:12]}, headers=me
+    )
+    assert earlier.json() == {"stored": 12, "repeated": 0, "total": 24, "coverage_pending": True}
+    with env.app.state.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(PatrolCoverStale)) == 0
+        stored = dict(session.execute(select(PatrolCellDay.grid_code, PatrolCellDay.share)).all())
+        grid = session.execute(select(Grid.code, Grid.geometry)).all()
+    cells = gpd.GeoSeries([g for _, g in grid], index=[c for c, _ in grid], crs=4326)
+    track = pd.DataFrame(points).assign(track=1, at=lambda f: pd.to_datetime(f["at"]))
+    config = PatrolConfig()
+    expected = covered_share(track, cells, sight_m=config.sight_m)
+    assert set(stored) == set(expected.index[expected > 0]) == {WALKED}
+    assert stored[WALKED] == pytest.approx(expected[WALKED], rel=1e-9)
+    grid_states = env.client.get("/api/v1/patrols/coverage.geojson", headers=me).json()
+    states = {f["properties"]["code"]: f["properties"]["state"] for f in grid_states["features"]}
+    assert states[WALKED] == "today" and states[BESIDE] == "stale"

@@ -146,6 +146,11 @@ class PointsOut(BaseModel):
     stored: int = Field(description="points new to the server")
     repeated: int = Field(description="points it had already (a batch sent again)")
     total: int
+    coverage_pending: bool = Field(
+        default=False,
+        description="the batch came after later ones: the patrol's coverage of the day is "
+        "computed again from all its points, shortly after this answer",
+    )
 
 
 class PatrolOut(BaseModel):

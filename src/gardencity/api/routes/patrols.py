@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from pydantic import BaseModel, BeforeValidator
 from sqlalchemy import select
 
@@ -22,6 +22,7 @@ from gardencity.notifications.audiences import Reach, Target, targets
 from gardencity.notifications.outbox import Notifier
 from gardencity.patrols import status, teams, tracks
 from gardencity.patrols.config import PatrolConfig, load_patrol_config
+from gardencity.patrols.daily import any_stale, refresh_stale
 from gardencity.patrols.schemas import (
     KeySiteIn,
     KeySiteOut,
@@ -119,11 +120,22 @@ def start_patrol(session: DbSession, ctx: Ctx, user: CurrentUser, body: PatrolIn
 
 @router.post("/patrols/{uuid}/points", operation_id="add_patrol_points", response_model=PointsOut)
 def add_patrol_points(
-    session: DbSession, ctx: Ctx, user: CurrentUser, uuid: UUID, body: PointsIn
+    request: Request,
+    session: DbSession,
+    ctx: Ctx,
+    user: CurrentUser,
+    uuid: UUID,
+    body: PointsIn,
+    after: BackgroundTasks,
 ) -> PointsOut:
-    """Add track points; a point already stored (same ``seq``) is a repeat, not stored again."""
-    out = tracks.add_points(session, ctx, user, str(uuid), body)
+    """Add track points; a point already stored (same ``seq``) is a repeat, not stored again.
+    The grid's daily coverage is brought up to date with the new points (for a batch that
+    came after later ones, just after the answer: ``coverage_pending``)."""
+    config, zone = _config(request), _zone(request)
+    out = tracks.add_points(session, ctx, user, str(uuid), body, config=config, zone=zone)
     session.commit()
+    if out.coverage_pending or any_stale(session):
+        after.add_task(refresh_stale, request.app.state.db, config=config, zone=zone)
     return out
 
 
