@@ -11,8 +11,9 @@ longer than ``max_gap_s``), each team in its own part of the city:
 * the last day is sent as the phone sends it, ``batch_size`` points a request through
   :func:`gardencity.patrols.tracks.add_points` (points stored, coverage updated, committed):
   ``ingest_batch_ms`` (median, p95, max);
-* ``late_batch_ms``: a batch arriving after later ones were stored (the patrol's day is
-  computed again), on a sample of patrols;
+* ``late_batch_ms``: a batch arriving after later ones were stored, on a sample of
+  patrols (the request marks the patrol's day stale), and ``late_day_recompute_ms``: the
+  day computed again from all its points after the answer;
 * reads from the stored coverage: the map's cell states (``cell_states``), the cockpit's
   zones not patrolled, the ranking's coverage per unit (a week) and a district's weekly
   summary rows: ``read_ms``;
@@ -54,7 +55,7 @@ from gardencity.demo.city import DISTRICT_NAMES
 from gardencity.demo.layout import BLOCK, SIZES, plan_city, warp_geoms
 from gardencity.patrols.config import PatrolConfig
 from gardencity.patrols.coverage import covered_share
-from gardencity.patrols.daily import grid_metric_crs, record_points
+from gardencity.patrols.daily import grid_metric_crs, record_points, refresh_stale
 from gardencity.patrols.models import Patrol, PatrolPoint
 from gardencity.patrols.schemas import PointsIn
 from gardencity.patrols.status import cell_states, coverage_by_unit, zones_not_patrolled
@@ -219,7 +220,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 session.commit()
 
             ingest_ms.append(_timed(send))
-        late_ms = []
+        late_ms: list[float] = []
+        recompute_ms: list[float] = []
         for uuid, chunk in late:
             body = PointsIn.model_validate(
                 {"points": chunk.drop(columns="patrol").to_dict("records")}
@@ -230,6 +232,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 session.commit()
 
             late_ms.append(_timed(send_late))
+            recompute_ms.append(
+                _timed(lambda: refresh_stale(db, config=CONFIG, zone=ZONE))  # after the answer
+            )
         today = FIRST_DAY + timedelta(days=args.days - 1)
         district = session.scalars(select(Unit.id).where(Unit.kind == "district")).first()
         week_start = datetime(2026, 5, 3, 16, tzinfo=UTC) + timedelta(days=args.days - 7)
@@ -272,6 +277,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "patrol_day_full_ms": _ms(full_day_ms),
         "ingest_batch_ms": _ms(ingest_ms),
         "late_batch_ms": _ms(late_ms),
+        "late_day_recompute_ms": _ms(recompute_ms),
         "read_ms": read_ms,
         "measure_one_day_ms": round(measure_ms, 1),
     }
