@@ -343,3 +343,49 @@ def test_a_batch_sent_after_later_ones_is_covered_just_after_the_answer(
     grid_states = env.client.get("/api/v1/patrols/coverage.geojson", headers=me).json()
     states = {f["properties"]["code"]: f["properties"]["state"] for f in grid_states["features"]}
     assert states[WALKED] == "today" and states[BESIDE] == "stale"
+
+
+def test_a_district_coordinator_sees_and_keeps_their_district_only(
+    campaign: CampaignEnv,
+) -> None:
+    env = campaign
+    _team(env)  # district 1's, made by the campaign office
+    users = env.client.get("/api/v1/users", headers=env.headers("admin")).json()
+    ids = {u["username"]: u["id"] for u in users}
+    mine = env.client.post(
+        "/api/v1/patrol-teams",
+        json={"name": "玄武区巡查组", "leader_id": ids["coord2"], "member_ids": [ids["patrol2"]]},
+        headers=env.headers("coord2"),
+    )
+    assert mine.status_code == 201, mine.text
+    assert mine.json()["unit_id"] == env.unit("d2")  # their own district by default
+    names = {
+        t["name"]
+        for t in env.client.get("/api/v1/patrol-teams", headers=env.headers("coord1")).json()
+    }
+    assert names == {"鼓楼区第一巡查组"}
+    names = {
+        t["name"]
+        for t in env.client.get("/api/v1/patrol-teams", headers=env.headers("admin")).json()
+    }
+    assert names == {"鼓楼区第一巡查组", "玄武区巡查组"}
+    borrowed = env.client.post(
+        "/api/v1/patrol-teams",
+        json={"name": "借人组", "leader_id": ids["coord1"], "member_ids": [ids["patrol2"]]},
+        headers=env.headers("coord1") | EN,
+    )
+    assert borrowed.status_code == 403
+    assert "outside your district" in borrowed.json()["error"]["message"]
+    site = env.client.post(
+        "/api/v1/key-sites",
+        json={
+            "name": "中山路",
+            "kind": "section",
+            "watcher_id": ids["patrol2"],
+            "grid_code": "0201010001",
+        },
+        headers=env.headers("coord2"),
+    )
+    assert site.status_code == 201, site.text
+    listed = env.client.get("/api/v1/key-sites", headers=env.headers("coord1")).json()
+    assert "中山路" not in {s["name"] for s in listed}

@@ -293,7 +293,7 @@ def notify_zone_leader(
 ) -> Notified:
     """Remind the team's leader that the zone was not patrolled this week (once a day: a
     second press the same day sends nothing more)."""
-    authorize(user, "patrol.manage")
+    teams.managed_zone(session, user, zone_id)  # a zone of another district: not found
     today = _today(request, ctx)
     gaps = status.zones_not_patrolled(session, _config(request), today, _zone(request))
     gap = next((g for g in gaps if g["zone_id"] == zone_id), None)

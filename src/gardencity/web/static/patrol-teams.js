@@ -32,11 +32,13 @@
 
   async function fillChoices() {
     const [users, units] = await Promise.all([api("/api/v1/users"), api("/api/v1/units")]);
-    const staff = users.filter((u) => u.is_active && u.role !== "resident");
+    const scope = PAGE.scope_units; // a district's coordinator: their district's units and people
+    const within = (unitId) => !scope || scope.includes(unitId);
+    const staff = users.filter((u) => u.is_active && u.role !== "resident" && within(u.unit_id));
     const options = staff.map((u) => `<option value="${u.id}">${esc(u.display_name)}</option>`).join("");
     for (const id of ["tm-leader", "tm-members", "ks-watcher"]) document.getElementById(id).innerHTML = options;
     document.getElementById("tm-unit").insertAdjacentHTML("beforeend",
-      units.map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join(""));
+      units.filter((u) => within(u.id)).map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join(""));
     // this week, Monday to Sunday, by default
     const now = new Date(), monday = new Date(now);
     monday.setDate(now.getDate() - ((now.getDay() + 6) % 7));
