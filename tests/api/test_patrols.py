@@ -79,7 +79,10 @@ def test_teams_zones_and_key_sites(campaign: CampaignEnv) -> None:
     assert {m["name"] for m in team["members"]} == {"鼓楼区协调员", "鼓楼区巡查员"}
     assert team["zone"]["grid_codes"] == [WALKED, BESIDE]
     listed = env.client.get("/api/v1/patrol-teams", headers=env.headers("coord1")).json()
-    assert [z["name"] for z in listed[0]["zones"]] == [""]  # the pages name it by its cells
+    (zone,) = listed[0]["zones"]
+    assert zone["name"] == "" and zone["display_name"] == "鼓楼区第1片区"  # never its codes
+    listed_en = env.client.get("/api/v1/patrol-teams", headers=env.headers("admin") | EN).json()
+    assert listed_en[0]["zones"][0]["display_name"] == "Zone 1, 鼓楼区"
 
     site = env.client.post(
         "/api/v1/key-sites",
@@ -203,7 +206,7 @@ def test_a_patrol_its_track_once_its_case_and_the_grid_coverage(campaign: Campai
     assert gaps["assigned"] == 1
     (gap,) = gaps["zones"]
     assert gap["missing"] == [BESIDE] and gap["cells"] == 2 and gap["leader_name"] == "鼓楼区协调员"
-    assert gap["since_text"] == "2026年5月4日"
+    assert gap["since_text"] == "2026年5月4日" and gap["zone_name"] == "鼓楼区第1片区"
     zone_id = team["zone"]["id"]
     sent = env.client.post(
         f"/api/v1/patrol-zones/{zone_id}/notify-leader", headers=env.headers("admin")

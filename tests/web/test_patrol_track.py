@@ -5,6 +5,7 @@ grid coverage (API and the cockpit's map) shows the cells the track covered."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -118,6 +119,7 @@ def test_a_patrol_track_with_a_case_and_no_signal_for_a_while(
     page = patrol_on_phone(browser, live_server, *road[0])
     page.goto("/patrol")
     page.wait_for_function("() => document.querySelector('#p-lon').value !== ''")
+    assert re.fullmatch(r"已定位 ±\d+ 米", page.locator("#p-gps-status").inner_text())
     assert page.locator("#track-state").inner_text() == "未在巡查"
     page.click("#track-start")
     page.wait_for_function("() => document.getElementById('track').dataset.state === 'active'")

@@ -57,7 +57,10 @@ class ZoneIn(CleanInput):
 class ZoneOut(BaseModel):
     id: int
     team_id: int
-    name: str
+    name: str = Field(description="as it was given (may be empty)")
+    display_name: str = Field(
+        description="its name, else one made from its district (鼓楼区第2片区), never codes"
+    )
     grid_codes: list[str]
     start_date: date
     end_date: date

@@ -23,7 +23,7 @@ from gardencity.patrols.config import PatrolConfig
 from gardencity.patrols.daily import daily_shares
 from gardencity.patrols.days import DEFAULT_ZONE, day_start, local_today, period_days, week_start
 from gardencity.patrols.models import Patrol, PatrolTeam
-from gardencity.patrols.teams import zones_on
+from gardencity.patrols.teams import zone_names, zones_on
 
 __all__ = [
     "STATES",
@@ -85,7 +85,7 @@ def cell_states(session: Session, config: PatrolConfig, today: date, zone: str) 
 
 
 def zones_not_patrolled(
-    session: Session, config: PatrolConfig, today: date, zone: str
+    session: Session, config: PatrolConfig, today: date, zone: str, lang: str = "zh"
 ) -> list[dict[str, Any]]:
     """The zones assigned this week (Monday to ``today``) with cells not patrolled since the
     week (or the zone) began: team, leader, zone and the cells, worst first."""
@@ -96,6 +96,7 @@ def zones_not_patrolled(
     codes = sorted({c.grid_code for z in zones for c in z.cells})
     days = patrolled_days(session, config, monday, today, codes)
     leaders = dict(session.execute(select(User.id, User.display_name)).all())
+    names = zone_names(session, lang)
     out = []
     for z in zones:
         since = max(monday, z.start_date)
@@ -105,7 +106,7 @@ def zones_not_patrolled(
             out.append(
                 {
                     "zone_id": z.id,
-                    "zone_name": z.name,
+                    "zone_name": names.get(z.id, z.name),
                     "grid_codes": wanted,
                     "team_id": z.team_id,
                     "team_name": z.team.name,

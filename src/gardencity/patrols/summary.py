@@ -16,7 +16,7 @@ from gardencity.patrols.config import PatrolConfig
 from gardencity.patrols.days import period_days
 from gardencity.patrols.models import Patrol, PatrolCase, PatrolZone
 from gardencity.patrols.status import patrolled_days, patrols_of
-from gardencity.patrols.teams import zones_on
+from gardencity.patrols.teams import zone_names, zones_on
 from gardencity.patrols.tracks import length_m, track_coords
 
 __all__ = ["district_week_rows"]
@@ -65,6 +65,7 @@ def district_week_rows(
     days = patrolled_days(session, config, first, last, codes)
     patrolled = set(days.index[days.any(axis=1)]) if len(days.columns) else set()
     patrols = patrols_of(session, first, last, zone)
+    names = zone_names(session, "zh")  # the summary is a Chinese office document
     rows = []
     for z in zones:
         mine = _team_patrols(patrols, z.team_id)
@@ -75,7 +76,7 @@ def district_week_rows(
         rows.append(
             {
                 "team": z.team.name,
-                "zone": z.name or "、".join(sorted(wanted)),
+                "zone": names.get(z.id, z.name),
                 "patrols": len(mine),
                 "km": _km(session, mine),
                 "coverage": len(wanted & patrolled) / len(wanted) if wanted else None,

@@ -42,6 +42,7 @@ __all__ = [
     "list_teams",
     "managed_zone",
     "team_out",
+    "zone_names",
     "zones_on",
 ]
 MESSAGES = Catalogue(__package__)
@@ -202,12 +203,56 @@ def zones_on(session: Session, first: date, last: date) -> list[PatrolZone]:
     return list(session.scalars(query).all())
 
 
+def zone_names(session: Session, lang: str) -> dict[int, str]:
+    """Every zone's name: its own, else one made from its district and its number among the
+    district's zones (鼓楼区第2片区 / Zone 2, 鼓楼区) — never its cells' codes. A zone's
+    district is its team's, else that of its first cell."""
+    tree = UnitTree.from_session(session)
+    units = {u.id: (u.kind, u.name) for u in session.execute(select(Unit.id, Unit.kind, Unit.name))}
+    zones = session.execute(
+        select(PatrolZone.id, PatrolZone.name, PatrolTeam.unit_id)
+        .join(PatrolTeam, PatrolTeam.id == PatrolZone.team_id)
+        .order_by(PatrolZone.id)
+    ).all()
+    first_cells = session.execute(
+        select(PatrolZoneCell.zone_id, Grid.unit_id)
+        .join(Grid, Grid.code == PatrolZoneCell.grid_code)
+        .order_by(PatrolZoneCell.zone_id, PatrolZoneCell.grid_code)
+    ).all()
+    cell_unit: dict[int, int | None] = {}
+    for zone_id, unit_id in first_cells:
+        cell_unit.setdefault(zone_id, unit_id)
+
+    def district(unit_id: int | None) -> str | None:
+        for u in tree.ancestors(unit_id) if unit_id is not None else []:
+            if units.get(u, ("", ""))[0] == "district":
+                return str(units[u][1])
+        return None
+
+    counts: dict[str | None, int] = {}
+    names = {}
+    for zone_id, name, team_unit in zones:
+        where = district(team_unit) or district(cell_unit.get(zone_id))
+        counts[where] = counts.get(where, 0) + 1
+        if name and name.strip():
+            names[zone_id] = name
+        elif where is None:
+            names[zone_id] = MESSAGES.text("zone_name.plain", lang, n=counts[where])
+        else:
+            names[zone_id] = MESSAGES.text(
+                "zone_name.district", lang, n=counts[where], district=where
+            )
+    return names
+
+
 def _names(session: Session, model: Any, ids: set[int]) -> dict[int, str]:
     column = model.display_name if model is User else model.name
     return dict(session.execute(select(model.id, column).where(model.id.in_(ids))).all())
 
 
-def team_out(session: Session, team: PatrolTeam) -> TeamOut:
+def team_out(session: Session, team: PatrolTeam, names: dict[int, str] | None = None) -> TeamOut:
+    """A team for the API; ``names``: :func:`zone_names` (in the Chinese default)."""
+    names = zone_names(session, "zh") if names is None else names
     people = _names(session, User, {team.leader_id, *(m.user_id for m in team.members)})
     unit = session.get(Unit, team.unit_id) if team.unit_id else None
     return TeamOut(
@@ -218,15 +263,16 @@ def team_out(session: Session, team: PatrolTeam) -> TeamOut:
         leader_id=team.leader_id,
         leader_name=people.get(team.leader_id, ""),
         members=[{"id": m.user_id, "name": people.get(m.user_id, "")} for m in team.members],
-        zones=[zone_out(z) for z in team.zones],
+        zones=[zone_out(z, names) for z in team.zones],
     )
 
 
-def zone_out(zone: PatrolZone) -> ZoneOut:
+def zone_out(zone: PatrolZone, names: dict[int, str] | None = None) -> ZoneOut:
     return ZoneOut(
         id=zone.id,
         team_id=zone.team_id,
         name=zone.name,
+        display_name=(names or {}).get(zone.id) or zone.name,
         grid_codes=[c.grid_code for c in zone.cells],
         start_date=zone.start_date,
         end_date=zone.end_date,

@@ -58,26 +58,31 @@ def _today(request: Request, ctx: Any) -> date:
 
 
 @router.get("/patrol-teams", operation_id="list_patrol_teams", response_model=list[TeamOut])
-def list_patrol_teams(session: DbSession, user: CurrentUser) -> list[TeamOut]:
-    """Patrol teams with their leaders, members and zones."""
-    return [teams.team_out(session, t) for t in teams.list_teams(session, user)]
+def list_patrol_teams(session: DbSession, user: CurrentUser, lang: Lang) -> list[TeamOut]:
+    """Patrol teams with their leaders, members and zones (of the user's district, for a
+    district's staff)."""
+    names = teams.zone_names(session, lang)
+    return [teams.team_out(session, t, names) for t in teams.list_teams(session, user)]
 
 
 @router.post("/patrol-teams", operation_id="create_patrol_team", status_code=201)
-def create_patrol_team(session: DbSession, ctx: Ctx, user: CurrentUser, body: TeamIn) -> TeamOut:
+def create_patrol_team(
+    session: DbSession, ctx: Ctx, user: CurrentUser, body: TeamIn, lang: Lang
+) -> TeamOut:
     team = teams.create_team(session, ctx, user, body)
     session.commit()
-    return teams.team_out(session, team)
+    return teams.team_out(session, team, teams.zone_names(session, lang))
 
 
 @router.post("/patrol-teams/{team_id}/zones", operation_id="add_patrol_zone", status_code=201)
 def add_patrol_zone(
-    session: DbSession, ctx: Ctx, user: CurrentUser, team_id: PathId, body: ZoneIn
+    session: DbSession, ctx: Ctx, user: CurrentUser, team_id: PathId, body: ZoneIn, lang: Lang
 ) -> ZoneOut:
-    """Assign grid cells (by code) to the team for a range of days (分片)."""
+    """Assign grid cells (by code) to the team for a range of days (分片); a zone given no
+    name is named after its district (鼓楼区第2片区)."""
     zone = teams.add_zone(session, ctx, user, team_id, body)
     session.commit()
-    return teams.zone_out(zone)
+    return teams.zone_out(zone, teams.zone_names(session, lang))
 
 
 @router.delete("/patrol-zones/{zone_id}", operation_id="delete_patrol_zone", status_code=204)
@@ -276,7 +281,7 @@ def unpatrolled_zones(
     since Monday (or since the zone began), worst first."""
     authorize(user, "patrol.view")
     today = _today(request, ctx)
-    gaps = status.zones_not_patrolled(session, _config(request), today, _zone(request))
+    gaps = status.zones_not_patrolled(session, _config(request), today, _zone(request), lang)
     assigned = len(teams.zones_on(session, status.week_start(today), today))
     zones = [ZoneGap(**g, since_text=_date_text(g["since"], lang)) for g in gaps]
     return ZoneGaps(assigned=assigned, zones=zones)
@@ -295,7 +300,7 @@ def notify_zone_leader(
     second press the same day sends nothing more)."""
     teams.managed_zone(session, user, zone_id)  # a zone of another district: not found
     today = _today(request, ctx)
-    gaps = status.zones_not_patrolled(session, _config(request), today, _zone(request))
+    gaps = status.zones_not_patrolled(session, _config(request), today, _zone(request), lang)
     gap = next((g for g in gaps if g["zone_id"] == zone_id), None)
     if gap is None:
         raise NotFoundError(teams.MESSAGES.message("notify.no_zone", zone_id=zone_id))

@@ -61,7 +61,7 @@
     body.innerHTML = gaps.map((g) => {
       const count = t("cells_of").replace("{missing}", g.missing.length).replace("{cells}", g.cells).replace("{since}", g.since_text);
       const button = canManage ? `<button type="button" data-zone="${g.zone_id}">${esc(t("notify_leader"))}</button>` : "—";
-      return `<tr data-zone="${g.zone_id}"><td>${esc(g.team_name)}</td><td>${esc(g.zone_name || g.grid_codes.join(PAGE.lang === "en" ? ", " : "、"))}</td><td>${esc(g.leader_name)}</td>
+      return `<tr data-zone="${g.zone_id}"><td>${esc(g.team_name)}</td><td>${esc(g.zone_name)}</td><td>${esc(g.leader_name)}</td>
         <td>${esc(count)}<div class="legend-sub">${esc(g.missing.join(PAGE.lang === "en" ? ", " : "、"))}</div></td><td>${button}</td></tr>`;
     }).join("");
   }

@@ -12,9 +12,8 @@
     document.getElementById("teams-none").hidden = teams.length > 0;
     document.querySelector("#team-table tbody").innerHTML = teams.map((team) => {
       const zones = team.zones.map((z) => {
-        const codes = z.grid_codes.join(sep);
-        const cells = z.name ? ` <span class="legend-sub">${esc(codes)}</span>` : "";
-        return `<li>${esc(z.name || codes)}${open}${esc(day(z.start_date))}–${esc(day(z.end_date))}${close}${cells}</li>`;
+        const cells = ` <span class="legend-sub">${esc(z.grid_codes.join(sep))}</span>`;
+        return `<li>${esc(z.display_name)}${open}${esc(day(z.start_date))}–${esc(day(z.end_date))}${close}${cells}</li>`;
       }).join("");
       return `<tr data-team="${team.id}"><th scope="row">${esc(team.name)}${team.unit_name ? `<div class="legend-sub">${esc(team.unit_name)}</div>` : ""}</th>
         <td>${esc(team.leader_name)}</td><td>${esc(team.members.map((m) => m.name).join(sep))}</td><td><ul class="plain">${zones || "—"}</ul></td></tr>`;
