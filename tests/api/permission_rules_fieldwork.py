@@ -141,6 +141,9 @@ PATROLS: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/patrols/tracks.geojson"): Rule(STAFF, lambda c: {}),
     ("GET", "/api/v1/patrols/coverage.geojson"): Rule(STAFF, lambda c: {}),
     ("GET", "/api/v1/patrols/unpatrolled-zones"): Rule(STAFF, lambda c: {}),
+    ("GET", "/api/v1/cases/{case_id}/patrol"): Rule(
+        STAFF, lambda c: {"url": f"/api/v1/cases/{c.case_id}/patrol"}
+    ),
 }
 
 

@@ -177,6 +177,21 @@ def test_a_patrol_its_track_once_its_case_and_the_grid_coverage(campaign: Campai
     )
     stored = env.client.get(f"/api/v1/patrols/{patrol}", headers=env.headers("admin")).json()
     assert stored["points"] == 24 and stored["case_ids"] == [case["id"]]
+    filed_in = env.client.get(f"/api/v1/cases/{case['id']}/patrol", headers=env.headers("coord1"))
+    assert filed_in.status_code == 200, filed_in.text
+    assert filed_in.json() | {"started_at": None} == {
+        "uuid": patrol,
+        "team_name": "鼓楼区第一巡查组",
+        "user_name": "鼓楼区巡查员",
+        "started_at": None,
+        "started_text": "2026年5月4日 09:00",
+        "day": "2026-05-04",
+        "track_url": f"/cockpit?track={patrol}&day=2026-05-04#patrol-gaps",
+    }
+    in_english = env.client.get(f"/api/v1/cases/{case['id']}/patrol", headers=me | EN).json()
+    assert in_english["started_text"] == "4 May 2026, 09:00"
+    other = env.file("patrol1")  # not filed during a patrol
+    assert env.client.get(f"/api/v1/cases/{other['id']}/patrol", headers=me).json() is None
     assert stored["length_m"] == pytest.approx(2200, abs=0.5)
     assert stored["ended_at"].startswith("2026-05-04T01:23:30")
 

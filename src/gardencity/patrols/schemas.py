@@ -167,3 +167,15 @@ class PatrolOut(BaseModel):
     points: int
     length_m: float | None
     case_ids: list[int]
+
+
+class CasePatrolOut(BaseModel):
+    """The patrol a case was filed in (for the case page)."""
+
+    uuid: str
+    team_name: str | None = Field(description="None: the patroller was in no team")
+    user_name: str
+    started_at: datetime
+    started_text: str = Field(description="in the page's language: 2026年5月4日 09:00")
+    day: date = Field(description="the city's day it started (for its track on the map)")
+    track_url: str = Field(description="the page that shows its track on the map")

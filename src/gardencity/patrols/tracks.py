@@ -21,6 +21,7 @@ from gardencity.auth.models import User
 from gardencity.auth.permissions import UnitTree, authorize, can_see_case, scope_units
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Case
+from gardencity.campaign.service import get_case
 from gardencity.errors import (
     ConflictError,
     InvalidRequestError,
@@ -32,11 +33,19 @@ from gardencity.messages import Catalogue
 from gardencity.patrols.config import PatrolConfig
 from gardencity.patrols.daily import record_points
 from gardencity.patrols.models import Patrol, PatrolCase, PatrolPoint, PatrolTeam, PatrolTeamMember
-from gardencity.patrols.schemas import PatrolIn, PatrolOut, PointsIn, PointsOut, StopIn
-from gardencity.vocabulary.dates import local_time
+from gardencity.patrols.schemas import (
+    CasePatrolOut,
+    PatrolIn,
+    PatrolOut,
+    PointsIn,
+    PointsOut,
+    StopIn,
+)
+from gardencity.vocabulary.dates import in_zone, local_time
 
 __all__ = [
     "add_points",
+    "case_patrol",
     "get_patrol",
     "length_m",
     "link_case",
@@ -280,3 +289,32 @@ def track_features(
             }
         )
     return features
+
+
+def case_patrol(
+    session: Session, actor: User, case_id: int, *, zone: str, lang: str
+) -> CasePatrolOut | None:
+    """The patrol the case ``case_id`` was filed in (None: not during a patrol), for staff who
+    may see the case (else not found)."""
+    authorize(actor, "patrol.view")
+    get_case(session, actor, case_id, details=False)
+    row = session.execute(
+        select(Patrol, User.display_name, PatrolTeam.name)
+        .join(PatrolCase, PatrolCase.patrol_id == Patrol.id)
+        .join(User, User.id == Patrol.user_id)
+        .outerjoin(PatrolTeam, PatrolTeam.id == Patrol.team_id)
+        .where(PatrolCase.case_id == case_id)
+    ).first()
+    if row is None:
+        return None
+    patrol, user_name, team_name = row
+    day = in_zone(patrol.started_at, zone).date()
+    return CasePatrolOut(
+        uuid=patrol.uuid,
+        team_name=team_name,
+        user_name=user_name,
+        started_at=patrol.started_at,
+        started_text=local_time(patrol.started_at, lang, zone),
+        day=day,
+        track_url=f"/cockpit?track={patrol.uuid}&day={day.isoformat()}#patrol-gaps",
+    )

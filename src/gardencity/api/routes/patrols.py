@@ -24,6 +24,7 @@ from gardencity.patrols import status, teams, tracks
 from gardencity.patrols.config import PatrolConfig, load_patrol_config
 from gardencity.patrols.daily import any_stale, refresh_stale
 from gardencity.patrols.schemas import (
+    CasePatrolOut,
     KeySiteIn,
     KeySiteOut,
     PatrolIn,
@@ -329,6 +330,17 @@ def notify_zone_leader(
     session.commit()
     message = teams.MESSAGES.text("notify.sent", lang, name=gap["leader_name"])
     return Notified(notified=count, message=message)
+
+
+@router.get(
+    "/cases/{case_id}/patrol", operation_id="case_patrol", response_model=CasePatrolOut | None
+)
+def case_patrol(
+    request: Request, session: DbSession, user: CurrentUser, case_id: PathId, lang: Lang
+) -> CasePatrolOut | None:
+    """The patrol the case was filed in: team, patroller, start and a link to its track on
+    the map; null when it was not filed during a patrol."""
+    return tracks.case_patrol(session, user, case_id, zone=_zone(request), lang=lang)
 
 
 # after /patrols/tracks.geojson and the others: a UUID is not a file name

@@ -13,7 +13,7 @@ const SHELL_FILES = [
   "/static/web/app.js", "/static/web/app.css", "/static/vocabulary.css",
   "/static/web/inbox-badge.js", "/static/web/photos.js", "/static/web/outbox.js",
   "/static/web/patrol.js", "/static/web/patrol-track.js", "/static/web/case.js", "/static/web/cases.js",
-  "/static/web/queue.js", "/static/web/maintenance.js",
+  "/static/web/queue.js", "/static/web/maintenance.js", "/static/web/case-patrol.js",
   "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
   "/static/vendor/leaflet/images/marker-icon.png", "/static/vendor/leaflet/images/marker-icon-2x.png",
   "/static/vendor/leaflet/images/marker-shadow.png",
