@@ -205,7 +205,7 @@ def zones_on(session: Session, first: date, last: date) -> list[PatrolZone]:
 
 def zone_names(session: Session, lang: str) -> dict[int, str]:
     """Every zone's name: its own, else one made from its district and its number among the
-    district's zones (鼓楼区第2片区 / Zone 2, 鼓楼区) — never its cells' codes. A zone's
+    district's zones (see the messages zone_name.*) — never its cells' codes. A zone's
     district is its team's, else that of its first cell."""
     tree = UnitTree.from_session(session)
     units = {u.id: (u.kind, u.name) for u in session.execute(select(Unit.id, Unit.kind, Unit.name))}

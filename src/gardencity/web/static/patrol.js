@@ -49,7 +49,7 @@
     status.textContent = t("gps_locating");
     navigator.geolocation.getCurrentPosition((pos) => {
       setPlace(pos.coords.latitude, pos.coords.longitude, { centre: true });
-      status.textContent = `${t("gps_ok")} ±${Math.round(pos.coords.accuracy)} ${word("units", "m")}`;
+      status.textContent = `${t("gps_ok")} ±${Math.max(1, Math.round(pos.coords.accuracy))} ${word("units", "m")}`;
     }, () => { status.textContent = t("gps_failed"); }, { enableHighAccuracy: true, timeout: 10000 });
   }
   document.getElementById("p-gps").addEventListener("click", locate);
