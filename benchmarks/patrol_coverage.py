@@ -293,7 +293,7 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true", help="print, do not record")
     args = parser.parse_args()
     result = {
-        "what": __doc__.splitlines()[0],
+        "what": " ".join(__doc__.split("\n\n")[0].split()),
         "machine": machine(),
         "database": "PostgreSQL" if args.database else "SQLite (embedded)",
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
