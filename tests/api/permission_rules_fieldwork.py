@@ -20,14 +20,20 @@ def _user(c: Ctx, username: str) -> int:
         return int(session.scalars(select(User.id).where(User.username == username)).one())
 
 
-def _zone(c: Ctx) -> int:
-    """A new zone of a new team (led by coord1) for the week, its cell not patrolled."""
+def _zone(c: Ctx, district: int = 1) -> int:
+    """A new zone of a new team of a district (led by its coordinator) for the week, its
+    cell not patrolled."""
     from datetime import date
 
     from gardencity.patrols.models import PatrolTeam, PatrolZone, PatrolZoneCell
 
     with c.env.app.state.db.session() as session:
-        team = PatrolTeam(name="矩阵组", leader_id=_user(c, "coord1"), created_at=c.env.clock())
+        team = PatrolTeam(
+            name="矩阵组",
+            unit_id=c.env.unit(f"d{district}"),
+            leader_id=_user(c, f"coord{district}"),
+            created_at=c.env.clock(),
+        )
         zone = PatrolZone(
             team=team,
             name="",
@@ -35,7 +41,7 @@ def _zone(c: Ctx) -> int:
             end_date=date(2026, 5, 10),
             created_at=c.env.clock(),
         )
-        zone.cells = [PatrolZoneCell(grid_code="0101010001")]
+        zone.cells = [PatrolZoneCell(grid_code=f"0{district}01010001")]
         session.add(team)
         session.flush()
         return int(zone.id)
@@ -135,6 +141,68 @@ PATROLS: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/patrols/tracks.geojson"): Rule(STAFF, lambda c: {}),
     ("GET", "/api/v1/patrols/coverage.geojson"): Rule(STAFF, lambda c: {}),
     ("GET", "/api/v1/patrols/unpatrolled-zones"): Rule(STAFF, lambda c: {}),
+    ("GET", "/api/v1/cases/{case_id}/patrol"): Rule(
+        STAFF, lambda c: {"url": f"/api/v1/cases/{c.case_id}/patrol"}
+    ),
+}
+
+
+# a district coordinator (coord1) keeps their own district's teams, zones and key sites: those
+# of another district are not found (404), and nothing is made there (403)
+OTHER_DISTRICT: dict[tuple[str, str], Rule] = {
+    ("POST", "/api/v1/patrol-teams"): Rule(
+        {"admin"},
+        lambda c: {
+            "json": {"name": "邻区组", "leader_id": _user(c, "coord2"), "unit_id": c.env.unit("d2")}
+        },
+    ),
+    ("POST", "/api/v1/patrol-teams/{team_id}/zones"): Rule(
+        {"admin"},
+        lambda c: {
+            "url": f"/api/v1/patrol-teams/{_team_of(_zone(c, 2), c)}/zones",
+            "json": {
+                "grid_codes": ["0201010001"],
+                "start_date": "2026-05-04",
+                "end_date": "2026-05-10",
+            },
+        },
+        hidden_from=frozenset({"coordinator"}),
+    ),
+    ("DELETE", "/api/v1/patrol-zones/{zone_id}"): Rule(
+        {"admin"},
+        lambda c: {"url": f"/api/v1/patrol-zones/{_zone(c, 2)}"},
+        hidden_from=frozenset({"coordinator"}),
+    ),
+    ("POST", "/api/v1/patrol-zones/{zone_id}/notify-leader"): Rule(
+        {"admin"},
+        lambda c: {"url": f"/api/v1/patrol-zones/{_zone(c, 2)}/notify-leader"},
+        hidden_from=frozenset({"coordinator"}),
+    ),
+    ("POST", "/api/v1/key-sites"): Rule(
+        {"admin"},
+        lambda c: {
+            "json": {
+                "name": "邻区路",
+                "kind": "section",
+                "watcher_id": _user(c, "patrol2"),
+                "grid_code": "0201010001",
+            }
+        },
+    ),
+}
+# their own team given another district's cells: refused
+OWN_TEAM_OTHER_CELLS: dict[tuple[str, str], Rule] = {
+    ("POST", "/api/v1/patrol-teams/{team_id}/zones"): Rule(
+        {"admin"},
+        lambda c: {
+            "url": f"/api/v1/patrol-teams/{_team_of(_zone(c), c)}/zones",
+            "json": {
+                "grid_codes": ["0101010001", "0201010001"],
+                "start_date": "2026-05-04",
+                "end_date": "2026-05-10",
+            },
+        },
+    ),
 }
 
 

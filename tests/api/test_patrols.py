@@ -9,8 +9,15 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
+import geopandas as gpd
+import pandas as pd
 import pytest
+from sqlalchemy import func, select
 
+from gardencity.auth.models import Grid
+from gardencity.patrols.config import PatrolConfig
+from gardencity.patrols.coverage import covered_share
+from gardencity.patrols.models import PatrolCellDay, PatrolCoverStale
 from gardencity.patrols.status import coverage_by_unit
 from tests._campaign import START, CampaignEnv
 
@@ -72,7 +79,10 @@ def test_teams_zones_and_key_sites(campaign: CampaignEnv) -> None:
     assert {m["name"] for m in team["members"]} == {"鼓楼区协调员", "鼓楼区巡查员"}
     assert team["zone"]["grid_codes"] == [WALKED, BESIDE]
     listed = env.client.get("/api/v1/patrol-teams", headers=env.headers("coord1")).json()
-    assert [z["name"] for z in listed[0]["zones"]] == [""]  # the pages name it by its cells
+    (zone,) = listed[0]["zones"]
+    assert zone["name"] == "" and zone["display_name"] == "鼓楼区第1片区"  # never its codes
+    listed_en = env.client.get("/api/v1/patrol-teams", headers=env.headers("admin") | EN).json()
+    assert listed_en[0]["zones"][0]["display_name"] == "Zone 1, 鼓楼区"
 
     site = env.client.post(
         "/api/v1/key-sites",
@@ -142,12 +152,12 @@ def test_a_patrol_its_track_once_its_case_and_the_grid_coverage(campaign: Campai
     first = env.client.post(
         f"/api/v1/patrols/{patrol}/points", json={"points": points[:12]}, headers=me
     )
-    assert first.json() == {"stored": 12, "repeated": 0, "total": 12}
+    assert first.json() == {"stored": 12, "repeated": 0, "total": 12, "coverage_pending": False}
     # the phone lost the answer and sends the batch again, with the next points
     rest = env.client.post(
         f"/api/v1/patrols/{patrol}/points", json={"points": points[8:]}, headers=me
     )
-    assert rest.json() == {"stored": 12, "repeated": 4, "total": 24}
+    assert rest.json() == {"stored": 12, "repeated": 4, "total": 24, "coverage_pending": False}
 
     lon, lat = env.lonlat(X0 + 500, Y0 + 300)
     case = env.file("patrol1", at=(lon, lat), patrol=patrol)
@@ -167,6 +177,21 @@ def test_a_patrol_its_track_once_its_case_and_the_grid_coverage(campaign: Campai
     )
     stored = env.client.get(f"/api/v1/patrols/{patrol}", headers=env.headers("admin")).json()
     assert stored["points"] == 24 and stored["case_ids"] == [case["id"]]
+    filed_in = env.client.get(f"/api/v1/cases/{case['id']}/patrol", headers=env.headers("coord1"))
+    assert filed_in.status_code == 200, filed_in.text
+    assert filed_in.json() | {"started_at": None} == {
+        "uuid": patrol,
+        "team_name": "鼓楼区第一巡查组",
+        "user_name": "鼓楼区巡查员",
+        "started_at": None,
+        "started_text": "2026年5月4日 09:00",
+        "day": "2026-05-04",
+        "track_url": f"/cockpit?track={patrol}&day=2026-05-04#patrol-gaps",
+    }
+    in_english = env.client.get(f"/api/v1/cases/{case['id']}/patrol", headers=me | EN).json()
+    assert in_english["started_text"] == "4 May 2026, 09:00"
+    other = env.file("patrol1")  # not filed during a patrol
+    assert env.client.get(f"/api/v1/cases/{other['id']}/patrol", headers=me).json() is None
     assert stored["length_m"] == pytest.approx(2200, abs=0.5)
     assert stored["ended_at"].startswith("2026-05-04T01:23:30")
 
@@ -196,7 +221,7 @@ def test_a_patrol_its_track_once_its_case_and_the_grid_coverage(campaign: Campai
     assert gaps["assigned"] == 1
     (gap,) = gaps["zones"]
     assert gap["missing"] == [BESIDE] and gap["cells"] == 2 and gap["leader_name"] == "鼓楼区协调员"
-    assert gap["since_text"] == "2026年5月4日"
+    assert gap["since_text"] == "2026年5月4日" and gap["zone_name"] == "鼓楼区第1片区"
     zone_id = team["zone"]["id"]
     sent = env.client.post(
         f"/api/v1/patrol-zones/{zone_id}/notify-leader", headers=env.headers("admin")
@@ -301,3 +326,84 @@ def test_bad_track_input_gets_clear_errors(campaign: CampaignEnv) -> None:
     assert cases["total"] == 0  # the refused case was not filed
     stored = env.client.get(f"/api/v1/patrols/{patrol}", headers=me).json()
     assert stored["points"] == 0
+
+
+def test_a_batch_sent_after_later_ones_is_covered_just_after_the_answer(
+    campaign: CampaignEnv,
+) -> None:
+    """The phone's second batch arrives first: the first batch's answer says the day's
+    coverage is computed again, and it is, from all the points (the measure's figure)."""
+    env = campaign
+    _team(env)
+    env.clock.advance(hours=1)
+    me = env.headers("patrol1")
+    patrol = str(uuid.uuid4())
+    env.client.post("/api/v1/patrols", json={"uuid": patrol, "started_at": _iso(0)}, headers=me)
+    points = _walk(env)
+    later = env.client.post(
+        f"/api/v1/patrols/{patrol}/points", json={"points": points[12:]}, headers=me
+    )
+    assert later.json()["coverage_pending"] is False
+    earlier = env.client.post(
+        f"/api/v1/patrols/{patrol}/points", json={"points": points[:12]}, headers=me
+    )
+    assert earlier.json() == {"stored": 12, "repeated": 0, "total": 24, "coverage_pending": True}
+    with env.app.state.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(PatrolCoverStale)) == 0
+        stored = dict(session.execute(select(PatrolCellDay.grid_code, PatrolCellDay.share)).all())
+        grid = session.execute(select(Grid.code, Grid.geometry)).all()
+    cells = gpd.GeoSeries([g for _, g in grid], index=[c for c, _ in grid], crs=4326)
+    track = pd.DataFrame(points).assign(track=1, at=lambda f: pd.to_datetime(f["at"]))
+    config = PatrolConfig()
+    expected = covered_share(track, cells, sight_m=config.sight_m)
+    assert set(stored) == set(expected.index[expected > 0]) == {WALKED}
+    assert stored[WALKED] == pytest.approx(expected[WALKED], rel=1e-9)
+    grid_states = env.client.get("/api/v1/patrols/coverage.geojson", headers=me).json()
+    states = {f["properties"]["code"]: f["properties"]["state"] for f in grid_states["features"]}
+    assert states[WALKED] == "today" and states[BESIDE] == "stale"
+
+
+def test_a_district_coordinator_sees_and_keeps_their_district_only(
+    campaign: CampaignEnv,
+) -> None:
+    env = campaign
+    _team(env)  # district 1's, made by the campaign office
+    users = env.client.get("/api/v1/users", headers=env.headers("admin")).json()
+    ids = {u["username"]: u["id"] for u in users}
+    mine = env.client.post(
+        "/api/v1/patrol-teams",
+        json={"name": "玄武区巡查组", "leader_id": ids["coord2"], "member_ids": [ids["patrol2"]]},
+        headers=env.headers("coord2"),
+    )
+    assert mine.status_code == 201, mine.text
+    assert mine.json()["unit_id"] == env.unit("d2")  # their own district by default
+    names = {
+        t["name"]
+        for t in env.client.get("/api/v1/patrol-teams", headers=env.headers("coord1")).json()
+    }
+    assert names == {"鼓楼区第一巡查组"}
+    names = {
+        t["name"]
+        for t in env.client.get("/api/v1/patrol-teams", headers=env.headers("admin")).json()
+    }
+    assert names == {"鼓楼区第一巡查组", "玄武区巡查组"}
+    borrowed = env.client.post(
+        "/api/v1/patrol-teams",
+        json={"name": "借人组", "leader_id": ids["coord1"], "member_ids": [ids["patrol2"]]},
+        headers=env.headers("coord1") | EN,
+    )
+    assert borrowed.status_code == 403
+    assert "outside your district" in borrowed.json()["error"]["message"]
+    site = env.client.post(
+        "/api/v1/key-sites",
+        json={
+            "name": "中山路",
+            "kind": "section",
+            "watcher_id": ids["patrol2"],
+            "grid_code": "0201010001",
+        },
+        headers=env.headers("coord2"),
+    )
+    assert site.status_code == 201, site.text
+    listed = env.client.get("/api/v1/key-sites", headers=env.headers("coord1")).json()
+    assert "中山路" not in {s["name"] for s in listed}

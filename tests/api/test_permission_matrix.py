@@ -15,7 +15,12 @@ import shapely
 from gardencity.jobs.runs import start_run
 from tests._campaign import CampaignEnv
 from tests.api.permission_rules import ALL, PUBLIC, ROLES, STAFF, Ctx, Rule
-from tests.api.permission_rules_fieldwork import MAINTENANCE, PATROLS
+from tests.api.permission_rules_fieldwork import (
+    MAINTENANCE,
+    OTHER_DISTRICT,
+    OWN_TEAM_OTHER_CELLS,
+    PATROLS,
+)
 from tests.campaign.test_workflow import JPEG
 
 
@@ -484,11 +489,11 @@ def test_the_matrix_covers_every_route(campaign: CampaignEnv) -> None:
     assert set(table) - routes == set(), "the matrix lists routes that no longer exist"
 
 
-@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
-def test_every_route_for_every_role(campaign: CampaignEnv, role: str) -> None:
-    ctx = _setup(campaign)
+def _failures(
+    campaign: CampaignEnv, ctx: Ctx, role: str, table: dict[tuple[str, str], Rule]
+) -> list[str]:
     failures = []
-    for (method, path), rule in sorted(_table().items()):
+    for (method, path), rule in sorted(table.items()):
         spec = rule.request(ctx)
         url = spec.pop("url", path)
         if role == "anonymous":
@@ -518,4 +523,18 @@ def test_every_route_for_every_role(campaign: CampaignEnv, role: str) -> None:
             failures.append(
                 f"{method} {path}: expected {expected}, got {status} {response.text[:150]}"
             )
+    return failures
+
+
+@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
+def test_every_route_for_every_role(campaign: CampaignEnv, role: str) -> None:
+    failures = _failures(campaign, _setup(campaign), role, _table())
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator"])
+def test_a_district_coordinator_keeps_only_their_district(campaign: CampaignEnv, role: str) -> None:
+    ctx = _setup(campaign)
+    failures = _failures(campaign, ctx, role, OTHER_DISTRICT)
+    failures += _failures(campaign, ctx, role, OWN_TEAM_OTHER_CELLS)
     assert not failures, "\n".join(failures)

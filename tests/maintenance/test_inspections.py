@@ -258,3 +258,48 @@ def test_malformed_sites_are_refused_in_words(campaign: CampaignEnv) -> None:
         "第 1 个要素：几何图形应为 WGS 84 经纬度" in message
         and "第 2 个要素：要素格式有误" in message
     )
+
+
+def test_an_inspection_sent_again_with_its_key_is_stored_once(campaign: CampaignEnv) -> None:
+    """The phone's queue sends an inspection kept without signal; the answer is lost and it
+    sends it again: one inspection, its cases and photos once, stamped when it was filled."""
+    env = campaign
+    park = _site(env, "GL-P01", "park", "d1park", 501_000, 3_801_000)
+    items = _results(env, "park", {"no_dead_trees": True, "weeds_controlled": False})
+    key = "5b0e2c8e-1f0a-4c55-9d55-1f3c9b1d2a77"
+    filled = "2026-05-04T00:40:00+00:00"  # 08:40, twenty minutes before it reached the server
+    headers = env.headers("inspector") | {"Idempotency-Key": key}
+
+    def send(**extra: Any) -> Any:
+        failed = [i["code"] for i in items if i["result"] == "fail"]
+        return env.client.post(
+            f"/api/v1/maintenance/sites/{park}/inspections",
+            data={
+                "inspection": json.dumps({"items": items, "inspected_at": filled} | extra),
+                "photo_item": failed,
+            },
+            files=[("photos", (f"{c}.jpg", JPEG, "image/jpeg")) for c in failed],
+            headers=headers,
+        )
+
+    first = send()
+    assert first.status_code == 201, first.text
+    again = send()
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert len(first.json()["case_ids"]) == 1
+    assert first.json()["inspected_at"].startswith("2026-05-04T00:40:00")
+    admin = env.headers("admin")
+    sites = env.client.get("/api/v1/maintenance/sites", headers=admin).json()
+    cases = env.client.get("/api/v1/cases", params={"limit": 100}, headers=admin).json()
+    listed = cases["items"] if isinstance(cases, dict) else cases
+    assert sum(c.get("source") == "maintenance_inspection" for c in listed) == 1
+    assert next(s for s in sites if s["id"] == park)["latest_score"] is not None
+    # the same key with another inspection: refused, saying why
+    other = send(note="另一次检查")
+    assert other.status_code == 422
+    assert "Idempotency-Key" in other.json()["error"]["message"]
+    # a phone whose clock runs an hour ahead
+    headers["Idempotency-Key"] = "0d7c7a36-7f44-4a8e-8c1e-2b3c4d5e6f70"
+    ahead = send(inspected_at="2026-05-04T02:30:00+00:00")
+    assert ahead.status_code == 422 and "时钟" in ahead.json()["error"]["message"]

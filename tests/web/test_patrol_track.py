@@ -5,6 +5,7 @@ grid coverage (API and the cockpit's map) shows the cells the track covered."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -118,6 +119,7 @@ def test_a_patrol_track_with_a_case_and_no_signal_for_a_while(
     page = patrol_on_phone(browser, live_server, *road[0])
     page.goto("/patrol")
     page.wait_for_function("() => document.querySelector('#p-lon').value !== ''")
+    assert re.fullmatch(r"已定位 ±\d+ 米", page.locator("#p-gps-status").inner_text())
     assert page.locator("#track-state").inner_text() == "未在巡查"
     page.click("#track-start")
     page.wait_for_function("() => document.getElementById('track').dataset.state === 'active'")
@@ -185,6 +187,25 @@ def test_a_patrol_track_with_a_case_and_no_signal_for_a_while(
     button = row.locator("button")
     button.click()
     expect(button).to_have_text("已通知鼓楼区协调员")
+
+    # the case page says which patrol the case was filed in, and links to its track
+    cockpit.set_viewport_size(PHONE)
+    cockpit.goto(f"/cases/{case['id']}")
+    expect(cockpit.locator("#case-patrol")).to_contain_text("巡查开始时间")
+    filed_in = cockpit.locator("#case-patrol").inner_text()
+    assert "所属巡查" in filed_in and "鼓楼区巡查员" in filed_in
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", filed_in), filed_in
+    shot(cockpit, "case-patrol-phone-zh")
+    cockpit.goto(f"/cases/{case['id']}?lang=en")
+    expect(cockpit.locator("#case-patrol")).to_contain_text("Filed during a patrol")
+    filed_in = cockpit.locator("#case-patrol").inner_text()
+    assert re.search(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}", filed_in), filed_in
+    assert "Patrol team" in filed_in and "Patroller" in filed_in  # the names are data
+    assert not any(word in filed_in for word in ("所属巡查", "巡查开始", "查看", "年"))
+    shot(cockpit, "case-patrol-phone-en")
+    cockpit.click("#patrol-track-link")
+    expect(cockpit.locator("#patrol-map")).to_have_attribute("data-chosen", patrol["uuid"])
+    assert cockpit.locator("#patrol-map path.is-chosen").count() == 1
     assert cockpit.errors == []
     cockpit.context.close()
     inbox = live_server.api("GET", "/api/v1/inbox", "coord1")["items"]

@@ -63,6 +63,7 @@ def _register_server_commands() -> None:
         campaign.serve,
         campaign.escalate,
         campaign.clean_photos,
+        campaign.recompute_patrol_coverage,
         campaign.backup_command,
         campaign.restore_command,
         inspection.inspection,

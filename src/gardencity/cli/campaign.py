@@ -12,7 +12,14 @@ from rich.table import Table
 
 from gardencity.cli.common import console, lang_option, reports_errors, say
 
-__all__ = ["backup_command", "clean_photos", "escalate", "restore_command", "serve"]
+__all__ = [
+    "backup_command",
+    "clean_photos",
+    "escalate",
+    "recompute_patrol_coverage",
+    "restore_command",
+    "serve",
+]
 
 
 def _settings(workspace: Path | None, database: str | None, files: Path | None):  # type: ignore[no-untyped-def]
@@ -189,6 +196,30 @@ def escalate(workspace: Path | None, database: str | None, lang: str) -> None:
             )
             console.print(line, highlight=False)
     db.dispose()
+
+
+@click.command(name="recompute-patrol-coverage")
+@click.argument("workspace", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--database", help="SQLAlchemy URL (default: the workspace's SQLite).")
+@lang_option
+@reports_errors
+def recompute_patrol_coverage(workspace: Path | None, database: str | None, lang: str) -> None:
+    """Compute each grid cell's daily patrol coverage again from every stored track point
+    (the server keeps it up to date as points arrive): run it after changing the ``patrols:``
+    settings sight_m, max_accuracy_m or max_gap_s, or after importing another grid."""
+    from gardencity.db.engine import open_database
+    from gardencity.patrols.config import load_patrol_config
+    from gardencity.patrols.daily import recompute
+
+    settings = _settings(workspace, database, None)
+    db = open_database(settings.database_url)
+    config = load_patrol_config(settings.campaign_config)
+    try:
+        with db.session() as session:
+            days = recompute(session, config=config, zone=settings.timezone)
+    finally:
+        db.dispose()
+    console.print(say("patrol_coverage_recomputed", lang, days=days))
 
 
 @click.command(name="clean-photos")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gardencity.db.base import Base
@@ -42,6 +42,7 @@ class MaintenanceInspection(Base):
     """One inspector's scoring of one site against its type's check-list."""
 
     __tablename__ = "maintenance_inspections"
+    __table_args__ = (UniqueConstraint("inspector_id", "client_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("maintained_sites.id"), index=True)
@@ -50,6 +51,9 @@ class MaintenanceInspection(Base):
     score: Mapped[float] = mapped_column(Float)
     grade: Mapped[str] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
+    # the phone's Idempotency-Key and a digest of what it sent: a repeat is stored once
+    client_key: Mapped[str | None] = mapped_column(String(36))
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     items: Mapped[list[InspectionItem]] = relationship(
         back_populates="inspection", order_by="InspectionItem.id", cascade="all, delete-orphan"

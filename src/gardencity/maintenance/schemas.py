@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from gardencity.campaign.schemas import DbId, GeoJSONGeometry
 from gardencity.text import CleanInput
@@ -74,6 +74,11 @@ class InspectionIn(CleanInput):
     )
     items: list[ItemResultIn] = Field(min_length=1, max_length=100)
     note: str | None = Field(default=None, max_length=5000)
+    inspected_at: AwareDatetime | None = Field(
+        default=None,
+        description="when the inspector filled it in on the phone (an inspection kept on the "
+        "phone without signal is sent later); default: when it arrives",
+    )
 
 
 class InspectionOut(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import shapely
@@ -62,6 +63,9 @@ class Photo:
     content: bytes
     filename: str | None
     declared_type: str | None
+
+
+CLOCK_AHEAD = timedelta(minutes=10)  # a phone's clock may run this far ahead of the server's
 
 
 def _problem(key: str, **params: Any) -> Message:
@@ -293,6 +297,9 @@ def inspect_site(
     site_id: int,
     data: InspectionIn,
     photos: Sequence[Photo] = (),
+    *,
+    client_key: str | None = None,
+    fingerprint: str | None = None,
 ) -> MaintenanceInspection:
     """Score ``site_id`` against its type's check-list. Every problem of the request is
     reported at once and nothing is stored then. Each failed item's photo is stored without
@@ -311,6 +318,8 @@ def inspect_site(
     problems = _item_problems(site, spec, lists, data)
     photo_problems, checked = _photo_problems(ctx, spec, data, photos)
     problems += photo_problems
+    if data.inspected_at is not None and data.inspected_at > ctx.now() + CLOCK_AHEAD:
+        problems.append(_problem("inspected_in_future", at=data.inspected_at.isoformat()))
     if problems:
         raise InvalidRequestError(MESSAGES.message("inspection_invalid", problems=problems))
     weights = {i.code: i.weight for i in spec.items}
@@ -321,7 +330,9 @@ def inspect_site(
     inspection = MaintenanceInspection(
         site_id=site.id,
         inspector_id=actor.id,
-        inspected_at=ctx.now(),
+        inspected_at=data.inspected_at or ctx.now(),
+        client_key=client_key,
+        fingerprint=fingerprint,
         score=score,
         grade=grade.code,
         note=data.note,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gardencity.db.base import Base
@@ -23,6 +23,9 @@ __all__ = [
     "KeySite",
     "Patrol",
     "PatrolCase",
+    "PatrolCellCover",
+    "PatrolCellDay",
+    "PatrolCoverStale",
     "PatrolPoint",
     "PatrolTeam",
     "PatrolTeamMember",
@@ -147,3 +150,41 @@ class PatrolCase(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     patrol_id: Mapped[int] = mapped_column(ForeignKey("patrols.id"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+
+
+class PatrolCellCover(Base):
+    """The part of one grid cell one patrol covered on one day of the city: a polygon in
+    the grid's metric CRS (WKB), kept so that a late batch of points can be recomputed."""
+
+    __tablename__ = "patrol_cell_covers"
+    __table_args__ = (UniqueConstraint("patrol_id", "day", "grid_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patrol_id: Mapped[int] = mapped_column(ForeignKey("patrols.id"), index=True)
+    day: Mapped[date] = mapped_column(index=True)
+    grid_code: Mapped[str] = mapped_column(String(64))
+    cover: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PatrolCellDay(Base):
+    """The share (0–1) of a grid cell the day's patrols covered together."""
+
+    __tablename__ = "patrol_cell_days"
+    __table_args__ = (UniqueConstraint("day", "grid_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(index=True)
+    grid_code: Mapped[str] = mapped_column(String(64), index=True)
+    share: Mapped[float] = mapped_column(Float)
+
+
+class PatrolCoverStale(Base):
+    """A patrol's day whose cover must be computed again from all its points (a batch came
+    after later ones); the coverage job clears it."""
+
+    __tablename__ = "patrol_cover_stale"
+    __table_args__ = (UniqueConstraint("patrol_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patrol_id: Mapped[int] = mapped_column(ForeignKey("patrols.id"), index=True)
+    day: Mapped[date]

@@ -57,7 +57,10 @@ class ZoneIn(CleanInput):
 class ZoneOut(BaseModel):
     id: int
     team_id: int
-    name: str
+    name: str = Field(description="as it was given (may be empty)")
+    display_name: str = Field(
+        description="its name, else one made from its district (鼓楼区第2片区), never codes"
+    )
     grid_codes: list[str]
     start_date: date
     end_date: date
@@ -146,6 +149,11 @@ class PointsOut(BaseModel):
     stored: int = Field(description="points new to the server")
     repeated: int = Field(description="points it had already (a batch sent again)")
     total: int
+    coverage_pending: bool = Field(
+        default=False,
+        description="the batch came after later ones: the patrol's coverage of the day is "
+        "computed again from all its points, shortly after this answer",
+    )
 
 
 class PatrolOut(BaseModel):
@@ -159,3 +167,15 @@ class PatrolOut(BaseModel):
     points: int
     length_m: float | None
     case_ids: list[int]
+
+
+class CasePatrolOut(BaseModel):
+    """The patrol a case was filed in (for the case page)."""
+
+    uuid: str
+    team_name: str | None = Field(description="None: the patroller was in no team")
+    user_name: str
+    started_at: datetime
+    started_text: str = Field(description="in the page's language: 2026年5月4日 09:00")
+    day: date = Field(description="the city's day it started (for its track on the map)")
+    track_url: str = Field(description="the page that shows its track on the map")

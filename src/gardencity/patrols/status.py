@@ -1,4 +1,4 @@
-"""The grid's patrol coverage from the stored tracks: each cell's last patrolled day and its
+"""The grid's patrol coverage from the stored daily coverage: each cell's last patrolled day and its
 state today, the zones not patrolled this week, and each unit's share of cells patrolled.
 
 A cell is patrolled on a day when that day's tracks cover at least ``threshold`` of it
@@ -9,11 +9,9 @@ days, not this week); ``stale`` (not for ``stale_days`` days, or never).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
@@ -22,10 +20,10 @@ from sqlalchemy.orm import Session
 from gardencity.auth.models import Grid, Unit, User
 from gardencity.auth.permissions import UnitTree
 from gardencity.patrols.config import PatrolConfig
-from gardencity.patrols.coverage import covered_share
-from gardencity.patrols.models import Patrol, PatrolPoint, PatrolTeam
-from gardencity.patrols.teams import zones_on
-from gardencity.vocabulary.dates import in_zone
+from gardencity.patrols.daily import daily_shares
+from gardencity.patrols.days import DEFAULT_ZONE, day_start, local_today, period_days, week_start
+from gardencity.patrols.models import Patrol, PatrolTeam
+from gardencity.patrols.teams import zone_names, zones_on
 
 __all__ = [
     "STATES",
@@ -34,54 +32,15 @@ __all__ = [
     "day_start",
     "local_today",
     "patrolled_days",
+    "patrols_of",
     "week_start",
     "zones_not_patrolled",
 ]
 STATES = ("today", "this_week", "earlier", "stale")
-DEFAULT_ZONE = "Asia/Shanghai"
 
 
-def local_today(now: datetime, zone: str) -> date:
-    return in_zone(now, zone).date()
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def _grid(session: Session, codes: list[str] | None = None) -> gpd.GeoSeries:
-    query = select(Grid.code, Grid.geometry).order_by(Grid.code)
-    if codes is not None:
-        query = query.where(Grid.code.in_(codes))
-    rows = session.execute(query).all()
-    return gpd.GeoSeries(
-        [r.geometry for r in rows], index=pd.Index([r.code for r in rows], name="code"), crs=4326
-    )
-
-
-def day_start(day: date, zone: str) -> datetime:
-    """The moment (UTC) ``day`` begins in the time zone ``zone``."""
-    return datetime.combine(day, time(), tzinfo=ZoneInfo(zone)).astimezone(UTC)
-
-
-def _points(session: Session, first: date, last: date, zone: str) -> pd.DataFrame:
-    rows = session.execute(
-        select(
-            PatrolPoint.patrol_id,
-            PatrolPoint.seq,
-            PatrolPoint.at,
-            PatrolPoint.lon,
-            PatrolPoint.lat,
-            PatrolPoint.accuracy,
-        ).where(
-            PatrolPoint.at >= day_start(first, zone),
-            PatrolPoint.at < day_start(last + timedelta(1), zone),
-        )
-    ).all()
-    frame = pd.DataFrame(rows, columns=["track", "seq", "at", "lon", "lat", "accuracy"])
-    frame["at"] = pd.to_datetime(frame["at"], utc=True)
-    frame["day"] = frame["at"].dt.tz_convert(zone).dt.date
-    return frame
+def grid_codes(session: Session) -> list[str]:
+    return list(session.scalars(select(Grid.code).order_by(Grid.code)).all())
 
 
 def patrolled_days(
@@ -89,31 +48,26 @@ def patrolled_days(
     config: PatrolConfig,
     first: date,
     last: date,
-    zone: str,
-    cells: gpd.GeoSeries | None = None,
+    codes: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Which cells were patrolled on which day from ``first`` to ``last``: a boolean frame,
-    a row per cell (code), a column per day that had tracks."""
-    cells = _grid(session) if cells is None else cells
-    points = _points(session, first, last, zone)
-    columns = {}
-    for day, of_day in points.groupby("day", sort=True):
-        share = covered_share(
-            of_day,
-            cells,
-            sight_m=config.sight_m,
-            max_accuracy_m=config.max_accuracy_m,
-            max_gap_s=config.max_gap_s,
-        )
-        columns[day] = share >= config.threshold
-    return pd.DataFrame(columns, index=cells.index, dtype=bool)
+    """Which cells (``codes``, default the whole grid) were patrolled on which day from
+    ``first`` to ``last``: a boolean frame, a row per cell (code), a column per day that had
+    tracks. Read from the stored daily coverage (:mod:`gardencity.patrols.daily`)."""
+    codes = grid_codes(session) if codes is None else sorted(codes)
+    shares = daily_shares(session, first, last, codes)
+    index = pd.Index(codes, name="code")
+    if shares.empty:
+        return pd.DataFrame(index=index, dtype=bool)
+    table = shares.pivot(index="grid_code", columns="day", values="share")
+    table = table.reindex(index=index, columns=sorted(table.columns)).fillna(0.0)
+    return table >= config.threshold
 
 
 def cell_states(session: Session, config: PatrolConfig, today: date, zone: str) -> pd.DataFrame:
     """Every grid cell (index: code): ``last_patrolled`` (a date, None beyond ``stale_days``),
     ``days_since`` (NaN when not within them) and ``state`` (one of :data:`STATES`)."""
     first = min(today - timedelta(days=config.stale_days - 1), week_start(today))
-    days = patrolled_days(session, config, first, today, zone)
+    days = patrolled_days(session, config, first, today)
     patrolled_on = [d for d in days.columns]
     last = pd.Series([None] * len(days), index=days.index, dtype=object)
     for day in sorted(patrolled_on):
@@ -131,7 +85,7 @@ def cell_states(session: Session, config: PatrolConfig, today: date, zone: str) 
 
 
 def zones_not_patrolled(
-    session: Session, config: PatrolConfig, today: date, zone: str
+    session: Session, config: PatrolConfig, today: date, zone: str, lang: str = "zh"
 ) -> list[dict[str, Any]]:
     """The zones assigned this week (Monday to ``today``) with cells not patrolled since the
     week (or the zone) began: team, leader, zone and the cells, worst first."""
@@ -140,8 +94,9 @@ def zones_not_patrolled(
     if not zones:
         return []
     codes = sorted({c.grid_code for z in zones for c in z.cells})
-    days = patrolled_days(session, config, monday, today, zone, _grid(session, codes))
+    days = patrolled_days(session, config, monday, today, codes)
     leaders = dict(session.execute(select(User.id, User.display_name)).all())
+    names = zone_names(session, lang)
     out = []
     for z in zones:
         since = max(monday, z.start_date)
@@ -151,7 +106,7 @@ def zones_not_patrolled(
             out.append(
                 {
                     "zone_id": z.id,
-                    "zone_name": z.name,
+                    "zone_name": names.get(z.id, z.name),
                     "grid_codes": wanted,
                     "team_id": z.team_id,
                     "team_name": z.team.name,
@@ -176,13 +131,6 @@ def _patrolled_since(days: pd.DataFrame, code: str, since: date) -> bool:
     return any(bool(row[day]) for day in days.columns if cast(date, day) >= since)
 
 
-def _day(value: date | datetime, zone: str, *, end: bool) -> date:
-    if isinstance(value, datetime):
-        moment = in_zone(value, zone)
-        return (moment - timedelta(microseconds=1)).date() if end else moment.date()
-    return value - timedelta(days=1) if end else value
-
-
 def coverage_by_unit(
     session: Session,
     start: date | datetime,
@@ -199,13 +147,12 @@ def coverage_by_unit(
     the zones assigned in the period to teams of those units.
     """
     config = config or PatrolConfig()
-    first, last = _day(start, zone, end=False), _day(end, zone, end=True)
+    first, last = period_days(start, end, zone)
     units = list(session.scalars(select(Unit.id).order_by(Unit.id)).all())
     result = pd.Series(np.nan, index=pd.Index(units, name="unit_id"), name="patrol_coverage")
     if last < first:
         return result
-    cells = _grid(session)
-    days = patrolled_days(session, config, first, last, zone, cells)
+    days = patrolled_days(session, config, first, last)
     patrolled = set(days.index[days.any(axis=1)]) if len(days.columns) else set()
     own: dict[int, set[str]] = {}
     for code, unit_id in session.execute(select(Grid.code, Grid.unit_id)).all():

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from gardencity.auth.models import Grid
 from gardencity.auth.permissions import UnitTree
 from gardencity.patrols.config import PatrolConfig
+from gardencity.patrols.days import period_days
 from gardencity.patrols.models import Patrol, PatrolCase, PatrolZone
-from gardencity.patrols.status import _day, _grid, patrolled_days, patrols_of
-from gardencity.patrols.teams import zones_on
-from gardencity.patrols.tracks import _length_m, _points
+from gardencity.patrols.status import patrolled_days, patrols_of
+from gardencity.patrols.teams import zone_names, zones_on
+from gardencity.patrols.tracks import length_m, track_coords
 
 __all__ = ["district_week_rows"]
 
@@ -35,9 +36,9 @@ def _team_patrols(patrols: list[Patrol], team_id: int) -> list[Patrol]:
 
 def _km(session: Session, patrols: list[Patrol]) -> float:
     coords: dict[int, list[tuple[float, float]]] = {}
-    for row in _points(session, [p.id for p in patrols]):
+    for row in track_coords(session, [p.id for p in patrols]):
         coords.setdefault(row.patrol_id, []).append((row.lon, row.lat))
-    metres = sum(_length_m(line) or 0.0 for line in coords.values())
+    metres = sum(length_m(line) or 0.0 for line in coords.values())
     return round(metres / 1000, 2)
 
 
@@ -55,15 +56,16 @@ def district_week_rows(
     tracks' length), ``coverage`` (share of the zone's cells patrolled at least once, 0–1) and
     ``cases`` (filed during those patrols). A zone shared by a team's several rows counts its
     team's patrols in each. [] when the district had no zone in the period."""
-    first, last = _day(start, zone, end=False), _day(end, zone, end=True)
+    first, last = period_days(start, end, zone)
     units = set(UnitTree.from_session(session).subtree(district_id))
     zones = [z for z in zones_on(session, first, last) if _in_district(session, z, units)]
     if not zones:
         return []
     codes = sorted({c.grid_code for z in zones for c in z.cells})
-    days = patrolled_days(session, config, first, last, zone, _grid(session, codes))
+    days = patrolled_days(session, config, first, last, codes)
     patrolled = set(days.index[days.any(axis=1)]) if len(days.columns) else set()
     patrols = patrols_of(session, first, last, zone)
+    names = zone_names(session, "zh")  # the summary is a Chinese office document
     rows = []
     for z in zones:
         mine = _team_patrols(patrols, z.team_id)
@@ -74,7 +76,7 @@ def district_week_rows(
         rows.append(
             {
                 "team": z.team.name,
-                "zone": z.name or "、".join(sorted(wanted)),
+                "zone": names.get(z.id, z.name),
                 "patrols": len(mine),
                 "km": _km(session, mine),
                 "coverage": len(wanted & patrolled) / len(wanted) if wanted else None,

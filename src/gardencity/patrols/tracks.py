@@ -21,6 +21,7 @@ from gardencity.auth.models import User
 from gardencity.auth.permissions import UnitTree, authorize, can_see_case, scope_units
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Case
+from gardencity.campaign.service import get_case
 from gardencity.errors import (
     ConflictError,
     InvalidRequestError,
@@ -29,17 +30,29 @@ from gardencity.errors import (
 )
 from gardencity.io.crs import local_metric_crs
 from gardencity.messages import Catalogue
+from gardencity.patrols.config import PatrolConfig
+from gardencity.patrols.daily import record_points
 from gardencity.patrols.models import Patrol, PatrolCase, PatrolPoint, PatrolTeam, PatrolTeamMember
-from gardencity.patrols.schemas import PatrolIn, PatrolOut, PointsIn, PointsOut, StopIn
-from gardencity.vocabulary.dates import local_time
+from gardencity.patrols.schemas import (
+    CasePatrolOut,
+    PatrolIn,
+    PatrolOut,
+    PointsIn,
+    PointsOut,
+    StopIn,
+)
+from gardencity.vocabulary.dates import in_zone, local_time
 
 __all__ = [
     "add_points",
+    "case_patrol",
     "get_patrol",
+    "length_m",
     "link_case",
     "patrol_out",
     "start_patrol",
     "stop_patrol",
+    "track_coords",
     "track_features",
 ]
 MESSAGES = Catalogue(__package__)
@@ -108,9 +121,17 @@ def start_patrol(
 
 
 def add_points(
-    session: Session, ctx: ServiceContext, actor: User, uuid: str, data: PointsIn
+    session: Session,
+    ctx: ServiceContext,
+    actor: User,
+    uuid: str,
+    data: PointsIn,
+    *,
+    config: PatrolConfig,
+    zone: str,
 ) -> PointsOut:
-    """Store the points of ``data`` the patrol lacks; the others are repeats."""
+    """Store the points of ``data`` the patrol lacks (the others are repeats) and bring the
+    grid's daily coverage up to date with them."""
     authorize(actor, "patrol.record")
     patrol = _own(session, actor, uuid)
     latest = ctx.now() if patrol.ended_at is None else min(ctx.now(), patrol.ended_at)
@@ -143,8 +164,14 @@ def add_points(
     except IntegrityError as exc:  # the same batch, sent twice at the same moment
         session.rollback()
         raise ConflictError(MESSAGES.message("points_meanwhile")) from exc
+    pending = record_points(session, patrol.id, [p.seq for p in new], config=config, zone=zone)
     total = session.scalar(select(func.count()).where(PatrolPoint.patrol_id == patrol.id)) or 0
-    return PointsOut(stored=len(new), repeated=len(data.points) - len(new), total=int(total))
+    return PointsOut(
+        stored=len(new),
+        repeated=len(data.points) - len(new),
+        total=int(total),
+        coverage_pending=pending,
+    )
 
 
 def stop_patrol(
@@ -183,7 +210,8 @@ def link_case(session: Session, actor: User, uuid: str, case: Case) -> None:
     session.flush()
 
 
-def _points(session: Session, patrol_ids: list[int]) -> list[Any]:
+def track_coords(session: Session, patrol_ids: list[int]) -> list[Any]:
+    """The patrols' points in order: rows of ``patrol_id``, ``lon``, ``lat``."""
     return list(
         session.execute(
             select(PatrolPoint.patrol_id, PatrolPoint.lon, PatrolPoint.lat)
@@ -193,7 +221,8 @@ def _points(session: Session, patrol_ids: list[int]) -> list[Any]:
     )
 
 
-def _length_m(coords: list[tuple[float, float]]) -> float | None:
+def length_m(coords: list[tuple[float, float]]) -> float | None:
+    """A track's length in metres (None: no point)."""
     if len(coords) < 2:
         return None if not coords else 0.0
     line = gpd.GeoSeries([shapely.LineString(coords)], crs=4326)
@@ -203,7 +232,7 @@ def _length_m(coords: list[tuple[float, float]]) -> float | None:
 
 
 def patrol_out(session: Session, actor: User, patrol: Patrol) -> PatrolOut:
-    coords = [(r.lon, r.lat) for r in _points(session, [patrol.id])]
+    coords = [(r.lon, r.lat) for r in track_coords(session, [patrol.id])]
     tree = UnitTree.from_session(session)
     linked = session.execute(
         select(Case)
@@ -220,7 +249,7 @@ def patrol_out(session: Session, actor: User, patrol: Patrol) -> PatrolOut:
         started_at=patrol.started_at,
         ended_at=patrol.ended_at,
         points=len(coords),
-        length_m=_length_m(coords),
+        length_m=length_m(coords),
         case_ids=sorted(c.id for c in linked if can_see_case(actor, c, tree)),
     )
 
@@ -238,7 +267,7 @@ def track_features(
         query = query.where((User.unit_id.in_(sorted(units))) | (User.id == actor.id))
     rows = session.execute(query.order_by(Patrol.started_at)).all()
     coords: dict[int, list[tuple[float, float]]] = {}
-    for r in _points(session, [p.id for p, _ in rows]):
+    for r in track_coords(session, [p.id for p, _ in rows]):
         coords.setdefault(r.patrol_id, []).append((r.lon, r.lat))
     features = []
     for patrol, user in rows:
@@ -260,3 +289,32 @@ def track_features(
             }
         )
     return features
+
+
+def case_patrol(
+    session: Session, actor: User, case_id: int, *, zone: str, lang: str
+) -> CasePatrolOut | None:
+    """The patrol the case ``case_id`` was filed in (None: not during a patrol), for staff who
+    may see the case (else not found)."""
+    authorize(actor, "patrol.view")
+    get_case(session, actor, case_id, details=False)
+    row = session.execute(
+        select(Patrol, User.display_name, PatrolTeam.name)
+        .join(PatrolCase, PatrolCase.patrol_id == Patrol.id)
+        .join(User, User.id == Patrol.user_id)
+        .outerjoin(PatrolTeam, PatrolTeam.id == Patrol.team_id)
+        .where(PatrolCase.case_id == case_id)
+    ).first()
+    if row is None:
+        return None
+    patrol, user_name, team_name = row
+    day = in_zone(patrol.started_at, zone).date()
+    return CasePatrolOut(
+        uuid=patrol.uuid,
+        team_name=team_name,
+        user_name=user_name,
+        started_at=patrol.started_at,
+        started_text=local_time(patrol.started_at, lang, zone),
+        day=day,
+        track_url=f"/cockpit?track={patrol.uuid}&day={day.isoformat()}#patrol-gaps",
+    )

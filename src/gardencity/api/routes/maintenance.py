@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field
@@ -20,10 +20,12 @@ from gardencity.api.patrol_inputs import patrol_summary_rows
 from gardencity.auth.models import Unit, User
 from gardencity.auth.permissions import UnitTree, authorize
 from gardencity.auth.roles import Role
+from gardencity.campaign import idempotency
 from gardencity.campaign.schemas import DbId, GeoJSONGeometry
 from gardencity.errors import InvalidRequestError
 from gardencity.maintenance import scores, service, weekly
 from gardencity.maintenance.checklists import Checklists
+from gardencity.maintenance.once import inspect_site_once
 from gardencity.maintenance.schemas import InspectionIn, InspectionOut, SiteIn, site_properties
 from gardencity.messages import Catalogue, Message
 from gardencity.settings import Settings
@@ -141,9 +143,11 @@ def import_sites(
     operation_id="inspect_maintained_site",
     status_code=201,
     response_model=InspectionOut,
+    responses={200: {"model": InspectionOut, "description": "a repeat (same Idempotency-Key)"}},
 )
 def inspect_site(
     request: Request,
+    response: Response,
     session: DbSession,
     ctx: Ctx,
     user: CurrentUser,
@@ -156,6 +160,16 @@ def inspect_site(
     photo_item: Annotated[
         list[str], Form(description="the item code of each photo, in the same order")
     ] = [],  # noqa: B006
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=idempotency.KEY_HEADER,
+            max_length=100,
+            description="a UUID the phone makes once for this inspection and sends with every "
+            "repeat of it: a repeat answers 200 with the inspection stored first (header "
+            f"{idempotency.REPLAY_HEADER}: true), its cases and photos filed once",
+        ),
+    ] = None,
 ) -> InspectionOut:
     """Score a site against its type's check-list; each failed item needs a photo and (unless
     ``file_case`` is false) becomes a case for the site's responsible unit."""
@@ -175,7 +189,16 @@ def inspect_site(
         for code, upload in zip(photo_item, photos, strict=True)
     ]
     lists = checklists(request)
-    done = service.inspect_site(session, ctx, user, lists, site_id, data, sent)
+    key = idempotency.parse_key(idempotency_key)
+    if key is None:
+        done = service.inspect_site(session, ctx, user, lists, site_id, data, sent)
+    else:
+        done, replayed = inspect_site_once(
+            session, ctx, user, lists, site_id, data, sent, key=key, header=idempotency.KEY_HEADER
+        )
+        if replayed:
+            response.status_code = 200
+            response.headers[idempotency.REPLAY_HEADER] = "true"
     session.commit()
     grade = next(g for g in lists.grades if g.code == done.grade)
     return InspectionOut(

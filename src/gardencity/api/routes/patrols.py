@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from pydantic import BaseModel, BeforeValidator
 from sqlalchemy import select
 
@@ -22,7 +22,9 @@ from gardencity.notifications.audiences import Reach, Target, targets
 from gardencity.notifications.outbox import Notifier
 from gardencity.patrols import status, teams, tracks
 from gardencity.patrols.config import PatrolConfig, load_patrol_config
+from gardencity.patrols.daily import any_stale, refresh_stale
 from gardencity.patrols.schemas import (
+    CasePatrolOut,
     KeySiteIn,
     KeySiteOut,
     PatrolIn,
@@ -57,26 +59,31 @@ def _today(request: Request, ctx: Any) -> date:
 
 
 @router.get("/patrol-teams", operation_id="list_patrol_teams", response_model=list[TeamOut])
-def list_patrol_teams(session: DbSession, user: CurrentUser) -> list[TeamOut]:
-    """Patrol teams with their leaders, members and zones."""
-    return [teams.team_out(session, t) for t in teams.list_teams(session, user)]
+def list_patrol_teams(session: DbSession, user: CurrentUser, lang: Lang) -> list[TeamOut]:
+    """Patrol teams with their leaders, members and zones (of the user's district, for a
+    district's staff)."""
+    names = teams.zone_names(session, lang)
+    return [teams.team_out(session, t, names) for t in teams.list_teams(session, user)]
 
 
 @router.post("/patrol-teams", operation_id="create_patrol_team", status_code=201)
-def create_patrol_team(session: DbSession, ctx: Ctx, user: CurrentUser, body: TeamIn) -> TeamOut:
+def create_patrol_team(
+    session: DbSession, ctx: Ctx, user: CurrentUser, body: TeamIn, lang: Lang
+) -> TeamOut:
     team = teams.create_team(session, ctx, user, body)
     session.commit()
-    return teams.team_out(session, team)
+    return teams.team_out(session, team, teams.zone_names(session, lang))
 
 
 @router.post("/patrol-teams/{team_id}/zones", operation_id="add_patrol_zone", status_code=201)
 def add_patrol_zone(
-    session: DbSession, ctx: Ctx, user: CurrentUser, team_id: PathId, body: ZoneIn
+    session: DbSession, ctx: Ctx, user: CurrentUser, team_id: PathId, body: ZoneIn, lang: Lang
 ) -> ZoneOut:
-    """Assign grid cells (by code) to the team for a range of days (分片)."""
+    """Assign grid cells (by code) to the team for a range of days (分片); a zone given no
+    name is named after its district (鼓楼区第2片区)."""
     zone = teams.add_zone(session, ctx, user, team_id, body)
     session.commit()
-    return teams.zone_out(zone)
+    return teams.zone_out(zone, teams.zone_names(session, lang))
 
 
 @router.delete("/patrol-zones/{zone_id}", operation_id="delete_patrol_zone", status_code=204)
@@ -119,11 +126,22 @@ def start_patrol(session: DbSession, ctx: Ctx, user: CurrentUser, body: PatrolIn
 
 @router.post("/patrols/{uuid}/points", operation_id="add_patrol_points", response_model=PointsOut)
 def add_patrol_points(
-    session: DbSession, ctx: Ctx, user: CurrentUser, uuid: UUID, body: PointsIn
+    request: Request,
+    session: DbSession,
+    ctx: Ctx,
+    user: CurrentUser,
+    uuid: UUID,
+    body: PointsIn,
+    after: BackgroundTasks,
 ) -> PointsOut:
-    """Add track points; a point already stored (same ``seq``) is a repeat, not stored again."""
-    out = tracks.add_points(session, ctx, user, str(uuid), body)
+    """Add track points; a point already stored (same ``seq``) is a repeat, not stored again.
+    The grid's daily coverage is brought up to date with the new points (for a batch that
+    came after later ones, just after the answer: ``coverage_pending``)."""
+    config, zone = _config(request), _zone(request)
+    out = tracks.add_points(session, ctx, user, str(uuid), body, config=config, zone=zone)
     session.commit()
+    if out.coverage_pending or any_stale(session):
+        after.add_task(refresh_stale, request.app.state.db, config=config, zone=zone)
     return out
 
 
@@ -264,7 +282,7 @@ def unpatrolled_zones(
     since Monday (or since the zone began), worst first."""
     authorize(user, "patrol.view")
     today = _today(request, ctx)
-    gaps = status.zones_not_patrolled(session, _config(request), today, _zone(request))
+    gaps = status.zones_not_patrolled(session, _config(request), today, _zone(request), lang)
     assigned = len(teams.zones_on(session, status.week_start(today), today))
     zones = [ZoneGap(**g, since_text=_date_text(g["since"], lang)) for g in gaps]
     return ZoneGaps(assigned=assigned, zones=zones)
@@ -281,9 +299,9 @@ def notify_zone_leader(
 ) -> Notified:
     """Remind the team's leader that the zone was not patrolled this week (once a day: a
     second press the same day sends nothing more)."""
-    authorize(user, "patrol.manage")
+    teams.managed_zone(session, user, zone_id)  # a zone of another district: not found
     today = _today(request, ctx)
-    gaps = status.zones_not_patrolled(session, _config(request), today, _zone(request))
+    gaps = status.zones_not_patrolled(session, _config(request), today, _zone(request), lang)
     gap = next((g for g in gaps if g["zone_id"] == zone_id), None)
     if gap is None:
         raise NotFoundError(teams.MESSAGES.message("notify.no_zone", zone_id=zone_id))
@@ -312,6 +330,17 @@ def notify_zone_leader(
     session.commit()
     message = teams.MESSAGES.text("notify.sent", lang, name=gap["leader_name"])
     return Notified(notified=count, message=message)
+
+
+@router.get(
+    "/cases/{case_id}/patrol", operation_id="case_patrol", response_model=CasePatrolOut | None
+)
+def case_patrol(
+    request: Request, session: DbSession, user: CurrentUser, case_id: PathId, lang: Lang
+) -> CasePatrolOut | None:
+    """The patrol the case was filed in: team, patroller, start and a link to its track on
+    the map; null when it was not filed during a patrol."""
+    return tracks.case_patrol(session, user, case_id, zone=_zone(request), lang=lang)
 
 
 # after /patrols/tracks.geojson and the others: a UUID is not a file name

@@ -41,11 +41,27 @@
     const today = new Intl.DateTimeFormat(PAGE.lang === "en" ? "en-GB" : "zh-CN", { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" }).format(day);
     document.getElementById("patrol-rule").textContent = t("patrol_rule")
       .replace("{sight}", grid.sight_m).replace("{share}", percent(grid.threshold)).replace("{today}", today);
-    const tracks = await api("/api/v1/patrols/tracks.geojson");
+    // ?track=<uuid>&day=<date> (a case page's link): that day's tracks, that one picked out
+    const asked = new URLSearchParams(window.location.search);
+    const chosen = asked.get("track");
+    const dayParam = /^\d{4}-\d{2}-\d{2}$/.test(asked.get("day") || "") ? `?day=${asked.get("day")}` : "";
+    const tracks = await api(`/api/v1/patrols/tracks.geojson${chosen ? dayParam : ""}`);
+    let picked = null;
     L.geoJSON(tracks, {
-      style: { color: colour("coverage-today-stroke"), weight: 3, className: "patrol-track" },
-      onEachFeature: (f, l) => l.bindPopup(`${esc(f.properties.user_name)}<br>${esc(f.properties.started)}${f.properties.ended ? ` – ${esc(f.properties.ended)}` : ""}`),
+      style: (f) => (f.properties.uuid === chosen
+        ? { color: colour("status-fail-mark"), weight: 6, className: "patrol-track is-chosen" }
+        : { color: colour("coverage-today-stroke"), weight: 3, className: "patrol-track" }),
+      onEachFeature: (f, l) => {
+        l.bindPopup(`${esc(f.properties.user_name)}<br>${esc(f.properties.started)}${f.properties.ended ? ` – ${esc(f.properties.ended)}` : ""}`);
+        if (f.properties.uuid === chosen) picked = l;
+      },
     }).addTo(map);
+    if (picked) {
+      map.fitBounds(picked.getBounds(), { padding: [20, 20], maxZoom: 16 });
+      picked.openPopup();
+      mapBox.scrollIntoView();
+    }
+    mapBox.dataset.chosen = picked ? chosen : "";
     mapBox.dataset.cells = String(grid.features.length);
     mapBox.dataset.tracks = String(tracks.features.length);
   }
@@ -61,7 +77,7 @@
     body.innerHTML = gaps.map((g) => {
       const count = t("cells_of").replace("{missing}", g.missing.length).replace("{cells}", g.cells).replace("{since}", g.since_text);
       const button = canManage ? `<button type="button" data-zone="${g.zone_id}">${esc(t("notify_leader"))}</button>` : "—";
-      return `<tr data-zone="${g.zone_id}"><td>${esc(g.team_name)}</td><td>${esc(g.zone_name || g.grid_codes.join(PAGE.lang === "en" ? ", " : "、"))}</td><td>${esc(g.leader_name)}</td>
+      return `<tr data-zone="${g.zone_id}"><td>${esc(g.team_name)}</td><td>${esc(g.zone_name)}</td><td>${esc(g.leader_name)}</td>
         <td>${esc(count)}<div class="legend-sub">${esc(g.missing.join(PAGE.lang === "en" ? ", " : "、"))}</div></td><td>${button}</td></tr>`;
     }).join("");
   }

@@ -12,9 +12,8 @@
     document.getElementById("teams-none").hidden = teams.length > 0;
     document.querySelector("#team-table tbody").innerHTML = teams.map((team) => {
       const zones = team.zones.map((z) => {
-        const codes = z.grid_codes.join(sep);
-        const cells = z.name ? ` <span class="legend-sub">${esc(codes)}</span>` : "";
-        return `<li>${esc(z.name || codes)}${open}${esc(day(z.start_date))}–${esc(day(z.end_date))}${close}${cells}</li>`;
+        const cells = ` <span class="legend-sub">${esc(z.grid_codes.join(sep))}</span>`;
+        return `<li>${esc(z.display_name)}${open}${esc(day(z.start_date))}–${esc(day(z.end_date))}${close}${cells}</li>`;
       }).join("");
       return `<tr data-team="${team.id}"><th scope="row">${esc(team.name)}${team.unit_name ? `<div class="legend-sub">${esc(team.unit_name)}</div>` : ""}</th>
         <td>${esc(team.leader_name)}</td><td>${esc(team.members.map((m) => m.name).join(sep))}</td><td><ul class="plain">${zones || "—"}</ul></td></tr>`;
@@ -32,11 +31,13 @@
 
   async function fillChoices() {
     const [users, units] = await Promise.all([api("/api/v1/users"), api("/api/v1/units")]);
-    const staff = users.filter((u) => u.is_active && u.role !== "resident");
+    const scope = PAGE.scope_units; // a district's coordinator: their district's units and people
+    const within = (unitId) => !scope || scope.includes(unitId);
+    const staff = users.filter((u) => u.is_active && u.role !== "resident" && within(u.unit_id));
     const options = staff.map((u) => `<option value="${u.id}">${esc(u.display_name)}</option>`).join("");
     for (const id of ["tm-leader", "tm-members", "ks-watcher"]) document.getElementById(id).innerHTML = options;
     document.getElementById("tm-unit").insertAdjacentHTML("beforeend",
-      units.map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join(""));
+      units.filter((u) => within(u.id)).map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join(""));
     // this week, Monday to Sunday, by default
     const now = new Date(), monday = new Date(now);
     monday.setDate(now.getDate() - ((now.getDay() + 6) % 7));

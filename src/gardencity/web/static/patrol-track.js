@@ -1,48 +1,21 @@
 /* A patrol's GPS track (patrol page): started and stopped on the phone, sampled while the page
    is open (a position kept when `sample_seconds` passed or `sample_metres` were walked since the
    last one, with its accuracy), kept in IndexedDB first and sent in batches — at once with
-   signal, else when the network returns. The phone makes the patrol's UUID and numbers its
-   points from 0: the server stores a point sent twice once, so a batch whose answer was lost is
-   simply sent again. A point leaves the phone only when the server has it. */
+   signal, else when the network returns (the field-work queue, queue.js). The phone makes the
+   patrol's UUID and numbers its points from 0: the server stores a point sent twice once, so a
+   batch whose answer was lost is simply sent again. A point leaves the phone only when the
+   server has it. */
 "use strict";
 (function () {
-  const { PAGE } = window.gc;
+  const { PAGE, queue } = window.gc;
   const SETTINGS = Object.assign({ sample_seconds: 10, sample_metres: 20, batch_size: 50 }, PAGE.patrol || {});
-  const DB_NAME = "gardencity-patrols";
   const user = PAGE.user ? PAGE.user.id : null;
 
-  function request(req) {
-    return new Promise((resolve, reject) => {
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-  }
-  let opened = null;
-  function database() {
-    if (!opened) {
-      const req = indexedDB.open(DB_NAME, 1);
-      req.onupgradeneeded = () => {
-        req.result.createObjectStore("patrols", { keyPath: "uuid" });
-        req.result.createObjectStore("points", { keyPath: ["uuid", "seq"] });
-      };
-      opened = request(req);
-    }
-    return opened;
-  }
-  async function store(name, mode = "readonly") {
-    return (await database()).transaction(name, mode).objectStore(name);
-  }
-  const put = async (name, item) => request((await store(name, "readwrite")).put(item));
+  const { put, store, request } = queue;
 
   /* {uuid, user, startedAt, endedAt, started, stopped, nextSeq, error} of this user, oldest first */
-  async function patrols() {
-    const all = await request((await store("patrols")).getAll());
-    return all.filter((p) => p.user === user).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-  }
-  async function pointsOf(uuid) {
-    const range = IDBKeyRange.bound([uuid, 0], [uuid, Number.MAX_SAFE_INTEGER]);
-    return request((await store("points")).getAll(range));
-  }
+  const patrols = () => queue.listOf("patrols", user, "startedAt");
+  const pointsOf = (uuid) => queue.getAll("points", IDBKeyRange.bound([uuid, 0], [uuid, Number.MAX_SAFE_INTEGER]));
   async function active() {
     return (await patrols()).find((p) => p.endedAt === null) || null;
   }
@@ -108,30 +81,9 @@
   }
 
   // --- sending ------------------------------------------------------------------------------
-  class Stopped extends Error {
-    constructor(kind, message) { super(message); this.kind = kind; } // offline, login, later, refused
-  }
-  async function post(path, body) {
-    let response;
-    try {
-      response = await fetch(path, {
-        method: "POST", credentials: "same-origin", body: JSON.stringify(body),
-        headers: { "Content-Type": "application/json", "Accept-Language": PAGE.lang || "zh" },
-      });
-    } catch (err) {
-      throw new Stopped("offline", err.message);
-    }
-    const data = (response.headers.get("content-type") || "").includes("json") ? await response.json() : null;
-    if (response.ok) return data;
-    const message = data && data.error ? data.error.message : response.statusText;
-    if (response.status === 401) throw new Stopped("login", message);
-    if (response.status >= 500 || response.status === 408 || response.status === 429) throw new Stopped("later", message);
-    throw new Stopped("refused", message);
-  }
-
   async function sendPatrol(p) {
     if (!p.started) {
-      await post("/api/v1/patrols", { uuid: p.uuid, started_at: p.startedAt });
+      await queue.post("/api/v1/patrols", { json: { uuid: p.uuid, started_at: p.startedAt } });
       p.started = true;
       await put("patrols", p);
     }
@@ -139,40 +91,28 @@
     while (waiting.length) {
       const batch = waiting.slice(0, SETTINGS.batch_size);
       const body = batch.map(({ seq, at, lon, lat, accuracy }) => ({ seq, at, lon, lat, accuracy }));
-      await post(`/api/v1/patrols/${p.uuid}/points`, { points: body });
+      await queue.post(`/api/v1/patrols/${p.uuid}/points`, { json: { points: body } });
       const points = await store("points", "readwrite");
       await Promise.all(batch.map((b) => request(points.delete([b.uuid, b.seq]))));
       waiting = await pointsOf(p.uuid);
     }
     if (p.endedAt && !p.stopped) {
-      await post(`/api/v1/patrols/${p.uuid}/stop`, { ended_at: p.endedAt });
+      await queue.post(`/api/v1/patrols/${p.uuid}/stop`, { json: { ended_at: p.endedAt } });
       p.stopped = true;
       await put("patrols", p);
     }
-    if (p.stopped) await request((await store("patrols", "readwrite")).delete(p.uuid));
+    if (p.stopped) await queue.remove("patrols", p.uuid);
+    if (current && p.uuid === current.uuid) current.started = true;
+    return p;
   }
 
-  /* Send what waits (patrols oldest first). Returns {stopped: Stopped|null}. */
+  /* Send what waits (patrols oldest first; see queue.drain), a patrol refused before too: its
+     next points may well be taken. Returns {sent, stopped}. */
   let sending = null;
   function flush() {
     if (!sending) {
-      const run = async () => {
-        for (const p of await patrols()) {
-          try {
-            await sendPatrol(p);
-            if (current && p.uuid === current.uuid) current.started = true;
-            p.error = null;
-          } catch (err) {
-            if (!(err instanceof Stopped)) throw err;
-            if (err.kind !== "refused") return { stopped: err };
-            p.error = err.message;
-            await put("patrols", p);
-          }
-        }
-        return { stopped: null };
-      };
-      const locked = navigator.locks ? () => navigator.locks.request("gardencity-track", run) : run;
-      sending = locked().finally(() => { sending = null; changed(); });
+      const job = { lock: "gardencity-track", items: patrols, send: sendPatrol, save: (p) => put("patrols", p) };
+      sending = queue.drain(job, true).finally(() => { sending = null; changed(); });
     }
     return sending;
   }
@@ -189,8 +129,7 @@
     return p;
   });
 
-  window.addEventListener("online", () => flush().catch(() => null));
-  setInterval(() => { if (navigator.onLine) flush().catch(() => null); }, 30_000);
+  queue.whenOnline(() => flush().catch(() => null), 30_000);
 
   window.gc.track = {
     start, stop, flush, waiting, resumed, pointsOf,

@@ -3,7 +3,7 @@
    outbox (outbox.js): without signal it waits on the phone and is sent when the network returns. */
 "use strict";
 (function () {
-  const { PAGE, t, esc, toast, pickedPhotos, outbox, track } = window.gc;
+  const { PAGE, t, esc, toast, word, pickedPhotos, outbox, track } = window.gc;
   const form = document.getElementById("patrol-form");
   const status = document.getElementById("p-gps-status");
   const result = document.getElementById("patrol-result");
@@ -49,7 +49,7 @@
     status.textContent = t("gps_locating");
     navigator.geolocation.getCurrentPosition((pos) => {
       setPlace(pos.coords.latitude, pos.coords.longitude, { centre: true });
-      status.textContent = `${t("gps_ok")} ±${Math.round(pos.coords.accuracy)} m`;
+      status.textContent = `${t("gps_ok")} ±${Math.max(1, Math.round(pos.coords.accuracy))} ${word("units", "m")}`;
     }, () => { status.textContent = t("gps_failed"); }, { enableHighAccuracy: true, timeout: 10000 });
   }
   document.getElementById("p-gps").addEventListener("click", locate);

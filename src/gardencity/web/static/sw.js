@@ -2,7 +2,8 @@
    The app shell (scripts, styles, Leaflet, icons, the vocabulary) is kept at install; pages and
    the API's answers are asked of the network first and kept, so that the patrol page and every
    case page already opened open again offline from what was kept. Only this origin's GET
-   requests are handled; cases filed offline wait in the patrol page's outbox (outbox.js).
+   requests are handled; cases, track points and inspections made offline wait in the
+   field-work queue (queue.js).
    Log-out empties what was kept: a phone handed on keeps no one's cases. */
 "use strict";
 const VERSION = "__VERSION__"; // the server puts a digest of the static files here
@@ -12,12 +13,17 @@ const SHELL_FILES = [
   "/static/web/app.js", "/static/web/app.css", "/static/vocabulary.css",
   "/static/web/inbox-badge.js", "/static/web/photos.js", "/static/web/outbox.js",
   "/static/web/patrol.js", "/static/web/patrol-track.js", "/static/web/case.js", "/static/web/cases.js",
+  "/static/web/queue.js", "/static/web/maintenance.js", "/static/web/case-patrol.js",
   "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
   "/static/vendor/leaflet/images/marker-icon.png", "/static/vendor/leaflet/images/marker-icon-2x.png",
   "/static/vendor/leaflet/images/marker-shadow.png",
   "/static/web/icons/icon-192.png", "/static/web/icons/icon-512.png", "/manifest.webmanifest",
 ];
-const PAGES = ["/patrol", "/cases", "/api/v1/vocabulary"]; // kept at install when logged in
+// kept at install when logged in (a page the user may not open is not kept)
+const PAGES = [
+  "/patrol", "/cases", "/api/v1/vocabulary",
+  "/maintenance", "/api/v1/maintenance/sites", "/api/v1/maintenance/checklists",
+];
 const OFFLINE_START = "/patrol"; // an unkept page asked for offline opens the patrol page
 const MAP_TILE = /^\/api\/v1\/runs\/\d+\/tiles\/.+\.pbf$/;
 
