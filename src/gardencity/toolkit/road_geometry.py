@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -280,6 +281,44 @@ def _steps(
     return owner, centre, normal, along
 
 
+@dataclass(frozen=True)
+class _Band:
+    """The sample steps of a run of lines and each step's band across the line."""
+
+    centre: npt.NDArray[np.float64]
+    normal: npt.NDArray[np.float64]
+    inner: npt.NDArray[np.float64]
+    width: npt.NDArray[np.float64]
+    across: int
+
+
+def _band_counts(
+    band: _Band,
+    key: npt.NDArray[np.int64],
+    size: int,
+    covered: PointTest,
+    within: PointTest | None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Samples and hits per key (2 × bin + 1 for the left side) across both sides' bands."""
+    n_samples = np.zeros(size, dtype=np.int64)
+    n_hits = np.zeros(size, dtype=np.int64)
+    for side in (1.0, -1.0):
+        side_key = key + (1 if side > 0 else 0)
+        for j in range(band.across):
+            offset = band.inner + (j + 0.5) / band.across * band.width
+            xy = band.centre + side * offset[:, None] * band.normal
+            x, y = xy[:, 0], xy[:, 1]
+            hit = covered(x, y)
+            if within is None:
+                n_samples += np.bincount(side_key, minlength=size)
+            else:
+                keep = within(x, y)
+                n_samples += np.bincount(side_key[keep], minlength=size)
+                hit = hit & keep
+            n_hits += np.bincount(side_key[hit], minlength=size)
+    return n_samples, n_hits
+
+
 def side_bins(
     axes: LineAxes,
     lengths: npt.NDArray[np.float64],
@@ -330,24 +369,9 @@ def side_bins(
         key = 2 * (first_bin[owner] + (along // segment_length_m).astype(np.int64))
         lo, size = int(key.min()), int(key.max()) + 2 - int(key.min())
         key -= lo
-        n_samples = np.zeros(size, dtype=np.int64)
-        n_hits = np.zeros(size, dtype=np.int64)
         inner, width = inner_m[owner], outer_m[owner] - inner_m[owner]
-        for side in (1.0, -1.0):
-            side_key = key + (1 if side > 0 else 0)
-            for j in range(across):
-                offset = inner + (j + 0.5) / across * width
-                xy = centre + side * offset[:, None] * normal
-                x, y = xy[:, 0], xy[:, 1]
-                hit = covered(x, y)
-                if within is None:
-                    n_samples += np.bincount(side_key, minlength=size)
-                else:
-                    keep = within(x, y)
-                    n_samples += np.bincount(side_key[keep], minlength=size)
-                    hit = hit & keep
-                n_hits += np.bincount(side_key[hit], minlength=size)
-        return lo, n_samples, n_hits
+        band = _Band(centre, normal, inner, width, across)
+        return lo, *_band_counts(band, key, size, covered, within)
 
     runs = [lines for lines in np.split(np.arange(len(lengths)), np.unique(cuts) + 1) if lines.size]
     with ThreadPoolExecutor(max_workers=threads) as pool:  # numpy releases the GIL
