@@ -96,8 +96,14 @@ def _small_upright_and_clean(stored: bytes) -> None:
 def test_the_resident_page_shrinks_a_photo_when_it_is_picked_and_shows_it(
     browser: Any, live_server: LiveServer, shot: Any
 ) -> None:
-    ctx = browser.new_context(
-        base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True
+    lon, lat = live_server.district_points[0]  # the place from the phone, not a map click:
+    ctx = browser.new_context(  # other tests' cases sit on the public map's usual spot
+        base_url=live_server.url,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"longitude": lon, "latitude": lat},
+        permissions=["geolocation"],
     )
     page = ctx.new_page()
     watch_errors(page)
@@ -113,7 +119,8 @@ def test_the_resident_page_shrinks_a_photo_when_it_is_picked_and_shows_it(
     assert preview[:2] == [1536, 2048] and 0 < preview[2] <= PHONE["width"]  # upright, fits
     page.locator("#r-preview").scroll_into_view_if_needed()
     shot(page, "public-photo-picked")
-    page.locator("#public-map").click(position={"x": 195, "y": 160})
+    page.click("#r-gps")
+    page.wait_for_function("() => document.querySelector('#r-lon').value !== ''")
     page.click("#report-form button[type=submit]")
     reference = page.locator("#new-reference").inner_text(timeout=20_000)
     assert page.locator("#r-preview").is_hidden() and page.errors == []
