@@ -109,22 +109,7 @@ def _send(db: Database, points: pd.DataFrame, batch: int, *, shuffled: bool) -> 
         chunks = [track.iloc[i : i + batch] for i in range(0, len(track), batch)]
         order = rng.permutation(len(chunks)) if shuffled else range(len(chunks))
         for k in order:
-            chunk = chunks[k]
-            with db.session() as session:
-                session.add_all(
-                    PatrolPoint(
-                        patrol_id=int(patrol_id),
-                        seq=int(r.seq),
-                        at=r.at,
-                        lon=float(r.lon),
-                        lat=float(r.lat),
-                        accuracy=float(r.accuracy),
-                    )
-                    for r in chunk.itertuples()
-                )
-                session.flush()
-                seqs = [int(s) for s in chunk["seq"]]
-                stale = record_points(session, int(patrol_id), seqs, config=CONFIG, zone=ZONE)
+            stale = _store(db, int(patrol_id), chunks[k])
             if stale:
                 marked += 1
                 assert refresh_stale(db, config=CONFIG, zone=ZONE) >= 1
