@@ -125,3 +125,26 @@ def test_every_forbidden_transition_is_refused_and_changes_nothing(
     after = campaign.client.get(f"/api/v1/cases/{case['id']}", headers=campaign.headers("admin"))
     assert after.json()["events"] == before.json()["events"]
     assert after.json()["version"] == before.json()["version"]
+
+
+def test_a_case_sent_to_another_unit_says_why_it_is_there_now(campaign: CampaignEnv) -> None:
+    case = campaign.file("patrol1")
+    first = campaign.client.get(
+        f"/api/v1/cases/{case['id']}", headers=campaign.headers("coord1")
+    ).json()
+    assert campaign.act("coord1", case, "dispatch").status_code == 200
+    routed = campaign.client.get(f"/api/v1/cases/{case['id']}", headers=campaign.headers("coord1"))
+    other = "d1s2" if routed.json()["unit_id"] == campaign.unit("d1park") else "d1park"
+    moved = campaign.act(
+        "coord1", case, "reassign", unit_id=campaign.unit(other), reason="属公园管理处养护范围"
+    )
+    assert moved.status_code == 200, moved.text
+    zh = campaign.client.get(
+        f"/api/v1/cases/{case['id']}", headers=campaign.headers("coord1")
+    ).json()
+    assert zh["routing_reason"] != first["routing_reason"]
+    assert zh["routing_reason"] == "人工指定：属公园管理处养护范围"
+    en = campaign.client.get(
+        f"/api/v1/cases/{case['id']}?lang=en", headers=campaign.headers("coord1")
+    ).json()
+    assert en["routing_reason"] == "set by hand: 属公园管理处养护范围"

@@ -59,6 +59,13 @@ S = CaseStatus
 CLOCK_RUNNING = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SENT_BACK})
 
 
+def _chosen_by_hand(reason: str | None) -> str:
+    """Why a case is with the unit a person chose for it: their reason, when they gave one."""
+    if not reason or not reason.strip():
+        return SET_BY_HAND
+    return MESSAGES.stored(MESSAGES.message("set_by_hand_because", reason=reason.strip()))
+
+
 def case_scope(user: User, tree: UnitTree) -> ColumnElement[bool]:
     """A WHERE clause selecting the cases ``user`` may see."""
     return scope_clause(user, tree, unit_column=Case.unit_id, reporter_column=Case.reporter_id)
@@ -284,6 +291,8 @@ def act(
         if data.unit_id is not None:
             lookup.unit(session, data.unit_id)
             authorize(actor, f"case.{action}", unit_ids=[data.unit_id], tree=tree)
+            if data.unit_id != case.unit_id:
+                case.routing_reason = _chosen_by_hand(data.reason)
             event_data["from_unit_id"], case.unit_id = case.unit_id, data.unit_id
         if case.unit_id is None:
             raise InvalidRequestError(MESSAGES.message("no_unit_to_dispatch"))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Header, Request, UploadFile
 from fastapi.responses import Response
 
-from gardencity.api.deps import Ctx, CurrentUser, DbSession, Lang, PathId, QueryId
+from gardencity.api.case_filters import CaseFilters
+from gardencity.api.deps import Ctx, CurrentUser, DbSession, Lang, PathId
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.api.presenters import case_feature, case_out, json_response
 from gardencity.auth.permissions import UnitTree, authorize
@@ -15,13 +16,10 @@ from gardencity.campaign import idempotency, media, service
 from gardencity.campaign.schemas import (
     ActionIn,
     AttachmentOut,
-    CaseFilter,
     CaseIn,
     CaseOut,
     CasePage,
-    parse_bbox,
 )
-from gardencity.errors import InvalidRequestError
 from gardencity.patrols import tracks
 from gardencity.settings import Settings
 
@@ -40,46 +38,12 @@ IdempotencyKeyHeader = Annotated[
 REPLAYED = {idempotency.REPLAY_HEADER: "true"}
 
 
-async def _filters(
-    status: Annotated[list[str] | None, Query(description="filed, dispatched, …")] = None,
-    unit_id: QueryId = None,
-    category: str | None = None,
-    source: str | None = None,
-    overdue: bool | None = None,
-    grid_code: str | None = None,
-    action_code: Annotated[
-        str | None, Query(max_length=64, description="campaign action, e.g. pocket_parks")
-    ] = None,
-    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> CaseFilter:
-    box = parse_bbox(bbox)
-    try:
-        return CaseFilter(
-            status=status,
-            unit_id=unit_id,
-            category=category,
-            source=source,
-            overdue=overdue,
-            grid_code=grid_code,
-            action_code=action_code,
-            bbox=box,
-            q=q,
-            page=page,
-            per_page=per_page,
-        )
-    except ValueError as exc:
-        raise InvalidRequestError(str(exc)) from exc
-
-
 @router.get("/cases", operation_id="list_cases", response_model=CasePage)
 def list_cases(
     session: DbSession,
     ctx: Ctx,
     user: CurrentUser,
-    filters: Annotated[CaseFilter, Depends(_filters)],
+    filters: CaseFilters,
     lang: Lang,
 ) -> Response:
     """Cases visible to you, newest first, filtered and paged; labels in your language."""
@@ -99,7 +63,7 @@ def list_cases_geojson(
     session: DbSession,
     ctx: Ctx,
     user: CurrentUser,
-    filters: Annotated[CaseFilter, Depends(_filters)],
+    filters: CaseFilters,
     lang: Lang,
 ) -> dict[str, Any]:
     """The same list as a GeoJSON FeatureCollection (points at each case's location)."""

@@ -5,22 +5,21 @@ as a formula, and control characters never break the file."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from gardencity.api.case_filters import CaseFilters
 from gardencity.api.deps import Ctx, CurrentUser, DbSession
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.api.presenters import is_overdue
-from gardencity.api.routes.cases import _filters
 from gardencity.auth.models import Unit
 from gardencity.auth.permissions import authorize
 from gardencity.campaign import lookup, service
 from gardencity.campaign.models import FlagAward
-from gardencity.campaign.schemas import CaseFilter
 from gardencity.office.cells import CSV_TYPE, csv_bytes
 from gardencity.office.workbook import sheet_from_frame, workbook_bytes
 from gardencity.vocabulary import vocabulary
@@ -94,7 +93,7 @@ def export_cases(
     ctx: Ctx,
     user: CurrentUser,
     fmt: Literal["csv", "xlsx"],
-    filters: Annotated[CaseFilter, Depends(_filters)],
+    filters: CaseFilters,
 ) -> Response:
     """The filtered case list you may see (up to 10,000 rows) as CSV or Excel."""
     authorize(user, "case.export")
