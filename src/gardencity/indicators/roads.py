@@ -32,6 +32,7 @@ from gardencity.toolkit import (
     shared,
     side_bins,
 )
+from gardencity.toolkit.overlap import in_threads
 
 __all__ = [
     "CORRIDOR_TILE_M",
@@ -126,6 +127,12 @@ def road_shade_segments(
     length = np.minimum(bin_start + segment_length_m, line_len[line]) - bin_start
     fraction = stats["hits"].to_numpy() / stats["samples"].to_numpy()
     source = pieces.iloc[line]
+    geometry = np.empty(len(line), dtype=object)
+
+    def cut(rows: slice) -> None:  # each segment on its own: the same lines on two threads
+        geometry[rows] = axes.substrings(line[rows], bin_start[rows], (bin_start + length)[rows])
+
+    in_threads(cut, len(line), chunk=1 << 15)
     return gpd.GeoDataFrame(
         {
             "zone_id": source["zone_id"].to_numpy(),
@@ -136,7 +143,7 @@ def road_shade_segments(
             "canopy_fraction": fraction,
             "is_shaded": fraction >= shade_threshold,
         },
-        geometry=axes.substrings(line, bin_start, bin_start + length),
+        geometry=geometry,
         crs=zones.crs,
     )
 
@@ -316,7 +323,14 @@ def road_green_segments(
             dtype=object,
         )
         _, first, again = np.unique(keys, return_index=True, return_inverse=True)
-        corridor = shapely.buffer(lines[first], widths[first] / 2.0, cap_style="flat")
+        corridor = np.empty(len(first), dtype=object)
+
+        def buffer(rows: slice) -> None:
+            corridor[rows] = shapely.buffer(
+                lines[first[rows]], widths[first[rows]] / 2.0, cap_style="flat"
+            )
+
+        in_threads(buffer, len(first))  # each line on its own: the same corridors
         green = areas_in_union(corridor, green_spaces.geometry.to_numpy(), tile_m=CORRIDOR_TILE_M)
         share = green / shapely.area(corridor)
         ratio[todo] = share[again]
