@@ -152,10 +152,10 @@ def test_switching_a_tiled_layer_on_and_clicking_a_parcel(
     details = page.locator("#details")
     assert details.locator("h3").inner_text() == "居住用地"
     assert "请放大地图" in details.inner_text()
-    # at zoom 14 each parcel is drawn on its own: a click there shows its details in words,
-    # asked for by the parcel's id (the tiles carry nothing else)
+    # from zoom 14.5 (data tiles of zoom 14) each parcel is drawn on its own: a click there
+    # shows its details in words, asked for by the parcel's id (the tiles carry nothing else)
     with page.expect_response(lambda r: "/tiles/residential/features/" in r.url):
-        click_map_at(page, "residential", lon, lat, zoom=14)
+        click_map_at(page, "residential", lon, lat, zoom=14.5)
     assert details.locator("h3").inner_text() == "居住用地"
     shown = details.inner_text()
     assert f"地块编号\n{parcel['parcel_id']}" in shown, shown
