@@ -13,6 +13,10 @@ browser context, so no tile comes from the browser's cache, at 1440×900:
   each switched off again before the next; ``tiles_fetched[layer]``: how many tiles that
   took, their kB as sent (gzip) and unpacked.
 
+``views[zoom]``: the same switches with the map first set to ``zoom`` (``ZOOM_VIEWS``) over
+the densest part of the city (``at``: the centre of the zoom-14 tile of green spaces with
+the most features; ``--at LAT,LON`` to give it), where every feature is drawn on its own.
+
 ``--geojson SIZE`` measures the same on a copy whose run has no tiles (the map then loads
 GeoJSON, as before tiles). Targets: first map ≤ 1 s, a layer switch ≤ 300 ms. Results go to
 benchmarks/results/map_tiles.json.
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import statistics
@@ -45,14 +50,28 @@ HEAVY = [
 ]
 VIEWPORT = {"width": 1440, "height": 900}
 TARGETS = {"first_map_ms": 1000, "switch_ms": 300}
+#: the zooms of the close views (the map's own zoom; data tiles of 512 px are one below)
+ZOOM_VIEWS = (13.5, 14.5)
+#: the map set to a view, resolved once every shown tiled layer has drawn its tiles there
+SET_VIEW = """([lat, lon, zoom]) => new Promise((done) => {
+  const map = gc.mapLoaded.built_up_area._map;
+  map.setView([lat, lon], zoom, { animate: false });
+  const busy = () => Object.values(gc.mapLoaded).some((l) => l.tiled && l._map && l.isLoading());
+  const wait = () => (busy() ? setTimeout(wait, 50) : setTimeout(done, 200));
+  setTimeout(wait, 50);
+})"""
 
 
-def _visit(browser: Any, url: str, state: dict[str, Any]) -> dict[str, Any]:
+def _visit(
+    browser: Any, url: str, state: dict[str, Any], view: tuple[float, float, float] | None = None
+) -> dict[str, Any]:
     context = browser.new_context(base_url=url, viewport=VIEWPORT, storage_state=state)
     page = context.new_page()
     page.goto("/map")
     page.wait_for_selector("#map[data-ready='1']", timeout=300_000)
     first = float(page.locator("#map").get_attribute("data-ready-ms") or "nan")
+    if view is not None:
+        page.evaluate(SET_VIEW, list(view))
     switches: dict[str, float] = {}
     fetched: dict[str, list[float]] = {}
     for name in HEAVY:
@@ -77,7 +96,17 @@ TILES_FETCHED = """(name) => {
 }"""
 
 
-def measure(url: str, repeat: int) -> dict[str, Any]:
+def _summary(visits: list[dict[str, Any]]) -> dict[str, Any]:
+    switches = {n: [v["switch_ms"][n] for v in visits] for n in HEAVY}
+    return {
+        "switch_ms": {n: round(statistics.median(t)) for n, t in switches.items()},
+        "switch_ms_max": {n: round(max(t)) for n, t in switches.items()},
+        # per layer switch: [tiles fetched, kB sent, kB unpacked]
+        "tiles_fetched": {n: [round(v, 1) for v in visits[0]["fetched"][n]] for n in HEAVY},
+    }
+
+
+def measure(url: str, repeat: int, at: tuple[float, float] | None = None) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -94,24 +123,52 @@ def measure(url: str, repeat: int) -> dict[str, Any]:
         state = login.storage_state()
         login.close()
         visits = [_visit(browser, url, state) for _ in range(repeat + 1)][1:]  # 1 warm-up
+        close = {
+            zoom: [_visit(browser, url, state, (*at, zoom)) for _ in range(repeat + 1)][1:]
+            for zoom in (ZOOM_VIEWS if at else ())
+        }
         browser.close()
     firsts = [v["first_map_ms"] for v in visits]
-    switches = {n: [v["switch_ms"][n] for v in visits] for n in HEAVY}
+    overview = _summary(visits)
     result = {
         "first_map_ms": round(statistics.median(firsts)),
         "first_map_ms_max": round(max(firsts)),
-        "switch_ms": {n: round(statistics.median(t)) for n, t in switches.items()},
-        "switch_ms_max": {n: round(max(t)) for n, t in switches.items()},
+        "switch_ms": overview["switch_ms"],
+        "switch_ms_max": overview["switch_ms_max"],
         "tiled_layers": visits[0]["tiled"],
         "zoom": visits[0]["zoom"],
-        # per layer switch: [tiles fetched, kB sent, kB unpacked]
-        "tiles_fetched": {n: [round(v, 1) for v in visits[0]["fetched"][n]] for n in HEAVY},
+        "tiles_fetched": overview["tiles_fetched"],
     }
+    if at:
+        result["at"] = [round(v, 5) for v in at]
+        result["views"] = {str(zoom): _summary(v) for zoom, v in close.items()}
     print(json.dumps(result, ensure_ascii=False), flush=True)
     return result
 
 
-def _serve_and_measure(workspace: Path, repeat: int) -> dict[str, Any]:
+def densest(workspace: Path) -> tuple[float, float]:
+    """(lat, lon) of the centre of the zoom-14 tile of green spaces with the most features
+    (its largest tile: the detail tiles carry ids and classes only)."""
+    import sqlite3
+
+    from gardencity.jobs.runs import run_dir
+
+    path = run_dir(workspace, 1) / "tiles" / "green_spaces.mbtiles"
+    with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
+        x, row = db.execute(
+            "SELECT tile_column, tile_row FROM tiles WHERE zoom_level = 14 "
+            "ORDER BY length(tile_data) DESC LIMIT 1"
+        ).fetchone()
+    n = 2**14
+    y = n - 1 - row  # rows counted from the north
+    lon = (x + 0.5) / n * 360 - 180
+    lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * (y + 0.5) / n))))
+    return lat, lon
+
+
+def _serve_and_measure(
+    workspace: Path, repeat: int, at: tuple[float, float] | None = None
+) -> dict[str, Any]:
     database = (workspace / "campaign" / "campaign.db").resolve()
     env = {
         "GARDENCITY_DATABASE_URL": f"sqlite:///{database}",
@@ -119,7 +176,7 @@ def _serve_and_measure(workspace: Path, repeat: int) -> dict[str, Any]:
         "GARDENCITY_WORKSPACE": str(workspace),
     }
     with uvicorn_server(env) as (port, _):
-        result = measure(f"http://127.0.0.1:{port}", repeat)
+        result = measure(f"http://127.0.0.1:{port}", repeat, at)
     result["load_average_after"] = [round(v, 1) for v in os.getloadavg()]  # others' work too
     return result
 
@@ -145,6 +202,7 @@ def main() -> None:
     parser.add_argument("--geojson", default="M", help="size for the GeoJSON path ('' to skip)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--reuse", action="store_true", help="keep the prepared workspace")
+    parser.add_argument("--at", help="LAT,LON of the close views (default: the densest part)")
     args = parser.parse_args()
     results: dict[str, Any] = {
         "what": __doc__.split("\n\n")[0].replace("\n", " "),
@@ -160,7 +218,8 @@ def main() -> None:
     if not args.reuse:  # the city copied, its organisation seeded, the run imported and cut
         results["prepare_s"] = round(time.perf_counter() - started, 1)
     results["features"] = _features(workspace)
-    results["tiles"] = {args.size: _serve_and_measure(workspace, args.repeat)}
+    at = tuple(float(v) for v in args.at.split(",")) if args.at else densest(workspace)
+    results["tiles"] = {args.size: _serve_and_measure(workspace, args.repeat, (at[0], at[1]))}
     if args.geojson:
         from gardencity.jobs.runs import run_dir
 

@@ -1,5 +1,6 @@
 """The map's heavy layers as vector tiles: cut once per run (GeoPackage or PostGIS
-workspace), each feature in the Web Mercator tile where it lies, with its attributes."""
+workspace), each feature in the Web Mercator tile where it lies with its id and the
+attributes it is painted by; its details kept by id next to the tiles."""
 
 from __future__ import annotations
 
@@ -64,7 +65,9 @@ def test_an_imported_run_has_tiles_of_every_heavy_layer(run_path: Path, demo_cit
     assert residential["maxzoom"] == MAX_ZOOM
     west, south, east, north = residential["bounds"]
     assert 70 < west < east < 140 and 15 < south < north < 55  # degrees, not metres
-    assert set(residential["fields"]) >= {"parcel_id", "code", "area_m2"}
+    assert set(residential["fields"]) >= {"parcel_id", "code", "area_m2"}  # its details
+    assert residential["painted"] == {}  # the tiles: nothing but the features' ids
+    assert open_tiles(run_path, "green_spaces").describe()["painted"] == {"green_class": "String"}
     # only the shaded segments make the shaded-roads layer
     shaded = open_tiles(run_path, "road_shade_segments").describe()
     roads = gpd.read_file(run_path / "diagnostics.gpkg", layer="road_shade_segments")
@@ -81,9 +84,16 @@ def test_a_parcel_lies_in_its_tile_with_its_area(run_path: Path, demo_city: Path
         data = tiles.tile(z, x, y)
         assert data is not None
         features = decode(data)["residential"]["features"]
-        found = [f for f in features if f["properties"]["parcel_id"] == parcel["parcel_id"]]
+        # a detail tile carries each feature's id only; its details come by that id
+        assert all(f["properties"] == {} and f["id"] >= 1 for f in features)
+        found = [
+            tiles.feature(f["id"])
+            for f in features
+            if tiles.feature(f["id"])["parcel_id"] == parcel["parcel_id"]
+        ]
         assert found, f"parcel {parcel['parcel_id']} not in tile {z}/{x}/{y}"
-        assert found[0]["properties"]["area_m2"] == pytest.approx(parcel.geometry.area, rel=1e-3)
+        assert found[0]["area_m2"] == pytest.approx(parcel.geometry.area, rel=1e-3)
+        assert found[0]["code"] == parcel["code"]
     # far from the city: no tile
     assert tiles.tile(MAX_ZOOM, 0, 0) is None
 
@@ -97,6 +107,27 @@ def test_unknown_layers_and_runs_without_tiles_say_what_to_do(
     with pytest.raises(NotFoundError, match="重新运行评估") as missing:
         open_tiles(tmp_path, "residential")
     assert "run the assessment again" in missing.value.text("en")
+    with pytest.raises(NotFoundError, match="没有编号为 999999 的要素") as no_feature:
+        open_tiles(run_path, "residential").feature(999_999)
+    assert "click the feature on the map again" in no_feature.value.text("en")
+
+
+def test_green_detail_tiles_carry_the_class_they_are_painted_by_and_nothing_else(
+    run_path: Path, demo_city: Path
+) -> None:
+    green = gpd.read_file(demo_city / "city.gpkg", layer="green_spaces")
+    inside = green.geometry.iloc[0].representative_point()
+    lonlat = gpd.GeoSeries([inside], crs=green.crs).to_crs(4326).iloc[0]
+    tiles = open_tiles(run_path, "green_spaces")
+    x, y = tile_of(lonlat.x, lonlat.y, DETAIL_ZOOM)
+    data = tiles.tile(DETAIL_ZOOM, x, y)
+    assert data is not None
+    features = decode(data)["green_spaces"]["features"]
+    assert features and all(set(f["properties"]) <= {"green_class"} for f in features)
+    for feature in features[:20]:  # the class painted is the feature's own
+        details = tiles.feature(feature["id"])
+        assert details["green_class"] == feature["properties"]["green_class"]
+        assert {"area_m2"} <= set(details)
 
 
 def test_tiles_of_a_postgis_workspace(postgis_database: str, tmp_path: Path) -> None:
@@ -134,7 +165,8 @@ def test_low_zooms_are_light_and_say_from_where_features_are_whole(
         return found
 
     def features_at(path: Path, z: int) -> int:
-        return len({f["properties"]["parcel_id"] for f in found_at(path, z)})
+        return len({open_tiles(path, "residential").feature(f["id"])["parcel_id"]
+                    for f in found_at(path, z)})  # fmt: skip
 
     detail = open_tiles(run_path, "residential").describe()["detail_zoom"]
     assert detail == tiles.DETAIL_ZOOM
@@ -143,7 +175,7 @@ def test_low_zooms_are_light_and_say_from_where_features_are_whole(
     # the overview: the shapes merged into a few features without attributes
     overview = found_at(run_path, detail - 1)
     assert 0 < len(overview) < 0.1 * len(parcels)
-    assert all(f["properties"] == {} for f in overview)
+    assert all(f["properties"] == {} and not f.get("id") for f in overview)
     # denser than a tile may hold: the densest are merged, the details start higher
     monkeypatch.setattr(tiles, "MAX_TILE_BYTES", 5_000)
     monkeypatch.setattr(tiles, "TILE_LAYERS", {"residential": "workspace"})

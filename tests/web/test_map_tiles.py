@@ -24,20 +24,22 @@ def _residential_parcel(live_server: LiveServer) -> tuple[Any, float, float]:
     return parcel, lonlat.x, lonlat.y
 
 
-def click_map_at(page: Any, layer: str, lon: float, lat: float) -> None:
-    """Centre the map on a point at zoom 16, wait for the tiles of ``layer``, click there."""
+def click_map_at(page: Any, layer: str, lon: float, lat: float, zoom: float = 16) -> None:
+    """Centre the map on a point at ``zoom``, wait for the tiles of ``layer``, click there
+    and wait for the details panel to be filled (a tiled feature's details come by API)."""
     page.evaluate(
-        """([name, lat, lon]) => new Promise((done) => {
+        """([name, lat, lon, zoom]) => new Promise((done) => {
              const layer = gc.mapLoaded[name];
-             layer._map.setView([lat, lon], 16, { animate: false });
+             layer._map.setView([lat, lon], zoom, { animate: false });
              const wait = () => (layer.isLoading() ? setTimeout(wait, 50) : done());
              setTimeout(wait, 50);
            })""",
-        [layer, lat, lon],
+        [layer, lat, lon, zoom],
     )
     box = page.locator("#map").bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#details[data-shown]", timeout=30_000)
 
 
 def click_a_feature(page: Any, layer: str, geojson_url: str) -> None:
@@ -66,7 +68,20 @@ def test_tiles_over_http(live_server: LiveServer) -> None:
     assert tile.status_code == 200, tile.text
     assert tile.headers["content-type"] == "application/vnd.mapbox-vector-tile"
     layer = mapbox_vector_tile.decode(tile.content)["residential"]  # httpx un-gzips it
-    assert parcel["parcel_id"] in {f["properties"]["parcel_id"] for f in layer["features"]}
+    # the tile carries the features' ids only; each one's details come by its id
+    assert all(f["properties"] == {} for f in layer["features"])
+    found = [
+        live_server.api("GET", f"{run}/residential/features/{f['id']}", "leader")
+        for f in layer["features"]
+    ]
+    assert parcel["parcel_id"] in {f["properties"]["parcel_id"] for f in found}
+    assert {f["layer"] for f in found} == {"residential"}
+    missing = httpx.get(f"{live_server.url}{run}/residential/features/999999", headers=headers)
+    assert missing.status_code == 404 and "999999" in missing.json()["error"]["message"]
+    refused = httpx.get(
+        f"{live_server.url}{run}/residential/features/1", headers=live_server.headers("resident")
+    )
+    assert refused.status_code == 403
     # a run's tiles never change: the browser keeps them under their versioned URL, and
     # asks again with their ETag (304, nothing sent) once it has let them go
     assert tile.headers["cache-control"] == "private, max-age=31536000, immutable"
@@ -132,9 +147,15 @@ def test_switching_a_tiled_layer_on_and_clicking_a_parcel(
     count = page.locator("#count-residential").get_attribute("data-count")
     land_use = gpd.read_file(live_server.workspace / "city.gpkg", layer="land_use")
     assert int(count) == int(land_use["code"].str.startswith("R").sum())
-    # the parcel at the map's centre, its tiles drawn: a click shows its details in words
-    click_map_at(page, "residential", lon, lat)
+    # at the city's overview parcels are drawn as blocks: a click says to zoom in
+    click_map_at(page, "residential", lon, lat, zoom=12)
     details = page.locator("#details")
+    assert details.locator("h3").inner_text() == "居住用地"
+    assert "请放大地图" in details.inner_text()
+    # from zoom 14.5 (data tiles of zoom 14) each parcel is drawn on its own: a click there
+    # shows its details in words, asked for by the parcel's id (the tiles carry nothing else)
+    with page.expect_response(lambda r: "/tiles/residential/features/" in r.url):
+        click_map_at(page, "residential", lon, lat, zoom=14.5)
     assert details.locator("h3").inner_text() == "居住用地"
     shown = details.inner_text()
     assert f"地块编号\n{parcel['parcel_id']}" in shown, shown

@@ -64,6 +64,19 @@ class MBTiles:
             ).fetchone()
         return bytes(row[0]) if row else None
 
+    def feature(self, table: str, feature_id: int) -> str | None:
+        """The text stored for ``feature_id`` in an extra table ``table`` (``id INTEGER
+        PRIMARY KEY, properties TEXT``: the details of the tiles' features, by their id), or
+        None when the file has no such feature (or no such table)."""
+        with self._lock:
+            try:
+                row = self._db.execute(
+                    f'SELECT properties FROM "{table}" WHERE id = ?', (feature_id,)
+                ).fetchone()
+            except sqlite3.OperationalError:  # a file cut before the table existed
+                return None
+        return str(row[0]) if row else None
+
     def check(self) -> None:
         """Raise :class:`sqlite3.Error` unless the file has the tables of an MBTiles file."""
         with self._lock:

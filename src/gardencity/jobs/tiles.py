@@ -11,7 +11,9 @@ are polygons in a projected CRS, and reprojected to WGS 84 for tippecanoe, which
 Mercator tiles, zoom ``MIN_ZOOM`` to ``MAX_ZOOM`` (the map over-zooms the last). Below
 ``DETAIL_ZOOM`` (a city's overview) a layer is drawn light, without its attributes: parcels
 as the blocks they form, road segments as streets (jobs/tile_overview.py); from there on
-every feature is its own, with the attributes a click shows.
+every feature is its own, carrying only its id (the tile feature's id) and the attributes
+its colour depends on. Its details (the attributes a click shows) are kept by id in the
+same file's ``features`` table, which the API answers one feature at a time.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 
 from gardencity.errors import NoCrsError, NotFoundError
@@ -63,8 +66,18 @@ MAX_TILE_BYTES = 500_000
 #: 13 a large city's quarter is in view, tens of thousands of parcels a few pixels across:
 #: drawn one by one they took the browser over a second
 DETAIL_ZOOM = 14
-#: the attributes the overview keeps: those the map's colours depend on
-OVERVIEW_ATTRIBUTES = {"green_spaces": ("green_class",)}
+#: the detail tiles below the last zoom are as detailed as drawn (2 units a pixel of their 512;
+#: tippecanoe's default is 8): on a large city a third to a half fewer bytes where a district
+#: is in view. The last zoom, over-zoomed beyond, keeps tippecanoe's full detail. Features
+#: are never gathered into pixel-sized squares there: each one stays its own to click
+DETAIL_LOW_DETAIL = 10
+#: the attributes the tiles keep (overview and detail): those the map's colours depend on;
+#: a feature's other attributes are asked for by its id when it is clicked
+PAINTED_ATTRIBUTES = {"green_spaces": ("green_class",)}
+#: the table of each feature's details (id -> JSON object) in a layer's MBTiles file
+FEATURES_TABLE = "features"
+#: the detail tiles' feature ids: the feature's row number in the layer, from 1
+FEATURE_ID = "fid"
 #: layers of parcels side by side, drawn at the overview zooms as the blocks they form
 OVERVIEW_BLOCKS = {"residential", "uncovered_residential", "uncovered_residential_walking"}
 #: the blocks' grid: half a tile unit at zoom 12, where a city is seen whole (Web Mercator
@@ -150,10 +163,14 @@ def _cut(program: Path, name: str, frame: gpd.GeoDataFrame, tmp: Path) -> Path:
     detailed as drawn; from ``DETAIL_ZOOM`` on each feature with its attributes."""
     common = ["--force", "--quiet", "--layer", name, "--name", name, "--no-tile-stats"]
     bare, full = tmp / f"{name}.bare.geojsonseq", tmp / f"{name}.geojsonseq"
-    styled = [c for c in OVERVIEW_ATTRIBUTES.get(name, ()) if c in frame.columns]
+    styled = [c for c in PAINTED_ATTRIBUTES.get(name, ()) if c in frame.columns]
     shapes = overview_shapes(frame, styled, as_blocks=name in OVERVIEW_BLOCKS, cell_m=BLOCK_CELL_M)
     pyogrio.write_dataframe(shapes, bare, driver="GeoJSONSeq")
-    pyogrio.write_dataframe(frame, full, driver="GeoJSONSeq")
+    ids = pd.RangeIndex(1, len(frame) + 1)
+    painted = frame[styled].set_axis(ids).assign(**{FEATURE_ID: ids})
+    pyogrio.write_dataframe(
+        gpd.GeoDataFrame(painted, geometry=frame.geometry.set_axis(ids)), full, driver="GeoJSONSeq"
+    )
     overview, detail = (tmp / f"{name}.{part}.mbtiles" for part in ("overview", "detail"))
     _run([
         str(program), "--output", str(overview), *common,
@@ -165,9 +182,10 @@ def _cut(program: Path, name: str, frame: gpd.GeoDataFrame, tmp: Path) -> Path:
     _run([
         str(program), "--output", str(detail), *common,
         "--minimum-zoom", str(DETAIL_ZOOM), "--maximum-zoom", str(MAX_ZOOM),
+        "--low-detail", str(DETAIL_LOW_DETAIL),
         "--maximum-tile-bytes", str(MAX_TILE_BYTES), "--coalesce-densest-as-needed",
-        "--extend-zooms-if-still-dropping", "--no-tiny-polygon-reduction-at-maximum-zoom",
-        str(full),
+        "--extend-zooms-if-still-dropping", "--no-tiny-polygon-reduction",
+        "--use-attribute-for-id", FEATURE_ID, str(full),
     ], name)  # fmt: skip
     meta = MBTiles(detail).metadata()
     detail_zoom = max(DETAIL_ZOOM, _detail_zoom(meta.get("strategies", "[]"), MAX_ZOOM, len(frame)))
@@ -176,13 +194,37 @@ def _cut(program: Path, name: str, frame: gpd.GeoDataFrame, tmp: Path) -> Path:
         db.execute("ATTACH DATABASE ? AS detail", (str(detail),))
         db.execute("INSERT INTO map SELECT * FROM detail.map")
         db.execute("INSERT INTO images SELECT * FROM detail.images")
+        _write_details(db, frame, ids)
         values = {"features": len(frame), "detail_zoom": detail_zoom, "maxzoom": MAX_ZOOM,
-                  "json": meta.get("json", "{}")}  # fmt: skip
+                  "json": meta.get("json", "{}"),
+                  "details": json.dumps(_details_fields(frame))}  # fmt: skip
         for key, value in values.items():
             db.execute("DELETE FROM metadata WHERE name = ?", (key,))
             db.execute("INSERT INTO metadata (name, value) VALUES (?, ?)", (key, str(value)))
     db.close()
     return overview
+
+
+def _write_details(db: sqlite3.Connection, frame: gpd.GeoDataFrame, ids: pd.Index) -> None:
+    """Each feature's attributes (JSON, nulls left out) by its tile id, in ``FEATURES_TABLE``."""
+    attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name)).set_axis(ids)
+    records = json.loads(attributes.to_json(orient="records", force_ascii=False))
+    rows = (
+        (int(i), json.dumps({k: v for k, v in r.items() if v is not None}, ensure_ascii=False))
+        for i, r in zip(ids, records, strict=True)
+    )
+    db.execute(f"CREATE TABLE {FEATURES_TABLE} (id INTEGER PRIMARY KEY, properties TEXT)")
+    db.executemany(f"INSERT INTO {FEATURES_TABLE} (id, properties) VALUES (?, ?)", rows)
+
+
+def _details_fields(frame: gpd.GeoDataFrame) -> dict[str, str]:
+    """The attributes a feature's details have, with their kind (as tippecanoe names them)."""
+    kinds = {"b": "Boolean", "i": "Number", "u": "Number", "f": "Number"}
+    return {
+        str(c): kinds.get(frame[c].dtype.kind, "String")
+        for c in frame.columns
+        if c != frame.geometry.name
+    }
 
 
 def write_map_tiles(workspace: Path, run_path: Path) -> list[str]:
@@ -235,10 +277,27 @@ class TileSet:
             "detail_zoom": int(meta.get("detail_zoom", DETAIL_ZOOM)),
             "bounds": bounds,
             "features": int(meta.get("features", 0)),
-            "fields": json.loads(meta.get("json", "{}"))
+            "fields": json.loads(meta.get("details", "{}")),
+            "painted": json.loads(meta.get("json", "{}"))
             .get("vector_layers", [{}])[0]
             .get("fields", {}),
         }
+
+    def feature(self, feature_id: int) -> dict[str, Any]:
+        """The attributes of the feature with this id in the detail tiles (its details).
+
+        Raises
+        ------
+        NotFoundError
+            No such feature in this layer (or tiles cut before features had ids).
+        """
+        found = open_mbtiles(self.path).feature(FEATURES_TABLE, feature_id)
+        if found is None:
+            raise NotFoundError(
+                MESSAGES.message("no_tile_feature", name=self.name, feature_id=feature_id)
+            )
+        details: dict[str, Any] = json.loads(found)
+        return details
 
 
 def _detail_zoom(strategies: str, maxzoom: int, features: int) -> int:

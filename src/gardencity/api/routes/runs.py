@@ -213,6 +213,26 @@ def run_tileset(
 
 
 @router.get(
+    "/runs/{run_id}/tiles/{name}/features/{feature_id}", operation_id="get_run_tile_feature"
+)
+def run_tile_feature(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    run_id: PathId,
+    name: str,
+    feature_id: PathId,
+) -> dict[str, Any]:
+    """One feature of a heavy layer's detail tiles by its id (the tile feature's ``id``):
+    its attributes (``properties``: the details a click on the map shows; the tiles carry
+    only what is painted). 404 when the layer has no such feature."""
+    authorize(user, "assessment.view")
+    path = _output(request, session, run_id, "diagnostics").parent
+    properties = tiles.open_tiles(path, name).feature(feature_id)
+    return {"layer": name, "id": feature_id, "properties": properties}
+
+
+@router.get(
     "/runs/{run_id}/tiles/{name}/{z}/{x}/{y}.pbf",
     operation_id="get_run_tile",
     response_class=Response,

@@ -23,10 +23,22 @@
   // outlines (city, districts, grids) are drawn above the tiles: a click inside one shows
   // the tiled feature there, if any
   const OUTLINES = new Set(["built_up_area", "districts", "grids"]);
-  function show(def, feature) {
-    panel.innerHTML = feature.zoomIn
-      ? `<h3>${esc(def.label)}</h3><p>${esc(t("zoom_in_for_details"))}</p>`
-      : details(feature.properties, def.label);
+  // a tiled feature's details come from the API by its id; the latest click wins. The
+  // panel's data-shown is set once its content is final
+  let asked = 0;
+  async function show(def, feature) {
+    const ask = ++asked;
+    const say = (text) => `<h3>${esc(def.label)}</h3><p>${esc(text)}</p>`;
+    const put = (html) => { if (ask === asked) { panel.innerHTML = html; panel.dataset.shown = String(ask); } };
+    delete panel.dataset.shown;
+    if (feature.zoomIn) return put(say(t("zoom_in_for_details")));
+    if (feature.featureId === undefined) return put(details(feature.properties, def.label));
+    panel.innerHTML = say(t("loading"));
+    try {
+      put(details((await loaded[def.name].feature(feature.featureId)).properties, def.label));
+    } catch (err) {
+      put(say(err.message));
+    }
   }
   function onClick(def, feature, item, e) {
     const tiled = e && OUTLINES.has(def.name) ? tiledAt(e.latlng) : null;

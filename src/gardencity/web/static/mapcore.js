@@ -200,16 +200,19 @@
       labelRules: [], attribution: "", tileDelay: Number.MIN_VALUE });
     layer.featureCount = meta.features;
     layer.tiled = true;
-    // the feature under a click, as GeoJSON-like {properties}, or null; below the zoom
-    // from which every feature is drawn on its own, {zoomIn: true}
+    // the feature under a click: {featureId} (its details are asked for by id: the tiles
+    // carry only what is painted), or null; below the zoom from which every feature is
+    // drawn on its own (a data tile of 512 px is drawn one zoom below the map's), {zoomIn: true}
     layer.pick = (latlng) => {
       if (!layer._map) return null;
       const hits = layer.queryTileFeaturesDebug(latlng.lng, latlng.lat, 4).get("") || [];
       const hit = hits.filter((h) => h.layerName === def.name).pop();
       if (!hit) return null;
       const dataZoom = Math.min(Math.round(layer._map.getZoom()) - 1, meta.maxzoom);
-      return dataZoom < meta.detail_zoom ? { zoomIn: true } : { properties: hit.feature.props };
+      const own = dataZoom >= meta.detail_zoom && hit.feature.id !== undefined;
+      return own ? { featureId: hit.feature.id } : { zoomIn: true };
     };
+    layer.feature = (id) => api(`/api/v1/runs/${PAGE.run_id}/tiles/${def.name}/features/${id}`);
     return layer;
   }
 
