@@ -22,7 +22,6 @@ from gardencity.campaign.context import Clock, ServiceContext, system_clock
 from gardencity.db.engine import open_database
 from gardencity.settings import Settings
 from gardencity.storage.files import FileStore
-from gardencity.storage.photo_pool import PhotoPool
 
 __all__ = ["app_from_env", "create_app", "freeze_startup_heap", "tune_serving_process"]
 
@@ -43,12 +42,7 @@ def create_app(
     from gardencity.notifications.runtime import NotificationRuntime
 
     db = open_database(settings.database_url)
-    photo_pool = PhotoPool()  # its processes start with the first photo
-    files = FileStore(
-        settings.files_dir,
-        max_bytes=int(settings.max_upload_mb * 1_000_000),
-        photo_pool=photo_pool,
-    )
+    files = FileStore(settings.files_dir, max_bytes=int(settings.max_upload_mb * 1_000_000))
     campaign = load_campaign_config(settings.campaign_config)
     notifier = Notifier(load_notification_config(settings.campaign_config), campaign, clock)
     ctx = ServiceContext(
@@ -76,7 +70,6 @@ def create_app(
         yield
         notices.stop()
         jobs.shutdown()
-        photo_pool.shutdown()
         limiter.dispose()
         db.dispose()
 
