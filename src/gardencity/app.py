@@ -19,10 +19,9 @@ from gardencity.api.security import install_security
 from gardencity.auth.throttle import RateLimiter
 from gardencity.campaign.config import load_campaign_config
 from gardencity.campaign.context import Clock, ServiceContext, system_clock
-from gardencity.db.engine import open_database
+from gardencity.db.engine import REQUEST_THREADS, open_database
 from gardencity.settings import Settings
 from gardencity.storage.files import FileStore
-from gardencity.storage.photo_pool import PhotoPool
 
 __all__ = ["app_from_env", "create_app", "freeze_startup_heap", "tune_serving_process"]
 
@@ -43,12 +42,7 @@ def create_app(
     from gardencity.notifications.runtime import NotificationRuntime
 
     db = open_database(settings.database_url)
-    photo_pool = PhotoPool()  # its processes start with the first photo
-    files = FileStore(
-        settings.files_dir,
-        max_bytes=int(settings.max_upload_mb * 1_000_000),
-        photo_pool=photo_pool,
-    )
+    files = FileStore(settings.files_dir, max_bytes=int(settings.max_upload_mb * 1_000_000))
     campaign = load_campaign_config(settings.campaign_config)
     notifier = Notifier(load_notification_config(settings.campaign_config), campaign, clock)
     ctx = ServiceContext(
@@ -76,7 +70,6 @@ def create_app(
         yield
         notices.stop()
         jobs.shutdown()
-        photo_pool.shutdown()
         limiter.dispose()
         db.dispose()
 
@@ -176,12 +169,15 @@ def tune_serving_process() -> None:
     busy. The loop needs the GIL for every step (each 64 KB of an upload, each answer to a
     health check), and so does a request thread after every SQLite call; a switch interval
     of 1 ms instead of 5 ms keeps these waits short under load (benchmarks/office_load.py:
-    p99 and throughput both better). Starlette writes an upload larger than its spool size
-    to a temporary file through the thread pool, one hand-over per 64 KB; phone photos (3–5
-    MB) stay in memory below ``UPLOAD_SPOOL_BYTES``.
+    p99 and throughput both better). The request threads are as many as the database pool
+    keeps connections for (``REQUEST_THREADS``). Starlette writes an upload larger than its
+    spool size to a temporary file through the thread pool, one hand-over per 64 KB; phone
+    photos (3–5 MB) stay in memory below ``UPLOAD_SPOOL_BYTES``.
     """
+    from anyio.to_thread import current_default_thread_limiter
     from starlette.formparsers import MultiPartParser
 
+    current_default_thread_limiter().total_tokens = REQUEST_THREADS
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, UPLOAD_SPOOL_BYTES)
 

@@ -177,3 +177,47 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None
         assert server.poll() is None, log.read_text()
         assert time.monotonic() < deadline, "the server did not start in 90 s"
         time.sleep(0.3)
+
+
+def test_a_limit_slides_over_two_minutes_in_one_round_trip_on_postgresql(
+    campaign: CampaignEnv, monkeypatch: Any
+) -> None:
+    """The estimate weighs the previous minute's hits (refused ones too); on PostgreSQL a
+    check is one statement in autocommit (it was BEGIN, upsert, select, COMMIT)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import event
+
+    from gardencity.auth import throttle
+    from gardencity.errors import RateLimitedError
+
+    monkeypatch.setattr(throttle.random, "randrange", lambda _n: 1)  # no clean-up this time
+    engine = campaign.app.state.db.engine
+    minute = 30_000_000
+    now = [float(60 * minute - 10)]  # 10 s before minute ``minute`` starts
+    limiter = throttle.RateLimiter.for_database(
+        campaign.url, engine, clock=lambda: datetime.fromtimestamp(now[0], UTC)
+    )
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+
+    def allowed() -> bool:
+        try:
+            limiter.check("slide-test", "10.1.2.3", 3)
+        except RateLimitedError:
+            return False
+        return True
+
+    try:
+        assert [allowed() for _ in range(4)] == [True, True, True, False]
+        now[0] = 60 * minute + 30.0  # half of the previous minute's 4 hits still count
+        assert [allowed(), allowed()] == [True, False]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        limiter.dispose()
+    if engine.dialect.name == "postgresql":
+        assert len(statements) == 6, statements

@@ -201,3 +201,32 @@ def test_a_backup_reads_one_moment_and_holds_back_no_writer(campaign: CampaignEn
         assert snapshot.execute(count).scalar() == before  # still the same moment
     with db.sessions() as session:
         assert session.execute(count).scalar() == (before or 0) + 1
+
+
+def test_requests_in_flight_keep_their_connections_open_for_the_next_ones(
+    campaign: CampaignEnv,
+) -> None:
+    """The pool keeps a connection per request thread: a second burst of concurrent
+    requests opens no new connection (on PostgreSQL a new server process each; the old
+    pool of 10 (PostgreSQL) or 20 (SQLite) closed the rest after each burst)."""
+    db = campaign.app.state.db
+    opened = []
+    event.listen(db.engine, "connect", lambda *_: opened.append(1))
+    threads = 24
+    barrier = threading.Barrier(threads)
+
+    def request() -> None:
+        with db.sessions() as session:
+            session.scalars(select(User).limit(1)).all()
+            barrier.wait(timeout=30)  # all of them in flight at once
+
+    for burst in range(2):
+        workers = [threading.Thread(target=request) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        if burst == 0:
+            first = len(opened)
+    assert len(opened) == first, "the second burst opened connections again"
+    assert engine.POOL_SIZE > engine.REQUEST_THREADS

@@ -12,7 +12,7 @@ import pytest
 
 from gardencity.errors import InvalidRequestError
 from gardencity.storage.files import FileStore
-from tests._images import plain_jpeg
+from tests._images import phone_photo, plain_jpeg
 
 HAN = re.compile(r"[\u3400-\u9fff]")
 JPEG = plain_jpeg()
@@ -121,3 +121,13 @@ def test_a_stored_file_and_its_new_directory_entries_are_synced(
     assert path.parent in synced  # the rename into place
     assert path.parent.parent in synced and store.root in synced  # the new directories
     assert any(p.parent == path.parent and p.name.startswith(".upload-") for p in synced)
+
+
+def test_a_damaged_photo_is_refused_in_both_languages_and_nothing_is_stored(
+    tmp_path: Path,
+) -> None:
+    store = FileStore(tmp_path)
+    with pytest.raises(InvalidRequestError, match="照片无法读取") as refused:
+        store.put(phone_photo("JPEG")[:200])
+    assert "cannot be read" in refused.value.text("en")
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]

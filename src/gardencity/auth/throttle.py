@@ -105,6 +105,7 @@ class RateLimiter:
         owns_engine: bool = False,
     ) -> None:
         self._engine = engine
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._clock = clock
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         self.lockout_after = lockout_after
@@ -139,17 +140,30 @@ class RateLimiter:
             index_elements=["bucket", "client", "minute"],
             set_={"hits": RateCounter.hits + 1},
         ).returning(RateCounter.hits)
-        with self._engine.begin() as connection:
-            current = int(connection.execute(upsert).scalar_one())
-            previous = connection.execute(
-                select(RateCounter.hits).where(
-                    RateCounter.bucket == key["bucket"],
-                    RateCounter.client == key["client"],
-                    RateCounter.minute == minute - 1,
-                )
-            ).scalar()
-            if random.randrange(_CLEAN_EVERY) == 0:
-                connection.execute(delete(RateCounter).where(RateCounter.minute < minute - 1))
+        previous_hits = (
+            select(RateCounter.hits)
+            .where(
+                RateCounter.bucket == key["bucket"],
+                RateCounter.client == key["client"],
+                RateCounter.minute == minute - 1,
+            )
+            .scalar_subquery()
+        )
+        clean = random.randrange(_CLEAN_EVERY) == 0
+        if self._engine.dialect.name == "postgresql":
+            # one statement in autocommit: a single round trip instead of four
+            hit = upsert.cte("hit")
+            with self._autocommit.connect() as connection:
+                row = connection.execute(select(hit.c.hits, previous_hits)).one()
+                current, previous = int(row[0]), row[1]
+                if clean:
+                    connection.execute(delete(RateCounter).where(RateCounter.minute < minute - 1))
+        else:
+            with self._engine.begin() as connection:
+                current = int(connection.execute(upsert).scalar_one())
+                previous = connection.execute(select(previous_hits)).scalar()
+                if clean:
+                    connection.execute(delete(RateCounter).where(RateCounter.minute < minute - 1))
         elapsed = now - minute * WINDOW_S
         earlier = (previous or 0) * (1 - elapsed / WINDOW_S)
         if earlier + current - 1 < per_minute:

@@ -42,6 +42,8 @@ from gardencity.messages import Catalogue
 
 __all__ = [
     "BUSY_TIMEOUT_S",
+    "POOL_SIZE",
+    "REQUEST_THREADS",
     "Database",
     "WriteGate",
     "holds_write_transaction",
@@ -53,6 +55,18 @@ MESSAGES = Catalogue(__package__)
 
 BUSY_TIMEOUT_S = 30.0
 """How long a writer waits for the write lock before giving up (HTTP 503, "retry")."""
+
+REQUEST_THREADS = 40
+"""The server's request threads (anyio's thread pool, set by gardencity.app); each holds at
+most one connection of the pool."""
+POOL_SIZE = REQUEST_THREADS + 4
+"""Connections an engine keeps open: one per request thread plus the server's own threads
+(notification delivery, the scheduler). A connection beyond the pool's size is closed when it
+is returned, so a pool smaller than the peak of requests in flight opens and closes a
+connection for most of them (on PostgreSQL a new server process each time: measured in
+benchmarks/office_load.py). The pool opens them only as needed."""
+POOL_OVERFLOW = 10
+"""Connections beyond ``POOL_SIZE`` when the job runner or a command borrows the engine."""
 
 SQLITE_SYNCHRONOUS = "FULL"
 """FULL: durable on power loss. (benchmarks/office_load.py sets NORMAL for its comparison.)"""
@@ -74,9 +88,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            # one connection per request thread (anyio's pool has 40) plus the job runner's
-            kwargs.setdefault("pool_size", 20)
-            kwargs.setdefault("max_overflow", 40)
+            kwargs.setdefault("pool_size", POOL_SIZE)
+            kwargs.setdefault("max_overflow", POOL_OVERFLOW)
         engine = create_engine(
             parsed,
             connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
@@ -86,8 +99,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        kwargs.setdefault("pool_size", 10)
-        kwargs.setdefault("max_overflow", 20)
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
         # No ping before each checkout (a round trip per request, a fifth of the server's
         # throughput in benchmarks/campaign_load.py). A connection the server dropped fails
         # its request once; SQLAlchemy then discards the whole pool and the API answers 503

@@ -22,7 +22,6 @@ from typing import BinaryIO
 from gardencity.errors import InvalidRequestError
 from gardencity.messages import Catalogue
 from gardencity.storage.images import IMAGE_TYPES, clean_photo
-from gardencity.storage.photo_pool import PhotoPool
 
 __all__ = ["DEFAULT_TYPES", "CheckedFile", "FileStore", "StoredFile", "detect_media_type"]
 MESSAGES = Catalogue(__package__)
@@ -95,13 +94,8 @@ class FileStore:
         *,
         max_bytes: int = 20_000_000,
         allowed_types: Mapping[str, str] | None = None,
-        photo_pool: PhotoPool | None = None,
     ) -> None:
-        """``photo_pool``: worker processes that clean photos (a server passes one, so
-        that cleaning does not hold the GIL against its request threads); without one,
-        photos are cleaned in the calling thread."""
         self.root = Path(root)
-        self.photo_pool = photo_pool
         self.max_bytes = max_bytes
         self.allowed = dict(allowed_types or DEFAULT_TYPES)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -177,8 +171,9 @@ class FileStore:
                 MESSAGES.message("file_type_mismatch", actual=media_type, declared=declared_type)
             )
         if clean_photos and media_type in IMAGE_TYPES:
-            clean = self.photo_pool.clean if self.photo_pool is not None else clean_photo
-            return CheckedFile(*clean(content, media_type))
+            # in the calling (request) thread: jpegtran runs in its own process and Pillow
+            # decodes without the GIL, so the other threads keep running meanwhile
+            return CheckedFile(*clean_photo(content, media_type))
         return CheckedFile(content, media_type, hashlib.sha256(content).hexdigest())
 
     def store(self, checked: CheckedFile) -> StoredFile:

@@ -153,7 +153,7 @@ def strip_metadata(content: bytes, media_type: str) -> CleanImage:
 
 def clean_photo(content: bytes, media_type: str) -> tuple[bytes, str, str]:
     """:func:`strip_metadata` and the SHA-256 of its result: (content, media type, hash),
-    plain values that cross to and from a worker process (gardencity.storage.photo_pool)."""
+    what the file store keeps."""
     cleaned = strip_metadata(content, media_type)
     return cleaned.content, cleaned.media_type, hashlib.sha256(cleaned.content).hexdigest()
 
