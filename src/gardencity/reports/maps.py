@@ -42,6 +42,7 @@ __all__ = [
     "layer_map",
     "legend_entry",
     "map_style",
+    "no_idle_draw",
     "png_base64",
     "shortfall_map",
 ]
@@ -75,10 +76,26 @@ def map_style() -> Iterator[None]:
 
 
 def png_base64(fig: Any) -> str:
+    """The figure cropped to its content, drawn once: ``bbox_inches="tight"`` would draw it
+    twice (a first pass only to find the content's extent), so the extent is measured from
+    the artists' laid-out sizes and handed to ``savefig`` as a fixed box (the same pixels)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
+    extent = fig.get_tightbbox(fig.canvas.get_renderer())
+    pad = matplotlib.rcParams["savefig.pad_inches"]
+    fig.savefig(buffer, format="png", bbox_inches=extent.padded(pad, pad))
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+@contextmanager
+def no_idle_draw(fig: Any) -> Iterator[None]:
+    """geopandas' ``plot`` ends with ``canvas.draw_idle()``: on Agg a full render of a figure
+    that :func:`png_base64` renders anyway; while plotting, that render is skipped."""
+    fig.canvas.draw_idle = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        del fig.canvas.draw_idle
 
 
 BAND = 0.14  # share of the map's height kept free below the data for the scale bar and arrow
@@ -321,24 +338,25 @@ def choropleth(
     below_style = words.style("layers", "districts_below_minimum")
     with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
-        zones.plot(
-            ax=ax,
-            column=column,
-            cmap="YlGn",
-            edgecolor=outline.stroke,
-            linewidth=outline.points(),
-            legend=True,
-            legend_kwds={"shrink": 0.6, "label": unit},
-            missing_kwds=drawn(no_data, polygons=True),
-        )
-        handles: list[Any] = []
-        if threshold is not None:
-            below = zones[zones[column] < threshold]
-            if len(below):
-                hatched = drawn(below_style, polygons=True) | {"facecolor": "none"}
-                below.plot(ax=ax, **hatched)
-                label = f"{labels['legend_below']} {threshold:g} {unit}"
-                handles.append(Patch(**(hatched | {"linewidth": 1}), label=label))
+        with no_idle_draw(fig):
+            zones.plot(
+                ax=ax,
+                column=column,
+                cmap="YlGn",
+                edgecolor=outline.stroke,
+                linewidth=outline.points(),
+                legend=True,
+                legend_kwds={"shrink": 0.6, "label": unit},
+                missing_kwds=drawn(no_data, polygons=True),
+            )
+            handles: list[Any] = []
+            if threshold is not None:
+                below = zones[zones[column] < threshold]
+                if len(below):
+                    hatched = drawn(below_style, polygons=True) | {"facecolor": "none"}
+                    below.plot(ax=ax, **hatched)
+                    label = f"{labels['legend_below']} {threshold:g} {unit}"
+                    handles.append(Patch(**(hatched | {"linewidth": 1}), label=label))
         missing = zones[zones[column].isna()]
         if len(missing):
             label = words.label("layers", "no_data", lang)
@@ -385,9 +403,10 @@ def shortfall_map(
     with map_style():
         fig, ax = plt.subplots(figsize=(7.2, 6.4))
         short = districts[districts.index.astype(str).isin(list(amounts))]
-        districts.plot(ax=ax, **drawn(outline, polygons=True))
-        if len(short):
-            short.plot(ax=ax, **drawn(shortfall, polygons=True))
+        with no_idle_draw(fig):
+            districts.plot(ax=ax, **drawn(outline, polygons=True))
+            if len(short):
+                short.plot(ax=ax, **drawn(shortfall, polygons=True))
         for zone_id, name, point in zip(
             districts.index.astype(str),
             districts["name"],

@@ -14,7 +14,13 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 from gardencity.io.raster import Raster
-from gardencity.reports.maps import add_legend, add_scale_and_north, map_style, png_base64
+from gardencity.reports.maps import (
+    add_legend,
+    add_scale_and_north,
+    map_style,
+    no_idle_draw,
+    png_base64,
+)
 from gardencity.vocabulary import vocabulary
 
 __all__ = ["green_cover_map", "heat_island_map"]
@@ -71,7 +77,8 @@ def green_cover_map(
             vmax=3,
             interpolation="nearest",
         )
-        zones.boundary.plot(ax=ax, color=outline.stroke, linewidth=outline.points())
+        with no_idle_draw(fig):
+            zones.boundary.plot(ax=ax, color=outline.stroke, linewidth=outline.points())
         _names(ax, zones)
         handles = [
             Patch(
@@ -104,7 +111,8 @@ def heat_island_map(
         image = ax.imshow(shown, extent=extent, cmap="RdYlBu_r", interpolation="nearest")
         fig.colorbar(image, ax=ax, shrink=0.6, label="℃")
         outline = vocabulary().style("layers", "districts")
-        zones.boundary.plot(ax=ax, color=outline.stroke, linewidth=outline.points())
+        with no_idle_draw(fig):
+            zones.boundary.plot(ax=ax, color=outline.stroke, linewidth=outline.points())
         _names(ax, zones)
         x0, x1, y0, y1 = extent
         add_scale_and_north(ax, (x0, y0, x1, y1), lang)

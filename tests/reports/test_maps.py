@@ -1,0 +1,63 @@
+"""The report's maps and charts are drawn once each, and look as a tight crop looks."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from gardencity.reports import write_report
+from gardencity.reports.maps import map_style, png_base64
+
+
+def test_every_figure_of_the_report_is_drawn_once(
+    demo_assessment,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    draws = []
+    original = Figure.draw
+
+    def counted(self: Figure, renderer):  # type: ignore[no-untyped-def]
+        draws.append(self)
+        return original(self, renderer)
+
+    monkeypatch.setattr(Figure, "draw", counted)
+    path = write_report(
+        demo_assessment.to_dict(),
+        demo_assessment.zones,
+        demo_assessment.diagnostics,
+        tmp_path / "report.html",
+    )
+    images = re.findall(r'src="data:image/png;base64,', path.read_text(encoding="utf-8"))
+    assert len(images) >= 6
+    assert len(draws) == len(images)  # a tight crop drew each figure twice
+
+
+def test_the_crop_is_the_tight_crop_pixel_for_pixel() -> None:
+    import matplotlib.pyplot as plt
+
+    def chart() -> Figure:
+        # a legend outside the axes, as on the report's maps
+        with map_style():
+            fig, ax = plt.subplots(figsize=(7.2, 3.2))
+            ax.bar(["甲区", "乙区"], [3.0, 5.0], label="绿地率")
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+            ax.set_title("各区绿地率")
+        return fig
+
+    with map_style():
+        ours = np.asarray(Image.open(io.BytesIO(base64.b64decode(png_base64(chart())))))
+        buffer = io.BytesIO()
+        fig = chart()
+        fig.savefig(buffer, format="png", bbox_inches="tight")
+        plt.close(fig)
+        tight = np.asarray(Image.open(buffer))
+    assert ours.shape == tight.shape
+    assert (ours == tight).all()
