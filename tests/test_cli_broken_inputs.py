@@ -178,7 +178,7 @@ CATALOGUE = [
     Broken("unknown standard / validate", _unknown_standard,
            ("validate", "--lang", "en", "WS"), 2, ("Unknown standard 'gb9999'", "gb55014_2021")),
     Broken("unknown standard / assess", _unknown_standard,
-           ("assess", "WS"), 2, ("Unknown standard 'gb9999'",)),
+           ("assess", "WS"), 2, ("未知标准“gb9999”", "gb55014_2021")),
     Broken("management evidence missing", _evidence_missing, ("validate", "WS"), 0,
            ("证明材料文件不存在：docs/批复.pdf",)),
     Broken("canopy values outside the classes", _canopy_codes, ("validate", "--lang", "en", "WS"),

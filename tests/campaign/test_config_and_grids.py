@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -42,8 +43,10 @@ def test_every_problem_of_a_bad_city_file_at_once(tmp_path: Path) -> None:
     )
     with pytest.raises(InvalidRequestError) as caught:
         load_campaign_config(city)
-    message = str(caught.value)
-    assert "no_such_thing" in message and "archived" in message and "1, 2, 3" in message
+    zh, en = caught.value.text("zh"), caught.value.text("en")
+    assert "no_such_thing" in zh and "archived" in zh and "1、2、3" in zh
+    assert "no_such_thing" in en and "archived" in en and "1, 2, 3" in en
+    assert not re.search(r"[\u4e00-\u9fff]", en.replace("归档", "")), en
 
 
 def test_negative_sla_hours_are_refused(tmp_path: Path) -> None:

@@ -108,11 +108,12 @@ def test_a_damaged_archive_is_refused_and_changes_nothing(
             dst.addfile(member, io.BytesIO(content))
     assert verify_archive(damaged) == ["table cases: checksum mismatch (archive damaged)"]
     target = f"sqlite:///{tmp_path / 'target.db'}"
-    with pytest.raises(BackupError, match="was not restored"):
+    with pytest.raises(BackupError, match="备份文件未恢复"):
         restore(damaged, target, tmp_path / "f2")
     assert not (tmp_path / "target.db").exists() or _count(target) == 0
-    with pytest.raises(BackupError, match="not a gardencity backup"):
+    with pytest.raises(BackupError, match="不是 gardencity 备份文件") as caught:
         restore(tmp_path / "files" / "nothing.tar", target, tmp_path / "f2")
+    assert "is not a gardencity backup" in caught.value.text("en")
 
 
 def _count(url: str) -> int:
@@ -162,6 +163,6 @@ def test_a_failing_restore_leaves_the_target_unchanged(
             member.size = len(data)
             dst.addfile(member, io.BytesIO(data))
     target = f"sqlite:///{tmp_path / 'target.db'}"
-    with pytest.raises(BackupError, match="rolled back"):
+    with pytest.raises(BackupError, match="已回滚"):
         restore(broken, target, tmp_path / "f3")
     assert _count(target) == 0

@@ -82,5 +82,6 @@ def test_rasters_cover_the_city_in_its_crs(demo_city: Path) -> None:
 
 
 def test_existing_workspace_is_protected(demo_city: Path) -> None:
-    with pytest.raises(WorkspaceError, match="already exists"):
+    with pytest.raises(WorkspaceError, match="已有工作区") as refused:
         generate_demo_city(demo_city, "S")
+    assert "already exists" in refused.value.text("en")

@@ -79,8 +79,18 @@ def test_a_refusal_is_shown_to_the_admin_in_the_providers_words(
     rows = n.env.client.get("/api/v1/notifications/deliveries", headers=admin).json()
     errors = {r["channel"]: r for r in rows}
     assert errors["dingtalk"]["status"] == "failed"  # a wrong signature is not retried
-    assert errors["dingtalk"]["last_error"] == "钉钉 errcode 310000: sign not match"
-    assert errors["wecom"]["last_error"] == "企业微信 errcode 93000: invalid webhook url"
+    assert errors["dingtalk"]["last_error"] == (
+        "钉钉群机器人返回错误码 310000（sign not match），请按其说明检查机器人设置"
+    )
+    assert errors["wecom"]["last_error"].startswith("企业微信群机器人返回错误码 93000（invalid")
+    english = n.env.client.get(
+        "/api/v1/notifications/deliveries", headers=admin | {"Accept-Language": "en"}
+    ).json()
+    shown = {r["channel"]: r["last_error"] for r in english}
+    assert shown["dingtalk"] == (
+        "DingTalk group robot answered error code 310000 (sign not match): "
+        "check the robot's settings as it says"
+    )
     assert errors["wecom"]["recipient"] == "鼓楼区第1街道"
     # the test button says the same at once
     test = n.env.client.post(f"/api/v1/notifications/channels/{bad['id']}/test", headers=admin)

@@ -78,5 +78,6 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 
 
 def test_a_malformed_section_says_what_it_must_be(tmp_path: Path) -> None:
-    with pytest.raises(InvalidRequestError, match="must be a mapping"):
+    with pytest.raises(InvalidRequestError, match="须为键值映射") as refused:
         load_notification_config(_city(tmp_path, ["rules"]))
+    assert "'notifications' must be a mapping" in refused.value.text("en")

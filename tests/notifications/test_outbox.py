@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from gardencity.auth.models import User
+from gardencity.notifications.channels.base import MESSAGES
 from gardencity.notifications.delivery import DeliveryWorker
 from gardencity.notifications.models import Notification
 from tests.notifications._receivers import WEBHOOK_SECRET
@@ -73,7 +74,9 @@ def test_failures_are_retried_with_back_off_then_given_up(make_notify: Factory) 
     row = _rows(n, channel="webhook")[0]
     assert (row.status, row.attempts) == ("pending", 1)
     assert row.next_attempt_at == start + timedelta(seconds=30)
-    assert row.last_error == 'HTTP 503: {"error": "busy"}'
+    shown = MESSAGES.shown(row.last_error, "en")
+    assert shown == 'The city system answered HTTP 503 ({"error": "busy"})', shown
+    assert MESSAGES.shown(row.last_error, "zh") == '业务系统返回 HTTP 503（{"error": "busy"}）'
     assert n.deliver() == 0  # not due yet
     n.env.clock.advance(seconds=30)
     n.deliver()

@@ -281,11 +281,13 @@ def test_an_unknown_section_is_refused_with_the_kinds(s_report, tmp_path: Path) 
     old = tmp_path / "t2"
     old.mkdir()
     (old / "self_assessment.yaml").write_text("title: x\nsummary_heading: 一、概况\n", "utf-8")
-    with pytest.raises(DataError, match="old format"):
+    with pytest.raises(DataError, match="旧格式") as error:
         build_document(data, templates=old)
+    assert "old format" in error.value.text("en")
     leak = _template(
         tmp_path / "t3",
         lambda raw: raw["sections"].append({"heading": "说明", "text": "数值由 gardencity 测算"}),
     )
-    with pytest.raises(DataError, match="internal wording"):
+    with pytest.raises(DataError, match="内部用语") as error:
         build_document(data, edition="experts", templates=leak)
+    assert "internal wording" in error.value.text("en")

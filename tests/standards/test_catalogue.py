@@ -131,9 +131,10 @@ indicators:
     )
     with pytest.raises(StandardError) as info:
         load_standard(bad)
-    message = str(info.value)
+    message = info.value.text("en")
     assert "bad.yaml" in message and "indicator 'a'" in message
     assert "op" in message and "confidence" in message and "Fix" in message
+    assert "2 处问题" in str(info.value) and "请更正这些字段" in str(info.value)
 
 
 def test_unknown_source_and_duplicate_ids_are_reported_together(tmp_path: Path) -> None:
@@ -154,13 +155,16 @@ def test_unknown_source_and_duplicate_ids_are_reported_together(tmp_path: Path) 
     )
     with pytest.raises(StandardError) as info:
         load_standard(bad)
-    assert "duplicate id" in str(info.value) and "'NOPE'" in str(info.value)
+    assert "id 重复" in str(info.value) and "“NOPE”" in str(info.value)
+    assert "duplicate id" in info.value.text("en") and "'NOPE'" in info.value.text("en")
 
 
 def test_unknown_standard_and_unknown_extends(tmp_path: Path) -> None:
-    with pytest.raises(StandardError, match="Unknown standard 'nope'"):
+    with pytest.raises(StandardError, match="未知标准“nope”") as caught:
         load_standard("nope")
+    assert caught.value.text("en").startswith("Unknown standard 'nope'")
     own = tmp_path / "x.yaml"
     own.write_text("extends: nope\nindicators: []\n", encoding="utf-8")
-    with pytest.raises(StandardError, match="extends unknown standard 'nope'"):
+    with pytest.raises(StandardError, match="所继承的标准“nope”不存在") as caught:
         load_standard(own)
+    assert "extends unknown standard 'nope'" in caught.value.text("en")

@@ -4,6 +4,7 @@ re-evaluated indicators equal a full assessment of the edited workspace."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -142,14 +143,23 @@ def test_the_other_indicators_and_statuses_come_from_the_base_run(
 def test_edits_outside_the_city_or_not_polygons_are_refused_with_a_fix(
     whatif: IncrementalAssessment,
 ) -> None:
-    with pytest.raises(InvalidRequestError, match="outside the built-up area"):
-        whatif.add_park(shapely.box(0, 0, 100, 100))
-    with pytest.raises(InvalidRequestError, match="polygon"):
-        whatif.add_park(shapely.LineString([(481_000, 3_791_000), (481_100, 3_791_000)]))
-    with pytest.raises(InvalidRequestError, match="no green space"):
-        whatif.remove_park("no-such-park")
-    with pytest.raises(InvalidRequestError, match="no residential parcel"):
-        whatif.remove_residential("no-such-parcel")
+    edits = [
+        (lambda: whatif.add_park(shapely.box(0, 0, 100, 100)), "建成区", "outside the built-up"),
+        (
+            lambda: whatif.add_park(
+                shapely.LineString([(481_000, 3_791_000), (481_100, 3_791_000)])
+            ),
+            "公园须为面",
+            "park must be a polygon",
+        ),
+        (lambda: whatif.remove_park("no-such-park"), "没有绿地", "No green space"),
+        (lambda: whatif.remove_residential("x"), "没有居住用地地块", "No residential parcel"),
+    ]
+    for edit, zh, en in edits:
+        with pytest.raises(InvalidRequestError) as caught:
+            edit()
+        assert zh in caught.value.text("zh") and en in caught.value.text("en")
+        assert not re.search(r"[\u4e00-\u9fff]", caught.value.text("en"))
 
 
 def test_shading_a_road_gives_what_a_full_run_of_the_burned_copy_gives(

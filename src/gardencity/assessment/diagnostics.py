@@ -18,9 +18,11 @@ from gardencity.assessment.results import Assessment
 from gardencity.assessment.thresholds import is_failing
 from gardencity.errors import GardenCityError, StandardError
 from gardencity.indicators import FAMILIES, Diagnostic
+from gardencity.messages import Catalogue
 from gardencity.standards.schema import Standard
 
 __all__ = ["build_diagnostics"]
+MESSAGES = Catalogue(__package__)
 
 
 def _spec_params(standard: Standard, measure: str) -> dict[str, Any] | None:
@@ -61,8 +63,7 @@ def _family_layers(
     undeclared = sorted(set(built) - set(diagnostic.layers))
     if undeclared:
         raise StandardError(
-            f"The diagnostics of '{diagnostic.measure}' returned undeclared layer(s) "
-            f"{undeclared}. Fix: list them in its Diagnostic(layers=...)."
+            MESSAGES.message("undeclared_layers", measure=diagnostic.measure, layers=undeclared)
         )
     return built
 

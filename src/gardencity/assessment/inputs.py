@@ -14,9 +14,11 @@ import shapely
 from gardencity.errors import DataError
 from gardencity.io.vector import clip_to
 from gardencity.io.workspace import Workspace
+from gardencity.messages import Catalogue
 from gardencity.toolkit import CITY_ZONE, RunContext
 
 __all__ = ["CITY_ZONE", "INPUT_LAYERS", "AssessmentInputs"]
+MESSAGES = Catalogue(__package__)
 
 CLIPPED = (
     "land_use",
@@ -89,7 +91,7 @@ class AssessmentInputs:
         layer = self.workspace.load_layer("built_up_area")
         assert layer is not None
         if layer.empty:
-            raise DataError("The built_up_area layer is empty. Fix: draw the 建成区 boundary.")
+            raise DataError(MESSAGES.message("built_up_area_empty"))
         geom = shapely.union_all(layer.geometry.to_numpy())
         return gpd.GeoDataFrame(
             {"name": [self.workspace.config.city.name]}, geometry=[geom], crs=layer.crs

@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gardencity.errors import InvalidRequestError
+from gardencity.messages import Catalogue, Listing, Message
 
 __all__ = [
     "CampaignConfig",
@@ -32,6 +33,7 @@ __all__ = [
     "deadline_for",
     "load_campaign_config",
 ]
+MESSAGES = Catalogue(__package__)
 
 DEFAULTS = Path(__file__).with_name("data") / "campaign.yaml"
 PRIORITIES = ("urgent", "high", "normal", "low")
@@ -143,7 +145,9 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
             by_key = {row[keyed[key]]: row for row in base[key]}
             for row in value:
                 if not isinstance(row, dict) or keyed[key] not in row:
-                    raise InvalidRequestError(f"{key}: every entry needs '{keyed[key]}'")
+                    raise InvalidRequestError(
+                        MESSAGES.message("config.entry_needs_key", section=key, key=keyed[key])
+                    )
                 by_key[row[keyed[key]]] = row
             merged[key] = list(by_key.values())
         elif isinstance(value, dict) and isinstance(base.get(key), dict):
@@ -160,9 +164,11 @@ def load_campaign_config(city_file: Path | None = None) -> CampaignConfig:
         try:
             override = yaml.safe_load(Path(city_file).read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
-            raise InvalidRequestError(f"cannot read campaign config {city_file}: {exc}") from exc
+            raise InvalidRequestError(
+                MESSAGES.message("config.unreadable", path=city_file, detail=exc)
+            ) from exc
         if not isinstance(override, dict):
-            raise InvalidRequestError(f"{city_file}: the top level must be a mapping")
+            raise InvalidRequestError(MESSAGES.message("config.not_a_mapping", path=city_file))
         raw = _merge(raw, override)
     try:
         config = CampaignConfig(
@@ -177,36 +183,34 @@ def load_campaign_config(city_file: Path | None = None) -> CampaignConfig:
         )
     except (ValidationError, KeyError, TypeError) as exc:
         source = city_file or DEFAULTS
-        raise InvalidRequestError(f"campaign config {source} is invalid:\n{exc}") from exc
+        raise InvalidRequestError(
+            MESSAGES.message("config.invalid", path=source, detail=exc)
+        ) from exc
     problems = _cross_checks(config)
     if problems:
         source = city_file or DEFAULTS
-        raise InvalidRequestError(
-            f"campaign config {source} is invalid:\n- " + "\n- ".join(problems)
-        )
+        listed = Listing(tuple(problems), ("\n- ", "\n- "))
+        raise InvalidRequestError(MESSAGES.message("config.problems", path=source, problems=listed))
     return config
 
 
-def _cross_checks(config: CampaignConfig) -> list[str]:
+def _cross_checks(config: CampaignConfig) -> list[Message]:
     problems = [
-        f"sla row for unknown category '{c}' (known: {sorted(config.categories)})"
+        MESSAGES.message("config.sla_unknown_category", code=c, known=sorted(config.categories))
         for c in config.sla
         if c != "*" and c not in config.categories
     ]
     if "*" not in config.sla:
-        problems.append("sla needs a default row with category '*'")
+        problems.append(MESSAGES.message("config.sla_no_default"))
     missing = set(STATES) - set(config.status_labels)
     if missing:
-        problems.append(f"status_labels lacks {sorted(missing)}")
+        problems.append(MESSAGES.message("config.status_labels_missing", states=sorted(missing)))
     extra = set(config.status_labels) - set(STATES)
     if extra:
-        problems.append(
-            f"status_labels has unknown states {sorted(extra)}; labels map onto the seven "
-            "fixed states, they cannot add new ones"
-        )
+        problems.append(MESSAGES.message("config.status_labels_extra", states=sorted(extra)))
     levels = [s.level for s in config.escalation]
     if levels != list(range(1, len(levels) + 1)):
-        problems.append("escalation levels must be 1, 2, 3 … in order")
+        problems.append(MESSAGES.message("config.escalation_order"))
     return problems
 
 
@@ -215,6 +219,6 @@ def deadline_for(
 ) -> datetime:
     """Deadline = dispatch time + the SLA hours of (category or '*', priority)."""
     if priority not in PRIORITIES:
-        raise InvalidRequestError(f"priority must be one of {PRIORITIES}")
+        raise InvalidRequestError(MESSAGES.message("config.unknown_priority", known=PRIORITIES))
     row = config.sla.get(category) or config.sla["*"]
     return dispatched_at + timedelta(hours=float(getattr(row, priority)))

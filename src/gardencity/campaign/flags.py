@@ -23,8 +23,10 @@ from gardencity.campaign.ranking import (
 )
 from gardencity.campaign.service import CLOCK_RUNNING
 from gardencity.errors import InvalidRequestError
+from gardencity.messages import Catalogue
 
 __all__ = ["compute_flags", "exposure_board", "record_spot_check", "unit_statistics"]
+MESSAGES = Catalogue(__package__)
 
 RANKED_KINDS = ("district", "street", "responsible", "department", "community")
 
@@ -142,9 +144,9 @@ def record_spot_check(
 ) -> SpotCheck:
     authorize(actor, "spot_check.create")
     if session.get(Unit, unit_id) is None:
-        raise InvalidRequestError(f"unit {unit_id} does not exist")
+        raise InvalidRequestError(MESSAGES.message("errors.unit_missing", unit_id=unit_id))
     if not 0 <= score <= 100:
-        raise InvalidRequestError("score must be between 0 and 100")
+        raise InvalidRequestError(MESSAGES.message("errors.score_range"))
     check = SpotCheck(
         unit_id=unit_id, inspector_id=actor.id, score=score, note=note, checked_at=ctx.now()
     )

@@ -67,7 +67,7 @@ def new_attachment(
     Only photos can be public; a public document is refused.
     """
     if role not in ROLES:
-        raise InvalidRequestError(f"role must be one of {', '.join(ROLES)}")
+        raise InvalidRequestError(MESSAGES.message("errors.attachment_role", known=list(ROLES)))
     checked = (
         content
         if isinstance(content, CheckedFile)

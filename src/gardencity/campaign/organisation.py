@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 from gardencity.auth.models import ApiKey, AuditEntry, Grid, LeaderAssignment, Unit, User
 from gardencity.auth.passwords import check_password_policy, hash_password, hash_secret, new_secret
 from gardencity.auth.permissions import UnitTree, authorize
-from gardencity.auth.roles import Role
+from gardencity.auth.roles import Role, role_label
 from gardencity.auth.sessions import revoke_user_tokens
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.grids import check_grid_tiling
 from gardencity.campaign.schemas import DbId
 from gardencity.errors import ConflictError, InvalidRequestError, NotFoundError
-from gardencity.messages import Catalogue, Listing
+from gardencity.messages import Catalogue, Listing, Message
 from gardencity.text import CleanInput
 
 __all__ = [
@@ -94,32 +94,34 @@ def audit(
     )
 
 
-def _flush_unique(session: Session, what: str) -> None:
+def _flush_unique(session: Session, what: Message) -> None:
     try:
         session.flush()
     except IntegrityError as exc:
         session.rollback()
-        raise ConflictError(f"{what} already exists (names and codes must be unique)") from exc
+        raise ConflictError(MESSAGES.message("errors.already_exists", what=what)) from exc
 
 
 def create_unit(session: Session, ctx: ServiceContext, actor: User | None, data: UnitIn) -> Unit:
     if actor is not None:
         authorize(actor, "unit.manage")
     if data.parent_id is not None and session.get(Unit, data.parent_id) is None:
-        raise InvalidRequestError(f"parent unit {data.parent_id} does not exist")
+        raise InvalidRequestError(
+            MESSAGES.message("errors.parent_unit_missing", unit_id=data.parent_id)
+        )
     unit = Unit(**data.model_dump(), created_at=ctx.now())
     session.add(unit)
     session.info.pop("unit_tree", None)
-    _flush_unique(session, f"unit code '{data.code}'")
+    _flush_unique(session, MESSAGES.message("errors.unit_code_taken", code=data.code))
     audit(session, ctx, actor, "unit.create", unit, data.model_dump())
     return unit
 
 
 def _check_user_unit(session: Session, role: Role, unit_id: int | None) -> None:
     if unit_id is not None and session.get(Unit, unit_id) is None:
-        raise InvalidRequestError(f"unit {unit_id} does not exist")
+        raise InvalidRequestError(MESSAGES.message("errors.unit_missing", unit_id=unit_id))
     if role in {Role.COORDINATOR, Role.OFFICER, Role.INSPECTOR} and unit_id is None:
-        raise InvalidRequestError(f"a {role.value} needs a unit_id (the unit they work for)")
+        raise InvalidRequestError(MESSAGES.message("errors.role_needs_unit", role=role_label(role)))
 
 
 def create_user(session: Session, ctx: ServiceContext, actor: User | None, data: UserIn) -> User:
@@ -130,7 +132,7 @@ def create_user(session: Session, ctx: ServiceContext, actor: User | None, data:
     values = data.model_dump(exclude={"password"})
     user = User(**values, password_hash=hash_password(data.password), created_at=ctx.now())
     session.add(user)
-    _flush_unique(session, f"user name '{data.username}'")
+    _flush_unique(session, MESSAGES.message("errors.username_taken", username=data.username))
     audit(session, ctx, actor, "user.create", user, {**values, "role": data.role.value})
     return user
 
@@ -141,7 +143,7 @@ def update_user(
     authorize(actor, "user.manage")
     user = session.get(User, user_id)
     if user is None:
-        raise NotFoundError(f"user {user_id} not found")
+        raise NotFoundError(MESSAGES.message("errors.user_not_found", user_id=user_id))
     changes = patch.model_dump(exclude_unset=True, exclude={"password"})
     # null leaves a field as it is, except the unit, which a null removes
     changes = {k: v for k, v in changes.items() if v is not None or k == "unit_id"}
@@ -166,12 +168,14 @@ def assign_leader(
         authorize(actor, "leader.manage")
     leader = session.get(User, user_id)
     if leader is None or leader.role != Role.LEADER:
-        raise InvalidRequestError(f"user {user_id} is not a leader (role 'leader')")
+        raise InvalidRequestError(MESSAGES.message("errors.not_a_leader", user_id=user_id))
     if session.get(Unit, unit_id) is None:
-        raise InvalidRequestError(f"unit {unit_id} does not exist")
+        raise InvalidRequestError(MESSAGES.message("errors.unit_missing", unit_id=unit_id))
     assignment = LeaderAssignment(user_id=user_id, unit_id=unit_id)
     session.add(assignment)
-    _flush_unique(session, f"leader {user_id} on unit {unit_id}")
+    _flush_unique(
+        session, MESSAGES.message("errors.leader_taken", user_id=user_id, unit_id=unit_id)
+    )
     audit(
         session, ctx, actor, "leader.assign", assignment, {"user_id": user_id, "unit_id": unit_id}
     )
@@ -216,9 +220,9 @@ def import_grids(
         grid.set_bounds(row.geometry)
         rows.append(grid)
     if unknown:
+        codes = sorted(set(unknown))[:20]
         raise InvalidRequestError(
-            f"unknown unit codes in '{unit_code_column}': {sorted(set(unknown))[:20]}. Fix: create "
-            "the units first or correct the codes."
+            MESSAGES.message("errors.unknown_unit_codes", column=unit_code_column, codes=codes)
         )
     session.execute(delete(Grid))
     session.add_all(rows)
@@ -246,7 +250,7 @@ def revoke_api_key(session: Session, ctx: ServiceContext, actor: User, key_id: i
     authorize(actor, "api_key.manage")
     key = session.get(ApiKey, key_id)
     if key is None:
-        raise NotFoundError(f"api_key {key_id} not found")
+        raise NotFoundError(MESSAGES.message("errors.api_key_not_found", key_id=key_id))
     key.is_active = False
     audit(session, ctx, actor, "api_key.revoke", key, {"name": key.name})
 

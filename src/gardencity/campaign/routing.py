@@ -176,7 +176,7 @@ def route_with_index(
     """:func:`route_case` on a prepared :class:`RoutingIndex`."""
     category = config.categories.get(category_code)
     if category is None:
-        raise InvalidRequestError(f"unknown category '{category_code}'")
+        raise InvalidRequestError(MESSAGES.message("errors.unknown_category", code=category_code))
     point = shapely.Point(lonlat)
     row = index.locate(lonlat)
     grid_code = str(index.grid_codes[row]) if row is not None else None

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from gardencity.messages import Catalogue
 from gardencity.text import CleanInput
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Source",
     "parse_bbox",
 ]
+MESSAGES = Catalogue(__package__)
 
 Source = Literal[
     "self_check",
@@ -226,8 +228,8 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     except ValueError:
         parts = ()
     if len(parts) != 4:
-        raise InvalidRequestError("bbox must be four numbers: minlon,minlat,maxlon,maxlat")
+        raise InvalidRequestError(MESSAGES.message("errors.bbox_four_numbers"))
     minx, miny, maxx, maxy = parts
     if minx > maxx or miny > maxy:
-        raise InvalidRequestError("bbox must be minlon,minlat,maxlon,maxlat with min <= max")
+        raise InvalidRequestError(MESSAGES.message("errors.bbox_order"))
     return minx, miny, maxx, maxy

@@ -224,8 +224,9 @@ def _filtered(
     if filters.status:
         unknown = sorted(set(filters.status) - {s.value for s in S})
         if unknown:
+            known = [s.value for s in S]
             raise InvalidRequestError(
-                f"unknown status {unknown}; use one of {[s.value for s in S]}"
+                MESSAGES.message("errors.unknown_status", unknown=unknown, known=known)
             )
         query = query.where(Case.status.in_(filters.status))
     if filters.unit_id is not None:
@@ -334,7 +335,7 @@ def _after_photos(case: Case, ids: Sequence[int]) -> list[Attachment]:
     chosen = [a for a in case.attachments if a.id in set(ids)]
     missing = sorted(set(ids) - {a.id for a in chosen})
     if missing:
-        raise InvalidRequestError(f"attachments {missing} do not belong to this case")
+        raise InvalidRequestError(MESSAGES.message("errors.attachments_elsewhere", ids=missing))
     return [a for a in chosen if a.role == "after" and a.media_type.startswith("image/")]
 
 
@@ -468,14 +469,14 @@ def _location(data: CaseIn) -> shapely.Geometry:
         try:
             geometry = shape(data.geometry.model_dump())
         except Exception as exc:
-            raise InvalidRequestError(f"geometry is not valid GeoJSON: {exc}") from exc
-        if geometry.is_empty or not geometry.is_valid:
             raise InvalidRequestError(
-                "geometry is empty or invalid (self-intersecting?). Fix: draw it again."
-            )
+                MESSAGES.message("errors.geometry_not_geojson", detail=exc)
+            ) from exc
+        if geometry.is_empty or not geometry.is_valid:
+            raise InvalidRequestError(MESSAGES.message("errors.geometry_invalid"))
         minx, miny, maxx, maxy = geometry.bounds
         if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-            raise InvalidRequestError("geometry must be WGS 84 longitude/latitude")
+            raise InvalidRequestError(MESSAGES.message("errors.geometry_not_lonlat"))
         return geometry
     if data.lon is None or data.lat is None:
         raise InvalidRequestError(MESSAGES.message("location_missing"))

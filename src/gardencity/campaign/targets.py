@@ -21,6 +21,7 @@ from gardencity.campaign.models import Target, TargetReport
 from gardencity.campaign.organisation import _flush_unique, audit
 from gardencity.campaign.schemas import DbId
 from gardencity.errors import InvalidRequestError, NotFoundError
+from gardencity.messages import Catalogue
 from gardencity.text import CleanInput
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "progress_table",
     "target_progress",
 ]
+MESSAGES = Catalogue(__package__)
 
 
 class TargetIn(CleanInput):
@@ -87,13 +89,15 @@ def create_target(session: Session, ctx: ServiceContext, actor: User, data: Targ
     authorize(actor, "target.manage")
     unit = session.get(Unit, data.unit_id)
     if unit is None:
-        raise InvalidRequestError(f"unit {data.unit_id} does not exist")
+        raise InvalidRequestError(MESSAGES.message("errors.unit_missing", unit_id=data.unit_id))
     if data.metric not in ctx.config.target_metrics:
-        known = ", ".join(sorted(ctx.config.target_metrics))
-        raise InvalidRequestError(f"unknown metric '{data.metric}'; known: {known}")
+        known = sorted(ctx.config.target_metrics)
+        raise InvalidRequestError(
+            MESSAGES.message("errors.unknown_metric", metric=data.metric, known=known)
+        )
     target = Target(**data.model_dump(), created_at=ctx.now())
     session.add(target)
-    _flush_unique(session, "a target for this district, action, metric and year")
+    _flush_unique(session, MESSAGES.message("errors.target_taken"))
     audit(session, ctx, actor, "target.create", target, data.model_dump())
     return target
 
@@ -104,13 +108,13 @@ def add_report(
     """A district reports progress; evidence files must already be in the file store."""
     target = session.get(Target, target_id)
     if target is None:
-        raise NotFoundError(f"target {target_id} not found")
+        raise NotFoundError(MESSAGES.message("errors.target_not_found", target_id=target_id))
     authorize(
         actor, "target.report", unit_ids=[target.unit_id], tree=UnitTree.from_session(session)
     )
     missing = [sha for sha in data.evidence_sha256 if not ctx.files.exists(sha)]
     if missing:
-        raise InvalidRequestError(f"evidence files not uploaded: {missing}")
+        raise InvalidRequestError(MESSAGES.message("errors.evidence_missing", files=missing))
     report = TargetReport(
         target_id=target_id,
         value=data.value,

@@ -36,9 +36,11 @@ from gardencity.db.migrate import current_revision, head_revision, upgrade
 from gardencity.db.registry import load_models
 from gardencity.db.types import Geometry, UtcDateTime
 from gardencity.errors import BackupError
+from gardencity.messages import Catalogue, Listing
 from gardencity.storage.files import FileStore
 
 __all__ = ["FORMAT", "BackupManifest", "backup", "restore", "verify_archive"]
+MESSAGES = Catalogue(__package__)
 
 FORMAT = 1
 BATCH = 1000
@@ -114,7 +116,11 @@ def backup(
             datetime.now(UTC).isoformat(),
         )
         if manifest.revision is None:
-            raise BackupError(f"{database_url} has no campaign schema: nothing to back up")
+            raise BackupError(
+                MESSAGES.message(
+                    "backup_no_schema", url=engine.url.render_as_string(hide_password=True)
+                )
+            )
         fd, tmp = tempfile.mkstemp(dir=archive.parent, prefix=f".{archive.name}.")
         os.close(fd)
         try:
@@ -167,10 +173,7 @@ def _open(archive: Path) -> tuple[tarfile.TarFile, BackupManifest]:
             raise KeyError("manifest.json")
         manifest = BackupManifest(**json.loads(member.read()))
     except (OSError, tarfile.TarError, KeyError, ValueError, TypeError) as exc:
-        raise BackupError(
-            f"{archive} is not a gardencity backup ({exc}). Fix: pass the .tar file written by "
-            "`gardencity backup`."
-        ) from exc
+        raise BackupError(MESSAGES.message("not_a_backup", archive=archive, detail=exc)) from exc
     return tar, manifest
 
 
@@ -242,18 +245,16 @@ def restore(
     """Restore ``archive`` into ``database_url`` and ``files_root``: all rows or none."""
     problems = verify_archive(archive)
     if problems:
-        raise BackupError("the archive was not restored:\n- " + "\n- ".join(problems))
+        listed = Listing(tuple(problems), ("\n- ", "\n- "))
+        raise BackupError(MESSAGES.message("archive_damaged", problems=listed))
     tar, manifest = _open(archive)
     tar.close()
     engine = make_engine(database_url)
     try:
         upgrade(engine, manifest.revision or "head")
         if _has_rows(engine) and not force:
-            raise BackupError(
-                f"{engine.url.render_as_string(hide_password=True)} already holds campaign data; "
-                "nothing was changed. Fix: restore into an empty database, or pass --force to "
-                "replace its contents."
-            )
+            shown = engine.url.render_as_string(hide_password=True)
+            raise BackupError(MESSAGES.message("restore_target_not_empty", url=shown))
         tables = _tables()
         with tarfile.open(archive, "r") as tar, engine.begin() as connection:
             if force:
@@ -285,9 +286,7 @@ def restore(
     except BackupError:
         raise
     except Exception as exc:
-        raise BackupError(
-            f"restore failed and was rolled back, nothing was changed: {exc}"
-        ) from exc
+        raise BackupError(MESSAGES.message("restore_failed", detail=exc)) from exc
     finally:
         engine.dispose()
     return manifest
@@ -303,6 +302,6 @@ def _restore_files(
                 assert handle is not None
                 stored = store.put(handle.read(), clean_photos=False)
                 if stored.sha256 != sha:
-                    raise BackupError(f"file {sha[:12]}… changed while restoring")
+                    raise BackupError(MESSAGES.message("file_changed", sha=sha[:12]))
             if progress:
                 progress("files", done, len(manifest.files))

@@ -81,10 +81,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         parsed = make_url(url)
     except Exception as exc:
-        raise DatabaseError(
-            f"'{url}' is not a database URL. Fix: use sqlite:///path/campaign.db or "
-            "postgresql+psycopg://user@host:port/database."
-        ) from exc
+        raise DatabaseError(MESSAGES.message("not_a_url", url=url)) from exc
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -108,10 +105,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_pre_ping", False)
         kwargs.setdefault("pool_recycle", 1800)
         return create_engine(parsed, **kwargs)
-    raise DatabaseError(
-        f"Unsupported database '{parsed.get_backend_name()}'. Fix: use SQLite (embedded) "
-        "or PostgreSQL with PostGIS."
-    )
+    raise DatabaseError(MESSAGES.message("unsupported_database", backend=parsed.get_backend_name()))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -20,8 +20,10 @@ from gardencity.demo.layout import SIZES, plan_city
 from gardencity.demo.rasters import write_canopy, write_stations, write_temperature
 from gardencity.errors import WorkspaceError
 from gardencity.io.workspace import CONFIG_FILE, write_workspace
+from gardencity.messages import Catalogue
 
 __all__ = ["generate_demo_city"]
+MESSAGES = Catalogue(__package__)
 
 EVIDENCE = {
     "green_system_plan": (
@@ -47,13 +49,10 @@ def generate_demo_city(
 ) -> Path:
     """Write the demo city workspace of ``size`` (S ≈ 16 km², M ≈ 100 km², L ≈ 1,000 km²)."""
     if size not in SIZES:
-        raise WorkspaceError(f"Unknown demo size '{size}'. Fix: use one of S, M, L.")
+        raise WorkspaceError(MESSAGES.message("unknown_size", size=size))
     root = Path(path)
     if (root / CONFIG_FILE).exists() and not overwrite:
-        raise WorkspaceError(
-            f"A workspace already exists at {root}. Fix: choose another folder or pass "
-            f"--force / overwrite=True."
-        )
+        raise WorkspaceError(MESSAGES.message("workspace_exists", root=root))
     rng = np.random.default_rng([seed, ord(size)])
     plan = plan_city(size)
     demo = build_layers(plan, rng)

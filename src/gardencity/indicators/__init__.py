@@ -23,6 +23,7 @@ from typing import Any
 
 from gardencity.errors import StandardError, UnknownIndicatorError
 from gardencity.indicators.registry import Chart, Diagnostic, Family, FamilyRegistry, GapFigure
+from gardencity.messages import Catalogue
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -38,6 +39,7 @@ __all__ = [
     "register_family",
     "unregister_family",
 ]
+MESSAGES = Catalogue(__package__)
 
 ENTRY_POINT_GROUP = "gardencity.indicator_families"
 
@@ -65,9 +67,13 @@ def installed_families() -> list[Family]:
         family = entry.load()
         if not isinstance(family, Family):
             raise StandardError(
-                f"The entry point '{entry.name}' ({entry.value}) of the group "
-                f"{ENTRY_POINT_GROUP} is a {type(family).__name__}, not a Family. Fix: point it "
-                f"at a gardencity.indicators.Family object."
+                MESSAGES.message(
+                    "not_a_family",
+                    name=entry.name,
+                    value=entry.value,
+                    group=ENTRY_POINT_GROUP,
+                    kind=type(family).__name__,
+                )
             )
         families.append(family)
     return families
@@ -96,6 +102,5 @@ def get_measure(name: str) -> Callable[..., Any]:
         return REGISTRY[name]
     except KeyError:
         raise UnknownIndicatorError(
-            f"No measure named '{name}'. Known measures: {', '.join(sorted(REGISTRY))}. "
-            f"Fix: correct the `measure` of the catalogue entry."
+            MESSAGES.message("unknown_measure", name=name, known=sorted(REGISTRY))
         ) from None

@@ -12,6 +12,7 @@ import shapely
 from gardencity.errors import DataError, MissingLayerError
 from gardencity.indicators.registry import Family
 from gardencity.io.raster import Raster
+from gardencity.messages import Catalogue
 from gardencity.toolkit import (
     raster_zone_sums,
     require_columns,
@@ -21,6 +22,7 @@ from gardencity.toolkit import (
 )
 
 __all__ = ["FAMILY", "heat_island_intensity"]
+MESSAGES = Catalogue(__package__)
 
 
 def heat_island_intensity(
@@ -64,9 +66,9 @@ def heat_island_intensity(
         means = sums["sum"] / sums["count"].replace(0, np.nan)
         if np.isnan(means["__ring__"]):
             raise DataError(
-                "The temperature raster has no valid pixels in the rural reference ring "
-                f"({ring_inner_m:.0f}–{ring_outer_m:.0f} m outside the built-up area). Fix: "
-                "extend the raster beyond the built-up area or change ring_inner_m/ring_outer_m."
+                MESSAGES.message(
+                    "no_rural_pixels", inner=f"{ring_inner_m:.0f}", outer=f"{ring_outer_m:.0f}"
+                )
             )
         diff = means.drop("__ring__") - means["__ring__"]
         return value_result(
@@ -86,19 +88,12 @@ def heat_island_intensity(
         )
         per_year = table.groupby(["year", "urban"])["tmax_c"].mean().unstack()
         if True not in per_year or False not in per_year:
-            raise DataError(
-                "The station table needs both urban (is_urban = true) and rural reference "
-                "stations with data in the chosen months. Fix: add the missing stations."
-            )
+            raise DataError(MESSAGES.message("stations_need_both"))
         intensity = float((per_year[True] - per_year[False]).mean())
         values = pd.Series(np.nan, index=zones.index)
         values.iloc[0] = intensity
         return value_result(values, name="heat_island_intensity", unit="degC", method="stations")
-    raise MissingLayerError(
-        "Not assessed: neither a land-surface-temperature raster nor a weather-station table "
-        "is given. Fix: set [rasters] land_surface_temperature or [tables] weather_stations "
-        "in city.toml."
-    )
+    raise MissingLayerError(MESSAGES.message("no_heat_data"))
 
 
 FAMILY = Family(name="climate", measures=(heat_island_intensity,))

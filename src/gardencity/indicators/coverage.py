@@ -9,6 +9,7 @@ import shapely
 from gardencity.errors import DataError
 from gardencity.indicators.registry import Chart, Family, GapFigure
 from gardencity.io.raster import Raster
+from gardencity.messages import Catalogue
 from gardencity.toolkit import (
     RunContext,
     raster_class_counts,
@@ -21,25 +22,18 @@ from gardencity.toolkit import (
 )
 
 __all__ = ["FAMILY", "canopy_class_counts", "green_coverage_ratio", "tree_shrub_share"]
+MESSAGES = Catalogue(__package__)
 
 
 def _pick_source(vegetation: gpd.GeoDataFrame | None, canopy: Raster | None, source: str) -> str:
     if source == "auto":
         source = "raster" if canopy is not None else "polygons"
     if source == "raster" and canopy is None:
-        raise DataError(
-            "Green cover from a raster was asked for, but no canopy raster is given. "
-            'Fix: set [rasters] canopy in city.toml, or use source = "polygons".'
-        )
+        raise DataError(MESSAGES.message("no_canopy_raster"))
     if source == "polygons" and vegetation is None:
-        raise DataError(
-            "No vegetation polygons and no canopy raster: green cover cannot be "
-            "computed. Fix: add a `vegetation` layer or a canopy raster."
-        )
+        raise DataError(MESSAGES.message("no_vegetation"))
     if source not in ("raster", "polygons"):
-        raise DataError(
-            f"Unknown green-cover source '{source}'. Fix: use auto, raster or polygons."
-        )
+        raise DataError(MESSAGES.message("unknown_cover_source", source=source))
     return source
 
 

@@ -155,10 +155,13 @@ class FamilyRegistry:
         """Add ``family``; every problem of its declarations is reported at once."""
         problems = self._problems(family)
         if problems:
+            from gardencity.messages import Catalogue, Listing
+
+            listed = Listing(tuple(problems), ("；", "; "))
             raise StandardError(
-                f"Indicator family '{family.name}' cannot be registered: "
-                + "; ".join(problems)
-                + ". Fix: correct the family's declaration."
+                Catalogue(__package__).message(
+                    "family_invalid", family=family.name, problems=listed
+                )
             )
         self._families[family.name] = family
         self._measures.update({m.__name__: m for m in family.measures})

@@ -14,6 +14,7 @@ import shapely
 from gardencity.errors import DataError
 from gardencity.indicators.registry import Chart, Diagnostic, Family, GapFigure
 from gardencity.io.raster import Raster
+from gardencity.messages import Catalogue
 from gardencity.toolkit import (
     CITY_ZONE,
     DEFAULT_RED_LINE_M,
@@ -46,6 +47,7 @@ __all__ = [
     "shaded_road_coverage",
     "unshaded_km",
 ]
+MESSAGES = Catalogue(__package__)
 
 
 def _tree_lookup(
@@ -66,10 +68,7 @@ def _tree_lookup(
         radius = trees.get("crown_radius_m", pd.Series(3.0, index=trees.index)).fillna(3.0)
         crowns.extend(shapely.buffer(trees.geometry.to_numpy(), radius.to_numpy()))
     if not crowns:
-        raise DataError(
-            "Shaded roads need tree canopy: a canopy raster, vegetation polygons with "
-            "veg_type = tree, or tree points with crown radii. Fix: add one of them."
-        )
+        raise DataError(MESSAGES.message("no_tree_canopy"))
     union = shapely.union_all(np.asarray(crowns, dtype=object))
     shapely.prepare(union)
 

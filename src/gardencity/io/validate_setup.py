@@ -44,10 +44,10 @@ def standard_problems(ws: Workspace) -> tuple[list[Problem], Standard | None]:
         return [
             Problem(
                 "city.toml",
-                f"[city] standard: {exc}",
+                f"[city] standard: {exc.text('en')}",
                 f"Set standard in [city] of city.toml to one of {known}, or to the path of "
                 f"the city's own catalogue file.",
-                message_zh=f"[city] standard 指定的评价标准无法载入：{exc}",
+                message_zh=f"[city] standard 指定的评价标准无法载入：{exc.text('zh')}",
                 fix_zh=f"把 city.toml [city] 中的 standard 改为 {known} 之一，"
                 "或城市自有目录文件的路径。",
             )

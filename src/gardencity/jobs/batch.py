@@ -19,8 +19,10 @@ import pandas as pd
 
 from gardencity.assessment.scorecard import Scorecard
 from gardencity.errors import GardenCityError
+from gardencity.messages import Catalogue
 
 __all__ = ["BatchResult", "assess_batch", "assess_city", "combined_table"]
+MESSAGES = Catalogue(__package__)
 
 Progress = Callable[[int, int, str, bool], None]
 
@@ -113,13 +115,11 @@ def assess_batch(
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError as exc:  # pragma: no cover - only without the batch extra
-        raise GardenCityError(
-            "assess-batch needs Dask distributed. Fix: pip install 'gardencity[batch]'."
-        ) from exc
+        raise GardenCityError(MESSAGES.message("batch_needs_dask")) from exc
     paths = [str(Path(w).resolve()) for w in workspaces]
     duplicates = sorted({p for p in paths if paths.count(p) > 1})
     if duplicates:
-        raise GardenCityError(f"workspaces given twice: {duplicates}. Fix: list each city once.")
+        raise GardenCityError(MESSAGES.message("batch_duplicates", paths=duplicates))
     started = time.perf_counter()
     result = BatchResult()
     cluster = None

@@ -7,6 +7,7 @@ four characters; a change that leaves a secret out keeps the stored one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -24,7 +25,8 @@ from gardencity.campaign.models import Case
 from gardencity.campaign.organisation import audit
 from gardencity.campaign.schemas import DbId
 from gardencity.errors import InvalidRequestError, NotFoundError
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, Listing
+from gardencity.messages import Message as TextMessage
 from gardencity.notifications.channels import PLUGINS, DeliveryError, Outgoing
 from gardencity.notifications.config import NotificationConfig
 from gardencity.notifications.events import GROUP_KINDS, PERSON_KINDS, text
@@ -142,28 +144,34 @@ def _validated(kind: str, settings: dict[str, Any]) -> dict[str, Any]:
         problems = [
             f"settings.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         ]
+        listed = Listing(tuple(problems), ("；", "; "))
+        kind_name = MESSAGES.message(f"channel.{kind}")
         raise InvalidRequestError(
-            f"{kind} channel settings are invalid: " + "; ".join(problems)
+            MESSAGES.message("error.channel_settings_invalid", kind=kind_name, problems=listed)
         ) from exc
+
+
+def _kind_names(kinds: Iterable[str]) -> list[TextMessage]:
+    return [MESSAGES.message(f"channel.{kind}") for kind in kinds]
 
 
 def _owner_check(session: Session, data: ChannelIn) -> None:
     owners = [x for x in (data.unit_id, data.group_code, data.user_id) if x is not None]
     if len(owners) != 1:
-        raise InvalidRequestError(
-            "a channel belongs to exactly one of unit_id, group_code or user_id"
-        )
+        raise InvalidRequestError(MESSAGES.message("error.one_owner"))
     if data.user_id is not None:
         if session.get(User, data.user_id) is None:
-            raise InvalidRequestError(f"user {data.user_id} does not exist")
+            raise InvalidRequestError(MESSAGES.message("error.user_missing", user_id=data.user_id))
         if data.kind not in PERSON_KINDS:
-            raise InvalidRequestError(f"a person's channel is one of {list(PERSON_KINDS)}")
+            raise InvalidRequestError(
+                MESSAGES.message("error.person_kinds", kinds=_kind_names(PERSON_KINDS))
+            )
     elif data.kind not in GROUP_KINDS:
         raise InvalidRequestError(
-            f"a unit's or group's channel is one of {list(GROUP_KINDS)} (SMS goes to persons)"
+            MESSAGES.message("error.group_kinds", kinds=_kind_names(GROUP_KINDS))
         )
     if data.unit_id is not None and session.get(Unit, data.unit_id) is None:
-        raise InvalidRequestError(f"unit {data.unit_id} does not exist")
+        raise InvalidRequestError(MESSAGES.message("error.unit_missing", unit_id=data.unit_id))
 
 
 def _out(channel: NotificationChannel, names: dict[str, dict[int, str]], lang: str) -> ChannelOut:
@@ -391,7 +399,10 @@ def retry_delivery(session: Session, ctx: ServiceContext, actor: User, delivery_
     if row is None or row.channel == "inbox":
         raise NotFoundError(MESSAGES.message("error.delivery_not_found", delivery_id=delivery_id))
     if row.status not in {"failed", "pending"}:
-        raise InvalidRequestError(f"delivery {delivery_id} is {row.status}: nothing to retry")
+        status = MESSAGES.message(f"status.{row.status}")
+        raise InvalidRequestError(
+            MESSAGES.message("error.nothing_to_retry", delivery_id=delivery_id, status=status)
+        )
     row.status, row.attempts, row.next_attempt_at = "pending", 0, ctx.now()
     session.flush()
     audit(session, ctx, actor, "notification.retry", row, {})

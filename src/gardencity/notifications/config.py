@@ -34,10 +34,12 @@ from pydantic import (
 )
 
 from gardencity.errors import InvalidRequestError
+from gardencity.messages import Catalogue, Listing
 from gardencity.notifications.events import AUDIENCES, EVENTS
 from gardencity.vocabulary.dates import known_time_zone
 
 __all__ = ["NotificationConfig", "Send", "SmsProvider", "SmtpServer", "load_notification_config"]
+MESSAGES = Catalogue(__package__, "data/messages.yaml")
 
 DEFAULTS = Path(__file__).with_name("data") / "notifications.yaml"
 ChannelKind = Literal["inbox", "wecom", "dingtalk", "feishu", "email", "sms", "webhook"]
@@ -259,12 +261,12 @@ def load_notification_config(city_file: Path | None = None) -> NotificationConfi
         try:
             city = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
-            raise InvalidRequestError(f"cannot read campaign config {source}: {exc}") from exc
+            raise InvalidRequestError(
+                MESSAGES.message("error.config_unreadable", path=source, detail=exc)
+            ) from exc
         section = city.get("notifications", {}) if isinstance(city, dict) else {}
         if not isinstance(section, dict):
-            raise InvalidRequestError(
-                f"{source}: 'notifications' must be a mapping (rules, quiet_hours, smtp …)"
-            )
+            raise InvalidRequestError(MESSAGES.message("error.config_not_a_mapping", path=source))
         raw = _deep_merge(raw, section)
     try:
         return NotificationConfig.model_validate(raw)
@@ -274,6 +276,7 @@ def load_notification_config(city_file: Path | None = None) -> NotificationConfi
             + (f" (got {error['input']!r})" if isinstance(error["input"], str | int) else "")
             for error in exc.errors()
         ]
+        listed = Listing(tuple(problems), ("\n- ", "\n- "))
         raise InvalidRequestError(
-            f"campaign config {source} is invalid:\n- " + "\n- ".join(problems)
+            MESSAGES.message("error.config_invalid", path=source, problems=listed)
         ) from exc

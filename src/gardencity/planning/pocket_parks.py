@@ -23,6 +23,7 @@ import shapely
 
 from gardencity.errors import DataError
 from gardencity.indicators.accessibility import service_cover
+from gardencity.messages import Catalogue
 from gardencity.toolkit import (
     band_radius,
     require_projected,
@@ -31,6 +32,7 @@ from gardencity.toolkit import (
 )
 
 __all__ = ["PocketParkPlan", "plan_pocket_parks", "service_radius"]
+MESSAGES = Catalogue(__package__)
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def plan_pocket_parks(
     )
     require_projected(candidates, "candidates")
     if zone not in zones.index:
-        raise DataError(f"zone '{zone}' is not in zones. Fix: use one of {list(zones.index)}.")
+        raise DataError(MESSAGES.message("unknown_zone", zone=zone, known=list(zones.index)))
     pieces = residential_pieces(land_use, zones.loc[[zone]]).geometry.to_numpy()
     residential = float(shapely.area(pieces).sum())
     cover = service_cover(

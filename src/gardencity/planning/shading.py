@@ -13,9 +13,11 @@ import geopandas as gpd
 import numpy as np
 
 from gardencity.errors import DataError
+from gardencity.messages import Catalogue
 from gardencity.toolkit import require_columns
 
 __all__ = ["shading_priorities"]
+MESSAGES = Catalogue(__package__)
 
 
 def shading_priorities(
@@ -43,10 +45,10 @@ def shading_priorities(
     """
     require_columns(segments, ["length_m", "canopy_fraction", "is_shaded"], "road segments")
     if not 0 < shade_threshold <= 1:
-        raise DataError(f"shade_threshold must be in (0, 1], got {shade_threshold}.")
+        raise DataError(MESSAGES.message("shade_threshold_range", value=shade_threshold))
     total = float(segments["length_m"].sum())
     if total <= 0:
-        raise DataError("the road segments have no length: nothing to shade.")
+        raise DataError(MESSAGES.message("roads_no_length"))
     shaded = float(segments.loc[segments["is_shaded"].astype(bool), "length_m"].sum())
     todo = segments[~segments["is_shaded"].astype(bool)].copy()
     fraction = todo["canopy_fraction"].fillna(0.0).clip(0.0, 1.0).to_numpy(dtype=float)

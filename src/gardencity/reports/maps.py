@@ -29,6 +29,7 @@ from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 
 from gardencity.errors import GardenCityError
+from gardencity.messages import Catalogue
 from gardencity.vocabulary import Style, vocabulary
 
 __all__ = [
@@ -55,10 +56,7 @@ def _cjk_font() -> str:
     for name in CJK_FONTS:
         if name in available:
             return name
-    raise GardenCityError(
-        "No Chinese font found for the report's maps. Fix: `apt-get install fonts-noto-cjk` "
-        "(make install does this), then remove ~/.cache/matplotlib."
-    )
+    raise GardenCityError(Catalogue(__package__).message("no_cjk_font"))
 
 
 @contextmanager

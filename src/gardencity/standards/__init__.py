@@ -18,9 +18,11 @@ import yaml
 from pydantic import ValidationError as PydanticValidationError
 
 from gardencity.errors import StandardError
+from gardencity.messages import Catalogue, Listing, Message
 from gardencity.standards.schema import IndicatorSpec, Standard, Threshold
 
 __all__ = ["IndicatorSpec", "Standard", "Threshold", "list_standards", "load_standard"]
+MESSAGES = Catalogue(__package__)
 
 _DATA = "gardencity.standards.data"
 
@@ -50,22 +52,20 @@ def load_standard(id_or_path: str | os.PathLike[str]) -> Standard:
         return _parse(yaml.safe_load(raw), f"{text}.yaml (bundled)")
     path = Path(text)
     if not path.is_file():
-        raise StandardError(
-            f"Unknown standard '{text}'. Fix: use one of {', '.join(_bundled_ids())}, or the "
-            f"path of your own catalogue YAML file."
-        )
+        known = list(_bundled_ids())
+        raise StandardError(MESSAGES.message("unknown_standard", name=text, known=known))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise StandardError(f"{path}: not valid YAML ({exc}). Fix the syntax.") from exc
+        raise StandardError(MESSAGES.message("not_yaml", path=path, detail=exc)) from exc
     if not isinstance(data, dict):
-        raise StandardError(f"{path}: expected a mapping with id, name_zh, indicators …")
+        raise StandardError(MESSAGES.message("not_a_mapping", path=path))
     base_id = data.get("extends")
     if base_id:
         if base_id not in _bundled_ids():
+            known = list(_bundled_ids())
             raise StandardError(
-                f"{path}: extends unknown standard '{base_id}'. Fix: use one of "
-                f"{', '.join(_bundled_ids())}."
+                MESSAGES.message("extends_unknown", path=path, base=base_id, known=known)
             )
         data = _merge(load_standard(base_id).model_dump(), data)
     return _parse(data, str(path))
@@ -78,7 +78,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     order = [ind["id"] for ind in base["indicators"]]
     for ind in override.get("indicators", []) or []:
         if not isinstance(ind, dict) or "id" not in ind:
-            raise StandardError(f"Override entry without an id: {ind!r}. Fix: give each an id.")
+            raise StandardError(MESSAGES.message("override_without_id", entry=repr(ind)))
         if ind["id"] in by_id:
             by_id[ind["id"]] = {**by_id[ind["id"]], **ind}
         else:
@@ -108,27 +108,24 @@ def _parse(data: dict[str, Any], origin: str) -> Standard:
                     str(x) for x in loc[2:]
                 )
             problems.append(f"  - {where}: {err['msg']}")
+        listed = Listing(tuple(problems), ("\n", "\n"))
         raise StandardError(
-            f"{origin}: {len(problems)} problem(s) in the catalogue:\n"
-            + "\n".join(problems)
-            + "\nFix: correct these fields (see docs/architecture.md §Catalogue)."
+            MESSAGES.message(
+                "catalogue_fields", origin=origin, count=len(problems), problems=listed
+            )
         ) from None
-    problems = []
+    found: list[Message] = []
     seen: set[str] = set()
     for spec in standard.indicators:
         if spec.id in seen:
-            problems.append(f"  - indicator '{spec.id}': duplicate id")
+            found.append(MESSAGES.message("duplicate_id", id=spec.id))
         seen.add(spec.id)
         for rule in spec.thresholds:
             if rule.source not in standard.sources:
-                problems.append(
-                    f"  - indicator '{spec.id}': threshold source '{rule.source}' is not "
-                    f"listed under `sources`"
-                )
-    if problems:
+                found.append(MESSAGES.message("unlisted_source", id=spec.id, source=rule.source))
+    if found:
+        listed = Listing(tuple(found), ("\n", "\n"))
         raise StandardError(
-            f"{origin}: {len(problems)} problem(s) in the catalogue:\n"
-            + "\n".join(problems)
-            + "\nFix: make indicator ids unique and list every source id under `sources`."
+            MESSAGES.message("catalogue_ids", origin=origin, count=len(found), problems=listed)
         )
     return standard

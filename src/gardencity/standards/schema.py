@@ -119,10 +119,13 @@ class Standard(_Frozen):
             if spec.id == indicator_id:
                 return spec
         from gardencity.errors import UnknownIndicatorError
+        from gardencity.messages import Catalogue
 
-        known = ", ".join(s.id for s in self.indicators)
+        known = [s.id for s in self.indicators]
         raise UnknownIndicatorError(
-            f"Standard '{self.id}' has no indicator '{indicator_id}'. Known: {known}."
+            Catalogue(__package__).message(
+                "unknown_indicator", standard=self.id, indicator=indicator_id, known=known
+            )
         )
 
     def city_size(self, population: float | None) -> str | None:

@@ -103,7 +103,7 @@ class FileStore:
     def path(self, sha256: str) -> Path:
         """Where the file with this hash lives (the hash is checked: no path tricks)."""
         if not isinstance(sha256, str) or not _SHA.match(sha256):
-            raise InvalidRequestError("not a SHA-256 (64 lowercase hex characters)")
+            raise InvalidRequestError(MESSAGES.message("not_a_sha256"))
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def exists(self, sha256: str) -> bool:
@@ -119,7 +119,7 @@ class FileStore:
         if not path.is_file():
             from gardencity.errors import NotFoundError
 
-            raise NotFoundError(f"file {sha256[:12]}… is not in the store")
+            raise NotFoundError(MESSAGES.message("file_not_stored", sha=sha256[:12]))
         return path.open("rb")
 
     def put(

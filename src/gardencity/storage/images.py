@@ -125,7 +125,9 @@ def strip_metadata(content: bytes, media_type: str) -> CleanImage:
     from PIL import ImageOps
 
     if media_type not in IMAGE_TYPES:
-        raise InvalidRequestError(f"{media_type} is not a photo type ({sorted(IMAGE_TYPES)})")
+        raise InvalidRequestError(
+            MESSAGES.message("not_a_photo_type", media_type=media_type, known=sorted(IMAGE_TYPES))
+        )
     if media_type == "image/jpeg":
         copied = _upright_jpeg_without_metadata(content)
         if copied is not None:

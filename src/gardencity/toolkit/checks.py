@@ -12,8 +12,10 @@ import pandas as pd
 
 from gardencity.errors import MissingColumnError
 from gardencity.io.crs import require_projected, require_same_crs
+from gardencity.messages import Catalogue
 
 __all__ = ["require_columns", "require_projected", "require_same_crs"]
+MESSAGES = Catalogue(__package__)
 
 
 def require_columns(df: pd.DataFrame | gpd.GeoDataFrame, columns: Iterable[str], name: str) -> None:
@@ -33,11 +35,8 @@ def require_columns(df: pd.DataFrame | gpd.GeoDataFrame, columns: Iterable[str],
     >>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b", "c"], "trees")
     Traceback (most recent call last):
     ...
-    gardencity.errors.MissingColumnError: "Layer 'trees' lacks the field(s) ['b', 'c']. ...
+    gardencity.errors.MissingColumnError: 图层“trees”缺少字段：b、c。...
     """
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise MissingColumnError(
-            f"Layer '{name}' lacks the field(s) {missing}. Fix: add them (see docs/workspace.md "
-            f"for the schema) or map your field names in city.toml [fields.{name}]."
-        )
+        raise MissingColumnError(MESSAGES.message("missing_fields", layer=name, fields=missing))

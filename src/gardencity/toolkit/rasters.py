@@ -15,16 +15,22 @@ from rasterio import features
 
 from gardencity.errors import MixedCrsError
 from gardencity.io.raster import Raster
+from gardencity.messages import Catalogue
 
 __all__ = ["PixelMask", "raster_class_counts", "raster_zone_sums", "require_raster_crs"]
+MESSAGES = Catalogue(__package__)
 
 
 def require_raster_crs(raster: Raster, zones: gpd.GeoDataFrame, name: str) -> None:
     if zones.crs is None or raster.crs != zones.crs:
         raise MixedCrsError(
-            f"Raster '{name}' is in {raster.crs.name}, the zones in "
-            f"{getattr(zones.crs, 'name', None)}. Fix: reproject the raster to the working CRS "
-            f"(e.g. `gdalwarp -t_srs {zones.crs}`)."
+            MESSAGES.message(
+                "raster_crs_differs",
+                name=name,
+                raster_crs=raster.crs.name,
+                zones_crs=getattr(zones.crs, "name", None),
+                target=zones.crs,
+            )
         )
 
 

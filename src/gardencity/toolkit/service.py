@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 
 from gardencity.errors import DataError
+from gardencity.messages import Catalogue
 from gardencity.toolkit.checks import require_columns
 from gardencity.toolkit.classes import matches_classes
 from gardencity.toolkit.cover import TiledCover
@@ -28,6 +29,7 @@ __all__ = [
     "per_zone",
     "residential_pieces",
 ]
+MESSAGES = Catalogue(__package__)
 
 
 def eligible_parks(
@@ -75,7 +77,7 @@ def eligible_parks(
     """
     require_columns(green_spaces, ["green_class"], "green_spaces")
     if not bands:
-        raise DataError("No service-radius bands given. Fix: list `bands` in the catalogue.")
+        raise DataError(MESSAGES.message("no_service_bands"))
     parks = green_spaces[matches_classes(green_spaces["green_class"], eligible_classes)].copy()
     if require_open and "is_open" in parks:
         parks = parks[parks["is_open"].fillna(True).astype(bool)]

@@ -32,6 +32,7 @@ from gardencity.errors import InvalidRequestError
 from gardencity.indicators import REGISTRY
 from gardencity.io.vector import clip_to
 from gardencity.io.workspace import Workspace
+from gardencity.messages import Catalogue
 from gardencity.standards import load_standard
 from gardencity.whatif.green import GreenSpaceRatio
 from gardencity.whatif.roads import GreenwayCoverage, Recomputed, RoadGreen
@@ -47,6 +48,7 @@ from gardencity.whatif.states import (
 )
 
 __all__ = ["MEASURES", "IncrementalAssessment"]
+MESSAGES = Catalogue(__package__)
 
 
 Builder = Callable[[Mapping[str, Any], Layers, AssessmentInputs], MeasureState | None]
@@ -189,15 +191,14 @@ class IncrementalAssessment:
 
     # --- edits -------------------------------------------------------------------------------
 
-    def _clip(self, geometry: shapely.Geometry, what: str) -> shapely.Geometry:
+    def _clip(self, geometry: shapely.Geometry, shape: str) -> shapely.Geometry:
+        what = MESSAGES.message(f"shape.{shape}")
         if not isinstance(geometry, shapely.Polygon | shapely.MultiPolygon) or geometry.is_empty:
-            raise InvalidRequestError(f"a {what} must be a polygon in the working CRS")
+            raise InvalidRequestError(MESSAGES.message("not_a_polygon", what=what))
         frame = gpd.GeoDataFrame(geometry=[shapely.make_valid(geometry)], crs=self.zones.crs)
         clipped = clip_to(frame, self._area)
         if clipped.empty:
-            raise InvalidRequestError(
-                f"the {what} lies outside the built-up area: draw it inside the 建成区"
-            )
+            raise InvalidRequestError(MESSAGES.message("outside_built_up_area", what=what))
         return clipped.geometry.iloc[0]
 
     def _new_key(self, prefix: str) -> str:
@@ -229,7 +230,7 @@ class IncrementalAssessment:
         """Take the green space ``key`` (a ``green_spaces`` row label, or a key from
         :meth:`add_park`) out."""
         if key not in self.layers.green:
-            raise InvalidRequestError(f"no green space {key!r} in this assessment")
+            raise InvalidRequestError(MESSAGES.message("no_green_space", key=key))
         for state in self._states.values():
             state.remove_green(key)
         self.layers.remove_green(key)
@@ -249,7 +250,7 @@ class IncrementalAssessment:
         :meth:`add_residential`) out."""
         row = self.layers.parcels.get(key)
         if row is None or row["category"] != "residential":
-            raise InvalidRequestError(f"no residential parcel {key!r} in this assessment")
+            raise InvalidRequestError(MESSAGES.message("no_parcel", key=key))
         for state in self._states.values():
             state.remove_parcel(key)
         self.layers.remove_parcel(key)
@@ -258,7 +259,7 @@ class IncrementalAssessment:
         """Tree canopy along ``line`` (a road drawn as shaded), ``SHADE_HALF_WIDTH_M`` either
         side, as a what-if copy burns it into the canopy; its key."""
         if not isinstance(line, shapely.LineString | shapely.MultiLineString) or line.is_empty:
-            raise InvalidRequestError("a shaded road must be a line in the working CRS")
+            raise InvalidRequestError(MESSAGES.message("road_not_a_line"))
         corridor = shapely.buffer(line, SHADE_HALF_WIDTH_M, quad_segs=16)  # as GeoSeries.buffer
         key = self._new_key("shade-")
         self.layers.shade(key, corridor)
@@ -268,7 +269,7 @@ class IncrementalAssessment:
     def unshade_road(self, key: Hashable) -> None:
         """Take the canopy of :meth:`shade_road` ``key`` away again."""
         if key not in self.layers.canopy.corridors:
-            raise InvalidRequestError(f"no shaded road {key!r} in this what-if")
+            raise InvalidRequestError(MESSAGES.message("no_shaded_road", key=key))
         self._canopy_changed(self.layers.unshade(key))
 
     def _canopy_changed(self, region: shapely.Geometry) -> None:

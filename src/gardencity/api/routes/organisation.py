@@ -20,9 +20,11 @@ from gardencity.auth.permissions import authorize
 from gardencity.campaign import organisation as org
 from gardencity.campaign.schemas import DbId
 from gardencity.errors import InvalidRequestError
+from gardencity.messages import Catalogue
 from gardencity.text import CleanInput
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"], responses=ERROR_RESPONSES)
+MESSAGES = Catalogue(__package__)
 
 
 class UnitOut(BaseModel):
@@ -170,16 +172,16 @@ def import_grids(
     authorize(user, "grid.manage")
     content = file.file.read(200_000_001)
     if len(content) > 200_000_000:
-        raise InvalidRequestError("the GeoPackage is larger than 200 MB")
+        raise InvalidRequestError(MESSAGES.message("grid_too_large"))
     if not content.startswith(b"SQLite format 3\x00"):
-        raise InvalidRequestError("not a GeoPackage (SQLite) file. Fix: export the layer as .gpkg")
+        raise InvalidRequestError(MESSAGES.message("grid_not_gpkg"))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "grids.gpkg"
         path.write_bytes(content)
         try:
             gdf = pyogrio.read_dataframe(path, layer=layer)
         except Exception as exc:
-            raise InvalidRequestError(f"cannot read the GeoPackage: {exc}") from exc
+            raise InvalidRequestError(MESSAGES.message("grid_unreadable", detail=exc)) from exc
     result = org.import_grids(session, ctx, user, gdf, code_column=code_column)
     session.commit()
     return result

@@ -121,7 +121,7 @@ def post_json(
     url: str,
     body: dict[str, Any],
     *,
-    what: str,
+    what: TextMessage,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """POST ``body`` as UTF-8 JSON; the JSON answer, or a DeliveryError that says what went
@@ -136,15 +136,21 @@ def post_json(
     except httpx.HTTPError as exc:
         raise failure("unreachable", what=what, detail=exc) from exc
     if response.status_code == 429 or response.status_code >= 500:
-        raise DeliveryError(f"{what} HTTP {response.status_code}: {response.text[:300]}")
+        raise failure(
+            "provider_busy", what=what, status=response.status_code, detail=response.text[:300]
+        )
     if response.status_code >= 400:
-        raise DeliveryError(
-            f"{what} HTTP {response.status_code}: {response.text[:300]}", retry=False
+        raise failure(
+            "provider_refused",
+            what=what,
+            status=response.status_code,
+            detail=response.text[:300],
+            retry=False,
         )
     try:
         answer = response.json()
     except ValueError as exc:
-        raise DeliveryError(f"{what} answered with no JSON: {response.text[:300]}") from exc
+        raise failure("provider_not_json", what=what, detail=response.text[:300]) from exc
     if not isinstance(answer, dict):
-        raise DeliveryError(f"{what} answered {answer!r}")
+        raise failure("provider_odd_answer", what=what, detail=repr(answer)[:300])
     return answer

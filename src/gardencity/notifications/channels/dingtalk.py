@@ -21,9 +21,10 @@ import httpx
 from pydantic import Field
 
 from gardencity.notifications.channels.base import (
+    MESSAGES,
     ChannelSettings,
-    DeliveryError,
     Outgoing,
+    failure,
     post_json,
     truncate_bytes,
 )
@@ -85,10 +86,19 @@ class DingTalkRobot:
 
     def send(self, outgoing: Outgoing, http: httpx.Client) -> str:
         settings = DingTalkSettings.model_validate(outgoing.settings)
-        answer = post_json(http, self.url(settings), self.body(outgoing, settings), what="钉钉")
+        answer = post_json(
+            http,
+            self.url(settings),
+            self.body(outgoing, settings),
+            what=MESSAGES.message("channel.dingtalk"),
+        )
         code = answer.get("errcode")
         if code != 0:
-            raise DeliveryError(
-                f"钉钉 errcode {code}: {answer.get('errmsg', '')}", retry=code in RETRY_CODES
+            raise failure(
+                "provider_code",
+                what=MESSAGES.message("channel.dingtalk"),
+                code=code,
+                detail=answer.get("errmsg", ""),
+                retry=code in RETRY_CODES,
             )
         return "errcode 0"

@@ -22,7 +22,6 @@ from pydantic import Field
 
 from gardencity.notifications.channels.base import (
     ChannelSettings,
-    DeliveryError,
     Outgoing,
     failure,
 )
@@ -125,15 +124,15 @@ class EmailChannel:
                 if isinstance(exc.smtp_error, bytes)
                 else str(exc.smtp_error)
             )
-            raise DeliveryError(
-                f"SMTP {exc.smtp_code}: {detail}", retry=exc.smtp_code < 500
+            raise failure(
+                "smtp_answer", code=exc.smtp_code, detail=detail, retry=exc.smtp_code < 500
             ) from exc
         except smtplib.SMTPRecipientsRefused as exc:
-            raise DeliveryError(f"SMTP refused {sorted(exc.recipients)}", retry=False) from exc
+            raise failure("smtp_refused", addresses=sorted(exc.recipients), retry=False) from exc
         except (smtplib.SMTPException, OSError) as exc:
-            raise DeliveryError(f"SMTP {server.host}:{server.port}: {exc}") from exc
+            raise failure("smtp_failed", server=f"{server.host}:{server.port}", detail=exc) from exc
         if refused:
-            raise DeliveryError(f"SMTP refused {sorted(refused)}", retry=False)
+            raise failure("smtp_refused", addresses=sorted(refused), retry=False)
         return f"250 {mail['Message-ID']}"
 
 

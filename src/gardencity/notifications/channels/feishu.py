@@ -20,9 +20,10 @@ import httpx
 from pydantic import Field
 
 from gardencity.notifications.channels.base import (
+    MESSAGES,
     ChannelSettings,
-    DeliveryError,
     Outgoing,
+    failure,
     post_json,
     truncate_bytes,
 )
@@ -100,9 +101,20 @@ class FeishuBot:
 
     def send(self, outgoing: Outgoing, http: httpx.Client) -> str:
         settings = FeishuSettings.model_validate(outgoing.settings)
-        answer = post_json(http, settings.webhook_url, self.body(outgoing, settings), what="飞书")
+        answer = post_json(
+            http,
+            settings.webhook_url,
+            self.body(outgoing, settings),
+            what=MESSAGES.message("channel.feishu"),
+        )
         code = answer.get("code", answer.get("StatusCode"))
         if code != 0:
             message = answer.get("msg", answer.get("StatusMessage", ""))
-            raise DeliveryError(f"飞书 code {code}: {message}", retry=code in RETRY_CODES)
+            raise failure(
+                "provider_code",
+                what=MESSAGES.message("channel.feishu"),
+                code=code,
+                detail=message,
+                retry=code in RETRY_CODES,
+            )
         return "code 0"

@@ -27,7 +27,6 @@ from pydantic import Field
 
 from gardencity.notifications.channels.base import (
     ChannelSettings,
-    DeliveryError,
     Outgoing,
     failure,
 )
@@ -115,8 +114,11 @@ class SmsChannel:
         variables = sms_variables(outgoing)
         unknown = sorted(set(template.params.values()) - set(variables))
         if unknown:
-            raise DeliveryError(
-                f"SMS template '{key}' names unknown fields {unknown}; use {sorted(variables)}",
+            raise failure(
+                "sms_unknown_fields",
+                key=key,
+                unknown=unknown,
+                known=sorted(variables),
                 retry=False,
             )
         params = {name: variables[source] for name, source in template.params.items()}
@@ -155,13 +157,19 @@ class SmsChannel:
             answer = {}
         if not response.is_success:
             retry = response.status_code >= 500 or response.status_code == 429
-            raise DeliveryError(
-                f"短信服务 HTTP {response.status_code}: {response.text[:300]}", retry=retry
+            raise failure(
+                "sms_http", status=response.status_code, detail=response.text[:300], retry=retry
             )
         if not isinstance(answer, dict):
             answer = {}
         status = str(answer.get(provider.success_field, ""))
         if status not in provider.success_values:
             error = answer.get(provider.error_field, response.text[:300])
-            raise DeliveryError(f"短信服务 {provider.success_field}={status}: {error}", retry=False)
+            raise failure(
+                "sms_rejected",
+                field=provider.success_field,
+                status=status,
+                detail=error,
+                retry=False,
+            )
         return f"{provider.success_field}={status}"

@@ -25,7 +25,6 @@ from pydantic import Field
 
 from gardencity.notifications.channels.base import (
     ChannelSettings,
-    DeliveryError,
     Outgoing,
     failure,
 )
@@ -84,4 +83,6 @@ class SignedWebhook:
         if response.is_success:
             return f"HTTP {response.status_code}"
         retry = response.status_code >= 500 or response.status_code in {408, 429}
-        raise DeliveryError(f"HTTP {response.status_code}: {response.text[:300]}", retry=retry)
+        raise failure(
+            "webhook_http", status=response.status_code, detail=response.text[:300], retry=retry
+        )

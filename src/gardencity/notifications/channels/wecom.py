@@ -13,9 +13,10 @@ import httpx
 from pydantic import Field
 
 from gardencity.notifications.channels.base import (
+    MESSAGES,
     ChannelSettings,
-    DeliveryError,
     Outgoing,
+    failure,
     post_json,
     truncate_bytes,
 )
@@ -49,10 +50,16 @@ class WeComRobot:
 
     def send(self, outgoing: Outgoing, http: httpx.Client) -> str:
         settings = WeComSettings.model_validate(outgoing.settings)
-        answer = post_json(http, settings.webhook_url, self.body(outgoing), what="企业微信")
+        answer = post_json(
+            http, settings.webhook_url, self.body(outgoing), what=MESSAGES.message("channel.wecom")
+        )
         code = answer.get("errcode")
         if code != 0:
-            raise DeliveryError(
-                f"企业微信 errcode {code}: {answer.get('errmsg', '')}", retry=code in RETRY_CODES
+            raise failure(
+                "provider_code",
+                what=MESSAGES.message("channel.wecom"),
+                code=code,
+                detail=answer.get("errmsg", ""),
+                retry=code in RETRY_CODES,
             )
         return "errcode 0"

@@ -9,6 +9,7 @@ from typing import Any
 
 from gardencity.assessment.scorecard import Scorecard, Status
 from gardencity.errors import DataError
+from gardencity.messages import Catalogue
 from gardencity.reports.self_assessment.campaign_sections import campaign_blocks, rehearsal_blocks
 from gardencity.reports.self_assessment.data import ReportData
 from gardencity.reports.self_assessment.figures import report_figures
@@ -32,6 +33,7 @@ from gardencity.reports.self_assessment.template import (
 )
 
 __all__ = ["build_document", "facts"]
+MESSAGES = Catalogue(__package__)
 
 Builder = Callable[[ReportDocument, ReportData, Section, ReportTemplate, dict[str, Any]], None]
 
@@ -277,9 +279,5 @@ def build_document(
         text = doc.text()
         found = [w for w in wording()["experts_forbidden"] if w.lower() in text.lower()]
         if found:
-            raise DataError(
-                f"The experts' copy would contain internal wording {found}. Fix: remove it "
-                "from the report template's texts (self_assessment.yaml), or write the "
-                "internal edition."
-            )
+            raise DataError(MESSAGES.message("experts_internal_wording", found=found))
     return doc

@@ -14,8 +14,10 @@ import geopandas as gpd
 from gardencity.assessment.scorecard import SCORECARD_FILE, Scorecard
 from gardencity.errors import WorkspaceError
 from gardencity.io.raster import Raster
+from gardencity.messages import Catalogue
 
 __all__ = ["REHEARSAL_FILES", "ReportData", "read_rehearsal"]
+MESSAGES = Catalogue(__package__)
 
 REHEARSAL_FILES = {"spot_check": "spot_check.json", "survey": "survey_results.json"}
 
@@ -52,9 +54,7 @@ class ReportData:
         card, gpkg = out / SCORECARD_FILE, out / "diagnostics.gpkg"
         missing = [p.name for p in (card, gpkg) if not p.is_file()]
         if missing:
-            raise WorkspaceError(
-                f"{out} lacks {missing}. Fix: run `gardencity assess WORKSPACE --out {out}` first."
-            )
+            raise WorkspaceError(MESSAGES.message("outputs_missing", out=out, missing=missing))
         scorecard = Scorecard.read(card)
         layers = {}
         for name, geometry_type in pyogrio.list_layers(gpkg):
@@ -80,7 +80,5 @@ def read_rehearsal(folder: Path) -> dict[str, Any]:
             try:
                 found[key] = json.loads(path.read_text("utf-8"))
             except json.JSONDecodeError as exc:
-                raise WorkspaceError(
-                    f"{path} is not valid JSON ({exc}). Fix: run the command that writes it again."
-                ) from exc
+                raise WorkspaceError(MESSAGES.message("not_json", path=path, detail=exc)) from exc
     return found

@@ -18,6 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gardencity.errors import DataError
+from gardencity.messages import Catalogue
 
 __all__ = [
     "PACKAGE_TEMPLATES",
@@ -29,6 +30,7 @@ __all__ = [
     "render_text",
     "wording",
 ]
+MESSAGES = Catalogue(__package__)
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE_FILE = "self_assessment.yaml"
@@ -100,19 +102,18 @@ def load_template(folder: Path | None = None) -> ReportTemplate:
     try:
         raw = yaml.safe_load(path.read_text("utf-8"))
     except yaml.YAMLError as exc:
-        raise DataError(f"{path} is not valid YAML: {exc}") from exc
+        raise DataError(MESSAGES.message("template_not_yaml", path=path, detail=exc)) from exc
     if isinstance(raw, dict) and "sections" not in raw and "summary_heading" in raw:
-        raise DataError(
-            f"{path} is in the old format (summary_heading, campaign_heading, …). Fix: copy "
-            f"the package's {TEMPLATE_FILE} and move your texts into its `sections` list."
-        )
+        raise DataError(MESSAGES.message("template_old_format", path=path, file=TEMPLATE_FILE))
     try:
         return ReportTemplate.model_validate(raw)
     except ValidationError as exc:
         problems = "\n".join(
             f"  {'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}" for e in exc.errors()
         )
-        raise DataError(f"{path} has problems:\n{problems}") from exc
+        raise DataError(
+            MESSAGES.message("template_problems", path=path, problems=problems)
+        ) from exc
 
 
 _ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
@@ -124,8 +125,13 @@ def render_text(text: str, facts: dict[str, Any], *, where: str = "") -> str:
         return _ENV.from_string(text).render(**facts).strip()
     except jinja2.TemplateError as exc:
         raise DataError(
-            f"report template{f' ({where})' if where else ''}: {exc}. Fix: use only the names "
-            f"listed at the top of {TEMPLATE_FILE}: {', '.join(sorted(facts))}."
+            MESSAGES.message(
+                "template_unknown_name",
+                where=f" ({where})" if where else "",
+                detail=exc,
+                file=TEMPLATE_FILE,
+                names=sorted(facts),
+            )
         ) from exc
 
 
