@@ -190,6 +190,7 @@ def test_the_engine_builds_on_the_base_runs_inputs_and_intermediates(demo_city: 
     assert {
         "road_shade_segments",
         "road_green_segments",
+        "green_space_covers",
         "service_cover",
         "covered_pieces",
         "walking_table",

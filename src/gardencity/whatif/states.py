@@ -26,6 +26,7 @@ from gardencity.toolkit import (
     CellTable,
     EditableCover,
     Tile,
+    TiledCover,
     cell_table,
     eligible_parks,
     matches_classes,
@@ -451,9 +452,15 @@ class WalkingCoverage:
 class ZonedCover:
     """An editable tiled union with its area inside each zone, kept per tile."""
 
-    def __init__(self, keys: Sequence[Hashable], geoms: npt.NDArray[np.object_], zones: Any):
+    def __init__(
+        self,
+        keys: Sequence[Hashable],
+        geoms: npt.NDArray[np.object_],
+        zones: Any,
+        union: TiledCover | None = None,
+    ):
         self.zone_geoms = zones.geometry.to_numpy()
-        self.cover = EditableCover(keys, geoms)
+        self.cover = EditableCover(keys, geoms, union=union)  # union: the run's of the same
         self.rows = self.cover.tile_zone_areas(self.zone_geoms, self.cover.pieces)
 
     def update(self, tiles: set[Tile]) -> None:
