@@ -148,6 +148,8 @@ class _Rowset:
         self.label = np.empty(len(label), dtype=object)
         self.label[:] = list(label)
         self.alive = np.ones(len(self.zone), dtype=bool)
+        self.edits = 0  # rows appended or dropped so far
+        self._totals: tuple[int, int, pd.Series] | None = None  # sums of the fixed values
 
     def append_rows(self, zone: npt.NDArray[Any], key: Hashable) -> None:
         self.zone = np.concatenate([self.zone, self.zones.get_indexer(pd.Index(zone))])
@@ -155,12 +157,25 @@ class _Rowset:
         labels[:] = [key] * len(zone)
         self.label = np.concatenate([self.label, labels])
         self.alive = np.concatenate([self.alive, np.ones(len(zone), dtype=bool)])
+        self.edits += 1
 
     def drop(self, key: Hashable) -> None:
         self.alive &= self.label != key
+        self.edits += 1
+
+    def fixed_sums(self, values: npt.NDArray[np.float64]) -> pd.Series:
+        """:meth:`sums` of values that change only with the rows (the rows' areas), kept
+        until rows are appended or dropped."""
+        kept = self._totals
+        if kept is None or kept[0] != self.edits or kept[1] != id(values):
+            kept = self._totals = (self.edits, id(values), self.sums(values))
+        return kept[2].copy()
 
     def sums(self, values: npt.NDArray[np.float64]) -> pd.Series:
         """Per zone: the sum of ``values`` (one per row) over the rows left."""
+        if self.edits == 0:  # every row alive: no copies of the arrays
+            totals = np.bincount(self.zone, weights=values, minlength=len(self.zones))
+            return pd.Series(totals, index=self.zones, dtype=float)
         alive = self.alive
         totals = np.bincount(self.zone[alive], weights=values[alive], minlength=len(self.zones))
         return pd.Series(totals, index=self.zones, dtype=float)
@@ -291,7 +306,7 @@ class StraightCoverage:
     def series(self) -> pd.Series:
         return ratio_result(
             self.pieces.sums(self.covered),
-            self.pieces.sums(self.area),
+            self.pieces.fixed_sums(self.area),
             name=self.name,
             numerator_unit="m2",
             denominator_unit="m2",
@@ -442,7 +457,7 @@ class WalkingCoverage:
     def series(self) -> pd.Series:
         return ratio_result(
             self.cells.sums(np.where(self.covered, self.cell_area, 0.0)),
-            self.cells.sums(self.cell_area),
+            self.cells.fixed_sums(self.cell_area),
             name="park_service_coverage_walking",
             numerator_unit="m2",
             denominator_unit="m2",
