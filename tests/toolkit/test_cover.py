@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import shapely
 
-from gardencity.toolkit import TiledCover
+from gardencity.toolkit import EditableCover, TiledCover
 
 
 def test_tiled_cover_equals_one_union() -> None:
@@ -56,3 +56,27 @@ def test_areas_in_union_equal_one_overlay_for_bent_corridors() -> None:
     assert np.allclose(got, expected, rtol=1e-9, atol=1e-6)
     assert areas_in_union(corridors[:0], green).tolist() == []
     assert areas_in_union(corridors[:2], green[:0]).tolist() == [0.0, 0.0]
+
+
+def test_a_lazy_editable_cover_unions_only_the_tiles_asked_for_and_gives_the_same_areas() -> None:
+    """The what-if engine's corridor cover: tiles unioned when an edit or an overlap first
+    reaches them, piece for piece as the whole cover, before and after edits."""
+    rng = np.random.default_rng(7)
+    xy = rng.uniform(0, 6000, (400, 2))
+    size = rng.uniform(5, 500, (400, 2))
+    polygons = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + size[:, 0], xy[:, 1] + size[:, 1])
+    keys = list(range(len(polygons)))
+    whole = EditableCover(keys, polygons, tile_m=300.0)
+    lazy = EditableCover(keys, polygons, tile_m=300.0, lazy=True)
+    assert lazy.pieces == {}
+    probes = shapely.box(xy[:40, 0], xy[:40, 1], xy[:40, 0] + 50, xy[:40, 1] + 700)
+    assert lazy.overlap_areas(probes).tolist() == whole.overlap_areas(probes).tolist()
+    assert 0 < len(lazy.pieces) < len(whole.pieces)
+    assert all(shapely.equals_exact(lazy.pieces[t], whole.pieces[t], 0) for t in lazy.pieces)
+    for cover in (whole, lazy):
+        cover.add("new", shapely.box(2000, 2000, 2900, 2300))
+        cover.remove(5)
+    assert lazy.overlap_areas(probes).tolist() == whole.overlap_areas(probes).tolist()
+    assert lazy.area == pytest.approx(whole.area, rel=1e-12)  # the pieces summed in another order
+    assert sorted(lazy.pieces) == sorted(whole.pieces)
+    assert all(shapely.equals_exact(lazy.pieces[t], whole.pieces[t], 0) for t in whole.pieces)

@@ -197,6 +197,12 @@ def test_the_engine_builds_on_the_base_runs_inputs_and_intermediates(demo_city: 
     assert base.run is not None
     after = base.run.computed
     assert {name: after[name] for name in before} == before
-    assert {"road_shade_segments", "service_cover", "covered_pieces", "walking_table"} <= {
-        name.rsplit(".", 1)[-1] for name in before
-    }
+    assert {
+        "road_shade_segments",
+        "road_green_segments",
+        "green_space_covers",
+        "service_cover",
+        "covered_pieces",
+        "walking_table",
+        "walking_reach",
+    } <= {name.rsplit(".", 1)[-1] for name in before}

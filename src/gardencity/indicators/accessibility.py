@@ -12,7 +12,7 @@ import pandas as pd
 import shapely
 
 from gardencity.indicators.registry import Chart, Diagnostic, Family, GapFigure
-from gardencity.network import WalkGraph, multi_source_distances, snap_xy
+from gardencity.network import Snap, WalkGraph, multi_source_distances, snap_xy
 from gardencity.toolkit import (
     CITY_ZONE,
     CellTable,
@@ -34,6 +34,7 @@ __all__ = [
     "FAMILY",
     "CoveredPieces",
     "ServiceCover",
+    "WalkingReach",
     "covered_pieces",
     "entrance_nodes",
     "park_service_coverage",
@@ -41,6 +42,7 @@ __all__ = [
     "service_cover",
     "straight_line_layers",
     "walking_layers",
+    "walking_reach",
     "walking_table",
 ]
 
@@ -210,6 +212,63 @@ def _nodes_near(
     return park_i.astype(np.int64), node_i.astype(np.int64)
 
 
+class WalkingReach(NamedTuple):
+    """What the walking measure computes before deciding its cells: the residential pieces,
+    their cells, the cells' snap to the network (one per cell key; None when nothing is
+    walked: no cells, parks or network), the parks' entrances (park row, node) and, per
+    service radius, the network distance from the entrances to every node."""
+
+    parks: gpd.GeoDataFrame
+    pieces: gpd.GeoDataFrame
+    table: CellTable
+    snap: Snap | None
+    park_i: npt.NDArray[np.int64]
+    node_i: npt.NDArray[np.int64]
+    node_distance: dict[float, npt.NDArray[np.float64]]
+
+
+def walking_reach(
+    zones: gpd.GeoDataFrame,
+    land_use: gpd.GeoDataFrame,
+    green_spaces: gpd.GeoDataFrame,
+    walk_graph: WalkGraph,
+    park_entrances: gpd.GeoDataFrame | None,
+    historic_districts: gpd.GeoDataFrame | None,
+    run: RunContext | None = None,
+    *,
+    bands: Bands,
+    eligible_classes: Sequence[str],
+    require_open: bool,
+    entrance_max_distance_m: float,
+    cell_size_m: float,
+) -> WalkingReach:
+    """The walking measure's intermediates (shared within a run with the what-if engine,
+    which follows them through edits)."""
+    parks = shared(
+        run,
+        eligible_parks,
+        green_spaces,
+        historic_districts,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
+    )
+    pieces = shared(run, residential_pieces, land_use, zones)
+    table = cell_table(pieces.geometry.to_numpy(), cell_size_m)
+    first = table.first_of_key()
+    none = np.zeros(0, dtype=np.int64)
+    if not (len(first) and len(parks) and walk_graph.n_nodes):
+        return WalkingReach(parks, pieces, table, None, none, none, {})
+    snap = snap_xy(walk_graph, np.stack([table.x[first], table.y[first]], axis=1))
+    park_i, node_i = entrance_nodes(walk_graph, parks, park_entrances, entrance_max_distance_m)
+    radii = parks["radius_m"].to_numpy()
+    node_distance = {
+        float(radius): multi_source_distances(walk_graph, node_i[radii[park_i] == radius], radius)
+        for radius in np.unique(radii)
+    }
+    return WalkingReach(parks, pieces, table, snap, park_i, node_i, node_distance)
+
+
 def walking_table(
     zones: gpd.GeoDataFrame,
     land_use: gpd.GeoDataFrame,
@@ -228,31 +287,32 @@ def walking_table(
     """The residential pieces, their cells as numbers (``CellTable``; polygons on demand with
     ``CellTable.geometries``), and each cell's walking distance and covered flag (the measure
     and its diagnostic layer share it within a run)."""
-    parks = shared(
+    reach = shared(
         run,
-        eligible_parks,
+        walking_reach,
+        zones,
+        land_use,
         green_spaces,
+        walk_graph,
+        park_entrances,
         historic_districts,
+        run,
         bands=bands,
         eligible_classes=eligible_classes,
         require_open=require_open,
+        entrance_max_distance_m=entrance_max_distance_m,
+        cell_size_m=cell_size_m,
     )
-    pieces = shared(run, residential_pieces, land_use, zones)
-    table = cell_table(pieces.geometry.to_numpy(), cell_size_m)
-    first = table.first_of_key()
-    n_keys = len(first)
+    table = reach.table
+    n_keys = len(table.first_of_key())
     covered = np.zeros(n_keys, dtype=bool)
     best = np.full(n_keys, np.inf)
-    if n_keys and len(parks) and walk_graph.n_nodes:
-        snap = snap_xy(walk_graph, np.stack([table.x[first], table.y[first]], axis=1))
-        park_i, node_i = entrance_nodes(walk_graph, parks, park_entrances, entrance_max_distance_m)
-        radii = parks["radius_m"].to_numpy()
-        for radius in np.unique(radii):
-            sources = node_i[radii[park_i] == radius]
-            dist = snap.network_distance(multi_source_distances(walk_graph, sources, radius))
+    if reach.snap is not None:
+        for radius, nodes in reach.node_distance.items():
+            dist = reach.snap.network_distance(nodes)
             covered |= dist <= radius
             best = np.minimum(best, dist)
-    return pieces, table, best[table.key], covered[table.key]
+    return reach.pieces, table, best[table.key], covered[table.key]
 
 
 def park_service_coverage_walking(

@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
 from gardencity.indicators.registry import Chart, Family
 from gardencity.toolkit import (
+    RunContext,
     TiledCover,
     matches_classes,
     ratio_result,
     require_columns,
     require_same_crs,
+    shared,
     union_area_in_zones,
 )
 
 __all__ = [
     "FAMILY",
     "NOT_CONSTRUCTION",
+    "GreenCovers",
+    "green_space_covers",
     "green_space_ratio",
     "green_space_result",
     "park_area_per_capita",
@@ -37,6 +43,7 @@ def green_space_ratio(
     zones: gpd.GeoDataFrame,
     green_spaces: gpd.GeoDataFrame,
     land_use: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
     *,
     counted_classes: Sequence[str],
     other_green_classes: Sequence[str],
@@ -64,30 +71,65 @@ def green_space_ratio(
     12.0
     """
     require_same_crs(zones=zones, green_spaces=green_spaces, land_use=land_use)
+    covers = shared(  # computed once in the run: the what-if engine follows these unions
+        run,
+        green_space_covers,
+        green_spaces,
+        land_use,
+        counted_classes=counted_classes,
+        other_green_classes=other_green_classes,
+        adjacency_tolerance_m=adjacency_tolerance_m,
+    )
+    zone_geoms = zones.geometry.to_numpy()
+    a_in = pd.Series(covers.counted.overlap_areas(zone_geoms), index=zones.index)
+    a_other = pd.Series(0.0, index=zones.index)
+    if covers.adjoining is not None:
+        other_cover = covers.adjoining.minus(covers.counted)
+        a_other = pd.Series(other_cover.overlap_areas(zone_geoms), index=zones.index)
+    return green_space_result(zones, a_in, a_other, other_green_cap)
+
+
+class GreenCovers(NamedTuple):
+    """The tiled unions of 绿地率: the counted green space, and the other green space that
+    adjoins construction land (None when none is measured) with its rows in the layer."""
+
+    counted: TiledCover
+    adjoining: TiledCover | None
+    adjoining_rows: npt.NDArray[np.intp]
+
+
+def green_space_covers(
+    green_spaces: gpd.GeoDataFrame,
+    land_use: gpd.GeoDataFrame | None = None,
+    *,
+    counted_classes: Sequence[str],
+    other_green_classes: Sequence[str],
+    adjacency_tolerance_m: float = 1.0,
+) -> GreenCovers:
+    """The unions :func:`green_space_ratio` measures (see there)."""
     require_columns(green_spaces, ["green_class", "in_construction_land"], "green_spaces")
     inside = green_spaces["in_construction_land"].fillna(True).astype(bool)
-    counted = green_spaces[matches_classes(green_spaces["green_class"], counted_classes) & inside]
-    other = green_spaces[
-        matches_classes(green_spaces["green_class"], other_green_classes) & ~inside
-    ]
-    zone_geoms = zones.geometry.to_numpy()
+    counted_mask = matches_classes(green_spaces["green_class"], counted_classes) & inside
+    other_mask = matches_classes(green_spaces["green_class"], other_green_classes) & ~inside
+    counted = green_spaces[counted_mask]
+    other = green_spaces[other_mask]
     counted_cover = TiledCover(counted.geometry.to_numpy())
-    a_in = pd.Series(counted_cover.overlap_areas(zone_geoms), index=zones.index)
-    a_other = pd.Series(0.0, index=zones.index)
-    if len(other):
-        anchors = [counted.geometry.to_numpy()]
-        if land_use is not None and "category" in land_use:
-            built = land_use[~land_use["category"].isin(NOT_CONSTRUCTION)]
-            anchors.append(built.geometry.to_numpy())
-        anchor_geoms = np.concatenate(anchors)
-        if len(anchor_geoms):
-            near, _ = shapely.STRtree(anchor_geoms).query(
-                other.geometry.to_numpy(), predicate="dwithin", distance=adjacency_tolerance_m
-            )
-            adjoining = other.geometry.to_numpy()[np.unique(near)]
-            other_cover = TiledCover(adjoining).minus(counted_cover)
-            a_other = pd.Series(other_cover.overlap_areas(zone_geoms), index=zones.index)
-    return green_space_result(zones, a_in, a_other, other_green_cap)
+    none = np.zeros(0, dtype=np.intp)
+    if not len(other):
+        return GreenCovers(counted_cover, None, none)
+    anchors = [counted.geometry.to_numpy()]
+    if land_use is not None and "category" in land_use:
+        built = land_use[~land_use["category"].isin(NOT_CONSTRUCTION)]
+        anchors.append(built.geometry.to_numpy())
+    anchor_geoms = np.concatenate(anchors)
+    if not len(anchor_geoms):
+        return GreenCovers(counted_cover, None, none)
+    near, _ = shapely.STRtree(anchor_geoms).query(
+        other.geometry.to_numpy(), predicate="dwithin", distance=adjacency_tolerance_m
+    )
+    chosen = np.unique(near)
+    rows = np.flatnonzero(other_mask.to_numpy())[chosen]
+    return GreenCovers(counted_cover, TiledCover(other.geometry.to_numpy()[chosen]), rows)
 
 
 def green_space_result(

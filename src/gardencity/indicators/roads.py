@@ -352,6 +352,7 @@ def road_green_compliance(
     zones: gpd.GeoDataFrame,
     roads: gpd.GeoDataFrame,
     green_spaces: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
     *,
     ratio_rules: Sequence[Mapping[str, Any]],
     landscape_road_min_ratio: float,
@@ -378,7 +379,10 @@ def road_green_compliance(
     >>> round(float(v.iloc[0]), 4)
     33.3333
     """
-    segments = road_green_segments(
+    # computed once in the run: the what-if engine follows these segments through edits
+    segments = shared(
+        run,
+        road_green_segments,
         zones,
         roads,
         green_spaces,

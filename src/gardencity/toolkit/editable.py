@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,10 @@ class EditableCover(TiledCover):
     union
         The union of the same ``polygons`` with the same ``tile_m``, already built (a
         :class:`TiledCover` a measure computed in the run): its tiles are taken as they are.
+    lazy
+        Union a tile only when it is first asked for (an edit or an overlap reaches it): a
+        cover of which edits touch a few tiles is ready at once. Each tile is unioned from the
+        same polygons as the whole cover would be, so the pieces are the same.
 
     Examples
     --------
@@ -43,6 +48,11 @@ class EditableCover(TiledCover):
     [(1, 0), (1, 1), (2, 0), (2, 1)]
     >>> cover.area, cover.remove("a") and cover.area
     (15000.0, 10000.0)
+    >>> lazy = EditableCover(["a"], [shapely.box(0, 0, 100, 100)], tile_m=50, lazy=True)
+    >>> len(lazy.pieces), lazy.overlap_areas([shapely.box(0, 0, 10, 10)]).tolist()
+    (0, [100.0])
+    >>> sorted(lazy.pieces)
+    [(0, 0)]
     """
 
     def __init__(
@@ -52,6 +62,7 @@ class EditableCover(TiledCover):
         tile_m: float = 2000.0,
         *,
         union: TiledCover | None = None,
+        lazy: bool = False,
     ) -> None:
         self.tile_m = tile_m
         geoms = np.asarray(polygons, dtype=object)
@@ -63,11 +74,44 @@ class EditableCover(TiledCover):
         self._position = {key: i for i, key in enumerate(self._keys)}
         self._tree = shapely.STRtree(geoms)
         self._added: dict[Hashable, shapely.Geometry] = {}
-        if union is not None and union.tile_m == tile_m:
+        self._unbuilt: set[Tile] | None = None  # tiles of a lazy cover not unioned yet
+        if lazy:
+            self.pieces = {}
+            self._unbuilt = self._tiles_in(shapely.bounds(geoms[self._alive]))
+            self._refresh()
+        elif union is not None and union.tile_m == tile_m:
             self.pieces = dict(union.pieces)  # a copy: edits never reach the run's union
             self._refresh()
         else:
             super().__init__(geoms, tile_m)
+
+    def _tiles_in(self, bounds: npt.NDArray[np.float64]) -> set[Tile]:
+        """The tiles the boxes ``bounds`` (rows x0, y0, x1, y1) reach."""
+        m = self.tile_m
+        lo = np.floor(bounds[:, :2] / m).astype(np.int64)
+        hi = np.floor(bounds[:, 2:] / m).astype(np.int64)
+        return {
+            (ix, iy)
+            for (x0, y0), (x1, y1) in zip(lo.tolist(), hi.tolist(), strict=True)
+            for ix in range(x0, x1 + 1)
+            for iy in range(y0, y1 + 1)
+        }
+
+    def _build(self, tiles: Iterable[Tile] | None = None) -> None:
+        """Union the not yet unioned ``tiles`` (all when None) of a lazy cover, from the
+        polygons given at the start, as the whole cover unions them."""
+        if not self._unbuilt:
+            return
+        todo = set(self._unbuilt) if tiles is None else self._unbuilt.intersection(tiles)
+        for tile in sorted(todo):
+            box = self._box(tile)
+            hits = np.asarray(self._tree.query(box, predicate="intersects"), dtype=np.int64)
+            members = self._geoms[hits[~shapely.is_empty(self._geoms[hits])]]
+            piece = self._union_in_tile(members, box) if len(members) else None
+            self._set(tile, piece)
+            self._unbuilt.discard(tile)
+        if todo:
+            self._refresh()
 
     def __contains__(self, key: Hashable) -> bool:
         if key in self._added:
@@ -118,6 +162,8 @@ class EditableCover(TiledCover):
 
     def _rebuild(self, tiles: Iterable[Tile]) -> None:
         for tile in tiles:
+            if self._unbuilt:
+                self._unbuilt.discard(tile)
             box = self._box(tile)
             members = self._members(box)
             piece = self._union_in_tile(members, box) if len(members) else None
@@ -134,8 +180,9 @@ class EditableCover(TiledCover):
         """Union ``geom`` in under ``key``; the tiles that changed."""
         if key in self:
             raise KeyError(f"{key!r} is already in the cover")
-        self._added[key] = geom
         changed = set(self.tiles_of(geom))
+        self._build(changed)
+        self._added[key] = geom
         for tile in changed:
             part = shapely.intersection(geom, self._box(tile))
             old = self.pieces.get(tile)
@@ -165,12 +212,14 @@ class EditableCover(TiledCover):
         self._stale = True
 
     def _ensure(self) -> None:
+        self._build()
         if getattr(self, "_stale", True):
             TiledCover._refresh(self)
             self._stale = False
 
     @property
     def area(self) -> float:
+        self._build()
         return float(sum(shapely.area(p) for p in self.pieces.values()))
 
     def outside_parts(self, polygons: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
@@ -184,11 +233,12 @@ class EditableCover(TiledCover):
     def overlap_areas(self, polygons: npt.NDArray[np.object_]) -> npt.NDArray[np.float64]:
         """Area of each polygon inside the union (as :meth:`TiledCover.overlap_areas`)."""
         polygons = np.asarray(polygons, dtype=object)
-        if len(polygons) > self._SMALL or len(polygons) == 0 or not self.pieces:
+        if len(polygons) > self._SMALL or len(polygons) == 0 or not (self.pieces or self._unbuilt):
             self._ensure()
             return super().overlap_areas(polygons)
         m = self.tile_m
         bounds = shapely.bounds(polygons)
+        self._build(self._tiles_in(bounds))
         lo = np.floor(bounds[:, :2] / m).astype(np.int64)
         hi = np.floor(bounds[:, 2:] / m).astype(np.int64)
         poly_i, keys = [], []
@@ -211,11 +261,17 @@ class EditableCover(TiledCover):
         self, zones: npt.NDArray[np.object_], tiles: Iterable[Tile]
     ) -> dict[Tile, npt.NDArray[np.float64]]:
         """For each of ``tiles``: the area of its piece inside each zone (zeros if empty)."""
-        out: dict[Tile, npt.NDArray[np.float64]] = {}
-        for tile in tiles:
+        tiles = list(tiles)
+        self._build(tiles)
+
+        def areas(tile: Tile) -> npt.NDArray[np.float64]:
             piece = self.pieces.get(tile)
             if piece is None:
-                out[tile] = np.zeros(len(zones))
-                continue
-            out[tile] = shapely.area(shapely.intersection(zones, piece))
-        return out
+                return np.zeros(len(zones))
+            found: npt.NDArray[np.float64] = shapely.area(shapely.intersection(zones, piece))
+            return found
+
+        if len(tiles) < 8:  # an edit's few tiles
+            return {tile: areas(tile) for tile in tiles}
+        with ThreadPoolExecutor(max_workers=2) as pool:  # GEOS releases the GIL; same areas
+            return dict(zip(tiles, pool.map(areas, tiles), strict=True))

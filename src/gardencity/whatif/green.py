@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -10,8 +11,12 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from gardencity.indicators.green_space import NOT_CONSTRUCTION, green_space_result
-from gardencity.toolkit import Tile, matches_classes
+from gardencity.indicators.green_space import (
+    NOT_CONSTRUCTION,
+    green_space_covers,
+    green_space_result,
+)
+from gardencity.toolkit import Tile, matches_classes, shared
 from gardencity.whatif.states import Layers, ZonedCover
 
 __all__ = ["GreenSpaceRatio"]
@@ -26,10 +31,22 @@ class GreenSpaceRatio:
         self.tolerance = float(params.get("adjacency_tolerance_m", 1.0))
         green = layers.green.frame
         counted, other = self._kinds(green)
-        self.counted = ZonedCover(
-            list(green.index[counted]), green.geometry.to_numpy()[counted], layers.zones
-        )
         land = layers.parcels.frame
+        covers = shared(  # the base run's unions, as its measure built them
+            layers.run,
+            green_space_covers,
+            green,
+            land,
+            counted_classes=params["counted_classes"],
+            other_green_classes=params["other_green_classes"],
+            adjacency_tolerance_m=params.get("adjacency_tolerance_m", 1.0),
+        )
+        self.counted = ZonedCover(
+            list(green.index[counted]),
+            green.geometry.to_numpy()[counted],
+            layers.zones,
+            union=covers.counted,
+        )
         built = land[~land["category"].isin(NOT_CONSTRUCTION)] if "category" in land else land[:0]
         self.built_keys = built.index.to_numpy()
         self.built_tree = shapely.STRtree(built.geometry.to_numpy())
@@ -39,8 +56,12 @@ class GreenSpaceRatio:
         self.other_keys = np.array(list(self.others), dtype=object)
         self.other_tree = shapely.STRtree(np.array(list(self.others.values()), dtype=object))
         adjoining = [k for k, g in self.others.items() if self._adjoins(g)]
+        same = list(green.index[covers.adjoining_rows]) == adjoining  # as the measure found
         self.other = ZonedCover(
-            adjoining, np.array([self.others[k] for k in adjoining], dtype=object), layers.zones
+            adjoining,
+            np.array([self.others[k] for k in adjoining], dtype=object),
+            layers.zones,
+            union=covers.adjoining if same else None,
         )
         self.other_rows = self._other_rows(self.other.cover.pieces)
 
@@ -66,16 +87,21 @@ class GreenSpaceRatio:
 
     def _other_rows(self, tiles: Any) -> dict[Tile, npt.NDArray[np.float64]]:
         zones = self.other.zone_geoms
-        out = {}
-        for tile in tiles:
+        tiles = list(tiles)
+
+        def areas(tile: Tile) -> npt.NDArray[np.float64]:
             piece = self.other.cover.pieces.get(tile)
             if piece is None:
-                out[tile] = np.zeros(len(zones))
-                continue
+                return np.zeros(len(zones))
             counted = self.counted.cover.pieces.get(tile)
             rest = piece if counted is None else shapely.difference(piece, counted)
-            out[tile] = shapely.area(shapely.intersection(zones, rest))
-        return out
+            found: npt.NDArray[np.float64] = shapely.area(shapely.intersection(zones, rest))
+            return found
+
+        if len(tiles) < 8:  # an edit's few tiles
+            return {tile: areas(tile) for tile in tiles}
+        with ThreadPoolExecutor(max_workers=2) as pool:  # GEOS releases the GIL; same areas
+            return dict(zip(tiles, pool.map(areas, tiles), strict=True))
 
     def _others_near(self, geom: shapely.Geometry) -> list[Hashable]:
         hits = self.other_tree.query(geom, predicate="dwithin", distance=self.tolerance)

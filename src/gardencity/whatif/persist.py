@@ -32,7 +32,7 @@ from gardencity.whatif.engine import IncrementalAssessment
 __all__ = ["STATE_FILE", "load_engine", "save_engine", "workspace_stamp"]
 
 STATE_FILE = "whatif_state.pickle"
-_FORMAT = 3
+_FORMAT = 4  # 4: lazy corridor cover, rows with their edit count
 log = logging.getLogger(__name__)
 
 

@@ -53,7 +53,9 @@ class RoadGreen:
         # the green spaces that reach a corridor (others join the cover when added)
         geoms = green.geometry.to_numpy()
         near = np.unique(shapely.STRtree(geoms).query(self.corridors, predicate="intersects")[1])
-        self.cover = EditableCover(green.index[near], geoms[near], tile_m=CORRIDOR_TILE_M)
+        self.cover = EditableCover(
+            green.index[near], geoms[near], tile_m=CORRIDOR_TILE_M, lazy=True
+        )
         self.ratio = self.segments["green_ratio"].to_numpy(dtype=float, copy=True)
         self.required = self.segments["required_ratio"].to_numpy(dtype=float)
         self.evaluated = self.segments["evaluated"].to_numpy(bool)

@@ -14,17 +14,19 @@ import shapely
 from gardencity.assessment.inputs import AssessmentInputs
 from gardencity.indicators.accessibility import (
     ServiceCover,
+    WalkingReach,
     covered_pieces,
     entrance_nodes,
     service_cover,
-    walking_table,
+    walking_reach,
 )
 from gardencity.indicators.green_space import parks_per_10k_result
-from gardencity.network import WalkGraph, multi_source_distances, snap_xy
+from gardencity.network import Snap, WalkGraph, multi_source_distances, snap_xy
 from gardencity.toolkit import (
     CellTable,
     EditableCover,
     Tile,
+    TiledCover,
     cell_table,
     eligible_parks,
     matches_classes,
@@ -146,6 +148,8 @@ class _Rowset:
         self.label = np.empty(len(label), dtype=object)
         self.label[:] = list(label)
         self.alive = np.ones(len(self.zone), dtype=bool)
+        self.edits = 0  # rows appended or dropped so far
+        self._totals: tuple[int, int, pd.Series] | None = None  # sums of the fixed values
 
     def append_rows(self, zone: npt.NDArray[Any], key: Hashable) -> None:
         self.zone = np.concatenate([self.zone, self.zones.get_indexer(pd.Index(zone))])
@@ -153,12 +157,25 @@ class _Rowset:
         labels[:] = [key] * len(zone)
         self.label = np.concatenate([self.label, labels])
         self.alive = np.concatenate([self.alive, np.ones(len(zone), dtype=bool)])
+        self.edits += 1
 
     def drop(self, key: Hashable) -> None:
         self.alive &= self.label != key
+        self.edits += 1
+
+    def fixed_sums(self, values: npt.NDArray[np.float64]) -> pd.Series:
+        """:meth:`sums` of values that change only with the rows (the rows' areas), kept
+        until rows are appended or dropped."""
+        kept = self._totals
+        if kept is None or kept[0] != self.edits or kept[1] != id(values):
+            kept = self._totals = (self.edits, id(values), self.sums(values))
+        return kept[2].copy()
 
     def sums(self, values: npt.NDArray[np.float64]) -> pd.Series:
         """Per zone: the sum of ``values`` (one per row) over the rows left."""
+        if self.edits == 0:  # every row alive: no copies of the arrays
+            totals = np.bincount(self.zone, weights=values, minlength=len(self.zones))
+            return pd.Series(totals, index=self.zones, dtype=float)
         alive = self.alive
         totals = np.bincount(self.zone[alive], weights=values[alive], minlength=len(self.zones))
         return pd.Series(totals, index=self.zones, dtype=float)
@@ -289,7 +306,7 @@ class StraightCoverage:
     def series(self) -> pd.Series:
         return ratio_result(
             self.pieces.sums(self.covered),
-            self.pieces.sums(self.area),
+            self.pieces.fixed_sums(self.area),
             name=self.name,
             numerator_unit="m2",
             denominator_unit="m2",
@@ -305,8 +322,12 @@ class WalkingCoverage:
         self.p, self.layers, self.graph = params, layers, layers.walk_graph
         self.cell_size = float(params.get("cell_size_m", 25.0))
         self.max_entrance = float(params.get("entrance_max_distance_m", 50.0))
-        parks = _eligible(layers, params, None)
-        park_i, node_i = entrance_nodes(self.graph, parks, layers.gates, self.max_entrance)
+        reach = self._base_reach(layers)  # the base run's measure walked these
+        parks = reach.parks
+        if reach.snap is None:
+            park_i, node_i = entrance_nodes(self.graph, parks, layers.gates, self.max_entrance)
+        else:
+            park_i, node_i = reach.park_i, reach.node_i
         keys = parks.index.to_numpy()
         radii = parks["radius_m"].to_numpy()
         order = np.argsort(park_i, kind="stable")
@@ -316,21 +337,24 @@ class WalkingCoverage:
             for i in range(len(parks))
         }
         self.node_distance = {
-            float(r): multi_source_distances(self.graph, node_i[radii[park_i] == r], float(r))
+            float(r): reach.node_distance[float(r)].copy()  # the engine's own: edits change it
+            if reach.snap is not None
+            else multi_source_distances(self.graph, node_i[radii[park_i] == r], float(r))
             for r in np.unique(radii)
         }
         zone, label, self.cell_area, self.snap = self._cells(
-            _residential(layers), self._base_cells(layers)
+            _residential(layers), reach.table, reach.snap
         )
         self.cells = _Rowset(layers.zones.index, zone, label)
         self.covered = self._covered(np.arange(len(self.cell_area)))
 
-    def _base_cells(self, layers: Layers) -> CellTable:
-        """The residential cells the base run's measure cut (its walking table, shared)."""
+    def _base_reach(self, layers: Layers) -> WalkingReach:
+        """The residential cells the base run's measure cut, snapped to the network, and the
+        parks' reach over the network (shared with the measure)."""
         p = self.p
-        _, table, _, _ = shared(
+        reach: WalkingReach = shared(
             layers.run,
-            walking_table,
+            walking_reach,
             layers.zones,
             layers.parcels.frame,
             layers.green.frame,
@@ -344,13 +368,16 @@ class WalkingCoverage:
             entrance_max_distance_m=p.get("entrance_max_distance_m", 50.0),
             cell_size_m=p.get("cell_size_m", 25.0),
         )
-        return table
+        return reach
 
     def _cells(
-        self, pieces: gpd.GeoDataFrame, table: CellTable | None = None
+        self,
+        pieces: gpd.GeoDataFrame,
+        table: CellTable | None = None,
+        found: Snap | None = None,
     ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.float64], dict[str, Any]]:
         """The pieces' cells (as the measure cuts and snaps them, or ``table``, the cells it
-        cut of the same pieces): zone, parcel, area, snap."""
+        cut of the same pieces, and ``found``, its snap of them): zone, parcel, area, snap."""
         if table is None:
             table = cell_table(pieces.geometry.to_numpy(), self.cell_size)
         fields = ("distance", "node_u", "node_v", "to_u", "to_v")
@@ -359,9 +386,9 @@ class WalkingCoverage:
                 f: np.zeros(0, dtype=np.int64 if "node" in f else float) for f in fields
             }
         else:
-            first = table.first_of_key()
-            xy = np.stack([table.x[first], table.y[first]], axis=1)
-            found = snap_xy(self.graph, xy)
+            if found is None:
+                first = table.first_of_key()
+                found = snap_xy(self.graph, np.stack([table.x[first], table.y[first]], axis=1))
             snap = {f: getattr(found, f)[table.key] for f in fields}
         at = table.piece
         return pieces["zone_id"].to_numpy()[at], pieces["parcel"].to_numpy()[at], table.area, snap
@@ -430,7 +457,7 @@ class WalkingCoverage:
     def series(self) -> pd.Series:
         return ratio_result(
             self.cells.sums(np.where(self.covered, self.cell_area, 0.0)),
-            self.cells.sums(self.cell_area),
+            self.cells.fixed_sums(self.cell_area),
             name="park_service_coverage_walking",
             numerator_unit="m2",
             denominator_unit="m2",
@@ -440,9 +467,15 @@ class WalkingCoverage:
 class ZonedCover:
     """An editable tiled union with its area inside each zone, kept per tile."""
 
-    def __init__(self, keys: Sequence[Hashable], geoms: npt.NDArray[np.object_], zones: Any):
+    def __init__(
+        self,
+        keys: Sequence[Hashable],
+        geoms: npt.NDArray[np.object_],
+        zones: Any,
+        union: TiledCover | None = None,
+    ):
         self.zone_geoms = zones.geometry.to_numpy()
-        self.cover = EditableCover(keys, geoms)
+        self.cover = EditableCover(keys, geoms, union=union)  # union: the run's of the same
         self.rows = self.cover.tile_zone_areas(self.zone_geoms, self.cover.pieces)
 
     def update(self, tiles: set[Tile]) -> None:
