@@ -124,6 +124,8 @@ class MissingLayerError(LookupError, DataError):
 class MissingColumnError(KeyError, DataError):
     """A required field is absent from a layer."""
 
+    __str__ = GardenCityError.__str__  # not KeyError's, which shows the message's repr
+
 
 class EmptyLayerError(DataError):
     """A layer exists but has no features."""
@@ -143,6 +145,8 @@ class StandardError(ValueError, GardenCityError):
 
 class UnknownIndicatorError(KeyError, StandardError):
     """An indicator id is not in the catalogue or registry."""
+
+    __str__ = GardenCityError.__str__
 
 
 class OsmImportError(ValueError, GardenCityError):
