@@ -84,7 +84,7 @@ def test_a_bad_sheet_reports_every_row() -> None:
     )
     with pytest.raises(DataError) as info:
         read_field_check_sheet(sheet)
-    text = str(info.value)
+    text = info.value.text("en")
     assert "row 2: passed" in text and "row 3: kind 'garden'" in text
     assert "row 4: a failed check needs a problem category" in text
     assert "row 4: lon/lat" in text

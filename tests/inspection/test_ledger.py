@@ -62,7 +62,7 @@ def test_ledger_completeness_cases_and_index(campaign) -> None:  # type: ignore[
         "/api/v1/ledger", json={"item_id": "flowers", "title": "x", "kind": "poem"}, headers=admin
     )
     assert bad.status_code == 422
-    assert "item_id 'flowers'" in bad.text and "kind must be one of" in bad.text
+    assert "“flowers”不是所选标准中的台账条目" in bad.text and "类别应为以下之一" in bad.text
 
     summary = client.get("/api/v1/ledger/completeness", headers=admin).json()
     standard = load_standard("national_ecological_garden_city_2022")
@@ -95,7 +95,7 @@ def test_ledger_completeness_cases_and_index(campaign) -> None:  # type: ignore[
     )
     assert patched.status_code == 200 and patched.json()["status"] == "accepted"
     cleared = client.patch(f"/api/v1/ledger/{fix['id']}", json={"title": None}, headers=admin)
-    assert cleared.status_code == 422 and "cannot be empty" in cleared.text
+    assert cleared.status_code == 422 and "不能为空" in cleared.text
     after = client.get("/api/v1/ledger/completeness", headers=admin).json()
     assert after["items_complete"] == 2
 
@@ -185,7 +185,7 @@ def test_an_assessment_run_lists_its_outputs_as_reference_never_as_proof(
         json={"item_id": "green_system_plan", "title": "假冒", "kind": "generated"},
         headers=admin,
     )
-    assert refused.status_code == 422 and "platform's own outputs" in refused.text
+    assert refused.status_code == 422 and "由平台登记的成果" in refused.text
 
 
 RUN_OUTPUTS = ("scorecard", "diagnostics", "report")
@@ -203,5 +203,5 @@ def test_a_city_can_map_outputs_to_items_itself(tmp_path: Path) -> None:
         "outputs:\n  poster:\n    file: a.png\n    title_zh: 海报\n    items: []\n",
         encoding="utf-8",
     )
-    with pytest.raises(DataError, match="unknown outputs \\['poster'\\]"):
+    with pytest.raises(DataError, match="未知的成果 poster"):
         load_evidence_map(tmp_path)

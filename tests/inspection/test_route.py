@@ -232,7 +232,7 @@ def test_unreachable_site_is_a_clear_error() -> None:
         geometry=[shapely.Point(0, 5000)],
         crs=4547,
     )
-    with pytest.raises(DataError, match="from the road network"):
+    with pytest.raises(DataError, match="距路网超过"):
         plan_inspection_route(sites, roads, start=(0, 0))
 
 

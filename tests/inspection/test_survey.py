@@ -81,7 +81,7 @@ def test_stratified_mean_worked_example() -> None:
 def test_missing_strata_are_named_and_weights_renormalised() -> None:
     est = stratified_proportion({"a": 5}, {"a": 10}, {"a": 100, "b": 300})
     assert est.missing_strata == ["b"] and est.estimate == pytest.approx(50.0)
-    with pytest.raises(DataError, match="without a population"):
+    with pytest.raises(DataError, match="没有对应的人口"):
         stratified_proportion({"x": 1}, {"x": 2}, {"a": 10})
 
 
@@ -101,11 +101,11 @@ def test_answers_are_checked_all_at_once() -> None:
     survey = load_survey()
     with pytest.raises(DataError) as info:
         validate_answers(survey, {"overall": 7, "park_nearby": "yes", "colour": "red"})
-    text = str(info.value)
-    assert "unknown questions ['colour']" in text and "overall: give a whole number" in text
-    assert (
-        "park_nearby: give true or false" in text and "park_quality: an answer is required" in text
-    )
+    text = info.value.text("en")
+    assert "unknown questions colour" in text and "question 1: give a whole number" in text
+    assert "question 2: give yes or no" in text and "question 3: an answer is required" in text
+    zh = info.value.text("zh")
+    assert "第 1 题：请填写 1 到 5 之间的整数" in zh and "第 3 题为必答题" in zh
 
 
 def test_results_against_the_requirement() -> None:
@@ -160,7 +160,8 @@ def test_survey_through_the_api(campaign) -> None:  # type: ignore[no-untyped-de
     )
     assert bad.status_code == 422
     message = bad.json()["error"]["message"]
-    assert "stratum 'd9'" in message and "overall: give a whole number" in message
+    assert "请选择所在城区：云龙区、鼓楼区" in message
+    assert "第 1 题：请填写 1 到 5 之间的整数" in message
     assert client.get("/api/v1/survey/results").status_code == 401
     assert (
         client.get("/api/v1/survey/results", headers=campaign.headers("officer11")).status_code

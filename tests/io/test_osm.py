@@ -347,11 +347,11 @@ def test_reimport_without_force_keeps_the_workspace(shared_data: Path, tmp_path:
     import_osm(source, tmp_path / "ws", name="海淀")
     before = (tmp_path / "ws" / "city.gpkg").read_bytes()
     config = (tmp_path / "ws" / "city.toml").read_text(encoding="utf-8")
-    with pytest.raises(WorkspaceError, match="already exists"):
+    with pytest.raises(WorkspaceError, match="已有工作区"):
         import_osm(source, tmp_path / "ws", name="海淀")
     broken = tmp_path / "broken.osm"
     broken.write_text("<osm><node id='1' lat='x'", encoding="utf-8")
-    with pytest.raises(OsmImportError, match="Fix"):
+    with pytest.raises(OsmImportError, match="处理："):
         import_osm(broken, tmp_path / "ws", name="坏", overwrite=True)
     assert (tmp_path / "ws" / "city.gpkg").read_bytes() == before
     assert (tmp_path / "ws" / "city.toml").read_text(encoding="utf-8") == config
@@ -412,6 +412,6 @@ def test_bad_boundaries_say_how_to_fix_them(tmp_path: Path, boundary: str) -> No
         "<node id='1' lat='40.0' lon='116.3'/></osm>\n",
         encoding="utf-8",
     )
-    with pytest.raises(OsmImportError, match="Fix"):
+    with pytest.raises(OsmImportError, match="处理："):
         import_osm(osm, tmp_path / "ws", boundary=boundary)
     assert not (tmp_path / "ws").exists()

@@ -113,13 +113,13 @@ def test_missing_table_names_the_table_and_the_fix(postgis_database: str, tmp_pa
     ws = Workspace.open(root)
     with pytest.raises(MissingLayerError) as missing:
         ws.load_layer("districts")
-    message = str(missing.value)
+    message = missing.value.text("en")
     assert "city.districts" in message and "ogr2ogr" in message and "push-postgis" in message
     problems = validate_workspace(Workspace.open(root))
     assert any(p.layer == "districts" and "city.districts" in p.fix for p in problems)
 
     _set_config(root, layers={"roads": {"layer": "streets"}})
-    with pytest.raises(MissingLayerError, match=r"table city\.streets .*\[layers\.roads\]"):
+    with pytest.raises(MissingLayerError, match=r"表 city\.streets.*\[layers\.roads\]"):
         Workspace.open(root).load_layer("roads")
 
 
@@ -144,8 +144,8 @@ def test_table_without_srid_is_refused_with_the_fix(postgis_database: str, tmp_p
     with pytest.raises(NoCrsError) as refused:
         Workspace.open(root).load_layer("roads")
 
-    assert "city.roads" in str(refused.value)
-    assert "UpdateGeometrySRID('city', 'roads', 'geom', 4548)" in str(refused.value)
+    assert "city.roads" in refused.value.text("en")
+    assert "UpdateGeometrySRID('city', 'roads', 'geom', 4548)" in refused.value.text("en")
 
 
 def test_a_table_made_by_hand_is_read_like_a_geopackage_layer(
@@ -187,9 +187,9 @@ def test_unreachable_server_and_missing_schema_never_show_the_password(
     _set_config(root, storage={"vector": unreachable, "schema": "city"})
     with pytest.raises(WorkspaceError) as refused:
         Workspace.open(root).load_layer("roads")
-    assert "Cannot connect to PostgreSQL" in str(refused.value)
-    assert "gardencity@127.0.0.1" in str(refused.value)
-    assert "Fix:" in str(refused.value) and PASSWORD not in str(refused.value)
+    assert "Cannot connect to PostgreSQL" in refused.value.text("en")
+    assert "gardencity@127.0.0.1" in refused.value.text("en")
+    assert "Fix:" in refused.value.text("en") and PASSWORD not in refused.value.text("en")
 
     result = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["validate", str(root)])
     assert result.exit_code == 2 and PASSWORD not in result.output
@@ -201,8 +201,9 @@ def test_unreachable_server_and_missing_schema_never_show_the_password(
     _set_config(root, storage={"vector": with_password, "schema": "nowhere"})
     with pytest.raises(WorkspaceError) as no_schema:
         Workspace.open(root).layer_names()
-    assert "no schema 'nowhere'" in str(no_schema.value)
-    assert "push-postgis" in str(no_schema.value) and PASSWORD not in str(no_schema.value)
+    assert "no schema 'nowhere'" in no_schema.value.text("en")
+    said = no_schema.value.text("en")
+    assert "push-postgis" in said and PASSWORD not in said
 
 
 def test_push_keeps_backups_refuses_a_second_push_and_drops_the_password(
@@ -218,9 +219,9 @@ def test_push_keeps_backups_refuses_a_second_push_and_drops_the_password(
     assert report.password_dropped and report.backup == root / "city.toml.bak"
     assert PASSWORD not in (root / "city.toml").read_text(encoding="utf-8")
     assert {layer.name: layer.features for layer in report.layers}["land_use"] == 2
-    with pytest.raises(WorkspaceError, match="already reads its layers from schema 'city'"):
+    with pytest.raises(WorkspaceError, match="已从 .* 的模式“city”读取图层"):
         push_to_postgis(root, postgis_database, schema="city")
-    with pytest.raises(WorkspaceError, match="import-layer writes city.gpkg"):
+    with pytest.raises(WorkspaceError, match="import-layer 写入的 city.gpkg"):
         import_layer(root, "roads", root / "city.gpkg", layer="roads")
     with pytest.raises(InvalidRequestError, match="情景推演需要内嵌 GeoPackage 的工作区"):
         park = [[[117.0, 34.0], [117.001, 34.0], [117.001, 34.001], [117.0, 34.0]]]

@@ -82,7 +82,7 @@ def test_missing_folder_config_and_bad_toml(tmp_path: Path) -> None:
         Workspace.open(tmp_path / "empty")
     assert "has no city.toml" in info.value.text("en") and "中没有 city.toml" in str(info.value)
     (tmp_path / "empty" / "city.toml").write_text("[city]\nname = 示范\n", encoding="utf-8")
-    with pytest.raises(WorkspaceError, match="not valid TOML.*line 2"):
+    with pytest.raises(WorkspaceError, match="不是有效的 TOML 文件.*line 2"):
         Workspace.open(tmp_path / "empty")
     (tmp_path / "empty" / "city.toml").write_text(
         '[city]\nname = "x"\ncolour = "red"\nland_use_scheme = "zz"\n', encoding="utf-8"
@@ -94,7 +94,7 @@ def test_missing_folder_config_and_bad_toml(tmp_path: Path) -> None:
 
 def test_geographic_working_crs_is_refused(tmp_path: Path) -> None:
     ws = _workspace(tmp_path, {"city": {"name": "甲", "crs": "EPSG:4490"}})
-    with pytest.raises(GeographicCrsError, match="projected CRS in metres"):
+    with pytest.raises(GeographicCrsError, match="以米为单位的投影坐标系"):
         _ = ws.crs
 
 
@@ -113,7 +113,7 @@ def test_layer_without_crs_names_the_layer_and_the_fix(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     ws = Workspace.open(ws.path)
-    with pytest.raises(NoCrsError, match="'roads'.*Set CRS"):
+    with pytest.raises(NoCrsError, match="“roads”.*设置坐标系"):
         ws.load_layer("roads")
     problems = validate_workspace(ws)
     assert any(
@@ -225,7 +225,7 @@ def test_failed_import_keeps_the_old_data(tmp_path: Path) -> None:
     gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=CRS).to_file(
         tmp_path / "nofield.gpkg"
     )
-    with pytest.raises(MissingColumnError, match="--field code=THEIRS"):
+    with pytest.raises(MissingColumnError, match="--field code=原字段名"):
         import_layer(ws.path, "land_use", tmp_path / "nofield.gpkg")
     assert (ws.path / "city.gpkg").read_bytes() == before
     assert len(pyogrio.read_dataframe(ws.path / "city.gpkg", layer="land_use")) == 2

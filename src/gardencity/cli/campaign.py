@@ -22,7 +22,9 @@ __all__ = [
 ]
 
 
-def _settings(workspace: Path | None, database: str | None, files: Path | None):  # type: ignore[no-untyped-def]
+def _settings(  # type: ignore[no-untyped-def]
+    workspace: Path | None, database: str | None, files: Path | None, lang: str
+):
     from gardencity.settings import Settings
 
     overrides: dict[str, object] = {}
@@ -33,7 +35,7 @@ def _settings(workspace: Path | None, database: str | None, files: Path | None):
     if workspace is not None:
         return Settings.for_workspace(workspace, **overrides)
     if not database:
-        raise click.UsageError("give a WORKSPACE (embedded SQLite) or --database URL")
+        raise click.UsageError(say("workspace_or_database", lang))
     overrides.setdefault("files_dir", Path("gardencity-files"))
     return Settings(**overrides)  # type: ignore[arg-type]
 
@@ -120,7 +122,7 @@ def serve(
     from gardencity.app import create_app, freeze_startup_heap
     from gardencity.settings import settings_environment
 
-    settings = _settings(workspace, database, files)
+    settings = _settings(workspace, database, files, lang)
     _seed_if_empty(settings, workspace, lang)
     app = create_app(settings)
     if workspace is not None:
@@ -182,7 +184,7 @@ def escalate(workspace: Path | None, database: str | None, lang: str) -> None:
     from gardencity.notifications.outbox import Notifier
     from gardencity.storage.files import FileStore
 
-    settings = _settings(workspace, database, None)
+    settings = _settings(workspace, database, None, lang)
     db = open_database(settings.database_url)
     campaign = load_campaign_config(settings.campaign_config)
     notifier = Notifier(load_notification_config(settings.campaign_config), campaign, system_clock)
@@ -211,7 +213,7 @@ def recompute_patrol_coverage(workspace: Path | None, database: str | None, lang
     from gardencity.patrols.config import load_patrol_config
     from gardencity.patrols.daily import recompute
 
-    settings = _settings(workspace, database, None)
+    settings = _settings(workspace, database, None, lang)
     db = open_database(settings.database_url)
     config = load_patrol_config(settings.campaign_config)
     try:
@@ -241,7 +243,7 @@ def clean_photos(
     from gardencity.inspection.ledger_store import stores_file
     from gardencity.storage.files import FileStore
 
-    settings = _settings(workspace, database, files)
+    settings = _settings(workspace, database, files, lang)
     db = open_database(settings.database_url)
     ctx = ServiceContext(
         load_campaign_config(settings.campaign_config), FileStore(settings.files_dir)
@@ -271,7 +273,7 @@ def backup_command(
     """Write the campaign database and its files to one archive (restorable anywhere)."""
     from gardencity.db.backup import backup
 
-    settings = _settings(workspace, database, files)
+    settings = _settings(workspace, database, files, lang)
     manifest = backup(settings.database_url, settings.files_dir, archive)
     rows = sum(t["rows"] for t in manifest.tables.values())
     files_count = len(manifest.files)
@@ -297,7 +299,7 @@ def restore_command(
     """Restore an archive written by `gardencity backup` (checked first; all or nothing)."""
     from gardencity.db.backup import restore
 
-    settings = _settings(workspace, database, files)
+    settings = _settings(workspace, database, files, lang)
     manifest = restore(archive, settings.database_url, settings.files_dir, force=force)
     rows = sum(t["rows"] for t in manifest.tables.values())
     console.print(say("restored", lang, rows=rows, files=len(manifest.files)))

@@ -21,7 +21,10 @@ from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Case
 from gardencity.campaign.schemas import CaseIn
 from gardencity.errors import DataError
+from gardencity.messages import Catalogue, Listing, Message
 from gardencity.vocabulary import vocabulary
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = [
     "FieldCheck",
@@ -34,6 +37,10 @@ __all__ = [
 SITE_KINDS = ("park", "road", "compound", "unit", "other")
 SHEET_COLUMNS = ("site_id", "kind", "name", "lon", "lat", "passed", "category", "note")
 CheckSource = Literal["self_check", "expert"]
+# the kinds as the sheet writes them: their codes, with their names in Chinese
+_KIND_CODES = [
+    Message.literal(f"{k}（{vocabulary().label('site_kinds', k, 'zh')}）", k) for k in SITE_KINDS
+]
 _TRUE = {"true", "1", "yes", "y", "是", "合格", "通过", "pass"}
 _FALSE = {"false", "0", "no", "n", "否", "不合格", "未通过", "fail"}
 
@@ -60,9 +67,9 @@ def field_check_sheet(sample: gpd.GeoDataFrame) -> pd.DataFrame:
     """
     missing = [c for c in ("site_id", "kind", "name") if c not in sample]
     if missing:
-        raise DataError(f"The drawn sites lack the columns {missing}.")
+        raise DataError(MESSAGES.message("drawn_sites_lack_columns", missing=missing))
     if sample.crs is None:
-        raise DataError("The drawn sites have no CRS. Fix: set the CRS of the sites layer.")
+        raise DataError(MESSAGES.message("drawn_sites_no_crs"))
     points = gpd.GeoSeries(sample.geometry.representative_point(), crs=sample.crs).to_crs(4326)
     return pd.DataFrame(
         {
@@ -94,23 +101,25 @@ def read_field_check_sheet(sheet: pd.DataFrame) -> list[FieldCheck]:
     """The filled sheet as checks; every problem of every row is reported at once."""
     missing = [c for c in SHEET_COLUMNS if c not in sheet]
     if missing:
-        raise DataError(f"The check sheet lacks the columns {missing}. Fix: use the blank sheet.")
-    problems: list[str] = []
+        raise DataError(MESSAGES.message("check_sheet_lacks_columns", missing=missing))
+    problems: list[Message] = []
     checks: list[FieldCheck] = []
     for number, row in enumerate(sheet.to_dict("records"), start=2):
         passed = _as_bool(row["passed"])
         kind = str(row["kind"])
         category = "" if pd.isna(row["category"]) else str(row["category"]).strip()
         if passed is None:
-            problems.append(f"row {number}: passed must be 是/否 (yes/no), not {row['passed']!r}")
+            problems.append(MESSAGES.message("sheet_row_passed", row=number, value=row["passed"]))
         if kind not in SITE_KINDS:
-            problems.append(f"row {number}: kind {kind!r} is not one of {list(SITE_KINDS)}")
+            problems.append(
+                MESSAGES.message("sheet_row_kind", row=number, kind=kind, known=_KIND_CODES)
+            )
         if passed is False and not category:
-            problems.append(f"row {number}: a failed check needs a problem category")
+            problems.append(MESSAGES.message("sheet_row_category", row=number))
         try:
             lon, lat = float(row["lon"]), float(row["lat"])
         except (TypeError, ValueError):
-            problems.append(f"row {number}: lon/lat are not numbers")
+            problems.append(MESSAGES.message("sheet_row_lonlat", row=number))
             continue
         if passed is None or kind not in SITE_KINDS:
             continue
@@ -127,7 +136,8 @@ def read_field_check_sheet(sheet: pd.DataFrame) -> list[FieldCheck]:
             )
         )
     if problems:
-        raise DataError("The check sheet has problems:\n" + "\n".join(problems))
+        listing = Listing(tuple(problems), ("\n", "\n"))
+        raise DataError(MESSAGES.message("check_sheet_problems", problems=listing))
     return checks
 
 
@@ -141,7 +151,7 @@ def file_failed_checks(
 ) -> list[Case]:
     """One case per failed check (passed checks file nothing), in the order given."""
     if source not in ("self_check", "expert"):
-        raise DataError(f"source must be self_check or expert, not {source!r}.")
+        raise DataError(MESSAGES.message("check_source_unknown", source=source))
     label = vocabulary().label("case_sources", source, "zh") if source == "expert" else "模拟抽查"
     cases = []
     for check in checks:

@@ -30,6 +30,9 @@ from gardencity.assessment.scorecard import Scorecard
 from gardencity.errors import DataError
 from gardencity.inspection.ledger import GENERATED_KIND, REFERENCE_STATUS
 from gardencity.inspection.models import LedgerDocument
+from gardencity.messages import Catalogue
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = [
     "EVIDENCE_FILE",
@@ -71,10 +74,14 @@ def load_evidence_map(workspace: Path | None = None) -> dict[str, EvidenceOutput
     try:
         outputs = _EvidenceMap.model_validate(yaml.safe_load(text)).outputs
     except ValidationError as exc:
-        raise DataError(f"{name} is not valid:\n{exc}") from exc
+        raise DataError(MESSAGES.message("evidence_map_invalid", name=name, detail=exc)) from exc
     unknown = sorted(set(outputs) - set(OUTPUT_KEYS))
     if unknown:
-        raise DataError(f"{name}: unknown outputs {unknown}; use some of {list(OUTPUT_KEYS)}.")
+        raise DataError(
+            MESSAGES.message(
+                "evidence_unknown_outputs", name=name, unknown=unknown, known=list(OUTPUT_KEYS)
+            )
+        )
     return outputs
 
 

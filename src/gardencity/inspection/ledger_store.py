@@ -29,7 +29,7 @@ from gardencity.inspection.ledger import (
     unit_completeness,
 )
 from gardencity.inspection.models import LedgerDocument
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, Listing, Message
 from gardencity.standards import load_standard
 from gardencity.text import CleanInput
 
@@ -87,31 +87,30 @@ def _items(standard_id: str) -> list[LedgerItem]:
 def _check(
     session: Session, ctx: ServiceContext, values: dict[str, Any], items: list[LedgerItem]
 ) -> None:
-    problems = []
+    problems: list[Message] = []
     if "item_id" in values and values["item_id"] not in {i.item_id for i in items}:
-        problems.append(f"item_id {values['item_id']!r} is not an item of the chosen standard")
+        problems.append(MESSAGES.message("ledger_item_unknown", item=values["item_id"]))
     if values.get("kind") is not None and values["kind"] not in DOCUMENT_KINDS:
-        problems.append(f"kind must be one of {sorted(set(DOCUMENT_KINDS) - {GENERATED_KIND})}")
+        kinds = {k: v for k, v in DOCUMENT_KINDS.items() if k != GENERATED_KIND}
+        problems.append(MESSAGES.message("ledger_kind_unknown", known=_coded(kinds)))
     elif values.get("kind") == GENERATED_KIND:
-        problems.append(
-            "kind 'generated' is for the platform's own outputs, registered when an assessment "
-            "run or the self-assessment report is written; choose another kind"
-        )
+        problems.append(MESSAGES.message("ledger_kind_generated"))
     if values.get("status") is not None and values["status"] not in STATUSES:
-        problems.append(
-            f"status must be one of {sorted(STATUSES)} ('reference' is for the platform's own "
-            "outputs)"
-        )
+        problems.append(MESSAGES.message("ledger_status_unknown", known=_coded(STATUSES)))
     unit_id = values.get("owner_unit_id")
     if unit_id is not None and session.get(Unit, unit_id) is None:
-        problems.append(f"owner unit {unit_id} does not exist")
+        problems.append(MESSAGES.message("ledger_unit_unknown", unit=unit_id))
     sha = values.get("file_sha256")
     if sha and not ctx.files.exists(sha):
-        problems.append(
-            "file_sha256 is not in the file store: upload it with POST /api/v1/evidence"
-        )
+        problems.append(MESSAGES.message("ledger_file_unknown"))
     if problems:
-        raise InvalidRequestError("; ".join(problems))
+        listing = Listing(tuple(problems), ("；", "; "))
+        raise InvalidRequestError(MESSAGES.message("ledger_problems", problems=listing))
+
+
+def _coded(names: dict[str, str]) -> list[Message]:
+    """Codes as the API takes them, each with its Chinese name for Chinese readers."""
+    return [Message.literal(f"{code}（{name}）", code) for code, name in sorted(names.items())]
 
 
 def add_document(
@@ -137,7 +136,12 @@ def update_document(
     values = data.model_dump(exclude_unset=True)
     cleared = sorted(k for k in ("title", "kind", "status") if k in values and values[k] is None)
     if cleared:
-        raise InvalidRequestError(f"{cleared} cannot be empty; leave them out to keep them")
+        raise InvalidRequestError(
+            MESSAGES.message(
+                "ledger_fields_cleared",
+                fields=[MESSAGES.message(f"ledger_field.{k}") for k in cleared],
+            )
+        )
     _check(session, ctx, values, [])
     for key, value in values.items():
         setattr(doc, key, value)
@@ -231,7 +235,7 @@ def file_missing_cases(
         # a department has no area of its own: its case is placed at the city's
         placed = owner if owner is not None and owner.area is not None else city
         if owner is None or placed is None or placed.area is None:
-            raise InvalidRequestError("The organisation has no unit with an area to file cases.")
+            raise InvalidRequestError(MESSAGES.message("ledger_no_unit_with_area"))
         point = shapely.Point(placed.area.representative_point())
         titles = "、".join(pending["title"].astype(str).head(5)) or "尚未登记任何文件"
         data = CaseIn(

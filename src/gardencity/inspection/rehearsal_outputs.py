@@ -14,8 +14,11 @@ from gardencity.assessment.scorecard import Scorecard
 from gardencity.errors import DataError
 from gardencity.inspection.sites import SITE_KIND_NAMES
 from gardencity.inspection.spot_checks import CoverageEstimate, points_for_margin
+from gardencity.messages import Catalogue
 from gardencity.office.workbook import Column, Sheet, write_workbook
 from gardencity.vocabulary import vocabulary
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = [
     "CHECK_SHEET_COLUMNS",
@@ -237,8 +240,9 @@ def read_check_sheet(path: Path, categories: Mapping[str, str]) -> pd.DataFrame:
     )
     if unknown:
         raise DataError(
-            f"{path.name}: unknown problem categories {unknown}. Fix: use the names listed on "
-            "the sheet 问题类别."
+            MESSAGES.message(
+                "rehearsal_unknown_categories", file=path.name, unknown=unknown, sheet="问题类别"
+            )
         )
     frame["kind"] = frame["kind"].map(lambda k: kinds.get(str(k), str(k)))
     frame["category"] = frame["category"].map(

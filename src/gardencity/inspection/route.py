@@ -31,6 +31,9 @@ from gardencity.inspection.travel import (
     stop_matrix,
     travel_graph_from_roads,
 )
+from gardencity.messages import Catalogue
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = [
     "DEFAULT_ACCESS_MINUTES",
@@ -57,7 +60,7 @@ def _minutes(text: str | float | None) -> float | None:
         hours, minutes = str(text).split(":")
         return int(hours) * 60.0 + int(minutes)
     except ValueError as exc:
-        raise DataError(f"Time {text!r} is not HH:MM (e.g. 08:30).") from exc
+        raise DataError(MESSAGES.message("time_not_hhmm", text=text)) from exc
 
 
 def clock(minutes: float) -> str:
@@ -233,7 +236,7 @@ def order_stops(
         or given[-1] != end
         or sorted(given[1:-1]) != sorted(i for i in range(n) if i not in (start, end))
     ):
-        raise DataError("The given order must start at start, end at end and visit every stop.")
+        raise DataError(MESSAGES.message("route_order_invalid"))
     candidates = [
         _two_opt(_nearest_neighbour(seconds, start, end), cost),
         _two_opt(given, cost),
@@ -307,11 +310,13 @@ def plan_inspection_route(
     "the given order" the plan is compared with.
     """
     if sites.crs is None or roads.crs is None or sites.crs != roads.crs:
-        raise DataError("Sites and roads must be in the same projected CRS.")
+        raise DataError(MESSAGES.message("route_crs_differ"))
     begin, finish = _minutes(day_start), _minutes(day_end)
     assert begin is not None and finish is not None
     if finish <= begin:
-        raise DataError(f"day_end {day_end} is not after day_start {day_start}.")
+        raise DataError(
+            MESSAGES.message("route_day_inverted", day_start=day_start, day_end=day_end)
+        )
     durations = dict(DEFAULT_VISIT_MINUTES) | dict(visit_minutes or {})
     graph = graph or travel_graph_from_roads(roads, mode=mode, speeds_kmh=speeds_kmh)
     ends = [_point(start), _point(end if end is not None else start)]

@@ -28,8 +28,11 @@ from rasterio.windows import Window, from_bounds
 from gardencity.errors import DataError
 from gardencity.io.crs import require_projected
 from gardencity.io.raster import Raster
+from gardencity.messages import Catalogue
 from gardencity.toolkit import matches_classes, union_area_in_zones
 from gardencity.vocabulary import vocabulary
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = [
     "PARK_CLASSES",
@@ -139,7 +142,7 @@ def candidate_sites(
             require_projected(layer, name)
             crs = crs or layer.crs
     if crs is None:
-        raise DataError("No green_spaces, roads or land_use layer: no sites to choose from.")
+        raise DataError(MESSAGES.message("no_site_layers"))
     parts = [
         *_park_sites(green_spaces, park_classes, crs),
         *_road_sites(roads, crs),

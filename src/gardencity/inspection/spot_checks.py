@@ -88,7 +88,7 @@ class CoverageEstimate:
 
 def _z(confidence: float) -> float:
     if not 0.0 < confidence < 1.0:
-        raise DataError(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence}.")
+        raise DataError(MESSAGES.message("confidence_out_of_range", confidence=confidence))
     return float(stats.norm.ppf(0.5 + confidence / 2.0))
 
 
@@ -102,9 +102,9 @@ def random_points_in(
     ((5, 2), True)
     """
     if n < 1:
-        raise DataError(f"At least one point is needed, not {n}.")
+        raise DataError(MESSAGES.message("points_too_few", n=n))
     if area.is_empty or area.area <= 0:
-        raise DataError("The sampling area is empty. Fix: check the built_up_area layer.")
+        raise DataError(MESSAGES.message("sampling_area_empty"))
     shapely.prepare(area)
     xmin, ymin, xmax, ymax = area.bounds
     accept_rate = area.area / ((xmax - xmin) * (ymax - ymin))
@@ -144,16 +144,13 @@ def classify_points(
         return _classes_from_raster(xy, canopy)
     if vegetation is not None:
         return _classes_from_polygons(xy, vegetation)
-    raise DataError(
-        "No canopy raster and no vegetation layer to interpret the points against. "
-        "Fix: add [rasters] canopy to city.toml or a `vegetation` layer."
-    )
+    raise DataError(MESSAGES.message("no_cover_to_interpret"))
 
 
 def _classes_from_raster(xy: npt.NDArray[np.float64], canopy: Raster) -> npt.NDArray[np.object_]:
     t = canopy.transform
     if t.b != 0 or t.d != 0:
-        raise DataError("Rotated rasters are not supported. Fix: warp the canopy raster north-up.")
+        raise DataError(MESSAGES.message("raster_rotated"))
     col = np.floor((xy[:, 0] - t.c) / t.a).astype(np.int64)
     row = np.floor((xy[:, 1] - t.f) / t.e).astype(np.int64)
     height, width = canopy.array.shape
@@ -223,10 +220,7 @@ def green_coverage_sample(
     observed = np.array([c is not None for c in classes])
     n_observed = int(observed.sum())
     if n_observed == 0:
-        raise DataError(
-            "None of the points falls on interpretable cover (all outside the raster or "
-            "nodata). Fix: check that the canopy raster covers the built-up area."
-        )
+        raise DataError(MESSAGES.message("no_point_interpretable"))
     seen = classes[observed]
     is_green = np.isin(seen, GREEN_CLASSES)
     n_green = int(is_green.sum())
@@ -270,7 +264,7 @@ def points_for_margin(
     2305
     """
     if not 0.0 < margin_pct < 100.0:
-        raise DataError(f"margin_pct must be between 0 and 100, not {margin_pct}.")
+        raise DataError(MESSAGES.message("margin_out_of_range", margin=margin_pct))
     p = expected_pct / 100.0
     e = margin_pct / 100.0
     return max(1, math.ceil(_z(confidence) ** 2 * p * (1.0 - p) / e**2))
@@ -316,7 +310,7 @@ def largest_tolerable_problem_count(population: int, sample: int, max_chance: fl
     """
     _check_counts(population, 0, sample)
     if not 0.0 <= max_chance <= 1.0:
-        raise DataError(f"max_chance must be between 0 and 1, not {max_chance}.")
+        raise DataError(MESSAGES.message("max_chance_out_of_range", value=max_chance))
     low, high = 0, population  # the chance grows with the problem count: bisect
     while low < high:
         middle = (low + high + 1) // 2
@@ -348,7 +342,7 @@ def sample_sites(
     ['park', 'park', 'road']
     """
     if kind_column not in sites:
-        raise DataError(f"The sites have no '{kind_column}' column (site category).")
+        raise DataError(MESSAGES.message("sites_lack_kind", column=kind_column))
     counts = (
         {str(kind): int(per_kind) for kind in sites[kind_column].unique()}
         if isinstance(per_kind, int)
@@ -356,7 +350,7 @@ def sample_sites(
     )
     negative = sorted(k for k, v in counts.items() if v < 0)
     if negative:
-        raise DataError(f"Negative sample sizes for {negative}. Fix: use 0 or more.")
+        raise DataError(MESSAGES.message("sample_sizes_negative", kinds=negative))
     rng = np.random.default_rng(seed)
     parts = []
     for kind in sorted(counts):

@@ -51,11 +51,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scipy import stats
 
 from gardencity.errors import DataError
+from gardencity.messages import Catalogue, Listing, Message
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = [
     "StratifiedEstimate",
     "Survey",
     "allocate_sample",
+    "answer_problems",
     "effective_sample_size",
     "load_survey",
     "sample_size_for_proportion",
@@ -144,46 +148,65 @@ def load_survey(path: str | Path | None = None) -> Survey:
         )
     else:
         if not Path(path).is_file():
-            raise DataError(f"Survey file {path} not found. Fix: copy the default survey.yaml.")
+            raise DataError(MESSAGES.message("survey_file_missing", path=path))
         text = Path(path).read_text("utf-8")
     try:
         return Survey.model_validate(yaml.safe_load(text))
     except ValidationError as exc:
-        raise DataError(f"The survey file {path or 'survey.yaml'} is not valid:\n{exc}") from exc
+        raise DataError(
+            MESSAGES.message("survey_file_invalid", path=path or "survey.yaml", detail=exc)
+        ) from exc
 
 
 def validate_answers(survey: Survey, answers: Mapping[str, Any]) -> dict[str, Any]:
     """The answers, cleaned; every problem is reported at once (DataError)."""
-    problems = []
+    clean, problems = answer_problems(survey, answers)
+    if problems:
+        listing = Listing(tuple(problems), ("；", "; "))
+        raise DataError(MESSAGES.message("answers_problems", problems=listing))
+    return clean
+
+
+def answer_problems(
+    survey: Survey, answers: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[Message]]:
+    """The answers that are valid, cleaned, and what is wrong with the others."""
+    problems: list[Message] = []
     clean: dict[str, Any] = {}
     unknown = sorted(set(answers) - {q.id for q in survey.questions})
     if unknown:
-        problems.append(f"unknown questions {unknown}")
-    for q in survey.questions:
+        problems.append(MESSAGES.message("answers_unknown_questions", ids=unknown))
+    for number, q in enumerate(survey.questions, start=1):
         value = answers.get(q.id)
         if value is None or value == "":
             if q.required:
-                problems.append(f"{q.id}: an answer is required")
+                problems.append(MESSAGES.message("answer_required", n=number))
             continue
         if q.kind == "rating":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= q.scale:
-                problems.append(f"{q.id}: give a whole number from 1 to {q.scale}")
+                problems.append(MESSAGES.message("answer_rating", n=number, scale=q.scale))
                 continue
         elif q.kind == "yes_no":
             if not isinstance(value, bool):
-                problems.append(f"{q.id}: give true or false")
+                problems.append(MESSAGES.message("answer_yes_no", n=number))
                 continue
         elif q.kind == "choice":
             if value not in q.options:
-                problems.append(f"{q.id}: choose one of {q.options}")
+                problems.append(
+                    MESSAGES.message(
+                        "answer_choice",
+                        n=number,
+                        options=Message.literal(
+                            "、".join(q.options), ", ".join(q.options_en or q.options)
+                        ),
+                    )
+                )
                 continue
         elif not isinstance(value, str) or len(value) > 2000:
-            problems.append(f"{q.id}: give text of at most 2000 characters")
+            problems.append(MESSAGES.message("answer_text", n=number))
             continue
         clean[q.id] = value
-    if problems:
-        raise DataError("The answers have problems: " + "; ".join(problems))
-    return clean
+    return clean, problems
 
 
 def sample_size_for_proportion(
@@ -200,7 +223,7 @@ def sample_size_for_proportion(
     (385, 323)
     """
     if not 0 < margin_pct < 100:
-        raise DataError(f"margin_pct must be between 0 and 100, not {margin_pct}.")
+        raise DataError(MESSAGES.message("margin_out_of_range", margin=margin_pct))
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     p = expected_pct / 100
     n0 = z**2 * p * (1 - p) / (margin_pct / 100) ** 2
@@ -228,22 +251,26 @@ def allocate_sample(
     {'a': 4, 'b': 3, 'c': 3}
     """
     if not populations:
-        raise DataError("No strata to allocate the sample to.")
+        raise DataError(MESSAGES.message("survey_no_strata"))
     if any(v <= 0 for v in populations.values()):
-        raise DataError("Every stratum needs a positive population.")
+        raise DataError(MESSAGES.message("survey_strata_population"))
     keys = list(populations)
     if minimum * len(keys) > total:
-        raise DataError(f"{total} responses cannot give {minimum} to each of {len(keys)} strata.")
+        raise DataError(
+            MESSAGES.message(
+                "survey_sample_too_small", total=total, minimum=minimum, strata=len(keys)
+            )
+        )
     if method == "proportional":
         weights = np.array([populations[k] for k in keys], dtype=float)
     elif method == "equal":
         weights = np.ones(len(keys))
     elif method == "neyman":
         if std_devs is None or set(std_devs) != set(keys):
-            raise DataError("Neyman allocation needs a standard deviation for every stratum.")
+            raise DataError(MESSAGES.message("survey_neyman_needs_sd"))
         weights = np.array([populations[k] * std_devs[k] for k in keys], dtype=float)
     else:
-        raise DataError(f"Unknown allocation {method!r}: use proportional, equal or neyman.")
+        raise DataError(MESSAGES.message("survey_allocation_unknown", method=method))
     rest = total - minimum * len(keys)
     exact = rest * weights / weights.sum()
     counts = np.floor(exact).astype(int)
@@ -292,9 +319,9 @@ def _weights(
     missing = [k for k in populations if sizes.get(k, 0) == 0]
     unknown = sorted(set(k for k, v in sizes.items() if v > 0) - set(populations))
     if unknown:
-        raise DataError(f"Responses from strata without a population: {unknown}.")
+        raise DataError(MESSAGES.message("survey_responses_unknown_strata", strata=unknown))
     if not present:
-        raise DataError("No responses yet: nothing to estimate.")
+        raise DataError(MESSAGES.message("survey_no_responses"))
     total = sum(populations[k] for k in present)
     return {k: populations[k] / total for k in present}, missing
 
@@ -316,9 +343,9 @@ def wilson_interval(p: float, n_eff: float, *, confidence: float = 0.95) -> tupl
     if math.isnan(n_eff) or math.isnan(p):
         return float("nan"), float("nan")
     if not 0 <= p <= 1:
-        raise DataError(f"A proportion lies in 0–1, not {p}.")
+        raise DataError(MESSAGES.message("proportion_out_of_range", p=p))
     if n_eff <= 0:
-        raise DataError(f"The effective sample size must be positive, not {n_eff}.")
+        raise DataError(MESSAGES.message("effective_n_not_positive", n=n_eff))
     if math.isinf(n_eff):
         return p, p
     z = float(stats.norm.ppf(0.5 + confidence / 2))
@@ -379,7 +406,7 @@ def stratified_proportion(
     for k, w in weights.items():
         n, x = sizes[k], successes.get(k, 0)
         if not 0 <= x <= n:
-            raise DataError(f"Stratum {k}: {x} successes out of {n} responses is impossible.")
+            raise DataError(MESSAGES.message("survey_successes_impossible", stratum=k, x=x, n=n))
         p = x / n
         fpcs[k] = max(0.0, 1 - n / pops[k]) if populations else 1.0
         weighted += pops[k] * p

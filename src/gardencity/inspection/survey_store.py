@@ -13,7 +13,11 @@ from sqlalchemy.orm import Session
 from gardencity.auth.models import Unit
 from gardencity.errors import DataError
 from gardencity.inspection.models import SurveyResponse
-from gardencity.inspection.survey import Survey, allocate_sample, survey_results, validate_answers
+from gardencity.inspection.survey import Survey, allocate_sample, survey_results
+from gardencity.inspection.survey import answer_problems as survey_answer_problems
+from gardencity.messages import Catalogue, Listing, Message
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = ["allocation", "allowed_strata", "results", "submit_response"]
 
@@ -31,16 +35,14 @@ def submit_response(
 ) -> SurveyResponse:
     """Check and store one response (every problem reported at once)."""
     strata = allowed_strata(session, survey)
-    problems = []
+    problems: list[Message] = []
     if stratum not in strata:
-        problems.append(f"stratum {stratum!r} is not one of {sorted(strata)}")
-    try:
-        clean = validate_answers(survey, answers)
-    except DataError as exc:
-        problems.append(str(exc))
-        clean = {}
+        problems.append(MESSAGES.message("survey_stratum_unknown", known=sorted(strata.values())))
+    clean, answer_problems = survey_answer_problems(survey, answers)
+    problems += answer_problems
     if problems:
-        raise DataError("; ".join(problems))
+        listing = Listing(tuple(problems), ("；", "; "))
+        raise DataError(MESSAGES.message("answers_problems", problems=listing))
     row = SurveyResponse(survey_id=survey.id, stratum=stratum, answers=clean, submitted_at=now)
     session.add(row)
     session.flush()
@@ -83,6 +85,6 @@ def allocation(
     equal shares when it gives none)."""
     strata = allowed_strata(session, survey)
     if not strata:
-        raise DataError("No strata: add districts to the organisation or strata to survey.yaml.")
+        raise DataError(MESSAGES.message("survey_no_strata"))
     populations = survey.strata or {code: 1.0 for code in strata}
     return allocate_sample(total, populations, method=method)  # type: ignore[arg-type]

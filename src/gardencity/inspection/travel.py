@@ -24,6 +24,9 @@ from scipy.sparse import csgraph
 
 from gardencity.errors import DataError
 from gardencity.io.crs import require_projected
+from gardencity.messages import Catalogue
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = [
     "DEFAULT_SPEEDS_KMH",
@@ -80,13 +83,15 @@ def travel_graph_from_roads(
     """
     require_projected(roads, "roads")
     if mode not in ("drive", "walk"):
-        raise DataError(f"Unknown travel mode {mode!r}. Fix: use drive or walk.")
+        raise DataError(MESSAGES.message("travel_mode_unknown", mode=mode))
     if mode == "walk" and "walkable" in roads:
         roads = roads[roads["walkable"].fillna(True).astype(bool)]
     speeds = dict(DEFAULT_SPEEDS_KMH) | dict(speeds_kmh or {})
     bad = sorted(k for k, v in speeds.items() if not v > 0)
     if bad or walk_speed_kmh <= 0:
-        raise DataError(f"Speeds must be positive; check {bad or ['walk_speed_kmh']}.")
+        raise DataError(
+            MESSAGES.message("travel_speeds_not_positive", keys=bad or ["walk_speed_kmh"])
+        )
     if mode == "walk":
         line_speed = np.full(len(roads), walk_speed_kmh)
     else:
@@ -97,7 +102,7 @@ def travel_graph_from_roads(
     is_line = shapely.get_type_id(parts) == 1
     parts, part_of = parts[is_line], part_of[is_line]
     if len(parts) == 0:
-        raise DataError("The roads layer has no lines: no route can be planned.")
+        raise DataError(MESSAGES.message("roads_no_lines"))
     coords, line_index = shapely.get_coordinates(parts, return_index=True)
     same_line = line_index[1:] == line_index[:-1]
     keys = np.round(coords[:, :2] / precision_m).astype(np.int64)
@@ -181,8 +186,7 @@ def stop_matrix(
     far = np.flatnonzero(access > max_access_m)
     if far.size:
         raise DataError(
-            f"Stops {far.tolist()} are more than {max_access_m:.0f} m from the road network "
-            "(they cannot be reached). Fix: add the access road, or leave those sites out."
+            MESSAGES.message("stops_off_network", stops=far.tolist(), metres=max_access_m)
         )
     times, predecessors = csgraph.dijkstra(
         graph.seconds, directed=False, indices=node, return_predecessors=True
@@ -192,7 +196,7 @@ def stop_matrix(
     seconds = network_s + walk_s[:, None] + walk_s[None, :]
     np.fill_diagonal(seconds, 0.0)
     if not np.isfinite(seconds).all():
-        raise DataError("Some stops do not connect on the road network.")
+        raise DataError(MESSAGES.message("stops_disconnected"))
     result = StopMatrix(
         seconds, np.zeros_like(seconds), node, access, np.asarray(predecessors, dtype=np.int32)
     )

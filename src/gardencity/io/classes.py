@@ -20,7 +20,10 @@ import pandas as pd
 import yaml
 
 from gardencity.errors import UnknownClassCodeError
+from gardencity.messages import Catalogue
 from gardencity.vocabulary import vocabulary
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = [
     "GREEN_SPACE_SCHEMES",
@@ -65,8 +68,7 @@ def _scheme_codes(scheme: str) -> dict[str, dict[str, str]]:
     schemes = _table("land_use_classes")["schemes"]
     if scheme not in schemes:
         raise UnknownClassCodeError(
-            f"Unknown land-use scheme '{scheme}'. Fix: set land_use_scheme in city.toml to one "
-            f"of {', '.join(schemes)}."
+            MESSAGES.message("unknown_land_use_scheme", scheme=scheme, known=list(schemes))
         )
     codes: dict[str, dict[str, str]] = {str(k): v for k, v in schemes[scheme]["codes"].items()}
     return codes
@@ -102,8 +104,9 @@ def normalise_green_class(codes: pd.Series, scheme: str) -> pd.Series:
     """CJJ/T 85-2017 code of each green space; 2002 codes are translated by the crosswalk."""
     if scheme not in GREEN_SPACE_SCHEMES:
         raise UnknownClassCodeError(
-            f"Unknown green-space scheme '{scheme}'. Fix: set green_space_scheme in city.toml to "
-            f"one of {', '.join(GREEN_SPACE_SCHEMES)}."
+            MESSAGES.message(
+                "unknown_green_space_scheme", scheme=scheme, known=list(GREEN_SPACE_SCHEMES)
+            )
         )
     cleaned = _clean_all(codes)
     if scheme == "cjjt85_2002":

@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gardencity.errors import WorkspaceError
+from gardencity.messages import Catalogue, Listing
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = [
     "POSTGRES_SCHEMES",
@@ -114,19 +117,14 @@ def load_config(path: Path) -> CityConfig:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise WorkspaceError(
-            f"{path} is not a UTF-8 text file ({exc.reason} at byte {exc.start}): it is damaged "
-            f"or saved in another encoding. Fix: save it as UTF-8 (e.g. from GBK), or restore it "
-            f"from a backup."
+            MESSAGES.message("config_not_utf8", path=path, reason=exc.reason, byte=exc.start)
         ) from None
     except OSError as exc:
-        raise WorkspaceError(f"{path} cannot be read ({exc}). Fix: check the file.") from None
+        raise WorkspaceError(MESSAGES.message("config_unreadable", path=path, detail=exc)) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise WorkspaceError(
-            f"{path} is not valid TOML: {exc}. Fix the syntax at that line (strings need quotes, "
-            f"tables are written [name])."
-        ) from exc
+        raise WorkspaceError(MESSAGES.message("config_not_toml", path=path, detail=exc)) from exc
     try:
         return CityConfig.model_validate(data)
     except ValidationError as exc:
@@ -134,8 +132,7 @@ def load_config(path: Path) -> CityConfig:
         for err in exc.errors():
             key = ".".join(str(x) for x in err["loc"])
             lines.append(f"  - {key}: {err['msg']}")
+        problems = Listing(tuple(lines), ("\n", "\n"))
         raise WorkspaceError(
-            f"{path} has {len(lines)} problem(s):\n"
-            + "\n".join(lines)
-            + "\nFix: correct these keys (see docs/architecture.md §Workspace for every key)."
+            MESSAGES.message("config_invalid", path=path, n=len(lines), problems=problems)
         ) from None

@@ -15,6 +15,9 @@ import geopandas as gpd
 from pyproj import CRS
 
 from gardencity.errors import CrsError, GeographicCrsError, MixedCrsError, NoCrsError
+from gardencity.messages import Catalogue, Message
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = [
     "CGCS2000",
@@ -44,11 +47,7 @@ def gauss_kruger_zone_crs(longitude: float) -> CRS:
     """
     central = 3 * round(longitude / 3)
     if not _GK_FIRST_CM <= central <= _GK_LAST_CM:
-        raise GeographicCrsError(
-            f"Longitude {longitude:.3f}° lies outside the CGCS2000 Gauss-Krüger zones "
-            f"(75°E–135°E). Fix: set `crs` in city.toml to a projected CRS in metres "
-            f"for this area (for example a UTM zone)."
-        )
+        raise GeographicCrsError(MESSAGES.message("longitude_outside_zones", longitude=longitude))
     return CRS.from_epsg(_GK_FIRST_EPSG + (central - _GK_FIRST_CM) // 3)
 
 
@@ -88,28 +87,14 @@ def parse_crs(text: str) -> CRS:
     try:
         crs = CRS.from_user_input(text)
     except CRSError as exc:
-        raise CrsError(
-            f"'{text}' is not a coordinate reference system pyproj knows ({exc}). Fix: give an "
-            f"EPSG code of a projected CRS in metres, e.g. EPSG:4547 (CGCS2000 Gauss-Krüger CM "
-            f"114°E; the zones run EPSG:4534–4554 for 75°E–135°E), or leave --crs out to have "
-            f"the local zone picked."
-        ) from None
+        raise CrsError(MESSAGES.message("crs_unknown", text=text, detail=exc)) from None
     if not crs.is_projected:
-        raise GeographicCrsError(
-            f"'{text}' ({crs.name}) is geographic (degrees). Fix: give a projected CRS in "
-            f"metres, e.g. the CGCS2000 Gauss-Krüger zone of the city (EPSG:4534–4554)."
-        )
+        raise GeographicCrsError(MESSAGES.message("crs_geographic", text=text, name=crs.name))
     return crs
 
 
-def _no_crs_message(name: str) -> str:
-    return (
-        f"Layer '{name}' has no coordinate reference system (CRS), so its coordinates cannot "
-        f"be interpreted. Fix: assign the CRS the data was produced in, e.g. in QGIS "
-        f"(Layer ▸ Set CRS) or with `gdf.set_crs('EPSG:4490')` for CGCS2000 longitude/latitude, "
-        f"'EPSG:4547' for CGCS2000 Gauss-Krüger CM 114°E. If the data came from a Chinese web "
-        f'map (GCJ-02), declare it with `coordinates = "gcj02"` for that layer in city.toml.'
-    )
+def _no_crs_message(name: str) -> Message:
+    return MESSAGES.message("layer_no_crs", name=name)
 
 
 def to_metric(
@@ -118,10 +103,7 @@ def to_metric(
     """Reproject ``gdf`` to the projected CRS ``crs``; refuse CRS-less input."""
     target = CRS.from_user_input(crs)
     if not target.is_projected:
-        raise GeographicCrsError(
-            f"The working CRS {target.name} is geographic (degrees). Fix: choose a projected CRS "
-            f"in metres, e.g. a CGCS2000 Gauss-Krüger zone (EPSG:4534–4554)."
-        )
+        raise GeographicCrsError(MESSAGES.message("working_crs_geographic", name=target.name))
     if gdf.crs is None:
         raise NoCrsError(_no_crs_message(name))
     if CRS.from_user_input(gdf.crs) == target:
@@ -135,17 +117,11 @@ def require_projected(gdf: gpd.GeoDataFrame, name: str = "input") -> None:
         raise NoCrsError(_no_crs_message(name))
     crs = CRS.from_user_input(gdf.crs)
     if not crs.is_projected:
-        raise GeographicCrsError(
-            f"Layer '{name}' is in the geographic CRS {crs.name} (degrees), but this "
-            f"computation needs metres. Fix: reproject it first, e.g. "
-            f"`gardencity.io.crs.to_metric(gdf, local_metric_crs(gdf))`, or set a projected "
-            f"`crs` in city.toml so the workspace loader does it."
-        )
+        raise GeographicCrsError(MESSAGES.message("layer_geographic", name=name, crs=crs.name))
     units = {axis.unit_name for axis in crs.axis_info}
     if units - {"metre", "meter", "m"}:
         raise GeographicCrsError(
-            f"Layer '{name}' uses a projected CRS in {sorted(units)}, not metres. Fix: reproject "
-            f"to a metric CRS."
+            MESSAGES.message("layer_not_metres", name=name, units=sorted(units))
         )
 
 
@@ -161,10 +137,8 @@ def require_same_crs(**layers: gpd.GeoDataFrame | None) -> CRS:
         crs_by_name[name] = CRS.from_user_input(gdf.crs)
     distinct = {c.to_wkt() for c in crs_by_name.values()}
     if len(distinct) > 1:
-        listing = ", ".join(f"{n}: {c.name}" for n, c in crs_by_name.items())
         raise MixedCrsError(
-            f"Inputs are in different CRSs ({listing}). Fix: reproject every layer to one "
-            f"projected CRS first (the workspace loader does this with the `crs` of city.toml)."
+            MESSAGES.message("mixed_crs", layers=[f"{n}: {c.name}" for n, c in crs_by_name.items()])
         )
     if not crs_by_name:
         raise ValueError("require_same_crs() needs at least one layer")

@@ -30,6 +30,9 @@ from gardencity.io.hints import gcj02_problems
 from gardencity.io.layers import LAYERS, TABLES, LayerSpec, layer_spec
 from gardencity.io.vector import coerce_fields, read_vector, repair_geometries, source_fids
 from gardencity.io.workspace import Workspace
+from gardencity.messages import Catalogue, Message
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = ["ImportLayerReport", "import_layer", "import_layer_report"]
 
@@ -66,11 +69,10 @@ def _known_layer(name: str) -> LayerSpec:
     try:
         return layer_spec(name)
     except KeyError:
-        known = ", ".join([*LAYERS, *TABLES])
         close = difflib.get_close_matches(name, [*LAYERS, *TABLES], n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
+        hint = MESSAGES.message("did_you_mean", name=close[0]) if close else ""
         raise DataError(
-            f"Unknown layer '{name}'.{hint} Fix: use one of {known} (see docs/workspace.md)."
+            MESSAGES.message("unknown_layer", name=name, hint=hint, known=[*LAYERS, *TABLES])
         ) from None
 
 
@@ -92,25 +94,35 @@ def import_layer_report(
     ws = Workspace.open(workspace_path)
     if ws.postgis is not None:
         raise WorkspaceError(
-            f"{ws.path} reads its layers from {ws.postgis.where}; import-layer writes city.gpkg, "
-            f"which that workspace does not read. Fix: {ws.how_to_add(name)}."
+            MESSAGES.message(
+                "import_into_postgis_workspace",
+                path=ws.path,
+                where=ws.postgis.where,
+                fix=Message.literal(ws.how_to_add(name, "zh"), ws.how_to_add(name, "en")),
+            )
         )
     spec = _known_layer(name)
     gdf = read_vector(Path(source), layer, name)
     if fields:
         gdf = gdf.rename(columns={theirs: ours for ours, theirs in fields.items()})
     if gdf.empty:
-        raise EmptyLayerError(f"{source} has no features. Fix: choose the right file or layer.")
+        raise EmptyLayerError(MESSAGES.message("source_empty", source=source))
     missing = [f for f in spec.required_fields if f not in gdf.columns]
     if missing:
         raise MissingColumnError(
-            f"{source} lacks the field(s) {missing} required for layer '{name}'. Its fields are "
-            f"{', '.join(map(str, gdf.columns))}. Fix: map them with --field {missing[0]}=THEIRS."
+            MESSAGES.message(
+                "source_lacks_fields",
+                source=source,
+                missing=list(missing),
+                name=name,
+                fields=list(map(str, gdf.columns)),
+                first=missing[0],
+            )
         )
     if coordinates == "gcj02":
         gdf = gdf_from_gcj02(gdf if gdf.crs else gdf.set_crs(4326))
     elif coordinates is not None:
-        raise DataError(f"Unknown coordinates '{coordinates}'. Fix: use gcj02 or leave it out.")
+        raise DataError(MESSAGES.message("unknown_coordinates", coordinates=coordinates))
     gdf = to_metric(gdf, ws.crs, name=name)
     invalid = ~shapely.is_valid(gdf.geometry.to_numpy())
     fids = source_fids(Path(source), layer) if invalid.any() else None
@@ -120,17 +132,22 @@ def import_layer_report(
         unknown = unknown_land_use_codes(gdf["code"], ws.config.city.land_use_scheme)
         if unknown:
             raise UnknownClassCodeError(
-                f"{source}: class codes unknown in the {ws.config.city.land_use_scheme} scheme: "
-                f"{', '.join(f'{k} ×{v}' for k, v in unknown.items())}. Fix: correct them or "
-                f"set land_use_scheme in city.toml."
+                MESSAGES.message(
+                    "unknown_land_use_codes",
+                    source=source,
+                    scheme=ws.config.city.land_use_scheme,
+                    codes=[f"{k} ×{v}" for k, v in unknown.items()],
+                )
             )
     if name == "green_spaces":
         unknown = unknown_green_classes(gdf["green_class"])
         if unknown and ws.config.city.green_space_scheme == "cjjt85_2017":
             raise UnknownClassCodeError(
-                f"{source}: green-space classes not in CJJ/T 85-2017: "
-                f"{', '.join(f'{k} ×{v}' for k, v in unknown.items())}. Fix: correct them or "
-                f'set green_space_scheme = "cjjt85_2002".'
+                MESSAGES.message(
+                    "unknown_green_classes",
+                    source=source,
+                    codes=[f"{k} ×{v}" for k, v in unknown.items()],
+                )
             )
     hints = _hints(ws, name, gdf, coordinates)
     keep = [f.name for f in spec.fields if f.name in gdf.columns] + [gdf.geometry.name]

@@ -12,35 +12,32 @@ from __future__ import annotations
 from pathlib import Path
 
 from gardencity.errors import WorkspaceError
+from gardencity.messages import Catalogue, Message
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = ["check_geopackage", "damaged_geopackage"]
 
 _MAGIC = b"SQLite format 3\x00"
 
 
-def _fix(path: Path) -> str:
+def _fix(path: Path) -> Message:
     backups = path.parent / "backups"
-    restore = (
-        f"restore it from a backup (e.g. {backups}/…/{path.name}), "
-        if backups.is_dir()
-        else "restore it from a backup, "
-    )
-    return (
-        f"Fix: {restore}or build the workspace again (`gardencity import-osm … --force`, or "
-        f"`gardencity init` and `gardencity import-layer` for each layer)."
-    )
+    if backups.is_dir():
+        return MESSAGES.message("restore_from_backups", example=f"{backups}/…/{path.name}")
+    return MESSAGES.message("restore_from_backup")
 
 
-def damaged_geopackage(path: Path) -> str | None:
+def damaged_geopackage(path: Path) -> Message | None:
     """Why ``path`` is not a whole GeoPackage, or None when its header and size are sound."""
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
             header = handle.read(100)
     except OSError as exc:
-        return f"it cannot be read ({exc.strerror or exc})"
+        return MESSAGES.message("gpkg_unreadable", detail=exc.strerror or exc)
     if len(header) < 100 or not header.startswith(_MAGIC):
-        return "it is not a GeoPackage (no SQLite header): the file is corrupt or of another kind"
+        return MESSAGES.message("gpkg_not_geopackage")
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
@@ -49,12 +46,9 @@ def damaged_geopackage(path: Path) -> str | None:
     if header_size_valid and not (wal.exists() and wal.stat().st_size > 0):
         expected = pages * page_size
         if size < expected:
-            return (
-                f"it is truncated: {size:,} bytes of the {expected:,} its header announces (an "
-                f"interrupted copy, download or write)"
-            )
+            return MESSAGES.message("gpkg_truncated", size=size, expected=expected)
     if page_size < 512 or size % page_size:
-        return f"it is truncated or damaged: {size:,} bytes is not a whole number of pages"
+        return MESSAGES.message("gpkg_partial_pages", size=size)
     return None
 
 
@@ -64,4 +58,6 @@ def check_geopackage(path: Path) -> None:
         return
     problem = damaged_geopackage(path)
     if problem is not None:
-        raise WorkspaceError(f"{path} is damaged: {problem}. {_fix(path)}")
+        raise WorkspaceError(
+            MESSAGES.message("gpkg_is_damaged", path=path, problem=problem, fix=_fix(path))
+        )

@@ -292,10 +292,7 @@ def _built_up_area(
     built_up = to_metric(built_up, target, name="boundary")
     area = built_up.geometry.iloc[0]
     if area.is_empty or area.area <= 0:
-        raise OsmImportError(
-            f"The boundary ({boundary_source}) has no area. Fix: give a polygon or a bbox with "
-            f"min < max."
-        )
+        raise OsmImportError(MESSAGES.message("osm_boundary_no_area", boundary=boundary_source))
     return built_up, boundary_source
 
 
@@ -317,15 +314,9 @@ def _keep_city_settings(
 
 def _check_arguments(source: Path, population: float | None) -> None:
     if not source.is_file():
-        raise OsmImportError(
-            f"The OSM extract {source} does not exist. Fix: check the path; download an extract "
-            f"as .osm (openstreetmap.org Export) or .osm.pbf (e.g. Geofabrik, cut with osmium)."
-        )
+        raise OsmImportError(MESSAGES.message("osm_extract_missing", source=source))
     if population is not None and not population > 0:
-        raise OsmImportError(
-            f"Population {population} is not a positive number of residents. Fix: give the "
-            f"urban resident population (城区常住人口) of the area, or leave it out."
-        )
+        raise OsmImportError(MESSAGES.message("osm_population_invalid", population=population))
 
 
 def _build_layers(
@@ -361,9 +352,7 @@ def _refuse_if_nothing_inside(
         inside += int(shapely.intersects(area, roads.geometry.to_numpy()).sum())
     if inside == 0:
         raise OsmImportError(
-            f"The boundary ({boundary_source}) holds none of the extract's mapped features "
-            f"(no land use, green space, vegetation, road, tree or greenway inside it). Fix: "
-            f"give a boundary over the city's data, or an extract that covers it."
+            MESSAGES.message("osm_boundary_holds_nothing", boundary=boundary_source)
         )
 
 

@@ -69,10 +69,14 @@ def boundary_fit(
     if not common > 0:
         lon0, lat0, lon1, lat1 = extent_ll.bounds
         raise OsmImportError(
-            f"The boundary ({boundary_source}) holds none of the extract's data, which lie "
-            f"within {lon0:.4f}–{lon1:.4f}°E, {lat0:.4f}–{lat1:.4f}°N. Fix: give a boundary "
-            f"over the data (--boundary FILE or bbox:minlon,minlat,maxlon,maxlat), check that "
-            f"the boundary file's CRS is declared, or use an extract that covers the city."
+            MESSAGES.message(
+                "osm_boundary_outside",
+                boundary=boundary_source,
+                lon0=lon0,
+                lon1=lon1,
+                lat0=lat0,
+                lat1=lat1,
+            )
         )
     return BoundaryFit(
         float(min(1.0, common / area.area)), float(min(1.0, common / max(extent.area, 1e-9)))

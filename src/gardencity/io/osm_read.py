@@ -20,6 +20,9 @@ import pyogrio
 import shapely
 
 from gardencity.errors import OsmImportError
+from gardencity.messages import Catalogue
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = [
     "OSM_LAYERS",
@@ -92,11 +95,7 @@ def read_osm(path: Path) -> dict[str, gpd.GeoDataFrame]:
                 warnings.simplefilter("ignore", RuntimeWarning)
                 gdf = pyogrio.read_dataframe(path, layer=name, on_invalid="fix")
         except Exception as exc:  # GDAL raises several unrelated types for corrupt input
-            raise OsmImportError(
-                f"Cannot read {path} as an OpenStreetMap extract ({exc}). Fix: give an .osm (XML) "
-                f"or .osm.pbf file, e.g. exported from openstreetmap.org or cut with osmium; "
-                f"check that the download is complete."
-            ) from exc
+            raise OsmImportError(MESSAGES.message("osm_unreadable", path=path, detail=exc)) from exc
         layers[name] = gpd.GeoDataFrame(
             {"tags": _tag_dicts(gdf)}, geometry=gdf.geometry.to_numpy(), crs=gdf.crs or 4326
         )
@@ -152,10 +151,7 @@ def boundary_polygon(
             gdf.total_bounds for gdf in layers.values() if len(gdf) and not gdf.is_empty.all()
         ]
         if not extents:
-            raise OsmImportError(
-                f"{osm_path} declares no bounds and contains no features. Fix: check the file, "
-                f"or pass --boundary FILE / bbox:minlon,minlat,maxlon,maxlat."
-            )
+            raise OsmImportError(MESSAGES.message("osm_no_bounds", path=osm_path))
         stacked = np.array(extents)
         box = shapely.box(*stacked[:, :2].min(axis=0), *stacked[:, 2:].max(axis=0))
         return box, "the extent of the extract's data"
@@ -169,40 +165,25 @@ def _bbox(text: str) -> shapely.Polygon:
     try:
         minlon, minlat, maxlon, maxlat = (float(v) for v in text[len("bbox:") :].split(","))
     except ValueError:
-        raise OsmImportError(
-            f"Malformed boundary '{text}'. Fix: write bbox:minlon,minlat,maxlon,maxlat "
-            f"in decimal degrees, e.g. bbox:116.30,39.99,116.33,40.01."
-        ) from None
+        raise OsmImportError(MESSAGES.message("osm_bbox_malformed", text=text)) from None
     if not (-180 <= minlon < maxlon <= 180 and -90 <= minlat < maxlat <= 90):
-        raise OsmImportError(
-            f"Boundary '{text}' is not a box in longitude/latitude (min must be below max). "
-            f"Fix: write bbox:minlon,minlat,maxlon,maxlat, longitude first."
-        )
+        raise OsmImportError(MESSAGES.message("osm_bbox_inverted", text=text))
     return shapely.box(minlon, minlat, maxlon, maxlat)
 
 
 def _boundary_file(path: Path) -> shapely.Geometry:
     if not path.is_file():
-        raise OsmImportError(
-            f"Boundary file {path} does not exist. Fix: give a polygon file (GeoJSON, GeoPackage, "
-            f"Shapefile) or bbox:minlon,minlat,maxlon,maxlat."
-        )
+        raise OsmImportError(MESSAGES.message("boundary_file_missing", path=path))
     try:
         gdf = pyogrio.read_dataframe(path)
     except Exception as exc:
         raise OsmImportError(
-            f"Cannot read boundary file {path} ({exc}). Fix: give a GeoJSON, GeoPackage or "
-            f"Shapefile with polygons."
+            MESSAGES.message("boundary_file_unreadable", path=path, detail=exc)
         ) from exc
     if gdf.crs is None:
-        raise OsmImportError(
-            f"Boundary file {path} has no CRS. Fix: assign one (e.g. EPSG:4490 for CGCS2000 "
-            f"longitude/latitude) in QGIS or with geopandas before importing."
-        )
+        raise OsmImportError(MESSAGES.message("boundary_file_no_crs", path=path))
     polygons = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polygons.empty:
-        raise OsmImportError(
-            f"Boundary file {path} contains no polygons. Fix: give the built-up-area polygon."
-        )
+        raise OsmImportError(MESSAGES.message("boundary_file_no_polygons", path=path))
     parts = shapely.get_parts(shapely.make_valid(polygons.to_crs(4326).geometry.to_numpy()))
     return shapely.union_all([p for p in parts if p.geom_type in ("Polygon", "MultiPolygon")])

@@ -23,6 +23,9 @@ from gardencity.errors import (
     NoCrsError,
     WorkspaceError,
 )
+from gardencity.messages import Catalogue, Message
+
+MESSAGES = Catalogue(__package__)
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -37,17 +40,11 @@ def _sqlalchemy_url(url: str) -> URL:
     try:
         from sqlalchemy.engine import make_url
     except ImportError as exc:  # pragma: no cover - only without the extra
-        raise WorkspaceError(
-            "PostGIS workspaces need SQLAlchemy and psycopg. "
-            "Fix: pip install 'gardencity[postgis]'."
-        ) from exc
+        raise WorkspaceError(MESSAGES.message("postgis_libraries_missing")) from exc
     try:
         return make_url(url)
     except Exception:
-        raise WorkspaceError(
-            "The database URL cannot be parsed. Fix: write it as "
-            "postgresql://USER@HOST:PORT/DATABASE (the password goes in PGPASSWORD or ~/.pgpass)."
-        ) from None
+        raise WorkspaceError(MESSAGES.message("postgis_url_invalid")) from None
 
 
 def database_url(url: str, *, driver: str = "postgresql+psycopg", password: bool = True) -> str:
@@ -97,15 +94,14 @@ def connection_error(exc: BaseException, url: str) -> WorkspaceError:
         reason = reason.replace(str(secret), "***")
     where = redact_url(url)
     if "does not exist" in reason and "database" in reason:
-        fix = "create the database (createdb, then CREATE EXTENSION postgis) or correct the URL"
+        fix = MESSAGES.message("pg_fix_create_database")
     elif "password" in reason or "authentication" in reason or "role" in reason:
-        fix = "check the user name, and give the password in PGPASSWORD or ~/.pgpass"
+        fix = MESSAGES.message("pg_fix_credentials")
     else:
-        fix = (
-            "check that the server runs and accepts connections from this machine (host, port, "
-            "pg_hba.conf, firewall), and the URL in city.toml [storage] vector"
-        )
-    return WorkspaceError(f"Cannot connect to PostgreSQL at {where}: {reason} Fix: {fix}.")
+        fix = MESSAGES.message("pg_fix_server")
+    return WorkspaceError(
+        MESSAGES.message("pg_cannot_connect", where=where, reason=reason, fix=fix)
+    )
 
 
 @dataclass(frozen=True)
@@ -124,9 +120,9 @@ class PostgisStore:
         self._tables: set[str] | None = None
 
     @property
-    def where(self) -> str:
+    def where(self) -> Message:
         """``schema 'x' of postgresql://user@host/db`` (no password), for messages."""
-        return f"schema '{self.schema}' of {redact_url(self.url)}"
+        return MESSAGES.message("pg_where", schema=self.schema, url=redact_url(self.url))
 
     def engine(self) -> Engine:
         if self._engine is None:
@@ -161,8 +157,7 @@ class PostgisStore:
                     self._tables = _list_tables(conn, self.schema, self.where)
             except DBAPIError as exc:
                 raise WorkspaceError(
-                    f"Cannot list the tables of {self.where}: {_reason(exc)} Fix: grant this "
-                    f"user USAGE on the schema, or correct [storage] in city.toml."
+                    MESSAGES.message("postgis_cannot_list", where=self.where, reason=_reason(exc))
                 ) from None
         return self._tables
 
@@ -195,20 +190,28 @@ class PostgisStore:
 
         qualified = f"{self.schema}.{table}"
         if table not in self.tables():
-            present = ", ".join(sorted(self.tables())) or "none"
+            present = sorted(self.tables()) or MESSAGES.message("none")
             raise MissingLayerError(
-                f"Layer '{name}' should be the table {qualified} in {self.where}, which has no "
-                f"such table (tables: {present}). Fix: load it there, e.g. `ogr2ogr -f "
-                f"PostgreSQL PG:dbname=… FILE -nln {qualified} -lco GEOMETRY_NAME=geom`, or "
-                f"correct [layers.{name}] layer in city.toml."
+                MESSAGES.message(
+                    "postgis_table_missing",
+                    name=name,
+                    table=qualified,
+                    where=self.where,
+                    present=present,
+                )
             )
         try:
             with self._connect() as conn:
                 return self._read(conn, table, name, needs_geometry)
         except DBAPIError as exc:
             raise DataError(
-                f"Cannot read table {qualified} ({self.where}) for layer '{name}': "
-                f"{_reason(exc)} Fix: grant this user SELECT on it, or correct the table."
+                MESSAGES.message(
+                    "postgis_table_unreadable",
+                    table=qualified,
+                    where=self.where,
+                    name=name,
+                    reason=_reason(exc),
+                )
             ) from None
 
     def _read(
@@ -234,9 +237,9 @@ class PostgisStore:
         if not geometry:
             if needs_geometry:
                 raise DataError(
-                    f"Table {qualified} ({self.where}) has no PostGIS geometry column, but layer "
-                    f"'{name}' needs one. Fix: load the layer with its geometry (ogr2ogr keeps "
-                    f"it), or point [layers.{name}] to the right table."
+                    MESSAGES.message(
+                        "postgis_no_geometry", table=qualified, where=self.where, name=name
+                    )
                 )
             frame = pd.read_sql(
                 text(
@@ -263,24 +266,17 @@ class PostgisStore:
         return gdf.reset_index(drop=True)
 
 
-def _list_tables(conn: Connection, schema: str, where: str) -> set[str]:
+def _list_tables(conn: Connection, schema: str, where: Message) -> set[str]:
     from sqlalchemy import text
 
     found = conn.execute(
         text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}
     ).first()
     if found is None:
-        raise WorkspaceError(
-            f"The database has no schema '{schema}' ({where}). Fix: copy the layers there with "
-            f"`gardencity push-postgis WORKSPACE URL --schema {schema}`, or correct "
-            f"[storage] schema in city.toml."
-        )
+        raise WorkspaceError(MESSAGES.message("postgis_no_schema", schema=schema, where=where))
     postgis = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first()
     if postgis is None:
-        raise WorkspaceError(
-            f"PostGIS is not installed in the database ({where}). Fix: run "
-            f"`CREATE EXTENSION postgis;` in it as a superuser (package postgresql-postgis)."
-        )
+        raise WorkspaceError(MESSAGES.message("postgis_not_installed", where=where))
     rows = conn.execute(
         text(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -352,9 +348,13 @@ def _layer_crs(
         return None  # no geometries: nothing to interpret
     if len(srids) > 1:
         raise MixedCrsError(
-            f"Table {qualified} (layer '{name}') mixes the SRIDs {sorted(srids)} in column "
-            f"{column}. Fix: transform every row to one CRS, e.g. `UPDATE {qualified} SET "
-            f"{column} = ST_Transform({column}, 4548)`, then declare it (see the docs)."
+            MESSAGES.message(
+                "postgis_mixed_srids",
+                table=qualified,
+                name=name,
+                srids=sorted(srids),
+                column=column,
+            )
         )
     srid = int(srids[0])
     if srid == 0:
@@ -365,9 +365,7 @@ def _layer_crs(
     ).first()
     if row is None:
         raise NoCrsError(
-            f"Table {qualified} (layer '{name}') uses SRID {srid}, which is not in "
-            f"spatial_ref_sys. Fix: add its definition there or transform the data to an EPSG "
-            f"CRS (e.g. EPSG:4548, CGCS2000 Gauss-Krüger CM 117°E)."
+            MESSAGES.message("postgis_unknown_srid", table=qualified, name=name, srid=srid)
         )
     auth, code, wkt = row
     if str(auth or "").upper() == "EPSG" and code:

@@ -34,6 +34,9 @@ from gardencity.io.postgis import (
     redact_url,
 )
 from gardencity.io.workspace import CONFIG_FILE, Workspace
+from gardencity.messages import Catalogue
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = ["PushReport", "PushedLayer", "push_to_postgis"]
 
@@ -92,15 +95,16 @@ def push_to_postgis(
     ws = Workspace.open(workspace)
     if ws.postgis is not None and not force:
         raise WorkspaceError(
-            f"{ws.path} already reads its layers from {ws.postgis.where}. Fix: pass --force to "
-            f"copy {ws.gpkg.name} again (it may be older than the tables), or restore the "
-            f"embedded city.toml from {CONFIG_FILE}.bak."
+            MESSAGES.message(
+                "push_already_postgis",
+                path=ws.path,
+                where=ws.postgis.where,
+                gpkg=ws.gpkg.name,
+                config=CONFIG_FILE,
+            )
         )
     if not ws.gpkg.exists():
-        raise WorkspaceError(
-            f"{ws.path} has no {ws.gpkg.name} to copy. Fix: build the workspace first "
-            f"(`gardencity init`, `import-layer`, `import-osm` or `demo-city`)."
-        )
+        raise WorkspaceError(MESSAGES.message("push_no_gpkg", path=ws.path, gpkg=ws.gpkg.name))
     layers = [_read_layer(ws.gpkg, str(name)) for name in pyogrio.list_layers(ws.gpkg)[:, 0]]
     _write_tables(url, schema, layers)
     stored = database_url(url, driver="postgresql", password=False)
@@ -138,11 +142,7 @@ def _read_layer(gpkg: Path, name: str) -> _Layer:
 def _epsg(crs: CRS, name: str) -> int:
     code = crs.to_epsg()
     if code is None or CRS.from_epsg(code) != crs:
-        raise WorkspaceError(
-            f"Layer '{name}' is in a CRS without an EPSG code ({crs.name}), which PostGIS "
-            f"cannot name by SRID. Fix: reproject it to the workspace CRS (e.g. EPSG:4548) "
-            f"with `gardencity import-layer`, then push again."
-        )
+        raise WorkspaceError(MESSAGES.message("push_crs_without_epsg", name=name, crs=crs.name))
     return code
 
 
@@ -163,10 +163,7 @@ def _write_tables(url: str, schema: str, layers: list[_Layer]) -> None:
                 cur.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone()
                 is None
             ):
-                raise WorkspaceError(
-                    f"PostGIS is not installed in {redact_url(url)}. Fix: run `CREATE EXTENSION "
-                    f"postgis;` in that database as a superuser."
-                )
+                raise WorkspaceError(MESSAGES.message("push_postgis_missing", url=redact_url(url)))
             exists = "SELECT 1 FROM pg_namespace WHERE nspname = %s"
             if cur.execute(exists, (schema,)).fetchone() is None:  # CREATE needs more rights
                 cur.execute(f"CREATE SCHEMA {quote_ident(schema)}")
@@ -174,10 +171,7 @@ def _write_tables(url: str, schema: str, layers: list[_Layer]) -> None:
                 _write_table(cur, schema, layer)
     except psycopg.Error as exc:
         raise WorkspaceError(
-            f"Copying the layers into schema '{schema}' of {redact_url(url)} failed, nothing was "
-            f"changed: {_reason(exc)} Fix: the user needs CREATE on the database (or the "
-            f"schema) and ownership of tables it replaces; views depending on them must be "
-            f"dropped first."
+            MESSAGES.message("push_failed", schema=schema, url=redact_url(url), reason=_reason(exc))
         ) from None
     finally:
         conn.close()
@@ -217,7 +211,9 @@ def _write_table(cur: Any, schema: str, layer: _Layer) -> None:
     cur.execute(f"ANALYZE {table}")
     count = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     if count != len(layer.frame):  # pragma: no cover - a broken server
-        raise WorkspaceError(f"{table}: wrote {count} rows of {len(layer.frame)}; nothing kept.")
+        raise WorkspaceError(
+            MESSAGES.message("push_rows_lost", table=table, count=count, total=len(layer.frame))
+        )
 
 
 def _pg_type(column: pd.Series) -> str:

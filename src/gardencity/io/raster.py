@@ -15,6 +15,10 @@ import numpy.typing as npt
 from affine import Affine
 from pyproj import CRS
 
+from gardencity.messages import Catalogue
+
+MESSAGES = Catalogue(__package__)
+
 __all__ = ["Raster", "RasterFile", "read_raster"]
 
 
@@ -207,9 +211,7 @@ def read_raster(
         return _read(path, classes, in_memory)
     except RasterioError as exc:
         raise DataError(
-            f"Cannot read the raster {path} ({exc}). Fix: check that the file is a complete "
-            f"GeoTIFF (`gdalinfo {Path(path).name}`), or point city.toml [rasters] to the right "
-            f"file."
+            MESSAGES.message("raster_unreadable", path=path, detail=exc, name=Path(path).name)
         ) from None
 
 
@@ -220,10 +222,7 @@ def _read(path: str | Path, classes: dict[str, int] | None, in_memory: bool) -> 
 
     with rasterio.open(path) as src:
         if src.crs is None:
-            raise NoCrsError(
-                f"Raster {path} has no CRS. Fix: assign one, e.g. "
-                f"`gdal_edit.py -a_srs EPSG:4547 {Path(path).name}`."
-            )
+            raise NoCrsError(MESSAGES.message("raster_no_crs", path=path, name=Path(path).name))
         crs = CRS.from_user_input(src.crs)
         if not in_memory:
             block = src.block_shapes[0] if src.block_shapes else (256, src.width)

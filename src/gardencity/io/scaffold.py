@@ -50,13 +50,12 @@ def init_workspace(
     root = Path(path)
     if (root / "city.toml").exists():
         raise WorkspaceError(
-            f"{root} is already a workspace (it has a city.toml). Fix: choose another folder, or "
-            f"edit {root / 'city.toml'}."
+            MESSAGES.message("init_already_workspace", root=root, config=root / "city.toml")
         )
     if root.exists() and not root.is_dir():
-        raise WorkspaceError(f"{root} is a file, not a folder. Fix: choose a folder path.")
+        raise WorkspaceError(MESSAGES.message("init_root_is_file", root=root))
     if not name.strip():
-        raise WorkspaceError('The city name is empty. Fix: give --name "示范市".')
+        raise WorkspaceError(MESSAGES.message("init_name_empty"))
     working = parse_crs(crs)
     _check_standard(standard, root)
     epsg = working.to_epsg()
@@ -80,8 +79,13 @@ def _check_standard(standard: str, root: Path) -> None:
     try:
         load_standard(str(candidate) if candidate.is_file() else standard)
     except StandardError as exc:
-        known = ", ".join(s.id for s in list_standards())
-        raise StandardError(f"{exc} (bundled: {known})") from None
+        raise StandardError(
+            MESSAGES.message(
+                "init_unknown_standard",
+                problem=exc.message or str(exc),
+                known=[s.id for s in list_standards()],
+            )
+        ) from None
 
 
 def next_steps(root: Path, lang: str = "en") -> list[str]:

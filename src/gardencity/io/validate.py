@@ -369,7 +369,7 @@ def _raster_problems(
             problems.append(
                 Problem(
                     name,
-                    str(exc),
+                    exc.text("en"),
                     "Fix the raster or its path in city.toml.",
                     message_zh=f"栅格无法使用：{exc}",
                     fix_zh="改正栅格文件，或 city.toml 中的路径。",

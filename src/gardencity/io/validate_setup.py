@@ -233,7 +233,7 @@ def table_problems(ws: Workspace) -> list[Problem]:
             problems.append(
                 Problem(
                     name,
-                    str(exc),
+                    exc.text("en"),
                     f"Fix the file or [tables] {name} in city.toml.",
                     message_zh=f"气象站表无法使用：{exc}",
                     fix_zh=f"改正该文件，或 city.toml 中的 [tables] {name}。",

@@ -15,6 +15,9 @@ from pyproj import CRS
 from gardencity.errors import DataError, NoCrsError, Problem
 from gardencity.io.crs import _no_crs_message
 from gardencity.io.layers import LayerSpec
+from gardencity.messages import Catalogue
+
+MESSAGES = Catalogue(__package__)
 
 __all__ = [
     "clip_to",
@@ -35,8 +38,13 @@ def read_vector(path: Path, layer: str | None, name: str) -> gpd.GeoDataFrame:
         gdf = pyogrio.read_dataframe(path, layer=layer)
     except Exception as exc:  # pyogrio raises several DataSource errors
         raise DataError(
-            f"Cannot read layer '{layer or name}' from {path}: {exc}. Fix: check the file and the "
-            f"layer name (`ogrinfo {path.name}` lists the layers)."
+            MESSAGES.message(
+                "vector_layer_unreadable",
+                layer=layer or name,
+                path=path,
+                detail=exc,
+                file=path.name,
+            )
         ) from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
         gdf = gpd.GeoDataFrame(gdf)

@@ -48,7 +48,7 @@ from gardencity.io.management import ManagementEvidence
 from gardencity.io.postgis import PostgisStore
 from gardencity.io.raster import Raster, read_raster
 from gardencity.io.vector import coerce_fields, read_vector, repair_geometries, source_fids
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, Message
 
 __all__ = ["CONFIG_FILE", "GPKG_FILE", "Workspace", "write_workspace"]
 MESSAGES = Catalogue(__package__)
@@ -75,11 +75,7 @@ def write_workspace(
     root = Path(path)
     config_path = root / CONFIG_FILE
     if config_path.exists() and not overwrite:
-        raise WorkspaceError(
-            f"A workspace already exists at {root}. Fix: choose another folder, or pass "
-            f"--force / overwrite=True to replace its data (the old data is kept until the new "
-            f"data is complete)."
-        )
+        raise WorkspaceError(MESSAGES.message("workspace_exists", root=root))
     root.mkdir(parents=True, exist_ok=True)
     gpkg = root / GPKG_FILE
     fd, tmp_name = tempfile.mkstemp(prefix=".city-", suffix=".tmp.gpkg", dir=root)
@@ -181,8 +177,7 @@ class Workspace:
                 present = set(pyogrio.list_layers(self.gpkg)[:, 0])
             except Exception as exc:  # GDAL/SQLite errors of a damaged file
                 raise WorkspaceError(
-                    f"{self.gpkg} cannot be read ({exc}); the file is damaged. Fix: restore it "
-                    f"from a backup, or build the workspace again."
+                    MESSAGES.message("gpkg_damaged", path=self.gpkg, detail=exc)
                 ) from None
         else:
             present = set()
@@ -198,20 +193,8 @@ class Workspace:
         """The fix for a missing layer, for the store this workspace reads from."""
         if self.postgis is not None:
             table = f"{self.postgis.schema}.{name}"
-            if lang == "zh":
-                return (
-                    f"在 {self.postgis.where} 中载入表 {table}（例如 `ogr2ogr -f PostgreSQL "
-                    f"PG:dbname=… 文件 -nln {table} -lco GEOMETRY_NAME=geom`），或先加入内嵌工作区"
-                    f"再运行 `gardencity push-postgis`"
-                )
-            return (
-                f"load it as the table {table} in {self.postgis.where} (e.g. `ogr2ogr -f "
-                f"PostgreSQL PG:dbname=… FILE -nln {table} -lco GEOMETRY_NAME=geom`), or add it "
-                f"to the embedded workspace and run `gardencity push-postgis` again"
-            )
-        if lang == "zh":
-            return f"用 `gardencity import-layer {self.path} {name} 文件` 导入"
-        return f"add it with `gardencity import-layer {self.path} {name} FILE`"
+            return MESSAGES.text("add_layer_postgis", lang, table=table, where=self.postgis.where)
+        return MESSAGES.text("add_layer_gpkg", lang, path=self.path, name=name)
 
     def has_layer(self, name: str) -> bool:
         return name in self.layer_names()
@@ -225,9 +208,7 @@ class Workspace:
                 crs = local_metric_crs(self._read_raw("built_up_area"))
             if not crs.is_projected:
                 raise GeographicCrsError(
-                    f"city.toml sets crs = '{self.config.city.crs}', a geographic CRS (degrees). "
-                    f"Fix: use a projected CRS in metres, e.g. the CGCS2000 Gauss-Krüger zone of "
-                    f"the city (EPSG:4534–4554), or remove `crs` to have one picked."
+                    MESSAGES.message("config_crs_geographic", crs=self.config.city.crs)
                 )
             self._crs = crs
         return self._crs
@@ -245,10 +226,7 @@ class Workspace:
             needs_geometry = spec is not None and spec.geometry != "none"
             gdf = self.postgis.read(table, name, needs_geometry=needs_geometry)
         elif not path.exists():
-            raise MissingLayerError(
-                f"Layer '{name}' points to {path}, which does not exist. Fix: correct "
-                f"[layers.{name}] path in city.toml."
-            )
+            raise MissingLayerError(MESSAGES.message("layer_file_missing", name=name, path=path))
         else:
             gdf = read_vector(path, layer, name)
         if source.fields:
@@ -265,9 +243,16 @@ class Workspace:
         if not self.has_layer(name):
             if spec.required:
                 raise MissingLayerError(
-                    f"The required layer '{name}' ({spec.name_zh}) is missing from "
-                    f"{self._store_text()}. Layers present: "
-                    f"{', '.join(self.layer_names()) or 'none'}. Fix: {self.how_to_add(name)}."
+                    MESSAGES.message(
+                        "required_layer_missing",
+                        name=name,
+                        name_zh=spec.name_zh,
+                        store=self._store_text(),
+                        present=self.layer_names() or MESSAGES.message("none"),
+                        fix=Message.literal(
+                            self.how_to_add(name, "zh"), self.how_to_add(name, "en")
+                        ),
+                    )
                 )
             self._cache[name] = None
             return None
@@ -291,10 +276,10 @@ class Workspace:
         path, layer, _ = self._source(name)
         return source_fids(path, layer)
 
-    def _store_text(self) -> str:
+    def _store_text(self) -> str | Message:
         if self.postgis is None:
             return str(self.path)
-        return f"{self.path} (tables of {self.postgis.where})"
+        return MESSAGES.message("store_postgis", path=self.path, where=self.postgis.where)
 
     def _derive(self, name: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if name == "land_use" and "code" in gdf:
@@ -333,10 +318,7 @@ class Workspace:
             return None
         path = self.path / file
         if not path.exists():
-            raise MissingLayerError(
-                f"Raster '{name}' points to {path}, which does not exist. Fix: correct "
-                f"[rasters] {name} in city.toml or add the file."
-            )
+            raise MissingLayerError(MESSAGES.message("raster_file_missing", name=name, path=path))
         classes = self.config.rasters.canopy_classes if name == "canopy" else None
         return read_raster(path, classes=classes, in_memory=False)
 
@@ -346,10 +328,7 @@ class Workspace:
             return None
         path = self.path / file
         if not path.exists():
-            raise MissingLayerError(
-                f"Table '{name}' points to {path}, which does not exist. Fix: correct [tables] "
-                f"{name} in city.toml or add the file."
-            )
+            raise MissingLayerError(MESSAGES.message("table_file_missing", name=name, path=path))
         table = (
             pd.read_csv(path)
             if path.suffix.lower() == ".csv"
@@ -359,8 +338,13 @@ class Workspace:
         missing = [f for f in spec.required_fields if f not in table.columns]
         if missing:
             raise MissingColumnError(
-                f"Table '{name}' ({path.name}) lacks the column(s) {missing}. Fix: add them; "
-                f"required: {', '.join(spec.required_fields)}."
+                MESSAGES.message(
+                    "table_lacks_columns",
+                    name=name,
+                    file=path.name,
+                    missing=list(missing),
+                    required=list(spec.required_fields),
+                )
             )
         if "date" in table:
             table["date"] = pd.to_datetime(table["date"])
