@@ -95,3 +95,13 @@ def test_report_map_thins_the_raster_strip_by_strip(canopy_file: Path) -> None:
     png = green_cover_map(raster, _zones(), load_labels("zh"), "建成区绿化覆盖分布图")
     assert "array" not in raster.__dict__
     assert png == green_cover_map(whole, _zones(), load_labels("zh"), "建成区绿化覆盖分布图")
+
+
+def test_map_overlay_warps_the_raster_from_its_file(canopy_file: Path) -> None:
+    """The web map's canopy overlay is warped to Web Mercator from the file block by block:
+    less than half the raster's bytes allocated at once, every class still drawn."""
+    from gardencity.jobs.layers import _render_canopy
+
+    (png, meta), peak = _peak_bytes(lambda: _render_canopy(canopy_file, CLASSES))
+    assert peak < BUDGET, f"{peak / 2**20:.1f} MB allocated at once"
+    assert png.startswith(b"\x89PNG") and all(meta["pixels"][name] > 0 for name in CLASSES)
