@@ -105,3 +105,14 @@ def test_map_overlay_warps_the_raster_from_its_file(canopy_file: Path) -> None:
     (png, meta), peak = _peak_bytes(lambda: _render_canopy(canopy_file, CLASSES))
     assert peak < BUDGET, f"{peak / 2**20:.1f} MB allocated at once"
     assert png.startswith(b"\x89PNG") and all(meta["pixels"][name] > 0 for name in CLASSES)
+
+
+def test_pixel_look_ups_read_only_the_blocks_asked_for(canopy_file: Path) -> None:
+    """Values at scattered pixels (the spot checks' classes) come from the file's blocks that
+    hold them, the same as from the whole array; no pixels asked for, none read."""
+    raster = read_raster(canopy_file, classes=CLASSES, in_memory=False)
+    rows, cols = np.array([0, 11_999, 5_000, 5_001]), np.array([749, 0, 300, 300])
+    got, peak = _peak_bytes(lambda: raster.values_at(rows, cols))
+    assert peak < BUDGET and "array" not in raster.__dict__
+    assert got.tolist() == read_raster(canopy_file).array[rows, cols].tolist()
+    assert raster.values_at(rows[:0], cols[:0]).tolist() == []

@@ -179,6 +179,8 @@ class RasterFile(Raster):
             return super().values_at(rows, cols)
         height, width = self._block
         out = np.empty(len(rows), dtype=self.dtype)
+        if not len(rows):
+            return out
         key = (rows // height) * (self.shape[1] // width + 1) + cols // width
         order = np.argsort(key, kind="stable")
         starts = np.flatnonzero(np.r_[True, np.diff(key[order]) != 0])
