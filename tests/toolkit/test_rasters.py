@@ -1,14 +1,16 @@
-"""Pixel look-ups of the road measures (toolkit/rasters.py)."""
+"""Pixel look-ups of the road measures and class counts per zone (toolkit/rasters.py)."""
 
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import rasterio
+import shapely
 from affine import Affine
 from pyproj import CRS
 
-from gardencity.io.raster import read_raster
-from gardencity.toolkit import PixelMask
+from gardencity.io.raster import Raster, read_raster
+from gardencity.toolkit import PixelMask, raster_class_counts
 
 
 def test_pixel_mask_answers_as_the_raster_file_does(tmp_path: Path) -> None:
@@ -35,3 +37,34 @@ def test_pixel_mask_answers_as_the_raster_file_does(tmp_path: Path) -> None:
     got = PixelMask(raster, 1, strip_rows=64).at_xy(x, y)
     assert ok.sum() > 40_000 and expected.any() and (~expected[ok]).any()
     assert np.array_equal(got, expected)
+
+
+def test_class_counts_inside_and_across_zone_edges_match_pixel_centres() -> None:
+    """Per zone, valid pixels and pixels of each class are those whose centre is in the zone,
+    counted independently here: whether a block of columns lies wholly inside a zone (counted
+    as it is) or crosses its edge (rasterised), and for a zone outside the raster."""
+    rng = np.random.default_rng(19)
+    rows, cols = 300, 4000
+    array = rng.integers(0, 5, (rows, cols), dtype=np.uint8)
+    array[rng.random((rows, cols)) < 0.05] = 255
+    x0, y1 = 480_000.0, 3_790_000.0
+    raster = Raster(array, Affine(1.0, 0, x0, 0, -1.0, y1), CRS.from_epsg(4548), nodata=255)
+    big = shapely.Polygon(
+        [(x0 + 5.3, y1 - 3.7), (x0 + 3990.6, y1 - 12.2), (x0 + 3800.1, y1 - 296.4),
+         (x0 + 20.8, y1 - 290.9)]
+    )  # fmt: skip
+    zones = gpd.GeoDataFrame(
+        index=["built_up_area", "east", "far"],
+        geometry=[big, shapely.box(x0 + 2500.4, y1 - 200.6, x0 + 4100.0, y1 + 5.0),
+                  shapely.box(x0 - 900.0, y1 - 50.0, x0 - 100.0, y1)],
+        crs=4548,
+    )  # fmt: skip
+    got = raster_class_counts(raster, zones, [1, 3, 255], strip_rows=64)
+    col, row = np.meshgrid(np.arange(cols), np.arange(rows))
+    xs, ys = x0 + col.ravel() + 0.5, y1 - row.ravel() - 0.5
+    values = array.ravel()
+    for zone, geom in zip(zones.index, zones.geometry, strict=True):
+        inside = shapely.contains_xy(geom, xs, ys) & (values != 255)
+        expected = [inside.sum(), *((values[inside] == v).sum() for v in (1, 3)), 0]
+        assert got.loc[zone].tolist() == expected, zone
+    assert got.loc["built_up_area", "valid"] > 1_000_000 and got.loc["far", "valid"] == 0

@@ -27,6 +27,8 @@ SIZES = {
     "S": SizeSpec(20, (2, 2), 1.0),
     "M": SizeSpec(50, (3, 2), 2.0),
     "L": SizeSpec(158, (3, 3), 2.0, 4),
+    # about 1,500 km² with a 1 m canopy raster of 1.6 G pixels, as sub-metre imagery gives
+    "XL": SizeSpec(199, (3, 3), 1.0, 4),
 }
 
 GRADE_WIDTH = {"expressway": 60.0, "arterial": 50.0, "secondary": 32.0, "branch": 16.0}

@@ -48,6 +48,10 @@ def _uniform_noise(shape: tuple[int, int], rng: np.random.Generator) -> npt.NDAr
     return ranks.reshape(shape)
 
 
+def _strip_rows(width: int, strip_pixels: int, tile: int = 512) -> int:
+    return max(tile, strip_pixels // width // tile * tile)
+
+
 def write_canopy(
     path: Path,
     boundary: shapely.Geometry,
@@ -57,10 +61,15 @@ def write_canopy(
     pixel: float,
     crs: str,
     rng: np.random.Generator,
-    strip_rows: int = 2048,
+    strip_pixels: int = 1 << 25,
 ) -> None:
-    """Categorical canopy (1 tree, 2 shrub, 3 grass, 0 none, 255 outside) in row strips."""
+    """Categorical canopy (1 tree, 2 shrub, 3 grass, 0 none, 255 outside) in row strips.
+
+    A strip is 2,048 rows, or fewer (a multiple of the 512-row tiles) where that would exceed
+    ``strip_pixels``: the raster is never held whole, whatever its size.
+    """
     transform, width, height = _grid(boundary.bounds, pixel, 50.0)
+    strip_rows = 2048 if width * 2048 <= strip_pixels else _strip_rows(width, strip_pixels)
     factor = max(1, round(NOISE_CELL_M / pixel))
     noise = _uniform_noise((height // factor + 2, width // factor + 2), rng)
     # crowns overhang the sidewalk: widen planted bands by one pixel so that a band the plan
@@ -79,11 +88,14 @@ def write_canopy(
         "blockxsize": 512,
         "blockysize": 512,
         "compress": "deflate",
+        "num_threads": "ALL_CPUS",
+        "bigtiff": "IF_SAFER",
     }
     tree_cut = np.array([TYPE_FRACTIONS.get(t, (0, 0, 0))[0] for t in range(10)], np.float32)
     shrub_cut = np.array([TYPE_FRACTIONS.get(t, (0, 0, 0))[1] for t in range(10)], np.float32)
     grass_cut = np.array([TYPE_FRACTIONS.get(t, (0, 0, 0))[2] for t in range(10)], np.float32)
     bounds_tree = shapely.STRtree([g for g, _ in shapes])
+    city = boundary.buffer(30.0)
     with rasterio.open(path, "w", **profile) as dst:
         for start in range(0, height, strip_rows):
             stop = min(start + strip_rows, height)
@@ -99,13 +111,11 @@ def write_canopy(
             rows = (np.arange(start, stop) // factor)[:, None]
             cols = (np.arange(width) // factor)[None, :]
             u = noise[rows, cols]
-            out = np.where(
-                u < tree_cut[kinds],
-                1,
-                np.where(u < shrub_cut[kinds], 2, np.where(u < grass_cut[kinds], 3, 0)),
-            ).astype(np.uint8)
+            out = np.zeros(kinds.shape, dtype=np.uint8)
+            for code, cut in ((3, grass_cut), (2, shrub_cut), (1, tree_cut)):
+                out[u < cut[kinds]] = code  # the first of tree, shrub, grass below its cut
             inside = features.geometry_mask(
-                [boundary.buffer(30.0)],
+                [city],
                 out_shape=kinds.shape,
                 transform=strip_transform,
                 invert=True,

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gardencity.indicators.coverage import canopy_class_counts
 from gardencity.io.classes import known_green_classes, road_grade_label
 from gardencity.io.management import ManagementEvidence
 from gardencity.io.raster import Raster
@@ -268,10 +269,6 @@ def _observed_area(raster: Raster, zones: gpd.GeoDataFrame) -> pd.Series:
     return counts["valid"].astype(float) * raster.pixel_area
 
 
-def _observed_canopy(canopy: Raster, zones: gpd.GeoDataFrame) -> pd.Series:
-    return _observed_area(canopy, zones)
-
-
 def _observed_temperature(temperature: Raster, zones: gpd.GeoDataFrame) -> pd.Series:
     return _observed_area(temperature, zones)
 
@@ -282,8 +279,11 @@ def _raster_part(basis: str, observed: pd.Series, zones: gpd.GeoDataFrame) -> Pa
 
 
 def _canopy_part(canopy: Raster, zones: gpd.GeoDataFrame, run: RunContext | None) -> Part:
-    """The share of each zone the canopy raster observes (not nodata)."""
-    return _raster_part("canopy_observed", shared(run, _observed_canopy, canopy, zones), zones)
+    """The share of each zone the canopy raster observes (not nodata): the valid pixels of the
+    coverage measures' own count, so that a run reads the raster once for both."""
+    counts = shared(run, canopy_class_counts, zones, canopy)
+    observed = counts["valid"].astype(float) * canopy.pixel_area
+    return _raster_part("canopy_observed", observed, zones)
 
 
 def _cover_part(

@@ -96,7 +96,7 @@ def green_share(
 def _raster_share(geom: shapely.Geometry, canopy: Raster) -> float:
     classes = canopy.classes or {"tree": 1, "shrub": 2, "grass": 3}
     green_values = [classes[k] for k in ("tree", "shrub", "grass") if k in classes]
-    height, width = canopy.array.shape
+    height, width = canopy.shape
     window = from_bounds(*geom.bounds, transform=canopy.transform)
     row0 = max(int(np.floor(window.row_off)), 0)
     col0 = max(int(np.floor(window.col_off)), 0)
@@ -104,7 +104,7 @@ def _raster_share(geom: shapely.Geometry, canopy: Raster) -> float:
     col1 = min(int(np.ceil(window.col_off + window.width)), width)
     if row1 <= row0 or col1 <= col0:
         return float("nan")
-    block = canopy.array[row0:row1, col0:col1]
+    block = canopy.read(row0, row1, col0, col1)  # the window only, not the whole raster
     transform = canopy.transform @ Affine.translation(col0, row0)
     win = Window(col0, row0, col1 - col0, row1 - row0)
     inside = features.geometry_mask(

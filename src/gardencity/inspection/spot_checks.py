@@ -153,10 +153,10 @@ def _classes_from_raster(xy: npt.NDArray[np.float64], canopy: Raster) -> npt.NDA
         raise DataError(MESSAGES.message("raster_rotated"))
     col = np.floor((xy[:, 0] - t.c) / t.a).astype(np.int64)
     row = np.floor((xy[:, 1] - t.f) / t.e).astype(np.int64)
-    height, width = canopy.array.shape
+    height, width = canopy.shape
     inside = (col >= 0) & (col < width) & (row >= 0) & (row < height)
     out = np.full(len(xy), None, dtype=object)
-    values = canopy.array[row[inside], col[inside]]
+    values = canopy.values_at(row[inside], col[inside])  # the blocks holding them only
     names = np.full(values.shape, "none", dtype=object)
     for name, value in (canopy.classes or _DEFAULT_CANOPY_CLASSES).items():
         if name in GREEN_CLASSES:

@@ -88,6 +88,19 @@ class Raster:
         """The pixel values at ``(rows, cols)`` (all inside the raster)."""
         return self.array[rows, cols]
 
+    def thinned(self, step: int, strip_rows: int = 1024) -> np.ndarray:
+        """Every ``step``-th pixel of every ``step``-th row (``array[::step, ::step]``), read
+        strip by strip: memory is one strip of about ``strip_rows`` rows and the result.
+
+        >>> from pyproj import CRS
+        >>> r = Raster(np.arange(20).reshape(4, 5), Affine.identity(), CRS.from_epsg(4547))
+        >>> r.thinned(2, strip_rows=1).tolist()
+        [[0, 2, 4], [10, 12, 14]]
+        """
+        rows = step * max(1, strip_rows // step)  # strips start on a kept row
+        parts = [block[::step, ::step].copy() for _, block in self.strips(rows)]  # not views
+        return np.concatenate(parts) if parts else self.read(0, 0)[:, ::step]
+
 
 class RasterFile(Raster):
     """A raster left in its file: windows are read as they are asked for, never the whole
@@ -170,6 +183,8 @@ class RasterFile(Raster):
             return super().values_at(rows, cols)
         height, width = self._block
         out = np.empty(len(rows), dtype=self.dtype)
+        if not len(rows):
+            return out
         key = (rows // height) * (self.shape[1] // width + 1) + cols // width
         order = np.argsort(key, kind="stable")
         starts = np.flatnonzero(np.r_[True, np.diff(key[order]) != 0])

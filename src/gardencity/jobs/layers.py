@@ -211,8 +211,8 @@ def _render_canopy(source: Path, classes: dict[str, int]) -> tuple[bytes, dict[s
         )
         width, height = math.ceil((right - left) / size), math.ceil((top - bottom) / size)
         transform = Affine(size, 0.0, left, 0.0, -size, top)
-        band = src.read(1)
-        warped = np.zeros((height, width), dtype=band.dtype)
+        band = rasterio.band(src, 1)  # warped from the file block by block, never read whole
+        warped = np.zeros((height, width), dtype=src.dtypes[0])
         reproject(
             band, warped, src_transform=src.transform, src_crs=src.crs, src_nodata=src.nodata,
             dst_transform=transform, dst_crs="EPSG:3857", dst_nodata=0,

@@ -29,9 +29,9 @@ MAX_PIXELS = 1200  # longest side drawn; larger rasters are decimated by stridin
 
 
 def _thinned(raster: Raster) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-    step = max(1, int(np.ceil(max(raster.array.shape) / MAX_PIXELS)))
+    step = max(1, int(np.ceil(max(raster.shape) / MAX_PIXELS)))
     x0, y0, x1, y1 = raster.bounds
-    return raster.array[::step, ::step], (x0, x1, y0, y1)
+    return raster.thinned(step), (x0, x1, y0, y1)  # strip by strip, never the whole raster
 
 
 def _names(ax: Any, zones: gpd.GeoDataFrame) -> None:

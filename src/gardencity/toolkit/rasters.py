@@ -139,6 +139,7 @@ def raster_class_counts(
     top, bottom = min(windows[i][0] for i in used), max(windows[i][1] for i in used)
     left, right = min(windows[i][2] for i in used), max(windows[i][3] for i in used)
     geoms = zones.geometry.to_numpy()
+    shapely.prepare(geoms)
     # one pass over the raster in strips; every zone counted over its own columns in each
     for start, strip in raster.strips(strip_rows, top, bottom, left, right):
         stop = start + strip.shape[0]
@@ -148,22 +149,70 @@ def raster_class_counts(
             if b <= a:
                 continue
             block = strip[a - start : b - start, c0 - left : c1 - left]
-            inside = features.rasterize(
-                [(geoms[i], 1)],
-                out_shape=block.shape,
-                transform=raster.transform @ Affine.translation(c0, a),
-                fill=0,
-                dtype=np.uint8,
-            ).view(bool)
-            counts[i] += _class_counts(block, inside, raster.nodata, values)
+            counts[i] += _block_counts(raster, geoms[i], block, a, c0, values)
     return pd.DataFrame(counts, index=zones.index, columns=["valid", *values])
 
 
-def _class_counts(
-    block: np.ndarray, inside: npt.NDArray[np.bool_], nodata: float | None, values: list[int]
+_CHUNK_COLS = 1024  # columns of a block judged at once: wholly inside the zone, or rasterised
+
+
+def _block_counts(
+    raster: Raster,
+    geom: shapely.Geometry,
+    block: np.ndarray,
+    row0: int,
+    col0: int,
+    values: list[int],
 ) -> npt.NDArray[np.int64]:
-    """Valid pixels of ``block`` inside, then the pixels of each class value among them."""
-    if np.issubdtype(block.dtype, np.integer) and block.dtype.itemsize == 1:
+    """Class counts of ``block`` (rows from ``row0``, columns from ``col0``) inside ``geom``.
+
+    Runs of column chunks wholly inside the zone, a pixel to spare on every side, are counted
+    as they are; the others are rasterised (the same pixels: every centre there is inside).
+    """
+    t = raster.transform
+    rows, width = block.shape
+    starts = np.arange(0, width, _CHUNK_COLS)
+    stops = np.minimum(starts + _CHUNK_COLS, width)
+    whole = np.zeros(len(starts), dtype=bool)
+    if t.b == 0 and t.d == 0:
+        xs0, xs1 = t.c + (col0 + starts - 1) * t.a, t.c + (col0 + stops + 1) * t.a
+        y0, y1 = t.f + (row0 - 1) * t.e, t.f + (row0 + rows + 1) * t.e
+        boxes = shapely.box(np.minimum(xs0, xs1), min(y0, y1), np.maximum(xs0, xs1), max(y0, y1))
+        whole = shapely.contains_properly(geom, boxes)
+    total = np.zeros(1 + len(values), dtype=np.int64)
+    breaks = np.flatnonzero(np.diff(whole)) + 1
+    for first, last in zip(np.r_[0, breaks], np.r_[breaks, len(starts)], strict=True):
+        chunk = block[:, starts[first] : stops[last - 1]]
+        inside = None
+        if not whole[first]:
+            inside = features.rasterize(
+                [(geom, 1)],
+                out_shape=chunk.shape,
+                transform=t @ Affine.translation(col0 + starts[first], row0),
+                fill=0,
+                dtype=np.uint8,
+            ).view(bool)
+        total += _class_counts(chunk, inside, raster.nodata, values)
+    return total
+
+
+def _class_counts(
+    block: np.ndarray,
+    inside: npt.NDArray[np.bool_] | None,
+    nodata: float | None,
+    values: list[int],
+) -> npt.NDArray[np.int64]:
+    """Valid pixels of ``block`` inside (every pixel if ``inside`` is None), then the pixels
+    of each class value among them."""
+    byte = np.issubdtype(block.dtype, np.integer) and block.dtype.itemsize == 1
+    if inside is None and byte:
+        masked = nodata is not None and not np.isnan(nodata)
+        n_valid = block.size - (np.count_nonzero(block == nodata) if masked else 0)
+        each = [0 if masked and v == nodata else np.count_nonzero(block == v) for v in values]
+        return np.array([n_valid, *each], dtype=np.int64)
+    if inside is None:
+        inside = np.ones(block.shape, dtype=bool)
+    if byte:
         if nodata is not None and not np.isnan(nodata):
             inside = inside & (block != nodata)
         return np.array(
