@@ -128,6 +128,18 @@ def import_layer_report(
     fids = source_fids(Path(source), layer) if invalid.any() else None
     gdf, repairs = repair_geometries(gdf, spec, fids)
     gdf = coerce_fields(gdf, spec)
+    _check_class_codes(ws, name, gdf, source)
+    hints = _hints(ws, name, gdf, coordinates)
+    keep = [f.name for f in spec.fields if f.name in gdf.columns] + [gdf.geometry.name]
+    gdf = gdf[keep]
+    _write_layer(ws, name, gdf)
+    return ImportLayerReport(name, len(gdf), repairs, hints)
+
+
+def _check_class_codes(
+    ws: Workspace, name: str, gdf: gpd.GeoDataFrame, source: str | os.PathLike[str]
+) -> None:
+    """Refuse land-use or green-space codes the city's classification does not know."""
     if name == "land_use":
         unknown = unknown_land_use_codes(gdf["code"], ws.config.city.land_use_scheme)
         if unknown:
@@ -149,9 +161,11 @@ def import_layer_report(
                     codes=[f"{k} ×{v}" for k, v in unknown.items()],
                 )
             )
-    hints = _hints(ws, name, gdf, coordinates)
-    keep = [f.name for f in spec.fields if f.name in gdf.columns] + [gdf.geometry.name]
-    gdf = gdf[keep]
+
+
+def _write_layer(ws: Workspace, name: str, gdf: gpd.GeoDataFrame) -> None:
+    """Write ``gdf`` as layer ``name`` into a copy of the workspace's GeoPackage and swap the
+    copy in, so that the old data survives any failure."""
     fd, tmp_name = tempfile.mkstemp(prefix=".city-", suffix=".gpkg", dir=ws.path)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -168,7 +182,6 @@ def import_layer_report(
         tmp.unlink(missing_ok=True)
         raise
     os.replace(tmp, ws.gpkg)
-    return ImportLayerReport(name, len(gdf), repairs, hints)
 
 
 def _hints(
