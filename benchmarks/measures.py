@@ -309,7 +309,7 @@ def main(sizes: list[str], repeat: int, chosen: list[str]) -> None:
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "note": "provisional: measured on a shared machine",
+        "load_average_1_5_15_min_at_start": [round(x, 1) for x in os.getloadavg()],
     }
     results["repeat"] = repeat
     runs = results.setdefault("runs", {})
