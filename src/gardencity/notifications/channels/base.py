@@ -25,6 +25,7 @@ __all__ = [
     "Photo",
     "failure",
     "post_json",
+    "refuse_unless_zero",
     "truncate_bytes",
 ]
 MESSAGES = Catalogue(__package__, "data/messages.yaml")
@@ -57,6 +58,15 @@ class DeliveryError(Exception):
 def failure(key: str, /, *, retry: bool = True, **params: Any) -> DeliveryError:
     """A DeliveryError with the message ``error.<key>`` of the notifications' catalogue."""
     return DeliveryError(MESSAGES.message(f"error.{key}", **params), retry=retry)
+
+
+def refuse_unless_zero(code: Any, detail: Any, *, what: TextMessage, retry_codes: set[int]) -> None:
+    """A robot's answer code: 0 is delivered; any other is a DeliveryError naming the provider,
+    the code and its words, worth trying again later only for ``retry_codes``."""
+    if code != 0:
+        raise failure(
+            "provider_code", what=what, code=code, detail=detail, retry=code in retry_codes
+        )
 
 
 class ChannelSettings(BaseModel):

@@ -24,8 +24,8 @@ from gardencity.notifications.channels.base import (
     MESSAGES,
     ChannelSettings,
     Outgoing,
-    failure,
     post_json,
+    refuse_unless_zero,
     truncate_bytes,
 )
 from gardencity.notifications.render import markdown, safe
@@ -92,13 +92,10 @@ class DingTalkRobot:
             self.body(outgoing, settings),
             what=MESSAGES.message("channel.dingtalk"),
         )
-        code = answer.get("errcode")
-        if code != 0:
-            raise failure(
-                "provider_code",
-                what=MESSAGES.message("channel.dingtalk"),
-                code=code,
-                detail=answer.get("errmsg", ""),
-                retry=code in RETRY_CODES,
-            )
+        refuse_unless_zero(
+            answer.get("errcode"),
+            answer.get("errmsg", ""),
+            what=MESSAGES.message("channel.dingtalk"),
+            retry_codes=RETRY_CODES,
+        )
         return "errcode 0"

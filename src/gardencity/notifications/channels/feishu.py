@@ -23,8 +23,8 @@ from gardencity.notifications.channels.base import (
     MESSAGES,
     ChannelSettings,
     Outgoing,
-    failure,
     post_json,
+    refuse_unless_zero,
     truncate_bytes,
 )
 from gardencity.notifications.render import markdown, safe
@@ -107,14 +107,10 @@ class FeishuBot:
             self.body(outgoing, settings),
             what=MESSAGES.message("channel.feishu"),
         )
-        code = answer.get("code", answer.get("StatusCode"))
-        if code != 0:
-            message = answer.get("msg", answer.get("StatusMessage", ""))
-            raise failure(
-                "provider_code",
-                what=MESSAGES.message("channel.feishu"),
-                code=code,
-                detail=message,
-                retry=code in RETRY_CODES,
-            )
+        refuse_unless_zero(
+            answer.get("code", answer.get("StatusCode")),
+            answer.get("msg", answer.get("StatusMessage", "")),
+            what=MESSAGES.message("channel.feishu"),
+            retry_codes=RETRY_CODES,
+        )
         return "code 0"

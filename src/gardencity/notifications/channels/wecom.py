@@ -16,8 +16,8 @@ from gardencity.notifications.channels.base import (
     MESSAGES,
     ChannelSettings,
     Outgoing,
-    failure,
     post_json,
+    refuse_unless_zero,
     truncate_bytes,
 )
 from gardencity.notifications.render import markdown
@@ -53,13 +53,10 @@ class WeComRobot:
         answer = post_json(
             http, settings.webhook_url, self.body(outgoing), what=MESSAGES.message("channel.wecom")
         )
-        code = answer.get("errcode")
-        if code != 0:
-            raise failure(
-                "provider_code",
-                what=MESSAGES.message("channel.wecom"),
-                code=code,
-                detail=answer.get("errmsg", ""),
-                retry=code in RETRY_CODES,
-            )
+        refuse_unless_zero(
+            answer.get("errcode"),
+            answer.get("errmsg", ""),
+            what=MESSAGES.message("channel.wecom"),
+            retry_codes=RETRY_CODES,
+        )
         return "errcode 0"
