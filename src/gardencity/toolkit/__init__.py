@@ -26,7 +26,7 @@ from gardencity.toolkit.cells import CellTable, cell_table
 from gardencity.toolkit.checks import require_columns, require_projected, require_same_crs
 from gardencity.toolkit.classes import matches_classes
 from gardencity.toolkit.cover import TiledCover
-from gardencity.toolkit.editable import EditableCover, Tile
+from gardencity.toolkit.editable import EditableCover, Tile, per_tile
 from gardencity.toolkit.overlap import areas_in_union
 from gardencity.toolkit.rasters import (
     PixelMask,
@@ -76,6 +76,7 @@ __all__ = [
     "district_of",
     "eligible_parks",
     "matches_classes",
+    "per_tile",
     "per_zone",
     "pieces_by_zone",
     "raster_class_counts",

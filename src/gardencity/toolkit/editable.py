@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -11,9 +11,20 @@ import shapely
 
 from gardencity.toolkit.cover import TiledCover
 
-__all__ = ["EditableCover"]
+__all__ = ["EditableCover", "per_tile"]
 
 Tile = tuple[int, int]
+
+
+def per_tile(
+    areas: Callable[[Tile], npt.NDArray[np.float64]], tiles: Sequence[Tile]
+) -> dict[Tile, npt.NDArray[np.float64]]:
+    """``areas`` of each of ``tiles``: on two threads for many tiles (GEOS releases the GIL;
+    the same areas), in this thread for an edit's few."""
+    if len(tiles) < 8:
+        return {tile: areas(tile) for tile in tiles}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(tiles, pool.map(areas, tiles), strict=True))
 
 
 class EditableCover(TiledCover):
@@ -271,7 +282,4 @@ class EditableCover(TiledCover):
             found: npt.NDArray[np.float64] = shapely.area(shapely.intersection(zones, piece))
             return found
 
-        if len(tiles) < 8:  # an edit's few tiles
-            return {tile: areas(tile) for tile in tiles}
-        with ThreadPoolExecutor(max_workers=2) as pool:  # GEOS releases the GIL; same areas
-            return dict(zip(tiles, pool.map(areas, tiles), strict=True))
+        return per_tile(areas, tiles)

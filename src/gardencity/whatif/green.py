@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -16,7 +15,7 @@ from gardencity.indicators.green_space import (
     green_space_covers,
     green_space_result,
 )
-from gardencity.toolkit import Tile, matches_classes, shared
+from gardencity.toolkit import Tile, matches_classes, per_tile, shared
 from gardencity.whatif.states import Layers, ZonedCover
 
 __all__ = ["GreenSpaceRatio"]
@@ -98,10 +97,7 @@ class GreenSpaceRatio:
             found: npt.NDArray[np.float64] = shapely.area(shapely.intersection(zones, rest))
             return found
 
-        if len(tiles) < 8:  # an edit's few tiles
-            return {tile: areas(tile) for tile in tiles}
-        with ThreadPoolExecutor(max_workers=2) as pool:  # GEOS releases the GIL; same areas
-            return dict(zip(tiles, pool.map(areas, tiles), strict=True))
+        return per_tile(areas, tiles)
 
     def _others_near(self, geom: shapely.Geometry) -> list[Hashable]:
         hits = self.other_tree.query(geom, predicate="dwithin", distance=self.tolerance)
