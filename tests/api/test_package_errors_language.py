@@ -44,6 +44,7 @@ def test_organisation_and_case_list_errors_in_the_requests_language(
     assert f"单位编码“{existing}”已存在" in zh and f"Unit code '{existing}' already exists" in en
     zh, en = _both(env, lambda h: client.get("/api/v1/cases?status=bogus", headers=h), 422)
     assert "未知状态" in zh and "Unknown status" in en
+    assert "closed（已结案）" in zh and "closed (" in en  # each code with its name
     zh, en = _both(env, lambda h: client.get("/api/v1/cases?bbox=1,2,3", headers=h), 422)
     assert "四个数" in zh and "four numbers" in en
     admin_id = client.get("/api/v1/auth/me", headers=env.headers("admin")).json()["id"]

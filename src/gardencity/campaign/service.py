@@ -224,7 +224,13 @@ def _filtered(
     if filters.status:
         unknown = sorted(set(filters.status) - {s.value for s in S})
         if unknown:
-            known = [s.value for s in S]
+            known = [
+                Message.literal(
+                    f"{s.value}（{lookup.status_label(ctx.config, s.value, 'zh')}）",
+                    f"{s.value} ({lookup.status_label(ctx.config, s.value, 'en')})",
+                )
+                for s in S
+            ]
             raise InvalidRequestError(
                 MESSAGES.message("errors.unknown_status", unknown=unknown, known=known)
             )
