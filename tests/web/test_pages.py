@@ -93,6 +93,12 @@ def test_map_shows_uncovered_residential_land(
     assert page.locator("#layer-uncovered_residential").is_checked()
     for name in ("built_up_area", "districts"):
         assert int(page.locator(f"#count-{name}").get_attribute("data-count")) > 0
+    page.goto("/map?lang=en")
+    page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
+    one = page.locator("#count-built_up_area").inner_text()
+    assert "1 feature" in one and "features" not in one, one  # one built-up area, singular
+    page.goto("/map?lang=zh")
+    page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
     # click a feature: its details appear, in words: its district by name, its area in 公顷
     biggest = max(expected["features"], key=lambda f: f["properties"]["area_m2"])
     inside = shapely.geometry.shape(biggest["geometry"]).representative_point()

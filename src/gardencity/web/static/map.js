@@ -92,7 +92,7 @@
         const layer = await fetchLayer(def);
         if (!layer) { count.textContent = "(—)"; checkbox.disabled = true; return; }
         loaded[def.name] = layer;
-        count.textContent = layer.countText || bracket(`${layer.featureCount} ${t("features")}`);
+        count.textContent = layer.countText || bracket(`${layer.featureCount} ${t(layer.featureCount === 1 ? "feature" : "features")}`);
         count.dataset.count = layer.featureCount;
       } catch (err) {
         count.textContent = bracket(t("error"));
