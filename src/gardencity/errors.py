@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gardencity.messages import Message
+from gardencity.messages import Catalogue, Message
 
 __all__ = [
     "AuthenticationError",
@@ -202,6 +202,10 @@ class Problem:
         return f"{head}{more}\n    fix: {self.fix}"
 
 
+#: the validation's messages (validate_workspace lives in io)
+VALIDATION_MESSAGES = Catalogue("gardencity.io")
+
+
 class ValidationError(DataError):
     """Validation found one or more blocking problems; all of them are listed."""
 
@@ -211,6 +215,12 @@ class ValidationError(DataError):
         lines = [f"{len(errors)} problem(s) must be fixed before the assessment can run:"]
         lines += [str(p) for p in self.problems]
         super().__init__("\n".join(lines))
+
+    def text(self, lang: str = "zh") -> str:
+        """The heading and every problem in ``lang`` (zh or en)."""
+        count = sum(p.severity == "error" for p in self.problems)
+        heading = VALIDATION_MESSAGES.text("validation_heading", lang, count=count)
+        return "\n".join([heading, *(p.text(lang) for p in self.problems)])
 
 
 class DatabaseError(RuntimeError, GardenCityError):

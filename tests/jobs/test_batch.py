@@ -45,8 +45,11 @@ def test_every_city_once_with_the_values_of_a_single_assessment(
     first, second, broken = (str(p.resolve()) for p in three_cities)
     assert list(result.scorecards) == [first, second]
     assert set(result.failures) == {broken}
-    assert "required layer 'land_use'" in result.failures[broken]
-    assert "gardencity import-layer" in result.failures[broken]
+    assert "required layer 'land_use'" in result.failures[broken].render("en")
+    assert "gardencity import-layer" in result.failures[broken].render("en")
+    chinese = result.failures[broken].render("zh")
+    assert "数据检查未通过" in chinese and "缺少必需图层 land_use（用地）" in chinese
+    assert "required" not in chinese
     assert [d for d, _, _ in seen] == [1, 2, 3] and {t for _, t, _ in seen} == {3}
     assert sorted(ok for _, _, ok in seen) == [False, True, True]
 
@@ -73,7 +76,8 @@ def test_the_command_writes_the_table_and_fails_for_a_broken_city(
     args = [str(three_cities[1]), str(three_cities[2]), "--workers", "2", "--out", str(out)]
     result = CliRunner().invoke(main, ["assess-batch", *args])
     assert result.exit_code == 1, result.output
-    assert "broken" in result.output and "required layer" in result.output
+    assert "broken" in result.output and "必需图层" in result.output
+    assert "required" not in result.output  # the command's language throughout
     # the office layout: a title row above the header, 编制单位 and 日期 below the table
     table = pd.read_excel(out, index_col=0, header=1, skipfooter=3)
     assert list(table.index) == [str(three_cities[1].resolve())]

@@ -241,3 +241,23 @@ def test_stopping_the_server_kills_a_running_assessment(workspace: Path, tmp_pat
         run = session.get(AssessmentRun, run_id)
         assert run is not None and run.status == "failed" and "interrupted" in (run.error or "")
     db.dispose()
+
+
+def test_a_run_stopped_by_validation_says_every_problem_in_each_language(tmp_path: Path) -> None:
+    from gardencity.errors import Problem, ValidationError
+    from gardencity.jobs.runs import failure_text
+
+    workspace = tmp_path / "徐州"
+    problem = Problem(
+        "land_use",
+        "required layer 'land_use' is missing",
+        f"add it with `gardencity import-layer {workspace} land_use FILE`",
+        message_zh="缺少必需图层 land_use（用地）",
+        fix_zh=f"用 `gardencity import-layer {workspace} land_use FILE` 导入",
+    )
+    stored = failure_text(ValidationError([problem]), workspace)
+    chinese, english = run_message(stored, "zh"), run_message(stored, "en")
+    assert "数据检查未通过：须先改正 1 个问题" in chinese and "缺少必需图层" in chinese
+    assert "required" not in chinese and "problem(s)" not in chinese
+    assert "1 problem(s) must be fixed" in english and "required layer 'land_use'" in english
+    assert str(tmp_path) not in chinese + english  # the folder's name stands for it

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gardencity.cli.common import console, lang_option, reports_errors, say
@@ -104,6 +105,6 @@ def assess_batch_command(
     seconds = f"{result.seconds:.1f}"
     console.print(say("batch_assessed", lang, done=done, seconds=seconds, path=out_path))
     for workspace, error in result.failures.items():
-        console.print(f"[red]✗ {workspace}: {error}[/]")
+        console.print(f"[red]✗ {workspace}: {escape(error.render(lang))}[/]", highlight=False)
     if result.failures:
         raise SystemExit(1)

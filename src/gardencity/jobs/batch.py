@@ -19,7 +19,7 @@ import pandas as pd
 
 from gardencity.assessment.scorecard import Scorecard
 from gardencity.errors import GardenCityError
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, Message
 
 __all__ = ["BatchResult", "assess_batch", "assess_city", "combined_table"]
 MESSAGES = Catalogue(__package__)
@@ -32,7 +32,7 @@ class BatchResult:
     """Scorecards of the cities that were assessed and the errors of those that were not."""
 
     scorecards: dict[str, Scorecard] = field(default_factory=dict)
-    failures: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, Message] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -42,9 +42,9 @@ class BatchResult:
 
 def assess_city(
     workspace: str, standard: str | None = None, out_dir: str | None = None
-) -> Scorecard | str:
-    """One city's scorecard, or why its data cannot be assessed (a message: trying again would
-    not help); with ``out_dir`` its report, scorecard and diagnostics are written to
+) -> Scorecard | Message:
+    """One city's scorecard, or why its data cannot be assessed (in both languages: trying
+    again would not help); with ``out_dir`` its report, scorecard and diagnostics are written to
     ``out_dir/<workspace folder name>``. Runs in a worker."""
     from gardencity.assessment import run_assessment
     from gardencity.reports import write_outputs
@@ -52,7 +52,7 @@ def assess_city(
     try:
         assessment = run_assessment(Path(workspace), standard=standard)
     except GardenCityError as exc:  # the city's data: trying again would not help
-        return f"{type(exc).__name__}: {exc}"
+        return Message.literal(exc.text("zh"), exc.text("en"))
     if out_dir is not None:
         write_outputs(assessment, Path(out_dir) / Path(workspace).name)
     return assessment.scorecard()
@@ -150,7 +150,7 @@ def assess_batch(
             try:
                 card = future.result()
             except Exception as exc:  # still failing after the retries
-                card = f"{type(exc).__name__}: {exc}"
+                card = MESSAGES.message("batch_city_failed", error=f"{type(exc).__name__}: {exc}")
             ok = isinstance(card, Scorecard)
             if isinstance(card, Scorecard):
                 result.scorecards[path] = card
