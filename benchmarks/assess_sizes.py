@@ -108,20 +108,62 @@ def _generated(size: str) -> dict[str, Any]:
 
 
 def _run_measured(command: list[str]) -> tuple[float, float, str, float]:
-    """Wall seconds, peak RSS (MB), stdout and CPU seconds (user + system) of ``command``,
-    the child's own: CPU time is the steadier figure on a shared machine."""
+    """Wall seconds, peak memory (MB), stdout and CPU seconds (user + system) of ``command``
+    with the processes it starts: CPU time is the steadier figure on a shared machine. The
+    peak is the larger of the process's own peak RSS and the highest sum of RSS over the
+    process and its descendants (sampled every 20 ms), so work handed to a worker process
+    still counts."""
     with tempfile.TemporaryFile(mode="w+") as out, tempfile.TemporaryFile(mode="w+") as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, cwd=HERE.parent)
-        _, status, usage = os.wait4(process.pid, 0)  # the child's own peak memory
+        tree_peak = _TreePeak(process.pid)
+        tree_peak.start()
+        _, status, usage = os.wait4(process.pid, 0)  # with its waited-for descendants
         wall = time.perf_counter() - started
+        tree_peak.stop()
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         if process.returncode != 0:
             raise RuntimeError(f"{command} failed ({process.returncode}):\n{err.read()[-4000:]}")
         cpu = usage.ru_utime + usage.ru_stime
-        return wall, usage.ru_maxrss / 1024, out.read(), cpu
+        peak = max(usage.ru_maxrss / 1024, tree_peak.peak_bytes / 2**20)
+        return wall, peak, out.read(), cpu
+
+
+class _TreePeak:
+    """The highest total RSS of a process and its descendants, sampled on a thread."""
+
+    def __init__(self, pid: int, every_s: float = 0.02) -> None:
+        import threading
+
+        self.pid, self.every_s, self.peak_bytes = pid, every_s, 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        import psutil
+
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self._done.is_set():
+            total = 0
+            try:
+                for proc in [root, *root.children(recursive=True)]:
+                    total += proc.memory_info().rss
+            except psutil.NoSuchProcess:  # one ended between the listing and the reading
+                pass
+            self.peak_bytes = max(self.peak_bytes, total)
+            self._done.wait(self.every_s)
 
 
 def _median(values: list[float]) -> float:
