@@ -11,11 +11,11 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import jinja2
-import yaml
 
 from gardencity.assessment.scorecard import IndicatorCard, Scorecard
 from gardencity.indicators import FAMILIES, Chart
 from gardencity.io.layers import LAYERS, TABLES
+from gardencity.messages import load_yaml
 from gardencity.reports.maps import Layers, bar_chart, choropleth, layer_map
 from gardencity.reports.params import params_in_words
 from gardencity.vocabulary import vocabulary
@@ -28,7 +28,7 @@ def load_labels(lang: str) -> dict[str, str]:
     if lang not in ("zh", "en"):
         raise ValueError(f"Unknown report language '{lang}'. Fix: use zh or en.")
     text = resources.files("gardencity.reports.i18n").joinpath(f"{lang}.yaml").read_text("utf-8")
-    labels: dict[str, str] = yaml.safe_load(text)
+    labels: dict[str, str] = load_yaml(text)
     return labels | {"district": vocabulary().label("levels", "district", lang)}
 
 
