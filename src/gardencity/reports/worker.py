@@ -1,0 +1,105 @@
+"""A second process that draws the report's district figures while the caller goes on.
+
+Drawing the report's maps and charts is most of the time its outputs take, and matplotlib
+holds the interpreter while it draws, so a thread would not help. :class:`FigureWorker`
+forks one process when it is opened — early, before the caller starts threads and while
+it is still busy with other work — which imports matplotlib and loads its fonts at once.
+When the outputs are written, it draws the district choropleths and bar charts from the
+scorecard while the caller writes diagnostics.gpkg and draws the layer maps; the figures
+are the ones the caller would have drawn. Where no process can be forked (not Linux, or
+inside a daemonic process) it draws nothing ahead and the caller draws every figure.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from types import TracebackType
+
+import geopandas as gpd
+
+from gardencity.assessment.scorecard import Scorecard
+
+__all__ = ["DistrictFigures", "FigureWorker", "district_figures"]
+
+#: the district choropleths and the bar charts, each ``{"title", "img"}`` (base64 PNG)
+DistrictFigures = tuple[list[dict[str, str]], list[dict[str, str]]]
+
+
+def district_figures(
+    scorecard: Scorecard, districts: gpd.GeoDataFrame, lang: str
+) -> DistrictFigures:
+    """The report's choropleths of the districts and its bar charts, in ``lang``."""
+    from gardencity.reports.html import district_figures as draw
+
+    return draw(scorecard, districts, lang)
+
+
+def _get_ready() -> None:
+    """matplotlib imported and its fonts found, before any figure is asked for."""
+    from gardencity.reports.maps import map_style
+
+    with map_style():
+        pass
+
+
+def _can_fork() -> bool:
+    return (
+        sys.platform == "linux"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
+
+
+class FigureWorker:
+    """One forked process drawing the report's district figures (see the module).
+
+    Use it as a context manager around the work that ends in writing the outputs, and pass
+    it to :func:`gardencity.reports.write_outputs`."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        if _can_fork():
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self._pool.submit(_get_ready)
+
+    def __enter__(self) -> FigureWorker:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def district_figures(
+        self, scorecard: Scorecard, districts: gpd.GeoDataFrame, lang: str
+    ) -> Callable[[], DistrictFigures]:
+        """Start drawing the district figures; the function returned gives them (drawn
+        here, if the worker cannot draw them)."""
+        future: Future[DistrictFigures] | None = None
+        if self._pool is not None:
+            try:
+                future = self._pool.submit(district_figures, scorecard, districts, lang)
+            except (BrokenProcessPool, RuntimeError):
+                future = None
+
+        def result() -> DistrictFigures:
+            if future is not None:
+                try:
+                    return future.result()
+                except BrokenProcessPool:  # the process died (killed, out of memory)
+                    pass
+            return district_figures(scorecard, districts, lang)
+
+        return result
