@@ -271,9 +271,9 @@ class Workspace:
         del self._raw[name]
         if spec.geometry != "none":
             gdf = to_metric(gdf, self.crs, name=name)
-            invalid = ~shapely.is_valid(gdf.geometry.to_numpy())
-            fids = self._fids(name) if invalid.any() else None
-            gdf, problems = repair_geometries(gdf, spec, fids)
+            valid = shapely.is_valid(gdf.geometry.to_numpy())
+            fids = None if valid.all() else self._fids(name)
+            gdf, problems = repair_geometries(gdf, spec, fids, valid=valid)
             self.repairs.extend(problems)
         gdf = coerce_fields(gdf, spec)
         gdf = self._derive(name, gdf)

@@ -13,6 +13,7 @@ inside a daemonic process) it draws nothing ahead and the caller draws every fig
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -38,12 +39,13 @@ def district_figures(
     return draw(scorecard, districts, lang)
 
 
-def _get_ready() -> None:
-    """matplotlib imported and its fonts found, before any figure is asked for."""
+def _get_ready() -> int:
+    """matplotlib imported and its fonts found, before any figure is asked for; the
+    worker's process id."""
     from gardencity.reports.maps import map_style
 
     with map_style():
-        pass
+        return os.getpid()
 
 
 def _can_fork() -> bool:
@@ -62,9 +64,15 @@ class FigureWorker:
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._ready: Future[int] | None = None
         if _can_fork():
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-            self._pool.submit(_get_ready)
+            self._ready = self._pool.submit(_get_ready)
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id, once it is ready; None where no process was forked."""
+        return None if self._ready is None else self._ready.result()
 
     def __enter__(self) -> FigureWorker:
         return self
