@@ -2,19 +2,22 @@
 
 Drawing the report's maps and charts is most of the time its outputs take, and matplotlib
 holds the interpreter while it draws, so a thread would not help. :class:`FigureWorker`
-forks one process when it is opened — early, before the caller starts threads and while
-it is still busy with other work — which imports matplotlib and loads its fonts at once.
-When the outputs are written, it draws the district choropleths and bar charts from the
-scorecard while the caller writes diagnostics.gpkg and draws the layer maps; the figures
-are the ones the caller would have drawn. Where no process can be forked (not Linux, or
-inside a daemonic process) it draws nothing ahead and the caller draws every figure.
+forks one process when it is opened — early, before the caller starts threads — which
+finds matplotlib's fonts while the caller goes on with the assessment. When the outputs
+are written, it draws the district choropleths and bar charts from the scorecard while the
+caller writes diagnostics.gpkg and draws the layer maps; the figures are the ones the
+caller would have drawn. Where no process can be forked (not Linux, or inside a daemonic
+process) it draws nothing and the caller draws every figure.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -23,29 +26,29 @@ from types import TracebackType
 import geopandas as gpd
 
 from gardencity.assessment.scorecard import Scorecard
+from gardencity.reports.html import district_figures
+from gardencity.reports.maps import map_style
 
-__all__ = ["DistrictFigures", "FigureWorker", "district_figures"]
+__all__ = ["DistrictFigures", "FigureWorker"]
 
 #: the district choropleths and the bar charts, each ``{"title", "img"}`` (base64 PNG)
 DistrictFigures = tuple[list[dict[str, str]], list[dict[str, str]]]
 
 
-def district_figures(
-    scorecard: Scorecard, districts: gpd.GeoDataFrame, lang: str
-) -> DistrictFigures:
-    """The report's choropleths of the districts and its bar charts, in ``lang``."""
-    from gardencity.reports.html import district_figures as draw
-
-    return draw(scorecard, districts, lang)
-
-
-def _get_ready() -> int:
+def _get_ready(parent: int) -> int:
     """matplotlib imported and its fonts found, before any figure is asked for; the
-    worker's process id."""
-    from gardencity.reports.maps import map_style
-
+    worker's process id. Ctrl-C is the command's to handle (it closes the worker), and a
+    worker whose command was killed ends too, rather than wait for work forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
     with map_style():
         return os.getpid()
+
+
+def _end_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def _can_fork() -> bool:
@@ -67,7 +70,7 @@ class FigureWorker:
         self._ready: Future[int] | None = None
         if _can_fork():
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-            self._ready = self._pool.submit(_get_ready)
+            self._ready = self._pool.submit(_get_ready, os.getpid())
 
     @property
     def pid(self) -> int | None:
