@@ -69,13 +69,21 @@ class FigureWorker:
         self._pool: ProcessPoolExecutor | None = None
         self._ready: Future[int] | None = None
         if _can_fork():
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-            self._ready = self._pool.submit(_get_ready, os.getpid())
+            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            try:
+                self._ready = pool.submit(_get_ready, os.getpid())
+                self._pool = pool
+            except OSError:  # no process to be had (a limit on processes, no memory)
+                pool.shutdown(wait=False)
 
     @property
     def pid(self) -> int | None:
-        """The worker's process id, once it is ready; None where no process was forked."""
-        return None if self._ready is None else self._ready.result()
+        """The worker's process id, once it is ready; None where no process was forked or
+        it has died."""
+        try:
+            return None if self._ready is None else self._ready.result()
+        except BrokenProcessPool:
+            return None
 
     def __enter__(self) -> FigureWorker:
         return self
@@ -102,7 +110,7 @@ class FigureWorker:
         if self._pool is not None:
             try:
                 future = self._pool.submit(district_figures, scorecard, districts, lang)
-            except (BrokenProcessPool, RuntimeError):
+            except (BrokenProcessPool, RuntimeError, OSError):
                 future = None
 
         def result() -> DistrictFigures:
