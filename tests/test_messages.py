@@ -10,10 +10,11 @@ import string
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from gardencity.errors import InvalidRequestError, NotFoundError, WorkspaceError
-from gardencity.messages import Catalogue, Listing, Message
+from gardencity.messages import Catalogue, Listing, Message, load_yaml
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "gardencity"
 HAN = re.compile(r"[\u3400-\u9fff]")
@@ -129,3 +130,18 @@ def test_the_command_line_speaks_english_with_lang_en(tmp_path: Path) -> None:
         main, ["standards", "list"]
     )
     assert not HAN.search(by_environment.output), by_environment.output
+
+
+def test_load_yaml_reads_every_bundled_data_file_as_safe_load_does() -> None:
+    files = sorted(SRC.rglob("*.yaml"))
+    assert len(files) > 20
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert repr(load_yaml(text)) == repr(yaml.safe_load(text)), path
+
+
+def test_load_yaml_raises_yaml_errors_as_safe_load_does() -> None:
+    with pytest.raises(yaml.YAMLError):
+        load_yaml("a: [1, 2\nb: 3")
+    with pytest.raises(yaml.YAMLError):  # a safe loader: no Python objects
+        load_yaml("!!python/object/apply:os.system ['true']")

@@ -4,20 +4,26 @@ road segments keep the roads' own vertices and the walking shortfall is merged p
 
 from __future__ import annotations
 
+import os
+import re
+import signal
 import sqlite3
+import sys
 from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
 import numpy as np
 import pyogrio
+import pytest
 import shapely
 import shapely.ops
 
 from gardencity.assessment import Assessment
 from gardencity.indicators.accessibility import walking_table
+from gardencity.reports import FigureWorker
 from gardencity.reports.maps import _draw_layer
-from gardencity.reports.outputs import write_diagnostics
+from gardencity.reports.outputs import write_diagnostics, write_outputs
 from gardencity.standards import load_standard
 from gardencity.toolkit import LineAxes
 
@@ -92,3 +98,34 @@ def test_walking_shortfall_is_merged_per_residential_piece(demo_assessment: Asse
     assert np.isclose(shapely.area(layer.geometry.to_numpy()).sum(), table.area[rows].sum())
     reachable = np.isfinite(walk[rows])
     assert np.isclose(layer["walk_m"].min(), walk[rows][reachable].min())
+
+
+def _images(html: str) -> list[str]:
+    return re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+
+
+def test_a_figure_worker_draws_the_same_report_while_the_other_outputs_are_written(
+    demo_assessment: Assessment, tmp_path: Path
+) -> None:
+    alone = write_outputs(demo_assessment, tmp_path / "alone", lang="en")
+    with FigureWorker() as figures:
+        beside = write_outputs(demo_assessment, tmp_path / "beside", lang="en", figures=figures)
+        assert (figures.pid is not None) == (sys.platform == "linux")
+    drawn_alone = _images(alone["report"].read_text(encoding="utf-8"))
+    drawn_beside = _images(beside["report"].read_text(encoding="utf-8"))
+    assert len(drawn_alone) >= 6
+    assert drawn_beside == drawn_alone  # the same figures, in the same order
+
+
+def test_the_report_is_drawn_here_when_the_worker_has_died(
+    demo_assessment: Assessment, tmp_path: Path
+) -> None:
+    alone = write_outputs(demo_assessment, tmp_path / "alone", lang="zh")
+    with FigureWorker() as figures:
+        if figures.pid is None:
+            pytest.skip("no process can be forked here")
+        os.kill(figures.pid, signal.SIGKILL)
+        beside = write_outputs(demo_assessment, tmp_path / "beside", lang="zh", figures=figures)
+    assert _images(beside["report"].read_text(encoding="utf-8")) == _images(
+        alone["report"].read_text(encoding="utf-8")
+    )

@@ -11,11 +11,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from gardencity.messages import Catalogue, Message
+from gardencity.messages import Catalogue, Message, load_yaml
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
@@ -74,7 +73,7 @@ def hash_secret(secret: str) -> str:
 @cache
 def _policy_data() -> dict[str, Any]:
     path = Path(__file__).with_name("data") / "passwords.yaml"
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = load_yaml(path.read_text(encoding="utf-8"))
     return data
 
 

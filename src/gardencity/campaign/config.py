@@ -25,7 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gardencity.errors import InvalidRequestError
-from gardencity.messages import Catalogue, Listing, Message
+from gardencity.messages import Catalogue, Listing, Message, load_yaml
 
 __all__ = [
     "CampaignConfig",
@@ -159,10 +159,10 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 def load_campaign_config(city_file: Path | None = None) -> CampaignConfig:
     """Our defaults, overridden by ``city_file`` if given."""
-    raw = yaml.safe_load(DEFAULTS.read_text(encoding="utf-8"))
+    raw = load_yaml(DEFAULTS.read_text(encoding="utf-8"))
     if city_file is not None:
         try:
-            override = yaml.safe_load(Path(city_file).read_text(encoding="utf-8")) or {}
+            override = load_yaml(Path(city_file).read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise InvalidRequestError(
                 MESSAGES.message("config.unreadable", path=city_file, detail=exc)

@@ -51,17 +51,21 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
     and report.html."""
     from gardencity.assessment import run_assessment
     from gardencity.assessment.scorecard import Status
-    from gardencity.reports import write_outputs
+    from gardencity.reports import FigureWorker, write_outputs
     from gardencity.vocabulary import vocabulary
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    # opened before the progress bar starts its thread: the worker is a fork of this process
+    with (
+        FigureWorker() as figures,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar,
+    ):
         task = bar.add_task(say("assessing", lang), total=None)
 
         def progress(step: Message, done: int, total: int) -> None:
@@ -69,7 +73,8 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
 
         assessment = run_assessment(workspace, standard=standard, progress=progress)
         bar.update(task, description=say("writing_report", lang))
-        paths = write_outputs(assessment, out_dir or Path(workspace) / "out", lang=lang)
+        out = out_dir or Path(workspace) / "out"
+        paths = write_outputs(assessment, out, lang=lang, figures=figures)
     scorecard = assessment.scorecard()
     standard = scorecard.standard.name_zh if lang == "zh" else scorecard.standard.name_en
     table = Table(title=f"{scorecard.city.name} — {standard}")

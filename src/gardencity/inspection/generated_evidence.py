@@ -21,7 +21,6 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +29,7 @@ from gardencity.assessment.scorecard import Scorecard
 from gardencity.errors import DataError
 from gardencity.inspection.ledger import GENERATED_KIND, REFERENCE_STATUS
 from gardencity.inspection.models import LedgerDocument
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, load_yaml
 
 MESSAGES = Catalogue(__package__)
 
@@ -72,7 +71,7 @@ def load_evidence_map(workspace: Path | None = None) -> dict[str, EvidenceOutput
         data = resources.files("gardencity.inspection.data").joinpath(EVIDENCE_FILE)
         text, name = data.read_text("utf-8"), EVIDENCE_FILE
     try:
-        outputs = _EvidenceMap.model_validate(yaml.safe_load(text)).outputs
+        outputs = _EvidenceMap.model_validate(load_yaml(text)).outputs
     except ValidationError as exc:
         raise DataError(MESSAGES.message("evidence_map_invalid", name=name, detail=exc)) from exc
     unknown = sorted(set(outputs) - set(OUTPUT_KEYS))

@@ -18,7 +18,6 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,7 @@ from gardencity.auth.models import LeaderAssignment, Unit, User
 from gardencity.campaign.context import ServiceContext
 from gardencity.errors import StandardError
 from gardencity.inspection.campaign_summary import campaign_summary
+from gardencity.messages import load_yaml
 from gardencity.standards import load_standard
 from gardencity.vocabulary import vocabulary
 from gardencity.vocabulary.dates import local_date
@@ -43,7 +43,7 @@ FIRST_DATA = 2
 @cache
 def _sentences() -> dict[str, dict[str, Any]]:
     text = files("gardencity.inspection").joinpath("data/leader_brief.yaml").read_text("utf-8")
-    loaded: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    loaded: dict[str, dict[str, Any]] = load_yaml(text)
     return loaded
 
 

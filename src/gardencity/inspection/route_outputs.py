@@ -10,7 +10,6 @@ from typing import Any
 import geopandas as gpd
 import matplotlib
 import shapely
-import yaml
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -18,6 +17,7 @@ from matplotlib.lines import Line2D
 
 from gardencity.inspection.route import PlannedRoute, clock
 from gardencity.inspection.sites import SITE_KIND_NAMES
+from gardencity.messages import load_yaml
 from gardencity.office.word import add_caption, add_office_table, add_picture, office_document
 from gardencity.office.workbook import Column, Sheet, write_workbook
 from gardencity.reports.maps import add_legend, add_scale_and_north, legend_entry, map_style
@@ -65,7 +65,7 @@ _COLUMNS = [
 @cache
 def _labels() -> dict[str, Any]:
     text = resources.files("gardencity.inspection.data").joinpath("route_labels.yaml")
-    loaded: dict[str, Any] = yaml.safe_load(text.read_text("utf-8"))
+    loaded: dict[str, Any] = load_yaml(text.read_text("utf-8"))
     return loaded
 
 

@@ -46,12 +46,11 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy import stats
 
 from gardencity.errors import DataError
-from gardencity.messages import Catalogue, Listing, Message
+from gardencity.messages import Catalogue, Listing, Message, load_yaml
 
 MESSAGES = Catalogue(__package__)
 
@@ -151,7 +150,7 @@ def load_survey(path: str | Path | None = None) -> Survey:
             raise DataError(MESSAGES.message("survey_file_missing", path=path))
         text = Path(path).read_text("utf-8")
     try:
-        return Survey.model_validate(yaml.safe_load(text))
+        return Survey.model_validate(load_yaml(text))
     except ValidationError as exc:
         raise DataError(
             MESSAGES.message("survey_file_invalid", path=path or "survey.yaml", detail=exc)

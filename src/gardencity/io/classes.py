@@ -17,10 +17,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from gardencity.errors import UnknownClassCodeError
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, load_yaml
 from gardencity.vocabulary import vocabulary
 
 MESSAGES = Catalogue(__package__)
@@ -47,7 +46,7 @@ GREEN_SPACE_SCHEMES = ("cjjt85_2017", "cjjt85_2002")
 @cache
 def _table(name: str) -> dict[str, Any]:
     text = resources.files("gardencity.io.data").joinpath(f"{name}.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = load_yaml(text)
     return data
 
 

@@ -19,7 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from gardencity.messages import load_yaml
 
 __all__ = ["Basis", "DataGap", "completeness_basis", "data_gap", "gap_keys"]
 
@@ -64,7 +64,7 @@ class Basis:
 @cache
 def _table() -> dict[str, dict[str, dict[str, str]]]:
     text = resources.files("gardencity.io.data").joinpath("data_gaps.yaml").read_text("utf-8")
-    data: dict[str, dict[str, dict[str, str]]] = yaml.safe_load(text)
+    data: dict[str, dict[str, dict[str, str]]] = load_yaml(text)
     return data
 
 

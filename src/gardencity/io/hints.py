@@ -11,6 +11,7 @@ from its zone.
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import geopandas as gpd
 import numpy as np
@@ -29,11 +30,17 @@ _MIN_OUTSIDE = 0.03  # share of a layer outside the built-up area worth a second
 _IMPROVEMENT = 3.0  # undoing the shift must cut that share at least this many times
 
 
+@cache
+def _transformer(source: CRS | int, target: CRS | int) -> Transformer:
+    """``source`` to ``target`` (x, y order); made once per pair: creating one searches PROJ's
+    database for the datum shift, a good part of a second."""
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
 def gcj02_offset_m(area: shapely.Geometry, crs: CRS) -> tuple[float, float]:
     """The GCJ-02 shift (x, y metres in ``crs``) at the centre of ``area``; (0, 0) abroad."""
     centre = area.centroid
-    to_ll = Transformer.from_crs(crs, 4326, always_xy=True)
-    back = Transformer.from_crs(4326, crs, always_xy=True)
+    to_ll, back = _transformer(crs, 4326), _transformer(4326, crs)
     lon, lat = to_ll.transform(centre.x, centre.y)
     glon, glat = wgs84_to_gcj02(np.array([lon]), np.array([lat]))
     x, y = back.transform(float(glon[0]), float(glat[0]))
@@ -140,7 +147,7 @@ def crs_zone_problems(area: shapely.Geometry, crs: CRS) -> list[Problem]:
     if meridian is None or area.is_empty:
         return []
     centre = area.centroid
-    lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(centre.x, centre.y)
+    lon, lat = _transformer(crs, 4326).transform(centre.x, centre.y)
     half_zone = 1.5 if "3-degree" in crs.name else 3.0
     off = lon - meridian
     if abs(off) <= half_zone + 0.05:

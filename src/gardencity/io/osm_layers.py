@@ -17,10 +17,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import yaml
 
 from gardencity.io.osm_read import matches
 from gardencity.io.vector import clip_to
+from gardencity.messages import load_yaml
 
 __all__ = ["Built", "load_mapping"]
 
@@ -33,7 +33,7 @@ _LINEAR = ("LineString", "MultiLineString")
 def load_mapping() -> dict[str, Any]:
     """The tag -> layer mapping (``io/data/osm_mapping.yaml``)."""
     text = resources.files("gardencity.io.data").joinpath("osm_mapping.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = load_yaml(text)
     return data
 
 

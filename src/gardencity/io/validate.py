@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import geopandas as gpd
 import numpy as np
 import shapely
+from pyproj import CRS
 
 from gardencity.errors import CrsError, GardenCityError, Problem, ValidationError
 from gardencity.io.classes import unknown_green_classes, unknown_land_use_codes
@@ -43,17 +46,32 @@ def validate_workspace(ws: Workspace) -> list[Problem]:
     problems, standard = standard_problems(ws)
     layers = _load_layers(ws, problems)
     problems.extend(ws.repairs)
-    problems.extend(_class_problems(ws, layers))
-    problems.extend(allowed_value_problems(layers))
-    problems.extend(_district_problems(layers))
-    problems.extend(_overlap_problems(layers))
-    problems.extend(_outside_problems(layers))
-    problems.extend(_raster_problems(ws, layers, crs))
-    problems.extend(raster_content_problems(ws))
-    problems.extend(table_problems(ws))
-    problems.extend(management_problems(ws, standard))
+    # the geometric checks (GEOS, which lets go of the interpreter) run on a second core
+    # while this one checks classes, values, rasters and tables; listed in the same order
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        overlaps = pool.submit(_overlap_problems, layers)
+        hints = pool.submit(_hint_problems, ws, layers, crs)
+        problems.extend(_class_problems(ws, layers))
+        problems.extend(allowed_value_problems(layers))
+        problems.extend(_district_problems(layers))
+        checked = [
+            _outside_problems(layers),
+            _raster_problems(ws, layers, crs),
+            raster_content_problems(ws),
+            table_problems(ws),
+            management_problems(ws, standard),
+        ]
+        problems.extend(overlaps.result())
+        for found in checked:
+            problems.extend(found)
+        problems.extend(hints.result())
+    return problems
+
+
+def _hint_problems(ws: Workspace, layers: dict[str, gpd.GeoDataFrame], crs: CRS) -> list[Problem]:
+    """Undeclared GCJ-02 layers, and a working CRS beyond its zone."""
     declared = {n for n, s in ws.config.layers.items() if s.coordinates == "gcj02"}
-    problems.extend(gcj02_problems(layers, declared, crs))
+    problems = gcj02_problems(layers, declared, crs)
     if "built_up_area" in layers:
         area = shapely.union_all(layers["built_up_area"].geometry.to_numpy())
         problems.extend(crs_zone_problems(area, crs))

@@ -84,12 +84,19 @@ def feature_labels(
 
 
 def repair_geometries(
-    gdf: gpd.GeoDataFrame, spec: LayerSpec, fids: np.ndarray | None = None
+    gdf: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    fids: np.ndarray | None = None,
+    *,
+    valid: np.ndarray | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Drop empty geometries and repair invalid ones with ``make_valid``; each finding lists
-    the features by fid (``fids``: the source's ids in row order) or row number."""
+    the features by fid (``fids``: the source's ids in row order) or row number. ``valid``:
+    ``shapely.is_valid`` of the geometries, where the caller has it already."""
     problems: list[Problem] = []
     geoms = gdf.geometry.to_numpy()
+    if valid is None:
+        valid = shapely.is_valid(geoms)
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if empty.any():
         n = int(empty.sum())
@@ -107,7 +114,8 @@ def repair_geometries(
         )
         gdf = gdf.loc[~empty].copy()
         geoms = gdf.geometry.to_numpy()
-    invalid = ~shapely.is_valid(geoms)
+        valid = valid[~empty]
+    invalid = ~valid
     if invalid.any():
         fixed = shapely.make_valid(geoms[invalid])
         if spec.geometry == "polygon":
@@ -158,10 +166,22 @@ def coerce_fields(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
         elif field.type == "int":
             out[field.name] = pd.to_numeric(col, errors="coerce")
         elif field.type == "str":
-            out[field.name] = col.map(lambda v: None if pd.isna(v) else str(v)).astype(object)
+            out[field.name] = _as_text(col)
         elif field.type == "bool":
             out[field.name] = col.map(_to_bool).astype(object)
     return out
+
+
+def _as_text(col: pd.Series) -> pd.Series:
+    """Each value as ``str``, a missing one as None (object dtype). Text read from a file is
+    mostly ``str`` already: then only the missing values change, without a call per row."""
+    values = col.to_numpy(dtype=object, copy=True)
+    missing = pd.isna(values)
+    present = values[~missing]
+    if all(type(v) is str for v in present):
+        values[missing] = None  # inferred as ``map`` infers its results
+        return pd.Series(values, index=col.index, name=col.name).astype(object)
+    return col.map(lambda v: None if pd.isna(v) else str(v)).astype(object)
 
 
 def _to_bool(value: object) -> bool | None:

@@ -133,6 +133,8 @@ class Workspace:
         self._raw: dict[str, gpd.GeoDataFrame] = {}
         self._rasters: dict[str, Raster | None] = {}
         self._crs: CRS | None = None
+        # the GeoPackage's layer list, with the file's identity it was read from
+        self._listed: tuple[tuple[int, int, int], set[str]] | None = None
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Workspace:
@@ -173,15 +175,24 @@ class Workspace:
         if self.postgis is not None:
             present = self.postgis.tables()
         elif self.gpkg.exists():
+            present = self._gpkg_layers()
+        else:
+            present = set()
+        return sorted(n for n in [*LAYERS, *TABLES] if n in present or n in self.config.layers)
+
+    def _gpkg_layers(self) -> set[str]:
+        """The GeoPackage's layers, listed again only when the file has changed."""
+        stat = self.gpkg.stat()
+        identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if self._listed is None or self._listed[0] != identity:
             try:
-                present = set(pyogrio.list_layers(self.gpkg)[:, 0])
+                listed = set(pyogrio.list_layers(self.gpkg)[:, 0])
             except Exception as exc:  # GDAL/SQLite errors of a damaged file
                 raise WorkspaceError(
                     MESSAGES.message("gpkg_damaged", path=self.gpkg, detail=exc)
                 ) from None
-        else:
-            present = set()
-        return sorted(n for n in [*LAYERS, *TABLES] if n in present or n in self.config.layers)
+            self._listed = (identity, listed)
+        return set(self._listed[1])
 
     def table_fingerprint(self, name: str) -> str | None:
         """For a layer read from PostGIS, a digest that changes whenever its table does (file
@@ -260,9 +271,9 @@ class Workspace:
         del self._raw[name]
         if spec.geometry != "none":
             gdf = to_metric(gdf, self.crs, name=name)
-            invalid = ~shapely.is_valid(gdf.geometry.to_numpy())
-            fids = self._fids(name) if invalid.any() else None
-            gdf, problems = repair_geometries(gdf, spec, fids)
+            valid = shapely.is_valid(gdf.geometry.to_numpy())
+            fids = None if valid.all() else self._fids(name)
+            gdf, problems = repair_geometries(gdf, spec, fids, valid=valid)
             self.repairs.extend(problems)
         gdf = coerce_fields(gdf, spec)
         gdf = self._derive(name, gdf)

@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gardencity.errors import InvalidRequestError
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, load_yaml
 
 __all__ = [
     "SITE_TYPES",
@@ -114,11 +114,11 @@ def load_checklists(
 ) -> Checklists:
     """Our check-lists, overridden by ``city_file`` if given; with ``categories`` (the case
     categories of the campaign configuration) every item's category is checked too."""
-    raw = yaml.safe_load(DEFAULTS.read_text(encoding="utf-8"))
+    raw = load_yaml(DEFAULTS.read_text(encoding="utf-8"))
     source = city_file or DEFAULTS
     if city_file is not None:
         try:
-            override = yaml.safe_load(Path(city_file).read_text(encoding="utf-8")) or {}
+            override = load_yaml(Path(city_file).read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise InvalidRequestError(
                 MESSAGES.message("config_unreadable", path=str(city_file), detail=str(exc))

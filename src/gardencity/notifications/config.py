@@ -34,7 +34,7 @@ from pydantic import (
 )
 
 from gardencity.errors import InvalidRequestError
-from gardencity.messages import Catalogue, Listing
+from gardencity.messages import Catalogue, Listing, load_yaml
 from gardencity.notifications.events import AUDIENCES, EVENTS
 from gardencity.vocabulary.dates import known_time_zone
 
@@ -254,12 +254,12 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
 
 def load_notification_config(city_file: Path | None = None) -> NotificationConfig:
     """Our defaults, overridden by the ``notifications:`` section of ``city_file``."""
-    raw = yaml.safe_load(DEFAULTS.read_text(encoding="utf-8"))
+    raw = load_yaml(DEFAULTS.read_text(encoding="utf-8"))
     source = DEFAULTS
     if city_file is not None:
         source = Path(city_file)
         try:
-            city = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+            city = load_yaml(source.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise InvalidRequestError(
                 MESSAGES.message("error.config_unreadable", path=source, detail=exc)

@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gardencity.errors import InvalidRequestError
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, load_yaml
 
 __all__ = ["PatrolConfig", "load_patrol_config"]
 MESSAGES = Catalogue(__package__)
@@ -36,7 +36,7 @@ def load_patrol_config(city_file: Path | None = None) -> PatrolConfig:
     if city_file is None:
         return PatrolConfig()
     try:
-        city = yaml.safe_load(Path(city_file).read_text(encoding="utf-8")) or {}
+        city = load_yaml(Path(city_file).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise InvalidRequestError(MESSAGES.message("config_unreadable", path=city_file)) from exc
     section = city.get("patrols", {}) if isinstance(city, dict) else {}

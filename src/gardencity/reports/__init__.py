@@ -5,5 +5,6 @@ from __future__ import annotations
 
 from gardencity.reports.html import write_report
 from gardencity.reports.outputs import write_diagnostics, write_outputs
+from gardencity.reports.worker import FigureWorker
 
-__all__ = ["write_diagnostics", "write_outputs", "write_report"]
+__all__ = ["FigureWorker", "write_diagnostics", "write_outputs", "write_report"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
@@ -11,24 +11,24 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import jinja2
-import yaml
 
 from gardencity.assessment.scorecard import IndicatorCard, Scorecard
 from gardencity.indicators import FAMILIES, Chart
 from gardencity.io.layers import LAYERS, TABLES
+from gardencity.messages import load_yaml
 from gardencity.reports.maps import Layers, bar_chart, choropleth, layer_map
 from gardencity.reports.params import params_in_words
 from gardencity.vocabulary import vocabulary
 from gardencity.vocabulary.dates import chinese_datetime
 
-__all__ = ["load_labels", "report_layers", "write_report"]
+__all__ = ["district_figures", "load_labels", "report_layers", "write_report"]
 
 
 def load_labels(lang: str) -> dict[str, str]:
     if lang not in ("zh", "en"):
         raise ValueError(f"Unknown report language '{lang}'. Fix: use zh or en.")
     text = resources.files("gardencity.reports.i18n").joinpath(f"{lang}.yaml").read_text("utf-8")
-    labels: dict[str, str] = yaml.safe_load(text)
+    labels: dict[str, str] = load_yaml(text)
     return labels | {"district": vocabulary().label("levels", "district", lang)}
 
 
@@ -101,24 +101,32 @@ def report_layers(
     return maps
 
 
-def _maps(
-    scorecard: Scorecard,
+def _districts(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return zones[zones["kind"] == "district"] if "kind" in zones else zones
+
+
+def _layer_maps(
     zones: gpd.GeoDataFrame,
     diagnostics: dict[str, gpd.GeoDataFrame],
     labels: dict[str, str],
     lang: str,
 ) -> list[dict[str, str]]:
     city = zones.loc[["built_up_area"]] if "built_up_area" in zones.index else zones
-    districts = zones[zones["kind"] == "district"] if "kind" in zones else zones
-    maps = [
+    return [
         {
             "title": labels[title],
             "img": layer_map(layers, city, labels, labels[title], lang=lang),
         }
-        for title, layers in report_layers(diagnostics, districts)
+        for title, layers in report_layers(diagnostics, _districts(zones))
     ]
-    maps.extend(_choropleths(scorecard, districts, labels, lang))
-    return maps
+
+
+def district_figures(
+    scorecard: Scorecard, districts: gpd.GeoDataFrame, lang: str
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The report's district choropleths and its bar charts (``{"title", "img"}`` each)."""
+    labels = load_labels(lang)
+    return _choropleths(scorecard, districts, labels, lang), _charts(scorecard, labels, lang)
 
 
 def _chart(result: IndicatorCard, kind: Literal["bar", "map"]) -> Chart | None:
@@ -208,12 +216,19 @@ def write_report(
     *,
     lang: str = "zh",
     scenario: bool = False,
+    drawn: Callable[[], tuple[list[dict[str, str]], list[dict[str, str]]]] | None = None,
 ) -> Path:
     """Render the report for ``scorecard`` (a :class:`Scorecard`, or the JSON form of one) to
-    one HTML file; a ``scenario`` (what-if) report says so in its title and a banner."""
+    one HTML file; a ``scenario`` (what-if) report says so in its title and a banner.
+    ``drawn`` gives the :func:`district_figures` drawn elsewhere meanwhile (by a
+    :class:`~gardencity.reports.worker.FigureWorker`); without it they are drawn here."""
     if not isinstance(scorecard, Scorecard):
         scorecard = Scorecard.model_validate(scorecard)
     labels = load_labels(lang)
+    maps = _layer_maps(zones, diagnostics, labels, lang)
+    choropleths, charts = (
+        drawn() if drawn is not None else district_figures(scorecard, _districts(zones), lang)
+    )
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("gardencity.reports", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -234,8 +249,8 @@ def write_report(
         theme={key: term.style.fill for key, term in vocabulary().theme.items() if term.style},
         status_label=vocabulary().labels("statuses", lang),
         confidence_label=vocabulary().labels("confidences", lang),
-        maps=_maps(scorecard, zones, diagnostics, labels, lang),
-        charts=_charts(scorecard, labels, lang),
+        maps=maps + choropleths,
+        charts=charts,
         districts=scorecard.districts,
         district_names={str(d.id): d.name for d in scorecard.districts},
         zone_rows=[

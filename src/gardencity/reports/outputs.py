@@ -16,6 +16,7 @@ from gardencity.assessment.results import Assessment
 from gardencity.assessment.scorecard import SCORECARD_FILE
 from gardencity.messages import Catalogue
 from gardencity.reports.html import write_report
+from gardencity.reports.worker import FigureWorker
 from gardencity.vocabulary import rgba, vocabulary
 
 __all__ = ["LAYER_VIEWS", "write_diagnostics", "write_outputs"]
@@ -169,9 +170,11 @@ def write_outputs(
     lang: str = "zh",
     scenario: bool = False,
     progress: Callable[[str], None] | None = None,
+    figures: FigureWorker | None = None,
 ) -> dict[str, Path]:
     """scorecard.json, diagnostics.gpkg and report.html in ``out_dir`` (a ``scenario``
-    report is marked as a what-if); ``progress`` hears the name of each file as it starts."""
+    report is marked as a what-if); ``progress`` hears the name of each file as it starts.
+    A :class:`FigureWorker` draws the report's district figures meanwhile."""
     step = progress or (lambda _name: None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -183,6 +186,11 @@ def write_outputs(
     }
     step("scorecard")
     scorecard.write(paths["scorecard"])
+    drawn = None
+    if figures is not None:
+        zones = assessment.zones
+        districts = zones[zones["kind"] == "district"] if "kind" in zones else zones
+        drawn = figures.district_figures(scorecard, districts, lang)
     step("diagnostics")
     write_diagnostics(assessment.diagnostics, paths["diagnostics"], lang=lang)
     step("report")
@@ -193,5 +201,6 @@ def write_outputs(
         paths["report"],
         lang=lang,
         scenario=scenario,
+        drawn=drawn,
     )
     return paths

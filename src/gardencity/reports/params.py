@@ -18,10 +18,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from gardencity.io.classes import green_class_name, road_grade_label
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, load_yaml
 
 __all__ = ["params_in_words"]
 MESSAGES = Catalogue(__package__)
@@ -30,7 +28,7 @@ MESSAGES = Catalogue(__package__)
 @cache
 def _table() -> dict[str, dict[str, Any]]:
     text = resources.files("gardencity.reports.i18n").joinpath("params.yaml").read_text("utf-8")
-    data: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    data: dict[str, dict[str, Any]] = load_yaml(text)
     return data
 
 

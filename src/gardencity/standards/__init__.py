@@ -18,7 +18,7 @@ import yaml
 from pydantic import ValidationError as PydanticValidationError
 
 from gardencity.errors import StandardError
-from gardencity.messages import Catalogue, Listing, Message
+from gardencity.messages import Catalogue, Listing, Message, load_yaml
 from gardencity.standards.schema import IndicatorSpec, Standard, Threshold
 
 __all__ = ["IndicatorSpec", "Standard", "Threshold", "list_standards", "load_standard"]
@@ -49,13 +49,13 @@ def load_standard(id_or_path: str | os.PathLike[str]) -> Standard:
     text = str(id_or_path)
     if text in _bundled_ids():
         raw = resources.files(_DATA).joinpath(f"{text}.yaml").read_text(encoding="utf-8")
-        return _parse(yaml.safe_load(raw), f"{text}.yaml (bundled)")
+        return _parse(load_yaml(raw), f"{text}.yaml (bundled)")
     path = Path(text)
     if not path.is_file():
         known = list(_bundled_ids())
         raise StandardError(MESSAGES.message("unknown_standard", name=text, known=known))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise StandardError(MESSAGES.message("not_yaml", path=path, detail=exc)) from exc
     if not isinstance(data, dict):

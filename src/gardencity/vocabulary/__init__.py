@@ -24,8 +24,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from gardencity.messages import load_yaml
 
 __all__ = [
     "GROUPS",
@@ -235,4 +236,4 @@ def rgba(colour: str, opacity: float = 1.0) -> str:
 def vocabulary() -> Vocabulary:
     """The vocabulary (read once)."""
     text = resources.files(__package__).joinpath("vocabulary.yaml").read_text("utf-8")
-    return Vocabulary.model_validate(yaml.safe_load(text))
+    return Vocabulary.model_validate(load_yaml(text))

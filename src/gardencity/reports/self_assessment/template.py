@@ -18,7 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gardencity.errors import DataError
-from gardencity.messages import Catalogue
+from gardencity.messages import Catalogue, load_yaml
 
 __all__ = [
     "PACKAGE_TEMPLATES",
@@ -100,7 +100,7 @@ def load_template(folder: Path | None = None) -> ReportTemplate:
     own = folder / TEMPLATE_FILE if folder is not None else None
     path = own if own is not None and own.is_file() else PACKAGE_TEMPLATES / TEMPLATE_FILE
     try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
+        raw = load_yaml(path.read_text("utf-8"))
     except yaml.YAMLError as exc:
         raise DataError(MESSAGES.message("template_not_yaml", path=path, detail=exc)) from exc
     if isinstance(raw, dict) and "sections" not in raw and "summary_heading" in raw:
@@ -139,5 +139,5 @@ def render_text(text: str, facts: dict[str, Any], *, where: str = "") -> str:
 def wording() -> dict[str, Any]:
     """Status labels, comparison signs, units and the experts' copy's wording rules."""
     text = resources.files(__package__).joinpath("wording.yaml").read_text("utf-8")
-    loaded: dict[str, Any] = yaml.safe_load(text)
+    loaded: dict[str, Any] = load_yaml(text)
     return loaded

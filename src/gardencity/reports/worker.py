@@ -1,0 +1,124 @@
+"""A second process that draws the report's district figures while the caller goes on.
+
+Drawing the report's maps and charts is most of the time its outputs take, and matplotlib
+holds the interpreter while it draws, so a thread would not help. :class:`FigureWorker`
+forks one process when it is opened — early, before the caller starts threads — which
+finds matplotlib's fonts while the caller goes on with the assessment. When the outputs
+are written, it draws the district choropleths and bar charts from the scorecard while the
+caller writes diagnostics.gpkg and draws the layer maps; the figures are the ones the
+caller would have drawn. Where no process can be forked (not Linux, or inside a daemonic
+process) it draws nothing and the caller draws every figure.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from types import TracebackType
+
+import geopandas as gpd
+
+from gardencity.assessment.scorecard import Scorecard
+from gardencity.reports.html import district_figures
+from gardencity.reports.maps import map_style
+
+__all__ = ["DistrictFigures", "FigureWorker"]
+
+#: the district choropleths and the bar charts, each ``{"title", "img"}`` (base64 PNG)
+DistrictFigures = tuple[list[dict[str, str]], list[dict[str, str]]]
+
+
+def _get_ready(parent: int) -> int:
+    """matplotlib imported and its fonts found, before any figure is asked for; the
+    worker's process id. Ctrl-C is the command's to handle (it closes the worker), and a
+    worker whose command was killed ends too, rather than wait for work forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+    with map_style():
+        return os.getpid()
+
+
+def _end_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _can_fork() -> bool:
+    return (
+        sys.platform == "linux"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
+
+
+class FigureWorker:
+    """One forked process drawing the report's district figures (see the module).
+
+    Use it as a context manager around the work that ends in writing the outputs, and pass
+    it to :func:`gardencity.reports.write_outputs`."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._ready: Future[int] | None = None
+        if _can_fork():
+            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            try:
+                self._ready = pool.submit(_get_ready, os.getpid())
+                self._pool = pool
+            except OSError:  # no process to be had (a limit on processes, no memory)
+                pool.shutdown(wait=False)
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id, once it is ready; None where no process was forked or
+        it has died."""
+        try:
+            return None if self._ready is None else self._ready.result()
+        except BrokenProcessPool:
+            return None
+
+    def __enter__(self) -> FigureWorker:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def district_figures(
+        self, scorecard: Scorecard, districts: gpd.GeoDataFrame, lang: str
+    ) -> Callable[[], DistrictFigures]:
+        """Start drawing the district figures; the function returned gives them (drawn
+        here, if the worker cannot draw them)."""
+        future: Future[DistrictFigures] | None = None
+        if self._pool is not None:
+            try:
+                future = self._pool.submit(district_figures, scorecard, districts, lang)
+            except (BrokenProcessPool, RuntimeError, OSError):
+                future = None
+
+        def result() -> DistrictFigures:
+            if future is not None:
+                try:
+                    return future.result()
+                except BrokenProcessPool:  # the process died (killed, out of memory)
+                    pass
+            return district_figures(scorecard, districts, lang)
+
+        return result
