@@ -132,7 +132,7 @@ def _run_measured(command: list[str]) -> tuple[float, float, str, float]:
 
 
 class _TreePeak:
-    """The highest total RSS of a process and its descendants, sampled on a thread."""
+    """The highest total PSS of a process and its descendants, sampled on a thread."""
 
     def __init__(self, pid: int, every_s: float = 0.02) -> None:
         import threading
@@ -159,7 +159,7 @@ class _TreePeak:
             total = 0
             try:
                 for proc in [root, *root.children(recursive=True)]:
-                    total += proc.memory_info().rss
+                    total += proc.memory_full_info().pss
             except psutil.NoSuchProcess:  # one ended between the listing and the reading
                 pass
             self.peak_bytes = max(self.peak_bytes, total)
