@@ -161,41 +161,42 @@ def _areas_in_rectangles(
     slope = (y1 - y0) / (x1 - x0)
     p, q = y0 + (a - x0) * slope, y0 + (b - x0) * slope
     found = (b - a) * _band_integral(p, q, rects[keep, 1], rects[keep, 3]) * weight[keep]
-    return np.bincount(group[keep], weights=found, minlength=n)
+    return np.asarray(np.bincount(group[keep], weights=found, minlength=n), dtype=np.float64)
 
 
 class _Pairs:
-    """Each corridor beside each polygon whose box meets its box, with the polygon's areas
-    inside the corridor's outer and inner rectangles (from the ring edges, no clipped
-    geometry is built)."""
+    """Each corridor beside each polygon whose box meets its box, and the polygon's area inside
+    a rectangle of the corridor's (from the ring edges: no clipped geometry is built)."""
 
-    def __init__(self, corridors: Objects, others: Objects) -> None:
+    def __init__(self, corridors: Objects, others: Objects, frames: _Frames) -> None:
         self.corridor, self.other = shapely.STRtree(others).query(corridors)
-        self.upper, self.lower = np.zeros(len(self.corridor)), np.zeros(len(self.corridor))
+        self.used, local = np.unique(self.other, return_inverse=True)
+        self.local = local.ravel()
+        self.edges = _Edges(others[self.used])
+        self.frames = frames
 
-    def measure(
-        self, edges: _Edges, frames: _Frames, outer: Floats, inner: Floats, inside: Floats
-    ) -> None:
+    def areas(self, rows: Ints, rects: Floats) -> Floats:
+        """For the pairs ``rows``: the area of the polygon inside its corridor's rectangle."""
+        out = np.zeros(len(rows))
+        edges, frames = self.edges, self.frames
         per_chunk = max(1, int(2e5 // max(1.0, float(edges.count.mean()))))
 
         def chunk(part: slice) -> None:
-            owner, other = self.corridor[part], self.other[part]
-            edge, pair = edges.rows(other)
+            owner = self.corridor[rows[part]]
+            edge, pair = edges.rows(self.local[rows[part]])
             mine = owner[pair]
             origin, cos, sin = frames.origin[mine], frames.cos[mine], frames.sin[mine]
-            ends = []
+            ends: list[Floats] = []
             for xy in (edges.start[edge], edges.end[edge]):
                 x, y = xy[:, 0] - origin[:, 0], xy[:, 1] - origin[:, 1]
-                ends.append((x * cos + y * sin, y * cos - x * sin))
-            (x0, y0), (x1, y1) = ends
-            weight = edges.weight[edge]
-            for rects, out in ((outer, self.upper), (inner, self.lower)):
-                out[part] = _areas_in_rectangles(
-                    (x0, y0, x1, y1), weight, rects[mine], pair, len(owner)
-                )
-            self.lower[part] = np.where(inside[owner], self.lower[part], 0.0)
+                ends.extend((x * cos + y * sin, y * cos - x * sin))
+            x0, y0, x1, y1 = ends
+            out[part] = _areas_in_rectangles(
+                (x0, y0, x1, y1), edges.weight[edge], rects[mine], pair, len(owner)
+            )
 
-        in_threads(chunk, len(self.corridor), chunk=per_chunk)
+        in_threads(chunk, len(rows), chunk=per_chunk)
+        return out
 
 
 def corridor_cover_settled(
@@ -211,7 +212,7 @@ def corridor_cover_settled(
 
     ``corridors`` are ``lines`` buffered by ``half_widths`` with flat ends (any polygons that
     hold those rectangles would do: the inner rectangle is checked, the outer is their box).
-    Only valid polygons and valid clips settle a corridor.
+    Only valid polygons settle a corridor (an invalid one's area is not to be trusted).
 
     Examples
     --------
@@ -238,23 +239,29 @@ def corridor_cover_settled(
     turned = frames.turn(corridors, every)
     outer = shapely.bounds(turned)
     inner, inside = _inner_rectangles(lines, half_widths, frames.turn(lines, every), turned)
-    pairs = _Pairs(corridors, others)
-    pairs.measure(_Edges(others), frames, outer, inner, inside)
-    upper, lower = np.zeros(n), np.zeros(n)
-    np.add.at(upper, pairs.corridor, pairs.upper)
-    np.maximum.at(lower, pairs.corridor, pairs.lower)
+    pairs = _Pairs(corridors, others, frames)
+    # from below first (the inner rectangles, narrower, cut fewer edges), then from above
+    # where that did not settle the corridor
+    pair_lower, pair_upper = np.zeros(len(pairs.corridor)), np.zeros(len(pairs.corridor))
+    rows = np.flatnonzero(inside[pairs.corridor])
+    pair_lower[rows] = pairs.areas(rows, inner)
+    lower = np.zeros(n)
+    np.maximum.at(lower, pairs.corridor, pair_lower)
     verdict[lower >= reaches] = 1
+    rows = np.flatnonzero(verdict[pairs.corridor] == 0)
+    pair_upper[rows] = pairs.areas(rows, outer)
+    upper = np.full(n, np.inf)
+    upper[verdict == 0] = 0.0
+    np.add.at(upper, pairs.corridor[rows], pair_upper[rows])
     verdict[upper < below] = -1
-    # what a verdict rests on must be a valid polygon: an invalid one's area is not to be trusted
+    # what a verdict rests on must be valid polygons
     best = np.zeros(len(pairs.corridor), dtype=bool)
-    best[_argmax_per(pairs.corridor, pairs.lower)] = True
-    rests = ((verdict[pairs.corridor] == 1) & best) | (
-        (verdict[pairs.corridor] == -1) & (pairs.upper != 0.0)
-    )
+    best[_argmax_per(pairs.corridor, pair_lower)] = True
+    rests = ((verdict[pairs.corridor] == 1) & best) | (verdict[pairs.corridor] == -1)
     rows = np.flatnonzero(rests)
-    used = np.unique(pairs.other[rows])
+    checked = np.unique(pairs.other[rows])
     sound = np.ones(len(others), dtype=bool)
-    sound[used] = shapely.is_valid(others[used])
+    sound[checked] = shapely.is_valid(others[checked])
     verdict[pairs.corridor[rows[~sound[pairs.other[rows]]]]] = 0
     return verdict
 
