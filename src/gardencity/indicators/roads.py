@@ -22,6 +22,7 @@ from gardencity.toolkit import (
     PixelMask,
     RunContext,
     areas_in_union,
+    corridor_cover_settled,
     district_of,
     per_zone,
     ratio_result,
@@ -294,8 +295,8 @@ def road_green_segments(
     landscape_road_min_ratio: float,
     grades: Sequence[str],
 ) -> gpd.GeoDataFrame:
-    """Road pieces with ``green_ratio`` (surveyed or computed), ``required_ratio`` and
-    ``compliant``."""
+    """Road pieces with ``green_ratio`` (surveyed or computed; NaN where bounds on the green
+    area alone settled the piece's compliance), ``required_ratio`` and ``compliant``."""
     require_same_crs(zones=zones, roads=roads, green_spaces=green_spaces)
     pieces = road_pieces(roads, zones, list(grades))
     width = pieces.get("red_line_width_m", pd.Series(np.nan, index=pieces.index)).to_numpy(
@@ -309,43 +310,72 @@ def road_green_segments(
     ratio = pieces.get("green_ratio", pd.Series(np.nan, index=pieces.index)).to_numpy(
         dtype=float, copy=True
     )
-    todo = np.isnan(ratio) & ~np.isnan(width)
-    if todo.any() and green_spaces is not None and len(green_spaces):
-        # a road inside a district is also a piece of the city zone: measure each line once
-        lines = pieces.geometry.to_numpy()[todo]
-        widths = width[todo]
-        keys = np.array(
-            [
-                w + np.float64(d).tobytes()
-                for w, d in zip(shapely.to_wkb(lines), widths, strict=True)
-            ],
-            dtype=object,
-        )
-        _, first, again = np.unique(keys, return_index=True, return_inverse=True)
-        corridor = np.empty(len(first), dtype=object)
-
-        def buffer(rows: slice) -> None:
-            corridor[rows] = shapely.buffer(
-                lines[first[rows]], widths[first[rows]] / 2.0, cap_style="flat"
-            )
-
-        in_threads(buffer, len(first))  # each line on its own: the same corridors
-        green = areas_in_union(corridor, green_spaces.geometry.to_numpy(), tile_m=CORRIDOR_TILE_M)
-        share = green / shapely.area(corridor)
-        ratio[todo] = share[again]
-    elif todo.any():
-        ratio[todo] = 0.0
     required = _required_ratio(
         np.nan_to_num(width, nan=-1.0), landscape, ratio_rules, landscape_road_min_ratio
     )
     required[np.isnan(width)] = np.nan
+    todo = np.isnan(ratio) & ~np.isnan(width)
+    # where bounds on the green area settled compliance, the ratio is not computed (NaN)
+    settled, passes = np.zeros(len(pieces), dtype=bool), np.zeros(len(pieces), dtype=bool)
+    if todo.any() and green_spaces is not None and len(green_spaces):
+        ratio[todo], settled[todo], passes[todo] = _corridor_green_ratio(
+            pieces.geometry.to_numpy()[todo],
+            width[todo],
+            required[todo],
+            green_spaces.geometry.to_numpy(),
+        )
+    elif todo.any():
+        ratio[todo] = 0.0
     out = pieces[["zone_id", "grade", "length_m", "geometry"]].copy()
     out["red_line_width_m"] = width
     out["green_ratio"] = ratio
     out["required_ratio"] = required
     out["evaluated"] = ~np.isnan(width)
-    out["compliant"] = out["evaluated"] & (ratio >= required - 1e-12)
+    out["compliant"] = np.where(settled, passes, out["evaluated"] & (ratio >= required - 1e-12))
     return out
+
+
+def _corridor_green_ratio(
+    lines: npt.NDArray[np.object_],
+    width: npt.NDArray[np.float64],
+    required: npt.NDArray[np.float64],
+    green: npt.NDArray[np.object_],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Per line: the green share of its red-line corridor (NaN where not computed), whether
+    bounds on the green area settle ``share >= required`` without it, and their answer.
+
+    Bounds from rectangle clips (``corridor_cover_settled``) settle most corridors; the others
+    are measured exactly (``areas_in_union``). A bound must clear the threshold by 1e-7 of the
+    corridor's area, far beyond the rounding of either computation.
+    """
+    # a road inside a district is also a piece of the city zone: measure each line once
+    keys = np.array(
+        [w + np.float64(d).tobytes() for w, d in zip(shapely.to_wkb(lines), width, strict=True)],
+        dtype=object,
+    )
+    _, first, again = np.unique(keys, return_index=True, return_inverse=True)
+    corridor = np.empty(len(first), dtype=object)
+
+    def buffer(rows: slice) -> None:
+        corridor[rows] = shapely.buffer(
+            lines[first[rows]], width[first[rows]] / 2.0, cap_style="flat"
+        )
+
+    in_threads(buffer, len(first))  # each line on its own: the same corridors
+    area = shapely.area(corridor)
+    need = (required - 1e-12) * area[again]
+    slack = 1e-7 * area[again]
+    reaches, below = np.full(len(first), -np.inf), np.full(len(first), np.inf)
+    np.maximum.at(reaches, again, need + slack)
+    np.minimum.at(below, again, need - slack)
+    verdict = corridor_cover_settled(
+        lines[first], width[first] / 2.0, corridor, green, reaches, below
+    )
+    exact = (verdict == 0) | (area == 0.0)
+    covered = np.full(len(first), np.nan)
+    covered[exact] = areas_in_union(corridor[exact], green, tile_m=CORRIDOR_TILE_M)
+    settled = ~exact[again]  # every piece of a measured corridor follows its share
+    return (covered / area)[again], settled, settled & (verdict[again] == 1)
 
 
 def road_green_compliance(

@@ -56,15 +56,17 @@ class RoadGreen:
         self.cover = EditableCover(
             green.index[near], geoms[near], tile_m=CORRIDOR_TILE_M, lazy=True
         )
-        self.ratio = self.segments["green_ratio"].to_numpy(dtype=float, copy=True)
+        # the base run settles most corridors by bounds on their green area (no ratio)
+        self.compliant = self.segments["compliant"].to_numpy(dtype=bool, copy=True)
         self.required = self.segments["required_ratio"].to_numpy(dtype=float)
         self.evaluated = self.segments["evaluated"].to_numpy(bool)
 
     def _remeasure(self, geom: shapely.Geometry) -> None:
         hit = np.asarray(self.tree.query(geom, predicate="intersects"), dtype=np.int64)
         if hit.size:
-            covered = self.cover.overlap_areas(self.corridors[hit])
-            self.ratio[self.measured[hit]] = covered / self.corridor_area[hit]
+            ratio = self.cover.overlap_areas(self.corridors[hit]) / self.corridor_area[hit]
+            rows = self.measured[hit]
+            self.compliant[rows] = ratio >= self.required[rows] - 1e-12
 
     def add_green(self, key: Hashable) -> None:
         geom = self.layers.green.one(key).geometry.iloc[0]
@@ -87,9 +89,8 @@ class RoadGreen:
         zones = self.layers.zones
         zone_ids = self.segments["zone_id"].to_numpy()
         length = self.segments["length_m"].to_numpy(dtype=float)
-        compliant = self.evaluated & (self.ratio >= self.required - 1e-12)
         result = ratio_result(
-            per_zone(np.where(compliant, length, 0.0), zone_ids, zones),
+            per_zone(np.where(self.compliant, length, 0.0), zone_ids, zones),
             per_zone(np.where(self.evaluated, length, 0.0), zone_ids, zones),
             name="road_green_compliance",
             numerator_unit="m",

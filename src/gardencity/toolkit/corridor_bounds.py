@@ -1,0 +1,273 @@
+"""Bounds on the area of road corridors inside a union of polygons, with rectangle clips only.
+
+Each corridor (a line buffered with flat ends) is turned so that its chord, the line from its
+first to its last point, runs along the x axis. In that frame, an axis-aligned rectangle holds
+the whole corridor (its bounding box), and a narrower one lies inside it (checked with GEOS's
+``contains``). Clipping the polygons to either rectangle walks each ring once (no overlay):
+
+* the summed areas inside the outer rectangle bound the covered area from above (overlaps
+  between the polygons are counted twice, and parts outside the corridor are counted too);
+* the largest single area inside the inner rectangle bounds it from below.
+
+A measure that compares the covered share with a threshold needs the exact area only where the
+threshold falls between the two.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from gardencity.toolkit.overlap import in_threads
+
+__all__ = ["corridor_cover_settled"]
+
+Objects = npt.NDArray[np.object_]
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.intp]
+
+
+class _Frames:
+    """Per corridor: the chord's start point and direction (cosine, sine)."""
+
+    def __init__(self, lines: Objects) -> None:
+        xy, owner = shapely.get_coordinates(lines, return_index=True)
+        counts = np.bincount(owner, minlength=len(lines))
+        last = np.cumsum(counts) - 1
+        first = last - counts + 1
+        self.origin = xy[first]
+        chord = xy[last] - self.origin
+        length = np.hypot(chord[:, 0], chord[:, 1])
+        flat = length == 0.0
+        safe = np.where(flat, 1.0, length)
+        self.cos = np.where(flat, 1.0, chord[:, 0] / safe)
+        self.sin = np.where(flat, 0.0, chord[:, 1] / safe)
+
+    def turn(self, geoms: Objects, owner: npt.NDArray[np.intp]) -> Objects:
+        """``geoms[k]`` in the frame of corridor ``owner[k]``."""
+        counts = shapely.get_num_coordinates(geoms)
+        rows = np.repeat(owner, counts)
+        origin, cos, sin = self.origin[rows], self.cos[rows], self.sin[rows]
+
+        def to_frame(xy: Floats) -> Floats:
+            x, y = xy[:, 0] - origin[:, 0], xy[:, 1] - origin[:, 1]
+            return np.stack([x * cos + y * sin, y * cos - x * sin], axis=1)
+
+        return np.asarray(shapely.transform(geoms, to_frame), dtype=object)
+
+
+def _inner_rectangles(
+    lines: Objects, half_widths: Floats, turned_lines: Objects, turned_corridors: Objects
+) -> tuple[Floats, npt.NDArray[np.bool_]]:
+    """Per corridor, in its frame: a rectangle ``(xmin, ymin, xmax, ymax)`` along the chord
+    inside the corridor, and whether it is (GEOS ``contains``; where not, no lower bound)."""
+    xy, owner = shapely.get_coordinates(turned_lines, return_index=True)
+    n = len(lines)
+    low, high = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(low, owner, xy[:, 1])
+    np.maximum.at(high, owner, xy[:, 1])
+    counts = np.bincount(owner, minlength=n)
+    last = np.cumsum(counts) - 1
+    first = last - counts + 1
+    start = xy[np.minimum(first + 1, last)] - xy[first]
+    end = xy[last] - xy[np.maximum(last - 1, first)]
+    # the flat ends stand square to the end segments, not to the chord
+    with np.errstate(divide="ignore", invalid="ignore"):
+        start_tilt = np.abs(start[:, 1] / start[:, 0])
+        end_tilt = np.abs(end[:, 1] / end[:, 0])
+    span = np.nan_to_num(half_widths, nan=0.0)
+    gap = span * 1e-6  # off the corridor's edges, which the turn moves by rounding
+    rects = np.stack(
+        [
+            xy[first, 0] + span * start_tilt + gap,
+            high - span + gap,
+            xy[last, 0] - span * end_tilt - gap,
+            low + span - gap,
+        ],
+        axis=1,
+    )
+    usable = np.isfinite(rects).all(axis=1) & (counts >= 2)
+    usable &= (rects[:, 0] < rects[:, 2]) & (rects[:, 1] < rects[:, 3])
+    boxes = shapely.box(*np.where(usable[:, None], rects, 0.0).T)
+    usable[usable] = shapely.contains(turned_corridors[usable], boxes[usable])
+    return np.where(usable[:, None], rects, 0.0), usable
+
+
+class _Edges:
+    """The polygons' ring edges as numbers: ends, and a weight that makes each ring's area
+    positive for a shell and negative for a hole; one contiguous run of edges per polygon."""
+
+    def __init__(self, polygons: Objects) -> None:
+        parts, part_of = shapely.get_parts(polygons, return_index=True)
+        rings, ring_of = shapely.get_rings(parts, return_index=True)
+        shell = np.r_[True, ring_of[1:] != ring_of[:-1]]
+        xy, owner = shapely.get_coordinates(rings, return_index=True)
+        edge = np.flatnonzero(owner[1:] == owner[:-1])  # the coordinates an edge starts at
+        self.start, self.end = xy[edge], xy[edge + 1]
+        ring = owner[edge]
+        # ∮ clamp(y) dx is minus the area for an anticlockwise ring
+        turn = np.where(shapely.is_ccw(rings), -1.0, 1.0) * np.where(shell, 1.0, -1.0)
+        self.weight = turn[ring]
+        counts = np.bincount(part_of[ring_of[ring]], minlength=len(polygons))
+        self.first = np.cumsum(counts) - counts
+        self.count = counts
+
+    def rows(self, polygon: Ints) -> tuple[Ints, Ints]:
+        """The edges of each of ``polygon`` in turn, and the position in ``polygon`` of the
+        polygon of each."""
+        counts = self.count[polygon]
+        offsets = np.cumsum(counts) - counts
+        rows = np.arange(counts.sum()) - np.repeat(offsets - self.first[polygon], counts)
+        return rows, np.repeat(np.arange(len(polygon)), counts)
+
+
+def _band_integral(p: Floats, q: Floats, low: Floats, high: Floats) -> Floats:
+    """Mean of ``clip(y, low, high) - low`` for ``y`` running evenly from ``p`` to ``q``.
+
+    The run is cut where ``y`` meets ``low`` and ``high``; each piece is straight, so its mean
+    is the value at its middle. A cut point off by rounding costs at most a rounding unit of
+    ``y`` per unit of run (the integrand is continuous), however flat the run.
+    """
+    rise = q - p
+    flat = rise == 0.0
+    safe = np.where(flat, 1.0, rise)
+    a = np.where(flat, 0.0, np.clip((low - p) / safe, 0.0, 1.0))
+    b = np.where(flat, 0.0, np.clip((high - p) / safe, 0.0, 1.0))
+    a, b = np.minimum(a, b), np.maximum(a, b)
+    total = np.zeros_like(p)
+    for s0, s1 in ((0.0, a), (a, b), (b, 1.0)):
+        middle = p + (s0 + s1) * 0.5 * rise
+        total += (s1 - s0) * (np.clip(middle, low, high) - low)
+    return total
+
+
+def _areas_in_rectangles(
+    ends: tuple[Floats, Floats, Floats, Floats],
+    weight: Floats,
+    rects: Floats,
+    group: Ints,
+    n: int,
+) -> Floats:
+    """Per group of edges (turned ends ``x0, y0, x1, y1``, each with the rectangle
+    ``(xmin, ymin, xmax, ymax)`` of its group): the weighted sum of ``∫ clamp(y) dx`` over each
+    edge's part within the rectangle's x range, ``y`` clamped to its y range: with the rings'
+    weights, the polygon's area inside the rectangle."""
+    x0, y0, x1, y1 = ends
+    a = np.clip(x0, rects[:, 0], rects[:, 2])
+    b = np.clip(x1, rects[:, 0], rects[:, 2])
+    keep = np.flatnonzero(a != b)  # the others run outside the rectangle's x range
+    a, b, x0, y0, x1, y1 = a[keep], b[keep], x0[keep], y0[keep], x1[keep], y1[keep]
+    slope = (y1 - y0) / (x1 - x0)
+    p, q = y0 + (a - x0) * slope, y0 + (b - x0) * slope
+    found = (b - a) * _band_integral(p, q, rects[keep, 1], rects[keep, 3]) * weight[keep]
+    return np.asarray(np.bincount(group[keep], weights=found, minlength=n), dtype=np.float64)
+
+
+class _Pairs:
+    """Each corridor beside each polygon whose box meets its box, and the polygon's area inside
+    a rectangle of the corridor's (from the ring edges: no clipped geometry is built)."""
+
+    def __init__(self, corridors: Objects, others: Objects, frames: _Frames) -> None:
+        self.corridor, self.other = shapely.STRtree(others).query(corridors)
+        self.used, local = np.unique(self.other, return_inverse=True)
+        self.local = local.ravel()
+        self.edges = _Edges(others[self.used])
+        self.frames = frames
+
+    def areas(self, rows: Ints, rects: Floats) -> Floats:
+        """For the pairs ``rows``: the area of the polygon inside its corridor's rectangle."""
+        out = np.zeros(len(rows))
+        edges, frames = self.edges, self.frames
+        per_chunk = max(1, int(2e5 // max(1.0, float(edges.count.mean()))))
+
+        def chunk(part: slice) -> None:
+            owner = self.corridor[rows[part]]
+            edge, pair = edges.rows(self.local[rows[part]])
+            mine = owner[pair]
+            origin, cos, sin = frames.origin[mine], frames.cos[mine], frames.sin[mine]
+            ends: list[Floats] = []
+            for xy in (edges.start[edge], edges.end[edge]):
+                x, y = xy[:, 0] - origin[:, 0], xy[:, 1] - origin[:, 1]
+                ends.extend((x * cos + y * sin, y * cos - x * sin))
+            x0, y0, x1, y1 = ends
+            out[part] = _areas_in_rectangles(
+                (x0, y0, x1, y1), edges.weight[edge], rects[mine], pair, len(owner)
+            )
+
+        in_threads(chunk, len(rows), chunk=per_chunk)
+        return out
+
+
+def corridor_cover_settled(
+    lines: Objects,
+    half_widths: Floats,
+    corridors: Objects,
+    others: Objects,
+    reaches: Floats,
+    below: Floats,
+) -> npt.NDArray[np.int8]:
+    """Per corridor: 1 where its area inside the union of ``others`` surely reaches
+    ``reaches``, -1 where it is surely less than ``below``, 0 where only an overlay tells.
+
+    ``corridors`` are ``lines`` buffered by ``half_widths`` with flat ends (any polygons that
+    hold those rectangles would do: the inner rectangle is checked, the outer is their box).
+    Only valid polygons settle a corridor (an invalid one's area is not to be trusted).
+
+    Examples
+    --------
+    >>> line = np.array([shapely.LineString([(0, 0), (100, 100)])])
+    >>> corridor = shapely.buffer(line, 10.0, cap_style="flat")
+    >>> strip = shapely.buffer(line, 3.0, cap_style="flat")   # 30 % of the corridor
+    >>> def settled(share):
+    ...     need = np.array([share * shapely.area(corridor[0])])
+    ...     return int(corridor_cover_settled(line, np.array([10.0]), corridor, strip, need,
+    ...         need)[0])
+    >>> settled(0.29), settled(0.31), settled(0.3)
+    (1, -1, 0)
+    """
+    n = len(corridors)
+    verdict = np.zeros(n, dtype=np.int8)
+    others = np.asarray(others, dtype=object)
+    others = others[~shapely.is_empty(others)] if len(others) else others
+    if n == 0:
+        return verdict
+    if len(others) == 0:
+        return np.where(below > 0.0, -1, np.where(reaches <= 0.0, 1, 0)).astype(np.int8)
+    frames = _Frames(lines)
+    every = np.arange(n)
+    turned = frames.turn(corridors, every)
+    outer = shapely.bounds(turned)
+    inner, inside = _inner_rectangles(lines, half_widths, frames.turn(lines, every), turned)
+    pairs = _Pairs(corridors, others, frames)
+    # from below first (the inner rectangles, narrower, cut fewer edges), then from above
+    # where that did not settle the corridor
+    pair_lower, pair_upper = np.zeros(len(pairs.corridor)), np.zeros(len(pairs.corridor))
+    rows = np.flatnonzero(inside[pairs.corridor])
+    pair_lower[rows] = pairs.areas(rows, inner)
+    lower = np.zeros(n)
+    np.maximum.at(lower, pairs.corridor, pair_lower)
+    verdict[lower >= reaches] = 1
+    rows = np.flatnonzero(verdict[pairs.corridor] == 0)
+    pair_upper[rows] = pairs.areas(rows, outer)
+    upper = np.full(n, np.inf)
+    upper[verdict == 0] = 0.0
+    np.add.at(upper, pairs.corridor[rows], pair_upper[rows])
+    verdict[upper < below] = -1
+    # what a verdict rests on must be valid polygons
+    best = np.zeros(len(pairs.corridor), dtype=bool)
+    best[_argmax_per(pairs.corridor, pair_lower)] = True
+    rests = ((verdict[pairs.corridor] == 1) & best) | (verdict[pairs.corridor] == -1)
+    rows = np.flatnonzero(rests)
+    checked = np.unique(pairs.other[rows])
+    sound = np.ones(len(others), dtype=bool)
+    sound[checked] = shapely.is_valid(others[checked])
+    verdict[pairs.corridor[rows[~sound[pairs.other[rows]]]]] = 0
+    return verdict
+
+
+def _argmax_per(group: npt.NDArray[np.intp], values: Floats) -> npt.NDArray[np.intp]:
+    """Per group present: the row of its largest value."""
+    order = np.lexsort((-values, group))
+    first = np.r_[True, np.diff(group[order]) != 0]
+    return order[first]

@@ -1,0 +1,69 @@
+"""Road corridors settled as more or less covered than a threshold without an overlay
+(toolkit/corridor_bounds.py), checked against the overlay."""
+
+import numpy as np
+import shapely
+
+from gardencity.toolkit import corridor_cover_settled
+
+ORIGIN = np.array([480_000.0, 3_790_000.0])  # coordinates as large as a real CRS gives
+
+
+def _city(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Gently bent roads, their corridors, and green: strips along some of the roads (partly
+    beyond them), boxes with holes, overlapping boxes and two-part polygons."""
+    rng = np.random.default_rng(seed)
+    n = 150
+    starts = rng.uniform(0, 3000, (n, 2)) + ORIGIN
+    heading = rng.uniform(0, 2 * np.pi, n)[:, None] + np.cumsum(rng.normal(0, 0.05, (n, 8)), 1)
+    steps = 25.0 * np.stack([np.cos(heading), np.sin(heading)], axis=2)
+    lines = shapely.linestrings(
+        np.concatenate([starts[:, None], starts[:, None] + np.cumsum(steps, 1)], 1)
+    )
+    half = rng.uniform(5, 30, n)
+    corridors = shapely.buffer(lines, half, cap_style="flat")
+    strips = shapely.buffer(
+        shapely.segmentize(lines[::2], 10.0), half[::2] * rng.uniform(0.1, 0.6, n // 2 + n % 2)
+    )
+    xy = rng.uniform(0, 3200, (300, 2)) + ORIGIN
+    boxes = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + 60, xy[:, 1] + 45)
+    holed = shapely.difference(boxes[:100], shapely.buffer(shapely.centroid(boxes[:100]), 10.0))
+    pairs = shapely.multipolygons(
+        np.stack([boxes[100:150], shapely.transform(boxes[100:150], lambda c: c + 100.0)], 1)
+    )
+    green = np.concatenate([strips, holed, boxes[150:], pairs, [shapely.Polygon()]])
+    return lines, half, corridors, green
+
+
+def test_settled_corridors_agree_with_the_overlay() -> None:
+    settled = 0
+    for seed in (3, 19):
+        lines, half, corridors, green = _city(seed)
+        covered = shapely.area(shapely.intersection(corridors, shapely.union_all(green)))
+        share = covered / shapely.area(corridors)
+        for threshold in (0.05, 0.2, 0.4):
+            need = threshold * shapely.area(corridors)
+            verdict = corridor_cover_settled(lines, half, corridors, green, need, need)
+            assert (covered[verdict == 1] >= need[verdict == 1]).all()
+            assert (covered[verdict == -1] < need[verdict == -1]).all()
+            far = np.abs(share - threshold) > 0.1
+            settled += int((verdict[far] != 0).sum())
+            assert (verdict[far] != 0).mean() > 0.5  # the bounds settle most clear cases
+    assert settled > 0
+
+
+def test_a_corridor_resting_on_an_invalid_polygon_is_not_settled() -> None:
+    line = np.array([shapely.LineString([(0, 0), (100, 0)])])
+    corridor = shapely.buffer(line, 10.0, cap_style="flat")
+    bow_tie = shapely.Polygon([(0, -5), (100, 5), (100, -5), (0, 5)])  # crosses itself
+    strip = shapely.box(0, -5, 100, 5)  # half the corridor
+
+    def settle(green: shapely.Geometry, share: float) -> int:
+        need = np.array([share * 2000.0])
+        return int(corridor_cover_settled(line, np.array([10.0]), corridor, green, need, need)[0])
+
+    assert settle(np.array([strip]), 0.4) == 1
+    assert settle(np.array([bow_tie]), 0.4) == 0
+    assert settle(np.array([strip]), 0.6) == -1
+    assert settle(np.array([bow_tie]), 0.6) == 0
+    assert settle(np.array([shapely.Polygon()]), 0.4) == -1
