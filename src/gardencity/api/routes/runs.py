@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from gardencity.api.lang import request_lang
 from gardencity.api.security import DOCUMENT_POLICY
 from gardencity.auth.permissions import authorize
 from gardencity.errors import ConflictError, InvalidRequestError, NotFoundError
-from gardencity.jobs import layers, tiles
+from gardencity.jobs import feature_index, layers, tiles
 from gardencity.jobs.models import AssessmentRun
 from gardencity.jobs.runner import JobRunner
 from gardencity.jobs.runs import (
@@ -210,6 +211,41 @@ def run_tileset(
     tileset = tiles.open_tiles(path, name)
     template = f"/api/v1/runs/{run_id}/tiles/{name}/{{z}}/{{x}}/{{y}}.pbf?v={tileset.version}"
     return {"tilejson": "3.0.0", "tiles": [template], **tileset.describe()}
+
+
+def _point(at: str) -> tuple[float, float]:
+    """``lon,lat`` in WGS 84 decimal degrees."""
+    parts = at.split(",")
+    try:
+        lon, lat = (float(part) for part in parts)
+    except ValueError:
+        lon = lat = math.nan
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # NaN fails too
+        raise InvalidRequestError(MESSAGES.message("bad_point", at=at[:60]))
+    return lon, lat
+
+
+@router.get("/runs/{run_id}/tiles/{name}/features", operation_id="find_run_tile_feature")
+def run_tile_feature_at(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    run_id: PathId,
+    name: str,
+    at: Annotated[str, Query(max_length=100, description="longitude,latitude (WGS 84)")],
+    tolerance: Annotated[float, Query(ge=0, le=feature_index.MAX_TOLERANCE_M)] = 5.0,
+) -> dict[str, Any]:
+    """The feature of a heavy layer at a point of the map (``at``: longitude,latitude in
+    WGS 84), as :func:`run_tile_feature` answers it by id: the smallest polygon holding the
+    point, or the nearest line within ``tolerance`` metres of it (a few screen pixels at the
+    map's zoom). For a click where the tiles carry no feature ids (a city's overview). 404
+    when nothing is there."""
+    authorize(user, "assessment.view")
+    lon, lat = _point(at)
+    path = _output(request, session, run_id, "diagnostics").parent
+    tileset = tiles.open_tiles(path, name)
+    feature_id = feature_index.feature_id_at(tileset.path, name, lon, lat, tolerance)
+    return {"layer": name, "id": feature_id, "properties": tileset.feature(feature_id)}
 
 
 @router.get(
