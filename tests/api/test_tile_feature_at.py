@@ -14,6 +14,7 @@ from typing import Any
 import geopandas as gpd
 import pytest
 import shapely
+import shapely.geometry
 
 from tests._campaign import CampaignEnv, campaign_fixture
 
@@ -74,6 +75,11 @@ def test_a_point_inside_a_parcel_finds_the_parcel(mapped: Mapped) -> None:
         assert found["layer"] == "residential"
         assert found["properties"]["parcel_id"] == parcel["parcel_id"]
         assert found["properties"]["area_m2"] == pytest.approx(parcel.geometry.area, abs=0.1)
+        # its shape, for the map to outline it
+        shape = gpd.GeoSeries([shapely.geometry.shape(found["geometry"])], crs=4326)
+        assert shape.to_crs(land_use.crs).iloc[0].symmetric_difference(
+            parcel.geometry
+        ).area == pytest.approx(0, abs=1.0)
         # the same details as a click on the parcel's own tile feature (by its id)
         by_id = mapped.env.client.get(
             f"{mapped.run}/tiles/residential/features/{found['id']}",
@@ -107,7 +113,8 @@ def test_nothing_there_is_404_in_the_readers_language(mapped: Mapped) -> None:
     zh = mapped.at("residential", 100.0, 20.0)
     assert zh.status_code == 404
     assert zh.json()["error"]["message"] == (
-        "“居住用地”在此处（经度 100.000000，纬度 20.000000）没有要素：请点击地图上画出的要素"
+        "“居住用地”在此处（经度 100.000000，纬度 20.000000）没有要素："
+        "概览中相邻要素合并显示，放大地图可看清各个要素"
     )
     en = mapped.at("residential", 100.0, 20.0, lang="en")
     assert en.status_code == 404

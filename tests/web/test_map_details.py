@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import geopandas as gpd
+import shapely
+import shapely.geometry
 
 from gardencity.vocabulary import vocabulary
 from tests.web.conftest import ARTIFACTS, PHONE, LiveServer, login
@@ -60,6 +62,14 @@ def _tap_at(page: Any, lon: float, lat: float, zoom: float) -> None:
     page.wait_for_selector("#details[data-shown]", timeout=30_000)
 
 
+def _outlines_the_parcel(page: Any, lon: float, lat: float) -> None:
+    """The parcel shown is outlined on the map, around the place clicked."""
+    outlined = page.evaluate("gc.mapSelected && gc.mapSelected.toGeoJSON()")
+    assert outlined is not None
+    shape = shapely.geometry.shape(outlined["features"][0]["geometry"])
+    assert shape.contains(shapely.Point(lon, lat))
+
+
 def _shows_the_parcel(page: Any, parcel: Any, lang: str) -> None:
     words = vocabulary()
     details = page.locator("#details")
@@ -82,10 +92,15 @@ def test_a_click_at_zoom_14_shows_the_parcel_looked_up_by_place(
         assert tiles["detail_zoom"] > 14 - 1
         _tap_at(page, lon, lat, 14)
         _shows_the_parcel(page, parcel, lang)
+        _outlines_the_parcel(page, lon, lat)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"map-details-zoom14-desktop-{lang}.png"))
-        # on a desktop the details stay in the side panel: nothing over the map
+        # on a desktop the details stay in the side panel, scrolled into its view (the page
+        # itself stays put): nothing over the map
         assert page.locator("#details-close").is_hidden()
+        shown = page.locator("#details dl").bounding_box()
+        assert shown is not None and shown["y"] + shown["height"] <= 800, shown
+        assert page.evaluate("window.scrollY") == 0
         # below zoom 14 a click still says to zoom in
         page.mouse.click(*_centre(page, lon, lat, 12.5))
         page.wait_for_selector("#details[data-shown]", timeout=30_000)
@@ -105,6 +120,7 @@ def test_on_a_phone_the_details_open_in_view_and_close(
         )
         _tap_at(page, lon, lat, 14)
         _shows_the_parcel(page, parcel, lang)
+        _outlines_the_parcel(page, lon, lat)
         sheet = page.locator("#details-sheet").bounding_box()
         assert sheet is not None
         # the sheet lies within the screen, over the map's lower part only
@@ -124,6 +140,7 @@ def test_on_a_phone_the_details_open_in_view_and_close(
         label = {"zh": "关闭详情", "en": "Close the details"}[lang]
         assert close.get_attribute("aria-label") == label
         close.click()
+        assert page.evaluate("gc.mapSelected") is None  # closed: nothing outlined
         position = "getComputedStyle(document.getElementById('details-sheet')).position"
         assert page.evaluate(position) == "static"
         assert close.is_hidden()

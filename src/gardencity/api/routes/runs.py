@@ -245,7 +245,7 @@ def run_tile_feature_at(
     path = _output(request, session, run_id, "diagnostics").parent
     tileset = tiles.open_tiles(path, name)
     feature_id = feature_index.feature_id_at(tileset.path, name, lon, lat, tolerance)
-    return {"layer": name, "id": feature_id, "properties": tileset.feature(feature_id)}
+    return _tile_feature(tileset, feature_id)
 
 
 @router.get(
@@ -261,11 +261,19 @@ def run_tile_feature(
 ) -> dict[str, Any]:
     """One feature of a heavy layer's detail tiles by its id (the tile feature's ``id``):
     its attributes (``properties``: the details a click on the map shows; the tiles carry
-    only what is painted). 404 when the layer has no such feature."""
+    only what is painted) and its shape (``geometry``, GeoJSON in WGS 84). 404 when the
+    layer has no such feature."""
     authorize(user, "assessment.view")
     path = _output(request, session, run_id, "diagnostics").parent
-    properties = tiles.open_tiles(path, name).feature(feature_id)
-    return {"layer": name, "id": feature_id, "properties": properties}
+    return _tile_feature(tiles.open_tiles(path, name), feature_id)
+
+
+def _tile_feature(tileset: tiles.TileSet, feature_id: int) -> dict[str, Any]:
+    """A feature's details and its shape (GeoJSON in WGS 84; null for tiles cut before
+    they kept shapes), which the map outlines."""
+    properties = tileset.feature(feature_id)
+    geometry = feature_index.feature_shape(tileset.path, feature_id)
+    return {"layer": tileset.name, "id": feature_id, "properties": properties, "geometry": geometry}
 
 
 @router.get(

@@ -3,7 +3,7 @@
 (function () {
   const { t, esc, toast } = window.gc;
   const bracket = (text) => `${t("nf_paren_open").trim()}${text}${t("nf_paren_close")}`;
-  const { LAYERS, ready, makeMap, loadLayer, loadTiles, tileSet, details } = window.gc.map;
+  const { LAYERS, ready, words, leaflet, makeMap, loadLayer, loadTiles, tileSet, details } = window.gc.map;
   const map = makeMap("map");
   const list = document.getElementById("layer-list");
   const panel = document.getElementById("details");
@@ -27,17 +27,33 @@
   // panned so that the tapped place stays in sight above it; × or Escape closes it. On a
   // desktop they are at the foot of the side panel
   const sheet = document.getElementById("details-sheet");
-  const closeSheet = () => sheet.classList.remove("open");
+  // the shown feature outlined on the map (not for points: a case's marker is its own mark)
+  let selected = null;
+  function outline(geometry) {
+    if (selected) map.removeLayer(selected);
+    selected = window.gc.mapSelected = null;
+    if (!geometry || /Point/.test(geometry.type)) return;
+    const style = Object.assign(leaflet(words.map_marks.selected.style), { fill: false });
+    selected = L.geoJSON(geometry, { style, interactive: false }).addTo(map);
+    window.gc.mapSelected = selected;
+  }
+  const closeSheet = () => { sheet.classList.remove("open"); outline(null); };
   document.getElementById("details-close").addEventListener("click", closeSheet);
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeSheet(); });
-  function openSheet(latlng) {
-    sheet.classList.add("open");
-    // on a desktop the details stay at the foot of the side panel: scrolled into its view
-    if (getComputedStyle(sheet).position !== "fixed") return sheet.scrollIntoView({ block: "nearest" });
+  // the details in sight once filled in: on a phone the tapped place is panned above the
+  // sheet; on a desktop the side panel scrolls to their foot (the page itself stays put)
+  function inSight(latlng) {
+    const side = sheet.closest(".side");
+    const box = sheet.getBoundingClientRect();
+    if (getComputedStyle(sheet).position !== "fixed") {
+      const frame = side.getBoundingClientRect();  // its part in the window
+      const below = box.bottom - Math.min(frame.bottom, window.innerHeight);
+      if (below > 0) side.scrollTop += Math.min(below, box.top - Math.max(frame.top, 0));
+      return;
+    }
     if (!latlng) return;
-    const top = sheet.getBoundingClientRect().top;
     const at = map.latLngToContainerPoint(latlng).y + map.getContainer().getBoundingClientRect().top;
-    const clear = top - 48;  // the tapped place's lowest spot above the sheet
+    const clear = box.top - 48;  // the tapped place's lowest spot above the sheet
     if (at > clear) map.panBy([0, at - clear], { animate: false });
   }
   // a tiled feature's details come from the API by its id (or its place); the latest click
@@ -45,17 +61,23 @@
   let asked = 0;
   async function show(def, feature, latlng) {
     const ask = ++asked;
-    openSheet(latlng);
+    sheet.classList.add("open");
     const say = (text) => `<h3>${esc(def.label)}</h3><p>${esc(text)}</p>`;
-    const put = (html) => { if (ask === asked) { panel.innerHTML = html; panel.dataset.shown = String(ask); } };
+    const put = (html, geometry) => {
+      if (ask !== asked) return;
+      panel.innerHTML = html;
+      outline(geometry);
+      inSight(latlng);
+      panel.dataset.shown = String(ask);
+    };
     delete panel.dataset.shown;
     if (feature.zoomIn) return put(say(t("zoom_in_for_details")));
-    if (feature.featureId === undefined && !feature.at) return put(details(feature.properties, def.label));
+    if (feature.featureId === undefined && !feature.at) return put(details(feature.properties, def.label), feature.geometry);
     panel.innerHTML = say(t("loading"));
     const layer = loaded[def.name];
     try {
       const found = await (feature.at ? layer.featureAt(feature.at) : layer.feature(feature.featureId));
-      put(details(found.properties, def.label));
+      put(details(found.properties, def.label), found.geometry);
     } catch (err) {
       put(say(err.message));
     }
