@@ -12,6 +12,7 @@ import shapely.geometry
 
 from gardencity.vocabulary import vocabulary
 from tests.web.conftest import ARTIFACTS, PHONE, LiveServer, login
+from tests.web.test_axe_every_page import AXE
 
 
 def _parcel(server: LiveServer) -> tuple[Any, float, float]:
@@ -95,6 +96,8 @@ def test_a_click_at_zoom_14_shows_the_parcel_looked_up_by_place(
         _outlines_the_parcel(page, lon, lat)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"map-details-zoom14-desktop-{lang}.png"))
+        page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
+        assert page.evaluate(AXE) == []
         # on a desktop the details stay in the side panel, scrolled into its view (the page
         # itself stays put): nothing over the map
         assert page.locator("#details-close").is_hidden()
@@ -136,6 +139,8 @@ def test_on_a_phone_the_details_open_in_view_and_close(
         assert 0 <= place < sheet["y"], (place, sheet)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"map-details-zoom14-phone-{lang}.png"))
+        page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
+        assert page.evaluate(AXE) == []  # the open sheet, its close button: no violation
         close = page.locator("#details-close")
         label = {"zh": "关闭详情", "en": "Close the details"}[lang]
         assert close.get_attribute("aria-label") == label
