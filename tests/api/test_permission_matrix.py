@@ -211,6 +211,9 @@ RUNS_AND_DASHBOARD: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/runs/{run_id}/tiles/{name}/{z}/{x}/{y}.pbf"): Rule(
         STAFF, lambda c: {"url": f"/api/v1/runs/{c.run_id}/tiles/residential/12/3400/1600.pbf"}
     ),
+    ("GET", "/api/v1/runs/{run_id}/tiles/{name}/features"): Rule(
+        STAFF, lambda c: {"url": f"/api/v1/runs/{c.run_id}/tiles/residential/features?at=117,34"}
+    ),
     ("GET", "/api/v1/runs/{run_id}/tiles/{name}/features/{feature_id}"): Rule(
         STAFF, lambda c: {"url": f"/api/v1/runs/{c.run_id}/tiles/residential/features/1"}
     ),

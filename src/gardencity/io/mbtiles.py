@@ -18,6 +18,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["OPEN_FILES", "MBTiles", "open_mbtiles"]
 
@@ -76,6 +77,17 @@ class MBTiles:
             except sqlite3.OperationalError:  # a file cut before the table existed
                 return None
         return str(row[0]) if row else None
+
+    def tables(self) -> set[str]:
+        """The names of the file's tables (an archive cut before a table existed lacks it)."""
+        with self._lock:
+            rows = self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            return {str(row[0]) for row in rows.fetchall()}
+
+    def rows(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """The rows a query of the file's extra tables answers (read only)."""
+        with self._lock:
+            return [tuple(row) for row in self._db.execute(sql, parameters).fetchall()]
 
     def check(self) -> None:
         """Raise :class:`sqlite3.Error` unless the file has the tables of an MBTiles file."""

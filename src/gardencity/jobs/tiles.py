@@ -35,6 +35,7 @@ import pyogrio
 
 from gardencity.errors import NoCrsError, NotFoundError
 from gardencity.io.mbtiles import MBTiles, open_mbtiles
+from gardencity.jobs.feature_index import write_feature_index
 from gardencity.jobs.layers import DIAGNOSTIC_LAYERS, WORKSPACE_LAYERS, workspace_frame
 from gardencity.jobs.tile_overview import WORLD_M, overview_shapes
 from gardencity.messages import Catalogue
@@ -195,6 +196,7 @@ def _cut(program: Path, name: str, frame: gpd.GeoDataFrame, tmp: Path) -> Path:
         db.execute("INSERT INTO map SELECT * FROM detail.map")
         db.execute("INSERT INTO images SELECT * FROM detail.images")
         _write_details(db, frame, ids)
+        write_feature_index(db, frame.geometry.set_axis(ids), ids)
         values = {"features": len(frame), "detail_zoom": detail_zoom, "maxzoom": MAX_ZOOM,
                   "json": meta.get("json", "{}"),
                   "details": json.dumps(_details_fields(frame))}  # fmt: skip

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from gardencity.api.lang import request_lang
 from gardencity.api.security import DOCUMENT_POLICY
 from gardencity.auth.permissions import authorize
 from gardencity.errors import ConflictError, InvalidRequestError, NotFoundError
-from gardencity.jobs import layers, tiles
+from gardencity.jobs import feature_index, layers, tiles
 from gardencity.jobs.models import AssessmentRun
 from gardencity.jobs.runner import JobRunner
 from gardencity.jobs.runs import (
@@ -212,6 +213,41 @@ def run_tileset(
     return {"tilejson": "3.0.0", "tiles": [template], **tileset.describe()}
 
 
+def _point(at: str) -> tuple[float, float]:
+    """``lon,lat`` in WGS 84 decimal degrees."""
+    parts = at.split(",")
+    try:
+        lon, lat = (float(part) for part in parts)
+    except ValueError:
+        lon = lat = math.nan
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # NaN fails too
+        raise InvalidRequestError(MESSAGES.message("bad_point", at=at[:60]))
+    return lon, lat
+
+
+@router.get("/runs/{run_id}/tiles/{name}/features", operation_id="find_run_tile_feature")
+def run_tile_feature_at(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    run_id: PathId,
+    name: str,
+    at: Annotated[str, Query(max_length=100, description="longitude,latitude (WGS 84)")],
+    tolerance: Annotated[float, Query(ge=0, le=feature_index.MAX_TOLERANCE_M)] = 5.0,
+) -> dict[str, Any]:
+    """The feature of a heavy layer at a point of the map (``at``: longitude,latitude in
+    WGS 84), as :func:`run_tile_feature` answers it by id: the smallest polygon holding the
+    point, or the nearest line within ``tolerance`` metres of it (a few screen pixels at the
+    map's zoom). For a click where the tiles carry no feature ids (a city's overview). 404
+    when nothing is there."""
+    authorize(user, "assessment.view")
+    lon, lat = _point(at)
+    path = _output(request, session, run_id, "diagnostics").parent
+    tileset = tiles.open_tiles(path, name)
+    feature_id = feature_index.feature_id_at(tileset.path, name, lon, lat, tolerance)
+    return _tile_feature(tileset, feature_id)
+
+
 @router.get(
     "/runs/{run_id}/tiles/{name}/features/{feature_id}", operation_id="get_run_tile_feature"
 )
@@ -225,11 +261,19 @@ def run_tile_feature(
 ) -> dict[str, Any]:
     """One feature of a heavy layer's detail tiles by its id (the tile feature's ``id``):
     its attributes (``properties``: the details a click on the map shows; the tiles carry
-    only what is painted). 404 when the layer has no such feature."""
+    only what is painted) and its shape (``geometry``, GeoJSON in WGS 84). 404 when the
+    layer has no such feature."""
     authorize(user, "assessment.view")
     path = _output(request, session, run_id, "diagnostics").parent
-    properties = tiles.open_tiles(path, name).feature(feature_id)
-    return {"layer": name, "id": feature_id, "properties": properties}
+    return _tile_feature(tiles.open_tiles(path, name), feature_id)
+
+
+def _tile_feature(tileset: tiles.TileSet, feature_id: int) -> dict[str, Any]:
+    """A feature's details and its shape (GeoJSON in WGS 84; null for tiles cut before
+    they kept shapes), which the map outlines."""
+    properties = tileset.feature(feature_id)
+    geometry = feature_index.feature_shape(tileset.path, feature_id)
+    return {"layer": tileset.name, "id": feature_id, "properties": properties, "geometry": geometry}
 
 
 @router.get(

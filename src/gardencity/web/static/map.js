@@ -3,7 +3,7 @@
 (function () {
   const { t, esc, toast } = window.gc;
   const bracket = (text) => `${t("nf_paren_open").trim()}${text}${t("nf_paren_close")}`;
-  const { LAYERS, ready, makeMap, loadLayer, loadTiles, tileSet, details } = window.gc.map;
+  const { LAYERS, ready, words, leaflet, makeMap, loadLayer, loadTiles, tileSet, details } = window.gc.map;
   const map = makeMap("map");
   const list = document.getElementById("layer-list");
   const panel = document.getElementById("details");
@@ -23,26 +23,69 @@
   // outlines (city, districts, grids) are drawn above the tiles: a click inside one shows
   // the tiled feature there, if any
   const OUTLINES = new Set(["built_up_area", "districts", "grids"]);
-  // a tiled feature's details come from the API by its id; the latest click wins. The
-  // panel's data-shown is set once its content is final
+  // on a phone the details open as a sheet over the map's lower part (app.css): the map is
+  // panned so that the tapped place stays in sight above it; × or Escape closes it. On a
+  // desktop they are at the foot of the side panel
+  const sheet = document.getElementById("details-sheet");
+  // the shown feature outlined on the map (not for points: a case's marker is its own mark)
+  let selected = null;
+  function outline(geometry) {
+    if (selected) map.removeLayer(selected);
+    selected = window.gc.mapSelected = null;
+    if (!geometry || /Point/.test(geometry.type)) return;
+    const style = Object.assign(leaflet(words.map_marks.selected.style), { fill: false });
+    selected = L.geoJSON(geometry, { style, interactive: false }).addTo(map);
+    window.gc.mapSelected = selected;
+  }
+  const closeSheet = () => { sheet.classList.remove("open"); outline(null); };
+  document.getElementById("details-close").addEventListener("click", closeSheet);
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeSheet(); });
+  // the details in sight once filled in: on a phone the tapped place is panned above the
+  // sheet; on a desktop the side panel scrolls to their foot (the page itself stays put)
+  function inSight(latlng) {
+    const side = sheet.closest(".side");
+    const box = sheet.getBoundingClientRect();
+    if (getComputedStyle(sheet).position !== "fixed") {
+      const frame = side.getBoundingClientRect();  // its part in the window
+      const below = box.bottom - Math.min(frame.bottom, window.innerHeight);
+      if (below > 0) side.scrollTop += Math.min(below, box.top - Math.max(frame.top, 0));
+      return;
+    }
+    if (!latlng) return;
+    const at = map.latLngToContainerPoint(latlng).y + map.getContainer().getBoundingClientRect().top;
+    const clear = box.top - 48;  // the tapped place's lowest spot above the sheet
+    if (at > clear) map.panBy([0, at - clear], { animate: false });
+  }
+  // a tiled feature's details come from the API by its id (or its place); the latest click
+  // wins. The panel's data-shown is set once its content is final
   let asked = 0;
-  async function show(def, feature) {
+  async function show(def, feature, latlng) {
     const ask = ++asked;
+    sheet.classList.add("open");
     const say = (text) => `<h3>${esc(def.label)}</h3><p>${esc(text)}</p>`;
-    const put = (html) => { if (ask === asked) { panel.innerHTML = html; panel.dataset.shown = String(ask); } };
+    const put = (html, geometry) => {
+      if (ask !== asked) return;
+      panel.innerHTML = html;
+      outline(geometry);
+      inSight(latlng);
+      panel.dataset.shown = String(ask);
+    };
     delete panel.dataset.shown;
     if (feature.zoomIn) return put(say(t("zoom_in_for_details")));
-    if (feature.featureId === undefined) return put(details(feature.properties, def.label));
+    if (feature.featureId === undefined && !feature.at) return put(details(feature.properties, def.label), feature.geometry);
     panel.innerHTML = say(t("loading"));
+    const layer = loaded[def.name];
     try {
-      put(details((await loaded[def.name].feature(feature.featureId)).properties, def.label));
+      const found = await (feature.at ? layer.featureAt(feature.at) : layer.feature(feature.featureId));
+      put(details(found.properties, def.label), found.geometry);
     } catch (err) {
       put(say(err.message));
     }
   }
   function onClick(def, feature, item, e) {
     const tiled = e && OUTLINES.has(def.name) ? tiledAt(e.latlng) : null;
-    if (tiled) show(...tiled); else show(def, feature);
+    const latlng = e && e.latlng;
+    if (tiled) show(...tiled, latlng); else show(def, feature, latlng);
   }
 
   function legend(def) {
@@ -64,7 +107,7 @@
   // a click on vector tiles outside every outline
   map.on("click", (e) => {
     const tiled = tiledAt(e.latlng);
-    if (tiled) show(...tiled);
+    if (tiled) show(...tiled, e.latlng);
   });
 
   // when a switched-on layer is drawn: its tiles in view rendered (the grid's "load"), or

@@ -134,7 +134,7 @@
       const name = hit ? hit[0] : null;
       onClick(def, { properties: {
         class: name ? classLabel("canopy_classes", name) : "—",
-        lon: e.latlng.lng.toFixed(6), lat: e.latlng.lat.toFixed(6) } }, layer);
+        lon: e.latlng.lng.toFixed(6), lat: e.latlng.lat.toFixed(6) } }, layer, e);
     });
     const total = Object.values(meta.pixels).reduce((a, b) => a + b, 0) || 1;
     layer.featureCount = Object.keys(meta.pixels).length;
@@ -170,6 +170,12 @@
   // each tiled layer's description (TileJSON), asked for once: the page asks for them all
   // when the map is drawn, so a switch fetches only tiles
   const tileSets = {};
+  // a click's reach on tiled features, in screen pixels
+  const PICK_PIXELS = 4;
+  // from this map zoom on, a click where the tiles carry no feature ids (a city's overview)
+  // asks for the feature at its place: a pixel is about 10 m or less, so the parcel or road
+  // under the pointer is the one meant; below, features a few pixels across are drawn merged
+  const LOOKUP_ZOOM = 14;
   function tileSet(def) {
     if (!PAGE.run_id || !def.tiled) return Promise.resolve(null);
     if (!tileSets[def.name]) {
@@ -201,18 +207,27 @@
     layer.featureCount = meta.features;
     layer.tiled = true;
     // the feature under a click: {featureId} (its details are asked for by id: the tiles
-    // carry only what is painted), or null; below the zoom from which every feature is
-    // drawn on its own (a data tile of 512 px is drawn one zoom below the map's), {zoomIn: true}
+    // carry only what is painted), or null. Below the zoom from which every feature is drawn
+    // on its own (a data tile of 512 px is drawn one zoom below the map's) the tiles carry no
+    // ids: from LOOKUP_ZOOM on the feature is looked up by the click's place, {at: latlng};
+    // below, {zoomIn: true}
     layer.pick = (latlng) => {
       if (!layer._map) return null;
-      const hits = layer.queryTileFeaturesDebug(latlng.lng, latlng.lat, 4).get("") || [];
+      const hits = layer.queryTileFeaturesDebug(latlng.lng, latlng.lat, PICK_PIXELS).get("") || [];
       const hit = hits.filter((h) => h.layerName === def.name).pop();
       if (!hit) return null;
       const dataZoom = Math.min(Math.round(layer._map.getZoom()) - 1, meta.maxzoom);
-      const own = dataZoom >= meta.detail_zoom && hit.feature.id !== undefined;
-      return own ? { featureId: hit.feature.id } : { zoomIn: true };
+      if (dataZoom >= meta.detail_zoom && hit.feature.id !== undefined) return { featureId: hit.feature.id };
+      return layer._map.getZoom() >= LOOKUP_ZOOM ? { at: latlng } : { zoomIn: true };
     };
-    layer.feature = (id) => api(`/api/v1/runs/${PAGE.run_id}/tiles/${def.name}/features/${id}`);
+    const features = `/api/v1/runs/${PAGE.run_id}/tiles/${def.name}/features`;
+    layer.feature = (id) => api(`${features}/${id}`);
+    // the feature at a place: a line within the pick's few pixels (in metres at this zoom)
+    layer.featureAt = (latlng) => {
+      const metresPerPixel = 40075016.686 * Math.cos(latlng.lat * Math.PI / 180) / 2 ** (layer._map.getZoom() + 8);
+      const tolerance = Math.min(Math.max(PICK_PIXELS * metresPerPixel, 1), 500).toFixed(1);
+      return api(`${features}?at=${latlng.lng.toFixed(7)},${latlng.lat.toFixed(7)}&tolerance=${tolerance}`);
+    };
     return layer;
   }
 
