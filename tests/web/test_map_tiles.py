@@ -42,6 +42,21 @@ def click_map_at(page: Any, layer: str, lon: float, lat: float, zoom: float = 16
     page.wait_for_selector("#details[data-shown]", timeout=30_000)
 
 
+#: the colour and opacity (0–255) a tiled layer's canvas holds at the middle of the map
+PAINTED_AT_CENTRE = """(name) => {
+  const map = gc.mapLoaded[name]._map, box = map.getContainer().getBoundingClientRect();
+  const x = box.left + box.width / 2, y = box.top + box.height / 2;
+  const canvas = [...gc.mapLoaded[name].getContainer().querySelectorAll("canvas")].find((c) => {
+    const r = c.getBoundingClientRect();
+    return r.left <= x && x < r.right && r.top <= y && y < r.bottom;
+  });
+  const r = canvas.getBoundingClientRect();
+  const col = Math.floor((x - r.left) * canvas.width / r.width);
+  const row = Math.floor((y - r.top) * canvas.height / r.height);
+  return [...canvas.getContext("2d").getImageData(col, row, 1, 1).data];
+}"""
+
+
 def click_a_feature(page: Any, layer: str, geojson_url: str) -> None:
     """Click the first feature of a map layer where it lies (a point inside it), whether the
     map draws the layer from vector tiles or from GeoJSON."""
@@ -162,5 +177,14 @@ def test_switching_a_tiled_layer_on_and_clicking_a_parcel(
     assert f"面积（公顷）\n{parcel.geometry.area / 10_000:,.2f}" in shown, shown
     assert "area_m2" not in shown and "parcel_id" not in shown
     shot(page, "map-tiles-residential")
+    # inside the parcel its fill is painted in the vocabulary's colour, also where the last
+    # zoom's tiles are drawn enlarged
+    for zoom in (14.5, 18):
+        click_map_at(page, "residential", lon, lat, zoom=zoom)
+        painted = page.evaluate(PAINTED_AT_CENTRE, "residential")
+        assert all(abs(a - b) <= 2 for a, b in zip(painted, [246, 231, 168, 204], strict=True)), (
+            zoom,
+            painted,
+        )
     assert page.errors == []
     page.context.close()

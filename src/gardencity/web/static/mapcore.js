@@ -183,23 +183,58 @@
     }
     return tileSets[def.name];
   }
+  // a tiled layer's paint rules: each tile's features drawn as one path per fill colour,
+  // filled, then outlined (one feature at a time, a tile of a dense district is thousands of
+  // canvas fills and strokes). protomaps-leaflet runs a tile's rules in order, each over all
+  // its features: the first gathers their rings, the second paints what the first gathered
+  function paintRules(def, style) {
+    const dash = style.dash_array ? style.dash_array.split(" ").map(Number) : [];
+    const colourOf = def.name === "green_spaces"
+      ? (f) => classColour("green_classes", f.props.green_class) || style.fill : () => style.fill;
+    let batches = [];  // per data tile drawn: its transform and its paths by fill colour
+    const gather = {
+      before() { batches.push({ transform: null, paths: new Map() }); },
+      draw(ctx, geom, z, feature) {
+        const batch = batches[batches.length - 1];
+        if (!batch.transform) batch.transform = ctx.getTransform();
+        const colour = colourOf(feature);
+        let path = batch.paths.get(colour);
+        if (!path) batch.paths.set(colour, (path = new Path2D()));
+        for (const ring of geom) {
+          path.moveTo(ring[0].x, ring[0].y);
+          for (let i = 1; i < ring.length; i += 1) path.lineTo(ring[i].x, ring[i].y);
+        }
+      },
+    };
+    const paint = {
+      before(ctx) {
+        ctx.save();
+        for (const { transform, paths } of batches.filter((b) => b.transform)) {
+          ctx.setTransform(transform);
+          if (style.fill) {
+            ctx.globalAlpha = style.fill_opacity;
+            for (const [colour, path] of paths) { ctx.fillStyle = colour; ctx.fill(path); }
+          }
+          if (style.stroke) {
+            Object.assign(ctx, { globalAlpha: 1, strokeStyle: style.stroke, lineWidth: style.weight, miterLimit: 2 });
+            ctx.setLineDash(dash);
+            for (const path of paths.values()) ctx.stroke(path);
+          }
+        }
+        ctx.restore();
+        batches = [];
+      },
+      draw() {},
+    };
+    return [{ dataLayer: def.name, symbolizer: gather }, { dataLayer: def.name, symbolizer: paint }];
+  }
+
   async function loadTiles(def) {
     if (!window.protomapsL) return null;
     const meta = await tileSet(def);
     if (!meta) return null;
     const P = window.protomapsL;
-    const style = words.layers[def.name].style;
-    const dash = style.dash_array ? style.dash_array.split(" ").map(Number) : undefined;
-    const rules = [];
-    if (style.fill) {
-      const fill = def.name === "green_spaces"
-        ? (z, f) => classColour("green_classes", f.props.green_class) || style.fill : style.fill;
-      rules.push({ dataLayer: def.name, symbolizer: new P.PolygonSymbolizer({ fill, opacity: style.fill_opacity }) });
-    }
-    if (style.stroke) {
-      rules.push({ dataLayer: def.name, symbolizer: new P.LineSymbolizer({
-        color: style.stroke, width: style.weight, dash, dashColor: style.stroke, dashWidth: style.weight }) });
-    }
+    const rules = paintRules(def, words.layers[def.name].style);
     // tiles are drawn as soon as they arrive (protomaps-leaflet waits tileDelay ms per tile
     // away from the centre, 3 when it is 0)
     const layer = P.leafletLayer({ url: meta.tiles[0], maxDataZoom: meta.maxzoom, paintRules: rules,
