@@ -165,8 +165,12 @@ class LineAxes:
         """:meth:`_points_on_segments` with the coordinates apart; ``ends``: the first and last
         vertex of each point's line, if already at hand."""
         first, last = (self.first[line], self.last[line]) if ends is None else ends
-        if guess is None:
-            w = np.searchsorted(self.key, distance + self.base[line], side="right")
+        if guess is None and len(line):
+            # within the vertices of the lines asked for (no other vertex lies between)
+            lo, hi = int(first.min()), int(last.max()) + 1
+            w = lo + np.searchsorted(self.key[lo:hi], distance + self.base[line], side="right")
+        elif guess is None:
+            w = np.zeros(0, dtype=np.int64)
         else:
             w = guess.copy()
         w = np.clip(w, first + 1, last + 1)
