@@ -81,7 +81,13 @@ def _steps(
     norm = np.hypot(d[:, 0], d[:, 1])
     norm[norm == 0] = 1.0
     normal = np.column_stack([-d[:, 1] / norm, d[:, 0] / norm])
-    return owner, centre, normal, along
+    band = road_geometry._Band(
+        np.ascontiguousarray(centre[:, 0]),
+        np.ascontiguousarray(centre[:, 1]),
+        np.ascontiguousarray(normal[:, 0]),
+        np.ascontiguousarray(normal[:, 1]),
+    )
+    return owner, along, band
 
 
 def _side_bins(*args: Any, **params: Any) -> pd.DataFrame:

@@ -80,3 +80,34 @@ def test_a_lazy_editable_cover_unions_only_the_tiles_asked_for_and_gives_the_sam
     assert lazy.area == pytest.approx(whole.area, rel=1e-12)  # the pieces summed in another order
     assert sorted(lazy.pieces) == sorted(whole.pieces)
     assert all(shapely.equals_exact(lazy.pieces[t], whole.pieces[t], 0) for t in whole.pieces)
+
+
+def test_groups_from_the_pairs_still_apart_are_those_of_every_intersecting_pair() -> None:
+    """A tile's groups of intersecting polygons, found by testing first one pair per polygon
+    and then only the pairs still between groups, are those of all intersecting pairs: for
+    chains of overlapping strips, boxes that only share an edge or a corner, and triangles
+    whose boxes meet although they do not."""
+    from gardencity.toolkit.cover import _components, _intersecting_groups
+
+    rng = np.random.default_rng(23)
+    starts = rng.uniform(0, 2000, (60, 2))
+    bends = starts[:, None, :] + np.cumsum(rng.uniform(-80, 120, (60, 6, 2)), axis=1)
+    lines = shapely.linestrings(np.concatenate([starts[:, None, :], bends], axis=1))
+    pieces = shapely.get_parts(shapely.segmentize(lines, 40.0))
+    strips = shapely.buffer(pieces, rng.uniform(2, 9, len(pieces)), cap_style="flat")
+    touching = [shapely.box(3000 + 10 * i, 0, 3010 + 10 * i, 10) for i in range(5)]
+    corners = [
+        shapely.box(3000 + 10 * i, 100 + 10 * i, 3010 + 10 * i, 110 + 10 * i) for i in range(4)
+    ]
+    apart = [
+        shapely.Polygon([(4000 + 20 * i, 0), (4030 + 20 * i, 0), (4000 + 20 * i, 30)])
+        for i in range(6)
+    ] + [shapely.Polygon([(4030, 30), (4030, 1), (4001, 30)])]
+    parts = np.concatenate([strips, touching, corners, apart, rng.permutation(strips)[:40]])
+    a, b = shapely.STRtree(parts).query(parts, predicate="intersects")
+    expected = _components(len(parts), a, b)
+    assert len(np.unique(expected)) < len(parts) - 20  # many groups of several
+    for rounds in (0, 1, 2, 5):
+        assert np.array_equal(_intersecting_groups(parts, rounds), expected)
+    one = np.array([shapely.box(0, 0, 1, 1)])
+    assert _intersecting_groups(one).tolist() == [0]

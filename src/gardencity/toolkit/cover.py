@@ -42,6 +42,36 @@ def _components(n: int, a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt
             labels = jumped
 
 
+def _intersecting_groups(parts: npt.NDArray[np.object_], rounds: int = 2) -> npt.NDArray[np.intp]:
+    """:func:`_components` of ``parts`` joined where they intersect.
+
+    Of the pairs whose boxes meet, only those still between different groups are tested: in
+    the first ``rounds`` one pair per polygon, then all that are left (a group joined by the
+    pairs tested first needs no test inside it; the groups are the same as from every pair).
+    """
+    n = len(parts)
+    a, b = shapely.STRtree(parts).query(parts)
+    keep = a < b
+    a, b = a[keep], b[keep]
+    labels = np.arange(n)
+    joined_a, joined_b = [a[:0]], [b[:0]]
+    pending = np.arange(len(a))
+    for r in range(rounds + 1):
+        pending = pending[labels[a[pending]] != labels[b[pending]]]
+        if not pending.size:
+            break
+        test = pending
+        if r < rounds:  # the first pair left of each polygon
+            _, first = np.unique(a[pending], return_index=True)
+            test = pending[first]
+            pending = np.delete(pending, first)
+        hit = shapely.intersects(parts[a[test]], parts[b[test]])
+        joined_a.append(a[test[hit]])
+        joined_b.append(b[test[hit]])
+        labels = _components(n, np.concatenate(joined_a), np.concatenate(joined_b))
+    return labels
+
+
 def _union_by_group(polygons: npt.NDArray[np.object_]) -> shapely.Geometry:
     """``union_all(polygons)``, computed group by group.
 
@@ -55,8 +85,7 @@ def _union_by_group(polygons: npt.NDArray[np.object_]) -> shapely.Geometry:
         return shapely.Polygon()
     if len(parts) == 1:
         return parts[0]
-    a, b = shapely.STRtree(parts).query(parts, predicate="intersects")
-    labels = _components(len(parts), a, b)
+    labels = _intersecting_groups(parts)
     sizes = np.bincount(labels, minlength=len(parts))
     alone = sizes[labels] == 1
     out = [parts[alone]]

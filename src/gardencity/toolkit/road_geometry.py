@@ -49,6 +49,7 @@ class LineAxes:
         if len(lines) and count.min() < 2:
             raise ValueError("LineAxes needs non-empty LineStrings (explode multi-parts first).")
         self.xy = coords
+        self.x, self.y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
         self.first = np.cumsum(count) - count
         self.last = self.first + count - 1
         d = coords[1:] - coords[:-1]
@@ -151,9 +152,25 @@ class LineAxes:
         """The points, and the end vertex ``w`` of each one's segment: the first vertex after
         the line's start with ``cum[w] > distance``. ``guess``: ``w`` of points close by
         (corrected by exact steps, so the points are the same as without it)."""
-        first, last = self.first[line], self.last[line]
-        if guess is None:
-            w = np.searchsorted(self.key, distance + self.base[line], side="right")
+        x, y, w = self._xy_on_segments(line, distance, guess)
+        return np.column_stack([x, y]), w
+
+    def _xy_on_segments(
+        self,
+        line: npt.NDArray[np.int64],
+        distance: npt.NDArray[np.float64],
+        guess: npt.NDArray[np.int64] | None = None,
+        ends: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None,
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """:meth:`_points_on_segments` with the coordinates apart; ``ends``: the first and last
+        vertex of each point's line, if already at hand."""
+        first, last = (self.first[line], self.last[line]) if ends is None else ends
+        if guess is None and len(line):
+            # within the vertices of the lines asked for (no other vertex lies between)
+            lo, hi = int(first.min()), int(last.max()) + 1
+            w = lo + np.searchsorted(self.key[lo:hi], distance + self.base[line], side="right")
+        elif guess is None:
+            w = np.zeros(0, dtype=np.int64)
         else:
             w = guess.copy()
         w = np.clip(w, first + 1, last + 1)
@@ -168,19 +185,30 @@ class LineAxes:
                 (w[todo] <= last[todo])
                 & (self.cum[np.minimum(w[todo], last[todo])] <= distance[todo])
             ]
-        past = np.flatnonzero(w > last)  # at or beyond the line's length: its last vertex
-        v = w - 1
-        v[past] = last[past] - 1
-        p0, p1 = self.xy[v], self.xy[v + 1]
+        past = w > last  # at or beyond the line's length: its last vertex
+        v = np.where(past, last - 1, w - 1)
         with np.errstate(divide="ignore", invalid="ignore"):  # seg = 0 only where past
             frac = (distance - self.cum[v]) / self.seg[v]
         frac[past] = 1.0
-        out: npt.NDArray[np.float64] = (p1 - p0) * frac[:, None] + p0
-        at_start = np.flatnonzero(frac <= 0.0)
-        out[at_start] = p0[at_start]
-        at_end = np.flatnonzero(frac >= 1.0)
-        out[at_end] = p1[at_end]
-        return out, w
+        at_start, at_end = frac <= 0.0, frac >= 1.0
+        x, y = (self._on_segment(c, v, frac, at_start, at_end) for c in (self.x, self.y))
+        return x, y, w
+
+    @staticmethod
+    def _on_segment(
+        coord: npt.NDArray[np.float64],
+        v: npt.NDArray[np.int64],
+        frac: npt.NDArray[np.float64],
+        at_start: npt.NDArray[np.bool_],
+        at_end: npt.NDArray[np.bool_],
+    ) -> npt.NDArray[np.float64]:
+        """One coordinate of ``p0 + (p1 − p0) × frac`` on the segments from vertices ``v``
+        (``p0`` itself at or before the start, ``p1`` at or past the end)."""
+        c0, c1 = coord[v], coord[v + 1]
+        out: npt.NDArray[np.float64] = (c1 - c0) * frac + c0
+        np.copyto(out, c0, where=at_start)
+        np.copyto(out, c1, where=at_end)
+        return out
 
 
 def road_pieces(
@@ -254,69 +282,85 @@ def _on_left_side(pieces: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> npt.NDAr
     return keep
 
 
+@dataclass(frozen=True)
+class _Band:
+    """The sample steps of a run of lines: each one's centre on the axis and unit normal."""
+
+    cx: npt.NDArray[np.float64]
+    cy: npt.NDArray[np.float64]
+    nx: npt.NDArray[np.float64]
+    ny: npt.NDArray[np.float64]
+
+
 def _steps(
     axes: LineAxes,
     lines: npt.NDArray[np.int64],
     lengths: npt.NDArray[np.float64],
     n_along: npt.NDArray[np.int64],
-) -> tuple[
-    npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]
-]:
-    """The sampling steps of ``lines``: each step's line, its centre point on the axis, the
-    unit normal there (to the left) and its distance along the line."""
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], _Band]:
+    """The sampling steps of ``lines``: each step's line, its distance along the line, and
+    its centre point on the axis with the unit normal there (to the left)."""
     owner = np.repeat(lines, n_along[lines])
     k = np.arange(len(owner)) - np.repeat(
         np.cumsum(n_along[lines]) - n_along[lines], n_along[lines]
     )
-    along = (k + 0.5) * (lengths[owner] / n_along[owner])
+    length = lengths[owner]
+    along = (k + 0.5) * (length / n_along[owner])
+    ends = axes.first[owner], axes.last[owner]
     # the points either side lie on the centre's segment or close: start from it
-    centre, segment = axes._points_on_segments(owner, along)
-    eps = np.minimum(0.5, lengths[owner] / 4)
-    d = axes._points(owner, np.minimum(along + eps, lengths[owner]), segment) - axes._points(
-        owner, np.maximum(along - eps, 0.0), segment
-    )
-    norm = np.hypot(d[:, 0], d[:, 1])
+    cx, cy, segment = axes._xy_on_segments(owner, along, ends=ends)
+    eps = np.minimum(0.5, length / 4)
+    ax, ay, _ = axes._xy_on_segments(owner, np.minimum(along + eps, length), segment, ends)
+    bx, by, _ = axes._xy_on_segments(owner, np.maximum(along - eps, 0.0), segment, ends)
+    dx, dy = ax - bx, ay - by
+    norm = np.hypot(dx, dy)
     norm[norm == 0] = 1.0
-    normal = np.column_stack([-d[:, 1] / norm, d[:, 0] / norm])
-    return owner, centre, normal, along
-
-
-@dataclass(frozen=True)
-class _Band:
-    """The sample steps of a run of lines and each step's band across the line."""
-
-    centre: npt.NDArray[np.float64]
-    normal: npt.NDArray[np.float64]
-    inner: npt.NDArray[np.float64]
-    width: npt.NDArray[np.float64]
-    across: int
+    return owner, along, _Band(cx, cy, -dy / norm, dx / norm)
 
 
 def _band_counts(
     band: _Band,
+    across: tuple[int, npt.NDArray[np.float64], npt.NDArray[np.float64]],
     key: npt.NDArray[np.int64],
     size: int,
     covered: PointTest,
     within: PointTest | None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Samples and hits per key (2 × bin + 1 for the left side) across both sides' bands."""
+    """Samples and hits per key (2 × bin + 1 for the left side) across both sides' bands;
+    ``across``: the number of sample lines across each band, and its inner edge and width.
+
+    Each step's hits (and kept samples) are added up over the lines across first, so each side
+    needs one count per key; the sample points are ``centre + side × offset × normal``,
+    coordinate by coordinate."""
+    lines, inner, width = across
     n_samples = np.zeros(size, dtype=np.int64)
     n_hits = np.zeros(size, dtype=np.int64)
     for side in (1.0, -1.0):
         side_key = key + (1 if side > 0 else 0)
-        for j in range(band.across):
-            offset = band.inner + (j + 0.5) / band.across * band.width
-            xy = band.centre + side * offset[:, None] * band.normal
-            x, y = xy[:, 0], xy[:, 1]
+        hits = np.zeros(len(key), dtype=np.int64)
+        kept = np.zeros(len(key), dtype=np.int64) if within is not None else None
+        for j in range(lines):
+            offset = side * (inner + (j + 0.5) / lines * width)
+            x, y = band.cx + offset * band.nx, band.cy + offset * band.ny
             hit = covered(x, y)
-            if within is None:
-                n_samples += np.bincount(side_key, minlength=size)
-            else:
+            if kept is not None and within is not None:
                 keep = within(x, y)
-                n_samples += np.bincount(side_key[keep], minlength=size)
+                kept += keep
                 hit = hit & keep
-            n_hits += np.bincount(side_key[hit], minlength=size)
+            hits += hit
+        if kept is None:
+            n_samples += lines * np.bincount(side_key, minlength=size)
+        else:
+            n_samples += _counts(side_key, kept, size)
+        n_hits += _counts(side_key, hits, size)
     return n_samples, n_hits
+
+
+def _counts(
+    key: npt.NDArray[np.int64], weight: npt.NDArray[np.int64], size: int
+) -> npt.NDArray[np.int64]:
+    """Sum of the (small, whole) ``weight`` per ``key``."""
+    return np.rint(np.bincount(key, weights=weight, minlength=size)).astype(np.int64)
 
 
 def side_bins(
@@ -365,13 +409,12 @@ def side_bins(
         lines: npt.NDArray[np.int64],
     ) -> tuple[int, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Samples and hits per key of a run of lines, from key ``lo`` on."""
-        owner, centre, normal, along = _steps(axes, lines, lengths, n_along)
+        owner, along, band = _steps(axes, lines, lengths, n_along)
         key = 2 * (first_bin[owner] + (along // segment_length_m).astype(np.int64))
         lo, size = int(key.min()), int(key.max()) + 2 - int(key.min())
         key -= lo
-        inner, width = inner_m[owner], outer_m[owner] - inner_m[owner]
-        band = _Band(centre, normal, inner, width, across)
-        return lo, *_band_counts(band, key, size, covered, within)
+        band_across = (across, inner_m[owner], outer_m[owner] - inner_m[owner])
+        return lo, *_band_counts(band, band_across, key, size, covered, within)
 
     runs = [lines for lines in np.split(np.arange(len(lengths)), np.unique(cuts) + 1) if lines.size]
     with ThreadPoolExecutor(max_workers=threads) as pool:  # numpy releases the GIL
