@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 import numpy.typing as npt
@@ -10,7 +12,7 @@ import shapely
 
 from gardencity.toolkit.overlap import intersections
 
-__all__ = ["TiledCover"]
+__all__ = ["TiledCover", "prepared"]
 
 
 def _polygon_parts(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
@@ -70,6 +72,27 @@ def _intersecting_groups(parts: npt.NDArray[np.object_], rounds: int = 2) -> npt
         joined_b.append(b[test[hit]])
         labels = _components(n, np.concatenate(joined_a), np.concatenate(joined_b))
     return labels
+
+
+@contextmanager
+def prepared(geoms: npt.NDArray[np.object_]) -> Iterator[None]:
+    """``geoms`` prepared for predicates while in the block; those that were not prepared
+    before are released after it, so that their indexes (hundreds of MB for a city's
+    residential parcels) do not stay with the geometries for the rest of the run.
+
+    >>> boxes = np.array([shapely.box(0, 0, 1, 1)])
+    >>> with prepared(boxes):
+    ...     bool(shapely.is_prepared(boxes[0]))
+    True
+    >>> bool(shapely.is_prepared(boxes[0]))
+    False
+    """
+    fresh = geoms[~shapely.is_prepared(geoms)]
+    shapely.prepare(fresh)
+    try:
+        yield
+    finally:
+        shapely.destroy_prepared(fresh)
 
 
 def _union_by_group(polygons: npt.NDArray[np.object_]) -> shapely.Geometry:
@@ -246,8 +269,8 @@ class TiledCover:
         # pairs whose boxes meet, then the predicates on them: a few large polygons (zones)
         # prepared once test the pieces faster than every piece prepared against them
         piece_i, poly_i = shapely.STRtree(polygons).query(self._array)
-        shapely.prepare(polygons)
-        meet = shapely.intersects(polygons[poly_i], self._array[piece_i])
+        with prepared(polygons):
+            meet = shapely.intersects(polygons[poly_i], self._array[piece_i])
         piece_i, poly_i = piece_i[meet], poly_i[meet]
         piece_box, poly_box = shapely.bounds(self._array)[piece_i], shapely.bounds(polygons)[poly_i]
         inside = (piece_box[:, :2] < poly_box[:, :2]).all(axis=1) & (
