@@ -8,6 +8,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -20,6 +21,7 @@ from gardencity.toolkit import (
     road_pieces,
     shared,
 )
+from gardencity.toolkit.overlap import in_threads
 from gardencity.whatif.states import EDITED_LAYERS, Layers, StraightCoverage
 
 __all__ = ["GreenwayCoverage", "Recomputed", "RoadGreen"]
@@ -36,23 +38,21 @@ class RoadGreen:
         green = layers.green.frame
         # once per run: the base run's own if its measure shared them
         self.segments = shared(run, road_green_segments, layers.zones, roads, green, **params)
-        pieces = road_pieces(roads, layers.zones, list(params["grades"]))
-        surveyed = pieces.get("green_ratio", pd.Series(np.nan, index=pieces.index))
         width = self.segments["red_line_width_m"].to_numpy(dtype=float)
-        self.measured = np.flatnonzero(surveyed.isna().to_numpy() & ~np.isnan(width))
-        self.corridors = np.asarray(
-            shapely.buffer(
-                self.segments.geometry.to_numpy()[self.measured],
-                width[self.measured] / 2.0,
-                cap_style="flat",
-            ),
-            dtype=object,
+        measured = ~np.isnan(width)
+        if "green_ratio" in roads:  # a surveyed ratio stands; the segments are these pieces
+            pieces = road_pieces(roads, layers.zones, list(params["grades"]))
+            measured &= pieces["green_ratio"].isna().to_numpy()
+        self.measured = np.flatnonzero(measured)
+        self.corridors, self.corridor_of = _corridors(
+            self.segments.geometry.to_numpy()[self.measured], width[self.measured]
         )
         self.corridor_area = shapely.area(self.corridors)
         self.tree = shapely.STRtree(self.corridors)
-        # the green spaces that reach a corridor (others join the cover when added)
+        # the green spaces whose boxes meet a corridor's, as the measure unions them (others
+        # join the cover when added)
         geoms = green.geometry.to_numpy()
-        near = np.unique(shapely.STRtree(geoms).query(self.corridors, predicate="intersects")[1])
+        near = np.unique(shapely.STRtree(geoms).query(self.corridors)[1])
         self.cover = EditableCover(
             green.index[near], geoms[near], tile_m=CORRIDOR_TILE_M, lazy=True
         )
@@ -63,8 +63,10 @@ class RoadGreen:
     def _remeasure(self, geom: shapely.Geometry) -> None:
         hit = np.asarray(self.tree.query(geom, predicate="intersects"), dtype=np.int64)
         if hit.size:
-            covered = self.cover.overlap_areas(self.corridors[hit])
-            self.ratio[self.measured[hit]] = covered / self.corridor_area[hit]
+            share = np.zeros(len(self.corridors))
+            share[hit] = self.cover.overlap_areas(self.corridors[hit]) / self.corridor_area[hit]
+            rows = np.flatnonzero(np.isin(self.corridor_of, hit))  # the segments along them
+            self.ratio[self.measured[rows]] = share[self.corridor_of[rows]]
 
     def add_green(self, key: Hashable) -> None:
         geom = self.layers.green.one(key).geometry.iloc[0]
@@ -99,6 +101,27 @@ class RoadGreen:
             np.where(self.evaluated, 0.0, length), zone_ids, zones
         ).to_dict()
         return result
+
+
+def _corridors(
+    lines: npt.NDArray[np.object_], widths: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]:
+    """The red-line corridors of ``lines`` as the measure buffers them, each line and width
+    once (a road in a district is also a piece of the city zone), and each line's corridor."""
+    keys = np.array(
+        [w + np.float64(d).tobytes() for w, d in zip(shapely.to_wkb(lines), widths, strict=True)],
+        dtype=object,
+    )
+    _, first, again = np.unique(keys, return_index=True, return_inverse=True)
+    corridors = np.empty(len(first), dtype=object)
+
+    def buffer(rows: slice) -> None:
+        corridors[rows] = shapely.buffer(
+            lines[first[rows]], widths[first[rows]] / 2.0, cap_style="flat"
+        )
+
+    in_threads(buffer, len(first))  # each line on its own: the same corridors
+    return corridors, np.asarray(again, dtype=np.intp).reshape(-1)
 
 
 class GreenwayCoverage(StraightCoverage):
