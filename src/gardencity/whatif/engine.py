@@ -293,7 +293,9 @@ class IncrementalAssessment:
             base = self.base.result(spec.id)
             state_key = self._spec_state.get(spec.id)
             if state_key is not None and state_key not in cache:
-                cache[state_key] = self._states[state_key].series()
+                state = self._states[state_key]
+                # a measure whose layers are as assessed keeps the base run's result
+                cache[state_key] = state.series() if self.layers.edited(state.reads) else None
             series = cache.get(state_key) if state_key is not None else None
             if series is None:  # not changed by the edits
                 results.append(base)

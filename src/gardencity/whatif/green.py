@@ -26,6 +26,8 @@ class GreenSpaceRatio:
     """The counted green space's tiled union, the adjoining other green space's, and per tile
     the area of each (the other one minus the counted one) inside each zone."""
 
+    reads: tuple[str, ...] = ("green_spaces", "land_use")
+
     def __init__(self, params: Mapping[str, Any], layers: Layers) -> None:
         self.p, self.layers = params, layers
         self.tolerance = float(params.get("adjacency_tolerance_m", 1.0))

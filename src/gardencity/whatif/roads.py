@@ -16,7 +16,6 @@ from gardencity.indicators.roads import CORRIDOR_TILE_M, road_green_segments
 from gardencity.toolkit import (
     EditableCover,
     RunContext,
-    per_zone,
     ratio_result,
     road_pieces,
     shared,
@@ -31,6 +30,8 @@ class RoadGreen:
     """road_green_compliance: each road piece's red-line corridor and its green share, with
     the green spaces' tiled union; an edit re-measures the corridors it touches."""
 
+    reads: tuple[str, ...] = ("green_spaces",)
+
     def __init__(
         self, params: Mapping[str, Any], layers: Layers, roads: gpd.GeoDataFrame, run: RunContext
     ):
@@ -40,7 +41,8 @@ class RoadGreen:
         self.segments = shared(run, road_green_segments, layers.zones, roads, green, **params)
         width = self.segments["red_line_width_m"].to_numpy(dtype=float)
         measured = ~np.isnan(width)
-        if "green_ratio" in roads:  # a surveyed ratio stands; the segments are these pieces
+        if "green_ratio" in roads and roads["green_ratio"].notna().any():
+            # a surveyed ratio stands; the segments are these pieces
             pieces = road_pieces(roads, layers.zones, list(params["grades"]))
             measured &= pieces["green_ratio"].isna().to_numpy()
         self.measured = np.flatnonzero(measured)
@@ -59,6 +61,7 @@ class RoadGreen:
         self.ratio = self.segments["green_ratio"].to_numpy(dtype=float, copy=True)
         self.required = self.segments["required_ratio"].to_numpy(dtype=float)
         self.evaluated = self.segments["evaluated"].to_numpy(bool)
+        self.zone_codes = layers.zones.index.get_indexer(self.segments["zone_id"].to_numpy())
 
     def _remeasure(self, geom: shapely.Geometry) -> None:
         hit = np.asarray(self.tree.query(geom, predicate="intersects"), dtype=np.int64)
@@ -85,21 +88,25 @@ class RoadGreen:
     def remove_parcel(self, key: Hashable) -> None:
         return None
 
+    def _per_zone(self, values: npt.NDArray[np.float64]) -> pd.Series:
+        """As :func:`toolkit.per_zone` (the same sums), grouped by the zones' positions."""
+        zones = self.layers.zones.index
+        sums = pd.Series(values).groupby(self.zone_codes).sum()
+        sums = sums[sums.index >= 0]  # a zone not among the zones (as per_zone drops it)
+        sums.index = zones[sums.index.to_numpy()]
+        return sums.reindex(zones, fill_value=0.0).astype(float)
+
     def series(self) -> pd.Series:
-        zones = self.layers.zones
-        zone_ids = self.segments["zone_id"].to_numpy()
         length = self.segments["length_m"].to_numpy(dtype=float)
         compliant = self.evaluated & (self.ratio >= self.required - 1e-12)
         result = ratio_result(
-            per_zone(np.where(compliant, length, 0.0), zone_ids, zones),
-            per_zone(np.where(self.evaluated, length, 0.0), zone_ids, zones),
+            self._per_zone(np.where(compliant, length, 0.0)),
+            self._per_zone(np.where(self.evaluated, length, 0.0)),
             name="road_green_compliance",
             numerator_unit="m",
             denominator_unit="m",
         )
-        result.attrs["excluded_m"] = per_zone(
-            np.where(self.evaluated, 0.0, length), zone_ids, zones
-        ).to_dict()
+        result.attrs["excluded_m"] = self._per_zone(np.where(self.evaluated, 0.0, length)).to_dict()
         return result
 
 
@@ -129,6 +136,7 @@ class GreenwayCoverage(StraightCoverage):
     buffers (only residential edits change it)."""
 
     name = "greenway_service_coverage"
+    reads: tuple[str, ...] = ("land_use",)
 
     def __init__(
         self, params: Mapping[str, Any], layers: Layers, greenways: gpd.GeoDataFrame
@@ -159,7 +167,7 @@ class Recomputed:
         layers: Layers,
     ) -> None:
         self.measure, self.arguments, self.params, self.layers = measure, arguments, params, layers
-        self.reads = [name for name in EDITED_LAYERS if name in arguments]
+        self.reads: tuple[str, ...] = tuple(name for name in EDITED_LAYERS if name in arguments)
         self.seen = {name: layers.versions[name] for name in self.reads}
 
     def add_green(self, key: Hashable) -> None:

@@ -117,6 +117,17 @@ class Layers:
             self.parcels.removed.add(key)
         self.versions["land_use"] += 1
 
+    def edited(self, names: tuple[str, ...]) -> bool:
+        """Whether any of the layers ``names`` differs from the assessed one now (edits taken
+        out again leave it as it was)."""
+        rows = {"green_spaces": self.green, "land_use": self.parcels}
+        for name in names:
+            if name in rows and (rows[name].added or rows[name].removed):
+                return True
+            if name in ("canopy", "vegetation") and self.canopy.corridors:
+                return True
+        return False
+
     def shade(self, key: Hashable, corridor: shapely.Geometry) -> None:
         self.canopy.shade(key, corridor)
         self.versions["canopy"] += 1
@@ -133,6 +144,8 @@ EDITED_LAYERS = ("green_spaces", "land_use", "canopy", "vegetation")
 
 
 class MeasureState(Protocol):
+    reads: tuple[str, ...]  # the edited layers its measure reads
+
     def add_green(self, key: Hashable) -> None: ...
     def remove_green(self, key: Hashable) -> None: ...
     def add_parcel(self, key: Hashable) -> None: ...
@@ -232,6 +245,7 @@ class StraightCoverage:
     """park_service_coverage: the buffers' tiled union and each piece's covered area."""
 
     name = "park_service_coverage"
+    reads: tuple[str, ...] = ("green_spaces", "land_use")
 
     def __init__(
         self, params: Mapping[str, Any], layers: Layers, *, cover: EditableCover | None = None
@@ -318,6 +332,8 @@ class StraightCoverage:
 class WalkingCoverage:
     """park_service_coverage_walking: network distance to every node per radius, and the
     residential cells snapped to the network."""
+
+    reads: tuple[str, ...] = ("green_spaces", "land_use")
 
     def __init__(self, params: Mapping[str, Any], layers: Layers) -> None:
         assert layers.walk_graph is not None
@@ -471,6 +487,8 @@ class WalkingCoverage:
 
 class _GreenOnly:
     """A state that residential edits do not touch."""
+
+    reads: tuple[str, ...] = ("green_spaces",)
 
     def add_parcel(self, key: Hashable) -> None:
         return None
