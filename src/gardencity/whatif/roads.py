@@ -61,7 +61,8 @@ class RoadGreen:
         self.ratio = self.segments["green_ratio"].to_numpy(dtype=float, copy=True)
         self.required = self.segments["required_ratio"].to_numpy(dtype=float)
         self.evaluated = self.segments["evaluated"].to_numpy(bool)
-        self.zone_codes = layers.zones.index.get_indexer(self.segments["zone_id"].to_numpy())
+        # the zones' codes in the order of their ids, as grouping by the ids orders them
+        self.zone_codes = pd.factorize(self.segments["zone_id"].to_numpy(), sort=True)
 
     def _remeasure(self, geom: shapely.Geometry) -> None:
         hit = np.asarray(self.tree.query(geom, predicate="intersects"), dtype=np.int64)
@@ -90,11 +91,11 @@ class RoadGreen:
 
     def _per_zone(self, values: npt.NDArray[np.float64]) -> pd.Series:
         """As :func:`toolkit.per_zone` (the same sums), grouped by the zones' positions."""
-        zones = self.layers.zones.index
-        sums = pd.Series(values).groupby(self.zone_codes).sum()
-        sums = sums[sums.index >= 0]  # a zone not among the zones (as per_zone drops it)
-        sums.index = zones[sums.index.to_numpy()]
-        return sums.reindex(zones, fill_value=0.0).astype(float)
+        codes, names = self.zone_codes
+        sums = pd.Series(values).groupby(codes).sum()
+        sums = sums[sums.index >= 0]  # no zone (grouping by the ids leaves it out too)
+        sums.index = names[sums.index.to_numpy()]
+        return sums.reindex(self.layers.zones.index, fill_value=0.0).astype(float)
 
     def series(self) -> pd.Series:
         length = self.segments["length_m"].to_numpy(dtype=float)
