@@ -23,7 +23,7 @@ from gardencity.toolkit import (
 from gardencity.toolkit.overlap import in_threads
 from gardencity.whatif.states import EDITED_LAYERS, Layers, StraightCoverage
 
-__all__ = ["GreenwayCoverage", "Recomputed", "RoadGreen"]
+__all__ = ["GreenwayCoverage", "GreenwaysWhenEdited", "Recomputed", "RoadGreen"]
 
 
 class RoadGreen:
@@ -154,6 +154,38 @@ class GreenwayCoverage(StraightCoverage):
 
     def remove_green(self, key: Hashable) -> None:
         return None
+
+
+class GreenwaysWhenEdited:
+    """greenway_service_coverage, followed from the first residential edit on: only those
+    change it, and until one the base run's result stands (a drawn park sets up nothing)."""
+
+    reads: tuple[str, ...] = ("land_use",)
+
+    def __init__(
+        self, params: Mapping[str, Any], layers: Layers, greenways: gpd.GeoDataFrame
+    ) -> None:
+        self.params, self.layers, self.greenways = params, layers, greenways
+        self.state: GreenwayCoverage | None = None
+
+    def _followed(self) -> GreenwayCoverage:
+        if self.state is None:  # the assessed parcels; this first edit is applied next
+            self.state = GreenwayCoverage(self.params, self.layers, self.greenways)
+        return self.state
+
+    def add_green(self, key: Hashable) -> None:
+        return None
+
+    remove_green = add_green
+
+    def add_parcel(self, key: Hashable) -> None:
+        self._followed().add_parcel(key)
+
+    def remove_parcel(self, key: Hashable) -> None:
+        self._followed().remove_parcel(key)
+
+    def series(self) -> pd.Series | None:
+        return None if self.state is None else self.state.series()
 
 
 class Recomputed:

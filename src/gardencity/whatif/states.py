@@ -160,8 +160,7 @@ class _Rowset:
     def __init__(self, zones: pd.Index, zone: npt.NDArray[Any], label: npt.NDArray[Any]) -> None:
         self.zones = zones
         self.zone = zones.get_indexer(pd.Index(zone))
-        self.label = np.empty(len(label), dtype=object)
-        self.label[:] = list(label)
+        self.label = np.asarray(label).astype(object)
         self.alive = np.ones(len(self.zone), dtype=bool)
         self.edits = 0  # rows appended or dropped so far
         self._totals: tuple[int, int, pd.Series] | None = None  # sums of the fixed values
