@@ -128,3 +128,26 @@ def test_overlap_areas_leave_no_prepared_index_on_the_measured_polygons() -> Non
     union = shapely.union_all(list(cover.pieces.values()))
     expected = shapely.area(shapely.intersection(polygons, union))
     assert np.allclose(areas, expected, rtol=1e-9, atol=1e-6)
+
+
+def test_taking_an_addition_out_again_gives_back_the_tiles_as_they_were() -> None:
+    """A polygon added and taken out (a what-if park drawn, read and removed) leaves each
+    tile's piece as it was; once another edit has changed one of its tiles, the tiles are
+    unioned again from the polygons left, to the same area."""
+    rng = np.random.default_rng(11)
+    xy = rng.uniform(0, 3000, (200, 2))
+    polygons = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + 150, xy[:, 1] + 90)
+    for lazy in (False, True):
+        cover = EditableCover(range(len(polygons)), polygons, tile_m=500.0, lazy=lazy)
+        cover.overlap_areas(polygons)  # every tile unioned
+        before = dict(cover.pieces)
+        park = shapely.box(900, 900, 1700, 1400)
+        changed = cover.add("park", park)
+        assert cover.remove("park") == changed
+        assert cover.pieces.keys() == before.keys()
+        assert all(cover.pieces[t] is before[t] for t in before)
+        cover.add("park", park)
+        cover.remove(int(np.flatnonzero(shapely.intersects(polygons, park))[0]))
+        cover.remove("park")  # a tile of it changed since: unioned again
+        left = np.delete(polygons, np.flatnonzero(shapely.intersects(polygons, park))[0])
+        assert cover.area == pytest.approx(shapely.union_all(left).area, rel=1e-12)

@@ -140,6 +140,24 @@ def test_the_other_indicators_and_statuses_come_from_the_base_run(
     assert coverage.inputs == base.inputs
 
 
+def test_only_indicators_that_read_an_edited_layer_are_decided_again(
+    demo_city: Path, demo_assessment: Any
+) -> None:
+    """A drawn park cannot change road shade or greenway coverage: those keep the base run's
+    results; once the park is taken out again, every indicator is the base run's."""
+    engine = IncrementalAssessment(demo_city, base=demo_assessment)
+    base = engine.base
+    key = engine.add_park(NEW_PARK)
+    now = engine.assessment()
+    for unread in ("shaded_road_coverage", "greenway_service_coverage"):
+        assert now.result(unread) is base.result(unread)
+    assert now.result("park_service_coverage") is not base.result("park_service_coverage")
+    assert now.result("park_service_coverage").value != base.result("park_service_coverage").value
+    engine.remove_park(key)
+    again = engine.assessment()
+    assert all(a is b for a, b in zip(again.indicators, base.indicators, strict=True))
+
+
 def test_edits_outside_the_city_or_not_polygons_are_refused_with_a_fix(
     whatif: IncrementalAssessment,
 ) -> None:

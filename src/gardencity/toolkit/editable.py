@@ -85,6 +85,9 @@ class EditableCover(TiledCover):
         self._position = {key: i for i, key in enumerate(self._keys)}
         self._tree = shapely.STRtree(geoms)
         self._added: dict[Hashable, shapely.Geometry] = {}
+        self._edits = 0  # edits so far; per tile, the edit that last changed it
+        self._changed_by: dict[Tile, int] = {}
+        self._before: dict[Hashable, tuple[int, dict[Tile, shapely.Geometry | None]]] = {}
         self._unbuilt: set[Tile] | None = None  # tiles of a lazy cover not unioned yet
         if lazy:
             self.pieces = {}
@@ -172,7 +175,9 @@ class EditableCover(TiledCover):
         return np.asarray(members, dtype=object)
 
     def _rebuild(self, tiles: Iterable[Tile]) -> None:
+        self._edits += 1
         for tile in tiles:
+            self._changed_by[tile] = self._edits
             if self._unbuilt:
                 self._unbuilt.discard(tile)
             box = self._box(tile)
@@ -194,7 +199,10 @@ class EditableCover(TiledCover):
         changed = set(self.tiles_of(geom))
         self._build(changed)
         self._added[key] = geom
+        self._edits += 1
+        self._before[key] = (self._edits, {tile: self.pieces.get(tile) for tile in changed})
         for tile in changed:
+            self._changed_by[tile] = self._edits
             part = shapely.intersection(geom, self._box(tile))
             old = self.pieces.get(tile)
             self._set(tile, part if old is None else shapely.union(old, part))
@@ -205,6 +213,9 @@ class EditableCover(TiledCover):
         """Take the polygon ``key`` out again; the tiles that changed."""
         if key in self._added:
             geom = self._added.pop(key)
+            edit, before = self._before.pop(key)
+            if all(self._changed_by.get(tile) == edit for tile in before):
+                return self._restore(before)  # nothing else changed its tiles since
         else:
             i = self._position.get(key)
             if i is None or not self._alive[i]:
@@ -214,6 +225,15 @@ class EditableCover(TiledCover):
         changed = set(self.tiles_of(geom))
         self._rebuild(changed)
         return changed
+
+    def _restore(self, before: dict[Tile, shapely.Geometry | None]) -> set[Tile]:
+        """The tiles as they were before an addition (taken out again)."""
+        self._edits += 1
+        for tile, piece in before.items():
+            self._changed_by[tile] = self._edits
+            self._set(tile, piece)
+        self._refresh()
+        return set(before)
 
     # The tree over the pieces is rebuilt only when a large query needs it: an edit touches a
     # few tiles, and a few polygons find their tiles by arithmetic on the grid.

@@ -35,7 +35,7 @@ from gardencity.io.workspace import Workspace
 from gardencity.messages import Catalogue
 from gardencity.standards import load_standard
 from gardencity.whatif.green import GreenSpaceRatio
-from gardencity.whatif.roads import GreenwayCoverage, Recomputed, RoadGreen
+from gardencity.whatif.roads import GreenwaysWhenEdited, Recomputed, RoadGreen
 from gardencity.whatif.shade import SHADE_HALF_WIDTH_M, ShadedRoads
 from gardencity.whatif.states import (
     EDITED_LAYERS,
@@ -71,7 +71,7 @@ def _greenways(
     params: Mapping[str, Any], layers: Layers, inputs: AssessmentInputs
 ) -> MeasureState | None:
     greenways = inputs.get("greenways")
-    return None if greenways is None else GreenwayCoverage(params, layers, greenways)
+    return None if greenways is None else GreenwaysWhenEdited(params, layers, greenways)
 
 
 def _shaded_roads(
@@ -293,7 +293,9 @@ class IncrementalAssessment:
             base = self.base.result(spec.id)
             state_key = self._spec_state.get(spec.id)
             if state_key is not None and state_key not in cache:
-                cache[state_key] = self._states[state_key].series()
+                state = self._states[state_key]
+                # a measure whose layers are as assessed keeps the base run's result
+                cache[state_key] = state.series() if self.layers.edited(state.reads) else None
             series = cache.get(state_key) if state_key is not None else None
             if series is None:  # not changed by the edits
                 results.append(base)

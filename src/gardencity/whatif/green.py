@@ -16,7 +16,8 @@ from gardencity.indicators.green_space import (
     green_space_result,
 )
 from gardencity.toolkit import Tile, matches_classes, per_tile, shared
-from gardencity.whatif.states import Layers, ZonedCover
+from gardencity.whatif.states import Layers
+from gardencity.whatif.zoned import ZonedCover
 
 __all__ = ["GreenSpaceRatio"]
 
@@ -24,6 +25,8 @@ __all__ = ["GreenSpaceRatio"]
 class GreenSpaceRatio:
     """The counted green space's tiled union, the adjoining other green space's, and per tile
     the area of each (the other one minus the counted one) inside each zone."""
+
+    reads: tuple[str, ...] = ("green_spaces", "land_use")
 
     def __init__(self, params: Mapping[str, Any], layers: Layers) -> None:
         self.p, self.layers = params, layers
@@ -43,7 +46,7 @@ class GreenSpaceRatio:
         self.counted = ZonedCover(
             list(green.index[counted]),
             green.geometry.to_numpy()[counted],
-            layers.zones,
+            layers.grid,
             union=covers.counted,
         )
         built = land[~land["category"].isin(NOT_CONSTRUCTION)] if "category" in land else land[:0]
@@ -59,7 +62,7 @@ class GreenSpaceRatio:
         self.other = ZonedCover(
             adjoining,
             np.array([self.others[k] for k in adjoining], dtype=object),
-            layers.zones,
+            layers.grid,
             union=covers.adjoining if same else None,
         )
         self.other_rows = self._other_rows(self.other.cover.pieces)
@@ -85,19 +88,17 @@ class GreenSpaceRatio:
         )
 
     def _other_rows(self, tiles: Any) -> dict[Tile, npt.NDArray[np.float64]]:
-        zones = self.other.zone_geoms
-        tiles = list(tiles)
+        """Per tile, the adjoining other green space outside the counted one in each zone."""
+        grid = self.layers.grid
 
         def areas(tile: Tile) -> npt.NDArray[np.float64]:
             piece = self.other.cover.pieces.get(tile)
             if piece is None:
-                return np.zeros(len(zones))
+                return np.zeros(len(grid))
             counted = self.counted.cover.pieces.get(tile)
-            rest = piece if counted is None else shapely.difference(piece, counted)
-            found: npt.NDArray[np.float64] = shapely.area(shapely.intersection(zones, rest))
-            return found
+            return grid.areas(tile, piece if counted is None else piece.difference(counted))
 
-        return per_tile(areas, tiles)
+        return per_tile(areas, list(tiles))
 
     def _others_near(self, geom: shapely.Geometry) -> list[Hashable]:
         hits = self.other_tree.query(geom, predicate="dwithin", distance=self.tolerance)

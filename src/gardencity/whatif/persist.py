@@ -32,7 +32,7 @@ from gardencity.whatif.engine import IncrementalAssessment
 __all__ = ["STATE_FILE", "load_engine", "save_engine", "workspace_stamp"]
 
 STATE_FILE = "whatif_state.pickle"
-_FORMAT = 4  # 4: lazy corridor cover, rows with their edit count
+_FORMAT = 5  # 5: the zones per tile kept with the layers, corridors once per line
 log = logging.getLogger(__name__)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -15,19 +16,21 @@ from gardencity.indicators.roads import CORRIDOR_TILE_M, road_green_segments
 from gardencity.toolkit import (
     EditableCover,
     RunContext,
-    per_zone,
     ratio_result,
     road_pieces,
     shared,
 )
+from gardencity.toolkit.overlap import in_threads
 from gardencity.whatif.states import EDITED_LAYERS, Layers, StraightCoverage
 
-__all__ = ["GreenwayCoverage", "Recomputed", "RoadGreen"]
+__all__ = ["GreenwayCoverage", "GreenwaysWhenEdited", "Recomputed", "RoadGreen"]
 
 
 class RoadGreen:
     """road_green_compliance: each road piece's red-line corridor and its green share, with
     the green spaces' tiled union; an edit re-measures the corridors it touches."""
+
+    reads: tuple[str, ...] = ("green_spaces",)
 
     def __init__(
         self, params: Mapping[str, Any], layers: Layers, roads: gpd.GeoDataFrame, run: RunContext
@@ -36,23 +39,22 @@ class RoadGreen:
         green = layers.green.frame
         # once per run: the base run's own if its measure shared them
         self.segments = shared(run, road_green_segments, layers.zones, roads, green, **params)
-        pieces = road_pieces(roads, layers.zones, list(params["grades"]))
-        surveyed = pieces.get("green_ratio", pd.Series(np.nan, index=pieces.index))
         width = self.segments["red_line_width_m"].to_numpy(dtype=float)
-        self.measured = np.flatnonzero(surveyed.isna().to_numpy() & ~np.isnan(width))
-        self.corridors = np.asarray(
-            shapely.buffer(
-                self.segments.geometry.to_numpy()[self.measured],
-                width[self.measured] / 2.0,
-                cap_style="flat",
-            ),
-            dtype=object,
+        measured = ~np.isnan(width)
+        if "green_ratio" in roads and roads["green_ratio"].notna().any():
+            # a surveyed ratio stands; the segments are these pieces
+            pieces = road_pieces(roads, layers.zones, list(params["grades"]))
+            measured &= pieces["green_ratio"].isna().to_numpy()
+        self.measured = np.flatnonzero(measured)
+        self.corridors, self.corridor_of = _corridors(
+            self.segments.geometry.to_numpy()[self.measured], width[self.measured]
         )
         self.corridor_area = shapely.area(self.corridors)
         self.tree = shapely.STRtree(self.corridors)
-        # the green spaces that reach a corridor (others join the cover when added)
+        # the green spaces whose boxes meet a corridor's, as the measure unions them (others
+        # join the cover when added)
         geoms = green.geometry.to_numpy()
-        near = np.unique(shapely.STRtree(geoms).query(self.corridors, predicate="intersects")[1])
+        near = np.unique(shapely.STRtree(geoms).query(self.corridors)[1])
         self.cover = EditableCover(
             green.index[near], geoms[near], tile_m=CORRIDOR_TILE_M, lazy=True
         )
@@ -60,13 +62,17 @@ class RoadGreen:
         self.compliant = self.segments["compliant"].to_numpy(dtype=bool, copy=True)
         self.required = self.segments["required_ratio"].to_numpy(dtype=float)
         self.evaluated = self.segments["evaluated"].to_numpy(bool)
+        # the zones' codes in the order of their ids, as grouping by the ids orders them
+        self.zone_codes = pd.factorize(self.segments["zone_id"].to_numpy(), sort=True)
 
     def _remeasure(self, geom: shapely.Geometry) -> None:
         hit = np.asarray(self.tree.query(geom, predicate="intersects"), dtype=np.int64)
         if hit.size:
-            ratio = self.cover.overlap_areas(self.corridors[hit]) / self.corridor_area[hit]
-            rows = self.measured[hit]
-            self.compliant[rows] = ratio >= self.required[rows] - 1e-12
+            share = np.zeros(len(self.corridors))
+            share[hit] = self.cover.overlap_areas(self.corridors[hit]) / self.corridor_area[hit]
+            rows = np.flatnonzero(np.isin(self.corridor_of, hit))  # the segments along them
+            along = self.measured[rows]
+            self.compliant[along] = share[self.corridor_of[rows]] >= self.required[along] - 1e-12
 
     def add_green(self, key: Hashable) -> None:
         geom = self.layers.green.one(key).geometry.iloc[0]
@@ -85,21 +91,46 @@ class RoadGreen:
     def remove_parcel(self, key: Hashable) -> None:
         return None
 
+    def _per_zone(self, values: npt.NDArray[np.float64]) -> pd.Series:
+        """As :func:`toolkit.per_zone` (the same sums), grouped by the zones' positions."""
+        codes, names = self.zone_codes
+        sums = pd.Series(values).groupby(codes).sum()
+        sums = sums[sums.index >= 0]  # no zone (grouping by the ids leaves it out too)
+        sums.index = names[sums.index.to_numpy()]
+        return sums.reindex(self.layers.zones.index, fill_value=0.0).astype(float)
+
     def series(self) -> pd.Series:
-        zones = self.layers.zones
-        zone_ids = self.segments["zone_id"].to_numpy()
         length = self.segments["length_m"].to_numpy(dtype=float)
         result = ratio_result(
-            per_zone(np.where(self.compliant, length, 0.0), zone_ids, zones),
-            per_zone(np.where(self.evaluated, length, 0.0), zone_ids, zones),
+            self._per_zone(np.where(self.compliant, length, 0.0)),
+            self._per_zone(np.where(self.evaluated, length, 0.0)),
             name="road_green_compliance",
             numerator_unit="m",
             denominator_unit="m",
         )
-        result.attrs["excluded_m"] = per_zone(
-            np.where(self.evaluated, 0.0, length), zone_ids, zones
-        ).to_dict()
+        result.attrs["excluded_m"] = self._per_zone(np.where(self.evaluated, 0.0, length)).to_dict()
         return result
+
+
+def _corridors(
+    lines: npt.NDArray[np.object_], widths: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]:
+    """The red-line corridors of ``lines`` as the measure buffers them, each line and width
+    once (a road in a district is also a piece of the city zone), and each line's corridor."""
+    keys = np.array(
+        [w + np.float64(d).tobytes() for w, d in zip(shapely.to_wkb(lines), widths, strict=True)],
+        dtype=object,
+    )
+    _, first, again = np.unique(keys, return_index=True, return_inverse=True)
+    corridors = np.empty(len(first), dtype=object)
+
+    def buffer(rows: slice) -> None:
+        corridors[rows] = shapely.buffer(
+            lines[first[rows]], widths[first[rows]] / 2.0, cap_style="flat"
+        )
+
+    in_threads(buffer, len(first))  # each line on its own: the same corridors
+    return corridors, np.asarray(again, dtype=np.intp).reshape(-1)
 
 
 class GreenwayCoverage(StraightCoverage):
@@ -107,6 +138,7 @@ class GreenwayCoverage(StraightCoverage):
     buffers (only residential edits change it)."""
 
     name = "greenway_service_coverage"
+    reads: tuple[str, ...] = ("land_use",)
 
     def __init__(
         self, params: Mapping[str, Any], layers: Layers, greenways: gpd.GeoDataFrame
@@ -125,6 +157,38 @@ class GreenwayCoverage(StraightCoverage):
         return None
 
 
+class GreenwaysWhenEdited:
+    """greenway_service_coverage, followed from the first residential edit on: only those
+    change it, and until one the base run's result stands (a drawn park sets up nothing)."""
+
+    reads: tuple[str, ...] = ("land_use",)
+
+    def __init__(
+        self, params: Mapping[str, Any], layers: Layers, greenways: gpd.GeoDataFrame
+    ) -> None:
+        self.params, self.layers, self.greenways = params, layers, greenways
+        self.state: GreenwayCoverage | None = None
+
+    def _followed(self) -> GreenwayCoverage:
+        if self.state is None:  # the assessed parcels; this first edit is applied next
+            self.state = GreenwayCoverage(self.params, self.layers, self.greenways)
+        return self.state
+
+    def add_green(self, key: Hashable) -> None:
+        return None
+
+    remove_green = add_green
+
+    def add_parcel(self, key: Hashable) -> None:
+        self._followed().add_parcel(key)
+
+    def remove_parcel(self, key: Hashable) -> None:
+        self._followed().remove_parcel(key)
+
+    def series(self) -> pd.Series | None:
+        return None if self.state is None else self.state.series()
+
+
 class Recomputed:
     """Any other measure that reads an edited layer: run again on the edited layers, once
     one of them has changed (until then the base run's result stands)."""
@@ -137,7 +201,7 @@ class Recomputed:
         layers: Layers,
     ) -> None:
         self.measure, self.arguments, self.params, self.layers = measure, arguments, params, layers
-        self.reads = [name for name in EDITED_LAYERS if name in arguments]
+        self.reads: tuple[str, ...] = tuple(name for name in EDITED_LAYERS if name in arguments)
         self.seen = {name: layers.versions[name] for name in self.reads}
 
     def add_green(self, key: Hashable) -> None:

@@ -116,6 +116,8 @@ class ShadedRoads:
     """shaded_road_coverage: the base run's sums, corrected by re-measuring, before and after
     the edits, only the roads within reach of the changed canopy."""
 
+    reads: tuple[str, ...] = ("canopy", "vegetation")
+
     def __init__(self, params: Mapping[str, Any], inputs: AssessmentInputs, canopy: Canopy) -> None:
         self.params, self.canopy = params, canopy
         self.zones = inputs.get("zones")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 from typing import Any, Protocol
 
 import geopandas as gpd
@@ -25,8 +25,6 @@ from gardencity.network import Snap, WalkGraph, multi_source_distances, snap_xy
 from gardencity.toolkit import (
     CellTable,
     EditableCover,
-    Tile,
-    TiledCover,
     cell_table,
     eligible_parks,
     matches_classes,
@@ -35,6 +33,10 @@ from gardencity.toolkit import (
     shared,
 )
 from gardencity.whatif.shade import Canopy
+from gardencity.whatif.zoned import ZonedCover, ZoneGrid
+
+# the tile of the measures' tiled covers (TiledCover's default), shared by the engine's own
+COVER_TILE_M = 2000.0
 
 __all__ = [
     "Layers",
@@ -43,7 +45,6 @@ __all__ = [
     "ParksPer10k",
     "StraightCoverage",
     "WalkingCoverage",
-    "ZonedCover",
 ]
 
 
@@ -94,6 +95,7 @@ class Layers:
         self.gates: gpd.GeoDataFrame | None = inputs.get("park_entrances")
         self.walk_graph: WalkGraph | None = inputs.get("walk_graph")
         self.canopy = Canopy(inputs)
+        self.grid = ZoneGrid(self.zones.geometry.to_numpy(), COVER_TILE_M)
         self.run = inputs.run  # the base run's intermediates, shared with the measures
         self.versions = dict.fromkeys(EDITED_LAYERS, 0)  # edits so far, per layer
 
@@ -115,6 +117,17 @@ class Layers:
             self.parcels.removed.add(key)
         self.versions["land_use"] += 1
 
+    def edited(self, names: tuple[str, ...]) -> bool:
+        """Whether any of the layers ``names`` differs from the assessed one now (edits taken
+        out again leave it as it was)."""
+        rows = {"green_spaces": self.green, "land_use": self.parcels}
+        for name in names:
+            if name in rows and (rows[name].added or rows[name].removed):
+                return True
+            if name in ("canopy", "vegetation") and self.canopy.corridors:
+                return True
+        return False
+
     def shade(self, key: Hashable, corridor: shapely.Geometry) -> None:
         self.canopy.shade(key, corridor)
         self.versions["canopy"] += 1
@@ -131,6 +144,8 @@ EDITED_LAYERS = ("green_spaces", "land_use", "canopy", "vegetation")
 
 
 class MeasureState(Protocol):
+    reads: tuple[str, ...]  # the edited layers its measure reads
+
     def add_green(self, key: Hashable) -> None: ...
     def remove_green(self, key: Hashable) -> None: ...
     def add_parcel(self, key: Hashable) -> None: ...
@@ -145,8 +160,7 @@ class _Rowset:
     def __init__(self, zones: pd.Index, zone: npt.NDArray[Any], label: npt.NDArray[Any]) -> None:
         self.zones = zones
         self.zone = zones.get_indexer(pd.Index(zone))
-        self.label = np.empty(len(label), dtype=object)
-        self.label[:] = list(label)
+        self.label = np.asarray(label).astype(object)
         self.alive = np.ones(len(self.zone), dtype=bool)
         self.edits = 0  # rows appended or dropped so far
         self._totals: tuple[int, int, pd.Series] | None = None  # sums of the fixed values
@@ -230,6 +244,7 @@ class StraightCoverage:
     """park_service_coverage: the buffers' tiled union and each piece's covered area."""
 
     name = "park_service_coverage"
+    reads: tuple[str, ...] = ("green_spaces", "land_use")
 
     def __init__(
         self, params: Mapping[str, Any], layers: Layers, *, cover: EditableCover | None = None
@@ -317,6 +332,8 @@ class WalkingCoverage:
     """park_service_coverage_walking: network distance to every node per radius, and the
     residential cells snapped to the network."""
 
+    reads: tuple[str, ...] = ("green_spaces", "land_use")
+
     def __init__(self, params: Mapping[str, Any], layers: Layers) -> None:
         assert layers.walk_graph is not None
         self.p, self.layers, self.graph = params, layers, layers.walk_graph
@@ -331,10 +348,13 @@ class WalkingCoverage:
         keys = parks.index.to_numpy()
         radii = parks["radius_m"].to_numpy()
         order = np.argsort(park_i, kind="stable")
-        split = np.searchsorted(park_i[order], np.arange(len(parks) + 1))
+        split = np.searchsorted(park_i[order], np.arange(len(parks) + 1)).tolist()
+        nodes_by_park = node_i[order]
         self.entrances: dict[Hashable, tuple[float, npt.NDArray[np.int64]]] = {
-            keys[i]: (float(radii[i]), node_i[order][split[i] : split[i + 1]])
-            for i in range(len(parks))
+            key: (radius, nodes_by_park[start:end])
+            for key, radius, start, end in zip(
+                keys.tolist(), radii.astype(float).tolist(), split[:-1], split[1:], strict=True
+            )
         }
         self.node_distance = {
             float(r): reach.node_distance[float(r)].copy()  # the engine's own: edits change it
@@ -346,7 +366,7 @@ class WalkingCoverage:
             _residential(layers), reach.table, reach.snap
         )
         self.cells = _Rowset(layers.zones.index, zone, label)
-        self.covered = self._covered(np.arange(len(self.cell_area)))
+        self.covered = self._covered(slice(None))  # every cell, without copying the snap
 
     def _base_reach(self, layers: Layers) -> WalkingReach:
         """The residential cells the base run's measure cut, snapped to the network, and the
@@ -427,9 +447,9 @@ class WalkingCoverage:
         self.node_distance[radius][ball] = local[ball]
         self._recheck(ball)
 
-    def _covered(self, cells: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    def _covered(self, cells: npt.NDArray[np.int64] | slice) -> npt.NDArray[np.bool_]:
         s = {k: v[cells] for k, v in self.snap.items()}
-        covered = np.zeros(len(cells), dtype=bool)
+        covered = np.zeros(len(s["distance"]), dtype=bool)
         for radius, nodes in self.node_distance.items():
             via_u = nodes[s["node_u"]] + s["to_u"]
             via_v = nodes[s["node_v"]] + s["to_v"]
@@ -464,32 +484,10 @@ class WalkingCoverage:
         )
 
 
-class ZonedCover:
-    """An editable tiled union with its area inside each zone, kept per tile."""
-
-    def __init__(
-        self,
-        keys: Sequence[Hashable],
-        geoms: npt.NDArray[np.object_],
-        zones: Any,
-        union: TiledCover | None = None,
-    ):
-        self.zone_geoms = zones.geometry.to_numpy()
-        self.cover = EditableCover(keys, geoms, union=union)  # union: the run's of the same
-        self.rows = self.cover.tile_zone_areas(self.zone_geoms, self.cover.pieces)
-
-    def update(self, tiles: set[Tile]) -> None:
-        self.rows.update(self.cover.tile_zone_areas(self.zone_geoms, tiles))
-
-    def totals(self) -> npt.NDArray[np.float64]:
-        if not self.rows:
-            return np.zeros(len(self.zone_geoms))
-        total: npt.NDArray[np.float64] = np.sum(np.stack(list(self.rows.values())), axis=0)
-        return total
-
-
 class _GreenOnly:
     """A state that residential edits do not touch."""
+
+    reads: tuple[str, ...] = ("green_spaces",)
 
     def add_parcel(self, key: Hashable) -> None:
         return None
@@ -504,7 +502,7 @@ class ParkArea(_GreenOnly):
     def __init__(self, params: Mapping[str, Any], layers: Layers) -> None:
         self.p, self.layers = params, layers
         parks = layers.green.frame[self._is_park(layers.green.frame)]
-        self.parks = ZonedCover(list(parks.index), parks.geometry.to_numpy(), layers.zones)
+        self.parks = ZonedCover(list(parks.index), parks.geometry.to_numpy(), layers.grid)
 
     def _is_park(self, green: pd.DataFrame) -> pd.Series:
         ok = matches_classes(green["green_class"], self.p["park_classes"])
@@ -547,10 +545,12 @@ class ParksPer10k(_GreenOnly):
     def _zones_of(self, green: gpd.GeoDataFrame) -> list[npt.NDArray[np.bool_] | None]:
         geoms = green.geometry.to_numpy()
         counted = matches_classes(green["green_class"], self.p["park_classes"]).to_numpy().copy()
-        counted &= shapely.area(geoms) >= float(self.p.get("min_area_m2", 0.0))
-        points = shapely.point_on_surface(geoms)
+        counted[counted] = shapely.area(geoms[counted]) >= float(self.p.get("min_area_m2", 0.0))
+        points = shapely.point_on_surface(geoms[counted])  # of the counted parks only
         zone_geoms = self.layers.zones.geometry.to_numpy()
-        inside = np.stack([shapely.contains(z, points) for z in zone_geoms], axis=1)
+        inside = np.zeros((len(geoms), len(zone_geoms)), dtype=bool)
+        if len(points):
+            inside[counted] = np.stack([shapely.contains(z, points) for z in zone_geoms], axis=1)
         return [inside[i] if counted[i] else None for i in range(len(geoms))]
 
     def add_green(self, key: Hashable) -> None:
