@@ -97,6 +97,8 @@ def test_map_shows_uncovered_residential_land(
     page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
     one = page.locator("#count-built_up_area").inner_text()
     assert "1 feature" in one and "features" not in one, one  # one built-up area, singular
+    canopy = page.locator("#layer-canopy").locator("xpath=../..").inner_text()
+    assert canopy.splitlines()[1:] == ["Tree", "Shrub", "Grass", "Other"], canopy
     page.goto("/map?lang=zh")
     page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
     # click a feature: its details appear, in words: its district by name, its area in 公顷

@@ -88,10 +88,13 @@
     if (tiled) show(...tiled, latlng); else show(def, feature, latlng);
   }
 
+  // a legend's item starts with a capital in English ("Tree", as a list's entries do)
+  const entry = (label) => label.charAt(0).toLocaleUpperCase() + label.slice(1);
+
   function legend(def) {
     if (!def.legend) return "";
     const items = Object.entries(def.legend).map(([code, [colour, label]]) =>
-      `<span><i class="swatch" style="background:${colour}"></i>${esc(def.name === "cases" ? window.gc.PAGE.case_statuses[code] || label : label)}</span>`);
+      `<span><i class="swatch" style="background:${colour}"></i>${esc(entry(def.name === "cases" ? window.gc.PAGE.case_statuses[code] || label : label))}</span>`);
     return `<div class="legend-sub">${items.join("")}</div>`;
   }
 
