@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import pytest
@@ -15,25 +14,7 @@ import shapely
 
 from gardencity.errors import NotFoundError
 from gardencity.jobs.feature_index import feature_at, feature_id_at
-from gardencity.jobs.runs import import_outputs, run_dir
 from gardencity.jobs.tiles import open_tiles
-from gardencity.reports.outputs import write_outputs
-
-
-@pytest.fixture(scope="module")
-def run_path(
-    demo_city: Path, demo_assessment: Any, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    from gardencity.db.engine import open_database
-
-    root = tmp_path_factory.mktemp("index")
-    workspace = Path(shutil.copytree(demo_city, root / "city"))
-    write_outputs(demo_assessment, root / "out")
-    db = open_database(f"sqlite:///{root / 'c.db'}")
-    with db.session() as session:
-        run_id = import_outputs(session, workspace, root / "out").id
-    db.dispose()
-    return run_dir(workspace, run_id)
 
 
 def _lonlat(points: gpd.GeoSeries) -> list[tuple[float, float]]:

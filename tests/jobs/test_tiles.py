@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import math
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ import shapely
 import shapely.geometry
 
 from gardencity.errors import NotFoundError
-from gardencity.jobs.runs import import_outputs, run_dir
 from gardencity.jobs.tiles import (
     DETAIL_ZOOM,
     MAX_ZOOM,
@@ -26,7 +24,6 @@ from gardencity.jobs.tiles import (
     tiles_available,
     write_map_tiles,
 )
-from gardencity.reports.outputs import write_outputs
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -39,22 +36,6 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
 
 def decode(data: bytes) -> dict[str, Any]:
     return dict(mapbox_vector_tile.decode(gzip.decompress(data)))
-
-
-@pytest.fixture(scope="module")
-def run_path(
-    demo_city: Path, demo_assessment: Any, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    from gardencity.db.engine import open_database
-
-    root = tmp_path_factory.mktemp("tiles")
-    workspace = Path(shutil.copytree(demo_city, root / "city"))
-    write_outputs(demo_assessment, root / "out")
-    db = open_database(f"sqlite:///{root / 'c.db'}")
-    with db.session() as session:
-        run_id = import_outputs(session, workspace, root / "out").id
-    db.dispose()
-    return run_dir(workspace, run_id)
 
 
 def test_an_imported_run_has_tiles_of_every_heavy_layer(run_path: Path, demo_city: Path) -> None:

@@ -26,6 +26,7 @@ from gardencity.toolkit import (
     district_of,
     per_zone,
     ratio_result,
+    red_line_corridors,
     remainder,
     require_columns,
     require_raster_crs,
@@ -348,20 +349,7 @@ def _corridor_green_ratio(
     are measured exactly (``areas_in_union``). A bound must clear the threshold by 1e-7 of the
     corridor's area, far beyond the rounding of either computation.
     """
-    # a road inside a district is also a piece of the city zone: measure each line once
-    keys = np.array(
-        [w + np.float64(d).tobytes() for w, d in zip(shapely.to_wkb(lines), width, strict=True)],
-        dtype=object,
-    )
-    _, first, again = np.unique(keys, return_index=True, return_inverse=True)
-    corridor = np.empty(len(first), dtype=object)
-
-    def buffer(rows: slice) -> None:
-        corridor[rows] = shapely.buffer(
-            lines[first[rows]], width[first[rows]] / 2.0, cap_style="flat"
-        )
-
-    in_threads(buffer, len(first))  # each line on its own: the same corridors
+    corridor, first, again = red_line_corridors(lines, width)
     area = shapely.area(corridor)
     need = (required - 1e-12) * area[again]
     slack = 1e-7 * area[again]

@@ -9,8 +9,9 @@ Everything here is public and documented; import from the package
 * :mod:`~gardencity.toolkit.cover`: ``TiledCover``, the union of many polygons tile by tile;
 * :mod:`~gardencity.toolkit.editable`: ``EditableCover``, a tiled union polygons join and leave;
 * :mod:`~gardencity.toolkit.overlap`: ``areas_in_union``, many small polygons inside a union;
-* :mod:`~gardencity.toolkit.corridor_bounds`: ``corridor_cover_settled``, road corridors surely
-  more or less covered by a union than a threshold, from rectangle clips;
+* :mod:`~gardencity.toolkit.corridor_bounds`: ``red_line_corridors``, roads' red-line
+  corridors, and ``corridor_cover_settled``, those surely more or less covered by a union
+  than a threshold, from rectangle clips;
 * :mod:`~gardencity.toolkit.rasters`: pixel counts and sums per zone;
 * :mod:`~gardencity.toolkit.cells`: grid cells of polygons as numbers (area, interior point);
 * :mod:`~gardencity.toolkit.service`: parks that serve residents, residential pieces, coverage;
@@ -27,7 +28,7 @@ from __future__ import annotations
 from gardencity.toolkit.cells import CellTable, cell_table
 from gardencity.toolkit.checks import require_columns, require_projected, require_same_crs
 from gardencity.toolkit.classes import matches_classes
-from gardencity.toolkit.corridor_bounds import corridor_cover_settled
+from gardencity.toolkit.corridor_bounds import corridor_cover_settled, red_line_corridors
 from gardencity.toolkit.cover import TiledCover
 from gardencity.toolkit.editable import EditableCover, Tile, per_tile
 from gardencity.toolkit.overlap import areas_in_union
@@ -86,6 +87,7 @@ __all__ = [
     "raster_class_counts",
     "raster_zone_sums",
     "ratio_result",
+    "red_line_corridors",
     "remainder",
     "require_columns",
     "require_projected",

@@ -21,11 +21,38 @@ import shapely
 
 from gardencity.toolkit.overlap import in_threads
 
-__all__ = ["corridor_cover_settled"]
+__all__ = ["corridor_cover_settled", "red_line_corridors"]
 
 Objects = npt.NDArray[np.object_]
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.intp]
+
+
+def red_line_corridors(lines: Objects, widths: Floats) -> tuple[Objects, Ints, Ints]:
+    """The red-line corridors of road ``lines`` (each buffered by half its width, flat ends),
+    one per distinct line and width (a road in a district is also a piece of the city zone):
+    the corridors, the row of each one's line, and each line's corridor. Buffered on two
+    threads, each line on its own: the same corridors as one call.
+
+    >>> lines = np.array([shapely.LineString([(0, 0), (10, 0)])] * 2, dtype=object)
+    >>> corridors, first, of = red_line_corridors(lines, np.array([4.0, 4.0]))
+    >>> float(shapely.area(corridors[0])), first.tolist(), of.tolist()
+    (40.0, [0], [0, 0])
+    """
+    keys = np.array(
+        [w + np.float64(d).tobytes() for w, d in zip(shapely.to_wkb(lines), widths, strict=True)],
+        dtype=object,
+    )
+    _, first, again = np.unique(keys, return_index=True, return_inverse=True)
+    corridors = np.empty(len(first), dtype=object)
+
+    def buffer(rows: slice) -> None:
+        corridors[rows] = shapely.buffer(
+            lines[first[rows]], widths[first[rows]] / 2.0, cap_style="flat"
+        )
+
+    in_threads(buffer, len(first))
+    return corridors, first, np.asarray(again, dtype=np.intp).reshape(-1)
 
 
 class _Frames:

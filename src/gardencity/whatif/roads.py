@@ -17,10 +17,10 @@ from gardencity.toolkit import (
     EditableCover,
     RunContext,
     ratio_result,
+    red_line_corridors,
     road_pieces,
     shared,
 )
-from gardencity.toolkit.overlap import in_threads
 from gardencity.whatif.states import EDITED_LAYERS, Layers, StraightCoverage
 
 __all__ = ["GreenwayCoverage", "GreenwaysWhenEdited", "Recomputed", "RoadGreen"]
@@ -46,7 +46,7 @@ class RoadGreen:
             pieces = road_pieces(roads, layers.zones, list(params["grades"]))
             measured &= pieces["green_ratio"].isna().to_numpy()
         self.measured = np.flatnonzero(measured)
-        self.corridors, self.corridor_of = _corridors(
+        self.corridors, _, self.corridor_of = red_line_corridors(
             self.segments.geometry.to_numpy()[self.measured], width[self.measured]
         )
         self.corridor_area = shapely.area(self.corridors)
@@ -110,27 +110,6 @@ class RoadGreen:
         )
         result.attrs["excluded_m"] = self._per_zone(np.where(self.evaluated, 0.0, length)).to_dict()
         return result
-
-
-def _corridors(
-    lines: npt.NDArray[np.object_], widths: npt.NDArray[np.float64]
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]:
-    """The red-line corridors of ``lines`` as the measure buffers them, each line and width
-    once (a road in a district is also a piece of the city zone), and each line's corridor."""
-    keys = np.array(
-        [w + np.float64(d).tobytes() for w, d in zip(shapely.to_wkb(lines), widths, strict=True)],
-        dtype=object,
-    )
-    _, first, again = np.unique(keys, return_index=True, return_inverse=True)
-    corridors = np.empty(len(first), dtype=object)
-
-    def buffer(rows: slice) -> None:
-        corridors[rows] = shapely.buffer(
-            lines[first[rows]], widths[first[rows]] / 2.0, cap_style="flat"
-        )
-
-    in_threads(buffer, len(first))  # each line on its own: the same corridors
-    return corridors, np.asarray(again, dtype=np.intp).reshape(-1)
 
 
 class GreenwayCoverage(StraightCoverage):
