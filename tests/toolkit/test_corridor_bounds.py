@@ -67,3 +67,16 @@ def test_a_corridor_resting_on_an_invalid_polygon_is_not_settled() -> None:
     assert settle(np.array([strip]), 0.6) == -1
     assert settle(np.array([bow_tie]), 0.6) == 0
     assert settle(np.array([shapely.Polygon()]), 0.4) == -1
+
+
+def test_corridors_no_polygon_reaches_are_settled_as_short() -> None:
+    """Green spaces that all lie away from the roads (a city's centre extract) leave every
+    corridor without a polygon beside it: each one surely falls short, without a warning."""
+    lines = np.array(
+        [shapely.LineString([(0, 0), (100, 0)]), shapely.LineString([(0, 50), (80, 90)])]
+    )
+    corridors = shapely.buffer(lines, 10.0, cap_style="flat")
+    far = np.array([shapely.box(5000, 5000, 5100, 5100)])
+    need = 0.2 * shapely.area(corridors)
+    verdict = corridor_cover_settled(lines, np.array([10.0, 10.0]), corridors, far, need, need)
+    assert verdict.tolist() == [-1, -1]

@@ -54,6 +54,15 @@ def test_a_dispatch_in_the_browser_raises_the_officers_count_without_reload(
     assert officer.evaluate("window.__stillThisPage") is True  # no reload
     badge = officer.locator("#inbox-count")
     assert badge.is_visible() and int(badge.inner_text()) == before + 1
+    # its name is the text it shows and the count in words (no label that hides the text)
+    link = officer.locator("#inbox-link")
+    assert link.get_attribute("aria-label") is None
+    name = officer.evaluate(
+        "() => [...document.getElementById('inbox-link').childNodes]"
+        ".filter((n) => !(n.getAttribute && n.getAttribute('aria-hidden')))"
+        ".map((n) => n.textContent).join('')"
+    )
+    assert name.endswith(f" {before + 1} 条未读"), name
     assert officer.errors == [] and coordinator.errors == []
     coordinator.context.close()
 

@@ -15,10 +15,13 @@ from tests.web.conftest import LiveServer, login
 DRAWN_STYLE = """() => {
     const layer = gc.mapLoaded.uncovered_residential;
     if (!layer.tiled) return layer.getLayers()[0].options;
-    const [fill, line] = layer.paintRules.map((rule) => rule.symbolizer);
-    const opacity = fill.opacity.value !== undefined ? fill.opacity.value : fill.opacity.str;
-    return { fillColor: fill.fill.str, color: line.color.str, fillOpacity: opacity };
+    const style = layer.paintRules[layer.paintRules.length - 1].symbolizer.style;
+    return { fillColor: style.fill, color: style.stroke, fillOpacity: style.fill_opacity };
 }"""
+
+
+def _capital(label: str) -> str:
+    return label[:1].upper() + label[1:]
 
 
 def _rgb(colour: str) -> str:
@@ -67,8 +70,8 @@ def test_the_map_legend_and_badges_use_the_vocabulary(
             .querySelectorAll('.legend-sub span')].map((s) => [s.innerText,
             getComputedStyle(s.querySelector('.swatch')).backgroundColor])"""
     )
-    expected = [
-        [words.label("green_classes", key, lang), _rgb(term.style.fill or "")]
+    expected = [  # each entry starts with a capital (in English)
+        [_capital(words.label("green_classes", key, lang)), _rgb(term.style.fill or "")]
         for key, term in words.green_classes.items()
         if term.style is not None
     ]

@@ -206,6 +206,8 @@ class _Pairs:
         """For the pairs ``rows``: the area of the polygon inside its corridor's rectangle."""
         out = np.zeros(len(rows))
         edges, frames = self.edges, self.frames
+        if not len(rows) or not edges.count.size:  # no polygon's box meets a corridor's
+            return out
         per_chunk = max(1, int(2e5 // max(1.0, float(edges.count.mean()))))
 
         def chunk(part: slice) -> None:
@@ -296,5 +298,5 @@ def corridor_cover_settled(
 def _argmax_per(group: npt.NDArray[np.intp], values: Floats) -> npt.NDArray[np.intp]:
     """Per group present: the row of its largest value."""
     order = np.lexsort((-values, group))
-    first = np.r_[True, np.diff(group[order]) != 0]
+    first = np.r_[True, np.diff(group[order]) != 0][: len(order)]  # none for no rows
     return order[first]

@@ -5,7 +5,8 @@
   const { t } = window.gc;
   const link = document.getElementById("inbox-link");
   const badge = document.getElementById("inbox-count");
-  if (!link || !badge) return;
+  const words = document.getElementById("inbox-unread");
+  if (!link || !badge || !words) return;
   let every = 15;
   let timer = null;
   let last = null;
@@ -14,7 +15,9 @@
     badge.hidden = count === 0;
     badge.textContent = count > 99 ? "99+" : String(count);
     link.dataset.unread = String(count);
-    link.setAttribute("aria-label", count ? `${t("nav_inbox")} · ${t("inbox_unread_n").replace("{n}", count)}` : t("nav_inbox"));
+    // said to a screen reader as words after the link's own text (the badge's number is
+    // for the eye): the link's name keeps the text it shows
+    words.textContent = count ? ` ${t("inbox_unread_n").replace("{n}", count)}` : "";
     if (last !== null && count !== last) document.dispatchEvent(new CustomEvent("gc:unread", { detail: count }));
     last = count;
   }

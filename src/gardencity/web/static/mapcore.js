@@ -207,6 +207,7 @@
       },
     };
     const paint = {
+      style,  // what it paints with (the vocabulary's style of the layer)
       before(ctx) {
         ctx.save();
         for (const { transform, paths } of batches.filter((b) => b.transform)) {
