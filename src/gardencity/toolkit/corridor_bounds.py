@@ -298,5 +298,6 @@ def corridor_cover_settled(
 def _argmax_per(group: npt.NDArray[np.intp], values: Floats) -> npt.NDArray[np.intp]:
     """Per group present: the row of its largest value."""
     order = np.lexsort((-values, group))
-    first = np.r_[True, np.diff(group[order]) != 0][: len(order)]  # none for no rows
-    return order[first]
+    first = np.ones(len(order), dtype=bool)  # none for no rows
+    first[1:] = np.diff(group[order]) != 0
+    return np.asarray(order[first], dtype=np.intp)
