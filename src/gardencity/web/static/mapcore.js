@@ -229,7 +229,8 @@
       L.GridLayer.prototype.initialize.call(this, Object.assign({ tileSize: DATA_TILE }, options));
       this.dataLayer = def.name;
       this.view = view;  // protomaps-leaflet's: the decoded tiles and the features at a point
-      this.paint = tilePainter(def, words.layers[def.name].style);
+      this.style = words.layers[def.name].style;  // what it paints with (the vocabulary's)
+      this.paint = tilePainter(def, this.style);
     },
     createTile(coords, done) {
       const canvas = L.DomUtil.create("canvas", "leaflet-tile");
