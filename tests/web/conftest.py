@@ -226,6 +226,16 @@ def watch_errors(page: Any) -> list[str]:
     return errors
 
 
+def residential_parcel(server: LiveServer) -> tuple[Any, float, float]:
+    """The largest residential parcel and a point inside it (lon, lat)."""
+    land_use = gpd.read_file(server.workspace / "city.gpkg", layer="land_use")
+    residential = land_use[land_use["code"].str.startswith("R")]
+    parcel = residential.loc[residential.geometry.area.idxmax()]
+    point = gpd.GeoSeries([parcel.geometry.representative_point()], crs=land_use.crs)
+    lonlat = point.to_crs(4326).iloc[0]
+    return parcel, lonlat.x, lonlat.y
+
+
 def login(browser: Any, server: LiveServer, username: str, **context: Any) -> Any:
     """A new browser context logged in as ``username`` through the login page."""
     ctx = browser.new_context(base_url=server.url, locale="zh-CN", **context)

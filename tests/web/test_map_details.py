@@ -1,28 +1,20 @@
 """A click on the map's tiled layers at a city's overview zooms (zoom 14, where the tiles
-carry no feature ids) shows the feature's details, looked up by the click's place; on a phone
-the details open as a sheet in view over the map, the tapped place still in sight."""
+carry no feature ids) shows the feature's details, looked up by the click's place (where the
+layer on top has nothing there, the shown layer beneath it is asked); on a phone the details
+open as a sheet in view over the map, the tapped place still in sight."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import shapely
 import shapely.geometry
 
 from gardencity.vocabulary import vocabulary
-from tests.web.conftest import ARTIFACTS, PHONE, LiveServer, login
+from tests.web.conftest import ARTIFACTS, PHONE, LiveServer, login, residential_parcel
 from tests.web.test_axe_every_page import AXE
-
-
-def _parcel(server: LiveServer) -> tuple[Any, float, float]:
-    """The largest residential parcel and a point inside it (lon, lat)."""
-    land_use = gpd.read_file(server.workspace / "city.gpkg", layer="land_use")
-    residential = land_use[land_use["code"].str.startswith("R")]
-    parcel = residential.loc[residential.geometry.area.idxmax()]
-    point = gpd.GeoSeries([parcel.geometry.representative_point()], crs=land_use.crs)
-    lonlat = point.to_crs(4326).iloc[0]
-    return parcel, lonlat.x, lonlat.y
 
 
 def _residential_map(browser: Any, server: LiveServer, lang: str, **context: Any) -> Any:
@@ -85,7 +77,7 @@ def _shows_the_parcel(page: Any, parcel: Any, lang: str) -> None:
 def test_a_click_at_zoom_14_shows_the_parcel_looked_up_by_place(
     browser: Any, live_server: LiveServer
 ) -> None:
-    parcel, lon, lat = _parcel(live_server)
+    parcel, lon, lat = residential_parcel(live_server)
     for lang in ("zh", "en"):
         page = _residential_map(browser, live_server, lang, viewport={"width": 1280, "height": 800})
         # zoom 14 draws the overview tiles (no ids): the parcel is asked for by its place
@@ -116,7 +108,7 @@ def test_a_click_at_zoom_14_shows_the_parcel_looked_up_by_place(
 def test_on_a_phone_the_details_open_in_view_and_close(
     browser: Any, live_server: LiveServer
 ) -> None:
-    parcel, lon, lat = _parcel(live_server)
+    parcel, lon, lat = residential_parcel(live_server)
     for lang in ("zh", "en"):
         page = _residential_map(
             browser, live_server, lang, viewport=PHONE, is_mobile=True, has_touch=True
@@ -151,3 +143,81 @@ def test_on_a_phone_the_details_open_in_view_and_close(
         assert close.is_hidden()
         assert page.errors == []
         page.context.close()
+
+
+def _off_the_uncovered_parcels(server: LiveServer) -> list[tuple[float, float]]:
+    """Places (lon, lat) inside a residential parcel, outside every uncovered parcel, a
+    screen pixel or more (at zoom 14: 10 m) from each, near enough to uncovered parcels to
+    be within the blocks they are drawn as at zoom 14 (gaps narrower than a pixel at zoom 12,
+    40 m, are closed), every 5 m."""
+    land_use = gpd.read_file(server.workspace / "city.gpkg", layer="land_use")
+    residential = shapely.union_all(land_use[land_use["code"].str.startswith("R")].geometry)
+    run = f"/api/v1/runs/{server.run_id}"
+    layer = server.api("GET", f"{run}/layers/uncovered_residential.geojson", "admin")
+    uncovered = gpd.GeoSeries(
+        [shapely.geometry.shape(f["geometry"]) for f in layer["features"]], crs=4326
+    ).to_crs(land_use.crs)
+    near = shapely.union_all(uncovered.geometry.buffer(20))
+    region = residential.buffer(-10).difference(shapely.union_all(uncovered.buffer(10)))
+    region = region.intersection(near)
+    west, south, east, north = region.bounds
+    gx, gy = (a.ravel() for a in np.meshgrid(np.arange(west, east, 5), np.arange(south, north, 5)))
+    inside = shapely.contains_xy(region, gx, gy)
+    points = gpd.GeoSeries(gpd.points_from_xy(gx[inside], gy[inside]), crs=land_use.crs)
+    return [(p.x, p.y) for p in points.to_crs(4326)]
+
+
+#: of places (lon, lat), the first where the map draws uncovered residential land
+DRAWN_UNCOVERED = """(places) => places.find(([lon, lat]) => {
+  const picked = gc.mapLoaded.uncovered_residential.pick(L.latLng(lat, lon));
+  return picked && picked.at;
+})"""
+
+
+def test_a_click_where_the_top_layer_has_nothing_shows_the_layer_beneath(
+    browser: Any, live_server: LiveServer
+) -> None:
+    places = _off_the_uncovered_parcels(live_server)
+    page = _residential_map(browser, live_server, "en")
+    page.check("#layer-uncovered_residential")  # drawn above the residential land
+    page.wait_for_selector("#map[data-layer_uncovered_residential='drawn']", timeout=30_000)
+    lon, lat = places[len(places) // 2]
+    _centre(page, lon, lat, 14)  # the tiles of these places, at zoom 14
+    page.wait_for_function(
+        "!gc.mapLoaded.uncovered_residential.isLoading()", polling=50, timeout=30_000
+    )
+    found = page.evaluate(DRAWN_UNCOVERED, places)
+    assert found is not None, len(places)
+    lon, lat = found
+    x, y = _centre(page, lon, lat, 14)
+    page.wait_for_function(
+        "!gc.mapLoaded.uncovered_residential.isLoading()", polling=50, timeout=30_000
+    )
+    picked = page.evaluate(
+        """([lat, lon]) => ["uncovered_residential", "residential"]
+             .map((name) => gc.mapLoaded[name].pick(L.latLng(lat, lon)))""",
+        [lat, lon],
+    )
+    assert all(p is not None and "at" in p for p in picked), picked  # both drawn there
+    asked: list[tuple[str, int]] = []
+    page.on(
+        "response",
+        lambda r: (
+            "/features?at=" in r.url
+            and asked.append((r.url.split("/tiles/")[1].split("/")[0], r.status))
+        ),
+    )
+    page.mouse.click(x, y)
+    page.wait_for_selector("#details[data-shown]", timeout=30_000)
+    # the layer on top has nothing there: the one beneath is asked
+    assert asked == [("uncovered_residential", 404), ("residential", 200)], asked
+    words = vocabulary()
+    assert page.locator("#details h3").inner_text() == words.label("layers", "residential", "en")
+    land_use = gpd.read_file(live_server.workspace / "city.gpkg", layer="land_use").to_crs(4326)
+    holding = land_use[land_use.contains(shapely.Point(lon, lat))]
+    assert len(holding) == 1 and holding.iloc[0]["code"].startswith("R")
+    shown = page.locator("#details").inner_text()
+    assert f"{words.label('fields', 'parcel_id', 'en')}\n{holding.iloc[0]['parcel_id']}" in shown
+    _outlines_the_parcel(page, lon, lat)
+    assert page.errors == []
+    page.context.close()

@@ -11,17 +11,7 @@ import mapbox_vector_tile
 import shapely.geometry
 
 from tests.jobs.test_tiles import tile_of
-from tests.web.conftest import LiveServer, login
-
-
-def _residential_parcel(live_server: LiveServer) -> tuple[Any, float, float]:
-    """A residential parcel outside the uncovered land, with a point inside it (lon, lat)."""
-    land_use = gpd.read_file(live_server.workspace / "city.gpkg", layer="land_use")
-    residential = land_use[land_use["code"].str.startswith("R")]
-    parcel = residential.loc[residential.geometry.area.idxmax()]
-    point = gpd.GeoSeries([parcel.geometry.representative_point()], crs=land_use.crs)
-    lonlat = point.to_crs(4326).iloc[0]
-    return parcel, lonlat.x, lonlat.y
+from tests.web.conftest import LiveServer, login, residential_parcel
 
 
 def click_map_at(page: Any, layer: str, lon: float, lat: float, zoom: float = 16) -> None:
@@ -75,7 +65,7 @@ def test_tiles_over_http(live_server: LiveServer) -> None:
     template = f"{run}/residential/{{z}}/{{x}}/{{y}}.pbf?v="
     assert described["tiles"][0].startswith(template), described["tiles"]
     version = described["tiles"][0].removeprefix(template)
-    parcel, lon, lat = _residential_parcel(live_server)
+    parcel, lon, lat = residential_parcel(live_server)
     x, y = tile_of(lon, lat, 14)
     headers = live_server.headers("leader")  # every staff role reads the map
     url = f"{live_server.url}{run}/residential/14/{x}/{y}.pbf?v={version}"
@@ -145,7 +135,7 @@ def test_tiles_over_http(live_server: LiveServer) -> None:
 def test_switching_a_tiled_layer_on_and_clicking_a_parcel(
     browser: Any, live_server: LiveServer, shot: Any
 ) -> None:
-    parcel, lon, lat = _residential_parcel(live_server)
+    parcel, lon, lat = residential_parcel(live_server)
     page = login(browser, live_server, "admin")
     page.goto("/map")
     page.wait_for_selector("#map[data-ready='1']", timeout=60_000)

@@ -11,11 +11,11 @@ from gardencity.vocabulary import vocabulary
 from tests.web.conftest import LiveServer, login
 
 # the style a layer is drawn with: its first feature's Leaflet options (GeoJSON), or the
-# symbolizers of its paint rules (vector tiles: a fill, then its outline)
+# style its vector tiles are painted with (a fill, then its outline)
 DRAWN_STYLE = """() => {
     const layer = gc.mapLoaded.uncovered_residential;
     if (!layer.tiled) return layer.getLayers()[0].options;
-    const style = layer.paintRules[layer.paintRules.length - 1].symbolizer.style;
+    const style = layer.style;
     return { fillColor: style.fill, color: style.stroke, fillOpacity: style.fill_opacity };
 }"""
 

@@ -40,7 +40,7 @@ async function api(path, options = {}) {
   const body = type.includes("json") ? await response.json() : await response.text();
   if (!response.ok) {
     const message = body && body.error ? body.error.message : String(body).slice(0, 300);
-    throw new Error(message || response.statusText);
+    throw Object.assign(new Error(message || response.statusText), { status: response.status });
   }
   return body;
 }

@@ -11,14 +11,16 @@
   window.gc.mapLoaded = loaded;
   let fitted = false;
 
-  // the feature of the top-most shown vector-tile layer at a point: [def, feature] or null
+  // the features of the shown vector-tile layers at a point, the top-most first:
+  // [[def, feature], …], empty when none
   function tiledAt(latlng) {
+    const found = [];
     for (const def of [...LAYERS].reverse()) {
       const layer = loaded[def.name];
       const feature = layer && layer.tiled && map.hasLayer(layer) ? layer.pick(latlng) : null;
-      if (feature) return [def, feature];
+      if (feature) found.push([def, feature]);
     }
-    return null;
+    return found;
   }
   // outlines (city, districts, grids) are drawn above the tiles: a click inside one shows
   // the tiled feature there, if any
@@ -57,9 +59,11 @@
     if (at > clear) map.panBy([0, at - clear], { animate: false });
   }
   // a tiled feature's details come from the API by its id (or its place); the latest click
-  // wins. The panel's data-shown is set once its content is final
+  // wins. Where the layer has nothing at the place (404), the next shown layer beneath it
+  // with a feature there (`below`: [[def, feature], …]) is asked. The panel's data-shown is
+  // set once its content is final
   let asked = 0;
-  async function show(def, feature, latlng) {
+  async function show(def, feature, latlng, below = []) {
     const ask = ++asked;
     sheet.classList.add("open");
     const say = (text) => `<h3>${esc(def.label)}</h3><p>${esc(text)}</p>`;
@@ -79,13 +83,15 @@
       const found = await (feature.at ? layer.featureAt(feature.at) : layer.feature(feature.featureId));
       put(details(found.properties, def.label), found.geometry);
     } catch (err) {
+      if (err.status === 404 && feature.at && below.length && ask === asked) return show(...below[0], latlng, below.slice(1));
       put(say(err.message));
     }
   }
+  const showTiled = ([top, ...below], latlng) => show(...top, latlng, below);
   function onClick(def, feature, item, e) {
-    const tiled = e && OUTLINES.has(def.name) ? tiledAt(e.latlng) : null;
+    const tiled = e && OUTLINES.has(def.name) ? tiledAt(e.latlng) : [];
     const latlng = e && e.latlng;
-    if (tiled) show(...tiled, latlng); else show(def, feature, latlng);
+    if (tiled.length) showTiled(tiled, latlng); else show(def, feature, latlng);
   }
 
   // a legend's item starts with a capital in English ("Tree", as a list's entries do)
@@ -110,7 +116,7 @@
   // a click on vector tiles outside every outline
   map.on("click", (e) => {
     const tiled = tiledAt(e.latlng);
-    if (tiled) show(...tiled, e.latlng);
+    if (tiled.length) showTiled(tiled, e.latlng);
   });
 
   // when a switched-on layer is drawn: its tiles in view rendered (the grid's "load"), or

@@ -164,9 +164,9 @@
     return layer;
   }
 
-  // a heavy layer as the run's vector tiles, drawn by protomaps-leaflet on canvas tiles in
-  // the vocabulary's style (a fill, then its outline); null when the run has no tiles of it
-  // (the caller then loads GeoJSON)
+  // a heavy layer as the run's vector tiles, drawn on canvas in the vocabulary's style (a
+  // fill, then its outline); null when the run has no tiles of it (the caller then loads
+  // GeoJSON)
   // each tiled layer's description (TileJSON), asked for once: the page asks for them all
   // when the map is drawn, so a switch fetches only tiles
   const tileSets = {};
@@ -183,63 +183,82 @@
     }
     return tileSets[def.name];
   }
-  // a tiled layer's paint rules: each tile's features drawn as one path per fill colour,
+  // a data tile's size in screen pixels: a tile of zoom z is drawn at the map's zoom z + 1
+  const DATA_TILE = 512;
+  // how a tiled layer paints a data tile's features onto a canvas: one path per fill colour,
   // filled, then outlined (one feature at a time, a tile of a dense district is thousands of
-  // canvas fills and strokes). protomaps-leaflet runs a tile's rules in order, each over all
-  // its features: the first gathers their rings, the second paints what the first gathered
-  function paintRules(def, style) {
+  // canvas fills and strokes). `scale` and the offset (dx, dy) place the tile's coordinates
+  // on the canvas (enlarged past the tiles' last zoom); features off the canvas are skipped
+  function tilePainter(def, style) {
     const dash = style.dash_array ? style.dash_array.split(" ").map(Number) : [];
     const colourOf = def.name === "green_spaces"
       ? (f) => classColour("green_classes", f.props.green_class) || style.fill : () => style.fill;
-    let batches = [];  // per data tile drawn: its transform and its paths by fill colour
-    const gather = {
-      before() { batches.push({ transform: null, paths: new Map() }); },
-      draw(ctx, geom, z, feature) {
-        const batch = batches[batches.length - 1];
-        if (!batch.transform) batch.transform = ctx.getTransform();
+    const margin = (style.weight || 0) + 1;  // an outline's reach past its feature's box
+    return (ctx, features, scale, dx, dy) => {
+      const paths = new Map();
+      const low = -margin, high = DATA_TILE + margin;
+      for (const feature of features) {
+        const box = feature.bbox;
+        if (box.maxX * scale - dx < low || box.minX * scale - dx > high
+          || box.maxY * scale - dy < low || box.minY * scale - dy > high) continue;
         const colour = colourOf(feature);
-        let path = batch.paths.get(colour);
-        if (!path) batch.paths.set(colour, (path = new Path2D()));
-        for (const ring of geom) {
-          path.moveTo(ring[0].x, ring[0].y);
-          for (let i = 1; i < ring.length; i += 1) path.lineTo(ring[i].x, ring[i].y);
+        let path = paths.get(colour);
+        if (!path) paths.set(colour, (path = new Path2D()));
+        for (const ring of feature.geom) {
+          path.moveTo(ring[0].x * scale - dx, ring[0].y * scale - dy);
+          for (let i = 1; i < ring.length; i += 1) path.lineTo(ring[i].x * scale - dx, ring[i].y * scale - dy);
         }
-      },
+      }
+      ctx.miterLimit = 2;
+      if (style.fill) {
+        ctx.globalAlpha = style.fill_opacity;
+        for (const [colour, path] of paths) { ctx.fillStyle = colour; ctx.fill(path); }
+      }
+      if (style.stroke) {
+        Object.assign(ctx, { globalAlpha: 1, strokeStyle: style.stroke, lineWidth: style.weight });
+        ctx.setLineDash(dash);
+        for (const path of paths.values()) ctx.stroke(path);
+      }
     };
-    const paint = {
-      style,  // what it paints with (the vocabulary's style of the layer)
-      before(ctx) {
-        ctx.save();
-        for (const { transform, paths } of batches.filter((b) => b.transform)) {
-          ctx.setTransform(transform);
-          if (style.fill) {
-            ctx.globalAlpha = style.fill_opacity;
-            for (const [colour, path] of paths) { ctx.fillStyle = colour; ctx.fill(path); }
-          }
-          if (style.stroke) {
-            Object.assign(ctx, { globalAlpha: 1, strokeStyle: style.stroke, lineWidth: style.weight, miterLimit: 2 });
-            ctx.setLineDash(dash);
-            for (const path of paths.values()) ctx.stroke(path);
-          }
-        }
-        ctx.restore();
-        batches = [];
-      },
-      draw() {},
-    };
-    return [{ dataLayer: def.name, symbolizer: gather }, { dataLayer: def.name, symbolizer: paint }];
   }
+  // a grid of canvases, one per data tile in view (each tile's features are gone through
+  // once, on one canvas): a 512-pixel tile at the map's zoom z is the data tile of zoom z - 1,
+  // or past the last zoom of the tiles a part of one of its tiles, enlarged
+  const DataTileLayer = L.GridLayer.extend({
+    initialize(def, view, options) {
+      L.GridLayer.prototype.initialize.call(this, Object.assign({ tileSize: DATA_TILE }, options));
+      this.dataLayer = def.name;
+      this.view = view;  // protomaps-leaflet's: the decoded tiles and the features at a point
+      this.style = words.layers[def.name].style;  // what it paints with (the vocabulary's)
+      this.paint = tilePainter(def, this.style);
+    },
+    createTile(coords, done) {
+      const canvas = L.DomUtil.create("canvas", "leaflet-tile");
+      const dataZoom = Math.max(0, Math.min(coords.z - 1, this.view.maxDataLevel));
+      const scale = 2 ** (coords.z - 1 - dataZoom);
+      const tile = { z: dataZoom, x: Math.floor(coords.x / scale), y: Math.floor(coords.y / scale) };
+      this.view.tileCache.get(tile).then((data) => {
+        const ratio = window.devicePixelRatio || 1;
+        canvas.width = canvas.height = DATA_TILE * ratio;
+        const ctx = canvas.getContext("2d");
+        ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+        const features = data.get(this.dataLayer) || [];
+        this.paint(ctx, features, scale, (coords.x - tile.x * scale) * DATA_TILE, (coords.y - tile.y * scale) * DATA_TILE);
+        done(null, canvas);
+      }, (err) => done(err, canvas));
+      return canvas;
+    },
+  });
 
   async function loadTiles(def) {
     if (!window.protomapsL) return null;
     const meta = await tileSet(def);
     if (!meta) return null;
     const P = window.protomapsL;
-    const rules = paintRules(def, words.layers[def.name].style);
-    // tiles are drawn as soon as they arrive (protomaps-leaflet waits tileDelay ms per tile
-    // away from the centre, 3 when it is 0)
-    const layer = P.leafletLayer({ url: meta.tiles[0], maxDataZoom: meta.maxzoom, paintRules: rules,
-      labelRules: [], attribution: "", tileDelay: Number.MIN_VALUE });
+    // protomaps-leaflet decodes a data tile once (in units of 512 px) and keeps it; a fetch
+    // for another zoom is dropped when the map zooms on
+    const view = new P.View(new P.TileCache(new P.ZxySource(meta.tiles[0], true), DATA_TILE), meta.maxzoom, 1);
+    const layer = new DataTileLayer(def, view);
     layer.featureCount = meta.features;
     layer.tiled = true;
     // the feature under a click: {featureId} (its details are asked for by id: the tiles
@@ -249,7 +268,7 @@
     // below, {zoomIn: true}
     layer.pick = (latlng) => {
       if (!layer._map) return null;
-      const hits = layer.queryTileFeaturesDebug(latlng.lng, latlng.lat, PICK_PIXELS).get("") || [];
+      const hits = view.queryFeatures(latlng.lng, latlng.lat, layer._map.getZoom(), PICK_PIXELS);
       const hit = hits.filter((h) => h.layerName === def.name).pop();
       if (!hit) return null;
       const dataZoom = Math.min(Math.round(layer._map.getZoom()) - 1, meta.maxzoom);
