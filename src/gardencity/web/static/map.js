@@ -193,7 +193,6 @@
     for (const def of LAYERS) addRow(def);
     const [first, ...others] = LAYERS.map((def) => [def, document.getElementById(`layer-${def.name}`)])
       .filter(([, checkbox]) => checkbox.checked);
-    for (const [def] of others) fetchLayer(def).catch(() => null);
     const drawing = [];
     const add = async ([def, checkbox]) => {
       const switched = performance.now();
@@ -201,8 +200,13 @@
       if (painted) drawing.push(markDrawn(def, checkbox, painted, switched));
     };
     const isTiled = ([def]) => fetchLayer(def).then((layer) => Boolean(layer && layer.tiled), () => false);
+    const mayBeTiled = others.filter(([def]) => def.tiled);
+    for (const [def] of mayBeTiled) fetchLayer(def).catch(() => null);
     await add(first);
-    const tiled = others.map(async (shown) => { if (await isTiled(shown)) await add(shown); });
+    const tiled = mayBeTiled.map(async (shown) => { if (await isTiled(shown)) await add(shown); });
+    // the others' GeoJSON is read and built while the tiles are on their way
+    await Promise.all(mayBeTiled.map(([def]) => tileSet(def)));
+    for (const [def] of others) fetchLayer(def).catch(() => null);
     for (const shown of others) if (!(await isTiled(shown))) await add(shown);
     await Promise.all(tiled);
     await Promise.all(drawing);
