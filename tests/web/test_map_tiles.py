@@ -178,3 +178,37 @@ def test_switching_a_tiled_layer_on_and_clicking_a_parcel(
         )
     assert page.errors == []
     page.context.close()
+
+
+def test_a_first_visit_draws_the_map_before_the_service_worker_keeps_files(
+    browser: Any, live_server: LiveServer
+) -> None:
+    # the page opened on logging in registers the service worker: the map is opened in a
+    # new context with the same cookies, as on a first visit to the map
+    state = login(browser, live_server, "admin").context.storage_state()
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", storage_state=state)
+    by_worker: list[float] = []
+    context.on(
+        "requestfinished",
+        lambda r: by_worker.append(r.timing["startTime"]) if r.service_worker else None,
+    )
+    page = context.new_page()
+    page.goto("/map")
+    page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
+    ready_at = page.evaluate(
+        "performance.timeOrigin + Number(document.getElementById('map').dataset.readyMs)"
+    )
+    for name in ("built_up_area", "districts", "uncovered_residential", "cases"):
+        assert page.locator("#map").get_attribute(f"data-layer_{name}") == "drawn", name
+    # the vocabulary was preloaded with the default layers and asked for once
+    asked = page.evaluate(
+        "performance.getEntriesByType('resource').filter((e) => "
+        "e.name.includes('/api/v1/vocabulary')).length"
+    )
+    assert asked == 1
+    # the service worker is registered once the map is drawn: its install asks for the
+    # app's files then, not while the map asks for its tiles
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
+    assert by_worker, "the service worker kept nothing"
+    assert min(by_worker) >= ready_at - 1, (min(by_worker), ready_at)
+    context.close()

@@ -24,7 +24,7 @@ from gardencity.auth.throttle import AccountLockedError
 from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
 from gardencity.errors import AuthenticationError, GardenCityError, RateLimitedError
-from gardencity.jobs.runs import latest_scorecard
+from gardencity.jobs.runs import latest_run, latest_scorecard
 from gardencity.patrols.config import load_patrol_config
 from gardencity.settings import Settings
 from gardencity.standards import load_standard
@@ -292,9 +292,19 @@ def _holds(user: PageUser, permission: str) -> bool:
     return user.role in {str(role) for role in PERMISSIONS[permission]}
 
 
+def _latest_run_id(request: Request) -> int | None:
+    """The newest succeeded assessment run's id (without reading its scorecard)."""
+    if request.app.state.settings.workspace is None:
+        return None
+    db: Database = request.app.state.db
+    with db.session() as session:
+        run = latest_run(session)
+        return run.id if run else None
+
+
 @router.get("/map")
 def map_page(request: Request) -> Response:
-    _, run_id = _latest_scorecard(request)
+    run_id = _latest_run_id(request)
     ctx: ServiceContext = request.app.state.ctx
     data = {"run_id": run_id, **_case_words(ctx, request)}
     return _staff_page(request, "map", data=data, run_id=run_id)

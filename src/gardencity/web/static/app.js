@@ -11,10 +11,17 @@ function word(group, key) {
   return ((PAGE.words || {})[group] || {})[key] || key;
 }
 
-// the service worker (/sw.js): pages open without signal, the patrol page's outbox waits
+// the service worker (/sw.js): pages open without signal, the patrol page's outbox waits.
+// It is registered once the page has loaded and done what it holds it back for (the map's
+// first drawing): on a first visit its install fetches the app's files and field-work pages,
+// which would otherwise compete with the page's own requests
+const serviceWorkerHolds = [];
+function holdServiceWorker(promise) { serviceWorkerHolds.push(promise); }
 if ("serviceWorker" in navigator) {
-  navigator.serviceWorker.register("/sw.js").catch(() => null);
-  if (PAGE.user) navigator.serviceWorker.ready.then((r) => r.active && r.active.postMessage("logged-in"));
+  window.addEventListener("load", () => Promise.allSettled(serviceWorkerHolds).then(() => {
+    navigator.serviceWorker.register("/sw.js").catch(() => null);
+    if (PAGE.user) navigator.serviceWorker.ready.then((r) => r.active && r.active.postMessage("logged-in"));
+  }), { once: true });
 }
 
 function esc(value) {
@@ -122,4 +129,4 @@ function mapInLanguage(map) {
   scale.addTo(map);
   return map;
 }
-window.gc = { PAGE, t, word, caseTitle, mapInLanguage, esc, api, toast, fmtNumber, fmtTime, fmtDate, statusBadge, flagBadge, colour };
+window.gc = { PAGE, t, word, holdServiceWorker, caseTitle, mapInLanguage, esc, api, toast, fmtNumber, fmtTime, fmtDate, statusBadge, flagBadge, colour };

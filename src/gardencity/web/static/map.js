@@ -131,28 +131,25 @@
     });
   }
 
-  async function toggle(def, checkbox, started = performance.now()) {
+  // a layer switched on: fetched (once) and added to the map; its drawing (a promise), or
+  // null when it is not shown (switched off meanwhile, missing or failed)
+  async function switchOn(def, checkbox) {
     const count = document.getElementById(`count-${def.name}`);
-    if (!checkbox.checked) {
-      if (loaded[def.name]) map.removeLayer(loaded[def.name]);
-      delete document.getElementById("map").dataset[`layer_${def.name}`];
-      return;
-    }
     if (!loaded[def.name]) {
       count.textContent = bracket(t("loading"));
       try {
         const layer = await fetchLayer(def);
-        if (!layer) { count.textContent = "(—)"; checkbox.disabled = true; return; }
+        if (!layer) { count.textContent = "(—)"; checkbox.disabled = true; return null; }
         loaded[def.name] = layer;
         count.textContent = layer.countText || bracket(`${layer.featureCount} ${t(layer.featureCount === 1 ? "feature" : "features")}`);
         count.dataset.count = layer.featureCount;
       } catch (err) {
         count.textContent = bracket(t("error"));
         toast(`${def.label}: ${err.message}`);
-        return;
+        return null;
       }
     }
-    if (!checkbox.checked) return;
+    if (!checkbox.checked) return null;
     const layer = loaded[def.name];
     if (!fitted && def.name === "built_up_area") {
       map.fitBounds(layer.getBounds(), { padding: [10, 10] });
@@ -162,9 +159,23 @@
     layer.addTo(map);
     if (layer.tiled) layer.bringToFront();
     document.getElementById("map").dataset[`layer_${def.name}`] = "shown";
+    return painted;
+  }
+  // once a switched-on layer is drawn: gc.mapDrawn and the map's data-layer_<name>
+  async function markDrawn(def, checkbox, painted, started) {
     await painted;
     window.gc.mapDrawn[def.name] = Math.round(performance.now() - started);
     if (checkbox.checked) document.getElementById("map").dataset[`layer_${def.name}`] = "drawn";
+  }
+
+  async function toggle(def, checkbox, started = performance.now()) {
+    if (!checkbox.checked) {
+      if (loaded[def.name]) map.removeLayer(loaded[def.name]);
+      delete document.getElementById("map").dataset[`layer_${def.name}`];
+      return;
+    }
+    const painted = await switchOn(def, checkbox);
+    if (painted) await markDrawn(def, checkbox, painted, started);
   }
 
   function addRow(def) {
@@ -178,20 +189,36 @@
     const checkbox = row.querySelector("input");
     checkbox.addEventListener("change", (e) => toggle(def, checkbox, e.timeStamp));
   }
-  // every layer is fetched at once; they are added in order (built-up area first: it sets
-  // the view), so the drawing order stays that of the list
-  (async () => {
+  // the layers shown by default are fetched at once and added in the list's order, which is
+  // their drawing order (the built-up area first: it sets the view), except those that come
+  // as vector tiles: drawn in the map's tile pane, below every outline and case, they are
+  // added as soon as they are in, so that their tiles are asked for at once. The map is
+  // ready once all are drawn
+  const started = (async () => {
     try { await ready; } catch (err) { toast(err.message); return; }
     for (const def of LAYERS) addRow(def);
-    for (const def of LAYERS) {
-      if (document.getElementById(`layer-${def.name}`).checked) fetchLayer(def).catch(() => null);
-    }
-    for (const def of LAYERS) {
-      const checkbox = document.getElementById(`layer-${def.name}`);
-      if (checkbox.checked) await toggle(def, checkbox);
-    }
+    const [first, ...others] = LAYERS.map((def) => [def, document.getElementById(`layer-${def.name}`)])
+      .filter(([, checkbox]) => checkbox.checked);
+    const drawing = [];
+    const add = async ([def, checkbox]) => {
+      const switched = performance.now();
+      const painted = await switchOn(def, checkbox);
+      if (painted) drawing.push(markDrawn(def, checkbox, painted, switched));
+    };
+    const isTiled = ([def]) => fetchLayer(def).then((layer) => Boolean(layer && layer.tiled), () => false);
+    const mayBeTiled = others.filter(([def]) => def.tiled);
+    for (const [def] of mayBeTiled) fetchLayer(def).catch(() => null);
+    await add(first);
+    const tiled = mayBeTiled.map(async (shown) => { if (await isTiled(shown)) await add(shown); });
+    // the others' GeoJSON is read and built while the tiles are on their way
+    await Promise.all(mayBeTiled.map(([def]) => tileSet(def)));
+    for (const [def] of others) fetchLayer(def).catch(() => null);
+    for (const shown of others) if (!(await isTiled(shown))) await add(shown);
+    await Promise.all(tiled);
+    await Promise.all(drawing);
     document.getElementById("map").dataset.readyMs = String(Math.round(performance.now()));
     document.getElementById("map").dataset.ready = "1";
     for (const def of LAYERS) tileSet(def);  // the other tiled layers' descriptions, for a quick switch
   })();
+  window.gc.holdServiceWorker(started);
 })();
