@@ -126,7 +126,10 @@ class _Edges:
     positive for a shell and negative for a hole; one contiguous run of edges per polygon."""
 
     def __init__(self, polygons: Objects) -> None:
-        parts, part_of = shapely.get_parts(polygons, return_index=True)
+        if (shapely.get_type_id(polygons) == shapely.GeometryType.POLYGON).all():
+            parts, part_of = polygons, np.arange(len(polygons))  # no part to take apart
+        else:
+            parts, part_of = shapely.get_parts(polygons, return_index=True)
         rings, ring_of = shapely.get_rings(parts, return_index=True)
         shell = np.r_[True, ring_of[1:] != ring_of[:-1]]
         xy, owner = shapely.get_coordinates(rings, return_index=True)
@@ -340,7 +343,12 @@ def _settle_from_above(
 
 
 def _argmax_per(group: npt.NDArray[np.intp], values: Floats) -> npt.NDArray[np.intp]:
-    """Per group present: the row of its largest value."""
+    """Per group present: the row of its largest value (the first of equal ones)."""
+    if not np.isnan(values).any():  # the rows holding their group's largest, first of each
+        largest = np.full(int(group.max(initial=-1)) + 1, -np.inf)
+        np.maximum.at(largest, group, values)
+        rows = np.flatnonzero(values == largest[group])
+        return np.asarray(rows[np.unique(group[rows], return_index=True)[1]], dtype=np.intp)
     order = np.lexsort((-values, group))
     first = np.ones(len(order), dtype=bool)  # none for no rows
     first[1:] = np.diff(group[order]) != 0
