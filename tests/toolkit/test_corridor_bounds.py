@@ -80,3 +80,23 @@ def test_corridors_no_polygon_reaches_are_settled_as_short() -> None:
     need = 0.2 * shapely.area(corridors)
     verdict = corridor_cover_settled(lines, np.array([10.0, 10.0]), corridors, far, need, need)
     assert verdict.tolist() == [-1, -1]
+
+
+def test_a_corridor_is_settled_by_any_of_its_polygons_not_only_the_likeliest() -> None:
+    """The polygons are tried from the largest overlap of boxes down: frames around the
+    corridor (the largest overlaps, none of them inside) settle nothing, the strip after
+    them does, second or third in line."""
+    line = np.array([shapely.LineString([(0, 0), (100, 0)])])
+    corridor = shapely.buffer(line, 10.0, cap_style="flat")
+    frame = shapely.difference(shapely.box(-10, -50, 110, 50), shapely.box(-5, -45, 105, 45))
+    wider = shapely.difference(shapely.box(-20, -60, 120, 60), shapely.box(-15, -55, 115, 55))
+    strip, small = shapely.box(0, -5, 100, 5), shapely.box(0, -2, 50, 2)
+
+    def settle(*green: shapely.Geometry) -> int:
+        need = np.array([0.4 * 2000.0])
+        return int(corridor_cover_settled(line, np.array([10.0]), corridor, green, need, need)[0])
+
+    assert settle(frame) == -1
+    assert settle(frame, strip) == 1
+    assert settle(frame, small, wider, strip) == 1
+    assert settle(frame, small, wider) == -1

@@ -127,7 +127,6 @@ def road_shade_segments(
     bin_start = stats["bin"].to_numpy() * segment_length_m
     length = np.minimum(bin_start + segment_length_m, line_len[line]) - bin_start
     fraction = stats["hits"].to_numpy() / stats["samples"].to_numpy()
-    source = pieces.iloc[line]
     geometry = np.empty(len(line), dtype=object)
 
     def cut(rows: slice) -> None:  # each segment on its own: the same lines on two threads
@@ -136,9 +135,9 @@ def road_shade_segments(
     in_threads(cut, len(line), chunk=1 << 15)
     return gpd.GeoDataFrame(
         {
-            "zone_id": source["zone_id"].to_numpy(),
-            "grade": source["grade"].to_numpy(),
-            "name": source.get("name", pd.Series(None, index=source.index)).to_numpy(),
+            "zone_id": pieces["zone_id"].to_numpy()[line],
+            "grade": pieces["grade"].to_numpy()[line],
+            "name": pieces.get("name", pd.Series(None, index=pieces.index)).to_numpy()[line],
             "side": np.where(stats["side"].to_numpy() > 0, "left", "right"),
             "length_m": length,
             "canopy_fraction": fraction,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import shapely
 
 from gardencity.toolkit.overlap import in_threads
@@ -39,11 +40,10 @@ def red_line_corridors(lines: Objects, widths: Floats) -> tuple[Objects, Ints, I
     >>> float(shapely.area(corridors[0])), first.tolist(), of.tolist()
     (40.0, [0], [0, 0])
     """
-    keys = np.array(
-        [w + np.float64(d).tobytes() for w, d in zip(shapely.to_wkb(lines), widths, strict=True)],
-        dtype=object,
-    )
-    _, first, again = np.unique(keys, return_index=True, return_inverse=True)
+    same_line, _ = pd.factorize(shapely.to_wkb(lines))  # hashed, not sorted
+    same_width, width_values = pd.factorize(widths, use_na_sentinel=False)
+    again, _ = pd.factorize(same_line.astype(np.int64) * len(width_values) + same_width)
+    _, first = np.unique(again, return_index=True)
     corridors = np.empty(len(first), dtype=object)
 
     def buffer(rows: slice) -> None:
@@ -126,7 +126,10 @@ class _Edges:
     positive for a shell and negative for a hole; one contiguous run of edges per polygon."""
 
     def __init__(self, polygons: Objects) -> None:
-        parts, part_of = shapely.get_parts(polygons, return_index=True)
+        if (shapely.get_type_id(polygons) == shapely.GeometryType.POLYGON).all():
+            parts, part_of = polygons, np.arange(len(polygons))  # no part to take apart
+        else:
+            parts, part_of = shapely.get_parts(polygons, return_index=True)
         rings, ring_of = shapely.get_rings(parts, return_index=True)
         shell = np.r_[True, ring_of[1:] != ring_of[:-1]]
         xy, owner = shapely.get_coordinates(rings, return_index=True)
@@ -201,6 +204,12 @@ class _Pairs:
         self.local = local.ravel()
         self.edges = _Edges(others[self.used])
         self.frames = frames
+        self.area = shapely.area(others[self.used])
+        # the area where the boxes of the corridor and the polygon overlap
+        box = shapely.bounds(corridors)[self.corridor]
+        other_box = shapely.bounds(others[self.used])[self.local]
+        low, high = np.maximum(box, other_box)[:, :2], np.minimum(box, other_box)[:, 2:]
+        self.overlap = np.prod(np.clip(high - low, 0.0, None), axis=1)
 
     def areas(self, rows: Ints, rects: Floats) -> Floats:
         """For the pairs ``rows``: the area of the polygon inside its corridor's rectangle."""
@@ -269,20 +278,13 @@ def corridor_cover_settled(
     outer = shapely.bounds(turned)
     inner, inside = _inner_rectangles(lines, half_widths, frames.turn(lines, every), turned)
     pairs = _Pairs(corridors, others, frames)
-    # from below first (the inner rectangles, narrower, cut fewer edges), then from above
-    # where that did not settle the corridor
-    pair_lower, pair_upper = np.zeros(len(pairs.corridor)), np.zeros(len(pairs.corridor))
-    rows = np.flatnonzero(inside[pairs.corridor])
-    pair_lower[rows] = pairs.areas(rows, inner)
-    lower = np.zeros(n)
-    np.maximum.at(lower, pairs.corridor, pair_lower)
-    verdict[lower >= reaches] = 1
-    rows = np.flatnonzero(verdict[pairs.corridor] == 0)
-    pair_upper[rows] = pairs.areas(rows, outer)
-    upper = np.full(n, np.inf)
-    upper[verdict == 0] = 0.0
-    np.add.at(upper, pairs.corridor[rows], pair_upper[rows])
-    verdict[upper < below] = -1
+    # from below first (the inner rectangles, narrower, cut fewer edges), each corridor's
+    # likeliest polygon first, then from above where that did not settle the corridor
+    pair_lower = np.zeros(len(pairs.corridor))
+    can, rank = _lower_candidates(pairs, inside, reaches)
+    for chosen in (rank == 0, rank == 1, rank >= 2):
+        _settle_from_below(pairs, inner, can & chosen, reaches, verdict, pair_lower)
+    _settle_from_above(pairs, outer, below, verdict)
     # what a verdict rests on must be valid polygons
     best = np.zeros(len(pairs.corridor), dtype=bool)
     best[_argmax_per(pairs.corridor, pair_lower)] = True
@@ -295,8 +297,58 @@ def corridor_cover_settled(
     return verdict
 
 
+def _lower_candidates(
+    pairs: _Pairs, inside: npt.NDArray[np.bool_], reaches: Floats
+) -> tuple[npt.NDArray[np.bool_], Ints]:
+    """The pairs whose polygon may settle its corridor from below (only a polygon at least as
+    large as ``reaches`` can), and each pair's rank among its corridor's, likeliest first (the
+    largest overlap of boxes, capped by the polygon's area)."""
+    own, polygon_area = pairs.corridor, pairs.area[pairs.local]
+    can = inside[own] & (polygon_area * (1.0 + 1e-9) >= reaches[own])
+    order = np.lexsort((-np.where(can, np.minimum(polygon_area, pairs.overlap), -1.0), own))
+    start = np.r_[0, np.flatnonzero(np.diff(own[order])) + 1]
+    rank = np.empty(len(own), dtype=np.intp)
+    rank[order] = np.arange(len(own)) - np.repeat(start, np.diff(np.r_[start, len(own)]))
+    return can, rank
+
+
+def _settle_from_below(
+    pairs: _Pairs,
+    inner: Floats,
+    chosen: npt.NDArray[np.bool_],
+    reaches: Floats,
+    verdict: npt.NDArray[np.int8],
+    pair_lower: Floats,
+) -> None:
+    """Set ``verdict`` to 1 for the open corridors where one polygon's area inside the inner
+    rectangle reaches ``reaches`` (``pair_lower``: those areas, for the ``chosen`` pairs of
+    open corridors)."""
+    rows = np.flatnonzero(chosen & (verdict[pairs.corridor] == 0))
+    pair_lower[rows] = pairs.areas(rows, inner)
+    lower = np.zeros(len(verdict))
+    np.maximum.at(lower, pairs.corridor, pair_lower)
+    verdict[(verdict == 0) & (lower >= reaches)] = 1
+
+
+def _settle_from_above(
+    pairs: _Pairs, outer: Floats, below: Floats, verdict: npt.NDArray[np.int8]
+) -> None:
+    """Set ``verdict`` to -1 for the open corridors where the summed areas of the polygons
+    inside the outer rectangle stay under ``below``."""
+    rows = np.flatnonzero(verdict[pairs.corridor] == 0)
+    upper = np.full(len(verdict), np.inf)
+    upper[verdict == 0] = 0.0
+    np.add.at(upper, pairs.corridor[rows], pairs.areas(rows, outer))
+    verdict[upper < below] = -1
+
+
 def _argmax_per(group: npt.NDArray[np.intp], values: Floats) -> npt.NDArray[np.intp]:
-    """Per group present: the row of its largest value."""
+    """Per group present: the row of its largest value (the first of equal ones)."""
+    if not np.isnan(values).any():  # the rows holding their group's largest, first of each
+        largest = np.full(int(group.max(initial=-1)) + 1, -np.inf)
+        np.maximum.at(largest, group, values)
+        rows = np.flatnonzero(values == largest[group])
+        return np.asarray(rows[np.unique(group[rows], return_index=True)[1]], dtype=np.intp)
     order = np.lexsort((-values, group))
     first = np.ones(len(order), dtype=bool)  # none for no rows
     first[1:] = np.diff(group[order]) != 0

@@ -265,14 +265,14 @@ def _on_left_side(pieces: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> npt.NDAr
     norm = np.hypot(d[:, 0], d[:, 1])
     norm[norm == 0] = 1.0
     probe = mid + 0.5 * np.column_stack([-d[:, 1] / norm, d[:, 0] / norm])
-    starts = shapely.points(axes.xy[axes.first])
+    start_x, start_y = axes.x[axes.first], axes.y[axes.first]
     keep = np.ones(len(pieces), dtype=bool)
     zone_ids = pieces["zone_id"].to_numpy()
     for zone_id, geom in zip(zones.index, zones.geometry.to_numpy(), strict=True):
         shapely.prepare(geom)
         # A piece on the boundary starts on it (not in the zone's interior): test those only.
         mask = np.flatnonzero(zone_ids == zone_id)
-        mask = mask[~shapely.contains_properly(geom, starts[mask])]
+        mask = mask[~shapely.contains_xy(geom, start_x[mask], start_y[mask])]
         if not mask.size:
             continue
         edge = shapely.boundary(geom)

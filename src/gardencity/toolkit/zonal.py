@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 
 from gardencity.toolkit.cover import TiledCover
+from gardencity.toolkit.overlap import intersections
 
 __all__ = [
     "CITY_ZONE",
@@ -69,7 +70,7 @@ def pieces_by_zone(gdf: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDat
     pieces = geoms[feat_idx].copy()
     cut = ~inside
     if cut.any():
-        pieces[cut] = shapely.intersection(geoms[feat_idx[cut]], zone_geoms[zone_idx[cut]])
+        pieces[cut] = intersections(geoms[feat_idx[cut]], zone_geoms[zone_idx[cut]])
     out = gdf.iloc[feat_idx].copy()
     out = out.set_geometry(gpd.GeoSeries(pieces, index=out.index, crs=gdf.crs))
     out["zone_id"] = zones.index.to_numpy()[zone_idx]
