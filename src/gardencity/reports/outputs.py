@@ -15,7 +15,7 @@ import pyogrio
 from gardencity.assessment.results import Assessment
 from gardencity.assessment.scorecard import SCORECARD_FILE
 from gardencity.messages import Catalogue
-from gardencity.reports.html import write_report
+from gardencity.reports.html import layer_map_plans, write_report
 from gardencity.reports.worker import FigureWorker
 from gardencity.vocabulary import rgba, vocabulary
 
@@ -174,7 +174,7 @@ def write_outputs(
 ) -> dict[str, Path]:
     """scorecard.json, diagnostics.gpkg and report.html in ``out_dir`` (a ``scenario``
     report is marked as a what-if); ``progress`` hears the name of each file as it starts.
-    A :class:`FigureWorker` draws the report's district figures meanwhile."""
+    A :class:`FigureWorker` draws the report's figures meanwhile."""
     step = progress or (lambda _name: None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -186,11 +186,12 @@ def write_outputs(
     }
     step("scorecard")
     scorecard.write(paths["scorecard"])
-    drawn = None
+    drawn = layer_maps = None
     if figures is not None:
         zones = assessment.zones
         districts = zones[zones["kind"] == "district"] if "kind" in zones else zones
         drawn = figures.district_figures(scorecard, districts, lang)
+        layer_maps = figures.layer_maps(layer_map_plans(zones, assessment.diagnostics, lang))
     step("diagnostics")
     write_diagnostics(assessment.diagnostics, paths["diagnostics"], lang=lang)
     step("report")
@@ -202,5 +203,6 @@ def write_outputs(
         lang=lang,
         scenario=scenario,
         drawn=drawn,
+        layer_maps=layer_maps,
     )
     return paths
