@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, TypeVar
@@ -90,6 +90,12 @@ class FigureWorker:
             return None if self._ready is None else self._ready.result()
         except BrokenProcessPool:
             return None
+
+    @property
+    def executor(self) -> Executor | None:
+        """The worker as an executor of other work (picklable functions of picklable
+        arguments) while it waits for figures to draw; None where no process was forked."""
+        return self._pool
 
     def __enter__(self) -> FigureWorker:
         return self
