@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,3 +26,23 @@ def test_canopy_values_are_counted_by_strips_with_the_whole_rasters_counts(
     assert values.tolist() == expected.tolist()
     assert counts.tolist() == expected_counts.tolist()
     assert validate_setup.raster_content_problems(ws) == []
+
+
+def test_canopy_values_counted_by_another_process_give_the_same_problems(
+    demo_city: Path, tmp_path: Path
+) -> None:
+    import multiprocessing
+    import shutil
+    from concurrent.futures import ProcessPoolExecutor
+
+    city = tmp_path / "city"
+    shutil.copytree(demo_city, city)
+    config = city / "city.toml"  # grass pixels are no longer a declared class: one problem
+    config.write_text(config.read_text(encoding="utf-8").replace("grass = 3\n", ""), "utf-8")
+    here = validate_setup.raster_content_problems(Workspace.open(city))
+    assert [p.layer for p in here] == ["canopy"]
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        ws = Workspace.open(city)
+        beside = validate_setup.start_raster_content_problems(ws, pool)()
+    assert beside == here

@@ -129,3 +129,57 @@ def test_the_report_is_drawn_here_when_the_worker_has_died(
     assert _images(beside["report"].read_text(encoding="utf-8")) == _images(
         alone["report"].read_text(encoding="utf-8")
     )
+
+
+def test_writing_diagnostics_leaves_gdals_sqlite_settings_as_they_were(
+    demo_assessment: Assessment, tmp_path: Path
+) -> None:
+    before = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
+    path = write_diagnostics(demo_assessment.diagnostics, tmp_path / "diagnostics.gpkg")
+    assert pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS") == before
+    with sqlite3.connect(path) as db:  # a whole GeoPackage, no journal left beside it
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["diagnostics.gpkg"]
+
+
+def test_text_columns_are_written_as_text_and_missing_values_as_null(tmp_path: Path) -> None:
+    layer = gpd.GeoDataFrame(
+        {"zone_id": ["a", "b", "c"], "mixed": ["x", None, 7], "number": [1.0, 2.0, 3.0]},
+        geometry=[shapely.Point(i, i).buffer(1) for i in range(3)],
+        crs=4547,
+    )
+    path = write_diagnostics({"zones": layer}, tmp_path / "diagnostics.gpkg")
+    back = pyogrio.read_dataframe(path, layer="zones")
+    assert back["zone_id"].tolist() == ["a", "b", "c"]
+    assert back["mixed"].isna().tolist() == [False, True, False]  # NULL, read back as missing
+    assert back["mixed"].dropna().tolist() == ["x", "7"]
+    assert back["number"].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_the_assess_command_itself_never_imports_matplotlib(
+    demo_city: Path, tmp_path: Path
+) -> None:
+    """The figure worker draws every figure: the command's own process goes without
+    matplotlib's import (where a process can be forked)."""
+    import subprocess
+
+    if sys.platform != "linux":
+        pytest.skip("the figures are drawn by the command itself where it cannot fork")
+    script = (
+        "import sys\n"
+        "from gardencity.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-c", script, "assess", str(demo_city), "--out", str(out), "--lang", "en"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "False"
+    assert len(_images((out / "report.html").read_text(encoding="utf-8"))) >= 6

@@ -9,6 +9,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,14 +61,18 @@ def run_assessment(
     standard: str | None = None,
     progress: Progress | None = None,
     registry: Mapping[str, Callable[..., Any]] | None = None,
+    executor: Executor | None = None,
 ) -> Assessment:
-    """Assess a workspace against a standard (city.toml's unless given).
+    """Assess a workspace against a standard (city.toml's unless given); an ``executor``
+    (another process, idle meanwhile) takes a share of the validation.
 
     Intermediate results the measures and the diagnostic layers share (eligible parks,
     walking distances of residential cells, road side-segments) are computed once in the
     run: its prepared inputs carry the run context (the input ``run``).
     """
-    return _assess(workspace, standard=standard, progress=progress, registry=registry)
+    return _assess(
+        workspace, standard=standard, progress=progress, registry=registry, executor=executor
+    )
 
 
 def _assess(
@@ -76,11 +81,11 @@ def _assess(
     standard: str | None = None,
     progress: Progress | None = None,
     registry: Mapping[str, Callable[..., Any]] | None = None,
+    executor: Executor | None = None,
 ) -> Assessment:
-
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     started = time.perf_counter()
-    warnings = check_workspace(ws)
+    warnings = check_workspace(ws, executor)
     std = load_standard(_resolve_standard(ws, standard))
     if registry is None:
         registry = FAMILIES.measures

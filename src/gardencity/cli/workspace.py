@@ -71,7 +71,9 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
         def progress(step: Message, done: int, total: int) -> None:
             bar.update(task, description=step.render(lang), completed=done, total=total)
 
-        assessment = run_assessment(workspace, standard=standard, progress=progress)
+        assessment = run_assessment(
+            workspace, standard=standard, progress=progress, executor=figures.executor
+        )
         bar.update(task, description=say("writing_report", lang))
         out = out_dir or Path(workspace) / "out"
         paths = write_outputs(assessment, out, lang=lang, figures=figures)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
@@ -17,8 +17,8 @@ from gardencity.io.layers import LAYERS
 from gardencity.io.validate_setup import (
     allowed_value_problems,
     management_problems,
-    raster_content_problems,
     standard_problems,
+    start_raster_content_problems,
     table_problems,
 )
 from gardencity.io.workspace import Workspace
@@ -35,8 +35,9 @@ _EMPTY_GAPS = {
 }
 
 
-def validate_workspace(ws: Workspace) -> list[Problem]:
-    """Every problem found in the workspace (errors block the assessment, warnings do not)."""
+def validate_workspace(ws: Workspace, executor: Executor | None = None) -> list[Problem]:
+    """Every problem found in the workspace (errors block the assessment, warnings do not).
+    An ``executor`` (another process) counts the canopy raster's pixels meanwhile."""
     try:
         crs = ws.crs
     except GardenCityError as exc:  # a CRS problem, or the PostGIS server cannot be read
@@ -44,6 +45,7 @@ def validate_workspace(ws: Workspace) -> list[Problem]:
         zh = "在 city.toml 中设置投影坐标系 crs。" if isinstance(exc, CrsError) else "见上文。"
         return [Problem("city.toml", exc.text("en"), fix, message_zh=exc.text("zh"), fix_zh=zh)]
     problems, standard = standard_problems(ws)
+    raster_content = start_raster_content_problems(ws, executor)
     layers = _load_layers(ws, problems)
     problems.extend(ws.repairs)
     # the geometric checks (GEOS, which lets go of the interpreter) run on a second core
@@ -57,7 +59,7 @@ def validate_workspace(ws: Workspace) -> list[Problem]:
         checked = [
             _outside_problems(layers),
             _raster_problems(ws, layers, crs),
-            raster_content_problems(ws),
+            raster_content(),
             table_problems(ws),
             management_problems(ws, standard),
         ]
@@ -184,9 +186,9 @@ def _empty_problem(ws: Workspace, name: str) -> Problem:
     )
 
 
-def check_workspace(ws: Workspace) -> list[Problem]:
+def check_workspace(ws: Workspace, executor: Executor | None = None) -> list[Problem]:
     """Raise :class:`ValidationError` listing every problem if any is an error."""
-    problems = validate_workspace(ws)
+    problems = validate_workspace(ws, executor)
     if any(p.severity == "error" for p in problems):
         raise ValidationError(problems)
     return problems

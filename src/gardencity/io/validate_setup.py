@@ -4,6 +4,9 @@ management items, the rasters' content and the tables — so that `validate` fin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, Executor, Future
+
 import geopandas as gpd
 import numpy as np
 
@@ -21,6 +24,7 @@ __all__ = [
     "raster_content_problems",
     "resolve_standard",
     "standard_problems",
+    "start_raster_content_problems",
     "table_problems",
 ]
 
@@ -116,17 +120,47 @@ def management_problems(ws: Workspace, standard: Standard | None) -> list[Proble
 
 def raster_content_problems(ws: Workspace) -> list[Problem]:
     """Canopy pixel values outside the declared classes; temperatures that are not °C."""
-    problems = []
+    return start_raster_content_problems(ws)()
+
+
+def start_raster_content_problems(
+    ws: Workspace, executor: Executor | None = None
+) -> Callable[[], list[Problem]]:
+    """:func:`raster_content_problems`, the canopy's pixels counted by ``executor`` (another
+    process reading the raster's file) while the caller goes on; the function returned gives
+    the problems (the pixels counted here if the executor cannot)."""
     try:
         canopy = ws.load_raster("canopy")
         temperature = ws.load_raster("land_surface_temperature")
     except GardenCityError:
-        return []  # reported by the raster checks of validate_workspace
-    if canopy is not None:
-        problems.extend(_canopy_problems(ws, canopy))
-    if temperature is not None:
-        problems.extend(_temperature_problems(temperature))
+        return list  # reported by the raster checks of validate_workspace
+    counted: Future[tuple[np.ndarray, np.ndarray]] | None = None
+    if canopy is not None and executor is not None:
+        try:
+            counted = executor.submit(_value_counts, canopy)
+        except (BrokenExecutor, RuntimeError, OSError):
+            counted = None
+
+    def problems() -> list[Problem]:
+        found = []
+        if canopy is not None:
+            found.extend(_canopy_problems(ws, canopy, _counts(canopy, counted)))
+        if temperature is not None:
+            found.extend(_temperature_problems(temperature))
+        return found
+
     return problems
+
+
+def _counts(
+    canopy: Raster, counted: Future[tuple[np.ndarray, np.ndarray]] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    if counted is not None:
+        try:
+            return counted.result()
+        except BrokenExecutor:  # the process died (killed, out of memory)
+            pass
+    return _value_counts(canopy)
 
 
 def _valid_pixels(raster: Raster) -> np.ndarray:
@@ -160,7 +194,9 @@ def _value_counts(raster: Raster) -> tuple[np.ndarray, np.ndarray]:
     return values, counts
 
 
-def _canopy_problems(ws: Workspace, canopy: Raster) -> list[Problem]:
+def _canopy_problems(
+    ws: Workspace, canopy: Raster, value_counts: tuple[np.ndarray, np.ndarray]
+) -> list[Problem]:
     classes = ws.config.rasters.canopy_classes
     problems = []
     if "tree" not in classes:
@@ -173,7 +209,7 @@ def _canopy_problems(ws: Workspace, canopy: Raster) -> list[Problem]:
                 fix_zh="在 city.toml 的 [rasters.canopy_classes] 中添加 tree = 像元值。",
             )
         )
-    values, counts = _value_counts(canopy)
+    values, counts = value_counts
     declared = set(classes.values())
     other = [(v, c) for v, c in zip(values.tolist(), counts.tolist(), strict=True)]
     other = [(v, c) for v, c in other if v not in declared and v != 0]

@@ -16,12 +16,19 @@ from gardencity.assessment.scorecard import IndicatorCard, Scorecard
 from gardencity.indicators import FAMILIES, Chart
 from gardencity.io.layers import LAYERS, TABLES
 from gardencity.messages import load_yaml
-from gardencity.reports.maps import Layers, bar_chart, choropleth, layer_map
+from gardencity.reports.map_layers import Layers, MapPlan, map_plan
 from gardencity.reports.params import params_in_words
 from gardencity.vocabulary import vocabulary
 from gardencity.vocabulary.dates import chinese_datetime
 
-__all__ = ["district_figures", "load_labels", "report_layers", "write_report"]
+__all__ = [
+    "district_figures",
+    "draw_layer_maps",
+    "layer_map_plans",
+    "load_labels",
+    "report_layers",
+    "write_report",
+]
 
 
 def load_labels(lang: str) -> dict[str, str]:
@@ -105,28 +112,34 @@ def _districts(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return zones[zones["kind"] == "district"] if "kind" in zones else zones
 
 
-def _layer_maps(
-    zones: gpd.GeoDataFrame,
-    diagnostics: dict[str, gpd.GeoDataFrame],
-    labels: dict[str, str],
-    lang: str,
-) -> list[dict[str, str]]:
+def layer_map_plans(
+    zones: gpd.GeoDataFrame, diagnostics: dict[str, gpd.GeoDataFrame], lang: str
+) -> list[MapPlan]:
+    """The report's layer maps, prepared (:func:`draw_layer_maps` draws them)."""
+    labels = load_labels(lang)
     city = zones.loc[["built_up_area"]] if "built_up_area" in zones.index else zones
     return [
-        {
-            "title": labels[title],
-            "img": layer_map(layers, city, labels, labels[title], lang=lang),
-        }
+        map_plan(layers, city, labels[title], lang=lang)
         for title, layers in report_layers(diagnostics, _districts(zones))
     ]
+
+
+def draw_layer_maps(plans: list[MapPlan]) -> list[dict[str, str]]:
+    """The report's layer maps drawn (``{"title", "img"}`` each)."""
+    from gardencity.reports.maps import draw_plan  # matplotlib: only where maps are drawn
+
+    return [{"title": plan.title, "img": draw_plan(plan)} for plan in plans]
 
 
 def district_figures(
     scorecard: Scorecard, districts: gpd.GeoDataFrame, lang: str
 ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """The report's district choropleths and its bar charts (``{"title", "img"}`` each)."""
+    from gardencity.reports.maps import bar_chart, choropleth
+
     labels = load_labels(lang)
-    return _choropleths(scorecard, districts, labels, lang), _charts(scorecard, labels, lang)
+    maps = _choropleths(scorecard, districts, labels, lang, choropleth)
+    return maps, _charts(scorecard, labels, lang, bar_chart)
 
 
 def _chart(result: IndicatorCard, kind: Literal["bar", "map"]) -> Chart | None:
@@ -145,6 +158,7 @@ def _choropleths(
     districts: gpd.GeoDataFrame,
     labels: dict[str, str],
     lang: str,
+    choropleth: Callable[..., str],
 ) -> list[dict[str, str]]:
     """The districts coloured by the value of each indicator whose family charts it so."""
     maps = []
@@ -177,7 +191,9 @@ def _choropleths(
     return maps
 
 
-def _charts(scorecard: Scorecard, labels: dict[str, str], lang: str) -> list[dict[str, str]]:
+def _charts(
+    scorecard: Scorecard, labels: dict[str, str], lang: str, bar_chart: Callable[..., str]
+) -> list[dict[str, str]]:
     names = {d.id: d.name for d in scorecard.districts}
     charts = []
     for result in scorecard.indicators:
@@ -217,15 +233,21 @@ def write_report(
     lang: str = "zh",
     scenario: bool = False,
     drawn: Callable[[], tuple[list[dict[str, str]], list[dict[str, str]]]] | None = None,
+    layer_maps: Callable[[], list[dict[str, str]]] | None = None,
 ) -> Path:
     """Render the report for ``scorecard`` (a :class:`Scorecard`, or the JSON form of one) to
     one HTML file; a ``scenario`` (what-if) report says so in its title and a banner.
     ``drawn`` gives the :func:`district_figures` drawn elsewhere meanwhile (by a
-    :class:`~gardencity.reports.worker.FigureWorker`); without it they are drawn here."""
+    :class:`~gardencity.reports.worker.FigureWorker`), ``layer_maps`` the layer maps of
+    :func:`layer_map_plans` likewise; without them they are drawn here."""
     if not isinstance(scorecard, Scorecard):
         scorecard = Scorecard.model_validate(scorecard)
     labels = load_labels(lang)
-    maps = _layer_maps(zones, diagnostics, labels, lang)
+    maps = (
+        layer_maps()
+        if layer_maps is not None
+        else draw_layer_maps(layer_map_plans(zones, diagnostics, lang))
+    )
     choropleths, charts = (
         drawn() if drawn is not None else district_figures(scorecard, _districts(zones), lang)
     )

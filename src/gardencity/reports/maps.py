@@ -17,7 +17,6 @@ import geopandas as gpd
 import matplotlib
 import numpy as np
 import numpy.typing as npt
-import shapely
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -30,6 +29,7 @@ from matplotlib.path import Path
 
 from gardencity.errors import GardenCityError
 from gardencity.messages import Catalogue
+from gardencity.reports.map_layers import Layers, MapPlan, layer_paths, map_plan
 from gardencity.vocabulary import Style, vocabulary
 
 __all__ = [
@@ -37,6 +37,8 @@ __all__ = [
     "add_scale_and_north",
     "bar_chart",
     "choropleth",
+    "draw_plan",
+    "draw_plans",
     "drawn",
     "geometry_path",
     "layer_figure",
@@ -44,6 +46,7 @@ __all__ = [
     "legend_entry",
     "map_style",
     "no_idle_draw",
+    "plan_figure",
     "png_base64",
     "shortfall_map",
 ]
@@ -176,6 +179,7 @@ def geometry_path(geoms: npt.NDArray[np.object_]) -> tuple[Path, bool]:
     """All ``geoms`` as one compound path, and whether it is an area (polygons, rings
     oriented so that holes stay open under the non-zero fill rule) rather than lines.
 
+    >>> import shapely
     >>> ring = shapely.box(0, 0, 2, 2).difference(shapely.box(0.5, 0.5, 1.5, 1.5))
     >>> path, area = geometry_path(np.array([ring]))
     >>> area, path.codes.tolist()   # the hole runs the other way round
@@ -185,21 +189,7 @@ def geometry_path(geoms: npt.NDArray[np.object_]) -> tuple[Path, bool]:
     >>> geometry_path(np.array([shapely.LineString([(5, 5), (6, 6)])]))[1]
     False
     """
-    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
-    parts = parts[~shapely.is_empty(parts)]
-    polygons = parts[shapely.get_type_id(parts) == 3]
-    area = len(polygons) > 0
-    if area:
-        paths = shapely.get_rings(shapely.orient_polygons(polygons))
-    else:
-        paths = parts[shapely.get_type_id(parts) == 1]
-    xy, owner = shapely.get_coordinates(paths, return_index=True)
-    codes = np.full(len(xy), Path.LINETO, dtype=Path.code_type)
-    if len(xy):
-        change = owner[1:] != owner[:-1]
-        codes[np.r_[True, change]] = Path.MOVETO
-        if area:
-            codes[np.r_[change, True]] = Path.CLOSEPOLY
+    xy, codes, area = layer_paths(geoms)
     return Path(xy, codes), area
 
 
@@ -208,6 +198,10 @@ def _draw_layer(ax: Axes, gdf: gpd.GeoDataFrame, style: dict[str, Any]) -> None:
     ``linewidth``, ``linestyle``, ``hatch``) as one patch; ``add_artist`` leaves the view to
     the caller."""
     path, area = geometry_path(gdf.geometry.to_numpy())
+    _draw_path(ax, path, area, style)
+
+
+def _draw_path(ax: Axes, path: Path, area: bool, style: dict[str, Any]) -> None:
     face = style.get("facecolor", style.get("color", "none"))
     if area:
         edge = style.get("edgecolor", face)
@@ -229,9 +223,6 @@ def _draw_layer(ax: Axes, gdf: gpd.GeoDataFrame, style: dict[str, Any]) -> None:
             linestyle=style.get("linestyle", "solid"),
         )
     ax.add_artist(patch)
-
-
-Layers = list[tuple[gpd.GeoDataFrame | None, str]]
 
 
 def drawn(style: Style, *, polygons: bool) -> dict[str, Any]:
@@ -262,10 +253,6 @@ def legend_entry(style: Style, label: str, *, line: bool) -> Any:
     return Patch(**keywords, label=label)
 
 
-def _is_line(gdf: gpd.GeoDataFrame) -> bool:
-    return bool(gdf.geom_type.isin(["LineString", "MultiLineString"]).all())
-
-
 def layer_figure(
     layers: Layers,
     frame: gpd.GeoDataFrame,
@@ -276,29 +263,32 @@ def layer_figure(
     names: gpd.GeoDataFrame | None = None,
 ) -> Any:
     """The figure of :func:`layer_map` (open: the caller closes it)."""
+    return plan_figure(map_plan(layers, frame, title, lang=lang, names=names))
+
+
+def plan_figure(plan: MapPlan) -> Any:
+    """The figure of a prepared map (open: the caller closes it)."""
     words = vocabulary()
     fig, ax = plt.subplots(figsize=(7.2, 6.4))
     handles = []
-    for gdf, name in layers:
-        if gdf is None or gdf.empty:
-            continue
-        style = words.style("layers", name)
-        line = _is_line(gdf)
-        _draw_layer(ax, gdf, drawn(style, polygons=not line))
-        handles.append(legend_entry(style, words.label("layers", name, lang), line=line))
-    if names is not None and not names.empty:
-        for name, point in zip(names["name"], names.geometry.representative_point(), strict=True):
-            ax.annotate(
-                str(name),
-                xy=(point.x, point.y),
-                ha="center",
-                va="center",
-                fontsize=8,
-                zorder=15,
-                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0.3},
-            )
-    add_scale_and_north(ax, tuple(frame.total_bounds), lang)
-    ax.set_title(title, fontsize=11)
+    for layer in plan.layers:
+        style = words.style("layers", layer.name)
+        path = Path(layer.xy, layer.codes)
+        _draw_path(ax, path, layer.area, drawn(style, polygons=not layer.line))
+        label = words.label("layers", layer.name, plan.lang)
+        handles.append(legend_entry(style, label, line=layer.line))
+    for name, x, y in plan.names:
+        ax.annotate(
+            name,
+            xy=(x, y),
+            ha="center",
+            va="center",
+            fontsize=8,
+            zorder=15,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0.3},
+        )
+    add_scale_and_north(ax, plan.bounds, plan.lang)
+    ax.set_title(plan.title, fontsize=11)
     add_legend(ax, handles)
     return fig
 
@@ -315,8 +305,18 @@ def layer_map(
     """Draw ``(layer, vocabulary layer name)`` pairs over the ``frame`` extent, each in its
     vocabulary style with its vocabulary label in the legend; ``names`` (polygons with a
     ``name`` column, e.g. the districts) are written on the map."""
+    return draw_plan(map_plan(layers, frame, title, lang=lang, names=names))
+
+
+def draw_plan(plan: MapPlan) -> str:
+    """A prepared map as a base64 PNG."""
     with map_style(), matplotlib.rc_context({"agg.path.chunksize": 20_000}):
-        return png_base64(layer_figure(layers, frame, labels, title, lang=lang, names=names))
+        return png_base64(plan_figure(plan))
+
+
+def draw_plans(plans: list[MapPlan]) -> list[str]:
+    """Prepared maps as base64 PNGs, in order."""
+    return [draw_plan(plan) for plan in plans]
 
 
 def choropleth(

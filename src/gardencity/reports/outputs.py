@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 
 from gardencity.assessment.results import Assessment
 from gardencity.assessment.scorecard import SCORECARD_FILE
 from gardencity.messages import Catalogue
-from gardencity.reports.html import write_report
+from gardencity.reports.html import layer_map_plans, write_report
 from gardencity.reports.worker import FigureWorker
 from gardencity.vocabulary import rgba, vocabulary
 
@@ -92,20 +94,19 @@ def write_diagnostics(layers: dict[str, gpd.GeoDataFrame], path: Path, *, lang: 
         for name, view in LAYER_VIEWS.items()
         if name in layers and _has_rows(layers.get(view[0]))
     }
-    for name, gdf in layers.items():
-        if gdf is None or gdf.empty or name in views:
-            continue
-        frame = gdf.copy()
-        for column in frame.columns:
-            if column != frame.geometry.name and frame[column].dtype == object:
-                frame[column] = frame[column].map(lambda v: v if v is None else str(v))
-        pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG")
-        written.append((name, str(frame.geom_type.dropna().iloc[0]) if len(frame) else ""))
-    if not written:  # still a GeoPackage that says why it holds no map layers
-        about = gpd.GeoDataFrame(
-            {"message": [MESSAGES.text("no_diagnostic_layers", lang)]},
-        )
-        pyogrio.write_dataframe(about, tmp, layer="about", driver="GPKG")
+    with _unsynced_sqlite():
+        for name, gdf in layers.items():
+            if gdf is None or gdf.empty or name in views:
+                continue
+            frame = _text_columns(gdf)
+            pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG")
+            written.append((name, str(frame.geom_type.dropna().iloc[0]) if len(frame) else ""))
+        if not written:  # still a GeoPackage that says why it holds no map layers
+            about = gpd.GeoDataFrame(
+                {"message": [MESSAGES.text("no_diagnostic_layers", lang)]},
+            )
+            pyogrio.write_dataframe(about, tmp, layer="about", driver="GPKG")
+    # its last transaction (the styles) is committed in full, the whole file on disk
     with sqlite3.connect(tmp) as db:
         written += _create_views(db, views, layers)
         db.execute(
@@ -130,6 +131,35 @@ def write_diagnostics(layers: dict[str, gpd.GeoDataFrame], path: Path, *, lang: 
         )
     os.replace(tmp, path)
     return path
+
+
+# GDAL's SQLite settings while the layers are written to the temporary file: no wait for the
+# disk after each transaction, no rollback journal (an interrupted write leaves only the
+# temporary file, which is never swapped in)
+_UNSYNCED = {"OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_JOURNAL": "OFF"}
+
+
+@contextmanager
+def _unsynced_sqlite() -> Iterator[None]:
+    before = {key: pyogrio.get_gdal_config_option(key) for key in _UNSYNCED}
+    pyogrio.set_gdal_config_options(_UNSYNCED)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(before)
+
+
+def _text_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The layer with each object column as text (None stays NULL); columns that hold only
+    text already are left as they are."""
+    frame = gdf.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if column == frame.geometry.name or values.dtype != object:
+            continue
+        if pd.api.types.infer_dtype(values, skipna=False) != "string":
+            frame[column] = values.map(lambda v: v if v is None else str(v))
+    return frame
 
 
 def _has_rows(gdf: gpd.GeoDataFrame | None) -> bool:
@@ -174,7 +204,7 @@ def write_outputs(
 ) -> dict[str, Path]:
     """scorecard.json, diagnostics.gpkg and report.html in ``out_dir`` (a ``scenario``
     report is marked as a what-if); ``progress`` hears the name of each file as it starts.
-    A :class:`FigureWorker` draws the report's district figures meanwhile."""
+    A :class:`FigureWorker` draws the report's figures meanwhile."""
     step = progress or (lambda _name: None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -186,11 +216,12 @@ def write_outputs(
     }
     step("scorecard")
     scorecard.write(paths["scorecard"])
-    drawn = None
+    drawn = layer_maps = None
     if figures is not None:
         zones = assessment.zones
         districts = zones[zones["kind"] == "district"] if "kind" in zones else zones
         drawn = figures.district_figures(scorecard, districts, lang)
+        layer_maps = figures.layer_maps(layer_map_plans(zones, assessment.diagnostics, lang))
     step("diagnostics")
     write_diagnostics(assessment.diagnostics, paths["diagnostics"], lang=lang)
     step("report")
@@ -202,5 +233,6 @@ def write_outputs(
         lang=lang,
         scenario=scenario,
         drawn=drawn,
+        layer_maps=layer_maps,
     )
     return paths

@@ -1,13 +1,15 @@
-"""A second process that draws the report's district figures while the caller goes on.
+"""A second process that draws the report's figures while the caller goes on.
 
 Drawing the report's maps and charts is most of the time its outputs take, and matplotlib
 holds the interpreter while it draws, so a thread would not help. :class:`FigureWorker`
 forks one process when it is opened — early, before the caller starts threads — which
-finds matplotlib's fonts while the caller goes on with the assessment. When the outputs
-are written, it draws the district choropleths and bar charts from the scorecard while the
-caller writes diagnostics.gpkg and draws the layer maps; the figures are the ones the
-caller would have drawn. Where no process can be forked (not Linux, or inside a daemonic
-process) it draws nothing and the caller draws every figure.
+imports matplotlib and finds its fonts while the caller goes on with the assessment (the
+caller itself never imports matplotlib). When the outputs are written, it draws the
+district choropleths and bar charts from the scorecard and the layer maps from their
+prepared paths (:mod:`gardencity.reports.map_layers`) while the caller writes
+diagnostics.gpkg; the figures are the ones the caller would have drawn. Where no process
+can be forked (not Linux, or inside a daemonic process) it draws nothing and the caller
+draws every figure.
 """
 
 from __future__ import annotations
@@ -19,20 +21,22 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
+from typing import Any, TypeVar
 
 import geopandas as gpd
 
 from gardencity.assessment.scorecard import Scorecard
-from gardencity.reports.html import district_figures
-from gardencity.reports.maps import map_style
+from gardencity.reports.html import district_figures, draw_layer_maps
+from gardencity.reports.map_layers import MapPlan
 
 __all__ = ["DistrictFigures", "FigureWorker"]
 
 #: the district choropleths and the bar charts, each ``{"title", "img"}`` (base64 PNG)
 DistrictFigures = tuple[list[dict[str, str]], list[dict[str, str]]]
+Result = TypeVar("Result")
 
 
 def _get_ready(parent: int) -> int:
@@ -41,6 +45,8 @@ def _get_ready(parent: int) -> int:
     worker whose command was killed ends too, rather than wait for work forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+    from gardencity.reports.maps import map_style  # matplotlib, in this process only
+
     with map_style():
         return os.getpid()
 
@@ -85,6 +91,12 @@ class FigureWorker:
         except BrokenProcessPool:
             return None
 
+    @property
+    def executor(self) -> Executor | None:
+        """The worker as an executor of other work (picklable functions of picklable
+        arguments) while it waits for figures to draw; None where no process was forked."""
+        return self._pool
+
     def __enter__(self) -> FigureWorker:
         return self
 
@@ -106,19 +118,27 @@ class FigureWorker:
     ) -> Callable[[], DistrictFigures]:
         """Start drawing the district figures; the function returned gives them (drawn
         here, if the worker cannot draw them)."""
-        future: Future[DistrictFigures] | None = None
+        return self._later(district_figures, scorecard, districts, lang)
+
+    def layer_maps(self, plans: list[MapPlan]) -> Callable[[], list[dict[str, str]]]:
+        """Start drawing the prepared layer maps; the function returned gives them (drawn
+        here, if the worker cannot draw them)."""
+        return self._later(draw_layer_maps, plans)
+
+    def _later(self, work: Callable[..., Result], *args: Any) -> Callable[[], Result]:
+        future: Future[Result] | None = None
         if self._pool is not None:
             try:
-                future = self._pool.submit(district_figures, scorecard, districts, lang)
+                future = self._pool.submit(work, *args)
             except (BrokenProcessPool, RuntimeError, OSError):
                 future = None
 
-        def result() -> DistrictFigures:
+        def result() -> Result:
             if future is not None:
                 try:
                     return future.result()
                 except BrokenProcessPool:  # the process died (killed, out of memory)
                     pass
-            return district_figures(scorecard, districts, lang)
+            return work(*args)
 
         return result
