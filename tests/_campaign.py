@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,11 @@ import psycopg
 import pytest
 import shapely
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from gardencity.app import create_app
+from gardencity.auth.models import User
+from gardencity.auth.sessions import issue_token
 from gardencity.campaign.config import load_campaign_config
 from gardencity.campaign.context import ManualClock, ServiceContext
 from gardencity.campaign.seed import SeedResult, seed_organisation
@@ -83,15 +86,19 @@ class CampaignEnv:
 
     def headers(self, username: str) -> dict[str, str]:
         if username not in self._tokens:
-            response = self.client.post(
-                "/api/v1/auth/login", data={"username": username, "password": PASSWORD}
-            )
-            assert response.status_code == 200, response.text
-            self._tokens[username] = response.json()["access_token"]
-            # a script keeps the Bearer secret, not the cookie (cookie requests must come
-            # from the app's own pages)
-            self.client.cookies.delete("gc_session")
+            self._tokens[username] = self._open_session(username)
         return {"Authorization": f"Bearer {self._tokens[username]}"}
+
+    def _open_session(self, username: str) -> str:
+        """The secret of a new log-in session of ``username``: the session that POST
+        /api/v1/auth/login opens, without its Argon2id check of the password (slow by design,
+        a quarter of a CPU second a log-in; the log-in itself is tested in
+        tests/api/test_credentials.py and tests/api/test_login_limits.py)."""
+        lifetime = timedelta(hours=self.app.state.settings.session_hours)
+        with self.app.state.db.session() as session:
+            user = session.scalars(select(User).where(User.username == username)).one()
+            assert user.is_active, f"{username} could not log in: inactive"
+            return issue_token(session, user, kind="session", lifetime=lifetime, now=self.clock())
 
     def forget_logins(self) -> None:
         self._tokens.clear()
