@@ -208,7 +208,7 @@
     const isTiled = ([def]) => fetchLayer(def).then((layer) => Boolean(layer && layer.tiled), () => false);
     const mayBeTiled = others.filter(([def]) => def.tiled);
     for (const [def] of mayBeTiled) fetchLayer(def).catch(() => null);
-    await add(first);
+    if (first) await add(first);  // none when no layer is shown by default
     const tiled = mayBeTiled.map(async (shown) => { if (await isTiled(shown)) await add(shown); });
     // the others' GeoJSON is read and built while the tiles are on their way
     await Promise.all(mayBeTiled.map(([def]) => tileSet(def)));
