@@ -69,10 +69,11 @@ generate_demo_city(sys.argv[1], sys.argv[2], overwrite=True)
 
 
 def _city(size: str) -> Path:
-    from gardencity.demo import generate_demo_city
-
     city = CACHE / f"demo_{size}"
     if not (city / "city.toml").exists():
+        # imported only to generate: a server answering a what-if does not import it
+        from gardencity.demo import generate_demo_city
+
         generate_demo_city(city, size, overwrite=True)
     return city
 

@@ -61,3 +61,17 @@ def test_snap_uses_the_nearer_end_along_the_edge() -> None:
     node_distance = np.array([0.0, 100.0]) if graph.nodes[0][0] == 0 else np.array([100.0, 0.0])
     assert snap.distance[0] == pytest.approx(10.0)
     assert snap.network_distance(node_distance)[0] == pytest.approx(40.0)
+
+
+def test_a_pickled_graph_builds_its_spatial_indexes_again_when_asked() -> None:
+    import pickle
+
+    graph = walk_graph_from_roads(_random_roads())
+    assert "node_tree" in graph.__dict__ and "edge_tree" in graph.__dict__  # built with it
+    copy = pickle.loads(pickle.dumps(graph))
+    assert "node_tree" not in copy.__dict__ and "edge_tree" not in copy.__dict__
+    probe = np.array([shapely.Point(300, 420), shapely.Point(1000, 90)])
+    for tree in ("node_tree", "edge_tree"):
+        ours, theirs = getattr(copy, tree), getattr(graph, tree)
+        assert np.array_equal(ours.query_nearest(probe), theirs.query_nearest(probe))
+    assert np.array_equal(copy.nodes, graph.nodes) and (copy.matrix != graph.matrix).nnz == 0

@@ -4,6 +4,7 @@ from; a saved engine of other data is not used."""
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 import subprocess
 import sys
@@ -63,6 +64,41 @@ def test_a_saved_engine_of_other_data_is_not_loaded(
     toml.write_text(toml.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert load_engine(path, copy) is None
     assert load_engine(tmp_path / "missing.pickle", copy) is None
+
+
+def test_a_state_of_an_earlier_format_or_cut_short_is_not_loaded(
+    demo_city: Path, demo_assessment: Any, tmp_path: Path
+) -> None:
+    engine = IncrementalAssessment(demo_city, base=demo_assessment)
+    path = save_engine(engine, tmp_path / STATE_FILE)
+    with path.open("rb") as saved:
+        header = pickle.load(saved)
+        body = saved.read()
+    earlier = tmp_path / "earlier.pickle"  # the header of the format before this one
+    earlier.write_bytes(pickle.dumps((header[0] - 1, *header[1:])) + body)
+    assert load_engine(earlier, demo_city) is None
+    # this format's header on an engine pickled whole, as earlier formats had it
+    whole = tmp_path / "whole.pickle"
+    whole.write_bytes(pickle.dumps(header) + pickle.dumps({"engine": [1.0, "pickled whole"]}))
+    assert load_engine(whole, demo_city) is None
+    for cut_at in (len(body) // 2, len(body) - 1, 3):
+        cut = tmp_path / f"cut-{cut_at}.pickle"
+        cut.write_bytes(pickle.dumps(header) + body[:cut_at])
+        assert load_engine(cut, demo_city) is None
+    assert load_engine(path, demo_city) is not None
+
+
+def test_geometries_met_in_several_places_are_read_back_once(
+    demo_city: Path, demo_assessment: Any, tmp_path: Path
+) -> None:
+    engine = IncrementalAssessment(demo_city, base=demo_assessment)
+    loaded = load_engine(save_engine(engine, tmp_path / STATE_FILE), demo_city)
+    assert loaded is not None
+    pieces = loaded._states[loaded._spec_state["park_service_coverage"]].pieces
+    saved = engine._states[engine._spec_state["park_service_coverage"]].pieces
+    assert saved.tree.geometries[0] is saved.geoms[0]
+    assert pieces.tree.geometries[0] is pieces.geoms[0]  # the index over the same pieces
+    assert len(pieces.geoms) == len(saved.geoms)
 
 
 def test_the_first_what_if_of_a_fresh_process_loads_the_runs_engine(

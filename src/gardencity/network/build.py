@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -36,6 +37,11 @@ class WalkGraph:
     @property
     def n_nodes(self) -> int:
         return int(self.nodes.shape[0])
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without its spatial indexes: they are built again from the coordinates
+        when first asked for, faster than their geometries are read back."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("node_tree", "edge_tree")}
 
     @cached_property
     def node_tree(self) -> shapely.STRtree:
