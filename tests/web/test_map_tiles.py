@@ -144,6 +144,12 @@ def test_switching_a_tiled_layer_on_and_clicking_a_parcel(
     page.check("#layer-residential")
     page.wait_for_selector("#map[data-layer_residential='drawn']", timeout=30_000)
     assert page.evaluate("gc.mapLoaded.residential.tiled") is True
+    # once drawn, every tile in view is shown whole (not still fading in)
+    opacities = page.evaluate(
+        "[...gc.mapLoaded.residential.getContainer().querySelectorAll('canvas')]"
+        ".map((c) => getComputedStyle(c).opacity)"
+    )
+    assert opacities and set(opacities) == {"1"}, opacities
     # the service worker leaves the tiles to the browser's cache: none kept for offline
     kept = page.evaluate(
         "caches.open('gc-data').then((c) => c.keys()).then((k) => k.map((r) => r.url))"

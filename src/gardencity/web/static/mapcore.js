@@ -248,6 +248,15 @@
       }, (err) => done(err, canvas));
       return canvas;
     },
+    // a tile is shown at once, not faded in: each frame of a fade commits every canvas of
+    // the map again, which on a phone or without a GPU delays the tiles still to be drawn
+    _tileReady(coords, err, tile) {
+      const map = this._map;
+      if (!map) return;
+      const fading = map._fadeAnimated;
+      map._fadeAnimated = false;
+      try { L.GridLayer.prototype._tileReady.call(this, coords, err, tile); } finally { map._fadeAnimated = fading; }
+    },
   });
 
   async function loadTiles(def) {
