@@ -144,6 +144,12 @@ def test_switching_a_tiled_layer_on_and_clicking_a_parcel(
     page.check("#layer-residential")
     page.wait_for_selector("#map[data-layer_residential='drawn']", timeout=30_000)
     assert page.evaluate("gc.mapLoaded.residential.tiled") is True
+    # once drawn, every tile in view is shown whole (not still fading in)
+    opacities = page.evaluate(
+        "[...gc.mapLoaded.residential.getContainer().querySelectorAll('canvas')]"
+        ".map((c) => getComputedStyle(c).opacity)"
+    )
+    assert opacities and set(opacities) == {"1"}, opacities
     # the service worker leaves the tiles to the browser's cache: none kept for offline
     kept = page.evaluate(
         "caches.open('gc-data').then((c) => c.keys()).then((k) => k.map((r) => r.url))"
@@ -212,3 +218,34 @@ def test_a_first_visit_draws_the_map_before_the_service_worker_keeps_files(
     assert by_worker, "the service worker kept nothing"
     assert min(by_worker) >= ready_at - 1, (min(by_worker), ready_at)
     context.close()
+
+
+#: a tiled layer switched on again with every data tile but the first coming ``delay`` ms
+#: later: resolved with the times (ms) at which its tiles in view were shown
+SHOWN_WITH_LATE_TILES = """([name, delay]) => new Promise((done) => {
+  const layer = gc.mapLoaded[name], cache = layer.view.tileCache, get = cache.get.bind(cache);
+  let asked = 0;
+  cache.get = (tile) => get(tile).then((data) => new Promise((ok) => {
+    asked += 1;
+    setTimeout(() => ok(data), asked === 1 ? 0 : delay);
+  }));
+  const shown = [];
+  layer.on("tileload", () => shown.push(performance.now()));
+  layer.once("load", () => done(shown));
+  document.getElementById(`layer-${name}`).click();
+})"""
+
+
+def test_the_tiles_of_a_view_are_shown_together(browser: Any, live_server: LiveServer) -> None:
+    page = login(browser, live_server, "admin")
+    page.goto("/map")
+    page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
+    page.check("#layer-residential")
+    page.wait_for_selector("#map[data-layer_residential='drawn']", timeout=30_000)
+    page.uncheck("#layer-residential")
+    # the first tile painted waits for the others (100 ms later) before it is shown
+    shown = page.evaluate(SHOWN_WITH_LATE_TILES, ["residential", 100])
+    assert len(shown) >= 2, shown
+    assert max(shown) - min(shown) < 50, shown
+    assert page.errors == []
+    page.context.close()

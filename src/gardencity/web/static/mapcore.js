@@ -221,6 +221,8 @@
       }
     };
   }
+  // the longest a painted tile waits for the others of its view before it is shown, in ms
+  const HOLD_MS = 250;
   // a grid of canvases, one per data tile in view (each tile's features are gone through
   // once, on one canvas): a 512-pixel tile at the map's zoom z is the data tile of zoom z - 1,
   // or past the last zoom of the tiles a part of one of its tiles, enlarged
@@ -231,12 +233,15 @@
       this.view = view;  // protomaps-leaflet's: the decoded tiles and the features at a point
       this.style = words.layers[def.name].style;  // what it paints with (the vocabulary's)
       this.paint = tilePainter(def, this.style);
+      this.painting = 0;  // tiles asked for and not yet painted
+      this.held = [];  // painted tiles waiting to be shown with the others
     },
     createTile(coords, done) {
       const canvas = L.DomUtil.create("canvas", "leaflet-tile");
       const dataZoom = Math.max(0, Math.min(coords.z - 1, this.view.maxDataLevel));
       const scale = 2 ** (coords.z - 1 - dataZoom);
       const tile = { z: dataZoom, x: Math.floor(coords.x / scale), y: Math.floor(coords.y / scale) };
+      this.painting += 1;
       this.view.tileCache.get(tile).then((data) => {
         const ratio = window.devicePixelRatio || 1;
         canvas.width = canvas.height = DATA_TILE * ratio;
@@ -244,9 +249,33 @@
         ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
         const features = data.get(this.dataLayer) || [];
         this.paint(ctx, features, scale, (coords.x - tile.x * scale) * DATA_TILE, (coords.y - tile.y * scale) * DATA_TILE);
-        done(null, canvas);
-      }, (err) => done(err, canvas));
+      }).then(() => this.painted(() => done(null, canvas)), (err) => this.painted(() => done(err, canvas)));
       return canvas;
+    },
+    // the tiles of a view are shown together, once the last one is painted (or HOLD_MS after
+    // the first one was): each tile shown on its own costs the page a frame, and each frame
+    // commits every changed canvas of the map again
+    painted(tileDone) {
+      this.painting -= 1;
+      this.held.push(tileDone);
+      if (this.painting === 0) this.showHeld();
+      else if (!this.holding) this.holding = setTimeout(() => this.showHeld(), HOLD_MS);
+    },
+    showHeld() {
+      clearTimeout(this.holding);
+      this.holding = null;
+      const held = this.held;
+      this.held = [];
+      for (const tileDone of held) tileDone();
+    },
+    // a tile is shown at once, not faded in: each frame of a fade commits every canvas of
+    // the map again, which on a phone or without a GPU delays the tiles still to be drawn
+    _tileReady(coords, err, tile) {
+      const map = this._map;
+      if (!map) return;
+      const fading = map._fadeAnimated;
+      map._fadeAnimated = false;
+      try { L.GridLayer.prototype._tileReady.call(this, coords, err, tile); } finally { map._fadeAnimated = fading; }
     },
   });
 
