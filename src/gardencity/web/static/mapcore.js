@@ -67,7 +67,12 @@
   })();
 
   function makeMap(element) {
-    const map = window.gc.mapInLanguage(L.map(element, { preferCanvas: true, renderer: L.canvas({ padding: 0.3 }), zoomSnap: 0.25 }));
+    const map = window.gc.mapInLanguage(L.map(element, {
+      preferCanvas: true, renderer: L.canvas({ padding: 0.3 }), zoomSnap: 0.25,
+      // tiles are shown at once, not faded in: each frame of a fade commits every canvas of the
+      // map again, which on a phone or without a GPU delays the tiles still to be drawn
+      fadeAnimation: false,
+    }));
     if (PAGE.tile_url) {
       L.tileLayer(PAGE.tile_url, { attribution: esc(PAGE.tile_attribution || ""), maxZoom: 19 }).addTo(map);
     }
@@ -267,15 +272,6 @@
       const held = this.held;
       this.held = [];
       for (const tileDone of held) tileDone();
-    },
-    // a tile is shown at once, not faded in: each frame of a fade commits every canvas of
-    // the map again, which on a phone or without a GPU delays the tiles still to be drawn
-    _tileReady(coords, err, tile) {
-      const map = this._map;
-      if (!map) return;
-      const fading = map._fadeAnimated;
-      map._fadeAnimated = false;
-      try { L.GridLayer.prototype._tileReady.call(this, coords, err, tile); } finally { map._fadeAnimated = fading; }
     },
   });
 
