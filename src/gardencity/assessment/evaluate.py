@@ -62,16 +62,24 @@ def run_assessment(
     progress: Progress | None = None,
     registry: Mapping[str, Callable[..., Any]] | None = None,
     executor: Executor | None = None,
+    decided: Callable[[Assessment], None] | None = None,
 ) -> Assessment:
     """Assess a workspace against a standard (city.toml's unless given); an ``executor``
-    (another process, idle meanwhile) takes a share of the validation.
+    (another process, idle meanwhile) takes a share of the validation. ``decided`` is
+    called with the assessment once every indicator is decided, before its diagnostic
+    layers are built (work on the scorecard can start then).
 
     Intermediate results the measures and the diagnostic layers share (eligible parks,
     walking distances of residential cells, road side-segments) are computed once in the
     run: its prepared inputs carry the run context (the input ``run``).
     """
     return _assess(
-        workspace, standard=standard, progress=progress, registry=registry, executor=executor
+        workspace,
+        standard=standard,
+        progress=progress,
+        registry=registry,
+        executor=executor,
+        decided=decided,
     )
 
 
@@ -82,6 +90,7 @@ def _assess(
     progress: Progress | None = None,
     registry: Mapping[str, Callable[..., Any]] | None = None,
     executor: Executor | None = None,
+    decided: Callable[[Assessment], None] | None = None,
 ) -> Assessment:
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     started = time.perf_counter()
@@ -139,6 +148,8 @@ def _assess(
         validation=[p.as_dict() for p in dict.fromkeys([*warnings, *ws.repairs])],
         timings_s=timings,
     )
+    if decided is not None:
+        decided(assessment)
     from gardencity.assessment.diagnostics import build_diagnostics
 
     assessment.diagnostics = build_diagnostics(assessment, std, inputs, series_by_id)

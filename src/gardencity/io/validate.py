@@ -94,7 +94,8 @@ def start_validation(ws: Workspace, executor: Executor | None = None) -> Pending
         tables = table_problems(ws)
         management = management_problems(ws, standard)
     except BaseException:  # the thread's checks are not left running behind the error
-        wait([off_coverage, hints])
+        wait([off_coverage])
+        wait([hints])
         raise
 
     def every_problem() -> list[Problem]:
