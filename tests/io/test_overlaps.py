@@ -56,3 +56,26 @@ def test_overlapping_parcels_are_reported_with_the_pair_and_area(
 def test_a_tiling_with_t_junctions_has_no_overlap(tmp_path: Path) -> None:
     parcels = [box(0, 0, 100, 200), box(100, 0, 200, 100), box(100, 100, 200, 200)]
     assert _overlaps(tmp_path, parcels) == []
+
+
+def test_an_assessment_still_stops_at_overlapping_parcels_checked_beside_it(
+    tmp_path: Path,
+) -> None:
+    """The overlap check goes on while the indicators are computed: its error still stops
+    the assessment, with the pair listed."""
+    from gardencity.assessment import run_assessment
+    from gardencity.errors import ValidationError
+
+    land = gpd.GeoDataFrame(
+        {"code": ["R2", "R2"], "parcel_id": ["p0", "p1"]},
+        geometry=[box(0, 0, 100, 100), box(50, 0, 150, 100)],
+        crs=CRS,
+    )
+    root = write_workspace(
+        tmp_path / "ws",
+        config={"city": {"name": "测试市", "crs": CRS}},
+        layers=small_layers(land_use=land),
+    )
+    with pytest.raises(ValidationError) as info:
+        run_assessment(root)
+    assert any("p0×p1 (5000 m²)" in p.details for p in info.value.problems)

@@ -9,6 +9,7 @@ import re
 import signal
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,11 +20,12 @@ import pytest
 import shapely
 import shapely.ops
 
-from gardencity.assessment import Assessment
+from gardencity.assessment import Assessment, run_assessment
 from gardencity.indicators.accessibility import walking_table
-from gardencity.reports import FigureWorker
+from gardencity.reports import FigureWorker, start_district_figures
 from gardencity.reports.maps import _draw_layer
 from gardencity.reports.outputs import write_diagnostics, write_outputs
+from gardencity.reports.worker import DistrictFigures
 from gardencity.standards import load_standard
 from gardencity.toolkit import LineAxes
 
@@ -115,6 +117,30 @@ def test_a_figure_worker_draws_the_same_report_while_the_other_outputs_are_writt
     drawn_beside = _images(beside["report"].read_text(encoding="utf-8"))
     assert len(drawn_alone) >= 6
     assert drawn_beside == drawn_alone  # the same figures, in the same order
+
+
+def test_district_figures_started_before_the_diagnostic_layers_draw_the_same_report(
+    demo_city: Path, demo_assessment: Assessment, tmp_path: Path
+) -> None:
+    """The assess command starts the district figures as soon as the indicators are decided;
+    the report is the one drawn after the diagnostic layers."""
+    started: list[Callable[[], DistrictFigures]] = []
+    layers_then: list[int] = []
+    with FigureWorker() as figures:
+
+        def decided(assessment: Assessment) -> None:
+            layers_then.append(len(assessment.diagnostics))
+            started.append(start_district_figures(assessment, figures, "en"))
+
+        early = run_assessment(demo_city, executor=figures.executor, decided=decided)
+        beside = write_outputs(
+            early, tmp_path / "early", lang="en", figures=figures, drawn=started[0]
+        )
+    alone = write_outputs(demo_assessment, tmp_path / "alone", lang="en")
+    assert layers_then == [0] and early.diagnostics
+    assert _images(beside["report"].read_text(encoding="utf-8")) == _images(
+        alone["report"].read_text(encoding="utf-8")
+    )
 
 
 def test_the_report_is_drawn_here_when_the_worker_has_died(

@@ -34,7 +34,7 @@ from gardencity.errors import GardenCityError, MissingLayerError
 from gardencity.indicators import FAMILIES
 from gardencity.io.data_gaps import DataGap
 from gardencity.io.layers import layer_spec
-from gardencity.io.validate import check_workspace
+from gardencity.io.validate import start_check
 from gardencity.io.workspace import Workspace
 from gardencity.messages import Catalogue, Message
 from gardencity.standards import load_standard
@@ -62,16 +62,24 @@ def run_assessment(
     progress: Progress | None = None,
     registry: Mapping[str, Callable[..., Any]] | None = None,
     executor: Executor | None = None,
+    decided: Callable[[Assessment], None] | None = None,
 ) -> Assessment:
     """Assess a workspace against a standard (city.toml's unless given); an ``executor``
-    (another process, idle meanwhile) takes a share of the validation.
+    (another process, idle meanwhile) takes a share of the validation. ``decided`` is
+    called with the assessment once every indicator is decided, before its diagnostic
+    layers are built (work on the scorecard can start then).
 
     Intermediate results the measures and the diagnostic layers share (eligible parks,
     walking distances of residential cells, road side-segments) are computed once in the
     run: its prepared inputs carry the run context (the input ``run``).
     """
     return _assess(
-        workspace, standard=standard, progress=progress, registry=registry, executor=executor
+        workspace,
+        standard=standard,
+        progress=progress,
+        registry=registry,
+        executor=executor,
+        decided=decided,
     )
 
 
@@ -82,34 +90,30 @@ def _assess(
     progress: Progress | None = None,
     registry: Mapping[str, Callable[..., Any]] | None = None,
     executor: Executor | None = None,
+    decided: Callable[[Assessment], None] | None = None,
 ) -> Assessment:
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     started = time.perf_counter()
-    warnings = check_workspace(ws, executor)
-    std = load_standard(_resolve_standard(ws, standard))
-    if registry is None:
-        registry = FAMILIES.measures
-    inputs = AssessmentInputs(ws)
-    zones = inputs.get("zones")
-    city_size = std.city_size(_finite(zones.loc[CITY_ZONE, "population"]))
-    context = {
-        "grade": ws.config.city.grade,
-        "region": ws.config.city.region,
-        "city_size": city_size,
-    }
-    results: list[IndicatorResult] = []
-    series_by_id: dict[str, pd.Series] = {}
-    computed: dict[str, pd.Series] = {}
-    total = len(std.indicators)
-    for i, spec in enumerate(std.indicators):
-        if progress:
-            progress(Message.literal(spec.name_zh, spec.name_en or spec.name_zh), i, total)
-        result, series = evaluate_indicator(spec, inputs, registry, std, context, computed=computed)
-        results.append(result)
-        if series is not None:
-            series_by_id[spec.id] = series
-    if progress:
-        progress(MESSAGES.message("done"), total, total)
+    # the slow geometric checks go on while the indicators are computed; a workspace they
+    # find in error is reported as such, whatever a measure made of it meanwhile
+    checked = start_check(ws, executor)
+    try:
+        std = load_standard(_resolve_standard(ws, standard))
+        inputs = AssessmentInputs(ws)
+        zones = inputs.get("zones")
+        city_size = std.city_size(_finite(zones.loc[CITY_ZONE, "population"]))
+        context = {
+            "grade": ws.config.city.grade,
+            "region": ws.config.city.region,
+            "city_size": city_size,
+        }
+        results, series_by_id = _indicators(
+            std, inputs, FAMILIES.measures if registry is None else registry, context, progress
+        )
+    except Exception:
+        checked()
+        raise
+    warnings = checked()
     timings = {r.id: r.seconds for r in results}
     timings.update({f"input:{k}": v for k, v in inputs.timings.items()})
     timings["total"] = time.perf_counter() - started
@@ -144,12 +148,38 @@ def _assess(
         validation=[p.as_dict() for p in dict.fromkeys([*warnings, *ws.repairs])],
         timings_s=timings,
     )
+    if decided is not None:
+        decided(assessment)
     from gardencity.assessment.diagnostics import build_diagnostics
 
     assessment.diagnostics = build_diagnostics(assessment, std, inputs, series_by_id)
     assessment.run = inputs.run
     assessment.inputs = inputs
     return assessment
+
+
+def _indicators(
+    std: Standard,
+    inputs: AssessmentInputs,
+    registry: Mapping[str, Callable[..., Any]],
+    context: dict[str, str | None],
+    progress: Progress | None,
+) -> tuple[list[IndicatorResult], dict[str, pd.Series]]:
+    """Every indicator of the standard, in its order, and each one's Series by id."""
+    results: list[IndicatorResult] = []
+    series_by_id: dict[str, pd.Series] = {}
+    computed: dict[str, pd.Series] = {}
+    total = len(std.indicators)
+    for i, spec in enumerate(std.indicators):
+        if progress:
+            progress(Message.literal(spec.name_zh, spec.name_en or spec.name_zh), i, total)
+        result, series = evaluate_indicator(spec, inputs, registry, std, context, computed=computed)
+        results.append(result)
+        if series is not None:
+            series_by_id[spec.id] = series
+    if progress:
+        progress(MESSAGES.message("done"), total, total)
+    return results, series_by_id
 
 
 def _resolve_standard(ws: Workspace, override: str | None) -> str:

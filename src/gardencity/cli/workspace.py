@@ -49,9 +49,9 @@ def _status_text(status: str, lang: str) -> str:
 def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: str) -> None:
     """Compute every indicator, print the scorecard, write scorecard.json, diagnostics.gpkg
     and report.html."""
-    from gardencity.assessment import run_assessment
+    from gardencity.assessment import Assessment, run_assessment
     from gardencity.assessment.scorecard import Status
-    from gardencity.reports import FigureWorker, write_outputs
+    from gardencity.reports import FigureWorker, start_district_figures, write_outputs
     from gardencity.vocabulary import vocabulary
 
     # opened before the progress bar starts its thread: the worker is a fork of this process
@@ -71,12 +71,23 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
         def progress(step: Message, done: int, total: int) -> None:
             bar.update(task, description=step.render(lang), completed=done, total=total)
 
+        drawn = []  # the district figures, drawn while the diagnostic layers are built
+
+        def decided(assessment: Assessment) -> None:
+            drawn.append(start_district_figures(assessment, figures, lang))
+
         assessment = run_assessment(
-            workspace, standard=standard, progress=progress, executor=figures.executor
+            workspace,
+            standard=standard,
+            progress=progress,
+            executor=figures.executor,
+            decided=decided,
         )
         bar.update(task, description=say("writing_report", lang))
         out = out_dir or Path(workspace) / "out"
-        paths = write_outputs(assessment, out, lang=lang, figures=figures)
+        paths = write_outputs(
+            assessment, out, lang=lang, figures=figures, drawn=drawn[0] if drawn else None
+        )
     scorecard = assessment.scorecard()
     standard = scorecard.standard.name_zh if lang == "zh" else scorecard.standard.name_en
     table = Table(title=f"{scorecard.city.name} — {standard}")

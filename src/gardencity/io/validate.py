@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor, wait
 
 import geopandas as gpd
 import numpy as np
@@ -23,7 +24,13 @@ from gardencity.io.validate_setup import (
 )
 from gardencity.io.workspace import Workspace
 
-__all__ = ["check_workspace", "validate_workspace"]
+__all__ = [
+    "PendingValidation",
+    "check_workspace",
+    "start_check",
+    "start_validation",
+    "validate_workspace",
+]
 
 OVERLAP_TOLERANCE_M2 = 1.0
 
@@ -38,36 +45,72 @@ _EMPTY_GAPS = {
 def validate_workspace(ws: Workspace, executor: Executor | None = None) -> list[Problem]:
     """Every problem found in the workspace (errors block the assessment, warnings do not).
     An ``executor`` (another process) counts the canopy raster's pixels meanwhile."""
+    return start_validation(ws, executor).result()
+
+
+class PendingValidation:
+    """A validation whose geometric checks may still be going on (:func:`start_validation`).
+
+    ``known`` holds the problems found before them; :meth:`result` waits for them and gives
+    every problem, in the order :func:`validate_workspace` lists them."""
+
+    def __init__(self, known: list[Problem], rest: Callable[[], list[Problem]]) -> None:
+        self.known = known
+        self._rest = rest
+
+    def result(self) -> list[Problem]:
+        return self._rest()
+
+
+def start_validation(ws: Workspace, executor: Executor | None = None) -> PendingValidation:
+    """:func:`validate_workspace` with its slowest checks still going on when it returns.
+
+    The layers are loaded and every quick check is made here; the geometric checks
+    (overlapping parcels, GCJ-02 offsets: GEOS, which lets go of the interpreter) go on in a
+    thread, and the canopy's pixels are counted by ``executor``, so the caller can do other
+    work meanwhile.
+    """
     try:
         crs = ws.crs
     except GardenCityError as exc:  # a CRS problem, or the PostGIS server cannot be read
         fix = "Set a projected `crs` in city.toml." if isinstance(exc, CrsError) else "See above."
         zh = "在 city.toml 中设置投影坐标系 crs。" if isinstance(exc, CrsError) else "见上文。"
-        return [Problem("city.toml", exc.text("en"), fix, message_zh=exc.text("zh"), fix_zh=zh)]
+        found = [Problem("city.toml", exc.text("en"), fix, message_zh=exc.text("zh"), fix_zh=zh)]
+        return PendingValidation(found, lambda: list(found))
     problems, standard = standard_problems(ws)
     raster_content = start_raster_content_problems(ws, executor)
     layers = _load_layers(ws, problems)
     problems.extend(ws.repairs)
-    # the geometric checks (GEOS, which lets go of the interpreter) run on a second core
-    # while this one checks classes, values, rasters and tables; listed in the same order
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        overlaps = pool.submit(_overlap_problems, layers)
-        hints = pool.submit(_hint_problems, ws, layers, crs)
+    pool = ThreadPoolExecutor(max_workers=1)
+    off_coverage = pool.submit(_land_use_off_coverage, layers)
+    hints = pool.submit(_hint_problems, ws, layers, crs)
+    pool.shutdown(wait=False)  # its thread ends when both are done
+    try:
         problems.extend(_class_problems(ws, layers))
         problems.extend(allowed_value_problems(layers))
         problems.extend(_district_problems(layers))
-        checked = [
-            _outside_problems(layers),
-            _raster_problems(ws, layers, crs),
-            raster_content(),
-            table_problems(ws),
-            management_problems(ws, standard),
+        outside = _outside_problems(layers)
+        rasters = _raster_problems(ws, layers, crs)
+        tables = table_problems(ws)
+        management = management_problems(ws, standard)
+    except BaseException:  # the thread's checks are not left running behind the error
+        wait([off_coverage])
+        wait([hints])
+        raise
+
+    def every_problem() -> list[Problem]:
+        return [
+            *problems,
+            *_overlap_problems(layers, off_coverage.result()),
+            *outside,
+            *rasters,
+            *raster_content(),
+            *tables,
+            *management,
+            *hints.result(),
         ]
-        problems.extend(overlaps.result())
-        for found in checked:
-            problems.extend(found)
-        problems.extend(hints.result())
-    return problems
+
+    return PendingValidation([*problems, *outside, *rasters, *tables, *management], every_problem)
 
 
 def _hint_problems(ws: Workspace, layers: dict[str, gpd.GeoDataFrame], crs: CRS) -> list[Problem]:
@@ -188,10 +231,25 @@ def _empty_problem(ws: Workspace, name: str) -> Problem:
 
 def check_workspace(ws: Workspace, executor: Executor | None = None) -> list[Problem]:
     """Raise :class:`ValidationError` listing every problem if any is an error."""
-    problems = validate_workspace(ws, executor)
-    if any(p.severity == "error" for p in problems):
-        raise ValidationError(problems)
-    return problems
+    return start_check(ws, executor)()
+
+
+def start_check(ws: Workspace, executor: Executor | None = None) -> Callable[[], list[Problem]]:
+    """:func:`check_workspace` with its geometric checks still going on when it returns (see
+    :func:`start_validation`): the function returned waits for them, then raises
+    :class:`ValidationError` listing every problem if any is an error, or gives the
+    problems. An error found before them is raised at once (every problem listed)."""
+    pending = start_validation(ws, executor)
+
+    def problems_or_error() -> list[Problem]:
+        problems = pending.result()
+        if any(p.severity == "error" for p in problems):
+            raise ValidationError(problems)
+        return problems
+
+    if any(p.severity == "error" for p in pending.known):
+        problems_or_error()
+    return problems_or_error
 
 
 def _class_problems(ws: Workspace, layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
@@ -302,11 +360,21 @@ def _off_coverage(geoms: np.ndarray) -> np.ndarray | None:
     return np.asarray(~shapely.is_empty(edges), dtype=bool)
 
 
-def _overlap_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
+def _land_use_off_coverage(layers: dict[str, gpd.GeoDataFrame]) -> np.ndarray | None:
+    """:func:`_off_coverage` of the land-use parcels (None without them). It only reads the
+    geometries, so it may run beside work that prepares them."""
+    if "land_use" not in layers:
+        return None
+    return _off_coverage(layers["land_use"].geometry.to_numpy())
+
+
+def _overlap_problems(
+    layers: dict[str, gpd.GeoDataFrame], suspects: np.ndarray | None
+) -> list[Problem]:
+    """Overlapping land-use parcels, from :func:`_land_use_off_coverage`'s ``suspects``."""
     if "land_use" not in layers:
         return []
     geoms = layers["land_use"].geometry.to_numpy()
-    suspects = _off_coverage(geoms)
     if suspects is not None and not suspects.any():
         return []  # parcels that form a valid coverage do not overlap
     tree = shapely.STRtree(geoms)

@@ -15,13 +15,13 @@ import pandas as pd
 import pyogrio
 
 from gardencity.assessment.results import Assessment
-from gardencity.assessment.scorecard import SCORECARD_FILE
+from gardencity.assessment.scorecard import SCORECARD_FILE, Scorecard
 from gardencity.messages import Catalogue
 from gardencity.reports.html import layer_map_plans, write_report
-from gardencity.reports.worker import FigureWorker
+from gardencity.reports.worker import DistrictFigures, FigureWorker
 from gardencity.vocabulary import rgba, vocabulary
 
-__all__ = ["LAYER_VIEWS", "write_diagnostics", "write_outputs"]
+__all__ = ["LAYER_VIEWS", "start_district_figures", "write_diagnostics", "write_outputs"]
 MESSAGES = Catalogue(__package__)
 
 
@@ -193,6 +193,20 @@ def _create_views(
     return created
 
 
+def start_district_figures(
+    assessment: Assessment,
+    figures: FigureWorker,
+    lang: str = "zh",
+    scorecard: Scorecard | None = None,
+) -> Callable[[], DistrictFigures]:
+    """Start drawing the report's district figures on ``figures``, as soon as the
+    assessment's indicators are decided (its diagnostic layers are not needed); the
+    function returned gives them, for :func:`write_outputs`."""
+    zones = assessment.zones
+    districts = zones[zones["kind"] == "district"] if "kind" in zones else zones
+    return figures.district_figures(scorecard or assessment.scorecard(), districts, lang)
+
+
 def write_outputs(
     assessment: Assessment,
     out_dir: str | os.PathLike[str],
@@ -201,10 +215,12 @@ def write_outputs(
     scenario: bool = False,
     progress: Callable[[str], None] | None = None,
     figures: FigureWorker | None = None,
+    drawn: Callable[[], DistrictFigures] | None = None,
 ) -> dict[str, Path]:
     """scorecard.json, diagnostics.gpkg and report.html in ``out_dir`` (a ``scenario``
     report is marked as a what-if); ``progress`` hears the name of each file as it starts.
-    A :class:`FigureWorker` draws the report's figures meanwhile."""
+    A :class:`FigureWorker` draws the report's figures meanwhile; its district figures
+    may have been started already (``drawn``, from :func:`start_district_figures`)."""
     step = progress or (lambda _name: None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -216,12 +232,13 @@ def write_outputs(
     }
     step("scorecard")
     scorecard.write(paths["scorecard"])
-    drawn = layer_maps = None
+    layer_maps = None
     if figures is not None:
-        zones = assessment.zones
-        districts = zones[zones["kind"] == "district"] if "kind" in zones else zones
-        drawn = figures.district_figures(scorecard, districts, lang)
-        layer_maps = figures.layer_maps(layer_map_plans(zones, assessment.diagnostics, lang))
+        if drawn is None:
+            drawn = start_district_figures(assessment, figures, lang, scorecard)
+        layer_maps = figures.layer_maps(
+            layer_map_plans(assessment.zones, assessment.diagnostics, lang)
+        )
     step("diagnostics")
     write_diagnostics(assessment.diagnostics, paths["diagnostics"], lang=lang)
     step("report")
