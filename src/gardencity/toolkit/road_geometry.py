@@ -330,29 +330,38 @@ def _band_counts(
     ``across``: the number of sample lines across each band, and its inner edge and width.
 
     Each step's hits (and kept samples) are added up over the lines across first, so each side
-    needs one count per key; the sample points are ``centre + side × offset × normal``,
-    coordinate by coordinate."""
+    needs one count per key; the sample points are ``centre ± offset × normal``, coordinate
+    by coordinate."""
     lines, inner, width = across
-    n_samples = np.zeros(size, dtype=np.int64)
-    n_hits = np.zeros(size, dtype=np.int64)
-    for side in (1.0, -1.0):
-        side_key = key + (1 if side > 0 else 0)
-        hits = np.zeros(len(key), dtype=np.int64)
-        kept = np.zeros(len(key), dtype=np.int64) if within is not None else None
-        for j in range(lines):
-            offset = side * (inner + (j + 0.5) / lines * width)
-            x, y = band.cx + offset * band.nx, band.cy + offset * band.ny
+    sides = (1, -1)  # left, right: the right's offsets are the left's negated, exactly
+    hits = {side: np.zeros(len(key), dtype=np.int64) for side in sides}
+    kept = None
+    if within is not None:
+        kept = {side: np.zeros(len(key), dtype=np.int64) for side in sides}
+    for j in range(lines):
+        offset = inner + (j + 0.5) / lines * width
+        dx, dy = offset * band.nx, offset * band.ny
+        for side in sides:
+            if side > 0:
+                x, y = band.cx + dx, band.cy + dy
+            else:
+                x, y = band.cx - dx, band.cy - dy
             hit = covered(x, y)
             if kept is not None and within is not None:
                 keep = within(x, y)
-                kept += keep
+                kept[side] += keep
                 hit = hit & keep
-            hits += hit
-        if kept is None:
-            n_samples += lines * np.bincount(side_key, minlength=size)
-        else:
-            n_samples += _counts(side_key, kept, size)
-        n_hits += _counts(side_key, hits, size)
+            hits[side] += hit
+    # keys are even (2 × bin): the left side's counts sit one place after the right's
+    n_hits = _counts(key, hits[-1], size)
+    n_hits[1:] += _counts(key, hits[1], size)[:-1]
+    if kept is None:
+        steps = lines * np.bincount(key, minlength=size)
+        n_samples = steps.copy()
+        n_samples[1:] += steps[:-1]
+    else:
+        n_samples = _counts(key, kept[-1], size)
+        n_samples[1:] += _counts(key, kept[1], size)[:-1]
     return n_samples, n_hits
 
 
