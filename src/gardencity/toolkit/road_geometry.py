@@ -54,6 +54,8 @@ class LineAxes:
         self.last = self.first + count - 1
         d = coords[1:] - coords[:-1]
         self.seg = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
+        # p1 − p0 of the segment from each vertex (0 after a line's last vertex)
+        self.dx, self.dy = np.append(d[:, 0], 0.0), np.append(d[:, 1], 0.0)
         # cum[v]: distance along the line to vertex v, added segment by segment as GEOS does
         # (vertices of the same rank in every line at once).
         self.cum = np.zeros(len(coords))
@@ -172,8 +174,8 @@ class LineAxes:
         elif guess is None:
             w = np.zeros(0, dtype=np.int64)
         else:
-            w = guess.copy()
-        w = np.clip(w, first + 1, last + 1)
+            w = guess
+        w = np.clip(w, first + 1, last + 1)  # a new array: ``guess`` stays as it was
         todo = np.flatnonzero((w - 1 > first) & (self.cum[w - 1] > distance))
         while todo.size:  # guess too far: step back
             w[todo] -= 1
@@ -190,24 +192,30 @@ class LineAxes:
         with np.errstate(divide="ignore", invalid="ignore"):  # seg = 0 only where past
             frac = (distance - self.cum[v]) / self.seg[v]
         frac[past] = 1.0
-        at_start, at_end = frac <= 0.0, frac >= 1.0
-        x, y = (self._on_segment(c, v, frac, at_start, at_end) for c in (self.x, self.y))
+        at_start, at_end = np.flatnonzero(frac <= 0.0), np.flatnonzero(frac >= 1.0)
+        x, y = (
+            self._on_segment(c, d, v, frac, at_start, at_end)
+            for c, d in ((self.x, self.dx), (self.y, self.dy))
+        )
         return x, y, w
 
     @staticmethod
     def _on_segment(
         coord: npt.NDArray[np.float64],
+        delta: npt.NDArray[np.float64],
         v: npt.NDArray[np.int64],
         frac: npt.NDArray[np.float64],
-        at_start: npt.NDArray[np.bool_],
-        at_end: npt.NDArray[np.bool_],
+        at_start: npt.NDArray[np.intp],
+        at_end: npt.NDArray[np.intp],
     ) -> npt.NDArray[np.float64]:
         """One coordinate of ``p0 + (p1 − p0) × frac`` on the segments from vertices ``v``
-        (``p0`` itself at or before the start, ``p1`` at or past the end)."""
-        c0, c1 = coord[v], coord[v + 1]
-        out: npt.NDArray[np.float64] = (c1 - c0) * frac + c0
-        np.copyto(out, c0, where=at_start)
-        np.copyto(out, c1, where=at_end)
+        (``delta``: p1 − p0 per vertex; ``p0`` itself at or before the start, ``p1`` at or
+        past the end: the points at ``at_start`` and ``at_end``)."""
+        out: npt.NDArray[np.float64] = delta[v]
+        out *= frac
+        out += coord[v]
+        out[at_start] = coord[v[at_start]]
+        out[at_end] = coord[v[at_end] + 1]
         return out
 
 
