@@ -194,3 +194,12 @@ def test_sample_counts_on_both_sides_with_mapped_slow_lanes() -> None:
     )
     assert set(segments["side"]) == {"right"}
     assert segments["is_shaded"].tolist() == [True, False, False, False]
+
+
+def test_slow_lanes_away_from_the_roads_leave_no_segment() -> None:
+    lanes = gpd.GeoDataFrame(geometry=[shapely.box(0, 60, 400, 70)], crs=4547)
+    crowns = gpd.GeoDataFrame({"veg_type": ["tree"]}, geometry=[shapely.box(0, 0, 9, 9)], crs=4547)
+    segments = road_shade_segments(
+        ZONES, ROAD, vegetation=crowns, slow_lanes=lanes, grades=["branch"]
+    )
+    assert segments.empty and list(segments.geometry) == []

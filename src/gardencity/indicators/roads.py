@@ -155,7 +155,8 @@ def _segment_lines(
 ) -> npt.NDArray[np.object_]:
     """The axis of each side-segment (rows ordered by line, then bin, then side): both sides
     of a bin share one LineString, cut once."""
-    new_bin = np.r_[True, (line[1:] != line[:-1]) | (start[1:] != start[:-1])]
+    new_bin = np.ones(len(line), dtype=bool)
+    new_bin[1:] = (line[1:] != line[:-1]) | (start[1:] != start[:-1])
     first = np.flatnonzero(new_bin)
     cuts = np.empty(len(first), dtype=object)
     line, start, end = line[first], start[first], (start + length)[first]
