@@ -163,3 +163,43 @@ def test_road_on_a_district_boundary_counts_once_for_the_district_on_its_left() 
     segments = road_shade_segments(zones, ROAD, vegetation=crowns, grades=["branch"])
     assert set(segments["zone_id"]) == {"north"}
     assert segments["length_m"].sum() == pytest.approx(800)
+
+
+def test_both_sides_of_a_segment_lie_on_the_same_piece_of_the_axis() -> None:
+    road = ROAD.set_geometry([shapely.LineString([(0, 0), (150, 0), (150, 90), (400, 95)])])
+    crowns = gpd.GeoDataFrame(
+        {"veg_type": ["tree"]}, geometry=[shapely.box(0, -20, 160, 20)], crs=4547
+    )
+    segments = road_shade_segments(ZONES, road, vegetation=crowns, grades=["branch"])
+    assert segments["side"].tolist() == ["right", "left"] * 5
+    geoms = segments.geometry.to_numpy()
+    assert shapely.equals_exact(geoms[0::2], geoms[1::2], tolerance=0.0).all()
+    axis = road.geometry.iloc[0]
+    starts = np.repeat(np.arange(0.0, shapely.length(axis), 100.0), 2)
+    expected = shapely.line_interpolate_point(axis, starts)
+    firsts = shapely.get_point(segments.geometry.to_numpy(), 0)
+    assert np.allclose(shapely.get_coordinates(firsts), shapely.get_coordinates(expected))
+    assert np.allclose(shapely.length(segments.geometry.to_numpy()), segments["length_m"])
+
+
+def test_sample_counts_on_both_sides_with_mapped_slow_lanes() -> None:
+    """The right side's samples mirror the left's: a band mapped on one side only, under a
+    crown covering both, is counted on that side alone."""
+    lanes = gpd.GeoDataFrame(geometry=[shapely.box(0, -10, 400, -4)], crs=4547)  # right only
+    crowns = gpd.GeoDataFrame(
+        {"veg_type": ["tree"]}, geometry=[shapely.box(0, -12, 100, 12)], crs=4547
+    )
+    segments = road_shade_segments(
+        ZONES, ROAD, vegetation=crowns, slow_lanes=lanes, grades=["branch"]
+    )
+    assert set(segments["side"]) == {"right"}
+    assert segments["is_shaded"].tolist() == [True, False, False, False]
+
+
+def test_slow_lanes_away_from_the_roads_leave_no_segment() -> None:
+    lanes = gpd.GeoDataFrame(geometry=[shapely.box(0, 60, 400, 70)], crs=4547)
+    crowns = gpd.GeoDataFrame({"veg_type": ["tree"]}, geometry=[shapely.box(0, 0, 9, 9)], crs=4547)
+    segments = road_shade_segments(
+        ZONES, ROAD, vegetation=crowns, slow_lanes=lanes, grades=["branch"]
+    )
+    assert segments.empty and list(segments.geometry) == []

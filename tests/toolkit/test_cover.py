@@ -151,3 +151,24 @@ def test_taking_an_addition_out_again_gives_back_the_tiles_as_they_were() -> Non
         cover.remove("park")  # a tile of it changed since: unioned again
         left = np.delete(polygons, np.flatnonzero(shapely.intersects(polygons, park))[0])
         assert cover.area == pytest.approx(shapely.union_all(left).area, rel=1e-12)
+
+
+def test_parts_on_a_tile_edge_are_cut_and_those_inside_kept_whole() -> None:
+    """A polygon is kept uncut only when it lies in the tile's interior: one touching the tile's
+    edge from inside, one along it outside, one crossing it; the union is that of GEOS."""
+    polygons = np.array(
+        [
+            shapely.box(0, 10, 30, 20),  # touches the tile line x = 0 from inside
+            shapely.box(-30, 10, 0, 20),  # on the other side of it
+            shapely.box(10, 990, 40, 1010),  # crosses y = 1000
+            shapely.box(100, 100, 200, 200),  # inside
+            shapely.box(150, 150, 250, 250),
+        ]
+    )
+    cover = TiledCover(polygons, tile_m=1000.0)
+    assert sorted(cover.pieces) == [(-1, 0), (0, 0), (0, 1)]
+    assert cover.area == pytest.approx(shapely.union_all(polygons).area, rel=1e-12)
+    inside = cover.pieces[(0, 0)]
+    assert shapely.equals(
+        inside, shapely.union_all([*polygons[[0, 3, 4]], shapely.box(10, 990, 40, 1000)])
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -100,8 +101,11 @@ def road_shade_segments(
         zones=zones, roads=roads, vegetation=vegetation, trees=trees, slow_lanes=slow_lanes
     )
     require_columns(roads, ["grade"], "roads")
-    in_crown, step = _tree_lookup(zones, canopy, vegetation, trees)
-    pieces = road_pieces(roads, zones, list(grades))
+    # the crown look-up (raster reads, or a union of crowns) is built while the roads are cut
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        lookup = pool.submit(_tree_lookup, zones, canopy, vegetation, trees)
+        pieces = road_pieces(roads, zones, list(grades))
+        in_crown, step = lookup.result()
     columns = ["zone_id", "grade", "name", "side", "length_m", "canopy_fraction", "is_shaded"]
     if pieces.empty:
         return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=zones.crs)
@@ -127,12 +131,7 @@ def road_shade_segments(
     bin_start = stats["bin"].to_numpy() * segment_length_m
     length = np.minimum(bin_start + segment_length_m, line_len[line]) - bin_start
     fraction = stats["hits"].to_numpy() / stats["samples"].to_numpy()
-    geometry = np.empty(len(line), dtype=object)
-
-    def cut(rows: slice) -> None:  # each segment on its own: the same lines on two threads
-        geometry[rows] = axes.substrings(line[rows], bin_start[rows], (bin_start + length)[rows])
-
-    in_threads(cut, len(line), chunk=1 << 15)
+    geometry = _segment_lines(axes, line, bin_start, length)
     return gpd.GeoDataFrame(
         {
             "zone_id": pieces["zone_id"].to_numpy()[line],
@@ -146,6 +145,28 @@ def road_shade_segments(
         geometry=geometry,
         crs=zones.crs,
     )
+
+
+def _segment_lines(
+    axes: LineAxes,
+    line: npt.NDArray[np.int64],
+    start: npt.NDArray[np.float64],
+    length: npt.NDArray[np.float64],
+) -> npt.NDArray[np.object_]:
+    """The axis of each side-segment (rows ordered by line, then bin, then side): both sides
+    of a bin share one LineString, cut once."""
+    new_bin = np.ones(len(line), dtype=bool)
+    new_bin[1:] = (line[1:] != line[:-1]) | (start[1:] != start[:-1])
+    first = np.flatnonzero(new_bin)
+    cuts = np.empty(len(first), dtype=object)
+    line, start, end = line[first], start[first], (start + length)[first]
+
+    def cut(rows: slice) -> None:  # each segment on its own: the same lines on two threads
+        cuts[rows] = axes.substrings(line[rows], start[rows], end[rows])
+
+    in_threads(cut, len(first), chunk=1 << 15)
+    out: npt.NDArray[np.object_] = cuts[np.cumsum(new_bin) - 1]
+    return out
 
 
 def _slow_lane_bands(

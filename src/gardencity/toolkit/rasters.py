@@ -74,8 +74,7 @@ class PixelMask:
         """Whether the pixel under each point holds the value (False outside the raster)."""
         inv = self.inverse
         if inv.b == 0 and inv.d == 0:  # a north-up raster: the zero terms change no pixel
-            col = np.floor(inv.a * x + inv.c).astype(np.int64)
-            row = np.floor(inv.e * y + inv.f).astype(np.int64)
+            col, row = _pixel_index(x, inv.a, inv.c), _pixel_index(y, inv.e, inv.f)
         else:
             col = np.floor(inv.a * x + inv.b * y + inv.c).astype(np.int64)
             row = np.floor(inv.d * x + inv.e * y + inv.f).astype(np.int64)
@@ -91,8 +90,20 @@ class PixelMask:
     def _bits_at(
         self, row: npt.NDArray[np.int64], col: npt.NDArray[np.int64]
     ) -> npt.NDArray[np.bool_]:
-        byte = self._flat.take(row * self.bits.shape[1] + (col >> 3))
+        flat = row * self.bits.shape[1]
+        flat += col >> 3
+        byte = self._flat.take(flat)
         return np.left_shift(byte, (col & 7).astype(np.uint8)) >= 128
+
+
+def _pixel_index(
+    coord: npt.NDArray[np.float64], scale: float, shift: float
+) -> npt.NDArray[np.int64]:
+    """``floor(scale × coord + shift)`` as whole numbers (one working array)."""
+    index = np.multiply(coord, scale)
+    index += shift
+    np.floor(index, out=index)
+    return index.astype(np.int64)
 
 
 def _strips(raster: Raster, rows: int) -> Iterator[tuple[int, int, Affine]]:

@@ -54,6 +54,8 @@ class LineAxes:
         self.last = self.first + count - 1
         d = coords[1:] - coords[:-1]
         self.seg = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
+        # p1 − p0 of the segment from each vertex (0 after a line's last vertex)
+        self.dx, self.dy = np.append(d[:, 0], 0.0), np.append(d[:, 1], 0.0)
         # cum[v]: distance along the line to vertex v, added segment by segment as GEOS does
         # (vertices of the same rank in every line at once).
         self.cum = np.zeros(len(coords))
@@ -172,8 +174,8 @@ class LineAxes:
         elif guess is None:
             w = np.zeros(0, dtype=np.int64)
         else:
-            w = guess.copy()
-        w = np.clip(w, first + 1, last + 1)
+            w = guess
+        w = np.clip(w, first + 1, last + 1)  # a new array: ``guess`` stays as it was
         todo = np.flatnonzero((w - 1 > first) & (self.cum[w - 1] > distance))
         while todo.size:  # guess too far: step back
             w[todo] -= 1
@@ -190,24 +192,30 @@ class LineAxes:
         with np.errstate(divide="ignore", invalid="ignore"):  # seg = 0 only where past
             frac = (distance - self.cum[v]) / self.seg[v]
         frac[past] = 1.0
-        at_start, at_end = frac <= 0.0, frac >= 1.0
-        x, y = (self._on_segment(c, v, frac, at_start, at_end) for c in (self.x, self.y))
+        at_start, at_end = np.flatnonzero(frac <= 0.0), np.flatnonzero(frac >= 1.0)
+        x, y = (
+            self._on_segment(c, d, v, frac, at_start, at_end)
+            for c, d in ((self.x, self.dx), (self.y, self.dy))
+        )
         return x, y, w
 
     @staticmethod
     def _on_segment(
         coord: npt.NDArray[np.float64],
+        delta: npt.NDArray[np.float64],
         v: npt.NDArray[np.int64],
         frac: npt.NDArray[np.float64],
-        at_start: npt.NDArray[np.bool_],
-        at_end: npt.NDArray[np.bool_],
+        at_start: npt.NDArray[np.intp],
+        at_end: npt.NDArray[np.intp],
     ) -> npt.NDArray[np.float64]:
         """One coordinate of ``p0 + (p1 − p0) × frac`` on the segments from vertices ``v``
-        (``p0`` itself at or before the start, ``p1`` at or past the end)."""
-        c0, c1 = coord[v], coord[v + 1]
-        out: npt.NDArray[np.float64] = (c1 - c0) * frac + c0
-        np.copyto(out, c0, where=at_start)
-        np.copyto(out, c1, where=at_end)
+        (``delta``: p1 − p0 per vertex; ``p0`` itself at or before the start, ``p1`` at or
+        past the end: the points at ``at_start`` and ``at_end``)."""
+        out: npt.NDArray[np.float64] = delta[v]
+        out *= frac
+        out += coord[v]
+        out[at_start] = coord[v[at_start]]
+        out[at_end] = coord[v[at_end] + 1]
         return out
 
 
@@ -330,29 +338,38 @@ def _band_counts(
     ``across``: the number of sample lines across each band, and its inner edge and width.
 
     Each step's hits (and kept samples) are added up over the lines across first, so each side
-    needs one count per key; the sample points are ``centre + side × offset × normal``,
-    coordinate by coordinate."""
+    needs one count per key; the sample points are ``centre ± offset × normal``, coordinate
+    by coordinate."""
     lines, inner, width = across
-    n_samples = np.zeros(size, dtype=np.int64)
-    n_hits = np.zeros(size, dtype=np.int64)
-    for side in (1.0, -1.0):
-        side_key = key + (1 if side > 0 else 0)
-        hits = np.zeros(len(key), dtype=np.int64)
-        kept = np.zeros(len(key), dtype=np.int64) if within is not None else None
-        for j in range(lines):
-            offset = side * (inner + (j + 0.5) / lines * width)
-            x, y = band.cx + offset * band.nx, band.cy + offset * band.ny
+    sides = (1, -1)  # left, right: the right's offsets are the left's negated, exactly
+    hits = {side: np.zeros(len(key), dtype=np.int64) for side in sides}
+    kept = None
+    if within is not None:
+        kept = {side: np.zeros(len(key), dtype=np.int64) for side in sides}
+    for j in range(lines):
+        offset = inner + (j + 0.5) / lines * width
+        dx, dy = offset * band.nx, offset * band.ny
+        for side in sides:
+            if side > 0:
+                x, y = band.cx + dx, band.cy + dy
+            else:
+                x, y = band.cx - dx, band.cy - dy
             hit = covered(x, y)
             if kept is not None and within is not None:
                 keep = within(x, y)
-                kept += keep
+                kept[side] += keep
                 hit = hit & keep
-            hits += hit
-        if kept is None:
-            n_samples += lines * np.bincount(side_key, minlength=size)
-        else:
-            n_samples += _counts(side_key, kept, size)
-        n_hits += _counts(side_key, hits, size)
+            hits[side] += hit
+    # keys are even (2 × bin): the left side's counts sit one place after the right's
+    n_hits = _counts(key, hits[-1], size)
+    n_hits[1:] += _counts(key, hits[1], size)[:-1]
+    if kept is None:
+        steps = lines * np.bincount(key, minlength=size)
+        n_samples = steps.copy()
+        n_samples[1:] += steps[:-1]
+    else:
+        n_samples = _counts(key, kept[-1], size)
+        n_samples[1:] += _counts(key, kept[1], size)[:-1]
     return n_samples, n_hits
 
 
