@@ -71,26 +71,38 @@ class _Frames:
         self.cos = np.where(flat, 1.0, chord[:, 0] / safe)
         self.sin = np.where(flat, 0.0, chord[:, 1] / safe)
 
-    def turn(self, geoms: Objects, owner: npt.NDArray[np.intp]) -> Objects:
-        """``geoms[k]`` in the frame of corridor ``owner[k]``."""
-        counts = shapely.get_num_coordinates(geoms)
-        rows = np.repeat(owner, counts)
-        origin, cos, sin = self.origin[rows], self.cos[rows], self.sin[rows]
+    def turned_xy(self, geoms: Objects) -> tuple[Floats, Ints]:
+        """The coordinates of ``geoms[k]`` in the frame of corridor ``k``, and whose each is."""
+        xy, owner = shapely.get_coordinates(geoms, return_index=True)
+        return self.to_frame(xy, self.origin[owner], self.cos[owner], self.sin[owner]), owner
 
-        def to_frame(xy: Floats) -> Floats:
-            x, y = xy[:, 0] - origin[:, 0], xy[:, 1] - origin[:, 1]
-            return np.stack([x * cos + y * sin, y * cos - x * sin], axis=1)
+    @staticmethod
+    def to_frame(xy: Floats, origin: Floats, cos: Floats, sin: Floats) -> Floats:
+        """Points ``xy`` in the frames of the given origins and directions (one per point)."""
+        x, y = xy[:, 0] - origin[:, 0], xy[:, 1] - origin[:, 1]
+        return np.stack([x * cos + y * sin, y * cos - x * sin], axis=1)
 
-        return np.asarray(shapely.transform(geoms, to_frame), dtype=object)
+
+def _per_owner_bounds(xy: Floats, owner: Ints, n: int) -> Floats:
+    """``(xmin, ymin, xmax, ymax)`` of the points of each of ``n`` owners (NaN for none), as
+    GEOS's envelopes are: the extremes of the coordinates."""
+    out = np.full((n, 4), np.nan)
+    counts = np.bincount(owner, minlength=n)
+    some = counts > 0
+    starts = (np.cumsum(counts) - counts)[some]  # the points come owner by owner
+    out[some, :2] = np.minimum.reduceat(xy, starts, axis=0)
+    out[some, 2:] = np.maximum.reduceat(xy, starts, axis=0)
+    return out
 
 
 def _inner_rectangles(
-    lines: Objects, half_widths: Floats, turned_lines: Objects, turned_corridors: Objects
+    half_widths: Floats, turned_lines: tuple[Floats, Ints]
 ) -> tuple[Floats, npt.NDArray[np.bool_]]:
     """Per corridor, in its frame: a rectangle ``(xmin, ymin, xmax, ymax)`` along the chord
-    inside the corridor, and whether it is (GEOS ``contains``; where not, no lower bound)."""
-    xy, owner = shapely.get_coordinates(turned_lines, return_index=True)
-    n = len(lines)
+    that may lie inside the corridor (to be checked), and whether it may; from the lines'
+    coordinates in their frames and the line of each (``turned_lines``)."""
+    xy, owner = turned_lines
+    n = len(half_widths)
     low, high = np.full(n, np.inf), np.full(n, -np.inf)
     np.minimum.at(low, owner, xy[:, 1])
     np.maximum.at(high, owner, xy[:, 1])
@@ -116,9 +128,37 @@ def _inner_rectangles(
     )
     usable = np.isfinite(rects).all(axis=1) & (counts >= 2)
     usable &= (rects[:, 0] < rects[:, 2]) & (rects[:, 1] < rects[:, 3])
-    boxes = shapely.box(*np.where(usable[:, None], rects, 0.0).T)
-    usable[usable] = shapely.contains(turned_corridors[usable], boxes[usable])
     return np.where(usable[:, None], rects, 0.0), usable
+
+
+def _turned(geoms: Objects, xy: Floats, owner: Ints, rows: Ints) -> Objects:
+    """``geoms[rows]`` with their coordinates ``xy`` (those of ``geoms``, one owner each)."""
+    out = np.array(geoms[rows], dtype=object)
+    picked = np.zeros(len(geoms), dtype=bool)
+    picked[rows] = True
+    return np.asarray(shapely.set_coordinates(out, xy[picked[owner]]), dtype=object)
+
+
+def _contain(turned: Objects, rects: Floats, rows: Ints) -> npt.NDArray[np.bool_]:
+    """Whether each of ``turned[rows]`` contains its rectangle ``rects[rows]`` (two threads)."""
+    out = np.zeros(len(rows), dtype=bool)
+
+    def check(part: slice) -> None:
+        out[part] = shapely.contains(turned[rows[part]], shapely.box(*rects[rows[part]].T))
+
+    in_threads(check, len(rows))
+    return out
+
+
+def _valid(geoms: Objects) -> npt.NDArray[np.bool_]:
+    """``shapely.is_valid`` on two threads."""
+    out = np.zeros(len(geoms), dtype=bool)
+
+    def check(part: slice) -> None:
+        out[part] = shapely.is_valid(geoms[part])
+
+    in_threads(check, len(geoms))
+    return out
 
 
 class _Edges:
@@ -273,10 +313,12 @@ def corridor_cover_settled(
     if len(others) == 0:
         return np.where(below > 0.0, -1, np.where(reaches <= 0.0, 1, 0)).astype(np.int8)
     frames = _Frames(lines)
-    every = np.arange(n)
-    turned = frames.turn(corridors, every)
-    outer = shapely.bounds(turned)
-    inner, inside = _inner_rectangles(lines, half_widths, frames.turn(lines, every), turned)
+    corridor_xy, corridor_of = frames.turned_xy(corridors)
+    outer = _per_owner_bounds(corridor_xy, corridor_of, n)
+    inner, inside = _inner_rectangles(half_widths, frames.turned_xy(lines))
+    rows = np.flatnonzero(inside)
+    inside[rows] = _contain(_turned(corridors, corridor_xy, corridor_of, rows), inner, rows)
+    inner[~inside] = 0.0
     pairs = _Pairs(corridors, others, frames)
     # from below first (the inner rectangles, narrower, cut fewer edges), each corridor's
     # likeliest polygon first, then from above where that did not settle the corridor
@@ -292,7 +334,7 @@ def corridor_cover_settled(
     rows = np.flatnonzero(rests)
     checked = np.unique(pairs.other[rows])
     sound = np.ones(len(others), dtype=bool)
-    sound[checked] = shapely.is_valid(others[checked])
+    sound[checked] = _valid(others[checked])
     verdict[pairs.corridor[rows[~sound[pairs.other[rows]]]]] = 0
     return verdict
 
