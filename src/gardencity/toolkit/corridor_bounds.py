@@ -161,30 +161,63 @@ def _valid(geoms: Objects) -> npt.NDArray[np.bool_]:
     return out
 
 
-class _Edges:
-    """The polygons' ring edges as numbers: ends, and a weight that makes each ring's area
-    positive for a shell and negative for a hole; one contiguous run of edges per polygon."""
+def _ring_vertices(polygons: Objects) -> tuple[Floats, npt.NDArray[np.bool_], Floats, Ints]:
+    """The ring vertices of ``polygons`` (x and y), whether an edge starts at each (all but
+    each ring's last), the weight of its ring (the sign that makes the ring's area positive
+    for a shell and negative for a hole), and the number of vertices of each polygon."""
+    if (shapely.get_type_id(polygons) == shapely.GeometryType.POLYGON).all():
+        parts, part_of = polygons, np.arange(len(polygons))  # no part to take apart
+    else:
+        parts, part_of = shapely.get_parts(polygons, return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    shell = np.r_[True, ring_of[1:] != ring_of[:-1]]
+    xy, owner = shapely.get_coordinates(rings, return_index=True)
+    starts = np.r_[owner[1:] == owner[:-1], False]
+    # ∮ clamp(y) dx is minus the area for an anticlockwise ring
+    turn = np.where(shapely.is_ccw(rings), -1.0, 1.0) * np.where(shell, 1.0, -1.0)
+    counts = np.bincount(part_of[ring_of[owner]], minlength=len(polygons))
+    return xy, starts, turn[owner], counts
+
+
+class _Vertices:
+    """The ring vertices of the polygons asked for so far (:meth:`take`), as numbers: one
+    contiguous run per polygon (see :func:`_ring_vertices`)."""
 
     def __init__(self, polygons: Objects) -> None:
-        if (shapely.get_type_id(polygons) == shapely.GeometryType.POLYGON).all():
-            parts, part_of = polygons, np.arange(len(polygons))  # no part to take apart
-        else:
-            parts, part_of = shapely.get_parts(polygons, return_index=True)
-        rings, ring_of = shapely.get_rings(parts, return_index=True)
-        shell = np.r_[True, ring_of[1:] != ring_of[:-1]]
-        xy, owner = shapely.get_coordinates(rings, return_index=True)
-        edge = np.flatnonzero(owner[1:] == owner[:-1])  # the coordinates an edge starts at
-        self.start, self.end = xy[edge], xy[edge + 1]
-        ring = owner[edge]
-        # ∮ clamp(y) dx is minus the area for an anticlockwise ring
-        turn = np.where(shapely.is_ccw(rings), -1.0, 1.0) * np.where(shell, 1.0, -1.0)
-        self.weight = turn[ring]
-        counts = np.bincount(part_of[ring_of[ring]], minlength=len(polygons))
-        self.first = np.cumsum(counts) - counts
-        self.count = counts
+        self.polygons = polygons
+        self.first = np.zeros(len(polygons), dtype=np.intp)
+        self.count = np.zeros(len(polygons), dtype=np.intp)
+        self.taken = np.zeros(len(polygons), dtype=bool)
+        self.x, self.y, self.weight = np.empty(0), np.empty(0), np.empty(0)
+        self.starts = np.empty(0, dtype=bool)
+
+    def take(self, polygon: Ints) -> None:
+        """Make the vertices of ``polygon`` (positions in the polygons) available."""
+        wanted = np.zeros(len(self.polygons), dtype=bool)
+        wanted[polygon] = True
+        missing = np.flatnonzero(wanted & ~self.taken)
+        if not len(missing):
+            return
+        chunk = max(1024, len(missing) // 8)
+        built: dict[int, tuple[Floats, npt.NDArray[np.bool_], Floats, Ints]] = {}
+
+        def build(part: slice) -> None:
+            built[int(part.start)] = _ring_vertices(self.polygons[missing[part]])
+
+        in_threads(build, len(missing), chunk=chunk)
+        xy, starts, weight, counts = (
+            np.concatenate([built[k][i] for k in sorted(built)]) for i in range(4)
+        )
+        self.first[missing] = len(self.x) + np.cumsum(counts) - counts
+        self.count[missing] = counts
+        self.taken[missing] = True
+        self.x = np.concatenate([self.x, xy[:, 0]])
+        self.y = np.concatenate([self.y, xy[:, 1]])
+        self.starts = np.concatenate([self.starts, starts])
+        self.weight = np.concatenate([self.weight, weight])
 
     def rows(self, polygon: Ints) -> tuple[Ints, Ints]:
-        """The edges of each of ``polygon`` in turn, and the position in ``polygon`` of the
+        """The vertices of each of ``polygon`` in turn, and the position in ``polygon`` of the
         polygon of each."""
         counts = self.count[polygon]
         offsets = np.cumsum(counts) - counts
@@ -217,21 +250,22 @@ def _areas_in_rectangles(
     weight: Floats,
     rects: Floats,
     group: Ints,
-    n: int,
 ) -> Floats:
-    """Per group of edges (turned ends ``x0, y0, x1, y1``, each with the rectangle
-    ``(xmin, ymin, xmax, ymax)`` of its group): the weighted sum of ``∫ clamp(y) dx`` over each
+    """Per group of edges (turned ends ``x0, y0, x1, y1``, each group with its rectangle
+    ``(xmin, ymin, xmax, ymax)`` in ``rects``): the weighted sum of ``∫ clamp(y) dx`` over each
     edge's part within the rectangle's x range, ``y`` clamped to its y range: with the rings'
     weights, the polygon's area inside the rectangle."""
     x0, y0, x1, y1 = ends
-    a = np.clip(x0, rects[:, 0], rects[:, 2])
-    b = np.clip(x1, rects[:, 0], rects[:, 2])
+    x_low, x_high = rects[:, 0][group], rects[:, 2][group]
+    a = np.clip(x0, x_low, x_high)
+    b = np.clip(x1, x_low, x_high)
     keep = np.flatnonzero(a != b)  # the others run outside the rectangle's x range
     a, b, x0, y0, x1, y1 = a[keep], b[keep], x0[keep], y0[keep], x1[keep], y1[keep]
+    group = group[keep]
     slope = (y1 - y0) / (x1 - x0)
     p, q = y0 + (a - x0) * slope, y0 + (b - x0) * slope
-    found = (b - a) * _band_integral(p, q, rects[keep, 1], rects[keep, 3]) * weight[keep]
-    return np.asarray(np.bincount(group[keep], weights=found, minlength=n), dtype=np.float64)
+    found = (b - a) * _band_integral(p, q, rects[:, 1][group], rects[:, 3][group]) * weight[keep]
+    return np.asarray(np.bincount(group, weights=found, minlength=len(rects)), dtype=np.float64)
 
 
 class _Pairs:
@@ -242,7 +276,7 @@ class _Pairs:
         self.corridor, self.other = shapely.STRtree(others).query(corridors)
         self.used, local = np.unique(self.other, return_inverse=True)
         self.local = local.ravel()
-        self.edges = _Edges(others[self.used])
+        self.vertices = _Vertices(others[self.used])
         self.frames = frames
         self.area = shapely.area(others[self.used])
         # the area where the boxes of the corridor and the polygon overlap
@@ -254,23 +288,24 @@ class _Pairs:
     def areas(self, rows: Ints, rects: Floats) -> Floats:
         """For the pairs ``rows``: the area of the polygon inside its corridor's rectangle."""
         out = np.zeros(len(rows))
-        edges, frames = self.edges, self.frames
-        if not len(rows) or not edges.count.size:  # no polygon's box meets a corridor's
+        if not len(rows):
             return out
-        per_chunk = max(1, int(2e5 // max(1.0, float(edges.count.mean()))))
+        vertices, frames = self.vertices, self.frames
+        vertices.take(self.local[rows])
+        per_chunk = max(1, int(2e5 // max(1.0, float(vertices.count[self.local[rows]].mean()))))
 
         def chunk(part: slice) -> None:
-            owner = self.corridor[rows[part]]
-            edge, pair = edges.rows(self.local[rows[part]])
-            mine = owner[pair]
-            origin, cos, sin = frames.origin[mine], frames.cos[mine], frames.sin[mine]
-            ends: list[Floats] = []
-            for xy in (edges.start[edge], edges.end[edge]):
-                x, y = xy[:, 0] - origin[:, 0], xy[:, 1] - origin[:, 1]
-                ends.extend((x * cos + y * sin, y * cos - x * sin))
-            x0, y0, x1, y1 = ends
+            owner, polygon = self.corridor[rows[part]], self.local[rows[part]]
+            vertex, pair = vertices.rows(polygon)
+            counts = vertices.count[polygon]
+            origin = np.repeat(frames.origin[owner], counts, axis=0)
+            cos, sin = np.repeat(frames.cos[owner], counts), np.repeat(frames.sin[owner], counts)
+            x, y = vertices.x[vertex] - origin[:, 0], vertices.y[vertex] - origin[:, 1]
+            turned_x, turned_y = x * cos + y * sin, y * cos - x * sin
+            edge = np.flatnonzero(vertices.starts[vertex])
+            ends = (turned_x[edge], turned_y[edge], turned_x[edge + 1], turned_y[edge + 1])
             out[part] = _areas_in_rectangles(
-                (x0, y0, x1, y1), edges.weight[edge], rects[mine], pair, len(owner)
+                ends, vertices.weight[vertex[edge]], rects[owner], pair[edge]
             )
 
         in_threads(chunk, len(rows), chunk=per_chunk)
