@@ -292,7 +292,8 @@ class _Pairs:
             return out
         vertices, frames = self.vertices, self.frames
         vertices.take(self.local[rows])
-        per_chunk = max(1, int(2e5 // max(1.0, float(vertices.count[self.local[rows]].mean()))))
+        per_row = max(1.0, float(vertices.count[self.local[rows]].mean()))
+        per_chunk = max(1, min(int(2e5 // per_row), -(-len(rows) // 8)))  # both threads busy
 
         def chunk(part: slice) -> None:
             owner, polygon = self.corridor[rows[part]], self.local[rows[part]]

@@ -37,8 +37,11 @@ def _clip_to_rects(geoms: Objects, rects: npt.NDArray[np.float64]) -> Objects:
     return clipped
 
 
-def in_threads(function: Callable[[slice], None], n: int, chunk: int = 4096) -> None:
-    """``function`` over slices of ``range(n)`` on two threads (GEOS releases the GIL)."""
+def in_threads(function: Callable[[slice], None], n: int, chunk: int | None = None) -> None:
+    """``function`` over slices of ``range(n)`` on two threads (GEOS releases the GIL); by
+    default at most 4096 at a time, and small enough that the two threads share the work."""
+    if chunk is None:
+        chunk = max(1, min(4096, -(-n // 16)))
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(function, (slice(i, i + chunk) for i in range(0, n, chunk))))
 
