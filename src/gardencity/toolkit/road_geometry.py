@@ -44,7 +44,9 @@ class LineAxes:
     """
 
     def __init__(self, lines: npt.NDArray[np.object_]) -> None:
-        coords, line_of = shapely.get_coordinates(lines, return_index=True)
+        # the same as get_coordinates(..., return_index=True), several times faster
+        coords = shapely.get_coordinates(lines)
+        line_of = np.repeat(np.arange(len(lines)), shapely.get_num_coordinates(lines))
         count = np.bincount(line_of, minlength=len(lines))
         if len(lines) and count.min() < 2:
             raise ValueError("LineAxes needs non-empty LineStrings (explode multi-parts first).")
