@@ -285,8 +285,10 @@ class _Pairs:
 
     def __init__(self, corridors: Objects, others: Objects, frames: _Frames) -> None:
         self.corridor, self.other = shapely.STRtree(others).query(corridors)
-        self.used, local = np.unique(self.other, return_inverse=True)
-        self.local = local.ravel()
+        self.used = _present(self.other, len(others))
+        position = np.zeros(len(others), dtype=np.intp)
+        position[self.used] = np.arange(len(self.used))
+        self.local = position[self.other]
         self.vertices = _Vertices(others[self.used])
         self.frames = frames
         self.area = shapely.area(others[self.used])
@@ -379,7 +381,7 @@ def corridor_cover_settled(
     best[_argmax_per(pairs.corridor, pair_lower)] = True
     rests = ((verdict[pairs.corridor] == 1) & best) | (verdict[pairs.corridor] == -1)
     rows = np.flatnonzero(rests)
-    checked = np.unique(pairs.other[rows])
+    checked = _present(pairs.other[rows], len(others))
     sound = np.ones(len(others), dtype=bool)
     sound[checked] = _valid(others[checked])
     verdict[pairs.corridor[rows[~sound[pairs.other[rows]]]]] = 0
@@ -429,6 +431,13 @@ def _settle_from_above(
     upper[verdict == 0] = 0.0
     np.add.at(upper, pairs.corridor[rows], pairs.areas(rows, outer))
     verdict[upper < below] = -1
+
+
+def _present(values: Ints, n: int) -> Ints:
+    """The distinct ``values`` (each below ``n``), sorted: ``np.unique`` without a sort."""
+    seen = np.zeros(n, dtype=bool)
+    seen[values] = True
+    return np.flatnonzero(seen)
 
 
 def _argmax_per(group: npt.NDArray[np.intp], values: Floats) -> npt.NDArray[np.intp]:
