@@ -172,3 +172,29 @@ def test_parts_on_a_tile_edge_are_cut_and_those_inside_kept_whole() -> None:
     assert shapely.equals(
         inside, shapely.union_all([*polygons[[0, 3, 4]], shapely.box(10, 990, 40, 1000)])
     )
+
+
+def test_areas_in_union_same_as_with_every_tile_unioned() -> None:
+    """Only the tiles the polygons meet are unioned: the areas are those, bit for bit, of
+    intersecting each polygon with every tile's union found by a tree of the unions."""
+    from gardencity.toolkit.overlap import _clip_to_rects, _tile_parts, _unions, areas_in_union
+
+    rng = np.random.default_rng(7)
+    xy = rng.uniform(0, 4000, (900, 2)) + np.array([480_000.0, 3_790_000.0])
+    green = shapely.buffer(shapely.points(xy), rng.uniform(5, 90, len(xy)), quad_segs=5)
+    starts = xy[:40] + rng.uniform(-50, 50, (40, 2))
+    lines = shapely.linestrings(
+        np.stack([starts, starts + rng.uniform(-400, 400, (40, 2))], axis=1)
+    )
+    corridors = shapely.buffer(lines, 12.0, cap_style="flat")
+    near = np.unique(shapely.STRtree(green).query(corridors)[1])  # as areas_in_union takes
+    grid, boxes = _tile_parts(green[near], 300.0)
+    unions = _unions(grid)
+    assert np.array_equal(shapely.bounds(unions), boxes)  # each union's box, its pieces' box
+    poly_i, piece_i = shapely.STRtree(unions).query(corridors)
+    assert len(np.unique(piece_i)) < len(unions)  # some tiles meet no corridor
+    local = _clip_to_rects(unions[piece_i], shapely.bounds(corridors)[poly_i])
+    expected = np.zeros(len(corridors))
+    np.add.at(expected, poly_i, shapely.area(shapely.intersection(corridors[poly_i], local)))
+    assert expected.max() > 0
+    assert np.array_equal(areas_in_union(corridors, green, tile_m=300.0), expected)

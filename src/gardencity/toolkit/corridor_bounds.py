@@ -55,11 +55,18 @@ def red_line_corridors(lines: Objects, widths: Floats) -> tuple[Objects, Ints, I
     return corridors, first, np.asarray(again, dtype=np.intp).reshape(-1)
 
 
+def _coordinates(geoms: Objects) -> tuple[Floats, Ints]:
+    """The coordinates of ``geoms`` and the position of the geometry of each (as
+    ``get_coordinates(..., return_index=True)``, several times faster)."""
+    owner = np.repeat(np.arange(len(geoms)), shapely.get_num_coordinates(geoms))
+    return shapely.get_coordinates(geoms), owner
+
+
 class _Frames:
     """Per corridor: the chord's start point and direction (cosine, sine)."""
 
     def __init__(self, lines: Objects) -> None:
-        xy, owner = shapely.get_coordinates(lines, return_index=True)
+        xy, owner = _coordinates(lines)
         counts = np.bincount(owner, minlength=len(lines))
         last = np.cumsum(counts) - 1
         first = last - counts + 1
@@ -71,26 +78,38 @@ class _Frames:
         self.cos = np.where(flat, 1.0, chord[:, 0] / safe)
         self.sin = np.where(flat, 0.0, chord[:, 1] / safe)
 
-    def turn(self, geoms: Objects, owner: npt.NDArray[np.intp]) -> Objects:
-        """``geoms[k]`` in the frame of corridor ``owner[k]``."""
-        counts = shapely.get_num_coordinates(geoms)
-        rows = np.repeat(owner, counts)
-        origin, cos, sin = self.origin[rows], self.cos[rows], self.sin[rows]
+    def turned_xy(self, geoms: Objects) -> tuple[Floats, Ints]:
+        """The coordinates of ``geoms[k]`` in the frame of corridor ``k``, and whose each is."""
+        xy, owner = _coordinates(geoms)
+        return self.to_frame(xy, self.origin[owner], self.cos[owner], self.sin[owner]), owner
 
-        def to_frame(xy: Floats) -> Floats:
-            x, y = xy[:, 0] - origin[:, 0], xy[:, 1] - origin[:, 1]
-            return np.stack([x * cos + y * sin, y * cos - x * sin], axis=1)
+    @staticmethod
+    def to_frame(xy: Floats, origin: Floats, cos: Floats, sin: Floats) -> Floats:
+        """Points ``xy`` in the frames of the given origins and directions (one per point)."""
+        x, y = xy[:, 0] - origin[:, 0], xy[:, 1] - origin[:, 1]
+        return np.stack([x * cos + y * sin, y * cos - x * sin], axis=1)
 
-        return np.asarray(shapely.transform(geoms, to_frame), dtype=object)
+
+def _per_owner_bounds(xy: Floats, owner: Ints, n: int) -> Floats:
+    """``(xmin, ymin, xmax, ymax)`` of the points of each of ``n`` owners (NaN for none), as
+    GEOS's envelopes are: the extremes of the coordinates."""
+    out = np.full((n, 4), np.nan)
+    counts = np.bincount(owner, minlength=n)
+    some = counts > 0
+    starts = (np.cumsum(counts) - counts)[some]  # the points come owner by owner
+    out[some, :2] = np.minimum.reduceat(xy, starts, axis=0)
+    out[some, 2:] = np.maximum.reduceat(xy, starts, axis=0)
+    return out
 
 
 def _inner_rectangles(
-    lines: Objects, half_widths: Floats, turned_lines: Objects, turned_corridors: Objects
+    half_widths: Floats, turned_lines: tuple[Floats, Ints]
 ) -> tuple[Floats, npt.NDArray[np.bool_]]:
     """Per corridor, in its frame: a rectangle ``(xmin, ymin, xmax, ymax)`` along the chord
-    inside the corridor, and whether it is (GEOS ``contains``; where not, no lower bound)."""
-    xy, owner = shapely.get_coordinates(turned_lines, return_index=True)
-    n = len(lines)
+    that may lie inside the corridor (to be checked), and whether it may; from the lines'
+    coordinates in their frames and the line of each (``turned_lines``)."""
+    xy, owner = turned_lines
+    n = len(half_widths)
     low, high = np.full(n, np.inf), np.full(n, -np.inf)
     np.minimum.at(low, owner, xy[:, 1])
     np.maximum.at(high, owner, xy[:, 1])
@@ -116,35 +135,100 @@ def _inner_rectangles(
     )
     usable = np.isfinite(rects).all(axis=1) & (counts >= 2)
     usable &= (rects[:, 0] < rects[:, 2]) & (rects[:, 1] < rects[:, 3])
-    boxes = shapely.box(*np.where(usable[:, None], rects, 0.0).T)
-    usable[usable] = shapely.contains(turned_corridors[usable], boxes[usable])
     return np.where(usable[:, None], rects, 0.0), usable
 
 
-class _Edges:
-    """The polygons' ring edges as numbers: ends, and a weight that makes each ring's area
-    positive for a shell and negative for a hole; one contiguous run of edges per polygon."""
+def _turned(geoms: Objects, xy: Floats, owner: Ints, rows: Ints) -> Objects:
+    """``geoms[rows]`` with their coordinates ``xy`` (those of ``geoms``, one owner each)."""
+    out = np.array(geoms[rows], dtype=object)
+    picked = np.zeros(len(geoms), dtype=bool)
+    picked[rows] = True
+    return np.asarray(shapely.set_coordinates(out, xy[picked[owner]]), dtype=object)
+
+
+def _contain(turned: Objects, rects: Floats, rows: Ints) -> npt.NDArray[np.bool_]:
+    """Whether each of ``turned[rows]`` contains its rectangle ``rects[rows]`` (two threads)."""
+    out = np.zeros(len(rows), dtype=bool)
+
+    def check(part: slice) -> None:
+        out[part] = shapely.contains(turned[rows[part]], shapely.box(*rects[rows[part]].T))
+
+    in_threads(check, len(rows))
+    return out
+
+
+def _valid(geoms: Objects) -> npt.NDArray[np.bool_]:
+    """``shapely.is_valid`` on two threads."""
+    out = np.zeros(len(geoms), dtype=bool)
+
+    def check(part: slice) -> None:
+        out[part] = shapely.is_valid(geoms[part])
+
+    in_threads(check, len(geoms))
+    return out
+
+
+def _ring_vertices(polygons: Objects) -> tuple[Floats, npt.NDArray[np.bool_], Floats, Ints]:
+    """The ring vertices of ``polygons`` (x and y), whether an edge starts at each (all but
+    each ring's last), the weight of its ring (the sign that makes the ring's area positive
+    for a shell and negative for a hole), and the number of vertices of each polygon."""
+    if (shapely.get_type_id(polygons) == shapely.GeometryType.POLYGON).all():
+        parts, part_of = polygons, np.arange(len(polygons))  # no part to take apart
+    else:
+        parts, part_of = shapely.get_parts(polygons, return_index=True)
+    rings = shapely.get_rings(parts)
+    # the part of each ring (as get_rings(..., return_index=True), faster); an empty part
+    # has no ring
+    per_part = np.where(shapely.is_empty(parts), 0, shapely.get_num_interior_rings(parts) + 1)
+    ring_of = np.repeat(np.arange(len(parts)), per_part)
+    shell = np.r_[True, ring_of[1:] != ring_of[:-1]]
+    xy, owner = _coordinates(rings)
+    starts = np.r_[owner[1:] == owner[:-1], False]
+    # ∮ clamp(y) dx is minus the area for an anticlockwise ring
+    turn = np.where(shapely.is_ccw(rings), -1.0, 1.0) * np.where(shell, 1.0, -1.0)
+    counts = np.bincount(part_of[ring_of[owner]], minlength=len(polygons))
+    return xy, starts, turn[owner], counts
+
+
+class _Vertices:
+    """The ring vertices of the polygons asked for so far (:meth:`take`), as numbers: one
+    contiguous run per polygon (see :func:`_ring_vertices`)."""
 
     def __init__(self, polygons: Objects) -> None:
-        if (shapely.get_type_id(polygons) == shapely.GeometryType.POLYGON).all():
-            parts, part_of = polygons, np.arange(len(polygons))  # no part to take apart
-        else:
-            parts, part_of = shapely.get_parts(polygons, return_index=True)
-        rings, ring_of = shapely.get_rings(parts, return_index=True)
-        shell = np.r_[True, ring_of[1:] != ring_of[:-1]]
-        xy, owner = shapely.get_coordinates(rings, return_index=True)
-        edge = np.flatnonzero(owner[1:] == owner[:-1])  # the coordinates an edge starts at
-        self.start, self.end = xy[edge], xy[edge + 1]
-        ring = owner[edge]
-        # ∮ clamp(y) dx is minus the area for an anticlockwise ring
-        turn = np.where(shapely.is_ccw(rings), -1.0, 1.0) * np.where(shell, 1.0, -1.0)
-        self.weight = turn[ring]
-        counts = np.bincount(part_of[ring_of[ring]], minlength=len(polygons))
-        self.first = np.cumsum(counts) - counts
-        self.count = counts
+        self.polygons = polygons
+        self.first = np.zeros(len(polygons), dtype=np.intp)
+        self.count = np.zeros(len(polygons), dtype=np.intp)
+        self.taken = np.zeros(len(polygons), dtype=bool)
+        self.x, self.y, self.weight = np.empty(0), np.empty(0), np.empty(0)
+        self.starts = np.empty(0, dtype=bool)
+
+    def take(self, polygon: Ints) -> None:
+        """Make the vertices of ``polygon`` (positions in the polygons) available."""
+        wanted = np.zeros(len(self.polygons), dtype=bool)
+        wanted[polygon] = True
+        missing = np.flatnonzero(wanted & ~self.taken)
+        if not len(missing):
+            return
+        chunk = max(1024, len(missing) // 8)
+        built: dict[int, tuple[Floats, npt.NDArray[np.bool_], Floats, Ints]] = {}
+
+        def build(part: slice) -> None:
+            built[int(part.start)] = _ring_vertices(self.polygons[missing[part]])
+
+        in_threads(build, len(missing), chunk=chunk)
+        xy, starts, weight, counts = (
+            np.concatenate([built[k][i] for k in sorted(built)]) for i in range(4)
+        )
+        self.first[missing] = len(self.x) + np.cumsum(counts) - counts
+        self.count[missing] = counts
+        self.taken[missing] = True
+        self.x = np.concatenate([self.x, xy[:, 0]])
+        self.y = np.concatenate([self.y, xy[:, 1]])
+        self.starts = np.concatenate([self.starts, starts])
+        self.weight = np.concatenate([self.weight, weight])
 
     def rows(self, polygon: Ints) -> tuple[Ints, Ints]:
-        """The edges of each of ``polygon`` in turn, and the position in ``polygon`` of the
+        """The vertices of each of ``polygon`` in turn, and the position in ``polygon`` of the
         polygon of each."""
         counts = self.count[polygon]
         offsets = np.cumsum(counts) - counts
@@ -177,21 +261,22 @@ def _areas_in_rectangles(
     weight: Floats,
     rects: Floats,
     group: Ints,
-    n: int,
 ) -> Floats:
-    """Per group of edges (turned ends ``x0, y0, x1, y1``, each with the rectangle
-    ``(xmin, ymin, xmax, ymax)`` of its group): the weighted sum of ``∫ clamp(y) dx`` over each
+    """Per group of edges (turned ends ``x0, y0, x1, y1``, each group with its rectangle
+    ``(xmin, ymin, xmax, ymax)`` in ``rects``): the weighted sum of ``∫ clamp(y) dx`` over each
     edge's part within the rectangle's x range, ``y`` clamped to its y range: with the rings'
     weights, the polygon's area inside the rectangle."""
     x0, y0, x1, y1 = ends
-    a = np.clip(x0, rects[:, 0], rects[:, 2])
-    b = np.clip(x1, rects[:, 0], rects[:, 2])
+    x_low, x_high = rects[:, 0][group], rects[:, 2][group]
+    a = np.clip(x0, x_low, x_high)
+    b = np.clip(x1, x_low, x_high)
     keep = np.flatnonzero(a != b)  # the others run outside the rectangle's x range
     a, b, x0, y0, x1, y1 = a[keep], b[keep], x0[keep], y0[keep], x1[keep], y1[keep]
+    group = group[keep]
     slope = (y1 - y0) / (x1 - x0)
     p, q = y0 + (a - x0) * slope, y0 + (b - x0) * slope
-    found = (b - a) * _band_integral(p, q, rects[keep, 1], rects[keep, 3]) * weight[keep]
-    return np.asarray(np.bincount(group[keep], weights=found, minlength=n), dtype=np.float64)
+    found = (b - a) * _band_integral(p, q, rects[:, 1][group], rects[:, 3][group]) * weight[keep]
+    return np.asarray(np.bincount(group, weights=found, minlength=len(rects)), dtype=np.float64)
 
 
 class _Pairs:
@@ -200,9 +285,11 @@ class _Pairs:
 
     def __init__(self, corridors: Objects, others: Objects, frames: _Frames) -> None:
         self.corridor, self.other = shapely.STRtree(others).query(corridors)
-        self.used, local = np.unique(self.other, return_inverse=True)
-        self.local = local.ravel()
-        self.edges = _Edges(others[self.used])
+        self.used = _present(self.other, len(others))
+        position = np.zeros(len(others), dtype=np.intp)
+        position[self.used] = np.arange(len(self.used))
+        self.local = position[self.other]
+        self.vertices = _Vertices(others[self.used])
         self.frames = frames
         self.area = shapely.area(others[self.used])
         # the area where the boxes of the corridor and the polygon overlap
@@ -214,23 +301,25 @@ class _Pairs:
     def areas(self, rows: Ints, rects: Floats) -> Floats:
         """For the pairs ``rows``: the area of the polygon inside its corridor's rectangle."""
         out = np.zeros(len(rows))
-        edges, frames = self.edges, self.frames
-        if not len(rows) or not edges.count.size:  # no polygon's box meets a corridor's
+        if not len(rows):
             return out
-        per_chunk = max(1, int(2e5 // max(1.0, float(edges.count.mean()))))
+        vertices, frames = self.vertices, self.frames
+        vertices.take(self.local[rows])
+        per_row = max(1.0, float(vertices.count[self.local[rows]].mean()))
+        per_chunk = max(1, min(int(2e5 // per_row), -(-len(rows) // 8)))  # both threads busy
 
         def chunk(part: slice) -> None:
-            owner = self.corridor[rows[part]]
-            edge, pair = edges.rows(self.local[rows[part]])
-            mine = owner[pair]
-            origin, cos, sin = frames.origin[mine], frames.cos[mine], frames.sin[mine]
-            ends: list[Floats] = []
-            for xy in (edges.start[edge], edges.end[edge]):
-                x, y = xy[:, 0] - origin[:, 0], xy[:, 1] - origin[:, 1]
-                ends.extend((x * cos + y * sin, y * cos - x * sin))
-            x0, y0, x1, y1 = ends
+            owner, polygon = self.corridor[rows[part]], self.local[rows[part]]
+            vertex, pair = vertices.rows(polygon)
+            counts = vertices.count[polygon]
+            origin = np.repeat(frames.origin[owner], counts, axis=0)
+            cos, sin = np.repeat(frames.cos[owner], counts), np.repeat(frames.sin[owner], counts)
+            x, y = vertices.x[vertex] - origin[:, 0], vertices.y[vertex] - origin[:, 1]
+            turned_x, turned_y = x * cos + y * sin, y * cos - x * sin
+            edge = np.flatnonzero(vertices.starts[vertex])
+            ends = (turned_x[edge], turned_y[edge], turned_x[edge + 1], turned_y[edge + 1])
             out[part] = _areas_in_rectangles(
-                (x0, y0, x1, y1), edges.weight[edge], rects[mine], pair, len(owner)
+                ends, vertices.weight[vertex[edge]], rects[owner], pair[edge]
             )
 
         in_threads(chunk, len(rows), chunk=per_chunk)
@@ -273,10 +362,12 @@ def corridor_cover_settled(
     if len(others) == 0:
         return np.where(below > 0.0, -1, np.where(reaches <= 0.0, 1, 0)).astype(np.int8)
     frames = _Frames(lines)
-    every = np.arange(n)
-    turned = frames.turn(corridors, every)
-    outer = shapely.bounds(turned)
-    inner, inside = _inner_rectangles(lines, half_widths, frames.turn(lines, every), turned)
+    corridor_xy, corridor_of = frames.turned_xy(corridors)
+    outer = _per_owner_bounds(corridor_xy, corridor_of, n)
+    inner, inside = _inner_rectangles(half_widths, frames.turned_xy(lines))
+    rows = np.flatnonzero(inside)
+    inside[rows] = _contain(_turned(corridors, corridor_xy, corridor_of, rows), inner, rows)
+    inner[~inside] = 0.0
     pairs = _Pairs(corridors, others, frames)
     # from below first (the inner rectangles, narrower, cut fewer edges), each corridor's
     # likeliest polygon first, then from above where that did not settle the corridor
@@ -290,9 +381,9 @@ def corridor_cover_settled(
     best[_argmax_per(pairs.corridor, pair_lower)] = True
     rests = ((verdict[pairs.corridor] == 1) & best) | (verdict[pairs.corridor] == -1)
     rows = np.flatnonzero(rests)
-    checked = np.unique(pairs.other[rows])
+    checked = _present(pairs.other[rows], len(others))
     sound = np.ones(len(others), dtype=bool)
-    sound[checked] = shapely.is_valid(others[checked])
+    sound[checked] = _valid(others[checked])
     verdict[pairs.corridor[rows[~sound[pairs.other[rows]]]]] = 0
     return verdict
 
@@ -340,6 +431,13 @@ def _settle_from_above(
     upper[verdict == 0] = 0.0
     np.add.at(upper, pairs.corridor[rows], pairs.areas(rows, outer))
     verdict[upper < below] = -1
+
+
+def _present(values: Ints, n: int) -> Ints:
+    """The distinct ``values`` (each below ``n``), sorted: ``np.unique`` without a sort."""
+    seen = np.zeros(n, dtype=bool)
+    seen[values] = True
+    return np.flatnonzero(seen)
 
 
 def _argmax_per(group: npt.NDArray[np.intp], values: Floats) -> npt.NDArray[np.intp]:

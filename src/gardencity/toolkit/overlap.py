@@ -37,8 +37,11 @@ def _clip_to_rects(geoms: Objects, rects: npt.NDArray[np.float64]) -> Objects:
     return clipped
 
 
-def in_threads(function: Callable[[slice], None], n: int, chunk: int = 4096) -> None:
-    """``function`` over slices of ``range(n)`` on two threads (GEOS releases the GIL)."""
+def in_threads(function: Callable[[slice], None], n: int, chunk: int | None = None) -> None:
+    """``function`` over slices of ``range(n)`` on two threads (GEOS releases the GIL); by
+    default at most 4096 at a time, and small enough that the two threads share the work."""
+    if chunk is None:
+        chunk = max(1, min(4096, -(-n // 16)))
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(function, (slice(i, i + chunk) for i in range(0, n, chunk))))
 
@@ -54,9 +57,9 @@ def intersections(a: Objects, b: Objects) -> Objects:
     return out
 
 
-def _tile_unions(polygons: Objects, tile_m: float) -> Objects:
-    """The union of ``polygons`` cut into square tiles of ``tile_m`` (anchored at the CRS
-    origin): one geometry per tile that holds any, the tiles' pieces never overlapping."""
+def _tile_parts(polygons: Objects, tile_m: float) -> tuple[Objects, npt.NDArray[np.float64]]:
+    """``polygons`` cut into square tiles of ``tile_m`` (anchored at the CRS origin): per tile
+    that holds any, a row of its pieces (padded with None), and their bounding box."""
     bounds = shapely.bounds(polygons)
     lo = np.floor(bounds[:, :2] / tile_m).astype(np.int64)
     hi = np.floor(bounds[:, 2:] / tile_m).astype(np.int64)
@@ -72,7 +75,7 @@ def _tile_unions(polygons: Objects, tile_m: float) -> Objects:
     keep = shapely.area(parts) > 0
     tx, ty, parts = tx[keep], ty[keep], parts[keep]
     if len(parts) == 0:
-        return np.empty(0, dtype=object)
+        return np.empty((0, 1), dtype=object), np.empty((0, 4))
     order = np.lexsort((ty, tx))
     tx, ty, parts = tx[order], ty[order], parts[order]
     first = np.flatnonzero(np.r_[True, (np.diff(tx) != 0) | (np.diff(ty) != 0)])
@@ -81,12 +84,20 @@ def _tile_unions(polygons: Objects, tile_m: float) -> Objects:
     grid[
         np.repeat(np.arange(len(first)), count), np.arange(len(parts)) - np.repeat(first, count)
     ] = parts
-    unions = np.empty(len(first), dtype=object)
+    bounds = shapely.bounds(parts)
+    low = np.minimum.reduceat(bounds[:, :2], first, axis=0)
+    high = np.maximum.reduceat(bounds[:, 2:], first, axis=0)
+    return grid, np.concatenate([low, high], axis=1)
+
+
+def _unions(grid: Objects) -> Objects:
+    """The union of each row of ``grid`` (None ignored), on two threads."""
+    unions = np.empty(len(grid), dtype=object)
 
     def union(rows: slice) -> None:
         unions[rows] = shapely.union_all(grid[rows], axis=1)
 
-    in_threads(union, len(first))
+    in_threads(union, len(grid))
     return unions
 
 
@@ -96,7 +107,7 @@ def areas_in_union(
     """Area of each of ``polygons`` inside the union of ``others`` (overlaps counted once).
 
     Only the ``others`` near a polygon are used. They are cut into square tiles of ``tile_m``
-    and unioned tile by tile (all tiles in one call per batch, two threads); each polygon is
+    and unioned tile by tile (the tiles a polygon meets, two threads); each polygon is
     then intersected with the tile unions it meets, each first clipped to the polygon's
     bounding box, so every overlay is small. Exact as GEOS's overlays are (the same area as one
     ``intersection(polygon, union_all(others))`` up to rounding, a few units in the 12th
@@ -117,11 +128,20 @@ def areas_in_union(
         return out
     near = np.unique(shapely.STRtree(others).query(polygons)[1])
     near = near[~shapely.is_empty(others[near])]
-    pieces = _tile_unions(others[near], tile_m) if len(near) else others[near]
-    if len(pieces) == 0:
+    grid, boxes = _tile_parts(others[near], tile_m)
+    if len(boxes) == 0:
         return out
-    poly_i, piece_i = shapely.STRtree(pieces).query(polygons)
-    local = _clip_to_rects(pieces[piece_i], shapely.bounds(polygons)[poly_i])
+    # a tile's union has the bounding box of its pieces: a tree of the boxes finds the tiles
+    # each polygon meets, as a tree of the unions would (in the same order), and only those
+    # tiles are unioned
+    poly_i, piece_i = shapely.STRtree(shapely.box(*boxes.T)).query(polygons)
+    needed, again = np.unique(piece_i, return_inverse=True)
+    pieces = _unions(grid[needed])
+    if not np.array_equal(shapely.bounds(pieces), boxes[needed]):  # never seen; to be sure
+        pieces = _unions(grid)
+        poly_i, piece_i = shapely.STRtree(pieces).query(polygons)
+        again = piece_i
+    local = _clip_to_rects(pieces[again.ravel()], shapely.bounds(polygons)[poly_i])
     areas = np.zeros(len(poly_i))
 
     def intersect(rows: slice) -> None:
