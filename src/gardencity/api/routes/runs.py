@@ -208,7 +208,13 @@ def run_tileset(
     ``[west, south, east, north]`` in WGS 84, the feature count and fields."""
     authorize(user, "assessment.view")
     path = _output(request, session, run_id, "diagnostics").parent
-    tileset = tiles.open_tiles(path, name)
+    return tilejson(run_id, tiles.open_tiles(path, name))
+
+
+def tilejson(run_id: int, tileset: tiles.TileSet) -> dict[str, Any]:
+    """What :func:`run_tileset` answers for ``tileset`` of run ``run_id`` (the map page
+    carries them, so that its first tiles are asked for as soon as its scripts run)."""
+    name = tileset.name
     template = f"/api/v1/runs/{run_id}/tiles/{name}/{{z}}/{{x}}/{{y}}.pbf?v={tileset.version}"
     return {"tilejson": "3.0.0", "tiles": [template], **tileset.describe()}
 

@@ -43,7 +43,8 @@
   }
 
   const ready = (async () => {
-    Object.assign(words, await api(`/api/v1/vocabulary?lang=${encodeURIComponent(PAGE.lang || "zh")}`));
+    // the map page carries the vocabulary; another page asks for it
+    Object.assign(words, PAGE.vocabulary || await api(`/api/v1/vocabulary?lang=${encodeURIComponent(PAGE.lang || "zh")}`));
     for (const def of LAYERS) {
       const term = words.layers[def.name];
       const style = term.style;
@@ -178,8 +179,9 @@
   const LOOKUP_ZOOM = 14;
   function tileSet(def) {
     if (!PAGE.run_id || !def.tiled) return Promise.resolve(null);
-    if (!tileSets[def.name]) {
-      tileSets[def.name] = api(`/api/v1/runs/${PAGE.run_id}/tiles/${def.name}.json`).catch(() => null);
+    if (!tileSets[def.name]) {  // the map page carries them
+      tileSets[def.name] = PAGE.tilesets ? Promise.resolve(PAGE.tilesets[def.name] || null)
+        : api(`/api/v1/runs/${PAGE.run_id}/tiles/${def.name}.json`).catch(() => null);
     }
     return tileSets[def.name];
   }
