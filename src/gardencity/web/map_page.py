@@ -1,27 +1,33 @@
-"""一张图, the map page. The page carries what the map needs before it can ask for a tile: the
-vocabulary (the layers' labels and styles), the built-up area's bounds (the first view) and
-the descriptions of the latest run's vector tiles; the map's scripts then ask for the tiles
-in view at once, instead of after three answers in a row."""
+"""一张图, the map page. The page carries what the map waits for before it can ask for a
+tile: the built-up area's bounds (the first view; else set once the area's outline is in)
+and the descriptions of the latest run's vector tiles, so that the map's scripts ask for the
+tiles in view as soon as they run."""
 
 from __future__ import annotations
 
 import functools
+import time
 from pathlib import Path
 from typing import Any
 
 import shapely
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
-from gardencity.api.lang import request_lang
 from gardencity.api.routes.runs import tilejson
 from gardencity.auth.permissions import PERMISSIONS
 from gardencity.campaign.context import ServiceContext
 from gardencity.errors import GardenCityError
 from gardencity.jobs import layers, tiles
 from gardencity.jobs.runs import OUTPUT_FILES, run_dir
-from gardencity.vocabulary import vocabulary
-from gardencity.web.pages import _case_words, _staff_page, latest_run_id, page_user
+from gardencity.web.pages import (
+    STAFF,
+    _case_words,
+    latest_run_id,
+    login_redirect,
+    page_user,
+    render,
+)
 
 __all__ = ["map_bounds", "router"]
 
@@ -31,32 +37,42 @@ router = APIRouter(include_in_schema=False)
 @router.get("/map")
 def map_page(request: Request) -> Response:
     user = page_user(request)
-    run_id = latest_run_id(request) if user is not None else None
+    if user is None:
+        return login_redirect(request)
+    if user.role not in STAFF:
+        return RedirectResponse("/public", status_code=303)
+    run_id = latest_run_id(request)
     ctx: ServiceContext = request.app.state.ctx
-    lang = request_lang(request)
     data: dict[str, Any] = {"run_id": run_id, **_case_words(ctx, request)}
-    if user is not None and user.role in {str(r) for r in PERMISSIONS["assessment.view"]}:
-        workspace: Path | None = request.app.state.settings.workspace
-        data["vocabulary"] = {"lang": lang, **vocabulary().for_lang(lang)}
-        data["map_bounds"] = map_bounds(workspace) if workspace is not None else None
-        if workspace is not None and run_id is not None:
+    workspace: Path | None = request.app.state.settings.workspace
+    if workspace is not None and user.role in {str(r) for r in PERMISSIONS["assessment.view"]}:
+        data["map_bounds"] = map_bounds(workspace)
+        if run_id is not None:
             data["tilesets"] = _tilesets(workspace, run_id)
-    return _staff_page(request, "map", data=data, run_id=run_id)
+    return render(request, "map", user, data=data, run_id=run_id)
 
 
 def map_bounds(workspace: Path) -> list[list[float]] | None:
     """The built-up area's bounds as Leaflet takes them, ``[[south, west], [north, east]]``
-    in WGS 84 (those of the layer the map draws), or None when the city has none."""
-    try:
-        content = layers.workspace_geojson(workspace, "built_up_area")
-    except GardenCityError:
-        return None
-    return _bounds(content)
+    in WGS 84 (those of the outline the map draws), or None when the city has none.
+
+    Remembered while the workspace's files are unchanged, for at most a minute (as long as
+    the browser keeps the outline: a PostGIS workspace changes without its files)."""
+    sources = [p for p in workspace.iterdir() if p.suffix in {".gpkg", ".toml", ".shp"}]
+    changed = max((p.stat().st_mtime_ns for p in sources), default=0)
+    return _bounds(workspace, changed, int(time.monotonic() // BOUNDS_SECONDS))
+
+
+#: how long the built-up area's bounds are remembered at most
+BOUNDS_SECONDS = 60
 
 
 @functools.lru_cache(maxsize=8)
-def _bounds(geojson: bytes) -> list[list[float]] | None:
-    shapes = shapely.from_geojson(geojson)
+def _bounds(workspace: Path, _changed: int, _minute: int) -> list[list[float]] | None:
+    try:
+        shapes = shapely.from_geojson(layers.workspace_geojson(workspace, "built_up_area"))
+    except GardenCityError:
+        return None
     if shapes.is_empty:
         return None
     west, south, east, north = shapes.bounds
@@ -69,4 +85,15 @@ def _tilesets(workspace: Path, run_id: int) -> dict[str, Any]:
     path = run_dir(workspace, run_id)
     if not (path / OUTPUT_FILES["diagnostics"]).is_file():
         return {}
-    return {n: tilejson(run_id, tiles.open_tiles(path, n)) for n in tiles.tiles_available(path)}
+    found = {}
+    for name in tiles.tiles_available(path):
+        tileset = tiles.open_tiles(path, name)
+        stat = tileset.path.stat()
+        found[name] = _tileset(tileset, run_id, (stat.st_mtime_ns, stat.st_size))
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _tileset(tileset: tiles.TileSet, run_id: int, _file: tuple[int, int]) -> dict[str, Any]:
+    """A tiled layer's description, remembered while its file is the same."""
+    return tilejson(run_id, tileset)

@@ -43,8 +43,7 @@
   }
 
   const ready = (async () => {
-    // the map page carries the vocabulary; another page asks for it
-    Object.assign(words, PAGE.vocabulary || await api(`/api/v1/vocabulary?lang=${encodeURIComponent(PAGE.lang || "zh")}`));
+    Object.assign(words, await api(`/api/v1/vocabulary?lang=${encodeURIComponent(PAGE.lang || "zh")}`));
     for (const def of LAYERS) {
       const term = words.layers[def.name];
       const style = term.style;
