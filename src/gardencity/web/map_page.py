@@ -32,6 +32,10 @@ from gardencity.web.pages import (
 __all__ = ["map_bounds", "router"]
 
 router = APIRouter(include_in_schema=False)
+#: how long the built-up area's bounds are remembered at most
+BOUNDS_SECONDS = 60
+#: the workspace's files the built-up area is read from
+SOURCE_SUFFIXES = {".gpkg", ".toml", ".shp", ".geojson"}
 
 
 @router.get("/map")
@@ -58,13 +62,12 @@ def map_bounds(workspace: Path) -> list[list[float]] | None:
 
     Remembered while the workspace's files are unchanged, for at most a minute (as long as
     the browser keeps the outline: a PostGIS workspace changes without its files)."""
-    sources = [p for p in workspace.iterdir() if p.suffix in {".gpkg", ".toml", ".shp"}]
-    changed = max((p.stat().st_mtime_ns for p in sources), default=0)
+    try:
+        sources = [p for p in workspace.iterdir() if p.suffix in SOURCE_SUFFIXES]
+        changed = max((p.stat().st_mtime_ns for p in sources), default=0)
+    except OSError:  # no such folder (the outline's API says what is missing)
+        return None
     return _bounds(workspace, changed, int(time.monotonic() // BOUNDS_SECONDS))
-
-
-#: how long the built-up area's bounds are remembered at most
-BOUNDS_SECONDS = 60
 
 
 @functools.lru_cache(maxsize=8)
