@@ -19,9 +19,11 @@ the most features; ``--at LAT,LON`` to give it), where every feature is drawn on
 
 ``--geojson SIZE`` measures the same on a copy whose run has no tiles (the map then loads
 GeoJSON, as before tiles). Targets: first map ≤ 1 s, a layer switch ≤ 300 ms. Results go to
-benchmarks/results/map_tiles.json.
+benchmarks/results/map_tiles.json. ``--first-map`` measures the first map only (with
+``first_tile_ms``: when its first tile was asked for, and the server's CPU seconds) and
+prints it, writing nothing.
 
-    python -m benchmarks.map_tiles [--size L] [--geojson M] [--repeat 5]
+    python -m benchmarks.map_tiles [--size L] [--geojson M] [--repeat 5] [--first-map]
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.server_tools import machine, uvicorn_server
+from benchmarks.server_tools import machine, tree_cpu_seconds, uvicorn_server
 from benchmarks.web_pages import CHROMIUM_ARGS, PASSWORD, prepare
 
 HERE = Path(__file__).resolve().parent
@@ -62,19 +64,29 @@ SET_VIEW = """([lat, lon, zoom]) => new Promise((done) => {
 })"""
 
 
+#: when the first tile was asked for, in ms from the navigation's start
+FIRST_TILE = """Math.min(...performance.getEntriesByType("resource")
+  .filter((e) => e.name.includes(".pbf")).map((e) => e.startTime))"""
+
+
 def _visit(
-    browser: Any, url: str, state: dict[str, Any], view: tuple[float, float, float] | None = None
+    browser: Any,
+    url: str,
+    state: dict[str, Any],
+    view: tuple[float, float, float] | None = None,
+    layers: tuple[str, ...] = tuple(HEAVY),
 ) -> dict[str, Any]:
     context = browser.new_context(base_url=url, viewport=VIEWPORT, storage_state=state)
     page = context.new_page()
     page.goto("/map")
     page.wait_for_selector("#map[data-ready='1']", timeout=300_000)
     first = float(page.locator("#map").get_attribute("data-ready-ms") or "nan")
+    first_tile = float(page.evaluate(FIRST_TILE))
     if view is not None:
         page.evaluate(SET_VIEW, list(view))
     switches: dict[str, float] = {}
     fetched: dict[str, list[float]] = {}
-    for name in HEAVY:
+    for name in layers:
         page.check(f"#layer-{name}")
         page.wait_for_selector(f"#map[data-layer_{name}='drawn']", timeout=300_000)
         switches[name] = float(page.evaluate(f"gc.mapDrawn[{name!r}]"))
@@ -83,8 +95,8 @@ def _visit(
     tiled = page.evaluate("Object.keys(gc.mapLoaded).filter((k) => gc.mapLoaded[k].tiled)")
     zoom = page.evaluate("gc.mapLoaded.built_up_area._map.getZoom()")
     context.close()
-    return {"first_map_ms": first, "switch_ms": switches, "tiled": sorted(tiled),
-            "fetched": fetched, "zoom": zoom}  # fmt: skip
+    return {"first_map_ms": first, "first_tile_ms": first_tile, "switch_ms": switches,
+            "tiled": sorted(tiled), "fetched": fetched, "zoom": zoom}  # fmt: skip
 
 
 #: a layer's tiles the browser fetched: how many, and their bytes (as sent, gzip; unpacked)
@@ -106,7 +118,9 @@ def _summary(visits: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def measure(url: str, repeat: int, at: tuple[float, float] | None = None) -> dict[str, Any]:
+def measure(
+    url: str, repeat: int, at: tuple[float, float] | None = None, first_only: bool = False
+) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -122,13 +136,20 @@ def measure(url: str, repeat: int, at: tuple[float, float] | None = None) -> dic
         page.wait_for_load_state("networkidle")
         state = login.storage_state()
         login.close()
-        visits = [_visit(browser, url, state) for _ in range(repeat + 1)][1:]  # 1 warm-up
+        layers = () if first_only else tuple(HEAVY)
+        visits = [_visit(browser, url, state, None, layers) for _ in range(repeat + 1)][1:]
         close = {
             zoom: [_visit(browser, url, state, (*at, zoom)) for _ in range(repeat + 1)][1:]
             for zoom in (ZOOM_VIEWS if at else ())
         }
         browser.close()
     firsts = [v["first_map_ms"] for v in visits]
+    if first_only:
+        return {
+            "first_map_ms": round(statistics.median(firsts)),
+            "first_map_ms_all": firsts,
+            "first_tile_ms": round(statistics.median(v["first_tile_ms"] for v in visits)),
+        }
     overview = _summary(visits)
     result = {
         "first_map_ms": round(statistics.median(firsts)),
@@ -167,7 +188,7 @@ def densest(workspace: Path) -> tuple[float, float]:
 
 
 def _serve_and_measure(
-    workspace: Path, repeat: int, at: tuple[float, float] | None = None
+    workspace: Path, repeat: int, at: tuple[float, float] | None = None, first_only: bool = False
 ) -> dict[str, Any]:
     database = (workspace / "campaign" / "campaign.db").resolve()
     env = {
@@ -175,8 +196,10 @@ def _serve_and_measure(
         "GARDENCITY_FILES_DIR": str(workspace / "campaign" / "files"),
         "GARDENCITY_WORKSPACE": str(workspace),
     }
-    with uvicorn_server(env) as (port, _):
-        result = measure(f"http://127.0.0.1:{port}", repeat, at)
+    with uvicorn_server(env) as (port, pid):
+        cpu = tree_cpu_seconds(pid)
+        result = measure(f"http://127.0.0.1:{port}", repeat, at, first_only)
+        result["server_cpu_s"] = round(tree_cpu_seconds(pid) - cpu, 2)
     result["load_average_after"] = [round(v, 1) for v in os.getloadavg()]  # others' work too
     return result
 
@@ -203,6 +226,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--reuse", action="store_true", help="keep the prepared workspace")
     parser.add_argument("--at", help="LAT,LON of the close views (default: the densest part)")
+    parser.add_argument("--first-map", action="store_true", help="the first map only, printed")
     args = parser.parse_args()
     results: dict[str, Any] = {
         "what": __doc__.split("\n\n")[0].replace("\n", " "),
@@ -213,6 +237,10 @@ def main() -> None:
         "repeat": args.repeat,
         "targets_ms": TARGETS,
     }
+    if args.first_map:
+        measured = _serve_and_measure(_prepared(args.size, args.reuse), args.repeat, None, True)
+        print(json.dumps(measured, ensure_ascii=False))
+        return
     started = time.perf_counter()
     workspace = _prepared(args.size, args.reuse)  # imports the run, which cuts the tiles
     if not args.reuse:  # the city copied, its organisation seeded, the run imported and cut

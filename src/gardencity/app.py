@@ -91,6 +91,7 @@ def create_app(
     app.state.checklists = load_checklists(settings.maintenance_config, set(campaign.categories))
     app.state.limiter = limiter
     app.state.public_cache = PublicCache(settings.public_cache_seconds)
+    app.state.run_tile_folders = {}  # run id -> its folder, once it served tiles
     app.state.jobs = jobs
     app.state.notifications = notices
     _install_routes(app, settings)

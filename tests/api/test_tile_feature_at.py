@@ -149,3 +149,45 @@ def test_residents_and_strangers_are_refused(mapped: Mapped) -> None:
         f"{mapped.run}/tiles/residential/features", params={"at": "117,34"}
     )
     assert anonymous.status_code == 401
+
+
+def test_a_runs_tiles_ask_the_database_for_the_run_once(mapped: Mapped) -> None:
+    from sqlalchemy import event
+
+    from gardencity.jobs.runs import run_dir
+    from gardencity.jobs.tiles import open_tiles
+
+    run_id = int(mapped.run.rsplit("/", 1)[1])
+    archive = open_tiles(run_dir(mapped.workspace, run_id), "residential")
+    z = archive.describe()["minzoom"] + 4
+    mapped.env.app.state.run_tile_folders.clear()  # as on a server just started
+    engine = mapped.env.app.state.db.engine
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    headers = mapped.env.headers("leader")
+    mapped.env.client.get("/api/v1/auth/me", headers=headers)  # the token known
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        answers = [
+            mapped.env.client.get(f"{mapped.run}/tiles/residential/{z}/{x}/0.pbf", headers=headers)
+            for x in range(6)
+        ]
+        # a run that is not there is asked for each time (it may be made later)
+        missing = [
+            mapped.env.client.get("/api/v1/runs/999/tiles/residential/1/0/0.pbf", headers=headers)
+            for _ in range(2)
+        ]
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert {a.status_code for a in answers} <= {200, 204}
+    assert [m.status_code for m in missing] == [404, 404]
+    asked = [s for s in statements if "assessment_runs" in s]
+    assert len(asked) == 3, asked  # the run once, the missing one twice
+    # the same rules as before: a resident is refused, whether the run is known or not
+    refused = mapped.env.client.get(
+        f"{mapped.run}/tiles/residential/{z}/0/0.pbf", headers=mapped.env.headers("resident")
+    )
+    assert refused.status_code == 403

@@ -3,6 +3,8 @@ number says) and in Chromium (switched on, drawn, a click shows the feature's de
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import geopandas as gpd
@@ -10,6 +12,7 @@ import httpx
 import mapbox_vector_tile
 import shapely.geometry
 
+from tests._campaign import PASSWORD
 from tests.jobs.test_tiles import tile_of
 from tests.web.conftest import LiveServer, login, residential_parcel
 
@@ -206,12 +209,20 @@ def test_a_first_visit_draws_the_map_before_the_service_worker_keeps_files(
     )
     for name in ("built_up_area", "districts", "uncovered_residential", "cases"):
         assert page.locator("#map").get_attribute(f"data-layer_{name}") == "drawn", name
-    # the vocabulary was preloaded with the default layers and asked for once
+    # the vocabulary was preloaded with the default layers and asked for once; the run's
+    # tile descriptions came with the page: the map asked for tiles without waiting for them
     asked = page.evaluate(
-        "performance.getEntriesByType('resource').filter((e) => "
-        "e.name.includes('/api/v1/vocabulary')).length"
+        "performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)"
+        ".filter((p) => p.startsWith('/api/v1/vocabulary') || p.endsWith('.json'))"
     )
-    assert asked == 1
+    assert asked == ["/api/v1/vocabulary"], asked
+    # the first view is the built-up area's, as when it was set from its outline
+    view = page.evaluate(
+        "(() => { const m = gc.mapLoaded.built_up_area._map;"
+        " const b = m.getBoundsZoom(gc.mapLoaded.built_up_area.getBounds(), false, [20, 20]);"
+        " return [m.getZoom(), b]; })()"
+    )
+    assert view[0] == view[1], view
     # the service worker is registered once the map is drawn: its install asks for the
     # app's files then, not while the map asks for its tiles
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
@@ -249,3 +260,37 @@ def test_the_tiles_of_a_view_are_shown_together(browser: Any, live_server: LiveS
     assert max(shown) - min(shown) < 50, shown
     assert page.errors == []
     page.context.close()
+
+
+PAGE_DATA = re.compile(r'<script id="page-data" type="application/json">(.*?)</script>', re.S)
+
+
+def _map_page_data(live_server: LiveServer, username: str) -> dict[str, Any]:
+    token = httpx.post(
+        f"{live_server.url}/api/v1/auth/login", data={"username": username, "password": PASSWORD}
+    ).json()["access_token"]
+    page = httpx.get(f"{live_server.url}/map", cookies={"gc_session": token})
+    assert page.status_code == 200, page.text
+    match = PAGE_DATA.search(page.text)
+    assert match
+    data: dict[str, Any] = json.loads(match.group(1))
+    return data
+
+
+def test_the_map_page_carries_what_its_first_tiles_wait_for(live_server: LiveServer) -> None:
+    data = _map_page_data(live_server, "leader")
+    headers = live_server.headers("leader")
+    # the tile descriptions, as the tile API answers them, for each tiled layer of the run
+    run = f"/api/v1/runs/{live_server.run_id}/tiles"
+    assert data["run_id"] == live_server.run_id
+    assert set(data["tilesets"]) >= {"residential", "uncovered_residential"}
+    for name, described in data["tilesets"].items():
+        assert described == live_server.api("GET", f"{run}/{name}.json", "leader"), name
+    # the built-up area's bounds, [[south, west], [north, east]], those of its outline
+    outline = httpx.get(
+        f"{live_server.url}/api/v1/map/layers/built_up_area.geojson", headers=headers
+    ).json()
+    west, south, east, north = shapely.geometry.shape(
+        {"type": "GeometryCollection", "geometries": [f["geometry"] for f in outline["features"]]}
+    ).bounds
+    assert data["map_bounds"] == [[south, west], [north, east]]

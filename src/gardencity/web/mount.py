@@ -37,6 +37,7 @@ def install_web(app: FastAPI) -> None:
     from gardencity.web.inspection_pages import router as inspection_router
     from gardencity.web.installable import router as installable_router
     from gardencity.web.maintenance_pages import router as maintenance_router
+    from gardencity.web.map_page import router as map_router
     from gardencity.web.notification_pages import router as notification_router
     from gardencity.web.pages import router
     from gardencity.web.patrol_pages import router as patrol_router
@@ -59,6 +60,7 @@ def install_web(app: FastAPI) -> None:
         read_basemap(Path(settings.basemap_mbtiles))  # a bad file stops the start, saying why
     app.include_router(basemap_router)
     app.include_router(router)
+    app.include_router(map_router)
     app.include_router(inspection_router)
     app.include_router(notification_router)
     app.include_router(patrol_router)

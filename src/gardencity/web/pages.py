@@ -17,14 +17,14 @@ from fastapi.templating import Jinja2Templates
 
 from gardencity.api.deps import SESSION_COOKIE, client_address, set_session_cookie
 from gardencity.api.lang import LANG_COOKIE, request_lang
-from gardencity.assessment.scorecard import Scorecard
+from gardencity.assessment.scorecard import SCORECARD_FILE, Scorecard
 from gardencity.auth.permissions import PERMISSIONS
 from gardencity.auth.sessions import log_in, revoke_token, user_for_token
 from gardencity.auth.throttle import AccountLockedError
 from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
 from gardencity.errors import AuthenticationError, GardenCityError, RateLimitedError
-from gardencity.jobs.runs import latest_run, latest_scorecard
+from gardencity.jobs.runs import latest_run, run_dir
 from gardencity.patrols.config import load_patrol_config
 from gardencity.settings import Settings
 from gardencity.standards import load_standard
@@ -35,7 +35,16 @@ from gardencity.web.cockpit import indicator_rows
 from gardencity.web.i18n import messages
 from gardencity.web.installable import THEME_COLOUR
 
-__all__ = ["NAV", "PageUser", "json_for_html", "login_redirect", "page_user", "render", "router"]
+__all__ = [
+    "NAV",
+    "PageUser",
+    "json_for_html",
+    "latest_run_id",
+    "login_redirect",
+    "page_user",
+    "render",
+    "router",
+]
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -179,14 +188,23 @@ def _staff_page(request: Request, page: str, **context: Any) -> Response:
     return render(request, page, user, **context)
 
 
-def _latest_scorecard(request: Request) -> tuple[Scorecard | None, int | None]:
-    settings: Settings = request.app.state.settings
-    if settings.workspace is None:
-        return None, None
+def latest_run_id(request: Request) -> int | None:
+    """The newest succeeded assessment run's id (without reading its scorecard); None when
+    there is none or the app has no workspace."""
+    if request.app.state.settings.workspace is None:
+        return None
     db: Database = request.app.state.db
     with db.session() as session:
-        run_id, scorecard = latest_scorecard(session, settings.workspace)
-    return scorecard, run_id
+        run = latest_run(session)
+        return run.id if run else None
+
+
+def _latest_scorecard(request: Request) -> tuple[Scorecard | None, int | None]:
+    run_id = latest_run_id(request)
+    if run_id is None:
+        return None, None
+    path = run_dir(request.app.state.settings.workspace, run_id) / SCORECARD_FILE
+    return (Scorecard.read(path) if path.is_file() else None), run_id
 
 
 @router.get("/")
@@ -290,24 +308,6 @@ def account_page(request: Request) -> Response:
 
 def _holds(user: PageUser, permission: str) -> bool:
     return user.role in {str(role) for role in PERMISSIONS[permission]}
-
-
-def _latest_run_id(request: Request) -> int | None:
-    """The newest succeeded assessment run's id (without reading its scorecard)."""
-    if request.app.state.settings.workspace is None:
-        return None
-    db: Database = request.app.state.db
-    with db.session() as session:
-        run = latest_run(session)
-        return run.id if run else None
-
-
-@router.get("/map")
-def map_page(request: Request) -> Response:
-    run_id = _latest_run_id(request)
-    ctx: ServiceContext = request.app.state.ctx
-    data = {"run_id": run_id, **_case_words(ctx, request)}
-    return _staff_page(request, "map", data=data, run_id=run_id)
 
 
 @router.get("/cockpit")

@@ -97,6 +97,18 @@ def _output(request: Request, session: DbSession, run_id: int, name: str) -> Pat
     return path
 
 
+def _run_tiles(request: Request, session: DbSession, run_id: int, name: str) -> tiles.TileSet:
+    """Layer ``name``'s vector tiles of run ``run_id``. A run that succeeded keeps its
+    outputs (a finished run is never changed), so its folder is remembered by id once found
+    with its diagnostics: the dozens of tile requests of a map view ask the database once.
+    The tiles' file is still looked for each time (a file cut again has a new version)."""
+    folders: dict[int, Path] = request.app.state.run_tile_folders
+    folder = folders.get(run_id)
+    if folder is None:
+        folder = folders[run_id] = _output(request, session, run_id, "diagnostics").parent
+    return tiles.open_tiles(folder, name)
+
+
 @router.get("/runs", operation_id="list_runs")
 def list_runs(request: Request, session: DbSession, user: CurrentUser) -> list[RunOut]:
     """Every assessment run, newest first (with each indicator's value, for trends)."""
@@ -207,8 +219,13 @@ def run_tileset(
     the version of the layer's tiles: a URL's tile never changes), zoom range, bounds
     ``[west, south, east, north]`` in WGS 84, the feature count and fields."""
     authorize(user, "assessment.view")
-    path = _output(request, session, run_id, "diagnostics").parent
-    tileset = tiles.open_tiles(path, name)
+    return tilejson(run_id, _run_tiles(request, session, run_id, name))
+
+
+def tilejson(run_id: int, tileset: tiles.TileSet) -> dict[str, Any]:
+    """What :func:`run_tileset` answers for ``tileset`` of run ``run_id`` (the map page
+    carries them, so that its first tiles are asked for as soon as its scripts run)."""
+    name = tileset.name
     template = f"/api/v1/runs/{run_id}/tiles/{name}/{{z}}/{{x}}/{{y}}.pbf?v={tileset.version}"
     return {"tilejson": "3.0.0", "tiles": [template], **tileset.describe()}
 
@@ -242,8 +259,7 @@ def run_tile_feature_at(
     when nothing is there."""
     authorize(user, "assessment.view")
     lon, lat = _point(at)
-    path = _output(request, session, run_id, "diagnostics").parent
-    tileset = tiles.open_tiles(path, name)
+    tileset = _run_tiles(request, session, run_id, name)
     feature_id = feature_index.feature_id_at(tileset.path, name, lon, lat, tolerance)
     return _tile_feature(tileset, feature_id)
 
@@ -264,8 +280,7 @@ def run_tile_feature(
     only what is painted) and its shape (``geometry``, GeoJSON in WGS 84). 404 when the
     layer has no such feature."""
     authorize(user, "assessment.view")
-    path = _output(request, session, run_id, "diagnostics").parent
-    return _tile_feature(tiles.open_tiles(path, name), feature_id)
+    return _tile_feature(_run_tiles(request, session, run_id, name), feature_id)
 
 
 def _tile_feature(tileset: tiles.TileSet, feature_id: int) -> dict[str, Any]:
@@ -307,11 +322,11 @@ def run_tile(
         raise InvalidRequestError(
             MESSAGES.message("bad_tile", z=z, x=x, y=y, max_zoom=MAX_TILE_ZOOM, last=last)
         )
-    path = _output(request, session, run_id, "diagnostics").parent
-    tileset = tiles.open_tiles(path, name)
+    tileset = _run_tiles(request, session, run_id, name)
+    version = tileset.version
     gzipped = "gzip" in request.headers.get("accept-encoding", "")
-    etag = f'"{tileset.version}-{z}-{x}-{y}{"-gz" if gzipped else ""}"'
-    versioned = request.query_params.get("v") == tileset.version
+    etag = f'"{version}-{z}-{x}-{y}{"-gz" if gzipped else ""}"'
+    versioned = request.query_params.get("v") == version
     lasting = "private, max-age=31536000, immutable" if versioned else "private, no-cache"
     cache = {"Cache-Control": lasting, "ETag": etag, "Vary": "Accept-Encoding"}
     if etag in request.headers.get("if-none-match", ""):

@@ -5,11 +5,14 @@
   const bracket = (text) => `${t("nf_paren_open").trim()}${text}${t("nf_paren_close")}`;
   const { LAYERS, ready, words, leaflet, makeMap, loadLayer, loadTiles, tileSet, details } = window.gc.map;
   const map = makeMap("map");
+  // the first view: the built-up area, whose bounds the page carries (else set once its
+  // outline is in)
+  let fitted = Boolean(window.gc.PAGE.map_bounds);
+  if (fitted) map.fitBounds(window.gc.PAGE.map_bounds, { padding: [10, 10] });
   const list = document.getElementById("layer-list");
   const panel = document.getElementById("details");
   const loaded = {};
   window.gc.mapLoaded = loaded;
-  let fitted = false;
 
   // the features of the shown vector-tile layers at a point, the top-most first:
   // [[def, feature], …], empty when none
@@ -190,10 +193,10 @@
     checkbox.addEventListener("change", (e) => toggle(def, checkbox, e.timeStamp));
   }
   // the layers shown by default are fetched at once and added in the list's order, which is
-  // their drawing order (the built-up area first: it sets the view), except those that come
-  // as vector tiles: drawn in the map's tile pane, below every outline and case, they are
-  // added as soon as they are in, so that their tiles are asked for at once. The map is
-  // ready once all are drawn
+  // their drawing order (the built-up area first: it sets the view, unless the page gave
+  // it), except those that come as vector tiles: drawn in the map's tile pane, below every
+  // outline and case, they are added as soon as they are in and the view is set, so that
+  // their tiles are asked for at once. The map is ready once all are drawn
   const started = (async () => {
     try { await ready; } catch (err) { toast(err.message); return; }
     for (const def of LAYERS) addRow(def);
@@ -208,8 +211,10 @@
     const isTiled = ([def]) => fetchLayer(def).then((layer) => Boolean(layer && layer.tiled), () => false);
     const mayBeTiled = others.filter(([def]) => def.tiled);
     for (const [def] of mayBeTiled) fetchLayer(def).catch(() => null);
+    const addTiled = () => mayBeTiled.map(async (shown) => { if (await isTiled(shown)) await add(shown); });
+    const early = fitted ? addTiled() : null;
     if (first) await add(first);  // none when no layer is shown by default
-    const tiled = mayBeTiled.map(async (shown) => { if (await isTiled(shown)) await add(shown); });
+    const tiled = early || addTiled();
     // the others' GeoJSON is read and built while the tiles are on their way
     await Promise.all(mayBeTiled.map(([def]) => tileSet(def)));
     for (const [def] of others) fetchLayer(def).catch(() => null);

@@ -183,8 +183,9 @@
   const LOOKUP_ZOOM = 14;
   function tileSet(def) {
     if (!PAGE.run_id || !def.tiled) return Promise.resolve(null);
-    if (!tileSets[def.name]) {
-      tileSets[def.name] = api(`/api/v1/runs/${PAGE.run_id}/tiles/${def.name}.json`).catch(() => null);
+    if (!tileSets[def.name]) {  // the map page carries them
+      tileSets[def.name] = PAGE.tilesets ? Promise.resolve(PAGE.tilesets[def.name] || null)
+        : api(`/api/v1/runs/${PAGE.run_id}/tiles/${def.name}.json`).catch(() => null);
     }
     return tileSets[def.name];
   }
