@@ -132,3 +132,30 @@ def test_a_bent_road_among_straight_ones_leaves_the_others_settled() -> None:
     assert verdict[[0, 2]].tolist() == [1, 1]
     covered = shapely.area(shapely.intersection(corridors, shapely.union_all(green)))
     assert verdict[1] in (0, 1 if covered[1] >= need[1] else -1)
+
+
+def test_pairs_rank_by_likelihood_with_ties_in_pair_order() -> None:
+    from types import SimpleNamespace
+
+    from gardencity.toolkit.corridor_bounds import _lower_candidates
+
+    rng = np.random.default_rng(5)
+    n = 4000
+    corridor = np.sort(rng.integers(0, 300, n))
+    pairs = SimpleNamespace(
+        corridor=corridor,
+        local=np.arange(n),
+        area=rng.choice([5.0, 10.0, 20.0, 40.0], n),  # many ties
+        overlap=rng.choice([8.0, 15.0, 30.0], n),
+    )
+    inside = rng.random(300) < 0.8
+    reaches = rng.choice([0.0, 12.0, 50.0], 300)
+    can, rank = _lower_candidates(pairs, inside, reaches)  # type: ignore[arg-type]
+    assert (
+        can.tolist() == (inside[corridor] & (pairs.area * (1 + 1e-9) >= reaches[corridor])).tolist()
+    )
+    likely = np.where(can, np.minimum(pairs.area, pairs.overlap), -1.0)
+    for k in np.unique(corridor):
+        rows = np.flatnonzero(corridor == k)
+        order = rows[np.argsort(-likely[rows], kind="stable")]
+        assert rank[order].tolist() == [0, 1, *[2] * len(rows)][: len(rows)]

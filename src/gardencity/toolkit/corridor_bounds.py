@@ -400,13 +400,16 @@ def _lower_candidates(
 ) -> tuple[npt.NDArray[np.bool_], Ints]:
     """The pairs whose polygon may settle its corridor from below (only a polygon at least as
     large as ``reaches`` can), and each pair's rank among its corridor's, likeliest first (the
-    largest overlap of boxes, capped by the polygon's area)."""
+    largest overlap of boxes, capped by the polygon's area; equal ones in pair order): 0, 1,
+    or 2 for any further one."""
     own, polygon_area = pairs.corridor, pairs.area[pairs.local]
     can = inside[own] & (polygon_area * (1.0 + 1e-9) >= reaches[own])
-    order = np.lexsort((-np.where(can, np.minimum(polygon_area, pairs.overlap), -1.0), own))
-    start = np.r_[0, np.flatnonzero(np.diff(own[order])) + 1]
-    rank = np.empty(len(own), dtype=np.intp)
-    rank[order] = np.arange(len(own)) - np.repeat(start, np.diff(np.r_[start, len(own)]))
+    likely = np.where(can, np.minimum(polygon_area, pairs.overlap), -1.0)
+    rank = np.full(len(own), 2, dtype=np.intp)
+    best = _argmax_per(own, likely)
+    rank[best] = 0
+    rest = np.flatnonzero(rank != 0)
+    rank[rest[_argmax_per(own[rest], likely[rest])]] = 1
     return can, rank
 
 
