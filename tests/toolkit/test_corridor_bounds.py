@@ -4,7 +4,7 @@
 import numpy as np
 import shapely
 
-from gardencity.toolkit import corridor_cover_settled
+from gardencity.toolkit import corridor_cover_settled, red_line_corridors
 
 ORIGIN = np.array([480_000.0, 3_790_000.0])  # coordinates as large as a real CRS gives
 
@@ -100,3 +100,62 @@ def test_a_corridor_is_settled_by_any_of_its_polygons_not_only_the_likeliest() -
     assert settle(frame, strip) == 1
     assert settle(frame, small, wider, strip) == 1
     assert settle(frame, small, wider) == -1
+
+
+def test_corridors_are_shared_by_equal_lines_of_equal_width_whether_one_object_or_two() -> None:
+    line = shapely.LineString([(0, 0), (50, 10), (90, 0)])
+    twin = shapely.from_wkb(shapely.to_wkb(line))  # equal, another object
+    other = shapely.LineString([(0, 0), (50, 10)])
+    lines = np.array([other, line, twin, line, other, line], dtype=object)
+    widths = np.array([8.0, 8.0, 8.0, 6.0, 8.0, 8.0])
+    corridors, first, of = red_line_corridors(lines, widths)
+    assert first.tolist() == [0, 1, 3]
+    assert of.tolist() == [0, 1, 1, 2, 0, 1]
+    expected = shapely.buffer(lines[first], widths[first] / 2.0, cap_style="flat")
+    assert all(shapely.equals_exact(corridors, expected, tolerance=0.0))
+
+
+def test_a_bent_road_among_straight_ones_leaves_the_others_settled() -> None:
+    # the bent corridor has no inner rectangle along its chord: the others keep their own
+    lines = np.array(
+        [
+            shapely.LineString([(0, 0), (100, 0)]),
+            shapely.LineString([(0, 0), (100, 100), (200, 0)]),
+            shapely.LineString([(0, 50), (100, 50)]),
+        ]
+    )
+    half = np.full(3, 10.0)
+    corridors = shapely.buffer(lines, half, cap_style="flat")
+    green = shapely.buffer(lines, 9.0, cap_style="flat")
+    need = 0.5 * shapely.area(corridors)
+    verdict = corridor_cover_settled(lines, half, corridors, green, need, need)
+    assert verdict[[0, 2]].tolist() == [1, 1]
+    covered = shapely.area(shapely.intersection(corridors, shapely.union_all(green)))
+    assert verdict[1] in (0, 1 if covered[1] >= need[1] else -1)
+
+
+def test_pairs_rank_by_likelihood_with_ties_in_pair_order() -> None:
+    from types import SimpleNamespace
+
+    from gardencity.toolkit.corridor_bounds import _lower_candidates
+
+    rng = np.random.default_rng(5)
+    n = 4000
+    corridor = np.sort(rng.integers(0, 300, n))
+    pairs = SimpleNamespace(
+        corridor=corridor,
+        local=np.arange(n),
+        area=rng.choice([5.0, 10.0, 20.0, 40.0], n),  # many ties
+        overlap=rng.choice([8.0, 15.0, 30.0], n),
+    )
+    inside = rng.random(300) < 0.8
+    reaches = rng.choice([0.0, 12.0, 50.0], 300)
+    can, rank = _lower_candidates(pairs, inside, reaches)  # type: ignore[arg-type]
+    assert (
+        can.tolist() == (inside[corridor] & (pairs.area * (1 + 1e-9) >= reaches[corridor])).tolist()
+    )
+    likely = np.where(can, np.minimum(pairs.area, pairs.overlap), -1.0)
+    for k in np.unique(corridor):
+        rows = np.flatnonzero(corridor == k)
+        order = rows[np.argsort(-likely[rows], kind="stable")]
+        assert rank[order].tolist() == [0, 1, *[2] * len(rows)][: len(rows)]

@@ -40,7 +40,11 @@ def red_line_corridors(lines: Objects, widths: Floats) -> tuple[Objects, Ints, I
     >>> float(shapely.area(corridors[0])), first.tolist(), of.tolist()
     (40.0, [0], [0, 0])
     """
-    same_line, _ = pd.factorize(shapely.to_wkb(lines))  # hashed, not sorted
+    # a line repeated as the same object needs no WKB (pieces often share their line);
+    # labels in order of first appearance, as factorizing every line's WKB gives
+    same_object, _ = pd.factorize(np.fromiter(map(id, lines), np.int64, len(lines)))
+    _, representative = np.unique(same_object, return_index=True)
+    same_line = pd.factorize(shapely.to_wkb(lines[representative]))[0][same_object]
     same_width, width_values = pd.factorize(widths, use_na_sentinel=False)
     again, _ = pd.factorize(same_line.astype(np.int64) * len(width_values) + same_width)
     _, first = np.unique(again, return_index=True)
@@ -138,20 +142,23 @@ def _inner_rectangles(
     return np.where(usable[:, None], rects, 0.0), usable
 
 
-def _turned(geoms: Objects, xy: Floats, owner: Ints, rows: Ints) -> Objects:
-    """``geoms[rows]`` with their coordinates ``xy`` (those of ``geoms``, one owner each)."""
-    out = np.array(geoms[rows], dtype=object)
-    picked = np.zeros(len(geoms), dtype=bool)
-    picked[rows] = True
-    return np.asarray(shapely.set_coordinates(out, xy[picked[owner]]), dtype=object)
-
-
-def _contain(turned: Objects, rects: Floats, rows: Ints) -> npt.NDArray[np.bool_]:
-    """Whether each of ``turned[rows]`` contains its rectangle ``rects[rows]`` (two threads)."""
+def _contain(
+    corridors: Objects, turned: tuple[Floats, Ints], rects: Floats, rows: Ints
+) -> npt.NDArray[np.bool_]:
+    """Whether each of ``corridors[rows]``, turned into its frame (``turned``: the coordinates
+    of all the corridors in their frames, and the corridor of each), contains its rectangle
+    ``rects[rows]``. Two threads, each turning the corridors it checks."""
+    xy, owner = turned
+    counts = np.bincount(owner, minlength=len(corridors))
+    offsets = np.cumsum(counts) - counts  # the coordinates come corridor by corridor
     out = np.zeros(len(rows), dtype=bool)
 
     def check(part: slice) -> None:
-        out[part] = shapely.contains(turned[rows[part]], shapely.box(*rects[rows[part]].T))
+        chosen = rows[part]
+        n = counts[chosen]
+        points = np.arange(n.sum()) + np.repeat(offsets[chosen] - (np.cumsum(n) - n), n)
+        geoms = shapely.set_coordinates(np.array(corridors[chosen], dtype=object), xy[points])
+        out[part] = shapely.contains(geoms, shapely.box(*rects[chosen].T))
 
     in_threads(check, len(rows))
     return out
@@ -366,7 +373,7 @@ def corridor_cover_settled(
     outer = _per_owner_bounds(corridor_xy, corridor_of, n)
     inner, inside = _inner_rectangles(half_widths, frames.turned_xy(lines))
     rows = np.flatnonzero(inside)
-    inside[rows] = _contain(_turned(corridors, corridor_xy, corridor_of, rows), inner, rows)
+    inside[rows] = _contain(corridors, (corridor_xy, corridor_of), inner, rows)
     inner[~inside] = 0.0
     pairs = _Pairs(corridors, others, frames)
     # from below first (the inner rectangles, narrower, cut fewer edges), each corridor's
@@ -393,13 +400,16 @@ def _lower_candidates(
 ) -> tuple[npt.NDArray[np.bool_], Ints]:
     """The pairs whose polygon may settle its corridor from below (only a polygon at least as
     large as ``reaches`` can), and each pair's rank among its corridor's, likeliest first (the
-    largest overlap of boxes, capped by the polygon's area)."""
+    largest overlap of boxes, capped by the polygon's area; equal ones in pair order): 0, 1,
+    or 2 for any further one."""
     own, polygon_area = pairs.corridor, pairs.area[pairs.local]
     can = inside[own] & (polygon_area * (1.0 + 1e-9) >= reaches[own])
-    order = np.lexsort((-np.where(can, np.minimum(polygon_area, pairs.overlap), -1.0), own))
-    start = np.r_[0, np.flatnonzero(np.diff(own[order])) + 1]
-    rank = np.empty(len(own), dtype=np.intp)
-    rank[order] = np.arange(len(own)) - np.repeat(start, np.diff(np.r_[start, len(own)]))
+    likely = np.where(can, np.minimum(polygon_area, pairs.overlap), -1.0)
+    rank = np.full(len(own), 2, dtype=np.intp)
+    best = _argmax_per(own, likely)
+    rank[best] = 0
+    rest = np.flatnonzero(rank != 0)
+    rank[rest[_argmax_per(own[rest], likely[rest])]] = 1
     return can, rank
 
 
