@@ -99,6 +99,10 @@ def test_map_shows_uncovered_residential_land(
     assert "1 feature" in one and "features" not in one, one  # one built-up area, singular
     canopy = page.locator("#layer-canopy").locator("xpath=../..").inner_text()
     assert canopy.splitlines()[1:] == ["Tree", "Shrub", "Grass", "Other"], canopy
+    # district names keep the page's sans-serif face in English too (not a serif CJK fallback)
+    label = page.locator(".district-label").first
+    label_font = label.evaluate("e => getComputedStyle(e).fontFamily")
+    assert label_font.startswith('"Noto Sans CJK SC"'), label_font
     page.goto("/map?lang=zh")
     page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
     # click a feature: its details appear, in words: its district by name, its area in 公顷
