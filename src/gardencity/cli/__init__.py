@@ -1,10 +1,13 @@
 """The ``gardencity`` command: thin wrappers around the library, with readable output.
 
 One module per command group; this module builds the root group and registers each of them
-explicitly (the campaign server's commands only when its extra is installed).
+explicitly (the campaign server's commands only when its extra is installed). :func:`run` is
+the program (``gardencity``, ``python -m gardencity``); :data:`main` the command group.
 """
 
 from __future__ import annotations
+
+import gc
 
 import click
 
@@ -12,7 +15,7 @@ from gardencity import __version__
 from gardencity.cli import batch, planning, standards, workspace
 from gardencity.cli.common import renew_console
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 
 @click.group()
@@ -72,3 +75,19 @@ def _register_server_commands() -> None:
 
 
 _register_server_commands()
+
+
+def run() -> None:
+    """The ``gardencity`` program: :data:`main` in a process of its own.
+
+    What start-up imported (numpy, pandas, geopandas, scipy… hundreds of thousands of
+    objects) lives as long as the process: frozen out of the cycle collector, it is not
+    walked again at every full collection of the command, nor at exit; what the command
+    leaves is frozen too, so that the interpreter's last collections at exit have almost
+    nothing to walk. Only for a process of its own: a caller of :data:`main` keeps its
+    collector as it was."""
+    gc.freeze()
+    try:
+        main()
+    finally:
+        gc.freeze()
