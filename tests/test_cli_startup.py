@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from gardencity.cli import YOUNG_COLLECTION_THRESHOLD
+
 # the campaign server's stack and the figures' library: never in the assess command's process
 NOT_IMPORTED_BY_ASSESS = (
     "alembic",
@@ -26,7 +28,8 @@ NOT_IMPORTED_BY_ASSESS = (
 PROGRAM = """
 import atexit, gc, json, runpy, sys
 def tell():
-    print(json.dumps({"modules": sorted(sys.modules), "frozen": gc.get_freeze_count()}))
+    print(json.dumps({"modules": sorted(sys.modules), "frozen": gc.get_freeze_count(),
+                      "threshold": gc.get_threshold()[0]}))
 atexit.register(tell)
 sys.argv = ["gardencity", *sys.argv[1:]]
 runpy.run_module("gardencity", run_name="__main__")
@@ -56,12 +59,15 @@ def test_assess_imports_neither_the_server_stack_nor_matplotlib(
 
 
 def test_the_program_freezes_what_start_up_imported() -> None:
-    """Frozen: geopandas, pandas, scipy… are not walked at each full collection, nor at exit."""
+    """Frozen: geopandas, pandas, scipy… are not walked at each full collection, nor at exit;
+    the youngest objects are collected less often."""
     told = _program("--version")
     assert told["frozen"] > 100_000  # type: ignore[operator]
+    assert told["threshold"] == YOUNG_COLLECTION_THRESHOLD > 700
 
 
 def test_a_caller_of_the_command_group_keeps_its_collector() -> None:
+    """Python's defaults: nothing frozen, the youngest objects collected every 700."""
     script = (
         "import gc\n"
         "from gardencity.cli import main\n"
@@ -69,12 +75,12 @@ def test_a_caller_of_the_command_group_keeps_its_collector() -> None:
         "    main(['--version'])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print(gc.get_freeze_count())\n"
+        "print(gc.get_freeze_count(), gc.get_threshold()[0])\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
-    assert done.stdout.strip().splitlines()[-1] == "0"
+    assert done.stdout.strip().splitlines()[-1] == "0 700"
 
 
 def test_the_installed_command_is_the_program() -> None:
