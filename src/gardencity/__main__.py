@@ -1,3 +1,3 @@
-from gardencity.cli import main
+from gardencity.cli import run
 
-main()
+run()

@@ -61,3 +61,48 @@ def test_the_crop_is_the_tight_crop_pixel_for_pixel() -> None:
         tight = np.asarray(Image.open(buffer))
     assert ours.shape == tight.shape
     assert (ours == tight).all()
+
+
+def test_figures_are_compressed_at_a_fast_zlib_level() -> None:
+    """The same pixels as the default level (the test above), encoded sooner: the zlib
+    stream's header says which level wrote it (FLEVEL 1: levels 2 to 5; 2 is the default 6)."""
+    import matplotlib.pyplot as plt
+
+    with map_style():
+        fig, ax = plt.subplots(figsize=(7.2, 3.2))
+        ax.bar(["甲区", "乙区"], [3.0, 5.0])
+        png = base64.b64decode(png_base64(fig))
+    idat = png.index(b"IDAT") + 4  # the first image-data chunk opens the zlib stream
+    compression_method, flags = png[idat], png[idat + 1]
+    assert compression_method & 0x0F == 8  # deflate
+    assert flags >> 6 == 1
+
+
+def test_a_map_is_drawn_without_laying_out_its_hidden_axes() -> None:
+    """A map's axes are off and hidden: the title is not placed by tick labels never drawn,
+    and the map looks the same as with its axes merely off (coordinates in the millions,
+    whose offset text sits where the title does)."""
+    import matplotlib.pyplot as plt
+
+    from gardencity.reports.maps import add_scale_and_north
+
+    bounds = (500_000.0, 3_400_000.0, 520_000.0, 3_418_000.0)
+
+    def drawn(hide_axes: bool) -> tuple[np.ndarray, str]:
+        with map_style():
+            fig, ax = plt.subplots(figsize=(7.2, 6.4))
+            ax.plot([bounds[0], bounds[2]], [bounds[1], bounds[3]])
+            add_scale_and_north(ax, bounds, "zh")
+            if not hide_axes:
+                ax.xaxis.set_visible(True)
+                ax.yaxis.set_visible(True)
+            ax.set_title("公园服务半径覆盖", fontsize=11)
+            png = base64.b64decode(png_base64(fig))
+        # the offset of the y tick labels is written only when they are laid out
+        return np.asarray(Image.open(io.BytesIO(png))), ax.yaxis.offsetText.get_text()
+
+    hidden, hidden_offset = drawn(hide_axes=True)
+    off, off_offset = drawn(hide_axes=False)
+    assert hidden_offset == "" and off_offset != ""
+    assert hidden.shape == off.shape
+    assert (hidden == off).all()

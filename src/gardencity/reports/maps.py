@@ -51,6 +51,7 @@ __all__ = [
     "shortfall_map",
 ]
 
+PNG_COMPRESS_LEVEL = 3  # zlib's: the figures' flat colours are as small as at 6, sooner
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Source Han Sans SC")
 
 
@@ -79,11 +80,18 @@ def map_style() -> Iterator[None]:
 def png_base64(fig: Any) -> str:
     """The figure cropped to its content, drawn once: ``bbox_inches="tight"`` would draw it
     twice (a first pass only to find the content's extent), so the extent is measured from
-    the artists' laid-out sizes and handed to ``savefig`` as a fixed box (the same pixels)."""
+    the artists' laid-out sizes and handed to ``savefig`` as a fixed box (the same pixels).
+    zlib's level 3 rather than PIL's default 6: the same pixels, about as small (flat
+    colours compress well at any level), in 40% less time."""
     buffer = io.BytesIO()
     extent = fig.get_tightbbox(fig.canvas.get_renderer())
     pad = matplotlib.rcParams["savefig.pad_inches"]
-    fig.savefig(buffer, format="png", bbox_inches=extent.padded(pad, pad))
+    fig.savefig(
+        buffer,
+        format="png",
+        bbox_inches=extent.padded(pad, pad),
+        pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
+    )
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
@@ -105,7 +113,7 @@ BAND = 0.14  # share of the map's height kept free below the data for the scale 
 def add_scale_and_north(ax: Axes, bounds: tuple[float, float, float, float], lang: str) -> None:
     """Scale bar and north arrow in a white band below the data (never over it): the view is
     the data's bounds plus the band; anything drawn into the band is covered. The bar's unit
-    and the arrow's letter are the vocabulary's, in ``lang``."""
+    and the arrow's letter are the vocabulary's, in ``lang``. The axes are off."""
     x0, y0, x1, y1 = bounds
     span, height = x1 - x0, y1 - y0
     pad = 0.02 * max(span, height)
@@ -158,6 +166,10 @@ def add_scale_and_north(ax: Axes, bounds: tuple[float, float, float, float], lan
         arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.2},
     )
     ax.set_axis_off()
+    # hidden too, so that placing the title does not lay out the tick labels of axes that
+    # are never drawn (a fifth of a map's drawing); the same pixels
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
     ax.set_aspect("equal")
 
 

@@ -1,0 +1,88 @@
+"""The program's start-up: what ``gardencity assess`` imports in its own process, and the
+heap start-up leaves, frozen out of the cycle collector."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+
+from gardencity.cli import YOUNG_COLLECTION_THRESHOLD
+
+# the campaign server's stack and the figures' library: never in the assess command's process
+NOT_IMPORTED_BY_ASSESS = (
+    "alembic",
+    "fastapi",
+    "httpx",
+    "matplotlib",
+    "sqlalchemy",
+    "starlette",
+    "uvicorn",
+)
+
+# runs the program as ``python -m gardencity`` does, then tells what its process holds
+PROGRAM = """
+import atexit, gc, json, runpy, sys
+def tell():
+    print(json.dumps({"modules": sorted(sys.modules), "frozen": gc.get_freeze_count(),
+                      "threshold": gc.get_threshold()[0]}))
+atexit.register(tell)
+sys.argv = ["gardencity", *sys.argv[1:]]
+runpy.run_module("gardencity", run_name="__main__")
+"""
+
+
+def _program(*args: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM, *args], capture_output=True, text=True, check=True
+    )
+    told: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return told
+
+
+def test_assess_imports_neither_the_server_stack_nor_matplotlib(
+    demo_city: Path, tmp_path: Path
+) -> None:
+    if sys.platform != "linux":
+        pytest.skip("the figures are drawn by the command itself where it cannot fork")
+    out = tmp_path / "out"
+    told = _program("assess", str(demo_city), "--out", str(out), "--lang", "en")
+    assert (out / "report.html").is_file()
+    modules = set(told["modules"])  # type: ignore[call-overload]
+    assert "gardencity.assessment" in modules  # the program did assess
+    top_level = {name.partition(".")[0] for name in modules}
+    assert top_level.isdisjoint(NOT_IMPORTED_BY_ASSESS), top_level & set(NOT_IMPORTED_BY_ASSESS)
+
+
+def test_the_program_freezes_what_start_up_imported() -> None:
+    """Frozen: geopandas, pandas, scipy… are not walked at each full collection, nor at exit;
+    the youngest objects are collected less often."""
+    told = _program("--version")
+    assert told["frozen"] > 100_000  # type: ignore[operator]
+    assert told["threshold"] == YOUNG_COLLECTION_THRESHOLD > 700
+
+
+def test_a_caller_of_the_command_group_keeps_its_collector() -> None:
+    """Python's defaults: nothing frozen, the youngest objects collected every 700."""
+    script = (
+        "import gc\n"
+        "from gardencity.cli import main\n"
+        "try:\n"
+        "    main(['--version'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(gc.get_freeze_count(), gc.get_threshold()[0])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "0 700"
+
+
+def test_the_installed_command_is_the_program() -> None:
+    (command,) = entry_points(group="console_scripts", name="gardencity")
+    assert command.value == "gardencity.cli:run"
