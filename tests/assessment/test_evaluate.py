@@ -176,3 +176,27 @@ def test_completeness_parts_on_the_runs_own_inputs_are_computed_once(
     computed = demo_assessment.run.computed
     assert computed["gardencity.indicators.data_needs._green_class_part"] == 1
     assert computed["gardencity.indicators.data_needs._land_use_part"] == 1
+
+
+def test_canopy_counted_in_another_process_gives_the_same_assessment(
+    demo_city: Path, demo_assessment: Any
+) -> None:
+    """The canopy's class counts made by an executor while the other indicators are
+    computed: the same results, in the standard's order, counted once."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        assessment = run_assessment(demo_city, executor=pool)
+    label = "gardencity.indicators.coverage.canopy_class_counts"
+    assert assessment.run.computed[label] == 1
+    assert [r.id for r in assessment.indicators] == [r.id for r in demo_assessment.indicators]
+    for mine, theirs in zip(assessment.indicators, demo_assessment.indicators, strict=True):
+        assert (mine.value, mine.by_district, mine.status, mine.gap, mine.completeness) == (
+            theirs.value,
+            theirs.by_district,
+            theirs.status,
+            theirs.gap,
+            theirs.completeness,
+        )
+    assert list(assessment.diagnostics) == list(demo_assessment.diagnostics)

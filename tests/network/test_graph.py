@@ -75,3 +75,20 @@ def test_a_pickled_graph_builds_its_spatial_indexes_again_when_asked() -> None:
         ours, theirs = getattr(copy, tree), getattr(graph, tree)
         assert np.array_equal(ours.query_nearest(probe), theirs.query_nearest(probe))
     assert np.array_equal(copy.nodes, graph.nodes) and (copy.matrix != graph.matrix).nnz == 0
+
+
+def test_unique_points_are_numpys_unique_rows_in_the_same_order() -> None:
+    from gardencity.network.build import unique_points
+
+    rng = np.random.default_rng(7)
+    for low, high in ((-50, 50), (-(10**9), 10**9), (3_000_000_000, 3_000_000_100)):
+        keys = rng.integers(low, high, size=(5_000, 2), dtype=np.int64)
+        keys[::3] = keys[1::3][: len(keys[::3])]  # repeated points
+        rows, inverse = unique_points(keys)
+        expected_rows, expected_inverse = np.unique(keys, axis=0, return_inverse=True)
+        assert np.array_equal(rows, expected_rows)
+        assert np.array_equal(inverse, expected_inverse.ravel())
+        assert np.array_equal(rows[inverse], keys)
+    huge = np.array([[-(2**62), 0], [2**62, 1], [-(2**62), 0]], dtype=np.int64)  # overflow
+    rows, inverse = unique_points(huge)
+    assert rows.tolist() == [[-(2**62), 0], [2**62, 1]] and inverse.tolist() == [0, 1, 0]

@@ -82,3 +82,58 @@ def test_intermediates_are_computed_once_per_assessment(demo_assessment: Any) ->
     assert computed["gardencity.indicators.coverage.canopy_class_counts"] == 1
     assert computed["gardencity.indicators.accessibility.covered_pieces"] == 1
     assert all(count == 1 for count in computed.values()), computed
+
+
+def _pid_and_total(table: pd.DataFrame, *, column: str = "a") -> tuple[int, float]:
+    """Where it was computed (a process id) and the column's sum."""
+    import os
+
+    return os.getpid(), float(table[column].sum())
+
+
+def _refusing(table: pd.DataFrame) -> float:
+    import os
+
+    if os.getpid() != _PARENT:
+        raise RuntimeError("not in another process")
+    return float(len(table))
+
+
+_PARENT = __import__("os").getpid()
+
+
+def test_an_intermediate_started_in_another_process_is_waited_for_and_counted_once() -> None:
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    run = RunContext({"table": _frame(4)})
+    table = run.get("table")
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        run.start(pool, _pid_and_total, table, column="a")
+        run.start(pool, _pid_and_total, table)  # already started: not again
+        pid, value = shared(run, _pid_and_total, table)
+        assert shared(run, _pid_and_total, table) == (pid, value)
+    assert pid != os.getpid() and value == 6.0
+    assert run.computed == {f"{__name__}._pid_and_total": 1}
+    # an input that is not the run's own is not started: computed here when asked
+    other = _frame(3)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        run.start(pool, _pid_and_total, other)
+    assert shared(run, _pid_and_total, other) == (os.getpid(), 3.0)
+
+
+def test_an_intermediate_the_other_process_cannot_compute_is_computed_here() -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    run = RunContext({"table": _frame(5)})
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        run.start(pool, _refusing, run.get("table"))  # fails there
+        assert shared(run, _refusing, run.get("table")) == 5.0
+    closed = ProcessPoolExecutor(1)
+    closed.shutdown()
+    again = RunContext({"table": _frame(2)})
+    again.start(closed, _refusing, again.get("table"))  # refused: nothing started
+    assert again.computed == {}
+    assert shared(again, _refusing, again.get("table")) == 2.0

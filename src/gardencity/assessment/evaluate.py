@@ -32,6 +32,7 @@ from gardencity.assessment.results import Assessment, IndicatorResult
 from gardencity.assessment.thresholds import decide_status, is_failing
 from gardencity.errors import GardenCityError, MissingLayerError
 from gardencity.indicators import FAMILIES
+from gardencity.indicators.coverage import CANOPY_MEASURES, start_canopy_class_counts
 from gardencity.io.data_gaps import DataGap
 from gardencity.io.layers import layer_spec
 from gardencity.io.validate import start_check
@@ -101,15 +102,15 @@ def _assess(
         std = load_standard(_resolve_standard(ws, standard))
         inputs = AssessmentInputs(ws)
         zones = inputs.get("zones")
+        later = _start_in(executor, std, inputs) if executor is not None else ()
         city_size = std.city_size(_finite(zones.loc[CITY_ZONE, "population"]))
         context = {
             "grade": ws.config.city.grade,
             "region": ws.config.city.region,
             "city_size": city_size,
         }
-        results, series_by_id = _indicators(
-            std, inputs, FAMILIES.measures if registry is None else registry, context, progress
-        )
+        measures = FAMILIES.measures if registry is None else registry
+        results, series_by_id = _indicators(std, inputs, measures, context, progress, later)
     except Exception:
         checked()
         raise
@@ -158,28 +159,50 @@ def _assess(
     return assessment
 
 
+def _start_in(executor: Executor, std: Standard, inputs: AssessmentInputs) -> tuple[str, ...]:
+    """Start what ``executor`` (another process) computes while the indicators are: the
+    canopy's class counts per zone, a pass over the whole raster. The measures that wait
+    for it, to be computed last."""
+    if any(
+        spec.measure in CANOPY_MEASURES and spec.params.get("source", "auto") != "polygons"
+        for spec in std.indicators
+    ):
+        start_canopy_class_counts(inputs.run, executor)
+        return CANOPY_MEASURES
+    return ()
+
+
 def _indicators(
     std: Standard,
     inputs: AssessmentInputs,
     registry: Mapping[str, Callable[..., Any]],
     context: dict[str, str | None],
     progress: Progress | None,
+    later: tuple[str, ...] = (),
 ) -> tuple[list[IndicatorResult], dict[str, pd.Series]]:
-    """Every indicator of the standard, in its order, and each one's Series by id."""
-    results: list[IndicatorResult] = []
+    """Every indicator of the standard, in its order, and each one's Series by id; those
+    of the measures ``later`` are computed after the others (their intermediates are being
+    computed elsewhere meanwhile)."""
+    results: dict[int, IndicatorResult] = {}
     series_by_id: dict[str, pd.Series] = {}
     computed: dict[str, pd.Series] = {}
-    total = len(std.indicators)
-    for i, spec in enumerate(std.indicators):
+    specs = std.indicators
+    order = sorted(range(len(specs)), key=lambda i: specs[i].measure in later)
+    total = len(specs)
+    for done, i in enumerate(order):
+        spec = specs[i]
         if progress:
-            progress(Message.literal(spec.name_zh, spec.name_en or spec.name_zh), i, total)
+            progress(Message.literal(spec.name_zh, spec.name_en or spec.name_zh), done, total)
         result, series = evaluate_indicator(spec, inputs, registry, std, context, computed=computed)
-        results.append(result)
+        results[i] = result
         if series is not None:
             series_by_id[spec.id] = series
     if progress:
         progress(MESSAGES.message("done"), total, total)
-    return results, series_by_id
+    by_id = {spec.id: i for i, spec in enumerate(specs)}
+    return [results[i] for i in range(total)], {
+        k: series_by_id[k] for k in sorted(series_by_id, key=by_id.__getitem__)
+    }
 
 
 def _resolve_standard(ws: Workspace, override: str | None) -> str:

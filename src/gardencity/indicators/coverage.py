@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
+
 import geopandas as gpd
 import pandas as pd
 import shapely
 
-from gardencity.errors import DataError
+from gardencity.errors import DataError, GardenCityError
 from gardencity.indicators.registry import Chart, Family, GapFigure
 from gardencity.io.raster import Raster
 from gardencity.messages import Catalogue
@@ -21,7 +23,14 @@ from gardencity.toolkit import (
     union_area_in_zones,
 )
 
-__all__ = ["FAMILY", "canopy_class_counts", "green_coverage_ratio", "tree_shrub_share"]
+__all__ = [
+    "CANOPY_MEASURES",
+    "FAMILY",
+    "canopy_class_counts",
+    "green_coverage_ratio",
+    "start_canopy_class_counts",
+    "tree_shrub_share",
+]
 MESSAGES = Catalogue(__package__)
 
 
@@ -50,6 +59,18 @@ def canopy_class_counts(zones: gpd.GeoDataFrame, canopy: Raster) -> pd.DataFrame
     """Per zone: the valid pixels of the canopy raster and those of each cover class (tree,
     shrub, grass), counted in one pass that the coverage measures share within a run."""
     return raster_class_counts(canopy, zones, _class_ids(canopy, _ALL_COVER))
+
+
+def start_canopy_class_counts(run: RunContext, executor: Executor) -> None:
+    """Have ``executor`` (another process) count the run's canopy classes per zone
+    (:func:`canopy_class_counts`) while the caller computes other measures; the coverage
+    measures get the counts from the run. Nothing is started without a canopy raster."""
+    try:
+        canopy = run.get("canopy")
+    except GardenCityError:  # the measures report it
+        return
+    if canopy is not None:
+        run.start(executor, canopy_class_counts, run.get("zones"), canopy)
 
 
 def _cover_areas(
@@ -147,6 +168,9 @@ def tree_shrub_share(
         woody, total, name="tree_shrub_share", numerator_unit="m2", denominator_unit="m2"
     )
 
+
+#: the measures that count the canopy's classes from the raster (unless told ``source="polygons"``)
+CANOPY_MEASURES = ("green_coverage_ratio", "tree_shrub_share")
 
 FAMILY = Family(
     name="coverage",

@@ -20,7 +20,7 @@ from scipy import sparse
 
 from gardencity.io.crs import require_projected
 
-__all__ = ["WalkGraph", "walk_graph_from_roads"]
+__all__ = ["WalkGraph", "unique_points", "walk_graph_from_roads"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,29 @@ class WalkGraph:
         )
 
 
+def unique_points(
+    keys: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """``np.unique(keys, axis=0, return_inverse=True)`` of integer points ``(n, 2)``: the
+    distinct points in the same order (by x, then y) and each point's position among them,
+    sorting one integer per point (several times faster than sorting rows).
+
+    >>> unique_points(np.array([[3, -1], [0, 5], [3, -1], [0, 2]]))[0].tolist()
+    [[0, 2], [0, 5], [3, -1]]
+    """
+    if len(keys) == 0:
+        return keys.reshape(0, 2), np.zeros(0, dtype=np.intp)
+    low, high = keys.min(axis=0), keys.max(axis=0)
+    span_x, span_y = (int(h) - int(lo) + 1 for lo, h in zip(low, high, strict=True))
+    if span_x * span_y >= 2**62:  # one integer per point would overflow
+        rows, inverse = np.unique(keys, axis=0, return_inverse=True)
+        return rows, inverse.ravel()
+    flat = (keys[:, 0] - low[0]) * span_y + (keys[:, 1] - low[1])
+    distinct, inverse = np.unique(flat, return_inverse=True)
+    rows = np.stack([distinct // span_y + low[0], distinct % span_y + low[1]], axis=1)
+    return rows, inverse.ravel()
+
+
 def walk_graph_from_roads(roads: gpd.GeoDataFrame, *, precision_m: float = 0.01) -> WalkGraph:
     """Graph of the walkable roads (``walkable`` true, or every road if the field is absent).
 
@@ -82,8 +105,7 @@ def walk_graph_from_roads(roads: gpd.GeoDataFrame, *, precision_m: float = 0.01)
     coords = coords[:, :2]
     same_line = line_index[1:] == line_index[:-1]
     keys = np.round(coords / precision_m).astype(np.int64)
-    unique_keys, inverse = np.unique(keys, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+    unique_keys, inverse = unique_points(keys)
     nodes = unique_keys.astype(float) * precision_m
     u = inverse[:-1][same_line]
     v = inverse[1:][same_line]

@@ -16,7 +16,8 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable
-from typing import Any, ParamSpec, Protocol, TypeVar
+from concurrent.futures import BrokenExecutor, Executor, Future
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 __all__ = ["InputSource", "RunContext", "shared"]
 
@@ -112,6 +113,39 @@ class RunContext:
     def call(self, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """``function(*args, **kwargs)``, once per run and method parameters if every input
         passed is the run's own (the same object); else a plain call."""
+        key = self._key(function, args, kwargs)
+        if key is None:
+            return function(*args, **kwargs)
+        if key not in self._results:
+            self._results[key] = function(*args, **kwargs)
+            self._count(function)
+        result = self._results[key]
+        if isinstance(result, _Started):  # computed by another process meanwhile
+            result = self._results[key] = result.outcome(function, args, kwargs)
+        return cast(R, result)
+
+    def start(
+        self, executor: Executor, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs
+    ) -> None:
+        """Have ``executor`` (another process, with picklable ``function`` and arguments)
+        compute what :meth:`call` would, while the caller goes on; :meth:`call` waits for
+        it then. Where the executor cannot take it, or fails at it, :meth:`call` computes it
+        here (an error it raises is raised here, as it would have been)."""
+        key = self._key(function, args, kwargs)
+        if key is None or key in self._results:
+            return
+        try:
+            future = executor.submit(function, *args, **kwargs)
+        except (BrokenExecutor, RuntimeError, OSError):
+            return
+        self._results[key] = _Started(future)
+        self._count(function)
+
+    def _key(
+        self, function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[Callable[..., Any], str] | None:
+        """The key of the call among the run's intermediates; None where an input passed
+        is not the run's own."""
         bound = inspect.signature(function).bind(*args, **kwargs)
         bound.apply_defaults()
         params: dict[str, Any] = {}
@@ -121,14 +155,27 @@ class RunContext:
             if kind is inspect.Parameter.KEYWORD_ONLY:
                 params[name] = value
             elif kind not in _INPUT_KINDS or name not in names or value is not self.get(name):
-                return function(*args, **kwargs)
-        key = (function, json.dumps(params, sort_keys=True, default=repr))
-        if key not in self._results:
-            self._results[key] = function(*args, **kwargs)
-            label = f"{function.__module__}.{function.__qualname__}"
-            self.computed[label] = self.computed.get(label, 0) + 1
-        result: R = self._results[key]
-        return result
+                return None
+        return (function, json.dumps(params, sort_keys=True, default=repr))
+
+    def _count(self, function: Callable[..., Any]) -> None:
+        label = f"{function.__module__}.{function.__qualname__}"
+        self.computed[label] = self.computed.get(label, 0) + 1
+
+
+class _Started:
+    """An intermediate handed to another process."""
+
+    def __init__(self, future: Future[Any]) -> None:
+        self.future = future
+
+    def outcome(
+        self, function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        try:
+            return self.future.result()
+        except Exception:  # the process died, or the work failed there: done here instead
+            return function(*args, **kwargs)
 
 
 def shared(
