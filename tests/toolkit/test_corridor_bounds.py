@@ -142,20 +142,52 @@ def test_pairs_rank_by_likelihood_with_ties_in_pair_order() -> None:
     rng = np.random.default_rng(5)
     n = 4000
     corridor = np.sort(rng.integers(0, 300, n))
-    pairs = SimpleNamespace(
-        corridor=corridor,
-        local=np.arange(n),
-        area=rng.choice([5.0, 10.0, 20.0, 40.0], n),  # many ties
-        overlap=rng.choice([8.0, 15.0, 30.0], n),
-    )
+    most = rng.choice([5.0, 8.0, 10.0, 15.0, 20.0, 30.0, 40.0], n)  # many ties
+    inner = rng.uniform(0, 100, (300, 4))
+
+    def bounds(rows: np.ndarray, rects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        assert rects is inner  # the bounds inside the inner rectangles
+        return most[rows], np.zeros(len(rows), dtype=bool)
+
+    pairs = SimpleNamespace(corridor=corridor, bounds=bounds)
     inside = rng.random(300) < 0.8
     reaches = rng.choice([0.0, 12.0, 50.0], 300)
-    can, rank = _lower_candidates(pairs, inside, reaches)  # type: ignore[arg-type]
-    assert (
-        can.tolist() == (inside[corridor] & (pairs.area * (1 + 1e-9) >= reaches[corridor])).tolist()
-    )
-    likely = np.where(can, np.minimum(pairs.area, pairs.overlap), -1.0)
+    can, rank = _lower_candidates(pairs, inside, reaches, inner)  # type: ignore[arg-type]
+    assert can.tolist() == (inside[corridor] & (most * (1 + 1e-9) >= reaches[corridor])).tolist()
+    likely = np.where(can, most, -1.0)
     for k in np.unique(corridor):
         rows = np.flatnonzero(corridor == k)
         order = rows[np.argsort(-likely[rows], kind="stable")]
         assert rank[order].tolist() == [0, 1, *[2] * len(rows)][: len(rows)]
+
+
+def test_pair_bounds_hold_the_area_inside_each_rectangle() -> None:
+    """Each polygon's area inside its corridor's rectangle (turned into the corridor's frame)
+    is at most its pair's bound, and equal to it where the bound says it is the area."""
+    from gardencity.toolkit.corridor_bounds import _Frames, _Pairs
+
+    lines, half, corridors, green = _city(11)
+    dots = shapely.buffer(shapely.line_interpolate_point(lines, 0.5, normalized=True), 1.5)
+    green = np.concatenate([green[~shapely.is_empty(green)], dots])  # small ones, inside some
+    frames = _Frames(lines)
+    pairs = _Pairs(corridors, green, frames)
+    rng = np.random.default_rng(11)
+    lengths = shapely.length(lines)
+    n = len(lines)
+    low = np.stack([rng.uniform(-0.2, 0.3, n) * lengths, -half * rng.uniform(0.5, 1.5, n)], 1)
+    size = np.stack([lengths * rng.uniform(0.5, 1.0, n), half * rng.uniform(0.5, 3.0, n)], 1)
+    rects = np.concatenate([low, low + size], axis=1)
+    rows = np.arange(len(pairs.corridor))
+    most, known = pairs.bounds(rows, rects)
+    own = pairs.corridor
+    # the rectangles back in the world, each polygon's area inside its corridor's
+    corners = np.stack([rects[:, [0, 1]], rects[:, [2, 1]], rects[:, [2, 3]], rects[:, [0, 3]]], 1)
+    cos, sin = frames.cos[:, None], frames.sin[:, None]
+    x = frames.origin[:, None, 0] + corners[..., 0] * cos - corners[..., 1] * sin
+    y = frames.origin[:, None, 1] + corners[..., 0] * sin + corners[..., 1] * cos
+    world = shapely.polygons(np.stack([x, y], axis=2))
+    exact = shapely.area(shapely.intersection(green[pairs.other], world[own]))
+    assert (exact <= most * (1 + 1e-9) + 1e-6).all()
+    assert np.allclose(exact[known], most[known], rtol=1e-9, atol=1e-6)
+    assert 0 < known.sum() < len(known) and (most[known] > 0).any()
+    assert np.allclose(pairs.areas(rows, rects), exact, rtol=1e-9, atol=1e-6)

@@ -263,27 +263,23 @@ def _band_integral(p: Floats, q: Floats, low: Floats, high: Floats) -> Floats:
     return total
 
 
-def _areas_in_rectangles(
+def _areas_in_bands(
+    spans: tuple[Floats, Floats],
     ends: tuple[Floats, Floats, Floats, Floats],
     weight: Floats,
-    rects: Floats,
+    bands: tuple[Floats, Floats],
     group: Ints,
+    n: int,
 ) -> Floats:
-    """Per group of edges (turned ends ``x0, y0, x1, y1``, each group with its rectangle
-    ``(xmin, ymin, xmax, ymax)`` in ``rects``): the weighted sum of ``∫ clamp(y) dx`` over each
-    edge's part within the rectangle's x range, ``y`` clamped to its y range: with the rings'
-    weights, the polygon's area inside the rectangle."""
-    x0, y0, x1, y1 = ends
-    x_low, x_high = rects[:, 0][group], rects[:, 2][group]
-    a = np.clip(x0, x_low, x_high)
-    b = np.clip(x1, x_low, x_high)
-    keep = np.flatnonzero(a != b)  # the others run outside the rectangle's x range
-    a, b, x0, y0, x1, y1 = a[keep], b[keep], x0[keep], y0[keep], x1[keep], y1[keep]
-    group = group[keep]
+    """Per group of ``n``: the weighted sum over its edges (turned ends ``x0, y0, x1, y1``)
+    of ``∫ clamp(y) - low dx`` from ``a`` to ``b`` (``spans``: each edge's part within its
+    rectangle's x range), ``y`` clamped to the rectangle's y range (``bands``: low, high):
+    with the rings' weights, the polygon's area inside the rectangle."""
+    (a, b), (x0, y0, x1, y1) = spans, ends
     slope = (y1 - y0) / (x1 - x0)
     p, q = y0 + (a - x0) * slope, y0 + (b - x0) * slope
-    found = (b - a) * _band_integral(p, q, rects[:, 1][group], rects[:, 3][group]) * weight[keep]
-    return np.asarray(np.bincount(group, weights=found, minlength=len(rects)), dtype=np.float64)
+    found = (b - a) * _band_integral(p, q, *bands) * weight
+    return np.asarray(np.bincount(group, weights=found, minlength=n), dtype=np.float64)
 
 
 class _Pairs:
@@ -304,6 +300,17 @@ class _Pairs:
         other_box = shapely.bounds(others[self.used])[self.local]
         low, high = np.maximum(box, other_box)[:, :2], np.minimum(box, other_box)[:, 2:]
         self.overlap = np.prod(np.clip(high - low, 0.0, None), axis=1)
+        self.turned_box = _turned_boxes(other_box, frames, self.corridor)
+
+    def bounds(self, rows: Ints, rects: Floats) -> tuple[Floats, npt.NDArray[np.bool_]]:
+        """For the pairs ``rows``: a bound from above on the polygon's area inside its
+        corridor's rectangle (its area, or that of its turned box inside the rectangle), and
+        whether that bound is the area itself (the box wholly inside or outside)."""
+        box, rect = self.turned_box[rows], rects[self.corridor[rows]]
+        low, high = np.maximum(box, rect)[:, :2], np.minimum(box, rect)[:, 2:]
+        meet = np.prod(np.clip(high - low, 0.0, None), axis=1)
+        within = (box[:, :2] >= rect[:, :2]).all(axis=1) & (box[:, 2:] <= rect[:, 2:]).all(axis=1)
+        return np.minimum(self.area[self.local[rows]], meet), within | (meet == 0.0)
 
     def areas(self, rows: Ints, rects: Floats) -> Floats:
         """For the pairs ``rows``: the area of the polygon inside its corridor's rectangle."""
@@ -319,18 +326,43 @@ class _Pairs:
             owner, polygon = self.corridor[rows[part]], self.local[rows[part]]
             vertex, pair = vertices.rows(polygon)
             counts = vertices.count[polygon]
-            origin = np.repeat(frames.origin[owner], counts, axis=0)
             cos, sin = np.repeat(frames.cos[owner], counts), np.repeat(frames.sin[owner], counts)
-            x, y = vertices.x[vertex] - origin[:, 0], vertices.y[vertex] - origin[:, 1]
-            turned_x, turned_y = x * cos + y * sin, y * cos - x * sin
-            edge = np.flatnonzero(vertices.starts[vertex])
-            ends = (turned_x[edge], turned_y[edge], turned_x[edge + 1], turned_y[edge + 1])
-            out[part] = _areas_in_rectangles(
-                ends, vertices.weight[vertex[edge]], rects[owner], pair[edge]
+            x = vertices.x[vertex] - np.repeat(frames.origin[owner, 0], counts)
+            y = vertices.y[vertex] - np.repeat(frames.origin[owner, 1], counts)
+            turned_x = x * cos + y * sin
+            # each edge's part within its rectangle's x range; the others add nothing
+            rect = rects[owner]
+            low, high = np.repeat(rect[:, 0], counts)[:-1], np.repeat(rect[:, 2], counts)[:-1]
+            a = np.minimum(np.maximum(turned_x[:-1], low), high)
+            b = np.minimum(np.maximum(turned_x[1:], low), high)
+            edge = np.flatnonzero(vertices.starts[vertex[:-1]] & (a != b))
+            end, turn = edge + 1, (cos[edge], sin[edge])
+            ends = (
+                turned_x[edge],
+                y[edge] * turn[0] - x[edge] * turn[1],
+                turned_x[end],
+                y[end] * turn[0] - x[end] * turn[1],
             )
+            group = pair[edge]
+            bands = (rect[group, 1], rect[group, 3])
+            weight = vertices.weight[vertex[edge]]
+            out[part] = _areas_in_bands((a[edge], b[edge]), ends, weight, bands, group, len(owner))
 
         in_threads(chunk, len(rows), chunk=per_chunk)
         return out
+
+
+def _turned_boxes(boxes: Floats, frames: _Frames, owner: Ints) -> Floats:
+    """Each of ``boxes`` ``(xmin, ymin, xmax, ymax)`` turned into the frame of its corridor
+    ``owner``: the box of its turned corners, widened by a micrometre for the turn's rounding
+    (whatever the box holds, the turned box holds)."""
+    origin, cos, sin = frames.origin[owner], frames.cos[owner], frames.sin[owner]
+    corners = [
+        frames.to_frame(boxes[:, k], origin, cos, sin) for k in ([0, 1], [2, 1], [0, 3], [2, 3])
+    ]
+    x, y = np.stack([c[:, 0] for c in corners]), np.stack([c[:, 1] for c in corners])
+    gap = 1e-6
+    return np.stack([x.min(0) - gap, y.min(0) - gap, x.max(0) + gap, y.max(0) + gap], axis=1)
 
 
 def corridor_cover_settled(
@@ -379,7 +411,7 @@ def corridor_cover_settled(
     # from below first (the inner rectangles, narrower, cut fewer edges), each corridor's
     # likeliest polygon first, then from above where that did not settle the corridor
     pair_lower = np.zeros(len(pairs.corridor))
-    can, rank = _lower_candidates(pairs, inside, reaches)
+    can, rank = _lower_candidates(pairs, inside, reaches, inner)
     for chosen in (rank == 0, rank == 1, rank >= 2):
         _settle_from_below(pairs, inner, can & chosen, reaches, verdict, pair_lower)
     _settle_from_above(pairs, outer, below, verdict)
@@ -396,15 +428,16 @@ def corridor_cover_settled(
 
 
 def _lower_candidates(
-    pairs: _Pairs, inside: npt.NDArray[np.bool_], reaches: Floats
+    pairs: _Pairs, inside: npt.NDArray[np.bool_], reaches: Floats, inner: Floats
 ) -> tuple[npt.NDArray[np.bool_], Ints]:
-    """The pairs whose polygon may settle its corridor from below (only a polygon at least as
-    large as ``reaches`` can), and each pair's rank among its corridor's, likeliest first (the
-    largest overlap of boxes, capped by the polygon's area; equal ones in pair order): 0, 1,
-    or 2 for any further one."""
-    own, polygon_area = pairs.corridor, pairs.area[pairs.local]
-    can = inside[own] & (polygon_area * (1.0 + 1e-9) >= reaches[own])
-    likely = np.where(can, np.minimum(polygon_area, pairs.overlap), -1.0)
+    """The pairs whose polygon may settle its corridor from below (only one whose bound from
+    above inside the ``inner`` rectangle reaches ``reaches`` can), and each pair's rank among
+    its corridor's, likeliest first (the largest bound; equal ones in pair order): 0, 1, or 2
+    for any further one."""
+    own = pairs.corridor
+    most, _ = pairs.bounds(np.arange(len(own)), inner)
+    can = inside[own] & (most * (1.0 + 1e-9) >= reaches[own])
+    likely = np.where(can, most, -1.0)
     rank = np.full(len(own), 2, dtype=np.intp)
     best = _argmax_per(own, likely)
     rank[best] = 0
@@ -437,9 +470,11 @@ def _settle_from_above(
     """Set ``verdict`` to -1 for the open corridors where the summed areas of the polygons
     inside the outer rectangle stay under ``below``."""
     rows = np.flatnonzero(verdict[pairs.corridor] == 0)
+    most, known = pairs.bounds(rows, outer)
+    most[~known] = pairs.areas(rows[~known], outer)
     upper = np.full(len(verdict), np.inf)
     upper[verdict == 0] = 0.0
-    np.add.at(upper, pairs.corridor[rows], pairs.areas(rows, outer))
+    np.add.at(upper, pairs.corridor[rows], most)
     verdict[upper < below] = -1
 
 
