@@ -164,13 +164,14 @@ def test_pairs_rank_by_likelihood_with_ties_in_pair_order() -> None:
 def test_pair_bounds_hold_the_area_inside_each_rectangle() -> None:
     """Each polygon's area inside its corridor's rectangle (turned into the corridor's frame)
     is at most its pair's bound, and equal to it where the bound says it is the area."""
+    from gardencity.toolkit import box_pairs
     from gardencity.toolkit.corridor_bounds import _Frames, _Pairs
 
     lines, half, corridors, green = _city(11)
     dots = shapely.buffer(shapely.line_interpolate_point(lines, 0.5, normalized=True), 1.5)
     green = np.concatenate([green[~shapely.is_empty(green)], dots])  # small ones, inside some
     frames = _Frames(lines)
-    pairs = _Pairs(corridors, green, frames)
+    pairs = _Pairs(corridors, green, frames, box_pairs(corridors, green))
     rng = np.random.default_rng(11)
     lengths = shapely.length(lines)
     n = len(lines)

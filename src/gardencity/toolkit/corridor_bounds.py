@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from gardencity.toolkit.overlap import in_threads
+from gardencity.toolkit.overlap import box_pairs, in_threads
 
 __all__ = ["corridor_cover_settled", "red_line_corridors"]
 
@@ -286,8 +286,10 @@ class _Pairs:
     """Each corridor beside each polygon whose box meets its box, and the polygon's area inside
     a rectangle of the corridor's (from the ring edges: no clipped geometry is built)."""
 
-    def __init__(self, corridors: Objects, others: Objects, frames: _Frames) -> None:
-        self.corridor, self.other = shapely.STRtree(others).query(corridors)
+    def __init__(
+        self, corridors: Objects, others: Objects, frames: _Frames, near: tuple[Ints, Ints]
+    ) -> None:
+        self.corridor, self.other = near
         self.used = _present(self.other, len(others))
         position = np.zeros(len(others), dtype=np.intp)
         position[self.used] = np.arange(len(self.used))
@@ -372,6 +374,7 @@ def corridor_cover_settled(
     others: Objects,
     reaches: Floats,
     below: Floats,
+    near: tuple[Ints, Ints] | None = None,
 ) -> npt.NDArray[np.int8]:
     """Per corridor: 1 where its area inside the union of ``others`` surely reaches
     ``reaches``, -1 where it is surely less than ``below``, 0 where only an overlay tells.
@@ -379,6 +382,8 @@ def corridor_cover_settled(
     ``corridors`` are ``lines`` buffered by ``half_widths`` with flat ends (any polygons that
     hold those rectangles would do: the inner rectangle is checked, the outer is their box).
     Only valid polygons settle a corridor (an invalid one's area is not to be trusted).
+    ``near``: the corridors and ``others`` whose boxes meet, if already found
+    (:func:`~gardencity.toolkit.overlap.box_pairs`).
 
     Examples
     --------
@@ -395,10 +400,10 @@ def corridor_cover_settled(
     n = len(corridors)
     verdict = np.zeros(n, dtype=np.int8)
     others = np.asarray(others, dtype=object)
-    others = others[~shapely.is_empty(others)] if len(others) else others
     if n == 0:
         return verdict
-    if len(others) == 0:
+    near = box_pairs(corridors, others) if near is None else near
+    if len(near[0]) == 0:
         return np.where(below > 0.0, -1, np.where(reaches <= 0.0, 1, 0)).astype(np.int8)
     frames = _Frames(lines)
     corridor_xy, corridor_of = frames.turned_xy(corridors)
@@ -407,7 +412,7 @@ def corridor_cover_settled(
     rows = np.flatnonzero(inside)
     inside[rows] = _contain(corridors, (corridor_xy, corridor_of), inner, rows)
     inner[~inside] = 0.0
-    pairs = _Pairs(corridors, others, frames)
+    pairs = _Pairs(corridors, others, frames, near)
     # from below first (the inner rectangles, narrower, cut fewer edges), each corridor's
     # likeliest polygon first, then from above where that did not settle the corridor
     pair_lower = np.zeros(len(pairs.corridor))
