@@ -192,3 +192,36 @@ def test_pair_bounds_hold_the_area_inside_each_rectangle() -> None:
     assert np.allclose(exact[known], most[known], rtol=1e-9, atol=1e-6)
     assert 0 < known.sum() < len(known) and (most[known] > 0).any()
     assert np.allclose(pairs.areas(rows, rects), exact, rtol=1e-9, atol=1e-6)
+
+
+def test_rectangles_inside_corridors_as_geos_finds_them() -> None:
+    """Rectangles about each corridor (turned into its frame): inside, crossing an edge,
+    beside it, around a hole (a road that loops onto itself) or across two parts."""
+    from gardencity.toolkit.corridor_bounds import _contain, _Frames
+
+    lines, half, corridors, _ = _city(23)
+    loop = shapely.LineString([(0, 0), (100, 0), (100, 100), (50, 100), (50, -50)])
+    loop = shapely.transform(loop, lambda c: c + ORIGIN)
+    lines = np.concatenate([lines, [loop, loop, loop]])
+    half = np.concatenate([half, [10.0, 10.0, 10.0]])
+    corridors = shapely.buffer(lines, half, cap_style="flat")
+    assert shapely.get_num_interior_rings(corridors[-1]) == 1
+    x, y = ORIGIN
+    two = [shapely.box(x, y - 10, x + 40, y + 10), shapely.box(x + 60, y - 10, x + 100, y + 10)]
+    corridors[-1] = shapely.multipolygons(two)
+    frames = _Frames(lines)
+    turned = frames.turned_xy(corridors)
+    rng = np.random.default_rng(23)
+    outside, inside = 0, 0
+    for _ in range(6):
+        n = len(lines)
+        low = np.stack([rng.uniform(-10, 120, n), rng.uniform(-25, 10, n)], 1)
+        rects = np.concatenate([low, low + rng.uniform(0.5, 60, (n, 2))], axis=1)
+        rows = np.flatnonzero(rng.random(n) < 0.9)
+        got = _contain(corridors, turned, rects, rows)
+        geoms = shapely.set_coordinates(np.array(corridors, dtype=object), turned[0])
+        expected = shapely.contains(geoms[rows], shapely.box(*rects[rows].T))
+        assert got.tolist() == expected.tolist()
+        inside += int(got.sum())
+        outside += int((~got).sum())
+    assert inside > 20 and outside > 20

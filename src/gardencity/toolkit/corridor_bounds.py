@@ -147,21 +147,50 @@ def _contain(
 ) -> npt.NDArray[np.bool_]:
     """Whether each of ``corridors[rows]``, turned into its frame (``turned``: the coordinates
     of all the corridors in their frames, and the corridor of each), contains its rectangle
-    ``rects[rows]``. Two threads, each turning the corridors it checks."""
+    ``rects[rows]``: no edge of its rings meets the closed rectangle (their boxes do not meet,
+    or the rectangle lies on one side of the edge's line) and the rectangle's centre is inside
+    (an odd number of edges cross the line from the centre along x on its right)."""
     xy, owner = turned
-    counts = np.bincount(owner, minlength=len(corridors))
-    offsets = np.cumsum(counts) - counts  # the coordinates come corridor by corridor
-    out = np.zeros(len(rows), dtype=bool)
+    checked = np.zeros(len(corridors), dtype=bool)
+    checked[rows] = True
+    edge = np.flatnonzero(_edge_starts(corridors, owner) & checked[owner])
+    own = owner[edge]
+    x_low, x_high = rects[own, 0], rects[own, 2]
+    y_low, y_high = rects[own, 1], rects[own, 3]
+    x0, y0, x1, y1 = xy[edge, 0], xy[edge, 1], xy[edge + 1, 0], xy[edge + 1, 1]
+    near = (np.minimum(x0, x1) <= x_high) & (np.maximum(x0, x1) >= x_low)
+    near &= (np.minimum(y0, y1) <= y_high) & (np.maximum(y0, y1) >= y_low)
+    # of those, the edges with the rectangle's corners all on one side (a nanometre off
+    # their line, far beyond rounding) pass beside it
+    k = np.flatnonzero(near)
+    dx, dy = x1[k] - x0[k], y1[k] - y0[k]
+    margin = 1e-9 * np.hypot(dx, dy)
+    sides = [
+        dx * (cy - y0[k]) - dy * (cx - x0[k])
+        for cx in (x_low[k], x_high[k])
+        for cy in (y_low[k], y_high[k])
+    ]
+    left = np.logical_and.reduce([side > margin for side in sides])
+    right = np.logical_and.reduce([side < -margin for side in sides])
+    near[k[left | right]] = False
+    middle = (y_low + y_high) * 0.5
+    crosses = (y0 > middle) != (y1 > middle)
+    k = np.flatnonzero(crosses)  # where: beside the rectangle, well off its centre
+    at = x0[k] + (middle[k] - y0[k]) * ((x1[k] - x0[k]) / (y1[k] - y0[k]))
+    crosses[k] = at > (x_low[k] + x_high[k]) * 0.5
+    n = len(corridors)
+    touched = np.bincount(own, weights=near, minlength=n) > 0
+    crossings = np.bincount(own, weights=crosses, minlength=n).astype(np.int64)
+    return np.asarray((~touched & (crossings % 2 == 1))[rows], dtype=bool)
 
-    def check(part: slice) -> None:
-        chosen = rows[part]
-        n = counts[chosen]
-        points = np.arange(n.sum()) + np.repeat(offsets[chosen] - (np.cumsum(n) - n), n)
-        geoms = shapely.set_coordinates(np.array(corridors[chosen], dtype=object), xy[points])
-        out[part] = shapely.contains(geoms, shapely.box(*rects[chosen].T))
 
-    in_threads(check, len(rows))
-    return out
+def _edge_starts(polygons: Objects, owner: Ints) -> npt.NDArray[np.bool_]:
+    """Per coordinate of ``polygons`` (as :func:`_coordinates` gives them, ``owner``: the
+    polygon of each): whether an edge starts there (all but each ring's last)."""
+    single = shapely.get_type_id(polygons) == shapely.GeometryType.POLYGON
+    if (single & (shapely.get_num_interior_rings(polygons) == 0)).all():
+        return np.append(owner[1:] == owner[:-1], False)  # one ring each
+    return _ring_vertices(polygons)[1]
 
 
 def _valid(geoms: Objects) -> npt.NDArray[np.bool_]:
