@@ -2,8 +2,9 @@
 
 Each corridor (a line buffered with flat ends) is turned so that its chord, the line from its
 first to its last point, runs along the x axis. In that frame, an axis-aligned rectangle holds
-the whole corridor (its bounding box), and a narrower one lies inside it (checked with GEOS's
-``contains``). Clipping the polygons to either rectangle walks each ring once (no overlay):
+the whole corridor (its bounding box), and a narrower one lies inside it (checked against the
+corridor's edges). Clipping the polygons to either rectangle walks each ring once (no overlay;
+a polygon's box, turned, spares the walk where it cannot matter):
 
 * the summed areas inside the outer rectangle bound the covered area from above (overlaps
   between the polygons are counted twice, and parts outside the corridor are counted too);
@@ -20,6 +21,12 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from gardencity.toolkit._ring_areas import (
+    RingVertices,
+    areas_in_bands,
+    coordinates,
+    ring_vertices,
+)
 from gardencity.toolkit.overlap import box_pairs, in_threads
 
 __all__ = ["corridor_cover_settled", "red_line_corridors"]
@@ -59,18 +66,11 @@ def red_line_corridors(lines: Objects, widths: Floats) -> tuple[Objects, Ints, I
     return corridors, first, np.asarray(again, dtype=np.intp).reshape(-1)
 
 
-def _coordinates(geoms: Objects) -> tuple[Floats, Ints]:
-    """The coordinates of ``geoms`` and the position of the geometry of each (as
-    ``get_coordinates(..., return_index=True)``, several times faster)."""
-    owner = np.repeat(np.arange(len(geoms)), shapely.get_num_coordinates(geoms))
-    return shapely.get_coordinates(geoms), owner
-
-
 class _Frames:
     """Per corridor: the chord's start point and direction (cosine, sine)."""
 
     def __init__(self, lines: Objects) -> None:
-        xy, owner = _coordinates(lines)
+        xy, owner = coordinates(lines)
         counts = np.bincount(owner, minlength=len(lines))
         last = np.cumsum(counts) - 1
         first = last - counts + 1
@@ -84,7 +84,7 @@ class _Frames:
 
     def turned_xy(self, geoms: Objects) -> tuple[Floats, Ints]:
         """The coordinates of ``geoms[k]`` in the frame of corridor ``k``, and whose each is."""
-        xy, owner = _coordinates(geoms)
+        xy, owner = coordinates(geoms)
         return self.to_frame(xy, self.origin[owner], self.cos[owner], self.sin[owner]), owner
 
     @staticmethod
@@ -185,12 +185,12 @@ def _contain(
 
 
 def _edge_starts(polygons: Objects, owner: Ints) -> npt.NDArray[np.bool_]:
-    """Per coordinate of ``polygons`` (as :func:`_coordinates` gives them, ``owner``: the
+    """Per coordinate of ``polygons`` (as :func:`coordinates` gives them, ``owner``: the
     polygon of each): whether an edge starts there (all but each ring's last)."""
     single = shapely.get_type_id(polygons) == shapely.GeometryType.POLYGON
     if (single & (shapely.get_num_interior_rings(polygons) == 0)).all():
         return np.append(owner[1:] == owner[:-1], False)  # one ring each
-    return _ring_vertices(polygons)[1]
+    return ring_vertices(polygons)[1]
 
 
 def _valid(geoms: Objects) -> npt.NDArray[np.bool_]:
@@ -202,113 +202,6 @@ def _valid(geoms: Objects) -> npt.NDArray[np.bool_]:
 
     in_threads(check, len(geoms))
     return out
-
-
-def _ring_vertices(polygons: Objects) -> tuple[Floats, npt.NDArray[np.bool_], Floats, Ints]:
-    """The ring vertices of ``polygons`` (x and y), whether an edge starts at each (all but
-    each ring's last), the weight of its ring (the sign that makes the ring's area positive
-    for a shell and negative for a hole), and the number of vertices of each polygon."""
-    if (shapely.get_type_id(polygons) == shapely.GeometryType.POLYGON).all():
-        parts, part_of = polygons, np.arange(len(polygons))  # no part to take apart
-    else:
-        parts, part_of = shapely.get_parts(polygons, return_index=True)
-    rings = shapely.get_rings(parts)
-    # the part of each ring (as get_rings(..., return_index=True), faster); an empty part
-    # has no ring
-    per_part = np.where(shapely.is_empty(parts), 0, shapely.get_num_interior_rings(parts) + 1)
-    ring_of = np.repeat(np.arange(len(parts)), per_part)
-    shell = np.r_[True, ring_of[1:] != ring_of[:-1]]
-    xy, owner = _coordinates(rings)
-    starts = np.r_[owner[1:] == owner[:-1], False]
-    # ∮ clamp(y) dx is minus the area for an anticlockwise ring
-    turn = np.where(shapely.is_ccw(rings), -1.0, 1.0) * np.where(shell, 1.0, -1.0)
-    counts = np.bincount(part_of[ring_of[owner]], minlength=len(polygons))
-    return xy, starts, turn[owner], counts
-
-
-class _Vertices:
-    """The ring vertices of the polygons asked for so far (:meth:`take`), as numbers: one
-    contiguous run per polygon (see :func:`_ring_vertices`)."""
-
-    def __init__(self, polygons: Objects) -> None:
-        self.polygons = polygons
-        self.first = np.zeros(len(polygons), dtype=np.intp)
-        self.count = np.zeros(len(polygons), dtype=np.intp)
-        self.taken = np.zeros(len(polygons), dtype=bool)
-        self.x, self.y, self.weight = np.empty(0), np.empty(0), np.empty(0)
-        self.starts = np.empty(0, dtype=bool)
-
-    def take(self, polygon: Ints) -> None:
-        """Make the vertices of ``polygon`` (positions in the polygons) available."""
-        wanted = np.zeros(len(self.polygons), dtype=bool)
-        wanted[polygon] = True
-        missing = np.flatnonzero(wanted & ~self.taken)
-        if not len(missing):
-            return
-        chunk = max(1024, len(missing) // 8)
-        built: dict[int, tuple[Floats, npt.NDArray[np.bool_], Floats, Ints]] = {}
-
-        def build(part: slice) -> None:
-            built[int(part.start)] = _ring_vertices(self.polygons[missing[part]])
-
-        in_threads(build, len(missing), chunk=chunk)
-        xy, starts, weight, counts = (
-            np.concatenate([built[k][i] for k in sorted(built)]) for i in range(4)
-        )
-        self.first[missing] = len(self.x) + np.cumsum(counts) - counts
-        self.count[missing] = counts
-        self.taken[missing] = True
-        self.x = np.concatenate([self.x, xy[:, 0]])
-        self.y = np.concatenate([self.y, xy[:, 1]])
-        self.starts = np.concatenate([self.starts, starts])
-        self.weight = np.concatenate([self.weight, weight])
-
-    def rows(self, polygon: Ints) -> tuple[Ints, Ints]:
-        """The vertices of each of ``polygon`` in turn, and the position in ``polygon`` of the
-        polygon of each."""
-        counts = self.count[polygon]
-        offsets = np.cumsum(counts) - counts
-        rows = np.arange(counts.sum()) - np.repeat(offsets - self.first[polygon], counts)
-        return rows, np.repeat(np.arange(len(polygon)), counts)
-
-
-def _band_integral(p: Floats, q: Floats, low: Floats, high: Floats) -> Floats:
-    """Mean of ``clip(y, low, high) - low`` for ``y`` running evenly from ``p`` to ``q``.
-
-    The run is cut where ``y`` meets ``low`` and ``high``; each piece is straight, so its mean
-    is the value at its middle. A cut point off by rounding costs at most a rounding unit of
-    ``y`` per unit of run (the integrand is continuous), however flat the run.
-    """
-    rise = q - p
-    flat = rise == 0.0
-    safe = np.where(flat, 1.0, rise)
-    a = np.where(flat, 0.0, np.clip((low - p) / safe, 0.0, 1.0))
-    b = np.where(flat, 0.0, np.clip((high - p) / safe, 0.0, 1.0))
-    a, b = np.minimum(a, b), np.maximum(a, b)
-    total = np.zeros_like(p)
-    for s0, s1 in ((0.0, a), (a, b), (b, 1.0)):
-        middle = p + (s0 + s1) * 0.5 * rise
-        total += (s1 - s0) * (np.clip(middle, low, high) - low)
-    return total
-
-
-def _areas_in_bands(
-    spans: tuple[Floats, Floats],
-    ends: tuple[Floats, Floats, Floats, Floats],
-    weight: Floats,
-    bands: tuple[Floats, Floats],
-    group: Ints,
-    n: int,
-) -> Floats:
-    """Per group of ``n``: the weighted sum over its edges (turned ends ``x0, y0, x1, y1``)
-    of ``∫ clamp(y) - low dx`` from ``a`` to ``b`` (``spans``: each edge's part within its
-    rectangle's x range), ``y`` clamped to the rectangle's y range (``bands``: low, high):
-    with the rings' weights, the polygon's area inside the rectangle."""
-    (a, b), (x0, y0, x1, y1) = spans, ends
-    slope = (y1 - y0) / (x1 - x0)
-    p, q = y0 + (a - x0) * slope, y0 + (b - x0) * slope
-    found = (b - a) * _band_integral(p, q, *bands) * weight
-    return np.asarray(np.bincount(group, weights=found, minlength=n), dtype=np.float64)
 
 
 class _Pairs:
@@ -323,7 +216,7 @@ class _Pairs:
         position = np.zeros(len(others), dtype=np.intp)
         position[self.used] = np.arange(len(self.used))
         self.local = position[self.other]
-        self.vertices = _Vertices(others[self.used])
+        self.vertices = RingVertices(others[self.used])
         self.frames = frames
         self.area = shapely.area(others[self.used])
         # the area where the boxes of the corridor and the polygon overlap
@@ -377,7 +270,7 @@ class _Pairs:
             group = pair[edge]
             bands = (rect[group, 1], rect[group, 3])
             weight = vertices.weight[vertex[edge]]
-            out[part] = _areas_in_bands((a[edge], b[edge]), ends, weight, bands, group, len(owner))
+            out[part] = areas_in_bands((a[edge], b[edge]), ends, weight, bands, group, len(owner))
 
         in_threads(chunk, len(rows), chunk=per_chunk)
         return out
