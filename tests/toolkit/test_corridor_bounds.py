@@ -225,3 +225,36 @@ def test_rectangles_inside_corridors_as_geos_finds_them() -> None:
         inside += int(got.sum())
         outside += int((~got).sum())
     assert inside > 20 and outside > 20
+
+
+def test_spans_hold_their_corridors_and_fill_a_bent_ones_box_less() -> None:
+    from gardencity.toolkit.corridor_bounds import _Frames, _per_owner_bounds, _spans
+
+    lines, _, corridors, _ = _city(29)
+    loop = shapely.transform(
+        shapely.LineString([(0, 0), (100, 0), (100, 100), (50, 100), (50, -50)]),
+        lambda c: c + ORIGIN,
+    )
+    lines = np.concatenate([lines, [loop]])
+    corridors = np.concatenate([corridors, shapely.buffer([loop], 10.0, cap_style="flat")])
+    frames = _Frames(lines)
+    turned = frames.turned_xy(corridors)
+    outer = _per_owner_bounds(*turned, len(corridors))
+    chosen = np.arange(len(corridors)) % 3 != 1
+    spans = _spans(corridors, turned, outer, chosen, 5)
+    assert not np.stack(spans)[:, ~chosen].any()  # none for the others
+    # back in the world, the spans of a corridor cover it
+    cos, sin = frames.cos[:, None], frames.sin[:, None]
+    pieces = []
+    for rect in spans:
+        corners = np.stack([rect[:, [0, 1]], rect[:, [2, 1]], rect[:, [2, 3]], rect[:, [0, 3]]], 1)
+        x = frames.origin[:, None, 0] + corners[..., 0] * cos - corners[..., 1] * sin
+        y = frames.origin[:, None, 1] + corners[..., 0] * sin + corners[..., 1] * cos
+        pieces.append(shapely.polygons(np.stack([x, y], axis=2)))
+    held = shapely.union_all(np.stack(pieces, axis=1), axis=1)
+    left = shapely.area(shapely.difference(corridors, held))
+    assert (left[chosen] < 1e-6 * shapely.area(corridors[chosen])).all()
+    area = sum((r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1]) for r in spans)
+    box = (outer[:, 2] - outer[:, 0]) * (outer[:, 3] - outer[:, 1])
+    assert (area[chosen] <= box[chosen] * (1 + 1e-6)).all()
+    assert (area[chosen] < 0.97 * box[chosen]).mean() > 0.5

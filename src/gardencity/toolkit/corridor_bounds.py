@@ -8,6 +8,8 @@ a polygon's box, turned, spares the walk where it cannot matter):
 
 * the summed areas inside the outer rectangle bound the covered area from above (overlaps
   between the polygons are counted twice, and parts outside the corridor are counted too);
+  for the corridors that leaves open, the same inside spans of it along the chord, each as
+  high as the corridor within it (a bent corridor fills its box less);
 * the largest single area inside the inner rectangle bounds it from below.
 
 A measure that compares the covered share with a threshold needs the exact area only where the
@@ -341,7 +343,10 @@ def corridor_cover_settled(
     can, rank = _lower_candidates(pairs, inside, reaches, inner)
     for chosen in (rank == 0, rank == 1, rank >= 2):
         _settle_from_below(pairs, inner, can & chosen, reaches, verdict, pair_lower)
-    _settle_from_above(pairs, outer, below, verdict)
+    _settle_from_above(pairs, [outer], below, verdict)
+    # the rest again, each corridor in spans along its chord (a bent one fills its box less)
+    spans = _spans(corridors, (corridor_xy, corridor_of), outer, verdict == 0, 8)
+    _settle_from_above(pairs, spans, below, verdict)
     # what a verdict rests on must be valid polygons
     best = np.zeros(len(pairs.corridor), dtype=bool)
     best[_argmax_per(pairs.corridor, pair_lower)] = True
@@ -392,17 +397,54 @@ def _settle_from_below(
 
 
 def _settle_from_above(
-    pairs: _Pairs, outer: Floats, below: Floats, verdict: npt.NDArray[np.int8]
+    pairs: _Pairs, rects: list[Floats], below: Floats, verdict: npt.NDArray[np.int8]
 ) -> None:
     """Set ``verdict`` to -1 for the open corridors where the summed areas of the polygons
-    inside the outer rectangle stay under ``below``."""
+    inside the rectangles (``rects``: each a rectangle per corridor; together they hold it)
+    stay under ``below``."""
     rows = np.flatnonzero(verdict[pairs.corridor] == 0)
-    most, known = pairs.bounds(rows, outer)
-    most[~known] = pairs.areas(rows[~known], outer)
     upper = np.full(len(verdict), np.inf)
     upper[verdict == 0] = 0.0
-    np.add.at(upper, pairs.corridor[rows], most)
+    for rect in rects:
+        most, known = pairs.bounds(rows, rect)
+        most[~known] = pairs.areas(rows[~known], rect)
+        np.add.at(upper, pairs.corridor[rows], most)
     verdict[upper < below] = -1
+
+
+def _spans(
+    corridors: Objects,
+    turned: tuple[Floats, Ints],
+    outer: Floats,
+    chosen: npt.NDArray[np.bool_],
+    k: int,
+) -> list[Floats]:
+    """For the ``chosen`` corridors (turned: their coordinates in their frames, and the
+    corridor of each): ``k`` rectangles that together hold each, its ``outer`` rectangle cut
+    into equal spans along x, each as high as the corridor's edges within it (a micrometre
+    more, for rounding); empty ones for the others."""
+    xy, owner = turned
+    edge = np.flatnonzero(_edge_starts(corridors, owner) & chosen[owner])
+    own = owner[edge]
+    x0, y0, x1, y1 = xy[edge, 0], xy[edge, 1], xy[edge + 1, 0], xy[edge + 1, 1]
+    upright = x0 == x1
+    slope = np.where(upright, 0.0, (y1 - y0) / np.where(upright, 1.0, x1 - x0))
+    width = (outer[:, 2] - outer[:, 0]) / k
+    out = []
+    for j in range(k):
+        low = outer[:, 0] + j * width
+        high = outer[:, 2] if j == k - 1 else low + width
+        a = np.maximum(np.minimum(x0, x1), low[own])
+        b = np.minimum(np.maximum(x0, x1), high[own])
+        met = a <= b
+        ya = np.where(upright, y0, y0 + (a - x0) * slope)[met]
+        yb = np.where(upright, y1, y0 + (b - x0) * slope)[met]
+        bottom, top = np.full(len(outer), np.inf), np.full(len(outer), -np.inf)
+        np.minimum.at(bottom, own[met], np.minimum(ya, yb))
+        np.maximum.at(top, own[met], np.maximum(ya, yb))
+        rect = np.stack([low - 1e-6, bottom - 1e-6, high + 1e-6, top + 1e-6], axis=1)
+        out.append(np.where((chosen & (bottom <= top))[:, None], rect, 0.0))
+    return out
 
 
 def _present(values: Ints, n: int) -> Ints:
