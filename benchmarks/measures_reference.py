@@ -105,13 +105,13 @@ def shaded_road_coverage(*args: Any, **params: Any) -> pd.Series:
 
 
 def _green_in(
-    corridors: npt.NDArray[np.object_], green: npt.NDArray[np.object_], *, tile_m: float
+    corridors: npt.NDArray[np.object_], green: npt.NDArray[np.object_], **_: Any
 ) -> npt.NDArray[np.float64]:
     """The corridors' green area before ``areas_in_union``: the green polygons touching a
     corridor unioned tile by tile (a Python loop over 300 m tiles), then every corridor
     intersected with whole tile unions."""
     near = np.unique(shapely.STRtree(green).query(corridors, predicate="intersects")[1])
-    return _PreviousTiledCover(green[near], tile_m=tile_m).overlap_areas(corridors)
+    return _PreviousTiledCover(green[near], tile_m=roads.CORRIDOR_TILE_M).overlap_areas(corridors)
 
 
 def road_green_compliance(*args: Any, **params: Any) -> pd.Series:

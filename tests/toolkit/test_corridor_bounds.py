@@ -142,20 +142,119 @@ def test_pairs_rank_by_likelihood_with_ties_in_pair_order() -> None:
     rng = np.random.default_rng(5)
     n = 4000
     corridor = np.sort(rng.integers(0, 300, n))
-    pairs = SimpleNamespace(
-        corridor=corridor,
-        local=np.arange(n),
-        area=rng.choice([5.0, 10.0, 20.0, 40.0], n),  # many ties
-        overlap=rng.choice([8.0, 15.0, 30.0], n),
-    )
+    most = rng.choice([5.0, 8.0, 10.0, 15.0, 20.0, 30.0, 40.0], n)  # many ties
+    inner = rng.uniform(0, 100, (300, 4))
+
+    def bounds(rows: np.ndarray, rects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        assert rects is inner  # the bounds inside the inner rectangles
+        return most[rows], np.zeros(len(rows), dtype=bool)
+
+    pairs = SimpleNamespace(corridor=corridor, bounds=bounds)
     inside = rng.random(300) < 0.8
     reaches = rng.choice([0.0, 12.0, 50.0], 300)
-    can, rank = _lower_candidates(pairs, inside, reaches)  # type: ignore[arg-type]
-    assert (
-        can.tolist() == (inside[corridor] & (pairs.area * (1 + 1e-9) >= reaches[corridor])).tolist()
-    )
-    likely = np.where(can, np.minimum(pairs.area, pairs.overlap), -1.0)
+    can, rank = _lower_candidates(pairs, inside, reaches, inner)  # type: ignore[arg-type]
+    assert can.tolist() == (inside[corridor] & (most * (1 + 1e-9) >= reaches[corridor])).tolist()
+    likely = np.where(can, most, -1.0)
     for k in np.unique(corridor):
         rows = np.flatnonzero(corridor == k)
         order = rows[np.argsort(-likely[rows], kind="stable")]
         assert rank[order].tolist() == [0, 1, *[2] * len(rows)][: len(rows)]
+
+
+def test_pair_bounds_hold_the_area_inside_each_rectangle() -> None:
+    """Each polygon's area inside its corridor's rectangle (turned into the corridor's frame)
+    is at most its pair's bound, and equal to it where the bound says it is the area."""
+    from gardencity.toolkit import box_pairs
+    from gardencity.toolkit.corridor_bounds import _Frames, _Pairs
+
+    lines, half, corridors, green = _city(11)
+    dots = shapely.buffer(shapely.line_interpolate_point(lines, 0.5, normalized=True), 1.5)
+    green = np.concatenate([green[~shapely.is_empty(green)], dots])  # small ones, inside some
+    frames = _Frames(lines)
+    pairs = _Pairs(corridors, green, frames, box_pairs(corridors, green))
+    rng = np.random.default_rng(11)
+    lengths = shapely.length(lines)
+    n = len(lines)
+    low = np.stack([rng.uniform(-0.2, 0.3, n) * lengths, -half * rng.uniform(0.5, 1.5, n)], 1)
+    size = np.stack([lengths * rng.uniform(0.5, 1.0, n), half * rng.uniform(0.5, 3.0, n)], 1)
+    rects = np.concatenate([low, low + size], axis=1)
+    rows = np.arange(len(pairs.corridor))
+    most, known = pairs.bounds(rows, rects)
+    own = pairs.corridor
+    # the rectangles back in the world, each polygon's area inside its corridor's
+    corners = np.stack([rects[:, [0, 1]], rects[:, [2, 1]], rects[:, [2, 3]], rects[:, [0, 3]]], 1)
+    cos, sin = frames.cos[:, None], frames.sin[:, None]
+    x = frames.origin[:, None, 0] + corners[..., 0] * cos - corners[..., 1] * sin
+    y = frames.origin[:, None, 1] + corners[..., 0] * sin + corners[..., 1] * cos
+    world = shapely.polygons(np.stack([x, y], axis=2))
+    exact = shapely.area(shapely.intersection(green[pairs.other], world[own]))
+    assert (exact <= most * (1 + 1e-9) + 1e-6).all()
+    assert np.allclose(exact[known], most[known], rtol=1e-9, atol=1e-6)
+    assert 0 < known.sum() < len(known) and (most[known] > 0).any()
+    assert np.allclose(pairs.areas(rows, rects), exact, rtol=1e-9, atol=1e-6)
+
+
+def test_rectangles_inside_corridors_as_geos_finds_them() -> None:
+    """Rectangles about each corridor (turned into its frame): inside, crossing an edge,
+    beside it, around a hole (a road that loops onto itself) or across two parts."""
+    from gardencity.toolkit.corridor_bounds import _contain, _Frames
+
+    lines, half, corridors, _ = _city(23)
+    loop = shapely.LineString([(0, 0), (100, 0), (100, 100), (50, 100), (50, -50)])
+    loop = shapely.transform(loop, lambda c: c + ORIGIN)
+    lines = np.concatenate([lines, [loop, loop, loop]])
+    half = np.concatenate([half, [10.0, 10.0, 10.0]])
+    corridors = shapely.buffer(lines, half, cap_style="flat")
+    assert shapely.get_num_interior_rings(corridors[-1]) == 1
+    x, y = ORIGIN
+    two = [shapely.box(x, y - 10, x + 40, y + 10), shapely.box(x + 60, y - 10, x + 100, y + 10)]
+    corridors[-1] = shapely.multipolygons(two)
+    frames = _Frames(lines)
+    turned = frames.turned_xy(corridors)
+    rng = np.random.default_rng(23)
+    outside, inside = 0, 0
+    for _ in range(6):
+        n = len(lines)
+        low = np.stack([rng.uniform(-10, 120, n), rng.uniform(-25, 10, n)], 1)
+        rects = np.concatenate([low, low + rng.uniform(0.5, 60, (n, 2))], axis=1)
+        rows = np.flatnonzero(rng.random(n) < 0.9)
+        got = _contain(corridors, turned, rects, rows)
+        geoms = shapely.set_coordinates(np.array(corridors, dtype=object), turned[0])
+        expected = shapely.contains(geoms[rows], shapely.box(*rects[rows].T))
+        assert got.tolist() == expected.tolist()
+        inside += int(got.sum())
+        outside += int((~got).sum())
+    assert inside > 20 and outside > 20
+
+
+def test_spans_hold_their_corridors_and_fill_a_bent_ones_box_less() -> None:
+    from gardencity.toolkit.corridor_bounds import _Frames, _per_owner_bounds, _spans
+
+    lines, _, corridors, _ = _city(29)
+    loop = shapely.transform(
+        shapely.LineString([(0, 0), (100, 0), (100, 100), (50, 100), (50, -50)]),
+        lambda c: c + ORIGIN,
+    )
+    lines = np.concatenate([lines, [loop]])
+    corridors = np.concatenate([corridors, shapely.buffer([loop], 10.0, cap_style="flat")])
+    frames = _Frames(lines)
+    turned = frames.turned_xy(corridors)
+    outer = _per_owner_bounds(*turned, len(corridors))
+    chosen = np.arange(len(corridors)) % 3 != 1
+    spans = _spans(corridors, turned, outer, chosen, 5)
+    assert not np.stack(spans)[:, ~chosen].any()  # none for the others
+    # back in the world, the spans of a corridor cover it
+    cos, sin = frames.cos[:, None], frames.sin[:, None]
+    pieces = []
+    for rect in spans:
+        corners = np.stack([rect[:, [0, 1]], rect[:, [2, 1]], rect[:, [2, 3]], rect[:, [0, 3]]], 1)
+        x = frames.origin[:, None, 0] + corners[..., 0] * cos - corners[..., 1] * sin
+        y = frames.origin[:, None, 1] + corners[..., 0] * sin + corners[..., 1] * cos
+        pieces.append(shapely.polygons(np.stack([x, y], axis=2)))
+    held = shapely.union_all(np.stack(pieces, axis=1), axis=1)
+    left = shapely.area(shapely.difference(corridors, held))
+    assert (left[chosen] < 1e-6 * shapely.area(corridors[chosen])).all()
+    area = sum((r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1]) for r in spans)
+    box = (outer[:, 2] - outer[:, 0]) * (outer[:, 3] - outer[:, 1])
+    assert (area[chosen] <= box[chosen] * (1 + 1e-6)).all()
+    assert (area[chosen] < 0.97 * box[chosen]).mean() > 0.5

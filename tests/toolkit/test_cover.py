@@ -52,7 +52,7 @@ def test_areas_in_union_equal_one_overlay_for_bent_corridors() -> None:
     green = np.concatenate([strips, boxes, [shapely.Polygon()]])
     expected = shapely.area(shapely.intersection(corridors, shapely.union_all(green)))
     assert expected.max() > 0
-    got = areas_in_union(corridors, green, tile_m=300.0)
+    got = areas_in_union(corridors, green)
     assert np.allclose(got, expected, rtol=1e-9, atol=1e-6)
     assert areas_in_union(corridors[:0], green).tolist() == []
     assert areas_in_union(corridors[:2], green[:0]).tolist() == [0.0, 0.0]
@@ -174,27 +174,34 @@ def test_parts_on_a_tile_edge_are_cut_and_those_inside_kept_whole() -> None:
     )
 
 
-def test_areas_in_union_same_as_with_every_tile_unioned() -> None:
-    """Only the tiles the polygons meet are unioned: the areas are those, bit for bit, of
-    intersecting each polygon with every tile's union found by a tree of the unions."""
-    from gardencity.toolkit.overlap import _clip_to_rects, _tile_parts, _unions, areas_in_union
+def test_areas_in_union_same_as_each_polygon_with_the_union_of_its_clipped_neighbours() -> None:
+    """Each polygon's area, bit for bit, is that of its intersection with the union of the
+    others whose boxes meet its box, each clipped to that box; the same with the pairs passed
+    in (found once for several uses), and without an empty or a far polygon."""
+    from gardencity.toolkit import areas_in_union, box_pairs
 
     rng = np.random.default_rng(7)
     xy = rng.uniform(0, 4000, (900, 2)) + np.array([480_000.0, 3_790_000.0])
     green = shapely.buffer(shapely.points(xy), rng.uniform(5, 90, len(xy)), quad_segs=5)
+    green = np.concatenate([green, [shapely.Polygon()]])
     starts = xy[:40] + rng.uniform(-50, 50, (40, 2))
     lines = shapely.linestrings(
         np.stack([starts, starts + rng.uniform(-400, 400, (40, 2))], axis=1)
     )
     corridors = shapely.buffer(lines, 12.0, cap_style="flat")
-    near = np.unique(shapely.STRtree(green).query(corridors)[1])  # as areas_in_union takes
-    grid, boxes = _tile_parts(green[near], 300.0)
-    unions = _unions(grid)
-    assert np.array_equal(shapely.bounds(unions), boxes)  # each union's box, its pieces' box
-    poly_i, piece_i = shapely.STRtree(unions).query(corridors)
-    assert len(np.unique(piece_i)) < len(unions)  # some tiles meet no corridor
-    local = _clip_to_rects(unions[piece_i], shapely.bounds(corridors)[poly_i])
+    corridors[5] = shapely.box(0, 0, 10, 10)  # far from all the green
     expected = np.zeros(len(corridors))
-    np.add.at(expected, poly_i, shapely.area(shapely.intersection(corridors[poly_i], local)))
-    assert expected.max() > 0
-    assert np.array_equal(areas_in_union(corridors, green, tile_m=300.0), expected)
+    for k, corridor in enumerate(corridors):
+        box = shapely.bounds(corridor)
+        near = green[shapely.intersects(shapely.box(*box), shapely.envelope(green))]
+        parts = shapely.clip_by_rect(near, *box)
+        parts = parts[~shapely.is_empty(parts)]
+        if len(parts):
+            expected[k] = shapely.area(shapely.intersection(corridor, shapely.union_all(parts)))
+    assert expected.max() > 0 and expected[5] == 0.0
+    assert np.array_equal(areas_in_union(corridors, green), expected)
+    near = box_pairs(corridors, green)
+    assert not shapely.is_empty(green[near[1]]).any()
+    assert np.array_equal(areas_in_union(corridors, green, near=near), expected)
+    one_overlay = shapely.area(shapely.intersection(corridors, shapely.union_all(green)))
+    assert np.allclose(expected, one_overlay, rtol=1e-9, atol=1e-6)

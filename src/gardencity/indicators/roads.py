@@ -23,6 +23,7 @@ from gardencity.toolkit import (
     PixelMask,
     RunContext,
     areas_in_union,
+    box_pairs,
     corridor_cover_settled,
     district_of,
     per_zone,
@@ -376,12 +377,17 @@ def _corridor_green_ratio(
     reaches, below = np.full(len(first), -np.inf), np.full(len(first), np.inf)
     np.maximum.at(reaches, again, need + slack)
     np.minimum.at(below, again, need - slack)
+    near = box_pairs(corridor, green)  # one tree of the green for the bounds and the areas
     verdict = corridor_cover_settled(
-        lines[first], width[first] / 2.0, corridor, green, reaches, below
+        lines[first], width[first] / 2.0, corridor, green, reaches, below, near
     )
     exact = (verdict == 0) | (area == 0.0)
     covered = np.full(len(first), np.nan)
-    covered[exact] = areas_in_union(corridor[exact], green, tile_m=CORRIDOR_TILE_M)
+    measured = exact[near[0]]
+    position = np.cumsum(exact) - 1
+    covered[exact] = areas_in_union(
+        corridor[exact], green, near=(position[near[0][measured]], near[1][measured])
+    )
     settled = ~exact[again]  # every piece of a measured corridor follows its share
     return (covered / area)[again], settled, settled & (verdict[again] == 1)
 

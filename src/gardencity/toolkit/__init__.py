@@ -8,7 +8,8 @@ Everything here is public and documented; import from the package
   zone, the district of a feature;
 * :mod:`~gardencity.toolkit.cover`: ``TiledCover``, the union of many polygons tile by tile;
 * :mod:`~gardencity.toolkit.editable`: ``EditableCover``, a tiled union polygons join and leave;
-* :mod:`~gardencity.toolkit.overlap`: ``areas_in_union``, many small polygons inside a union;
+* :mod:`~gardencity.toolkit.overlap`: ``areas_in_union``, many small polygons inside a union,
+  and ``box_pairs``, the pairs of polygons whose boxes meet;
 * :mod:`~gardencity.toolkit.corridor_bounds`: ``red_line_corridors``, roads' red-line
   corridors, and ``corridor_cover_settled``, those surely more or less covered by a union
   than a threshold, from rectangle clips;
@@ -31,7 +32,7 @@ from gardencity.toolkit.classes import matches_classes
 from gardencity.toolkit.corridor_bounds import corridor_cover_settled, red_line_corridors
 from gardencity.toolkit.cover import TiledCover
 from gardencity.toolkit.editable import EditableCover, Tile, per_tile
-from gardencity.toolkit.overlap import areas_in_union
+from gardencity.toolkit.overlap import areas_in_union, box_pairs
 from gardencity.toolkit.rasters import (
     PixelMask,
     raster_class_counts,
@@ -73,6 +74,7 @@ __all__ = [
     "area_in_zones",
     "areas_in_union",
     "band_radius",
+    "box_pairs",
     "cell_table",
     "corridor_cover_settled",
     "coverage_result",

@@ -2,11 +2,14 @@
 
 Each corridor (a line buffered with flat ends) is turned so that its chord, the line from its
 first to its last point, runs along the x axis. In that frame, an axis-aligned rectangle holds
-the whole corridor (its bounding box), and a narrower one lies inside it (checked with GEOS's
-``contains``). Clipping the polygons to either rectangle walks each ring once (no overlay):
+the whole corridor (its bounding box), and a narrower one lies inside it (checked against the
+corridor's edges). Clipping the polygons to either rectangle walks each ring once (no overlay;
+a polygon's box, turned, spares the walk where it cannot matter):
 
 * the summed areas inside the outer rectangle bound the covered area from above (overlaps
   between the polygons are counted twice, and parts outside the corridor are counted too);
+  for the corridors that leaves open, the same inside spans of it along the chord, each as
+  high as the corridor within it (a bent corridor fills its box less);
 * the largest single area inside the inner rectangle bounds it from below.
 
 A measure that compares the covered share with a threshold needs the exact area only where the
@@ -20,7 +23,13 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from gardencity.toolkit.overlap import in_threads
+from gardencity.toolkit._ring_areas import (
+    RingVertices,
+    areas_in_bands,
+    coordinates,
+    ring_vertices,
+)
+from gardencity.toolkit.overlap import box_pairs, in_threads
 
 __all__ = ["corridor_cover_settled", "red_line_corridors"]
 
@@ -59,18 +68,11 @@ def red_line_corridors(lines: Objects, widths: Floats) -> tuple[Objects, Ints, I
     return corridors, first, np.asarray(again, dtype=np.intp).reshape(-1)
 
 
-def _coordinates(geoms: Objects) -> tuple[Floats, Ints]:
-    """The coordinates of ``geoms`` and the position of the geometry of each (as
-    ``get_coordinates(..., return_index=True)``, several times faster)."""
-    owner = np.repeat(np.arange(len(geoms)), shapely.get_num_coordinates(geoms))
-    return shapely.get_coordinates(geoms), owner
-
-
 class _Frames:
     """Per corridor: the chord's start point and direction (cosine, sine)."""
 
     def __init__(self, lines: Objects) -> None:
-        xy, owner = _coordinates(lines)
+        xy, owner = coordinates(lines)
         counts = np.bincount(owner, minlength=len(lines))
         last = np.cumsum(counts) - 1
         first = last - counts + 1
@@ -84,7 +86,7 @@ class _Frames:
 
     def turned_xy(self, geoms: Objects) -> tuple[Floats, Ints]:
         """The coordinates of ``geoms[k]`` in the frame of corridor ``k``, and whose each is."""
-        xy, owner = _coordinates(geoms)
+        xy, owner = coordinates(geoms)
         return self.to_frame(xy, self.origin[owner], self.cos[owner], self.sin[owner]), owner
 
     @staticmethod
@@ -147,21 +149,50 @@ def _contain(
 ) -> npt.NDArray[np.bool_]:
     """Whether each of ``corridors[rows]``, turned into its frame (``turned``: the coordinates
     of all the corridors in their frames, and the corridor of each), contains its rectangle
-    ``rects[rows]``. Two threads, each turning the corridors it checks."""
+    ``rects[rows]``: no edge of its rings meets the closed rectangle (their boxes do not meet,
+    or the rectangle lies on one side of the edge's line) and the rectangle's centre is inside
+    (an odd number of edges cross the line from the centre along x on its right)."""
     xy, owner = turned
-    counts = np.bincount(owner, minlength=len(corridors))
-    offsets = np.cumsum(counts) - counts  # the coordinates come corridor by corridor
-    out = np.zeros(len(rows), dtype=bool)
+    checked = np.zeros(len(corridors), dtype=bool)
+    checked[rows] = True
+    edge = np.flatnonzero(_edge_starts(corridors, owner) & checked[owner])
+    own = owner[edge]
+    x_low, x_high = rects[own, 0], rects[own, 2]
+    y_low, y_high = rects[own, 1], rects[own, 3]
+    x0, y0, x1, y1 = xy[edge, 0], xy[edge, 1], xy[edge + 1, 0], xy[edge + 1, 1]
+    near = (np.minimum(x0, x1) <= x_high) & (np.maximum(x0, x1) >= x_low)
+    near &= (np.minimum(y0, y1) <= y_high) & (np.maximum(y0, y1) >= y_low)
+    # of those, the edges with the rectangle's corners all on one side (a nanometre off
+    # their line, far beyond rounding) pass beside it
+    k = np.flatnonzero(near)
+    dx, dy = x1[k] - x0[k], y1[k] - y0[k]
+    margin = 1e-9 * np.hypot(dx, dy)
+    sides = [
+        dx * (cy - y0[k]) - dy * (cx - x0[k])
+        for cx in (x_low[k], x_high[k])
+        for cy in (y_low[k], y_high[k])
+    ]
+    left = np.logical_and.reduce([side > margin for side in sides])
+    right = np.logical_and.reduce([side < -margin for side in sides])
+    near[k[left | right]] = False
+    middle = (y_low + y_high) * 0.5
+    crosses = (y0 > middle) != (y1 > middle)
+    k = np.flatnonzero(crosses)  # where: beside the rectangle, well off its centre
+    at = x0[k] + (middle[k] - y0[k]) * ((x1[k] - x0[k]) / (y1[k] - y0[k]))
+    crosses[k] = at > (x_low[k] + x_high[k]) * 0.5
+    n = len(corridors)
+    touched = np.bincount(own, weights=near, minlength=n) > 0
+    crossings = np.bincount(own, weights=crosses, minlength=n).astype(np.int64)
+    return np.asarray((~touched & (crossings % 2 == 1))[rows], dtype=bool)
 
-    def check(part: slice) -> None:
-        chosen = rows[part]
-        n = counts[chosen]
-        points = np.arange(n.sum()) + np.repeat(offsets[chosen] - (np.cumsum(n) - n), n)
-        geoms = shapely.set_coordinates(np.array(corridors[chosen], dtype=object), xy[points])
-        out[part] = shapely.contains(geoms, shapely.box(*rects[chosen].T))
 
-    in_threads(check, len(rows))
-    return out
+def _edge_starts(polygons: Objects, owner: Ints) -> npt.NDArray[np.bool_]:
+    """Per coordinate of ``polygons`` (as :func:`coordinates` gives them, ``owner``: the
+    polygon of each): whether an edge starts there (all but each ring's last)."""
+    single = shapely.get_type_id(polygons) == shapely.GeometryType.POLYGON
+    if (single & (shapely.get_num_interior_rings(polygons) == 0)).all():
+        return np.append(owner[1:] == owner[:-1], False)  # one ring each
+    return ring_vertices(polygons)[1]
 
 
 def _valid(geoms: Objects) -> npt.NDArray[np.bool_]:
@@ -175,128 +206,19 @@ def _valid(geoms: Objects) -> npt.NDArray[np.bool_]:
     return out
 
 
-def _ring_vertices(polygons: Objects) -> tuple[Floats, npt.NDArray[np.bool_], Floats, Ints]:
-    """The ring vertices of ``polygons`` (x and y), whether an edge starts at each (all but
-    each ring's last), the weight of its ring (the sign that makes the ring's area positive
-    for a shell and negative for a hole), and the number of vertices of each polygon."""
-    if (shapely.get_type_id(polygons) == shapely.GeometryType.POLYGON).all():
-        parts, part_of = polygons, np.arange(len(polygons))  # no part to take apart
-    else:
-        parts, part_of = shapely.get_parts(polygons, return_index=True)
-    rings = shapely.get_rings(parts)
-    # the part of each ring (as get_rings(..., return_index=True), faster); an empty part
-    # has no ring
-    per_part = np.where(shapely.is_empty(parts), 0, shapely.get_num_interior_rings(parts) + 1)
-    ring_of = np.repeat(np.arange(len(parts)), per_part)
-    shell = np.r_[True, ring_of[1:] != ring_of[:-1]]
-    xy, owner = _coordinates(rings)
-    starts = np.r_[owner[1:] == owner[:-1], False]
-    # ∮ clamp(y) dx is minus the area for an anticlockwise ring
-    turn = np.where(shapely.is_ccw(rings), -1.0, 1.0) * np.where(shell, 1.0, -1.0)
-    counts = np.bincount(part_of[ring_of[owner]], minlength=len(polygons))
-    return xy, starts, turn[owner], counts
-
-
-class _Vertices:
-    """The ring vertices of the polygons asked for so far (:meth:`take`), as numbers: one
-    contiguous run per polygon (see :func:`_ring_vertices`)."""
-
-    def __init__(self, polygons: Objects) -> None:
-        self.polygons = polygons
-        self.first = np.zeros(len(polygons), dtype=np.intp)
-        self.count = np.zeros(len(polygons), dtype=np.intp)
-        self.taken = np.zeros(len(polygons), dtype=bool)
-        self.x, self.y, self.weight = np.empty(0), np.empty(0), np.empty(0)
-        self.starts = np.empty(0, dtype=bool)
-
-    def take(self, polygon: Ints) -> None:
-        """Make the vertices of ``polygon`` (positions in the polygons) available."""
-        wanted = np.zeros(len(self.polygons), dtype=bool)
-        wanted[polygon] = True
-        missing = np.flatnonzero(wanted & ~self.taken)
-        if not len(missing):
-            return
-        chunk = max(1024, len(missing) // 8)
-        built: dict[int, tuple[Floats, npt.NDArray[np.bool_], Floats, Ints]] = {}
-
-        def build(part: slice) -> None:
-            built[int(part.start)] = _ring_vertices(self.polygons[missing[part]])
-
-        in_threads(build, len(missing), chunk=chunk)
-        xy, starts, weight, counts = (
-            np.concatenate([built[k][i] for k in sorted(built)]) for i in range(4)
-        )
-        self.first[missing] = len(self.x) + np.cumsum(counts) - counts
-        self.count[missing] = counts
-        self.taken[missing] = True
-        self.x = np.concatenate([self.x, xy[:, 0]])
-        self.y = np.concatenate([self.y, xy[:, 1]])
-        self.starts = np.concatenate([self.starts, starts])
-        self.weight = np.concatenate([self.weight, weight])
-
-    def rows(self, polygon: Ints) -> tuple[Ints, Ints]:
-        """The vertices of each of ``polygon`` in turn, and the position in ``polygon`` of the
-        polygon of each."""
-        counts = self.count[polygon]
-        offsets = np.cumsum(counts) - counts
-        rows = np.arange(counts.sum()) - np.repeat(offsets - self.first[polygon], counts)
-        return rows, np.repeat(np.arange(len(polygon)), counts)
-
-
-def _band_integral(p: Floats, q: Floats, low: Floats, high: Floats) -> Floats:
-    """Mean of ``clip(y, low, high) - low`` for ``y`` running evenly from ``p`` to ``q``.
-
-    The run is cut where ``y`` meets ``low`` and ``high``; each piece is straight, so its mean
-    is the value at its middle. A cut point off by rounding costs at most a rounding unit of
-    ``y`` per unit of run (the integrand is continuous), however flat the run.
-    """
-    rise = q - p
-    flat = rise == 0.0
-    safe = np.where(flat, 1.0, rise)
-    a = np.where(flat, 0.0, np.clip((low - p) / safe, 0.0, 1.0))
-    b = np.where(flat, 0.0, np.clip((high - p) / safe, 0.0, 1.0))
-    a, b = np.minimum(a, b), np.maximum(a, b)
-    total = np.zeros_like(p)
-    for s0, s1 in ((0.0, a), (a, b), (b, 1.0)):
-        middle = p + (s0 + s1) * 0.5 * rise
-        total += (s1 - s0) * (np.clip(middle, low, high) - low)
-    return total
-
-
-def _areas_in_rectangles(
-    ends: tuple[Floats, Floats, Floats, Floats],
-    weight: Floats,
-    rects: Floats,
-    group: Ints,
-) -> Floats:
-    """Per group of edges (turned ends ``x0, y0, x1, y1``, each group with its rectangle
-    ``(xmin, ymin, xmax, ymax)`` in ``rects``): the weighted sum of ``∫ clamp(y) dx`` over each
-    edge's part within the rectangle's x range, ``y`` clamped to its y range: with the rings'
-    weights, the polygon's area inside the rectangle."""
-    x0, y0, x1, y1 = ends
-    x_low, x_high = rects[:, 0][group], rects[:, 2][group]
-    a = np.clip(x0, x_low, x_high)
-    b = np.clip(x1, x_low, x_high)
-    keep = np.flatnonzero(a != b)  # the others run outside the rectangle's x range
-    a, b, x0, y0, x1, y1 = a[keep], b[keep], x0[keep], y0[keep], x1[keep], y1[keep]
-    group = group[keep]
-    slope = (y1 - y0) / (x1 - x0)
-    p, q = y0 + (a - x0) * slope, y0 + (b - x0) * slope
-    found = (b - a) * _band_integral(p, q, rects[:, 1][group], rects[:, 3][group]) * weight[keep]
-    return np.asarray(np.bincount(group, weights=found, minlength=len(rects)), dtype=np.float64)
-
-
 class _Pairs:
     """Each corridor beside each polygon whose box meets its box, and the polygon's area inside
     a rectangle of the corridor's (from the ring edges: no clipped geometry is built)."""
 
-    def __init__(self, corridors: Objects, others: Objects, frames: _Frames) -> None:
-        self.corridor, self.other = shapely.STRtree(others).query(corridors)
+    def __init__(
+        self, corridors: Objects, others: Objects, frames: _Frames, near: tuple[Ints, Ints]
+    ) -> None:
+        self.corridor, self.other = near
         self.used = _present(self.other, len(others))
         position = np.zeros(len(others), dtype=np.intp)
         position[self.used] = np.arange(len(self.used))
         self.local = position[self.other]
-        self.vertices = _Vertices(others[self.used])
+        self.vertices = RingVertices(others[self.used])
         self.frames = frames
         self.area = shapely.area(others[self.used])
         # the area where the boxes of the corridor and the polygon overlap
@@ -304,6 +226,17 @@ class _Pairs:
         other_box = shapely.bounds(others[self.used])[self.local]
         low, high = np.maximum(box, other_box)[:, :2], np.minimum(box, other_box)[:, 2:]
         self.overlap = np.prod(np.clip(high - low, 0.0, None), axis=1)
+        self.turned_box = _turned_boxes(other_box, frames, self.corridor)
+
+    def bounds(self, rows: Ints, rects: Floats) -> tuple[Floats, npt.NDArray[np.bool_]]:
+        """For the pairs ``rows``: a bound from above on the polygon's area inside its
+        corridor's rectangle (its area, or that of its turned box inside the rectangle), and
+        whether that bound is the area itself (the box wholly inside or outside)."""
+        box, rect = self.turned_box[rows], rects[self.corridor[rows]]
+        low, high = np.maximum(box, rect)[:, :2], np.minimum(box, rect)[:, 2:]
+        meet = np.prod(np.clip(high - low, 0.0, None), axis=1)
+        within = (box[:, :2] >= rect[:, :2]).all(axis=1) & (box[:, 2:] <= rect[:, 2:]).all(axis=1)
+        return np.minimum(self.area[self.local[rows]], meet), within | (meet == 0.0)
 
     def areas(self, rows: Ints, rects: Floats) -> Floats:
         """For the pairs ``rows``: the area of the polygon inside its corridor's rectangle."""
@@ -319,18 +252,43 @@ class _Pairs:
             owner, polygon = self.corridor[rows[part]], self.local[rows[part]]
             vertex, pair = vertices.rows(polygon)
             counts = vertices.count[polygon]
-            origin = np.repeat(frames.origin[owner], counts, axis=0)
             cos, sin = np.repeat(frames.cos[owner], counts), np.repeat(frames.sin[owner], counts)
-            x, y = vertices.x[vertex] - origin[:, 0], vertices.y[vertex] - origin[:, 1]
-            turned_x, turned_y = x * cos + y * sin, y * cos - x * sin
-            edge = np.flatnonzero(vertices.starts[vertex])
-            ends = (turned_x[edge], turned_y[edge], turned_x[edge + 1], turned_y[edge + 1])
-            out[part] = _areas_in_rectangles(
-                ends, vertices.weight[vertex[edge]], rects[owner], pair[edge]
+            x = vertices.x[vertex] - np.repeat(frames.origin[owner, 0], counts)
+            y = vertices.y[vertex] - np.repeat(frames.origin[owner, 1], counts)
+            turned_x = x * cos + y * sin
+            # each edge's part within its rectangle's x range; the others add nothing
+            rect = rects[owner]
+            low, high = np.repeat(rect[:, 0], counts)[:-1], np.repeat(rect[:, 2], counts)[:-1]
+            a = np.minimum(np.maximum(turned_x[:-1], low), high)
+            b = np.minimum(np.maximum(turned_x[1:], low), high)
+            edge = np.flatnonzero(vertices.starts[vertex[:-1]] & (a != b))
+            end, turn = edge + 1, (cos[edge], sin[edge])
+            ends = (
+                turned_x[edge],
+                y[edge] * turn[0] - x[edge] * turn[1],
+                turned_x[end],
+                y[end] * turn[0] - x[end] * turn[1],
             )
+            group = pair[edge]
+            bands = (rect[group, 1], rect[group, 3])
+            weight = vertices.weight[vertex[edge]]
+            out[part] = areas_in_bands((a[edge], b[edge]), ends, weight, bands, group, len(owner))
 
         in_threads(chunk, len(rows), chunk=per_chunk)
         return out
+
+
+def _turned_boxes(boxes: Floats, frames: _Frames, owner: Ints) -> Floats:
+    """Each of ``boxes`` ``(xmin, ymin, xmax, ymax)`` turned into the frame of its corridor
+    ``owner``: the box of its turned corners, widened by a micrometre for the turn's rounding
+    (whatever the box holds, the turned box holds)."""
+    origin, cos, sin = frames.origin[owner], frames.cos[owner], frames.sin[owner]
+    corners = [
+        frames.to_frame(boxes[:, k], origin, cos, sin) for k in ([0, 1], [2, 1], [0, 3], [2, 3])
+    ]
+    x, y = np.stack([c[:, 0] for c in corners]), np.stack([c[:, 1] for c in corners])
+    gap = 1e-6
+    return np.stack([x.min(0) - gap, y.min(0) - gap, x.max(0) + gap, y.max(0) + gap], axis=1)
 
 
 def corridor_cover_settled(
@@ -340,6 +298,7 @@ def corridor_cover_settled(
     others: Objects,
     reaches: Floats,
     below: Floats,
+    near: tuple[Ints, Ints] | None = None,
 ) -> npt.NDArray[np.int8]:
     """Per corridor: 1 where its area inside the union of ``others`` surely reaches
     ``reaches``, -1 where it is surely less than ``below``, 0 where only an overlay tells.
@@ -347,6 +306,8 @@ def corridor_cover_settled(
     ``corridors`` are ``lines`` buffered by ``half_widths`` with flat ends (any polygons that
     hold those rectangles would do: the inner rectangle is checked, the outer is their box).
     Only valid polygons settle a corridor (an invalid one's area is not to be trusted).
+    ``near``: the corridors and ``others`` whose boxes meet, if already found
+    (:func:`~gardencity.toolkit.overlap.box_pairs`).
 
     Examples
     --------
@@ -363,10 +324,10 @@ def corridor_cover_settled(
     n = len(corridors)
     verdict = np.zeros(n, dtype=np.int8)
     others = np.asarray(others, dtype=object)
-    others = others[~shapely.is_empty(others)] if len(others) else others
     if n == 0:
         return verdict
-    if len(others) == 0:
+    near = box_pairs(corridors, others) if near is None else near
+    if len(near[0]) == 0:
         return np.where(below > 0.0, -1, np.where(reaches <= 0.0, 1, 0)).astype(np.int8)
     frames = _Frames(lines)
     corridor_xy, corridor_of = frames.turned_xy(corridors)
@@ -375,14 +336,17 @@ def corridor_cover_settled(
     rows = np.flatnonzero(inside)
     inside[rows] = _contain(corridors, (corridor_xy, corridor_of), inner, rows)
     inner[~inside] = 0.0
-    pairs = _Pairs(corridors, others, frames)
+    pairs = _Pairs(corridors, others, frames, near)
     # from below first (the inner rectangles, narrower, cut fewer edges), each corridor's
     # likeliest polygon first, then from above where that did not settle the corridor
     pair_lower = np.zeros(len(pairs.corridor))
-    can, rank = _lower_candidates(pairs, inside, reaches)
+    can, rank = _lower_candidates(pairs, inside, reaches, inner)
     for chosen in (rank == 0, rank == 1, rank >= 2):
         _settle_from_below(pairs, inner, can & chosen, reaches, verdict, pair_lower)
-    _settle_from_above(pairs, outer, below, verdict)
+    _settle_from_above(pairs, [outer], below, verdict)
+    # the rest again, each corridor in spans along its chord (a bent one fills its box less)
+    spans = _spans(corridors, (corridor_xy, corridor_of), outer, verdict == 0, 8)
+    _settle_from_above(pairs, spans, below, verdict)
     # what a verdict rests on must be valid polygons
     best = np.zeros(len(pairs.corridor), dtype=bool)
     best[_argmax_per(pairs.corridor, pair_lower)] = True
@@ -396,15 +360,16 @@ def corridor_cover_settled(
 
 
 def _lower_candidates(
-    pairs: _Pairs, inside: npt.NDArray[np.bool_], reaches: Floats
+    pairs: _Pairs, inside: npt.NDArray[np.bool_], reaches: Floats, inner: Floats
 ) -> tuple[npt.NDArray[np.bool_], Ints]:
-    """The pairs whose polygon may settle its corridor from below (only a polygon at least as
-    large as ``reaches`` can), and each pair's rank among its corridor's, likeliest first (the
-    largest overlap of boxes, capped by the polygon's area; equal ones in pair order): 0, 1,
-    or 2 for any further one."""
-    own, polygon_area = pairs.corridor, pairs.area[pairs.local]
-    can = inside[own] & (polygon_area * (1.0 + 1e-9) >= reaches[own])
-    likely = np.where(can, np.minimum(polygon_area, pairs.overlap), -1.0)
+    """The pairs whose polygon may settle its corridor from below (only one whose bound from
+    above inside the ``inner`` rectangle reaches ``reaches`` can), and each pair's rank among
+    its corridor's, likeliest first (the largest bound; equal ones in pair order): 0, 1, or 2
+    for any further one."""
+    own = pairs.corridor
+    most, _ = pairs.bounds(np.arange(len(own)), inner)
+    can = inside[own] & (most * (1.0 + 1e-9) >= reaches[own])
+    likely = np.where(can, most, -1.0)
     rank = np.full(len(own), 2, dtype=np.intp)
     best = _argmax_per(own, likely)
     rank[best] = 0
@@ -432,15 +397,54 @@ def _settle_from_below(
 
 
 def _settle_from_above(
-    pairs: _Pairs, outer: Floats, below: Floats, verdict: npt.NDArray[np.int8]
+    pairs: _Pairs, rects: list[Floats], below: Floats, verdict: npt.NDArray[np.int8]
 ) -> None:
     """Set ``verdict`` to -1 for the open corridors where the summed areas of the polygons
-    inside the outer rectangle stay under ``below``."""
+    inside the rectangles (``rects``: each a rectangle per corridor; together they hold it)
+    stay under ``below``."""
     rows = np.flatnonzero(verdict[pairs.corridor] == 0)
     upper = np.full(len(verdict), np.inf)
     upper[verdict == 0] = 0.0
-    np.add.at(upper, pairs.corridor[rows], pairs.areas(rows, outer))
+    for rect in rects:
+        most, known = pairs.bounds(rows, rect)
+        most[~known] = pairs.areas(rows[~known], rect)
+        np.add.at(upper, pairs.corridor[rows], most)
     verdict[upper < below] = -1
+
+
+def _spans(
+    corridors: Objects,
+    turned: tuple[Floats, Ints],
+    outer: Floats,
+    chosen: npt.NDArray[np.bool_],
+    k: int,
+) -> list[Floats]:
+    """For the ``chosen`` corridors (turned: their coordinates in their frames, and the
+    corridor of each): ``k`` rectangles that together hold each, its ``outer`` rectangle cut
+    into equal spans along x, each as high as the corridor's edges within it (a micrometre
+    more, for rounding); empty ones for the others."""
+    xy, owner = turned
+    edge = np.flatnonzero(_edge_starts(corridors, owner) & chosen[owner])
+    own = owner[edge]
+    x0, y0, x1, y1 = xy[edge, 0], xy[edge, 1], xy[edge + 1, 0], xy[edge + 1, 1]
+    upright = x0 == x1
+    slope = np.where(upright, 0.0, (y1 - y0) / np.where(upright, 1.0, x1 - x0))
+    width = (outer[:, 2] - outer[:, 0]) / k
+    out = []
+    for j in range(k):
+        low = outer[:, 0] + j * width
+        high = outer[:, 2] if j == k - 1 else low + width
+        a = np.maximum(np.minimum(x0, x1), low[own])
+        b = np.minimum(np.maximum(x0, x1), high[own])
+        met = a <= b
+        ya = np.where(upright, y0, y0 + (a - x0) * slope)[met]
+        yb = np.where(upright, y1, y0 + (b - x0) * slope)[met]
+        bottom, top = np.full(len(outer), np.inf), np.full(len(outer), -np.inf)
+        np.minimum.at(bottom, own[met], np.minimum(ya, yb))
+        np.maximum.at(top, own[met], np.maximum(ya, yb))
+        rect = np.stack([low - 1e-6, bottom - 1e-6, high + 1e-6, top + 1e-6], axis=1)
+        out.append(np.where((chosen & (bottom <= top))[:, None], rect, 0.0))
+    return out
 
 
 def _present(values: Ints, n: int) -> Ints:

@@ -9,9 +9,10 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-__all__ = ["areas_in_union", "in_threads", "intersections"]
+__all__ = ["areas_in_union", "box_pairs", "in_threads", "intersections"]
 
 Objects = npt.NDArray[np.object_]
+Ints = npt.NDArray[np.intp]
 
 
 def _clip_to_rects(geoms: Objects, rects: npt.NDArray[np.float64]) -> Objects:
@@ -57,37 +58,27 @@ def intersections(a: Objects, b: Objects) -> Objects:
     return out
 
 
-def _tile_parts(polygons: Objects, tile_m: float) -> tuple[Objects, npt.NDArray[np.float64]]:
-    """``polygons`` cut into square tiles of ``tile_m`` (anchored at the CRS origin): per tile
-    that holds any, a row of its pieces (padded with None), and their bounding box."""
-    bounds = shapely.bounds(polygons)
-    lo = np.floor(bounds[:, :2] / tile_m).astype(np.int64)
-    hi = np.floor(bounds[:, 2:] / tile_m).astype(np.int64)
-    nx, ny = hi[:, 0] - lo[:, 0] + 1, hi[:, 1] - lo[:, 1] + 1
-    owner = np.repeat(np.arange(len(polygons)), nx * ny)
-    rank = np.arange(len(owner)) - np.repeat(np.cumsum(nx * ny) - nx * ny, nx * ny)
-    tx = lo[owner, 0] + rank % nx[owner]
-    ty = lo[owner, 1] + rank // nx[owner]
-    parts: Objects = polygons[owner]
-    cut = (nx[owner] > 1) | (ny[owner] > 1)
-    x0, y0 = tx[cut] * tile_m, ty[cut] * tile_m
-    parts[cut] = _clip_to_rects(parts[cut], np.stack([x0, y0, x0 + tile_m, y0 + tile_m], 1))
-    keep = shapely.area(parts) > 0
-    tx, ty, parts = tx[keep], ty[keep], parts[keep]
-    if len(parts) == 0:
-        return np.empty((0, 1), dtype=object), np.empty((0, 4))
-    order = np.lexsort((ty, tx))
-    tx, ty, parts = tx[order], ty[order], parts[order]
-    first = np.flatnonzero(np.r_[True, (np.diff(tx) != 0) | (np.diff(ty) != 0)])
-    count = np.diff(np.r_[first, len(parts)])
-    grid = np.full((len(first), int(count.max())), None, dtype=object)
-    grid[
-        np.repeat(np.arange(len(first)), count), np.arange(len(parts)) - np.repeat(first, count)
-    ] = parts
-    bounds = shapely.bounds(parts)
-    low = np.minimum.reduceat(bounds[:, :2], first, axis=0)
-    high = np.maximum.reduceat(bounds[:, 2:], first, axis=0)
-    return grid, np.concatenate([low, high], axis=1)
+def box_pairs(polygons: Objects, others: Objects) -> tuple[Ints, Ints]:
+    """The pairs of ``polygons`` and non-empty ``others`` whose boxes meet: their positions,
+    in the order of ``STRtree(others).query(polygons)``."""
+    polygon, other = shapely.STRtree(others).query(polygons)
+    empty = shapely.is_empty(others)
+    if empty.any():
+        keep = ~empty[other]
+        polygon, other = polygon[keep], other[keep]
+    return np.asarray(polygon, dtype=np.intp), np.asarray(other, dtype=np.intp)
+
+
+def _per_row(values: Objects, row: Ints, n: int) -> Objects:
+    """``values`` laid out in ``n`` rows, each value in its ``row`` (in their order), padded
+    with None."""
+    counts = np.bincount(row, minlength=n)
+    order = np.argsort(row, kind="stable")
+    grid = np.full((n, max(1, int(counts.max(initial=0)))), None, dtype=object)
+    grid[row[order], np.arange(len(row)) - np.repeat(np.cumsum(counts) - counts, counts)] = values[
+        order
+    ]
+    return grid
 
 
 def _unions(grid: Objects) -> Objects:
@@ -102,15 +93,15 @@ def _unions(grid: Objects) -> Objects:
 
 
 def areas_in_union(
-    polygons: Objects, others: Objects, *, tile_m: float = 300.0
+    polygons: Objects, others: Objects, *, near: tuple[Ints, Ints] | None = None
 ) -> npt.NDArray[np.float64]:
     """Area of each of ``polygons`` inside the union of ``others`` (overlaps counted once).
 
-    Only the ``others`` near a polygon are used. They are cut into square tiles of ``tile_m``
-    and unioned tile by tile (the tiles a polygon meets, two threads); each polygon is
-    then intersected with the tile unions it meets, each first clipped to the polygon's
-    bounding box, so every overlay is small. Exact as GEOS's overlays are (the same area as one
-    ``intersection(polygon, union_all(others))`` up to rounding, a few units in the 12th
+    Only the ``others`` whose boxes meet a polygon's are used (``near``: those pairs, as
+    :func:`box_pairs` finds them, if already known). They are clipped to the polygon's box,
+    the clipped parts unioned polygon by polygon and the polygon intersected with that union
+    (two threads), so every overlay is small. Exact as GEOS's overlays are (the same area as
+    one ``intersection(polygon, union_all(others))`` up to rounding, a few units in the 12th
     digit).
 
     Examples
@@ -118,7 +109,7 @@ def areas_in_union(
     >>> corridors = np.array([shapely.box(0, 0, 100, 20), shapely.box(0, 100, 100, 120)])
     >>> green = np.array([shapely.box(0, 5, 60, 15), shapely.box(40, 5, 100, 15),
     ...     shapely.box(500, 500, 600, 600)])
-    >>> areas_in_union(corridors, green, tile_m=50.0).tolist()
+    >>> areas_in_union(corridors, green).tolist()
     [1000.0, 0.0]
     """
     polygons = np.asarray(polygons, dtype=object)
@@ -126,27 +117,16 @@ def areas_in_union(
     out = np.zeros(len(polygons))
     if len(polygons) == 0 or len(others) == 0:
         return out
-    near = np.unique(shapely.STRtree(others).query(polygons)[1])
-    near = near[~shapely.is_empty(others[near])]
-    grid, boxes = _tile_parts(others[near], tile_m)
-    if len(boxes) == 0:
-        return out
-    # a tile's union has the bounding box of its pieces: a tree of the boxes finds the tiles
-    # each polygon meets, as a tree of the unions would (in the same order), and only those
-    # tiles are unioned
-    poly_i, piece_i = shapely.STRtree(shapely.box(*boxes.T)).query(polygons)
-    needed, again = np.unique(piece_i, return_inverse=True)
-    pieces = _unions(grid[needed])
-    if not np.array_equal(shapely.bounds(pieces), boxes[needed]):  # never seen; to be sure
-        pieces = _unions(grid)
-        poly_i, piece_i = shapely.STRtree(pieces).query(polygons)
-        again = piece_i
-    local = _clip_to_rects(pieces[again.ravel()], shapely.bounds(polygons)[poly_i])
-    areas = np.zeros(len(poly_i))
+    polygon, other = box_pairs(polygons, others) if near is None else near
+    parts = _clip_to_rects(others[other], shapely.bounds(polygons)[polygon])
+    keep = ~shapely.is_empty(parts)
+    polygon, parts = polygon[keep], parts[keep]
+    has_parts = np.bincount(polygon, minlength=len(polygons)) > 0
+    unions = _unions(_per_row(parts, (np.cumsum(has_parts) - 1)[polygon], int(has_parts.sum())))
+    met = np.flatnonzero(has_parts)
 
     def intersect(rows: slice) -> None:
-        areas[rows] = shapely.area(shapely.intersection(polygons[poly_i[rows]], local[rows]))
+        out[met[rows]] = shapely.area(shapely.intersection(polygons[met[rows]], unions[rows]))
 
-    in_threads(intersect, len(poly_i))
-    np.add.at(out, poly_i, areas)
+    in_threads(intersect, len(met))
     return out
