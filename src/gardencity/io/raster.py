@@ -88,6 +88,23 @@ class Raster:
         """The pixel values at ``(rows, cols)`` (all inside the raster)."""
         return self.array[rows, cols]
 
+    @property
+    def block_rows(self) -> int:
+        """Rows of the blocks the raster is stored in (1 in memory): strips of a multiple of
+        it, starting on one, decompress each block of a file once."""
+        return 1
+
+    def strip_rows(self, pixels: int) -> int:
+        """Rows of a strip of about ``pixels`` pixels (at least one block), a whole number of
+        blocks.
+
+        >>> from pyproj import CRS
+        >>> Raster(np.zeros((10, 4)), Affine.identity(), CRS.from_epsg(4547)).strip_rows(9)
+        2
+        """
+        rows = max(1, pixels // max(1, self.shape[1]))
+        return max(self.block_rows, rows // self.block_rows * self.block_rows)
+
     def thinned(self, step: int, strip_rows: int = 1024) -> np.ndarray:
         """Every ``step``-th pixel of every ``step``-th row (``array[::step, ::step]``), read
         strip by strip: memory is one strip of about ``strip_rows`` rows and the result.
@@ -160,6 +177,10 @@ class RasterFile(Raster):
     @property
     def dtype(self) -> np.dtype[Any]:
         return self._dtype
+
+    @property
+    def block_rows(self) -> int:
+        return self._block[0]
 
     @cached_property
     def array(self) -> np.ndarray:
