@@ -107,15 +107,17 @@ class Raster:
 
     def thinned(self, step: int, strip_rows: int = 1024) -> np.ndarray:
         """Every ``step``-th pixel of every ``step``-th row (``array[::step, ::step]``), read
-        strip by strip: memory is one strip of about ``strip_rows`` rows and the result.
+        strip by strip: memory is one strip of about ``strip_rows`` rows (whole blocks of the
+        file) and the result.
 
         >>> from pyproj import CRS
         >>> r = Raster(np.arange(20).reshape(4, 5), Affine.identity(), CRS.from_epsg(4547))
         >>> r.thinned(2, strip_rows=1).tolist()
         [[0, 2, 4], [10, 12, 14]]
         """
-        rows = step * max(1, strip_rows // step)  # strips start on a kept row
-        parts = [block[::step, ::step].copy() for _, block in self.strips(rows)]  # not views
+        rows = self.strip_rows(strip_rows * self.shape[1])  # whole blocks, each read once
+        parts = [block[-start % step :: step, ::step].copy()  # every kept row, not views
+                 for start, block in self.strips(rows)]  # fmt: skip
         return np.concatenate(parts) if parts else self.read(0, 0)[:, ::step]
 
 
