@@ -8,6 +8,9 @@ For each size, every figure a median of ``--repeat`` runs, each in a fresh proce
 * ``assess_cli_s`` and ``assess_cli_peak_rss_mb``: ``python -m gardencity assess`` end to end
   (scorecard.json, diagnostics.gpkg, report.html), its wall time and peak memory, and its
   ratio to the floor (``assess_to_floor``), measured side by side in the same sitting;
+* ``floor_cpu_s``, ``assess_cli_cpu_s``: their CPU seconds, and ``floor_runq_wait_s``,
+  ``assess_cli_runq_wait_s``: the seconds their threads waited for a core (summed over the
+  threads), which is where the wall time beyond the CPU time goes on a loaded machine;
 * ``whatif_setup_s`` (the what-if engine built after an assessment held in memory),
   ``whatif_evaluate_s`` (a park drawn, the indicators decided, the park taken out again) and
   ``whatif_fresh_s`` (a fresh process answering its first what-if from the state the
@@ -25,6 +28,7 @@ machine's core count. Sizes and repeats::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -108,9 +112,13 @@ def _generated(size: str) -> dict[str, Any]:
     return figures
 
 
+_LAST_RUNQ_WAIT_S: list[float] = [0.0]
+
+
 def _run_measured(command: list[str]) -> tuple[float, float, str, float]:
     """Wall seconds, peak memory (MB), stdout and CPU seconds (user + system) of ``command``
-    with the processes it starts: CPU time is the steadier figure on a shared machine. The
+    with the processes it starts: CPU time is the steadier figure on a shared machine (the
+    seconds its threads waited for a core are kept in ``_LAST_RUNQ_WAIT_S``). The
     peak is the larger of the process's own peak RSS and the highest sum of RSS over the
     process and its descendants (sampled every 20 ms), so work handed to a worker process
     still counts."""
@@ -122,6 +130,7 @@ def _run_measured(command: list[str]) -> tuple[float, float, str, float]:
         _, status, usage = os.wait4(process.pid, 0)  # with its waited-for descendants
         wall = time.perf_counter() - started
         tree_peak.stop()
+        _LAST_RUNQ_WAIT_S[:] = [tree_peak.runq_wait_s]
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -133,12 +142,15 @@ def _run_measured(command: list[str]) -> tuple[float, float, str, float]:
 
 
 class _TreePeak:
-    """The highest total PSS of a process and its descendants, sampled on a thread."""
+    """The highest total PSS of a process and its descendants, sampled on a thread, and the
+    time their threads waited for a core (``runq_wait_s``, from /proc/<pid>/task/*/schedstat
+    where Linux keeps it): on a loaded machine, the wall time that is not CPU time."""
 
     def __init__(self, pid: int, every_s: float = 0.02) -> None:
         import threading
 
         self.pid, self.every_s, self.peak_bytes = pid, every_s, 0
+        self._waits: dict[str, int] = {}  # nanoseconds each thread waited, as last read
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -148,6 +160,10 @@ class _TreePeak:
     def stop(self) -> None:
         self._done.set()
         self._thread.join()
+
+    @property
+    def runq_wait_s(self) -> float:
+        return sum(self._waits.values()) / 1e9
 
     def _sample(self) -> None:
         import psutil
@@ -161,10 +177,17 @@ class _TreePeak:
             try:
                 for proc in [root, *root.children(recursive=True)]:
                     total += proc.memory_full_info().pss
+                    self._read_waits(proc.pid)
             except psutil.NoSuchProcess:  # one ended between the listing and the reading
                 pass
             self.peak_bytes = max(self.peak_bytes, total)
             self._done.wait(self.every_s)
+
+    def _read_waits(self, pid: int) -> None:
+        for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+            # the thread may have ended, or the kernel keep no schedstat
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                self._waits[f"{pid}/{stat.parent.name}"] = int(stat.read_text().split()[1])
 
 
 def _median(values: list[float]) -> float:
@@ -179,15 +202,19 @@ def measure_size(size: str, repeat: int, whatif: bool) -> dict[str, Any]:
     peaks: list[float] = []
     floor_cpu: list[float] = []
     cpus: list[float] = []
+    floor_waits: list[float] = []  # seconds the threads waited for a core, summed
+    waits: list[float] = []
     out_dir = Path(tempfile.mkdtemp(prefix=f"assess-{size}-"))
     try:
         for _ in range(repeat):  # alternated, so both see the same load on the machine
             floor = _run_measured([python, "-c", FLOOR_SCRIPT, str(city)])
             floors.append(floor[0])
             floor_cpu.append(floor[3])
+            floor_waits.append(_LAST_RUNQ_WAIT_S[0])
             wall, peak, _, cpu = _run_measured(
                 [python, "-m", "gardencity", "assess", str(city), "--out", str(out_dir)]
             )
+            waits.append(_LAST_RUNQ_WAIT_S[0])
             walls.append(wall)
             peaks.append(peak)
             cpus.append(cpu)
@@ -203,7 +230,15 @@ def measure_size(size: str, repeat: int, whatif: bool) -> dict[str, Any]:
         "floor_cpu_s": _median(floor_cpu),
         "assess_cli_cpu_s": _median(cpus),
         "assess_to_floor_cpu": round(statistics.median(cpus) / statistics.median(floor_cpu), 2),
-        "runs": {"floor_s": floors, "assess_cli_s": walls, "floor_cpu_s": floor_cpu, "cpu_s": cpus},
+        "floor_runq_wait_s": _median(floor_waits),
+        "assess_cli_runq_wait_s": _median(waits),
+        "runs": {
+            "floor_s": floors,
+            "assess_cli_s": walls,
+            "floor_cpu_s": floor_cpu,
+            "cpu_s": cpus,
+            "runq_wait_s": waits,
+        },
     }
     if whatif:
         result.update(_measure_whatif(size, repeat))
@@ -301,6 +336,8 @@ def main(sizes: list[str], repeat: int, whatif: bool) -> None:
     for size in sizes:
         if size == "XL":  # generated once and measured; the what-if is measured on L
             city = _generated(size)
+            if "generate" not in city and "generate" in sized.get(size, {}):
+                city = {"generate": sized[size]["generate"], **city}  # generated earlier
             sized[size] = {"repeat": repeat, **city, **measure_size(size, repeat, False)}
         else:
             _city(size)  # generated once, outside the timed runs

@@ -46,3 +46,26 @@ def test_canopy_values_counted_by_another_process_give_the_same_problems(
         ws = Workspace.open(city)
         beside = validate_setup.start_raster_content_problems(ws, pool)()
     assert beside == here
+
+
+def test_a_value_first_met_in_a_later_strip_is_counted_exactly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Strips are counted by comparison with the values met before; a strip holding a value
+    not met before is counted in full, so every value's count is exact."""
+    from affine import Affine
+    from pyproj import CRS
+
+    from gardencity.io.raster import Raster
+
+    rng = np.random.default_rng(3)
+    array = rng.integers(0, 3, (120, 50), dtype=np.uint8)
+    array[70, 7] = 9  # first met in the eighth strip
+    array[100:, :] = 255  # nodata: not counted
+    array[110, 3] = 200
+    raster = Raster(array, Affine(1, 0, 0, 0, -1, 120), CRS.from_epsg(4547), nodata=255)
+    monkeypatch.setattr(validate_setup, "_COUNT_STRIP_PIXELS", 500)  # ten rows a strip
+    values, counts = validate_setup._value_counts(raster)
+    expected, expected_counts = np.unique(array[array != 255], return_counts=True)
+    assert values.tolist() == expected.tolist() == [0, 1, 2, 9, 200]
+    assert counts.tolist() == expected_counts.tolist()

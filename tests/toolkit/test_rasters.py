@@ -68,3 +68,43 @@ def test_class_counts_inside_and_across_zone_edges_match_pixel_centres() -> None
         expected = [inside.sum(), *((values[inside] == v).sum() for v in (1, 3)), 0]
         assert got.loc[zone].tolist() == expected, zone
     assert got.loc["built_up_area", "valid"] > 1_000_000 and got.loc["far", "valid"] == 0
+
+
+def test_class_counts_of_a_tiled_file_match_rasterising_each_whole_zone(tmp_path: Path) -> None:
+    """Read from a tiled file strip by strip, with zones whose edges wiggle through many
+    column chunks, run along pixel edges and through pixel centres, and chunks wholly inside
+    two zones at once (counted once for both): the counts are those of rasterising each whole
+    zone over the whole raster, pixel for pixel."""
+    from rasterio.features import geometry_mask
+
+    rng = np.random.default_rng(5)
+    rows, cols = 700, 5300
+    array = rng.integers(0, 4, (rows, cols), dtype=np.uint8)
+    array[rng.random((rows, cols)) < 0.03] = 255
+    transform = Affine(1.0, 0, 480_000.0, 0, -1.0, 3_790_000.0)
+    path = tmp_path / "canopy.tif"
+    profile = {"driver": "GTiff", "height": rows, "width": cols, "count": 1, "dtype": "uint8",
+               "crs": CRS.from_epsg(4548), "transform": transform, "nodata": 255,
+               "tiled": True, "blockxsize": 128, "blockysize": 128}  # fmt: skip
+    with rasterio.open(path, "w", **profile) as out:
+        out.write(array, 1)
+    raster = read_raster(path, in_memory=False)
+    x0, y1 = 480_000.0, 3_790_000.0
+    xs = np.linspace(x0 + 2600.0, x0 + 2700.0, 400) + rng.uniform(-40, 40, 400)
+    wiggle = list(zip(xs, np.linspace(y1 + 10, y1 - rows - 10, 400), strict=True))
+    west = shapely.Polygon([(x0 - 10, y1 + 10), *wiggle, (x0 - 10, y1 - rows - 10)])
+    city = shapely.box(x0 + 3.0, y1 - 650.5, x0 + 5250.0, y1 - 20.0)  # pixel edges, centres
+    diagonal = shapely.Polygon([(x0 + 1000.5, y1 - 100.5), (x0 + 4800.5, y1 - 600.5),
+                                (x0 + 1000.5, y1 - 600.5)])  # fmt: skip
+    zones = gpd.GeoDataFrame(
+        index=["built_up_area", "west", "diagonal", "far"],
+        geometry=[city, west, diagonal, shapely.box(x0 - 900, y1 - 50, x0 - 100, y1)],
+        crs=4548,
+    )
+    got = raster_class_counts(raster, zones, [1, 2, 3], strip_rows=256)
+    assert "array" not in raster.__dict__  # read by strips
+    for zone, geom in zones.geometry.items():
+        inside = geometry_mask([geom], (rows, cols), transform, invert=True) & (array != 255)
+        expected = [inside.sum(), *((inside & (array == v)).sum() for v in (1, 2, 3))]
+        assert got.loc[zone].tolist() == expected, zone
+    assert got.loc["west", "valid"] > 1_000_000 and got.loc["far", "valid"] == 0

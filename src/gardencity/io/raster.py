@@ -88,17 +88,36 @@ class Raster:
         """The pixel values at ``(rows, cols)`` (all inside the raster)."""
         return self.array[rows, cols]
 
+    @property
+    def block_rows(self) -> int:
+        """Rows of the blocks the raster is stored in (1 in memory): strips of a multiple of
+        it, starting on one, decompress each block of a file once."""
+        return 1
+
+    def strip_rows(self, pixels: int) -> int:
+        """Rows of a strip of about ``pixels`` pixels (at least one block), a whole number of
+        blocks.
+
+        >>> from pyproj import CRS
+        >>> Raster(np.zeros((10, 4)), Affine.identity(), CRS.from_epsg(4547)).strip_rows(9)
+        2
+        """
+        rows = max(1, pixels // max(1, self.shape[1]))
+        return max(self.block_rows, rows // self.block_rows * self.block_rows)
+
     def thinned(self, step: int, strip_rows: int = 1024) -> np.ndarray:
         """Every ``step``-th pixel of every ``step``-th row (``array[::step, ::step]``), read
-        strip by strip: memory is one strip of about ``strip_rows`` rows and the result.
+        strip by strip: memory is one strip of about ``strip_rows`` rows (whole blocks of the
+        file) and the result.
 
         >>> from pyproj import CRS
         >>> r = Raster(np.arange(20).reshape(4, 5), Affine.identity(), CRS.from_epsg(4547))
         >>> r.thinned(2, strip_rows=1).tolist()
         [[0, 2, 4], [10, 12, 14]]
         """
-        rows = step * max(1, strip_rows // step)  # strips start on a kept row
-        parts = [block[::step, ::step].copy() for _, block in self.strips(rows)]  # not views
+        rows = self.strip_rows(strip_rows * self.shape[1])  # whole blocks, each read once
+        parts = [block[-start % step :: step, ::step].copy()  # every kept row, not views
+                 for start, block in self.strips(rows)]  # fmt: skip
         return np.concatenate(parts) if parts else self.read(0, 0)[:, ::step]
 
 
@@ -160,6 +179,10 @@ class RasterFile(Raster):
     @property
     def dtype(self) -> np.dtype[Any]:
         return self._dtype
+
+    @property
+    def block_rows(self) -> int:
+        return self._block[0]
 
     @cached_property
     def array(self) -> np.ndarray:

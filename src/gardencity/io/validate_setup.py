@@ -183,15 +183,28 @@ def _value_counts(raster: Raster) -> tuple[np.ndarray, np.ndarray]:
     dtype = raster.dtype
     if np.issubdtype(dtype, np.unsignedinteger) and dtype.itemsize <= 2:
         counts = np.zeros(1 << (8 * dtype.itemsize), dtype=np.int64)
-        rows = max(1, _COUNT_STRIP_PIXELS // max(1, raster.shape[1]))
+        rows = raster.strip_rows(_COUNT_STRIP_PIXELS)  # whole blocks: each decompressed once
         for _, strip in raster.strips(rows):
-            counts += np.bincount(strip.ravel(), minlength=len(counts))
+            _count_strip(strip, counts)
         if raster.nodata is not None and 0 <= raster.nodata < len(counts):
             counts[int(raster.nodata)] = 0
         values = np.flatnonzero(counts)
         return values, counts[values]
     values, counts = np.unique(_valid_pixels(raster), return_counts=True)
     return values, counts
+
+
+def _count_strip(strip: np.ndarray, counts: np.ndarray) -> None:
+    """Add the pixels of each value in ``strip`` to ``counts``: the values already seen are
+    counted one comparison each (a class raster holds a handful), the strip is bincounted
+    (eight bytes a pixel) only where it holds a value not seen before."""
+    seen = np.flatnonzero(counts)
+    if 0 < len(seen) <= 8:
+        found = [np.count_nonzero(strip == value) for value in seen]
+        if sum(found) == strip.size:
+            counts[seen] += found
+            return
+    counts += np.bincount(strip.ravel(), minlength=len(counts))
 
 
 def _canopy_problems(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -171,60 +172,123 @@ def raster_class_counts(
     left, right = min(windows[i][2] for i in used), max(windows[i][3] for i in used)
     geoms = zones.geometry.to_numpy()
     shapely.prepare(geoms)
+    # strips of whole blocks of the file, each block decompressed once
+    rows = max(raster.block_rows, strip_rows // raster.block_rows * raster.block_rows)
+    first = top // raster.block_rows * raster.block_rows
     # one pass over the raster in strips; every zone counted over its own columns in each
-    for start, strip in raster.strips(strip_rows, top, bottom, left, right):
-        stop = start + strip.shape[0]
+    for start, strip in _read_ahead(raster.strips(rows, first, bottom, left, right)):
+        chunks = _StripChunks(raster, strip, start, left, values)
         for i in used:
             r0, r1, c0, c1 = windows[i]
-            a, b = max(r0, start), min(r1, stop)
-            if b <= a:
-                continue
-            block = strip[a - start : b - start, c0 - left : c1 - left]
-            counts[i] += _block_counts(raster, geoms[i], block, a, c0, values)
+            a, b = max(r0, start), min(r1, chunks.stop)
+            if b > a:
+                counts[i] += chunks.counts_in(geoms[i], a, b, c0, c1)
     return pd.DataFrame(counts, index=zones.index, columns=["valid", *values])
 
 
-_CHUNK_COLS = 1024  # columns of a block judged at once: wholly inside the zone, or rasterised
+def _read_ahead(strips: Iterator[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray]]:
+    """The strips of ``strips``, the next one read on a thread while the caller counts this
+    one (reading a file's strip releases the interpreter): two strips in memory at most."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(next, strips, None)
+        while (strip := ahead.result()) is not None:
+            ahead = pool.submit(next, strips, None)
+            yield strip
 
 
-def _block_counts(
-    raster: Raster,
-    geom: shapely.Geometry,
-    block: np.ndarray,
-    row0: int,
-    col0: int,
-    values: list[int],
-) -> npt.NDArray[np.int64]:
-    """Class counts of ``block`` (rows from ``row0``, columns from ``col0``) inside ``geom``.
+_CHUNK_COLS = 1024  # columns of a chunk judged at once: wholly inside a zone, or not
 
-    Runs of column chunks wholly inside the zone, a pixel to spare on every side, are counted
-    as they are; the others are rasterised (the same pixels: every centre there is inside).
-    """
-    t = raster.transform
-    rows, width = block.shape
-    starts = np.arange(0, width, _CHUNK_COLS)
-    stops = np.minimum(starts + _CHUNK_COLS, width)
-    whole = np.zeros(len(starts), dtype=bool)
-    if t.b == 0 and t.d == 0:
-        xs0, xs1 = t.c + (col0 + starts - 1) * t.a, t.c + (col0 + stops + 1) * t.a
-        y0, y1 = t.f + (row0 - 1) * t.e, t.f + (row0 + rows + 1) * t.e
-        boxes = shapely.box(np.minimum(xs0, xs1), min(y0, y1), np.maximum(xs0, xs1), max(y0, y1))
-        whole = shapely.contains_properly(geom, boxes)
-    total = np.zeros(1 + len(values), dtype=np.int64)
-    breaks = np.flatnonzero(np.diff(whole)) + 1
-    for first, last in zip(np.r_[0, breaks], np.r_[breaks, len(starts)], strict=True):
-        chunk = block[:, starts[first] : stops[last - 1]]
-        inside = None
-        if not whole[first]:
-            inside = features.rasterize(
-                [(geom, 1)],
-                out_shape=chunk.shape,
-                transform=t @ Affine.translation(col0 + starts[first], row0),
-                fill=0,
-                dtype=np.uint8,
-            ).view(bool)
-        total += _class_counts(chunk, inside, raster.nodata, values)
-    return total
+
+class _StripChunks:
+    """Class counts of a strip's pixels inside zones, by chunks of columns on one grid for
+    every zone (multiples of ``_CHUNK_COLS``), so that a chunk wholly inside two zones (the
+    built-up area and its district) is counted once."""
+
+    def __init__(
+        self, raster: Raster, strip: np.ndarray, start: int, left: int, values: list[int]
+    ) -> None:
+        self.raster, self.strip, self.start, self.left = raster, strip, start, left
+        self.stop = start + strip.shape[0]
+        self.values = values
+        self._whole: dict[tuple[int, int, int, int], npt.NDArray[np.int64]] = {}
+
+    def counts_in(
+        self, geom: shapely.Geometry, row0: int, row1: int, col0: int, col1: int
+    ) -> npt.NDArray[np.int64]:
+        """Class counts of rows ``row0:row1``, columns ``col0:col1`` inside ``geom``.
+
+        Chunks wholly inside the zone, a pixel to spare on every side, are counted as they
+        are, chunks wholly outside left out, the others rasterised (the same pixels: every
+        centre is inside, or none)."""
+        total = np.zeros(1 + len(self.values), dtype=np.int64)
+        if not self._north_up():
+            return total + self._rasterised(geom, row0, row1, col0, col1)
+        starts, stops = _cuts(col0, col1, _CHUNK_COLS)
+        whole, outside = self._where(geom, row0, row1, starts, stops)
+        # the whole zone rasterised, not a cut of it: a cut's new vertices would move the
+        # edges by a rounding, and a pixel centre on an edge could change sides
+        for at in np.flatnonzero(~whole & ~outside):
+            total += self._rasterised(geom, row0, row1, int(starts[at]), int(stops[at]))
+        for at in np.flatnonzero(whole):
+            total += self._whole_chunk(row0, row1, int(starts[at]), int(stops[at]))
+        return total
+
+    def _north_up(self) -> bool:
+        t = self.raster.transform
+        return bool(t.b == 0 and t.d == 0)
+
+    def _where(
+        self,
+        geom: shapely.Geometry,
+        row0: int,
+        row1: int,
+        col0: npt.NDArray[np.int64],
+        col1: npt.NDArray[np.int64],
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+        """Which blocks hold only pixel centres inside ``geom``, which only outside (judged
+        on the block's extent with a pixel to spare on every side)."""
+        boxes = shapely.box(*self._extent(row0, row1, col0, col1, margin=1))
+        return shapely.contains_properly(geom, boxes), ~shapely.intersects(geom, boxes)
+
+    def _extent(
+        self, row0: Any, row1: Any, col0: Any, col1: Any, margin: int
+    ) -> tuple[Any, Any, Any, Any]:
+        t = self.raster.transform
+        xs0, xs1 = t.c + (col0 - margin) * t.a, t.c + (col1 + margin) * t.a
+        ys0, ys1 = t.f + (row0 - margin) * t.e, t.f + (row1 + margin) * t.e
+        return (np.minimum(xs0, xs1), np.minimum(ys0, ys1), np.maximum(xs0, xs1),
+                np.maximum(ys0, ys1))  # fmt: skip
+
+    def _block(self, row0: int, row1: int, col0: int, col1: int) -> np.ndarray:
+        rows, cols = row0 - self.start, col0 - self.left
+        return self.strip[rows : rows + row1 - row0, cols : cols + col1 - col0]
+
+    def _whole_chunk(self, row0: int, row1: int, col0: int, col1: int) -> npt.NDArray[np.int64]:
+        key = (row0, row1, col0, col1)
+        found = self._whole.get(key)
+        if found is None:
+            block = self._block(row0, row1, col0, col1)
+            found = self._whole[key] = _class_counts(block, None, self.raster.nodata, self.values)
+        return found
+
+    def _rasterised(
+        self, geom: shapely.Geometry, row0: int, row1: int, col0: int, col1: int
+    ) -> npt.NDArray[np.int64]:
+        block = self._block(row0, row1, col0, col1)
+        inside = features.rasterize(
+            [(geom, 1)],
+            out_shape=block.shape,
+            transform=self.raster.transform @ Affine.translation(col0, row0),
+            fill=0,
+            dtype=np.uint8,
+        ).view(bool)
+        return _class_counts(block, inside, self.raster.nodata, self.values)
+
+
+def _cuts(first: int, stop: int, size: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``first:stop`` cut at the multiples of ``size``: the starts and stops of the pieces."""
+    inner = np.arange((first // size + 1) * size, stop, size)
+    return np.r_[first, inner], np.r_[inner, stop]
 
 
 def _class_counts(
