@@ -23,7 +23,10 @@ benchmarks/results/map_tiles.json. ``--first-map`` measures the first map only (
 ``first_tile_ms``: when its first tile was asked for, and the server's CPU seconds) and
 prints it, writing nothing.
 
+``--layers residential --zooms 14.5`` measures only those switches and views (printed).
+
     python -m benchmarks.map_tiles [--size L] [--geojson M] [--repeat 5] [--first-map]
+        [--layers LAYER,...] [--zooms ZOOM,...]
 """
 
 from __future__ import annotations
@@ -109,17 +112,22 @@ TILES_FETCHED = """(name) => {
 
 
 def _summary(visits: list[dict[str, Any]]) -> dict[str, Any]:
-    switches = {n: [v["switch_ms"][n] for v in visits] for n in HEAVY}
+    layers = list(visits[0]["switch_ms"])
+    switches = {n: [v["switch_ms"][n] for v in visits] for n in layers}
     return {
         "switch_ms": {n: round(statistics.median(t)) for n, t in switches.items()},
         "switch_ms_max": {n: round(max(t)) for n, t in switches.items()},
         # per layer switch: [tiles fetched, kB sent, kB unpacked]
-        "tiles_fetched": {n: [round(v, 1) for v in visits[0]["fetched"][n]] for n in HEAVY},
+        "tiles_fetched": {n: [round(v, 1) for v in visits[0]["fetched"][n]] for n in layers},
     }
 
 
 def measure(
-    url: str, repeat: int, at: tuple[float, float] | None = None, first_only: bool = False
+    url: str,
+    repeat: int,
+    at: tuple[float, float] | None = None,
+    first_only: bool = False,
+    chosen: tuple[tuple[str, ...], tuple[float, ...]] = (tuple(HEAVY), ZOOM_VIEWS),
 ) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
@@ -136,11 +144,12 @@ def measure(
         page.wait_for_load_state("networkidle")
         state = login.storage_state()
         login.close()
-        layers = () if first_only else tuple(HEAVY)
+        heavy, zooms = chosen
+        layers = () if first_only else heavy
         visits = [_visit(browser, url, state, None, layers) for _ in range(repeat + 1)][1:]
         close = {
-            zoom: [_visit(browser, url, state, (*at, zoom)) for _ in range(repeat + 1)][1:]
-            for zoom in (ZOOM_VIEWS if at else ())
+            zoom: [_visit(browser, url, state, (*at, zoom), heavy) for _ in range(repeat + 1)][1:]
+            for zoom in (zooms if at else ())
         }
         browser.close()
     firsts = [v["first_map_ms"] for v in visits]
@@ -188,7 +197,11 @@ def densest(workspace: Path) -> tuple[float, float]:
 
 
 def _serve_and_measure(
-    workspace: Path, repeat: int, at: tuple[float, float] | None = None, first_only: bool = False
+    workspace: Path,
+    repeat: int,
+    at: tuple[float, float] | None = None,
+    first_only: bool = False,
+    chosen: tuple[tuple[str, ...], tuple[float, ...]] = (tuple(HEAVY), ZOOM_VIEWS),
 ) -> dict[str, Any]:
     database = (workspace / "campaign" / "campaign.db").resolve()
     env = {
@@ -198,7 +211,7 @@ def _serve_and_measure(
     }
     with uvicorn_server(env) as (port, pid):
         cpu = tree_cpu_seconds(pid)
-        result = measure(f"http://127.0.0.1:{port}", repeat, at, first_only)
+        result = measure(f"http://127.0.0.1:{port}", repeat, at, first_only, chosen)
         result["server_cpu_s"] = round(tree_cpu_seconds(pid) - cpu, 2)
     result["load_average_after"] = [round(v, 1) for v in os.getloadavg()]  # others' work too
     return result
@@ -227,6 +240,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the prepared workspace")
     parser.add_argument("--at", help="LAT,LON of the close views (default: the densest part)")
     parser.add_argument("--first-map", action="store_true", help="the first map only, printed")
+    parser.add_argument("--layers", help="LAYER,... switched on (default: every heavy one)")
+    parser.add_argument("--zooms", help="ZOOM,... of the close views (default: 13.5,14.5)")
     args = parser.parse_args()
     results: dict[str, Any] = {
         "what": __doc__.split("\n\n")[0].replace("\n", " "),
@@ -247,7 +262,14 @@ def main() -> None:
         results["prepare_s"] = round(time.perf_counter() - started, 1)
     results["features"] = _features(workspace)
     at = tuple(float(v) for v in args.at.split(",")) if args.at else densest(workspace)
-    results["tiles"] = {args.size: _serve_and_measure(workspace, args.repeat, (at[0], at[1]))}
+    chosen = (
+        tuple(args.layers.split(",")) if args.layers else tuple(HEAVY),
+        tuple(float(z) for z in args.zooms.split(",")) if args.zooms else ZOOM_VIEWS,
+    )
+    measured = _serve_and_measure(workspace, args.repeat, (at[0], at[1]), False, chosen)
+    if args.layers or args.zooms:  # a part of the measure: printed, not written
+        return
+    results["tiles"] = {args.size: measured}
     if args.geojson:
         from gardencity.jobs.runs import run_dir
 

@@ -158,6 +158,13 @@ def test_switching_a_tiled_layer_on_and_clicking_a_parcel(
         "caches.open('gc-data').then((c) => c.keys()).then((k) => k.map((r) => r.url))"
     )
     assert not [url for url in kept if ".pbf" in url], kept
+    # nor does it see them: the browser sends them to the network without waking it
+    routed = page.evaluate(
+        "performance.getEntriesByType('resource')"
+        ".filter((e) => e.name.includes('/tiles/residential/'))"
+        ".map((e) => e.workerMatchedSourceType)"
+    )
+    assert routed and set(routed) == {"network"}, routed
     count = page.locator("#count-residential").get_attribute("data-count")
     land_use = gpd.read_file(live_server.workspace / "city.gpkg", layer="land_use")
     assert int(count) == int(land_use["code"].str.startswith("R").sum())

@@ -45,8 +45,17 @@ self.addEventListener("message", (event) => {
   if (event.data === "logged-in") event.waitUntil(keepMissingPages());
 });
 
+// the map's vector tiles go straight to the network, without starting this worker or
+// dispatching a fetch event to it (the Service Worker Static Routing API, where the browser
+// has it): a map view asks for dozens of tiles at once, each waiting on the worker's thread
+// otherwise; without the API the fetch handler below leaves them alone
+const MAP_TILE_ROUTE = { condition: { urlPattern: { pathname: "/api/v1/runs/*/tiles/*/*/*/*.pbf" } }, source: "network" };
+
 self.addEventListener("install", (event) => {
+  const routed = typeof event.addRoutes === "function"
+    ? event.addRoutes(MAP_TILE_ROUTE).catch(() => null) : null;
   event.waitUntil((async () => {
+    await routed;
     const shell = await caches.open(SHELL);
     await shell.addAll(SHELL_FILES);
     const data = await caches.open(DATA);
