@@ -4,8 +4,9 @@ in ``tests/data/golden/`` so that a refactoring of the measures must give the sa
 The cities are the S, M and L demo cities (``gardencity demo-city``, seed 20221) and the three
 real OpenStreetMap extracts in ``../shared/data`` (``gardencity import-osm`` with the settings
 of ``tests/io/test_osm.py``); the S city is also assessed against every built-in standard.
-The L city (about 1,000 km², a minute per assessment) is checked by the benchmark run
-(``python -m benchmarks.run L --steps golden``), not by the test suite.
+The L city (about 1,000 km², a minute per assessment) is checked outside the test suite:
+``python -m tests.golden --check L`` generates and assesses it and lists every difference (the
+measures benchmark also compares its slow measures with it).
 Regenerate only when a change of the numbers is intended, and say why in the commit::
 
     .venv/bin/python -m tests.golden            # writes tests/data/golden/*.json (not L)
@@ -108,17 +109,22 @@ def _write(name: str, data: dict[str, Any]) -> None:
     print(f"wrote {GOLDEN / name}")
 
 
-def main() -> None:
+def main() -> int:
     from gardencity.assessment import run_assessment
     from gardencity.demo import generate_demo_city
 
     GOLDEN.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        if sys.argv[1:] == ["--check", "L"]:
+            city = generate_demo_city(root / "demo_L", "L")
+            found = differences(run_assessment(city).to_dict(), golden_name("demo_L"))
+            print("\n".join(found) or "demo_L: identical to its golden scorecard")
+            return 1 if found else 0
         if sys.argv[1:] == ["L"]:
             city = generate_demo_city(root / "demo_L", "L")
             _write(golden_name("demo_L"), compact(run_assessment(city).to_dict()))
-            return
+            return 0
         for size in ("S", "M"):
             city = generate_demo_city(root / f"demo_{size}", size)
             _write(golden_name(f"demo_{size}"), compact(run_assessment(city).to_dict()))
@@ -129,6 +135,7 @@ def main() -> None:
         for extract in OSM_EXTRACTS:
             workspace = import_extract(extract, root / extract.split(".")[0])
             _write(golden_name(extract.split(".")[0]), compact(run_assessment(workspace).to_dict()))
+    return 0
 
 
 if __name__ == "__main__":
