@@ -247,12 +247,13 @@
       const dataZoom = Math.max(0, Math.min(coords.z - 1, this.view.maxDataLevel));
       const scale = 2 ** (coords.z - 1 - dataZoom);
       const tile = { z: dataZoom, x: Math.floor(coords.x / scale), y: Math.floor(coords.y / scale) };
+      // the canvas is made ready while its data is on the way
+      const ratio = window.devicePixelRatio || 1;
+      canvas.width = canvas.height = DATA_TILE * ratio;
+      const ctx = canvas.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       this.painting += 1;
       this.view.tileCache.get(tile).then((data) => {
-        const ratio = window.devicePixelRatio || 1;
-        canvas.width = canvas.height = DATA_TILE * ratio;
-        const ctx = canvas.getContext("2d");
-        ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
         const features = data.get(this.dataLayer) || [];
         this.paint(ctx, features, scale, (coords.x - tile.x * scale) * DATA_TILE, (coords.y - tile.y * scale) * DATA_TILE);
       }).then(() => this.painted(() => done(null, canvas)), (err) => this.painted(() => done(err, canvas)));
