@@ -125,6 +125,8 @@ def test_map_shows_uncovered_residential_land(
         page.check(f"#layer-{name}")
         page.wait_for_selector(f"#count-{name}[data-count]")
         assert int(page.locator(f"#count-{name}").get_attribute("data-count")) > 0
+    greens = int(page.locator("#count-green_spaces").get_attribute("data-count"))
+    assert greens >= 1_000 and f"{greens:,}" in page.locator("#count-green_spaces").inner_text()
     shot(page, "map")
     assert page.errors == []
     page.context.close()

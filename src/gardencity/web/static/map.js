@@ -144,7 +144,7 @@
         const layer = await fetchLayer(def);
         if (!layer) { count.textContent = "(—)"; checkbox.disabled = true; return null; }
         loaded[def.name] = layer;
-        count.textContent = layer.countText || bracket(`${layer.featureCount} ${t(layer.featureCount === 1 ? "feature" : "features")}`);
+        count.textContent = layer.countText || bracket(`${fmtNumber(layer.featureCount, 0)} ${t(layer.featureCount === 1 ? "feature" : "features")}`);
         count.dataset.count = layer.featureCount;
       } catch (err) {
         count.textContent = bracket(t("error"));
