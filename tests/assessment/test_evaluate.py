@@ -200,3 +200,25 @@ def test_canopy_counted_in_another_process_gives_the_same_assessment(
             theirs.completeness,
         )
     assert list(assessment.diagnostics) == list(demo_assessment.diagnostics)
+
+
+def test_canopy_counts_start_only_for_a_measure_counting_them_from_the_raster(
+    demo_city: Path,
+) -> None:
+    """Nothing is handed to the executor where every coverage measure is told to use the
+    polygons; a measure using the raster starts the count once, and waits for it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gardencity.assessment.inputs import AssessmentInputs
+    from gardencity.indicators.coverage import CANOPY_MEASURES, start_canopy_class_counts
+    from gardencity.io.workspace import Workspace
+
+    run = AssessmentInputs(Workspace.open(demo_city)).run
+    polygons_only = [("green_coverage_ratio", {"source": "polygons"}), ("parks_per_10k", {})]
+    with ThreadPoolExecutor(1) as pool:
+        assert start_canopy_class_counts(run, pool, polygons_only) == ()
+        assert run.computed == {}
+        raster = [("tree_shrub_share", {}), ("green_coverage_ratio", {"source": "raster"})]
+        assert start_canopy_class_counts(run, pool, raster) == CANOPY_MEASURES
+        assert start_canopy_class_counts(run, pool, raster) == CANOPY_MEASURES
+    assert run.computed == {"gardencity.indicators.coverage.canopy_class_counts": 1}

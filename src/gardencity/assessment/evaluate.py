@@ -32,7 +32,7 @@ from gardencity.assessment.results import Assessment, IndicatorResult
 from gardencity.assessment.thresholds import decide_status, is_failing
 from gardencity.errors import GardenCityError, MissingLayerError
 from gardencity.indicators import FAMILIES
-from gardencity.indicators.coverage import CANOPY_MEASURES, start_canopy_class_counts
+from gardencity.indicators.coverage import start_canopy_class_counts
 from gardencity.io.data_gaps import DataGap
 from gardencity.io.layers import layer_spec
 from gardencity.io.validate import start_check
@@ -102,7 +102,10 @@ def _assess(
         std = load_standard(_resolve_standard(ws, standard))
         inputs = AssessmentInputs(ws)
         zones = inputs.get("zones")
-        later = _start_in(executor, std, inputs) if executor is not None else ()
+        wanted = [(spec.measure, spec.params) for spec in std.indicators]
+        later = (
+            start_canopy_class_counts(inputs.run, executor, wanted) if executor is not None else ()
+        )
         city_size = std.city_size(_finite(zones.loc[CITY_ZONE, "population"]))
         context = {
             "grade": ws.config.city.grade,
@@ -157,19 +160,6 @@ def _assess(
     assessment.run = inputs.run
     assessment.inputs = inputs
     return assessment
-
-
-def _start_in(executor: Executor, std: Standard, inputs: AssessmentInputs) -> tuple[str, ...]:
-    """Start what ``executor`` (another process) computes while the indicators are: the
-    canopy's class counts per zone, a pass over the whole raster. The measures that wait
-    for it, to be computed last."""
-    if any(
-        spec.measure in CANOPY_MEASURES and spec.params.get("source", "auto") != "polygons"
-        for spec in std.indicators
-    ):
-        start_canopy_class_counts(inputs.run, executor)
-        return CANOPY_MEASURES
-    return ()
 
 
 def _indicators(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Executor
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -61,16 +63,27 @@ def canopy_class_counts(zones: gpd.GeoDataFrame, canopy: Raster) -> pd.DataFrame
     return raster_class_counts(canopy, zones, _class_ids(canopy, _ALL_COVER))
 
 
-def start_canopy_class_counts(run: RunContext, executor: Executor) -> None:
+def start_canopy_class_counts(
+    run: RunContext, executor: Executor, wanted: Iterable[tuple[str, Mapping[str, Any]]]
+) -> tuple[str, ...]:
     """Have ``executor`` (another process) count the run's canopy classes per zone
-    (:func:`canopy_class_counts`) while the caller computes other measures; the coverage
-    measures get the counts from the run. Nothing is started without a canopy raster."""
+    (:func:`canopy_class_counts`) while the caller computes other measures, if a measure
+    of ``wanted`` (measure name and parameters, as a standard lists them) counts them from
+    the raster; the coverage measures get the counts from the run. The measures that wait
+    for the counts (to be computed last), or none where nothing was started."""
+    if all(
+        measure not in CANOPY_MEASURES or params.get("source", "auto") == "polygons"
+        for measure, params in wanted
+    ):
+        return ()
     try:
         canopy = run.get("canopy")
     except GardenCityError:  # the measures report it
-        return
-    if canopy is not None:
-        run.start(executor, canopy_class_counts, run.get("zones"), canopy)
+        return ()
+    if canopy is None:
+        return ()
+    run.start(executor, canopy_class_counts, run.get("zones"), canopy)
+    return CANOPY_MEASURES
 
 
 def _cover_areas(
