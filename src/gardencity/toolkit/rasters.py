@@ -173,7 +173,7 @@ def raster_class_counts(
     geoms = zones.geometry.to_numpy()
     shapely.prepare(geoms)
     # strips of whole blocks of the file, each block decompressed once
-    rows = max(raster.block_rows, strip_rows // raster.block_rows * raster.block_rows)
+    rows = raster.strip_rows(strip_rows * raster.shape[1])
     first = top // raster.block_rows * raster.block_rows
     # one pass over the raster in strips; every zone counted over its own columns in each
     for start, strip in _read_ahead(raster.strips(rows, first, bottom, left, right)):
