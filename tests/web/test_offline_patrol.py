@@ -140,13 +140,17 @@ def test_cases_filed_offline_wait_on_the_phone_and_are_sent_once(
     cases = _cases(live_server, token)
 
     # a case page opened once opens again without signal, with its photo
+    photo_shown = (
+        "() => { const img = document.querySelector('#photos-before img');"
+        " return !!img && img.complete && img.naturalWidth > 0; }"
+    )
     page.goto(f"/cases/{cases[0]['id']}")
-    page.wait_for_selector("#photos-before img")
+    page.wait_for_function(photo_shown)  # shown once, so kept: the worker keeps what it answers
     page.context.set_offline(True)
     page.reload()
     title = "document.getElementById('case-title').textContent"
     page.wait_for_function(f"() => {title}.includes('{cases[0]['reference']}')")
-    assert page.evaluate("() => document.querySelector('#photos-before img').naturalWidth") > 0
+    page.wait_for_function(photo_shown, timeout=10_000)
 
     # log-out forgets the kept pages and cases: a phone handed on shows no one's cases offline
     page.context.set_offline(False)
