@@ -241,7 +241,7 @@ def test_a_first_visit_draws_the_map_before_the_service_worker_keeps_files(
 #: a tiled layer switched on again with every data tile but the first coming ``delay`` ms
 #: later: resolved with the times (ms) at which its tiles in view were shown
 SHOWN_WITH_LATE_TILES = """([name, delay]) => new Promise((done) => {
-  const layer = gc.mapLoaded[name], cache = layer.view.tileCache, get = cache.get.bind(cache);
+  const layer = gc.mapLoaded[name], cache = layer.tiles, get = cache.get.bind(cache);
   let asked = 0;
   cache.get = (tile) => get(tile).then((data) => new Promise((ok) => {
     asked += 1;

@@ -66,6 +66,13 @@ DOCUMENT_POLICY = (
 RESOURCE_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 # the pages' service worker (/sw.js): it runs no other script and fetches only from the app
 WORKER_POLICY = "default-src 'none'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+# the map's tile decoder (a Web Worker of the map page): it loads the protobuf reader from
+# the app and fetches nothing
+WORKER_SCRIPTS = {
+    "/static/web/tile-decoder.js": (
+        "default-src 'none'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
 COMMON_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -227,7 +234,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                self._add(headers)
+                self._add(headers, WORKER_SCRIPTS.get(scope["path"]))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -18,6 +18,7 @@ VENDOR_FILES = {
     "leaflet": "leaflet/dist",
     "geoman": "@geoman-io/leaflet-geoman-free/dist",
     "protomaps-leaflet": "protomaps-leaflet/dist",
+    "pbf": "pbf/dist",
     "echarts": "echarts/dist",
     "axe-core": "axe-core",
 }

@@ -191,28 +191,33 @@
   }
   // a data tile's size in screen pixels: a tile of zoom z is drawn at the map's zoom z + 1
   const DATA_TILE = 512;
-  // how a tiled layer paints a data tile's features onto a canvas: one path per fill colour,
-  // filled, then outlined (one feature at a time, a tile of a dense district is thousands of
-  // canvas fills and strokes). `scale` and the offset (dx, dy) place the tile's coordinates
-  // on the canvas (enlarged past the tiles' last zoom); features off the canvas are skipped
+  // how a tiled layer paints a data tile's features (packed by the tile worker) onto a canvas:
+  // one path per fill colour, filled, then outlined (one feature at a time, a tile of a dense
+  // district is thousands of canvas fills and strokes). `scale` and the offset (dx, dy) place
+  // the tile's coordinates on the canvas (enlarged past the tiles' last zoom); features off
+  // the canvas are skipped
   function tilePainter(def, style) {
     const dash = style.dash_array ? style.dash_array.split(" ").map(Number) : [];
     const colourOf = def.name === "green_spaces"
-      ? (f) => classColour("green_classes", f.props.green_class) || style.fill : () => style.fill;
+      ? (value) => classColour("green_classes", value) || style.fill : () => style.fill;
     const margin = (style.weight || 0) + 1;  // an outline's reach past its feature's box
-    return (ctx, features, scale, dx, dy) => {
+    return (ctx, tile, scale, dx, dy) => {
+      const { xy, rings, parts, boxes, classOf } = tile;
+      const colours = tile.classes ? tile.classes.map(colourOf) : null;
       const paths = new Map();
       const low = -margin, high = DATA_TILE + margin;
-      for (const feature of features) {
-        const box = feature.bbox;
-        if (box.maxX * scale - dx < low || box.minX * scale - dx > high
-          || box.maxY * scale - dy < low || box.minY * scale - dy > high) continue;
-        const colour = colourOf(feature);
+      for (let f = 0; f < tile.count; f += 1) {
+        const b = 4 * f;
+        if (boxes[b + 2] * scale - dx < low || boxes[b] * scale - dx > high
+          || boxes[b + 3] * scale - dy < low || boxes[b + 1] * scale - dy > high) continue;
+        const colour = colours ? colours[classOf[f]] : style.fill;
         let path = paths.get(colour);
         if (!path) paths.set(colour, (path = new Path2D()));
-        for (const ring of feature.geom) {
-          path.moveTo(ring[0].x * scale - dx, ring[0].y * scale - dy);
-          for (let i = 1; i < ring.length; i += 1) path.lineTo(ring[i].x * scale - dx, ring[i].y * scale - dy);
+        for (let r = parts[f]; r < parts[f + 1]; r += 1) {
+          let v = 2 * rings[r];
+          const end = 2 * rings[r + 1];
+          path.moveTo(xy[v] * scale - dx, xy[v + 1] * scale - dy);
+          for (v += 2; v < end; v += 2) path.lineTo(xy[v] * scale - dx, xy[v + 1] * scale - dy);
         }
       }
       ctx.miterLimit = 2;
@@ -227,16 +232,82 @@
       }
     };
   }
+
+  // the tile worker: decodes each data tile's bytes (fetched here, so the page's resource
+  // timings and the service worker's routing see them) into packed arrays; one for the page,
+  // started with the first tiled layer
+  const decoder = { worker: null, asked: new Map(), next: 0, failed: null };
+  function decodeTile(buffer, layerName, classKey) {
+    if (decoder.failed) return Promise.reject(decoder.failed);
+    if (!decoder.worker) {
+      decoder.worker = new Worker("/static/web/tile-decoder.js");
+      decoder.worker.onmessage = ({ data }) => {
+        const asked = decoder.asked.get(data.id);
+        decoder.asked.delete(data.id);
+        if (data.error) asked.reject(new Error(data.error)); else asked.resolve(data.tile);
+      };
+      decoder.worker.onerror = (event) => {  // the worker could not start: every tile asked fails
+        decoder.failed = new Error(event.message || "tile worker");
+        for (const asked of decoder.asked.values()) asked.reject(decoder.failed);
+        decoder.asked.clear();
+      };
+    }
+    const id = (decoder.next += 1);
+    return new Promise((resolve, reject) => {
+      decoder.asked.set(id, { resolve, reject });
+      decoder.worker.postMessage({ id, buffer, layer: layerName, classKey }, [buffer]);
+    });
+  }
+  const NO_FEATURES = { count: 0 };
+  // how many decoded data tiles a layer keeps (the least recently used are let go)
+  const KEPT_TILES = 64;
+  // a tiled layer's data tiles, each fetched and decoded once and kept: get({z, x, y}) is a
+  // promise of the packed tile; `decoded(z, x, y)` the packed tile if it is in. Asking for a
+  // tile of one zoom drops the fetches still under way for another (the map zoomed on)
+  class PackedTiles {
+    constructor(url, layerName, classKey) {
+      Object.assign(this, { url, layerName, classKey, kept: new Map(), aborts: new Map() });
+    }
+    get(tile) {
+      const key = `${tile.z}/${tile.x}/${tile.y}`;
+      let entry = this.kept.get(key);
+      if (entry) {
+        this.kept.delete(key);  // the most recently used last
+        this.kept.set(key, entry);
+        return entry.promise;
+      }
+      entry = { tile: null, promise: this.load(tile) };
+      entry.promise.then((packed) => { entry.tile = packed; },
+        () => { if (this.kept.get(key) === entry) this.kept.delete(key); });
+      this.kept.set(key, entry);
+      if (this.kept.size > KEPT_TILES) this.kept.delete(this.kept.keys().next().value);
+      return entry.promise;
+    }
+    decoded(z, x, y) {
+      const entry = this.kept.get(`${z}/${x}/${y}`);
+      return entry ? entry.tile : null;
+    }
+    async load(tile) {
+      for (const [z, controller] of this.aborts) if (z !== tile.z) { controller.abort(); this.aborts.delete(z); }
+      if (!this.aborts.has(tile.z)) this.aborts.set(tile.z, new AbortController());
+      const url = this.url.replace("{z}", tile.z).replace("{x}", tile.x).replace("{y}", tile.y);
+      const response = await fetch(url, { signal: this.aborts.get(tile.z).signal });
+      if (!response.ok) throw new Error(`${response.status} ${url}`);
+      const buffer = await response.arrayBuffer();
+      return buffer.byteLength ? decodeTile(buffer, this.layerName, this.classKey) : NO_FEATURES;
+    }
+  }
+
   // the longest a painted tile waits for the others of its view before it is shown, in ms
   const HOLD_MS = 250;
   // a grid of canvases, one per data tile in view (each tile's features are gone through
   // once, on one canvas): a 512-pixel tile at the map's zoom z is the data tile of zoom z - 1,
   // or past the last zoom of the tiles a part of one of its tiles, enlarged
   const DataTileLayer = L.GridLayer.extend({
-    initialize(def, view, options) {
+    initialize(def, tiles, maxDataZoom, options) {
       L.GridLayer.prototype.initialize.call(this, Object.assign({ tileSize: DATA_TILE }, options));
-      this.dataLayer = def.name;
-      this.view = view;  // protomaps-leaflet's: the decoded tiles and the features at a point
+      this.tiles = tiles;  // the decoded data tiles (PackedTiles)
+      this.maxDataZoom = maxDataZoom;
       this.style = words.layers[def.name].style;  // what it paints with (the vocabulary's)
       this.paint = tilePainter(def, this.style);
       this.painting = 0;  // tiles asked for and not yet painted
@@ -244,7 +315,7 @@
     },
     createTile(coords, done) {
       const canvas = L.DomUtil.create("canvas", "leaflet-tile");
-      const dataZoom = Math.max(0, Math.min(coords.z - 1, this.view.maxDataLevel));
+      const dataZoom = Math.max(0, Math.min(coords.z - 1, this.maxDataZoom));
       const scale = 2 ** (coords.z - 1 - dataZoom);
       const tile = { z: dataZoom, x: Math.floor(coords.x / scale), y: Math.floor(coords.y / scale) };
       // the canvas is made ready while its data is on the way
@@ -253,9 +324,8 @@
       const ctx = canvas.getContext("2d");
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       this.painting += 1;
-      this.view.tileCache.get(tile).then((data) => {
-        const features = data.get(this.dataLayer) || [];
-        this.paint(ctx, features, scale, (coords.x - tile.x * scale) * DATA_TILE, (coords.y - tile.y * scale) * DATA_TILE);
+      this.tiles.get(tile).then((packed) => {
+        this.paint(ctx, packed, scale, (coords.x - tile.x * scale) * DATA_TILE, (coords.y - tile.y * scale) * DATA_TILE);
       }).then(() => this.painted(() => done(null, canvas)), (err) => this.painted(() => done(err, canvas)));
       return canvas;
     },
@@ -277,15 +347,42 @@
     },
   });
 
+  // the id of the top-most feature of a kept data tile within `reach` pixels of a place (inside,
+  // for a polygon), or undefined when it has none; null when none is there. As protomaps-leaflet
+  // finds it (its tests of a point against a feature's rings)
+  function idAt(tiles, maxDataZoom, latlng, zoom, reach) {
+    const P = window.protomapsL;
+    const z = Math.round(zoom), dataZoom = Math.min(z - 1, maxDataZoom);
+    const brush = reach / 2 ** (z - dataZoom);
+    const at = L.CRS.EPSG3857.latLngToPoint(latlng, dataZoom).divideBy(256);
+    const tx = Math.floor(at.x), ty = Math.floor(at.y);
+    const tile = tiles.decoded(dataZoom, tx, ty);
+    if (!tile || !tile.count) return null;
+    const point = { x: (at.x - tx) * DATA_TILE, y: (at.y - ty) * DATA_TILE };
+    const { xy, rings, parts, boxes, types, ids } = tile;
+    for (let f = tile.count - 1; f >= 0; f -= 1) {
+      const b = 4 * f;
+      if (point.x < boxes[b] - brush || point.x > boxes[b + 2] + brush
+        || point.y < boxes[b + 1] - brush || point.y > boxes[b + 3] + brush) continue;
+      const geom = [];
+      for (let r = parts[f]; r < parts[f + 1]; r += 1) {
+        const ring = [];
+        for (let v = 2 * rings[r]; v < 2 * rings[r + 1]; v += 2) ring.push({ x: xy[v], y: xy[v + 1] });
+        geom.push(ring);
+      }
+      const hit = types[f] === 1 ? P.pointMinDistToPoints(point, geom) < brush
+        : types[f] === 2 ? P.pointMinDistToLines(point, geom) < brush : P.pointInPolygon(point, geom);
+      if (hit) return Number.isNaN(ids[f]) ? undefined : ids[f];
+    }
+    return null;
+  }
+
   async function loadTiles(def) {
     if (!window.protomapsL) return null;
     const meta = await tileSet(def);
     if (!meta) return null;
-    const P = window.protomapsL;
-    // protomaps-leaflet decodes a data tile once (in units of 512 px) and keeps it; a fetch
-    // for another zoom is dropped when the map zooms on
-    const view = new P.View(new P.TileCache(new P.ZxySource(meta.tiles[0], true), DATA_TILE), meta.maxzoom, 1);
-    const layer = new DataTileLayer(def, view);
+    const tiles = new PackedTiles(meta.tiles[0], def.name, def.name === "green_spaces" ? "green_class" : null);
+    const layer = new DataTileLayer(def, tiles, meta.maxzoom);
     layer.featureCount = meta.features;
     layer.tiled = true;
     // the feature under a click: {featureId} (its details are asked for by id: the tiles
@@ -295,12 +392,12 @@
     // below, {zoomIn: true}
     layer.pick = (latlng) => {
       if (!layer._map) return null;
-      const hits = view.queryFeatures(latlng.lng, latlng.lat, layer._map.getZoom(), PICK_PIXELS);
-      const hit = hits.filter((h) => h.layerName === def.name).pop();
-      if (!hit) return null;
-      const dataZoom = Math.min(Math.round(layer._map.getZoom()) - 1, meta.maxzoom);
-      if (dataZoom >= meta.detail_zoom && hit.feature.id !== undefined) return { featureId: hit.feature.id };
-      return layer._map.getZoom() >= LOOKUP_ZOOM ? { at: latlng } : { zoomIn: true };
+      const zoom = layer._map.getZoom();
+      const id = idAt(tiles, meta.maxzoom, latlng, zoom, PICK_PIXELS);
+      if (id === null) return null;
+      const dataZoom = Math.min(Math.round(zoom) - 1, meta.maxzoom);
+      if (dataZoom >= meta.detail_zoom && id !== undefined) return { featureId: id };
+      return zoom >= LOOKUP_ZOOM ? { at: latlng } : { zoomIn: true };
     };
     const features = `/api/v1/runs/${PAGE.run_id}/tiles/${def.name}/features`;
     layer.feature = (id) => api(`${features}/${id}`);
