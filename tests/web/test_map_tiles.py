@@ -304,3 +304,82 @@ def test_the_map_page_carries_what_its_first_tiles_wait_for(live_server: LiveSer
         {"type": "GeometryCollection", "geometries": [f["geometry"] for f in outline["features"]]}
     ).bounds
     assert data["map_bounds"] == [[south, west], [north, east]]
+
+
+#: the tile bytes the page hands to a Web Worker: [worker script, layer, bytes handed] per
+#: message, and the buffers themselves (detached once transferred: the page keeps no copy)
+WATCH_WORKERS = """(() => {
+  const post = Worker.prototype.postMessage;
+  window.handedToWorkers = [];
+  window.handedBuffers = [];
+  Worker.prototype.postMessage = function (message, transfer) {
+    if (message && message.buffer instanceof ArrayBuffer) {
+      window.handedToWorkers.push([this.scriptURL, message.layer, message.buffer.byteLength]);
+      window.handedBuffers.push(message.buffer);
+    }
+    return post.call(this, message, transfer);
+  };
+  const Original = Worker;
+  window.Worker = class extends Original {
+    constructor(url, options) {
+      super(url, options);
+      this.scriptURL = new URL(url, location.href).href;
+    }
+  };
+})()"""
+
+#: a kept data tile of a tiled layer as the page holds it: its arrays' kinds, its features'
+#: ids and boxes
+KEPT_TILE = """([name, z, x, y]) => {
+  const tile = gc.mapLoaded[name].tiles.decoded(z, x, y);
+  return tile && {
+    kinds: [tile.xy, tile.rings, tile.parts, tile.boxes, tile.ids].map((a) => a.constructor.name),
+    ids: [...tile.ids], boxes: [...tile.boxes],
+  };
+}"""
+
+
+def test_tiles_are_decoded_in_a_worker_and_a_click_still_finds_the_parcel(
+    browser: Any, live_server: LiveServer
+) -> None:
+    parcel, lon, lat = residential_parcel(live_server)
+    page = login(browser, live_server, "admin")
+    page.add_init_script(WATCH_WORKERS)
+    page.goto("/map")
+    page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
+    page.check("#layer-residential")
+    page.wait_for_selector("#map[data-layer_residential='drawn']", timeout=30_000)
+    with page.expect_response(lambda r: "/tiles/residential/features/" in r.url):
+        click_map_at(page, "residential", lon, lat, zoom=14.5)
+    shown = page.locator("#details").inner_text()
+    assert f"地块编号\n{parcel['parcel_id']}" in shown, shown
+    # every tile's bytes went to the tile worker, served from the app's static files, and
+    # left the page (transferred): the page's thread parses no tile
+    handed = page.evaluate("window.handedToWorkers")
+    residential = [h for h in handed if h[1] == "residential"]
+    assert residential and all(size > 0 for _, _, size in residential), handed
+    assert {url for url, _, _ in handed} == {f"{live_server.url}/static/web/tile-decoder.js"}
+    assert page.evaluate("window.handedBuffers.every((b) => b.byteLength === 0)")
+    assert [w.url for w in page.workers] == [f"{live_server.url}/static/web/tile-decoder.js"]
+    # what came back is the tile's features, packed: their ids and boxes as the tile has them
+    x, y = tile_of(lon, lat, 14)
+    kept = page.evaluate(KEPT_TILE, ["residential", 14, x, y])
+    assert kept is not None
+    assert kept["kinds"] == [
+        "Float32Array",
+        "Uint32Array",
+        "Uint32Array",
+        "Float32Array",
+        "Float64Array",
+    ]
+    url = page.evaluate("gc.mapLoaded.residential.tiles.url")
+    served = page.request.get(url.format(z=14, x=x, y=y))
+    layer = mapbox_vector_tile.decode(served.body(), default_options={"y_coord_down": True})
+    features = layer["residential"]["features"]
+    assert kept["ids"] == [f["id"] for f in features]
+    scale = 512 / layer["residential"]["extent"]
+    for n, feature in enumerate(features):
+        bounds = shapely.geometry.shape(feature["geometry"]).bounds
+        assert kept["boxes"][4 * n : 4 * n + 4] == [v * scale for v in bounds], feature["id"]
+    assert page.errors == []
+    page.context.close()
