@@ -361,6 +361,11 @@ def test_tiles_are_decoded_in_a_worker_and_a_click_still_finds_the_parcel(
     assert {url for url, _, _ in handed} == {f"{live_server.url}/static/web/tile-decoder.js"}
     assert page.evaluate("window.handedBuffers.every((b) => b.byteLength === 0)")
     assert [w.url for w in page.workers] == [f"{live_server.url}/static/web/tile-decoder.js"]
+    # the worker may load the protobuf reader from the app, and nothing else
+    policy = page.request.get("/static/web/tile-decoder.js").headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "default-src 'none'" in policy, policy
+    other = page.request.get("/static/web/mapcore.js").headers["content-security-policy"]
+    assert "script-src" not in other, other
     # what came back is the tile's features, packed: their ids and boxes as the tile has them
     x, y = tile_of(lon, lat, 14)
     kept = page.evaluate(KEPT_TILE, ["residential", 14, x, y])
