@@ -328,6 +328,10 @@ WATCH_WORKERS = """(() => {
   };
 })()"""
 
+#: the pixel widths of a tiled layer's canvases
+CANVAS_WIDTHS = """(name) => [...gc.mapLoaded[name].getContainer().querySelectorAll("canvas")]
+  .map((c) => c.width)"""
+
 #: a kept data tile of a tiled layer as the page holds it: its arrays' kinds, its features'
 #: ids and boxes
 KEPT_TILE = """([name, z, x, y]) => {
@@ -386,5 +390,13 @@ def test_tiles_are_decoded_in_a_worker_and_a_click_still_finds_the_parcel(
     for n, feature in enumerate(features):
         bounds = shapely.geometry.shape(feature["geometry"]).bounds
         assert kept["boxes"][4 * n : 4 * n + 4] == [v * scale for v in bounds], feature["id"]
+    # at zoom 14.5 a tile of zoom 15 is shown 362 pixels wide: its canvas has those pixels,
+    # and once the map zooms in to 15 (the same tiles) it is drawn again at full size
+    widths = page.evaluate(CANVAS_WIDTHS, "residential")
+    assert widths and set(widths) == {363}, widths
+    page.evaluate("(zoom) => gc.mapLoaded.residential._map.setZoom(zoom, { animate: false })", 15)
+    page.wait_for_function(f"({CANVAS_WIDTHS})('residential').every((w) => w === 512)")
+    painted = page.evaluate(PAINTED_AT_CENTRE, "residential")
+    assert all(abs(a - b) <= 2 for a, b in zip(painted, [246, 231, 168, 204], strict=True))
     assert page.errors == []
     page.context.close()

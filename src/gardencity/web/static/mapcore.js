@@ -319,15 +319,35 @@
       const scale = 2 ** (coords.z - 1 - dataZoom);
       const tile = { z: dataZoom, x: Math.floor(coords.x / scale), y: Math.floor(coords.y / scale) };
       // the canvas is made ready while its data is on the way
-      const ratio = window.devicePixelRatio || 1;
-      canvas.width = canvas.height = DATA_TILE * ratio;
       const ctx = canvas.getContext("2d");
-      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      const size = () => {
+        canvas.width = canvas.height = Math.ceil(DATA_TILE * this.resolution(coords));
+        ctx.setTransform(canvas.width / DATA_TILE, 0, 0, canvas.width / DATA_TILE, 0, 0);
+      };
+      size();
       this.painting += 1;
       this.tiles.get(tile).then((packed) => {
-        this.paint(ctx, packed, scale, (coords.x - tile.x * scale) * DATA_TILE, (coords.y - tile.y * scale) * DATA_TILE);
+        const paint = () => this.paint(ctx, packed, scale, (coords.x - tile.x * scale) * DATA_TILE,
+          (coords.y - tile.y * scale) * DATA_TILE);
+        paint();
+        canvas.sharpen = () => { size(); paint(); };
       }).then(() => this.painted(() => done(null, canvas)), (err) => this.painted(() => done(err, canvas)));
       return canvas;
+    },
+    // a canvas's pixels per tile pixel: the screen's, times the tile's size on screen where
+    // the map's zoom shows it smaller (at zoom 14.5 a tile of zoom 15 is 362 pixels wide: half
+    // the pixels to fill); its tiles are drawn again finer once the map zooms in on them
+    resolution(coords) {
+      const shown = this._map ? Math.min(1, 2 ** (this._map.getZoom() - coords.z)) : 1;
+      return (window.devicePixelRatio || 1) * shown;
+    },
+    getEvents() {
+      return Object.assign(L.GridLayer.prototype.getEvents.call(this), { zoomend: this.sharpen });
+    },
+    sharpen() {
+      for (const { el, coords } of Object.values(this._tiles)) {
+        if (el.sharpen && el.width < Math.ceil(DATA_TILE * this.resolution(coords))) el.sharpen();
+      }
     },
     // the tiles of a view are shown together, once the last one is painted (or HOLD_MS after
     // the first one was): each tile shown on its own costs the page a frame, and each frame
