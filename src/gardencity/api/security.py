@@ -154,31 +154,47 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def cross_site_problem(scope: Scope, headers: Headers, *, cookie_auth: bool) -> str | None:
-    """Why this state-changing request does not come from the app's own pages (None: it
-    does). ``cookie_auth``: it carries the session cookie, so it must prove where it comes
-    from; otherwise only a browser's own report of another origin refuses it."""
+def cross_site_problem(
+    scope: Scope, headers: Headers, *, cookie_auth: bool
+) -> tuple[str, dict[str, str]] | None:
+    """Why this state-changing request does not come from the app's own pages, as a message
+    key of ``cross_site`` and its values (None: it does). ``cookie_auth``: it carries the
+    session cookie, so it must prove where it comes from; otherwise only a browser's own
+    report of another origin refuses it."""
     site = headers.get("sec-fetch-site")
     if site is not None:
-        return None if site == "same-origin" else f"Sec-Fetch-Site: {site}"
+        return None if site == "same-origin" else ("site", {"site": site[:40]})
     own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}".lower()
     origin = headers.get("origin")
     if origin is not None:
-        return None if origin.lower() == own else f"Origin: {origin[:100]}"
+        return None if origin.lower() == own else ("origin", {"origin": origin[:100]})
     referer = headers.get("referer")
     if referer is not None:
         source = _origin(referer)
-        return None if source == own else f"Referer from {str(source)[:100]}"
-    return "no Origin or Sec-Fetch-Site header" if cookie_auth else None
+        return None if source == own else ("referer", {"origin": str(source)[:100]})
+    return ("unsaid", {}) if cookie_auth else None
+
+
+SITES_NAMED = ("cross-site", "same-site", "none")  # the values of Sec-Fetch-Site said in words
+
+
+def _reason(problem: tuple[str, dict[str, str]], lang: str) -> str:
+    key, values = problem
+    if key == "site" and values["site"] in SITES_NAMED:
+        values = {"site": MESSAGES.text(f"cross_site.site_{values['site']}", lang)}
+    return MESSAGES.text(f"cross_site.{key}", lang, **values)
 
 
 def _refusal(
-    path: str, problem: str, headers: Headers, page_refusal: Callable[[str], Response]
+    path: str,
+    problem: tuple[str, dict[str, str]],
+    headers: Headers,
+    page_refusal: Callable[[str], Response],
 ) -> Response:
     if path.startswith(API_PREFIXES):
         asked = cookie_parser(headers.get("cookie", "")).get(LANG_COOKIE)
         lang = asked if asked in LANGS else accepted_lang(headers.get("accept-language"))
-        message = MESSAGES.text("cross_site_refused", lang, problem=problem)
+        message = MESSAGES.text("cross_site_refused", lang, problem=_reason(problem, lang))
         body = {"error": {"code": "cross_site_request", "message": message, "details": []}}
         return JSONResponse(body, status_code=403)
     lang = cookie_parser(headers.get("cookie", "")).get(LANG_COOKIE, "zh")
