@@ -336,26 +336,25 @@ def _steps(
 
 def _band_counts(
     band: _Band,
-    across: tuple[int, npt.NDArray[np.float64], npt.NDArray[np.float64]],
+    offsets: list[npt.NDArray[np.float64]],
     key: npt.NDArray[np.int64],
     size: int,
     covered: PointTest,
     within: PointTest | None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Samples and hits per key (2 × bin + 1 for the left side) across both sides' bands;
-    ``across``: the number of sample lines across each band, and its inner edge and width.
+    """Samples and hits per key (2 × bin + 1 for the left side; ``key`` in increasing order)
+    across both sides' bands; ``offsets``: each step's distance from the axis of each sample
+    line across its band.
 
     Each step's hits (and kept samples) are added up over the lines across first, so each side
     needs one count per key; the sample points are ``centre ± offset × normal``, coordinate
     by coordinate."""
-    lines, inner, width = across
     sides = (1, -1)  # left, right: the right's offsets are the left's negated, exactly
     hits = {side: np.zeros(len(key), dtype=np.int64) for side in sides}
     kept = None
     if within is not None:
         kept = {side: np.zeros(len(key), dtype=np.int64) for side in sides}
-    for j in range(lines):
-        offset = inner + (j + 0.5) / lines * width
+    for offset in offsets:
         dx, dy = offset * band.nx, offset * band.ny
         for side in sides:
             if side > 0:
@@ -368,24 +367,36 @@ def _band_counts(
                 kept[side] += keep
                 hit = hit & keep
             hits[side] += hit
+    runs = _KeyRuns(key, size)
     # keys are even (2 × bin): the left side's counts sit one place after the right's
-    n_hits = _counts(key, hits[-1], size)
-    n_hits[1:] += _counts(key, hits[1], size)[:-1]
+    n_hits = runs.sums(hits[-1])
+    n_hits[1:] += runs.sums(hits[1])[:-1]
     if kept is None:
-        steps = lines * np.bincount(key, minlength=size)
+        steps = len(offsets) * np.bincount(key, minlength=size)
         n_samples = steps.copy()
         n_samples[1:] += steps[:-1]
     else:
-        n_samples = _counts(key, kept[-1], size)
-        n_samples[1:] += _counts(key, kept[1], size)[:-1]
+        n_samples = runs.sums(kept[-1])
+        n_samples[1:] += runs.sums(kept[1])[:-1]
     return n_samples, n_hits
 
 
-def _counts(
-    key: npt.NDArray[np.int64], weight: npt.NDArray[np.int64], size: int
-) -> npt.NDArray[np.int64]:
-    """Sum of the (small, whole) ``weight`` per ``key``."""
-    return np.rint(np.bincount(key, weights=weight, minlength=size)).astype(np.int64)
+class _KeyRuns:
+    """Whole-number sums per key of values listed by increasing key (one run of rows per
+    key), ``size`` keys from 0."""
+
+    def __init__(self, key: npt.NDArray[np.int64], size: int) -> None:
+        new = np.ones(len(key), dtype=bool)
+        np.not_equal(key[1:], key[:-1], out=new[1:])
+        self.starts = np.flatnonzero(new)
+        self.keys = key[self.starts]
+        self.size = size
+
+    def sums(self, values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        out = np.zeros(self.size, dtype=np.int64)
+        if len(self.starts):
+            out[self.keys] = np.add.reduceat(values, self.starts)
+        return out
 
 
 def side_bins(
@@ -427,6 +438,9 @@ def side_bins(
     n_keys = 2 * int(bins_per_line.sum())  # key of (line, bin, side): 2 × bin number + left
     samples = np.zeros(n_keys, dtype=np.int64)
     hits = np.zeros(n_keys, dtype=np.int64)
+    width = outer_m - inner_m
+    # each line's distance from the axis of the sample lines across its band
+    across_offsets = [inner_m + (j + 0.5) / across * width for j in range(across)]
     ends = np.cumsum(n_along)
     cuts = np.searchsorted(ends, np.arange(chunk, int(ends[-1]) if len(ends) else 0, chunk))
 
@@ -438,8 +452,8 @@ def side_bins(
         key = 2 * (first_bin[owner] + (along // segment_length_m).astype(np.int64))
         lo, size = int(key.min()), int(key.max()) + 2 - int(key.min())
         key -= lo
-        band_across = (across, inner_m[owner], outer_m[owner] - inner_m[owner])
-        return lo, *_band_counts(band, band_across, key, size, covered, within)
+        offsets = [line_offset[owner] for line_offset in across_offsets]
+        return lo, *_band_counts(band, offsets, key, size, covered, within)
 
     runs = [lines for lines in np.split(np.arange(len(lengths)), np.unique(cuts) + 1) if lines.size]
     with ThreadPoolExecutor(max_workers=threads) as pool:  # numpy releases the GIL
