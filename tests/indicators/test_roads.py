@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import shapely
 from affine import Affine
+from geopandas.testing import assert_geodataframe_equal
 from pyproj import CRS
 
 from gardencity.assessment.inputs import AssessmentInputs
@@ -17,7 +18,14 @@ from gardencity.indicators.roads import (
 )
 from gardencity.io.raster import Raster
 from gardencity.io.workspace import Workspace
-from gardencity.toolkit import DEFAULT_RED_LINE_M, LineAxes, PixelMask, road_pieces, side_bins
+from gardencity.toolkit import (
+    DEFAULT_RED_LINE_M,
+    LineAxes,
+    PixelMask,
+    road_piece_axes,
+    road_pieces,
+    side_bins,
+)
 
 ZONES = gpd.GeoDataFrame(
     {"population": [1.0]},
@@ -288,3 +296,26 @@ def test_side_bins_count_every_sample_as_each_line_on_its_own_does(
         )
         assert len(expected) > 1000
         pd.testing.assert_frame_equal(bins, expected)
+
+
+def test_axes_of_the_kept_road_pieces_equal_axes_built_from_them(demo_city: Path) -> None:
+    """The axes that placed the boundary probes, cut down to the pieces kept, are those
+    built afresh from the kept pieces: every vertex, distance and search key, so every point."""
+    inputs = AssessmentInputs(Workspace.open(demo_city))
+    grades = ["arterial", "secondary", "branch"]
+    pieces, axes = road_piece_axes(inputs.get("roads"), inputs.get("zones"), grades)
+    lines = pieces.geometry.to_numpy()
+    fresh = LineAxes(lines)
+    assert len(pieces) > 100
+    assert_geodataframe_equal(pieces, road_pieces(inputs.get("roads"), inputs.get("zones"), grades))
+    for name in ("xy", "x", "y", "first", "last", "cum", "base", "key"):
+        assert np.array_equal(getattr(axes, name), getattr(fresh, name)), name
+    starts = np.ones(len(fresh.x), dtype=bool)
+    starts[fresh.last] = False  # where a segment starts
+    for name in ("dx", "dy"):
+        assert np.array_equal(getattr(axes, name)[starts], getattr(fresh, name)[starts]), name
+    assert np.array_equal(axes.seg[starts[:-1]], fresh.seg[starts[:-1]])
+    rng = np.random.default_rng(5)
+    line = rng.integers(0, len(lines), 50_000)
+    distance = rng.uniform(0, 1.1, len(line)) * pieces["length_m"].to_numpy()[line]
+    assert np.array_equal(axes.points(line, distance), fresh.points(line, distance))

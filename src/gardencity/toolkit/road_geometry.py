@@ -1,4 +1,5 @@
-"""Road geometry for the road measures: sampling the slow-lane bands along both sides."""
+"""Road geometry for the road measures: points along the axes, and sampling the slow-lane bands
+along both sides."""
 
 from __future__ import annotations
 
@@ -6,15 +7,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from gardencity.toolkit.zonal import pieces_by_zone
-
-__all__ = ["DEFAULT_RED_LINE_M", "LineAxes", "road_pieces", "side_bins"]
+__all__ = ["DEFAULT_RED_LINE_M", "LineAxes", "side_bins"]
 
 # Red-line width assumed where the data gives none (typical CJJ 37 cross-sections).
 DEFAULT_RED_LINE_M = {
@@ -72,6 +70,27 @@ class LineAxes:
         total = self.cum[self.last] + 1.0
         self.base = np.cumsum(total) - total
         self.key = self.cum + self.base[line_of]
+
+    def subset(self, lines: npt.NDArray[np.int64]) -> LineAxes:
+        """The axes of ``lines`` (in increasing order) alone: the same points and parts as
+        axes built from those lines, without summing their distances again."""
+        count = self.last[lines] - self.first[lines] + 1
+        first = np.cumsum(count) - count
+        vertex = np.repeat(self.first[lines] - first, count) + np.arange(int(count.sum()))
+        out = LineAxes.__new__(LineAxes)
+        out.xy, out.x, out.y = self.xy[vertex], self.x[vertex], self.y[vertex]
+        out.first, out.last = first, first + count - 1
+        # a line's last vertex starts no segment: what these hold there is never read
+        out.seg, out.dx, out.dy = (
+            np.append(self.seg, 0.0)[vertex[:-1]],
+            self.dx[vertex],
+            self.dy[vertex],
+        )
+        out.cum = self.cum[vertex]
+        total = out.cum[out.last] + 1.0
+        out.base = np.cumsum(total) - total
+        out.key = out.cum + np.repeat(out.base, count)
+        return out
 
     def points(
         self,
@@ -219,83 +238,6 @@ class LineAxes:
         out[at_start] = coord[v[at_start]]
         out[at_end] = coord[v[at_end] + 1]
         return out
-
-
-def road_pieces(
-    roads: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, grades: list[str] | tuple[str, ...]
-) -> gpd.GeoDataFrame:
-    """Roads of ``grades`` cut by zone, exploded to single LineStrings, with ``length_m``.
-
-    A piece that runs exactly along the boundary of two zones is kept for the zone on its
-    left only, so that it is counted once.
-
-    Parameters
-    ----------
-    roads
-        The ``roads`` input (``grade``).
-    zones
-        The zones.
-    grades
-        The grades evaluated.
-
-    Examples
-    --------
-    >>> zones = gpd.GeoDataFrame(index=["built_up_area"], crs=4547,
-    ...     geometry=[shapely.box(0, 0, 100, 100)])
-    >>> roads = gpd.GeoDataFrame({"grade": ["branch", "arterial"]}, crs=4547, geometry=[
-    ...     shapely.LineString([(-50, 50), (150, 50)]), shapely.LineString([(0, 0), (0, 9)])])
-    >>> road_pieces(roads, zones, ["branch"])[["zone_id", "length_m"]].to_numpy().tolist()
-    [['built_up_area', 100.0]]
-    """
-    selected = roads[roads["grade"].isin(list(grades))]
-    pieces = pieces_by_zone(selected, zones)
-    single = shapely.get_type_id(pieces.geometry.to_numpy()) == shapely.GeometryType.LINESTRING
-    if single.all():  # no part to take apart: the columns in the order explode leaves
-        geometry = pieces.geometry.name
-        pieces = pieces[[*pieces.columns.drop(geometry), geometry]]
-    else:
-        pieces = pieces.explode(index_parts=False)
-        pieces = pieces[pieces.geometry.geom_type == "LineString"]
-    pieces = pieces.reset_index(drop=True)
-    pieces["length_m"] = shapely.length(pieces.geometry.to_numpy())
-    pieces = pieces[pieces["length_m"] > 0].reset_index(drop=True)
-    return pieces[_on_left_side(pieces, zones)].reset_index(drop=True)
-
-
-def _on_left_side(pieces: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> npt.NDArray[np.bool_]:
-    """Whether the point 0.5 m left of each piece's midpoint lies in the piece's zone.
-
-    A road running exactly along a zone boundary (district boundaries often follow roads) is
-    cut into the same piece for both neighbouring zones; it is kept for the zone on its left
-    only, so it is counted once and tiny coordinate changes cannot move it.
-    """
-    lines = pieces.geometry.to_numpy()
-    length = pieces["length_m"].to_numpy()
-    half = length / 2
-    axes = LineAxes(lines)
-    index = np.arange(len(lines))
-    mid = axes.points(index, half)
-    d = axes.points(index, np.minimum(half + 0.5, length)) - axes.points(
-        index, np.maximum(half - 0.5, 0.0)
-    )
-    norm = np.hypot(d[:, 0], d[:, 1])
-    norm[norm == 0] = 1.0
-    probe = mid + 0.5 * np.column_stack([-d[:, 1] / norm, d[:, 0] / norm])
-    start_x, start_y = axes.x[axes.first], axes.y[axes.first]
-    keep = np.ones(len(pieces), dtype=bool)
-    zone_ids = pieces["zone_id"].to_numpy()
-    for zone_id, geom in zip(zones.index, zones.geometry.to_numpy(), strict=True):
-        shapely.prepare(geom)
-        # A piece on the boundary starts on it (not in the zone's interior): test those only.
-        mask = np.flatnonzero(zone_ids == zone_id)
-        mask = mask[~shapely.contains_xy(geom, start_x[mask], start_y[mask])]
-        if not mask.size:
-            continue
-        edge = shapely.boundary(geom)
-        shapely.prepare(edge)
-        mask = mask[shapely.covers(edge, lines[mask])]
-        keep[mask] = shapely.covers(geom, shapely.points(probe[mask]))
-    return keep
 
 
 @dataclass(frozen=True)
