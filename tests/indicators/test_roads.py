@@ -1,17 +1,31 @@
+from pathlib import Path
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from affine import Affine
+from geopandas.testing import assert_geodataframe_equal
 from pyproj import CRS
 
+from gardencity.assessment.inputs import AssessmentInputs
 from gardencity.indicators.roads import (
     road_green_compliance,
     road_shade_segments,
     shaded_road_coverage,
 )
 from gardencity.io.raster import Raster
-from gardencity.toolkit import LineAxes
+from gardencity.io.workspace import Workspace
+from gardencity.toolkit import (
+    DEFAULT_RED_LINE_M,
+    LineAxes,
+    PixelMask,
+    road_piece_axes,
+    road_pieces,
+    side_bins,
+)
 
 ZONES = gpd.GeoDataFrame(
     {"population": [1.0]},
@@ -203,3 +217,105 @@ def test_slow_lanes_away_from_the_roads_leave_no_segment() -> None:
         ZONES, ROAD, vegetation=crowns, slow_lanes=lanes, grades=["branch"]
     )
     assert segments.empty and list(segments.geometry) == []
+
+
+def _side_bins_line_by_line(
+    lines: np.ndarray,
+    inner: np.ndarray,
+    outer: np.ndarray,
+    step: float,
+    covered: Any,
+    within: Any,
+) -> pd.DataFrame:
+    """The reference: each line on its own, its sample points placed by GEOS's
+    interpolation, every sample tested and counted in its 100 m bin and side."""
+    counts: dict[tuple[int, int, int], list[int]] = {}
+    for i, line in enumerate(lines):
+        length = shapely.length(line)
+        n = max(1, int(np.ceil(length / step)))
+        along = (np.arange(n) + 0.5) * (length / n)
+        eps = min(0.5, length / 4)
+        cx, cy = shapely.get_coordinates(shapely.line_interpolate_point(line, along)).T
+        ax, ay = shapely.get_coordinates(
+            shapely.line_interpolate_point(line, np.minimum(along + eps, length))
+        ).T
+        bx, by = shapely.get_coordinates(
+            shapely.line_interpolate_point(line, np.maximum(along - eps, 0.0))
+        ).T
+        dx, dy = ax - bx, ay - by
+        norm = np.hypot(dx, dy)
+        norm[norm == 0] = 1.0
+        nx, ny = -dy / norm, dx / norm
+        bins = (along // 100.0).astype(np.int64)
+        for j in range(3):
+            offset = inner[i] + (j + 0.5) / 3 * (outer[i] - inner[i])
+            for side in (1, -1):
+                if side > 0:
+                    x, y = cx + offset * nx, cy + offset * ny
+                else:
+                    x, y = cx - offset * nx, cy - offset * ny
+                keep = within(x, y)
+                hit = covered(x, y) & keep
+                for b, k, h in zip(bins, keep, hit, strict=True):
+                    row = counts.setdefault((i, int(b), side), [0, 0])
+                    row[0] += int(k)
+                    row[1] += int(h)
+    rows = sorted((key, c) for key, c in counts.items() if c[0] > 0)
+    return pd.DataFrame(
+        [(*key, *c) for key, c in rows], columns=["line", "bin", "side", "samples", "hits"]
+    )
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_side_bins_count_every_sample_as_each_line_on_its_own_does(
+    demo_city: Path, threads: int
+) -> None:
+    """The demo city's roads and canopy: the bins counted for all lines at once, a few
+    hundred steps at a time, equal those of each line walked on its own, sample by sample
+    (with and without samples left out)."""
+    inputs = AssessmentInputs(Workspace.open(demo_city))
+    zones, canopy = inputs.get("zones"), inputs.get("canopy")
+    pieces = road_pieces(inputs.get("roads"), zones, ["secondary", "branch"]).iloc[:400]
+    lines = pieces.geometry.to_numpy()
+    outer = pieces["grade"].map(DEFAULT_RED_LINE_M).to_numpy(dtype=float) / 2
+    inner = np.maximum(outer - 5.5, 0.0)
+    covered = PixelMask(canopy, 1).at_xy
+    step = abs(canopy.transform.a)
+
+    def off_every_third_metre(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.floor(x) % 3 != 0
+
+    for within in (None, off_every_third_metre):
+        bins = side_bins(
+            LineAxes(lines), pieces["length_m"].to_numpy(), inner, outer, step_m=step,
+            segment_length_m=100.0, across=3, covered=covered, within=within, chunk=500,
+            threads=threads,
+        )  # fmt: skip
+        expected = _side_bins_line_by_line(
+            lines, inner, outer, step, covered, within or (lambda x, y: np.ones(len(x), bool))
+        )
+        assert len(expected) > 1000
+        pd.testing.assert_frame_equal(bins, expected)
+
+
+def test_axes_of_the_kept_road_pieces_equal_axes_built_from_them(demo_city: Path) -> None:
+    """The axes that placed the boundary probes, cut down to the pieces kept, are those
+    built afresh from the kept pieces: every vertex, distance and search key, so every point."""
+    inputs = AssessmentInputs(Workspace.open(demo_city))
+    grades = ["arterial", "secondary", "branch"]
+    pieces, axes = road_piece_axes(inputs.get("roads"), inputs.get("zones"), grades)
+    lines = pieces.geometry.to_numpy()
+    fresh = LineAxes(lines)
+    assert len(pieces) > 100
+    assert_geodataframe_equal(pieces, road_pieces(inputs.get("roads"), inputs.get("zones"), grades))
+    for name in ("xy", "x", "y", "first", "last", "cum", "base", "key"):
+        assert np.array_equal(getattr(axes, name), getattr(fresh, name)), name
+    starts = np.ones(len(fresh.x), dtype=bool)
+    starts[fresh.last] = False  # where a segment starts
+    for name in ("dx", "dy"):
+        assert np.array_equal(getattr(axes, name)[starts], getattr(fresh, name)[starts]), name
+    assert np.array_equal(axes.seg[starts[:-1]], fresh.seg[starts[:-1]])
+    rng = np.random.default_rng(5)
+    line = rng.integers(0, len(lines), 50_000)
+    distance = rng.uniform(0, 1.1, len(line)) * pieces["length_m"].to_numpy()[line]
+    assert np.array_equal(axes.points(line, distance), fresh.points(line, distance))

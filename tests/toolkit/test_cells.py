@@ -1,11 +1,15 @@
 """The numeric grid cells agree with GEOS: ``piece ∩ square`` area and point_on_surface."""
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 
-from gardencity.toolkit import cell_table
+from gardencity.assessment.inputs import AssessmentInputs
+from gardencity.io.workspace import Workspace
+from gardencity.toolkit import CellTable, cell_table, cells, residential_pieces
 
 X0, Y0 = 500_013.7, 3_000_021.3
 
@@ -105,3 +109,49 @@ def test_cells_match_geos_intersection_and_point_on_surface(cell_size: float) ->
     assert shapely.equals(cells, geos.geometry.to_numpy()).all()
     for i in range(5):  # a repeated piece has the very same cells
         assert (table.key[table.piece == len(shapes) + i] == table.key[table.piece == i]).all()
+
+
+def _regions_one_by_one(
+    table: CellTable, pieces: np.ndarray, cell_size: float, rows: np.ndarray
+) -> tuple[np.ndarray, list[shapely.Geometry]]:
+    """The reference: for each piece, its own cells' squares unioned alone, then cut from it
+    (the piece itself where all its cells are given)."""
+    owner = table.piece[rows]
+    out = []
+    for p in np.unique(owner):
+        mine = rows[owner == p]
+        if len(mine) == np.count_nonzero(table.piece == p):
+            out.append(pieces[p])
+            continue
+        ix, iy = table.ix[mine], table.iy[mine]
+        squares = shapely.box(
+            ix * cell_size, iy * cell_size, (ix + 1) * cell_size, (iy + 1) * cell_size
+        )
+        out.append(shapely.intersection(pieces[p], shapely.union_all(squares)))
+    return np.unique(owner), out
+
+
+@pytest.mark.parametrize("batch_squares", [cells._BATCH_SQUARES, 16])
+def test_regions_equal_each_piece_merged_on_its_own(
+    demo_city: Path, batch_squares: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pieces merged in padded batches on two threads give exactly (coordinate for coordinate,
+    in the same order) what merging each piece on its own gives: the demo city's residential
+    land, its cells taken at random, by halves and where a piece has many cells."""
+    monkeypatch.setattr(cells, "_BATCH_SQUARES", batch_squares)  # small: many batches
+    inputs = AssessmentInputs(Workspace.open(demo_city))
+    pieces = residential_pieces(inputs.get("land_use"), inputs.get("zones")).geometry.to_numpy()
+    cell_size = 25.0
+    table = cell_table(pieces, cell_size)
+    rng = np.random.default_rng(19)
+    many = np.isin(table.piece, np.flatnonzero(np.bincount(table.piece) > 12))
+    for rows in (
+        np.flatnonzero(rng.random(len(table.key)) < 0.5),
+        np.flatnonzero(rng.random(len(table.key)) < 0.9),
+        np.flatnonzero(many & (rng.random(len(table.key)) < 0.7)),
+    ):
+        piece, merged = table.regions(pieces, cell_size, rows)
+        expected_piece, expected = _regions_one_by_one(table, pieces, cell_size, rows)
+        assert (np.bincount(table.piece[rows]) > 8).any()  # several batch widths
+        np.testing.assert_array_equal(piece, expected_piece)
+        assert (shapely.to_wkb(merged) == shapely.to_wkb(np.asarray(expected))).all()

@@ -33,6 +33,7 @@ from gardencity.toolkit import (
     require_columns,
     require_raster_crs,
     require_same_crs,
+    road_piece_axes,
     road_pieces,
     shared,
     side_bins,
@@ -105,7 +106,7 @@ def road_shade_segments(
     # the crown look-up (raster reads, or a union of crowns) is built while the roads are cut
     with ThreadPoolExecutor(max_workers=1) as pool:
         lookup = pool.submit(_tree_lookup, zones, canopy, vegetation, trees)
-        pieces = road_pieces(roads, zones, list(grades))
+        pieces, axes = road_piece_axes(roads, zones, list(grades))
         in_crown, step = lookup.result()
     columns = ["zone_id", "grade", "name", "side", "length_m", "canopy_fraction", "is_shaded"]
     if pieces.empty:
@@ -113,7 +114,6 @@ def road_shade_segments(
     inner, outer, across, within = _slow_lane_bands(
         pieces, slow_lanes, default_sidewalk_width_m, default_bike_lane_width_m
     )
-    axes = LineAxes(pieces.geometry.to_numpy())
     line_len = pieces["length_m"].to_numpy()
     stats = side_bins(
         axes,

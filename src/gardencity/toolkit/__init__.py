@@ -16,7 +16,8 @@ Everything here is public and documented; import from the package
 * :mod:`~gardencity.toolkit.rasters`: pixel counts and sums per zone;
 * :mod:`~gardencity.toolkit.cells`: grid cells of polygons as numbers (area, interior point);
 * :mod:`~gardencity.toolkit.service`: parks that serve residents, residential pieces, coverage;
-* :mod:`~gardencity.toolkit.road_geometry`: road pieces by zone, points along lines, side bands;
+* :mod:`~gardencity.toolkit.road_zone_pieces`: road pieces by zone;
+* :mod:`~gardencity.toolkit.road_geometry`: points along lines, side bands;
 * :mod:`~gardencity.toolkit.classes`: class codes by prefix;
 * :mod:`~gardencity.toolkit.checks`: input checks (columns, CRS);
 * :mod:`~gardencity.toolkit.results`: a measure's result (ratio, value);
@@ -40,7 +41,8 @@ from gardencity.toolkit.rasters import (
     require_raster_crs,
 )
 from gardencity.toolkit.results import ratio_result, value_result
-from gardencity.toolkit.road_geometry import DEFAULT_RED_LINE_M, LineAxes, road_pieces, side_bins
+from gardencity.toolkit.road_geometry import DEFAULT_RED_LINE_M, LineAxes, side_bins
+from gardencity.toolkit.road_zone_pieces import road_piece_axes, road_pieces
 from gardencity.toolkit.run import InputSource, RunContext, shared
 from gardencity.toolkit.service import (
     band_radius,
@@ -96,6 +98,7 @@ __all__ = [
     "require_raster_crs",
     "require_same_crs",
     "residential_pieces",
+    "road_piece_axes",
     "road_pieces",
     "shared",
     "side_bins",

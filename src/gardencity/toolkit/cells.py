@@ -36,6 +36,7 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
 _CHUNK_PAIRS = 60_000
+_BATCH_SQUARES = 8_192  # padded squares per batch of pieces merged at once
 
 
 @dataclass(frozen=True)
@@ -95,15 +96,44 @@ class CellTable:
         given = np.bincount(owner, minlength=len(pieces))[piece]
         whole = given == np.bincount(self.piece, minlength=len(pieces))[piece]
         merged = np.asarray(pieces, dtype=object)[piece].copy()
-        boxes = _boxes(self.ix[rows], self.iy[rows], cell_size)
-        ends = np.r_[start[1:], len(rows)]
         partial = np.flatnonzero(~whole)
         if partial.size:
-            unions = np.asarray(
-                [shapely.union_all(boxes[start[k] : ends[k]]) for k in partial], dtype=object
-            )
-            merged[partial] = shapely.intersection(merged[partial], unions)
+            merged[partial] = _cut_to_cells(
+                merged[partial], self.ix[rows], self.iy[rows], start[partial], given[partial],
+                cell_size,
+            )  # fmt: skip
         return piece, merged
+
+
+def _cut_to_cells(
+    pieces: npt.NDArray[np.object_], ix: I64, iy: I64, start: I64, count: I64, cell_size: float
+) -> npt.NDArray[np.object_]:
+    """``piece ∩ union(squares)`` of each piece, with its ``count`` cells from row ``start``
+    of ``(ix, iy)``.
+
+    Pieces with about as many cells are taken together: their squares in the rows of a
+    table padded with None (``union_all`` leaves missing geometries out, so each row's union
+    is the union of its own squares), one GEOS call per batch. The batches are shared by
+    two threads (GEOS runs without the GIL); each piece's result is the same whatever the
+    batch."""
+    out = np.empty(len(pieces), dtype=object)
+    width = 1 << np.ceil(np.log2(count)).astype(np.int64)  # pad to at most twice the count
+    batches: list[npt.NDArray[np.intp]] = []
+    for w in np.unique(width):
+        same = np.flatnonzero(width == w)
+        per_batch = max(1, _BATCH_SQUARES // int(w))
+        batches.extend(np.split(same, np.arange(per_batch, len(same), per_batch)))
+
+    def cut(batch: npt.NDArray[np.intp]) -> None:
+        n = count[batch]
+        cell = np.repeat(start[batch], n) + ranks(n)
+        table = np.full((len(batch), int(width[batch[0]])), None, dtype=object)
+        table[np.repeat(np.arange(len(batch)), n), ranks(n)] = _boxes(ix[cell], iy[cell], cell_size)
+        out[batch] = shapely.intersection(pieces[batch], shapely.union_all(table, axis=1))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(cut, batches))
+    return out
 
 
 def _boxes(ix: I64, iy: I64, cell_size: float) -> npt.NDArray[np.object_]:

@@ -1,4 +1,5 @@
-"""Road geometry for the road measures: sampling the slow-lane bands along both sides."""
+"""Road geometry for the road measures: points along the axes, and sampling the slow-lane bands
+along both sides."""
 
 from __future__ import annotations
 
@@ -6,15 +7,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from gardencity.toolkit.zonal import pieces_by_zone
-
-__all__ = ["DEFAULT_RED_LINE_M", "LineAxes", "road_pieces", "side_bins"]
+__all__ = ["DEFAULT_RED_LINE_M", "LineAxes", "side_bins"]
 
 # Red-line width assumed where the data gives none (typical CJJ 37 cross-sections).
 DEFAULT_RED_LINE_M = {
@@ -72,6 +70,27 @@ class LineAxes:
         total = self.cum[self.last] + 1.0
         self.base = np.cumsum(total) - total
         self.key = self.cum + self.base[line_of]
+
+    def subset(self, lines: npt.NDArray[np.int64]) -> LineAxes:
+        """The axes of ``lines`` (in increasing order) alone: the same points and parts as
+        axes built from those lines, without summing their distances again."""
+        count = self.last[lines] - self.first[lines] + 1
+        first = np.cumsum(count) - count
+        vertex = np.repeat(self.first[lines] - first, count) + np.arange(int(count.sum()))
+        out = LineAxes.__new__(LineAxes)
+        out.xy, out.x, out.y = self.xy[vertex], self.x[vertex], self.y[vertex]
+        out.first, out.last = first, first + count - 1
+        # a line's last vertex starts no segment: what these hold there is never read
+        out.seg, out.dx, out.dy = (
+            np.append(self.seg, 0.0)[vertex[:-1]],
+            self.dx[vertex],
+            self.dy[vertex],
+        )
+        out.cum = self.cum[vertex]
+        total = out.cum[out.last] + 1.0
+        out.base = np.cumsum(total) - total
+        out.key = out.cum + np.repeat(out.base, count)
+        return out
 
     def points(
         self,
@@ -221,83 +240,6 @@ class LineAxes:
         return out
 
 
-def road_pieces(
-    roads: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, grades: list[str] | tuple[str, ...]
-) -> gpd.GeoDataFrame:
-    """Roads of ``grades`` cut by zone, exploded to single LineStrings, with ``length_m``.
-
-    A piece that runs exactly along the boundary of two zones is kept for the zone on its
-    left only, so that it is counted once.
-
-    Parameters
-    ----------
-    roads
-        The ``roads`` input (``grade``).
-    zones
-        The zones.
-    grades
-        The grades evaluated.
-
-    Examples
-    --------
-    >>> zones = gpd.GeoDataFrame(index=["built_up_area"], crs=4547,
-    ...     geometry=[shapely.box(0, 0, 100, 100)])
-    >>> roads = gpd.GeoDataFrame({"grade": ["branch", "arterial"]}, crs=4547, geometry=[
-    ...     shapely.LineString([(-50, 50), (150, 50)]), shapely.LineString([(0, 0), (0, 9)])])
-    >>> road_pieces(roads, zones, ["branch"])[["zone_id", "length_m"]].to_numpy().tolist()
-    [['built_up_area', 100.0]]
-    """
-    selected = roads[roads["grade"].isin(list(grades))]
-    pieces = pieces_by_zone(selected, zones)
-    single = shapely.get_type_id(pieces.geometry.to_numpy()) == shapely.GeometryType.LINESTRING
-    if single.all():  # no part to take apart: the columns in the order explode leaves
-        geometry = pieces.geometry.name
-        pieces = pieces[[*pieces.columns.drop(geometry), geometry]]
-    else:
-        pieces = pieces.explode(index_parts=False)
-        pieces = pieces[pieces.geometry.geom_type == "LineString"]
-    pieces = pieces.reset_index(drop=True)
-    pieces["length_m"] = shapely.length(pieces.geometry.to_numpy())
-    pieces = pieces[pieces["length_m"] > 0].reset_index(drop=True)
-    return pieces[_on_left_side(pieces, zones)].reset_index(drop=True)
-
-
-def _on_left_side(pieces: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> npt.NDArray[np.bool_]:
-    """Whether the point 0.5 m left of each piece's midpoint lies in the piece's zone.
-
-    A road running exactly along a zone boundary (district boundaries often follow roads) is
-    cut into the same piece for both neighbouring zones; it is kept for the zone on its left
-    only, so it is counted once and tiny coordinate changes cannot move it.
-    """
-    lines = pieces.geometry.to_numpy()
-    length = pieces["length_m"].to_numpy()
-    half = length / 2
-    axes = LineAxes(lines)
-    index = np.arange(len(lines))
-    mid = axes.points(index, half)
-    d = axes.points(index, np.minimum(half + 0.5, length)) - axes.points(
-        index, np.maximum(half - 0.5, 0.0)
-    )
-    norm = np.hypot(d[:, 0], d[:, 1])
-    norm[norm == 0] = 1.0
-    probe = mid + 0.5 * np.column_stack([-d[:, 1] / norm, d[:, 0] / norm])
-    start_x, start_y = axes.x[axes.first], axes.y[axes.first]
-    keep = np.ones(len(pieces), dtype=bool)
-    zone_ids = pieces["zone_id"].to_numpy()
-    for zone_id, geom in zip(zones.index, zones.geometry.to_numpy(), strict=True):
-        shapely.prepare(geom)
-        # A piece on the boundary starts on it (not in the zone's interior): test those only.
-        mask = np.flatnonzero(zone_ids == zone_id)
-        mask = mask[~shapely.contains_xy(geom, start_x[mask], start_y[mask])]
-        if not mask.size:
-            continue
-        edge = shapely.boundary(geom)
-        shapely.prepare(edge)
-        mask = mask[shapely.covers(edge, lines[mask])]
-        keep[mask] = shapely.covers(geom, shapely.points(probe[mask]))
-    return keep
-
-
 @dataclass(frozen=True)
 class _Band:
     """The sample steps of a run of lines: each one's centre on the axis and unit normal."""
@@ -336,26 +278,25 @@ def _steps(
 
 def _band_counts(
     band: _Band,
-    across: tuple[int, npt.NDArray[np.float64], npt.NDArray[np.float64]],
+    offsets: list[npt.NDArray[np.float64]],
     key: npt.NDArray[np.int64],
     size: int,
     covered: PointTest,
     within: PointTest | None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Samples and hits per key (2 × bin + 1 for the left side) across both sides' bands;
-    ``across``: the number of sample lines across each band, and its inner edge and width.
+    """Samples and hits per key (2 × bin + 1 for the left side; ``key`` in increasing order)
+    across both sides' bands; ``offsets``: each step's distance from the axis of each sample
+    line across its band.
 
     Each step's hits (and kept samples) are added up over the lines across first, so each side
     needs one count per key; the sample points are ``centre ± offset × normal``, coordinate
     by coordinate."""
-    lines, inner, width = across
     sides = (1, -1)  # left, right: the right's offsets are the left's negated, exactly
     hits = {side: np.zeros(len(key), dtype=np.int64) for side in sides}
     kept = None
     if within is not None:
         kept = {side: np.zeros(len(key), dtype=np.int64) for side in sides}
-    for j in range(lines):
-        offset = inner + (j + 0.5) / lines * width
+    for offset in offsets:
         dx, dy = offset * band.nx, offset * band.ny
         for side in sides:
             if side > 0:
@@ -368,24 +309,36 @@ def _band_counts(
                 kept[side] += keep
                 hit = hit & keep
             hits[side] += hit
+    runs = _KeyRuns(key, size)
     # keys are even (2 × bin): the left side's counts sit one place after the right's
-    n_hits = _counts(key, hits[-1], size)
-    n_hits[1:] += _counts(key, hits[1], size)[:-1]
+    n_hits = runs.sums(hits[-1])
+    n_hits[1:] += runs.sums(hits[1])[:-1]
     if kept is None:
-        steps = lines * np.bincount(key, minlength=size)
+        steps = len(offsets) * np.bincount(key, minlength=size)
         n_samples = steps.copy()
         n_samples[1:] += steps[:-1]
     else:
-        n_samples = _counts(key, kept[-1], size)
-        n_samples[1:] += _counts(key, kept[1], size)[:-1]
+        n_samples = runs.sums(kept[-1])
+        n_samples[1:] += runs.sums(kept[1])[:-1]
     return n_samples, n_hits
 
 
-def _counts(
-    key: npt.NDArray[np.int64], weight: npt.NDArray[np.int64], size: int
-) -> npt.NDArray[np.int64]:
-    """Sum of the (small, whole) ``weight`` per ``key``."""
-    return np.rint(np.bincount(key, weights=weight, minlength=size)).astype(np.int64)
+class _KeyRuns:
+    """Whole-number sums per key of values listed by increasing key (one run of rows per
+    key), ``size`` keys from 0."""
+
+    def __init__(self, key: npt.NDArray[np.int64], size: int) -> None:
+        new = np.ones(len(key), dtype=bool)
+        np.not_equal(key[1:], key[:-1], out=new[1:])
+        self.starts = np.flatnonzero(new)
+        self.keys = key[self.starts]
+        self.size = size
+
+    def sums(self, values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        out = np.zeros(self.size, dtype=np.int64)
+        if len(self.starts):
+            out[self.keys] = np.add.reduceat(values, self.starts)
+        return out
 
 
 def side_bins(
@@ -427,6 +380,9 @@ def side_bins(
     n_keys = 2 * int(bins_per_line.sum())  # key of (line, bin, side): 2 × bin number + left
     samples = np.zeros(n_keys, dtype=np.int64)
     hits = np.zeros(n_keys, dtype=np.int64)
+    width = outer_m - inner_m
+    # each line's distance from the axis of the sample lines across its band
+    across_offsets = [inner_m + (j + 0.5) / across * width for j in range(across)]
     ends = np.cumsum(n_along)
     cuts = np.searchsorted(ends, np.arange(chunk, int(ends[-1]) if len(ends) else 0, chunk))
 
@@ -438,8 +394,8 @@ def side_bins(
         key = 2 * (first_bin[owner] + (along // segment_length_m).astype(np.int64))
         lo, size = int(key.min()), int(key.max()) + 2 - int(key.min())
         key -= lo
-        band_across = (across, inner_m[owner], outer_m[owner] - inner_m[owner])
-        return lo, *_band_counts(band, band_across, key, size, covered, within)
+        offsets = [line_offset[owner] for line_offset in across_offsets]
+        return lo, *_band_counts(band, offsets, key, size, covered, within)
 
     runs = [lines for lines in np.split(np.arange(len(lengths)), np.unique(cuts) + 1) if lines.size]
     with ThreadPoolExecutor(max_workers=threads) as pool:  # numpy releases the GIL

@@ -1,0 +1,109 @@
+"""Road pieces for the road measures: the roads of some grades cut by zone, each counted once."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from gardencity.toolkit.road_geometry import LineAxes
+from gardencity.toolkit.zonal import pieces_by_zone
+
+__all__ = ["road_piece_axes", "road_pieces"]
+
+
+def road_pieces(
+    roads: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, grades: list[str] | tuple[str, ...]
+) -> gpd.GeoDataFrame:
+    """Roads of ``grades`` cut by zone, exploded to single LineStrings, with ``length_m``.
+
+    A piece that runs exactly along the boundary of two zones is kept for the zone on its
+    left only, so that it is counted once.
+
+    Parameters
+    ----------
+    roads
+        The ``roads`` input (``grade``).
+    zones
+        The zones.
+    grades
+        The grades evaluated.
+
+    Examples
+    --------
+    >>> zones = gpd.GeoDataFrame(index=["built_up_area"], crs=4547,
+    ...     geometry=[shapely.box(0, 0, 100, 100)])
+    >>> roads = gpd.GeoDataFrame({"grade": ["branch", "arterial"]}, crs=4547, geometry=[
+    ...     shapely.LineString([(-50, 50), (150, 50)]), shapely.LineString([(0, 0), (0, 9)])])
+    >>> road_pieces(roads, zones, ["branch"])[["zone_id", "length_m"]].to_numpy().tolist()
+    [['built_up_area', 100.0]]
+    """
+    pieces, _, keep = _pieces_and_axes(roads, zones, grades)
+    return pieces[keep].reset_index(drop=True)
+
+
+def road_piece_axes(
+    roads: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, grades: list[str] | tuple[str, ...]
+) -> tuple[gpd.GeoDataFrame, LineAxes]:
+    """:func:`road_pieces` and their :class:`LineAxes` (those that placed the pieces'
+    probes, cut down to the pieces kept)."""
+    pieces, axes, keep = _pieces_and_axes(roads, zones, grades)
+    return pieces[keep].reset_index(drop=True), axes.subset(np.flatnonzero(keep))
+
+
+def _pieces_and_axes(
+    roads: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, grades: list[str] | tuple[str, ...]
+) -> tuple[gpd.GeoDataFrame, LineAxes, npt.NDArray[np.bool_]]:
+    """Every piece of ``grades`` cut by zone, their axes, and the pieces to keep."""
+    selected = roads[roads["grade"].isin(list(grades))]
+    pieces = pieces_by_zone(selected, zones)
+    single = shapely.get_type_id(pieces.geometry.to_numpy()) == shapely.GeometryType.LINESTRING
+    if single.all():  # no part to take apart: the columns in the order explode leaves
+        geometry = pieces.geometry.name
+        pieces = pieces[[*pieces.columns.drop(geometry), geometry]]
+    else:
+        pieces = pieces.explode(index_parts=False)
+        pieces = pieces[pieces.geometry.geom_type == "LineString"]
+    pieces = pieces.reset_index(drop=True)
+    pieces["length_m"] = shapely.length(pieces.geometry.to_numpy())
+    pieces = pieces[pieces["length_m"] > 0].reset_index(drop=True)
+    axes = LineAxes(pieces.geometry.to_numpy())
+    return pieces, axes, _on_left_side(pieces, zones, axes)
+
+
+def _on_left_side(
+    pieces: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, axes: LineAxes
+) -> npt.NDArray[np.bool_]:
+    """Whether the point 0.5 m left of each piece's midpoint lies in the piece's zone.
+
+    A road running exactly along a zone boundary (district boundaries often follow roads) is
+    cut into the same piece for both neighbouring zones; it is kept for the zone on its left
+    only, so it is counted once and tiny coordinate changes cannot move it.
+    """
+    lines = pieces.geometry.to_numpy()
+    length = pieces["length_m"].to_numpy()
+    half = length / 2
+    index = np.arange(len(lines))
+    mid = axes.points(index, half)
+    d = axes.points(index, np.minimum(half + 0.5, length)) - axes.points(
+        index, np.maximum(half - 0.5, 0.0)
+    )
+    norm = np.hypot(d[:, 0], d[:, 1])
+    norm[norm == 0] = 1.0
+    probe = mid + 0.5 * np.column_stack([-d[:, 1] / norm, d[:, 0] / norm])
+    start_x, start_y = axes.x[axes.first], axes.y[axes.first]
+    keep = np.ones(len(pieces), dtype=bool)
+    zone_ids = pieces["zone_id"].to_numpy()
+    for zone_id, geom in zip(zones.index, zones.geometry.to_numpy(), strict=True):
+        shapely.prepare(geom)
+        # A piece on the boundary starts on it (not in the zone's interior): test those only.
+        mask = np.flatnonzero(zone_ids == zone_id)
+        mask = mask[~shapely.contains_xy(geom, start_x[mask], start_y[mask])]
+        if not mask.size:
+            continue
+        edge = shapely.boundary(geom)
+        shapely.prepare(edge)
+        mask = mask[shapely.covers(edge, lines[mask])]
+        keep[mask] = shapely.covers(geom, shapely.points(probe[mask]))
+    return keep
