@@ -22,7 +22,7 @@ import shapely.ops
 
 from gardencity.assessment import Assessment, run_assessment
 from gardencity.indicators.accessibility import walking_table
-from gardencity.reports import FigureWorker, start_district_figures
+from gardencity.reports import FigureWorker, start_diagnostics, start_district_figures
 from gardencity.reports.maps import _draw_layer
 from gardencity.reports.outputs import write_diagnostics, write_outputs
 from gardencity.reports.worker import DistrictFigures
@@ -209,3 +209,97 @@ def test_the_assess_command_itself_never_imports_matplotlib(
     )
     assert done.stdout.strip().splitlines()[-1] == "False"
     assert len(_images((out / "report.html").read_text(encoding="utf-8"))) >= 6
+
+
+def _geopackage(path: Path) -> dict[str, object]:
+    """Every layer of a GeoPackage as read back, its views and its styles (not the time)."""
+    with sqlite3.connect(path) as db:
+        views = sorted(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'"))
+        styles = sorted(db.execute("SELECT f_table_name, styleQML FROM layer_styles"))
+        kinds = sorted(db.execute("SELECT table_name, data_type, srs_id FROM gpkg_contents"))
+    names = [str(n) for n, _ in pyogrio.list_layers(path) if n != "layer_styles"]
+    layers = {name: pyogrio.read_dataframe(path, layer=name) for name in names}
+    return {"views": views, "styles": styles, "contents": kinds, "layers": layers}
+
+
+def _same_geopackage(got: Path, want: Path) -> None:
+    a, b = _geopackage(got), _geopackage(want)
+    for key in ("views", "styles", "contents"):
+        assert a[key] == b[key], key
+    got_layers, want_layers = a["layers"], b["layers"]
+    assert isinstance(got_layers, dict) and isinstance(want_layers, dict)
+    assert sorted(got_layers) == sorted(want_layers)
+    for name, frame in want_layers.items():
+        other = got_layers[name]
+        assert list(other.columns) == list(frame.columns), name
+        assert other.drop(columns="geometry").equals(frame.drop(columns="geometry")), name
+        assert (shapely.to_wkb(other.geometry.array) == shapely.to_wkb(frame.geometry.array)).all()
+
+
+def test_layers_written_by_the_worker_as_they_are_built_make_the_same_geopackage(
+    demo_assessment: Assessment, tmp_path: Path
+) -> None:
+    layers = demo_assessment.diagnostics
+    alone = write_diagnostics(layers, tmp_path / "alone" / "diagnostics.gpkg")
+    with FigureWorker() as figures, start_diagnostics(tmp_path / "beside", figures) as writer:
+        assert writer.path == tmp_path / "beside" / "diagnostics.gpkg"
+        for name in reversed(layers):  # in another order, the view's source still first
+            if name != "unshaded_road_segments":
+                writer.add(name, layers[name])
+        writer.add("unshaded_road_segments", layers["unshaded_road_segments"])
+        beside = writer.close("en")
+    assert len(layers["road_shade_segments"]) > 0
+    _same_geopackage(beside, alone)
+    assert sorted(p.name for p in beside.parent.iterdir()) == ["diagnostics.gpkg"]
+
+
+def test_the_layers_are_written_here_again_when_the_worker_dies_on_the_way(
+    demo_assessment: Assessment, tmp_path: Path
+) -> None:
+    layers = demo_assessment.diagnostics
+    alone = write_diagnostics(layers, tmp_path / "alone" / "diagnostics.gpkg")
+    with FigureWorker() as figures, start_diagnostics(tmp_path / "beside", figures) as writer:
+        if figures.pid is None:
+            pytest.skip("no process can be forked here")
+        names = list(layers)
+        for name in names[:2]:
+            writer.add(name, layers[name])
+        os.kill(figures.pid, signal.SIGKILL)
+        for name in names[2:]:
+            writer.add(name, layers[name])
+        beside = writer.close("en")
+    _same_geopackage(beside, alone)
+
+
+def test_an_assessment_that_fails_leaves_no_unfinished_geopackage(
+    demo_assessment: Assessment, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    with (
+        FigureWorker() as figures,
+        pytest.raises(KeyError),
+        start_diagnostics(out, figures) as writer,
+    ):
+        for name, layer in demo_assessment.diagnostics.items():
+            writer.add(name, layer)
+        raise KeyError("a failure while the layers are written")
+    assert list(out.iterdir()) == []
+
+
+def test_the_assess_command_writes_the_geopackage_the_assessment_gives(
+    demo_city: Path, demo_assessment: Assessment, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from gardencity.cli import main
+
+    out = tmp_path / "out"
+    done = CliRunner().invoke(main, ["assess", str(demo_city), "--out", str(out), "--lang", "en"])
+    assert done.exit_code == 0, done.output
+    alone = write_diagnostics(demo_assessment.diagnostics, tmp_path / "diagnostics.gpkg")
+    _same_geopackage(out / "diagnostics.gpkg", alone)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "diagnostics.gpkg",
+        "report.html",
+        "scorecard.json",
+    ]

@@ -8,6 +8,7 @@ parameters of the first indicator that uses that measure.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
@@ -21,8 +22,12 @@ from gardencity.indicators import FAMILIES, Diagnostic
 from gardencity.messages import Catalogue
 from gardencity.standards.schema import Standard
 
-__all__ = ["build_diagnostics"]
+__all__ = ["BUILT_FIRST", "build_diagnostics"]
 MESSAGES = Catalogue(__package__)
+
+#: the measures whose layers are built first: the largest to write and quick to build, they
+#: can be written (see ``built`` of :func:`build_diagnostics`) while the others are built
+BUILT_FIRST = ("shaded_road_coverage",)
 
 
 def _spec_params(standard: Standard, measure: str) -> dict[str, Any] | None:
@@ -37,16 +42,31 @@ def build_diagnostics(
     standard: Standard,
     inputs: AssessmentInputs,
     series: dict[str, pd.Series],
+    built: Callable[[str, gpd.GeoDataFrame], None] | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
-    """Every diagnostic layer that the data allows (a layer is skipped if its input is absent)."""
-    layers: dict[str, gpd.GeoDataFrame] = {"zones": _zones_layer(assessment)}
-    for diagnostic in FAMILIES.diagnostics():
-        params = _spec_params(standard, diagnostic.measure)
-        if params is not None:
-            layers.update(_family_layers(diagnostic, params, inputs))
+    """Every diagnostic layer that the data allows (a layer is skipped if its input is
+    absent), in the families' order; ``built`` hears each layer as soon as it is built (the
+    layers of :data:`BUILT_FIRST` first)."""
+
+    def tell(new: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+        for name, layer in new.items():
+            if built is not None:
+                built(name, layer)
+        return new
+
+    layers = tell({"zones": _zones_layer(assessment)})
+    wanted = [
+        (diagnostic, params)
+        for diagnostic in FAMILIES.diagnostics()
+        if (params := _spec_params(standard, diagnostic.measure)) is not None
+    ]
+    first = sorted(range(len(wanted)), key=lambda i: wanted[i][0].measure not in BUILT_FIRST)
+    family_layers = {i: tell(_family_layers(*wanted[i], inputs)) for i in first}
+    for i in range(len(wanted)):
+        layers.update(family_layers[i])
     below = _districts_below(assessment)
     if below is not None:
-        layers["districts_below_minimum"] = below
+        layers.update(tell({"districts_below_minimum": below}))
     return layers
 
 

@@ -64,11 +64,13 @@ def run_assessment(
     registry: Mapping[str, Callable[..., Any]] | None = None,
     executor: Executor | None = None,
     decided: Callable[[Assessment], None] | None = None,
+    layer_built: Callable[[str, Any], None] | None = None,
 ) -> Assessment:
     """Assess a workspace against a standard (city.toml's unless given); an ``executor``
     (another process, idle meanwhile) takes a share of the validation. ``decided`` is
     called with the assessment once every indicator is decided, before its diagnostic
-    layers are built (work on the scorecard can start then).
+    layers are built (work on the scorecard can start then); ``layer_built`` hears each
+    diagnostic layer as soon as it is built (it can be written meanwhile).
 
     Intermediate results the measures and the diagnostic layers share (eligible parks,
     walking distances of residential cells, road side-segments) are computed once in the
@@ -81,6 +83,7 @@ def run_assessment(
         registry=registry,
         executor=executor,
         decided=decided,
+        layer_built=layer_built,
     )
 
 
@@ -92,6 +95,7 @@ def _assess(
     registry: Mapping[str, Callable[..., Any]] | None = None,
     executor: Executor | None = None,
     decided: Callable[[Assessment], None] | None = None,
+    layer_built: Callable[[str, Any], None] | None = None,
 ) -> Assessment:
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     started = time.perf_counter()
@@ -156,7 +160,9 @@ def _assess(
         decided(assessment)
     from gardencity.assessment.diagnostics import build_diagnostics
 
-    assessment.diagnostics = build_diagnostics(assessment, std, inputs, series_by_id)
+    assessment.diagnostics = build_diagnostics(
+        assessment, std, inputs, series_by_id, built=layer_built
+    )
     assessment.run = inputs.run
     assessment.inputs = inputs
     return assessment

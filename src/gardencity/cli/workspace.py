@@ -51,9 +51,15 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
     and report.html."""
     from gardencity.assessment import Assessment, run_assessment
     from gardencity.assessment.scorecard import Status
-    from gardencity.reports import FigureWorker, start_district_figures, write_outputs
+    from gardencity.reports import (
+        FigureWorker,
+        start_diagnostics,
+        start_district_figures,
+        write_outputs,
+    )
     from gardencity.vocabulary import vocabulary
 
+    out = out_dir or Path(workspace) / "out"
     # opened before the progress bar starts its thread: the worker is a fork of this process
     with (
         FigureWorker() as figures,
@@ -65,6 +71,7 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
             console=console,
             transient=True,
         ) as bar,
+        start_diagnostics(out, figures) as diagnostics,  # each layer written once built
     ):
         task = bar.add_task(say("assessing", lang), total=None)
 
@@ -82,11 +89,16 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
             progress=progress,
             executor=figures.executor,
             decided=decided,
+            layer_built=diagnostics.add,
         )
         bar.update(task, description=say("writing_report", lang))
-        out = out_dir or Path(workspace) / "out"
         paths = write_outputs(
-            assessment, out, lang=lang, figures=figures, drawn=drawn[0] if drawn else None
+            assessment,
+            out,
+            lang=lang,
+            figures=figures,
+            drawn=drawn[0] if drawn else None,
+            diagnostics=diagnostics,
         )
     scorecard = assessment.scorecard()
     standard = scorecard.standard.name_zh if lang == "zh" else scorecard.standard.name_en

@@ -6,10 +6,11 @@ forks one process when it is opened — early, before the caller starts threads 
 imports matplotlib and finds its fonts while the caller goes on with the assessment (the
 caller itself never imports matplotlib). When the outputs are written, it draws the
 district choropleths and bar charts from the scorecard and the layer maps from their
-prepared paths (:mod:`gardencity.reports.map_layers`) while the caller writes
-diagnostics.gpkg; the figures are the ones the caller would have drawn. Where no process
-can be forked (not Linux, or inside a daemonic process) it draws nothing and the caller
-draws every figure.
+prepared paths (:mod:`gardencity.reports.map_layers`); the figures are the ones the caller
+would have drawn. As its :attr:`FigureWorker.executor`, it also writes the layers of
+diagnostics.gpkg while the caller builds the next ones (:mod:`gardencity.reports.geopackage`).
+Where no process can be forked (not Linux, or inside a daemonic process) it draws nothing
+and the caller draws every figure.
 """
 
 from __future__ import annotations
