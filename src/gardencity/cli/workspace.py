@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.markup import escape
@@ -14,6 +14,9 @@ from rich.table import Table
 
 from gardencity.cli.common import console, lang_option, reports_errors, say
 from gardencity.messages import Message
+
+if TYPE_CHECKING:
+    from gardencity.assessment import Assessment
 
 __all__ = [
     "assess",
@@ -49,15 +52,13 @@ def _status_text(status: str, lang: str) -> str:
 def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: str) -> None:
     """Compute every indicator, print the scorecard, write scorecard.json, diagnostics.gpkg
     and report.html."""
-    from gardencity.assessment import Assessment, run_assessment
-    from gardencity.assessment.scorecard import Status
+    from gardencity.assessment import run_assessment
     from gardencity.reports import (
         FigureWorker,
         start_diagnostics,
         start_district_figures,
         write_outputs,
     )
-    from gardencity.vocabulary import vocabulary
 
     out = out_dir or Path(workspace) / "out"
     # opened before the progress bar starts its thread: the worker is a fork of this process
@@ -100,9 +101,19 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
             drawn=drawn[0] if drawn else None,
             diagnostics=diagnostics,
         )
+    _print_scorecard(assessment, lang)
+    for name, path in paths.items():
+        console.print(f"{say(f'output_{name}', lang)}: {path}")
+
+
+def _print_scorecard(assessment: Assessment, lang: str) -> None:
+    """The scorecard as a table, then why each withheld indicator was withheld."""
+    from gardencity.assessment.scorecard import Status
+    from gardencity.vocabulary import vocabulary
+
     scorecard = assessment.scorecard()
-    standard = scorecard.standard.name_zh if lang == "zh" else scorecard.standard.name_en
-    table = Table(title=f"{scorecard.city.name} — {standard}")
+    name = scorecard.standard.name_zh if lang == "zh" else scorecard.standard.name_en
+    table = Table(title=f"{scorecard.city.name} — {name}")
     for column in ("indicator", "value", "threshold", "confidence", "completeness", "status"):
         table.add_column(say(f"col_{column}", lang), overflow="fold")
     table.add_column(say("col_shortfall", lang), overflow="fold")
@@ -125,8 +136,6 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
         if card.status in withheld:
             note = escape(card.note_in(lang))
             console.print(f"[yellow]{escape(card.name(lang))}[/]: {note}", highlight=False)
-    for name, path in paths.items():
-        console.print(f"{say(f'output_{name}', lang)}: {path}")
 
 
 def _share_text(completeness: dict[str, Any] | None) -> str:
