@@ -45,12 +45,13 @@ class WalkGraph:
 
     @cached_property
     def node_tree(self) -> shapely.STRtree:
-        """Spatial index of the nodes (as points), built with the graph."""
+        """Spatial index of the nodes (as points), built when first asked for."""
         return shapely.STRtree(shapely.points(self.nodes))
 
     @cached_property
     def edge_tree(self) -> shapely.STRtree:
-        """Spatial index of the edges (as :meth:`edge_lines`), built with the graph."""
+        """Spatial index of the edges (as :meth:`edge_lines`), built when first asked for
+        (snapping asks for it only for the few points it cannot decide itself)."""
         return shapely.STRtree(self.edge_lines())
 
     def edge_lines(self) -> npt.NDArray[np.object_]:
@@ -137,5 +138,4 @@ def walk_graph_from_roads(roads: gpd.GeoDataFrame, *, precision_m: float = 0.01)
         matrix,
         CRS.from_user_input(roads.crs),
     )
-    _ = graph.node_tree, graph.edge_tree  # every user of the graph needs them: build them once
     return graph
