@@ -6,7 +6,8 @@ For each size, every figure a median of ``--repeat`` runs, each in a fresh proce
   through Arrow where pyarrow is installed, both rasters whole with rasterio), interpreter
   start and imports included;
 * ``assess_cli_s`` and ``assess_cli_peak_rss_mb``: ``python -m gardencity assess`` end to end
-  (scorecard.json, diagnostics.gpkg, report.html), its wall time and peak memory, and its
+  (scorecard.json, diagnostics.gpkg, report.html), its wall time, its peak memory (taken in
+  one more run of its own, since sampling a process's memory slows it), and its
   ratio to the floor (``assess_to_floor``), measured side by side in the same sitting;
 * ``floor_cpu_s``, ``assess_cli_cpu_s``: their CPU seconds, and ``floor_runq_wait_s``,
   ``assess_cli_runq_wait_s``: the seconds their threads waited for a core (summed over the
@@ -115,17 +116,21 @@ def _generated(size: str) -> dict[str, Any]:
 _LAST_RUNQ_WAIT_S: list[float] = [0.0]
 
 
-def _run_measured(command: list[str]) -> tuple[float, float, str, float]:
+def _run_measured(
+    command: list[str], *, sample_memory: bool = True
+) -> tuple[float, float, str, float]:
     """Wall seconds, peak memory (MB), stdout and CPU seconds (user + system) of ``command``
     with the processes it starts: CPU time is the steadier figure on a shared machine (the
     seconds its threads waited for a core are kept in ``_LAST_RUNQ_WAIT_S``). The
-    peak is the larger of the process's own peak RSS and the highest sum of RSS over the
-    process and its descendants (sampled every 20 ms), so work handed to a worker process
-    still counts."""
+    peak is the larger of the process's own peak RSS and, with ``sample_memory``, the highest
+    sum of PSS over the process and its descendants (sampled every 20 ms), so work handed to
+    a worker process still counts. Reading a large process's PSS walks its page tables and
+    holds its memory map's lock, which slows the process measured (by about a third on L):
+    the assess command's time is therefore taken in runs that do not sample it."""
     with tempfile.TemporaryFile(mode="w+") as out, tempfile.TemporaryFile(mode="w+") as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, cwd=HERE.parent)
-        tree_peak = _TreePeak(process.pid)
+        tree_peak = _TreePeak(process.pid, memory=sample_memory)
         tree_peak.start()
         _, status, usage = os.wait4(process.pid, 0)  # with its waited-for descendants
         wall = time.perf_counter() - started
@@ -146,10 +151,10 @@ class _TreePeak:
     time their threads waited for a core (``runq_wait_s``, from /proc/<pid>/task/*/schedstat
     where Linux keeps it): on a loaded machine, the wall time that is not CPU time."""
 
-    def __init__(self, pid: int, every_s: float = 0.02) -> None:
+    def __init__(self, pid: int, every_s: float = 0.02, *, memory: bool = True) -> None:
         import threading
 
-        self.pid, self.every_s, self.peak_bytes = pid, every_s, 0
+        self.pid, self.every_s, self.peak_bytes, self.memory = pid, every_s, 0, memory
         self._waits: dict[str, int] = {}  # nanoseconds each thread waited, as last read
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -176,7 +181,7 @@ class _TreePeak:
             total = 0
             try:
                 for proc in [root, *root.children(recursive=True)]:
-                    total += proc.memory_full_info().pss
+                    total += proc.memory_full_info().pss if self.memory else 0
                     self._read_waits(proc.pid)
             except psutil.NoSuchProcess:  # one ended between the listing and the reading
                 pass
@@ -205,19 +210,19 @@ def measure_size(size: str, repeat: int, whatif: bool) -> dict[str, Any]:
     floor_waits: list[float] = []  # seconds the threads waited for a core, summed
     waits: list[float] = []
     out_dir = Path(tempfile.mkdtemp(prefix=f"assess-{size}-"))
+    assess = [python, "-m", "gardencity", "assess", str(city), "--out", str(out_dir)]
     try:
         for _ in range(repeat):  # alternated, so both see the same load on the machine
-            floor = _run_measured([python, "-c", FLOOR_SCRIPT, str(city)])
+            floor = _run_measured([python, "-c", FLOOR_SCRIPT, str(city)], sample_memory=False)
             floors.append(floor[0])
             floor_cpu.append(floor[3])
             floor_waits.append(_LAST_RUNQ_WAIT_S[0])
-            wall, peak, _, cpu = _run_measured(
-                [python, "-m", "gardencity", "assess", str(city), "--out", str(out_dir)]
-            )
+            wall, peak, _, cpu = _run_measured(assess, sample_memory=False)
             waits.append(_LAST_RUNQ_WAIT_S[0])
             walls.append(wall)
             peaks.append(peak)
             cpus.append(cpu)
+        peaks.append(_run_measured(assess)[1])  # one more run, its memory sampled
         sizes = {p.name: round(p.stat().st_size / 2**20, 2) for p in sorted(out_dir.iterdir())}
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
@@ -252,10 +257,11 @@ def _measure_whatif(size: str, repeat: int) -> dict[str, Any]:
     saved: dict[str, Any] = {}
     me = [sys.executable, "-m", "benchmarks.assess_sizes"]
     for _ in range(repeat):
-        saved = json.loads(_run_measured([*me, "--whatif", size])[2].strip().splitlines()[-1])
+        answer = _run_measured([*me, "--whatif", size], sample_memory=False)[2]
+        saved = json.loads(answer.strip().splitlines()[-1])
         setup.append(saved["setup_s"])
         evaluate.append(saved["evaluate_s"])
-        fresh.append(_run_measured([*me, "--whatif-fresh", size])[0])
+        fresh.append(_run_measured([*me, "--whatif-fresh", size], sample_memory=False)[0])
     return {
         "whatif_setup_s": _median(setup),
         "whatif_evaluate_s": _median(evaluate),
