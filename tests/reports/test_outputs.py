@@ -236,11 +236,19 @@ def _same_geopackage(got: Path, want: Path) -> None:
         assert (shapely.to_wkb(other.geometry.array) == shapely.to_wkb(frame.geometry.array)).all()
 
 
-def test_layers_written_by_the_worker_as_they_are_built_make_the_same_geopackage(
+@pytest.fixture
+def written_alone(
     demo_assessment: Assessment, tmp_path: Path
-) -> None:
+) -> tuple[dict[str, gpd.GeoDataFrame], Path]:
+    """The demo's diagnostic layers and the GeoPackage written from them in this process."""
     layers = demo_assessment.diagnostics
-    alone = write_diagnostics(layers, tmp_path / "alone" / "diagnostics.gpkg")
+    return layers, write_diagnostics(layers, tmp_path / "alone" / "diagnostics.gpkg")
+
+
+def test_layers_written_by_the_worker_as_they_are_built_make_the_same_geopackage(
+    written_alone: tuple[dict[str, gpd.GeoDataFrame], Path], tmp_path: Path
+) -> None:
+    layers, alone = written_alone
     with FigureWorker() as figures, start_diagnostics(tmp_path / "beside", figures) as writer:
         assert writer.path == tmp_path / "beside" / "diagnostics.gpkg"
         for name in reversed(layers):  # in another order, the view's source still first
@@ -254,10 +262,9 @@ def test_layers_written_by_the_worker_as_they_are_built_make_the_same_geopackage
 
 
 def test_the_layers_are_written_here_again_when_the_worker_dies_on_the_way(
-    demo_assessment: Assessment, tmp_path: Path
+    written_alone: tuple[dict[str, gpd.GeoDataFrame], Path], tmp_path: Path
 ) -> None:
-    layers = demo_assessment.diagnostics
-    alone = write_diagnostics(layers, tmp_path / "alone" / "diagnostics.gpkg")
+    layers, alone = written_alone
     with FigureWorker() as figures, start_diagnostics(tmp_path / "beside", figures) as writer:
         if figures.pid is None:
             pytest.skip("no process can be forked here")
