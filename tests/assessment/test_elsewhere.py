@@ -17,17 +17,19 @@ from gardencity.reports import FigureWorker
 from tests.golden import compact
 
 COVERS = "gardencity.indicators.green_space.green_space_covers"
+ROAD_GREEN = "gardencity.indicators.roads.road_green_segments"
 
 
-def test_a_small_citys_green_space_ratio_is_computed_by_the_worker(
+def test_a_small_citys_green_space_ratio_and_road_green_are_computed_by_the_worker(
     demo_city: Path, demo_assessment: Assessment
 ) -> None:
     with FigureWorker() as figures:
         if figures.pid is None:
             pytest.skip("no process can be forked here")
         assessment = run_assessment(demo_city, executor=figures.executor)
-    assert COVERS in demo_assessment.run.computed  # without a worker: here
-    assert COVERS not in assessment.run.computed  # the worker computed the measure
+    for intermediate in (COVERS, ROAD_GREEN):
+        assert intermediate in demo_assessment.run.computed  # without a worker: here
+        assert intermediate not in assessment.run.computed  # the worker computed the measure
     assert compact(assessment.to_dict()) == compact(demo_assessment.to_dict())
 
 

@@ -27,9 +27,9 @@ from gardencity.standards.schema import IndicatorSpec
 
 __all__ = ["ELSEWHERE", "MAX_ROWS", "ComputedMeasures", "measure_key", "start_elsewhere"]
 
-#: the measures worth handing over: slow on a small city, computed from a few layers, with
-#: no intermediate the diagnostic layers need
-ELSEWHERE = ("green_space_ratio", "road_green_compliance")
+#: the measures worth handing over: slow on a small city, computed from a few vector layers
+#: (their size tells the work), with no intermediate the diagnostic layers need
+ELSEWHERE = ("green_space_ratio", "road_green_compliance", "greenway_service_coverage")
 #: the most rows (over every layer the measure reads) of a measure handed over
 MAX_ROWS = 100_000
 
