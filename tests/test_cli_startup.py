@@ -66,6 +66,46 @@ def test_the_program_freezes_what_start_up_imported() -> None:
     assert told["threshold"] == YOUNG_COLLECTION_THRESHOLD > 700
 
 
+def test_the_programs_imports_are_not_walked_by_the_collector() -> None:
+    """``python -m gardencity``: no collection while start-up imports (each would walk the
+    hundreds of thousands of objects imported so far), then they are frozen."""
+    script = (
+        "import gc, runpy, sys\n"
+        "passes = []\n"
+        "gc.callbacks.append(lambda phase, info: passes.append(phase))\n"
+        "sys.argv = ['gardencity', '--version']\n"
+        "try:\n"
+        "    runpy.run_module('gardencity', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(passes.count('start'), gc.get_freeze_count())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    collections, frozen = map(int, done.stdout.strip().splitlines()[-1].split())
+    assert collections <= 2  # Python's defaults: hundreds
+    assert frozen > 100_000
+
+
+def test_the_command_groups_imports_are_collected_a_few_times_not_hundreds() -> None:
+    """The installed command imports the command group first (its collector as Python's):
+    the imports go without collections, then the collector is as it was."""
+    script = (
+        "import gc\n"
+        "passes = []\n"
+        "gc.callbacks.append(lambda phase, info: passes.append(phase))\n"
+        "import gardencity.cli\n"
+        "print(passes.count('start'), gc.isenabled())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    collections, enabled = done.stdout.strip().splitlines()[-1].split()
+    assert int(collections) < 50  # without the pause: about 300
+    assert enabled == "True"
+
+
 def test_a_caller_of_the_command_group_keeps_its_collector() -> None:
     """Python's defaults: nothing frozen, the youngest objects collected every 700."""
     script = (

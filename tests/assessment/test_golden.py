@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gardencity.assessment import Assessment, run_assessment
+from gardencity.reports import FigureWorker
 from tests.golden import STANDARDS, differences, golden_name
 
 
@@ -28,3 +29,6 @@ def test_demo_m_matches_its_golden_scorecard(tmp_path: Path) -> None:
 
     city = generate_demo_city(tmp_path / "m", "M")
     assert differences(run_assessment(city).to_dict(), golden_name("demo_M")) == []
+    with FigureWorker() as figures:  # as the command assesses: some measures in the worker
+        card = run_assessment(city, executor=figures.executor).to_dict()
+    assert differences(card, golden_name("demo_M")) == []

@@ -10,7 +10,9 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import matplotlib
@@ -23,6 +25,7 @@ import shapely.ops
 from gardencity.assessment import Assessment, run_assessment
 from gardencity.indicators.accessibility import walking_table
 from gardencity.reports import FigureWorker, start_diagnostics, start_district_figures
+from gardencity.reports.geopackage import GeoPackageWriter
 from gardencity.reports.maps import _draw_layer
 from gardencity.reports.outputs import write_diagnostics, write_outputs
 from gardencity.reports.worker import DistrictFigures
@@ -249,8 +252,12 @@ def test_layers_written_by_the_worker_as_they_are_built_make_the_same_geopackage
     written_alone: tuple[dict[str, gpd.GeoDataFrame], Path], tmp_path: Path
 ) -> None:
     layers, alone = written_alone
-    with FigureWorker() as figures, start_diagnostics(tmp_path / "beside", figures) as writer:
-        assert writer.path == tmp_path / "beside" / "diagnostics.gpkg"
+    path = tmp_path / "beside" / "diagnostics.gpkg"
+    # every layer handed to the worker, however small
+    with (
+        FigureWorker() as figures,
+        GeoPackageWriter(path, figures.executor, in_place_vertices=0) as writer,
+    ):
         for name in reversed(layers):  # in another order, the view's source still first
             if name != "unshaded_road_segments":
                 writer.add(name, layers[name])
@@ -265,7 +272,11 @@ def test_the_layers_are_written_here_again_when_the_worker_dies_on_the_way(
     written_alone: tuple[dict[str, gpd.GeoDataFrame], Path], tmp_path: Path
 ) -> None:
     layers, alone = written_alone
-    with FigureWorker() as figures, start_diagnostics(tmp_path / "beside", figures) as writer:
+    path = tmp_path / "beside" / "diagnostics.gpkg"
+    with (
+        FigureWorker() as figures,
+        GeoPackageWriter(path, figures.executor, in_place_vertices=0) as writer,
+    ):
         if figures.pid is None:
             pytest.skip("no process can be forked here")
         names = list(layers)
@@ -276,6 +287,48 @@ def test_the_layers_are_written_here_again_when_the_worker_dies_on_the_way(
             writer.add(name, layers[name])
         beside = writer.close("en")
     _same_geopackage(beside, alone)
+
+
+class _CountingExecutor(ThreadPoolExecutor):
+    """A thread pool that counts the work handed to it."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.handed: list[str] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.handed.append(str(args[1]) if len(args) > 1 else fn.__name__)
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_small_layers_are_written_in_place_and_large_ones_handed_over(
+    written_alone: tuple[dict[str, gpd.GeoDataFrame], Path], tmp_path: Path
+) -> None:
+    """Handing a small layer to the worker costs more than writing it: the layers of the
+    demo city are all written here; a layer above the limit is handed over, and so are the
+    layers after it while it is being written (the file is written in the layers' order)."""
+    layers, alone = written_alone
+    vertices = {
+        name: int(shapely.get_num_coordinates(layer.geometry.to_numpy()).sum())
+        for name, layer in layers.items()
+        if layer is not None and not layer.empty
+    }
+    with _CountingExecutor() as executor:
+        with GeoPackageWriter(tmp_path / "small" / "diagnostics.gpkg", executor) as writer:
+            for name, layer in layers.items():
+                writer.add(name, layer)
+            small = writer.close("en")
+        assert executor.handed == []
+        largest = max(vertices, key=vertices.__getitem__)
+        path = tmp_path / "large" / "diagnostics.gpkg"
+        limit = vertices[largest] - 1
+        with GeoPackageWriter(path, executor, in_place_vertices=limit) as writer:
+            for name, layer in layers.items():
+                writer.add(name, layer)
+            large = writer.close("en")
+        assert executor.handed[0] == largest
+    _same_geopackage(small, alone)
+    _same_geopackage(large, alone)
 
 
 def test_an_assessment_that_fails_leaves_no_unfinished_geopackage(

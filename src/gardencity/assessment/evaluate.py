@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import json
 import math
 import os
 import time
@@ -26,13 +25,13 @@ from gardencity.assessment.completeness import (
     minimum_completeness,
     parts_of,
 )
+from gardencity.assessment.elsewhere import measure_key, start_elsewhere
 from gardencity.assessment.gaps import UNIT_FACTORS, gap_amount, gap_text
 from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
 from gardencity.assessment.results import Assessment, IndicatorResult
 from gardencity.assessment.thresholds import decide_status, is_failing
 from gardencity.errors import GardenCityError, MissingLayerError
 from gardencity.indicators import FAMILIES
-from gardencity.indicators.coverage import start_canopy_class_counts
 from gardencity.io.data_gaps import DataGap
 from gardencity.io.layers import layer_spec
 from gardencity.io.validate import start_check
@@ -106,18 +105,17 @@ def _assess(
         std = load_standard(_resolve_standard(ws, standard))
         inputs = AssessmentInputs(ws)
         zones = inputs.get("zones")
-        wanted = [(spec.measure, spec.params) for spec in std.indicators]
-        later = (
-            start_canopy_class_counts(inputs.run, executor, wanted) if executor is not None else ()
-        )
+        measures = FAMILIES.measures if registry is None else registry
+        computed, later = start_elsewhere(std.indicators, inputs, measures, executor)
         city_size = std.city_size(_finite(zones.loc[CITY_ZONE, "population"]))
         context = {
             "grade": ws.config.city.grade,
             "region": ws.config.city.region,
             "city_size": city_size,
         }
-        measures = FAMILIES.measures if registry is None else registry
-        results, series_by_id = _indicators(std, inputs, measures, context, progress, later)
+        results, series_by_id = _indicators(
+            std, inputs, measures, context, progress, later, computed
+        )
     except Exception:
         checked()
         raise
@@ -175,13 +173,14 @@ def _indicators(
     context: dict[str, str | None],
     progress: Progress | None,
     later: tuple[str, ...] = (),
+    computed: dict[str, pd.Series] | None = None,
 ) -> tuple[list[IndicatorResult], dict[str, pd.Series]]:
     """Every indicator of the standard, in its order, and each one's Series by id; those
-    of the measures ``later`` are computed after the others (their intermediates are being
-    computed elsewhere meanwhile)."""
+    of the measures ``later`` are computed after the others (they, or their intermediates,
+    are being computed elsewhere meanwhile: their results come into ``computed``)."""
     results: dict[int, IndicatorResult] = {}
     series_by_id: dict[str, pd.Series] = {}
-    computed: dict[str, pd.Series] = {}
+    computed = {} if computed is None else computed
     specs = std.indicators
     order = sorted(range(len(specs)), key=lambda i: specs[i].measure in later)
     total = len(specs)
@@ -305,7 +304,7 @@ def _compute(
             return None, used, "not_assessed", (gap.note("zh"), gap.note("en"))
         if missing:
             return None, used, "", _missing_note(missing)
-        key = _measure_key(spec)
+        key = measure_key(spec)
         if computed is not None and key in computed:
             return _independent_copy(computed[key]), used, "", ("", "")
         series = measure(**kwargs, **spec.params)
@@ -383,11 +382,6 @@ def _details(series: pd.Series | None) -> dict[str, Any]:
         "regional_green_credited_ha": hectares("other_green_credited_m2"),
         "zone_area_ha": hectares("denominator"),
     }
-
-
-def _measure_key(spec: IndicatorSpec) -> str:
-    """Same measure and same params (order of keys aside) give the same key."""
-    return json.dumps([spec.measure, spec.params], sort_keys=True, default=repr)
 
 
 def _independent_copy(series: pd.Series) -> pd.Series:

@@ -8,12 +8,31 @@ the program (``gardencity``, ``python -m gardencity``); :data:`main` the command
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
 from gardencity import __version__
-from gardencity.cli import batch, planning, standards, workspace
-from gardencity.cli.common import renew_console
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cycle collector paused while the command modules import numpy, pandas, geopandas,
+    scipy… (hundreds of thousands of objects that live as long as the process), then left
+    as it was found: a few passes walk them afterwards, rather than hundreds meanwhile."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+with _collector_paused():
+    from gardencity.cli import batch, planning, standards, workspace
+    from gardencity.cli.common import renew_console
 
 __all__ = ["YOUNG_COLLECTION_THRESHOLD", "main", "run"]
 
@@ -77,7 +96,8 @@ def _register_server_commands() -> None:
         main.add_command(command)
 
 
-_register_server_commands()
+with _collector_paused():
+    _register_server_commands()
 
 
 def run() -> None:

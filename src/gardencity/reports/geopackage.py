@@ -3,8 +3,11 @@ another process (the figure worker), then its views and QGIS styles.
 
 The layers go into a temporary file beside the GeoPackage, which replaces it only when
 whole. :class:`GeoPackageWriter` takes the layers in their order; given an executor (a
-process idle meanwhile), it hands each layer's writing to it, so that the caller can build
-the next layer in the meantime. The file is the one written here, layer for layer.
+process idle meanwhile), it hands each large layer's writing to it, so that the caller can
+build the next layer in the meantime. A small layer is written here at once when no earlier
+one is still being written there: writing it takes the caller less than handing it over
+(pickling it, and waiting behind the figures that process is drawing). The file is the
+one written here, layer for layer.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 
 from gardencity.messages import Catalogue
 from gardencity.reports.styles import layer_qml
@@ -35,6 +39,9 @@ LAYER_VIEWS: dict[str, tuple[str, str]] = {
     "unshaded_road_segments": ("road_shade_segments", "NOT is_shaded"),
 }
 
+#: a layer of at most this many vertices is written in place (about 0.1 s of writing)
+IN_PLACE_VERTICES = 150_000
+
 #: a layer written: its name and geometry type
 Written = tuple[str, str]
 #: a view to create: its source layer, its condition and its columns (without the geometry)
@@ -44,13 +51,20 @@ View = tuple[str, str, list[str]]
 class GeoPackageWriter:
     """The layers of one GeoPackage, given one by one (:meth:`add`), then :meth:`close`.
 
-    With an ``executor``, each layer is written there while the caller goes on; if that
-    process dies, every layer is written again here. Used as a context manager, a file
-    left unfinished (the caller failed) is removed."""
+    With an ``executor``, each layer of more than ``in_place_vertices`` vertices is written
+    there while the caller goes on; if that process dies, every layer is written again here.
+    Used as a context manager, a file left unfinished (the caller failed) is removed."""
 
-    def __init__(self, path: Path, executor: Executor | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        executor: Executor | None = None,
+        *,
+        in_place_vertices: int = IN_PLACE_VERTICES,
+    ) -> None:
         self.path = path
         self._executor = executor
+        self._in_place_vertices = in_place_vertices
         self._tmp: Path | None = None  # made with the first layer
         self._tables: dict[str, gpd.GeoDataFrame] = {}  # the layers stored as tables
         self._writes: list[Future[Written] | Written] = []
@@ -106,13 +120,21 @@ class GeoPackageWriter:
 
     def _write(self, name: str, layer: gpd.GeoDataFrame) -> Future[Written] | Written:
         tmp = self._temporary()
-        if self._executor is not None:
+        if self._executor is not None and not self._in_place(layer):
             try:
                 return self._executor.submit(write_layer, tmp, name, layer)
             except (BrokenProcessPool, RuntimeError, OSError):
                 self._executor = None
         self._written_here()
         return write_layer(tmp, name, layer)
+
+    def _in_place(self, layer: gpd.GeoDataFrame) -> bool:
+        """Whether ``layer`` is small enough to be written here, and every earlier layer
+        written already (layers are written one after the other, in their order)."""
+        if any(isinstance(w, Future) and not w.done() for w in self._writes):
+            return False
+        vertices = shapely.get_num_coordinates(layer.geometry.to_numpy()).sum()
+        return bool(vertices <= self._in_place_vertices)
 
     def _written_here(self) -> list[Written]:
         """The layers given so far, in the file: as the other process wrote them or, where

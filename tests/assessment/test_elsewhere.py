@@ -1,0 +1,66 @@
+"""Whole measures computed by the figure worker on a small city: the same scorecard, and the
+caller computes a measure itself where the worker could not."""
+
+from __future__ import annotations
+
+import os
+import signal
+from concurrent.futures import Future
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gardencity.assessment import Assessment, elsewhere, run_assessment
+from gardencity.assessment.elsewhere import ComputedMeasures
+from gardencity.reports import FigureWorker
+from tests.golden import compact
+
+COVERS = "gardencity.indicators.green_space.green_space_covers"
+ROAD_GREEN = "gardencity.indicators.roads.road_green_segments"
+
+
+def test_a_small_citys_green_space_ratio_and_road_green_are_computed_by_the_worker(
+    demo_city: Path, demo_assessment: Assessment
+) -> None:
+    with FigureWorker() as figures:
+        if figures.pid is None:
+            pytest.skip("no process can be forked here")
+        assessment = run_assessment(demo_city, executor=figures.executor)
+    for intermediate in (COVERS, ROAD_GREEN):
+        assert intermediate in demo_assessment.run.computed  # without a worker: here
+        assert intermediate not in assessment.run.computed  # the worker computed the measure
+    assert compact(assessment.to_dict()) == compact(demo_assessment.to_dict())
+
+
+def test_a_large_citys_green_space_ratio_is_computed_here(
+    demo_city: Path, demo_assessment: Assessment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(elsewhere, "MAX_ROWS", 100)  # the demo city's layers are larger
+    with FigureWorker() as figures:
+        assessment = run_assessment(demo_city, executor=figures.executor)
+    assert assessment.run.computed[COVERS] == 1
+    assert compact(assessment.to_dict()) == compact(demo_assessment.to_dict())
+
+
+def test_a_measure_is_computed_here_when_the_worker_died(
+    demo_city: Path, demo_assessment: Assessment
+) -> None:
+    with FigureWorker() as figures:
+        if figures.pid is None:
+            pytest.skip("no process can be forked here")
+        os.kill(figures.pid, signal.SIGKILL)
+        assessment = run_assessment(demo_city, executor=figures.executor)
+    assert compact(assessment.to_dict()) == compact(demo_assessment.to_dict())
+
+
+def test_a_result_is_there_once_it_came_back_and_never_where_it_failed() -> None:
+    done: Future[pd.Series] = Future()
+    done.set_result(pd.Series([1.0]))
+    failed: Future[pd.Series] = Future()
+    failed.set_exception(RuntimeError("the measure failed in the other process"))
+    computed = ComputedMeasures({"done": done, "failed": failed})
+    assert "done" in computed
+    assert computed["done"].tolist() == [1.0]
+    assert "failed" not in computed
+    assert "other" not in computed
