@@ -1,10 +1,14 @@
+from pathlib import Path
+
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
 from gardencity.indicators.green_space import (
     green_space_ratio,
+    near_any,
     park_area_per_capita,
     parks_per_10k,
 )
@@ -100,3 +104,43 @@ def test_invariance(make_zones: ZoneMaker, crs: int) -> None:
     a = green_space_ratio(make_zones(), green, counted_classes=["G1"], other_green_classes=["EG"])
     b = green_space_ratio(zones, reprojected, counted_classes=["G1"], other_green_classes=["EG"])
     assert a.to_numpy() == pytest.approx(b.to_numpy(), rel=1e-4)
+
+
+def _near_by_full_tree(geoms: np.ndarray, anchors: np.ndarray, distance: float) -> np.ndarray:
+    near = shapely.STRtree(anchors).query(geoms, predicate="dwithin", distance=distance)[0]
+    return np.unique(near)
+
+
+@pytest.mark.parametrize("distance", [0.0, 1.0, 30.0])
+def test_near_any_finds_what_a_tree_over_every_anchor_finds(
+    demo_city: Path, distance: float
+) -> None:
+    from gardencity.assessment.inputs import AssessmentInputs
+    from gardencity.io.workspace import Workspace
+
+    inputs = AssessmentInputs(Workspace.open(demo_city))
+    green = inputs.get("green_spaces").geometry.to_numpy()
+    parcels = inputs.get("land_use").geometry.to_numpy()
+    some = green[:: max(1, len(green) // 300)]  # a few hundred of the city's green polygons
+    expected = _near_by_full_tree(some, parcels, distance)
+    assert 0 < len(expected) < len(some) or distance == 30.0
+    assert near_any(some, parcels, distance).tolist() == expected.tolist()
+
+
+def test_near_any_at_the_distance_and_diagonally_beyond_it() -> None:
+    anchors = np.array([shapely.box(X0, Y0, X0 + 10, Y0 + 10)])
+    geoms = np.array(
+        [
+            shapely.box(X0 + 11, Y0, X0 + 20, Y0 + 10),  # exactly 1 m east: near
+            shapely.box(X0 + 10.8, Y0 + 10.8, X0 + 20, Y0 + 20),  # 1.13 m diagonally: not
+            shapely.box(X0 - 30, Y0 - 30, X0 - 20, Y0 - 20),  # far
+            shapely.box(X0 + 2, Y0 + 2, X0 + 3, Y0 + 3),  # inside
+        ]
+    )
+    for distance in (0.0, 1.0, 2.0):
+        expected = _near_by_full_tree(geoms, anchors, distance)
+        assert near_any(geoms, anchors, distance).tolist() == expected.tolist()
+        for i in range(len(geoms)):  # each alone: its own box must reach the anchor
+            found = near_any(geoms[i : i + 1], anchors, distance).tolist()
+            assert found == ([0] if i in expected else [])
+    assert near_any(geoms, anchors, 1.0).tolist() == [0, 3]

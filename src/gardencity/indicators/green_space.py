@@ -30,6 +30,7 @@ __all__ = [
     "green_space_covers",
     "green_space_ratio",
     "green_space_result",
+    "near_any",
     "park_area_per_capita",
     "parks_per_10k",
     "parks_per_10k_result",
@@ -124,12 +125,32 @@ def green_space_covers(
     anchor_geoms = np.concatenate(anchors)
     if not len(anchor_geoms):
         return GreenCovers(counted_cover, None, none)
-    near, _ = shapely.STRtree(anchor_geoms).query(
-        other.geometry.to_numpy(), predicate="dwithin", distance=adjacency_tolerance_m
-    )
-    chosen = np.unique(near)
+    chosen = near_any(other.geometry.to_numpy(), anchor_geoms, adjacency_tolerance_m)
     rows = np.flatnonzero(other_mask.to_numpy())[chosen]
     return GreenCovers(counted_cover, TiledCover(other.geometry.to_numpy()[chosen]), rows)
+
+
+def near_any(
+    geoms: npt.NDArray[np.object_], anchors: npt.NDArray[np.object_], distance: float
+) -> npt.NDArray[np.intp]:
+    """Positions (sorted) of the ``geoms`` within ``distance`` of any of ``anchors``.
+
+    The same query as ``STRtree(anchors).query(geoms, predicate="dwithin")``, but its tree holds
+    only the anchors whose boxes come near one of the (few) ``geoms``: a box search over a tree
+    of ``geoms`` widened a metre beyond ``distance`` finds them, without a tree over a city's
+    hundreds of thousands of parcels.
+
+    >>> import shapely
+    >>> anchors = np.array([shapely.box(0, 0, 10, 10), shapely.box(50, 0, 60, 10)])
+    >>> near_any(np.array([shapely.box(11, 0, 20, 10), shapely.box(30, 0, 40, 10)]),
+    ...     anchors, 1.0).tolist()
+    [0]
+    """
+    reach = shapely.bounds(geoms) + np.array([-1.0, -1.0, 1.0, 1.0]) * (distance + 1.0)
+    close = np.unique(shapely.STRtree(shapely.box(*reach.T)).query(anchors)[0])
+    near = shapely.STRtree(anchors[close]).query(geoms, predicate="dwithin", distance=distance)[0]
+    found: npt.NDArray[np.intp] = np.unique(near)
+    return found
 
 
 def green_space_result(
