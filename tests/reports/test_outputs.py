@@ -4,6 +4,7 @@ road segments keep the roads' own vertices and the walking shortfall is merged p
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import signal
@@ -22,7 +23,13 @@ import shapely.ops
 
 from gardencity.assessment import Assessment, run_assessment
 from gardencity.indicators.accessibility import walking_table
-from gardencity.reports import FigureWorker, start_diagnostics, start_district_figures
+from gardencity.reports import (
+    FigureWorker,
+    start_diagnostics,
+    start_district_figures,
+    start_layer_maps,
+)
+from gardencity.reports.html import report_layers
 from gardencity.reports.maps import _draw_layer
 from gardencity.reports.outputs import write_diagnostics, write_outputs
 from gardencity.reports.worker import DistrictFigures
@@ -141,6 +148,57 @@ def test_district_figures_started_before_the_diagnostic_layers_draw_the_same_rep
     assert _images(beside["report"].read_text(encoding="utf-8")) == _images(
         alone["report"].read_text(encoding="utf-8")
     )
+
+
+def test_layer_maps_drawn_as_their_layers_are_built_make_the_same_report(
+    demo_city: Path, demo_assessment: Assessment, tmp_path: Path
+) -> None:
+    """The assess command has each layer map drawn as soon as its layers are built, while
+    the other indicators are computed; the report is the one drawn after the assessment."""
+    started_then: list[int] = []
+    with FigureWorker() as figures:
+        maps = start_layer_maps(figures, "en")
+        early = run_assessment(
+            demo_city,
+            executor=figures.executor,
+            decided=lambda _: started_then.append(maps.started),
+            layer_built=maps.add,
+            zones_read=maps.zones_read,
+        )
+        beside = write_outputs(
+            early, tmp_path / "early", lang="en", figures=figures, layer_maps=maps
+        )
+    alone = write_outputs(demo_assessment, tmp_path / "alone", lang="en")
+    zones = demo_assessment.zones
+    shown = report_layers(demo_assessment.diagnostics, zones[zones["kind"] == "district"])
+    assert started_then == [len(shown)] and len(shown) >= 3  # every one before the end
+    assert _images(beside["report"].read_text(encoding="utf-8")) == _images(
+        alone["report"].read_text(encoding="utf-8")
+    )
+
+
+def test_a_layer_map_drawn_early_is_drawn_again_when_its_layer_is_not_the_final_one(
+    demo_assessment: Assessment, tmp_path: Path
+) -> None:
+    layers = demo_assessment.diagnostics
+    parks = layers["eligible_parks"]
+    final = {**layers, "eligible_parks": parks.iloc[: len(parks) // 2]}
+    changed = copy.copy(demo_assessment)
+    changed.diagnostics = final
+    with FigureWorker() as figures:
+        maps = start_layer_maps(figures, "en")
+        maps.zones_read(demo_assessment.zones)
+        for name, layer in layers.items():
+            maps.add(name, layer)
+        assert maps.started >= 3
+        beside = write_outputs(
+            changed, tmp_path / "early", lang="en", figures=figures, layer_maps=maps
+        )
+    alone = write_outputs(changed, tmp_path / "alone", lang="en")
+    before = write_outputs(demo_assessment, tmp_path / "before", lang="en")
+    images = _images(beside["report"].read_text(encoding="utf-8"))
+    assert images == _images(alone["report"].read_text(encoding="utf-8"))
+    assert images != _images(before["report"].read_text(encoding="utf-8"))
 
 
 def test_the_report_is_drawn_here_when_the_worker_has_died(

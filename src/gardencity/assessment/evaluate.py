@@ -65,12 +65,16 @@ def run_assessment(
     executor: Executor | None = None,
     decided: Callable[[Assessment], None] | None = None,
     layer_built: Callable[[str, Any], None] | None = None,
+    zones_read: Callable[[Any], None] | None = None,
 ) -> Assessment:
     """Assess a workspace against a standard (city.toml's unless given); an ``executor``
     (another process, idle meanwhile) takes a share of the validation. ``decided`` is
-    called with the assessment once every indicator is decided, before its diagnostic
-    layers are built (work on the scorecard can start then); ``layer_built`` hears each
-    diagnostic layer as soon as it is built (it can be written meanwhile).
+    called with the assessment once every indicator is decided, before its own diagnostic
+    layers (zones, districts below the minimum) are built (work on the scorecard can start
+    then); ``layer_built`` hears each
+    diagnostic layer as soon as it is built (a family's layers as soon as the indicator of
+    its measure is computed: they can be written and drawn meanwhile); ``zones_read``
+    hears the zones (city and districts) before the first indicator is computed.
 
     Intermediate results the measures and the diagnostic layers share (eligible parks,
     walking distances of residential cells, road side-segments) are computed once in the
@@ -84,6 +88,7 @@ def run_assessment(
         executor=executor,
         decided=decided,
         layer_built=layer_built,
+        zones_read=zones_read,
     )
 
 
@@ -96,16 +101,21 @@ def _assess(
     executor: Executor | None = None,
     decided: Callable[[Assessment], None] | None = None,
     layer_built: Callable[[str, Any], None] | None = None,
+    zones_read: Callable[[Any], None] | None = None,
 ) -> Assessment:
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     started = time.perf_counter()
     # the slow geometric checks go on while the indicators are computed; a workspace they
     # find in error is reported as such, whatever a measure made of it meanwhile
     checked = start_check(ws, executor)
+    from gardencity.assessment.diagnostics import DiagnosticLayers
+
     try:
         std = load_standard(_resolve_standard(ws, standard))
         inputs = AssessmentInputs(ws)
         zones = inputs.get("zones")
+        if zones_read is not None:
+            zones_read(zones)
         wanted = [(spec.measure, spec.params) for spec in std.indicators]
         later = (
             start_canopy_class_counts(inputs.run, executor, wanted) if executor is not None else ()
@@ -117,7 +127,8 @@ def _assess(
             "city_size": city_size,
         }
         measures = FAMILIES.measures if registry is None else registry
-        results, series_by_id = _indicators(std, inputs, measures, context, progress, later)
+        diagnostics = DiagnosticLayers(std, inputs, built=layer_built)
+        results = _indicators(std, inputs, measures, context, progress, later, diagnostics.after)
     except Exception:
         checked()
         raise
@@ -158,11 +169,7 @@ def _assess(
     )
     if decided is not None:
         decided(assessment)
-    from gardencity.assessment.diagnostics import build_diagnostics
-
-    assessment.diagnostics = build_diagnostics(
-        assessment, std, inputs, series_by_id, built=layer_built
-    )
+    assessment.diagnostics = diagnostics.finish(assessment)
     assessment.run = inputs.run
     assessment.inputs = inputs
     return assessment
@@ -175,12 +182,12 @@ def _indicators(
     context: dict[str, str | None],
     progress: Progress | None,
     later: tuple[str, ...] = (),
-) -> tuple[list[IndicatorResult], dict[str, pd.Series]]:
-    """Every indicator of the standard, in its order, and each one's Series by id; those
-    of the measures ``later`` are computed after the others (their intermediates are being
-    computed elsewhere meanwhile)."""
+    computed_measure: Callable[[str], None] | None = None,
+) -> list[IndicatorResult]:
+    """Every indicator of the standard, in its order; those of the measures ``later`` are
+    computed after the others (their intermediates are being computed elsewhere
+    meanwhile). ``computed_measure`` hears the measure of each indicator once computed."""
     results: dict[int, IndicatorResult] = {}
-    series_by_id: dict[str, pd.Series] = {}
     computed: dict[str, pd.Series] = {}
     specs = std.indicators
     order = sorted(range(len(specs)), key=lambda i: specs[i].measure in later)
@@ -189,16 +196,12 @@ def _indicators(
         spec = specs[i]
         if progress:
             progress(Message.literal(spec.name_zh, spec.name_en or spec.name_zh), done, total)
-        result, series = evaluate_indicator(spec, inputs, registry, std, context, computed=computed)
-        results[i] = result
-        if series is not None:
-            series_by_id[spec.id] = series
+        results[i], _ = evaluate_indicator(spec, inputs, registry, std, context, computed=computed)
+        if computed_measure is not None:
+            computed_measure(spec.measure)
     if progress:
         progress(MESSAGES.message("done"), total, total)
-    by_id = {spec.id: i for i, spec in enumerate(specs)}
-    return [results[i] for i in range(total)], {
-        k: series_by_id[k] for k in sorted(series_by_id, key=by_id.__getitem__)
-    }
+    return [results[i] for i in range(total)]
 
 
 def _resolve_standard(ws: Workspace, override: str | None) -> str:

@@ -16,6 +16,8 @@ from gardencity.cli.common import console, lang_option, reports_errors, say
 from gardencity.messages import Message
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from gardencity.assessment import Assessment
 
 __all__ = [
@@ -57,6 +59,7 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
         FigureWorker,
         start_diagnostics,
         start_district_figures,
+        start_layer_maps,
         write_outputs,
     )
 
@@ -80,9 +83,14 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
             bar.update(task, description=step.render(lang), completed=done, total=total)
 
         drawn = []  # the district figures, drawn while the diagnostic layers are built
+        layer_maps = start_layer_maps(figures, lang)  # each drawn once its layers are built
 
         def decided(assessment: Assessment) -> None:
             drawn.append(start_district_figures(assessment, figures, lang))
+
+        def layer_built(name: str, layer: gpd.GeoDataFrame) -> None:
+            diagnostics.add(name, layer)
+            layer_maps.add(name, layer)
 
         assessment = run_assessment(
             workspace,
@@ -90,7 +98,8 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
             progress=progress,
             executor=figures.executor,
             decided=decided,
-            layer_built=diagnostics.add,
+            layer_built=layer_built,
+            zones_read=layer_maps.zones_read,
         )
         bar.update(task, description=say("writing_report", lang))
         paths = write_outputs(
@@ -100,6 +109,7 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
             figures=figures,
             drawn=drawn[0] if drawn else None,
             diagnostics=diagnostics,
+            layer_maps=layer_maps,
         )
     _print_scorecard(assessment, lang)
     for name, path in paths.items():

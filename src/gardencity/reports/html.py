@@ -24,9 +24,12 @@ from gardencity.vocabulary.dates import chinese_datetime
 __all__ = [
     "district_figures",
     "draw_layer_maps",
+    "layer_map_plan",
     "layer_map_plans",
     "load_labels",
     "report_layers",
+    "report_maps",
+    "report_maps_of",
     "write_report",
 ]
 
@@ -88,9 +91,19 @@ def report_layers(
     diagnostics: dict[str, gpd.GeoDataFrame], districts: gpd.GeoDataFrame
 ) -> list[tuple[str, Layers]]:
     """The report's layer maps: ``(title label, [(layer, vocabulary layer name)])``."""
+    return [(title, layers) for title, layers, _ in report_maps(diagnostics, districts)]
+
+
+def report_maps(
+    diagnostics: dict[str, gpd.GeoDataFrame], districts: gpd.GeoDataFrame
+) -> list[tuple[str, Layers, tuple[str, ...]]]:
+    """The report's layer maps as :func:`report_layers` gives them, each with the names of
+    the diagnostic layers it shows (beside the districts)."""
     parks = (diagnostics.get("eligible_parks"), "eligible_parks")
     outline = (districts, "districts")
-    maps: list[tuple[str, Layers]] = [("map_overview", [outline, parks])]
+    maps: list[tuple[str, Layers, tuple[str, ...]]] = [
+        ("map_overview", [outline, parks], ("eligible_parks",))
+    ]
     for key, title in (
         ("uncovered_residential", "map_uncovered"),
         ("uncovered_residential_walking", "map_uncovered_walking"),
@@ -98,13 +111,14 @@ def report_layers(
         layer = diagnostics.get(key)
         if layer is not None and not layer.empty:
             service = (diagnostics.get("service_areas"), "service_areas")
-            maps.append((title, [service, parks, (layer, key), outline]))
+            layers = [service, parks, (layer, key), outline]
+            maps.append((title, layers, ("service_areas", "eligible_parks", key)))
     segments = diagnostics.get("road_shade_segments")
     if segments is not None and not segments.empty:
         shaded = segments["is_shaded"].astype(bool)
         roads = [(segments[shaded], "road_shade_segments")]
         roads.append((segments[~shaded], "unshaded_road_segments"))
-        maps.append(("map_roads", [outline, *roads]))
+        maps.append(("map_roads", [outline, *roads], ("road_shade_segments",)))
     return maps
 
 
@@ -116,12 +130,23 @@ def layer_map_plans(
     zones: gpd.GeoDataFrame, diagnostics: dict[str, gpd.GeoDataFrame], lang: str
 ) -> list[MapPlan]:
     """The report's layer maps, prepared (:func:`draw_layer_maps` draws them)."""
-    labels = load_labels(lang)
-    city = zones.loc[["built_up_area"]] if "built_up_area" in zones.index else zones
     return [
-        map_plan(layers, city, labels[title], lang=lang)
-        for title, layers in report_layers(diagnostics, _districts(zones))
+        layer_map_plan(zones, title, layers, lang)
+        for title, layers, _ in report_maps(diagnostics, _districts(zones))
     ]
+
+
+def layer_map_plan(zones: gpd.GeoDataFrame, title: str, layers: Layers, lang: str) -> MapPlan:
+    """One map of :func:`report_maps` over the city of ``zones``, prepared."""
+    city = zones.loc[["built_up_area"]] if "built_up_area" in zones.index else zones
+    return map_plan(layers, city, load_labels(lang)[title], lang=lang)
+
+
+def report_maps_of(
+    zones: gpd.GeoDataFrame, diagnostics: dict[str, gpd.GeoDataFrame]
+) -> list[tuple[str, Layers, tuple[str, ...]]]:
+    """:func:`report_maps` of the districts of ``zones``."""
+    return report_maps(diagnostics, _districts(zones))
 
 
 def draw_layer_maps(plans: list[MapPlan]) -> list[dict[str, str]]:
