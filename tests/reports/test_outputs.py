@@ -27,9 +27,9 @@ from gardencity.reports import (
     FigureWorker,
     start_diagnostics,
     start_district_figures,
-    start_layer_maps,
+    start_figures,
 )
-from gardencity.reports.html import report_layers
+from gardencity.reports.html import district_figures, report_layers
 from gardencity.reports.maps import _draw_layer
 from gardencity.reports.outputs import write_diagnostics, write_outputs
 from gardencity.reports.worker import DistrictFigures
@@ -150,31 +150,69 @@ def test_district_figures_started_before_the_diagnostic_layers_draw_the_same_rep
     )
 
 
-def test_layer_maps_drawn_as_their_layers_are_built_make_the_same_report(
+def test_figures_drawn_as_what_they_show_is_computed_make_the_same_report(
     demo_city: Path, demo_assessment: Assessment, tmp_path: Path
 ) -> None:
-    """The assess command has each layer map drawn as soon as its layers are built, while
-    the other indicators are computed; the report is the one drawn after the assessment."""
-    started_then: list[int] = []
+    """The assess command has each layer map drawn as soon as its layers are built, and
+    each district figure as soon as its indicators are computed, while the other
+    indicators are computed; the report is the one drawn after the assessment."""
+    started_then: list[tuple[int, int]] = []
+    drawn: list[Callable[[], DistrictFigures]] = []
     with FigureWorker() as figures:
-        maps = start_layer_maps(figures, "en")
-        early = run_assessment(
+        early = start_figures(figures, "en")
+
+        def decided(assessment: Assessment) -> None:
+            started_then.append((early.layer_maps.started, early.district.started))
+            drawn.append(early.district.figures(assessment.scorecard(), assessment.zones))
+
+        assessed = run_assessment(
             demo_city,
             executor=figures.executor,
-            decided=lambda _: started_then.append(maps.started),
-            layer_built=maps.add,
-            zones_read=maps.zones_read,
+            decided=decided,
+            layer_built=early.layer_built,
+            zones_read=early.zones_read,
+            indicator_computed=early.indicator_computed,
         )
         beside = write_outputs(
-            early, tmp_path / "early", lang="en", figures=figures, layer_maps=maps
+            assessed,
+            tmp_path / "early",
+            lang="en",
+            figures=figures,
+            drawn=drawn[0],
+            layer_maps=early.layer_maps,
         )
     alone = write_outputs(demo_assessment, tmp_path / "alone", lang="en")
     zones = demo_assessment.zones
     shown = report_layers(demo_assessment.diagnostics, zones[zones["kind"] == "district"])
-    assert started_then == [len(shown)] and len(shown) >= 3  # every one before the end
-    assert _images(beside["report"].read_text(encoding="utf-8")) == _images(
-        alone["report"].read_text(encoding="utf-8")
-    )
+    images = _images(alone["report"].read_text(encoding="utf-8"))
+    (maps_then, figures_then), late = started_then[0], early.district.drawn_late
+    assert maps_then == len(shown) >= 3  # every layer map before the end
+    assert figures_then >= 3 and figures_then + late == len(images) - len(shown)
+    assert _images(beside["report"].read_text(encoding="utf-8")) == images
+
+
+def test_a_district_figure_drawn_early_is_drawn_again_when_its_values_are_not_the_final_ones(
+    demo_assessment: Assessment,
+) -> None:
+    scorecard = demo_assessment.scorecard()
+    districts = demo_assessment.zones[demo_assessment.zones["kind"] == "district"]
+    changed = scorecard.model_copy(deep=True)
+    charted = [card for card in changed.indicators if card.id == "park_service_coverage"]
+    for card in charted:
+        card.by_district = {zone: 1.0 for zone in card.by_district}
+    late: list[int] = []
+    with FigureWorker() as figures:
+        for final in (scorecard, changed):
+            early = start_figures(figures, "en")
+            early.zones_read(demo_assessment.zones)
+            for result in demo_assessment.indicators:
+                early.indicator_computed(result)
+            assert early.district.started >= 3
+            got = early.district.figures(final, demo_assessment.zones)()
+            late.append(early.district.drawn_late)
+    assert charted and late[1] > late[0]  # the changed figures drawn again, the others not
+    assert got == district_figures(changed, districts, "en")
+    assert got != district_figures(scorecard, districts, "en")
 
 
 def test_a_layer_map_drawn_early_is_drawn_again_when_its_layer_is_not_the_final_one(
@@ -186,7 +224,7 @@ def test_a_layer_map_drawn_early_is_drawn_again_when_its_layer_is_not_the_final_
     changed = copy.copy(demo_assessment)
     changed.diagnostics = final
     with FigureWorker() as figures:
-        maps = start_layer_maps(figures, "en")
+        maps = start_figures(figures, "en").layer_maps
         maps.zones_read(demo_assessment.zones)
         for name, layer in layers.items():
             maps.add(name, layer)

@@ -66,6 +66,7 @@ def run_assessment(
     decided: Callable[[Assessment], None] | None = None,
     layer_built: Callable[[str, Any], None] | None = None,
     zones_read: Callable[[Any], None] | None = None,
+    indicator_computed: Callable[[IndicatorResult], None] | None = None,
 ) -> Assessment:
     """Assess a workspace against a standard (city.toml's unless given); an ``executor``
     (another process, idle meanwhile) takes a share of the validation. ``decided`` is
@@ -74,7 +75,9 @@ def run_assessment(
     then); ``layer_built`` hears each
     diagnostic layer as soon as it is built (a family's layers as soon as the indicator of
     its measure is computed: they can be written and drawn meanwhile); ``zones_read``
-    hears the zones (city and districts) before the first indicator is computed.
+    hears the zones (city and districts) before the first indicator is computed, and
+    ``indicator_computed`` each indicator's result as soon as it is computed (its figures
+    can be drawn meanwhile).
 
     Intermediate results the measures and the diagnostic layers share (eligible parks,
     walking distances of residential cells, road side-segments) are computed once in the
@@ -89,6 +92,7 @@ def run_assessment(
         decided=decided,
         layer_built=layer_built,
         zones_read=zones_read,
+        indicator_computed=indicator_computed,
     )
 
 
@@ -102,6 +106,7 @@ def _assess(
     decided: Callable[[Assessment], None] | None = None,
     layer_built: Callable[[str, Any], None] | None = None,
     zones_read: Callable[[Any], None] | None = None,
+    indicator_computed: Callable[[IndicatorResult], None] | None = None,
 ) -> Assessment:
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     started = time.perf_counter()
@@ -128,7 +133,13 @@ def _assess(
         }
         measures = FAMILIES.measures if registry is None else registry
         diagnostics = DiagnosticLayers(std, inputs, built=layer_built)
-        results = _indicators(std, inputs, measures, context, progress, later, diagnostics.after)
+
+        def computed(result: IndicatorResult) -> None:
+            diagnostics.after(result.method["measure"])
+            if indicator_computed is not None:
+                indicator_computed(result)
+
+        results = _indicators(std, inputs, measures, context, progress, later, computed)
     except Exception:
         checked()
         raise
@@ -150,15 +161,7 @@ def _assess(
             "city_size": city_size,
             "workspace": str(ws.path),
         },
-        standard={
-            "id": std.id,
-            "name_zh": std.name_zh,
-            "name_en": std.name_en,
-            "edition": std.edition,
-            "catalogue_version": std.catalogue_version,
-            "document": std.document,
-            "extends": std.extends,
-        },
+        standard=_standard_record(std),
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         gardencity_version=gardencity.__version__,
         indicators=results,
@@ -175,6 +178,18 @@ def _assess(
     return assessment
 
 
+def _standard_record(std: Standard) -> dict[str, Any]:
+    return {
+        "id": std.id,
+        "name_zh": std.name_zh,
+        "name_en": std.name_en,
+        "edition": std.edition,
+        "catalogue_version": std.catalogue_version,
+        "document": std.document,
+        "extends": std.extends,
+    }
+
+
 def _indicators(
     std: Standard,
     inputs: AssessmentInputs,
@@ -182,13 +197,13 @@ def _indicators(
     context: dict[str, str | None],
     progress: Progress | None,
     later: tuple[str, ...] = (),
-    computed_measure: Callable[[str], None] | None = None,
+    computed: Callable[[IndicatorResult], None] | None = None,
 ) -> list[IndicatorResult]:
     """Every indicator of the standard, in its order; those of the measures ``later`` are
     computed after the others (their intermediates are being computed elsewhere
-    meanwhile). ``computed_measure`` hears the measure of each indicator once computed."""
+    meanwhile). ``computed`` hears each indicator's result as soon as it is computed."""
     results: dict[int, IndicatorResult] = {}
-    computed: dict[str, pd.Series] = {}
+    series: dict[str, pd.Series] = {}
     specs = std.indicators
     order = sorted(range(len(specs)), key=lambda i: specs[i].measure in later)
     total = len(specs)
@@ -196,9 +211,9 @@ def _indicators(
         spec = specs[i]
         if progress:
             progress(Message.literal(spec.name_zh, spec.name_en or spec.name_zh), done, total)
-        results[i], _ = evaluate_indicator(spec, inputs, registry, std, context, computed=computed)
-        if computed_measure is not None:
-            computed_measure(spec.measure)
+        results[i], _ = evaluate_indicator(spec, inputs, registry, std, context, computed=series)
+        if computed is not None:
+            computed(results[i])
     if progress:
         progress(MESSAGES.message("done"), total, total)
     return [results[i] for i in range(total)]

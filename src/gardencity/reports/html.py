@@ -22,7 +22,11 @@ from gardencity.vocabulary import vocabulary
 from gardencity.vocabulary.dates import chinese_datetime
 
 __all__ = [
+    "FigureRequest",
+    "district_figure_requests",
     "district_figures",
+    "districts_of",
+    "draw_district_figure",
     "draw_layer_maps",
     "layer_map_plan",
     "layer_map_plans",
@@ -122,7 +126,8 @@ def report_maps(
     return maps
 
 
-def _districts(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def districts_of(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The districts among ``zones``."""
     return zones[zones["kind"] == "district"] if "kind" in zones else zones
 
 
@@ -132,7 +137,7 @@ def layer_map_plans(
     """The report's layer maps, prepared (:func:`draw_layer_maps` draws them)."""
     return [
         layer_map_plan(zones, title, layers, lang)
-        for title, layers, _ in report_maps(diagnostics, _districts(zones))
+        for title, layers, _ in report_maps(diagnostics, districts_of(zones))
     ]
 
 
@@ -146,7 +151,7 @@ def report_maps_of(
     zones: gpd.GeoDataFrame, diagnostics: dict[str, gpd.GeoDataFrame]
 ) -> list[tuple[str, Layers, tuple[str, ...]]]:
     """:func:`report_maps` of the districts of ``zones``."""
-    return report_maps(diagnostics, _districts(zones))
+    return report_maps(diagnostics, districts_of(zones))
 
 
 def draw_layer_maps(plans: list[MapPlan]) -> list[dict[str, str]]:
@@ -156,15 +161,43 @@ def draw_layer_maps(plans: list[MapPlan]) -> list[dict[str, str]]:
     return [{"title": plan.title, "img": draw_plan(plan)} for plan in plans]
 
 
+#: a district figure to draw: the name of its drawing function in
+#: :mod:`gardencity.reports.maps` (``choropleth`` or ``bar_chart``) and its arguments
+FigureRequest = tuple[str, tuple[Any, ...], dict[str, Any]]
+
+
 def district_figures(
     scorecard: Scorecard, districts: gpd.GeoDataFrame, lang: str
 ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """The report's district choropleths and its bar charts (``{"title", "img"}`` each)."""
+    names = {d.id: d.name for d in scorecard.districts}
+    maps, charts = district_figure_requests(scorecard.indicators, districts, names, lang)
+    return (
+        [{"title": title, "img": draw_district_figure(request)} for title, request in maps],
+        [{"title": title, "img": draw_district_figure(request)} for title, request in charts],
+    )
+
+
+def district_figure_requests(
+    indicators: list[IndicatorCard],
+    districts: gpd.GeoDataFrame,
+    names: dict[str, str],
+    lang: str,
+) -> tuple[list[tuple[str, FigureRequest]], list[tuple[str, FigureRequest]]]:
+    """The figures of :func:`district_figures` of ``indicators`` (the districts' ``names``
+    by id), each as its title and what :func:`draw_district_figure` draws."""
+    labels = load_labels(lang)
+    maps = _choropleths(indicators, districts, labels, lang)
+    return maps, _charts(indicators, names, labels, lang)
+
+
+def draw_district_figure(request: FigureRequest) -> str:
+    """A figure of :func:`district_figure_requests` drawn (a base64 PNG)."""
     from gardencity.reports.maps import bar_chart, choropleth
 
-    labels = load_labels(lang)
-    maps = _choropleths(scorecard, districts, labels, lang, choropleth)
-    return maps, _charts(scorecard, labels, lang, bar_chart)
+    kind, args, kwargs = request
+    drawings: dict[str, Callable[..., str]] = {"choropleth": choropleth, "bar_chart": bar_chart}
+    return drawings[kind](*args, **kwargs)
 
 
 def _chart(result: IndicatorCard, kind: Literal["bar", "map"]) -> Chart | None:
@@ -179,15 +212,13 @@ def _title(result: IndicatorCard, chart: Chart, labels: dict[str, str], lang: st
 
 
 def _choropleths(
-    scorecard: Scorecard,
+    indicators: list[IndicatorCard],
     districts: gpd.GeoDataFrame,
     labels: dict[str, str],
     lang: str,
-    choropleth: Callable[..., str],
-) -> list[dict[str, str]]:
+) -> list[tuple[str, FigureRequest]]:
     """The districts coloured by the value of each indicator whose family charts it so."""
-    maps = []
-    indicators = scorecard.indicators
+    maps: list[tuple[str, FigureRequest]] = []
     for result in indicators:
         chart = _chart(result, "map")
         if chart is None or not result.by_district or districts.empty:
@@ -207,40 +238,31 @@ def _choropleths(
         if lowest is not None and lowest.threshold is not None:
             threshold = lowest.threshold.value
         title = _title(result, chart, labels, lang)
-        maps.append(
-            {
-                "title": title,
-                "img": choropleth(shown, "value", threshold, labels, title, result.unit, lang=lang),
-            }
-        )
+        args = (shown, "value", threshold, labels, title, result.unit)
+        maps.append((title, ("choropleth", args, {"lang": lang})))
     return maps
 
 
 def _charts(
-    scorecard: Scorecard, labels: dict[str, str], lang: str, bar_chart: Callable[..., str]
-) -> list[dict[str, str]]:
-    names = {d.id: d.name for d in scorecard.districts}
-    charts = []
-    for result in scorecard.indicators:
+    indicators: list[IndicatorCard], names: dict[str, str], labels: dict[str, str], lang: str
+) -> list[tuple[str, FigureRequest]]:
+    charts: list[tuple[str, FigureRequest]] = []
+    for result in indicators:
         chart = _chart(result, "bar")
         if chart is None or not result.by_district:
             continue
         ids = list(result.by_district)
         threshold = result.threshold.value if result.threshold else None
         title = _title(result, chart, labels, lang)
-        charts.append(
-            {
-                "title": title,
-                "img": bar_chart(
-                    [names.get(i, i) for i in ids],
-                    [result.by_district[i] for i in ids],
-                    threshold,
-                    labels,
-                    title,
-                    result.unit,
-                ),
-            }
+        args = (
+            [names.get(i, i) for i in ids],
+            [result.by_district[i] for i in ids],
+            threshold,
+            labels,
+            title,
+            result.unit,
         )
+        charts.append((title, ("bar_chart", args, {})))
     return charts
 
 
@@ -274,7 +296,7 @@ def write_report(
         else draw_layer_maps(layer_map_plans(zones, diagnostics, lang))
     )
     choropleths, charts = (
-        drawn() if drawn is not None else district_figures(scorecard, _districts(zones), lang)
+        drawn() if drawn is not None else district_figures(scorecard, districts_of(zones), lang)
     )
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("gardencity.reports", "templates"),

@@ -10,7 +10,7 @@ import geopandas as gpd
 
 from gardencity.assessment.results import Assessment
 from gardencity.assessment.scorecard import SCORECARD_FILE, Scorecard
-from gardencity.reports.early_maps import EarlyLayerMaps
+from gardencity.reports.early_figures import EarlyFigures, EarlyLayerMaps
 from gardencity.reports.geopackage import LAYER_VIEWS, GeoPackageWriter
 from gardencity.reports.html import layer_map_plans, write_report
 from gardencity.reports.worker import DistrictFigures, FigureWorker
@@ -20,7 +20,7 @@ __all__ = [
     "LAYER_VIEWS",
     "start_diagnostics",
     "start_district_figures",
-    "start_layer_maps",
+    "start_figures",
     "write_diagnostics",
     "write_outputs",
 ]
@@ -45,12 +45,13 @@ def start_diagnostics(
     return GeoPackageWriter(Path(out_dir) / DIAGNOSTICS_FILE, executor)
 
 
-def start_layer_maps(figures: FigureWorker, lang: str = "zh") -> EarlyLayerMaps:
-    """The report's layer maps, to be given the zones and each diagnostic layer as it is
-    built (:func:`gardencity.assessment.run_assessment`'s ``zones_read`` and
-    ``layer_built``) and then to :func:`write_outputs`; ``figures`` draws each map as soon
-    as its layers are built."""
-    return EarlyLayerMaps(figures, lang)
+def start_figures(figures: FigureWorker, lang: str = "zh") -> EarlyFigures:
+    """The report's figures, to be given the zones, each indicator and each diagnostic
+    layer as they come (:func:`gardencity.assessment.run_assessment`'s ``zones_read``,
+    ``indicator_computed`` and ``layer_built``); ``figures`` draws each as soon as what it
+    shows is computed. Its district figures (:meth:`EarlyFigures.district`, ``figures``)
+    and layer maps (:attr:`EarlyFigures.layer_maps`) then go to :func:`write_outputs`."""
+    return EarlyFigures(figures, lang)
 
 
 def start_district_figures(
@@ -85,7 +86,7 @@ def write_outputs(
     may have been started already (``drawn``, from :func:`start_district_figures`), and the
     diagnostic layers given to a writer of diagnostics.gpkg (``diagnostics``, from
     :func:`start_diagnostics`) as they were built, and the layer maps started as their
-    layers were built (``layer_maps``, from :func:`start_layer_maps`)."""
+    layers were built (``layer_maps``, from :func:`start_figures`)."""
     step = progress or (lambda _name: None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,12 @@ from typing import Any, TypeVar
 import geopandas as gpd
 
 from gardencity.assessment.scorecard import Scorecard
-from gardencity.reports.html import district_figures, draw_layer_maps
+from gardencity.reports.html import (
+    FigureRequest,
+    district_figures,
+    draw_district_figure,
+    draw_layer_maps,
+)
 from gardencity.reports.map_layers import MapPlan
 
 __all__ = ["DistrictFigures", "FigureWorker"]
@@ -120,6 +125,11 @@ class FigureWorker:
         """Start drawing the district figures; the function returned gives them (drawn
         here, if the worker cannot draw them)."""
         return self._later(district_figures, scorecard, districts, lang)
+
+    def district_figure(self, request: FigureRequest) -> Callable[[], str]:
+        """Start drawing one district figure; the function returned gives it (drawn here,
+        if the worker cannot draw it)."""
+        return self._later(draw_district_figure, request)
 
     def layer_maps(self, plans: list[MapPlan]) -> Callable[[], list[dict[str, str]]]:
         """Start drawing the prepared layer maps; the function returned gives them (drawn
