@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import geopandas as gpd
 
@@ -40,7 +41,10 @@ Drawn = Callable[[], list[dict[str, str]]]
 
 
 class EarlyLayerMaps:
-    """Layer maps started on ``figures`` as their layers are built (see the module)."""
+    """Layer maps started on ``figures`` as their layers are built (see the module).
+
+    A map is prepared on a thread of its own (shapely's work leaves the interpreter free
+    meanwhile), so that the caller goes on with the next indicator."""
 
     def __init__(self, figures: FigureWorker, lang: str) -> None:
         self._figures = figures
@@ -48,10 +52,13 @@ class EarlyLayerMaps:
         self._zones: gpd.GeoDataFrame | None = None
         self._layers: dict[str, gpd.GeoDataFrame] = {}
         self._started: dict[_Key, Drawn] = {}
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="layer-maps")
+        self._added: list[Future[None]] = []
 
     @property
     def started(self) -> int:
         """How many maps were started as their layers were built."""
+        self._settle()
         return len(self._started)
 
     def zones_read(self, zones: gpd.GeoDataFrame) -> None:
@@ -60,6 +67,15 @@ class EarlyLayerMaps:
 
     def add(self, name: str, layer: gpd.GeoDataFrame) -> None:
         """A diagnostic layer just built: the maps it completes are started."""
+        self._added.append(self._thread.submit(self._add, name, layer))
+
+    def _settle(self) -> None:
+        """Every layer given so far taken in (an error preparing a map is raised here)."""
+        added, self._added = self._added, []
+        for future in added:
+            future.result()
+
+    def _add(self, name: str, layer: gpd.GeoDataFrame) -> None:
         self._layers[name] = layer
         if self._zones is None:
             return
@@ -72,6 +88,8 @@ class EarlyLayerMaps:
     def maps(self, zones: gpd.GeoDataFrame, diagnostics: dict[str, gpd.GeoDataFrame]) -> Drawn:
         """The report's layer maps of ``zones`` and ``diagnostics`` (the assessment's), in
         their order; the function returned gives them."""
+        self._settle()
+        self._thread.shutdown()
         early = self._started if zones is self._zones else {}
         parts: list[Drawn] = []
         for title, layers, sources in report_maps_of(zones, diagnostics):
