@@ -49,8 +49,9 @@ def start_figures(figures: FigureWorker, lang: str = "zh") -> EarlyFigures:
     """The report's figures, to be given the zones, each indicator and each diagnostic
     layer as they come (:func:`gardencity.assessment.run_assessment`'s ``zones_read``,
     ``indicator_computed`` and ``layer_built``); ``figures`` draws each as soon as what it
-    shows is computed. Its district figures (:meth:`EarlyFigures.district`, ``figures``)
-    and layer maps (:attr:`EarlyFigures.layer_maps`) then go to :func:`write_outputs`."""
+    shows is computed. Its district figures (``district.figures(scorecard, zones)``, once
+    the indicators are decided) and its layer maps (``layer_maps``) then go to
+    :func:`write_outputs` (``drawn`` and ``layer_maps``)."""
     return EarlyFigures(figures, lang)
 
 
