@@ -191,6 +191,27 @@ def test_figures_drawn_as_what_they_show_is_computed_make_the_same_report(
     assert _images(beside["report"].read_text(encoding="utf-8")) == images
 
 
+def test_layer_maps_are_drawn_here_from_plans_made_anew_when_the_worker_has_died(
+    demo_assessment: Assessment, tmp_path: Path
+) -> None:
+    with FigureWorker() as figures:
+        if figures.pid is None:
+            pytest.skip("no process can be forked here")
+        maps = start_figures(figures, "en").layer_maps
+        maps.zones_read(demo_assessment.zones)
+        os.kill(figures.pid, signal.SIGKILL)  # before any map is drawn there
+        for name, layer in demo_assessment.diagnostics.items():
+            maps.add(name, layer)
+        assert maps.started >= 3
+        beside = write_outputs(
+            demo_assessment, tmp_path / "early", lang="en", figures=figures, layer_maps=maps
+        )
+    alone = write_outputs(demo_assessment, tmp_path / "alone", lang="en")
+    assert _images(beside["report"].read_text(encoding="utf-8")) == _images(
+        alone["report"].read_text(encoding="utf-8")
+    )
+
+
 def test_a_district_figure_drawn_early_is_drawn_again_when_its_values_are_not_the_final_ones(
     demo_assessment: Assessment,
 ) -> None:

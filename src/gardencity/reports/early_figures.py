@@ -31,6 +31,7 @@ from gardencity.reports.html import (
     layer_map_plan,
     report_maps_of,
 )
+from gardencity.reports.map_layers import MapPlan
 from gardencity.reports.worker import DistrictFigures, FigureWorker
 
 __all__ = ["EarlyDistrictFigures", "EarlyFigures", "EarlyLayerMaps"]
@@ -83,7 +84,9 @@ class EarlyLayerMaps:
             key = _key(title, sources, self._layers)
             if key not in self._started and all(n in self._layers for n in sources):
                 plan = layer_map_plan(self._zones, title, layers, self._lang)
-                self._started[key] = self._figures.layer_maps([plan])
+                self._started[key] = self._figures.layer_maps(
+                    [plan], again=_plan_again(self._zones, title, dict(self._layers), self._lang)
+                )
 
     def maps(self, zones: gpd.GeoDataFrame, diagnostics: dict[str, gpd.GeoDataFrame]) -> Drawn:
         """The report's layer maps of ``zones`` and ``diagnostics`` (the assessment's), in
@@ -98,6 +101,18 @@ class EarlyLayerMaps:
                 drawn = self._figures.layer_maps([layer_map_plan(zones, title, layers, self._lang)])
             parts.append(drawn)
         return lambda: [figure for part in parts for figure in part()]
+
+
+def _plan_again(
+    zones: gpd.GeoDataFrame, title: str, layers: dict[str, gpd.GeoDataFrame], lang: str
+) -> Callable[[], list[MapPlan]]:
+    """The plan of the map ``title`` made anew from the layers (which are kept anyway),
+    rather than the plan kept until the map is drawn."""
+    return lambda: [
+        layer_map_plan(zones, t, shown, lang)
+        for t, shown, _ in report_maps_of(zones, layers)
+        if t == title
+    ]
 
 
 def _key(title: str, sources: tuple[str, ...], layers: dict[str, gpd.GeoDataFrame]) -> _Key:
