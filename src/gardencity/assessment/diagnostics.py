@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 
 from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
 from gardencity.assessment.results import Assessment
@@ -22,7 +21,7 @@ from gardencity.indicators import FAMILIES, Diagnostic
 from gardencity.messages import Catalogue
 from gardencity.standards.schema import Standard
 
-__all__ = ["DiagnosticLayers", "build_diagnostics"]
+__all__ = ["DiagnosticLayers"]
 MESSAGES = Catalogue(__package__)
 
 
@@ -78,18 +77,6 @@ class DiagnosticLayers:
             for name, layer in new.items():
                 self._built(name, layer)
         return new
-
-
-def build_diagnostics(
-    assessment: Assessment,
-    standard: Standard,
-    inputs: AssessmentInputs,
-    series: dict[str, pd.Series],
-    built: Callable[[str, gpd.GeoDataFrame], None] | None = None,
-) -> dict[str, gpd.GeoDataFrame]:
-    """Every diagnostic layer that the data allows (a layer is skipped if its input is
-    absent), in the families' order; ``built`` hears each layer as soon as it is built."""
-    return DiagnosticLayers(standard, inputs, built).finish(assessment)
 
 
 def _family_layers(
