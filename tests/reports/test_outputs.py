@@ -4,6 +4,7 @@ road segments keep the roads' own vertices and the walking shortfall is merged p
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import signal
@@ -24,8 +25,14 @@ import shapely.ops
 
 from gardencity.assessment import Assessment, run_assessment
 from gardencity.indicators.accessibility import walking_table
-from gardencity.reports import FigureWorker, start_diagnostics, start_district_figures
+from gardencity.reports import (
+    FigureWorker,
+    start_diagnostics,
+    start_district_figures,
+    start_figures,
+)
 from gardencity.reports.geopackage import GeoPackageWriter
+from gardencity.reports.html import district_figures, report_layers
 from gardencity.reports.maps import _draw_layer
 from gardencity.reports.outputs import write_diagnostics, write_outputs
 from gardencity.reports.worker import DistrictFigures
@@ -144,6 +151,116 @@ def test_district_figures_started_before_the_diagnostic_layers_draw_the_same_rep
     assert _images(beside["report"].read_text(encoding="utf-8")) == _images(
         alone["report"].read_text(encoding="utf-8")
     )
+
+
+def test_figures_drawn_as_what_they_show_is_computed_make_the_same_report(
+    demo_city: Path, demo_assessment: Assessment, tmp_path: Path
+) -> None:
+    """The assess command has each layer map drawn as soon as its layers are built, and
+    each district figure as soon as its indicators are computed, while the other
+    indicators are computed; the report is the one drawn after the assessment."""
+    started_then: list[tuple[int, int]] = []
+    drawn: list[Callable[[], DistrictFigures]] = []
+    with FigureWorker() as figures:
+        early = start_figures(figures, "en")
+
+        def decided(assessment: Assessment) -> None:
+            started_then.append((early.layer_maps.started, early.district.started))
+            drawn.append(early.district.figures(assessment.scorecard(), assessment.zones))
+
+        assessed = run_assessment(
+            demo_city,
+            executor=figures.executor,
+            decided=decided,
+            layer_built=early.layer_built,
+            zones_read=early.zones_read,
+            indicator_computed=early.indicator_computed,
+        )
+        beside = write_outputs(
+            assessed,
+            tmp_path / "early",
+            lang="en",
+            figures=figures,
+            drawn=drawn[0],
+            layer_maps=early.layer_maps,
+        )
+    alone = write_outputs(demo_assessment, tmp_path / "alone", lang="en")
+    zones = demo_assessment.zones
+    shown = report_layers(demo_assessment.diagnostics, zones[zones["kind"] == "district"])
+    images = _images(alone["report"].read_text(encoding="utf-8"))
+    (maps_then, figures_then), late = started_then[0], early.district.drawn_late
+    assert maps_then == len(shown) >= 3  # every layer map before the end
+    assert figures_then >= 3 and figures_then + late == len(images) - len(shown)
+    assert _images(beside["report"].read_text(encoding="utf-8")) == images
+
+
+def test_layer_maps_are_drawn_here_from_plans_made_anew_when_the_worker_has_died(
+    demo_assessment: Assessment, tmp_path: Path
+) -> None:
+    with FigureWorker() as figures:
+        if figures.pid is None:
+            pytest.skip("no process can be forked here")
+        maps = start_figures(figures, "en").layer_maps
+        maps.zones_read(demo_assessment.zones)
+        os.kill(figures.pid, signal.SIGKILL)  # before any map is drawn there
+        for name, layer in demo_assessment.diagnostics.items():
+            maps.add(name, layer)
+        assert maps.started >= 3
+        beside = write_outputs(
+            demo_assessment, tmp_path / "early", lang="en", figures=figures, layer_maps=maps
+        )
+    alone = write_outputs(demo_assessment, tmp_path / "alone", lang="en")
+    assert _images(beside["report"].read_text(encoding="utf-8")) == _images(
+        alone["report"].read_text(encoding="utf-8")
+    )
+
+
+def test_a_district_figure_drawn_early_is_drawn_again_when_its_values_are_not_the_final_ones(
+    demo_assessment: Assessment,
+) -> None:
+    scorecard = demo_assessment.scorecard()
+    districts = demo_assessment.zones[demo_assessment.zones["kind"] == "district"]
+    changed = scorecard.model_copy(deep=True)
+    charted = [card for card in changed.indicators if card.id == "park_service_coverage"]
+    for card in charted:
+        card.by_district = {zone: 1.0 for zone in card.by_district}
+    late: list[int] = []
+    with FigureWorker() as figures:
+        for final in (scorecard, changed):
+            early = start_figures(figures, "en")
+            early.zones_read(demo_assessment.zones)
+            for result in demo_assessment.indicators:
+                early.indicator_computed(result)
+            assert early.district.started >= 3
+            got = early.district.figures(final, demo_assessment.zones)()
+            late.append(early.district.drawn_late)
+    assert charted and late[1] > late[0]  # the changed figures drawn again, the others not
+    assert got == district_figures(changed, districts, "en")
+    assert got != district_figures(scorecard, districts, "en")
+
+
+def test_a_layer_map_drawn_early_is_drawn_again_when_its_layer_is_not_the_final_one(
+    demo_assessment: Assessment, tmp_path: Path
+) -> None:
+    layers = demo_assessment.diagnostics
+    parks = layers["eligible_parks"]
+    final = {**layers, "eligible_parks": parks.iloc[: len(parks) // 2]}
+    changed = copy.copy(demo_assessment)
+    changed.diagnostics = final
+    with FigureWorker() as figures:
+        maps = start_figures(figures, "en").layer_maps
+        maps.zones_read(demo_assessment.zones)
+        for name, layer in layers.items():
+            maps.add(name, layer)
+        assert maps.started >= 3
+        beside = write_outputs(
+            changed, tmp_path / "early", lang="en", figures=figures, layer_maps=maps
+        )
+    alone = write_outputs(changed, tmp_path / "alone", lang="en")
+    before = write_outputs(demo_assessment, tmp_path / "before", lang="en")
+    images = _images(beside["report"].read_text(encoding="utf-8"))
+    assert images == _images(alone["report"].read_text(encoding="utf-8"))
+    assert images != _images(before["report"].read_text(encoding="utf-8"))
 
 
 def test_the_report_is_drawn_here_when_the_worker_has_died(

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 
 from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
 from gardencity.assessment.results import Assessment
@@ -22,12 +21,8 @@ from gardencity.indicators import FAMILIES, Diagnostic
 from gardencity.messages import Catalogue
 from gardencity.standards.schema import Standard
 
-__all__ = ["BUILT_FIRST", "build_diagnostics"]
+__all__ = ["DiagnosticLayers"]
 MESSAGES = Catalogue(__package__)
-
-#: the measures whose layers are built first: the largest to write and quick to build, they
-#: can be written (see ``built`` of :func:`build_diagnostics`) while the others are built
-BUILT_FIRST = ("shaded_road_coverage",)
 
 
 def _spec_params(standard: Standard, measure: str) -> dict[str, Any] | None:
@@ -37,37 +32,51 @@ def _spec_params(standard: Standard, measure: str) -> dict[str, Any] | None:
     return None
 
 
-def build_diagnostics(
-    assessment: Assessment,
-    standard: Standard,
-    inputs: AssessmentInputs,
-    series: dict[str, pd.Series],
-    built: Callable[[str, gpd.GeoDataFrame], None] | None = None,
-) -> dict[str, gpd.GeoDataFrame]:
-    """Every diagnostic layer that the data allows (a layer is skipped if its input is
-    absent), in the families' order; ``built`` hears each layer as soon as it is built (the
-    layers of :data:`BUILT_FIRST` first)."""
+class DiagnosticLayers:
+    """The diagnostic layers of one run, each family's built as soon as the indicator of its
+    measure is computed (:meth:`after`), so that they can be written and drawn while the
+    other indicators are computed; the assessment's own layers are built at the end
+    (:meth:`finish`). ``built`` hears each layer as soon as it is built."""
 
-    def tell(new: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
-        for name, layer in new.items():
-            if built is not None:
-                built(name, layer)
+    def __init__(
+        self,
+        standard: Standard,
+        inputs: AssessmentInputs,
+        built: Callable[[str, gpd.GeoDataFrame], None] | None = None,
+    ) -> None:
+        self._inputs = inputs
+        self._built = built
+        self._wanted = [
+            (diagnostic, params)
+            for diagnostic in FAMILIES.diagnostics()
+            if (params := _spec_params(standard, diagnostic.measure)) is not None
+        ]
+        self._families: dict[int, dict[str, gpd.GeoDataFrame]] = {}
+
+    def after(self, measure: str) -> None:
+        """The layers of the diagnostics of ``measure``, once its indicator is computed."""
+        for i, (diagnostic, params) in enumerate(self._wanted):
+            if diagnostic.measure == measure and i not in self._families:
+                self._families[i] = self._tell(_family_layers(diagnostic, params, self._inputs))
+
+    def finish(self, assessment: Assessment) -> dict[str, gpd.GeoDataFrame]:
+        """Every diagnostic layer that the data allows (a layer is skipped if its input is
+        absent), in the families' order; those not built yet are built now."""
+        layers = self._tell({"zones": _zones_layer(assessment)})
+        for diagnostic, _ in self._wanted:
+            self.after(diagnostic.measure)
+        for i in range(len(self._wanted)):
+            layers.update(self._families[i])
+        below = _districts_below(assessment)
+        if below is not None:
+            layers.update(self._tell({"districts_below_minimum": below}))
+        return layers
+
+    def _tell(self, new: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+        if self._built is not None:
+            for name, layer in new.items():
+                self._built(name, layer)
         return new
-
-    layers = tell({"zones": _zones_layer(assessment)})
-    wanted = [
-        (diagnostic, params)
-        for diagnostic in FAMILIES.diagnostics()
-        if (params := _spec_params(standard, diagnostic.measure)) is not None
-    ]
-    first = sorted(range(len(wanted)), key=lambda i: wanted[i][0].measure not in BUILT_FIRST)
-    family_layers = {i: tell(_family_layers(*wanted[i], inputs)) for i in first}
-    for i in range(len(wanted)):
-        layers.update(family_layers[i])
-    below = _districts_below(assessment)
-    if below is not None:
-        layers.update(tell({"districts_below_minimum": below}))
-    return layers
 
 
 def _family_layers(

@@ -64,12 +64,19 @@ def run_assessment(
     executor: Executor | None = None,
     decided: Callable[[Assessment], None] | None = None,
     layer_built: Callable[[str, Any], None] | None = None,
+    zones_read: Callable[[Any], None] | None = None,
+    indicator_computed: Callable[[IndicatorResult], None] | None = None,
 ) -> Assessment:
     """Assess a workspace against a standard (city.toml's unless given); an ``executor``
     (another process, idle meanwhile) takes a share of the validation. ``decided`` is
-    called with the assessment once every indicator is decided, before its diagnostic
-    layers are built (work on the scorecard can start then); ``layer_built`` hears each
-    diagnostic layer as soon as it is built (it can be written meanwhile).
+    called with the assessment once every indicator is decided, before its own diagnostic
+    layers (zones, districts below the minimum) are built (work on the scorecard can start
+    then); ``layer_built`` hears each
+    diagnostic layer as soon as it is built (a family's layers as soon as the indicator of
+    its measure is computed: they can be written and drawn meanwhile); ``zones_read``
+    hears the zones (city and districts) before the first indicator is computed, and
+    ``indicator_computed`` each indicator's result as soon as it is computed (its figures
+    can be drawn meanwhile).
 
     Intermediate results the measures and the diagnostic layers share (eligible parks,
     walking distances of residential cells, road side-segments) are computed once in the
@@ -83,6 +90,8 @@ def run_assessment(
         executor=executor,
         decided=decided,
         layer_built=layer_built,
+        zones_read=zones_read,
+        indicator_computed=indicator_computed,
     )
 
 
@@ -95,16 +104,22 @@ def _assess(
     executor: Executor | None = None,
     decided: Callable[[Assessment], None] | None = None,
     layer_built: Callable[[str, Any], None] | None = None,
+    zones_read: Callable[[Any], None] | None = None,
+    indicator_computed: Callable[[IndicatorResult], None] | None = None,
 ) -> Assessment:
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     started = time.perf_counter()
     # the slow geometric checks go on while the indicators are computed; a workspace they
     # find in error is reported as such, whatever a measure made of it meanwhile
     checked = start_check(ws, executor)
+    from gardencity.assessment.diagnostics import DiagnosticLayers
+
     try:
         std = load_standard(_resolve_standard(ws, standard))
         inputs = AssessmentInputs(ws)
         zones = inputs.get("zones")
+        if zones_read is not None:
+            zones_read(zones)
         measures = FAMILIES.measures if registry is None else registry
         computed, later = start_elsewhere(std.indicators, inputs, measures, executor)
         city_size = std.city_size(_finite(zones.loc[CITY_ZONE, "population"]))
@@ -113,9 +128,14 @@ def _assess(
             "region": ws.config.city.region,
             "city_size": city_size,
         }
-        results, series_by_id = _indicators(
-            std, inputs, measures, context, progress, later, computed
-        )
+        diagnostics = DiagnosticLayers(std, inputs, built=layer_built)
+
+        def heard(result: IndicatorResult) -> None:
+            diagnostics.after(result.method["measure"])
+            if indicator_computed is not None:
+                indicator_computed(result)
+
+        results = _indicators(std, inputs, measures, context, progress, later, computed, heard)
     except Exception:
         checked()
         raise
@@ -137,15 +157,7 @@ def _assess(
             "city_size": city_size,
             "workspace": str(ws.path),
         },
-        standard={
-            "id": std.id,
-            "name_zh": std.name_zh,
-            "name_en": std.name_en,
-            "edition": std.edition,
-            "catalogue_version": std.catalogue_version,
-            "document": std.document,
-            "extends": std.extends,
-        },
+        standard=_standard_record(std),
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         gardencity_version=gardencity.__version__,
         indicators=results,
@@ -156,14 +168,22 @@ def _assess(
     )
     if decided is not None:
         decided(assessment)
-    from gardencity.assessment.diagnostics import build_diagnostics
-
-    assessment.diagnostics = build_diagnostics(
-        assessment, std, inputs, series_by_id, built=layer_built
-    )
+    assessment.diagnostics = diagnostics.finish(assessment)
     assessment.run = inputs.run
     assessment.inputs = inputs
     return assessment
+
+
+def _standard_record(std: Standard) -> dict[str, Any]:
+    return {
+        "id": std.id,
+        "name_zh": std.name_zh,
+        "name_en": std.name_en,
+        "edition": std.edition,
+        "catalogue_version": std.catalogue_version,
+        "document": std.document,
+        "extends": std.extends,
+    }
 
 
 def _indicators(
@@ -174,12 +194,13 @@ def _indicators(
     progress: Progress | None,
     later: tuple[str, ...] = (),
     computed: dict[str, pd.Series] | None = None,
-) -> tuple[list[IndicatorResult], dict[str, pd.Series]]:
-    """Every indicator of the standard, in its order, and each one's Series by id; those
-    of the measures ``later`` are computed after the others (they, or their intermediates,
-    are being computed elsewhere meanwhile: their results come into ``computed``)."""
+    heard: Callable[[IndicatorResult], None] | None = None,
+) -> list[IndicatorResult]:
+    """Every indicator of the standard, in its order; those of the measures ``later`` are
+    computed after the others (they, or their intermediates, are being computed elsewhere
+    meanwhile: their results come into ``computed``). ``heard`` hears each indicator's
+    result as soon as it is computed."""
     results: dict[int, IndicatorResult] = {}
-    series_by_id: dict[str, pd.Series] = {}
     computed = {} if computed is None else computed
     specs = std.indicators
     order = sorted(range(len(specs)), key=lambda i: specs[i].measure in later)
@@ -188,16 +209,12 @@ def _indicators(
         spec = specs[i]
         if progress:
             progress(Message.literal(spec.name_zh, spec.name_en or spec.name_zh), done, total)
-        result, series = evaluate_indicator(spec, inputs, registry, std, context, computed=computed)
-        results[i] = result
-        if series is not None:
-            series_by_id[spec.id] = series
+        results[i], _ = evaluate_indicator(spec, inputs, registry, std, context, computed=computed)
+        if heard is not None:
+            heard(results[i])
     if progress:
         progress(MESSAGES.message("done"), total, total)
-    by_id = {spec.id: i for i, spec in enumerate(specs)}
-    return [results[i] for i in range(total)], {
-        k: series_by_id[k] for k in sorted(series_by_id, key=by_id.__getitem__)
-    }
+    return [results[i] for i in range(total)]
 
 
 def _resolve_standard(ws: Workspace, override: str | None) -> str:

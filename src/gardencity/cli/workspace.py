@@ -16,6 +16,8 @@ from gardencity.cli.common import console, lang_option, reports_errors, say
 from gardencity.messages import Message
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from gardencity.assessment import Assessment
 
 __all__ = [
@@ -56,7 +58,7 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
     from gardencity.reports import (
         FigureWorker,
         start_diagnostics,
-        start_district_figures,
+        start_figures,
         write_outputs,
     )
 
@@ -79,10 +81,15 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
         def progress(step: Message, done: int, total: int) -> None:
             bar.update(task, description=step.render(lang), completed=done, total=total)
 
-        drawn = []  # the district figures, drawn while the diagnostic layers are built
+        drawn = []  # the district figures, given once the indicators are decided
+        early = start_figures(figures, lang)  # each figure drawn once what it shows is computed
 
         def decided(assessment: Assessment) -> None:
-            drawn.append(start_district_figures(assessment, figures, lang))
+            drawn.append(early.district.figures(assessment.scorecard(), assessment.zones))
+
+        def layer_built(name: str, layer: gpd.GeoDataFrame) -> None:
+            diagnostics.add(name, layer)
+            early.layer_built(name, layer)
 
         assessment = run_assessment(
             workspace,
@@ -90,7 +97,9 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
             progress=progress,
             executor=figures.executor,
             decided=decided,
-            layer_built=diagnostics.add,
+            layer_built=layer_built,
+            zones_read=early.zones_read,
+            indicator_computed=early.indicator_computed,
         )
         bar.update(task, description=say("writing_report", lang))
         paths = write_outputs(
@@ -100,6 +109,7 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
             figures=figures,
             drawn=drawn[0] if drawn else None,
             diagnostics=diagnostics,
+            layer_maps=early.layer_maps,
         )
     _print_scorecard(assessment, lang)
     for name, path in paths.items():

@@ -7,6 +7,7 @@ from gardencity.reports.html import write_report
 from gardencity.reports.outputs import (
     start_diagnostics,
     start_district_figures,
+    start_figures,
     write_diagnostics,
     write_outputs,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "FigureWorker",
     "start_diagnostics",
     "start_district_figures",
+    "start_figures",
     "write_diagnostics",
     "write_outputs",
     "write_report",

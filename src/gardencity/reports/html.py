@@ -22,11 +22,18 @@ from gardencity.vocabulary import vocabulary
 from gardencity.vocabulary.dates import chinese_datetime
 
 __all__ = [
+    "FigureRequest",
+    "district_figure_requests",
     "district_figures",
+    "districts_of",
+    "draw_district_figure",
     "draw_layer_maps",
+    "layer_map_plan",
     "layer_map_plans",
     "load_labels",
     "report_layers",
+    "report_maps",
+    "report_maps_of",
     "write_report",
 ]
 
@@ -88,9 +95,19 @@ def report_layers(
     diagnostics: dict[str, gpd.GeoDataFrame], districts: gpd.GeoDataFrame
 ) -> list[tuple[str, Layers]]:
     """The report's layer maps: ``(title label, [(layer, vocabulary layer name)])``."""
+    return [(title, layers) for title, layers, _ in report_maps(diagnostics, districts)]
+
+
+def report_maps(
+    diagnostics: dict[str, gpd.GeoDataFrame], districts: gpd.GeoDataFrame
+) -> list[tuple[str, Layers, tuple[str, ...]]]:
+    """The report's layer maps as :func:`report_layers` gives them, each with the names of
+    the diagnostic layers it shows (beside the districts)."""
     parks = (diagnostics.get("eligible_parks"), "eligible_parks")
     outline = (districts, "districts")
-    maps: list[tuple[str, Layers]] = [("map_overview", [outline, parks])]
+    maps: list[tuple[str, Layers, tuple[str, ...]]] = [
+        ("map_overview", [outline, parks], ("eligible_parks",))
+    ]
     for key, title in (
         ("uncovered_residential", "map_uncovered"),
         ("uncovered_residential_walking", "map_uncovered_walking"),
@@ -98,17 +115,19 @@ def report_layers(
         layer = diagnostics.get(key)
         if layer is not None and not layer.empty:
             service = (diagnostics.get("service_areas"), "service_areas")
-            maps.append((title, [service, parks, (layer, key), outline]))
+            layers = [service, parks, (layer, key), outline]
+            maps.append((title, layers, ("service_areas", "eligible_parks", key)))
     segments = diagnostics.get("road_shade_segments")
     if segments is not None and not segments.empty:
         shaded = segments["is_shaded"].astype(bool)
         roads = [(segments[shaded], "road_shade_segments")]
         roads.append((segments[~shaded], "unshaded_road_segments"))
-        maps.append(("map_roads", [outline, *roads]))
+        maps.append(("map_roads", [outline, *roads], ("road_shade_segments",)))
     return maps
 
 
-def _districts(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def districts_of(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The districts among ``zones``."""
     return zones[zones["kind"] == "district"] if "kind" in zones else zones
 
 
@@ -116,12 +135,23 @@ def layer_map_plans(
     zones: gpd.GeoDataFrame, diagnostics: dict[str, gpd.GeoDataFrame], lang: str
 ) -> list[MapPlan]:
     """The report's layer maps, prepared (:func:`draw_layer_maps` draws them)."""
-    labels = load_labels(lang)
-    city = zones.loc[["built_up_area"]] if "built_up_area" in zones.index else zones
     return [
-        map_plan(layers, city, labels[title], lang=lang)
-        for title, layers in report_layers(diagnostics, _districts(zones))
+        layer_map_plan(zones, title, layers, lang)
+        for title, layers, _ in report_maps(diagnostics, districts_of(zones))
     ]
+
+
+def layer_map_plan(zones: gpd.GeoDataFrame, title: str, layers: Layers, lang: str) -> MapPlan:
+    """One map of :func:`report_maps` over the city of ``zones``, prepared."""
+    city = zones.loc[["built_up_area"]] if "built_up_area" in zones.index else zones
+    return map_plan(layers, city, load_labels(lang)[title], lang=lang)
+
+
+def report_maps_of(
+    zones: gpd.GeoDataFrame, diagnostics: dict[str, gpd.GeoDataFrame]
+) -> list[tuple[str, Layers, tuple[str, ...]]]:
+    """:func:`report_maps` of the districts of ``zones``."""
+    return report_maps(diagnostics, districts_of(zones))
 
 
 def draw_layer_maps(plans: list[MapPlan]) -> list[dict[str, str]]:
@@ -131,15 +161,43 @@ def draw_layer_maps(plans: list[MapPlan]) -> list[dict[str, str]]:
     return [{"title": plan.title, "img": draw_plan(plan)} for plan in plans]
 
 
+#: a district figure to draw: the name of its drawing function in
+#: :mod:`gardencity.reports.maps` (``choropleth`` or ``bar_chart``) and its arguments
+FigureRequest = tuple[str, tuple[Any, ...], dict[str, Any]]
+
+
 def district_figures(
     scorecard: Scorecard, districts: gpd.GeoDataFrame, lang: str
 ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """The report's district choropleths and its bar charts (``{"title", "img"}`` each)."""
+    names = {d.id: d.name for d in scorecard.districts}
+    maps, charts = district_figure_requests(scorecard.indicators, districts, names, lang)
+    return (
+        [{"title": title, "img": draw_district_figure(request)} for title, request in maps],
+        [{"title": title, "img": draw_district_figure(request)} for title, request in charts],
+    )
+
+
+def district_figure_requests(
+    indicators: list[IndicatorCard],
+    districts: gpd.GeoDataFrame,
+    names: dict[str, str],
+    lang: str,
+) -> tuple[list[tuple[str, FigureRequest]], list[tuple[str, FigureRequest]]]:
+    """The figures of :func:`district_figures` of ``indicators`` (the districts' ``names``
+    by id), each as its title and what :func:`draw_district_figure` draws."""
+    labels = load_labels(lang)
+    maps = _choropleths(indicators, districts, labels, lang)
+    return maps, _charts(indicators, names, labels, lang)
+
+
+def draw_district_figure(request: FigureRequest) -> str:
+    """A figure of :func:`district_figure_requests` drawn (a base64 PNG)."""
     from gardencity.reports.maps import bar_chart, choropleth
 
-    labels = load_labels(lang)
-    maps = _choropleths(scorecard, districts, labels, lang, choropleth)
-    return maps, _charts(scorecard, labels, lang, bar_chart)
+    kind, args, kwargs = request
+    drawings: dict[str, Callable[..., str]] = {"choropleth": choropleth, "bar_chart": bar_chart}
+    return drawings[kind](*args, **kwargs)
 
 
 def _chart(result: IndicatorCard, kind: Literal["bar", "map"]) -> Chart | None:
@@ -154,15 +212,13 @@ def _title(result: IndicatorCard, chart: Chart, labels: dict[str, str], lang: st
 
 
 def _choropleths(
-    scorecard: Scorecard,
+    indicators: list[IndicatorCard],
     districts: gpd.GeoDataFrame,
     labels: dict[str, str],
     lang: str,
-    choropleth: Callable[..., str],
-) -> list[dict[str, str]]:
+) -> list[tuple[str, FigureRequest]]:
     """The districts coloured by the value of each indicator whose family charts it so."""
-    maps = []
-    indicators = scorecard.indicators
+    maps: list[tuple[str, FigureRequest]] = []
     for result in indicators:
         chart = _chart(result, "map")
         if chart is None or not result.by_district or districts.empty:
@@ -182,40 +238,31 @@ def _choropleths(
         if lowest is not None and lowest.threshold is not None:
             threshold = lowest.threshold.value
         title = _title(result, chart, labels, lang)
-        maps.append(
-            {
-                "title": title,
-                "img": choropleth(shown, "value", threshold, labels, title, result.unit, lang=lang),
-            }
-        )
+        args = (shown, "value", threshold, labels, title, result.unit)
+        maps.append((title, ("choropleth", args, {"lang": lang})))
     return maps
 
 
 def _charts(
-    scorecard: Scorecard, labels: dict[str, str], lang: str, bar_chart: Callable[..., str]
-) -> list[dict[str, str]]:
-    names = {d.id: d.name for d in scorecard.districts}
-    charts = []
-    for result in scorecard.indicators:
+    indicators: list[IndicatorCard], names: dict[str, str], labels: dict[str, str], lang: str
+) -> list[tuple[str, FigureRequest]]:
+    charts: list[tuple[str, FigureRequest]] = []
+    for result in indicators:
         chart = _chart(result, "bar")
         if chart is None or not result.by_district:
             continue
         ids = list(result.by_district)
         threshold = result.threshold.value if result.threshold else None
         title = _title(result, chart, labels, lang)
-        charts.append(
-            {
-                "title": title,
-                "img": bar_chart(
-                    [names.get(i, i) for i in ids],
-                    [result.by_district[i] for i in ids],
-                    threshold,
-                    labels,
-                    title,
-                    result.unit,
-                ),
-            }
+        args = (
+            [names.get(i, i) for i in ids],
+            [result.by_district[i] for i in ids],
+            threshold,
+            labels,
+            title,
+            result.unit,
         )
+        charts.append((title, ("bar_chart", args, {})))
     return charts
 
 
@@ -249,7 +296,7 @@ def write_report(
         else draw_layer_maps(layer_map_plans(zones, diagnostics, lang))
     )
     choropleths, charts = (
-        drawn() if drawn is not None else district_figures(scorecard, _districts(zones), lang)
+        drawn() if drawn is not None else district_figures(scorecard, districts_of(zones), lang)
     )
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("gardencity.reports", "templates"),

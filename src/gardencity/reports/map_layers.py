@@ -21,6 +21,8 @@ __all__ = ["MapLayer", "MapPlan", "layer_paths", "map_plan"]
 # matplotlib's path codes (matplotlib.path.Path.MOVETO, LINETO, CLOSEPOLY), fixed by its API
 MOVETO, LINETO, CLOSEPOLY = 1, 2, 79
 CODE_TYPE = np.uint8
+# shapely's geometry type ids
+LINESTRING, POLYGON, MULTILINESTRING = 1, 3, 5
 
 #: ``(layer, vocabulary layer name)`` pairs, drawn in this order
 Layers = list[tuple[gpd.GeoDataFrame | None, str]]
@@ -30,14 +32,17 @@ def layer_paths(geoms: npt.NDArray[np.object_]) -> tuple[np.ndarray, np.ndarray,
     """The vertices and path codes of all ``geoms`` as one compound path, and whether it is
     an area (polygons, rings oriented so that holes stay open under the non-zero fill rule)
     rather than lines."""
-    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
+    geoms = np.asarray(geoms, dtype=object)
+    single = np.isin(shapely.get_type_id(geoms), (LINESTRING, POLYGON)).all()
+    parts = geoms if single else shapely.get_parts(geoms)  # not copied where single already
     parts = parts[~shapely.is_empty(parts)]
-    polygons = parts[shapely.get_type_id(parts) == 3]
+    kinds = shapely.get_type_id(parts)
+    polygons = parts[kinds == POLYGON]
     area = len(polygons) > 0
     if area:
         paths = shapely.get_rings(shapely.orient_polygons(polygons))
     else:
-        paths = parts[shapely.get_type_id(parts) == 1]
+        paths = parts[kinds == LINESTRING]
     xy, owner = shapely.get_coordinates(paths, return_index=True)
     codes = np.full(len(xy), LINETO, dtype=CODE_TYPE)
     if len(xy):
@@ -62,7 +67,8 @@ class MapLayer:
     @classmethod
     def of(cls, gdf: gpd.GeoDataFrame, name: str) -> MapLayer:
         xy, codes, area = layer_paths(gdf.geometry.to_numpy())
-        line = bool(gdf.geom_type.isin(["LineString", "MultiLineString"]).all())
+        kinds = shapely.get_type_id(gdf.geometry.to_numpy())
+        line = bool(np.isin(kinds, (LINESTRING, MULTILINESTRING)).all())
         return cls(name, xy, codes, area, line)
 
 

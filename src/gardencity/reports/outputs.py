@@ -10,6 +10,7 @@ import geopandas as gpd
 
 from gardencity.assessment.results import Assessment
 from gardencity.assessment.scorecard import SCORECARD_FILE, Scorecard
+from gardencity.reports.early_figures import EarlyFigures, EarlyLayerMaps
 from gardencity.reports.geopackage import LAYER_VIEWS, GeoPackageWriter
 from gardencity.reports.html import layer_map_plans, write_report
 from gardencity.reports.worker import DistrictFigures, FigureWorker
@@ -19,6 +20,7 @@ __all__ = [
     "LAYER_VIEWS",
     "start_diagnostics",
     "start_district_figures",
+    "start_figures",
     "write_diagnostics",
     "write_outputs",
 ]
@@ -41,6 +43,16 @@ def start_diagnostics(
     :func:`write_outputs`; the layers are written by the figure worker meanwhile."""
     executor = None if figures is None else figures.executor
     return GeoPackageWriter(Path(out_dir) / DIAGNOSTICS_FILE, executor)
+
+
+def start_figures(figures: FigureWorker, lang: str = "zh") -> EarlyFigures:
+    """The report's figures, to be given the zones, each indicator and each diagnostic
+    layer as they come (:func:`gardencity.assessment.run_assessment`'s ``zones_read``,
+    ``indicator_computed`` and ``layer_built``); ``figures`` draws each as soon as what it
+    shows is computed. Its district figures (``district.figures(scorecard, zones)``, once
+    the indicators are decided) and its layer maps (``layer_maps``) then go to
+    :func:`write_outputs` (``drawn`` and ``layer_maps``)."""
+    return EarlyFigures(figures, lang)
 
 
 def start_district_figures(
@@ -67,13 +79,15 @@ def write_outputs(
     figures: FigureWorker | None = None,
     drawn: Callable[[], DistrictFigures] | None = None,
     diagnostics: GeoPackageWriter | None = None,
+    layer_maps: EarlyLayerMaps | None = None,
 ) -> dict[str, Path]:
     """scorecard.json, diagnostics.gpkg and report.html in ``out_dir`` (a ``scenario``
     report is marked as a what-if); ``progress`` hears the name of each file as it starts.
     A :class:`FigureWorker` draws the report's figures meanwhile; its district figures
     may have been started already (``drawn``, from :func:`start_district_figures`), and the
     diagnostic layers given to a writer of diagnostics.gpkg (``diagnostics``, from
-    :func:`start_diagnostics`) as they were built."""
+    :func:`start_diagnostics`) as they were built, and the layer maps started as their
+    layers were built (``layer_maps``, from :func:`start_figures`)."""
     step = progress or (lambda _name: None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -85,13 +99,16 @@ def write_outputs(
     }
     step("scorecard")
     scorecard.write(paths["scorecard"])
-    layer_maps = None
+    maps = None
     if figures is not None:
         if drawn is None:
             drawn = start_district_figures(assessment, figures, lang, scorecard)
-        layer_maps = figures.layer_maps(
-            layer_map_plans(assessment.zones, assessment.diagnostics, lang)
-        )
+        if layer_maps is None:
+            maps = figures.layer_maps(
+                layer_map_plans(assessment.zones, assessment.diagnostics, lang)
+            )
+        else:
+            maps = layer_maps.maps(assessment.zones, assessment.diagnostics)
     step("diagnostics")
     if diagnostics is None:
         write_diagnostics(assessment.diagnostics, paths["diagnostics"], lang=lang)
@@ -106,6 +123,6 @@ def write_outputs(
         lang=lang,
         scenario=scenario,
         drawn=drawn,
-        layer_maps=layer_maps,
+        layer_maps=maps,
     )
     return paths

@@ -15,6 +15,7 @@ and the caller draws every figure.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import signal
@@ -30,7 +31,12 @@ from typing import Any, TypeVar
 import geopandas as gpd
 
 from gardencity.assessment.scorecard import Scorecard
-from gardencity.reports.html import district_figures, draw_layer_maps
+from gardencity.reports.html import (
+    FigureRequest,
+    district_figures,
+    draw_district_figure,
+    draw_layer_maps,
+)
 from gardencity.reports.map_layers import MapPlan
 
 __all__ = ["DistrictFigures", "FigureWorker"]
@@ -121,18 +127,36 @@ class FigureWorker:
         here, if the worker cannot draw them)."""
         return self._later(district_figures, scorecard, districts, lang)
 
-    def layer_maps(self, plans: list[MapPlan]) -> Callable[[], list[dict[str, str]]]:
-        """Start drawing the prepared layer maps; the function returned gives them (drawn
-        here, if the worker cannot draw them)."""
-        return self._later(draw_layer_maps, plans)
+    def district_figure(self, request: FigureRequest) -> Callable[[], str]:
+        """Start drawing one district figure; the function returned gives it (drawn here,
+        if the worker cannot draw it)."""
+        return self._later(draw_district_figure, request)
 
-    def _later(self, work: Callable[..., Result], *args: Any) -> Callable[[], Result]:
+    def layer_maps(
+        self, plans: list[MapPlan], again: Callable[[], list[MapPlan]] | None = None
+    ) -> Callable[[], list[dict[str, str]]]:
+        """Start drawing the prepared layer maps; the function returned gives them (drawn
+        here, if the worker cannot draw them: from the plans ``again`` prepares anew where
+        given, so that these plans are not kept meanwhile)."""
+        if again is None:
+            return self._later(draw_layer_maps, plans)
+        return self._later(draw_layer_maps, plans, here=lambda: draw_layer_maps(again()))
+
+    def _later(
+        self,
+        work: Callable[..., Result],
+        *args: Any,
+        here: Callable[[], Result] | None = None,
+    ) -> Callable[[], Result]:
+        """``work(*args)`` started on the worker; the function returned gives its result, or
+        ``here()`` (by default ``work(*args)``) where the worker cannot give it."""
         future: Future[Result] | None = None
         if self._pool is not None:
             try:
                 future = self._pool.submit(work, *args)
             except (BrokenProcessPool, RuntimeError, OSError):
                 future = None
+        instead = here if here is not None else functools.partial(work, *args)
 
         def result() -> Result:
             if future is not None:
@@ -140,6 +164,6 @@ class FigureWorker:
                     return future.result()
                 except BrokenProcessPool:  # the process died (killed, out of memory)
                     pass
-            return work(*args)
+            return instead()
 
         return result
