@@ -33,6 +33,7 @@ from gardencity.assessment.thresholds import decide_status, is_failing
 from gardencity.errors import GardenCityError, MissingLayerError
 from gardencity.indicators import FAMILIES
 from gardencity.indicators.coverage import start_canopy_class_counts
+from gardencity.indicators.service_start import start_service_coverage
 from gardencity.io.data_gaps import DataGap
 from gardencity.io.layers import layer_spec
 from gardencity.io.validate import start_check
@@ -40,6 +41,7 @@ from gardencity.io.workspace import Workspace
 from gardencity.messages import Catalogue, Message
 from gardencity.standards import load_standard
 from gardencity.standards.schema import IndicatorSpec, Standard, Threshold
+from gardencity.toolkit import forked_calls
 
 __all__ = ["Progress", "evaluate_indicator", "run_assessment"]
 
@@ -67,7 +69,9 @@ def run_assessment(
     layer_built: Callable[[str, Any], None] | None = None,
 ) -> Assessment:
     """Assess a workspace against a standard (city.toml's unless given); an ``executor``
-    (another process, idle meanwhile) takes a share of the validation. ``decided`` is
+    (another process, idle meanwhile) takes a share of the validation and the canopy's
+    class counts, and with it short-lived forks of this process compute the service-radius
+    measures' residential cells and covered areas (:mod:`gardencity.toolkit.forked`). ``decided`` is
     called with the assessment once every indicator is decided, before its diagnostic
     layers are built (work on the scorecard can start then); ``layer_built`` hears each
     diagnostic layer as soon as it is built (it can be written meanwhile).
@@ -107,9 +111,12 @@ def _assess(
         inputs = AssessmentInputs(ws)
         zones = inputs.get("zones")
         wanted = [(spec.measure, spec.params) for spec in std.indicators]
-        later = (
-            start_canopy_class_counts(inputs.run, executor, wanted) if executor is not None else ()
-        )
+        later: tuple[str, ...] = ()
+        if executor is not None:  # computed last, while other processes prepare them
+            later = start_canopy_class_counts(inputs.run, executor, wanted)
+            if (forks := forked_calls()) is not None:
+                later += start_service_coverage(inputs.run, forks, wanted)
+                forks.shutdown(wait=False)  # each fork ends once its result is taken
         city_size = std.city_size(_finite(zones.loc[CITY_ZONE, "population"]))
         context = {
             "grade": ws.config.city.grade,
