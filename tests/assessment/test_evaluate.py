@@ -193,7 +193,7 @@ def test_work_done_in_other_processes_gives_the_same_assessment(
     for label in (
         "gardencity.indicators.coverage.canopy_class_counts",
         "gardencity.indicators.service_cover.service_covered_m2",
-        "gardencity.indicators.walking_cells.walking_cells",
+        "gardencity.indicators.walking_cells.walked_cells",
         "gardencity.toolkit.service.residential_pieces",
     ):
         assert assessment.run.computed[label] == 1, label

@@ -12,14 +12,14 @@ import pytest
 import shapely
 
 from gardencity.errors import DataError
-from gardencity.indicators.accessibility import service_covered_m2
+from gardencity.indicators.service_cover import service_covered_m2
 from gardencity.indicators.service_start import SERVICE_MEASURES, start_service_coverage
-from gardencity.indicators.walking_cells import WalkingCells, walking_cells
+from gardencity.indicators.walking_cells import WalkedCells, walked_cells
 from gardencity.network import walk_graph_from_roads
 from gardencity.toolkit import ForkedCalls, RunContext, shared
 
 X0, Y0 = 500_000.0, 3_000_000.0
-CELLS = "gardencity.indicators.walking_cells.walking_cells"
+WALKED = "gardencity.indicators.walking_cells.walked_cells"
 COVERED = "gardencity.indicators.service_cover.service_covered_m2"
 COVER = {
     "bands": [{"min_area_m2": 0, "radius_m": 300}],
@@ -52,13 +52,14 @@ def _inputs(category: str = "category") -> dict[str, Any]:
         crs=4547,
     )
     park = gpd.GeoDataFrame(
-        {"green_class": ["G11"]}, geometry=[shapely.box(X0 + 600, Y0 + 400, X0 + 700, Y0 + 500)]
+        {"green_class": ["G11"]}, geometry=[shapely.box(X0 + 480, Y0 + 320, X0 + 580, Y0 + 420)]
     ).set_crs(4547)
     return {
         "zones": zones,
         "land_use": land,
         "green_spaces": park,
         "historic_districts": None,
+        "park_entrances": None,
         "walk_graph": walk_graph_from_roads(roads),
     }
 
@@ -83,9 +84,14 @@ def _wanted(size: float = 20.0) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def _cells(run: RunContext, size: float = 20.0) -> WalkingCells:
-    zones, land, graph = (run.get(n) for n in ("zones", "land_use", "walk_graph"))
-    return shared(run, walking_cells, zones, land, graph, run, cell_size_m=size)
+def _walked(run: RunContext, size: float = 20.0) -> WalkedCells:
+    zones, land, green, graph = (
+        run.get(n) for n in ("zones", "land_use", "green_spaces", "walk_graph")
+    )
+    return shared(
+        run, walked_cells, zones, land, green, graph, None, None, run,
+        **COVER, entrance_max_distance_m=50.0, cell_size_m=size,
+    )  # fmt: skip
 
 
 def _covered(run: RunContext) -> Any:
@@ -93,28 +99,37 @@ def _covered(run: RunContext) -> Any:
     return shared(run, service_covered_m2, zones, land, green, None, run, **COVER)
 
 
-def _same(mine: WalkingCells, theirs: WalkingCells) -> None:
+def _same(mine: WalkedCells, theirs: WalkedCells) -> None:
     for field in ("piece", "key", "x", "y", "area", "ix", "iy", "whole"):
         assert np.array_equal(getattr(mine.table, field), getattr(theirs.table, field)), field
     assert mine.snap is not None and theirs.snap is not None
     for field in ("distance", "node_u", "node_v", "to_u", "to_v"):
         assert np.array_equal(getattr(mine.snap, field), getattr(theirs.snap, field)), field
+    assert np.array_equal(mine.park_i, theirs.park_i) and len(mine.park_i) > 0
+    assert np.array_equal(mine.node_i, theirs.node_i)
+    assert mine.node_distance.keys() == theirs.node_distance.keys() == {300.0}
+    assert np.array_equal(mine.node_distance[300.0], theirs.node_distance[300.0])
 
 
 def test_intermediates_made_in_a_fork_are_the_ones_made_here() -> None:
     here = RunContext(_inputs())
-    cells, covered = _cells(here), _covered(here)
+    cells, covered = _walked(here), _covered(here)
     assert len(cells.table.key) > 100 and len(np.unique(cells.table.piece)) == 2
     assert 0 < covered.sum() < shapely.area(_inputs()["land_use"].geometry).sum()
     run = RunContext(_inputs())
     with _Recording() as forks:
         assert start_service_coverage(run, forks, _wanted()) == SERVICE_MEASURES
         assert start_service_coverage(run, forks, _wanted()) == SERVICE_MEASURES  # once
-    assert forks.given == ["service_covered_m2", "walking_cells"]
-    _same(_cells(run), cells)
+    assert forks.given == ["service_covered_m2", "walked_cells"]
+    _same(_walked(run), cells)
     assert np.array_equal(_covered(run), covered)
     # the pieces and the cover were made here, before the fork, once; the rest there
-    assert run.computed == {**here.computed, CELLS: 1, COVERED: 1}
+    made_here = {"residential_pieces", "service_cover", "eligible_parks"}
+    assert {name.rsplit(".", 1)[-1] for name in run.computed} == made_here | {
+        "service_covered_m2",
+        "walked_cells",
+    }
+    assert set(run.computed.values()) == {1}
 
 
 def test_nothing_is_started_without_a_service_measure_or_its_inputs() -> None:
@@ -122,7 +137,7 @@ def test_nothing_is_started_without_a_service_measure_or_its_inputs() -> None:
     with _Recording() as forks:
         assert start_service_coverage(run, forks, _wanted()[:1]) == ()
         no_roads = RunContext({**_inputs(), "walk_graph": None})
-        assert start_service_coverage(no_roads, forks, _wanted()[2:]) == (SERVICE_MEASURES[1],)
+        assert start_service_coverage(no_roads, forks, _wanted()[2:]) == ()
         no_land = RunContext({**_inputs(), "land_use": None})
         assert start_service_coverage(no_land, forks, _wanted()) == ()
     assert forks.given == [] and run.computed == {}
@@ -134,9 +149,9 @@ def test_intermediates_the_fork_dies_before_making_are_made_here() -> None:
     with ForkedCalls() as forks:
         forks.submit(os._exit, 1)  # the fork dies before its first call
         start_service_coverage(run, forks, _wanted())
-    _same(_cells(run), _cells(here))
+    _same(_walked(run), _walked(here))
     assert np.array_equal(_covered(run), _covered(here))
-    assert run.computed[CELLS] == 1 and run.computed[COVERED] == 1
+    assert run.computed[WALKED] == 1 and run.computed[COVERED] == 1
 
 
 def test_pieces_in_error_start_nothing_and_the_measure_raises_it() -> None:
@@ -145,4 +160,4 @@ def test_pieces_in_error_start_nothing_and_the_measure_raises_it() -> None:
         assert start_service_coverage(run, forks, _wanted()) == ()
     assert forks.given == []
     with pytest.raises(DataError):
-        _cells(run)
+        _walked(run)

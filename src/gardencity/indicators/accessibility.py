@@ -20,8 +20,8 @@ from gardencity.indicators.service_cover import (
     service_cover,
     service_covered_m2,
 )
-from gardencity.indicators.walking_cells import walking_cells
-from gardencity.network import Snap, WalkGraph, multi_source_distances
+from gardencity.indicators.walking_cells import entrance_nodes, walked_cells
+from gardencity.network import Snap, WalkGraph
 from gardencity.toolkit import (
     CITY_ZONE,
     CellTable,
@@ -111,38 +111,6 @@ def park_service_coverage(
     return covered_result(pieces, covered, zones, "park_service_coverage")
 
 
-def entrance_nodes(
-    graph: WalkGraph,
-    parks: gpd.GeoDataFrame,
-    park_entrances: gpd.GeoDataFrame | None,
-    max_distance: float,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """(park position, node) pairs: given gates near a park, else nodes near its boundary."""
-    park_geoms = parks.geometry.to_numpy()
-    node_tree = graph.node_tree
-    if park_entrances is not None and len(park_entrances):
-        gates = park_entrances.geometry.to_numpy()
-        park_i, gate_i = shapely.STRtree(gates).query(
-            park_geoms, predicate="dwithin", distance=max_distance
-        )
-        nearest = node_tree.query_nearest(gates[gate_i], all_matches=False)[1]
-        has_gate = np.zeros(len(parks), dtype=bool)
-        has_gate[park_i] = True
-        rest = np.flatnonzero(~has_gate)
-        if rest.size == 0:
-            return park_i, nearest
-        pi, ni = _nodes_near(node_tree, park_geoms[rest], max_distance)
-        return np.concatenate([park_i, rest[pi]]), np.concatenate([nearest, ni])
-    return _nodes_near(node_tree, park_geoms, max_distance)
-
-
-def _nodes_near(
-    node_tree: shapely.STRtree, geoms: npt.NDArray[np.object_], distance: float
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    park_i, node_i = node_tree.query(geoms, predicate="dwithin", distance=distance)
-    return park_i.astype(np.int64), node_i.astype(np.int64)
-
-
 class WalkingReach(NamedTuple):
     """What the walking measure computes before deciding its cells: the residential pieces,
     their cells, the cells' snap to the network (one per cell key; None when nothing is
@@ -185,19 +153,23 @@ def walking_reach(
         require_open=require_open,
     )
     pieces = shared(run, residential_pieces, land_use, zones)
-    table, snap = shared(
-        run, walking_cells, zones, land_use, walk_graph, run, cell_size_m=cell_size_m
+    walked = shared(
+        run,
+        walked_cells,
+        zones,
+        land_use,
+        green_spaces,
+        walk_graph,
+        park_entrances,
+        historic_districts,
+        run,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
+        entrance_max_distance_m=entrance_max_distance_m,
+        cell_size_m=cell_size_m,
     )
-    none = np.zeros(0, dtype=np.int64)
-    if snap is None or not len(parks):
-        return WalkingReach(parks, pieces, table, None, none, none, {})
-    park_i, node_i = entrance_nodes(walk_graph, parks, park_entrances, entrance_max_distance_m)
-    radii = parks["radius_m"].to_numpy()
-    node_distance = {
-        float(radius): multi_source_distances(walk_graph, node_i[radii[park_i] == radius], radius)
-        for radius in np.unique(radii)
-    }
-    return WalkingReach(parks, pieces, table, snap, park_i, node_i, node_distance)
+    return WalkingReach(parks, pieces, *walked)
 
 
 def walking_table(
