@@ -158,6 +158,9 @@ def _compute(send: Connection, calls: list[tuple[Any, ...]]) -> None:
         del outcome  # written: its memory serves the next call
         send.send_bytes(b"")
     send.close()
+    # ended here, without the interpreter's exit: a lock another thread of the caller
+    # held when it forked (its output's, say) would never be released in this process
+    os._exit(0)
 
 
 def _collect(
