@@ -111,12 +111,7 @@ def _assess(
         inputs = AssessmentInputs(ws)
         zones = inputs.get("zones")
         wanted = [(spec.measure, spec.params) for spec in std.indicators]
-        later: tuple[str, ...] = ()
-        if executor is not None:  # computed last, while other processes prepare them
-            later = start_canopy_class_counts(inputs.run, executor, wanted)
-            if (forks := forked_calls()) is not None:
-                later += start_service_coverage(inputs.run, forks, wanted)
-                forks.shutdown(wait=False)  # each fork ends once its result is taken
+        later = _start_elsewhere(inputs, executor, wanted) if executor is not None else ()
         city_size = std.city_size(_finite(zones.loc[CITY_ZONE, "population"]))
         context = {
             "grade": ws.config.city.grade,
@@ -173,6 +168,19 @@ def _assess(
     assessment.run = inputs.run
     assessment.inputs = inputs
     return assessment
+
+
+def _start_elsewhere(
+    inputs: AssessmentInputs, executor: Executor, wanted: list[tuple[str, dict[str, Any]]]
+) -> tuple[str, ...]:
+    """Start the intermediates other processes compute while the measures are computed:
+    the canopy's class counts in ``executor``, the service measures' work in a fork. The
+    measures that wait for them (to be computed last)."""
+    later = start_canopy_class_counts(inputs.run, executor, wanted)
+    if (forks := forked_calls()) is not None:
+        later += start_service_coverage(inputs.run, forks, wanted)
+        forks.shutdown(wait=False)  # the fork starts, and ends once its results are sent
+    return later
 
 
 def _indicators(
