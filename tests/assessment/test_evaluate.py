@@ -178,18 +178,28 @@ def test_completeness_parts_on_the_runs_own_inputs_are_computed_once(
     assert computed["gardencity.indicators.data_needs._land_use_part"] == 1
 
 
-def test_canopy_counted_in_another_process_gives_the_same_assessment(
+def test_work_done_in_other_processes_gives_the_same_assessment(
     demo_city: Path, demo_assessment: Any
 ) -> None:
-    """The canopy's class counts made by an executor while the other indicators are
-    computed: the same results, in the standard's order, counted once."""
+    """The canopy's class counts made by an executor, and the service measures' covered
+    areas and walking cells made in a fork, while the other indicators are computed: the
+    same results, in the standard's order, each intermediate computed once; the same
+    layers of uncovered residential land."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
         assessment = run_assessment(demo_city, executor=pool)
-    label = "gardencity.indicators.coverage.canopy_class_counts"
-    assert assessment.run.computed[label] == 1
+    for label in (
+        "gardencity.indicators.coverage.canopy_class_counts",
+        "gardencity.indicators.service_cover.service_covered_m2",
+        "gardencity.indicators.walking_cells.walked_cells",
+        "gardencity.toolkit.service.residential_pieces",
+    ):
+        assert assessment.run.computed[label] == 1, label
+    for layer in ("uncovered_residential", "uncovered_residential_walking"):
+        assert len(demo_assessment.diagnostics[layer]) > 0
+        assert assessment.diagnostics[layer].equals(demo_assessment.diagnostics[layer])
     assert [r.id for r in assessment.indicators] == [r.id for r in demo_assessment.indicators]
     for mine, theirs in zip(assessment.indicators, demo_assessment.indicators, strict=True):
         assert (mine.value, mine.by_district, mine.status, mine.gap, mine.completeness) == (

@@ -130,6 +130,23 @@ def test_overlap_areas_leave_no_prepared_index_on_the_measured_polygons() -> Non
     assert np.allclose(areas, expected, rtol=1e-9, atol=1e-6)
 
 
+def test_many_small_polygons_are_tested_against_the_pieces_prepared_once() -> None:
+    """More polygons than pieces (a city's parcels): the pieces are prepared, not each
+    polygon, and every area is the one found with the polygons prepared (a few at a time,
+    fewer than the pieces, as zones are measured)."""
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(0, 3000, (300, 2))
+    polygons = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + 70, xy[:, 1] + 50)
+    cover = TiledCover(shapely.buffer(shapely.points(xy[:60]), 120.0), tile_m=500.0)
+    pieces = np.array(list(cover.pieces.values()))
+    assert 3 < len(pieces) < len(polygons)
+    areas = cover.overlap_areas(polygons)
+    assert shapely.is_prepared(pieces).all() and not shapely.is_prepared(polygons).any()
+    few = np.concatenate([cover.overlap_areas(polygons[i : i + 3]) for i in range(0, 300, 3)])
+    assert np.array_equal(areas, few)
+    assert 0 < np.count_nonzero(areas) < len(polygons)
+
+
 def test_taking_an_addition_out_again_gives_back_the_tiles_as_they_were() -> None:
     """A polygon added and taken out (a what-if park drawn, read and removed) leaves each
     tile's piece as it was; once another edit has changed one of its tiles, the tiles are

@@ -80,7 +80,7 @@ def test_intermediates_are_computed_once_per_assessment(demo_assessment: Any) ->
     residential pieces once for the measure and its diagnostic layer (issue 19)."""
     computed = demo_assessment.run.computed
     assert computed["gardencity.indicators.coverage.canopy_class_counts"] == 1
-    assert computed["gardencity.indicators.accessibility.covered_pieces"] == 1
+    assert computed["gardencity.indicators.service_cover.covered_pieces"] == 1
     assert all(count == 1 for count in computed.values()), computed
 
 

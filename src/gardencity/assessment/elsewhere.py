@@ -23,7 +23,9 @@ import pandas as pd
 from gardencity.assessment.inputs import AssessmentInputs
 from gardencity.errors import GardenCityError
 from gardencity.indicators.coverage import start_canopy_class_counts
+from gardencity.indicators.service_start import start_service_coverage
 from gardencity.standards.schema import IndicatorSpec
+from gardencity.toolkit import forked_calls
 
 __all__ = ["ELSEWHERE", "MAX_ROWS", "ComputedMeasures", "measure_key", "start_elsewhere"]
 
@@ -63,15 +65,20 @@ def start_elsewhere(
     executor: Executor | None,
 ) -> tuple[ComputedMeasures, tuple[str, ...]]:
     """Have ``executor`` count the canopy's classes (where a measure of ``specs`` needs them)
-    and compute each measure worth it (see the module); the results to come, and the
-    measures that wait for what is computed there (to be computed last). Nothing is
-    started without an executor."""
+    and compute each measure worth it (see the module), and a short-lived fork of this
+    process the service measures' residential cells and covered areas; the results to
+    come, and the measures that wait for what is computed there (to be computed last).
+    Nothing is started without an executor."""
     if executor is None:
         return ComputedMeasures(), ()
     wanted = [(spec.measure, spec.params) for spec in specs]
     counting = start_canopy_class_counts(inputs.run, executor, wanted)
+    serving: tuple[str, ...] = ()
+    if (forks := forked_calls()) is not None:
+        serving = start_service_coverage(inputs.run, forks, wanted)
+        forks.shutdown(wait=False)  # the fork starts, and ends once its results are sent
     computed, handed = _start_measures(specs, inputs, registry, executor)
-    return computed, (*counting, *handed)
+    return computed, (*counting, *serving, *handed)
 
 
 def _start_measures(

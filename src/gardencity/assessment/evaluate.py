@@ -68,15 +68,17 @@ def run_assessment(
     indicator_computed: Callable[[IndicatorResult], None] | None = None,
 ) -> Assessment:
     """Assess a workspace against a standard (city.toml's unless given); an ``executor``
-    (another process, idle meanwhile) takes a share of the validation. ``decided`` is
+    (another process, idle meanwhile) takes a share of the validation, the canopy's class
+    counts and, on a small city, whole measures (:mod:`gardencity.assessment.elsewhere`);
+    with it a short-lived fork of this process computes the service-radius measures'
+    residential cells and covered areas (:mod:`gardencity.toolkit.forked`). ``decided`` is
     called with the assessment once every indicator is decided, before its own diagnostic
     layers (zones, districts below the minimum) are built (work on the scorecard can start
-    then); ``layer_built`` hears each
-    diagnostic layer as soon as it is built (a family's layers as soon as the indicator of
-    its measure is computed: they can be written and drawn meanwhile); ``zones_read``
-    hears the zones (city and districts) before the first indicator is computed, and
-    ``indicator_computed`` each indicator's result as soon as it is computed (its figures
-    can be drawn meanwhile).
+    then); ``layer_built`` hears each diagnostic layer as soon as it is built (a family's
+    layers as soon as the indicator of its measure is computed: they can be written and
+    drawn meanwhile); ``zones_read`` hears the zones (city and districts) before the first
+    indicator is computed, and ``indicator_computed`` each indicator's result as soon as it
+    is computed (its figures can be drawn meanwhile).
 
     Intermediate results the measures and the diagnostic layers share (eligible parks,
     walking distances of residential cells, road side-segments) are computed once in the

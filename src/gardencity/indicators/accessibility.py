@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -12,13 +12,20 @@ import pandas as pd
 import shapely
 
 from gardencity.indicators.registry import Chart, Diagnostic, Family, GapFigure
-from gardencity.network import Snap, WalkGraph, multi_source_distances, snap_xy
+from gardencity.indicators.service_cover import (
+    Bands,
+    CoveredPieces,
+    ServiceCover,
+    covered_pieces,
+    service_cover,
+    service_covered_m2,
+)
+from gardencity.indicators.walking_cells import entrance_nodes, walked_cells
+from gardencity.network import Snap, WalkGraph
 from gardencity.toolkit import (
     CITY_ZONE,
     CellTable,
     RunContext,
-    TiledCover,
-    cell_table,
     covered_result,
     district_of,
     eligible_parks,
@@ -40,88 +47,12 @@ __all__ = [
     "park_service_coverage",
     "park_service_coverage_walking",
     "service_cover",
+    "service_covered_m2",
     "straight_line_layers",
     "walking_layers",
     "walking_reach",
     "walking_table",
 ]
-
-Bands = Sequence[Mapping[str, Any]]
-
-
-class ServiceCover(NamedTuple):
-    """The parks that serve residents, their service buffers and the buffers' union."""
-
-    parks: gpd.GeoDataFrame
-    buffers: npt.NDArray[np.object_]
-    cover: TiledCover
-
-
-def service_cover(
-    green_spaces: gpd.GeoDataFrame,
-    historic_districts: gpd.GeoDataFrame | None = None,
-    run: RunContext | None = None,
-    *,
-    bands: Bands,
-    eligible_classes: Sequence[str],
-    require_open: bool = True,
-    quad_segs: int = 16,
-) -> ServiceCover:
-    """The eligible parks, each buffered by its service radius, and the buffers' tiled union
-    (the measure and its diagnostic layers share it within a run)."""
-    parks = shared(
-        run,
-        eligible_parks,
-        green_spaces,
-        historic_districts,
-        bands=bands,
-        eligible_classes=eligible_classes,
-        require_open=require_open,
-    )
-    buffers = np.asarray(
-        shapely.buffer(
-            parks.geometry.to_numpy(), parks["radius_m"].to_numpy(), quad_segs=quad_segs
-        ),
-        dtype=object,
-    )
-    return ServiceCover(parks, buffers, TiledCover(buffers))
-
-
-class CoveredPieces(NamedTuple):
-    """The residential pieces (``toolkit.residential_pieces``) and each one's area inside
-    the parks' service cover."""
-
-    pieces: gpd.GeoDataFrame
-    covered_m2: npt.NDArray[np.float64]
-
-
-def covered_pieces(
-    zones: gpd.GeoDataFrame,
-    land_use: gpd.GeoDataFrame,
-    green_spaces: gpd.GeoDataFrame,
-    historic_districts: gpd.GeoDataFrame | None = None,
-    run: RunContext | None = None,
-    *,
-    bands: Bands,
-    eligible_classes: Sequence[str],
-    require_open: bool = True,
-    quad_segs: int = 16,
-) -> CoveredPieces:
-    """Each residential piece's area inside the service cover (the measure, its diagnostic
-    layers and the what-if engine share it within a run)."""
-    cover = shared(
-        run,
-        service_cover,
-        green_spaces,
-        historic_districts,
-        run,
-        bands=bands,
-        eligible_classes=eligible_classes,
-        require_open=require_open,
-        quad_segs=quad_segs,
-    ).cover
-    pieces = shared(run, residential_pieces, land_use, zones)
-    return CoveredPieces(pieces, cover.overlap_areas(pieces.geometry.to_numpy()))
 
 
 def park_service_coverage(
@@ -180,38 +111,6 @@ def park_service_coverage(
     return covered_result(pieces, covered, zones, "park_service_coverage")
 
 
-def entrance_nodes(
-    graph: WalkGraph,
-    parks: gpd.GeoDataFrame,
-    park_entrances: gpd.GeoDataFrame | None,
-    max_distance: float,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """(park position, node) pairs: given gates near a park, else nodes near its boundary."""
-    park_geoms = parks.geometry.to_numpy()
-    node_tree = graph.node_tree
-    if park_entrances is not None and len(park_entrances):
-        gates = park_entrances.geometry.to_numpy()
-        park_i, gate_i = shapely.STRtree(gates).query(
-            park_geoms, predicate="dwithin", distance=max_distance
-        )
-        nearest = node_tree.query_nearest(gates[gate_i], all_matches=False)[1]
-        has_gate = np.zeros(len(parks), dtype=bool)
-        has_gate[park_i] = True
-        rest = np.flatnonzero(~has_gate)
-        if rest.size == 0:
-            return park_i, nearest
-        pi, ni = _nodes_near(node_tree, park_geoms[rest], max_distance)
-        return np.concatenate([park_i, rest[pi]]), np.concatenate([nearest, ni])
-    return _nodes_near(node_tree, park_geoms, max_distance)
-
-
-def _nodes_near(
-    node_tree: shapely.STRtree, geoms: npt.NDArray[np.object_], distance: float
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    park_i, node_i = node_tree.query(geoms, predicate="dwithin", distance=distance)
-    return park_i.astype(np.int64), node_i.astype(np.int64)
-
-
 class WalkingReach(NamedTuple):
     """What the walking measure computes before deciding its cells: the residential pieces,
     their cells, the cells' snap to the network (one per cell key; None when nothing is
@@ -254,19 +153,23 @@ def walking_reach(
         require_open=require_open,
     )
     pieces = shared(run, residential_pieces, land_use, zones)
-    table = cell_table(pieces.geometry.to_numpy(), cell_size_m)
-    first = table.first_of_key()
-    none = np.zeros(0, dtype=np.int64)
-    if not (len(first) and len(parks) and walk_graph.n_nodes):
-        return WalkingReach(parks, pieces, table, None, none, none, {})
-    snap = snap_xy(walk_graph, np.stack([table.x[first], table.y[first]], axis=1))
-    park_i, node_i = entrance_nodes(walk_graph, parks, park_entrances, entrance_max_distance_m)
-    radii = parks["radius_m"].to_numpy()
-    node_distance = {
-        float(radius): multi_source_distances(walk_graph, node_i[radii[park_i] == radius], radius)
-        for radius in np.unique(radii)
-    }
-    return WalkingReach(parks, pieces, table, snap, park_i, node_i, node_distance)
+    walked = shared(
+        run,
+        walked_cells,
+        zones,
+        land_use,
+        green_spaces,
+        walk_graph,
+        park_entrances,
+        historic_districts,
+        run,
+        bands=bands,
+        eligible_classes=eligible_classes,
+        require_open=require_open,
+        entrance_max_distance_m=entrance_max_distance_m,
+        cell_size_m=cell_size_m,
+    )
+    return WalkingReach(parks, pieces, *walked)
 
 
 def walking_table(

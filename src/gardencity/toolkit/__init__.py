@@ -22,7 +22,8 @@ Everything here is public and documented; import from the package
 * :mod:`~gardencity.toolkit.checks`: input checks (columns, CRS);
 * :mod:`~gardencity.toolkit.results`: a measure's result (ratio, value);
 * :mod:`~gardencity.toolkit.shortfall`: figures of a shortfall (remainder, uncovered ha);
-* :mod:`~gardencity.toolkit.run`: the run context, intermediates shared within a run.
+* :mod:`~gardencity.toolkit.run`: the run context, intermediates shared within a run;
+* :mod:`~gardencity.toolkit.forked`: ``ForkedCalls``, calls computed in short-lived forks.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from gardencity.toolkit.classes import matches_classes
 from gardencity.toolkit.corridor_bounds import corridor_cover_settled, red_line_corridors
 from gardencity.toolkit.cover import TiledCover
 from gardencity.toolkit.editable import EditableCover, Tile, per_tile
+from gardencity.toolkit.forked import ForkDiedError, ForkedCalls, forked_calls
 from gardencity.toolkit.overlap import areas_in_union, box_pairs
 from gardencity.toolkit.rasters import (
     PixelMask,
@@ -67,6 +69,8 @@ __all__ = [
     "DEFAULT_RED_LINE_M",
     "CellTable",
     "EditableCover",
+    "ForkDiedError",
+    "ForkedCalls",
     "InputSource",
     "LineAxes",
     "PixelMask",
@@ -84,6 +88,7 @@ __all__ = [
     "covered_result",
     "district_of",
     "eligible_parks",
+    "forked_calls",
     "matches_classes",
     "per_tile",
     "per_zone",

@@ -264,7 +264,7 @@ class TiledCover:
         polygons = np.asarray(polygons, dtype=object)
         if len(self._array) == 0 or len(polygons) == 0:
             return np.zeros(len(polygons))
-        ids = np.fromiter((id(g) for g in polygons), dtype=np.int64, count=len(polygons))
+        ids = np.fromiter(map(id, polygons), dtype=np.int64, count=len(polygons))
         _, first, again = np.unique(ids, return_index=True, return_inverse=True)
         if len(first) < len(polygons):
             areas: npt.NDArray[np.float64] = self._overlap_areas(polygons[first])[again]
@@ -272,11 +272,17 @@ class TiledCover:
         return self._overlap_areas(polygons)
 
     def _overlap_areas(self, polygons: npt.NDArray[np.object_]) -> npt.NDArray[np.float64]:
-        # pairs whose boxes meet, then the predicates on them: a few large polygons (zones)
-        # prepared once test the pieces faster than every piece prepared against them
+        # pairs whose boxes meet, then the predicates on them, with the side that has fewer
+        # geometries prepared: a few large polygons (zones) prepared once test the pieces
+        # faster than every piece prepared against them, and the pieces prepared once test
+        # many small polygons (parcels) faster than each parcel prepared (and released)
         piece_i, poly_i = shapely.STRtree(polygons).query(self._array)
-        with prepared(polygons):
-            meet = shapely.intersects(polygons[poly_i], self._array[piece_i])
+        if len(polygons) > len(self._array):
+            shapely.prepare(self._array)
+            meet = shapely.intersects(self._array[piece_i], polygons[poly_i])
+        else:
+            with prepared(polygons):
+                meet = shapely.intersects(polygons[poly_i], self._array[piece_i])
         piece_i, poly_i = piece_i[meet], poly_i[meet]
         piece_box, poly_box = shapely.bounds(self._array)[piece_i], shapely.bounds(polygons)[poly_i]
         inside = (piece_box[:, :2] < poly_box[:, :2]).all(axis=1) & (
