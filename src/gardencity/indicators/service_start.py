@@ -64,16 +64,6 @@ def start_service_coverage(
     )
 
 
-_INPUTS = (
-    "zones",
-    "land_use",
-    "green_spaces",
-    "historic_districts",
-    "walk_graph",
-    "park_entrances",
-)
-
-
 def _start(
     run: RunContext,
     executor: Executor,
