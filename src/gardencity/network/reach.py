@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
 
 from gardencity.network.build import WalkGraph
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 __all__ = ["Snap", "multi_source_distances", "snap_to_graph", "snap_xy"]
 
@@ -74,6 +77,10 @@ def snap_xy(graph: WalkGraph, xy: npt.NDArray[np.float64], spacing: float = 30.0
         return Snap(np.zeros(0), e, e, np.zeros(0), np.zeros(0))
     a = graph.nodes[graph.edge_u]
     b = graph.nodes[graph.edge_v]
+    # imported here: scipy.spatial takes a quarter of a second to import, and the command
+    # snaps its cells in a fork of its own (gardencity.indicators.service_start)
+    from scipy.spatial import cKDTree
+
     samples, ptr, sample_edges, gap = _edge_samples(graph, spacing)
     tree = cKDTree(samples)
     best = np.zeros(n, dtype=np.int64)
