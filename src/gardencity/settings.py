@@ -8,12 +8,14 @@ the city workspace, so one machine needs no set-up. Production sets
 from __future__ import annotations
 
 import ipaddress
+import tomllib
 from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gardencity.vocabulary.dates import known_time_zone
+from gardencity.vocabulary.places import place_name
 
 __all__ = ["Settings", "settings_environment"]
 
@@ -37,7 +39,11 @@ class Settings(BaseSettings):
         default="national_ecological_garden_city_2022",
         description="the catalogue whose items the evidence ledger follows",
     )
-    city_name: str = "示范市"
+    city_name: str = Field(default="示范市", description="the city's name (Chinese)")
+    city_name_en: str = Field(
+        default="",
+        description="the city's English name; unset: English pages write its name in pinyin",
+    )
     timezone: str = Field(
         default="Asia/Shanghai", description="the city's time zone: dates and times on its pages"
     )
@@ -175,8 +181,24 @@ class Settings(BaseSettings):
         survey_file = Path(workspace) / "survey.yaml"
         if survey_file.is_file():
             values["survey_config"] = survey_file
+        values.update(_city_names(Path(workspace) / "city.toml"))
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+    def city(self, lang: str) -> str:
+        """The city's name as a reader of ``lang`` sees it."""
+        return place_name(self.city_name, self.city_name_en, lang)
+
+
+def _city_names(city_toml: Path) -> dict[str, str]:
+    """The city's names from the workspace's city.toml (none where it cannot be read: the
+    workspace's own checks report that)."""
+    try:
+        city = tomllib.loads(city_toml.read_text("utf-8")).get("city", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    names = {"city_name": city.get("name"), "city_name_en": city.get("name_en")}
+    return {key: value for key, value in names.items() if isinstance(value, str) and value}
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:

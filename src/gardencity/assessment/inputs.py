@@ -111,6 +111,7 @@ class AssessmentInputs:
             {
                 "zone_id": CITY_ZONE,
                 "name": self.workspace.config.city.name,
+                "name_en": self.workspace.config.city.name_en or None,
                 "population": population,
                 "kind": "built_up_area",
                 "geometry": area,
@@ -121,6 +122,9 @@ class AssessmentInputs:
                 {
                     "zone_id": str(row.district_id),
                     "name": row.name,
+                    "name_en": row.name_en
+                    if isinstance(row.name_en, str) and row.name_en
+                    else None,
                     "population": float(row.population) if pd.notna(row.population) else np.nan,
                     "kind": "district",
                     "geometry": row.geometry,

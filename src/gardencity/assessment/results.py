@@ -108,7 +108,12 @@ class Assessment:
                 "gardencity_version": self.gardencity_version,
                 "summary": self.summary(),
                 "districts": [
-                    {"id": str(i), "name": r["name"], "population": r["population"]}
+                    {
+                        "id": str(i),
+                        "name": r["name"],
+                        "name_en": r.get("name_en"),
+                        "population": r["population"],
+                    }
                     for i, r in districts.iterrows()
                 ],
                 "indicators": [r.to_dict() for r in self.indicators],

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gardencity.errors import WorkspaceError
 from gardencity.messages import Catalogue
+from gardencity.vocabulary.places import place_name
 
 __all__ = [
     "SCORECARD_FILE",
@@ -141,7 +142,12 @@ class IndicatorCard(_Part):
 class DistrictRef(_Part):
     id: str
     name: str
+    name_en: str | None = None
     population: float | None = None
+
+    def label(self, lang: str) -> str:
+        """The district's name in ``lang`` (its English name, or its name in pinyin)."""
+        return place_name(self.name, self.name_en, lang)
 
 
 class CityInfo(_Part):
@@ -149,6 +155,10 @@ class CityInfo(_Part):
     name_en: str | None = None
     population: float | None = None
     data_source: str | None = None
+
+    def label(self, lang: str) -> str:
+        """The city's name in ``lang`` (its English name, or its name in pinyin)."""
+        return place_name(self.name, self.name_en, lang)
 
 
 class StandardRef(_Part):

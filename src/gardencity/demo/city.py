@@ -24,7 +24,7 @@ from gardencity.demo.layout import (
     warp_geoms,
 )
 
-__all__ = ["DISTRICT_NAMES", "DemoLayers", "build_layers"]
+__all__ = ["DISTRICT_NAMES", "DISTRICT_NAMES_EN", "DemoLayers", "build_layers"]
 
 CRS = "EPSG:4548"
 DISTRICT_NAMES = [
@@ -37,6 +37,18 @@ DISTRICT_NAMES = [
     "新城区",
     "高新区",
     "湖滨区",
+]
+# their English names, as Chinese cities write them
+DISTRICT_NAMES_EN = [
+    "Gulou District",
+    "Yunlong District",
+    "Quanshan District",
+    "Tongshan District",
+    "Jiawang District",
+    "Economic Development Zone",
+    "Xincheng District",
+    "High-tech Zone",
+    "Hubin District",
 ]
 # per district: block-park probability, pocket-park probability, street-shade probability,
 # target park area per capita (m²/person). District 0 is the weak old quarter.
@@ -365,13 +377,14 @@ def _districts(
     xs.append(plan.extent + BLOCK)
     ys = [-BLOCK] + [(math.ceil(r * n / rows) + 0.5) * BLOCK for r in range(1, rows)]
     ys.append(plan.extent + BLOCK)
-    boxes, ids, names = [], [], []
+    boxes, ids, names, names_en = [], [], [], []
     for r in range(rows):
         for c in range(cols):
             k = c + cols * r
             boxes.append(shapely.box(xs[c], ys[r], xs[c + 1], ys[r + 1]))
             ids.append(f"3203{k + 2:02d}")
             names.append(DISTRICT_NAMES[k])
+            names_en.append(DISTRICT_NAMES_EN[k])
     geoms = warp_geoms(np.array(boxes, dtype=object), plan.extent)
     clipped = shapely.intersection(geoms, warp_geoms(np.array([plan.boundary]), plan.extent)[0])
     parks = green[green["green_class"].str.startswith("G1")]
@@ -385,6 +398,7 @@ def _districts(
         {
             "district_id": ids,
             "name": names,
+            "name_en": names_en,
             "population": [population[i] for i in ids],
             "population_year": [2024] * len(ids),
         },

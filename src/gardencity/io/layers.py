@@ -68,6 +68,14 @@ LAYERS: dict[str, LayerSpec] = {
             (
                 FieldSpec("district_id", "str", True, "城区编码", "Unique code, e.g. 320302."),
                 FieldSpec("name", "str", True, "城区名称", "District name."),
+                FieldSpec(
+                    "name_en",
+                    "str",
+                    False,
+                    "英文名称",
+                    "English name, e.g. Gulou District (English pages and reports; "
+                    "without one they write the name in pinyin).",
+                ),
                 FieldSpec("population", "float", True, "城区人口", "Residents (persons)."),
                 FieldSpec("population_year", "int", False, "人口年份", "Year of the figure."),
             ),

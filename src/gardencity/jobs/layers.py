@@ -22,6 +22,7 @@ import shapely
 from gardencity.errors import NotFoundError
 from gardencity.messages import Catalogue
 from gardencity.vocabulary import Style, rgba, vocabulary
+from gardencity.vocabulary.places import place_names
 
 if TYPE_CHECKING:
     from gardencity.io.workspace import Workspace
@@ -37,11 +38,11 @@ __all__ = [
 MESSAGES = Catalogue(__package__)
 
 DISPLAY_TOLERANCE_M = 0.5
-FORMAT = "v2"  # part of the cache file names: bump when the output changes
+FORMAT = "v3"  # part of the cache file names: bump when the output changes
 # layer -> attributes kept for the map's details panel
 WORKSPACE_LAYERS: dict[str, tuple[str, ...]] = {
     "built_up_area": ("name",),
-    "districts": ("district_id", "name", "population"),
+    "districts": ("district_id", "name", "name_en", "population"),
     "green_spaces": ("green_class", "name", "is_open"),
     "residential": ("parcel_id", "code"),
 }
@@ -95,6 +96,8 @@ def workspace_frame(ws: Workspace, name: str) -> gpd.GeoDataFrame:
     loaded = ws.load_layer(name)
     if loaded is None:
         raise NotFoundError(MESSAGES.message("no_workspace_layer", name=name))
+    if name == "districts":  # each with the name English pages show (pinyin where none)
+        loaded = loaded.assign(name_en=place_names(loaded["name"], loaded.get("name_en"), "en"))
     return loaded
 
 

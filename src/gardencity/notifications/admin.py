@@ -305,6 +305,7 @@ def send_test(
     config: NotificationConfig,
     *,
     city_name: str,
+    city_name_en: str = "",
     http: httpx.Client | None = None,
     shown_in: str | None = None,
 ) -> TestResult:
@@ -324,6 +325,7 @@ def send_test(
         settings=dict(channel.settings or {}),
         config=config,
         city_name=city_name,
+        city_name_en=city_name_en,
         ids=[0],
         payloads=[{"event": "test"}],
         now=ctx.now(),

@@ -79,6 +79,7 @@ class DeliveryWorker:
         clock: Clock,
         *,
         city_name: str,
+        city_name_en: str = "",
         name: str | None = None,
         http: httpx.Client | None = None,
     ) -> None:
@@ -87,6 +88,7 @@ class DeliveryWorker:
         self.files = files
         self.clock = clock
         self.city_name = city_name
+        self.city_name_en = city_name_en
         self.name = name or worker_name()
         self._http = http
 
@@ -218,6 +220,7 @@ class DeliveryWorker:
             settings=settings,
             config=self.config,
             city_name=self.city_name,
+            city_name_en=self.city_name_en,
             ids=[r.id for r in group.rows],
             payloads=payloads,
             now=self.clock(),

@@ -27,12 +27,24 @@ class NotificationRuntime:
     """The delivery worker and the scheduler of one server process."""
 
     def __init__(
-        self, db: Database, ctx: ServiceContext, notifier: Notifier, *, city_name: str
+        self,
+        db: Database,
+        ctx: ServiceContext,
+        notifier: Notifier,
+        *,
+        city_name: str,
+        city_name_en: str = "",
     ) -> None:
         self.name = worker_name()
         self.notifier = notifier
         self.worker = DeliveryWorker(
-            db, notifier.config, ctx.files, ctx.clock, city_name=city_name, name=self.name
+            db,
+            notifier.config,
+            ctx.files,
+            ctx.clock,
+            city_name=city_name,
+            city_name_en=city_name_en,
+            name=self.name,
         )
         self.scheduler = Scheduler(db, ctx, notifier, holder=self.name)
         self._stop = threading.Event()

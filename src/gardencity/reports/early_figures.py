@@ -33,6 +33,7 @@ from gardencity.reports.html import (
 )
 from gardencity.reports.map_layers import MapPlan
 from gardencity.reports.worker import DistrictFigures, FigureWorker
+from gardencity.vocabulary.places import place_names
 
 __all__ = ["EarlyDistrictFigures", "EarlyFigures", "EarlyLayerMaps"]
 
@@ -148,7 +149,8 @@ class EarlyDistrictFigures:
         before = self._computed[-1].method.measure if self._computed else card.method.measure
         if self._zones is not None and card.method.measure != before:
             districts = districts_of(self._zones)
-            names = {str(i): str(name) for i, name in districts["name"].items()}
+            shown = place_names(districts["name"], districts.get("name_en"), self._lang)
+            names = dict(zip(districts.index.astype(str), shown, strict=True))
             for request in _requests(self._computed, districts, names, self._lang):
                 key = _figure_key(request)
                 if key not in self._started:
@@ -161,7 +163,7 @@ class EarlyDistrictFigures:
         """The report's district figures of ``scorecard`` over ``zones`` (the
         assessment's); the function returned gives them."""
         early = self._started if zones is self._zones else {}
-        names = {d.id: d.name for d in scorecard.districts}
+        names = {d.id: d.label(self._lang) for d in scorecard.districts}
         maps, charts = district_figure_requests(
             scorecard.indicators, districts_of(zones), names, self._lang
         )

@@ -170,7 +170,7 @@ def district_figures(
     scorecard: Scorecard, districts: gpd.GeoDataFrame, lang: str
 ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """The report's district choropleths and its bar charts (``{"title", "img"}`` each)."""
-    names = {d.id: d.name for d in scorecard.districts}
+    names = {d.id: d.label(lang) for d in scorecard.districts}
     maps, charts = district_figure_requests(scorecard.indicators, districts, names, lang)
     return (
         [{"title": title, "img": draw_district_figure(request)} for title, request in maps],
@@ -321,10 +321,10 @@ def write_report(
         maps=maps + choropleths,
         charts=charts,
         districts=scorecard.districts,
-        district_names={str(d.id): d.name for d in scorecard.districts},
+        district_names={str(d.id): d.label(lang) for d in scorecard.districts},
         zone_rows=[
             {"id": "built_up_area", "name": labels["built_up_area"]},
-            *({"id": str(d.id), "name": d.name} for d in scorecard.districts),
+            *({"id": str(d.id), "name": d.label(lang)} for d in scorecard.districts),
         ],
         show_attribution=scorecard.from_openstreetmap,
         scenario=scenario,

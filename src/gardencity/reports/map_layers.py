@@ -16,6 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from gardencity.vocabulary.places import place_names
+
 __all__ = ["MapLayer", "MapPlan", "layer_paths", "map_plan"]
 
 # matplotlib's path codes (matplotlib.path.Path.MOVETO, LINETO, CLOSEPOLY), fixed by its API
@@ -98,9 +100,8 @@ def map_plan(
     written: tuple[tuple[str, float, float], ...] = ()
     if names is not None and not names.empty:
         points = names.geometry.representative_point()
-        written = tuple(
-            (str(name), point.x, point.y) for name, point in zip(names["name"], points, strict=True)
-        )
+        shown = place_names(names["name"], names.get("name_en"), lang)
+        written = tuple((name, point.x, point.y) for name, point in zip(shown, points, strict=True))
     x0, y0, x1, y1 = frame.total_bounds
     return MapPlan(prepared, (x0, y0, x1, y1), title, lang, written)
 

@@ -31,6 +31,7 @@ from gardencity.errors import GardenCityError
 from gardencity.messages import Catalogue
 from gardencity.reports.map_layers import Layers, MapPlan, layer_paths, map_plan
 from gardencity.vocabulary import Style, vocabulary
+from gardencity.vocabulary.places import place_names
 
 __all__ = [
     "add_legend",
@@ -371,8 +372,9 @@ def choropleth(
         if len(missing):
             label = words.label("layers", "no_data", lang)
             handles.append(legend_entry(no_data, label, line=False))
+        names = place_names(zones["name"], zones.get("name_en"), lang)
         for name, value, point in zip(
-            zones["name"], zones[column], zones.geometry.representative_point(), strict=True
+            names, zones[column], zones.geometry.representative_point(), strict=True
         ):
             text = f"{name}\n{value:.1f}" if value == value else str(name)
             ax.annotate(
@@ -419,7 +421,7 @@ def shortfall_map(
                 short.plot(ax=ax, **drawn(shortfall, polygons=True))
         for zone_id, name, point in zip(
             districts.index.astype(str),
-            districts["name"],
+            place_names(districts["name"], districts.get("name_en"), lang),
             districts.geometry.representative_point(),
             strict=True,
         ):

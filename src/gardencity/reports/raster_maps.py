@@ -22,6 +22,7 @@ from gardencity.reports.maps import (
     png_base64,
 )
 from gardencity.vocabulary import vocabulary
+from gardencity.vocabulary.places import place_names
 
 __all__ = ["green_cover_map", "heat_island_map"]
 
@@ -34,14 +35,13 @@ def _thinned(raster: Raster) -> tuple[np.ndarray, tuple[float, float, float, flo
     return raster.thinned(step), (x0, x1, y0, y1)  # strip by strip, never the whole raster
 
 
-def _names(ax: Any, zones: gpd.GeoDataFrame) -> None:
+def _names(ax: Any, zones: gpd.GeoDataFrame, lang: str) -> None:
     """District names on the map (when the zones are districts)."""
     if "name" not in zones or "kind" not in zones:
         return
     districts = zones[zones["kind"] == "district"]
-    for name, point in zip(
-        districts["name"], districts.geometry.representative_point(), strict=True
-    ):
+    names = place_names(districts["name"], districts.get("name_en"), lang)
+    for name, point in zip(names, districts.geometry.representative_point(), strict=True):
         ax.annotate(
             str(name),
             xy=(point.x, point.y),
@@ -79,12 +79,12 @@ def green_cover_map(
         )
         with no_idle_draw(fig):
             zones.boundary.plot(ax=ax, color=outline.stroke, linewidth=outline.points())
-        _names(ax, zones)
+        _names(ax, zones, lang)
         handles = [
             Patch(
                 facecolor=colours[i],
                 edgecolor="grey",
-                label=words.label("canopy_classes", key, "zh"),
+                label=words.label("canopy_classes", key, lang),
             )
             for i, key in enumerate(shown, start=1)
         ]
@@ -113,7 +113,7 @@ def heat_island_map(
         outline = vocabulary().style("layers", "districts")
         with no_idle_draw(fig):
             zones.boundary.plot(ax=ax, color=outline.stroke, linewidth=outline.points())
-        _names(ax, zones)
+        _names(ax, zones, lang)
         x0, x1, y0, y1 = extent
         add_scale_and_north(ax, (x0, y0, x1, y1), lang)
         ax.set_title(title, fontsize=11)

@@ -63,6 +63,7 @@ GROUPS = (
     "site_kinds",
     "public_roles",
     "map_marks",
+    "place_kinds",
     "survey_verdicts",
     "fields",
     "theme",
@@ -146,6 +147,7 @@ class Vocabulary(BaseModel):
     site_kinds: dict[str, Term]
     public_roles: dict[str, Term]
     map_marks: dict[str, Term]
+    place_kinds: dict[str, Term]
     survey_verdicts: dict[str, Term]
     theme: dict[str, Term]
     fields: dict[str, Term]

@@ -141,7 +141,7 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
             "t": t,
             "user": user,
             "nav": nav,
-            "city_name": settings.city_name,
+            "city_name": settings.city(lang),
             "page_data": json_for_html(page_data),
             "case_statuses": case_statuses,
             "words": page_data["words"],
@@ -318,7 +318,9 @@ def cockpit_page(request: Request) -> Response:
     scorecard, run_id = _latest_scorecard(request)
     lang = request_lang(request)
     rows = indicator_rows(scorecard, lang) if scorecard else []
-    districts = [d.model_dump() for d in scorecard.districts] if scorecard else []
+    districts = (
+        [{"id": d.id, "name": d.label(lang)} for d in scorecard.districts] if scorecard else []
+    )
     chart = [
         {
             "id": r["id"],

@@ -176,6 +176,7 @@ def post_test(
         channel_id,
         _config(request),
         city_name=settings.city_name,
+        city_name_en=settings.city_name_en,
         shown_in=lang,
     )
     session.commit()

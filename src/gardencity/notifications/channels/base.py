@@ -16,6 +16,7 @@ from gardencity.messages import Catalogue
 from gardencity.messages import Message as TextMessage
 from gardencity.notifications.config import NotificationConfig
 from gardencity.notifications.render import Message
+from gardencity.vocabulary.places import place_name
 
 __all__ = [
     "ChannelPlugin",
@@ -100,6 +101,11 @@ class Outgoing:
     address: str | None = None  # e-mail address or phone number (persons and residents)
     resident: bool = False
     photos: list[Photo] = field(default_factory=list)
+    city_name_en: str = ""
+
+    def city(self, lang: str) -> str:
+        """The city's name in ``lang`` (its English name, or its Chinese name in pinyin)."""
+        return place_name(self.city_name, self.city_name_en, lang)
 
 
 class ChannelPlugin(Protocol):

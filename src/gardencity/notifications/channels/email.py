@@ -41,11 +41,9 @@ class EmailSettings(ChannelSettings):
 
 
 def _subject(outgoing: Outgoing) -> str:
-    prefix = (
-        f"【{outgoing.city_name}】"
-        if outgoing.config.language == "zh"
-        else f"[{outgoing.city_name}] "
-    )
+    lang = outgoing.message.lang
+    city = outgoing.city(lang)
+    prefix = f"【{city}】" if lang == "zh" else f"[{city}] "
     message = outgoing.message
     reference = f"（{message.reference}）" if message.reference and not outgoing.resident else ""
     return f"{prefix}{message.title}{reference}"

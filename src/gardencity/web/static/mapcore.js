@@ -82,6 +82,8 @@
 
   // a feature's details: the fields the vocabulary names, each value in words
   const districtNames = {};
+  // a place's name in the page's language (the server gives an English one to each district)
+  const placeName = (props) => (PAGE.lang === "en" && props.name_en) || props.name;
   const yesNo = (v) => t(v === true || v === 1 ? "yes" : "no");
   function classTerm(group, code) {
     const key = String(code || "");
@@ -98,6 +100,7 @@
     canopy_fraction: (v) => fmtNumber(v * 100, 1) + "%",
     grade: (v) => classLabel("road_grades", v),
     side: (v) => classLabel("road_sides", v),
+    name: (v, props) => placeName(props),
     zone_id: (v) => (v === "built_up_area" ? words.layers.built_up_area.label : districtNames[v] || v),
     created_at: (v) => fmtTime(v),
   };
@@ -160,12 +163,12 @@
       onEachFeature: (feature, item) => {
         item.on("click", (e) => { L.DomEvent.stopPropagation(e); onClick(def, feature, item, e); });
         if (def.name === "districts" && feature.properties.name) {  // district names on the map
-          item.bindTooltip(esc(feature.properties.name), { permanent: true, direction: "center", className: "district-label" });
+          item.bindTooltip(esc(placeName(feature.properties)), { permanent: true, direction: "center", className: "district-label" });
         }
       },
     });
     layer.featureCount = features.length;
-    if (def.name === "districts") for (const f of features) districtNames[f.properties.district_id] = f.properties.name;
+    if (def.name === "districts") for (const f of features) districtNames[f.properties.district_id] = placeName(f.properties);
     return layer;
   }
 
