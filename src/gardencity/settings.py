@@ -39,7 +39,9 @@ class Settings(BaseSettings):
         default="national_ecological_garden_city_2022",
         description="the catalogue whose items the evidence ledger follows",
     )
-    city_name: str = Field(default="示范市", description="the city's name (Chinese)")
+    city_name: str = Field(
+        default="示范市", description="the city's name; unset: city.toml's of the workspace"
+    )
     city_name_en: str = Field(
         default="",
         description="the city's English name; unset: English pages write its name in pinyin",
@@ -163,6 +165,14 @@ class Settings(BaseSettings):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _city_of_the_workspace(self) -> Settings:
+        """The city's names from the workspace's city.toml, unless either is given."""
+        if self.workspace is not None and not {"city_name", "city_name_en"} & self.model_fields_set:
+            for key, value in _city_names(Path(self.workspace) / "city.toml").items():
+                setattr(self, key, value)
+        return self
+
     @classmethod
     def for_workspace(cls, workspace: Path, **overrides: object) -> Settings:
         """Embedded defaults: ``<workspace>/campaign/campaign.db`` and ``…/campaign/files``."""
@@ -181,7 +191,6 @@ class Settings(BaseSettings):
         survey_file = Path(workspace) / "survey.yaml"
         if survey_file.is_file():
             values["survey_config"] = survey_file
-        values.update(_city_names(Path(workspace) / "city.toml"))
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 

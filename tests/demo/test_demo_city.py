@@ -85,3 +85,12 @@ def test_existing_workspace_is_protected(demo_city: Path) -> None:
     with pytest.raises(WorkspaceError, match="已有工作区") as refused:
         generate_demo_city(demo_city, "S")
     assert "already exists" in refused.value.text("en")
+
+
+def test_the_districts_have_english_names(demo_city: Path) -> None:
+    districts = pyogrio.read_dataframe(demo_city / "city.gpkg", layer="districts")
+    names = dict(zip(districts["name"], districts["name_en"], strict=True))
+    assert names["鼓楼区"] == "Gulou District"
+    english = list(names.values())
+    assert all(e.isascii() and e.endswith(("District", "Zone")) for e in english)
+    assert len(set(english)) == len(names)

@@ -87,3 +87,36 @@ def test_osm_data_carries_the_odbl_attribution(
         encoding="utf-8"
     )
     assert "OpenStreetMap" in html and "ODbL" in html
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_city_and_its_districts_are_named_in_the_reports_language(
+    demo_assessment,  # type: ignore[no-untyped-def]
+    scorecard,
+    tmp_path: Path,
+    lang: str,
+) -> None:
+    from gardencity.reports.html import districts_of
+    from gardencity.reports.map_layers import map_plan
+
+    html = write_report(
+        scorecard,
+        demo_assessment.zones,
+        demo_assessment.diagnostics,
+        tmp_path / "report.html",
+        lang=lang,
+    ).read_text(encoding="utf-8")
+    heading = html.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    chinese = [d["name"] for d in scorecard["districts"]]
+    english = [d["name_en"] for d in scorecard["districts"]]
+    assert "Gulou District" in english and "鼓楼区" in chinese
+    shown, hidden = (chinese, english) if lang == "zh" else (english, chinese)
+    assert ("示范市" if lang == "zh" else "Demo City") in heading
+    assert ("Demo City" if lang == "zh" else "示范市") not in html
+    heads = re.findall(r"<thead>.*?</thead>", html, re.S)
+    assert any(all(f"<th>{name}</th>" in head for name in shown) for head in heads)
+    assert not any(name in html for name in hidden)
+    # the names written on a map of the districts
+    districts = districts_of(demo_assessment.zones)
+    plan = map_plan([], districts, "", lang=lang, names=districts)
+    assert {name for name, *_ in plan.names} == set(shown)

@@ -239,7 +239,7 @@ def benchmark_command(
     scorecard = Scorecard.read(card)
     figures = read_peer_figures(peers, known_indicators={r.id for r in scorecard.indicators})
     table = rank_city(scorecard, figures)
-    shown = Table(title=say("peer_ranking_title", lang, city=scorecard.city.name))
+    shown = Table(title=say("peer_ranking_title", lang, city=scorecard.city.label(lang)))
     for column in ("indicator", "city_value", "rank", "leader", "leader_value", "gap"):
         shown.add_column(say(f"col_{column}", lang))
     names = {r.id: r.name(lang) for r in scorecard.indicators}

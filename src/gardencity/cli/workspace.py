@@ -123,7 +123,7 @@ def _print_scorecard(assessment: Assessment, lang: str) -> None:
 
     scorecard = assessment.scorecard()
     name = scorecard.standard.name_zh if lang == "zh" else scorecard.standard.name_en
-    table = Table(title=f"{scorecard.city.name} — {name}")
+    table = Table(title=f"{scorecard.city.label(lang)} — {name}")
     for column in ("indicator", "value", "threshold", "confidence", "completeness", "status"):
         table.add_column(say(f"col_{column}", lang), overflow="fold")
     table.add_column(say("col_shortfall", lang), overflow="fold")

@@ -105,7 +105,7 @@ class _Writer:
 
     def __init__(self, scorecard: Scorecard, lang: str) -> None:
         self.card, self.lang, self.w = scorecard, lang, words(lang)
-        self.names = {d.id: d.name for d in scorecard.districts}
+        self.names = {d.id: d.label(lang) for d in scorecard.districts}
         try:
             standard = load_standard(scorecard.standard.id)
             self.what = {
