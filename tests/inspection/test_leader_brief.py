@@ -134,13 +134,14 @@ def test_the_english_brief_is_english_but_for_proper_names() -> None:
         brief.shortfalls[0]
         .districts[0]
         .startswith(
-            "鼓楼区: Park green space per capita 4.6 m²/person, below 14.8 m²/person; add about "
+            "Gulou District: Park green space per capita 4.6 m²/person, below 14.8 m²/person; "
+            "add about "
             "10.8 ha of park green space"
         )
     )
     assert brief.first[0] == (
-        "Close the gap in park green space per capita in 鼓楼区 (about 10.8 ha) "
-        "(responsible: 鼓楼区)."
+        "Close the gap in park green space per capita in Gulou District (about 10.8 ha) "
+        "(responsible: 鼓楼区)."  # a district in English; the responsible unit as it is named
     )
     assert brief.unknown == ["Urban heat island intensity: No land surface temperature raster."]
 

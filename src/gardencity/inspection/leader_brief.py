@@ -105,7 +105,9 @@ class _Writer:
 
     def __init__(self, scorecard: Scorecard, lang: str) -> None:
         self.card, self.lang, self.w = scorecard, lang, words(lang)
+        # a district's name as the brief writes it; its Chinese name keys who answers for it
         self.names = {d.id: d.label(lang) for d in scorecard.districts}
+        self.keys = {d.id: d.name for d in scorecard.districts}
         try:
             standard = load_standard(scorecard.standard.id)
             self.what = {
@@ -196,10 +198,10 @@ def _district_lines(
     w, lines = writer.w, []
     failing = [z for z, s in item.district_status.items() if s in FAILING]
     for zone in failing:
-        name = writer.names.get(zone, zone)
+        name, key = writer.names.get(zone, zone), writer.keys.get(zone, zone)
         value = item.by_district.get(zone)
         clause, short = writer.gap(item, (item.gap.by_district if item.gap else {}).get(zone))
-        who = _who(w, responsible.get(name), len(open_cases.get(name, [])))
+        who = _who(w, responsible.get(key), len(open_cases.get(key, [])))
         text = writer.value_line(item, name, value) + clause
         text += (w["sep"] + w["sep"].join(who) if who else "") + w["end"]
         owner = w["list_sep"].join(who[:1])
