@@ -227,3 +227,29 @@ def test_a_patrol_who_filed_reads_the_staff_message(make_notify_sqlite: Factory)
     n.env.act("officer11", case, "accept")
     items = n.env.client.get("/api/v1/inbox", headers=n.env.headers("patrol1")).json()["items"]
     assert items[0]["title"] == "案卷已受理" and items[0]["link"] == f"/cases/{case['id']}"
+
+
+@pytest.mark.parametrize(
+    ("lang", "subject"), [("zh", "【示范市】巡查"), ("en", "[Demo City] Patrol")]
+)
+def test_an_email_names_the_city_in_the_message_language(lang: str, subject: str) -> None:
+    from datetime import UTC, datetime
+
+    from gardencity.notifications.channels.base import Outgoing
+    from gardencity.notifications.channels.email import build_email
+    from gardencity.notifications.config import NotificationConfig
+    from gardencity.notifications.render import Message
+
+    title = "巡查" if lang == "zh" else "Patrol"
+    outgoing = Outgoing(
+        message=Message("test", title, lang=lang),
+        settings={},
+        config=NotificationConfig(),  # the platform's language: Chinese
+        city_name="示范市",
+        city_name_en="Demo City",
+        ids=[1],
+        payloads=[{}],
+        now=datetime(2026, 5, 4, tzinfo=UTC),
+    )
+    mail = build_email(outgoing, "cy@example.gov.cn", ["a@example.gov.cn"])
+    assert mail["Subject"] == subject
