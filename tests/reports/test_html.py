@@ -116,6 +116,10 @@ def test_the_city_and_its_districts_are_named_in_the_reports_language(
     heads = re.findall(r"<thead>.*?</thead>", html, re.S)
     assert any(all(f"<th>{name}</th>" in head for name in shown) for head in heads)
     assert not any(name in html for name in hidden)
+    # an indicator's unit after its value, in the report's language
+    row = html.split('id="ind-park_area_per_capita"', 1)[1].split("</tr>", 1)[0]
+    value = re.findall(r'<td class="num">(.*?)</td>', row)[0]
+    assert value.endswith("m²/人" if lang == "zh" else "m²/person"), value
     # the names written on a map of the districts
     districts = districts_of(demo_assessment.zones)
     plan = map_plan([], districts, "", lang=lang, names=districts)

@@ -238,7 +238,7 @@ def _choropleths(
         if lowest is not None and lowest.threshold is not None:
             threshold = lowest.threshold.value
         title = _title(result, chart, labels, lang)
-        args = (shown, "value", threshold, labels, title, result.unit)
+        args = (shown, "value", threshold, labels, title, _unit_in(result.unit, lang))
         maps.append((title, ("choropleth", args, {"lang": lang})))
     return maps
 
@@ -260,10 +260,16 @@ def _charts(
             threshold,
             labels,
             title,
-            result.unit,
+            _unit_in(result.unit, lang),
         )
         charts.append((title, ("bar_chart", args, {})))
     return charts
+
+
+def _unit_in(unit: str, lang: str) -> str:
+    """An indicator's unit as the report writes it: as the standard gives it in Chinese, in
+    the vocabulary's words in English (m²/人 → m²/person)."""
+    return unit if lang == "zh" else vocabulary().label("units", unit, lang)
 
 
 def _status_css() -> str:
@@ -303,6 +309,7 @@ def write_report(
         autoescape=jinja2.select_autoescape(["html", "j2"]),
     )
     env.filters["fmt"] = _fmt
+    env.filters["unit"] = lambda unit: _unit_in(unit, lang)
     env.filters["pct"] = _pct
     env.filters["when"] = _when
     env.filters["params_words"] = params_in_words
