@@ -48,13 +48,8 @@ def create_app(
     ctx = ServiceContext(
         campaign, files, clock, listener=notifier, ranking_inputs=ranking_inputs_for(settings)
     )
-    notices = NotificationRuntime(
-        db,
-        ctx,
-        notifier,
-        city_name=settings.city_name,
-        city_name_en=settings.city_name_en,
-    )
+    city = {"city_name": settings.city_name, "city_name_en": settings.city_name_en}
+    notices = NotificationRuntime(db, ctx, notifier, **city)
 
     jobs = JobRunner(settings.database_url, settings.workspace or settings.files_dir)
     limiter = RateLimiter.for_database(
