@@ -141,6 +141,7 @@ def test_an_inspector_scores_a_park_on_a_phone(
     admin.goto(f"/maintenance-weekly?district_id={district}&lang=en")
     english = admin.locator("#weekly").inner_text()
     assert "Patrol records are not connected" in english or "Grid coverage" in english
+    assert admin.locator("#weekly h1").inner_text().startswith("Demo City · ")  # the city's name
     shot(admin, "maintenance-weekly-en")
     assert admin.errors == []
     admin.context.close()
