@@ -10,6 +10,7 @@ import re
 import signal
 import sqlite3
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -31,11 +32,11 @@ from gardencity.reports import (
     start_district_figures,
     start_figures,
 )
-from gardencity.reports.geopackage import GeoPackageWriter
+from gardencity.reports.geopackage import IN_PLACE_VERTICES, LAYER_VIEWS, GeoPackageWriter
 from gardencity.reports.html import district_figures, report_layers
 from gardencity.reports.maps import _draw_layer
 from gardencity.reports.outputs import write_diagnostics, write_outputs
-from gardencity.reports.worker import DistrictFigures
+from gardencity.reports.worker import DistrictFigures, TrackedExecutor, busy
 from gardencity.standards import load_standard
 from gardencity.toolkit import LineAxes
 
@@ -373,7 +374,9 @@ def test_layers_written_by_the_worker_as_they_are_built_make_the_same_geopackage
     # every layer handed to the worker, however small
     with (
         FigureWorker() as figures,
-        GeoPackageWriter(path, figures.executor, in_place_vertices=0) as writer,
+        GeoPackageWriter(
+            path, figures.executor, in_place_vertices=0, in_place_when_busy_vertices=0
+        ) as writer,
     ):
         for name in reversed(layers):  # in another order, the view's source still first
             if name != "unshaded_road_segments":
@@ -392,7 +395,9 @@ def test_the_layers_are_written_here_again_when_the_worker_dies_on_the_way(
     path = tmp_path / "beside" / "diagnostics.gpkg"
     with (
         FigureWorker() as figures,
-        GeoPackageWriter(path, figures.executor, in_place_vertices=0) as writer,
+        GeoPackageWriter(
+            path, figures.executor, in_place_vertices=0, in_place_when_busy_vertices=0
+        ) as writer,
     ):
         if figures.pid is None:
             pytest.skip("no process can be forked here")
@@ -421,31 +426,65 @@ class _CountingExecutor(ThreadPoolExecutor):
 def test_small_layers_are_written_in_place_and_large_ones_handed_over(
     written_alone: tuple[dict[str, gpd.GeoDataFrame], Path], tmp_path: Path
 ) -> None:
-    """Handing a small layer to the worker costs more than writing it: the layers of the
-    demo city are all written here; a layer above the limit is handed over, and so are the
-    layers after it while it is being written (the file is written in the layers' order)."""
+    """Writing a layer takes the caller several times what handing it over does: the
+    layers of the demo city above a few vertices are handed over, the smallest written
+    here; a layer above the limit is handed over, and so are the layers after it while it
+    is being written (the file is written in the layers' order)."""
     layers, alone = written_alone
     vertices = {
         name: int(shapely.get_num_coordinates(layer.geometry.to_numpy()).sum())
         for name, layer in layers.items()
-        if layer is not None and not layer.empty
+        if layer is not None and not layer.empty and name not in LAYER_VIEWS
     }
     with _CountingExecutor() as executor:
-        with GeoPackageWriter(tmp_path / "small" / "diagnostics.gpkg", executor) as writer:
+        path = tmp_path / "default" / "diagnostics.gpkg"
+        with GeoPackageWriter(path, executor) as writer:
             for name, layer in layers.items():
                 writer.add(name, layer)
-            small = writer.close("en")
+            default = writer.close("en")
+        large = [name for name, count in vertices.items() if count > IN_PLACE_VERTICES]
+        assert large and set(large) <= set(executor.handed)
+        assert executor.handed[0] == large[0]
+        before = list(vertices)[: list(vertices).index(large[0])]
+        assert set(before).isdisjoint(executor.handed)  # nothing was being written then
+        executor.handed.clear()
+        path = tmp_path / "every" / "diagnostics.gpkg"
+        with GeoPackageWriter(path, executor, in_place_vertices=max(vertices.values())) as writer:
+            for name, layer in layers.items():
+                writer.add(name, layer)
+            every = writer.close("en")
         assert executor.handed == []
-        largest = max(vertices, key=vertices.__getitem__)
-        path = tmp_path / "large" / "diagnostics.gpkg"
-        limit = vertices[largest] - 1
-        with GeoPackageWriter(path, executor, in_place_vertices=limit) as writer:
+    _same_geopackage(default, alone)
+    _same_geopackage(every, alone)
+
+
+def test_layers_are_written_here_while_the_worker_has_other_work(
+    written_alone: tuple[dict[str, gpd.GeoDataFrame], Path], tmp_path: Path
+) -> None:
+    """A layer handed to a worker busy with other work (a measure, figures) would wait
+    behind it: the layers that are not large are written here then, and handed over once
+    the worker is done with that work."""
+    layers, alone = written_alone
+    release = threading.Event()
+    with _CountingExecutor() as counting:
+        executor = TrackedExecutor(counting)
+        other = executor.submit(release.wait)
+        assert busy(executor)
+        with GeoPackageWriter(tmp_path / "busy" / "diagnostics.gpkg", executor) as writer:
             for name, layer in layers.items():
                 writer.add(name, layer)
-            large = writer.close("en")
-        assert executor.handed[0] == largest
-    _same_geopackage(small, alone)
-    _same_geopackage(large, alone)
+            busy_then = writer.close("en")
+        assert counting.handed == ["wait"]
+        release.set()
+        other.result()
+        assert not busy(executor)
+        with GeoPackageWriter(tmp_path / "idle" / "diagnostics.gpkg", executor) as writer:
+            for name, layer in layers.items():
+                writer.add(name, layer)
+            idle_then = writer.close("en")
+        assert len(counting.handed) > 1
+    _same_geopackage(busy_then, alone)
+    _same_geopackage(idle_then, alone)
 
 
 def test_an_assessment_that_fails_leaves_no_unfinished_geopackage(

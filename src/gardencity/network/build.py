@@ -9,29 +9,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import shapely
 from pyproj import CRS
-from scipy import sparse
 
 from gardencity.io.crs import require_projected
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = ["WalkGraph", "unique_points", "walk_graph_from_roads"]
 
 
 @dataclass(frozen=True)
 class WalkGraph:
-    """Nodes (x, y), undirected edges (u, v, length) and the symmetric CSR matrix."""
+    """Nodes (x, y), undirected edges (u, v, length) and the symmetric CSR matrix (made
+    when first asked for: only the walks need it, and scipy.sparse takes a fifth of a second
+    to import, which a process that only snaps or draws never pays)."""
 
     nodes: npt.NDArray[np.float64]
     edge_u: npt.NDArray[np.int64]
     edge_v: npt.NDArray[np.int64]
     edge_length: npt.NDArray[np.float64]
-    matrix: sparse.csr_matrix
     crs: CRS
 
     @property
@@ -42,6 +45,12 @@ class WalkGraph:
         """Pickled without its spatial indexes: they are built again from the coordinates
         when first asked for, faster than their geometries are read back."""
         return {k: v for k, v in self.__dict__.items() if k not in ("node_tree", "edge_tree")}
+
+    @cached_property
+    def matrix(self) -> sparse.csr_matrix:
+        """The edges as a symmetric sparse matrix of lengths; of parallel edges, the
+        shortest."""
+        return _length_matrix(self.edge_u, self.edge_v, self.edge_length, self.n_nodes)
 
     @cached_property
     def node_tree(self) -> shapely.STRtree:
@@ -113,7 +122,22 @@ def walk_graph_from_roads(roads: gpd.GeoDataFrame, *, precision_m: float = 0.01)
     keep = u != v
     u, v = u[keep], v[keep]
     length = np.hypot(*(coords[1:][same_line][keep] - coords[:-1][same_line][keep]).T)
-    n = len(nodes)
+    graph = WalkGraph(
+        nodes,
+        u.astype(np.int64),
+        v.astype(np.int64),
+        length,
+        CRS.from_user_input(roads.crs),
+    )
+    return graph
+
+
+def _length_matrix(
+    u: npt.NDArray[np.int64], v: npt.NDArray[np.int64], length: npt.NDArray[np.float64], n: int
+) -> sparse.csr_matrix:
+    """The symmetric CSR matrix of the edges' lengths, the shortest of parallel edges."""
+    from scipy import sparse  # only where the graph is walked
+
     matrix = sparse.coo_matrix(
         (np.concatenate([length, length]), (np.concatenate([u, v]), np.concatenate([v, u]))),
         shape=(n, n),
@@ -130,12 +154,4 @@ def walk_graph_from_roads(roads: gpd.GeoDataFrame, *, precision_m: float = 0.01)
             (np.concatenate([ll, ll]), (np.concatenate([uu, vv]), np.concatenate([vv, uu]))),
             shape=(n, n),
         ).tocsr()
-    graph = WalkGraph(
-        nodes,
-        u.astype(np.int64),
-        v.astype(np.int64),
-        length,
-        matrix,
-        CRS.from_user_input(roads.crs),
-    )
-    return graph
+    return matrix

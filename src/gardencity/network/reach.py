@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 import shapely
-from scipy.sparse import csgraph
 
 from gardencity.network.build import WalkGraph
 
@@ -34,6 +33,10 @@ def multi_source_distances(
     src = np.unique(np.asarray(sources, dtype=np.int64))
     if src.size == 0:
         return np.full(graph.n_nodes, np.inf)
+    # imported here, as the graph's matrix is made (gardencity.network.build): the command
+    # walks the network in a fork of its own (gardencity.indicators.service_start)
+    from scipy.sparse import csgraph
+
     dist = csgraph.dijkstra(graph.matrix, directed=False, indices=src, min_only=True, limit=limit)
     return np.asarray(dist, dtype=float)
 

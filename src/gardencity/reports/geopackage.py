@@ -3,11 +3,14 @@ another process (the figure worker), then its views and QGIS styles.
 
 The layers go into a temporary file beside the GeoPackage, which replaces it only when
 whole. :class:`GeoPackageWriter` takes the layers in their order; given an executor (a
-process idle meanwhile), it hands each large layer's writing to it, so that the caller can
-build the next layer in the meantime. A small layer is written here at once when no earlier
-one is still being written there: writing it takes the caller less than handing it over
-(pickling it, and waiting behind the figures that process is drawing). The file is the
-one written here, layer for layer.
+process idle meanwhile), it hands each layer's writing to it, so that the caller can build
+the next layer in the meantime: handing a layer over (pickling it) takes the caller about a
+fifth of the time writing it would (GDAL's feature loop, its spatial index, which hold the
+interpreter). A layer is written here at once, when no earlier one is still being written
+there, if it is of a few vertices (GDAL's fixed cost of a table is then all there is to
+save), or if that process has other work not done yet (:func:`busy`: measures, figures)
+and the layer is not large: the layer would wait behind that work, which the command waits
+for at its end anyway. The file is the one written here, layer for layer.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import shapely
 
 from gardencity.messages import Catalogue
 from gardencity.reports.styles import layer_qml
+from gardencity.reports.worker import busy
 
 __all__ = ["LAYER_VIEWS", "GeoPackageWriter", "write_layer"]
 MESSAGES = Catalogue(__package__)
@@ -39,8 +43,10 @@ LAYER_VIEWS: dict[str, tuple[str, str]] = {
     "unshaded_road_segments": ("road_shade_segments", "NOT is_shaded"),
 }
 
-#: a layer of at most this many vertices is written in place (about 0.1 s of writing)
-IN_PLACE_VERTICES = 150_000
+#: a layer of at most this many vertices is written in place (a few hundredths of a second)
+IN_PLACE_VERTICES = 5_000
+#: … and of at most this many while the other process has work not done (about 0.1 s)
+IN_PLACE_WHEN_BUSY_VERTICES = 150_000
 
 #: a layer written: its name and geometry type
 Written = tuple[str, str]
@@ -51,8 +57,10 @@ View = tuple[str, str, list[str]]
 class GeoPackageWriter:
     """The layers of one GeoPackage, given one by one (:meth:`add`), then :meth:`close`.
 
-    With an ``executor``, each layer of more than ``in_place_vertices`` vertices is written
-    there while the caller goes on; if that process dies, every layer is written again here.
+    With an ``executor``, each layer of more than ``in_place_vertices`` vertices (of more
+    than ``in_place_when_busy_vertices`` while the executor has other work not done) is
+    written there while the caller goes on; if that process dies, every layer is written
+    again here.
     Used as a context manager, a file left unfinished (the caller failed) is removed."""
 
     def __init__(
@@ -61,10 +69,12 @@ class GeoPackageWriter:
         executor: Executor | None = None,
         *,
         in_place_vertices: int = IN_PLACE_VERTICES,
+        in_place_when_busy_vertices: int = IN_PLACE_WHEN_BUSY_VERTICES,
     ) -> None:
         self.path = path
         self._executor = executor
         self._in_place_vertices = in_place_vertices
+        self._in_place_when_busy_vertices = in_place_when_busy_vertices
         self._tmp: Path | None = None  # made with the first layer
         self._tables: dict[str, gpd.GeoDataFrame] = {}  # the layers stored as tables
         self._writes: list[Future[Written] | Written] = []
@@ -129,12 +139,14 @@ class GeoPackageWriter:
         return write_layer(tmp, name, layer)
 
     def _in_place(self, layer: gpd.GeoDataFrame) -> bool:
-        """Whether ``layer`` is small enough to be written here, and every earlier layer
-        written already (layers are written one after the other, in their order)."""
+        """Whether ``layer`` is to be written here (see the module): every earlier layer
+        written already (layers are written one after the other, in their order), and the
+        layer small, or not large while the other process has work not done."""
         if any(isinstance(w, Future) and not w.done() for w in self._writes):
             return False
         vertices = shapely.get_num_coordinates(layer.geometry.to_numpy()).sum()
-        return bool(vertices <= self._in_place_vertices)
+        busy_limit = self._in_place_when_busy_vertices if busy(self._executor) else 0
+        return bool(vertices <= max(self._in_place_vertices, busy_limit))
 
     def _written_here(self) -> list[Written]:
         """The layers given so far, in the file: as the other process wrote them or, where

@@ -52,7 +52,7 @@ __all__ = [
     "shortfall_map",
 ]
 
-PNG_COMPRESS_LEVEL = 3  # zlib's: the figures' flat colours are as small as at 6, sooner
+PNG_COMPRESS_LEVEL = 1  # zlib's: the figures' flat colours are nearly as small as at 6, sooner
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Source Han Sans SC")
 
 
@@ -82,8 +82,9 @@ def png_base64(fig: Any) -> str:
     """The figure cropped to its content, drawn once: ``bbox_inches="tight"`` would draw it
     twice (a first pass only to find the content's extent), so the extent is measured from
     the artists' laid-out sizes and handed to ``savefig`` as a fixed box (the same pixels).
-    zlib's level 3 rather than PIL's default 6: the same pixels, about as small (flat
-    colours compress well at any level), in 40% less time."""
+    zlib's level 1 rather than PIL's default 6: the same pixels, about as small (flat
+    colours compress well at any level: 2% larger than at level 3), encoded several times
+    faster than at 6 (against level 3, about 0.1 s of the M city's 1.3 s of figures)."""
     buffer = io.BytesIO()
     extent = fig.get_tightbbox(fig.canvas.get_renderer())
     pad = matplotlib.rcParams["savefig.pad_inches"]

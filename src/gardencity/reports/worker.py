@@ -39,7 +39,7 @@ from gardencity.reports.html import (
 )
 from gardencity.reports.map_layers import MapPlan
 
-__all__ = ["DistrictFigures", "FigureWorker"]
+__all__ = ["DistrictFigures", "FigureWorker", "TrackedExecutor", "busy"]
 
 #: the district choropleths and the bar charts, each ``{"title", "img"}`` (base64 PNG)
 DistrictFigures = tuple[list[dict[str, str]], list[dict[str, str]]]
@@ -64,6 +64,41 @@ def _end_with(parent: int) -> None:
     os._exit(0)
 
 
+class TrackedExecutor(Executor):
+    """``executor``, knowing how many of the calls submitted to it are not done yet: a
+    caller can do small work itself rather than queue it behind them."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+        self._lock = threading.Lock()
+        self._outstanding = 0
+
+    @property
+    def outstanding(self) -> int:
+        """How many calls submitted are not done yet (queued or being computed)."""
+        return self._outstanding
+
+    def submit(self, fn: Callable[..., Result], /, *args: Any, **kwargs: Any) -> Future[Result]:
+        future = self._executor.submit(fn, *args, **kwargs)
+        with self._lock:
+            self._outstanding += 1
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future: Future[Any]) -> None:
+        with self._lock:
+            self._outstanding -= 1
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._executor.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def busy(executor: Executor | None) -> bool:
+    """Whether ``executor`` is known to have calls not done yet (a
+    :class:`TrackedExecutor`'s)."""
+    return isinstance(executor, TrackedExecutor) and executor.outstanding > 0
+
+
 def _can_fork() -> bool:
     return (
         sys.platform == "linux"
@@ -79,10 +114,12 @@ class FigureWorker:
     it to :func:`gardencity.reports.write_outputs`."""
 
     def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: TrackedExecutor | None = None
         self._ready: Future[int] | None = None
         if _can_fork():
-            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            pool = TrackedExecutor(
+                ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            )
             try:
                 self._ready = pool.submit(_get_ready, os.getpid())
                 self._pool = pool
@@ -101,7 +138,8 @@ class FigureWorker:
     @property
     def executor(self) -> Executor | None:
         """The worker as an executor of other work (picklable functions of picklable
-        arguments) while it waits for figures to draw; None where no process was forked."""
+        arguments) while it waits for figures to draw (:func:`busy` tells whether it has
+        work not done yet); None where no process was forked."""
         return self._pool
 
     def __enter__(self) -> FigureWorker:
