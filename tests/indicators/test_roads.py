@@ -179,6 +179,40 @@ def test_road_on_a_district_boundary_counts_once_for_the_district_on_its_left() 
     assert segments["length_m"].sum() == pytest.approx(800)
 
 
+def test_road_pieces_keep_the_boundary_pieces_road_piece_axes_keeps() -> None:
+    zones = gpd.GeoDataFrame(
+        {"population": [1.0, 1.0, 1.0]},
+        index=["built_up_area", "north", "south"],
+        geometry=[
+            shapely.box(-100, -100, 500, 100),
+            shapely.box(-100, 0, 500, 100),
+            shapely.box(-100, -100, 500, 0),
+        ],
+        crs=4547,
+    )
+    roads = gpd.GeoDataFrame(
+        {"grade": ["branch"] * 4},
+        geometry=[
+            shapely.LineString([(0, 0), (400, 0)]),  # on the boundary, heading east
+            shapely.LineString([(300, 0), (100, 0), (50, 0)]),  # on it, heading west
+            shapely.LineString([(0, 50), (400, 50)]),  # inside the north
+            shapely.LineString([(0, -50), (200, 50)]),  # across it
+        ],
+        crs=4547,
+    )
+    pieces = road_pieces(roads, zones, ["branch"])
+    with_axes, _ = road_piece_axes(roads, zones, ["branch"])
+    assert_geodataframe_equal(pieces, with_axes)
+    on_boundary = pieces[pieces["source"] < 2]
+    assert sorted(zip(on_boundary["zone_id"], on_boundary["source"], strict=True)) == [
+        ("built_up_area", 0),
+        ("built_up_area", 1),
+        ("north", 0),
+        ("south", 1),
+        ("south", 1),  # cut in two at its middle vertex
+    ]
+
+
 def test_both_sides_of_a_segment_lie_on_the_same_piece_of_the_axis() -> None:
     road = ROAD.set_geometry([shapely.LineString([(0, 0), (150, 0), (150, 90), (400, 95)])])
     crowns = gpd.GeoDataFrame(
