@@ -171,7 +171,7 @@ def test_pair_bounds_hold_the_area_inside_each_rectangle() -> None:
     dots = shapely.buffer(shapely.line_interpolate_point(lines, 0.5, normalized=True), 1.5)
     green = np.concatenate([green[~shapely.is_empty(green)], dots])  # small ones, inside some
     frames = _Frames(lines)
-    pairs = _Pairs(corridors, green, frames, box_pairs(corridors, green))
+    pairs = _Pairs(green, frames, box_pairs(corridors, green))
     rng = np.random.default_rng(11)
     lengths = shapely.length(lines)
     n = len(lines)

@@ -19,16 +19,17 @@ from gardencity.messages import Catalogue
 from gardencity.toolkit import (
     CITY_ZONE,
     DEFAULT_RED_LINE_M,
+    BoxPairs,
     LineAxes,
     PixelMask,
     RunContext,
     areas_in_union,
-    box_pairs,
     corridor_cover_settled,
     district_of,
     per_zone,
     ratio_result,
-    red_line_corridors,
+    red_line_buffers,
+    red_line_rows,
     remainder,
     require_columns,
     require_raster_crs,
@@ -368,28 +369,65 @@ def _corridor_green_ratio(
 
     Bounds from rectangle clips (``corridor_cover_settled``) settle most corridors; the others
     are measured exactly (``areas_in_union``). A bound must clear the threshold by 1e-7 of the
-    corridor's area, far beyond the rounding of either computation.
+    corridor's area, far beyond the rounding of either computation. A corridor's answer rests
+    on it and its green polygons alone, so the corridors are measured in parts, two at a time.
     """
-    corridor, first, again = red_line_corridors(lines, width)
-    area = shapely.area(corridor)
-    need = (required - 1e-12) * area[again]
-    slack = 1e-7 * area[again]
-    reaches, below = np.full(len(first), -np.inf), np.full(len(first), np.inf)
-    np.maximum.at(reaches, again, need + slack)
-    np.minimum.at(below, again, need - slack)
-    near = box_pairs(corridor, green)  # one tree of the green for the bounds and the areas
-    verdict = corridor_cover_settled(
-        lines[first], width[first] / 2.0, corridor, green, reaches, below, near
-    )
-    exact = (verdict == 0) | (area == 0.0)
-    covered = np.full(len(first), np.nan)
-    measured = exact[near[0]]
-    position = np.cumsum(exact) - 1
-    covered[exact] = areas_in_union(
-        corridor[exact], green, near=(position[near[0][measured]], near[1][measured])
-    )
-    settled = ~exact[again]  # every piece of a measured corridor follows its share
-    return (covered / area)[again], settled, settled & (verdict[again] == 1)
+    first, again = red_line_rows(lines, width)
+    corridors = _Corridors(lines[first], width[first], required, again, BoxPairs(green))
+    in_threads(corridors.measure, len(first), chunk=max(1, -(-len(first) // CORRIDOR_PARTS)))
+    settled = ~corridors.exact[again]  # every piece of a measured corridor follows its share
+    ratio = (corridors.covered / corridors.area)[again]
+    return ratio, settled, settled & (corridors.verdict[again] == 1)
+
+
+# Parts the corridors are measured in (two at a time): enough that both threads stay busy.
+CORRIDOR_PARTS = 8
+
+
+class _Corridors:
+    """The red-line corridors of ``lines``, measured part by part (:meth:`measure`): each one's
+    area, the verdict of the bounds on its green area and, where they leave it open
+    (``exact``), that area (NaN elsewhere)."""
+
+    def __init__(
+        self,
+        lines: npt.NDArray[np.object_],
+        width: npt.NDArray[np.float64],
+        required: npt.NDArray[np.float64],
+        again: npt.NDArray[np.intp],
+        pairs: BoxPairs,
+    ) -> None:
+        self.lines, self.width, self.required, self.again = lines, width, required, again
+        self.pairs, self.green = pairs, pairs.others
+        self.area = np.zeros(len(lines))
+        self.verdict = np.zeros(len(lines), dtype=np.int8)
+        self.exact = np.zeros(len(lines), dtype=bool)
+        self.covered = np.full(len(lines), np.nan)
+
+    def measure(self, part: slice) -> None:
+        """Measure the corridors ``part`` (a range of them)."""
+        lines, half = self.lines[part], self.width[part] / 2.0
+        corridor = red_line_buffers(lines, self.width[part])
+        area = shapely.area(corridor)
+        # the pieces along these corridors: the least and most green area they ask for
+        piece = np.flatnonzero((self.again >= part.start) & (self.again < part.start + len(area)))
+        own = self.again[piece] - part.start
+        need = (self.required[piece] - 1e-12) * area[own]
+        slack = 1e-7 * area[own]
+        reaches, below = np.full(len(area), -np.inf), np.full(len(area), np.inf)
+        np.maximum.at(reaches, own, need + slack)
+        np.minimum.at(below, own, need - slack)
+        near = self.pairs(corridor)  # the same pairs for the bounds and the areas
+        verdict = corridor_cover_settled(lines, half, corridor, self.green, reaches, below, near)
+        exact = (verdict == 0) | (area == 0.0)
+        covered = np.full(len(area), np.nan)
+        measured = exact[near[0]]
+        position = np.cumsum(exact) - 1
+        covered[exact] = areas_in_union(
+            corridor[exact], self.green, near=(position[near[0][measured]], near[1][measured])
+        )
+        self.area[part], self.verdict[part] = area, verdict
+        self.exact[part], self.covered[part] = exact, covered
 
 
 def road_green_compliance(

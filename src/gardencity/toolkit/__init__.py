@@ -9,10 +9,12 @@ Everything here is public and documented; import from the package
 * :mod:`~gardencity.toolkit.cover`: ``TiledCover``, the union of many polygons tile by tile;
 * :mod:`~gardencity.toolkit.editable`: ``EditableCover``, a tiled union polygons join and leave;
 * :mod:`~gardencity.toolkit.overlap`: ``areas_in_union``, many small polygons inside a union,
-  and ``box_pairs``, the pairs of polygons whose boxes meet;
+  and ``box_pairs``, the pairs of polygons whose boxes meet (``BoxPairs``: against the same
+  polygons again and again);
 * :mod:`~gardencity.toolkit.corridor_bounds`: ``red_line_corridors``, roads' red-line
-  corridors, and ``corridor_cover_settled``, those surely more or less covered by a union
-  than a threshold, from rectangle clips;
+  corridors (``red_line_rows`` and ``red_line_buffers``: which to make, and making them),
+  and ``corridor_cover_settled``, those surely more or less covered by a union than a
+  threshold, from rectangle clips;
 * :mod:`~gardencity.toolkit.rasters`: pixel counts and sums per zone;
 * :mod:`~gardencity.toolkit.cells`: grid cells of polygons as numbers (area, interior point);
 * :mod:`~gardencity.toolkit.service`: parks that serve residents, residential pieces, coverage;
@@ -31,11 +33,16 @@ from __future__ import annotations
 from gardencity.toolkit.cells import CellTable, cell_table
 from gardencity.toolkit.checks import require_columns, require_projected, require_same_crs
 from gardencity.toolkit.classes import matches_classes
-from gardencity.toolkit.corridor_bounds import corridor_cover_settled, red_line_corridors
+from gardencity.toolkit.corridor_bounds import (
+    corridor_cover_settled,
+    red_line_buffers,
+    red_line_corridors,
+    red_line_rows,
+)
 from gardencity.toolkit.cover import TiledCover
 from gardencity.toolkit.editable import EditableCover, Tile, per_tile
 from gardencity.toolkit.forked import ForkDiedError, ForkedCalls, forked_calls
-from gardencity.toolkit.overlap import areas_in_union, box_pairs
+from gardencity.toolkit.overlap import BoxPairs, areas_in_union, box_pairs
 from gardencity.toolkit.rasters import (
     PixelMask,
     raster_class_counts,
@@ -67,6 +74,7 @@ from gardencity.toolkit.zonal import (
 __all__ = [
     "CITY_ZONE",
     "DEFAULT_RED_LINE_M",
+    "BoxPairs",
     "CellTable",
     "EditableCover",
     "ForkDiedError",
@@ -96,7 +104,9 @@ __all__ = [
     "raster_class_counts",
     "raster_zone_sums",
     "ratio_result",
+    "red_line_buffers",
     "red_line_corridors",
+    "red_line_rows",
     "remainder",
     "require_columns",
     "require_projected",

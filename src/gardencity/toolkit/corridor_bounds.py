@@ -31,7 +31,7 @@ from gardencity.toolkit._ring_areas import (
 )
 from gardencity.toolkit.overlap import box_pairs, in_threads
 
-__all__ = ["corridor_cover_settled", "red_line_corridors"]
+__all__ = ["corridor_cover_settled", "red_line_buffers", "red_line_corridors", "red_line_rows"]
 
 Objects = npt.NDArray[np.object_]
 Floats = npt.NDArray[np.float64]
@@ -49,6 +49,25 @@ def red_line_corridors(lines: Objects, widths: Floats) -> tuple[Objects, Ints, I
     >>> float(shapely.area(corridors[0])), first.tolist(), of.tolist()
     (40.0, [0], [0, 0])
     """
+    first, again = red_line_rows(lines, widths)
+    corridors = np.empty(len(first), dtype=object)
+
+    def buffer(rows: slice) -> None:
+        corridors[rows] = red_line_buffers(lines[first[rows]], widths[first[rows]])
+
+    in_threads(buffer, len(first))
+    return corridors, first, again
+
+
+def red_line_rows(lines: Objects, widths: Floats) -> tuple[Ints, Ints]:
+    """The corridors :func:`red_line_corridors` makes, without making them: the row of each
+    one's line, and each line's corridor.
+
+    >>> line = shapely.LineString([(0, 0), (10, 0)])
+    >>> first, of = red_line_rows(np.array([line, line, line]), np.array([4.0, 6.0, 4.0]))
+    >>> first.tolist(), of.tolist()
+    ([0, 1], [0, 1, 0])
+    """
     # a line repeated as the same object needs no WKB (pieces often share their line);
     # labels in order of first appearance, as factorizing every line's WKB gives
     same_object, _ = pd.factorize(np.fromiter(map(id, lines), np.int64, len(lines)))
@@ -57,15 +76,12 @@ def red_line_corridors(lines: Objects, widths: Floats) -> tuple[Objects, Ints, I
     same_width, width_values = pd.factorize(widths, use_na_sentinel=False)
     again, _ = pd.factorize(same_line.astype(np.int64) * len(width_values) + same_width)
     _, first = np.unique(again, return_index=True)
-    corridors = np.empty(len(first), dtype=object)
+    return first, np.asarray(again, dtype=np.intp).reshape(-1)
 
-    def buffer(rows: slice) -> None:
-        corridors[rows] = shapely.buffer(
-            lines[first[rows]], widths[first[rows]] / 2.0, cap_style="flat"
-        )
 
-    in_threads(buffer, len(first))
-    return corridors, first, np.asarray(again, dtype=np.intp).reshape(-1)
+def red_line_buffers(lines: Objects, widths: Floats) -> Objects:
+    """The red-line corridor of each of ``lines`` of red-line ``widths`` (flat ends)."""
+    return np.asarray(shapely.buffer(lines, widths / 2.0, cap_style="flat"), dtype=object)
 
 
 class _Frames:
@@ -210,9 +226,7 @@ class _Pairs:
     """Each corridor beside each polygon whose box meets its box, and the polygon's area inside
     a rectangle of the corridor's (from the ring edges: no clipped geometry is built)."""
 
-    def __init__(
-        self, corridors: Objects, others: Objects, frames: _Frames, near: tuple[Ints, Ints]
-    ) -> None:
+    def __init__(self, others: Objects, frames: _Frames, near: tuple[Ints, Ints]) -> None:
         self.corridor, self.other = near
         self.used = _present(self.other, len(others))
         position = np.zeros(len(others), dtype=np.intp)
@@ -221,11 +235,7 @@ class _Pairs:
         self.vertices = RingVertices(others[self.used])
         self.frames = frames
         self.area = shapely.area(others[self.used])
-        # the area where the boxes of the corridor and the polygon overlap
-        box = shapely.bounds(corridors)[self.corridor]
         other_box = shapely.bounds(others[self.used])[self.local]
-        low, high = np.maximum(box, other_box)[:, :2], np.minimum(box, other_box)[:, 2:]
-        self.overlap = np.prod(np.clip(high - low, 0.0, None), axis=1)
         self.turned_box = _turned_boxes(other_box, frames, self.corridor)
 
     def bounds(self, rows: Ints, rects: Floats) -> tuple[Floats, npt.NDArray[np.bool_]]:
@@ -336,7 +346,7 @@ def corridor_cover_settled(
     rows = np.flatnonzero(inside)
     inside[rows] = _contain(corridors, (corridor_xy, corridor_of), inner, rows)
     inner[~inside] = 0.0
-    pairs = _Pairs(corridors, others, frames, near)
+    pairs = _Pairs(others, frames, near)
     # from below first (the inner rectangles, narrower, cut fewer edges), each corridor's
     # likeliest polygon first, then from above where that did not settle the corridor
     pair_lower = np.zeros(len(pairs.corridor))

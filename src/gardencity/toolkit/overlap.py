@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 
-__all__ = ["areas_in_union", "box_pairs", "in_threads", "intersections"]
+__all__ = ["BoxPairs", "areas_in_union", "box_pairs", "in_threads", "intersections"]
 
 Objects = npt.NDArray[np.object_]
 Ints = npt.NDArray[np.intp]
@@ -38,13 +40,31 @@ def _clip_to_rects(geoms: Objects, rects: npt.NDArray[np.float64]) -> Objects:
     return clipped
 
 
+_WORKER = threading.local()
+
+
+def _as_worker(function: Callable[[slice], None], part: slice) -> None:
+    _WORKER.busy = True
+    try:
+        function(part)
+    finally:
+        _WORKER.busy = False
+
+
 def in_threads(function: Callable[[slice], None], n: int, chunk: int | None = None) -> None:
     """``function`` over slices of ``range(n)`` on two threads (GEOS releases the GIL); by
-    default at most 4096 at a time, and small enough that the two threads share the work."""
+    default at most 4096 at a time, and small enough that the two threads share the work.
+    Called from one of those threads, it runs the slices there (both cores are busy already).
+    """
     if chunk is None:
         chunk = max(1, min(4096, -(-n // 16)))
+    parts = (slice(i, i + chunk) for i in range(0, n, chunk))
+    if getattr(_WORKER, "busy", False):
+        for part in parts:
+            function(part)
+        return
     with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(function, (slice(i, i + chunk) for i in range(0, n, chunk))))
+        list(pool.map(partial(_as_worker, function), parts))
 
 
 def intersections(a: Objects, b: Objects) -> Objects:
@@ -58,15 +78,27 @@ def intersections(a: Objects, b: Objects) -> Objects:
     return out
 
 
+class BoxPairs:
+    """:func:`box_pairs` with the same ``others`` for several arrays of polygons (their tree
+    built once; each polygon's pairs are the same whatever else is asked with it)."""
+
+    def __init__(self, others: Objects) -> None:
+        self.others = others
+        self.tree = shapely.STRtree(others)
+        self.empty = shapely.is_empty(others)
+
+    def __call__(self, polygons: Objects) -> tuple[Ints, Ints]:
+        polygon, other = self.tree.query(polygons)
+        if self.empty.any():
+            keep = ~self.empty[other]
+            polygon, other = polygon[keep], other[keep]
+        return np.asarray(polygon, dtype=np.intp), np.asarray(other, dtype=np.intp)
+
+
 def box_pairs(polygons: Objects, others: Objects) -> tuple[Ints, Ints]:
     """The pairs of ``polygons`` and non-empty ``others`` whose boxes meet: their positions,
     in the order of ``STRtree(others).query(polygons)``."""
-    polygon, other = shapely.STRtree(others).query(polygons)
-    empty = shapely.is_empty(others)
-    if empty.any():
-        keep = ~empty[other]
-        polygon, other = polygon[keep], other[keep]
-    return np.asarray(polygon, dtype=np.intp), np.asarray(other, dtype=np.intp)
+    return BoxPairs(others)(polygons)
 
 
 def _per_row(values: Objects, row: Ints, n: int) -> Objects:

@@ -39,8 +39,8 @@ def road_pieces(
     >>> road_pieces(roads, zones, ["branch"])[["zone_id", "length_m"]].to_numpy().tolist()
     [['built_up_area', 100.0]]
     """
-    pieces, _, keep = _pieces_and_axes(roads, zones, grades)
-    return pieces[keep].reset_index(drop=True)
+    pieces = _zone_pieces(roads, zones, grades)
+    return pieces[_on_left_side(pieces, zones)].reset_index(drop=True)
 
 
 def road_piece_axes(
@@ -56,6 +56,15 @@ def _pieces_and_axes(
     roads: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, grades: list[str] | tuple[str, ...]
 ) -> tuple[gpd.GeoDataFrame, LineAxes, npt.NDArray[np.bool_]]:
     """Every piece of ``grades`` cut by zone, their axes, and the pieces to keep."""
+    pieces = _zone_pieces(roads, zones, grades)
+    axes = LineAxes(pieces.geometry.to_numpy())
+    return pieces, axes, _on_left_side(pieces, zones, axes)
+
+
+def _zone_pieces(
+    roads: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, grades: list[str] | tuple[str, ...]
+) -> gpd.GeoDataFrame:
+    """Every piece of ``grades`` cut by zone, a LineString each, with ``length_m``."""
     selected = roads[roads["grade"].isin(list(grades))]
     pieces = pieces_by_zone(selected, zones)
     single = shapely.get_type_id(pieces.geometry.to_numpy()) == shapely.GeometryType.LINESTRING
@@ -67,34 +76,29 @@ def _pieces_and_axes(
         pieces = pieces[pieces.geometry.geom_type == "LineString"]
     pieces = pieces.reset_index(drop=True)
     pieces["length_m"] = shapely.length(pieces.geometry.to_numpy())
-    pieces = pieces[pieces["length_m"] > 0].reset_index(drop=True)
-    axes = LineAxes(pieces.geometry.to_numpy())
-    return pieces, axes, _on_left_side(pieces, zones, axes)
+    return pieces[pieces["length_m"] > 0].reset_index(drop=True)
 
 
 def _on_left_side(
-    pieces: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, axes: LineAxes
+    pieces: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, axes: LineAxes | None = None
 ) -> npt.NDArray[np.bool_]:
     """Whether the point 0.5 m left of each piece's midpoint lies in the piece's zone.
 
     A road running exactly along a zone boundary (district boundaries often follow roads) is
     cut into the same piece for both neighbouring zones; it is kept for the zone on its left
-    only, so it is counted once and tiny coordinate changes cannot move it.
+    only, so it is counted once and tiny coordinate changes cannot move it. ``axes``: the
+    pieces' axes, if at hand (else only those of the pieces on a boundary are made; a line's
+    points are the same either way).
     """
     lines = pieces.geometry.to_numpy()
-    length = pieces["length_m"].to_numpy()
-    half = length / 2
-    index = np.arange(len(lines))
-    mid = axes.points(index, half)
-    d = axes.points(index, np.minimum(half + 0.5, length)) - axes.points(
-        index, np.maximum(half - 0.5, 0.0)
-    )
-    norm = np.hypot(d[:, 0], d[:, 1])
-    norm[norm == 0] = 1.0
-    probe = mid + 0.5 * np.column_stack([-d[:, 1] / norm, d[:, 0] / norm])
-    start_x, start_y = axes.x[axes.first], axes.y[axes.first]
-    keep = np.ones(len(pieces), dtype=bool)
+    if axes is None:
+        count = shapely.get_num_coordinates(lines)
+        start = shapely.get_coordinates(lines)[np.cumsum(count) - count]
+        start_x, start_y = start[:, 0], start[:, 1]
+    else:
+        start_x, start_y = axes.x[axes.first], axes.y[axes.first]
     zone_ids = pieces["zone_id"].to_numpy()
+    on_edge = []
     for zone_id, geom in zip(zones.index, zones.geometry.to_numpy(), strict=True):
         shapely.prepare(geom)
         # A piece on the boundary starts on it (not in the zone's interior): test those only.
@@ -104,6 +108,32 @@ def _on_left_side(
             continue
         edge = shapely.boundary(geom)
         shapely.prepare(edge)
-        mask = mask[shapely.covers(edge, lines[mask])]
-        keep[mask] = shapely.covers(geom, shapely.points(probe[mask]))
+        on_edge.append((geom, mask[shapely.covers(edge, lines[mask])]))
+    keep = np.ones(len(pieces), dtype=bool)
+    rows = np.concatenate([mask for _, mask in on_edge]) if on_edge else np.zeros(0, np.intp)
+    if not rows.size:
+        return keep
+    if axes is None:
+        axes, index = LineAxes(lines[rows]), np.arange(len(rows))
+    else:
+        index = rows
+    probe = _left_probes(axes, index, pieces["length_m"].to_numpy()[rows])
+    done = 0
+    for geom, mask in on_edge:
+        keep[mask] = shapely.covers(geom, shapely.points(probe[done : done + len(mask)]))
+        done += len(mask)
     return keep
+
+
+def _left_probes(
+    axes: LineAxes, index: npt.NDArray[np.intp], length: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """The point 0.5 m left of the midpoint of each line ``index`` of ``length``."""
+    half = length / 2
+    mid = axes.points(index, half)
+    d = axes.points(index, np.minimum(half + 0.5, length)) - axes.points(
+        index, np.maximum(half - 0.5, 0.0)
+    )
+    norm = np.hypot(d[:, 0], d[:, 1])
+    norm[norm == 0] = 1.0
+    return mid + 0.5 * np.column_stack([-d[:, 1] / norm, d[:, 0] / norm])
