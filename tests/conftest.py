@@ -151,3 +151,11 @@ def campaign(request: pytest.FixtureRequest, seeded_templates: dict, tmp_path: P
 
     with campaign_fixture(request.param, seeded_templates, tmp_path) as env:
         yield env
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files with slow tests first, each file's tests in their order: with `--dist loadfile
+    --no-loadscope-reorder` (make test) the workers start with the long files, and the many
+    short ones keep both workers busy until the end."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)
