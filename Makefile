@@ -58,13 +58,15 @@ docs: install
 typecheck: install
 	$(BIN)/mypy
 
-# The tests start their own PostgreSQL/PostGIS server and stop it afterwards, whatever happens.
+# The tests start their own PostgreSQL/PostGIS server and stop it afterwards, whatever happens;
+# the workers take the files in the order tests/conftest.py gives (the slow ones first), and
+# the run ends with its 30 slowest tests and their times.
 pytest: install
 	@pgdir=$$(mktemp -d /tmp/gardencity-pg.XXXXXX); chmod 755 $$pgdir; \
 	url=$$(scripts/pg-test-server start $$pgdir/pg auto) || exit 1; \
 	echo "PostgreSQL/PostGIS test server: $$url"; \
 	trap 'scripts/pg-test-server stop $$pgdir/pg; rm -rf $$pgdir' EXIT; \
-	GARDENCITY_TEST_POSTGRES_URL=$$url $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	GARDENCITY_TEST_POSTGRES_URL=$$url $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=30 $(PYTEST_ARGS)
 
 test: lint typecheck docs pytest
 

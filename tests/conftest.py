@@ -1,7 +1,11 @@
-"""Shared fixtures: the S demo city (generated once), real data paths, small zone builders."""
+"""Shared fixtures: the S and M demo cities (generated once per run), real data paths, small
+zone builders."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,11 +24,42 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def built_once_per_run(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], Path]
+) -> Path:
+    """What ``build(folder)`` returns, built by the first of the run's workers (pytest-xdist)
+    that asks for it; the others wait for it and read the same files. The tests read these
+    folders only (they copy one before changing it)."""
+    base = tmp_path_factory.getbasetemp()
+    # the workers' temporary folders share their parent; a run without workers has its own
+    run = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder, done = run / f"shared-{name}", run / f"shared-{name}.done"
+    with (run / f"shared-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed build left
+            folder.mkdir()
+            done.write_text(str(build(folder).relative_to(folder)), "utf-8")
+    return folder / done.read_text("utf-8")
+
+
 @pytest.fixture(scope="session")
 def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from gardencity.demo import generate_demo_city
 
-    return generate_demo_city(tmp_path_factory.mktemp("demo") / "city", "S")
+    return built_once_per_run(
+        tmp_path_factory, "demo-S", lambda folder: generate_demo_city(folder / "city", "S")
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_city_m(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The M demo city, generated once per run (the golden scorecard and the report read it)."""
+    from gardencity.demo import generate_demo_city
+
+    return built_once_per_run(
+        tmp_path_factory, "demo-M", lambda folder: generate_demo_city(folder / "city", "M")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -76,8 +111,6 @@ def make_zones() -> ZoneMaker:
 @pytest.fixture(scope="session")
 def postgres_server() -> str | None:
     """The URL of the test PostgreSQL/PostGIS server that `make test` starts."""
-    import os
-
     url = os.environ.get("GARDENCITY_TEST_POSTGRES_URL")
     if not url and os.environ.get("CI", "").lower() == "true":
         pytest.fail("GARDENCITY_TEST_POSTGRES_URL is not set: CI must run `make test`")
@@ -118,3 +151,11 @@ def campaign(request: pytest.FixtureRequest, seeded_templates: dict, tmp_path: P
 
     with campaign_fixture(request.param, seeded_templates, tmp_path) as env:
         yield env
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files with slow tests first, each file's tests in their order: with `--dist loadfile
+    --no-loadscope-reorder` (make test) the workers start with the long files, and the many
+    short ones keep both workers busy until the end."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)

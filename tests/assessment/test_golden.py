@@ -24,10 +24,8 @@ def test_demo_s_matches_its_golden_scorecard_for_every_standard(
     assert differences(card, golden_name("demo_S", standard)) == []
 
 
-def test_demo_m_matches_its_golden_scorecard(tmp_path: Path) -> None:
-    from gardencity.demo import generate_demo_city
-
-    city = generate_demo_city(tmp_path / "m", "M")
+def test_demo_m_matches_its_golden_scorecard(demo_city_m: Path) -> None:
+    city = demo_city_m
     assert differences(run_assessment(city).to_dict(), golden_name("demo_M")) == []
     with FigureWorker() as figures:  # as the command assesses: some measures in the worker
         card = run_assessment(city, executor=figures.executor).to_dict()

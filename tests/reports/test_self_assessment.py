@@ -152,12 +152,11 @@ def s_report(demo_city: Path, demo_assessment, tmp_path_factory: pytest.TempPath
 
 
 @pytest.fixture(scope="session")
-def m_report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def m_report(demo_city_m: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """The M demo city assessed and its experts' copy written once per session."""
     from gardencity.assessment import run_assessment
-    from gardencity.demo import generate_demo_city
 
-    city = generate_demo_city(tmp_path_factory.mktemp("demo-m") / "city", "M")
+    city = demo_city_m
     out = tmp_path_factory.mktemp("assess-m")
     _assessed(run_assessment(city), out)
     data, scorecard = _data(city, out)
