@@ -1,5 +1,5 @@
-"""Shared fixtures: the S and M demo cities (generated once per run), real data paths, small
-zone builders."""
+"""Shared fixtures: the S demo city (once per worker) and the M one (once per run), real data
+paths, small zone builders."""
 
 from __future__ import annotations
 
@@ -47,9 +47,8 @@ def built_once_per_run(
 def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from gardencity.demo import generate_demo_city
 
-    return built_once_per_run(
-        tmp_path_factory, "demo-S", lambda folder: generate_demo_city(folder / "city", "S")
-    )
+    # one per worker: many tests run the server and its jobs on it (caches written beside it)
+    return generate_demo_city(tmp_path_factory.mktemp("demo") / "city", "S")
 
 
 @pytest.fixture(scope="session")
