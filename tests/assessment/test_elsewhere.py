@@ -64,3 +64,29 @@ def test_a_result_is_there_once_it_came_back_and_never_where_it_failed() -> None
     assert computed["done"].tolist() == [1.0]
     assert "failed" not in computed
     assert "other" not in computed
+
+
+def test_the_fork_is_made_before_the_checks_thread_starts(
+    demo_city: Path, demo_assessment: Assessment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fork made while the checks' thread holds a lock (PROJ's database) waits on it for
+    ever: the work sent elsewhere starts first."""
+    from gardencity.assessment import evaluate
+
+    order: list[str] = []
+    real_start, real_check = evaluate.start_elsewhere, evaluate.start_check
+
+    def start_elsewhere(*args, **kwargs):  # type: ignore[no-untyped-def]
+        order.append("fork")
+        return real_start(*args, **kwargs)
+
+    def start_check(*args, **kwargs):  # type: ignore[no-untyped-def]
+        order.append("checks")
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(evaluate, "start_elsewhere", start_elsewhere)
+    monkeypatch.setattr(evaluate, "start_check", start_check)
+    with FigureWorker() as figures:
+        assessment = run_assessment(demo_city, executor=figures.executor)
+    assert order == ["fork", "checks"]
+    assert compact(assessment.to_dict()) == compact(demo_assessment.to_dict())

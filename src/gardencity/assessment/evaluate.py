@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import inspect
 import math
 import os
 import time
@@ -111,9 +110,6 @@ def _assess(
 ) -> Assessment:
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     started = time.perf_counter()
-    # the slow geometric checks go on while the indicators are computed; a workspace they
-    # find in error is reported as such, whatever a measure made of it meanwhile
-    checked = start_check(ws, executor)
     from gardencity.assessment.diagnostics import DiagnosticLayers
 
     try:
@@ -123,7 +119,16 @@ def _assess(
         if zones_read is not None:
             zones_read(zones)
         measures = FAMILIES.measures if registry is None else registry
+        # forked before the checks' thread starts: a fork would inherit any lock that thread
+        # holds (PROJ's database, while it makes a transformer) and wait on it for ever
         computed, later = start_elsewhere(std.indicators, inputs, measures, executor)
+    except Exception:
+        start_check(ws, executor)()  # a workspace in error is reported as such
+        raise
+    # the slow geometric checks go on while the indicators are computed; a workspace they
+    # find in error is reported as such, whatever a measure made of it meanwhile
+    checked = start_check(ws, executor)
+    try:
         city_size = std.city_size(_finite(zones.loc[CITY_ZONE, "population"]))
         context = {
             "grade": ws.config.city.grade,
@@ -317,7 +322,7 @@ def _compute(
     used: dict[str, int] = {}
     try:
         measure = registry[spec.measure]
-        kwargs, missing = _arguments(measure, inputs)
+        kwargs, missing = inputs.run.arguments(measure)
         used = {name: inputs.counts[name] for name in kwargs if name in inputs.counts}
         if gap is not None:
             return None, used, "not_assessed", (gap.note("zh"), gap.note("en"))
@@ -408,21 +413,6 @@ def _independent_copy(series: pd.Series) -> pd.Series:
     out = series.copy(deep=True)
     out.attrs = copy.deepcopy(series.attrs)
     return out
-
-
-def _arguments(
-    measure: Callable[..., Any], inputs: AssessmentInputs
-) -> tuple[dict[str, Any], list[str]]:
-    kwargs: dict[str, Any] = {}
-    missing: list[str] = []
-    for name, param in inspect.signature(measure).parameters.items():
-        if param.kind is inspect.Parameter.KEYWORD_ONLY or name not in inputs.names():
-            continue
-        value = inputs.get(name)
-        if value is None and param.default is inspect.Parameter.empty:
-            missing.append(name)
-        kwargs[name] = value
-    return kwargs, missing
 
 
 def _missing_note(missing: list[str]) -> tuple[str, str]:
