@@ -358,7 +358,7 @@ def test_axes_of_the_kept_road_pieces_equal_axes_built_from_them(demo_city: Path
 def test_corridors_measured_in_parts_give_what_one_call_gives(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from gardencity.indicators import roads
+    from gardencity.indicators import road_corridors, roads
 
     rng = np.random.default_rng(5)
     starts = rng.uniform(0, 2000, (60, 2))
@@ -385,9 +385,9 @@ def test_corridors_measured_in_parts_give_what_one_call_gives(
         "landscape_road_min_ratio": 0.4,
         "grades": ["branch"],
     }
-    monkeypatch.setattr(roads, "CORRIDOR_PARTS", 1)
+    monkeypatch.setattr(road_corridors, "CORRIDOR_PARTS", 1)
     whole = roads.road_green_segments(zones, roads_frame, green, **params)
-    monkeypatch.setattr(roads, "CORRIDOR_PARTS", 7)
+    monkeypatch.setattr(road_corridors, "CORRIDOR_PARTS", 7)
     parts = roads.road_green_segments(zones, roads_frame, green, **params)
     pd.testing.assert_frame_equal(
         parts.drop(columns="geometry"), whole.drop(columns="geometry"), check_exact=True
