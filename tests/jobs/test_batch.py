@@ -82,3 +82,25 @@ def test_the_command_writes_the_table_and_fails_for_a_broken_city(
     table = pd.read_excel(out, index_col=0, header=1, skipfooter=3)
     assert list(table.index) == [str(three_cities[1].resolve())]
     assert "green_coverage_ratio:status" in table.columns
+
+
+def _threads_in_the_worker() -> int:
+    from gardencity.jobs import batch
+    from gardencity.toolkit import work_threads
+
+    batch._keep_to_the_workers_threads()
+    return work_threads()
+
+
+def test_a_workers_measures_keep_to_its_threads() -> None:
+    """A single-threaded worker of a cluster measures on one thread (the cluster gave it one
+    core), so that two workers on two cores do not each run two threads."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        assert client.submit(_threads_in_the_worker, pure=False).result() == 1

@@ -3,6 +3,7 @@
 import threading
 
 import numpy as np
+import pytest
 import shapely
 
 from gardencity.toolkit import BoxPairs, box_pairs
@@ -42,3 +43,28 @@ def test_pairs_asked_for_in_parts_are_those_of_one_call() -> None:
     other = np.concatenate([f[1] for f in found])
     assert np.array_equal(polygon, whole[0]) and np.array_equal(other, whole[1])
     assert len(whole[0]) > 100 and not shapely.is_empty(others[other]).any()
+
+
+def test_the_threads_follow_the_environment_and_the_results_do_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gardencity.toolkit import THREADS_VARIABLE, TiledCover, work_threads
+
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 6000, size=(400, 2))
+    polygons = shapely.buffer(shapely.points(xy), rng.uniform(20, 300, size=400))
+    monkeypatch.delenv(THREADS_VARIABLE, raising=False)
+    assert work_threads() == 2
+    two = TiledCover(polygons, tile_m=1000.0)
+    monkeypatch.setenv(THREADS_VARIABLE, "1")
+    assert work_threads() == 1
+    seen: set[int] = set()
+    in_threads(lambda part: seen.add(threading.get_ident()), 64, chunk=1)
+    assert len(seen) == 1
+    one = TiledCover(polygons, tile_m=1000.0)
+    assert list(one.pieces) == list(two.pieces)
+    assert [shapely.to_wkb(g) for g in one.pieces.values()] == [
+        shapely.to_wkb(g) for g in two.pieces.values()
+    ]
+    monkeypatch.setenv(THREADS_VARIABLE, "many")  # not a number: the default
+    assert work_threads() == 2

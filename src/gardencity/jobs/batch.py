@@ -9,6 +9,7 @@ city, reports progress as cities finish and returns a table with one row per cit
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import pandas as pd
 from gardencity.assessment.scorecard import Scorecard
 from gardencity.errors import GardenCityError
 from gardencity.messages import Catalogue, Message
+from gardencity.toolkit import THREADS_VARIABLE
 
 __all__ = ["BatchResult", "assess_batch", "assess_city", "combined_table"]
 MESSAGES = Catalogue(__package__)
@@ -49,6 +51,7 @@ def assess_city(
     from gardencity.assessment import run_assessment
     from gardencity.reports import write_outputs
 
+    _keep_to_the_workers_threads()
     try:
         assessment = run_assessment(Path(workspace), standard=standard)
     except GardenCityError as exc:  # the city's data: trying again would not help
@@ -56,6 +59,18 @@ def assess_city(
     if out_dir is not None:
         write_outputs(assessment, Path(out_dir) / Path(workspace).name)
     return assessment.scorecard()
+
+
+def _keep_to_the_workers_threads() -> None:
+    """In a Dask worker, the measures use as many threads as the worker has (its cluster
+    gives each worker its share of the cores), unless :data:`THREADS_VARIABLE` says."""
+    try:
+        from distributed import get_worker
+
+        threads = get_worker().state.nthreads
+    except (ImportError, ValueError):  # not in a worker
+        return
+    os.environ.setdefault(THREADS_VARIABLE, str(threads))
 
 
 def combined_table(scorecards: Mapping[str, Scorecard]) -> pd.DataFrame:

@@ -42,7 +42,13 @@ from gardencity.toolkit.corridor_bounds import (
 from gardencity.toolkit.cover import TiledCover
 from gardencity.toolkit.editable import EditableCover, Tile, per_tile
 from gardencity.toolkit.forked import ForkDiedError, ForkedCalls, forked_calls
-from gardencity.toolkit.overlap import BoxPairs, areas_in_union, box_pairs
+from gardencity.toolkit.overlap import (
+    THREADS_VARIABLE,
+    BoxPairs,
+    areas_in_union,
+    box_pairs,
+    work_threads,
+)
 from gardencity.toolkit.rasters import (
     PixelMask,
     raster_class_counts,
@@ -74,6 +80,7 @@ from gardencity.toolkit.zonal import (
 __all__ = [
     "CITY_ZONE",
     "DEFAULT_RED_LINE_M",
+    "THREADS_VARIABLE",
     "BoxPairs",
     "CellTable",
     "EditableCover",
@@ -120,4 +127,5 @@ __all__ = [
     "uncovered_ha",
     "union_area_in_zones",
     "value_result",
+    "work_threads",
 ]

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from gardencity.toolkit.overlap import intersections
+from gardencity.toolkit.overlap import intersections, work_threads
 
 __all__ = ["TiledCover", "prepared"]
 
@@ -181,7 +181,7 @@ class TiledCover:
             # tiles on two threads (GEOS releases the GIL), the busiest first so that neither
             # thread is left with a long one at the end; the same unions, kept in tile order
             busiest = np.argsort(-np.diff(ends), kind="stable")
-            with ThreadPoolExecutor(max_workers=2) as pool:
+            with ThreadPoolExecutor(max_workers=work_threads()) as pool:
                 list(pool.map(union, busiest[np.diff(ends)[busiest] > 0]))
             for key, piece in zip(keys, found, strict=True):
                 if piece is not None and not piece.is_empty and piece.area > 0:

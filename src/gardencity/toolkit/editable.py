@@ -10,6 +10,7 @@ import numpy.typing as npt
 import shapely
 
 from gardencity.toolkit.cover import TiledCover
+from gardencity.toolkit.overlap import work_threads
 
 __all__ = ["EditableCover", "per_tile"]
 
@@ -23,7 +24,7 @@ def per_tile(
     the same areas), in this thread for an edit's few."""
     if len(tiles) < 8:
         return {tile: areas(tile) for tile in tiles}
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=work_threads()) as pool:
         return dict(zip(tiles, pool.map(areas, tiles), strict=True))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,20 @@ def _clip_to_rects(geoms: Objects, rects: npt.NDArray[np.float64]) -> Objects:
 
 
 _WORKER = threading.local()
+#: environment variable: the threads a measure's GEOS work is spread over (default two); a
+#: batch worker sets it to its own threads, so that each worker of a cluster keeps to its core
+THREADS_VARIABLE = "GARDENCITY_THREADS"
+
+
+def work_threads() -> int:
+    """The threads a measure's GEOS work is spread over: two, or :data:`THREADS_VARIABLE`.
+    Each piece of work is cut the same way whatever their number, so results do not change.
+
+    >>> work_threads() >= 1
+    True
+    """
+    value = os.environ.get(THREADS_VARIABLE, "").strip()
+    return max(1, int(value)) if value.isdigit() else 2
 
 
 def _as_worker(function: Callable[[slice], None], part: slice) -> None:
@@ -52,8 +67,8 @@ def _as_worker(function: Callable[[slice], None], part: slice) -> None:
 
 
 def in_threads(function: Callable[[slice], None], n: int, chunk: int | None = None) -> None:
-    """``function`` over slices of ``range(n)`` on two threads (GEOS releases the GIL); by
-    default at most 4096 at a time, and small enough that the two threads share the work.
+    """``function`` over slices of ``range(n)`` on :func:`work_threads` threads (GEOS releases
+    the GIL); by default at most 4096 at a time, and small enough that two threads share it.
     Called from one of those threads, it runs the slices there (both cores are busy already).
     """
     if chunk is None:
@@ -63,7 +78,7 @@ def in_threads(function: Callable[[slice], None], n: int, chunk: int | None = No
         for part in parts:
             function(part)
         return
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=work_threads()) as pool:
         list(pool.map(partial(_as_worker, function), parts))
 
 
