@@ -73,6 +73,8 @@ def _proper_names(server: LiveServer) -> list[str]:
     names = {u["name"] for u in units} | {"示范市", "请尽快处理", "中文", "admin", "创园办管理员"}
     targets = server.api("GET", "/api/v1/targets", "admin")["targets"]
     names |= {t["action_name"] for t in targets}  # the office's names of its own actions
+    sites = server.api("GET", "/api/v1/maintenance/sites", "admin")
+    names |= {s["name"] for s in sites}  # maintained sites other tests of the server added
     return sorted(names, key=len, reverse=True)
 
 

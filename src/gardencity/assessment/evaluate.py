@@ -24,7 +24,7 @@ from gardencity.assessment.completeness import (
     minimum_completeness,
     parts_of,
 )
-from gardencity.assessment.elsewhere import measure_key, start_elsewhere
+from gardencity.assessment.elsewhere import ComputedMeasures, measure_key, start_elsewhere
 from gardencity.assessment.gaps import UNIT_FACTORS, gap_amount, gap_text
 from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
 from gardencity.assessment.results import Assessment, IndicatorResult
@@ -96,6 +96,35 @@ def run_assessment(
     )
 
 
+def _started(
+    ws: Workspace,
+    standard: str | None,
+    registry: Mapping[str, Callable[..., Any]] | None,
+    executor: Executor | None,
+    zones_read: Callable[[Any], None] | None,
+) -> tuple[
+    Standard,
+    AssessmentInputs,
+    Mapping[str, Callable[..., Any]],
+    tuple[ComputedMeasures, tuple[str, ...]],
+]:
+    """The standard, the inputs and the measures, with the work done elsewhere started (see
+    :func:`start_elsewhere`); a workspace in error is reported as such."""
+    try:
+        std = load_standard(_resolve_standard(ws, standard))
+        inputs = AssessmentInputs(ws)
+        zones = inputs.get("zones")  # read once: later asked for again, it is kept
+        if zones_read is not None:
+            zones_read(zones)
+        measures = FAMILIES.measures if registry is None else registry
+        # forked before the checks' thread starts: a fork would inherit any lock that thread
+        # holds (PROJ's database, while it makes a transformer) and wait on it for ever
+        return std, inputs, measures, start_elsewhere(std.indicators, inputs, measures, executor)
+    except Exception:
+        start_check(ws, executor)()
+        raise
+
+
 def _assess(
     workspace: Workspace | str | os.PathLike[str],
     *,
@@ -112,19 +141,10 @@ def _assess(
     started = time.perf_counter()
     from gardencity.assessment.diagnostics import DiagnosticLayers
 
-    try:
-        std = load_standard(_resolve_standard(ws, standard))
-        inputs = AssessmentInputs(ws)
-        zones = inputs.get("zones")
-        if zones_read is not None:
-            zones_read(zones)
-        measures = FAMILIES.measures if registry is None else registry
-        # forked before the checks' thread starts: a fork would inherit any lock that thread
-        # holds (PROJ's database, while it makes a transformer) and wait on it for ever
-        computed, later = start_elsewhere(std.indicators, inputs, measures, executor)
-    except Exception:
-        start_check(ws, executor)()  # a workspace in error is reported as such
-        raise
+    std, inputs, measures, (computed, later) = _started(
+        ws, standard, registry, executor, zones_read
+    )
+    zones = inputs.get("zones")
     # the slow geometric checks go on while the indicators are computed; a workspace they
     # find in error is reported as such, whatever a measure made of it meanwhile
     checked = start_check(ws, executor)
