@@ -67,8 +67,11 @@ def _register_heif() -> None:
 def _open(content: bytes, *, draft: bool = False) -> Any:
     """The decoded photo (with ``draft``, a JPEG at one eighth of its size: every block is
     still read, so damage shows)."""
-    from PIL import Image
+    from PIL import Image, ImageFile
 
+    # WeasyPrint, once imported (the office's PDF documents), lets Pillow load damaged images
+    # for the whole process: a photo's damage must still be seen
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
