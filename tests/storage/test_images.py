@@ -96,13 +96,16 @@ def test_a_jpeg_damaged_inside_its_picture_data_is_refused() -> None:
     assert "cannot be read" in refused.value.text("en")
 
 
-def test_damage_is_seen_after_the_pdf_library_let_pillow_load_damaged_images() -> None:
-    import weasyprint  # noqa: F401  (sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES for the process)
+def test_damage_is_seen_after_the_pdf_library_let_pillow_load_damaged_images(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import weasyprint  # noqa: F401  (sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES when first imported)
     from PIL import ImageFile
 
     from gardencity.storage.images import strip_metadata
 
-    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    # The import sets the flag only the first time; a photo read since may have set it back.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
     raw = bytearray(phone_photo("JPEG", orientation=1, size=(640, 480)))
     start = raw.index(b"\xff\xda")
     raw[start + 40 : start + 400] = b"\xff\xc0" * 180
