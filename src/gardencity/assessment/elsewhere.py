@@ -78,14 +78,13 @@ def start_elsewhere(
     counting = start_canopy_class_counts(inputs.run, executor, wanted)
     serving: tuple[str, ...] = ()
     forks = forked_calls()
-    if forks is not None:
-        serving = start_service_coverage(inputs.run, forks, wanted)
-        forks.start()  # a fork of their own: the measures below are computed beside them
     # in a fork, which has their inputs without pickling: the executor is left free to
     # draw each figure as soon as what it shows is computed
     computed, handed = _start_measures(specs, inputs, registry, forks or executor)
     if forks is not None:
-        forks.shutdown(wait=False)  # the fork starts, and ends once its results are sent
+        forks.start()  # first, the longest: the service intermediates are computed beside
+        serving = start_service_coverage(inputs.run, forks, wanted)
+        forks.shutdown(wait=False)  # their fork starts, and ends once its results are sent
     return computed, (*counting, *serving, *handed)
 
 
