@@ -158,9 +158,9 @@ def _assess(
         diagnostics = DiagnosticLayers(std, inputs, built=layer_built)
 
         def heard(result: IndicatorResult) -> None:
-            diagnostics.after(result.method["measure"])
-            if indicator_computed is not None:
+            if indicator_computed is not None:  # its figures started before the layers are built
                 indicator_computed(result)
+            diagnostics.after(result.method["measure"])
 
         results = _indicators(std, inputs, measures, context, progress, later, computed, heard)
     except Exception:
