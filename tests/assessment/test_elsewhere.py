@@ -1,5 +1,5 @@
-"""Whole measures computed by the figure worker on a small city: the same scorecard, and the
-caller computes a measure itself where the worker could not."""
+"""Whole measures computed in a fork on a small city: the same scorecard, and the caller
+computes a measure itself where the fork could not."""
 
 from __future__ import annotations
 
@@ -20,16 +20,50 @@ COVERS = "gardencity.indicators.green_space.green_space_covers"
 ROAD_GREEN = "gardencity.indicators.roads.road_green_segments"
 
 
-def test_a_small_citys_green_space_ratio_and_road_green_are_computed_by_the_worker(
-    demo_city: Path, demo_assessment: Assessment
+def test_a_small_citys_green_space_ratio_and_road_green_are_computed_in_a_fork(
+    demo_city: Path, demo_assessment: Assessment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Not by the figure worker, which is left free to draw, nor here."""
+    computed_by = tmp_path / "pids"
+    measure = elsewhere._series
+
+    def told(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with computed_by.open("a") as pids:
+            pids.write(f"{os.getpid()}\n")
+        return measure(*args, **kwargs)
+
+    monkeypatch.setattr(elsewhere, "_series", told)
+    with FigureWorker() as figures:
+        if figures.pid is None:
+            pytest.skip("no process can be forked here")
+        assessment = run_assessment(demo_city, executor=figures.executor)
+        worker = figures.pid
+    for intermediate in (COVERS, ROAD_GREEN):
+        assert intermediate in demo_assessment.run.computed  # without a worker: here
+        assert intermediate not in assessment.run.computed  # the fork computed the measure
+    pids = {int(pid) for pid in computed_by.read_text().split()}
+    assert len(pids) == 1 and pids.isdisjoint({os.getpid(), worker})
+    assert compact(assessment.to_dict()) == compact(demo_assessment.to_dict())
+
+
+def test_a_measure_is_computed_here_when_its_fork_died(
+    demo_city: Path, demo_assessment: Assessment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = os.getpid()
+    measure = elsewhere._series
+
+    def dies_in_a_fork(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if os.getpid() != here:
+            os._exit(9)
+        return measure(*args, **kwargs)
+
+    monkeypatch.setattr(elsewhere, "_series", dies_in_a_fork)
     with FigureWorker() as figures:
         if figures.pid is None:
             pytest.skip("no process can be forked here")
         assessment = run_assessment(demo_city, executor=figures.executor)
     for intermediate in (COVERS, ROAD_GREEN):
-        assert intermediate in demo_assessment.run.computed  # without a worker: here
-        assert intermediate not in assessment.run.computed  # the worker computed the measure
+        assert intermediate in assessment.run.computed  # computed here, once the fork died
     assert compact(assessment.to_dict()) == compact(demo_assessment.to_dict())
 
 

@@ -253,3 +253,29 @@ def test_layers_from_a_shapefile_with_mapped_fields(tmp_path: Path) -> None:
     assert loaded["red_line_width_m"].tolist() == [40.0, 24.0]
     assert loaded.crs.to_epsg() == 4548
     assert loaded.length.sum() == pytest.approx(1800.0, rel=1e-6)
+
+
+def test_validation_reads_no_layer_the_assessment_has_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The assessment loads its layers before the checks start: the checks take the fields
+    and row counts they need from what was read, and find the same problems."""
+    districts = gpd.GeoDataFrame(
+        {"name": ["甲"]}, geometry=[shapely.box(X0, Y0, X0 + 1, Y0 + 1)], crs=CRS
+    )
+    expected = validate_workspace(_workspace(tmp_path / "fresh", districts=districts))
+    ws = _workspace(tmp_path / "loaded", districts=districts)
+    loaded = [name for name in ws.layer_names() if ws.load_layer(name) is not None]
+    assert "districts" in loaded and "land_use" in loaded
+    read_again: list[str] = []
+    reader = pyogrio.read_dataframe
+
+    def counted(path: object, layer: str | None = None, **kwargs: object) -> object:
+        read_again.append(str(layer))
+        return reader(path, layer=layer, **kwargs)
+
+    monkeypatch.setattr(pyogrio, "read_dataframe", counted)
+    problems = validate_workspace(ws)
+    assert read_again == []
+    assert [p.as_dict() for p in problems] == [p.as_dict() for p in expected]
+    assert any(p.layer == "districts" and "district_id" in p.message for p in problems)

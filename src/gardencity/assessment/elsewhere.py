@@ -1,13 +1,16 @@
 """Whole measures computed in another process while the caller computes the others.
 
-On a small city the figure worker (the executor the assessment is given) is idle for most of
-the indicators: it counts the canopy's classes, then waits for the figures to draw. A
-measure of :data:`ELSEWHERE` is handed to it whole when the layers it reads are small
-(:data:`MAX_ROWS`): its Series comes back as a result already computed
-(:class:`ComputedMeasures`), the same Series the caller would have computed, and the caller
-computes it itself only where the other process could not (it died, or the measure failed
-there: the error is then raised here, as it would have been). On a large city, handing the
-layers over and the unions the worker would keep cost more than they save.
+On a small city, a measure of :data:`ELSEWHERE` is handed whole to a short-lived fork of
+this process when the layers it reads are small (:data:`MAX_ROWS`): the fork has those
+layers already (nothing is pickled), and it runs beside the fork of the service measures'
+intermediates, while the figure worker (the executor the assessment is given) counts the
+canopy's classes and then draws each figure as soon as what it shows is computed. Its
+Series comes back as a result already computed (:class:`ComputedMeasures`), the same
+Series the caller would have computed, and the caller computes it itself only where the
+other process could not (it died, or the measure failed there: the error is then raised
+here, as it would have been). Where no process can be forked, the executor takes the
+measures. On a large city, a fork living as long as they take would copy the pages the
+caller writes meanwhile, and an executor keep their unions: they are computed here.
 """
 
 from __future__ import annotations
@@ -64,20 +67,24 @@ def start_elsewhere(
     registry: Mapping[str, Callable[..., Any]],
     executor: Executor | None,
 ) -> tuple[ComputedMeasures, tuple[str, ...]]:
-    """Have ``executor`` count the canopy's classes (where a measure of ``specs`` needs them)
-    and compute each measure worth it (see the module), and a short-lived fork of this
-    process the service measures' residential cells and covered areas; the results to
-    come, and the measures that wait for what is computed there (to be computed last).
-    Nothing is started without an executor."""
+    """Have ``executor`` count the canopy's classes (where a measure of ``specs`` needs them),
+    a short-lived fork of this process compute the service measures' residential cells and
+    covered areas, and another each measure worth it (see the module); the results to come,
+    and the measures that wait for what is computed there (to be computed last). Nothing
+    is started without an executor."""
     if executor is None:
         return ComputedMeasures(), ()
     wanted = [(spec.measure, spec.params) for spec in specs]
     counting = start_canopy_class_counts(inputs.run, executor, wanted)
     serving: tuple[str, ...] = ()
-    if (forks := forked_calls()) is not None:
+    forks = forked_calls()
+    # in a fork, which has their inputs without pickling: the executor is left free to
+    # draw each figure as soon as what it shows is computed
+    computed, handed = _start_measures(specs, inputs, registry, forks or executor)
+    if forks is not None:
+        forks.start()  # first, the longest: the service intermediates are computed beside
         serving = start_service_coverage(inputs.run, forks, wanted)
-        forks.shutdown(wait=False)  # the fork starts, and ends once its results are sent
-    computed, handed = _start_measures(specs, inputs, registry, executor)
+        forks.shutdown(wait=False)  # their fork starts, and ends once its results are sent
     return computed, (*counting, *serving, *handed)
 
 

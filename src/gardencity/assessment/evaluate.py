@@ -67,10 +67,10 @@ def run_assessment(
     indicator_computed: Callable[[IndicatorResult], None] | None = None,
 ) -> Assessment:
     """Assess a workspace against a standard (city.toml's unless given); an ``executor``
-    (another process, idle meanwhile) takes a share of the validation, the canopy's class
-    counts and, on a small city, whole measures (:mod:`gardencity.assessment.elsewhere`);
-    with it a short-lived fork of this process computes the service-radius measures'
-    residential cells and covered areas (:mod:`gardencity.toolkit.forked`). ``decided`` is
+    (another process, idle meanwhile) takes a share of the validation and the canopy's class
+    counts; with it short-lived forks of this process compute the service-radius measures'
+    residential cells and covered areas (:mod:`gardencity.toolkit.forked`) and, on a small
+    city, whole measures (:mod:`gardencity.assessment.elsewhere`). ``decided`` is
     called with the assessment once every indicator is decided, before its own diagnostic
     layers (zones, districts below the minimum) are built (work on the scorecard can start
     then); ``layer_built`` hears each diagnostic layer as soon as it is built (a family's
@@ -158,9 +158,9 @@ def _assess(
         diagnostics = DiagnosticLayers(std, inputs, built=layer_built)
 
         def heard(result: IndicatorResult) -> None:
-            diagnostics.after(result.method["measure"])
-            if indicator_computed is not None:
+            if indicator_computed is not None:  # its figures started before the layers are built
                 indicator_computed(result)
+            diagnostics.after(result.method["measure"])
 
         results = _indicators(std, inputs, measures, context, progress, later, computed, heard)
     except Exception:

@@ -143,7 +143,7 @@ def _load_layers(ws: Workspace, problems: list[Problem]) -> dict[str, gpd.GeoDat
                 )
             continue
         try:
-            raw = ws._read_raw(name)
+            raw = ws.raw_outline(name)  # not read again where the assessment has loaded it
         except GardenCityError as exc:
             problems.append(
                 Problem(
@@ -155,7 +155,7 @@ def _load_layers(ws: Workspace, problems: list[Problem]) -> dict[str, gpd.GeoDat
                 )
             )
             continue
-        missing = [f for f in spec.required_fields if f not in raw.columns]
+        missing = [f for f in spec.required_fields if f not in raw.fields]
         if missing:
             problems.append(
                 Problem(
@@ -163,7 +163,7 @@ def _load_layers(ws: Workspace, problems: list[Problem]) -> dict[str, gpd.GeoDat
                     f"missing required field(s): {', '.join(missing)}",
                     f"Add the field(s) or map your names in city.toml [layers.{name}] fields = "
                     f'{{{missing[0]} = "YOUR_FIELD"}}.',
-                    details=tuple(sorted(raw.columns)),
+                    details=tuple(sorted(raw.fields)),
                     message_zh=f"缺少必需字段：{', '.join(missing)}",
                     fix_zh=f"补上这些字段，或在 city.toml 的 [layers.{name}] 中用 fields = "
                     f'{{{missing[0]} = "你的字段名"}} 对应。',

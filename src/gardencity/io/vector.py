@@ -168,8 +168,16 @@ def coerce_fields(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
         elif field.type == "str":
             out[field.name] = _as_text(col)
         elif field.type == "bool":
-            out[field.name] = col.map(_to_bool).astype(object)
+            out[field.name] = _as_bool(col)
     return out
+
+
+def _as_bool(col: pd.Series) -> pd.Series:
+    """Each value as :func:`_to_bool` gives it (object dtype); a column read as numpy
+    booleans (no missing value) without a call per row."""
+    if col.dtype == np.dtype(bool):
+        return col.astype(object)
+    return col.map(_to_bool).astype(object)
 
 
 def _as_text(col: pd.Series) -> pd.Series:

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -50,7 +50,7 @@ from gardencity.io.raster import Raster, read_raster
 from gardencity.io.vector import coerce_fields, read_vector, repair_geometries, source_fids
 from gardencity.messages import Catalogue, Message
 
-__all__ = ["CONFIG_FILE", "GPKG_FILE", "Workspace", "write_workspace"]
+__all__ = ["CONFIG_FILE", "GPKG_FILE", "RawOutline", "Workspace", "write_workspace"]
 MESSAGES = Catalogue(__package__)
 
 CONFIG_FILE = "city.toml"
@@ -121,6 +121,13 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
+class RawOutline(NamedTuple):
+    """What validation asks of a layer as read: its fields, and whether it has no rows."""
+
+    fields: tuple[str, ...]
+    empty: bool
+
+
 class Workspace:
     """An opened workspace: configuration plus layers loaded on demand (each once)."""
 
@@ -129,8 +136,10 @@ class Workspace:
         self.config = config
         self.repairs: list[Problem] = []
         self._cache: dict[str, gpd.GeoDataFrame | None] = {}
-        # read once for validation and loading alike: load_layer takes the raw frame over
+        # read once for validation and loading alike: load_layer takes the raw frame over,
+        # keeping what validation asks of it (its fields, whether it has rows)
         self._raw: dict[str, gpd.GeoDataFrame] = {}
+        self._raw_outline: dict[str, RawOutline] = {}
         self._rasters: dict[str, Raster | None] = {}
         self._crs: CRS | None = None
         # the GeoPackage's layer list, with the file's identity it was read from
@@ -229,6 +238,14 @@ class Workspace:
             self._raw[name] = self._read_source(name)
         return self._raw[name]
 
+    def raw_outline(self, name: str) -> RawOutline:
+        """The fields of layer ``name`` as read (before the schema's are added) and whether
+        it has no rows; read only if :meth:`load_layer` has not read it already."""
+        if name in self._raw_outline:
+            return self._raw_outline[name]
+        raw = self._read_raw(name)
+        return RawOutline(tuple(raw.columns), raw.empty)
+
     def _read_source(self, name: str) -> gpd.GeoDataFrame:
         path, layer, source = self._source(name)
         table = self._table(name)
@@ -269,6 +286,7 @@ class Workspace:
             return None
         gdf = self._read_raw(name)
         del self._raw[name]
+        self._raw_outline[name] = RawOutline(tuple(gdf.columns), gdf.empty)
         if spec.geometry != "none":
             gdf = to_metric(gdf, self.crs, name=name)
             valid = shapely.is_valid(gdf.geometry.to_numpy())
