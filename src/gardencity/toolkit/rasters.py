@@ -18,6 +18,7 @@ from rasterio import features
 from gardencity.errors import MixedCrsError
 from gardencity.io.raster import Raster
 from gardencity.messages import Catalogue
+from gardencity.toolkit.overlap import work_threads
 
 __all__ = ["PixelMask", "raster_class_counts", "raster_zone_sums", "require_raster_crs"]
 MESSAGES = Catalogue(__package__)
@@ -39,8 +40,9 @@ def require_raster_crs(raster: Raster, zones: gpd.GeoDataFrame, name: str) -> No
 class PixelMask:
     """Where a raster holds one value, packed eight pixels to a byte, for point look-ups.
 
-    Built strip by strip (``strip_rows`` rows read at a time, two strips at once on two
-    threads), so memory is two strips plus an eighth of a byte per pixel; a look-up is then
+    Built strip by strip (``strip_rows`` rows read at a time, a strip per thread of
+    :func:`~gardencity.toolkit.overlap.work_threads`), so memory is a strip per thread plus an
+    eighth of a byte per pixel; a look-up is then
     two array reads, where asking the raster for millions of scattered pixels sorts them by
     block at every call.
 
@@ -65,7 +67,8 @@ class PixelMask:
             block = raster.read(start, min(start + strip_rows, rows))
             self.bits[start : start + block.shape[0]] = np.packbits(block == value, axis=1)
 
-        with ThreadPoolExecutor(max_workers=2) as pool:  # reading and packing release the GIL
+        # reading and packing release the GIL
+        with ThreadPoolExecutor(max_workers=work_threads()) as pool:
             list(pool.map(pack, range(0, rows, strip_rows)))
         self._flat = self.bits.reshape(-1)
 
