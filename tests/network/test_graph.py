@@ -93,3 +93,45 @@ def test_unique_points_are_numpys_unique_rows_in_the_same_order() -> None:
     huge = np.array([[-(2**62), 0], [2**62, 1], [-(2**62), 0]], dtype=np.int64)  # overflow
     rows, inverse = unique_points(huge)
     assert rows.tolist() == [[-(2**62), 0], [2**62, 1]] and inverse.tolist() == [0, 1, 0]
+
+
+def test_snapping_keeps_to_the_work_threads_and_the_snap_does_not_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    import gardencity.network.reach as reach
+    from gardencity.indicators.walking_cells import walking_cells
+    from gardencity.toolkit import THREADS_VARIABLE
+
+    roads = _random_roads()
+    graph = walk_graph_from_roads(roads)
+    x0, y0, x1, y1 = roads.total_bounds
+    # cells of 2 m: more than one chunk of the first pass (50,000 points)
+    land = gpd.GeoDataFrame(
+        {"category": ["residential"]},
+        geometry=[shapely.box(x0 + 50, y0 + 50, x0 + 550, y0 + 550)],
+        crs=4547,
+    )
+    zones = gpd.GeoDataFrame(
+        {"population": [1.0]}, index=["built_up_area"], geometry=[shapely.box(x0, y0, x1, y1)],
+        crs=4547,
+    )  # fmt: skip
+    first_pass: set[int] = set()
+    real = reach._nearest_edges
+
+    def nearest_edges(*args: object) -> object:
+        if args[3] == 8:  # the first pass's chunks (the second runs on the caller's thread)
+            first_pass.add(threading.get_ident())
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reach, "_nearest_edges", nearest_edges)
+    monkeypatch.setenv(THREADS_VARIABLE, "1")
+    one = walking_cells(zones, land, graph, cell_size_m=2.0)
+    assert len(one.table.first_of_key()) > 50_000
+    assert len(first_pass) == 1
+    monkeypatch.setenv(THREADS_VARIABLE, "2")
+    two = walking_cells(zones, land, graph, cell_size_m=2.0)
+    assert one.snap is not None and two.snap is not None
+    for field in ("distance", "node_u", "node_v", "to_u", "to_v"):
+        assert np.array_equal(getattr(one.snap, field), getattr(two.snap, field))

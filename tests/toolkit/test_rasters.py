@@ -108,3 +108,62 @@ def test_class_counts_of_a_tiled_file_match_rasterising_each_whole_zone(tmp_path
         expected = [inside.sum(), *((inside & (array == v)).sum() for v in (1, 2, 3))]
         assert got.loc[zone].tolist() == expected, zone
     assert got.loc["west", "valid"] > 1_000_000 and got.loc["far", "valid"] == 0
+
+
+def _star(rng: np.random.Generator, cx: float, cy: float, radius: float, n: int) -> shapely.Polygon:
+    angle = np.sort(rng.uniform(0, 2 * np.pi, n))
+    r = radius * rng.uniform(0.3, 1.0, n)
+    xy = np.column_stack([cx + r * np.cos(angle), cy + r * np.sin(angle)])
+    # some vertices exactly on pixel centres, pixel edges and shared rows (horizontal edges)
+    xy[::7] = np.round(xy[::7] * 2) / 2
+    xy[3::11, 1] = xy[2::11, 1][: len(xy[3::11])]
+    return shapely.Polygon(xy)
+
+
+def _filled(
+    shape: shapely.Geometry | None, transform: Affine, rows: tuple[int, int], cols: tuple[int, int]
+) -> np.ndarray:
+    """The pixels of rows ``rows``, columns ``cols`` whose centres GDAL fills in ``shape``."""
+    from rasterio import features
+
+    out_shape = (rows[1] - rows[0], cols[1] - cols[0])
+    if shape is None:
+        return np.zeros(out_shape, dtype=np.uint8)
+    window = transform @ Affine.translation(cols[0], rows[0])
+    return features.rasterize(
+        [(shape, 1)], out_shape=out_shape, transform=window, fill=0, dtype=np.uint8
+    )
+
+
+def test_a_zone_cut_to_a_bands_edges_fills_the_same_pixels_in_the_band() -> None:
+    """Rasterising a zone over a window of rows is done with the zone's edges that reach
+    those rows (:func:`band_rings`): in every window, on every shape (holes, several
+    polygons, vertices on pixel centres and edges, horizontal edges), the very same pixels."""
+    from gardencity.toolkit import band_rings
+
+    rng = np.random.default_rng(11)
+    t = Affine(2.0, 0, 480_000.0, 0, -2.0, 3_790_000.0)
+    shapes = []
+    for _ in range(12):
+        px, py = rng.uniform(60, 240, 2)
+        cx, cy = t.c + px * t.a, t.f + py * t.e
+        outer = _star(rng, cx, cy, 180.0, int(rng.integers(8, 300)))
+        hole = _star(rng, cx, cy, 40.0, 9)
+        other = _star(rng, cx + 400.0, cy - 100.0, 90.0, 40)
+        valid = outer.buffer(0)  # the star itself may cross itself: GDAL fills it all the same
+        shapes += [outer, valid.difference(hole.buffer(0)), valid.union(other.buffer(0))]
+    compared = 0
+    for geom in shapes:
+        x0, y0, x1, y1 = geom.bounds
+        c0, c1, r0, r1 = (x0 - t.c) / t.a, (x1 - t.c) / t.a, (y1 - t.f) / t.e, (y0 - t.f) / t.e
+        for _ in range(8):
+            row0 = int(rng.integers(int(r0) - 5, int(r1)))
+            rows = (row0, row0 + int(rng.integers(1, 60)))
+            col0 = int(rng.integers(int(c0) - 5, int(c1)))
+            cols = (col0, col0 + int(rng.integers(1, 200)))
+            top, bottom = t.f + (rows[0] - 1) * t.e, t.f + (rows[1] + 1) * t.e
+            band = band_rings(geom, bottom, top, t.c + (cols[1] + 16) * t.a)
+            expected = _filled(geom, t, rows, cols)
+            assert np.array_equal(_filled(band, t, rows, cols), expected)
+            compared += int(expected.any())
+    assert compared > 50  # most windows hold some of their zone

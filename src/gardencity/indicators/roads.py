@@ -35,7 +35,7 @@ from gardencity.toolkit import (
     shared,
     side_bins,
 )
-from gardencity.toolkit.overlap import in_threads
+from gardencity.toolkit.overlap import in_threads, work_threads
 
 __all__ = [
     "CORRIDOR_TILE_M",
@@ -122,8 +122,8 @@ def road_shade_segments(
         across=across,
         covered=in_crown,
         within=within,
-        # the canopy raster's look-ups are plain numpy: two threads (GEOS tests stay on one)
-        threads=2 if canopy is not None and within is None else 1,
+        # the canopy raster's look-ups are plain numpy: the work's threads (GEOS tests on one)
+        threads=work_threads() if canopy is not None and within is None else 1,
     )
     line = stats["line"].to_numpy()
     bin_start = stats["bin"].to_numpy() * segment_length_m

@@ -26,6 +26,7 @@ from gardencity.toolkit import (
     eligible_parks,
     residential_pieces,
     shared,
+    work_threads,
 )
 
 __all__ = ["WalkedCells", "WalkingCells", "entrance_nodes", "walked_cells", "walking_cells"]
@@ -55,7 +56,8 @@ def walking_cells(
     first = table.first_of_key()
     if not (len(first) and walk_graph.n_nodes):
         return WalkingCells(table, None)
-    return WalkingCells(table, snap_xy(walk_graph, np.stack([table.x[first], table.y[first]], 1)))
+    xy = np.stack([table.x[first], table.y[first]], 1)
+    return WalkingCells(table, snap_xy(walk_graph, xy, threads=work_threads()))
 
 
 class WalkedCells(NamedTuple):

@@ -64,8 +64,11 @@ def snap_to_graph(graph: WalkGraph, points: npt.NDArray[np.object_]) -> Snap:
     return snap_xy(graph, shapely.get_coordinates(points))
 
 
-def snap_xy(graph: WalkGraph, xy: npt.NDArray[np.float64], spacing: float = 30.0) -> Snap:
-    """Snap coordinates ``(n, 2)`` to the nearest edge, as ``snap_to_graph`` does with GEOS.
+def snap_xy(
+    graph: WalkGraph, xy: npt.NDArray[np.float64], spacing: float = 30.0, *, threads: int = 2
+) -> Snap:
+    """Snap coordinates ``(n, 2)`` to the nearest edge, as ``snap_to_graph`` does with GEOS,
+    on ``threads`` threads (the points are cut the same way whatever their number).
 
     Candidate edges come from a k-d tree of points at most ``spacing`` apart along the edges:
     an edge at distance ``d`` has a point within ``d + spacing / 2``. Point-to-segment
@@ -89,11 +92,11 @@ def snap_xy(graph: WalkGraph, xy: npt.NDArray[np.float64], spacing: float = 30.0
     best = np.zeros(n, dtype=np.int64)
     unsure = np.zeros(n, dtype=bool)
 
-    def run(lo: int) -> None:  # chunks small enough to stay in cache; two threads, two cores
+    def run(lo: int) -> None:  # chunks small enough to stay in cache (numpy frees the GIL)
         part = slice(lo, lo + 50_000)
         best[part], unsure[part] = _nearest_edges(graph, tree, xy[part], 8, ptr, sample_edges, gap)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         list(pool.map(run, range(0, n, 50_000)))
     if unsure.any():  # once more with many more candidates
         redo = np.flatnonzero(unsure)

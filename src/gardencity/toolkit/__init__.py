@@ -51,6 +51,7 @@ from gardencity.toolkit.overlap import (
 )
 from gardencity.toolkit.rasters import (
     PixelMask,
+    band_rings,
     raster_class_counts,
     raster_zone_sums,
     require_raster_crs,
@@ -95,6 +96,7 @@ __all__ = [
     "area_in_zones",
     "areas_in_union",
     "band_radius",
+    "band_rings",
     "box_pairs",
     "cell_table",
     "corridor_cover_settled",

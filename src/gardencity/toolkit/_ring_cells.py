@@ -197,21 +197,32 @@ def _scan_y(p: _Pairs, clip: _Clip, bottom: B, top: B) -> F64:
     y_lv = np.where(
         clip.ty_hi == clip.t_out, np.where(p.dy > 0, p.by1, p.by0), p.ay + clip.t_out * p.dy
     )
+    # each pair's vertex y values (NaN where it has none): the ring vertex inside, the entry
+    # and the exit; a pair has at most one of each. Minima and maxima pick values without
+    # rounding, so each is taken over the pair's values first, then over the cell's pairs.
     yv = np.where(clip.vertex_in, p.ay, np.nan)
     ye = np.where(clip.entry, y_in, np.nan)
     yl = np.where(clip.leave, y_lv, np.nan)
-    min_y = np.fmin(np.fmin(p.fmin(yv), p.fmin(ye)), p.fmin(yl))
-    max_y = np.fmax(np.fmax(p.fmax(yv), p.fmax(ye)), p.fmax(yl))
-    min_y = np.where(bottom, p.by0[p.first], min_y)
-    max_y = np.where(top, p.by1[p.first], max_y)
-    centre = (min_y + max_y) / 2.0
-    c = centre[p.cell]
-    lo_y, hi_y = min_y.copy(), max_y.copy()
-    for v in (yv, ye, yl):
-        lo_y = np.fmax(lo_y, p.fmax(np.where(v <= c, v, np.nan)))
-        hi_y = np.fmin(hi_y, p.fmin(np.where(v > c, v, np.nan)))
+    low = np.fmin(np.fmin(yv, ye), yl)
+    high = np.fmax(np.fmax(yv, ye), yl)
+    min_y = np.where(bottom, p.by0[p.first], p.fmin(low))
+    max_y = np.where(top, p.by1[p.first], p.fmax(high))
+    c = ((min_y + max_y) / 2.0)[p.cell]
+    # the vertex y nearest the centre from below (at most c) and from above
+    below = np.fmax(np.fmax(_at_most(yv, c), _at_most(ye, c)), _at_most(yl, c))
+    above = np.fmin(np.fmin(_above(yv, c), _above(ye, c)), _above(yl, c))
+    lo_y = np.fmax(min_y, p.fmax(below))
+    hi_y = np.fmin(max_y, p.fmin(above))
     scan: F64 = (lo_y + hi_y) / 2.0
     return scan
+
+
+def _at_most(v: F64, c: F64) -> F64:
+    return np.where(v <= c, v, np.nan)
+
+
+def _above(v: F64, c: F64) -> F64:
+    return np.where(v > c, v, np.nan)
 
 
 def _scan_crossings(p: _Pairs, scan: F64) -> tuple[I64, I64, F64, F64]:

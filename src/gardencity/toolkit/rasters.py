@@ -18,8 +18,15 @@ from rasterio import features
 from gardencity.errors import MixedCrsError
 from gardencity.io.raster import Raster
 from gardencity.messages import Catalogue
+from gardencity.toolkit.overlap import work_threads
 
-__all__ = ["PixelMask", "raster_class_counts", "raster_zone_sums", "require_raster_crs"]
+__all__ = [
+    "PixelMask",
+    "band_rings",
+    "raster_class_counts",
+    "raster_zone_sums",
+    "require_raster_crs",
+]
 MESSAGES = Catalogue(__package__)
 
 
@@ -39,8 +46,9 @@ def require_raster_crs(raster: Raster, zones: gpd.GeoDataFrame, name: str) -> No
 class PixelMask:
     """Where a raster holds one value, packed eight pixels to a byte, for point look-ups.
 
-    Built strip by strip (``strip_rows`` rows read at a time, two strips at once on two
-    threads), so memory is two strips plus an eighth of a byte per pixel; a look-up is then
+    Built strip by strip (``strip_rows`` rows read at a time, a strip per thread of
+    :func:`~gardencity.toolkit.overlap.work_threads`), so memory is a strip per thread plus an
+    eighth of a byte per pixel; a look-up is then
     two array reads, where asking the raster for millions of scattered pixels sorts them by
     block at every call.
 
@@ -65,7 +73,8 @@ class PixelMask:
             block = raster.read(start, min(start + strip_rows, rows))
             self.bits[start : start + block.shape[0]] = np.packbits(block == value, axis=1)
 
-        with ThreadPoolExecutor(max_workers=2) as pool:  # reading and packing release the GIL
+        # reading and packing release the GIL
+        with ThreadPoolExecutor(max_workers=work_threads()) as pool:
             list(pool.map(pack, range(0, rows, strip_rows)))
         self._flat = self.bits.reshape(-1)
 
@@ -275,6 +284,12 @@ class _StripChunks:
         self, geom: shapely.Geometry, row0: int, row1: int, col0: int, col1: int
     ) -> npt.NDArray[np.int64]:
         block = self._block(row0, row1, col0, col1)
+        if self._north_up():  # GDAL walks every edge on every row: only the band's edges
+            t = self.raster.transform
+            y0, y1 = t.f + (row0 - 1) * t.e, t.f + (row1 + 1) * t.e  # a pixel to spare
+            geom = band_rings(geom, min(y0, y1), max(y0, y1), t.c + (col1 + 16) * t.a)
+        if geom is None:
+            return np.zeros(1 + len(self.values), dtype=np.int64)
         inside = features.rasterize(
             [(geom, 1)],
             out_shape=block.shape,
@@ -283,6 +298,68 @@ class _StripChunks:
             dtype=np.uint8,
         ).view(bool)
         return _class_counts(block, inside, self.raster.nodata, self.values)
+
+
+def band_rings(
+    geom: shapely.Geometry, y_lo: float, y_hi: float, x_far: float
+) -> shapely.Geometry | None:
+    """The edges of ``geom``'s rings that reach the band ``y_lo ≤ y ≤ y_hi``, as polygons that
+    GDAL fills as it fills ``geom`` on every scan line inside the band, left of ``x_far``
+    (None where no edge reaches the band).
+
+    GDAL fills each polygon scan line by scan line between the sorted crossings of its rings'
+    edges, each crossing computed from its edge's two vertices alone, so an edge that does not
+    reach the band adds nothing there. Each run of consecutive edges that reach it is kept
+    with its own vertices, closed outside the band: back to its start where both ends lie on
+    one side of the band, else by a detour through ``x = x_far``, which adds crossings only
+    there, to the right of every crossing that is filled left of it. A polygon's runs are the
+    rings of one polygon (filled together, as its rings are). GDAL fills a horizontal edge
+    by rules of its own (they depend on more than the edge), so where a horizontal edge
+    reaches the band, ``geom`` itself is given back.
+
+    >>> square = shapely.Polygon([(0, 0), (10, 0), (10, 10), (0, 10)])
+    >>> band_rings(square, 2.0, 3.0, 20.0).wkt
+    'MULTIPOLYGON (((10 0, 10 10, 20 10, 20 0, 10 0), (0 10, 0 0, 20 0, 20 10, 0 10)))'
+    """
+    polygons = []
+    for polygon in shapely.get_parts(geom):
+        runs = [_band_runs(ring, y_lo, y_hi, x_far) for ring in shapely.get_rings(polygon)]
+        if any(r is None for r in runs):
+            return geom
+        parts = [p for r in runs if r is not None for p in r]
+        if parts:
+            rings = shapely.linearrings(
+                np.vstack(parts), indices=np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+            )
+            polygons.append(shapely.polygons(rings[0], holes=rings[1:]))
+    return shapely.multipolygons(polygons) if polygons else None
+
+
+def _band_runs(
+    ring: shapely.Geometry, y_lo: float, y_hi: float, x_far: float
+) -> list[npt.NDArray[np.float64]] | None:
+    """The closed runs of :func:`band_rings` of one ring (the ring itself where every edge
+    reaches the band; None where a horizontal edge does)."""
+    xy = shapely.get_coordinates(ring)
+    y = xy[:, 1]
+    reach = (np.minimum(y[:-1], y[1:]) <= y_hi) & (np.maximum(y[:-1], y[1:]) >= y_lo)
+    if (reach & (y[:-1] == y[1:])).any():
+        return None
+    if reach.all():
+        return [xy]
+    n = len(reach)  # edge i runs from vertex i to vertex i + 1; vertex n is vertex 0
+    starts = np.flatnonzero(reach & ~np.roll(reach, 1))
+    ends = np.flatnonzero(reach & ~np.roll(reach, -1))
+    if len(starts):
+        ends = np.roll(ends, -int(np.searchsorted(ends, starts[0])))  # each start's own end
+    runs = []
+    for start, end in zip(starts, ends, strict=True):
+        run = xy[np.arange(start, start + (end - start) % n + 2) % n]
+        first, last = run[0], run[-1]
+        if (first[1] > y_hi) != (last[1] > y_hi):
+            run = np.vstack([run, [(x_far, last[1]), (x_far, first[1])]])
+        runs.append(np.vstack([run, run[:1]]))
+    return runs
 
 
 def _cuts(first: int, stop: int, size: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
