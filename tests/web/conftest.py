@@ -63,7 +63,10 @@ class LiveServer:
     units: dict[str, int]
     district_points: list[tuple[float, float]]  # (lon, lat) inside each district
     _tokens: dict[str, str] = field(default_factory=dict)
-    _client: httpx.Client = field(default_factory=httpx.Client, repr=False)
+    # a connection idle for 2 s is not reused: uvicorn closes it after 5 s
+    _client: httpx.Client = field(
+        default_factory=lambda: httpx.Client(limits=httpx.Limits(keepalive_expiry=2)), repr=False
+    )
 
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """A request as ``httpx.request`` sends it (no cookie kept from an earlier answer),
