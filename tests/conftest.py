@@ -1,5 +1,5 @@
-"""Shared fixtures: the S demo city (once per worker) and the M one (once per run), real data
-paths, small zone builders."""
+"""Shared fixtures: the S demo city (generated once per run, a copy per worker) and the M one
+(once per run), real data paths, small zone builders."""
 
 from __future__ import annotations
 
@@ -45,10 +45,16 @@ def built_once_per_run(
 
 @pytest.fixture(scope="session")
 def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The S demo city, generated once per run; each worker has a copy of its own: many tests
+    run the server and its jobs on it (caches written beside it)."""
     from gardencity.demo import generate_demo_city
 
-    # one per worker: many tests run the server and its jobs on it (caches written beside it)
-    return generate_demo_city(tmp_path_factory.mktemp("demo") / "city", "S")
+    generated = built_once_per_run(
+        tmp_path_factory, "demo-S", lambda folder: generate_demo_city(folder / "city", "S")
+    )
+    city = tmp_path_factory.mktemp("demo") / "city"
+    shutil.copytree(generated, city)
+    return city
 
 
 @pytest.fixture(scope="session")

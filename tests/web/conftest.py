@@ -63,10 +63,24 @@ class LiveServer:
     units: dict[str, int]
     district_points: list[tuple[float, float]]  # (lon, lat) inside each district
     _tokens: dict[str, str] = field(default_factory=dict)
+    # a connection idle for 2 s is not reused: uvicorn closes it after 5 s
+    _client: httpx.Client = field(
+        default_factory=lambda: httpx.Client(limits=httpx.Limits(keepalive_expiry=2)), repr=False
+    )
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """A request as ``httpx.request`` sends it (no cookie kept from an earlier answer),
+        without building a new client, and its SSL context, for each one."""
+        self._client.cookies.clear()
+        return self._client.request(method, url, **kwargs)
+
+    def close(self) -> None:
+        self._client.close()
 
     def headers(self, username: str) -> dict[str, str]:
         if username not in self._tokens:
-            response = httpx.post(
+            response = self._send(
+                "POST",
                 f"{self.url}/api/v1/auth/login",
                 data={"username": username, "password": PASSWORD},
             )
@@ -75,7 +89,7 @@ class LiveServer:
         return {"Authorization": f"Bearer {self._tokens[username]}"}
 
     def api(self, method: str, path: str, username: str, **kwargs: Any) -> Any:
-        response = httpx.request(
+        response = self._send(
             method, f"{self.url}{path}", headers=self.headers(username), timeout=60, **kwargs
         )
         assert response.status_code < 400, f"{method} {path}: {response.text}"
@@ -175,7 +189,9 @@ def live_server(
             assert server.poll() is None, (root / "server.log").read_text()
             assert time.monotonic() < deadline, "the server did not start in 60 s"
             time.sleep(0.3)
-        yield LiveServer(url, workspace, run_id, dict(seed.units), points)
+        live = LiveServer(url, workspace, run_id, dict(seed.units), points)
+        yield live
+        live.close()
     finally:
         server.terminate()
         try:

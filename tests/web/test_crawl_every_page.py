@@ -66,9 +66,10 @@ HAN_NAMES = {"中文", "示范市", "请尽快处理", "口袋公园建设", "�
 
 
 @pytest.fixture(scope="module")
-def crawl(live_server: LiveServer) -> dict[str, Any]:
+def crawl(live_server: LiveServer) -> Iterator[dict[str, Any]]:
     """What the pages show: a dispatched, commented case in the officer's street, computed
-    rankings, a target to report on, a missing ledger document and the case it filed."""
+    rankings, a target to report on, a missing ledger document and the case it filed (the
+    ledger cases are discarded afterwards: a later file's coordinator files its own)."""
     server = live_server
     lon, lat = server.district_points[0]
     body = {"category": "weeds", "lon": lon, "lat": lat, "source": "grid_patrol"}
@@ -117,7 +118,7 @@ def crawl(live_server: LiveServer) -> dict[str, Any]:
             "status": "missing",
         },
     )
-    server.api("POST", "/api/v1/ledger/missing-cases", "admin", json={})
+    ledger_cases = server.api("POST", "/api/v1/ledger/missing-cases", "admin", json={})
     units = server.api("GET", "/api/v1/units", "admin")
     users = server.api("GET", "/api/v1/users", "admin")
     # data the office entered: other cities' figures, the titles of ledger documents
@@ -130,12 +131,25 @@ def crawl(live_server: LiveServer) -> dict[str, Any]:
         | {d["title"] for d in documents if d["kind"] != "generated"}
         | HAN_NAMES
     )
-    return {
+    yield {
         "case": case,
         "usernames": [u["username"] for u in users],
         "names": sorted(names, key=len, reverse=True),
         "districts": {u["code"]: u["name"] for u in units if u["kind"] == "district"},
     }
+    _discard(server, ledger_cases)
+
+
+def _discard(server: LiveServer, cases: list[dict[str, Any]]) -> None:
+    """Discard the cases (still filed) on the server the other test files share."""
+    for filed in cases:
+        version = server.api("GET", f"/api/v1/cases/{filed['id']}", "admin")["version"]
+        server.api(
+            "POST",
+            f"/api/v1/cases/{filed['id']}/actions/discard",
+            "admin",
+            json={"version": version, "reason": "测试结束"},
+        )
 
 
 def problems(text: str, lang: str, names: list[str]) -> list[str]:
