@@ -108,6 +108,17 @@ def test_a_stored_message_is_shown_in_the_readers_language() -> None:
     assert campaign.shown('{"key": "no.such.key"}', "en") == '{"key": "no.such.key"}'
 
 
+def test_a_message_about_an_exception_is_stored_with_the_exceptions_text() -> None:
+    notifications = Catalogue("gardencity.notifications", "data/messages.yaml")
+    error = ConnectionError("[Errno 111] Connection refused")
+    stored = notifications.stored(
+        notifications.message("error.unreachable", what="X", detail=error)
+    )
+    assert notifications.shown(stored, "en") == (
+        "Cannot reach X ([Errno 111] Connection refused); it will be tried again"
+    )
+
+
 def test_the_command_line_speaks_english_with_lang_en(tmp_path: Path) -> None:
     from gardencity.cli import main
 

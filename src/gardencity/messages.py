@@ -176,7 +176,11 @@ def _to_json(value: Any) -> Any:
     if isinstance(value, Message):
         params = {k: _to_json(v) for k, v in value.params.items()}
         return {"key": value.key, "params": params} if value.key else {"pair": list(value.pair)}
-    return value
+    if isinstance(value, list | tuple):
+        return [_to_json(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)  # an exception, a path: kept as the text the message shows of it
 
 
 @cache

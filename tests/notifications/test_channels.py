@@ -253,3 +253,26 @@ def test_an_email_names_the_city_in_the_message_language(lang: str, subject: str
     )
     mail = build_email(outgoing, "cy@example.gov.cn", ["a@example.gov.cn"])
     assert mail["Subject"] == subject
+
+
+def test_a_robot_that_cannot_be_reached_is_recorded_and_shown_in_both_languages(
+    make_notify_sqlite: Factory,
+) -> None:
+    from tests.notifications._receivers import free_port
+
+    n = make_notify_sqlite()
+    nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    n.channel("wecom", {"webhook_url": f"{nobody}/wecom?key=k"}, unit_id=n.env.unit("d1s1"))
+    n.dispatched_case()
+    n.deliver()
+    admin = n.env.headers("admin")
+    rows = n.env.client.get("/api/v1/notifications/deliveries", headers=admin).json()
+    wecom = next(r for r in rows if r["channel"] == "wecom")
+    assert wecom["status"] in {"retrying", "pending", "failed"}, wecom
+    assert wecom["last_error"] == "企业微信群机器人无法连接，稍后将自动重试", wecom["last_error"]
+    english = n.env.client.get(
+        "/api/v1/notifications/deliveries", headers=admin | {"Accept-Language": "en"}
+    ).json()
+    shown = next(r for r in english if r["channel"] == "wecom")["last_error"]
+    assert shown.startswith("Cannot reach WeCom group robot ("), shown
+    assert shown.endswith("); it will be tried again"), shown
