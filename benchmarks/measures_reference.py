@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from gardencity.indicators import green_space, roads
+from gardencity.indicators import green_space, road_corridors, roads
 from gardencity.io.raster import Raster
 from gardencity.toolkit import LineAxes, TiledCover, require_raster_crs, road_geometry
 
@@ -115,7 +115,7 @@ def _green_in(
 
 
 def road_green_compliance(*args: Any, **params: Any) -> pd.Series:
-    with _previous(roads, "areas_in_union", _green_in):
+    with _previous(road_corridors, "areas_in_union", _green_in):
         return roads.road_green_compliance(*args, **params)
 
 
