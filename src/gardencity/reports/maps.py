@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -474,6 +475,17 @@ def shortfall_map(
         return png_base64(fig)
 
 
+def _wrapped(name: str, width: int = 12) -> str:
+    """``name`` broken between words into lines of about ``width`` characters.
+
+    >>> _wrapped("Economic Development Zone")
+    'Economic\\nDevelopment\\nZone'
+    >>> _wrapped("经济技术开发区")
+    '经济技术开发区'
+    """
+    return textwrap.fill(name, width, break_long_words=False, break_on_hyphens=False)
+
+
 def bar_chart(
     names: list[str],
     values: list[float | None],
@@ -490,7 +502,8 @@ def bar_chart(
         colours = [
             met if threshold is None or v is None or v >= threshold else unmet for v in values
         ]
-        ax.bar(names, shown, color=colours)
+        # long (English) names on lines of their own words, not over the next bar's name
+        ax.bar(range(len(names)), shown, color=colours, tick_label=[_wrapped(n) for n in names])
         for i, v in enumerate(values):
             if v is not None:
                 ax.text(i, v, f"{v:.1f}", ha="center", va="bottom", fontsize=8)
@@ -498,13 +511,15 @@ def bar_chart(
                 ax.text(i, 0, labels["no_value"], ha="center", va="bottom", fontsize=8)
         if threshold is not None:
             ax.axhline(threshold, color="black", ls="--", lw=1)
-            ax.text(
-                len(names) - 0.5,
+            ax.text(  # beyond the last bar, where no bar's value label can be
+                1.01,
                 threshold,
                 f"{labels['legend_threshold']} {threshold:g}",
-                ha="right",
-                va="bottom",
+                transform=ax.get_yaxis_transform(),
+                ha="left",
+                va="center",
                 fontsize=8,
+                clip_on=False,
             )
         ax.set_ylabel(unit)
         ax.set_title(title, fontsize=11)
