@@ -73,15 +73,12 @@ def test_the_programs_imports_are_not_walked_by_the_collector() -> None:
     """``python -m gardencity``: no collection while start-up imports (each would walk the
     hundreds of thousands of objects imported so far), then they are frozen."""
     script = (
-        "import gc, runpy, sys\n"
+        "import atexit, gc, runpy, sys\n"
         "passes = []\n"
         "gc.callbacks.append(lambda phase, info: passes.append(phase))\n"
+        "atexit.register(lambda: print(passes.count('start'), gc.get_freeze_count()))\n"
         "sys.argv = ['gardencity', '--version']\n"
-        "try:\n"
-        "    runpy.run_module('gardencity', run_name='__main__')\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(passes.count('start'), gc.get_freeze_count())\n"
+        "runpy.run_module('gardencity', run_name='__main__')\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
@@ -129,3 +126,34 @@ def test_a_caller_of_the_command_group_keeps_its_collector() -> None:
 def test_the_installed_command_is_the_program() -> None:
     (command,) = entry_points(group="console_scripts", name="gardencity")
     assert command.value == "gardencity.cli:run"
+
+
+@pytest.mark.parametrize(
+    ("args", "status"), [(["--version"], 0), (["assess", "/no/such/workspace"], 2)]
+)
+def test_the_program_ends_without_freeing_every_object_one_by_one(
+    args: list[str], status: int
+) -> None:
+    """What is registered to run at exit runs and every line printed is there, with the
+    command's exit status; the objects left are not then freed one by one (the
+    interpreter's tear-down, a tenth of a second after an assessment)."""
+    script = (
+        "import atexit, runpy, sys\n"
+        "class Left:\n"
+        "    def __del__(self):\n"
+        "        print('freed at tear-down', flush=True)\n"
+        "left = Left()\n"
+        "atexit.register(lambda: print('exit functions ran'))\n"
+        "sys.argv = ['gardencity', *sys.argv[1:]]\n"
+        "runpy.run_module('gardencity', run_name='__main__')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == status, done.stderr
+    assert "exit functions ran" in done.stdout
+    assert "freed at tear-down" not in done.stdout
+    if status == 0:
+        assert "gardencity, version" in done.stdout
+    else:
+        assert "/no/such/workspace" in done.stderr + done.stdout

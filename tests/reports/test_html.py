@@ -124,3 +124,57 @@ def test_the_city_and_its_districts_are_named_in_the_reports_language(
     districts = districts_of(demo_assessment.zones)
     plan = map_plan([], districts, "", lang=lang, names=districts)
     assert {name for name, *_ in plan.names} == set(shown)
+
+
+def test_the_template_is_compiled_once_a_process_while_the_figures_are_drawn(
+    demo_assessment,  # type: ignore[no-untyped-def]
+    scorecard,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Compiling the report's template is not left until the figures are given (it is
+    done while the figure worker draws them), and is done once however many reports a
+    process writes, each in its own language and with its own labels."""
+    import jinja2
+
+    from gardencity.reports import html as html_module
+    from gardencity.reports.html import load_labels
+    from gardencity.vocabulary import vocabulary
+
+    events: list[str] = []
+    compile_template = jinja2.Environment.compile
+
+    def compiling(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        events.append("compiled")
+        return compile_template(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compiling)
+    html_module.report_template.cache_clear()
+    problem = {
+        "severity": "error",
+        "layer": "parks",
+        "message": "a park without a name",
+        "message_zh": "公园缺少名称",
+        "fix": "name it",
+        "fix_zh": "补上名称",
+    }
+    card = {**scorecard, "validation": [problem]}
+    pages = {}
+    for lang in ("zh", "en"):
+        pages[lang] = write_report(
+            card,
+            demo_assessment.zones,
+            demo_assessment.diagnostics,
+            tmp_path / f"{lang}.html",
+            lang=lang,
+            drawn=lambda: (events.append("figures"), ([], []))[1],
+            layer_maps=lambda: (events.append("maps"), [])[1],
+        ).read_text(encoding="utf-8")
+    assert events == ["compiled", "maps", "figures", "maps", "figures"]
+    unit = next(r["unit"] for r in scorecard["indicators"] if r["unit"] == "m²/人")
+    assert f"({unit})" in pages["zh"]
+    assert f"({vocabulary().label('units', unit, 'en')})" in pages["en"]
+    for lang, page in pages.items():
+        labels = load_labels(lang)
+        assert html_module.problem_text(problem, labels, lang).split(" — ")[1] in page
+    assert "公园缺少名称" in pages["zh"] and "a park without a name" in pages["en"]

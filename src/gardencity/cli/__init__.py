@@ -7,7 +7,12 @@ the program (``gardencity``, ``python -m gardencity``); :data:`main` the command
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import gc
+import os
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -34,7 +39,7 @@ with _collector_paused():
     from gardencity.cli import batch, planning, standards, workspace
     from gardencity.cli.common import renew_console
 
-__all__ = ["YOUNG_COLLECTION_THRESHOLD", "main", "run"]
+__all__ = ["YOUNG_COLLECTION_THRESHOLD", "leave", "main", "run"]
 
 #: allocations between collections of the youngest generation in the program (Python: 700)
 YOUNG_COLLECTION_THRESHOLD = 7_000
@@ -111,10 +116,38 @@ def run() -> None:
     Python's default: an assessment makes millions of short-lived containers (frames,
     arrays, geometries), which reference counting frees anyway; each collection of them
     also walks the survivors. Only for a process of its own: a caller of :data:`main`
-    keeps its collector as it was."""
+    keeps its collector as it was. The program ends as :func:`leave` ends it."""
     gc.freeze()
     gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
+    code: str | int | None = 0
     try:
         main()
+    except SystemExit as ending:
+        code = ending.code
     finally:
         gc.freeze()
+    leave(code)
+
+
+def leave(code: str | int | None) -> None:
+    """The end of the program's process with the exit status ``code`` (as
+    :class:`SystemExit` takes it: None is 0, a text is printed and is 1): what is registered
+    to run at exit runs and the standard streams are flushed, as at any exit, but the
+    interpreter does not then free every module and object one by one (a tenth of a second
+    after an assessment of a middling city, once its outputs are all written and closed).
+    Where a thread other than this one still runs, the interpreter ends as usual (it waits
+    for such a thread)."""
+    if threading.active_count() > 1:
+        sys.exit(code)
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed stream, a reader gone (EPIPE)
+            stream.flush()
+    os._exit(status)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
@@ -34,6 +35,7 @@ __all__ = [
     "report_layers",
     "report_maps",
     "report_maps_of",
+    "report_template",
     "write_report",
 ]
 
@@ -266,6 +268,28 @@ def _charts(
     return charts
 
 
+@functools.cache
+def report_template() -> jinja2.Template:
+    """The report's template, compiled once a process (its filters read the report's
+    language and labels from what it is rendered with, ``lang`` and ``L``): a server or a
+    batch writing many reports compiles it once."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("gardencity.reports", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+    )
+    env.filters["fmt"] = _fmt
+    env.filters["unit"] = jinja2.pass_context(lambda context, unit: _unit_in(unit, context["lang"]))
+    env.filters["pct"] = _pct
+    env.filters["when"] = _when
+    env.filters["params_words"] = params_in_words
+    env.filters["layer_name"] = _layer_name
+    env.filters["operator"] = lambda op: vocabulary().label("operators", op, "zh")
+    env.filters["problem_text"] = jinja2.pass_context(
+        lambda context, problem, lang: problem_text(problem, context["L"], lang)
+    )
+    return env.get_template("report.html.j2")
+
+
 def _unit_in(unit: str, lang: str) -> str:
     """An indicator's unit as the report writes it: as the standard gives it in Chinese, in
     the vocabulary's words in English (m²/人 → m²/person)."""
@@ -296,6 +320,7 @@ def write_report(
     if not isinstance(scorecard, Scorecard):
         scorecard = Scorecard.model_validate(scorecard)
     labels = load_labels(lang)
+    template = report_template()  # compiled (once a process) while the figures are drawn
     maps = (
         layer_maps()
         if layer_maps is not None
@@ -304,19 +329,6 @@ def write_report(
     choropleths, charts = (
         drawn() if drawn is not None else district_figures(scorecard, districts_of(zones), lang)
     )
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("gardencity.reports", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-    )
-    env.filters["fmt"] = _fmt
-    env.filters["unit"] = lambda unit: _unit_in(unit, lang)
-    env.filters["pct"] = _pct
-    env.filters["when"] = _when
-    env.filters["params_words"] = params_in_words
-    env.filters["layer_name"] = _layer_name
-    env.filters["operator"] = lambda op: vocabulary().label("operators", op, "zh")
-    env.filters["problem_text"] = lambda p, lang_: problem_text(p, labels, lang_)
-    template = env.get_template("report.html.j2")
     html = template.render(
         sc=scorecard,
         L=labels,
