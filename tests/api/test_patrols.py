@@ -82,7 +82,7 @@ def test_teams_zones_and_key_sites(campaign: CampaignEnv) -> None:
     (zone,) = listed[0]["zones"]
     assert zone["name"] == "" and zone["display_name"] == "鼓楼区第1片区"  # never its codes
     listed_en = env.client.get("/api/v1/patrol-teams", headers=env.headers("admin") | EN).json()
-    assert listed_en[0]["zones"][0]["display_name"] == "Zone 1, 鼓楼区"
+    assert listed_en[0]["zones"][0]["display_name"] == "Zone 1, Gulou District"
 
     site = env.client.post(
         "/api/v1/key-sites",

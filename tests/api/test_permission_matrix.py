@@ -92,6 +92,13 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/units"): Rule(
         {"admin"}, lambda c: {"json": {"code": "newunit", "name": "新单位", "kind": "department"}}
     ),
+    ("PATCH", "/api/v1/units/{unit_id}"): Rule(
+        {"admin"},
+        lambda c: {
+            "url": f"/api/v1/units/{c.env.unit('d1park')}",
+            "json": {"name_en": "Gulou Central Park Office"},
+        },
+    ),
     ("GET", "/api/v1/users"): Rule({"admin", "coordinator"}, lambda c: {}),
     ("POST", "/api/v1/users"): Rule(
         {"admin"},

@@ -41,6 +41,8 @@ class Unit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # the name English pages show; none: the Chinese name romanised (auth.unit_names)
+    name_en: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     area: Mapped[BaseGeometry | None] = mapped_column(Geometry())

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from gardencity.auth.models import Unit, User
 from gardencity.auth.permissions import authorize
+from gardencity.auth.unit_names import unit_label
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Case, CaseEvent, FlagAward, SpotCheck
 from gardencity.campaign.organisation import audit
@@ -155,7 +156,9 @@ def record_spot_check(
     return check
 
 
-def exposure_board(session: Session, ctx: ServiceContext, limit: int = 20) -> list[dict[str, Any]]:
+def exposure_board(
+    session: Session, ctx: ServiceContext, limit: int = 20, lang: str = "zh"
+) -> list[dict[str, Any]]:
     """曝光台: the worst unresolved cases — most escalated, then longest overdue — with photos."""
     now = ctx.now()
     cases = session.scalars(
@@ -172,7 +175,7 @@ def exposure_board(session: Session, ctx: ServiceContext, limit: int = 20) -> li
             "title": c.title,
             "category": c.category,
             "unit_id": c.unit_id,
-            "unit_name": c.unit.name if c.unit else None,
+            "unit_name": unit_label(c.unit.name, c.unit.name_en, lang) if c.unit else None,
             "escalation_level": c.escalation_level,
             "hours_overdue": round((now - c.deadline_at).total_seconds() / 3600, 1)
             if c.deadline_at

@@ -83,9 +83,13 @@ def _routing_index(session: Session) -> RoutingIndex:
             crs=4326,
         )
         unit_rows = session.execute(
-            select(Unit.id, Unit.parent_id, Unit.kind, Unit.code, Unit.name, Unit.area)
+            select(
+                Unit.id, Unit.parent_id, Unit.kind, Unit.code, Unit.name, Unit.name_en, Unit.area
+            )
         ).all()
-        units = pd.DataFrame(unit_rows, columns=["id", "parent_id", "kind", "code", "name", "area"])
+        units = pd.DataFrame(
+            unit_rows, columns=["id", "parent_id", "kind", "code", "name", "name_en", "area"]
+        )
         leaders = pd.DataFrame(
             session.execute(select(LeaderAssignment.user_id, LeaderAssignment.unit_id)).all(),
             columns=["user_id", "unit_id"],

@@ -27,6 +27,7 @@ from gardencity.text import CleanInput
 
 __all__ = [
     "UnitIn",
+    "UnitPatch",
     "UserIn",
     "UserPatch",
     "assign_leader",
@@ -36,6 +37,7 @@ __all__ = [
     "create_user",
     "import_grids",
     "revoke_api_key",
+    "update_unit",
     "update_user",
 ]
 MESSAGES = Catalogue(__package__)
@@ -48,8 +50,20 @@ class UnitIn(CleanInput):
 
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     name: str = Field(min_length=1, max_length=200)
+    # the name English pages show; none: the Chinese name romanised
+    name_en: str | None = Field(default=None, min_length=1, max_length=200)
     kind: UnitKind
     parent_id: DbId | None = None
+
+
+class UnitPatch(CleanInput):
+    """A unit's new names; a field left out stays as it is, a null English name is removed
+    (English pages then show the Chinese name romanised)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name_en: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class UserIn(CleanInput):
@@ -114,6 +128,24 @@ def create_unit(session: Session, ctx: ServiceContext, actor: User | None, data:
     session.info.pop("unit_tree", None)
     _flush_unique(session, MESSAGES.message("errors.unit_code_taken", code=data.code))
     audit(session, ctx, actor, "unit.create", unit, data.model_dump())
+    return unit
+
+
+def update_unit(
+    session: Session, ctx: ServiceContext, actor: User, unit_id: int, patch: UnitPatch
+) -> Unit:
+    """Rename unit ``unit_id`` (its Chinese and/or English name)."""
+    authorize(actor, "unit.manage")
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFoundError(MESSAGES.message("unit_not_found", unit_id=unit_id))
+    changes = patch.model_dump(exclude_unset=True)
+    # null leaves the Chinese name as it is; it removes the English one
+    changes = {k: v for k, v in changes.items() if v is not None or k == "name_en"}
+    for key, value in changes.items():
+        setattr(unit, key, value)
+    session.flush()
+    audit(session, ctx, actor, "unit.update", unit, {k: str(v) for k, v in changes.items()})
     return unit
 
 

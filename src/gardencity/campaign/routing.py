@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gardencity.auth.unit_names import unit_message
 from gardencity.campaign.config import CampaignConfig
 from gardencity.errors import InvalidRequestError
 from gardencity.messages import Catalogue, Message
@@ -65,7 +66,7 @@ class RoutingIndex:
     grid_units: list[int | None]
     parent: dict[int, int | None]
     kind: dict[int, str]
-    name: dict[int, str]
+    name: dict[int, Message]  # each unit's name in both languages
     by_code: dict[str, int]
     root: int | None
     leader_of: dict[int, int]
@@ -76,7 +77,8 @@ class RoutingIndex:
         cls, grids: gpd.GeoDataFrame, units: pd.DataFrame, leaders: pd.DataFrame
     ) -> RoutingIndex:
         """``grids``: code, unit_id, geometry (EPSG:4326). ``units``: id, parent_id, kind,
-        code, name, area (shapely or None). ``leaders``: user_id, unit_id."""
+        code, name, name_en (optional), area (shapely or None). ``leaders``: user_id,
+        unit_id."""
         ids = [int(i) for i in units["id"]] if not units.empty else []
 
         def column(name: str) -> list[Any]:
@@ -113,7 +115,15 @@ class RoutingIndex:
             grid_units=grid_units,
             parent=parent,
             kind=kinds,
-            name=dict(zip(ids, (str(n) for n in column("name")), strict=True)),
+            name={
+                i: unit_message(str(n), en if isinstance(en, str) else None)
+                for i, n, en in zip(
+                    ids,
+                    column("name"),
+                    column("name_en") if "name_en" in units else [None] * len(ids),
+                    strict=True,
+                )
+            },
             by_code=dict(zip((str(c) for c in column("code")), ids, strict=True)),
             root=roots[0] if roots else None,
             leader_of=leader_of,
@@ -198,7 +208,7 @@ def route_with_index(
         code = rule.split(":", 1)[1]
         if code in index.by_code:
             unit_id = index.by_code[code]
-            unit = index.name.get(unit_id) or code
+            unit = index.name.get(unit_id) or Message.literal(code, code)
             why = _said("by_unit_code", category=category_name, unit=unit)
     if unit_id is None and rule == "park_or_street":
         found = index.containing("responsible", point)

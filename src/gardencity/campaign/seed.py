@@ -21,6 +21,7 @@ from gardencity.auth.roles import Role
 from gardencity.campaign import organisation as org
 from gardencity.campaign.context import ServiceContext
 from gardencity.io.crs import local_metric_crs
+from gardencity.vocabulary.places import place_name
 
 __all__ = ["SeedResult", "seed_organisation"]
 
@@ -67,12 +68,14 @@ class _Seeder:
         kind: org.UnitKind,
         parent_id: int | None,
         area: shapely.Geometry | None = None,
+        *,
+        name_en: str,
     ) -> Unit:
         unit = org.create_unit(
             self.session,
             self.ctx,
             None,
-            org.UnitIn(code=code, name=name, kind=kind, parent_id=parent_id),
+            org.UnitIn(code=code, name=name, name_en=name_en, kind=kind, parent_id=parent_id),
         )
         if area is not None:
             unit.area = self.lonlat(area)
@@ -93,15 +96,24 @@ class _Seeder:
         self.result.roles[username] = role.value
 
     def district(
-        self, d: int, name: str, area: shapely.Geometry, city_id: int, cell_m: float
+        self, d: int, name: str, name_en: str, area: shapely.Geometry, city_id: int, cell_m: float
     ) -> None:
         """A district with its coordinator and patrol, two streets of two communities each
-        (their grid cells collected), and its central park's management office."""
-        district = self.unit(f"d{d}", name, "district", city_id, area)
+        (their grid cells collected), and its central park's management office, each with
+        its English name."""
+        district = self.unit(f"d{d}", name, "district", city_id, area, name_en=name_en)
         self.person(f"coord{d}", f"{name}协调员", Role.COORDINATOR, district.id)
         self.person(f"patrol{d}", f"{name}巡查员", Role.INSPECTOR, district.id)
         for s, street_area in enumerate(_halves(area, vertical=True), start=1):
-            street = self.unit(f"d{d}s{s}", f"{name}第{s}街道", "street", district.id, street_area)
+            street_en = f"{name_en} Street {s}"
+            street = self.unit(
+                f"d{d}s{s}",
+                f"{name}第{s}街道",
+                "street",
+                district.id,
+                street_area,
+                name_en=street_en,
+            )
             self.person(f"officer{d}{s}", f"{street.name}经办人", Role.OFFICER, street.id)
             for c, community_area in enumerate(_halves(street_area, vertical=False), start=1):
                 community = self.unit(
@@ -110,6 +122,7 @@ class _Seeder:
                     "community",
                     street.id,
                     community_area,
+                    name_en=f"{street_en} Community {c}",
                 )
                 for n, cell in enumerate(_mesh(community_area, cell_m), start=1):
                     self.cells.append((f"{d:02d}{s:02d}{c:02d}{n:04d}", community.code, cell))
@@ -120,6 +133,7 @@ class _Seeder:
             "responsible",
             district.id,
             shapely.intersection(park_area, area),
+            name_en=f"{name_en} Central Park Management Office",
         )
         self.person(f"park{d}", f"{park.name}经办人", Role.OFFICER, park.id)
 
@@ -130,24 +144,39 @@ def seed_organisation(
     districts: gpd.GeoDataFrame,
     *,
     city_name: str = "示范市",
+    city_name_en: str | None = None,
     name_column: str = "name",
     cell_m: float = 500.0,
     password: str | None = None,
 ) -> SeedResult:
-    """Create the units, grid, users and an Open311 api_key for ``districts``."""
+    """Create the units, grid, users and an Open311 api_key for ``districts``.
+
+    Every unit gets an English name: the city's ``city_name_en`` (none: ``city_name``
+    romanised), each district its ``name_en`` column's (none: its name romanised), and the
+    units within a district names made from the district's."""
     metric = (
         districts.to_crs(local_metric_crs(districts)) if districts.crs.is_geographic else districts
     )
     seed = _Seeder(session, ctx, metric.crs, password)
     city_area = shapely.union_all(metric.geometry.to_numpy())
-    city = seed.unit("city", city_name, "city", None, city_area)
-    seed.unit("landscaping", "园林绿化局", "department", city.id)
+    city_en = place_name(city_name, city_name_en, "en")
+    city = seed.unit("city", city_name, "city", None, city_area, name_en=city_en)
+    seed.unit(
+        "landscaping",
+        "园林绿化局",
+        "department",
+        city.id,
+        name_en="Landscaping and Greening Bureau",
+    )
     seed.person("admin", "创园办管理员", Role.ADMIN, city.id)
     seed.person("inspector", "市督查员", Role.INSPECTOR, city.id)
     seed.person("leader", "包挂领导", Role.LEADER, city.id)
     seed.person("resident", "市民", Role.RESIDENT, None)
     for d, (_, row) in enumerate(metric.iterrows(), start=1):
-        seed.district(d, str(row[name_column]), row.geometry, city.id, cell_m)
+        name = str(row[name_column])
+        given = row.get("name_en")
+        name_en = place_name(name, given if isinstance(given, str) else None, "en")
+        seed.district(d, name, name_en, row.geometry, city.id, cell_m)
     session.flush()
     result = seed.result
     grid = gpd.GeoDataFrame(

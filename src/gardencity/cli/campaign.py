@@ -68,7 +68,13 @@ def _seed_if_empty(settings, workspace: Path | None, lang: str) -> None:  # type
             ctx = ServiceContext(
                 load_campaign_config(settings.campaign_config), FileStore(settings.files_dir)
             )
-            seed = seed_organisation(session, ctx, districts, city_name=ws.config.city.name)
+            seed = seed_organisation(
+                session,
+                ctx,
+                districts,
+                city_name=ws.config.city.name,
+                city_name_en=ws.config.city.name_en or None,
+            )
         table = Table(title=say("demo_users", lang))
         for column in ("col_user", "col_role", "col_password"):
             table.add_column(say(column, lang))

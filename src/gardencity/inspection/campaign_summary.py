@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gardencity.auth.models import LeaderAssignment, Unit
+from gardencity.auth.unit_names import unit_label
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Case, FlagAward, Target, TargetReport
 from gardencity.campaign.service import CLOCK_RUNNING
@@ -42,7 +43,9 @@ def _district_of(units: dict[int, Unit]) -> dict[int, Unit | None]:
     return found
 
 
-def _case_tables(session: Session, ctx: ServiceContext, units: dict[int, Unit]) -> dict[str, Any]:
+def _case_tables(
+    session: Session, ctx: ServiceContext, units: dict[int, Unit], labels: dict[int, str]
+) -> dict[str, Any]:
     rows = session.execute(
         select(
             Case.reference, Case.status, Case.unit_id, Case.deadline_at, Case.indicator_id
@@ -67,7 +70,7 @@ def _case_tables(session: Session, ctx: ServiceContext, units: dict[int, Unit]) 
                 per_district[district.name][i] += v
         if unit is not None and unit.kind in ("department", "responsible"):
             for i, v in enumerate([*counts, counted]):
-                per_unit[unit.name][i] += v
+                per_unit[labels[unit.id]][i] += v
         if row.indicator_id and row.status not in DONE:
             key = district.name if district is not None else ""
             by_indicator[row.indicator_id][key].append(row.reference)
@@ -93,7 +96,7 @@ def _case_tables(session: Session, ctx: ServiceContext, units: dict[int, Unit]) 
     }
 
 
-def _targets(session: Session, ctx: ServiceContext, units: dict[int, Unit]) -> list[dict[str, Any]]:
+def _targets(session: Session, ctx: ServiceContext, labels: dict[int, str]) -> list[dict[str, Any]]:
     targets = pd.DataFrame(
         session.execute(
             select(
@@ -121,7 +124,7 @@ def _targets(session: Session, ctx: ServiceContext, units: dict[int, Unit]) -> l
         out.append(
             {
                 "action": row["action_name"] or row["action_code"],
-                "district": units[int(row["unit_id"])].name if int(row["unit_id"]) in units else "",
+                "district": labels.get(int(row["unit_id"]), ""),
                 "metric": name,
                 "target": float(row["target_value"]),
                 "reported": float(row["reported"]),
@@ -131,7 +134,7 @@ def _targets(session: Session, ctx: ServiceContext, units: dict[int, Unit]) -> l
     return out
 
 
-def _flags(session: Session, units: dict[int, Unit]) -> dict[str, Any]:
+def _flags(session: Session, labels: dict[int, str]) -> dict[str, Any]:
     latest = session.scalar(select(func.max(FlagAward.period_start)))
     if latest is None:
         return {}
@@ -145,17 +148,20 @@ def _flags(session: Session, units: dict[int, Unit]) -> dict[str, Any]:
         f"{chinese_date(latest.astimezone(local))}至{chinese_date(last_moment.astimezone(local))}"
     )
     names = {
-        flag: [units[a.unit_id].name for a in awards if a.flag == flag and a.unit_id in units]
+        flag: [labels[a.unit_id] for a in awards if a.flag == flag and a.unit_id in labels]
         for flag in ("red", "black")
     }
     return {"period": period, **names}
 
 
-def campaign_summary(session: Session, ctx: ServiceContext) -> dict[str, Any]:
+def campaign_summary(session: Session, ctx: ServiceContext, lang: str = "zh") -> dict[str, Any]:
     """``total``, ``closed``, ``closure_rate`` (% of cases not discarded), ``overdue``,
     ``by_status`` (label → count, in workflow order), ``by_source``, ``by_district`` and
     ``by_unit`` (filed, closed, overdue, closure rate), ``by_indicator`` (open cases per
-    indicator and district name, "" for the city), ``organisation``, ``targets``, ``flags``."""
+    indicator and district name, "" for the city), ``organisation``, ``targets``, ``flags``.
+    The names of responsible units (``by_unit``, ``targets``, ``flags``) are in ``lang``;
+    ``by_district`` and ``by_indicator`` keep the Chinese names the assessment's districts
+    are matched by."""
     counts = dict(session.execute(select(Case.status, func.count()).group_by(Case.status)).all())
     sources = dict(session.execute(select(Case.source, func.count()).group_by(Case.source)).all())
     overdue = session.scalar(
@@ -168,6 +174,7 @@ def campaign_summary(session: Session, ctx: ServiceContext) -> dict[str, Any]:
     counted = total - int(counts.get(CaseStatus.DISCARDED, 0))
     labels = ctx.config.status_labels
     units = {u.id: u for u in session.scalars(select(Unit)).all()}
+    names = {i: unit_label(u.name, u.name_en, lang) for i, u in units.items()}
     kinds = pd.Series([u.kind for u in units.values()], dtype=object).value_counts()
     leaders = session.scalar(select(func.count(func.distinct(LeaderAssignment.user_id))))
     return {
@@ -182,7 +189,7 @@ def campaign_summary(session: Session, ctx: ServiceContext) -> dict[str, Any]:
         "by_source": {
             vocabulary().label("case_sources", k, "zh"): int(v) for k, v in sources.items()
         },
-        **_case_tables(session, ctx, units),
+        **_case_tables(session, ctx, units, names),
         "organisation": {
             "districts": int(kinds.get("district", 0)),
             "streets": int(kinds.get("street", 0)),
@@ -191,6 +198,6 @@ def campaign_summary(session: Session, ctx: ServiceContext) -> dict[str, Any]:
             "responsible": int(kinds.get("responsible", 0)),
             "leaders": int(leaders or 0),
         },
-        "targets": _targets(session, ctx, units),
-        "flags": _flags(session, units),
+        "targets": _targets(session, ctx, names),
+        "flags": _flags(session, names),
     }

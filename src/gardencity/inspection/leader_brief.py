@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from gardencity.assessment.scorecard import IndicatorCard, Scorecard, Status
 from gardencity.auth.models import LeaderAssignment, Unit, User
+from gardencity.auth.unit_names import unit_label
 from gardencity.campaign.context import ServiceContext
 from gardencity.errors import StandardError
 from gardencity.inspection.campaign_summary import campaign_summary
@@ -372,8 +373,9 @@ def compose_brief(
     )
 
 
-def responsibilities(session: Session) -> dict[str, Responsibility]:
-    """Each district unit's name → the unit and the leaders assigned (包挂) to it."""
+def responsibilities(session: Session, lang: str = "zh") -> dict[str, Responsibility]:
+    """Each district unit's (Chinese) name → the unit, named in ``lang``, and the leaders
+    assigned (包挂) to it."""
     districts = session.scalars(select(Unit).where(Unit.kind == "district")).all()
     assigned = session.execute(
         select(LeaderAssignment.unit_id, User.display_name)
@@ -383,7 +385,10 @@ def responsibilities(session: Session) -> dict[str, Responsibility]:
     leaders: dict[int, list[str]] = {}
     for unit_id, name in assigned:
         leaders.setdefault(unit_id, []).append(name)
-    return {u.name: Responsibility(u.name, tuple(leaders.get(u.id, []))) for u in districts}
+    return {
+        u.name: Responsibility(unit_label(u.name, u.name_en, lang), tuple(leaders.get(u.id, [])))
+        for u in districts
+    }
 
 
 def leader_brief(
@@ -401,6 +406,6 @@ def leader_brief(
         lang=lang,
         run_id=run_id,
         tz=tz,
-        responsible=responsibilities(session),
-        summary=campaign_summary(session, ctx),
+        responsible=responsibilities(session, lang),
+        summary=campaign_summary(session, ctx, lang),
     )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from gardencity.auth.models import Unit, User
 from gardencity.auth.permissions import authorize
+from gardencity.auth.unit_names import unit_labels
 from gardencity.campaign import service
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Case
@@ -185,13 +186,14 @@ def _frame(session: Session) -> pd.DataFrame:
 
 
 def completeness(
-    session: Session, ctx: ServiceContext, actor: User, standard_id: str
+    session: Session, ctx: ServiceContext, actor: User, standard_id: str, lang: str = "zh"
 ) -> dict[str, Any]:
-    """Completeness per item (catalogue order) and per unit, and overall."""
+    """Completeness per item (catalogue order) and per unit (its name in ``lang``), and
+    overall."""
     authorize(actor, "ledger.view")
     items = _items(standard_id)
     docs = _frame(session)
-    names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    names = unit_labels(session, lang)
     by_item = item_completeness(items, docs, ctx.now())
     complete = sum(1 for r in by_item if r["complete"])
     return {

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gardencity.auth.models import Unit
+from gardencity.auth.unit_names import unit_label
 from gardencity.errors import DataError
 from gardencity.inspection.models import SurveyResponse
 from gardencity.inspection.survey import Survey, allocate_sample, survey_results
@@ -22,12 +23,15 @@ MESSAGES = Catalogue(__package__)
 __all__ = ["allocation", "allowed_strata", "results", "submit_response"]
 
 
-def allowed_strata(session: Session, survey: Survey) -> dict[str, str]:
-    """Stratum code → name: the survey's own strata, else the districts of the organisation."""
+def allowed_strata(session: Session, survey: Survey, lang: str = "zh") -> dict[str, str]:
+    """Stratum code → name: the survey's own strata, else the districts of the organisation
+    (their names in ``lang``)."""
     if survey.strata:
         return {code: code for code in survey.strata}
-    rows = session.execute(select(Unit.code, Unit.name).where(Unit.kind == "district")).all()
-    return {str(code): str(name) for code, name in rows}
+    rows = session.execute(
+        select(Unit.code, Unit.name, Unit.name_en).where(Unit.kind == "district")
+    ).all()
+    return {str(code): unit_label(name, name_en, lang) for code, name, name_en in rows}
 
 
 def submit_response(
@@ -49,7 +53,9 @@ def submit_response(
     return row
 
 
-def results(session: Session, survey: Survey, *, confidence: float = 0.95) -> dict[str, Any]:
+def results(
+    session: Session, survey: Survey, *, confidence: float = 0.95, lang: str = "zh"
+) -> dict[str, Any]:
     """Stratified results of every response stored for ``survey``."""
     rows = session.execute(
         select(SurveyResponse.stratum, SurveyResponse.answers).where(
@@ -59,7 +65,7 @@ def results(session: Session, survey: Survey, *, confidence: float = 0.95) -> di
     frame = pd.DataFrame([{"stratum": r.stratum, **(r.answers or {})} for r in rows])
     if frame.empty:
         frame = pd.DataFrame({"stratum": pd.Series(dtype=str)})
-    strata = allowed_strata(session, survey)
+    strata = allowed_strata(session, survey, lang)
     out = survey_results(survey, frame, confidence=confidence)
     out["strata"] = strata
     out["responses_by_stratum"] = frame.groupby("stratum").size().astype(int).to_dict()

@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gardencity.auth.models import Unit
+from gardencity.auth.unit_names import unit_labels
 from gardencity.campaign.ranking import period_bounds
 from gardencity.maintenance.checklists import Checklists, SiteType
 from gardencity.maintenance.models import InspectionItem, MaintainedSite, MaintenanceInspection
@@ -91,7 +91,7 @@ def site_table(
     if visible is not None:
         query = query.where(MaintainedSite.unit_id.in_(sorted(visible)))
     sites = session.scalars(query).all()
-    names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    names = unit_labels(session, lang)
     latest = latest_site_scores(inspection_frame(session, site_ids={s.id for s in sites}))
     by_site = {int(r["site_id"]): r for r in latest.to_dict("records")}
     rows = []

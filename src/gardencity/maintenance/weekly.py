@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gardencity.auth.models import Unit
+from gardencity.auth.unit_names import unit_labels
 from gardencity.campaign.models import Case
 from gardencity.errors import InvalidRequestError
 from gardencity.maintenance.checklists import Checklists
@@ -60,7 +61,7 @@ def weekly_summary(
         raise InvalidRequestError(MESSAGES.message("problem.unit_unknown", unit=district_id))
     start, end = week_bounds(day, tz)
     frame = inspection_frame(session, start, end, district_id=district_id)
-    names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    names = unit_labels(session, lang)
     site_count = len(
         session.scalars(
             select(MaintainedSite.id).where(MaintainedSite.district_id == district_id)
@@ -79,8 +80,8 @@ def weekly_summary(
     grades = Counter(r["grade"] for r in sites)
     failed = Counter(f for r in sites for f in r["failed_names"])
     return {
-        "district": district.name,
-        "title": MESSAGES.message("weekly.title", district=district.name).render(lang),
+        "district": names[district.id],
+        "title": MESSAGES.message("weekly.title", district=names[district.id]).render(lang),
         "period": period_text(start.date(), end.date(), lang),
         "start": start,
         "end": end,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from gardencity.auth.models import Unit, User
 from gardencity.auth.permissions import authorize
+from gardencity.auth.unit_names import unit_labels
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Case
 from gardencity.campaign.organisation import audit
@@ -203,16 +204,16 @@ def _out(channel: NotificationChannel, names: dict[str, dict[int, str]], lang: s
     )
 
 
-def _names(session: Session) -> dict[str, dict[int, str]]:
+def _names(session: Session, lang: str) -> dict[str, dict[int, str]]:
     return {
-        "unit": dict(session.execute(select(Unit.id, Unit.name)).all()),
+        "unit": unit_labels(session, lang),
         "user": dict(session.execute(select(User.id, User.display_name)).all()),
     }
 
 
 def list_channels(session: Session, actor: User, lang: str) -> list[ChannelOut]:
     authorize(actor, "notification.manage")
-    names = _names(session)
+    names = _names(session, lang)
     rows = session.scalars(select(NotificationChannel).order_by(NotificationChannel.id)).all()
     return [_out(c, names, lang) for c in rows]
 
@@ -244,7 +245,7 @@ def create_channel(
     session.add(channel)
     session.flush()
     audit(session, ctx, actor, "notification.channel.create", channel, {"kind": data.kind})
-    return _out(channel, _names(session), lang)
+    return _out(channel, _names(session, lang), lang)
 
 
 def update_channel(
@@ -283,7 +284,7 @@ def update_channel(
         channel,
         {"fields": sorted(data.model_fields_set)},
     )
-    return _out(channel, _names(session), lang)
+    return _out(channel, _names(session, lang), lang)
 
 
 def delete_channel(session: Session, ctx: ServiceContext, actor: User, channel_id: int) -> None:
@@ -363,7 +364,7 @@ def deliveries(
     elif status != "all":
         query = query.where(Notification.status == status)
     rows = session.execute(query.order_by(Notification.id.desc()).limit(limit)).all()
-    names = _names(session)
+    names = _names(session, lang)
     out = []
     for row, channel_name, reference, address in rows:
         if row.subscription_id is not None:

@@ -102,13 +102,15 @@ def leader_digests(notifier: Notifier, session: Session, now: datetime) -> int:
         return 0
     tree = UnitTree.from_session(session)
     names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    names_en = dict(session.execute(select(Unit.id, Unit.name_en)).all())
     local = now.astimezone(notifier.config.zone)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     count = 0
     for leader, units in sorted(points.items()):
         scope = sorted(set().union(*(tree.subtree(u) for u in units)))
-        digest = _digest(session, notifier, scope, now, midnight, names)
+        digest = _digest(session, notifier, scope, now, midnight, names, names_en)
         digest["units"] = [names.get(u, str(u)) for u in sorted(units)]
+        digest["units_en"] = [names_en.get(u) for u in sorted(units)]
         reach = Reach(users={leader: None})
         found = targets(session, "digest", [(send, "leader", reach) for send in sends])
         rows = [(t, {"event": "digest", "digest": digest}) for t in found]
@@ -123,6 +125,7 @@ def _digest(
     now: datetime,
     midnight: datetime,
     names: dict[int, str],
+    names_en: dict[int, str | None],
 ) -> dict[str, Any]:
     in_scope = Case.unit_id.in_(scope)
     open_states = sorted(OPEN_STATES)
@@ -169,6 +172,7 @@ def _digest(
                 "category_en": lookup.category_label(campaign, c.category, "en"),
                 "place": place_of(c),
                 "unit_name": names.get(c.unit_id) if c.unit_id else None,
+                "unit_name_en": names_en.get(c.unit_id) if c.unit_id else None,
                 "hours_overdue": _hours(now - c.deadline_at) if c.deadline_at else None,
                 "photos": photos.get(c.id, []),
             }
@@ -191,6 +195,7 @@ def flag_notifications(notifier: Notifier, session: Session, awards: Sequence[Fl
             {
                 "unit_id": award.unit_id,
                 "name": names.get(award.unit_id, str(award.unit_id)),
+                "name_en": directory.unit_name_en.get(award.unit_id),
                 "score": award.score,
                 "rank": award.rank,
                 "flag": award.flag,

@@ -48,6 +48,7 @@ class Directory:
     leaders: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # unit -> users
     points: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # leader -> units
     unit_name: dict[int, str] = field(default_factory=dict)
+    unit_name_en: dict[int, str | None] = field(default_factory=dict)  # none: romanised
     unit_kind: dict[int, str] = field(default_factory=dict)
     channels: list[ChannelRow] = field(default_factory=list)
     api_keys: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
@@ -79,8 +80,11 @@ class Directory:
             if uid in directory.role:
                 directory.leaders[unit].add(uid)
                 directory.points[uid].add(unit)
-        for uid, name, kind in session.execute(select(Unit.id, Unit.name, Unit.kind)):
+        for uid, name, name_en, kind in session.execute(
+            select(Unit.id, Unit.name, Unit.name_en, Unit.kind)
+        ):
             directory.unit_name[uid], directory.unit_kind[uid] = str(name), str(kind)
+            directory.unit_name_en[uid] = name_en
         for channel in session.scalars(
             select(NotificationChannel)
             .where(NotificationChannel.is_active.is_(True))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from gardencity.auth.models import LeaderAssignment, Unit, User
 from gardencity.auth.permissions import UnitTree, authorize
+from gardencity.auth.unit_names import unit_label
 from gardencity.campaign import lookup
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.models import Case
@@ -176,14 +177,14 @@ def _cases(
 ) -> dict[str, Any]:
     total = session.scalar(select(func.count(Case.id)).where(where)) or 0
     rows = session.execute(
-        select(Case, Unit.name)
+        select(Case, Unit.name, Unit.name_en)
         .outerjoin(Unit, Unit.id == Case.unit_id)
         .where(where)
         .order_by(Case.deadline_at.is_(None), Case.deadline_at, Case.id)
         .limit(limit)
     ).all()
     items = []
-    for case, unit_name in rows:
+    for case, unit_name, unit_name_en in rows:
         running = case.status in CLOCK_RUNNING and case.deadline_at is not None
         left = (
             (case.deadline_at - now).total_seconds() / 3600
@@ -197,7 +198,7 @@ def _cases(
                 category_label=lookup.category_label(ctx.config, case.category, lang),
                 status=case.status,
                 status_label=lookup.status_label(ctx.config, case.status, lang),
-                unit_name=unit_name,
+                unit_name=unit_label(unit_name, unit_name_en, lang) if unit_name else None,
                 deadline_at=case.deadline_at,
                 overdue=left is not None and left < 0,
                 hours_left=round(left, 1) if left is not None else None,

@@ -66,7 +66,9 @@ def case_payload(
     session: Session, campaign: CampaignConfig, case: Case, event: str
 ) -> dict[str, Any]:
     """A snapshot of what staff messages say about ``case`` — nothing personal in it."""
-    unit_name = Directory.of(session).unit_name.get(case.unit_id) if case.unit_id else None
+    directory = Directory.of(session)
+    unit_name = directory.unit_name.get(case.unit_id) if case.unit_id else None
+    unit_name_en = directory.unit_name_en.get(case.unit_id) if case.unit_id else None
     return {
         "event": event,
         "case": {
@@ -79,6 +81,7 @@ def case_payload(
             "place": place_of(case),
             "unit_id": case.unit_id,
             "unit_name": unit_name,
+            "unit_name_en": unit_name_en,
             "deadline_at": case.deadline_at.isoformat() if case.deadline_at else None,
             "created_at": case.created_at.isoformat(),
             "source": case.source,
@@ -109,7 +112,9 @@ class Notifier:
                 escalated_to = data.get("to_unit_id")
                 detail = {"level": data.get("level"), "hours_overdue": data.get("hours_overdue")}
                 if escalated_to is not None:
-                    detail["escalated_to"] = Directory.of(session).unit_name.get(escalated_to)
+                    directory = Directory.of(session)
+                    detail["escalated_to"] = directory.unit_name.get(escalated_to)
+                    detail["escalated_to_en"] = directory.unit_name_en.get(escalated_to)
             reason = case_event.reason if name in {"sent_back", "reopened", "commented"} else None
             self.notify_case(
                 session,

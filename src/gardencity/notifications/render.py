@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from gardencity.auth.unit_names import unit_label
 from gardencity.notifications.config import NotificationConfig
 from gardencity.notifications.events import text
 from gardencity.vocabulary.dates import chinese_date, english_date, local_date, local_time
@@ -39,6 +40,7 @@ __all__ = [
     "plain_text",
     "render",
     "safe",
+    "unit_text",
 ]
 
 _MD_SAFE = str.maketrans(
@@ -69,6 +71,15 @@ SEVERITY = {
 def safe(value: object) -> str:
     """``value`` with the characters that markdown would act on made harmless."""
     return str(value).translate(_MD_SAFE)
+
+
+def unit_text(data: dict[str, Any], key: str, lang: str, missing: str = "—") -> str:
+    """The unit name ``data[key]`` in ``lang`` (its English name ``data[key + "_en"]``, else
+    the Chinese name romanised); ``missing`` when there is none."""
+    name = data.get(key)
+    if not name:
+        return missing
+    return unit_label(str(name), data.get(f"{key}_en"), lang)
 
 
 def place_text(place: dict[str, Any] | None, lang: str) -> str:
@@ -144,7 +155,7 @@ def _case_message(payload: dict[str, Any], lang: str, config: NotificationConfig
         (text("field.reference", lang), str(case.get("reference", ""))),
         (text("field.category", lang), str(case.get(f"category_{lang}", case.get("category")))),
         (text("field.place", lang), place_text(case.get("place"), lang)),
-        (text("field.unit", lang), str(case.get("unit_name") or "—")),
+        (text("field.unit", lang), unit_text(case, "unit_name", lang)),
         (
             text("field.deadline", lang),
             local_time(case.get("deadline_at"), lang, zone) or text("field.no_deadline", lang),
@@ -161,7 +172,7 @@ def _case_message(payload: dict[str, Any], lang: str, config: NotificationConfig
         level = text("field.level_n", lang).format(level=extra["level"])
         fields.append((text("field.level", lang), level))
     if extra.get("escalated_to"):
-        fields.append((text("field.escalated_to", lang), str(extra["escalated_to"])))
+        fields.append((text("field.escalated_to", lang), unit_text(extra, "escalated_to", lang)))
     if payload.get("reason"):
         fields.append((text("field.reason", lang), str(payload["reason"])))
     path = f"cases/{case['id']}" if case.get("id") else None
@@ -210,12 +221,16 @@ def _digest(payload: dict[str, Any], lang: str, config: NotificationConfig) -> M
     summary = text("digest.summary", lang).format(
         open=digest["open"], overdue=digest["overdue"], new=digest["new"]
     )
-    points = "、".join(digest.get("units", [])) if lang == "zh" else ", ".join(digest["units"])
+    english = digest.get("units_en") or [None] * len(digest.get("units", []))
+    shown = [
+        unit_label(n, en, lang) for n, en in zip(digest.get("units", []), english, strict=True)
+    ]
+    points = "、".join(shown) if lang == "zh" else ", ".join(shown)
     lines = []
     photos = []
     for item in digest.get("worst", []):
         late = f"{item['hours_overdue']:g} {text('field.hours', lang)}"
-        unit = item.get("unit_name") or "—"
+        unit = unit_text(item, "unit_name", lang)
         category = item.get(f"category_{lang}", "")
         lines.append(
             f"{item['reference']} {category} · {unit} · {text('field.overdue_by', lang)} {late}"
@@ -288,13 +303,15 @@ def _flags(payload: dict[str, Any], lang: str, config: NotificationConfig) -> Me
     for row in flags["units"]:
         if row.get("rank") is None:
             lines.append(
-                text("flags.unranked", lang).format(unit=row["name"], min_cases=flags["min_cases"])
+                text("flags.unranked", lang).format(
+                    unit=unit_text(row, "name", lang), min_cases=flags["min_cases"]
+                )
             )
             continue
         flag = text(f"flags.{row['flag']}", lang) if row.get("flag") else ""
         lines.append(
             text("flags.line", lang).format(
-                unit=row["name"],
+                unit=unit_text(row, "name", lang),
                 score=f"{row['score']:.1f}",
                 rank=row["rank"],
                 total=flags["ranked"],

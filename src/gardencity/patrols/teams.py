@@ -19,6 +19,7 @@ from gardencity.auth.permissions import (
     scope_units,
 )
 from gardencity.auth.roles import Role
+from gardencity.auth.unit_names import unit_label, unit_labels, unit_message
 from gardencity.campaign.context import ServiceContext
 from gardencity.campaign.organisation import audit
 from gardencity.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
@@ -87,7 +88,9 @@ def _own_unit(
         if unit is None:
             raise InvalidRequestError(MESSAGES.message("unit_not_found", unit_id=unit_id))
         if units is not None and unit_id not in units:
-            raise PermissionDeniedError(MESSAGES.message("unit_outside", unit=unit.name))
+            raise PermissionDeniedError(
+                MESSAGES.message("unit_outside", unit=unit_message(unit.name, unit.name_en))
+            )
     return unit_id
 
 
@@ -208,7 +211,8 @@ def zone_names(session: Session, lang: str) -> dict[int, str]:
     district's zones (see the messages zone_name.*) — never its cells' codes. A zone's
     district is its team's, else that of its first cell."""
     tree = UnitTree.from_session(session)
-    units = {u.id: (u.kind, u.name) for u in session.execute(select(Unit.id, Unit.kind, Unit.name))}
+    kinds = dict(session.execute(select(Unit.id, Unit.kind)).all())
+    labels = unit_labels(session, lang)
     zones = session.execute(
         select(PatrolZone.id, PatrolZone.name, PatrolTeam.unit_id)
         .join(PatrolTeam, PatrolTeam.id == PatrolZone.team_id)
@@ -225,8 +229,8 @@ def zone_names(session: Session, lang: str) -> dict[int, str]:
 
     def district(unit_id: int | None) -> str | None:
         for u in tree.ancestors(unit_id) if unit_id is not None else []:
-            if units.get(u, ("", ""))[0] == "district":
-                return str(units[u][1])
+            if kinds.get(u) == "district":
+                return labels[u]
         return None
 
     counts: dict[str | None, int] = {}
@@ -250,16 +254,19 @@ def _names(session: Session, model: Any, ids: set[int]) -> dict[int, str]:
     return dict(session.execute(select(model.id, column).where(model.id.in_(ids))).all())
 
 
-def team_out(session: Session, team: PatrolTeam, names: dict[int, str] | None = None) -> TeamOut:
-    """A team for the API; ``names``: :func:`zone_names` (in the Chinese default)."""
-    names = zone_names(session, "zh") if names is None else names
+def team_out(
+    session: Session, team: PatrolTeam, names: dict[int, str] | None = None, lang: str = "zh"
+) -> TeamOut:
+    """A team for the API, its unit's and zones' names in ``lang``; ``names``:
+    :func:`zone_names` in ``lang``."""
+    names = zone_names(session, lang) if names is None else names
     people = _names(session, User, {team.leader_id, *(m.user_id for m in team.members)})
     unit = session.get(Unit, team.unit_id) if team.unit_id else None
     return TeamOut(
         id=team.id,
         name=team.name,
         unit_id=team.unit_id,
-        unit_name=unit.name if unit else None,
+        unit_name=unit_label(unit.name, unit.name_en, lang) if unit else None,
         leader_id=team.leader_id,
         leader_name=people.get(team.leader_id, ""),
         members=[{"id": m.user_id, "name": people.get(m.user_id, "")} for m in team.members],

@@ -14,6 +14,7 @@ from gardencity.api.lang import request_lang
 from gardencity.api.patrol_inputs import patrol_summary_rows
 from gardencity.auth.models import Unit
 from gardencity.auth.permissions import PERMISSIONS, UnitTree
+from gardencity.auth.unit_names import unit_label
 from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
 from gardencity.errors import InvalidRequestError
@@ -51,14 +52,21 @@ def _districts(request: Request, user: PageUser) -> list[dict[str, Any]]:
     db: Database = request.app.state.db
     with db.session() as session:
         rows = session.execute(
-            select(Unit.id, Unit.name).where(Unit.kind == "district").order_by(Unit.id)
+            select(Unit.id, Unit.name, Unit.name_en)
+            .where(Unit.kind == "district")
+            .order_by(Unit.id)
         ).all()
         if user.role in ("admin", "leader") or user.unit_id is None:
             visible = None
         else:
             tree = UnitTree.from_session(session)
             visible = tree.subtree(user.unit_id) | _ancestors(tree, user.unit_id)
-    return [{"id": r.id, "name": r.name} for r in rows if visible is None or r.id in visible]
+    lang = request_lang(request)
+    return [
+        {"id": r.id, "name": unit_label(r.name, r.name_en, lang)}
+        for r in rows
+        if visible is None or r.id in visible
+    ]
 
 
 def _ancestors(tree: UnitTree, unit_id: int) -> set[int]:

@@ -8,24 +8,26 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from gardencity.api.deps import Ctx, CurrentUser, DbSession
+from gardencity.api.deps import Ctx, CurrentUser, DbSession, Lang
 from gardencity.api.errors import ERROR_RESPONSES
-from gardencity.auth.models import Unit
 from gardencity.auth.permissions import UnitTree, authorize
+from gardencity.auth.unit_names import unit_labels
 from gardencity.campaign.models import Case
 from gardencity.campaign.service import CLOCK_RUNNING, case_scope
 from gardencity.campaign.states import OPEN_STATES
+from gardencity.messages import Catalogue
 
+MESSAGES = Catalogue(__package__)
 router = APIRouter(prefix="/api/v1", tags=["dashboard"], responses=ERROR_RESPONSES)
 
 COUNTS = ("total", "open", "overdue", "closed", "closed_on_time", "discarded")
 
 
 @router.get("/stats/cases", operation_id="case_statistics")
-def case_statistics(session: DbSession, ctx: Ctx, user: CurrentUser) -> dict[str, Any]:
+def case_statistics(session: DbSession, ctx: Ctx, user: CurrentUser, lang: Lang) -> dict[str, Any]:
     """Counts of the cases you may see: total, open, overdue (clock running past the
     deadline), closed, closed on time (by the deadline) and discarded — for the city, per
-    responsible unit and per category."""
+    responsible unit (its name in the reader's language) and per category."""
     authorize(user, "case.view")
     tree = UnitTree.from_session(session)
     rows = session.execute(
@@ -53,12 +55,13 @@ def case_statistics(session: DbSession, ctx: Ctx, user: CurrentUser) -> dict[str
             city[key] += 1
             by_unit[unit_id][key] += 1
             by_category[category][key] += 1
-    names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    names = unit_labels(session, lang)
+    unassigned = MESSAGES.text("unassigned", lang)
     categories = ctx.config.categories
     return {
         "city": city,
         "by_unit": [
-            {"unit_id": u, "unit_name": names.get(u, "未分派") if u else "未分派"} | counts
+            {"unit_id": u, "unit_name": names.get(u, unassigned) if u else unassigned} | counts
             for u, counts in sorted(by_unit.items(), key=lambda kv: -kv[1]["total"])
         ],
         "by_category": [

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId, client_address
+from gardencity.api.deps import Ctx, CurrentUser, DbSession, Lang, PathId, client_address
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.auth.permissions import authorize
 from gardencity.inspection import ledger_export, ledger_store, survey_store
@@ -70,7 +70,7 @@ class SurveyReceipt(BaseModel):
 
 
 @router.get("/public/survey", operation_id="get_survey", tags=["public"])
-def get_survey(request: Request, session: DbSession) -> SurveyOut:
+def get_survey(request: Request, session: DbSession, lang: Lang) -> SurveyOut:
     """The questionnaire for the public form (no log-in)."""
     _public_limit(request, "read")
     survey = _survey(request)
@@ -81,7 +81,7 @@ def get_survey(request: Request, session: DbSession) -> SurveyOut:
         intro_zh=survey.intro_zh,
         intro_en=survey.intro_en,
         questions=[QuestionOut.model_validate(q.model_dump()) for q in survey.questions],
-        strata=survey_store.allowed_strata(session, survey),
+        strata=survey_store.allowed_strata(session, survey, lang),
     )
 
 
@@ -108,12 +108,13 @@ def survey_results(
     request: Request,
     session: DbSession,
     user: CurrentUser,
+    lang: Lang,
     confidence: Annotated[float, Query(ge=0.5, le=0.999)] = 0.95,
 ) -> dict[str, Any]:
     """Stratified results per question with confidence intervals, and the verdict on the
     satisfaction requirement (pass / fail / undecided)."""
     authorize(user, "survey.view")
-    return survey_store.results(session, _survey(request), confidence=confidence)
+    return survey_store.results(session, _survey(request), confidence=confidence, lang=lang)
 
 
 @router.get("/survey/allocation", operation_id="survey_allocation")
@@ -192,10 +193,11 @@ def update_ledger_document(
 
 @router.get("/ledger/completeness", operation_id="ledger_completeness")
 def ledger_completeness(
-    request: Request, session: DbSession, ctx: Ctx, user: CurrentUser
+    request: Request, session: DbSession, ctx: Ctx, user: CurrentUser, lang: Lang
 ) -> dict[str, Any]:
-    """Completeness per item (in catalogue order) and per responsible unit."""
-    return ledger_store.completeness(session, ctx, user, chosen_standard(request))
+    """Completeness per item (in catalogue order) and per responsible unit (its name in the
+    reader's language)."""
+    return ledger_store.completeness(session, ctx, user, chosen_standard(request), lang)
 
 
 @router.post("/ledger/missing-cases", operation_id="file_ledger_cases", status_code=201)

@@ -12,14 +12,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import select
 
 from gardencity.api.deps import Ctx, CurrentUser, DbSession, Lang, PathId
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.api.patrol_inputs import patrol_summary_rows
-from gardencity.auth.models import Unit, User
+from gardencity.auth.models import User
 from gardencity.auth.permissions import UnitTree, authorize
 from gardencity.auth.roles import Role
+from gardencity.auth.unit_names import unit_labels
 from gardencity.campaign import idempotency
 from gardencity.campaign.schemas import DbId, GeoJSONGeometry
 from gardencity.errors import InvalidRequestError
@@ -228,6 +228,7 @@ def score_history(
     session: DbSession,
     ctx: Ctx,
     user: CurrentUser,
+    lang: Lang,
     by: Literal["unit", "district"] = "district",
     period: Literal["week", "month"] = "month",
     periods: Annotated[int, Query(ge=1, le=36)] = 6,
@@ -239,7 +240,7 @@ def score_history(
     settings: Settings = request.app.state.settings
     rows = scores.score_history(session, f"{by}_id", period, periods, ctx.now(), settings.timezone)
     visible = visible_units(session, user)
-    names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    names = unit_labels(session, lang)
     return [
         r | {"unit_name": names.get(r["unit_id"], "")}
         for r in rows

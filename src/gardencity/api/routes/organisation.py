@@ -13,10 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from shapely.geometry import mapping
 from sqlalchemy import select
 
-from gardencity.api.deps import Ctx, CurrentUser, DbSession, PathId
+from gardencity.api.deps import Ctx, CurrentUser, DbSession, Lang, PathId
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.auth.models import ApiKey, AuditEntry, Grid, LeaderAssignment, Unit, User
 from gardencity.auth.permissions import authorize
+from gardencity.auth.unit_names import unit_label
 from gardencity.campaign import organisation as org
 from gardencity.campaign.schemas import DbId
 from gardencity.errors import InvalidRequestError
@@ -28,12 +29,24 @@ MESSAGES = Catalogue(__package__)
 
 
 class UnitOut(BaseModel):
+    """A unit: its Chinese ``name``, its English ``name_en`` (none: not given) and
+    ``label``, the name a reader of the request's language sees."""
+
     model_config = ConfigDict(from_attributes=True)
     id: int
     code: str
     name: str
+    name_en: str | None
+    label: str = ""
     kind: str
     parent_id: int | None
+
+    @classmethod
+    def of(cls, unit: Unit, lang: str) -> UnitOut:
+        """``unit`` as a reader of ``lang`` sees it."""
+        out = cls.model_validate(unit)
+        out.label = unit_label(unit.name, unit.name_en, lang)
+        return out
 
 
 class UserOut(BaseModel):
@@ -84,19 +97,38 @@ class AuditOut(BaseModel):
 
 
 @router.get("/units", operation_id="list_units")
-def list_units(session: DbSession, user: CurrentUser) -> list[UnitOut]:
-    """The organisation tree, flat (parent_id links)."""
+def list_units(session: DbSession, user: CurrentUser, lang: Lang) -> list[UnitOut]:
+    """The organisation tree, flat (parent_id links), each unit's ``label`` in the reader's
+    language."""
     authorize(user, "unit.view")
     rows = session.scalars(select(Unit).order_by(Unit.id)).all()
-    return [UnitOut.model_validate(u) for u in rows]
+    return [UnitOut.of(u, lang) for u in rows]
 
 
 @router.post("/units", operation_id="create_unit", status_code=201)
-def create_unit(session: DbSession, ctx: Ctx, user: CurrentUser, body: org.UnitIn) -> UnitOut:
+def create_unit(
+    session: DbSession, ctx: Ctx, user: CurrentUser, body: org.UnitIn, lang: Lang
+) -> UnitOut:
+    """A new unit, with its Chinese name and, optionally, its English name."""
     authorize(user, "unit.manage")
     unit = org.create_unit(session, ctx, user, body)
     session.commit()
-    return UnitOut.model_validate(unit)
+    return UnitOut.of(unit, lang)
+
+
+@router.patch("/units/{unit_id}", operation_id="update_unit")
+def update_unit(
+    session: DbSession,
+    ctx: Ctx,
+    user: CurrentUser,
+    unit_id: PathId,
+    body: org.UnitPatch,
+    lang: Lang,
+) -> UnitOut:
+    """Rename a unit: its Chinese name, or its English name (null removes it)."""
+    unit = org.update_unit(session, ctx, user, unit_id, body)
+    session.commit()
+    return UnitOut.of(unit, lang)
 
 
 @router.get("/users", operation_id="list_users")

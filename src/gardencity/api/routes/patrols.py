@@ -63,7 +63,7 @@ def list_patrol_teams(session: DbSession, user: CurrentUser, lang: Lang) -> list
     """Patrol teams with their leaders, members and zones (of the user's district, for a
     district's staff)."""
     names = teams.zone_names(session, lang)
-    return [teams.team_out(session, t, names) for t in teams.list_teams(session, user)]
+    return [teams.team_out(session, t, names, lang) for t in teams.list_teams(session, user)]
 
 
 @router.post("/patrol-teams", operation_id="create_patrol_team", status_code=201)
@@ -72,7 +72,7 @@ def create_patrol_team(
 ) -> TeamOut:
     team = teams.create_team(session, ctx, user, body)
     session.commit()
-    return teams.team_out(session, team, teams.zone_names(session, lang))
+    return teams.team_out(session, team, teams.zone_names(session, lang), lang)
 
 
 @router.post("/patrol-teams/{team_id}/zones", operation_id="add_patrol_zone", status_code=201)

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from gardencity.api.deps import Ctx, CurrentUser, DbSession, Lang, PathId, QueryId, QueryTime
 from gardencity.api.errors import ERROR_RESPONSES
-from gardencity.auth.models import Unit
 from gardencity.auth.permissions import authorize
+from gardencity.auth.unit_names import unit_labels
 from gardencity.campaign import flags, service, targets
 from gardencity.campaign.models import FlagAward
 from gardencity.campaign.ranking import CITY_TIME_ZONE
@@ -48,7 +48,7 @@ class SpotCheckIn(CleanInput):
 
 
 def _flags_out(session: DbSession, rows: list[FlagAward], lang: str) -> list[FlagOut]:
-    names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    names = unit_labels(session, lang)
     out = []
     for row in rows:
         item = FlagOut.model_validate(row)
@@ -116,11 +116,13 @@ def exposure_board(
     session: DbSession,
     ctx: Ctx,
     user: CurrentUser,
+    lang: Lang,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[dict[str, Any]]:
-    """曝光台: the worst unresolved cases with their photos."""
+    """曝光台: the worst unresolved cases with their photos (units named in the reader's
+    language)."""
     authorize(user, "ranking.view")
-    return flags.exposure_board(session, ctx, limit)
+    return flags.exposure_board(session, ctx, limit, lang)
 
 
 @router.get("/targets", operation_id="list_targets")

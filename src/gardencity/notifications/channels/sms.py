@@ -31,7 +31,7 @@ from gardencity.notifications.channels.base import (
     failure,
 )
 from gardencity.notifications.config import SmsProvider
-from gardencity.notifications.render import local_time, place_text
+from gardencity.notifications.render import local_time, place_text, unit_text
 
 __all__ = ["SmsChannel", "fill_template", "sms_variables"]
 
@@ -57,7 +57,7 @@ def sms_variables(outgoing: Outgoing) -> dict[str, str]:
         "reference": str(case.get("reference", "")),
         "category": str(case.get(f"category_{lang}", case.get("category", ""))),
         "place": place_text(case.get("place"), lang)[:30],
-        "unit": str(case.get("unit_name") or "")[:30],
+        "unit": unit_text(case, "unit_name", lang, "")[:30],
         "deadline": local_time(case.get("deadline_at"), lang, outgoing.config.zone),
         "status": outgoing.message.title[:30],
         "date": local_time(case.get("created_at"), lang, outgoing.config.zone).split(" ")[0],

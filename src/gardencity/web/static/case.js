@@ -13,7 +13,8 @@
     document.dispatchEvent(new CustomEvent("gc:case", { detail: c })); // case-place.js draws its place
     document.getElementById("case-title").innerHTML = `${esc(t("case"))} ${esc(c.reference)} ${statusBadge(c.status, c.status_label)}` +
       (c.overdue ? ` <span class="badge overdue">${esc(word("marks", "overdue"))}</span>` : "");
-    const unitName = (units.find((u) => u.id === c.unit_id) || {}).name || "—";
+    const unit = units.find((u) => u.id === c.unit_id);
+    const unitName = unit ? unit.label || unit.name : "—";
     const props = [["title", caseTitle(c)], ["description", c.description], ["category", c.category_label || c.category], ["priority", word("priorities", c.priority)],
       ["source", word("case_sources", c.source)], ["unit", unitName], ["grid", c.grid_code], ["address", c.address],
       ["location", `${c.lon.toFixed(6)}, ${c.lat.toFixed(6)}`], ["deadline", fmtTime(c.deadline_at)], ["created", fmtTime(c.created_at)]];
@@ -80,7 +81,7 @@
   (async () => {
     try { units = await api("/api/v1/units"); } catch (err) { units = []; }
     const select = document.getElementById("action-unit");
-    select.innerHTML = units.filter((u) => !["city"].includes(u.kind)).map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join("");
+    select.innerHTML = units.filter((u) => !["city"].includes(u.kind)).map((u) => `<option value="${u.id}">${esc(u.label || u.name)}</option>`).join("");
     try { render(await api(`/api/v1/cases/${id}`)); }
     catch (err) { document.getElementById("case-title").textContent = `${t("not_found")}: ${err.message}`; }
   })();

@@ -12,7 +12,7 @@
     categorySelect.insertAdjacentHTML("beforeend", `<option value="${esc(c.code)}">${esc(c.name)}</option>`);
   }
   let unitNames = {};
-  api("/api/v1/units").then((units) => { unitNames = Object.fromEntries(units.map((u) => [u.id, u.name])); load(); }).catch(() => load());
+  api("/api/v1/units").then((units) => { unitNames = Object.fromEntries(units.map((u) => [u.id, u.label || u.name])); load(); }).catch(() => load());
   const params = new URLSearchParams(location.search);
   for (const [k, v] of params) { const el = form.elements[k]; if (el) { if (el.type === "checkbox") el.checked = v === "true"; else el.value = v; } }
 

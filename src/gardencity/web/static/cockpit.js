@@ -22,16 +22,60 @@
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
   const labels = { width: 150, overflow: "break", lineHeight: 14 }; // long names wrap, never cut
 
+  // A bar chart's names wrap to the label column (English between words, Chinese between
+  // characters), measured in the font the chart draws them in; each bar's row is as tall as
+  // its longest name, so that no two names overlap, whatever the language or screen.
+  const FONT = { size: 12, family: "sans-serif", line: 14 };
+  const measure = document.createElement("canvas").getContext("2d");
+  const widthOf = (text) => { measure.font = `${FONT.size}px ${FONT.family}`; return measure.measureText(text).width; };
+  const CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef";
+  const TOKEN = new RegExp(`[${CJK}][，、。；：）》」]?|[^\\s${CJK}]+\\s*|\\s+`, "gu");
+  function breakWord(word, width) { // a word wider than the column: broken between letters
+    const parts = [];
+    let part = "";
+    for (const ch of word) {
+      if (part && widthOf(part + ch) > width) { parts.push(part); part = ""; }
+      part += ch;
+    }
+    return part ? [...parts, part] : parts;
+  }
+  function wrapName(name, width) {
+    const lines = [];
+    let line = "";
+    for (const token of String(name).match(TOKEN) || []) {
+      if (line && widthOf((line + token).trimEnd()) > width) { lines.push(line.trimEnd()); line = token.trimStart(); } else line += token;
+    }
+    if (line.trim()) lines.push(line.trimEnd());
+    return lines.flatMap((l) => (widthOf(l) > width ? breakWord(l, width) : [l]));
+  }
+  // the names wrapped for chart ``el`` and the height of a row: the label column is at most
+  // 150 px and at most 40 % of the chart (a phone keeps room for the bars)
+  function barNames(el, names, minRow) {
+    const width = Math.max(60, Math.min(150, Math.floor(el.clientWidth * 0.4)));
+    const wrapped = names.map((n) => wrapName(n, width));
+    const lines = Math.max(1, ...wrapped.map((w) => w.length));
+    return {
+      data: wrapped.map((w) => w.join("\n")),
+      row: Math.max(minRow, lines * FONT.line + 12),
+      axisLabel: { width, overflow: "none", lineHeight: FONT.line, fontSize: FONT.size, fontFamily: FONT.family },
+    };
+  }
+  // a value axis keeps its figures apart on a narrow chart
+  const valueLabels = (extra) => ({ hideOverlap: true, ...extra });
+  const splits = (el) => (el.clientWidth < 480 ? 3 : 5);
+
   // indicators as % of their threshold (100 % = the line to reach)
   const items = (PAGE.indicators || []).filter((i) => typeof i.value === "number" && typeof i.threshold === "number" && i.threshold !== 0);
   if (!items.length) explain("chart-indicators", "chart_no_indicators");
-  const bars = items.length ? chart("chart-indicators", 40 + 38 * items.length) : null;
+  const barsEl = document.getElementById("chart-indicators");
+  const names = items.length && barsEl ? barNames(barsEl, items.map((i) => i.name), 38) : null;
+  const bars = names ? chart("chart-indicators", 40 + names.row * items.length) : null;
   if (bars) {
     bars.setOption({
       grid: { left: 10, right: 40, top: 10, bottom: 24, containLabel: true },
       tooltip: { formatter: (p) => `${esc(items[p.dataIndex].name)}<br>${fmtNumber(items[p.dataIndex].value)} / ${fmtNumber(items[p.dataIndex].threshold)}` },
-      xAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
-      yAxis: { type: "category", inverse: true, data: items.map((i) => i.name), axisLabel: labels },
+      xAxis: { type: "value", splitNumber: splits(barsEl), axisLabel: valueLabels({ formatter: "{value}%" }) },
+      yAxis: { type: "category", inverse: true, data: names.data, axisLabel: names.axisLabel },
       series: [{ type: "bar", barMinHeight: 3, data: items.map((i) => ({ value: Math.round((i.value / i.threshold) * 1000) / 10,
         itemStyle: { color: window.gc.colour(`status-${i.status}-mark`) || window.gc.colour("status-not_assessed-mark") } })),
         markLine: { symbol: "none", label: { show: false }, data: [{ xAxis: 100 }], lineStyle: { color: window.gc.colour("ink"), type: "dashed" } } }],
@@ -71,10 +115,14 @@
       itemStyle: { color: window.gc.colour({ open: "case-filed-fill", overdue: "status-fail-mark", closed_on_time: "case-closed-fill" }[k]) } }));
     const casesChart = (id, rows, names) => {
       if (!rows.some((r) => r.open || r.overdue || r.closed_on_time)) { explain(id, "chart_no_cases"); return; }
-      const c = chart(id, 60 + 34 * rows.length);
-      c && c.setOption({ legend: {}, tooltip: { trigger: "axis" }, grid: { left: 10, right: 20, top: 30, bottom: 10, containLabel: true },
-        yAxis: { type: "category", inverse: true, data: names, axisLabel: labels },
-        xAxis: { type: "value", minInterval: 1 }, series: series(rows).map((x) => ({ ...x, barMinHeight: 0, stack: "cases" })) });
+      const el = document.getElementById(id);
+      if (!el) return;
+      const wrapped = barNames(el, names, 34);
+      const c = chart(id, 60 + wrapped.row * rows.length);
+      c && c.setOption({ legend: { top: 0 }, tooltip: { trigger: "axis" }, grid: { left: 10, right: 20, top: 34, bottom: 10, containLabel: true },
+        yAxis: { type: "category", inverse: true, data: wrapped.data, axisLabel: wrapped.axisLabel },
+        xAxis: { type: "value", minInterval: 1, splitNumber: splits(el), axisLabel: valueLabels() },
+        series: series(rows).map((x) => ({ ...x, barMinHeight: 0, stack: "cases" })) });
     };
     const units = stats.by_unit.slice(0, 12);
     casesChart("chart-units", units, units.map((u) => u.unit_name));

@@ -72,9 +72,9 @@
   }
   async function loadUnits() {
     const list = await api("/api/v1/units").catch(() => []);
-    units = Object.fromEntries(list.map((u) => [u.id, u.name]));
+    units = Object.fromEntries(list.map((u) => [u.id, u.label || u.name]));
     const owner = form && form.elements.owner_unit_id;
-    if (owner) for (const u of list) owner.add(new Option(u.name, u.id));
+    if (owner) for (const u of list) owner.add(new Option(u.label || u.name, u.id));
   }
 
   if (form) form.addEventListener("submit", async (event) => {

@@ -182,8 +182,8 @@
 
   async function loadOwners() {
     const [units, users] = await Promise.all([api("/api/v1/units"), api("/api/v1/users")]);
-    unitNames = Object.fromEntries(units.map((u) => [u.id, u.name]));
-    document.getElementById("c-unit").innerHTML = units.map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join("");
+    unitNames = Object.fromEntries(units.map((u) => [u.id, u.label || u.name]));
+    document.getElementById("c-unit").innerHTML = units.map((u) => `<option value="${u.id}">${esc(u.label || u.name)}</option>`).join("");
     document.getElementById("c-user").innerHTML = users.filter((u) => u.is_active).map((u) =>
       `<option value="${u.id}">${esc(u.display_name)}${esc(u.unit_id && unitNames[u.unit_id] ? paren(unitNames[u.unit_id]) : "")}</option>`).join("");
   }

@@ -37,7 +37,7 @@
     const options = staff.map((u) => `<option value="${u.id}">${esc(u.display_name)}</option>`).join("");
     for (const id of ["tm-leader", "tm-members", "ks-watcher"]) document.getElementById(id).innerHTML = options;
     document.getElementById("tm-unit").insertAdjacentHTML("beforeend",
-      units.filter((u) => within(u.id)).map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join(""));
+      units.filter((u) => within(u.id)).map((u) => `<option value="${u.id}">${esc(u.label || u.name)}</option>`).join(""));
     // this week, Monday to Sunday, by default
     const now = new Date(), monday = new Date(now);
     monday.setDate(now.getDate() - ((now.getDay() + 6) % 7));

@@ -39,10 +39,10 @@
   let names = {};
   async function load() {
     const [data, units] = await Promise.all([api("/api/v1/targets"), api("/api/v1/units")]);
-    names = Object.fromEntries(units.map((u) => [u.id, u.name]));
+    names = Object.fromEntries(units.map((u) => [u.id, u.label || u.name]));
     const select = document.getElementById("tg-unit");
     if (select && !select.options.length) {
-      select.innerHTML = units.filter((u) => u.kind !== "city").map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join("");
+      select.innerHTML = units.filter((u) => u.kind !== "city").map((u) => `<option value="${u.id}">${esc(u.label || u.name)}</option>`).join("");
     }
     render(data, names);
   }
