@@ -57,7 +57,8 @@ def _spoil_at_borders(geoms: np.ndarray, seed: int) -> np.ndarray:
 
 @pytest.fixture
 def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(validate_overlaps, "COVERAGE_PIECE_MIN", 150)  # 8 bands of 200
+    monkeypatch.setattr(validate_overlaps, "COVERAGE_PIECE_MIN", 150)
+    monkeypatch.setattr(validate_overlaps, "COVERAGE_PIECES_MAX", 8)  # 8 bands of 200
 
 
 @pytest.mark.usefixtures("small_pieces")
@@ -111,6 +112,7 @@ def test_the_demo_parcels_are_flagged_as_by_the_whole_check(
     moved = rng.choice(len(geoms), 30, replace=False)
     geoms[moved] = shapely.transform(geoms[moved], lambda xy: xy + np.array([2.0, 1.0]))
     monkeypatch.setattr(validate_overlaps, "COVERAGE_PIECE_MIN", len(geoms) // 8)
+    monkeypatch.setattr(validate_overlaps, "COVERAGE_PIECES_MAX", 8)
     assert len(_coverage_pieces(geoms)) == 8
     expected = _whole(geoms)
     assert expected.sum() >= 30

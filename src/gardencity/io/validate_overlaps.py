@@ -17,8 +17,8 @@ OVERLAP_TOLERANCE_M2 = 1.0
 
 #: parcels at least in each piece of a coverage check split across cores
 COVERAGE_PIECE_MIN = 20_000
-#: pieces at most of a coverage check (each a few per cent more work, for its margin)
-COVERAGE_PIECES_MAX = 8
+#: pieces at most of a coverage check (each border adds the parcels along it: 3 % on L)
+COVERAGE_PIECES_MAX = 4
 
 
 def _off_coverage(geoms: np.ndarray, threads: int = 2) -> np.ndarray | None:
