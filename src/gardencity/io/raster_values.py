@@ -34,17 +34,28 @@ def _file_key(raster: Raster) -> tuple[str, int, int] | None:
     return str(raster.path.resolve()), stat.st_size, stat.st_mtime_ns
 
 
+#: pixels counted at once: the comparisons' masks and a bincount's eight bytes a pixel stay
+#: small, whatever the strip a pass reads
+_CHUNK_PIXELS = 1 << 18
+
+
 def count_values(strip: np.ndarray, counts: np.ndarray) -> None:
-    """Add the pixels of each value in ``strip`` to ``counts``: the values already seen are
-    counted one comparison each (a class raster holds a handful), the strip is bincounted
-    (eight bytes a pixel) only where it holds a value not seen before."""
+    """Add the pixels of each value in ``strip`` (rows of a raster) to ``counts``, a few rows
+    at a time: the values already seen are counted one comparison each (a class raster holds
+    a handful), the rows are bincounted only where they hold a value not seen before."""
+    step = max(1, _CHUNK_PIXELS // max(1, strip.shape[-1]))
+    for row in range(0, strip.shape[0], step):
+        _count_chunk(strip[row : row + step], counts)
+
+
+def _count_chunk(chunk: np.ndarray, counts: np.ndarray) -> None:
     seen = np.flatnonzero(counts)
     if 0 < len(seen) <= 8:
-        found = [np.count_nonzero(strip == value) for value in seen]
-        if sum(found) == strip.size:
+        found = [np.count_nonzero(chunk == value) for value in seen]
+        if sum(found) == chunk.size:
             counts[seen] += found
             return
-    counts += np.bincount(strip.ravel(), minlength=len(counts))
+    counts += np.bincount(chunk.ravel(), minlength=len(counts))
 
 
 def _values(raster: Raster, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
