@@ -1,9 +1,11 @@
 """Pixel look-ups of the road measures and class counts per zone (toolkit/rasters.py)."""
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pytest
 import rasterio
 import shapely
 from affine import Affine
@@ -167,3 +169,62 @@ def test_a_zone_cut_to_a_bands_edges_fills_the_same_pixels_in_the_band() -> None
             assert np.array_equal(_filled(band, t, rows, cols), expected)
             compared += int(expected.any())
     assert compared > 50  # most windows hold some of their zone
+
+
+def test_class_counts_count_the_files_values_once_for_validation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The class counts per zone read every row of the canopy's file once, whole-width, and
+    count its values on the way: validation's count of the values (another reading of the
+    same file, as in the process that computes both) then reads nothing, and gives the counts
+    of the whole raster. The class counts are those of the raster held in memory. A file
+    changed since is read again."""
+    from gardencity.io import raster as raster_module
+    from gardencity.io import validate_setup
+
+    rng = np.random.default_rng(5)
+    array = rng.integers(0, 4, (300, 437), dtype=np.uint8)
+    array[:7] = 255
+    array[150, 9] = 7  # a value of no class
+    transform = Affine(2.0, 0, 480_000.0, 0, -2.0, 3_790_000.0)
+    path = tmp_path / "canopy.tif"
+    profile = {"driver": "GTiff", "height": 300, "width": 437, "count": 1, "dtype": "uint8",
+               "crs": CRS.from_epsg(4548), "transform": transform, "nodata": 255,
+               "tiled": True, "blockxsize": 64, "blockysize": 64}  # fmt: skip
+    with rasterio.open(path, "w", **profile) as out:
+        out.write(array, 1)
+    zones = gpd.GeoDataFrame(  # the window of the zones: not the whole raster
+        index=["city", "east"],
+        geometry=[shapely.box(480_100.3, 3_789_500.2, 480_700.9, 3_789_850.1),
+                  shapely.box(480_500.0, 3_789_600.0, 480_800.0, 3_789_800.0)],
+        crs=4548,
+    )  # fmt: skip
+    reads: list[tuple[int, int, int, int | None]] = []
+    read = raster_module.RasterFile.read
+
+    def counted_read(self: Any, row0: int, row1: int, col0: int = 0, col1: Any = None) -> Any:
+        reads.append((row0, row1, col0, col1))
+        return read(self, row0, row1, col0, col1)
+
+    monkeypatch.setattr(raster_module.RasterFile, "read", counted_read)
+    in_file = raster_class_counts(read_raster(path, in_memory=False), zones, [1, 2, 3])
+    in_memory = raster_class_counts(Raster(array, transform, CRS.from_epsg(4548), 255), zones,
+                                    [1, 2, 3])  # fmt: skip
+    assert in_file.equals(in_memory)
+    rows = sorted((r0, r1) for r0, r1, c0, c1 in reads)
+    assert all(c0 == 0 and c1 in (None, 437) for _, _, c0, c1 in reads)  # whole-width
+    assert [r0 for r0, _ in rows] == [0, *[r1 for _, r1 in rows[:-1]]] and rows[-1][1] == 300
+
+    reads.clear()
+    values, counts = validate_setup._value_counts(read_raster(path, in_memory=False))
+    assert reads == []  # taken from the class counts' pass
+    expected, expected_counts = np.unique(array[array != 255], return_counts=True)
+    assert values.tolist() == expected.tolist() == [0, 1, 2, 3, 7]
+    assert counts.tolist() == expected_counts.tolist()
+
+    array[150, 10] = 7  # the file rewritten: its values are counted again
+    with rasterio.open(path, "w", **profile) as out:
+        out.write(array, 1)
+    values, counts = validate_setup._value_counts(read_raster(path, in_memory=False))
+    assert reads != []
+    assert counts[values.tolist().index(7)] == 2

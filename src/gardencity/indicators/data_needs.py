@@ -114,10 +114,10 @@ def _city_zone(zones: gpd.GeoDataFrame) -> Any:
 def _anchor_xy(layer: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     """A point on each feature (the middle of a line, else a point inside), as x and y."""
     geoms = layer.geometry.to_numpy()
-    points = shapely.point_on_surface(geoms)
     lines = shapely.get_dimensions(geoms) == 1
-    if lines.any():
-        points[lines] = shapely.line_interpolate_point(geoms[lines], 0.5, normalized=True)
+    points = np.empty(len(geoms), dtype=object)  # each point made once: roads are lines
+    points[lines] = shapely.line_interpolate_point(geoms[lines], 0.5, normalized=True)
+    points[~lines] = shapely.point_on_surface(geoms[~lines])
     return shapely.get_x(points), shapely.get_y(points)
 
 

@@ -51,15 +51,30 @@ def _outside_share(layer: gpd.GeoDataFrame, area: shapely.Geometry, dx: float, d
     """Share of the layer (area, length or count) whose representative point, moved by
     (dx, dy), lies outside ``area``."""
     geoms = layer.geometry.to_numpy()
-    points = shapely.point_on_surface(geoms)
-    x, y = shapely.get_x(points) + dx, shapely.get_y(points) + dy
     dim = shapely.get_dimensions(geoms)
     weight = np.where(dim == 2, shapely.area(geoms), np.where(dim == 1, shapely.length(geoms), 1))
     total = float(weight.sum())
     if not total > 0:
         return 0.0
     shapely.prepare(area)
-    return float(weight[~shapely.contains_xy(area, x, y)].sum() / total)
+    return float(weight[_outside(geoms, area, dx, dy)].sum() / total)
+
+
+def _outside(geoms: np.ndarray, area: shapely.Geometry, dx: float, dy: float) -> np.ndarray:
+    """Which of ``geoms`` have their representative point, moved by (dx, dy), outside the
+    prepared ``area``. Unmoved, a feature properly inside the area has its point inside
+    (the point lies on the feature): only the others' points are made, a few along the
+    boundary rather than one Python object per feature."""
+    outside = np.zeros(len(geoms), dtype=bool)
+    unsure = (
+        np.flatnonzero(~shapely.contains_properly(area, geoms))
+        if dx == 0.0 and dy == 0.0
+        else np.arange(len(geoms))
+    )
+    points = shapely.point_on_surface(geoms[unsure])
+    x, y = shapely.get_x(points) + dx, shapely.get_y(points) + dy
+    outside[unsure] = ~shapely.contains_xy(area, x, y)
+    return outside
 
 
 def gcj02_problems(

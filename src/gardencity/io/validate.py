@@ -6,7 +6,6 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor, wait
 
 import geopandas as gpd
-import numpy as np
 import shapely
 from pyproj import CRS
 
@@ -15,6 +14,7 @@ from gardencity.io.classes import unknown_green_classes, unknown_land_use_codes
 from gardencity.io.data_gaps import data_gap
 from gardencity.io.hints import crs_zone_problems, gcj02_problems
 from gardencity.io.layers import LAYERS
+from gardencity.io.validate_overlaps import land_use_off_coverage, overlap_problems
 from gardencity.io.validate_setup import (
     allowed_value_problems,
     management_problems,
@@ -31,9 +31,6 @@ __all__ = [
     "start_validation",
     "validate_workspace",
 ]
-
-OVERLAP_TOLERANCE_M2 = 1.0
-
 
 _EMPTY_GAPS = {
     "land_use": "land_use_empty",
@@ -82,7 +79,7 @@ def start_validation(ws: Workspace, executor: Executor | None = None) -> Pending
     layers = _load_layers(ws, problems)
     problems.extend(ws.repairs)
     pool = ThreadPoolExecutor(max_workers=1)
-    off_coverage = pool.submit(_land_use_off_coverage, layers)
+    off_coverage = pool.submit(land_use_off_coverage, layers)
     hints = pool.submit(_hint_problems, ws, layers, crs)
     pool.shutdown(wait=False)  # its thread ends when both are done
     try:
@@ -101,7 +98,7 @@ def start_validation(ws: Workspace, executor: Executor | None = None) -> Pending
     def every_problem() -> list[Problem]:
         return [
             *problems,
-            *_overlap_problems(layers, off_coverage.result()),
+            *overlap_problems(layers, off_coverage.result()),
             *outside,
             *rasters,
             *raster_content(),
@@ -345,80 +342,6 @@ def _district_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
             )
         )
     return problems
-
-
-def _off_coverage(geoms: np.ndarray) -> np.ndarray | None:
-    """Which polygons have edges that do not match their neighbours' (GEOS coverage
-    validation, much faster than testing every touching pair); None if it cannot tell."""
-    valid = shapely.is_valid(geoms) & ~shapely.is_empty(geoms)
-    if not valid.all():
-        return None
-    try:
-        edges = shapely.coverage_invalid_edges(geoms)
-    except shapely.errors.GEOSException:
-        return None
-    return np.asarray(~shapely.is_empty(edges), dtype=bool)
-
-
-def _land_use_off_coverage(layers: dict[str, gpd.GeoDataFrame]) -> np.ndarray | None:
-    """:func:`_off_coverage` of the land-use parcels (None without them). It only reads the
-    geometries, so it may run beside work that prepares them."""
-    if "land_use" not in layers:
-        return None
-    return _off_coverage(layers["land_use"].geometry.to_numpy())
-
-
-def _overlap_problems(
-    layers: dict[str, gpd.GeoDataFrame], suspects: np.ndarray | None
-) -> list[Problem]:
-    """Overlapping land-use parcels, from :func:`_land_use_off_coverage`'s ``suspects``."""
-    if "land_use" not in layers:
-        return []
-    geoms = layers["land_use"].geometry.to_numpy()
-    if suspects is not None and not suspects.any():
-        return []  # parcels that form a valid coverage do not overlap
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
-    if suspects is not None:
-        near = suspects[left] | suspects[right]
-        left, right = left[near], right[near]
-    pairs = left < right
-    left, right = left[pairs], right[pairs]
-    if left.size == 0:
-        return []
-    touching_only = shapely.touches(geoms[left], geoms[right])
-    left, right = left[~touching_only], right[~touching_only]
-    if left.size == 0:
-        return []
-    areas = shapely.area(shapely.intersection(geoms[left], geoms[right]))
-    big = areas > OVERLAP_TOLERANCE_M2
-    if not big.any():
-        return []
-    ids = layers["land_use"].get("parcel_id")
-    labels = (
-        ids.astype(str).to_numpy()
-        if ids is not None and ids.notna().all()
-        else np.arange(len(geoms)).astype(str)
-    )
-    details = tuple(
-        f"{labels[a]}×{labels[b]} ({s:.0f} m²)"
-        for a, b, s in zip(left[big], right[big], areas[big], strict=True)
-    )
-    return [
-        Problem(
-            "land_use",
-            f"{int(big.sum())} pair(s) of land-use parcels overlap, {areas[big].sum():,.0f} m² in "
-            f"total (residential land would be counted twice)",
-            "Cut the overlaps so parcels tile without overlap (QGIS: Vector ▸ Geoprocessing ▸ "
-            "Union, then dissolve duplicates; or the Topology Checker).",
-            count=int(big.sum()),
-            details=details,
-            message_zh=f"{int(big.sum())} 对用地地块相互重叠，共 {areas[big].sum():,.0f} 平方米"
-            "（居住用地会被重复计算）",
-            fix_zh="切除重叠部分，使地块互不重叠（QGIS：矢量 ▸ 地理处理 ▸ 联合，再融合重复部分；"
-            "或用拓扑检查器）。",
-        )
-    ]
 
 
 def _outside_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:

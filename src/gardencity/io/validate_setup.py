@@ -14,6 +14,7 @@ from gardencity.errors import GardenCityError, Problem
 from gardencity.io.data_gaps import data_gap
 from gardencity.io.layers import LAYERS
 from gardencity.io.raster import Raster
+from gardencity.io.raster_values import count_values, counted_values
 from gardencity.io.workspace import Workspace
 from gardencity.standards import list_standards, load_standard
 from gardencity.standards.schema import Standard
@@ -179,32 +180,23 @@ _COUNT_STRIP_PIXELS = 1 << 22
 
 def _value_counts(raster: Raster) -> tuple[np.ndarray, np.ndarray]:
     """Distinct valid pixel values and their counts (a bincount for 8/16-bit classes, strip by
-    strip: a whole-raster bincount would hold eight bytes per pixel)."""
+    strip: a whole-raster bincount would hold eight bytes per pixel). A file whose values the
+    canopy's class counts already counted in this process is not read again."""
     dtype = raster.dtype
     if np.issubdtype(dtype, np.unsignedinteger) and dtype.itemsize <= 2:
+        counted = counted_values(raster)
+        if counted is not None:
+            return counted
         counts = np.zeros(1 << (8 * dtype.itemsize), dtype=np.int64)
         rows = raster.strip_rows(_COUNT_STRIP_PIXELS)  # whole blocks: each decompressed once
         for _, strip in raster.strips(rows):
-            _count_strip(strip, counts)
+            count_values(strip, counts)
         if raster.nodata is not None and 0 <= raster.nodata < len(counts):
             counts[int(raster.nodata)] = 0
         values = np.flatnonzero(counts)
         return values, counts[values]
     values, counts = np.unique(_valid_pixels(raster), return_counts=True)
     return values, counts
-
-
-def _count_strip(strip: np.ndarray, counts: np.ndarray) -> None:
-    """Add the pixels of each value in ``strip`` to ``counts``: the values already seen are
-    counted one comparison each (a class raster holds a handful), the strip is bincounted
-    (eight bytes a pixel) only where it holds a value not seen before."""
-    seen = np.flatnonzero(counts)
-    if 0 < len(seen) <= 8:
-        found = [np.count_nonzero(strip == value) for value in seen]
-        if sum(found) == strip.size:
-            counts[seen] += found
-            return
-    counts += np.bincount(strip.ravel(), minlength=len(counts))
 
 
 def _canopy_problems(

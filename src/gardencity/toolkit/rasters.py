@@ -17,6 +17,7 @@ from rasterio import features
 
 from gardencity.errors import MixedCrsError
 from gardencity.io.raster import Raster
+from gardencity.io.raster_values import ValueTally, value_tally
 from gardencity.messages import Catalogue
 from gardencity.toolkit.overlap import work_threads
 
@@ -185,7 +186,14 @@ def raster_class_counts(
     rows = raster.strip_rows(strip_rows * raster.shape[1])
     first = top // raster.block_rows * raster.block_rows
     # one pass over the raster in strips; every zone counted over its own columns in each
-    for start, strip in _read_ahead(raster.strips(rows, first, bottom, left, right)):
+    # where the values of the whole file are worth counting, they are counted on the way
+    tally = value_tally(raster)
+    strips = (
+        raster.strips(rows, first, bottom, left, right)
+        if tally is None
+        else _tallied_strips(raster, tally, rows, (first, bottom, left, right))
+    )
+    for start, strip in _read_ahead(strips):
         chunks = _StripChunks(raster, strip, start, left, values)
         for i in used:
             r0, r1, c0, c1 = windows[i]
@@ -193,6 +201,23 @@ def raster_class_counts(
             if b > a:
                 counts[i] += chunks.counts_in(geoms[i], a, b, c0, c1)
     return pd.DataFrame(counts, index=zones.index, columns=["valid", *values])
+
+
+def _tallied_strips(
+    raster: Raster, tally: ValueTally, rows: int, window: tuple[int, int, int, int]
+) -> Iterator[tuple[int, np.ndarray]]:
+    """The strips of ``rows`` rows over the window (``first, bottom, left, right``) that
+    :meth:`Raster.strips` gives, each read whole-width and every row above and below the
+    window read too, so that ``tally`` counts the value of every pixel of the file once."""
+    first, bottom, left, right = window
+    for _, strip in raster.strips(rows, 0, first):
+        tally.add(strip)
+    for start, strip in raster.strips(rows, first, bottom):
+        tally.add(strip)
+        yield start, strip[:, left:right]
+    for _, strip in raster.strips(rows, bottom, raster.shape[0]):
+        tally.add(strip)
+    tally.done()
 
 
 def _read_ahead(strips: Iterator[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray]]:
