@@ -9,7 +9,7 @@ import pytest
 
 from gardencity.assessment.scorecard import CityInfo, DistrictRef
 from gardencity.settings import Settings
-from gardencity.vocabulary.places import place_name, place_names, romanised
+from gardencity.vocabulary.places import place_name, place_names, romanised, romanised_unit
 
 
 @pytest.mark.parametrize(
@@ -28,6 +28,27 @@ from gardencity.vocabulary.places import place_name, place_names, romanised
 )
 def test_a_chinese_place_name_is_written_in_pinyin(name: str, english: str) -> None:
     assert romanised(name) == english
+
+
+@pytest.mark.parametrize(
+    ("name", "english"),
+    [
+        ("鼓楼区园林局", "Gulou District Landscaping Bureau"),  # the longest ending: 园林局
+        ("徐州市鼓楼区园林局", "Xuzhou City Gulou District Landscaping Bureau"),  # two places
+        ("鼓楼区中心公园管理处", "Gulou District Zhongxingongyuan Management Office"),
+        ("市园林绿化局", "City Landscaping and Greening Bureau"),  # a generic part alone
+        ("湖滨区街道办事处", "Hubin District Subdistrict Office"),
+        ("鼓楼区人民政府", "Gulou District People's Government"),
+        ("某某物业公司", "Moumouwuye Company"),
+        ("创园办", "Garden City Campaign Office"),
+        ("鼓楼区", "Gulou District"),  # a place alone, as a place name
+        ("Helsinki", "Helsinki"),
+    ],
+)
+def test_an_organisations_name_is_written_with_its_places_and_ending_in_english(
+    name: str, english: str
+) -> None:
+    assert romanised_unit(name) == english
 
 
 def test_the_english_name_is_shown_in_english_and_the_chinese_in_chinese() -> None:

@@ -3,8 +3,9 @@ reader of each language sees them.
 
 A unit has its Chinese name and, where the city gives one, an English name (``name_en``).
 Chinese pages, messages and files show the Chinese name; English ones the English name, or
-where there is none the Chinese name romanised as place names are
-(:func:`gardencity.vocabulary.places.place_name`).
+where there is none the Chinese name written as organisations' names are
+(:func:`gardencity.vocabulary.places.romanised_unit`: 鼓楼区园林局 → Gulou District
+Landscaping Bureau).
 
 Examples
 --------
@@ -25,15 +26,21 @@ from sqlalchemy.orm import Session
 
 from gardencity.auth.models import Unit
 from gardencity.messages import Message
-from gardencity.vocabulary.places import place_name
+from gardencity.vocabulary.places import romanised_unit
 
 __all__ = ["unit_label", "unit_labels", "unit_message"]
 
 
 def unit_label(name: str, name_en: str | None, lang: str) -> str:
     """The name of a unit called ``name`` (English name ``name_en``) a reader of ``lang``
-    sees."""
-    return place_name(name, name_en, lang)
+    sees.
+
+    >>> unit_label("鼓楼区园林局", None, "en")
+    'Gulou District Landscaping Bureau'
+    """
+    if lang == "zh" or not name:
+        return name
+    return name_en.strip() if name_en and name_en.strip() else romanised_unit(name)
 
 
 def unit_message(name: str, name_en: str | None) -> Message:

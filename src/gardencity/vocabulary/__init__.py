@@ -64,6 +64,7 @@ GROUPS = (
     "public_roles",
     "map_marks",
     "place_kinds",
+    "unit_kinds",
     "survey_verdicts",
     "fields",
     "theme",
@@ -148,6 +149,7 @@ class Vocabulary(BaseModel):
     public_roles: dict[str, Term]
     map_marks: dict[str, Term]
     place_kinds: dict[str, Term]
+    unit_kinds: dict[str, Term]
     survey_verdicts: dict[str, Term]
     theme: dict[str, Term]
     fields: dict[str, Term]

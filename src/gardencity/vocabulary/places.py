@@ -24,6 +24,10 @@ Examples
 'Qixian County'
 >>> romanised("Helsinki")
 'Helsinki'
+>>> romanised_unit("鼓楼区园林局")
+'Gulou District Landscaping Bureau'
+>>> romanised_unit("徐州市鼓楼区中心公园管理处")
+'Xuzhou City Gulou District Zhongxingongyuan Management Office'
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from typing import Any
 
 from gardencity.vocabulary import vocabulary
 
-__all__ = ["place_name", "place_names", "romanised"]
+__all__ = ["place_name", "place_names", "romanised", "romanised_unit"]
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _VOWEL_START = ("a", "o", "e")
@@ -69,6 +73,58 @@ def romanised(name: str) -> str:
         return name
     specific, generic = _split_generic(name)
     return f"{_pinyin_word(specific)} {generic}".strip()
+
+
+@cache
+def romanised_unit(name: str) -> str:
+    """An organisation's name (a responsible unit: 鼓楼区园林局) written in English as Chinese
+    organisations' names are where no English name is given: the places it starts with as
+    :func:`romanised` writes them, its generic ending (局, 管理处 …, the vocabulary's
+    ``unit_kinds``) in English, what is left between them as :func:`romanised` writes a name
+    (a generic part alone in English: 市园林局 → City Landscaping Bureau); a name without
+    Chinese characters as it is."""
+    rest = name.strip()
+    if not _HAN.search(rest):
+        return rest
+    words = []
+    while (place := _leading_place(rest)) is not None:
+        words.append(romanised(place))
+        rest = rest[len(place) :]
+    ending = _unit_ending(rest)
+    middle = rest[: len(rest) - len(ending.zh)] if ending is not None else rest
+    if middle:
+        words.append(_generic_alone(middle) or romanised(middle))
+    if ending is not None:
+        words.append(ending.en)
+    return " ".join(words)
+
+
+def _leading_place(name: str) -> str | None:
+    """The place ``name`` starts with (a specific part of two to four Chinese characters and
+    a generic part: 鼓楼区, 徐州市), where more follows it; None if it starts with none."""
+    kinds = [t.label.zh for t in vocabulary().place_kinds.values() if t.label is not None]
+    for size in range(2, 5):
+        specific = name[:size]
+        if not _HAN.fullmatch(specific):
+            return None
+        for kind in sorted(kinds, key=len, reverse=True):
+            end = size + len(kind)
+            if name[size:end] == kind and len(name) > end:
+                return name[:end]
+    return None
+
+
+def _generic_alone(name: str) -> str | None:
+    """The English of ``name`` where it is a generic part alone (市 → City), else None."""
+    kinds = [t.label for t in vocabulary().place_kinds.values() if t.label is not None]
+    return next((label.en for label in kinds if label.zh == name), None)
+
+
+def _unit_ending(name: str) -> Any:
+    """The ``unit_kinds`` label whose Chinese ``name`` ends with (the longest), or None."""
+    labels = [t.label for t in vocabulary().unit_kinds.values() if t.label is not None]
+    found = [label for label in labels if name.endswith(label.zh)]
+    return max(found, key=lambda label: len(label.zh)) if found else None
 
 
 def _split_generic(name: str) -> tuple[str, str]:
