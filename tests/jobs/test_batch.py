@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -84,23 +86,41 @@ def test_the_command_writes_the_table_and_fails_for_a_broken_city(
     assert "green_coverage_ratio:status" in table.columns
 
 
-def _threads_in_the_worker() -> int:
+def _a_city_in_the_worker(workspace: str) -> tuple[int | None, list[str], bool]:
+    """The worker's threads as the task sees them, the threads started while a city is
+    assessed there, and whether it was assessed."""
+    from gardencity.assessment.scorecard import Scorecard
     from gardencity.jobs import batch
-    from gardencity.toolkit import work_threads
 
-    batch._keep_to_the_workers_threads()
-    return work_threads()
+    names: list[str] = []
+
+    def heard(*_: object) -> None:
+        names.append(threading.current_thread().name)
+        sys.setprofile(None)
+
+    threading.setprofile(heard)
+    try:
+        card = batch.assess_city(workspace)
+    finally:
+        threading.setprofile(None)  # type: ignore[arg-type]
+    return batch.workers_threads(), names, isinstance(card, Scorecard)
 
 
-def test_a_workers_measures_keep_to_its_threads() -> None:
-    """A single-threaded worker of a cluster measures on one thread (the cluster gave it one
-    core), so that two workers on two cores do not each run two threads."""
+def test_a_single_threaded_worker_assesses_a_city_on_its_one_thread(demo_city: Path) -> None:
+    """The cluster gave the worker one core: its assessment starts no thread beside it (the
+    other workers keep the other cores busy); outside a worker the defaults hold."""
     from distributed import Client, LocalCluster
 
+    from gardencity.jobs.batch import workers_threads
+
+    assert workers_threads() is None
     with (
         LocalCluster(
             n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as client,
     ):
-        assert client.submit(_threads_in_the_worker, pure=False).result() == 1
+        threads, started, assessed = client.submit(
+            _a_city_in_the_worker, str(demo_city), pure=False
+        ).result()
+    assert (threads, started, assessed) == (1, [], True)

@@ -33,6 +33,7 @@ from gardencity.errors import GardenCityError, MissingLayerError
 from gardencity.indicators import FAMILIES
 from gardencity.io.data_gaps import DataGap
 from gardencity.io.layers import layer_spec
+from gardencity.io.threads import using_threads
 from gardencity.io.validate import start_check
 from gardencity.io.workspace import Workspace
 from gardencity.messages import Catalogue, Message
@@ -65,6 +66,7 @@ def run_assessment(
     layer_built: Callable[[str, Any], None] | None = None,
     zones_read: Callable[[Any], None] | None = None,
     indicator_computed: Callable[[IndicatorResult], None] | None = None,
+    threads: int | None = None,
 ) -> Assessment:
     """Assess a workspace against a standard (city.toml's unless given); an ``executor``
     (another process, idle meanwhile) takes a share of the validation and the canopy's class
@@ -77,23 +79,27 @@ def run_assessment(
     layers as soon as the indicator of its measure is computed: they can be written and
     drawn meanwhile); ``zones_read`` hears the zones (city and districts) before the first
     indicator is computed, and ``indicator_computed`` each indicator's result as soon as it
-    is computed (its figures can be drawn meanwhile).
+    is computed (its figures can be drawn meanwhile). ``threads`` is the cores the run may
+    use (:func:`gardencity.io.threads.using_threads`): with one, no step overlaps another
+    (the checks wait for the indicators' turn); by default the measures use two threads (or
+    ``GARDENCITY_THREADS``) and the slow checks one beside them.
 
     Intermediate results the measures and the diagnostic layers share (eligible parks,
     walking distances of residential cells, road side-segments) are computed once in the
     run: its prepared inputs carry the run context (the input ``run``).
     """
-    return _assess(
-        workspace,
-        standard=standard,
-        progress=progress,
-        registry=registry,
-        executor=executor,
-        decided=decided,
-        layer_built=layer_built,
-        zones_read=zones_read,
-        indicator_computed=indicator_computed,
-    )
+    with using_threads(threads):
+        return _assess(
+            workspace,
+            standard=standard,
+            progress=progress,
+            registry=registry,
+            executor=executor,
+            decided=decided,
+            layer_built=layer_built,
+            zones_read=zones_read,
+            indicator_computed=indicator_computed,
+        )
 
 
 def _started(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -16,6 +15,7 @@ from gardencity.errors import DataError
 from gardencity.indicators.registry import Chart, Diagnostic, Family, GapFigure
 from gardencity.indicators.road_corridors import corridor_green_ratio
 from gardencity.io.raster import Raster
+from gardencity.io.threads import helper_executor
 from gardencity.messages import Catalogue
 from gardencity.toolkit import (
     CITY_ZONE,
@@ -101,7 +101,7 @@ def road_shade_segments(
     )
     require_columns(roads, ["grade"], "roads")
     # the crown look-up (raster reads, or a union of crowns) is built while the roads are cut
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with helper_executor() as pool:
         lookup = pool.submit(_tree_lookup, zones, canopy, vegetation, trees)
         pieces, axes = road_piece_axes(roads, zones, list(grades))
         in_crown, step = lookup.result()

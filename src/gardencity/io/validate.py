@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor, wait
+from concurrent.futures import Executor, wait
 
 import geopandas as gpd
 import shapely
@@ -14,6 +14,7 @@ from gardencity.io.classes import unknown_green_classes, unknown_land_use_codes
 from gardencity.io.data_gaps import data_gap
 from gardencity.io.hints import crs_zone_problems, gcj02_problems
 from gardencity.io.layers import LAYERS
+from gardencity.io.threads import helper_executor
 from gardencity.io.validate_overlaps import land_use_off_coverage, overlap_problems
 from gardencity.io.validate_setup import (
     allowed_value_problems,
@@ -78,7 +79,7 @@ def start_validation(ws: Workspace, executor: Executor | None = None) -> Pending
     raster_content = start_raster_content_problems(ws, executor)
     layers = _load_layers(ws, problems)
     problems.extend(ws.repairs)
-    pool = ThreadPoolExecutor(max_workers=1)
+    pool = helper_executor()  # with one thread (a batch's worker), computed here at once
     off_coverage = pool.submit(land_use_off_coverage, layers)
     hints = pool.submit(_hint_problems, ws, layers, crs)
     pool.shutdown(wait=False)  # its thread ends when both are done

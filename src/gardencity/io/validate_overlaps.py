@@ -3,13 +3,12 @@ match their neighbours', and only the pairs around them are intersected."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import geopandas as gpd
 import numpy as np
 import shapely
 
 from gardencity.errors import Problem
+from gardencity.io.threads import work_pool, work_threads
 
 __all__ = ["OVERLAP_TOLERANCE_M2", "land_use_off_coverage", "overlap_problems"]
 
@@ -21,20 +20,22 @@ COVERAGE_PIECE_MIN = 20_000
 COVERAGE_PIECES_MAX = 4
 
 
-def _off_coverage(geoms: np.ndarray, threads: int = 2) -> np.ndarray | None:
+def _off_coverage(geoms: np.ndarray, threads: int | None = None) -> np.ndarray | None:
     """Which polygons have edges that do not match their neighbours' (GEOS coverage
     validation, much faster than testing every touching pair); None if it cannot tell.
 
-    A large coverage is checked in pieces on ``threads`` threads (GEOS lets go of the
-    interpreter), each piece a band of polygons with every polygon whose bounds touch
-    theirs (:func:`_coverage_pieces`): GEOS judges a polygon against exactly those, so each
-    polygon is flagged as the whole check flags it."""
+    A large coverage is checked in pieces on ``threads`` threads (by default
+    :func:`~gardencity.io.threads.work_threads`; GEOS lets go of the interpreter), each
+    piece a band of polygons with every polygon whose bounds touch theirs
+    (:func:`_coverage_pieces`): GEOS judges a polygon against exactly those, so each polygon
+    is flagged as the whole check flags it."""
     valid = shapely.is_valid(geoms) & ~shapely.is_empty(geoms)
     if not valid.all():
         return None
     pieces = _coverage_pieces(geoms)
     flagged = np.zeros(len(geoms), dtype=bool)
-    with ThreadPoolExecutor(max_workers=max(1, min(threads, len(pieces)))) as pool:
+    count = work_threads() if threads is None else threads
+    with work_pool(max(1, min(count, len(pieces)))) as pool:
         checks = [pool.submit(_invalid_edges_of, geoms, near, own) for near, own in pieces]
         try:
             for (_, own), check in zip(pieces, checks, strict=True):

@@ -20,10 +20,16 @@ import pandas as pd
 
 from gardencity.assessment.scorecard import Scorecard
 from gardencity.errors import GardenCityError
+from gardencity.io.threads import THREADS_VARIABLE, using_threads
 from gardencity.messages import Catalogue, Message
-from gardencity.toolkit import THREADS_VARIABLE
 
-__all__ = ["BatchResult", "assess_batch", "assess_city", "combined_table"]
+__all__ = [
+    "BatchResult",
+    "assess_batch",
+    "assess_city",
+    "combined_table",
+    "workers_threads",
+]
 MESSAGES = Catalogue(__package__)
 
 Progress = Callable[[int, int, str, bool], None]
@@ -51,26 +57,30 @@ def assess_city(
     from gardencity.assessment import run_assessment
     from gardencity.reports import write_outputs
 
-    _keep_to_the_workers_threads()
+    threads = workers_threads()
     try:
-        assessment = run_assessment(Path(workspace), standard=standard)
+        assessment = run_assessment(Path(workspace), standard=standard, threads=threads)
     except GardenCityError as exc:  # the city's data: trying again would not help
         return Message.literal(exc.text("zh"), exc.text("en"))
     if out_dir is not None:
-        write_outputs(assessment, Path(out_dir) / Path(workspace).name)
+        with using_threads(threads):
+            write_outputs(assessment, Path(out_dir) / Path(workspace).name)
     return assessment.scorecard()
 
 
-def _keep_to_the_workers_threads() -> None:
-    """In a Dask worker, the measures use as many threads as the worker has (its cluster
-    gives each worker its share of the cores), unless :data:`THREADS_VARIABLE` says."""
+def workers_threads() -> int | None:
+    """In a Dask worker, the threads the cluster gave it (its share of the cores), which
+    the assessment it runs keeps to: with one, no step overlaps another, since the batch's
+    cores are kept busy by its other workers; None outside a worker, or where
+    :data:`THREADS_VARIABLE` says how many threads to use."""
+    if os.environ.get(THREADS_VARIABLE, "").strip():
+        return None
     try:
         from distributed import get_worker
 
-        threads = get_worker().state.nthreads
+        return int(get_worker().state.nthreads)
     except (ImportError, ValueError):  # not in a worker
-        return
-    os.environ.setdefault(THREADS_VARIABLE, str(threads))
+        return None
 
 
 def combined_table(scorecards: Mapping[str, Scorecard]) -> pd.DataFrame:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from gardencity.io.threads import work_pool
 from gardencity.network.build import WalkGraph
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def snap_xy(
         part = slice(lo, lo + 50_000)
         best[part], unsure[part] = _nearest_edges(graph, tree, xy[part], 8, ptr, sample_edges, gap)
 
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+    with work_pool(threads) as pool:
         list(pool.map(run, range(0, n, 50_000)))
     if unsure.any():  # once more with many more candidates
         redo = np.flatnonzero(unsure)

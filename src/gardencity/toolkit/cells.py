@@ -19,7 +19,6 @@ single-ring polygon, goes through GEOS as before. Both routes agree to float rou
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +27,8 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from gardencity.io.threads import work_pool
 from gardencity.toolkit._ring_cells import Rings, fast_cells, ranks
-from gardencity.toolkit.overlap import work_threads
 
 __all__ = ["CellTable", "cell_table"]
 
@@ -132,7 +131,7 @@ def _cut_to_cells(
         table[np.repeat(np.arange(len(batch)), n), ranks(n)] = _boxes(ix[cell], iy[cell], cell_size)
         out[batch] = shapely.intersection(pieces[batch], shapely.union_all(table, axis=1))
 
-    with ThreadPoolExecutor(max_workers=work_threads()) as pool:
+    with work_pool() as pool:
         list(pool.map(cut, batches))
     return out
 
@@ -231,7 +230,7 @@ def _unique_table(geoms: npt.NDArray[np.object_], cell_size: float) -> CellTable
             )  # fmt: skip
 
     # chunks write disjoint rows; numpy releases the GIL, so two threads use two cores
-    with ThreadPoolExecutor(max_workers=work_threads()) as pool:
+    with work_pool() as pool:
         list(pool.map(run, [c for c in np.split(fast, bounds_at) if c.size]))
 
     slow = np.flatnonzero(~done)

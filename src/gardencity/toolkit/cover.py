@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 
-from gardencity.toolkit.overlap import intersections, work_threads
+from gardencity.io.threads import work_pool
+from gardencity.toolkit.overlap import intersections
 
 __all__ = ["TiledCover", "prepared"]
 
@@ -181,7 +181,7 @@ class TiledCover:
             # tiles on two threads (GEOS releases the GIL), the busiest first so that neither
             # thread is left with a long one at the end; the same unions, kept in tile order
             busiest = np.argsort(-np.diff(ends), kind="stable")
-            with ThreadPoolExecutor(max_workers=work_threads()) as pool:
+            with work_pool() as pool:
                 list(pool.map(union, busiest[np.diff(ends)[busiest] > 0]))
             for key, piece in zip(keys, found, strict=True):
                 if piece is not None and not piece.is_empty and piece.area > 0:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 
+from gardencity.io.threads import work_pool
 from gardencity.toolkit.cover import TiledCover
-from gardencity.toolkit.overlap import work_threads
 
 __all__ = ["EditableCover", "per_tile"]
 
@@ -24,7 +23,7 @@ def per_tile(
     the same areas), in this thread for an edit's few."""
     if len(tiles) < 8:
         return {tile: areas(tile) for tile in tiles}
-    with ThreadPoolExecutor(max_workers=work_threads()) as pool:
+    with work_pool() as pool:
         return dict(zip(tiles, pool.map(areas, tiles), strict=True))
 
 

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 
-__all__ = ["BoxPairs", "areas_in_union", "box_pairs", "in_threads", "intersections"]
+from gardencity.io.threads import THREADS_VARIABLE, work_pool, work_threads
+
+__all__ = [
+    "THREADS_VARIABLE",
+    "BoxPairs",
+    "areas_in_union",
+    "box_pairs",
+    "in_threads",
+    "intersections",
+    "work_threads",
+]
 
 Objects = npt.NDArray[np.object_]
 Ints = npt.NDArray[np.intp]
@@ -42,20 +50,6 @@ def _clip_to_rects(geoms: Objects, rects: npt.NDArray[np.float64]) -> Objects:
 
 
 _WORKER = threading.local()
-#: environment variable: the threads a measure's GEOS work is spread over (default two); a
-#: batch worker sets it to its own threads, so that each worker of a cluster keeps to its core
-THREADS_VARIABLE = "GARDENCITY_THREADS"
-
-
-def work_threads() -> int:
-    """The threads a measure's GEOS work is spread over: two, or :data:`THREADS_VARIABLE`.
-    Each piece of work is cut the same way whatever their number, so results do not change.
-
-    >>> work_threads() >= 1
-    True
-    """
-    value = os.environ.get(THREADS_VARIABLE, "").strip()
-    return max(1, int(value)) if value.isdigit() else 2
 
 
 def _as_worker(function: Callable[[slice], None], part: slice) -> None:
@@ -69,16 +63,16 @@ def _as_worker(function: Callable[[slice], None], part: slice) -> None:
 def in_threads(function: Callable[[slice], None], n: int, chunk: int | None = None) -> None:
     """``function`` over slices of ``range(n)`` on :func:`work_threads` threads (GEOS releases
     the GIL); by default at most 4096 at a time, and small enough that two threads share it.
-    Called from one of those threads, it runs the slices there (both cores are busy already).
+    Called from one of those threads, or with one thread, it runs the slices in the caller's.
     """
     if chunk is None:
         chunk = max(1, min(4096, -(-n // 16)))
     parts = (slice(i, i + chunk) for i in range(0, n, chunk))
-    if getattr(_WORKER, "busy", False):
+    if getattr(_WORKER, "busy", False) or work_threads() == 1:
         for part in parts:
             function(part)
         return
-    with ThreadPoolExecutor(max_workers=work_threads()) as pool:
+    with work_pool() as pool:
         list(pool.map(partial(_as_worker, function), parts))
 
 

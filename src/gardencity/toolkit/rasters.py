@@ -4,7 +4,6 @@ centre is, GDAL's rule)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -18,8 +17,8 @@ from rasterio import features
 from gardencity.errors import MixedCrsError
 from gardencity.io.raster import Raster
 from gardencity.io.raster_values import ValueTally, value_tally
+from gardencity.io.threads import helper_executor, work_pool
 from gardencity.messages import Catalogue
-from gardencity.toolkit.overlap import work_threads
 
 __all__ = [
     "PixelMask",
@@ -75,7 +74,7 @@ class PixelMask:
             self.bits[start : start + block.shape[0]] = np.packbits(block == value, axis=1)
 
         # reading and packing release the GIL
-        with ThreadPoolExecutor(max_workers=work_threads()) as pool:
+        with work_pool() as pool:
             list(pool.map(pack, range(0, rows, strip_rows)))
         self._flat = self.bits.reshape(-1)
 
@@ -223,7 +222,7 @@ def _tallied_strips(
 def _read_ahead(strips: Iterator[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray]]:
     """The strips of ``strips``, the next one read on a thread while the caller counts this
     one (reading a file's strip releases the interpreter): two strips in memory at most."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with helper_executor() as pool:
         ahead = pool.submit(next, strips, None)
         while (strip := ahead.result()) is not None:
             ahead = pool.submit(next, strips, None)

@@ -4,13 +4,14 @@ along both sides."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+
+from gardencity.io.threads import work_pool
 
 __all__ = ["DEFAULT_RED_LINE_M", "LineAxes", "side_bins"]
 
@@ -398,7 +399,7 @@ def side_bins(
         return lo, *_band_counts(band, offsets, key, size, covered, within)
 
     runs = [lines for lines in np.split(np.arange(len(lengths)), np.unique(cuts) + 1) if lines.size]
-    with ThreadPoolExecutor(max_workers=threads) as pool:  # numpy releases the GIL
+    with work_pool(threads) as pool:  # numpy releases the GIL
         for lo, n_samples, n_hits in pool.map(count, runs):
             samples[lo : lo + len(n_samples)] += n_samples
             hits[lo : lo + len(n_hits)] += n_hits
