@@ -21,13 +21,7 @@ def test_pixel_mask_answers_as_the_raster_file_does(tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
     array = rng.integers(0, 4, (300, 437), dtype=np.uint8)
     array[:5] = 255
-    transform = Affine(2.0, 0, 480_000.0, 0, -2.0, 3_790_000.0)
-    path = tmp_path / "canopy.tif"
-    profile = {"driver": "GTiff", "height": 300, "width": 437, "count": 1, "dtype": "uint8",
-               "crs": CRS.from_epsg(4548), "transform": transform, "nodata": 255,
-               "tiled": True, "blockxsize": 64, "blockysize": 64}  # fmt: skip
-    with rasterio.open(path, "w", **profile) as out:
-        out.write(array, 1)
+    path = _write_canopy(tmp_path / "canopy.tif", array, pixel=2.0, block=64)
     raster = read_raster(path, in_memory=False)
     x = rng.uniform(480_000.0 - 20, 480_000.0 + 2 * 437 + 20, 50_000)
     y = rng.uniform(3_790_000.0 - 2 * 300 - 20, 3_790_000.0 + 20, 50_000)
@@ -83,13 +77,7 @@ def test_class_counts_of_a_tiled_file_match_rasterising_each_whole_zone(tmp_path
     rows, cols = 700, 5300
     array = rng.integers(0, 4, (rows, cols), dtype=np.uint8)
     array[rng.random((rows, cols)) < 0.03] = 255
-    transform = Affine(1.0, 0, 480_000.0, 0, -1.0, 3_790_000.0)
-    path = tmp_path / "canopy.tif"
-    profile = {"driver": "GTiff", "height": rows, "width": cols, "count": 1, "dtype": "uint8",
-               "crs": CRS.from_epsg(4548), "transform": transform, "nodata": 255,
-               "tiled": True, "blockxsize": 128, "blockysize": 128}  # fmt: skip
-    with rasterio.open(path, "w", **profile) as out:
-        out.write(array, 1)
+    path = _write_canopy(tmp_path / "canopy.tif", array, pixel=1.0, block=128)
     raster = read_raster(path, in_memory=False)
     x0, y1 = 480_000.0, 3_790_000.0
     xs = np.linspace(x0 + 2600.0, x0 + 2700.0, 400) + rng.uniform(-40, 40, 400)
@@ -106,7 +94,7 @@ def test_class_counts_of_a_tiled_file_match_rasterising_each_whole_zone(tmp_path
     got = raster_class_counts(raster, zones, [1, 2, 3], strip_rows=256)
     assert "array" not in raster.__dict__  # read by strips
     for zone, geom in zones.geometry.items():
-        inside = geometry_mask([geom], (rows, cols), transform, invert=True) & (array != 255)
+        inside = geometry_mask([geom], (rows, cols), raster.transform, invert=True) & (array != 255)
         expected = [inside.sum(), *((inside & (array == v)).sum() for v in (1, 2, 3))]
         assert got.loc[zone].tolist() == expected, zone
     assert got.loc["west", "valid"] > 1_000_000 and got.loc["far", "valid"] == 0
@@ -186,13 +174,7 @@ def test_class_counts_count_the_files_values_once_for_validation(
     array = rng.integers(0, 4, (300, 437), dtype=np.uint8)
     array[:7] = 255
     array[150, 9] = 7  # a value of no class
-    transform = Affine(2.0, 0, 480_000.0, 0, -2.0, 3_790_000.0)
-    path = tmp_path / "canopy.tif"
-    profile = {"driver": "GTiff", "height": 300, "width": 437, "count": 1, "dtype": "uint8",
-               "crs": CRS.from_epsg(4548), "transform": transform, "nodata": 255,
-               "tiled": True, "blockxsize": 64, "blockysize": 64}  # fmt: skip
-    with rasterio.open(path, "w", **profile) as out:
-        out.write(array, 1)
+    path = _write_canopy(tmp_path / "canopy.tif", array, pixel=2.0, block=64)
     zones = gpd.GeoDataFrame(  # the window of the zones: not the whole raster
         index=["city", "east"],
         geometry=[shapely.box(480_100.3, 3_789_500.2, 480_700.9, 3_789_850.1),
@@ -208,6 +190,7 @@ def test_class_counts_count_the_files_values_once_for_validation(
 
     monkeypatch.setattr(raster_module.RasterFile, "read", counted_read)
     in_file = raster_class_counts(read_raster(path, in_memory=False), zones, [1, 2, 3])
+    transform = Affine(2.0, 0, 480_000.0, 0, -2.0, 3_790_000.0)  # as the file's
     in_memory = raster_class_counts(Raster(array, transform, CRS.from_epsg(4548), 255), zones,
                                     [1, 2, 3])  # fmt: skip
     assert in_file.equals(in_memory)
@@ -223,8 +206,20 @@ def test_class_counts_count_the_files_values_once_for_validation(
     assert counts.tolist() == expected_counts.tolist()
 
     array[150, 10] = 7  # the file rewritten: its values are counted again
-    with rasterio.open(path, "w", **profile) as out:
-        out.write(array, 1)
+    _write_canopy(path, array, pixel=2.0, block=64)
     values, counts = validate_setup._value_counts(read_raster(path, in_memory=False))
     assert reads != []
     assert counts[values.tolist().index(7)] == 2
+
+
+def _write_canopy(path: Path, array: np.ndarray, *, pixel: float, block: int) -> Path:
+    """``array`` written to ``path`` as a tiled canopy GeoTIFF (nodata 255, CGCS2000 zone
+    39), its top-left corner at (480 000, 3 790 000) and square pixels of ``pixel`` metres."""
+    rows, cols = array.shape
+    profile = {"driver": "GTiff", "height": rows, "width": cols, "count": 1, "dtype": "uint8",
+               "crs": CRS.from_epsg(4548), "nodata": 255,
+               "transform": Affine(pixel, 0, 480_000.0, 0, -pixel, 3_790_000.0),
+               "tiled": True, "blockxsize": block, "blockysize": block}  # fmt: skip
+    with rasterio.open(path, "w", **profile) as out:
+        out.write(array, 1)
+    return path

@@ -35,6 +35,16 @@ def _overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
     return across > 0.5 and down > 0.5
 
 
+def _clashes(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The texts of every two of ``boxes`` that overlap."""
+    return [
+        (a["text"], b["text"])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if _overlaps(a, b)
+    ]
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("screen", ["desktop", "phone"])
 def test_the_indicator_chart_labels_do_not_overlap(
@@ -51,13 +61,7 @@ def test_the_indicator_chart_labels_do_not_overlap(
     shot(page, f"cockpit-labels-{lang}-{screen}")
     boxes = drawn["boxes"]
     assert len(boxes) > 10  # the indicators' names and the axis's figures
-    clashes = [
-        (a["text"], b["text"])
-        for i, a in enumerate(boxes)
-        for b in boxes[i + 1 :]
-        if _overlaps(a, b)
-    ]
-    assert not clashes, clashes
+    assert not _clashes(boxes), _clashes(boxes)
     page.context.close()
 
 
@@ -98,11 +102,5 @@ def test_the_cockpit_names_responsible_units_in_the_pages_language(
         )
         drawn = " ".join(b["text"] for b in boxes)
         assert names[lang]["label"].split()[0] in drawn
-        clashes = [
-            (a["text"], b["text"])
-            for i, a in enumerate(boxes)
-            for b in boxes[i + 1 :]
-            if _overlaps(a, b)
-        ]
-        assert not clashes, clashes
+        assert not _clashes(boxes), _clashes(boxes)
         page.context.close()
