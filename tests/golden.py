@@ -6,7 +6,8 @@ real OpenStreetMap extracts in ``../shared/data`` (``gardencity import-osm`` wit
 of ``tests/io/test_osm.py``); the S city is also assessed against every built-in standard.
 The L city (about 1,000 km², a minute per assessment) is checked outside the test suite:
 ``python -m tests.golden --check L`` generates and assesses it and lists every difference (the
-measures benchmark also compares its slow measures with it).
+measures benchmark also compares its slow measures with it); ``--check S`` and ``--check M``
+do the same for the small cities, which the test suite checks too.
 Regenerate only when a change of the numbers is intended, and say why in the commit::
 
     .venv/bin/python -m tests.golden            # writes tests/data/golden/*.json (not L)
@@ -109,19 +110,41 @@ def _write(name: str, data: dict[str, Any]) -> None:
     print(f"wrote {GOLDEN / name}")
 
 
-def main() -> int:
+USAGE = """usage: python -m tests.golden [L | --check S|M|L]
+  (nothing)    write the golden files of S (every standard), M and the OSM extracts
+  L            write the golden file of the L demo city
+  --check SIZE assess the demo city SIZE and list every difference from its golden file
+               (nothing is written)"""
+
+
+def check(size: str, root: Path) -> int:
+    """Assess the demo city ``size`` in ``root`` and print every difference from its golden
+    file (or that it is identical): 0 if identical, 1 if not."""
     from gardencity.assessment import run_assessment
     from gardencity.demo import generate_demo_city
 
+    city = generate_demo_city(root / f"demo_{size}", size)
+    found = differences(run_assessment(city).to_dict(), golden_name(f"demo_{size}"))
+    print("\n".join(found) or f"demo_{size}: identical to its golden scorecard")
+    return 1 if found else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line of this module (:data:`USAGE`); anything else is refused, unwritten."""
+    from gardencity.assessment import run_assessment
+    from gardencity.demo import generate_demo_city
+
+    args = sys.argv[1:] if argv is None else argv
+    if args not in ([], ["L"]) and not (len(args) == 2 and args[0] == "--check"
+                                        and args[1] in ("S", "M", "L")):  # fmt: skip
+        print(USAGE, file=sys.stderr)
+        return 2
     GOLDEN.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        if sys.argv[1:] == ["--check", "L"]:
-            city = generate_demo_city(root / "demo_L", "L")
-            found = differences(run_assessment(city).to_dict(), golden_name("demo_L"))
-            print("\n".join(found) or "demo_L: identical to its golden scorecard")
-            return 1 if found else 0
-        if sys.argv[1:] == ["L"]:
+        if args[:1] == ["--check"]:
+            return check(args[1], root)
+        if args == ["L"]:
             city = generate_demo_city(root / "demo_L", "L")
             _write(golden_name("demo_L"), compact(run_assessment(city).to_dict()))
             return 0

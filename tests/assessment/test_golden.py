@@ -30,3 +30,21 @@ def test_demo_m_matches_its_golden_scorecard(demo_city_m: Path) -> None:
     with FigureWorker() as figures:  # as the command assesses: some measures in the worker
         card = run_assessment(city, executor=figures.executor).to_dict()
     assert differences(card, golden_name("demo_M")) == []
+
+
+def test_the_golden_command_checks_without_writing_and_refuses_what_it_does_not_know(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``python -m tests.golden --check S`` compares and writes nothing; an argument it does
+    not know (``--check X``, ``M``) is refused with its usage, and nothing is written."""
+    from tests import golden
+
+    files = sorted(golden.GOLDEN.glob("*.json"))
+    before = {f: (f.stat().st_mtime_ns, f.read_bytes()) for f in files}
+    assert golden.main(["--check", "S"]) == 0
+    assert "demo_S: identical" in capsys.readouterr().out
+    for refused in (["--check", "X"], ["M"], ["--check"], ["--write", "S"]):
+        assert golden.main(refused) == 2
+        assert "usage: python -m tests.golden" in capsys.readouterr().err
+    assert sorted(golden.GOLDEN.glob("*.json")) == files
+    assert {f: (f.stat().st_mtime_ns, f.read_bytes()) for f in files} == before
