@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,22 +16,7 @@ from gardencity.io.threads import (
     work_pool,
     work_threads,
 )
-
-
-@contextmanager
-def threads_started() -> Iterator[list[str]]:
-    """The names of the threads started in the block (each heard as it begins to run)."""
-    names: list[str] = []
-
-    def heard(*_: object) -> None:
-        names.append(threading.current_thread().name)
-        sys.setprofile(None)
-
-    threading.setprofile(heard)
-    try:
-        yield names
-    finally:
-        threading.setprofile(None)  # type: ignore[arg-type]
+from tests._threads import threads_started
 
 
 def test_one_thread_runs_each_piece_here_and_more_start_threads() -> None:

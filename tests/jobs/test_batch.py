@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
-import threading
 from pathlib import Path
 
 import pandas as pd
@@ -91,18 +89,10 @@ def _a_city_in_the_worker(workspace: str) -> tuple[int | None, list[str], bool]:
     assessed there, and whether it was assessed."""
     from gardencity.assessment.scorecard import Scorecard
     from gardencity.jobs import batch
+    from tests._threads import threads_started
 
-    names: list[str] = []
-
-    def heard(*_: object) -> None:
-        names.append(threading.current_thread().name)
-        sys.setprofile(None)
-
-    threading.setprofile(heard)
-    try:
+    with threads_started() as names:
         card = batch.assess_city(workspace)
-    finally:
-        threading.setprofile(None)  # type: ignore[arg-type]
     return batch.workers_threads(), names, isinstance(card, Scorecard)
 
 
