@@ -3,6 +3,7 @@ lint that checks it (which a plain pandas export fails)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -49,4 +50,22 @@ def test_the_lint_fails_a_plain_export(tmp_path: Path) -> None:
     pd.DataFrame({"site_id": ["park:1"], "score": [96.0612345]}).to_excel(path, index=False)
     problems = lint_workbook(path)
     assert any("header row not frozen" in p for p in problems)
-    assert any("name is not Chinese" in p for p in problems)
+    assert any("name is not in zh" in p for p in problems)
+
+
+def test_an_english_readers_workbook_has_its_foot_footer_dates_and_fonts_in_english(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "en.xlsx"
+    rows = [{"park": "Central Park", "opened": date(2026, 5, 1)}]
+    columns = [Column("Park", "park"), Column("Opened", "opened")]
+    sheet_spec = Sheet("Parks", "Demo City: parks", columns, rows)
+    write_workbook(path, [sheet_spec], organisation="Demo City", day=date(2026, 12, 3), lang="en")
+    assert lint_workbook(path, lang="en") == []
+    assert lint_workbook(path) != []  # not a Chinese office's workbook
+    sheet = openpyxl.load_workbook(path)["Parks"]
+    assert sheet["B3"].value == "1 May 2026"
+    foot = [c.value for c in sheet["A"] if c.value][-2:]
+    assert foot == ["Prepared by: Demo City", "Date: 3 December 2026"]
+    assert sheet.oddFooter.center.text == "Page &P of &N"
+    assert {sheet["A1"].font.name, sheet["A3"].font.name} == {"Arial", "Times New Roman"}

@@ -8,6 +8,9 @@ precision the column shows (and formatted so), column widths fitted to the conte
 character counts double), A4 print set-up (fit to the page width, title and header rows
 repeated, page numbers in the footer) and 编制单位 and 日期 at the foot. Every cell goes
 through :mod:`~gardencity.office.cells`: text is never a formula and never breaks the file.
+
+A workbook for an English reader (``lang="en"``) has the same layout with its foot, footer,
+dates and fonts in English (``office/messages.yaml``).
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gardencity.messages import Catalogue
 from gardencity.office.cells import append_row, cell_text, sheet_name
-from gardencity.vocabulary.dates import chinese_date
+from gardencity.vocabulary.dates import chinese_date, english_date
 
 __all__ = [
     "Column",
@@ -43,6 +47,9 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="E2EFDA")
 FONT = "仿宋"
 HEADER_FONT = "黑体"
+#: body and header fonts by the reader's language
+FONTS = {"zh": (FONT, HEADER_FONT), "en": ("Times New Roman", "Arial")}
+MESSAGES = Catalogue(__package__)
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,11 @@ def display_width(text: str) -> float:
     return float(sum(2 if ord(c) > 0x2E80 else 1 for c in text))
 
 
-def _cell(value: Any, column: Column) -> Any:
+def _day(value: date, lang: str) -> str:
+    return english_date(value) if lang == "en" else chinese_date(value)
+
+
+def _cell(value: Any, column: Column, lang: str = "zh") -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if column.kind == "integer":
@@ -96,8 +107,10 @@ def _cell(value: Any, column: Column) -> Any:
     if column.kind == "number":
         number = round(float(value), column.decimals)
         return number + 0.0 if number != 0 else 0.0
-    if isinstance(value, datetime | date):
-        return chinese_date(value)
+    if isinstance(value, datetime):
+        return _day(value.date(), lang)
+    if isinstance(value, date):
+        return _day(value, lang)
     return cell_text(str(value))
 
 
@@ -109,36 +122,39 @@ def _shown(value: Any, column: Column) -> str:
     return str(value)
 
 
-def _write_sheet(sheet: Worksheet, spec: Sheet, organisation: str, day: str) -> None:
+def _write_sheet(
+    sheet: Worksheet, spec: Sheet, organisation: str, day: str, lang: str = "zh"
+) -> None:
+    font, header_font = FONTS.get(lang, FONTS["zh"])
     columns = list(spec.columns)
     n = len(columns)
     last = get_column_letter(n)
     append_row(sheet, [spec.title])
     sheet.merge_cells(f"A1:{last}1")
-    sheet["A1"].font = Font(name=HEADER_FONT, size=14, bold=True)
+    sheet["A1"].font = Font(name=header_font, size=14, bold=True)
     sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[1].height = 28
     header_row = 2
     if spec.subtitle:
         append_row(sheet, [spec.subtitle])
         sheet.merge_cells(f"A2:{last}2")
-        sheet["A2"].font = Font(name=FONT, size=10)
+        sheet["A2"].font = Font(name=font, size=10)
         sheet["A2"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
         header_row = 3
     append_row(sheet, [c.header for c in columns])
     widths = [max(display_width(c.header) / 2 + 2, 6.0) for c in columns]
     for cell in sheet[header_row]:
-        cell.font = Font(name=HEADER_FONT, size=10.5, bold=True)
+        cell.font = Font(name=header_font, size=10.5, bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.fill = _HEADER_FILL
         cell.border = _BORDER
     sheet.row_dimensions[header_row].height = 30
     marked = set(spec.highlight)
     for index, row in enumerate(spec.rows):
-        values = [_cell(row.get(c.key), c) for c in columns]
+        values = [_cell(row.get(c.key), c, lang) for c in columns]
         append_row(sheet, values)
         for i, (cell, column) in enumerate(zip(sheet[sheet.max_row], columns, strict=True)):
-            cell.font = Font(name=FONT, size=10.5)
+            cell.font = Font(name=font, size=10.5)
             cell.border = _BORDER
             cell.number_format = column.number_format if column.kind != "text" else "General"
             right = column.kind != "text"
@@ -152,10 +168,11 @@ def _write_sheet(sheet: Worksheet, spec: Sheet, organisation: str, day: str) -> 
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = f"A{header_row + 1}"
     sheet.append([])
-    for note in [*spec.notes, f"编制单位：{organisation}", f"日期：{day}"]:
+    foot = [MESSAGES.text(k, lang, organisation=organisation, day=day) for k in ("by", "dated")]
+    for note in [*spec.notes, *foot]:
         append_row(sheet, [note])
         sheet.merge_cells(f"A{sheet.max_row}:{last}{sheet.max_row}")
-        sheet[f"A{sheet.max_row}"].font = Font(name=FONT, size=10.5)
+        sheet[f"A{sheet.max_row}"].font = Font(name=font, size=10.5)
         sheet[f"A{sheet.max_row}"].alignment = Alignment(wrap_text=True, vertical="top")
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.orientation = "landscape" if sum(widths) > 95 else "portrait"
@@ -165,13 +182,13 @@ def _write_sheet(sheet: Worksheet, spec: Sheet, organisation: str, day: str) -> 
     sheet.print_title_rows = f"1:{header_row}"
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.6
-    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+    sheet.oddFooter.center.text = MESSAGES.text("page_footer", lang)
 
 
-def _today(day: str | date | None) -> str:
+def _today(day: str | date | None, lang: str) -> str:
     if isinstance(day, str):
         return day
-    return chinese_date(day or date.today())
+    return _day(day or date.today(), lang)
 
 
 def write_workbook(
@@ -180,15 +197,17 @@ def write_workbook(
     *,
     organisation: str,
     day: str | date | None = None,
+    lang: str = "zh",
 ) -> str | Path | BinaryIO:
-    """Write ``sheets`` to ``target`` (a path or a binary stream) in the office layout."""
+    """Write ``sheets`` to ``target`` (a path or a binary stream) in the office layout, its
+    foot, footer, dates and fonts for a reader of ``lang``."""
     book = Workbook()
     first = book.active
     assert first is not None
     for index, spec in enumerate(sheets):
         sheet = first if index == 0 else book.create_sheet()
         sheet.title = sheet_name(spec.name)
-        _write_sheet(sheet, spec, organisation, _today(day))
+        _write_sheet(sheet, spec, organisation, _today(day, lang), lang)
     if isinstance(target, str | Path):
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         book.save(str(target))
@@ -226,9 +245,13 @@ def sheet_from_frame(
 
 
 def workbook_bytes(
-    sheets: Sequence[Sheet], *, organisation: str, day: str | date | None = None
+    sheets: Sequence[Sheet],
+    *,
+    organisation: str,
+    day: str | date | None = None,
+    lang: str = "zh",
 ) -> bytes:
     """The workbook as bytes (for HTTP downloads)."""
     buffer = io.BytesIO()
-    write_workbook(buffer, sheets, organisation=organisation, day=day)
+    write_workbook(buffer, sheets, organisation=organisation, day=day, lang=lang)
     return buffer.getvalue()

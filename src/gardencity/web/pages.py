@@ -145,6 +145,9 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
             "page_data": json_for_html(page_data),
             "case_statuses": case_statuses,
             "words": page_data["words"],
+            "may": lambda permission: (
+                user is not None and user.role in PERMISSIONS.get(permission, frozenset())
+            ),
             **context,
         },
     )

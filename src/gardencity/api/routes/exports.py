@@ -1,6 +1,7 @@
-"""CSV and Excel exports of case lists and rankings (Chinese headers; CSV with a BOM so
-Excel opens it in UTF-8), written by :mod:`gardencity.office`: what users typed never runs
-as a formula, and control characters never break the file."""
+"""CSV and Excel exports of case lists and rankings in the reader's language (headers,
+labels, unit names, dates in the city's time zone; CSV with a BOM so Excel opens it in
+UTF-8), written by :mod:`gardencity.office`: what users typed never runs as a formula, and
+control characters never break the file."""
 
 from __future__ import annotations
 
@@ -13,37 +14,52 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from gardencity.api.case_filters import CaseFilters
-from gardencity.api.deps import Ctx, CurrentUser, DbSession
+from gardencity.api.deps import Ctx, CurrentUser, DbSession, Lang
 from gardencity.api.errors import ERROR_RESPONSES
 from gardencity.api.presenters import is_overdue
-from gardencity.auth.models import Unit
 from gardencity.auth.permissions import authorize
+from gardencity.auth.unit_names import unit_labels
 from gardencity.campaign import lookup, service
 from gardencity.campaign.models import FlagAward
+from gardencity.campaign.ranking import CITY_TIME_ZONE
+from gardencity.messages import Catalogue
 from gardencity.office.cells import CSV_TYPE, csv_bytes
 from gardencity.office.workbook import sheet_from_frame, workbook_bytes
 from gardencity.vocabulary import vocabulary
-from gardencity.vocabulary.dates import chinese_datetime
+from gardencity.vocabulary.dates import local_date, local_time
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"], responses=ERROR_RESPONSES)
+MESSAGES = Catalogue(__package__)
 
-CASE_COLUMNS = {
-    "reference": "案卷编号",
-    "category": "类别",
-    "title": "标题",
-    "status_label": "状态",
-    "unit": "责任单位",
-    "grid_code": "网格",
-    "priority": "优先级",
-    "created_at": "上报时间",
-    "deadline_at": "处置时限",
-    "closed_at": "结案时间",
-    "overdue": "是否超期",
-    "escalation_level": "升级级别",
-    "sent_back_count": "退回次数",
-    "lon": "经度（°）",
-    "lat": "纬度（°）",
-}
+CASE_COLUMNS = (
+    "reference",
+    "category",
+    "title",
+    "status",
+    "unit",
+    "grid",
+    "priority",
+    "created_at",
+    "deadline_at",
+    "closed_at",
+    "overdue",
+    "escalation_level",
+    "sent_back_count",
+    "lon",
+    "lat",
+)
+RANKING_COLUMNS = (
+    "period_start",
+    "level",
+    "ranked_unit",
+    "score",
+    "rank",
+    "flag",
+    "closure_rate",
+    "on_time_rate",
+    "rework_rate",
+    "spot_check_score",
+)
 MEDIA = {
     "csv": CSV_TYPE,
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -53,9 +69,18 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _when(value: datetime | None) -> str:
-    """A time as offices write it: 2026年5月1日 08:30."""
-    return "" if value is None else chinese_datetime(value)
+def _word(key: str, lang: str, **params: Any) -> str:
+    return MESSAGES.text(f"exports.{key}", lang, **params)
+
+
+def _headed(rows: list[dict[str, Any]], columns: tuple[str, ...], lang: str) -> pd.DataFrame:
+    """The rows as a table with the columns' headers in ``lang``."""
+    frame = pd.DataFrame(rows, columns=list(columns))
+    return frame.rename(columns={key: _word(key, lang) for key in columns})
+
+
+def _decimals(places: dict[str, int], lang: str) -> dict[str, int]:
+    return {_word(key, lang): n for key, n in places.items()}
 
 
 def _file(
@@ -67,13 +92,14 @@ def _file(
     title: str,
     organisation: str,
     decimals: dict[str, int] | None = None,
+    lang: str = "zh",
 ) -> Response:
     """CSV (UTF-8 with BOM) or an office workbook (title, frozen header, rounding, A4)."""
     if fmt == "csv":
         content = csv_bytes(frame)
     else:
         table = sheet_from_frame(frame, sheet, title, decimals=decimals)
-        content = workbook_bytes([table], organisation=organisation)
+        content = workbook_bytes([table], organisation=organisation, lang=lang)
     return Response(
         content,
         media_type=MEDIA[fmt],
@@ -92,29 +118,35 @@ def export_cases(
     session: DbSession,
     ctx: Ctx,
     user: CurrentUser,
+    lang: Lang,
     fmt: Literal["csv", "xlsx"],
     filters: CaseFilters,
 ) -> Response:
-    """The filtered case list you may see (up to 10,000 rows) as CSV or Excel."""
+    """The filtered case list you may see (up to 10,000 rows) as CSV or Excel, in the
+    request's language (``?lang=``, the pages' cookie, then ``Accept-Language``)."""
     authorize(user, "case.export")
     filters = filters.model_copy(update={"page": 1, "per_page": 10_000})
     cases, _ = service.list_cases(session, ctx, user, filters.model_copy())
-    names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    names = unit_labels(session, lang)
+    settings = request.app.state.settings
+    zone, words = settings.timezone, vocabulary()
+
+    def when(value: datetime | None) -> str:
+        return local_time(value, lang, zone)
+
     rows = [
         {
             "reference": c.reference,
-            "category": lookup.category(ctx.config, c.category).name_zh
-            if c.category in ctx.config.categories
-            else c.category,
+            "category": lookup.category_label(ctx.config, c.category, lang),
             "title": c.title,
-            "status_label": lookup.status_label(ctx.config, c.status),
+            "status": lookup.status_label(ctx.config, c.status, lang),
             "unit": names.get(c.unit_id, "") if c.unit_id else "",
-            "grid_code": c.grid_code,
-            "priority": vocabulary().label("priorities", c.priority, "zh"),
-            "created_at": _when(c.created_at),
-            "deadline_at": _when(c.deadline_at),
-            "closed_at": _when(c.closed_at),
-            "overdue": "是" if is_overdue(c, ctx) else "否",
+            "grid": c.grid_code,
+            "priority": words.label("priorities", c.priority, lang),
+            "created_at": when(c.created_at),
+            "deadline_at": when(c.deadline_at),
+            "closed_at": when(c.closed_at),
+            "overdue": _word("yes" if is_overdue(c, ctx) else "no", lang),
             "escalation_level": c.escalation_level,
             "sent_back_count": c.sent_back_count,
             "lon": round(c.lon, 6),
@@ -122,16 +154,16 @@ def export_cases(
         }
         for c in cases
     ]
-    frame = pd.DataFrame(rows, columns=list(CASE_COLUMNS)).rename(columns=CASE_COLUMNS)
-    city = request.app.state.settings.city_name
+    city = settings.city(lang)
     return _file(
-        frame,
+        _headed(rows, CASE_COLUMNS, lang),
         "cases",
         fmt,
-        sheet="问题案卷",
-        title=f"{city}问题案卷清单",
-        organisation=f"{city}创建园林城市工作领导小组办公室",
-        decimals={"经度（°）": 6, "纬度（°）": 6},
+        sheet=_word("cases_sheet", lang),
+        title=_word("cases_title", lang, city=city),
+        organisation=_word("organisation", lang, city=city),
+        decimals=_decimals({"lon": 6, "lat": 6}, lang),
+        lang=lang,
     )
 
 
@@ -142,55 +174,43 @@ def export_cases(
     responses=FILE_RESPONSES,
 )
 def export_rankings(
-    request: Request, session: DbSession, user: CurrentUser, fmt: Literal["csv", "xlsx"]
+    request: Request, session: DbSession, user: CurrentUser, lang: Lang, fmt: Literal["csv", "xlsx"]
 ) -> Response:
-    """Every computed period's ranking, newest first (红黑榜)."""
+    """Every computed period's ranking, newest first (红黑榜), in the request's language."""
     authorize(user, "case.export")
-    names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    names = unit_labels(session, lang)
     rows = session.scalars(
         select(FlagAward).order_by(
             FlagAward.period_start.desc(), FlagAward.level, FlagAward.rank, FlagAward.unit_id
         )
     ).all()
-    words = vocabulary()
-    frame = pd.DataFrame(
-        [
-            {
-                "周期开始": _when(r.period_start)[:-6],
-                "层级": words.label("levels", r.level, "zh"),
-                "单位": names.get(r.unit_id, str(r.unit_id)),
-                "得分": r.score,
-                "名次": r.rank,
-                "旗帜": words.label("flags", r.flag, "zh") if r.flag else "",
-                "结案率（%）": _percent(r.details.get("closure_rate")),
-                "按期率（%）": _percent(r.details.get("on_time_rate")),
-                "返工率（%）": _percent(r.details.get("rework_rate")),
-                "抽查得分": r.details.get("spot_check_score"),
-            }
-            for r in rows
-        ],
-        columns=[
-            "周期开始",
-            "层级",
-            "单位",
-            "得分",
-            "名次",
-            "旗帜",
-            "结案率（%）",
-            "按期率（%）",
-            "返工率（%）",
-            "抽查得分",
-        ],
-    )
-    city = request.app.state.settings.city_name
+    settings, words = request.app.state.settings, vocabulary()
+    table = [
+        {
+            "period_start": local_date(r.period_start, lang, CITY_TIME_ZONE),
+            "level": words.label("levels", r.level, lang),
+            "ranked_unit": names.get(r.unit_id, str(r.unit_id)),
+            "score": r.score,
+            "rank": r.rank,
+            "flag": words.label("flags", r.flag, lang) if r.flag else "",
+            "closure_rate": _percent(r.details.get("closure_rate")),
+            "on_time_rate": _percent(r.details.get("on_time_rate")),
+            "rework_rate": _percent(r.details.get("rework_rate")),
+            "spot_check_score": r.details.get("spot_check_score"),
+        }
+        for r in rows
+    ]
+    city = settings.city(lang)
+    rates = ("score", "closure_rate", "on_time_rate", "rework_rate", "spot_check_score")
     return _file(
-        frame,
+        _headed(table, RANKING_COLUMNS, lang),
         "rankings",
         fmt,
-        sheet="红黑榜",
-        title=f"{city}创建工作红黑榜考评结果",
-        organisation=f"{city}创建园林城市工作领导小组办公室",
-        decimals={"得分": 1, "结案率（%）": 1, "按期率（%）": 1, "返工率（%）": 1, "抽查得分": 1},
+        sheet=_word("rankings_sheet", lang),
+        title=_word("rankings_title", lang, city=city),
+        organisation=_word("organisation", lang, city=city),
+        decimals=_decimals(dict.fromkeys(rates, 1), lang),
+        lang=lang,
     )
 
 

@@ -23,6 +23,13 @@
       if (el.type === "checkbox") { if (el.checked) query.set(el.name, "true"); }
       else if (el.value) query.set(el.name, el.value);
     }
+    for (const fmt of ["xlsx", "csv"]) { // the export links give the list as filtered
+      const link = document.getElementById(`export-${fmt}`);
+      const asked = new URLSearchParams(query);
+      asked.delete("per_page");
+      asked.set("lang", PAGE.lang);
+      if (link) link.href = `/api/v1/exports/cases.${fmt}?${asked}`;
+    }
     const body = document.querySelector("#case-table tbody");
     try {
       const page = await api("/api/v1/cases?" + query);
