@@ -113,6 +113,33 @@ def test_post_then_read_back_everywhere(campaign: CampaignEnv) -> None:
     assert listed[0]["status_label"] == "已派遣"
 
 
+def test_names_and_labels_follow_the_requests_language(campaign: CampaignEnv) -> None:
+    """Chinese by default (as before), English on Accept-Language: en; each language cached
+    on its own."""
+    reference = _post(campaign).json()[0]["service_request_id"]
+    staff = campaign.client.get(f"/api/v1/cases?q={reference}", headers=campaign.headers("admin"))
+    [case] = staff.json()["items"]
+    campaign.act("coord1", case, "dispatch", reason="派遣", unit_id=campaign.unit("d1park"))
+    english = {"Accept-Language": "en-GB,en;q=0.9"}
+    for _ in range(2):  # the second answer of each language comes from the cache
+        [zh] = campaign.client.get("/open311/v2/requests.json?extensions=true").json()
+        [en] = campaign.client.get(
+            "/open311/v2/requests.json?extensions=true", headers=english
+        ).json()
+        assert (zh["agency_responsible"], zh["service_name"]) == (
+            "鼓楼区中心公园管理处",
+            "死树缺株",
+        )
+        assert en["agency_responsible"] == "Gulou District Central Park Management Office"
+        assert en["service_name"] == "Dead or missing tree"
+        assert en["status_label"] == "Dispatched" and zh["status_label"] == "已派遣"
+        assert [u["status_label"] for u in en["updates"]] == ["Reported", "Dispatched"]
+    [one] = campaign.client.get(f"/open311/v2/requests/{reference}.json", headers=english).json()
+    assert one["service_name"] == "Dead or missing tree"
+    services = campaign.client.get("/open311/v2/services.json", headers=english).json()
+    assert all(s["service_name"].isascii() for s in services)
+
+
 def test_filters_and_paging(campaign: CampaignEnv) -> None:
     refs = [
         _post(campaign, service_code=code).json()[0]["service_request_id"]

@@ -28,8 +28,8 @@ from gardencity.api.lang import request_lang
 from gardencity.api.open311_format import open311_error, open311_response, w3c
 from gardencity.api.open311_input import ListQuery, list_query, parse_new_request
 from gardencity.api.public_cache import PublicCache
-from gardencity.auth.models import Unit
 from gardencity.auth.sessions import valid_api_key
+from gardencity.auth.unit_names import unit_labels
 from gardencity.campaign import lookup, media, service
 from gardencity.campaign.media import PublicPhoto
 from gardencity.campaign.models import Case, CaseEvent
@@ -85,17 +85,17 @@ def public_base(request: Request) -> tuple[str, bool]:
     return str(request.base_url), True
 
 
-def _cached(request: Request, run: Callable[[], Response]) -> Response:
+def _cached(request: Request, run: Callable[[], Response], lang: str) -> Response:
     cache: PublicCache = request.app.state.public_cache
     base, from_request = public_base(request)
-    return cache.respond(request, run, base_url=base if from_request else None)
+    return cache.respond(request, run, base_url=base if from_request else None, lang=lang)
 
 
-def _service(ctx: Ctx, code: str) -> dict[str, Any]:
+def _service(ctx: Ctx, code: str, lang: str) -> dict[str, Any]:
     c = ctx.config.categories[code]
     return {
         "service_code": c.code,
-        "service_name": c.name_zh,
+        "service_name": lookup.category_label(ctx.config, code, lang),
         "description": f"{c.name_en}. {c.description}".strip(),
         "metadata": False,
         "type": "realtime",
@@ -150,15 +150,16 @@ def request_view(
     history: _History,
     *,
     extensions: bool = False,
+    lang: str = "zh",
 ) -> dict[str, Any]:
-    """One case as an Open311 service request (no personal data, no staff names)."""
+    """One case as an Open311 service request (no personal data, no staff names); its
+    service name, agency and status labels in ``lang``."""
     notes = next((public_note(e) for e in reversed(history.events) if public_note(e)), None)
-    category = ctx.config.categories.get(case.category)
     view: dict[str, Any] = {
         "service_request_id": case.reference,
         "status": OPEN311_STATUS[CaseStatus(case.status)],
         "status_notes": notes,
-        "service_name": category.name_zh if category else case.category,
+        "service_name": lookup.category_label(ctx.config, case.category, lang),
         "service_code": case.category,
         "description": case.description,
         "agency_responsible": units.get(case.unit_id) if case.unit_id else None,
@@ -176,13 +177,13 @@ def request_view(
         ),
     }
     if extensions:
-        view["status_label"] = lookup.status_label(ctx.config, case.status)
+        view["status_label"] = lookup.status_label(ctx.config, case.status, lang)
         view["updates"] = [
             {
                 "update_id": e.id,
                 "action": e.action,
                 "status": OPEN311_STATUS[CaseStatus(e.to_status)],
-                "status_label": lookup.status_label(ctx.config, e.to_status),
+                "status_label": lookup.status_label(ctx.config, e.to_status, lang),
                 "updated_datetime": w3c(e.at),
                 "status_notes": public_note(e),
             }
@@ -191,23 +192,25 @@ def request_view(
     return view
 
 
-def _units(session: DbSession, cases: Sequence[Any]) -> dict[int, str]:
-    """Names of the units responsible for ``cases``."""
+def _units(session: DbSession, cases: Sequence[Any], lang: str) -> dict[int, str]:
+    """Names in ``lang`` of the units responsible for ``cases``."""
     ids = sorted({c.unit_id for c in cases if c.unit_id is not None})
     if not ids:
         return {}
-    return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
+    return unit_labels(session, lang, ids)
 
 
 @router.get("/services.{fmt}", operation_id="open311_list_services")
 def list_services(request: Request, ctx: Ctx, fmt: str) -> Response:
-    """Service types residents can report (the public categories)."""
+    """Service types residents can report (the public categories), named in the request's
+    language (``Accept-Language``; Chinese by default)."""
+    lang = request_lang(request, accept_header=True)
     return _guard(
         request,
         fmt,
         "read",
         lambda: open311_response(
-            fmt, [_service(ctx, c) for c in _public_codes(ctx)], "services", "service"
+            fmt, [_service(ctx, c, lang) for c in _public_codes(ctx)], "services", "service"
         ),
     )
 
@@ -332,7 +335,9 @@ def _listed(ctx: Ctx, query: ListQuery) -> Any:
 @router.get("/requests.{fmt}", operation_id="open311_list_requests")
 def list_requests(request: Request, session: DbSession, ctx: Ctx, fmt: str) -> Response:
     """Service requests, newest first; by default those of the last 90 days, at most 1000
-    per page; a date span is at most 90 days."""
+    per page; a date span is at most 90 days. Names and labels in the request's language
+    (``Accept-Language``; Chinese by default)."""
+    lang = request_lang(request, accept_header=True)
 
     def run() -> Response:
         query = list_query(request.query_params, ctx.now())
@@ -342,22 +347,26 @@ def list_requests(request: Request, session: DbSession, ctx: Ctx, fmt: str) -> R
             .offset((query.page - 1) * query.page_size)
             .limit(query.page_size)
         ).all()
-        units = _units(session, cases)
+        units = _units(session, cases, lang)
         histories = _histories(session, ctx, [c.id for c in cases])
         base, _ = public_base(request)
         payload = [
-            request_view(c, ctx, base, units, histories[c.id], extensions=query.extensions)
+            request_view(
+                c, ctx, base, units, histories[c.id], extensions=query.extensions, lang=lang
+            )
             for c in cases
         ]
         return open311_response(fmt, payload, "service_requests", "request")
 
-    return _guard(request, fmt, "read", lambda: _cached(request, run))
+    return _guard(request, fmt, "read", lambda: _cached(request, run, lang))
 
 
 @router.get("/requests/{service_request_id}.{fmt}", operation_id="open311_get_request")
 def get_request(
     request: Request, session: DbSession, ctx: Ctx, service_request_id: str, fmt: str
 ) -> Response:
+    lang = request_lang(request, accept_header=True)
+
     def run() -> Response:
         case = session.execute(
             _visible().where(
@@ -373,13 +382,14 @@ def get_request(
             case,
             ctx,
             public_base(request)[0],
-            _units(session, [case]),
+            _units(session, [case], lang),
             _histories(session, ctx, [case.id])[case.id],
             extensions=extensions,
+            lang=lang,
         )
         return open311_response(fmt, [view], "service_requests", "request")
 
-    return _guard(request, fmt, "read", lambda: _cached(request, run))
+    return _guard(request, fmt, "read", lambda: _cached(request, run, lang))
 
 
 @router.get("/tokens/{token}.{fmt}", operation_id="open311_get_token")
