@@ -119,3 +119,14 @@ def test_the_flag_period_reads_from_its_first_to_its_last_local_day(campaign) ->
         session.commit()
         summary = campaign_summary(session, ctx)
     assert summary["flags"]["period"] == "2026年11月1日至2026年11月30日"
+
+
+def test_a_campaign_whose_every_case_was_discarded_has_no_closure_rate(campaign) -> None:  # type: ignore[no-untyped-def]
+    db, ctx = campaign.app.state.db, campaign.app.state.ctx
+    with db.session() as session:
+        assert campaign_summary(session, ctx)["closure_rate"] is None  # no case: unknown
+    case = campaign.file("patrol1")
+    assert campaign.act("coord1", case, "discard", reason="重复上报").status_code == 200
+    with db.session() as session:
+        summary = campaign_summary(session, ctx)
+    assert (summary["total"], summary["closure_rate"]) == (1, None)  # not 0 %

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from gardencity.assessment.scorecard import Scorecard
 from gardencity.inspection.leader_brief import Responsibility, compose_brief
 
@@ -153,3 +155,15 @@ def test_without_a_campaign_or_shortfalls_the_brief_says_so() -> None:
     assert brief.shortfalls == [] and brief.unknown == [] and brief.first == []
     assert brief.campaign == ["尚无问题案卷。", "尚未设定创建目标。"]
     assert "第 — 次评估" in brief.basis
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("zh", "结案率 —（受理的案卷均已作废，无从计算）"), ("en", "closure rate not known")],
+)
+def test_a_closure_rate_nothing_could_count_is_said_to_be_unknown_not_zero(
+    lang: str, said: str
+) -> None:
+    every_case_discarded = {**SUMMARY, "closed": 0, "closure_rate": None}
+    brief = compose_brief(_scorecard(), lang=lang, summary=every_case_discarded)
+    assert said in brief.campaign[0] and "0.0%" not in brief.campaign[0]

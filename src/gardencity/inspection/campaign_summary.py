@@ -155,7 +155,8 @@ def _flags(session: Session, labels: dict[int, str]) -> dict[str, Any]:
 
 
 def campaign_summary(session: Session, ctx: ServiceContext, lang: str = "zh") -> dict[str, Any]:
-    """``total``, ``closed``, ``closure_rate`` (% of cases not discarded), ``overdue``,
+    """``total``, ``closed``, ``closure_rate`` (% of cases not discarded; None when every case
+    was discarded or none was filed: unknown, not 0), ``overdue``,
     ``by_status`` (label → count, in workflow order), ``by_source``, ``by_district`` and
     ``by_unit`` (filed, closed, overdue, closure rate), ``by_indicator`` (open cases per
     indicator and district name, "" for the city), ``organisation``, ``targets``, ``flags``.
@@ -180,7 +181,7 @@ def campaign_summary(session: Session, ctx: ServiceContext, lang: str = "zh") ->
     return {
         "total": total,
         "closed": closed,
-        "closure_rate": _rate(closed, counted) or 0.0,
+        "closure_rate": _rate(closed, counted),
         "overdue": int(overdue or 0),
         "by_status": {
             labels[s.value].name_zh if s.value in labels else s.value: int(counts.get(s, 0))

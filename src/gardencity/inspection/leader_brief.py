@@ -295,7 +295,8 @@ def _campaign(w: Mapping[str, Any], summary: Mapping[str, Any] | None) -> list[s
     summary = summary or {}
     lines = []
     if summary.get("total"):
-        rate = f"{summary['closure_rate']:.1f}%"
+        known = summary.get("closure_rate")
+        rate = w["no_rate"] if known is None else f"{known:.1f}%"
         lines.append(
             w["cases"].format(
                 total=summary["total"],

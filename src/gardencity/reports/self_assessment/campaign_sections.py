@@ -18,6 +18,11 @@ def _pct(value: Any) -> str:
     return "—" if value is None else f"{float(value):.1f}%"
 
 
+def _rate_text(value: Any) -> str:
+    """The closure rate in a sentence; none (nothing countable) is said, not written 0 %."""
+    return " —（尚无可计的案卷，无从计算）" if value is None else f" {float(value):.1f}%"
+
+
 def campaign_blocks(
     doc: ReportDocument, campaign: dict[str, Any] | None, scorecard: Scorecard
 ) -> None:
@@ -66,7 +71,7 @@ def _cases_block(doc: ReportDocument, campaign: dict[str, Any]) -> None:
     doc.subsection("问题案卷办理情况")
     doc.paragraph(
         f"创建以来共受理问题案卷 {campaign['total']} 件，已结案 {campaign['closed']} 件，"
-        f"结案率 {campaign['closure_rate']:.1f}%；超期未办结 {campaign['overdue']} 件。"
+        f"结案率{_rate_text(campaign.get('closure_rate'))}；超期未办结 {campaign['overdue']} 件。"
     )
     by_district = campaign.get("by_district") or []
     if by_district:
