@@ -60,6 +60,16 @@ def test_the_ranking_is_exported_in_the_readers_language(campaign: CampaignEnv, 
     assert sheet is not None
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3, max_row=sheet.max_row)]
     park = next(r for r in rows if r[2] in (PARK_EN, "鼓楼区中心公园管理处"))
+    handled, closure = (
+        [c.value for c in sheet[2]].index(
+            "Cases in the period" if lang == "en" else "本期案卷（件）"
+        ),
+        7,
+    )
+    no_cases = [r for r in rows if r[2] and not r[handled]]
+    assert no_cases and all(r[closure] is None for r in no_cases)  # no rate, not 0 %
+    assert park[handled] == 3 and park[closure] == 0.0  # three cases, none closed: 0 %
+    assert park[4] == 1  # its rank, a number
     if lang == "en":
         assert [c.value for c in sheet[2]][:3] == ["Period from", "Level", "Unit"]
         assert park[0] == "1 May 2026" and park[2] == PARK_EN

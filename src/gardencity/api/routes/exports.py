@@ -55,6 +55,7 @@ RANKING_COLUMNS = (
     "score",
     "rank",
     "flag",
+    "cases_handled",
     "closure_rate",
     "on_time_rate",
     "rework_rate",
@@ -193,9 +194,8 @@ def export_rankings(
             "score": r.score,
             "rank": r.rank,
             "flag": words.label("flags", r.flag, lang) if r.flag else "",
-            "closure_rate": _percent(r.details.get("closure_rate")),
-            "on_time_rate": _percent(r.details.get("on_time_rate")),
-            "rework_rate": _percent(r.details.get("rework_rate")),
+            "cases_handled": r.details.get("handled"),
+            **_rates(r.details),
             "spot_check_score": r.details.get("spot_check_score"),
         }
         for r in rows
@@ -209,9 +209,18 @@ def export_rankings(
         sheet=_word("rankings_sheet", lang),
         title=_word("rankings_title", lang, city=city),
         organisation=_word("organisation", lang, city=city),
-        decimals=_decimals(dict.fromkeys(rates, 1), lang),
+        decimals=_decimals({**dict.fromkeys(rates, 1), "rank": 0, "cases_handled": 0}, lang),
         lang=lang,
     )
+
+
+def _rates(details: dict[str, Any]) -> dict[str, float | None]:
+    """A ranked unit's rates in %; none (an empty cell, not 0) where it handled no case in
+    the period, as the rankings page says."""
+    keys = ("closure_rate", "on_time_rate", "rework_rate")
+    if not details.get("handled"):
+        return dict.fromkeys(keys)
+    return {key: _percent(details.get(key)) for key in keys}
 
 
 def _percent(value: object) -> float | None:
