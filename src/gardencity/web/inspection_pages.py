@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gardencity.api.lang import request_lang
-from gardencity.auth.permissions import PERMISSIONS
 from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
 from gardencity.inspection.generated_evidence import load_evidence_map
@@ -22,7 +21,7 @@ from gardencity.standards import load_standard
 from gardencity.vocabulary import vocabulary
 from gardencity.vocabulary.dates import local_date
 from gardencity.web.i18n import messages
-from gardencity.web.pages import login_redirect, page_user, render
+from gardencity.web.pages import holds, login_redirect, page_user, render
 
 __all__ = ["router"]
 
@@ -33,7 +32,7 @@ def _permitted_page(request: Request, page: str, permission: str, **context: Any
     user = page_user(request)
     if user is None:
         return login_redirect(request)
-    if user.role not in {str(r) for r in PERMISSIONS[permission]}:
+    if not holds(user, permission):
         return RedirectResponse("/", status_code=303)
     return render(request, page, user, **context)
 
@@ -52,7 +51,7 @@ def survey_results_page(request: Request) -> Response:
 def ledger_page(request: Request) -> Response:
     user = page_user(request)
     t = messages(request_lang(request))
-    can_manage = user is not None and user.role in {str(r) for r in PERMISSIONS["ledger.manage"]}
+    can_manage = holds(user, "ledger.manage")
     lang = request_lang(request)
     settings: Settings = request.app.state.settings
     outputs = load_evidence_map(settings.workspace).values()
@@ -85,7 +84,7 @@ def brief_page(request: Request) -> Response:
     user = page_user(request)
     if user is None:
         return login_redirect(request)
-    if user.role not in {str(r) for r in PERMISSIONS["brief.view"]}:
+    if not holds(user, "brief.view"):
         return RedirectResponse("/", status_code=303)
     lang = request_lang(request)
     settings: Settings = request.app.state.settings
@@ -120,8 +119,7 @@ def spot_checks_page(request: Request) -> Response:
 def benchmark_page(request: Request) -> Response:
     user = page_user(request)
     lang = request_lang(request)
-    manage = {str(r) for r in PERMISSIONS["benchmark.manage"]}
-    can_manage = user is not None and user.role in manage
+    can_manage = holds(user, "benchmark.manage")
     settings: Settings = request.app.state.settings
     standard = load_standard(settings.standard)
     words = vocabulary()

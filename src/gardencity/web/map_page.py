@@ -20,14 +20,8 @@ from gardencity.campaign.context import ServiceContext
 from gardencity.errors import GardenCityError
 from gardencity.jobs import layers, tiles
 from gardencity.jobs.runs import OUTPUT_FILES, run_dir
-from gardencity.web.pages import (
-    STAFF,
-    _case_words,
-    latest_run_id,
-    login_redirect,
-    page_user,
-    render,
-)
+from gardencity.web.page_data import case_words
+from gardencity.web.pages import STAFF, latest_run_id, login_redirect, page_user, render
 
 __all__ = ["map_bounds", "router"]
 
@@ -47,7 +41,7 @@ def map_page(request: Request) -> Response:
         return RedirectResponse("/public", status_code=303)
     run_id = latest_run_id(request)
     ctx: ServiceContext = request.app.state.ctx
-    data: dict[str, Any] = {"run_id": run_id, **_case_words(ctx, request)}
+    data: dict[str, Any] = {"run_id": run_id, **case_words(ctx, request)}
     workspace: Path | None = request.app.state.settings.workspace
     if workspace is not None and user.role in {str(r) for r in PERMISSIONS["assessment.view"]}:
         data["map_bounds"] = map_bounds(workspace)

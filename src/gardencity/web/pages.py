@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,14 +22,13 @@ from gardencity.auth.sessions import log_in, revoke_token, user_for_token
 from gardencity.auth.throttle import AccountLockedError
 from gardencity.campaign.context import ServiceContext
 from gardencity.db.engine import Database
-from gardencity.errors import AuthenticationError, GardenCityError, RateLimitedError
+from gardencity.errors import AuthenticationError, RateLimitedError
 from gardencity.jobs.runs import latest_run, run_dir
 from gardencity.patrols.config import load_patrol_config
 from gardencity.settings import Settings
-from gardencity.standards import load_standard
 from gardencity.vocabulary import vocabulary
 from gardencity.vocabulary.dates import local_time
-from gardencity.web.basemap import BASEMAP_URL, read_basemap
+from gardencity.web import page_data
 from gardencity.web.cockpit import indicator_rows
 from gardencity.web.i18n import messages
 from gardencity.web.installable import THEME_COLOUR
@@ -116,19 +114,19 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
     lang = request_lang(request)
     t = messages(lang)
     settings: Settings = request.app.state.settings
-    case_statuses = _case_statuses(request, lang)
+    case_statuses = page_data.case_statuses(request, lang)
     nav = [
         (name, t[key])
         for name, (key, roles) in NAV.items()
         if (user.role if user else None) in roles
     ]
-    page_data = {
+    given = {
         "lang": lang,
         "user": user.__dict__ if user else None,
         "t": t,
         "words": vocabulary().page_labels(lang),
         "case_statuses": case_statuses,
-        **_base_map(settings),
+        **page_data.base_map(settings),
         "timezone": settings.timezone,
         **context.pop("data", {}),
     }
@@ -142,9 +140,9 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
             "user": user,
             "nav": nav,
             "city_name": settings.city(lang),
-            "page_data": json_for_html(page_data),
+            "page_data": json_for_html(given),
             "case_statuses": case_statuses,
-            "words": page_data["words"],
+            "words": given["words"],
             "may": lambda permission: (
                 user is not None and user.role in PERMISSIONS.get(permission, frozenset())
             ),
@@ -154,27 +152,6 @@ def render(request: Request, page: str, user: PageUser | None, **context: Any) -
     if request.query_params.get("lang") in ("zh", "en"):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
-
-
-def _base_map(settings: Settings) -> dict[str, Any]:
-    """The maps' base: the configured tile server (e.g. 天地图 with the city's key), else the
-    city's offline MBTiles served by the app, else none (vector layers only)."""
-    if settings.tile_url:
-        return {"tile_url": settings.tile_url, "tile_attribution": settings.tile_attribution}
-    if settings.basemap_mbtiles is not None:
-        basemap = read_basemap(Path(settings.basemap_mbtiles))
-        attribution = settings.tile_attribution or basemap.attribution
-        return {"tile_url": BASEMAP_URL, "tile_attribution": attribution}
-    return {"tile_url": None, "tile_attribution": ""}
-
-
-def _case_statuses(request: Request, lang: str) -> dict[str, str]:
-    """The cases' states in the city's words (its campaign configuration)."""
-    ctx: ServiceContext = request.app.state.ctx
-    labels = ctx.config.status_labels
-    return {
-        code: label.name_zh if lang == "zh" else label.name_en for code, label in labels.items()
-    }
 
 
 def login_redirect(request: Request) -> RedirectResponse:
@@ -304,13 +281,14 @@ def account_page(request: Request) -> Response:
         request,
         "account",
         user,
-        can_manage_keys=_holds(user, "api_key.manage"),
-        can_manage_users=_holds(user, "user.manage"),
+        can_manage_keys=holds(user, "api_key.manage"),
+        can_manage_users=holds(user, "user.manage"),
     )
 
 
-def _holds(user: PageUser, permission: str) -> bool:
-    return user.role in {str(role) for role in PERMISSIONS[permission]}
+def holds(user: PageUser | None, permission: str) -> bool:
+    """Whether the page's user (none: not logged in) holds ``permission``."""
+    return user is not None and user.role in {str(role) for role in PERMISSIONS[permission]}
 
 
 @router.get("/cockpit")
@@ -349,7 +327,7 @@ def cockpit_page(request: Request) -> Response:
         data={
             "indicators": chart,
             "run_id": run_id,
-            "metrics": _metric_labels(request.app.state.ctx, lang),
+            "metrics": page_data.metric_labels(request.app.state.ctx, lang),
         },
     )
 
@@ -357,13 +335,17 @@ def cockpit_page(request: Request) -> Response:
 @router.get("/cases")
 def cases_page(request: Request) -> Response:
     ctx: ServiceContext = request.app.state.ctx
-    return _staff_page(request, "cases", data=_case_words(ctx, request))
+    return _staff_page(request, "cases", data=page_data.case_words(ctx, request))
 
 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: int) -> Response:
     ctx: ServiceContext = request.app.state.ctx
-    data = {"case_id": case_id, **_case_words(ctx, request), **_city_outline(request)}
+    data = {
+        "case_id": case_id,
+        **page_data.case_words(ctx, request),
+        **page_data.city_outline(request),
+    }
     return _staff_page(request, "case", case_id=case_id, data=data)
 
 
@@ -374,8 +356,8 @@ def patrol_page(request: Request) -> Response:
     sampling = load_patrol_config(settings.campaign_config).model_dump(
         include={"sample_seconds", "sample_metres", "batch_size"}
     )
-    data = {**_city_outline(request), "patrol": sampling}
-    return _staff_page(request, "patrol", categories=_categories(ctx, request), data=data)
+    data = {**page_data.city_outline(request), "patrol": sampling}
+    return _staff_page(request, "patrol", categories=page_data.categories(ctx, request), data=data)
 
 
 @router.get("/rankings")
@@ -383,28 +365,13 @@ def rankings_page(request: Request) -> Response:
     return _staff_page(request, "rankings")
 
 
-def _metric_labels(ctx: ServiceContext, lang: str) -> dict[str, str]:
-    """The campaign's target metrics with their units, in ``lang``: 新增绿地面积（公顷）."""
-    words = vocabulary()
-    return {
-        m.code: (
-            f"{m.name_zh}（{words.label('units', m.unit, 'zh')}）"
-            if lang == "zh"
-            else f"{m.name_en} ({words.label('units', m.unit, 'en') or m.unit})"
-        )
-        for m in ctx.config.target_metrics.values()
-    }
-
-
 @router.get("/targets")
 def targets_page(request: Request) -> Response:
     ctx: ServiceContext = request.app.state.ctx
     lang = request_lang(request)
-    metrics = _metric_labels(ctx, lang)
+    metrics = page_data.metric_labels(ctx, lang)
     user = page_user(request)
-    role = user.role if user else None
-    can_manage = role in {str(r) for r in PERMISSIONS["target.manage"]}
-    can_report = role in {str(r) for r in PERMISSIONS["target.report"]}
+    can_manage, can_report = holds(user, "target.manage"), holds(user, "target.report")
     year = ctx.now().astimezone(ZoneInfo(request.app.state.settings.timezone)).year
     return _staff_page(
         request,
@@ -439,65 +406,14 @@ def runs_page(request: Request) -> Response:
 @router.get("/public")
 def public_page(request: Request) -> Response:
     ctx: ServiceContext = request.app.state.ctx
-    categories = [c for c in _categories(ctx, request) if c["public"]]
+    categories = [c for c in page_data.categories(ctx, request) if c["public"]]
     return render(
-        request, "public", page_user(request), categories=categories, data=_city_outline(request)
+        request,
+        "public",
+        page_user(request),
+        categories=categories,
+        data=page_data.city_outline(request),
     )
-
-
-def _city_outline(request: Request) -> dict[str, Any]:
-    """The city unit's outline and bounds (WGS 84) for the public map; nothing personal."""
-    import shapely
-    from sqlalchemy import select
-
-    from gardencity.auth.models import Unit
-
-    db: Database = request.app.state.db
-    with db.session() as session:
-        area = session.scalar(select(Unit.area).where(Unit.kind == "city").limit(1))
-    if area is None or area.is_empty:
-        return {}
-    minx, miny, maxx, maxy = area.bounds
-    simple = shapely.simplify(area, 0.0002)
-    return {
-        "bounds": [[miny, minx], [maxy, maxx]],
-        "centre": [(miny + maxy) / 2, (minx + maxx) / 2],
-        "outline": json.loads(shapely.to_geojson(simple)),
-    }
-
-
-def _case_words(ctx: ServiceContext, request: Request) -> dict[str, Any]:
-    """What a case's title is made of when the platform filed it: its category and the item
-    of the standard it is about (a missing ledger document), in the page's language."""
-    settings: Settings = request.app.state.settings
-    names = _item_names(settings.standard)
-    pick = 0 if request_lang(request) == "zh" else 1
-    return {
-        "categories": _categories(ctx, request),
-        "item_names": {item: pair[pick] for item, pair in names.items()},
-    }
-
-
-@functools.lru_cache(maxsize=8)
-def _item_names(standard: str) -> dict[str, tuple[str, str]]:
-    try:
-        items = load_standard(standard).indicators
-    except GardenCityError:  # the assessment pages report a broken catalogue themselves
-        return {}
-    return {i.id: (i.name_zh, i.name_en or i.name_zh) for i in items}
-
-
-def _categories(ctx: ServiceContext, request: Request) -> list[dict[str, Any]]:
-    lang = request_lang(request)
-    return [
-        {
-            "code": c.code,
-            "name": c.name_zh if lang == "zh" else c.name_en,
-            "name_zh": c.name_zh,  # a case's title when it was filed without one
-            "public": c.public,
-        }
-        for c in ctx.config.categories.values()
-    ]
 
 
 def refusal_page(lang: str) -> HTMLResponse:
