@@ -52,7 +52,7 @@ def test_the_case_list_is_exported_as_filtered_in_the_pages_language(
 
 
 def test_only_those_who_may_export_see_the_export_links(
-    browser: Any, live_server: LiveServer
+    browser: Any, live_server: LiveServer, shot: Any
 ) -> None:
     page = login(browser, live_server, "officer11")
     page.goto("/cases")
@@ -63,6 +63,12 @@ def test_only_those_who_may_export_see_the_export_links(
     page.context.close()
     page = login(browser, live_server, "leader")
     page.goto("/rankings?lang=en")
+    page.wait_for_selector("#ranking-table tbody tr")
+    assert page.locator("#export-rankings").is_hidden()  # no ratings yet: nothing to download
+    live_server.api("POST", "/api/v1/rankings/compute", "admin")
+    page.reload()
+    page.wait_for_selector("#export-rankings", state="visible")
+    shot(page, "rankings-export-en")
     ranking = page.request.get(page.locator("#export-rankings").get_attribute("href"))
     assert ranking.ok and lint_workbook(ranking.body(), lang="en") == []
     sheet = openpyxl.load_workbook(io.BytesIO(ranking.body())).active

@@ -9,6 +9,8 @@
   function render(rows) {
     const notice = document.getElementById("flag-notice");
     notice.hidden = true;
+    const download = document.getElementById("export-rankings");
+    if (download) download.parentElement.hidden = !rows.length; // nothing to download yet
     if (!rows.length) { body.innerHTML = `<tr><td colspan="7">${esc(t("no_flags"))}</td></tr>`; return; }
     document.getElementById("period").textContent = `${t("period")}${t("colon")}${rows[0].period_label}`;
     if (!rows.some((r) => r.flag)) { notice.textContent = t("no_flags_this_period"); notice.hidden = false; }
