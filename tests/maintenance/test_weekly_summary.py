@@ -12,7 +12,7 @@ import pytest
 
 from gardencity.maintenance.weekly import weekly_summary, weekly_workbook
 from tests._campaign import CampaignEnv
-from tests._office import lint_workbook
+from tests._office import CJK, lint_workbook
 from tests.maintenance.test_inspections import _results, _site, inspect
 
 MONDAY = date(2026, 5, 4)  # the fixtures' clock: Monday 4 May 2026, 09:00 in Beijing
@@ -53,6 +53,19 @@ def test_the_weekly_summary_and_its_workbook(campaign: CampaignEnv) -> None:
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert "巡查记录未接入本平台，本周巡查情况暂无数据（不计为零）。" in _texts(book, "巡查情况")
     assert not any(c.value == 0 for row in book["巡查情况"].iter_rows(min_row=4) for c in row)
+    english_book = campaign.client.get(
+        f"/api/v1/maintenance/weekly.xlsx?district_id={district}&day=2026-05-06&lang=en",
+        headers=headers,
+    )
+    assert lint_workbook(english_book.content, lang="en") == []
+    assert "Gulou%20District%20weekly%20summary.xlsx" in english_book.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(english_book.content))
+    assert book.sheetnames == ["Inspections", "Unit scores", "Patrols"]
+    texts = [t for sheet in book.sheetnames for t in _texts(book, sheet)]
+    # the sites' own names (as the city entered them) are the only Chinese left
+    assert [t for t in texts if CJK.search(t)] == ["GL-P01绿地", "GL-R01绿地"]
+    assert any(t.startswith("Period: 4 May – 10 May 2026; 2 maintained sites") for t in texts)
+    assert "Gulou District Central Park Management Office" in texts
     # the other district's week: no inspection is said as such, not as a score of 0
     empty = campaign.client.get(
         f"/api/v1/maintenance/weekly?district_id={campaign.unit('d2')}&day=2026-05-06",

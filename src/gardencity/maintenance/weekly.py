@@ -33,7 +33,7 @@ from gardencity.messages import Catalogue
 from gardencity.office.workbook import Column, Sheet, workbook_bytes
 from gardencity.vocabulary.dates import period_text
 
-__all__ = ["PATROL_KEYS", "week_bounds", "weekly_summary", "weekly_workbook"]
+__all__ = ["PATROL_KEYS", "week_bounds", "weekly_file_name", "weekly_summary", "weekly_workbook"]
 MESSAGES = Catalogue(__package__)
 PATROL_KEYS = ("team", "zone", "patrols", "km", "coverage", "cases")
 
@@ -151,86 +151,115 @@ def _site_rows(
     return sorted(rows, key=lambda r: (r["score"], r["site"]))
 
 
+#: the sheets' columns: (header's message key, row key, kind, decimals)
 SITE_COLUMNS = [
-    Column("序号", "seq", "integer"),
-    Column("养护点", "site"),
-    Column("类型", "type"),
-    Column("责任单位", "unit"),
-    Column("检查次数", "inspections", "integer"),
-    Column("得分（分）", "score", "number", 1),
-    Column("养护等级", "grade"),
-    Column("不合格项", "failed"),
-    Column("立案数（件）", "cases", "integer"),
-    Column("已办结（件）", "closed", "integer"),
+    ("seq", "seq", "integer", 0),
+    ("site", "site", "text", 0),
+    ("type", "type", "text", 0),
+    ("unit", "unit", "text", 0),
+    ("inspections", "inspections", "integer", 0),
+    ("score", "score", "number", 1),
+    ("grade", "grade", "text", 0),
+    ("failed", "failed", "text", 0),
+    ("cases", "cases", "integer", 0),
+    ("closed", "closed", "integer", 0),
 ]
 UNIT_COLUMNS = [
-    Column("序号", "seq", "integer"),
-    Column("责任单位", "unit"),
-    Column("检查养护点（个）", "sites", "integer"),
-    Column("平均得分（分）", "score", "number", 1),
+    ("seq", "seq", "integer", 0),
+    ("unit", "unit", "text", 0),
+    ("sites", "sites", "integer", 0),
+    ("mean_score", "score", "number", 1),
 ]
 PATROL_COLUMNS = [
-    Column("序号", "seq", "integer"),
-    Column("巡查组", "team"),
-    Column("片区", "zone"),
-    Column("巡查次数", "patrols", "integer"),
-    Column("里程（公里）", "km", "number", 1),
-    Column("网格覆盖率（%）", "coverage", "number", 1),
-    Column("发现问题（件）", "cases", "integer"),
+    ("seq", "seq", "integer", 0),
+    ("team", "team", "text", 0),
+    ("zone", "zone", "text", 0),
+    ("patrols", "patrols", "integer", 0),
+    ("km", "km", "number", 1),
+    ("coverage", "coverage", "number", 1),
+    ("found", "cases", "integer", 0),
 ]
+
+
+def _columns(spec: Sequence[tuple[str, str, str, int]], lang: str) -> list[Column]:
+    return [
+        Column(MESSAGES.text(f"weekly_columns.{header}", lang), key, kind, decimals)  # type: ignore[arg-type]
+        for header, key, kind, decimals in spec
+    ]
+
+
+def _text(key: str, lang: str, **params: Any) -> str:
+    return MESSAGES.text(f"weekly.{key}", lang, **params)
 
 
 def _numbered(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [{"seq": n, **r} for n, r in enumerate(rows, start=1)]
 
 
-def weekly_workbook(summary: Mapping[str, Any], *, city: str, day: date) -> bytes:
-    """The summary as an office workbook (Chinese; compiled by the district's name)."""
+def weekly_file_name(district: str, lang: str) -> str:
+    """The workbook's file name for a reader of ``lang``.
+
+    >>> weekly_file_name("鼓楼区", "zh"), weekly_file_name("Gulou District", "en")
+    ('鼓楼区巡查与养护周报.xlsx', 'Gulou District weekly summary.xlsx')
+    """
+    return _text("file_name", lang, district=district) + ".xlsx"
+
+
+def weekly_workbook(summary: Mapping[str, Any], *, city: str, day: date, lang: str = "zh") -> bytes:
+    """The summary (made in ``lang``) as an office workbook for a reader of ``lang``, compiled
+    by the district's name."""
     mean = summary["mean_score"]
     subtitle = (
-        f"统计时段：{summary['period']}；养护点 {summary['site_count']} 个，本周检查 "
-        f"{summary['inspected_sites']} 个、{summary['inspections']} 次"
-        + (f"，平均得分 {mean:.1f} 分" if mean is not None else "，本周未开展养护检查")
-        + f"；发现问题立案 {summary['cases_filed']} 件，已办结 {summary['cases_closed']} 件。"
+        _text(
+            "summary_head",
+            lang,
+            period=summary["period"],
+            sites=summary["site_count"],
+            inspected=summary["inspected_sites"],
+            inspections=summary["inspections"],
+        )
+        + (
+            _text("summary_mean", lang, mean=f"{mean:.1f}")
+            if mean is not None
+            else _text("summary_no_mean", lang)
+        )
+        + _text("summary_cases", lang, filed=summary["cases_filed"], closed=summary["cases_closed"])
     )
     if not summary["patrol_connected"]:
         patrol_rows: list[dict[str, Any]] = []
-        patrol_note = [MESSAGES.message("weekly.no_patrol_source").render("zh")]
+        patrol_note = [_text("no_patrol_source", lang)]
     else:
         patrol_rows = [
             r | {"coverage": None if r.get("coverage") is None else 100 * float(r["coverage"])}
             for r in summary["patrol_rows"]
         ]
-        patrol_note = (
-            [] if patrol_rows else [MESSAGES.message("weekly.no_patrol_records").render("zh")]
-        )
-    title = f"{city}{summary['title']}"
+        patrol_note = [] if patrol_rows else [_text("no_patrol_records", lang)]
+    title = _text("book_title", lang, city=city, title=summary["title"])
     sheets = [
         Sheet(
-            "养护检查",
+            _text("sheet_sites", lang),
             title,
-            SITE_COLUMNS,
+            _columns(SITE_COLUMNS, lang),
             _numbered(summary["sites"]),
             subtitle=subtitle,
-            notes=[]
-            if summary["sites"]
-            else [MESSAGES.message("weekly.no_inspections").render("zh")],
+            notes=[] if summary["sites"] else [_text("no_inspections", lang)],
             highlight=[i for i, r in enumerate(summary["sites"]) if r["below_standard"]],
         ),
         Sheet(
-            "责任单位得分",
+            _text("sheet_units", lang),
             title,
-            UNIT_COLUMNS,
+            _columns(UNIT_COLUMNS, lang),
             _numbered(summary["units"]),
-            subtitle="单位得分为其各养护点本周平均得分的平均值（每个养护点计一次）。",
+            subtitle=_text("unit_scores_note", lang),
         ),
         Sheet(
-            "巡查情况",
+            _text("sheet_patrols", lang),
             title,
-            PATROL_COLUMNS,
+            _columns(PATROL_COLUMNS, lang),
             _numbered(patrol_rows),
-            subtitle=f"统计时段：{summary['period']}",
+            subtitle=_text("period", lang, period=summary["period"]),
             notes=patrol_note,
         ),
     ]
-    return workbook_bytes(sheets, organisation=f"{city}{summary['district']}", day=day)
+    organisation = _text("organisation", lang, city=city, district=summary["district"])
+    return workbook_bytes(sheets, organisation=organisation, day=day, lang=lang)

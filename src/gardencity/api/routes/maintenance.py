@@ -316,14 +316,16 @@ def weekly_workbook(
     session: DbSession,
     ctx: Ctx,
     user: CurrentUser,
+    lang: Lang,
     district_id: Annotated[DbId, Query()],
     day: date | None = None,
 ) -> Response:
-    """The weekly summary as an office workbook."""
-    summary = _summary(request, session, ctx, user, district_id, day, "zh")
+    """The weekly summary as an office workbook, in the request's language."""
+    summary = _summary(request, session, ctx, user, district_id, day, lang)
     settings: Settings = request.app.state.settings
-    content = weekly.weekly_workbook(summary, city=settings.city_name, day=ctx.now().date())
-    name = quote(f"{summary['district']}巡查与养护周报.xlsx")
+    today = in_zone(ctx.now(), settings.timezone).date()
+    content = weekly.weekly_workbook(summary, city=settings.city(lang), day=today, lang=lang)
+    name = quote(weekly.weekly_file_name(summary["district"], lang))
     return Response(
         content,
         media_type=XLSX,
