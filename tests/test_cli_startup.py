@@ -106,6 +106,24 @@ def test_the_command_groups_imports_are_collected_a_few_times_not_hundreds() -> 
     assert enabled == "True"
 
 
+def test_the_command_groups_imports_are_put_where_no_young_collection_walks_them() -> None:
+    """What the command group's imports made goes to the oldest generation at once, so that
+    no young collection walks it after the pause (the first one walked all of it), nor the
+    next older one; thawed, a caller can still collect it."""
+    script = (
+        "import gc\n"
+        "import gardencity.cli\n"
+        "young = len(gc.get_objects(0)) + len(gc.get_objects(1))\n"
+        "print(young, len(gc.get_objects(2)), gc.get_freeze_count())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    young, old, frozen = map(int, done.stdout.strip().splitlines()[-1].split())
+    assert young < 10_000 and old > 100_000  # before: about 80,000 young, 10,000 old
+    assert frozen == 0
+
+
 def test_a_caller_of_the_command_group_keeps_its_collector() -> None:
     """Python's defaults: nothing frozen, the youngest objects collected every 700."""
     script = (

@@ -140,6 +140,28 @@ def test_a_measure_shared_by_two_indicators_is_computed_once(demo_city: Path) ->
     assert lowest.seconds < city.seconds
 
 
+def test_each_measure_is_heard_once_right_after_the_last_of_its_indicators(
+    demo_city: Path,
+) -> None:
+    """So that its figures can be drawn while the next indicator is computed, rather than
+    once the next indicator is there."""
+    heard: list[tuple[str, str]] = []
+    assessment = run_assessment(
+        demo_city,
+        indicator_computed=lambda result: heard.append(("indicator", result.method["measure"])),
+        measure_computed=lambda measure: heard.append(("measure", measure)),
+    )
+    measures = [measure for kind, measure in heard if kind == "measure"]
+    assert sorted(measures) == sorted({r.method["measure"] for r in assessment.indicators})
+    for at, (kind, measure) in enumerate(heard):
+        following = heard[at + 1] if at + 1 < len(heard) else None
+        if kind == "measure":  # after an indicator of its own, and the last one
+            assert heard[at - 1] == ("indicator", measure)
+            assert not any(h == ("indicator", measure) for h in heard[at + 1 :])
+        elif following is None or following[1] != measure:
+            assert following == ("measure", measure)
+
+
 def test_reused_results_share_no_attrs(demo_city: Path) -> None:
     from gardencity.assessment.evaluate import evaluate_indicator
     from gardencity.assessment.inputs import AssessmentInputs

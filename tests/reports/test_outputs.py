@@ -240,6 +240,34 @@ def test_a_district_figure_drawn_early_is_drawn_again_when_its_values_are_not_th
     assert got != district_figures(scorecard, districts, "en")
 
 
+def test_a_measures_district_figures_start_as_soon_as_it_is_computed(
+    demo_assessment: Assessment,
+) -> None:
+    """Told that a measure's indicators are all computed, the figures of those computed so
+    far are started then, not when the next measure's indicator comes (nor again then); the
+    figures given at the end are the report's."""
+    results = demo_assessment.indicators
+    first = results[0].method["measure"]
+    own = [r for r in results if r.method["measure"] == first]
+    assert results[: len(own)] == own and len(own) < len(results)
+    with FigureWorker() as figures:
+        early = start_figures(figures, "en")
+        early.zones_read(demo_assessment.zones)
+        for result in own:
+            early.indicator_computed(result)
+        assert early.district.started == 0
+        early.measure_computed(first)
+        started = early.district.started
+        assert started >= 1
+        early.indicator_computed(results[len(own)])  # the next measure's first indicator
+        assert early.district.started == started
+        for result in results[len(own) + 1 :]:
+            early.indicator_computed(result)
+        got = early.district.figures(demo_assessment.scorecard(), demo_assessment.zones)()
+    districts = demo_assessment.zones[demo_assessment.zones["kind"] == "district"]
+    assert got == district_figures(demo_assessment.scorecard(), districts, "en")
+
+
 def test_a_layer_map_drawn_early_is_drawn_again_when_its_layer_is_not_the_final_one(
     demo_assessment: Assessment, tmp_path: Path
 ) -> None:

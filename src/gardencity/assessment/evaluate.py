@@ -66,6 +66,7 @@ def run_assessment(
     layer_built: Callable[[str, Any], None] | None = None,
     zones_read: Callable[[Any], None] | None = None,
     indicator_computed: Callable[[IndicatorResult], None] | None = None,
+    measure_computed: Callable[[str], None] | None = None,
     threads: int | None = None,
 ) -> Assessment:
     """Assess a workspace against a standard (city.toml's unless given); an ``executor``
@@ -79,7 +80,9 @@ def run_assessment(
     layers as soon as the indicator of its measure is computed: they can be written and
     drawn meanwhile); ``zones_read`` hears the zones (city and districts) before the first
     indicator is computed, and ``indicator_computed`` each indicator's result as soon as it
-    is computed (its figures can be drawn meanwhile). ``threads`` is the cores the run may
+    is computed (its figures can be drawn meanwhile), and ``measure_computed`` each measure's
+    name as soon as the last of its indicators is (right after that indicator's result,
+    before its diagnostic layers are built). ``threads`` is the cores the run may
     use (:func:`gardencity.io.threads.using_threads`): with one, no step overlaps another
     (the checks wait for the indicators' turn); by default the measures use two threads (or
     ``GARDENCITY_THREADS``) and the slow checks one beside them.
@@ -99,6 +102,7 @@ def run_assessment(
             layer_built=layer_built,
             zones_read=zones_read,
             indicator_computed=indicator_computed,
+            measure_computed=measure_computed,
         )
 
 
@@ -142,6 +146,7 @@ def _assess(
     layer_built: Callable[[str, Any], None] | None = None,
     zones_read: Callable[[Any], None] | None = None,
     indicator_computed: Callable[[IndicatorResult], None] | None = None,
+    measure_computed: Callable[[str], None] | None = None,
 ) -> Assessment:
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     started = time.perf_counter()
@@ -163,9 +168,12 @@ def _assess(
         }
         diagnostics = DiagnosticLayers(std, inputs, built=layer_built)
 
-        def heard(result: IndicatorResult) -> None:
-            if indicator_computed is not None:  # its figures started before the layers are built
+        def heard(result: IndicatorResult, last_of_measure: bool) -> None:
+            # its figures started before the layers are built
+            if indicator_computed is not None:
                 indicator_computed(result)
+            if last_of_measure and measure_computed is not None:
+                measure_computed(result.method["measure"])
             diagnostics.after(result.method["measure"])
 
         results = _indicators(std, inputs, measures, context, progress, later, computed, heard)
@@ -227,12 +235,13 @@ def _indicators(
     progress: Progress | None,
     later: tuple[str, ...] = (),
     computed: dict[str, pd.Series] | None = None,
-    heard: Callable[[IndicatorResult], None] | None = None,
+    heard: Callable[[IndicatorResult, bool], None] | None = None,
 ) -> list[IndicatorResult]:
     """Every indicator of the standard, in its order; those of the measures ``later`` are
     computed after the others (they, or their intermediates, are being computed elsewhere
     meanwhile: their results come into ``computed``). ``heard`` hears each indicator's
-    result as soon as it is computed."""
+    result as soon as it is computed, and whether it is the last of its measure (the next
+    indicator computed is of another measure, or there is none)."""
     results: dict[int, IndicatorResult] = {}
     computed = {} if computed is None else computed
     specs = std.indicators
@@ -244,7 +253,8 @@ def _indicators(
             progress(Message.literal(spec.name_zh, spec.name_en or spec.name_zh), done, total)
         results[i], _ = evaluate_indicator(spec, inputs, registry, std, context, computed=computed)
         if heard is not None:
-            heard(results[i])
+            following = order[done + 1] if done + 1 < total else None
+            heard(results[i], following is None or specs[following].measure != spec.measure)
     if progress:
         progress(MESSAGES.message("done"), total, total)
     return [results[i] for i in range(total)]

@@ -25,12 +25,19 @@ from gardencity import __version__
 def _collector_paused() -> Iterator[None]:
     """The cycle collector paused while the command modules import numpy, pandas, geopandas,
     scipy… (hundreds of thousands of objects that live as long as the process), then left
-    as it was found: a few passes walk them afterwards, rather than hundreds meanwhile."""
+    as it was found. What the imports made is put in the oldest generation at once (frozen,
+    then thawed there), where no young collection walks it: else the first young
+    collection afterwards would walk every object imported (a twentieth of a second), and
+    the next older one again. Where a caller has frozen objects of its own, they are left
+    frozen, and the imports left young."""
     collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         if collecting:
             gc.enable()
 

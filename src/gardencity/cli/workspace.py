@@ -100,6 +100,7 @@ def assess(workspace: Path, standard: str | None, out_dir: Path | None, lang: st
             layer_built=layer_built,
             zones_read=early.zones_read,
             indicator_computed=early.indicator_computed,
+            measure_computed=early.measure_computed,
         )
         bar.update(task, description=say("writing_report", lang))
         paths = write_outputs(

@@ -2,7 +2,8 @@
 
 :class:`EarlyDistrictFigures` hears each indicator as it is computed and has the figure
 worker draw its district choropleth and bar chart once the indicators of its measure are
-all computed (when the next measure's is); the report's figures are drawn from the
+all computed: as soon as the assessment says so (``measure_computed``), or else when the
+next measure's indicator is computed; the report's figures are drawn from the
 scorecard at the end only where they differ from those drawn early.
 
 The assessment builds each family's diagnostic layers as soon as its indicator is computed
@@ -129,6 +130,7 @@ class EarlyDistrictFigures:
         self._lang = lang
         self._zones: gpd.GeoDataFrame | None = None
         self._computed: list[IndicatorCard] = []
+        self._asked = 0  # how many of the computed indicators have had their figures started
         self._started: dict[bytes, Callable[[], str]] = {}
         self.drawn_late = 0
         """How many of the report's figures were not among those drawn early."""
@@ -147,15 +149,28 @@ class EarlyDistrictFigures:
         started."""
         card = IndicatorCard.model_validate(result.to_dict())
         before = self._computed[-1].method.measure if self._computed else card.method.measure
-        if self._zones is not None and card.method.measure != before:
-            districts = districts_of(self._zones)
-            shown = place_names(districts["name"], districts.get("name_en"), self._lang)
-            names = dict(zip(districts.index.astype(str), shown, strict=True))
-            for request in _requests(self._computed, districts, names, self._lang):
-                key = _figure_key(request)
-                if key not in self._started:
-                    self._started[key] = self._figures.district_figure(request)
+        if card.method.measure != before:
+            self._start()
         self._computed.append(card)
+
+    def measure_computed(self, measure: str) -> None:
+        """The last indicator of ``measure`` just computed: the figures of the indicators
+        computed so far are started now, rather than when the next measure's indicator is."""
+        self._start()
+
+    def _start(self) -> None:
+        """The figures of the indicators computed so far started (each figure once; nothing
+        where no indicator was computed since the last start)."""
+        if self._zones is None or self._asked == len(self._computed):
+            return
+        self._asked = len(self._computed)
+        districts = districts_of(self._zones)
+        shown = place_names(districts["name"], districts.get("name_en"), self._lang)
+        names = dict(zip(districts.index.astype(str), shown, strict=True))
+        for request in _requests(self._computed, districts, names, self._lang):
+            key = _figure_key(request)
+            if key not in self._started:
+                self._started[key] = self._figures.district_figure(request)
 
     def figures(
         self, scorecard: Scorecard, zones: gpd.GeoDataFrame
@@ -201,8 +216,9 @@ def _figure_key(request: FigureRequest) -> bytes:
 class EarlyFigures:
     """The report's layer maps and district figures, each drawn by ``figures`` as soon as
     what it shows is computed: hand it the zones (:meth:`zones_read`), each diagnostic
-    layer (:meth:`layer_built`) and each indicator (:meth:`indicator_computed`) as they
-    come (:func:`gardencity.assessment.run_assessment`'s callbacks of the same names)."""
+    layer (:meth:`layer_built`), each indicator (:meth:`indicator_computed`) and each
+    measure whose indicators are all computed (:meth:`measure_computed`) as they come
+    (:func:`gardencity.assessment.run_assessment`'s callbacks of the same names)."""
 
     def __init__(self, figures: FigureWorker, lang: str) -> None:
         self.layer_maps = EarlyLayerMaps(figures, lang)
@@ -217,3 +233,6 @@ class EarlyFigures:
 
     def indicator_computed(self, result: IndicatorResult) -> None:
         self.district.computed(result)
+
+    def measure_computed(self, measure: str) -> None:
+        self.district.measure_computed(measure)
