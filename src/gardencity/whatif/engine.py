@@ -7,7 +7,7 @@ area; the walking distances from parks of each radius to every network node and 
 snapped to the network; the tiled unions of counted and adjoining "other" green space and of
 parks, with their area inside each zone per tile. An edit touches only the tiles, pieces and
 network neighbourhood it reaches, then the indicators are decided by the same code as a full
-run (:func:`gardencity.assessment.evaluate.evaluate_indicator`). A full assessment of the
+run (:func:`gardencity.assessment.indicator.evaluate_indicator`). A full assessment of the
 edited workspace gives the same values (tested).
 """
 
