@@ -16,7 +16,7 @@ from gardencity.assessment.elsewhere import ComputedMeasures
 from gardencity.reports import FigureWorker
 from tests.golden import compact
 
-COVERS = "gardencity.indicators.green_space.green_space_covers"
+COVERS = "gardencity.indicators.green_space.green_kinds"
 ROAD_GREEN = "gardencity.indicators.roads.road_green_segments"
 
 

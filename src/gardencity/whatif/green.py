@@ -34,7 +34,7 @@ class GreenSpaceRatio:
         green = layers.green.frame
         counted, other = self._kinds(green)
         land = layers.parcels.frame
-        covers = shared(  # the base run's unions, as its measure built them
+        covers = shared(  # the tiled unions (the measure sums areas without them): built here
             layers.run,
             green_space_covers,
             green,
