@@ -34,8 +34,6 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 import shapely
-from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components
 
 from gardencity.io.threads import work_pool
 
@@ -143,6 +141,11 @@ def _disjoint(boxes: Floats) -> tuple[Floats, Ints]:
     """Rectangles whose interiors do not meet and that hold all ``boxes``, and the one that
     holds each box: boxes that meet are replaced by their common bounding box, until none
     meets."""
+    # scipy is imported only where windows are merged: a command that measures in its forks
+    # never loads it
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
     label: Ints = np.arange(len(boxes), dtype=np.intp)
     while len(boxes) > 1:
         rects = _envelopes(boxes)
