@@ -177,10 +177,4 @@ def green_space_ratio(
             other_green_classes=params["other_green_classes"],
             adjacency_tolerance_m=params.get("adjacency_tolerance_m", 1.0),
         )
-    geoms = zones.geometry.to_numpy()
-    a_in = pd.Series(covers.counted.overlap_areas(geoms), index=zones.index)
-    a_other = pd.Series(0.0, index=zones.index)
-    if covers.adjoining is not None:
-        other = covers.adjoining.minus(covers.counted)
-        a_other = pd.Series(other.overlap_areas(geoms), index=zones.index)
-    return green_space.green_space_result(zones, a_in, a_other, params.get("other_green_cap", 0.2))
+    return green_space.covers_ratio(zones, covers, params.get("other_green_cap", 0.2))

@@ -10,9 +10,9 @@ import shapely
 import shapely.affinity
 
 from gardencity.indicators.green_space import (
+    covers_ratio,
     green_space_covers,
     green_space_ratio,
-    green_space_result,
 )
 from gardencity.indicators.green_union import (
     difference_area_in_zones,
@@ -163,13 +163,7 @@ def _built_unions_ratio(zones, green, land, params) -> pd.Series:  # type: ignor
         other_green_classes=params["other_green_classes"],
         adjacency_tolerance_m=params.get("adjacency_tolerance_m", 1.0),
     )
-    geoms = zones.geometry.to_numpy()
-    a_in = pd.Series(covers.counted.overlap_areas(geoms), index=zones.index)
-    a_other = pd.Series(0.0, index=zones.index)
-    if covers.adjoining is not None:
-        other = covers.adjoining.minus(covers.counted)
-        a_other = pd.Series(other.overlap_areas(geoms), index=zones.index)
-    return green_space_result(zones, a_in, a_other, params.get("other_green_cap", 0.2))
+    return covers_ratio(zones, covers, params.get("other_green_cap", 0.2))
 
 
 def test_the_s_demo_citys_ratios_are_those_of_the_built_unions(demo_city: Path) -> None:

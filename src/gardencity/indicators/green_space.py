@@ -29,6 +29,7 @@ __all__ = [
     "NOT_CONSTRUCTION",
     "GreenCovers",
     "GreenKinds",
+    "covers_ratio",
     "green_kinds",
     "green_space_covers",
     "green_space_ratio",
@@ -166,6 +167,32 @@ def green_space_covers(
     if kinds.adjoining is None:
         return GreenCovers(counted_cover, None, kinds.rows)
     return GreenCovers(counted_cover, TiledCover(kinds.adjoining), kinds.rows)
+
+
+def covers_ratio(
+    zones: gpd.GeoDataFrame, covers: GreenCovers, other_green_cap: float = 0.2
+) -> pd.Series:
+    """:func:`green_space_ratio` from the built tiled unions (:func:`green_space_covers`):
+    the same formula, with the areas of the unions as GEOS builds them (the what-if engine's
+    way); it agrees with the measure to a relative 1e-12.
+
+    >>> import shapely
+    >>> zones = gpd.GeoDataFrame(index=["built_up_area"],
+    ...     geometry=[shapely.box(0, 0, 100, 100)], crs=4547)
+    >>> green = gpd.GeoDataFrame({"green_class": ["G11", "G11"],
+    ...     "in_construction_land": [True, True]},
+    ...     geometry=[shapely.box(0, 0, 50, 20), shapely.box(40, 0, 60, 20)], crs=4547)
+    >>> covers = green_space_covers(green, counted_classes=["G1"], other_green_classes=["EG"])
+    >>> float(covers_ratio(zones, covers).iloc[0])
+    12.0
+    """
+    geoms = zones.geometry.to_numpy()
+    a_in = pd.Series(covers.counted.overlap_areas(geoms), index=zones.index)
+    a_other = pd.Series(0.0, index=zones.index)
+    if covers.adjoining is not None:
+        other = covers.adjoining.minus(covers.counted)
+        a_other = pd.Series(other.overlap_areas(geoms), index=zones.index)
+    return green_space_result(zones, a_in, a_other, other_green_cap)
 
 
 def near_any(
