@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import sqlite3
 import xml.etree.ElementTree as ET
@@ -254,3 +255,36 @@ def test_canopy_counts_start_only_for_a_measure_counting_them_from_the_raster(
         assert start_canopy_class_counts(run, pool, raster) == CANOPY_MEASURES
         assert start_canopy_class_counts(run, pool, raster) == CANOPY_MEASURES
     assert run.computed == {"gardencity.indicators.coverage.canopy_class_counts": 1}
+
+
+@pytest.mark.parametrize("indicator", ["park_area_per_capita", "min_district_park_area_per_capita"])
+def test_a_gap_that_cannot_be_worked_out_is_not_stated_as_zero(
+    demo_city: Path, indicator: str
+) -> None:
+    """A failing indicator whose measure gives no numerator and denominator has no amount to
+    state: no gap, rather than a gap of 0 ha."""
+    from gardencity.assessment.evaluate import evaluate_indicator
+    from gardencity.assessment.inputs import AssessmentInputs
+    from gardencity.indicators import REGISTRY
+    from gardencity.io.workspace import Workspace
+    from gardencity.standards import load_standard
+
+    std = load_standard("national_ecological_garden_city_2022")
+    spec = next(s for s in std.indicators if s.id == indicator)
+    measure = REGISTRY[spec.measure]
+
+    def without_parts(*args: Any, **kwargs: Any) -> pd.Series:
+        series = measure(*args, **kwargs)
+        series.attrs = {
+            k: v for k, v in series.attrs.items() if k not in ("numerator", "denominator")
+        }
+        return series
+
+    without_parts.__signature__ = inspect.signature(measure)  # type: ignore[attr-defined]
+    inputs = AssessmentInputs(Workspace.open(demo_city))
+    context = {"grade": None, "region": None, "city_size": None}
+    whole, _ = evaluate_indicator(spec, inputs, REGISTRY, std, context)
+    assert whole.status.startswith("fail") and whole.gap and whole.gap["amount"] > 0
+    registry = {**REGISTRY, spec.measure: without_parts}
+    result, _ = evaluate_indicator(spec, inputs, registry, std, context)
+    assert result.status == whole.status and result.gap is None

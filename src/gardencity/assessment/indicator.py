@@ -296,11 +296,14 @@ def _gap(
     if spec.scope == "min_district":
         if not failing_districts:
             return None
-        total = sum(v for v in by_district.values() if v)
+        known = [v for v in by_district.values() if v is not None]
+        total: float | None = sum(known) if known else None
     else:
         if not is_failing(status):
             return None
-        total = amount_for(CITY_ZONE) or 0.0
+        total = amount_for(CITY_ZONE)
+    if total is None:  # the amount cannot be worked out: no gap is stated, never a zero
+        return None
     gap = gap_text(total, spec.gap.unit, spec.gap.what_zh, spec.gap.what_en, spec.gap.kind)
     gap["by_district"] = by_district
     for figure in FAMILIES.gap_figures(spec.measure):  # declared by the measure's family
