@@ -3,6 +3,7 @@ re-evaluated indicators equal a full assessment of the edited workspace."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -234,3 +235,23 @@ def test_the_engine_builds_on_the_base_runs_inputs_and_intermediates(demo_city: 
     # them once, from the same selection of green spaces
     covers = "gardencity.indicators.green_space.green_space_covers"
     assert covers not in before and after[covers] == 1
+
+
+def test_the_engines_tiled_unions_are_of_the_green_spaces_the_run_selected(
+    demo_city: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The green spaces are selected once: by the measure, not again at the engine's set-up."""
+    from gardencity.indicators import green_space
+
+    selections = []
+    select = green_space.green_kinds
+
+    @functools.wraps(select)  # the same signature: the run keeps its result
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        selections.append(1)
+        return select(*args, **kwargs)
+
+    monkeypatch.setattr(green_space, "green_kinds", counted)
+    base = run_assessment(demo_city)
+    IncrementalAssessment(demo_city, base=base)
+    assert len(selections) == 1

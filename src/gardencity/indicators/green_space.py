@@ -149,14 +149,18 @@ class GreenCovers(NamedTuple):
 def green_space_covers(
     green_spaces: gpd.GeoDataFrame,
     land_use: gpd.GeoDataFrame | None = None,
+    run: RunContext | None = None,
     *,
     counted_classes: Sequence[str],
     other_green_classes: Sequence[str],
     adjacency_tolerance_m: float = 1.0,
 ) -> GreenCovers:
     """The unions :func:`green_space_ratio` measures (see there), tile by tile (the what-if
-    engine follows them through edits)."""
-    kinds = green_kinds(
+    engine follows them through edits), of the green spaces the run's measure selected
+    (:func:`green_kinds`, selected here where the run has none)."""
+    kinds = shared(
+        run,
+        green_kinds,
         green_spaces,
         land_use,
         counted_classes=counted_classes,

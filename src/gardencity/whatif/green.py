@@ -39,6 +39,7 @@ class GreenSpaceRatio:
             green_space_covers,
             green,
             land,
+            layers.run,
             counted_classes=params["counted_classes"],
             other_green_classes=params["other_green_classes"],
             adjacency_tolerance_m=params.get("adjacency_tolerance_m", 1.0),
