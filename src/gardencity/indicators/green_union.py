@@ -36,6 +36,7 @@ import numpy.typing as npt
 import shapely
 
 from gardencity.io.threads import work_pool
+from gardencity.toolkit import polygon_parts
 
 __all__ = [
     "BANDS",
@@ -43,7 +44,6 @@ __all__ = [
     "Windows",
     "difference_area_in_zones",
     "overlap_windows",
-    "polygon_parts",
     "union_area_in_zones",
 ]
 
@@ -60,25 +60,6 @@ BANDS = 8
 BAND_POLYGONS = 4000
 #: metres above which the common box of two polygons' boxes is narrowed by cutting them to it
 REFINE_M = 20.0
-
-
-def polygon_parts(geoms: Objects) -> Objects:
-    """The polygons with area in ``geoms`` (multi-parts and collections split, lines dropped).
-
-    >>> parts = polygon_parts(np.array([shapely.MultiPolygon([shapely.box(0, 0, 1, 1),
-    ...     shapely.box(2, 0, 3, 1)]), shapely.LineString([(0, 0), (1, 1)]), None]))
-    >>> len(parts)
-    2
-    """
-    parts = np.asarray(geoms, dtype=object)
-    parts = parts[~shapely.is_missing(parts)] if len(parts) else parts
-    while len(parts) and np.isin(shapely.get_type_id(parts), (4, 5, 6, 7)).any():
-        parts = shapely.get_parts(parts)
-    if len(parts) == 0:
-        return np.empty(0, dtype=object)
-    keep = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
-    polygons: Objects = parts[keep]
-    return polygons
 
 
 def _meet(a: Floats, b: Floats) -> npt.NDArray[np.bool_]:

@@ -6,7 +6,8 @@ Everything here is public and documented; import from the package
 
 * :mod:`~gardencity.toolkit.zonal`: zones (``CITY_ZONE``), features cut by zone, areas per
   zone, the district of a feature;
-* :mod:`~gardencity.toolkit.cover`: ``TiledCover``, the union of many polygons tile by tile;
+* :mod:`~gardencity.toolkit.cover`: ``TiledCover``, the union of many polygons tile by tile,
+  and ``polygon_parts``, the polygons with area in any geometries;
 * :mod:`~gardencity.toolkit.editable`: ``EditableCover``, a tiled union polygons join and leave;
 * :mod:`~gardencity.toolkit.overlap`: ``areas_in_union``, many small polygons inside a union,
   and ``box_pairs``, the pairs of polygons whose boxes meet (``BoxPairs``: against the same
@@ -39,7 +40,7 @@ from gardencity.toolkit.corridor_bounds import (
     red_line_corridors,
     red_line_rows,
 )
-from gardencity.toolkit.cover import TiledCover
+from gardencity.toolkit.cover import TiledCover, polygon_parts
 from gardencity.toolkit.editable import EditableCover, Tile, per_tile
 from gardencity.toolkit.forked import ForkDiedError, ForkedCalls, forked_calls
 from gardencity.toolkit.overlap import (
@@ -110,6 +111,7 @@ __all__ = [
     "per_tile",
     "per_zone",
     "pieces_by_zone",
+    "polygon_parts",
     "raster_class_counts",
     "raster_zone_sums",
     "ratio_result",

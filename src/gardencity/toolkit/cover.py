@@ -12,16 +12,24 @@ import shapely
 from gardencity.io.threads import work_pool
 from gardencity.toolkit.overlap import intersections
 
-__all__ = ["TiledCover", "prepared"]
+__all__ = ["TiledCover", "polygon_parts", "prepared"]
 
 
-def _polygon_parts(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
-    """The polygons with area in ``geoms`` (multi-parts and collections split, lines dropped)."""
+def polygon_parts(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """The polygons with area in ``geoms`` (multi-parts and collections split; lines, points,
+    empty and missing geometries dropped).
+
+    >>> parts = polygon_parts(np.array([shapely.MultiPolygon([shapely.box(0, 0, 1, 1),
+    ...     shapely.box(2, 0, 3, 1)]), shapely.LineString([(0, 0), (1, 1)]), None]))
+    >>> len(parts)
+    2
+    """
     parts = np.asarray(geoms, dtype=object)
+    parts = parts[~shapely.is_missing(parts)] if len(parts) else parts
     while len(parts) and np.isin(shapely.get_type_id(parts), (4, 5, 6, 7)).any():
         parts = shapely.get_parts(parts)
     if len(parts) == 0:
-        return parts
+        return np.empty(0, dtype=object)
     keep = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
     polygons: npt.NDArray[np.object_] = parts[keep]
     return polygons
@@ -103,7 +111,7 @@ def _union_by_group(polygons: npt.NDArray[np.object_]) -> shapely.Geometry:
     they form a valid multipolygon (the same point set as one ``union_all``, much faster when
     most polygons stand alone).
     """
-    parts = _polygon_parts(polygons)
+    parts = polygon_parts(polygons)
     if len(parts) == 0:
         return shapely.Polygon()
     if len(parts) == 1:
@@ -118,7 +126,7 @@ def _union_by_group(polygons: npt.NDArray[np.object_]) -> shapely.Geometry:
         starts = np.flatnonzero(np.r_[True, np.diff(labels[order]) != 0])
         ends = np.r_[starts[1:], len(order)]
         unions = [shapely.union_all(parts[order[i:j]]) for i, j in zip(starts, ends, strict=True)]
-        out.append(_polygon_parts(np.asarray(unions, dtype=object)))
+        out.append(polygon_parts(np.asarray(unions, dtype=object)))
     polygons_out = np.concatenate(out)
     if len(polygons_out) == 1:
         return polygons_out[0]
