@@ -37,6 +37,7 @@ import shapely
 
 from gardencity.io.threads import work_pool
 from gardencity.toolkit import polygon_parts
+from gardencity.toolkit.overlap import clip_to_rects
 
 __all__ = [
     "BANDS",
@@ -74,18 +75,6 @@ def _envelopes(rects: Floats) -> Objects:
     time)."""
     diagonals: Objects = shapely.linestrings(np.ascontiguousarray(rects).reshape(-1, 2, 2))
     return diagonals
-
-
-def _clip(geoms: Objects, rects: Floats) -> Objects:
-    """Each geometry cut to its rectangle (GEOS's rectangle clipping, which walks each ring
-    once; the few results it leaves invalid are cut again by a full intersection)."""
-    if len(geoms) == 0:
-        return np.empty(0, dtype=object)
-    out: Objects = shapely.lib.clip_by_rect(geoms, *rects.T)
-    bad = ~shapely.is_valid(out)
-    if bad.any():
-        out[bad] = shapely.intersection(geoms[bad], shapely.box(*rects[bad].T))
-    return out
 
 
 def _shared_boxes(
@@ -179,7 +168,7 @@ def _windows(parts: Objects, bounds: Floats, tree: shapely.STRtree) -> Windows:
     rects, label = _disjoint(boxes)
     members = np.unique(np.r_[label, label] * len(parts) + np.r_[i, j])
     window, part = members // len(parts), members % len(parts)
-    cuts = _clip(parts[part], rects[window])
+    cuts = clip_to_rects(parts[part], rects[window])
     # an empty cut adds nothing; a window with one cut has it as its union (no correction)
     keep = ~shapely.is_empty(cuts)
     keep &= (np.bincount(window[keep], minlength=len(rects)) >= 2)[window]
@@ -253,7 +242,7 @@ class _BandZones:
         shapely.prepare(self.prepared)
         wider = np.broadcast_to(rect + np.array([-1.0, -1.0, 1.0, 1.0]), (len(self.zones), 4))
         self.cut = np.full(self.n, None, dtype=object)
-        self.cut[self.zones] = _clip(edges.geoms[self.zones], wider)
+        self.cut[self.zones] = clip_to_rects(edges.geoms[self.zones], wider)
 
     def split(
         self, tree: shapely.STRtree, rects: Floats
@@ -283,7 +272,7 @@ class _BandZones:
         inside, item, zone = split
         out: Floats = (shapely.area(geoms)[:, None] * inside).sum(axis=0)
         if len(item):
-            local = _clip(self.cut[zone], rects[item])
+            local = clip_to_rects(self.cut[zone], rects[item])
             cut = shapely.area(shapely.intersection(geoms[item], local))
             out += np.bincount(zone, weights=cut, minlength=self.n)
         return out
@@ -326,7 +315,7 @@ def _bands(parts: Objects, count: int) -> list[tuple[Objects, Floats]]:
         crossing = (bounds[rows, 0] < x0) | (bounds[rows, 2] > x1)
         band = parts[rows].copy()
         rect = np.broadcast_to(np.array([x0, low, x1, high]), (int(crossing.sum()), 4))
-        band = np.concatenate([band[~crossing], polygon_parts(_clip(band[crossing], rect))])
+        band = np.concatenate([band[~crossing], polygon_parts(clip_to_rects(band[crossing], rect))])
         if len(band):
             out.append((band, np.array([x0, low, x1, high])))
     return out

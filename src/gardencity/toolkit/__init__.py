@@ -10,8 +10,8 @@ Everything here is public and documented; import from the package
   and ``polygon_parts``, the polygons with area in any geometries;
 * :mod:`~gardencity.toolkit.editable`: ``EditableCover``, a tiled union polygons join and leave;
 * :mod:`~gardencity.toolkit.overlap`: ``areas_in_union``, many small polygons inside a union,
-  and ``box_pairs``, the pairs of polygons whose boxes meet (``BoxPairs``: against the same
-  polygons again and again);
+  ``clip_to_rects``, geometries cut to rectangles, and ``box_pairs``, the pairs of polygons
+  whose boxes meet (``BoxPairs``: against the same polygons again and again);
 * :mod:`~gardencity.toolkit.corridor_bounds`: ``red_line_corridors``, roads' red-line
   corridors (``red_line_rows`` and ``red_line_buffers``: which to make, and making them),
   and ``corridor_cover_settled``, those surely more or less covered by a union than a

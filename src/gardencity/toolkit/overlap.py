@@ -17,6 +17,7 @@ __all__ = [
     "BoxPairs",
     "areas_in_union",
     "box_pairs",
+    "clip_to_rects",
     "in_threads",
     "intersections",
     "work_threads",
@@ -26,23 +27,34 @@ Objects = npt.NDArray[np.object_]
 Ints = npt.NDArray[np.intp]
 
 
-def _clip_to_rects(geoms: Objects, rects: npt.NDArray[np.float64]) -> Objects:
-    """Each geometry clipped to its rectangle ``(xmin, ymin, xmax, ymax)``.
+def clip_to_rects(geoms: Objects, rects: npt.NDArray[np.float64]) -> Objects:
+    """Each geometry clipped to its rectangle ``(xmin, ymin, xmax, ymax)``, on this thread.
 
     GEOS's rectangle clipping walks each ring once (no overlay); the few results it leaves
     invalid are cut again by a full intersection with the rectangle.
+
+    >>> [g.area for g in clip_to_rects(np.array([shapely.box(0, 0, 4, 4)]),
+    ...     np.array([[1.0, 1.0, 2.0, 3.0]]))]
+    [2.0]
     """
+    if len(geoms) == 0:
+        return np.empty(0, dtype=object)
+    # shapely.clip_by_rect takes one rectangle; its ufunc takes one per geometry
+    clipped: Objects = shapely.lib.clip_by_rect(geoms, *rects.T)
+    bad = ~shapely.is_valid(clipped)
+    if bad.any():
+        clipped[bad] = shapely.intersection(geoms[bad], shapely.box(*rects[bad].T))
+    return clipped
+
+
+def _clip_to_rects(geoms: Objects, rects: npt.NDArray[np.float64]) -> Objects:
+    """:func:`clip_to_rects` on the work's threads."""
     if len(geoms) == 0:
         return geoms
     clipped: Objects = np.empty(len(geoms), dtype=object)
 
     def clip(rows: slice) -> None:
-        # shapely.clip_by_rect takes one rectangle; its ufunc takes one per geometry
-        part = shapely.lib.clip_by_rect(geoms[rows], *rects[rows].T)
-        bad = ~shapely.is_valid(part)
-        if bad.any():
-            part[bad] = shapely.intersection(geoms[rows][bad], shapely.box(*rects[rows][bad].T))
-        clipped[rows] = part
+        clipped[rows] = clip_to_rects(geoms[rows], rects[rows])
 
     # each geometry on its own: the same results on two threads as in one call
     in_threads(clip, len(geoms), chunk=max(1, min(4096, len(geoms) // 16)))
