@@ -20,6 +20,7 @@ from gardencity.indicators.green_union import (
     union_area_in_zones,
 )
 from gardencity.io.threads import using_threads
+from gardencity.toolkit import components
 
 REL = 1e-12
 
@@ -188,3 +189,21 @@ def test_the_s_demo_citys_ratios_are_those_of_the_built_unions(demo_city: Path) 
         assert list(new.attrs[key].values()) == pytest.approx(
             list(old.attrs[key].values()), rel=REL, abs=1e-9
         )
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_toolkits_components_are_scipys(seed: int) -> None:
+    """The merging of windows groups boxes as scipy's connected components did, numbered
+    alike once renumbered (the merged windows, and so the digits, are the same)."""
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 300))
+    i, j = rng.integers(0, n, size=(2, int(rng.integers(0, 2 * n))))
+    i, j = i[i < j], j[i < j]
+    graph = coo_array((np.ones(len(i), dtype=np.int8), (i, j)), (n, n))
+    count, labels = connected_components(graph, directed=False)
+    smallest, found = np.unique(components(n, i, j), return_inverse=True)
+    assert len(smallest) == count
+    assert found.tolist() == labels.tolist()

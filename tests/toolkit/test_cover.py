@@ -87,7 +87,7 @@ def test_groups_from_the_pairs_still_apart_are_those_of_every_intersecting_pair(
     and then only the pairs still between groups, are those of all intersecting pairs: for
     chains of overlapping strips, boxes that only share an edge or a corner, and triangles
     whose boxes meet although they do not."""
-    from gardencity.toolkit.cover import _components, _intersecting_groups
+    from gardencity.toolkit.cover import _intersecting_groups, components
 
     rng = np.random.default_rng(23)
     starts = rng.uniform(0, 2000, (60, 2))
@@ -105,7 +105,7 @@ def test_groups_from_the_pairs_still_apart_are_those_of_every_intersecting_pair(
     ] + [shapely.Polygon([(4030, 30), (4030, 1), (4001, 30)])]
     parts = np.concatenate([strips, touching, corners, apart, rng.permutation(strips)[:40]])
     a, b = shapely.STRtree(parts).query(parts, predicate="intersects")
-    expected = _components(len(parts), a, b)
+    expected = components(len(parts), a, b)
     assert len(np.unique(expected)) < len(parts) - 20  # many groups of several
     for rounds in (0, 1, 2, 5):
         assert np.array_equal(_intersecting_groups(parts, rounds), expected)

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor, Future
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -27,16 +28,29 @@ from gardencity.assessment.inputs import AssessmentInputs
 from gardencity.errors import GardenCityError
 from gardencity.indicators.coverage import start_canopy_class_counts
 from gardencity.indicators.service_start import start_service_coverage
+from gardencity.io.threads import threads_set, using_threads, with_callers_threads
 from gardencity.standards.schema import IndicatorSpec
 from gardencity.toolkit import forked_calls
 
-__all__ = ["ELSEWHERE", "MAX_ROWS", "ComputedMeasures", "measure_key", "start_elsewhere"]
+__all__ = [
+    "ELSEWHERE",
+    "MAX_ROWS",
+    "PROCESSES_BESIDE_FORKS",
+    "ComputedMeasures",
+    "Elsewhere",
+    "measure_key",
+    "start_elsewhere",
+    "threads_beside_forks",
+]
 
 #: the measures worth handing over: slow on a small city, computed from a few vector layers
 #: (their size tells the work), with no intermediate the diagnostic layers need
 ELSEWHERE = ("green_space_ratio", "road_green_compliance", "greenway_service_coverage")
 #: the most rows (over every layer the measure reads) of a measure handed over
 MAX_ROWS = 100_000
+#: the processes busy at once while measures are computed in forks: the caller, the figure
+#: worker (its executor), the measures' fork and the service measures' fork
+PROCESSES_BESIDE_FORKS = 4
 
 
 def measure_key(spec: IndicatorSpec) -> str:
@@ -61,52 +75,88 @@ class ComputedMeasures(dict[str, pd.Series]):
         return super().__contains__(key)
 
 
+class Elsewhere(NamedTuple):
+    """The work :func:`start_elsewhere` started."""
+
+    computed: ComputedMeasures  #: the measures' results to come
+    later: tuple[str, ...]  #: the measures that wait for them, to be computed last
+    threads: int | None  #: the threads the run's work uses meanwhile (None: the default)
+
+
 def start_elsewhere(
     specs: Sequence[IndicatorSpec],
     inputs: AssessmentInputs,
     registry: Mapping[str, Callable[..., Any]],
     executor: Executor | None,
-) -> tuple[ComputedMeasures, tuple[str, ...]]:
+) -> Elsewhere:
     """Have ``executor`` count the canopy's classes (where a measure of ``specs`` needs them),
     a short-lived fork of this process compute the service measures' residential cells and
     covered areas, and another each measure worth it (see the module); the results to come,
-    and the measures that wait for what is computed there (to be computed last). Nothing
-    is started without an executor."""
+    the measures that wait for what is computed there (to be computed last), and the threads
+    the run's work is to use meanwhile (:func:`threads_beside_forks`). Nothing is started
+    without an executor."""
     if executor is None:
-        return ComputedMeasures(), ()
+        return Elsewhere(ComputedMeasures(), (), None)
     wanted = [(spec.measure, spec.params) for spec in specs]
-    counting = start_canopy_class_counts(inputs.run, executor, wanted)
-    serving: tuple[str, ...] = ()
     forks = forked_calls()
-    # in a fork, which has their inputs without pickling: the executor is left free to
-    # draw each figure as soon as what it shows is computed
-    computed, handed = _start_measures(specs, inputs, registry, forks or executor)
-    if forks is not None:
-        forks.start()  # first, the longest: the service intermediates are computed beside
-        serving = start_service_coverage(inputs.run, forks, wanted)
-        forks.shutdown(wait=False)  # their fork starts, and ends once its results are sent
-    return computed, (*counting, *serving, *handed)
+    handing = _measures_to_hand(specs, inputs, registry)
+    threads = threads_beside_forks() if forks is not None and handing else None
+    serving: tuple[str, ...] = ()
+    with using_threads(threads):  # the forks are made with it, and the executor's work sent
+        counting = start_canopy_class_counts(inputs.run, executor, wanted)
+        # in a fork, which has their inputs without pickling: the executor is left free to
+        # draw each figure as soon as what it shows is computed
+        computed, handed = _start_measures(handing, forks or executor)
+        if forks is not None:
+            forks.start()  # first, the longest: the service intermediates are computed beside
+            serving = start_service_coverage(inputs.run, forks, wanted)
+            forks.shutdown(wait=False)  # their fork starts, and ends once its results are sent
+    return Elsewhere(computed, (*counting, *serving, *handed), threads)
 
 
-def _start_measures(
+def threads_beside_forks() -> int | None:
+    """The threads each process's work uses while measures are computed in forks: the cores
+    shared by the processes busy meanwhile (:data:`PROCESSES_BESIDE_FORKS`), at least one;
+    None (the default of :func:`~gardencity.io.threads.work_threads`) where the run or the
+    environment sets the threads. On two cores, threads beside the forks only contend for
+    the interpreter and the cores: the middling demo city is assessed faster with one."""
+    if threads_set():
+        return None
+    return max(1, len(os.sched_getaffinity(0)) // PROCESSES_BESIDE_FORKS)
+
+
+#: the measures handed over by key: each measure's name, function, inputs and parameters
+Handing = dict[str, tuple[str, Callable[..., pd.Series], dict[str, Any], dict[str, Any]]]
+
+
+def _measures_to_hand(
     specs: Iterable[IndicatorSpec],
     inputs: AssessmentInputs,
     registry: Mapping[str, Callable[..., Any]],
-    executor: Executor,
-) -> tuple[ComputedMeasures, tuple[str, ...]]:
-    pending: dict[str, Future[pd.Series]] = {}
+) -> Handing:
+    """The measures worth handing over (see the module), by :func:`measure_key`: each with
+    its inputs (read here) and parameters."""
+    handing: Handing = {}
     for spec in specs:
         key = measure_key(spec)
-        if spec.measure not in ELSEWHERE or key in pending or spec.measure not in registry:
+        if spec.measure not in ELSEWHERE or key in handing or spec.measure not in registry:
             continue
         kwargs = _small_inputs(registry[spec.measure], inputs)
-        if kwargs is None:
-            continue
+        if kwargs is not None:
+            handing[key] = (spec.measure, registry[spec.measure], kwargs, spec.params)
+    return handing
+
+
+def _start_measures(
+    handing: Handing, executor: Executor
+) -> tuple[ComputedMeasures, tuple[str, ...]]:
+    pending: dict[str, Future[pd.Series]] = {}
+    for key, (_, measure, kwargs, params) in handing.items():
         try:
-            pending[key] = executor.submit(_series, registry[spec.measure], kwargs, spec.params)
+            pending[key] = executor.submit(with_callers_threads(_series), measure, kwargs, params)
         except (BrokenExecutor, RuntimeError, OSError):
             break
-    handed = tuple(json.loads(key)[0] for key in pending)
+    handed = tuple(dict.fromkeys(handing[key][0] for key in pending))
     return ComputedMeasures(pending), handed
 
 

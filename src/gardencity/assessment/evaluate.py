@@ -7,15 +7,16 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
 import gardencity
-from gardencity.assessment.elsewhere import ComputedMeasures, start_elsewhere
+from gardencity.assessment.elsewhere import Elsewhere, start_elsewhere
 from gardencity.assessment.indicator import evaluate_indicator, finite
 from gardencity.assessment.inputs import CITY_ZONE, AssessmentInputs
 from gardencity.assessment.results import Assessment, IndicatorResult
+from gardencity.errors import Problem
 from gardencity.indicators import FAMILIES
 from gardencity.io.threads import using_threads
 from gardencity.io.validate import start_check
@@ -23,6 +24,9 @@ from gardencity.io.workspace import Workspace
 from gardencity.messages import Catalogue, Message
 from gardencity.standards import load_standard
 from gardencity.standards.schema import Standard
+
+if TYPE_CHECKING:
+    from gardencity.assessment.diagnostics import DiagnosticLayers
 
 __all__ = ["Progress", "evaluate_indicator", "run_assessment"]
 
@@ -68,19 +72,20 @@ def run_assessment(
     walking distances of residential cells, road side-segments) are computed once in the
     run: its prepared inputs carry the run context (the input ``run``).
     """
+    hooks = _Hooks(progress, decided, layer_built, zones_read, indicator_computed, measure_computed)
     with using_threads(threads):
-        return _assess(
-            workspace,
-            standard=standard,
-            progress=progress,
-            registry=registry,
-            executor=executor,
-            decided=decided,
-            layer_built=layer_built,
-            zones_read=zones_read,
-            indicator_computed=indicator_computed,
-            measure_computed=measure_computed,
-        )
+        return _assess(workspace, standard, registry, executor, hooks)
+
+
+class _Hooks(NamedTuple):
+    """What :func:`run_assessment` tells its caller as it goes (see there)."""
+
+    progress: Progress | None
+    decided: Callable[[Assessment], None] | None
+    layer_built: Callable[[str, Any], None] | None
+    zones_read: Callable[[Any], None] | None
+    indicator_computed: Callable[[IndicatorResult], None] | None
+    measure_computed: Callable[[str], None] | None
 
 
 def _started(
@@ -89,12 +94,7 @@ def _started(
     registry: Mapping[str, Callable[..., Any]] | None,
     executor: Executor | None,
     zones_read: Callable[[Any], None] | None,
-) -> tuple[
-    Standard,
-    AssessmentInputs,
-    Mapping[str, Callable[..., Any]],
-    tuple[ComputedMeasures, tuple[str, ...]],
-]:
+) -> tuple[Standard, AssessmentInputs, Mapping[str, Callable[..., Any]], Elsewhere]:
     """The standard, the inputs and the measures, with the work done elsewhere started (see
     :func:`start_elsewhere`); a workspace in error is reported as such."""
     try:
@@ -114,55 +114,84 @@ def _started(
 
 def _assess(
     workspace: Workspace | str | os.PathLike[str],
-    *,
-    standard: str | None = None,
-    progress: Progress | None = None,
-    registry: Mapping[str, Callable[..., Any]] | None = None,
-    executor: Executor | None = None,
-    decided: Callable[[Assessment], None] | None = None,
-    layer_built: Callable[[str, Any], None] | None = None,
-    zones_read: Callable[[Any], None] | None = None,
-    indicator_computed: Callable[[IndicatorResult], None] | None = None,
-    measure_computed: Callable[[str], None] | None = None,
+    standard: str | None,
+    registry: Mapping[str, Callable[..., Any]] | None,
+    executor: Executor | None,
+    hooks: _Hooks,
 ) -> Assessment:
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     started = time.perf_counter()
+    std, inputs, measures, elsewhere = _started(ws, standard, registry, executor, hooks.zones_read)
+    # while measures are computed in forks, the work here uses the threads the cores leave
+    with using_threads(elsewhere.threads):
+        results, warnings, diagnostics = _decided(
+            ws, std, inputs, measures, elsewhere, executor, hooks
+        )
+        assessment = _assessment(ws, std, inputs, results, warnings)
+        assessment.timings_s["total"] = time.perf_counter() - started
+        if hooks.decided is not None:
+            hooks.decided(assessment)
+        assessment.diagnostics = diagnostics.finish(assessment)
+    assessment.run = inputs.run
+    assessment.inputs = inputs
+    return assessment
+
+
+def _decided(
+    ws: Workspace,
+    std: Standard,
+    inputs: AssessmentInputs,
+    measures: Mapping[str, Callable[..., Any]],
+    elsewhere: Elsewhere,
+    executor: Executor | None,
+    hooks: _Hooks,
+) -> tuple[list[IndicatorResult], list[Problem], DiagnosticLayers]:
+    """Every indicator's result, the validation's warnings, and the diagnostic layers
+    built so far (a family's as soon as the indicator of its measure is computed)."""
     from gardencity.assessment.diagnostics import DiagnosticLayers
 
-    std, inputs, measures, (computed, later) = _started(
-        ws, standard, registry, executor, zones_read
-    )
     zones = inputs.get("zones")
     # the slow geometric checks go on while the indicators are computed; a workspace they
     # find in error is reported as such, whatever a measure made of it meanwhile
     checked = start_check(ws, executor)
     try:
-        city_size = std.city_size(finite(zones.loc[CITY_ZONE, "population"]))
         context = {
             "grade": ws.config.city.grade,
             "region": ws.config.city.region,
-            "city_size": city_size,
+            "city_size": std.city_size(finite(zones.loc[CITY_ZONE, "population"])),
         }
-        diagnostics = DiagnosticLayers(std, inputs, built=layer_built)
+        diagnostics = DiagnosticLayers(std, inputs, built=hooks.layer_built)
 
         def heard(result: IndicatorResult, last_of_measure: bool) -> None:
             # its figures started before the layers are built
-            if indicator_computed is not None:
-                indicator_computed(result)
-            if last_of_measure and measure_computed is not None:
-                measure_computed(result.method["measure"])
+            if hooks.indicator_computed is not None:
+                hooks.indicator_computed(result)
+            if last_of_measure and hooks.measure_computed is not None:
+                hooks.measure_computed(result.method["measure"])
             diagnostics.after(result.method["measure"])
 
-        results = _indicators(std, inputs, measures, context, progress, later, computed, heard)
+        results = _indicators(
+            std, inputs, measures, context, hooks.progress, elsewhere.later, elsewhere.computed,
+            heard,
+        )  # fmt: skip
     except Exception:
         checked()
         raise
-    warnings = checked()
+    return results, checked(), diagnostics
+
+
+def _assessment(
+    ws: Workspace,
+    std: Standard,
+    inputs: AssessmentInputs,
+    results: list[IndicatorResult],
+    warnings: list[Problem],
+) -> Assessment:
+    zones = inputs.get("zones")
     timings = {r.id: r.seconds for r in results}
     timings.update({f"input:{k}": v for k, v in inputs.timings.items()})
-    timings["total"] = time.perf_counter() - started
     config = ws.config.city
-    assessment = Assessment(
+    return Assessment(
         city={
             "name": config.name,
             "name_en": config.name_en,
@@ -172,7 +201,7 @@ def _assess(
             "data_source": config.data_source,
             "grade": config.grade,
             "region": config.region,
-            "city_size": city_size,
+            "city_size": std.city_size(finite(zones.loc[CITY_ZONE, "population"])),
             "workspace": str(ws.path),
         },
         standard=_standard_record(std),
@@ -184,12 +213,6 @@ def _assess(
         validation=[p.as_dict() for p in dict.fromkeys([*warnings, *ws.repairs])],
         timings_s=timings,
     )
-    if decided is not None:
-        decided(assessment)
-    assessment.diagnostics = diagnostics.finish(assessment)
-    assessment.run = inputs.run
-    assessment.inputs = inputs
-    return assessment
 
 
 def _standard_record(std: Standard) -> dict[str, Any]:

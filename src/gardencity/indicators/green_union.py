@@ -36,7 +36,7 @@ import numpy.typing as npt
 import shapely
 
 from gardencity.io.threads import work_pool
-from gardencity.toolkit import polygon_parts
+from gardencity.toolkit import components, polygon_parts
 from gardencity.toolkit.overlap import clip_to_rects
 
 __all__ = [
@@ -111,11 +111,6 @@ def _disjoint(boxes: Floats) -> tuple[Floats, Ints]:
     """Rectangles whose interiors do not meet and that hold all ``boxes``, and the one that
     holds each box: boxes that meet are replaced by their common bounding box, until none
     meets."""
-    # scipy is imported only where windows are merged: a command that measures in its forks
-    # never loads it
-    from scipy.sparse import coo_array
-    from scipy.sparse.csgraph import connected_components
-
     label: Ints = np.arange(len(boxes), dtype=np.intp)
     while len(boxes) > 1:
         rects = _envelopes(boxes)
@@ -126,8 +121,9 @@ def _disjoint(boxes: Floats) -> tuple[Floats, Ints]:
         if not meet.any():
             break
         n = len(boxes)
-        graph = coo_array((np.ones(int(meet.sum()), dtype=np.int8), (i[meet], j[meet])), (n, n))
-        count, labels = connected_components(graph, directed=False)
+        # numbered in the order of their smallest boxes, as scipy's connected_components
+        smallest, labels = np.unique(components(n, i[meet], j[meet]), return_inverse=True)
+        count = len(smallest)
         merged = np.empty((count, 4))
         merged[:, :2], merged[:, 2:] = np.inf, -np.inf
         for k, function in enumerate((np.minimum, np.minimum, np.maximum, np.maximum)):

@@ -32,15 +32,23 @@ _IMPROVEMENT = 3.0  # undoing the shift must cut that share at least this many t
 
 @cache
 def _transformer(source: CRS | int, target: CRS | int) -> Transformer:
-    """``source`` to ``target`` (x, y order); made once per pair: creating one searches PROJ's
-    database for the datum shift, a good part of a second."""
+    """``source`` to ``target`` (x, y order), made once per pair."""
     return Transformer.from_crs(source, target, always_xy=True)
+
+
+def _degrees(crs: CRS) -> CRS | int:
+    """The longitude and latitude the hints work in: those of ``crs``'s own datum, so that
+    only its projection is undone. Between a datum and WGS 84 (4326) PROJ would search its
+    database for a shift (a tenth of a second), which moves a point by a metre or so (none
+    between CGCS2000 and WGS 84): nothing beside a GCJ-02 offset of hundreds of metres, or a
+    Gauss-Krüger zone three degrees wide."""
+    return crs.geodetic_crs or 4326
 
 
 def gcj02_offset_m(area: shapely.Geometry, crs: CRS) -> tuple[float, float]:
     """The GCJ-02 shift (x, y metres in ``crs``) at the centre of ``area``; (0, 0) abroad."""
     centre = area.centroid
-    to_ll, back = _transformer(crs, 4326), _transformer(4326, crs)
+    to_ll, back = _transformer(crs, _degrees(crs)), _transformer(_degrees(crs), crs)
     lon, lat = to_ll.transform(centre.x, centre.y)
     glon, glat = wgs84_to_gcj02(np.array([lon]), np.array([lat]))
     x, y = back.transform(float(glon[0]), float(glat[0]))
@@ -162,7 +170,7 @@ def crs_zone_problems(area: shapely.Geometry, crs: CRS) -> list[Problem]:
     if meridian is None or area.is_empty:
         return []
     centre = area.centroid
-    lon, lat = _transformer(crs, 4326).transform(centre.x, centre.y)
+    lon, lat = _transformer(crs, _degrees(crs)).transform(centre.x, centre.y)
     half_zone = 1.5 if "3-degree" in crs.name else 3.0
     off = lon - meridian
     if abs(off) <= half_zone + 0.05:

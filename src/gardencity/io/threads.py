@@ -12,6 +12,7 @@ change.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -23,7 +24,9 @@ __all__ = [
     "THREADS_VARIABLE",
     "InlineExecutor",
     "helper_executor",
+    "threads_set",
     "using_threads",
+    "with_callers_threads",
     "work_pool",
     "work_threads",
 ]
@@ -54,6 +57,17 @@ def work_threads() -> int:
     return max(1, int(value)) if value.isdigit() else 2
 
 
+def threads_set() -> bool:
+    """Whether the number of threads is set, by the run (:func:`using_threads`) or by
+    :data:`THREADS_VARIABLE`, rather than left to the default.
+
+    >>> with using_threads(3):
+    ...     threads_set()
+    True
+    """
+    return _THREADS.get() is not None or os.environ.get(THREADS_VARIABLE, "").strip().isdigit()
+
+
 @contextmanager
 def using_threads(threads: int | None) -> Iterator[None]:
     """Within the block, in this thread, the work uses ``threads`` threads (at least one;
@@ -67,6 +81,25 @@ def using_threads(threads: int | None) -> Iterator[None]:
         yield
     finally:
         _THREADS.reset(token)
+
+
+def with_callers_threads(function: Callable[P, R]) -> Callable[P, R]:
+    """``function``, to be called in another process (sent pickled to an executor) with the
+    threads set where it is made (:func:`using_threads`), which that process does not see.
+
+    >>> with using_threads(1):
+    ...     counted = with_callers_threads(work_threads)
+    >>> counted()
+    1
+    """
+    return functools.partial(_with_threads, _THREADS.get(), function)
+
+
+def _with_threads(
+    threads: int | None, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs
+) -> R:
+    with using_threads(threads):
+        return function(*args, **kwargs)
 
 
 class InlineExecutor(Executor):

@@ -15,6 +15,7 @@ from gardencity.io.data_gaps import data_gap
 from gardencity.io.layers import LAYERS
 from gardencity.io.raster import Raster
 from gardencity.io.raster_values import count_values, counted_values
+from gardencity.io.threads import with_callers_threads
 from gardencity.io.workspace import Workspace
 from gardencity.standards import list_standards, load_standard
 from gardencity.standards.schema import Standard
@@ -138,7 +139,7 @@ def start_raster_content_problems(
     counted: Future[tuple[np.ndarray, np.ndarray]] | None = None
     if canopy is not None and executor is not None:
         try:
-            counted = executor.submit(_value_counts, canopy)
+            counted = executor.submit(with_callers_threads(_value_counts), canopy)
         except (BrokenExecutor, RuntimeError, OSError):
             counted = None
 

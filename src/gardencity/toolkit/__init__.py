@@ -7,7 +7,8 @@ Everything here is public and documented; import from the package
 * :mod:`~gardencity.toolkit.zonal`: zones (``CITY_ZONE``), features cut by zone, areas per
   zone, the district of a feature;
 * :mod:`~gardencity.toolkit.cover`: ``TiledCover``, the union of many polygons tile by tile,
-  and ``polygon_parts``, the polygons with area in any geometries;
+  ``polygon_parts``, the polygons with area in any geometries, and ``components``, the
+  connected components of a graph (numpy alone);
 * :mod:`~gardencity.toolkit.editable`: ``EditableCover``, a tiled union polygons join and leave;
 * :mod:`~gardencity.toolkit.overlap`: ``areas_in_union``, many small polygons inside a union,
   ``clip_to_rects``, geometries cut to rectangles, and ``box_pairs``, the pairs of polygons
@@ -40,7 +41,7 @@ from gardencity.toolkit.corridor_bounds import (
     red_line_corridors,
     red_line_rows,
 )
-from gardencity.toolkit.cover import TiledCover, polygon_parts
+from gardencity.toolkit.cover import TiledCover, components, polygon_parts
 from gardencity.toolkit.editable import EditableCover, Tile, per_tile
 from gardencity.toolkit.forked import ForkDiedError, ForkedCalls, forked_calls
 from gardencity.toolkit.overlap import (
@@ -100,6 +101,7 @@ __all__ = [
     "band_rings",
     "box_pairs",
     "cell_table",
+    "components",
     "corridor_cover_settled",
     "coverage_result",
     "covered_areas",

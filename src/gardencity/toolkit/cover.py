@@ -12,7 +12,7 @@ import shapely
 from gardencity.io.threads import work_pool
 from gardencity.toolkit.overlap import intersections
 
-__all__ = ["TiledCover", "polygon_parts", "prepared"]
+__all__ = ["TiledCover", "components", "polygon_parts", "prepared"]
 
 
 def polygon_parts(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
@@ -35,8 +35,15 @@ def polygon_parts(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     return polygons
 
 
-def _components(n: int, a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
-    """Connected-component label (smallest member) of ``n`` nodes joined by edges ``a``–``b``."""
+def components(n: int, a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """Connected-component label (smallest member) of ``n`` nodes joined by edges ``a``–``b``.
+
+    Numpy alone (scipy's ``connected_components`` would do too, but importing scipy takes a
+    tenth of a second, longer than the callers' graphs take).
+
+    >>> components(5, np.array([0, 3]), np.array([2, 4])).tolist()
+    [0, 1, 0, 3, 3]
+    """
     labels = np.arange(n)
     while True:
         la, lb = labels[a], labels[b]
@@ -53,7 +60,7 @@ def _components(n: int, a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> npt
 
 
 def _intersecting_groups(parts: npt.NDArray[np.object_], rounds: int = 2) -> npt.NDArray[np.intp]:
-    """:func:`_components` of ``parts`` joined where they intersect.
+    """:func:`components` of ``parts`` joined where they intersect.
 
     Of the pairs whose boxes meet, only those still between different groups are tested: in
     the first ``rounds`` one pair per polygon, then all that are left (a group joined by the
@@ -78,7 +85,7 @@ def _intersecting_groups(parts: npt.NDArray[np.object_], rounds: int = 2) -> npt
         hit = shapely.intersects(parts[a[test]], parts[b[test]])
         joined_a.append(a[test[hit]])
         joined_b.append(b[test[hit]])
-        labels = _components(n, np.concatenate(joined_a), np.concatenate(joined_b))
+        labels = components(n, np.concatenate(joined_a), np.concatenate(joined_b))
     return labels
 
 

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Executor, Future
 from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
+from gardencity.io.threads import with_callers_threads
+
 __all__ = ["InputSource", "RunContext", "shared"]
 
 P = ParamSpec("P")
@@ -128,14 +130,15 @@ class RunContext:
         self, executor: Executor, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs
     ) -> None:
         """Have ``executor`` (another process, with picklable ``function`` and arguments)
-        compute what :meth:`call` would, while the caller goes on; :meth:`call` waits for
-        it then. Where the executor cannot take it, or fails at it, :meth:`call` computes it
+        compute what :meth:`call` would, while the caller goes on, with the caller's threads
+        (:func:`~gardencity.io.threads.with_callers_threads`); :meth:`call` waits for it
+        then. Where the executor cannot take it, or fails at it, :meth:`call` computes it
         here (an error it raises is raised here, as it would have been)."""
         key = self._key(function, args, kwargs)
         if key is None or key in self._results:
             return
         try:
-            future = executor.submit(function, *args, **kwargs)
+            future = executor.submit(with_callers_threads(function), *args, **kwargs)
         except (BrokenExecutor, RuntimeError, OSError):
             return
         self._results[key] = _Started(future)
