@@ -3,6 +3,7 @@ computes a measure itself where the fork could not."""
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 from concurrent.futures import Future
@@ -12,7 +13,9 @@ import pandas as pd
 import pytest
 
 from gardencity.assessment import Assessment, elsewhere, run_assessment
-from gardencity.assessment.elsewhere import ComputedMeasures
+from gardencity.assessment.elsewhere import PROCESSES_BESIDE_FORKS, ComputedMeasures
+from gardencity.indicators import FAMILIES
+from gardencity.io.threads import THREADS_VARIABLE, using_threads, work_threads
 from gardencity.reports import FigureWorker
 from tests.golden import compact
 
@@ -124,3 +127,61 @@ def test_the_fork_is_made_before_the_checks_thread_starts(
         assessment = run_assessment(demo_city, executor=figures.executor)
     assert order == ["fork", "checks"]
     assert compact(assessment.to_dict()) == compact(demo_assessment.to_dict())
+
+
+def _noting_threads(name: str, seen: Path):  # type: ignore[no-untyped-def]
+    """The measure ``name``, noting in ``seen`` the process computing it and its threads."""
+    measure = FAMILIES.measures[name]
+
+    @functools.wraps(measure)  # the same parameters, as the run reads them
+    def noted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        (seen / f"{name} {os.getpid()}").write_text(str(work_threads()))
+        return measure(*args, **kwargs)
+
+    return noted
+
+
+def test_beside_its_forks_each_process_keeps_to_the_cores_they_leave(
+    demo_city: Path, demo_assessment: Assessment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fork's measure and the caller's alike (their threads would only contend for the
+    cores the forks and the figure worker keep busy); after the run, the default again."""
+    monkeypatch.delenv(THREADS_VARIABLE, raising=False)
+    default = work_threads()
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    registry = {
+        **FAMILIES.measures,
+        "green_space_ratio": _noting_threads("green_space_ratio", seen),  # handed to a fork
+        "parks_per_10k": _noting_threads("parks_per_10k", seen),  # computed here
+    }
+    with FigureWorker() as figures:
+        if figures.pid is None:
+            pytest.skip("no process can be forked here")
+        assessment = run_assessment(demo_city, registry=registry, executor=figures.executor)
+    noted = {tuple(p.name.split()): p.read_text() for p in seen.iterdir()}
+    share = str(max(1, len(os.sched_getaffinity(0)) // PROCESSES_BESIDE_FORKS))
+    forked = [pid for name, pid in noted if name == "green_space_ratio"]
+    assert len(forked) == 1 and forked[0] != str(os.getpid())
+    assert noted == {
+        ("green_space_ratio", forked[0]): share,
+        ("parks_per_10k", str(os.getpid())): share,
+    }
+    assert work_threads() == default
+    assert compact(assessment.to_dict()) == compact(demo_assessment.to_dict())
+
+
+@pytest.mark.parametrize("given", ["run", "environment"])
+def test_threads_the_run_or_the_environment_sets_are_kept_beside_the_forks(
+    demo_city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    registry = {**FAMILIES.measures, "parks_per_10k": _noting_threads("parks_per_10k", seen)}
+    if given == "environment":
+        monkeypatch.setenv(THREADS_VARIABLE, "3")
+    with FigureWorker() as figures, using_threads(3 if given == "run" else None):
+        if figures.pid is None:
+            pytest.skip("no process can be forked here")
+        run_assessment(demo_city, registry=registry, executor=figures.executor)
+    assert [p.read_text() for p in seen.iterdir()] == ["3"]

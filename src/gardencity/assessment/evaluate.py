@@ -66,7 +66,9 @@ def run_assessment(
     before its diagnostic layers are built). ``threads`` is the cores the run may
     use (:func:`gardencity.io.threads.using_threads`): with one, no step overlaps another
     (the checks wait for the indicators' turn); by default the measures use two threads (or
-    ``GARDENCITY_THREADS``) and the slow checks one beside them.
+    ``GARDENCITY_THREADS``) and the slow checks one beside them, but while measures are
+    computed in forks (a small city, with an ``executor``), the work of each process keeps
+    to the cores the forks leave (:func:`~gardencity.assessment.elsewhere.threads_beside_forks`).
 
     Intermediate results the measures and the diagnostic layers share (eligible parks,
     walking distances of residential cells, road side-segments) are computed once in the

@@ -92,7 +92,8 @@ def with_callers_threads(function: Callable[P, R]) -> Callable[P, R]:
     >>> counted()
     1
     """
-    return functools.partial(_with_threads, _THREADS.get(), function)
+    called = functools.partial(_with_threads, _THREADS.get(), function)
+    return functools.update_wrapper(called, function)  # its name, as the function's
 
 
 def _with_threads(
