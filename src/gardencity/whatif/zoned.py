@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
@@ -28,7 +29,18 @@ class ZoneGrid:
         self.geoms = np.asarray(zone_geoms, dtype=object)
         self.bounds = shapely.bounds(self.geoms)
         self.tile_m = tile_m
+        # the zones are shared by every tile, and tested against tiles on several threads: a
+        # GEOS prepared geometry (made by the test, then kept on the zone) is not thread-safe
+        # (libgeos/geos#825), so they are tested one thread at a time
+        self._testing = threading.Lock()
         self._tiles: dict[Tile, tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], Any]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:  # a saved engine keeps no lock
+        return {name: value for name, value in self.__dict__.items() if name != "_testing"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._testing = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.geoms)
@@ -50,7 +62,8 @@ class ZoneGrid:
         near = np.flatnonzero((zb[:, :2] <= tb[2:]).all(axis=1) & (zb[:, 2:] >= tb[:2]).all(axis=1))
         spans = (zb[near, :2] <= tb[:2]).all(axis=1) & (zb[near, 2:] >= tb[2:]).all(axis=1)
         if spans.any():
-            spans[spans] = shapely.contains_properly(self.geoms[near[spans]], box)
+            with self._testing:
+                spans[spans] = shapely.contains_properly(self.geoms[near[spans]], box)
         whole, cut = near[spans], near[~spans]
         local = self.geoms[cut].copy()
         beyond = ((zb[cut, 2:] - zb[cut, :2]) > self.tile_m).any(axis=1)
