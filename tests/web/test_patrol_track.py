@@ -144,7 +144,9 @@ def test_a_patrol_track_with_a_case_and_no_signal_for_a_while(
             page.context.set_offline(False)  # the online event sends them
         _move(page, *road[i], i + 1)
     page.wait_for_function("() => document.getElementById('track').dataset.waiting === '0'")
-    page.click("#track-stop")
+    # the page shows the patrol ended at once, and sends its end to the server after
+    with page.expect_response(lambda r: r.url.endswith("/stop") and r.request.method == "POST"):
+        page.click("#track-stop")
     page.wait_for_function("() => document.getElementById('track').dataset.state === 'idle'")
     done = "共 21 个轨迹点，0 个待发送"
     page.wait_for_function(
