@@ -195,9 +195,11 @@ class _TreePeak:
     def _read_waits(self, pid: int) -> None:
         for task in _listing(f"/proc/{pid}/task"):
             # the thread may have ended, or the kernel keep no schedstat
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
-                    self._waits[f"{pid}/{task}"] = int(stat.read().split()[1])
+            with (
+                contextlib.suppress(OSError, IndexError, ValueError),
+                open(f"/proc/{pid}/task/{task}/schedstat") as stat,
+            ):
+                self._waits[f"{pid}/{task}"] = int(stat.read().split()[1])
 
 
 def _tree(pid: int) -> list[int]:
@@ -207,9 +209,11 @@ def _tree(pid: int) -> list[int]:
         parent = pending.pop()
         found.append(parent)
         for task in _listing(f"/proc/{parent}/task"):
-            with contextlib.suppress(OSError, ValueError):
-                with open(f"/proc/{parent}/task/{task}/children") as children:
-                    pending.extend(int(child) for child in children.read().split())
+            with (
+                contextlib.suppress(OSError, ValueError),
+                open(f"/proc/{parent}/task/{task}/children") as children,
+            ):
+                pending.extend(int(child) for child in children.read().split())
     return found
 
 

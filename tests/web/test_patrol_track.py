@@ -144,14 +144,23 @@ def test_a_patrol_track_with_a_case_and_no_signal_for_a_while(
             page.context.set_offline(False)  # the online event sends them
         _move(page, *road[i], i + 1)
     page.wait_for_function("() => document.getElementById('track').dataset.waiting === '0'")
-    # the page shows the patrol ended at once, and sends its end to the server after
-    with page.expect_response(lambda r: r.url.endswith("/stop") and r.request.method == "POST"):
-        page.click("#track-stop")
-    page.wait_for_function("() => document.getElementById('track').dataset.state === 'idle'")
-    done = "共 21 个轨迹点，0 个待发送"
-    page.wait_for_function(
-        f"() => document.getElementById('track-figures').textContent.includes('{done}')"
+    # stopped without signal: the page says that the stop itself has not reached the server
+    page.context.set_offline(True)
+    page.click("#track-stop")
+    page.wait_for_function("() => document.getElementById('track').dataset.stopWaiting === '1'")
+    expect(page.locator("#track-figures")).to_have_text(
+        "巡查已结束：共 21 个轨迹点，0 个待发送；结束信息尚未发送，恢复网络后自动发送"
     )
+    assert page.locator("#track-state").inner_text() == "未在巡查"
+    shot(page, "patrol-stop-offline-phone-zh")
+    # a page opened again meanwhile says so too
+    page.reload()
+    expect(page.locator("#track-figures")).to_contain_text("结束信息尚未发送")
+    # the network returns: the stop is sent, and the page says everything was
+    with page.expect_response(lambda r: r.url.endswith("/stop") and r.request.method == "POST"):
+        page.context.set_offline(False)
+    expect(page.locator("#track-figures")).to_have_text("巡查已结束：共 21 个轨迹点，已全部发送")
+    assert page.locator("#track").get_attribute("data-stop-waiting") == "0"
     assert page.errors == []
     page.context.close()
 
@@ -258,8 +267,6 @@ def test_the_office_keeps_teams_zones_and_key_sites_on_a_page_in_english(
     expect(phone.locator("#track-figures")).to_contain_text("No location: the track is not")
     shot(phone, "patrol-track-phone-en")
     phone.click("#track-stop")
-    expect(phone.locator("#track-figures")).to_have_text(
-        "Patrol stopped: 0 track points, 0 waiting to be sent"
-    )
+    expect(phone.locator("#track-figures")).to_have_text("Patrol stopped: 0 track points, all sent")
     assert phone.errors == []
     phone.context.close()

@@ -123,6 +123,12 @@
     return n;
   }
 
+  /* The patrols stopped on this phone whose stop the server does not have yet, oldest first
+     (a patrol leaves the phone once the server has its stop). */
+  async function unsentStops() {
+    return (await patrols()).filter((p) => p.endedAt !== null && !p.stopped);
+  }
+
   // a patrol left running (the page was reloaded, the phone slept): it goes on
   const resumed = active().then((p) => {
     if (p) { current = p; listen(); changed(); }
@@ -132,7 +138,7 @@
   queue.whenOnline(() => flush().catch(() => null), 30_000);
 
   window.gc.track = {
-    start, stop, flush, waiting, resumed, pointsOf,
+    start, stop, flush, waiting, unsentStops, resumed, pointsOf,
     current: () => current,
     gpsFailed: () => gpsFailed && current !== null,
     onChange: (fn) => listeners.add(fn),

@@ -209,9 +209,25 @@
       panel.dataset.points = String(patrol.nextSeq);
       figures.textContent = t("track_figures").replace("{start}", when.format(new Date(patrol.startedAt)))
         .replace("{n}", patrol.nextSeq).replace("{waiting}", waiting) + (track.gpsFailed() ? `${SEPARATOR}${t("track_no_gps")}` : "");
-    } else if (shownPatrol) {
-      figures.textContent = t("track_done").replace("{n}", lastCount).replace("{waiting}", waiting);
+    } else {
+      await showStopped(waiting);
     }
+  }
+
+  /* The patrol last stopped here — or, on a page opened after it was stopped, one whose stop
+     still waits: whether everything reached the server, its stop included. */
+  async function showStopped(waiting) {
+    const unsent = await track.unsentStops();
+    if (!shownPatrol && unsent.length) {
+      const newest = unsent[unsent.length - 1];
+      shownPatrol = newest.uuid;
+      lastCount = newest.nextSeq;
+    }
+    if (!shownPatrol) return;
+    const stopWaiting = unsent.some((p) => p.uuid === shownPatrol);
+    panel.dataset.stopWaiting = stopWaiting ? "1" : "0";
+    const key = stopWaiting ? "track_done_unsent" : waiting ? "track_done" : "track_done_sent";
+    figures.textContent = t(key).replace("{n}", lastCount).replace("{waiting}", waiting);
   }
   track.onChange(() => { showTrack().catch((err) => toast(err.message)); });
   startButton.addEventListener("click", () => track.start().catch((err) => toast(err.message)));
