@@ -126,10 +126,16 @@ def _assess(
     std, inputs, measures, elsewhere = _started(ws, standard, registry, executor, hooks.zones_read)
     # while measures are computed in forks, the work here uses the threads the cores leave
     with using_threads(elsewhere.threads):
+        zones = inputs.get("zones")
+        context = {
+            "grade": ws.config.city.grade,
+            "region": ws.config.city.region,
+            "city_size": std.city_size(finite(zones.loc[CITY_ZONE, "population"])),
+        }
         results, warnings, diagnostics = _decided(
-            ws, std, inputs, measures, elsewhere, executor, hooks
+            ws, std, inputs, measures, elsewhere, executor, hooks, context
         )
-        assessment = _assessment(ws, std, inputs, results, warnings)
+        assessment = _assessment(ws, std, inputs, results, warnings, context["city_size"])
         assessment.timings_s["total"] = time.perf_counter() - started
         if hooks.decided is not None:
             hooks.decided(assessment)
@@ -147,21 +153,17 @@ def _decided(
     elsewhere: Elsewhere,
     executor: Executor | None,
     hooks: _Hooks,
+    context: dict[str, str | None],
 ) -> tuple[list[IndicatorResult], list[Problem], DiagnosticLayers]:
-    """Every indicator's result, the validation's warnings, and the diagnostic layers
-    built so far (a family's as soon as the indicator of its measure is computed)."""
+    """Every indicator's result (its thresholds chosen by the city's ``context``), the
+    validation's warnings, and the diagnostic layers built so far (a family's as soon as
+    the indicator of its measure is computed)."""
     from gardencity.assessment.diagnostics import DiagnosticLayers
 
-    zones = inputs.get("zones")
     # the slow geometric checks go on while the indicators are computed; a workspace they
     # find in error is reported as such, whatever a measure made of it meanwhile
     checked = start_check(ws, executor)
     try:
-        context = {
-            "grade": ws.config.city.grade,
-            "region": ws.config.city.region,
-            "city_size": std.city_size(finite(zones.loc[CITY_ZONE, "population"])),
-        }
         diagnostics = DiagnosticLayers(std, inputs, built=hooks.layer_built)
 
         def heard(result: IndicatorResult, last_of_measure: bool) -> None:
@@ -188,6 +190,7 @@ def _assessment(
     inputs: AssessmentInputs,
     results: list[IndicatorResult],
     warnings: list[Problem],
+    city_size: str | None,
 ) -> Assessment:
     zones = inputs.get("zones")
     timings = {r.id: r.seconds for r in results}
@@ -203,7 +206,7 @@ def _assessment(
             "data_source": config.data_source,
             "grade": config.grade,
             "region": config.region,
-            "city_size": std.city_size(finite(zones.loc[CITY_ZONE, "population"])),
+            "city_size": city_size,
             "workspace": str(ws.path),
         },
         standard=_standard_record(std),

@@ -50,11 +50,8 @@ def work_threads() -> int:
     ...     work_threads()
     1
     """
-    given = _THREADS.get()
-    if given is not None:
-        return given
-    value = os.environ.get(THREADS_VARIABLE, "").strip()
-    return max(1, int(value)) if value.isdigit() else 2
+    given = _set_threads()
+    return 2 if given is None else given
 
 
 def threads_set() -> bool:
@@ -65,7 +62,17 @@ def threads_set() -> bool:
     ...     threads_set()
     True
     """
-    return _THREADS.get() is not None or os.environ.get(THREADS_VARIABLE, "").strip().isdigit()
+    return _set_threads() is not None
+
+
+def _set_threads() -> int | None:
+    """The threads set by the run, else by :data:`THREADS_VARIABLE` (at least one); None
+    where neither sets them."""
+    given = _THREADS.get()
+    if given is not None:
+        return given
+    value = os.environ.get(THREADS_VARIABLE, "").strip()
+    return max(1, int(value)) if value.isdigit() else None
 
 
 @contextmanager
