@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gardencity.io.threads import prepared_copies
 from gardencity.toolkit.cover import TiledCover
 from gardencity.toolkit.overlap import intersections
 
@@ -62,8 +63,7 @@ def pieces_by_zone(gdf: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDat
         out["source"] = pd.Series(dtype=int)
         return out
     geoms = gdf.geometry.to_numpy()
-    zone_geoms = zones.geometry.to_numpy()
-    shapely.prepare(zone_geoms)
+    zone_geoms = prepared_copies(zones.geometry.to_numpy())
     tree = shapely.STRtree(geoms)
     zone_idx, feat_idx = tree.query(zone_geoms, predicate="intersects")
     inside = shapely.contains_properly(zone_geoms[zone_idx], geoms[feat_idx])
@@ -136,7 +136,6 @@ def area_in_zones(geom: shapely.Geometry | None, zones: gpd.GeoDataFrame) -> pd.
     """
     if geom is None or geom.is_empty:
         return pd.Series(0.0, index=zones.index)
-    shapely.prepare(geom)
     areas = shapely.area(shapely.intersection(zones.geometry.to_numpy(), geom))
     return pd.Series(areas, index=zones.index, dtype=float)
 
