@@ -110,7 +110,8 @@ def district_of(gdf: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> list[str | No
         return [None] * len(gdf)
     points = shapely.point_on_surface(gdf.geometry.to_numpy())
     out: list[str | None] = [None] * len(gdf)
-    for zone_id, geom in zip(districts.index, districts.geometry.to_numpy(), strict=True):
+    tested = prepared_copies(districts.geometry.to_numpy())
+    for zone_id, geom in zip(districts.index, tested, strict=True):
         for i in np.flatnonzero(shapely.contains(geom, points)):
             out[i] = str(zone_id)
     return out
