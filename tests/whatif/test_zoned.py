@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import shapely
 
+from gardencity.io.threads import using_threads
 from gardencity.whatif.zoned import ZonedCover, ZoneGrid
+from tests._threads import wiggly_zones
 
 
 def test_zone_areas_per_tile_sum_to_the_covers_overlap_with_each_zone() -> None:
@@ -28,3 +30,20 @@ def test_zone_areas_per_tile_sum_to_the_covers_overlap_with_each_zone() -> None:
     changed = cover.cover.add("park", shapely.box(2500, 2500, 3600, 3300))
     cover.update(changed)
     assert np.allclose(cover.totals(), cover.cover.overlap_areas(zones), rtol=1e-12)
+
+
+def test_zones_are_tested_against_the_tiles_of_many_threads() -> None:
+    """The zones, prepared once for the tests against tiles (a GEOS prepared geometry builds
+    its indexes as it is used, and is not thread-safe), are tested on the tiles of many
+    threads at once without a crash, with the areas one thread measures; the caller's zones
+    are left unprepared."""
+    x, y = np.mgrid[-110:110:10, -110:110:10].reshape(2, -1)
+    boxes = shapely.box(x, y, x + 10, y + 10)
+    for _ in range(20):
+        zones = np.array(wiggly_zones(), dtype=object)
+        with using_threads(1):
+            alone = ZonedCover(list(range(len(boxes))), boxes, ZoneGrid(zones, 20.0)).totals()
+        with using_threads(8):
+            shared = ZonedCover(list(range(len(boxes))), boxes, ZoneGrid(zones, 20.0)).totals()
+        np.testing.assert_array_equal(shared, alone)
+        assert not shapely.is_prepared(zones).any()

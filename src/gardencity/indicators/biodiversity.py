@@ -7,6 +7,7 @@ import pandas as pd
 import shapely
 
 from gardencity.indicators.registry import Family
+from gardencity.io.threads import prepared_copies
 from gardencity.toolkit import ratio_result, require_columns, require_same_crs
 
 __all__ = ["FAMILY", "native_woody_plant_index"]
@@ -40,7 +41,7 @@ def native_woody_plant_index(zones: gpd.GeoDataFrame, trees: gpd.GeoDataFrame) -
     ]
     points = woody.geometry.to_numpy()
     native_n, total_n = [], []
-    for zone in zones.geometry.to_numpy():
+    for zone in prepared_copies(zones.geometry.to_numpy()):
         inside = woody[shapely.contains(zone, points)] if len(points) else woody
         species = inside.groupby("species")["is_native"].agg(
             lambda s: bool(s.fillna(False).astype(bool).any())

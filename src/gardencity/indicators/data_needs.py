@@ -30,6 +30,7 @@ from gardencity.indicators.coverage import canopy_class_counts
 from gardencity.io.classes import known_green_classes, road_grade_label
 from gardencity.io.management import ManagementEvidence
 from gardencity.io.raster import Raster
+from gardencity.io.threads import prepared_copies
 from gardencity.toolkit import (
     RunContext,
     matches_classes,
@@ -129,8 +130,7 @@ def _zone_sums(layer: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *weights: Any) 
     x, y = _anchor_xy(layer)
     arrays = [np.asarray(w, dtype=float) for w in weights]
     sums: list[list[float]] = [[] for _ in weights]
-    for zone in zones.geometry.to_numpy():
-        shapely.prepare(zone)
+    for zone in prepared_copies(zones.geometry.to_numpy()):
         inside = shapely.intersects_xy(zone, x, y)
         for out, array in zip(sums, arrays, strict=True):
             out.append(float(array[inside].sum()))
@@ -196,8 +196,7 @@ def _no_roads(roads: gpd.GeoDataFrame | None = None) -> Gap | None:
 
 def _graded_in_city(roads: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, grades: Sequence[str]) -> Any:
     x, y = _anchor_xy(roads)
-    city = zones.geometry.loc[_city_zone(zones)]
-    shapely.prepare(city)
+    city = prepared_copies(zones.geometry.loc[_city_zone(zones)])
     return roads["grade"].isin(list(grades)).to_numpy() & shapely.intersects_xy(city, x, y)
 
 

@@ -13,6 +13,7 @@ import shapely
 
 from gardencity.indicators import green_union
 from gardencity.indicators.registry import Chart, Family
+from gardencity.io.threads import prepared_copies
 from gardencity.toolkit import (
     RunContext,
     TiledCover,
@@ -305,7 +306,7 @@ def parks_per_10k(
     parks = green_spaces[matches_classes(green_spaces["green_class"], park_classes)]
     parks = parks[shapely.area(parks.geometry.to_numpy()) >= min_area_m2]
     points = shapely.point_on_surface(parks.geometry.to_numpy())
-    zone_geoms = zones.geometry.to_numpy()
+    zone_geoms = prepared_copies(zones.geometry.to_numpy())
     counts = [int(shapely.contains(z, points).sum()) if len(points) else 0 for z in zone_geoms]
     return parks_per_10k_result(zones, pd.Series(counts, index=zones.index, dtype=float))
 

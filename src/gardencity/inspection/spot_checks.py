@@ -30,6 +30,7 @@ from shapely.geometry.base import BaseGeometry
 from gardencity.errors import DataError
 from gardencity.io.crs import require_projected
 from gardencity.io.raster import Raster
+from gardencity.io.threads import prepared_copies
 from gardencity.messages import Catalogue, Listing
 
 MESSAGES = Catalogue(__package__)
@@ -105,7 +106,7 @@ def random_points_in(
         raise DataError(MESSAGES.message("points_too_few", n=n))
     if area.is_empty or area.area <= 0:
         raise DataError(MESSAGES.message("sampling_area_empty"))
-    shapely.prepare(area)
+    area = prepared_copies(area)
     xmin, ymin, xmax, ymax = area.bounds
     accept_rate = area.area / ((xmax - xmin) * (ymax - ymin))
     found: list[npt.NDArray[np.float64]] = []

@@ -20,10 +20,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
+import numpy as np
+import shapely
+
 __all__ = [
     "THREADS_VARIABLE",
     "InlineExecutor",
     "helper_executor",
+    "prepared_copies",
     "threads_set",
     "using_threads",
     "with_callers_threads",
@@ -32,6 +36,7 @@ __all__ = [
 ]
 
 P = ParamSpec("P")
+G = TypeVar("G", shapely.Geometry, np.ndarray)
 R = TypeVar("R")
 
 #: environment variable: the threads a measure's work is spread over (default two), where
@@ -140,3 +145,23 @@ def work_pool(threads: int | None = None) -> Executor:
     thread (no thread started). Use it as a context manager, as a thread pool."""
     count = work_threads() if threads is None else max(1, threads)
     return ThreadPoolExecutor(max_workers=count) if count > 1 else InlineExecutor()
+
+
+def prepared_copies(geoms: G) -> G:
+    """Copies of ``geoms`` (a geometry or an array; the same shapes, None kept), prepared for
+    predicates, for the calling thread's step alone.
+
+    A GEOS prepared geometry builds its indexes as it is first used and is not thread-safe
+    (libgeos/geos#825). Prepared in place, the caller's geometries (a layer's zones or
+    parcels) would keep it, and every later test of them, on whatever thread, would use it:
+    copies keep it to this step, and their indexes (hundreds of MB for a city's parcels) go
+    with them.
+
+    >>> zone = shapely.box(0, 0, 1, 1)
+    >>> copy = prepared_copies(zone)
+    >>> bool(shapely.is_prepared(copy)), bool(shapely.is_prepared(zone)), copy.equals(zone)
+    (True, False, True)
+    """
+    copies: G = shapely.set_srid(geoms, shapely.get_srid(geoms))
+    shapely.prepare(copies)
+    return copies

@@ -15,6 +15,7 @@ from pyproj import CRS
 from gardencity.errors import DataError, NoCrsError, Problem
 from gardencity.io.crs import _no_crs_message
 from gardencity.io.layers import LayerSpec
+from gardencity.io.threads import prepared_copies
 from gardencity.messages import Catalogue
 
 MESSAGES = Catalogue(__package__)
@@ -209,7 +210,7 @@ def clip_to(gdf: gpd.GeoDataFrame, area: shapely.Geometry) -> gpd.GeoDataFrame:
     if gdf.empty:
         return gdf
     geoms = gdf.geometry.to_numpy()
-    shapely.prepare(area)
+    area = prepared_copies(area)
     hits = shapely.intersects(area, geoms)
     inside = shapely.contains_properly(area, geoms)
     out = gdf.loc[hits].copy()

@@ -27,7 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from gardencity.io.threads import work_pool
+from gardencity.io.threads import prepared_copies, work_pool
 from gardencity.toolkit._ring_cells import Rings, fast_cells, ranks
 
 __all__ = ["CellTable", "cell_table"]
@@ -236,8 +236,8 @@ def _unique_table(geoms: npt.NDArray[np.object_], cell_size: float) -> CellTable
     slow = np.flatnonzero(~done)
     if slow.size:
         boxes = _boxes(cx[slow], cy[slow], cell_size)
-        owner_geoms = geoms[owner[slow]]
-        shapely.prepare(owner_geoms)
+        held, at = np.unique(owner[slow], return_inverse=True)
+        owner_geoms = prepared_copies(geoms[held])[at]
         inside = shapely.contains_properly(owner_geoms, boxes)
         cells = boxes.copy()
         cut = ~inside

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import numpy as np
 import numpy.typing as npt
 import shapely
 
-from gardencity.io.threads import work_pool
+from gardencity.io.threads import prepared_copies, work_pool
 from gardencity.toolkit.overlap import intersections
 
-__all__ = ["TiledCover", "components", "polygon_parts", "prepared"]
+__all__ = ["TiledCover", "components", "polygon_parts"]
 
 
 def polygon_parts(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
@@ -87,27 +84,6 @@ def _intersecting_groups(parts: npt.NDArray[np.object_], rounds: int = 2) -> npt
         joined_b.append(b[test[hit]])
         labels = components(n, np.concatenate(joined_a), np.concatenate(joined_b))
     return labels
-
-
-@contextmanager
-def prepared(geoms: npt.NDArray[np.object_]) -> Iterator[None]:
-    """``geoms`` prepared for predicates while in the block; those that were not prepared
-    before are released after it, so that their indexes (hundreds of MB for a city's
-    residential parcels) do not stay with the geometries for the rest of the run.
-
-    >>> boxes = np.array([shapely.box(0, 0, 1, 1)])
-    >>> with prepared(boxes):
-    ...     bool(shapely.is_prepared(boxes[0]))
-    True
-    >>> bool(shapely.is_prepared(boxes[0]))
-    False
-    """
-    fresh = geoms[~shapely.is_prepared(geoms)]
-    shapely.prepare(fresh)
-    try:
-        yield
-    finally:
-        shapely.destroy_prepared(fresh)
 
 
 def _union_by_group(polygons: npt.NDArray[np.object_]) -> shapely.Geometry:
@@ -290,14 +266,14 @@ class TiledCover:
         # pairs whose boxes meet, then the predicates on them, with the side that has fewer
         # geometries prepared: a few large polygons (zones) prepared once test the pieces
         # faster than every piece prepared against them, and the pieces prepared once test
-        # many small polygons (parcels) faster than each parcel prepared (and released)
+        # many small polygons (parcels) faster than each parcel prepared (and released); the
+        # caller's polygons are prepared as copies (:func:`prepared_copies`)
         piece_i, poly_i = shapely.STRtree(polygons).query(self._array)
         if len(polygons) > len(self._array):
             shapely.prepare(self._array)
             meet = shapely.intersects(self._array[piece_i], polygons[poly_i])
         else:
-            with prepared(polygons):
-                meet = shapely.intersects(polygons[poly_i], self._array[piece_i])
+            meet = shapely.intersects(prepared_copies(polygons)[poly_i], self._array[piece_i])
         piece_i, poly_i = piece_i[meet], poly_i[meet]
         piece_box, poly_box = shapely.bounds(self._array)[piece_i], shapely.bounds(polygons)[poly_i]
         inside = (piece_box[:, :2] < poly_box[:, :2]).all(axis=1) & (
@@ -332,9 +308,9 @@ class TiledCover:
         ).all(axis=1)
         whole = ~inside & spans
         if whole.any():
-            big = np.unique(poly_i[whole])
-            shapely.prepare(polygons[big])
-            whole[whole] = shapely.contains_properly(polygons[poly_i[whole]], tiles[whole])
+            big, at = np.unique(poly_i[whole], return_inverse=True)
+            tested = prepared_copies(polygons[big])[at]
+            whole[whole] = shapely.contains_properly(tested, tiles[whole])
             areas[whole] = shapely.area(pieces[whole])
         cut = ~inside & ~whole
         if cut.any():

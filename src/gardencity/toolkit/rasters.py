@@ -17,7 +17,7 @@ from rasterio import features
 from gardencity.errors import MixedCrsError
 from gardencity.io.raster import Raster
 from gardencity.io.raster_values import ValueTally, value_tally
-from gardencity.io.threads import helper_executor, work_pool
+from gardencity.io.threads import helper_executor, prepared_copies, work_pool
 from gardencity.messages import Catalogue
 
 __all__ = [
@@ -179,8 +179,7 @@ def raster_class_counts(
         return pd.DataFrame(counts, index=zones.index, columns=["valid", *values])
     top, bottom = min(windows[i][0] for i in used), max(windows[i][1] for i in used)
     left, right = min(windows[i][2] for i in used), max(windows[i][3] for i in used)
-    geoms = zones.geometry.to_numpy()
-    shapely.prepare(geoms)
+    geoms = prepared_copies(zones.geometry.to_numpy())
     # strips of whole blocks of the file, each block decompressed once
     rows = raster.strip_rows(strip_rows * raster.shape[1])
     first = top // raster.block_rows * raster.block_rows

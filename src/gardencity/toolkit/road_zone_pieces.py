@@ -7,6 +7,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from gardencity.io.threads import prepared_copies
 from gardencity.toolkit.road_geometry import LineAxes
 from gardencity.toolkit.zonal import pieces_by_zone
 
@@ -99,8 +100,7 @@ def _on_left_side(
         start_x, start_y = axes.x[axes.first], axes.y[axes.first]
     zone_ids = pieces["zone_id"].to_numpy()
     on_edge = []
-    for zone_id, geom in zip(zones.index, zones.geometry.to_numpy(), strict=True):
-        shapely.prepare(geom)
+    for zone_id, geom in zip(zones.index, prepared_copies(zones.geometry.to_numpy()), strict=True):
         # A piece on the boundary starts on it (not in the zone's interior): test those only.
         mask = np.flatnonzero(zone_ids == zone_id)
         mask = mask[~shapely.contains_xy(geom, start_x[mask], start_y[mask])]

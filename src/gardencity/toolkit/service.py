@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 
 from gardencity.errors import DataError
+from gardencity.io.threads import prepared_copies
 from gardencity.messages import Catalogue
 from gardencity.toolkit.checks import require_columns
 from gardencity.toolkit.classes import matches_classes
@@ -173,7 +174,7 @@ def covered_areas(
     out = np.zeros(len(pieces))
     if cover is None or cover.is_empty or len(pieces) == 0:
         return out
-    shapely.prepare(cover)
+    cover = prepared_copies(cover)
     inside = shapely.contains_properly(cover, pieces)
     out[inside] = shapely.area(pieces[inside])
     touching = ~inside & shapely.intersects(cover, pieces)

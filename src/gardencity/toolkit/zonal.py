@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gardencity.io.threads import prepared_copies
 from gardencity.toolkit.cover import TiledCover
 from gardencity.toolkit.overlap import intersections
 
@@ -62,8 +63,7 @@ def pieces_by_zone(gdf: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDat
         out["source"] = pd.Series(dtype=int)
         return out
     geoms = gdf.geometry.to_numpy()
-    zone_geoms = zones.geometry.to_numpy()
-    shapely.prepare(zone_geoms)
+    zone_geoms = prepared_copies(zones.geometry.to_numpy())
     tree = shapely.STRtree(geoms)
     zone_idx, feat_idx = tree.query(zone_geoms, predicate="intersects")
     inside = shapely.contains_properly(zone_geoms[zone_idx], geoms[feat_idx])
@@ -110,7 +110,8 @@ def district_of(gdf: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> list[str | No
         return [None] * len(gdf)
     points = shapely.point_on_surface(gdf.geometry.to_numpy())
     out: list[str | None] = [None] * len(gdf)
-    for zone_id, geom in zip(districts.index, districts.geometry.to_numpy(), strict=True):
+    tested = prepared_copies(districts.geometry.to_numpy())
+    for zone_id, geom in zip(districts.index, tested, strict=True):
         for i in np.flatnonzero(shapely.contains(geom, points)):
             out[i] = str(zone_id)
     return out
@@ -136,7 +137,6 @@ def area_in_zones(geom: shapely.Geometry | None, zones: gpd.GeoDataFrame) -> pd.
     """
     if geom is None or geom.is_empty:
         return pd.Series(0.0, index=zones.index)
-    shapely.prepare(geom)
     areas = shapely.area(shapely.intersection(zones.geometry.to_numpy(), geom))
     return pd.Series(areas, index=zones.index, dtype=float)
 

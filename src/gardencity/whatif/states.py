@@ -21,6 +21,7 @@ from gardencity.indicators.accessibility import (
     walking_reach,
 )
 from gardencity.indicators.green_space import parks_per_10k_result
+from gardencity.io.threads import prepared_copies
 from gardencity.network import Snap, WalkGraph, multi_source_distances, snap_xy
 from gardencity.toolkit import (
     CellTable,
@@ -547,7 +548,7 @@ class ParksPer10k(_GreenOnly):
         counted = matches_classes(green["green_class"], self.p["park_classes"]).to_numpy().copy()
         counted[counted] = shapely.area(geoms[counted]) >= float(self.p.get("min_area_m2", 0.0))
         points = shapely.point_on_surface(geoms[counted])  # of the counted parks only
-        zone_geoms = self.layers.zones.geometry.to_numpy()
+        zone_geoms = prepared_copies(self.layers.zones.geometry.to_numpy())
         inside = np.zeros((len(geoms), len(zone_geoms)), dtype=bool)
         if len(points):
             inside[counted] = np.stack([shapely.contains(z, points) for z in zone_geoms], axis=1)

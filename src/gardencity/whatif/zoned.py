@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from gardencity.io.threads import prepared_copies
 from gardencity.toolkit import EditableCover, Tile, TiledCover, per_tile
 
 __all__ = ["ZoneGrid", "ZonedCover"]
@@ -29,18 +30,22 @@ class ZoneGrid:
         self.geoms = np.asarray(zone_geoms, dtype=object)
         self.bounds = shapely.bounds(self.geoms)
         self.tile_m = tile_m
-        # the zones are shared by every tile, and tested against tiles on several threads: a
-        # GEOS prepared geometry (made by the test, then kept on the zone) is not thread-safe
-        # (libgeos/geos#825), so they are tested one thread at a time
-        self._testing = threading.Lock()
         self._tiles: dict[Tile, tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], Any]] = {}
+        self._prepare()
 
-    def __getstate__(self) -> dict[str, Any]:  # a saved engine keeps no lock
-        return {name: value for name, value in self.__dict__.items() if name != "_testing"}
+    def _prepare(self) -> None:
+        """The zones as tested against tiles: copies prepared once (the caller's zones left
+        as they are), shared by the tiles of several threads, so tested one thread at a time,
+        since a GEOS prepared geometry is not thread-safe (libgeos/geos#825)."""
+        self._tested = prepared_copies(self.geoms)
+        self._testing = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:  # a saved engine keeps no lock, nor copies
+        return {k: v for k, v in self.__dict__.items() if k not in ("_testing", "_tested")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._testing = threading.Lock()
+        self._prepare()
 
     def __len__(self) -> int:
         return len(self.geoms)
@@ -63,7 +68,7 @@ class ZoneGrid:
         spans = (zb[near, :2] <= tb[:2]).all(axis=1) & (zb[near, 2:] >= tb[2:]).all(axis=1)
         if spans.any():
             with self._testing:
-                spans[spans] = shapely.contains_properly(self.geoms[near[spans]], box)
+                spans[spans] = shapely.contains_properly(self._tested[near[spans]], box)
         whole, cut = near[spans], near[~spans]
         local = self.geoms[cut].copy()
         beyond = ((zb[cut, 2:] - zb[cut, :2]) > self.tile_m).any(axis=1)
