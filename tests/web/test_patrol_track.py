@@ -126,14 +126,19 @@ def test_a_patrol_track_with_a_case_and_no_signal_for_a_while(
     _move(page, *road[0], 1)  # the first position is kept at once
     for i in range(1, POINTS):
         if i == 5:  # a problem on the way: filed during the patrol
+            # the photo's button and the file chosen in the page's words, not the browser's
+            picker = page.locator("#p-photo + .file-pick")
+            expect(picker).to_have_text("拍照或选择照片未选择照片")
             page.set_input_files(
                 "#p-photo",
                 {"name": "IMG.jpg", "mimeType": "image/jpeg", "buffer": jpeg((90, 60, 20))},
             )
+            expect(picker.locator(".file-name")).to_have_text("IMG.jpg")
             page.select_option("#p-category", "bare_soil")
             page.fill("#p-description", f"{token} 裸土")
             page.click("#patrol-form button[type=submit]")
             page.wait_for_selector("#filed-reference")
+            expect(picker.locator(".file-name")).to_have_text("未选择照片")  # the form cleared
         if i == CUT.start:
             page.context.set_offline(True)
         if i == CUT.stop:
@@ -262,6 +267,8 @@ def test_the_office_keeps_teams_zones_and_key_sites_on_a_page_in_english(
     phone.click("#track-start")
     expect(phone.locator("#track-state")).to_have_text("Patrolling")
     expect(phone.locator("#track-note")).to_contain_text("a point every 10 s or 20 m")
+    picker = phone.locator("#p-photo + .file-pick")
+    expect(picker).to_have_text("Take or choose a photoNo photo chosen")
     expect(phone.locator("#track-figures")).to_contain_text("0 track points recorded")
     # no permission to locate: said, not silently an empty track
     expect(phone.locator("#track-figures")).to_contain_text("No location: the track is not")

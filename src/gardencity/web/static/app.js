@@ -129,4 +129,33 @@ function mapInLanguage(map) {
   scale.addTo(map);
   return map;
 }
+// every file input in the page's language: the browser draws its own button and "no file
+// chosen" in the phone's language, whatever the page's. The input stays, hidden but focusable
+// (a form sends it, a keyboard opens it); a label in the page's words opens it, and the file
+// chosen is named beside it. Inputs a page adds later are taken in as they come.
+function fileInputsInLanguage(root) {
+  for (const input of root.querySelectorAll('input[type="file"]:not([data-picker])')) {
+    input.dataset.picker = "1";
+    if (!input.id) input.id = `file-${Math.random().toString(36).slice(2)}`;
+    const photo = (input.accept || "").split(",").every((kind) => kind.trim().startsWith("image/"));
+    input.classList.add("visually-hidden", "file-native");
+    const pick = document.createElement("span");
+    pick.className = "file-pick";
+    pick.innerHTML = `<label class="file-button" for="${esc(input.id)}">${esc(t(photo ? "file_choose_photo" : "file_choose"))}</label>`
+      + '<span class="file-name"></span>';
+    input.after(pick);
+    const name = pick.querySelector(".file-name");
+    const show = () => {
+      const files = Array.from(input.files || []);
+      name.textContent = files.length === 0 ? t(photo ? "file_none_photo" : "file_none")
+        : files.length === 1 ? files[0].name : t("files_chosen").replace("{n}", files.length);
+    };
+    show();
+    input.addEventListener("change", show);
+    if (input.form) input.form.addEventListener("reset", () => setTimeout(show));
+  }
+}
+fileInputsInLanguage(document);
+new MutationObserver(() => fileInputsInLanguage(document)).observe(document.body, { childList: true, subtree: true });
+
 window.gc = { PAGE, t, word, holdServiceWorker, caseTitle, mapInLanguage, esc, api, toast, fmtNumber, fmtTime, fmtDate, statusBadge, flagBadge, colour };

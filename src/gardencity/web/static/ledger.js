@@ -97,7 +97,7 @@
       }
       await api("/api/v1/ledger", { method: "POST", json: body });
       toast(t("ledger_saved"));
-      f.title.value = ""; f.note.value = ""; f.file.value = "";
+      f.title.value = ""; f.note.value = ""; f.file.value = ""; f.file.dispatchEvent(new Event("change"));
       await load();
     } catch (err) { error.textContent = err.message; }
   });
