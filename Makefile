@@ -73,6 +73,7 @@ test: lint typecheck docs pytest
 bench: install
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.assess_sizes
+	$(BIN)/python -m benchmarks.office_files
 
 # The 1,500 km² demo city XL (370,000 residential parcels, a 1 m canopy raster of 1.6 G pixels):
 # generated once into benchmarks/cache (a few minutes, measured), then `gardencity assess` end to

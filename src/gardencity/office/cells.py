@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,8 @@ import pandas as pd
 from gardencity.text import clean_text, xml_text
 
 if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.styles.cell_style import StyleArray
     from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
@@ -70,18 +72,33 @@ def sheet_name(name: str) -> str:
     return cleaned or "Sheet1"
 
 
-def append_row(sheet: Worksheet, values: Iterable[Any]) -> None:
-    """Append a row to ``sheet`` (like ``sheet.append``): text is cleaned and always a text
-    cell, never a formula, with Excel's quote prefix when it looks like one."""
-    row = [cell_text(v) if isinstance(v, str) else v for v in values]
-    sheet.append(row)
-    if not any(isinstance(v, str) for v in row):
-        return
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
+def append_row(
+    sheet: Worksheet, values: Iterable[Any], styles: Sequence[StyleArray] | None = None
+) -> list[Cell]:
+    """Append a row to ``sheet`` (like ``sheet.append``) and return its cells: text is
+    cleaned and always a text cell, never a formula, with Excel's quote prefix when it looks
+    like one. Cell ``i`` takes a copy of ``styles[i]`` where given (the style of a cell made
+    once and given to each cell of a column).
+
+    The row's cells are made here, so that appending stays linear in the rows (reading the
+    row back with ``sheet[sheet.max_row]`` scans every cell of the sheet), and so are their
+    styles (setting a font or a border hashes it into the workbook's styles, cell by cell).
+    """
+    from openpyxl.cell.cell import Cell
+
+    cells = []
+    for index, value in enumerate(values):
+        style = styles[index] if styles is not None else None
+        if isinstance(value, str):
+            cell = Cell(sheet, value=cell_text(value), style_array=style)
             cell.data_type = "s"  # openpyxl makes "=…" a formula
             if is_formula_like(cell.value):
                 cell.quotePrefix = True
+        else:
+            cell = Cell(sheet, value=value, style_array=style)
+        cells.append(cell)
+    sheet.append(cells)
+    return cells
 
 
 def _plain(value: Any) -> Any:

@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -141,28 +143,21 @@ def _write_sheet(
         sheet["A2"].font = Font(name=font, size=10)
         sheet["A2"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
         header_row = 3
-    append_row(sheet, [c.header for c in columns])
+    headers = append_row(sheet, [c.header for c in columns])
     widths = [max(display_width(c.header) / 2 + 2, 6.0) for c in columns]
-    for cell in sheet[header_row]:
+    for cell in headers:
         cell.font = Font(name=header_font, size=10.5, bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.fill = _HEADER_FILL
         cell.border = _BORDER
     sheet.row_dimensions[header_row].height = 30
     marked = set(spec.highlight)
+    plain = [_body_style(sheet, column, font) for column in columns]
+    highlighted = [_body_style(sheet, c, font, fill="FDE0DD") for c in columns] if marked else []
     for index, row in enumerate(spec.rows):
         values = [_cell(row.get(c.key), c, lang) for c in columns]
-        append_row(sheet, values)
-        for i, (cell, column) in enumerate(zip(sheet[sheet.max_row], columns, strict=True)):
-            cell.font = Font(name=font, size=10.5)
-            cell.border = _BORDER
-            cell.number_format = column.number_format if column.kind != "text" else "General"
-            right = column.kind != "text"
-            cell.alignment = Alignment(
-                horizontal="right" if right else "left", vertical="center", wrap_text=not right
-            )
-            if index in marked:
-                cell.fill = PatternFill("solid", fgColor="FDE0DD")
+        append_row(sheet, values, highlighted if index in marked else plain)
+        for i, column in enumerate(columns):
             widths[i] = max(widths[i], min(display_width(_shown(values[i], column)) + 2, 60))
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
@@ -170,10 +165,10 @@ def _write_sheet(
     sheet.append([])
     foot = [MESSAGES.text(k, lang, organisation=organisation, day=day) for k in ("by", "dated")]
     for note in [*spec.notes, *foot]:
-        append_row(sheet, [note])
-        sheet.merge_cells(f"A{sheet.max_row}:{last}{sheet.max_row}")
-        sheet[f"A{sheet.max_row}"].font = Font(name=font, size=10.5)
-        sheet[f"A{sheet.max_row}"].alignment = Alignment(wrap_text=True, vertical="top")
+        (cell,) = append_row(sheet, [note])
+        sheet.merge_cells(f"A{cell.row}:{last}{cell.row}")
+        cell.font = Font(name=font, size=10.5)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.orientation = "landscape" if sum(widths) > 95 else "portrait"
     sheet.page_setup.fitToWidth = 1
@@ -183,6 +178,22 @@ def _write_sheet(
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.6
     sheet.oddFooter.center.text = MESSAGES.text("page_footer", lang)
+
+
+def _body_style(sheet: Worksheet, column: Column, font: str, fill: str = "") -> StyleArray:
+    """The style of ``column``'s body cells (font, border, number format, alignment and a
+    ``fill`` colour if any), worked out once for the column and copied into each cell."""
+    cell = Cell(sheet)
+    cell.font = Font(name=font, size=10.5)
+    cell.border = _BORDER
+    cell.number_format = column.number_format if column.kind != "text" else "General"
+    right = column.kind != "text"
+    cell.alignment = Alignment(
+        horizontal="right" if right else "left", vertical="center", wrap_text=not right
+    )
+    if fill:
+        cell.fill = PatternFill("solid", fgColor=fill)
+    return StyleArray(cell._style)  # openpyxl's own way to copy a style (copy_worksheet)
 
 
 def _today(day: str | date | None, lang: str) -> str:
