@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from gardencity.errors import InvalidRequestError, NotFoundError, WorkspaceError
-from gardencity.messages import Catalogue, Listing, Message, load_yaml
+from gardencity.messages import Catalogue, Listing, Message, fill, load_yaml
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "gardencity"
 HAN = re.compile(r"[\u3400-\u9fff]")
@@ -156,3 +156,37 @@ def test_load_yaml_raises_yaml_errors_as_safe_load_does() -> None:
         load_yaml("a: [1, 2\nb: 3")
     with pytest.raises(yaml.YAMLError):  # a safe loader: no Python objects
         load_yaml("!!python/object/apply:os.system ['true']")
+
+
+# a count's English word: {n:point|points}
+COUNT_WORD = re.compile(r"\{(\w+):([^{}|]*)\|([^{}]*)\}")
+JS = SRC / "web" / "static"
+
+
+def test_a_count_takes_the_english_noun_in_its_number() -> None:
+    grid = Catalogue("gardencity.campaign")
+    assert grid.text("grid.no_code", "en", count=1) == "1 cell without a code: fill it in"
+    assert grid.text("grid.no_code", "en", count=3) == "3 cells without a code: fill them in"
+    assert grid.text("grid.no_code", "zh", count=1) == "1 个网格缺编码，请补填"
+    assert fill("{n} {n:day|days}, {x:.1f}", {"n": 0, "x": 2}) == "0 days, 2.0"
+    assert fill("a | b {n}", {"n": 1}) == "a | b 1"  # a bar outside a field is text
+
+
+@pytest.mark.parametrize("catalogue", _catalogues(), ids=lambda c: f"{c.package}:{c.resource}")
+def test_count_words_are_english_only_and_follow_a_count(catalogue: Catalogue) -> None:
+    scripts = "\n".join(p.read_text("utf-8") for p in JS.glob("*.js"))
+    for key, (zh, en) in catalogue.pairs().items():
+        assert not COUNT_WORD.search(zh), f"{key}: Chinese needs no count's word: {zh!r}"
+        counts = {m.group(1) for m in COUNT_WORD.finditer(en)}
+        assert counts <= _fields(zh), f"{key}: {counts} must be counts the Chinese shows too"
+        for count in counts:
+            assert fill(en, dict.fromkeys(_fields(en), 1) | {count: 1})
+        if counts and catalogue.package == "gardencity.web":
+            # the pages fill it with tf (which knows count words), never with t(…).replace;
+            # the patrol page picks one of its track_done messages by the patrol's state
+            assert (
+                f'tf("{key}"' in scripts
+                or f"tf('{key}'" in scripts
+                or key.startswith(("track_done",))
+            ), f"{key} has count words: fill it with tf in the scripts"
+            assert f't("{key}").replace' not in scripts, key

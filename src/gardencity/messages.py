@@ -11,6 +11,9 @@ API in the request's language, the command line in its ``--lang``) renders it::
 
 Templates are :meth:`str.format` strings; a parameter that is itself a :class:`Message` is
 rendered in the same language, and a list or tuple is joined with the language's separator.
+An English noun that follows a count is written ``{n:point|points}``: the first word where
+``n`` is 1, the second otherwise (Chinese needs no such field). :func:`fill` fills any
+template so; the pages' scripts do the same with ``tf``.
 
 Examples
 --------
@@ -18,11 +21,14 @@ Examples
 ...                  codes=["A1", "A2"])
 >>> msg.render("zh"), msg.render("en")
 ('2 个网格重复：A1、A2', '2 duplicate cells: A1, A2')
+>>> fill("{n} {n:cell|cells} without a code", {"n": 1})
+'1 cell without a code'
 """
 
 from __future__ import annotations
 
 import json
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -31,7 +37,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["LANGS", "Catalogue", "Listing", "Message", "load_yaml", "pick"]
+__all__ = ["LANGS", "Catalogue", "Listing", "Message", "fill", "load_yaml", "pick"]
 
 LANGS = ("zh", "en")
 _SEPARATORS = {"zh": "、", "en": ", "}
@@ -50,6 +56,32 @@ def load_yaml(text: str) -> Any:
 def pick(pair: tuple[str, str], lang: str) -> str:
     """The half of a ``(中文, English)`` pair in ``lang`` (Chinese for anything but en)."""
     return pair[1] if lang == "en" else pair[0]
+
+
+class _CountFormatter(string.Formatter):
+    """:meth:`str.format` with one more kind of field: ``{n:one|other}``, the word for a
+    count ``n`` (``one`` where it is 1, ``other`` otherwise)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec:
+            one, other = format_spec.split("|", 1)
+            return one if value == 1 else other
+        return str(super().format_field(value, format_spec))
+
+
+_FORMATTER = _CountFormatter()
+
+
+def fill(template: str, values: Mapping[str, Any]) -> str:
+    """``template`` with its fields filled from ``values``, as :meth:`str.format` does, and
+    ``{n:one|other}`` as the word for the count ``n``.
+
+    >>> fill("{n} {n:inspection|inspections} sent, {p:.1f} %", {"n": 2, "p": 12.34})
+    '2 inspections sent, 12.3 %'
+    """
+    if "|" not in template:  # no count's word: str.format itself, several times faster
+        return template.format_map(values)
+    return _FORMATTER.vformat(template, (), values)
 
 
 @dataclass(frozen=True)
@@ -76,7 +108,7 @@ class Message:
     def render(self, lang: str = "zh") -> str:
         """The message in ``lang`` (zh or en)."""
         values = {name: _render_value(value, lang) for name, value in self.params.items()}
-        return pick(self.pair, lang).format(**values)
+        return fill(pick(self.pair, lang), values)
 
     def __str__(self) -> str:
         return self.render("zh")

@@ -37,9 +37,9 @@ def test_the_cli_prints_the_whole_import_report(shared_data: Path, tmp_path: Pat
         "boundary: bbox:24.935,60.164,24.953,60.179",
         "of the data within it); working CRS EPSG:32635",
         "found", "kept", "dropped", "repaired",
-        "invalid OSM polygon(s) repaired with make_valid (polygonal parts kept), counted among "
+        "invalid OSM polygons repaired with make_valid (polygonal parts kept), counted among "
         "the features kept",
-        "overlapping land-use polygon(s)",
+        "overlapping land-use polygons",
         "© OpenStreetMap contributors, available under the Open Database License (ODbL 1.0)",
         "per-capita indicators cannot be computed (OSM: --population not given)",
     ):  # fmt: skip

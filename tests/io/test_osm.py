@@ -319,7 +319,7 @@ def test_helsinki_invalid_polygons_are_repaired_and_counted(
     kept = int((shapely.area(shapely.intersection(fixed.to_numpy(), box)) > 0).sum())
     assert 0 < kept < len(invalid)
     assert report.repaired_polygons == kept
-    assert f"{kept} invalid OSM polygon(s) repaired" in report.to_text()
+    assert f"{kept} invalid OSM polygons repaired" in report.to_text()
     assert report.row("green_spaces")["repaired"] > 0
     ws = Workspace.open(tmp_path / "hel")
     for name in ("land_use", "green_spaces", "vegetation"):

@@ -259,5 +259,5 @@ def test_a_run_stopped_by_validation_says_every_problem_in_each_language(tmp_pat
     chinese, english = run_message(stored, "zh"), run_message(stored, "en")
     assert "数据检查未通过：须先改正 1 个问题" in chinese and "缺少必需图层" in chinese
     assert "required" not in chinese and "problem(s)" not in chinese
-    assert "1 problem(s) must be fixed" in english and "required layer 'land_use'" in english
+    assert "1 problem must be fixed" in english and "required layer 'land_use'" in english
     assert str(tmp_path) not in chinese + english  # the folder's name stands for it

@@ -275,5 +275,11 @@ def test_the_office_keeps_teams_zones_and_key_sites_on_a_page_in_english(
     shot(phone, "patrol-track-phone-en")
     phone.click("#track-stop")
     expect(phone.locator("#track-figures")).to_have_text("Patrol stopped: 0 track points, all sent")
+    # a count of one takes the singular, in the pages' own filling of messages
+    one = phone.evaluate("() => [tf('track_done_sent', {n: 1}), tf('files_chosen', {n: 1})]")
+    assert one == ["Patrol stopped: 1 track point, all sent", "1 file chosen"]
+    assert phone.evaluate("() => tf('track_done', {n: 2, waiting: 1})") == (
+        "Patrol stopped: 2 track points, 1 waiting to be sent"
+    )
     assert phone.errors == []
     phone.context.close()

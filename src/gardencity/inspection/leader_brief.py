@@ -27,7 +27,7 @@ from gardencity.auth.unit_names import unit_label
 from gardencity.campaign.context import ServiceContext
 from gardencity.errors import StandardError
 from gardencity.inspection.campaign_summary import campaign_summary
-from gardencity.messages import load_yaml
+from gardencity.messages import fill, load_yaml
 from gardencity.standards import load_standard
 from gardencity.vocabulary import vocabulary
 from gardencity.vocabulary.dates import local_date
@@ -46,6 +46,11 @@ def _sentences() -> dict[str, dict[str, Any]]:
     text = files("gardencity.inspection").joinpath("data/leader_brief.yaml").read_text("utf-8")
     loaded: dict[str, dict[str, Any]] = load_yaml(text)
     return loaded
+
+
+def say(template: str, /, **values: Any) -> str:
+    """A sentence of the brief filled in (English nouns after counts in the number's form)."""
+    return fill(template, values)
 
 
 def words(lang: str) -> dict[str, Any]:
@@ -133,17 +138,18 @@ class _Writer:
         text = text.replace("  ", " ")
         text = text if self.lang == "zh" else text[:1].lower() + text[1:]  # after "; "
         clause = f"{self.w['gap_lead']}{text}"
-        short = self.w["gap_short"].format(amount=shown, gap_unit=unit)
+        short = say(self.w["gap_short"], amount=shown, gap_unit=unit)
         return clause, short
 
     def value_line(self, item: IndicatorCard, where: str, value: float | None) -> str:
         threshold = item.threshold.value if item.threshold else None
         if item.unit == "是/否" or value is None or threshold is None:
-            return str(self.w["boolean_line"].format(where=where, name=item.name(self.lang)))
+            return str(say(self.w["boolean_line"], where=where, name=item.name(self.lang)))
         relation = self.w["above" if item.direction == "lower_is_better" else "below"]
         unit = _unit(item.unit, self.lang)
         return str(
-            self.w["value_line"].format(
+            say(
+                self.w["value_line"],
                 where=where,
                 name=item.name(self.lang),
                 value=_number(value),
@@ -157,7 +163,8 @@ class _Writer:
         threshold = item.threshold.value if item.threshold and item.threshold.value else 0.0
         relation = self.w["above" if item.direction == "lower_is_better" else "below"]
         return str(
-            self.w["min_district_head"].format(
+            say(
+                self.w["min_district_head"],
                 name=item.name(self.lang),
                 count=count,
                 relation=relation,
@@ -182,11 +189,11 @@ class _Writer:
 def _who(w: Mapping[str, Any], who: Responsibility | None, open_cases: int) -> list[str]:
     parts = []
     if who is not None:
-        parts.append(w["responsible"].format(unit=who.unit))
+        parts.append(say(w["responsible"], unit=who.unit))
         if who.leaders:
-            parts.append(w["leader"].format(leaders=w["list_sep"].join(who.leaders)))
+            parts.append(say(w["leader"], leaders=w["list_sep"].join(who.leaders)))
     if open_cases:
-        parts.append(w["open_cases"].format(count=open_cases))
+        parts.append(say(w["open_cases"], count=open_cases))
     return parts
 
 
@@ -249,9 +256,10 @@ def _first_steps(
     the least advanced target."""
     w, steps = writer.w, []
     for line, name in actionable[:FIRST_SHORTFALLS]:
-        who = w["who"].format(who=line.who) if line.who else ""
+        who = say(w["who"], who=line.who) if line.who else ""
         steps.append(
-            w["first_shortfall"].format(
+            say(
+                w["first_shortfall"],
                 where=w["city_in_sentence"] if line.where == w["city"] else line.where,
                 name=name,
                 gap_short=line.gap_short,
@@ -260,22 +268,26 @@ def _first_steps(
         )
     for item in [i for i in writer.card.indicators if i.status in UNKNOWN][:FIRST_DATA]:
         why = item.note_in(writer.lang) or w["unknown_why"]
-        steps.append(w["first_data"].format(name=writer.name_in_sentence(item), why=why))
+        steps.append(say(w["first_data"], name=writer.name_in_sentence(item), why=why))
     summary = summary or {}
     late = sorted(summary.get("by_unit") or [], key=lambda r: -int(r["overdue"]))
     if summary.get("overdue") and late and late[0]["overdue"]:
         steps.append(
-            w["first_overdue"].format(
-                count=summary["overdue"], unit=late[0]["name"], unit_count=late[0]["overdue"]
+            say(
+                w["first_overdue"],
+                count=summary["overdue"],
+                unit=late[0]["name"],
+                unit_count=late[0]["overdue"],
             )
         )
     behind = [t for t in summary.get("targets") or [] if t["completion_pct"] < 100]
     if behind:
         low = min(behind, key=lambda t: t["completion_pct"])
         steps.append(
-            w["first_targets"].format(
+            say(
+                w["first_targets"],
                 action=low["action"],
-                unit=w["of_unit"].format(unit=low["district"]) if low["district"] else "",
+                unit=say(w["of_unit"], unit=low["district"]) if low["district"] else "",
                 pct=_number(low["completion_pct"]),
             )
         )
@@ -298,7 +310,8 @@ def _campaign(w: Mapping[str, Any], summary: Mapping[str, Any] | None) -> list[s
         known = summary.get("closure_rate")
         rate = w["no_rate"] if known is None else f"{known:.1f}%"
         lines.append(
-            w["cases"].format(
+            say(
+                w["cases"],
                 total=summary["total"],
                 closed=summary["closed"],
                 rate=rate,
@@ -311,11 +324,12 @@ def _campaign(w: Mapping[str, Any], summary: Mapping[str, Any] | None) -> list[s
     if targets:
         low = min(targets, key=lambda t: t["completion_pct"])
         lines.append(
-            w["targets"].format(
+            say(
+                w["targets"],
                 total=len(targets),
                 done=sum(1 for t in targets if t["completion_pct"] >= 100),
                 action=low["action"],
-                unit=w["of_unit"].format(unit=low["district"]) if low["district"] else "",
+                unit=say(w["of_unit"], unit=low["district"]) if low["district"] else "",
                 pct=_number(low["completion_pct"]),
             )
         )
@@ -363,10 +377,10 @@ def compose_brief(
     return Brief(
         lang=lang,
         title=w["title"],
-        basis=w["basis"].format(
-            run=run_id if run_id is not None else "—", date=date, standard=standard
+        basis=say(
+            w["basis"], run=run_id if run_id is not None else "—", date=date, standard=standard
         ),
-        headline=w["headline"].format(**counts),
+        headline=say(w["headline"], **counts),
         shortfalls=shortfalls,
         first=_first_steps(writer, actionable, summary),
         unknown=_unknown(writer),

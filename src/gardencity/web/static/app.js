@@ -5,6 +5,16 @@ const T = PAGE.t;
 
 function t(key) { return T[key] || key; }
 
+/* Message ``key`` with its {name} fields filled from ``params``; {name:one|other} is the
+   English word for the count ``name`` (``one`` where it is 1), as gardencity.messages.fill. */
+function tf(key, params) {
+  return t(key).replace(/\{(\w+)(?::([^|{}]*)\|([^{}]*))?\}/g, (field, name, one, other) => {
+    if (!(name in params)) return field;
+    if (one === undefined) return String(params[name]);
+    return Number(params[name]) === 1 ? one : other;
+  });
+}
+
 // a label of the vocabulary in the page's language, e.g. word("case_sources", "grid_patrol")
 function word(group, key) {
   if (key === null || key === undefined || key === "") return "—";
@@ -148,7 +158,7 @@ function fileInputsInLanguage(root) {
     const show = () => {
       const files = Array.from(input.files || []);
       name.textContent = files.length === 0 ? t(photo ? "file_none_photo" : "file_none")
-        : files.length === 1 ? files[0].name : t("files_chosen").replace("{n}", files.length);
+        : files.length === 1 ? files[0].name : tf("files_chosen", { n: files.length });
     };
     show();
     input.addEventListener("change", show);

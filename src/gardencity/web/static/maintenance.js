@@ -83,10 +83,10 @@
     const items = await waiting();
     box.dataset.count = String(items.length);
     box.hidden = items.length === 0;
-    document.getElementById("mi-queue-count").textContent = t("mi_queue_count").replace("{n}", items.length);
+    document.getElementById("mi-queue-count").textContent = tf("mi_queue_count", { n: items.length });
     document.getElementById("mi-queue-list").innerHTML = items.map((i) => {
       const failed = i.inspection.items.filter((r) => r.result === "fail").length;
-      const figures = t("mi_queue_item").replace("{failed}", failed).replace("{photos}", i.photos.length);
+      const figures = tf("mi_queue_item", { failed, photos: i.photos.length });
       const refused = i.error
         ? `<br><span class="refused">${esc(t("outbox_refused"))}${COLON}${esc(i.error)}</span> <button type="button" data-remove="${esc(i.key)}">${esc(t("outbox_remove"))}</button>`
         : "";
@@ -116,7 +116,7 @@
         const job = { lock: "gardencity-inspections", items: waiting, send: sendOne, save: (i) => queue.put(STORE, i) };
         const done = await queue.drain(job, retryRefused);
         const notes = [];
-        if (done.sent.length) notes.push(t("mi_queue_sent").replace("{n}", done.sent.length));
+        if (done.sent.length) notes.push(tf("mi_queue_sent", { n: done.sent.length }));
         if (done.stopped) notes.push(t(done.stopped.kind === "login" ? "mi_queue_login" : "outbox_offline"));
         boxStatus.textContent = notes.join(SEPARATOR);
         return done;

@@ -27,7 +27,7 @@
       style: (f) => style(f.properties.state),
       onEachFeature: (f, l) => {
         const p = f.properties;
-        const last = p.last_patrolled_text || t("never_in_period").replace("{n}", grid.stale_days);
+        const last = p.last_patrolled_text || tf("never_in_period", { n: grid.stale_days });
         l.bindPopup(`<b>${esc(t("grid_cell"))} ${esc(p.code)}</b>${p.name ? ` ${esc(p.name)}` : ""}<br>${esc(p.state_label)}<br>${esc(t("last_patrolled"))}${PAGE.lang === "en" ? ": " : "："}${esc(last)}`);
       },
     }).addTo(map);

@@ -207,8 +207,7 @@
       }
       lastCount = patrol.nextSeq;
       panel.dataset.points = String(patrol.nextSeq);
-      figures.textContent = t("track_figures").replace("{start}", when.format(new Date(patrol.startedAt)))
-        .replace("{n}", patrol.nextSeq).replace("{waiting}", waiting) + (track.gpsFailed() ? `${SEPARATOR}${t("track_no_gps")}` : "");
+      figures.textContent = tf("track_figures", { start: when.format(new Date(patrol.startedAt)), n: patrol.nextSeq, waiting }) + (track.gpsFailed() ? `${SEPARATOR}${t("track_no_gps")}` : "");
     } else {
       await showStopped(waiting);
     }
@@ -227,7 +226,7 @@
     const stopWaiting = unsent.some((p) => p.uuid === shownPatrol);
     panel.dataset.stopWaiting = stopWaiting ? "1" : "0";
     const key = stopWaiting ? "track_done_unsent" : waiting ? "track_done" : "track_done_sent";
-    figures.textContent = t(key).replace("{n}", lastCount).replace("{waiting}", waiting);
+    figures.textContent = tf(key, { n: lastCount, waiting });
   }
   track.onChange(() => { showTrack().catch((err) => toast(err.message)); });
   startButton.addEventListener("click", () => track.start().catch((err) => toast(err.message)));

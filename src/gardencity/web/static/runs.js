@@ -128,16 +128,16 @@
               `${esc(t("suggest_gain"))} ${fmtNumber(p.gain_ha)} ${esc(word("units", "ha"))}<br>${esc(t("suggest_coverage"))} ${fmtNumber(p.coverage_percent, 1)}%`)
             .addTo(drawn);
         }
-        lines.push(t("suggest_parks_summary").replace("{count}", s.parks.sites.features.length)
-          .replace("{before}", fmtNumber(s.parks.before, 1)).replace("{after}", fmtNumber(s.parks.after, 1)).replace("{target}", fmtNumber(s.parks.target, 1)));
+        lines.push(tf("suggest_parks_summary", { count: s.parks.sites.features.length,
+          before: fmtNumber(s.parks.before, 1), after: fmtNumber(s.parks.after, 1), target: fmtNumber(s.parks.target, 1) }));
       }
       if (s.roads) {
         const segments = s.roads.segments.features;
         for (const f of segments) edits.shaded_roads.push(f.geometry);
         L.geoJSON(s.roads.segments, { style: () => Object.assign(leaflet(words.layers.road_shade_segments.style), { weight: 5 }) }).addTo(drawn);
         const km = segments.reduce((sum, f) => sum + f.properties.length_m, 0) / 1000;
-        lines.push(t("suggest_roads_summary").replace("{count}", segments.length).replace("{km}", fmtNumber(km))
-          .replace("{before}", fmtNumber(s.roads.before, 1)).replace("{target}", fmtNumber(s.roads.target, 1)));
+        lines.push(tf("suggest_roads_summary", { count: segments.length, km: fmtNumber(km),
+          before: fmtNumber(s.roads.before, 1), target: fmtNumber(s.roads.target, 1) }));
       }
       for (const problem of s.problems) lines.push(problem.message);
       box.innerHTML = `<ul class="suggestions">${lines.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>`;
