@@ -168,4 +168,45 @@ function fileInputsInLanguage(root) {
 fileInputsInLanguage(document);
 new MutationObserver(() => fileInputsInLanguage(document)).observe(document.body, { childList: true, subtree: true });
 
+// the browser's own messages for a field it refuses ("Please fill out this field") are in the
+// phone's language, whatever the page's: each is said in the page's words instead, and cleared
+// as soon as the field changes (or before the next try to send its form)
+function validityMessage(field) {
+  const v = field.validity;
+  const photo = field.type === "file" && (field.accept || "").startsWith("image/");
+  if (v.valueMissing) {
+    if (field.type === "file") return t(photo ? "v_missing_photo" : "v_missing_file");
+    if (field.type === "checkbox") return t("v_missing_check");
+    return t(field.tagName === "SELECT" || field.type === "radio" ? "v_missing_choice" : "v_missing");
+  }
+  if (v.badInput) return t(field.type === "number" ? "v_not_number" : "v_bad_input");
+  if (v.typeMismatch) return t(field.type === "email" ? "v_email" : "v_url");
+  if (v.tooShort) return tf("v_too_short", { min: field.minLength, n: field.value.length });
+  if (v.tooLong) return tf("v_too_long", { max: field.maxLength, n: field.value.length });
+  if (v.rangeUnderflow) return tf("v_under", { min: field.min });
+  if (v.rangeOverflow) return tf("v_over", { max: field.max });
+  if (v.stepMismatch) return tf("v_step", { step: field.step });
+  if (v.patternMismatch) return field.title || t("v_pattern");
+  return "";
+}
+function validityInLanguage() {
+  const clear = (event) => { if (event.target.setCustomValidity) event.target.setCustomValidity(""); };
+  document.addEventListener("invalid", (event) => {
+    const field = event.target;
+    field.setCustomValidity("");
+    if (!field.validity.valid) field.setCustomValidity(validityMessage(field));
+  }, true);
+  document.addEventListener("input", clear, true);
+  document.addEventListener("change", clear, true);
+  document.addEventListener("click", (event) => { // a fresh check of the form about to be sent
+    const button = event.target.closest && event.target.closest("button, input[type=submit]");
+    if (!button || !button.form || (button.type && button.type !== "submit")) return;
+    for (const field of button.form.elements) if (field.setCustomValidity) field.setCustomValidity("");
+  }, true);
+  document.addEventListener("reset", (event) => {
+    for (const field of event.target.elements || []) if (field.setCustomValidity) field.setCustomValidity("");
+  }, true);
+}
+validityInLanguage();
+
 window.gc = { PAGE, t, word, holdServiceWorker, caseTitle, mapInLanguage, esc, api, toast, fmtNumber, fmtTime, fmtDate, statusBadge, flagBadge, colour };
