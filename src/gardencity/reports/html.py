@@ -195,7 +195,8 @@ def district_figure_requests(
 
 def draw_district_figure(request: FigureRequest) -> str:
     """A figure of :func:`district_figure_requests` drawn (a base64 PNG)."""
-    from gardencity.reports.maps import bar_chart, choropleth
+    from gardencity.reports.charts import bar_chart
+    from gardencity.reports.maps import choropleth
 
     kind, args, kwargs = request
     drawings: dict[str, Callable[..., str]] = {"choropleth": choropleth, "bar_chart": bar_chart}

@@ -1,4 +1,5 @@
-"""Maps and charts for the report (matplotlib, no base map, PNG as base64).
+"""Maps for the report (matplotlib, no base map, PNG as base64); its bar charts are in
+:mod:`gardencity.reports.charts`.
 
 A map layer is drawn whole, every feature of it (the report shows what diagnostics.gpkg
 holds), as one compound matplotlib path built from the coordinates in bulk: a quarter of a
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import io
-import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,7 +38,6 @@ from gardencity.vocabulary.places import place_names
 __all__ = [
     "add_legend",
     "add_scale_and_north",
-    "bar_chart",
     "choropleth",
     "draw_plan",
     "draw_plans",
@@ -473,55 +472,3 @@ def shortfall_map(
         ax.set_title(title, fontsize=11)
         add_legend(ax, handles)
         return png_base64(fig)
-
-
-def _wrapped(name: str, width: int = 12) -> str:
-    """``name`` broken between words into lines of about ``width`` characters.
-
-    >>> _wrapped("Economic Development Zone")
-    'Economic\\nDevelopment\\nZone'
-    >>> _wrapped("经济技术开发区")
-    '经济技术开发区'
-    """
-    return textwrap.fill(name, width, break_long_words=False, break_on_hyphens=False)
-
-
-def bar_chart(
-    names: list[str],
-    values: list[float | None],
-    threshold: float | None,
-    labels: dict[str, str],
-    title: str,
-    unit: str,
-) -> str:
-    with map_style():
-        fig, ax = plt.subplots(figsize=(7.2, 3.2))
-        shown = [v if v is not None else float("nan") for v in values]  # no bar, not a zero
-        met = vocabulary().style("statuses", "pass").mark
-        unmet = vocabulary().style("statuses", "fail").mark
-        colours = [
-            met if threshold is None or v is None or v >= threshold else unmet for v in values
-        ]
-        # long (English) names on lines of their own words, not over the next bar's name
-        ax.bar(range(len(names)), shown, color=colours, tick_label=[_wrapped(n) for n in names])
-        for i, v in enumerate(values):
-            if v is not None:
-                ax.text(i, v, f"{v:.1f}", ha="center", va="bottom", fontsize=8)
-            else:
-                ax.text(i, 0, labels["no_value"], ha="center", va="bottom", fontsize=8)
-        if threshold is not None:
-            ax.axhline(threshold, color="black", ls="--", lw=1)
-            ax.text(  # beyond the last bar, where no bar's value label can be
-                1.01,
-                threshold,
-                f"{labels['legend_threshold']} {threshold:g}",
-                transform=ax.get_yaxis_transform(),
-                ha="left",
-                va="center",
-                fontsize=8,
-                clip_on=False,
-            )
-        ax.set_ylabel(unit)
-        ax.set_title(title, fontsize=11)
-        ax.spines[["top", "right"]].set_visible(False)
-        return png_base64(fig, inside=True)
