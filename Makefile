@@ -68,7 +68,10 @@ pytest: install
 	trap 'scripts/pg-test-server stop $$pgdir/pg; rm -rf $$pgdir' EXIT; \
 	GARDENCITY_TEST_POSTGRES_URL=$$url $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=30 $(PYTEST_ARGS)
 
-test: lint typecheck docs pytest
+# the checks side by side (each uses one core; their output kept together), then the tests
+test: install
+	$(MAKE) --no-print-directory -j 3 --output-sync=target lint typecheck docs
+	$(MAKE) --no-print-directory pytest
 
 bench: install
 	$(BIN)/python -m benchmarks.run
