@@ -10,6 +10,7 @@ its people's names, which are data)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,9 @@ SHOWN = """() => [document.title, document.body.innerText,
     ].join('\\n')"""
 
 
+QUIET_MS, STEP_MS = 250, 25  # no request under way for this long: settled
+
+
 class Crawler:
     """One role's browser context in one language: visit, read, photograph."""
 
@@ -186,9 +190,30 @@ class Crawler:
         self.page, self.role, self.lang, self.names = page, role, lang, names
         self.found: dict[str, list[str]] = {}
         self.seen: list[str] = []
+        # the page's requests under way, and how many were made: a page has settled once
+        # none has been under way for QUIET_MS (Playwright's "networkidle" waits 500 ms
+        # after every page load, the larger part of the crawl's time)
+        self.pending: set[Any] = set()
+        self.made = self.settled_at = 0
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+
+    def _started(self, request: Any) -> None:
+        self.pending.add(request)
+        self.made += 1
+
+    def _ended(self, request: Any) -> None:
+        self.pending.discard(request)
 
     def settle(self) -> None:
-        self.page.wait_for_load_state("networkidle")
+        if self.pending or self.made != self.settled_at:  # something asked since it settled
+            quiet_for, deadline = 0, time.monotonic() + 30
+            while quiet_for < QUIET_MS:
+                assert time.monotonic() < deadline, f"requests still under way: {self.pending}"
+                self.page.wait_for_timeout(STEP_MS)
+                quiet_for = 0 if self.pending else quiet_for + STEP_MS
+            self.settled_at = self.made
         self.page.wait_for_function(
             "() => !document.body.innerText.includes('加载中') &&"
             " !document.body.innerText.includes('Loading…')",
