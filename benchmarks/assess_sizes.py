@@ -30,6 +30,7 @@ machine's core count. Sizes and repeats::
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -408,12 +409,19 @@ def main(sizes: list[str], repeat: int, whatif: bool) -> None:
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    if len(args) == 2 and args[0] == "--whatif":
-        print(json.dumps(whatif_in_memory(args[1])))
-    elif len(args) == 2 and args[0] == "--whatif-fresh":
-        print(json.dumps(whatif_fresh(args[1])))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("sizes", nargs="*", metavar="SIZE", help="of S, M, L, XL (default M L)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--skip-whatif", action="store_true", help="the command only")
+    # one what-if measurement in this process, for main (a fresh process each)
+    parser.add_argument("--whatif", metavar="SIZE", help=argparse.SUPPRESS)
+    parser.add_argument("--whatif-fresh", metavar="SIZE", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if set(args.sizes) - set(("S", "M", "L", "XL")):
+        parser.error(f"sizes are {', '.join(('S', 'M', 'L', 'XL'))}, not {' '.join(args.sizes)}")
+    if args.whatif:
+        print(json.dumps(whatif_in_memory(args.whatif)))
+    elif args.whatif_fresh:
+        print(json.dumps(whatif_fresh(args.whatif_fresh)))
     else:
-        count = int(args[args.index("--repeat") + 1]) if "--repeat" in args else 3
-        chosen = [a for a in args if a in ("S", "M", "L", "XL")]
-        main(chosen or ["M", "L"], count, "--skip-whatif" not in args)
+        main(args.sizes or ["M", "L"], args.repeat, not args.skip_whatif)

@@ -27,11 +27,11 @@ Results go to benchmarks/results/measures.json (figures from a shared machine ar
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -400,9 +400,11 @@ def main(sizes: list[str], repeat: int, chosen: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    argv = sys.argv[1:]
-    repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 3
-    chosen = argv[argv.index("--only") + 1 :] if "--only" in argv else []
-    head = argv[: argv.index("--only")] if "--only" in argv else argv
-    sizes = [a for a in head if a in ("S", "M", "L", "XL")]
-    main(sizes or ["L"], repeat, chosen)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("sizes", nargs="*", metavar="SIZE", help="of S, M, L, XL (default L)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--only", nargs="+", default=[], metavar="NAME", help="these only")
+    args = parser.parse_args()
+    if set(args.sizes) - set(("S", "M", "L", "XL")):
+        parser.error(f"sizes are {', '.join(('S', 'M', 'L', 'XL'))}, not {' '.join(args.sizes)}")
+    main(args.sizes or ["L"], args.repeat, args.only)

@@ -17,6 +17,7 @@ Naive twins:
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -240,10 +241,15 @@ def main(sizes: list[str], only: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--step":
-        print(json.dumps(run_step(sys.argv[2], sys.argv[3])))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("sizes", nargs="*", metavar="SIZE", help="of S, M, L (default S M L)")
+    parser.add_argument("--steps", nargs="+", choices=STEPS, help="re-measure only these")
+    # one step in this process, for main (a fresh process each): --step STEP SIZE
+    parser.add_argument("--step", nargs=2, metavar=("STEP", "SIZE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if set(args.sizes) - set(("S", "M", "L")):
+        parser.error(f"sizes are {', '.join(('S', 'M', 'L'))}, not {' '.join(args.sizes)}")
+    if args.step:
+        print(json.dumps(run_step(*args.step)))
     else:
-        args = sys.argv[1:]
-        chosen = args[args.index("--steps") + 1 :] if "--steps" in args else None
-        sizes = args[: args.index("--steps")] if "--steps" in args else args
-        main(sizes or ["S", "M", "L"], chosen)
+        main(args.sizes or ["S", "M", "L"], args.steps)
