@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+import re
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,18 @@ def _shared_source_navigation(
     context["toctree"] = toctree
 
 
+_FUNCTION_REPR = re.compile(r"<function ([\w.]+) at 0x[0-9a-f]+>")
+
+
+def _functions_by_name(
+    app: Any, what: str, name: str, obj: Any, options: Any, signature: str | None, returns: Any
+) -> tuple[str | None, Any]:
+    """A default that is a function shown by its name (``clock=system_clock``), not by
+    Python's repr with its memory address, which differed from build to build."""
+    return (_FUNCTION_REPR.sub(r"\1", signature) if signature else signature), returns
+
+
 def setup(app: Any) -> None:
     # before the theme's own handler (priority 500), which asks for the navigation
     app.connect("html-page-context", _shared_source_navigation, priority=400)
+    app.connect("autodoc-process-signature", _functions_by_name)
