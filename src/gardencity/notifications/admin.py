@@ -418,6 +418,8 @@ def schedule_in_words(cron: str, lang: str) -> str:
     ('每天 03:30', 'Mondays, Fridays at 09:00')
     >>> schedule_in_words("*/15 * * * *", "zh"), schedule_in_words("5 * * * *", "zh")
     ('每 15 分钟', '每小时第 5 分')
+    >>> schedule_in_words("*/1 * * * *", "en"), schedule_in_words("*/5 * * * *", "en")
+    ('every 1 minute', 'every 5 minutes')
     """
     fields = cron.split()
     if len(fields) != 5 or fields[2:4] != ["*", "*"]:
@@ -425,7 +427,7 @@ def schedule_in_words(cron: str, lang: str) -> str:
     minute, hour, _, _, weekdays = fields
     if hour == "*" and weekdays == "*":
         if minute.startswith("*/") and minute[2:].isdigit():
-            return text("schedule.every_minutes", lang).format(n=int(minute[2:]))
+            return MESSAGES.text("schedule.every_minutes", lang, n=int(minute[2:]))
         if minute.isdigit():
             return text("schedule.hourly", lang).format(minute=int(minute))
     if not (minute.isdigit() and hour.isdigit()):
