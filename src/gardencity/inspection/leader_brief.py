@@ -144,33 +144,29 @@ class _Writer:
     def value_line(self, item: IndicatorCard, where: str, value: float | None) -> str:
         threshold = item.threshold.value if item.threshold else None
         if item.unit == "是/否" or value is None or threshold is None:
-            return str(say(self.w["boolean_line"], where=where, name=item.name(self.lang)))
+            return say(self.w["boolean_line"], where=where, name=item.name(self.lang))
         relation = self.w["above" if item.direction == "lower_is_better" else "below"]
         unit = _unit(item.unit, self.lang)
-        return str(
-            say(
-                self.w["value_line"],
-                where=where,
-                name=item.name(self.lang),
-                value=_number(value),
-                unit=unit,
-                relation=relation,
-                threshold=_number(threshold),
-            )
+        return say(
+            self.w["value_line"],
+            where=where,
+            name=item.name(self.lang),
+            value=_number(value),
+            unit=unit,
+            relation=relation,
+            threshold=_number(threshold),
         )
 
     def min_district_head(self, item: IndicatorCard, count: int) -> str:
         threshold = item.threshold.value if item.threshold and item.threshold.value else 0.0
         relation = self.w["above" if item.direction == "lower_is_better" else "below"]
-        return str(
-            say(
-                self.w["min_district_head"],
-                name=item.name(self.lang),
-                count=count,
-                relation=relation,
-                threshold=_number(threshold),
-                unit=_unit(item.unit, self.lang),
-            )
+        return say(
+            self.w["min_district_head"],
+            name=item.name(self.lang),
+            count=count,
+            relation=relation,
+            threshold=_number(threshold),
+            unit=_unit(item.unit, self.lang),
         )
 
     def name_in_sentence(self, item: IndicatorCard) -> str:
