@@ -149,7 +149,7 @@ def test_the_template_is_compiled_once_a_process_while_the_figures_are_drawn(
         return compile_template(self, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "compile", compiling)
-    html_module.report_template.cache_clear()
+    html_module.report_templates.cache_clear()
     problem = {
         "severity": "error",
         "layer": "parks",

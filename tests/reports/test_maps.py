@@ -1,4 +1,4 @@
-"""The report's maps and charts are drawn once each, and look as a tight crop looks."""
+"""The report's maps are drawn once each, and look as a tight crop looks."""
 
 from __future__ import annotations
 
@@ -109,67 +109,3 @@ def test_a_map_is_drawn_without_laying_out_its_hidden_axes() -> None:
     assert hidden_offset == "" and off_offset != ""
     assert hidden.shape == off.shape
     assert (hidden == off).all()
-
-
-def _tight(fig: Figure) -> np.ndarray:
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return np.asarray(Image.open(buffer))
-
-
-def test_a_chart_inside_its_canvas_is_cropped_to_its_drawn_pixels_without_measuring(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A bar chart is drawn once at its size and cropped to its drawn pixels: its extent is
-    not measured (laying out its ticks a second time), and it looks as its tight crop does
-    (the same drawing, a pixel or two more or less around it)."""
-    import matplotlib
-    import matplotlib.pyplot as plt
-
-    def chart() -> Figure:
-        with map_style():
-            fig, ax = plt.subplots(figsize=(7.2, 3.2))
-            ax.bar(["甲区", "乙区", "丙区"], [3.0, 5.0, 4.0])
-            ax.set_ylabel("%")
-            ax.set_title("各区绿地率")
-        return fig
-
-    with map_style():
-        tight = _tight(chart())
-        fig = chart()
-        monkeypatch.setattr(Figure, "get_tightbbox", lambda *args: pytest.fail("measured"))
-        ours = np.asarray(Image.open(io.BytesIO(base64.b64decode(png_base64(fig, inside=True)))))
-    assert abs(ours.shape[0] - tight.shape[0]) <= 3 and abs(ours.shape[1] - tight.shape[1]) <= 3
-    pad = round(matplotlib.rcParams["savefig.pad_inches"] * fig.dpi)
-    drawn = (ours[..., :3] != 255).any(axis=2)
-    assert not drawn[:pad].any() and not drawn[-pad:].any()  # white margins of the pad
-    assert drawn[pad].any() and drawn[-pad - 1].any() and drawn[:, pad].any()
-    # the same ink: the dark pixels of both crops, counted, within a fraction of a percent
-    assert (
-        abs((ours[..., :3] < 128).sum() - (tight[..., :3] < 128).sum())
-        < 0.01 * (tight[..., :3] < 128).sum()
-    )
-
-
-def test_a_chart_reaching_beyond_its_canvas_is_measured_and_cropped_tight() -> None:
-    """Where the drawing reaches the canvas's edge (a title wider than the figure), the
-    extent is measured: nothing is cut off, and the image is its tight crop."""
-    import matplotlib.pyplot as plt
-
-    def chart() -> Figure:
-        with map_style():
-            fig, ax = plt.subplots(figsize=(3.0, 2.0))
-            ax.bar(["甲区", "乙区"], [3.0, 5.0])
-            ax.set_title("一个比图本身宽得多的标题，" * 3)
-        return fig
-
-    with map_style():
-        ours = np.asarray(
-            Image.open(io.BytesIO(base64.b64decode(png_base64(chart(), inside=True))))
-        )
-        tight = _tight(chart())
-    assert ours.shape == tight.shape and ours.shape[1] > 3.0 * 110
-    assert (ours == tight).all()

@@ -117,6 +117,10 @@ def _images(html: str) -> list[str]:
     return re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
 
 
+def _charts(html: str) -> list[str]:
+    return re.findall(r'<svg [^>]*class="chart".*?</svg>', html, re.S)
+
+
 def test_a_figure_worker_draws_the_same_report_while_the_other_outputs_are_written(
     demo_assessment: Assessment, tmp_path: Path
 ) -> None:
@@ -191,8 +195,10 @@ def test_figures_drawn_as_what_they_show_is_computed_make_the_same_report(
     images = _images(alone["report"].read_text(encoding="utf-8"))
     (maps_then, figures_then), late = started_then[0], early.district.drawn_late
     assert maps_then == len(shown) >= 3  # every layer map before the end
-    assert figures_then >= 3 and figures_then + late == len(images) - len(shown)
+    assert figures_then >= 2 and figures_then + late == len(images) - len(shown)
     assert _images(beside["report"].read_text(encoding="utf-8")) == images
+    charts = _charts(alone["report"].read_text(encoding="utf-8"))
+    assert len(charts) >= 8 and _charts(beside["report"].read_text(encoding="utf-8")) == charts
 
 
 def test_layer_maps_are_drawn_here_from_plans_made_anew_when_the_worker_has_died(
@@ -222,7 +228,7 @@ def test_a_district_figure_drawn_early_is_drawn_again_when_its_values_are_not_th
     scorecard = demo_assessment.scorecard()
     districts = demo_assessment.zones[demo_assessment.zones["kind"] == "district"]
     changed = scorecard.model_copy(deep=True)
-    charted = [card for card in changed.indicators if card.id == "park_service_coverage"]
+    charted = [card for card in changed.indicators if card.id == "park_area_per_capita"]
     for card in charted:
         card.by_district = {zone: 1.0 for zone in card.by_district}
     late: list[int] = []
@@ -232,7 +238,7 @@ def test_a_district_figure_drawn_early_is_drawn_again_when_its_values_are_not_th
             early.zones_read(demo_assessment.zones)
             for result in demo_assessment.indicators:
                 early.indicator_computed(result)
-            assert early.district.started >= 3
+            assert early.district.started >= 2
             got = early.district.figures(final, demo_assessment.zones)()
             late.append(early.district.drawn_late)
     assert charted and late[1] > late[0]  # the changed figures drawn again, the others not

@@ -1,10 +1,10 @@
 """The report's figures, each drawn as soon as what it shows is computed.
 
 :class:`EarlyDistrictFigures` hears each indicator as it is computed and has the figure
-worker draw its district choropleth and bar chart once the indicators of its measure are
-all computed: as soon as the assessment says so (``measure_computed``), or else when the
-next measure's indicator is computed; the report's figures are drawn from the
-scorecard at the end only where they differ from those drawn early.
+worker draw its district choropleth once the indicators of its measure are all computed: as
+soon as the assessment says so (``measure_computed``), or else when the next measure's
+indicator is computed; the report's choropleths are drawn from the scorecard at the end only
+where they differ from those drawn early. Its bar charts, SVG, are made at the end.
 
 The assessment builds each family's diagnostic layers as soon as its indicator is computed
 (:class:`gardencity.assessment.diagnostics.DiagnosticLayers`); :class:`EarlyLayerMaps` hears
@@ -27,6 +27,7 @@ from gardencity.assessment.results import IndicatorResult
 from gardencity.assessment.scorecard import IndicatorCard, Scorecard
 from gardencity.reports.html import (
     FigureRequest,
+    district_charts,
     district_figure_requests,
     districts_of,
     layer_map_plan,
@@ -34,7 +35,6 @@ from gardencity.reports.html import (
 )
 from gardencity.reports.map_layers import MapPlan
 from gardencity.reports.worker import DistrictFigures, FigureWorker
-from gardencity.vocabulary.places import place_names
 
 __all__ = ["EarlyDistrictFigures", "EarlyFigures", "EarlyLayerMaps"]
 
@@ -165,9 +165,7 @@ class EarlyDistrictFigures:
             return
         self._asked = len(self._computed)
         districts = districts_of(self._zones)
-        shown = place_names(districts["name"], districts.get("name_en"), self._lang)
-        names = dict(zip(districts.index.astype(str), shown, strict=True))
-        for request in _requests(self._computed, districts, names, self._lang):
+        for _, request in district_figure_requests(self._computed, districts, self._lang):
             key = _figure_key(request)
             if key not in self._started:
                 self._started[key] = self._figures.district_figure(request)
@@ -178,10 +176,7 @@ class EarlyDistrictFigures:
         """The report's district figures of ``scorecard`` over ``zones`` (the
         assessment's); the function returned gives them."""
         early = self._started if zones is self._zones else {}
-        names = {d.id: d.label(self._lang) for d in scorecard.districts}
-        maps, charts = district_figure_requests(
-            scorecard.indicators, districts_of(zones), names, self._lang
-        )
+        maps = district_figure_requests(scorecard.indicators, districts_of(zones), self._lang)
 
         def start(title: str, request: FigureRequest) -> tuple[str, Callable[[], str]]:
             drawn = early.get(_figure_key(request))
@@ -190,22 +185,13 @@ class EarlyDistrictFigures:
                 drawn = self._figures.district_figure(request)
             return title, drawn
 
-        started = [start(*m) for m in maps], [start(*c) for c in charts]
+        started = [start(*m) for m in maps]
 
         def given() -> DistrictFigures:
-            return (
-                [{"title": title, "img": drawn()} for title, drawn in started[0]],
-                [{"title": title, "img": drawn()} for title, drawn in started[1]],
-            )
+            charts = district_charts(scorecard, self._lang)  # SVG: made here, in no time
+            return [{"title": title, "img": drawn()} for title, drawn in started], charts
 
         return given
-
-
-def _requests(
-    cards: list[IndicatorCard], districts: gpd.GeoDataFrame, names: dict[str, str], lang: str
-) -> list[FigureRequest]:
-    maps, charts = district_figure_requests(cards, districts, names, lang)
-    return [request for _, request in [*maps, *charts]]
 
 
 def _figure_key(request: FigureRequest) -> bytes:

@@ -24,6 +24,7 @@ from gardencity.vocabulary.dates import chinese_datetime
 
 __all__ = [
     "FigureRequest",
+    "district_charts",
     "district_figure_requests",
     "district_figures",
     "districts_of",
@@ -36,6 +37,7 @@ __all__ = [
     "report_maps",
     "report_maps_of",
     "report_template",
+    "report_templates",
     "write_report",
 ]
 
@@ -163,43 +165,37 @@ def draw_layer_maps(plans: list[MapPlan]) -> list[dict[str, str]]:
     return [{"title": plan.title, "img": draw_plan(plan)} for plan in plans]
 
 
-#: a district figure to draw: the name of its drawing function in
-#: :mod:`gardencity.reports.maps` (``choropleth`` or ``bar_chart``) and its arguments
+#: a district map to draw: the name of its drawing function in
+#: :mod:`gardencity.reports.maps` (``choropleth``) and its arguments
 FigureRequest = tuple[str, tuple[Any, ...], dict[str, Any]]
 
 
 def district_figures(
     scorecard: Scorecard, districts: gpd.GeoDataFrame, lang: str
 ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """The report's district choropleths and its bar charts (``{"title", "img"}`` each)."""
-    names = {d.id: d.label(lang) for d in scorecard.districts}
-    maps, charts = district_figure_requests(scorecard.indicators, districts, names, lang)
+    """The report's district choropleths (``{"title", "img"}`` each, a base64 PNG) and its
+    bar charts (``{"title", "svg"}`` each, SVG markup)."""
+    maps = district_figure_requests(scorecard.indicators, districts, lang)
     return (
         [{"title": title, "img": draw_district_figure(request)} for title, request in maps],
-        [{"title": title, "img": draw_district_figure(request)} for title, request in charts],
+        district_charts(scorecard, lang),
     )
 
 
 def district_figure_requests(
-    indicators: list[IndicatorCard],
-    districts: gpd.GeoDataFrame,
-    names: dict[str, str],
-    lang: str,
-) -> tuple[list[tuple[str, FigureRequest]], list[tuple[str, FigureRequest]]]:
-    """The figures of :func:`district_figures` of ``indicators`` (the districts' ``names``
-    by id), each as its title and what :func:`draw_district_figure` draws."""
-    labels = load_labels(lang)
-    maps = _choropleths(indicators, districts, labels, lang)
-    return maps, _charts(indicators, names, labels, lang)
+    indicators: list[IndicatorCard], districts: gpd.GeoDataFrame, lang: str
+) -> list[tuple[str, FigureRequest]]:
+    """The choropleths of :func:`district_figures` of ``indicators``, each as its title and
+    what :func:`draw_district_figure` draws."""
+    return _choropleths(indicators, districts, load_labels(lang), lang)
 
 
 def draw_district_figure(request: FigureRequest) -> str:
     """A figure of :func:`district_figure_requests` drawn (a base64 PNG)."""
-    from gardencity.reports.charts import bar_chart
-    from gardencity.reports.maps import choropleth
+    from gardencity.reports.maps import choropleth  # matplotlib: only where maps are drawn
 
     kind, args, kwargs = request
-    drawings: dict[str, Callable[..., str]] = {"choropleth": choropleth, "bar_chart": bar_chart}
+    drawings: dict[str, Callable[..., str]] = {"choropleth": choropleth}
     return drawings[kind](*args, **kwargs)
 
 
@@ -246,34 +242,39 @@ def _choropleths(
     return maps
 
 
-def _charts(
-    indicators: list[IndicatorCard], names: dict[str, str], labels: dict[str, str], lang: str
-) -> list[tuple[str, FigureRequest]]:
-    charts: list[tuple[str, FigureRequest]] = []
-    for result in indicators:
+def district_charts(scorecard: Scorecard, lang: str) -> list[dict[str, str]]:
+    """A bar chart of the districts' values of each indicator whose family charts it so
+    (``{"title", "svg"}`` each: the chart for a screen and the chart for a phone, of which
+    the page shows one)."""
+    from gardencity.reports.charts import PHONE_WIDTH, bar_chart
+
+    labels = load_labels(lang)
+    names = {d.id: d.label(lang) for d in scorecard.districts}
+    charts: list[dict[str, str]] = []
+    for result in scorecard.indicators:
         chart = _chart(result, "bar")
         if chart is None or not result.by_district:
             continue
         ids = list(result.by_district)
-        threshold = result.threshold.value if result.threshold else None
         title = _title(result, chart, labels, lang)
         args = (
             [names.get(i, i) for i in ids],
             [result.by_district[i] for i in ids],
-            threshold,
+            result.threshold.value if result.threshold else None,
             labels,
             title,
             _unit_in(result.unit, lang),
-        )
-        charts.append((title, ("bar_chart", args, {})))
+        )  # drawn twice: the page shows a phone the chart laid out for its screen
+        svg = bar_chart(*args) + bar_chart(*args, width=PHONE_WIDTH)
+        charts.append({"title": title, "svg": svg})
     return charts
 
 
 @functools.cache
-def report_template() -> jinja2.Template:
-    """The report's template, compiled once a process (its filters read the report's
-    language and labels from what it is rendered with, ``lang`` and ``L``): a server or a
-    batch writing many reports compiles it once."""
+def report_templates() -> jinja2.Environment:
+    """The report's templates' environment, made once a process: a server or a batch
+    writing many reports compiles each template once (its filters read the report's
+    language and labels from what it is rendered with, ``lang`` and ``L``)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("gardencity.reports", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -288,7 +289,12 @@ def report_template() -> jinja2.Template:
     env.filters["problem_text"] = jinja2.pass_context(
         lambda context, problem, lang: problem_text(problem, context["L"], lang)
     )
-    return env.get_template("report.html.j2")
+    return env
+
+
+def report_template() -> jinja2.Template:
+    """The report's template, compiled once a process."""
+    return report_templates().get_template("report.html.j2")
 
 
 def _unit_in(unit: str, lang: str) -> str:

@@ -1,11 +1,11 @@
 """A second process that draws the report's figures while the caller goes on.
 
-Drawing the report's maps and charts is most of the time its outputs take, and matplotlib
+Drawing the report's maps is most of the time its outputs take, and matplotlib
 holds the interpreter while it draws, so a thread would not help. :class:`FigureWorker`
 forks one process when it is opened — early, before the caller starts threads — which
 imports matplotlib and finds its fonts while the caller goes on with the assessment (the
 caller itself never imports matplotlib). When the outputs are written, it draws the
-district choropleths and bar charts from the scorecard and the layer maps from their
+district choropleths from the scorecard and the layer maps from their
 prepared paths (:mod:`gardencity.reports.map_layers`); the figures are the ones the caller
 would have drawn. As its :attr:`FigureWorker.executor`, it also writes the layers of
 diagnostics.gpkg while the caller builds the next ones (:mod:`gardencity.reports.geopackage`).
@@ -41,7 +41,8 @@ from gardencity.reports.map_layers import MapPlan
 
 __all__ = ["DistrictFigures", "FigureWorker", "TrackedExecutor", "busy"]
 
-#: the district choropleths and the bar charts, each ``{"title", "img"}`` (base64 PNG)
+#: the district choropleths, each ``{"title", "img"}`` (base64 PNG), and the bar charts,
+#: each ``{"title", "svg"}`` (SVG markup)
 DistrictFigures = tuple[list[dict[str, str]], list[dict[str, str]]]
 Result = TypeVar("Result")
 
