@@ -118,7 +118,7 @@ def _images(html: str) -> list[str]:
 
 
 def _charts(html: str) -> list[str]:
-    return re.findall(r'<svg [^>]*class="chart".*?</svg>', html, re.S)
+    return re.findall(r'<svg [^>]*class="chart [^"]*".*?</svg>', html, re.S)
 
 
 def test_a_figure_worker_draws_the_same_report_while_the_other_outputs_are_written(
