@@ -79,3 +79,53 @@ def test_an_assessment_still_stops_at_overlapping_parcels_checked_beside_it(
     with pytest.raises(ValidationError) as info:
         run_assessment(root)
     assert any("p0×p1 (5000 m²)" in p.details for p in info.value.problems)
+
+
+def _overlapping_workspace(tmp_path: Path) -> Path:
+    land = gpd.GeoDataFrame(
+        {"code": ["R2", "R2"], "parcel_id": ["p0", "p1"]},
+        geometry=[box(0, 0, 100, 100), box(50, 0, 150, 100)],
+        crs=CRS,
+    )
+    return write_workspace(
+        tmp_path / "ws",
+        config={"city": {"name": "测试市", "crs": CRS}},
+        layers=small_layers(land_use=land),
+    )
+
+
+def test_overlapping_parcels_checked_in_the_measures_fork_still_stop_the_assessment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With an executor (the command's figure worker), the coverage check is made in the
+    fork that computes measures beside the assessment: the same error, the same pair."""
+    from gardencity.assessment import run_assessment
+    from gardencity.errors import ValidationError
+    from gardencity.io import validate
+    from gardencity.reports.worker import FigureWorker
+
+    here: list[int] = []  # a fork's calls are counted in the fork's copy of the list
+    check = validate.land_use_off_coverage
+    monkeypatch.setattr(validate, "land_use_off_coverage", lambda *a: here.append(1) or check(*a))
+    root = _overlapping_workspace(tmp_path)
+    with FigureWorker() as figures, pytest.raises(ValidationError) as info:
+        if figures.executor is None:
+            pytest.skip("no process can be forked here")
+        run_assessment(root, executor=figures.executor)
+    assert any("p0×p1 (5000 m²)" in p.details for p in info.value.problems)
+    assert here == []  # made in the fork, not here
+
+
+def test_a_coverage_check_the_other_process_could_not_make_is_made_here(tmp_path: Path) -> None:
+    from concurrent.futures import Future
+
+    from gardencity.errors import ValidationError
+    from gardencity.io.validate import start_check
+    from gardencity.toolkit import ForkDiedError
+
+    died: Future[None] = Future()
+    died.set_exception(ForkDiedError("killed"))
+    checked = start_check(Workspace.open(_overlapping_workspace(tmp_path)), off_coverage=died)
+    with pytest.raises(ValidationError) as info:
+        checked()
+    assert any("p0×p1 (5000 m²)" in p.details for p in info.value.problems)

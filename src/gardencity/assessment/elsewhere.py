@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor, Future
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from gardencity.assessment.inputs import AssessmentInputs
@@ -29,6 +30,7 @@ from gardencity.errors import GardenCityError
 from gardencity.indicators.coverage import start_canopy_class_counts
 from gardencity.indicators.service_start import start_service_coverage
 from gardencity.io.threads import threads_set, using_threads, with_callers_threads
+from gardencity.io.validate import land_use_off_coverage_of
 from gardencity.standards.schema import IndicatorSpec
 from gardencity.toolkit import forked_calls
 
@@ -81,6 +83,8 @@ class Elsewhere(NamedTuple):
     computed: ComputedMeasures  #: the measures' results to come
     later: tuple[str, ...]  #: the measures that wait for them, to be computed last
     threads: int | None  #: the threads the run's work uses meanwhile (None: the default)
+    #: the land-use parcels' coverage check, made in the measures' fork (None: not there)
+    off_coverage: Future[np.ndarray | None] | None = None
 
 
 def start_elsewhere(
@@ -107,11 +111,13 @@ def start_elsewhere(
         # in a fork, which has their inputs without pickling: the executor is left free to
         # draw each figure as soon as what it shows is computed
         computed, handed = _start_measures(handing, forks or executor)
-        if forks is not None:
+        off_coverage = None
+        if forks is not None:  # the validation's slowest check, beside the measures
+            off_coverage = forks.submit(land_use_off_coverage_of, inputs.workspace)
             forks.start()  # first, the longest: the service intermediates are computed beside
             serving = start_service_coverage(inputs.run, forks, wanted)
             forks.shutdown(wait=False)  # their fork starts, and ends once its results are sent
-    return Elsewhere(computed, (*counting, *serving, *handed), threads)
+    return Elsewhere(computed, (*counting, *serving, *handed), threads, off_coverage)
 
 
 def threads_beside_forks() -> int | None:

@@ -162,7 +162,7 @@ def _decided(
 
     # the slow geometric checks go on while the indicators are computed; a workspace they
     # find in error is reported as such, whatever a measure made of it meanwhile
-    checked = start_check(ws, executor)
+    checked = start_check(ws, executor, elsewhere.off_coverage)
     try:
         diagnostics = DiagnosticLayers(std, inputs, built=hooks.layer_built)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Executor, wait
+from concurrent.futures import Executor, Future, wait
 
 import geopandas as gpd
+import numpy as np
 import shapely
 from pyproj import CRS
 
@@ -60,13 +61,19 @@ class PendingValidation:
         return self._rest()
 
 
-def start_validation(ws: Workspace, executor: Executor | None = None) -> PendingValidation:
+def start_validation(
+    ws: Workspace,
+    executor: Executor | None = None,
+    off_coverage: Future[np.ndarray | None] | None = None,
+) -> PendingValidation:
     """:func:`validate_workspace` with its slowest checks still going on when it returns.
 
     The layers are loaded and every quick check is made here; the geometric checks
     (overlapping parcels, GCJ-02 offsets: GEOS, which lets go of the interpreter) go on in a
     thread, and the canopy's pixels are counted by ``executor``, so the caller can do other
-    work meanwhile.
+    work meanwhile. The land-use parcels' coverage check may be under way in another process
+    already (``off_coverage``, of :func:`land_use_off_coverage_of`): it is then not made
+    here, unless that process could not make it.
     """
     try:
         crs = ws.crs
@@ -80,7 +87,8 @@ def start_validation(ws: Workspace, executor: Executor | None = None) -> Pending
     layers = _load_layers(ws, problems)
     problems.extend(ws.repairs)
     pool = helper_executor()  # with one thread (a batch's worker), computed here at once
-    off_coverage = pool.submit(land_use_off_coverage, layers)
+    if off_coverage is None or "land_use" not in layers:
+        off_coverage = pool.submit(land_use_off_coverage, layers)
     hints = pool.submit(_hint_problems, ws, layers, crs)
     pool.shutdown(wait=False)  # its thread ends when both are done
     try:
@@ -99,7 +107,7 @@ def start_validation(ws: Workspace, executor: Executor | None = None) -> Pending
     def every_problem() -> list[Problem]:
         return [
             *problems,
-            *overlap_problems(layers, off_coverage.result()),
+            *overlap_problems(layers, _suspects(off_coverage, layers)),
             *outside,
             *rasters,
             *raster_content(),
@@ -109,6 +117,26 @@ def start_validation(ws: Workspace, executor: Executor | None = None) -> Pending
         ]
 
     return PendingValidation([*problems, *outside, *rasters, *tables, *management], every_problem)
+
+
+def land_use_off_coverage_of(ws: Workspace) -> np.ndarray | None:
+    """:func:`land_use_off_coverage` of the workspace's land-use parcels as the validation
+    loads them, for another process to check while the validation goes on (None without
+    them)."""
+    if not ws.has_layer("land_use"):
+        return None
+    return land_use_off_coverage({"land_use": ws.load_layer("land_use")})
+
+
+def _suspects(
+    off_coverage: Future[np.ndarray | None], layers: dict[str, gpd.GeoDataFrame]
+) -> np.ndarray | None:
+    """The parcels off the coverage, as the other process found them, or found here where
+    it could not (it died; an error it met is met here again)."""
+    try:
+        return off_coverage.result()
+    except Exception:
+        return land_use_off_coverage(layers)
 
 
 def _hint_problems(ws: Workspace, layers: dict[str, gpd.GeoDataFrame], crs: CRS) -> list[Problem]:
@@ -232,12 +260,16 @@ def check_workspace(ws: Workspace, executor: Executor | None = None) -> list[Pro
     return start_check(ws, executor)()
 
 
-def start_check(ws: Workspace, executor: Executor | None = None) -> Callable[[], list[Problem]]:
+def start_check(
+    ws: Workspace,
+    executor: Executor | None = None,
+    off_coverage: Future[np.ndarray | None] | None = None,
+) -> Callable[[], list[Problem]]:
     """:func:`check_workspace` with its geometric checks still going on when it returns (see
     :func:`start_validation`): the function returned waits for them, then raises
     :class:`ValidationError` listing every problem if any is an error, or gives the
     problems. An error found before them is raised at once (every problem listed)."""
-    pending = start_validation(ws, executor)
+    pending = start_validation(ws, executor, off_coverage)
 
     def problems_or_error() -> list[Problem]:
         problems = pending.result()

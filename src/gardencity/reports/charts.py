@@ -163,12 +163,7 @@ def bar_chart(
     threshold_label = (
         f"{labels['legend_threshold']} {threshold:g}" if threshold is not None else None
     )
-    left: float = round(max(text_width(_tick_label(t)) for t in ticks) + TICK + 6)
-    left += FONT + 14 if unit else 0  # the unit, turned, beside the ticks
-    # the threshold named beside its line, or, on a phone's chart, above the plot
-    legend = threshold_label is not None and width <= PHONE_WIDTH
-    beside = threshold_label is not None and not legend
-    right = width - (round(text_width(threshold_label or "") + 12) if beside else 12)
+    left, right, legend = _margins(ticks, unit, threshold_label, width)
     lines, turned, foot, left = _names(names, left, right)
     slot = (right - left) / max(len(names), 1)
     title_lines = name_lines(title, width - 16, TITLE_FONT * 1.1)  # bold: a little wider
@@ -216,6 +211,19 @@ def bar_chart(
         )
     )
     return Markup(markup)
+
+
+def _margins(
+    ticks: list[float], unit: str, threshold_label: str | None, width: int
+) -> tuple[float, float, bool]:
+    """The plot's left and right edges, and whether the threshold is named above the plot
+    (on a phone's chart) rather than beside its line, right of the plot."""
+    left: float = round(max(text_width(_tick_label(t)) for t in ticks) + TICK + 6)
+    left += FONT + 14 if unit else 0  # the unit, turned, beside the ticks
+    legend = threshold_label is not None and width <= PHONE_WIDTH
+    beside = threshold_label is not None and not legend
+    right = width - (round(text_width(threshold_label or "") + 12) if beside else 12)
+    return left, right, legend
 
 
 def _names(
