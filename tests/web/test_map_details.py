@@ -184,14 +184,14 @@ def test_a_click_where_the_top_layer_has_nothing_shows_the_layer_beneath(
     lon, lat = places[len(places) // 2]
     _centre(page, lon, lat, 14)  # the tiles of these places, at zoom 14
     page.wait_for_function(
-        "!gc.mapLoaded.uncovered_residential.isLoading()", polling=50, timeout=30_000
+        "() => !gc.mapLoaded.uncovered_residential.isLoading()", polling=50, timeout=30_000
     )
     found = page.evaluate(DRAWN_UNCOVERED, places)
     assert found is not None, len(places)
     lon, lat = found
     x, y = _centre(page, lon, lat, 14)
     page.wait_for_function(
-        "!gc.mapLoaded.uncovered_residential.isLoading()", polling=50, timeout=30_000
+        "() => !gc.mapLoaded.uncovered_residential.isLoading()", polling=50, timeout=30_000
     )
     picked = page.evaluate(
         """([lat, lon]) => ["uncovered_residential", "residential"]

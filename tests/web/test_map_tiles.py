@@ -143,7 +143,7 @@ def test_switching_a_tiled_layer_on_and_clicking_a_parcel(
     page.goto("/map")
     page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
     page.uncheck("#layer-uncovered_residential")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
     page.check("#layer-residential")
     page.wait_for_selector("#map[data-layer_residential='drawn']", timeout=30_000)
     assert page.evaluate("gc.mapLoaded.residential.tiled") is True

@@ -453,7 +453,7 @@ def test_a_resident_reports_and_follows_a_case(
     page.wait_for_selector("#follow-result .badge")
     assert reference in page.locator("#follow-result").inner_text()
     page.wait_for_function(
-        "document.querySelector('#follow-result .photos img')?.naturalWidth > 0"
+        "() => document.querySelector('#follow-result .photos img')?.naturalWidth > 0"
     )  # the resident's own photo, served without its metadata
     shot(page, "public-follow")
     ctx.close()

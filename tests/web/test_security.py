@@ -125,7 +125,7 @@ def test_forged_requests_from_another_page_fail(
     page = login(browser, live_server, "admin")
     before = _state(live_server, case["id"])
     page.goto(getattr(attacker, origin)("/forge.html"), wait_until="load")
-    page.wait_for_function("document.title === 'sent'", timeout=20_000)
+    page.wait_for_function("() => document.title === 'sent'", timeout=20_000)
     assert _state(live_server, case["id"]) == before  # no token, no photo, no ranking
     with page.expect_navigation():
         page.evaluate("document.getElementById('logout').submit()")
