@@ -30,7 +30,8 @@ from gardencity.errors import GardenCityError
 from gardencity.indicators.coverage import start_canopy_class_counts
 from gardencity.indicators.service_start import start_service_coverage
 from gardencity.io.threads import threads_set, using_threads, with_callers_threads
-from gardencity.io.validate import land_use_off_coverage_of
+from gardencity.io.validate import land_use_parcels
+from gardencity.io.validate_overlaps import land_use_off_coverage
 from gardencity.standards.schema import IndicatorSpec
 from gardencity.toolkit import forked_calls
 
@@ -112,8 +113,10 @@ def start_elsewhere(
         # draw each figure as soon as what it shows is computed
         computed, handed = _start_measures(handing, forks or executor)
         off_coverage = None
-        if forks is not None:  # the validation's slowest check, beside the measures
-            off_coverage = forks.submit(land_use_off_coverage_of, inputs.workspace)
+        parcels = land_use_parcels(inputs.workspace) if forks is not None else None
+        if forks is not None and parcels is not None:  # the validation's slowest check
+            off_coverage = forks.submit(land_use_off_coverage, {"land_use": parcels})
+        if forks is not None:
             forks.start()  # first, the longest: the service intermediates are computed beside
             serving = start_service_coverage(inputs.run, forks, wanted)
             forks.shutdown(wait=False)  # their fork starts, and ends once its results are sent

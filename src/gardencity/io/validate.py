@@ -72,8 +72,8 @@ def start_validation(
     (overlapping parcels, GCJ-02 offsets: GEOS, which lets go of the interpreter) go on in a
     thread, and the canopy's pixels are counted by ``executor``, so the caller can do other
     work meanwhile. The land-use parcels' coverage check may be under way in another process
-    already (``off_coverage``, of :func:`land_use_off_coverage_of`): it is then not made
-    here, unless that process could not make it.
+    already (``off_coverage``, :func:`land_use_off_coverage` of :func:`land_use_parcels`):
+    it is then not made here, unless that process could not make it.
     """
     try:
         crs = ws.crs
@@ -119,13 +119,16 @@ def start_validation(
     return PendingValidation([*problems, *outside, *rasters, *tables, *management], every_problem)
 
 
-def land_use_off_coverage_of(ws: Workspace) -> np.ndarray | None:
-    """:func:`land_use_off_coverage` of the workspace's land-use parcels as the validation
-    loads them, for another process to check while the validation goes on (None without
-    them)."""
+def land_use_parcels(ws: Workspace) -> gpd.GeoDataFrame | None:
+    """The workspace's land-use parcels as the validation loads them, for another process to
+    check (:func:`land_use_off_coverage`) while the validation goes on: read here, so that
+    a fork of this process reads nothing itself (None where there are none to read)."""
     if not ws.has_layer("land_use"):
         return None
-    return land_use_off_coverage({"land_use": ws.load_layer("land_use")})
+    try:
+        return ws.load_layer("land_use")
+    except GardenCityError:  # the validation reports it
+        return None
 
 
 def _suspects(

@@ -49,11 +49,15 @@ class Bar:
 
 @dataclass(frozen=True)
 class Tick:
+    """A value marked on the chart (a tick of its axis, or the threshold): its height and
+    its words."""
+
     y: float
     label: str
 
     @property
     def text_y(self) -> float:
+        """Where its words stand, centred on its height."""
         return round(self.y + FONT * 0.35, 1)
 
 
