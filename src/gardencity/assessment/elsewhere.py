@@ -1,7 +1,8 @@
 """Whole measures computed in another process while the caller computes the others.
 
 On a small city, a measure of :data:`ELSEWHERE` is handed whole to a short-lived fork of
-this process when the layers it reads are small (:data:`MAX_ROWS`): the fork has those
+this process when the layers it reads are small (:data:`MAX_ROWS`), and the validation's
+check of the land-use parcels' coverage after the measures: the fork has those
 layers already (nothing is pickled), and it runs beside the fork of the service measures'
 intermediates, while the figure worker (the executor the assessment is given) counts the
 canopy's classes and then draws each figure as soon as what it shows is computed. Its
@@ -113,8 +114,9 @@ def start_elsewhere(
         # draw each figure as soon as what it shows is computed
         computed, handed = _start_measures(handing, forks or executor)
         off_coverage = None
-        parcels = land_use_parcels(inputs.workspace) if forks is not None else None
-        if forks is not None and parcels is not None:  # the validation's slowest check
+        # the validation's slowest check beside the measures, on a small city (as they are)
+        parcels = land_use_parcels(inputs.workspace) if forks is not None and handed else None
+        if forks is not None and parcels is not None:
             off_coverage = forks.submit(land_use_off_coverage, {"land_use": parcels})
         if forks is not None:
             forks.start()  # first, the longest: the service intermediates are computed beside
