@@ -3,8 +3,8 @@ page (``bar_chart.svg.j2``): the browser draws them in the page's own font, shar
 size and in print, their words searchable and read out; no picture is drawn or encoded.
 
 Only the layout is worked out here (scale, ticks, lines of the districts' names); the
-words are measured by their characters' widths (a CJK character one em, other characters
-about half of one), as the page's font draws them near enough.
+words are measured by their characters' widths (:func:`text_width`), as the page's font
+draws them near enough.
 """
 
 from __future__ import annotations
@@ -101,12 +101,9 @@ def name_lines(name: str, width: float, size: float = FONT) -> tuple[str, ...]:
 
 
 def _joined(line: str, token: str) -> str:
-    wide = unicodedata.east_asian_width(token[0]) in "WF"
-    return (
-        line + token
-        if wide and unicodedata.east_asian_width(line[-1]) in "WF"
-        else (f"{line} {token}")
-    )
+    """``token`` after ``line``: straight on between CJK characters, else after a space."""
+    cjk = all(unicodedata.east_asian_width(c) in "WF" for c in (line[-1], token[0]))
+    return line + token if cjk else f"{line} {token}"
 
 
 def nice_ticks(low: float, high: float, most: int = 6) -> list[float]:
