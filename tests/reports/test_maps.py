@@ -1,4 +1,5 @@
-"""The report's maps are drawn once each, and look as a tight crop looks."""
+"""The HTML report draws no picture (its maps are SVG); the self-assessment's pictures are
+drawn once each, and look as a tight crop looks."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from gardencity.reports import write_report
 from gardencity.reports.maps import map_style, png_base64
 
 
-def test_every_figure_of_the_report_is_drawn_once(
+def test_the_html_report_draws_no_picture(
     demo_assessment,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
@@ -35,9 +36,9 @@ def test_every_figure_of_the_report_is_drawn_once(
         demo_assessment.diagnostics,
         tmp_path / "report.html",
     )
-    images = re.findall(r'src="data:image/png;base64,', path.read_text(encoding="utf-8"))
-    assert len(images) >= 6
-    assert len(draws) == len(images)  # a tight crop drew each figure twice
+    maps = re.findall(r'<figure class="map">', path.read_text(encoding="utf-8"))
+    assert len(maps) >= 6
+    assert draws == []  # every map SVG, none drawn by matplotlib
 
 
 def test_the_crop_is_the_tight_crop_pixel_for_pixel() -> None:

@@ -143,6 +143,7 @@ def test_no_layer_or_status_colour_is_defined_outside_the_vocabulary() -> None:
     # the modules that draw layers and statuses hold no colour literal at all
     for path in (
         "reports/maps.py",
+        "reports/svg_maps.py",
         "reports/html.py",
         "reports/outputs.py",
         "reports/raster_maps.py",

@@ -189,7 +189,7 @@ class EarlyDistrictFigures:
 
         def given() -> DistrictFigures:
             charts = district_charts(scorecard, self._lang)  # SVG: made here, in no time
-            return [{"title": title, "img": drawn()} for title, drawn in started], charts
+            return [{"title": title, "html": drawn()} for title, drawn in started], charts
 
         return given
 

@@ -1,4 +1,4 @@
-"""The self-contained HTML report (one file: inline CSS, images as base64 PNG)."""
+"""The self-contained HTML report (one file: inline CSS, its maps and charts as SVG)."""
 
 from __future__ import annotations
 
@@ -159,25 +159,25 @@ def report_maps_of(
 
 
 def draw_layer_maps(plans: list[MapPlan]) -> list[dict[str, str]]:
-    """The report's layer maps drawn (``{"title", "img"}`` each)."""
-    from gardencity.reports.maps import draw_plan  # matplotlib: only where maps are drawn
+    """The report's layer maps drawn (``{"title", "html"}`` each: SVG and its legend)."""
+    from gardencity.reports.svg_maps import plan_svg
 
-    return [{"title": plan.title, "img": draw_plan(plan)} for plan in plans]
+    return [{"title": plan.title, "html": plan_svg(plan)} for plan in plans]
 
 
 #: a district map to draw: the name of its drawing function in
-#: :mod:`gardencity.reports.maps` (``choropleth``) and its arguments
+#: :mod:`gardencity.reports.svg_maps` (``choropleth``, :func:`choropleth_svg`) and its arguments
 FigureRequest = tuple[str, tuple[Any, ...], dict[str, Any]]
 
 
 def district_figures(
     scorecard: Scorecard, districts: gpd.GeoDataFrame, lang: str
 ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """The report's district choropleths (``{"title", "img"}`` each, a base64 PNG) and its
+    """The report's district choropleths (``{"title", "html"}`` each, SVG and legend) and its
     bar charts (``{"title", "svg"}`` each, SVG markup)."""
     maps = district_figure_requests(scorecard.indicators, districts, lang)
     return (
-        [{"title": title, "img": draw_district_figure(request)} for title, request in maps],
+        [{"title": title, "html": draw_district_figure(request)} for title, request in maps],
         district_charts(scorecard, lang),
     )
 
@@ -191,11 +191,11 @@ def district_figure_requests(
 
 
 def draw_district_figure(request: FigureRequest) -> str:
-    """A figure of :func:`district_figure_requests` drawn (a base64 PNG)."""
-    from gardencity.reports.maps import choropleth  # matplotlib: only where maps are drawn
+    """A figure of :func:`district_figure_requests` drawn (SVG and its legend, HTML)."""
+    from gardencity.reports.svg_maps import choropleth_svg
 
     kind, args, kwargs = request
-    drawings: dict[str, Callable[..., str]] = {"choropleth": choropleth}
+    drawings: dict[str, Callable[..., str]] = {"choropleth": choropleth_svg}
     return drawings[kind](*args, **kwargs)
 
 

@@ -1,5 +1,6 @@
-"""Maps for the report (matplotlib, no base map, PNG as base64); its bar charts are SVG,
-laid out by :mod:`gardencity.reports.charts`.
+"""Maps as pictures (matplotlib, no base map, PNG as base64), for the self-assessment
+report's documents; the HTML report's maps and charts are SVG
+(:mod:`gardencity.reports.svg_maps`, :mod:`gardencity.reports.charts`).
 
 A map layer is drawn whole, every feature of it (the report shows what diagnostics.gpkg
 holds), as one compound matplotlib path built from the coordinates in bulk: a quarter of a

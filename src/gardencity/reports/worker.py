@@ -1,16 +1,14 @@
-"""A second process that draws the report's figures while the caller goes on.
+"""A second process that draws the report's maps while the caller goes on.
 
-Drawing the report's maps is most of the time its outputs take, and matplotlib
-holds the interpreter while it draws, so a thread would not help. :class:`FigureWorker`
-forks one process when it is opened — early, before the caller starts threads — which
-imports matplotlib and finds its fonts while the caller goes on with the assessment (the
-caller itself never imports matplotlib). When the outputs are written, it draws the
-district choropleths from the scorecard and the layer maps from their
-prepared paths (:mod:`gardencity.reports.map_layers`); the figures are the ones the caller
-would have drawn. As its :attr:`FigureWorker.executor`, it also writes the layers of
-diagnostics.gpkg while the caller builds the next ones (:mod:`gardencity.reports.geopackage`).
-Where no process can be forked (not Linux, or inside a daemonic process) it draws nothing
-and the caller draws every figure.
+Writing a map's paths (:mod:`gardencity.reports.svg_maps`) holds the interpreter, so a
+thread would not help. :class:`FigureWorker` forks one process when it is opened — early,
+before the caller starts threads. It draws the district choropleths from the scorecard and
+the layer maps from their prepared paths (:mod:`gardencity.reports.map_layers`) as soon as
+what they show is computed; the figures are the ones the caller would have drawn. As its
+:attr:`FigureWorker.executor`, it also computes measures handed over and writes the layers
+of diagnostics.gpkg while the caller builds the next ones
+(:mod:`gardencity.reports.geopackage`). Where no process can be forked (not Linux, or
+inside a daemonic process) it draws nothing and the caller draws every figure.
 """
 
 from __future__ import annotations
@@ -41,22 +39,19 @@ from gardencity.reports.map_layers import MapPlan
 
 __all__ = ["DistrictFigures", "FigureWorker", "TrackedExecutor", "busy"]
 
-#: the district choropleths, each ``{"title", "img"}`` (base64 PNG), and the bar charts,
-#: each ``{"title", "svg"}`` (SVG markup)
+#: the district choropleths, each ``{"title", "html"}`` (SVG and its legend), and the bar
+#: charts, each ``{"title", "svg"}`` (SVG markup)
 DistrictFigures = tuple[list[dict[str, str]], list[dict[str, str]]]
 Result = TypeVar("Result")
 
 
 def _get_ready(parent: int) -> int:
-    """matplotlib imported and its fonts found, before any figure is asked for; the
-    worker's process id. Ctrl-C is the command's to handle (it closes the worker), and a
-    worker whose command was killed ends too, rather than wait for work forever."""
+    """The worker's process id, once it is ready. Ctrl-C is the command's to handle (it
+    closes the worker), and a worker whose command was killed ends too, rather than wait
+    for work forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
-    from gardencity.reports.maps import map_style  # matplotlib, in this process only
-
-    with map_style():
-        return os.getpid()
+    return os.getpid()
 
 
 def _end_with(parent: int) -> None:

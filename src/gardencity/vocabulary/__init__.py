@@ -68,6 +68,7 @@ GROUPS = (
     "survey_verdicts",
     "fields",
     "theme",
+    "value_ramp",
 )
 PAGE_GROUPS = (
     "statuses",
@@ -153,6 +154,7 @@ class Vocabulary(BaseModel):
     survey_verdicts: dict[str, Term]
     theme: dict[str, Term]
     fields: dict[str, Term]
+    value_ramp: dict[str, Term]
 
     def group(self, group: str) -> dict[str, Term]:
         if group not in GROUPS:
