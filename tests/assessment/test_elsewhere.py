@@ -1,11 +1,12 @@
-"""Whole measures computed in a fork on a small city: the same scorecard, and the caller
-computes a measure itself where the fork could not."""
+"""Whole measures computed by the figure worker on a small city: the same scorecard, and
+the caller computes a measure itself where the worker could not."""
 
 from __future__ import annotations
 
 import functools
 import os
 import signal
+import sys
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -23,19 +24,36 @@ COVERS = "gardencity.indicators.green_space.green_kinds"
 ROAD_GREEN = "gardencity.indicators.roads.road_green_segments"
 
 
-def test_a_small_citys_green_space_ratio_and_road_green_are_computed_in_a_fork(
+#: where a measure handed over notes the process computing it (the worker, a fork of the
+#: test's process, has the path it had when it was forked)
+NOTED: list[Path] = []
+HERE = os.getpid()
+
+
+def _noted_series(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """:func:`elsewhere._series`, noting the process that computes it (picklable: the
+    worker takes it by name)."""
+    with NOTED[0].open("a") as pids:
+        pids.write(f"{os.getpid()}\n")
+    return _SERIES(*args, **kwargs)
+
+
+def _dying_series(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """:func:`elsewhere._series`, ending any process but the test's at once."""
+    if os.getpid() != HERE:
+        os._exit(9)
+    return _SERIES(*args, **kwargs)
+
+
+_SERIES = elsewhere._series
+
+
+def test_a_small_citys_green_space_ratio_and_road_green_are_computed_by_the_worker(
     demo_city: Path, demo_assessment: Assessment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Not by the figure worker, which is left free to draw, nor here."""
-    computed_by = tmp_path / "pids"
-    measure = elsewhere._series
-
-    def told(*args, **kwargs):  # type: ignore[no-untyped-def]
-        with computed_by.open("a") as pids:
-            pids.write(f"{os.getpid()}\n")
-        return measure(*args, **kwargs)
-
-    monkeypatch.setattr(elsewhere, "_series", told)
+    """Not here, nor in a fork of their own: the figure worker's maps take it little time."""
+    monkeypatch.setattr(elsewhere, "_series", _noted_series)
+    monkeypatch.setattr(sys.modules[__name__], "NOTED", [tmp_path / "pids"])
     with FigureWorker() as figures:
         if figures.pid is None:
             pytest.skip("no process can be forked here")
@@ -43,30 +61,23 @@ def test_a_small_citys_green_space_ratio_and_road_green_are_computed_in_a_fork(
         worker = figures.pid
     for intermediate in (COVERS, ROAD_GREEN):
         assert intermediate in demo_assessment.run.computed  # without a worker: here
-        assert intermediate not in assessment.run.computed  # the fork computed the measure
-    pids = {int(pid) for pid in computed_by.read_text().split()}
-    assert len(pids) == 1 and pids.isdisjoint({os.getpid(), worker})
+        assert intermediate not in assessment.run.computed  # the worker computed the measure
+    pids = {int(pid) for pid in (tmp_path / "pids").read_text().split()}
+    assert pids == {worker}
     assert compact(assessment.to_dict()) == compact(demo_assessment.to_dict())
 
 
-def test_a_measure_is_computed_here_when_its_fork_died(
+def test_a_measure_is_computed_here_when_the_worker_died_computing_it(
     demo_city: Path, demo_assessment: Assessment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    here = os.getpid()
-    measure = elsewhere._series
-
-    def dies_in_a_fork(*args, **kwargs):  # type: ignore[no-untyped-def]
-        if os.getpid() != here:
-            os._exit(9)
-        return measure(*args, **kwargs)
-
-    monkeypatch.setattr(elsewhere, "_series", dies_in_a_fork)
+    """And everything else the worker was to do (the canopy's counts, the maps) too."""
+    monkeypatch.setattr(elsewhere, "_series", _dying_series)
     with FigureWorker() as figures:
         if figures.pid is None:
             pytest.skip("no process can be forked here")
         assessment = run_assessment(demo_city, executor=figures.executor)
     for intermediate in (COVERS, ROAD_GREEN):
-        assert intermediate in assessment.run.computed  # computed here, once the fork died
+        assert intermediate in assessment.run.computed  # computed here, once the worker died
     assert compact(assessment.to_dict()) == compact(demo_assessment.to_dict())
 
 
@@ -129,30 +140,36 @@ def test_the_fork_is_made_before_the_checks_thread_starts(
     assert compact(assessment.to_dict()) == compact(demo_assessment.to_dict())
 
 
-def _noting_threads(name: str, seen: Path):  # type: ignore[no-untyped-def]
-    """The measure ``name``, noting in ``seen`` the process computing it and its threads."""
-    measure = FAMILIES.measures[name]
+class _NotingThreads:
+    """The measure ``name``, noting in ``seen`` the process computing it and its threads;
+    picklable, so that the figure worker can be handed it."""
 
-    @functools.wraps(measure)  # the same parameters, as the run reads them
-    def noted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        (seen / f"{name} {os.getpid()}").write_text(str(work_threads()))
-        return measure(*args, **kwargs)
+    def __init__(self, name: str, seen: Path) -> None:
+        self.name, self.seen = name, seen
+        functools.update_wrapper(self, FAMILIES.measures[name])  # the same parameters
 
-    return noted
+    def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        (self.seen / f"{self.name} {os.getpid()}").write_text(str(work_threads()))
+        return FAMILIES.measures[self.name](*args, **kwargs)
+
+
+def _noting_threads(name: str, seen: Path) -> _NotingThreads:
+    return _NotingThreads(name, seen)
 
 
 def test_beside_its_forks_each_process_keeps_to_the_cores_they_leave(
     demo_city: Path, demo_assessment: Assessment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The fork's measure and the caller's alike (their threads would only contend for the
-    cores the forks and the figure worker keep busy); after the run, the default again."""
+    """The worker's measure and the caller's alike (their threads would only contend for the
+    cores the service fork and the figure worker keep busy); after the run, the default
+    again."""
     monkeypatch.delenv(THREADS_VARIABLE, raising=False)
     default = work_threads()
     seen = tmp_path / "seen"
     seen.mkdir()
     registry = {
         **FAMILIES.measures,
-        "green_space_ratio": _noting_threads("green_space_ratio", seen),  # handed to a fork
+        "green_space_ratio": _noting_threads("green_space_ratio", seen),  # handed over
         "parks_per_10k": _noting_threads("parks_per_10k", seen),  # computed here
     }
     with FigureWorker() as figures:

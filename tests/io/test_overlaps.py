@@ -94,17 +94,17 @@ def _overlapping_workspace(tmp_path: Path) -> Path:
     )
 
 
-def test_overlapping_parcels_checked_in_the_measures_fork_still_stop_the_assessment(
+def test_overlapping_parcels_checked_by_the_figure_worker_still_stop_the_assessment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With an executor (the command's figure worker), the coverage check is made in the
-    fork that computes measures beside the assessment: the same error, the same pair."""
+    """With an executor (the command's figure worker), the coverage check is made there,
+    after the measures it computes beside the assessment: the same error, the same pair."""
     from gardencity.assessment import run_assessment
     from gardencity.errors import ValidationError
     from gardencity.io import validate
     from gardencity.reports.worker import FigureWorker
 
-    here: list[int] = []  # a fork's calls are counted in the fork's copy of the list
+    here: list[int] = []  # another process's calls are counted in its copy of the list
     check = validate.land_use_off_coverage
     monkeypatch.setattr(validate, "land_use_off_coverage", lambda *a: here.append(1) or check(*a))
     root = _overlapping_workspace(tmp_path)
@@ -113,7 +113,7 @@ def test_overlapping_parcels_checked_in_the_measures_fork_still_stop_the_assessm
             pytest.skip("no process can be forked here")
         run_assessment(root, executor=figures.executor)
     assert any("p0×p1 (5000 m²)" in p.details for p in info.value.problems)
-    assert here == []  # made in the fork, not here
+    assert here == []  # made there, not here
 
 
 def test_a_coverage_check_the_other_process_could_not_make_is_made_here(tmp_path: Path) -> None:

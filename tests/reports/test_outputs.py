@@ -522,45 +522,6 @@ def test_layers_are_written_here_while_the_worker_has_other_work(
     _same_geopackage(idle_then, alone)
 
 
-def test_small_layers_can_be_kept_until_close_and_written_here_then(
-    written_alone: tuple[dict[str, gpd.GeoDataFrame], Path], tmp_path: Path
-) -> None:
-    """The command waits for the worker's figures at its end: the layers that are not large
-    are written here then, not while the indicators are computed; a large one is handed
-    over as it comes (once the layers kept before it are written: the file keeps the
-    layers' order)."""
-    layers, alone = written_alone
-    vertices = {
-        name: int(shapely.get_num_coordinates(layer.geometry.to_numpy()).sum())
-        for name, layer in layers.items()
-        if layer is not None and not layer.empty and name not in LAYER_VIEWS
-    }
-    with _CountingExecutor() as executor:
-        path = tmp_path / "kept" / "diagnostics.gpkg"
-        with GeoPackageWriter(path, executor, small_at_close=True) as writer:
-            for name, layer in layers.items():
-                writer.add(name, layer)
-                assert list(path.parent.iterdir()) == []  # nothing written yet
-            kept = writer.close("en")
-        assert executor.handed == []  # the demo's layers are not large
-        limit = sorted(vertices.values())[len(vertices) // 2]
-        large = [name for name, count in vertices.items() if count > limit]
-        path = tmp_path / "some_large" / "diagnostics.gpkg"
-        with GeoPackageWriter(
-            path,
-            executor,
-            in_place_vertices=0,
-            in_place_when_busy_vertices=limit,
-            small_at_close=True,
-        ) as writer:
-            for name, layer in layers.items():
-                writer.add(name, layer)
-            some_large = writer.close("en")
-        assert large and executor.handed == large
-    _same_geopackage(kept, alone)
-    _same_geopackage(some_large, alone)
-
-
 def test_an_assessment_that_fails_leaves_no_unfinished_geopackage(
     demo_assessment: Assessment, tmp_path: Path
 ) -> None:

@@ -57,7 +57,7 @@ def test_a_layer_map_draws_each_layer_as_one_path_in_its_style(lang: str) -> Non
     assert [p.get("class") for p in paths] == ["eligible_parks", "unshaded_road_segments"]
     parks_style = words.style("layers", "eligible_parks")
     assert paths[0].get("fill") == parks_style.fill
-    assert paths[0].get("d", "").count("M") == 2 and paths[0].get("d", "").count("Z") == 2
+    assert paths[0].get("d", "").count("m") == 2 and paths[0].get("d", "").count("z") == 2
     assert paths[1].get("fill") == "none"
     assert paths[1].get("stroke") == words.style("layers", "unshaded_road_segments").stroke
     for layer in ("eligible_parks", "unshaded_road_segments"):  # the legend, in its words
@@ -70,21 +70,54 @@ def test_a_layer_map_draws_each_layer_as_one_path_in_its_style(lang: str) -> Non
     assert share == round(500 / (4000 * 1.04) * 100, 2)
 
 
+def _subpaths(d: str) -> list[list[tuple[int, int]]]:
+    """Path data of relative moves, steps and closes read as the browser reads it: each
+    subpath's points in absolute units (a close back to its start)."""
+    subpaths: list[list[tuple[int, int]]] = []
+    x = y = 0
+    for command, numbers in re.findall(r"([mz])([^mz]*)", d):
+        if command == "z":
+            x, y = subpaths[-1][0]
+            subpaths[-1].append((x, y))
+            continue
+        steps = [int(n) for n in numbers.split()]
+        subpaths.append([])
+        for dx, dy in zip(steps[0::2], steps[1::2], strict=True):
+            x, y = x + dx, y + dy
+            subpaths[-1].append((x, y))
+    return subpaths
+
+
 def test_path_data_is_in_whole_units_within_the_map() -> None:
     ring = shapely.box(0, 0, 2000, 1000).difference(shapely.box(500, 250, 1000, 750))
     frame = Frame.around(ring.bounds)
-    plan = map_plan(
-        [(gpd.GeoDataFrame(geometry=[ring], crs=4547), "eligible_parks")],
-        gpd.GeoDataFrame(geometry=[ring], crs=4547),
-        "t",
-        lang="zh",
-    )
+    layers = [(gpd.GeoDataFrame(geometry=[ring], crs=4547), "eligible_parks")]
+    plan = map_plan(layers, gpd.GeoDataFrame(geometry=[ring], crs=4547), "t", lang="zh")
     d = path_data(plan.layers[0].xy, plan.layers[0].codes, frame)
-    assert d.count("M") == 2 and d.count("Z") == 2  # the outer ring and its hole
-    numbers = [int(n) for n in re.findall(r"-?\d+", d)]
-    xs, ys = numbers[0::2], numbers[1::2]
-    assert min(xs) >= 0 and max(xs) <= frame.width and min(ys) >= 0 and max(ys) <= frame.height
+    outer, hole = _subpaths(d)  # the outer ring and its hole, each closed
+    assert outer[0] == outer[-1] and hole[0] == hole[-1] and len(outer) == len(hole) == 5
+    expected = frame.units(np.array(ring.exterior.coords))
+    assert sorted(outer[:-1]) == sorted(zip(*(e[:-1].tolist() for e in expected), strict=True))
+    points = outer + hole
+    assert all(0 <= x <= frame.width and 0 <= y <= frame.height for x, y in points)
     assert frame.width == 1000 and frame.height == round(1000 * 1080 / 2080)
+
+
+def test_lines_that_meet_are_written_as_one_and_every_road_is_kept() -> None:
+    """Consecutive segments of a road go on from one another; a segment shorter than a
+    unit is still drawn (a dot), never dropped."""
+    frame = Frame.around((0.0, 0.0, 10_000.0, 10_000.0))
+    segments = [
+        shapely.LineString([(0, 0), (100, 0)]),
+        shapely.LineString([(100, 0), (200, 0)]),
+        shapely.LineString([(5000, 5000), (5001, 5000)]),  # under a unit long
+    ]
+    roads = gpd.GeoDataFrame(geometry=segments, crs=4547)
+    plan = map_plan([(roads, "road_shade_segments")], roads, "t", lang="zh")
+    first, dot = _subpaths(path_data(plan.layers[0].xy, plan.layers[0].codes, frame, line=True))
+    x, y = frame.units(np.array([[0.0, 0.0], [100.0, 0.0], [200.0, 0.0], [5000.0, 5000.0]]))
+    assert first == [(x[0], y[0]), (x[1], y[1]), (x[2], y[2])]  # one line, no move between
+    assert dot == [(x[3], y[3]), (x[3], y[3])]
 
 
 def test_districts_are_coloured_from_low_to_high_and_none_is_shown_as_zero() -> None:

@@ -1,17 +1,16 @@
 """Whole measures computed in another process while the caller computes the others.
 
-On a small city, a measure of :data:`ELSEWHERE` is handed whole to a short-lived fork of
-this process when the layers it reads are small (:data:`MAX_ROWS`), and the validation's
-check of the land-use parcels' coverage after the measures: the fork has those
-layers already (nothing is pickled), and it runs beside the fork of the service measures'
-intermediates, while the figure worker (the executor the assessment is given) counts the
-canopy's classes and then draws each figure as soon as what it shows is computed. Its
-Series comes back as a result already computed (:class:`ComputedMeasures`), the same
-Series the caller would have computed, and the caller computes it itself only where the
-other process could not (it died, or the measure failed there: the error is then raised
-here, as it would have been). Where no process can be forked, the executor takes the
-measures. On a large city, a fork living as long as they take would copy the pages the
-caller writes meanwhile, and an executor keep their unions: they are computed here.
+On a small city, a measure of :data:`ELSEWHERE` is handed whole to the executor the
+assessment is given (the command's figure worker, whose maps take it little time) when the
+layers it reads are small (:data:`MAX_ROWS`: they are pickled there), and the validation's
+check of the land-use parcels' coverage after the measures; there, after it counts the
+canopy's classes, it computes them while a short-lived fork of this process computes the
+service measures' intermediates and the caller the other measures. A measure's Series
+comes back as a result already computed (:class:`ComputedMeasures`), the same Series the
+caller would have computed, and the caller computes it itself only where the other
+process could not (it died, or the measure failed there: the error is then raised here,
+as it would have been). On a large city, the executor would keep their unions and the
+layers be long to send: they are computed here.
 """
 
 from __future__ import annotations
@@ -52,9 +51,10 @@ __all__ = [
 ELSEWHERE = ("green_space_ratio", "road_green_compliance", "greenway_service_coverage")
 #: the most rows (over every layer the measure reads) of a measure handed over
 MAX_ROWS = 100_000
-#: the processes busy at once while measures are computed in forks: the caller, the figure
-#: worker (its executor), the measures' fork and the service measures' fork
-PROCESSES_BESIDE_FORKS = 4
+#: the processes busy at once while measures are computed elsewhere: the caller, the
+#: executor (the figure worker, computing the measures handed over) and the service
+#: measures' fork
+PROCESSES_BESIDE_FORKS = 3
 
 
 def measure_key(spec: IndicatorSpec) -> str:
@@ -95,9 +95,9 @@ def start_elsewhere(
     registry: Mapping[str, Callable[..., Any]],
     executor: Executor | None,
 ) -> Elsewhere:
-    """Have ``executor`` count the canopy's classes (where a measure of ``specs`` needs them),
-    a short-lived fork of this process compute the service measures' residential cells and
-    covered areas, and another each measure worth it (see the module); the results to come,
+    """Have ``executor`` count the canopy's classes (where a measure of ``specs`` needs them)
+    and compute each measure worth it (see the module), and a short-lived fork of this
+    process the service measures' residential cells and covered areas; the results to come,
     the measures that wait for what is computed there (to be computed last), and the threads
     the run's work is to use meanwhile (:func:`threads_beside_forks`). Nothing is started
     without an executor."""
@@ -110,24 +110,18 @@ def start_elsewhere(
     serving: tuple[str, ...] = ()
     with using_threads(threads):  # the forks are made with it, and the executor's work sent
         counting = start_canopy_class_counts(inputs.run, executor, wanted)
-        # in a fork, which has their inputs without pickling: the executor is left free to
-        # draw each figure as soon as what it shows is computed
-        computed, handed = _start_measures(handing, forks or executor)
-        off_coverage = None
-        # the validation's slowest check beside the measures, on a small city (as they are)
-        parcels = land_use_parcels(inputs.workspace) if forks is not None and handed else None
-        if forks is not None and parcels is not None:
-            off_coverage = forks.submit(land_use_off_coverage, {"land_use": parcels})
-        if forks is not None:
-            forks.start()  # first, the longest: the service intermediates are computed beside
+        computed, handed = _start_measures(handing, executor)
+        # the validation's slowest check after the measures, on a small city (as they are)
+        off_coverage = _start_coverage_check(inputs, executor) if handed else None
+        if forks is not None:  # the service intermediates, the longest work, beside them
             serving = start_service_coverage(inputs.run, forks, wanted)
             forks.shutdown(wait=False)  # their fork starts, and ends once its results are sent
     return Elsewhere(computed, (*counting, *serving, *handed), threads, off_coverage)
 
 
 def threads_beside_forks() -> int | None:
-    """The threads each process's work uses while measures are computed in forks: the cores
-    shared by the processes busy meanwhile (:data:`PROCESSES_BESIDE_FORKS`), at least one;
+    """The threads each process's work uses while measures are computed elsewhere: the
+    cores shared by the processes busy meanwhile (:data:`PROCESSES_BESIDE_FORKS`), at least one;
     None (the default of :func:`~gardencity.io.threads.work_threads`) where the run or the
     environment sets the threads. On two cores, threads beside the forks only contend for
     the interpreter and the cores: the middling demo city is assessed faster with one."""
@@ -169,6 +163,20 @@ def _start_measures(
             break
     handed = tuple(dict.fromkeys(handing[key][0] for key in pending))
     return ComputedMeasures(pending), handed
+
+
+def _start_coverage_check(
+    inputs: AssessmentInputs, executor: Executor
+) -> Future[np.ndarray | None] | None:
+    """The land-use parcels' coverage check (:func:`land_use_off_coverage`) started on
+    ``executor``; None where it cannot take it (the check is then made here)."""
+    parcels = land_use_parcels(inputs.workspace)
+    if parcels is None:
+        return None
+    try:
+        return executor.submit(land_use_off_coverage, {"land_use": parcels})
+    except (BrokenExecutor, RuntimeError, OSError):
+        return None
 
 
 def _small_inputs(measure: Callable[..., Any], inputs: AssessmentInputs) -> dict[str, Any] | None:

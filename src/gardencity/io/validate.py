@@ -122,7 +122,8 @@ def start_validation(
 def land_use_parcels(ws: Workspace) -> gpd.GeoDataFrame | None:
     """The workspace's land-use parcels as the validation loads them, for another process to
     check (:func:`land_use_off_coverage`) while the validation goes on: read here, so that
-    a fork of this process reads nothing itself (None where there are none to read)."""
+    the other process reads nothing itself, nor uses a database connection of this one
+    (None where there are none to read)."""
     if not ws.has_layer("land_use"):
         return None
     try:

@@ -9,11 +9,8 @@ fifth of the time writing it would (GDAL's feature loop, its spatial index, whic
 interpreter). A layer is written here at once, when no earlier one is still being written
 there, if it is of a few vertices (GDAL's fixed cost of a table is then all there is to
 save), or if that process has other work not done yet (:func:`busy`: measures, figures)
-and the layer is not large: the layer would wait behind that work, which the command waits
-for at its end anyway. A caller that waits for that process at its end (the command, for
-its figures) can have the layers that are not large kept until :meth:`close` instead
-(``small_at_close``), and written here while it waits. The file is the one written here,
-layer for layer.
+and the layer is not large: the layer would wait behind that work. The file is the one
+written here, layer for layer.
 """
 
 from __future__ import annotations
@@ -27,7 +24,6 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeGuard, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -54,8 +50,6 @@ IN_PLACE_WHEN_BUSY_VERTICES = 150_000
 
 #: a layer written: its name and geometry type
 Written = tuple[str, str]
-#: a layer kept to be written here at close: its name and the layer
-Kept = tuple[str, gpd.GeoDataFrame]
 #: a view to create: its source layer, its condition and its columns (without the geometry)
 View = tuple[str, str, list[str]]
 
@@ -66,9 +60,8 @@ class GeoPackageWriter:
     With an ``executor``, each layer of more than ``in_place_vertices`` vertices (of more
     than ``in_place_when_busy_vertices`` while the executor has other work not done) is
     written there while the caller goes on; if that process dies, every layer is written
-    again here. With ``small_at_close``, a layer of at most ``in_place_when_busy_vertices``
-    vertices is written here at :meth:`close` (or before a larger layer is handed over).
-    Used as a context manager, a file left unfinished (the caller failed) is removed."""
+    again here. Used as a context manager, a file left unfinished (the caller failed) is
+    removed."""
 
     def __init__(
         self,
@@ -77,16 +70,14 @@ class GeoPackageWriter:
         *,
         in_place_vertices: int = IN_PLACE_VERTICES,
         in_place_when_busy_vertices: int = IN_PLACE_WHEN_BUSY_VERTICES,
-        small_at_close: bool = False,
     ) -> None:
         self.path = path
         self._executor = executor
         self._in_place_vertices = in_place_vertices
         self._in_place_when_busy_vertices = in_place_when_busy_vertices
-        self._small_at_close = small_at_close
         self._tmp: Path | None = None  # made with the first layer
         self._tables: dict[str, gpd.GeoDataFrame] = {}  # the layers stored as tables
-        self._writes: list[Future[Written] | Written | Kept] = []
+        self._writes: list[Future[Written] | Written] = []
         self._views: dict[str, View] = {}
 
     def __enter__(self) -> GeoPackageWriter:
@@ -137,13 +128,9 @@ class GeoPackageWriter:
             self._tmp = _temporary_beside(self.path)
         return self._tmp
 
-    def _write(self, name: str, layer: gpd.GeoDataFrame) -> Future[Written] | Written | Kept:
+    def _write(self, name: str, layer: gpd.GeoDataFrame) -> Future[Written] | Written:
         tmp = self._temporary()
-        if self._small_at_close and _vertices(layer) <= self._in_place_when_busy_vertices:
-            return name, layer
         if self._executor is not None and not self._in_place(layer):
-            if any(_is_kept(w) for w in self._writes):  # the file keeps the layers' order
-                self._written_here()
             try:
                 return self._executor.submit(write_layer, tmp, name, layer)
             except (BrokenProcessPool, RuntimeError, OSError):
@@ -162,17 +149,12 @@ class GeoPackageWriter:
 
     def _written_here(self) -> list[Written]:
         """The layers given so far, in the file: as the other process wrote them or, where
-        it could not (it died), written again here; those kept for later written here."""
+        it could not (it died), written again here."""
         tmp = self._temporary()
         written: list[Written] = []
         try:
-            for write in self._writes:  # a layer kept is never before one handed over
-                if isinstance(write, Future):
-                    written.append(write.result())
-                elif _is_kept(write):
-                    written.append(write_layer(tmp, *write))
-                else:
-                    written.append(cast(Written, write))
+            for write in self._writes:
+                written.append(write.result() if isinstance(write, Future) else write)
         except (BrokenProcessPool, CancelledError):
             tmp.unlink(missing_ok=True)
             earlier = list(self._tables.items())[: len(self._writes)]
@@ -183,11 +165,6 @@ class GeoPackageWriter:
 
 def _vertices(layer: gpd.GeoDataFrame) -> int:
     return int(shapely.get_num_coordinates(layer.geometry.to_numpy()).sum())
-
-
-def _is_kept(write: object) -> TypeGuard[Kept]:
-    """Whether ``write`` is a layer kept to be written at close (not written yet)."""
-    return isinstance(write, tuple) and not isinstance(write[1], str)
 
 
 def write_layer(tmp: Path, name: str, layer: gpd.GeoDataFrame) -> Written:

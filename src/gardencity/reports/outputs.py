@@ -40,11 +40,10 @@ def start_diagnostics(
 ) -> GeoPackageWriter:
     """The diagnostics.gpkg of ``out_dir``, to be given each diagnostic layer as it is built
     (:func:`gardencity.assessment.run_assessment`'s ``layer_built``) and then to
-    :func:`write_outputs`; the large layers are written by the figure worker meanwhile, the
-    others by :func:`write_outputs` while the worker draws the report's last figures."""
-    if figures is None or figures.executor is None:
-        return GeoPackageWriter(Path(out_dir) / DIAGNOSTICS_FILE)
-    return GeoPackageWriter(Path(out_dir) / DIAGNOSTICS_FILE, figures.executor, small_at_close=True)
+    :func:`write_outputs`; each layer is written as it comes, the larger ones by the figure
+    worker, while the assessment goes on."""
+    executor = None if figures is None else figures.executor
+    return GeoPackageWriter(Path(out_dir) / DIAGNOSTICS_FILE, executor)
 
 
 def start_figures(figures: FigureWorker, lang: str = "zh") -> EarlyFigures:

@@ -66,34 +66,52 @@ class Frame:
 
 
 def path_data(xy: np.ndarray, codes: np.ndarray, frame: Frame, *, line: bool = False) -> str:
-    """SVG path data of a compound path (matplotlib's codes: a ring closed by ``Z``), in
-    whole units, each point that rounds to the one before it left out (a line of a single
-    unit keeps its end, which a round cap draws as a dot).
+    """SVG path data of a compound path (matplotlib's codes: a ring closed by ``z``), in
+    whole units, each point as a step from the one before (relative commands: a few digits
+    each); a point that rounds to the one before it is left out. Lines: one that starts
+    where the one before it ended goes on from there, and one whose points all round to
+    one keeps its end, which a round cap draws as a dot.
 
     >>> frame = Frame(0.0, 10.0, 100.0, 1000, 1000, 10.0)
     >>> xy = np.array([[0, 10], [1, 10], [1, 9], [0, 10], [0.001, 0], [0.002, 0]])
-    >>> path_data(xy, np.array([1, 2, 2, 79, 1, 2]), frame, line=False)
-    'M0 0 100 0 100 100ZM0 1000'
-    >>> path_data(xy[4:], np.array([1, 2]), frame, line=True)
-    'M0 1000 0 1000'
+    >>> path_data(xy, np.array([1, 2, 2, 79, 1, 2]), frame)
+    'm0 0 100 0 0 100zm0 1000'
+    >>> lines = np.array([[0, 0], [1, 0], [1, 0], [1, 1], [5, 5], [5, 5.001]])
+    >>> path_data(lines, np.array([1, 2, 1, 2, 1, 2]), frame, line=True)
+    'm0 1000 100 0 0 -100m400 -400 0 0'
     """
     if not len(xy):
         return ""
     x, y = frame.units(xy)
-    start = codes == MOVETO
-    close = codes == CLOSEPOLY
+    keep = _kept(x, y, codes, line)
+    x, y, kinds = x[keep], y[keep], codes[keep]
+    # the current point before each step: the point before, or after a ring's close its start
+    path = np.cumsum(kinds == MOVETO) - 1
+    first = np.flatnonzero(kinds == MOVETO)
+    cx = np.where(kinds == CLOSEPOLY, x[first][path], x)
+    cy = np.where(kinds == CLOSEPOLY, y[first][path], y)
+    dx = np.where(kinds == CLOSEPOLY, 0, x - np.r_[0, cx[:-1]])
+    dy = np.where(kinds == CLOSEPOLY, 0, y - np.r_[0, cy[:-1]])
+    return "".join(
+        "z" if k == CLOSEPOLY else f"m{a} {b}" if k == MOVETO else f" {a} {b}"
+        for a, b, k in zip(dx.tolist(), dy.tolist(), kinds.tolist(), strict=True)
+    )
+
+
+def _kept(x: np.ndarray, y: np.ndarray, codes: np.ndarray, line: bool) -> np.ndarray:
+    """Which points :func:`path_data` writes (a line that goes on from the one before
+    loses its move)."""
+    start, close = codes == MOVETO, codes == CLOSEPOLY
     same = np.r_[False, (x[1:] == x[:-1]) & (y[1:] == y[:-1])]
     keep = ~same | start | close
-    if line:  # a line whose points all round to one keeps its last, to be drawn as a dot
-        path = np.cumsum(start) - 1
-        kept = np.bincount(path, weights=keep, minlength=int(path[-1]) + 1)
-        last = np.r_[start[1:], True]
-        keep |= last & (kept[path] < 2)
-    xs, ys, kinds = x[keep].tolist(), y[keep].tolist(), codes[keep].tolist()
-    return "".join(
-        "Z" if k == CLOSEPOLY else f"M{a} {b}" if k == MOVETO else f" {a} {b}"
-        for a, b, k in zip(xs, ys, kinds, strict=True)
-    )
+    if not line:
+        return np.asarray(keep)
+    path = np.cumsum(start) - 1
+    single = np.bincount(path, weights=keep)[path] < 2  # every point rounds to the first
+    keep |= np.r_[start[1:], True] & single  # its end kept: a dot
+    goes_on = (start & same)[np.flatnonzero(start)][path]  # starts where the last ended
+    keep &= ~(goes_on & (start | single))
+    return np.asarray(keep)
 
 
 @dataclass(frozen=True)
