@@ -74,6 +74,28 @@ def demo_assessment(demo_city: Path):  # type: ignore[no-untyped-def]
     return run_assessment(demo_city)
 
 
+@pytest.fixture(scope="session")
+def demo_report(demo_assessment, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:  # type: ignore[no-untyped-def]
+    """The demo city's report.html in a language, written once a session (the tests that
+    read it leave it as it is)."""
+    from gardencity.reports import write_report
+
+    written: dict[str, Path] = {}
+
+    def report(lang: str) -> Path:
+        if lang not in written:
+            written[lang] = write_report(
+                demo_assessment.to_dict(),
+                demo_assessment.zones,
+                demo_assessment.diagnostics,
+                tmp_path_factory.mktemp(f"report-{lang}") / "report.html",
+                lang=lang,
+            )
+        return written[lang]
+
+    return report
+
+
 ZoneMaker = Callable[..., gpd.GeoDataFrame]
 
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
-from gardencity.reports import write_report
 from gardencity.reports.charts import bar_chart
 from gardencity.reports.html import district_charts, load_labels
 
@@ -34,16 +32,10 @@ def _bars(root: ET.Element) -> list[ET.Element]:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_reports_bar_charts_are_svg_in_the_page(
-    demo_assessment, tmp_path: Path, lang: str
+    demo_assessment, demo_report, lang: str
 ) -> None:  # type: ignore[no-untyped-def]
     scorecard = demo_assessment.scorecard()
-    page = write_report(
-        demo_assessment.to_dict(),
-        demo_assessment.zones,
-        demo_assessment.diagnostics,
-        tmp_path / "report.html",
-        lang=lang,
-    ).read_text(encoding="utf-8")
+    page = demo_report(lang).read_text(encoding="utf-8")
     found = list(re.finditer(r'<svg [^>]*class="chart (screen|phone)".*?</svg>', page, re.S))
     charts, svgs = [m.group(1) for m in found], [m.group(0) for m in found]
     expected = district_charts(scorecard, lang)

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 
-from gardencity.reports import write_report
 from gardencity.reports.html import load_labels
 from gardencity.reports.map_layers import map_plan
 from gardencity.reports.svg_maps import Frame, choropleth_svg, path_data, plan_svg
@@ -156,15 +154,9 @@ def test_hostile_names_stay_text() -> None:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_map_of_the_report_is_svg_with_ids_used_once(
-    demo_assessment, tmp_path: Path, lang: str
+    demo_assessment, demo_report, lang: str
 ) -> None:  # type: ignore[no-untyped-def]
-    page = write_report(
-        demo_assessment.to_dict(),
-        demo_assessment.zones,
-        demo_assessment.diagnostics,
-        tmp_path / "report.html",
-        lang=lang,
-    ).read_text(encoding="utf-8")
+    page = demo_report(lang).read_text(encoding="utf-8")
     figures = re.findall(r'<figure class="map">(.*?)</figure>', page, re.S)
     assert len(figures) >= 6 and "data:image" not in page
     for figure in figures:

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from gardencity.reports import write_report
 from gardencity.reports.charts import bar_chart
 from gardencity.reports.html import load_labels
 from tests.web.conftest import ARTIFACTS, PHONE
@@ -55,15 +54,9 @@ def _problems(charts: list[dict[str, Any]]) -> list[str]:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("screen", ["desktop", "phone"])
 def test_no_name_of_the_reports_charts_runs_into_another(
-    demo_assessment, browser, tmp_path: Path, lang: str, screen: str
+    demo_assessment, demo_report, browser, lang: str, screen: str
 ) -> None:  # type: ignore[no-untyped-def]
-    path = write_report(
-        demo_assessment.to_dict(),
-        demo_assessment.zones,
-        demo_assessment.diagnostics,
-        tmp_path / "report.html",
-        lang=lang,
-    )
+    path = demo_report(lang)
     page = browser.new_page(viewport=DESKTOP if screen == "desktop" else PHONE)
     try:
         page.goto(path.as_uri())

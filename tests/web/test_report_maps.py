@@ -4,11 +4,8 @@ figure, and the scale bar as long on the screen as the length it names on the ma
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from gardencity.reports import write_report
 from tests.web.conftest import ARTIFACTS, PHONE, watch_errors
 
 DESKTOP = {"width": 1366, "height": 900}
@@ -52,15 +49,9 @@ def _problems(figures: list[dict]) -> list[str]:  # type: ignore[type-arg]
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("screen", ["desktop", "phone"])
 def test_the_reports_maps_keep_their_words_readable_and_their_scale_true(
-    demo_assessment, browser, tmp_path: Path, lang: str, screen: str
+    demo_report, browser, lang: str, screen: str
 ) -> None:  # type: ignore[no-untyped-def]
-    path = write_report(
-        demo_assessment.to_dict(),
-        demo_assessment.zones,
-        demo_assessment.diagnostics,
-        tmp_path / "report.html",
-        lang=lang,
-    )
+    path = demo_report(lang)
     page = browser.new_page(viewport=DESKTOP if screen == "desktop" else PHONE)
     try:
         watch_errors(page)
