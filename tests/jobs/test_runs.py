@@ -3,6 +3,7 @@ included), and the map layers as WGS 84 GeoJSON."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from pathlib import Path
@@ -21,6 +22,7 @@ from gardencity.jobs import layers
 from gardencity.jobs.models import AssessmentRun
 from gardencity.jobs.runs import (
     MEASURES_SHARE,
+    REPORT_GZIP,
     WRITING_STARTS,
     execute_run,
     import_outputs,
@@ -71,6 +73,10 @@ def test_imported_outputs_become_a_finished_run(
         )
     for name in ("scorecard.json", "diagnostics.gpkg", "report.html"):
         assert (run_dir(workspace, run_id) / name).is_file()
+    # the report compressed beside it, as the API sends it: the same page, a fraction of it
+    report = (run_dir(workspace, run_id) / "report.html").read_bytes()
+    packed = (run_dir(workspace, run_id) / REPORT_GZIP).read_bytes()
+    assert gzip.decompress(packed) == report and len(packed) < len(report) / 3
     with db.session() as session, pytest.raises(NotFoundError, match="gardencity assess"):
         import_outputs(session, workspace, tmp_path / "nothing")
     db.dispose()

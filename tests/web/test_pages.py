@@ -555,6 +555,16 @@ def test_an_assessment_runs_as_a_job_from_the_page(
         headers=live_server.headers("admin"),
     )
     assert report.status_code == 200 and "<html" in report.text[:500].lower()
+    # sent compressed to a client that takes gzip (as the job stored it), plain otherwise
+    assert report.headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in report.headers["vary"]
+    plain = httpx.get(
+        f"{live_server.url}/api/v1/runs/{run['id']}/files/report.html",
+        headers={**live_server.headers("admin"), "Accept-Encoding": "identity"},
+    )
+    assert "content-encoding" not in plain.headers and plain.text == report.text
+    assert int(report.headers["content-length"]) < len(plain.content) / 3
+    assert plain.headers["content-security-policy"] == report.headers["content-security-policy"]
     gpkg = httpx.get(
         f"{live_server.url}/api/v1/runs/{run['id']}/files/diagnostics.gpkg",
         headers=live_server.headers("admin"),

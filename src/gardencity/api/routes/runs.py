@@ -26,6 +26,7 @@ from gardencity.jobs.models import AssessmentRun
 from gardencity.jobs.runner import JobRunner
 from gardencity.jobs.runs import (
     OUTPUT_FILES,
+    REPORT_GZIP,
     SUGGESTIONS,
     get_run,
     run_dir,
@@ -184,8 +185,13 @@ def run_file(
         "report": "text/html; charset=utf-8",
     }[key]
     disposition = "attachment" if key == "diagnostics" else "inline"
-    # the report is a stand-alone document: its own styles and embedded images, no script
-    headers = {"Content-Security-Policy": DOCUMENT_POLICY} if key == "report" else None
+    headers: dict[str, str] | None = None
+    if key == "report":  # a stand-alone document: its own styles and drawings, no script
+        headers = {"Content-Security-Policy": DOCUMENT_POLICY, "Vary": "Accept-Encoding"}
+        packed = path.with_name(REPORT_GZIP)  # as the run's job compressed it
+        accepts = "gzip" in request.headers.get("accept-encoding", "")
+        if accepts and packed.is_file() and packed.stat().st_mtime >= path.stat().st_mtime:
+            path, headers = packed, {**headers, "Content-Encoding": "gzip"}
     return FileResponse(
         path,
         media_type=media,
