@@ -135,6 +135,7 @@ def test_the_template_is_compiled_once_a_process_while_the_figures_are_drawn(
     scorecard,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     """Compiling the report's template is not left until the figures are given (it is
     done while the figure worker draws them), and is done once however many reports a
@@ -153,7 +154,9 @@ def test_the_template_is_compiled_once_a_process_while_the_figures_are_drawn(
         return compile_template(self, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "compile", compiling)
+    monkeypatch.setattr(html_module, "_bytecode_cache", lambda: None)  # compiled here, then
     html_module.report_templates.cache_clear()
+    request.addfinalizer(html_module.report_templates.cache_clear)  # the next test's own
     problem = {
         "severity": "error",
         "layer": "parks",
@@ -182,3 +185,31 @@ def test_the_template_is_compiled_once_a_process_while_the_figures_are_drawn(
         labels = load_labels(lang)
         assert html_module.problem_text(problem, labels, lang).split(" — ")[1] in page
     assert "公园缺少名称" in pages["zh"] and "a park without a name" in pages["en"]
+
+
+def test_the_reports_templates_are_compiled_once_a_machine() -> None:
+    """Jinja's cache of compiled templates, in the user's private temporary folder: a
+    later command loads the report's templates compiled rather than compiling them."""
+    import subprocess
+    import sys
+
+    from gardencity.reports.html import report_templates
+
+    cache = report_templates().bytecode_cache
+    assert cache is not None
+    folder = Path(cache.directory)  # type: ignore[attr-defined]
+    script = (
+        "import sys, jinja2\n"
+        "compiled = []\n"
+        "real = jinja2.Environment.compile\n"
+        "jinja2.Environment.compile = lambda *a, **k: compiled.append(1) or real(*a, **k)\n"
+        "from gardencity.reports.html import report_template\n"
+        "report_template()\n"
+        "print(len(compiled))\n"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        for _ in range(2)
+    ]
+    assert int(runs[1].stdout) == 0  # loaded as compiled by the first (or an earlier) run
+    assert any(folder.glob("__jinja2_*.cache")) and folder.stat().st_mode & 0o077 == 0

@@ -278,6 +278,7 @@ def report_templates() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("gardencity.reports", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["fmt"] = _fmt
     env.filters["unit"] = jinja2.pass_context(lambda context, unit: _unit_in(unit, context["lang"]))
@@ -290,6 +291,16 @@ def report_templates() -> jinja2.Environment:
         lambda context, problem, lang: problem_text(problem, context["L"], lang)
     )
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Jinja's cache of compiled templates in the user's temporary folder (its own, private:
+    Jinja checks it), so that a report's templates are compiled once a machine, as Python's
+    modules are; None where there is no such folder to be had."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
 
 
 def report_template() -> jinja2.Template:
