@@ -74,3 +74,66 @@ def test_the_reports_maps_keep_their_words_readable_and_their_scale_true(
     # a phone shows each map across its screen, as large as it can
     widest = max(f["figure"]["w"] for f in figures)
     assert widest <= width and (screen == "desktop" or widest >= width - 48)
+
+
+LONG_NAMES = [
+    "Economic and Technological Development Zone",
+    "High-tech Industrial Development Zone",
+    "Tongshan District",
+    "Jiawang District",
+    "Yunlong Lake Scenic Area Administrative Committee",
+    "Gulou District",
+]
+NAME_BOXES = """() => [...document.querySelectorAll("figure.map")].map((fig) => {
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return { x: r.x, y: r.y, w: r.width, h: r.height }; };
+  return { map: box(fig.querySelector("svg.map")),
+    names: [...fig.querySelectorAll(".map-name")].map((p) =>
+      ({ text: p.textContent, ...box(p) })) };
+})"""
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_long_district_names_wrap_inside_their_map_and_never_cover_each_other(
+    demo_report, browser, screen: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Names far longer than their districts are wide (as English names of development
+    zones are): each wraps to its district's width and stays on the map."""
+    import itertools
+
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from gardencity.reports.html import load_labels
+    from gardencity.reports.svg_maps import choropleth_svg
+
+    zones = gpd.GeoDataFrame(
+        {"name": LONG_NAMES, "value": np.arange(len(LONG_NAMES), dtype=float) + 40},
+        geometry=[
+            shapely.box(i % 3 * 3000, i // 3 * 3000, i % 3 * 3000 + 3000, i // 3 * 3000 + 3000)
+            for i in range(len(LONG_NAMES))
+        ],
+        crs=4547,
+    )  # fmt: skip
+    figure = choropleth_svg(zones, "value", 42.0, load_labels("en"), "Long names", "%", lang="en")
+    head = demo_report("en").read_text(encoding="utf-8").split("<body>")[0]
+    page = browser.new_page(viewport=DESKTOP if screen == "desktop" else PHONE)
+    try:
+        page.set_content(f"{head}<body><main><section><div class='grid'><figure class='map'>"
+                         f"{figure}</figure></div></section></main></body></html>")  # fmt: skip
+        (fig,) = page.evaluate(NAME_BOXES)
+        page.locator("figure.map").screenshot(path=str(ARTIFACTS / f"map-long-names-{screen}.png"))
+    finally:
+        page.close()
+    drawn = fig["map"]
+    assert len(fig["names"]) == len(LONG_NAMES)
+    for name in fig["names"]:
+        assert drawn["x"] - 1 <= name["x"] and name["x"] + name["w"] <= drawn["x"] + drawn["w"] + 1
+    overlapping = [
+        (a["text"], b["text"])
+        for a, b in itertools.combinations(fig["names"], 2)
+        if min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"]) > 0.5
+        and min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"]) > 0.5
+    ]
+    assert overlapping == []

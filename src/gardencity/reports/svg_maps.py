@@ -15,6 +15,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -189,11 +190,25 @@ class LegendEntry:
 
 @dataclass(frozen=True)
 class Place:
-    """Words written on the map, centred at ``left``, ``top`` (per cent)."""
+    """Words written on the map, centred at ``left``, ``top`` (per cent), their lines at
+    most ``width`` per cent of the map wide (wrapped between words; None: as long as they
+    are)."""
 
     lines: tuple[str, ...]
     left: float
     top: float
+    width: float | None = None
+
+    @classmethod
+    def within(cls, lines: tuple[str, ...], frame: Frame, point: Any, bounds: Any) -> Place:
+        """Words at ``point`` kept to the width of the area ``bounds`` (x0, y0, x1, y1)
+        they name, and inside the map (a long name wraps rather than cover its
+        neighbour's or run off the map)."""
+        left, top = frame.percent(point.x, point.y)
+        width = round((bounds[2] - bounds[0]) * frame.scale / frame.width * 100 * 0.9, 2)
+        width = min(max(width, 1.0), 100.0)
+        left = min(max(left, width / 2), 100 - width / 2)
+        return cls(lines, left, top, width)
 
 
 def plan_svg(plan: MapPlan) -> Markup:
@@ -293,7 +308,7 @@ def choropleth_svg(
         layers.append(DrawnLayer("districts", d, filled, tooltip))
         if short[i]:
             layers.append(DrawnLayer("districts_below_minimum", d, hatched))
-        places.append(Place((names[i], shown), *frame.percent(points.iloc[i].x, points.iloc[i].y)))
+        places.append(Place.within((names[i], shown), frame, points.iloc[i], geom.bounds))
     legend = []
     if any(short):
         legend.append(LegendEntry(f"{labels['legend_below']} {threshold:g} {unit}", hatched, False))
