@@ -153,10 +153,6 @@ class _NotingThreads:
         return FAMILIES.measures[self.name](*args, **kwargs)
 
 
-def _noting_threads(name: str, seen: Path) -> _NotingThreads:
-    return _NotingThreads(name, seen)
-
-
 def test_beside_its_forks_each_process_keeps_to_the_cores_they_leave(
     demo_city: Path, demo_assessment: Assessment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -169,8 +165,8 @@ def test_beside_its_forks_each_process_keeps_to_the_cores_they_leave(
     seen.mkdir()
     registry = {
         **FAMILIES.measures,
-        "green_space_ratio": _noting_threads("green_space_ratio", seen),  # handed over
-        "parks_per_10k": _noting_threads("parks_per_10k", seen),  # computed here
+        "green_space_ratio": _NotingThreads("green_space_ratio", seen),  # handed over
+        "parks_per_10k": _NotingThreads("parks_per_10k", seen),  # computed here
     }
     with FigureWorker() as figures:
         if figures.pid is None:
@@ -194,7 +190,7 @@ def test_threads_the_run_or_the_environment_sets_are_kept_beside_the_forks(
 ) -> None:
     seen = tmp_path / "seen"
     seen.mkdir()
-    registry = {**FAMILIES.measures, "parks_per_10k": _noting_threads("parks_per_10k", seen)}
+    registry = {**FAMILIES.measures, "parks_per_10k": _NotingThreads("parks_per_10k", seen)}
     if given == "environment":
         monkeypatch.setenv(THREADS_VARIABLE, "3")
     with FigureWorker() as figures, using_threads(3 if given == "run" else None):

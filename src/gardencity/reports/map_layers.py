@@ -18,7 +18,7 @@ import shapely
 
 from gardencity.vocabulary.places import place_names
 
-__all__ = ["MapLayer", "MapPlan", "layer_paths", "map_plan"]
+__all__ = ["MapLayer", "MapPlan", "layer_paths", "map_plan", "scale_bar_metres"]
 
 # matplotlib's path codes (matplotlib.path.Path.MOVETO, LINETO, CLOSEPOLY), fixed by its API
 MOVETO, LINETO, CLOSEPOLY = 1, 2, 79
@@ -104,6 +104,17 @@ def map_plan(
         written = tuple((name, point.x, point.y) for name, point in zip(shown, points, strict=True))
     x0, y0, x1, y1 = frame.total_bounds
     return MapPlan(prepared, (x0, y0, x1, y1), title, lang, written)
+
+
+def scale_bar_metres(span: float) -> float:
+    """A map's scale bar: the round length (1, 2 or 5 times a power of ten metres) at or
+    under a fifth of the ``span`` (metres) the map shows across.
+
+    >>> scale_bar_metres(4000), scale_bar_metres(10_400), scale_bar_metres(33_000)
+    (500, 2000, 5000)
+    """
+    step: float = 10 ** int(f"{span / 5:e}".split("e")[1])
+    return step * (5 if span / 5 >= 5 * step else 2 if span / 5 >= 2 * step else 1)
 
 
 def _has_rows(gdf: gpd.GeoDataFrame | None) -> bool:

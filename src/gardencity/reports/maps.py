@@ -31,7 +31,13 @@ from matplotlib.path import Path
 
 from gardencity.errors import GardenCityError
 from gardencity.messages import Catalogue
-from gardencity.reports.map_layers import Layers, MapPlan, layer_paths, map_plan
+from gardencity.reports.map_layers import (
+    Layers,
+    MapPlan,
+    layer_paths,
+    map_plan,
+    scale_bar_metres,
+)
 from gardencity.vocabulary import Style, vocabulary
 from gardencity.vocabulary.places import place_names
 
@@ -133,8 +139,7 @@ def add_scale_and_north(ax: Axes, bounds: tuple[float, float, float, float], lan
             zorder=20,
         )
     )
-    bar = 10 ** int(f"{span / 5:e}".split("e")[1])
-    bar = bar * (5 if span / 5 >= 5 * bar else 2 if span / 5 >= 2 * bar else 1)
+    bar = scale_bar_metres(span)
     bx, by = x0, y0 - pad - band * 0.55
     for i in range(4):  # alternating black and white quarters
         colour = "black" if i % 2 == 0 else "white"

@@ -22,7 +22,14 @@ import numpy as np
 import numpy.typing as npt
 from markupsafe import Markup
 
-from gardencity.reports.map_layers import CLOSEPOLY, MOVETO, MapLayer, MapPlan, layer_paths
+from gardencity.reports.map_layers import (
+    CLOSEPOLY,
+    MOVETO,
+    MapLayer,
+    MapPlan,
+    layer_paths,
+    scale_bar_metres,
+)
 from gardencity.vocabulary import Style, vocabulary
 from gardencity.vocabulary.places import place_names
 
@@ -363,9 +370,7 @@ def _figure(
 def _scale_bar(frame: Frame, lang: str) -> dict[str, str | float]:
     """A round length near a fifth of the map's data, its share of the map's width and
     its words (as the pictures' scale bars have it)."""
-    span = frame.span
-    bar = 10 ** int(f"{span / 5:e}".split("e")[1])
-    bar = bar * (5 if span / 5 >= 5 * bar else 2 if span / 5 >= 2 * bar else 1)
+    bar = scale_bar_metres(frame.span)
     return {
         "percent": round(bar * frame.scale / frame.width * 100, 2),
         "label": f"{bar / 1000:g} {vocabulary().label('units', 'km', lang)}",
